@@ -1,0 +1,30 @@
+/*
+ * worker.h - the worker process: the one place where a job's process is set
+ * up and watched.  jobqd starts each worker by executing itself as
+ *   jobqd --worker SLOT MQNAME DAEMONPID
+ * with the report pipe on fd 3, /dev/null on 0 and 1, stderr shared.
+ *
+ * A worker: sets PR_SET_PDEATHSIG(SIGTERM) and checks its parent is still
+ * DAEMONPID; opens MQNAME read-only; writes WIRE_REP_READY; then loops: poll()
+ * on the queue, a signalfd (SIGTERM, SIGINT, SIGCHLD) and the running job's
+ * kill timer.  For a RUN it forks the job: new session (setsid), parent-death
+ * signal SIGKILL, cwd, stdin /dev/null, stdout/stderr to the given files
+ * (O_NOFOLLOW), every other descriptor closed, execve with the job's env
+ * (argv[0] resolved against the job's PATH when it has no slash); exec
+ * failures come back over a CLOEXEC pipe and are reported as SPAWN_FAILED.
+ * STARTED then FINISHED (wait4 status and rusage) go to the report pipe.
+ * CANCEL/INTERRUPT: SIGTERM to the job's process group, SIGKILL to the group
+ * after grace_ms.  On SIGTERM (the daemon died or asked it to stop) the
+ * worker kills the job's group with SIGKILL, reaps it and exits.  The job's
+ * group gets SIGKILL after the job's leader exits too, so nothing it left
+ * behind in its group outlives it.
+ */
+#ifndef JOBQD_WORKER_H
+#define JOBQD_WORKER_H
+
+#define WORKER_REPORT_FD 3
+
+/* argv as passed after "--worker"; returns the process exit status. */
+int worker_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,22 @@
+/*
+ * paths.h - default locations of the socket and the state directory, shared
+ * by jobqd and libjobq so that both agree without configuration.
+ *
+ *   root:   socket /run/jobq/jobqd.sock, state /var/lib/jobq
+ *   user:   socket $XDG_RUNTIME_DIR/jobq/jobqd.sock
+ *             (without XDG_RUNTIME_DIR: /tmp/jobq-UID/jobqd.sock)
+ *           state  $XDG_STATE_HOME/jobq, else $HOME/.local/state/jobq
+ *   JOBQ_SOCKET overrides the socket for daemon and client alike.
+ */
+#ifndef JOBQ_PATHS_H
+#define JOBQ_PATHS_H
+#include <stddef.h>
+
+/* Each writes a NUL-terminated path into buf; returns 0, or JOBQ_EINVAL if it
+ * does not fit or cannot be determined (no HOME for the state dir). */
+int paths_socket(char *buf, size_t len);
+int paths_state_dir(char *buf, size_t len);
+/* 1 when running as root (system-wide defaults), else 0. */
+int paths_system_mode(void);
+
+#endif
