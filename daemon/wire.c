@@ -1,0 +1,294 @@
+/*
+ * wire.c - the job spec codec and the IPC object names shared by the pool
+ * (daemon side) and the workers.  Pure code: no I/O, no global state.
+ *
+ *   jobqd (pool.c) --wire_spec_pack--> mq / shm --wire_spec_unpack--> worker.c
+ *
+ * Packed spec, all integers little-endian uint32, strings without NUL:
+ *   "JQS1" | argc | envc | len cwd | len out | len err | argc x (len s) |
+ *   envc x (len s)
+ * Unpacking trusts nothing: every count and length is checked against the
+ * bytes that remain, embedded NULs and trailing bytes are rejected.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1
+#endif
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wire.h"
+
+#define WIRE_MAGIC     "JQS1"
+#define WIRE_MAGIC_LEN 4
+
+/* Writer state for pack: a fixed buffer sized exactly in advance. */
+struct wire_out {
+	char *p;
+};
+
+static void
+wire_put_u32(struct wire_out *o, uint32_t v)
+{
+	unsigned char b[4];
+
+	b[0] = v & 0xff;
+	b[1] = (v >> 8) & 0xff;
+	b[2] = (v >> 16) & 0xff;
+	b[3] = (v >> 24) & 0xff;
+	memcpy(o->p, b, 4);
+	o->p += 4;
+}
+
+static void
+wire_put_str(struct wire_out *o, const char *s, size_t n)
+{
+	wire_put_u32(o, (uint32_t)n);
+	if (n > 0)
+		memcpy(o->p, s, n);
+	o->p += n;
+}
+
+/* Adds 4 + strlen(s) to *total; -E2BIG when a length or the sum overflows. */
+static int
+wire_size_str(const char *s, size_t *total)
+{
+	size_t n = strlen(s);
+
+	if (n > UINT32_MAX)
+		return -E2BIG;
+	if (*total > SIZE_MAX - 4 - n)
+		return -E2BIG;
+	*total += 4 + n;
+	return 0;
+}
+
+static int
+wire_count(const char *const *v, size_t *count)
+{
+	size_t n = 0;
+
+	if (v != NULL)
+		while (v[n] != NULL)
+			n++;
+	if (n > UINT32_MAX)
+		return -E2BIG;
+	*count = n;
+	return 0;
+}
+
+int
+wire_spec_pack(const char *const *argv, const char *const *env,
+    const char *cwd, const char *out_path, const char *err_path,
+    char **buf, size_t *len)
+{
+	struct wire_out o;
+	size_t argc, envc, total, i;
+	char *b;
+	int r;
+
+	*buf = NULL;
+	*len = 0;
+	if (cwd == NULL || out_path == NULL || err_path == NULL)
+		return -EINVAL;
+	if ((r = wire_count(argv, &argc)) < 0 ||
+	    (r = wire_count(env, &envc)) < 0)
+		return r;
+	total = WIRE_MAGIC_LEN + 4 + 4;
+	if ((r = wire_size_str(cwd, &total)) < 0 ||
+	    (r = wire_size_str(out_path, &total)) < 0 ||
+	    (r = wire_size_str(err_path, &total)) < 0)
+		return r;
+	for (i = 0; i < argc; i++)
+		if ((r = wire_size_str(argv[i], &total)) < 0)
+			return r;
+	for (i = 0; i < envc; i++)
+		if ((r = wire_size_str(env[i], &total)) < 0)
+			return r;
+
+	if ((b = malloc(total)) == NULL)
+		return -ENOMEM;
+	o.p = b;
+	memcpy(o.p, WIRE_MAGIC, WIRE_MAGIC_LEN);
+	o.p += WIRE_MAGIC_LEN;
+	wire_put_u32(&o, (uint32_t)argc);
+	wire_put_u32(&o, (uint32_t)envc);
+	wire_put_str(&o, cwd, strlen(cwd));
+	wire_put_str(&o, out_path, strlen(out_path));
+	wire_put_str(&o, err_path, strlen(err_path));
+	for (i = 0; i < argc; i++)
+		wire_put_str(&o, argv[i], strlen(argv[i]));
+	for (i = 0; i < envc; i++)
+		wire_put_str(&o, env[i], strlen(env[i]));
+	if ((size_t)(o.p - b) != total) {
+		free(b);
+		return -EINVAL;
+	}
+	*buf = b;
+	*len = total;
+	return 0;
+}
+
+/* Reader state for unpack: the bytes not consumed yet. */
+struct wire_in {
+	const unsigned char *p;
+	size_t left;
+};
+
+static int
+wire_get_u32(struct wire_in *in, uint32_t *v)
+{
+	if (in->left < 4)
+		return -EINVAL;
+	*v = (uint32_t)in->p[0] | (uint32_t)in->p[1] << 8 |
+	    (uint32_t)in->p[2] << 16 | (uint32_t)in->p[3] << 24;
+	in->p += 4;
+	in->left -= 4;
+	return 0;
+}
+
+static int
+wire_get_str(struct wire_in *in, char **out)
+{
+	uint32_t n;
+	char *s;
+	int r;
+
+	*out = NULL;
+	if ((r = wire_get_u32(in, &n)) < 0)
+		return r;
+	if (n > in->left)
+		return -EINVAL;
+	if (n > 0 && memchr(in->p, '\0', n) != NULL)
+		return -EINVAL;
+	if ((s = malloc((size_t)n + 1)) == NULL)
+		return -ENOMEM;
+	if (n > 0)
+		memcpy(s, in->p, n);
+	s[n] = '\0';
+	in->p += n;
+	in->left -= n;
+	*out = s;
+	return 0;
+}
+
+/* Reads count strings into a NULL-terminated vector.  Each string needs at
+ * least 4 bytes, so a count larger than left/4 is rejected before any
+ * allocation: a forged huge count cannot make us allocate much. */
+static int
+wire_get_vec(struct wire_in *in, uint32_t count, char ***out)
+{
+	char **v;
+	size_t i;
+	int r;
+
+	*out = NULL;
+	if (count > in->left / 4)
+		return -EINVAL;
+	if ((v = calloc((size_t)count + 1, sizeof *v)) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < count; i++) {
+		if ((r = wire_get_str(in, &v[i])) < 0) {
+			while (i > 0)
+				free(v[--i]);
+			free(v);
+			return r;
+		}
+	}
+	v[count] = NULL;
+	*out = v;
+	return 0;
+}
+
+int
+wire_spec_unpack(const char *buf, size_t len, struct wire_spec *out)
+{
+	struct wire_in in;
+	uint32_t argc, envc;
+	int r;
+
+	memset(out, 0, sizeof *out);
+	if (buf == NULL || len < WIRE_MAGIC_LEN)
+		return -EINVAL;
+	if (memcmp(buf, WIRE_MAGIC, WIRE_MAGIC_LEN) != 0)
+		return -EINVAL;
+	in.p = (const unsigned char *)buf + WIRE_MAGIC_LEN;
+	in.left = len - WIRE_MAGIC_LEN;
+	if ((r = wire_get_u32(&in, &argc)) < 0 ||
+	    (r = wire_get_u32(&in, &envc)) < 0)
+		return r;
+	/* Cheap early rejection: 3 paths + argc + envc strings, 4 bytes each. */
+	if ((uint64_t)argc + envc + 3 > in.left / 4)
+		return -EINVAL;
+	if ((r = wire_get_str(&in, &out->cwd)) < 0 ||
+	    (r = wire_get_str(&in, &out->out_path)) < 0 ||
+	    (r = wire_get_str(&in, &out->err_path)) < 0 ||
+	    (r = wire_get_vec(&in, argc, &out->argv)) < 0 ||
+	    (r = wire_get_vec(&in, envc, &out->env)) < 0)
+		goto fail;
+	if (in.left != 0) {
+		r = -EINVAL;
+		goto fail;
+	}
+	return 0;
+fail:
+	wire_spec_free(out);
+	return r;
+}
+
+static void
+wire_free_vec(char **v)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
+void
+wire_spec_free(struct wire_spec *spec)
+{
+	if (spec == NULL)
+		return;
+	wire_free_vec(spec->argv);
+	wire_free_vec(spec->env);
+	free(spec->cwd);
+	free(spec->out_path);
+	free(spec->err_path);
+	memset(spec, 0, sizeof *spec);
+}
+
+void
+wire_mq_name(char *buf, size_t len, long daemon_pid, int slot, unsigned gen)
+{
+	int n;
+
+	if (len == 0)
+		return;
+	n = snprintf(buf, len, "/jobqd.%ld.w%d.%u", daemon_pid, slot, gen);
+	if (n < 0)
+		buf[0] = '\0';
+}
+
+void
+wire_shm_name(char *buf, size_t len, long daemon_pid, int64_t job_id,
+    unsigned attempt)
+{
+	int n;
+
+	if (len == 0)
+		return;
+	n = snprintf(buf, len, "/jobqd.%ld.j%lld.%u", daemon_pid,
+	    (long long)job_id, attempt);
+	if (n < 0)
+		buf[0] = '\0';
+}

@@ -1,0 +1,382 @@
+/*
+ * check_wire.c - unit tests for daemon/wire.c: the job spec codec and the
+ * IPC names.  Round trips of ordinary, empty, odd and 1 MiB specs, and every
+ * class of malformed input (truncation at each byte, lengths past the end,
+ * huge counts, bad magic, trailing bytes, embedded NULs) must fail cleanly.
+ * Single process; run under ASan/UBSan to catch out-of-bounds reads.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1
+#endif
+
+#include <check.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wire.h"
+
+static size_t
+check_wire_vlen(char *const *v)
+{
+	size_t n = 0;
+
+	while (v[n] != NULL)
+		n++;
+	return n;
+}
+
+static void
+check_wire_roundtrip(const char *const *argv, const char *const *env,
+    const char *cwd, const char *out, const char *err)
+{
+	struct wire_spec s;
+	char *buf;
+	size_t len, i, n;
+
+	ck_assert_int_eq(wire_spec_pack(argv, env, cwd, out, err, &buf, &len), 0);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), 0);
+	ck_assert_str_eq(s.cwd, cwd);
+	ck_assert_str_eq(s.out_path, out);
+	ck_assert_str_eq(s.err_path, err);
+	n = 0;
+	if (argv != NULL)
+		while (argv[n] != NULL)
+			n++;
+	ck_assert_uint_eq(check_wire_vlen(s.argv), n);
+	for (i = 0; i < n; i++)
+		ck_assert_str_eq(s.argv[i], argv[i]);
+	n = 0;
+	if (env != NULL)
+		while (env[n] != NULL)
+			n++;
+	ck_assert_uint_eq(check_wire_vlen(s.env), n);
+	for (i = 0; i < n; i++)
+		ck_assert_str_eq(s.env[i], env[i]);
+	wire_spec_free(&s);
+	ck_assert_ptr_null(s.argv);
+	wire_spec_free(&s);	/* idempotent */
+	free(buf);
+}
+
+static void
+check_wire_put32(char *p, uint32_t v)
+{
+	p[0] = (char)(v & 0xff);
+	p[1] = (char)((v >> 8) & 0xff);
+	p[2] = (char)((v >> 16) & 0xff);
+	p[3] = (char)((v >> 24) & 0xff);
+}
+
+static char *
+check_wire_small(size_t *len)
+{
+	static const char *const argv[] = { "/bin/echo", "a b", "", NULL };
+	static const char *const env[] = { "PATH=/bin", "X=", NULL };
+	char *buf;
+
+	ck_assert_int_eq(wire_spec_pack(argv, env, "/tmp", "/tmp/o", "/tmp/e",
+	    &buf, len), 0);
+	return buf;
+}
+
+START_TEST(test_roundtrip_basic)
+{
+	const char *argv[] = { "/bin/sh", "-c", "echo hi", NULL };
+	const char *env[] = { "PATH=/usr/bin:/bin", "HOME=/root", NULL };
+
+	check_wire_roundtrip(argv, env, "/", "/tmp/out", "/tmp/err");
+}
+END_TEST
+
+START_TEST(test_roundtrip_empty)
+{
+	const char *argv[] = { "true", NULL };
+	const char *noenv[] = { NULL };
+	const char *empties[] = { "", "", "", NULL };
+
+	check_wire_roundtrip(argv, noenv, "/", "o", "e");
+	check_wire_roundtrip(argv, NULL, "", "", "");
+	check_wire_roundtrip(empties, empties, "", "", "");
+	check_wire_roundtrip(NULL, NULL, "/", "o", "e");
+}
+END_TEST
+
+START_TEST(test_roundtrip_odd_bytes)
+{
+	const char *argv[] = { "printf", "line1\nline2\r\n", "\"quoted\" 'single'",
+	    "caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x98\x80", "\x01\x7f\xff\xfe",
+	    "$HOME `x` \\", NULL };
+	const char *env[] = { "A=multi\nline", "B=\xc3\xa9", "=weird", "NOEQ",
+	    NULL };
+
+	check_wire_roundtrip(argv, env, "/t\xc3\xa9st dir", "/o\nut", "/e rr");
+}
+END_TEST
+
+START_TEST(test_roundtrip_big)
+{
+	size_t n = 1024 * 1024, i;
+	char *big = malloc(n + 1), *big2 = malloc(n / 2 + 1);
+	char **argv = calloc(4097, sizeof *argv), **env;
+
+	ck_assert_ptr_nonnull(big);
+	ck_assert_ptr_nonnull(big2);
+	ck_assert_ptr_nonnull(argv);
+	for (i = 0; i < n; i++)
+		big[i] = (char)('a' + i % 26);
+	big[n] = '\0';
+	memcpy(big2, "BIG=", 4);
+	for (i = 4; i < n / 2; i++)
+		big2[i] = (char)('0' + i % 10);
+	big2[n / 2] = '\0';
+	argv[0] = "cmd";
+	argv[1] = big;
+	for (i = 2; i < 4096; i++)
+		argv[i] = "x";
+	argv[4096] = NULL;
+	env = calloc(2, sizeof *env);
+	ck_assert_ptr_nonnull(env);
+	env[0] = big2;
+	env[1] = NULL;
+	check_wire_roundtrip((const char *const *)argv,
+	    (const char *const *)env, "/", "o", "e");
+	free(env);
+	free(argv);
+	free(big);
+	free(big2);
+}
+END_TEST
+
+START_TEST(test_truncate_every_offset)
+{
+	struct wire_spec s;
+	size_t len, cut;
+	char *buf = check_wire_small(&len), *copy;
+
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), 0);
+	wire_spec_free(&s);
+	for (cut = 0; cut < len; cut++) {
+		/* An exact-size copy so ASan sees any read past the cut. */
+		copy = malloc(cut > 0 ? cut : 1);
+		ck_assert_ptr_nonnull(copy);
+		memcpy(copy, buf, cut);
+		ck_assert_msg(wire_spec_unpack(copy, cut, &s) == -EINVAL,
+		    "truncation at %zu accepted", cut);
+		ck_assert_ptr_null(s.argv);
+		ck_assert_ptr_null(s.cwd);
+		free(copy);
+	}
+	free(buf);
+}
+END_TEST
+
+START_TEST(test_trailing_garbage)
+{
+	struct wire_spec s;
+	size_t len;
+	char *buf = check_wire_small(&len), *copy = malloc(len + 1);
+
+	ck_assert_ptr_nonnull(copy);
+	memcpy(copy, buf, len);
+	copy[len] = 'x';
+	ck_assert_int_eq(wire_spec_unpack(copy, len + 1, &s), -EINVAL);
+	copy[len] = '\0';
+	ck_assert_int_eq(wire_spec_unpack(copy, len + 1, &s), -EINVAL);
+	free(copy);
+	free(buf);
+}
+END_TEST
+
+START_TEST(test_bad_magic)
+{
+	struct wire_spec s;
+	size_t len, i;
+	char *buf = check_wire_small(&len);
+
+	for (i = 0; i < 4; i++) {
+		buf[i] ^= 0x20;
+		ck_assert_int_eq(wire_spec_unpack(buf, len, &s), -EINVAL);
+		buf[i] ^= 0x20;
+	}
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), 0);
+	wire_spec_free(&s);
+	ck_assert_int_eq(wire_spec_unpack(NULL, 0, &s), -EINVAL);
+	free(buf);
+}
+END_TEST
+
+START_TEST(test_embedded_nul)
+{
+	struct wire_spec s;
+	size_t len;
+	char *buf = check_wire_small(&len);
+	/* Layout: magic 4, argc 4, envc 4, len(cwd)=4 at 12, "/tmp" at 16. */
+	ck_assert_int_eq(memcmp(buf + 16, "/tmp", 4), 0);
+	buf[17] = '\0';
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), -EINVAL);
+	buf[17] = 't';
+	/* Last byte is the last char of the last env string "X=". */
+	ck_assert_int_eq(buf[len - 1], '=');
+	buf[len - 1] = '\0';
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), -EINVAL);
+	free(buf);
+}
+END_TEST
+
+START_TEST(test_lengths_past_end)
+{
+	struct wire_spec s;
+	size_t len, off;
+	char *buf = check_wire_small(&len);
+	uint32_t bad[] = { 0xffffffffu, 0x80000000u, 0x7fffffffu, 0 };
+
+	bad[3] = (uint32_t)len;
+	/* cwd length */
+	for (off = 0; off < sizeof bad / sizeof bad[0]; off++) {
+		char *copy = malloc(len);
+
+		ck_assert_ptr_nonnull(copy);
+		memcpy(copy, buf, len);
+		check_wire_put32(copy + 12, bad[off]);
+		ck_assert_int_eq(wire_spec_unpack(copy, len, &s), -EINVAL);
+		/* the length of the last env string (4 + "X=" from the end) */
+		memcpy(copy, buf, len);
+		check_wire_put32(copy + len - 6, bad[off]);
+		ck_assert_int_eq(wire_spec_unpack(copy, len, &s), -EINVAL);
+		free(copy);
+	}
+	/* A length one short leaves trailing bytes, one long runs past. */
+	check_wire_put32(buf + len - 6, 1);
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), -EINVAL);
+	check_wire_put32(buf + len - 6, 3);
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), -EINVAL);
+	check_wire_put32(buf + len - 6, 2);
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), 0);
+	wire_spec_free(&s);
+	free(buf);
+}
+END_TEST
+
+START_TEST(test_huge_counts)
+{
+	struct wire_spec s;
+	size_t len;
+	char *buf = check_wire_small(&len);
+	uint32_t counts[] = { 0xffffffffu, 0x40000000u, 0x3fffffffu, 1000, 4 };
+	size_t i;
+
+	for (i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+		check_wire_put32(buf + 4, counts[i]);
+		ck_assert_int_eq(wire_spec_unpack(buf, len, &s), -EINVAL);
+		check_wire_put32(buf + 4, 3);
+		check_wire_put32(buf + 8, counts[i]);
+		ck_assert_int_eq(wire_spec_unpack(buf, len, &s), -EINVAL);
+		check_wire_put32(buf + 8, 2);
+	}
+	/* Fewer strings than present: trailing bytes. */
+	check_wire_put32(buf + 8, 1);
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), -EINVAL);
+	check_wire_put32(buf + 8, 2);
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), 0);
+	wire_spec_free(&s);
+	free(buf);
+}
+END_TEST
+
+START_TEST(test_random_corruption)
+{
+	struct wire_spec s;
+	size_t len, i;
+	char *buf = check_wire_small(&len), *copy = malloc(len);
+	unsigned seed = 12345;
+	int r;
+
+	ck_assert_ptr_nonnull(copy);
+	for (i = 0; i < 20000; i++) {
+		memcpy(copy, buf, len);
+		seed = seed * 1103515245u + 12345u;
+		copy[(seed >> 8) % len] = (char)(seed >> 20);
+		seed = seed * 1103515245u + 12345u;
+		copy[(seed >> 8) % len] = (char)(seed >> 20);
+		r = wire_spec_unpack(copy, len, &s);
+		ck_assert(r == 0 || r == -EINVAL);
+		if (r == 0)
+			wire_spec_free(&s);
+	}
+	free(copy);
+	free(buf);
+}
+END_TEST
+
+START_TEST(test_pack_args)
+{
+	const char *argv[] = { "x", NULL };
+	char *buf = (char *)1;
+	size_t len = 1;
+
+	ck_assert_int_eq(wire_spec_pack(argv, NULL, NULL, "o", "e", &buf, &len),
+	    -EINVAL);
+	ck_assert_ptr_null(buf);
+	ck_assert_uint_eq(len, 0);
+}
+END_TEST
+
+START_TEST(test_names)
+{
+	char b[WIRE_SHM_NAME_MAX], tiny[8];
+
+	wire_mq_name(b, sizeof b, 1234, 3, 7);
+	ck_assert_str_eq(b, "/jobqd.1234.w3.7");
+	wire_shm_name(b, sizeof b, 1234, INT64_MAX, 4294967295u);
+	ck_assert_str_eq(b, "/jobqd.1234.j9223372036854775807.4294967295");
+	ck_assert_uint_lt(strlen(b), WIRE_SHM_NAME_MAX);
+	wire_shm_name(b, sizeof b, 99, -1, 0);
+	ck_assert_str_eq(b, "/jobqd.99.j-1.0");
+	wire_mq_name(tiny, sizeof tiny, 1234, 3, 7);
+	ck_assert_uint_eq(strlen(tiny), sizeof tiny - 1);
+	ck_assert(WIRE_INLINE_MAX > 4096);
+	ck_assert(sizeof(struct wire_report) < 512);
+}
+END_TEST
+
+static Suite *
+check_wire_suite(void)
+{
+	Suite *s = suite_create("wire");
+	TCase *tc = tcase_create("spec");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_roundtrip_basic);
+	tcase_add_test(tc, test_roundtrip_empty);
+	tcase_add_test(tc, test_roundtrip_odd_bytes);
+	tcase_add_test(tc, test_roundtrip_big);
+	tcase_add_test(tc, test_truncate_every_offset);
+	tcase_add_test(tc, test_trailing_garbage);
+	tcase_add_test(tc, test_bad_magic);
+	tcase_add_test(tc, test_embedded_nul);
+	tcase_add_test(tc, test_lengths_past_end);
+	tcase_add_test(tc, test_huge_counts);
+	tcase_add_test(tc, test_random_corruption);
+	tcase_add_test(tc, test_pack_args);
+	tcase_add_test(tc, test_names);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(check_wire_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
