@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# env-argv.sh - a job gets exactly its argv, env and cwd; --clean-env gives
+# only the --env entries; stdin is /dev/null; no descriptors beyond 0, 1, 2.
+# shellcheck source=lib.sh
+. "${TESTLIB:-$(dirname "$0")/lib.sh}"
+
+start_daemon
+
+# run_job ARGS...: submit, wait (must exit 0), leaves stdout in $T/job.out.
+run_job() {
+	local id rc
+	id=$(submit "$@")
+	timeout $((30 * SLOW)) "$JOBQ" -s "$SOCK" wait "$id" >/dev/null
+	rc=$?
+	[ "$rc" = 0 ] || fail "job $id ($*) exited $rc; stderr: $(q logs --stderr "$id" | head -c 300)"
+	q logs "$id" >"$T/job.out" || fail "logs of job $id"
+	LAST_ID=$id
+}
+
+# --- argv passed byte for byte ----------------------------------------------
+args=("a b" "'single'" '"double"' $'line1\nline2' "" "ünïcødé ✓ 日本" '$HOME' '*' '\back\slash'
+	' lead' 'trail ' $'\ttab' '--' '-x' "semi;colon|pipe&amp" "" "last")
+run_job -- sh -c 'printf "%s\0" "$@"' argv0 "${args[@]}"
+printf '%s\0' "${args[@]}" >"$T/expected.argv"
+cmp "$T/job.out" "$T/expected.argv" ||
+	fail "argv bytes differ: got $(od -c "$T/job.out" | head -5), expected $(od -c "$T/expected.argv" | head -5)"
+q --json show "$LAST_ID" | python3 -c '
+import json, sys
+o = json.load(sys.stdin)
+want = ["sh", "-c", "printf \"%s\\0\" \"$@\"", "argv0"] + sys.argv[1:]
+if o["argv"] != want:
+    print("show argv", o["argv"], "expected", want); sys.exit(1)' "${args[@]}" ||
+	fail "argv reported by show --json differs"
+# argv[0] itself is passed as given (not replaced by the resolved path)
+run_job -- sh -c 'printf "%s" "$0"' 'zero with space'
+assert_eq "$(cat "$T/job.out")" "zero with space" "\$0 of sh -c"
+
+# --- environment ------------------------------------------------------------
+export ITEST_INHERITED="inherited value"
+run_job -- sh -c 'printf "%s|%s" "$ITEST_INHERITED" "$ITEST_GIVEN"'
+assert_eq "$(cat "$T/job.out")" "inherited value|" "the caller's environment is the default"
+run_job --env ITEST_GIVEN='given=with=equals' --env 'ITEST_SP=a b' -- sh -c 'printf "%s|%s|%s" "$ITEST_INHERITED" "$ITEST_GIVEN" "$ITEST_SP"'
+assert_eq "$(cat "$T/job.out")" "inherited value|given=with=equals|a b" "--env adds to the caller's environment"
+run_job --env ITEST_INHERITED=overridden -- sh -c 'printf "%s" "$ITEST_INHERITED"'
+assert_eq "$(cat "$T/job.out")" "overridden" "--env overrides an inherited variable"
+run_job --clean-env --env A=1 --env 'B=two words' --env 'C=' -- /usr/bin/env
+assert_eq "$(sort "$T/job.out")" "$(printf 'A=1\nB=two words\nC=')" "--clean-env gives exactly the --env entries"
+run_job --clean-env -- /usr/bin/env
+assert_eq "$(cat "$T/job.out")" "" "--clean-env without --env gives an empty environment"
+# env as stored: the database holds a JSON array
+sqlite3 "$STATE/jobq.db" "SELECT env FROM jobs WHERE id=$LAST_ID" | python3 -c '
+import json, sys
+v = json.load(sys.stdin)
+sys.exit(0 if v == [] else 1)' || fail "env column of job $LAST_ID is not []"
+
+# --- cwd -----------------------------------------------------------------
+mkdir -p "$T/dir one/sub"
+run_job --cwd "$T/dir one/sub" -- pwd -P
+assert_eq "$(cat "$T/job.out")" "$(cd "$T/dir one/sub" && pwd -P)" "--cwd"
+(cd "$T/dir one" && q submit --wait -- sh -c 'pwd -P > ../cwd.out') >/dev/null ||
+	fail "job without --cwd failed"
+assert_eq "$(cat "$T/cwd.out")" "$(cd "$T/dir one" && pwd -P)" "default cwd is the caller's"
+
+# --- stdin and descriptors --------------------------------------------------
+run_job -- sh -c 'readlink /proc/$$/fd/0; cat; echo "cat=$?"'
+assert_eq "$(cat "$T/job.out")" "$(printf '/dev/null\ncat=0')" "stdin of a job"
+# Leak some descriptors into the client to make sure they do not travel.
+run_job -- sh -c 'ls /proc/$$/fd' 7<"$T/expected.argv" 8>"$T/junk"
+assert_eq "$(tr '\n' ' ' <"$T/job.out")" "0 1 2 " "open descriptors of a job"
+run_job -- sh -c 'readlink /proc/$$/fd/1 /proc/$$/fd/2'
+out1=$(sed -n 1p "$T/job.out")
+out2=$(sed -n 2p "$T/job.out")
+assert_match "$out1" "/logs/$LAST_ID\\.out\$" "stdout of a job goes to logs/ID.out"
+assert_match "$out2" "/logs/$LAST_ID\\.err\$" "stderr of a job goes to logs/ID.err"
+[ -f "$STATE/logs/$LAST_ID.out" ] || fail "$STATE/logs/$LAST_ID.out missing"
+
+stop_daemon
+assert_eq "$DAEMON_RC" 0 "jobqd exit status"
+echo "env-argv: ok"

@@ -1,0 +1,255 @@
+# shellcheck shell=bash
+# lib.sh - helpers shared by jobq's integration tests.  Sourced, never run.
+#
+# Environment (exported by `make check`): JOBQD, JOBQ, ITEST_LIB, EXAMPLE.
+#
+# Every test gets its own temporary directory $T holding the socket ($SOCK),
+# the state dir ($STATE), the daemon's stderr ($LOG) and $T/bin, a directory
+# of symlinks to sh and sleep: any process started as $T/bin/... carries the
+# unique path $T/bin/ in its command line, so `marker_pids` finds what a job
+# left behind and the exit trap kills it.
+
+set -u
+set -o pipefail
+
+: "${JOBQD:?JOBQD must point to the jobqd binary}"
+: "${JOBQ:?JOBQ must point to the jobq binary}"
+ITEST_LIB=${ITEST_LIB:-}
+EXAMPLE=${EXAMPLE:-}
+
+TEST_NAME=$(basename "$0" .sh)
+T=$(mktemp -d "${TMPDIR:-/tmp}/jobq-itest-$TEST_NAME.XXXXXX") || exit 99
+# Socket paths must stay short (sun_path is 108 bytes).
+SOCK=$T/sock
+STATE=$T/state
+LOG=$T/jobqd.log
+MARK=$T/bin/
+BIN=$T/bin
+mkdir -p "$BIN"
+ln -s "$(command -v sh)" "$BIN/sh"
+ln -s "$(command -v sleep)" "$BIN/sleep"
+: >"$LOG"
+
+JOBQD_PID=
+DAEMON_RC=
+# Scaling for slow builds (ASan): multiply long bounded waits.
+SLOW=${ITEST_SLOW:-1}
+if grep -qa __asan_init "$JOBQD" 2>/dev/null; then
+	SLOW=3
+fi
+
+log() { printf '# %s\n' "$*" >&2; }
+
+show_log() {
+	if [ -s "$LOG" ]; then
+		printf -- '--- tail of jobqd stderr (%s) ---\n' "$LOG" >&2
+		tail -n 40 "$LOG" >&2
+		printf -- '--- end ---\n' >&2
+	fi
+}
+
+fail() {
+	printf 'FAIL [%s]: %s\n' "$TEST_NAME" "$*" >&2
+	show_log
+	exit 1
+}
+
+skip() {
+	printf 'SKIP [%s]: %s\n' "$TEST_NAME" "$*" >&2
+	exit 77
+}
+
+# Processes whose command line contains the test's marker path.
+marker_pids() {
+	pgrep -f -- "$MARK" 2>/dev/null | grep -vx "$$" || true
+}
+
+kill_markers() {
+	local p
+	for p in $(marker_pids); do kill -KILL "$p" 2>/dev/null; done
+}
+
+cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	if [ -n "$JOBQD_PID" ] && kill -0 "$JOBQD_PID" 2>/dev/null; then
+		local w
+		w=$(pgrep -P "$JOBQD_PID" 2>/dev/null || true)
+		kill -KILL "$JOBQD_PID" 2>/dev/null
+		# shellcheck disable=SC2086
+		[ -n "$w" ] && kill -KILL $w 2>/dev/null
+		wait "$JOBQD_PID" 2>/dev/null
+	fi
+	local p
+	for p in ${EXTRA_PIDS:-}; do kill -KILL "$p" 2>/dev/null; done
+	kill_markers
+	if [ -z "${ITEST_KEEP:-}" ] && { [ "$rc" = 0 ] || [ "$rc" = 77 ]; }; then
+		rm -rf "$T"
+	else
+		printf '# test files kept in %s\n' "$T" >&2
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+EXTRA_PIDS=
+
+# q ARGS...: the CLI against this test's daemon.
+q() { "$JOBQ" -s "$SOCK" "$@"; }
+
+# wait_ready: polls `jobq ping` for up to 10 s (x SLOW); fails at once if the
+# daemon died.
+wait_ready() {
+	local i n=$((500 * SLOW))
+	for ((i = 0; i < n; i++)); do
+		if ! kill -0 "$JOBQD_PID" 2>/dev/null; then
+			wait "$JOBQD_PID" 2>/dev/null
+			fail "jobqd (pid $JOBQD_PID) died during start-up (exit $?)"
+		fi
+		if timeout 5 "$JOBQ" -s "$SOCK" ping >/dev/null 2>&1; then
+			return 0
+		fi
+		sleep 0.02
+	done
+	fail "jobqd did not become ready within $((n / 50)) s"
+}
+
+# start_daemon [ARGS...]: starts jobqd in the background on $SOCK/$STATE
+# (WORKERS, default 2) and waits until it answers.
+start_daemon() {
+	echo "=== start_daemon $* ($(date +%T.%N))" >>"$LOG"
+	"$JOBQD" --socket "$SOCK" --state-dir "$STATE" --workers "${WORKERS:-2}" \
+		--kill-grace 2s "$@" 2>>"$LOG" </dev/null &
+	JOBQD_PID=$!
+	wait_ready
+}
+
+# stop_daemon: SIGTERM, bounded wait; DAEMON_RC gets jobqd's exit status.
+stop_daemon() {
+	local i
+	[ -n "$JOBQD_PID" ] || fail "stop_daemon: no daemon"
+	kill -TERM "$JOBQD_PID" 2>/dev/null || fail "stop_daemon: jobqd (pid $JOBQD_PID) is not running"
+	for ((i = 0; i < 750 * SLOW; i++)); do
+		kill -0 "$JOBQD_PID" 2>/dev/null || break
+		# A zombie of ours still answers kill -0: check its state.
+		[ "$(ps -o stat= -p "$JOBQD_PID" 2>/dev/null | cut -c1)" = Z ] && break
+		sleep 0.02
+	done
+	if [ "$(ps -o stat= -p "$JOBQD_PID" 2>/dev/null | cut -c1)" != Z ] &&
+		kill -0 "$JOBQD_PID" 2>/dev/null; then
+		fail "jobqd did not exit within $((15 * SLOW)) s of SIGTERM"
+	fi
+	wait "$JOBQD_PID"
+	DAEMON_RC=$?
+	JOBQD_PID=
+}
+
+# kill9_daemon: SIGKILL, reaped.
+kill9_daemon() {
+	[ -n "$JOBQD_PID" ] || fail "kill9_daemon: no daemon"
+	kill -KILL "$JOBQD_PID" 2>/dev/null
+	wait "$JOBQD_PID" 2>/dev/null
+	JOBQD_PID=
+}
+
+daemon_alive() {
+	[ -n "$JOBQD_PID" ] && kill -0 "$JOBQD_PID" 2>/dev/null &&
+		[ "$(ps -o stat= -p "$JOBQD_PID" 2>/dev/null | cut -c1)" != Z ]
+}
+
+worker_pids() { pgrep -P "$JOBQD_PID" 2>/dev/null | sort -n; }
+
+# wait_for SECONDS DESCRIPTION CMD...: polls CMD every 20 ms (bounded).
+wait_for() {
+	local secs=$1 what=$2 i n
+	shift 2
+	n=$((secs * 50 * SLOW))
+	for ((i = 0; i < n; i++)); do
+		"$@" && return 0
+		sleep 0.02
+	done
+	fail "timed out after $((secs * SLOW)) s waiting for: $what"
+}
+
+no_markers() { [ -z "$(marker_pids)" ]; }
+
+# --- JSON ---------------------------------------------------------------
+# jf FIELD [FIELD...]: reads a JSON object on stdin and prints each field on
+# its own line (null -> "null", strings raw, others as JSON).
+jf() {
+	python3 -c '
+import json, sys
+o = json.load(sys.stdin)
+for k in sys.argv[1:]:
+    v = o
+    for part in k.split("."):
+        if isinstance(v, list):
+            v = v[int(part)]
+        elif isinstance(v, dict):
+            v = v.get(part)
+        else:
+            v = None
+    if v is None:
+        print("null")
+    elif isinstance(v, str):
+        print(v)
+    else:
+        print(json.dumps(v))
+' "$@"
+}
+
+# show_field ID FIELD: a field of `jobq --json show ID`.
+show_field() {
+	local out
+	out=$(q --json show "$1") || fail "jobq show $1 failed (exit $?)"
+	jf "$2" <<<"$out" || fail "jobq --json show $1: not JSON: $out"
+}
+
+job_state() { show_field "$1" state; }
+
+# state_is ID STATE: for wait_for.
+state_is() { [ "$(q --json show "$1" 2>/dev/null | jf state 2>/dev/null)" = "$2" ]; }
+
+# --- assertions ------------------------------------------------------------
+assert_eq() { # ACTUAL EXPECTED MESSAGE
+	[ "$1" == "$2" ] || fail "$3: expected [$2], got [$1]"
+}
+
+assert_ne() {
+	[ "$1" != "$2" ] || fail "$3: got [$1], expected something else"
+}
+
+assert_match() { # STRING ERE MESSAGE
+	[[ $1 =~ $2 ]] || fail "$3: [$1] does not match /$2/"
+}
+
+# assert_rc EXPECTED MESSAGE CMD...: runs CMD (stdout to $T/out, stderr to
+# $T/err) and checks its exit status.  EXPECTED may be "1|2".
+assert_rc() {
+	local want=$1 msg=$2 rc
+	shift 2
+	"$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	if ! [[ "|$want|" == *"|$rc|"* ]]; then
+		fail "$msg: \`$*\` exited $rc, expected $want; stdout: $(head -c 500 "$T/out"); stderr: $(head -c 500 "$T/err")"
+	fi
+}
+
+# submit ARGS...: `jobq submit ARGS` that must print an id.
+submit() {
+	local id
+	id=$(q submit "$@") || fail "jobq submit $* failed (exit $?)"
+	[[ $id =~ ^[0-9]+$ ]] || fail "jobq submit printed [$id], not an id"
+	printf '%s\n' "$id"
+}
+
+# assert_no_markers SECONDS MESSAGE: every marker process is gone (bounded).
+assert_no_markers() {
+	local i n=$(($1 * 50 * SLOW))
+	for ((i = 0; i < n; i++)); do
+		no_markers && return 0
+		sleep 0.02
+	done
+	fail "$2: processes left behind: $(marker_pids | xargs -r ps -o pid=,ppid=,pgid=,stat=,args= -p 2>/dev/null)"
+}
