@@ -1,0 +1,439 @@
+/*
+ * jobqd.c - the daemon's entry point: options, paths, the state-dir lock,
+ * start-up order, signals and the orderly stop.  Also the worker entry:
+ * `jobqd --worker ...` runs worker_main() (see worker.h).
+ *
+ * Start-up order: options -> state dir -> lock (jobqd.lock, flock) ->
+ * store_open (validate/migrate) -> store_recover (running -> interrupted)
+ * -> store thread -> dispatch + worker pool -> socket -> READY=1.
+ * Stop (SIGTERM/SIGINT): stop accepting -> interrupt running jobs (TERM,
+ * KILL after --kill-grace) and record them -> stop workers -> drain and
+ * checkpoint the store -> close clients -> exit 0.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "jobqd.h"
+#include "log.h"
+#include "paths.h"
+#include "dispatch.h"
+#include "server.h"
+#include "store.h"
+#include "worker.h"
+
+struct config cfg;
+
+static uv_loop_t jobqd_loop;
+static uv_signal_t jobqd_sigterm, jobqd_sigint, jobqd_sighup;
+static struct dispatch *jobqd_disp;
+static struct timespec jobqd_started;
+static int jobqd_stopping;
+
+int64_t
+jobqd_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t
+jobqd_uptime_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)(ts.tv_sec - jobqd_started.tv_sec) * 1000 +
+	    (ts.tv_nsec - jobqd_started.tv_nsec) / 1000000;
+}
+
+int64_t
+jobqd_parse_duration_ms(const char *s)
+{
+	char *end;
+	double v, mult = 1000;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || !isfinite(v) || v < 0)
+		return -1;
+	if (strcmp(end, "ms") == 0)
+		mult = 1;
+	else if (strcmp(end, "s") == 0 || *end == '\0')
+		mult = 1000;
+	else if (strcmp(end, "m") == 0)
+		mult = 60000;
+	else if (strcmp(end, "h") == 0)
+		mult = 3600000;
+	else
+		return -1;
+	if (v * mult > (double)INT32_MAX)
+		return -1;
+	return (int64_t)(v * mult + 0.5);
+}
+
+static void
+jobqd_usage(FILE *f)
+{
+	fprintf(f,
+"usage: jobqd [options]\n"
+"Run the jobq daemon in the foreground.\n"
+"\n"
+"  -s, --socket PATH             listen on PATH (default: $JOBQ_SOCKET, else\n"
+"                                /run/jobq/jobqd.sock as root, else\n"
+"                                $XDG_RUNTIME_DIR/jobq/jobqd.sock)\n"
+"  -d, --state-dir DIR           database and job output (default: /var/lib/jobq\n"
+"                                as root, else $XDG_STATE_HOME/jobq or\n"
+"                                ~/.local/state/jobq)\n"
+"  -w, --workers N               worker processes (default: number of CPUs)\n"
+"      --sync full|normal        full (default): an acknowledged job survives\n"
+"                                power loss; normal: survives a daemon crash,\n"
+"                                not a power loss\n"
+"      --kill-grace DUR          SIGTERM -> SIGKILL delay for cancel and stop\n"
+"                                (default 10s)\n"
+"      --handshake-timeout DUR   close clients that send no hello (default 10s)\n"
+"  -l, --log-level LEVEL         error, warn, info (default) or debug\n"
+"  -h, --help                    show this help\n"
+"  -V, --version                 show the version\n"
+"\n"
+"DUR is a number with an optional unit: ms, s (default), m, h.\n"
+"See jobqd(8).\n");
+}
+
+static void
+jobqd_die_usage(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "jobqd: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'jobqd --help'.\n");
+	exit(2);
+}
+
+static void
+jobqd_options(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "state-dir", required_argument, NULL, 'd' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "sync", required_argument, NULL, 'S' },
+		{ "kill-grace", required_argument, NULL, 'g' },
+		{ "handshake-timeout", required_argument, NULL, 'H' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *sock = NULL, *state = NULL;
+	int ch, level = LOG_LVL_INFO;
+	long n;
+	int64_t ms;
+	char *end;
+
+	cfg.workers = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (cfg.workers < 1)
+		cfg.workers = 1;
+	cfg.sync_full = 1;
+	cfg.kill_grace_ms = 10000;
+	cfg.handshake_ms = 10000;
+	cfg.listen_fd = -1;
+	while ((ch = getopt_long(argc, argv, "s:d:w:l:hV", opts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			sock = optarg;
+			break;
+		case 'd':
+			state = optarg;
+			break;
+		case 'w':
+			errno = 0;
+			n = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || n < 1 || n > 1024)
+				jobqd_die_usage("--workers: \"%s\" is not a number from 1 to 1024",
+				    optarg);
+			cfg.workers = (int)n;
+			break;
+		case 'S':
+			if (strcmp(optarg, "full") == 0)
+				cfg.sync_full = 1;
+			else if (strcmp(optarg, "normal") == 0)
+				cfg.sync_full = 0;
+			else
+				jobqd_die_usage("--sync: \"%s\" is not full or normal",
+				    optarg);
+			break;
+		case 'g':
+			if ((ms = jobqd_parse_duration_ms(optarg)) < 0)
+				jobqd_die_usage("--kill-grace: bad duration \"%s\"", optarg);
+			cfg.kill_grace_ms = (unsigned)ms;
+			break;
+		case 'H':
+			if ((ms = jobqd_parse_duration_ms(optarg)) <= 0)
+				jobqd_die_usage("--handshake-timeout: bad duration \"%s\"",
+				    optarg);
+			cfg.handshake_ms = (unsigned)ms;
+			break;
+		case 'l':
+			if ((level = log_parse_level(optarg)) < 0)
+				jobqd_die_usage("--log-level: unknown level \"%s\"", optarg);
+			break;
+		case 'h':
+			jobqd_usage(stdout);
+			exit(0);
+		case 'V':
+			printf("jobqd %s (protocol %d, schema %d)\n", PACKAGE_VERSION,
+			    JOBQ_PROTOCOL_VERSION, STORE_SCHEMA_VERSION);
+			exit(0);
+		default:
+			fprintf(stderr, "Try 'jobqd --help'.\n");
+			exit(2);
+		}
+	}
+	if (optind < argc)
+		jobqd_die_usage("unexpected argument \"%s\"", argv[optind]);
+	log_init(level, NULL);
+
+	cfg.system_mode = paths_system_mode();
+	if (sock != NULL) {
+		if (strlen(sock) >= sizeof cfg.socket_path)
+			jobqd_die_usage("--socket: path too long: %s", sock);
+		snprintf(cfg.socket_path, sizeof cfg.socket_path, "%s", sock);
+	} else if (paths_socket(cfg.socket_path, sizeof cfg.socket_path) < 0)
+		fatalx("cannot determine the socket path (too long?); use --socket");
+	if (state != NULL) {
+		if (strlen(state) >= sizeof cfg.state_dir - 32)
+			jobqd_die_usage("--state-dir: path too long: %s", state);
+		snprintf(cfg.state_dir, sizeof cfg.state_dir, "%s", state);
+	} else if (paths_state_dir(cfg.state_dir, sizeof cfg.state_dir - 32) < 0)
+		fatalx("cannot determine the state directory; use --state-dir");
+}
+
+/* mkdir -p for the default state dir; an explicit one must have a parent. */
+static void
+jobqd_state_dir(void)
+{
+	struct stat st;
+	char parent[PATH_MAX], *slash;
+
+	if (stat(cfg.state_dir, &st) < 0) {
+		if (errno != ENOENT)
+			fatal("state directory %s", cfg.state_dir);
+		snprintf(parent, sizeof parent, "%s", cfg.state_dir);
+		if ((slash = strrchr(parent, '/')) != NULL && slash != parent) {
+			*slash = '\0';
+			if (stat(parent, &st) < 0 && errno == ENOENT) {
+				/* default per-user dirs: create ~/.local/state */
+				char *p;
+
+				for (p = parent + 1; *p != '\0'; p++) {
+					if (*p != '/')
+						continue;
+					*p = '\0';
+					if (mkdir(parent, 0755) < 0 && errno != EEXIST)
+						fatal("state directory %s: cannot create %s",
+						    cfg.state_dir, parent);
+					*p = '/';
+				}
+				if (mkdir(parent, 0755) < 0 && errno != EEXIST)
+					fatal("state directory %s: cannot create %s",
+					    cfg.state_dir, parent);
+			}
+		}
+		if (mkdir(cfg.state_dir, 0700) < 0)
+			fatal("state directory %s: cannot create it", cfg.state_dir);
+		if (stat(cfg.state_dir, &st) < 0)
+			fatal("state directory %s", cfg.state_dir);
+	}
+	if (!S_ISDIR(st.st_mode))
+		fatalx("state directory %s is not a directory", cfg.state_dir);
+	if (access(cfg.state_dir, R_OK | W_OK | X_OK) < 0)
+		fatal("state directory %s is not writable", cfg.state_dir);
+	snprintf(cfg.db_path, sizeof cfg.db_path, "%s/jobq.db", cfg.state_dir);
+	snprintf(cfg.logs_dir, sizeof cfg.logs_dir, "%s/logs", cfg.state_dir);
+}
+
+/* One jobqd per state dir: flock on jobqd.lock, held until exit. */
+static void
+jobqd_lock(void)
+{
+	char path[PATH_MAX + 16], buf[32];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof path, "%s/jobqd.lock", cfg.state_dir);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
+		fatal("%s", path);
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK)
+			fatal("%s: flock", path);
+		n = pread(fd, buf, sizeof buf - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		fatalx("another jobqd (pid %s) is using state dir %s",
+		    buf[0] ? buf : "?", cfg.state_dir);
+	}
+	n = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, (size_t)n, 0) != n)
+		fatal("%s", path);
+	/* fd stays open (and locked) for the life of the process */
+}
+
+static void
+jobqd_socket_activation(void)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	int flags;
+
+	if (pid == NULL || fds == NULL || atol(pid) != (long)getpid())
+		return;
+	if (atoi(fds) < 1)
+		return;
+	if (atoi(fds) > 1)
+		log_warnx("systemd passed %d sockets; using the first", atoi(fds));
+	cfg.listen_fd = 3;
+	if ((flags = fcntl(3, F_GETFD)) < 0)
+		fatal("LISTEN_FDS: fd 3");
+	fcntl(3, F_SETFD, flags | FD_CLOEXEC);
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+}
+
+/* sd_notify(3) without libsystemd: one datagram to $NOTIFY_SOCKET. */
+static void
+jobqd_notify(const char *msg)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa;
+	socklen_t len;
+	int fd;
+
+	if (path == NULL || (path[0] != '/' && path[0] != '@') ||
+	    strlen(path) >= sizeof sa.sun_path)
+		return;
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, path, strlen(path));
+	if (path[0] == '@')
+		sa.sun_path[0] = '\0';
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return;
+	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sa,
+	    len) < 0)
+		log_warn("NOTIFY_SOCKET %s", path);
+	close(fd);
+}
+
+static void
+jobqd_stopped(void *arg)
+{
+	server_close_all();
+	uv_close((uv_handle_t *)&jobqd_sigterm, NULL);
+	uv_close((uv_handle_t *)&jobqd_sigint, NULL);
+	uv_close((uv_handle_t *)&jobqd_sighup, NULL);
+	log_info("stopped");
+}
+
+static void
+jobqd_signal(uv_signal_t *h, int signum)
+{
+	if (signum == SIGHUP) {
+		log_info("SIGHUP ignored (nothing to reload)");
+		return;
+	}
+	if (jobqd_stopping) {
+		log_info("%s: already stopping", strsignal(signum));
+		return;
+	}
+	jobqd_stopping = 1;
+	log_info("%s: stopping (running jobs get %u ms to exit)",
+	    strsignal(signum), cfg.kill_grace_ms);
+	jobqd_notify("STOPPING=1");
+	server_stop_listening();
+	dispatch_shutdown(jobqd_disp, jobqd_stopped, NULL);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct store_queued *queued = NULL;
+	size_t nqueued = 0, ninterrupted = 0;
+	struct store *store;
+	char err[1024];
+	ssize_t n;
+	int rv;
+
+	if (argc >= 2 && strcmp(argv[1], "--worker") == 0)
+		return worker_main(argc - 2, argv + 2);
+
+	clock_gettime(CLOCK_MONOTONIC, &jobqd_started);
+	signal(SIGPIPE, SIG_IGN);
+	jobqd_options(argc, argv);
+	jobqd_socket_activation();
+	if ((n = readlink("/proc/self/exe", cfg.exe, sizeof cfg.exe - 1)) < 0)
+		fatal("readlink /proc/self/exe");
+	cfg.exe[n] = '\0';
+
+	jobqd_state_dir();
+	jobqd_lock();
+	if ((rv = store_open(cfg.db_path, cfg.sync_full, &store, err,
+	    sizeof err)) < 0)
+		fatalx("%s", err);
+	if (mkdir(cfg.logs_dir, 0700) < 0 && errno != EEXIST)
+		fatal("%s", cfg.logs_dir);
+	if ((rv = store_recover(store, &queued, &nqueued, &ninterrupted,
+	    jobqd_now_ms())) < 0)
+		fatalx("%s: recovery failed: %s", cfg.db_path, jobq_strerror(rv));
+	if (ninterrupted > 0)
+		log_warnx("%zu job(s) were running when the last jobqd died; "
+		    "marked interrupted (or requeued)", ninterrupted);
+
+	if (uv_loop_init(&jobqd_loop) < 0)
+		fatalx("uv_loop_init failed");
+	if ((rv = store_start(store, &jobqd_loop)) < 0)
+		fatalx("cannot start the store thread: %s", strerror(-rv));
+	if ((rv = dispatch_start(&jobqd_loop, store, queued, nqueued,
+	    &jobqd_disp)) < 0)
+		fatalx("cannot start the workers: %s", strerror(-rv));
+	free(queued);
+	if (server_start(&jobqd_loop, jobqd_disp) < 0)
+		fatalx("cannot listen on %s", cfg.socket_path);
+
+	uv_signal_init(&jobqd_loop, &jobqd_sigterm);
+	uv_signal_init(&jobqd_loop, &jobqd_sigint);
+	uv_signal_init(&jobqd_loop, &jobqd_sighup);
+	uv_signal_start(&jobqd_sigterm, jobqd_signal, SIGTERM);
+	uv_signal_start(&jobqd_sigint, jobqd_signal, SIGINT);
+	uv_signal_start(&jobqd_sighup, jobqd_signal, SIGHUP);
+
+	log_info("jobqd %s ready on %s (state %s, %d workers, sync %s, %zu queued)",
+	    PACKAGE_VERSION, cfg.listen_fd >= 0 ? "the socket from systemd" :
+	    cfg.socket_path, cfg.state_dir, cfg.workers,
+	    cfg.sync_full ? "full" : "normal", nqueued);
+	jobqd_notify("READY=1");
+
+	uv_run(&jobqd_loop, UV_RUN_DEFAULT);
+	rv = uv_loop_close(&jobqd_loop);
+	if (rv != 0)
+		log_debug("loop closed with handles open: %s", uv_strerror(rv));
+	return 0;
+}

@@ -1,0 +1,52 @@
+/*
+ * jobqd.h - the daemon's configuration and the few helpers every part of
+ * the daemon shares.
+ *
+ * Process model:
+ *
+ *   jobqd (main process)
+ *     main thread:  libuv loop - listening socket and clients (server.c),
+ *                   scheduling and job bookkeeping (dispatch.c), worker
+ *                   supervision (pool.c), signals and timers
+ *     store thread: owns the SQLite connection (store.c); fed by a queue
+ *                   under a mutex + condition variable, answers with uv_async
+ *     jobqd --worker SLOT ... (N worker processes, pool.c / worker.c)
+ *       <- POSIX message queue per worker (RUN / CANCEL / INTERRUPT / QUIT,
+ *          big specs through POSIX shared memory)
+ *       -> pipe per worker (READY / STARTED / FINISHED / SPAWN_FAILED)
+ *       job process (own session and process group, one at a time)
+ *
+ * Lock order: the store's queue lock is the only lock shared by threads and
+ * is a leaf; the loop thread never blocks on the store thread.
+ */
+#ifndef JOBQD_JOBQD_H
+#define JOBQD_JOBQD_H
+
+#include <limits.h>
+#include <stdint.h>
+#include <sys/un.h>
+
+struct config {
+	char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char state_dir[PATH_MAX];
+	char db_path[PATH_MAX];
+	char logs_dir[PATH_MAX];
+	char exe[PATH_MAX];          /* this binary, to start workers */
+	int workers;
+	int sync_full;
+	unsigned kill_grace_ms;
+	unsigned handshake_ms;
+	int listen_fd;               /* from systemd socket activation, or -1 */
+	int system_mode;             /* running as root with system defaults */
+};
+
+extern struct config cfg;
+
+/* Wall clock in milliseconds since the epoch. */
+int64_t jobqd_now_ms(void);
+/* Monotonic milliseconds since start-up. */
+int64_t jobqd_uptime_ms(void);
+/* Parses "500ms", "10s", "5m", "2h", "1.5" (seconds); -1 if invalid. */
+int64_t jobqd_parse_duration_ms(const char *s);
+
+#endif
