@@ -97,4 +97,11 @@ int proto_get_str(const cJSON *obj, const char *key, size_t maxlen,
 char *proto_b64_encode(const void *data, size_t len);              /* malloc'd */
 int proto_b64_decode(const char *s, void **out, size_t *outlen);   /* malloc'd */
 
+/* Appended: the largest reply payload libjobq accepts, and an encoder with a
+ * caller-chosen payload limit (jobqd's replies, e.g. a long list, may exceed
+ * JOBQ_MAX_FRAME; use PROTO_MAX_REPLY for them). */
+#define PROTO_MAX_REPLY (256u << 20)
+int proto_frame_encode_max(const cJSON *obj, size_t max, char **out,
+    size_t *outlen);
+
 #endif
