@@ -1,0 +1,263 @@
+/*
+ * check_job.c - unit tests of the job state machine (daemon/job.c): every
+ * (state, event) pair, the retry budget at its boundaries and the crash
+ * flag of JOB_EV_INTERRUPT.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "job.h"
+
+#define NEVENTS (JOB_EV_INTERRUPT + 1)
+
+/* Expected outcome with no retry budget (attempts 1, max_retries 0). */
+struct expect {
+	int ok;
+	jobq_state state;
+	const char *reason;
+};
+
+static struct expect
+expected(jobq_state from, enum job_event ev, int exit_code, int crash)
+{
+	struct expect e = { 0, 0, NULL };
+
+	if (from == JOBQ_STATE_QUEUED) {
+		if (ev == JOB_EV_CLAIM)
+			e = (struct expect){ 1, JOBQ_STATE_RUNNING, NULL };
+		else if (ev == JOB_EV_CANCEL)
+			e = (struct expect){ 1, JOBQ_STATE_CANCELED,
+			    "canceled" };
+	} else if (from == JOBQ_STATE_RUNNING) {
+		switch (ev) {
+		case JOB_EV_CLAIM:
+			break;
+		case JOB_EV_EXITED:
+			e = exit_code == 0 ?
+			    (struct expect){ 1, JOBQ_STATE_SUCCEEDED, NULL } :
+			    (struct expect){ 1, JOBQ_STATE_FAILED,
+			    "exit_code" };
+			break;
+		case JOB_EV_SIGNALED:
+			e = (struct expect){ 1, JOBQ_STATE_FAILED, "signal" };
+			break;
+		case JOB_EV_SPAWN_FAILED:
+			e = (struct expect){ 1, JOBQ_STATE_FAILED,
+			    "spawn_failed" };
+			break;
+		case JOB_EV_WORKER_LOST:
+			e = (struct expect){ 1, JOBQ_STATE_FAILED,
+			    "worker_lost" };
+			break;
+		case JOB_EV_CANCEL:
+			e = (struct expect){ 1, JOBQ_STATE_CANCELED,
+			    "canceled" };
+			break;
+		case JOB_EV_INTERRUPT:
+			e = (struct expect){ 1, JOBQ_STATE_INTERRUPTED,
+			    crash ? "daemon_crash" : "shutdown" };
+			break;
+		}
+	}
+	return (e);
+}
+
+static void
+check_reason(const char *got, const char *want)
+{
+	if (want == NULL)
+		ck_assert_ptr_null(got);
+	else {
+		ck_assert_ptr_nonnull(got);
+		ck_assert_str_eq(got, want);
+	}
+}
+
+START_TEST(test_all_pairs)
+{
+	struct job_outcome o, sentinel = { JOBQ_STATE_COUNT, "x", 42 };
+	struct expect e;
+	int st, ev, code, crash, ret;
+	static const int codes[] = { 0, 1, 255 };
+
+	for (st = 0; st < JOBQ_STATE_COUNT; st++)
+	for (ev = 0; ev < NEVENTS; ev++)
+	for (code = 0; code < 3; code++)
+	for (crash = 0; crash < 2; crash++) {
+		o = sentinel;
+		ret = job_transition(st, ev, 1, 0, codes[code], crash, &o);
+		e = expected(st, ev, codes[code], crash);
+		if (!e.ok) {
+			ck_assert_msg(ret == JOBQ_ESTATE, "%d/%s: got %d",
+			    st, job_event_name(ev), ret);
+			/* out untouched */
+			ck_assert_int_eq(o.state, sentinel.state);
+			ck_assert_ptr_eq(o.reason, sentinel.reason);
+			ck_assert_int_eq(o.retry, 42);
+			continue;
+		}
+		ck_assert_msg(ret == 0, "%d/%s", st, job_event_name(ev));
+		ck_assert_int_eq(o.state, e.state);
+		check_reason(o.reason, e.reason);
+		ck_assert_int_eq(o.retry, 0);
+	}
+}
+END_TEST
+
+START_TEST(test_terminal_never_change)
+{
+	struct job_outcome o;
+	int st, ev;
+
+	for (st = JOBQ_STATE_SUCCEEDED; st < JOBQ_STATE_COUNT; st++)
+		for (ev = 0; ev < NEVENTS; ev++)
+			ck_assert_int_eq(job_transition(st, ev, 0, 100, 0, 0,
+			    &o), JOBQ_ESTATE);
+	/* Out-of-range values are refused too. */
+	ck_assert_int_eq(job_transition(JOBQ_STATE_COUNT, JOB_EV_CLAIM, 0, 0,
+	    0, 0, &o), JOBQ_ESTATE);
+	ck_assert_int_eq(job_transition(-1, JOB_EV_CLAIM, 0, 0, 0, 0, &o),
+	    JOBQ_ESTATE);
+	ck_assert_int_eq(job_transition(JOBQ_STATE_RUNNING, NEVENTS, 0, 0,
+	    0, 0, &o), JOBQ_ESTATE);
+}
+END_TEST
+
+START_TEST(test_retry_budget)
+{
+	static const enum job_event retrying[] = {
+		JOB_EV_EXITED, JOB_EV_SIGNALED, JOB_EV_SPAWN_FAILED,
+		JOB_EV_WORKER_LOST, JOB_EV_INTERRUPT
+	};
+	static const char *const reasons[] = {
+		"exit_code", "signal", "spawn_failed", "worker_lost",
+		"daemon_crash"
+	};
+	struct job_outcome o;
+	size_t i;
+	int att;
+
+	for (i = 0; i < sizeof(retrying) / sizeof(retrying[0]); i++) {
+		/* max_retries = 2: three runs in all. */
+		for (att = 1; att <= 2; att++) {
+			ck_assert_int_eq(job_transition(JOBQ_STATE_RUNNING,
+			    retrying[i], att, 2, 7, 1, &o), 0);
+			ck_assert_int_eq(o.retry, 1);
+			ck_assert_int_eq(o.state, JOBQ_STATE_QUEUED);
+			/* the reason of the failed attempt is kept */
+			check_reason(o.reason, reasons[i]);
+		}
+		/* attempts == max_retries + 1 (the third run): exhausted */
+		for (att = 3; att <= 4; att++) {
+			ck_assert_int_eq(job_transition(JOBQ_STATE_RUNNING,
+			    retrying[i], att, 2, 7, 1, &o), 0);
+			ck_assert_int_eq(o.retry, 0);
+			ck_assert_int_eq(o.state,
+			    retrying[i] == JOB_EV_INTERRUPT ?
+			    JOBQ_STATE_INTERRUPTED : JOBQ_STATE_FAILED);
+			check_reason(o.reason, reasons[i]);
+		}
+	}
+
+	/* max_retries 0: the first failure is final. */
+	ck_assert_int_eq(job_transition(JOBQ_STATE_RUNNING, JOB_EV_EXITED, 1,
+	    0, 1, 0, &o), 0);
+	ck_assert_int_eq(o.retry, 0);
+	ck_assert_int_eq(o.state, JOBQ_STATE_FAILED);
+	ck_assert_int_eq(job_transition(JOBQ_STATE_RUNNING, JOB_EV_EXITED, 0,
+	    0, 1, 0, &o), 0);
+	ck_assert_int_eq(o.retry, 1);
+}
+END_TEST
+
+START_TEST(test_no_retry_on_success_or_cancel)
+{
+	struct job_outcome o;
+
+	ck_assert_int_eq(job_transition(JOBQ_STATE_RUNNING, JOB_EV_EXITED, 1,
+	    10, 0, 0, &o), 0);
+	ck_assert_int_eq(o.state, JOBQ_STATE_SUCCEEDED);
+	ck_assert_int_eq(o.retry, 0);
+	ck_assert_ptr_null(o.reason);
+
+	ck_assert_int_eq(job_transition(JOBQ_STATE_RUNNING, JOB_EV_CANCEL, 1,
+	    10, 0, 0, &o), 0);
+	ck_assert_int_eq(o.state, JOBQ_STATE_CANCELED);
+	ck_assert_int_eq(o.retry, 0);
+	ck_assert_str_eq(o.reason, "canceled");
+
+	ck_assert_int_eq(job_transition(JOBQ_STATE_QUEUED, JOB_EV_CANCEL, 0,
+	    10, 0, 0, &o), 0);
+	ck_assert_int_eq(o.state, JOBQ_STATE_CANCELED);
+	ck_assert_int_eq(o.retry, 0);
+
+	ck_assert_int_eq(job_transition(JOBQ_STATE_QUEUED, JOB_EV_CLAIM, 0,
+	    10, 0, 0, &o), 0);
+	ck_assert_int_eq(o.state, JOBQ_STATE_RUNNING);
+	ck_assert_int_eq(o.retry, 0);
+	ck_assert_ptr_null(o.reason);
+}
+END_TEST
+
+START_TEST(test_crash_flag)
+{
+	struct job_outcome o;
+
+	ck_assert_int_eq(job_transition(JOBQ_STATE_RUNNING, JOB_EV_INTERRUPT,
+	    1, 0, 0, 0, &o), 0);
+	ck_assert_int_eq(o.state, JOBQ_STATE_INTERRUPTED);
+	ck_assert_str_eq(o.reason, "shutdown");
+	ck_assert_int_eq(job_transition(JOBQ_STATE_RUNNING, JOB_EV_INTERRUPT,
+	    1, 0, 0, 1, &o), 0);
+	ck_assert_int_eq(o.state, JOBQ_STATE_INTERRUPTED);
+	ck_assert_str_eq(o.reason, "daemon_crash");
+	/* the crash flag means nothing to other events */
+	ck_assert_int_eq(job_transition(JOBQ_STATE_RUNNING, JOB_EV_SIGNALED,
+	    1, 0, 0, 1, &o), 0);
+	ck_assert_str_eq(o.reason, "signal");
+}
+END_TEST
+
+START_TEST(test_event_names)
+{
+	int ev;
+
+	for (ev = 0; ev < NEVENTS; ev++)
+		ck_assert_ptr_nonnull(job_event_name(ev));
+	ck_assert_str_eq(job_event_name(JOB_EV_CLAIM), "claim");
+	ck_assert_str_eq(job_event_name(JOB_EV_WORKER_LOST), "worker_lost");
+	ck_assert_ptr_null(job_event_name(NEVENTS));
+	ck_assert_ptr_null(job_event_name((enum job_event)-1));
+}
+END_TEST
+
+static Suite *
+job_suite(void)
+{
+	Suite *s = suite_create("job");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_all_pairs);
+	tcase_add_test(tc, test_terminal_never_change);
+	tcase_add_test(tc, test_retry_budget);
+	tcase_add_test(tc, test_no_retry_on_success_or_cancel);
+	tcase_add_test(tc, test_crash_flag);
+	tcase_add_test(tc, test_event_names);
+	suite_add_tcase(s, tc);
+	return (s);
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(job_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+}
