@@ -148,4 +148,14 @@ void store_close(struct store *s);
 /* Frees what an op's out union holds (CLAIM strings, GET job, LIST jobs). */
 void store_op_release(struct store_op *op);
 
+/*
+ * Fault seam, for tests only (NULL in the daemon).  When set, it is called
+ * on the store thread before the COMMIT of every batch that has writes (and
+ * of store_recover()'s transaction); a nonzero return is taken as that
+ * SQLite result code from COMMIT, e.g. SQLITE_FULL to test the disk-full
+ * path.  Set it before store_start() or between batches from the loop
+ * thread before the store_submit() that should see it.
+ */
+extern int (*store_fault_commit)(void);
+
 #endif
