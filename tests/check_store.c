@@ -434,10 +434,10 @@ START_TEST(test_claim_update)
 	upd->in.update = u;
 	upd->in.update.id = 12345;
 	op = op_new(STORE_GET, 3);
+	op->in.get.id = 0;
 	store_submit(s, ins);
 	store_submit(s, upd);
 	store_submit(s, op);
-	op->in.get.id = 0;	/* not yet taken: the loop has not run */
 	wait_done(n_done + 3);
 	ck_assert_int_eq(ins->status, 0);
 	ck_assert_int_eq(upd->status, JOBQ_ENOTFOUND);
