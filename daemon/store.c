@@ -26,8 +26,9 @@
  * is ordered by pthread_create()/pthread_join(), so the handle can be opened
  * SQLITE_OPEN_NOMUTEX.
  *
- * Every statement is prepared once in store_open() and reset after use; DDL
- * in migrations is the only SQL run with sqlite3_exec().
+ * Every statement of the store thread and of recovery is prepared once in
+ * store_open() and reset after use; only one-time start-up SQL (validation,
+ * PRAGMAs, migrations) is prepared or sqlite3_exec()'d where it runs.
  */
 #include "config.h"
 
