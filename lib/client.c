@@ -280,7 +280,7 @@ client_id_request(const char *op, int64_t id)
 	if ((req = cJSON_CreateObject()) == NULL)
 		return NULL;
 	if (cJSON_AddStringToObject(req, "op", op) == NULL ||
-	    cJSON_AddNumberToObject(req, "id", (double)id) == NULL) {
+	    proto_add_int(req, "id", id) != 0) {
 		cJSON_Delete(req);
 		return NULL;
 	}
@@ -557,8 +557,8 @@ jobq_read_output(jobq_client *c, int64_t id, jobq_stream stream,
 		return JOBQ_ENOMEM;
 	if (cJSON_AddStringToObject(req, "stream",
 	    stream == JOBQ_STDOUT ? "stdout" : "stderr") == NULL ||
-	    cJSON_AddNumberToObject(req, "offset", (double)offset) == NULL ||
-	    cJSON_AddNumberToObject(req, "max", (double)len) == NULL) {
+	    proto_add_int(req, "offset", (int64_t)offset) != 0 ||
+	    proto_add_int(req, "max", (int64_t)len) != 0) {
 		cJSON_Delete(req);
 		return JOBQ_ENOMEM;
 	}

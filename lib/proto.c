@@ -389,13 +389,38 @@ jobq_job_list_free(jobq_job **jobs, size_t n)
 	free(jobs);
 }
 
+/*
+ * cJSON prints numbers with 15 significant digits, which is exact for
+ * integers below 10^15; larger ones are written as raw decimal text.
+ */
+#define PROTO_EXACT_PRINT 999999999999999LL
+
+int
+proto_add_int(cJSON *obj, const char *key, int64_t v)
+{
+	char	buf[32];
+	int	n;
+
+	if (v >= -PROTO_EXACT_PRINT && v <= PROTO_EXACT_PRINT) {
+		if (cJSON_AddNumberToObject(obj, key, (double)v) == NULL)
+			return JOBQ_ENOMEM;
+		return 0;
+	}
+	n = snprintf(buf, sizeof(buf), "%lld", (long long)v);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return JOBQ_EINTERNAL;
+	if (cJSON_AddRawToObject(obj, key, buf) == NULL)
+		return JOBQ_ENOMEM;
+	return 0;
+}
+
 /* Adds an integer member, or null when isnull. */
 static int
-proto_add_int(cJSON *obj, const char *key, int64_t v, int isnull)
+proto_add_int_or_null(cJSON *obj, const char *key, int64_t v, int isnull)
 {
 	if (isnull)
 		return cJSON_AddNullToObject(obj, key) != NULL ? 0 : -1;
-	return cJSON_AddNumberToObject(obj, key, (double)v) != NULL ? 0 : -1;
+	return proto_add_int(obj, key, v) == 0 ? 0 : -1;
 }
 
 /* Adds a string member, or null for NULL. */
@@ -418,7 +443,7 @@ proto_job_to_json(const jobq_job *job)
 		return NULL;
 	if ((obj = cJSON_CreateObject()) == NULL)
 		return NULL;
-	if (proto_add_int(obj, "id", job->id, 0) != 0 ||
+	if (proto_add_int(obj, "id", job->id) != 0 ||
 	    proto_add_str(obj, "state", state) != 0 ||
 	    proto_add_str(obj, "name", job->name) != 0 ||
 	    proto_add_str(obj, "queue",
@@ -431,20 +456,21 @@ proto_job_to_json(const jobq_job *job)
 		cJSON_AddItemToArray(argv, s);
 	}
 	if (proto_add_str(obj, "cwd", job->cwd != NULL ? job->cwd : "") != 0 ||
-	    proto_add_int(obj, "owner_uid", job->owner_uid, 0) != 0 ||
-	    proto_add_int(obj, "exit_code", job->exit_code,
+	    proto_add_int(obj, "owner_uid", job->owner_uid) != 0 ||
+	    proto_add_int_or_null(obj, "exit_code", job->exit_code,
 	    job->exit_code < 0) != 0 ||
-	    proto_add_int(obj, "signal", job->signal, job->signal == 0) != 0 ||
-	    proto_add_int(obj, "submitted_at", job->submitted_at, 0) != 0 ||
-	    proto_add_int(obj, "started_at", job->started_at,
+	    proto_add_int_or_null(obj, "signal", job->signal,
+	    job->signal == 0) != 0 ||
+	    proto_add_int(obj, "submitted_at", job->submitted_at) != 0 ||
+	    proto_add_int_or_null(obj, "started_at", job->started_at,
 	    job->started_at == 0) != 0 ||
-	    proto_add_int(obj, "finished_at", job->finished_at,
+	    proto_add_int_or_null(obj, "finished_at", job->finished_at,
 	    job->finished_at == 0) != 0 ||
-	    proto_add_int(obj, "attempts", job->attempts, 0) != 0 ||
-	    proto_add_int(obj, "max_retries", job->max_retries, 0) != 0 ||
+	    proto_add_int(obj, "attempts", job->attempts) != 0 ||
+	    proto_add_int(obj, "max_retries", job->max_retries) != 0 ||
 	    proto_add_str(obj, "reason", job->reason) != 0 ||
 	    proto_add_str(obj, "message", job->message) != 0 ||
-	    proto_add_int(obj, "pid", job->pid, job->pid == 0) != 0)
+	    proto_add_int_or_null(obj, "pid", job->pid, job->pid == 0) != 0)
 		goto fail;
 	return obj;
 fail:
