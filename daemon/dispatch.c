@@ -1142,12 +1142,10 @@ dispatch_start(uv_loop_t *loop, struct store *store, struct store_queued *queued
 	s->retry_timer.data = s;
 	for (i = 0; i < nqueued; i++) {
 		struct sjob *j = dispatch_add(s, queued[i].id, queued[i].attempts,
-		    queued[i].max_retries, 0);
+		    queued[i].max_retries, (uid_t)queued[i].owner_uid);
 
 		if (j == NULL)
 			return -ENOMEM;
-		/* the owner is only needed for permission checks: reload it */
-		j->owner = (uid_t)-1;
 		dispatch_enqueue(s, j, 0);
 	}
 	rv = pool_start(loop, cfg.exe, cfg.workers, &dispatch_pool_cb, s, &s->pool);

@@ -112,8 +112,8 @@ static const char *const store_sql[ST_COUNT] = {
 	[ST_CHECKPOINT] = "PRAGMA wal_checkpoint(TRUNCATE)",
 	[ST_RUNNING] = "SELECT id, attempts, max_retries FROM jobs "
 	    "WHERE state = 'running' ORDER BY id",
-	[ST_QUEUED] = "SELECT id, queue, attempts, max_retries, submitted_at "
-	    "FROM jobs WHERE state = 'queued' ORDER BY id",
+	[ST_QUEUED] = "SELECT id, queue, attempts, max_retries, submitted_at, "
+	    "owner_uid FROM jobs WHERE state = 'queued' ORDER BY id",
 	[ST_RECOVER] = "UPDATE jobs SET state = ?2, finished_at = ?3, "
 	    "pid = NULL, reason = ?4 WHERE id = ?1",
 };
@@ -698,6 +698,7 @@ store_recover(struct store *s, struct store_queued **queued, size_t *n,
 		q[nq].attempts = sqlite3_column_int(st, 2);
 		q[nq].max_retries = sqlite3_column_int(st, 3);
 		q[nq].submitted_at = sqlite3_column_int64(st, 4);
+		q[nq].owner_uid = (uint32_t)sqlite3_column_int64(st, 5);
 		nq++;
 	}
 	store_reset(st);

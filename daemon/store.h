@@ -110,6 +110,7 @@ struct store_queued {
 	int attempts;
 	int max_retries;
 	int64_t submitted_at;
+	uint32_t owner_uid;
 };
 
 /*
