@@ -32,7 +32,9 @@ fmt_err_status(int err)
 int
 fmt_job_status(const jobq_job *job)
 {
-	if (!jobq_state_is_terminal(job->state))
+	/* A canceled or interrupted job may carry the signal that stopped
+	 * it, but it has no exit status of its own. */
+	if (job->state != JOBQ_STATE_SUCCEEDED && job->state != JOBQ_STATE_FAILED)
 		return FMT_EXIT_NOSTATUS;
 	if (job->exit_code >= 0)
 		return job->exit_code & 0xff;

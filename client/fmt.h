@@ -27,9 +27,9 @@
  * -> 4, JOBQ_ETIMEDOUT -> 124, 0 -> 0, anything else -> 1. */
 int fmt_err_status(int err);
 
-/* Exit status that reflects an ended job: its exit code if it exited,
- * 128+N if killed by signal N, else 125 (canceled, interrupted, worker
- * lost, spawn failure, or not ended at all). */
+/* Exit status that reflects an ended job: for a succeeded or failed job,
+ * its exit code if it exited, 128+N if killed by signal N; else 125
+ * (canceled, interrupted, worker lost, spawn failure, not ended). */
 int fmt_job_status(const jobq_job *job);
 
 /* Parses a duration: a non-negative decimal number (optionally with a
