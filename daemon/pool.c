@@ -1,0 +1,925 @@
+/*
+ * pool.c - the worker pool supervisor, on the daemon's libuv loop.  Owns the
+ * worker processes, their message queues, their report pipes and the shared
+ * memory objects of specs too big for a message.
+ *
+ *   jobqd (loop thread)                          worker processes
+ *   sched.c --pool_run/cancel--> pool.c --mq "/jobqd.PID.wSLOT.GEN"--> worker 0
+ *        <--ready/started/         |   <--fd 3 (uv_pipe): wire_report--  ...
+ *           finished/lost--        |   --shm "/jobqd.PID.jID.ATTEMPT"--> (big specs)
+ *                                  `-- uv_spawn(exe --worker SLOT MQ PID)
+ *
+ * Per slot, one worker at a time.  A worker's death is noticed by the uv exit
+ * callback and by EOF on its pipe, in either order; the slot is cleaned up
+ * (job lost, queue unlinked) once both handles are closed, then a replacement
+ * starts at once or after an exponential backoff.  The message queue is
+ * unlinked as soon as its worker reports READY, so nothing stays in
+ * /dev/mqueue; shm specs are unlinked by the worker after mapping and again
+ * here when the job ends.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1
+#endif
+
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <mqueue.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <uv.h>
+
+#include "log.h"
+#include "pool.h"
+#include "wire.h"
+
+#define POOL_LIVED_LONG_MS  10000	/* a death after this resets backoff */
+#define POOL_BACKOFF_MIN_MS 100
+#define POOL_BACKOFF_MAX_MS 10000
+#define POOL_EOF_WAIT_MS    1000	/* after exit, wait this long for EOF */
+#define POOL_STOP_TERM_MS   1000
+#define POOL_STOP_KILL_MS   5000
+#define POOL_NAME_MAX       64
+
+struct pool_slot {
+	struct pool *pool;
+	int index;
+	unsigned gen;
+	char mqname[POOL_NAME_MAX];
+	mqd_t mq;			/* (mqd_t)-1 when none */
+	int mq_linked;			/* name not unlinked yet */
+
+	uv_process_t proc;
+	uv_pipe_t pipe;
+	uv_timer_t timer;		/* EOF wait, then restart backoff */
+	int running;			/* a worker generation exists */
+	int proc_open, pipe_open;	/* handles not closed yet */
+	int exited;			/* process reaped (or never started) */
+	int64_t exit_status;
+	int term_signal;
+	pid_t pid;
+	uint64_t start_ms;
+	int ready;			/* READY seen for this generation */
+	int broken;			/* protocol error: being killed */
+
+	unsigned quick_deaths;
+	unsigned backoff_ms;
+
+	/* The job this worker holds. */
+	int busy;
+	int64_t job_id;
+	unsigned attempt;
+	pid_t job_pid;
+	int job_shm;
+	char shm_name[POOL_NAME_MAX];
+
+	/* Report stream reassembly. */
+	char rdbuf[4096];
+	unsigned char rec[sizeof(struct wire_report)];
+	size_t reclen;
+};
+
+struct pool {
+	uv_loop_t *loop;
+	char *exe;
+	pid_t pid;
+	int n;
+	struct pool_slot *slots;
+	struct pool_callbacks cb;
+	void *arg;
+
+	int stopping;
+	int failed;			/* pool_start failed: free, no done() */
+	void (*done)(void *);
+	void *done_arg;
+	uv_timer_t stop_timer;
+	int stop_phase;			/* 0 QUIT sent, 1 TERM sent, 2 KILL sent */
+	int nhandles;			/* open uv handles */
+	int finishing;			/* closing the timers */
+	int starting;			/* inside pool_start: no retries */
+};
+
+static int pool_spawn(struct pool_slot *);
+static void pool_maybe_finish(struct pool *);
+
+/* One of the timers closed during teardown; the last one frees the pool. */
+static void
+pool_release_handle(struct pool *p)
+{
+	p->nhandles--;
+	if (p->finishing && p->nhandles == 0) {
+		void (*done)(void *) = p->done;
+		void *arg = p->done_arg;
+		int failed = p->failed;
+
+		free(p->slots);
+		free(p->exe);
+		free(p);
+		if (!failed && done != NULL)
+			done(arg);
+	}
+}
+
+static void
+pool_slot_timer_closed(uv_handle_t *h)
+{
+	struct pool_slot *s = h->data;
+
+	pool_release_handle(s->pool);
+}
+
+static void
+pool_stop_timer_closed(uv_handle_t *h)
+{
+	pool_release_handle(h->data);
+}
+
+static void
+pool_mq_release(struct pool_slot *s)
+{
+	if (s->mq != (mqd_t)-1) {
+		if (mq_close(s->mq) == -1)
+			log_warn("mq_close %s", s->mqname);
+		s->mq = (mqd_t)-1;
+	}
+	if (s->mq_linked) {
+		if (mq_unlink(s->mqname) == -1 && errno != ENOENT)
+			log_warn("mq_unlink %s", s->mqname);
+		s->mq_linked = 0;
+	}
+}
+
+static void
+pool_shm_release(struct pool_slot *s)
+{
+	if (s->job_shm) {
+		if (shm_unlink(s->shm_name) == -1 && errno != ENOENT)
+			log_warn("shm_unlink %s", s->shm_name);
+		s->job_shm = 0;
+	}
+}
+
+static void
+pool_kill_worker(struct pool_slot *s, int sig)
+{
+	int r;
+
+	if (!s->running || s->exited || !s->proc_open)
+		return;
+	if ((r = uv_process_kill(&s->proc, sig)) < 0 && r != UV_ESRCH)
+		log_warnx("worker %d: kill %d: %s", s->index, sig, uv_strerror(r));
+}
+
+/* ---- restart ------------------------------------------------------------- */
+
+static void
+pool_restart_cb(uv_timer_t *t)
+{
+	struct pool_slot *s = t->data;
+
+	if (s->pool->stopping || s->running)
+		return;
+	if (pool_spawn(s) < 0)
+		log_warnx("worker %d: restart failed", s->index);
+}
+
+/* Schedules the next generation of a slot whose worker lived lived_ms. */
+static void
+pool_schedule_restart(struct pool_slot *s, uint64_t lived_ms)
+{
+	int r;
+
+	if (s->pool->stopping)
+		return;
+	if (lived_ms >= POOL_LIVED_LONG_MS) {
+		s->quick_deaths = 0;
+		s->backoff_ms = 0;
+	} else
+		s->quick_deaths++;
+	if (s->quick_deaths <= 1) {
+		if (pool_spawn(s) == 0)
+			return;
+		/* pool_spawn already counted the failure and rescheduled */
+		return;
+	}
+	if (s->backoff_ms == 0)
+		s->backoff_ms = POOL_BACKOFF_MIN_MS;
+	else if (s->backoff_ms < POOL_BACKOFF_MAX_MS) {
+		s->backoff_ms *= 2;
+		if (s->backoff_ms > POOL_BACKOFF_MAX_MS)
+			s->backoff_ms = POOL_BACKOFF_MAX_MS;
+	}
+	log_warnx("worker %d: %u quick deaths in a row, restarting in %u ms",
+	    s->index, s->quick_deaths, s->backoff_ms);
+	if ((r = uv_timer_start(&s->timer, pool_restart_cb, s->backoff_ms, 0)) < 0)
+		log_warnx("worker %d: uv_timer_start: %s", s->index,
+		    uv_strerror(r));
+}
+
+/* ---- death --------------------------------------------------------------- */
+
+/* Both handles of the slot's worker are closed and the process reaped. */
+static void
+pool_slot_dead(struct pool_slot *s)
+{
+	struct pool *p = s->pool;
+	uint64_t lived = uv_now(p->loop) - s->start_ms;
+	int64_t job_id = s->job_id;
+	pid_t job_pid = s->job_pid;
+	int had_job = s->busy;
+
+	if (uv_timer_stop(&s->timer) < 0)
+		log_warnx("worker %d: uv_timer_stop", s->index);
+	s->running = 0;
+	s->ready = 0;
+	s->broken = 0;
+	s->reclen = 0;
+	s->pid = 0;
+	pool_mq_release(s);
+	if (had_job) {
+		if (job_pid > 0 && kill(-job_pid, SIGKILL) == -1 &&
+		    errno != ESRCH)
+			log_warn("kill(-%ld, SIGKILL)", (long)job_pid);
+		pool_shm_release(s);
+		s->busy = 0;
+		s->job_pid = 0;
+	}
+	if (p->stopping) {
+		pool_maybe_finish(p);
+		return;
+	}
+	if (had_job) {
+		log_warnx("worker %d: lost job %lld (pid %ld)", s->index,
+		    (long long)job_id, (long)job_pid);
+		if (p->cb.lost != NULL)
+			p->cb.lost(p->arg, s->index, job_id, job_pid);
+	}
+	if (!p->stopping && !s->running)
+		pool_schedule_restart(s, lived);
+}
+
+static void
+pool_proc_closed(uv_handle_t *h)
+{
+	struct pool_slot *s = h->data;
+
+	s->pool->nhandles--;
+	s->proc_open = 0;
+	if (!s->pipe_open)
+		pool_slot_dead(s);
+}
+
+static void
+pool_pipe_closed(uv_handle_t *h)
+{
+	struct pool_slot *s = h->data;
+
+	s->pool->nhandles--;
+	s->pipe_open = 0;
+	if (!s->proc_open)
+		pool_slot_dead(s);
+}
+
+static void
+pool_close_pipe(struct pool_slot *s)
+{
+	if (s->pipe_open && !uv_is_closing((uv_handle_t *)&s->pipe))
+		uv_close((uv_handle_t *)&s->pipe, pool_pipe_closed);
+}
+
+static void
+pool_eof_wait_cb(uv_timer_t *t)
+{
+	struct pool_slot *s = t->data;
+
+	log_warnx("worker %d: report pipe still open after exit, closing it",
+	    s->index);
+	pool_close_pipe(s);
+}
+
+static void
+pool_exit_cb(uv_process_t *proc, int64_t exit_status, int term_signal)
+{
+	struct pool_slot *s = proc->data;
+	struct pool *p = s->pool;
+	int r;
+
+	s->exited = 1;
+	s->exit_status = exit_status;
+	s->term_signal = term_signal;
+	if (term_signal != 0) {
+		if (p->stopping)
+			log_debug("worker %d (pid %ld) killed by signal %d",
+			    s->index, (long)s->pid, term_signal);
+		else
+			log_warnx("worker %d (pid %ld) killed by signal %d",
+			    s->index, (long)s->pid, term_signal);
+	} else if (p->stopping && exit_status == 0)
+		log_debug("worker %d (pid %ld) exited", s->index, (long)s->pid);
+	else
+		log_warnx("worker %d (pid %ld) exited with status %lld",
+		    s->index, (long)s->pid, (long long)exit_status);
+	uv_close((uv_handle_t *)&s->proc, pool_proc_closed);
+	/* Reports written before the exit are still in the pipe: read them
+	 * up to EOF, but do not wait forever on a descriptor some stray
+	 * process may hold. */
+	if (s->pipe_open && !uv_is_closing((uv_handle_t *)&s->pipe)) {
+		if ((r = uv_timer_start(&s->timer, pool_eof_wait_cb,
+		    POOL_EOF_WAIT_MS, 0)) < 0) {
+			log_warnx("worker %d: uv_timer_start: %s", s->index,
+			    uv_strerror(r));
+			pool_close_pipe(s);
+		}
+	}
+}
+
+/* ---- reports ------------------------------------------------------------- */
+
+static void
+pool_broken(struct pool_slot *s, const char *why, const struct wire_report *rep)
+{
+	log_warnx("worker %d (pid %ld): %s (report type %u, job %lld, "
+	    "holding %lld): killing it", s->index, (long)s->pid, why,
+	    rep->type, (long long)rep->job_id,
+	    s->busy ? (long long)s->job_id : -1LL);
+	s->broken = 1;
+	pool_kill_worker(s, SIGKILL);
+}
+
+static void
+pool_dispatch(struct pool_slot *s, const struct wire_report *rep)
+{
+	struct pool *p = s->pool;
+
+	switch (rep->type) {
+	case WIRE_REP_READY:
+		if (s->ready || s->busy) {
+			pool_broken(s, "unexpected READY", rep);
+			return;
+		}
+		s->ready = 1;
+		/* Both ends have it open now: the name is no longer needed. */
+		if (s->mq_linked) {
+			if (mq_unlink(s->mqname) == -1 && errno != ENOENT)
+				log_warn("mq_unlink %s", s->mqname);
+			s->mq_linked = 0;
+		}
+		log_debug("worker %d (pid %ld) ready", s->index, (long)s->pid);
+		if (!p->stopping && p->cb.ready != NULL)
+			p->cb.ready(p->arg, s->index);
+		break;
+	case WIRE_REP_STARTED:
+		if (!s->busy || rep->job_id != s->job_id || s->job_pid != 0 ||
+		    rep->pid <= 0) {
+			pool_broken(s, "unexpected STARTED", rep);
+			return;
+		}
+		s->job_pid = rep->pid;
+		if (!p->stopping && p->cb.started != NULL)
+			p->cb.started(p->arg, s->index, rep);
+		break;
+	case WIRE_REP_FINISHED:
+	case WIRE_REP_SPAWN_FAILED:
+		if (!s->busy || rep->job_id != s->job_id ||
+		    (rep->type == WIRE_REP_FINISHED && s->job_pid == 0)) {
+			pool_broken(s, "unexpected end of job", rep);
+			return;
+		}
+		pool_shm_release(s);
+		s->busy = 0;
+		s->job_pid = 0;
+		if (!p->stopping && p->cb.finished != NULL)
+			p->cb.finished(p->arg, s->index, rep);
+		/* finished() may have started the next job already. */
+		if (!p->stopping && !s->busy && s->ready && !s->broken &&
+		    !s->exited && p->cb.ready != NULL)
+			p->cb.ready(p->arg, s->index);
+		break;
+	default:
+		pool_broken(s, "unknown report", rep);
+		break;
+	}
+}
+
+static void
+pool_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	struct pool_slot *s = h->data;
+
+	buf->base = s->rdbuf;
+	buf->len = sizeof s->rdbuf;
+}
+
+static void
+pool_read_cb(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
+{
+	struct pool_slot *s = st->data;
+	struct wire_report rep;
+	size_t off = 0, take;
+
+	if (nread < 0) {
+		if (nread != UV_EOF)
+			log_warnx("worker %d: report pipe: %s", s->index,
+			    uv_strerror((int)nread));
+		if (s->reclen != 0)
+			log_warnx("worker %d: %zu bytes of a partial report "
+			    "at EOF", s->index, s->reclen);
+		/* A worker without its pipe is useless (and normally dying). */
+		pool_kill_worker(s, SIGKILL);
+		pool_close_pipe(s);
+		return;
+	}
+	while ((size_t)nread > off) {
+		take = sizeof s->rec - s->reclen;
+		if (take > (size_t)nread - off)
+			take = (size_t)nread - off;
+		memcpy(s->rec + s->reclen, buf->base + off, take);
+		s->reclen += take;
+		off += take;
+		if (s->reclen < sizeof s->rec)
+			break;
+		s->reclen = 0;
+		if (s->broken)
+			continue;
+		memcpy(&rep, s->rec, sizeof rep);
+		pool_dispatch(s, &rep);
+		/* The callbacks may have stopped the pool; the slot stays
+		 * valid until its handles close, so carry on. */
+	}
+}
+
+/* ---- start --------------------------------------------------------------- */
+
+static int
+pool_mq_create(struct pool_slot *s)
+{
+	struct mq_attr attr;
+	int tries, err;
+
+	memset(&attr, 0, sizeof attr);
+	attr.mq_maxmsg = WIRE_MQ_MAXMSG;
+	attr.mq_msgsize = WIRE_MQ_MSGSIZE;
+	s->gen++;
+	wire_mq_name(s->mqname, sizeof s->mqname, (long)s->pool->pid, s->index,
+	    s->gen);
+	for (tries = 0; tries < 2; tries++) {
+		s->mq = mq_open(s->mqname, O_CREAT | O_EXCL | O_WRONLY |
+		    O_NONBLOCK | O_CLOEXEC, 0600, &attr);
+		if (s->mq != (mqd_t)-1) {
+			s->mq_linked = 1;
+			return 0;
+		}
+		err = errno;
+		if (err != EEXIST || tries > 0)
+			break;
+		/* Our pid is in the name: a previous process with the
+		 * same pid left it behind. */
+		log_warnx("message queue %s exists, removing the stale one",
+		    s->mqname);
+		if (mq_unlink(s->mqname) == -1 && errno != ENOENT)
+			break;
+	}
+	if (err == EMFILE || err == ENOMEM || err == ENOSPC)
+		log_warnx("mq_open %s: %s: the per-user message queue limit "
+		    "is exhausted (ulimit -q, RLIMIT_MSGQUEUE, "
+		    "/proc/sys/fs/mqueue/queues_max); lower --workers",
+		    s->mqname, strerror(err));
+	else
+		log_warnx("mq_open %s: %s", s->mqname, strerror(err));
+	return -err;
+}
+
+/* Starts a new generation in slot s.  On failure the slot stays empty and,
+ * unless the pool is starting or stopping, a retry is scheduled. */
+static int
+pool_spawn(struct pool_slot *s)
+{
+	struct pool *p = s->pool;
+	uv_process_options_t opt;
+	uv_stdio_container_t stdio[4];
+	char slotbuf[16], pidbuf[24];
+	char *args[6];
+	int r;
+
+	if (s->mq == (mqd_t)-1 && (r = pool_mq_create(s)) < 0)
+		goto fail_nohandles;
+	(void)snprintf(slotbuf, sizeof slotbuf, "%d", s->index);
+	(void)snprintf(pidbuf, sizeof pidbuf, "%ld", (long)p->pid);
+	args[0] = (char *)"jobqd";
+	args[1] = (char *)"--worker";
+	args[2] = slotbuf;
+	args[3] = s->mqname;
+	args[4] = pidbuf;
+	args[5] = NULL;
+
+	if ((r = uv_pipe_init(p->loop, &s->pipe, 0)) < 0) {
+		log_warnx("worker %d: uv_pipe_init: %s", s->index,
+		    uv_strerror(r));
+		pool_mq_release(s);
+		goto fail_nohandles;
+	}
+	s->pipe.data = s;
+	s->pipe_open = 1;
+	p->nhandles++;
+
+	memset(stdio, 0, sizeof stdio);
+	stdio[0].flags = UV_IGNORE;
+	stdio[1].flags = UV_IGNORE;
+	stdio[2].flags = UV_INHERIT_FD;
+	stdio[2].data.fd = 2;
+	stdio[3].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
+	stdio[3].data.stream = (uv_stream_t *)&s->pipe;
+	memset(&opt, 0, sizeof opt);
+	opt.exit_cb = pool_exit_cb;
+	opt.file = p->exe;
+	opt.args = args;
+	opt.stdio = stdio;
+	opt.stdio_count = 4;
+
+	s->running = 1;
+	s->exited = 0;
+	s->ready = 0;
+	s->broken = 0;
+	s->reclen = 0;
+	s->start_ms = uv_now(p->loop);
+	s->proc.data = s;
+	r = uv_spawn(p->loop, &s->proc, &opt);
+	s->proc_open = 1;	/* initialised even when uv_spawn fails */
+	s->proc.data = s;
+	p->nhandles++;
+	if (r < 0) {
+		log_warnx("worker %d: spawn %s: %s", s->index, p->exe,
+		    uv_strerror(r));
+		s->exited = 1;
+		uv_close((uv_handle_t *)&s->proc, pool_proc_closed);
+		uv_close((uv_handle_t *)&s->pipe, pool_pipe_closed);
+		/* pool_slot_dead() counts this as a quick death. */
+		return r;
+	}
+	s->pid = s->proc.pid;
+	if ((r = uv_read_start((uv_stream_t *)&s->pipe, pool_alloc_cb,
+	    pool_read_cb)) < 0) {
+		log_warnx("worker %d: uv_read_start: %s", s->index,
+		    uv_strerror(r));
+		pool_kill_worker(s, SIGKILL);
+		pool_close_pipe(s);
+		return r;
+	}
+	log_debug("worker %d: pid %ld, queue %s", s->index, (long)s->pid,
+	    s->mqname);
+	return 0;
+
+fail_nohandles:
+	/* Nothing to close: retry later like a quick death. */
+	if (!p->stopping && !p->starting) {
+		s->running = 0;
+		pool_schedule_restart(s, 0);
+	}
+	return r;
+}
+
+static void
+pool_raise_mq_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_MSGQUEUE, &rl) == -1) {
+		log_warn("getrlimit RLIMIT_MSGQUEUE");
+		return;
+	}
+	if (rl.rlim_cur == rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_MSGQUEUE, &rl) == -1)
+		log_warn("setrlimit RLIMIT_MSGQUEUE");
+}
+
+/* Teardown after pool_stop() or a failed pool_start(): once every worker
+ * slot is empty, close the timers; the last close frees the pool. */
+static void
+pool_maybe_finish(struct pool *p)
+{
+	int i;
+
+	if (p->finishing)
+		return;
+	for (i = 0; i < p->n; i++)
+		if (p->slots[i].running || p->slots[i].proc_open ||
+		    p->slots[i].pipe_open)
+			return;
+	p->finishing = 1;
+	for (i = 0; i < p->n; i++) {
+		pool_mq_release(&p->slots[i]);
+		uv_close((uv_handle_t *)&p->slots[i].timer, pool_slot_timer_closed);
+	}
+	uv_close((uv_handle_t *)&p->stop_timer, pool_stop_timer_closed);
+}
+
+int
+pool_start(uv_loop_t *loop, const char *exe, int nworkers,
+    const struct pool_callbacks *cb, void *arg, struct pool **out)
+{
+	struct pool *p;
+	struct pool_slot *s;
+	int i, r;
+
+	*out = NULL;
+	if (nworkers <= 0 || exe == NULL)
+		return -EINVAL;
+	if ((p = calloc(1, sizeof *p)) == NULL)
+		return -ENOMEM;
+	if ((p->exe = strdup(exe)) == NULL ||
+	    (p->slots = calloc((size_t)nworkers, sizeof *p->slots)) == NULL) {
+		free(p->exe);
+		free(p);
+		return -ENOMEM;
+	}
+	p->loop = loop;
+	p->pid = getpid();
+	p->n = nworkers;
+	p->cb = *cb;
+	p->arg = arg;
+	pool_raise_mq_limit();
+
+	if ((r = uv_timer_init(loop, &p->stop_timer)) < 0) {
+		free(p->slots);
+		free(p->exe);
+		free(p);
+		return r;
+	}
+	p->stop_timer.data = p;
+	p->nhandles++;
+	for (i = 0; i < nworkers; i++) {
+		s = &p->slots[i];
+		s->pool = p;
+		s->index = i;
+		s->mq = (mqd_t)-1;
+		/* cannot fail on Linux: it only initialises the struct */
+		(void)uv_timer_init(loop, &s->timer);
+		s->timer.data = s;
+		p->nhandles++;
+	}
+	/* Creating every queue first catches the common failure (the
+	 * per-user queue limit) before any process exists. */
+	p->starting = 1;
+	for (i = 0; i < nworkers; i++)
+		if ((r = pool_mq_create(&p->slots[i])) < 0)
+			goto fail;
+	for (i = 0; i < nworkers; i++)
+		if ((r = pool_spawn(&p->slots[i])) < 0)
+			goto fail;
+	p->starting = 0;
+	*out = p;
+	return 0;
+fail:
+	p->failed = 1;
+	p->stopping = 1;
+	for (i = 0; i < nworkers; i++)
+		pool_kill_worker(&p->slots[i], SIGKILL);
+	pool_maybe_finish(p);
+	return r;
+}
+
+/* ---- requests ------------------------------------------------------------ */
+
+static int
+pool_send(struct pool_slot *s, const void *msg, size_t len)
+{
+	if (s->mq == (mqd_t)-1)
+		return -EPIPE;
+	if (mq_send(s->mq, msg, len, 0) == -1)
+		return -errno;
+	return 0;
+}
+
+/* Writes the spec to a new shm object named for the job. */
+static int
+pool_shm_create(struct pool_slot *s, const char *name, const char *spec,
+    size_t len)
+{
+	size_t off = 0;
+	ssize_t n;
+	int fd, r, tries;
+
+	for (tries = 0;; tries++) {
+		fd = shm_open(name, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
+		if (fd != -1)
+			break;
+		r = -errno;
+		if (r != -EEXIST || tries > 0) {
+			log_warn("shm_open %s", name);
+			return r;
+		}
+		/* Left by an earlier process with our pid, or a lost worker
+		 * that never mapped it. */
+		if (shm_unlink(name) == -1 && errno != ENOENT) {
+			r = -errno;
+			log_warn("shm_unlink %s", name);
+			return r;
+		}
+	}
+	if (ftruncate(fd, (off_t)len) == -1) {
+		r = -errno;
+		log_warn("ftruncate %s", name);
+		goto fail;
+	}
+	while (off < len) {
+		n = pwrite(fd, spec + off, len - off, (off_t)off);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			log_warn("pwrite %s", name);
+			goto fail;
+		}
+		if (n == 0) {
+			r = -EIO;
+			goto fail;
+		}
+		off += (size_t)n;
+	}
+	if (close(fd) == -1) {
+		r = -errno;
+		log_warn("close %s", name);
+		fd = -1;
+		goto fail;
+	}
+	return 0;
+fail:
+	if (fd != -1)
+		close(fd);
+	if (shm_unlink(name) == -1 && errno != ENOENT)
+		log_warn("shm_unlink %s", name);
+	return r;
+}
+
+int
+pool_run(struct pool *p, int slot, int64_t job_id, unsigned attempt,
+    const char *spec, size_t spec_len)
+{
+	struct pool_slot *s;
+	struct wire_msg *m;
+	char buf[WIRE_MQ_MSGSIZE];
+	size_t len;
+	int r;
+
+	if (slot < 0 || slot >= p->n)
+		return -EINVAL;
+	if (p->stopping)
+		return -ESHUTDOWN;
+	s = &p->slots[slot];
+	if (!s->running || s->exited || !s->ready || s->broken || s->busy)
+		return -EBUSY;
+	if (spec_len == 0)
+		return -EINVAL;
+	memset(buf, 0, sizeof(struct wire_msg));
+	m = (struct wire_msg *)(void *)buf;
+	m->type = WIRE_RUN;
+	m->job_id = job_id;
+	m->attempt = attempt;
+	m->spec_len = spec_len;
+	if (spec_len <= WIRE_INLINE_MAX) {
+		memcpy(buf + sizeof *m, spec, spec_len);
+		len = sizeof *m + spec_len;
+		if ((r = pool_send(s, buf, len)) < 0) {
+			log_warnx("worker %d: RUN job %lld: %s", slot,
+			    (long long)job_id, strerror(-r));
+			return r;
+		}
+		s->job_shm = 0;
+	} else {
+		wire_shm_name(m->shm_name, sizeof m->shm_name, (long)p->pid,
+		    job_id, attempt);
+		m->flags = WIRE_F_SHM;
+		if ((r = pool_shm_create(s, m->shm_name, spec, spec_len)) < 0)
+			return r;
+		if ((r = pool_send(s, buf, sizeof *m)) < 0) {
+			log_warnx("worker %d: RUN job %lld: %s", slot,
+			    (long long)job_id, strerror(-r));
+			if (shm_unlink(m->shm_name) == -1 && errno != ENOENT)
+				log_warn("shm_unlink %s", m->shm_name);
+			return r;
+		}
+		memcpy(s->shm_name, m->shm_name, sizeof s->shm_name);
+		s->job_shm = 1;
+	}
+	s->busy = 1;
+	s->job_id = job_id;
+	s->attempt = attempt;
+	s->job_pid = 0;
+	return 0;
+}
+
+int
+pool_cancel(struct pool *p, int slot, int64_t job_id, unsigned grace_ms,
+    int interrupt)
+{
+	struct pool_slot *s;
+	struct wire_msg m;
+	int r;
+
+	if (slot < 0 || slot >= p->n)
+		return -EINVAL;
+	s = &p->slots[slot];
+	if (!s->busy || s->job_id != job_id)
+		return -ESRCH;
+	memset(&m, 0, sizeof m);
+	m.type = interrupt ? WIRE_INTERRUPT : WIRE_CANCEL;
+	m.job_id = job_id;
+	m.attempt = s->attempt;
+	m.grace_ms = grace_ms;
+	if ((r = pool_send(s, &m, sizeof m)) < 0)
+		log_warnx("worker %d: cancel job %lld: %s", slot,
+		    (long long)job_id, strerror(-r));
+	return r;
+}
+
+int
+pool_size(const struct pool *p)
+{
+	return p->n;
+}
+
+pid_t
+pool_worker_pid(const struct pool *p, int slot)
+{
+	const struct pool_slot *s;
+
+	if (slot < 0 || slot >= p->n)
+		return 0;
+	s = &p->slots[slot];
+	return s->running && !s->exited ? s->pid : 0;
+}
+
+/* ---- stop ---------------------------------------------------------------- */
+
+static void
+pool_stop_timer_cb(uv_timer_t *t)
+{
+	struct pool *p = t->data;
+	int i, sig, r;
+
+	p->stop_phase++;
+	sig = p->stop_phase == 1 ? SIGTERM : SIGKILL;
+	for (i = 0; i < p->n; i++) {
+		if (p->slots[i].running && !p->slots[i].exited) {
+			log_warnx("worker %d (pid %ld) still running, sending %s",
+			    i, (long)p->slots[i].pid,
+			    sig == SIGTERM ? "SIGTERM" : "SIGKILL");
+			pool_kill_worker(&p->slots[i], sig);
+		}
+	}
+	if (p->stop_phase == 1 && (r = uv_timer_start(&p->stop_timer,
+	    pool_stop_timer_cb, POOL_STOP_KILL_MS - POOL_STOP_TERM_MS, 0)) < 0) {
+		log_warnx("uv_timer_start: %s", uv_strerror(r));
+		for (i = 0; i < p->n; i++)
+			pool_kill_worker(&p->slots[i], SIGKILL);
+	}
+}
+
+void
+pool_stop(struct pool *p, void (*done)(void *), void *arg)
+{
+	struct wire_msg m;
+	struct pool_slot *s;
+	int i, r;
+
+	if (p->stopping)
+		return;
+	p->stopping = 1;
+	p->done = done;
+	p->done_arg = arg;
+	memset(&m, 0, sizeof m);
+	m.type = WIRE_QUIT;
+	for (i = 0; i < p->n; i++) {
+		s = &p->slots[i];
+		/* An empty slot's timer is a restart backoff: cancel it.  A
+		 * running slot's is the wait for EOF after exit: keep it. */
+		if (!s->running && uv_timer_stop(&s->timer) < 0)
+			log_warnx("worker %d: uv_timer_stop", i);
+		if (!s->running || s->exited)
+			continue;
+		if ((r = pool_send(s, &m, sizeof m)) < 0) {
+			log_warnx("worker %d: QUIT: %s, sending SIGTERM", i,
+			    strerror(-r));
+			pool_kill_worker(s, SIGTERM);
+		}
+	}
+	if ((r = uv_timer_start(&p->stop_timer, pool_stop_timer_cb,
+	    POOL_STOP_TERM_MS, 0)) < 0) {
+		log_warnx("uv_timer_start: %s", uv_strerror(r));
+		for (i = 0; i < p->n; i++)
+			pool_kill_worker(&p->slots[i], SIGKILL);
+	}
+	pool_maybe_finish(p);
+}

@@ -1,0 +1,925 @@
+/*
+ * worker.c - the worker process: owns one job's process from fork to reap.
+ *
+ *   jobqd (pool.c, libuv loop)
+ *     |  mq "/jobqd.PID.wSLOT.GEN" (RUN/CANCEL/INTERRUPT/QUIT) ---> worker
+ *     |  <--- fd 3 pipe: struct wire_report (READY/STARTED/FINISHED/...)
+ *     `- jobqd --worker SLOT MQNAME DAEMONPID      (this file)
+ *          |  poll(): mq, signalfd(TERM,INT,CHLD), timerfd (kill grace),
+ *          |          report pipe (POLLERR = the daemon is gone)
+ *          `- job: setsid leader, PDEATHSIG KILL, fds 0/1/2 only, execve
+ *               (its pid is its process group id; the group is SIGKILLed
+ *               when the leader exits, before the leader is reaped)
+ *
+ * Signals are never handled asynchronously: TERM, INT and CHLD are blocked
+ * and read from a signalfd.  The job is forked with the mask and every
+ * disposition reset; exec failures come back as {stage, errno} over a
+ * CLOEXEC pipe.  One job at a time.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1
+#endif
+
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <mqueue.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "wire.h"
+#include "worker.h"
+
+#define WORKER_DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
+/* Upper bound for a spec in shared memory (the daemon's limit is lower). */
+#define WORKER_SHM_MAX ((uint64_t)1 << 30)
+
+struct worker {
+	int slot;
+	pid_t daemon_pid;
+	mqd_t mq;
+	char *msgbuf;
+	size_t msgsize;
+	int sfd;		/* signalfd: SIGTERM SIGINT SIGCHLD */
+	int tfd;		/* timerfd: SIGKILL the group after grace */
+	int repfd;		/* WORKER_REPORT_FD */
+	int quit;		/* QUIT received: exit when idle */
+
+	/* The running job; job_pid 0 when idle. */
+	pid_t job_pid;
+	int64_t job_id;
+	int64_t start_us;
+	uint32_t end_flags;
+};
+
+/* What the job child sends back over the exec pipe when it fails. */
+struct worker_execerr {
+	int32_t stage;
+	int32_t err;
+};
+
+static int64_t
+worker_now_us(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) == -1)
+		return 0;
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Kills the job's group and waits for its leader; used when the worker must
+ * go away with a job running. */
+static void
+worker_kill_job(struct worker *w)
+{
+	int status;
+
+	if (w->job_pid <= 0)
+		return;
+	if (kill(-w->job_pid, SIGKILL) == -1 && errno != ESRCH)
+		log_warn("kill(-%ld, SIGKILL)", (long)w->job_pid);
+	while (waitpid(w->job_pid, &status, 0) == -1) {
+		if (errno != EINTR) {
+			log_warn("waitpid %ld", (long)w->job_pid);
+			break;
+		}
+	}
+	w->job_pid = 0;
+}
+
+/* One write() of the whole record (atomic: < PIPE_BUF).  Failure means the
+ * daemon is gone: kill the job and exit. */
+static void
+worker_report(struct worker *w, struct wire_report *rep)
+{
+	ssize_t n;
+
+	for (;;) {
+		n = write(w->repfd, rep, sizeof *rep);
+		if (n == (ssize_t)sizeof *rep)
+			return;
+		if (n == -1 && errno == EINTR)
+			continue;
+		break;
+	}
+	if (n == -1)
+		log_warn("report pipe");
+	else
+		log_warnx("report pipe: short write %zd", n);
+	worker_kill_job(w);
+	exit(1);
+}
+
+static void
+worker_report_spawn_failed(struct worker *w, int64_t job_id, int stage,
+    int err, int64_t start_us)
+{
+	struct wire_report rep;
+
+	memset(&rep, 0, sizeof rep);
+	rep.type = WIRE_REP_SPAWN_FAILED;
+	rep.job_id = job_id;
+	rep.stage = stage;
+	rep.err = err;
+	rep.start_us = start_us;
+	rep.end_us = worker_now_us();
+	log_debug("job %lld: spawn failed at stage %d: %s", (long long)job_id,
+	    stage, strerror(err));
+	worker_report(w, &rep);
+}
+
+/* ---- the job child (between fork and exec) ------------------------------ */
+
+static void
+worker_child_fail(int fd, int stage, int err)
+{
+	struct worker_execerr e;
+	ssize_t n;
+
+	e.stage = stage;
+	e.err = err;
+	do
+		n = write(fd, &e, sizeof e);
+	while (n == -1 && errno == EINTR);
+	_exit(127);
+}
+
+/* Closes every descriptor >= lowfd; close_range, else /proc/self/fd, else
+ * every number up to RLIMIT_NOFILE.  Async-signal-safe (no malloc). */
+static int
+worker_close_from(int lowfd)
+{
+	char buf[4096];
+	struct rlimit rl;
+	long nread, off, fd, max;
+	int dfd, closed;
+
+	if (syscall(SYS_close_range, (unsigned)lowfd, ~0U, 0) == 0)
+		return 0;
+	if ((dfd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		/* Rescan until a full pass closes nothing: closing while
+		 * reading the directory may skip entries. */
+		do {
+			closed = 0;
+			if (lseek(dfd, 0, SEEK_SET) == -1)
+				break;
+			while ((nread = syscall(SYS_getdents64, dfd, buf,
+			    sizeof buf)) > 0) {
+				for (off = 0; off < nread;) {
+					struct dirent64 *d =
+					    (struct dirent64 *)(buf + off);
+					char *end;
+
+					off += d->d_reclen;
+					fd = strtol(d->d_name, &end, 10);
+					if (*end != '\0' || end == d->d_name)
+						continue;
+					if (fd >= lowfd && fd != dfd) {
+						close((int)fd);
+						closed = 1;
+					}
+				}
+			}
+			if (nread < 0)
+				break;
+		} while (closed);
+		close(dfd);
+		if (nread == 0)
+			return 0;
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		max = (long)rl.rlim_cur;
+	else
+		max = 65536;
+	for (fd = lowfd; fd < max; fd++)
+		close((int)fd);
+	return 0;
+}
+
+/* Returns the value of NAME in env, or NULL. */
+static const char *
+worker_getenv(char *const *env, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (; *env != NULL; env++)
+		if (strncmp(*env, name, n) == 0 && (*env)[n] == '=')
+			return *env + n + 1;
+	return NULL;
+}
+
+/* execve, and for ENOEXEC run the file with /bin/sh like execvpe does;
+ * shargv has room for argc + 2 entries.  Returns only on failure. */
+static void
+worker_exec1(const char *path, char *const *argv, char *const *env,
+    char **shargv)
+{
+	size_t i;
+
+	execve(path, argv, env);
+	if (errno == ENOEXEC) {
+		shargv[0] = (char *)"/bin/sh";
+		shargv[1] = (char *)path;
+		for (i = 1; argv[i] != NULL; i++)
+			shargv[i + 1] = argv[i];
+		shargv[i + 1] = NULL;
+		execve("/bin/sh", shargv, env);
+		errno = ENOEXEC;
+	}
+}
+
+/* execvpe with the job's PATH; returns the errno to report. */
+static int
+worker_exec(char *const *argv, char *const *env, char **shargv)
+{
+	char path[PATH_MAX];
+	const char *file = argv[0], *p, *dirs, *end;
+	size_t flen, dlen;
+	int eacces = 0, err = ENOENT;
+
+	if (file[0] == '\0')
+		return ENOENT;
+	if (strchr(file, '/') != NULL) {
+		worker_exec1(file, argv, env, shargv);
+		return errno;
+	}
+	if ((dirs = worker_getenv(env, "PATH")) == NULL)
+		dirs = WORKER_DEFAULT_PATH;
+	flen = strlen(file);
+	if (flen > NAME_MAX)
+		return ENAMETOOLONG;
+	for (p = dirs;; p = end + 1) {
+		end = strchrnul(p, ':');
+		dlen = (size_t)(end - p);
+		if (dlen + 1 + flen + 1 > sizeof path) {
+			err = ENAMETOOLONG;
+		} else {
+			/* An empty element means the current directory. */
+			if (dlen == 0) {
+				memcpy(path, file, flen + 1);
+			} else {
+				memcpy(path, p, dlen);
+				path[dlen] = '/';
+				memcpy(path + dlen + 1, file, flen + 1);
+			}
+			worker_exec1(path, argv, env, shargv);
+			err = errno;
+			switch (err) {
+			case EACCES:
+				eacces = 1;
+				break;
+			case ENOENT:
+			case ENOTDIR:
+			case ESTALE:
+			case ENODEV:
+			case ETIMEDOUT:
+			case ELOOP:
+			case ENAMETOOLONG:
+				break;
+			default:
+				return err;
+			}
+		}
+		if (*end == '\0')
+			break;
+	}
+	return eacces ? EACCES : err;
+}
+
+/* In the forked child: never returns. */
+static void
+worker_child(pid_t worker_pid, int cwdfd, int nullfd, int outfd, int errfd,
+    int pipefd, const struct wire_spec *spec, char **shargv)
+{
+	struct sigaction sa;
+	sigset_t none;
+	int sig;
+
+	if (setsid() == -1)
+		worker_child_fail(pipefd, WIRE_STAGE_FORK, errno);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+		worker_child_fail(pipefd, WIRE_STAGE_FORK, errno);
+	if (getppid() != worker_pid)
+		_exit(127);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void)sigaction(sig, &sa, NULL); /* EINVAL for RT sigs used by libc */
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) == -1)
+		worker_child_fail(pipefd, WIRE_STAGE_FORK, errno);
+	if (fchdir(cwdfd) == -1)
+		worker_child_fail(pipefd, WIRE_STAGE_CWD, errno);
+	/* All of these are >= 4 (0-2 are open, 3 is the report pipe). */
+	if (dup2(nullfd, 0) == -1 || dup2(outfd, 1) == -1 || dup2(errfd, 2) == -1)
+		worker_child_fail(pipefd, WIRE_STAGE_OUTPUT, errno);
+	/* Keep the exec pipe as fd 3 (CLOEXEC), close everything above. */
+	if (dup3(pipefd, 3, O_CLOEXEC) == -1)
+		worker_child_fail(pipefd, WIRE_STAGE_FORK, errno);
+	pipefd = 3;
+	worker_close_from(4);
+	worker_child_fail(pipefd, WIRE_STAGE_EXEC,
+	    worker_exec(spec->argv, spec->env, shargv));
+}
+
+/* ---- the worker proper -------------------------------------------------- */
+
+static int
+worker_open_out(int cwdfd, const char *path, int *fd)
+{
+	const char *p = path[0] == '\0' ? "/dev/null" : path;
+
+	*fd = openat(cwdfd, p, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	return *fd == -1 ? -errno : 0;
+}
+
+/* Forks and execs the job; reports STARTED or SPAWN_FAILED. */
+static void
+worker_spawn(struct worker *w, int64_t job_id, const struct wire_spec *spec)
+{
+	struct worker_execerr e;
+	char **shargv = NULL;
+	size_t argc;
+	int64_t start_us = worker_now_us();
+	int cwdfd = -1, nullfd = -1, outfd = -1, errfd = -1, pfd[2] = { -1, -1 };
+	int stage, err = 0, status, r;
+	pid_t pid, self = getpid();
+	ssize_t n;
+
+	for (argc = 0; spec->argv[argc] != NULL; argc++)
+		;
+	if (argc == 0) {
+		worker_report_spawn_failed(w, job_id, WIRE_STAGE_SPEC, EINVAL,
+		    start_us);
+		return;
+	}
+	stage = WIRE_STAGE_CWD;
+	if ((cwdfd = open(spec->cwd, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		err = errno;
+		goto fail;
+	}
+	stage = WIRE_STAGE_OUTPUT;
+	if ((r = worker_open_out(cwdfd, spec->out_path, &outfd)) < 0) {
+		err = -r;
+		goto fail;
+	}
+	if (strcmp(spec->out_path, spec->err_path) == 0) {
+		/* 2>&1: one open file description, one offset. */
+		if ((errfd = fcntl(outfd, F_DUPFD_CLOEXEC, 0)) == -1) {
+			err = errno;
+			goto fail;
+		}
+	} else if ((r = worker_open_out(cwdfd, spec->err_path, &errfd)) < 0) {
+		err = -r;
+		goto fail;
+	}
+	if ((nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1) {
+		err = errno;
+		goto fail;
+	}
+	stage = WIRE_STAGE_FORK;
+	if ((shargv = calloc(argc + 2, sizeof *shargv)) == NULL) {
+		err = ENOMEM;
+		goto fail;
+	}
+	if (pipe2(pfd, O_CLOEXEC) == -1) {
+		err = errno;
+		goto fail;
+	}
+	if ((pid = fork()) == -1) {
+		err = errno;
+		goto fail;
+	}
+	if (pid == 0) {
+		close(pfd[0]);
+		worker_child(self, cwdfd, nullfd, outfd, errfd, pfd[1], spec,
+		    shargv);
+	}
+	close(pfd[1]);
+	pfd[1] = -1;
+	close(cwdfd);
+	close(nullfd);
+	close(outfd);
+	close(errfd);
+	free(shargv);
+
+	do
+		n = read(pfd[0], &e, sizeof e);
+	while (n == -1 && errno == EINTR);
+	close(pfd[0]);
+	if (n == 0) {
+		struct wire_report rep;
+
+		w->job_pid = pid;
+		w->job_id = job_id;
+		w->start_us = start_us;
+		w->end_flags = 0;
+		memset(&rep, 0, sizeof rep);
+		rep.type = WIRE_REP_STARTED;
+		rep.job_id = job_id;
+		rep.pid = pid;
+		rep.start_us = start_us;
+		log_debug("job %lld: started pid %ld", (long long)job_id,
+		    (long)pid);
+		worker_report(w, &rep);
+		return;
+	}
+	if (n == (ssize_t)sizeof e) {
+		stage = e.stage;
+		err = e.err;
+	} else {
+		stage = WIRE_STAGE_EXEC;
+		err = n == -1 ? errno : EPROTO;
+		/* It may still be running: it must not outlive the report. */
+		(void)kill(-pid, SIGKILL);
+		(void)kill(pid, SIGKILL);
+	}
+	while (waitpid(pid, &status, 0) == -1) {
+		if (errno != EINTR) {
+			log_warn("waitpid %ld", (long)pid);
+			break;
+		}
+	}
+	worker_report_spawn_failed(w, job_id, stage, err, start_us);
+	return;
+fail:
+	if (cwdfd != -1)
+		close(cwdfd);
+	if (nullfd != -1)
+		close(nullfd);
+	if (outfd != -1)
+		close(outfd);
+	if (errfd != -1)
+		close(errfd);
+	if (pfd[0] != -1)
+		close(pfd[0]);
+	if (pfd[1] != -1)
+		close(pfd[1]);
+	free(shargv);
+	worker_report_spawn_failed(w, job_id, stage, err, start_us);
+}
+
+/* Maps, unpacks and unlinks a spec in shared memory. */
+static int
+worker_shm_spec(const struct wire_msg *m, struct wire_spec *spec)
+{
+	struct stat st;
+	char name[WIRE_SHM_NAME_MAX];
+	void *p;
+	int fd, r;
+
+	if (memchr(m->shm_name, '\0', sizeof m->shm_name) == NULL ||
+	    m->shm_name[0] != '/' || strchr(m->shm_name + 1, '/') != NULL) {
+		log_warnx("RUN: bad shm name");
+		return -EINVAL;
+	}
+	memcpy(name, m->shm_name, sizeof name);
+	if ((fd = shm_open(name, O_RDONLY | O_CLOEXEC, 0)) == -1) {
+		r = -errno;
+		log_warn("shm_open %s", name);
+		return r;
+	}
+	/* Unlink at once: the object lives on while mapped, and nothing is
+	 * left behind whatever happens next. */
+	if (shm_unlink(name) == -1 && errno != ENOENT)
+		log_warn("shm_unlink %s", name);
+	if (fstat(fd, &st) == -1) {
+		r = -errno;
+		log_warn("fstat %s", name);
+		close(fd);
+		return r;
+	}
+	if (m->spec_len == 0 || m->spec_len > WORKER_SHM_MAX ||
+	    st.st_size < 0 || (uint64_t)st.st_size != m->spec_len) {
+		log_warnx("RUN: shm %s is %lld bytes, spec_len %llu", name,
+		    (long long)st.st_size, (unsigned long long)m->spec_len);
+		close(fd);
+		return -EINVAL;
+	}
+	p = mmap(NULL, (size_t)m->spec_len, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		r = -errno;
+		log_warn("mmap %s", name);
+		close(fd);
+		return r;
+	}
+	r = wire_spec_unpack(p, (size_t)m->spec_len, spec);
+	if (munmap(p, (size_t)m->spec_len) == -1)
+		log_warn("munmap %s", name);
+	if (close(fd) == -1)
+		log_warn("close %s", name);
+	return r;
+}
+
+static int
+worker_run(struct worker *w, const struct wire_msg *m, size_t n)
+{
+	struct wire_spec spec;
+	int r;
+
+	if (w->job_pid != 0) {
+		log_warnx("RUN for job %lld while job %lld runs",
+		    (long long)m->job_id, (long long)w->job_id);
+		return -1;
+	}
+	if (m->flags & WIRE_F_SHM) {
+		if (n != sizeof *m) {
+			log_warnx("RUN (shm): message is %zu bytes", n);
+			r = -EINVAL;
+		} else
+			r = worker_shm_spec(m, &spec);
+	} else if (m->spec_len != n - sizeof *m) {
+		log_warnx("RUN: spec_len %llu but %zu bytes follow",
+		    (unsigned long long)m->spec_len, n - sizeof *m);
+		r = -EINVAL;
+	} else
+		r = wire_spec_unpack((const char *)m + sizeof *m,
+		    (size_t)m->spec_len, &spec);
+	if (r < 0) {
+		if (r != -EINVAL)
+			log_warnx("job %lld: spec: %s", (long long)m->job_id,
+			    strerror(-r));
+		worker_report_spawn_failed(w, m->job_id, WIRE_STAGE_SPEC, -r,
+		    worker_now_us());
+		return 0;
+	}
+	worker_spawn(w, m->job_id, &spec);
+	wire_spec_free(&spec);
+	return 0;
+}
+
+static void
+worker_arm_timer(struct worker *w, unsigned ms)
+{
+	struct itimerspec its;
+
+	memset(&its, 0, sizeof its);
+	its.it_value.tv_sec = ms / 1000;
+	its.it_value.tv_nsec = (long)(ms % 1000) * 1000000;
+	if (ms == 0)
+		its.it_value.tv_nsec = 1;	/* 0 would disarm */
+	if (timerfd_settime(w->tfd, 0, &its, NULL) == -1) {
+		log_warn("timerfd_settime");
+		if (kill(-w->job_pid, SIGKILL) == -1 && errno != ESRCH)
+			log_warn("kill(-%ld, SIGKILL)", (long)w->job_pid);
+	}
+}
+
+static void
+worker_disarm_timer(struct worker *w)
+{
+	struct itimerspec its;
+
+	memset(&its, 0, sizeof its);
+	if (timerfd_settime(w->tfd, 0, &its, NULL) == -1)
+		log_warn("timerfd_settime");
+}
+
+static void
+worker_cancel(struct worker *w, const struct wire_msg *m)
+{
+	if (w->job_pid == 0 || m->job_id != w->job_id) {
+		log_debug("%s for job %lld: not running here",
+		    m->type == WIRE_CANCEL ? "CANCEL" : "INTERRUPT",
+		    (long long)m->job_id);
+		return;
+	}
+	w->end_flags |= m->type == WIRE_CANCEL ? WIRE_END_CANCELED :
+	    WIRE_END_INTERRUPTED;
+	log_debug("job %lld: %s, grace %u ms", (long long)m->job_id,
+	    m->type == WIRE_CANCEL ? "cancel" : "interrupt", m->grace_ms);
+	if (kill(-w->job_pid, SIGTERM) == -1 && errno != ESRCH)
+		log_warn("kill(-%ld, SIGTERM)", (long)w->job_pid);
+	/* A stopped group would sit on the TERM until the KILL. */
+	if (kill(-w->job_pid, SIGCONT) == -1 && errno != ESRCH)
+		log_warn("kill(-%ld, SIGCONT)", (long)w->job_pid);
+	worker_arm_timer(w, m->grace_ms);
+}
+
+/* Returns -1 on a fatal protocol error. */
+static int
+worker_read_mq(struct worker *w)
+{
+	struct wire_msg m;
+	ssize_t n;
+
+	for (;;) {
+		n = mq_receive(w->mq, w->msgbuf, w->msgsize, NULL);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return 0;
+			log_warn("mq_receive");
+			return -1;
+		}
+		if ((size_t)n < sizeof m) {
+			log_warnx("short message: %zd bytes", n);
+			continue;
+		}
+		memcpy(&m, w->msgbuf, sizeof m);
+		switch (m.type) {
+		case WIRE_RUN:
+			if (worker_run(w, (const struct wire_msg *)w->msgbuf,
+			    (size_t)n) == -1)
+				return -1;
+			break;
+		case WIRE_CANCEL:
+		case WIRE_INTERRUPT:
+			worker_cancel(w, &m);
+			break;
+		case WIRE_QUIT:
+			log_debug("quit");
+			w->quit = 1;
+			break;
+		default:
+			log_warnx("unknown message type %u", m.type);
+			break;
+		}
+	}
+}
+
+/* The job's leader may have exited: kill what is left of its group while
+ * the unreaped leader still pins the group id, then reap and report. */
+static void
+worker_check_job(struct worker *w)
+{
+	struct wire_report rep;
+	struct rusage ru;
+	siginfo_t si;
+	pid_t pid;
+	int status;
+
+	if (w->job_pid == 0)
+		return;
+	memset(&si, 0, sizeof si);
+	if (waitid(P_PID, (id_t)w->job_pid, &si, WEXITED | WNOHANG | WNOWAIT) == -1) {
+		log_warn("waitid %ld", (long)w->job_pid);
+		return;
+	}
+	if (si.si_pid != w->job_pid)
+		return;
+	if (kill(-w->job_pid, SIGKILL) == -1 && errno != ESRCH)
+		log_warn("kill(-%ld, SIGKILL)", (long)w->job_pid);
+	memset(&ru, 0, sizeof ru);
+	while ((pid = wait4(w->job_pid, &status, 0, &ru)) == -1 && errno == EINTR)
+		;
+	if (pid == -1) {
+		log_warn("wait4 %ld", (long)w->job_pid);
+		return;
+	}
+	worker_disarm_timer(w);
+	memset(&rep, 0, sizeof rep);
+	rep.type = WIRE_REP_FINISHED;
+	rep.flags = w->end_flags;
+	rep.job_id = w->job_id;
+	rep.pid = w->job_pid;
+	rep.wstatus = status;
+	rep.start_us = w->start_us;
+	rep.end_us = worker_now_us();
+	rep.utime_us = (int64_t)ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec;
+	rep.stime_us = (int64_t)ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec;
+	rep.maxrss_kb = ru.ru_maxrss;
+	log_debug("job %lld: pid %ld ended, status 0x%x", (long long)w->job_id,
+	    (long)w->job_pid, (unsigned)status);
+	w->job_pid = 0;
+	w->end_flags = 0;
+	worker_report(w, &rep);
+}
+
+/* Returns 1 when the worker must stop (SIGTERM/SIGINT). */
+static int
+worker_read_signals(struct worker *w)
+{
+	struct signalfd_siginfo si;
+	ssize_t n;
+	int stop = 0, chld = 0;
+
+	for (;;) {
+		n = read(w->sfd, &si, sizeof si);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				log_warn("signalfd read");
+			break;
+		}
+		if (n != (ssize_t)sizeof si) {
+			log_warnx("signalfd: short read %zd", n);
+			break;
+		}
+		if (si.ssi_signo == SIGCHLD)
+			chld = 1;
+		else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
+			log_debug("signal %u from pid %u", si.ssi_signo,
+			    si.ssi_pid);
+			stop = 1;
+		}
+	}
+	if (chld)
+		worker_check_job(w);
+	return stop;
+}
+
+static void
+worker_read_timer(struct worker *w)
+{
+	uint64_t exp;
+	ssize_t n;
+
+	do
+		n = read(w->tfd, &exp, sizeof exp);
+	while (n == -1 && errno == EINTR);
+	if (n == -1) {
+		if (errno != EAGAIN)
+			log_warn("timerfd read");
+		return;
+	}
+	if (w->job_pid != 0) {
+		log_debug("job %lld: grace over, SIGKILL", (long long)w->job_id);
+		if (kill(-w->job_pid, SIGKILL) == -1 && errno != ESRCH)
+			log_warn("kill(-%ld, SIGKILL)", (long)w->job_pid);
+	}
+}
+
+static int
+worker_parse_int(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+worker_setup(struct worker *w, int argc, char **argv)
+{
+	static char procname[32];
+	struct mq_attr attr;
+	sigset_t set;
+	long slot, dpid;
+
+	if (argc != 3 || worker_parse_int(argv[0], 0, INT_MAX, &slot) == -1 ||
+	    worker_parse_int(argv[2], 1, INT_MAX, &dpid) == -1) {
+		log_warnx("usage: jobqd --worker SLOT MQNAME DAEMONPID");
+		return -1;
+	}
+	w->slot = (int)slot;
+	w->daemon_pid = (pid_t)dpid;
+	(void)snprintf(procname, sizeof procname, "worker %d", w->slot);
+	log_setproc(procname);
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1) {
+		log_warn("sigprocmask");
+		return -1;
+	}
+	/* A write to a dead daemon's pipe must fail with EPIPE, not kill us
+	 * before the job's group is killed. */
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
+		log_warn("signal SIGPIPE");
+		return -1;
+	}
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1) {
+		log_warn("prctl PR_SET_PDEATHSIG");
+		return -1;
+	}
+	if (getppid() != w->daemon_pid) {
+		log_warnx("parent %ld is not the daemon %ld", (long)getppid(),
+		    (long)w->daemon_pid);
+		return -1;
+	}
+	if (fcntl(WORKER_REPORT_FD, F_SETFD, FD_CLOEXEC) == -1) {
+		log_warn("report fd %d", WORKER_REPORT_FD);
+		return -1;
+	}
+	w->repfd = WORKER_REPORT_FD;
+	if ((w->sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) == -1) {
+		log_warn("signalfd");
+		return -1;
+	}
+	if ((w->tfd = timerfd_create(CLOCK_MONOTONIC,
+	    TFD_NONBLOCK | TFD_CLOEXEC)) == -1) {
+		log_warn("timerfd_create");
+		return -1;
+	}
+	w->mq = mq_open(argv[1], O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (w->mq == (mqd_t)-1) {
+		log_warn("mq_open %s", argv[1]);
+		return -1;
+	}
+	if (mq_getattr(w->mq, &attr) == -1) {
+		log_warn("mq_getattr %s", argv[1]);
+		return -1;
+	}
+	if (attr.mq_msgsize < (long)sizeof(struct wire_msg)) {
+		log_warnx("mq %s: message size %ld too small", argv[1],
+		    attr.mq_msgsize);
+		return -1;
+	}
+	w->msgsize = (size_t)attr.mq_msgsize;
+	if ((w->msgbuf = malloc(w->msgsize)) == NULL) {
+		log_warn("malloc");
+		return -1;
+	}
+	return 0;
+}
+
+int
+worker_main(int argc, char **argv)
+{
+	struct worker w;
+	struct wire_report rep;
+	struct pollfd pfd[4];
+	int r;
+
+	memset(&w, 0, sizeof w);
+	w.mq = (mqd_t)-1;
+	w.sfd = w.tfd = w.repfd = -1;
+	if (worker_setup(&w, argc, argv) == -1) {
+		free(w.msgbuf);
+		return 1;
+	}
+	memset(&rep, 0, sizeof rep);
+	rep.type = WIRE_REP_READY;
+	rep.pid = getpid();
+	worker_report(&w, &rep);
+	log_debug("ready");
+
+	for (;;) {
+		if (w.quit && w.job_pid == 0)
+			break;
+		pfd[0].fd = (int)w.mq;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = w.sfd;
+		pfd[1].events = POLLIN;
+		pfd[2].fd = w.tfd;
+		pfd[2].events = POLLIN;
+		pfd[3].fd = w.repfd;	/* POLLERR once the daemon's end closes */
+		pfd[3].events = 0;
+		if ((r = poll(pfd, 4, -1)) == -1) {
+			if (errno == EINTR)
+				continue;
+			log_warn("poll");
+			break;
+		}
+		if (pfd[1].revents & POLLIN) {
+			if (worker_read_signals(&w)) {
+				log_debug("stopping");
+				break;
+			}
+		}
+		if (pfd[3].revents & (POLLERR | POLLHUP | POLLNVAL)) {
+			log_warnx("report pipe closed: the daemon is gone");
+			worker_kill_job(&w);
+			free(w.msgbuf);
+			return 1;
+		}
+		if (pfd[2].revents & POLLIN)
+			worker_read_timer(&w);
+		if (pfd[0].revents & POLLIN) {
+			if (worker_read_mq(&w) == -1) {
+				worker_kill_job(&w);
+				free(w.msgbuf);
+				return 1;
+			}
+		}
+	}
+	worker_kill_job(&w);
+	if (mq_close(w.mq) == -1)
+		log_warn("mq_close");
+	free(w.msgbuf);
+	return 0;
+}

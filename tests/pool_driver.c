@@ -1,0 +1,1023 @@
+/*
+ * pool_driver.c - end-to-end test of pool.c + worker.c + wire.c without the
+ * rest of jobqd.  Owns nothing but its temp directory.
+ *
+ *   pool_driver SCENARIO [DIR]    libuv loop + pool of 2 workers, scripted
+ *     `- /proc/self/exe --worker SLOT MQ PID   -> worker_main()
+ *          `- the test jobs
+ *
+ * Scenarios: run big cancel lost spawnfail fds pathsearch (or "all").
+ * Exits 0 when every check passed; prints each failure.  Afterwards it
+ * checks that no "jobqd.PID." object is left in /dev/shm and in the mqueue
+ * directory ($POOL_DRIVER_MQDIR, default /dev/mqueue; skipped if missing).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1
+#endif
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <uv.h>
+
+#include "log.h"
+#include "pool.h"
+#include "wire.h"
+#include "worker.h"
+
+#define NSLOTS 2
+#define MAXJOBS 256
+
+struct drv_job {
+	int used;
+	int slot;
+	int started, finished, lost;
+	pid_t pid;
+	struct wire_report rep;
+	uint64_t cancel_ms, end_ms;
+};
+
+struct drv_scenario {
+	const char *name;
+	void (*begin)(void);
+	void (*ready)(int slot);
+	void (*started)(int slot, struct drv_job *j, int64_t id);
+	void (*finished)(int slot, struct drv_job *j, int64_t id);
+	void (*lost)(int slot, struct drv_job *j, int64_t id);
+};
+
+static uv_loop_t *loop;
+static struct pool *pool;
+static const struct drv_scenario *sc;
+static char dir[PATH_MAX];
+static char exe[PATH_MAX];
+static int failures;
+static int stopping;
+static int pool_done;
+static int slot_idle[NSLOTS];
+static int nready;
+static struct drv_job jobs[MAXJOBS];
+static uv_timer_t watchdog, delay;
+static int64_t next_id;
+static pid_t group_pids[16];
+static int ngroup;
+static const char *base_env[] = { "PATH=/usr/bin:/bin", "LC_ALL=C", NULL };
+
+static void
+fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "FAIL [%s]: ", sc != NULL ? sc->name : "-");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	failures++;
+}
+
+#define CHECK(e, ...) do { if (!(e)) fail(__VA_ARGS__); } while (0)
+
+static void
+drv_pool_done(void *arg)
+{
+	pool_done = 1;
+	pool = NULL;
+	uv_close((uv_handle_t *)&watchdog, NULL);
+	uv_close((uv_handle_t *)&delay, NULL);
+}
+
+static void
+drv_stop(void)
+{
+	if (stopping)
+		return;
+	stopping = 1;
+	pool_stop(pool, drv_pool_done, NULL);
+}
+
+static void
+drv_watchdog(uv_timer_t *t)
+{
+	fail("timed out");
+	drv_stop();
+}
+
+static char *
+drv_path(const char *fmt, ...)
+{
+	static char buf[8][PATH_MAX];
+	static int k;
+	char *b = buf[k++ % 8];
+	int n;
+	va_list ap;
+
+	n = snprintf(b, PATH_MAX, "%s/", dir);
+	va_start(ap, fmt);
+	vsnprintf(b + n, (size_t)(PATH_MAX - n), fmt, ap);
+	va_end(ap);
+	return b;
+}
+
+static char *
+drv_slurp(const char *path)
+{
+	static char buf[65536];
+	ssize_t n;
+	int fd;
+
+	buf[0] = '\0';
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		fail("open %s: %s", path, strerror(errno));
+		return buf;
+	}
+	n = read(fd, buf, sizeof buf - 1);
+	if (n < 0)
+		n = 0;
+	buf[n] = '\0';
+	close(fd);
+	return buf;
+}
+
+static int
+drv_submit_full(int slot, const char *const *argv, const char *const *env,
+    const char *cwd, const char *out, const char *err)
+{
+	int64_t id = ++next_id;
+	char *spec;
+	size_t len;
+	int r;
+
+	if (id >= MAXJOBS) {
+		fail("too many jobs");
+		return -1;
+	}
+	r = wire_spec_pack(argv, env, cwd, out, err, &spec, &len);
+	if (r < 0) {
+		fail("pack: %s", strerror(-r));
+		return -1;
+	}
+	r = pool_run(pool, slot, id, 1, spec, len);
+	free(spec);
+	if (r < 0) {
+		fail("pool_run job %lld: %s", (long long)id, strerror(-r));
+		return -1;
+	}
+	jobs[id].used = 1;
+	jobs[id].slot = slot;
+	slot_idle[slot] = 0;
+	return (int)id;
+}
+
+static int
+drv_submit(int slot, const char *const *argv)
+{
+	int64_t id = next_id + 1;
+
+	return drv_submit_full(slot, argv, base_env, dir,
+	    drv_path("out.%lld", (long long)id), drv_path("err.%lld", (long long)id));
+}
+
+/* Processes whose process group is pgid. */
+static int
+drv_group(pid_t pgid, pid_t *out, int max)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	char path[300], buf[512], *p, state;
+	int n = 0, fd;
+	long pg;
+	ssize_t r;
+
+	if (d == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL && n < max) {
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+			continue;
+		r = read(fd, buf, sizeof buf - 1);
+		close(fd);
+		if (r <= 0)
+			continue;
+		buf[r] = '\0';
+		if ((p = strrchr(buf, ')')) == NULL)
+			continue;
+		if (sscanf(p + 1, " %c %*d %ld", &state, &pg) != 2)
+			continue;
+		if (pg == pgid && state != 'Z' && state != 'X')
+			out[n++] = (pid_t)atol(e->d_name);
+	}
+	closedir(d);
+	return n;
+}
+
+static int
+drv_alive(pid_t pid)
+{
+	char path[64], buf[512], *p, state;
+	ssize_t r;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	r = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (r <= 0)
+		return 0;
+	buf[r] = '\0';
+	if ((p = strrchr(buf, ')')) == NULL || sscanf(p + 1, " %c", &state) != 1)
+		return 0;
+	return state != 'Z' && state != 'X';
+}
+
+/* Waits up to 2 s for the recorded group to vanish. */
+static void
+drv_check_group_gone(const char *what)
+{
+	int i, tries, alive = 0;
+
+	for (tries = 0; tries < 200; tries++) {
+		alive = 0;
+		for (i = 0; i < ngroup; i++)
+			if (drv_alive(group_pids[i]))
+				alive++;
+		if (alive == 0)
+			return;
+		usleep(10000);
+	}
+	fail("%s: %d of %d group processes still alive", what, alive, ngroup);
+}
+
+static void
+drv_after(uint64_t ms, uv_timer_cb cb)
+{
+	if (uv_timer_start(&delay, cb, ms, 0) < 0)
+		fail("uv_timer_start");
+}
+
+/* ---- run: 200 jobs, exit codes, signals, output files ------------------ */
+
+#define RUN_N 200
+
+static int run_done;
+
+static void
+run_ready(int slot)
+{
+	char script[256];
+	const char *argv[] = { "/bin/sh", "-c", script, NULL };
+	int64_t i = next_id + 1;
+
+	if (next_id >= RUN_N)
+		return;
+	if (i % 25 == 0)
+		snprintf(script, sizeof script, "echo out %lld; kill -9 $$",
+		    (long long)i);
+	else if (i % 25 == 13)
+		snprintf(script, sizeof script, "echo out %lld; echo err %lld >&2; "
+		    "kill -TERM $$; sleep 5", (long long)i, (long long)i);
+	else
+		snprintf(script, sizeof script, "echo out %lld; echo err %lld >&2; "
+		    "exit %lld", (long long)i, (long long)i, (long long)(i % 7));
+	drv_submit(slot, argv);
+}
+
+static void
+run_finished(int slot, struct drv_job *j, int64_t id)
+{
+	int st = j->rep.wstatus;
+	char want[64];
+
+	CHECK(j->rep.type == WIRE_REP_FINISHED, "job %lld: type %u", (long long)id,
+	    j->rep.type);
+	if (id % 25 == 0)
+		CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
+		    "job %lld: status 0x%x, want SIGKILL", (long long)id, st);
+	else if (id % 25 == 13)
+		CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM,
+		    "job %lld: status 0x%x, want SIGTERM", (long long)id, st);
+	else
+		CHECK(WIFEXITED(st) && WEXITSTATUS(st) == id % 7,
+		    "job %lld: status 0x%x, want exit %lld", (long long)id, st,
+		    (long long)(id % 7));
+	CHECK(j->rep.pid == j->pid && j->pid > 0, "job %lld: pid", (long long)id);
+	CHECK(j->rep.end_us >= j->rep.start_us && j->rep.start_us > 0,
+	    "job %lld: times", (long long)id);
+	CHECK(j->rep.flags == 0, "job %lld: flags %u", (long long)id, j->rep.flags);
+	snprintf(want, sizeof want, "out %lld\n", (long long)id);
+	CHECK(strcmp(drv_slurp(drv_path("out.%lld", (long long)id)), want) == 0,
+	    "job %lld: stdout", (long long)id);
+	if (id % 25 != 0) {
+		snprintf(want, sizeof want, "err %lld\n", (long long)id);
+		CHECK(strcmp(drv_slurp(drv_path("err.%lld", (long long)id)), want) == 0,
+		    "job %lld: stderr", (long long)id);
+	}
+	if (++run_done == RUN_N)
+		drv_stop();
+}
+
+/* ---- big: a 1 MiB+ spec through shm -------------------------------------- */
+
+static char *big_args[24];
+static char *big_env[8];
+static int big_phase;
+
+static void
+big_ready(int slot)
+{
+	const char *argv[32];
+	size_t i, n = 0;
+
+	if (slot != 0 || big_phase++ != 0)
+		return;
+	argv[n++] = "/bin/sh";
+	argv[n++] = "-c";
+	argv[n++] = "n=0; for a; do n=$((n + ${#a})); done; "
+	    "echo $# $n ${#B0} ${#B3}";
+	argv[n++] = "sh";
+	for (i = 0; i < 16; i++) {
+		big_args[i] = malloc(65536 + 1);
+		memset(big_args[i], 'a' + (int)i, 65536);
+		big_args[i][65536] = '\0';
+		argv[n++] = big_args[i];
+	}
+	argv[n] = NULL;
+	for (i = 0; i < 4; i++) {
+		big_env[i] = malloc(65536 + 4);
+		snprintf(big_env[i], 4, "B%zu=", i);
+		memset(big_env[i] + 3, '0' + (int)i, 65536);
+		big_env[i][65536 + 3] = '\0';
+	}
+	big_env[4] = (char *)"PATH=/usr/bin:/bin";
+	big_env[5] = NULL;
+	drv_submit_full(slot, argv, (const char *const *)big_env, dir,
+	    drv_path("out.big"), drv_path("err.big"));
+}
+
+static int
+drv_shm_count(void)
+{
+	char prefix[64];
+	DIR *d = opendir("/dev/shm");
+	struct dirent *e;
+	int n = 0;
+
+	if (d == NULL)
+		return 0;
+	snprintf(prefix, sizeof prefix, "jobqd.%ld.", (long)getpid());
+	while ((e = readdir(d)) != NULL)
+		if (strncmp(e->d_name, prefix, strlen(prefix)) == 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+static void
+big_started(int slot, struct drv_job *j, int64_t id)
+{
+	/* The worker unlinks the object as soon as it has mapped it. */
+	CHECK(drv_shm_count() == 0, "shm object still linked after STARTED");
+}
+
+static void
+big_finished(int slot, struct drv_job *j, int64_t id)
+{
+	size_t i;
+
+	CHECK(j->rep.type == WIRE_REP_FINISHED && WIFEXITED(j->rep.wstatus) &&
+	    WEXITSTATUS(j->rep.wstatus) == 0, "big job: type %u status 0x%x err %d stage %d",
+	    j->rep.type, j->rep.wstatus, j->rep.err, j->rep.stage);
+	CHECK(strcmp(drv_slurp(drv_path("out.big")), "16 1048576 65536 65536\n") == 0,
+	    "big job output: %s", drv_slurp(drv_path("out.big")));
+	CHECK(drv_shm_count() == 0, "shm object left after FINISHED");
+	for (i = 0; i < 16; i++)
+		free(big_args[i]);
+	for (i = 0; i < 4; i++)
+		free(big_env[i]);
+	drv_stop();
+}
+
+/* ---- cancel ---------------------------------------------------------------- */
+
+static int cancel_step;
+static int64_t cancel_id;
+
+static void
+cancel_ready(int slot)
+{
+	const char *plain[] = { "/bin/sh", "-c", "sleep 1000 & sleep 1000", NULL };
+	const char *stubborn[] = { "/bin/sh", "-c",
+	    "trap '' TERM; sleep 1000 & sleep 1000", NULL };
+
+	if (slot != 0)
+		return;
+	switch (cancel_step++) {
+	case 0:
+		cancel_id = drv_submit(slot, plain);
+		break;
+	case 1:
+		cancel_id = drv_submit(slot, stubborn);
+		break;
+	case 2:
+		cancel_id = drv_submit(slot, plain);
+		break;
+	default:
+		drv_stop();
+		break;
+	}
+}
+
+static void
+cancel_now(uv_timer_t *t)
+{
+	struct drv_job *j = &jobs[cancel_id];
+	int r;
+
+	ngroup = drv_group(j->pid, group_pids, 16);
+	CHECK(ngroup >= 2, "job %lld: only %d processes in its group",
+	    (long long)cancel_id, ngroup);
+	CHECK(pool_cancel(pool, 0, cancel_id + 100, 100, 0) == -ESRCH,
+	    "cancel of a job not running must be -ESRCH");
+	CHECK(pool_cancel(pool, 1, cancel_id, 100, 0) == -ESRCH,
+	    "cancel on the wrong slot must be -ESRCH");
+	j->cancel_ms = uv_now(loop);
+	r = pool_cancel(pool, 0, cancel_id, cancel_step == 2 ? 400 : 5000,
+	    cancel_step == 3);
+	CHECK(r == 0, "pool_cancel: %s", strerror(-r));
+}
+
+static void
+cancel_started(int slot, struct drv_job *j, int64_t id)
+{
+	drv_after(300, cancel_now);
+}
+
+static void
+cancel_finished(int slot, struct drv_job *j, int64_t id)
+{
+	int st = j->rep.wstatus;
+	uint64_t took = uv_now(loop) - j->cancel_ms;
+
+	CHECK(j->rep.type == WIRE_REP_FINISHED, "job %lld: type %u",
+	    (long long)id, j->rep.type);
+	if (cancel_step == 2) {
+		CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
+		    "stubborn job: status 0x%x, want SIGKILL", st);
+		CHECK(took >= 350, "stubborn job killed after %llu ms, grace 400",
+		    (unsigned long long)took);
+	} else {
+		CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM,
+		    "job %lld: status 0x%x, want SIGTERM", (long long)id, st);
+		CHECK(took < 3000, "cancel took %llu ms", (unsigned long long)took);
+	}
+	CHECK(j->rep.flags == (cancel_step == 3 ? WIRE_END_INTERRUPTED :
+	    WIRE_END_CANCELED), "job %lld: flags %u", (long long)id, j->rep.flags);
+	drv_check_group_gone("cancel");
+}
+
+/* ---- lost ------------------------------------------------------------------ */
+
+static int lost_step;
+static pid_t lost_worker;
+static int lost_calls;
+static uint64_t lost_kill_ms;
+
+static void
+lost_kill(uv_timer_t *t)
+{
+	struct drv_job *j = &jobs[next_id];
+
+	ngroup = drv_group(j->pid, group_pids, 16);
+	CHECK(ngroup >= 2, "only %d processes in the job's group", ngroup);
+	lost_worker = pool_worker_pid(pool, 0);
+	CHECK(lost_worker > 0, "no worker pid");
+	if (kill(lost_worker, SIGKILL) == -1)
+		fail("kill worker: %s", strerror(errno));
+}
+
+static void
+lost_check_quiet(uv_timer_t *t)
+{
+	CHECK(lost_calls == 1, "lost() called %d times", lost_calls);
+	drv_stop();
+}
+
+static void
+lost_ready(int slot)
+{
+	const char *argv[] = { "/bin/sh", "-c", "sleep 1000 & sleep 1000", NULL };
+	pid_t w;
+
+	if (slot != 0)
+		return;
+	switch (lost_step++) {
+	case 0:
+		drv_submit(slot, argv);
+		break;
+	case 1:
+		/* The replacement after a job loss. */
+		w = pool_worker_pid(pool, 0);
+		CHECK(w > 0 && w != lost_worker, "replacement pid %ld (old %ld)",
+		    (long)w, (long)lost_worker);
+		CHECK(lost_calls == 1, "lost() calls %d before replacement",
+		    lost_calls);
+		/* The loss above was the first quick death (restart at once);
+		 * killing the replacement at once is the second: backoff. */
+		lost_worker = w;
+		lost_kill_ms = uv_now(loop);
+		if (kill(w, SIGKILL) == -1)
+			fail("kill worker: %s", strerror(errno));
+		break;
+	case 2:
+		w = pool_worker_pid(pool, 0);
+		CHECK(w > 0 && w != lost_worker, "second replacement");
+		CHECK(uv_now(loop) - lost_kill_ms >= 90,
+		    "second quick death restarted after %llu ms, want backoff",
+		    (unsigned long long)(uv_now(loop) - lost_kill_ms));
+		/* A job still runs on the new worker. */
+		{
+			const char *ok[] = { "/bin/echo", "again", NULL };
+			drv_submit(slot, ok);
+		}
+		break;
+	case 3:
+		drv_after(300, lost_check_quiet);
+		break;
+	}
+}
+
+static void
+lost_started(int slot, struct drv_job *j, int64_t id)
+{
+	if (id == 1)
+		drv_after(300, lost_kill);
+}
+
+static void
+lost_lost(int slot, struct drv_job *j, int64_t id)
+{
+	lost_calls++;
+	CHECK(slot == 0 && id == 1, "lost(slot %d, job %lld)", slot, (long long)id);
+	CHECK(j->lost == 1, "job lost %d times", j->lost);
+	drv_check_group_gone("lost");
+}
+
+static void
+lost_finished(int slot, struct drv_job *j, int64_t id)
+{
+	CHECK(id == 2 && j->rep.type == WIRE_REP_FINISHED &&
+	    WIFEXITED(j->rep.wstatus) && WEXITSTATUS(j->rep.wstatus) == 0,
+	    "job %lld after replacement", (long long)id);
+	CHECK(strcmp(drv_slurp(drv_path("out.%lld", (long long)id)), "again\n") == 0,
+	    "job after replacement: output");
+}
+
+/* ---- spawnfail --------------------------------------------------------------- */
+
+struct sf_case {
+	const char *argv0;
+	const char *cwd;	/* NULL = dir */
+	const char *out;	/* NULL = dir/out.N */
+	int type, err, stage;
+	const char *want_out;
+};
+
+static struct sf_case sf_cases[8];
+static int sf_n, sf_i;
+
+static void
+sf_setup(void)
+{
+	char *p;
+	int fd;
+
+	p = drv_path("noexec");
+	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd == -1 || write(fd, "#!/bin/sh\necho no\n", 18) != 18)
+		fail("noexec: %s", strerror(errno));
+	close(fd);
+	p = drv_path("noshebang");
+	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+	if (fd == -1 || write(fd, "echo via sh\n", 12) != 12)
+		fail("noshebang: %s", strerror(errno));
+	close(fd);
+	if (symlink("/tmp/whatever", drv_path("link")) == -1)
+		fail("symlink: %s", strerror(errno));
+	sf_cases[sf_n++] = (struct sf_case){ "no-such-command-jobq", NULL, NULL,
+	    WIRE_REP_SPAWN_FAILED, ENOENT, WIRE_STAGE_EXEC, NULL };
+	sf_cases[sf_n++] = (struct sf_case){ "/nonexistent/cmd", NULL, NULL,
+	    WIRE_REP_SPAWN_FAILED, ENOENT, WIRE_STAGE_EXEC, NULL };
+	sf_cases[sf_n++] = (struct sf_case){ "/bin/true", "/nonexistent-dir-jobq",
+	    NULL, WIRE_REP_SPAWN_FAILED, ENOENT, WIRE_STAGE_CWD, NULL };
+	sf_cases[sf_n++] = (struct sf_case){ "/bin/true", "/etc/passwd",
+	    NULL, WIRE_REP_SPAWN_FAILED, ENOTDIR, WIRE_STAGE_CWD, NULL };
+	sf_cases[sf_n++] = (struct sf_case){ "/bin/true", NULL,
+	    strdup(drv_path("link")), WIRE_REP_SPAWN_FAILED, ELOOP, WIRE_STAGE_OUTPUT, NULL };
+	sf_cases[sf_n++] = (struct sf_case){ "/bin/true", NULL,
+	    "/nonexistent-dir-jobq/out", WIRE_REP_SPAWN_FAILED, ENOENT,
+	    WIRE_STAGE_OUTPUT, NULL };
+	sf_cases[sf_n++] = (struct sf_case){ strdup(drv_path("noexec")), NULL, NULL,
+	    WIRE_REP_SPAWN_FAILED, EACCES, WIRE_STAGE_EXEC, NULL };
+	sf_cases[sf_n++] = (struct sf_case){ strdup(drv_path("noshebang")), NULL, NULL,
+	    WIRE_REP_FINISHED, 0, 0, "via sh\n" };
+}
+
+static void
+sf_ready(int slot)
+{
+	struct sf_case *c;
+	const char *argv[2];
+	int64_t id = next_id + 1;
+
+	if (slot != 0)
+		return;
+	if (sf_i == 0)
+		sf_setup();
+	if (sf_i >= sf_n) {
+		drv_stop();
+		return;
+	}
+	c = &sf_cases[sf_i++];
+	argv[0] = c->argv0;
+	argv[1] = NULL;
+	drv_submit_full(slot, argv, base_env, c->cwd ? c->cwd : dir,
+	    c->out ? c->out : drv_path("out.%lld", (long long)id),
+	    drv_path("err.%lld", (long long)id));
+}
+
+static void
+sf_finished(int slot, struct drv_job *j, int64_t id)
+{
+	struct sf_case *c = &sf_cases[sf_i - 1];
+
+	CHECK(j->rep.type == (uint32_t)c->type, "%s: type %u, want %d", c->argv0,
+	    j->rep.type, c->type);
+	if (c->type == WIRE_REP_SPAWN_FAILED) {
+		CHECK(j->rep.err == c->err && j->rep.stage == c->stage,
+		    "%s (cwd %s): err %d (%s) stage %d, want %d stage %d",
+		    c->argv0, c->cwd ? c->cwd : ".", j->rep.err,
+		    strerror(j->rep.err), j->rep.stage, c->err, c->stage);
+		CHECK(!j->started, "%s: STARTED before SPAWN_FAILED", c->argv0);
+	} else {
+		CHECK(WIFEXITED(j->rep.wstatus) && WEXITSTATUS(j->rep.wstatus) == 0,
+		    "%s: status 0x%x", c->argv0, j->rep.wstatus);
+		CHECK(strcmp(drv_slurp(drv_path("out.%lld", (long long)id)),
+		    c->want_out) == 0, "%s: output", c->argv0);
+	}
+}
+
+/* ---- fds: the job sees 0,1,2 only; clean signal state; stdin /dev/null -- */
+
+static int fds_step;
+
+static void
+fds_ready(int slot)
+{
+	const char *ls[] = { "/bin/ls", "/proc/self/fd", NULL };
+	const char *in[] = { "/usr/bin/readlink", "/proc/self/fd/0", NULL };
+	const char *sig[] = { "/bin/grep", "-E", "^Sig(Blk|Ign)", "/proc/self/status",
+	    NULL };
+	const char *pg[] = { "/bin/sh", "-c",
+	    "set -- $(cut -d' ' -f5,6 /proc/$$/stat); "
+	    "test \"$1\" = $$ && test \"$2\" = $$ && echo leader", NULL };
+
+	if (slot != 0)
+		return;
+	switch (fds_step++) {
+	case 0: drv_submit(slot, ls); break;
+	case 1: drv_submit(slot, in); break;
+	case 2: drv_submit(slot, sig); break;
+	case 3: drv_submit(slot, pg); break;
+	default: drv_stop(); break;
+	}
+}
+
+static void
+fds_finished(int slot, struct drv_job *j, int64_t id)
+{
+	const char *out = drv_slurp(drv_path("out.%lld", (long long)id));
+	static const char *want[] = { "0\n1\n2\n3\n", "/dev/null\n",
+	    "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n", "leader\n" };
+
+	CHECK(j->rep.type == WIRE_REP_FINISHED && WIFEXITED(j->rep.wstatus) &&
+	    WEXITSTATUS(j->rep.wstatus) == 0, "fds job %lld: type %u status 0x%x",
+	    (long long)id, j->rep.type, j->rep.wstatus);
+	CHECK(strcmp(out, want[fds_step - 1]) == 0, "fds job %lld: got \"%s\"",
+	    (long long)id, out);
+}
+
+/* ---- pathsearch ----------------------------------------------------------- */
+
+static int ps_step;
+
+static void
+ps_write(const char *path, const char *text, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+
+	if (fd == -1 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		fail("%s: %s", path, strerror(errno));
+	if (fd != -1)
+		close(fd);
+}
+
+static void
+ps_ready(int slot)
+{
+	static char path1[2 * PATH_MAX + 64], path2[PATH_MAX + 64];
+	const char *env1[] = { path1, NULL };
+	const char *env2[] = { path2, NULL };
+	const char *noenv[] = { NULL };
+	const char *cmd[] = { "jobq-only-here", "x", NULL };
+	const char *tru[] = { "true", NULL };
+
+	if (slot != 0)
+		return;
+	if (ps_step == 0) {
+		if (mkdir(drv_path("bin1"), 0755) == -1 ||
+		    mkdir(drv_path("bin2"), 0755) == -1)
+			fail("mkdir: %s", strerror(errno));
+		ps_write(drv_path("bin1/jobq-only-here"), "#!/bin/sh\necho bad\n", 0644);
+		ps_write(drv_path("bin2/jobq-only-here"),
+		    "#!/bin/sh\necho found \"$1\"\n", 0755);
+		snprintf(path1, sizeof path1, "PATH=/nonexistent:%s/bin1:%s/bin2",
+		    dir, dir);
+		snprintf(path2, sizeof path2, "PATH=%s/bin1", dir);
+	}
+	switch (ps_step++) {
+	case 0:	/* skips ENOENT and the non-executable one */
+		drv_submit_full(slot, cmd, env1, dir, drv_path("out.1"),
+		    drv_path("err.1"));
+		break;
+	case 1:	/* only a non-executable one: EACCES */
+		drv_submit_full(slot, cmd, env2, dir, drv_path("out.2"),
+		    drv_path("err.2"));
+		break;
+	case 2:	/* not in the daemon's PATH lookup: the job's env has none */
+		drv_submit_full(slot, tru, noenv, dir, drv_path("out.3"),
+		    drv_path("err.3"));
+		break;
+	case 3:	/* the daemon's own PATH is not used */
+		drv_submit(slot, cmd);
+		break;
+	default:
+		drv_stop();
+		break;
+	}
+}
+
+static void
+ps_finished(int slot, struct drv_job *j, int64_t id)
+{
+	switch (id) {
+	case 1:
+		CHECK(j->rep.type == WIRE_REP_FINISHED &&
+		    strcmp(drv_slurp(drv_path("out.1")), "found x\n") == 0,
+		    "PATH search: type %u err %d out %s", j->rep.type, j->rep.err,
+		    drv_slurp(drv_path("out.1")));
+		break;
+	case 2:
+		CHECK(j->rep.type == WIRE_REP_SPAWN_FAILED && j->rep.err == EACCES &&
+		    j->rep.stage == WIRE_STAGE_EXEC, "EACCES: type %u err %d",
+		    j->rep.type, j->rep.err);
+		break;
+	case 3:
+		CHECK(j->rep.type == WIRE_REP_FINISHED &&
+		    WIFEXITED(j->rep.wstatus) && WEXITSTATUS(j->rep.wstatus) == 0,
+		    "default PATH: type %u err %d", j->rep.type, j->rep.err);
+		break;
+	case 4:
+		CHECK(j->rep.type == WIRE_REP_SPAWN_FAILED && j->rep.err == ENOENT,
+		    "base PATH: type %u err %d", j->rep.type, j->rep.err);
+		break;
+	}
+}
+
+/* ---- plumbing --------------------------------------------------------------- */
+
+static const struct drv_scenario scenarios[] = {
+	{ "run", NULL, run_ready, NULL, run_finished, NULL },
+	{ "big", NULL, big_ready, big_started, big_finished, NULL },
+	{ "cancel", NULL, cancel_ready, cancel_started, cancel_finished, NULL },
+	{ "lost", NULL, lost_ready, lost_started, lost_finished, lost_lost },
+	{ "spawnfail", NULL, sf_ready, NULL, sf_finished, NULL },
+	{ "fds", NULL, fds_ready, NULL, fds_finished, NULL },
+	{ "pathsearch", NULL, ps_ready, NULL, ps_finished, NULL },
+};
+
+static void
+cb_ready(void *arg, int slot)
+{
+	CHECK(slot >= 0 && slot < NSLOTS, "ready slot %d", slot);
+	CHECK(!stopping, "ready() after pool_stop");
+	slot_idle[slot] = 1;
+	nready++;
+	sc->ready(slot);
+}
+
+static struct drv_job *
+drv_job(int64_t id, int slot)
+{
+	if (id <= 0 || id >= MAXJOBS || !jobs[id].used) {
+		fail("callback for unknown job %lld", (long long)id);
+		return NULL;
+	}
+	CHECK(jobs[id].slot == slot, "job %lld on slot %d, callback for %d",
+	    (long long)id, jobs[id].slot, slot);
+	return &jobs[id];
+}
+
+static void
+cb_started(void *arg, int slot, const struct wire_report *rep)
+{
+	struct drv_job *j = drv_job(rep->job_id, slot);
+
+	CHECK(!stopping, "started() after pool_stop");
+	if (j == NULL)
+		return;
+	CHECK(j->started == 0 && !j->finished, "job %lld started twice",
+	    (long long)rep->job_id);
+	j->started++;
+	j->pid = rep->pid;
+	if (sc->started != NULL)
+		sc->started(slot, j, rep->job_id);
+}
+
+static void
+cb_finished(void *arg, int slot, const struct wire_report *rep)
+{
+	struct drv_job *j = drv_job(rep->job_id, slot);
+
+	CHECK(!stopping, "finished() after pool_stop");
+	if (j == NULL)
+		return;
+	CHECK(j->finished == 0, "job %lld finished twice", (long long)rep->job_id);
+	CHECK(rep->type == WIRE_REP_SPAWN_FAILED || j->started == 1,
+	    "job %lld finished without STARTED", (long long)rep->job_id);
+	j->finished++;
+	j->rep = *rep;
+	if (sc->finished != NULL)
+		sc->finished(slot, j, rep->job_id);
+}
+
+static void
+cb_lost(void *arg, int slot, int64_t job_id, pid_t job_pid)
+{
+	struct drv_job *j = drv_job(job_id, slot);
+
+	CHECK(!stopping, "lost() after pool_stop");
+	if (j == NULL)
+		return;
+	j->lost++;
+	CHECK(job_pid == j->pid, "lost pid %ld, started %ld", (long)job_pid,
+	    (long)j->pid);
+	if (sc->lost != NULL)
+		sc->lost(slot, j, job_id);
+	else
+		fail("unexpected lost() for job %lld", (long long)job_id);
+}
+
+static const struct pool_callbacks drv_cb = {
+	cb_ready, cb_started, cb_finished, cb_lost
+};
+
+static int
+drv_count_prefix(const char *dname, const char *prefix)
+{
+	DIR *d = opendir(dname);
+	struct dirent *e;
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		if (strncmp(e->d_name, prefix, strlen(prefix)) == 0) {
+			fprintf(stderr, "leftover %s/%s\n", dname, e->d_name);
+			n++;
+		}
+	closedir(d);
+	return n;
+}
+
+static void
+drv_rm_rf(const char *path)
+{
+	char cmd[PATH_MAX + 32];
+
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", path);
+}
+
+static int
+drv_scenario(const struct drv_scenario *s)
+{
+	const char *mqdir = getenv("POOL_DRIVER_MQDIR");
+	char prefix[64];
+	int r, before = failures, leak;
+
+	sc = s;
+	memset(jobs, 0, sizeof jobs);
+	memset(slot_idle, 0, sizeof slot_idle);
+	next_id = 0;
+	stopping = pool_done = 0;
+	nready = 0;
+	ngroup = 0;
+	snprintf(dir, sizeof dir, "/tmp/pool_driver.%s.XXXXXX", s->name);
+	if (mkdtemp(dir) == NULL) {
+		fail("mkdtemp: %s", strerror(errno));
+		return 1;
+	}
+	uv_timer_init(loop, &watchdog);
+	uv_timer_init(loop, &delay);
+	uv_timer_start(&watchdog, drv_watchdog, 60000, 0);
+	if ((r = pool_start(loop, exe, NSLOTS, &drv_cb, NULL, &pool)) < 0) {
+		fail("pool_start: %s", strerror(-r));
+		uv_close((uv_handle_t *)&watchdog, NULL);
+		uv_close((uv_handle_t *)&delay, NULL);
+		uv_run(loop, UV_RUN_DEFAULT);
+		return 1;
+	}
+	CHECK(pool_size(pool) == NSLOTS, "pool_size");
+	if (s->begin != NULL)
+		s->begin();
+	uv_run(loop, UV_RUN_DEFAULT);
+	CHECK(pool_done, "pool_stop never called done()");
+
+	snprintf(prefix, sizeof prefix, "jobqd.%ld.", (long)getpid());
+	leak = drv_count_prefix("/dev/shm", prefix);
+	CHECK(leak <= 0, "%d shm objects left in /dev/shm", leak);
+	leak = drv_count_prefix(mqdir != NULL ? mqdir : "/dev/mqueue", prefix);
+	if (leak < 0)
+		fprintf(stderr, "note: no mqueue mount at %s, queue leak check "
+		    "skipped\n", mqdir != NULL ? mqdir : "/dev/mqueue");
+	CHECK(leak <= 0, "%d queues left in the mqueue fs", leak);
+	CHECK(waitpid(-1, NULL, WNOHANG) == -1 && errno == ECHILD,
+	    "children left unreaped");
+	if (failures == before)
+		drv_rm_rf(dir);
+	else
+		fprintf(stderr, "kept %s\n", dir);
+	printf("%s: %s\n", s->name, failures == before ? "ok" : "FAILED");
+	fflush(stdout);
+	return failures != before;
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+	ssize_t n;
+	int ran = 0, leakfd;
+
+	if (argc >= 2 && strcmp(argv[1], "--worker") == 0)
+		return worker_main(argc - 2, argv + 2);
+	if (argc != 2) {
+		fprintf(stderr, "usage: pool_driver run|big|cancel|lost|spawnfail|"
+		    "fds|pathsearch|all\n");
+		return 2;
+	}
+	log_init(getenv("POOL_DRIVER_DEBUG") != NULL ? LOG_LVL_DEBUG :
+	    LOG_LVL_WARN, "pool_driver");
+	if ((n = readlink("/proc/self/exe", exe, sizeof exe - 1)) < 0) {
+		perror("readlink /proc/self/exe");
+		return 1;
+	}
+	exe[n] = '\0';
+	signal(SIGPIPE, SIG_IGN);
+	/* A descriptor without CLOEXEC that no job may see. */
+	if ((leakfd = open("/dev/null", O_RDONLY)) == -1 ||
+	    dup2(leakfd, 20) == -1) {
+		perror("open");
+		return 1;
+	}
+	loop = uv_default_loop();
+	for (i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++) {
+		if (strcmp(argv[1], "all") != 0 &&
+		    strcmp(argv[1], scenarios[i].name) != 0)
+			continue;
+		ran++;
+		drv_scenario(&scenarios[i]);
+	}
+	if (ran == 0) {
+		fprintf(stderr, "unknown scenario %s\n", argv[1]);
+		return 2;
+	}
+	if (uv_loop_close(loop) != 0)
+		fail("loop still has handles");
+	return failures == 0 ? 0 : 1;
+}
