@@ -6,7 +6,8 @@
  *     `- /proc/self/exe --worker SLOT MQ PID   -> worker_main()
  *          `- the test jobs
  *
- * Scenarios: run big cancel lost spawnfail fds pathsearch (or "all").
+ * Scenarios: run big cancel lost spawnfail fds pathsearch stop orphan, or
+ * "all".  orphan runs the pool in a child and SIGKILLs it mid-job.
  * Exits 0 when every check passed; prints each failure.  Afterwards it
  * checks that no "jobqd.PID." object is left in /dev/shm and in the mqueue
  * directory ($POOL_DRIVER_MQDIR, default /dev/mqueue; skipped if missing).
@@ -807,6 +808,65 @@ ps_finished(int slot, struct drv_job *j, int64_t id)
 	}
 }
 
+/* ---- stop: pool_stop with a job running (QUIT, then SIGTERM) ------------ */
+
+static uint64_t stop_ms;
+
+static void
+stop_now(uv_timer_t *t)
+{
+	struct drv_job *j = &jobs[1];
+
+	ngroup = drv_group(j->pid, group_pids, 16);
+	CHECK(ngroup >= 2, "only %d processes in the job's group", ngroup);
+	group_pids[ngroup++] = pool_worker_pid(pool, 0);
+	group_pids[ngroup++] = pool_worker_pid(pool, 1);
+	stop_ms = uv_now(loop);
+	drv_stop();
+}
+
+static void
+stop_ready(int slot)
+{
+	const char *argv[] = { "/bin/sh", "-c", "sleep 1000 & sleep 1000", NULL };
+
+	if (slot == 0)
+		drv_submit(slot, argv);
+}
+
+static void
+stop_started(int slot, struct drv_job *j, int64_t id)
+{
+	drv_after(200, stop_now);
+}
+
+static void
+stop_end(void)
+{
+	uint64_t took = uv_now(loop) - stop_ms;
+
+	CHECK(took >= 900 && took < 4000, "stop took %llu ms (QUIT, TERM at 1 s)",
+	    (unsigned long long)took);
+	drv_check_group_gone("stop");
+}
+
+/* ---- orphan: the daemon dies; workers and jobs must follow ------------ */
+
+static int orphan_fd = -1;
+
+static void
+orphan_started(int slot, struct drv_job *j, int64_t id)
+{
+	pid_t pids[3];
+
+	pids[0] = j->pid;
+	pids[1] = pool_worker_pid(pool, 0);
+	pids[2] = pool_worker_pid(pool, 1);
+	if (write(orphan_fd, pids, sizeof pids) != (ssize_t)sizeof pids ||
+	    write(orphan_fd, dir, sizeof dir) != (ssize_t)sizeof dir)
+		fail("write: %s", strerror(errno));
+}
+
 /* ---- plumbing --------------------------------------------------------------- */
 
 static const struct drv_scenario scenarios[] = {
@@ -817,7 +877,11 @@ static const struct drv_scenario scenarios[] = {
 	{ "spawnfail", NULL, sf_ready, NULL, sf_finished, NULL },
 	{ "fds", NULL, fds_ready, NULL, fds_finished, NULL },
 	{ "pathsearch", NULL, ps_ready, NULL, ps_finished, NULL },
+	{ "stop", NULL, stop_ready, stop_started, NULL, NULL },
 };
+
+static const struct drv_scenario orphan_scenario =
+	{ "orphan", NULL, stop_ready, orphan_started, NULL, NULL };
 
 static void
 cb_ready(void *arg, int slot)
@@ -957,6 +1021,8 @@ drv_scenario(const struct drv_scenario *s)
 		s->begin();
 	uv_run(loop, UV_RUN_DEFAULT);
 	CHECK(pool_done, "pool_stop never called done()");
+	if (strcmp(s->name, "stop") == 0)
+		stop_end();
 
 	snprintf(prefix, sizeof prefix, "jobqd.%ld.", (long)getpid());
 	leak = drv_count_prefix("/dev/shm", prefix);
@@ -977,6 +1043,54 @@ drv_scenario(const struct drv_scenario *s)
 	return failures != before;
 }
 
+/* Runs a pool in a child, SIGKILLs the child once its job runs, and checks
+ * that the workers (PDEATHSIG) and the job's group go away. */
+static int
+drv_orphan(void)
+{
+	pid_t child, pids[3];
+	int pfd[2], i, st, before = failures;
+	ssize_t n;
+
+	sc = &orphan_scenario;
+	if (pipe2(pfd, O_CLOEXEC) == -1 || (child = fork()) == -1) {
+		fail("pipe/fork: %s", strerror(errno));
+		return 1;
+	}
+	if (child == 0) {
+		close(pfd[0]);
+		orphan_fd = pfd[1];
+		if (uv_loop_fork(loop) < 0)
+			_exit(1);
+		drv_scenario(&orphan_scenario);
+		_exit(1);
+	}
+	close(pfd[1]);
+	n = read(pfd[0], pids, sizeof pids);
+	if (read(pfd[0], dir, sizeof dir) != (ssize_t)sizeof dir)
+		dir[0] = '\0';
+	close(pfd[0]);
+	CHECK(n == (ssize_t)sizeof pids, "no pids from the child");
+	if (n == (ssize_t)sizeof pids) {
+		for (i = 0; i < 100; i++) {
+			if ((ngroup = drv_group(pids[0], group_pids, 14)) >= 2)
+				break;
+			usleep(10000);
+		}
+		CHECK(ngroup >= 2, "only %d processes in the job's group", ngroup);
+		group_pids[ngroup++] = pids[1];
+		group_pids[ngroup++] = pids[2];
+	}
+	if (kill(child, SIGKILL) == -1 || waitpid(child, &st, 0) == -1)
+		fail("kill child: %s", strerror(errno));
+	drv_check_group_gone("orphan");
+	if (dir[0] != '\0')
+		drv_rm_rf(dir);
+	printf("orphan: %s\n", failures == before ? "ok" : "FAILED");
+	fflush(stdout);
+	return failures != before;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -988,7 +1102,7 @@ main(int argc, char **argv)
 		return worker_main(argc - 2, argv + 2);
 	if (argc != 2) {
 		fprintf(stderr, "usage: pool_driver run|big|cancel|lost|spawnfail|"
-		    "fds|pathsearch|all\n");
+		    "fds|pathsearch|stop|orphan|all\n");
 		return 2;
 	}
 	log_init(getenv("POOL_DRIVER_DEBUG") != NULL ? LOG_LVL_DEBUG :
@@ -1012,6 +1126,10 @@ main(int argc, char **argv)
 			continue;
 		ran++;
 		drv_scenario(&scenarios[i]);
+	}
+	if (strcmp(argv[1], "all") == 0 || strcmp(argv[1], "orphan") == 0) {
+		ran++;
+		drv_orphan();
 	}
 	if (ran == 0) {
 		fprintf(stderr, "unknown scenario %s\n", argv[1]);
