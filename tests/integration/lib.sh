@@ -48,8 +48,15 @@ show_log() {
 	fi
 }
 
+# ITEST_CONTINUE=1 (debugging aid): report a failure and carry on; the test
+# still exits 1 at the end.
+ITEST_FAILURES=0
 fail() {
 	printf 'FAIL [%s]: %s\n' "$TEST_NAME" "$*" >&2
+	if [ -n "${ITEST_CONTINUE:-}" ]; then
+		ITEST_FAILURES=$((ITEST_FAILURES + 1))
+		return 1
+	fi
 	show_log
 	exit 1
 }
@@ -71,6 +78,10 @@ kill_markers() {
 
 cleanup() {
 	local rc=$?
+	if [ "$ITEST_FAILURES" -gt 0 ] && [ "$rc" = 0 ]; then
+		show_log
+		rc=1
+	fi
 	trap - EXIT INT TERM
 	if [ -n "$JOBQD_PID" ] && kill -0 "$JOBQD_PID" 2>/dev/null; then
 		local w
@@ -139,6 +150,7 @@ stop_daemon() {
 	if [ "$(ps -o stat= -p "$JOBQD_PID" 2>/dev/null | cut -c1)" != Z ] &&
 		kill -0 "$JOBQD_PID" 2>/dev/null; then
 		fail "jobqd did not exit within $((15 * SLOW)) s of SIGTERM"
+		kill -KILL "$JOBQD_PID" 2>/dev/null
 	fi
 	wait "$JOBQD_PID"
 	DAEMON_RC=$?

@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# startup.sh - start-up failures (second daemon, bad state dirs, foreign
+# databases, bad options) exit 1 with one line and touch nothing; --help and
+# --version; READY=1 to NOTIFY_SOCKET; SIGTERM with a running job; restart
+# after a clean stop keeps finished jobs.
+# shellcheck source=lib.sh
+. "${TESTLIB:-$(dirname "$0")/lib.sh}"
+
+# try_daemon WANT MESSAGE ARGS...: runs jobqd ARGS (bounded) expecting exit
+# status WANT ("1" or "1|2") and exactly one non-empty line on stderr.
+try_daemon() {
+	local want=$1 msg=$2
+	shift 2
+	assert_rc "$want" "$msg" timeout $((10 * SLOW)) "$JOBQD" "$@"
+	local lines
+	lines=$(grep -c . "$T/err")
+	[ "$lines" = 1 ] || fail "$msg: expected one line on stderr, got $lines: $(head -c 600 "$T/err")"
+}
+
+# --- help, version, bad options -------------------------------------------
+assert_rc 0 "--help" "$JOBQD" --help
+grep -q -- --state-dir "$T/out" || fail "--help does not mention --state-dir: $(head -c 300 "$T/out")"
+assert_rc 0 "-h" "$JOBQD" -h
+assert_rc 0 "--version" "$JOBQD" --version
+grep -q '0\.1\.0' "$T/out" || fail "--version does not print 0.1.0: $(cat "$T/out")"
+assert_rc 0 "-V" "$JOBQD" -V
+
+bad="$T/bad-state"
+for opts in "--frobnicate" "--workers 0" "--workers abc" "--workers -3" "--sync sometimes" \
+	"--kill-grace forever" "--handshake-timeout -1s" "--log-level loud" "extra-argument"; do
+	# shellcheck disable=SC2086
+	try_daemon "1|2" "jobqd $opts" --socket "$T/bad.sock" --state-dir "$bad" $opts
+	[ -e "$bad" ] && fail "jobqd $opts created the state dir"
+	[ -e "$T/bad.sock" ] && fail "jobqd $opts created the socket"
+done
+
+# --- state dir problems ------------------------------------------------------
+: >"$T/a-file"
+try_daemon 1 "state dir is a regular file" --socket "$T/s1" --state-dir "$T/a-file"
+[ -s "$T/a-file" ] && fail "jobqd wrote into the regular file given as state dir"
+try_daemon 1 "state dir whose parent is missing" --socket "$T/s1" --state-dir "$T/missing/parent/state"
+[ -e "$T/missing" ] && fail "jobqd created the missing parents of the state dir"
+if [ "$(id -u)" = 0 ]; then
+	if command -v setpriv >/dev/null && setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$JOBQD" 2>/dev/null; then
+		mkdir -m 0755 "$T/ro" "$T/ro/state"
+		chmod 0777 "$T"
+		assert_rc 1 "unwritable state dir (as nobody)" timeout 10 setpriv --reuid=65534 --regid=65534 --clear-groups \
+			"$JOBQD" --socket "$T/s-ro" --state-dir "$T/ro/state"
+		assert_rc 1 "state dir in an unwritable parent (as nobody)" timeout 10 setpriv --reuid=65534 --regid=65534 --clear-groups \
+			"$JOBQD" --socket "$T/s-ro" --state-dir "$T/ro/new"
+		chmod 0700 "$T"
+		[ -z "$(ls -A "$T/ro/state")" ] || fail "jobqd wrote into an unwritable state dir"
+	else
+		log "running as root and jobqd is not executable by nobody: unwritable-dir cases skipped"
+	fi
+else
+	mkdir "$T/ro" "$T/ro/state"
+	chmod 0555 "$T/ro/state" "$T/ro"
+	try_daemon 1 "unwritable state dir" --socket "$T/s1" --state-dir "$T/ro/state"
+	try_daemon 1 "state dir in an unwritable parent" --socket "$T/s1" --state-dir "$T/ro/new"
+	chmod 0755 "$T/ro/state" "$T/ro"
+	[ -z "$(ls -A "$T/ro/state")" ] || fail "jobqd wrote into an unwritable state dir"
+fi
+
+# --- foreign databases ---------------------------------------------------------
+foreign() { # DIR MESSAGE
+	local before after
+	before=$(sha256sum "$1/jobq.db")
+	try_daemon 1 "$2" --socket "$T/s2" --state-dir "$1"
+	after=$(sha256sum "$1/jobq.db")
+	assert_eq "$after" "$before" "$2: jobq.db was modified"
+	[ -e "$1/jobq.db-wal" ] && fail "$2: jobq.db-wal was created"
+	[ -e "$1/jobq.db-journal" ] && fail "$2: jobq.db-journal was created"
+	[ -e "$T/s2" ] && fail "$2: the socket was created"
+}
+mkdir "$T/random" "$T/otherapp" "$T/wrongid" "$T/empty"
+head -c 65536 /dev/urandom >"$T/random/jobq.db"
+foreign "$T/random" "jobq.db of random bytes"
+printf 'SQLite format 3\0garbage after the magic%.0s' {1..200} >"$T/random/jobq.db"
+foreign "$T/random" "jobq.db with a fake SQLite header"
+sqlite3 "$T/otherapp/jobq.db" "CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes(body) VALUES('mine');"
+foreign "$T/otherapp" "SQLite database of another application"
+sqlite3 "$T/wrongid/jobq.db" "PRAGMA application_id=1234; CREATE TABLE jobs(id INTEGER PRIMARY KEY);"
+foreign "$T/wrongid" "SQLite database with another application_id"
+assert_eq "$(sqlite3 "$T/otherapp/jobq.db" 'SELECT body FROM notes')" mine "the other application's data"
+
+# --- a real daemon: schema, second daemon, NOTIFY_SOCKET ---------------------
+python3 - "$T/notify" >"$T/notify.out" 2>&1 <<'EOF' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1]); s.settimeout(30)
+try:
+    while True:
+        m = s.recv(4096).decode()
+        print(m.replace("\n", "|"), flush=True)
+        if "READY=1" in m.split("\n"):
+            break
+except socket.timeout:
+    print("timeout")
+EOF
+notify_pid=$!
+EXTRA_PIDS=$notify_pid
+notify_bound() { [ -S "$T/notify" ]; }
+wait_for 10 "notify listener" notify_bound
+NOTIFY_SOCKET=$T/notify start_daemon
+for ((i = 0; i < 250 * SLOW; i++)); do kill -0 "$notify_pid" 2>/dev/null || break; sleep 0.02; done
+grep -q 'READY=1' "$T/notify.out" || fail "no READY=1 on NOTIFY_SOCKET: $(cat "$T/notify.out")"
+unset NOTIFY_SOCKET
+
+[ -f "$STATE/jobq.db" ] || fail "$STATE/jobq.db not created"
+[ -f "$STATE/jobqd.lock" ] || fail "$STATE/jobqd.lock not created"
+[ -d "$STATE/logs" ] || fail "$STATE/logs not created"
+assert_eq "$(sqlite3 "$STATE/jobq.db" 'PRAGMA user_version')" 1 "user_version"
+assert_eq "$(sqlite3 "$STATE/jobq.db" 'PRAGMA application_id')" 1246773841 "application_id"
+assert_eq "$(sqlite3 "$STATE/jobq.db" 'PRAGMA journal_mode')" wal "journal_mode"
+cols=$(sqlite3 "$STATE/jobq.db" "SELECT group_concat(name, ' ') FROM (SELECT name FROM pragma_table_info('jobs') ORDER BY name)")
+for c in id state queue name owner_uid argv env cwd submitted_at started_at finished_at exit_code signal attempts max_retries reason message pid; do
+	[[ " $cols " == *" $c "* ]] || fail "column $c missing from table jobs ($cols)"
+done
+if [ "$(id -u)" != 0 ]; then
+	assert_eq "$(stat -c %a "$(dirname "$SOCK")")" 700 "mode of the socket's directory"
+fi
+
+try_daemon 1 "second jobqd on the same state dir" --socket "$T/s3" --state-dir "$STATE"
+grep -q "another jobqd (pid $JOBQD_PID) is using state dir" "$T/err" ||
+	fail "second jobqd: message [$(cat "$T/err")], expected 'another jobqd (pid $JOBQD_PID) is using state dir ...'"
+[ -e "$T/s3" ] && fail "second jobqd created its socket"
+assert_rc 0 "first daemon after the second one failed" q ping
+
+# Default socket from JOBQ_SOCKET on the daemon side.
+JOBQ_SOCKET=$T/envsock timeout 10 "$JOBQD" --state-dir "$T/envstate" --workers 1 2>>"$LOG" &
+env_pid=$!
+EXTRA_PIDS="$EXTRA_PIDS $env_pid"
+env_ready() { "$JOBQ" -s "$T/envsock" ping >/dev/null 2>&1; }
+wait_for 10 "jobqd listening on \$JOBQ_SOCKET" env_ready
+kill -TERM "$env_pid"
+wait "$env_pid"
+assert_eq "$?" 0 "exit status of the JOBQ_SOCKET daemon"
+
+# --- SIGTERM with a finished and a running (TERM-ignoring) job ---------------
+fin=$(submit -- sh -c 'echo kept')
+assert_rc 0 "a finished job" q wait "$fin"
+run=$(submit -- "$BIN/sh" -c "trap '' TERM; \"$BIN/sleep\" 300 & echo ready; while :; do \"$BIN/sleep\" 1; done")
+wait_for 10 "job $run running" state_is "$run" running
+has_ready() { [ "$(q logs "$run" 2>/dev/null)" = ready ]; }
+wait_for 10 "job $run printed ready" has_ready
+queued=$(submit -- sleep 1)
+queued2=$(submit -- sleep 1)
+queued3=$(submit -- sleep 1)
+t0=$(date +%s%N)
+stop_daemon
+el=$((($(date +%s%N) - t0) / 1000000))
+assert_eq "$DAEMON_RC" 0 "jobqd exit status after SIGTERM with a running job"
+log "shutdown took $el ms"
+[ "$el" -ge 1500 ] || fail "shutdown took $el ms: the TERM-ignoring job was not given the 2 s grace"
+assert_no_markers 5 "job processes after shutdown"
+[ -e "$SOCK" ] && [ "$(id -u)" != 0 ] && log "note: socket file left after a clean stop"
+
+start_daemon
+assert_eq "$(show_field "$run" state)" interrupted "state of a job running at shutdown"
+assert_eq "$(show_field "$run" reason)" shutdown "reason of a job running at shutdown"
+assert_eq "$(show_field "$fin" state)" succeeded "finished job after a restart"
+assert_eq "$(q logs "$fin")" kept "output of a finished job after a restart"
+for j in $queued $queued2 $queued3; do
+	s=$(show_field "$j" state)
+	case $s in queued | running | succeeded) ;; *) fail "job $j queued at shutdown is $s after restart" ;; esac
+done
+assert_rc 0 "queued jobs run after a restart" timeout $((30 * SLOW)) "$JOBQ" -s "$SOCK" wait "$queued" "$queued2" "$queued3"
+next=$(submit -- true)
+[ "$next" -gt "$queued3" ] || fail "id $next after a restart is not above $queued3"
+stop_daemon
+assert_eq "$DAEMON_RC" 0 "jobqd exit status"
+
+# --sync normal and SIGINT
+start_daemon --sync normal
+assert_rc 0 "a job with --sync normal" q submit --wait -- true
+kill -INT "$JOBQD_PID"
+for ((i = 0; i < 500 * SLOW; i++)); do daemon_alive || break; sleep 0.02; done
+daemon_alive && fail "jobqd did not exit on SIGINT"
+wait "$JOBQD_PID"
+assert_eq "$?" 0 "exit status after SIGINT"
+JOBQD_PID=
+echo "startup: ok"
