@@ -53,6 +53,9 @@
 #define WORKER_DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
 /* Upper bound for a spec in shared memory (the daemon's limit is lower). */
 #define WORKER_SHM_MAX ((uint64_t)1 << 30)
+/* Waiting for a killed job group to vanish: 200 x 5 ms at most. */
+#define WORKER_DRAIN_TRIES 200
+#define WORKER_DRAIN_STEP_US 5000
 
 struct worker {
 	int slot;
@@ -77,6 +80,8 @@ struct worker_execerr {
 	int32_t stage;
 	int32_t err;
 };
+
+static void worker_drain_group(pid_t);
 
 static int64_t
 worker_now_us(void)
@@ -105,6 +110,7 @@ worker_kill_job(struct worker *w)
 			break;
 		}
 	}
+	worker_drain_group(w->job_pid);
 	w->job_pid = 0;
 }
 
@@ -663,6 +669,39 @@ worker_read_mq(struct worker *w)
 	}
 }
 
+/* Reaps children the worker inherited as a subreaper (orphans of the job),
+ * without blocking. */
+static void
+worker_reap_strays(void)
+{
+	pid_t pid;
+	int status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		log_debug("reaped stray process %ld", (long)pid);
+}
+
+/* After the leader is reaped: the group was sent SIGKILL; wait (bounded)
+ * until none of it is left, reaping the members that were reparented to
+ * us, so that FINISHED means the whole group is gone. */
+static void
+worker_drain_group(pid_t pgid)
+{
+	int i;
+
+	for (i = 0; i < WORKER_DRAIN_TRIES; i++) {
+		worker_reap_strays();
+		if (kill(-pgid, 0) == -1 && errno == ESRCH)
+			return;
+		/* Members whose parent is alive elsewhere in the group: make
+		 * sure they got the SIGKILL too (they may be new). */
+		(void)kill(-pgid, SIGKILL);
+		(void)usleep(WORKER_DRAIN_STEP_US);
+	}
+	log_warnx("process group %ld still has members after %d ms",
+	    (long)pgid, WORKER_DRAIN_TRIES * WORKER_DRAIN_STEP_US / 1000);
+}
+
 /* The job's leader may have exited: kill what is left of its group while
  * the unreaped leader still pins the group id, then reap and report. */
 static void
@@ -692,6 +731,7 @@ worker_check_job(struct worker *w)
 		log_warn("wait4 %ld", (long)w->job_pid);
 		return;
 	}
+	worker_drain_group(w->job_pid);
 	worker_disarm_timer(w);
 	memset(&rep, 0, sizeof rep);
 	rep.type = WIRE_REP_FINISHED;
@@ -740,8 +780,12 @@ worker_read_signals(struct worker *w)
 			stop = 1;
 		}
 	}
-	if (chld)
+	if (chld) {
 		worker_check_job(w);
+		/* Never reap the leader before its group is killed. */
+		if (w->job_pid == 0)
+			worker_reap_strays();
+	}
 	return stop;
 }
 
@@ -814,6 +858,12 @@ worker_setup(struct worker *w, int argc, char **argv)
 	}
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1) {
 		log_warn("prctl PR_SET_PDEATHSIG");
+		return -1;
+	}
+	/* Orphans of the job are reparented to us, so its group can be
+	 * waited for and reaped (worker_drain_group). */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1) {
+		log_warn("prctl PR_SET_CHILD_SUBREAPER");
 		return -1;
 	}
 	if (getppid() != w->daemon_pid) {
