@@ -29,7 +29,10 @@ bad="$T/bad-state"
 for opts in "--frobnicate" "--workers 0" "--workers abc" "--workers -3" "--sync sometimes" \
 	"--kill-grace forever" "--handshake-timeout -1s" "--log-level loud" "extra-argument"; do
 	# shellcheck disable=SC2086
-	try_daemon "1|2" "jobqd $opts" --socket "$T/bad.sock" --state-dir "$bad" $opts
+	assert_rc "1|2" "jobqd $opts" timeout $((10 * SLOW)) "$JOBQD" --socket "$T/bad.sock" --state-dir "$bad" $opts
+	# a message, possibly followed by a "Try --help" hint
+	lines=$(grep -c . "$T/err")
+	[ "$lines" -ge 1 ] && [ "$lines" -le 2 ] || fail "jobqd $opts: expected a one-line message, got $lines lines: $(head -c 600 "$T/err")"
 	[ -e "$bad" ] && fail "jobqd $opts created the state dir"
 	[ -e "$T/bad.sock" ] && fail "jobqd $opts created the socket"
 done
@@ -111,7 +114,8 @@ unset NOTIFY_SOCKET
 [ -f "$STATE/jobqd.lock" ] || fail "$STATE/jobqd.lock not created"
 [ -d "$STATE/logs" ] || fail "$STATE/logs not created"
 assert_eq "$(sqlite3 "$STATE/jobq.db" 'PRAGMA user_version')" 1 "user_version"
-assert_eq "$(sqlite3 "$STATE/jobq.db" 'PRAGMA application_id')" 1246773841 "application_id"
+# 0x4a4f4251 ("JOBQ") = 1246708305
+assert_eq "$(sqlite3 "$STATE/jobq.db" 'PRAGMA application_id')" $((0x4a4f4251)) "application_id"
 assert_eq "$(sqlite3 "$STATE/jobq.db" 'PRAGMA journal_mode')" wal "journal_mode"
 cols=$(sqlite3 "$STATE/jobq.db" "SELECT group_concat(name, ' ') FROM (SELECT name FROM pragma_table_info('jobs') ORDER BY name)")
 for c in id state queue name owner_uid argv env cwd submitted_at started_at finished_at exit_code signal attempts max_retries reason message pid; do
@@ -140,8 +144,11 @@ assert_eq "$?" 0 "exit status of the JOBQ_SOCKET daemon"
 # --- SIGTERM with a finished and a running (TERM-ignoring) job ---------------
 fin=$(submit -- sh -c 'echo kept')
 assert_rc 0 "a finished job" q wait "$fin"
+# Both workers busy: one job ignores TERM (needs the KILL after the grace).
 run=$(submit -- "$BIN/sh" -c "trap '' TERM; \"$BIN/sleep\" 300 & echo ready; while :; do \"$BIN/sleep\" 1; done")
+run2=$(submit -- "$BIN/sleep" 300)
 wait_for 10 "job $run running" state_is "$run" running
+wait_for 10 "job $run2 running" state_is "$run2" running
 has_ready() { [ "$(q logs "$run" 2>/dev/null)" = ready ]; }
 wait_for 10 "job $run printed ready" has_ready
 queued=$(submit -- sleep 1)
@@ -159,11 +166,13 @@ assert_no_markers 5 "job processes after shutdown"
 start_daemon
 assert_eq "$(show_field "$run" state)" interrupted "state of a job running at shutdown"
 assert_eq "$(show_field "$run" reason)" shutdown "reason of a job running at shutdown"
+assert_eq "$(show_field "$run2" state)" interrupted "state of a second job running at shutdown"
+assert_eq "$(show_field "$run2" reason)" shutdown "reason of a second job running at shutdown"
 assert_eq "$(show_field "$fin" state)" succeeded "finished job after a restart"
 assert_eq "$(q logs "$fin")" kept "output of a finished job after a restart"
 for j in $queued $queued2 $queued3; do
 	s=$(show_field "$j" state)
-	case $s in queued | running | succeeded) ;; *) fail "job $j queued at shutdown is $s after restart" ;; esac
+	case $s in queued | running | succeeded) ;; *) fail "job $j queued at shutdown is $s after restart (reason $(show_field "$j" reason))" ;; esac
 done
 assert_rc 0 "queued jobs run after a restart" timeout $((30 * SLOW)) "$JOBQ" -s "$SOCK" wait "$queued" "$queued2" "$queued3"
 next=$(submit -- true)
