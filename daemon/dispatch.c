@@ -236,6 +236,7 @@ struct op_ctx {
 	struct dispatch_req *r;
 	cJSON *json;          /* submit: the request, freed after the reply */
 	void *extra;          /* submit: proto_submit; logs: logs_req */
+	char *msg;            /* update: the message the store op points to */
 	int kind;
 };
 
@@ -260,6 +261,7 @@ dispatch_op_finish(struct store_op *op)
 
 	store_op_release(op);
 	free(op);
+	free(c->msg);
 	free(c);
 	s->inflight--;
 	dispatch_maybe_finish_shutdown(s);
@@ -652,19 +654,23 @@ dispatch_job_end(struct dispatch *s, struct sjob *j, enum job_event ev,
 {
 	struct job_outcome oc;
 	struct store_op *op;
+	struct op_ctx *c;
 	int rv;
 
 	rv = job_transition(JOBQ_STATE_RUNNING, ev, j->attempts, j->max_retries,
 	    exit_code, 0, &oc);
 	JQ_ASSERT(rv == 0);
-	op = dispatch_op(s, STORE_UPDATE, NULL, dispatch_ctx(s, j, NULL));
+	c = dispatch_ctx(s, j, NULL);
+	if (message != NULL && (c->msg = strdup(message)) == NULL)
+		fatalx("out of memory");
+	op = dispatch_op(s, STORE_UPDATE, NULL, c);
 	op->in.update.id = j->id;
 	op->in.update.state = oc.state;
 	op->in.update.attempts = -1;
 	op->in.update.exit_code = exit_code;
 	op->in.update.signal = sig;
 	op->in.update.reason = oc.reason;
-	op->in.update.message = message;
+	op->in.update.message = c->msg;
 	j->slot = -1;
 	j->pid = 0;
 	if (oc.retry && !j->cancel_req) {

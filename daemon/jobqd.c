@@ -43,6 +43,7 @@ static uv_signal_t jobqd_sigterm, jobqd_sigint, jobqd_sighup;
 static struct dispatch *jobqd_disp;
 static struct timespec jobqd_started;
 static int jobqd_stopping;
+static int cfg_state_explicit;  /* --state-dir was given */
 
 int64_t
 jobqd_now_ms(void)
@@ -222,40 +223,34 @@ jobqd_options(int argc, char **argv)
 		if (strlen(state) >= sizeof cfg.state_dir - 32)
 			jobqd_die_usage("--state-dir: path too long: %s", state);
 		snprintf(cfg.state_dir, sizeof cfg.state_dir, "%s", state);
+		cfg_state_explicit = 1;
 	} else if (paths_state_dir(cfg.state_dir, sizeof cfg.state_dir - 32) < 0)
 		fatalx("cannot determine the state directory; use --state-dir");
 }
 
-/* mkdir -p for the default state dir; an explicit one must have a parent. */
+/*
+ * The state dir: the default one is created with its parents (as
+ * ~/.local/state may not exist yet); one given with --state-dir is created
+ * only if its parent exists, so that a typo fails loudly.
+ */
 static void
-jobqd_state_dir(void)
+jobqd_state_dir(int explicit)
 {
 	struct stat st;
-	char parent[PATH_MAX], *slash;
+	char path[PATH_MAX], *p;
 
 	if (stat(cfg.state_dir, &st) < 0) {
 		if (errno != ENOENT)
 			fatal("state directory %s", cfg.state_dir);
-		snprintf(parent, sizeof parent, "%s", cfg.state_dir);
-		if ((slash = strrchr(parent, '/')) != NULL && slash != parent) {
-			*slash = '\0';
-			if (stat(parent, &st) < 0 && errno == ENOENT) {
-				/* default per-user dirs: create ~/.local/state */
-				char *p;
-
-				for (p = parent + 1; *p != '\0'; p++) {
-					if (*p != '/')
-						continue;
-					*p = '\0';
-					if (mkdir(parent, 0755) < 0 && errno != EEXIST)
-						fatal("state directory %s: cannot create %s",
-						    cfg.state_dir, parent);
-					*p = '/';
-				}
-				if (mkdir(parent, 0755) < 0 && errno != EEXIST)
-					fatal("state directory %s: cannot create %s",
-					    cfg.state_dir, parent);
-			}
+		snprintf(path, sizeof path, "%s", cfg.state_dir);
+		for (p = path + 1; !explicit && *p != '\0'; p++) {
+			if (*p != '/')
+				continue;
+			*p = '\0';
+			if (mkdir(path, 0755) < 0 && errno != EEXIST)
+				fatal("state directory %s: cannot create %s",
+				    cfg.state_dir, path);
+			*p = '/';
 		}
 		if (mkdir(cfg.state_dir, 0700) < 0)
 			fatal("state directory %s: cannot create it", cfg.state_dir);
@@ -393,7 +388,7 @@ main(int argc, char **argv)
 		fatal("readlink /proc/self/exe");
 	cfg.exe[n] = '\0';
 
-	jobqd_state_dir();
+	jobqd_state_dir(cfg_state_explicit);
 	jobqd_lock();
 	if ((rv = store_open(cfg.db_path, cfg.sync_full, &store, err,
 	    sizeof err)) < 0)

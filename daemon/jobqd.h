@@ -29,8 +29,8 @@
 struct config {
 	char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	char state_dir[PATH_MAX];
-	char db_path[PATH_MAX];
-	char logs_dir[PATH_MAX];
+	char db_path[PATH_MAX + 16];
+	char logs_dir[PATH_MAX + 16];
 	char exe[PATH_MAX];          /* this binary, to start workers */
 	int workers;
 	int sync_full;

@@ -132,7 +132,7 @@ server_send(struct conn *c, cJSON *obj)
 		server_close(c);
 		return;
 	}
-	rv = proto_frame_encode(obj, &data, &len);
+	rv = proto_frame_encode_max(obj, PROTO_MAX_REPLY, &data, &len);
 	cJSON_Delete(obj);
 	if (rv < 0) {
 		log_warnx("client pid %ld: cannot encode a reply: %s",
