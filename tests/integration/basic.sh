@@ -103,6 +103,33 @@ assert_rc 125 "wait on a canceled job" q wait "$long"
 assert_eq "$(show_field "$long" state)" canceled "state after cancel"
 assert_no_markers 5 "after cancel"
 
+# --- ping --json, logs -f ---------------------------------------------------
+q --json ping | python3 -c '
+import json, sys
+o = json.load(sys.stdin)
+assert isinstance(o, dict), o
+assert o.get("protocol") == 1, o
+assert isinstance(o.get("pid"), int) and o["pid"] == int(sys.argv[1]), o
+assert o.get("workers") == 2, o
+assert isinstance(o.get("version"), str) and o["version"], o' "$JOBQD_PID" || fail "ping --json shape"
+fol=$(submit -- sh -c 'echo first; sleep 0.5; echo second; echo err >&2')
+assert_rc 0 "logs -f of a running job" timeout $((20 * SLOW)) "$JOBQ" -s "$SOCK" logs -f "$fol"
+assert_eq "$(cat "$T/out")" "$(printf 'first\nsecond')" "logs -f output"
+assert_eq "$(q logs --stderr "$fol")" err "stderr of the followed job"
+
+# --- only root and the daemon's uid may submit -------------------------------
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null &&
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$JOBQ" --help >/dev/null 2>&1; then
+	chmod 0711 "$T"
+	assert_rc 1 "submit as another user" timeout 10 setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$JOBQ" -s "$SOCK" submit -- true
+	grep -qi "permi" "$T/err" || fail "submit as another user: message [$(cat "$T/err")] does not say permission"
+	chmod 0700 "$T"
+	assert_eq "$(q --json list | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" 14 "jobs after a refused submit"
+else
+	log "submit-permission check skipped (needs root and a jobq executable by nobody)"
+fi
+
 # --- not found: exit 4 ----------------------------------------------------
 assert_rc 4 "show of a missing job" q show 999999
 assert_rc 4 "wait on a missing job" q wait 999999

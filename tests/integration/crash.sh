@@ -21,7 +21,7 @@ done_id=$(submit -- sh -c 'echo before-crash')
 # (it is queued behind the long jobs; it only runs after the restart)
 
 mkdir "$T/acked"
-"$ITEST_LIB" storm "$SOCK" 4 "$T/acked" 300 >"$T/storm.out" 2>"$T/storm.err" &
+"$ITEST_LIB" storm "$SOCK" 4 "$T/acked" 500 >"$T/storm.out" 2>"$T/storm.err" &
 storm_pid=$!
 EXTRA_PIDS=$storm_pid
 acked_total() { cat "$T"/acked/acked.* 2>/dev/null | wc -l; }
