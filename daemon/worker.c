@@ -313,6 +313,30 @@ worker_exec(char *const *argv, char *const *env, char **shargv)
 	return eacces ? EACCES : err;
 }
 
+/*
+ * glibc refuses sigaction() on the two real-time signals it reserves for
+ * itself (SIGCANCEL 32, SIGSETXID 33), but an ignored disposition inherited
+ * from whoever started jobqd would survive execve into the job.  Set them to
+ * default with the raw system call: the child is about to exec, so libc's
+ * use of them no longer matters.
+ */
+static void
+worker_child_reset_libc_signals(void)
+{
+	struct {
+		void (*handler)(int);
+		unsigned long flags;
+		void (*restorer)(void);
+		uint64_t mask;
+	} ksa;
+	int sig;
+
+	memset(&ksa, 0, sizeof ksa);
+	ksa.handler = SIG_DFL;
+	for (sig = 32; sig < SIGRTMIN; sig++)
+		(void)syscall(SYS_rt_sigaction, sig, &ksa, NULL, sizeof ksa.mask);
+}
+
 /* In the forked child: never returns. */
 static void
 worker_child(pid_t worker_pid, int cwdfd, int nullfd, int outfd, int errfd,
@@ -334,6 +358,7 @@ worker_child(pid_t worker_pid, int cwdfd, int nullfd, int outfd, int errfd,
 	for (sig = 1; sig < NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
 			(void)sigaction(sig, &sa, NULL); /* EINVAL for RT sigs used by libc */
+	worker_child_reset_libc_signals();
 	sigemptyset(&none);
 	if (sigprocmask(SIG_SETMASK, &none, NULL) == -1)
 		worker_child_fail(pipefd, WIRE_STAGE_FORK, errno);
