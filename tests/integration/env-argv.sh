@@ -67,6 +67,10 @@ assert_eq "$(cat "$T/job.out")" "$(printf '/dev/null\ncat=0')" "stdin of a job"
 # Leak some descriptors into the client to make sure they do not travel.
 run_job -- sh -c 'ls /proc/$$/fd' 7<"$T/expected.argv" 8>"$T/junk"
 assert_eq "$(tr '\n' ' ' <"$T/job.out")" "0 1 2 " "open descriptors of a job"
+# default signal dispositions and an empty signal mask (the daemon was
+# started in the background by a script, with SIGINT and SIGQUIT ignored)
+run_job -- grep -E '^Sig(Blk|Ign):' /proc/self/status
+assert_eq "$(tr -s '\t' ' ' <"$T/job.out")" "$(printf 'SigBlk: 0000000000000000\nSigIgn: 0000000000000000')" "signal mask and ignored signals of a job"
 run_job -- sh -c 'readlink /proc/$$/fd/1 /proc/$$/fd/2'
 out1=$(sed -n 1p "$T/job.out")
 out2=$(sed -n 2p "$T/job.out")
