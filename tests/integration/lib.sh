@@ -58,6 +58,10 @@ fail() {
 		return 1
 	fi
 	show_log
+	# Inside $(...) or a pipeline: make the test itself stop too.
+	if [ "$BASHPID" != "$TEST_PID" ]; then
+		kill -USR1 "$TEST_PID" 2>/dev/null
+	fi
 	exit 1
 }
 
@@ -104,6 +108,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+trap 'exit 1' USR1
+TEST_PID=$$
 EXTRA_PIDS=
 
 # q ARGS...: the CLI against this test's daemon.
