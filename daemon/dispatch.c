@@ -7,20 +7,26 @@
  * sequence.  It never touches SQLite itself: every change goes through a
  * store op and takes effect for clients only once it has committed.
  *
- * Life of a job here (see job.h for the state machine):
+ * Life of a job here (see job.h for the state machine; "reserved" is the
+ * store's internal state for a claimed job, shown to clients as queued):
  *
- *   submit --INSERT commits--> queued (table + FIFO) --free slot-->
- *   claiming (CLAIM in flight, slot reserved) --commits--> running
- *   (pool_run) --finished()/lost()--> finishing (UPDATE in flight)
- *   --commits--> removed from the table; waiters get the final row.
+ *   submit --INSERT commits--> queued (table + FIFO)
+ *     --a worker is up and fewer than one job per worker is claimed ahead-->
+ *   claiming (CLAIM in flight) --commits--> reserved (spec packed, in the
+ *   reserved FIFO) --a worker is free--> running (pool_run; the store learns
+ *   "running", pid and start time from the STARTED report, without waiting)
+ *   --finished()/lost()--> finishing (UPDATE in flight) --commits-->
+ *   removed from the table; waiters get the final row read back.
+ *   Retry: finishing is skipped, the job goes back to the queue.
  *
- *   A job is dispatched only after its claim committed, so a job the daemon
- *   crashed on is always found `running` at restart and becomes
- *   `interrupted`: never silently re-run, never lost.
+ *   A job is handed to a worker only after its claim committed, so a job the
+ *   daemon crashed on is always found reserved or running at restart and
+ *   becomes `interrupted` (or is requeued with retries left): never silently
+ *   re-run, never lost.  An orderly stop puts reserved jobs back in the queue.
  *
- * Slots: slot_job[i] is the job that slot i is reserved for or running
- * (0 = none); slot_up[i] is set by the pool's ready() and cleared by lost().
- * A slot is free when it is up and holds no job.
+ * Slots: slot_job[i] is the job running in slot i (0 = none); slot_up[i] is
+ * set by the pool's ready() and cleared by lost().  A slot is free when it is
+ * up and holds no job.
  */
 #include "config.h"
 
@@ -59,7 +65,7 @@ struct waiter {
 };
 TAILQ_HEAD(waiter_list, waiter);
 
-enum sjob_phase { PH_QUEUED, PH_CLAIMING, PH_RUNNING, PH_FINISHING };
+enum sjob_phase { PH_QUEUED, PH_CLAIMING, PH_RESERVED, PH_RUNNING, PH_FINISHING };
 
 struct sjob {
 	int64_t id;
@@ -70,8 +76,11 @@ struct sjob {
 	int slot;              /* -1 unless claiming/running */
 	pid_t pid;             /* job's pid/pgid once started */
 	int cancel_req;        /* a cancel arrived */
+	int undo_claim;        /* record attempts: the claim never ran */
+	char *spec;            /* packed spec while reserved */
+	size_t speclen;
 	struct waiter_list waiters;
-	TAILQ_ENTRY(sjob) qlink;   /* FIFO while queued */
+	TAILQ_ENTRY(sjob) qlink;   /* queued or reserved list */
 	struct sjob *hnext;        /* hash chain */
 };
 TAILQ_HEAD(sjob_list, sjob);
@@ -84,6 +93,8 @@ struct dispatch {
 	size_t nbuckets, njobs;
 	struct sjob_list queued;
 	size_t nqueued;
+	struct sjob_list reserved;   /* claimed, waiting for a free worker */
+	size_t nreserved, nclaiming;
 	int nslots;
 	int64_t *slot_job;
 	int *slot_up;
@@ -508,7 +519,10 @@ dispatch_unclaim(struct dispatch *s, struct sjob *j)
 	struct store_op *op;
 
 	j->attempts--;
-	op = dispatch_op(s, STORE_UPDATE, dispatch_op_finish, dispatch_ctx(s, j, NULL));
+	free(j->spec);
+	j->spec = NULL;
+	op = dispatch_op(s, STORE_UPDATE, dispatch_op_finish,
+	    dispatch_ctx(s, j, NULL));
 	op->in.update.id = j->id;
 	op->in.update.state = JOBQ_STATE_QUEUED;
 	op->in.update.attempts = j->attempts;
@@ -518,37 +532,51 @@ dispatch_unclaim(struct dispatch *s, struct sjob *j)
 	dispatch_enqueue(s, j, 1);
 }
 
+/* A claimed job is canceled before any worker got it: it never ran, so
+ * the claim's attempt does not count. */
+static void
+dispatch_cancel_unstarted(struct dispatch *s, struct sjob *j)
+{
+	free(j->spec);
+	j->spec = NULL;
+	j->attempts--;
+	j->undo_claim = 1;
+	j->phase = PH_RUNNING;	/* ends from "reserved" on disk */
+	dispatch_job_end(s, j, JOB_EV_CANCEL, -1, 0, "canceled before it started");
+}
+
+static void
+dispatch_unreserve(struct dispatch *s, struct sjob *j)
+{
+	JQ_ASSERT(j->phase == PH_RESERVED);
+	TAILQ_REMOVE(&s->reserved, j, qlink);
+	s->nreserved--;
+}
+
 static void
 dispatch_claim_done(struct store_op *op)
 {
 	struct op_ctx *c = op->data;
 	struct dispatch *s = c->s;
 	struct sjob *j = c->job;
-	int slot = j->slot;
 	char out[PATH_MAX + 32], err[PATH_MAX + 32];
-	char *spec = NULL;
-	size_t speclen;
 	int rv;
 
-	JQ_ASSERT(j->phase == PH_CLAIMING && slot >= 0);
+	JQ_ASSERT(j->phase == PH_CLAIMING);
+	s->nclaiming--;
 	if (op->status != 0) {
-		log_warnx("job %" PRId64 ": cannot record its start: %s; will retry",
+		log_warnx("job %" PRId64 ": cannot claim it: %s; will retry",
 		    j->id, jobq_strerror(op->status));
-		s->slot_job[slot] = 0;
 		j->attempts--;
 		dispatch_enqueue(s, j, 1);
 		dispatch_arm_retry(s);
 		goto done;
 	}
 	if (j->cancel_req) {
-		s->slot_job[slot] = 0;
-		j->phase = PH_RUNNING;	/* the claim made it running on disk */
-		j->slot = -1;
-		dispatch_job_end(s, j, JOB_EV_CANCEL, -1, 0, "canceled before it started");
+		dispatch_cancel_unstarted(s, j);
 		goto done;
 	}
-	if (s->shutting_down || !s->slot_up[slot]) {
-		s->slot_job[slot] = 0;
+	if (s->shutting_down) {
 		dispatch_unclaim(s, j);
 		goto done;
 	}
@@ -556,33 +584,55 @@ dispatch_claim_done(struct store_op *op)
 	snprintf(err, sizeof err, "%s/%" PRId64 ".err", cfg.logs_dir, j->id);
 	rv = wire_spec_pack((const char *const *)op->out.claim.argv,
 	    (const char *const *)op->out.claim.env, op->out.claim.cwd, out, err,
-	    &spec, &speclen);
-	if (rv == 0)
-		rv = pool_run(s->pool, slot, j->id, (unsigned)j->attempts, spec,
-		    speclen);
-	free(spec);
-	if (rv == -EBUSY) {
-		/* the worker died between reservation and now */
-		s->slot_job[slot] = 0;
-		dispatch_unclaim(s, j);
-		goto done;
-	}
+	    &j->spec, &j->speclen);
 	if (rv < 0) {
 		char msg[128];
 
-		snprintf(msg, sizeof msg, "dispatch to worker %d: %s", slot,
-		    strerror(-rv));
-		s->slot_job[slot] = 0;
+		snprintf(msg, sizeof msg, "packing the job: %s", strerror(-rv));
 		j->phase = PH_RUNNING;
-		j->slot = -1;
 		dispatch_job_end(s, j, JOB_EV_SPAWN_FAILED, -1, 0, msg);
 		goto done;
 	}
-	j->phase = PH_RUNNING;
-	log_debug("job %" PRId64 " dispatched to worker %d", j->id, slot);
+	j->phase = PH_RESERVED;
+	TAILQ_INSERT_TAIL(&s->reserved, j, qlink);
+	s->nreserved++;
 done:
 	dispatch_op_finish(op);
 	dispatch_dispatch(s);
+}
+
+/* Hands a reserved job to the free worker in slot. */
+static void
+dispatch_send(struct dispatch *s, struct sjob *j, int slot)
+{
+	char msg[128];
+	int rv;
+
+	dispatch_unreserve(s, j);
+	rv = pool_run(s->pool, slot, j->id, (unsigned)j->attempts, j->spec,
+	    j->speclen);
+	if (rv == -EBUSY) {
+		/* the pool disagrees that the slot is free: wait for ready() */
+		log_warnx("worker %d is not ready; job %" PRId64 " waits", slot,
+		    j->id);
+		s->slot_up[slot] = 0;
+		j->phase = PH_RESERVED;
+		TAILQ_INSERT_HEAD(&s->reserved, j, qlink);
+		s->nreserved++;
+		return;
+	}
+	free(j->spec);
+	j->spec = NULL;
+	j->phase = PH_RUNNING;
+	if (rv < 0) {
+		snprintf(msg, sizeof msg, "dispatch to worker %d: %s", slot,
+		    strerror(-rv));
+		dispatch_job_end(s, j, JOB_EV_SPAWN_FAILED, -1, 0, msg);
+		return;
+	}
+	j->slot = slot;
+	s->slot_job[slot] = j->id;
+	log_debug("job %" PRId64 " dispatched to worker %d", j->id, slot);
 }
 
 static int
@@ -596,26 +646,41 @@ dispatch_free_slot(const struct dispatch *s)
 	return -1;
 }
 
+/*
+ * Claim-ahead: a job is handed to a worker only after its claim committed,
+ * but the claim need not wait for a free worker.  Up to one job per live
+ * worker is claimed ahead ("reserved"), so when a worker finishes, its next
+ * job goes out at once instead of after an fsync.  The price: a crash
+ * reports a reserved job `interrupted` like a running one, because whether
+ * it was handed over cannot be known; an orderly stop puts reserved jobs
+ * back in the queue.
+ */
 static void
 dispatch_dispatch(struct dispatch *s)
 {
 	struct sjob *j;
 	struct store_op *op;
-	int slot;
+	int slot, i, nup = 0;
 
-	if (s->shutting_down || s->retry_armed)
+	if (s->shutting_down)
 		return;
+	while ((j = TAILQ_FIRST(&s->reserved)) != NULL &&
+	    (slot = dispatch_free_slot(s)) >= 0)
+		dispatch_send(s, j, slot);
+	if (s->retry_armed)
+		return;
+	for (i = 0; i < s->nslots; i++)
+		nup += s->slot_up[i] != 0;
 	while ((j = TAILQ_FIRST(&s->queued)) != NULL &&
-	    (slot = dispatch_free_slot(s)) >= 0) {
+	    s->nclaiming + s->nreserved < (size_t)nup) {
 		dispatch_dequeue(s, j);
 		j->phase = PH_CLAIMING;
-		j->slot = slot;
 		j->attempts++;
-		s->slot_job[slot] = j->id;
-		op = dispatch_op(s, STORE_CLAIM, dispatch_claim_done, dispatch_ctx(s, j, NULL));
+		s->nclaiming++;
+		op = dispatch_op(s, STORE_CLAIM, dispatch_claim_done,
+		    dispatch_ctx(s, j, NULL));
 		op->in.claim.id = j->id;
 		op->in.claim.attempts = j->attempts;
-		op->in.claim.started_at = jobqd_now_ms();
 		dispatch_op_submit(s, op);
 	}
 }
@@ -666,7 +731,7 @@ dispatch_job_end(struct dispatch *s, struct sjob *j, enum job_event ev,
 	op = dispatch_op(s, STORE_UPDATE, NULL, c);
 	op->in.update.id = j->id;
 	op->in.update.state = oc.state;
-	op->in.update.attempts = -1;
+	op->in.update.attempts = j->undo_claim ? j->attempts : -1;
 	op->in.update.exit_code = exit_code;
 	op->in.update.signal = sig;
 	op->in.update.reason = oc.reason;
@@ -997,6 +1062,10 @@ dispatch_cancel(struct dispatch *s, struct dispatch_req *r, int64_t id)
 		break;
 	case PH_CLAIMING:
 		break;		/* dispatch_claim_done() sees cancel_req */
+	case PH_RESERVED:
+		dispatch_unreserve(s, j);
+		dispatch_cancel_unstarted(s, j);
+		break;
 	case PH_RUNNING:
 		rv = pool_cancel(s->pool, j->slot, j->id, cfg.kill_grace_ms, 0);
 		if (rv < 0)
@@ -1144,6 +1213,7 @@ dispatch_start(uv_loop_t *loop, struct store *store, struct store_queued *queued
 	if (s->buckets == NULL || s->slot_job == NULL || s->slot_up == NULL)
 		return -ENOMEM;
 	TAILQ_INIT(&s->queued);
+	TAILQ_INIT(&s->reserved);
 	uv_timer_init(loop, &s->retry_timer);
 	s->retry_timer.data = s;
 	for (i = 0; i < nqueued; i++) {
@@ -1246,6 +1316,10 @@ dispatch_shutdown(struct dispatch *s, void (*done)(void *), void *arg)
 	s->shutdown_arg = arg;
 	uv_timer_stop(&s->retry_timer);
 	s->retry_armed = 0;
+	while ((j = TAILQ_FIRST(&s->reserved)) != NULL) {
+		dispatch_unreserve(s, j);
+		dispatch_unclaim(s, j);
+	}
 	for (i = 0; i < s->nbuckets; i++)
 		for (j = s->buckets[i]; j != NULL; j = j->hnext)
 			if (j->phase == PH_RUNNING && j->slot >= 0)
