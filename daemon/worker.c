@@ -1,5 +1,5 @@
 /*
- * worker.c - the worker process: owns one job's process from fork to reap.
+ * worker.c - the worker process: owns one job's process from vfork to reap.
  *
  *   jobqd (pool.c, libuv loop)
  *     |  mq "/jobqd.PID.wSLOT.GEN" (RUN/CANCEL/INTERRUPT/QUIT) ---> worker
@@ -12,9 +12,12 @@
  *               when the leader exits, before the leader is reaped)
  *
  * Signals are never handled asynchronously: TERM, INT and CHLD are blocked
- * and read from a signalfd.  The job is forked with the mask and every
- * disposition reset; exec failures come back as {stage, errno} over a
- * CLOEXEC pipe.  One job at a time.
+ * and read from a signalfd.  The job is started with vfork(): the worker,
+ * every signal blocked, is suspended until the child has exec'd or exited.
+ * The child resets every disposition and clears the mask just before
+ * execve; a failure before exec leaves {stage, errno} in the worker's memory
+ * (the child writes it, then _exit(127)), and is reported as SPAWN_FAILED.
+ * One job at a time.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -67,6 +70,8 @@ struct worker {
 	int tfd;		/* timerfd: SIGKILL the group after grace */
 	int repfd;		/* WORKER_REPORT_FD */
 	int quit;		/* QUIT received: exit when idle */
+	pid_t pid;		/* getpid() */
+	long nofile;		/* RLIMIT_NOFILE, for the job's fd cleanup */
 
 	/* The running job; job_pid 0 when idle. */
 	pid_t job_pid;
@@ -75,10 +80,26 @@ struct worker {
 	uint32_t end_flags;
 };
 
-/* What the job child sends back over the exec pipe when it fails. */
+/* What a failed job child leaves in the parent's memory before _exit(127):
+ * stage 0 means it did not fail (it exec'd, or died without reporting). */
 struct worker_execerr {
 	int32_t stage;
 	int32_t err;
+};
+
+/* Everything the vfork child uses, prepared by the parent beforehand: the
+ * child allocates nothing and only reads this (and writes *res, shargv[1]). */
+struct worker_child_args {
+	volatile struct worker_execerr *res;
+	pid_t worker_pid;
+	int cwdfd, nullfd, outfd, errfd;
+	long maxfd;		/* close() fallback bound (RLIMIT_NOFILE) */
+	char *const *argv;
+	char *const *env;
+	char *const *cand;	/* execve candidates; NULL: path too long */
+	size_t ncand;
+	int early_err;		/* nonzero: fail at WIRE_STAGE_EXEC, no execve */
+	char **shargv;		/* "/bin/sh", (path), argv[1..], NULL */
 };
 
 static void worker_drain_group(pid_t);
@@ -155,39 +176,41 @@ worker_report_spawn_failed(struct worker *w, int64_t job_id, int stage,
 	worker_report(w, &rep);
 }
 
-/* ---- the job child (between fork and exec) ------------------------------ */
+/* ---- the job child (between vfork and exec) ----------------------------- */
 
-static void
-worker_child_fail(int fd, int stage, int err)
+/*
+ * The child shares the worker's memory and runs on its stack until it execs
+ * or exits, with the worker suspended meanwhile.  So: async-signal-safe
+ * system calls only, no malloc/stdio/log_*, never return from worker_spawn,
+ * and end with execve or _exit.  (errno is the worker's: it is clobbered.)
+ */
+
+static void __attribute__((noreturn))
+worker_child_fail(const struct worker_child_args *a, int stage, int err)
 {
-	struct worker_execerr e;
-	ssize_t n;
-
-	e.stage = stage;
-	e.err = err;
-	do
-		n = write(fd, &e, sizeof e);
-	while (n == -1 && errno == EINTR);
+	a->res->err = err;
+	a->res->stage = stage;
 	_exit(127);
 }
 
-/* Closes every descriptor >= lowfd; close_range, else /proc/self/fd, else
- * every number up to RLIMIT_NOFILE.  Async-signal-safe (no malloc). */
-static int
-worker_close_from(int lowfd)
+/* Closes every descriptor >= lowfd: close_range, else /proc/self/fd, else
+ * every number below maxfd.  Async-signal-safe (no malloc, no libc state). */
+static void
+worker_close_from(int lowfd, long maxfd)
 {
 	char buf[4096];
-	struct rlimit rl;
-	long nread, off, fd, max;
+	long nread, off, fd;
 	int dfd, closed;
+	const char *c;
 
 	if (syscall(SYS_close_range, (unsigned)lowfd, ~0U, 0) == 0)
-		return 0;
+		return;
 	if ((dfd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
 		/* Rescan until a full pass closes nothing: closing while
 		 * reading the directory may skip entries. */
 		do {
 			closed = 0;
+			nread = -1;
 			if (lseek(dfd, 0, SEEK_SET) == -1)
 				break;
 			while ((nread = syscall(SYS_getdents64, dfd, buf,
@@ -195,11 +218,13 @@ worker_close_from(int lowfd)
 				for (off = 0; off < nread;) {
 					struct dirent64 *d =
 					    (struct dirent64 *)(buf + off);
-					char *end;
 
 					off += d->d_reclen;
-					fd = strtol(d->d_name, &end, 10);
-					if (*end != '\0' || end == d->d_name)
+					fd = 0;
+					for (c = d->d_name; *c >= '0' &&
+					    *c <= '9' && fd <= INT_MAX / 10; c++)
+						fd = fd * 10 + (*c - '0');
+					if (*c != '\0' || c == d->d_name)
 						continue;
 					if (fd >= lowfd && fd != dfd) {
 						close((int)fd);
@@ -212,103 +237,55 @@ worker_close_from(int lowfd)
 		} while (closed);
 		close(dfd);
 		if (nread == 0)
-			return 0;
+			return;
 	}
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-		max = (long)rl.rlim_cur;
-	else
-		max = 65536;
-	for (fd = lowfd; fd < max; fd++)
+	for (fd = lowfd; fd < maxfd; fd++)
 		close((int)fd);
-	return 0;
 }
 
-/* Returns the value of NAME in env, or NULL. */
-static const char *
-worker_getenv(char *const *env, const char *name)
-{
-	size_t n = strlen(name);
-
-	for (; *env != NULL; env++)
-		if (strncmp(*env, name, n) == 0 && (*env)[n] == '=')
-			return *env + n + 1;
-	return NULL;
-}
-
-/* execve, and for ENOEXEC run the file with /bin/sh like execvpe does;
- * shargv has room for argc + 2 entries.  Returns only on failure. */
+/* execve, and for ENOEXEC run the file with /bin/sh like execvpe does.
+ * Returns only on failure, with errno set. */
 static void
-worker_exec1(const char *path, char *const *argv, char *const *env,
-    char **shargv)
+worker_exec1(const struct worker_child_args *a, const char *path)
 {
-	size_t i;
-
-	execve(path, argv, env);
+	execve(path, a->argv, a->env);
 	if (errno == ENOEXEC) {
-		shargv[0] = (char *)"/bin/sh";
-		shargv[1] = (char *)path;
-		for (i = 1; argv[i] != NULL; i++)
-			shargv[i + 1] = argv[i];
-		shargv[i + 1] = NULL;
-		execve("/bin/sh", shargv, env);
+		a->shargv[1] = (char *)path;
+		execve("/bin/sh", a->shargv, a->env);
 		errno = ENOEXEC;
 	}
 }
 
-/* execvpe with the job's PATH; returns the errno to report. */
+/* execvpe over the candidates the parent built from the job's PATH; returns
+ * the errno to report. */
 static int
-worker_exec(char *const *argv, char *const *env, char **shargv)
+worker_child_exec(const struct worker_child_args *a)
 {
-	char path[PATH_MAX];
-	const char *file = argv[0], *p, *dirs, *end;
-	size_t flen, dlen;
+	size_t i;
 	int eacces = 0, err = ENOENT;
 
-	if (file[0] == '\0')
-		return ENOENT;
-	if (strchr(file, '/') != NULL) {
-		worker_exec1(file, argv, env, shargv);
-		return errno;
-	}
-	if ((dirs = worker_getenv(env, "PATH")) == NULL)
-		dirs = WORKER_DEFAULT_PATH;
-	flen = strlen(file);
-	if (flen > NAME_MAX)
-		return ENAMETOOLONG;
-	for (p = dirs;; p = end + 1) {
-		end = strchrnul(p, ':');
-		dlen = (size_t)(end - p);
-		if (dlen + 1 + flen + 1 > sizeof path) {
+	for (i = 0; i < a->ncand; i++) {
+		if (a->cand[i] == NULL) {
 			err = ENAMETOOLONG;
-		} else {
-			/* An empty element means the current directory. */
-			if (dlen == 0) {
-				memcpy(path, file, flen + 1);
-			} else {
-				memcpy(path, p, dlen);
-				path[dlen] = '/';
-				memcpy(path + dlen + 1, file, flen + 1);
-			}
-			worker_exec1(path, argv, env, shargv);
-			err = errno;
-			switch (err) {
-			case EACCES:
-				eacces = 1;
-				break;
-			case ENOENT:
-			case ENOTDIR:
-			case ESTALE:
-			case ENODEV:
-			case ETIMEDOUT:
-			case ELOOP:
-			case ENAMETOOLONG:
-				break;
-			default:
-				return err;
-			}
+			continue;
 		}
-		if (*end == '\0')
+		worker_exec1(a, a->cand[i]);
+		err = errno;
+		switch (err) {
+		case EACCES:
+			eacces = 1;
 			break;
+		case ENOENT:
+		case ENOTDIR:
+		case ESTALE:
+		case ENODEV:
+		case ETIMEDOUT:
+		case ELOOP:
+		case ENAMETOOLONG:
+			break;
+		default:
+			return err;
+		}
 	}
 	return eacces ? EACCES : err;
 }
@@ -337,20 +314,19 @@ worker_child_reset_libc_signals(void)
 		(void)syscall(SYS_rt_sigaction, sig, &ksa, NULL, sizeof ksa.mask);
 }
 
-/* In the forked child: never returns. */
-static void
-worker_child(pid_t worker_pid, int cwdfd, int nullfd, int outfd, int errfd,
-    int pipefd, const struct wire_spec *spec, char **shargv)
+/* In the vfork child, every signal blocked: never returns. */
+static void __attribute__((noreturn, noinline))
+worker_child(const struct worker_child_args *a)
 {
 	struct sigaction sa;
 	sigset_t none;
 	int sig;
 
 	if (setsid() == -1)
-		worker_child_fail(pipefd, WIRE_STAGE_FORK, errno);
+		worker_child_fail(a, WIRE_STAGE_FORK, errno);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
-		worker_child_fail(pipefd, WIRE_STAGE_FORK, errno);
-	if (getppid() != worker_pid)
+		worker_child_fail(a, WIRE_STAGE_FORK, errno);
+	if (getppid() != a->worker_pid)
 		_exit(127);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = SIG_DFL;
@@ -359,21 +335,91 @@ worker_child(pid_t worker_pid, int cwdfd, int nullfd, int outfd, int errfd,
 		if (sig != SIGKILL && sig != SIGSTOP)
 			(void)sigaction(sig, &sa, NULL); /* EINVAL for RT sigs used by libc */
 	worker_child_reset_libc_signals();
+	if (fchdir(a->cwdfd) == -1)
+		worker_child_fail(a, WIRE_STAGE_CWD, errno);
+	/* All of these are >= 4 (0-2 are open, 3 is the report pipe). */
+	if (dup2(a->nullfd, 0) == -1 || dup2(a->outfd, 1) == -1 ||
+	    dup2(a->errfd, 2) == -1)
+		worker_child_fail(a, WIRE_STAGE_OUTPUT, errno);
+	worker_close_from(3, a->maxfd);
+	if (a->early_err != 0)
+		worker_child_fail(a, WIRE_STAGE_EXEC, a->early_err);
+	/* Dispositions are default now: unblocking runs no handler. */
 	sigemptyset(&none);
 	if (sigprocmask(SIG_SETMASK, &none, NULL) == -1)
-		worker_child_fail(pipefd, WIRE_STAGE_FORK, errno);
-	if (fchdir(cwdfd) == -1)
-		worker_child_fail(pipefd, WIRE_STAGE_CWD, errno);
-	/* All of these are >= 4 (0-2 are open, 3 is the report pipe). */
-	if (dup2(nullfd, 0) == -1 || dup2(outfd, 1) == -1 || dup2(errfd, 2) == -1)
-		worker_child_fail(pipefd, WIRE_STAGE_OUTPUT, errno);
-	/* Keep the exec pipe as fd 3 (CLOEXEC), close everything above. */
-	if (dup3(pipefd, 3, O_CLOEXEC) == -1)
-		worker_child_fail(pipefd, WIRE_STAGE_FORK, errno);
-	pipefd = 3;
-	worker_close_from(4);
-	worker_child_fail(pipefd, WIRE_STAGE_EXEC,
-	    worker_exec(spec->argv, spec->env, shargv));
+		worker_child_fail(a, WIRE_STAGE_FORK, errno);
+	worker_child_fail(a, WIRE_STAGE_EXEC, worker_child_exec(a));
+}
+
+/* Returns the value of NAME in env, or NULL. */
+static const char *
+worker_getenv(char *const *env, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (; *env != NULL; env++)
+		if (strncmp(*env, name, n) == 0 && (*env)[n] == '=')
+			return *env + n + 1;
+	return NULL;
+}
+
+/* In the parent, before vfork: the execvpe candidate paths for argv[0] in
+ * the job's PATH (an empty element is the current directory), in *candp
+ * (one malloc'd block, or NULL with the argv itself as the one candidate).
+ * Sets a->cand, a->ncand, a->early_err; returns -1 (ENOMEM) on failure. */
+static int
+worker_plan_exec(struct worker_child_args *a, char ***candp)
+{
+	const char *file = a->argv[0], *dirs, *p, *end;
+	char **cand, *q;
+	size_t flen, dlen, n, bytes, i;
+
+	*candp = NULL;
+	a->cand = a->argv;	/* argv[0] itself */
+	a->ncand = 1;
+	a->early_err = 0;
+	if (file[0] == '\0') {
+		a->early_err = ENOENT;
+		return 0;
+	}
+	if (strchr(file, '/') != NULL)
+		return 0;
+	flen = strlen(file);
+	if (flen > NAME_MAX) {
+		a->early_err = ENAMETOOLONG;
+		return 0;
+	}
+	if ((dirs = worker_getenv(a->env, "PATH")) == NULL)
+		dirs = WORKER_DEFAULT_PATH;
+	n = 1;
+	for (p = dirs; *p != '\0'; p++)
+		if (*p == ':')
+			n++;
+	/* Each candidate is at most strlen(dirs) + 1 + flen + 1 bytes. */
+	bytes = n * sizeof *cand + strlen(dirs) + n * (flen + 2);
+	if ((cand = malloc(bytes)) == NULL)
+		return -1;
+	q = (char *)(cand + n);
+	for (i = 0, p = dirs; i < n; i++, p = end + 1) {
+		end = strchrnul(p, ':');
+		dlen = (size_t)(end - p);
+		if (dlen + 1 + flen + 1 > PATH_MAX) {
+			cand[i] = NULL;
+			continue;
+		}
+		cand[i] = q;
+		if (dlen > 0) {
+			memcpy(q, p, dlen);
+			q[dlen] = '/';
+			q += dlen + 1;
+		}
+		memcpy(q, file, flen + 1);
+		q += flen + 1;
+	}
+	a->cand = cand;
+	a->ncand = n;
+	*candp = cand;
+	return 0;
 }
 
 /* ---- the worker proper -------------------------------------------------- */
@@ -388,18 +434,50 @@ worker_open_out(int cwdfd, const char *path, int *fd)
 	return *fd == -1 ? -errno : 0;
 }
 
-/* Forks and execs the job; reports STARTED or SPAWN_FAILED. */
+/* Blocks every signal, glibc's reserved ones included (as its posix_spawn
+ * does), so that no handler runs in the vfork child on the worker's stack. */
+static int
+worker_block_all(sigset_t *old)
+{
+	sigset_t all;
+
+	memset(&all, 0xff, sizeof all);
+	return (int)syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, old,
+	    (size_t)(_NSIG / 8));
+}
+
+static void
+worker_restore_mask(const sigset_t *old)
+{
+	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, old, NULL,
+	    (size_t)(_NSIG / 8)) == -1)
+		log_warn("rt_sigprocmask");
+}
+
+/* Kept apart so that no variable of worker_spawn lives across vfork. */
+static pid_t __attribute__((noinline))
+worker_vfork(const struct worker_child_args *a)
+{
+	pid_t pid;
+
+	if ((pid = vfork()) == 0)
+		worker_child(a);
+	return pid;
+}
+
+/* vforks and execs the job; reports STARTED or SPAWN_FAILED. */
 static void
 worker_spawn(struct worker *w, int64_t job_id, const struct wire_spec *spec)
 {
-	struct worker_execerr e;
-	char **shargv = NULL;
-	size_t argc;
+	volatile struct worker_execerr res;
+	struct worker_child_args ca;
+	sigset_t omask;
+	char **shargv = NULL, **cand = NULL;
+	size_t argc, i;
 	int64_t start_us = worker_now_us();
-	int cwdfd = -1, nullfd = -1, outfd = -1, errfd = -1, pfd[2] = { -1, -1 };
+	int cwdfd = -1, nullfd = -1, outfd = -1, errfd = -1;
 	int stage, err = 0, status, r;
-	pid_t pid, self = getpid();
-	ssize_t n;
+	pid_t pid;
 
 	for (argc = 0; spec->argv[argc] != NULL; argc++)
 		;
@@ -432,37 +510,56 @@ worker_spawn(struct worker *w, int64_t job_id, const struct wire_spec *spec)
 		err = errno;
 		goto fail;
 	}
+
+	/* Everything the child needs, so that it allocates nothing. */
 	stage = WIRE_STAGE_FORK;
+	memset(&ca, 0, sizeof ca);
+	ca.res = &res;
+	ca.worker_pid = w->pid;
+	ca.cwdfd = cwdfd;
+	ca.nullfd = nullfd;
+	ca.outfd = outfd;
+	ca.errfd = errfd;
+	ca.maxfd = w->nofile;
+	ca.argv = spec->argv;
+	ca.env = spec->env;
 	if ((shargv = calloc(argc + 2, sizeof *shargv)) == NULL) {
 		err = ENOMEM;
 		goto fail;
 	}
-	if (pipe2(pfd, O_CLOEXEC) == -1) {
+	shargv[0] = (char *)"/bin/sh";
+	for (i = 1; i < argc; i++)
+		shargv[i + 1] = spec->argv[i];
+	shargv[argc + 1] = NULL;
+	ca.shargv = shargv;
+	if (worker_plan_exec(&ca, &cand) == -1) {
+		err = ENOMEM;
+		goto fail;
+	}
+	res.stage = 0;
+	res.err = 0;
+
+	/* The worker is suspended until the child has exec'd or exited. */
+	if (worker_block_all(&omask) == -1) {
 		err = errno;
 		goto fail;
 	}
-	if ((pid = fork()) == -1) {
+	if ((pid = worker_vfork(&ca)) == -1)
 		err = errno;
-		goto fail;
-	}
-	if (pid == 0) {
-		close(pfd[0]);
-		worker_child(self, cwdfd, nullfd, outfd, errfd, pfd[1], spec,
-		    shargv);
-	}
-	close(pfd[1]);
-	pfd[1] = -1;
+	worker_restore_mask(&omask);
 	close(cwdfd);
 	close(nullfd);
 	close(outfd);
 	close(errfd);
 	free(shargv);
+	free(cand);
+	if (pid == -1) {
+		worker_report_spawn_failed(w, job_id, WIRE_STAGE_FORK, err,
+		    start_us);
+		return;
+	}
 
-	do
-		n = read(pfd[0], &e, sizeof e);
-	while (n == -1 && errno == EINTR);
-	close(pfd[0]);
-	if (n == 0) {
+	if (res.stage == 0) {
 		struct wire_report rep;
 
 		w->job_pid = pid;
@@ -479,16 +576,9 @@ worker_spawn(struct worker *w, int64_t job_id, const struct wire_spec *spec)
 		worker_report(w, &rep);
 		return;
 	}
-	if (n == (ssize_t)sizeof e) {
-		stage = e.stage;
-		err = e.err;
-	} else {
-		stage = WIRE_STAGE_EXEC;
-		err = n == -1 ? errno : EPROTO;
-		/* It may still be running: it must not outlive the report. */
-		(void)kill(-pid, SIGKILL);
-		(void)kill(pid, SIGKILL);
-	}
+	stage = res.stage;
+	err = res.err;
+	/* It has exited already: vfork returned. */
 	while (waitpid(pid, &status, 0) == -1) {
 		if (errno != EINTR) {
 			log_warn("waitpid %ld", (long)pid);
@@ -506,11 +596,8 @@ fail:
 		close(outfd);
 	if (errfd != -1)
 		close(errfd);
-	if (pfd[0] != -1)
-		close(pfd[0]);
-	if (pfd[1] != -1)
-		close(pfd[1]);
 	free(shargv);
+	free(cand);
 	worker_report_spawn_failed(w, job_id, stage, err, start_us);
 }
 
@@ -854,6 +941,7 @@ worker_setup(struct worker *w, int argc, char **argv)
 {
 	static char procname[32];
 	struct mq_attr attr;
+	struct rlimit rl;
 	sigset_t set;
 	long slot, dpid;
 
@@ -864,6 +952,12 @@ worker_setup(struct worker *w, int argc, char **argv)
 	}
 	w->slot = (int)slot;
 	w->daemon_pid = (pid_t)dpid;
+	w->pid = getpid();
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur <= INT_MAX)
+		w->nofile = (long)rl.rlim_cur;
+	else
+		w->nofile = 65536;
 	(void)snprintf(procname, sizeof procname, "worker %d", w->slot);
 	log_setproc(procname);
 
