@@ -7,11 +7,14 @@
  * A worker: sets PR_SET_PDEATHSIG(SIGTERM) and checks its parent is still
  * DAEMONPID; opens MQNAME read-only; writes WIRE_REP_READY; then loops: poll()
  * on the queue, a signalfd (SIGTERM, SIGINT, SIGCHLD) and the running job's
- * kill timer.  For a RUN it forks the job: new session (setsid), parent-death
- * signal SIGKILL, cwd, stdin /dev/null, stdout/stderr to the given files
+ * kill timer.  For a RUN it opens the job's output files, then vfork()s the
+ * job (everything the child needs is prepared before): new session
+ * (setsid), parent-death signal SIGKILL, every signal disposition default
+ * and the mask empty, cwd, stdin /dev/null, stdout/stderr to the given files
  * (O_NOFOLLOW), every other descriptor closed, execve with the job's env
- * (argv[0] resolved against the job's PATH when it has no slash); exec
- * failures come back over a CLOEXEC pipe and are reported as SPAWN_FAILED.
+ * (argv[0] resolved against the job's PATH when it has no slash).  A child
+ * that fails writes {stage, errno} into memory it shares with the suspended
+ * worker and exits 127; the worker reports SPAWN_FAILED.
  * STARTED then FINISHED (wait4 status and rusage) go to the report pipe.
  * CANCEL/INTERRUPT: SIGTERM to the job's process group, SIGKILL to the group
  * after grace_ms.  On SIGTERM (the daemon died or asked it to stop) the
