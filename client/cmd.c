@@ -155,15 +155,33 @@ cmd_opt_error(const char *cmd, int c, char **argv)
 	return cmd_usage_error(cmd, "unknown option '%s'", word);
 }
 
-/* Reports a failed request: "jobq: CMD: [job ID: ]reason". */
+/* The connection of this run, for the daemon's error messages. */
+static jobq_client *cmd_client;
+
+static void
+cmd_close(jobq_client *c)
+{
+	if (c == cmd_client)
+		cmd_client = NULL;
+	jobq_close(c);
+}
+
+/* Reports a failed request: "jobq: CMD: [job ID: ]reason", with the
+ * daemon's own message when it sent one. */
 static int
 cmd_fail(const char *cmd, int64_t id, int err)
 {
+	const char *detail = jobq_last_error(cmd_client);
+	char idbuf[40] = "";
+
 	if (id > 0)
-		fprintf(stderr, "jobq: %s: job %lld: %s\n", cmd, (long long)id,
-		    jobq_strerror(err));
+		snprintf(idbuf, sizeof(idbuf), "job %lld: ", (long long)id);
+	if (detail != NULL && *detail != '\0')
+		fprintf(stderr, "jobq: %s: %s%s: %s\n", cmd, idbuf,
+		    jobq_strerror(err), detail);
 	else
-		fprintf(stderr, "jobq: %s: %s\n", cmd, jobq_strerror(err));
+		fprintf(stderr, "jobq: %s: %s%s\n", cmd, idbuf,
+		    jobq_strerror(err));
 	return fmt_err_status(err);
 }
 
@@ -186,8 +204,10 @@ cmd_connect(const struct cmd_ctx *ctx, const char *cmd, jobq_client **c)
 
 	err = jobq_connect(ctx->socket, c);
 	saved = errno;
-	if (err == 0)
+	if (err == 0) {
+		cmd_client = *c;
 		return 0;
+	}
 	if (err != JOBQ_ECONNECT)
 		return cmd_fail(cmd, 0, err);
 	if (p == NULL)
@@ -503,7 +523,7 @@ cmd_submit(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 out:
 	jobq_job_free(job);
-	jobq_close(cl);
+	cmd_close(cl);
 	free(env);
 	free(cwd);
 	free(sets);
@@ -624,7 +644,7 @@ cmd_list(struct cmd_ctx *ctx, int argc, char **argv)
 	if ((rc = cmd_connect(ctx, cmd, &cl)) != 0)
 		return rc;
 	err = jobq_list(cl, &filter, &jobs, &n);
-	jobq_close(cl);
+	cmd_close(cl);
 	if (err != 0)
 		return cmd_fail(cmd, 0, err);
 	if (json) {
@@ -766,7 +786,7 @@ cmd_show(struct cmd_ctx *ctx, int argc, char **argv)
 		return rc;
 	}
 	err = jobq_get(cl, ids[0], &job);
-	jobq_close(cl);
+	cmd_close(cl);
 	if (err != 0) {
 		rc = cmd_fail(cmd, ids[0], err);
 		free(ids);
@@ -884,7 +904,7 @@ cmd_wait(struct cmd_ctx *ctx, int argc, char **argv)
 		jobq_job_free(last);
 		last = job;
 	}
-	jobq_close(cl);
+	cmd_close(cl);
 	if (err == JOBQ_ETIMEDOUT)
 		rc = FMT_EXIT_TIMEOUT;
 	else if (errst != 0)
@@ -965,7 +985,7 @@ cmd_cancel(struct cmd_ctx *ctx, int argc, char **argv)
 		}
 		jobq_job_free(job);
 	}
-	jobq_close(cl);
+	cmd_close(cl);
 	free(ids);
 	rc = errst;
 	if (json && arr != NULL) {
@@ -1126,7 +1146,7 @@ cmd_logs(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	rc = json ? cmd_logs_json(cmd, id, stream, acc, acclen) : 0;
 out:
-	jobq_close(cl);
+	cmd_close(cl);
 	free(acc);
 	free(buf);
 	return rc;
@@ -1166,7 +1186,7 @@ cmd_ping(struct cmd_ctx *ctx, int argc, char **argv)
 		return rc;
 	memset(&info, 0, sizeof(info));
 	err = jobq_ping(cl, &info);
-	jobq_close(cl);
+	cmd_close(cl);
 	if (err != 0)
 		return cmd_fail(cmd, 0, err);
 	info.version[sizeof(info.version) - 1] = '\0';

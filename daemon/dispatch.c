@@ -105,6 +105,8 @@ struct dispatch {
 	int pool_stopping;
 	uv_timer_t retry_timer;  /* re-dispatch after a storage error */
 	int retry_armed;
+	struct store_op *parked, *parked_tail; /* to submit again (disk full) */
+	int stop_retries;
 };
 
 static void dispatch_dispatch(struct dispatch *);
@@ -493,12 +495,33 @@ dispatch_submit(struct dispatch *s, struct dispatch_req *r, cJSON *req_json,
 
 /* ---- dispatch ---- */
 
+/*
+ * A state change the store could not commit (disk full: JOBQ_ESTORAGE) is
+ * parked and submitted again every second, in order, until it commits, so
+ * the database never keeps a job "running" that has ended.  During an
+ * orderly stop it is tried DISPATCH_STOP_RETRIES more times, then given up
+ * (the job is then found interrupted at the next start).  Other store
+ * errors are fatal in store.c.
+ */
+#define DISPATCH_STOP_RETRIES 5
+
 static void
 dispatch_retry_cb(uv_timer_t *t)
 {
 	struct dispatch *s = t->data;
+	struct store_op *op, *next;
 
 	s->retry_armed = 0;
+	op = s->parked;
+	s->parked = s->parked_tail = NULL;
+	if (op != NULL && s->shutting_down)
+		s->stop_retries++;
+	for (; op != NULL; op = next) {
+		next = op->next;
+		op->next = NULL;
+		op->status = 0;
+		store_submit(s->store, op);	/* still counted in inflight */
+	}
 	dispatch_dispatch(s);
 }
 
@@ -511,6 +534,40 @@ dispatch_arm_retry(struct dispatch *s)
 	uv_timer_start(&s->retry_timer, dispatch_retry_cb, 1000, 0);
 }
 
+/* Returns 1 if op was parked for another try. */
+static int
+dispatch_park(struct dispatch *s, struct store_op *op)
+{
+	if (op->status != JOBQ_ESTORAGE ||
+	    (s->shutting_down && s->stop_retries >= DISPATCH_STOP_RETRIES))
+		return 0;
+	if (s->parked == NULL)
+		log_warnx("cannot record a job's state (disk full?); "
+		    "retrying every second");
+	op->next = NULL;
+	if (s->parked_tail != NULL)
+		s->parked_tail->next = op;
+	else
+		s->parked = op;
+	s->parked_tail = op;
+	dispatch_arm_retry(s);
+	return 1;
+}
+
+/* Done callback of state changes nobody waits for. */
+static void
+dispatch_update_done(struct store_op *op)
+{
+	struct op_ctx *c = op->data;
+
+	if (dispatch_park(c->s, op))
+		return;
+	if (op->status != 0)
+		log_warnx("job %" PRId64 ": cannot record its state: %s",
+		    op->in.update.id, jobq_strerror(op->status));
+	dispatch_op_finish(op);
+}
+
 /* Puts a claimed-but-never-started job back in the queue, undoing the
  * claim's attempt count. */
 static void
@@ -521,7 +578,7 @@ dispatch_unclaim(struct dispatch *s, struct sjob *j)
 	j->attempts--;
 	free(j->spec);
 	j->spec = NULL;
-	op = dispatch_op(s, STORE_UPDATE, dispatch_op_finish,
+	op = dispatch_op(s, STORE_UPDATE, dispatch_update_done,
 	    dispatch_ctx(s, j, NULL));
 	op->in.update.id = j->id;
 	op->in.update.state = JOBQ_STATE_QUEUED;
@@ -695,6 +752,8 @@ dispatch_end_done(struct store_op *op)
 	struct sjob *j = c->job;
 	struct store_op *rd;
 
+	if (dispatch_park(s, op))
+		return;
 	if (op->status != 0)
 		log_warnx("job %" PRId64 ": cannot record its end: %s", j->id,
 		    jobq_strerror(op->status));
@@ -742,7 +801,7 @@ dispatch_job_end(struct dispatch *s, struct sjob *j, enum job_event ev,
 		log_info("job %" PRId64 " attempt %d ended (%s); retrying", j->id,
 		    j->attempts, oc.reason);
 		op->in.update.finished_at = -1;
-		op->done = dispatch_op_finish;
+		op->done = dispatch_update_done;
 		dispatch_op_submit(s, op);
 		dispatch_enqueue(s, j, 0);
 		return;
@@ -784,7 +843,8 @@ dispatch_pool_started(void *arg, int slot, const struct wire_report *rep)
 		return;
 	}
 	j->pid = rep->pid;
-	op = dispatch_op(s, STORE_UPDATE, dispatch_op_finish, dispatch_ctx(s, j, NULL));
+	op = dispatch_op(s, STORE_UPDATE, dispatch_update_done,
+	    dispatch_ctx(s, j, NULL));
 	op->in.update.id = j->id;
 	op->in.update.state = JOBQ_STATE_RUNNING;
 	op->in.update.attempts = -1;
@@ -1314,8 +1374,6 @@ dispatch_shutdown(struct dispatch *s, void (*done)(void *), void *arg)
 	s->shutting_down = 1;
 	s->shutdown_done = done;
 	s->shutdown_arg = arg;
-	uv_timer_stop(&s->retry_timer);
-	s->retry_armed = 0;
 	while ((j = TAILQ_FIRST(&s->reserved)) != NULL) {
 		dispatch_unreserve(s, j);
 		dispatch_unclaim(s, j);

@@ -34,6 +34,7 @@ extern char **environ;
 struct jobq_client {
 	int	fd;
 	int	broken;		/* after an I/O or protocol error */
+	char	errmsg[512];	/* the daemon's message for the last error */
 };
 
 int
@@ -102,6 +103,7 @@ client_call(jobq_client *c, const cJSON *req, cJSON **reply_out)
 	int		 rc;
 
 	*reply_out = NULL;
+	c->errmsg[0] = '\0';
 	if (c->broken)
 		return JOBQ_EIO;
 	if (req == NULL)
@@ -135,7 +137,7 @@ client_call(jobq_client *c, const cJSON *req, cJSON **reply_out)
 		c->broken = 1;
 		return rc == JOBQ_ENOMEM ? JOBQ_ENOMEM : JOBQ_EPROTO;
 	}
-	if ((rc = proto_reply_status(reply, NULL, 0)) != 0) {
+	if ((rc = proto_reply_status(reply, c->errmsg, sizeof c->errmsg)) != 0) {
 		cJSON_Delete(reply);
 		if (rc == JOBQ_EPROTO)
 			c->broken = 1;
@@ -257,6 +259,12 @@ jobq_connect(const char *path, jobq_client **out)
 	}
 	*out = c;
 	return 0;
+}
+
+const char *
+jobq_last_error(const jobq_client *c)
+{
+	return c != NULL ? c->errmsg : "";
 }
 
 void

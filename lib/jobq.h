@@ -114,6 +114,11 @@ int jobq_default_socket(char *buf, size_t len);
 int jobq_connect(const char *path, jobq_client **out);
 void jobq_close(jobq_client *c);
 
+/* The daemon's own message for the last call on c that failed with an
+ * error reply (e.g. which field of a submit was invalid), or "" if the last
+ * call succeeded or failed locally.  Valid until the next call on c. */
+const char *jobq_last_error(const jobq_client *c);
+
 typedef struct jobq_submit_opts {
 	const char *const *argv;  /* required, NULL-terminated, argv[0] non-empty */
 	const char *const *env;   /* NULL-terminated "K=V"; NULL = caller's environ */
