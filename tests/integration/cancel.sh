@@ -21,6 +21,9 @@ wait_for 5 "two processes in the job's group" two_procs
 queued=$(submit -- sh -c "touch '$T/queued-ran'")
 sleep 0.2
 assert_eq "$(job_state "$queued")" queued "state of the job behind a busy worker"
+# the database says so too (states of the jobs table: queued running succeeded
+# failed canceled interrupted), and it has not been attempted
+assert_eq "$(sqlite3 "$STATE/jobq.db" "SELECT state, attempts FROM jobs WHERE id=$queued")" "queued|0" "row of the queued job in jobq.db"
 assert_rc 0 "cancel of a queued job" q cancel "$queued"
 assert_eq "$(show_field "$queued" state)" canceled "state after canceling a queued job"
 assert_eq "$(show_field "$queued" reason)" canceled "reason after canceling a queued job"

@@ -77,6 +77,17 @@ for id in "$long1" "$long2"; do
 	assert_rc 125 "wait on job $id interrupted by the crash" q wait "$id"
 done
 
+# Jobs that were queued (never started) must not be touched by the recovery.
+q --json list | python3 -c '
+import json, sys
+longs = {int(sys.argv[1]), int(sys.argv[2])}
+bad = [(j["id"], j["state"], j.get("reason"), j.get("attempts"), j.get("started_at"))
+       for j in json.load(sys.stdin)
+       if j["id"] not in longs and j["state"] not in ("queued", "running", "succeeded")]
+if bad:
+    print("jobs that never ran were not left queued by the crash recovery (id, state, reason, attempts, started_at):", bad[:10])
+    sys.exit(1)' "$long1" "$long2" || fail "queued jobs after the crash"
+
 # Everything acknowledged runs to completion now.
 # (all of them: a job committed but not acknowledged before the crash runs too)
 grep -vx -e "$long1" -e "$long2" "$T/db.ids" >"$T/wait.ids"
