@@ -81,9 +81,6 @@ enum store_stmt {
 	"id, state, queue, name, owner_uid, argv, cwd, submitted_at, " \
 	"started_at, finished_at, exit_code, signal, attempts, max_retries, " \
 	"reason, message, pid"
-/* A state filter: "queued" also matches the internal state "reserved". */
-#define STORE_STATE_MATCH \
-	"state IN (?1, CASE ?1 WHEN 'queued' THEN 'reserved' ELSE ?1 END)"
 #define STORE_LIST_SQL(where) \
 	"SELECT " STORE_JOB_COLUMNS " FROM (SELECT * FROM jobs " where \
 	" ORDER BY id DESC LIMIT ?3) ORDER BY id"
@@ -97,8 +94,8 @@ static const char *const store_sql[ST_COUNT] = {
 	    "VALUES ('queued', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[ST_CLAIM_SELECT] = "SELECT state, argv, env, cwd FROM jobs "
 	    "WHERE id = ?1",
-	[ST_CLAIM_UPDATE] = "UPDATE jobs SET state = 'reserved', attempts = ?2, "
-	    "started_at = NULL, finished_at = NULL, pid = NULL WHERE id = ?1",
+	[ST_CLAIM_UPDATE] = "UPDATE jobs SET state = 'running', attempts = ?2, "
+	    "started_at = ?3, finished_at = NULL WHERE id = ?1",
 	[ST_UPDATE] = "UPDATE jobs SET state = ?2, "
 	    "attempts = CASE WHEN ?3 < 0 THEN attempts ELSE ?3 END, "
 	    "started_at = CASE WHEN ?4 = 0 THEN started_at ELSE ?4 END, "
@@ -108,13 +105,13 @@ static const char *const store_sql[ST_COUNT] = {
 	    "message = ?10 WHERE id = ?1",
 	[ST_GET] = "SELECT " STORE_JOB_COLUMNS " FROM jobs WHERE id = ?1",
 	[ST_LIST] = STORE_LIST_SQL(""),
-	[ST_LIST_STATE] = STORE_LIST_SQL("WHERE " STORE_STATE_MATCH),
+	[ST_LIST_STATE] = STORE_LIST_SQL("WHERE state = ?1"),
 	[ST_LIST_QUEUE] = STORE_LIST_SQL("WHERE queue = ?2"),
 	[ST_LIST_STATE_QUEUE] =
-	    STORE_LIST_SQL("WHERE " STORE_STATE_MATCH " AND queue = ?2"),
+	    STORE_LIST_SQL("WHERE state = ?1 AND queue = ?2"),
 	[ST_CHECKPOINT] = "PRAGMA wal_checkpoint(TRUNCATE)",
 	[ST_RUNNING] = "SELECT id, attempts, max_retries FROM jobs "
-	    "WHERE state IN ('running', 'reserved') ORDER BY id",
+	    "WHERE state = 'running' ORDER BY id",
 	[ST_QUEUED] = "SELECT id, queue, attempts, max_retries, submitted_at, "
 	    "owner_uid FROM jobs WHERE state = 'queued' ORDER BY id",
 	[ST_RECOVER] = "UPDATE jobs SET state = ?2, finished_at = ?3, "
@@ -985,6 +982,8 @@ store_do_claim(struct store *s, struct store_op *op)
 	st = s->st[ST_CLAIM_UPDATE];
 	if ((rc = sqlite3_bind_int64(st, 1, op->in.claim.id)) != SQLITE_OK ||
 	    (rc = sqlite3_bind_int(st, 2, op->in.claim.attempts)) !=
+	    SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(st, 3, op->in.claim.started_at)) !=
 	    SQLITE_OK)
 		store_reset(st);
 	else
@@ -1060,17 +1059,14 @@ store_row_job(sqlite3_stmt *st, jobq_job **out)
 {
 	jobq_job *j;
 	const char *state;
-	int ret, sv, reserved;
+	int ret, sv;
 
 	*out = NULL;
 	if ((j = calloc(1, sizeof(*j))) == NULL)
 		return (JOBQ_ENOMEM);
 	j->id = sqlite3_column_int64(st, 0);
 	state = (const char *)sqlite3_column_text(st, 1);
-	reserved = state != NULL && strcmp(state, "reserved") == 0;
-	if (reserved)
-		sv = JOBQ_STATE_QUEUED;	/* claimed, not yet handed to a worker */
-	else if (state == NULL || (sv = jobq_state_parse(state)) < 0) {
+	if (state == NULL || (sv = jobq_state_parse(state)) < 0) {
 		log_warnx("job %" PRId64 ": unknown state \"%s\" in the "
 		    "database", j->id, state != NULL ? state : "");
 		free(j);
@@ -1100,7 +1096,7 @@ store_row_job(sqlite3_stmt *st, jobq_job **out)
 	j->exit_code = sqlite3_column_type(st, 10) == SQLITE_NULL ? -1 :
 	    sqlite3_column_int(st, 10);
 	j->signal = sqlite3_column_int(st, 11);
-	j->attempts = sqlite3_column_int(st, 12) - (reserved ? 1 : 0);
+	j->attempts = sqlite3_column_int(st, 12);
 	j->max_retries = sqlite3_column_int(st, 13);
 	if (sqlite3_column_type(st, 14) != SQLITE_NULL &&
 	    (j->reason = store_col_strdup(st, 14)) == NULL)

@@ -21,12 +21,6 @@
  * acknowledged).  Any other failure to commit, an fsync error in particular,
  * is fatal: data may be lost, so the daemon stops instead of acknowledging.
  *
- * States in the database are jobq's states plus one internal state,
- * "reserved": a job claimed for a worker but not yet handed to one (see
- * dispatch.c).  Readers see a reserved job as queued (with the claim's
- * attempt not counted); recovery treats it like a running one, since the
- * daemon cannot know whether it was handed over before a crash.
- *
  * Schema (PRAGMA user_version = STORE_SCHEMA_VERSION, application_id
  * STORE_APP_ID) is created or migrated by store_open(); a database with
  * another application_id, or a newer user_version, is refused untouched.
@@ -46,7 +40,7 @@ struct store;
 
 enum store_op_type {
 	STORE_INSERT,   /* write: new job -> out.id */
-	STORE_CLAIM,    /* write: queued -> reserved; -> out.argv/env/cwd */
+	STORE_CLAIM,    /* write: queued -> running; -> out.argv/env/cwd */
 	STORE_UPDATE,   /* write: set state and outcome fields of one job */
 	STORE_GET,      /* read: one job -> out.job (JOBQ_ENOTFOUND if none) */
 	STORE_LIST,     /* read: jobs matching the filter -> out.jobs */
@@ -86,6 +80,7 @@ struct store_op {
 		struct {                       /* STORE_CLAIM */
 			int64_t id;
 			int attempts;          /* new attempt count */
+			int64_t started_at;    /* ms */
 		} claim;
 		struct store_update update;    /* STORE_UPDATE */
 		struct { int64_t id; } get;    /* STORE_GET */

@@ -198,13 +198,14 @@ do_insert(struct store *s, const char *queue, int max_retries)
 }
 
 static int
-do_claim(struct store *s, int64_t id, int attempts, int64_t at __attribute__((unused)))
+do_claim(struct store *s, int64_t id, int attempts, int64_t at)
 {
 	struct store_op *op = op_new(STORE_CLAIM, 0);
 	int status;
 
 	op->in.claim.id = id;
 	op->in.claim.attempts = attempts;
+	op->in.claim.started_at = at;
 	run_op(s, op);
 	status = op->status;
 	if (status != 0) {
@@ -352,6 +353,7 @@ START_TEST(test_claim_update)
 	op = op_new(STORE_CLAIM, 0);
 	op->in.claim.id = id;
 	op->in.claim.attempts = 1;
+	op->in.claim.started_at = 5000;
 	run_op(s, op);
 	ck_assert_int_eq(op->status, 0);
 	ck_assert_str_eq(op->out.claim.argv[0], "/bin/true");
@@ -365,17 +367,9 @@ START_TEST(test_claim_update)
 	op = do_get(s, id);
 	ck_assert_int_eq(op->status, 0);
 	j = op->out.job;
-	/* claimed = reserved: shown as queued, the claim's attempt not counted */
-	ck_assert_int_eq(j->state, JOBQ_STATE_QUEUED);
-	ck_assert_int_eq(j->attempts, 0);
-	ck_assert_int_eq(j->started_at, 0);
-	op_free(op);
-	op = do_list(s, JOBQ_STATE_QUEUED, NULL, 0);
-	ck_assert_uint_eq(op->out.list.n, 1);
-	ck_assert_int_eq(op->out.list.jobs[0]->id, id);
-	op_free(op);
-	op = do_list(s, JOBQ_STATE_RUNNING, NULL, 0);
-	ck_assert_uint_eq(op->out.list.n, 0);
+	ck_assert_int_eq(j->state, JOBQ_STATE_RUNNING);
+	ck_assert_int_eq(j->attempts, 1);
+	ck_assert_int_eq(j->started_at, 5000);
 	op_free(op);
 
 	/* Claiming again, or a job that does not exist. */
@@ -388,15 +382,12 @@ START_TEST(test_claim_update)
 	u.attempts = -1;
 	u.exit_code = -1;
 	u.pid = 4242;
-	u.started_at = 5000;
 	ck_assert_int_eq(do_update(s, &u), 0);
 	op = do_get(s, id);
-	ck_assert_int_eq(op->out.job->state, JOBQ_STATE_RUNNING);
 	ck_assert_int_eq(op->out.job->pid, 4242);
 	ck_assert_int_eq(op->out.job->attempts, 1);
 	ck_assert_int_eq(op->out.job->started_at, 5000);
 	op_free(op);
-	u.started_at = 0;
 
 	/* Failed, then queued again for a retry. */
 	u.state = JOBQ_STATE_FAILED;
@@ -478,18 +469,8 @@ START_TEST(test_list)
 	s = open_store(1);
 	for (i = 0; i < 10; i++)
 		ids[i] = do_insert(s, i % 2 ? "b" : "a", 0);
-	for (i = 0; i < 10; i += 3) {	/* 0, 3, 6, 9 running */
-		struct store_update u;
-
+	for (i = 0; i < 10; i += 3)	/* 0, 3, 6, 9 running */
 		ck_assert_int_eq(do_claim(s, ids[i], 1, 1), 0);
-		memset(&u, 0, sizeof(u));
-		u.id = ids[i];
-		u.state = JOBQ_STATE_RUNNING;
-		u.attempts = -1;
-		u.exit_code = -1;
-		u.started_at = 1;
-		ck_assert_int_eq(do_update(s, &u), 0);
-	}
 
 	op = do_list(s, -1, NULL, 0);
 	ck_assert_uint_eq(op->out.list.n, 10);
@@ -733,6 +714,7 @@ START_TEST(test_disk_full)
 	ops[2] = op_new(STORE_CLAIM, base + 2);
 	ops[2]->in.claim.id = first;
 	ops[2]->in.claim.attempts = 1;
+	ops[2]->in.claim.started_at = 1;
 	ops[3] = op_new(STORE_GET, base + 3);
 	ops[3]->in.get.id = first;
 	ops[4] = op_new(STORE_LIST, base + 4);
@@ -764,8 +746,7 @@ START_TEST(test_disk_full)
 	op = do_list(s, -1, NULL, 0);
 	ck_assert_uint_eq(op->out.list.n, 2);
 	ck_assert_int_eq(op->out.list.jobs[0]->id, first);
-	ck_assert_int_eq(op->out.list.jobs[0]->state, JOBQ_STATE_QUEUED);
-	ck_assert_int_eq(op->out.list.jobs[0]->attempts, 0);
+	ck_assert_int_eq(op->out.list.jobs[0]->state, JOBQ_STATE_RUNNING);
 	ck_assert_int_eq(op->out.list.jobs[1]->id, last);
 	ck_assert_str_eq(op->out.list.jobs[1]->queue, "default");
 	op_free(op);
@@ -1013,6 +994,7 @@ START_TEST(test_roundtrip)
 	op = op_new(STORE_CLAIM, 0);
 	op->in.claim.id = id;
 	op->in.claim.attempts = 1;
+	op->in.claim.started_at = 1;
 	run_op(s, op);
 	ck_assert_int_eq(op->status, 0);
 	for (i = 0; argv[i] != NULL; i++)
@@ -1027,6 +1009,7 @@ START_TEST(test_roundtrip)
 	op = op_new(STORE_CLAIM, 0);
 	op->in.claim.id = id2;
 	op->in.claim.attempts = 1;
+	op->in.claim.started_at = 1;
 	run_op(s, op);
 	ck_assert_int_eq(op->status, 0);
 	ck_assert_ptr_nonnull(op->out.claim.env);
