@@ -22,7 +22,7 @@
  *   `interrupted` (or is requeued with retries left): never silently re-run,
  *   never lost.  An orderly stop puts claimed, unstarted jobs back in the
  *   queue.
-
+ *
  * Slots: slot_job[i] is the job running in slot i (0 = none); slot_up[i] is
  * set by the pool's ready() and cleared by lost().  A slot is free when it is
  * up and holds no job.
