@@ -36,6 +36,10 @@ $CC -O2 -pthread -I"$SRC/lib" -o "$T/submitters" "$SRC/bench/submitters.c" \
 echo "bench: $(nproc) CPUs, $N jobs, --sync $SYNC"
 base=$("$T/spawnloop" "$N" 2)
 base_rate=$(awk '{print $NF+0}' <<<"${base##*: }")
+mkdir "$T/capture"
+cap=$("$T/spawnloop" "$N" 2 "$T/capture")
+cap_rate=$(awk '{print $NF+0}' <<<"${cap##*: }")
+rm -rf "$T/capture"
 
 "$JOBQD" --socket "$T/sock" --state-dir "$T/state" --workers 2 --sync "$SYNC" --log-level warn 2>"$T/jobqd.log" &
 PID=$!
@@ -57,8 +61,10 @@ read -r _ _ _ s8_secs s8_rate <<<"$s8"
 ratio=$(awk -v a="$e2e_rate" -v b="$base_rate" 'BEGIN { printf "%.1f%%", (b > 0 ? 100 * a / b : 0) }')
 printf '\n%-48s %12s %10s\n' "measurement" "rate (/s)" "time (s)"
 printf '%-48s %12s %10s\n' "(a) posix_spawn /bin/true, concurrency 2" "$base_rate" "$(awk '{print $(NF-2)}' <<<"$base")"
+printf '%-48s %12s %10s\n' "(a') same, stdout/stderr to 2 new files each" "$cap_rate" "$(awk '{print $(NF-2)}' <<<"$cap")"
 printf '%-48s %12s %10s\n' "(b) jobq jobs completed (2 clients, $N jobs)" "$e2e_rate" "$e2e_secs"
-printf '%-48s %12s\n' "    ratio to baseline" "$ratio"
+printf '%-48s %12s\n' "    ratio to baseline (a)" "$ratio"
+printf '%-48s %12s\n' "    ratio to (a') spawn + output capture" "$(awk -v a="$e2e_rate" -v b="$cap_rate" 'BEGIN { printf "%.1f%%", (b > 0 ? 100 * a / b : 0) }')"
 printf '%-48s %12s %10s\n' "(c) acked submits, 1 client ($((N / 5)))" "$s1_rate" "$s1_secs"
 printf '%-48s %12s %10s\n' "(c) acked submits, 8 clients ($N)" "$s8_rate" "$s8_secs"
 [ "$e2e_failed" = 0 ] || { echo "bench: $e2e_failed jobs did not succeed" >&2; exit 1; }
