@@ -78,7 +78,37 @@ pass() {
 	count "$dir"
 }
 
+# installed: `make install` into a staging dir, then build examples/ with its
+# own Makefile, which uses `pkg-config --cflags --libs libjobq` as a user
+# would, and run it far enough to show it links against the installed
+# library (without a daemon it reports the connect error and exits 125).
+installed_example() {
+	local dest=$ROOT/_build/destdir rc
+	rm -rf "$dest"
+	if make -C _build install DESTDIR="$dest" >_build/install.log 2>&1 &&
+		PKG_CONFIG_SYSROOT_DIR=$dest PKG_CONFIG_PATH=$(dirname "$(find "$dest" -name libjobq.pc | head -n 1)") \
+			make -C examples clean all >_build/example.log 2>&1 &&
+		lib=$(dirname "$(find "$dest" -name 'libjobq.so.0' | head -n 1)") &&
+		LD_LIBRARY_PATH=$lib ldd examples/submit-wait | grep -q "$lib/libjobq.so.0"; then
+		LD_LIBRARY_PATH=$lib JOBQ_SOCKET=$dest/nonexistent.sock examples/submit-wait >/dev/null 2>&1
+		rc=$?
+		make -C examples clean >/dev/null 2>&1
+		if [ "$rc" = 125 ]; then
+			echo "check.sh: example built against the installed libjobq: ok" >&2
+			PASSED=$((PASSED + 1))
+			return
+		fi
+		echo "check.sh: installed example exited $rc without a daemon, expected 125" >&2
+	else
+		cat _build/install.log _build/example.log 2>/dev/null | tail -n 30 >&2
+		make -C examples clean >/dev/null 2>&1
+		echo "check.sh: building examples/ against the installed libjobq failed" >&2
+	fi
+	FAILED=$((FAILED + 1))
+}
+
 pass _build
+installed_example
 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
 # LeakSanitizer needs ptrace-like access that some containers deny; probe it.
 leaks=1
