@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -34,6 +35,7 @@
 #include "dispatch.h"
 #include "server.h"
 #include "store.h"
+#include "wire.h"
 #include "worker.h"
 
 struct config cfg;
@@ -128,6 +130,33 @@ jobqd_die_usage(const char *fmt, const char *arg)
 	exit(2);
 }
 
+/*
+ * The default worker count is the number of CPUs, but each worker's message
+ * queue counts against RLIMIT_MSGQUEUE (800 KiB for ordinary users: about
+ * 24 queues): without --workers, stay within what the limit allows.
+ */
+static void
+jobqd_default_workers(void)
+{
+	struct rlimit rl;
+	rlim_t per, fit;
+
+	if (getrlimit(RLIMIT_MSGQUEUE, &rl) < 0 || rl.rlim_max == RLIM_INFINITY)
+		return;
+	/* the kernel charges each message plus a pointer per slot */
+	per = (rlim_t)WIRE_MQ_MAXMSG * (WIRE_MQ_MSGSIZE + 2 * sizeof(void *)) + 256;
+	fit = rl.rlim_max / per;
+	if (fit < 1)
+		fit = 1;
+	if ((rlim_t)cfg.workers > fit) {
+		log_info("%d CPUs, but RLIMIT_MSGQUEUE (%llu bytes) allows %llu "
+		    "workers: using %llu (see --workers)", cfg.workers,
+		    (unsigned long long)rl.rlim_max, (unsigned long long)fit,
+		    (unsigned long long)fit);
+		cfg.workers = (int)fit;
+	}
+}
+
 static void
 jobqd_options(int argc, char **argv)
 {
@@ -144,7 +173,7 @@ jobqd_options(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *sock = NULL, *state = NULL;
-	int ch, level = LOG_LVL_INFO;
+	int ch, level = LOG_LVL_INFO, workers_given = 0;
 	long n;
 	int64_t ms;
 	char *end;
@@ -171,6 +200,7 @@ jobqd_options(int argc, char **argv)
 				jobqd_die_usage("--workers: \"%s\" is not a number from 1 to 1024",
 				    optarg);
 			cfg.workers = (int)n;
+			workers_given = 1;
 			break;
 		case 'S':
 			if (strcmp(optarg, "full") == 0)
@@ -211,6 +241,8 @@ jobqd_options(int argc, char **argv)
 	if (optind < argc)
 		jobqd_die_usage("unexpected argument \"%s\"", argv[optind]);
 	log_init(level, NULL);
+	if (!workers_given)
+		jobqd_default_workers();
 
 	cfg.system_mode = paths_system_mode();
 	if (sock != NULL) {
