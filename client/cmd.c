@@ -291,6 +291,33 @@ cmd_parse_ids(const char *cmd, int argc, char **argv, size_t *n, int *rc)
 	return ids;
 }
 
+/*
+ * The start of the commands that take several IDs: parses the IDs from
+ * argv[optind..], makes the JSON array when json is set, connects.  Returns
+ * 0, or an exit status after reporting (nothing left to free).
+ */
+static int
+cmd_ids_connect(const struct cmd_ctx *ctx, const char *cmd, int argc,
+    char **argv, int json, int64_t **ids, size_t *n, cJSON **arr,
+    jobq_client **cl)
+{
+	int rc;
+
+	*arr = NULL;
+	if ((*ids = cmd_parse_ids(cmd, argc, argv, n, &rc)) == NULL)
+		return rc;
+	if (json && (*arr = cJSON_CreateArray()) == NULL) {
+		free(*ids);
+		return cmd_nomem(cmd);
+	}
+	if ((rc = cmd_connect(ctx, cmd, cl)) != 0) {
+		cJSON_Delete(*arr);
+		free(*ids);
+		return rc;
+	}
+	return 0;
+}
+
 /* Checks a queue name as the daemon will; NULL if fine, else the reason. */
 static const char *
 cmd_check_queue(const char *q)
@@ -846,17 +873,9 @@ cmd_wait(struct cmd_ctx *ctx, int argc, char **argv)
 			return cmd_opt_error(cmd, c, argv);
 		}
 	}
-	if ((ids = cmd_parse_ids(cmd, argc, argv, &n, &rc)) == NULL)
+	if ((rc = cmd_ids_connect(ctx, cmd, argc, argv, json, &ids, &n, &arr,
+	    &cl)) != 0)
 		return rc;
-	if (json && (arr = cJSON_CreateArray()) == NULL) {
-		free(ids);
-		return cmd_nomem(cmd);
-	}
-	if ((rc = cmd_connect(ctx, cmd, &cl)) != 0) {
-		cJSON_Delete(arr);
-		free(ids);
-		return rc;
-	}
 	if (have_timeout) {
 		int64_t now = cmd_now_ms(CLOCK_MONOTONIC);
 
@@ -952,17 +971,9 @@ cmd_cancel(struct cmd_ctx *ctx, int argc, char **argv)
 			return cmd_opt_error(cmd, c, argv);
 		}
 	}
-	if ((ids = cmd_parse_ids(cmd, argc, argv, &n, &rc)) == NULL)
+	if ((rc = cmd_ids_connect(ctx, cmd, argc, argv, json, &ids, &n, &arr,
+	    &cl)) != 0)
 		return rc;
-	if (json && (arr = cJSON_CreateArray()) == NULL) {
-		free(ids);
-		return cmd_nomem(cmd);
-	}
-	if ((rc = cmd_connect(ctx, cmd, &cl)) != 0) {
-		cJSON_Delete(arr);
-		free(ids);
-		return rc;
-	}
 	for (i = 0; i < n; i++) {
 		jobq_job *job = NULL;
 
