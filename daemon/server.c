@@ -602,7 +602,7 @@ server_start(uv_loop_t *loop, struct dispatch *s)
 			}
 			unlink(cfg.socket_path);	/* stale */
 		}
-		old = umask(cfg.system_mode ? 0111 : 0177);
+		old = umask(cfg.system_mode ? 0117 : 0177);
 		rv = uv_pipe_bind(&server_listener, cfg.socket_path);
 		umask(old);
 		if (rv < 0) {
