@@ -18,6 +18,10 @@
  * execve; a failure before exec leaves {stage, errno} in the worker's memory
  * (the child writes it, then _exit(127)), and is reported as SPAWN_FAILED.
  * One job at a time.
+ *
+ * ThreadSanitizer turns vfork() into fork(), so under TSan the memory is not
+ * shared and a spawn failure shows as a job that exited 127; every other
+ * build (plain, ASan/UBSan) has real vfork semantics.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
