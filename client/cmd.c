@@ -208,11 +208,17 @@ cmd_connect(const struct cmd_ctx *ctx, const char *cmd, jobq_client **c)
 		cmd_client = *c;
 		return 0;
 	}
-	if (err != JOBQ_ECONNECT)
+	if (err != JOBQ_ECONNECT && err != JOBQ_EPERM)
 		return cmd_fail(cmd, 0, err);
 	if (p == NULL)
 		p = jobq_default_socket(path, sizeof(path)) == 0 ? path :
 		    "(default socket)";
+	if (err == JOBQ_EPERM) {
+		fprintf(stderr, "jobq: %s: refusing to use the socket %s: it or "
+		    "its directory belongs to another user, or others may "
+		    "write to the directory\n", cmd, p);
+		return FMT_EXIT_CONNECT;
+	}
 	if (stat(p, &st) != 0)
 		why = errno == ENOENT ? "no such socket" : strerror(errno);
 	else if (!S_ISSOCK(st.st_mode))

@@ -30,6 +30,7 @@
 
 #include "jobqd.h"
 #include "log.h"
+#include "paths.h"
 #include "proto.h"
 #include "dispatch.h"
 #include "server.h"
@@ -588,6 +589,15 @@ server_start(uv_loop_t *loop, struct dispatch *s)
 				log_warnx("%s: %s", dir, strerror(-rv));
 				return rv;
 			}
+		}
+		if ((rv = paths_check_socket(cfg.socket_path, 0)) != 0) {
+			if (rv == EPERM)
+				log_warnx("%s: the socket's directory belongs to "
+				    "another user or others may write to it; "
+				    "refusing to listen there", cfg.socket_path);
+			else
+				log_warnx("%s: %s", cfg.socket_path, strerror(rv));
+			return -rv;
 		}
 		if (lstat(cfg.socket_path, &st) == 0) {
 			if (!S_ISSOCK(st.st_mode)) {

@@ -239,6 +239,11 @@ jobq_connect(const char *path, jobq_client **out)
 	if (path[0] == '\0' || strlen(path) >= sizeof(sun.sun_path))
 		return JOBQ_EINVAL;
 	memcpy(sun.sun_path, path, strlen(path) + 1);
+	/* Never hand a job (and its environment) to another user's socket. */
+	if ((rc = paths_check_socket(path, 1)) == EPERM) {
+		errno = EPERM;
+		return JOBQ_EPERM;
+	}
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return JOBQ_ENOMEM;

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <errno.h>
@@ -127,4 +128,45 @@ paths_state_dir(char *buf, size_t len)
 		v = home;
 	}
 	return paths_format(buf, len, "%s/.local/state/jobq", v);
+}
+
+/*
+ * A socket path is trusted when its directory is owned by the caller or by
+ * root and, if others may write to it, is sticky (like /tmp), and the socket
+ * itself, if it exists, is owned by the caller or by root.  Otherwise
+ * another user could have put a socket of theirs at the path (for example
+ * by creating /tmp/jobq-UID first) and would receive every job, environment
+ * included.
+ */
+int
+paths_check_socket(const char *path, int check_socket)
+{
+	char		 dir[4096], *slash;
+	struct stat	 st;
+	uid_t		 me = geteuid();
+
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return ENAMETOOLONG;
+	if ((slash = strrchr(dir, '/')) == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	if (lstat(dir, &st) != 0)
+		return errno;
+	if (!S_ISDIR(st.st_mode))
+		return ENOTDIR;
+	if (st.st_uid != me && st.st_uid != 0)
+		return EPERM;
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 &&
+	    (st.st_mode & S_ISVTX) == 0)
+		return EPERM;
+	if (!check_socket)
+		return 0;
+	if (lstat(path, &st) != 0)
+		return errno;
+	if (st.st_uid != me && st.st_uid != 0)
+		return EPERM;
+	return 0;
 }

@@ -19,4 +19,12 @@ int paths_state_dir(char *buf, size_t len);
 /* 1 when running as root (system-wide defaults), else 0. */
 int paths_system_mode(void);
 
+/*
+ * 0 if the socket at path can be trusted: its directory is owned by us or
+ * root and not writable by others unless sticky, and (with check_socket) the
+ * socket is owned by us or root.  Else a positive errno: EPERM when another
+ * user could control the path; ENOENT etc. from lstat.
+ */
+int paths_check_socket(const char *path, int check_socket);
+
 #endif
