@@ -1,0 +1,155 @@
+#!/bin/bash
+# tests/fuzz/run.sh - coverage-guided fuzzing (libFuzzer + ASan + UBSan) of
+# the two decoders that take untrusted bytes: lib/proto.c (frames and JSON
+# from a peer) and daemon/wire.c (job specs a worker reads).  Not part of
+# `make check`.
+#
+#   tests/fuzz/run.sh [proto] [wire]      (default: both)
+#
+# FUZZ_SECONDS   seconds per target (default 60)
+# FUZZ_DIR       build dir, corpus and crash artifacts
+#                (default ${TMPDIR:-/tmp}/jobq-fuzz; the corpus is kept and
+#                grows across runs)
+# CC             clang (default clang)
+# tests/fuzz/TARGET.dict, when present, is passed as -dict.
+#
+# Needs clang and its compiler-rt (Debian: clang libclang-rt-14-dev, which
+# are installed with apt-get when missing and running as root) and
+# libcjson-dev.  Prints each target's final coverage and exec/s line; exits
+# non-zero if a target crashed, leaked or broke an invariant (the input is
+# saved as $FUZZ_DIR/crash-*; replay with $FUZZ_DIR/fuzz_TARGET FILE).
+set -euo pipefail
+export LC_ALL=C   # ${#s} counts bytes
+
+src=$(cd "$(dirname "$0")/../.." && pwd)
+out=${FUZZ_DIR:-${TMPDIR:-/tmp}/jobq-fuzz}
+secs=${FUZZ_SECONDS:-60}
+cc=${CC:-clang}
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(proto wire)
+for t in "${targets[@]}"; do
+	case $t in proto|wire) ;; *) echo "run.sh: unknown target $t" >&2; exit 2;; esac
+done
+
+if ! command -v "$cc" >/dev/null ||
+   ! echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n){return 0;}' |
+     "$cc" -fsanitize=fuzzer,address -x c - -o /dev/null 2>/dev/null; then
+	if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+		    apt-get install -y -q clang libclang-rt-14-dev
+	else
+		echo "run.sh: need clang with libFuzzer (apt-get install clang libclang-rt-14-dev)" >&2
+		exit 2
+	fi
+fi
+
+mkdir -p "$out"
+cat > "$out/config.h" <<'H'
+#define _GNU_SOURCE 1
+#define HAVE_CONFIG_H 1
+#define PACKAGE_VERSION "0.1.0"
+H
+cflags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+	-I"$out" -I"$src/lib" -I"$src/daemon")
+
+build() {
+	case $1 in
+	proto)
+		"$cc" "${cflags[@]}" $(pkg-config --cflags libcjson) \
+		    -o "$out/fuzz_proto" "$src/tests/fuzz/fuzz_proto.c" \
+		    "$src/lib/proto.c" "$src/lib/errors.c" "$src/lib/paths.c" \
+		    $(pkg-config --libs libcjson) ;;
+	wire)
+		"$cc" "${cflags[@]}" -o "$out/fuzz_wire" \
+		    "$src/tests/fuzz/fuzz_wire.c" "$src/daemon/wire.c" ;;
+	esac
+}
+
+# frame FILE JSON...: one file holding each JSON text as a frame.
+frame() {
+	local f=$1 j n
+	shift
+	: > "$f"
+	for j in "$@"; do
+		n=${#j}
+		printf "\\x$(printf %02x $((n >> 24 & 255)))\\x$(printf %02x $((n >> 16 & 255)))\\x$(printf %02x $((n >> 8 & 255)))\\x$(printf %02x $((n & 255)))" >> "$f"
+		printf '%s' "$j" >> "$f"
+	done
+}
+
+# le32 N: N as 4 little-endian bytes.
+le32() {
+	printf "\\x$(printf %02x $(($1 & 255)))\\x$(printf %02x $(($1 >> 8 & 255)))\\x$(printf %02x $(($1 >> 16 & 255)))\\x$(printf %02x $(($1 >> 24 & 255)))"
+}
+
+# spec FILE CWD OUT ERR NARGV ARGV... ENV...: a packed spec (see wire.h).
+spec() {
+	local f=$1 cwd=$2 o=$3 e=$4 argc=$5 s
+	shift 5
+	{
+		printf JQS1
+		le32 "$argc"
+		le32 $(($# - argc))
+		for s in "$cwd" "$o" "$e" "$@"; do
+			le32 ${#s}
+			printf '%s' "$s"
+		done
+	} > "$f"
+}
+
+seed_proto() {
+	local d=$1
+	local job='{"id":7,"state":"failed","name":"nightly","queue":"batch","argv":["sh","-c","exit 3"],"cwd":"/tmp","owner_uid":1000,"exit_code":3,"signal":null,"submitted_at":1700000000000,"started_at":1700000000100,"finished_at":1700000000200,"attempts":2,"max_retries":1,"reason":"exit_code","message":null,"pid":null}'
+	frame "$d/hello" '{"op":"hello","version":1}'
+	frame "$d/submit" '{"op":"submit","argv":["make","-C","/src"],"env":["LANG=C","PATH=/usr/bin:/bin"],"cwd":"/home/u","name":"build","queue":"batch.1","retries":2}'
+	frame "$d/submit-min" '{"op":"submit","argv":["true"],"env":[],"cwd":"/"}'
+	frame "$d/job-reply" "{\"ok\":true,\"job\":$job}"
+	frame "$d/job" "$job"
+	frame "$d/list-reply" "{\"ok\":true,\"jobs\":[$job]}"
+	frame "$d/error-reply" '{"ok":false,"error":{"code":"not_found","message":"no job 9"}}'
+	frame "$d/logs-reply" '{"ok":true,"data":"aGVsbG8gZnJvbSBqb2JxCg==","offset":19,"eof":true}'
+	frame "$d/requests" '{"op":"ping"}' '{"op":"show","id":1}' \
+	    '{"op":"wait","id":3,"timeout_ms":5000}' '{"op":"cancel","id":9007199254740993}'
+	printf '%s' '{"op":"submit","argv":["a\u00e9\"\\"],"env":["K=V=W"],"cwd":"/x"}' > "$d/bare"
+}
+
+seed_wire() {
+	local d=$1
+	spec "$d/simple" /tmp /var/lib/jobq/logs/1.out /var/lib/jobq/logs/1.err \
+	    2 echo hello LANG=C PATH=/usr/bin
+	spec "$d/noenv" / o e 1 true
+	spec "$d/empty" "" "" "" 0
+	spec "$d/odd" /home/u x y 3 "" "a b" $'tab\there' 'K=' '=V'
+}
+
+status=0
+summary=()
+for t in "${targets[@]}"; do
+	echo "== fuzz_$t: building"
+	build "$t"
+	mkdir -p "$out/corpus-$t" "$out/seeds-$t"
+	"seed_$t" "$out/seeds-$t"
+	echo "== fuzz_$t: running ${secs}s (log: $out/fuzz_$t.log)"
+	dict=()
+	[ ! -f "$src/tests/fuzz/$t.dict" ] || dict=(-dict="$src/tests/fuzz/$t.dict")
+	rc=0
+	(cd "$out" && ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
+	    "./fuzz_$t" -max_total_time="$secs" -print_final_stats=1 \
+	    -artifact_prefix="$out/" "corpus-$t" "seeds-$t") \
+	    > "$out/fuzz_$t.log" 2>&1 || rc=$?
+	final=$(grep -E '^#[0-9]+[[:space:]]+(DONE|pulse|REDUCE|NEW|INITED)' "$out/fuzz_$t.log" | tail -1 || true)
+	execs=$(grep -E '^stat::number_of_executed_units' "$out/fuzz_$t.log" | awk '{print $2}' || true)
+	echo "$final"
+	grep -E '^stat::(number_of_executed_units|average_exec_per_sec)' "$out/fuzz_$t.log" || true
+	if [ "$rc" -ne 0 ]; then
+		echo "== fuzz_$t: FAILED (exit $rc); the report:"
+		grep -E -A40 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error|invariant failed' "$out/fuzz_$t.log" | head -60
+		ls -1 "$out"/crash-* "$out"/leak-* "$out"/timeout-* "$out"/oom-* 2>/dev/null || true
+		status=1
+		summary+=("fuzz_$t: FAILED")
+	else
+		summary+=("fuzz_$t: ok, ${execs:-?} execs, $(sed -nE 's/.*(cov: [0-9]+ ft: [0-9]+).*/\1/p' <<<"$final")")
+	fi
+done
+printf '%s\n' "${summary[@]}"
+exit $status
