@@ -12,7 +12,7 @@ ROOT=$PWD
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 PKGS=(build-essential autoconf automake libtool pkg-config
-	libsqlite3-dev libuv1-dev libcjson-dev check sqlite3 python3 procps
+	libsqlite3-dev libuv1-dev libcjson-dev check sqlite3 python3 procps strace
 	systemd) # systemd: systemd-socket-activate for tests/integration/socket-activation.sh
 
 install_deps() {
