@@ -4,18 +4,19 @@
  * memory objects of specs too big for a message.
  *
  *   jobqd (loop thread)                          worker processes
- *   sched.c --pool_run/cancel--> pool.c --mq "/jobqd.PID.wSLOT.GEN"--> worker 0
+ *   dispatch.c --pool_run/cancel--> pool.c --mq (fd 4 in the worker)--> worker 0
  *        <--ready/started/         |   <--fd 3 (uv_pipe): wire_report--  ...
  *           finished/lost--        |   --shm "/jobqd.PID.jID.ATTEMPT"--> (big specs)
  *                                  `-- uv_spawn(exe --worker SLOT MQ PID)
  *
  * Per slot, one worker at a time.  A worker's death is noticed by the uv exit
  * callback and by EOF on its pipe, in either order; the slot is cleaned up
- * (job lost, queue unlinked) once both handles are closed, then a replacement
- * starts at once or after an exponential backoff.  The message queue is
- * unlinked as soon as its worker reports READY, so nothing stays in
- * /dev/mqueue; shm specs are unlinked by the worker after mapping and again
- * here when the job ends.
+ * (job lost, queue closed) once both handles are closed, then a replacement
+ * starts at once or after an exponential backoff.  Each queue is created
+ * under a name, opened for both ends and unlinked at once; the worker's end
+ * is inherited as fd 4.  So nothing stays in /dev/mqueue even if jobqd is
+ * killed at any point; shm specs are unlinked by the worker after mapping
+ * and again here when the job ends.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -57,7 +58,7 @@ struct pool_slot {
 	unsigned gen;
 	char mqname[POOL_NAME_MAX];
 	mqd_t mq;			/* (mqd_t)-1 when none */
-	int mq_linked;			/* name not unlinked yet */
+	mqd_t mq_rd;			/* worker's end until handed over */
 
 	uv_process_t proc;
 	uv_pipe_t pipe;
@@ -145,6 +146,16 @@ pool_stop_timer_closed(uv_handle_t *h)
 }
 
 static void
+pool_mq_release_rd(struct pool_slot *s)
+{
+	if (s->mq_rd != (mqd_t)-1) {
+		if (mq_close(s->mq_rd) == -1)
+			log_warn("mq_close %s (worker end)", s->mqname);
+		s->mq_rd = (mqd_t)-1;
+	}
+}
+
+static void
 pool_mq_release(struct pool_slot *s)
 {
 	if (s->mq != (mqd_t)-1) {
@@ -152,11 +163,7 @@ pool_mq_release(struct pool_slot *s)
 			log_warn("mq_close %s", s->mqname);
 		s->mq = (mqd_t)-1;
 	}
-	if (s->mq_linked) {
-		if (mq_unlink(s->mqname) == -1 && errno != ENOENT)
-			log_warn("mq_unlink %s", s->mqname);
-		s->mq_linked = 0;
-	}
+	pool_mq_release_rd(s);
 }
 
 static void
@@ -368,12 +375,6 @@ pool_dispatch(struct pool_slot *s, const struct wire_report *rep)
 			return;
 		}
 		s->ready = 1;
-		/* Both ends have it open now: the name is no longer needed. */
-		if (s->mq_linked) {
-			if (mq_unlink(s->mqname) == -1 && errno != ENOENT)
-				log_warn("mq_unlink %s", s->mqname);
-			s->mq_linked = 0;
-		}
 		log_debug("worker %d (pid %ld) ready", s->index, (long)s->pid);
 		if (!p->stopping && p->cb.ready != NULL)
 			p->cb.ready(p->arg, s->index);
@@ -476,7 +477,24 @@ pool_mq_create(struct pool_slot *s)
 		s->mq = mq_open(s->mqname, O_CREAT | O_EXCL | O_WRONLY |
 		    O_NONBLOCK | O_CLOEXEC, 0600, &attr);
 		if (s->mq != (mqd_t)-1) {
-			s->mq_linked = 1;
+			/*
+			 * The worker's end is opened here too and handed to
+			 * it as fd WORKER_MQ_FD, so the name can go at once:
+			 * nothing is left in the message-queue file system
+			 * whatever happens to jobqd or the worker later.
+			 */
+			s->mq_rd = mq_open(s->mqname, O_RDONLY | O_NONBLOCK |
+			    O_CLOEXEC);
+			err = errno;
+			if (mq_unlink(s->mqname) == -1)
+				log_warn("mq_unlink %s", s->mqname);
+			if (s->mq_rd == (mqd_t)-1) {
+				log_warnx("mq_open %s: %s", s->mqname,
+				    strerror(err));
+				mq_close(s->mq);
+				s->mq = (mqd_t)-1;
+				return -err;
+			}
 			return 0;
 		}
 		err = errno;
@@ -506,7 +524,7 @@ pool_spawn(struct pool_slot *s)
 {
 	struct pool *p = s->pool;
 	uv_process_options_t opt;
-	uv_stdio_container_t stdio[4];
+	uv_stdio_container_t stdio[5];
 	char slotbuf[16], pidbuf[24];
 	char *args[6];
 	int r;
@@ -539,12 +557,14 @@ pool_spawn(struct pool_slot *s)
 	stdio[2].data.fd = 2;
 	stdio[3].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
 	stdio[3].data.stream = (uv_stream_t *)&s->pipe;
+	stdio[4].flags = UV_INHERIT_FD;		/* WORKER_MQ_FD */
+	stdio[4].data.fd = (int)s->mq_rd;
 	memset(&opt, 0, sizeof opt);
 	opt.exit_cb = pool_exit_cb;
 	opt.file = p->exe;
 	opt.args = args;
 	opt.stdio = stdio;
-	opt.stdio_count = 4;
+	opt.stdio_count = 5;
 
 	s->running = 1;
 	s->exited = 0;
@@ -557,9 +577,11 @@ pool_spawn(struct pool_slot *s)
 	s->proc_open = 1;	/* initialised even when uv_spawn fails */
 	s->proc.data = s;
 	p->nhandles++;
+	pool_mq_release_rd(s);	/* the worker has its own copy now */
 	if (r < 0) {
 		log_warnx("worker %d: spawn %s: %s", s->index, p->exe,
 		    uv_strerror(r));
+		pool_mq_release(s);	/* a new queue for the next try */
 		s->exited = 1;
 		uv_close((uv_handle_t *)&s->proc, pool_proc_closed);
 		uv_close((uv_handle_t *)&s->pipe, pool_pipe_closed);
@@ -664,6 +686,7 @@ pool_start(uv_loop_t *loop, const char *exe, int nworkers,
 		s->pool = p;
 		s->index = i;
 		s->mq = (mqd_t)-1;
+		s->mq_rd = (mqd_t)-1;
 		/* cannot fail on Linux: it only initialises the struct */
 		(void)uv_timer_init(loop, &s->timer);
 		s->timer.data = s;

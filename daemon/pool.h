@@ -54,8 +54,8 @@ int pool_size(const struct pool *p);
 /* Process ids of the live workers (for ps-style listing and tests). */
 pid_t pool_worker_pid(const struct pool *p, int slot);
 
-/* Stops all workers (WIRE_QUIT, then SIGTERM, SIGKILL after 5 s), unlinks
- * queues and closes handles; done(arg) is called when every worker has been
+/* Stops all workers (WIRE_QUIT, then SIGTERM, SIGKILL after 5 s), closes
+ * queues and handles; done(arg) is called when every worker has been
  * reaped.  No other callback fires after pool_stop(). */
 void pool_stop(struct pool *p, void (*done)(void *arg), void *arg);
 

@@ -50,7 +50,7 @@ struct wire_msg {
 #define WIRE_INLINE_MAX (WIRE_MQ_MSGSIZE - sizeof(struct wire_msg))
 
 enum wire_report_type {
-	WIRE_REP_READY = 1,      /* worker started and opened its queue */
+	WIRE_REP_READY = 1,      /* worker started and has its queue */
 	WIRE_REP_STARTED = 2,    /* job process running: pid */
 	WIRE_REP_FINISHED = 3,   /* job ended: wstatus valid */
 	WIRE_REP_SPAWN_FAILED = 4 /* could not start: err = errno, stage */

@@ -1008,9 +1008,11 @@ worker_setup(struct worker *w, int argc, char **argv)
 		log_warn("timerfd_create");
 		return -1;
 	}
-	w->mq = mq_open(argv[1], O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (w->mq == (mqd_t)-1) {
-		log_warn("mq_open %s", argv[1]);
+	/* The queue comes open (read-only, non-blocking) as WORKER_MQ_FD;
+	 * its name (argv[1]) is only a label, already unlinked. */
+	w->mq = (mqd_t)WORKER_MQ_FD;
+	if (fcntl(WORKER_MQ_FD, F_SETFD, FD_CLOEXEC) == -1) {
+		log_warn("queue %s: fd %d", argv[1], WORKER_MQ_FD);
 		return -1;
 	}
 	if (mq_getattr(w->mq, &attr) == -1) {

@@ -2,10 +2,12 @@
  * worker.h - the worker process: the one place where a job's process is set
  * up and watched.  jobqd starts each worker by executing itself as
  *   jobqd --worker SLOT MQNAME DAEMONPID
- * with the report pipe on fd 3, /dev/null on 0 and 1, stderr shared.
+ * with the report pipe on fd 3, its message queue (read-only, non-blocking;
+ * the name MQNAME is a label, unlinked before the worker starts) on fd 4,
+ * /dev/null on 0 and 1, stderr shared.
  *
  * A worker: sets PR_SET_PDEATHSIG(SIGTERM) and checks its parent is still
- * DAEMONPID; opens MQNAME read-only; writes WIRE_REP_READY; then loops: poll()
+ * DAEMONPID; writes WIRE_REP_READY; then loops: poll()
  * on the queue, a signalfd (SIGTERM, SIGINT, SIGCHLD) and the running job's
  * kill timer.  For a RUN it opens the job's output files, then vfork()s the
  * job (everything the child needs is prepared before): new session
@@ -26,6 +28,7 @@
 #define JOBQD_WORKER_H
 
 #define WORKER_REPORT_FD 3
+#define WORKER_MQ_FD 4
 
 /* argv as passed after "--worker"; returns the process exit status. */
 int worker_main(int argc, char **argv);

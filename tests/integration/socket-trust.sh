@@ -13,6 +13,10 @@ as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 as_nobody true 2>/dev/null || skip "cannot switch to uid 65534"
 
 chmod 0711 "$T"
+# A start-up refused after the workers started must leave no message queue
+# behind (checked when the mqueue file system is mounted).
+mqs() { if mountpoint -q /dev/mqueue 2>/dev/null; then ls /dev/mqueue | grep -c '^jobqd\.' || true; else echo -; fi; }
+mq0=$(mqs)
 
 # A directory made by another user, open to everyone.
 mkdir "$T/theirs"
@@ -23,6 +27,8 @@ assert_rc 1 "jobqd on a socket in another user's directory" \
 grep -q "another user or others may write" "$T/err" ||
 	fail "jobqd's message does not say why: $(cat "$T/err")"
 [ ! -e "$T/theirs/s" ] || fail "jobqd created a socket in the untrusted directory"
+
+assert_eq "$(mqs)" "$mq0" "message queues in /dev/mqueue after a refused start"
 
 # Our own directory, but writable by everyone and not sticky.
 mkdir -m 0777 "$T/open"
