@@ -241,7 +241,7 @@ dispatch_op_submit(struct dispatch *s, struct store_op *op)
 	store_submit(s->store, op);
 }
 
-/* Every op's done callback starts with this: it returns the dispatch. */
+/* What a store op carries back to its done callback. */
 struct op_ctx {
 	struct dispatch *s;
 	struct sjob *job;
