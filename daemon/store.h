@@ -33,18 +33,29 @@
 #include <uv.h>
 #include "jobq.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 #define STORE_APP_ID 0x4a4f4251 /* "JOBQ" */
 
 struct store;
 
 enum store_op_type {
-	STORE_INSERT,   /* write: new job -> out.id */
+	STORE_INSERT,   /* write: new job or array -> out.insert */
 	STORE_CLAIM,    /* write: queued -> running; -> out.argv/env/cwd */
 	STORE_UPDATE,   /* write: set state and outcome fields of one job */
-	STORE_GET,      /* read: one job -> out.job (JOBQ_ENOTFOUND if none) */
+	STORE_GET,      /* read: one job -> out.job (JOBQ_ENOTFOUND if none;
+	                   JOBQ_EISARRAY if the id is an array's) */
 	STORE_LIST,     /* read: jobs matching the filter -> out.jobs */
-	STORE_CHECKPOINT/* write-less: wal_checkpoint(TRUNCATE) */
+	STORE_CHECKPOINT,/* write-less: wal_checkpoint(TRUNCATE) */
+	STORE_LOOKUP,   /* read: what each of in.lookup.ids is -> out.lookup */
+	STORE_ARRAY,    /* read: an array and its tasks' states -> out.array */
+	STORE_QUEUE_SET,/* write: upsert a queue's settings */
+	STORE_COUNTS,   /* read: job counts per queue and state -> out.counts */
+	STORE_RETRY,    /* write: ended job -> queued, attempts 0, outcome
+	                   cleared, its deps rows deleted; -> out.job (the new
+	                   row); JOBQ_ESTATE if not terminal */
+	STORE_PURGE     /* write: delete ended jobs (+ their deps/labels rows,
+	                   arrays left without tasks) -> out.purge; after the
+	                   commit, unlinks LOGS/ID.out and .err of each */
 };
 
 /* Fields of STORE_UPDATE; -1 / NULL / 0 means "leave as it is" as noted. */
@@ -59,6 +70,29 @@ struct store_update {
 	int64_t pid;           /* 0: NULL */
 	const char *reason;    /* NULL: NULL */
 	const char *message;   /* NULL: NULL */
+	int64_t not_before;    /* -1: unchanged; else set (0 = none) */
+	int set_priority;      /* if set, priority = priority (state etc. are
+	                          then ignored: only the priority changes) */
+	int priority;
+};
+
+/* What a dependency id refers to (STORE_LOOKUP). */
+struct store_lookup {
+	int64_t id;
+	int kind;              /* 0: nothing; 1: a job; 2: an array */
+	jobq_state state;      /* kind 1 */
+	int64_t *task_ids;     /* kind 2: malloc'd, ntasks entries, id order */
+	jobq_state *task_states;
+	size_t ntasks;
+};
+
+/* A queue's settings and counts (STORE_COUNTS, recovery). */
+struct store_queue {
+	char name[JOBQ_MAX_NAME + 1];
+	int parallel;
+	int paused;
+	int has_settings;      /* a row in the queues table */
+	size_t counts[JOBQ_STATE_COUNT];
 };
 
 struct store_op {
@@ -76,6 +110,28 @@ struct store_op {
 			uint32_t owner_uid;
 			int max_retries;
 			int64_t submitted_at;  /* ms */
+			int priority;
+			int64_t not_before, timeout_ms, kill_grace_ms,
+			    retry_delay_ms;
+			const char *unique_key;        /* NULL: none */
+			const char *const *labels;     /* nlabels "K=V" */
+			size_t nlabels;
+			const jobq_dep *deps;          /* ndeps, already
+			                                  expanded: job ids only */
+			size_t ndeps;
+			/* array: count > 0 inserts an arrays row (id A) and
+			 * count task rows (ids A+1..A+count) with array_index
+			 * first + i*step, all sharing argv/env/cwd/options.
+			 * (STORE_CLAIM of a task appends JOBQ_ARRAY_ID=A and
+			 * JOBQ_ARRAY_INDEX=index to out.claim.env, replacing
+			 * entries of those names.) */
+			int64_t array_first, array_step, array_count;
+			int array_throttle;
+			/* initial state: QUEUED, or CANCELED (reason
+			 * "dependency", finished_at = submitted_at) for a job
+			 * whose dependency can never hold */
+			jobq_state state;
+			const char *message;           /* for CANCELED */
 		} insert;
 		struct {                       /* STORE_CLAIM */
 			int64_t id;
@@ -83,23 +139,65 @@ struct store_op {
 			int64_t started_at;    /* ms */
 		} claim;
 		struct store_update update;    /* STORE_UPDATE */
-		struct { int64_t id; } get;    /* STORE_GET */
+		struct {                       /* STORE_GET */
+			int64_t id;
+			int64_t index;         /* with by_index: task `index`
+			                          of array `id` */
+			int by_index;
+		} get;
 		struct {                       /* STORE_LIST */
 			int state;             /* -1 any */
 			char queue[JOBQ_MAX_NAME + 1]; /* "" any */
 			size_t limit;          /* 0 no limit: newest `limit`, ascending */
+			const char *name;      /* NULL any (caller keeps it alive) */
+			const char *const *labels; /* nlabels, all required */
+			size_t nlabels;
+			int64_t array_id;      /* 0 any */
 		} list;
+		struct {                       /* STORE_LOOKUP */
+			const int64_t *ids;    /* caller keeps alive */
+			size_t n;
+		} lookup;
+		struct { int64_t id; } array;  /* STORE_ARRAY */
+		struct {                       /* STORE_QUEUE_SET */
+			char name[JOBQ_MAX_NAME + 1];
+			int parallel;          /* -1 unchanged (0 for a new row) */
+			int paused;            /* -1 unchanged */
+		} queue_set;
+		struct { int64_t id; } retry;  /* STORE_RETRY */
+		struct {                       /* STORE_PURGE */
+			int64_t finished_before; /* ms: finished_at < this; 0 any */
+			int state;             /* a terminal state, or -1 any */
+			int64_t owner_uid;     /* -1 any user */
+			size_t keep_count;     /* 0: none kept; else the newest
+			                          keep_count ended jobs are kept
+			                          whatever their age (retention) */
+			const char *logs_dir;  /* caller keeps alive */
+		} purge;
 	} in;
 
 	union {
-		int64_t id;                    /* STORE_INSERT */
+		struct {                       /* STORE_INSERT */
+			int64_t id;            /* the job's or the array's */
+			int64_t first_task;    /* arrays: ids first_task..+count-1 */
+			int existing;          /* unique_key matched job `id` */
+		} insert;
 		struct {                       /* STORE_CLAIM: malloc'd, caller frees */
 			char **argv;           /* NULL-terminated, each malloc'd */
 			char **env;            /* NULL-terminated, each malloc'd */
 			char *cwd;
 		} claim;
-		jobq_job *job;                 /* STORE_GET: caller frees */
+		jobq_job *job;                 /* STORE_GET, STORE_RETRY: caller frees */
 		struct { jobq_job **jobs; size_t n; } list; /* STORE_LIST: caller frees */
+		struct { struct store_lookup *v; size_t n; } lookup; /* in.lookup order */
+		struct {                       /* STORE_ARRAY */
+			jobq_array_info info;  /* counts filled */
+			int64_t *task_ids;     /* malloc'd, info.count entries */
+			jobq_state *task_states;
+		} array;
+		struct { struct store_queue *v; size_t n; } counts; /* by name;
+		                                  every queue with a row or a job */
+		struct { size_t n; } purge;
 	} out;
 };
 
@@ -111,7 +209,32 @@ struct store_queued {
 	int max_retries;
 	int64_t submitted_at;
 	uint32_t owner_uid;
+	int priority;
+	int64_t not_before, timeout_ms, kill_grace_ms, retry_delay_ms;
+	int64_t array_id, array_index;
+	int array_throttle;
+	size_t dep_first, ndeps;  /* its entries in store_recovery.deps */
 };
+
+/* A dependency of a recovered queued job. */
+struct store_dep {
+	int64_t dep_id;
+	jobq_dep_mode mode;
+	int dep_state;            /* the dependency's state, -1 if purged */
+};
+
+/* Everything store_recover() hands dispatch (free with
+ * store_recovery_release). */
+struct store_recovery {
+	struct store_queued *queued;   /* id order */
+	size_t nqueued;
+	struct store_dep *deps;
+	size_t ndeps;
+	struct store_queue *queues;    /* rows of the queues table (counts 0) */
+	size_t nqueues;
+	size_t n_interrupted;          /* jobs found running */
+};
+void store_recovery_release(struct store_recovery *r);
 
 /*
  * Opens (creating if absent) the database at path.  sync_full selects
@@ -124,12 +247,13 @@ int store_open(const char *path, int sync_full, struct store **out,
 /*
  * Start-up recovery, on the main thread before store_start(): every job left
  * `running` by a previous daemon becomes `interrupted` (reason
- * "daemon_crash", finished_at now) or, with retries left, `queued` again.
- * Then returns every queued job in id order in a malloc'd array (*n entries).
- * *n_interrupted gets the number of jobs found running.
+ * "daemon_crash", finished_at now) or, with retries left, `queued` again
+ * with not_before = now + the job's backoff (sched_backoff_ms with cap
+ * STORE_RETRY_CAP_MS).  Then fills r: every queued job in id order with its
+ * dependencies (and their states), and the queues table.
  */
-int store_recover(struct store *s, struct store_queued **queued, size_t *n,
-    size_t *n_interrupted, int64_t now_ms);
+#define STORE_RETRY_CAP_MS (3600 * 1000)
+int store_recover(struct store *s, struct store_recovery *r, int64_t now_ms);
 
 /* Starts the store thread; done callbacks run on `loop`. */
 int store_start(struct store *s, uv_loop_t *loop);

@@ -47,11 +47,14 @@ extern "C" {
 #define JOBQ_EBADREQ     (-14) /* daemon rejected the request as malformed */
 #define JOBQ_EUNKNOWNOP  (-15) /* daemon does not know this request */
 #define JOBQ_EINTERNAL   (-16) /* daemon internal error */
-#define JOBQ_ERR_MIN     (-16)
+#define JOBQ_EISARRAY    (-17) /* the id names an array: use the jobq_array_* call */
+#define JOBQ_ERR_MIN     (-17)
 
 const char *jobq_strerror(int err);
 
-/* Job states.  Terminal: SUCCEEDED, FAILED, CANCELED, INTERRUPTED. */
+/* Job states.  Terminal: SUCCEEDED, FAILED, CANCELED, INTERRUPTED,
+ * TIMED_OUT.  A queued job may be waiting for its dependencies or for its
+ * start time (not_before: a delay, --at, or a retry's backoff). */
 typedef enum jobq_state {
 	JOBQ_STATE_QUEUED = 0,
 	JOBQ_STATE_RUNNING,
@@ -59,6 +62,7 @@ typedef enum jobq_state {
 	JOBQ_STATE_FAILED,
 	JOBQ_STATE_CANCELED,
 	JOBQ_STATE_INTERRUPTED,
+	JOBQ_STATE_TIMED_OUT,
 	JOBQ_STATE_COUNT
 } jobq_state;
 
@@ -76,6 +80,26 @@ int jobq_state_is_terminal(jobq_state state);
 #define JOBQ_MAX_ENV        65536       /* env entries */
 #define JOBQ_MAX_NAME       256         /* bytes of a job or queue name */
 #define JOBQ_MAX_LOG_CHUNK  (1u << 20)  /* bytes returned by one log read */
+#define JOBQ_MAX_LABELS     64          /* labels of one job */
+#define JOBQ_MAX_LABEL      256         /* bytes of one "K=V" label */
+#define JOBQ_MAX_DEPS       1024        /* dependencies of one job (after
+                                           expanding arrays) */
+#define JOBQ_MAX_ARRAY      100000      /* tasks in one array */
+
+/* Dependency modes (Slurm's afterok / afternotok / afterany). */
+typedef enum jobq_dep_mode {
+	JOBQ_DEP_OK = 0,    /* the dependency succeeded */
+	JOBQ_DEP_NOTOK,     /* it ended failed, timed out, canceled or interrupted */
+	JOBQ_DEP_ANY        /* it ended at all */
+} jobq_dep_mode;
+
+typedef struct jobq_dep {
+	int64_t id;         /* a job id, or (at submit) an array id = all its tasks */
+	jobq_dep_mode mode;
+} jobq_dep;
+
+/* "ok", "notok", "any"; NULL if out of range. */
+const char *jobq_dep_mode_name(jobq_dep_mode mode);
 
 /* A job as the daemon reports it.  Strings are NUL-terminated UTF-8 (or
  * whatever bytes the submitter gave); absent optional strings are NULL. */
@@ -98,6 +122,20 @@ typedef struct jobq_job {
 	char *reason;           /* why it ended as it did, NULL if none */
 	char *message;          /* human detail, NULL if none */
 	int64_t pid;            /* job's process (group) id while running, else 0 */
+	/* scheduling (0 / NULL when unset) */
+	int priority;           /* higher runs first; FIFO among equals */
+	int64_t not_before;     /* ms since the epoch: earliest start (delay, --at,
+	                           retry backoff); 0 = none */
+	int64_t timeout_ms;     /* run-time limit; 0 = none */
+	int64_t kill_grace_ms;  /* TERM -> KILL grace on timeout/cancel */
+	int64_t retry_delay_ms; /* backoff base for automatic retries */
+	char *unique_key;       /* NULL if none */
+	char **labels;          /* "K=V" entries, NULL-terminated (never NULL) */
+	size_t nlabels;
+	jobq_dep *deps;         /* dependencies (NULL if none) */
+	size_t ndeps;
+	int64_t array_id;       /* the array this job is a task of; 0 if none */
+	int64_t array_index;    /* its index in the array */
 } jobq_job;
 
 void jobq_job_free(jobq_job *job);
@@ -127,8 +165,30 @@ typedef struct jobq_submit_opts {
 	const char *name;         /* NULL = none */
 	const char *queue;        /* NULL = "default" */
 	int max_retries;          /* 0 = no retries */
+	/* scheduling; zero-initialised means "unset" for every field */
+	int priority;             /* higher runs first (any int) */
+	int64_t not_before;       /* ms since the epoch; 0 = as soon as possible */
+	int64_t timeout_ms;       /* 0 = no limit */
+	int64_t kill_grace_ms;    /* 0 = the daemon's --kill-grace */
+	int64_t retry_delay_ms;   /* backoff base; 0 = 1000 ms */
+	const char *unique_key;   /* NULL = none */
+	const char *const *labels;/* NULL-terminated "K=V" entries, or NULL */
+	const jobq_dep *deps;     /* ndeps entries, all must hold */
+	size_t ndeps;
+	/* array: when array_count > 0, submits one task per index
+	 * array_first, array_first + array_step, ... (array_count of them),
+	 * with JOBQ_ARRAY_ID and JOBQ_ARRAY_INDEX in each task's environment;
+	 * at most array_throttle (0 = no limit) run at once. */
+	int64_t array_first;
+	int64_t array_step;       /* 0 is taken as 1 */
+	int64_t array_count;
+	int array_throttle;
 } jobq_submit_opts;
 
+/* Submits a job (or an array: *id_out is then the array's id).  Returns 0
+ * when a job was created, 1 when unique_key matched a queued or running job
+ * of the same user and *id_out is that job's id (nothing was created), or a
+ * negative JOBQ_E* code. */
 int jobq_submit(jobq_client *c, const jobq_submit_opts *opts, int64_t *id_out);
 int jobq_get(jobq_client *c, int64_t id, jobq_job **out);
 
@@ -136,6 +196,9 @@ typedef struct jobq_filter {
 	int state;          /* a jobq_state, or -1 for any */
 	const char *queue;  /* NULL for any */
 	size_t limit;       /* 0 = no limit; else the newest `limit` jobs */
+	const char *name;   /* NULL for any; else exactly this name */
+	const char *const *labels; /* NULL-terminated "K=V"; a job must have all */
+	int64_t array_id;   /* 0 for any; else only this array's tasks */
 } jobq_filter;
 
 /* Jobs in ascending id order.  filter NULL = all jobs. */
@@ -168,6 +231,101 @@ typedef struct jobq_server_info {
 } jobq_server_info;
 
 int jobq_ping(jobq_client *c, jobq_server_info *out);
+
+/* ---- arrays ----
+ * An array has its own id (never a job's id); its tasks are ordinary jobs
+ * with their own ids, array_id and array_index.  jobq_get/jobq_wait/
+ * jobq_cancel on an array id fail with JOBQ_EISARRAY. */
+typedef struct jobq_array_info {
+	int64_t id;
+	int64_t first, step, count;
+	int throttle;                   /* 0 = none */
+	size_t counts[JOBQ_STATE_COUNT];/* tasks by state */
+} jobq_array_info;
+
+/* The task of array array_id with index `index`. */
+int jobq_get_task(jobq_client *c, int64_t array_id, int64_t index,
+    jobq_job **out);
+int jobq_array_get(jobq_client *c, int64_t array_id, jobq_array_info *out);
+/* Waits until every task has ended (timeout_ms < 0: for ever). */
+int jobq_array_wait(jobq_client *c, int64_t array_id, int timeout_ms,
+    jobq_array_info *out);
+/* Cancels every task that has not ended and returns once they all have. */
+int jobq_array_cancel(jobq_client *c, int64_t array_id, jobq_array_info *out);
+
+/* ---- changing jobs ---- */
+
+/* Sets the priority of a queued job (JOBQ_ESTATE otherwise).  out may be NULL. */
+int jobq_set_priority(jobq_client *c, int64_t id, int priority, jobq_job **out);
+/* Puts an ended job (any terminal state) back in the queue by hand: same id,
+ * attempts start again from 0, its dependencies are not checked again.
+ * JOBQ_ESTATE if the job has not ended.  out may be NULL. */
+int jobq_retry(jobq_client *c, int64_t id, jobq_job **out);
+
+/* Removes ended jobs and their output now: those that ended more than
+ * older_than_ms ago (0 = any age), in `state` (-1 = any terminal state).
+ * Only the caller's jobs unless the caller is root or the daemon's user.
+ * *n_out (may be NULL) gets the number removed. */
+int jobq_purge(jobq_client *c, int64_t older_than_ms, int state, size_t *n_out);
+
+/* ---- queues ---- */
+typedef struct jobq_queue_info {
+	char name[JOBQ_MAX_NAME + 1];
+	int parallel;                   /* 0 = no limit but the workers */
+	int paused;
+	size_t counts[JOBQ_STATE_COUNT];/* jobs by state */
+} jobq_queue_info;
+
+/* Changes a queue, creating it if needed: parallel < 0 leaves the limit,
+ * paused < 0 leaves the paused flag. */
+int jobq_queue_set(jobq_client *c, const char *queue, int parallel, int paused);
+int jobq_queue_list(jobq_client *c, jobq_queue_info **out, size_t *n_out);
+void jobq_queue_list_free(jobq_queue_info *queues);
+
+/* ---- watch ----
+ * jobq_watch() turns the connection into an event stream: the daemon pushes
+ * one event per state change of the given jobs (ids NULL / n 0: of every job
+ * the caller may see), as it commits.  After it, only jobq_watch_next() and
+ * jobq_close() may be called on c.  jobq_fd() gives the socket for poll(). */
+typedef struct jobq_event {
+	int64_t id;
+	jobq_state state;
+	int64_t time;           /* ms since the epoch */
+	char queue[JOBQ_MAX_NAME + 1];
+	int attempts;
+	int exit_code;          /* -1 unless exited */
+	int signal;
+	char reason[64];        /* "" if none */
+	int64_t not_before;     /* for a queued job waiting to (re)start, else 0 */
+	int64_t array_id;
+	int64_t array_index;
+} jobq_event;
+
+int jobq_watch(jobq_client *c, const int64_t *ids, size_t n);
+/* Next event; timeout_ms < 0 waits for ever; JOBQ_ETIMEDOUT if none came. */
+int jobq_watch_next(jobq_client *c, jobq_event *ev, int timeout_ms);
+int jobq_fd(const jobq_client *c);
+
+/* ---- statistics ---- */
+typedef struct jobq_window_stats {
+	int64_t window_ms;      /* 60000 or 3600000 */
+	uint64_t finished;      /* jobs that ended in the window */
+	double per_second;      /* finished / window */
+	double wait_mean_ms, wait_p95_ms;   /* submit (or due time) -> start */
+	double run_mean_ms, run_p95_ms;     /* start -> end */
+	double utilisation;     /* busy worker time / (workers * window), 0..1 */
+} jobq_window_stats;
+
+typedef struct jobq_stats {
+	size_t counts[JOBQ_STATE_COUNT];    /* every job the daemon holds */
+	int workers, busy;                  /* worker slots, and those running a job */
+	jobq_window_stats minute, hour;
+	jobq_queue_info *queues;            /* per queue counts */
+	size_t nqueues;
+} jobq_stats;
+
+int jobq_get_stats(jobq_client *c, jobq_stats *out);
+void jobq_stats_release(jobq_stats *st);
 
 #ifdef __cplusplus
 }

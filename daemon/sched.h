@@ -1,0 +1,168 @@
+/*
+ * sched.h - the scheduler's policy: which queued job runs next.  Pure code:
+ * no I/O, no clock (callers pass `now`), no libuv, no SQLite; only the loop
+ * thread calls it.  dispatch.c embeds a struct sched_node in each of its jobs
+ * and drives it; tests/check_sched.c drives it directly.
+ *
+ * A node is in one of these scheduling states:
+ *
+ *            sched_add                       deps all met, not_before <= now
+ *   (new) -----------> BLOCKED (npending > 0) ------------------------+
+ *              |              | deps met, not_before > now            |
+ *              |              v                                       v
+ *              +--------> DELAYED (time heap) --due (sched_due)--> READY
+ *              |                                                      |
+ *              +------------------------------------------------------+
+ *                                                                     |
+ *        sched_requeue (retry / unclaim) <-- RUNNING <--sched_next----+
+ *                                               |
+ *   sched_finish (from any state) ----------> DONE (caller frees it)
+ *
+ * READY nodes wait in their queue's heap ordered by priority (higher first),
+ * then id (lower first: FIFO).  Tasks of a throttled array wait in the
+ * array's own heap; the array appears in its queue's heap as one entry
+ * (keyed by its best task) while fewer than `throttle` of its tasks run.
+ * sched_next() looks at the head of every queue that is neither paused nor
+ * at its parallel limit and takes the best one: O(Q + log n) for Q queues
+ * and n queued jobs.  The global cap (the workers) is the caller's: it calls
+ * sched_next() only while it has a free worker.
+ *
+ * Dependencies: sched_dep_add() links a node to a live dependency node;
+ * sched_dep_ended() accounts for a dependency that has already ended.  When a
+ * node finishes, each dependent edge is evaluated: ok holds iff the
+ * dependency succeeded, notok iff it did not, any always.  A dependency that
+ * holds decrements npending; one that can never hold dooms the dependent,
+ * which is finished as failed (canceled, reason "dependency") at once, and so
+ * on transitively; the caller learns of each through the `canceled` callback.
+ */
+#ifndef JOBQD_SCHED_H
+#define JOBQD_SCHED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SCHED_MAX_NAME 256
+
+enum sched_dep_mode { SCHED_DEP_OK, SCHED_DEP_NOTOK, SCHED_DEP_ANY };
+
+enum sched_state {
+	SCHED_NEW = 0,   /* initialised, not yet added */
+	SCHED_BLOCKED,   /* waiting for dependencies */
+	SCHED_DELAYED,   /* dependencies met, waiting for not_before */
+	SCHED_READY,     /* may run now */
+	SCHED_RUNNING,   /* handed out by sched_next() */
+	SCHED_DONE       /* finished; no longer referenced by the scheduler */
+};
+
+struct sched;
+struct sched_queue;
+struct sched_array;
+struct sched_edge;
+
+/* Embedded in the caller's job; the caller owns the memory.  Fields marked
+ * (ro) are the scheduler's; the caller reads them only. */
+struct sched_node {
+	int64_t id;                 /* FIFO order among equal priorities */
+	int priority;
+	int64_t not_before;         /* ms; 0 = none */
+	struct sched_queue *queue;  /* required */
+	struct sched_array *array;  /* NULL unless an array task */
+	enum sched_state state;     /* (ro) */
+	unsigned npending;          /* (ro) dependencies not yet met */
+	int doomed;                 /* (ro) a dependency can never hold */
+	size_t heap_idx;            /* (ro) */
+	struct sched_edge *out;     /* (ro) edges to nodes that depend on this */
+	struct sched_edge *in;      /* (ro) edges to nodes this depends on */
+};
+
+/* Called for every node the scheduler finishes on its own (a dependency
+ * that can never hold): the node is DONE when this is called and the
+ * caller must record it as canceled, reason "dependency".  Called in
+ * dependency order (a node before the nodes that depend on it). */
+typedef void (*sched_cancel_cb)(void *arg, struct sched_node *n);
+
+struct sched *sched_new(sched_cancel_cb canceled, void *arg);
+/* Frees the scheduler's own memory (queues, arrays, edges, heaps); nodes
+ * belong to the caller.  Any node not DONE must not be used afterwards. */
+void sched_free(struct sched *s);
+
+/* ---- queues ---- */
+/* The queue named name, created (parallel 0, not paused) if absent and
+ * create is set; NULL if absent (or out of memory). */
+struct sched_queue *sched_queue_get(struct sched *s, const char *name,
+    int create);
+/* parallel < 0 / paused < 0: unchanged. */
+void sched_queue_set(struct sched *s, struct sched_queue *q, int parallel,
+    int paused);
+const char *sched_queue_name(const struct sched_queue *q);
+int sched_queue_parallel(const struct sched_queue *q);
+int sched_queue_paused(const struct sched_queue *q);
+size_t sched_queue_nrunning(const struct sched_queue *q);
+size_t sched_queue_nqueued(const struct sched_queue *q); /* BLOCKED+DELAYED+READY */
+/* Iteration in name order: first(s), then next(s, q) until NULL. */
+struct sched_queue *sched_queue_first(struct sched *s);
+struct sched_queue *sched_queue_next(struct sched *s, struct sched_queue *q);
+
+/* ---- arrays ---- */
+/* The array with this id, created with `throttle` (0 = none) if absent and
+ * create is set.  An array is freed when its last node is DONE. */
+struct sched_array *sched_array_get(struct sched *s, int64_t id, int throttle,
+    int create);
+size_t sched_array_nrunning(const struct sched_array *a);
+
+/* ---- nodes ---- */
+/* Sets the node up (state NEW); queue/array must come from this scheduler. */
+void sched_node_init(struct sched_node *n, int64_t id, int priority,
+    int64_t not_before, struct sched_queue *q, struct sched_array *a);
+
+/* Before sched_add(): n depends on the live node dep (not DONE) with mode.
+ * Returns 0 or -ENOMEM. */
+int sched_dep_add(struct sched *s, struct sched_node *n, struct sched_node *dep,
+    enum sched_dep_mode mode);
+/* Before sched_add(): a dependency of n that has already ended, successfully
+ * or not.  Returns 1 if it holds, 0 if it can never hold (n is doomed). */
+int sched_dep_ended(struct sched *s, struct sched_node *n,
+    enum sched_dep_mode mode, int succeeded);
+
+/* Adds a NEW node: BLOCKED, DELAYED or READY.  A doomed node is not added:
+ * returns 1 and the node is DONE (no callback: the caller cancels it);
+ * else returns 0. */
+int sched_add(struct sched *s, struct sched_node *n, int64_t now);
+
+/* Moves every DELAYED node due by now to READY. */
+void sched_due(struct sched *s, int64_t now);
+/* The earliest not_before among DELAYED nodes, or -1 if none. */
+int64_t sched_next_due(const struct sched *s);
+
+/* The best READY node that may start now (queue not paused and under its
+ * limit, array under its throttle), made RUNNING; NULL if none.  Calls
+ * sched_due(s, now) first. */
+struct sched_node *sched_next(struct sched *s, int64_t now);
+
+/* A RUNNING node goes back to wait (a retry, or a claim undone):
+ * DELAYED if not_before > now, else READY. */
+void sched_requeue(struct sched *s, struct sched_node *n, int64_t not_before,
+    int64_t now);
+
+/* Changes the priority of a node that is not RUNNING or DONE. */
+void sched_set_priority(struct sched *s, struct sched_node *n, int priority);
+
+/* The node has ended (from any state but DONE): it becomes DONE, leaves
+ * every structure, and its dependents are evaluated with `succeeded`
+ * (transitively; canceled dependents are reported through the callback).
+ * now is needed to place dependents that become runnable. */
+void sched_finish(struct sched *s, struct sched_node *n, int succeeded,
+    int64_t now);
+
+/* Counts. */
+size_t sched_nqueued(const struct sched *s);   /* BLOCKED+DELAYED+READY */
+size_t sched_nrunning(const struct sched *s);
+
+/*
+ * Retry backoff: base * 2^(attempt-1), capped at max(cap, base), then
+ * jittered by a factor in [0.8, 1.2] taken from rand01 in [0, 1), and capped
+ * again.  attempt >= 1 is the attempt that just failed.  Never negative.
+ */
+int64_t sched_backoff_ms(int64_t base, int attempt, int64_t cap, double rand01);
+
+#endif

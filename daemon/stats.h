@@ -1,0 +1,44 @@
+/*
+ * stats.h - run-time statistics over sliding windows (last minute, last
+ * hour): jobs finished, wait and run times (mean and p95), worker
+ * utilisation.  Pure code: no I/O, no clock (callers pass `now` in ms); only
+ * the loop thread calls it.  Memory is bounded and independent of the job
+ * rate: per-second buckets for the minute, per-minute buckets for the hour,
+ * each holding counts, sums and a log-scale histogram from which the p95 is
+ * read (relative error of a p95 at most ~10%).
+ */
+#ifndef JOBQD_STATS_H
+#define JOBQD_STATS_H
+
+#include <stdint.h>
+
+struct stats;
+
+struct stats_window {
+	int64_t window_ms;
+	uint64_t finished;
+	double per_second;
+	double wait_mean_ms, wait_p95_ms;
+	double run_mean_ms, run_p95_ms;
+	double utilisation;    /* 0..1 */
+};
+
+/* nworkers: the worker slots (for utilisation). NULL on out of memory. */
+struct stats *stats_new(int nworkers, int64_t now);
+void stats_free(struct stats *st);
+
+/* A job ended at `now` after waiting wait_ms (from submit or its due time to
+ * start; < 0 if it never started: counted as finished, not in the wait or
+ * run figures) and running run_ms (< 0 if it never started). */
+void stats_job_ended(struct stats *st, int64_t now, int64_t wait_ms,
+    int64_t run_ms);
+/* A worker slot became busy (1) or idle (0) at `now`; utilisation is the
+ * integral of busy slots over time divided by nworkers * window. */
+void stats_slot_busy(struct stats *st, int64_t now, int busy);
+
+/* Fills the figures for the window ending at now; window_ms is 60000 or
+ * 3600000 (anything else: EINVAL, returns -1). Returns 0. */
+int stats_window(struct stats *st, int64_t now, int64_t window_ms,
+    struct stats_window *out);
+
+#endif
