@@ -12,7 +12,7 @@
 
 static const char *const job_event_names[] = {
 	"claim", "exited", "signaled", "spawn_failed", "worker_lost",
-	"cancel", "interrupt"
+	"cancel", "interrupt", "timeout"
 };
 
 const char *
@@ -80,6 +80,10 @@ job_transition(jobq_state from, enum job_event ev, int attempts,
 			o.state = JOBQ_STATE_INTERRUPTED;
 			o.reason = crash ? "daemon_crash" : "shutdown";
 			break;
+		case JOB_EV_TIMEOUT:
+			o.state = JOBQ_STATE_TIMED_OUT;
+			o.reason = "timeout";
+			break;
 		default:
 			return (JOBQ_ESTATE);
 		}
@@ -90,7 +94,7 @@ job_transition(jobq_state from, enum job_event ev, int attempts,
 	}
 
 	/* attempts counts starts: max_retries = 2 allows three runs. */
-	if ((o.state == JOBQ_STATE_FAILED ||
+	if ((o.state == JOBQ_STATE_FAILED || o.state == JOBQ_STATE_TIMED_OUT ||
 	    o.state == JOBQ_STATE_INTERRUPTED) && attempts <= max_retries) {
 		o.state = JOBQ_STATE_QUEUED;
 		o.retry = 1;

@@ -14,7 +14,7 @@
  *       |           |  \--cancel ---------------------------> canceled
  *       |           |  \--daemon stopped or crashed --------> interrupted
  *       +-----------+
- *   A job that would end failed or interrupted goes back to queued instead
+ *   A job that would end failed, timed_out or interrupted goes back to queued instead
  *   while attempts <= max_retries (attempts counts starts, so max_retries = 2
  *   allows three runs in all).  Terminal states never change again.
  */
@@ -30,7 +30,8 @@ enum job_event {
 	JOB_EV_SPAWN_FAILED,  /* could not start the command */
 	JOB_EV_WORKER_LOST,   /* the worker running it died */
 	JOB_EV_CANCEL,        /* user cancel (queued or running) */
-	JOB_EV_INTERRUPT      /* daemon shut down or crashed while running */
+	JOB_EV_INTERRUPT,     /* daemon shut down or crashed while running */
+	JOB_EV_TIMEOUT        /* killed at its deadline (--timeout) */
 };
 
 struct job_outcome {

@@ -11,7 +11,7 @@
 
 #include "job.h"
 
-#define NEVENTS (JOB_EV_INTERRUPT + 1)
+#define NEVENTS (JOB_EV_TIMEOUT + 1)
 
 /* Expected outcome with no retry budget (attempts 1, max_retries 0). */
 struct expect {
@@ -59,6 +59,10 @@ expected(jobq_state from, enum job_event ev, int exit_code, int crash)
 		case JOB_EV_INTERRUPT:
 			e = (struct expect){ 1, JOBQ_STATE_INTERRUPTED,
 			    crash ? "daemon_crash" : "shutdown" };
+			break;
+		case JOB_EV_TIMEOUT:
+			e = (struct expect){ 1, JOBQ_STATE_TIMED_OUT,
+			    "timeout" };
 			break;
 		}
 	}
@@ -130,11 +134,11 @@ START_TEST(test_retry_budget)
 {
 	static const enum job_event retrying[] = {
 		JOB_EV_EXITED, JOB_EV_SIGNALED, JOB_EV_SPAWN_FAILED,
-		JOB_EV_WORKER_LOST, JOB_EV_INTERRUPT
+		JOB_EV_WORKER_LOST, JOB_EV_INTERRUPT, JOB_EV_TIMEOUT
 	};
 	static const char *const reasons[] = {
 		"exit_code", "signal", "spawn_failed", "worker_lost",
-		"daemon_crash"
+		"daemon_crash", "timeout"
 	};
 	struct job_outcome o;
 	size_t i;
@@ -157,7 +161,9 @@ START_TEST(test_retry_budget)
 			ck_assert_int_eq(o.retry, 0);
 			ck_assert_int_eq(o.state,
 			    retrying[i] == JOB_EV_INTERRUPT ?
-			    JOBQ_STATE_INTERRUPTED : JOBQ_STATE_FAILED);
+			    JOBQ_STATE_INTERRUPTED :
+			    retrying[i] == JOB_EV_TIMEOUT ?
+			    JOBQ_STATE_TIMED_OUT : JOBQ_STATE_FAILED);
 			check_reason(o.reason, reasons[i]);
 		}
 	}
