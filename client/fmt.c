@@ -1,10 +1,13 @@
 /*
  * fmt.c - formatting and parsing helpers of the jobq command-line client:
- * exit-status mapping, durations, ids, local times, signal names, shell
- * quoting and aligned tables.  See fmt.h; unit tests in tests/check_fmt.c.
+ * exit-status mapping, durations, times, ids, job references, --after,
+ * --array and --label arguments, local times, signal names, shell quoting
+ * and aligned tables.  See fmt.h; unit tests in tests/check_fmt.c.  Nothing
+ * here calls libjobq (the unit test links fmt.c alone).
  */
 #include "config.h"
 
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +37,11 @@ fmt_job_status(const jobq_job *job)
 {
 	/* A canceled or interrupted job may carry the signal that stopped
 	 * it, but it has no exit status of its own. */
-	if (job->state != JOBQ_STATE_SUCCEEDED && job->state != JOBQ_STATE_FAILED)
+	if (job->state != JOBQ_STATE_SUCCEEDED && job->state != JOBQ_STATE_FAILED &&
+	    job->state != JOBQ_STATE_TIMED_OUT)
+		return FMT_EXIT_NOSTATUS;
+	/* A timed-out job that caught the TERM and exited 0 did not succeed. */
+	if (job->state == JOBQ_STATE_TIMED_OUT && job->exit_code == 0)
 		return FMT_EXIT_NOSTATUS;
 	if (job->exit_code >= 0)
 		return job->exit_code & 0xff;
@@ -49,36 +56,33 @@ fmt_isdigit(char c)
 	return c >= '0' && c <= '9';
 }
 
-int
-fmt_parse_duration(const char *s, int64_t *ms)
+/*
+ * Parses one "NUMBER[.FRACTION]" at *pp: the integer part to *ipart, the
+ * fraction (at most 9 digits kept) as *frac / *scale.  Advances *pp.
+ * 0, or -1 if there is no number or the integer part overflows.
+ */
+static int
+fmt_parse_number(const char **pp, int64_t *ipart, int64_t *frac,
+    int64_t *scale)
 {
-	/* Largest integer part accepted, per unit, so that the result fits. */
-	static const struct {
-		const char *unit;
-		int64_t mult;   /* milliseconds per unit */
-	} units[] = {
-		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
-		{ "", 1000 },
-	};
-	int64_t ipart = 0, frac = 0, scale = 1, mult = 0;
-	const char *p = s;
+	const char *p = *pp;
 	int ndig = 0;
-	size_t i;
 
-	if (s == NULL)
-		return -1;
+	*ipart = 0;
+	*frac = 0;
+	*scale = 1;
 	for (; fmt_isdigit(*p); p++, ndig++) {
-		if (ipart > (INT64_MAX - 9) / 10)
+		if (*ipart > (INT64_MAX - 9) / 10)
 			return -1;
-		ipart = ipart * 10 + (*p - '0');
+		*ipart = *ipart * 10 + (*p - '0');
 	}
 	if (*p == '.') {
 		int fdig = 0;
 
 		for (p++; fmt_isdigit(*p); p++, fdig++) {
-			if (scale < 1000000000) {   /* keep 9 digits */
-				frac = frac * 10 + (*p - '0');
-				scale *= 10;
+			if (*scale < 1000000000) {   /* keep 9 digits */
+				*frac = *frac * 10 + (*p - '0');
+				*scale *= 10;
 			}
 		}
 		if (fdig == 0)
@@ -87,18 +91,404 @@ fmt_parse_duration(const char *s, int64_t *ms)
 	}
 	if (ndig == 0)
 		return -1;
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcmp(p, units[i].unit) == 0) {
-			mult = units[i].mult;
-			break;
+	*pp = p;
+	return 0;
+}
+
+int
+fmt_parse_duration(const char *s, int64_t *ms)
+{
+	/* From the largest unit down: parts must come in this order. */
+	static const struct {
+		const char *unit;
+		int64_t mult;   /* milliseconds per unit */
+	} units[] = {
+		{ "d", 86400000 }, { "h", 3600000 }, { "ms", 1 }, { "m", 60000 },
+		{ "s", 1000 },
+	};
+	static const int rank[] = { 0, 1, 4, 2, 3 };
+	int64_t total = 0, ipart, frac, scale, part;
+	const char *p = s;
+	int last = -1, nparts = 0;
+	size_t i, ulen;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	while (*p != '\0') {
+		if (fmt_parse_number(&p, &ipart, &frac, &scale) != 0)
+			return -1;
+		nparts++;
+		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+			ulen = strlen(units[i].unit);
+			if (strncmp(p, units[i].unit, ulen) == 0)
+				break;   /* "ms" is tried before "m" */
 		}
+		if (i == sizeof(units) / sizeof(units[0])) {
+			/* A lone number without a unit is seconds. */
+			if (*p != '\0' || nparts != 1)
+				return -1;
+			i = 4;
+			ulen = 0;
+		}
+		if (rank[i] <= last)
+			return -1;
+		last = rank[i];
+		p += ulen;
+		if (ipart > INT64_MAX / units[i].mult)
+			return -1;
+		part = ipart * units[i].mult;
+		/* frac < scale <= 1e9 and mult <= 8.64e7: no overflow. */
+		if (part > INT64_MAX - total ||
+		    frac * units[i].mult / scale > INT64_MAX - total - part)
+			return -1;
+		total += part + frac * units[i].mult / scale;
 	}
-	if (mult == 0)
+	*ms = total;
+	return 0;
+}
+
+/* Parses exactly n digits at *pp into *out and advances *pp; 0 or -1. */
+static int
+fmt_digits(const char **pp, int n, int *out)
+{
+	const char *p = *pp;
+	int v = 0, i;
+
+	for (i = 0; i < n; i++) {
+		if (!fmt_isdigit(p[i]))
+			return -1;
+		v = v * 10 + (p[i] - '0');
+	}
+	*pp = p + n;
+	*out = v;
+	return 0;
+}
+
+static int
+fmt_days_in_month(int y, int m)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30,
+		31 };
+
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return 29;
+	return days[m - 1];
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
+static int64_t
+fmt_days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* mktime() of a local broken-down time; 0 and *t, or -1. */
+static int
+fmt_mktime(struct tm *tm, time_t *t)
+{
+	tm->tm_isdst = -1;
+	tm->tm_wday = -1;   /* mktime sets it on success, even for -1 */
+	*t = mktime(tm);
+	return tm->tm_wday == -1 ? -1 : 0;
+}
+
+int
+fmt_parse_time(const char *s, int64_t now_ms, int64_t *ms)
+{
+	int y = 0, mo = 0, d = 0, h, mi, sec = 0, oh, om, sign = 0;
+	int has_date = 0, has_zone = 0;
+	const char *p = s;
+	struct tm tm, base;
+	time_t t;
+
+	if (s == NULL)
 		return -1;
-	if (ipart > INT64_MAX / mult - 1)
+	if (strlen(s) >= 10 && s[4] == '-') {
+		if (fmt_digits(&p, 4, &y) != 0 || *p++ != '-' ||
+		    fmt_digits(&p, 2, &mo) != 0 || *p++ != '-' ||
+		    fmt_digits(&p, 2, &d) != 0 || (*p != 'T' && *p != ' '))
+			return -1;
+		p++;
+		has_date = 1;
+	}
+	if (fmt_digits(&p, 2, &h) != 0 || *p++ != ':' ||
+	    fmt_digits(&p, 2, &mi) != 0)
 		return -1;
-	/* frac < scale <= 1e9 and mult <= 3.6e6: no overflow. */
-	*ms = ipart * mult + frac * mult / scale;
+	if (*p == ':') {
+		p++;
+		if (fmt_digits(&p, 2, &sec) != 0)
+			return -1;
+	}
+	if (has_date && *p == 'Z') {
+		p++;
+		has_zone = 1;
+	} else if (has_date && (*p == '+' || *p == '-')) {
+		sign = *p++ == '-' ? -1 : 1;
+		if (fmt_digits(&p, 2, &oh) != 0)
+			return -1;
+		if (*p == ':')
+			p++;
+		if (fmt_digits(&p, 2, &om) != 0 || oh > 23 || om > 59)
+			return -1;
+		has_zone = 1;
+	}
+	if (*p != '\0' || h > 23 || mi > 59 || sec > 59)
+		return -1;
+	if (has_date && (y < 1970 || mo < 1 || mo > 12 || d < 1 ||
+	    d > fmt_days_in_month(y, mo)))
+		return -1;
+	if (has_zone) {
+		int64_t secs = fmt_days_from_civil(y, mo, d) * 86400 +
+		    h * 3600 + mi * 60 + sec;
+
+		if (sign != 0)
+			secs -= (int64_t)sign * (oh * 3600 + om * 60);
+		*ms = secs * 1000;
+		return 0;
+	}
+	if (has_date) {
+		memset(&tm, 0, sizeof(tm));
+		tm.tm_year = y - 1900;
+		tm.tm_mon = mo - 1;
+		tm.tm_mday = d;
+		tm.tm_hour = h;
+		tm.tm_min = mi;
+		tm.tm_sec = sec;
+		if (fmt_mktime(&tm, &t) != 0)
+			return -1;
+		*ms = (int64_t)t * 1000;
+		return 0;
+	}
+	/* HH:MM[:SS]: today if still ahead, else tomorrow. */
+	t = (time_t)(now_ms >= 0 ? now_ms / 1000 : (now_ms - 999) / 1000);
+	if (localtime_r(&t, &base) == NULL)
+		return -1;
+	base.tm_hour = h;
+	base.tm_min = mi;
+	base.tm_sec = sec;
+	tm = base;
+	if (fmt_mktime(&tm, &t) != 0)
+		return -1;
+	if ((int64_t)t * 1000 <= now_ms) {
+		tm = base;
+		tm.tm_mday++;
+		if (fmt_mktime(&tm, &t) != 0)
+			return -1;
+	}
+	*ms = (int64_t)t * 1000;
+	return 0;
+}
+
+int
+fmt_parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+	uint64_t v = 0, lim;
+	const char *p = s;
+	int neg = 0;
+
+	if (s == NULL || min > max)
+		return -1;
+	if (*p == '-' || *p == '+')
+		neg = *p++ == '-';
+	if (*p == '\0')
+		return -1;
+	lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	for (; *p != '\0'; p++) {
+		if (!fmt_isdigit(*p))
+			return -1;
+		if (v > (lim - (uint64_t)(*p - '0')) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (neg) {
+		int64_t r = v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v;
+
+		if (r < min || r > max)
+			return -1;
+		*out = r;
+	} else {
+		if (v > (uint64_t)max || (int64_t)v < min)
+			return -1;
+		*out = (int64_t)v;
+	}
+	return 0;
+}
+
+/* Parses the n bytes at s as a non-negative decimal integer, digits only,
+ * at most INT64_MAX; 0 or -1. */
+static int
+fmt_parse_u(const char *s, size_t n, int64_t *out)
+{
+	int64_t v = 0;
+	size_t i;
+
+	if (n == 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (!fmt_isdigit(s[i]))
+			return -1;
+		if (v > (INT64_MAX - (s[i] - '0')) / 10)
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+int
+fmt_parse_ref(const char *s, struct fmt_ref *ref)
+{
+	const char *dot;
+	int64_t id, index = 0;
+
+	if (s == NULL)
+		return -1;
+	dot = strchr(s, '.');
+	if (fmt_parse_u(s, dot != NULL ? (size_t)(dot - s) : strlen(s), &id) != 0 ||
+	    id <= 0)
+		return -1;
+	if (dot != NULL && fmt_parse_u(dot + 1, strlen(dot + 1), &index) != 0)
+		return -1;
+	ref->id = id;
+	ref->index = index;
+	ref->has_index = dot != NULL;
+	return 0;
+}
+
+char *
+fmt_ref(const struct fmt_ref *ref, char *buf, size_t len)
+{
+	if (ref->has_index)
+		snprintf(buf, len, "%lld.%lld", (long long)ref->id,
+		    (long long)ref->index);
+	else
+		snprintf(buf, len, "%lld", (long long)ref->id);
+	return buf;
+}
+
+static const char *const fmt_dep_modes[] = { "ok", "notok", "any" };
+
+const char *
+fmt_dep_mode(jobq_dep_mode mode)
+{
+	if ((int)mode < 0 || (size_t)mode >= sizeof(fmt_dep_modes) /
+	    sizeof(fmt_dep_modes[0]))
+		return "?";
+	return fmt_dep_modes[mode];
+}
+
+int
+fmt_parse_after(const char *s, struct fmt_after *out, size_t max, size_t *n)
+{
+	jobq_dep_mode mode = JOBQ_DEP_OK;
+	const char *p = s, *colon, *comma;
+	size_t k = 0, i, len;
+	char elem[FMT_REF_LEN];
+
+	if (s == NULL)
+		return -1;
+	colon = strchr(s, ':');
+	if (colon != NULL) {
+		for (i = 0; i < sizeof(fmt_dep_modes) / sizeof(fmt_dep_modes[0]);
+		    i++) {
+			if (strlen(fmt_dep_modes[i]) == (size_t)(colon - s) &&
+			    strncmp(s, fmt_dep_modes[i], (size_t)(colon - s)) == 0)
+				break;
+		}
+		if (i == sizeof(fmt_dep_modes) / sizeof(fmt_dep_modes[0]))
+			return -1;
+		mode = (jobq_dep_mode)i;
+		p = colon + 1;
+	}
+	for (;;) {
+		comma = strchr(p, ',');
+		len = comma != NULL ? (size_t)(comma - p) : strlen(p);
+		if (len == 0 || len >= sizeof(elem))
+			return -1;
+		memcpy(elem, p, len);
+		elem[len] = '\0';
+		if (*n + k >= max) {
+			/* Still report malformed input as such. */
+			struct fmt_ref r;
+
+			if (fmt_parse_ref(elem, &r) != 0)
+				return -1;
+			k++;
+		} else {
+			if (fmt_parse_ref(elem, &out[*n + k].ref) != 0)
+				return -1;
+			out[*n + k].mode = mode;
+			k++;
+		}
+		if (comma == NULL)
+			break;
+		p = comma + 1;
+	}
+	if (*n + k > max)
+		return -2;
+	*n += k;
+	return 0;
+}
+
+int
+fmt_parse_array(const char *s, struct fmt_array *a)
+{
+	const char *dash, *colon, *pct, *end;
+	int64_t first, last, step = 1, k = 0;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	end = s + strlen(s);
+	dash = strchr(s, '-');
+	if (dash == NULL) {
+		if (fmt_parse_u(s, (size_t)(end - s), &first) != 0)
+			return -1;
+		a->first = first;
+		a->step = 1;
+		a->count = 1;
+		a->throttle = 0;
+		return 0;
+	}
+	pct = strchr(dash, '%');
+	if (pct == NULL)
+		pct = end;
+	colon = memchr(dash, ':', (size_t)(pct - dash));
+	if (fmt_parse_u(s, (size_t)(dash - s), &first) != 0 ||
+	    fmt_parse_u(dash + 1, (size_t)((colon != NULL ? colon : pct) -
+	    (dash + 1)), &last) != 0)
+		return -1;
+	if (colon != NULL && (fmt_parse_u(colon + 1, (size_t)(pct - colon - 1),
+	    &step) != 0 || step < 1))
+		return -1;
+	if (pct != end && (fmt_parse_u(pct + 1, (size_t)(end - pct - 1), &k) != 0 ||
+	    k > INT_MAX))
+		return -1;
+	if (last < first || (last - first) / step >= JOBQ_MAX_ARRAY)
+		return -1;
+	a->first = first;
+	a->step = step;
+	a->count = (last - first) / step + 1;
+	a->throttle = (int)k;
+	return 0;
+}
+
+int
+fmt_parse_label(const char *s)
+{
+	const char *eq;
+
+	if (s == NULL)
+		return -1;
+	eq = strchr(s, '=');
+	if (eq == NULL || eq == s || strlen(s) > JOBQ_MAX_LABEL)
+		return -1;
 	return 0;
 }
 
@@ -209,6 +599,77 @@ fmt_time(int64_t ms, int with_ms, char *buf, size_t len)
 	}
 	if (with_ms)
 		snprintf(buf + n, len - n, ".%03d", (int)(ms % 1000));
+	return buf;
+}
+
+char *
+fmt_clock(int64_t ms, int with_ms, char *buf, size_t len)
+{
+	struct tm tm;
+	time_t t;
+	size_t n;
+
+	if (len == 0)
+		return buf;
+	snprintf(buf, len, "-");
+	if (ms <= 0)
+		return buf;
+	t = (time_t)(ms / 1000);
+	if (localtime_r(&t, &tm) == NULL)
+		return buf;
+	n = strftime(buf, len, "%H:%M:%S", &tm);
+	if (n == 0) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	if (with_ms)
+		snprintf(buf + n, len - n, ".%03d", (int)(ms % 1000));
+	return buf;
+}
+
+char *
+fmt_when(int64_t when, int64_t now_ms, char *buf, size_t len)
+{
+	struct tm a, b;
+	time_t tw, tn;
+
+	if (len == 0)
+		return buf;
+	tw = (time_t)(when / 1000);
+	tn = (time_t)(now_ms / 1000);
+	if (when > 0 && now_ms > 0 && localtime_r(&tw, &a) != NULL &&
+	    localtime_r(&tn, &b) != NULL && a.tm_year == b.tm_year &&
+	    a.tm_yday == b.tm_yday)
+		return fmt_clock(when, 0, buf, len);
+	return fmt_time(when, 0, buf, len);
+}
+
+char *
+fmt_relative(int64_t when, int64_t now_ms, char *buf, size_t len)
+{
+	char d[40];
+	int64_t delta;
+
+	if (len == 0)
+		return buf;
+	if (when == now_ms) {
+		snprintf(buf, len, "now");
+		return buf;
+	}
+	/* The difference, clamped where it would overflow. */
+	if (when > now_ms)
+		delta = now_ms >= 0 || when <= INT64_MAX + now_ms ?
+		    when - now_ms : INT64_MAX;
+	else
+		delta = when >= 0 || now_ms <= INT64_MAX + when ?
+		    now_ms - when : INT64_MAX;
+	if (delta >= 1000)
+		delta -= delta % 1000;
+	fmt_duration(delta, d, sizeof(d));
+	if (when > now_ms)
+		snprintf(buf, len, "in %s", d);
+	else
+		snprintf(buf, len, "%s ago", d);
 	return buf;
 }
 

@@ -1,10 +1,11 @@
 /*
  * fmt.h - formatting and parsing helpers of the jobq command-line client:
- * durations, ids and counts, local times, shell quoting, signal names,
+ * durations, times, ids and counts, job references (ID, A.I), --after,
+ * --array and --label arguments, local times, shell quoting, signal names,
  * exit-status mapping and aligned tables.  Everything here is pure (no
- * daemon, no global state) apart from fmt_time's use of the local time zone
- * and fmt_table_print's FILE output, so it is unit-tested in
- * tests/check_fmt.c.
+ * daemon, no global state, no libjobq calls) apart from the use of the local
+ * time zone by the time functions and fmt_table_print's FILE output, so it
+ * is unit-tested in tests/check_fmt.c.
  */
 #ifndef JOBQ_FMT_H
 #define JOBQ_FMT_H
@@ -27,16 +28,79 @@
  * -> 4, JOBQ_ETIMEDOUT -> 124, 0 -> 0, anything else -> 1. */
 int fmt_err_status(int err);
 
-/* Exit status that reflects an ended job: for a succeeded or failed job,
- * its exit code if it exited, 128+N if killed by signal N; else 125
- * (canceled, interrupted, worker lost, spawn failure, not ended). */
+/* Exit status that reflects an ended job: for a succeeded, failed or
+ * timed-out job, its exit code if it exited, 128+N if killed by signal N;
+ * else 125 (canceled, interrupted, worker lost, spawn failure, not ended).
+ * A timed-out job that exited 0 (it caught the TERM) also gives 125, so
+ * that a timed-out job never looks successful. */
 int fmt_job_status(const jobq_job *job);
 
-/* Parses a duration: a non-negative decimal number (optionally with a
- * fraction) and an optional unit ms, s, m or h; no unit means seconds.
- * "500ms", "90s", "5m", "2h", "1.5s", "10".  Returns 0 and sets *ms, or -1
- * for empty, negative, malformed or overflowing input. */
+/* Parses a duration: one or more parts NUMBER UNIT, units ms, s, m, h, d
+ * each at most once and from the largest down ("1h30m", "2m30s500ms"); a
+ * number may have a fraction ("1.5s"); a lone number without unit means
+ * seconds ("10").  Returns 0 and sets *ms, or -1 for empty, negative,
+ * malformed or overflowing input (*ms untouched). */
 int fmt_parse_duration(const char *s, int64_t *ms);
+
+/* Parses a time for --at, given the current time now_ms (ms since the
+ * epoch):
+ *   YYYY-MM-DDTHH:MM[:SS] or YYYY-MM-DD HH:MM[:SS], optionally followed by
+ *   "Z", "+HH:MM" / "-HH:MM" (or +HHMM): with a zone, that exact instant;
+ *   without one, local time (mktime);
+ *   HH:MM[:SS]: the next such local time: today if later than now_ms, else
+ *   tomorrow.
+ * Fields are range-checked (month 1-12, day within the month, hour 0-23,
+ * minute and second 0-59, year 1970-9999).  Returns 0 and sets *ms (which
+ * may lie in the past, and is negative only before the epoch), or -1. */
+int fmt_parse_time(const char *s, int64_t now_ms, int64_t *ms);
+
+/* Parses a signed decimal integer in [min, max]: an optional '-' or '+'
+ * and digits only.  0 or -1. */
+int fmt_parse_int(const char *s, int64_t min, int64_t max, int64_t *out);
+
+/* A job reference: "ID" (a job, or a whole array) or "A.I" (the task with
+ * index I of array A). */
+struct fmt_ref {
+	int64_t id;         /* the job id, or the array id A */
+	int64_t index;      /* I, when has_index */
+	int has_index;
+};
+/* Parses "ID" (positive) or "A.I" (A positive, I >= 0), digits only.
+ * 0 or -1. */
+int fmt_parse_ref(const char *s, struct fmt_ref *ref);
+/* Formats a reference as "ID" or "A.I".  Returns buf. */
+#define FMT_REF_LEN 48
+char *fmt_ref(const struct fmt_ref *ref, char *buf, size_t len);
+
+/* One dependency of --after: a reference and a mode. */
+struct fmt_after {
+	struct fmt_ref ref;
+	jobq_dep_mode mode;
+};
+/* Parses "[ok:|notok:|any:]REF[,REF...]" (the mode, default ok, applies to
+ * every REF of the list) and appends the entries to out[*n..max).  Returns
+ * 0; -1 if malformed (empty list or element, bad mode or REF); -2 if the
+ * entries would not fit (more than max in all).  On failure *n and out are
+ * left as they were. */
+int fmt_parse_after(const char *s, struct fmt_after *out, size_t max,
+    size_t *n);
+/* "ok", "notok", "any" ("?" if out of range). */
+const char *fmt_dep_mode(jobq_dep_mode mode);
+
+/* An --array argument. */
+struct fmt_array {
+	int64_t first, step, count;
+	int throttle;       /* 0 = no limit */
+};
+/* Parses "FIRST-LAST[:STEP][%K]" (indices FIRST, FIRST+STEP, ... up to
+ * LAST) or "N" (one task, index N).  FIRST, LAST >= 0, LAST >= FIRST,
+ * STEP >= 1, K >= 0 (0 = no limit), at most JOBQ_MAX_ARRAY tasks; digits
+ * only.  0 or -1. */
+int fmt_parse_array(const char *s, struct fmt_array *a);
+
+/* Checks a label "K=V": K non-empty and without '=', at most JOBQ_MAX_LABEL
+ * bytes in all.  0 or -1. */
+int fmt_parse_label(const char *s);
 
 /* Parses a job id: a positive decimal integer, digits only.  0 or -1. */
 int fmt_parse_id(const char *s, int64_t *id);
@@ -52,6 +116,19 @@ char *fmt_duration(int64_t ms, char *buf, size_t len);
  * ".mmm"); 0 or an unrepresentable time gives "-".  Returns buf. */
 #define FMT_TIME_LEN 32
 char *fmt_time(int64_t ms, int with_ms, char *buf, size_t len);
+
+/* Formats ms since the epoch as local "HH:MM:SS" (with_ms: plus ".mmm");
+ * 0 or an unrepresentable time gives "-".  Returns buf. */
+char *fmt_clock(int64_t ms, int with_ms, char *buf, size_t len);
+
+/* A short local time for `when` as seen at now_ms: "HH:MM:SS" if both fall
+ * on the same local day, else "YYYY-MM-DD HH:MM:SS".  Returns buf. */
+char *fmt_when(int64_t when, int64_t now_ms, char *buf, size_t len);
+
+/* The distance from now_ms to `when`, in whole seconds from one second on:
+ * "in 4m59s", "12s ago", "in 450ms", "now" (equal).  Returns buf. */
+#define FMT_REL_LEN 48
+char *fmt_relative(int64_t when, int64_t now_ms, char *buf, size_t len);
 
 /* Signal name such as "SIGKILL"; "SIGRTMIN+N" for real-time signals;
  * "SIG<N>" for unknown numbers.  Returns buf. */

@@ -1,8 +1,8 @@
 /*
  * check_fmt.c - unit tests (Check) for the pure helpers of the jobq client
- * in client/fmt.c: duration/id/count parsing (including bad input),
- * duration and time formatting, shell quoting, signal names, exit-status
- * mapping and table alignment.
+ * in client/fmt.c: duration/time/id/count/reference/--after/--array/
+ * --label parsing (including bad input), duration and time formatting,
+ * shell quoting, signal names, exit-status mapping and table alignment.
  */
 #include "config.h"
 
@@ -26,6 +26,12 @@ START_TEST(test_duration_good)
 		{ "0", 0 }, { "0ms", 0 }, { "0.25", 250 }, { "1.5m", 90000 },
 		{ "0.001s", 1 }, { "0.0001s", 0 }, { "1.5ms", 1 },
 		{ "007s", 7000 }, { "1.123456789123h", 4044444 },
+		{ "1d", 86400000 }, { "1h30m", 5400000 }, { "2m30s500ms", 150500 },
+		{ "1d2h3m4s5ms", 93784005 }, { "0s", 0 }, { "0d0h", 0 },
+		{ "1m1ms", 60001 }, { "1h1s", 3601000 }, { "1.5h30m", 7200000 },
+		{ "106751991167d", 9223372036828800000LL }, { ".5m", 30000 },
+		{ "9223372036854775.807s", INT64_MAX },
+		{ "106751991167d7h12m55s807ms", INT64_MAX },
 	};
 	size_t i;
 
@@ -44,9 +50,12 @@ START_TEST(test_duration_bad)
 {
 	static const char *const bad[] = {
 		"", "soon", "-1", "-1s", "+1s", " 1s", "1s ", "1 s", "1.", ".",
-		".s", "1..5s", "1.5.s", "s", "ms", "1d", "1S", "1sec", "1e3",
+		".s", "1..5s", "1.5.s", "s", "ms", "d", "1S", "1sec", "1e3",
 		"0x10", "1hms", "99999999999999999999", "9999999999999999h",
-		"5mm", "1,5s",
+		"5mm", "1,5s", "1m1h", "1s1s", "1d1d", "1ms5s", "1s1m", "1h30",
+		"30 m", "1h 30m", "h1", "1h-30m", "1w", "1y", "1D", "1h30m\n",
+		"92233720368547758s", "106751991168d", "106751991167d23h",
+		"1hm", "9223372036854775.808s", "106751991167d7h12m55s808ms",
 	};
 	size_t i;
 
@@ -128,6 +137,368 @@ START_TEST(test_time_format)
 	    "2023-11-14 22:13:20.123");
 	ck_assert_str_eq(fmt_time(1700000000005LL, 1, b, sizeof(b)),
 	    "2023-11-14 22:13:20.005");
+}
+END_TEST
+
+/* 2026-11-28T09:00:00Z and friends, in ms since the epoch. */
+#define T_0900Z   1795856400000LL
+#define T_0800Z   1795852800000LL
+#define T_0600Z   1795845600000LL
+#define T_1300Z   1795870800000LL
+#define T_1400Z   1795874400000LL
+#define T_1430Z   1795876200000LL
+
+static void
+set_tz(const char *tz)
+{
+	ck_assert_int_eq(setenv("TZ", tz, 1), 0);
+	tzset();
+}
+
+static int64_t
+ptime(const char *s, int64_t now)
+{
+	int64_t ms = -777;
+
+	ck_assert_msg(fmt_parse_time(s, now, &ms) == 0, "'%s' rejected", s);
+	return ms;
+}
+
+/* Forms with an explicit zone do not depend on TZ. */
+static void
+check_zoned_times(void)
+{
+	ck_assert(ptime("2026-11-28T09:00:00Z", 0) == T_0900Z);
+	ck_assert(ptime("2026-11-28T09:00Z", 0) == T_0900Z);
+	ck_assert(ptime("2026-11-28 09:00Z", 0) == T_0900Z);
+	ck_assert(ptime("2026-11-28T09:00:05Z", 0) == T_0900Z + 5000);
+	ck_assert(ptime("2026-11-28T09:00:00+01:00", 0) == T_0800Z);
+	ck_assert(ptime("2026-11-28T09:00+0300", 0) == T_0600Z);
+	ck_assert(ptime("2026-11-28T09:00-05:30", 0) == T_1430Z);
+	ck_assert(ptime("2026-11-28T09:00+00:00", 0) == T_0900Z);
+	ck_assert(ptime("2024-02-29T00:00:00Z", 0) == 1709164800000LL);
+	ck_assert(ptime("1970-01-01T00:00Z", 0) == 0);
+	ck_assert(ptime("1970-01-01T00:00+01:00", 0) == -3600000);
+	ck_assert(ptime("2000-03-01T00:00Z", 0) == 951868800000LL);
+}
+
+START_TEST(test_time_parse_utc)
+{
+	set_tz("UTC");
+	check_zoned_times();
+	/* Local time is UTC here. */
+	ck_assert(ptime("2026-11-28T09:00", 0) == T_0900Z);
+	ck_assert(ptime("2026-11-28 09:00:00", 0) == T_0900Z);
+	/* HH:MM[:SS]: next such time after now (13:00Z). */
+	ck_assert(ptime("14:00", T_1300Z) == T_1400Z);
+	ck_assert(ptime("14:30:00", T_1300Z) == T_1430Z);
+	ck_assert(ptime("13:00:01", T_1300Z) == T_1300Z + 1000);
+	ck_assert(ptime("13:00", T_1300Z) == T_1300Z + 86400000);   /* not ahead */
+	ck_assert(ptime("09:00", T_1300Z) == T_0900Z + 86400000);
+	ck_assert(ptime("13:00", T_1300Z - 1) == T_1300Z);
+	ck_assert(ptime("00:00", T_1300Z) == T_0900Z + 15 * 3600000LL);
+	/* Tomorrow across a month and a year end. */
+	ck_assert(ptime("08:00", 1798761600000LL + 9 * 3600000LL) ==
+	    1798761600000LL + 86400000 + 8 * 3600000LL);   /* 2026-12-31 */
+}
+END_TEST
+
+START_TEST(test_time_parse_zone)
+{
+	int64_t now;
+
+	/* US Eastern by POSIX rule (no tzdata needed): EST = UTC-5 in
+	 * November, EDT = UTC-4 in July; DST starts 2026-03-08 02:00. */
+	set_tz("EST5EDT,M3.2.0,M11.1.0");
+	check_zoned_times();
+	ck_assert(ptime("2026-11-28T09:00", 0) == T_1400Z);
+	ck_assert(ptime("2026-11-28 09:00:00", 0) == T_1400Z);
+	ck_assert(ptime("2026-07-01T09:00", 0) == 1782910800000LL); /* 13:00Z */
+	/* Now is 2026-11-28 08:00 EST (13:00Z). */
+	ck_assert(ptime("09:00", T_1300Z) == T_1400Z);
+	ck_assert(ptime("08:00:01", T_1300Z) == T_1300Z + 1000);
+	ck_assert(ptime("08:00", T_1300Z) == T_1300Z + 86400000);
+	ck_assert(ptime("07:00", T_1300Z) == 1795953600000LL);   /* 29th 12:00Z */
+	/* Late evening local is already the next UTC day: 23:30 EST on the
+	 * 28th is 04:30Z on the 29th, and "23:45" is still today (local). */
+	now = T_0900Z + 86400000 - 9 * 3600000LL + 4 * 3600000LL + 1800000;
+	ck_assert(ptime("23:45", now) == now + 15 * 60000);
+	/* Tomorrow across the DST switch: now 2026-03-07 07:00 EST (12:00Z);
+	 * 07:00 on the 8th is EDT, 11:00Z: 23 hours later, not 24. */
+	ck_assert(ptime("07:00", 1772884800000LL) == 1772967600000LL);
+	/* Another zone east of UTC, fixed offset: UTC+3. */
+	set_tz("<+03>-3");
+	ck_assert(ptime("2026-11-28T09:00", 0) == T_0600Z);
+	ck_assert(ptime("10:00", T_0600Z) == T_0600Z + 3600000);
+	ck_assert(ptime("08:00", T_0600Z) == T_0600Z + 23 * 3600000LL);
+	check_zoned_times();
+	set_tz("UTC");
+}
+END_TEST
+
+START_TEST(test_time_parse_bad)
+{
+	static const char *const bad[] = {
+		"", "9:00", "09:0", "0900", "25:00", "24:00", "12:60", "12:00:60",
+		"12:00:", "12:00:5", "12:00:00.5", "09:00Z", "09:00+01:00",
+		" 09:00", "09:00 ", "2026-11-28", "2026-11-28T", "2026-11-28T9:00",
+		"2026-11-28X09:00", "2026-11-28t09:00", "2026-11-28T09:00Zjunk",
+		"2026-11-28T09:00+1", "2026-11-28T09:00+01", "2026-11-28T09:00+01:0",
+		"2026-11-28T09:00+24:00", "2026-11-28T09:00+01:60",
+		"2026-11-28T09:00z", "2026-02-30T10:00", "2023-02-29T00:00Z",
+		"2100-02-29T00:00Z", "2026-13-01T00:00", "2026-00-10T00:00",
+		"2026-11-00T00:00", "2026-11-31T00:00", "1969-12-31T23:59Z",
+		"0000-01-01T00:00Z", "26-11-28T09:00", "2026/11/28 09:00",
+		"2026-1-28T09:00", "+2026-11-28T09:00", "tomorrow", "now",
+		"2026-11-28T09:00:00:00", "-09:00",
+	};
+	size_t i;
+
+	set_tz("UTC");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int64_t ms = 12345;
+
+		ck_assert_msg(fmt_parse_time(bad[i], T_1300Z, &ms) == -1,
+		    "'%s' accepted", bad[i]);
+		ck_assert_msg(ms == 12345, "'%s' changed the output", bad[i]);
+	}
+	ck_assert_int_eq(fmt_parse_time(NULL, 0, NULL), -1);
+}
+END_TEST
+
+START_TEST(test_parse_int)
+{
+	int64_t v = 0;
+
+	ck_assert_int_eq(fmt_parse_int("0", -10, 10, &v), 0);
+	ck_assert_int_eq(v, 0);
+	ck_assert_int_eq(fmt_parse_int("-10", -10, 10, &v), 0);
+	ck_assert_int_eq(v, -10);
+	ck_assert_int_eq(fmt_parse_int("+10", -10, 10, &v), 0);
+	ck_assert_int_eq(v, 10);
+	ck_assert_int_eq(fmt_parse_int("-1000000", -1000000, 1000000, &v), 0);
+	ck_assert_int_eq(v, -1000000);
+	ck_assert_int_eq(fmt_parse_int("-9223372036854775808", INT64_MIN,
+	    INT64_MAX, &v), 0);
+	ck_assert(v == INT64_MIN);
+	ck_assert_int_eq(fmt_parse_int("9223372036854775807", INT64_MIN,
+	    INT64_MAX, &v), 0);
+	ck_assert(v == INT64_MAX);
+	v = 5;
+	ck_assert_int_eq(fmt_parse_int("9223372036854775808", INT64_MIN,
+	    INT64_MAX, &v), -1);
+	ck_assert_int_eq(fmt_parse_int("-9223372036854775809", INT64_MIN,
+	    INT64_MAX, &v), -1);
+	ck_assert_int_eq(fmt_parse_int("11", -10, 10, &v), -1);
+	ck_assert_int_eq(fmt_parse_int("-11", -10, 10, &v), -1);
+	ck_assert_int_eq(fmt_parse_int("", -10, 10, &v), -1);
+	ck_assert_int_eq(fmt_parse_int("-", -10, 10, &v), -1);
+	ck_assert_int_eq(fmt_parse_int("+", -10, 10, &v), -1);
+	ck_assert_int_eq(fmt_parse_int("--1", -10, 10, &v), -1);
+	ck_assert_int_eq(fmt_parse_int("1x", -10, 10, &v), -1);
+	ck_assert_int_eq(fmt_parse_int(" 1", -10, 10, &v), -1);
+	ck_assert_int_eq(fmt_parse_int("1.0", -10, 10, &v), -1);
+	ck_assert_int_eq(fmt_parse_int("5", 6, 10, &v), -1);
+	ck_assert_int_eq(v, 5);
+}
+END_TEST
+
+START_TEST(test_parse_ref)
+{
+	static const char *const bad[] = {
+		"", "0", "-1", "+1", "1.", ".1", "1..2", "1.2.3", "1.-1", "1.+2",
+		"a", "1.a", "1 ", " 1", "0.1", "1,2", "9223372036854775808",
+		"1.9223372036854775808", "1.2x",
+	};
+	struct fmt_ref r;
+	char b[FMT_REF_LEN];
+	size_t i;
+
+	ck_assert_int_eq(fmt_parse_ref("17", &r), 0);
+	ck_assert(r.id == 17 && !r.has_index);
+	ck_assert_str_eq(fmt_ref(&r, b, sizeof(b)), "17");
+	ck_assert_int_eq(fmt_parse_ref("7.3", &r), 0);
+	ck_assert(r.id == 7 && r.has_index && r.index == 3);
+	ck_assert_str_eq(fmt_ref(&r, b, sizeof(b)), "7.3");
+	ck_assert_int_eq(fmt_parse_ref("7.0", &r), 0);
+	ck_assert(r.id == 7 && r.has_index && r.index == 0);
+	ck_assert_int_eq(fmt_parse_ref("9223372036854775807.9223372036854775807",
+	    &r), 0);
+	ck_assert(r.id == INT64_MAX && r.index == INT64_MAX);
+	ck_assert_str_eq(fmt_ref(&r, b, sizeof(b)),
+	    "9223372036854775807.9223372036854775807");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		r.id = 99;
+		ck_assert_msg(fmt_parse_ref(bad[i], &r) == -1, "'%s' accepted",
+		    bad[i]);
+		ck_assert_msg(r.id == 99, "'%s' changed the output", bad[i]);
+	}
+}
+END_TEST
+
+START_TEST(test_parse_after)
+{
+	static const char *const bad[] = {
+		"", ",", "1,", ",1", "1,,2", "ok:", "ok:,1", "bad:1", "OK:1",
+		"ok:notok:1", "1,notok:2", "ok:1.", "ok 1", "0", "x", ":1",
+		"ok;1", "afterok:1",
+	};
+	struct fmt_after a[4];
+	size_t n = 0, i;
+
+	ck_assert_int_eq(fmt_parse_after("5", a, 4, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert(a[0].ref.id == 5 && !a[0].ref.has_index &&
+	    a[0].mode == JOBQ_DEP_OK);
+	ck_assert_int_eq(fmt_parse_after("notok:6,7.2", a, 4, &n), 0);
+	ck_assert_uint_eq(n, 3);
+	ck_assert(a[1].ref.id == 6 && a[1].mode == JOBQ_DEP_NOTOK);
+	ck_assert(a[2].ref.id == 7 && a[2].ref.has_index &&
+	    a[2].ref.index == 2 && a[2].mode == JOBQ_DEP_NOTOK);
+	/* Too many for the room left: nothing is added. */
+	ck_assert_int_eq(fmt_parse_after("any:8,9", a, 4, &n), -2);
+	ck_assert_uint_eq(n, 3);
+	/* Malformed beats too many. */
+	ck_assert_int_eq(fmt_parse_after("any:8,x", a, 4, &n), -1);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_int_eq(fmt_parse_after("any:8", a, 4, &n), 0);
+	ck_assert_uint_eq(n, 4);
+	ck_assert(a[3].ref.id == 8 && a[3].mode == JOBQ_DEP_ANY);
+	ck_assert_int_eq(fmt_parse_after("ok:1", a, 4, &n), -2);
+	ck_assert_uint_eq(n, 4);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		n = 0;
+		ck_assert_msg(fmt_parse_after(bad[i], a, 4, &n) == -1,
+		    "'%s' accepted", bad[i]);
+		ck_assert_msg(n == 0, "'%s' changed the count", bad[i]);
+	}
+	n = 0;
+	ck_assert_int_eq(fmt_parse_after("ok:1,2,3", a, 4, &n), 0);
+	ck_assert(n == 3 && a[0].mode == JOBQ_DEP_OK && a[2].ref.id == 3);
+	ck_assert_str_eq(fmt_dep_mode(JOBQ_DEP_OK), "ok");
+	ck_assert_str_eq(fmt_dep_mode(JOBQ_DEP_NOTOK), "notok");
+	ck_assert_str_eq(fmt_dep_mode(JOBQ_DEP_ANY), "any");
+	ck_assert_str_eq(fmt_dep_mode((jobq_dep_mode)7), "?");
+}
+END_TEST
+
+static void
+check_array(const char *s, int64_t first, int64_t step, int64_t count,
+    int throttle)
+{
+	struct fmt_array a;
+
+	memset(&a, 0xff, sizeof(a));
+	ck_assert_msg(fmt_parse_array(s, &a) == 0, "'%s' rejected", s);
+	ck_assert_msg(a.first == first && a.step == step && a.count == count &&
+	    a.throttle == throttle, "'%s' -> %lld %lld %lld %d", s,
+	    (long long)a.first, (long long)a.step, (long long)a.count,
+	    a.throttle);
+}
+
+START_TEST(test_parse_array)
+{
+	static const char *const bad[] = {
+		"", "-", "1-", "-5", "5-1", "1-10:0", "1-10:", "1-10%", "1-10%-1",
+		"1-10:-2", "-1-5", "1-5-7", "a-b", "1-10:2:3", "1-10%2%3",
+		"1-10%2:3", "1 -10", "1-10 ", "5%2", "5:2", "0-100000",
+		"0-99999999999999999999", "0-9223372036854775807",
+		"1-10%2147483648", "1.5-3", "1-1e3", "+1-5", "1-+5",
+		"0-200000:2",
+	};
+	struct fmt_array a;
+	size_t i;
+
+	check_array("1-10", 1, 1, 10, 0);
+	check_array("0-9:2", 0, 2, 5, 0);
+	check_array("1-10:4", 1, 4, 3, 0);      /* 1, 5, 9 */
+	check_array("1-10%2", 1, 1, 10, 2);
+	check_array("0-100:10%3", 0, 10, 11, 3);
+	check_array("5", 5, 1, 1, 0);
+	check_array("0", 0, 1, 1, 0);
+	check_array("7-7", 7, 1, 1, 0);
+	check_array("1-10%0", 1, 1, 10, 0);
+	check_array("0-99999", 0, 1, 100000, 0);
+	check_array("0-199999:2", 0, 2, 100000, 0);
+	check_array("1-1000000:1000000", 1, 1000000, 1, 0);
+	check_array("9223372036854775806-9223372036854775807", INT64_MAX - 1,
+	    1, 2, 0);
+	check_array("0-9223372036854775807:9223372036854775807", 0, INT64_MAX,
+	    2, 0);
+	check_array("1-2%2147483647", 1, 1, 2, 2147483647);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		a.first = 42;
+		ck_assert_msg(fmt_parse_array(bad[i], &a) == -1, "'%s' accepted",
+		    bad[i]);
+		ck_assert_msg(a.first == 42, "'%s' changed the output", bad[i]);
+	}
+}
+END_TEST
+
+START_TEST(test_parse_label)
+{
+	char big[JOBQ_MAX_LABEL + 2];
+
+	ck_assert_int_eq(fmt_parse_label("k=v"), 0);
+	ck_assert_int_eq(fmt_parse_label("k="), 0);
+	ck_assert_int_eq(fmt_parse_label("k=a=b"), 0);
+	ck_assert_int_eq(fmt_parse_label("team=infra"), 0);
+	ck_assert_int_eq(fmt_parse_label("=v"), -1);
+	ck_assert_int_eq(fmt_parse_label("="), -1);
+	ck_assert_int_eq(fmt_parse_label("kv"), -1);
+	ck_assert_int_eq(fmt_parse_label(""), -1);
+	ck_assert_int_eq(fmt_parse_label(NULL), -1);
+	memset(big, 'a', sizeof(big));
+	big[1] = '=';
+	big[JOBQ_MAX_LABEL] = '\0';
+	ck_assert_int_eq(fmt_parse_label(big), 0);
+	big[JOBQ_MAX_LABEL] = 'a';
+	big[JOBQ_MAX_LABEL + 1] = '\0';
+	ck_assert_int_eq(fmt_parse_label(big), -1);
+}
+END_TEST
+
+START_TEST(test_clock_relative)
+{
+	char b[64];
+
+	set_tz("UTC");
+	ck_assert_str_eq(fmt_clock(T_0900Z + 5123, 1, b, sizeof(b)),
+	    "09:00:05.123");
+	ck_assert_str_eq(fmt_clock(T_0900Z + 5123, 0, b, sizeof(b)), "09:00:05");
+	ck_assert_str_eq(fmt_clock(0, 1, b, sizeof(b)), "-");
+	ck_assert_str_eq(fmt_when(T_1400Z, T_0900Z, b, sizeof(b)), "14:00:00");
+	ck_assert_str_eq(fmt_when(T_0900Z + 86400000, T_0900Z, b, sizeof(b)),
+	    "2026-11-29 09:00:00");
+	ck_assert_str_eq(fmt_when(T_0900Z - 10 * 3600000LL, T_0900Z, b,
+	    sizeof(b)), "2026-11-27 23:00:00");
+	ck_assert_str_eq(fmt_when(T_0900Z + 16 * 3600000LL, T_0900Z +
+	    14 * 3600000LL, b, sizeof(b)), "2026-11-29 01:00:00");
+	/* The same instants in UTC-5 fall on one local day. */
+	set_tz("EST5EDT,M3.2.0,M11.1.0");
+	ck_assert_str_eq(fmt_clock(T_1400Z, 0, b, sizeof(b)), "09:00:00");
+	ck_assert_str_eq(fmt_when(T_0900Z + 16 * 3600000LL, T_0900Z +
+	    14 * 3600000LL, b, sizeof(b)), "20:00:00");
+	ck_assert_str_eq(fmt_when(T_0900Z + 86400000, T_0900Z, b, sizeof(b)),
+	    "2026-11-29 04:00:00");
+	set_tz("UTC");
+
+	ck_assert_str_eq(fmt_relative(T_0900Z + 299000, T_0900Z, b, sizeof(b)),
+	    "in 4m59s");
+	ck_assert_str_eq(fmt_relative(T_0900Z + 299999, T_0900Z, b, sizeof(b)),
+	    "in 4m59s");
+	ck_assert_str_eq(fmt_relative(T_0900Z - 12500, T_0900Z, b, sizeof(b)),
+	    "12s ago");
+	ck_assert_str_eq(fmt_relative(T_0900Z + 450, T_0900Z, b, sizeof(b)),
+	    "in 450ms");
+	ck_assert_str_eq(fmt_relative(T_0900Z, T_0900Z, b, sizeof(b)), "now");
+	ck_assert_str_eq(fmt_relative(T_0900Z + 86400000 + 3600000, T_0900Z, b,
+	    sizeof(b)), "in 1d1h0m0s");
+	/* No overflow at the extremes. */
+	fmt_relative(INT64_MAX, INT64_MIN, b, sizeof(b));
+	ck_assert(strncmp(b, "in ", 3) == 0);
+	fmt_relative(INT64_MIN, INT64_MAX, b, sizeof(b));
+	ck_assert(strstr(b, " ago") != NULL);
 }
 END_TEST
 
@@ -238,6 +609,19 @@ START_TEST(test_exit_status)
 	ck_assert_int_eq(fmt_job_status(&j), 125);
 	j = mkjob(JOBQ_STATE_RUNNING, -1, 0);
 	ck_assert_int_eq(fmt_job_status(&j), 125);
+	j = mkjob(JOBQ_STATE_QUEUED, -1, 0);
+	ck_assert_int_eq(fmt_job_status(&j), 125);
+	/* timed_out maps like failed; a timed-out exit 0 is not success. */
+	j = mkjob(JOBQ_STATE_TIMED_OUT, -1, SIGTERM);
+	ck_assert_int_eq(fmt_job_status(&j), 143);
+	j = mkjob(JOBQ_STATE_TIMED_OUT, -1, SIGKILL);
+	ck_assert_int_eq(fmt_job_status(&j), 137);
+	j = mkjob(JOBQ_STATE_TIMED_OUT, 7, 0);
+	ck_assert_int_eq(fmt_job_status(&j), 7);
+	j = mkjob(JOBQ_STATE_TIMED_OUT, 0, 0);
+	ck_assert_int_eq(fmt_job_status(&j), 125);
+	j = mkjob(JOBQ_STATE_TIMED_OUT, -1, 0);
+	ck_assert_int_eq(fmt_job_status(&j), 125);
 
 	ck_assert_int_eq(fmt_err_status(0), 0);
 	ck_assert_int_eq(fmt_err_status(JOBQ_ECONNECT), 3);
@@ -318,6 +702,15 @@ fmt_suite(void)
 	tcase_add_test(tc, test_ids_counts);
 	tcase_add_test(tc, test_duration_format);
 	tcase_add_test(tc, test_time_format);
+	tcase_add_test(tc, test_time_parse_utc);
+	tcase_add_test(tc, test_time_parse_zone);
+	tcase_add_test(tc, test_time_parse_bad);
+	tcase_add_test(tc, test_parse_int);
+	tcase_add_test(tc, test_parse_ref);
+	tcase_add_test(tc, test_parse_after);
+	tcase_add_test(tc, test_parse_array);
+	tcase_add_test(tc, test_parse_label);
+	tcase_add_test(tc, test_clock_relative);
 	tcase_add_test(tc, test_signal_names);
 	tcase_add_test(tc, test_shell_quote);
 	tcase_add_test(tc, test_join_argv);
