@@ -2,9 +2,12 @@
  * client.c - libjobq's public client API (jobq.h): one jobq_client is one
  * Unix stream connection to jobqd with at most one request in flight.  Owns
  * connecting, the version handshake, sending requests and reading replies
- * (blocking, EINTR-safe), and turning replies into jobq_* results.  After an
- * I/O or protocol error the connection is marked broken and every later call
- * returns JOBQ_EIO.  Never prints, exits or aborts; no global mutable state.
+ * (blocking, EINTR-safe), and turning replies into jobq_* results; and the
+ * watch stream: after jobq_watch() the connection only carries event frames,
+ * read with a timeout into a buffer that keeps partial frames across calls.
+ * After an I/O or protocol error the connection is marked broken and every
+ * later call returns JOBQ_EIO.  Never prints, exits or aborts; no global
+ * mutable state.
  */
 #include "config.h"
 
@@ -18,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "jobq.h"
@@ -31,10 +35,16 @@
 
 extern char **environ;
 
+/* Bytes read from the socket at a time while watching. */
+#define CLIENT_WATCH_CHUNK 65536
+
 struct jobq_client {
-	int	fd;
-	int	broken;		/* after an I/O or protocol error */
-	char	errmsg[512];	/* the daemon's message for the last error */
+	int	 fd;
+	int	 broken;	/* after an I/O or protocol error */
+	int	 streaming;	/* after jobq_watch(): events only */
+	char	 errmsg[512];	/* the daemon's message for the last error */
+	char	*rbuf;		/* watch: bytes read but not yet decoded */
+	size_t	 rlen, rcap;
 };
 
 int
@@ -104,6 +114,8 @@ client_call(jobq_client *c, const cJSON *req, cJSON **reply_out)
 
 	*reply_out = NULL;
 	c->errmsg[0] = '\0';
+	if (c->streaming)
+		return JOBQ_EINVAL;
 	if (c->broken)
 		return JOBQ_EIO;
 	if (req == NULL)
@@ -279,6 +291,7 @@ jobq_close(jobq_client *c)
 		return;
 	if (c->fd >= 0)
 		close(c->fd);
+	free(c->rbuf);
 	free(c);
 }
 
@@ -326,10 +339,11 @@ client_job_call(jobq_client *c, cJSON *req, jobq_job **out)
 	return 0;
 }
 
+/* Every request-reply call first: a watching handle takes no requests. */
 static int
 client_check(jobq_client *c)
 {
-	if (c == NULL)
+	if (c == NULL || c->streaming)
 		return JOBQ_EINVAL;
 	if (c->broken)
 		return JOBQ_EIO;
@@ -378,8 +392,9 @@ jobq_submit(jobq_client *c, const jobq_submit_opts *opts, int64_t *id_out)
 	const char		**own_env = NULL;
 	char			*own_cwd = NULL;
 	const char		*cwd;
-	cJSON			*req, *reply;
+	cJSON			*req, *reply, *existing;
 	int64_t			 id;
+	size_t			 i;
 	int			 rc;
 
 	if (id_out != NULL)
@@ -388,8 +403,13 @@ jobq_submit(jobq_client *c, const jobq_submit_opts *opts, int64_t *id_out)
 		return rc;
 	if (opts == NULL || opts->argv == NULL || opts->argv[0] == NULL ||
 	    opts->argv[0][0] == '\0' || opts->max_retries < 0 ||
-	    opts->max_retries > 1000)
+	    opts->max_retries > 1000 || opts->array_count < 0 ||
+	    (opts->ndeps > 0 && opts->deps == NULL))
 		return JOBQ_EINVAL;
+	for (i = 0; i < opts->ndeps; i++) {
+		if (jobq_dep_mode_name(opts->deps[i].mode) == NULL)
+			return JOBQ_EINVAL;
+	}
 
 	if (opts->env != NULL)
 		env = opts->env;
@@ -411,8 +431,7 @@ jobq_submit(jobq_client *c, const jobq_submit_opts *opts, int64_t *id_out)
 		cwd = own_cwd;
 	}
 
-	req = proto_submit_to_json(opts->argv, env, cwd, opts->name,
-	    opts->queue, opts->max_retries);
+	req = proto_submit_to_json(opts, env, cwd);
 	free(own_env);
 	free(own_cwd);
 	rc = client_call(c, req, &reply);
@@ -420,12 +439,17 @@ jobq_submit(jobq_client *c, const jobq_submit_opts *opts, int64_t *id_out)
 	if (rc != 0)
 		return rc;
 	rc = proto_get_int(reply, "id", 1, 1, INT64_MAX, &id, NULL, 0);
+	existing = cJSON_GetObjectItemCaseSensitive(reply, "existing");
+	if (rc == 0 && existing != NULL && !cJSON_IsBool(existing))
+		rc = JOBQ_EPROTO;
+	if (rc == 0)
+		rc = cJSON_IsTrue(existing) ? 1 : 0;
 	cJSON_Delete(reply);
-	if (rc != 0)
+	if (rc < 0)
 		return client_bad_reply(c, rc);
 	if (id_out != NULL)
 		*id_out = id;
-	return 0;
+	return rc;
 }
 
 int
@@ -439,6 +463,23 @@ jobq_get(jobq_client *c, int64_t id, jobq_job **out)
 	if ((rc = client_check_id(c, id)) != 0)
 		return rc;
 	return client_job_call(c, client_id_request("get", id), out);
+}
+
+/* Adds key: [strings of the NULL-terminated list]; 0 or -1. */
+static int
+client_add_strings(cJSON *obj, const char *key, const char *const *list)
+{
+	cJSON	*arr, *s;
+	size_t	 i;
+
+	if ((arr = cJSON_AddArrayToObject(obj, key)) == NULL)
+		return -1;
+	for (i = 0; list[i] != NULL; i++) {
+		if ((s = cJSON_CreateString(list[i])) == NULL)
+			return -1;
+		cJSON_AddItemToArray(arr, s);
+	}
+	return 0;
 }
 
 int
@@ -477,6 +518,22 @@ jobq_list(jobq_client *c, const jobq_filter *filter, jobq_job ***jobs_out,
 	    cJSON_AddNumberToObject(req, "limit", filter->limit > INT32_MAX ?
 	    (double)INT32_MAX : (double)filter->limit) == NULL)
 		goto nomem;
+	if (filter != NULL && filter->name != NULL &&
+	    cJSON_AddStringToObject(req, "name", filter->name) == NULL)
+		goto nomem;
+	if (filter != NULL && filter->labels != NULL &&
+	    filter->labels[0] != NULL &&
+	    client_add_strings(req, "labels", filter->labels) != 0)
+		goto nomem;
+	if (filter != NULL && filter->array_id != 0) {
+		if (filter->array_id < 0 ||
+		    filter->array_id > CLIENT_MAX_JSON_INT) {
+			cJSON_Delete(req);
+			return JOBQ_EINVAL;
+		}
+		if (proto_add_int(req, "array_id", filter->array_id) != 0)
+			goto nomem;
+	}
 
 	rc = client_call(c, req, &reply);
 	cJSON_Delete(req);
@@ -653,4 +710,543 @@ jobq_ping(jobq_client *c, jobq_server_info *out)
 	}
 	cJSON_Delete(reply);
 	return 0;
+}
+
+/* --- arrays --- */
+
+/* {"op":op,"id":id,"array":true}, or NULL on allocation failure. */
+static cJSON *
+client_array_request(const char *op, int64_t id)
+{
+	cJSON	*req;
+
+	if ((req = client_id_request(op, id)) == NULL)
+		return NULL;
+	if (cJSON_AddTrueToObject(req, "array") == NULL) {
+		cJSON_Delete(req);
+		return NULL;
+	}
+	return req;
+}
+
+/* Sends req (consumed) and decodes the reply's "array", which must be the
+ * array asked for, into *out if wanted. */
+static int
+client_array_call(jobq_client *c, cJSON *req, int64_t id,
+    jobq_array_info *out)
+{
+	jobq_array_info	 info;
+	cJSON		*reply;
+	int		 rc;
+
+	rc = client_call(c, req, &reply);
+	cJSON_Delete(req);
+	if (rc != 0)
+		return rc;
+	rc = proto_array_info_from_json(cJSON_GetObjectItemCaseSensitive(reply,
+	    "array"), &info, NULL, 0);
+	cJSON_Delete(reply);
+	if (rc == 0 && info.id != id)
+		rc = JOBQ_EPROTO;
+	if (rc != 0)
+		return client_bad_reply(c, rc);
+	if (out != NULL)
+		*out = info;
+	return 0;
+}
+
+int
+jobq_get_task(jobq_client *c, int64_t array_id, int64_t index,
+    jobq_job **out)
+{
+	cJSON	*req;
+	int	 rc;
+
+	if (out == NULL)
+		return JOBQ_EINVAL;
+	*out = NULL;
+	if ((rc = client_check_id(c, array_id)) != 0)
+		return rc;
+	if (index < 0 || index > CLIENT_MAX_JSON_INT)
+		return JOBQ_EINVAL;
+	if ((req = client_id_request("get", array_id)) == NULL)
+		return JOBQ_ENOMEM;
+	if (proto_add_int(req, "index", index) != 0) {
+		cJSON_Delete(req);
+		return JOBQ_ENOMEM;
+	}
+	return client_job_call(c, req, out);
+}
+
+int
+jobq_array_get(jobq_client *c, int64_t array_id, jobq_array_info *out)
+{
+	cJSON	*req;
+	int	 rc;
+
+	if (out == NULL)
+		return JOBQ_EINVAL;
+	memset(out, 0, sizeof(*out));
+	if ((rc = client_check_id(c, array_id)) != 0)
+		return rc;
+	if ((req = client_array_request("get", array_id)) == NULL)
+		return JOBQ_ENOMEM;
+	return client_array_call(c, req, array_id, out);
+}
+
+int
+jobq_array_wait(jobq_client *c, int64_t array_id, int timeout_ms,
+    jobq_array_info *out)
+{
+	cJSON	*req;
+	int	 rc;
+
+	if (out != NULL)
+		memset(out, 0, sizeof(*out));
+	if ((rc = client_check_id(c, array_id)) != 0)
+		return rc;
+	if ((req = client_array_request("wait", array_id)) == NULL)
+		return JOBQ_ENOMEM;
+	if (timeout_ms >= 0 &&
+	    cJSON_AddNumberToObject(req, "timeout_ms", timeout_ms) == NULL) {
+		cJSON_Delete(req);
+		return JOBQ_ENOMEM;
+	}
+	return client_array_call(c, req, array_id, out);
+}
+
+int
+jobq_array_cancel(jobq_client *c, int64_t array_id, jobq_array_info *out)
+{
+	cJSON	*req;
+	int	 rc;
+
+	if (out != NULL)
+		memset(out, 0, sizeof(*out));
+	if ((rc = client_check_id(c, array_id)) != 0)
+		return rc;
+	if ((req = client_array_request("cancel", array_id)) == NULL)
+		return JOBQ_ENOMEM;
+	return client_array_call(c, req, array_id, out);
+}
+
+/* --- changing jobs --- */
+
+int
+jobq_set_priority(jobq_client *c, int64_t id, int priority, jobq_job **out)
+{
+	cJSON	*req;
+	int	 rc;
+
+	if (out != NULL)
+		*out = NULL;
+	if ((rc = client_check_id(c, id)) != 0)
+		return rc;
+	if ((req = client_id_request("priority", id)) == NULL)
+		return JOBQ_ENOMEM;
+	if (proto_add_int(req, "priority", priority) != 0) {
+		cJSON_Delete(req);
+		return JOBQ_ENOMEM;
+	}
+	return client_job_call(c, req, out);
+}
+
+int
+jobq_retry(jobq_client *c, int64_t id, jobq_job **out)
+{
+	int	rc;
+
+	if (out != NULL)
+		*out = NULL;
+	if ((rc = client_check_id(c, id)) != 0)
+		return rc;
+	return client_job_call(c, client_id_request("retry", id), out);
+}
+
+/* {"op":op}, or NULL on allocation failure. */
+static cJSON *
+client_op_request(const char *op)
+{
+	cJSON	*req;
+
+	if ((req = cJSON_CreateObject()) == NULL)
+		return NULL;
+	if (cJSON_AddStringToObject(req, "op", op) == NULL) {
+		cJSON_Delete(req);
+		return NULL;
+	}
+	return req;
+}
+
+int
+jobq_purge(jobq_client *c, int64_t older_than_ms, int state, size_t *n_out)
+{
+	const char	*name = NULL;
+	cJSON		*req, *reply;
+	int64_t		 n;
+	int		 rc;
+
+	if (n_out != NULL)
+		*n_out = 0;
+	if ((rc = client_check(c)) != 0)
+		return rc;
+	if (older_than_ms < 0 || older_than_ms > CLIENT_MAX_JSON_INT)
+		return JOBQ_EINVAL;
+	if (state != -1 && (name = jobq_state_name((jobq_state)state)) == NULL)
+		return JOBQ_EINVAL;
+	if ((req = client_op_request("purge")) == NULL)
+		return JOBQ_ENOMEM;
+	if ((older_than_ms > 0 &&
+	    proto_add_int(req, "older_than_ms", older_than_ms) != 0) ||
+	    (name != NULL &&
+	    cJSON_AddStringToObject(req, "state", name) == NULL)) {
+		cJSON_Delete(req);
+		return JOBQ_ENOMEM;
+	}
+	rc = client_call(c, req, &reply);
+	cJSON_Delete(req);
+	if (rc != 0)
+		return rc;
+	rc = proto_get_int(reply, "purged", 1, 0, INT64_MAX, &n, NULL, 0);
+	cJSON_Delete(reply);
+	if (rc != 0)
+		return client_bad_reply(c, rc);
+	if (n_out != NULL)
+		*n_out = (size_t)n;
+	return 0;
+}
+
+/* --- queues --- */
+
+int
+jobq_queue_set(jobq_client *c, const char *queue, int parallel, int paused)
+{
+	jobq_queue_info	 q;
+	cJSON		*req, *reply;
+	int		 rc;
+
+	if ((rc = client_check(c)) != 0)
+		return rc;
+	if (queue == NULL || queue[0] == '\0' ||
+	    strlen(queue) > JOBQ_MAX_NAME)
+		return JOBQ_EINVAL;
+	if ((req = client_op_request("queue_set")) == NULL)
+		return JOBQ_ENOMEM;
+	if (cJSON_AddStringToObject(req, "queue", queue) == NULL ||
+	    (parallel >= 0 &&
+	    proto_add_int(req, "parallel", parallel) != 0) ||
+	    (paused >= 0 &&
+	    cJSON_AddBoolToObject(req, "paused", paused != 0) == NULL)) {
+		cJSON_Delete(req);
+		return JOBQ_ENOMEM;
+	}
+	rc = client_call(c, req, &reply);
+	cJSON_Delete(req);
+	if (rc != 0)
+		return rc;
+	rc = proto_queue_info_from_json(cJSON_GetObjectItemCaseSensitive(reply,
+	    "queue"), &q, NULL, 0);
+	cJSON_Delete(reply);
+	if (rc != 0)
+		return client_bad_reply(c, rc);
+	return 0;
+}
+
+int
+jobq_queue_list(jobq_client *c, jobq_queue_info **out, size_t *n_out)
+{
+	jobq_queue_info	*queues;
+	cJSON		*req, *reply, *arr, *item;
+	size_t		 n, i;
+	int		 rc;
+
+	if (out == NULL || n_out == NULL)
+		return JOBQ_EINVAL;
+	*out = NULL;
+	*n_out = 0;
+	if ((rc = client_check(c)) != 0)
+		return rc;
+	req = client_op_request("queue_list");
+	rc = client_call(c, req, &reply);
+	cJSON_Delete(req);
+	if (rc != 0)
+		return rc;
+	arr = cJSON_GetObjectItemCaseSensitive(reply, "queues");
+	if (!cJSON_IsArray(arr)) {
+		cJSON_Delete(reply);
+		return client_bad_reply(c, JOBQ_EPROTO);
+	}
+	n = 0;
+	cJSON_ArrayForEach(item, arr)
+		n++;
+	/* Never NULL on success, even for no queues. */
+	if ((queues = calloc(n > 0 ? n : 1, sizeof(*queues))) == NULL) {
+		cJSON_Delete(reply);
+		return JOBQ_ENOMEM;
+	}
+	i = 0;
+	cJSON_ArrayForEach(item, arr) {
+		if ((rc = proto_queue_info_from_json(item, &queues[i], NULL,
+		    0)) != 0) {
+			free(queues);
+			cJSON_Delete(reply);
+			return client_bad_reply(c, rc);
+		}
+		i++;
+	}
+	cJSON_Delete(reply);
+	*out = queues;
+	*n_out = n;
+	return 0;
+}
+
+/* --- statistics --- */
+
+int
+jobq_get_stats(jobq_client *c, jobq_stats *out)
+{
+	cJSON	*req, *reply;
+	int	 rc;
+
+	if (out == NULL)
+		return JOBQ_EINVAL;
+	memset(out, 0, sizeof(*out));
+	if ((rc = client_check(c)) != 0)
+		return rc;
+	req = client_op_request("stats");
+	rc = client_call(c, req, &reply);
+	cJSON_Delete(req);
+	if (rc != 0)
+		return rc;
+	rc = proto_stats_from_json(cJSON_GetObjectItemCaseSensitive(reply,
+	    "stats"), out, NULL, 0);
+	cJSON_Delete(reply);
+	if (rc != 0)
+		return client_bad_reply(c, rc);
+	return 0;
+}
+
+/* --- watch --- */
+
+int
+jobq_watch(jobq_client *c, const int64_t *ids, size_t n)
+{
+	cJSON	*req, *arr, *id, *reply;
+	char	 buf[32];
+	size_t	 i;
+	int	 rc;
+
+	if ((rc = client_check(c)) != 0)
+		return rc;
+	if (n > 0 && ids == NULL)
+		return JOBQ_EINVAL;
+	for (i = 0; i < n; i++) {
+		if (ids[i] <= 0 || ids[i] > CLIENT_MAX_JSON_INT)
+			return JOBQ_EINVAL;
+	}
+	if ((req = client_op_request("watch")) == NULL)
+		return JOBQ_ENOMEM;
+	if (n > 0) {
+		if ((arr = cJSON_AddArrayToObject(req, "ids")) == NULL)
+			goto nomem;
+		for (i = 0; i < n; i++) {
+			/* Written as decimal text: exact for any id. */
+			snprintf(buf, sizeof(buf), "%lld", (long long)ids[i]);
+			if ((id = cJSON_CreateRaw(buf)) == NULL)
+				goto nomem;
+			cJSON_AddItemToArray(arr, id);
+		}
+	}
+	rc = client_call(c, req, &reply);
+	cJSON_Delete(req);
+	if (rc != 0)
+		return rc;
+	cJSON_Delete(reply);
+	c->streaming = 1;
+	return 0;
+nomem:
+	cJSON_Delete(req);
+	return JOBQ_ENOMEM;
+}
+
+static int64_t
+client_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Takes the first complete frame out of c->rbuf and parses it into *frame.
+ * Returns 1 when there was one, 0 when more bytes are needed, or an error
+ * (c is then broken).
+ */
+static int
+client_take_frame(jobq_client *c, cJSON **frame)
+{
+	const char	*payload;
+	size_t		 plen, used;
+	int		 rc;
+
+	*frame = NULL;
+	rc = proto_frame_parse(c->rbuf, c->rlen, JOBQ_MAX_FRAME, &payload,
+	    &plen, &used);
+	if (rc == 0)
+		return 0;
+	if (rc < 0) {
+		c->broken = 1;
+		return JOBQ_EPROTO;
+	}
+	rc = proto_parse(payload, plen, 0, frame, NULL, 0);
+	memmove(c->rbuf, c->rbuf + used, c->rlen - used);
+	c->rlen -= used;
+	if (rc != 0) {
+		c->broken = 1;
+		return rc == JOBQ_ENOMEM ? JOBQ_ENOMEM : JOBQ_EPROTO;
+	}
+	return 1;
+}
+
+/*
+ * Waits until the socket is readable or the deadline (a client_now_ms()
+ * value; -1: none) passes, then appends what it holds to c->rbuf.  0 when
+ * something was read, JOBQ_ETIMEDOUT, or an error that breaks c.
+ */
+static int
+client_fill(jobq_client *c, int64_t deadline)
+{
+	struct pollfd	 pfd;
+	int64_t		 left;
+	char		*nbuf;
+	ssize_t		 n;
+	int		 r, wait;
+
+	for (;;) {
+		wait = -1;
+		if (deadline >= 0) {
+			left = deadline - client_now_ms();
+			if (left < 0)
+				left = 0;
+			wait = left > INT_MAX ? INT_MAX : (int)left;
+		}
+		pfd.fd = c->fd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		r = poll(&pfd, 1, wait);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			c->broken = 1;
+			return JOBQ_EIO;
+		}
+		if (r == 0) {
+			if (deadline >= 0 && client_now_ms() >= deadline)
+				return JOBQ_ETIMEDOUT;
+			continue;
+		}
+		/* At most one partial frame is buffered when we read. */
+		if (c->rcap - c->rlen < CLIENT_WATCH_CHUNK) {
+			if ((nbuf = realloc(c->rbuf, c->rlen +
+			    CLIENT_WATCH_CHUNK)) == NULL)
+				return JOBQ_ENOMEM;	/* nothing lost */
+			c->rbuf = nbuf;
+			c->rcap = c->rlen + CLIENT_WATCH_CHUNK;
+		}
+		n = read(c->fd, c->rbuf + c->rlen, CLIENT_WATCH_CHUNK);
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN ||
+			    errno == EWOULDBLOCK)
+				continue;
+			c->broken = 1;
+			return JOBQ_EIO;
+		}
+		if (n == 0) {
+			c->broken = 1;
+			return JOBQ_EIO;
+		}
+		c->rlen += (size_t)n;
+		return 0;
+	}
+}
+
+/*
+ * Turns one frame of the watch stream into *ev: 0 for a state event, 1 for
+ * a frame of a kind this library does not know (skipped), or an error that
+ * breaks c (overflow: JOBQ_EIO with a message for jobq_last_error).
+ */
+static int
+client_event(jobq_client *c, const cJSON *frame, jobq_event *ev)
+{
+	const cJSON	*kind;
+	int		 rc;
+
+	kind = cJSON_GetObjectItemCaseSensitive(frame, "event");
+	if (kind == NULL && cJSON_GetObjectItemCaseSensitive(frame,
+	    "ok") != NULL) {
+		/* The daemon ended the stream with an error reply. */
+		rc = proto_reply_status(frame, c->errmsg, sizeof(c->errmsg));
+		c->broken = 1;
+		return rc < 0 ? rc : JOBQ_EPROTO;
+	}
+	if (!cJSON_IsString(kind) || kind->valuestring == NULL) {
+		c->broken = 1;
+		return JOBQ_EPROTO;
+	}
+	if (strcmp(kind->valuestring, "overflow") == 0) {
+		snprintf(c->errmsg, sizeof(c->errmsg), "the daemon dropped "
+		    "this watcher: it fell too far behind");
+		c->broken = 1;
+		return JOBQ_EIO;
+	}
+	if (strcmp(kind->valuestring, "state") != 0)
+		return 1;
+	if ((rc = proto_event_from_json(frame, ev, NULL, 0)) != 0) {
+		c->broken = 1;
+		return rc == JOBQ_ENOMEM ? rc : JOBQ_EPROTO;
+	}
+	return 0;
+}
+
+int
+jobq_watch_next(jobq_client *c, jobq_event *ev, int timeout_ms)
+{
+	cJSON	*frame;
+	int64_t	 deadline;
+	int	 rc;
+
+	if (c == NULL || ev == NULL || !c->streaming)
+		return JOBQ_EINVAL;
+	c->errmsg[0] = '\0';
+	if (c->broken)
+		return JOBQ_EIO;
+	deadline = timeout_ms < 0 ? -1 : client_now_ms() + timeout_ms;
+	for (;;) {
+		if ((rc = client_take_frame(c, &frame)) < 0)
+			return rc;
+		if (rc == 1) {
+			rc = client_event(c, frame, ev);
+			cJSON_Delete(frame);
+			if (rc != 1)
+				return rc;
+			continue;
+		}
+		/* Give back a large buffer once it is empty. */
+		if (c->rlen == 0 && c->rcap > 4 * CLIENT_WATCH_CHUNK) {
+			free(c->rbuf);
+			c->rbuf = NULL;
+			c->rcap = 0;
+		}
+		if ((rc = client_fill(c, deadline)) != 0)
+			return rc;
+	}
+}
+
+int
+jobq_fd(const jobq_client *c)
+{
+	if (c == NULL)
+		return JOBQ_EINVAL;
+	return c->fd;
 }

@@ -1,6 +1,7 @@
 /*
  * errors.c - messages for the JOBQ_E* error codes and the names of job
- * states.  Pure code with no state; linked into libjobq and jobqd alike.
+ * states and dependency modes.  Pure code with no state; linked into libjobq
+ * and jobqd alike.
  */
 #include "config.h"
 
@@ -25,16 +26,29 @@ static const char *const errors_messages[] = {
 	"daemon is shutting down",                  /* JOBQ_ESHUTDOWN */
 	"daemon rejected the request as malformed", /* JOBQ_EBADREQ */
 	"daemon does not know this request",        /* JOBQ_EUNKNOWNOP */
-	"daemon internal error"                     /* JOBQ_EINTERNAL */
+	"daemon internal error",                    /* JOBQ_EINTERNAL */
+	"the id names an array"                     /* JOBQ_EISARRAY */
 };
 
-static const char *const errors_states[JOBQ_STATE_COUNT] = {
+static const char *const errors_states[] = {
 	"queued",
 	"running",
 	"succeeded",
 	"failed",
 	"canceled",
-	"interrupted"
+	"interrupted",
+	"timed_out"
+};
+
+_Static_assert(sizeof(errors_messages) / sizeof(errors_messages[0]) ==
+    1 - JOBQ_ERR_MIN, "one message per error code");
+_Static_assert(sizeof(errors_states) / sizeof(errors_states[0]) ==
+    JOBQ_STATE_COUNT, "one name per state");
+
+static const char *const errors_dep_modes[] = {
+	"ok",		/* JOBQ_DEP_OK */
+	"notok",	/* JOBQ_DEP_NOTOK */
+	"any"		/* JOBQ_DEP_ANY */
 };
 
 const char *
@@ -75,8 +89,18 @@ jobq_state_is_terminal(jobq_state state)
 	case JOBQ_STATE_FAILED:
 	case JOBQ_STATE_CANCELED:
 	case JOBQ_STATE_INTERRUPTED:
+	case JOBQ_STATE_TIMED_OUT:
 		return 1;
 	default:
 		return 0;
 	}
+}
+
+const char *
+jobq_dep_mode_name(jobq_dep_mode mode)
+{
+	if ((int)mode < 0 || (size_t)mode >= sizeof(errors_dep_modes) /
+	    sizeof(errors_dep_modes[0]))
+		return NULL;
+	return errors_dep_modes[mode];
 }

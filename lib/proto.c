@@ -1,12 +1,15 @@
 /*
  * proto.c - the jobq wire protocol codec: length-prefixed framing, JSON
  * parsing, error names, jobs <-> JSON, submit requests (encode, decode and
- * validate against every documented limit), member readers and base64.
- * Also owns jobq_job_free / jobq_job_list_free, since decoded jobs are built
- * here.  Pure code with no state; shared by jobqd, libjobq and jobq.
+ * validate against every documented limit), arrays, queues, watch events
+ * and statistics <-> JSON, member readers and base64.  Also owns
+ * jobq_job_free / jobq_job_list_free, jobq_queue_list_free and
+ * jobq_stats_release, since the objects they free are built here.  Pure code
+ * with no state; shared by jobqd, libjobq and jobq.
  */
 #include "config.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -199,8 +202,12 @@ static const char *const proto_errnames[] = {
 	"shutting_down", /* JOBQ_ESHUTDOWN */
 	"bad_request",   /* JOBQ_EBADREQ */
 	"unknown_op",    /* JOBQ_EUNKNOWNOP */
-	"internal"       /* JOBQ_EINTERNAL */
+	"internal",      /* JOBQ_EINTERNAL */
+	"is_array"       /* JOBQ_EISARRAY */
 };
+
+_Static_assert(sizeof(proto_errnames) / sizeof(proto_errnames[0]) ==
+    1 - JOBQ_ERR_MIN, "one wire name per error code");
 
 const char *
 proto_errname(int err)
@@ -355,6 +362,226 @@ proto_get_str(const cJSON *obj, const char *key, size_t maxlen,
 	return 0;
 }
 
+/* --- labels, dependencies and counts (shared by jobs and submit) --- */
+
+/* The largest count a size_t holds that a JSON integer can carry. */
+#define PROTO_MAX_COUNT ((uint64_t)SIZE_MAX > (uint64_t)INT64_MAX ? \
+	INT64_MAX : (int64_t)SIZE_MAX)
+
+/* 1 if s has the form K=V with a non-empty K. */
+static int
+proto_label_valid(const char *s)
+{
+	const char	*eq;
+
+	eq = strchr(s, '=');
+	return eq != NULL && eq != s;
+}
+
+/*
+ * Checks a "labels" array: at most JOBQ_MAX_LABELS strings "K=V" of at most
+ * JOBQ_MAX_LABEL bytes; *n gets the count.  `who` prefixes the messages
+ * ("" for a request, "job " for a job).  Codes: too many entries rc_big,
+ * anything else rc_bad.
+ */
+static int
+proto_labels_check(const cJSON *arr, const char *who, int rc_bad,
+    int rc_big, size_t *n, char *err, size_t errlen)
+{
+	const cJSON	*a;
+	size_t		 i;
+
+	*n = 0;
+	if (!cJSON_IsArray(arr)) {
+		proto_seterr(err, errlen, "%s\"labels\" must be an array of "
+		    "strings", who);
+		return rc_bad;
+	}
+	i = 0;
+	cJSON_ArrayForEach(a, arr) {
+		if (i >= JOBQ_MAX_LABELS) {
+			proto_seterr(err, errlen, "%s\"labels\" has more than "
+			    "%d entries", who, JOBQ_MAX_LABELS);
+			return rc_big;
+		}
+		if (!cJSON_IsString(a) || a->valuestring == NULL) {
+			proto_seterr(err, errlen, "%s\"labels\" entry %zu is "
+			    "not a string", who, i);
+			return rc_bad;
+		}
+		if (strlen(a->valuestring) > JOBQ_MAX_LABEL) {
+			proto_seterr(err, errlen, "%s\"labels\" entry %zu is "
+			    "longer than %d bytes", who, i, JOBQ_MAX_LABEL);
+			return rc_bad;
+		}
+		if (!proto_label_valid(a->valuestring)) {
+			proto_seterr(err, errlen, "%s\"labels\" entry %zu is "
+			    "not of the form K=V with a non-empty K", who, i);
+			return rc_bad;
+		}
+		i++;
+	}
+	*n = i;
+	return 0;
+}
+
+int
+proto_dep_mode_parse(const char *name)
+{
+	int	m;
+
+	if (name == NULL)
+		return -1;
+	for (m = JOBQ_DEP_OK; m <= JOBQ_DEP_ANY; m++) {
+		if (strcmp(name, jobq_dep_mode_name((jobq_dep_mode)m)) == 0)
+			return m;
+	}
+	return -1;
+}
+
+/*
+ * Decodes a "deps" array into a malloc'd array (NULL when empty): at most
+ * JOBQ_MAX_DEPS objects {"id": >= 1, "mode": "ok"|"notok"|"any"} with the
+ * mode optional (default "ok").  Codes as for proto_labels_check, and
+ * JOBQ_ENOMEM.
+ */
+static int
+proto_deps_decode(const cJSON *arr, const char *who, int rc_bad, int rc_big,
+    jobq_dep **out, size_t *nout, char *err, size_t errlen)
+{
+	const cJSON	*a, *mode;
+	jobq_dep	*deps;
+	char		 sub[160];
+	size_t		 n, i;
+	int		 m;
+
+	*out = NULL;
+	*nout = 0;
+	if (!cJSON_IsArray(arr)) {
+		proto_seterr(err, errlen, "%s\"deps\" must be an array of "
+		    "objects", who);
+		return rc_bad;
+	}
+	n = 0;
+	cJSON_ArrayForEach(a, arr) {
+		if (++n > JOBQ_MAX_DEPS) {
+			proto_seterr(err, errlen, "%s\"deps\" has more than %d "
+			    "entries", who, JOBQ_MAX_DEPS);
+			return rc_big;
+		}
+	}
+	if (n == 0)
+		return 0;
+	if ((deps = calloc(n, sizeof(*deps))) == NULL) {
+		proto_seterr(err, errlen, "out of memory");
+		return JOBQ_ENOMEM;
+	}
+	i = 0;
+	cJSON_ArrayForEach(a, arr) {
+		if (!cJSON_IsObject(a)) {
+			proto_seterr(err, errlen, "%s\"deps\" entry %zu is not "
+			    "an object", who, i);
+			goto bad;
+		}
+		if (proto_get_int(a, "id", 1, 1, INT64_MAX, &deps[i].id, sub,
+		    sizeof(sub)) != 0) {
+			proto_seterr(err, errlen, "%s\"deps\" entry %zu: %s",
+			    who, i, sub);
+			goto bad;
+		}
+		mode = cJSON_GetObjectItemCaseSensitive(a, "mode");
+		if (mode == NULL)
+			m = JOBQ_DEP_OK;
+		else if (!cJSON_IsString(mode) ||
+		    (m = proto_dep_mode_parse(mode->valuestring)) < 0) {
+			proto_seterr(err, errlen, "%s\"deps\" entry %zu: "
+			    "\"mode\" must be \"ok\", \"notok\" or \"any\"",
+			    who, i);
+			goto bad;
+		}
+		deps[i].mode = (jobq_dep_mode)m;
+		i++;
+	}
+	*out = deps;
+	*nout = n;
+	return 0;
+bad:
+	free(deps);
+	return rc_bad;
+}
+
+/* Adds "deps":[{"id":N,"mode":M},...]; 0, or -1 (allocation, bad mode). */
+static int
+proto_add_deps(cJSON *obj, const jobq_dep *deps, size_t n)
+{
+	cJSON		*arr, *d;
+	const char	*mode;
+	size_t		 i;
+
+	if ((arr = cJSON_AddArrayToObject(obj, "deps")) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if ((mode = jobq_dep_mode_name(deps[i].mode)) == NULL)
+			return -1;
+		if ((d = cJSON_CreateObject()) == NULL)
+			return -1;
+		cJSON_AddItemToArray(arr, d);
+		if (proto_add_int(d, "id", deps[i].id) != 0 ||
+		    cJSON_AddStringToObject(d, "mode", mode) == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+int
+proto_add_counts(cJSON *obj, const char *key,
+    const size_t counts[JOBQ_STATE_COUNT])
+{
+	cJSON	*c;
+	int	 s;
+
+	if ((c = cJSON_AddObjectToObject(obj, key)) == NULL)
+		return -1;
+	for (s = 0; s < JOBQ_STATE_COUNT; s++) {
+		if (proto_add_int(c, jobq_state_name((jobq_state)s),
+		    (uint64_t)counts[s] > (uint64_t)INT64_MAX ? INT64_MAX :
+		    (int64_t)counts[s]) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Decodes a "counts" object: absent state names count 0, unknown names are
+ * ignored, a known name must have an integer >= 0.  0 or JOBQ_EPROTO. */
+static int
+proto_counts_decode(const cJSON *obj, const char *who,
+    size_t counts[JOBQ_STATE_COUNT], char *err, size_t errlen)
+{
+	const cJSON	*item;
+	int64_t		 v;
+	int		 s;
+
+	if (!cJSON_IsObject(obj)) {
+		proto_seterr(err, errlen, "%s \"counts\" is not an object", who);
+		return JOBQ_EPROTO;
+	}
+	for (s = 0; s < JOBQ_STATE_COUNT; s++) {
+		counts[s] = 0;
+		item = cJSON_GetObjectItemCaseSensitive(obj,
+		    jobq_state_name((jobq_state)s));
+		if (item == NULL)
+			continue;
+		if (proto_num_to_int(item, 0, PROTO_MAX_COUNT, &v) != 0) {
+			proto_seterr(err, errlen, "%s \"counts\" \"%s\" is not "
+			    "an integer >= 0", who,
+			    jobq_state_name((jobq_state)s));
+			return JOBQ_EPROTO;
+		}
+		counts[s] = (size_t)v;
+	}
+	return 0;
+}
+
 /* --- jobs --- */
 
 void
@@ -374,6 +601,13 @@ jobq_job_free(jobq_job *job)
 	free(job->cwd);
 	free(job->reason);
 	free(job->message);
+	free(job->unique_key);
+	if (job->labels != NULL) {
+		for (i = 0; i < job->nlabels; i++)
+			free(job->labels[i]);
+		free(job->labels);
+	}
+	free(job->deps);
 	free(job);
 }
 
@@ -435,7 +669,7 @@ proto_add_str(cJSON *obj, const char *key, const char *s)
 cJSON *
 proto_job_to_json(const jobq_job *job)
 {
-	cJSON		*obj, *argv, *s;
+	cJSON		*obj, *argv, *labels, *s;
 	const char	*state;
 	size_t		 i;
 
@@ -471,6 +705,35 @@ proto_job_to_json(const jobq_job *job)
 	    proto_add_str(obj, "reason", job->reason) != 0 ||
 	    proto_add_str(obj, "message", job->message) != 0 ||
 	    proto_add_int_or_null(obj, "pid", job->pid, job->pid == 0) != 0)
+		goto fail;
+
+	/* Scheduling members: priority and labels always, the rest when set. */
+	if (proto_add_int(obj, "priority", job->priority) != 0 ||
+	    (job->not_before != 0 &&
+	    proto_add_int(obj, "not_before", job->not_before) != 0) ||
+	    (job->timeout_ms != 0 &&
+	    proto_add_int(obj, "timeout_ms", job->timeout_ms) != 0) ||
+	    (job->kill_grace_ms != 0 &&
+	    proto_add_int(obj, "kill_grace_ms", job->kill_grace_ms) != 0) ||
+	    (job->retry_delay_ms != 0 &&
+	    proto_add_int(obj, "retry_delay_ms", job->retry_delay_ms) != 0) ||
+	    (job->unique_key != NULL &&
+	    proto_add_str(obj, "unique_key", job->unique_key) != 0) ||
+	    (labels = cJSON_AddArrayToObject(obj, "labels")) == NULL)
+		goto fail;
+	for (i = 0; job->labels != NULL && i < job->nlabels; i++) {
+		if (job->labels[i] == NULL)
+			goto fail;
+		if ((s = cJSON_CreateString(job->labels[i])) == NULL)
+			goto fail;
+		cJSON_AddItemToArray(labels, s);
+	}
+	if (job->ndeps > 0 && (job->deps == NULL ||
+	    proto_add_deps(obj, job->deps, job->ndeps) != 0))
+		goto fail;
+	if (job->array_id != 0 &&
+	    (proto_add_int(obj, "array_id", job->array_id) != 0 ||
+	    proto_add_int(obj, "array_index", job->array_index) != 0))
 		goto fail;
 	return obj;
 fail:
@@ -530,6 +793,72 @@ proto_job_str(const cJSON *obj, const char *key, int nullable, char **v,
 		proto_seterr(err, errlen, "out of memory");
 		return JOBQ_ENOMEM;
 	}
+	return 0;
+}
+
+/*
+ * Decodes a job's scheduling members into job (all optional: absent or null
+ * leaves 0 / NULL, except labels, which become an empty array).
+ */
+static int
+proto_job_sched(const cJSON *obj, jobq_job *job, char *err, size_t errlen)
+{
+	const cJSON	*labels, *deps, *a;
+	int64_t		 v;
+	size_t		 n, i;
+	int		 rc;
+
+	if ((rc = proto_job_int(obj, "priority", 1, 0, INT32_MIN, INT32_MAX,
+	    &v, err, errlen)) != 0)
+		return rc;
+	job->priority = (int)v;
+	if ((rc = proto_job_int(obj, "not_before", 1, 0, 0, INT64_MAX,
+	    &job->not_before, err, errlen)) != 0 ||
+	    (rc = proto_job_int(obj, "timeout_ms", 1, 0, 0, INT64_MAX,
+	    &job->timeout_ms, err, errlen)) != 0 ||
+	    (rc = proto_job_int(obj, "kill_grace_ms", 1, 0, 0, INT64_MAX,
+	    &job->kill_grace_ms, err, errlen)) != 0 ||
+	    (rc = proto_job_int(obj, "retry_delay_ms", 1, 0, 0, INT64_MAX,
+	    &job->retry_delay_ms, err, errlen)) != 0 ||
+	    (rc = proto_job_int(obj, "array_id", 1, 0, 0, INT64_MAX,
+	    &job->array_id, err, errlen)) != 0 ||
+	    (rc = proto_job_int(obj, "array_index", 1, 0, 0, INT64_MAX,
+	    &job->array_index, err, errlen)) != 0 ||
+	    (rc = proto_job_str(obj, "unique_key", 1, &job->unique_key, err,
+	    errlen)) != 0)
+		return rc;
+	if (job->unique_key != NULL &&
+	    strlen(job->unique_key) > JOBQ_MAX_NAME) {
+		proto_seterr(err, errlen, "job \"unique_key\" is longer than %d "
+		    "bytes", JOBQ_MAX_NAME);
+		return JOBQ_EPROTO;
+	}
+
+	n = 0;
+	labels = cJSON_GetObjectItemCaseSensitive(obj, "labels");
+	if (labels != NULL && !cJSON_IsNull(labels) &&
+	    (rc = proto_labels_check(labels, "job ", JOBQ_EPROTO, JOBQ_EPROTO,
+	    &n, err, errlen)) != 0)
+		return rc;
+	if ((job->labels = calloc(n + 1, sizeof(*job->labels))) == NULL) {
+		proto_seterr(err, errlen, "out of memory");
+		return JOBQ_ENOMEM;
+	}
+	i = 0;
+	if (n > 0) {
+		cJSON_ArrayForEach(a, labels) {
+			if ((job->labels[i] = strdup(a->valuestring)) == NULL) {
+				proto_seterr(err, errlen, "out of memory");
+				return JOBQ_ENOMEM;
+			}
+			job->nlabels = ++i;
+		}
+	}
+
+	deps = cJSON_GetObjectItemCaseSensitive(obj, "deps");
+	if (deps != NULL && !cJSON_IsNull(deps))
+		return proto_deps_decode(deps, "job ", JOBQ_EPROTO, JOBQ_EPROTO,
+		    &job->deps, &job->ndeps, err, errlen);
 	return 0;
 }
 
@@ -630,6 +959,8 @@ proto_job_from_json(const cJSON *obj, jobq_job **out, char *err,
 	    (rc = proto_job_int(obj, "pid", 1, 0, 0, INT64_MAX, &job->pid,
 	    err, errlen)) != 0)
 		goto fail;
+	if ((rc = proto_job_sched(obj, job, err, errlen)) != 0)
+		goto fail;
 
 	*out = job;
 	return 0;
@@ -647,6 +978,8 @@ proto_submit_release(struct proto_submit *s)
 		return;
 	free(s->argv);
 	free(s->env);
+	free(s->labels);
+	free(s->deps);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -737,6 +1070,108 @@ proto_submit_strings(const cJSON *req, const char *key, size_t min,
 	return 0;
 }
 
+/* Decodes the "array" member of a submit into out. */
+static int
+proto_submit_array(const cJSON *arr, struct proto_submit *out, char *err,
+    size_t errlen)
+{
+	char	sub[160];
+	int64_t	first = 0, step = 1, count = 0, throttle = 0;
+
+	if (!cJSON_IsObject(arr)) {
+		proto_seterr(err, errlen, "\"array\" must be an object");
+		return JOBQ_EINVAL;
+	}
+	if (proto_get_int(arr, "first", 1, 0, INT64_MAX, &first, sub,
+	    sizeof(sub)) != 0 ||
+	    proto_get_int(arr, "step", 0, 1, INT64_MAX, &step, sub,
+	    sizeof(sub)) != 0 ||
+	    proto_get_int(arr, "count", 1, 1, JOBQ_MAX_ARRAY, &count, sub,
+	    sizeof(sub)) != 0 ||
+	    proto_get_int(arr, "throttle", 0, 0, INT32_MAX, &throttle, sub,
+	    sizeof(sub)) != 0) {
+		proto_seterr(err, errlen, "\"array\": %s", sub);
+		return JOBQ_EINVAL;
+	}
+	/* The last index, first + step * (count - 1), must fit. */
+	if (count > 1 && step > (INT64_MAX - first) / (count - 1)) {
+		proto_seterr(err, errlen, "\"array\": the last index, first + "
+		    "step * (count - 1), exceeds %lld", (long long)INT64_MAX);
+		return JOBQ_EINVAL;
+	}
+	out->array_first = first;
+	out->array_step = step;
+	out->array_count = count;
+	out->array_throttle = (int)throttle;
+	return 0;
+}
+
+/* Decodes and validates the scheduling members of a submit into out. */
+static int
+proto_submit_sched(const cJSON *req, struct proto_submit *out, char *err,
+    size_t errlen)
+{
+	const cJSON	*labels, *deps, *arr, *a;
+	int64_t		 v = 0;
+	size_t		 n, i;
+	int		 rc;
+
+	if ((rc = proto_get_int(req, "priority", 0, -PROTO_MAX_PRIORITY,
+	    PROTO_MAX_PRIORITY, &v, err, errlen)) != 0)
+		return rc;
+	out->priority = (int)v;
+	if ((rc = proto_get_int(req, "not_before", 0, 0, INT64_MAX,
+	    &out->not_before, err, errlen)) != 0 ||
+	    (rc = proto_get_int(req, "timeout_ms", 0, 0, PROTO_MAX_TIMEOUT_MS,
+	    &out->timeout_ms, err, errlen)) != 0 ||
+	    (rc = proto_get_int(req, "kill_grace_ms", 0, 0, PROTO_MAX_GRACE_MS,
+	    &out->kill_grace_ms, err, errlen)) != 0 ||
+	    (rc = proto_get_int(req, "retry_delay_ms", 0, 0,
+	    PROTO_MAX_RETRY_DELAY_MS, &out->retry_delay_ms, err,
+	    errlen)) != 0 ||
+	    (rc = proto_get_str(req, "unique_key", JOBQ_MAX_NAME,
+	    &out->unique_key, err, errlen)) != 0)
+		return rc;
+	if (out->unique_key != NULL && out->unique_key[0] == '\0') {
+		proto_seterr(err, errlen, "\"unique_key\" must not be empty");
+		return JOBQ_EINVAL;
+	}
+
+	n = 0;
+	labels = cJSON_GetObjectItemCaseSensitive(req, "labels");
+	if (labels != NULL && (rc = proto_labels_check(labels, "",
+	    JOBQ_EINVAL, JOBQ_ETOOBIG, &n, err, errlen)) != 0)
+		return rc;
+	if ((out->labels = calloc(n + 1, sizeof(*out->labels))) == NULL) {
+		proto_seterr(err, errlen, "out of memory");
+		return JOBQ_ENOMEM;
+	}
+	i = 0;
+	if (n > 0) {
+		cJSON_ArrayForEach(a, labels)
+			out->labels[i++] = a->valuestring;
+	}
+	out->nlabels = n;
+
+	deps = cJSON_GetObjectItemCaseSensitive(req, "deps");
+	if (deps != NULL && (rc = proto_deps_decode(deps, "", JOBQ_EINVAL,
+	    JOBQ_ETOOBIG, &out->deps, &out->ndeps, err, errlen)) != 0)
+		return rc;
+
+	out->array_step = 1;
+	arr = cJSON_GetObjectItemCaseSensitive(req, "array");
+	if (arr != NULL) {
+		if ((rc = proto_submit_array(arr, out, err, errlen)) != 0)
+			return rc;
+		if (out->unique_key != NULL) {
+			proto_seterr(err, errlen, "unique_key cannot be used "
+			    "with an array");
+			return JOBQ_EINVAL;
+		}
+	}
+	return 0;
+}
+
 int
 proto_submit_from_json(const cJSON *req, struct proto_submit *out,
     char *err, size_t errlen)
@@ -796,6 +1231,8 @@ proto_submit_from_json(const cJSON *req, struct proto_submit *out,
 	    errlen)) != 0)
 		goto fail;
 	out->max_retries = (int)retries;
+	if ((rc = proto_submit_sched(req, out, err, errlen)) != 0)
+		goto fail;
 	return 0;
 fail:
 	proto_submit_release(out);
@@ -819,30 +1256,482 @@ proto_add_strings(cJSON *obj, const char *key, const char *const *list)
 	return 0;
 }
 
-cJSON *
-proto_submit_to_json(const char *const *argv, const char *const *env,
-    const char *cwd, const char *name, const char *queue, int max_retries)
+/* Adds an integer member when v != 0; 0 or -1. */
+static int
+proto_add_int_nz(cJSON *obj, const char *key, int64_t v)
 {
-	cJSON	*req;
+	if (v == 0)
+		return 0;
+	return proto_add_int(obj, key, v) == 0 ? 0 : -1;
+}
 
-	if (argv == NULL || cwd == NULL)
+cJSON *
+proto_submit_to_json(const jobq_submit_opts *opts, const char *const *env,
+    const char *cwd)
+{
+	cJSON	*req, *arr;
+	size_t	 i;
+
+	if (opts == NULL || opts->argv == NULL || cwd == NULL ||
+	    (opts->ndeps > 0 && opts->deps == NULL) || opts->array_count < 0)
 		return NULL;
+	for (i = 0; i < opts->ndeps; i++) {
+		if (jobq_dep_mode_name(opts->deps[i].mode) == NULL)
+			return NULL;
+	}
 	if ((req = cJSON_CreateObject()) == NULL)
 		return NULL;
 	if (cJSON_AddStringToObject(req, "op", "submit") == NULL ||
-	    proto_add_strings(req, "argv", argv) != 0 ||
+	    proto_add_strings(req, "argv", opts->argv) != 0 ||
 	    proto_add_strings(req, "env", env) != 0 ||
 	    cJSON_AddStringToObject(req, "cwd", cwd) == NULL ||
-	    (name != NULL &&
-	    cJSON_AddStringToObject(req, "name", name) == NULL) ||
-	    (queue != NULL &&
-	    cJSON_AddStringToObject(req, "queue", queue) == NULL) ||
-	    (max_retries != 0 &&
-	    cJSON_AddNumberToObject(req, "retries", max_retries) == NULL)) {
-		cJSON_Delete(req);
-		return NULL;
+	    (opts->name != NULL &&
+	    cJSON_AddStringToObject(req, "name", opts->name) == NULL) ||
+	    (opts->queue != NULL &&
+	    cJSON_AddStringToObject(req, "queue", opts->queue) == NULL) ||
+	    proto_add_int_nz(req, "retries", opts->max_retries) != 0 ||
+	    proto_add_int_nz(req, "priority", opts->priority) != 0 ||
+	    proto_add_int_nz(req, "not_before", opts->not_before) != 0 ||
+	    proto_add_int_nz(req, "timeout_ms", opts->timeout_ms) != 0 ||
+	    proto_add_int_nz(req, "kill_grace_ms", opts->kill_grace_ms) != 0 ||
+	    proto_add_int_nz(req, "retry_delay_ms",
+	    opts->retry_delay_ms) != 0 ||
+	    (opts->unique_key != NULL && cJSON_AddStringToObject(req,
+	    "unique_key", opts->unique_key) == NULL) ||
+	    (opts->labels != NULL && opts->labels[0] != NULL &&
+	    proto_add_strings(req, "labels", opts->labels) != 0) ||
+	    (opts->ndeps > 0 &&
+	    proto_add_deps(req, opts->deps, opts->ndeps) != 0))
+		goto fail;
+	if (opts->array_count > 0) {
+		if ((arr = cJSON_AddObjectToObject(req, "array")) == NULL ||
+		    proto_add_int(arr, "first", opts->array_first) != 0 ||
+		    proto_add_int(arr, "step", opts->array_step == 0 ? 1 :
+		    opts->array_step) != 0 ||
+		    proto_add_int(arr, "count", opts->array_count) != 0 ||
+		    proto_add_int_nz(arr, "throttle",
+		    opts->array_throttle) != 0)
+			goto fail;
 	}
 	return req;
+fail:
+	cJSON_Delete(req);
+	return NULL;
+}
+
+/* --- arrays, queues, watch events, statistics --- */
+
+/* Reads a required integer member of a reply object (JOBQ_EPROTO). */
+static int
+proto_rep_int(const cJSON *obj, const char *who, const char *key,
+    int64_t min, int64_t max, int64_t *v, char *err, size_t errlen)
+{
+	if (proto_num_to_int(cJSON_GetObjectItemCaseSensitive(obj, key), min,
+	    max, v) != 0) {
+		proto_seterr(err, errlen, "%s \"%s\" is not an integer in "
+		    "%lld..%lld", who, key, (long long)min, (long long)max);
+		return JOBQ_EPROTO;
+	}
+	return 0;
+}
+
+/* Reads a required finite number >= 0 (JOBQ_EPROTO). */
+static int
+proto_rep_double(const cJSON *obj, const char *who, const char *key,
+    double *v, char *err, size_t errlen)
+{
+	const cJSON	*item;
+
+	item = cJSON_GetObjectItemCaseSensitive(obj, key);
+	if (!cJSON_IsNumber(item) || !isfinite(item->valuedouble) ||
+	    item->valuedouble < 0) {
+		proto_seterr(err, errlen, "%s \"%s\" is not a number >= 0",
+		    who, key);
+		return JOBQ_EPROTO;
+	}
+	*v = item->valuedouble;
+	return 0;
+}
+
+cJSON *
+proto_array_info_to_json(const jobq_array_info *a)
+{
+	cJSON	*obj;
+
+	if (a == NULL || (obj = cJSON_CreateObject()) == NULL)
+		return NULL;
+	if (proto_add_int(obj, "id", a->id) != 0 ||
+	    proto_add_int(obj, "first", a->first) != 0 ||
+	    proto_add_int(obj, "step", a->step) != 0 ||
+	    proto_add_int(obj, "count", a->count) != 0 ||
+	    proto_add_int(obj, "throttle", a->throttle) != 0 ||
+	    proto_add_counts(obj, "counts", a->counts) != 0) {
+		cJSON_Delete(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+int
+proto_array_info_from_json(const cJSON *obj, jobq_array_info *out,
+    char *err, size_t errlen)
+{
+	jobq_array_info	a;
+	int64_t		v;
+	int		rc;
+
+	memset(&a, 0, sizeof(a));
+	if (!cJSON_IsObject(obj)) {
+		proto_seterr(err, errlen, "array is not an object");
+		return JOBQ_EPROTO;
+	}
+	if ((rc = proto_rep_int(obj, "array", "id", 1, INT64_MAX, &a.id, err,
+	    errlen)) != 0 ||
+	    (rc = proto_rep_int(obj, "array", "first", 0, INT64_MAX, &a.first,
+	    err, errlen)) != 0 ||
+	    (rc = proto_rep_int(obj, "array", "step", 1, INT64_MAX, &a.step,
+	    err, errlen)) != 0 ||
+	    (rc = proto_rep_int(obj, "array", "count", 1, JOBQ_MAX_ARRAY,
+	    &a.count, err, errlen)) != 0 ||
+	    (rc = proto_rep_int(obj, "array", "throttle", 0, INT32_MAX, &v,
+	    err, errlen)) != 0 ||
+	    (rc = proto_counts_decode(cJSON_GetObjectItemCaseSensitive(obj,
+	    "counts"), "array", a.counts, err, errlen)) != 0)
+		return rc;
+	a.throttle = (int)v;
+	*out = a;
+	return 0;
+}
+
+cJSON *
+proto_queue_info_to_json(const jobq_queue_info *q)
+{
+	cJSON	*obj;
+
+	if (q == NULL || (obj = cJSON_CreateObject()) == NULL)
+		return NULL;
+	if (cJSON_AddStringToObject(obj, "name", q->name) == NULL ||
+	    proto_add_int(obj, "parallel", q->parallel) != 0 ||
+	    cJSON_AddBoolToObject(obj, "paused", q->paused != 0) == NULL ||
+	    proto_add_counts(obj, "counts", q->counts) != 0) {
+		cJSON_Delete(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+int
+proto_queue_info_from_json(const cJSON *obj, jobq_queue_info *out,
+    char *err, size_t errlen)
+{
+	const cJSON	*name, *paused;
+	jobq_queue_info	 q;
+	int64_t		 v;
+	size_t		 n;
+	int		 rc;
+
+	memset(&q, 0, sizeof(q));
+	if (!cJSON_IsObject(obj)) {
+		proto_seterr(err, errlen, "queue is not an object");
+		return JOBQ_EPROTO;
+	}
+	name = cJSON_GetObjectItemCaseSensitive(obj, "name");
+	if (!cJSON_IsString(name) || name->valuestring == NULL ||
+	    (n = strlen(name->valuestring)) == 0 || n > JOBQ_MAX_NAME) {
+		proto_seterr(err, errlen, "queue \"name\" is not a string of "
+		    "1..%d bytes", JOBQ_MAX_NAME);
+		return JOBQ_EPROTO;
+	}
+	memcpy(q.name, name->valuestring, n + 1);
+	if ((rc = proto_rep_int(obj, "queue", "parallel", 0, INT32_MAX, &v,
+	    err, errlen)) != 0)
+		return rc;
+	q.parallel = (int)v;
+	paused = cJSON_GetObjectItemCaseSensitive(obj, "paused");
+	if (!cJSON_IsBool(paused)) {
+		proto_seterr(err, errlen, "queue \"paused\" is not a boolean");
+		return JOBQ_EPROTO;
+	}
+	q.paused = cJSON_IsTrue(paused) ? 1 : 0;
+	if ((rc = proto_counts_decode(cJSON_GetObjectItemCaseSensitive(obj,
+	    "counts"), "queue", q.counts, err, errlen)) != 0)
+		return rc;
+	*out = q;
+	return 0;
+}
+
+void
+jobq_queue_list_free(jobq_queue_info *queues)
+{
+	free(queues);
+}
+
+cJSON *
+proto_event_to_json(const jobq_event *ev)
+{
+	cJSON		*obj;
+	const char	*state;
+
+	if (ev == NULL || (state = jobq_state_name(ev->state)) == NULL ||
+	    memchr(ev->queue, '\0', sizeof(ev->queue)) == NULL ||
+	    memchr(ev->reason, '\0', sizeof(ev->reason)) == NULL)
+		return NULL;
+	if ((obj = cJSON_CreateObject()) == NULL)
+		return NULL;
+	if (cJSON_AddStringToObject(obj, "event", "state") == NULL ||
+	    proto_add_int(obj, "id", ev->id) != 0 ||
+	    cJSON_AddStringToObject(obj, "state", state) == NULL ||
+	    proto_add_int(obj, "time", ev->time) != 0 ||
+	    cJSON_AddStringToObject(obj, "queue", ev->queue) == NULL ||
+	    proto_add_int(obj, "attempts", ev->attempts) != 0 ||
+	    (ev->exit_code >= 0 &&
+	    proto_add_int(obj, "exit_code", ev->exit_code) != 0) ||
+	    proto_add_int_nz(obj, "signal", ev->signal) != 0 ||
+	    (ev->reason[0] != '\0' &&
+	    cJSON_AddStringToObject(obj, "reason", ev->reason) == NULL) ||
+	    proto_add_int_nz(obj, "not_before", ev->not_before) != 0 ||
+	    (ev->array_id != 0 &&
+	    (proto_add_int(obj, "array_id", ev->array_id) != 0 ||
+	    proto_add_int(obj, "array_index", ev->array_index) != 0))) {
+		cJSON_Delete(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+int
+proto_event_from_json(const cJSON *obj, jobq_event *out, char *err,
+    size_t errlen)
+{
+	const cJSON	*kind, *st, *q;
+	char		*reason = NULL;
+	jobq_event	 ev;
+	int64_t		 v;
+	size_t		 n;
+	int		 rc, state;
+
+	memset(&ev, 0, sizeof(ev));
+	if (!cJSON_IsObject(obj)) {
+		proto_seterr(err, errlen, "event is not an object");
+		return JOBQ_EPROTO;
+	}
+	kind = cJSON_GetObjectItemCaseSensitive(obj, "event");
+	if (!cJSON_IsString(kind) || kind->valuestring == NULL ||
+	    strcmp(kind->valuestring, "state") != 0) {
+		proto_seterr(err, errlen, "not a \"state\" event");
+		return JOBQ_EPROTO;
+	}
+	st = cJSON_GetObjectItemCaseSensitive(obj, "state");
+	if (!cJSON_IsString(st) ||
+	    (state = jobq_state_parse(st->valuestring)) < 0) {
+		proto_seterr(err, errlen, "event \"state\" is not a state name");
+		return JOBQ_EPROTO;
+	}
+	ev.state = (jobq_state)state;
+	q = cJSON_GetObjectItemCaseSensitive(obj, "queue");
+	if (!cJSON_IsString(q) || q->valuestring == NULL ||
+	    (n = strlen(q->valuestring)) > JOBQ_MAX_NAME) {
+		proto_seterr(err, errlen, "event \"queue\" is not a string of "
+		    "at most %d bytes", JOBQ_MAX_NAME);
+		return JOBQ_EPROTO;
+	}
+	memcpy(ev.queue, q->valuestring, n + 1);
+	if ((rc = proto_rep_int(obj, "event", "id", 1, INT64_MAX, &ev.id, err,
+	    errlen)) != 0 ||
+	    (rc = proto_rep_int(obj, "event", "time", 0, INT64_MAX, &ev.time,
+	    err, errlen)) != 0 ||
+	    (rc = proto_rep_int(obj, "event", "attempts", 0, INT32_MAX, &v,
+	    err, errlen)) != 0)
+		return rc;
+	ev.attempts = (int)v;
+	/* Optional members, with null taken as absent. */
+	if ((rc = proto_job_int(obj, "exit_code", 1, -1, INT32_MIN, INT32_MAX,
+	    &v, err, errlen)) != 0)
+		return rc;
+	ev.exit_code = (int)v;
+	if ((rc = proto_job_int(obj, "signal", 1, 0, 0, INT32_MAX, &v, err,
+	    errlen)) != 0)
+		return rc;
+	ev.signal = (int)v;
+	if ((rc = proto_job_int(obj, "not_before", 1, 0, 0, INT64_MAX,
+	    &ev.not_before, err, errlen)) != 0 ||
+	    (rc = proto_job_int(obj, "array_id", 1, 0, 0, INT64_MAX,
+	    &ev.array_id, err, errlen)) != 0 ||
+	    (rc = proto_job_int(obj, "array_index", 1, 0, 0, INT64_MAX,
+	    &ev.array_index, err, errlen)) != 0 ||
+	    (rc = proto_job_str(obj, "reason", 1, &reason, err, errlen)) != 0)
+		return rc;
+	if (reason != NULL) {
+		n = strnlen(reason, sizeof(ev.reason) - 1);
+		memcpy(ev.reason, reason, n);
+		ev.reason[n] = '\0';
+		free(reason);
+	}
+	*out = ev;
+	return 0;
+}
+
+static cJSON *
+proto_window_to_json(const jobq_window_stats *w)
+{
+	cJSON	*obj;
+
+	if ((obj = cJSON_CreateObject()) == NULL)
+		return NULL;
+	if (proto_add_int(obj, "window_ms", w->window_ms) != 0 ||
+	    proto_add_int(obj, "finished", w->finished > (uint64_t)INT64_MAX ?
+	    INT64_MAX : (int64_t)w->finished) != 0 ||
+	    cJSON_AddNumberToObject(obj, "per_second", w->per_second) == NULL ||
+	    cJSON_AddNumberToObject(obj, "wait_mean_ms",
+	    w->wait_mean_ms) == NULL ||
+	    cJSON_AddNumberToObject(obj, "wait_p95_ms", w->wait_p95_ms) == NULL ||
+	    cJSON_AddNumberToObject(obj, "run_mean_ms", w->run_mean_ms) == NULL ||
+	    cJSON_AddNumberToObject(obj, "run_p95_ms", w->run_p95_ms) == NULL ||
+	    cJSON_AddNumberToObject(obj, "utilisation",
+	    w->utilisation) == NULL) {
+		cJSON_Delete(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+static int
+proto_window_from_json(const cJSON *obj, const char *who,
+    jobq_window_stats *w, char *err, size_t errlen)
+{
+	int64_t	v;
+	int	rc;
+
+	memset(w, 0, sizeof(*w));
+	if (!cJSON_IsObject(obj)) {
+		proto_seterr(err, errlen, "stats \"%s\" is not an object", who);
+		return JOBQ_EPROTO;
+	}
+	if ((rc = proto_rep_int(obj, who, "window_ms", 1, INT64_MAX,
+	    &w->window_ms, err, errlen)) != 0 ||
+	    (rc = proto_rep_int(obj, who, "finished", 0, INT64_MAX, &v, err,
+	    errlen)) != 0 ||
+	    (rc = proto_rep_double(obj, who, "per_second", &w->per_second, err,
+	    errlen)) != 0 ||
+	    (rc = proto_rep_double(obj, who, "wait_mean_ms", &w->wait_mean_ms,
+	    err, errlen)) != 0 ||
+	    (rc = proto_rep_double(obj, who, "wait_p95_ms", &w->wait_p95_ms,
+	    err, errlen)) != 0 ||
+	    (rc = proto_rep_double(obj, who, "run_mean_ms", &w->run_mean_ms,
+	    err, errlen)) != 0 ||
+	    (rc = proto_rep_double(obj, who, "run_p95_ms", &w->run_p95_ms,
+	    err, errlen)) != 0 ||
+	    (rc = proto_rep_double(obj, who, "utilisation", &w->utilisation,
+	    err, errlen)) != 0)
+		return rc;
+	w->finished = (uint64_t)v;
+	return 0;
+}
+
+cJSON *
+proto_stats_to_json(const jobq_stats *st)
+{
+	cJSON	*obj, *w, *arr, *q;
+	size_t	 i;
+
+	if (st == NULL || (st->nqueues > 0 && st->queues == NULL))
+		return NULL;
+	if ((obj = cJSON_CreateObject()) == NULL)
+		return NULL;
+	if (proto_add_counts(obj, "counts", st->counts) != 0 ||
+	    proto_add_int(obj, "workers", st->workers) != 0 ||
+	    proto_add_int(obj, "busy", st->busy) != 0)
+		goto fail;
+	if ((w = proto_window_to_json(&st->minute)) == NULL)
+		goto fail;
+	cJSON_AddItemToObject(obj, "minute", w);
+	if ((w = proto_window_to_json(&st->hour)) == NULL)
+		goto fail;
+	cJSON_AddItemToObject(obj, "hour", w);
+	if ((arr = cJSON_AddArrayToObject(obj, "queues")) == NULL)
+		goto fail;
+	for (i = 0; i < st->nqueues; i++) {
+		if ((q = proto_queue_info_to_json(&st->queues[i])) == NULL)
+			goto fail;
+		cJSON_AddItemToArray(arr, q);
+	}
+	return obj;
+fail:
+	cJSON_Delete(obj);
+	return NULL;
+}
+
+int
+proto_stats_from_json(const cJSON *obj, jobq_stats *out, char *err,
+    size_t errlen)
+{
+	const cJSON	*arr, *item;
+	jobq_stats	 st;
+	int64_t		 v;
+	size_t		 n, i;
+	int		 rc;
+
+	memset(&st, 0, sizeof(st));
+	memset(out, 0, sizeof(*out));
+	if (!cJSON_IsObject(obj)) {
+		proto_seterr(err, errlen, "stats is not an object");
+		return JOBQ_EPROTO;
+	}
+	if ((rc = proto_counts_decode(cJSON_GetObjectItemCaseSensitive(obj,
+	    "counts"), "stats", st.counts, err, errlen)) != 0)
+		return rc;
+	if ((rc = proto_rep_int(obj, "stats", "workers", 0, INT32_MAX, &v, err,
+	    errlen)) != 0)
+		return rc;
+	st.workers = (int)v;
+	if ((rc = proto_rep_int(obj, "stats", "busy", 0, INT32_MAX, &v, err,
+	    errlen)) != 0)
+		return rc;
+	st.busy = (int)v;
+	if ((rc = proto_window_from_json(cJSON_GetObjectItemCaseSensitive(obj,
+	    "minute"), "minute", &st.minute, err, errlen)) != 0 ||
+	    (rc = proto_window_from_json(cJSON_GetObjectItemCaseSensitive(obj,
+	    "hour"), "hour", &st.hour, err, errlen)) != 0)
+		return rc;
+
+	arr = cJSON_GetObjectItemCaseSensitive(obj, "queues");
+	if (arr == NULL) {
+		*out = st;
+		return 0;
+	}
+	if (!cJSON_IsArray(arr)) {
+		proto_seterr(err, errlen, "stats \"queues\" is not an array");
+		return JOBQ_EPROTO;
+	}
+	n = 0;
+	cJSON_ArrayForEach(item, arr)
+		n++;
+	if (n > 0 && (st.queues = calloc(n, sizeof(*st.queues))) == NULL) {
+		proto_seterr(err, errlen, "out of memory");
+		return JOBQ_ENOMEM;
+	}
+	i = 0;
+	cJSON_ArrayForEach(item, arr) {
+		if ((rc = proto_queue_info_from_json(item, &st.queues[i], err,
+		    errlen)) != 0) {
+			free(st.queues);
+			return rc;
+		}
+		i++;
+	}
+	st.nqueues = n;
+	*out = st;
+	return 0;
+}
+
+void
+jobq_stats_release(jobq_stats *st)
+{
+	if (st == NULL)
+		return;
+	free(st->queues);
+	st->queues = NULL;
+	st->nqueues = 0;
 }
 
 /* --- base64 --- */

@@ -268,6 +268,10 @@ START_TEST(test_errnames)
 	ck_assert_str_eq(proto_errname(JOBQ_EBADREQ), "bad_request");
 	ck_assert_str_eq(proto_errname(JOBQ_EUNKNOWNOP), "unknown_op");
 	ck_assert_str_eq(proto_errname(JOBQ_EINTERNAL), "internal");
+	ck_assert_str_eq(proto_errname(JOBQ_EISARRAY), "is_array");
+	ck_assert_int_eq(proto_errcode("is_array"), JOBQ_EISARRAY);
+	ck_assert_int_eq(JOBQ_EISARRAY, -17);
+	ck_assert_int_eq(JOBQ_ERR_MIN, JOBQ_EISARRAY);
 	ck_assert_int_eq(proto_errcode("no_such_code"), JOBQ_EPROTO);
 	ck_assert_int_eq(proto_errcode("ok"), JOBQ_EPROTO);
 	ck_assert_int_eq(proto_errcode(NULL), JOBQ_EPROTO);
@@ -610,11 +614,17 @@ START_TEST(test_submit_ok)
 	static const char *const argv[] = { "/bin/echo", "a b", "", NULL };
 	static const char *const env[] = { "A=1", "B==", "C=", NULL };
 	struct proto_submit	 s;
+	jobq_submit_opts	 o;
 	cJSON			*req;
 	char			 err[256];
 
-	req = proto_submit_to_json(argv, env, "/tmp", "my job", "q_1.x-y",
-	    3);
+	memset(&o, 0, sizeof(o));
+	o.argv = argv;
+	o.env = env;		/* ignored: env is passed on its own */
+	o.name = "my job";
+	o.queue = "q_1.x-y";
+	o.max_retries = 3;
+	req = proto_submit_to_json(&o, env, "/tmp");
 	ck_assert_ptr_nonnull(req);
 	ck_assert_msg(proto_submit_from_json(req, &s, err, sizeof(err)) == 0,
 	    "%s", err);
@@ -636,16 +646,32 @@ START_TEST(test_submit_ok)
 	cJSON_Delete(req);
 
 	/* Defaults; empty env. */
-	req = proto_submit_to_json(argv, NULL, "/", NULL, NULL, 0);
+	memset(&o, 0, sizeof(o));
+	o.argv = argv;
+	req = proto_submit_to_json(&o, NULL, "/");
 	ck_assert_ptr_nonnull(req);
 	ck_assert_ptr_null(cJSON_GetObjectItem(req, "name"));
 	ck_assert_ptr_null(cJSON_GetObjectItem(req, "retries"));
+	/* No scheduling member is sent when unset. */
+	ck_assert_int_eq(cJSON_GetArraySize(req), 4);
 	ck_assert_int_eq(proto_submit_from_json(req, &s, err, sizeof(err)), 0);
 	ck_assert_uint_eq(s.envc, 0);
 	ck_assert_ptr_null(s.env[0]);
 	ck_assert_ptr_null(s.name);
 	ck_assert_str_eq(s.queue, "default");
 	ck_assert_int_eq(s.max_retries, 0);
+	/* Scheduling defaults. */
+	ck_assert_int_eq(s.priority, 0);
+	ck_assert(s.not_before == 0 && s.timeout_ms == 0 &&
+	    s.kill_grace_ms == 0 && s.retry_delay_ms == 0);
+	ck_assert_ptr_null(s.unique_key);
+	ck_assert_ptr_nonnull(s.labels);
+	ck_assert_ptr_null(s.labels[0]);
+	ck_assert_uint_eq(s.nlabels, 0);
+	ck_assert_ptr_null(s.deps);
+	ck_assert_uint_eq(s.ndeps, 0);
+	ck_assert(s.array_count == 0 && s.array_step == 1 &&
+	    s.array_first == 0 && s.array_throttle == 0);
 	proto_submit_release(&s);
 	cJSON_Delete(req);
 }
@@ -931,6 +957,7 @@ START_TEST(test_strerror)
 			ck_assert_str_ne(m[j], m[-i]);
 	}
 	ck_assert_str_eq(jobq_strerror(JOBQ_ENOTFOUND), "no such job");
+	ck_assert_str_eq(jobq_strerror(JOBQ_EISARRAY), "the id names an array");
 	ck_assert_str_eq(jobq_strerror(JOBQ_ERR_MIN - 1), "unknown error");
 	ck_assert_str_eq(jobq_strerror(1), "unknown error");
 	ck_assert_str_eq(jobq_strerror(INT_MIN), "unknown error");
@@ -941,7 +968,7 @@ END_TEST
 START_TEST(test_states)
 {
 	static const char *const names[] = { "queued", "running",
-	    "succeeded", "failed", "canceled", "interrupted" };
+	    "succeeded", "failed", "canceled", "interrupted", "timed_out" };
 	int	s;
 
 	for (s = 0; s < JOBQ_STATE_COUNT; s++) {
@@ -956,6 +983,24 @@ START_TEST(test_states)
 	ck_assert_int_eq(jobq_state_parse(""), JOBQ_EINVAL);
 	ck_assert_int_eq(jobq_state_parse(NULL), JOBQ_EINVAL);
 	ck_assert_int_eq(jobq_state_is_terminal(JOBQ_STATE_COUNT), 0);
+	ck_assert_uint_eq(sizeof(names) / sizeof(names[0]), JOBQ_STATE_COUNT);
+	ck_assert_int_eq(JOBQ_STATE_TIMED_OUT, 6);
+	ck_assert_int_eq(jobq_state_parse("timed_out"), JOBQ_STATE_TIMED_OUT);
+	ck_assert_int_eq(jobq_state_is_terminal(JOBQ_STATE_TIMED_OUT), 1);
+
+	/* Dependency modes. */
+	ck_assert_str_eq(jobq_dep_mode_name(JOBQ_DEP_OK), "ok");
+	ck_assert_str_eq(jobq_dep_mode_name(JOBQ_DEP_NOTOK), "notok");
+	ck_assert_str_eq(jobq_dep_mode_name(JOBQ_DEP_ANY), "any");
+	ck_assert_ptr_null(jobq_dep_mode_name((jobq_dep_mode)3));
+	ck_assert_ptr_null(jobq_dep_mode_name((jobq_dep_mode)-1));
+	ck_assert_int_eq(proto_dep_mode_parse("ok"), JOBQ_DEP_OK);
+	ck_assert_int_eq(proto_dep_mode_parse("notok"), JOBQ_DEP_NOTOK);
+	ck_assert_int_eq(proto_dep_mode_parse("any"), JOBQ_DEP_ANY);
+	ck_assert_int_eq(proto_dep_mode_parse("OK"), -1);
+	ck_assert_int_eq(proto_dep_mode_parse("afterok"), -1);
+	ck_assert_int_eq(proto_dep_mode_parse(""), -1);
+	ck_assert_int_eq(proto_dep_mode_parse(NULL), -1);
 }
 END_TEST
 
