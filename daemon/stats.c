@@ -89,7 +89,7 @@ struct stats {
 	int			busy;	/* slots busy now */
 	int64_t			start;	/* now at stats_new */
 	int64_t			last;	/* latest now seen */
-	int64_t			last_change; /* busy accounted up to it */
+	int64_t			last_change; /* busy counted up to it */
 	struct stats_bucket	sec[STATS_NBUCKETS];
 	struct stats_bucket	min[STATS_NBUCKETS];
 };
