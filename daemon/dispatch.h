@@ -19,31 +19,73 @@
 #include "proto.h"
 
 struct store;
-struct store_queued;
+struct store_recovery;
 struct dispatch;
 
 struct dispatch_req {
 	void (*reply)(struct dispatch_req *r, cJSON *reply); /* consumes reply */
+	/* Sends one frame without ending the request (watch); consumes ev.
+	 * Returns -1 if the connection is gone or fell too far behind: the
+	 * caller must then forget r (abandon is not called any more). */
+	int (*push)(struct dispatch_req *r, cJSON *ev);
 	void (*abandon)(struct dispatch_req *r);  /* set by dispatch while it holds r */
 	void *priv;                            /* dispatch's */
 	uid_t uid;                             /* the client's peer credentials */
 };
 
+/* What a request names: a job id; task `index` of array `id` (has_index);
+ * or the array `id` as a whole (array). */
+struct dispatch_ref {
+	int64_t id;
+	int64_t index;
+	int has_index;
+	int array;
+};
+
+/* list filter; strings point into the request, which dispatch_list owns. */
+struct dispatch_filter {
+	int state;                 /* -1 any */
+	const char *queue;         /* NULL any */
+	const char *name;          /* NULL any */
+	const char **labels;       /* malloc'd (dispatch frees), nlabels */
+	size_t nlabels;
+	int64_t array_id;          /* 0 any */
+	size_t limit;
+};
+
 int dispatch_start(uv_loop_t *loop, struct store *store,
-    struct store_queued *queued, size_t nqueued, struct dispatch **out);
+    struct store_recovery *rec, struct dispatch **out);
 
 /* s->argv etc. point into req_json, which dispatch keeps until it replies and
  * then frees (cJSON_Delete).  dispatch also calls proto_submit_release(sub). */
 void dispatch_submit(struct dispatch *s, struct dispatch_req *r, cJSON *req_json,
     struct proto_submit *sub);
-void dispatch_get(struct dispatch *s, struct dispatch_req *r, int64_t id);
-void dispatch_list(struct dispatch *s, struct dispatch_req *r, int state,
-    const char *queue, size_t limit);
-void dispatch_cancel(struct dispatch *s, struct dispatch_req *r, int64_t id);
-void dispatch_wait(struct dispatch *s, struct dispatch_req *r, int64_t id,
-    int64_t timeout_ms);
-void dispatch_logs(struct dispatch *s, struct dispatch_req *r, int64_t id,
-    int stream, uint64_t offset, size_t max);
+void dispatch_get(struct dispatch *s, struct dispatch_req *r,
+    const struct dispatch_ref *ref);
+/* Takes ownership of req (f's strings point into it). */
+void dispatch_list(struct dispatch *s, struct dispatch_req *r, cJSON *req,
+    struct dispatch_filter *f);
+void dispatch_cancel(struct dispatch *s, struct dispatch_req *r,
+    const struct dispatch_ref *ref);
+void dispatch_wait(struct dispatch *s, struct dispatch_req *r,
+    const struct dispatch_ref *ref, int64_t timeout_ms);
+void dispatch_logs(struct dispatch *s, struct dispatch_req *r,
+    const struct dispatch_ref *ref, int stream, uint64_t offset, size_t max);
+void dispatch_priority(struct dispatch *s, struct dispatch_req *r,
+    const struct dispatch_ref *ref, int priority);
+void dispatch_retry(struct dispatch *s, struct dispatch_req *r,
+    const struct dispatch_ref *ref);
+/* older_than_ms 0: any age; state -1: any terminal state. */
+void dispatch_purge(struct dispatch *s, struct dispatch_req *r,
+    int64_t older_than_ms, int state);
+/* parallel / paused < 0: unchanged. */
+void dispatch_queue_set(struct dispatch *s, struct dispatch_req *r,
+    const char *queue, int parallel, int paused);
+void dispatch_queue_list(struct dispatch *s, struct dispatch_req *r);
+void dispatch_stats(struct dispatch *s, struct dispatch_req *r);
+/* Streams state changes of ids (n 0: all visible jobs) through r->push. */
+void dispatch_watch(struct dispatch *s, struct dispatch_req *r,
+    const int64_t *ids, size_t n);
 /* {"ok":true,...} for ping. */
 cJSON *dispatch_ping(struct dispatch *s);
 

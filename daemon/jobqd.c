@@ -86,9 +86,11 @@ jobqd_parse_duration_ms(const char *s)
 		mult = 60000;
 	else if (strcmp(end, "h") == 0)
 		mult = 3600000;
+	else if (strcmp(end, "d") == 0)
+		mult = 86400000;
 	else
 		return -1;
-	if (v * mult > (double)INT32_MAX)
+	if (v * mult > 1e15)	/* ~31,700 years */
 		return -1;
 	return (int64_t)(v * mult + 0.5);
 }
@@ -114,11 +116,15 @@ jobqd_usage(FILE *f)
 "      --kill-grace DUR          SIGTERM -> SIGKILL delay for cancel and stop\n"
 "                                (default 10s)\n"
 "      --handshake-timeout DUR   close clients that send no hello (default 10s)\n"
+"      --keep-age DUR            remove ended jobs and their output DUR after\n"
+"                                they ended (default 7d; 0: keep them)\n"
+"      --keep-count N            keep at most N ended jobs, the newest\n"
+"                                (default 100000; 0: no limit)\n"
 "  -l, --log-level LEVEL         error, warn, info (default) or debug\n"
 "  -h, --help                    show this help\n"
 "  -V, --version                 show the version\n"
 "\n"
-"DUR is a number with an optional unit: ms, s (default), m, h.\n"
+"DUR is a number with an optional unit: ms, s (default), m, h, d.\n"
 "See jobqd(8).\n");
 }
 
@@ -168,6 +174,8 @@ jobqd_options(int argc, char **argv)
 		{ "sync", required_argument, NULL, 'S' },
 		{ "kill-grace", required_argument, NULL, 'g' },
 		{ "handshake-timeout", required_argument, NULL, 'H' },
+		{ "keep-age", required_argument, NULL, 'A' },
+		{ "keep-count", required_argument, NULL, 'C' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -185,6 +193,8 @@ jobqd_options(int argc, char **argv)
 	cfg.sync_full = 1;
 	cfg.kill_grace_ms = 10000;
 	cfg.handshake_ms = 10000;
+	cfg.keep_age_ms = 7 * 86400 * 1000LL;
+	cfg.keep_count = 100000;
 	cfg.listen_fd = -1;
 	while ((ch = getopt_long(argc, argv, "s:d:w:l:hV", opts, NULL)) != -1) {
 		switch (ch) {
@@ -213,15 +223,31 @@ jobqd_options(int argc, char **argv)
 				    optarg);
 			break;
 		case 'g':
-			if ((ms = jobqd_parse_duration_ms(optarg)) < 0)
+			if ((ms = jobqd_parse_duration_ms(optarg)) < 0 ||
+			    ms > INT32_MAX)
 				jobqd_die_usage("--kill-grace: bad duration \"%s\"", optarg);
 			cfg.kill_grace_ms = (unsigned)ms;
 			break;
 		case 'H':
-			if ((ms = jobqd_parse_duration_ms(optarg)) <= 0)
+			if ((ms = jobqd_parse_duration_ms(optarg)) <= 0 ||
+			    ms > INT32_MAX)
 				jobqd_die_usage("--handshake-timeout: bad duration \"%s\"",
 				    optarg);
 			cfg.handshake_ms = (unsigned)ms;
+			break;
+		case 'A':
+			if ((ms = jobqd_parse_duration_ms(optarg)) < 0)
+				jobqd_die_usage("--keep-age: bad duration \"%s\"",
+				    optarg);
+			cfg.keep_age_ms = ms;
+			break;
+		case 'C':
+			errno = 0;
+			n = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || end == optarg || n < 0)
+				jobqd_die_usage("--keep-count: \"%s\" is not a "
+				    "number >= 0", optarg);
+			cfg.keep_count = (size_t)n;
 			break;
 		case 'l':
 			if ((level = log_parse_level(optarg)) < 0)
@@ -403,10 +429,10 @@ jobqd_signal(uv_signal_t *h, int signum)
 int
 main(int argc, char **argv)
 {
-	struct store_queued *queued = NULL;
-	size_t nqueued = 0, ninterrupted = 0;
+	struct store_recovery rec;
 	struct store *store;
 	char err[1024];
+	size_t nqueued;
 	ssize_t n;
 	int rv;
 
@@ -428,21 +454,21 @@ main(int argc, char **argv)
 		fatalx("%s", err);
 	if (mkdir(cfg.logs_dir, 0700) < 0 && errno != EEXIST)
 		fatal("%s", cfg.logs_dir);
-	if ((rv = store_recover(store, &queued, &nqueued, &ninterrupted,
-	    jobqd_now_ms())) < 0)
+	memset(&rec, 0, sizeof rec);
+	if ((rv = store_recover(store, &rec, jobqd_now_ms())) < 0)
 		fatalx("%s: recovery failed: %s", cfg.db_path, jobq_strerror(rv));
-	if (ninterrupted > 0)
+	if (rec.n_interrupted > 0)
 		log_warnx("%zu job(s) were running when the last jobqd died; "
-		    "marked interrupted (or requeued)", ninterrupted);
+		    "marked interrupted (or requeued)", rec.n_interrupted);
 
 	if (uv_loop_init(&jobqd_loop) < 0)
 		fatalx("uv_loop_init failed");
 	if ((rv = store_start(store, &jobqd_loop)) < 0)
 		fatalx("cannot start the store thread: %s", strerror(-rv));
-	if ((rv = dispatch_start(&jobqd_loop, store, queued, nqueued,
-	    &jobqd_disp)) < 0)
+	if ((rv = dispatch_start(&jobqd_loop, store, &rec, &jobqd_disp)) < 0)
 		fatalx("cannot start the workers: %s", strerror(-rv));
-	free(queued);
+	nqueued = rec.nqueued;
+	store_recovery_release(&rec);
 	if (server_start(&jobqd_loop, jobqd_disp) < 0)
 		fatalx("cannot listen on %s", cfg.socket_path);
 

@@ -36,6 +36,8 @@ struct config {
 	int sync_full;
 	unsigned kill_grace_ms;
 	unsigned handshake_ms;
+	int64_t keep_age_ms;         /* retention of ended jobs; 0 = for ever */
+	size_t keep_count;           /* ended jobs kept at most; 0 = no limit */
 	int listen_fd;               /* from systemd socket activation, or -1 */
 	int system_mode;             /* running as root with system defaults */
 };

@@ -36,6 +36,8 @@
 #include "server.h"
 
 #define SERVER_MAX_WBUF (512u << 20)
+/* A watcher further behind than this is told so and disconnected. */
+#define SERVER_MAX_WATCH_BACKLOG (4u << 20)
 
 struct conn {
 	uv_pipe_t pipe;
@@ -207,6 +209,52 @@ server_reply(struct dispatch_req *r, cJSON *reply)
 }
 
 static void
+server_overflow_timeout(uv_timer_t *t)
+{
+	server_close(t->data);
+}
+
+/*
+ * dispatch's event for a watching connection.  Returns -1 (and dispatch
+ * forgets r) when the connection is gone, or when the client fell more than
+ * SERVER_MAX_WATCH_BACKLOG behind: it then gets {"event":"overflow"} and is
+ * closed once that is written (or after 5 s if it never reads).
+ */
+static int
+server_push(struct dispatch_req *r, cJSON *ev)
+{
+	struct conn *c = server_conn_of(r);
+	void (*abandon)(struct dispatch_req *) = r->abandon;
+	cJSON *ov;
+
+	if (c->closing || c->close_after_write) {
+		cJSON_Delete(ev);
+		return -1;
+	}
+	r->abandon = NULL;	/* a close below must not call back into dispatch */
+	if (uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) >
+	    SERVER_MAX_WATCH_BACKLOG) {
+		cJSON_Delete(ev);
+		log_warnx("client pid %ld: watcher fell behind; disconnecting",
+		    (long)c->pid);
+		if ((ov = cJSON_CreateObject()) != NULL)
+			cJSON_AddStringToObject(ov, "event", "overflow");
+		c->busy = 0;
+		server_send(c, ov);
+		if (!c->closing) {
+			c->close_after_write = 1;
+			uv_timer_start(&c->timer, server_overflow_timeout, 5000, 0);
+		}
+		return -1;
+	}
+	server_send(c, ev);
+	if (c->closing)
+		return -1;
+	r->abandon = abandon;
+	return 0;
+}
+
+static void
 server_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *b)
 {
 	struct conn *c = h->data;
@@ -249,16 +297,95 @@ server_resume(struct conn *c)
 	}
 }
 
+/* {"id":N} with optional "index" (a task of array N) or "array":true. */
 static int
-server_req_id(struct conn *c, cJSON *req, int64_t *id)
+server_req_ref(struct conn *c, cJSON *req, int allow_array,
+    struct dispatch_ref *ref)
 {
+	const cJSON *a;
 	char err[256];
 
-	if (proto_get_int(req, "id", 1, 1, INT64_MAX, id, err, sizeof err) < 0) {
-		server_send_error(c, JOBQ_EINVAL, err, 0);
-		return -1;
+	memset(ref, 0, sizeof *ref);
+	if (proto_get_int(req, "id", 1, 1, INT64_MAX, &ref->id, err,
+	    sizeof err) < 0)
+		goto bad;
+	if (cJSON_GetObjectItemCaseSensitive(req, "index") != NULL) {
+		if (proto_get_int(req, "index", 1, INT64_MIN, INT64_MAX,
+		    &ref->index, err, sizeof err) < 0)
+			goto bad;
+		ref->has_index = 1;
+	}
+	if ((a = cJSON_GetObjectItemCaseSensitive(req, "array")) != NULL) {
+		if (!cJSON_IsBool(a)) {
+			snprintf(err, sizeof err, "array: must be true or false");
+			goto bad;
+		}
+		ref->array = cJSON_IsTrue(a);
+	}
+	if (ref->array && !allow_array) {
+		snprintf(err, sizeof err, "array: not allowed in this request");
+		goto bad;
+	}
+	if (ref->array && ref->has_index) {
+		snprintf(err, sizeof err, "array and index exclude each other");
+		goto bad;
 	}
 	return 0;
+bad:
+	server_send_error(c, JOBQ_EINVAL, err, 0);
+	return -1;
+}
+
+/* Reads an optional array of strings (at most max entries of at most
+ * maxlen bytes) into a malloc'd vector of pointers into obj. */
+static int
+server_req_strings(const cJSON *obj, const char *key, size_t max,
+    size_t maxlen, const char ***out, size_t *n, char *err, size_t errlen)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(obj, key), *e;
+	size_t i = 0, cnt;
+
+	*out = NULL;
+	*n = 0;
+	if (arr == NULL)
+		return 0;
+	if (!cJSON_IsArray(arr)) {
+		snprintf(err, errlen, "%s: must be an array of strings", key);
+		return JOBQ_EINVAL;
+	}
+	cnt = (size_t)cJSON_GetArraySize(arr);
+	if (cnt > max) {
+		snprintf(err, errlen, "%s: more than %zu entries", key, max);
+		return JOBQ_EINVAL;
+	}
+	if (cnt == 0)
+		return 0;
+	if ((*out = calloc(cnt + 1, sizeof **out)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return JOBQ_ENOMEM;
+	}
+	cJSON_ArrayForEach(e, arr) {
+		if (!cJSON_IsString(e) || strlen(e->valuestring) > maxlen) {
+			snprintf(err, errlen, "%s: entries must be strings of at "
+			    "most %zu bytes", key, maxlen);
+			free(*out);
+			*out = NULL;
+			return JOBQ_EINVAL;
+		}
+		(*out)[i++] = e->valuestring;
+	}
+	*n = i;
+	return 0;
+}
+
+static int
+server_queue_name_ok(const char *q)
+{
+	size_t n = strlen(q);
+
+	return n > 0 && n <= JOBQ_MAX_NAME &&
+	    strspn(q, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789_.-") == n;
 }
 
 static void
@@ -294,8 +421,9 @@ static void
 server_request(struct conn *c, cJSON *req)
 {
 	const char *op = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(req, "op"));
+	struct dispatch_ref ref;
 	char err[256];
-	int64_t id, v;
+	int64_t v;
 
 	if (strcmp(op, "hello") == 0) {
 		if (c->hello)
@@ -311,6 +439,7 @@ server_request(struct conn *c, cJSON *req)
 		return;
 	}
 	c->req.reply = server_reply;
+	c->req.push = server_push;
 	c->req.abandon = NULL;
 	c->req.priv = NULL;
 	c->req.uid = c->uid;
@@ -334,36 +463,50 @@ server_request(struct conn *c, cJSON *req)
 			return;		/* dispatch owns req now */
 		}
 	} else if (strcmp(op, "get") == 0) {
-		if (server_req_id(c, req, &id) == 0) {
+		if (server_req_ref(c, req, 1, &ref) == 0) {
 			c->busy = 1;
-			dispatch_get(server_disp, &c->req, id);
+			dispatch_get(server_disp, &c->req, &ref);
 		}
 	} else if (strcmp(op, "list") == 0) {
-		const char *state = NULL, *queue = NULL;
-		int st = -1;
+		const char *state = NULL;
+		struct dispatch_filter f;
+		int rv;
 
+		memset(&f, 0, sizeof f);
+		f.state = -1;
 		if (proto_get_str(req, "state", 32, &state, err, sizeof err) < 0 ||
-		    proto_get_str(req, "queue", JOBQ_MAX_NAME, &queue, err,
+		    proto_get_str(req, "queue", JOBQ_MAX_NAME, &f.queue, err,
+		    sizeof err) < 0 ||
+		    proto_get_str(req, "name", JOBQ_MAX_NAME, &f.name, err,
 		    sizeof err) < 0 ||
 		    proto_get_int(req, "limit", 0, 0, INT32_MAX, &v, err,
-		    sizeof err) < 0) {
+		    sizeof err) < 0 ||
+		    proto_get_int(req, "array_id", 0, 0, INT64_MAX, &f.array_id,
+		    err, sizeof err) < 0) {
 			server_send_error(c, JOBQ_EINVAL, err, 0);
-		} else if (state != NULL && (st = jobq_state_parse(state)) < 0) {
+		} else if (state != NULL && (f.state = jobq_state_parse(state)) < 0) {
 			snprintf(err, sizeof err, "state: unknown state \"%s\"", state);
 			server_send_error(c, JOBQ_EINVAL, err, 0);
+		} else if ((rv = server_req_strings(req, "labels", JOBQ_MAX_LABELS,
+		    JOBQ_MAX_LABEL, &f.labels, &f.nlabels, err, sizeof err)) < 0) {
+			server_send_error(c, rv, err, 0);
 		} else {
 			if (cJSON_GetObjectItemCaseSensitive(req, "limit") == NULL)
 				v = 0;
+			if (cJSON_GetObjectItemCaseSensitive(req, "array_id") == NULL)
+				f.array_id = 0;
+			f.limit = (size_t)v;
 			c->busy = 1;
-			dispatch_list(server_disp, &c->req, st, queue, (size_t)v);
+			dispatch_list(server_disp, &c->req, req, &f);
+			return;		/* dispatch owns req now */
 		}
 	} else if (strcmp(op, "cancel") == 0) {
-		if (server_req_id(c, req, &id) == 0) {
+		if (server_req_ref(c, req, 1, &ref) == 0) {
 			c->busy = 1;
-			dispatch_cancel(server_disp, &c->req, id);
+			dispatch_cancel(server_disp, &c->req, &ref);
 		}
 	} else if (strcmp(op, "wait") == 0) {
-		if (server_req_id(c, req, &id) == 0) {
+		if (server_req_ref(c, req, 1, &ref) == 0) {
 			if (cJSON_GetObjectItemCaseSensitive(req, "timeout_ms") == NULL)
 				v = -1;
 			else if (proto_get_int(req, "timeout_ms", 0, INT64_MIN,
@@ -372,13 +515,13 @@ server_request(struct conn *c, cJSON *req)
 				goto out;
 			}
 			c->busy = 1;
-			dispatch_wait(server_disp, &c->req, id, v < 0 ? -1 : v);
+			dispatch_wait(server_disp, &c->req, &ref, v < 0 ? -1 : v);
 		}
 	} else if (strcmp(op, "logs") == 0) {
 		const char *stream = NULL;
 		int64_t off, max;
 
-		if (server_req_id(c, req, &id) < 0)
+		if (server_req_ref(c, req, 0, &ref) < 0)
 			goto out;
 		if (proto_get_str(req, "stream", 16, &stream, err, sizeof err) < 0 ||
 		    proto_get_int(req, "offset", 1, 0, INT64_MAX, &off, err,
@@ -392,10 +535,114 @@ server_request(struct conn *c, cJSON *req)
 			    "stream: must be \"stdout\" or \"stderr\"", 0);
 		} else {
 			c->busy = 1;
-			dispatch_logs(server_disp, &c->req, id,
+			dispatch_logs(server_disp, &c->req, &ref,
 			    strcmp(stream, "stderr") == 0 ? JOBQ_STDERR : JOBQ_STDOUT,
 			    (uint64_t)off, (size_t)max);
 		}
+	} else if (strcmp(op, "priority") == 0) {
+		if (server_req_ref(c, req, 0, &ref) < 0)
+			goto out;
+		if (proto_get_int(req, "priority", 1, -1000000, 1000000, &v, err,
+		    sizeof err) < 0)
+			server_send_error(c, JOBQ_EINVAL, err, 0);
+		else {
+			c->busy = 1;
+			dispatch_priority(server_disp, &c->req, &ref, (int)v);
+		}
+	} else if (strcmp(op, "retry") == 0) {
+		if (server_req_ref(c, req, 0, &ref) == 0) {
+			c->busy = 1;
+			dispatch_retry(server_disp, &c->req, &ref);
+		}
+	} else if (strcmp(op, "purge") == 0) {
+		const char *state = NULL;
+		int st = -1;
+
+		if (proto_get_int(req, "older_than_ms", 0, 0, INT64_MAX / 2, &v,
+		    err, sizeof err) < 0 ||
+		    proto_get_str(req, "state", 32, &state, err, sizeof err) < 0) {
+			server_send_error(c, JOBQ_EINVAL, err, 0);
+		} else if (state != NULL && ((st = jobq_state_parse(state)) < 0 ||
+		    !jobq_state_is_terminal((jobq_state)st))) {
+			snprintf(err, sizeof err, "state: \"%s\" is not the name "
+			    "of a state a job ends in", state);
+			server_send_error(c, JOBQ_EINVAL, err, 0);
+		} else {
+			if (cJSON_GetObjectItemCaseSensitive(req,
+			    "older_than_ms") == NULL)
+				v = 0;
+			c->busy = 1;
+			dispatch_purge(server_disp, &c->req, v, st);
+		}
+	} else if (strcmp(op, "queue_set") == 0) {
+		const char *queue = NULL;
+		const cJSON *p;
+		int64_t par = -1;
+		int paused = -1;
+
+		if (proto_get_str(req, "queue", JOBQ_MAX_NAME, &queue, err,
+		    sizeof err) < 0 ||
+		    proto_get_int(req, "parallel", 0, 0, 1000000, &par, err,
+		    sizeof err) < 0) {
+			server_send_error(c, JOBQ_EINVAL, err, 0);
+			goto out;
+		}
+		if (cJSON_GetObjectItemCaseSensitive(req, "parallel") == NULL)
+			par = -1;
+		if ((p = cJSON_GetObjectItemCaseSensitive(req, "paused")) != NULL) {
+			if (!cJSON_IsBool(p)) {
+				server_send_error(c, JOBQ_EINVAL,
+				    "paused: must be true or false", 0);
+				goto out;
+			}
+			paused = cJSON_IsTrue(p);
+		}
+		if (queue == NULL || !server_queue_name_ok(queue)) {
+			server_send_error(c, JOBQ_EINVAL, "queue: required, "
+			    "1-256 characters of A-Z a-z 0-9 _ . -", 0);
+			goto out;
+		}
+		c->busy = 1;
+		dispatch_queue_set(server_disp, &c->req, queue, (int)par, paused);
+	} else if (strcmp(op, "queue_list") == 0) {
+		c->busy = 1;
+		dispatch_queue_list(server_disp, &c->req);
+	} else if (strcmp(op, "stats") == 0) {
+		c->busy = 1;
+		dispatch_stats(server_disp, &c->req);
+	} else if (strcmp(op, "watch") == 0) {
+		const cJSON *arr = cJSON_GetObjectItemCaseSensitive(req, "ids"), *e;
+		int64_t *ids = NULL;
+		size_t n = 0;
+
+		if (arr != NULL && (!cJSON_IsArray(arr) ||
+		    cJSON_GetArraySize(arr) > 100000)) {
+			server_send_error(c, JOBQ_EINVAL,
+			    "ids: must be an array of at most 100000 job ids", 0);
+			goto out;
+		}
+		if (arr != NULL && cJSON_GetArraySize(arr) > 0) {
+			ids = calloc((size_t)cJSON_GetArraySize(arr), sizeof *ids);
+			if (ids == NULL) {
+				server_send_error(c, JOBQ_ENOMEM, "out of memory", 0);
+				goto out;
+			}
+			cJSON_ArrayForEach(e, arr) {
+				if (!cJSON_IsNumber(e) || e->valuedouble < 1 ||
+				    e->valuedouble > 9007199254740992.0 ||
+				    e->valuedouble != (double)(int64_t)e->valuedouble) {
+					free(ids);
+					server_send_error(c, JOBQ_EINVAL,
+					    "ids: entries must be job ids", 0);
+					goto out;
+				}
+				ids[n++] = (int64_t)e->valuedouble;
+			}
+		}
+		c->busy = 1;
+		c->req.push = server_push;
+		dispatch_watch(server_disp, &c->req, ids, n);
+		free(ids);
 	} else {
 		snprintf(err, sizeof err, "unknown request \"%.64s\"", op);
 		server_send_error(c, JOBQ_EUNKNOWNOP, err, 0);
