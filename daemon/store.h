@@ -192,12 +192,19 @@ struct store_op {
 		struct { struct store_lookup *v; size_t n; } lookup; /* in.lookup order */
 		struct {                       /* STORE_ARRAY */
 			jobq_array_info info;  /* counts filled */
-			int64_t *task_ids;     /* malloc'd, info.count entries */
+			int64_t *task_ids;     /* malloc'd, ntasks entries, id
+			                          order */
 			jobq_state *task_states;
+			size_t ntasks;         /* tasks still stored: info.count
+			                          unless some were purged */
 		} array;
 		struct { struct store_queue *v; size_t n; } counts; /* by name;
 		                                  every queue with a row or a job */
-		struct { size_t n; } purge;
+		struct {                       /* STORE_PURGE */
+			size_t n;
+			int64_t *ids;          /* the n purged ids, ascending
+			                          (malloc'd; store_op_release) */
+		} purge;
 	} out;
 };
 
@@ -213,7 +220,8 @@ struct store_queued {
 	int64_t not_before, timeout_ms, kill_grace_ms, retry_delay_ms;
 	int64_t array_id, array_index;
 	int array_throttle;
-	size_t dep_first, ndeps;  /* its entries in store_recovery.deps */
+	size_t dep_first, ndeps;  /* its entries in store_recovery.deps
+	                             (deps[dep_first .. dep_first+ndeps-1]) */
 };
 
 /* A dependency of a recovered queued job. */
@@ -270,7 +278,8 @@ void store_submit(struct store *s, struct store_op *op);
  * opened but never started. */
 void store_close(struct store *s);
 
-/* Frees what an op's out union holds (CLAIM strings, GET job, LIST jobs). */
+/* Frees what an op's out union holds (CLAIM strings, GET/RETRY job, LIST
+ * jobs, LOOKUP, ARRAY and COUNTS vectors, PURGE ids). */
 void store_op_release(struct store_op *op);
 
 /*

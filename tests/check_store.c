@@ -191,7 +191,7 @@ do_insert(struct store *s, const char *queue, int max_retries)
 	    0);
 	run_op(s, op);
 	ck_assert_int_eq(op->status, 0);
-	id = op->out.id;
+	id = op->out.insert.id;
 	ck_assert_int_gt(id, 0);
 	op_free(op);
 	return (id);
@@ -330,7 +330,7 @@ START_TEST(test_close_unstarted)
 	ck_assert_int_eq(seq[1], 2);
 	ck_assert_int_eq(a->status, 0);
 	ck_assert_int_eq(b->status, 0);
-	ck_assert_int_eq(b->out.job->id, a->out.id);
+	ck_assert_int_eq(b->out.job->id, a->out.insert.id);
 	ck_assert_str_eq(b->out.job->name, "n");
 	op_free(a);
 	op_free(b);
@@ -443,7 +443,7 @@ START_TEST(test_claim_update)
 	ck_assert_int_eq(upd->status, JOBQ_ENOTFOUND);
 	ck_assert_int_eq(op->status, JOBQ_ENOTFOUND);
 	op_free(op);
-	op = do_get(s, ins->out.id);
+	op = do_get(s, ins->out.insert.id);
 	ck_assert_int_eq(op->status, 0);
 	op_free(op);
 	op_free(ins);
@@ -547,7 +547,7 @@ bulk(struct store *s, int start_first)
 		ck_assert_int_eq(seq[base + i], base + i);	/* in order */
 		ck_assert_int_eq(ops[i]->status, 0);
 		if (i > 0)
-			ck_assert_int_gt(ops[i]->out.id, ops[i - 1]->out.id);
+			ck_assert_int_gt(ops[i]->out.insert.id, ops[i - 1]->out.insert.id);
 	}
 	for (i = 0; i < NBULK; i++)
 		op_free(ops[i]);
@@ -609,9 +609,8 @@ START_TEST(test_recover)
 {
 	struct store *s;
 	struct store_op *op;
-	struct store_queued *q;
+	struct store_recovery r;
 	struct store_update u;
-	size_t n, nint;
 	int64_t a, b, c, d;
 
 	s = open_store(1);
@@ -638,18 +637,21 @@ START_TEST(test_recover)
 	close_store(s);
 
 	s = open_store(0);
-	ck_assert_int_eq(store_recover(s, &q, &n, &nint, 12345), 0);
-	ck_assert_uint_eq(nint, 2);
-	ck_assert_uint_eq(n, 2);
-	ck_assert_int_eq(q[0].id, b);
-	ck_assert_str_eq(q[0].queue, "qb");
-	ck_assert_int_eq(q[0].attempts, 1);
-	ck_assert_int_eq(q[0].max_retries, 1);
-	ck_assert_int_eq(q[1].id, c);
-	ck_assert_str_eq(q[1].queue, "qc");
-	ck_assert_int_eq(q[1].attempts, 0);
-	ck_assert_int_eq(q[1].submitted_at, 1700000000000LL);
-	free(q);
+	ck_assert_int_eq(store_recover(s, &r, 12345), 0);
+	ck_assert_uint_eq(r.n_interrupted, 2);
+	ck_assert_uint_eq(r.nqueued, 2);
+	ck_assert_int_eq(r.queued[0].id, b);
+	ck_assert_str_eq(r.queued[0].queue, "qb");
+	ck_assert_int_eq(r.queued[0].attempts, 1);
+	ck_assert_int_eq(r.queued[0].max_retries, 1);
+	ck_assert_int_eq(r.queued[1].id, c);
+	ck_assert_str_eq(r.queued[1].queue, "qc");
+	ck_assert_int_eq(r.queued[1].attempts, 0);
+	ck_assert_int_eq(r.queued[1].submitted_at, 1700000000000LL);
+	ck_assert_uint_eq(r.ndeps, 0);
+	ck_assert_uint_eq(r.nqueues, 0);
+	store_recovery_release(&r);
+	ck_assert_ptr_null(r.queued);
 	ck_assert_int_eq(store_start(s, &loop), 0);
 
 	op = do_get(s, a);
@@ -673,11 +675,11 @@ START_TEST(test_recover)
 	ck_assert_int_eq(do_claim(s, b, 2, 300), 0);
 	close_store(s);
 	s = open_store(0);
-	ck_assert_int_eq(store_recover(s, &q, &n, &nint, 999), 0);
-	ck_assert_uint_eq(nint, 1);
-	ck_assert_uint_eq(n, 1);
-	ck_assert_int_eq(q[0].id, c);
-	free(q);
+	ck_assert_int_eq(store_recover(s, &r, 999), 0);
+	ck_assert_uint_eq(r.n_interrupted, 1);
+	ck_assert_uint_eq(r.nqueued, 1);
+	ck_assert_int_eq(r.queued[0].id, c);
+	store_recovery_release(&r);
 	ck_assert_int_eq(store_start(s, &loop), 0);
 	op = do_get(s, b);
 	ck_assert_int_eq(op->out.job->state, JOBQ_STATE_INTERRUPTED);
@@ -687,10 +689,10 @@ START_TEST(test_recover)
 
 	/* Nothing to recover: an empty list. */
 	s = open_store(0);
-	ck_assert_int_eq(store_recover(s, &q, &n, &nint, 1), 0);
-	ck_assert_uint_eq(nint, 0);
-	ck_assert_uint_eq(n, 1);
-	free(q);
+	ck_assert_int_eq(store_recover(s, &r, 1), 0);
+	ck_assert_uint_eq(r.n_interrupted, 0);
+	ck_assert_uint_eq(r.nqueued, 1);
+	store_recovery_release(&r);
 	close_store(s);
 }
 END_TEST
@@ -726,7 +728,7 @@ START_TEST(test_disk_full)
 		ck_assert_int_eq(ops[i]->status, JOBQ_ESTORAGE);
 		ck_assert_int_eq(seq[base + i], base + i);
 	}
-	ck_assert_int_eq(ops[0]->out.id, 0);
+	ck_assert_int_eq(ops[0]->out.insert.id, 0);
 	ck_assert_ptr_null(ops[2]->out.claim.argv);
 	/* Reads still run, and see the batch rolled back. */
 	ck_assert_int_eq(ops[3]->status, 0);
@@ -880,9 +882,12 @@ START_TEST(test_refuse_newer)
 	s = open_store(1);
 	(void)do_insert(s, "default", 0);
 	close_store(s);
-	sql_file(dbpath, "PRAGMA user_version = 2;");
-	(void)snprintf(msg, sizeof(msg), "written by a newer jobqd (schema 2, "
-	    "this one knows %d)", STORE_SCHEMA_VERSION);
+	(void)snprintf(msg, sizeof(msg), "PRAGMA user_version = %d;",
+	    STORE_SCHEMA_VERSION + 1);
+	sql_file(dbpath, msg);
+	(void)snprintf(msg, sizeof(msg), "written by a newer jobqd (schema %d, "
+	    "this one knows %d)", STORE_SCHEMA_VERSION + 1,
+	    STORE_SCHEMA_VERSION);
 	refused(dbpath, msg);
 
 	/* An empty file is a new database; an empty SQLite db of nobody's
@@ -970,12 +975,12 @@ START_TEST(test_roundtrip)
 	op = op_insert(argv, env, cwd, name, "q.1-_", 3, 0);
 	run_op(s, op);
 	ck_assert_int_eq(op->status, 0);
-	id = op->out.id;
+	id = op->out.insert.id;
 	op_free(op);
 	op = op_insert(argv_true, noenv, "/", NULL, "default", 0, 0);
 	run_op(s, op);
 	ck_assert_int_eq(op->status, 0);
-	id2 = op->out.id;
+	id2 = op->out.insert.id;
 	op_free(op);
 	close_store(s);
 
