@@ -1,7 +1,7 @@
 /*
  * submitters.c - libjobq load generator for bench.sh.
  *
- *   submitters SOCK K N [--no-wait] [--queue Q]
+ *   submitters SOCK K N [--no-wait] [--queue Q] [--priority P]
  *
  * K threads, each with its own connection, submit N /bin/true jobs between
  * them.  Prints the acknowledged submits per second (first submit to last
@@ -26,6 +26,7 @@
 struct thr {
 	const char *sock;
 	const char *queue;
+	int priority;
 	long n;
 	int64_t *ids;
 	int err;
@@ -60,6 +61,7 @@ static void *submitter(void *p)
 	o.env = env;
 	o.cwd = "/";
 	o.queue = t->queue;
+	o.priority = t->priority;
 	for (long i = 0; i < t->n; i++)
 		if ((t->err = jobq_submit(c, &o, &t->ids[i])) != 0)
 			break;
@@ -70,17 +72,20 @@ static void *submitter(void *p)
 int main(int argc, char **argv)
 {
 	if (argc < 4) {
-		fprintf(stderr, "usage: submitters SOCK K N [--no-wait] [--queue Q]\n");
+		fprintf(stderr, "usage: submitters SOCK K N [--no-wait] [--queue Q] "
+		    "[--priority P]\n");
 		return 2;
 	}
 	const char *sock = argv[1], *queue = NULL;
-	int k = atoi(argv[2]), do_wait = 1;
+	int k = atoi(argv[2]), do_wait = 1, priority = 0;
 	long n = atol(argv[3]);
 	for (int i = 4; i < argc; i++) {
 		if (strcmp(argv[i], "--no-wait") == 0)
 			do_wait = 0;
 		else if (strcmp(argv[i], "--queue") == 0 && i + 1 < argc)
 			queue = argv[++i];
+		else if (strcmp(argv[i], "--priority") == 0 && i + 1 < argc)
+			priority = atoi(argv[++i]);
 	}
 	if (k < 1 || n < k) {
 		fprintf(stderr, "submitters: need K >= 1 and N >= K\n");
@@ -95,6 +100,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < k; i++) {
 		t[i].sock = sock;
 		t[i].queue = queue;
+		t[i].priority = priority;
 		t[i].n = n / k + (i < n % k);
 		t[i].ids = calloc((size_t)t[i].n, sizeof(int64_t));
 		if (!t[i].ids || pthread_create(&th[i], NULL, submitter, &t[i]) != 0)
