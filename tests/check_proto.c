@@ -444,6 +444,29 @@ job_equal(const jobq_job *a, const jobq_job *b)
 	else
 		ck_assert_str_eq(a->message, b->message);
 	ck_assert(a->pid == b->pid);
+	ck_assert_int_eq(a->priority, b->priority);
+	ck_assert(a->not_before == b->not_before);
+	ck_assert(a->timeout_ms == b->timeout_ms);
+	ck_assert(a->kill_grace_ms == b->kill_grace_ms);
+	ck_assert(a->retry_delay_ms == b->retry_delay_ms);
+	if (a->unique_key == NULL)
+		ck_assert_ptr_null(b->unique_key);
+	else
+		ck_assert_str_eq(a->unique_key, b->unique_key);
+	ck_assert_uint_eq(a->nlabels, b->nlabels);
+	ck_assert_ptr_nonnull(b->labels);
+	for (i = 0; i < a->nlabels; i++)
+		ck_assert_str_eq(a->labels[i], b->labels[i]);
+	ck_assert_ptr_null(b->labels[b->nlabels]);
+	ck_assert_uint_eq(a->ndeps, b->ndeps);
+	for (i = 0; i < a->ndeps; i++) {
+		ck_assert(a->deps[i].id == b->deps[i].id);
+		ck_assert_int_eq(a->deps[i].mode, b->deps[i].mode);
+	}
+	if (a->ndeps == 0)
+		ck_assert_ptr_null(b->deps);
+	ck_assert(a->array_id == b->array_id);
+	ck_assert(a->array_index == b->array_index);
 }
 
 /* Encodes, frames, parses and decodes a job; compares with the original. */
@@ -533,6 +556,17 @@ END_TEST
 	"\"finished_at\":3,\"attempts\":1,\"max_retries\":0,\"reason\":null," \
 	"\"message\":null,\"pid\":null"
 
+/* JOB_OK with the members in `first` put in front (they win). */
+static cJSON *
+job_with(const char *first)
+{
+	char	text[4096];
+
+	ck_assert_int_lt(snprintf(text, sizeof(text), "{%s,%s}", first,
+	    JOB_OK + 1), (int)sizeof(text));
+	return parse_ok(text);
+}
+
 START_TEST(test_job_bad)
 {
 	/* Each is JOB_OK with one member overridden (later keys are ignored
@@ -562,6 +596,32 @@ START_TEST(test_job_bad)
 		"\"reason\":{}",
 		"\"message\":1",
 		"\"pid\":-5",
+		"\"priority\":\"1\"",
+		"\"priority\":2147483648",
+		"\"priority\":0.5",
+		"\"not_before\":-1",
+		"\"timeout_ms\":1.5",
+		"\"kill_grace_ms\":\"x\"",
+		"\"retry_delay_ms\":-1",
+		"\"unique_key\":5",
+		"\"labels\":\"a=b\"",
+		"\"labels\":{}",
+		"\"labels\":[1]",
+		"\"labels\":[null]",
+		"\"labels\":[\"novalue\"]",
+		"\"labels\":[\"=v\"]",
+		"\"labels\":[\"a=b\",\"\"]",
+		"\"deps\":{}",
+		"\"deps\":[1]",
+		"\"deps\":[{}]",
+		"\"deps\":[{\"id\":0}]",
+		"\"deps\":[{\"id\":\"1\"}]",
+		"\"deps\":[{\"id\":1,\"mode\":\"bad\"}]",
+		"\"deps\":[{\"id\":1,\"mode\":1}]",
+		"\"deps\":[{\"id\":1,\"mode\":null}]",
+		"\"array_id\":-1",
+		"\"array_index\":\"0\"",
+		"\"array_index\":-2",
 	};
 	cJSON		*obj;
 	jobq_job	*job;
@@ -574,6 +634,35 @@ START_TEST(test_job_bad)
 	ck_assert_int_eq(job->state, JOBQ_STATE_SUCCEEDED);
 	ck_assert_int_eq(job->signal, 0);
 	ck_assert(job->pid == 0);
+	/* A job without the scheduling members (an older daemon). */
+	ck_assert_int_eq(job->priority, 0);
+	ck_assert(job->not_before == 0 && job->timeout_ms == 0 &&
+	    job->kill_grace_ms == 0 && job->retry_delay_ms == 0);
+	ck_assert_ptr_null(job->unique_key);
+	ck_assert_ptr_nonnull(job->labels);
+	ck_assert_ptr_null(job->labels[0]);
+	ck_assert_uint_eq(job->nlabels, 0);
+	ck_assert_ptr_null(job->deps);
+	ck_assert_uint_eq(job->ndeps, 0);
+	ck_assert(job->array_id == 0 && job->array_index == 0);
+	jobq_job_free(job);
+	cJSON_Delete(obj);
+	/* Null scheduling members count as absent; a dependency's mode
+	 * defaults to ok. */
+	obj = job_with("\"priority\":null,\"labels\":null,\"deps\":null,"
+	    "\"unique_key\":null,\"not_before\":null,\"array_id\":null");
+	ck_assert_int_eq(proto_job_from_json(obj, &job, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(job->labels);
+	ck_assert_uint_eq(job->nlabels, 0);
+	ck_assert_ptr_null(job->deps);
+	jobq_job_free(job);
+	cJSON_Delete(obj);
+	obj = job_with("\"deps\":[{\"id\":4},{\"id\":5,\"mode\":\"any\","
+	    "\"future\":1}]");
+	ck_assert_int_eq(proto_job_from_json(obj, &job, err, sizeof(err)), 0);
+	ck_assert_uint_eq(job->ndeps, 2);
+	ck_assert(job->deps[0].id == 4 && job->deps[0].mode == JOBQ_DEP_OK);
+	ck_assert(job->deps[1].id == 5 && job->deps[1].mode == JOBQ_DEP_ANY);
 	jobq_job_free(job);
 	cJSON_Delete(obj);
 
@@ -1121,6 +1210,984 @@ START_TEST(test_paths_root)
 }
 END_TEST
 
+/* --- scheduling members of jobs --- */
+
+/* Encodes obj, reparses it through a frame and returns the copy. */
+static cJSON *
+reframe(const cJSON *obj)
+{
+	cJSON		*back;
+	char		*buf, err[256];
+	const char	*payload;
+	size_t		 len, plen, used;
+
+	ck_assert_ptr_nonnull(obj);
+	ck_assert_int_eq(proto_frame_encode(obj, &buf, &len), 0);
+	ck_assert_int_eq(proto_frame_parse(buf, len, JOBQ_MAX_FRAME, &payload,
+	    &plen, &used), 1);
+	ck_assert_int_eq(proto_parse(payload, plen, 0, &back, err,
+	    sizeof(err)), 0);
+	free(buf);
+	return back;
+}
+
+
+START_TEST(test_job_sched_roundtrip)
+{
+	char		*argv_one[] = { "x", NULL };
+	char		*labels[] = { "team=infra", "k==v=", "h\xc3\xa9=\xe2\x82\xac",
+	    NULL };
+	char		*nolabels[] = { NULL };
+	jobq_dep	 deps[] = { { 1, JOBQ_DEP_OK }, { 9007199254740991LL,
+	    JOBQ_DEP_NOTOK }, { 3, JOBQ_DEP_ANY } };
+	jobq_job	 job = {
+		.id = 12, .state = JOBQ_STATE_TIMED_OUT, .queue = "q",
+		.argv = argv_one, .argc = 1, .cwd = "/", .exit_code = -1,
+		.signal = 15, .submitted_at = 1, .started_at = 2,
+		.finished_at = 3, .attempts = 1, .reason = "timeout",
+		.priority = -1000000, .not_before = 1700000000000LL,
+		.timeout_ms = 315360000000LL, .kill_grace_ms = 86400000,
+		.retry_delay_ms = 1, .unique_key = "nightly \"backup\"",
+		.labels = labels, .nlabels = 3, .deps = deps, .ndeps = 3,
+		.array_id = 11, .array_index = 9007199254740991LL
+	};
+	cJSON		*obj, *l;
+
+	job_roundtrip(&job);
+	job.priority = INT32_MAX;
+	job_roundtrip(&job);
+	job.priority = INT32_MIN;
+	job_roundtrip(&job);
+
+	/* What is written: everything set here. */
+	obj = proto_job_to_json(&job);
+	ck_assert_ptr_nonnull(obj);
+	ck_assert_str_eq(cJSON_GetObjectItem(obj, "state")->valuestring,
+	    "timed_out");
+	ck_assert_double_eq(cJSON_GetObjectItem(obj, "timeout_ms")->valuedouble,
+	    315360000000.0);
+	l = cJSON_GetObjectItem(obj, "labels");
+	ck_assert_int_eq(cJSON_GetArraySize(l), 3);
+	ck_assert_str_eq(cJSON_GetArrayItem(l, 1)->valuestring, "k==v=");
+	l = cJSON_GetObjectItem(obj, "deps");
+	ck_assert_int_eq(cJSON_GetArraySize(l), 3);
+	ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(l, 1),
+	    "mode")->valuestring, "notok");
+	ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(l, 2),
+	    "mode")->valuestring, "any");
+	ck_assert_ptr_nonnull(cJSON_GetObjectItem(obj, "array_index"));
+	cJSON_Delete(obj);
+
+	/* Unset members are left out, except priority and labels. */
+	memset(&job, 0, sizeof(job));
+	job.id = 1;
+	job.queue = "default";
+	job.argv = argv_one;
+	job.argc = 1;
+	job.cwd = "/";
+	job.exit_code = -1;
+	job.labels = nolabels;
+	obj = proto_job_to_json(&job);
+	ck_assert_ptr_nonnull(obj);
+	ck_assert(cJSON_IsNumber(cJSON_GetObjectItem(obj, "priority")));
+	ck_assert_double_eq(cJSON_GetObjectItem(obj, "priority")->valuedouble,
+	    0);
+	ck_assert(cJSON_IsArray(cJSON_GetObjectItem(obj, "labels")));
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(obj,
+	    "labels")), 0);
+	ck_assert_ptr_null(cJSON_GetObjectItem(obj, "not_before"));
+	ck_assert_ptr_null(cJSON_GetObjectItem(obj, "timeout_ms"));
+	ck_assert_ptr_null(cJSON_GetObjectItem(obj, "kill_grace_ms"));
+	ck_assert_ptr_null(cJSON_GetObjectItem(obj, "retry_delay_ms"));
+	ck_assert_ptr_null(cJSON_GetObjectItem(obj, "unique_key"));
+	ck_assert_ptr_null(cJSON_GetObjectItem(obj, "deps"));
+	ck_assert_ptr_null(cJSON_GetObjectItem(obj, "array_id"));
+	ck_assert_ptr_null(cJSON_GetObjectItem(obj, "array_index"));
+	cJSON_Delete(obj);
+	job_roundtrip(&job);
+	/* labels NULL (a job built by hand) is written as []. */
+	job.labels = NULL;
+	obj = proto_job_to_json(&job);
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(obj,
+	    "labels")), 0);
+	cJSON_Delete(obj);
+	/* Unencodable: a dependency mode out of range, deps NULL with ndeps. */
+	deps[0].mode = (jobq_dep_mode)7;
+	job.deps = deps;
+	job.ndeps = 1;
+	ck_assert_ptr_null(proto_job_to_json(&job));
+	job.deps = NULL;
+	ck_assert_ptr_null(proto_job_to_json(&job));
+}
+END_TEST
+
+/* Decodes JOB_OK with one member replaced by a JSON value built in code. */
+static int
+job_decode_with(const char *key, cJSON *value, char *err, size_t errlen)
+{
+	cJSON		*obj;
+	jobq_job	*job = NULL;
+	int		 rc;
+
+	obj = parse_ok(JOB_OK "}");
+	cJSON_DeleteItemFromObject(obj, key);
+	cJSON_AddItemToObject(obj, key, value);
+	rc = proto_job_from_json(obj, &job, err, errlen);
+	if (rc == 0)
+		jobq_job_free(job);
+	else
+		ck_assert_ptr_null(job);
+	cJSON_Delete(obj);
+	return rc;
+}
+
+/* A JSON array of n dependency objects on job 1. */
+static cJSON *
+deps_array(size_t n)
+{
+	cJSON	*arr, *d;
+	size_t	 i;
+
+	arr = cJSON_CreateArray();
+	for (i = 0; i < n; i++) {
+		d = cJSON_CreateObject();
+		cJSON_AddNumberToObject(d, "id", (double)(i + 1));
+		cJSON_AddItemToArray(arr, d);
+	}
+	return arr;
+}
+
+START_TEST(test_job_sched_limits)
+{
+	char	label[JOBQ_MAX_LABEL + 2], key[JOBQ_MAX_NAME + 2], err[256];
+
+	ck_assert_int_eq(job_decode_with("labels", string_array(JOBQ_MAX_LABELS,
+	    "a=b"), err, sizeof(err)), 0);
+	ck_assert_int_eq(job_decode_with("labels",
+	    string_array(JOBQ_MAX_LABELS + 1, "a=b"), err, sizeof(err)),
+	    JOBQ_EPROTO);
+	ck_assert_ptr_nonnull(strstr(err, "labels"));
+	memset(label, 'v', sizeof(label));
+	label[0] = 'k';
+	label[1] = '=';
+	label[JOBQ_MAX_LABEL] = '\0';
+	ck_assert_int_eq(job_decode_with("labels", string_array(1, label), err,
+	    sizeof(err)), 0);
+	label[JOBQ_MAX_LABEL] = 'v';
+	label[JOBQ_MAX_LABEL + 1] = '\0';
+	ck_assert_int_eq(job_decode_with("labels", string_array(1, label), err,
+	    sizeof(err)), JOBQ_EPROTO);
+	ck_assert_ptr_nonnull(strstr(err, "labels"));
+
+	ck_assert_int_eq(job_decode_with("deps", deps_array(JOBQ_MAX_DEPS),
+	    err, sizeof(err)), 0);
+	ck_assert_int_eq(job_decode_with("deps", deps_array(JOBQ_MAX_DEPS + 1),
+	    err, sizeof(err)), JOBQ_EPROTO);
+	ck_assert_ptr_nonnull(strstr(err, "deps"));
+
+	memset(key, 'u', sizeof(key));
+	key[JOBQ_MAX_NAME] = '\0';
+	ck_assert_int_eq(job_decode_with("unique_key", cJSON_CreateString(key),
+	    err, sizeof(err)), 0);
+	key[JOBQ_MAX_NAME] = 'u';
+	key[JOBQ_MAX_NAME + 1] = '\0';
+	ck_assert_int_eq(job_decode_with("unique_key", cJSON_CreateString(key),
+	    err, sizeof(err)), JOBQ_EPROTO);
+	ck_assert_ptr_nonnull(strstr(err, "unique_key"));
+}
+END_TEST
+
+/* --- scheduling members of submit --- */
+
+/* proto_submit_to_json(opts) as the daemon sees it: framed and parsed (big
+ * integers are written as raw text, which only a parse turns into numbers). */
+static cJSON *
+submit_json(const jobq_submit_opts *o)
+{
+	cJSON	*req, *back;
+
+	req = proto_submit_to_json(o, NULL, "/");
+	ck_assert_ptr_nonnull(req);
+	back = reframe(req);
+	cJSON_Delete(req);
+	return back;
+}
+
+START_TEST(test_submit_sched_roundtrip)
+{
+	static const char *const argv[] = { "/bin/true", NULL };
+	static const char *const labels[] = { "a=1", "b=", "c==d", NULL };
+	static const jobq_dep deps[] = { { 5, JOBQ_DEP_OK },
+	    { 6, JOBQ_DEP_NOTOK }, { 7, JOBQ_DEP_ANY } };
+	struct proto_submit	 s;
+	jobq_submit_opts	 o;
+	cJSON			*req, *a;
+	char			 err[256];
+
+	memset(&o, 0, sizeof(o));
+	o.argv = argv;
+	o.priority = -1000000;
+	o.not_before = 1700000000123LL;
+	o.timeout_ms = PROTO_MAX_TIMEOUT_MS;
+	o.kill_grace_ms = PROTO_MAX_GRACE_MS;
+	o.retry_delay_ms = 250;
+	o.labels = labels;
+	o.deps = deps;
+	o.ndeps = 3;
+	o.unique_key = "k";
+	req = proto_submit_to_json(&o, NULL, "/");
+	ck_assert_ptr_nonnull(req);
+	ck_assert_ptr_null(cJSON_GetObjectItem(req, "array"));
+	ck_assert_msg(proto_submit_from_json(req, &s, err, sizeof(err)) == 0,
+	    "%s", err);
+	ck_assert_int_eq(s.priority, -1000000);
+	ck_assert(s.not_before == 1700000000123LL);
+	ck_assert(s.timeout_ms == PROTO_MAX_TIMEOUT_MS);
+	ck_assert(s.kill_grace_ms == PROTO_MAX_GRACE_MS);
+	ck_assert(s.retry_delay_ms == 250);
+	ck_assert_str_eq(s.unique_key, "k");
+	ck_assert_uint_eq(s.nlabels, 3);
+	ck_assert_str_eq(s.labels[0], "a=1");
+	ck_assert_str_eq(s.labels[1], "b=");
+	ck_assert_str_eq(s.labels[2], "c==d");
+	ck_assert_ptr_null(s.labels[3]);
+	ck_assert_uint_eq(s.ndeps, 3);
+	ck_assert(s.deps[0].id == 5 && s.deps[0].mode == JOBQ_DEP_OK);
+	ck_assert(s.deps[1].id == 6 && s.deps[1].mode == JOBQ_DEP_NOTOK);
+	ck_assert(s.deps[2].id == 7 && s.deps[2].mode == JOBQ_DEP_ANY);
+	ck_assert_int_eq(s.array_count, 0);
+	/* Labels do not count toward the spec bytes. */
+	ck_assert_uint_eq(s.spec_bytes, 10 + 2);
+	proto_submit_release(&s);
+	ck_assert_ptr_null(s.labels);
+	ck_assert_ptr_null(s.deps);
+	cJSON_Delete(req);
+
+	/* An array: step 0 is sent as 1, throttle 0 is left out. */
+	memset(&o, 0, sizeof(o));
+	o.argv = argv;
+	o.priority = 1000000;
+	o.array_first = 3;
+	o.array_count = JOBQ_MAX_ARRAY;
+	req = proto_submit_to_json(&o, NULL, "/");
+	ck_assert_ptr_nonnull(req);
+	a = cJSON_GetObjectItem(req, "array");
+	ck_assert(cJSON_IsObject(a));
+	ck_assert_double_eq(cJSON_GetObjectItem(a, "step")->valuedouble, 1);
+	ck_assert_ptr_null(cJSON_GetObjectItem(a, "throttle"));
+	ck_assert_ptr_null(cJSON_GetObjectItem(req, "labels"));
+	ck_assert_ptr_null(cJSON_GetObjectItem(req, "deps"));
+	ck_assert_int_eq(proto_submit_from_json(req, &s, err, sizeof(err)), 0);
+	ck_assert_int_eq(s.priority, 1000000);
+	ck_assert(s.array_first == 3 && s.array_step == 1 &&
+	    s.array_count == JOBQ_MAX_ARRAY && s.array_throttle == 0);
+	proto_submit_release(&s);
+	cJSON_Delete(req);
+
+	o.array_step = 7;
+	o.array_count = 2;
+	o.array_throttle = 4;
+	req = proto_submit_to_json(&o, NULL, "/");
+	ck_assert_int_eq(proto_submit_from_json(req, &s, err, sizeof(err)), 0);
+	ck_assert(s.array_first == 3 && s.array_step == 7 &&
+	    s.array_count == 2 && s.array_throttle == 4);
+	proto_submit_release(&s);
+	cJSON_Delete(req);
+
+	/* The largest last index that fits (doubles are exact here). */
+	o.array_first = (int64_t)1 << 62;
+	o.array_step = ((int64_t)1 << 62) - 1024;
+	o.array_count = 2;
+	req = submit_json(&o);
+	ck_assert_msg(proto_submit_from_json(req, &s, err, sizeof(err)) == 0,
+	    "%s", err);
+	ck_assert(s.array_first == (int64_t)1 << 62);
+	proto_submit_release(&s);
+	cJSON_Delete(req);
+	/* One step more overflows int64. */
+	o.array_step = (int64_t)1 << 62;
+	req = submit_json(&o);
+	ck_assert_int_eq(proto_submit_from_json(req, &s, err, sizeof(err)),
+	    JOBQ_EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "array"));
+	cJSON_Delete(req);
+	/* Overflow only through count. */
+	o.array_first = 0;
+	o.array_step = ((int64_t)1 << 62) / 1000;
+	o.array_count = 10000;
+	req = submit_json(&o);
+	ck_assert_int_eq(proto_submit_from_json(req, &s, err, sizeof(err)),
+	    JOBQ_EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "array"));
+	cJSON_Delete(req);
+	o.array_count = 1000;
+	req = submit_json(&o);
+	ck_assert_int_eq(proto_submit_from_json(req, &s, err, sizeof(err)), 0);
+	proto_submit_release(&s);
+	cJSON_Delete(req);
+
+	/* unique_key with an array is refused. */
+	o.unique_key = "u";
+	req = submit_json(&o);
+	ck_assert_int_eq(proto_submit_from_json(req, &s, err, sizeof(err)),
+	    JOBQ_EINVAL);
+	ck_assert_str_eq(err, "unique_key cannot be used with an array");
+	cJSON_Delete(req);
+}
+END_TEST
+
+START_TEST(test_submit_to_json_bad)
+{
+	static const char *const argv[] = { "/bin/true", NULL };
+	jobq_dep		 dep = { 1, (jobq_dep_mode)3 };
+	jobq_submit_opts	 o;
+
+	memset(&o, 0, sizeof(o));
+	ck_assert_ptr_null(proto_submit_to_json(NULL, NULL, "/"));
+	ck_assert_ptr_null(proto_submit_to_json(&o, NULL, "/"));  /* argv */
+	o.argv = argv;
+	ck_assert_ptr_null(proto_submit_to_json(&o, NULL, NULL)); /* cwd */
+	o.ndeps = 1;
+	ck_assert_ptr_null(proto_submit_to_json(&o, NULL, "/"));  /* deps */
+	o.deps = &dep;
+	ck_assert_ptr_null(proto_submit_to_json(&o, NULL, "/"));  /* mode */
+	o.ndeps = 0;
+	o.array_count = -1;
+	ck_assert_ptr_null(proto_submit_to_json(&o, NULL, "/"));
+}
+END_TEST
+
+START_TEST(test_submit_sched_invalid)
+{
+	static const struct {
+		const char	*json;
+		int		 rc;
+		const char	*field;
+	} cases[] = {
+#define S "{\"op\":\"submit\",\"argv\":[\"ls\"],\"env\":[],\"cwd\":\"/\","
+		{ S "\"priority\":1000001}", JOBQ_EINVAL, "priority" },
+		{ S "\"priority\":-1000001}", JOBQ_EINVAL, "priority" },
+		{ S "\"priority\":1.5}", JOBQ_EINVAL, "priority" },
+		{ S "\"priority\":\"1\"}", JOBQ_EINVAL, "priority" },
+		{ S "\"priority\":null}", JOBQ_EINVAL, "priority" },
+		{ S "\"not_before\":-1}", JOBQ_EINVAL, "not_before" },
+		{ S "\"not_before\":\"now\"}", JOBQ_EINVAL, "not_before" },
+		{ S "\"timeout_ms\":-1}", JOBQ_EINVAL, "timeout_ms" },
+		{ S "\"timeout_ms\":315360000001}", JOBQ_EINVAL,
+		    "timeout_ms" },
+		{ S "\"kill_grace_ms\":86400001}", JOBQ_EINVAL,
+		    "kill_grace_ms" },
+		{ S "\"kill_grace_ms\":-1}", JOBQ_EINVAL, "kill_grace_ms" },
+		{ S "\"retry_delay_ms\":86400001}", JOBQ_EINVAL,
+		    "retry_delay_ms" },
+		{ S "\"retry_delay_ms\":true}", JOBQ_EINVAL,
+		    "retry_delay_ms" },
+		{ S "\"unique_key\":\"\"}", JOBQ_EINVAL, "unique_key" },
+		{ S "\"unique_key\":5}", JOBQ_EINVAL, "unique_key" },
+		{ S "\"labels\":\"a=b\"}", JOBQ_EINVAL, "labels" },
+		{ S "\"labels\":{\"a\":\"b\"}}", JOBQ_EINVAL, "labels" },
+		{ S "\"labels\":[1]}", JOBQ_EINVAL, "labels" },
+		{ S "\"labels\":[null]}", JOBQ_EINVAL, "labels" },
+		{ S "\"labels\":[\"novalue\"]}", JOBQ_EINVAL, "labels" },
+		{ S "\"labels\":[\"=v\"]}", JOBQ_EINVAL, "labels" },
+		{ S "\"labels\":[\"a=1\",\"\"]}", JOBQ_EINVAL, "labels" },
+		{ S "\"deps\":{}}", JOBQ_EINVAL, "deps" },
+		{ S "\"deps\":[1]}", JOBQ_EINVAL, "deps" },
+		{ S "\"deps\":[{}]}", JOBQ_EINVAL, "id" },
+		{ S "\"deps\":[{\"mode\":\"ok\"}]}", JOBQ_EINVAL, "deps" },
+		{ S "\"deps\":[{\"id\":0}]}", JOBQ_EINVAL, "deps" },
+		{ S "\"deps\":[{\"id\":-1}]}", JOBQ_EINVAL, "deps" },
+		{ S "\"deps\":[{\"id\":\"1\"}]}", JOBQ_EINVAL, "deps" },
+		{ S "\"deps\":[{\"id\":1.5}]}", JOBQ_EINVAL, "deps" },
+		{ S "\"deps\":[{\"id\":1},{\"id\":2,\"mode\":\"afterok\"}]}",
+		    JOBQ_EINVAL, "entry 1" },
+		{ S "\"deps\":[{\"id\":1,\"mode\":null}]}", JOBQ_EINVAL,
+		    "mode" },
+		{ S "\"deps\":[{\"id\":1,\"mode\":\"OK\"}]}", JOBQ_EINVAL,
+		    "mode" },
+		{ S "\"array\":5}", JOBQ_EINVAL, "array" },
+		{ S "\"array\":[]}", JOBQ_EINVAL, "array" },
+		{ S "\"array\":null}", JOBQ_EINVAL, "array" },
+		{ S "\"array\":{\"count\":1}}", JOBQ_EINVAL, "first" },
+		{ S "\"array\":{\"first\":0}}", JOBQ_EINVAL, "count" },
+		{ S "\"array\":{\"first\":-1,\"count\":1}}", JOBQ_EINVAL,
+		    "first" },
+		{ S "\"array\":{\"first\":0,\"count\":0}}", JOBQ_EINVAL,
+		    "count" },
+		{ S "\"array\":{\"first\":0,\"count\":100001}}", JOBQ_EINVAL,
+		    "count" },
+		{ S "\"array\":{\"first\":0,\"count\":1.5}}", JOBQ_EINVAL,
+		    "count" },
+		{ S "\"array\":{\"first\":0,\"step\":0,\"count\":2}}",
+		    JOBQ_EINVAL, "step" },
+		{ S "\"array\":{\"first\":0,\"step\":\"1\",\"count\":2}}",
+		    JOBQ_EINVAL, "step" },
+		{ S "\"array\":{\"first\":0,\"count\":2,\"throttle\":-1}}",
+		    JOBQ_EINVAL, "throttle" },
+		{ S "\"array\":{\"first\":0,\"count\":2,\"throttle\":false}}",
+		    JOBQ_EINVAL, "throttle" },
+		{ S "\"array\":{\"first\":9007199254740992,\"step\":"
+		    "9007199254740992,\"count\":100000}}", JOBQ_EINVAL,
+		    "array" },
+		{ S "\"unique_key\":\"k\",\"array\":{\"first\":0,"
+		    "\"count\":1}}", JOBQ_EINVAL, "unique_key" },
+		/* Accepted edge values. */
+		{ S "\"priority\":-1000000,\"not_before\":0,\"timeout_ms\":0,"
+		    "\"kill_grace_ms\":0,\"retry_delay_ms\":0,\"labels\":[],"
+		    "\"deps\":[]}", 0, NULL },
+		{ S "\"array\":{\"first\":0,\"count\":1,\"throttle\":0}}", 0,
+		    NULL },
+		{ S "\"array\":{\"first\":5,\"step\":2,\"count\":100000,"
+		    "\"throttle\":2147483647}}", 0, NULL },
+		{ S "\"deps\":[{\"id\":1,\"mode\":\"any\",\"x\":[]}],"
+		    "\"labels\":[\"k=\"]}", 0, NULL },
+#undef S
+	};
+	char	err[256];
+	size_t	i;
+	int	rc;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		err[0] = '\0';
+		rc = submit_rc(cases[i].json, err, sizeof(err));
+		ck_assert_msg(rc == cases[i].rc, "%s: got %d want %d (%s)",
+		    cases[i].json, rc, cases[i].rc, err);
+		if (cases[i].field != NULL)
+			ck_assert_msg(strstr(err, cases[i].field) != NULL,
+			    "message \"%s\" does not name %s", err,
+			    cases[i].field);
+	}
+}
+END_TEST
+
+START_TEST(test_submit_sched_limits)
+{
+	struct proto_submit	 s;
+	cJSON			*req;
+	char			 label[JOBQ_MAX_LABEL + 2];
+	char			 key[JOBQ_MAX_NAME + 2], err[256];
+
+	/* JOBQ_MAX_LABELS labels of JOBQ_MAX_LABEL bytes pass. */
+	memset(label, 'v', sizeof(label));
+	label[0] = 'k';
+	label[1] = '=';
+	label[JOBQ_MAX_LABEL] = '\0';
+	req = base_submit();
+	cJSON_AddItemToObject(req, "labels", string_array(JOBQ_MAX_LABELS,
+	    label));
+	ck_assert_msg(proto_submit_from_json(req, &s, err, sizeof(err)) == 0,
+	    "%s", err);
+	ck_assert_uint_eq(s.nlabels, JOBQ_MAX_LABELS);
+	ck_assert_ptr_null(s.labels[JOBQ_MAX_LABELS]);
+	ck_assert_uint_eq(strlen(s.labels[0]), JOBQ_MAX_LABEL);
+	proto_submit_release(&s);
+	/* One label more: too big. */
+	cJSON_AddItemToArray(cJSON_GetObjectItem(req, "labels"),
+	    cJSON_CreateString("a=b"));
+	ck_assert_int_eq(proto_submit_from_json(req, &s, err, sizeof(err)),
+	    JOBQ_ETOOBIG);
+	ck_assert_ptr_nonnull(strstr(err, "labels"));
+	ck_assert_ptr_null(s.labels);
+	cJSON_Delete(req);
+	/* One byte more in a label: invalid. */
+	label[JOBQ_MAX_LABEL] = 'v';
+	label[JOBQ_MAX_LABEL + 1] = '\0';
+	req = base_submit();
+	cJSON_AddItemToObject(req, "labels", string_array(1, label));
+	ck_assert_int_eq(proto_submit_from_json(req, &s, err, sizeof(err)),
+	    JOBQ_EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "labels"));
+	cJSON_Delete(req);
+
+	/* JOBQ_MAX_DEPS dependencies pass, one more is too big. */
+	req = base_submit();
+	cJSON_AddItemToObject(req, "deps", deps_array(JOBQ_MAX_DEPS));
+	ck_assert_int_eq(proto_submit_from_json(req, &s, err, sizeof(err)), 0);
+	ck_assert_uint_eq(s.ndeps, JOBQ_MAX_DEPS);
+	ck_assert(s.deps[JOBQ_MAX_DEPS - 1].id == JOBQ_MAX_DEPS);
+	ck_assert_int_eq(s.deps[JOBQ_MAX_DEPS - 1].mode, JOBQ_DEP_OK);
+	proto_submit_release(&s);
+	cJSON_Delete(req);
+	req = base_submit();
+	cJSON_AddItemToObject(req, "deps", deps_array(JOBQ_MAX_DEPS + 1));
+	ck_assert_int_eq(proto_submit_from_json(req, &s, err, sizeof(err)),
+	    JOBQ_ETOOBIG);
+	ck_assert_ptr_nonnull(strstr(err, "deps"));
+	ck_assert_ptr_null(s.deps);
+	cJSON_Delete(req);
+	/* A bad dependency after good ones: nothing leaks (ASan). */
+	req = base_submit();
+	cJSON_AddItemToObject(req, "deps", deps_array(10));
+	cJSON_AddItemToArray(cJSON_GetObjectItem(req, "deps"),
+	    cJSON_CreateString("11"));
+	ck_assert_int_eq(proto_submit_from_json(req, &s, err, sizeof(err)),
+	    JOBQ_EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "entry 10"));
+	cJSON_Delete(req);
+
+	/* unique_key: 1..JOBQ_MAX_NAME bytes. */
+	memset(key, 'u', sizeof(key));
+	key[JOBQ_MAX_NAME] = '\0';
+	req = base_submit();
+	cJSON_AddStringToObject(req, "unique_key", key);
+	ck_assert_int_eq(proto_submit_from_json(req, &s, err, sizeof(err)), 0);
+	ck_assert_uint_eq(strlen(s.unique_key), JOBQ_MAX_NAME);
+	proto_submit_release(&s);
+	cJSON_Delete(req);
+	key[JOBQ_MAX_NAME] = 'u';
+	key[JOBQ_MAX_NAME + 1] = '\0';
+	req = base_submit();
+	cJSON_AddStringToObject(req, "unique_key", key);
+	ck_assert_int_eq(proto_submit_from_json(req, &s, err, sizeof(err)),
+	    JOBQ_EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "unique_key"));
+	cJSON_Delete(req);
+}
+END_TEST
+
+/* --- arrays, queues, events, statistics --- */
+
+START_TEST(test_counts)
+{
+	size_t	 counts[JOBQ_STATE_COUNT];
+	cJSON	*obj, *c;
+	int	 st;
+
+	for (st = 0; st < JOBQ_STATE_COUNT; st++)
+		counts[st] = (size_t)st * 1000 + 1;
+	obj = cJSON_CreateObject();
+	ck_assert_int_eq(proto_add_counts(obj, "counts", counts), 0);
+	c = cJSON_GetObjectItem(obj, "counts");
+	ck_assert_int_eq(cJSON_GetArraySize(c), JOBQ_STATE_COUNT);
+	for (st = 0; st < JOBQ_STATE_COUNT; st++)
+		ck_assert_double_eq(cJSON_GetObjectItem(c,
+		    jobq_state_name((jobq_state)st))->valuedouble,
+		    st * 1000 + 1);
+	ck_assert_double_eq(cJSON_GetObjectItem(c, "timed_out")->valuedouble,
+	    6001);
+	cJSON_Delete(obj);
+}
+END_TEST
+
+START_TEST(test_array_info)
+{
+	static const char *const bad[] = {
+		"[]",
+		"{\"first\":0,\"step\":1,\"count\":1,\"throttle\":0,"
+		    "\"counts\":{}}",
+		"{\"id\":0,\"first\":0,\"step\":1,\"count\":1,\"throttle\":0,"
+		    "\"counts\":{}}",
+		"{\"id\":1,\"first\":-1,\"step\":1,\"count\":1,\"throttle\":0,"
+		    "\"counts\":{}}",
+		"{\"id\":1,\"first\":0,\"step\":0,\"count\":1,\"throttle\":0,"
+		    "\"counts\":{}}",
+		"{\"id\":1,\"first\":0,\"step\":1,\"count\":0,\"throttle\":0,"
+		    "\"counts\":{}}",
+		"{\"id\":1,\"first\":0,\"step\":1,\"count\":100001,"
+		    "\"throttle\":0,\"counts\":{}}",
+		"{\"id\":1,\"first\":0,\"step\":1,\"count\":1,\"throttle\":-1,"
+		    "\"counts\":{}}",
+		"{\"id\":1,\"first\":0,\"step\":1,\"count\":1,\"throttle\":0}",
+		"{\"id\":1,\"first\":0,\"step\":1,\"count\":1,\"throttle\":0,"
+		    "\"counts\":[]}",
+		"{\"id\":1,\"first\":0,\"step\":1,\"count\":1,\"throttle\":0,"
+		    "\"counts\":{\"queued\":-1}}",
+		"{\"id\":1,\"first\":0,\"step\":1,\"count\":1,\"throttle\":0,"
+		    "\"counts\":{\"timed_out\":\"1\"}}",
+		"{\"id\":1,\"first\":0,\"step\":1,\"count\":1,\"throttle\":0,"
+		    "\"counts\":{\"running\":0.5}}",
+	};
+	jobq_array_info	 a, b;
+	cJSON		*obj, *back;
+	char		 err[256];
+	size_t		 i;
+	int		 st;
+
+	memset(&a, 0, sizeof(a));
+	a.id = 9007199254740991LL;
+	a.first = 10;
+	a.step = 5;
+	a.count = 100000;
+	a.throttle = 3;
+	for (st = 0; st < JOBQ_STATE_COUNT; st++)
+		a.counts[st] = (size_t)(st + 1) * 7;
+	obj = proto_array_info_to_json(&a);
+	back = reframe(obj);
+	cJSON_Delete(obj);
+	memset(&b, 0xff, sizeof(b));
+	ck_assert_msg(proto_array_info_from_json(back, &b, err, sizeof(err)) ==
+	    0, "%s", err);
+	ck_assert_mem_eq(&a, &b, sizeof(a));
+	cJSON_Delete(back);
+	ck_assert_ptr_null(proto_array_info_to_json(NULL));
+
+	/* Absent state names count 0; unknown ones are ignored. */
+	obj = parse_ok("{\"id\":4,\"first\":0,\"step\":1,\"count\":3,"
+	    "\"throttle\":0,\"counts\":{\"queued\":2,\"succeeded\":1,"
+	    "\"someday\":-5}}");
+	ck_assert_int_eq(proto_array_info_from_json(obj, &b, err, sizeof(err)),
+	    0);
+	ck_assert_uint_eq(b.counts[JOBQ_STATE_QUEUED], 2);
+	ck_assert_uint_eq(b.counts[JOBQ_STATE_SUCCEEDED], 1);
+	ck_assert_uint_eq(b.counts[JOBQ_STATE_TIMED_OUT], 0);
+	cJSON_Delete(obj);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		obj = cJSON_Parse(bad[i]);
+		ck_assert_ptr_nonnull(obj);
+		err[0] = '\0';
+		b.id = 77;
+		ck_assert_msg(proto_array_info_from_json(obj, &b, err,
+		    sizeof(err)) == JOBQ_EPROTO, "accepted %s", bad[i]);
+		ck_assert_str_ne(err, "");
+		ck_assert(b.id == 77);	/* untouched on failure */
+		cJSON_Delete(obj);
+	}
+	ck_assert_int_eq(proto_array_info_from_json(NULL, &b, err,
+	    sizeof(err)), JOBQ_EPROTO);
+}
+END_TEST
+
+START_TEST(test_queue_info)
+{
+	static const char *const bad[] = {
+		"1",
+		"{\"parallel\":0,\"paused\":false,\"counts\":{}}",
+		"{\"name\":\"\",\"parallel\":0,\"paused\":false,\"counts\":{}}",
+		"{\"name\":7,\"parallel\":0,\"paused\":false,\"counts\":{}}",
+		"{\"name\":\"q\",\"parallel\":-1,\"paused\":false,"
+		    "\"counts\":{}}",
+		"{\"name\":\"q\",\"parallel\":2147483648,\"paused\":false,"
+		    "\"counts\":{}}",
+		"{\"name\":\"q\",\"paused\":false,\"counts\":{}}",
+		"{\"name\":\"q\",\"parallel\":0,\"paused\":0,\"counts\":{}}",
+		"{\"name\":\"q\",\"parallel\":0,\"counts\":{}}",
+		"{\"name\":\"q\",\"parallel\":0,\"paused\":true}",
+		"{\"name\":\"q\",\"parallel\":0,\"paused\":true,"
+		    "\"counts\":{\"failed\":null}}",
+	};
+	jobq_queue_info	 q, r;
+	cJSON		*obj, *back;
+	char		 err[256], name[JOBQ_MAX_NAME + 2], text[1024];
+	size_t		 i;
+	int		 st;
+
+	memset(&q, 0, sizeof(q));
+	memset(q.name, 'q', JOBQ_MAX_NAME);
+	q.parallel = 1000000;
+	q.paused = 1;
+	for (st = 0; st < JOBQ_STATE_COUNT; st++)
+		q.counts[st] = (size_t)st;
+	obj = proto_queue_info_to_json(&q);
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(obj, "paused")));
+	back = reframe(obj);
+	cJSON_Delete(obj);
+	memset(&r, 0xff, sizeof(r));
+	ck_assert_msg(proto_queue_info_from_json(back, &r, err, sizeof(err)) ==
+	    0, "%s", err);
+	ck_assert_mem_eq(&q, &r, sizeof(q));
+	cJSON_Delete(back);
+	q.paused = 0;
+	obj = proto_queue_info_to_json(&q);
+	ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(obj, "paused")));
+	cJSON_Delete(obj);
+	ck_assert_ptr_null(proto_queue_info_to_json(NULL));
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		obj = cJSON_Parse(bad[i]);
+		ck_assert_ptr_nonnull(obj);
+		err[0] = '\0';
+		ck_assert_msg(proto_queue_info_from_json(obj, &r, err,
+		    sizeof(err)) == JOBQ_EPROTO, "accepted %s", bad[i]);
+		ck_assert_str_ne(err, "");
+		cJSON_Delete(obj);
+	}
+	/* A name one byte over JOBQ_MAX_NAME. */
+	memset(name, 'n', sizeof(name));
+	name[JOBQ_MAX_NAME + 1] = '\0';
+	snprintf(text, sizeof(text), "{\"name\":\"%s\",\"parallel\":0,"
+	    "\"paused\":false,\"counts\":{}}", name);
+	obj = parse_ok(text);
+	ck_assert_int_eq(proto_queue_info_from_json(obj, &r, err,
+	    sizeof(err)), JOBQ_EPROTO);
+	ck_assert_ptr_nonnull(strstr(err, "name"));
+	cJSON_Delete(obj);
+	jobq_queue_list_free(NULL);
+}
+END_TEST
+
+START_TEST(test_event)
+{
+	static const char *const bad[] = {
+		"{\"id\":1,\"state\":\"queued\",\"time\":1,\"queue\":\"q\","
+		    "\"attempts\":0}",
+		"{\"event\":\"overflow\"}",
+		"{\"event\":\"later\",\"id\":1,\"state\":\"queued\",\"time\":1,"
+		    "\"queue\":\"q\",\"attempts\":0}",
+		"{\"event\":5}",
+		"{\"event\":\"state\",\"id\":0,\"state\":\"queued\",\"time\":1,"
+		    "\"queue\":\"q\",\"attempts\":0}",
+		"{\"event\":\"state\",\"id\":1,\"state\":\"done\",\"time\":1,"
+		    "\"queue\":\"q\",\"attempts\":0}",
+		"{\"event\":\"state\",\"id\":1,\"time\":1,\"queue\":\"q\","
+		    "\"attempts\":0}",
+		"{\"event\":\"state\",\"id\":1,\"state\":\"queued\","
+		    "\"time\":-1,\"queue\":\"q\",\"attempts\":0}",
+		"{\"event\":\"state\",\"id\":1,\"state\":\"queued\","
+		    "\"queue\":\"q\",\"attempts\":0}",
+		"{\"event\":\"state\",\"id\":1,\"state\":\"queued\",\"time\":1,"
+		    "\"attempts\":0}",
+		"{\"event\":\"state\",\"id\":1,\"state\":\"queued\",\"time\":1,"
+		    "\"queue\":null,\"attempts\":0}",
+		"{\"event\":\"state\",\"id\":1,\"state\":\"queued\",\"time\":1,"
+		    "\"queue\":\"q\"}",
+		"{\"event\":\"state\",\"id\":1,\"state\":\"queued\",\"time\":1,"
+		    "\"queue\":\"q\",\"attempts\":-1}",
+		"{\"event\":\"state\",\"id\":1,\"state\":\"failed\",\"time\":1,"
+		    "\"queue\":\"q\",\"attempts\":1,\"exit_code\":\"1\"}",
+		"{\"event\":\"state\",\"id\":1,\"state\":\"failed\",\"time\":1,"
+		    "\"queue\":\"q\",\"attempts\":1,\"signal\":-9}",
+		"{\"event\":\"state\",\"id\":1,\"state\":\"failed\",\"time\":1,"
+		    "\"queue\":\"q\",\"attempts\":1,\"reason\":5}",
+		"{\"event\":\"state\",\"id\":1,\"state\":\"queued\",\"time\":1,"
+		    "\"queue\":\"q\",\"attempts\":1,\"not_before\":-3}",
+		"{\"event\":\"state\",\"id\":1,\"state\":\"queued\",\"time\":1,"
+		    "\"queue\":\"q\",\"attempts\":1,\"array_id\":\"2\"}",
+	};
+	jobq_event	 ev, back;
+	cJSON		*obj, *copy;
+	char		 err[256], text[1024], longq[JOBQ_MAX_NAME + 2];
+	size_t		 i;
+
+	/* Everything set. */
+	memset(&ev, 0, sizeof(ev));
+	ev.id = 9007199254740991LL;
+	ev.state = JOBQ_STATE_TIMED_OUT;
+	ev.time = 1700000000999LL;
+	memset(ev.queue, 'q', JOBQ_MAX_NAME);
+	ev.attempts = 3;
+	ev.exit_code = 0;
+	ev.signal = 9;
+	snprintf(ev.reason, sizeof(ev.reason), "timeout");
+	ev.not_before = 1700000001000LL;
+	ev.array_id = 5;
+	ev.array_index = 0;
+	obj = proto_event_to_json(&ev);
+	ck_assert_ptr_nonnull(obj);
+	ck_assert_str_eq(cJSON_GetObjectItem(obj, "event")->valuestring,
+	    "state");
+	ck_assert_ptr_nonnull(cJSON_GetObjectItem(obj, "array_index"));
+	copy = reframe(obj);
+	cJSON_Delete(obj);
+	memset(&back, 0xff, sizeof(back));
+	ck_assert_msg(proto_event_from_json(copy, &back, err, sizeof(err)) ==
+	    0, "%s", err);
+	ck_assert_mem_eq(&ev, &back, sizeof(ev));
+	cJSON_Delete(copy);
+
+	/* The minimum: unset members are not written and decode as unset. */
+	memset(&ev, 0, sizeof(ev));
+	ev.id = 2;
+	ev.state = JOBQ_STATE_QUEUED;
+	ev.exit_code = -1;
+	snprintf(ev.queue, sizeof(ev.queue), "default");
+	obj = proto_event_to_json(&ev);
+	ck_assert_int_eq(cJSON_GetArraySize(obj), 6);
+	ck_assert_ptr_null(cJSON_GetObjectItem(obj, "exit_code"));
+	ck_assert_ptr_null(cJSON_GetObjectItem(obj, "signal"));
+	ck_assert_ptr_null(cJSON_GetObjectItem(obj, "reason"));
+	ck_assert_ptr_null(cJSON_GetObjectItem(obj, "not_before"));
+	ck_assert_ptr_null(cJSON_GetObjectItem(obj, "array_id"));
+	copy = reframe(obj);
+	cJSON_Delete(obj);
+	ck_assert_int_eq(proto_event_from_json(copy, &back, err, sizeof(err)),
+	    0);
+	ck_assert_mem_eq(&ev, &back, sizeof(ev));
+	cJSON_Delete(copy);
+
+	/* Nulls are absent; unknown members are ignored; a long reason is
+	 * truncated to what jobq_event holds. */
+	obj = parse_ok("{\"event\":\"state\",\"id\":3,\"state\":\"failed\","
+	    "\"time\":5,\"queue\":\"\",\"attempts\":1,\"exit_code\":null,"
+	    "\"signal\":null,\"reason\":\"0123456789012345678901234567890123"
+	    "456789012345678901234567890123456789\",\"new\":{}}");
+	ck_assert_int_eq(proto_event_from_json(obj, &back, err, sizeof(err)),
+	    0);
+	ck_assert_int_eq(back.exit_code, -1);
+	ck_assert_int_eq(back.signal, 0);
+	ck_assert_uint_eq(strlen(back.reason), sizeof(back.reason) - 1);
+	ck_assert_str_eq(back.queue, "");
+	cJSON_Delete(obj);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		obj = parse_ok(bad[i]);
+		err[0] = '\0';
+		ck_assert_msg(proto_event_from_json(obj, &back, err,
+		    sizeof(err)) == JOBQ_EPROTO, "accepted %s", bad[i]);
+		ck_assert_str_ne(err, "");
+		cJSON_Delete(obj);
+	}
+	memset(longq, 'q', sizeof(longq));
+	longq[JOBQ_MAX_NAME + 1] = '\0';
+	snprintf(text, sizeof(text), "{\"event\":\"state\",\"id\":1,"
+	    "\"state\":\"queued\",\"time\":1,\"queue\":\"%s\",\"attempts\":0}",
+	    longq);
+	obj = parse_ok(text);
+	ck_assert_int_eq(proto_event_from_json(obj, &back, err, sizeof(err)),
+	    JOBQ_EPROTO);
+	cJSON_Delete(obj);
+	ck_assert_int_eq(proto_event_from_json(NULL, &back, err, sizeof(err)),
+	    JOBQ_EPROTO);
+
+	/* Unencodable events. */
+	ev.state = JOBQ_STATE_COUNT;
+	ck_assert_ptr_null(proto_event_to_json(&ev));
+	ev.state = JOBQ_STATE_QUEUED;
+	memset(ev.queue, 'q', sizeof(ev.queue));	/* not terminated */
+	ck_assert_ptr_null(proto_event_to_json(&ev));
+	ck_assert_ptr_null(proto_event_to_json(NULL));
+}
+END_TEST
+
+#define STATS_WIN(ms) "{\"window_ms\":" #ms ",\"finished\":3," \
+	"\"per_second\":0.05,\"wait_mean_ms\":1.5,\"wait_p95_ms\":2," \
+	"\"run_mean_ms\":10.25,\"run_p95_ms\":20,\"utilisation\":0.5}"
+
+START_TEST(test_stats)
+{
+	static const struct {
+		const char	*json;
+		const char	*word;
+	} bad[] = {
+		{ "[]", "stats" },
+		{ "{\"workers\":2,\"busy\":1,\"minute\":" STATS_WIN(60000)
+		    ",\"hour\":" STATS_WIN(3600000) "}", "counts" },
+		{ "{\"counts\":{},\"busy\":1,\"minute\":" STATS_WIN(60000)
+		    ",\"hour\":" STATS_WIN(3600000) "}", "workers" },
+		{ "{\"counts\":{},\"workers\":-2,\"busy\":1,\"minute\":"
+		    STATS_WIN(60000) ",\"hour\":" STATS_WIN(3600000) "}",
+		    "workers" },
+		{ "{\"counts\":{},\"workers\":2,\"minute\":" STATS_WIN(60000)
+		    ",\"hour\":" STATS_WIN(3600000) "}", "busy" },
+		{ "{\"counts\":{},\"workers\":2,\"busy\":1,\"hour\":"
+		    STATS_WIN(3600000) "}", "minute" },
+		{ "{\"counts\":{},\"workers\":2,\"busy\":1,\"minute\":"
+		    STATS_WIN(60000) ",\"hour\":7}", "hour" },
+		{ "{\"counts\":{},\"workers\":2,\"busy\":1,\"minute\":"
+		    STATS_WIN(0) ",\"hour\":" STATS_WIN(3600000) "}",
+		    "window_ms" },
+		{ "{\"counts\":{},\"workers\":2,\"busy\":1,\"minute\":"
+		    "{\"window_ms\":60000,\"finished\":3,\"per_second\":-1,"
+		    "\"wait_mean_ms\":1,\"wait_p95_ms\":2,\"run_mean_ms\":1,"
+		    "\"run_p95_ms\":2,\"utilisation\":0.5},\"hour\":"
+		    STATS_WIN(3600000) "}", "per_second" },
+		{ "{\"counts\":{},\"workers\":2,\"busy\":1,\"minute\":"
+		    "{\"window_ms\":60000,\"finished\":3,\"per_second\":1,"
+		    "\"wait_mean_ms\":\"1\",\"wait_p95_ms\":2,\"run_mean_ms\":1,"
+		    "\"run_p95_ms\":2,\"utilisation\":0.5},\"hour\":"
+		    STATS_WIN(3600000) "}", "wait_mean_ms" },
+		{ "{\"counts\":{},\"workers\":2,\"busy\":1,\"minute\":"
+		    "{\"window_ms\":60000,\"finished\":3,\"per_second\":1,"
+		    "\"wait_mean_ms\":1,\"wait_p95_ms\":2,\"run_mean_ms\":1,"
+		    "\"run_p95_ms\":2},\"hour\":" STATS_WIN(3600000) "}",
+		    "utilisation" },
+		{ "{\"counts\":{},\"workers\":2,\"busy\":1,\"minute\":"
+		    "{\"window_ms\":60000,\"finished\":1.5,\"per_second\":1,"
+		    "\"wait_mean_ms\":1,\"wait_p95_ms\":2,\"run_mean_ms\":1,"
+		    "\"run_p95_ms\":2,\"utilisation\":1},\"hour\":"
+		    STATS_WIN(3600000) "}", "finished" },
+		{ "{\"counts\":{},\"workers\":2,\"busy\":1,\"minute\":"
+		    "{\"window_ms\":60000,\"finished\":1,\"per_second\":1e999,"
+		    "\"wait_mean_ms\":1,\"wait_p95_ms\":2,\"run_mean_ms\":1,"
+		    "\"run_p95_ms\":2,\"utilisation\":1},\"hour\":"
+		    STATS_WIN(3600000) "}", "per_second" },
+		{ "{\"counts\":{},\"workers\":2,\"busy\":1,\"minute\":"
+		    STATS_WIN(60000) ",\"hour\":" STATS_WIN(3600000)
+		    ",\"queues\":{}}", "queues" },
+		{ "{\"counts\":{},\"workers\":2,\"busy\":1,\"minute\":"
+		    STATS_WIN(60000) ",\"hour\":" STATS_WIN(3600000)
+		    ",\"queues\":[{\"name\":\"a\",\"parallel\":0,"
+		    "\"paused\":false,\"counts\":{}},{\"name\":\"b\"}]}",
+		    "queue" },
+	};
+	jobq_queue_info	 qs[2];
+	jobq_stats	 st, back;
+	cJSON		*obj, *copy;
+	char		 err[256];
+	size_t		 i;
+	int		 s;
+
+	memset(&st, 0, sizeof(st));
+	memset(qs, 0, sizeof(qs));
+	for (s = 0; s < JOBQ_STATE_COUNT; s++)
+		st.counts[s] = (size_t)s + 100;
+	st.workers = 8;
+	st.busy = 3;
+	st.minute = (jobq_window_stats){ 60000, 42, 0.7, 12.5, 40.25,
+	    1000.125, 2000, 0.375 };
+	st.hour = (jobq_window_stats){ 3600000, 4200, 1.1666666666666667,
+	    0, 0, 0, 0, 1 };
+	snprintf(qs[0].name, sizeof(qs[0].name), "default");
+	qs[0].counts[JOBQ_STATE_RUNNING] = 3;
+	snprintf(qs[1].name, sizeof(qs[1].name), "batch");
+	qs[1].parallel = 2;
+	qs[1].paused = 1;
+	st.queues = qs;
+	st.nqueues = 2;
+	obj = proto_stats_to_json(&st);
+	ck_assert_ptr_nonnull(obj);
+	copy = reframe(obj);
+	cJSON_Delete(obj);
+	ck_assert_msg(proto_stats_from_json(copy, &back, err, sizeof(err)) ==
+	    0, "%s", err);
+	cJSON_Delete(copy);
+	ck_assert_mem_eq(back.counts, st.counts, sizeof(st.counts));
+	ck_assert_int_eq(back.workers, 8);
+	ck_assert_int_eq(back.busy, 3);
+	ck_assert_mem_eq(&back.minute, &st.minute, sizeof(st.minute));
+	ck_assert(back.hour.window_ms == 3600000 && back.hour.finished == 4200);
+	ck_assert_double_eq_tol(back.hour.per_second, 1.1666666666666667,
+	    1e-12);
+	ck_assert_double_eq(back.hour.utilisation, 1);
+	ck_assert_uint_eq(back.nqueues, 2);
+	ck_assert_mem_eq(back.queues, qs, sizeof(qs));
+	jobq_stats_release(&back);
+	ck_assert_ptr_null(back.queues);
+	ck_assert_uint_eq(back.nqueues, 0);
+	jobq_stats_release(&back);	/* twice is harmless */
+	jobq_stats_release(NULL);
+
+	/* No queues member: none. */
+	obj = parse_ok("{\"counts\":{\"queued\":1},\"workers\":2,\"busy\":0,"
+	    "\"minute\":" STATS_WIN(60000) ",\"hour\":" STATS_WIN(3600000)
+	    "}");
+	ck_assert_int_eq(proto_stats_from_json(obj, &back, err, sizeof(err)),
+	    0);
+	ck_assert_uint_eq(back.counts[JOBQ_STATE_QUEUED], 1);
+	ck_assert_ptr_null(back.queues);
+	ck_assert_uint_eq(back.nqueues, 0);
+	ck_assert_double_eq(back.minute.run_mean_ms, 10.25);
+	jobq_stats_release(&back);
+	cJSON_Delete(obj);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		obj = cJSON_Parse(bad[i].json);
+		ck_assert_ptr_nonnull(obj);
+		err[0] = '\0';
+		ck_assert_msg(proto_stats_from_json(obj, &back, err,
+		    sizeof(err)) == JOBQ_EPROTO, "accepted %s", bad[i].json);
+		ck_assert_msg(strstr(err, bad[i].word) != NULL,
+		    "message \"%s\" does not name %s", err, bad[i].word);
+		ck_assert_ptr_null(back.queues);
+		cJSON_Delete(obj);
+	}
+	/* Unencodable: queues NULL with nqueues. */
+	st.queues = NULL;
+	ck_assert_ptr_null(proto_stats_to_json(&st));
+	ck_assert_ptr_null(proto_stats_to_json(NULL));
+}
+END_TEST
+
 static Suite *
 proto_suite(void)
 {
@@ -1155,6 +2222,21 @@ proto_suite(void)
 	tcase_add_test(tc, test_submit_invalid);
 	tcase_add_test(tc, test_submit_names);
 	tcase_add_test(tc, test_submit_limits);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("sched");
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, test_job_sched_roundtrip);
+	tcase_add_test(tc, test_job_sched_limits);
+	tcase_add_test(tc, test_submit_sched_roundtrip);
+	tcase_add_test(tc, test_submit_to_json_bad);
+	tcase_add_test(tc, test_submit_sched_invalid);
+	tcase_add_test(tc, test_submit_sched_limits);
+	tcase_add_test(tc, test_counts);
+	tcase_add_test(tc, test_array_info);
+	tcase_add_test(tc, test_queue_info);
+	tcase_add_test(tc, test_event);
+	tcase_add_test(tc, test_stats);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("base64");
