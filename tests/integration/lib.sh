@@ -271,3 +271,124 @@ assert_no_markers() {
 	done
 	fail "$2: processes left behind: $(marker_pids | xargs -r ps -o pid=,ppid=,pgid=,stat=,args= -p 2>/dev/null)"
 }
+
+# --- scheduling helpers ---
+# (used by the sched-*.sh tests of issue 3)
+
+# now_ms: milliseconds since the Unix epoch.
+now_ms() { date +%s%3N; }
+
+# sql QUERY: runs QUERY on the daemon's database (readable while it runs).
+sql() { sqlite3 -cmd '.timeout 5000' "$STATE/jobq.db" "$1"; }
+
+# wait_ended REF [SECS]: `jobq wait REF`, bounded by SECS (default 20) x SLOW;
+# fails if the wait timed out.  WAIT_RC gets wait's exit status.
+WAIT_RC=
+wait_ended() {
+	q wait "$1" --timeout "$((${2:-20} * SLOW))s" >/dev/null 2>"$T/wait_ended.err"
+	WAIT_RC=$?
+	[ "$WAIT_RC" != 124 ] || fail "jobq wait $1: not ended within $((${2:-20} * SLOW)) s"
+	return 0
+}
+
+# ids_of ARGS...: the ids `jobq --json list ARGS` prints, space-separated.
+ids_of() {
+	local out
+	out=$(q --json list "$@") || fail "jobq --json list $* failed"
+	python3 -c '
+import json, sys
+a = json.load(sys.stdin)
+assert isinstance(a, list), "list --json is not an array"
+print(" ".join(str(j["id"]) for j in a))' <<<"$out" || fail "jobq --json list $*: $out"
+}
+
+# pycheck DESC CODE [ARG...]: runs the Python CODE with `o` bound to the JSON
+# document read from stdin and `a` to the ARGs (strings); CODE reports
+# problems with bad(MSG).  Fails the test with DESC and every message.
+# pycheck_lines: the same with `o` = the list of JSON documents, one a line.
+pycheck_run() {
+	local mode=$1 desc=$2 code=$3 out
+	shift 3
+	out=$(python3 -c '
+import json, sys
+src = sys.stdin.read()
+try:
+    if sys.argv[1] == "lines":
+        o = [json.loads(l) for l in src.splitlines() if l.strip()]
+    else:
+        o = json.loads(src)
+except Exception as e:
+    print("not JSON (%s): %s" % (e, src[:800])); sys.exit(1)
+a = sys.argv[3:]
+errs = []
+def bad(m): errs.append(str(m))
+exec(sys.argv[2])
+if errs:
+    print("; ".join(errs) + " -- in: " + src[:1500]); sys.exit(1)
+' "$mode" "$code" "$@" 2>&1) || fail "$desc: $out"
+}
+pycheck() { pycheck_run doc "$@"; }
+pycheck_lines() { pycheck_run lines "$@"; }
+
+# array_json A: the array A as an object (`jobq --json show A`, unwrapped
+# from an "array" member if the CLI prints one).
+array_json() {
+	local out
+	out=$(q --json show "$1") || fail "jobq --json show $1 (an array) failed"
+	python3 -c '
+import json, sys
+o = json.load(sys.stdin)
+if isinstance(o, dict) and isinstance(o.get("array"), dict): o = o["array"]
+print(json.dumps(o))' <<<"$out" || fail "jobq --json show $1: not JSON: $out"
+}
+
+# rec_script FILE KEY SECS: shell code for "$BIN/sh" -c that appends
+# "S KEY NANOS" to FILE, sleeps SECS (with $BIN/sleep), then appends
+# "E KEY NANOS".  KEY may be shell code, e.g. '$JOBQ_ARRAY_INDEX'.
+rec_script() {
+	printf 'echo "S %s $(date +%%s%%N)" >>"%s"; "%s" %s; echo "E %s $(date +%%s%%N)" >>"%s"' \
+		"$2" "$1" "$BIN/sleep" "$3" "$2" "$1"
+}
+
+# gate_script GATE: shell code that polls until the file GATE exists.
+gate_script() {
+	printf 'until [ -e "%s" ]; do "%s" 0.05; done' "$1" "$BIN/sleep"
+}
+
+# max_overlap FILE: the largest number of the S..E intervals of FILE (see
+# rec_script) open at once; an S without its E counts as open to the end.
+# Recorded intervals lie inside the jobs' lifetimes, so this never
+# overstates the real concurrency.
+max_overlap() {
+	python3 - "$1" <<'EOF'
+import sys
+ev = []
+for line in open(sys.argv[1]):
+    p = line.split()
+    if len(p) == 3 and p[0] in ("S", "E"):
+        ev.append((int(p[2]), 1 if p[0] == "S" else 0))
+ev.sort()
+cur = best = 0
+for t, k in ev:
+    cur += 1 if k else -1
+    best = max(best, cur)
+print(best)
+EOF
+}
+
+# nlines FILE: its line count (0 if absent); lines_ge FILE N: for wait_for.
+nlines() { if [ -e "$1" ]; then wc -l <"$1" | tr -d ' '; else echo 0; fi; }
+lines_ge() { [ "$(nlines "$1")" -ge "$2" ]; }
+file_exists() { [ -e "$1" ]; }
+
+# assert_stays ID STATE MS MESSAGE: job ID stays in STATE for MS
+# milliseconds (polled).
+assert_stays() {
+	local end st
+	end=$(($(now_ms) + $3))
+	while [ "$(now_ms)" -lt "$end" ]; do
+		st=$(q --json show "$1" | jf state) || fail "$4: jobq show $1"
+		[ "$st" = "$2" ] || fail "$4: job $1 is $st, expected it to stay $2"
+		sleep 0.05
+	done
+}
