@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1030,6 +1031,1298 @@ START_TEST(test_roundtrip)
 }
 END_TEST
 
+/* ---- schema v2 and the scheduling ops ---- */
+
+/* One integer from the database file (the store must be closed). */
+static int64_t
+sql_int(const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int64_t v;
+
+	ck_assert_int_eq(sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY,
+	    NULL), SQLITE_OK);
+	ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK,
+	    "%s: %s", sql, sqlite3_errmsg(db));
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	v = sqlite3_column_int64(st, 0);
+	ck_assert_int_eq(sqlite3_finalize(st), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_close(db), SQLITE_OK);
+	return (v);
+}
+
+static struct store_op *
+do_get_index(struct store *s, int64_t array_id, int64_t index)
+{
+	struct store_op *op = op_new(STORE_GET, 0);
+
+	op->in.get.id = array_id;
+	op->in.get.index = index;
+	op->in.get.by_index = 1;
+	run_op(s, op);
+	return (op);
+}
+
+/* Sets a job's outcome: terminal state st, finished at `at`. */
+static void
+do_end(struct store *s, int64_t id, jobq_state st, int64_t at)
+{
+	struct store_update u;
+
+	memset(&u, 0, sizeof(u));
+	u.id = id;
+	u.state = st;
+	u.attempts = -1;
+	u.exit_code = st == JOBQ_STATE_SUCCEEDED ? 0 : -1;
+	u.finished_at = at;
+	u.not_before = -1;
+	u.reason = st == JOBQ_STATE_SUCCEEDED ? "exit_code" : "test";
+	ck_assert_int_eq(do_update(s, &u), 0);
+}
+
+static int64_t
+do_insert_key(struct store *s, uint32_t uid, const char *key, int *existing)
+{
+	struct store_op *op;
+	int64_t id;
+
+	op = op_insert(argv_true, env_one, "/", NULL, "default", 0, 0);
+	op->in.insert.owner_uid = uid;
+	op->in.insert.unique_key = key;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	id = op->out.insert.id;
+	*existing = op->out.insert.existing;
+	op_free(op);
+	return (id);
+}
+
+static int64_t
+do_insert_array(struct store *s, int64_t first, int64_t step, int64_t count,
+    int throttle, int64_t *first_task)
+{
+	struct store_op *op;
+	int64_t id;
+
+	op = op_insert(argv_true, env_one, "/arr", "arr", "aq", 1, 0);
+	op->in.insert.array_first = first;
+	op->in.insert.array_step = step;
+	op->in.insert.array_count = count;
+	op->in.insert.array_throttle = throttle;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	id = op->out.insert.id;
+	ck_assert_int_eq(op->out.insert.first_task, id + 1);
+	ck_assert_int_eq(op->out.insert.existing, 0);
+	if (first_task != NULL)
+		*first_task = op->out.insert.first_task;
+	op_free(op);
+	return (id);
+}
+
+START_TEST(test_fresh_v2)
+{
+	struct store *s;
+
+	s = open_store(1);
+	close_store(s);
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	ck_assert_int_eq(STORE_SCHEMA_VERSION, 2);
+	ck_assert_int_eq(sql_int("PRAGMA application_id"), STORE_APP_ID);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE "
+	    "type = 'table' AND name IN ('jobs', 'labels', 'deps', 'arrays', "
+	    "'queues', 'meta')"), 6);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE "
+	    "type = 'index' AND name IN ('jobs_state', 'jobs_queue_state', "
+	    "'jobs_unique', 'jobs_array', 'jobs_name', 'jobs_finished', "
+	    "'labels_label', 'labels_job', 'deps_job', 'deps_dep')"), 10);
+	ck_assert_int_eq(sql_int("SELECT value FROM meta WHERE key = "
+	    "'next_id'"), 1);
+	/* The purge scratch table lives in memory, not in the file. */
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE "
+	    "name = 'purge_ids'"), 0);
+}
+END_TEST
+
+/* The v1 schema exactly as jobqd 0.1 created it. */
+static const char v1_ddl[] =
+	"CREATE TABLE jobs ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT, state TEXT NOT NULL,"
+	" queue TEXT NOT NULL, name TEXT, owner_uid INTEGER NOT NULL,"
+	" argv TEXT NOT NULL, env TEXT NOT NULL, cwd TEXT NOT NULL,"
+	" submitted_at INTEGER NOT NULL, started_at INTEGER,"
+	" finished_at INTEGER, exit_code INTEGER, signal INTEGER,"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" max_retries INTEGER NOT NULL DEFAULT 0, reason TEXT, message TEXT,"
+	" pid INTEGER);"
+	"CREATE INDEX jobs_state ON jobs(state, id);"
+	"CREATE INDEX jobs_queue ON jobs(queue, id);"
+	"PRAGMA application_id = 1246708305;"	/* 0x4a4f4251 */
+	"PRAGMA user_version = 1;";
+
+START_TEST(test_migrate_v1)
+{
+	struct store *s;
+	struct store_op *op;
+	const jobq_job *j;
+	struct store_recovery r;
+
+	ck_assert_int_eq(STORE_APP_ID, 1246708305);
+	sql_file(dbpath, v1_ddl);
+	sql_file(dbpath, "INSERT INTO jobs (id, state, queue, name, owner_uid, "
+	    "argv, env, cwd, submitted_at) VALUES (3, 'queued', 'q1', 'old', "
+	    "42, '[\"/bin/echo\",\"v1\"]', '[\"X=1\"]', '/v1', 1000);"
+	    "INSERT INTO jobs (id, state, queue, owner_uid, argv, env, cwd, "
+	    "submitted_at, started_at, finished_at, exit_code, attempts, "
+	    "reason) VALUES (7, 'succeeded', 'q2', 42, '[\"/bin/true\"]', "
+	    "'[]', '/', 2000, 2100, 2200, 0, 1, 'exit_code');"
+	    /* v1 ids came from AUTOINCREMENT: 9 was used, then deleted. */
+	    "UPDATE sqlite_sequence SET seq = 9 WHERE name = 'jobs';");
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), 1);
+
+	s = open_store(0);
+	ck_assert_int_eq(store_recover(s, &r, 5000), 0);
+	ck_assert_uint_eq(r.nqueued, 1);
+	ck_assert_int_eq(r.queued[0].id, 3);
+	ck_assert_int_eq(r.queued[0].priority, 0);
+	ck_assert_int_eq(r.queued[0].not_before, 0);
+	ck_assert_uint_eq(r.queued[0].ndeps, 0);
+	store_recovery_release(&r);
+	ck_assert_int_eq(store_start(s, &loop), 0);
+
+	op = do_get(s, 3);
+	ck_assert_int_eq(op->status, 0);
+	j = op->out.job;
+	ck_assert_int_eq(j->state, JOBQ_STATE_QUEUED);
+	ck_assert_str_eq(j->name, "old");
+	ck_assert_str_eq(j->queue, "q1");
+	ck_assert_str_eq(j->argv[1], "v1");
+	ck_assert_str_eq(j->cwd, "/v1");
+	ck_assert_int_eq(j->owner_uid, 42);
+	ck_assert_int_eq(j->priority, 0);
+	ck_assert_int_eq(j->not_before, 0);
+	ck_assert_int_eq(j->timeout_ms, 0);
+	ck_assert_int_eq(j->kill_grace_ms, 0);
+	ck_assert_int_eq(j->retry_delay_ms, 0);
+	ck_assert_ptr_null(j->unique_key);
+	ck_assert_ptr_nonnull(j->labels);
+	ck_assert_ptr_null(j->labels[0]);
+	ck_assert_uint_eq(j->nlabels, 0);
+	ck_assert_ptr_null(j->deps);
+	ck_assert_uint_eq(j->ndeps, 0);
+	ck_assert_int_eq(j->array_id, 0);
+	ck_assert_int_eq(j->array_index, 0);
+	op_free(op);
+	op = do_get(s, 7);
+	ck_assert_int_eq(op->status, 0);
+	ck_assert_int_eq(op->out.job->state, JOBQ_STATE_SUCCEEDED);
+	ck_assert_int_eq(op->out.job->finished_at, 2200);
+	ck_assert_str_eq(op->out.job->reason, "exit_code");
+	op_free(op);
+	/* The claim of a migrated job still works. */
+	ck_assert_int_eq(do_claim(s, 3, 1, 6000), 0);
+	/* New ids continue past every id v1 ever gave. */
+	ck_assert_int_eq(do_insert(s, "default", 0), 10);
+	close_store(s);
+
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), 2);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM jobs"), 3);
+	ck_assert_int_eq(sql_int("SELECT value FROM meta WHERE key = "
+	    "'next_id'"), 11);
+}
+END_TEST
+
+START_TEST(test_ids_never_reused)
+{
+	struct store *s;
+	struct store_op *op;
+	int64_t a, b, c, arr, d, e;
+
+	s = open_store(1);
+	a = do_insert(s, "default", 0);
+	b = do_insert(s, "default", 0);
+	c = do_insert(s, "default", 0);
+	arr = do_insert_array(s, 0, 1, 3, 0, NULL);
+	ck_assert_int_eq(arr, c + 1);
+	/* b, c and the whole array end and are purged: the newest ids. */
+	do_end(s, b, JOBQ_STATE_SUCCEEDED, 100);
+	do_end(s, c, JOBQ_STATE_FAILED, 100);
+	do_end(s, arr + 1, JOBQ_STATE_SUCCEEDED, 100);
+	do_end(s, arr + 2, JOBQ_STATE_SUCCEEDED, 100);
+	do_end(s, arr + 3, JOBQ_STATE_CANCELED, 100);
+	op = op_new(STORE_PURGE, 0);
+	op->in.purge.state = -1;
+	op->in.purge.owner_uid = -1;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	ck_assert_uint_eq(op->out.purge.n, 5);
+	op_free(op);
+	op = do_get(s, arr);
+	ck_assert_int_eq(op->status, JOBQ_ENOTFOUND);	/* array row gone */
+	op_free(op);
+	close_store(s);
+	ck_assert_int_eq(sql_int("SELECT max(id) FROM jobs"), a);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM arrays"), 0);
+
+	s = open_store(1);
+	d = do_insert(s, "default", 0);
+	ck_assert_int_gt(d, arr + 3);
+	e = do_insert_array(s, 0, 1, 2, 0, NULL);
+	ck_assert_int_eq(e, d + 1);
+	ck_assert_int_gt(do_insert(s, "default", 0), e + 2);
+	close_store(s);
+}
+END_TEST
+
+START_TEST(test_insert_fields)
+{
+	static const char *const labels[] = { "team=infra", "k=v=w",
+	    "odd=\xff\x01,\"", NULL };
+	struct store *s;
+	struct store_op *op;
+	const jobq_job *j;
+	jobq_dep deps[3];
+	int64_t d1, d2, id, cid;
+	size_t i;
+
+	s = open_store(1);
+	d1 = do_insert(s, "default", 0);
+	d2 = do_insert(s, "default", 0);
+	deps[0].id = d1;
+	deps[0].mode = JOBQ_DEP_OK;
+	deps[1].id = d2;
+	deps[1].mode = JOBQ_DEP_NOTOK;
+	deps[2].id = d1;
+	deps[2].mode = JOBQ_DEP_ANY;
+
+	op = op_insert(argv_true, env_one, "/w", "named", "prio", 2, 0);
+	op->in.insert.priority = -77;
+	op->in.insert.not_before = 1800000000000LL;
+	op->in.insert.timeout_ms = 60000;
+	op->in.insert.kill_grace_ms = 2500;
+	op->in.insert.retry_delay_ms = 750;
+	op->in.insert.unique_key = "key-1";
+	op->in.insert.labels = labels;
+	op->in.insert.nlabels = vlen(labels);
+	op->in.insert.deps = deps;
+	op->in.insert.ndeps = 3;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	ck_assert_int_eq(op->out.insert.existing, 0);
+	id = op->out.insert.id;
+	ck_assert_int_eq(id, d2 + 1);
+	op_free(op);
+	close_store(s);
+
+	s = open_store(1);
+	op = do_get(s, id);
+	ck_assert_int_eq(op->status, 0);
+	j = op->out.job;
+	ck_assert_int_eq(j->state, JOBQ_STATE_QUEUED);
+	ck_assert_str_eq(j->name, "named");
+	ck_assert_str_eq(j->queue, "prio");
+	ck_assert_int_eq(j->max_retries, 2);
+	ck_assert_int_eq(j->priority, -77);
+	ck_assert_int_eq(j->not_before, 1800000000000LL);
+	ck_assert_int_eq(j->timeout_ms, 60000);
+	ck_assert_int_eq(j->kill_grace_ms, 2500);
+	ck_assert_int_eq(j->retry_delay_ms, 750);
+	ck_assert_str_eq(j->unique_key, "key-1");
+	ck_assert_uint_eq(j->nlabels, 3);
+	for (i = 0; i < 3; i++)
+		ck_assert_str_eq(j->labels[i], labels[i]);
+	ck_assert_ptr_null(j->labels[3]);
+	ck_assert_uint_eq(j->ndeps, 3);
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(j->deps[i].id, deps[i].id);
+		ck_assert_int_eq(j->deps[i].mode, deps[i].mode);
+	}
+	ck_assert_int_eq(j->array_id, 0);
+	op_free(op);
+
+	/* A job whose dependency can never hold is created canceled. */
+	op = op_insert(argv_true, env_one, "/", NULL, "default", 0, 5);
+	op->in.insert.state = JOBQ_STATE_CANCELED;
+	op->in.insert.message = "dependency 2 failed";
+	op->in.insert.deps = deps;
+	op->in.insert.ndeps = 1;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	cid = op->out.insert.id;
+	op_free(op);
+	op = do_get(s, cid);
+	j = op->out.job;
+	ck_assert_int_eq(j->state, JOBQ_STATE_CANCELED);
+	ck_assert_str_eq(j->reason, "dependency");
+	ck_assert_str_eq(j->message, "dependency 2 failed");
+	ck_assert_int_eq(j->finished_at, j->submitted_at);
+	ck_assert_int_eq(j->finished_at, 1700000000005LL);
+	op_free(op);
+	ck_assert_int_eq(do_claim(s, cid, 1, 1), JOBQ_ESTATE);
+
+	/* Priority changes alone; not_before -1 keeps, >= 0 sets. */
+	{
+		struct store_update u;
+
+		memset(&u, 0, sizeof(u));
+		u.id = id;
+		u.set_priority = 1;
+		u.priority = 500;
+		u.state = JOBQ_STATE_FAILED;	/* ignored */
+		ck_assert_int_eq(do_update(s, &u), 0);
+		op = do_get(s, id);
+		ck_assert_int_eq(op->out.job->priority, 500);
+		ck_assert_int_eq(op->out.job->state, JOBQ_STATE_QUEUED);
+		ck_assert_int_eq(op->out.job->not_before, 1800000000000LL);
+		ck_assert_int_eq(op->out.job->max_retries, 2);
+		op_free(op);
+		u.id = id + 1000;
+		ck_assert_int_eq(do_update(s, &u), JOBQ_ENOTFOUND);
+
+		memset(&u, 0, sizeof(u));
+		u.id = id;
+		u.state = JOBQ_STATE_QUEUED;
+		u.attempts = -1;
+		u.exit_code = -1;
+		u.not_before = -1;
+		ck_assert_int_eq(do_update(s, &u), 0);
+		op = do_get(s, id);
+		ck_assert_int_eq(op->out.job->not_before, 1800000000000LL);
+		op_free(op);
+		u.not_before = 1234;
+		ck_assert_int_eq(do_update(s, &u), 0);
+		op = do_get(s, id);
+		ck_assert_int_eq(op->out.job->not_before, 1234);
+		ck_assert_int_eq(op->out.job->priority, 500);
+		op_free(op);
+	}
+
+	/* Bad inputs are refused and take no id. */
+	op = op_insert(argv_true, env_one, "/", NULL, "default", 0, 0);
+	op->in.insert.ndeps = 1;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, JOBQ_EINVAL);
+	op_free(op);
+	op = op_insert(argv_true, env_one, "/", NULL, "default", 0, 0);
+	op->in.insert.array_count = JOBQ_MAX_ARRAY + 1;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, JOBQ_EINVAL);
+	op_free(op);
+	op = op_insert(argv_true, env_one, "/", NULL, "default", 0, 0);
+	op->in.insert.array_count = 2;
+	op->in.insert.array_first = INT64_MAX;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, JOBQ_EINVAL);
+	op_free(op);
+	op = op_insert(argv_true, env_one, "/", NULL, "default", 0, 0);
+	op->in.insert.array_count = 2;
+	op->in.insert.unique_key = "k";
+	run_op(s, op);
+	ck_assert_int_eq(op->status, JOBQ_EINVAL);
+	op_free(op);
+	ck_assert_int_eq(do_insert(s, "default", 0), cid + 1);
+	close_store(s);
+}
+END_TEST
+
+START_TEST(test_array)
+{
+	static const char *const env_arr[] = { "JOBQ_ARRAY_ID=99", "B=2",
+	    "JOBQ_ARRAY_INDEX=x", "JOBQ_ARRAY_IDX=keep", NULL };
+	static const char *const labels[] = { "kind=task", NULL };
+	struct store *s;
+	struct store_op *op;
+	const jobq_job *j;
+	jobq_dep dep;
+	int64_t a, pre, lone;
+	size_t i, k;
+	char want[64];
+	int found_id, found_index;
+
+	s = open_store(1);
+	pre = do_insert(s, "default", 0);
+	op = op_insert(argv_true, env_arr, "/arr", "arr", "aq", 1, 0);
+	op->in.insert.array_first = 3;
+	op->in.insert.array_step = 2;
+	op->in.insert.array_count = 5;
+	op->in.insert.array_throttle = 2;
+	op->in.insert.priority = 9;
+	op->in.insert.timeout_ms = 1000;
+	op->in.insert.labels = labels;
+	op->in.insert.nlabels = 1;
+	dep.id = pre;
+	dep.mode = JOBQ_DEP_ANY;
+	op->in.insert.deps = &dep;
+	op->in.insert.ndeps = 1;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	a = op->out.insert.id;
+	ck_assert_int_eq(a, pre + 1);
+	ck_assert_int_eq(op->out.insert.first_task, a + 1);
+	op_free(op);
+	lone = do_insert(s, "default", 0);
+	ck_assert_int_eq(lone, a + 6);	/* A + 1 .. A + 5 are the tasks */
+	close_store(s);
+
+	s = open_store(1);
+	for (i = 0; i < 5; i++) {
+		op = do_get(s, a + 1 + (int64_t)i);
+		ck_assert_int_eq(op->status, 0);
+		j = op->out.job;
+		ck_assert_int_eq(j->array_id, a);
+		ck_assert_int_eq(j->array_index, 3 + 2 * (int64_t)i);
+		ck_assert_int_eq(j->state, JOBQ_STATE_QUEUED);
+		ck_assert_str_eq(j->argv[0], "/bin/true");
+		ck_assert_uint_eq(j->argc, 2);
+		ck_assert_str_eq(j->cwd, "/arr");
+		ck_assert_str_eq(j->name, "arr");
+		ck_assert_str_eq(j->queue, "aq");
+		ck_assert_int_eq(j->priority, 9);
+		ck_assert_int_eq(j->timeout_ms, 1000);
+		ck_assert_int_eq(j->max_retries, 1);
+		ck_assert_uint_eq(j->nlabels, 1);
+		ck_assert_str_eq(j->labels[0], "kind=task");
+		ck_assert_uint_eq(j->ndeps, 1);
+		ck_assert_int_eq(j->deps[0].id, pre);
+		ck_assert_int_eq(j->deps[0].mode, JOBQ_DEP_ANY);
+		op_free(op);
+	}
+
+	/* By index. */
+	op = do_get_index(s, a, 7);
+	ck_assert_int_eq(op->status, 0);
+	ck_assert_int_eq(op->out.job->id, a + 3);
+	op_free(op);
+	op = do_get_index(s, a, 4);
+	ck_assert_int_eq(op->status, JOBQ_ENOTFOUND);
+	op_free(op);
+	op = do_get_index(s, a, 13);
+	ck_assert_int_eq(op->status, JOBQ_ENOTFOUND);
+	op_free(op);
+	op = do_get_index(s, lone, 0);	/* not an array */
+	ck_assert_int_eq(op->status, JOBQ_ENOTFOUND);
+	op_free(op);
+	/* The array's own id. */
+	op = do_get(s, a);
+	ck_assert_int_eq(op->status, JOBQ_EISARRAY);
+	ck_assert_ptr_null(op->out.job);
+	op_free(op);
+
+	/* Claim: JOBQ_ARRAY_ID / _INDEX replace the submitted ones. */
+	op = op_new(STORE_CLAIM, 0);
+	op->in.claim.id = a + 2;
+	op->in.claim.attempts = 1;
+	op->in.claim.started_at = 10;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	ck_assert_str_eq(op->out.claim.cwd, "/arr");
+	ck_assert_str_eq(op->out.claim.argv[1], "x");
+	found_id = found_index = 0;
+	for (k = 0; op->out.claim.env[k] != NULL; k++) {
+		(void)snprintf(want, sizeof(want), "JOBQ_ARRAY_ID=%" PRId64,
+		    a);
+		if (strncmp(op->out.claim.env[k], "JOBQ_ARRAY_ID=", 14) == 0) {
+			ck_assert_str_eq(op->out.claim.env[k], want);
+			found_id++;
+		}
+		if (strncmp(op->out.claim.env[k], "JOBQ_ARRAY_INDEX=",
+		    17) == 0) {
+			ck_assert_str_eq(op->out.claim.env[k],
+			    "JOBQ_ARRAY_INDEX=5");
+			found_index++;
+		}
+	}
+	ck_assert_uint_eq(k, 4);
+	ck_assert_int_eq(found_id, 1);
+	ck_assert_int_eq(found_index, 1);
+	ck_assert_str_eq(op->out.claim.env[0], "B=2");
+	ck_assert_str_eq(op->out.claim.env[1], "JOBQ_ARRAY_IDX=keep");
+	op_free(op);
+	/* A plain job's env is untouched. */
+	op = op_new(STORE_CLAIM, 0);
+	op->in.claim.id = lone;
+	op->in.claim.attempts = 1;
+	op->in.claim.started_at = 10;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	ck_assert_str_eq(op->out.claim.env[0], "A=1");
+	ck_assert_ptr_null(op->out.claim.env[1]);
+	op_free(op);
+
+	/* The array as a whole. */
+	do_end(s, a + 2, JOBQ_STATE_FAILED, 50);
+	ck_assert_int_eq(do_claim(s, a + 5, 1, 10), 0);
+	op = op_new(STORE_ARRAY, 0);
+	op->in.array.id = a;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	ck_assert_int_eq(op->out.array.info.id, a);
+	ck_assert_int_eq(op->out.array.info.first, 3);
+	ck_assert_int_eq(op->out.array.info.step, 2);
+	ck_assert_int_eq(op->out.array.info.count, 5);
+	ck_assert_int_eq(op->out.array.info.throttle, 2);
+	ck_assert_uint_eq(op->out.array.info.counts[JOBQ_STATE_QUEUED], 3);
+	ck_assert_uint_eq(op->out.array.info.counts[JOBQ_STATE_FAILED], 1);
+	ck_assert_uint_eq(op->out.array.info.counts[JOBQ_STATE_RUNNING], 1);
+	ck_assert_uint_eq(op->out.array.ntasks, 5);
+	for (i = 0; i < 5; i++)
+		ck_assert_int_eq(op->out.array.task_ids[i], a + 1 +
+		    (int64_t)i);
+	ck_assert_int_eq(op->out.array.task_states[1], JOBQ_STATE_FAILED);
+	ck_assert_int_eq(op->out.array.task_states[4], JOBQ_STATE_RUNNING);
+	op_free(op);
+	op = op_new(STORE_ARRAY, 0);
+	op->in.array.id = lone;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, JOBQ_ENOTFOUND);
+	ck_assert_ptr_null(op->out.array.task_ids);
+	op_free(op);
+
+	/* Stored once: the tasks' rows hold no copy of argv/env/cwd. */
+	close_store(s);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM jobs WHERE "
+	    "array_id != 0 AND argv = '' AND env = '' AND cwd = ''"), 5);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM labels"), 5);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM deps"), 5);
+}
+END_TEST
+
+START_TEST(test_unique_key)
+{
+	struct store *s;
+	int64_t a, b, c, d;
+	int ex;
+
+	s = open_store(1);
+	a = do_insert_key(s, 1000, "nightly", &ex);
+	ck_assert_int_eq(ex, 0);
+	ck_assert_int_eq(do_insert_key(s, 1000, "nightly", &ex), a);
+	ck_assert_int_eq(ex, 1);
+	/* Another user's key does not match; another key neither. */
+	b = do_insert_key(s, 1001, "nightly", &ex);
+	ck_assert_int_eq(ex, 0);
+	ck_assert_int_ne(b, a);
+	c = do_insert_key(s, 1000, "weekly", &ex);
+	ck_assert_int_eq(ex, 0);
+	ck_assert_int_gt(c, b);
+	/* Running still matches. */
+	ck_assert_int_eq(do_claim(s, a, 1, 5), 0);
+	ck_assert_int_eq(do_insert_key(s, 1000, "nightly", &ex), a);
+	ck_assert_int_eq(ex, 1);
+	/* Once it ended, a new one is created, and that one matches. */
+	do_end(s, a, JOBQ_STATE_SUCCEEDED, 6);
+	d = do_insert_key(s, 1000, "nightly", &ex);
+	ck_assert_int_eq(ex, 0);
+	ck_assert_int_gt(d, c);
+	ck_assert_int_eq(do_insert_key(s, 1000, "nightly", &ex), d);
+	ck_assert_int_eq(ex, 1);
+	/* "existing" took no id. */
+	ck_assert_int_eq(do_insert(s, "default", 0), d + 1);
+	close_store(s);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM jobs WHERE "
+	    "unique_key = 'nightly'"), 3);
+}
+END_TEST
+
+static struct store_op *
+do_list_f(struct store *s, int state, const char *name,
+    const char *const *labels, int64_t array_id, size_t limit)
+{
+	struct store_op *op = op_new(STORE_LIST, 0);
+
+	op->in.list.state = state;
+	op->in.list.limit = limit;
+	op->in.list.name = name;
+	op->in.list.labels = labels;
+	op->in.list.nlabels = labels != NULL ? vlen(labels) : 0;
+	op->in.list.array_id = array_id;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	return (op);
+}
+
+START_TEST(test_list_filters)
+{
+	static const char *const l_ab[] = { "a=1", "b=2", NULL };
+	static const char *const l_a[] = { "a=1", NULL };
+	static const char *const l_b[] = { "b=2", NULL };
+	static const char *const l_none[] = { "zz=9", NULL };
+	static const char *const l_ab_only[] = { "a=1", "b=2", NULL };
+	struct store *s;
+	struct store_op *op;
+	int64_t j1, j2, j3, arr;
+
+	s = open_store(1);
+	op = op_insert(argv_true, env_one, "/", "build", "default", 0, 0);
+	op->in.insert.labels = l_ab;
+	op->in.insert.nlabels = 2;
+	run_op(s, op);
+	j1 = op->out.insert.id;
+	op_free(op);
+	op = op_insert(argv_true, env_one, "/", "build", "default", 0, 0);
+	op->in.insert.labels = l_a;
+	op->in.insert.nlabels = 1;
+	run_op(s, op);
+	j2 = op->out.insert.id;
+	op_free(op);
+	op = op_insert(argv_true, env_one, "/", "test", "default", 0, 0);
+	op->in.insert.labels = l_b;
+	op->in.insert.nlabels = 1;
+	run_op(s, op);
+	j3 = op->out.insert.id;
+	op_free(op);
+	arr = do_insert_array(s, 0, 1, 4, 0, NULL);
+
+	op = do_list_f(s, -1, "build", NULL, 0, 0);
+	ck_assert_uint_eq(op->out.list.n, 2);
+	ck_assert_int_eq(op->out.list.jobs[0]->id, j1);
+	ck_assert_int_eq(op->out.list.jobs[1]->id, j2);
+	op_free(op);
+	op = do_list_f(s, -1, "buil", NULL, 0, 0);
+	ck_assert_uint_eq(op->out.list.n, 0);
+	op_free(op);
+	op = do_list_f(s, -1, NULL, l_a, 0, 0);
+	ck_assert_uint_eq(op->out.list.n, 2);
+	ck_assert_int_eq(op->out.list.jobs[0]->id, j1);
+	ck_assert_int_eq(op->out.list.jobs[1]->id, j2);
+	op_free(op);
+	op = do_list_f(s, -1, NULL, l_ab_only, 0, 0);
+	ck_assert_uint_eq(op->out.list.n, 1);
+	ck_assert_int_eq(op->out.list.jobs[0]->id, j1);
+	ck_assert_uint_eq(op->out.list.jobs[0]->nlabels, 2);
+	ck_assert_str_eq(op->out.list.jobs[0]->labels[1], "b=2");
+	op_free(op);
+	op = do_list_f(s, -1, NULL, l_b, 0, 0);
+	ck_assert_uint_eq(op->out.list.n, 2);
+	ck_assert_int_eq(op->out.list.jobs[0]->id, j1);
+	ck_assert_int_eq(op->out.list.jobs[1]->id, j3);
+	op_free(op);
+	op = do_list_f(s, -1, NULL, l_none, 0, 0);
+	ck_assert_uint_eq(op->out.list.n, 0);
+	op_free(op);
+	/* Combined: name and label; and with a limit. */
+	op = do_list_f(s, -1, "test", l_a, 0, 0);
+	ck_assert_uint_eq(op->out.list.n, 0);
+	op_free(op);
+	op = do_list_f(s, -1, "build", l_a, 0, 1);
+	ck_assert_uint_eq(op->out.list.n, 1);
+	ck_assert_int_eq(op->out.list.jobs[0]->id, j2);
+	op_free(op);
+
+	/* An array's tasks. */
+	ck_assert_int_eq(do_claim(s, arr + 2, 1, 1), 0);
+	op = do_list_f(s, -1, NULL, NULL, arr, 0);
+	ck_assert_uint_eq(op->out.list.n, 4);
+	ck_assert_int_eq(op->out.list.jobs[0]->id, arr + 1);
+	ck_assert_int_eq(op->out.list.jobs[3]->id, arr + 4);
+	ck_assert_str_eq(op->out.list.jobs[3]->argv[0], "/bin/true");
+	ck_assert_str_eq(op->out.list.jobs[3]->cwd, "/arr");
+	op_free(op);
+	op = do_list_f(s, JOBQ_STATE_QUEUED, NULL, NULL, arr, 2);
+	ck_assert_uint_eq(op->out.list.n, 2);
+	ck_assert_int_eq(op->out.list.jobs[0]->id, arr + 3);
+	ck_assert_int_eq(op->out.list.jobs[1]->id, arr + 4);
+	op_free(op);
+	op = do_list_f(s, -1, NULL, NULL, j1, 0);	/* not an array */
+	ck_assert_uint_eq(op->out.list.n, 0);
+	op_free(op);
+	/* Everything: the array's own id is not a job. */
+	op = do_list_f(s, -1, NULL, NULL, 0, 0);
+	ck_assert_uint_eq(op->out.list.n, 7);
+	op_free(op);
+	close_store(s);
+}
+END_TEST
+
+START_TEST(test_lookup)
+{
+	struct store *s;
+	struct store_op *op;
+	int64_t ids[4], j, arr;
+
+	s = open_store(1);
+	j = do_insert(s, "default", 0);
+	arr = do_insert_array(s, 10, 5, 3, 0, NULL);
+	do_end(s, arr + 2, JOBQ_STATE_SUCCEEDED, 9);
+	do_end(s, j, JOBQ_STATE_FAILED, 9);
+	ids[0] = arr;
+	ids[1] = 12345;
+	ids[2] = j;
+	ids[3] = arr + 1;
+	op = op_new(STORE_LOOKUP, 0);
+	op->in.lookup.ids = ids;
+	op->in.lookup.n = 4;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	ck_assert_uint_eq(op->out.lookup.n, 4);
+	ck_assert_int_eq(op->out.lookup.v[0].id, arr);
+	ck_assert_int_eq(op->out.lookup.v[0].kind, 2);
+	ck_assert_uint_eq(op->out.lookup.v[0].ntasks, 3);
+	ck_assert_int_eq(op->out.lookup.v[0].task_ids[0], arr + 1);
+	ck_assert_int_eq(op->out.lookup.v[0].task_ids[2], arr + 3);
+	ck_assert_int_eq(op->out.lookup.v[0].task_states[0],
+	    JOBQ_STATE_QUEUED);
+	ck_assert_int_eq(op->out.lookup.v[0].task_states[1],
+	    JOBQ_STATE_SUCCEEDED);
+	ck_assert_int_eq(op->out.lookup.v[1].kind, 0);
+	ck_assert_int_eq(op->out.lookup.v[1].id, 12345);
+	ck_assert_ptr_null(op->out.lookup.v[1].task_ids);
+	ck_assert_int_eq(op->out.lookup.v[2].kind, 1);
+	ck_assert_int_eq(op->out.lookup.v[2].state, JOBQ_STATE_FAILED);
+	ck_assert_int_eq(op->out.lookup.v[3].kind, 1);
+	ck_assert_int_eq(op->out.lookup.v[3].state, JOBQ_STATE_QUEUED);
+	op_free(op);
+
+	op = op_new(STORE_LOOKUP, 0);
+	run_op(s, op);		/* nothing asked: nothing answered */
+	ck_assert_int_eq(op->status, 0);
+	ck_assert_uint_eq(op->out.lookup.n, 0);
+	op_free(op);
+	close_store(s);
+}
+END_TEST
+
+static void
+do_queue_set(struct store *s, const char *name, int parallel, int paused,
+    int want)
+{
+	struct store_op *op = op_new(STORE_QUEUE_SET, 0);
+
+	(void)snprintf(op->in.queue_set.name, sizeof(op->in.queue_set.name),
+	    "%s", name);
+	op->in.queue_set.parallel = parallel;
+	op->in.queue_set.paused = paused;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, want);
+	op_free(op);
+}
+
+START_TEST(test_queue_set_counts)
+{
+	struct store *s;
+	struct store_op *op;
+	const struct store_queue *q;
+	struct store_recovery r;
+	int64_t a1, a2;
+
+	s = open_store(1);
+	op = op_new(STORE_COUNTS, 0);
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	ck_assert_uint_eq(op->out.counts.n, 0);
+	op_free(op);
+
+	do_queue_set(s, "b", 3, -1, 0);
+	do_queue_set(s, "b", -1, 1, 0);
+	do_queue_set(s, "d", -1, -1, 0);	/* a row with defaults */
+	do_queue_set(s, "", 1, 1, JOBQ_EINVAL);
+	a1 = do_insert(s, "a", 0);
+	a2 = do_insert(s, "a", 0);
+	(void)do_insert(s, "a", 0);
+	(void)do_insert(s, "b", 0);
+	(void)do_insert(s, "c", 0);
+	ck_assert_int_eq(do_claim(s, a1, 1, 1), 0);
+	do_end(s, a2, JOBQ_STATE_TIMED_OUT, 5);
+
+	op = op_new(STORE_COUNTS, 0);
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	ck_assert_uint_eq(op->out.counts.n, 4);
+	q = op->out.counts.v;
+	ck_assert_str_eq(q[0].name, "a");
+	ck_assert_int_eq(q[0].has_settings, 0);
+	ck_assert_int_eq(q[0].parallel, 0);
+	ck_assert_uint_eq(q[0].counts[JOBQ_STATE_QUEUED], 1);
+	ck_assert_uint_eq(q[0].counts[JOBQ_STATE_RUNNING], 1);
+	ck_assert_uint_eq(q[0].counts[JOBQ_STATE_TIMED_OUT], 1);
+	ck_assert_uint_eq(q[0].counts[JOBQ_STATE_SUCCEEDED], 0);
+	ck_assert_str_eq(q[1].name, "b");
+	ck_assert_int_eq(q[1].has_settings, 1);
+	ck_assert_int_eq(q[1].parallel, 3);
+	ck_assert_int_eq(q[1].paused, 1);
+	ck_assert_uint_eq(q[1].counts[JOBQ_STATE_QUEUED], 1);
+	ck_assert_str_eq(q[2].name, "c");
+	ck_assert_int_eq(q[2].has_settings, 0);
+	ck_assert_uint_eq(q[2].counts[JOBQ_STATE_QUEUED], 1);
+	ck_assert_str_eq(q[3].name, "d");
+	ck_assert_int_eq(q[3].has_settings, 1);
+	ck_assert_int_eq(q[3].parallel, 0);
+	ck_assert_int_eq(q[3].paused, 0);
+	ck_assert_uint_eq(q[3].counts[JOBQ_STATE_QUEUED], 0);
+	op_free(op);
+
+	do_queue_set(s, "b", 0, 0, 0);
+	close_store(s);
+
+	/* Recovery hands over the queues table. */
+	s = open_store(0);
+	ck_assert_int_eq(store_recover(s, &r, 100), 0);
+	ck_assert_uint_eq(r.nqueues, 2);
+	ck_assert_str_eq(r.queues[0].name, "b");
+	ck_assert_int_eq(r.queues[0].parallel, 0);
+	ck_assert_int_eq(r.queues[0].paused, 0);
+	ck_assert_int_eq(r.queues[0].has_settings, 1);
+	ck_assert_str_eq(r.queues[1].name, "d");
+	store_recovery_release(&r);
+	close_store(s);
+}
+END_TEST
+
+START_TEST(test_retry)
+{
+	struct store *s;
+	struct store_op *op;
+	const jobq_job *j;
+	jobq_dep dep;
+	int64_t d, id, arr;
+
+	s = open_store(1);
+	d = do_insert(s, "default", 0);
+	op = op_insert(argv_true, env_one, "/", NULL, "default", 3, 0);
+	dep.id = d;
+	dep.mode = JOBQ_DEP_OK;
+	op->in.insert.deps = &dep;
+	op->in.insert.ndeps = 1;
+	op->in.insert.not_before = 777;
+	run_op(s, op);
+	id = op->out.insert.id;
+	op_free(op);
+	arr = do_insert_array(s, 0, 1, 2, 0, NULL);
+
+	op = op_new(STORE_RETRY, 0);
+	op->in.retry.id = id;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, JOBQ_ESTATE);	/* queued */
+	ck_assert_ptr_null(op->out.job);
+	op_free(op);
+	ck_assert_int_eq(do_claim(s, id, 2, 50), 0);
+	op = op_new(STORE_RETRY, 0);
+	op->in.retry.id = id;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, JOBQ_ESTATE);	/* running */
+	op_free(op);
+	{
+		struct store_update u;
+
+		memset(&u, 0, sizeof(u));
+		u.id = id;
+		u.state = JOBQ_STATE_FAILED;
+		u.attempts = -1;
+		u.exit_code = 4;
+		u.signal = 0;
+		u.pid = 0;
+		u.finished_at = 60;
+		u.reason = "exit_code";
+		u.message = "exited with status 4";
+		u.not_before = -1;
+		ck_assert_int_eq(do_update(s, &u), 0);
+	}
+	op = op_new(STORE_RETRY, 0);
+	op->in.retry.id = id;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	j = op->out.job;
+	ck_assert_ptr_nonnull(j);
+	ck_assert_int_eq(j->id, id);
+	ck_assert_int_eq(j->state, JOBQ_STATE_QUEUED);
+	ck_assert_int_eq(j->attempts, 0);
+	ck_assert_int_eq(j->max_retries, 3);
+	ck_assert_int_eq(j->started_at, 0);
+	ck_assert_int_eq(j->finished_at, 0);
+	ck_assert_int_eq(j->exit_code, -1);
+	ck_assert_ptr_null(j->reason);
+	ck_assert_ptr_null(j->message);
+	ck_assert_int_eq(j->not_before, 0);
+	ck_assert_uint_eq(j->ndeps, 0);
+	ck_assert_ptr_null(j->deps);
+	op_free(op);
+	/* The stored row says the same. */
+	op = do_get(s, id);
+	j = op->out.job;
+	ck_assert_int_eq(j->state, JOBQ_STATE_QUEUED);
+	ck_assert_int_eq(j->attempts, 0);
+	ck_assert_int_eq(j->started_at, 0);
+	ck_assert_int_eq(j->finished_at, 0);
+	ck_assert_int_eq(j->exit_code, -1);
+	ck_assert_ptr_null(j->reason);
+	ck_assert_ptr_null(j->message);
+	ck_assert_int_eq(j->not_before, 0);
+	ck_assert_uint_eq(j->ndeps, 0);
+	op_free(op);
+	ck_assert_int_eq(do_claim(s, id, 1, 70), 0);
+
+	op = op_new(STORE_RETRY, 0);
+	op->in.retry.id = 9999;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, JOBQ_ENOTFOUND);
+	op_free(op);
+	op = op_new(STORE_RETRY, 0);
+	op->in.retry.id = arr;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, JOBQ_EISARRAY);
+	op_free(op);
+	/* A task can be retried like any job. */
+	do_end(s, arr + 1, JOBQ_STATE_INTERRUPTED, 80);
+	op = op_new(STORE_RETRY, 0);
+	op->in.retry.id = arr + 1;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	ck_assert_int_eq(op->out.job->state, JOBQ_STATE_QUEUED);
+	ck_assert_int_eq(op->out.job->array_id, arr);
+	op_free(op);
+	close_store(s);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM deps"), 0);
+}
+END_TEST
+
+static void
+touch_logs(const char *dir, int64_t id)
+{
+	char p[256];
+
+	(void)snprintf(p, sizeof(p), "%s/%" PRId64 ".out", dir, id);
+	write_file(p, "out", 3);
+	(void)snprintf(p, sizeof(p), "%s/%" PRId64 ".err", dir, id);
+	write_file(p, "err", 3);
+}
+
+static int
+has_logs(const char *dir, int64_t id)
+{
+	char p[256];
+	int n = 0;
+
+	(void)snprintf(p, sizeof(p), "%s/%" PRId64 ".out", dir, id);
+	n += access(p, F_OK) == 0;
+	(void)snprintf(p, sizeof(p), "%s/%" PRId64 ".err", dir, id);
+	n += access(p, F_OK) == 0;
+	return (n);
+}
+
+static size_t
+do_purge(struct store *s, int64_t before, int state, int64_t owner,
+    size_t keep, const char *logs)
+{
+	struct store_op *op = op_new(STORE_PURGE, 0);
+	size_t n, i;
+
+	op->in.purge.finished_before = before;
+	op->in.purge.state = state;
+	op->in.purge.owner_uid = owner;
+	op->in.purge.keep_count = keep;
+	op->in.purge.logs_dir = logs;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	n = op->out.purge.n;
+	for (i = 1; i < n; i++)
+		ck_assert_int_gt(op->out.purge.ids[i], op->out.purge.ids[i - 1]);
+	op_free(op);
+	return (n);
+}
+
+static int
+exists(struct store *s, int64_t id)
+{
+	struct store_op *op = do_get(s, id);
+	int st = op->status;
+
+	op_free(op);
+	ck_assert(st == 0 || st == JOBQ_ENOTFOUND);
+	return (st == 0);
+}
+
+START_TEST(test_purge)
+{
+	static const char *const lab[] = { "p=1", NULL };
+	struct store *s;
+	struct store_op *op;
+	char logs[128];
+	int64_t id[10], arr, q, r;
+	jobq_dep dep;
+	int i;
+
+	(void)snprintf(logs, sizeof(logs), "%s/logs", tdir);
+	ck_assert_int_eq(mkdir(logs, 0700), 0);
+	s = open_store(1);
+	/* id[i] ended at 100 * (i + 1); uid 1000 for even i, 2000 odd;
+	 * failed for i % 3 == 0, else succeeded. */
+	for (i = 0; i < 10; i++) {
+		op = op_insert(argv_true, env_one, "/", NULL, "default", 0, 0);
+		op->in.insert.owner_uid = i % 2 ? 2000 : 1000;
+		op->in.insert.labels = lab;
+		op->in.insert.nlabels = 1;
+		run_op(s, op);
+		id[i] = op->out.insert.id;
+		op_free(op);
+		do_end(s, id[i], i % 3 == 0 ? JOBQ_STATE_FAILED :
+		    JOBQ_STATE_SUCCEEDED, 100 * (i + 1));
+		touch_logs(logs, id[i]);
+	}
+	q = do_insert(s, "default", 0);		/* queued: never purged */
+	r = do_insert(s, "default", 0);		/* running: never purged */
+	ck_assert_int_eq(do_claim(s, r, 1, 1), 0);
+	touch_logs(logs, q);
+	touch_logs(logs, r);
+	/* q depends on id[0]: q's deps row stays, id[0]'s go. */
+	op = op_insert(argv_true, env_one, "/", NULL, "default", 0, 0);
+	dep.id = id[0];
+	dep.mode = JOBQ_DEP_ANY;
+	op->in.insert.deps = &dep;
+	op->in.insert.ndeps = 1;
+	run_op(s, op);
+	op_free(op);
+
+	/* Age: ended before 250 -> id[0], id[1]. */
+	ck_assert_uint_eq(do_purge(s, 250, -1, -1, 0, logs), 2);
+	ck_assert(!exists(s, id[0]) && !exists(s, id[1]) && exists(s, id[2]));
+	ck_assert_int_eq(has_logs(logs, id[0]), 0);
+	ck_assert_int_eq(has_logs(logs, id[1]), 0);
+	ck_assert_int_eq(has_logs(logs, id[2]), 2);
+	/* State: failed -> id[3], id[6], id[9]. */
+	ck_assert_uint_eq(do_purge(s, 0, JOBQ_STATE_FAILED, -1, 0, logs), 3);
+	ck_assert(!exists(s, id[3]) && !exists(s, id[6]) && !exists(s, id[9]));
+	ck_assert_int_eq(has_logs(logs, id[9]), 0);
+	/* Owner 2000 (odd, left: 5, 7), keeping the newest 3 ended jobs of
+	 * all (8, 7, 5): nothing. */
+	ck_assert_uint_eq(do_purge(s, 0, -1, 2000, 3, logs), 0);
+	/* Keeping the newest 2 (8, 7): id[5] goes. */
+	ck_assert_uint_eq(do_purge(s, 0, -1, 2000, 2, logs), 1);
+	ck_assert(!exists(s, id[5]) && exists(s, id[7]));
+	/* Owner 1000, state succeeded, age < 900: id[2], id[4]. */
+	ck_assert_uint_eq(do_purge(s, 900, JOBQ_STATE_SUCCEEDED, 1000, 0,
+	    logs), 2);
+	ck_assert(!exists(s, id[2]) && !exists(s, id[4]) && exists(s, id[8]));
+	/* Everything ended, keeping the newest one: id[7] goes, id[8]
+	 * stays. */
+	ck_assert_uint_eq(do_purge(s, 0, -1, -1, 1, logs), 1);
+	ck_assert(!exists(s, id[7]) && exists(s, id[8]));
+	ck_assert(exists(s, q) && exists(s, r));
+	ck_assert_int_eq(has_logs(logs, q), 2);
+	ck_assert_int_eq(has_logs(logs, r), 2);
+	ck_assert_int_eq(has_logs(logs, id[8]), 2);
+	/* Not a terminal state: refused. */
+	op = op_new(STORE_PURGE, 0);
+	op->in.purge.state = JOBQ_STATE_QUEUED;
+	op->in.purge.owner_uid = -1;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, JOBQ_EINVAL);
+	op_free(op);
+
+	/* An array: its row goes with its last task. */
+	arr = do_insert_array(s, 0, 1, 3, 0, NULL);
+	do_end(s, arr + 1, JOBQ_STATE_SUCCEEDED, 5000);
+	do_end(s, arr + 2, JOBQ_STATE_SUCCEEDED, 5000);
+	/* Ended before 5001: id[8], arr + 1, arr + 2. */
+	ck_assert_uint_eq(do_purge(s, 5001, -1, -1, 0, NULL), 3);
+	ck_assert(!exists(s, id[8]));
+	op = op_new(STORE_ARRAY, 0);
+	op->in.array.id = arr;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	ck_assert_int_eq(op->out.array.info.count, 3);
+	ck_assert_uint_eq(op->out.array.ntasks, 1);
+	ck_assert_int_eq(op->out.array.task_ids[0], arr + 3);
+	op_free(op);
+	do_end(s, arr + 3, JOBQ_STATE_SUCCEEDED, 6000);
+	ck_assert_uint_eq(do_purge(s, 0, -1, -1, 0, NULL), 1);
+	op = op_new(STORE_ARRAY, 0);
+	op->in.array.id = arr;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, JOBQ_ENOTFOUND);
+	op_free(op);
+	close_store(s);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM arrays"), 0);
+	/* Labels of purged jobs are gone; the dependent's deps row is
+	 * kept (its dependency now reads as purged). */
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM labels"), 0);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM deps"), 1);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM jobs"), 3);
+}
+END_TEST
+
+START_TEST(test_recover_v2)
+{
+	struct store *s;
+	struct store_op *op;
+	struct store_recovery r;
+	const struct store_queued *qj;
+	jobq_dep deps[3];
+	int64_t ok, gone, waiting, j1, j2, run, arr, now = 1000000;
+	size_t i;
+
+	s = open_store(1);
+	ok = do_insert(s, "default", 0);
+	gone = do_insert(s, "default", 0);
+	waiting = do_insert(s, "default", 0);
+	do_end(s, ok, JOBQ_STATE_SUCCEEDED, 10);
+	do_end(s, gone, JOBQ_STATE_FAILED, 10);
+	deps[0].id = ok;
+	deps[0].mode = JOBQ_DEP_OK;
+	deps[1].id = gone;
+	deps[1].mode = JOBQ_DEP_NOTOK;
+	deps[2].id = waiting;
+	deps[2].mode = JOBQ_DEP_ANY;
+	op = op_insert(argv_true, env_one, "/", NULL, "qx", 0, 0);
+	op->in.insert.deps = deps;
+	op->in.insert.ndeps = 3;
+	op->in.insert.priority = 4;
+	op->in.insert.not_before = 5555;
+	op->in.insert.timeout_ms = 66;
+	op->in.insert.kill_grace_ms = 77;
+	op->in.insert.retry_delay_ms = 88;
+	run_op(s, op);
+	j1 = op->out.insert.id;
+	op_free(op);
+	op = op_insert(argv_true, env_one, "/", NULL, "default", 0, 0);
+	op->in.insert.deps = &deps[2];
+	op->in.insert.ndeps = 1;
+	run_op(s, op);
+	j2 = op->out.insert.id;
+	op_free(op);
+	/* Running, 2 attempts so far, 5 retries, backoff base 500 ms:
+	 * next start 500 * 2^(2-1) * [0.8, 1.2] ms from now. */
+	op = op_insert(argv_true, env_one, "/", NULL, "default", 5, 0);
+	op->in.insert.retry_delay_ms = 500;
+	run_op(s, op);
+	run = op->out.insert.id;
+	op_free(op);
+	ck_assert_int_eq(do_claim(s, run, 2, 20), 0);
+	arr = do_insert_array(s, 0, 1, 2, 3, NULL);
+	do_queue_set(s, "qx", 2, 1, 0);
+	/* The dependency "gone" is purged. */
+	ck_assert_uint_eq(do_purge(s, 0, JOBQ_STATE_FAILED, -1, 0, NULL), 1);
+	close_store(s);
+
+	s = open_store(0);
+	ck_assert_int_eq(store_recover(s, &r, now), 0);
+	ck_assert_uint_eq(r.n_interrupted, 1);
+	/* waiting, j1, j2, run, the two tasks */
+	ck_assert_uint_eq(r.nqueued, 6);
+	ck_assert_int_eq(r.queued[0].id, waiting);
+	ck_assert_uint_eq(r.queued[0].ndeps, 0);
+	qj = &r.queued[1];
+	ck_assert_int_eq(qj->id, j1);
+	ck_assert_str_eq(qj->queue, "qx");
+	ck_assert_int_eq(qj->priority, 4);
+	ck_assert_int_eq(qj->not_before, 5555);
+	ck_assert_int_eq(qj->timeout_ms, 66);
+	ck_assert_int_eq(qj->kill_grace_ms, 77);
+	ck_assert_int_eq(qj->retry_delay_ms, 88);
+	ck_assert_int_eq(qj->array_id, 0);
+	ck_assert_uint_eq(qj->ndeps, 3);
+	ck_assert_uint_le(qj->dep_first + qj->ndeps, r.ndeps);
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(r.deps[qj->dep_first + i].dep_id, deps[i].id);
+		ck_assert_int_eq(r.deps[qj->dep_first + i].mode, deps[i].mode);
+	}
+	ck_assert_int_eq(r.deps[qj->dep_first].dep_state,
+	    JOBQ_STATE_SUCCEEDED);
+	ck_assert_int_eq(r.deps[qj->dep_first + 1].dep_state, -1);
+	ck_assert_int_eq(r.deps[qj->dep_first + 2].dep_state,
+	    JOBQ_STATE_QUEUED);
+	qj = &r.queued[2];
+	ck_assert_int_eq(qj->id, j2);
+	ck_assert_uint_eq(qj->ndeps, 1);
+	ck_assert_int_eq(r.deps[qj->dep_first].dep_id, waiting);
+	ck_assert_int_eq(r.deps[qj->dep_first].dep_state, JOBQ_STATE_QUEUED);
+	ck_assert_uint_eq(r.ndeps, 4);
+	qj = &r.queued[3];
+	ck_assert_int_eq(qj->id, run);
+	ck_assert_int_eq(qj->attempts, 2);
+	ck_assert_int_ge(qj->not_before, now + 800);
+	ck_assert_int_le(qj->not_before, now + 1200);
+	ck_assert_uint_eq(qj->ndeps, 0);
+	for (i = 4; i < 6; i++) {
+		ck_assert_int_eq(r.queued[i].id, arr + (int64_t)i - 3);
+		ck_assert_int_eq(r.queued[i].array_id, arr);
+		ck_assert_int_eq(r.queued[i].array_index, (int64_t)i - 4);
+		ck_assert_int_eq(r.queued[i].array_throttle, 3);
+	}
+	ck_assert_uint_eq(r.nqueues, 1);
+	ck_assert_str_eq(r.queues[0].name, "qx");
+	ck_assert_int_eq(r.queues[0].parallel, 2);
+	ck_assert_int_eq(r.queues[0].paused, 1);
+	store_recovery_release(&r);
+	ck_assert_ptr_null(r.queued);
+	ck_assert_ptr_null(r.deps);
+	ck_assert_uint_eq(r.nqueued, 0);
+
+	ck_assert_int_eq(store_start(s, &loop), 0);
+	op = do_get(s, run);
+	ck_assert_int_eq(op->out.job->state, JOBQ_STATE_QUEUED);
+	ck_assert_str_eq(op->out.job->reason, "daemon_crash");
+	ck_assert_int_ge(op->out.job->not_before, now + 800);
+	ck_assert_int_le(op->out.job->not_before, now + 1200);
+	op_free(op);
+	close_store(s);
+}
+END_TEST
+
+/* A COMMIT that fails with SQLITE_FULL hands no id out twice. */
+START_TEST(test_disk_full_ids)
+{
+	struct store *s;
+	struct store_op *ops[3], *op;
+	int64_t first, arr, next, after;
+	int i, base;
+
+	s = open_store(1);
+	first = do_insert(s, "default", 0);
+
+	fault_rc = SQLITE_FULL;
+	base = n_done;
+	ops[0] = op_insert(argv_true, env_one, "/", NULL, "full", 0, base);
+	ops[1] = op_insert(argv_true, env_one, "/", NULL, "full", 0, base + 1);
+	ops[1]->in.insert.array_count = 10;
+	ops[2] = op_new(STORE_QUEUE_SET, base + 2);
+	(void)snprintf(ops[2]->in.queue_set.name,
+	    sizeof(ops[2]->in.queue_set.name), "full");
+	ops[2]->in.queue_set.parallel = 1;
+	ops[2]->in.queue_set.paused = -1;
+	for (i = 0; i < 3; i++)
+		store_submit(s, ops[i]);
+	wait_done(base + 3);
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(ops[i]->status, JOBQ_ESTORAGE);
+		op_free(ops[i]);
+	}
+	fault_rc = 0;
+
+	/* The ids the failed batch took come back: none was committed. */
+	next = do_insert(s, "default", 0);
+	ck_assert_int_eq(next, first + 1);
+	arr = do_insert_array(s, 0, 1, 4, 0, NULL);
+	ck_assert_int_eq(arr, next + 1);
+	/* And a purge that fails to commit changes nothing either. */
+	do_end(s, next, JOBQ_STATE_SUCCEEDED, 5);
+	fault_rc = SQLITE_FULL;
+	op = op_new(STORE_PURGE, 0);
+	op->in.purge.state = -1;
+	op->in.purge.owner_uid = -1;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, JOBQ_ESTORAGE);
+	ck_assert_ptr_null(op->out.purge.ids);
+	op_free(op);
+	fault_rc = 0;
+	ck_assert(exists(s, next));
+	op = op_new(STORE_COUNTS, 0);
+	run_op(s, op);
+	ck_assert_uint_eq(op->out.counts.n, 2);	/* no "full" queue */
+	ck_assert_str_eq(op->out.counts.v[0].name, "aq");
+	ck_assert_str_eq(op->out.counts.v[1].name, "default");
+	op_free(op);
+	close_store(s);
+	ck_assert_int_eq(sql_int("SELECT value FROM meta WHERE key = "
+	    "'next_id'"), arr + 5);
+
+	s = open_store(1);
+	after = do_insert(s, "default", 0);
+	ck_assert_int_eq(after, arr + 5);
+	close_store(s);
+}
+END_TEST
+
 static Suite *
 store_suite(void)
 {
@@ -1051,6 +2344,19 @@ store_suite(void)
 	tcase_add_test(tc, test_refuse_newer);
 	tcase_add_test(tc, test_unwritable);
 	tcase_add_test(tc, test_roundtrip);
+	tcase_add_test(tc, test_fresh_v2);
+	tcase_add_test(tc, test_migrate_v1);
+	tcase_add_test(tc, test_ids_never_reused);
+	tcase_add_test(tc, test_insert_fields);
+	tcase_add_test(tc, test_array);
+	tcase_add_test(tc, test_unique_key);
+	tcase_add_test(tc, test_list_filters);
+	tcase_add_test(tc, test_lookup);
+	tcase_add_test(tc, test_queue_set_counts);
+	tcase_add_test(tc, test_retry);
+	tcase_add_test(tc, test_purge);
+	tcase_add_test(tc, test_recover_v2);
+	tcase_add_test(tc, test_disk_full_ids);
 	suite_add_tcase(s, tc);
 	return (s);
 }
