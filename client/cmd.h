@@ -27,6 +27,12 @@ cmd_fn cmd_wait;
 cmd_fn cmd_cancel;
 cmd_fn cmd_logs;
 cmd_fn cmd_ping;
+cmd_fn cmd_priority;
+cmd_fn cmd_retry;
+cmd_fn cmd_purge;
+cmd_fn cmd_queue;
+cmd_fn cmd_watch;
+cmd_fn cmd_stats;
 
 /* Prints the usage text of the command called `name` to out; returns 0,
  * or -1 if there is no such command. */

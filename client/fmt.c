@@ -56,45 +56,6 @@ fmt_isdigit(char c)
 	return c >= '0' && c <= '9';
 }
 
-/*
- * Parses one "NUMBER[.FRACTION]" at *pp: the integer part to *ipart, the
- * fraction (at most 9 digits kept) as *frac / *scale.  Advances *pp.
- * 0, or -1 if there is no number or the integer part overflows.
- */
-static int
-fmt_parse_number(const char **pp, int64_t *ipart, int64_t *frac,
-    int64_t *scale)
-{
-	const char *p = *pp;
-	int ndig = 0;
-
-	*ipart = 0;
-	*frac = 0;
-	*scale = 1;
-	for (; fmt_isdigit(*p); p++, ndig++) {
-		if (*ipart > (INT64_MAX - 9) / 10)
-			return -1;
-		*ipart = *ipart * 10 + (*p - '0');
-	}
-	if (*p == '.') {
-		int fdig = 0;
-
-		for (p++; fmt_isdigit(*p); p++, fdig++) {
-			if (*scale < 1000000000) {   /* keep 9 digits */
-				*frac = *frac * 10 + (*p - '0');
-				*scale *= 10;
-			}
-		}
-		if (fdig == 0)
-			return -1;
-		ndig += fdig;
-	}
-	if (ndig == 0)
-		return -1;
-	*pp = p;
-	return 0;
-}
-
 int
 fmt_parse_duration(const char *s, int64_t *ms)
 {
@@ -102,21 +63,26 @@ fmt_parse_duration(const char *s, int64_t *ms)
 	static const struct {
 		const char *unit;
 		int64_t mult;   /* milliseconds per unit */
+		int rank;
 	} units[] = {
-		{ "d", 86400000 }, { "h", 3600000 }, { "ms", 1 }, { "m", 60000 },
-		{ "s", 1000 },
+		{ "d", 86400000, 0 }, { "h", 3600000, 1 }, { "ms", 1, 4 },
+		{ "m", 60000, 2 }, { "s", 1000, 3 },
 	};
-	static const int rank[] = { 0, 1, 4, 2, 3 };
-	int64_t total = 0, ipart, frac, scale, part;
+	int64_t total = 0, v, part;
 	const char *p = s;
-	int last = -1, nparts = 0;
+	int last = -1, nparts = 0, rank;
 	size_t i, ulen;
 
 	if (s == NULL || *s == '\0')
 		return -1;
 	while (*p != '\0') {
-		if (fmt_parse_number(&p, &ipart, &frac, &scale) != 0)
+		if (!fmt_isdigit(*p))
 			return -1;
+		for (v = 0; fmt_isdigit(*p); p++) {
+			if (v > (INT64_MAX - (*p - '0')) / 10)
+				return -1;
+			v = v * 10 + (*p - '0');
+		}
 		nparts++;
 		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 			ulen = strlen(units[i].unit);
@@ -130,18 +96,17 @@ fmt_parse_duration(const char *s, int64_t *ms)
 			i = 4;
 			ulen = 0;
 		}
-		if (rank[i] <= last)
+		rank = units[i].rank;
+		if (rank <= last)
 			return -1;
-		last = rank[i];
+		last = rank;
 		p += ulen;
-		if (ipart > INT64_MAX / units[i].mult)
+		if (v > INT64_MAX / units[i].mult)
 			return -1;
-		part = ipart * units[i].mult;
-		/* frac < scale <= 1e9 and mult <= 8.64e7: no overflow. */
-		if (part > INT64_MAX - total ||
-		    frac * units[i].mult / scale > INT64_MAX - total - part)
+		part = v * units[i].mult;
+		if (part > INT64_MAX - total)
 			return -1;
-		total += part + frac * units[i].mult / scale;
+		total += part;
 	}
 	*ms = total;
 	return 0;

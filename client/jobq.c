@@ -21,12 +21,18 @@ static const struct {
 	cmd_fn *fn;
 	const char *summary;
 } jobq_commands[] = {
-	{ "submit", cmd_submit, "submit a job (prints its id)" },
+	{ "submit", cmd_submit, "submit a job or an array (prints its id)" },
 	{ "list", cmd_list, "list jobs" },
-	{ "show", cmd_show, "show every field of a job" },
-	{ "wait", cmd_wait, "wait for jobs to end" },
-	{ "cancel", cmd_cancel, "cancel jobs" },
+	{ "show", cmd_show, "show every field of a job, or an array's summary" },
+	{ "wait", cmd_wait, "wait for jobs or arrays to end" },
+	{ "cancel", cmd_cancel, "cancel jobs or arrays" },
 	{ "logs", cmd_logs, "print the captured output of a job" },
+	{ "priority", cmd_priority, "change the priority of a queued job" },
+	{ "retry", cmd_retry, "queue an ended job again" },
+	{ "purge", cmd_purge, "remove ended jobs and their output" },
+	{ "queue", cmd_queue, "list queues, set their limits, pause, resume" },
+	{ "watch", cmd_watch, "print job state changes as they happen" },
+	{ "stats", cmd_stats, "show counts, throughput, wait and run times" },
 	{ "ping", cmd_ping, "check that jobqd answers" },
 	{ "help", NULL, "show help on jobq or on a command" },
 };
@@ -53,6 +59,10 @@ jobq_usage(FILE *out)
 	    "      --json         print one JSON document on stdout\n"
 	    "  -h, --help         show this help\n"
 	    "  -V, --version      show the version\n"
+	    "\n"
+	    "A job is named by its ID, a task of an array by ARRAY.INDEX (7.3); an\n"
+	    "array's id alone means the whole array.  Durations: 500ms, 90s, 5m,\n"
+	    "2h, 1d, 1h30m (a plain number is seconds).\n"
 	    "\n"
 	    "Run 'jobq help COMMAND' or 'jobq COMMAND --help' for the options of a\n"
 	    "command.  See jobq(1).\n", out);
