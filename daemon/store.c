@@ -899,9 +899,9 @@ store_recovery_release(struct store_recovery *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* Rows of the queues table into r (recovery). */
+/* Rows of the queues table, by name, into r (recovery, COUNTS). */
 static int
-store_recover_queues(struct store *s, struct store_recovery *r)
+store_read_queues(struct store *s, struct store_recovery *r)
 {
 	sqlite3_stmt *st = s->st[ST_QUEUES];
 	struct store_queue *v = NULL, *nv;
@@ -929,7 +929,7 @@ store_recover_queues(struct store *s, struct store_recovery *r)
 	}
 	store_reset(st);
 	if (ret == 0 && rc != SQLITE_DONE) {
-		log_warnx("%s: recovery: %s", s->path, sqlite3_errstr(rc));
+		log_warnx("%s: queues: %s", s->path, sqlite3_errstr(rc));
 		ret = store_code(rc);
 	}
 	if (ret != 0) {
@@ -1144,7 +1144,7 @@ store_recover(struct store *s, struct store_recovery *r, int64_t now_ms)
 
 	if ((ret = store_recover_queued(s, r)) != 0 ||
 	    (ret = store_recover_deps(s, r)) != 0 ||
-	    (ret = store_recover_queues(s, r)) != 0) {
+	    (ret = store_read_queues(s, r)) != 0) {
 		store_recovery_release(r);
 		goto out;
 	}
@@ -1415,10 +1415,18 @@ store_bind_insert(sqlite3_stmt *st, const struct store_op *op, int64_t id,
 	return (SQLITE_OK);
 }
 
+/* An array's step: 0 is taken as 1. */
+static int64_t
+store_array_step(const struct store_op *op)
+{
+	return (op->in.insert.array_step == 0 ? 1 : op->in.insert.array_step);
+}
+
 /* Checks an insert's input; 0 or JOBQ_EINVAL. */
 static int
-store_insert_valid(struct store_op *op)
+store_insert_valid(const struct store_op *op)
 {
+	int64_t step = store_array_step(op);
 	size_t i;
 
 	if (op->in.insert.argv == NULL || op->in.insert.argc == 0 ||
@@ -1440,16 +1448,13 @@ store_insert_valid(struct store_op *op)
 			return (JOBQ_EINVAL);
 	if (op->in.insert.array_count == 0)
 		return (0);
-	/* An array: step 0 is taken as 1. */
-	if (op->in.insert.array_step == 0)
-		op->in.insert.array_step = 1;
 	if (op->in.insert.array_count < 0 ||
 	    op->in.insert.array_count > JOBQ_MAX_ARRAY ||
-	    op->in.insert.array_first < 0 || op->in.insert.array_step < 0 ||
+	    op->in.insert.array_first < 0 || step < 0 ||
 	    op->in.insert.array_throttle < 0 ||
 	    op->in.insert.unique_key != NULL ||
 	    op->in.insert.array_count - 1 > (INT64_MAX -
-	    op->in.insert.array_first) / op->in.insert.array_step)
+	    op->in.insert.array_first) / step)
 		return (JOBQ_EINVAL);
 	return (0);
 }
@@ -1541,7 +1546,7 @@ store_do_insert(struct store *s, struct store_op *op)
 	if ((rc = sqlite3_bind_int64(st, 1, id)) != SQLITE_OK ||
 	    (rc = sqlite3_bind_int64(st, 2, op->in.insert.array_first)) !=
 	    SQLITE_OK ||
-	    (rc = sqlite3_bind_int64(st, 3, op->in.insert.array_step)) !=
+	    (rc = sqlite3_bind_int64(st, 3, store_array_step(op))) !=
 	    SQLITE_OK ||
 	    (rc = sqlite3_bind_int64(st, 4, count)) != SQLITE_OK ||
 	    (rc = sqlite3_bind_int(st, 5, op->in.insert.array_throttle)) !=
@@ -1561,7 +1566,7 @@ store_do_insert(struct store *s, struct store_op *op)
 	    (rc = sqlite3_bind_int64(st, 20, count)) != SQLITE_OK ||
 	    (rc = sqlite3_bind_int64(st, 21, op->in.insert.array_first)) !=
 	    SQLITE_OK ||
-	    (rc = sqlite3_bind_int64(st, 22, op->in.insert.array_step)) !=
+	    (rc = sqlite3_bind_int64(st, 22, store_array_step(op))) !=
 	    SQLITE_OK)
 		goto fail_st;
 	if ((rc = store_step_done(s, st)) != SQLITE_OK)
@@ -2593,7 +2598,7 @@ store_do_counts(struct store *s, struct store_op *op)
 	int rc, ret, sv;
 
 	memset(&r, 0, sizeof(r));
-	if ((ret = store_recover_queues(s, &r)) != 0) {
+	if ((ret = store_read_queues(s, &r)) != 0) {
 		op->status = ret;
 		return;
 	}

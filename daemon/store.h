@@ -72,7 +72,8 @@ struct store_update {
 	const char *message;   /* NULL: NULL */
 	int64_t not_before;    /* -1: unchanged; else set (0 = none) */
 	int set_priority;      /* if set, priority = priority (state etc. are
-	                          then ignored: only the priority changes) */
+	                          then ignored: only the priority changes;
+	                          any state, JOBQ_ENOTFOUND if no such job) */
 	int priority;
 };
 
@@ -121,7 +122,11 @@ struct store_op {
 			size_t ndeps;
 			/* array: count > 0 inserts an arrays row (id A) and
 			 * count task rows (ids A+1..A+count) with array_index
-			 * first + i*step, all sharing argv/env/cwd/options.
+			 * first + i*step, all sharing argv/env/cwd/options
+			 * (stored once, in the arrays row), each with its own
+			 * labels and deps rows.  step 0 is taken as 1; count
+			 * > JOBQ_MAX_ARRAY, first < 0, step < 0, an overflow
+			 * of the last index or a unique_key: JOBQ_EINVAL.
 			 * (STORE_CLAIM of a task appends JOBQ_ARRAY_ID=A and
 			 * JOBQ_ARRAY_INDEX=index to out.claim.env, replacing
 			 * entries of those names.) */
@@ -150,7 +155,8 @@ struct store_op {
 			char queue[JOBQ_MAX_NAME + 1]; /* "" any */
 			size_t limit;          /* 0 no limit: newest `limit`, ascending */
 			const char *name;      /* NULL any (caller keeps it alive) */
-			const char *const *labels; /* nlabels, all required */
+			const char *const *labels; /* nlabels (<= 512), all
+			                          required */
 			size_t nlabels;
 			int64_t array_id;      /* 0 any */
 		} list;
@@ -171,7 +177,10 @@ struct store_op {
 			int64_t owner_uid;     /* -1 any user */
 			size_t keep_count;     /* 0: none kept; else the newest
 			                          keep_count ended jobs are kept
-			                          whatever their age (retention) */
+			                          whatever their age (retention):
+			                          the newest of ALL ended jobs (by
+			                          finished_at, then id), whatever
+			                          the other filters */
 			const char *logs_dir;  /* caller keeps alive */
 		} purge;
 	} in;

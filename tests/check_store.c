@@ -1579,10 +1579,25 @@ START_TEST(test_array)
 	ck_assert_ptr_null(op->out.array.task_ids);
 	op_free(op);
 
+	/* Step 0 is taken as 1. */
+	{
+		int64_t b = do_insert_array(s, 4, 0, 2, 0, NULL);
+
+		op = do_get_index(s, b, 5);
+		ck_assert_int_eq(op->status, 0);
+		ck_assert_int_eq(op->out.job->id, b + 2);
+		op_free(op);
+		op = op_new(STORE_ARRAY, 0);
+		op->in.array.id = b;
+		run_op(s, op);
+		ck_assert_int_eq(op->out.array.info.step, 1);
+		op_free(op);
+	}
+
 	/* Stored once: the tasks' rows hold no copy of argv/env/cwd. */
 	close_store(s);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM jobs WHERE "
-	    "array_id != 0 AND argv = '' AND env = '' AND cwd = ''"), 5);
+	    "array_id != 0 AND argv = '' AND env = '' AND cwd = ''"), 7);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM labels"), 5);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM deps"), 5);
 }
