@@ -2810,7 +2810,7 @@ cmd_stats_print(const char *cmd, const jobq_stats *st)
 		total += st->counts[s];
 	printf("jobs:     %zu", total);
 	for (s = 0; s < JOBQ_STATE_COUNT; s++)
-		printf("%s %s %zu", s == 0 ? " (" : ",",
+		printf("%s%s %zu", s == 0 ? " (" : ", ",
 		    jobq_state_name((jobq_state)s), st->counts[s]);
 	printf(")\nworkers:  %d busy of %d\n\n", st->busy, st->workers);
 	t = fmt_table_new(8, headers, align);
