@@ -113,13 +113,20 @@ unset NOTIFY_SOCKET
 [ -f "$STATE/jobq.db" ] || fail "$STATE/jobq.db not created"
 [ -f "$STATE/jobqd.lock" ] || fail "$STATE/jobqd.lock not created"
 [ -d "$STATE/logs" ] || fail "$STATE/logs not created"
-assert_eq "$(sqlite3 "$STATE/jobq.db" 'PRAGMA user_version')" 1 "user_version"
+schema=$("$JOBQD" --version | sed -n 's/.*schema \([0-9]*\)).*/\1/p')
+[ "${schema:-0}" -ge 2 ] || fail "jobqd --version names no schema >= 2: $("$JOBQD" --version)"
+assert_eq "$(sqlite3 "$STATE/jobq.db" 'PRAGMA user_version')" "$schema" "user_version"
 # 0x4a4f4251 ("JOBQ") = 1246708305
 assert_eq "$(sqlite3 "$STATE/jobq.db" 'PRAGMA application_id')" $((0x4a4f4251)) "application_id"
 assert_eq "$(sqlite3 "$STATE/jobq.db" 'PRAGMA journal_mode')" wal "journal_mode"
 cols=$(sqlite3 "$STATE/jobq.db" "SELECT group_concat(name, ' ') FROM (SELECT name FROM pragma_table_info('jobs') ORDER BY name)")
-for c in id state queue name owner_uid argv env cwd submitted_at started_at finished_at exit_code signal attempts max_retries reason message pid; do
+for c in id state queue name owner_uid argv env cwd submitted_at started_at finished_at exit_code signal attempts max_retries reason message pid \
+	priority not_before timeout_ms kill_grace_ms retry_delay_ms unique_key array_id array_index; do
 	[[ " $cols " == *" $c "* ]] || fail "column $c missing from table jobs ($cols)"
+done
+tables=$(sqlite3 "$STATE/jobq.db" "SELECT group_concat(name, ' ') FROM sqlite_master WHERE type = 'table'")
+for t in jobs labels deps arrays queues meta; do
+	[[ " $tables " == *" $t "* ]] || fail "table $t missing ($tables)"
 done
 if [ "$(id -u)" != 0 ]; then
 	assert_eq "$(stat -c %a "$(dirname "$SOCK")")" 700 "mode of the socket's directory"
