@@ -2737,7 +2737,8 @@ dispatch_start(uv_loop_t *loop, struct store *store, struct store_recovery *rec,
 	rv = pool_start(loop, cfg.exe, cfg.workers, &dispatch_pool_cb, s, &s->pool);
 	if (rv < 0)
 		return rv;
-	dispatch_retention_kick(s);
+	/* retention at start-up: queued before any client's request */
+	dispatch_retention_cb(&s->retention_timer);
 	*out = s;
 	return 0;
 }
