@@ -80,6 +80,16 @@ struct sched_node {
  * caller must record it as canceled, reason "dependency".  Called in
  * dependency order (a node before the nodes that depend on it). */
 typedef void (*sched_cancel_cb)(void *arg, struct sched_node *n);
+/*
+ * Precisely: each canceled node is reported after the node whose end doomed
+ * it (the one sched_finish()ed, or an earlier canceled one), breadth first,
+ * so chains and diamonds come in dependency order.  (If a doomed node also
+ * depends on a node that is canceled later in the same cascade through a
+ * longer path, it may be reported before that one.)  Inside the callback
+ * n->array is still valid (the array is freed after the callback returns if
+ * n was its last node); the caller may free n in the callback.  The
+ * callback should not change the scheduler.
+ */
 
 struct sched *sched_new(sched_cancel_cb canceled, void *arg);
 /* Frees the scheduler's own memory (queues, arrays, edges, heaps); nodes
@@ -108,7 +118,23 @@ struct sched_queue *sched_queue_next(struct sched *s, struct sched_queue *q);
  * create is set.  An array is freed when its last node is DONE. */
 struct sched_array *sched_array_get(struct sched *s, int64_t id, int throttle,
     int create);
+/*
+ * Lifetime, precisely: a node counts for its array from a successful
+ * sched_add() until it is DONE; the array is freed when that count drops
+ * to 0 through sched_finish() or a cascade (the caller's node then has
+ * n->array set to NULL by sched_finish()).  So do not keep an array pointer
+ * across calls that end nodes (sched_finish, sched_add of a doomed node):
+ * look it up again.  An array that never had a node added (e.g. every task
+ * was doomed at sched_add()) is not freed by that; sched_array_release()
+ * frees it at once (if it has no live node), else sched_free() does.  An existing array keeps its throttle (the argument
+ * is then ignored); throttle < 0 counts as 0.
+ */
+void sched_array_release(struct sched *s, struct sched_array *a);
 size_t sched_array_nrunning(const struct sched_array *a);
+int64_t sched_array_id(const struct sched_array *a);
+int sched_array_throttle(const struct sched_array *a);
+size_t sched_array_nlive(const struct sched_array *a); /* added, not DONE */
+size_t sched_narrays(const struct sched *s);
 
 /* ---- nodes ---- */
 /* Sets the node up (state NEW); queue/array must come from this scheduler. */
@@ -116,7 +142,7 @@ void sched_node_init(struct sched_node *n, int64_t id, int priority,
     int64_t not_before, struct sched_queue *q, struct sched_array *a);
 
 /* Before sched_add(): n depends on the live node dep (not DONE) with mode.
- * Returns 0 or -ENOMEM. */
+ * Returns 0 or -ENOMEM.  dep may itself still be NEW (not yet added). */
 int sched_dep_add(struct sched *s, struct sched_node *n, struct sched_node *dep,
     enum sched_dep_mode mode);
 /* Before sched_add(): a dependency of n that has already ended, successfully
@@ -126,7 +152,11 @@ int sched_dep_ended(struct sched *s, struct sched_node *n,
 
 /* Adds a NEW node: BLOCKED, DELAYED or READY.  A doomed node is not added:
  * returns 1 and the node is DONE (no callback: the caller cancels it);
- * else returns 0. */
+ * else returns 0.  Also returns -ENOMEM (the node is left NEW, edges and
+ * all, nothing changed): sched_add is the only call that reserves memory,
+ * so requeue/next/due/finish never fail.  If a doomed node already had
+ * dependents (added after it was linked to), they are evaluated as if it
+ * had failed, with callbacks, before sched_add returns. */
 int sched_add(struct sched *s, struct sched_node *n, int64_t now);
 
 /* Moves every DELAYED node due by now to READY. */
@@ -144,13 +174,16 @@ struct sched_node *sched_next(struct sched *s, int64_t now);
 void sched_requeue(struct sched *s, struct sched_node *n, int64_t not_before,
     int64_t now);
 
-/* Changes the priority of a node that is not RUNNING or DONE. */
+/* Changes the priority of a node that is not RUNNING or DONE.  (On a NEW or
+ * RUNNING node it just sets the field: it counts from the next placing.) */
 void sched_set_priority(struct sched *s, struct sched_node *n, int priority);
 
 /* The node has ended (from any state but DONE): it becomes DONE, leaves
  * every structure, and its dependents are evaluated with `succeeded`
  * (transitively; canceled dependents are reported through the callback).
- * now is needed to place dependents that become runnable. */
+ * now is needed to place dependents that become runnable.  A NEW node may
+ * be finished too (in-edges dropped, dependents evaluated).  Never
+ * allocates. */
 void sched_finish(struct sched *s, struct sched_node *n, int succeeded,
     int64_t now);
 
