@@ -1544,8 +1544,8 @@ proto_event_from_json(const cJSON *obj, jobq_event *out, char *err,
 	    err, errlen)) != 0)
 		return rc;
 	ev.attempts = (int)v;
-	/* Optional members, with null taken as absent. */
-	if ((rc = proto_job_int(obj, "exit_code", 1, -1, INT32_MIN, INT32_MAX,
+	/* Optional members, with null taken as absent (exit_code -1: none). */
+	if ((rc = proto_job_int(obj, "exit_code", 1, -1, -1, INT32_MAX,
 	    &v, err, errlen)) != 0)
 		return rc;
 	ev.exit_code = (int)v;

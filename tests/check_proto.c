@@ -1946,6 +1946,8 @@ START_TEST(test_event)
 		"{\"event\":\"state\",\"id\":1,\"state\":\"failed\",\"time\":1,"
 		    "\"queue\":\"q\",\"attempts\":1,\"exit_code\":\"1\"}",
 		"{\"event\":\"state\",\"id\":1,\"state\":\"failed\",\"time\":1,"
+		    "\"queue\":\"q\",\"attempts\":1,\"exit_code\":-2}",
+		"{\"event\":\"state\",\"id\":1,\"state\":\"failed\",\"time\":1,"
 		    "\"queue\":\"q\",\"attempts\":1,\"signal\":-9}",
 		"{\"event\":\"state\",\"id\":1,\"state\":\"failed\",\"time\":1,"
 		    "\"queue\":\"q\",\"attempts\":1,\"reason\":5}",
