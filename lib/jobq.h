@@ -279,14 +279,20 @@ typedef struct jobq_queue_info {
 /* Changes a queue, creating it if needed: parallel < 0 leaves the limit,
  * paused < 0 leaves the paused flag. */
 int jobq_queue_set(jobq_client *c, const char *queue, int parallel, int paused);
+/* *out: malloc'd, sorted by name, never NULL on success (free with
+ * jobq_queue_list_free). */
 int jobq_queue_list(jobq_client *c, jobq_queue_info **out, size_t *n_out);
 void jobq_queue_list_free(jobq_queue_info *queues);
 
 /* ---- watch ----
  * jobq_watch() turns the connection into an event stream: the daemon pushes
  * one event per state change of the given jobs (ids NULL / n 0: of every job
- * the caller may see), as it commits.  After it, only jobq_watch_next() and
- * jobq_close() may be called on c.  jobq_fd() gives the socket for poll(). */
+ * the caller may see), as it commits.  After it, only jobq_watch_next(),
+ * jobq_fd() and jobq_close() may be called on c (anything else: JOBQ_EINVAL).
+ * jobq_fd() gives the socket for poll(); one read may bring several events,
+ * so once it is readable call jobq_watch_next(c, ev, 0) until it returns
+ * JOBQ_ETIMEDOUT.  A daemon that drops a watcher for falling too far behind
+ * makes jobq_watch_next() return JOBQ_EIO (see jobq_last_error()). */
 typedef struct jobq_event {
 	int64_t id;
 	jobq_state state;
