@@ -297,6 +297,18 @@ dispatch_node_init(struct dispatch *s, struct sjob *j, const char *queue,
 	sched_node_init(&j->node, SJOB_ID(j), priority, not_before, q, a);
 }
 
+/* sched_add(): 1 if the job is doomed by a dependency; out of memory is
+ * fatal (the daemon cannot schedule what it acknowledged). */
+static int
+dispatch_sched_add(struct dispatch *s, struct sjob *j, int64_t now)
+{
+	int rv = sched_add(s->sched, &j->node, now);
+
+	if (rv < 0)
+		fatalx("out of memory");
+	return rv;
+}
+
 /* ---- store ops ---- */
 
 static struct store_op *
@@ -785,13 +797,21 @@ dispatch_insert_done(struct store_op *op)
 				    pd->pin != NULL ? pd->pin->succeeded :
 				    pd->succeeded);
 		}
-		if (sched_add(s->sched, &j->node, now)) {
+		if (dispatch_sched_add(s, j, now)) {
 			dispatch_event(s, j, JOBQ_STATE_QUEUED, -1, 0, NULL, 0);
 			dispatch_end_queued(s, j, "dependency",
 			    "a dependency ended while the job was being stored");
 		} else
 			dispatch_event(s, j, JOBQ_STATE_QUEUED, -1, 0, NULL,
 			    j->node.not_before);
+	}
+	if (sub->array_count > 0) {
+		/* every task doomed at once leaves an empty array behind */
+		struct sched_array *a = sched_array_get(s->sched,
+		    op->out.insert.id, 0, 0);
+
+		if (a != NULL)
+			sched_array_release(s->sched, a);
 	}
 	log_debug("job %" PRId64 " queued (%" PRId64 " task(s))",
 	    op->out.insert.id, count);
@@ -2266,7 +2286,7 @@ dispatch_retry_done(struct store_op *op)
 		j->array_index = job->array_index;
 		dispatch_node_init(s, j, job->queue, job->priority, 0,
 		    job->array_id, 0);
-		(void)sched_add(s->sched, &j->node, jobqd_now_ms());
+		(void)dispatch_sched_add(s, j, jobqd_now_ms());
 		dispatch_event(s, j, JOBQ_STATE_QUEUED, -1, 0, NULL, 0);
 		log_info("job %" PRId64 " queued again by uid %ld", job->id,
 		    c->r != NULL ? (long)c->r->uid : -1L);
@@ -2720,7 +2740,7 @@ dispatch_start(uv_loop_t *loop, struct store *store, struct store_recovery *rec,
 			/* else: purged, so it was judged when it ended and
 			 * this edge held (or the job would be canceled) */
 		}
-		if (sched_add(s->sched, &j->node, now)) {
+		if (dispatch_sched_add(s, j, now)) {
 			struct sjob **nd = realloc(doomed,
 			    (ndoomed + 1) * sizeof *nd);
 
