@@ -43,8 +43,9 @@ struct jobq_client {
 	int	 broken;	/* after an I/O or protocol error */
 	int	 streaming;	/* after jobq_watch(): events only */
 	char	 errmsg[512];	/* the daemon's message for the last error */
-	char	*rbuf;		/* watch: bytes read but not yet decoded */
-	size_t	 rlen, rcap;
+	char	*rbuf;		/* watch: bytes read but not yet decoded are */
+	size_t	 rpos, rlen;	/* rbuf[rpos..rlen) */
+	size_t	 rcap;
 };
 
 int
@@ -1091,8 +1092,10 @@ client_take_frame(jobq_client *c, cJSON **frame)
 	int		 rc;
 
 	*frame = NULL;
-	rc = proto_frame_parse(c->rbuf, c->rlen, JOBQ_MAX_FRAME, &payload,
-	    &plen, &used);
+	if (c->rlen == c->rpos)
+		return 0;	/* nothing buffered (rbuf may be NULL) */
+	rc = proto_frame_parse(c->rbuf + c->rpos, c->rlen - c->rpos,
+	    JOBQ_MAX_FRAME, &payload, &plen, &used);
 	if (rc == 0)
 		return 0;
 	if (rc < 0) {
@@ -1100,8 +1103,9 @@ client_take_frame(jobq_client *c, cJSON **frame)
 		return JOBQ_EPROTO;
 	}
 	rc = proto_parse(payload, plen, 0, frame, NULL, 0);
-	memmove(c->rbuf, c->rbuf + used, c->rlen - used);
-	c->rlen -= used;
+	c->rpos += used;
+	if (c->rpos == c->rlen)
+		c->rpos = c->rlen = 0;
 	if (rc != 0) {
 		c->broken = 1;
 		return rc == JOBQ_ENOMEM ? JOBQ_ENOMEM : JOBQ_EPROTO;
@@ -1146,7 +1150,13 @@ client_fill(jobq_client *c, int64_t deadline)
 				return JOBQ_ETIMEDOUT;
 			continue;
 		}
-		/* At most one partial frame is buffered when we read. */
+		/* At most one partial frame is buffered when we read: move it
+		 * to the front, then make room for a chunk. */
+		if (c->rpos > 0) {
+			memmove(c->rbuf, c->rbuf + c->rpos, c->rlen - c->rpos);
+			c->rlen -= c->rpos;
+			c->rpos = 0;
+		}
 		if (c->rcap - c->rlen < CLIENT_WATCH_CHUNK) {
 			if ((nbuf = realloc(c->rbuf, c->rlen +
 			    CLIENT_WATCH_CHUNK)) == NULL)

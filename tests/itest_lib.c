@@ -1171,6 +1171,38 @@ static void watch(const char *sock)
 	}
 	CHECK(ended == 2 && seen10 && seen11, "watch of array %" PRId64 ": %d tasks ended", arr, ended);
 
+	/* many events in quick succession: none lost, each task's in order */
+	enum { NT = 200 };
+	static int phase[NT];
+	jobq_client *w3 = NULL;
+	int64_t big = 0;
+	CHECK_RC(jobq_connect(sock, &w3), 0);
+	if (w3) {
+		CHECK_RC(jobq_watch(w3, NULL, 0), 0);
+		o.array_first = 0;
+		o.array_count = NT;
+		CHECK_RC(jobq_submit(c, &o, &big), 0);
+		int done_n = 0, order_ok = 1;
+		while (done_n < NT) {
+			int rc = jobq_watch_next(w3, &ev, 60000);
+			if (rc != 0) {
+				failf("watch of %d tasks: %s after %d ended", NT, jobq_strerror(rc), done_n);
+				break;
+			}
+			if (ev.array_id != big || ev.array_index < 0 || ev.array_index >= NT)
+				continue;
+			int *p = &phase[ev.array_index];
+			int want = ev.state == JOBQ_STATE_QUEUED ? 0 : ev.state == JOBQ_STATE_RUNNING ? 1 : 2;
+			if (want != *p)
+				order_ok = 0;
+			*p = want + 1;
+			done_n += ev.state == JOBQ_STATE_SUCCEEDED;
+		}
+		CHECK(done_n == NT && order_ok, "watch of %d tasks: %d ended, order %s", NT, done_n,
+		    order_ok ? "ok" : "wrong");
+		jobq_close(w3);
+	}
+
 	jobq_close(w);
 	jobq_close(w2);
 	CHECK_RC(jobq_ping(c, NULL), 0);
