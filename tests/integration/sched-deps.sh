@@ -19,7 +19,7 @@ order() { if [ -e "$T/order" ]; then cut -d' ' -f1 "$T/order" | tr '\n' ' '; fi;
 assert_dep_canceled() { # ID WHAT
 	assert_eq "$(job_state "$1")" canceled "state of $2"
 	assert_eq "$(show_field "$1" reason)" dependency "reason of $2"
-	assert_eq "$(show_field "$1" started_at)" 0 "started_at of $2"
+	case $(show_field "$1" started_at) in 0 | null) ;; *) fail "started_at of $2: $(show_field "$1" started_at)" ;; esac
 }
 
 # --- ok: runs after the dependency succeeded -------------------------------------

@@ -17,7 +17,7 @@ runtime() { echo $(($(show_field "$1" finished_at) - $(show_field "$1" started_a
 t1=$(submit --timeout 1s -- "$BIN/sh" -c "\"$BIN/sleep\" 30 & \"$BIN/sleep\" 30")
 assert_eq "$(show_field "$t1" timeout_ms)" 1000 "timeout_ms of job $t1"
 wait_ended "$t1"
-assert_ne "$WAIT_RC" 0 "wait on a timed-out job"
+assert_eq "$WAIT_RC" 143 "wait on a job timed out by SIGTERM"
 assert_eq "$(job_state "$t1")" timed_out "state of job $t1"
 assert_eq "$(show_field "$t1" reason)" timeout "reason of job $t1"
 assert_eq "$(show_field "$t1" signal)" 15 "signal of job $t1 (SIGTERM)"
