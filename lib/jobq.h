@@ -26,7 +26,7 @@
 extern "C" {
 #endif
 
-#define JOBQ_VERSION_STRING "0.1.0"
+#define JOBQ_VERSION_STRING "0.2.0"
 #define JOBQ_PROTOCOL_VERSION 1
 
 /* Error codes: always negative. */

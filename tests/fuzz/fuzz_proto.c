@@ -113,6 +113,7 @@ static void
 fuzz_submit(const cJSON *obj)
 {
 	struct proto_submit	 s, s2;
+	jobq_submit_opts	 o;
 	cJSON			*req, *back;
 	char			 err[128];
 
@@ -125,8 +126,25 @@ fuzz_submit(const cJSON *obj)
 	FUZZ_CHECK(s.queue != NULL && s.spec_bytes <= JOBQ_MAX_SPEC);
 	FUZZ_CHECK(s.max_retries >= 0 && s.max_retries <= 1000);
 
-	req = proto_submit_to_json((const char *const *)s.argv,
-	    (const char *const *)s.env, s.cwd, s.name, s.queue, s.max_retries);
+	memset(&o, 0, sizeof(o));
+	o.argv = (const char *const *)s.argv;
+	o.name = s.name;
+	o.queue = s.queue;
+	o.max_retries = s.max_retries;
+	o.priority = s.priority;
+	o.not_before = s.not_before;
+	o.timeout_ms = s.timeout_ms;
+	o.kill_grace_ms = s.kill_grace_ms;
+	o.retry_delay_ms = s.retry_delay_ms;
+	o.unique_key = s.unique_key;
+	o.labels = (const char *const *)s.labels;
+	o.deps = s.deps;
+	o.ndeps = s.ndeps;
+	o.array_first = s.array_first;
+	o.array_step = s.array_step;
+	o.array_count = s.array_count;
+	o.array_throttle = s.array_throttle;
+	req = proto_submit_to_json(&o, (const char *const *)s.env, s.cwd);
 	FUZZ_CHECK(req != NULL);
 	back = fuzz_reparse(req);
 	cJSON_Delete(req);
@@ -139,6 +157,20 @@ fuzz_submit(const cJSON *obj)
 	FUZZ_CHECK(s.name == NULL || strcmp(s.name, s2.name) == 0);
 	FUZZ_CHECK(s.max_retries == s2.max_retries);
 	FUZZ_CHECK(s.spec_bytes == s2.spec_bytes);
+	FUZZ_CHECK(s.priority == s2.priority && s.not_before == s2.not_before &&
+	    s.timeout_ms == s2.timeout_ms &&
+	    s.kill_grace_ms == s2.kill_grace_ms &&
+	    s.retry_delay_ms == s2.retry_delay_ms);
+	FUZZ_CHECK((s.unique_key == NULL) == (s2.unique_key == NULL));
+	FUZZ_CHECK(s.unique_key == NULL ||
+	    strcmp(s.unique_key, s2.unique_key) == 0);
+	FUZZ_CHECK(fuzz_same_strings(s.labels, s.nlabels, s2.labels,
+	    s2.nlabels));
+	FUZZ_CHECK(s.ndeps == s2.ndeps && (s.ndeps == 0 ||
+	    memcmp(s.deps, s2.deps, s.ndeps * sizeof(*s.deps)) == 0));
+	FUZZ_CHECK(s.array_first == s2.array_first &&
+	    s.array_step == s2.array_step && s.array_count == s2.array_count &&
+	    s.array_throttle == s2.array_throttle);
 	proto_submit_release(&s2);
 	cJSON_Delete(back);
 	proto_submit_release(&s);
@@ -186,6 +218,77 @@ fuzz_b64(const cJSON *obj)
 	free(bin);
 }
 
+/* The scheduling codecs: whatever decodes re-encodes and decodes the same. */
+static void
+fuzz_sched(const cJSON *obj)
+{
+	jobq_array_info	 a, a2;
+	jobq_queue_info	 q, q2;
+	jobq_event	 e, e2;
+	jobq_stats	 st, st2;
+	const cJSON	*item;
+	cJSON		*enc, *back;
+	char		 err[128];
+
+	if (proto_array_info_from_json(cJSON_GetObjectItemCaseSensitive(obj,
+	    "array"), &a, err, sizeof(err)) == 0) {
+		FUZZ_CHECK((enc = proto_array_info_to_json(&a)) != NULL);
+		back = fuzz_reparse(enc);
+		cJSON_Delete(enc);
+		FUZZ_CHECK(proto_array_info_from_json(back, &a2, err,
+		    sizeof(err)) == 0);
+		FUZZ_CHECK(memcmp(&a, &a2, sizeof(a)) == 0);
+		cJSON_Delete(back);
+	}
+	if (proto_queue_info_from_json(cJSON_GetObjectItemCaseSensitive(obj,
+	    "queue"), &q, err, sizeof(err)) == 0) {
+		FUZZ_CHECK((enc = proto_queue_info_to_json(&q)) != NULL);
+		back = fuzz_reparse(enc);
+		cJSON_Delete(enc);
+		memset(&q2, 0, sizeof(q2));
+		FUZZ_CHECK(proto_queue_info_from_json(back, &q2, err,
+		    sizeof(err)) == 0);
+		FUZZ_CHECK(strcmp(q.name, q2.name) == 0 &&
+		    q.parallel == q2.parallel && q.paused == q2.paused &&
+		    memcmp(q.counts, q2.counts, sizeof(q.counts)) == 0);
+		cJSON_Delete(back);
+	}
+	cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(obj,
+	    "queues"))
+		(void)proto_queue_info_from_json(item, &q, err, sizeof(err));
+	if (proto_event_from_json(obj, &e, err, sizeof(err)) == 0) {
+		FUZZ_CHECK((enc = proto_event_to_json(&e)) != NULL);
+		back = fuzz_reparse(enc);
+		cJSON_Delete(enc);
+		memset(&e2, 0, sizeof(e2));
+		FUZZ_CHECK(proto_event_from_json(back, &e2, err,
+		    sizeof(err)) == 0);
+		FUZZ_CHECK(e.id == e2.id && e.state == e2.state &&
+		    e.time == e2.time && strcmp(e.queue, e2.queue) == 0 &&
+		    e.attempts == e2.attempts && e.exit_code == e2.exit_code &&
+		    e.signal == e2.signal && strcmp(e.reason, e2.reason) == 0 &&
+		    e.not_before == e2.not_before &&
+		    (e.array_id == 0 || (e.array_id == e2.array_id &&
+		    e.array_index == e2.array_index)));
+		cJSON_Delete(back);
+	}
+	if (proto_stats_from_json(cJSON_GetObjectItemCaseSensitive(obj,
+	    "stats"), &st, err, sizeof(err)) == 0) {
+		FUZZ_CHECK(st.nqueues == 0 || st.queues != NULL);
+		FUZZ_CHECK((enc = proto_stats_to_json(&st)) != NULL);
+		back = fuzz_reparse(enc);
+		cJSON_Delete(enc);
+		FUZZ_CHECK(proto_stats_from_json(back, &st2, err,
+		    sizeof(err)) == 0);
+		FUZZ_CHECK(st.nqueues == st2.nqueues &&
+		    st.workers == st2.workers && st.busy == st2.busy &&
+		    memcmp(st.counts, st2.counts, sizeof(st.counts)) == 0);
+		jobq_stats_release(&st2);
+		jobq_stats_release(&st);
+		cJSON_Delete(back);
+	}
+}
+
 static void
 fuzz_payload(const char *payload, size_t plen)
 {
@@ -210,6 +313,7 @@ fuzz_payload(const char *payload, size_t plen)
 	fuzz_job(obj);
 	fuzz_job(cJSON_GetObjectItemCaseSensitive(obj, "job"));
 	fuzz_b64(obj);
+	fuzz_sched(obj);
 	cJSON_Delete(obj);
 }
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # libjobq.sh - the C library against a live daemon: every API call and error
 # code (itest_lib api), 8 threads with their own handles (itest_lib threads),
-# and the shipped example program.
+# the scheduling calls and the watch stream (itest_lib sched, watch), the
+# library against a scripted fake daemon (itest_lib fake), and the shipped
+# example program.
 # shellcheck source=lib.sh
 . "${TESTLIB:-$(dirname "$0")/lib.sh}"
 
@@ -12,6 +14,11 @@ start_daemon
 # api expects a fresh daemon (it counts the jobs it lists).
 assert_rc 0 "itest_lib api" timeout $((90 * SLOW)) "$ITEST_LIB" api "$SOCK"
 assert_rc 0 "itest_lib threads" timeout $((120 * SLOW)) "$ITEST_LIB" threads "$SOCK"
+# scheduling calls (expects 2 workers; purges timed_out jobs, so after api)
+assert_rc 0 "itest_lib sched" timeout $((120 * SLOW)) "$ITEST_LIB" sched "$SOCK"
+assert_rc 0 "itest_lib watch" timeout $((60 * SLOW)) "$ITEST_LIB" watch "$SOCK"
+# a scripted fake jobqd: split frames, overflow, bad replies
+assert_rc 0 "itest_lib fake" timeout $((30 * SLOW)) "$ITEST_LIB" fake "$T"
 assert_no_markers 5 "after the library tests"
 
 # The example: default command, then a given one with its exit status.

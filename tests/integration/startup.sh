@@ -22,7 +22,7 @@ assert_rc 0 "--help" "$JOBQD" --help
 grep -q -- --state-dir "$T/out" || fail "--help does not mention --state-dir: $(head -c 300 "$T/out")"
 assert_rc 0 "-h" "$JOBQD" -h
 assert_rc 0 "--version" "$JOBQD" --version
-grep -q '0\.1\.0' "$T/out" || fail "--version does not print 0.1.0: $(cat "$T/out")"
+grep -q '0\.2\.0' "$T/out" || fail "--version does not print 0.2.0: $(cat "$T/out")"
 assert_rc 0 "-V" "$JOBQD" -V
 
 bad="$T/bad-state"
