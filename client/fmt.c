@@ -167,7 +167,7 @@ fmt_mktime(struct tm *tm, time_t *t)
 int
 fmt_parse_time(const char *s, int64_t now_ms, int64_t *ms)
 {
-	int y = 0, mo = 0, d = 0, h, mi, sec = 0, oh, om, sign = 0;
+	int y = 0, mo = 0, d = 0, h, mi, sec = 0, oh = 0, om = 0, sign = 0;
 	int has_date = 0, has_zone = 0;
 	const char *p = s;
 	struct tm tm, base;
