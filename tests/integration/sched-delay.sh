@@ -52,7 +52,8 @@ assert_eq "$(show_field "$j4" not_before)" $((at * 1000)) "not_before of --at wi
 past=$(submit --at 2001-02-03T04:05:06Z -- true)
 wait_ended "$past" 10
 assert_eq "$(job_state "$past")" succeeded "job --at a past time"
-assert_eq "$(job_state "$j1")" queued "job --at a time ahead, after a past one ran"
+st=$(job_state "$j1")
+[ "$(now_ms)" -ge $((at * 1000)) ] || assert_eq "$st" queued "job --at a time ahead, after a past one ran"
 for id in "$j1" "$j2" "$j3" "$j4"; do wait_ended "$id"; done
 for id in "$j1" "$j2" "$j3" "$j4"; do
 	assert_eq "$(job_state "$id")" succeeded "state of --at job $id"

@@ -8,7 +8,7 @@
 . "${TESTLIB:-$(dirname "$0")/lib.sh}"
 
 WORKERS=2
-start_daemon # --kill-grace 2s (lib.sh)
+start_daemon --kill-grace 3s # (after lib.sh's --kill-grace 2s: the last one counts)
 
 # runtime ID: finished_at - started_at in ms.
 runtime() { echo $(($(show_field "$1" finished_at) - $(show_field "$1" started_at))); }
@@ -43,16 +43,32 @@ log "job $t2 ran $rt ms"
 [ "$rt" -le $((2000 + 1500 * SLOW)) ] || fail "job $t2 was killed after $rt ms, expected about 2 s"
 assert_no_markers 5 "processes of job $t2"
 
-# the daemon's --kill-grace (2s) when the job gives none
+rt2=$rt
+
+# the daemon's --kill-grace (3s) when the job gives none
 t3=$(submit --timeout 1s -- "$BIN/sh" -c "$ign")
 wait_ended "$t3"
 assert_eq "$(job_state "$t3")" timed_out "state of job $t3 (ignores SIGTERM)"
 assert_eq "$(show_field "$t3" signal)" 9 "signal of job $t3 (SIGKILL)"
 rt=$(runtime "$t3")
 log "job $t3 ran $rt ms"
-[ "$rt" -ge 2900 ] || fail "job $t3 was killed after $rt ms, before timeout + jobqd's grace (3 s)"
-[ "$rt" -le $((3000 + 1500 * SLOW)) ] || fail "job $t3 was killed after $rt ms, expected about 3 s"
+[ "$rt" -ge 3900 ] || fail "job $t3 was killed after $rt ms, before timeout + jobqd's grace (4 s)"
+[ "$rt" -le $((4000 + 1500 * SLOW)) ] || fail "job $t3 was killed after $rt ms, expected about 4 s"
+[ $((rt2 + 1000)) -le "$rt" ] || fail "job $t2 (--kill-grace 1s) ran $rt2 ms, job $t3 (jobqd's 3s) $rt ms: the job's grace was not used"
 assert_no_markers 5 "processes of job $t3"
+
+# the job's --kill-grace applies to cancel too
+c=$(submit --kill-grace 500ms -- "$BIN/sh" -c "$ign")
+wait_for 10 "job $c running" state_is "$c" running
+t0=$(now_ms)
+assert_rc 0 "cancel job $c, which ignores SIGTERM" q cancel "$c"
+el=$(($(now_ms) - t0))
+log "cancel of job $c took $el ms"
+assert_eq "$(job_state "$c")" canceled "state of job $c"
+assert_eq "$(show_field "$c" signal)" 9 "signal of canceled job $c (SIGKILL)"
+[ "$el" -ge 450 ] || fail "cancel of job $c returned after $el ms, before its 500 ms grace"
+[ "$el" -le 2500 ] || fail "cancel of job $c (--kill-grace 500ms) took $el ms: jobqd's 3 s grace was used"
+assert_no_markers 5 "processes of job $c"
 
 # --- a timeout is a failure for retries ----------------------------------------------------
 t4=$(submit --timeout 1s --retries 1 --retry-delay 200ms -- "$BIN/sh" -c "echo x >>\"$T/c4\"; exec \"$BIN/sleep\" 30")
