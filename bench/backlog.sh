@@ -41,7 +41,7 @@ $CC -O2 -pthread -I"$SRC/lib" -o "$T/submitters" "$SRC/bench/submitters.c" \
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
-start_jobqd() { # STATE: starts, waits for readiness, prints seconds taken
+start_jobqd() { # STATE: starts, waits for readiness; START_SECS gets the time taken
 	local t0 t1
 	t0=$(date +%s.%N)
 	"$JOBQD" --socket "$T/sock" --state-dir "$1" --workers 2 --log-level warn \
@@ -53,7 +53,7 @@ start_jobqd() { # STATE: starts, waits for readiness, prints seconds taken
 		sleep 0.02
 	done
 	t1=$(date +%s.%N)
-	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }'
+	START_SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
 }
 
 stop_jobqd() {
@@ -68,10 +68,10 @@ echo "backlog: $(nproc) CPUs, $N jobs per measurement; posix_spawn /bin/true bas
 printf '\n%-10s %9s %10s %10s %12s %12s %9s\n' "backlog" "start(s)" "RSS0(kB)" "RSS(kB)" "submits/s" "completed/s" "vs spawn"
 for size in $SIZES; do
 	st=$T/state-$size
-	start_jobqd "$st" >/dev/null
+	start_jobqd "$st"
 	stop_jobqd
 	now=$(($(date +%s) * 1000))
-	sqlite3 "$st/jobq.db" <<SQL
+	sqlite3 "$st/jobq.db" >/dev/null <<SQL
 PRAGMA journal_mode=WAL;
 BEGIN;
 WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < $size)
@@ -80,7 +80,8 @@ SELECT 'queued', 'default', $(id -u), '["/bin/true"]', '[]', '/', $now, -1 FROM 
 UPDATE meta SET value = (SELECT max(id) + 1 FROM jobs) WHERE key = 'next_id';
 COMMIT;
 SQL
-	secs=$(start_jobqd "$st")
+	start_jobqd "$st"
+	secs=$START_SECS
 	rss0=$(rss_kb "$PID")
 	s8=$("$T/submitters" "$T/sock" 8 "$N" --no-wait)
 	read -r _ _ _ _ s8_rate <<<"$s8"
