@@ -893,6 +893,11 @@ store_recovery_release(struct store_recovery *r)
 {
 	if (r == NULL)
 		return;
+	size_t i;
+
+	for (i = 0; i < r->nnames; i++)
+		free(r->names[i]);
+	free(r->names);
 	free(r->queued);
 	free(r->deps);
 	free(r->queues);
@@ -941,6 +946,35 @@ store_read_queues(struct store *s, struct store_recovery *r)
 	return (0);
 }
 
+/*
+ * A queue name for r->queued: the same string for a name seen among the
+ * last few distinct ones (jobs of a queue tend to come in runs), so a
+ * million queued jobs cost a million pointers, not a million names.
+ */
+#define STORE_INTERN_SCAN 64
+static const char *
+store_intern(struct store_recovery *r, const char *name)
+{
+	char **nn;
+	size_t i, lo;
+
+	lo = r->nnames > STORE_INTERN_SCAN ? r->nnames - STORE_INTERN_SCAN : 0;
+	for (i = r->nnames; i > lo; i--)
+		if (strcmp(r->names[i - 1], name) == 0)
+			return (r->names[i - 1]);
+	if (r->nnames == 0 || (r->nnames >= 8 &&
+	    (r->nnames & (r->nnames - 1)) == 0)) {	/* grow by doubling */
+		if ((nn = reallocarray(r->names, r->nnames ? r->nnames * 2 : 8,
+		    sizeof(*nn))) == NULL)
+			return (NULL);
+		r->names = nn;
+	}
+	nn = r->names;
+	if ((nn[r->nnames] = strdup(name)) == NULL)
+		return (NULL);
+	return (nn[r->nnames++]);
+}
+
 /* Every queued job, in id order, into r. */
 static int
 store_recover_queued(struct store *s, struct store_recovery *r)
@@ -963,9 +997,11 @@ store_recover_queued(struct store *s, struct store_recovery *r)
 		memset(&q[nq], 0, sizeof(q[nq]));
 		q[nq].id = sqlite3_column_int64(st, 0);
 		qname = (const char *)sqlite3_column_text(st, 1);
-		if (qname != NULL)
-			(void)snprintf(q[nq].queue, sizeof(q[nq].queue), "%s",
-			    qname);
+		if ((q[nq].queue = store_intern(r, qname != NULL ? qname :
+		    "default")) == NULL) {
+			ret = JOBQ_ENOMEM;
+			break;
+		}
 		q[nq].attempts = sqlite3_column_int(st, 2);
 		q[nq].max_retries = sqlite3_column_int(st, 3);
 		q[nq].submitted_at = sqlite3_column_int64(st, 4);

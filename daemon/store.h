@@ -220,7 +220,7 @@ struct store_op {
 /* A job found at start-up that must be scheduled again. */
 struct store_queued {
 	int64_t id;
-	char queue[JOBQ_MAX_NAME + 1];
+	const char *queue;        /* in store_recovery.names */
 	int attempts;
 	int max_retries;
 	int64_t submitted_at;
@@ -245,6 +245,8 @@ struct store_dep {
 struct store_recovery {
 	struct store_queued *queued;   /* id order */
 	size_t nqueued;
+	char **names;                  /* the queue names queued[] point to */
+	size_t nnames;
 	struct store_dep *deps;
 	size_t ndeps;
 	struct store_queue *queues;    /* rows of the queues table (counts 0) */
