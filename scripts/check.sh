@@ -90,13 +90,15 @@ pass() {
 # would, and run it far enough to show it links against the installed
 # library (without a daemon it reports the connect error and exits 125).
 installed_example() {
-	local dest=$ROOT/_build/destdir rc
+	local dest=$ROOT/_build/destdir rc so lib
 	rm -rf "$dest"
 	if make -C _build install DESTDIR="$dest" >_build/install.log 2>&1 &&
 		PKG_CONFIG_SYSROOT_DIR=$dest PKG_CONFIG_PATH=$(dirname "$(find "$dest" -name libjobq.pc | head -n 1)") \
 			make -C examples clean all >_build/example.log 2>&1 &&
-		lib=$(dirname "$(find "$dest" -name 'libjobq.so.0' | head -n 1)") &&
-		LD_LIBRARY_PATH=$lib ldd examples/submit-wait | grep -q "$lib/libjobq.so.0"; then
+		so=$(find "$dest" -name 'libjobq.so.[0-9]' | head -n 1) && [ -n "$so" ] &&
+		lib=$(dirname "$so") &&
+		LD_LIBRARY_PATH=$lib ldd examples/submit-wait | grep -q "$so" &&
+		LD_LIBRARY_PATH=$lib ldd examples/watch-array | grep -q "$so"; then
 		LD_LIBRARY_PATH=$lib JOBQ_SOCKET=$dest/nonexistent.sock examples/submit-wait >/dev/null 2>&1
 		rc=$?
 		make -C examples clean >/dev/null 2>&1
