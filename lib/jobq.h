@@ -316,7 +316,8 @@ int jobq_fd(const jobq_client *c);
 typedef struct jobq_window_stats {
 	int64_t window_ms;      /* 60000 or 3600000 */
 	uint64_t finished;      /* jobs that ended in the window */
-	double per_second;      /* finished / window */
+	double per_second;      /* finished / the part of the window jobqd
+	                           has been up (at least 1 s) */
 	double wait_mean_ms, wait_p95_ms;   /* submit (or due time) -> start */
 	double run_mean_ms, run_p95_ms;     /* start -> end */
 	double utilisation;     /* busy worker time / (workers * window), 0..1 */
