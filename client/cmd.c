@@ -58,6 +58,12 @@ enum {
 	CMD_OPT_PARALLEL,
 };
 
+/* The end of every command's option table: --json, -h/--help. */
+#define CMD_OPTS_COMMON \
+	{ "json", no_argument, NULL, CMD_OPT_JSON }, \
+	{ "help", no_argument, NULL, 'h' }, \
+	{ NULL, 0, NULL, 0 }
+
 #define CMD_LOG_CHUNK (64 * 1024)
 
 /* Limits of the submit request (jobq-protocol(7)), checked here too so
@@ -281,6 +287,53 @@ cmd_opt_error(const char *cmd, int c, char **argv)
 	return cmd_usage_error(cmd, "unknown option '%s'", word);
 }
 
+/*
+ * The options every command has, for the default case of its getopt loop:
+ * --json sets *json and returns -1 (go on), -h/--help prints the usage and
+ * returns 0, anything else is reported and returns the usage status.
+ */
+static int
+cmd_opt_common(const char *cmd, int c, char **argv, int *json)
+{
+	switch (c) {
+	case CMD_OPT_JSON:
+		*json = 1;
+		return -1;
+	case 'h':
+		cmd_help(cmd, stdout);
+		return 0;
+	default:
+		return cmd_opt_error(cmd, c, argv);
+	}
+}
+
+/* Parses the options of a command that has only --json and -h/--help:
+ * -1 to go on with the operands at argv[optind..], else the exit status. */
+static int
+cmd_json_opts(const char *cmd, int argc, char **argv, int *json)
+{
+	static const struct option opts[] = {
+		CMD_OPTS_COMMON,
+	};
+	int c, rc;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1)
+		if ((rc = cmd_opt_common(cmd, c, argv, json)) >= 0)
+			return rc;
+	return -1;
+}
+
+/* For a command without operands: 0, or the usage status. */
+static int
+cmd_no_operands(const char *cmd, int argc, char **argv)
+{
+	if (optind < argc)
+		return cmd_usage_error(cmd, "unexpected argument '%s'",
+		    argv[optind]);
+	return 0;
+}
+
 /* The connection of this run, for the daemon's error messages. */
 static jobq_client *cmd_client;
 
@@ -400,13 +453,6 @@ cmd_json_append(cJSON *arr, cJSON *item)
 		return -1;
 	}
 	return 0;
-}
-
-/* Adds proto_job_to_json(job) to a JSON array; 0 or -1. */
-static int
-cmd_json_add_job(cJSON *arr, const jobq_job *job)
-{
-	return cmd_json_append(arr, proto_job_to_json(job));
 }
 
 /* {"queued":n,"running":n,...} for every state; NULL when out of memory. */
@@ -573,20 +619,133 @@ cmd_is_array_error(const char *cmd, int64_t id)
 	return FMT_EXIT_USAGE;
 }
 
-/* Checks a queue name as the daemon will; NULL if fine, else the reason. */
-static const char *
-cmd_check_queue(const char *q)
+/* Connects and turns ref into a job id as cmd_ref_job does; 0, or the exit
+ * status after reporting (*cl is then closed and NULL). */
+static int
+cmd_connect_ref(const struct cmd_ctx *ctx, const char *cmd,
+    const struct fmt_ref *ref, jobq_client **cl, int64_t *id, jobq_job **task)
+{
+	int rc;
+
+	if ((rc = cmd_connect(ctx, cmd, cl)) != 0)
+		return rc;
+	if ((rc = cmd_ref_job(*cl, cmd, ref, id, task)) != 0) {
+		cmd_close(*cl);
+		*cl = NULL;
+	}
+	return rc;
+}
+
+/*
+ * The start of the commands that take REF operands and a --json array:
+ * parses the REFs (*refs, malloc'd), makes *arr when json (else NULL) and
+ * connects.  0, or the exit status after reporting (nothing to free).
+ */
+static int
+cmd_refs_connect(const struct cmd_ctx *ctx, const char *cmd, int argc,
+    char **argv, int json, struct fmt_ref **refs, size_t *n, cJSON **arr,
+    jobq_client **cl)
+{
+	int rc;
+
+	*arr = NULL;
+	if ((*refs = cmd_parse_refs(cmd, argc, argv, n, &rc)) == NULL)
+		return rc;
+	if (json && (*arr = cJSON_CreateArray()) == NULL) {
+		free(*refs);
+		return cmd_nomem(cmd);
+	}
+	if ((rc = cmd_connect(ctx, cmd, cl)) != 0) {
+		cJSON_Delete(*arr);
+		free(*refs);
+		return rc;
+	}
+	return 0;
+}
+
+/* After the last request of a command: reports err (if not 0) while cl
+ * still holds jobqd's message, closes cl; 0 or the exit status. */
+static int
+cmd_finish(jobq_client *cl, const char *cmd, int err)
+{
+	int rc = err != 0 ? cmd_fail(cmd, 0, err) : 0;
+
+	cmd_close(cl);
+	return rc;
+}
+
+/* Adds a row to *t; when out of memory frees the table, *t = NULL. */
+static void
+cmd_table_add(struct fmt_table **t, const char *const *cells)
+{
+	if (*t != NULL && fmt_table_add(*t, cells) != 0) {
+		fmt_table_free(*t);
+		*t = NULL;
+	}
+}
+
+/* Prints t (NULL: out of memory) to stdout and frees it; 0 or a status. */
+static int
+cmd_table_print(const char *cmd, struct fmt_table *t, size_t width)
+{
+	if (t == NULL)
+		return cmd_nomem(cmd);
+	/* Write errors surface when stdout is flushed. */
+	(void)fmt_table_print(t, stdout, width);
+	fmt_table_free(t);
+	return 0;
+}
+
+/* Adds item to the JSON array *arr; on failure frees both, *arr = NULL. */
+static void
+cmd_json_push(cJSON **arr, cJSON *item)
+{
+	if (*arr != NULL && cmd_json_append(*arr, item) != 0) {
+		cJSON_Delete(*arr);
+		*arr = NULL;
+	} else if (*arr == NULL) {
+		cJSON_Delete(item);
+	}
+}
+
+/* Checks a queue name as the daemon will; 0 or the usage status. */
+static int
+cmd_check_queue(const char *cmd, const char *q)
 {
 	size_t n = strlen(q);
+	const char *why = NULL;
 
 	if (n == 0)
-		return "must not be empty";
-	if (n > JOBQ_MAX_NAME)
-		return "is too long";
-	if (strspn(q, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		why = "must not be empty";
+	else if (n > JOBQ_MAX_NAME)
+		why = "is too long";
+	else if (strspn(q, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 	    "0123456789_.-") != n)
-		return "may only hold letters, digits, '_', '.' and '-'";
-	return NULL;
+		why = "may only hold letters, digits, '_', '.' and '-'";
+	if (why != NULL)
+		return cmd_usage_error(cmd, "invalid queue name '%s': it %s", q,
+		    why);
+	return 0;
+}
+
+/* Checks the argument of --name; 0 or the usage status. */
+static int
+cmd_check_name(const char *cmd, const char *arg)
+{
+	if (*arg == '\0' || strlen(arg) > JOBQ_MAX_NAME)
+		return cmd_usage_error(cmd, "--name must be 1 to %d bytes long",
+		    JOBQ_MAX_NAME);
+	return 0;
+}
+
+/* Checks the argument of --label; 0 or the usage status. */
+static int
+cmd_check_label(const char *cmd, const char *arg)
+{
+	if (fmt_parse_label(arg) != 0)
+		return cmd_usage_error(cmd, "invalid --label '%s' (expected K=V "
+		    "with a non-empty K, at most %d bytes)", arg, JOBQ_MAX_LABEL);
+	return 0;
 }
 
 static int64_t
@@ -800,10 +959,8 @@ cmd_submit_sched_opt(const char *cmd, int c, const char *arg,
 		s->unique = arg;
 		return 0;
 	case CMD_OPT_LABEL:
-		if (fmt_parse_label(arg) != 0)
-			return cmd_usage_error(cmd, "invalid --label '%s' "
-			    "(expected K=V with a non-empty K, at most %d bytes)",
-			    arg, JOBQ_MAX_LABEL);
+		if ((r = cmd_check_label(cmd, arg)) != 0)
+			return r;
 		if (s->nlabels >= JOBQ_MAX_LABELS)
 			return cmd_usage_error(cmd, "too many --label (at most "
 			    "%d)", JOBQ_MAX_LABELS);
@@ -911,12 +1068,9 @@ cmd_submit(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "unique", required_argument, NULL, CMD_OPT_UNIQUE },
 		{ "label", required_argument, NULL, CMD_OPT_LABEL },
 		{ "wait", no_argument, NULL, CMD_OPT_WAIT },
-		{ "json", no_argument, NULL, CMD_OPT_JSON },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		CMD_OPTS_COMMON,
 	};
 	const char *cmd = "submit", *name = NULL, *queue = NULL, *cwd_opt = NULL;
-	const char *why;
 	char **sets = NULL, *cwd = NULL;
 	const char **env = NULL;
 	size_t nsets = 0;
@@ -944,19 +1098,13 @@ cmd_submit(struct cmd_ctx *ctx, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
 		switch (c) {
 		case CMD_OPT_NAME:
-			if (*optarg == '\0' || strlen(optarg) > JOBQ_MAX_NAME) {
-				rc = cmd_usage_error(cmd, "--name must be 1 to %d "
-				    "bytes long", JOBQ_MAX_NAME);
+			if ((rc = cmd_check_name(cmd, optarg)) != 0)
 				goto out;
-			}
 			name = optarg;
 			break;
 		case CMD_OPT_QUEUE:
-			if ((why = cmd_check_queue(optarg)) != NULL) {
-				rc = cmd_usage_error(cmd, "invalid queue name "
-				    "'%s': it %s", optarg, why);
+			if ((rc = cmd_check_queue(cmd, optarg)) != 0)
 				goto out;
-			}
 			queue = optarg;
 			break;
 		case CMD_OPT_CWD:
@@ -997,16 +1145,10 @@ cmd_submit(struct cmd_ctx *ctx, int argc, char **argv)
 		case CMD_OPT_WAIT:
 			wait = 1;
 			break;
-		case CMD_OPT_JSON:
-			json = 1;
-			break;
-		case 'h':
-			cmd_help(cmd, stdout);
-			rc = 0;
-			goto out;
 		default:
-			rc = cmd_opt_error(cmd, c, argv);
-			goto out;
+			if ((rc = cmd_opt_common(cmd, c, argv, &json)) >= 0)
+				goto out;
+			break;
 		}
 	}
 	if (optind >= argc) {
@@ -1222,15 +1364,13 @@ cmd_list(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "label", required_argument, NULL, CMD_OPT_LABEL },
 		{ "array", required_argument, NULL, CMD_OPT_ARRAY },
 		{ "limit", required_argument, NULL, CMD_OPT_LIMIT },
-		{ "json", no_argument, NULL, CMD_OPT_JSON },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		CMD_OPTS_COMMON,
 	};
 	static const char *const headers[] = { "ID", "TASK", "STATE", "QUEUE",
 		"NAME", "EXIT", "ATTEMPTS", "SUBMITTED", "COMMAND" };
 	static const int align[] = { FMT_RIGHT, FMT_LEFT, FMT_LEFT, FMT_LEFT,
 		FMT_LEFT, FMT_RIGHT, FMT_RIGHT, FMT_LEFT, FMT_LEFT };
-	const char *cmd = "list", *why;
+	const char *cmd = "list";
 	int json = ctx->json, c, rc, err;
 	jobq_filter filter;
 	jobq_client *cl = NULL;
@@ -1257,28 +1397,18 @@ cmd_list(struct cmd_ctx *ctx, int argc, char **argv)
 			}
 			break;
 		case CMD_OPT_QUEUE:
-			if ((why = cmd_check_queue(optarg)) != NULL) {
-				rc = cmd_usage_error(cmd, "invalid queue name "
-				    "'%s': it %s", optarg, why);
+			if ((rc = cmd_check_queue(cmd, optarg)) != 0)
 				goto out;
-			}
 			filter.queue = optarg;
 			break;
 		case CMD_OPT_NAME:
-			if (*optarg == '\0' || strlen(optarg) > JOBQ_MAX_NAME) {
-				rc = cmd_usage_error(cmd, "--name must be 1 to %d "
-				    "bytes long", JOBQ_MAX_NAME);
+			if ((rc = cmd_check_name(cmd, optarg)) != 0)
 				goto out;
-			}
 			filter.name = optarg;
 			break;
 		case CMD_OPT_LABEL:
-			if (fmt_parse_label(optarg) != 0) {
-				rc = cmd_usage_error(cmd, "invalid --label '%s' "
-				    "(expected K=V with a non-empty K, at most %d "
-				    "bytes)", optarg, JOBQ_MAX_LABEL);
+			if ((rc = cmd_check_label(cmd, optarg)) != 0)
 				goto out;
-			}
 			labels[nlabels++] = optarg;
 			break;
 		case CMD_OPT_ARRAY:
@@ -1297,43 +1427,26 @@ cmd_list(struct cmd_ctx *ctx, int argc, char **argv)
 			}
 			filter.limit = (size_t)limit;
 			break;
-		case CMD_OPT_JSON:
-			json = 1;
-			break;
-		case 'h':
-			cmd_help(cmd, stdout);
-			rc = 0;
-			goto out;
 		default:
-			rc = cmd_opt_error(cmd, c, argv);
-			goto out;
+			if ((rc = cmd_opt_common(cmd, c, argv, &json)) >= 0)
+				goto out;
+			break;
 		}
 	}
-	if (optind < argc) {
-		rc = cmd_usage_error(cmd, "unexpected argument '%s'",
-		    argv[optind]);
+	if ((rc = cmd_no_operands(cmd, argc, argv)) != 0)
 		goto out;
-	}
 	if (nlabels > 0)
 		filter.labels = labels;
 	if ((rc = cmd_connect(ctx, cmd, &cl)) != 0)
 		goto out;
 	err = jobq_list(cl, &filter, &jobs, &n);
-	if (err != 0) {
-		rc = cmd_fail(cmd, 0, err);
-		cmd_close(cl);
+	if ((rc = cmd_finish(cl, cmd, err)) != 0)
 		goto out;
-	}
-	cmd_close(cl);
 	if (json) {
 		cJSON *arr = cJSON_CreateArray();
 
-		for (i = 0; arr != NULL && i < n; i++) {
-			if (cmd_json_add_job(arr, jobs[i]) != 0) {
-				cJSON_Delete(arr);
-				arr = NULL;
-			}
-		}
+		for (i = 0; arr != NULL && i < n; i++)
+			cmd_json_push(&arr, proto_job_to_json(jobs[i]));
 		rc = cmd_print_json(cmd, arr);
 	} else {
 		struct fmt_table *t = fmt_table_new(9, headers, align);
@@ -1345,14 +1458,7 @@ cmd_list(struct cmd_ctx *ctx, int argc, char **argv)
 				t = NULL;
 			}
 		}
-		if (t == NULL) {
-			rc = cmd_nomem(cmd);
-		} else {
-			/* Write errors surface when stdout is flushed. */
-			(void)fmt_table_print(t, stdout, cmd_term_width());
-			fmt_table_free(t);
-			rc = 0;
-		}
+		rc = cmd_table_print(cmd, t, cmd_term_width());
 	}
 	jobq_job_list_free(jobs, n);
 out:
@@ -1508,13 +1614,8 @@ cmd_show_array(const jobq_array_info *ai)
 int
 cmd_show(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, CMD_OPT_JSON },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *cmd = "show";
-	int json = ctx->json, c, rc, err;
+	int json = ctx->json, rc, err;
 	char what[FMT_REF_LEN + 8];
 	jobq_client *cl = NULL;
 	jobq_job *job = NULL;
@@ -1522,27 +1623,11 @@ cmd_show(struct cmd_ctx *ctx, int argc, char **argv)
 	struct fmt_ref ref;
 	int64_t id;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case CMD_OPT_JSON:
-			json = 1;
-			break;
-		case 'h':
-			cmd_help(cmd, stdout);
-			return 0;
-		default:
-			return cmd_opt_error(cmd, c, argv);
-		}
-	}
-	if ((rc = cmd_parse_one_ref(cmd, argc, argv, &ref)) != 0)
+	if ((rc = cmd_json_opts(cmd, argc, argv, &json)) >= 0)
 		return rc;
-	if ((rc = cmd_connect(ctx, cmd, &cl)) != 0)
+	if ((rc = cmd_parse_one_ref(cmd, argc, argv, &ref)) != 0 ||
+	    (rc = cmd_connect_ref(ctx, cmd, &ref, &cl, &id, &job)) != 0)
 		return rc;
-	if ((rc = cmd_ref_job(cl, cmd, &ref, &id, &job)) != 0) {
-		cmd_close(cl);
-		return rc;
-	}
 	err = job != NULL ? 0 : jobq_get(cl, id, &job);
 	if (err == JOBQ_EISARRAY) {
 		memset(&ai, 0, sizeof(ai));
@@ -1578,9 +1663,7 @@ cmd_wait(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "timeout", required_argument, NULL, CMD_OPT_TIMEOUT },
-		{ "json", no_argument, NULL, CMD_OPT_JSON },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		CMD_OPTS_COMMON,
 	};
 	const char *cmd = "wait";
 	int json = ctx->json, c, rc, err = 0, have_timeout = 0;
@@ -1590,7 +1673,7 @@ cmd_wait(struct cmd_ctx *ctx, int argc, char **argv)
 	jobq_client *cl = NULL;
 	jobq_job *last = NULL;
 	struct fmt_ref *refs;
-	cJSON *arr = NULL;
+	cJSON *arr;
 	size_t n, i;
 
 	optind = 0;
@@ -1602,27 +1685,15 @@ cmd_wait(struct cmd_ctx *ctx, int argc, char **argv)
 				return rc;
 			have_timeout = 1;
 			break;
-		case CMD_OPT_JSON:
-			json = 1;
-			break;
-		case 'h':
-			cmd_help(cmd, stdout);
-			return 0;
 		default:
-			return cmd_opt_error(cmd, c, argv);
+			if ((rc = cmd_opt_common(cmd, c, argv, &json)) >= 0)
+				return rc;
+			break;
 		}
 	}
-	if ((refs = cmd_parse_refs(cmd, argc, argv, &n, &rc)) == NULL)
+	if ((rc = cmd_refs_connect(ctx, cmd, argc, argv, json, &refs, &n, &arr,
+	    &cl)) != 0)
 		return rc;
-	if (json && (arr = cJSON_CreateArray()) == NULL) {
-		free(refs);
-		return cmd_nomem(cmd);
-	}
-	if ((rc = cmd_connect(ctx, cmd, &cl)) != 0) {
-		cJSON_Delete(arr);
-		free(refs);
-		return rc;
-	}
 	if (have_timeout) {
 		int64_t now = cmd_now_ms(CLOCK_MONOTONIC);
 
@@ -1705,44 +1776,20 @@ cmd_wait(struct cmd_ctx *ctx, int argc, char **argv)
 int
 cmd_cancel(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, CMD_OPT_JSON },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *cmd = "cancel";
-	int json = ctx->json, c, rc, err, errst = 0;
-	char r[FMT_REF_LEN];
+	int json = ctx->json, rc, err, errst = 0;
+	char r[FMT_REF_LEN], what[FMT_REF_LEN + 8];
 	jobq_client *cl = NULL;
 	struct fmt_ref *refs;
-	cJSON *arr = NULL;
+	cJSON *arr;
 	int64_t id;
 	size_t n, i;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case CMD_OPT_JSON:
-			json = 1;
-			break;
-		case 'h':
-			cmd_help(cmd, stdout);
-			return 0;
-		default:
-			return cmd_opt_error(cmd, c, argv);
-		}
-	}
-	if ((refs = cmd_parse_refs(cmd, argc, argv, &n, &rc)) == NULL)
+	if ((rc = cmd_json_opts(cmd, argc, argv, &json)) >= 0)
 		return rc;
-	if (json && (arr = cJSON_CreateArray()) == NULL) {
-		free(refs);
-		return cmd_nomem(cmd);
-	}
-	if ((rc = cmd_connect(ctx, cmd, &cl)) != 0) {
-		cJSON_Delete(arr);
-		free(refs);
+	if ((rc = cmd_refs_connect(ctx, cmd, argc, argv, json, &refs, &n, &arr,
+	    &cl)) != 0)
 		return rc;
-	}
 	for (i = 0; i < n; i++) {
 		jobq_job *job = NULL;
 		jobq_array_info ai;
@@ -1768,15 +1815,9 @@ cmd_cancel(struct cmd_ctx *ctx, int argc, char **argv)
 			    r);
 			errst = cmd_worse(errst, FMT_EXIT_FAIL);
 		} else if (err != 0) {
-			const char *detail = jobq_last_error(cl);
-
-			if (detail != NULL && *detail != '\0')
-				fprintf(stderr, "jobq: cancel %s: %s: %s\n", r,
-				    jobq_strerror(err), detail);
-			else
-				fprintf(stderr, "jobq: cancel %s: %s\n", r,
-				    jobq_strerror(err));
-			errst = cmd_worse(errst, fmt_err_status(err));
+			/* "jobq: cancel REF: reason[: detail]" */
+			snprintf(what, sizeof(what), "%s %s", cmd, r);
+			errst = cmd_worse(errst, cmd_fail_what(what, NULL, err));
 			if (err == JOBQ_EIO || err == JOBQ_ESHUTDOWN)
 				break;
 		} else if (arr != NULL && cmd_json_append(arr, item) != 0) {
@@ -1846,9 +1887,7 @@ cmd_logs(struct cmd_ctx *ctx, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "stderr", no_argument, NULL, CMD_OPT_STDERR },
 		{ "follow", no_argument, NULL, 'f' },
-		{ "json", no_argument, NULL, CMD_OPT_JSON },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		CMD_OPTS_COMMON,
 	};
 	const char *cmd = "logs";
 	int json = ctx->json, follow = 0, c, rc, err, done = 0;
@@ -1869,14 +1908,10 @@ cmd_logs(struct cmd_ctx *ctx, int argc, char **argv)
 		case 'f':
 			follow = 1;
 			break;
-		case CMD_OPT_JSON:
-			json = 1;
-			break;
-		case 'h':
-			cmd_help(cmd, stdout);
-			return 0;
 		default:
-			return cmd_opt_error(cmd, c, argv);
+			if ((rc = cmd_opt_common(cmd, c, argv, &json)) >= 0)
+				return rc;
+			break;
 		}
 	}
 	if ((rc = cmd_parse_one_ref(cmd, argc, argv, &ref)) != 0)
@@ -1884,9 +1919,7 @@ cmd_logs(struct cmd_ctx *ctx, int argc, char **argv)
 	buf = malloc(CMD_LOG_CHUNK);
 	if (buf == NULL)
 		return cmd_nomem(cmd);
-	if ((rc = cmd_connect(ctx, cmd, &cl)) != 0)
-		goto out;
-	if ((rc = cmd_ref_job(cl, cmd, &ref, &id, NULL)) != 0)
+	if ((rc = cmd_connect_ref(ctx, cmd, &ref, &cl, &id, NULL)) != 0)
 		goto out;
 	/* Anything printed through stdio so far goes out before raw bytes. */
 	if (fflush(stdout) == EOF && errno != EPIPE) {
@@ -1958,34 +1991,16 @@ out:
 int
 cmd_ping(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, CMD_OPT_JSON },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *cmd = "ping";
-	int json = ctx->json, c, rc, err;
+	int json = ctx->json, rc, err;
 	jobq_server_info info;
 	jobq_client *cl = NULL;
 	char up[64];
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case CMD_OPT_JSON:
-			json = 1;
-			break;
-		case 'h':
-			cmd_help(cmd, stdout);
-			return 0;
-		default:
-			return cmd_opt_error(cmd, c, argv);
-		}
-	}
-	if (optind < argc)
-		return cmd_usage_error(cmd, "unexpected argument '%s'",
-		    argv[optind]);
-	if ((rc = cmd_connect(ctx, cmd, &cl)) != 0)
+	if ((rc = cmd_json_opts(cmd, argc, argv, &json)) >= 0)
+		return rc;
+	if ((rc = cmd_no_operands(cmd, argc, argv)) != 0 ||
+	    (rc = cmd_connect(ctx, cmd, &cl)) != 0)
 		return rc;
 	memset(&info, 0, sizeof(info));
 	err = jobq_ping(cl, &info);
@@ -2054,25 +2069,33 @@ cmd_unhide_negative(int argc, char **argv, const char *p)
 	return p;
 }
 
-/* Prints a changed job (--json) after priority/retry; 0 or a status. */
+/*
+ * The end of priority and retry: err is what jobqd answered for job id
+ * (named as ref), job the changed job (with --json).  Reports or prints,
+ * closes cl, frees job; returns the exit status.
+ */
 static int
-cmd_print_changed(const char *cmd, int json, const jobq_job *job)
+cmd_changed(jobq_client *cl, const char *cmd, const struct fmt_ref *ref,
+    int64_t id, int err, int json, jobq_job *job)
 {
-	if (!json)
-		return 0;
-	return cmd_print_json(cmd, proto_job_to_json(job));
+	int rc;
+
+	if (err == JOBQ_EISARRAY && !ref->has_index)
+		rc = cmd_is_array_error(cmd, id);
+	else if (err != 0)
+		rc = cmd_fail(cmd, id, err);
+	else
+		rc = json ? cmd_print_json(cmd, proto_job_to_json(job)) : 0;
+	cmd_close(cl);
+	jobq_job_free(job);
+	return rc;
 }
 
 int
 cmd_priority(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, CMD_OPT_JSON },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *cmd = "priority", *prio_arg;
-	int json = ctx->json, c, rc, err;
+	int json = ctx->json, rc, err;
 	jobq_client *cl = NULL;
 	jobq_job *job = NULL;
 	struct fmt_ref ref;
@@ -2081,21 +2104,9 @@ cmd_priority(struct cmd_ctx *ctx, int argc, char **argv)
 
 	if ((av = cmd_hide_negatives(argc, argv)) == NULL)
 		return cmd_nomem(cmd);
-	optind = 0;
-	while ((c = getopt_long(argc, av, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case CMD_OPT_JSON:
-			json = 1;
-			break;
-		case 'h':
-			free(av);
-			cmd_help(cmd, stdout);
-			return 0;
-		default:
-			rc = cmd_opt_error(cmd, c, av);
-			free(av);
-			return rc;
-		}
+	if ((rc = cmd_json_opts(cmd, argc, av, &json)) >= 0) {
+		free(av);
+		return rc;
 	}
 	if (argc - optind < 2) {
 		free(av);
@@ -2122,70 +2133,29 @@ cmd_priority(struct cmd_ctx *ctx, int argc, char **argv)
 		return cmd_usage_error(cmd, "invalid priority '%s' (expected an "
 		    "integer from %d to %d)", prio_arg, -CMD_MAX_PRIORITY,
 		    CMD_MAX_PRIORITY);
-	if ((rc = cmd_connect(ctx, cmd, &cl)) != 0)
+	if ((rc = cmd_connect_ref(ctx, cmd, &ref, &cl, &id, NULL)) != 0)
 		return rc;
-	if ((rc = cmd_ref_job(cl, cmd, &ref, &id, NULL)) != 0) {
-		cmd_close(cl);
-		return rc;
-	}
 	err = jobq_set_priority(cl, id, (int)prio, json ? &job : NULL);
-	if (err == JOBQ_EISARRAY && !ref.has_index)
-		rc = cmd_is_array_error(cmd, id);
-	else if (err != 0)
-		rc = cmd_fail(cmd, id, err);
-	else
-		rc = cmd_print_changed(cmd, json, job);
-	cmd_close(cl);
-	jobq_job_free(job);
-	return rc;
+	return cmd_changed(cl, cmd, &ref, id, err, json, job);
 }
 
 int
 cmd_retry(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, CMD_OPT_JSON },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *cmd = "retry";
-	int json = ctx->json, c, rc, err;
+	int json = ctx->json, rc, err;
 	jobq_client *cl = NULL;
 	jobq_job *job = NULL;
 	struct fmt_ref ref;
 	int64_t id;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case CMD_OPT_JSON:
-			json = 1;
-			break;
-		case 'h':
-			cmd_help(cmd, stdout);
-			return 0;
-		default:
-			return cmd_opt_error(cmd, c, argv);
-		}
-	}
-	if ((rc = cmd_parse_one_ref(cmd, argc, argv, &ref)) != 0)
+	if ((rc = cmd_json_opts(cmd, argc, argv, &json)) >= 0)
 		return rc;
-	if ((rc = cmd_connect(ctx, cmd, &cl)) != 0)
+	if ((rc = cmd_parse_one_ref(cmd, argc, argv, &ref)) != 0 ||
+	    (rc = cmd_connect_ref(ctx, cmd, &ref, &cl, &id, NULL)) != 0)
 		return rc;
-	if ((rc = cmd_ref_job(cl, cmd, &ref, &id, NULL)) != 0) {
-		cmd_close(cl);
-		return rc;
-	}
 	err = jobq_retry(cl, id, json ? &job : NULL);
-	if (err == JOBQ_EISARRAY && !ref.has_index)
-		rc = cmd_is_array_error(cmd, id);
-	else if (err != 0)
-		rc = cmd_fail(cmd, id, err);
-	else
-		rc = cmd_print_changed(cmd, json, job);
-	cmd_close(cl);
-	jobq_job_free(job);
-	return rc;
+	return cmd_changed(cl, cmd, &ref, id, err, json, job);
 }
 
 int
@@ -2194,9 +2164,7 @@ cmd_purge(struct cmd_ctx *ctx, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "older-than", required_argument, NULL, CMD_OPT_OLDER_THAN },
 		{ "state", required_argument, NULL, CMD_OPT_STATE },
-		{ "json", no_argument, NULL, CMD_OPT_JSON },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		CMD_OPTS_COMMON,
 	};
 	const char *cmd = "purge";
 	int json = ctx->json, c, rc, err, state = -1;
@@ -2219,28 +2187,18 @@ cmd_purge(struct cmd_ctx *ctx, int argc, char **argv)
 				    "(expected succeeded, failed, canceled, "
 				    "interrupted or timed_out)", optarg);
 			break;
-		case CMD_OPT_JSON:
-			json = 1;
-			break;
-		case 'h':
-			cmd_help(cmd, stdout);
-			return 0;
 		default:
-			return cmd_opt_error(cmd, c, argv);
+			if ((rc = cmd_opt_common(cmd, c, argv, &json)) >= 0)
+				return rc;
+			break;
 		}
 	}
-	if (optind < argc)
-		return cmd_usage_error(cmd, "unexpected argument '%s'",
-		    argv[optind]);
-	if ((rc = cmd_connect(ctx, cmd, &cl)) != 0)
+	if ((rc = cmd_no_operands(cmd, argc, argv)) != 0 ||
+	    (rc = cmd_connect(ctx, cmd, &cl)) != 0)
 		return rc;
 	err = jobq_purge(cl, older, state, &n);
-	if (err != 0) {
-		rc = cmd_fail(cmd, 0, err);
-		cmd_close(cl);
+	if ((rc = cmd_finish(cl, cmd, err)) != 0)
 		return rc;
-	}
-	cmd_close(cl);
 	if (json)
 		printf("{\"purged\":%zu}\n", n);
 	else
@@ -2289,16 +2247,9 @@ cmd_queue_table(const char *cmd, const jobq_queue_info *qs, size_t n)
 			snprintf(nums[s], sizeof(nums[s]), "%zu", qs[i].counts[s]);
 			cells[3 + s] = nums[s];
 		}
-		if (fmt_table_add(t, cells) != 0) {
-			fmt_table_free(t);
-			t = NULL;
-		}
+		cmd_table_add(&t, cells);
 	}
-	if (t == NULL)
-		return cmd_nomem(cmd);
-	(void)fmt_table_print(t, stdout, 0);
-	fmt_table_free(t);
-	return 0;
+	return cmd_table_print(cmd, t, 0);
 }
 
 /* `queue list`, or the changed queue `name` (--json after a change). */
@@ -2325,12 +2276,8 @@ cmd_queue_print(jobq_client *cl, const char *cmd, const char *name, int json)
 		}
 	} else if (json) {
 		arr = cJSON_CreateArray();
-		for (i = 0; arr != NULL && i < n; i++) {
-			if (cmd_json_append(arr, cmd_queue_json(&qs[i])) != 0) {
-				cJSON_Delete(arr);
-				arr = NULL;
-			}
-		}
+		for (i = 0; arr != NULL && i < n; i++)
+			cmd_json_push(&arr, cmd_queue_json(&qs[i]));
 		rc = cmd_print_json(cmd, arr);
 	} else {
 		rc = cmd_queue_table(cmd, qs, n);
@@ -2344,11 +2291,9 @@ cmd_queue(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "parallel", required_argument, NULL, CMD_OPT_PARALLEL },
-		{ "json", no_argument, NULL, CMD_OPT_JSON },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		CMD_OPTS_COMMON,
 	};
-	const char *cmd = "queue", *sub, *q = NULL, *why;
+	const char *cmd = "queue", *sub, *q = NULL;
 	int json = ctx->json, c, rc, err, nargs;
 	long parallel = -1;
 	jobq_client *cl = NULL;
@@ -2363,14 +2308,10 @@ cmd_queue(struct cmd_ctx *ctx, int argc, char **argv)
 				    "'%s' (expected an integer from 0 to %d)",
 				    optarg, CMD_MAX_PARALLEL);
 			break;
-		case CMD_OPT_JSON:
-			json = 1;
-			break;
-		case 'h':
-			cmd_help(cmd, stdout);
-			return 0;
 		default:
-			return cmd_opt_error(cmd, c, argv);
+			if ((rc = cmd_opt_common(cmd, c, argv, &json)) >= 0)
+				return rc;
+			break;
 		}
 	}
 	if (optind >= argc)
@@ -2389,9 +2330,8 @@ cmd_queue(struct cmd_ctx *ctx, int argc, char **argv)
 		    argv[optind + nargs]);
 	if (nargs == 1) {
 		q = argv[optind];
-		if ((why = cmd_check_queue(q)) != NULL)
-			return cmd_usage_error(cmd, "invalid queue name '%s': "
-			    "it %s", q, why);
+		if ((rc = cmd_check_queue(cmd, q)) != 0)
+			return rc;
 	}
 	if (strcmp(sub, "set") == 0 && parallel < 0)
 		return cmd_usage_error(cmd, "set: missing --parallel N");
@@ -2605,13 +2545,8 @@ cmd_watch_progress(jobq_client *ctl, const char *cmd, struct cmd_watched *w,
 int
 cmd_watch(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, CMD_OPT_JSON },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *cmd = "watch";
-	int json = ctx->json, c, rc = 0, err, r;
+	int json = ctx->json, rc = 0, err, r;
 	jobq_client *ctl = NULL, *cl = NULL;
 	struct cmd_watched *w = NULL;
 	struct fmt_ref *refs = NULL;
@@ -2620,19 +2555,8 @@ cmd_watch(struct cmd_ctx *ctx, int argc, char **argv)
 	jobq_event ev;
 	size_t n = 0, i;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case CMD_OPT_JSON:
-			json = 1;
-			break;
-		case 'h':
-			cmd_help(cmd, stdout);
-			return 0;
-		default:
-			return cmd_opt_error(cmd, c, argv);
-		}
-	}
+	if ((rc = cmd_json_opts(cmd, argc, argv, &json)) >= 0)
+		return rc;
 	if (optind < argc) {
 		if ((refs = cmd_parse_refs(cmd, argc, argv, &n, &rc)) == NULL)
 			return rc;
@@ -2804,7 +2728,7 @@ cmd_stats_print(const char *cmd, const jobq_stats *st)
 	char fin[24], ps[32], wm[32], wp[32], rm[32], rp[32], ut[32];
 	struct fmt_table *t;
 	size_t total = 0;
-	int s, i;
+	int s, i, rc;
 
 	for (s = 0; s < JOBQ_STATE_COUNT; s++)
 		total += st->counts[s];
@@ -2829,15 +2753,10 @@ cmd_stats_print(const char *cmd, const jobq_stats *st)
 		cells[5] = cmd_ms(wins[i]->run_mean_ms, rm, sizeof(rm));
 		cells[6] = cmd_ms(wins[i]->run_p95_ms, rp, sizeof(rp));
 		cells[7] = ut;
-		if (fmt_table_add(t, cells) != 0) {
-			fmt_table_free(t);
-			t = NULL;
-		}
+		cmd_table_add(&t, cells);
 	}
-	if (t == NULL)
-		return cmd_nomem(cmd);
-	(void)fmt_table_print(t, stdout, 0);
-	fmt_table_free(t);
+	if ((rc = cmd_table_print(cmd, t, 0)) != 0)
+		return rc;
 	if (st->nqueues == 0)
 		return 0;
 	putchar('\n');
@@ -2847,42 +2766,20 @@ cmd_stats_print(const char *cmd, const jobq_stats *st)
 int
 cmd_stats(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, CMD_OPT_JSON },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *cmd = "stats";
-	int json = ctx->json, c, rc, err;
+	int json = ctx->json, rc, err;
 	jobq_client *cl = NULL;
 	jobq_stats st;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case CMD_OPT_JSON:
-			json = 1;
-			break;
-		case 'h':
-			cmd_help(cmd, stdout);
-			return 0;
-		default:
-			return cmd_opt_error(cmd, c, argv);
-		}
-	}
-	if (optind < argc)
-		return cmd_usage_error(cmd, "unexpected argument '%s'",
-		    argv[optind]);
-	if ((rc = cmd_connect(ctx, cmd, &cl)) != 0)
+	if ((rc = cmd_json_opts(cmd, argc, argv, &json)) >= 0)
+		return rc;
+	if ((rc = cmd_no_operands(cmd, argc, argv)) != 0 ||
+	    (rc = cmd_connect(ctx, cmd, &cl)) != 0)
 		return rc;
 	memset(&st, 0, sizeof(st));
 	err = jobq_get_stats(cl, &st);
-	if (err != 0) {
-		rc = cmd_fail(cmd, 0, err);
-		cmd_close(cl);
+	if ((rc = cmd_finish(cl, cmd, err)) != 0)
 		return rc;
-	}
-	cmd_close(cl);
 	if (json)
 		rc = cmd_print_json(cmd, cmd_stats_json(&st));
 	else

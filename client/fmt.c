@@ -542,8 +542,11 @@ fmt_duration(int64_t ms, char *buf, size_t len)
 	return buf;
 }
 
-char *
-fmt_time(int64_t ms, int with_ms, char *buf, size_t len)
+/* Local time ms (epoch ms) in the strftime format, with ".mmm" when
+ * with_ms; "-" for 0 or less, or when it cannot be converted. */
+static char *
+fmt_strftime(int64_t ms, const char *format, int with_ms, char *buf,
+    size_t len)
 {
 	struct tm tm;
 	time_t t;
@@ -557,7 +560,7 @@ fmt_time(int64_t ms, int with_ms, char *buf, size_t len)
 	t = (time_t)(ms / 1000);
 	if (localtime_r(&t, &tm) == NULL)
 		return buf;
-	n = strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+	n = strftime(buf, len, format, &tm);
 	if (n == 0) {
 		snprintf(buf, len, "-");
 		return buf;
@@ -568,28 +571,15 @@ fmt_time(int64_t ms, int with_ms, char *buf, size_t len)
 }
 
 char *
+fmt_time(int64_t ms, int with_ms, char *buf, size_t len)
+{
+	return fmt_strftime(ms, "%Y-%m-%d %H:%M:%S", with_ms, buf, len);
+}
+
+char *
 fmt_clock(int64_t ms, int with_ms, char *buf, size_t len)
 {
-	struct tm tm;
-	time_t t;
-	size_t n;
-
-	if (len == 0)
-		return buf;
-	snprintf(buf, len, "-");
-	if (ms <= 0)
-		return buf;
-	t = (time_t)(ms / 1000);
-	if (localtime_r(&t, &tm) == NULL)
-		return buf;
-	n = strftime(buf, len, "%H:%M:%S", &tm);
-	if (n == 0) {
-		snprintf(buf, len, "-");
-		return buf;
-	}
-	if (with_ms)
-		snprintf(buf + n, len - n, ".%03d", (int)(ms % 1000));
-	return buf;
+	return fmt_strftime(ms, "%H:%M:%S", with_ms, buf, len);
 }
 
 char *

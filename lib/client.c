@@ -171,6 +171,43 @@ client_bad_reply(jobq_client *c, int rc)
 	return rc;
 }
 
+/* client_call for a request that is consumed (NULL: out of memory). */
+static int
+client_request(jobq_client *c, cJSON *req, cJSON **reply)
+{
+	int	rc;
+
+	rc = client_call(c, req, reply);
+	cJSON_Delete(req);
+	return rc;
+}
+
+/* The end of decoding a reply: frees it; rc is the decoder's result, and
+ * a failure breaks c (see client_bad_reply). */
+static int
+client_decoded(jobq_client *c, cJSON *reply, int rc)
+{
+	cJSON_Delete(reply);
+	return rc != 0 ? client_bad_reply(c, rc) : 0;
+}
+
+/* The array under key in a reply, and its length; 0, or a protocol error
+ * (reply freed, c broken). */
+static int
+client_reply_array(jobq_client *c, cJSON *reply, const char *key,
+    cJSON **arr, size_t *n)
+{
+	cJSON	*item;
+
+	*arr = cJSON_GetObjectItemCaseSensitive(reply, key);
+	if (!cJSON_IsArray(*arr))
+		return client_decoded(c, reply, JOBQ_EPROTO);
+	*n = 0;
+	cJSON_ArrayForEach(item, *arr)
+		(*n)++;
+	return 0;
+}
+
 /* --- connection --- */
 
 static int
@@ -217,15 +254,12 @@ client_hello(jobq_client *c)
 		cJSON_Delete(req);
 		return JOBQ_ENOMEM;
 	}
-	rc = client_call(c, req, &reply);
-	cJSON_Delete(req);
-	if (rc != 0)
+	if ((rc = client_request(c, req, &reply)) != 0)
 		return rc;
 	rc = proto_get_int(reply, "version", 1, 0, INT32_MAX, &version,
 	    NULL, 0);
-	cJSON_Delete(reply);
-	if (rc != 0)
-		return client_bad_reply(c, rc);
+	if ((rc = client_decoded(c, reply, rc)) != 0)
+		return rc;
 	if (version != JOBQ_PROTOCOL_VERSION)
 		return JOBQ_EVERSION;
 	return 0;
@@ -298,16 +332,42 @@ jobq_close(jobq_client *c)
 
 /* --- requests --- */
 
+/* {"op":op}, or NULL on allocation failure. */
+static cJSON *
+client_op_request(const char *op)
+{
+	cJSON	*req;
+
+	if ((req = cJSON_CreateObject()) == NULL)
+		return NULL;
+	if (cJSON_AddStringToObject(req, "op", op) == NULL) {
+		cJSON_Delete(req);
+		return NULL;
+	}
+	return req;
+}
+
 /* {"op":op,"id":id}, or NULL on allocation failure. */
 static cJSON *
 client_id_request(const char *op, int64_t id)
 {
 	cJSON	*req;
 
-	if ((req = cJSON_CreateObject()) == NULL)
+	if ((req = client_op_request(op)) == NULL)
 		return NULL;
-	if (cJSON_AddStringToObject(req, "op", op) == NULL ||
-	    proto_add_int(req, "id", id) != 0) {
+	if (proto_add_int(req, "id", id) != 0) {
+		cJSON_Delete(req);
+		return NULL;
+	}
+	return req;
+}
+
+/* Adds key:v to req unless key is NULL; req, or NULL (req freed) on
+ * allocation failure or when req is NULL. */
+static cJSON *
+client_add_int(cJSON *req, const char *key, int64_t v)
+{
+	if (req != NULL && key != NULL && proto_add_int(req, key, v) != 0) {
 		cJSON_Delete(req);
 		return NULL;
 	}
@@ -324,15 +384,12 @@ client_job_call(jobq_client *c, cJSON *req, jobq_job **out)
 
 	if (out != NULL)
 		*out = NULL;
-	rc = client_call(c, req, &reply);
-	cJSON_Delete(req);
-	if (rc != 0)
+	if ((rc = client_request(c, req, &reply)) != 0)
 		return rc;
 	rc = proto_job_from_json(cJSON_GetObjectItemCaseSensitive(reply,
 	    "job"), &job, NULL, 0);
-	cJSON_Delete(reply);
-	if (rc != 0)
-		return client_bad_reply(c, rc);
+	if ((rc = client_decoded(c, reply, rc)) != 0)
+		return rc;
 	if (out != NULL)
 		*out = job;
 	else
@@ -361,6 +418,24 @@ client_check_id(jobq_client *c, int64_t id)
 	if (id <= 0 || id > CLIENT_MAX_JSON_INT)
 		return JOBQ_EINVAL;
 	return 0;
+}
+
+/* A call on one job: {"op":op,"id":id[,key:v]} (no key: NULL), its reply's
+ * job into *out if wanted. */
+static int
+client_job_op(jobq_client *c, const char *op, int64_t id, const char *key,
+    int64_t v, jobq_job **out)
+{
+	cJSON	*req;
+	int	 rc;
+
+	if (out != NULL)
+		*out = NULL;
+	if ((rc = client_check_id(c, id)) != 0)
+		return rc;
+	/* A NULL request (out of memory) is client_call's JOBQ_ENOMEM. */
+	req = client_add_int(client_id_request(op, id), key, v);
+	return client_job_call(c, req, out);
 }
 
 /* The caller's environment without entries that cannot be sent (no '=' or
@@ -435,9 +510,7 @@ jobq_submit(jobq_client *c, const jobq_submit_opts *opts, int64_t *id_out)
 	req = proto_submit_to_json(opts, env, cwd);
 	free(own_env);
 	free(own_cwd);
-	rc = client_call(c, req, &reply);
-	cJSON_Delete(req);
-	if (rc != 0)
+	if ((rc = client_request(c, req, &reply)) != 0)
 		return rc;
 	rc = proto_get_int(reply, "id", 1, 1, INT64_MAX, &id, NULL, 0);
 	existing = cJSON_GetObjectItemCaseSensitive(reply, "existing");
@@ -456,14 +529,9 @@ jobq_submit(jobq_client *c, const jobq_submit_opts *opts, int64_t *id_out)
 int
 jobq_get(jobq_client *c, int64_t id, jobq_job **out)
 {
-	int	rc;
-
 	if (out == NULL)
 		return JOBQ_EINVAL;
-	*out = NULL;
-	if ((rc = client_check_id(c, id)) != 0)
-		return rc;
-	return client_job_call(c, client_id_request("get", id), out);
+	return client_job_op(c, "get", id, NULL, 0, out);
 }
 
 /* Adds key: [strings of the NULL-terminated list]; 0 or -1. */
@@ -499,10 +567,8 @@ jobq_list(jobq_client *c, const jobq_filter *filter, jobq_job ***jobs_out,
 	*n_out = 0;
 	if ((rc = client_check(c)) != 0)
 		return rc;
-	if ((req = cJSON_CreateObject()) == NULL)
+	if ((req = client_op_request("list")) == NULL)
 		return JOBQ_ENOMEM;
-	if (cJSON_AddStringToObject(req, "op", "list") == NULL)
-		goto nomem;
 	if (filter != NULL && filter->state >= 0) {
 		if ((state = jobq_state_name((jobq_state)filter->state)) ==
 		    NULL) {
@@ -536,18 +602,10 @@ jobq_list(jobq_client *c, const jobq_filter *filter, jobq_job ***jobs_out,
 			goto nomem;
 	}
 
-	rc = client_call(c, req, &reply);
-	cJSON_Delete(req);
-	if (rc != 0)
+	if ((rc = client_request(c, req, &reply)) != 0)
 		return rc;
-	arr = cJSON_GetObjectItemCaseSensitive(reply, "jobs");
-	if (!cJSON_IsArray(arr)) {
-		cJSON_Delete(reply);
-		return client_bad_reply(c, JOBQ_EPROTO);
-	}
-	n = 0;
-	cJSON_ArrayForEach(item, arr)
-		n++;
+	if ((rc = client_reply_array(c, reply, "jobs", &arr, &n)) != 0)
+		return rc;
 	if ((jobs = calloc(n + 1, sizeof(*jobs))) == NULL) {
 		cJSON_Delete(reply);
 		return JOBQ_ENOMEM;
@@ -573,33 +631,14 @@ nomem:
 int
 jobq_cancel(jobq_client *c, int64_t id, jobq_job **out)
 {
-	int	rc;
-
-	if (out != NULL)
-		*out = NULL;
-	if ((rc = client_check_id(c, id)) != 0)
-		return rc;
-	return client_job_call(c, client_id_request("cancel", id), out);
+	return client_job_op(c, "cancel", id, NULL, 0, out);
 }
 
 int
 jobq_wait(jobq_client *c, int64_t id, int timeout_ms, jobq_job **out)
 {
-	cJSON	*req;
-	int	 rc;
-
-	if (out != NULL)
-		*out = NULL;
-	if ((rc = client_check_id(c, id)) != 0)
-		return rc;
-	if ((req = client_id_request("wait", id)) == NULL)
-		return JOBQ_ENOMEM;
-	if (timeout_ms >= 0 &&
-	    cJSON_AddNumberToObject(req, "timeout_ms", timeout_ms) == NULL) {
-		cJSON_Delete(req);
-		return JOBQ_ENOMEM;
-	}
-	return client_job_call(c, req, out);
+	return client_job_op(c, "wait", id, timeout_ms >= 0 ? "timeout_ms" :
+	    NULL, timeout_ms, out);
 }
 
 int
@@ -633,9 +672,7 @@ jobq_read_output(jobq_client *c, int64_t id, jobq_stream stream,
 		cJSON_Delete(req);
 		return JOBQ_ENOMEM;
 	}
-	rc = client_call(c, req, &reply);
-	cJSON_Delete(req);
-	if (rc != 0)
+	if ((rc = client_request(c, req, &reply)) != 0)
 		return rc;
 
 	data = cJSON_GetObjectItemCaseSensitive(reply, "data");
@@ -670,22 +707,14 @@ jobq_read_output(jobq_client *c, int64_t id, jobq_stream stream,
 int
 jobq_ping(jobq_client *c, jobq_server_info *out)
 {
-	cJSON		*req, *reply, *v;
+	cJSON		*reply, *v;
 	int64_t		 proto, pid, up, workers;
 	size_t		 n;
 	int		 rc;
 
 	if ((rc = client_check(c)) != 0)
 		return rc;
-	if ((req = cJSON_CreateObject()) == NULL)
-		return JOBQ_ENOMEM;
-	if (cJSON_AddStringToObject(req, "op", "ping") == NULL) {
-		cJSON_Delete(req);
-		return JOBQ_ENOMEM;
-	}
-	rc = client_call(c, req, &reply);
-	cJSON_Delete(req);
-	if (rc != 0)
+	if ((rc = client_request(c, client_op_request("ping"), &reply)) != 0)
 		return rc;
 	v = cJSON_GetObjectItemCaseSensitive(reply, "version");
 	if (!cJSON_IsString(v) || v->valuestring == NULL ||
@@ -740,17 +769,14 @@ client_array_call(jobq_client *c, cJSON *req, int64_t id,
 	cJSON		*reply;
 	int		 rc;
 
-	rc = client_call(c, req, &reply);
-	cJSON_Delete(req);
-	if (rc != 0)
+	if ((rc = client_request(c, req, &reply)) != 0)
 		return rc;
 	rc = proto_array_info_from_json(cJSON_GetObjectItemCaseSensitive(reply,
 	    "array"), &info, NULL, 0);
-	cJSON_Delete(reply);
 	if (rc == 0 && info.id != id)
 		rc = JOBQ_EPROTO;
-	if (rc != 0)
-		return client_bad_reply(c, rc);
+	if ((rc = client_decoded(c, reply, rc)) != 0)
+		return rc;
 	if (out != NULL)
 		*out = info;
 	return 0;
@@ -760,8 +786,7 @@ int
 jobq_get_task(jobq_client *c, int64_t array_id, int64_t index,
     jobq_job **out)
 {
-	cJSON	*req;
-	int	 rc;
+	int	rc;
 
 	if (out == NULL)
 		return JOBQ_EINVAL;
@@ -770,65 +795,47 @@ jobq_get_task(jobq_client *c, int64_t array_id, int64_t index,
 		return rc;
 	if (index < 0 || index > CLIENT_MAX_JSON_INT)
 		return JOBQ_EINVAL;
-	if ((req = client_id_request("get", array_id)) == NULL)
+	return client_job_op(c, "get", array_id, "index", index, out);
+}
+
+/* A call on a whole array: {"op":op,"id":id,"array":true[,"timeout_ms"]}
+ * (timeout_ms < 0: none), its reply's array into *out if wanted. */
+static int
+client_array_op(jobq_client *c, const char *op, int64_t array_id,
+    int timeout_ms, jobq_array_info *out)
+{
+	cJSON	*req;
+	int	 rc;
+
+	if (out != NULL)
+		memset(out, 0, sizeof(*out));
+	if ((rc = client_check_id(c, array_id)) != 0)
+		return rc;
+	if ((req = client_add_int(client_array_request(op, array_id),
+	    timeout_ms >= 0 ? "timeout_ms" : NULL, timeout_ms)) == NULL)
 		return JOBQ_ENOMEM;
-	if (proto_add_int(req, "index", index) != 0) {
-		cJSON_Delete(req);
-		return JOBQ_ENOMEM;
-	}
-	return client_job_call(c, req, out);
+	return client_array_call(c, req, array_id, out);
 }
 
 int
 jobq_array_get(jobq_client *c, int64_t array_id, jobq_array_info *out)
 {
-	cJSON	*req;
-	int	 rc;
-
 	if (out == NULL)
 		return JOBQ_EINVAL;
-	memset(out, 0, sizeof(*out));
-	if ((rc = client_check_id(c, array_id)) != 0)
-		return rc;
-	if ((req = client_array_request("get", array_id)) == NULL)
-		return JOBQ_ENOMEM;
-	return client_array_call(c, req, array_id, out);
+	return client_array_op(c, "get", array_id, -1, out);
 }
 
 int
 jobq_array_wait(jobq_client *c, int64_t array_id, int timeout_ms,
     jobq_array_info *out)
 {
-	cJSON	*req;
-	int	 rc;
-
-	if (out != NULL)
-		memset(out, 0, sizeof(*out));
-	if ((rc = client_check_id(c, array_id)) != 0)
-		return rc;
-	if ((req = client_array_request("wait", array_id)) == NULL)
-		return JOBQ_ENOMEM;
-	if (timeout_ms >= 0 &&
-	    cJSON_AddNumberToObject(req, "timeout_ms", timeout_ms) == NULL) {
-		cJSON_Delete(req);
-		return JOBQ_ENOMEM;
-	}
-	return client_array_call(c, req, array_id, out);
+	return client_array_op(c, "wait", array_id, timeout_ms, out);
 }
 
 int
 jobq_array_cancel(jobq_client *c, int64_t array_id, jobq_array_info *out)
 {
-	cJSON	*req;
-	int	 rc;
-
-	if (out != NULL)
-		memset(out, 0, sizeof(*out));
-	if ((rc = client_check_id(c, array_id)) != 0)
-		return rc;
-	if ((req = client_array_request("cancel", array_id)) == NULL)
-		return JOBQ_ENOMEM;
-	return client_array_call(c, req, array_id, out);
+	return client_array_op(c, "cancel", array_id, -1, out);
 }
 
 /* --- changing jobs --- */
@@ -836,47 +843,13 @@ jobq_array_cancel(jobq_client *c, int64_t array_id, jobq_array_info *out)
 int
 jobq_set_priority(jobq_client *c, int64_t id, int priority, jobq_job **out)
 {
-	cJSON	*req;
-	int	 rc;
-
-	if (out != NULL)
-		*out = NULL;
-	if ((rc = client_check_id(c, id)) != 0)
-		return rc;
-	if ((req = client_id_request("priority", id)) == NULL)
-		return JOBQ_ENOMEM;
-	if (proto_add_int(req, "priority", priority) != 0) {
-		cJSON_Delete(req);
-		return JOBQ_ENOMEM;
-	}
-	return client_job_call(c, req, out);
+	return client_job_op(c, "priority", id, "priority", priority, out);
 }
 
 int
 jobq_retry(jobq_client *c, int64_t id, jobq_job **out)
 {
-	int	rc;
-
-	if (out != NULL)
-		*out = NULL;
-	if ((rc = client_check_id(c, id)) != 0)
-		return rc;
-	return client_job_call(c, client_id_request("retry", id), out);
-}
-
-/* {"op":op}, or NULL on allocation failure. */
-static cJSON *
-client_op_request(const char *op)
-{
-	cJSON	*req;
-
-	if ((req = cJSON_CreateObject()) == NULL)
-		return NULL;
-	if (cJSON_AddStringToObject(req, "op", op) == NULL) {
-		cJSON_Delete(req);
-		return NULL;
-	}
-	return req;
+	return client_job_op(c, "retry", id, NULL, 0, out);
 }
 
 int
@@ -904,14 +877,11 @@ jobq_purge(jobq_client *c, int64_t older_than_ms, int state, size_t *n_out)
 		cJSON_Delete(req);
 		return JOBQ_ENOMEM;
 	}
-	rc = client_call(c, req, &reply);
-	cJSON_Delete(req);
-	if (rc != 0)
+	if ((rc = client_request(c, req, &reply)) != 0)
 		return rc;
 	rc = proto_get_int(reply, "purged", 1, 0, INT64_MAX, &n, NULL, 0);
-	cJSON_Delete(reply);
-	if (rc != 0)
-		return client_bad_reply(c, rc);
+	if ((rc = client_decoded(c, reply, rc)) != 0)
+		return rc;
 	if (n_out != NULL)
 		*n_out = (size_t)n;
 	return 0;
@@ -941,23 +911,18 @@ jobq_queue_set(jobq_client *c, const char *queue, int parallel, int paused)
 		cJSON_Delete(req);
 		return JOBQ_ENOMEM;
 	}
-	rc = client_call(c, req, &reply);
-	cJSON_Delete(req);
-	if (rc != 0)
+	if ((rc = client_request(c, req, &reply)) != 0)
 		return rc;
 	rc = proto_queue_info_from_json(cJSON_GetObjectItemCaseSensitive(reply,
 	    "queue"), &q, NULL, 0);
-	cJSON_Delete(reply);
-	if (rc != 0)
-		return client_bad_reply(c, rc);
-	return 0;
+	return client_decoded(c, reply, rc);
 }
 
 int
 jobq_queue_list(jobq_client *c, jobq_queue_info **out, size_t *n_out)
 {
 	jobq_queue_info	*queues;
-	cJSON		*req, *reply, *arr, *item;
+	cJSON		*reply, *arr, *item;
 	size_t		 n, i;
 	int		 rc;
 
@@ -967,19 +932,11 @@ jobq_queue_list(jobq_client *c, jobq_queue_info **out, size_t *n_out)
 	*n_out = 0;
 	if ((rc = client_check(c)) != 0)
 		return rc;
-	req = client_op_request("queue_list");
-	rc = client_call(c, req, &reply);
-	cJSON_Delete(req);
-	if (rc != 0)
+	if ((rc = client_request(c, client_op_request("queue_list"),
+	    &reply)) != 0)
 		return rc;
-	arr = cJSON_GetObjectItemCaseSensitive(reply, "queues");
-	if (!cJSON_IsArray(arr)) {
-		cJSON_Delete(reply);
-		return client_bad_reply(c, JOBQ_EPROTO);
-	}
-	n = 0;
-	cJSON_ArrayForEach(item, arr)
-		n++;
+	if ((rc = client_reply_array(c, reply, "queues", &arr, &n)) != 0)
+		return rc;
 	/* Never NULL on success, even for no queues. */
 	if ((queues = calloc(n > 0 ? n : 1, sizeof(*queues))) == NULL) {
 		cJSON_Delete(reply);
@@ -1006,7 +963,7 @@ jobq_queue_list(jobq_client *c, jobq_queue_info **out, size_t *n_out)
 int
 jobq_get_stats(jobq_client *c, jobq_stats *out)
 {
-	cJSON	*req, *reply;
+	cJSON	*reply;
 	int	 rc;
 
 	if (out == NULL)
@@ -1014,17 +971,11 @@ jobq_get_stats(jobq_client *c, jobq_stats *out)
 	memset(out, 0, sizeof(*out));
 	if ((rc = client_check(c)) != 0)
 		return rc;
-	req = client_op_request("stats");
-	rc = client_call(c, req, &reply);
-	cJSON_Delete(req);
-	if (rc != 0)
+	if ((rc = client_request(c, client_op_request("stats"), &reply)) != 0)
 		return rc;
 	rc = proto_stats_from_json(cJSON_GetObjectItemCaseSensitive(reply,
 	    "stats"), out, NULL, 0);
-	cJSON_Delete(reply);
-	if (rc != 0)
-		return client_bad_reply(c, rc);
-	return 0;
+	return client_decoded(c, reply, rc);
 }
 
 /* --- watch --- */
@@ -1058,9 +1009,7 @@ jobq_watch(jobq_client *c, const int64_t *ids, size_t n)
 			cJSON_AddItemToArray(arr, id);
 		}
 	}
-	rc = client_call(c, req, &reply);
-	cJSON_Delete(req);
-	if (rc != 0)
+	if ((rc = client_request(c, req, &reply)) != 0)
 		return rc;
 	cJSON_Delete(reply);
 	c->streaming = 1;
