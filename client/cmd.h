@@ -1,5 +1,7 @@
 /*
- * cmd.h - the commands of the jobq command-line client, one function each.
+ * cmd.h - the commands of the jobq command-line client, one function each
+ * (defined in cmd-*.c, one file per family; what they share is in cmd.c,
+ * declared in cmd-int.h).
  *
  * Every cmd_* function takes the global context and the command's own
  * arguments (argv[0] is the command name), parses its options with

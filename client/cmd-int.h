@@ -1,0 +1,111 @@
+/*
+ * cmd-int.h - what the cmd*.c files of the jobq client share, internal to
+ * them (jobq.c sees cmd.h only): option values, limits and the helpers of
+ * cmd.c (errors, connecting, REF resolution, JSON and table output) and
+ * cmd-queue.c (queue table and JSON, also used by stats).  Helpers that
+ * report return the exit status of jobq(1) (FMT_EXIT_*, 0 when fine).
+ */
+#ifndef JOBQ_CMD_INT_H
+#define JOBQ_CMD_INT_H
+
+#include <getopt.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "jobq.h"
+#include "cmd.h"
+#include "fmt.h"
+
+/* Long-only options share these values. */
+enum {
+	CMD_OPT_JSON = 256,
+	CMD_OPT_NAME,
+	CMD_OPT_QUEUE,
+	CMD_OPT_CWD,
+	CMD_OPT_ENV,
+	CMD_OPT_CLEAN_ENV,
+	CMD_OPT_RETRIES,
+	CMD_OPT_WAIT,
+	CMD_OPT_STATE,
+	CMD_OPT_LIMIT,
+	CMD_OPT_TIMEOUT,
+	CMD_OPT_STDERR,
+	CMD_OPT_PRIORITY,
+	CMD_OPT_DELAY,
+	CMD_OPT_AT,
+	CMD_OPT_AFTER,
+	CMD_OPT_ARRAY,
+	CMD_OPT_RETRY_DELAY,
+	CMD_OPT_KILL_GRACE,
+	CMD_OPT_UNIQUE,
+	CMD_OPT_LABEL,
+	CMD_OPT_OLDER_THAN,
+	CMD_OPT_PARALLEL,
+};
+
+/* The end of every command's option table: --json, -h/--help. */
+#define CMD_OPTS_COMMON \
+	{ "json", no_argument, NULL, CMD_OPT_JSON }, \
+	{ "help", no_argument, NULL, 'h' }, \
+	{ NULL, 0, NULL, 0 }
+
+/* The priority range of submit and priority (jobq-protocol(7)), checked
+ * here too so that a bad command line is a usage error. */
+#define CMD_MAX_PRIORITY     1000000
+
+/* cmd.c: options and usage errors */
+int cmd_usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((__format__(__printf__, 2, 3)));
+int cmd_opt_common(const char *cmd, int c, char **argv, int *json);
+int cmd_json_opts(const char *cmd, int argc, char **argv, int *json);
+int cmd_no_operands(const char *cmd, int argc, char **argv);
+int cmd_opt_duration(const char *cmd, const char *opt, const char *arg,
+    int64_t max, int64_t *ms);
+int cmd_check_queue(const char *cmd, const char *q);
+int cmd_check_name(const char *cmd, const char *arg);
+int cmd_check_label(const char *cmd, const char *arg);
+
+/* cmd.c: the connection and failed requests */
+int cmd_connect(const struct cmd_ctx *ctx, const char *cmd, jobq_client **c);
+void cmd_close(jobq_client *c);
+void cmd_set_client(jobq_client *c);
+int cmd_finish(jobq_client *cl, const char *cmd, int err);
+int cmd_fail_what(const char *cmd, const char *what, int err);
+int cmd_fail(const char *cmd, int64_t id, int err);
+int cmd_nomem(const char *cmd);
+
+/* cmd.c: job references (ID, A.I) */
+struct fmt_ref *cmd_parse_refs(const char *cmd, int argc, char **argv,
+    size_t *n, int *rc);
+int cmd_parse_one_ref(const char *cmd, int argc, char **argv,
+    struct fmt_ref *ref);
+char *cmd_ref_what(const struct fmt_ref *ref, char *buf, size_t len);
+int cmd_ref_job(jobq_client *cl, const char *cmd, const struct fmt_ref *ref,
+    int64_t *id, jobq_job **task);
+int cmd_connect_ref(const struct cmd_ctx *ctx, const char *cmd,
+    const struct fmt_ref *ref, jobq_client **cl, int64_t *id, jobq_job **task);
+
+/* cmd.c: waiting */
+int64_t cmd_now_ms(clockid_t clk);
+int cmd_array_ok(const jobq_array_info *ai);
+int cmd_wait_until(jobq_client *cl, int64_t id, int is_array,
+    int have_deadline, int64_t deadline, jobq_job **job, jobq_array_info *ai);
+
+/* cmd.c: output */
+int cmd_flush(const char *cmd);
+int cmd_print_json(const char *cmd, cJSON *doc);
+int cmd_json_append(cJSON *arr, cJSON *item);
+void cmd_json_push(cJSON **arr, cJSON *item);
+cJSON *cmd_counts_json(const size_t counts[JOBQ_STATE_COUNT]);
+cJSON *cmd_array_json(const jobq_array_info *ai);
+void cmd_table_add(struct fmt_table **t, const char *const *cells);
+int cmd_table_print(const char *cmd, struct fmt_table *t, size_t width);
+
+/* cmd-queue.c */
+cJSON *cmd_queue_json(const jobq_queue_info *q);
+int cmd_queue_table(const char *cmd, const jobq_queue_info *qs, size_t n);
+
+#endif

@@ -1,0 +1,574 @@
+/*
+ * cmd-jobs.c - the commands that act on jobs named by REF (ID, A.I):
+ * wait, cancel, logs, priority and retry; and purge, which removes ended
+ * jobs.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "jobq.h"
+#include "proto.h"
+#include "cmd.h"
+#include "fmt.h"
+#include "cmd-int.h"
+
+#define CMD_LOG_CHUNK (64 * 1024)
+
+/* For commands that need one job, not a whole array: the message for a
+ * plain id that names an array.  Returns the usage exit status. */
+static int
+cmd_is_array_error(const char *cmd, int64_t id)
+{
+	fprintf(stderr, "jobq: %s: %lld is an array; name a task as %lld.INDEX\n",
+	    cmd, (long long)id, (long long)id);
+	return FMT_EXIT_USAGE;
+}
+
+/*
+ * The start of the commands that take REF operands and a --json array:
+ * parses the REFs (*refs, malloc'd), makes *arr when json (else NULL) and
+ * connects.  0, or the exit status after reporting (nothing to free).
+ */
+static int
+cmd_refs_connect(const struct cmd_ctx *ctx, const char *cmd, int argc,
+    char **argv, int json, struct fmt_ref **refs, size_t *n, cJSON **arr,
+    jobq_client **cl)
+{
+	int rc;
+
+	*arr = NULL;
+	if ((*refs = cmd_parse_refs(cmd, argc, argv, n, &rc)) == NULL)
+		return rc;
+	if (json && (*arr = cJSON_CreateArray()) == NULL) {
+		free(*refs);
+		return cmd_nomem(cmd);
+	}
+	if ((rc = cmd_connect(ctx, cmd, cl)) != 0) {
+		cJSON_Delete(*arr);
+		free(*refs);
+		return rc;
+	}
+	return 0;
+}
+
+/* Status of a request error for a multi-job command: the worst so far. */
+static int
+cmd_worse(int rc, int status)
+{
+	return status > rc ? status : rc;
+}
+
+int
+cmd_wait(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "timeout", required_argument, NULL, CMD_OPT_TIMEOUT },
+		CMD_OPTS_COMMON,
+	};
+	const char *cmd = "wait";
+	int json = ctx->json, c, rc, err = 0, have_timeout = 0;
+	int errst = 0, all_ok = 1, arrays = 0;
+	int64_t timeout = 0, deadline = 0, id;
+	char what[FMT_REF_LEN + 8];
+	jobq_client *cl = NULL;
+	jobq_job *last = NULL;
+	struct fmt_ref *refs;
+	cJSON *arr;
+	size_t n, i;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case CMD_OPT_TIMEOUT:
+			if ((rc = cmd_opt_duration(cmd, "--timeout", optarg, 0,
+			    &timeout)) != 0)
+				return rc;
+			have_timeout = 1;
+			break;
+		default:
+			if ((rc = cmd_opt_common(cmd, c, argv, &json)) >= 0)
+				return rc;
+			break;
+		}
+	}
+	if ((rc = cmd_refs_connect(ctx, cmd, argc, argv, json, &refs, &n, &arr,
+	    &cl)) != 0)
+		return rc;
+	if (have_timeout) {
+		int64_t now = cmd_now_ms(CLOCK_MONOTONIC);
+
+		deadline = timeout > INT64_MAX - now ? INT64_MAX : now + timeout;
+	}
+	for (i = 0; i < n; i++) {
+		jobq_job *job = NULL;
+		jobq_array_info ai;
+		int is_array = 0;
+		cJSON *item = NULL;
+
+		if ((rc = cmd_ref_job(cl, cmd, &refs[i], &id, NULL)) != 0) {
+			errst = cmd_worse(errst, rc);
+			all_ok = 0;
+			continue;
+		}
+		cmd_ref_what(&refs[i], what, sizeof(what));
+		err = cmd_wait_until(cl, id, 0, have_timeout, deadline, &job,
+		    NULL);
+		if (err == JOBQ_EISARRAY && !refs[i].has_index) {
+			is_array = 1;
+			snprintf(what, sizeof(what), "array %lld", (long long)id);
+			memset(&ai, 0, sizeof(ai));
+			err = cmd_wait_until(cl, id, 1, have_timeout, deadline,
+			    NULL, &ai);
+		}
+		if (err == JOBQ_ETIMEDOUT) {
+			fprintf(stderr, "jobq: %s: timed out waiting for %s\n",
+			    cmd, what);
+			break;
+		}
+		if (err != 0) {
+			errst = cmd_worse(errst, cmd_fail_what(cmd, what, err));
+			all_ok = 0;
+			if (err == JOBQ_EIO || err == JOBQ_ECONNECT ||
+			    err == JOBQ_ESHUTDOWN)
+				break;
+			continue;
+		}
+		if (is_array) {
+			arrays++;
+			if (!cmd_array_ok(&ai))
+				all_ok = 0;
+			if (arr != NULL)
+				item = cmd_array_json(&ai);
+		} else {
+			if (job->state != JOBQ_STATE_SUCCEEDED)
+				all_ok = 0;
+			if (arr != NULL)
+				item = proto_job_to_json(job);
+			jobq_job_free(last);
+			last = job;
+		}
+		if (arr != NULL && cmd_json_append(arr, item) != 0) {
+			cJSON_Delete(arr);
+			arr = NULL;
+			errst = cmd_worse(errst, cmd_nomem(cmd));
+		}
+	}
+	cmd_close(cl);
+	if (err == JOBQ_ETIMEDOUT)
+		rc = FMT_EXIT_TIMEOUT;
+	else if (errst != 0)
+		rc = errst;
+	else if (n == 1 && arrays == 0)
+		rc = fmt_job_status(last);
+	else
+		rc = all_ok ? 0 : FMT_EXIT_FAIL;
+	if (json && arr != NULL) {
+		int jrc = cmd_print_json(cmd, arr);
+
+		if (jrc != 0 && rc == 0)
+			rc = jrc;
+	}
+	jobq_job_free(last);
+	free(refs);
+	return rc;
+}
+
+int
+cmd_cancel(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	const char *cmd = "cancel";
+	int json = ctx->json, rc, err, errst = 0;
+	char r[FMT_REF_LEN], what[FMT_REF_LEN + 8];
+	jobq_client *cl = NULL;
+	struct fmt_ref *refs;
+	cJSON *arr;
+	int64_t id;
+	size_t n, i;
+
+	if ((rc = cmd_json_opts(cmd, argc, argv, &json)) >= 0)
+		return rc;
+	if ((rc = cmd_refs_connect(ctx, cmd, argc, argv, json, &refs, &n, &arr,
+	    &cl)) != 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		jobq_job *job = NULL;
+		jobq_array_info ai;
+		cJSON *item = NULL;
+
+		fmt_ref(&refs[i], r, sizeof(r));
+		if ((rc = cmd_ref_job(cl, cmd, &refs[i], &id, NULL)) != 0) {
+			errst = cmd_worse(errst, rc);
+			continue;
+		}
+		err = jobq_cancel(cl, id, arr != NULL ? &job : NULL);
+		if (err == JOBQ_EISARRAY && !refs[i].has_index) {
+			memset(&ai, 0, sizeof(ai));
+			err = jobq_array_cancel(cl, id, &ai);
+			if (err == 0 && arr != NULL)
+				item = cmd_array_json(&ai);
+		} else if (err == 0 && arr != NULL && job != NULL) {
+			item = proto_job_to_json(job);
+		}
+		jobq_job_free(job);
+		if (err == JOBQ_ESTATE) {
+			fprintf(stderr, "jobq: cancel %s: job has already ended\n",
+			    r);
+			errst = cmd_worse(errst, FMT_EXIT_FAIL);
+		} else if (err != 0) {
+			/* "jobq: cancel REF: reason[: detail]" */
+			snprintf(what, sizeof(what), "%s %s", cmd, r);
+			errst = cmd_worse(errst, cmd_fail_what(what, NULL, err));
+			if (err == JOBQ_EIO || err == JOBQ_ESHUTDOWN)
+				break;
+		} else if (arr != NULL && cmd_json_append(arr, item) != 0) {
+			cJSON_Delete(arr);
+			arr = NULL;
+			errst = cmd_worse(errst, cmd_nomem(cmd));
+		}
+	}
+	cmd_close(cl);
+	free(refs);
+	rc = errst;
+	if (json && arr != NULL) {
+		int jrc = cmd_print_json(cmd, arr);
+
+		if (jrc != 0 && rc == 0)
+			rc = jrc;
+	}
+	return rc;
+}
+
+/* Writes all of buf to fd; 0, or -1 with errno set. */
+static int
+cmd_write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t w = write(fd, buf, len);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		buf += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Prints the collected output of `logs --json`; 0 or an exit status. */
+static int
+cmd_logs_json(const char *cmd, int64_t id, int stream, const char *data,
+    size_t len)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *b64;
+
+	if (o == NULL)
+		return cmd_nomem(cmd);
+	b64 = proto_b64_encode(data != NULL ? data : "", len);
+	if (b64 == NULL ||
+	    cJSON_AddNumberToObject(o, "id", (double)id) == NULL ||
+	    cJSON_AddStringToObject(o, "stream", stream == JOBQ_STDERR ?
+	    "stderr" : "stdout") == NULL ||
+	    cJSON_AddNumberToObject(o, "size", (double)len) == NULL ||
+	    cJSON_AddStringToObject(o, "data_base64", b64) == NULL) {
+		free(b64);
+		cJSON_Delete(o);
+		return cmd_nomem(cmd);
+	}
+	free(b64);
+	return cmd_print_json(cmd, o);
+}
+
+int
+cmd_logs(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "stderr", no_argument, NULL, CMD_OPT_STDERR },
+		{ "follow", no_argument, NULL, 'f' },
+		CMD_OPTS_COMMON,
+	};
+	const char *cmd = "logs";
+	int json = ctx->json, follow = 0, c, rc, err, done = 0;
+	jobq_stream stream = JOBQ_STDOUT;
+	char *buf = NULL, *acc = NULL;
+	size_t nread, acclen = 0, acccap = 0;
+	jobq_client *cl = NULL;
+	struct fmt_ref ref;
+	uint64_t offset = 0;
+	int64_t id = 0;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":hf", opts, NULL)) != -1) {
+		switch (c) {
+		case CMD_OPT_STDERR:
+			stream = JOBQ_STDERR;
+			break;
+		case 'f':
+			follow = 1;
+			break;
+		default:
+			if ((rc = cmd_opt_common(cmd, c, argv, &json)) >= 0)
+				return rc;
+			break;
+		}
+	}
+	if ((rc = cmd_parse_one_ref(cmd, argc, argv, &ref)) != 0)
+		return rc;
+	buf = malloc(CMD_LOG_CHUNK);
+	if (buf == NULL)
+		return cmd_nomem(cmd);
+	if ((rc = cmd_connect_ref(ctx, cmd, &ref, &cl, &id, NULL)) != 0)
+		goto out;
+	/* Anything printed through stdio so far goes out before raw bytes. */
+	if (fflush(stdout) == EOF && errno != EPIPE) {
+		fprintf(stderr, "jobq: %s: write error: %s\n", cmd,
+		    strerror(errno));
+		rc = FMT_EXIT_FAIL;
+		goto out;
+	}
+	for (;;) {
+		err = jobq_read_output(cl, id, stream, offset, buf, CMD_LOG_CHUNK,
+		    &nread, &done);
+		if (err == JOBQ_EISARRAY) {
+			rc = cmd_is_array_error(cmd, id);
+			goto out;
+		}
+		if (err != 0) {
+			rc = cmd_fail(cmd, id, err);
+			goto out;
+		}
+		if (nread > 0 && json) {
+			if (acclen + nread > acccap) {
+				size_t ncap = acccap ? acccap : CMD_LOG_CHUNK;
+				char *grown;
+
+				while (ncap < acclen + nread)
+					ncap *= 2;
+				grown = realloc(acc, ncap);
+				if (grown == NULL) {
+					rc = cmd_nomem(cmd);
+					goto out;
+				}
+				acc = grown;
+				acccap = ncap;
+			}
+			memcpy(acc + acclen, buf, nread);
+			acclen += nread;
+		} else if (nread > 0 &&
+		    cmd_write_all(STDOUT_FILENO, buf, nread) != 0) {
+			if (errno == EPIPE) {
+				rc = 0;   /* the reader went away: quietly done */
+			} else {
+				fprintf(stderr, "jobq: %s: write error: %s\n",
+				    cmd, strerror(errno));
+				rc = FMT_EXIT_FAIL;
+			}
+			goto out;
+		}
+		offset += nread;
+		if (done)
+			break;
+		if (nread > 0)
+			continue;
+		if (!follow)
+			break;
+		err = jobq_wait(cl, id, 200, NULL);
+		if (err != 0 && err != JOBQ_ETIMEDOUT) {
+			rc = cmd_fail(cmd, id, err);
+			goto out;
+		}
+	}
+	rc = json ? cmd_logs_json(cmd, id, stream, acc, acclen) : 0;
+out:
+	cmd_close(cl);
+	free(acc);
+	free(buf);
+	return rc;
+}
+
+/* Whether s is a negative decimal integer such as "-5". */
+static int
+cmd_is_negative(const char *s)
+{
+	return s[0] == '-' && s[1] != '\0' && strspn(s + 1, "0123456789") ==
+	    strlen(s + 1);
+}
+
+/*
+ * getopt_long takes "-5" for an option.  For `priority`, whose N may be
+ * negative, such words are handed to getopt as a pointer past the '-'
+ * ("5"), and cmd_unhide_negative gives back the whole word for an operand.
+ * Returns a malloc'd copy of argv, or NULL.
+ */
+static char **
+cmd_hide_negatives(int argc, char **argv)
+{
+	char **av = calloc((size_t)argc + 1, sizeof(*av));
+	int i;
+
+	if (av == NULL)
+		return NULL;
+	for (i = 0; i < argc; i++)
+		av[i] = i > 0 && cmd_is_negative(argv[i]) ? argv[i] + 1 : argv[i];
+	return av;
+}
+
+static const char *
+cmd_unhide_negative(int argc, char **argv, const char *p)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (p == argv[i] + 1 && cmd_is_negative(argv[i]))
+			return argv[i];
+	return p;
+}
+
+/*
+ * The end of priority and retry: err is what jobqd answered for job id
+ * (named as ref), job the changed job (with --json).  Reports or prints,
+ * closes cl, frees job; returns the exit status.
+ */
+static int
+cmd_changed(jobq_client *cl, const char *cmd, const struct fmt_ref *ref,
+    int64_t id, int err, int json, jobq_job *job)
+{
+	int rc;
+
+	if (err == JOBQ_EISARRAY && !ref->has_index)
+		rc = cmd_is_array_error(cmd, id);
+	else if (err != 0)
+		rc = cmd_fail(cmd, id, err);
+	else
+		rc = json ? cmd_print_json(cmd, proto_job_to_json(job)) : 0;
+	cmd_close(cl);
+	jobq_job_free(job);
+	return rc;
+}
+
+int
+cmd_priority(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	const char *cmd = "priority", *prio_arg;
+	int json = ctx->json, rc, err;
+	jobq_client *cl = NULL;
+	jobq_job *job = NULL;
+	struct fmt_ref ref;
+	int64_t id, prio;
+	char **av;
+
+	if ((av = cmd_hide_negatives(argc, argv)) == NULL)
+		return cmd_nomem(cmd);
+	if ((rc = cmd_json_opts(cmd, argc, av, &json)) >= 0) {
+		free(av);
+		return rc;
+	}
+	if (argc - optind < 2) {
+		free(av);
+		return cmd_usage_error(cmd, "expected a job ID and a priority");
+	}
+	if (argc - optind > 2) {
+		rc = cmd_usage_error(cmd, "unexpected argument '%s'",
+		    cmd_unhide_negative(argc, argv, av[optind + 2]));
+		free(av);
+		return rc;
+	}
+	if (fmt_parse_ref(cmd_unhide_negative(argc, argv, av[optind]),
+	    &ref) != 0) {
+		rc = cmd_usage_error(cmd, "invalid job reference '%s' (expected "
+		    "a job ID, or ARRAY.INDEX for a task of an array)",
+		    cmd_unhide_negative(argc, argv, av[optind]));
+		free(av);
+		return rc;
+	}
+	prio_arg = cmd_unhide_negative(argc, argv, av[optind + 1]);
+	free(av);
+	if (fmt_parse_int(prio_arg, -CMD_MAX_PRIORITY, CMD_MAX_PRIORITY,
+	    &prio) != 0)
+		return cmd_usage_error(cmd, "invalid priority '%s' (expected an "
+		    "integer from %d to %d)", prio_arg, -CMD_MAX_PRIORITY,
+		    CMD_MAX_PRIORITY);
+	if ((rc = cmd_connect_ref(ctx, cmd, &ref, &cl, &id, NULL)) != 0)
+		return rc;
+	err = jobq_set_priority(cl, id, (int)prio, json ? &job : NULL);
+	return cmd_changed(cl, cmd, &ref, id, err, json, job);
+}
+
+int
+cmd_retry(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	const char *cmd = "retry";
+	int json = ctx->json, rc, err;
+	jobq_client *cl = NULL;
+	jobq_job *job = NULL;
+	struct fmt_ref ref;
+	int64_t id;
+
+	if ((rc = cmd_json_opts(cmd, argc, argv, &json)) >= 0)
+		return rc;
+	if ((rc = cmd_parse_one_ref(cmd, argc, argv, &ref)) != 0 ||
+	    (rc = cmd_connect_ref(ctx, cmd, &ref, &cl, &id, NULL)) != 0)
+		return rc;
+	err = jobq_retry(cl, id, json ? &job : NULL);
+	return cmd_changed(cl, cmd, &ref, id, err, json, job);
+}
+
+int
+cmd_purge(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "older-than", required_argument, NULL, CMD_OPT_OLDER_THAN },
+		{ "state", required_argument, NULL, CMD_OPT_STATE },
+		CMD_OPTS_COMMON,
+	};
+	const char *cmd = "purge";
+	int json = ctx->json, c, rc, err, state = -1;
+	jobq_client *cl = NULL;
+	int64_t older = 0;
+	size_t n = 0;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case CMD_OPT_OLDER_THAN:
+			if ((rc = cmd_opt_duration(cmd, "--older-than", optarg, 0,
+			    &older)) != 0)
+				return rc;
+			break;
+		case CMD_OPT_STATE:
+			state = jobq_state_parse(optarg);
+			if (state < 0 || !jobq_state_is_terminal((jobq_state)state))
+				return cmd_usage_error(cmd, "invalid state '%s' "
+				    "(expected succeeded, failed, canceled, "
+				    "interrupted or timed_out)", optarg);
+			break;
+		default:
+			if ((rc = cmd_opt_common(cmd, c, argv, &json)) >= 0)
+				return rc;
+			break;
+		}
+	}
+	if ((rc = cmd_no_operands(cmd, argc, argv)) != 0 ||
+	    (rc = cmd_connect(ctx, cmd, &cl)) != 0)
+		return rc;
+	err = jobq_purge(cl, older, state, &n);
+	if ((rc = cmd_finish(cl, cmd, err)) != 0)
+		return rc;
+	if (json)
+		printf("{\"purged\":%zu}\n", n);
+	else
+		printf("purged %zu jobs\n", n);
+	return 0;
+}

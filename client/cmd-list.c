@@ -1,0 +1,415 @@
+/*
+ * cmd-list.c - the commands that show jobs: `jobq list` (a table of jobs
+ * or a JSON array) and `jobq show` (every field of a job, or an array's
+ * summary).
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "jobq.h"
+#include "proto.h"
+#include "cmd.h"
+#include "fmt.h"
+#include "cmd-int.h"
+
+#define CMD_STATES "queued, running, succeeded, failed, canceled, " \
+	"interrupted or timed_out"
+
+/* Columns of the terminal when stdout is one, else 0 (no limit). */
+static size_t
+cmd_term_width(void)
+{
+	struct winsize ws;
+	const char *cols;
+	long v;
+
+	if (!isatty(STDOUT_FILENO))
+		return 0;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	cols = getenv("COLUMNS");
+	if (cols != NULL && fmt_parse_count(cols, 100000, &v) == 0 && v > 0)
+		return (size_t)v;
+	return 80;
+}
+
+/* The state of a job for a table: "queued until 09:00:00" for a queued job
+ * whose start time is still ahead. */
+static char *
+cmd_state_cell(const jobq_job *j, int64_t now, char *buf, size_t len)
+{
+	const char *name = jobq_state_name(j->state);
+	char when[FMT_TIME_LEN];
+
+	if (name == NULL)
+		name = "?";
+	if (j->state == JOBQ_STATE_QUEUED && j->not_before > now)
+		snprintf(buf, len, "%s until %s", name, fmt_when(j->not_before,
+		    now, when, sizeof(when)));
+	else
+		snprintf(buf, len, "%s", name);
+	return buf;
+}
+
+/* "A.I" of a task, "-" for a job that is not one. */
+static char *
+cmd_task_cell(const jobq_job *j, char *buf, size_t len)
+{
+	if (j->array_id != 0)
+		snprintf(buf, len, "%lld.%lld", (long long)j->array_id,
+		    (long long)j->array_index);
+	else
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+/* Adds one job as a row of the list table; 0 or -1 (ENOMEM). */
+static int
+cmd_list_row(struct fmt_table *t, const jobq_job *j, int64_t now)
+{
+	char id[24], task[FMT_REF_LEN], state[64], code[FMT_SIG_LEN], att[16];
+	char sub[FMT_TIME_LEN];
+	const char *cells[9];
+	char *command;
+	int r;
+
+	snprintf(id, sizeof(id), "%lld", (long long)j->id);
+	if (j->exit_code >= 0)
+		snprintf(code, sizeof(code), "%d", j->exit_code);
+	else if (j->signal > 0)
+		fmt_signal_name(j->signal, code, sizeof(code));
+	else
+		snprintf(code, sizeof(code), "-");
+	snprintf(att, sizeof(att), "%d", j->attempts);
+	command = fmt_join_argv(j->argv, j->argc);
+	if (command == NULL)
+		return -1;
+	cells[0] = id;
+	cells[1] = cmd_task_cell(j, task, sizeof(task));
+	cells[2] = cmd_state_cell(j, now, state, sizeof(state));
+	cells[3] = j->queue;
+	cells[4] = j->name;
+	cells[5] = code;
+	cells[6] = att;
+	cells[7] = fmt_time(j->submitted_at, 0, sub, sizeof(sub));
+	cells[8] = command;
+	r = fmt_table_add(t, cells);
+	free(command);
+	return r;
+}
+
+int
+cmd_list(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "state", required_argument, NULL, CMD_OPT_STATE },
+		{ "queue", required_argument, NULL, CMD_OPT_QUEUE },
+		{ "name", required_argument, NULL, CMD_OPT_NAME },
+		{ "label", required_argument, NULL, CMD_OPT_LABEL },
+		{ "array", required_argument, NULL, CMD_OPT_ARRAY },
+		{ "limit", required_argument, NULL, CMD_OPT_LIMIT },
+		CMD_OPTS_COMMON,
+	};
+	static const char *const headers[] = { "ID", "TASK", "STATE", "QUEUE",
+		"NAME", "EXIT", "ATTEMPTS", "SUBMITTED", "COMMAND" };
+	static const int align[] = { FMT_RIGHT, FMT_LEFT, FMT_LEFT, FMT_LEFT,
+		FMT_LEFT, FMT_RIGHT, FMT_RIGHT, FMT_LEFT, FMT_LEFT };
+	const char *cmd = "list";
+	int json = ctx->json, c, rc, err;
+	jobq_filter filter;
+	jobq_client *cl = NULL;
+	jobq_job **jobs = NULL;
+	const char **labels = NULL;
+	size_t n = 0, nlabels = 0, i;
+	int64_t now;
+	long limit;
+
+	memset(&filter, 0, sizeof(filter));
+	filter.state = -1;
+	labels = calloc((size_t)argc + 1, sizeof(*labels));
+	if (labels == NULL)
+		return cmd_nomem(cmd);
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case CMD_OPT_STATE:
+			filter.state = jobq_state_parse(optarg);
+			if (filter.state < 0) {
+				rc = cmd_usage_error(cmd, "invalid state '%s' "
+				    "(expected " CMD_STATES ")", optarg);
+				goto out;
+			}
+			break;
+		case CMD_OPT_QUEUE:
+			if ((rc = cmd_check_queue(cmd, optarg)) != 0)
+				goto out;
+			filter.queue = optarg;
+			break;
+		case CMD_OPT_NAME:
+			if ((rc = cmd_check_name(cmd, optarg)) != 0)
+				goto out;
+			filter.name = optarg;
+			break;
+		case CMD_OPT_LABEL:
+			if ((rc = cmd_check_label(cmd, optarg)) != 0)
+				goto out;
+			labels[nlabels++] = optarg;
+			break;
+		case CMD_OPT_ARRAY:
+			if (fmt_parse_id(optarg, &filter.array_id) != 0) {
+				rc = cmd_usage_error(cmd, "invalid --array '%s' "
+				    "(expected an array id)", optarg);
+				goto out;
+			}
+			break;
+		case CMD_OPT_LIMIT:
+			if (fmt_parse_count(optarg, LONG_MAX, &limit) != 0) {
+				rc = cmd_usage_error(cmd, "invalid --limit "
+				    "'%s' (expected a non-negative integer)",
+				    optarg);
+				goto out;
+			}
+			filter.limit = (size_t)limit;
+			break;
+		default:
+			if ((rc = cmd_opt_common(cmd, c, argv, &json)) >= 0)
+				goto out;
+			break;
+		}
+	}
+	if ((rc = cmd_no_operands(cmd, argc, argv)) != 0)
+		goto out;
+	if (nlabels > 0)
+		filter.labels = labels;
+	if ((rc = cmd_connect(ctx, cmd, &cl)) != 0)
+		goto out;
+	err = jobq_list(cl, &filter, &jobs, &n);
+	if ((rc = cmd_finish(cl, cmd, err)) != 0)
+		goto out;
+	if (json) {
+		cJSON *arr = cJSON_CreateArray();
+
+		for (i = 0; arr != NULL && i < n; i++)
+			cmd_json_push(&arr, proto_job_to_json(jobs[i]));
+		rc = cmd_print_json(cmd, arr);
+	} else {
+		struct fmt_table *t = fmt_table_new(9, headers, align);
+
+		now = cmd_now_ms(CLOCK_REALTIME);
+		for (i = 0; t != NULL && i < n; i++) {
+			if (cmd_list_row(t, jobs[i], now) != 0) {
+				fmt_table_free(t);
+				t = NULL;
+			}
+		}
+		rc = cmd_table_print(cmd, t, cmd_term_width());
+	}
+	jobq_job_list_free(jobs, n);
+out:
+	free(labels);
+	return rc;
+}
+
+/* "ok:5, notok:6" for the dependencies of a job; malloc'd or NULL. */
+static char *
+cmd_deps_text(const jobq_job *j)
+{
+	size_t i, len = 0;
+	char *s;
+
+	if (j->ndeps > SIZE_MAX / 48)
+		return NULL;
+	s = malloc(j->ndeps * 48 + 2);
+	if (s == NULL)
+		return NULL;
+	s[0] = '\0';
+	for (i = 0; i < j->ndeps; i++)
+		len += (size_t)snprintf(s + len, 48, "%s%s:%lld", i > 0 ? ", " :
+		    "", fmt_dep_mode(j->deps[i].mode), (long long)j->deps[i].id);
+	if (j->ndeps == 0)
+		snprintf(s, 2, "-");
+	return s;
+}
+
+/* Prints the fields of a job as "key: value" lines. */
+static int
+cmd_show_job(const jobq_job *j)
+{
+	char buf[64], tbuf[FMT_TIME_LEN], sbuf[FMT_SIG_LEN], rel[FMT_REL_LEN];
+	char *command, *labels, *deps, *pwbuf = NULL;
+	struct passwd pw, *pwp = NULL;
+	long pwlen = sysconf(_SC_GETPW_R_SIZE_MAX);
+	int64_t end = 0, now = cmd_now_ms(CLOCK_REALTIME);
+
+	command = fmt_join_argv(j->argv, j->argc);
+	labels = fmt_join_argv(j->labels, j->nlabels);
+	deps = cmd_deps_text(j);
+	if (command == NULL || labels == NULL || deps == NULL) {
+		free(command);
+		free(labels);
+		free(deps);
+		return -1;
+	}
+#define SHOW(k, ...) do { printf("%-12s ", k ":"); printf(__VA_ARGS__); \
+	putchar('\n'); } while (0)
+	SHOW("id", "%lld", (long long)j->id);
+	SHOW("task", "%s", cmd_task_cell(j, buf, sizeof(buf)));
+	SHOW("state", "%s", jobq_state_name(j->state) != NULL ?
+	    jobq_state_name(j->state) : "?");
+	SHOW("name", "%s", j->name != NULL ? j->name : "-");
+	SHOW("queue", "%s", j->queue != NULL ? j->queue : "-");
+	SHOW("priority", "%d", j->priority);
+	SHOW("command", "%s", command);
+	SHOW("cwd", "%s", j->cwd != NULL ? j->cwd : "-");
+	if (pwlen <= 0 || pwlen > 1 << 20)
+		pwlen = 16384;
+	pwbuf = malloc((size_t)pwlen);
+	if (pwbuf != NULL &&
+	    getpwuid_r((uid_t)j->owner_uid, &pw, pwbuf, (size_t)pwlen, &pwp) == 0 &&
+	    pwp != NULL)
+		SHOW("owner", "%lu (%s)", (unsigned long)j->owner_uid, pw.pw_name);
+	else
+		SHOW("owner", "%lu", (unsigned long)j->owner_uid);
+	free(pwbuf);
+	SHOW("labels", "%s", j->nlabels > 0 ? labels : "-");
+	SHOW("unique key", "%s", j->unique_key != NULL ? j->unique_key : "-");
+	SHOW("after", "%s", deps);
+	if (j->not_before > 0)
+		SHOW("not before", "%s (%s)", fmt_time(j->not_before, 0, tbuf,
+		    sizeof(tbuf)), fmt_relative(j->not_before, now, rel,
+		    sizeof(rel)));
+	else
+		SHOW("not before", "-");
+	SHOW("timeout", "%s", j->timeout_ms > 0 ? fmt_duration(j->timeout_ms,
+	    buf, sizeof(buf)) : "-");
+	SHOW("kill grace", "%s", j->kill_grace_ms > 0 ?
+	    fmt_duration(j->kill_grace_ms, buf, sizeof(buf)) : "default");
+	if (j->exit_code >= 0)
+		SHOW("exit code", "%d", j->exit_code);
+	else
+		SHOW("exit code", "-");
+	if (j->signal > 0)
+		SHOW("signal", "%s (%d)", fmt_signal_name(j->signal, sbuf,
+		    sizeof(sbuf)), j->signal);
+	else
+		SHOW("signal", "-");
+	SHOW("submitted", "%s", fmt_time(j->submitted_at, 1, tbuf, sizeof(tbuf)));
+	SHOW("started", "%s", fmt_time(j->started_at, 1, tbuf, sizeof(tbuf)));
+	SHOW("finished", "%s", fmt_time(j->finished_at, 1, tbuf, sizeof(tbuf)));
+	if (j->started_at > 0) {
+		if (j->finished_at > 0)
+			end = j->finished_at;
+		else if (j->state == JOBQ_STATE_RUNNING)
+			end = now;
+	}
+	if (end > 0)
+		SHOW("runtime", "%s", fmt_duration(end - j->started_at, buf,
+		    sizeof(buf)));
+	else
+		SHOW("runtime", "-");
+	SHOW("attempts", "%d", j->attempts);
+	SHOW("max retries", "%d", j->max_retries);
+	SHOW("retry delay", "%s", j->retry_delay_ms > 0 ?
+	    fmt_duration(j->retry_delay_ms, buf, sizeof(buf)) : "default (1s)");
+	SHOW("reason", "%s", j->reason != NULL ? j->reason : "-");
+	SHOW("message", "%s", j->message != NULL ? j->message : "-");
+	if (j->pid > 0)
+		SHOW("pid", "%lld", (long long)j->pid);
+	else
+		SHOW("pid", "-");
+	free(command);
+	free(labels);
+	free(deps);
+	return 0;
+}
+
+/* Prints an array's summary: its indices and its tasks by state. */
+static void
+cmd_show_array(const jobq_array_info *ai)
+{
+	char idx[96];
+	int s;
+
+	if (ai->count <= 1)
+		snprintf(idx, sizeof(idx), "%lld", (long long)ai->first);
+	else if (ai->step == 1)
+		snprintf(idx, sizeof(idx), "%lld-%lld", (long long)ai->first,
+		    (long long)(ai->first + ai->step * (ai->count - 1)));
+	else
+		snprintf(idx, sizeof(idx), "%lld-%lld:%lld", (long long)ai->first,
+		    (long long)(ai->first + ai->step * (ai->count - 1)),
+		    (long long)ai->step);
+	SHOW("array", "%lld", (long long)ai->id);
+	SHOW("indices", "%s", idx);
+	SHOW("tasks", "%lld", (long long)ai->count);
+	if (ai->throttle > 0)
+		SHOW("throttle", "%d", ai->throttle);
+	else
+		SHOW("throttle", "-");
+	for (s = 0; s < JOBQ_STATE_COUNT; s++) {
+		char key[32];
+
+		snprintf(key, sizeof(key), "%s:", jobq_state_name((jobq_state)s));
+		printf("%-12s %zu\n", key, ai->counts[s]);
+	}
+}
+#undef SHOW
+
+int
+cmd_show(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	const char *cmd = "show";
+	int json = ctx->json, rc, err;
+	char what[FMT_REF_LEN + 8];
+	jobq_client *cl = NULL;
+	jobq_job *job = NULL;
+	jobq_array_info ai;
+	struct fmt_ref ref;
+	int64_t id;
+
+	if ((rc = cmd_json_opts(cmd, argc, argv, &json)) >= 0)
+		return rc;
+	if ((rc = cmd_parse_one_ref(cmd, argc, argv, &ref)) != 0 ||
+	    (rc = cmd_connect_ref(ctx, cmd, &ref, &cl, &id, &job)) != 0)
+		return rc;
+	err = job != NULL ? 0 : jobq_get(cl, id, &job);
+	if (err == JOBQ_EISARRAY) {
+		memset(&ai, 0, sizeof(ai));
+		err = jobq_array_get(cl, id, &ai);
+		if (err != 0) {
+			snprintf(what, sizeof(what), "array %lld", (long long)id);
+			rc = cmd_fail_what(cmd, what, err);
+		} else if (json) {
+			rc = cmd_print_json(cmd, cmd_array_json(&ai));
+		} else {
+			cmd_show_array(&ai);
+			rc = 0;
+		}
+		cmd_close(cl);
+		return rc;
+	}
+	if (err != 0) {
+		rc = cmd_fail_what(cmd, cmd_ref_what(&ref, what, sizeof(what)), err);
+		cmd_close(cl);
+		return rc;
+	}
+	cmd_close(cl);
+	if (json)
+		rc = cmd_print_json(cmd, proto_job_to_json(job));
+	else
+		rc = cmd_show_job(job) == 0 ? 0 : cmd_nomem(cmd);
+	jobq_job_free(job);
+	return rc;
+}

@@ -1,0 +1,202 @@
+/*
+ * cmd-stats.c - the commands that ask jobqd about itself: `jobq ping`
+ * (version, pid, uptime, workers) and `jobq stats` (counts, throughput,
+ * wait and run times, utilisation, per queue).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "jobq.h"
+#include "proto.h"
+#include "cmd.h"
+#include "fmt.h"
+#include "cmd-int.h"
+
+int
+cmd_ping(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	const char *cmd = "ping";
+	int json = ctx->json, rc, err;
+	jobq_server_info info;
+	jobq_client *cl = NULL;
+	char up[64];
+
+	if ((rc = cmd_json_opts(cmd, argc, argv, &json)) >= 0)
+		return rc;
+	if ((rc = cmd_no_operands(cmd, argc, argv)) != 0 ||
+	    (rc = cmd_connect(ctx, cmd, &cl)) != 0)
+		return rc;
+	memset(&info, 0, sizeof(info));
+	err = jobq_ping(cl, &info);
+	cmd_close(cl);
+	if (err != 0)
+		return cmd_fail(cmd, 0, err);
+	info.version[sizeof(info.version) - 1] = '\0';
+	if (json) {
+		cJSON *o = cJSON_CreateObject();
+
+		if (o == NULL ||
+		    cJSON_AddStringToObject(o, "version", info.version) == NULL ||
+		    cJSON_AddNumberToObject(o, "protocol", info.protocol) == NULL ||
+		    cJSON_AddNumberToObject(o, "pid", (double)info.pid) == NULL ||
+		    cJSON_AddNumberToObject(o, "uptime_ms",
+		    (double)info.uptime_ms) == NULL ||
+		    cJSON_AddNumberToObject(o, "workers", info.workers) == NULL) {
+			cJSON_Delete(o);
+			return cmd_nomem(cmd);
+		}
+		return cmd_print_json(cmd, o);
+	}
+	printf("jobqd %s (protocol %d) pid %lld up %s, %d workers\n",
+	    info.version, info.protocol, (long long)info.pid,
+	    fmt_duration(info.uptime_ms >= 1000 ? info.uptime_ms -
+	    info.uptime_ms % 1000 : info.uptime_ms, up, sizeof(up)),
+	    info.workers);
+	return 0;
+}
+
+/* {"window_ms",...}; NULL when out of memory. */
+static cJSON *
+cmd_window_json(const jobq_window_stats *ws)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (o == NULL ||
+	    proto_add_int(o, "window_ms", ws->window_ms) != 0 ||
+	    proto_add_int(o, "finished", (int64_t)ws->finished) != 0 ||
+	    cJSON_AddNumberToObject(o, "per_second", ws->per_second) == NULL ||
+	    cJSON_AddNumberToObject(o, "wait_mean_ms", ws->wait_mean_ms) == NULL ||
+	    cJSON_AddNumberToObject(o, "wait_p95_ms", ws->wait_p95_ms) == NULL ||
+	    cJSON_AddNumberToObject(o, "run_mean_ms", ws->run_mean_ms) == NULL ||
+	    cJSON_AddNumberToObject(o, "run_p95_ms", ws->run_p95_ms) == NULL ||
+	    cJSON_AddNumberToObject(o, "utilisation", ws->utilisation) == NULL) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* Moves *item into o under key; 0, or -1 (the caller still owns it). */
+static int
+cmd_json_put(cJSON *o, const char *key, cJSON **item)
+{
+	if (*item == NULL || !cJSON_AddItemToObject(o, key, *item))
+		return -1;
+	*item = NULL;
+	return 0;
+}
+
+static cJSON *
+cmd_stats_json(const jobq_stats *st)
+{
+	cJSON *o = cJSON_CreateObject(), *counts = cmd_counts_json(st->counts);
+	cJSON *minute = cmd_window_json(&st->minute);
+	cJSON *hour = cmd_window_json(&st->hour);
+	cJSON *queues = cJSON_CreateArray();
+	size_t i;
+	int bad = o == NULL;
+
+	for (i = 0; queues != NULL && i < st->nqueues && !bad; i++)
+		bad = cmd_json_append(queues, cmd_queue_json(&st->queues[i])) != 0;
+	if (bad || cmd_json_put(o, "counts", &counts) != 0 ||
+	    proto_add_int(o, "workers", st->workers) != 0 ||
+	    proto_add_int(o, "busy", st->busy) != 0 ||
+	    cmd_json_put(o, "minute", &minute) != 0 ||
+	    cmd_json_put(o, "hour", &hour) != 0 ||
+	    cmd_json_put(o, "queues", &queues) != 0) {
+		cJSON_Delete(o);
+		o = NULL;
+	}
+	cJSON_Delete(counts);
+	cJSON_Delete(minute);
+	cJSON_Delete(hour);
+	cJSON_Delete(queues);
+	return o;
+}
+
+/* A duration in fractional ms, rounded, for the stats table. */
+static char *
+cmd_ms(double ms, char *buf, size_t len)
+{
+	if (!(ms >= 0))   /* also NaN */
+		ms = 0;
+	if (ms > 9e15)
+		ms = 9e15;
+	return fmt_duration((int64_t)(ms + 0.5), buf, len);
+}
+
+static int
+cmd_stats_print(const char *cmd, const jobq_stats *st)
+{
+	static const char *const headers[] = { "WINDOW", "FINISHED", "PER SEC",
+		"WAIT MEAN", "WAIT P95", "RUN MEAN", "RUN P95", "UTILISATION" };
+	static const int align[] = { FMT_LEFT, FMT_RIGHT, FMT_RIGHT, FMT_RIGHT,
+		FMT_RIGHT, FMT_RIGHT, FMT_RIGHT, FMT_RIGHT };
+	const jobq_window_stats *wins[2] = { &st->minute, &st->hour };
+	static const char *const wnames[2] = { "last minute", "last hour" };
+	char fin[24], ps[32], wm[32], wp[32], rm[32], rp[32], ut[32];
+	struct fmt_table *t;
+	size_t total = 0;
+	int s, i, rc;
+
+	for (s = 0; s < JOBQ_STATE_COUNT; s++)
+		total += st->counts[s];
+	printf("jobs:     %zu", total);
+	for (s = 0; s < JOBQ_STATE_COUNT; s++)
+		printf("%s%s %zu", s == 0 ? " (" : ", ",
+		    jobq_state_name((jobq_state)s), st->counts[s]);
+	printf(")\nworkers:  %d busy of %d\n\n", st->busy, st->workers);
+	t = fmt_table_new(8, headers, align);
+	for (i = 0; t != NULL && i < 2; i++) {
+		const char *cells[8];
+
+		snprintf(fin, sizeof(fin), "%llu",
+		    (unsigned long long)wins[i]->finished);
+		snprintf(ps, sizeof(ps), "%.2f", wins[i]->per_second);
+		snprintf(ut, sizeof(ut), "%.1f%%", wins[i]->utilisation * 100);
+		cells[0] = wnames[i];
+		cells[1] = fin;
+		cells[2] = ps;
+		cells[3] = cmd_ms(wins[i]->wait_mean_ms, wm, sizeof(wm));
+		cells[4] = cmd_ms(wins[i]->wait_p95_ms, wp, sizeof(wp));
+		cells[5] = cmd_ms(wins[i]->run_mean_ms, rm, sizeof(rm));
+		cells[6] = cmd_ms(wins[i]->run_p95_ms, rp, sizeof(rp));
+		cells[7] = ut;
+		cmd_table_add(&t, cells);
+	}
+	if ((rc = cmd_table_print(cmd, t, 0)) != 0)
+		return rc;
+	if (st->nqueues == 0)
+		return 0;
+	putchar('\n');
+	return cmd_queue_table(cmd, st->queues, st->nqueues);
+}
+
+int
+cmd_stats(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	const char *cmd = "stats";
+	int json = ctx->json, rc, err;
+	jobq_client *cl = NULL;
+	jobq_stats st;
+
+	if ((rc = cmd_json_opts(cmd, argc, argv, &json)) >= 0)
+		return rc;
+	if ((rc = cmd_no_operands(cmd, argc, argv)) != 0 ||
+	    (rc = cmd_connect(ctx, cmd, &cl)) != 0)
+		return rc;
+	memset(&st, 0, sizeof(st));
+	err = jobq_get_stats(cl, &st);
+	if ((rc = cmd_finish(cl, cmd, err)) != 0)
+		return rc;
+	if (json)
+		rc = cmd_print_json(cmd, cmd_stats_json(&st));
+	else
+		rc = cmd_stats_print(cmd, &st);
+	jobq_stats_release(&st);
+	return rc;
+}
