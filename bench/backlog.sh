@@ -10,7 +10,8 @@
 #      every queued job into the scheduler) and reads its RSS;
 #   3. measures, with the backlog in place (same queue, lower priority, so
 #      every pick goes through a heap of B jobs): acknowledged submits/s from
-#      8 clients, then trivial jobs completed/s (2 clients, priority 0);
+#      8 clients (at priority -2, so they wait behind the backlog), then
+#      trivial jobs completed/s (2 clients, priority 0);
 #   4. reads the RSS again.
 # A posix_spawn loop measured in the same run is the baseline.
 # Not part of `make check`; run with `make bench-backlog`.
@@ -83,7 +84,8 @@ SQL
 	start_jobqd "$st"
 	secs=$START_SECS
 	rss0=$(rss_kb "$PID")
-	s8=$("$T/submitters" "$T/sock" 8 "$N" --no-wait)
+	# priority -2: below the backlog, so these do not run before (b)
+	s8=$("$T/submitters" "$T/sock" 8 "$N" --no-wait --priority -2)
 	read -r _ _ _ _ s8_rate <<<"$s8"
 	e2e=$("$T/submitters" "$T/sock" 2 "$N" | tail -n 1)
 	read -r _ _ _ e2e_rate e2e_failed <<<"$e2e"
