@@ -2353,42 +2353,75 @@ dispatch_by_kind(struct dispatch *s, struct dispatch_req *r, int kind,
 
 /* ---- purge and retention ---- */
 
+/*
+ * A purge deletes at most DISPATCH_PURGE_CHUNK jobs per store op and goes
+ * on with the next chunk when one comes back full, so that removing a
+ * million ended jobs does not hold every other commit for seconds.
+ */
+#define DISPATCH_PURGE_CHUNK 5000
+
+static void dispatch_purge_chunk(struct dispatch *, struct dispatch_req *,
+    const struct store_op *prev, size_t total);
+
 static void
 dispatch_purge_done(struct store_op *op)
 {
 	struct op_ctx *c = op->data;
+	struct dispatch_req *r = c->r;
+	size_t total = (size_t)c->arg + op->out.purge.n;
 	cJSON *rep;
 
-	if (c->r != NULL) {
+	if (op->status == 0 && op->out.purge.n == op->in.purge.max &&
+	    !c->s->shutting_down) {
+		if (r != NULL) {
+			r->abandon = NULL;
+			r->priv = NULL;
+		}
+		dispatch_purge_chunk(c->s, r, op, total);
+	} else if (r != NULL) {
 		if (op->status != 0)
-			dispatch_reply_status(c->r, op->status);
+			dispatch_reply_status(r, op->status);
 		else {
 			rep = proto_ok_reply();
-			proto_add_int(rep, "purged", (int64_t)op->out.purge.n);
-			dispatch_reply(c->r, rep);
+			proto_add_int(rep, "purged", (int64_t)total);
+			dispatch_reply(r, rep);
 		}
-	} else if (op->status == 0 && op->out.purge.n > 0)
-		log_info("retention: removed %zu ended job(s)", op->out.purge.n);
+	} else if (op->status == 0 && total > 0)
+		log_info("retention: removed %zu ended job(s)", total);
 	else if (op->status != 0)
 		log_warnx("retention: %s", jobq_strerror(op->status));
 	dispatch_op_finish(op);
+}
+
+/* The next chunk of the purge prev, total removed so far (r may be NULL). */
+static void
+dispatch_purge_chunk(struct dispatch *s, struct dispatch_req *r,
+    const struct store_op *prev, size_t total)
+{
+	struct op_ctx *c = dispatch_ctx(s, NULL, r);
+	struct store_op *op = dispatch_op(s, STORE_PURGE, dispatch_purge_done, c);
+
+	c->arg = (int64_t)total;
+	op->in.purge = prev->in.purge;
+	if (r != NULL)
+		dispatch_park_on_op(r, c);
+	dispatch_op_submit(s, op);
 }
 
 static void
 dispatch_purge_submit(struct dispatch *s, struct dispatch_req *r,
     int64_t finished_before, int state, int64_t owner, size_t keep_count)
 {
-	struct op_ctx *c = dispatch_ctx(s, NULL, r);
-	struct store_op *op = dispatch_op(s, STORE_PURGE, dispatch_purge_done, c);
+	struct store_op first;
 
-	op->in.purge.finished_before = finished_before;
-	op->in.purge.state = state;
-	op->in.purge.owner_uid = owner;
-	op->in.purge.keep_count = keep_count;
-	op->in.purge.logs_dir = cfg.logs_dir;
-	if (r != NULL)
-		dispatch_park_on_op(r, c);
-	dispatch_op_submit(s, op);
+	memset(&first, 0, sizeof first);
+	first.in.purge.finished_before = finished_before;
+	first.in.purge.state = state;
+	first.in.purge.owner_uid = owner;
+	first.in.purge.keep_count = keep_count;
+	first.in.purge.max = DISPATCH_PURGE_CHUNK;
+	first.in.purge.logs_dir = cfg.logs_dir;
+	dispatch_purge_chunk(s, r, &first, 0);
 }
 
 void

@@ -1985,6 +1985,8 @@ store_do_purge(struct store *s, struct store_op *op)
 		store_sql_add(&q, " AND id NOT IN (SELECT id FROM main.jobs "
 		    "WHERE " STORE_ENDED " ORDER BY finished_at DESC, id DESC "
 		    "LIMIT ?4)");
+	if (op->in.purge.max > 0)
+		store_sql_add(&q, " ORDER BY id LIMIT ?5");
 	if (q.failed) {
 		free(q.buf);
 		op->status = JOBQ_ENOMEM;
@@ -2006,7 +2008,10 @@ store_do_purge(struct store *s, struct store_op *op)
 	    op->in.purge.owner_uid)) != SQLITE_OK) ||
 	    (op->in.purge.keep_count > 0 && (rc = sqlite3_bind_int64(st, 4,
 	    op->in.purge.keep_count > INT64_MAX ? INT64_MAX :
-	    (int64_t)op->in.purge.keep_count)) != SQLITE_OK)) {
+	    (int64_t)op->in.purge.keep_count)) != SQLITE_OK) ||
+	    (op->in.purge.max > 0 && (rc = sqlite3_bind_int64(st, 5,
+	    op->in.purge.max > INT64_MAX ? INT64_MAX :
+	    (int64_t)op->in.purge.max)) != SQLITE_OK)) {
 		(void)sqlite3_finalize(st);
 		goto fail;
 	}

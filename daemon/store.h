@@ -181,6 +181,11 @@ struct store_op {
 			                          the newest of ALL ended jobs (by
 			                          finished_at, then id), whatever
 			                          the other filters */
+			size_t max;            /* 0: every match; else at most
+			                          max of them, lowest ids first
+			                          (callers purge in chunks so
+			                          that one op does not hold the
+			                          store for seconds) */
 			const char *logs_dir;  /* caller keeps alive */
 		} purge;
 	} in;

@@ -2088,8 +2088,21 @@ START_TEST(test_purge)
 	run_op(s, op);
 	op_free(op);
 
-	/* Age: ended before 250 -> id[0], id[1]. */
-	ck_assert_uint_eq(do_purge(s, 250, -1, -1, 0, logs), 2);
+	/* A chunk: at most 1 of those ended before 250, the lowest id. */
+	op = op_new(STORE_PURGE, 0);
+	op->in.purge.finished_before = 250;
+	op->in.purge.state = -1;
+	op->in.purge.owner_uid = -1;
+	op->in.purge.max = 1;
+	op->in.purge.logs_dir = logs;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	ck_assert_uint_eq(op->out.purge.n, 1);
+	ck_assert_int_eq(op->out.purge.ids[0], id[0]);
+	op_free(op);
+	ck_assert(!exists(s, id[0]) && exists(s, id[1]));
+	/* Age: ended before 250 -> id[0] (gone already), id[1]. */
+	ck_assert_uint_eq(do_purge(s, 250, -1, -1, 0, logs), 1);
 	ck_assert(!exists(s, id[0]) && !exists(s, id[1]) && exists(s, id[2]));
 	ck_assert_int_eq(has_logs(logs, id[0]), 0);
 	ck_assert_int_eq(has_logs(logs, id[1]), 0);

@@ -122,6 +122,24 @@ for f in "$LOGS"/*; do
 	[[ " $keep $held " == *" $id "* ]] || fail "stray output file $f"
 done
 assert_rc 0 "cancel job $held" q cancel "$held"
+stop_daemon
+assert_eq "$DAEMON_RC" 0 "jobqd exit status (--keep-count 3)"
+
+# --- a purge bigger than one chunk (jobqd deletes 5000 per store op) ------------
+# 12,000 ended jobs written straight into the database while jobqd is down.
+now=$(now_ms)
+sql "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 12000)
+	INSERT INTO jobs (state, queue, owner_uid, argv, env, cwd, submitted_at, finished_at, exit_code, attempts)
+	SELECT 'succeeded', 'bulk', $(id -u), '[\"true\"]', '[]', '/', $now, $now, 0, 1 FROM c;
+	UPDATE meta SET value = (SELECT max(id) + 1 FROM jobs) WHERE key = 'next_id';" >/dev/null ||
+	fail "cannot insert the bulk rows"
+start_daemon --keep-count 0 --keep-age 0
+bulk_rows() { sql "SELECT count(*) FROM jobs WHERE queue = 'bulk'"; }
+assert_eq "$(bulk_rows)" 12000 "bulk rows before the purge"
+assert_rc 0 "purge of 12000 ended jobs" q purge --state succeeded
+grep -qx "purged 1200[0-9] jobs" "$T/out" || fail "purge output: $(cat "$T/out"), expected all 12000 and more"
+assert_eq "$(bulk_rows)" 0 "bulk rows after the purge"
+assert_rc 0 "ping after the big purge" q ping
 
 assert_no_markers 5 "at the end"
 daemon_alive || fail "jobqd died"
