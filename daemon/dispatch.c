@@ -2272,7 +2272,10 @@ dispatch_retry_done(struct store_op *op)
 	struct sjob *j;
 
 	if (op->status != 0) {
-		if (c->r != NULL)
+		if (c->r != NULL && op->in.retry.unique_conflict)
+			dispatch_reply_error(c->r, JOBQ_ESTATE, "another queued or "
+			    "running job has the same unique key");
+		else if (c->r != NULL)
 			dispatch_reply_status(c->r, op->status);
 		goto out;
 	}

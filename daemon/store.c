@@ -1910,6 +1910,30 @@ store_do_retry(struct store *s, struct store_op *op)
 		op->status = JOBQ_ESTATE;
 		return (SQLITE_OK);
 	}
+	/* A unique key stays unique among queued and running jobs. */
+	if (j->unique_key != NULL) {
+		st = s->st[ST_UNIQUE];
+		if ((rc = sqlite3_bind_int64(st, 1, j->owner_uid)) != SQLITE_OK ||
+		    (rc = store_bind_text(st, 2, j->unique_key)) != SQLITE_OK) {
+			store_reset(st);
+			store_job_free(j);
+			store_write_failed(s, rc, "retry");
+			return (rc);
+		}
+		rc = sqlite3_step(st);
+		store_reset(st);
+		if (rc == SQLITE_ROW) {
+			store_job_free(j);
+			op->status = JOBQ_ESTATE;
+			op->in.retry.unique_conflict = 1;
+			return (SQLITE_OK);
+		}
+		if (rc != SQLITE_DONE) {
+			store_job_free(j);
+			store_write_failed(s, rc, "retry");
+			return (rc);
+		}
+	}
 
 	st = s->st[ST_RETRY_UPDATE];
 	if ((rc = sqlite3_bind_int64(st, 1, op->in.retry.id)) != SQLITE_OK)

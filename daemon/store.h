@@ -52,7 +52,8 @@ enum store_op_type {
 	STORE_COUNTS,   /* read: job counts per queue and state -> out.counts */
 	STORE_RETRY,    /* write: ended job -> queued, attempts 0, outcome
 	                   cleared, its deps rows deleted; -> out.job (the new
-	                   row); JOBQ_ESTATE if not terminal */
+	                   row); JOBQ_ESTATE if not terminal, or if its
+	                   unique_key is taken (in.retry.unique_conflict) */
 	STORE_PURGE     /* write: delete ended jobs (+ their deps/labels rows,
 	                   arrays left without tasks) -> out.purge; after the
 	                   commit, unlinks LOGS/ID.out and .err of each */
@@ -170,7 +171,12 @@ struct store_op {
 			int parallel;          /* -1 unchanged (0 for a new row) */
 			int paused;            /* -1 unchanged */
 		} queue_set;
-		struct { int64_t id; } retry;  /* STORE_RETRY */
+		struct {                       /* STORE_RETRY */
+			int64_t id;
+			int unique_conflict;   /* out: JOBQ_ESTATE because a
+			                          queued or running job of the
+			                          owner has the same unique_key */
+		} retry;
 		struct {                       /* STORE_PURGE */
 			int64_t finished_before; /* ms: finished_at < this; 0 any */
 			int state;             /* a terminal state, or -1 any */

@@ -259,7 +259,8 @@ int jobq_array_cancel(jobq_client *c, int64_t array_id, jobq_array_info *out);
 int jobq_set_priority(jobq_client *c, int64_t id, int priority, jobq_job **out);
 /* Puts an ended job (any terminal state) back in the queue by hand: same id,
  * attempts start again from 0, its dependencies are not checked again.
- * JOBQ_ESTATE if the job has not ended.  out may be NULL. */
+ * JOBQ_ESTATE if the job has not ended, or if its unique_key is held by a
+ * queued or running job of the same user.  out may be NULL. */
 int jobq_retry(jobq_client *c, int64_t id, jobq_job **out);
 
 /* Removes ended jobs and their output now: those that ended more than

@@ -1986,6 +1986,29 @@ START_TEST(test_retry)
 	ck_assert_int_eq(op->out.job->state, JOBQ_STATE_QUEUED);
 	ck_assert_int_eq(op->out.job->array_id, arr);
 	op_free(op);
+	/* A unique key stays unique: no retry while another queued or
+	 * running job of the owner has it; fine once that one ended. */
+	{
+		int ex = 0;
+		int64_t k1 = do_insert_key(s, 1000, "nightly", &ex), k2;
+
+		do_end(s, k1, JOBQ_STATE_FAILED, 90);
+		k2 = do_insert_key(s, 1000, "nightly", &ex);
+		ck_assert_int_eq(ex, 0);
+		op = op_new(STORE_RETRY, 0);
+		op->in.retry.id = k1;
+		run_op(s, op);
+		ck_assert_int_eq(op->status, JOBQ_ESTATE);
+		ck_assert_int_eq(op->in.retry.unique_conflict, 1);
+		op_free(op);
+		do_end(s, k2, JOBQ_STATE_SUCCEEDED, 95);
+		op = op_new(STORE_RETRY, 0);
+		op->in.retry.id = k1;
+		run_op(s, op);
+		ck_assert_int_eq(op->status, 0);
+		ck_assert_int_eq(op->in.retry.unique_conflict, 0);
+		op_free(op);
+	}
 	close_store(s);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM deps"), 0);
 }
