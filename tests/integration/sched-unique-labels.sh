@@ -103,6 +103,21 @@ for i in $(seq 1 65); do args+=(--label "k$i=v"); done
 assert_rc "1|2" "submit with 65 labels" q submit "${args[@]}" -- true
 assert_eq "$(rows)" "$before" "jobs after refused submits"
 
+# --- retry keeps a unique key unique ------------------------------------------
+old=$(submit --unique rk -- "$BIN/sh" -c 'exit 1')
+wait_ended "$old"
+new=$(submit --unique rk -- "$BIN/sh" -c "$(gate_script "$T/rk.gate")")
+[ "$new" != "$old" ] || fail "submit --unique rk after $old ended returned $old"
+wait_for 10 "job $new running" state_is "$new" running
+assert_rc 1 "retry of $old while $new holds its unique key" q retry "$old"
+grep -q "same unique key" "$T/err" || fail "retry refused without saying why: $(cat "$T/err")"
+assert_eq "$(job_state "$old")" failed "job $old after the refused retry"
+: >"$T/rk.gate"
+wait_ended "$new"
+assert_rc 0 "retry of $old once $new ended" q retry "$old"
+wait_ended "$old"
+assert_eq "$(show_field "$old" attempts)" 1 "attempts of $old after its retry"
+
 assert_no_markers 5 "at the end"
 daemon_alive || fail "jobqd died"
 stop_daemon
