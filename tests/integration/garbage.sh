@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # garbage.sh - the daemon survives malformed and hostile clients (garbage
 # bytes, truncated frames, zero and oversized lengths, invalid JSON, unknown
-# ops, missing or wrong handshake, idle connections) and keeps serving others.
+# ops, missing or wrong handshake, idle connections, bad arguments to every
+# scheduling request) and keeps serving others.
 # shellcheck source=lib.sh
 . "${TESTLIB:-$(dirname "$0")/lib.sh}"
 
@@ -172,6 +173,35 @@ for name, req in [("submit without argv", {"op": "submit", "env": [], "cwd": "/"
                   ("get with a float id", {"op": "get", "id": 1.5}),
                   ("wait with a bad timeout", {"op": "wait", "id": 1, "timeout_ms": "x"}),
                   ("cancel with a huge id", {"op": "cancel", "id": 1e300}),
+                  # the scheduling requests
+                  ("submit with a string priority", {"op": "submit", "argv": ["true"], "env": [], "cwd": "/", "priority": "high"}),
+                  ("submit with priority 1e9", {"op": "submit", "argv": ["true"], "env": [], "cwd": "/", "priority": 1000000000}),
+                  ("submit with deps not an array", {"op": "submit", "argv": ["true"], "env": [], "cwd": "/", "deps": 5}),
+                  ("submit with a dep mode of junk", {"op": "submit", "argv": ["true"], "env": [], "cwd": "/", "deps": [{"id": 1, "mode": "maybe"}]}),
+                  ("submit with a dep id 0", {"op": "submit", "argv": ["true"], "env": [], "cwd": "/", "deps": [{"id": 0}]}),
+                  ("submit with a dep on no job", {"op": "submit", "argv": ["true"], "env": [], "cwd": "/", "deps": [{"id": 987654321}]}),
+                  ("submit with 2000 deps", {"op": "submit", "argv": ["true"], "env": [], "cwd": "/", "deps": [{"id": i + 1} for i in range(2000)]}),
+                  ("submit with array count 0", {"op": "submit", "argv": ["true"], "env": [], "cwd": "/", "array": {"first": 1, "count": 0}}),
+                  ("submit with an overflowing array", {"op": "submit", "argv": ["true"], "env": [], "cwd": "/", "array": {"first": 9223372036854775000, "step": 1000, "count": 100}}),
+                  ("submit with a label without =", {"op": "submit", "argv": ["true"], "env": [], "cwd": "/", "labels": ["novalue"]}),
+                  ("submit with a negative timeout", {"op": "submit", "argv": ["true"], "env": [], "cwd": "/", "timeout_ms": -1}),
+                  ("submit with unique_key and array", {"op": "submit", "argv": ["true"], "env": [], "cwd": "/", "unique_key": "k", "array": {"first": 1, "count": 2}}),
+                  ("get with a string index", {"op": "get", "id": 1, "index": "x"}),
+                  ("get with index and array", {"op": "get", "id": 1, "index": 1, "array": True}),
+                  ("logs of a whole array", {"op": "logs", "id": 1, "array": True, "stream": "stdout", "offset": 0, "max": 10}),
+                  ("priority without a value", {"op": "priority", "id": 1}),
+                  ("priority of no job", {"op": "priority", "id": 987654321, "priority": 1}),
+                  ("retry of no job", {"op": "retry", "id": 987654321}),
+                  ("purge of a queued state", {"op": "purge", "state": "queued"}),
+                  ("purge with a negative age", {"op": "purge", "older_than_ms": -5}),
+                  ("queue_set without a queue", {"op": "queue_set", "parallel": 1}),
+                  ("queue_set with a bad name", {"op": "queue_set", "queue": "a b/c"}),
+                  ("queue_set with parallel -1", {"op": "queue_set", "queue": "q", "parallel": -1}),
+                  ("queue_set with paused 1", {"op": "queue_set", "queue": "q", "paused": 1}),
+                  ("list with labels of numbers", {"op": "list", "labels": [1, 2]}),
+                  ("list with a string array_id", {"op": "list", "array_id": "a"}),
+                  ("watch with ids not an array", {"op": "watch", "ids": "all"}),
+                  ("watch with an id 0", {"op": "watch", "ids": [0]}),
                   ("second hello", {"op": "hello", "version": 1})]:
     s.sendall(frame(req))
     try:
