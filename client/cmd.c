@@ -73,7 +73,7 @@ static const struct {
 	  "                     as 'jobq wait' does\n"
 	  "  --json             print {\"id\":N} (with --wait: the job object)\n"
 	  "  -h, --help         show this help\n"
-	  "DUR: 500ms, 90s, 5m, 2h, 1d, 1h30m; a plain integer is seconds.\n"
+	  "DUR: 500ms, 1.5s, 90s, 5m, 2h, 1d, 1h30m; a plain number is seconds.\n"
 	  "TIME: YYYY-MM-DDTHH:MM[:SS] or YYYY-MM-DD HH:MM[:SS], local time or\n"
 	  "with Z or +HH:MM/-HH:MM; or HH:MM[:SS], the next such local time.\n"
 	  "REF: a job ID, or A.I for the task with index I of array A.\n"

@@ -68,7 +68,7 @@ fmt_parse_duration(const char *s, int64_t *ms)
 		{ "d", 86400000, 0 }, { "h", 3600000, 1 }, { "ms", 1, 4 },
 		{ "m", 60000, 2 }, { "s", 1000, 3 },
 	};
-	int64_t total = 0, v, part;
+	int64_t total = 0, v, part, frac, fdiv;
 	const char *p = s;
 	int last = -1, nparts = 0, rank;
 	size_t i, ulen;
@@ -82,6 +82,20 @@ fmt_parse_duration(const char *s, int64_t *ms)
 			if (v > (INT64_MAX - (*p - '0')) / 10)
 				return -1;
 			v = v * 10 + (*p - '0');
+		}
+		/* A fraction ("1.5s", "0.25"), as jobqd accepts: only for a
+		 * duration of one part, down to the millisecond. */
+		frac = 0;
+		fdiv = 1;
+		if (*p == '.') {
+			if (nparts != 0 || !fmt_isdigit(p[1]))
+				return -1;
+			for (p++; fmt_isdigit(*p); p++) {
+				if (fdiv >= 1000000000)
+					return -1;
+				frac = frac * 10 + (*p - '0');
+				fdiv *= 10;
+			}
 		}
 		nparts++;
 		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
@@ -101,9 +115,20 @@ fmt_parse_duration(const char *s, int64_t *ms)
 			return -1;
 		last = rank;
 		p += ulen;
+		if (fdiv > 1 && *p != '\0')
+			return -1;	/* "1.5h30m": a fraction ends it */
 		if (v > INT64_MAX / units[i].mult)
 			return -1;
 		part = v * units[i].mult;
+		if (fdiv > 1) {
+			/* frac / fdiv of a unit, rounded to the millisecond */
+			int64_t f = (int64_t)((double)frac * (double)units[i].mult /
+			    (double)fdiv + 0.5);
+
+			if (part > INT64_MAX - f)
+				return -1;
+			part += f;
+		}
 		if (part > INT64_MAX - total)
 			return -1;
 		total += part;

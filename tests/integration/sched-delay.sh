@@ -64,7 +64,7 @@ done
 
 # --- bad values: usage errors, nothing created --------------------------------------
 before=$(sql "SELECT count(*) FROM jobs")
-for bad in soon -5s 5x 1.5s "" 3h-2m; do
+for bad in soon -5s 5x 1.5h30m "" 3h-2m; do
 	assert_rc 2 "submit --delay '$bad'" q submit --delay "$bad" -- true
 	[ -s "$T/err" ] || fail "submit --delay '$bad': no message"
 done
