@@ -1657,6 +1657,24 @@ do_list_f(struct store *s, int state, const char *name,
 	return (op);
 }
 
+/* A queued job named name with nlabels labels; returns its id. */
+static int64_t
+do_insert_labeled(struct store *s, const char *name,
+    const char *const *labels, size_t nlabels)
+{
+	struct store_op *op;
+	int64_t id;
+
+	op = op_insert(argv_true, env_one, "/", name, "default", 0, 0);
+	op->in.insert.labels = labels;
+	op->in.insert.nlabels = nlabels;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	id = op->out.insert.id;
+	op_free(op);
+	return (id);
+}
+
 START_TEST(test_list_filters)
 {
 	static const char *const l_ab[] = { "a=1", "b=2", NULL };
@@ -1669,24 +1687,9 @@ START_TEST(test_list_filters)
 	int64_t j1, j2, j3, arr;
 
 	s = open_store(1);
-	op = op_insert(argv_true, env_one, "/", "build", "default", 0, 0);
-	op->in.insert.labels = l_ab;
-	op->in.insert.nlabels = 2;
-	run_op(s, op);
-	j1 = op->out.insert.id;
-	op_free(op);
-	op = op_insert(argv_true, env_one, "/", "build", "default", 0, 0);
-	op->in.insert.labels = l_a;
-	op->in.insert.nlabels = 1;
-	run_op(s, op);
-	j2 = op->out.insert.id;
-	op_free(op);
-	op = op_insert(argv_true, env_one, "/", "test", "default", 0, 0);
-	op->in.insert.labels = l_b;
-	op->in.insert.nlabels = 1;
-	run_op(s, op);
-	j3 = op->out.insert.id;
-	op_free(op);
+	j1 = do_insert_labeled(s, "build", l_ab, 2);
+	j2 = do_insert_labeled(s, "build", l_a, 1);
+	j3 = do_insert_labeled(s, "test", l_b, 1);
 	arr = do_insert_array(s, 0, 1, 4, 0, NULL);
 
 	op = do_list_f(s, -1, "build", NULL, 0, 0);
