@@ -399,7 +399,7 @@ static int	store_exec_all(struct store *, const char *, char *, size_t);
 static int	store_pragma_int(sqlite3 *, const char *, int64_t *);
 static int	store_validate(sqlite3 *, const char *, int64_t *, char *,
 		    size_t);
-static int	store_validate_immutable(const char *, char *, size_t);
+static int	store_validate_file(const char *, int, char *, size_t);
 static int	store_migrate(struct store *, int64_t, char *, size_t);
 static int	store_load_next_id(struct store *);
 static int	store_step_done(struct store *, sqlite3_stmt *);
@@ -589,10 +589,16 @@ store_validate(sqlite3 *db, const char *path, int64_t *version, char *err,
  * First look at an existing file through an immutable, read-only
  * connection: SQLite then takes no locks, rolls back no hot journal and
  * creates no -wal/-shm/-journal file, so a file we refuse is left exactly
- * as it was.
+ * as it was.  An immutable connection ignores the WAL, though, and a crash
+ * in the middle of a checkpoint leaves the main file half old, half new,
+ * to be repaired from the WAL: so when a -wal file is there and the
+ * immutable look fails, the verdict is that of an ordinary read-only
+ * connection, which reads through the WAL and, being read-only, never
+ * checkpoints (immutable = 0).
  */
 static int
-store_validate_immutable(const char *path, char *err, size_t errlen)
+store_validate_file(const char *path, int immutable, char *err,
+    size_t errlen)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	sqlite3 *db = NULL;
@@ -623,7 +629,10 @@ store_validate_immutable(const char *path, char *err, size_t errlen)
 		} else
 			*u++ = (char)*p;
 	}
-	memcpy(u, "?immutable=1", sizeof("?immutable=1"));
+	if (immutable)
+		memcpy(u, "?immutable=1", sizeof("?immutable=1"));
+	else
+		memcpy(u, "?mode=ro", sizeof("?mode=ro"));
 
 	rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY |
 	    SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
@@ -698,8 +707,17 @@ store_open(const char *path, int sync_full, struct store **out, char *err,
 		return (JOBQ_EINVAL);
 	}
 	if (exists && sb.st_size > 0 &&
-	    (ret = store_validate_immutable(path, err, errlen)) != 0)
-		return (ret);
+	    (ret = store_validate_file(path, 1, err, errlen)) != 0) {
+		char wal[PATH_MAX + 8];
+
+		if ((size_t)snprintf(wal, sizeof(wal), "%s-wal", path) >=
+		    sizeof(wal) || lstat(wal, &sb) != 0 || !S_ISREG(sb.st_mode))
+			return (ret);
+		if ((ret = store_validate_file(path, 0, err, errlen)) != 0)
+			return (ret);
+		log_info("%s: read through its WAL (jobqd stopped during a "
+		    "checkpoint)", path);
+	}
 	if (!exists) {
 		/*
 		 * Create the file here rather than in SQLite: the error is

@@ -2195,6 +2195,71 @@ START_TEST(test_purge)
 }
 END_TEST
 
+/*
+ * A crash in the middle of a checkpoint: the main file holds pages that are
+ * neither old nor new (here: garbage) wherever the WAL holds the committed
+ * version.  jobqd must start on it, reading through the WAL, and see every
+ * committed row.
+ */
+START_TEST(test_torn_checkpoint)
+{
+	struct store *s;
+	struct store_op *op;
+	sqlite3 *db;
+	unsigned char hdr[32], fh[24], *junk;
+	char wal[sizeof(dbpath) + 8];
+	uint32_t psz, pgno;
+	int64_t id;
+	int fd, wfd, ntorn = 0;
+	off_t off;
+
+	s = open_store(1);
+	id = do_insert(s, "before", 0);
+	close_store(s);		/* checkpointed: everything in the main file */
+
+	/* Commit more through a connection that leaves its WAL behind. */
+	ck_assert_int_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+	    1, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "PRAGMA wal_autocheckpoint = 0;"
+	    "CREATE INDEX torn_cwd ON jobs(cwd);"
+	    "UPDATE jobs SET queue = 'after' WHERE queue = 'before';",
+	    NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_close(db), SQLITE_OK);
+
+	/* Tear every page of the main file that the WAL has a copy of. */
+	(void)snprintf(wal, sizeof(wal), "%s-wal", dbpath);
+	ck_assert_int_ge(wfd = open(wal, O_RDONLY), 0);
+	ck_assert_int_ge(fd = open(dbpath, O_WRONLY), 0);
+	ck_assert_int_eq(read(wfd, hdr, sizeof(hdr)), (ssize_t)sizeof(hdr));
+	psz = (uint32_t)hdr[8] << 24 | (uint32_t)hdr[9] << 16 |
+	    (uint32_t)hdr[10] << 8 | hdr[11];
+	ck_assert(psz >= 512 && psz <= 65536);
+	ck_assert_ptr_nonnull(junk = malloc(psz));
+	memset(junk, 0xa5, psz);
+	for (off = sizeof(hdr); pread(wfd, fh, sizeof(fh), off) ==
+	    (ssize_t)sizeof(fh); off += (off_t)sizeof(fh) + psz) {
+		pgno = (uint32_t)fh[0] << 24 | (uint32_t)fh[1] << 16 |
+		    (uint32_t)fh[2] << 8 | fh[3];
+		ck_assert_int_eq(pwrite(fd, junk, psz, (off_t)(pgno - 1) * psz),
+		    (ssize_t)psz);
+		ntorn++;
+	}
+	ck_assert_int_gt(ntorn, 0);
+	free(junk);
+	ck_assert_int_eq(close(fd), 0);
+	ck_assert_int_eq(close(wfd), 0);
+
+	/* jobqd starts and sees the committed state. */
+	s = open_store(1);
+	op = do_get(s, id);
+	ck_assert_int_eq(op->status, 0);
+	ck_assert_str_eq(op->out.job->queue, "after");
+	op_free(op);
+	close_store(s);
+}
+END_TEST
+
 START_TEST(test_recover_v2)
 {
 	struct store *s;
@@ -2410,6 +2475,7 @@ store_suite(void)
 	tcase_add_test(tc, test_retry);
 	tcase_add_test(tc, test_purge);
 	tcase_add_test(tc, test_recover_v2);
+	tcase_add_test(tc, test_torn_checkpoint);
 	tcase_add_test(tc, test_disk_full_ids);
 	suite_add_tcase(s, tc);
 	return (s);
