@@ -18,6 +18,7 @@
 #include "jobq.h"
 #include "cmd.h"
 #include "fmt.h"
+#include "util.h"
 
 /* Long-only options share these values. */
 enum {
@@ -89,7 +90,6 @@ int cmd_connect_ref(const struct cmd_ctx *ctx, const char *cmd,
     const struct fmt_ref *ref, jobq_client **cl, int64_t *id, jobq_job **task);
 
 /* cmd.c: waiting */
-int64_t cmd_now_ms(clockid_t clk);
 int cmd_array_ok(const jobq_array_info *ai);
 int cmd_wait_until(jobq_client *cl, int64_t id, int is_array,
     int have_deadline, int64_t deadline, jobq_job **job, jobq_array_info *ai);

@@ -105,7 +105,7 @@ cmd_wait(struct cmd_ctx *ctx, int argc, char **argv)
 	    &cl)) != 0)
 		return rc;
 	if (have_timeout) {
-		int64_t now = cmd_now_ms(CLOCK_MONOTONIC);
+		int64_t now = util_mono_ms();
 
 		deadline = timeout > INT64_MAX - now ? INT64_MAX : now + timeout;
 	}

@@ -207,7 +207,7 @@ cmd_list(struct cmd_ctx *ctx, int argc, char **argv)
 	} else {
 		struct fmt_table *t = fmt_table_new(9, headers, align);
 
-		now = cmd_now_ms(CLOCK_REALTIME);
+		now = util_now_ms();
 		for (i = 0; t != NULL && i < n; i++) {
 			if (cmd_list_row(t, jobs[i], now) != 0) {
 				fmt_table_free(t);
@@ -251,7 +251,7 @@ cmd_show_job(const jobq_job *j)
 	char *command, *labels, *deps, *pwbuf = NULL;
 	struct passwd pw, *pwp = NULL;
 	long pwlen = sysconf(_SC_GETPW_R_SIZE_MAX);
-	int64_t end = 0, now = cmd_now_ms(CLOCK_REALTIME);
+	int64_t end = 0, now = util_now_ms();
 
 	command = fmt_join_argv(j->argv, j->argc);
 	labels = fmt_join_argv(j->labels, j->nlabels);

@@ -101,7 +101,7 @@ cmd_submit_sched_opt(const char *cmd, int c, const char *arg,
 	case CMD_OPT_DELAY:
 		return cmd_opt_duration(cmd, "--delay", arg, 0, &s->delay_ms);
 	case CMD_OPT_AT:
-		if (fmt_parse_time(arg, cmd_now_ms(CLOCK_REALTIME), &s->at_ms) != 0)
+		if (fmt_parse_time(arg, util_now_ms(), &s->at_ms) != 0)
 			return cmd_usage_error(cmd, "invalid --at '%s' (expected "
 			    "YYYY-MM-DDTHH:MM[:SS] or YYYY-MM-DD HH:MM[:SS], "
 			    "optionally with Z or +HH:MM, or HH:MM[:SS])", arg);
@@ -163,7 +163,7 @@ cmd_submit_sched(jobq_client *cl, const char *cmd, const struct cmd_sched *s,
 
 	so->priority = (int)s->priority;
 	if (s->delay_ms > 0) {
-		int64_t now = cmd_now_ms(CLOCK_REALTIME);
+		int64_t now = util_now_ms();
 
 		so->not_before = s->delay_ms > INT64_MAX - now ? INT64_MAX :
 		    now + s->delay_ms;

@@ -653,16 +653,6 @@ cmd_check_label(const char *cmd, const char *arg)
 	return 0;
 }
 
-int64_t
-cmd_now_ms(clockid_t clk)
-{
-	struct timespec ts;
-
-	if (clock_gettime(clk, &ts) != 0)
-		return 0;
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Flushes stdout; 0, or 1 if the reader went away (EPIPE), or -1 on
  * another write error (reported). */
 int
@@ -701,7 +691,7 @@ cmd_wait_until(jobq_client *cl, int64_t id, int is_array, int have_deadline,
 		int tmo = -1;
 
 		if (have_deadline) {
-			int64_t rem = deadline - cmd_now_ms(CLOCK_MONOTONIC);
+			int64_t rem = deadline - util_mono_ms();
 
 			if (rem < 0)
 				rem = 0;
@@ -712,7 +702,7 @@ cmd_wait_until(jobq_client *cl, int64_t id, int is_array, int have_deadline,
 		else
 			err = jobq_wait(cl, id, tmo, job);
 		if (err == JOBQ_ETIMEDOUT && have_deadline && tmo == INT_MAX &&
-		    cmd_now_ms(CLOCK_MONOTONIC) < deadline)
+		    util_mono_ms() < deadline)
 			continue;
 		return err;
 	}
@@ -725,7 +715,7 @@ cmd_opt_duration(const char *cmd, const char *opt, const char *arg,
 {
 	char buf[40];
 
-	if (fmt_parse_duration(arg, ms) != 0)
+	if (util_parse_duration_ms(arg, ms) != 0)
 		return cmd_usage_error(cmd, "invalid %s '%s' (expected "
 		    CMD_DUR_HELP "; a plain number is seconds)", opt, arg);
 	if (max > 0 && *ms > max)

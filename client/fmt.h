@@ -35,13 +35,6 @@ int fmt_err_status(int err);
  * that a timed-out job never looks successful. */
 int fmt_job_status(const jobq_job *job);
 
-/* Parses a duration (DUR of jobq(1)): one or more parts INTEGER UNIT,
- * units d, h, m, s, ms, each at most once and from the largest down
- * ("1h30m", "2m30s500ms"); a lone integer without unit means seconds
- * ("10").  Digits only: no sign, fraction or space.  Returns 0 and sets
- * *ms, or -1 for empty, malformed or overflowing input (*ms untouched). */
-int fmt_parse_duration(const char *s, int64_t *ms);
-
 /* Parses a time for --at, given the current time now_ms (ms since the
  * epoch):
  *   YYYY-MM-DDTHH:MM[:SS] or YYYY-MM-DD HH:MM[:SS], optionally followed by

@@ -60,6 +60,7 @@
 #include "log.h"
 #include "pool.h"
 #include "proto.h"
+#include "util.h"
 #include "dispatch.h"
 #include "sched.h"
 #include "server.h"
@@ -596,7 +597,7 @@ dispatch_event(struct dispatch *s, const struct sjob *j, jobq_state st,
 
 	if (TAILQ_EMPTY(&s->watchers))
 		return;
-	now = jobqd_now_ms();
+	now = util_now_ms();
 	for (w = TAILQ_FIRST(&s->watchers); w != NULL; w = next) {
 		next = TAILQ_NEXT(w, link);
 		if (!dispatch_watcher_wants(w, j))
@@ -700,7 +701,7 @@ dispatch_end_queued(struct dispatch *s, struct sjob *j, const char *reason,
 {
 	struct op_ctx *c = dispatch_ctx(s, j, NULL);
 	struct store_op *op;
-	int64_t now = jobqd_now_ms();
+	int64_t now = util_now_ms();
 
 	if ((c->msg = strdup(message)) == NULL)
 		fatalx("out of memory");
@@ -768,7 +769,7 @@ dispatch_insert_done(struct store_op *op)
 		dispatch_retention_kick(s);
 		goto reply;
 	}
-	now = jobqd_now_ms();
+	now = util_now_ms();
 	count = sub->array_count > 0 ? sub->array_count : 1;
 	first_id = sub->array_count > 0 ? op->out.insert.first_task :
 	    op->out.insert.id;
@@ -853,7 +854,7 @@ dispatch_submit_insert(struct dispatch *s, struct op_ctx *c, int doomed)
 	op->in.insert.queue = sub->queue;
 	op->in.insert.owner_uid = c->r->uid;
 	op->in.insert.max_retries = sub->max_retries;
-	op->in.insert.submitted_at = jobqd_now_ms();
+	op->in.insert.submitted_at = util_now_ms();
 	op->in.insert.priority = sub->priority;
 	op->in.insert.not_before = sub->not_before;
 	op->in.insert.timeout_ms = sub->timeout_ms;
@@ -1119,7 +1120,7 @@ dispatch_unclaim(struct dispatch *s, struct sjob *j)
 	j->phase = PH_QUEUED;
 	j->slot = -1;
 	j->pid = 0;
-	sched_requeue(s->sched, &j->node, j->node.not_before, jobqd_now_ms());
+	sched_requeue(s->sched, &j->node, j->node.not_before, util_now_ms());
 }
 
 /* A claimed job is canceled before any worker got it: it never ran, so
@@ -1161,7 +1162,7 @@ dispatch_claim_done(struct store_op *op)
 		j->phase = PH_QUEUED;
 		j->slot = -1;
 		sched_requeue(s->sched, &j->node, j->node.not_before,
-		    jobqd_now_ms());
+		    util_now_ms());
 		dispatch_arm_retry(s);
 		goto done;
 	}
@@ -1226,7 +1227,7 @@ dispatch_send(struct dispatch *s, struct sjob *j, int slot)
 	}
 	j->slot = slot;
 	s->slot_job[slot] = SJOB_ID(j);
-	stats_slot_busy(s->stats, jobqd_now_ms(), 1);
+	stats_slot_busy(s->stats, util_now_ms(), 1);
 	log_debug("job %" PRId64 " dispatched to worker %d", SJOB_ID(j), slot);
 }
 
@@ -1236,7 +1237,7 @@ dispatch_slot_free(struct dispatch *s, int slot)
 {
 	if (s->slot_job[slot] != 0) {
 		s->slot_job[slot] = 0;
-		stats_slot_busy(s->stats, jobqd_now_ms(), 0);
+		stats_slot_busy(s->stats, util_now_ms(), 0);
 	}
 }
 
@@ -1281,7 +1282,7 @@ dispatch_dispatch(struct dispatch *s)
 
 	if (s->shutting_down)
 		return;
-	now = jobqd_now_ms();
+	now = util_now_ms();
 	sched_due(s->sched, now);
 	while ((j = TAILQ_FIRST(&s->reserved)) != NULL &&
 	    (slot = dispatch_free_slot(s)) >= 0)
@@ -1371,7 +1372,7 @@ dispatch_job_end(struct dispatch *s, struct sjob *j, enum job_event ev,
 	struct job_outcome oc;
 	struct store_op *op;
 	struct op_ctx *c;
-	int64_t now = jobqd_now_ms(), nb, start;
+	int64_t now = util_now_ms(), nb, start;
 	int rv;
 
 	dispatch_tmo_stop(j);
@@ -1491,7 +1492,7 @@ dispatch_pool_started(void *arg, int slot, const struct wire_report *rep)
 	op->in.update.not_before = -1;
 	dispatch_op_submit(s, op);
 	if (j->timeout_ms > 0 && j->tmo == NULL) {
-		now = jobqd_now_ms();
+		now = util_now_ms();
 		left = j->started_at + j->timeout_ms - now;
 		if ((j->tmo = malloc(sizeof *j->tmo)) == NULL)
 			fatalx("out of memory");
@@ -1843,7 +1844,7 @@ dispatch_cancel_job(struct dispatch *s, struct sjob *j)
 		op->in.update.attempts = -1;
 		op->in.update.exit_code = -1;
 		op->in.update.not_before = -1;
-		op->in.update.finished_at = jobqd_now_ms();
+		op->in.update.finished_at = util_now_ms();
 		op->in.update.reason = "canceled";
 		op->in.update.message = "canceled before it started";
 		j->phase = PH_FINISHING;
@@ -2282,14 +2283,14 @@ dispatch_retry_done(struct store_op *op)
 	if (dispatch_find(s, job->id) == NULL) {
 		j = dispatch_add(s, job->id, 0, job->max_retries,
 		    (uid_t)job->owner_uid);
-		j->submitted_at = jobqd_now_ms();
+		j->submitted_at = util_now_ms();
 		j->timeout_ms = job->timeout_ms;
 		j->kill_grace_ms = job->kill_grace_ms;
 		j->retry_delay_ms = job->retry_delay_ms;
 		j->array_index = job->array_index;
 		dispatch_node_init(s, j, job->queue, job->priority, 0,
 		    job->array_id, 0);
-		(void)dispatch_sched_add(s, j, jobqd_now_ms());
+		(void)dispatch_sched_add(s, j, util_now_ms());
 		dispatch_event(s, j, JOBQ_STATE_QUEUED, -1, 0, NULL, 0);
 		log_info("job %" PRId64 " queued again by uid %ld", job->id,
 		    c->r != NULL ? (long)c->r->uid : -1L);
@@ -2432,7 +2433,7 @@ dispatch_purge(struct dispatch *s, struct dispatch_req *r,
     int64_t older_than_ms, int state)
 {
 	dispatch_purge_submit(s, r, older_than_ms > 0 ?
-	    jobqd_now_ms() - older_than_ms : 0, state,
+	    util_now_ms() - older_than_ms : 0, state,
 	    dispatch_privileged(r) ? -1 : (int64_t)r->uid, 0);
 }
 
@@ -2450,7 +2451,7 @@ dispatch_retention_cb(uv_timer_t *t)
 	if (s->shutting_down)
 		return;
 	if (cfg.keep_age_ms > 0)
-		dispatch_purge_submit(s, NULL, jobqd_now_ms() - cfg.keep_age_ms,
+		dispatch_purge_submit(s, NULL, util_now_ms() - cfg.keep_age_ms,
 		    -1, -1, 0);
 	if (cfg.keep_count > 0)
 		dispatch_purge_submit(s, NULL, 0, -1, -1, cfg.keep_count);
@@ -2549,7 +2550,7 @@ dispatch_counts_done(struct store_op *op)
 		cJSON_AddItemToObject(rep, "queue", proto_queue_info_to_json(&qi));
 		break;
 	case CK_STATS:
-		now = jobqd_now_ms();
+		now = util_now_ms();
 		memset(total, 0, sizeof total);
 		for (i = 0; i < op->out.counts.n; i++)
 			for (k = 0; k < JOBQ_STATE_COUNT; k++)
@@ -2709,7 +2710,7 @@ dispatch_start(uv_loop_t *loop, struct store *store, struct store_recovery *rec,
 	struct sched_queue *q;
 	struct sjob **doomed = NULL;
 	size_t i, k, ndoomed = 0;
-	int64_t now = jobqd_now_ms();
+	int64_t now = util_now_ms();
 	int rv;
 
 	if ((s = calloc(1, sizeof *s)) == NULL)

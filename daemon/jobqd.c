@@ -30,8 +30,10 @@
 #include <unistd.h>
 
 #include "jobqd.h"
+#include "fault.h"
 #include "log.h"
 #include "paths.h"
+#include "util.h"
 #include "dispatch.h"
 #include "server.h"
 #include "store.h"
@@ -43,56 +45,14 @@ struct config cfg;
 static uv_loop_t jobqd_loop;
 static uv_signal_t jobqd_sigterm, jobqd_sigint, jobqd_sighup;
 static struct dispatch *jobqd_disp;
-static struct timespec jobqd_started;
+static int64_t jobqd_started_ms;  /* monotonic */
 static int jobqd_stopping;
 static int cfg_state_explicit;  /* --state-dir was given */
 
 int64_t
-jobqd_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t
 jobqd_uptime_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)(ts.tv_sec - jobqd_started.tv_sec) * 1000 +
-	    (ts.tv_nsec - jobqd_started.tv_nsec) / 1000000;
-}
-
-int64_t
-jobqd_parse_duration_ms(const char *s)
-{
-	char *end;
-	double v, mult = 1000;
-
-	if (s == NULL || *s == '\0')
-		return -1;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno != 0 || end == s || !isfinite(v) || v < 0)
-		return -1;
-	if (strcmp(end, "ms") == 0)
-		mult = 1;
-	else if (strcmp(end, "s") == 0 || *end == '\0')
-		mult = 1000;
-	else if (strcmp(end, "m") == 0)
-		mult = 60000;
-	else if (strcmp(end, "h") == 0)
-		mult = 3600000;
-	else if (strcmp(end, "d") == 0)
-		mult = 86400000;
-	else
-		return -1;
-	if (v * mult > 1e15)	/* ~31,700 years */
-		return -1;
-	return (int64_t)(v * mult + 0.5);
+	return util_mono_ms() - jobqd_started_ms;
 }
 
 static void
@@ -124,7 +84,8 @@ jobqd_usage(FILE *f)
 "  -h, --help                    show this help\n"
 "  -V, --version                 show the version\n"
 "\n"
-"DUR is a number with an optional unit: ms, s (default), m, h, d.\n"
+"DUR: integers with units d, h, m, s, ms, largest first (1h30m, 500ms);\n"
+"a lone number is seconds; one part may have a fraction (1.5s).\n"
 "See jobqd(8).\n");
 }
 
@@ -223,20 +184,20 @@ jobqd_options(int argc, char **argv)
 				    optarg);
 			break;
 		case 'g':
-			if ((ms = jobqd_parse_duration_ms(optarg)) < 0 ||
+			if (util_parse_duration_ms(optarg, &ms) != 0 ||
 			    ms > INT32_MAX)
 				jobqd_die_usage("--kill-grace: bad duration \"%s\"", optarg);
 			cfg.kill_grace_ms = (unsigned)ms;
 			break;
 		case 'H':
-			if ((ms = jobqd_parse_duration_ms(optarg)) <= 0 ||
+			if (util_parse_duration_ms(optarg, &ms) != 0 || ms <= 0 ||
 			    ms > INT32_MAX)
 				jobqd_die_usage("--handshake-timeout: bad duration \"%s\"",
 				    optarg);
 			cfg.handshake_ms = (unsigned)ms;
 			break;
 		case 'A':
-			if ((ms = jobqd_parse_duration_ms(optarg)) < 0)
+			if (util_parse_duration_ms(optarg, &ms) != 0)
 				jobqd_die_usage("--keep-age: bad duration \"%s\"",
 				    optarg);
 			cfg.keep_age_ms = ms;
@@ -436,10 +397,14 @@ main(int argc, char **argv)
 	ssize_t n;
 	int rv;
 
+	if (fault_init(getenv("JOBQD_FAULTS"), err, sizeof err) != 0) {
+		fprintf(stderr, "jobqd: %s\n", err);
+		return 2;
+	}
 	if (argc >= 2 && strcmp(argv[1], "--worker") == 0)
 		return worker_main(argc - 2, argv + 2);
 
-	clock_gettime(CLOCK_MONOTONIC, &jobqd_started);
+	jobqd_started_ms = util_mono_ms();
 	signal(SIGPIPE, SIG_IGN);
 	jobqd_options(argc, argv);
 	jobqd_socket_activation();
@@ -455,7 +420,7 @@ main(int argc, char **argv)
 	if (mkdir(cfg.logs_dir, 0700) < 0 && errno != EEXIST)
 		fatal("%s", cfg.logs_dir);
 	memset(&rec, 0, sizeof rec);
-	if ((rv = store_recover(store, &rec, jobqd_now_ms())) < 0)
+	if ((rv = store_recover(store, &rec, util_now_ms())) < 0)
 		fatalx("%s: recovery failed: %s", cfg.db_path, jobq_strerror(rv));
 	if (rec.n_interrupted > 0)
 		log_warnx("%zu job(s) were running when the last jobqd died; "

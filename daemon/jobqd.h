@@ -18,6 +18,16 @@
  *
  * Lock order: the store's queue lock is the only lock shared by threads and
  * is a leaf; the loop thread never blocks on the store thread.
+ *
+ * Errors: every function a daemon header declares returns 0 (or a count)
+ * on success and a negative JOBQ_E* code (jobq.h) on failure: the space the
+ * protocol speaks, so a code travels from where it arose to the client's
+ * reply unchanged.  The boundaries convert once: the store turns SQLite
+ * result codes into JOBQ_E* (store_code), the pool and the server turn
+ * -errno / UV_E* from system calls and libuv into JOBQ_E* after logging
+ * the system's message.  Static helpers that wrap one system call may
+ * return -errno inside their file, never through a header.  The pure
+ * modules (sched, stats, job, wire) follow the same rule.
  */
 #ifndef JOBQD_JOBQD_H
 #define JOBQD_JOBQD_H
@@ -44,11 +54,7 @@ struct config {
 
 extern struct config cfg;
 
-/* Wall clock in milliseconds since the epoch. */
-int64_t jobqd_now_ms(void);
 /* Monotonic milliseconds since start-up. */
 int64_t jobqd_uptime_ms(void);
-/* Parses "500ms", "10s", "5m", "2h", "1.5" (seconds); -1 if invalid. */
-int64_t jobqd_parse_duration_ms(const char *s);
 
 #endif

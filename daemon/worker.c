@@ -54,6 +54,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "util.h"
 #include "wire.h"
 #include "worker.h"
 
@@ -107,16 +108,6 @@ struct worker_child_args {
 };
 
 static void worker_drain_group(pid_t);
-
-static int64_t
-worker_now_us(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_REALTIME, &ts) == -1)
-		return 0;
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* Kills the job's group and waits for its leader; used when the worker must
  * go away with a job running. */
@@ -174,7 +165,7 @@ worker_report_spawn_failed(struct worker *w, int64_t job_id, int stage,
 	rep.stage = stage;
 	rep.err = err;
 	rep.start_us = start_us;
-	rep.end_us = worker_now_us();
+	rep.end_us = util_now_us();
 	log_debug("job %lld: spawn failed at stage %d: %s", (long long)job_id,
 	    stage, strerror(err));
 	worker_report(w, &rep);
@@ -478,7 +469,7 @@ worker_spawn(struct worker *w, int64_t job_id, const struct wire_spec *spec)
 	sigset_t omask;
 	char **shargv = NULL, **cand = NULL;
 	size_t argc, i;
-	int64_t start_us = worker_now_us();
+	int64_t start_us = util_now_us();
 	int cwdfd = -1, nullfd = -1, outfd = -1, errfd = -1;
 	int stage, err = 0, status, r;
 	pid_t pid;
@@ -686,7 +677,7 @@ worker_run(struct worker *w, const struct wire_msg *m, size_t n)
 			log_warnx("job %lld: spec: %s", (long long)m->job_id,
 			    strerror(-r));
 		worker_report_spawn_failed(w, m->job_id, WIRE_STAGE_SPEC, -r,
-		    worker_now_us());
+		    util_now_us());
 		return 0;
 	}
 	worker_spawn(w, m->job_id, &spec);
@@ -856,7 +847,7 @@ worker_check_job(struct worker *w)
 	rep.pid = w->job_pid;
 	rep.wstatus = status;
 	rep.start_us = w->start_us;
-	rep.end_us = worker_now_us();
+	rep.end_us = util_now_us();
 	rep.utime_us = (int64_t)ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec;
 	rep.stime_us = (int64_t)ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec;
 	rep.maxrss_kb = ru.ru_maxrss;

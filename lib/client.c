@@ -27,6 +27,7 @@
 #include "jobq.h"
 #include "paths.h"
 #include "proto.h"
+#include "util.h"
 
 #define CLIENT_NAME "libjobq/" JOBQ_VERSION_STRING
 
@@ -1019,15 +1020,6 @@ nomem:
 	return JOBQ_ENOMEM;
 }
 
-static int64_t
-client_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Takes the first complete frame out of c->rbuf and parses it into *frame.
  * Returns 1 when there was one, 0 when more bytes are needed, or an error
@@ -1063,7 +1055,7 @@ client_take_frame(jobq_client *c, cJSON **frame)
 }
 
 /*
- * Waits until the socket is readable or the deadline (a client_now_ms()
+ * Waits until the socket is readable or the deadline (a util_mono_ms()
  * value; -1: none) passes, then appends what it holds to c->rbuf.  0 when
  * something was read, JOBQ_ETIMEDOUT, or an error that breaks c.
  */
@@ -1079,7 +1071,7 @@ client_fill(jobq_client *c, int64_t deadline)
 	for (;;) {
 		wait = -1;
 		if (deadline >= 0) {
-			left = deadline - client_now_ms();
+			left = deadline - util_mono_ms();
 			if (left < 0)
 				left = 0;
 			wait = left > INT_MAX ? INT_MAX : (int)left;
@@ -1095,7 +1087,7 @@ client_fill(jobq_client *c, int64_t deadline)
 			return JOBQ_EIO;
 		}
 		if (r == 0) {
-			if (deadline >= 0 && client_now_ms() >= deadline)
+			if (deadline >= 0 && util_mono_ms() >= deadline)
 				return JOBQ_ETIMEDOUT;
 			continue;
 		}
@@ -1180,7 +1172,7 @@ jobq_watch_next(jobq_client *c, jobq_event *ev, int timeout_ms)
 	c->errmsg[0] = '\0';
 	if (c->broken)
 		return JOBQ_EIO;
-	deadline = timeout_ms < 0 ? -1 : client_now_ms() + timeout_ms;
+	deadline = timeout_ms < 0 ? -1 : util_mono_ms() + timeout_ms;
 	for (;;) {
 		if ((rc = client_take_frame(c, &frame)) < 0)
 			return rc;

@@ -1,6 +1,6 @@
 /*
  * check_fmt.c - unit tests (Check) for the pure helpers of the jobq client
- * in client/fmt.c: duration/time/id/count/reference/--after/--array/
+ * in client/fmt.c: time/id/count/reference/--after/--array/
  * --label parsing (including bad input), duration and time formatting,
  * shell quoting, signal names, exit-status mapping and table alignment.
  */
@@ -14,67 +14,6 @@
 #include <time.h>
 
 #include "fmt.h"
-
-START_TEST(test_duration_good)
-{
-	static const struct {
-		const char *in;
-		int64_t ms;
-	} cases[] = {
-		{ "500ms", 500 }, { "90s", 90000 }, { "5m", 300000 },
-		{ "2h", 7200000 }, { "10", 10000 }, { "0", 0 }, { "0ms", 0 },
-		{ "007s", 7000 }, { "1d", 86400000 }, { "1h30m", 5400000 },
-		{ "2m30s500ms", 150500 }, { "1d2h3m4s5ms", 93784005 },
-		{ "0s", 0 }, { "0d0h", 0 }, { "1m1ms", 60001 },
-		{ "1h1s", 3601000 }, { "1d1ms", 86400001 }, { "90m", 5400000 },
-		{ "106751991167d", 9223372036828800000LL },
-		{ "106751991167d7h12m55s807ms", INT64_MAX },
-		{ "9223372036854775807ms", INT64_MAX },
-		{ "9223372036854775s807ms", INT64_MAX },
-		/* one part may have a fraction, as jobqd's options do */
-		{ "1.5s", 1500 }, { "0.25", 250 }, { "1.5m", 90000 },
-		{ "0.001s", 1 }, { "2.5h", 9000000 }, { "0.5d", 43200000 },
-		{ "1.0005s", 1001 }, { "1.5ms", 2 },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int64_t ms = -1;
-
-		ck_assert_msg(fmt_parse_duration(cases[i].in, &ms) == 0,
-		    "'%s' rejected", cases[i].in);
-		ck_assert_msg(ms == cases[i].ms, "'%s' -> %lld, expected %lld",
-		    cases[i].in, (long long)ms, (long long)cases[i].ms);
-	}
-}
-END_TEST
-
-START_TEST(test_duration_bad)
-{
-	static const char *const bad[] = {
-		"", "soon", "-1", "-1s", "+1s", " 1s", "1s ", "1 s", "1.", ".",
-		".s", "1..5s", "1.5.s", "s", "ms", "d", "1S", "1sec", "1e3",
-		"0x10", "1hms", "99999999999999999999", "9999999999999999h",
-		"5mm", "1,5s", "1m1h", "1s1s", "1d1d", "1ms5s", "1s1m", "1h30",
-		"30 m", "1h 30m", "h1", "1h-30m", "3h-2m", "1w", "1y", "1D",
-		"1h30m\n", "92233720368547758s", "106751991168d",
-		"106751991167d23h", "1hm", "9223372036854775808ms",
-		"106751991167d7h12m55s808ms", ".5m", "1.s", "1.5.5s",
-		"1.5h30m", "1h.5m", "1h1.5m", "1.0000000001s", "5x", "1m30",
-		"1h1h",
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		int64_t ms = 12345;
-
-		ck_assert_msg(fmt_parse_duration(bad[i], &ms) == -1,
-		    "'%s' accepted", bad[i]);
-		ck_assert_msg(ms == 12345, "'%s' changed the output", bad[i]);
-	}
-	ck_assert_int_eq(fmt_parse_duration(NULL, NULL), -1);
-}
-END_TEST
 
 START_TEST(test_ids_counts)
 {
@@ -703,8 +642,6 @@ fmt_suite(void)
 	Suite *s = suite_create("fmt");
 	TCase *tc = tcase_create("core");
 
-	tcase_add_test(tc, test_duration_good);
-	tcase_add_test(tc, test_duration_bad);
 	tcase_add_test(tc, test_ids_counts);
 	tcase_add_test(tc, test_duration_format);
 	tcase_add_test(tc, test_time_format);

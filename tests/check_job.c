@@ -1,7 +1,9 @@
 /*
  * check_job.c - unit tests of the job state machine (daemon/job.c): every
- * (state, event) pair, the retry budget at its boundaries and the crash
- * flag of JOB_EV_INTERRUPT.
+ * (state, event) pair against a table written from the diagram in job.h
+ * (each allowed edge and each refused one), the attempt count after every
+ * edge, the retry budget at its boundaries and the crash flag of
+ * JOB_EV_INTERRUPT.
  */
 #include "config.h"
 
@@ -11,29 +13,42 @@
 
 #include "job.h"
 
-#define NEVENTS (JOB_EV_TIMEOUT + 1)
+#define NEVENTS JOB_EV_COUNT
 
 /* Expected outcome with no retry budget (attempts 1, max_retries 0). */
 struct expect {
 	int ok;
 	jobq_state state;
 	const char *reason;
+	int dattempts;   /* attempts after minus before (retry: set to 0) */
 };
 
 static struct expect
 expected(jobq_state from, enum job_event ev, int exit_code, int crash)
 {
-	struct expect e = { 0, 0, NULL };
+	struct expect e = { 0, 0, NULL, 0 };
 
 	if (from == JOBQ_STATE_QUEUED) {
 		if (ev == JOB_EV_CLAIM)
-			e = (struct expect){ 1, JOBQ_STATE_RUNNING, NULL };
+			e = (struct expect){ 1, JOBQ_STATE_RUNNING, NULL, 1 };
 		else if (ev == JOB_EV_CANCEL)
 			e = (struct expect){ 1, JOBQ_STATE_CANCELED,
-			    "canceled" };
+			    "canceled", 0 };
+		else if (ev == JOB_EV_DEP_CANCEL)
+			e = (struct expect){ 1, JOBQ_STATE_CANCELED,
+			    "dependency", 0 };
+	} else if (jobq_state_is_terminal(from)) {
+		if (ev == JOB_EV_RETRY)
+			e = (struct expect){ 1, JOBQ_STATE_QUEUED, NULL, 0 };
 	} else if (from == JOBQ_STATE_RUNNING) {
 		switch (ev) {
 		case JOB_EV_CLAIM:
+		case JOB_EV_DEP_CANCEL:
+		case JOB_EV_RETRY:
+		case JOB_EV_COUNT:
+			break;
+		case JOB_EV_UNCLAIM:
+			e = (struct expect){ 1, JOBQ_STATE_QUEUED, NULL, -1 };
 			break;
 		case JOB_EV_EXITED:
 			e = exit_code == 0 ?
@@ -82,9 +97,9 @@ check_reason(const char *got, const char *want)
 
 START_TEST(test_all_pairs)
 {
-	struct job_outcome o, sentinel = { JOBQ_STATE_COUNT, "x", 42 };
+	struct job_outcome o, sentinel = { JOBQ_STATE_COUNT, "x", 42, 77 };
 	struct expect e;
-	int st, ev, code, crash, ret;
+	int st, ev, code, crash, ret, nok = 0, nrefused = 0;
 	static const int codes[] = { 0, 1, 255 };
 
 	for (st = 0; st < JOBQ_STATE_COUNT; st++)
@@ -101,25 +116,46 @@ START_TEST(test_all_pairs)
 			ck_assert_int_eq(o.state, sentinel.state);
 			ck_assert_ptr_eq(o.reason, sentinel.reason);
 			ck_assert_int_eq(o.retry, 42);
+			ck_assert_int_eq(o.attempts, 77);
+			nrefused++;
 			continue;
 		}
 		ck_assert_msg(ret == 0, "%d/%s", st, job_event_name(ev));
 		ck_assert_int_eq(o.state, e.state);
 		check_reason(o.reason, e.reason);
 		ck_assert_int_eq(o.retry, 0);
+		ck_assert_int_eq(o.attempts, ev == JOB_EV_RETRY ? 0 :
+		    1 + e.dattempts);
+		nok++;
 	}
+	/* 3 edges from queued, 8 from running, retry from each of the 5
+	 * terminal states; every other pair is refused. */
+	ck_assert_int_eq(nok, (3 + 8 + 5) * 3 * 2);
+	ck_assert_int_eq(nrefused,
+	    (JOBQ_STATE_COUNT * NEVENTS - (3 + 8 + 5)) * 3 * 2);
 }
 END_TEST
 
-START_TEST(test_terminal_never_change)
+START_TEST(test_terminal_only_retry)
 {
 	struct job_outcome o;
 	int st, ev;
 
-	for (st = JOBQ_STATE_SUCCEEDED; st < JOBQ_STATE_COUNT; st++)
-		for (ev = 0; ev < NEVENTS; ev++)
+	/* Whatever the budget, only a user's retry leaves a terminal state,
+	 * and it starts the count of attempts again. */
+	for (st = JOBQ_STATE_SUCCEEDED; st < JOBQ_STATE_COUNT; st++) {
+		for (ev = 0; ev < NEVENTS; ev++) {
+			if (ev == JOB_EV_RETRY)
+				continue;
 			ck_assert_int_eq(job_transition(st, ev, 0, 100, 0, 0,
 			    &o), JOBQ_ESTATE);
+		}
+		ck_assert_int_eq(job_transition(st, JOB_EV_RETRY, 5, 2, 0, 0,
+		    &o), 0);
+		ck_assert_int_eq(o.state, JOBQ_STATE_QUEUED);
+		ck_assert_int_eq(o.attempts, 0);
+		ck_assert_int_eq(o.retry, 0);
+	}
 	/* Out-of-range values are refused too. */
 	ck_assert_int_eq(job_transition(JOBQ_STATE_COUNT, JOB_EV_CLAIM, 0, 0,
 	    0, 0, &o), JOBQ_ESTATE);
@@ -227,6 +263,30 @@ START_TEST(test_crash_flag)
 }
 END_TEST
 
+START_TEST(test_unclaim)
+{
+	struct job_outcome o;
+
+	/* an unclaimed job gets its attempt back, never below 0, and is not
+	 * a retry (no budget is spent) */
+	ck_assert_int_eq(job_transition(JOBQ_STATE_RUNNING, JOB_EV_UNCLAIM,
+	    3, 0, 0, 0, &o), 0);
+	ck_assert_int_eq(o.state, JOBQ_STATE_QUEUED);
+	ck_assert_int_eq(o.attempts, 2);
+	ck_assert_int_eq(o.retry, 0);
+	ck_assert_ptr_null(o.reason);
+	ck_assert_int_eq(job_transition(JOBQ_STATE_RUNNING, JOB_EV_UNCLAIM,
+	    0, 0, 0, 0, &o), 0);
+	ck_assert_int_eq(o.attempts, 0);
+	ck_assert_int_eq(job_transition(JOBQ_STATE_QUEUED, JOB_EV_UNCLAIM,
+	    1, 0, 0, 0, &o), JOBQ_ESTATE);
+	/* a claim counts a start */
+	ck_assert_int_eq(job_transition(JOBQ_STATE_QUEUED, JOB_EV_CLAIM,
+	    4, 0, 0, 0, &o), 0);
+	ck_assert_int_eq(o.attempts, 5);
+}
+END_TEST
+
 START_TEST(test_event_names)
 {
 	int ev;
@@ -235,6 +295,7 @@ START_TEST(test_event_names)
 		ck_assert_ptr_nonnull(job_event_name(ev));
 	ck_assert_str_eq(job_event_name(JOB_EV_CLAIM), "claim");
 	ck_assert_str_eq(job_event_name(JOB_EV_WORKER_LOST), "worker_lost");
+	ck_assert_str_eq(job_event_name(JOB_EV_RETRY), "retry");
 	ck_assert_ptr_null(job_event_name(NEVENTS));
 	ck_assert_ptr_null(job_event_name((enum job_event)-1));
 }
@@ -247,7 +308,8 @@ job_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_all_pairs);
-	tcase_add_test(tc, test_terminal_never_change);
+	tcase_add_test(tc, test_terminal_only_retry);
+	tcase_add_test(tc, test_unclaim);
 	tcase_add_test(tc, test_retry_budget);
 	tcase_add_test(tc, test_no_retry_on_success_or_cancel);
 	tcase_add_test(tc, test_crash_flag);

@@ -27,7 +27,8 @@ assert_rc 0 "-V" "$JOBQD" -V
 
 bad="$T/bad-state"
 for opts in "--frobnicate" "--workers 0" "--workers abc" "--workers -3" "--sync sometimes" \
-	"--kill-grace forever" "--handshake-timeout -1s" "--log-level loud" "extra-argument"; do
+	"--kill-grace forever" "--handshake-timeout -1s" "--log-level loud" "extra-argument" \
+	"--kill-grace 1e3" "--kill-grace 0x10" "--kill-grace 5.s" "--keep-age 5s1m" "--keep-age 1.5h30m"; do
 	# shellcheck disable=SC2086
 	assert_rc "1|2" "jobqd $opts" timeout $((10 * SLOW)) "$JOBQD" --socket "$T/bad.sock" --state-dir "$bad" $opts
 	# a message, possibly followed by a "Try --help" hint
@@ -187,8 +188,8 @@ next=$(submit -- true)
 stop_daemon
 assert_eq "$DAEMON_RC" 0 "jobqd exit status"
 
-# --sync normal and SIGINT
-start_daemon --sync normal
+# --sync normal and SIGINT; durations in the grammar jobq uses (util.c)
+start_daemon --sync normal --kill-grace 1m30s --keep-age 1d12h --handshake-timeout 1.5s
 assert_rc 0 "a job with --sync normal" q submit --wait -- true
 kill -INT "$JOBQD_PID"
 for ((i = 0; i < 500 * SLOW; i++)); do daemon_alive || break; sleep 0.02; done
