@@ -16,10 +16,21 @@
  * Lock order: store->lock is a leaf lock; no other lock is taken while it is
  * held, and no I/O is done while holding it.
  *
- * Failure policy: SQLITE_FULL (disk full) rolls the batch back; every op in
- * it gets JOBQ_ESTORAGE and the daemon keeps running (nothing is
- * acknowledged).  Any other failure to commit, an fsync error in particular,
- * is fatal: data may be lost, so the daemon stops instead of acknowledging.
+ * Failure policy: SQLITE_FULL (disk full) rolls the batch back; every write
+ * op in it gets JOBQ_ESTORAGE and the daemon keeps running (nothing is
+ * acknowledged).  The fault point FAULT_COMMIT (fault.h, JOBQD_FAULTS)
+ * fails a COMMIT the same way.  Any other failure to commit, an fsync error
+ * in particular, is fatal: data may be lost, so the daemon stops instead of
+ * acknowledging.
+ *
+ * Errors: every function declared here returns 0 or a negative JOBQ_E*
+ * code, and op->status is 0 or a JOBQ_E* code; SQLite's result codes never
+ * leave the store.
+ *
+ * Job states: the store assigns a state itself only through
+ * job_transition() (job.h): recovery (JOB_EV_INTERRUPT), STORE_CLAIM
+ * (JOB_EV_CLAIM on the row's state) and STORE_RETRY (JOB_EV_RETRY).
+ * STORE_UPDATE writes the state its caller decided.
  *
  * Schema (PRAGMA user_version = STORE_SCHEMA_VERSION, application_id
  * STORE_APP_ID) is created or migrated by store_open(); a database with
@@ -40,7 +51,10 @@ struct store;
 
 enum store_op_type {
 	STORE_INSERT,   /* write: new job or array -> out.insert */
-	STORE_CLAIM,    /* write: queued -> running; -> out.argv/env/cwd */
+	STORE_CLAIM,    /* write: queued -> running (JOB_EV_CLAIM on the
+	                   row's state: JOBQ_ESTATE unless queued,
+	                   JOBQ_ENOTFOUND if no such job);
+	                   -> out.claim.argv/env/cwd */
 	STORE_UPDATE,   /* write: set state and outcome fields of one job */
 	STORE_GET,      /* read: one job -> out.job (JOBQ_ENOTFOUND if none;
 	                   JOBQ_EISARRAY if the id is an array's) */
@@ -50,10 +64,11 @@ enum store_op_type {
 	STORE_ARRAY,    /* read: an array and its tasks' states -> out.array */
 	STORE_QUEUE_SET,/* write: upsert a queue's settings */
 	STORE_COUNTS,   /* read: job counts per queue and state -> out.counts */
-	STORE_RETRY,    /* write: ended job -> queued, attempts 0, outcome
-	                   cleared, its deps rows deleted; -> out.job (the new
-	                   row); JOBQ_ESTATE if not terminal, or if its
-	                   unique_key is taken (in.retry.unique_conflict) */
+	STORE_RETRY,    /* write: ended job -> queued, attempts 0 (both as
+	                   JOB_EV_RETRY says), outcome cleared, its deps rows
+	                   deleted; -> out.job (the new row); JOBQ_ESTATE if
+	                   not terminal, or if its unique_key is taken
+	                   (in.retry.unique_conflict) */
 	STORE_PURGE     /* write: delete ended jobs (+ their deps/labels rows,
 	                   arrays left without tasks) -> out.purge; after the
 	                   commit, unlinks LOGS/ID.out and .err of each */
@@ -305,12 +320,14 @@ void store_close(struct store *s);
 void store_op_release(struct store_op *op);
 
 /*
- * Fault seam, for tests only (NULL in the daemon).  When set, it is called
- * on the store thread before the COMMIT of every batch that has writes (and
- * of store_recover()'s transaction); a nonzero return is taken as that
- * SQLite result code from COMMIT, e.g. SQLITE_FULL to test the disk-full
- * path.  Set it before store_start() or between batches from the loop
- * thread before the store_submit() that should see it.
+ * Test hook, for check_store only (NULL in the daemon, which has
+ * FAULT_COMMIT of fault.h instead).  When set, it is called on the store
+ * thread before the COMMIT of every batch that has writes (and of
+ * store_recover()'s transaction), before fault_hit(FAULT_COMMIT); a nonzero
+ * return is taken as that SQLite result code from COMMIT, e.g. SQLITE_FULL
+ * to test the disk-full path.  Set it before store_start() or between
+ * batches from the loop thread before the store_submit() that should see
+ * it.
  */
 extern int (*store_fault_commit)(void);
 

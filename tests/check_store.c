@@ -2,8 +2,10 @@
  * check_store.c - unit tests of the job store (daemon/store.c) against real
  * SQLite files in a temporary directory and a real libuv loop: persistence
  * across reopen, the op types, group commit, start-up recovery, the
- * disk-full path (through store_fault_commit), refusal of foreign files
- * without touching them, and exact round-trips of awkward strings.
+ * disk-full path (through store_fault_commit, and FAULT_COMMIT of
+ * daemon/fault.h as JOBQD_FAULTS sets it), the state changes the store
+ * makes itself (job_transition()'s), refusal of foreign files without
+ * touching them, and exact round-trips of awkward strings.
  */
 #include "config.h"
 
@@ -23,6 +25,7 @@
 #include <sqlite3.h>
 #include <uv.h>
 
+#include "fault.h"
 #include "store.h"
 
 static char tdir[64];
@@ -89,6 +92,7 @@ teardown(void)
 {
 	ck_assert_int_eq(uv_loop_close(&loop), 0);
 	store_fault_commit = NULL;
+	ck_assert_int_eq(fault_init(NULL, NULL, 0), 0);
 	rm_rf(tdir);
 }
 
@@ -2442,6 +2446,181 @@ START_TEST(test_disk_full_ids)
 }
 END_TEST
 
+/* Runs SQL on the database file (the store must be closed). */
+static void
+sql_exec(const char *sql)
+{
+	sqlite3 *db;
+	char *msg = NULL;
+
+	ck_assert_int_eq(sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READWRITE,
+	    NULL), SQLITE_OK);
+	ck_assert_msg(sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK,
+	    "%s: %s", sql, msg != NULL ? msg : "?");
+	ck_assert_int_eq(sqlite3_close(db), SQLITE_OK);
+}
+
+static void
+faults(const char *spec)
+{
+	char err[256];
+
+	err[0] = '\0';
+	ck_assert_msg(fault_init(spec, err, sizeof(err)) == 0, "%s", err);
+}
+
+/*
+ * FAULT_COMMIT (JOBQD_FAULTS=commit@N): the N-th COMMIT of a batch with
+ * writes fails as a full disk: every write of that batch gets
+ * JOBQ_ESTORAGE, nothing of it is stored, its ids come back, reads still
+ * run, and the next batch commits.  Batches without writes do not count.
+ */
+START_TEST(test_fault_commit)
+{
+	struct store *s;
+	struct store_op *ops[4], *op;
+	int64_t first, next;
+	int i, base;
+
+	faults("commit@2");
+	s = open_store(1);
+	first = do_insert(s, "default", 0);		/* commit 1 */
+	op = do_get(s, first);				/* no commit */
+	ck_assert_int_eq(op->status, 0);
+	op_free(op);
+	close_store(s);
+
+	/* Queued before the thread runs: one batch, commit 2. */
+	s = open_store(0);
+	base = n_done;
+	ops[0] = op_insert(argv_true, env_one, "/", NULL, "lost", 0, base);
+	ops[1] = op_new(STORE_CLAIM, base + 1);
+	ops[1]->in.claim.id = first;
+	ops[1]->in.claim.attempts = 1;
+	ops[1]->in.claim.started_at = 5;
+	ops[2] = op_insert(argv_true, env_one, "/", NULL, "lost", 0,
+	    base + 2);
+	ops[2]->in.insert.array_count = 3;
+	ops[3] = op_new(STORE_GET, base + 3);
+	ops[3]->in.get.id = first;
+	for (i = 0; i < 4; i++)
+		store_submit(s, ops[i]);
+	ck_assert_int_eq(store_start(s, &loop), 0);
+	wait_done(base + 4);
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(ops[i]->status, JOBQ_ESTORAGE);
+		ck_assert_int_eq(seq[base + i], base + i);
+	}
+	ck_assert_int_eq(ops[0]->out.insert.id, 0);
+	ck_assert_ptr_null(ops[1]->out.claim.argv);
+	ck_assert_int_eq(ops[3]->status, 0);
+	ck_assert_int_eq(ops[3]->out.job->state, JOBQ_STATE_QUEUED);
+	for (i = 0; i < 4; i++)
+		op_free(ops[i]);
+
+	/* Commit 3 works, with the ids the failed batch had taken. */
+	next = do_insert(s, "default", 0);
+	ck_assert_int_eq(next, first + 1);
+	ck_assert_int_eq(do_claim(s, first, 1, 7), 0);
+	close_store(s);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM jobs"), 2);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM jobs WHERE queue = "
+	    "'lost'"), 0);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM arrays"), 0);
+	ck_assert_int_eq(sql_int("SELECT value FROM meta WHERE key = "
+	    "'next_id'"), next + 1);
+}
+END_TEST
+
+/* FAULT_COMMIT applies to recovery's transaction too: it fails and leaves
+ * the jobs running, for the next start to recover. */
+START_TEST(test_fault_commit_recover)
+{
+	struct store *s;
+	struct store_recovery r;
+	int64_t a, b;
+
+	s = open_store(1);
+	a = do_insert(s, "default", 0);
+	b = do_insert(s, "default", 0);
+	ck_assert_int_eq(do_claim(s, a, 1, 100), 0);
+	close_store(s);
+
+	faults("commit@1");
+	s = open_store(0);
+	ck_assert_int_eq(store_recover(s, &r, 500), JOBQ_ESTORAGE);
+	ck_assert_ptr_null(r.queued);
+	ck_assert_uint_eq(r.n_interrupted, 0);
+	close_store(s);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM jobs WHERE state = "
+	    "'running'"), 1);
+
+	/* The fault was one hit: the next start recovers. */
+	s = open_store(0);
+	ck_assert_int_eq(store_recover(s, &r, 600), 0);
+	ck_assert_uint_eq(r.n_interrupted, 1);
+	ck_assert_uint_eq(r.nqueued, 1);
+	ck_assert_int_eq(r.queued[0].id, b);
+	store_recovery_release(&r);
+	close_store(s);
+	ck_assert_int_eq(sql_int("SELECT finished_at FROM jobs WHERE state = "
+	    "'interrupted'"), 600);
+}
+END_TEST
+
+/*
+ * The claim asks job_transition() about the row's own state: a job that is
+ * not queued (running, ended, or a state the store does not know) is
+ * refused with JOBQ_ESTATE and left as it is.
+ */
+START_TEST(test_claim_states)
+{
+	struct store *s;
+	struct store_op *op;
+	struct store_update u;
+	int64_t q, done, odd;
+	char sql[128];
+
+	s = open_store(1);
+	q = do_insert(s, "default", 0);
+	done = do_insert(s, "default", 0);
+	odd = do_insert(s, "default", 0);
+	ck_assert_int_eq(do_claim(s, done, 1, 10), 0);
+	memset(&u, 0, sizeof(u));
+	u.id = done;
+	u.state = JOBQ_STATE_SUCCEEDED;
+	u.attempts = -1;
+	u.exit_code = 0;
+	u.finished_at = 20;
+	u.not_before = -1;
+	ck_assert_int_eq(do_update(s, &u), 0);
+	ck_assert_int_eq(do_claim(s, done, 2, 30), JOBQ_ESTATE);
+	ck_assert_int_eq(do_claim(s, 9999, 1, 30), JOBQ_ENOTFOUND);
+	close_store(s);
+	(void)snprintf(sql, sizeof(sql), "UPDATE jobs SET state = 'paused' "
+	    "WHERE id = %" PRId64, odd);
+	sql_exec(sql);
+
+	s = open_store(1);
+	ck_assert_int_eq(do_claim(s, odd, 1, 30), JOBQ_ESTATE);
+	ck_assert_int_eq(do_claim(s, q, 1, 40), 0);
+	ck_assert_int_eq(do_claim(s, q, 2, 50), JOBQ_ESTATE);
+	op = do_get(s, q);
+	ck_assert_int_eq(op->out.job->state, JOBQ_STATE_RUNNING);
+	ck_assert_int_eq(op->out.job->attempts, 1);
+	ck_assert_int_eq(op->out.job->started_at, 40);
+	op_free(op);
+	op = do_get(s, done);
+	ck_assert_int_eq(op->out.job->state, JOBQ_STATE_SUCCEEDED);
+	ck_assert_int_eq(op->out.job->attempts, 1);
+	op_free(op);
+	close_store(s);
+	(void)snprintf(sql, sizeof(sql), "SELECT count(*) FROM jobs WHERE "
+	    "id = %" PRId64 " AND state = 'paused'", odd);
+	ck_assert_int_eq(sql_int(sql), 1);
+}
+END_TEST
+
 static Suite *
 store_suite(void)
 {
@@ -2477,6 +2656,9 @@ store_suite(void)
 	tcase_add_test(tc, test_recover_v2);
 	tcase_add_test(tc, test_torn_checkpoint);
 	tcase_add_test(tc, test_disk_full_ids);
+	tcase_add_test(tc, test_fault_commit);
+	tcase_add_test(tc, test_fault_commit_recover);
+	tcase_add_test(tc, test_claim_states);
 	suite_add_tcase(s, tc);
 	return (s);
 }

@@ -1,0 +1,213 @@
+/*
+ * store_int.h - what the files of the store share; internal to
+ * daemon/store*.c (callers use store.h).
+ *
+ *   store.c          the handle and the store thread: the queue,
+ *                    store_submit(), batches and group commit, the failure
+ *                    policy, store_close(); the SQLite glue every file
+ *                    uses (binding, stepping, store_code())
+ *   store_schema.c   opening: file validation, PRAGMAs, schema creation and
+ *                    migrations, the statements, the id counter
+ *   store_recover.c  start-up recovery (store_recover())
+ *   store_insert.c   STORE_INSERT: jobs and arrays
+ *   store_write.c    STORE_CLAIM, STORE_UPDATE, STORE_QUEUE_SET, STORE_RETRY
+ *   store_purge.c    STORE_PURGE and the removal of purged jobs' output
+ *   store_read.c     STORE_GET, LIST, LOOKUP, ARRAY, COUNTS, CHECKPOINT
+ *   store_row.c      rows <-> jobq_job; the text encodings of argv/env
+ *                    (JSON), labels (hex) and dependencies ("id:mode")
+ *
+ * Job states: the store changes a job's state in three places only, each
+ * asking job_transition() (job.h) for the new state and writing what it
+ * answers: recovery of jobs found running (JOB_EV_INTERRUPT, crash = 1),
+ * the claim (JOB_EV_CLAIM from the row's state) and the manual retry
+ * (JOB_EV_RETRY).  An insert writes `queued`, or what JOB_EV_DEP_CANCEL
+ * makes of it; STORE_UPDATE writes the state its caller decided (with
+ * job_transition()).  No SQL of the store names a state it assigns.
+ *
+ * Errors: the op functions of every file return 0 or a negative JOBQ_E*.
+ * A write op that fails only for its own reasons (bad input, no such job,
+ * wrong state, memory) sets op->status and returns 0: the batch goes on.
+ * When SQLite fails inside the batch's transaction, store_fail() applies
+ * the failure policy of store.h: disk full returns JOBQ_ESTORAGE, which the
+ * op returns and which rolls the batch back; anything else is fatal.
+ * Reads set op->status (store_err() logs and converts).  SQLite result
+ * codes are converted to JOBQ_E* by store_code() alone; the small SQLite
+ * wrappers below return SQLite codes to the file that converts them.
+ */
+#ifndef JOBQD_STORE_INT_H
+#define JOBQD_STORE_INT_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stddef.h>
+
+#include <sqlite3.h>
+#include <uv.h>
+
+#include "store.h"
+
+/* The prepared statements (their SQL: store_schema.c). */
+enum store_stmt {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_NEXT_ID,
+	ST_META_SET,
+	ST_UNIQUE,
+	ST_INSERT,
+	ST_INSERT_TASKS,
+	ST_INSERT_ARRAY,
+	ST_INSERT_LABEL,
+	ST_INSERT_DEP,
+	ST_TASK_LABELS,
+	ST_TASK_DEPS,
+	ST_CLAIM_SELECT,
+	ST_CLAIM_UPDATE,
+	ST_UPDATE,
+	ST_SET_PRIORITY,
+	ST_GET,
+	ST_GET_INDEX,
+	ST_JOB_STATE,
+	ST_ARRAY_ROW,
+	ST_ARRAY_TASKS,
+	ST_QUEUE_ADD,
+	ST_QUEUE_UPDATE,
+	ST_QUEUES,
+	ST_COUNTS,
+	ST_RETRY_UPDATE,
+	ST_RETRY_DEPS,
+	ST_PURGE_CLEAR,
+	ST_PURGE_IDS,
+	ST_PURGE_LABELS,
+	ST_PURGE_DEPS,
+	ST_PURGE_JOBS,
+	ST_PURGE_ARRAYS,
+	ST_CHECKPOINT,
+	ST_RUNNING,
+	ST_RECOVER,
+	ST_QUEUED,
+	ST_QUEUED_DEPS,
+	ST_COUNT
+};
+
+/*
+ * Columns of a jobq_job (store_row_job()), FROM STORE_JOB_FROM.  Labels
+ * come hex-encoded and comma-separated (any byte may be in a label), deps
+ * as "id:mode,...", both in insertion order (the labels_job and deps_job
+ * indexes hold a job's rows in rowid order).
+ */
+#define STORE_JOB_COLUMNS \
+	"j.id, j.state, j.queue, j.name, j.owner_uid, " \
+	"coalesce(a.argv, j.argv), coalesce(a.cwd, j.cwd), j.submitted_at, " \
+	"j.started_at, j.finished_at, j.exit_code, j.signal, j.attempts, " \
+	"j.max_retries, j.reason, j.message, j.pid, j.priority, " \
+	"j.not_before, j.timeout_ms, j.kill_grace_ms, j.retry_delay_ms, " \
+	"j.unique_key, j.array_id, j.array_index, " \
+	"(SELECT group_concat(hex(label), ',') FROM labels " \
+	"WHERE job_id = j.id), " \
+	"(SELECT group_concat(dep_id || ':' || mode, ',') FROM deps " \
+	"WHERE job_id = j.id)"
+#define STORE_JOB_FROM "jobs j LEFT JOIN arrays a ON a.id = j.array_id"
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *st[ST_COUNT];
+	int64_t next_id;		/* the next id to hand out */
+	int64_t next_id_db;		/* meta.next_id as committed */
+
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct store_op *pending;	/* guarded by lock */
+	struct store_op **pending_tail;
+	struct store_op *done;		/* guarded by lock */
+	struct store_op **done_tail;
+	int stopping;			/* guarded by lock */
+
+	pthread_t thread;
+	int started;
+	uv_async_t async;
+	int async_init;
+};
+
+/*
+ * A value for a statement parameter (store_bind()): STORE_INT(v),
+ * STORE_TEXT(p) (NULL binds NULL), STORE_NULL, STORE_NULLIF(v, none) (NULL
+ * when v == none, else the integer v) and STORE_SKIP (left unbound: for a
+ * parameter a built statement may not have).
+ */
+enum store_arg_type { STORE_ARG_INT, STORE_ARG_TEXT, STORE_ARG_NULL,
+	STORE_ARG_SKIP };
+struct store_arg {
+	enum store_arg_type type;
+	int64_t i;
+	const char *t;
+};
+#define STORE_INT(v) \
+	((struct store_arg){ STORE_ARG_INT, (int64_t)(v), NULL })
+#define STORE_TEXT(p) \
+	((struct store_arg){ STORE_ARG_TEXT, 0, (p) })
+#define STORE_NULL ((struct store_arg){ STORE_ARG_NULL, 0, NULL })
+#define STORE_SKIP ((struct store_arg){ STORE_ARG_SKIP, 0, NULL })
+#define STORE_NULLIF(v, none) \
+	((v) == (none) ? STORE_NULL : STORE_INT(v))
+/* STORE_ARGS(a, b, ...) -> the two arguments "vector, count". */
+#define STORE_ARGS(...) \
+	(const struct store_arg[]){ __VA_ARGS__ }, \
+	sizeof((const struct store_arg[]){ __VA_ARGS__ }) / \
+	sizeof(struct store_arg)
+
+/* A growable text buffer for the SQL of LIST and PURGE. */
+struct store_sqlbuf {
+	char *buf;
+	size_t len, cap;
+	int failed;		/* out of memory: buf is unusable */
+};
+
+/* store.c: SQLite glue and the failure policy. */
+int	store_code(int rc);
+int	store_fail(struct store *, int rc, const char *what);
+int	store_err(struct store *, int rc, const char *what);
+void	store_reset(sqlite3_stmt *);
+int	store_step_done(sqlite3_stmt *);
+int	store_bind(sqlite3_stmt *, const struct store_arg *, size_t);
+int	store_run(struct store *, enum store_stmt, const struct store_arg *,
+	    size_t);
+int	store_commit(struct store *);
+void	store_sqlbuf_add(struct store_sqlbuf *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/* store_schema.c */
+int	store_schema_open(struct store *, const char *, int, char *, size_t);
+
+/* store_insert.c */
+int	store_insert(struct store *, struct store_op *);
+
+/* store_write.c */
+int	store_write_claim(struct store *, struct store_op *);
+int	store_write_update(struct store *, struct store_op *);
+int	store_write_queue_set(struct store *, struct store_op *);
+int	store_write_retry(struct store *, struct store_op *);
+
+/* store_purge.c */
+int	store_purge(struct store *, struct store_op *);
+void	store_purge_unlink(struct store *, const struct store_op *);
+
+/* store_read.c */
+void	store_read_get(struct store *, struct store_op *);
+void	store_read_list(struct store *, struct store_op *);
+void	store_read_lookup(struct store *, struct store_op *);
+void	store_read_array(struct store *, struct store_op *);
+void	store_read_counts(struct store *, struct store_op *);
+void	store_read_checkpoint(struct store *, struct store_op *);
+int	store_read_queues(struct store *, struct store_queue **, size_t *);
+int	store_read_is_array(struct store *, int64_t);
+
+/* store_row.c */
+int	store_row_job(sqlite3_stmt *, jobq_job **);
+int	store_row_state(sqlite3_stmt *, int);
+char   *store_row_strdup(sqlite3_stmt *, int);
+char   *store_row_strv_json(const char *const *, size_t);
+int	store_row_strv_parse(const char *, char ***, size_t *);
+
+#endif

@@ -1,0 +1,180 @@
+/*
+ * store_purge.c - STORE_PURGE, in the batch's transaction: the ended jobs
+ * matching the filters go into temp.purge_ids with one INSERT ... SELECT
+ * (its WHERE clause built per op), are read back with one SELECT, and
+ * their jobs, labels and deps rows (and arrays left without tasks) are
+ * deleted set-wise.  Once the batch committed, store.c calls
+ * store_purge_unlink() to remove their output files.  A purge deletes
+ * rows; it changes no job's state.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "store_int.h"
+#include "util.h"
+
+/* Ended jobs, as SQL. */
+#define STORE_ENDED "state NOT IN ('queued', 'running')"
+
+/* A size_t as an SQL integer. */
+static int64_t
+store_purge_i64(size_t v)
+{
+	return (v > INT64_MAX ? INT64_MAX : (int64_t)v);
+}
+
+/*
+ * The statement filling temp.purge_ids: ?1 finished_before, ?2 state, ?3
+ * owner, ?4 keep_count, ?5 max; only the filters given are in it.
+ * Prepared in *stp and bound: 0, or a JOBQ_E* code for op->status (the
+ * batch goes on: nothing was written yet).
+ */
+static int
+store_purge_prepare(struct store *s, const struct store_op *op,
+    sqlite3_stmt **stp)
+{
+	const char *state = op->in.purge.state >= 0 ?
+	    jobq_state_name(op->in.purge.state) : NULL;
+	struct store_sqlbuf q;
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(&q, 0, sizeof(q));
+	store_sqlbuf_add(&q, "INSERT INTO temp.purge_ids (id) SELECT id FROM "
+	    "main.jobs WHERE " STORE_ENDED);
+	if (op->in.purge.finished_before != 0)
+		store_sqlbuf_add(&q, " AND finished_at < ?1");
+	if (state != NULL)
+		store_sqlbuf_add(&q, " AND state = ?2");
+	if (op->in.purge.owner_uid >= 0)
+		store_sqlbuf_add(&q, " AND owner_uid = ?3");
+	if (op->in.purge.keep_count > 0)
+		store_sqlbuf_add(&q, " AND id NOT IN (SELECT id FROM "
+		    "main.jobs WHERE " STORE_ENDED " ORDER BY finished_at "
+		    "DESC, id DESC LIMIT ?4)");
+	if (op->in.purge.max > 0)
+		store_sqlbuf_add(&q, " ORDER BY id LIMIT ?5");
+	if (q.failed) {
+		free(q.buf);
+		return (JOBQ_ENOMEM);
+	}
+	rc = sqlite3_prepare_v2(s->db, q.buf, -1, &st, NULL);
+	free(q.buf);
+	if (rc != SQLITE_OK)
+		return (store_err(s, rc, "purge"));
+	rc = store_bind(st, STORE_ARGS(
+	    op->in.purge.finished_before != 0 ?
+	    STORE_INT(op->in.purge.finished_before) : STORE_SKIP,
+	    state != NULL ? STORE_TEXT(state) : STORE_SKIP,
+	    op->in.purge.owner_uid >= 0 ? STORE_INT(op->in.purge.owner_uid) :
+	    STORE_SKIP,
+	    op->in.purge.keep_count > 0 ?
+	    STORE_INT(store_purge_i64(op->in.purge.keep_count)) : STORE_SKIP,
+	    op->in.purge.max > 0 ?
+	    STORE_INT(store_purge_i64(op->in.purge.max)) : STORE_SKIP));
+	if (rc != SQLITE_OK) {
+		(void)sqlite3_finalize(st);
+		return (store_code(rc));
+	}
+	*stp = st;
+	return (0);
+}
+
+/* The ids in temp.purge_ids, ascending, into op->out.purge; 0, a JOBQ_E*
+ * code for op->status (1 returned), or -1 with an SQLite code in *rcp. */
+static int
+store_purge_ids(struct store *s, struct store_op *op, int *rcp)
+{
+	sqlite3_stmt *st = s->st[ST_PURGE_IDS];
+	int64_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (util_grow(&ids, &cap, n + 1, sizeof(*ids)) != 0)
+			break;
+		ids[n++] = sqlite3_column_int64(st, 0);
+	}
+	store_reset(st);
+	if (rc == SQLITE_ROW) {
+		free(ids);
+		op->status = JOBQ_ENOMEM;
+		return (1);
+	}
+	if (rc != SQLITE_DONE) {
+		free(ids);
+		*rcp = rc;
+		return (-1);
+	}
+	op->out.purge.n = n;
+	op->out.purge.ids = ids;
+	return (0);
+}
+
+int
+store_purge(struct store *s, struct store_op *op)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, ret;
+
+	if (op->in.purge.state >= 0 &&
+	    (jobq_state_name(op->in.purge.state) == NULL ||
+	    !jobq_state_is_terminal(op->in.purge.state))) {
+		op->status = JOBQ_EINVAL;
+		return (0);
+	}
+	if ((rc = store_step_done(s->st[ST_PURGE_CLEAR])) != SQLITE_OK)
+		return (store_fail(s, rc, "purge"));
+	if ((op->status = store_purge_prepare(s, op, &st)) != 0)
+		return (0);
+	rc = sqlite3_step(st);
+	(void)sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return (store_fail(s, rc, "purge"));
+
+	/* Only temp.purge_ids has changed so far. */
+	if ((ret = store_purge_ids(s, op, &rc)) != 0)
+		return (ret < 0 ? store_fail(s, rc, "purge") : 0);
+	if (op->out.purge.n > 0 &&
+	    ((rc = store_step_done(s->st[ST_PURGE_LABELS])) != SQLITE_OK ||
+	    (rc = store_step_done(s->st[ST_PURGE_DEPS])) != SQLITE_OK ||
+	    (rc = store_step_done(s->st[ST_PURGE_JOBS])) != SQLITE_OK ||
+	    (rc = store_step_done(s->st[ST_PURGE_ARRAYS])) != SQLITE_OK)) {
+		store_op_release(op);
+		return (store_fail(s, rc, "purge"));
+	}
+	return (0);
+}
+
+/* After the commit: removes the purged jobs' output files. */
+void
+store_purge_unlink(struct store *s, const struct store_op *op)
+{
+	static const char *const ext[] = { "out", "err" };
+	char path[PATH_MAX];
+	size_t i, k;
+	int len;
+
+	if (op->in.purge.logs_dir == NULL)
+		return;
+	for (i = 0; i < op->out.purge.n; i++) {
+		for (k = 0; k < 2; k++) {
+			len = snprintf(path, sizeof(path), "%s/%" PRId64 ".%s",
+			    op->in.purge.logs_dir, op->out.purge.ids[i],
+			    ext[k]);
+			if (len < 0 || (size_t)len >= sizeof(path))
+				continue;
+			if (unlink(path) == -1 && errno != ENOENT)
+				log_warnx("%s: purge: %s: %s", s->path, path,
+				    strerror(errno));
+		}
+	}
+}

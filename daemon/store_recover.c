@@ -1,0 +1,305 @@
+/*
+ * store_recover.c - start-up recovery (store_recover(), store.h), on the
+ * main thread before store_start(): the jobs a previous daemon left
+ * `running` end as JOB_EV_INTERRUPT with crash = 1 says (interrupted,
+ * reason daemon_crash, or queued again while retries are left), in one
+ * transaction; then what dispatch needs to rebuild its tables is read:
+ * every queued job in id order, their dependencies with the dependencies'
+ * states, and the queues table.
+ *
+ * The state each running job gets is job_transition()'s answer, written
+ * as is: this file decides no state itself.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "job.h"
+#include "log.h"
+#include "sched.h"
+#include "store_int.h"
+#include "util.h"
+
+/* A job found running. */
+struct store_recover_run {
+	int64_t id, retry_delay_ms;
+	int attempts, max_retries;
+};
+
+/* A uniformly distributed double in [0, 1), from SQLite's PRNG (seeded
+ * from the system). */
+static double
+store_recover_rand01(void)
+{
+	uint64_t x;
+
+	sqlite3_randomness(sizeof(x), &x);
+	return ((double)(x >> 11) * (1.0 / 9007199254740992.0));
+}
+
+void
+store_recovery_release(struct store_recovery *r)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->nnames; i++)
+		free(r->names[i]);
+	free(r->names);
+	free(r->queued);
+	free(r->deps);
+	free(r->queues);
+	memset(r, 0, sizeof(*r));
+}
+
+/*
+ * A queue name for r->queued: the same string for a name seen among the
+ * last few distinct ones (jobs of a queue tend to come in runs), so a
+ * million queued jobs cost a million pointers, not a million names.
+ */
+#define STORE_INTERN_SCAN 64
+static const char *
+store_recover_intern(struct store_recovery *r, size_t *cap, const char *name)
+{
+	size_t i, lo;
+
+	lo = r->nnames > STORE_INTERN_SCAN ? r->nnames - STORE_INTERN_SCAN : 0;
+	for (i = r->nnames; i > lo; i--)
+		if (strcmp(r->names[i - 1], name) == 0)
+			return (r->names[i - 1]);
+	if (util_grow(&r->names, cap, r->nnames + 1, sizeof(*r->names)) != 0 ||
+	    (r->names[r->nnames] = strdup(name)) == NULL)
+		return (NULL);
+	return (r->names[r->nnames++]);
+}
+
+/* Reads one row of ST_QUEUED into q; JOBQ_ENOMEM if the name cannot be
+ * kept. */
+static int
+store_recover_queued_row(sqlite3_stmt *st, struct store_recovery *r,
+    size_t *namecap, struct store_queued *q)
+{
+	const char *qname;
+
+	memset(q, 0, sizeof(*q));
+	q->id = sqlite3_column_int64(st, 0);
+	qname = (const char *)sqlite3_column_text(st, 1);
+	if ((q->queue = store_recover_intern(r, namecap, qname != NULL ?
+	    qname : "default")) == NULL)
+		return (JOBQ_ENOMEM);
+	q->attempts = sqlite3_column_int(st, 2);
+	q->max_retries = sqlite3_column_int(st, 3);
+	q->submitted_at = sqlite3_column_int64(st, 4);
+	q->owner_uid = (uint32_t)sqlite3_column_int64(st, 5);
+	q->priority = sqlite3_column_int(st, 6);
+	q->not_before = sqlite3_column_int64(st, 7);
+	q->timeout_ms = sqlite3_column_int64(st, 8);
+	q->kill_grace_ms = sqlite3_column_int64(st, 9);
+	q->retry_delay_ms = sqlite3_column_int64(st, 10);
+	q->array_id = sqlite3_column_int64(st, 11);
+	q->array_index = sqlite3_column_int64(st, 12);
+	q->array_throttle = sqlite3_column_int(st, 13);
+	return (0);
+}
+
+/* Every queued job, in id order, into r. */
+static int
+store_recover_queued(struct store *s, struct store_recovery *r)
+{
+	sqlite3_stmt *st = s->st[ST_QUEUED];
+	size_t cap = 0, namecap = 0;
+	int rc, ret = 0;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (util_grow(&r->queued, &cap, r->nqueued + 1,
+		    sizeof(*r->queued)) != 0) {
+			ret = JOBQ_ENOMEM;
+			break;
+		}
+		if ((ret = store_recover_queued_row(st, r, &namecap,
+		    &r->queued[r->nqueued])) != 0)
+			break;
+		r->nqueued++;
+	}
+	store_reset(st);
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = store_err(s, rc, "recovery");
+	return (ret);
+}
+
+/* Appends the dependency in the current row of ST_QUEUED_DEPS to job q. */
+static int
+store_recover_dep_row(sqlite3_stmt *st, struct store_recovery *r,
+    size_t *cap, struct store_queued *q)
+{
+	struct store_dep *d;
+	int mode;
+
+	if (util_grow(&r->deps, cap, r->ndeps + 1, sizeof(*r->deps)) != 0)
+		return (JOBQ_ENOMEM);
+	d = &r->deps[r->ndeps];
+	if (q->ndeps == 0)
+		q->dep_first = r->ndeps;
+	q->ndeps++;
+	d->dep_id = sqlite3_column_int64(st, 1);
+	mode = sqlite3_column_int(st, 2);
+	if (mode < JOBQ_DEP_OK || mode > JOBQ_DEP_ANY) {
+		log_warnx("job %" PRId64 ": unknown dependency mode %d in the "
+		    "database, taken as \"ok\"", q->id, mode);
+		mode = JOBQ_DEP_OK;
+	}
+	d->mode = (jobq_dep_mode)mode;
+	d->dep_state = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 :
+	    store_row_state(st, 3);
+	if (d->dep_state < 0)
+		d->dep_state = -1;
+	r->ndeps++;
+	return (0);
+}
+
+/*
+ * The dependencies of the queued jobs in r, in one joined pass ordered by
+ * job id: walks r->queued alongside and sets each one's range.
+ */
+static int
+store_recover_deps(struct store *s, struct store_recovery *r)
+{
+	sqlite3_stmt *st = s->st[ST_QUEUED_DEPS];
+	size_t cap = 0, qi = 0;
+	int64_t job;
+	int rc, ret = 0;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		job = sqlite3_column_int64(st, 0);
+		/* Both are in id order; a job whose row changed since the
+		 * queued pass is skipped. */
+		while (qi < r->nqueued && r->queued[qi].id < job)
+			qi++;
+		if (qi == r->nqueued || r->queued[qi].id != job)
+			continue;
+		if ((ret = store_recover_dep_row(st, r, &cap,
+		    &r->queued[qi])) != 0)
+			break;
+	}
+	store_reset(st);
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = store_err(s, rc, "recovery");
+	return (ret);
+}
+
+/* The jobs found running, in id order. */
+static int
+store_recover_running(struct store *s, struct store_recover_run **runp,
+    size_t *np)
+{
+	sqlite3_stmt *st = s->st[ST_RUNNING];
+	struct store_recover_run *run = NULL;
+	size_t n = 0, cap = 0;
+	int rc, ret = 0;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (util_grow(&run, &cap, n + 1, sizeof(*run)) != 0) {
+			ret = JOBQ_ENOMEM;
+			break;
+		}
+		run[n].id = sqlite3_column_int64(st, 0);
+		run[n].attempts = sqlite3_column_int(st, 1);
+		run[n].max_retries = sqlite3_column_int(st, 2);
+		run[n].retry_delay_ms = sqlite3_column_int64(st, 3);
+		n++;
+	}
+	store_reset(st);
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = store_err(s, rc, "recovery");
+	if (ret != 0) {
+		free(run);
+		return (ret);
+	}
+	*runp = run;
+	*np = n;
+	return (0);
+}
+
+/* Ends one job found running (JOB_EV_INTERRUPT, crash = 1); an SQLite
+ * code. */
+static int
+store_recover_interrupt(struct store *s, const struct store_recover_run *run,
+    int64_t now_ms)
+{
+	struct job_outcome o;
+	int64_t not_before = -1;
+	int rc;
+
+	rc = job_transition(JOBQ_STATE_RUNNING, JOB_EV_INTERRUPT,
+	    run->attempts, run->max_retries, 0, 1, &o);
+	JQ_ASSERT(rc == 0);
+	if (o.retry)
+		not_before = now_ms + sched_backoff_ms(run->retry_delay_ms > 0 ?
+		    run->retry_delay_ms : 1000, run->attempts > 0 ?
+		    run->attempts : 1, STORE_RETRY_CAP_MS,
+		    store_recover_rand01());
+	if ((rc = store_run(s, ST_RECOVER, STORE_ARGS(STORE_INT(run->id),
+	    STORE_TEXT(jobq_state_name(o.state)),
+	    o.retry ? STORE_NULL : STORE_INT(now_ms), STORE_TEXT(o.reason),
+	    STORE_INT(not_before)))) != SQLITE_OK)
+		return (rc);
+	if (o.retry)
+		log_info("job %" PRId64 " was running when jobqd stopped: "
+		    "queued again, to start in %" PRId64 " ms", run->id,
+		    not_before - now_ms);
+	else
+		log_info("job %" PRId64 " was running when jobqd stopped: "
+		    "interrupted", run->id);
+	return (SQLITE_OK);
+}
+
+/* Ends every job found running, in one transaction (FAULT_COMMIT applies
+ * to its COMMIT). */
+static int
+store_recover_interrupt_all(struct store *s,
+    const struct store_recover_run *run, size_t n, int64_t now_ms)
+{
+	size_t i;
+	int rc;
+
+	if ((rc = store_step_done(s->st[ST_BEGIN])) != SQLITE_OK)
+		return (store_err(s, rc, "recovery"));
+	for (i = 0; i < n && rc == SQLITE_OK; i++)
+		rc = store_recover_interrupt(s, &run[i], now_ms);
+	if (rc == SQLITE_OK)
+		rc = store_commit(s);
+	if (rc == SQLITE_OK)
+		return (0);
+	if (!sqlite3_get_autocommit(s->db))
+		(void)store_step_done(s->st[ST_ROLLBACK]);
+	return (store_err(s, rc, "recovery"));
+}
+
+int
+store_recover(struct store *s, struct store_recovery *r, int64_t now_ms)
+{
+	struct store_recover_run *run = NULL;
+	size_t nrun = 0;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	/* Collect the running jobs first, then change them. */
+	if ((ret = store_recover_running(s, &run, &nrun)) != 0)
+		return (ret);
+	if (nrun > 0)
+		ret = store_recover_interrupt_all(s, run, nrun, now_ms);
+	free(run);
+	if (ret != 0)
+		return (ret);
+	if ((ret = store_recover_queued(s, r)) != 0 ||
+	    (ret = store_recover_deps(s, r)) != 0 ||
+	    (ret = store_read_queues(s, &r->queues, &r->nqueues)) != 0) {
+		store_recovery_release(r);
+		return (ret);
+	}
+	r->n_interrupted = nrun;
+	return (0);
+}

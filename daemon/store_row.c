@@ -1,0 +1,319 @@
+/*
+ * store_row.c - rows <-> jobq_job, and the text encodings of the columns
+ * that hold more than one value:
+ *   argv, env   a JSON array of strings (cJSON), in jobs or arrays
+ *   labels      read as group_concat(hex(label), ','): any byte may be in
+ *               a label, so each comes hex-encoded, commas between
+ *   deps        read as group_concat(dep_id || ':' || mode, ',')
+ * What the database holds is checked as it is read: a malformed value is
+ * logged and the op fails with JOBQ_EINTERNAL rather than hand out garbage.
+ * A jobq_job built here is freed with jobq_job_free() (lib/jobq.h).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "log.h"
+#include "store_int.h"
+#include "util.h"
+
+/* A malloc'd copy of a text column; "" for NULL.  NULL if out of memory. */
+char *
+store_row_strdup(sqlite3_stmt *st, int col)
+{
+	const char *t;
+
+	t = (const char *)sqlite3_column_text(st, col);
+	return (strdup(t != NULL ? t : ""));
+}
+
+/* A state column as a jobq_state, or JOBQ_EINTERNAL (logged) if it is
+ * none. */
+int
+store_row_state(sqlite3_stmt *st, int col)
+{
+	const char *t;
+	int sv;
+
+	t = (const char *)sqlite3_column_text(st, col);
+	if (t == NULL || (sv = jobq_state_parse(t)) < 0) {
+		log_warnx("unknown state \"%s\" in the database",
+		    t != NULL ? t : "");
+		return (JOBQ_EINTERNAL);
+	}
+	return (sv);
+}
+
+/* JSON array of strings, malloc'd by cJSON (cJSON_free()); NULL if out of
+ * memory. */
+char *
+store_row_strv_json(const char *const *v, size_t n)
+{
+	cJSON *a, *item;
+	char *str;
+	size_t i;
+
+	if ((a = cJSON_CreateArray()) == NULL)
+		return (NULL);
+	for (i = 0; i < n; i++) {
+		if ((item = cJSON_CreateString(v[i])) == NULL ||
+		    !cJSON_AddItemToArray(a, item)) {
+			cJSON_Delete(item);
+			cJSON_Delete(a);
+			return (NULL);
+		}
+	}
+	str = cJSON_PrintUnformatted(a);
+	cJSON_Delete(a);
+	return (str);
+}
+
+/* Parses a JSON array of strings into a NULL-terminated malloc'd vector
+ * (count: its length, may be NULL). */
+int
+store_row_strv_parse(const char *json, char ***out, size_t *count)
+{
+	cJSON *a, *item;
+	char **v;
+	size_t n, i = 0;
+	int sz, ret = 0;
+
+	*out = NULL;
+	if (json == NULL || (a = cJSON_Parse(json)) == NULL)
+		return (JOBQ_EINTERNAL);
+	if (!cJSON_IsArray(a) || (sz = cJSON_GetArraySize(a)) < 0) {
+		cJSON_Delete(a);
+		return (JOBQ_EINTERNAL);
+	}
+	n = (size_t)sz;
+	if ((v = calloc(n + 1, sizeof(*v))) == NULL) {
+		cJSON_Delete(a);
+		return (JOBQ_ENOMEM);
+	}
+	cJSON_ArrayForEach(item, a) {
+		if (!cJSON_IsString(item) || i >= n) {
+			ret = JOBQ_EINTERNAL;
+			break;
+		}
+		if ((v[i++] = strdup(item->valuestring)) == NULL) {
+			ret = JOBQ_ENOMEM;
+			break;
+		}
+	}
+	cJSON_Delete(a);
+	if (ret != 0) {
+		util_strv_free(v);
+		return (ret);
+	}
+	*out = v;
+	if (count != NULL)
+		*count = i;
+	return (0);
+}
+
+static int
+store_row_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'A' && c <= 'F')
+		return (c - 'A' + 10);
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	return (-1);
+}
+
+/* One label: the len hex digits at p, decoded into a malloc'd string. */
+static int
+store_row_label(const char *p, size_t len, char **out)
+{
+	char *l;
+	size_t k;
+	int hi, lo;
+
+	if (len % 2 != 0)
+		return (JOBQ_EINTERNAL);
+	if ((l = malloc(len / 2 + 1)) == NULL)
+		return (JOBQ_ENOMEM);
+	for (k = 0; k < len / 2; k++) {
+		if ((hi = store_row_hexval(p[2 * k])) < 0 ||
+		    (lo = store_row_hexval(p[2 * k + 1])) < 0) {
+			free(l);
+			return (JOBQ_EINTERNAL);
+		}
+		l[k] = (char)(hi << 4 | lo);
+	}
+	l[k] = '\0';
+	*out = l;
+	return (0);
+}
+
+/* "HEX,HEX,..." (NULL: none) into a NULL-terminated vector, never NULL. */
+static int
+store_row_labels(const char *hex, char ***out, size_t *count)
+{
+	const char *p, *e;
+	char **v;
+	size_t n = 0, i;
+	int ret;
+
+	*out = NULL;
+	*count = 0;
+	if (hex != NULL)
+		for (n = 1, p = hex; *p != '\0'; p++)
+			if (*p == ',')
+				n++;
+	if ((v = calloc(n + 1, sizeof(*v))) == NULL)
+		return (JOBQ_ENOMEM);
+	for (i = 0, p = hex; i < n; i++, p = e + 1) {
+		if ((e = strchr(p, ',')) == NULL)
+			e = p + strlen(p);
+		if ((ret = store_row_label(p, (size_t)(e - p), &v[i])) != 0) {
+			util_strv_free(v);
+			return (ret);
+		}
+	}
+	*out = v;
+	*count = n;
+	return (0);
+}
+
+/* "ID:MODE,..." (NULL: none) into a malloc'd vector (NULL if none). */
+static int
+store_row_deps(const char *text, jobq_dep **out, size_t *count)
+{
+	const char *p;
+	char *end;
+	jobq_dep *d;
+	size_t n = 1, i;
+	long long v;
+
+	*out = NULL;
+	*count = 0;
+	if (text == NULL)
+		return (0);
+	for (p = text; *p != '\0'; p++)
+		if (*p == ',')
+			n++;
+	if ((d = calloc(n, sizeof(*d))) == NULL)
+		return (JOBQ_ENOMEM);
+	for (i = 0, p = text; i < n; i++) {
+		errno = 0;
+		v = strtoll(p, &end, 10);
+		if (errno != 0 || end == p || *end != ':')
+			goto bad;
+		d[i].id = v;
+		p = end + 1;
+		v = strtoll(p, &end, 10);
+		if (end == p || v < JOBQ_DEP_OK || v > JOBQ_DEP_ANY ||
+		    (*end != ',' && *end != '\0'))
+			goto bad;
+		d[i].mode = (jobq_dep_mode)v;
+		p = end + 1;
+	}
+	*out = d;
+	*count = n;
+	return (0);
+bad:
+	free(d);
+	return (JOBQ_EINTERNAL);
+}
+
+/* A text column that may be NULL: a malloc'd copy, or NULL. */
+static int
+store_row_optdup(sqlite3_stmt *st, int col, char **out)
+{
+	*out = NULL;
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		return (0);
+	if ((*out = store_row_strdup(st, col)) == NULL)
+		return (JOBQ_ENOMEM);
+	return (0);
+}
+
+/* The text columns of STORE_JOB_COLUMNS but argv into j. */
+static int
+store_row_texts(sqlite3_stmt *st, jobq_job *j)
+{
+	if ((j->queue = store_row_strdup(st, 2)) == NULL ||
+	    (j->cwd = store_row_strdup(st, 6)) == NULL ||
+	    store_row_optdup(st, 3, &j->name) != 0 ||
+	    store_row_optdup(st, 14, &j->reason) != 0 ||
+	    store_row_optdup(st, 15, &j->message) != 0 ||
+	    store_row_optdup(st, 22, &j->unique_key) != 0)
+		return (JOBQ_ENOMEM);
+	return (0);
+}
+
+/* The numeric columns of STORE_JOB_COLUMNS into j. */
+static void
+store_row_numbers(sqlite3_stmt *st, jobq_job *j)
+{
+	j->owner_uid = (uint32_t)sqlite3_column_int64(st, 4);
+	j->submitted_at = sqlite3_column_int64(st, 7);
+	j->started_at = sqlite3_column_int64(st, 8);	/* NULL -> 0 */
+	j->finished_at = sqlite3_column_int64(st, 9);
+	j->exit_code = sqlite3_column_type(st, 10) == SQLITE_NULL ? -1 :
+	    sqlite3_column_int(st, 10);
+	j->signal = sqlite3_column_int(st, 11);
+	j->attempts = sqlite3_column_int(st, 12);
+	j->max_retries = sqlite3_column_int(st, 13);
+	j->pid = sqlite3_column_int64(st, 16);
+	j->priority = sqlite3_column_int(st, 17);
+	j->not_before = sqlite3_column_int64(st, 18);
+	j->timeout_ms = sqlite3_column_int64(st, 19);
+	j->kill_grace_ms = sqlite3_column_int64(st, 20);
+	j->retry_delay_ms = sqlite3_column_int64(st, 21);
+	j->array_id = sqlite3_column_int64(st, 23);
+	j->array_index = sqlite3_column_int64(st, 24);
+}
+
+/* Builds a jobq_job from a row of STORE_JOB_COLUMNS. */
+int
+store_row_job(sqlite3_stmt *st, jobq_job **out)
+{
+	jobq_job *j;
+	int ret, sv;
+
+	*out = NULL;
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return (JOBQ_ENOMEM);
+	j->id = sqlite3_column_int64(st, 0);
+	if ((sv = store_row_state(st, 1)) < 0) {
+		log_warnx("job %" PRId64 ": unknown state in the database",
+		    j->id);
+		free(j);
+		return (sv);
+	}
+	j->state = (jobq_state)sv;
+	store_row_numbers(st, j);
+	if ((ret = store_row_texts(st, j)) != 0)
+		goto fail;
+	if ((ret = store_row_strv_parse((const char *)sqlite3_column_text(st,
+	    5), &j->argv, &j->argc)) != 0) {
+		if (ret == JOBQ_EINTERNAL)
+			log_warnx("job %" PRId64 ": malformed argv in the "
+			    "database", j->id);
+		goto fail;
+	}
+	if ((ret = store_row_labels((const char *)sqlite3_column_text(st, 25),
+	    &j->labels, &j->nlabels)) != 0 ||
+	    (ret = store_row_deps((const char *)sqlite3_column_text(st, 26),
+	    &j->deps, &j->ndeps)) != 0) {
+		if (ret == JOBQ_EINTERNAL)
+			log_warnx("job %" PRId64 ": malformed labels or deps "
+			    "in the database", j->id);
+		goto fail;
+	}
+	*out = j;
+	return (0);
+
+fail:
+	jobq_job_free(j);
+	return (ret);
+}

@@ -1,0 +1,709 @@
+/*
+ * store_schema.c - opening the job store: the first look at the file, the
+ * connection and its PRAGMAs, schema creation and migrations, the prepared
+ * statements (the store's SQL, all of it here next to the schema it speaks
+ * to) and the id counter.  Runs on the thread that calls store_open().
+ *
+ * Schema (version 2):
+ *   jobs    one row per job and per array task: state, spec, outcome,
+ *           scheduling fields (priority, not_before, timeout_ms,
+ *           kill_grace_ms, retry_delay_ms, unique_key) and, for a task,
+ *           array_id / array_index.  A task's argv, env and cwd columns
+ *           are '': the task shares its array's (arrays.argv/env/cwd), so a
+ *           100,000-task array stores its environment once.
+ *   labels  (job_id, label) one row per "K=V" label, in submit order.
+ *   deps    (job_id, dep_id, mode) one row per dependency (mode is a
+ *           jobq_dep_mode); a task has its own rows.
+ *   arrays  one row per array: first, step, count, throttle, owner_uid,
+ *           submitted_at and the tasks' shared argv/env/cwd.
+ *   queues  settings of queues set by queue_set (parallel, paused).
+ *   meta    ('next_id', N): the id counter.
+ * Migrations run in order from the file's user_version, each in its own
+ * transaction together with the new user_version: 0 -> 1 creates the v1
+ * jobs table, 1 -> 2 adds the columns (with their defaults) and the new
+ * tables in place, keeping every row.
+ *
+ * Ids: jobs, tasks and arrays take their ids from one counter, so an array
+ * id is never a job id, and an id is never used twice, even after its rows
+ * were purged.  The store keeps the counter in memory (next_id), loaded
+ * here as the largest of meta.next_id, max(jobs.id) + 1, max(arrays.id) +
+ * 1 and sqlite_sequence + 1; each insert takes ids from it, and the batch
+ * writes it back to meta in the same transaction before COMMIT (store.c).
+ * An array with count tasks takes count + 1 consecutive ids: A for the
+ * array, A + 1 .. A + count for its tasks, in index order.
+ *
+ * Statements of the store thread and of recovery are prepared once here
+ * and reset after use, except LIST and PURGE, whose WHERE clause depends on
+ * the filters given and which are prepared per op; one-time start-up SQL
+ * (validation, PRAGMAs, migrations) is prepared or sqlite3_exec()'d where
+ * it runs.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "store_int.h"
+
+#ifndef SQLITE_OPEN_EXRESCODE
+#define SQLITE_OPEN_EXRESCODE 0
+#endif
+
+/* The columns ST_INSERT and ST_INSERT_TASKS fill, ?1 .. ?19 (see
+ * store_insert.c). */
+#define STORE_INSERT_COLUMNS \
+	"id, state, queue, name, owner_uid, argv, env, cwd, submitted_at, " \
+	"max_retries, priority, not_before, timeout_ms, kill_grace_ms, " \
+	"retry_delay_ms, unique_key, finished_at, reason, message, " \
+	"array_id, array_index"
+
+/* Rows 0 .. ?N - 1, for inserting the rows of an array in one statement. */
+#define STORE_SERIES(n) \
+	"WITH RECURSIVE t(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM t " \
+	"WHERE i + 1 < " n ") "
+
+static const char *const store_schema_sql[ST_COUNT] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_NEXT_ID] = "SELECT max("
+	    "coalesce((SELECT value FROM meta WHERE key = 'next_id'), 1), "
+	    "coalesce((SELECT max(id) FROM jobs), 0) + 1, "
+	    "coalesce((SELECT max(id) FROM arrays), 0) + 1, "
+	    "coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'jobs'), "
+	    "0) + 1)",
+	[ST_META_SET] = "INSERT OR REPLACE INTO meta (key, value) "
+	    "VALUES ('next_id', ?1)",
+	[ST_UNIQUE] = "SELECT id FROM jobs WHERE owner_uid = ?1 AND "
+	    "unique_key = ?2 AND unique_key IS NOT NULL AND "
+	    "state IN ('queued', 'running') ORDER BY id LIMIT 1",
+	[ST_INSERT] = "INSERT INTO jobs (" STORE_INSERT_COLUMNS ") VALUES "
+	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+	    "?15, ?16, ?17, ?18, ?19, 0, 0)",
+	/* Task i: id ?1 + 1 + i, index ?21 + i * ?22, of ?20 tasks. */
+	[ST_INSERT_TASKS] = "INSERT INTO jobs (" STORE_INSERT_COLUMNS ") "
+	    STORE_SERIES("?20")
+	    "SELECT ?1 + 1 + i, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+	    "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?1, ?21 + i * ?22 "
+	    "FROM t",
+	[ST_INSERT_ARRAY] = "INSERT INTO arrays (id, first, step, count, "
+	    "throttle, owner_uid, submitted_at, argv, env, cwd) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	[ST_INSERT_LABEL] = "INSERT INTO labels (job_id, label) "
+	    "VALUES (?1, ?2)",
+	[ST_INSERT_DEP] = "INSERT INTO deps (job_id, dep_id, mode) "
+	    "VALUES (?1, ?2, ?3)",
+	[ST_TASK_LABELS] = "INSERT INTO labels (job_id, label) "
+	    STORE_SERIES("?3") "SELECT ?1 + 1 + i, ?2 FROM t",
+	[ST_TASK_DEPS] = "INSERT INTO deps (job_id, dep_id, mode) "
+	    STORE_SERIES("?4") "SELECT ?1 + 1 + i, ?2, ?3 FROM t",
+	[ST_CLAIM_SELECT] = "SELECT j.state, coalesce(a.argv, j.argv), "
+	    "coalesce(a.env, j.env), coalesce(a.cwd, j.cwd), j.array_id, "
+	    "j.array_index, j.attempts, j.max_retries FROM " STORE_JOB_FROM
+	    " WHERE j.id = ?1",
+	/* The state (?4) is JOB_EV_CLAIM's. */
+	[ST_CLAIM_UPDATE] = "UPDATE jobs SET state = ?4, attempts = ?2, "
+	    "started_at = ?3, finished_at = NULL WHERE id = ?1",
+	[ST_UPDATE] = "UPDATE jobs SET state = ?2, "
+	    "attempts = CASE WHEN ?3 < 0 THEN attempts ELSE ?3 END, "
+	    "started_at = CASE WHEN ?4 = 0 THEN started_at ELSE ?4 END, "
+	    "finished_at = CASE ?5 WHEN 0 THEN finished_at WHEN -1 THEN NULL "
+	    "ELSE ?5 END, "
+	    "exit_code = ?6, signal = ?7, pid = ?8, reason = ?9, "
+	    "message = ?10, "
+	    "not_before = CASE WHEN ?11 < 0 THEN not_before ELSE ?11 END "
+	    "WHERE id = ?1",
+	[ST_SET_PRIORITY] = "UPDATE jobs SET priority = ?2 WHERE id = ?1",
+	[ST_GET] = "SELECT " STORE_JOB_COLUMNS " FROM " STORE_JOB_FROM
+	    " WHERE j.id = ?1",
+	[ST_GET_INDEX] = "SELECT " STORE_JOB_COLUMNS " FROM " STORE_JOB_FROM
+	    " WHERE j.array_id = ?1 AND j.array_id != 0 AND "
+	    "j.array_index = ?2 ORDER BY j.id LIMIT 1",
+	[ST_JOB_STATE] = "SELECT state FROM jobs WHERE id = ?1",
+	[ST_ARRAY_ROW] = "SELECT first, step, count, throttle FROM arrays "
+	    "WHERE id = ?1",
+	/* Index order is id order: ids were given in index order. */
+	[ST_ARRAY_TASKS] = "SELECT id, state FROM jobs WHERE array_id = ?1 "
+	    "AND array_id != 0 ORDER BY array_index, id",
+	[ST_QUEUE_ADD] = "INSERT OR IGNORE INTO queues (name, parallel, "
+	    "paused) VALUES (?1, 0, 0)",
+	[ST_QUEUE_UPDATE] = "UPDATE queues SET "
+	    "parallel = CASE WHEN ?2 < 0 THEN parallel ELSE ?2 END, "
+	    "paused = CASE WHEN ?3 < 0 THEN paused ELSE ?3 != 0 END "
+	    "WHERE name = ?1",
+	[ST_QUEUES] = "SELECT name, parallel, paused FROM queues ORDER BY name",
+	[ST_COUNTS] = "SELECT queue, state, count(*) FROM jobs "
+	    "GROUP BY queue, state ORDER BY queue",
+	/* State and attempts (?2, ?3) are JOB_EV_RETRY's. */
+	[ST_RETRY_UPDATE] = "UPDATE jobs SET state = ?2, attempts = ?3, "
+	    "started_at = NULL, finished_at = NULL, exit_code = NULL, "
+	    "signal = NULL, pid = NULL, reason = NULL, message = NULL, "
+	    "not_before = 0 WHERE id = ?1",
+	[ST_RETRY_DEPS] = "DELETE FROM deps WHERE job_id = ?1",
+	[ST_PURGE_CLEAR] = "DELETE FROM temp.purge_ids",
+	[ST_PURGE_IDS] = "SELECT id FROM temp.purge_ids ORDER BY id",
+	[ST_PURGE_LABELS] = "DELETE FROM labels WHERE job_id IN "
+	    "(SELECT id FROM temp.purge_ids)",
+	[ST_PURGE_DEPS] = "DELETE FROM deps WHERE job_id IN "
+	    "(SELECT id FROM temp.purge_ids)",
+	[ST_PURGE_JOBS] = "DELETE FROM jobs WHERE id IN "
+	    "(SELECT id FROM temp.purge_ids)",
+	/* Arrays whose last task went (run after ST_PURGE_JOBS). */
+	[ST_PURGE_ARRAYS] = "DELETE FROM arrays WHERE NOT EXISTS (SELECT 1 "
+	    "FROM jobs WHERE jobs.array_id = arrays.id AND "
+	    "jobs.array_id != 0)",
+	[ST_CHECKPOINT] = "PRAGMA wal_checkpoint(TRUNCATE)",
+	[ST_RUNNING] = "SELECT id, attempts, max_retries, retry_delay_ms "
+	    "FROM jobs WHERE state = 'running' ORDER BY id",
+	[ST_RECOVER] = "UPDATE jobs SET state = ?2, finished_at = ?3, "
+	    "pid = NULL, reason = ?4, "
+	    "not_before = CASE WHEN ?5 < 0 THEN not_before ELSE ?5 END "
+	    "WHERE id = ?1",
+	[ST_QUEUED] = "SELECT j.id, j.queue, j.attempts, j.max_retries, "
+	    "j.submitted_at, j.owner_uid, j.priority, j.not_before, "
+	    "j.timeout_ms, j.kill_grace_ms, j.retry_delay_ms, j.array_id, "
+	    "j.array_index, coalesce(a.throttle, 0) FROM " STORE_JOB_FROM
+	    " WHERE j.state = 'queued' ORDER BY j.id",
+	/* One pass: queued jobs in id order (jobs_state), each one's deps
+	 * through deps_job, the dependency's state through the primary key. */
+	[ST_QUEUED_DEPS] = "SELECT d.job_id, d.dep_id, d.mode, dj.state "
+	    "FROM jobs j JOIN deps d ON d.job_id = j.id "
+	    "LEFT JOIN jobs dj ON dj.id = d.dep_id "
+	    "WHERE j.state = 'queued' ORDER BY j.id",
+};
+
+/*
+ * Schema migrations: store_schema_migrations[v] takes user_version v to v + 1, in
+ * one transaction together with the user_version and application_id update.
+ * (SQL understood by SQLite 3.22, configure's minimum.)
+ */
+static const char *const store_schema_migrations[STORE_SCHEMA_VERSION] = {
+	/* 0 -> 1 */
+	"CREATE TABLE jobs ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" state TEXT NOT NULL,"
+	" queue TEXT NOT NULL,"
+	" name TEXT,"
+	" owner_uid INTEGER NOT NULL,"
+	" argv TEXT NOT NULL,"		/* JSON array of strings */
+	" env TEXT NOT NULL,"		/* JSON array of "K=V" strings */
+	" cwd TEXT NOT NULL,"
+	" submitted_at INTEGER NOT NULL,"
+	" started_at INTEGER,"
+	" finished_at INTEGER,"
+	" exit_code INTEGER,"
+	" signal INTEGER,"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" max_retries INTEGER NOT NULL DEFAULT 0,"
+	" reason TEXT,"
+	" message TEXT,"
+	" pid INTEGER);"
+	"CREATE INDEX jobs_state ON jobs(state, id);"
+	"CREATE INDEX jobs_queue ON jobs(queue, id);",
+
+	/* 1 -> 2: scheduling */
+	"ALTER TABLE jobs ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE jobs ADD COLUMN not_before INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE jobs ADD COLUMN timeout_ms INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE jobs ADD COLUMN kill_grace_ms INTEGER NOT NULL "
+	"DEFAULT 0;"
+	"ALTER TABLE jobs ADD COLUMN retry_delay_ms INTEGER NOT NULL "
+	"DEFAULT 0;"
+	"ALTER TABLE jobs ADD COLUMN unique_key TEXT;"
+	"ALTER TABLE jobs ADD COLUMN array_id INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE jobs ADD COLUMN array_index INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX jobs_queue_state ON jobs(queue, state);"
+	"CREATE INDEX jobs_unique ON jobs(owner_uid, unique_key) "
+	" WHERE unique_key IS NOT NULL;"
+	"CREATE INDEX jobs_array ON jobs(array_id, array_index) "
+	" WHERE array_id != 0;"
+	"CREATE INDEX jobs_name ON jobs(name);"
+	"CREATE INDEX jobs_finished ON jobs(finished_at);"
+	"CREATE TABLE labels ("
+	" job_id INTEGER NOT NULL,"
+	" label TEXT NOT NULL);"
+	"CREATE INDEX labels_label ON labels(label, job_id);"
+	"CREATE INDEX labels_job ON labels(job_id);"
+	"CREATE TABLE deps ("
+	" job_id INTEGER NOT NULL,"
+	" dep_id INTEGER NOT NULL,"
+	" mode INTEGER NOT NULL);"	/* jobq_dep_mode */
+	"CREATE INDEX deps_job ON deps(job_id);"
+	"CREATE INDEX deps_dep ON deps(dep_id);"
+	"CREATE TABLE arrays ("
+	" id INTEGER PRIMARY KEY,"
+	" first INTEGER NOT NULL,"
+	" step INTEGER NOT NULL,"
+	" count INTEGER NOT NULL,"
+	" throttle INTEGER NOT NULL DEFAULT 0,"
+	" owner_uid INTEGER NOT NULL,"
+	" submitted_at INTEGER NOT NULL,"
+	" argv TEXT NOT NULL,"		/* shared by the tasks */
+	" env TEXT NOT NULL,"
+	" cwd TEXT NOT NULL);"
+	"CREATE TABLE queues ("
+	" name TEXT PRIMARY KEY,"
+	" parallel INTEGER NOT NULL DEFAULT 0,"
+	" paused INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE meta ("
+	" key TEXT PRIMARY KEY,"
+	" value INTEGER);"
+	"INSERT INTO meta (key, value) SELECT 'next_id', "
+	" max(coalesce(max(id), 0) + 1,"
+	"  coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'jobs'), 0)"
+	"  + 1) FROM jobs;",
+};
+
+static void	store_schema_errf(char *, size_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+static void
+store_schema_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static int
+store_schema_exec(struct store *s, const char *sql, char *err, size_t errlen)
+{
+	char *msg = NULL;
+	int rc;
+
+	rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK) {
+		store_schema_errf(err, errlen, "%s: %s", s->path,
+		    msg != NULL ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		return (store_code(rc));
+	}
+	return (0);
+}
+
+/* Reads a one-row integer PRAGMA (the statement is used once only); an
+ * SQLite code. */
+static int
+store_schema_pragma_int(sqlite3 *db, const char *sql, int64_t *v)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return (rc);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*v = sqlite3_column_int64(st, 0);
+		rc = SQLITE_OK;
+	} else if (rc == SQLITE_DONE)
+		rc = SQLITE_CORRUPT;
+	(void)sqlite3_finalize(st);
+	return (rc);
+}
+
+/*
+ * Decides whether db is a jobq database this daemon may use, reading only.
+ * Returns 0 with *version set to its user_version, or a negative code with
+ * a message in err.
+ */
+static int
+store_schema_validate(sqlite3 *db, const char *path, int64_t *version,
+    char *err, size_t errlen)
+{
+	int64_t appid, uv, tables;
+	int rc;
+
+	rc = store_schema_pragma_int(db, "PRAGMA application_id", &appid);
+	if (rc == SQLITE_OK)
+		rc = store_schema_pragma_int(db, "PRAGMA user_version", &uv);
+	if (rc == SQLITE_OK)
+		rc = store_schema_pragma_int(db,
+		    "SELECT count(*) FROM sqlite_master", &tables);
+	if ((rc & 0xff) == SQLITE_NOTADB) {
+		store_schema_errf(err, errlen,
+		    "%s: not a jobq database (not an SQLite file)", path);
+		return (JOBQ_EINVAL);
+	}
+	if (rc != SQLITE_OK) {
+		store_schema_errf(err, errlen, "%s: cannot read database: %s",
+		    path, sqlite3_errmsg(db));
+		return (store_code(rc));
+	}
+	if (appid != STORE_APP_ID && (appid != 0 || tables != 0 || uv != 0)) {
+		store_schema_errf(err, errlen, "%s: not a jobq database "
+		    "(application_id 0x%08" PRIx32 ", expected 0x%08x, "
+		    "%" PRId64 " schema objects)", path, (uint32_t)appid,
+		    STORE_APP_ID, tables);
+		return (JOBQ_EINVAL);
+	}
+	if (uv > STORE_SCHEMA_VERSION) {
+		store_schema_errf(err, errlen, "%s: written by a newer jobqd "
+		    "(schema %" PRId64 ", this one knows %d)", path, uv,
+		    STORE_SCHEMA_VERSION);
+		return (JOBQ_EVERSION);
+	}
+	if (uv < 0) {
+		store_schema_errf(err, errlen, "%s: not a jobq database "
+		    "(user_version %" PRId64 ")", path, uv);
+		return (JOBQ_EINVAL);
+	}
+	*version = uv;
+	return (0);
+}
+
+/* "file:PATH?QUERY" with the bytes URIs reserve %-escaped; NULL if out of
+ * memory or absurdly long. */
+static char *
+store_schema_uri(const char *path, const char *query)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p;
+	char *uri, *u;
+	size_t len;
+
+	len = strlen(path);
+	if (len > (SIZE_MAX - 32 - strlen(query)) / 3 ||
+	    (uri = malloc(len * 3 + strlen(query) + 8)) == NULL)
+		return (NULL);
+	u = uri;
+	memcpy(u, "file:", 5);
+	u += 5;
+	for (p = (const unsigned char *)path; *p != '\0'; p++) {
+		if (*p == '?' || *p == '#' || *p == '%' || *p < 0x20 ||
+		    *p >= 0x7f) {
+			*u++ = '%';
+			*u++ = hex[*p >> 4];
+			*u++ = hex[*p & 0xf];
+		} else
+			*u++ = (char)*p;
+	}
+	*u++ = '?';
+	memcpy(u, query, strlen(query) + 1);
+	return (uri);
+}
+
+/*
+ * First look at an existing file through an immutable, read-only
+ * connection: SQLite then takes no locks, rolls back no hot journal and
+ * creates no -wal/-shm/-journal file, so a file we refuse is left exactly
+ * as it was.  An immutable connection ignores the WAL, though, and a crash
+ * in the middle of a checkpoint leaves the main file half old, half new,
+ * to be repaired from the WAL: so when a -wal file is there and the
+ * immutable look fails, the verdict is that of an ordinary read-only
+ * connection, which reads through the WAL and, being read-only, never
+ * checkpoints (immutable = 0).
+ */
+static int
+store_schema_validate_file(const char *path, int immutable, char *err,
+    size_t errlen)
+{
+	sqlite3 *db = NULL;
+	char *uri;
+	int64_t version;
+	int rc, ret;
+
+	if ((uri = store_schema_uri(path, immutable ? "immutable=1" :
+	    "mode=ro")) == NULL) {
+		store_schema_errf(err, errlen, "%s: out of memory", path);
+		return (JOBQ_ENOMEM);
+	}
+	rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
+	    NULL);
+	free(uri);
+	if (rc != SQLITE_OK) {
+		store_schema_errf(err, errlen, "%s: cannot open database: %s",
+		    path, db != NULL ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		ret = store_code(rc);
+	} else
+		ret = store_schema_validate(db, path, &version, err, errlen);
+	rc = sqlite3_close(db);
+	JQ_ASSERT(rc == SQLITE_OK);
+	return (ret);
+}
+
+/*
+ * Looks at path before anything may change it: *exists tells whether it
+ * is there; an existing non-empty file must be a jobq database (read
+ * through its WAL if the immutable look fails and a -wal is there).
+ */
+static int
+store_schema_check_file(const char *path, int *exists, char *err,
+    size_t errlen)
+{
+	char wal[PATH_MAX + 8];
+	struct stat sb;
+	int ret;
+
+	*exists = 0;
+	if (stat(path, &sb) != 0) {
+		if (errno == ENOENT)
+			return (0);
+		store_schema_errf(err, errlen, "%s: %s", path,
+		    strerror(errno));
+		return (JOBQ_ESTORAGE);
+	}
+	*exists = 1;
+	if (!S_ISREG(sb.st_mode)) {
+		store_schema_errf(err, errlen, "%s: not a regular file", path);
+		return (JOBQ_EINVAL);
+	}
+	if (sb.st_size == 0 ||
+	    (ret = store_schema_validate_file(path, 1, err, errlen)) == 0)
+		return (0);
+	if ((size_t)snprintf(wal, sizeof(wal), "%s-wal", path) >=
+	    sizeof(wal) || lstat(wal, &sb) != 0 || !S_ISREG(sb.st_mode))
+		return (ret);
+	if ((ret = store_schema_validate_file(path, 0, err, errlen)) != 0)
+		return (ret);
+	log_info("%s: read through its WAL (jobqd stopped during a "
+	    "checkpoint)", path);
+	return (0);
+}
+
+/*
+ * Creates the file here rather than in SQLite: the error is then precise,
+ * and the file (jobs' environments may hold secrets) is private; SQLite
+ * gives -wal/-shm the same mode.  *created tells whether this call made it
+ * (someone else may have in the meantime).
+ */
+static int
+store_schema_create_file(const char *path, int *created, char *err,
+    size_t errlen)
+{
+	int fd;
+
+	*created = 0;
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		if (errno == EEXIST)
+			return (0);
+		store_schema_errf(err, errlen, "%s: cannot create database: "
+		    "%s", path, strerror(errno));
+		return (JOBQ_ESTORAGE);
+	}
+	if (close(fd) == -1) {
+		store_schema_errf(err, errlen, "%s: %s", path,
+		    strerror(errno));
+		(void)unlink(path);
+		return (JOBQ_ESTORAGE);
+	}
+	*created = 1;
+	return (0);
+}
+
+/* Opens the read-write connection s->db. */
+static int
+store_schema_connect(struct store *s, int exists, char *err, size_t errlen)
+{
+	const char *verb = exists ? "open" : "create";
+	int flags, rc, sys;
+
+	flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
+	    SQLITE_OPEN_EXRESCODE;
+	if (!exists)
+		flags |= SQLITE_OPEN_CREATE;
+	rc = sqlite3_open_v2(s->path, &s->db, flags, NULL);
+	if (rc == SQLITE_OK)
+		return (0);
+	sys = s->db != NULL ? sqlite3_system_errno(s->db) : 0;
+	if (sys != 0)
+		store_schema_errf(err, errlen, "%s: cannot %s database: %s "
+		    "(%s)", s->path, verb, sqlite3_errmsg(s->db),
+		    strerror(sys));
+	else
+		store_schema_errf(err, errlen, "%s: cannot %s database: %s",
+		    s->path, verb, s->db != NULL ? sqlite3_errmsg(s->db) :
+		    sqlite3_errstr(rc));
+	return (store_code(rc));
+}
+
+/* journal_mode = WAL, synchronous, the busy timeout. */
+static int
+store_schema_pragmas(struct store *s, int sync_full, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt *st;
+	const char *mode;
+	int rc, ret;
+
+	rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st,
+	    NULL);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			mode = (const char *)sqlite3_column_text(st, 0);
+			rc = (mode != NULL && strcmp(mode, "wal") == 0) ?
+			    SQLITE_OK : SQLITE_CANTOPEN;
+		}
+		(void)sqlite3_finalize(st);
+	}
+	if (rc != SQLITE_OK) {
+		store_schema_errf(err, errlen, "%s: cannot switch the "
+		    "database to WAL mode%s%s", s->path,
+		    rc == SQLITE_CANTOPEN ? "" : ": ",
+		    rc == SQLITE_CANTOPEN ? "" : sqlite3_errmsg(s->db));
+		return (JOBQ_ESTORAGE);
+	}
+	if ((ret = store_schema_exec(s, sync_full ?
+	    "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL", err,
+	    errlen)) != 0)
+		return (ret);
+	if ((rc = sqlite3_busy_timeout(s->db, 5000)) != SQLITE_OK) {
+		store_schema_errf(err, errlen, "%s: %s", s->path,
+		    sqlite3_errmsg(s->db));
+		return (store_code(rc));
+	}
+	return (0);
+}
+
+static int
+store_schema_migrate(struct store *s, int64_t from, char *err, size_t errlen)
+{
+	char sql[128];
+	int64_t v;
+	int ret;
+
+	for (v = from; v < STORE_SCHEMA_VERSION; v++) {
+		if ((ret = store_schema_exec(s, "BEGIN IMMEDIATE", err,
+		    errlen)) != 0)
+			return (ret);
+		ret = store_schema_exec(s, store_schema_migrations[v], err,
+		    errlen);
+		if (ret == 0) {
+			(void)snprintf(sql, sizeof(sql),
+			    "PRAGMA application_id = %d; "
+			    "PRAGMA user_version = %d",
+			    (int)STORE_APP_ID, (int)(v + 1));
+			ret = store_schema_exec(s, sql, err, errlen);
+		}
+		if (ret == 0)
+			ret = store_schema_exec(s, "COMMIT", err, errlen);
+		if (ret != 0) {
+			if (!sqlite3_get_autocommit(s->db))
+				(void)sqlite3_exec(s->db, "ROLLBACK", NULL,
+				    NULL, NULL);
+			return (ret);
+		}
+		log_info("%s: database schema migrated to version %d",
+		    s->path, (int)(v + 1));
+	}
+	return (0);
+}
+
+/* PURGE's id set, then every statement of store_schema_sql. */
+static int
+store_schema_prepare(struct store *s, char *err, size_t errlen)
+{
+	int i, rc, ret;
+
+	/* The id set: per connection, in memory, never in the file. */
+	if ((ret = store_schema_exec(s, "PRAGMA temp_store = MEMORY; "
+	    "CREATE TEMP TABLE purge_ids (id INTEGER PRIMARY KEY)", err,
+	    errlen)) != 0)
+		return (ret);
+	for (i = 0; i < ST_COUNT; i++) {
+		rc = sqlite3_prepare_v3(s->db, store_schema_sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL);
+		if (rc != SQLITE_OK) {
+			store_schema_errf(err, errlen, "%s: %s", s->path,
+			    sqlite3_errmsg(s->db));
+			return (store_code(rc));
+		}
+	}
+	return (0);
+}
+
+/* Loads the id counter (after the migrations). */
+static int
+store_schema_next_id(struct store *s, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = s->st[ST_NEXT_ID];
+	int rc;
+
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		s->next_id = sqlite3_column_int64(st, 0);
+	store_reset(st);
+	if (rc != SQLITE_ROW) {
+		store_schema_errf(err, errlen, "%s: cannot read the id "
+		    "counter: %s", s->path, sqlite3_errmsg(s->db));
+		return (store_code(rc == SQLITE_DONE ? SQLITE_CORRUPT : rc));
+	}
+	if (s->next_id < 1)
+		s->next_id = 1;
+	s->next_id_db = s->next_id;
+	return (0);
+}
+
+/* Undoes a failed open: statements and connection (before an unlink). */
+static void
+store_schema_close(struct store *s)
+{
+	int i, rc;
+
+	for (i = 0; i < ST_COUNT; i++) {
+		(void)sqlite3_finalize(s->st[i]);
+		s->st[i] = NULL;
+	}
+	if (s->db != NULL) {
+		rc = sqlite3_close(s->db);
+		JQ_ASSERT(rc == SQLITE_OK);
+		s->db = NULL;
+	}
+}
+
+/*
+ * store_open()'s work on the new handle s (s->path is path): everything
+ * but the handle's own fields.  On failure the database is closed again,
+ * a file this call created is removed, and err holds a message.
+ */
+int
+store_schema_open(struct store *s, const char *path, int sync_full,
+    char *err, size_t errlen)
+{
+	int64_t version = 0;
+	int exists, created = 0, ret;
+
+	if ((ret = store_schema_check_file(path, &exists, err, errlen)) != 0)
+		return (ret);
+	if (!exists &&
+	    (ret = store_schema_create_file(path, &created, err, errlen)) != 0)
+		return (ret);
+	if ((ret = store_schema_connect(s, exists, err, errlen)) != 0)
+		goto fail;
+	/*
+	 * Look (again) through the real connection: it sees a WAL, and a
+	 * file that appeared since the first look.  Reading changes nothing.
+	 */
+	if ((ret = store_schema_validate(s->db, path, &version, err,
+	    errlen)) != 0)
+		goto fail;
+	/* From here on the database may change. */
+	if ((ret = store_schema_pragmas(s, sync_full, err, errlen)) != 0 ||
+	    (ret = store_schema_migrate(s, version, err, errlen)) != 0 ||
+	    (ret = store_schema_prepare(s, err, errlen)) != 0 ||
+	    (ret = store_schema_next_id(s, err, errlen)) != 0)
+		goto fail;
+	return (0);
+
+fail:
+	store_schema_close(s);
+	if (created)
+		(void)unlink(path);
+	return (ret);
+}

@@ -1,0 +1,340 @@
+/*
+ * store_write.c - the write ops that change one job or queue, in the
+ * batch's transaction: STORE_CLAIM, STORE_UPDATE, STORE_QUEUE_SET and
+ * STORE_RETRY.  (STORE_INSERT: store_insert.c; STORE_PURGE:
+ * store_purge.c.)
+ *
+ * States: the claim writes what JOB_EV_CLAIM makes of the row's state as
+ * read in the same transaction (JOBQ_ESTATE unless it is queued), and the
+ * retry what JOB_EV_RETRY makes of it (JOBQ_ESTATE unless it is terminal),
+ * attempts included; STORE_UPDATE writes the state its caller decided with
+ * job_transition().  No state is assigned here any other way.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "job.h"
+#include "log.h"
+#include "store_int.h"
+#include "util.h"
+
+/* What a claim hands its caller: malloc'd, NULL-terminated vectors. */
+struct store_write_spec {
+	char **argv, **env, *cwd;
+};
+
+static void
+store_write_spec_free(struct store_write_spec *sp)
+{
+	util_strv_free(sp->argv);
+	util_strv_free(sp->env);
+	free(sp->cwd);
+	memset(sp, 0, sizeof(*sp));
+}
+
+/* A task's environment: env without JOBQ_ARRAY_ID / JOBQ_ARRAY_INDEX, then
+ * those two set to the task's. */
+static int
+store_write_task_env(char ***envp, int64_t array_id, int64_t index)
+{
+	static const char id_name[] = "JOBQ_ARRAY_ID=";
+	static const char index_name[] = "JOBQ_ARRAY_INDEX=";
+	char **env = *envp, **nv, *a, *b;
+	size_t n, i, k = 0;
+
+	for (n = 0; env[n] != NULL; n++)
+		;
+	nv = calloc(n + 3, sizeof(*nv));
+	a = malloc(sizeof(id_name) + 24);
+	b = malloc(sizeof(index_name) + 24);
+	if (nv == NULL || a == NULL || b == NULL) {
+		free(nv);
+		free(a);
+		free(b);
+		return (JOBQ_ENOMEM);
+	}
+	(void)snprintf(a, sizeof(id_name) + 24, "%s%" PRId64, id_name,
+	    array_id);
+	(void)snprintf(b, sizeof(index_name) + 24, "%s%" PRId64, index_name,
+	    index);
+	for (i = 0; i < n; i++) {
+		if (strncmp(env[i], id_name, sizeof(id_name) - 1) == 0 ||
+		    strncmp(env[i], index_name, sizeof(index_name) - 1) == 0)
+			free(env[i]);
+		else
+			nv[k++] = env[i];
+	}
+	nv[k++] = a;
+	nv[k++] = b;
+	nv[k] = NULL;
+	free(env);
+	*envp = nv;
+	return (0);
+}
+
+/* The spec in the current row of ST_CLAIM_SELECT (argv, env, cwd, and
+ * for a task its array id and index). */
+static int
+store_write_claim_spec(sqlite3_stmt *st, struct store_write_spec *sp)
+{
+	int64_t array_id = sqlite3_column_int64(st, 4);
+	int ret;
+
+	memset(sp, 0, sizeof(*sp));
+	ret = store_row_strv_parse((const char *)sqlite3_column_text(st, 1),
+	    &sp->argv, NULL);
+	if (ret == 0)
+		ret = store_row_strv_parse((const char *)sqlite3_column_text(st,
+		    2), &sp->env, NULL);
+	if (ret == 0 && (sp->cwd = store_row_strdup(st, 3)) == NULL)
+		ret = JOBQ_ENOMEM;
+	if (ret == 0 && array_id != 0)
+		ret = store_write_task_env(&sp->env, array_id,
+		    sqlite3_column_int64(st, 5));
+	if (ret != 0)
+		store_write_spec_free(sp);
+	return (ret);
+}
+
+/*
+ * Reads the job a claim is for: its spec into sp and JOB_EV_CLAIM's
+ * outcome for its state into o.  Returns 0, 1 when the op is refused
+ * (op->status set), or -1 with an SQLite code in *rcp.
+ */
+static int
+store_write_claim_read(struct store *s, struct store_op *op,
+    struct store_write_spec *sp, struct job_outcome *o, int *rcp)
+{
+	sqlite3_stmt *st = s->st[ST_CLAIM_SELECT];
+	int rc, sv;
+
+	if ((rc = store_bind(st, STORE_ARGS(STORE_INT(op->in.claim.id)))) !=
+	    SQLITE_OK) {
+		*rcp = rc;
+		return (-1);
+	}
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		store_reset(st);
+		if (rc != SQLITE_DONE) {
+			*rcp = rc;
+			return (-1);
+		}
+		op->status = JOBQ_ENOTFOUND;
+		return (1);
+	}
+	/* An unknown state (logged) is not queued either. */
+	sv = store_row_state(st, 0);
+	if (sv < 0 || job_transition((jobq_state)sv, JOB_EV_CLAIM,
+	    sqlite3_column_int(st, 6), sqlite3_column_int(st, 7), 0, 0,
+	    o) != 0)
+		op->status = JOBQ_ESTATE;
+	else if ((op->status = store_write_claim_spec(st, sp)) ==
+	    JOBQ_EINTERNAL)
+		log_warnx("%s: job %" PRId64 ": malformed argv/env in the "
+		    "database", s->path, op->in.claim.id);
+	store_reset(st);
+	return (op->status != 0);
+}
+
+int
+store_write_claim(struct store *s, struct store_op *op)
+{
+	struct store_write_spec sp;
+	struct job_outcome o;
+	int rc = SQLITE_OK, ret;
+
+	if ((ret = store_write_claim_read(s, op, &sp, &o, &rc)) < 0)
+		return (store_fail(s, rc, "claim"));
+	if (ret > 0)
+		return (0);
+	if (o.attempts != op->in.claim.attempts)
+		log_warnx("job %" PRId64 ": claimed as attempt %d, the "
+		    "database counts %d", op->in.claim.id,
+		    op->in.claim.attempts, o.attempts);
+	if ((rc = store_run(s, ST_CLAIM_UPDATE, STORE_ARGS(
+	    STORE_INT(op->in.claim.id), STORE_INT(op->in.claim.attempts),
+	    STORE_INT(op->in.claim.started_at),
+	    STORE_TEXT(jobq_state_name(o.state))))) != SQLITE_OK) {
+		store_write_spec_free(&sp);
+		return (store_fail(s, rc, "claim"));
+	}
+	op->out.claim.argv = sp.argv;
+	op->out.claim.env = sp.env;
+	op->out.claim.cwd = sp.cwd;
+	return (0);
+}
+
+int
+store_write_update(struct store *s, struct store_op *op)
+{
+	const struct store_update *u = &op->in.update;
+	int rc;
+
+	if (u->set_priority)
+		rc = store_run(s, ST_SET_PRIORITY, STORE_ARGS(STORE_INT(u->id),
+		    STORE_INT(u->priority)));
+	else if (jobq_state_name(u->state) == NULL) {
+		op->status = JOBQ_EINVAL;
+		return (0);
+	} else
+		rc = store_run(s, ST_UPDATE, STORE_ARGS(STORE_INT(u->id),
+		    STORE_TEXT(jobq_state_name(u->state)),
+		    STORE_INT(u->attempts), STORE_INT(u->started_at),
+		    STORE_INT(u->finished_at), STORE_NULLIF(u->exit_code, -1),
+		    STORE_NULLIF(u->signal, 0), STORE_NULLIF(u->pid, 0),
+		    STORE_TEXT(u->reason), STORE_TEXT(u->message),
+		    STORE_INT(u->not_before)));
+	if (rc != SQLITE_OK)
+		return (store_fail(s, rc, "update"));
+	if (sqlite3_changes(s->db) == 0)
+		op->status = JOBQ_ENOTFOUND;
+	return (0);
+}
+
+int
+store_write_queue_set(struct store *s, struct store_op *op)
+{
+	const char *name = op->in.queue_set.name;
+	int rc;
+
+	if (name[0] == '\0' ||
+	    memchr(name, '\0', sizeof(op->in.queue_set.name)) == NULL) {
+		op->status = JOBQ_EINVAL;
+		return (0);
+	}
+	if ((rc = store_run(s, ST_QUEUE_ADD, STORE_ARGS(STORE_TEXT(name)))) !=
+	    SQLITE_OK ||
+	    (rc = store_run(s, ST_QUEUE_UPDATE, STORE_ARGS(STORE_TEXT(name),
+	    STORE_INT(op->in.queue_set.parallel),
+	    STORE_INT(op->in.queue_set.paused)))) != SQLITE_OK)
+		return (store_fail(s, rc, "queue_set"));
+	return (0);
+}
+
+/*
+ * The job a retry is for, into *jp; 0, 1 when the op is refused
+ * (op->status set: not found, an array, unreadable), or -1 with an SQLite
+ * code in *rcp.
+ */
+static int
+store_write_retry_read(struct store *s, struct store_op *op, jobq_job **jp,
+    int *rcp)
+{
+	sqlite3_stmt *st = s->st[ST_GET];
+	int rc, ret;
+
+	*jp = NULL;
+	if ((rc = store_bind(st, STORE_ARGS(STORE_INT(op->in.retry.id)))) !=
+	    SQLITE_OK) {
+		*rcp = rc;
+		return (-1);
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		op->status = store_row_job(st, jp);
+	store_reset(st);
+	if (rc == SQLITE_ROW)
+		return (op->status != 0);
+	if (rc != SQLITE_DONE) {
+		*rcp = rc;
+		return (-1);
+	}
+	ret = store_read_is_array(s, op->in.retry.id);
+	op->status = ret == 1 ? JOBQ_EISARRAY : ret == 0 ? JOBQ_ENOTFOUND :
+	    ret;
+	return (1);
+}
+
+/* 1 if a queued or running job of j's owner has j's unique_key (a retry
+ * would make it twice), 0 if not, -1 with an SQLite code in *rcp. */
+static int
+store_write_retry_taken(struct store *s, const jobq_job *j, int *rcp)
+{
+	sqlite3_stmt *st = s->st[ST_UNIQUE];
+	int rc;
+
+	if (j->unique_key == NULL)
+		return (0);
+	if ((rc = store_bind(st, STORE_ARGS(STORE_INT(j->owner_uid),
+	    STORE_TEXT(j->unique_key)))) != SQLITE_OK) {
+		*rcp = rc;
+		return (-1);
+	}
+	rc = sqlite3_step(st);
+	store_reset(st);
+	if (rc == SQLITE_ROW)
+		return (1);
+	if (rc == SQLITE_DONE)
+		return (0);
+	*rcp = rc;
+	return (-1);
+}
+
+/* Makes the copy j match the row ST_RETRY_UPDATE made of it. */
+static void
+store_write_retry_copy(jobq_job *j, const struct job_outcome *o)
+{
+	j->state = o->state;
+	j->attempts = o->attempts;
+	j->started_at = 0;
+	j->finished_at = 0;
+	j->exit_code = -1;
+	j->signal = 0;
+	j->pid = 0;
+	free(j->reason);
+	j->reason = NULL;
+	free(j->message);
+	j->message = NULL;
+	j->not_before = 0;
+	free(j->deps);
+	j->deps = NULL;
+	j->ndeps = 0;
+}
+
+/*
+ * STORE_RETRY.  The job is read first, so that nothing can fail (but
+ * SQLite, failing the batch) once it was changed; the copy is then made to
+ * match the new row.
+ */
+int
+store_write_retry(struct store *s, struct store_op *op)
+{
+	struct job_outcome o;
+	jobq_job *j;
+	int rc = SQLITE_OK, ret;
+
+	if ((ret = store_write_retry_read(s, op, &j, &rc)) < 0)
+		return (store_fail(s, rc, "retry"));
+	if (ret > 0)
+		return (0);
+	if (job_transition(j->state, JOB_EV_RETRY, j->attempts,
+	    j->max_retries, 0, 0, &o) != 0) {
+		jobq_job_free(j);
+		op->status = JOBQ_ESTATE;
+		return (0);
+	}
+	/* A unique key stays unique among queued and running jobs. */
+	if ((ret = store_write_retry_taken(s, j, &rc)) != 0) {
+		jobq_job_free(j);
+		if (ret < 0)
+			return (store_fail(s, rc, "retry"));
+		op->status = JOBQ_ESTATE;
+		op->in.retry.unique_conflict = 1;
+		return (0);
+	}
+	if ((rc = store_run(s, ST_RETRY_UPDATE, STORE_ARGS(
+	    STORE_INT(op->in.retry.id), STORE_TEXT(jobq_state_name(o.state)),
+	    STORE_INT(o.attempts)))) != SQLITE_OK ||
+	    (rc = store_run(s, ST_RETRY_DEPS, STORE_ARGS(
+	    STORE_INT(op->in.retry.id)))) != SQLITE_OK) {
+		jobq_job_free(j);
+		return (store_fail(s, rc, "retry"));
+	}
+	store_write_retry_copy(j, &o);
+	op->out.job = j;
+	return (0);
+}
