@@ -149,7 +149,7 @@ store_fail(struct store *s, int rc, const char *what)
 {
 	if ((rc & 0xff) != SQLITE_FULL)
 		fatalx("%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
-	return (JOBQ_ESTORAGE);
+	return (store_code(rc));	/* JOBQ_ESTORAGE */
 }
 
 /* A read failed with rc: logged; its JOBQ_E*. */

@@ -91,31 +91,27 @@ store_insert_state(const struct store_op *op, struct job_outcome *o)
 	}
 }
 
-/* 1 if a queued or running job of the owner has the unique_key (its id in
- * op->out.insert), 0 if not; an SQLite code in *rcp on failure. */
+/* Whether a queued or running job of the owner has the unique_key: if
+ * so, its id in op->out.insert (existing = 1).  An SQLite code. */
 static int
-store_insert_existing(struct store *s, struct store_op *op, int *rcp)
+store_insert_existing(struct store *s, struct store_op *op)
 {
 	sqlite3_stmt *st = s->st[ST_UNIQUE];
 	int rc;
 
-	*rcp = SQLITE_OK;
 	if (op->in.insert.unique_key == NULL)
-		return (0);
+		return (SQLITE_OK);
 	if ((rc = store_bind(st, STORE_ARGS(
 	    STORE_INT(op->in.insert.owner_uid),
-	    STORE_TEXT(op->in.insert.unique_key)))) != SQLITE_OK) {
-		*rcp = rc;
-		return (0);
-	}
+	    STORE_TEXT(op->in.insert.unique_key)))) != SQLITE_OK)
+		return (rc);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		op->out.insert.id = sqlite3_column_int64(st, 0);
 		op->out.insert.existing = 1;
-	} else if (rc != SQLITE_DONE)
-		*rcp = rc;
+	}
 	store_reset(st);
-	return (rc == SQLITE_ROW);
+	return (rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc);
 }
 
 /* Binds ?1 .. ?19 of ST_INSERT / ST_INSERT_TASKS; an SQLite code. */
@@ -240,8 +236,10 @@ store_insert(struct store *s, struct store_op *op)
 	if ((op->status = store_insert_valid(op)) != 0 ||
 	    (op->status = store_insert_state(op, &o)) != 0)
 		return (0);
-	if (store_insert_existing(s, op, &rc) || rc != SQLITE_OK)
-		return (rc == SQLITE_OK ? 0 : store_fail(s, rc, "insert"));
+	if ((rc = store_insert_existing(s, op)) != SQLITE_OK)
+		return (store_fail(s, rc, "insert"));
+	if (op->out.insert.existing)
+		return (0);
 
 	argv = store_row_strv_json(op->in.insert.argv, op->in.insert.argc);
 	env = store_row_strv_json(op->in.insert.env, op->in.insert.envc);

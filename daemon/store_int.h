@@ -31,8 +31,11 @@
  * the failure policy of store.h: disk full returns JOBQ_ESTORAGE, which the
  * op returns and which rolls the batch back; anything else is fatal.
  * Reads set op->status (store_err() logs and converts).  SQLite result
- * codes are converted to JOBQ_E* by store_code() alone; the small SQLite
- * wrappers below return SQLite codes to the file that converts them.
+ * codes are converted to JOBQ_E* by store_code() alone (store_fail() and
+ * store_err() call it); the helpers that speak SQL (store_bind(),
+ * store_run(), store_commit() and each file's static ones) return an
+ * SQLite code to the op function of their file, which converts it, and
+ * leave an op's own refusal in op->status.
  */
 #ifndef JOBQD_STORE_INT_H
 #define JOBQD_STORE_INT_H

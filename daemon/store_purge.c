@@ -88,10 +88,10 @@ store_purge_prepare(struct store *s, const struct store_op *op,
 	return (0);
 }
 
-/* The ids in temp.purge_ids, ascending, into op->out.purge; 0, a JOBQ_E*
- * code for op->status (1 returned), or -1 with an SQLite code in *rcp. */
+/* The ids in temp.purge_ids, ascending, into op->out.purge (op->status
+ * JOBQ_ENOMEM if they do not fit).  An SQLite code. */
 static int
-store_purge_ids(struct store *s, struct store_op *op, int *rcp)
+store_purge_ids(struct store *s, struct store_op *op)
 {
 	sqlite3_stmt *st = s->st[ST_PURGE_IDS];
 	int64_t *ids = NULL;
@@ -104,26 +104,22 @@ store_purge_ids(struct store *s, struct store_op *op, int *rcp)
 		ids[n++] = sqlite3_column_int64(st, 0);
 	}
 	store_reset(st);
-	if (rc == SQLITE_ROW) {
-		free(ids);
-		op->status = JOBQ_ENOMEM;
-		return (1);
-	}
 	if (rc != SQLITE_DONE) {
 		free(ids);
-		*rcp = rc;
-		return (-1);
+		if (rc == SQLITE_ROW)
+			op->status = JOBQ_ENOMEM;
+		return (rc == SQLITE_ROW ? SQLITE_OK : rc);
 	}
 	op->out.purge.n = n;
 	op->out.purge.ids = ids;
-	return (0);
+	return (SQLITE_OK);
 }
 
 int
 store_purge(struct store *s, struct store_op *op)
 {
 	sqlite3_stmt *st = NULL;
-	int rc, ret;
+	int rc;
 
 	if (op->in.purge.state >= 0 &&
 	    (jobq_state_name(op->in.purge.state) == NULL ||
@@ -141,8 +137,10 @@ store_purge(struct store *s, struct store_op *op)
 		return (store_fail(s, rc, "purge"));
 
 	/* Only temp.purge_ids has changed so far. */
-	if ((ret = store_purge_ids(s, op, &rc)) != 0)
-		return (ret < 0 ? store_fail(s, rc, "purge") : 0);
+	if ((rc = store_purge_ids(s, op)) != SQLITE_OK)
+		return (store_fail(s, rc, "purge"));
+	if (op->status != 0)
+		return (0);
 	if (op->out.purge.n > 0 &&
 	    ((rc = store_step_done(s->st[ST_PURGE_LABELS])) != SQLITE_OK ||
 	    (rc = store_step_done(s->st[ST_PURGE_DEPS])) != SQLITE_OK ||

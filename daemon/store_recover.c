@@ -263,7 +263,7 @@ store_recover_interrupt_all(struct store *s,
     const struct store_recover_run *run, size_t n, int64_t now_ms)
 {
 	size_t i;
-	int rc;
+	int rc, ret;
 
 	if ((rc = store_step_done(s->st[ST_BEGIN])) != SQLITE_OK)
 		return (store_err(s, rc, "recovery"));
@@ -273,9 +273,10 @@ store_recover_interrupt_all(struct store *s,
 		rc = store_commit(s);
 	if (rc == SQLITE_OK)
 		return (0);
+	ret = store_err(s, rc, "recovery");
 	if (!sqlite3_get_autocommit(s->db))
 		(void)store_step_done(s->st[ST_ROLLBACK]);
-	return (store_err(s, rc, "recovery"));
+	return (ret);
 }
 
 int

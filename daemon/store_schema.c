@@ -324,7 +324,7 @@ static int
 store_schema_validate(sqlite3 *db, const char *path, int64_t *version,
     char *err, size_t errlen)
 {
-	int64_t appid, uv, tables;
+	int64_t appid = 0, uv = 0, tables = 0;
 	int rc;
 
 	rc = store_schema_pragma_int(db, "PRAGMA application_id", &appid);

@@ -102,29 +102,25 @@ store_write_claim_spec(sqlite3_stmt *st, struct store_write_spec *sp)
 
 /*
  * Reads the job a claim is for: its spec into sp and JOB_EV_CLAIM's
- * outcome for its state into o.  Returns 0, 1 when the op is refused
- * (op->status set), or -1 with an SQLite code in *rcp.
+ * outcome for its state into o, or the op's refusal in op->status (sp is
+ * then empty).  An SQLite code.
  */
 static int
 store_write_claim_read(struct store *s, struct store_op *op,
-    struct store_write_spec *sp, struct job_outcome *o, int *rcp)
+    struct store_write_spec *sp, struct job_outcome *o)
 {
 	sqlite3_stmt *st = s->st[ST_CLAIM_SELECT];
 	int rc, sv;
 
+	memset(sp, 0, sizeof(*sp));
 	if ((rc = store_bind(st, STORE_ARGS(STORE_INT(op->in.claim.id)))) !=
-	    SQLITE_OK) {
-		*rcp = rc;
-		return (-1);
-	}
+	    SQLITE_OK)
+		return (rc);
 	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
 		store_reset(st);
-		if (rc != SQLITE_DONE) {
-			*rcp = rc;
-			return (-1);
-		}
-		op->status = JOBQ_ENOTFOUND;
-		return (1);
+		if (rc == SQLITE_DONE)
+			op->status = JOBQ_ENOTFOUND;
+		return (rc == SQLITE_DONE ? SQLITE_OK : rc);
 	}
 	/* An unknown state (logged) is not queued either. */
 	sv = store_row_state(st, 0);
@@ -137,7 +133,7 @@ store_write_claim_read(struct store *s, struct store_op *op,
 		log_warnx("%s: job %" PRId64 ": malformed argv/env in the "
 		    "database", s->path, op->in.claim.id);
 	store_reset(st);
-	return (op->status != 0);
+	return (SQLITE_OK);
 }
 
 int
@@ -145,11 +141,11 @@ store_write_claim(struct store *s, struct store_op *op)
 {
 	struct store_write_spec sp;
 	struct job_outcome o;
-	int rc = SQLITE_OK, ret;
+	int rc;
 
-	if ((ret = store_write_claim_read(s, op, &sp, &o, &rc)) < 0)
+	if ((rc = store_write_claim_read(s, op, &sp, &o)) != SQLITE_OK)
 		return (store_fail(s, rc, "claim"));
-	if (ret > 0)
+	if (op->status != 0)
 		return (0);
 	if (o.attempts != op->in.claim.attempts)
 		log_warnx("job %" PRId64 ": claimed as attempt %d, the "
@@ -216,62 +212,51 @@ store_write_queue_set(struct store *s, struct store_op *op)
 }
 
 /*
- * The job a retry is for, into *jp; 0, 1 when the op is refused
- * (op->status set: not found, an array, unreadable), or -1 with an SQLite
- * code in *rcp.
+ * The job a retry is for, into *jp, or the op's refusal in op->status (not
+ * found, an array, unreadable).  An SQLite code.
  */
 static int
-store_write_retry_read(struct store *s, struct store_op *op, jobq_job **jp,
-    int *rcp)
+store_write_retry_read(struct store *s, struct store_op *op, jobq_job **jp)
 {
 	sqlite3_stmt *st = s->st[ST_GET];
 	int rc, ret;
 
 	*jp = NULL;
 	if ((rc = store_bind(st, STORE_ARGS(STORE_INT(op->in.retry.id)))) !=
-	    SQLITE_OK) {
-		*rcp = rc;
-		return (-1);
-	}
+	    SQLITE_OK)
+		return (rc);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		op->status = store_row_job(st, jp);
 	store_reset(st);
 	if (rc == SQLITE_ROW)
-		return (op->status != 0);
-	if (rc != SQLITE_DONE) {
-		*rcp = rc;
-		return (-1);
-	}
+		return (SQLITE_OK);
+	if (rc != SQLITE_DONE)
+		return (rc);
 	ret = store_read_is_array(s, op->in.retry.id);
 	op->status = ret == 1 ? JOBQ_EISARRAY : ret == 0 ? JOBQ_ENOTFOUND :
 	    ret;
-	return (1);
+	return (SQLITE_OK);
 }
 
-/* 1 if a queued or running job of j's owner has j's unique_key (a retry
- * would make it twice), 0 if not, -1 with an SQLite code in *rcp. */
+/* *taken: whether a queued or running job of j's owner has j's unique_key
+ * (a retry would make it twice).  An SQLite code. */
 static int
-store_write_retry_taken(struct store *s, const jobq_job *j, int *rcp)
+store_write_retry_taken(struct store *s, const jobq_job *j, int *taken)
 {
 	sqlite3_stmt *st = s->st[ST_UNIQUE];
 	int rc;
 
+	*taken = 0;
 	if (j->unique_key == NULL)
-		return (0);
+		return (SQLITE_OK);
 	if ((rc = store_bind(st, STORE_ARGS(STORE_INT(j->owner_uid),
-	    STORE_TEXT(j->unique_key)))) != SQLITE_OK) {
-		*rcp = rc;
-		return (-1);
-	}
+	    STORE_TEXT(j->unique_key)))) != SQLITE_OK)
+		return (rc);
 	rc = sqlite3_step(st);
 	store_reset(st);
-	if (rc == SQLITE_ROW)
-		return (1);
-	if (rc == SQLITE_DONE)
-		return (0);
-	*rcp = rc;
-	return (-1);
+	*taken = rc == SQLITE_ROW;
+	return (rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc);
 }
 
 /* Makes the copy j match the row ST_RETRY_UPDATE made of it. */
@@ -305,11 +290,11 @@ store_write_retry(struct store *s, struct store_op *op)
 {
 	struct job_outcome o;
 	jobq_job *j;
-	int rc = SQLITE_OK, ret;
+	int rc, taken;
 
-	if ((ret = store_write_retry_read(s, op, &j, &rc)) < 0)
+	if ((rc = store_write_retry_read(s, op, &j)) != SQLITE_OK)
 		return (store_fail(s, rc, "retry"));
-	if (ret > 0)
+	if (op->status != 0)
 		return (0);
 	if (job_transition(j->state, JOB_EV_RETRY, j->attempts,
 	    j->max_retries, 0, 0, &o) != 0) {
@@ -318,9 +303,10 @@ store_write_retry(struct store *s, struct store_op *op)
 		return (0);
 	}
 	/* A unique key stays unique among queued and running jobs. */
-	if ((ret = store_write_retry_taken(s, j, &rc)) != 0) {
+	if ((rc = store_write_retry_taken(s, j, &taken)) != SQLITE_OK ||
+	    taken) {
 		jobq_job_free(j);
-		if (ret < 0)
+		if (rc != SQLITE_OK)
 			return (store_fail(s, rc, "retry"));
 		op->status = JOBQ_ESTATE;
 		op->in.retry.unique_conflict = 1;
