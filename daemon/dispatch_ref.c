@@ -426,6 +426,8 @@ dispatch_ref_retry_store(struct dispatch *s, struct dispatch_req *r,
 	    c)) == NULL) {
 		if (c != NULL)
 			dispatch_op_ctx_free(c);
+		log_warnx("a retry of job %" PRId64 " was refused: out of memory",
+		    job->id);
 		dispatch_reply_error(r, JOBQ_ENOMEM, "out of memory");
 		return;
 	}

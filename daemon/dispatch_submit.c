@@ -71,6 +71,7 @@ dispatch_submit_drop(struct op_ctx *c)
 static void
 dispatch_submit_refuse(struct op_ctx *c)
 {
+	log_warnx("a submit was refused: out of memory");
 	if (c->r != NULL)
 		dispatch_reply_error(c->r, JOBQ_ENOMEM, "out of memory");
 	dispatch_submit_drop(c);
