@@ -20,7 +20,32 @@
 #define DISPATCH_PURGE_CHUNK 5000
 
 static void dispatch_purge_chunk(struct dispatch *, struct dispatch_req *,
-    const struct store_op *prev, size_t total);
+    const struct store_op *prev, size_t total, int retention);
+
+/* The purge is over: total jobs removed, or the error status.  r NULL:
+ * retention, or a client that has gone. */
+static void
+dispatch_purge_over(struct dispatch_req *r, int retention, int status,
+    size_t total)
+{
+	cJSON *rep;
+
+	if (r == NULL) {
+		if (!retention)
+			;
+		else if (status != 0)
+			log_warnx("retention: %s", jobq_strerror(status));
+		else if (total > 0)
+			log_info("retention: removed %zu ended job(s)", total);
+	} else if (status != 0)
+		dispatch_reply_status(r, status);
+	else if ((rep = proto_ok_reply()) == NULL ||
+	    proto_add_int(rep, "purged", (int64_t)total) != 0) {
+		cJSON_Delete(rep);
+		dispatch_reply(r, NULL);	/* done, but cannot say so */
+	} else
+		dispatch_reply(r, rep);
+}
 
 static void
 dispatch_purge_done(struct store_op *op)
@@ -28,39 +53,29 @@ dispatch_purge_done(struct store_op *op)
 	struct op_ctx *c = op->data;
 	struct dispatch_req *r = c->r;
 	size_t total = (size_t)c->arg + op->out.purge.n;
-	cJSON *rep;
 
 	if (op->status == 0 && op->out.purge.n == op->in.purge.max &&
 	    !c->s->shutting_down) {
 		if (r != NULL)
 			dispatch_reply_detach(r);
-		dispatch_purge_chunk(c->s, r, op, total);
-	} else if (r != NULL) {
-		if (op->status != 0)
-			dispatch_reply_status(r, op->status);
-		else if ((rep = proto_ok_reply()) == NULL ||
-		    proto_add_int(rep, "purged", (int64_t)total) != 0) {
-			cJSON_Delete(rep);
-			dispatch_reply(r, NULL);	/* done, but cannot say so */
-		} else
-			dispatch_reply(r, rep);
-	} else if (op->status == 0 && total > 0)
-		log_info("retention: removed %zu ended job(s)", total);
-	else if (op->status != 0)
-		log_warnx("retention: %s", jobq_strerror(op->status));
+		dispatch_purge_chunk(c->s, r, op, total, (int)c->arg2);
+	} else
+		dispatch_purge_over(r, (int)c->arg2, op->status, total);
 	dispatch_op_finish(op);
 }
 
-/* The next chunk of the purge prev, total removed so far (r may be NULL). */
+/* The next chunk of the purge prev, total removed so far (r NULL: the
+ * client has gone, or retention). */
 static void
 dispatch_purge_chunk(struct dispatch *s, struct dispatch_req *r,
-    const struct store_op *prev, size_t total)
+    const struct store_op *prev, size_t total, int retention)
 {
 	struct op_ctx *c = dispatch_op_ctx(s, NULL, r);
 	struct store_op *op = dispatch_op_new(s, STORE_PURGE,
 	    dispatch_purge_done, c);
 
 	c->arg = (int64_t)total;
+	c->arg2 = retention;
 	op->in.purge = prev->in.purge;
 	if (r != NULL)
 		dispatch_op_hold(r, c);
@@ -80,7 +95,7 @@ dispatch_purge_submit(struct dispatch *s, struct dispatch_req *r,
 	first.in.purge.keep_count = keep_count;
 	first.in.purge.max = DISPATCH_PURGE_CHUNK;
 	first.in.purge.logs_dir = s->conf.logs_dir;
-	dispatch_purge_chunk(s, r, &first, 0);
+	dispatch_purge_chunk(s, r, &first, 0, r == NULL);
 }
 
 void
