@@ -31,11 +31,9 @@ dispatch_purge_over(struct dispatch_req *r, int retention, int status,
 	cJSON *rep;
 
 	if (r == NULL) {
-		if (!retention)
-			;
-		else if (status != 0)
+		if (retention && status != 0)
 			log_warnx("retention: %s", jobq_strerror(status));
-		else if (total > 0)
+		else if (retention && total > 0)
 			log_info("retention: removed %zu ended job(s)", total);
 	} else if (status != 0)
 		dispatch_reply_status(r, status);

@@ -70,8 +70,8 @@ dispatch_queue_counts_done(struct store_op *op)
 	struct op_ctx *c = op->data;
 
 	if (c->r == NULL)
-		;
-	else if (op->status != 0)
+		goto out;
+	if (op->status != 0)
 		dispatch_reply_status(c->r, op->status);
 	else if (c->kind == CK_QUEUE_LIST)
 		dispatch_reply_object(c->r, "queues",
@@ -81,6 +81,7 @@ dispatch_queue_counts_done(struct store_op *op)
 	else
 		dispatch_reply_object(c->r, "stats",
 		    dispatch_stats_json(c->s, op));
+out:
 	dispatch_op_finish(op);
 }
 

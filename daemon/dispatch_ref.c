@@ -111,8 +111,8 @@ dispatch_ref_ended_done(struct store_op *op)
 	struct dispatch_req *r = c->r;
 
 	if (r == NULL)
-		;
-	else if (op->status != 0)
+		goto out;
+	if (op->status != 0)
 		dispatch_reply_status(r, op->status);
 	else if (c->kind != ENDED_WAIT &&
 	    !dispatch_may_touch(r, op->out.job->owner_uid))
@@ -120,6 +120,7 @@ dispatch_ref_ended_done(struct store_op *op)
 		    "the job belongs to another user");
 	else
 		dispatch_ref_ended_job(c, r, op->out.job);
+out:
 	free(c->extra);	/* logs_req, or NULL */
 	dispatch_op_finish(op);
 }
@@ -421,7 +422,7 @@ dispatch_ref_retry_store(struct dispatch *s, struct dispatch_req *r,
 		c->njobs = 1;
 		c->jobs[0] = dispatch_job_alloc();
 	}
-	if (c == NULL || c->njobs == 0 || c->jobs[0] == NULL ||
+	if (c == NULL || c->jobs == NULL || c->jobs[0] == NULL ||
 	    (op = dispatch_op_try(STORE_RETRY, dispatch_ref_retry_done,
 	    c)) == NULL) {
 		if (c != NULL)

@@ -191,13 +191,14 @@ dispatch_submit_insert_done(struct store_op *op)
 		goto out;
 	}
 	if (op->out.insert.existing)
-		;	/* the job with that unique key: nothing new */
-	else if (op->in.insert.state == JOBQ_STATE_CANCELED) {
+		goto reply;	/* the job with that unique key: nothing new */
+	if (op->in.insert.state == JOBQ_STATE_CANCELED) {
 		log_debug("job %" PRId64 " stored canceled: %s",
 		    op->out.insert.id, op->in.insert.message);
 		dispatch_purge_kick(s);
 	} else
 		dispatch_submit_track(s, c, op);
+reply:
 	if (r != NULL)
 		dispatch_reply(r, dispatch_submit_reply_json(op, c->extra));
 out:
