@@ -25,7 +25,11 @@ struct store_recovery;
 struct dispatch;
 
 struct dispatch_req {
-	void (*reply)(struct dispatch_req *r, cJSON *reply); /* consumes reply */
+	/* Consumes reply.  NULL: something was done (a job stored, jobs
+	 * purged) but the reply could not be built (out of memory); the
+	 * server then closes the connection, so the client sees an unknown
+	 * outcome rather than a refusal. */
+	void (*reply)(struct dispatch_req *r, cJSON *reply);
 	/* Sends one frame without ending the request (watch); consumes ev.
 	 * Returns -1 if the connection is gone or fell too far behind: the
 	 * caller must then forget r (abandon is not called any more). */
