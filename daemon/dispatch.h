@@ -2,7 +2,8 @@
  * dispatch.h - jobs in flight, on the loop thread: the table of active (queued
  * and running) jobs, dispatch to free workers, waiters, cancellation and the
  * shutdown sequence.  It drives store.c for persistence and pool.c for
- * execution, and answers the requests server.c decodes.
+ * execution, and answers the requests server.c decodes.  Its files are
+ * dispatch*.c (dispatch_int.h lists them and what each owns).
  *
  * Every request hands dispatch a struct dispatch_req; dispatch calls r->reply exactly
  * once (possibly before returning).  While dispatch holds a request it sets
@@ -12,6 +13,7 @@
 #ifndef JOBQD_DISPATCH_H
 #define JOBQD_DISPATCH_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <uv.h>
@@ -23,7 +25,11 @@ struct store_recovery;
 struct dispatch;
 
 struct dispatch_req {
-	void (*reply)(struct dispatch_req *r, cJSON *reply); /* consumes reply */
+	/* Consumes reply.  NULL: something was done (a job stored, jobs
+	 * purged) but the reply could not be built (out of memory); the
+	 * server then closes the connection, so the client sees an unknown
+	 * outcome rather than a refusal. */
+	void (*reply)(struct dispatch_req *r, cJSON *reply);
 	/* Sends one frame without ending the request (watch); consumes ev.
 	 * Returns -1 if the connection is gone or fell too far behind: the
 	 * caller must then forget r (abandon is not called any more). */
@@ -53,8 +59,24 @@ struct dispatch_filter {
 	size_t limit;
 };
 
+/* What dispatch needs of the daemon's configuration; dispatch_start()
+ * copies it, strings included. */
+struct dispatch_config {
+	const char *exe;          /* this binary, to start the workers */
+	const char *logs_dir;     /* the jobs' output: LOGS/ID.out, LOGS/ID.err */
+	int workers;              /* worker slots (>= 1) */
+	unsigned kill_grace_ms;   /* TERM -> KILL for a cancel or a stop, unless
+	                             the job has its own kill_grace_ms */
+	int64_t keep_age_ms;      /* retention of ended jobs; 0 = for ever */
+	size_t keep_count;        /* ended jobs kept at most; 0 = no limit */
+};
+
+/* Loads the queued jobs of rec into the scheduler, starts the workers and
+ * applies retention once.  Returns 0, or JOBQ_ENOMEM / JOBQ_EINTERNAL (the
+ * workers could not be started; logged). */
 int dispatch_start(uv_loop_t *loop, struct store *store,
-    struct store_recovery *rec, struct dispatch **out);
+    struct store_recovery *rec, const struct dispatch_config *conf,
+    struct dispatch **out);
 
 /* s->argv etc. point into req_json, which dispatch keeps until it replies and
  * then frees (cJSON_Delete).  dispatch also calls proto_submit_release(sub). */

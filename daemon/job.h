@@ -11,7 +11,9 @@
  *   queued --cancel--------------> canceled (canceled)           |
  *   queued --dep_cancel----------> canceled (dependency)         |
  *   running --unclaim (attempts-1)--> queued  (claimed, never    |
- *            handed to a worker: an orderly stop or a lost slot) |
+ *            handed to a worker: the claim could not be written, |
+ *            jobqd is stopping, or a cancel came first - the job |
+ *            is then canceled from queued)                       |
  *   running --exited 0-------------> succeeded                   |
  *   running --exited != 0----------> failed (exit_code)       *  |
  *   running --signaled-------------> failed (signal)          *  |

@@ -391,6 +391,7 @@ int
 main(int argc, char **argv)
 {
 	struct store_recovery rec;
+	struct dispatch_config dconf;
 	struct store *store;
 	char err[1024];
 	size_t nqueued;
@@ -430,8 +431,16 @@ main(int argc, char **argv)
 		fatalx("uv_loop_init failed");
 	if ((rv = store_start(store, &jobqd_loop)) < 0)
 		fatalx("cannot start the store thread: %s", strerror(-rv));
-	if ((rv = dispatch_start(&jobqd_loop, store, &rec, &jobqd_disp)) < 0)
-		fatalx("cannot start the workers: %s", strerror(-rv));
+	memset(&dconf, 0, sizeof dconf);
+	dconf.exe = cfg.exe;
+	dconf.logs_dir = cfg.logs_dir;
+	dconf.workers = cfg.workers;
+	dconf.kill_grace_ms = cfg.kill_grace_ms;
+	dconf.keep_age_ms = cfg.keep_age_ms;
+	dconf.keep_count = cfg.keep_count;
+	if ((rv = dispatch_start(&jobqd_loop, store, &rec, &dconf,
+	    &jobqd_disp)) < 0)
+		fatalx("cannot start dispatch: %s", jobq_strerror(rv));
 	nqueued = rec.nqueued;
 	store_recovery_release(&rec);
 	if (server_start(&jobqd_loop, jobqd_disp) < 0)

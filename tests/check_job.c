@@ -287,6 +287,31 @@ START_TEST(test_unclaim)
 }
 END_TEST
 
+START_TEST(test_cancel_before_start)
+{
+	struct job_outcome o;
+
+	/* dispatch cancels a claimed job no worker got as two edges: unclaim
+	 * (the claim's attempt given back), then cancel from queued */
+	ck_assert_int_eq(job_transition(JOBQ_STATE_QUEUED, JOB_EV_CLAIM,
+	    2, 5, 0, 0, &o), 0);
+	ck_assert_int_eq(o.attempts, 3);
+	ck_assert_int_eq(job_transition(o.state, JOB_EV_UNCLAIM, o.attempts,
+	    5, 0, 0, &o), 0);
+	ck_assert_int_eq(o.state, JOBQ_STATE_QUEUED);
+	ck_assert_int_eq(o.attempts, 2);
+	ck_assert_int_eq(job_transition(o.state, JOB_EV_CANCEL, o.attempts,
+	    5, 0, 0, &o), 0);
+	ck_assert_int_eq(o.state, JOBQ_STATE_CANCELED);
+	ck_assert_str_eq(o.reason, "canceled");
+	ck_assert_int_eq(o.attempts, 2);
+	ck_assert_int_eq(o.retry, 0);
+	/* and a canceled job leaves only by a user's retry */
+	ck_assert_int_eq(job_transition(o.state, JOB_EV_CLAIM, o.attempts,
+	    5, 0, 0, &o), JOBQ_ESTATE);
+}
+END_TEST
+
 START_TEST(test_event_names)
 {
 	int ev;
@@ -310,6 +335,7 @@ job_suite(void)
 	tcase_add_test(tc, test_all_pairs);
 	tcase_add_test(tc, test_terminal_only_retry);
 	tcase_add_test(tc, test_unclaim);
+	tcase_add_test(tc, test_cancel_before_start);
 	tcase_add_test(tc, test_retry_budget);
 	tcase_add_test(tc, test_no_retry_on_success_or_cancel);
 	tcase_add_test(tc, test_crash_flag);

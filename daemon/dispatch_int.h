@@ -1,0 +1,304 @@
+/*
+ * dispatch_int.h - what the files of dispatch share (loop thread only): the
+ * handle, a job in flight, the context a store op carries back to its done
+ * callback, and the functions one file offers the others.  Only dispatch*.c
+ * include it.
+ *
+ * The files, one concern each (a file's functions carry its name as their
+ * prefix; the entry points of dispatch.h keep the names server.c calls):
+ *
+ *   dispatch.c          the table of active jobs and their lifecycle: every
+ *                       state change (job_transition), claim, end, unclaim,
+ *                       the start of a cancel; start-up, shutdown, ping
+ *   dispatch_op.c       store ops and their contexts, a request held by an
+ *                       op, state changes parked while the disk is full
+ *   dispatch_reply.c    replies to a request
+ *   dispatch_slot.c     worker slots: hand-off to a free worker, the pool's
+ *                       reports (ready, started, finished, lost), --timeout
+ *   dispatch_submit.c   submit: dependency look-up, INSERT, the new jobs
+ *   dispatch_ref.c      requests on one job: A.I references, get, list,
+ *                       cancel, priority, retry by hand, jobs that have
+ *                       left the table
+ *   dispatch_wait.c     requests waiting for a job to end
+ *   dispatch_array.c    an array as a whole: get, wait, cancel
+ *   dispatch_watch.c    watchers and the event stream
+ *   dispatch_logs.c     a job's captured output (logs)
+ *   dispatch_purge.c    purge and retention
+ *   dispatch_queue.c    queue settings and counts (queue_set, queue_list)
+ *   dispatch_stats.c    the stats reply
+ */
+#ifndef JOBQD_DISPATCH_INT_H
+#define JOBQD_DISPATCH_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/queue.h>
+#include <sys/types.h>
+#include <uv.h>
+#include <cjson/cJSON.h>
+
+#include "dispatch.h"
+#include "job.h"
+#include "sched.h"
+#include "store.h"
+
+#define DISPATCH_RETRY_DELAY_MS 1000   /* default --retry-delay */
+
+struct dispatch_tmo;    /* a running job's --timeout (dispatch_slot.c) */
+struct waiter;          /* dispatch_wait.c */
+struct awaiter;         /* dispatch_array.c */
+struct watcher;         /* dispatch_watch.c */
+struct pdep;            /* dispatch_submit.c */
+TAILQ_HEAD(waiter_list, waiter);
+TAILQ_HEAD(awaiter_list, awaiter);
+TAILQ_HEAD(watcher_list, watcher);
+
+/*
+ * Where a job is in dispatch's pipeline.  The phase refines the job's state
+ * (see the top of dispatch.c): QUEUED while it is queued; CLAIMING, RESERVED
+ * and RUNNING while it is running; FINISHING once it has ended.
+ */
+enum sjob_phase { PH_QUEUED, PH_CLAIMING, PH_RESERVED, PH_RUNNING, PH_FINISHING };
+
+/* A job in the table of active jobs. */
+struct sjob {
+	struct sched_node node;   /* node.id is the job's id */
+	jobq_state state;      /* as dispatch decided it; changed only by
+	                          dispatch_transition() */
+	enum sjob_phase phase;
+	int attempts;          /* as dispatch decided it (with state) */
+	int max_retries;
+	uid_t owner;
+	int slot;              /* -1 unless running in a slot */
+	pid_t pid;             /* job's pid/pgid once started */
+	unsigned cancel_req:1; /* a cancel arrived */
+	unsigned timed_out:1;  /* its timeout fired */
+	unsigned gone:1;       /* left the table, kept only while pinned */
+	int pins;              /* pending submits that depend on it */
+	int64_t submitted_at;
+	int64_t started_at;    /* of the current attempt; 0 until STARTED */
+	int64_t timeout_ms, kill_grace_ms, retry_delay_ms;
+	int64_t array_id, array_index;
+	struct dispatch_tmo *tmo; /* the timeout timer while running */
+	char *spec;            /* packed spec while reserved */
+	size_t speclen;
+	struct waiter_list waiters;
+	TAILQ_ENTRY(sjob) qlink;   /* reserved list */
+	struct sjob *hnext;        /* hash chain */
+};
+TAILQ_HEAD(sjob_list, sjob);
+
+#define SJOB(n) ((struct sjob *)((char *)(n) - offsetof(struct sjob, node)))
+#define SJOB_ID(j) ((j)->node.id)
+
+struct dispatch {
+	uv_loop_t *loop;
+	struct store *store;
+	struct pool *pool;
+	struct sched *sched;
+	struct stats *stats;
+	struct dispatch_config conf;  /* its strings are ours (strdup) */
+	/* the table (dispatch.c) */
+	struct sjob **buckets;
+	size_t nbuckets, njobs;
+	/* claims and slots (dispatch.c, dispatch_slot.c) */
+	struct sjob_list reserved;   /* claimed, waiting for a free worker */
+	size_t nreserved, nclaiming;
+	int nslots;
+	int64_t *slot_job;           /* job in slot i, 0 = none */
+	int *slot_up;                /* set by ready(), cleared by lost() */
+	uv_timer_t due_timer;        /* the next delayed job's start time */
+	/* store ops (dispatch_op.c) */
+	size_t inflight;             /* store ops not yet done */
+	uv_timer_t retry_timer;      /* parked ops, re-dispatch (disk full) */
+	int retry_armed;
+	struct store_op *parked, *parked_tail;
+	int stop_retries;
+	/* retention (dispatch_purge.c) */
+	uv_timer_t retention_timer;
+	int retention_armed;
+	/* requests held until something happens */
+	struct awaiter_list awaiters; /* dispatch_array.c */
+	struct watcher_list watchers; /* dispatch_watch.c */
+	/* shutdown (dispatch.c) */
+	int shutting_down;
+	void (*shutdown_done)(void *);
+	void *shutdown_arg;
+	int pool_stopping;
+	int nclosing;                /* timers being closed */
+};
+
+/* What a store op carries back to its done callback. */
+struct op_ctx {
+	struct dispatch *s;
+	struct sjob *job;
+	struct dispatch_req *r;   /* NULL once the client has gone */
+	cJSON *json;          /* submit/list: the request, freed after the reply */
+	void *extra;          /* submit: proto_submit; logs: logs_req; list: filter */
+	char *msg;            /* a message the op points to */
+	int kind;
+	int64_t arg, arg2;    /* per kind */
+	struct pdep *pdeps;   /* submit: its dependencies, resolved */
+	size_t npdeps;
+	jobq_dep *deps;       /* submit: the expanded list the INSERT stores */
+	int64_t *ids;         /* lookup: the ids asked for */
+	struct sjob **jobs;   /* submit, retry: the new jobs' bookkeeping,
+	                         allocated before the write; entries left
+	                         non-NULL are freed with the context */
+	size_t njobs;
+};
+
+/* What a request on one job wants done once its id is known. */
+enum dispatch_rk { RK_GET, RK_WAIT, RK_CANCEL, RK_LOGS, RK_PRIORITY, RK_RETRY };
+
+/* What a request wants of a job that has left the table. */
+enum dispatch_ended {
+	ENDED_WAIT, ENDED_CANCEL, ENDED_LOGS, ENDED_PRIORITY, ENDED_RETRY
+};
+
+/* What a STORE_COUNTS op answers. */
+enum dispatch_ck { CK_QUEUE_LIST, CK_QUEUE_SET, CK_STATS };
+
+/* A logs request. */
+struct logs_req {
+	int64_t id;
+	int stream;
+	uint64_t offset;
+	size_t max;
+};
+
+/* ---- dispatch.c ---- */
+struct sjob *dispatch_find(const struct dispatch *, int64_t id);
+/* A job's bookkeeping, zeroed: NULL when out of memory (FAULT_ALLOC). */
+struct sjob *dispatch_job_alloc(void);
+/* Enters j (from dispatch_job_alloc) in the table, state queued, not yet in
+ * the scheduler. */
+void dispatch_add(struct dispatch *, struct sjob *j, int64_t id, int attempts,
+    int max_retries, uid_t owner);
+void dispatch_unpin(struct sjob *);
+void dispatch_remove(struct dispatch *, struct sjob *);
+/* Sets up j's scheduler node (NEW); the queue must exist or be creatable. */
+void dispatch_node_init(struct dispatch *, struct sjob *j, const char *queue,
+    int priority, int64_t not_before, int64_t array_id, int throttle);
+/* sched_add(): 1 if the job is doomed by a dependency. */
+int dispatch_sched_add(struct dispatch *, struct sjob *, int64_t now);
+void dispatch_transition(struct sjob *, enum job_event, int exit_code,
+    struct job_outcome *);
+void dispatch_dispatch(struct dispatch *);
+void dispatch_reserve(struct dispatch *, struct sjob *, int at_head);
+void dispatch_unreserve(struct dispatch *, struct sjob *);
+void dispatch_end(struct dispatch *, struct sjob *, enum job_event,
+    int exit_code, int sig, const char *message);
+void dispatch_cancel_job(struct dispatch *, struct sjob *);
+unsigned dispatch_kill_grace(const struct dispatch *, const struct sjob *);
+int dispatch_may_touch(const struct dispatch_req *, uid_t owner);
+int dispatch_privileged(const struct dispatch_req *);
+void dispatch_maybe_finish_shutdown(struct dispatch *);
+
+/* ---- dispatch_op.c ---- */
+/* dispatch_op_new / dispatch_op_ctx: out of memory is fatal (a state change
+ * must be recorded); the _try forms return NULL instead. */
+struct store_op *dispatch_op_new(struct dispatch *, enum store_op_type,
+    void (*done)(struct store_op *), void *data);
+struct store_op *dispatch_op_try(enum store_op_type,
+    void (*done)(struct store_op *), void *data);
+struct op_ctx *dispatch_op_ctx(struct dispatch *, struct sjob *,
+    struct dispatch_req *);
+struct op_ctx *dispatch_op_ctx_try(struct dispatch *, struct sjob *,
+    struct dispatch_req *);
+/* Frees a context that never went with a submitted op (what it owns too;
+ * its request must have been answered or be NULL). */
+void dispatch_op_ctx_free(struct op_ctx *);
+void dispatch_op_submit(struct dispatch *, struct store_op *);
+/* Frees op and its context (a done callback's last call). */
+void dispatch_op_finish(struct store_op *);
+/* r waits for c's op: if the client goes, c->r becomes NULL. */
+void dispatch_op_hold(struct dispatch_req *, struct op_ctx *);
+/* 1 if op failed for lack of space and was parked for another try. */
+int dispatch_op_park(struct dispatch *, struct store_op *);
+void dispatch_op_arm_retry(struct dispatch *);
+/* Done callback of a state change nobody waits for. */
+void dispatch_op_update_done(struct store_op *);
+/* An UPDATE op for job id, every field "unchanged". */
+struct store_op *dispatch_op_update(struct dispatch *, int64_t id,
+    void (*done)(struct store_op *), struct op_ctx *);
+
+/* ---- dispatch_reply.c ---- */
+void dispatch_reply(struct dispatch_req *, cJSON *reply);
+void dispatch_reply_error(struct dispatch_req *, int err, const char *msg);
+void dispatch_reply_status(struct dispatch_req *, int err);
+/* {"ok":true,key:obj}; obj NULL (out of memory): a nomem error. */
+void dispatch_reply_object(struct dispatch_req *, const char *key, cJSON *obj);
+void dispatch_reply_job(struct dispatch_req *, const jobq_job *);
+/* dispatch no longer holds r (it passes it on, or r was abandoned). */
+void dispatch_reply_detach(struct dispatch_req *);
+
+/* ---- dispatch_slot.c ---- */
+extern const struct pool_callbacks dispatch_slot_callbacks;
+void dispatch_slot_send(struct dispatch *, struct sjob *, int slot);
+int dispatch_slot_find_free(const struct dispatch *);
+int dispatch_slot_nfree(const struct dispatch *);
+int dispatch_slot_nbusy(const struct dispatch *);
+void dispatch_slot_timeout_stop(struct sjob *);
+
+/* ---- dispatch_ref.c ---- */
+/* 1 if ref names a task by index: its id is being looked up, then the
+ * request goes on as `kind`. */
+int dispatch_ref_resolve(struct dispatch *, struct dispatch_req *,
+    const struct dispatch_ref *, enum dispatch_rk kind, int64_t arg,
+    void *extra);
+/* The job is not active: look it up (a read ordered after every write). */
+void dispatch_ref_ended(struct dispatch *, struct dispatch_req *, int64_t id,
+    enum dispatch_ended kind, struct logs_req *lr);
+
+/* ---- dispatch_wait.c ---- */
+void dispatch_wait_id(struct dispatch *, struct dispatch_req *, int64_t id,
+    int64_t timeout_ms);
+/* r waits for j's end (timeout_ms < 0: for ever). */
+int dispatch_wait_add(struct dispatch *, struct sjob *j, struct dispatch_req *,
+    int64_t timeout_ms);
+/* j's end has committed: answers its waiters with the row read back and
+ * removes j from the table. */
+void dispatch_wait_ended(struct dispatch *, struct sjob *j);
+void dispatch_wait_shutdown(struct sjob *j);
+
+/* ---- dispatch_array.c ---- */
+/* kind RK_GET / RK_WAIT / RK_CANCEL on array id. */
+void dispatch_array_op(struct dispatch *, struct dispatch_req *,
+    enum dispatch_rk kind, int64_t id, int64_t timeout_ms);
+/* A task of j->array_id left the table. */
+void dispatch_array_task_gone(struct dispatch *, struct sjob *j);
+void dispatch_array_shutdown(struct dispatch *);
+
+/* ---- dispatch_watch.c ---- */
+/* A state change of j has committed: tell the watchers.  exit_code < 0,
+ * sig 0 and reason NULL are left out, as is not_before unless the job is
+ * queued with a start time in the future. */
+void dispatch_watch_event(struct dispatch *, const struct sjob *j,
+    jobq_state st, int exit_code, int sig, const char *reason,
+    int64_t not_before);
+void dispatch_watch_shutdown(struct dispatch *);
+
+/* ---- dispatch_logs.c ---- */
+/* lr is consumed. */
+void dispatch_logs_id(struct dispatch *, struct dispatch_req *,
+    struct logs_req *lr);
+void dispatch_logs_reply(struct dispatch *, struct dispatch_req *,
+    const struct logs_req *lr, int ended);
+
+/* ---- dispatch_purge.c ---- */
+/* Retention now (start-up) / within a second (a job ended). */
+void dispatch_purge_retention(struct dispatch *);
+void dispatch_purge_kick(struct dispatch *);
+
+/* ---- dispatch_queue.c ---- */
+void dispatch_queue_counts(struct dispatch *, struct dispatch_req *,
+    enum dispatch_ck kind, const char *queue);
+void dispatch_queue_info(const struct store_queue *, jobq_queue_info *);
+
+/* ---- dispatch_stats.c ---- */
+/* The "stats" object from the counts of op (a STORE_COUNTS); NULL when out
+ * of memory. */
+cJSON *dispatch_stats_json(struct dispatch *, const struct store_op *op);
+
+#endif

@@ -1,0 +1,160 @@
+/*
+ * dispatch_queue.c - queues (loop thread only): queue_set (the settings go
+ * to the store, then to the scheduler once committed) and the replies
+ * built from the store's counts per queue and state (STORE_COUNTS):
+ * queue_list, queue_set's reply and, through dispatch_stats.c, stats.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "proto.h"
+#include "dispatch_int.h"
+
+void
+dispatch_queue_info(const struct store_queue *sq, jobq_queue_info *qi)
+{
+	memset(qi, 0, sizeof *qi);
+	snprintf(qi->name, sizeof qi->name, "%s", sq->name);
+	qi->parallel = sq->parallel;
+	qi->paused = sq->paused;
+	memcpy(qi->counts, sq->counts, sizeof qi->counts);
+}
+
+/* [QUEUE,...] of the counts op read; NULL when out of memory. */
+static cJSON *
+dispatch_queue_list_json(const struct store_op *op)
+{
+	jobq_queue_info qi;
+	cJSON *arr, *q;
+	size_t i;
+
+	if ((arr = cJSON_CreateArray()) == NULL)
+		return NULL;
+	for (i = 0; i < op->out.counts.n; i++) {
+		dispatch_queue_info(&op->out.counts.v[i], &qi);
+		if ((q = proto_queue_info_to_json(&qi)) == NULL) {
+			cJSON_Delete(arr);
+			return NULL;
+		}
+		cJSON_AddItemToArray(arr, q);
+	}
+	return arr;
+}
+
+/* The reply to queue_set: the queue named name, as read by op. */
+static void
+dispatch_queue_set_reply(struct dispatch_req *r, const struct store_op *op,
+    const char *name)
+{
+	jobq_queue_info qi;
+	size_t i;
+
+	for (i = 0; i < op->out.counts.n; i++)
+		if (strcmp(op->out.counts.v[i].name, name) == 0)
+			break;
+	if (i == op->out.counts.n) {
+		dispatch_reply_error(r, JOBQ_EINTERNAL, "the queue vanished");
+		return;
+	}
+	dispatch_queue_info(&op->out.counts.v[i], &qi);
+	dispatch_reply_object(r, "queue", proto_queue_info_to_json(&qi));
+}
+
+static void
+dispatch_queue_counts_done(struct store_op *op)
+{
+	struct op_ctx *c = op->data;
+
+	if (c->r == NULL)
+		goto out;
+	if (op->status != 0)
+		dispatch_reply_status(c->r, op->status);
+	else if (c->kind == CK_QUEUE_LIST)
+		dispatch_reply_object(c->r, "queues",
+		    dispatch_queue_list_json(op));
+	else if (c->kind == CK_QUEUE_SET)
+		dispatch_queue_set_reply(c->r, op, c->msg);
+	else
+		dispatch_reply_object(c->r, "stats",
+		    dispatch_stats_json(c->s, op));
+out:
+	dispatch_op_finish(op);
+}
+
+void
+dispatch_queue_counts(struct dispatch *s, struct dispatch_req *r,
+    enum dispatch_ck kind, const char *queue)
+{
+	struct op_ctx *c = dispatch_op_ctx(s, NULL, r);
+	struct store_op *op = dispatch_op_new(s, STORE_COUNTS,
+	    dispatch_queue_counts_done, c);
+
+	c->kind = kind;
+	if (queue != NULL && (c->msg = strdup(queue)) == NULL)
+		fatalx("out of memory");
+	dispatch_op_hold(r, c);
+	dispatch_op_submit(s, op);
+}
+
+void
+dispatch_queue_list(struct dispatch *s, struct dispatch_req *r)
+{
+	dispatch_queue_counts(s, r, CK_QUEUE_LIST, NULL);
+}
+
+static void
+dispatch_queue_set_done(struct store_op *op)
+{
+	struct op_ctx *c = op->data;
+	struct dispatch *s = c->s;
+	struct dispatch_req *r = c->r;
+	struct sched_queue *q;
+
+	if (op->status == 0) {
+		if ((q = sched_queue_get(s->sched, op->in.queue_set.name, 1)) ==
+		    NULL)
+			fatalx("out of memory");
+		sched_queue_set(s->sched, q, op->in.queue_set.parallel,
+		    op->in.queue_set.paused);
+		log_info("queue %s: parallel %d, %s", sched_queue_name(q),
+		    sched_queue_parallel(q), sched_queue_paused(q) ?
+		    "paused" : "running");
+		dispatch_dispatch(s);
+	}
+	if (r != NULL) {
+		if (op->status != 0)
+			dispatch_reply_status(r, op->status);
+		else {
+			dispatch_reply_detach(r);
+			dispatch_queue_counts(s, r, CK_QUEUE_SET,
+			    op->in.queue_set.name);
+		}
+	}
+	dispatch_op_finish(op);
+}
+
+void
+dispatch_queue_set(struct dispatch *s, struct dispatch_req *r,
+    const char *queue, int parallel, int paused)
+{
+	struct op_ctx *c;
+	struct store_op *op;
+
+	if (!dispatch_privileged(r)) {
+		dispatch_reply_error(r, JOBQ_EPERM,
+		    "only root or jobqd's user may change a queue");
+		return;
+	}
+	c = dispatch_op_ctx(s, NULL, r);
+	op = dispatch_op_new(s, STORE_QUEUE_SET, dispatch_queue_set_done, c);
+	snprintf(op->in.queue_set.name, sizeof op->in.queue_set.name, "%s",
+	    queue);
+	op->in.queue_set.parallel = parallel;
+	op->in.queue_set.paused = paused;
+	dispatch_op_hold(r, c);
+	dispatch_op_submit(s, op);
+}

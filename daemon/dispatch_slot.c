@@ -1,0 +1,309 @@
+/*
+ * dispatch_slot.c - the worker slots (loop thread only): handing a claimed
+ * job to a free worker, what the pool reports about each slot (ready,
+ * started, finished, lost) turned into the end of a job, and a running
+ * job's --timeout.
+ *
+ * slot_job[i] is the job running in slot i (0 = none); slot_up[i] is set by
+ * ready() and cleared by lost().  A slot is free when it is up and holds no
+ * job.  Busy slots are reported to the statistics (utilisation).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "log.h"
+#include "pool.h"
+#include "stats.h"
+#include "util.h"
+#include "wire.h"
+#include "dispatch_int.h"
+
+/* A running job's --timeout; outlives the job until its timer is closed. */
+struct dispatch_tmo {
+	uv_timer_t timer;
+	struct dispatch *s;
+	struct sjob *j;         /* NULL once the job ended */
+};
+
+int
+dispatch_slot_find_free(const struct dispatch *s)
+{
+	int i;
+
+	for (i = 0; i < s->nslots; i++)
+		if (s->slot_up[i] && s->slot_job[i] == 0)
+			return i;
+	return -1;
+}
+
+int
+dispatch_slot_nfree(const struct dispatch *s)
+{
+	int i, n = 0;
+
+	for (i = 0; i < s->nslots; i++)
+		n += s->slot_up[i] && s->slot_job[i] == 0;
+	return n;
+}
+
+int
+dispatch_slot_nbusy(const struct dispatch *s)
+{
+	int i, n = 0;
+
+	for (i = 0; i < s->nslots; i++)
+		n += s->slot_job[i] != 0;
+	return n;
+}
+
+/* The job in slot is over: the slot is free again. */
+static void
+dispatch_slot_release(struct dispatch *s, int slot)
+{
+	if (s->slot_job[slot] != 0) {
+		s->slot_job[slot] = 0;
+		stats_slot_busy(s->stats, util_now_ms(), 0);
+	}
+}
+
+/* Hands the reserved job j to the free worker in slot. */
+void
+dispatch_slot_send(struct dispatch *s, struct sjob *j, int slot)
+{
+	char msg[128];
+	int rv;
+
+	dispatch_unreserve(s, j);
+	rv = pool_run(s->pool, slot, SJOB_ID(j), (unsigned)j->attempts, j->spec,
+	    j->speclen);
+	if (rv == -EBUSY) {
+		/* the pool disagrees that the slot is free: wait for ready() */
+		log_warnx("worker %d is not ready; job %" PRId64 " waits", slot,
+		    SJOB_ID(j));
+		s->slot_up[slot] = 0;
+		dispatch_reserve(s, j, 1);
+		return;
+	}
+	free(j->spec);
+	j->spec = NULL;
+	j->phase = PH_RUNNING;
+	if (rv < 0) {
+		snprintf(msg, sizeof msg, "dispatch to worker %d: %s", slot,
+		    strerror(-rv));
+		dispatch_end(s, j, JOB_EV_SPAWN_FAILED, -1, 0, msg);
+		return;
+	}
+	j->slot = slot;
+	s->slot_job[slot] = SJOB_ID(j);
+	stats_slot_busy(s->stats, util_now_ms(), 1);
+	log_debug("job %" PRId64 " dispatched to worker %d", SJOB_ID(j), slot);
+}
+
+/* ---- --timeout ---- */
+
+static void
+dispatch_slot_tmo_closed(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+void
+dispatch_slot_timeout_stop(struct sjob *j)
+{
+	if (j->tmo != NULL) {
+		uv_timer_stop(&j->tmo->timer);
+		j->tmo->j = NULL;
+		uv_close((uv_handle_t *)&j->tmo->timer, dispatch_slot_tmo_closed);
+		j->tmo = NULL;
+	}
+}
+
+/* The job ran past its --timeout: TERM to its group, KILL after grace. */
+static void
+dispatch_slot_tmo_cb(uv_timer_t *t)
+{
+	struct dispatch_tmo *tmo = t->data;
+	struct sjob *j = tmo->j;
+	struct dispatch *s = tmo->s;
+	int rv;
+
+	if (j == NULL || j->phase != PH_RUNNING || j->slot < 0)
+		return;
+	j->timed_out = 1;
+	log_info("job %" PRId64 " ran past its timeout of %" PRId64 " ms; "
+	    "stopping it", SJOB_ID(j), j->timeout_ms);
+	if ((rv = pool_cancel(s->pool, j->slot, SJOB_ID(j),
+	    dispatch_kill_grace(s, j), 0)) < 0)
+		log_warnx("job %" PRId64 ": timeout: %s", SJOB_ID(j),
+		    strerror(-rv));
+}
+
+static void
+dispatch_slot_timeout_start(struct dispatch *s, struct sjob *j)
+{
+	int64_t left = j->started_at + j->timeout_ms - util_now_ms();
+
+	if ((j->tmo = malloc(sizeof *j->tmo)) == NULL)
+		fatalx("out of memory");
+	uv_timer_init(s->loop, &j->tmo->timer);
+	j->tmo->timer.data = j->tmo;
+	j->tmo->s = s;
+	j->tmo->j = j;
+	uv_timer_start(&j->tmo->timer, dispatch_slot_tmo_cb,
+	    (uint64_t)(left > 0 ? left : 0), 0);
+}
+
+/* ---- the pool's reports ---- */
+
+static void
+dispatch_slot_ready(void *arg, int slot)
+{
+	struct dispatch *s = arg;
+
+	s->slot_up[slot] = 1;
+	dispatch_dispatch(s);
+	dispatch_maybe_finish_shutdown(s);
+}
+
+static void
+dispatch_slot_started(void *arg, int slot, const struct wire_report *rep)
+{
+	struct dispatch *s = arg;
+	struct sjob *j = dispatch_find(s, rep->job_id);
+	struct store_op *op;
+
+	if (j == NULL || j->slot != slot || j->phase != PH_RUNNING) {
+		log_warnx("worker %d started unknown job %" PRId64, slot,
+		    rep->job_id);
+		return;
+	}
+	j->pid = rep->pid;
+	j->started_at = rep->start_us / 1000;
+	op = dispatch_op_update(s, SJOB_ID(j), dispatch_op_update_done,
+	    dispatch_op_ctx(s, j, NULL));
+	op->in.update.state = j->state;
+	op->in.update.started_at = j->started_at;
+	op->in.update.pid = rep->pid;
+	dispatch_op_submit(s, op);
+	if (j->timeout_ms > 0 && j->tmo == NULL)
+		dispatch_slot_timeout_start(s, j);
+}
+
+static const char *
+dispatch_slot_stage_name(int stage)
+{
+	switch (stage) {
+	case WIRE_STAGE_SPEC: return "reading the job";
+	case WIRE_STAGE_OUTPUT: return "opening the output files";
+	case WIRE_STAGE_CWD: return "changing to the working directory";
+	case WIRE_STAGE_EXEC: return "executing the command";
+	case WIRE_STAGE_FORK: return "creating the process";
+	default: return "starting the job";
+	}
+}
+
+/* How the run of j that rep reports ended: the event, its exit code (-1:
+ * none), signal (0: none) and message (msg[0] 0: none). */
+static enum job_event
+dispatch_slot_end_event(const struct sjob *j, const struct wire_report *rep,
+    int *code, int *sig, char *msg, size_t msglen)
+{
+	int st = rep->wstatus;
+
+	*code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	*sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+	msg[0] = '\0';
+	if (rep->type == WIRE_REP_SPAWN_FAILED) {
+		snprintf(msg, msglen, "%s: %s",
+		    dispatch_slot_stage_name(rep->stage), strerror(rep->err));
+		*code = -1;
+		*sig = 0;
+		return JOB_EV_SPAWN_FAILED;
+	}
+	if (rep->flags & WIRE_END_INTERRUPTED) {
+		snprintf(msg, msglen, "jobqd was stopping");
+		return JOB_EV_INTERRUPT;
+	}
+	if ((rep->flags & WIRE_END_CANCELED) && j->timed_out && !j->cancel_req) {
+		snprintf(msg, msglen, "stopped after its timeout of %" PRId64
+		    " ms", j->timeout_ms);
+		return JOB_EV_TIMEOUT;
+	}
+	if (rep->flags & WIRE_END_CANCELED)
+		return JOB_EV_CANCEL;
+	if (WIFEXITED(st))
+		return JOB_EV_EXITED;
+	if (WIFSIGNALED(st)) {
+		snprintf(msg, msglen, "killed by signal %d (%s)", *sig,
+		    strsignal(*sig));
+		return JOB_EV_SIGNALED;
+	}
+	snprintf(msg, msglen, "unexpected wait status 0x%x", st);
+	return JOB_EV_WORKER_LOST;
+}
+
+static void
+dispatch_slot_finished(void *arg, int slot, const struct wire_report *rep)
+{
+	struct dispatch *s = arg;
+	struct sjob *j = dispatch_find(s, rep->job_id);
+	enum job_event ev;
+	char msg[256];
+	int code, sig;
+
+	if (j == NULL || j->slot != slot || j->phase != PH_RUNNING) {
+		log_warnx("worker %d finished unknown job %" PRId64, slot,
+		    rep->job_id);
+		return;
+	}
+	dispatch_slot_release(s, slot);
+	ev = dispatch_slot_end_event(j, rep, &code, &sig, msg, sizeof msg);
+	dispatch_end(s, j, ev, code, sig, msg[0] != '\0' ? msg : NULL);
+	dispatch_maybe_finish_shutdown(s);
+}
+
+static void
+dispatch_slot_lost(void *arg, int slot, int64_t job_id, pid_t job_pid)
+{
+	struct dispatch *s = arg;
+	struct sjob *j;
+	enum job_event ev;
+	char msg[128];
+
+	(void)job_pid;
+	s->slot_up[slot] = 0;
+	if (job_id == 0)
+		return;
+	j = dispatch_find(s, job_id);
+	if (j == NULL || j->phase != PH_RUNNING || j->slot != slot) {
+		log_warnx("worker %d lost with unknown job %" PRId64, slot,
+		    job_id);
+		return;
+	}
+	dispatch_slot_release(s, slot);
+	snprintf(msg, sizeof msg, "worker %d died while running the job", slot);
+	log_warnx("job %" PRId64 ": %s", job_id, msg);
+	if (j->cancel_req)
+		ev = JOB_EV_CANCEL;
+	else if (s->shutting_down)
+		ev = JOB_EV_INTERRUPT;
+	else if (j->timed_out)
+		ev = JOB_EV_TIMEOUT;
+	else
+		ev = JOB_EV_WORKER_LOST;
+	dispatch_end(s, j, ev, -1, 0, msg);
+	dispatch_maybe_finish_shutdown(s);
+}
+
+const struct pool_callbacks dispatch_slot_callbacks = {
+	.ready = dispatch_slot_ready,
+	.started = dispatch_slot_started,
+	.finished = dispatch_slot_finished,
+	.lost = dispatch_slot_lost,
+};

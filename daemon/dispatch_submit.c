@@ -1,0 +1,482 @@
+/*
+ * dispatch_submit.c - the submit request (loop thread only): the look-up of
+ * its dependencies, the INSERT, and the new jobs entering the table and the
+ * scheduler once it has committed.
+ *
+ * A submit is never committed yet refused, nor acknowledged but untracked:
+ * everything it needs in memory up to the commit - the bookkeeping of each
+ * new job (dispatch_job_alloc, the FAULT_ALLOC seam), its op contexts, the
+ * dependency list, its queue in the scheduler - is allocated before the
+ * INSERT is submitted, and a failure there refuses the submit with
+ * JOBQ_ENOMEM, nothing written.  What is still allocated after the commit
+ * (the scheduler's heaps and edges, an array's entry) is fatal if it fails:
+ * jobqd cannot run what it has stored.  A reply that cannot be built after
+ * the commit is passed on as NULL: the server then closes the connection,
+ * so the client learns that the outcome is unknown rather than a refusal.
+ *
+ * Dependencies still in the table at look-up time are pinned (dispatch.c
+ * keeps them in memory even if they leave the table) until the INSERT has
+ * committed and the new job's edges are in place.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "proto.h"
+#include "util.h"
+#include "dispatch_int.h"
+
+/* A dependency of a submit, resolved. */
+struct pdep {
+	int64_t id;
+	jobq_dep_mode mode;
+	struct sjob *pin;       /* in the table at look-up time */
+	int succeeded;          /* else: it had ended, this way */
+};
+
+static int
+dispatch_submit_dep_holds(jobq_dep_mode mode, int succeeded)
+{
+	switch (mode) {
+	case JOBQ_DEP_OK: return succeeded;
+	case JOBQ_DEP_NOTOK: return !succeeded;
+	default: return 1;
+	}
+}
+
+/* Lets go of what c holds for a submit (its pins and the request). */
+static void
+dispatch_submit_drop(struct op_ctx *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->npdeps; i++)
+		if (c->pdeps[i].pin != NULL)
+			dispatch_unpin(c->pdeps[i].pin);
+	c->npdeps = 0;
+	if (c->extra != NULL) {
+		proto_submit_release(c->extra);
+		free(c->extra);
+		c->extra = NULL;
+	}
+	cJSON_Delete(c->json);
+	c->json = NULL;
+}
+
+/* Refuses the submit of c, which has no op in flight: out of memory. */
+static void
+dispatch_submit_refuse(struct op_ctx *c)
+{
+	log_warnx("a submit was refused: out of memory");
+	if (c->r != NULL)
+		dispatch_reply_error(c->r, JOBQ_ENOMEM, "out of memory");
+	dispatch_submit_drop(c);
+	dispatch_op_ctx_free(c);
+}
+
+/* {"ok":true,"id":ID[,"tasks":[FIRST,LAST]][,"existing":true]}; NULL when
+ * out of memory. */
+static cJSON *
+dispatch_submit_reply_json(const struct store_op *op,
+    const struct proto_submit *sub)
+{
+	cJSON *rep, *t;
+	int64_t first = op->out.insert.first_task;
+
+	if ((rep = proto_ok_reply()) == NULL ||
+	    proto_add_int(rep, "id", op->out.insert.id) != 0)
+		goto fail;
+	if (op->out.insert.existing) {
+		if (cJSON_AddBoolToObject(rep, "existing", 1) == NULL)
+			goto fail;
+	} else if (sub->array_count > 0) {
+		if ((t = cJSON_AddArrayToObject(rep, "tasks")) == NULL ||
+		    !cJSON_AddItemToArray(t, cJSON_CreateNumber((double)first)) ||
+		    !cJSON_AddItemToArray(t, cJSON_CreateNumber((double)(first +
+		    sub->array_count - 1))))
+			goto fail;
+	}
+	return rep;
+fail:
+	cJSON_Delete(rep);
+	return NULL;
+}
+
+/* j, new, depends on c's dependencies. */
+static void
+dispatch_submit_edges(struct dispatch *s, const struct op_ctx *c,
+    struct sjob *j)
+{
+	const struct pdep *pd;
+	enum sched_dep_mode mode;
+	size_t k;
+
+	for (k = 0; k < c->npdeps; k++) {
+		pd = &c->pdeps[k];
+		mode = (enum sched_dep_mode)pd->mode;
+		if (pd->pin != NULL && pd->pin->node.state != SCHED_DONE) {
+			if (sched_dep_add(s->sched, &j->node, &pd->pin->node,
+			    mode) < 0)
+				fatalx("out of memory");
+		} else
+			(void)sched_dep_ended(s->sched, &j->node, mode,
+			    pd->pin != NULL ?
+			    pd->pin->state == JOBQ_STATE_SUCCEEDED :
+			    pd->succeeded);
+	}
+}
+
+/* The INSERT has committed: the new jobs enter the table and the
+ * scheduler (their bookkeeping was allocated before). */
+static void
+dispatch_submit_track(struct dispatch *s, struct op_ctx *c,
+    const struct store_op *op)
+{
+	const struct proto_submit *sub = c->extra;
+	struct sched_array *a;
+	int64_t now = util_now_ms(), first_id, i;
+	struct sjob *j;
+
+	first_id = sub->array_count > 0 ? op->out.insert.first_task :
+	    op->out.insert.id;
+	for (i = 0; i < (int64_t)c->njobs; i++) {
+		j = c->jobs[i];
+		c->jobs[i] = NULL;
+		dispatch_add(s, j, first_id + i, 0, sub->max_retries,
+		    (uid_t)op->in.insert.owner_uid);
+		j->submitted_at = op->in.insert.submitted_at;
+		j->timeout_ms = sub->timeout_ms;
+		j->kill_grace_ms = sub->kill_grace_ms;
+		j->retry_delay_ms = sub->retry_delay_ms;
+		if (sub->array_count > 0)
+			j->array_index = sub->array_first + i * sub->array_step;
+		dispatch_node_init(s, j, sub->queue, sub->priority,
+		    sub->not_before, sub->array_count > 0 ?
+		    op->out.insert.id : 0, sub->array_throttle);
+		dispatch_submit_edges(s, c, j);
+		if (dispatch_sched_add(s, j, now)) {
+			dispatch_watch_event(s, j, JOBQ_STATE_QUEUED, -1, 0,
+			    NULL, 0);
+			dispatch_end(s, j, JOB_EV_DEP_CANCEL, -1, 0, "a "
+			    "dependency ended while the job was being stored");
+		} else
+			dispatch_watch_event(s, j, JOBQ_STATE_QUEUED, -1, 0,
+			    NULL, j->node.not_before);
+	}
+	/* every task doomed at once leaves an empty array behind */
+	if (sub->array_count > 0 &&
+	    (a = sched_array_get(s->sched, op->out.insert.id, 0, 0)) != NULL)
+		sched_array_release(s->sched, a);
+	log_debug("job %" PRId64 " queued (%zu task(s))", op->out.insert.id,
+	    c->njobs);
+}
+
+static void
+dispatch_submit_insert_done(struct store_op *op)
+{
+	struct op_ctx *c = op->data;
+	struct dispatch *s = c->s;
+	struct dispatch_req *r = c->r;
+
+	if (op->status != 0) {
+		if (r != NULL)
+			dispatch_reply_error(r, op->status,
+			    op->status == JOBQ_ESTORAGE ?
+			    "the job could not be stored (disk full?); it was not queued" :
+			    jobq_strerror(op->status));
+		goto out;
+	}
+	if (op->out.insert.existing)
+		goto reply;	/* the job with that unique key: nothing new */
+	if (op->in.insert.state == JOBQ_STATE_CANCELED) {
+		log_debug("job %" PRId64 " stored canceled: %s",
+		    op->out.insert.id, op->in.insert.message);
+		dispatch_purge_kick(s);
+	} else
+		dispatch_submit_track(s, c, op);
+reply:
+	if (r != NULL)
+		dispatch_reply(r, dispatch_submit_reply_json(op, c->extra));
+out:
+	dispatch_submit_drop(c);
+	dispatch_op_finish(op);
+	dispatch_dispatch(s);
+}
+
+/* What the submit of c needs in memory once its INSERT commits: the list
+ * of dependencies it stores and, unless it is stored canceled, the
+ * bookkeeping of each new job and its queue.  0 or JOBQ_ENOMEM. */
+static int
+dispatch_submit_prepare(struct dispatch *s, struct op_ctx *c, int doomed)
+{
+	const struct proto_submit *sub = c->extra;
+	size_t i, n;
+
+	if (c->npdeps > 0) {
+		if ((c->deps = calloc(c->npdeps, sizeof *c->deps)) == NULL)
+			return JOBQ_ENOMEM;
+		for (i = 0; i < c->npdeps; i++) {
+			c->deps[i].id = c->pdeps[i].id;
+			c->deps[i].mode = c->pdeps[i].mode;
+		}
+	}
+	if (doomed)
+		return 0;	/* stored canceled: never in the table */
+	n = sub->array_count > 0 ? (size_t)sub->array_count : 1;
+	if (sched_queue_get(s->sched, sub->queue, 1) == NULL ||
+	    (c->jobs = calloc(n, sizeof *c->jobs)) == NULL)
+		return JOBQ_ENOMEM;
+	c->njobs = n;
+	for (i = 0; i < n; i++)
+		if ((c->jobs[i] = dispatch_job_alloc()) == NULL)
+			return JOBQ_ENOMEM;
+	return 0;
+}
+
+static void
+dispatch_submit_insert_fill(struct store_op *op, const struct op_ctx *c,
+    int doomed)
+{
+	const struct proto_submit *sub = c->extra;
+
+	op->in.insert.argv = (const char *const *)sub->argv;
+	op->in.insert.argc = sub->argc;
+	op->in.insert.env = (const char *const *)sub->env;
+	op->in.insert.envc = sub->envc;
+	op->in.insert.cwd = sub->cwd;
+	op->in.insert.name = sub->name;
+	op->in.insert.queue = sub->queue;
+	op->in.insert.owner_uid = c->r->uid;
+	op->in.insert.max_retries = sub->max_retries;
+	op->in.insert.submitted_at = util_now_ms();
+	op->in.insert.priority = sub->priority;
+	op->in.insert.not_before = sub->not_before;
+	op->in.insert.timeout_ms = sub->timeout_ms;
+	op->in.insert.kill_grace_ms = sub->kill_grace_ms;
+	op->in.insert.retry_delay_ms = sub->retry_delay_ms;
+	op->in.insert.unique_key = sub->unique_key;
+	op->in.insert.labels = (const char *const *)sub->labels;
+	op->in.insert.nlabels = sub->nlabels;
+	op->in.insert.deps = c->deps;
+	op->in.insert.ndeps = c->npdeps;
+	op->in.insert.array_first = sub->array_first;
+	op->in.insert.array_step = sub->array_step;
+	op->in.insert.array_count = sub->array_count;
+	op->in.insert.array_throttle = sub->array_throttle;
+	op->in.insert.state = doomed ? JOBQ_STATE_CANCELED : JOBQ_STATE_QUEUED;
+	op->in.insert.message = c->msg;
+}
+
+/* Submits the INSERT of c (whose client is there); doomed: a dependency
+ * can never hold, the job is stored canceled. */
+static void
+dispatch_submit_insert(struct dispatch *s, struct op_ctx *c, int doomed)
+{
+	struct store_op *op;
+
+	if (dispatch_submit_prepare(s, c, doomed) < 0 ||
+	    (op = dispatch_op_try(STORE_INSERT, dispatch_submit_insert_done,
+	    c)) == NULL) {
+		dispatch_submit_refuse(c);
+		return;
+	}
+	dispatch_submit_insert_fill(op, c, doomed);
+	dispatch_op_submit(s, op);
+}
+
+/* Every dependency exists and, arrays expanded, there are at most
+ * JOBQ_MAX_DEPS of them (*total).  Else an error code, with msg. */
+static int
+dispatch_submit_check(const struct store_op *op, size_t *total, char *msg,
+    size_t msglen)
+{
+	const struct store_lookup *lk;
+	size_t i;
+
+	*total = 0;
+	for (i = 0; i < op->out.lookup.n; i++) {
+		lk = &op->out.lookup.v[i];
+		if (lk->kind == 0) {
+			snprintf(msg, msglen, "dependency %" PRId64
+			    ": no such job", lk->id);
+			return JOBQ_ENOTFOUND;
+		}
+		*total += lk->kind == 2 ? lk->ntasks : 1;
+	}
+	if (*total > JOBQ_MAX_DEPS) {
+		snprintf(msg, msglen, "deps: %zu dependencies once arrays "
+		    "are expanded (at most %d)", *total, JOBQ_MAX_DEPS);
+		return JOBQ_EINVAL;
+	}
+	return 0;
+}
+
+/* One dependency: job id, found in state st.  A job still in the table is
+ * pinned and, unless it has ended already, judged when it ends.  Returns 1
+ * if it can never hold (the first one, want_msg, sets c->msg), 0, or
+ * JOBQ_ENOMEM. */
+static int
+dispatch_submit_pdep(struct dispatch *s, struct op_ctx *c, int64_t id,
+    jobq_state st, jobq_dep_mode mode, int want_msg)
+{
+	struct pdep *pd = &c->pdeps[c->npdeps++];
+	struct sjob *j;
+	char msg[256];
+
+	pd->id = id;
+	pd->mode = mode;
+	if ((j = dispatch_find(s, id)) != NULL) {
+		j->pins++;
+		pd->pin = j;
+		if (j->node.state != SCHED_DONE)
+			return 0;
+		st = j->state;	/* its end is decided, maybe not committed */
+	} else if (!jobq_state_is_terminal(st)) {
+		log_warnx("dependency %" PRId64 " is %s but not active; taken "
+		    "as failed", id, jobq_state_name(st));
+		st = JOBQ_STATE_FAILED;
+	}
+	pd->succeeded = st == JOBQ_STATE_SUCCEEDED;
+	if (dispatch_submit_dep_holds(mode, pd->succeeded))
+		return 0;
+	if (want_msg) {
+		snprintf(msg, sizeof msg, "dependency %" PRId64 " (%s) ended %s",
+		    id, jobq_dep_mode_name(mode), jobq_state_name(st));
+		if ((c->msg = strdup(msg)) == NULL)
+			return JOBQ_ENOMEM;
+	}
+	return 1;
+}
+
+/* Expands the dependencies op looked up (an array: its tasks) into
+ * c->pdeps.  Returns 1 if one can already never hold, 0, or JOBQ_ENOMEM. */
+static int
+dispatch_submit_resolve(struct dispatch *s, struct op_ctx *c,
+    const struct store_op *op, size_t total)
+{
+	const struct proto_submit *sub = c->extra;
+	const struct store_lookup *lk;
+	size_t i, t, nt;
+	int doomed = 0, rv;
+
+	if (total > 0 && (c->pdeps = calloc(total, sizeof *c->pdeps)) == NULL)
+		return JOBQ_ENOMEM;
+	for (i = 0; i < op->out.lookup.n; i++) {
+		lk = &op->out.lookup.v[i];
+		nt = lk->kind == 2 ? lk->ntasks : 1;
+		for (t = 0; t < nt; t++) {
+			rv = dispatch_submit_pdep(s, c, lk->kind == 2 ?
+			    lk->task_ids[t] : lk->id, lk->kind == 2 ?
+			    lk->task_states[t] : lk->state, sub->deps[i].mode,
+			    !doomed);
+			if (rv < 0)
+				return rv;
+			doomed |= rv;
+		}
+	}
+	return doomed;
+}
+
+/* The submit goes on from the look-up's context c to a new one for the
+ * INSERT (c is finished with its op); NULL when out of memory. */
+static struct op_ctx *
+dispatch_submit_move(struct dispatch *s, struct op_ctx *c)
+{
+	struct op_ctx *n;
+
+	if ((n = dispatch_op_ctx_try(s, NULL, c->r)) == NULL)
+		return NULL;
+	n->extra = c->extra;
+	n->json = c->json;
+	n->pdeps = c->pdeps;
+	n->npdeps = c->npdeps;
+	n->msg = c->msg;
+	c->extra = NULL;
+	c->json = NULL;
+	c->pdeps = NULL;
+	c->npdeps = 0;
+	c->msg = NULL;
+	dispatch_op_hold(n->r, n);
+	return n;
+}
+
+/* The dependencies of a submit are looked up: expand arrays, pin the ones
+ * still active, decide whether one can already never hold, then INSERT. */
+static void
+dispatch_submit_lookup_done(struct store_op *op)
+{
+	struct op_ctx *c = op->data, *n;
+	struct dispatch *s = c->s;
+	char msg[256];
+	size_t total;
+	int rv;
+
+	if (c->r == NULL)
+		goto drop;	/* the client left: nothing was acknowledged */
+	if (op->status != 0) {
+		dispatch_reply_status(c->r, op->status);
+		goto drop;
+	}
+	if ((rv = dispatch_submit_check(op, &total, msg, sizeof msg)) < 0) {
+		dispatch_reply_error(c->r, rv, msg);
+		goto drop;
+	}
+	if ((rv = dispatch_submit_resolve(s, c, op, total)) < 0 ||
+	    (n = dispatch_submit_move(s, c)) == NULL) {
+		dispatch_reply_error(c->r, JOBQ_ENOMEM, "out of memory");
+		goto drop;
+	}
+	dispatch_submit_insert(s, n, rv);
+	dispatch_op_finish(op);
+	return;
+drop:
+	dispatch_submit_drop(c);
+	dispatch_op_finish(op);
+}
+
+void
+dispatch_submit(struct dispatch *s, struct dispatch_req *r, cJSON *req_json,
+    struct proto_submit *sub)
+{
+	struct proto_submit *copy = NULL;
+	struct store_op *op;
+	struct op_ctx *c = NULL;
+	size_t i;
+
+	if (!s->shutting_down && (copy = malloc(sizeof *copy)) != NULL)
+		c = dispatch_op_ctx_try(s, NULL, r);
+	if (c == NULL) {
+		free(copy);
+		proto_submit_release(sub);
+		cJSON_Delete(req_json);
+		if (s->shutting_down)
+			dispatch_reply_error(r, JOBQ_ESHUTDOWN,
+			    "jobqd is shutting down");
+		else
+			dispatch_reply_error(r, JOBQ_ENOMEM, "out of memory");
+		return;
+	}
+	*copy = *sub;
+	c->extra = copy;
+	c->json = req_json;
+	dispatch_op_hold(r, c);
+	if (copy->ndeps == 0) {
+		dispatch_submit_insert(s, c, 0);
+		return;
+	}
+	if ((c->ids = calloc(copy->ndeps, sizeof *c->ids)) == NULL ||
+	    (op = dispatch_op_try(STORE_LOOKUP, dispatch_submit_lookup_done,
+	    c)) == NULL) {
+		dispatch_submit_refuse(c);
+		return;
+	}
+	for (i = 0; i < copy->ndeps; i++)
+		c->ids[i] = copy->deps[i].id;
+	op->in.lookup.ids = c->ids;
+	op->in.lookup.n = copy->ndeps;
+	dispatch_op_submit(s, op);
+}
