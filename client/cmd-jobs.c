@@ -68,6 +68,103 @@ cmd_worse(int rc, int status)
 	return status > rc ? status : rc;
 }
 
+/* What `wait` has seen so far. */
+struct cmd_wait_state {
+	int have_timeout;
+	int64_t deadline;          /* monotonic ms, when have_timeout */
+	int errst;                 /* the worst request error's status */
+	int all_ok;
+	int arrays;                /* arrays among the REFs */
+	int timed_out;
+	jobq_job *last;            /* the last job waited for */
+	cJSON *arr;                /* --json: what was waited for */
+};
+
+/* Counts what one REF ended as (a job, or when job is NULL the array ai),
+ * adding it to the --json array. */
+static void
+cmd_wait_done(const char *cmd, struct cmd_wait_state *w, jobq_job *job,
+    const jobq_array_info *ai)
+{
+	cJSON *item = NULL;
+
+	if (job == NULL) {
+		w->arrays++;
+		if (!cmd_array_ok(ai))
+			w->all_ok = 0;
+		if (w->arr != NULL)
+			item = cmd_array_json(ai);
+	} else {
+		if (job->state != JOBQ_STATE_SUCCEEDED)
+			w->all_ok = 0;
+		if (w->arr != NULL)
+			item = proto_job_to_json(job);
+		jobq_job_free(w->last);
+		w->last = job;
+	}
+	if (w->arr != NULL && cmd_json_append(w->arr, item) != 0) {
+		cJSON_Delete(w->arr);
+		w->arr = NULL;
+		w->errst = cmd_worse(w->errst, cmd_nomem(cmd));
+	}
+}
+
+/* Waits for one REF (a job, or a whole array when a plain id names one).
+ * Returns 1 when `wait` must stop there (timed out, or the connection is
+ * gone), else 0. */
+static int
+cmd_wait_one(jobq_client *cl, const char *cmd, const struct fmt_ref *ref,
+    struct cmd_wait_state *w)
+{
+	char what[FMT_REF_LEN + 8];
+	jobq_job *job = NULL;
+	jobq_array_info ai;
+	int64_t id;
+	int rc, err;
+
+	if ((rc = cmd_ref_job(cl, cmd, ref, &id, NULL)) != 0) {
+		w->errst = cmd_worse(w->errst, rc);
+		w->all_ok = 0;
+		return 0;
+	}
+	cmd_ref_what(ref, what, sizeof(what));
+	err = cmd_wait_until(cl, id, 0, w->have_timeout, w->deadline, &job,
+	    NULL);
+	if (err == JOBQ_EISARRAY && !ref->has_index) {
+		snprintf(what, sizeof(what), "array %lld", (long long)id);
+		memset(&ai, 0, sizeof(ai));
+		err = cmd_wait_until(cl, id, 1, w->have_timeout, w->deadline,
+		    NULL, &ai);
+	}
+	if (err == JOBQ_ETIMEDOUT) {
+		fprintf(stderr, "jobq: %s: timed out waiting for %s\n", cmd,
+		    what);
+		w->timed_out = 1;
+		return 1;
+	}
+	if (err != 0) {
+		w->errst = cmd_worse(w->errst, cmd_fail_what(cmd, what, err));
+		w->all_ok = 0;
+		return err == JOBQ_EIO || err == JOBQ_ECONNECT ||
+		    err == JOBQ_ESHUTDOWN;
+	}
+	cmd_wait_done(cmd, w, job, &ai);
+	return 0;
+}
+
+/* The exit status of `wait` over n REFs. */
+static int
+cmd_wait_status(const struct cmd_wait_state *w, size_t n)
+{
+	if (w->timed_out)
+		return FMT_EXIT_TIMEOUT;
+	if (w->errst != 0)
+		return w->errst;
+	if (n == 1 && w->arrays == 0)
+		return fmt_job_status(w->last);
+	return w->all_ok ? 0 : FMT_EXIT_FAIL;
+}
+
 int
 cmd_wait(struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -76,109 +173,43 @@ cmd_wait(struct cmd_ctx *ctx, int argc, char **argv)
 		CMD_OPTS_COMMON,
 	};
 	const char *cmd = "wait";
-	int json = ctx->json, c, rc, err = 0, have_timeout = 0;
-	int errst = 0, all_ok = 1, arrays = 0;
-	int64_t timeout = 0, deadline = 0, id;
-	char what[FMT_REF_LEN + 8];
+	struct cmd_wait_state w;
+	int json = ctx->json, c, rc, jrc;
+	int64_t timeout = 0, now;
 	jobq_client *cl = NULL;
-	jobq_job *last = NULL;
 	struct fmt_ref *refs;
-	cJSON *arr;
 	size_t n, i;
 
+	memset(&w, 0, sizeof(w));
+	w.all_ok = 1;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case CMD_OPT_TIMEOUT:
+		if (c == CMD_OPT_TIMEOUT) {
 			if ((rc = cmd_opt_duration(cmd, "--timeout", optarg, 0,
 			    &timeout)) != 0)
 				return rc;
-			have_timeout = 1;
-			break;
-		default:
-			if ((rc = cmd_opt_common(cmd, c, argv, &json)) >= 0)
-				return rc;
-			break;
-		}
+			w.have_timeout = 1;
+		} else if ((rc = cmd_opt_common(cmd, c, argv, &json)) >= 0)
+			return rc;
 	}
-	if ((rc = cmd_refs_connect(ctx, cmd, argc, argv, json, &refs, &n, &arr,
-	    &cl)) != 0)
+	if ((rc = cmd_refs_connect(ctx, cmd, argc, argv, json, &refs, &n,
+	    &w.arr, &cl)) != 0)
 		return rc;
-	if (have_timeout) {
-		int64_t now = util_mono_ms();
-
-		deadline = timeout > INT64_MAX - now ? INT64_MAX : now + timeout;
+	if (w.have_timeout) {
+		now = util_mono_ms();
+		w.deadline = timeout > INT64_MAX - now ? INT64_MAX :
+		    now + timeout;
 	}
 	for (i = 0; i < n; i++) {
-		jobq_job *job = NULL;
-		jobq_array_info ai;
-		int is_array = 0;
-		cJSON *item = NULL;
-
-		if ((rc = cmd_ref_job(cl, cmd, &refs[i], &id, NULL)) != 0) {
-			errst = cmd_worse(errst, rc);
-			all_ok = 0;
-			continue;
-		}
-		cmd_ref_what(&refs[i], what, sizeof(what));
-		err = cmd_wait_until(cl, id, 0, have_timeout, deadline, &job,
-		    NULL);
-		if (err == JOBQ_EISARRAY && !refs[i].has_index) {
-			is_array = 1;
-			snprintf(what, sizeof(what), "array %lld", (long long)id);
-			memset(&ai, 0, sizeof(ai));
-			err = cmd_wait_until(cl, id, 1, have_timeout, deadline,
-			    NULL, &ai);
-		}
-		if (err == JOBQ_ETIMEDOUT) {
-			fprintf(stderr, "jobq: %s: timed out waiting for %s\n",
-			    cmd, what);
+		if (cmd_wait_one(cl, cmd, &refs[i], &w))
 			break;
-		}
-		if (err != 0) {
-			errst = cmd_worse(errst, cmd_fail_what(cmd, what, err));
-			all_ok = 0;
-			if (err == JOBQ_EIO || err == JOBQ_ECONNECT ||
-			    err == JOBQ_ESHUTDOWN)
-				break;
-			continue;
-		}
-		if (is_array) {
-			arrays++;
-			if (!cmd_array_ok(&ai))
-				all_ok = 0;
-			if (arr != NULL)
-				item = cmd_array_json(&ai);
-		} else {
-			if (job->state != JOBQ_STATE_SUCCEEDED)
-				all_ok = 0;
-			if (arr != NULL)
-				item = proto_job_to_json(job);
-			jobq_job_free(last);
-			last = job;
-		}
-		if (arr != NULL && cmd_json_append(arr, item) != 0) {
-			cJSON_Delete(arr);
-			arr = NULL;
-			errst = cmd_worse(errst, cmd_nomem(cmd));
-		}
 	}
 	cmd_close(cl);
-	if (err == JOBQ_ETIMEDOUT)
-		rc = FMT_EXIT_TIMEOUT;
-	else if (errst != 0)
-		rc = errst;
-	else if (n == 1 && arrays == 0)
-		rc = fmt_job_status(last);
-	else
-		rc = all_ok ? 0 : FMT_EXIT_FAIL;
-	if (json && arr != NULL) {
-		int jrc = cmd_print_json(cmd, arr);
-
-		if (jrc != 0 && rc == 0)
-			rc = jrc;
-	}
-	jobq_job_free(last);
+	rc = cmd_wait_status(&w, n);
+	if (json && w.arr != NULL &&
+	    (jrc = cmd_print_json(cmd, w.arr)) != 0 && rc == 0)
+		rc = jrc;
+	jobq_job_free(w.last);
 	free(refs);
 	return rc;
 }
@@ -495,11 +526,11 @@ cmd_priority(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	prio_arg = cmd_unhide_negative(argc, argv, av[optind + 1]);
 	free(av);
-	if (fmt_parse_int(prio_arg, -CMD_MAX_PRIORITY, CMD_MAX_PRIORITY,
+	if (fmt_parse_int(prio_arg, -PROTO_MAX_PRIORITY, PROTO_MAX_PRIORITY,
 	    &prio) != 0)
 		return cmd_usage_error(cmd, "invalid priority '%s' (expected an "
-		    "integer from %d to %d)", prio_arg, -CMD_MAX_PRIORITY,
-		    CMD_MAX_PRIORITY);
+		    "integer from %d to %d)", prio_arg, -PROTO_MAX_PRIORITY,
+		    PROTO_MAX_PRIORITY);
 	if ((rc = cmd_connect_ref(ctx, cmd, &ref, &cl, &id, NULL)) != 0)
 		return rc;
 	err = jobq_set_priority(cl, id, (int)prio, json ? &job : NULL);

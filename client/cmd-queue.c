@@ -16,8 +16,6 @@
 #include "fmt.h"
 #include "cmd-int.h"
 
-#define CMD_MAX_PARALLEL     1000000
-
 /* {"name","parallel","paused","counts"}; NULL when out of memory. */
 cJSON *
 cmd_queue_json(const jobq_queue_info *q)
@@ -132,11 +130,11 @@ cmd_queue(struct cmd_ctx *ctx, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case CMD_OPT_PARALLEL:
-			if (fmt_parse_count(optarg, CMD_MAX_PARALLEL,
+			if (fmt_parse_count(optarg, PROTO_MAX_PARALLEL,
 			    &parallel) != 0)
 				return cmd_usage_error(cmd, "invalid --parallel "
 				    "'%s' (expected an integer from 0 to %d)",
-				    optarg, CMD_MAX_PARALLEL);
+				    optarg, PROTO_MAX_PARALLEL);
 			break;
 		default:
 			if ((rc = cmd_opt_common(cmd, c, argv, &json)) >= 0)
