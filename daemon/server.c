@@ -831,15 +831,15 @@ server_listen(struct server *sv)
 }
 
 int
-server_start(uv_loop_t *loop, const struct server_config *cfg,
+server_start(uv_loop_t *loop, const struct server_config *conf,
     struct dispatch *d, struct server **out)
 {
 	struct server *sv;
 	int rv;
 
 	*out = NULL;
-	if (cfg->listen_fd < 0 && (cfg->socket_path == NULL ||
-	    strlen(cfg->socket_path) >= sizeof sv->socket_path)) {
+	if (conf->listen_fd < 0 && (conf->socket_path == NULL ||
+	    strlen(conf->socket_path) >= sizeof sv->socket_path)) {
 		log_warnx("no usable socket path");
 		return JOBQ_EINVAL;
 	}
@@ -849,12 +849,12 @@ server_start(uv_loop_t *loop, const struct server_config *cfg,
 	}
 	sv->loop = loop;
 	sv->disp = d;
-	if (cfg->socket_path != NULL)
+	if (conf->socket_path != NULL)
 		snprintf(sv->socket_path, sizeof sv->socket_path, "%s",
-		    cfg->socket_path);
-	sv->listen_fd = cfg->listen_fd;
-	sv->handshake_ms = cfg->handshake_ms;
-	sv->system_mode = cfg->system_mode;
+		    conf->socket_path);
+	sv->listen_fd = conf->listen_fd;
+	sv->handshake_ms = conf->handshake_ms;
+	sv->system_mode = conf->system_mode;
 	TAILQ_INIT(&sv->conns);
 	uv_pipe_init(loop, &sv->listener, 0);
 	sv->listener.data = sv;

@@ -20,10 +20,10 @@ struct server_config {
 	                            (a system daemon), else 0700 and 0600 */
 };
 
-/* Binds cfg->socket_path (or adopts cfg->listen_fd) and starts accepting
+/* Binds conf->socket_path (or adopts conf->listen_fd) and starts accepting
  * into *out.  Returns 0 or a negative JOBQ_E* code with a message logged
  * (*out is then NULL). */
-int server_start(uv_loop_t *loop, const struct server_config *cfg,
+int server_start(uv_loop_t *loop, const struct server_config *conf,
     struct dispatch *d, struct server **out);
 /* Stops accepting new connections (shutdown, first step); removes the
  * socket it bound. */
