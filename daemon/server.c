@@ -65,6 +65,8 @@ struct server_conn {
 	TAILQ_ENTRY(server_conn) link;
 };
 
+TAILQ_HEAD(server_conn_list, server_conn);
+
 struct server {
 	uv_loop_t *loop;
 	struct dispatch *disp;
@@ -74,7 +76,7 @@ struct server {
 	int system_mode;
 	uv_pipe_t listener;
 	int listening;
-	TAILQ_HEAD(, server_conn) conns;
+	struct server_conn_list conns;
 };
 
 static void server_read_cb(uv_stream_t *, ssize_t, const uv_buf_t *);
@@ -536,7 +538,8 @@ server_admit(struct server_conn *c, int op, char *err, size_t errlen,
 		*then_close = 1;
 		return JOBQ_EBADREQ;
 	}
-	if (op >= 0 && (server_ops[op].flags & SERVER_OP_SUBMITTER) &&
+	if (op >= 0 && op < PROTO_OP_COUNT &&
+	    (server_ops[op].flags & SERVER_OP_SUBMITTER) &&
 	    c->uid != 0 && c->uid != geteuid()) {
 		snprintf(err, errlen,
 		    "jobs run as uid %ld; uid %ld may not submit to this jobqd",
