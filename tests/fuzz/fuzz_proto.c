@@ -193,17 +193,14 @@ fuzz_requests(const cJSON *obj)
 	}
 }
 
-/* Decoded replies re-encode and decode back the same. */
+/* The replies with small members: hello, ping, submit, purge. */
 static void
-fuzz_replies(const cJSON *obj)
+fuzz_small_replies(const cJSON *obj)
 {
 	struct proto_hello_reply	 h, h2;
 	struct proto_ping_reply		 p, p2;
 	struct proto_submit_reply	 s, s2;
-	struct proto_logs_reply		 l, l2;
-	jobq_queue_info			*q, *q2;
-	jobq_job			**jobs, **jobs2;
-	size_t				 n, n2, i;
+	size_t				 n, n2;
 	cJSON				*enc, *back;
 	char				 err[128];
 
@@ -230,50 +227,6 @@ fuzz_replies(const cJSON *obj)
 		cJSON_Delete(enc);
 		cJSON_Delete(back);
 	}
-	if (proto_logs_reply_from_json(obj, &l, err, sizeof(err)) == 0) {
-		FUZZ_CHECK((l.len == 0) == (l.data == NULL));
-		back = fuzz_reparse(enc = proto_logs_reply_to_json(&l));
-		FUZZ_CHECK(proto_logs_reply_from_json(back, &l2, err,
-		    sizeof(err)) == 0 && l.len == l2.len &&
-		    (l.len == 0 || memcmp(l.data, l2.data, l.len) == 0) &&
-		    l.offset == l2.offset && l.size == l2.size &&
-		    l.done == l2.done);
-		free(l2.data);
-		free(l.data);
-		cJSON_Delete(enc);
-		cJSON_Delete(back);
-	}
-	if (proto_queue_list_reply_from_json(obj, &q, &n, err,
-	    sizeof(err)) == 0) {
-		back = fuzz_reparse(enc = proto_queue_list_reply_to_json(q, n));
-		FUZZ_CHECK(proto_queue_list_reply_from_json(back, &q2, &n2, err,
-		    sizeof(err)) == 0 && n == n2);
-		for (i = 0; i < n; i++)
-			FUZZ_CHECK(strcmp(q[i].name, q2[i].name) == 0 &&
-			    q[i].parallel == q2[i].parallel &&
-			    q[i].paused == q2[i].paused &&
-			    memcmp(q[i].counts, q2[i].counts,
-			    sizeof(q[i].counts)) == 0);
-		jobq_queue_list_free(q2);
-		jobq_queue_list_free(q);
-		cJSON_Delete(enc);
-		cJSON_Delete(back);
-	}
-	if (proto_list_reply_from_json(obj, &jobs, &n, err,
-	    sizeof(err)) == 0) {
-		FUZZ_CHECK(jobs[n] == NULL);
-		back = fuzz_reparse(enc = proto_list_reply_to_json(jobs, n));
-		FUZZ_CHECK(proto_list_reply_from_json(back, &jobs2, &n2, err,
-		    sizeof(err)) == 0 && n == n2);
-		for (i = 0; i < n; i++)
-			FUZZ_CHECK(jobs[i]->id == jobs2[i]->id &&
-			    jobs[i]->state == jobs2[i]->state &&
-			    jobs[i]->argc == jobs2[i]->argc);
-		jobq_job_list_free(jobs2, n2);
-		jobq_job_list_free(jobs, n);
-		cJSON_Delete(enc);
-		cJSON_Delete(back);
-	}
 	if (proto_purge_reply_from_json(obj, &n, err, sizeof(err)) == 0) {
 		back = fuzz_reparse(enc = proto_purge_reply_to_json(n));
 		FUZZ_CHECK(proto_purge_reply_from_json(back, &n2, err,
@@ -281,6 +234,76 @@ fuzz_replies(const cJSON *obj)
 		cJSON_Delete(enc);
 		cJSON_Delete(back);
 	}
+}
+
+/* The logs reply: the bytes, offsets and end come back the same. */
+static void
+fuzz_logs_reply(const cJSON *obj)
+{
+	struct proto_logs_reply	 l, l2;
+	cJSON			*enc, *back;
+	char			 err[128];
+
+	if (proto_logs_reply_from_json(obj, &l, err, sizeof(err)) != 0)
+		return;
+	FUZZ_CHECK((l.len == 0) == (l.data == NULL));
+	back = fuzz_reparse(enc = proto_logs_reply_to_json(&l));
+	FUZZ_CHECK(proto_logs_reply_from_json(back, &l2, err,
+	    sizeof(err)) == 0 && l.len == l2.len &&
+	    (l.len == 0 || memcmp(l.data, l2.data, l.len) == 0) &&
+	    l.offset == l2.offset && l.size == l2.size && l.done == l2.done);
+	free(l2.data);
+	free(l.data);
+	cJSON_Delete(enc);
+	cJSON_Delete(back);
+}
+
+/* The replies with lists: queue_list (every member back) and list (the
+ * jobs' ids, states and argv counts back; fuzz_job checks jobs). */
+static void
+fuzz_list_replies(const cJSON *obj)
+{
+	jobq_queue_info	 *q, *q2;
+	jobq_job	**jobs, **jobs2;
+	size_t		  n, n2, i;
+	cJSON		 *enc, *back;
+	char		  err[128];
+
+	if (proto_queue_list_reply_from_json(obj, &q, &n, err,
+	    sizeof(err)) == 0) {
+		back = fuzz_reparse(enc = proto_queue_list_reply_to_json(q, n));
+		FUZZ_CHECK(proto_queue_list_reply_from_json(back, &q2, &n2, err,
+		    sizeof(err)) == 0 && n == n2);
+		for (i = 0; i < n; i++)
+			FUZZ_CHECK(memcmp(&q[i], &q2[i], sizeof(q[i])) == 0);
+		jobq_queue_list_free(q2);
+		jobq_queue_list_free(q);
+		cJSON_Delete(enc);
+		cJSON_Delete(back);
+	}
+	if (proto_list_reply_from_json(obj, &jobs, &n, err, sizeof(err)) != 0)
+		return;
+	FUZZ_CHECK(jobs[n] == NULL);
+	back = fuzz_reparse(enc = proto_list_reply_to_json(jobs, n));
+	FUZZ_CHECK(proto_list_reply_from_json(back, &jobs2, &n2, err,
+	    sizeof(err)) == 0 && n == n2);
+	for (i = 0; i < n; i++)
+		FUZZ_CHECK(jobs[i]->id == jobs2[i]->id &&
+		    jobs[i]->state == jobs2[i]->state &&
+		    jobs[i]->argc == jobs2[i]->argc);
+	jobq_job_list_free(jobs2, n2);
+	jobq_job_list_free(jobs, n);
+	cJSON_Delete(enc);
+	cJSON_Delete(back);
+}
+
+/* Decoded replies re-encode and decode back the same. */
+static void
+fuzz_replies(const cJSON *obj)
+{
+	fuzz_small_replies(obj);
+	fuzz_logs_reply(obj);
+	fuzz_list_replies(obj);
 }
 
 static void
