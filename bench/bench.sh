@@ -30,7 +30,7 @@ trap cleanup EXIT
 
 CC=${CC:-cc}
 $CC -O2 -o "$T/spawnloop" "$SRC/bench/spawnloop.c"
-$CC -O2 -pthread -I"$SRC/lib" -o "$T/submitters" "$SRC/bench/submitters.c" \
+$CC -O2 -pthread -I"$SRC/lib" -I"$B/lib" -o "$T/submitters" "$SRC/bench/submitters.c" \
 	-L"$LIBDIR" -Wl,-rpath,"$LIBDIR" -ljobq
 
 echo "bench: $(nproc) CPUs, $N jobs, --sync $SYNC"

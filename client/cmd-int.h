@@ -16,6 +16,7 @@
 #include <cjson/cJSON.h>
 
 #include "jobq.h"
+#include "proto.h"
 #include "cmd.h"
 #include "fmt.h"
 #include "util.h"
@@ -53,9 +54,8 @@ enum {
 	{ "help", no_argument, NULL, 'h' }, \
 	{ NULL, 0, NULL, 0 }
 
-/* The priority range of submit and priority (jobq-protocol(7)), checked
- * here too so that a bad command line is a usage error. */
-#define CMD_MAX_PRIORITY     1000000
+/* The limits of the protocol (PROTO_MAX_*, jobq-protocol(7)) are checked
+ * here too, so that a bad command line is a usage error. */
 
 /* cmd.c: options and usage errors */
 int cmd_usage_error(const char *cmd, const char *fmt, ...)

@@ -68,6 +68,103 @@ cmd_worse(int rc, int status)
 	return status > rc ? status : rc;
 }
 
+/* What `wait` has seen so far. */
+struct cmd_wait_state {
+	int have_timeout;
+	int64_t deadline;          /* monotonic ms, when have_timeout */
+	int errst;                 /* the worst request error's status */
+	int all_ok;
+	int arrays;                /* arrays among the REFs */
+	int timed_out;
+	jobq_job *last;            /* the last job waited for */
+	cJSON *arr;                /* --json: what was waited for */
+};
+
+/* Counts what one REF ended as (a job, or when job is NULL the array ai),
+ * adding it to the --json array. */
+static void
+cmd_wait_done(const char *cmd, struct cmd_wait_state *w, jobq_job *job,
+    const jobq_array_info *ai)
+{
+	cJSON *item = NULL;
+
+	if (job == NULL) {
+		w->arrays++;
+		if (!cmd_array_ok(ai))
+			w->all_ok = 0;
+		if (w->arr != NULL)
+			item = cmd_array_json(ai);
+	} else {
+		if (job->state != JOBQ_STATE_SUCCEEDED)
+			w->all_ok = 0;
+		if (w->arr != NULL)
+			item = proto_job_to_json(job);
+		jobq_job_free(w->last);
+		w->last = job;
+	}
+	if (w->arr != NULL && cmd_json_append(w->arr, item) != 0) {
+		cJSON_Delete(w->arr);
+		w->arr = NULL;
+		w->errst = cmd_worse(w->errst, cmd_nomem(cmd));
+	}
+}
+
+/* Waits for one REF (a job, or a whole array when a plain id names one).
+ * Returns 1 when `wait` must stop there (timed out, or the connection is
+ * gone), else 0. */
+static int
+cmd_wait_one(jobq_client *cl, const char *cmd, const struct fmt_ref *ref,
+    struct cmd_wait_state *w)
+{
+	char what[FMT_REF_LEN + 8];
+	jobq_job *job = NULL;
+	jobq_array_info ai;
+	int64_t id;
+	int rc, err;
+
+	if ((rc = cmd_ref_job(cl, cmd, ref, &id, NULL)) != 0) {
+		w->errst = cmd_worse(w->errst, rc);
+		w->all_ok = 0;
+		return 0;
+	}
+	cmd_ref_what(ref, what, sizeof(what));
+	err = cmd_wait_until(cl, id, 0, w->have_timeout, w->deadline, &job,
+	    NULL);
+	if (err == JOBQ_EISARRAY && !ref->has_index) {
+		snprintf(what, sizeof(what), "array %lld", (long long)id);
+		memset(&ai, 0, sizeof(ai));
+		err = cmd_wait_until(cl, id, 1, w->have_timeout, w->deadline,
+		    NULL, &ai);
+	}
+	if (err == JOBQ_ETIMEDOUT) {
+		fprintf(stderr, "jobq: %s: timed out waiting for %s\n", cmd,
+		    what);
+		w->timed_out = 1;
+		return 1;
+	}
+	if (err != 0) {
+		w->errst = cmd_worse(w->errst, cmd_fail_what(cmd, what, err));
+		w->all_ok = 0;
+		return err == JOBQ_EIO || err == JOBQ_ECONNECT ||
+		    err == JOBQ_ESHUTDOWN;
+	}
+	cmd_wait_done(cmd, w, job, &ai);
+	return 0;
+}
+
+/* The exit status of `wait` over n REFs. */
+static int
+cmd_wait_status(const struct cmd_wait_state *w, size_t n)
+{
+	if (w->timed_out)
+		return FMT_EXIT_TIMEOUT;
+	if (w->errst != 0)
+		return w->errst;
+	if (n == 1 && w->arrays == 0)
+		return fmt_job_status(w->last);
+	return w->all_ok ? 0 : FMT_EXIT_FAIL;
+}
+
 int
 cmd_wait(struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -76,123 +173,100 @@ cmd_wait(struct cmd_ctx *ctx, int argc, char **argv)
 		CMD_OPTS_COMMON,
 	};
 	const char *cmd = "wait";
-	int json = ctx->json, c, rc, err = 0, have_timeout = 0;
-	int errst = 0, all_ok = 1, arrays = 0;
-	int64_t timeout = 0, deadline = 0, id;
-	char what[FMT_REF_LEN + 8];
+	struct cmd_wait_state w;
+	int json = ctx->json, c, rc, jrc;
+	int64_t timeout = 0, now;
 	jobq_client *cl = NULL;
-	jobq_job *last = NULL;
 	struct fmt_ref *refs;
-	cJSON *arr;
 	size_t n, i;
 
+	memset(&w, 0, sizeof(w));
+	w.all_ok = 1;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case CMD_OPT_TIMEOUT:
+		if (c == CMD_OPT_TIMEOUT) {
 			if ((rc = cmd_opt_duration(cmd, "--timeout", optarg, 0,
 			    &timeout)) != 0)
 				return rc;
-			have_timeout = 1;
-			break;
-		default:
-			if ((rc = cmd_opt_common(cmd, c, argv, &json)) >= 0)
-				return rc;
-			break;
-		}
+			w.have_timeout = 1;
+		} else if ((rc = cmd_opt_common(cmd, c, argv, &json)) >= 0)
+			return rc;
 	}
-	if ((rc = cmd_refs_connect(ctx, cmd, argc, argv, json, &refs, &n, &arr,
-	    &cl)) != 0)
+	if ((rc = cmd_refs_connect(ctx, cmd, argc, argv, json, &refs, &n,
+	    &w.arr, &cl)) != 0)
 		return rc;
-	if (have_timeout) {
-		int64_t now = util_mono_ms();
-
-		deadline = timeout > INT64_MAX - now ? INT64_MAX : now + timeout;
+	if (w.have_timeout) {
+		now = util_mono_ms();
+		w.deadline = timeout > INT64_MAX - now ? INT64_MAX :
+		    now + timeout;
 	}
 	for (i = 0; i < n; i++) {
-		jobq_job *job = NULL;
-		jobq_array_info ai;
-		int is_array = 0;
-		cJSON *item = NULL;
-
-		if ((rc = cmd_ref_job(cl, cmd, &refs[i], &id, NULL)) != 0) {
-			errst = cmd_worse(errst, rc);
-			all_ok = 0;
-			continue;
-		}
-		cmd_ref_what(&refs[i], what, sizeof(what));
-		err = cmd_wait_until(cl, id, 0, have_timeout, deadline, &job,
-		    NULL);
-		if (err == JOBQ_EISARRAY && !refs[i].has_index) {
-			is_array = 1;
-			snprintf(what, sizeof(what), "array %lld", (long long)id);
-			memset(&ai, 0, sizeof(ai));
-			err = cmd_wait_until(cl, id, 1, have_timeout, deadline,
-			    NULL, &ai);
-		}
-		if (err == JOBQ_ETIMEDOUT) {
-			fprintf(stderr, "jobq: %s: timed out waiting for %s\n",
-			    cmd, what);
+		if (cmd_wait_one(cl, cmd, &refs[i], &w))
 			break;
-		}
-		if (err != 0) {
-			errst = cmd_worse(errst, cmd_fail_what(cmd, what, err));
-			all_ok = 0;
-			if (err == JOBQ_EIO || err == JOBQ_ECONNECT ||
-			    err == JOBQ_ESHUTDOWN)
-				break;
-			continue;
-		}
-		if (is_array) {
-			arrays++;
-			if (!cmd_array_ok(&ai))
-				all_ok = 0;
-			if (arr != NULL)
-				item = cmd_array_json(&ai);
-		} else {
-			if (job->state != JOBQ_STATE_SUCCEEDED)
-				all_ok = 0;
-			if (arr != NULL)
-				item = proto_job_to_json(job);
-			jobq_job_free(last);
-			last = job;
-		}
-		if (arr != NULL && cmd_json_append(arr, item) != 0) {
-			cJSON_Delete(arr);
-			arr = NULL;
-			errst = cmd_worse(errst, cmd_nomem(cmd));
-		}
 	}
 	cmd_close(cl);
-	if (err == JOBQ_ETIMEDOUT)
-		rc = FMT_EXIT_TIMEOUT;
-	else if (errst != 0)
-		rc = errst;
-	else if (n == 1 && arrays == 0)
-		rc = fmt_job_status(last);
-	else
-		rc = all_ok ? 0 : FMT_EXIT_FAIL;
-	if (json && arr != NULL) {
-		int jrc = cmd_print_json(cmd, arr);
-
-		if (jrc != 0 && rc == 0)
-			rc = jrc;
-	}
-	jobq_job_free(last);
+	rc = cmd_wait_status(&w, n);
+	if (json && w.arr != NULL &&
+	    (jrc = cmd_print_json(cmd, w.arr)) != 0 && rc == 0)
+		rc = jrc;
+	jobq_job_free(w.last);
 	free(refs);
 	return rc;
+}
+
+/* Cancels one REF (a job, or a whole array when a plain id names one),
+ * adding what it ended as to *arr (--json).  Returns 1 when `cancel` must
+ * stop there (the connection is gone), else 0; *errst gets the worst
+ * status. */
+static int
+cmd_cancel_one(jobq_client *cl, const char *cmd, const struct fmt_ref *ref,
+    cJSON **arr, int *errst)
+{
+	char r[FMT_REF_LEN], what[FMT_REF_LEN + 8];
+	jobq_job *job = NULL;
+	jobq_array_info ai;
+	cJSON *item = NULL;
+	int64_t id;
+	int rc, err;
+
+	fmt_ref(ref, r, sizeof(r));
+	if ((rc = cmd_ref_job(cl, cmd, ref, &id, NULL)) != 0) {
+		*errst = cmd_worse(*errst, rc);
+		return 0;
+	}
+	err = jobq_cancel(cl, id, *arr != NULL ? &job : NULL);
+	if (err == JOBQ_EISARRAY && !ref->has_index) {
+		memset(&ai, 0, sizeof(ai));
+		err = jobq_array_cancel(cl, id, &ai);
+		if (err == 0 && *arr != NULL)
+			item = cmd_array_json(&ai);
+	} else if (err == 0 && *arr != NULL && job != NULL)
+		item = proto_job_to_json(job);
+	jobq_job_free(job);
+	if (err == JOBQ_ESTATE) {
+		fprintf(stderr, "jobq: cancel %s: job has already ended\n", r);
+		*errst = cmd_worse(*errst, FMT_EXIT_FAIL);
+	} else if (err != 0) {
+		/* "jobq: cancel REF: reason[: detail]" */
+		snprintf(what, sizeof(what), "%s %s", cmd, r);
+		*errst = cmd_worse(*errst, cmd_fail_what(what, NULL, err));
+		return err == JOBQ_EIO || err == JOBQ_ESHUTDOWN;
+	} else if (*arr != NULL && cmd_json_append(*arr, item) != 0) {
+		cJSON_Delete(*arr);
+		*arr = NULL;
+		*errst = cmd_worse(*errst, cmd_nomem(cmd));
+	}
+	return 0;
 }
 
 int
 cmd_cancel(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	const char *cmd = "cancel";
-	int json = ctx->json, rc, err, errst = 0;
-	char r[FMT_REF_LEN], what[FMT_REF_LEN + 8];
+	int json = ctx->json, rc, jrc, errst = 0;
 	jobq_client *cl = NULL;
 	struct fmt_ref *refs;
 	cJSON *arr;
-	int64_t id;
 	size_t n, i;
 
 	if ((rc = cmd_json_opts(cmd, argc, argv, &json)) >= 0)
@@ -201,50 +275,15 @@ cmd_cancel(struct cmd_ctx *ctx, int argc, char **argv)
 	    &cl)) != 0)
 		return rc;
 	for (i = 0; i < n; i++) {
-		jobq_job *job = NULL;
-		jobq_array_info ai;
-		cJSON *item = NULL;
-
-		fmt_ref(&refs[i], r, sizeof(r));
-		if ((rc = cmd_ref_job(cl, cmd, &refs[i], &id, NULL)) != 0) {
-			errst = cmd_worse(errst, rc);
-			continue;
-		}
-		err = jobq_cancel(cl, id, arr != NULL ? &job : NULL);
-		if (err == JOBQ_EISARRAY && !refs[i].has_index) {
-			memset(&ai, 0, sizeof(ai));
-			err = jobq_array_cancel(cl, id, &ai);
-			if (err == 0 && arr != NULL)
-				item = cmd_array_json(&ai);
-		} else if (err == 0 && arr != NULL && job != NULL) {
-			item = proto_job_to_json(job);
-		}
-		jobq_job_free(job);
-		if (err == JOBQ_ESTATE) {
-			fprintf(stderr, "jobq: cancel %s: job has already ended\n",
-			    r);
-			errst = cmd_worse(errst, FMT_EXIT_FAIL);
-		} else if (err != 0) {
-			/* "jobq: cancel REF: reason[: detail]" */
-			snprintf(what, sizeof(what), "%s %s", cmd, r);
-			errst = cmd_worse(errst, cmd_fail_what(what, NULL, err));
-			if (err == JOBQ_EIO || err == JOBQ_ESHUTDOWN)
-				break;
-		} else if (arr != NULL && cmd_json_append(arr, item) != 0) {
-			cJSON_Delete(arr);
-			arr = NULL;
-			errst = cmd_worse(errst, cmd_nomem(cmd));
-		}
+		if (cmd_cancel_one(cl, cmd, &refs[i], &arr, &errst))
+			break;
 	}
 	cmd_close(cl);
 	free(refs);
 	rc = errst;
-	if (json && arr != NULL) {
-		int jrc = cmd_print_json(cmd, arr);
-
-		if (jrc != 0 && rc == 0)
-			rc = jrc;
-	}
+	if (json && arr != NULL && (jrc = cmd_print_json(cmd, arr)) != 0 &&
+	    rc == 0)
+		rc = jrc;
 	return rc;
 }
 
@@ -291,6 +330,67 @@ cmd_logs_json(const char *cmd, int64_t id, int stream, const char *data,
 	return cmd_print_json(cmd, o);
 }
 
+/* Where `logs` puts what it reads: stdout as it comes or, with --json, a
+ * buffer printed at the end. */
+struct cmd_logs_out {
+	int json;
+	char *acc;
+	size_t len, cap;
+};
+
+/* Takes n bytes read: 0, -1 when the reader went away (a quiet end), or an
+ * exit status. */
+static int
+cmd_logs_put(const char *cmd, struct cmd_logs_out *o, const char *buf,
+    size_t n)
+{
+	if (o->json) {
+		if (util_grow(&o->acc, &o->cap, o->len + n, 1) != 0)
+			return cmd_nomem(cmd);
+		memcpy(o->acc + o->len, buf, n);
+		o->len += n;
+		return 0;
+	}
+	if (cmd_write_all(STDOUT_FILENO, buf, n) == 0)
+		return 0;
+	if (errno == EPIPE)
+		return -1;
+	fprintf(stderr, "jobq: %s: write error: %s\n", cmd, strerror(errno));
+	return FMT_EXIT_FAIL;
+}
+
+/* Reads the job's stream from the start to its end (follow: until the job
+ * has ended and everything is read), through buf (CMD_LOG_CHUNK bytes);
+ * the exit status. */
+static int
+cmd_logs_read(jobq_client *cl, const char *cmd, int64_t id,
+    jobq_stream stream, int follow, char *buf, struct cmd_logs_out *o)
+{
+	uint64_t offset = 0;
+	size_t nread;
+	int err, done = 0, r;
+
+	for (;;) {
+		err = jobq_read_output(cl, id, stream, offset, buf,
+		    CMD_LOG_CHUNK, &nread, &done);
+		if (err == JOBQ_EISARRAY)
+			return cmd_is_array_error(cmd, id);
+		if (err != 0)
+			return cmd_fail(cmd, id, err);
+		if (nread > 0 && (r = cmd_logs_put(cmd, o, buf, nread)) != 0)
+			return r < 0 ? 0 : r;
+		offset += nread;
+		if (done || (nread == 0 && !follow))
+			break;
+		if (nread > 0)
+			continue;
+		err = jobq_wait(cl, id, 200, NULL);
+		if (err != 0 && err != JOBQ_ETIMEDOUT)
+			return cmd_fail(cmd, id, err);
+	}
+	return o->json ? cmd_logs_json(cmd, id, stream, o->acc, o->len) : 0;
+}
+
 int
 cmd_logs(struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -300,34 +400,28 @@ cmd_logs(struct cmd_ctx *ctx, int argc, char **argv)
 		CMD_OPTS_COMMON,
 	};
 	const char *cmd = "logs";
-	int json = ctx->json, follow = 0, c, rc, err, done = 0;
+	int follow = 0, c, rc;
 	jobq_stream stream = JOBQ_STDOUT;
-	char *buf = NULL, *acc = NULL;
-	size_t nread, acclen = 0, acccap = 0;
+	struct cmd_logs_out o;
 	jobq_client *cl = NULL;
 	struct fmt_ref ref;
-	uint64_t offset = 0;
+	char *buf = NULL;
 	int64_t id = 0;
 
+	memset(&o, 0, sizeof(o));
+	o.json = ctx->json;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, ":hf", opts, NULL)) != -1) {
-		switch (c) {
-		case CMD_OPT_STDERR:
+		if (c == CMD_OPT_STDERR)
 			stream = JOBQ_STDERR;
-			break;
-		case 'f':
+		else if (c == 'f')
 			follow = 1;
-			break;
-		default:
-			if ((rc = cmd_opt_common(cmd, c, argv, &json)) >= 0)
-				return rc;
-			break;
-		}
+		else if ((rc = cmd_opt_common(cmd, c, argv, &o.json)) >= 0)
+			return rc;
 	}
 	if ((rc = cmd_parse_one_ref(cmd, argc, argv, &ref)) != 0)
 		return rc;
-	buf = malloc(CMD_LOG_CHUNK);
-	if (buf == NULL)
+	if ((buf = malloc(CMD_LOG_CHUNK)) == NULL)
 		return cmd_nomem(cmd);
 	if ((rc = cmd_connect_ref(ctx, cmd, &ref, &cl, &id, NULL)) != 0)
 		goto out;
@@ -338,62 +432,10 @@ cmd_logs(struct cmd_ctx *ctx, int argc, char **argv)
 		rc = FMT_EXIT_FAIL;
 		goto out;
 	}
-	for (;;) {
-		err = jobq_read_output(cl, id, stream, offset, buf, CMD_LOG_CHUNK,
-		    &nread, &done);
-		if (err == JOBQ_EISARRAY) {
-			rc = cmd_is_array_error(cmd, id);
-			goto out;
-		}
-		if (err != 0) {
-			rc = cmd_fail(cmd, id, err);
-			goto out;
-		}
-		if (nread > 0 && json) {
-			if (acclen + nread > acccap) {
-				size_t ncap = acccap ? acccap : CMD_LOG_CHUNK;
-				char *grown;
-
-				while (ncap < acclen + nread)
-					ncap *= 2;
-				grown = realloc(acc, ncap);
-				if (grown == NULL) {
-					rc = cmd_nomem(cmd);
-					goto out;
-				}
-				acc = grown;
-				acccap = ncap;
-			}
-			memcpy(acc + acclen, buf, nread);
-			acclen += nread;
-		} else if (nread > 0 &&
-		    cmd_write_all(STDOUT_FILENO, buf, nread) != 0) {
-			if (errno == EPIPE) {
-				rc = 0;   /* the reader went away: quietly done */
-			} else {
-				fprintf(stderr, "jobq: %s: write error: %s\n",
-				    cmd, strerror(errno));
-				rc = FMT_EXIT_FAIL;
-			}
-			goto out;
-		}
-		offset += nread;
-		if (done)
-			break;
-		if (nread > 0)
-			continue;
-		if (!follow)
-			break;
-		err = jobq_wait(cl, id, 200, NULL);
-		if (err != 0 && err != JOBQ_ETIMEDOUT) {
-			rc = cmd_fail(cmd, id, err);
-			goto out;
-		}
-	}
-	rc = json ? cmd_logs_json(cmd, id, stream, acc, acclen) : 0;
+	rc = cmd_logs_read(cl, cmd, id, stream, follow, buf, &o);
 out:
 	cmd_close(cl);
-	free(acc);
+	free(o.acc);
 	free(buf);
 	return rc;
 }
@@ -495,11 +537,11 @@ cmd_priority(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	prio_arg = cmd_unhide_negative(argc, argv, av[optind + 1]);
 	free(av);
-	if (fmt_parse_int(prio_arg, -CMD_MAX_PRIORITY, CMD_MAX_PRIORITY,
+	if (fmt_parse_int(prio_arg, -PROTO_MAX_PRIORITY, PROTO_MAX_PRIORITY,
 	    &prio) != 0)
 		return cmd_usage_error(cmd, "invalid priority '%s' (expected an "
-		    "integer from %d to %d)", prio_arg, -CMD_MAX_PRIORITY,
-		    CMD_MAX_PRIORITY);
+		    "integer from %d to %d)", prio_arg, -PROTO_MAX_PRIORITY,
+		    PROTO_MAX_PRIORITY);
 	if ((rc = cmd_connect_ref(ctx, cmd, &ref, &cl, &id, NULL)) != 0)
 		return rc;
 	err = jobq_set_priority(cl, id, (int)prio, json ? &job : NULL);

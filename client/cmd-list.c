@@ -110,6 +110,78 @@ cmd_list_row(struct fmt_table *t, const jobq_job *j, int64_t now)
 	return r;
 }
 
+/* Handles one filter option of `list` into f (labels[*nlabels] for
+ * --label): 0, the usage status, or -1 when c is not a filter option. */
+static int
+cmd_list_opt(const char *cmd, int c, const char *arg, jobq_filter *f,
+    const char **labels, size_t *nlabels)
+{
+	long limit;
+	int rc;
+
+	switch (c) {
+	case CMD_OPT_STATE:
+		if ((f->state = jobq_state_parse(arg)) < 0)
+			return cmd_usage_error(cmd, "invalid state '%s' "
+			    "(expected " CMD_STATES ")", arg);
+		return 0;
+	case CMD_OPT_QUEUE:
+		f->queue = arg;
+		return cmd_check_queue(cmd, arg);
+	case CMD_OPT_NAME:
+		f->name = arg;
+		return cmd_check_name(cmd, arg);
+	case CMD_OPT_LABEL:
+		if ((rc = cmd_check_label(cmd, arg)) != 0)
+			return rc;
+		labels[(*nlabels)++] = arg;
+		return 0;
+	case CMD_OPT_ARRAY:
+		if (fmt_parse_id(arg, &f->array_id) != 0)
+			return cmd_usage_error(cmd, "invalid --array '%s' "
+			    "(expected an array id)", arg);
+		return 0;
+	case CMD_OPT_LIMIT:
+		if (fmt_parse_count(arg, LONG_MAX, &limit) != 0)
+			return cmd_usage_error(cmd, "invalid --limit '%s' "
+			    "(expected a non-negative integer)", arg);
+		f->limit = (size_t)limit;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/* Prints the jobs as a table or a JSON array; 0 or an exit status. */
+static int
+cmd_list_print(const char *cmd, jobq_job **jobs, size_t n, int json)
+{
+	static const char *const headers[] = { "ID", "TASK", "STATE", "QUEUE",
+		"NAME", "EXIT", "ATTEMPTS", "SUBMITTED", "COMMAND" };
+	static const int align[] = { FMT_RIGHT, FMT_LEFT, FMT_LEFT, FMT_LEFT,
+		FMT_LEFT, FMT_RIGHT, FMT_RIGHT, FMT_LEFT, FMT_LEFT };
+	struct fmt_table *t;
+	cJSON *arr;
+	int64_t now;
+	size_t i;
+
+	if (json) {
+		arr = cJSON_CreateArray();
+		for (i = 0; arr != NULL && i < n; i++)
+			cmd_json_push(&arr, proto_job_to_json(jobs[i]));
+		return cmd_print_json(cmd, arr);
+	}
+	t = fmt_table_new(9, headers, align);
+	now = util_now_ms();
+	for (i = 0; t != NULL && i < n; i++) {
+		if (cmd_list_row(t, jobs[i], now) != 0) {
+			fmt_table_free(t);
+			t = NULL;
+		}
+	}
+	return cmd_table_print(cmd, t, cmd_term_width());
+}
+
 int
 cmd_list(struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -122,19 +194,13 @@ cmd_list(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "limit", required_argument, NULL, CMD_OPT_LIMIT },
 		CMD_OPTS_COMMON,
 	};
-	static const char *const headers[] = { "ID", "TASK", "STATE", "QUEUE",
-		"NAME", "EXIT", "ATTEMPTS", "SUBMITTED", "COMMAND" };
-	static const int align[] = { FMT_RIGHT, FMT_LEFT, FMT_LEFT, FMT_LEFT,
-		FMT_LEFT, FMT_RIGHT, FMT_RIGHT, FMT_LEFT, FMT_LEFT };
 	const char *cmd = "list";
 	int json = ctx->json, c, rc, err;
 	jobq_filter filter;
 	jobq_client *cl = NULL;
 	jobq_job **jobs = NULL;
 	const char **labels = NULL;
-	size_t n = 0, nlabels = 0, i;
-	int64_t now;
-	long limit;
+	size_t n = 0, nlabels = 0;
 
 	memset(&filter, 0, sizeof(filter));
 	filter.state = -1;
@@ -143,51 +209,10 @@ cmd_list(struct cmd_ctx *ctx, int argc, char **argv)
 		return cmd_nomem(cmd);
 	optind = 0;
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case CMD_OPT_STATE:
-			filter.state = jobq_state_parse(optarg);
-			if (filter.state < 0) {
-				rc = cmd_usage_error(cmd, "invalid state '%s' "
-				    "(expected " CMD_STATES ")", optarg);
-				goto out;
-			}
-			break;
-		case CMD_OPT_QUEUE:
-			if ((rc = cmd_check_queue(cmd, optarg)) != 0)
-				goto out;
-			filter.queue = optarg;
-			break;
-		case CMD_OPT_NAME:
-			if ((rc = cmd_check_name(cmd, optarg)) != 0)
-				goto out;
-			filter.name = optarg;
-			break;
-		case CMD_OPT_LABEL:
-			if ((rc = cmd_check_label(cmd, optarg)) != 0)
-				goto out;
-			labels[nlabels++] = optarg;
-			break;
-		case CMD_OPT_ARRAY:
-			if (fmt_parse_id(optarg, &filter.array_id) != 0) {
-				rc = cmd_usage_error(cmd, "invalid --array '%s' "
-				    "(expected an array id)", optarg);
-				goto out;
-			}
-			break;
-		case CMD_OPT_LIMIT:
-			if (fmt_parse_count(optarg, LONG_MAX, &limit) != 0) {
-				rc = cmd_usage_error(cmd, "invalid --limit "
-				    "'%s' (expected a non-negative integer)",
-				    optarg);
-				goto out;
-			}
-			filter.limit = (size_t)limit;
-			break;
-		default:
-			if ((rc = cmd_opt_common(cmd, c, argv, &json)) >= 0)
-				goto out;
-			break;
-		}
+		rc = cmd_list_opt(cmd, c, optarg, &filter, labels, &nlabels);
+		if (rc > 0 || (rc < 0 &&
+		    (rc = cmd_opt_common(cmd, c, argv, &json)) >= 0))
+			goto out;
 	}
 	if ((rc = cmd_no_operands(cmd, argc, argv)) != 0)
 		goto out;
@@ -198,24 +223,7 @@ cmd_list(struct cmd_ctx *ctx, int argc, char **argv)
 	err = jobq_list(cl, &filter, &jobs, &n);
 	if ((rc = cmd_finish(cl, cmd, err)) != 0)
 		goto out;
-	if (json) {
-		cJSON *arr = cJSON_CreateArray();
-
-		for (i = 0; arr != NULL && i < n; i++)
-			cmd_json_push(&arr, proto_job_to_json(jobs[i]));
-		rc = cmd_print_json(cmd, arr);
-	} else {
-		struct fmt_table *t = fmt_table_new(9, headers, align);
-
-		now = util_now_ms();
-		for (i = 0; t != NULL && i < n; i++) {
-			if (cmd_list_row(t, jobs[i], now) != 0) {
-				fmt_table_free(t);
-				t = NULL;
-			}
-		}
-		rc = cmd_table_print(cmd, t, cmd_term_width());
-	}
+	rc = cmd_list_print(cmd, jobs, n, json);
 	jobq_job_list_free(jobs, n);
 out:
 	free(labels);
@@ -243,46 +251,37 @@ cmd_deps_text(const jobq_job *j)
 	return s;
 }
 
-/* Prints the fields of a job as "key: value" lines. */
-static int
-cmd_show_job(const jobq_job *j)
-{
-	char buf[64], tbuf[FMT_TIME_LEN], sbuf[FMT_SIG_LEN], rel[FMT_REL_LEN];
-	char *command, *labels, *deps, *pwbuf = NULL;
-	struct passwd pw, *pwp = NULL;
-	long pwlen = sysconf(_SC_GETPW_R_SIZE_MAX);
-	int64_t end = 0, now = util_now_ms();
-
-	command = fmt_join_argv(j->argv, j->argc);
-	labels = fmt_join_argv(j->labels, j->nlabels);
-	deps = cmd_deps_text(j);
-	if (command == NULL || labels == NULL || deps == NULL) {
-		free(command);
-		free(labels);
-		free(deps);
-		return -1;
-	}
+/* One "key: value" line of `show`. */
 #define SHOW(k, ...) do { printf("%-12s ", k ":"); printf(__VA_ARGS__); \
 	putchar('\n'); } while (0)
-	SHOW("id", "%lld", (long long)j->id);
-	SHOW("task", "%s", cmd_task_cell(j, buf, sizeof(buf)));
-	SHOW("state", "%s", jobq_state_name(j->state) != NULL ?
-	    jobq_state_name(j->state) : "?");
-	SHOW("name", "%s", j->name != NULL ? j->name : "-");
-	SHOW("queue", "%s", j->queue != NULL ? j->queue : "-");
-	SHOW("priority", "%d", j->priority);
-	SHOW("command", "%s", command);
-	SHOW("cwd", "%s", j->cwd != NULL ? j->cwd : "-");
+
+/* The owner line: the uid, with the user's name when it has one. */
+static void
+cmd_show_owner(uint32_t uid)
+{
+	struct passwd pw, *pwp = NULL;
+	long pwlen = sysconf(_SC_GETPW_R_SIZE_MAX);
+	char *pwbuf;
+
 	if (pwlen <= 0 || pwlen > 1 << 20)
 		pwlen = 16384;
 	pwbuf = malloc((size_t)pwlen);
 	if (pwbuf != NULL &&
-	    getpwuid_r((uid_t)j->owner_uid, &pw, pwbuf, (size_t)pwlen, &pwp) == 0 &&
+	    getpwuid_r((uid_t)uid, &pw, pwbuf, (size_t)pwlen, &pwp) == 0 &&
 	    pwp != NULL)
-		SHOW("owner", "%lu (%s)", (unsigned long)j->owner_uid, pw.pw_name);
+		SHOW("owner", "%lu (%s)", (unsigned long)uid, pw.pw_name);
 	else
-		SHOW("owner", "%lu", (unsigned long)j->owner_uid);
+		SHOW("owner", "%lu", (unsigned long)uid);
 	free(pwbuf);
+}
+
+/* The lines of a job's scheduling, from labels to kill grace. */
+static void
+cmd_show_sched(const jobq_job *j, const char *labels, const char *deps,
+    int64_t now)
+{
+	char buf[64], tbuf[FMT_TIME_LEN], rel[FMT_REL_LEN];
+
 	SHOW("labels", "%s", j->nlabels > 0 ? labels : "-");
 	SHOW("unique key", "%s", j->unique_key != NULL ? j->unique_key : "-");
 	SHOW("after", "%s", deps);
@@ -296,6 +295,15 @@ cmd_show_job(const jobq_job *j)
 	    buf, sizeof(buf)) : "-");
 	SHOW("kill grace", "%s", j->kill_grace_ms > 0 ?
 	    fmt_duration(j->kill_grace_ms, buf, sizeof(buf)) : "default");
+}
+
+/* The lines of a job's run, from its exit code to its times. */
+static void
+cmd_show_run(const jobq_job *j, int64_t now)
+{
+	char buf[64], tbuf[FMT_TIME_LEN], sbuf[FMT_SIG_LEN];
+	int64_t end = 0;
+
 	if (j->exit_code >= 0)
 		SHOW("exit code", "%d", j->exit_code);
 	else
@@ -308,17 +316,23 @@ cmd_show_job(const jobq_job *j)
 	SHOW("submitted", "%s", fmt_time(j->submitted_at, 1, tbuf, sizeof(tbuf)));
 	SHOW("started", "%s", fmt_time(j->started_at, 1, tbuf, sizeof(tbuf)));
 	SHOW("finished", "%s", fmt_time(j->finished_at, 1, tbuf, sizeof(tbuf)));
-	if (j->started_at > 0) {
-		if (j->finished_at > 0)
-			end = j->finished_at;
-		else if (j->state == JOBQ_STATE_RUNNING)
-			end = now;
-	}
+	if (j->started_at > 0 && j->finished_at > 0)
+		end = j->finished_at;
+	else if (j->started_at > 0 && j->state == JOBQ_STATE_RUNNING)
+		end = now;
 	if (end > 0)
 		SHOW("runtime", "%s", fmt_duration(end - j->started_at, buf,
 		    sizeof(buf)));
 	else
 		SHOW("runtime", "-");
+}
+
+/* The lines of a job's retries and end, from attempts to pid. */
+static void
+cmd_show_end(const jobq_job *j)
+{
+	char buf[64];
+
 	SHOW("attempts", "%d", j->attempts);
 	SHOW("max retries", "%d", j->max_retries);
 	SHOW("retry delay", "%s", j->retry_delay_ms > 0 ?
@@ -329,10 +343,39 @@ cmd_show_job(const jobq_job *j)
 		SHOW("pid", "%lld", (long long)j->pid);
 	else
 		SHOW("pid", "-");
+}
+
+/* Prints the fields of a job as "key: value" lines. */
+static int
+cmd_show_job(const jobq_job *j)
+{
+	char buf[64], *command, *labels, *deps;
+	int64_t now = util_now_ms();
+	int rc = -1;
+
+	command = fmt_join_argv(j->argv, j->argc);
+	labels = fmt_join_argv(j->labels, j->nlabels);
+	deps = cmd_deps_text(j);
+	if (command != NULL && labels != NULL && deps != NULL) {
+		SHOW("id", "%lld", (long long)j->id);
+		SHOW("task", "%s", cmd_task_cell(j, buf, sizeof(buf)));
+		SHOW("state", "%s", jobq_state_name(j->state) != NULL ?
+		    jobq_state_name(j->state) : "?");
+		SHOW("name", "%s", j->name != NULL ? j->name : "-");
+		SHOW("queue", "%s", j->queue != NULL ? j->queue : "-");
+		SHOW("priority", "%d", j->priority);
+		SHOW("command", "%s", command);
+		SHOW("cwd", "%s", j->cwd != NULL ? j->cwd : "-");
+		cmd_show_owner(j->owner_uid);
+		cmd_show_sched(j, labels, deps, now);
+		cmd_show_run(j, now);
+		cmd_show_end(j);
+		rc = 0;
+	}
 	free(command);
 	free(labels);
 	free(deps);
-	return 0;
+	return rc;
 }
 
 /* Prints an array's summary: its indices and its tasks by state. */

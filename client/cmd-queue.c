@@ -16,8 +16,6 @@
 #include "fmt.h"
 #include "cmd-int.h"
 
-#define CMD_MAX_PARALLEL     1000000
-
 /* {"name","parallel","paused","counts"}; NULL when out of memory. */
 cJSON *
 cmd_queue_json(const jobq_queue_info *q)
@@ -116,39 +114,16 @@ cmd_queue_print(jobq_client *cl, const char *cmd, const char *name, int json)
 	return rc;
 }
 
-int
-cmd_queue(struct cmd_ctx *ctx, int argc, char **argv)
+/* Checks the operands of `queue SUB [Q]` (argv[optind..]) against the
+ * subcommand and --parallel; *q gets the queue (NULL for list).  0 or the
+ * usage status. */
+static int
+cmd_queue_operands(const char *cmd, const char *sub, int argc, char **argv,
+    long parallel, const char **q)
 {
-	static const struct option opts[] = {
-		{ "parallel", required_argument, NULL, CMD_OPT_PARALLEL },
-		CMD_OPTS_COMMON,
-	};
-	const char *cmd = "queue", *sub, *q = NULL;
-	int json = ctx->json, c, rc, err, nargs;
-	long parallel = -1;
-	jobq_client *cl = NULL;
+	int nargs = strcmp(sub, "list") == 0 ? 0 : 1, set, rc;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case CMD_OPT_PARALLEL:
-			if (fmt_parse_count(optarg, CMD_MAX_PARALLEL,
-			    &parallel) != 0)
-				return cmd_usage_error(cmd, "invalid --parallel "
-				    "'%s' (expected an integer from 0 to %d)",
-				    optarg, CMD_MAX_PARALLEL);
-			break;
-		default:
-			if ((rc = cmd_opt_common(cmd, c, argv, &json)) >= 0)
-				return rc;
-			break;
-		}
-	}
-	if (optind >= argc)
-		return cmd_usage_error(cmd, "missing the queue command (list, "
-		    "set, pause or resume)");
-	sub = argv[optind++];
-	nargs = strcmp(sub, "list") == 0 ? 0 : 1;
+	*q = NULL;
 	if (strcmp(sub, "list") != 0 && strcmp(sub, "set") != 0 &&
 	    strcmp(sub, "pause") != 0 && strcmp(sub, "resume") != 0)
 		return cmd_usage_error(cmd, "unknown queue command '%s' "
@@ -158,35 +133,73 @@ cmd_queue(struct cmd_ctx *ctx, int argc, char **argv)
 	if (argc - optind > nargs)
 		return cmd_usage_error(cmd, "%s: unexpected argument '%s'", sub,
 		    argv[optind + nargs]);
-	if (nargs == 1) {
-		q = argv[optind];
-		if ((rc = cmd_check_queue(cmd, q)) != 0)
-			return rc;
-	}
-	if (strcmp(sub, "set") == 0 && parallel < 0)
+	if (nargs == 1 && (rc = cmd_check_queue(cmd, argv[optind])) != 0)
+		return rc;
+	set = strcmp(sub, "set") == 0;
+	if (set && parallel < 0)
 		return cmd_usage_error(cmd, "set: missing --parallel N");
-	if (strcmp(sub, "set") != 0 && parallel >= 0)
+	if (!set && parallel >= 0)
 		return cmd_usage_error(cmd, "%s: --parallel is only for 'queue "
 		    "set'", sub);
-	if ((rc = cmd_connect(ctx, cmd, &cl)) != 0)
-		return rc;
-	if (q == NULL) {
-		rc = cmd_queue_print(cl, cmd, NULL, json);
-		cmd_close(cl);
-		return rc;
-	}
+	if (nargs == 1)
+		*q = argv[optind];
+	return 0;
+}
+
+/* `queue set|pause|resume Q` on cl; the exit status. */
+static int
+cmd_queue_change(jobq_client *cl, const char *cmd, const char *sub,
+    const char *q, long parallel, int json)
+{
+	char what[JOBQ_MAX_NAME + 8];
+	int err;
+
 	if (strcmp(sub, "set") == 0)
 		err = jobq_queue_set(cl, q, (int)parallel, -1);
 	else
 		err = jobq_queue_set(cl, q, -1, strcmp(sub, "pause") == 0);
 	if (err != 0) {
-		char what[JOBQ_MAX_NAME + 8];
-
 		snprintf(what, sizeof(what), "queue %s", q);
-		rc = cmd_fail_what(cmd, what, err);
-	} else {
-		rc = json ? cmd_queue_print(cl, cmd, q, json) : 0;
+		return cmd_fail_what(cmd, what, err);
 	}
+	return json ? cmd_queue_print(cl, cmd, q, json) : 0;
+}
+
+int
+cmd_queue(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "parallel", required_argument, NULL, CMD_OPT_PARALLEL },
+		CMD_OPTS_COMMON,
+	};
+	const char *cmd = "queue", *sub, *q;
+	int json = ctx->json, c, rc;
+	long parallel = -1;
+	jobq_client *cl = NULL;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		if (c == CMD_OPT_PARALLEL) {
+			if (fmt_parse_count(optarg, PROTO_MAX_PARALLEL,
+			    &parallel) != 0)
+				return cmd_usage_error(cmd, "invalid --parallel "
+				    "'%s' (expected an integer from 0 to %d)",
+				    optarg, PROTO_MAX_PARALLEL);
+		} else if ((rc = cmd_opt_common(cmd, c, argv, &json)) >= 0)
+			return rc;
+	}
+	if (optind >= argc)
+		return cmd_usage_error(cmd, "missing the queue command (list, "
+		    "set, pause or resume)");
+	sub = argv[optind++];
+	if ((rc = cmd_queue_operands(cmd, sub, argc, argv, parallel, &q)) != 0)
+		return rc;
+	if ((rc = cmd_connect(ctx, cmd, &cl)) != 0)
+		return rc;
+	if (q == NULL)
+		rc = cmd_queue_print(cl, cmd, NULL, json);
+	else
+		rc = cmd_queue_change(cl, cmd, sub, q, parallel, json);
 	cmd_close(cl);
 	return rc;
 }

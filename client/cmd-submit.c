@@ -25,11 +25,6 @@
 
 extern char **environ;
 
-/* Limits of the submit request (jobq-protocol(7)), checked here too so
- * that a bad command line is a usage error. */
-#define CMD_MAX_TIMEOUT_MS   (3650LL * 86400000)   /* 10 years */
-#define CMD_MAX_GRACE_MS     86400000LL            /* 1 day */
-
 /* Builds the environment of a submitted job; malloc'd array (entries point
  * into environ or sets), or NULL when out of memory. */
 static const char **
@@ -83,7 +78,8 @@ struct cmd_sched {
 	int is_array;
 };
 
-/* Handles one scheduling option of `submit`; 0 or the usage status. */
+/* Handles one scheduling option of `submit`; 0 or the usage status, or -1
+ * if c is not a scheduling option. */
 static int
 cmd_submit_sched_opt(const char *cmd, int c, const char *arg,
     struct cmd_sched *s)
@@ -92,11 +88,11 @@ cmd_submit_sched_opt(const char *cmd, int c, const char *arg,
 
 	switch (c) {
 	case CMD_OPT_PRIORITY:
-		if (fmt_parse_int(arg, -CMD_MAX_PRIORITY, CMD_MAX_PRIORITY,
+		if (fmt_parse_int(arg, -PROTO_MAX_PRIORITY, PROTO_MAX_PRIORITY,
 		    &s->priority) != 0)
 			return cmd_usage_error(cmd, "invalid --priority '%s' "
 			    "(expected an integer from %d to %d)", arg,
-			    -CMD_MAX_PRIORITY, CMD_MAX_PRIORITY);
+			    -PROTO_MAX_PRIORITY, PROTO_MAX_PRIORITY);
 		return 0;
 	case CMD_OPT_DELAY:
 		return cmd_opt_duration(cmd, "--delay", arg, 0, &s->delay_ms);
@@ -126,13 +122,13 @@ cmd_submit_sched_opt(const char *cmd, int c, const char *arg,
 		return 0;
 	case CMD_OPT_RETRY_DELAY:
 		return cmd_opt_duration(cmd, "--retry-delay", arg,
-		    CMD_MAX_GRACE_MS, &s->retry_delay_ms);
+		    PROTO_MAX_RETRY_DELAY_MS, &s->retry_delay_ms);
 	case CMD_OPT_TIMEOUT:
-		return cmd_opt_duration(cmd, "--timeout", arg, CMD_MAX_TIMEOUT_MS,
+		return cmd_opt_duration(cmd, "--timeout", arg, PROTO_MAX_TIMEOUT_MS,
 		    &s->timeout_ms);
 	case CMD_OPT_KILL_GRACE:
 		return cmd_opt_duration(cmd, "--kill-grace", arg,
-		    CMD_MAX_GRACE_MS, &s->kill_grace_ms);
+		    PROTO_MAX_GRACE_MS, &s->kill_grace_ms);
 	case CMD_OPT_UNIQUE:
 		if (*arg == '\0' || strlen(arg) > JOBQ_MAX_NAME)
 			return cmd_usage_error(cmd, "--unique must be 1 to %d "
@@ -148,7 +144,7 @@ cmd_submit_sched_opt(const char *cmd, int c, const char *arg,
 		s->labels[s->nlabels++] = (char *)arg;
 		return 0;
 	default:
-		return cmd_usage_error(cmd, "internal error: option %d", c);
+		return -1;
 	}
 }
 
@@ -228,8 +224,64 @@ cmd_submit_wait_array(jobq_client *cl, const char *cmd, int64_t id, int json)
 	return rc;
 }
 
-int
-cmd_submit(struct cmd_ctx *ctx, int argc, char **argv)
+/* What the command line of `submit` gives, apart from the scheduling. */
+struct cmd_submit_args {
+	const char *name, *queue, *cwd_opt;
+	char **sets;               /* --env K=V, nsets of them */
+	size_t nsets;
+	long retries;
+	int clean, wait, json;
+	struct cmd_sched sched;
+};
+
+/* Handles one option of `submit`: 0, the usage status, or -1 when c is
+ * none of submit's own (then cmd_opt_common's). */
+static int
+cmd_submit_opt(const char *cmd, int c, const char *arg,
+    struct cmd_submit_args *a)
+{
+	int rc;
+
+	switch (c) {
+	case CMD_OPT_NAME:
+		a->name = arg;
+		return cmd_check_name(cmd, arg);
+	case CMD_OPT_QUEUE:
+		a->queue = arg;
+		return cmd_check_queue(cmd, arg);
+	case CMD_OPT_CWD:
+		a->cwd_opt = arg;
+		return 0;
+	case CMD_OPT_ENV:
+		if (strchr(arg, '=') == NULL || arg[0] == '=')
+			return cmd_usage_error(cmd, "invalid --env '%s' "
+			    "(expected K=V with a non-empty K)", arg);
+		a->sets[a->nsets++] = (char *)arg;
+		return 0;
+	case CMD_OPT_CLEAN_ENV:
+		a->clean = 1;
+		return 0;
+	case CMD_OPT_RETRIES:
+		if (fmt_parse_count(arg, PROTO_MAX_RETRIES, &a->retries) != 0)
+			return cmd_usage_error(cmd, "invalid --retries '%s' "
+			    "(expected an integer from 0 to %d)", arg,
+			    PROTO_MAX_RETRIES);
+		return 0;
+	case CMD_OPT_WAIT:
+		a->wait = 1;
+		return 0;
+	default:
+		if ((rc = cmd_submit_sched_opt(cmd, c, arg, &a->sched)) >= 0)
+			return rc;
+		return -1;
+	}
+}
+
+/* Parses the options and checks the command line; 0 (the command is
+ * argv[optind..]) or an exit status. */
+static int
+cmd_submit_args(const char *cmd, int argc, char **argv,
+    struct cmd_submit_args *a)
 {
 	static const struct option opts[] = {
 		{ "name", required_argument, NULL, CMD_OPT_NAME },
@@ -251,203 +303,175 @@ cmd_submit(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "wait", no_argument, NULL, CMD_OPT_WAIT },
 		CMD_OPTS_COMMON,
 	};
-	const char *cmd = "submit", *name = NULL, *queue = NULL, *cwd_opt = NULL;
-	char **sets = NULL, *cwd = NULL;
-	const char **env = NULL;
-	size_t nsets = 0;
-	long retries = 0;
-	int clean = 0, wait = 0, json = ctx->json, c, rc, err, existing = 0;
-	jobq_client *cl = NULL;
-	jobq_job *job = NULL;
-	jobq_dep *deps = NULL;
-	jobq_submit_opts so;
-	struct cmd_sched sched;
-	struct stat st;
-	int64_t id = 0;
+	int c, rc;
 
-	memset(&sched, 0, sizeof(sched));
-	sched.delay_ms = sched.timeout_ms = sched.kill_grace_ms = -1;
-	sched.retry_delay_ms = -1;
-	sets = calloc((size_t)argc, sizeof(*sets));
-	sched.labels = calloc(JOBQ_MAX_LABELS + 1, sizeof(*sched.labels));
-	sched.after = calloc(JOBQ_MAX_DEPS, sizeof(*sched.after));
-	if (sets == NULL || sched.labels == NULL || sched.after == NULL) {
-		rc = cmd_nomem(cmd);
-		goto out;
-	}
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
-		switch (c) {
-		case CMD_OPT_NAME:
-			if ((rc = cmd_check_name(cmd, optarg)) != 0)
-				goto out;
-			name = optarg;
-			break;
-		case CMD_OPT_QUEUE:
-			if ((rc = cmd_check_queue(cmd, optarg)) != 0)
-				goto out;
-			queue = optarg;
-			break;
-		case CMD_OPT_CWD:
-			cwd_opt = optarg;
-			break;
-		case CMD_OPT_ENV:
-			if (strchr(optarg, '=') == NULL || optarg[0] == '=') {
-				rc = cmd_usage_error(cmd, "invalid --env '%s' "
-				    "(expected K=V with a non-empty K)", optarg);
-				goto out;
-			}
-			sets[nsets++] = optarg;
-			break;
-		case CMD_OPT_CLEAN_ENV:
-			clean = 1;
-			break;
-		case CMD_OPT_RETRIES:
-			if (fmt_parse_count(optarg, 1000, &retries) != 0) {
-				rc = cmd_usage_error(cmd, "invalid --retries '%s' "
-				    "(expected an integer from 0 to 1000)", optarg);
-				goto out;
-			}
-			break;
-		case CMD_OPT_PRIORITY:
-		case CMD_OPT_DELAY:
-		case CMD_OPT_AT:
-		case CMD_OPT_AFTER:
-		case CMD_OPT_ARRAY:
-		case CMD_OPT_RETRY_DELAY:
-		case CMD_OPT_TIMEOUT:
-		case CMD_OPT_KILL_GRACE:
-		case CMD_OPT_UNIQUE:
-		case CMD_OPT_LABEL:
-			if ((rc = cmd_submit_sched_opt(cmd, c, optarg,
-			    &sched)) != 0)
-				goto out;
-			break;
-		case CMD_OPT_WAIT:
-			wait = 1;
-			break;
-		default:
-			if ((rc = cmd_opt_common(cmd, c, argv, &json)) >= 0)
-				goto out;
-			break;
-		}
+		if ((rc = cmd_submit_opt(cmd, c, optarg, a)) > 0)
+			return rc;
+		if (rc < 0 && (rc = cmd_opt_common(cmd, c, argv,
+		    &a->json)) >= 0)
+			return rc;
 	}
-	if (optind >= argc) {
-		rc = cmd_usage_error(cmd, "missing the command to run");
-		goto out;
-	}
-	if (argv[optind][0] == '\0') {
-		rc = cmd_usage_error(cmd, "the command to run must not be empty");
-		goto out;
-	}
-	if (sched.delay_ms >= 0 && sched.at != NULL) {
-		rc = cmd_usage_error(cmd, "--delay and --at exclude each other");
-		goto out;
-	}
-	if (sched.is_array && sched.unique != NULL) {
-		rc = cmd_usage_error(cmd, "--unique cannot be used with --array");
-		goto out;
-	}
-	if (cwd_opt != NULL) {
-		if (*cwd_opt == '\0') {
-			rc = cmd_usage_error(cmd, "--cwd must not be empty");
-			goto out;
-		}
-		cwd = realpath(cwd_opt, NULL);
-		if (cwd == NULL) {
-			rc = cmd_usage_error(cmd, "--cwd %s: %s", cwd_opt,
-			    strerror(errno));
-			goto out;
-		}
-		if (stat(cwd, &st) != 0 || !S_ISDIR(st.st_mode)) {
-			rc = cmd_usage_error(cmd, "--cwd %s: not a directory",
-			    cwd_opt);
-			goto out;
-		}
-	} else {
-		cwd = getcwd(NULL, 0);
-		if (cwd == NULL) {
-			fprintf(stderr, "jobq: %s: cannot determine the current "
-			    "directory: %s\n", cmd, strerror(errno));
-			rc = FMT_EXIT_FAIL;
-			goto out;
-		}
-	}
-	env = cmd_build_env(clean, sets, nsets);
-	if (env == NULL) {
-		rc = cmd_nomem(cmd);
-		goto out;
-	}
-	if ((rc = cmd_connect(ctx, cmd, &cl)) != 0)
-		goto out;
-	memset(&so, 0, sizeof(so));
-	so.argv = (const char *const *)(argv + optind);
-	so.env = env;
-	so.clean_env = clean;
-	so.cwd = cwd;
-	so.name = name;
-	so.queue = queue;
-	so.max_retries = (int)retries;
-	if ((rc = cmd_submit_sched(cl, cmd, &sched, &so, &deps)) != 0)
-		goto out;
-	err = jobq_submit(cl, &so, &id);
-	if (err < 0) {
-		rc = cmd_fail(cmd, 0, err);
-		goto out;
-	}
-	if (err == 1) {
-		const char *st_name = "queued or running";
+	if (optind >= argc)
+		return cmd_usage_error(cmd, "missing the command to run");
+	if (argv[optind][0] == '\0')
+		return cmd_usage_error(cmd,
+		    "the command to run must not be empty");
+	if (a->sched.delay_ms >= 0 && a->sched.at != NULL)
+		return cmd_usage_error(cmd,
+		    "--delay and --at exclude each other");
+	if (a->sched.is_array && a->sched.unique != NULL)
+		return cmd_usage_error(cmd,
+		    "--unique cannot be used with --array");
+	return 0;
+}
 
-		existing = 1;
+/* The job's directory: --cwd resolved (a usage error if it is not a
+ * directory), else the current one.  0 (*cwd malloc'd) or an exit status. */
+static int
+cmd_submit_cwd(const char *cmd, const char *cwd_opt, char **cwd)
+{
+	struct stat st;
+
+	if (cwd_opt == NULL) {
+		if ((*cwd = getcwd(NULL, 0)) != NULL)
+			return 0;
+		fprintf(stderr, "jobq: %s: cannot determine the current "
+		    "directory: %s\n", cmd, strerror(errno));
+		return FMT_EXIT_FAIL;
+	}
+	if (*cwd_opt == '\0')
+		return cmd_usage_error(cmd, "--cwd must not be empty");
+	if ((*cwd = realpath(cwd_opt, NULL)) == NULL)
+		return cmd_usage_error(cmd, "--cwd %s: %s", cwd_opt,
+		    strerror(errno));
+	if (stat(*cwd, &st) != 0 || !S_ISDIR(st.st_mode))
+		return cmd_usage_error(cmd, "--cwd %s: not a directory",
+		    cwd_opt);
+	return 0;
+}
+
+/* Prints the new job's id (or says which job already has the key, for
+ * jobq_submit's 1 in `existing`), unless --json --wait prints the job
+ * later. */
+static void
+cmd_submit_report(jobq_client *cl, const struct cmd_submit_args *a,
+    int64_t id, int existing)
+{
+	const char *st_name = "queued or running";
+	jobq_job *job = NULL;
+
+	if (existing) {
 		if (jobq_get(cl, id, &job) == 0 &&
 		    (job->state == JOBQ_STATE_QUEUED ||
 		    job->state == JOBQ_STATE_RUNNING))
 			st_name = jobq_state_name(job->state);
 		jobq_job_free(job);
-		job = NULL;
 		fprintf(stderr, "jobq: job %lld with key %s is already %s\n",
-		    (long long)id, sched.unique, st_name);
+		    (long long)id, a->sched.unique, st_name);
 	}
-	if (!json || !wait) {
-		if (json && existing)
-			printf("{\"id\":%lld,\"existing\":true}\n", (long long)id);
-		else if (json)
-			printf("{\"id\":%lld}\n", (long long)id);
-		else
-			printf("%lld\n", (long long)id);
-	}
-	if (!wait) {
-		rc = 0;
-		goto out;
-	}
-	if (cmd_flush(cmd) < 0) {
-		rc = FMT_EXIT_FAIL;
-		goto out;
-	}
-	if (sched.is_array) {
-		rc = cmd_submit_wait_array(cl, cmd, id, json);
-		goto out;
-	}
-	err = jobq_wait(cl, id, -1, &job);
-	if (err != 0) {
-		rc = cmd_fail(cmd, id, err);
-		goto out;
-	}
-	rc = fmt_job_status(job);
-	if (json) {
-		int jrc = cmd_print_json(cmd, proto_job_to_json(job));
+	if (a->json && a->wait)
+		return;
+	if (a->json && existing)
+		printf("{\"id\":%lld,\"existing\":true}\n", (long long)id);
+	else if (a->json)
+		printf("{\"id\":%lld}\n", (long long)id);
+	else
+		printf("%lld\n", (long long)id);
+}
 
-		if (jrc != 0)
-			rc = jrc;
-	}
-out:
+/* `submit --wait` on a job: waits for it; exit status as the job's. */
+static int
+cmd_submit_wait_job(jobq_client *cl, const char *cmd, int64_t id, int json)
+{
+	jobq_job *job = NULL;
+	int err, rc, jrc;
+
+	if ((err = jobq_wait(cl, id, -1, &job)) != 0)
+		return cmd_fail(cmd, id, err);
+	rc = fmt_job_status(job);
+	if (json && (jrc = cmd_print_json(cmd, proto_job_to_json(job))) != 0)
+		rc = jrc;
 	jobq_job_free(job);
+	return rc;
+}
+
+/* Connects, submits and reports; with --wait waits too.  An exit status. */
+static int
+cmd_submit_run(struct cmd_ctx *ctx, const char *cmd,
+    const struct cmd_submit_args *a, jobq_submit_opts *so)
+{
+	jobq_client *cl = NULL;
+	jobq_dep *deps = NULL;
+	int64_t id = 0;
+	int rc, err;
+
+	if ((rc = cmd_connect(ctx, cmd, &cl)) != 0)
+		return rc;
+	if ((rc = cmd_submit_sched(cl, cmd, &a->sched, so, &deps)) != 0)
+		goto out;
+	if ((err = jobq_submit(cl, so, &id)) < 0) {
+		rc = cmd_fail(cmd, 0, err);
+		goto out;
+	}
+	cmd_submit_report(cl, a, id, err == 1);
+	if (!a->wait)
+		rc = 0;
+	else if (cmd_flush(cmd) < 0)
+		rc = FMT_EXIT_FAIL;
+	else if (a->sched.is_array)
+		rc = cmd_submit_wait_array(cl, cmd, id, a->json);
+	else
+		rc = cmd_submit_wait_job(cl, cmd, id, a->json);
+out:
 	cmd_close(cl);
 	free(deps);
+	return rc;
+}
+
+int
+cmd_submit(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	const char *cmd = "submit";
+	struct cmd_submit_args a;
+	const char **env = NULL;
+	jobq_submit_opts so;
+	char *cwd = NULL;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	a.json = ctx->json;
+	a.sched.delay_ms = a.sched.timeout_ms = a.sched.kill_grace_ms = -1;
+	a.sched.retry_delay_ms = -1;
+	a.sets = calloc((size_t)argc, sizeof(*a.sets));
+	a.sched.labels = calloc(JOBQ_MAX_LABELS + 1, sizeof(*a.sched.labels));
+	a.sched.after = calloc(JOBQ_MAX_DEPS, sizeof(*a.sched.after));
+	if (a.sets == NULL || a.sched.labels == NULL || a.sched.after == NULL) {
+		rc = cmd_nomem(cmd);
+		goto out;
+	}
+	if ((rc = cmd_submit_args(cmd, argc, argv, &a)) != 0 ||
+	    (rc = cmd_submit_cwd(cmd, a.cwd_opt, &cwd)) != 0)
+		goto out;
+	if ((env = cmd_build_env(a.clean, a.sets, a.nsets)) == NULL) {
+		rc = cmd_nomem(cmd);
+		goto out;
+	}
+	memset(&so, 0, sizeof(so));
+	so.argv = (const char *const *)(argv + optind);
+	so.env = env;
+	so.clean_env = a.clean;
+	so.cwd = cwd;
+	so.name = a.name;
+	so.queue = a.queue;
+	so.max_retries = (int)a.retries;
+	rc = cmd_submit_run(ctx, cmd, &a, &so);
+out:
 	free(env);
 	free(cwd);
-	free(sched.after);
-	free(sched.labels);
-	free(sets);
+	free(a.sched.after);
+	free(a.sched.labels);
+	free(a.sets);
 	return rc;
 }

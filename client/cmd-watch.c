@@ -211,70 +211,29 @@ cmd_watch_progress(jobq_client *ctl, const char *cmd, struct cmd_watched *w,
 	return left == 0;
 }
 
-int
-cmd_watch(struct cmd_ctx *ctx, int argc, char **argv)
+/* cmd_watch_progress on the control connection (for its error messages);
+ * 1 when every REF has ended, 0 if not, -1 after reporting (*rc). */
+static int
+cmd_watch_ended(jobq_client *ctl, const char *cmd, struct cmd_watched *w,
+    size_t n, const jobq_event *ev, int *rc)
 {
-	const char *cmd = "watch";
-	int json = ctx->json, rc = 0, err, r;
-	jobq_client *ctl = NULL, *cl = NULL;
-	struct cmd_watched *w = NULL;
-	struct fmt_ref *refs = NULL;
-	int64_t *ids = NULL;
-	struct sigaction sa;
-	jobq_event ev;
-	size_t n = 0, i;
+	cmd_set_client(ctl);
+	return cmd_watch_progress(ctl, cmd, w, n, ev, rc);
+}
 
-	if ((rc = cmd_json_opts(cmd, argc, argv, &json)) >= 0)
-		return rc;
-	if (optind < argc) {
-		if ((refs = cmd_parse_refs(cmd, argc, argv, &n, &rc)) == NULL)
-			return rc;
-		w = calloc(n, sizeof(*w));
-		ids = calloc(n, sizeof(*ids));
-		if (w == NULL || ids == NULL) {
-			rc = cmd_nomem(cmd);
-			goto out;
-		}
-		for (i = 0; i < n; i++)
-			w[i].ref = refs[i];
-	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = cmd_on_signal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0;   /* no SA_RESTART: let a blocked poll return */
-	if (sigaction(SIGINT, &sa, NULL) != 0 ||
-	    sigaction(SIGTERM, &sa, NULL) != 0) {
-		fprintf(stderr, "jobq: %s: sigaction: %s\n", cmd, strerror(errno));
-		rc = FMT_EXIT_FAIL;
-		goto out;
-	}
-	/* A second connection answers "has it ended?" while the first one
-	 * carries the events. */
-	if (n > 0) {
-		if ((rc = cmd_connect(ctx, cmd, &ctl)) != 0)
-			goto out;
-		if ((rc = cmd_watch_resolve(ctl, cmd, w, n)) != 0)
-			goto out;
-		for (i = 0; i < n; i++)
-			ids[i] = w[i].id;
-	}
-	if ((rc = cmd_connect(ctx, cmd, &cl)) != 0)
-		goto out;
-	err = jobq_watch(cl, ids, n);
-	if (err != 0) {
-		rc = cmd_fail(cmd, 0, err);
-		goto out;
-	}
+/* Follows the event stream on cl, printing each event, until every REF has
+ * ended (n > 0), the reader goes away, or SIGINT / SIGTERM; the exit
+ * status. */
+static int
+cmd_watch_follow(const char *cmd, jobq_client *cl, jobq_client *ctl,
+    struct cmd_watched *w, size_t n, int json)
+{
+	jobq_event ev;
+	int err, r, rc = 0;
+
 	/* Whatever ended before the watch began sends no event. */
-	if (n > 0) {
-		cmd_set_client(ctl);
-		r = cmd_watch_progress(ctl, cmd, w, n, NULL, &rc);
-		if (r != 0) {
-			if (r > 0)
-				rc = 0;
-			goto out;
-		}
-	}
+	if (n > 0 && (r = cmd_watch_ended(ctl, cmd, w, n, NULL, &rc)) != 0)
+		return r > 0 ? 0 : rc;
 	while (!cmd_stop) {
 		err = jobq_watch_next(cl, &ev, 250);
 		if (err == JOBQ_ETIMEDOUT)
@@ -283,25 +242,86 @@ cmd_watch(struct cmd_ctx *ctx, int argc, char **argv)
 			break;
 		if (err != 0) {
 			cmd_set_client(cl);
-			rc = cmd_fail(cmd, 0, err);
-			goto out;
+			return cmd_fail(cmd, 0, err);
 		}
-		r = cmd_watch_print(cmd, &ev, json);
-		if (r != 0) {
-			rc = r > 0 ? 0 : FMT_EXIT_FAIL;
-			goto out;
-		}
-		if (n > 0 && jobq_state_is_terminal(ev.state)) {
-			cmd_set_client(ctl);
-			r = cmd_watch_progress(ctl, cmd, w, n, &ev, &rc);
-			if (r != 0) {
-				if (r > 0)
-					rc = 0;
-				goto out;
-			}
-		}
+		if ((r = cmd_watch_print(cmd, &ev, json)) != 0)
+			return r > 0 ? 0 : FMT_EXIT_FAIL;
+		if (n > 0 && jobq_state_is_terminal(ev.state) &&
+		    (r = cmd_watch_ended(ctl, cmd, w, n, &ev, &rc)) != 0)
+			return r > 0 ? 0 : rc;
 	}
-	rc = 0;   /* interrupted: a normal end */
+	return 0;	/* interrupted: a normal end */
+}
+
+/* The REF operands of `watch` (none: every job): *refs, *w and *ids
+ * malloc'd with *n entries.  0 or an exit status. */
+static int
+cmd_watch_refs(const char *cmd, int argc, char **argv, struct fmt_ref **refs,
+    struct cmd_watched **w, int64_t **ids, size_t *n)
+{
+	size_t i;
+	int rc;
+
+	if (optind >= argc)
+		return 0;
+	if ((*refs = cmd_parse_refs(cmd, argc, argv, n, &rc)) == NULL)
+		return rc;
+	*w = calloc(*n, sizeof(**w));
+	*ids = calloc(*n, sizeof(**ids));
+	if (*w == NULL || *ids == NULL)
+		return cmd_nomem(cmd);
+	for (i = 0; i < *n; i++)
+		(*w)[i].ref = (*refs)[i];
+	return 0;
+}
+
+/* SIGINT and SIGTERM end `watch` normally; 0 or an exit status. */
+static int
+cmd_watch_signals(const char *cmd)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = cmd_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;   /* no SA_RESTART: let a blocked poll return */
+	if (sigaction(SIGINT, &sa, NULL) != 0 ||
+	    sigaction(SIGTERM, &sa, NULL) != 0) {
+		fprintf(stderr, "jobq: %s: sigaction: %s\n", cmd, strerror(errno));
+		return FMT_EXIT_FAIL;
+	}
+	return 0;
+}
+
+int
+cmd_watch(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	const char *cmd = "watch";
+	int json = ctx->json, rc, err;
+	jobq_client *ctl = NULL, *cl = NULL;
+	struct cmd_watched *w = NULL;
+	struct fmt_ref *refs = NULL;
+	int64_t *ids = NULL;
+	size_t n = 0, i;
+
+	if ((rc = cmd_json_opts(cmd, argc, argv, &json)) >= 0)
+		return rc;
+	if ((rc = cmd_watch_refs(cmd, argc, argv, &refs, &w, &ids, &n)) != 0 ||
+	    (rc = cmd_watch_signals(cmd)) != 0)
+		goto out;
+	/* A second connection answers "has it ended?" while the first one
+	 * carries the events. */
+	if (n > 0 && ((rc = cmd_connect(ctx, cmd, &ctl)) != 0 ||
+	    (rc = cmd_watch_resolve(ctl, cmd, w, n)) != 0))
+		goto out;
+	for (i = 0; i < n; i++)
+		ids[i] = w[i].id;
+	if ((rc = cmd_connect(ctx, cmd, &cl)) != 0)
+		goto out;
+	if ((err = jobq_watch(cl, ids, n)) != 0)
+		rc = cmd_fail(cmd, 0, err);
+	else
+		rc = cmd_watch_follow(cmd, cl, ctl, w, n, json);
 out:
 	if (ctl != NULL)
 		cmd_close(ctl);

@@ -617,17 +617,9 @@ cmd_json_push(cJSON **arr, cJSON *item)
 int
 cmd_check_queue(const char *cmd, const char *q)
 {
-	size_t n = strlen(q);
-	const char *why = NULL;
+	const char *why;
 
-	if (n == 0)
-		why = "must not be empty";
-	else if (n > JOBQ_MAX_NAME)
-		why = "is too long";
-	else if (strspn(q, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	    "0123456789_.-") != n)
-		why = "may only hold letters, digits, '_', '.' and '-'";
-	if (why != NULL)
+	if ((why = proto_queue_name_check(q)) != NULL)
 		return cmd_usage_error(cmd, "invalid queue name '%s': it %s", q,
 		    why);
 	return 0;

@@ -108,91 +108,155 @@ fmt_mktime(struct tm *tm, time_t *t)
 	return tm->tm_wday == -1 ? -1 : 0;
 }
 
-int
-fmt_parse_time(const char *s, int64_t now_ms, int64_t *ms)
-{
-	int y = 0, mo = 0, d = 0, h, mi, sec = 0, oh = 0, om = 0, sign = 0;
-	int has_date = 0, has_zone = 0;
-	const char *p = s;
-	struct tm tm, base;
-	time_t t;
+/* The parts of a time fmt_parse_time reads. */
+struct fmt_tm {
+	int y, mo, d;          /* with has_date */
+	int h, mi, sec;
+	int has_date;
+	int has_zone;
+	int offset;            /* seconds east of UTC, with has_zone */
+};
 
-	if (s == NULL)
+/* "YYYY-MM-DD" and a 'T' or ' ' when the text starts with a date (it is
+ * then at least 10 bytes with '-' after the year); 0 or -1. */
+static int
+fmt_time_date(const char **pp, struct fmt_tm *t)
+{
+	const char *p = *pp;
+
+	if (strlen(p) < 10 || p[4] != '-')
+		return 0;
+	if (fmt_digits(&p, 4, &t->y) != 0 || *p++ != '-' ||
+	    fmt_digits(&p, 2, &t->mo) != 0 || *p++ != '-' ||
+	    fmt_digits(&p, 2, &t->d) != 0 || (*p != 'T' && *p != ' '))
 		return -1;
-	if (strlen(s) >= 10 && s[4] == '-') {
-		if (fmt_digits(&p, 4, &y) != 0 || *p++ != '-' ||
-		    fmt_digits(&p, 2, &mo) != 0 || *p++ != '-' ||
-		    fmt_digits(&p, 2, &d) != 0 || (*p != 'T' && *p != ' '))
-			return -1;
-		p++;
-		has_date = 1;
-	}
-	if (fmt_digits(&p, 2, &h) != 0 || *p++ != ':' ||
-	    fmt_digits(&p, 2, &mi) != 0)
+	*pp = p + 1;
+	t->has_date = 1;
+	return 0;
+}
+
+/* "HH:MM[:SS]"; 0 or -1. */
+static int
+fmt_time_clock(const char **pp, struct fmt_tm *t)
+{
+	const char *p = *pp;
+
+	if (fmt_digits(&p, 2, &t->h) != 0 || *p++ != ':' ||
+	    fmt_digits(&p, 2, &t->mi) != 0)
 		return -1;
 	if (*p == ':') {
 		p++;
-		if (fmt_digits(&p, 2, &sec) != 0)
+		if (fmt_digits(&p, 2, &t->sec) != 0)
 			return -1;
 	}
-	if (has_date && *p == 'Z') {
-		p++;
-		has_zone = 1;
-	} else if (has_date && (*p == '+' || *p == '-')) {
-		sign = *p++ == '-' ? -1 : 1;
-		if (fmt_digits(&p, 2, &oh) != 0)
-			return -1;
-		if (*p == ':')
-			p++;
-		if (fmt_digits(&p, 2, &om) != 0 || oh > 23 || om > 59)
-			return -1;
-		has_zone = 1;
-	}
-	if (*p != '\0' || h > 23 || mi > 59 || sec > 59)
-		return -1;
-	if (has_date && (y < 1970 || mo < 1 || mo > 12 || d < 1 ||
-	    d > fmt_days_in_month(y, mo)))
-		return -1;
-	if (has_zone) {
-		int64_t secs = fmt_days_from_civil(y, mo, d) * 86400 +
-		    h * 3600 + mi * 60 + sec;
+	*pp = p;
+	return 0;
+}
 
-		if (sign != 0)
-			secs -= (int64_t)sign * (oh * 3600 + om * 60);
-		*ms = secs * 1000;
+/* An optional zone after a date: "Z" or +-HH[:]MM; 0 or -1. */
+static int
+fmt_time_zone(const char **pp, struct fmt_tm *t)
+{
+	const char *p = *pp;
+	int sign, oh, om;
+
+	if (*p == 'Z') {
+		*pp = p + 1;
+		t->has_zone = 1;
 		return 0;
 	}
-	if (has_date) {
-		memset(&tm, 0, sizeof(tm));
-		tm.tm_year = y - 1900;
-		tm.tm_mon = mo - 1;
-		tm.tm_mday = d;
-		tm.tm_hour = h;
-		tm.tm_min = mi;
-		tm.tm_sec = sec;
-		if (fmt_mktime(&tm, &t) != 0)
-			return -1;
-		*ms = (int64_t)t * 1000;
+	if (*p != '+' && *p != '-')
 		return 0;
-	}
-	/* HH:MM[:SS]: today if still ahead, else tomorrow. */
-	t = (time_t)(now_ms >= 0 ? now_ms / 1000 : (now_ms - 999) / 1000);
-	if (localtime_r(&t, &base) == NULL)
+	sign = *p++ == '-' ? -1 : 1;
+	if (fmt_digits(&p, 2, &oh) != 0)
 		return -1;
-	base.tm_hour = h;
-	base.tm_min = mi;
-	base.tm_sec = sec;
+	if (*p == ':')
+		p++;
+	if (fmt_digits(&p, 2, &om) != 0 || oh > 23 || om > 59)
+		return -1;
+	t->offset = sign * (oh * 3600 + om * 60);
+	t->has_zone = 1;
+	*pp = p;
+	return 0;
+}
+
+/* 1 if the parts name a real time (and a date from 1970 on). */
+static int
+fmt_time_valid(const struct fmt_tm *t)
+{
+	if (t->h > 23 || t->mi > 59 || t->sec > 59)
+		return 0;
+	return !t->has_date || (t->y >= 1970 && t->mo >= 1 && t->mo <= 12 &&
+	    t->d >= 1 && t->d <= fmt_days_in_month(t->y, t->mo));
+}
+
+/* A local date and time -> ms since the epoch; 0 or -1. */
+static int
+fmt_time_local(const struct fmt_tm *t, int64_t *ms)
+{
+	struct tm tm;
+	time_t tt;
+
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = t->y - 1900;
+	tm.tm_mon = t->mo - 1;
+	tm.tm_mday = t->d;
+	tm.tm_hour = t->h;
+	tm.tm_min = t->mi;
+	tm.tm_sec = t->sec;
+	if (fmt_mktime(&tm, &tt) != 0)
+		return -1;
+	*ms = (int64_t)tt * 1000;
+	return 0;
+}
+
+/* HH:MM[:SS] local: today if still ahead of now_ms, else tomorrow. */
+static int
+fmt_time_next(const struct fmt_tm *t, int64_t now_ms, int64_t *ms)
+{
+	struct tm tm, base;
+	time_t tt;
+
+	tt = (time_t)(now_ms >= 0 ? now_ms / 1000 : (now_ms - 999) / 1000);
+	if (localtime_r(&tt, &base) == NULL)
+		return -1;
+	base.tm_hour = t->h;
+	base.tm_min = t->mi;
+	base.tm_sec = t->sec;
 	tm = base;
-	if (fmt_mktime(&tm, &t) != 0)
+	if (fmt_mktime(&tm, &tt) != 0)
 		return -1;
-	if ((int64_t)t * 1000 <= now_ms) {
+	if ((int64_t)tt * 1000 <= now_ms) {
 		tm = base;
 		tm.tm_mday++;
-		if (fmt_mktime(&tm, &t) != 0)
+		if (fmt_mktime(&tm, &tt) != 0)
 			return -1;
 	}
-	*ms = (int64_t)t * 1000;
+	*ms = (int64_t)tt * 1000;
 	return 0;
+}
+
+int
+fmt_parse_time(const char *s, int64_t now_ms, int64_t *ms)
+{
+	struct fmt_tm t;
+	const char *p = s;
+
+	if (s == NULL)
+		return -1;
+	memset(&t, 0, sizeof(t));
+	if (fmt_time_date(&p, &t) != 0 || fmt_time_clock(&p, &t) != 0 ||
+	    (t.has_date && fmt_time_zone(&p, &t) != 0) || *p != '\0' ||
+	    !fmt_time_valid(&t))
+		return -1;
+	if (t.has_zone) {
+		*ms = (fmt_days_from_civil(t.y, t.mo, t.d) * 86400 +
+		    t.h * 3600 + t.mi * 60 + t.sec - t.offset) * 1000;
+		return 0;
+	}
+	if (t.has_date)
+		return fmt_time_local(&t, ms);
+	return fmt_time_next(&t, now_ms, ms);
 }
 
 int

@@ -45,6 +45,7 @@ struct config cfg;
 static uv_loop_t jobqd_loop;
 static uv_signal_t jobqd_sigterm, jobqd_sigint, jobqd_sighup;
 static struct dispatch *jobqd_disp;
+static struct server *jobqd_server;
 static int64_t jobqd_started_ms;  /* monotonic */
 static int jobqd_stopping;
 static int cfg_state_explicit;  /* --state-dir was given */
@@ -361,7 +362,7 @@ jobqd_notify(const char *msg)
 static void
 jobqd_stopped(void *arg)
 {
-	server_close_all();
+	server_close_all(jobqd_server);
 	uv_close((uv_handle_t *)&jobqd_sigterm, NULL);
 	uv_close((uv_handle_t *)&jobqd_sigint, NULL);
 	uv_close((uv_handle_t *)&jobqd_sighup, NULL);
@@ -383,7 +384,7 @@ jobqd_signal(uv_signal_t *h, int signum)
 	log_info("%s: stopping (running jobs get %u ms to exit)",
 	    strsignal(signum), cfg.kill_grace_ms);
 	jobqd_notify("STOPPING=1");
-	server_stop_listening();
+	server_stop_listening(jobqd_server);
 	dispatch_shutdown(jobqd_disp, jobqd_stopped, NULL);
 }
 
@@ -392,6 +393,7 @@ main(int argc, char **argv)
 {
 	struct store_recovery rec;
 	struct dispatch_config dconf;
+	struct server_config srv_cfg;
 	struct store *store;
 	char err[1024];
 	size_t nqueued;
@@ -443,7 +445,11 @@ main(int argc, char **argv)
 		fatalx("cannot start dispatch: %s", jobq_strerror(rv));
 	nqueued = rec.nqueued;
 	store_recovery_release(&rec);
-	if (server_start(&jobqd_loop, jobqd_disp) < 0)
+	srv_cfg.socket_path = cfg.socket_path;
+	srv_cfg.listen_fd = cfg.listen_fd;
+	srv_cfg.handshake_ms = cfg.handshake_ms;
+	srv_cfg.system_mode = cfg.system_mode;
+	if (server_start(&jobqd_loop, &srv_cfg, jobqd_disp, &jobqd_server) < 0)
 		fatalx("cannot listen on %s", cfg.socket_path);
 
 	uv_signal_init(&jobqd_loop, &jobqd_sigterm);
@@ -460,6 +466,7 @@ main(int argc, char **argv)
 	jobqd_notify("READY=1");
 
 	uv_run(&jobqd_loop, UV_RUN_DEFAULT);
+	server_free(jobqd_server);
 	rv = uv_loop_close(&jobqd_loop);
 	if (rv != 0)
 		log_debug("loop closed with handles open: %s", uv_strerror(rv));

@@ -11,8 +11,15 @@
  * gets an error reply and the connection is closed (the stream cannot be
  * resynchronised); a well-framed payload that is not a JSON object with an
  * "op" gets "bad_request" and the connection stays; a connection that sends
- * no hello within cfg.handshake_ms is closed; a client that does not read
- * its replies is closed once SERVER_MAX_WBUF bytes are queued for it.
+ * no hello within the configured handshake time is closed; a client that
+ * does not read its replies is closed once SERVER_MAX_WBUF bytes are queued
+ * for it.
+ *
+ * Requests: the codec's op table (proto_req.c) names and decodes every
+ * request with all the checks of jobq-protocol(7); server_ops maps each op
+ * to the handler that hands the decoded request to dispatch.  What is
+ * checked here is only what depends on the connection: the handshake order
+ * and who may submit.
  */
 #include "config.h"
 
@@ -28,7 +35,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "jobqd.h"
 #include "log.h"
 #include "paths.h"
 #include "proto.h"
@@ -39,7 +45,8 @@
 /* A watcher further behind than this is told so and disconnected. */
 #define SERVER_MAX_WATCH_BACKLOG (4u << 20)
 
-struct conn {
+struct server_conn {
+	struct server *sv;
 	uv_pipe_t pipe;
 	uv_timer_t timer;        /* handshake timeout */
 	char *buf;
@@ -55,28 +62,36 @@ struct conn {
 	uid_t uid;
 	pid_t pid;
 	struct dispatch_req req;
-	TAILQ_ENTRY(conn) link;
+	TAILQ_ENTRY(server_conn) link;
 };
 
-static TAILQ_HEAD(, conn) server_conns = TAILQ_HEAD_INITIALIZER(server_conns);
-static uv_pipe_t server_listener;
-static int server_listening;
-static struct dispatch *server_disp;
-static uv_loop_t *server_loop;
+TAILQ_HEAD(server_conn_list, server_conn);
+
+struct server {
+	uv_loop_t *loop;
+	struct dispatch *disp;
+	char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	int listen_fd;
+	unsigned handshake_ms;
+	int system_mode;
+	uv_pipe_t listener;
+	int listening;
+	struct server_conn_list conns;
+};
 
 static void server_read_cb(uv_stream_t *, ssize_t, const uv_buf_t *);
-static void server_process(struct conn *);
+static void server_process(struct server_conn *);
 
 struct wreq {
 	uv_write_t w;
-	struct conn *c;
+	struct server_conn *c;
 	char *data;
 };
 
 static void
 server_handle_closed(uv_handle_t *h)
 {
-	struct conn *c = h->data;
+	struct server_conn *c = h->data;
 
 	if (--c->handles_open == 0) {
 		free(c->buf);
@@ -85,7 +100,7 @@ server_handle_closed(uv_handle_t *h)
 }
 
 static void
-server_close(struct conn *c)
+server_close(struct server_conn *c)
 {
 	if (c->closing)
 		return;
@@ -94,7 +109,7 @@ server_close(struct conn *c)
 		c->req.abandon(&c->req);
 	c->req.abandon = NULL;
 	c->busy = 0;
-	TAILQ_REMOVE(&server_conns, c, link);
+	TAILQ_REMOVE(&c->sv->conns, c, link);
 	uv_timer_stop(&c->timer);
 	uv_close((uv_handle_t *)&c->timer, server_handle_closed);
 	uv_close((uv_handle_t *)&c->pipe, server_handle_closed);
@@ -104,7 +119,7 @@ static void
 server_write_cb(uv_write_t *w, int status)
 {
 	struct wreq *wr = (struct wreq *)w;
-	struct conn *c = wr->c;
+	struct server_conn *c = wr->c;
 
 	free(wr->data);
 	free(wr);
@@ -123,7 +138,7 @@ server_write_cb(uv_write_t *w, int status)
 
 /* Sends obj (consumed) as one frame. */
 static void
-server_send(struct conn *c, cJSON *obj)
+server_send(struct server_conn *c, cJSON *obj)
 {
 	struct wreq *wr;
 	uv_buf_t b;
@@ -179,7 +194,7 @@ server_send(struct conn *c, cJSON *obj)
 }
 
 static void
-server_send_error(struct conn *c, int err, const char *msg, int then_close)
+server_send_error(struct server_conn *c, int err, const char *msg, int then_close)
 {
 	server_send(c, proto_error_reply(err, msg));
 	if (then_close && !c->closing) {
@@ -189,17 +204,17 @@ server_send_error(struct conn *c, int err, const char *msg, int then_close)
 	}
 }
 
-static struct conn *
+static struct server_conn *
 server_conn_of(struct dispatch_req *r)
 {
-	return (struct conn *)((char *)r - offsetof(struct conn, req));
+	return (struct server_conn *)((char *)r - offsetof(struct server_conn, req));
 }
 
 /* dispatch's answer to the request in flight. */
 static void
 server_reply(struct dispatch_req *r, cJSON *reply)
 {
-	struct conn *c = server_conn_of(r);
+	struct server_conn *c = server_conn_of(r);
 
 	JQ_ASSERT(c->busy);
 	c->busy = 0;
@@ -223,7 +238,7 @@ server_overflow_timeout(uv_timer_t *t)
 static int
 server_push(struct dispatch_req *r, cJSON *ev)
 {
-	struct conn *c = server_conn_of(r);
+	struct server_conn *c = server_conn_of(r);
 	void (*abandon)(struct dispatch_req *) = r->abandon;
 	cJSON *ov;
 
@@ -257,7 +272,7 @@ server_push(struct dispatch_req *r, cJSON *ev)
 static void
 server_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *b)
 {
-	struct conn *c = h->data;
+	struct server_conn *c = h->data;
 	size_t want = 65536;
 	char *nb;
 
@@ -279,7 +294,7 @@ server_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *b)
 }
 
 static void
-server_pause(struct conn *c)
+server_pause(struct server_conn *c)
 {
 	if (c->reading) {
 		uv_read_stop((uv_stream_t *)&c->pipe);
@@ -288,7 +303,7 @@ server_pause(struct conn *c)
 }
 
 static void
-server_resume(struct conn *c)
+server_resume(struct server_conn *c)
 {
 	if (!c->reading && !c->closing) {
 		if (uv_read_start((uv_stream_t *)&c->pipe, server_alloc_cb,
@@ -297,144 +312,257 @@ server_resume(struct conn *c)
 	}
 }
 
-/* {"id":N} with optional "index" (a task of array N) or "array":true. */
-static int
-server_req_ref(struct conn *c, cJSON *req, int allow_array,
-    struct dispatch_ref *ref)
-{
-	const cJSON *a;
-	char err[256];
+/* --- requests --- */
 
-	memset(ref, 0, sizeof *ref);
-	if (proto_get_int(req, "id", 1, 1, INT64_MAX, &ref->id, err,
-	    sizeof err) < 0)
-		goto bad;
-	if (cJSON_GetObjectItemCaseSensitive(req, "index") != NULL) {
-		if (proto_get_int(req, "index", 1, INT64_MIN, INT64_MAX,
-		    &ref->index, err, sizeof err) < 0)
-			goto bad;
-		ref->has_index = 1;
-	}
-	if ((a = cJSON_GetObjectItemCaseSensitive(req, "array")) != NULL) {
-		if (!cJSON_IsBool(a)) {
-			snprintf(err, sizeof err, "array: must be true or false");
-			goto bad;
-		}
-		ref->array = cJSON_IsTrue(a);
-	}
-	if (ref->array && !allow_array) {
-		snprintf(err, sizeof err, "array: not allowed in this request");
-		goto bad;
-	}
-	if (ref->array && ref->has_index) {
-		snprintf(err, sizeof err, "array and index exclude each other");
-		goto bad;
-	}
-	return 0;
-bad:
-	server_send_error(c, JOBQ_EINVAL, err, 0);
-	return -1;
-}
-
-/* Reads an optional array of strings (at most max entries of at most
- * maxlen bytes) into a malloc'd vector of pointers into obj. */
-static int
-server_req_strings(const cJSON *obj, const char *key, size_t max,
-    size_t maxlen, const char ***out, size_t *n, char *err, size_t errlen)
-{
-	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(obj, key), *e;
-	size_t i = 0, cnt;
-
-	*out = NULL;
-	*n = 0;
-	if (arr == NULL)
-		return 0;
-	if (!cJSON_IsArray(arr)) {
-		snprintf(err, errlen, "%s: must be an array of strings", key);
-		return JOBQ_EINVAL;
-	}
-	cnt = (size_t)cJSON_GetArraySize(arr);
-	if (cnt > max) {
-		snprintf(err, errlen, "%s: more than %zu entries", key, max);
-		return JOBQ_EINVAL;
-	}
-	if (cnt == 0)
-		return 0;
-	if ((*out = calloc(cnt + 1, sizeof **out)) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return JOBQ_ENOMEM;
-	}
-	cJSON_ArrayForEach(e, arr) {
-		if (!cJSON_IsString(e) || strlen(e->valuestring) > maxlen) {
-			snprintf(err, errlen, "%s: entries must be strings of at "
-			    "most %zu bytes", key, maxlen);
-			free(*out);
-			*out = NULL;
-			return JOBQ_EINVAL;
-		}
-		(*out)[i++] = e->valuestring;
-	}
-	*n = i;
-	return 0;
-}
-
-static int
-server_queue_name_ok(const char *q)
-{
-	size_t n = strlen(q);
-
-	return n > 0 && n <= JOBQ_MAX_NAME &&
-	    strspn(q, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "0123456789_.-") == n;
-}
+/* A handler takes a request that passed the op's decoder and hands it to
+ * dispatch; it returns 1 if dispatch took req itself, 0 if the caller still
+ * owns it.  Whatever it moved out of r it must clear there. */
+typedef int server_handler(struct server_conn *, cJSON *, struct proto_req *);
 
 static void
-server_hello(struct conn *c, cJSON *req)
+server_ref(const struct proto_ref *p, struct dispatch_ref *ref)
 {
-	char err[256], server[64];
-	int64_t version;
-	cJSON *rep;
+	memset(ref, 0, sizeof *ref);
+	ref->id = p->id;
+	ref->index = p->index;
+	ref->has_index = p->has_index;
+	ref->array = p->array;
+}
 
-	if (proto_get_int(req, "version", 1, 0, INT32_MAX, &version, err,
-	    sizeof err) < 0) {
-		server_send_error(c, JOBQ_EBADREQ, err, 1);
-		return;
-	}
-	if (version != JOBQ_PROTOCOL_VERSION) {
-		snprintf(err, sizeof err,
-		    "protocol version %" PRId64 " is not supported (this jobqd speaks %d)",
-		    version, JOBQ_PROTOCOL_VERSION);
-		server_send_error(c, JOBQ_EVERSION, err, 1);
-		return;
-	}
+static int
+server_op_hello(struct server_conn *c, cJSON *req, struct proto_req *r)
+{
+	struct proto_hello_reply h;
+	char server[64];
+
 	c->hello = 1;
 	uv_timer_stop(&c->timer);
-	rep = proto_ok_reply();
-	cJSON_AddNumberToObject(rep, "version", JOBQ_PROTOCOL_VERSION);
 	snprintf(server, sizeof server, "jobqd %s", PACKAGE_VERSION);
-	cJSON_AddStringToObject(rep, "server", server);
-	server_send(c, rep);
+	h.version = JOBQ_PROTOCOL_VERSION;
+	h.server = server;
+	server_send(c, proto_hello_reply_to_json(&h));
+	return 0;
 }
 
-/* Handles one decoded request; takes ownership of req. */
-static void
-server_request(struct conn *c, cJSON *req)
+static int
+server_op_ping(struct server_conn *c, cJSON *req, struct proto_req *r)
 {
-	const char *op = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(req, "op"));
-	struct dispatch_ref ref;
-	char err[256];
-	int64_t v;
+	server_send(c, dispatch_ping(c->sv->disp));
+	return 0;
+}
 
-	if (strcmp(op, "hello") == 0) {
-		if (c->hello)
-			server_send_error(c, JOBQ_EBADREQ, "hello was already sent", 0);
-		else
-			server_hello(c, req);
-		cJSON_Delete(req);
-		return;
+static int
+server_op_submit(struct server_conn *c, cJSON *req, struct proto_req *r)
+{
+	c->busy = 1;
+	dispatch_submit(c->sv->disp, &c->req, req, &r->u.submit);
+	memset(&r->u.submit, 0, sizeof r->u.submit);	/* dispatch's now */
+	return 1;
+}
+
+static int
+server_op_get(struct server_conn *c, cJSON *req, struct proto_req *r)
+{
+	struct dispatch_ref ref;
+
+	server_ref(&r->u.ref, &ref);
+	c->busy = 1;
+	dispatch_get(c->sv->disp, &c->req, &ref);
+	return 0;
+}
+
+static int
+server_op_list(struct server_conn *c, cJSON *req, struct proto_req *r)
+{
+	struct proto_list *l = &r->u.list;
+	struct dispatch_filter f;
+
+	memset(&f, 0, sizeof f);
+	f.state = l->state;
+	f.queue = l->queue;
+	f.name = l->name;
+	f.labels = l->labels;		/* dispatch frees them */
+	f.nlabels = l->nlabels;
+	f.array_id = l->array_id;
+	f.limit = l->limit;
+	l->labels = NULL;
+	l->nlabels = 0;
+	c->busy = 1;
+	dispatch_list(c->sv->disp, &c->req, req, &f);
+	return 1;
+}
+
+static int
+server_op_cancel(struct server_conn *c, cJSON *req, struct proto_req *r)
+{
+	struct dispatch_ref ref;
+
+	server_ref(&r->u.ref, &ref);
+	c->busy = 1;
+	dispatch_cancel(c->sv->disp, &c->req, &ref);
+	return 0;
+}
+
+static int
+server_op_wait(struct server_conn *c, cJSON *req, struct proto_req *r)
+{
+	struct dispatch_ref ref;
+
+	server_ref(&r->u.wait.ref, &ref);
+	c->busy = 1;
+	dispatch_wait(c->sv->disp, &c->req, &ref, r->u.wait.timeout_ms);
+	return 0;
+}
+
+static int
+server_op_logs(struct server_conn *c, cJSON *req, struct proto_req *r)
+{
+	struct dispatch_ref ref;
+
+	server_ref(&r->u.logs.ref, &ref);
+	c->busy = 1;
+	dispatch_logs(c->sv->disp, &c->req, &ref, r->u.logs.stream,
+	    (uint64_t)r->u.logs.offset, r->u.logs.max);
+	return 0;
+}
+
+static int
+server_op_priority(struct server_conn *c, cJSON *req, struct proto_req *r)
+{
+	struct dispatch_ref ref;
+
+	server_ref(&r->u.priority.ref, &ref);
+	c->busy = 1;
+	dispatch_priority(c->sv->disp, &c->req, &ref, r->u.priority.priority);
+	return 0;
+}
+
+static int
+server_op_retry(struct server_conn *c, cJSON *req, struct proto_req *r)
+{
+	struct dispatch_ref ref;
+
+	server_ref(&r->u.ref, &ref);
+	c->busy = 1;
+	dispatch_retry(c->sv->disp, &c->req, &ref);
+	return 0;
+}
+
+static int
+server_op_purge(struct server_conn *c, cJSON *req, struct proto_req *r)
+{
+	c->busy = 1;
+	dispatch_purge(c->sv->disp, &c->req, r->u.purge.older_than_ms,
+	    r->u.purge.state);
+	return 0;
+}
+
+static int
+server_op_queue_set(struct server_conn *c, cJSON *req, struct proto_req *r)
+{
+	c->busy = 1;
+	dispatch_queue_set(c->sv->disp, &c->req, r->u.queue_set.queue,
+	    r->u.queue_set.parallel, r->u.queue_set.paused);
+	return 0;
+}
+
+static int
+server_op_queue_list(struct server_conn *c, cJSON *req, struct proto_req *r)
+{
+	c->busy = 1;
+	dispatch_queue_list(c->sv->disp, &c->req);
+	return 0;
+}
+
+static int
+server_op_stats(struct server_conn *c, cJSON *req, struct proto_req *r)
+{
+	c->busy = 1;
+	dispatch_stats(c->sv->disp, &c->req);
+	return 0;
+}
+
+static int
+server_op_watch(struct server_conn *c, cJSON *req, struct proto_req *r)
+{
+	c->busy = 1;
+	dispatch_watch(c->sv->disp, &c->req, r->u.watch.ids, r->u.watch.nids);
+	return 0;
+}
+
+/* Only the daemon's user and root may submit: jobs run as the former. */
+#define SERVER_OP_SUBMITTER 0x1
+
+static const struct {
+	server_handler *handle;
+	int flags;
+} server_ops[PROTO_OP_COUNT] = {
+	[PROTO_OP_HELLO] = { server_op_hello, 0 },
+	[PROTO_OP_PING] = { server_op_ping, 0 },
+	[PROTO_OP_SUBMIT] = { server_op_submit, SERVER_OP_SUBMITTER },
+	[PROTO_OP_GET] = { server_op_get, 0 },
+	[PROTO_OP_LIST] = { server_op_list, 0 },
+	[PROTO_OP_CANCEL] = { server_op_cancel, 0 },
+	[PROTO_OP_WAIT] = { server_op_wait, 0 },
+	[PROTO_OP_LOGS] = { server_op_logs, 0 },
+	[PROTO_OP_PRIORITY] = { server_op_priority, 0 },
+	[PROTO_OP_RETRY] = { server_op_retry, 0 },
+	[PROTO_OP_PURGE] = { server_op_purge, 0 },
+	[PROTO_OP_QUEUE_SET] = { server_op_queue_set, 0 },
+	[PROTO_OP_QUEUE_LIST] = { server_op_queue_list, 0 },
+	[PROTO_OP_STATS] = { server_op_stats, 0 },
+	[PROTO_OP_WATCH] = { server_op_watch, 0 },
+};
+
+/*
+ * What the connection allows before a request of op (-1: unknown) is
+ * decoded: hello exactly once and first, and submit only from the daemon's
+ * user or root.  0, or an error code with the message in err; *then_close
+ * when the error (or, for hello, a decoding error) ends the connection.
+ */
+static int
+server_admit(struct server_conn *c, int op, char *err, size_t errlen,
+    int *then_close)
+{
+	*then_close = 0;
+	if (op == PROTO_OP_HELLO) {
+		if (c->hello) {
+			snprintf(err, errlen, "hello was already sent");
+			return JOBQ_EBADREQ;
+		}
+		*then_close = 1;
+		return 0;
 	}
 	if (!c->hello) {
-		server_send_error(c, JOBQ_EBADREQ, "hello expected", 1);
+		snprintf(err, errlen, "hello expected");
+		*then_close = 1;
+		return JOBQ_EBADREQ;
+	}
+	if (op >= 0 && op < PROTO_OP_COUNT &&
+	    (server_ops[op].flags & SERVER_OP_SUBMITTER) &&
+	    c->uid != 0 && c->uid != geteuid()) {
+		snprintf(err, errlen,
+		    "jobs run as uid %ld; uid %ld may not submit to this jobqd",
+		    (long)geteuid(), (long)c->uid);
+		return JOBQ_EPERM;
+	}
+	return 0;
+}
+
+/* Handles one request (an object with a string "op"); takes ownership of
+ * req. */
+static void
+server_request(struct server_conn *c, cJSON *req)
+{
+	struct proto_req r;
+	char err[256];
+	int op, rv, then_close;
+
+	op = proto_op_parse(cJSON_GetStringValue(
+	    cJSON_GetObjectItemCaseSensitive(req, "op")));
+	if ((rv = server_admit(c, op, err, sizeof err, &then_close)) != 0 ||
+	    (rv = proto_req_from_json(req, &r, err, sizeof err)) != 0) {
+		server_send_error(c, rv, err, then_close);
 		cJSON_Delete(req);
 		return;
 	}
@@ -443,217 +571,14 @@ server_request(struct conn *c, cJSON *req)
 	c->req.abandon = NULL;
 	c->req.priv = NULL;
 	c->req.uid = c->uid;
-	if (strcmp(op, "ping") == 0) {
-		server_send(c, dispatch_ping(server_disp));
-	} else if (strcmp(op, "submit") == 0) {
-		struct proto_submit sub;
-		int rv;
-
-		if (c->uid != 0 && c->uid != geteuid()) {
-			snprintf(err, sizeof err,
-			    "jobs run as uid %ld; uid %ld may not submit to this jobqd",
-			    (long)geteuid(), (long)c->uid);
-			server_send_error(c, JOBQ_EPERM, err, 0);
-		} else if ((rv = proto_submit_from_json(req, &sub, err,
-		    sizeof err)) < 0) {
-			server_send_error(c, rv, err, 0);
-		} else {
-			c->busy = 1;
-			dispatch_submit(server_disp, &c->req, req, &sub);
-			return;		/* dispatch owns req now */
-		}
-	} else if (strcmp(op, "get") == 0) {
-		if (server_req_ref(c, req, 1, &ref) == 0) {
-			c->busy = 1;
-			dispatch_get(server_disp, &c->req, &ref);
-		}
-	} else if (strcmp(op, "list") == 0) {
-		const char *state = NULL;
-		struct dispatch_filter f;
-		int rv;
-
-		memset(&f, 0, sizeof f);
-		f.state = -1;
-		if (proto_get_str(req, "state", 32, &state, err, sizeof err) < 0 ||
-		    proto_get_str(req, "queue", JOBQ_MAX_NAME, &f.queue, err,
-		    sizeof err) < 0 ||
-		    proto_get_str(req, "name", JOBQ_MAX_NAME, &f.name, err,
-		    sizeof err) < 0 ||
-		    proto_get_int(req, "limit", 0, 0, INT32_MAX, &v, err,
-		    sizeof err) < 0 ||
-		    proto_get_int(req, "array_id", 0, 0, INT64_MAX, &f.array_id,
-		    err, sizeof err) < 0) {
-			server_send_error(c, JOBQ_EINVAL, err, 0);
-		} else if (state != NULL && (f.state = jobq_state_parse(state)) < 0) {
-			snprintf(err, sizeof err, "state: unknown state \"%s\"", state);
-			server_send_error(c, JOBQ_EINVAL, err, 0);
-		} else if ((rv = server_req_strings(req, "labels", JOBQ_MAX_LABELS,
-		    JOBQ_MAX_LABEL, &f.labels, &f.nlabels, err, sizeof err)) < 0) {
-			server_send_error(c, rv, err, 0);
-		} else {
-			if (cJSON_GetObjectItemCaseSensitive(req, "limit") == NULL)
-				v = 0;
-			if (cJSON_GetObjectItemCaseSensitive(req, "array_id") == NULL)
-				f.array_id = 0;
-			f.limit = (size_t)v;
-			c->busy = 1;
-			dispatch_list(server_disp, &c->req, req, &f);
-			return;		/* dispatch owns req now */
-		}
-	} else if (strcmp(op, "cancel") == 0) {
-		if (server_req_ref(c, req, 1, &ref) == 0) {
-			c->busy = 1;
-			dispatch_cancel(server_disp, &c->req, &ref);
-		}
-	} else if (strcmp(op, "wait") == 0) {
-		if (server_req_ref(c, req, 1, &ref) == 0) {
-			if (cJSON_GetObjectItemCaseSensitive(req, "timeout_ms") == NULL)
-				v = -1;
-			else if (proto_get_int(req, "timeout_ms", 0, INT64_MIN,
-			    INT64_MAX, &v, err, sizeof err) < 0) {
-				server_send_error(c, JOBQ_EINVAL, err, 0);
-				goto out;
-			}
-			c->busy = 1;
-			dispatch_wait(server_disp, &c->req, &ref, v < 0 ? -1 : v);
-		}
-	} else if (strcmp(op, "logs") == 0) {
-		const char *stream = NULL;
-		int64_t off, max;
-
-		if (server_req_ref(c, req, 0, &ref) < 0)
-			goto out;
-		if (proto_get_str(req, "stream", 16, &stream, err, sizeof err) < 0 ||
-		    proto_get_int(req, "offset", 1, 0, INT64_MAX, &off, err,
-		    sizeof err) < 0 ||
-		    proto_get_int(req, "max", 1, 1, JOBQ_MAX_LOG_CHUNK, &max, err,
-		    sizeof err) < 0) {
-			server_send_error(c, JOBQ_EINVAL, err, 0);
-		} else if (stream == NULL || (strcmp(stream, "stdout") != 0 &&
-		    strcmp(stream, "stderr") != 0)) {
-			server_send_error(c, JOBQ_EINVAL,
-			    "stream: must be \"stdout\" or \"stderr\"", 0);
-		} else {
-			c->busy = 1;
-			dispatch_logs(server_disp, &c->req, &ref,
-			    strcmp(stream, "stderr") == 0 ? JOBQ_STDERR : JOBQ_STDOUT,
-			    (uint64_t)off, (size_t)max);
-		}
-	} else if (strcmp(op, "priority") == 0) {
-		if (server_req_ref(c, req, 0, &ref) < 0)
-			goto out;
-		if (proto_get_int(req, "priority", 1, -1000000, 1000000, &v, err,
-		    sizeof err) < 0)
-			server_send_error(c, JOBQ_EINVAL, err, 0);
-		else {
-			c->busy = 1;
-			dispatch_priority(server_disp, &c->req, &ref, (int)v);
-		}
-	} else if (strcmp(op, "retry") == 0) {
-		if (server_req_ref(c, req, 0, &ref) == 0) {
-			c->busy = 1;
-			dispatch_retry(server_disp, &c->req, &ref);
-		}
-	} else if (strcmp(op, "purge") == 0) {
-		const char *state = NULL;
-		int st = -1;
-
-		if (proto_get_int(req, "older_than_ms", 0, 0, INT64_MAX / 2, &v,
-		    err, sizeof err) < 0 ||
-		    proto_get_str(req, "state", 32, &state, err, sizeof err) < 0) {
-			server_send_error(c, JOBQ_EINVAL, err, 0);
-		} else if (state != NULL && ((st = jobq_state_parse(state)) < 0 ||
-		    !jobq_state_is_terminal((jobq_state)st))) {
-			snprintf(err, sizeof err, "state: \"%s\" is not the name "
-			    "of a state a job ends in", state);
-			server_send_error(c, JOBQ_EINVAL, err, 0);
-		} else {
-			if (cJSON_GetObjectItemCaseSensitive(req,
-			    "older_than_ms") == NULL)
-				v = 0;
-			c->busy = 1;
-			dispatch_purge(server_disp, &c->req, v, st);
-		}
-	} else if (strcmp(op, "queue_set") == 0) {
-		const char *queue = NULL;
-		const cJSON *p;
-		int64_t par = -1;
-		int paused = -1;
-
-		if (proto_get_str(req, "queue", JOBQ_MAX_NAME, &queue, err,
-		    sizeof err) < 0 ||
-		    proto_get_int(req, "parallel", 0, 0, 1000000, &par, err,
-		    sizeof err) < 0) {
-			server_send_error(c, JOBQ_EINVAL, err, 0);
-			goto out;
-		}
-		if (cJSON_GetObjectItemCaseSensitive(req, "parallel") == NULL)
-			par = -1;
-		if ((p = cJSON_GetObjectItemCaseSensitive(req, "paused")) != NULL) {
-			if (!cJSON_IsBool(p)) {
-				server_send_error(c, JOBQ_EINVAL,
-				    "paused: must be true or false", 0);
-				goto out;
-			}
-			paused = cJSON_IsTrue(p);
-		}
-		if (queue == NULL || !server_queue_name_ok(queue)) {
-			server_send_error(c, JOBQ_EINVAL, "queue: required, "
-			    "1-256 characters of A-Z a-z 0-9 _ . -", 0);
-			goto out;
-		}
-		c->busy = 1;
-		dispatch_queue_set(server_disp, &c->req, queue, (int)par, paused);
-	} else if (strcmp(op, "queue_list") == 0) {
-		c->busy = 1;
-		dispatch_queue_list(server_disp, &c->req);
-	} else if (strcmp(op, "stats") == 0) {
-		c->busy = 1;
-		dispatch_stats(server_disp, &c->req);
-	} else if (strcmp(op, "watch") == 0) {
-		const cJSON *arr = cJSON_GetObjectItemCaseSensitive(req, "ids"), *e;
-		int64_t *ids = NULL;
-		size_t n = 0;
-
-		if (arr != NULL && (!cJSON_IsArray(arr) ||
-		    cJSON_GetArraySize(arr) > 100000)) {
-			server_send_error(c, JOBQ_EINVAL,
-			    "ids: must be an array of at most 100000 job ids", 0);
-			goto out;
-		}
-		if (arr != NULL && cJSON_GetArraySize(arr) > 0) {
-			ids = calloc((size_t)cJSON_GetArraySize(arr), sizeof *ids);
-			if (ids == NULL) {
-				server_send_error(c, JOBQ_ENOMEM, "out of memory", 0);
-				goto out;
-			}
-			cJSON_ArrayForEach(e, arr) {
-				if (!cJSON_IsNumber(e) || e->valuedouble < 1 ||
-				    e->valuedouble > 9007199254740992.0 ||
-				    e->valuedouble != (double)(int64_t)e->valuedouble) {
-					free(ids);
-					server_send_error(c, JOBQ_EINVAL,
-					    "ids: entries must be job ids", 0);
-					goto out;
-				}
-				ids[n++] = (int64_t)e->valuedouble;
-			}
-		}
-		c->busy = 1;
-		c->req.push = server_push;
-		dispatch_watch(server_disp, &c->req, ids, n);
-		free(ids);
-	} else {
-		snprintf(err, sizeof err, "unknown request \"%.64s\"", op);
-		server_send_error(c, JOBQ_EUNKNOWNOP, err, 0);
-	}
-out:
-	cJSON_Delete(req);
+	if (!server_ops[r.op].handle(c, req, &r))
+		cJSON_Delete(req);
+	proto_req_release(&r);
 }
 
 /* Cuts and handles frames while no request is in flight. */
 static void
-server_process(struct conn *c)
+server_process(struct server_conn *c)
 {
 	const char *payload;
 	size_t plen, used;
@@ -703,7 +628,7 @@ server_process(struct conn *c)
 static void
 server_read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 {
-	struct conn *c = st->data;
+	struct server_conn *c = st->data;
 
 	if (n == UV_ENOBUFS) {
 		log_warnx("client pid %ld: out of memory; closing", (long)c->pid);
@@ -726,10 +651,17 @@ server_read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 	server_process(c);
 }
 
+/* A server whose start failed, once its listener is closed. */
+static void
+server_free_closed(uv_handle_t *h)
+{
+	free(h->data);
+}
+
 static void
 server_handshake_timeout(uv_timer_t *t)
 {
-	struct conn *c = t->data;
+	struct server_conn *c = t->data;
 
 	log_debug("client pid %ld sent no hello in time; closing", (long)c->pid);
 	server_close(c);
@@ -738,9 +670,10 @@ server_handshake_timeout(uv_timer_t *t)
 static void
 server_accept(uv_stream_t *l, int status)
 {
+	struct server *sv = l->data;
 	struct ucred cr;
 	socklen_t crlen = sizeof cr;
-	struct conn *c;
+	struct server_conn *c;
 	uv_os_fd_t fd;
 
 	if (status < 0) {
@@ -751,12 +684,13 @@ server_accept(uv_stream_t *l, int status)
 		log_warnx("accept: out of memory");
 		return;
 	}
-	uv_pipe_init(server_loop, &c->pipe, 0);
-	uv_timer_init(server_loop, &c->timer);
+	c->sv = sv;
+	uv_pipe_init(sv->loop, &c->pipe, 0);
+	uv_timer_init(sv->loop, &c->timer);
 	c->pipe.data = c;
 	c->timer.data = c;
 	c->handles_open = 2;
-	TAILQ_INSERT_TAIL(&server_conns, c, link);
+	TAILQ_INSERT_TAIL(&sv->conns, c, link);
 	if (uv_accept(l, (uv_stream_t *)&c->pipe) < 0) {
 		server_close(c);
 		return;
@@ -769,7 +703,7 @@ server_accept(uv_stream_t *l, int status)
 	}
 	c->uid = cr.uid;
 	c->pid = cr.pid;
-	uv_timer_start(&c->timer, server_handshake_timeout, cfg.handshake_ms, 0);
+	uv_timer_start(&c->timer, server_handshake_timeout, sv->handshake_ms, 0);
 	server_resume(c);
 }
 
@@ -811,87 +745,159 @@ server_socket_alive(const char *path)
 	return alive;
 }
 
-int
-server_start(uv_loop_t *loop, struct dispatch *s)
+/* -errno or a UV_E* code (the same on Linux) -> JOBQ_E*, after the
+ * caller logged the system's message. */
+static int
+server_code(int err)
+{
+	switch (err) {
+	case -EACCES:
+	case -EPERM:
+		return JOBQ_EPERM;
+	case -ENOMEM:
+		return JOBQ_ENOMEM;
+	default:
+		return JOBQ_EIO;
+	}
+}
+
+/* Binds sv->socket_path: creates its directory, refuses one that others
+ * may write to, a path that is not a socket or one another jobqd serves,
+ * and replaces a stale socket.  0 or -errno / UV_E*, logged. */
+static int
+server_bind(struct server *sv)
 {
 	char dir[PATH_MAX], *slash;
+	const char *path = sv->socket_path;
 	struct stat st;
 	mode_t old;
 	int rv;
 
-	server_loop = loop;
-	server_disp = s;
-	uv_pipe_init(loop, &server_listener, 0);
-	if (cfg.listen_fd >= 0) {
-		if ((rv = uv_pipe_open(&server_listener, cfg.listen_fd)) < 0) {
-			log_warnx("socket from systemd (fd %d): %s", cfg.listen_fd,
-			    uv_strerror(rv));
-			return rv;
-		}
-	} else {
-		snprintf(dir, sizeof dir, "%s", cfg.socket_path);
-		if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
-			*slash = '\0';
-			if ((rv = server_mkdirs(dir, cfg.system_mode ? 0755 : 0700)) < 0) {
-				log_warnx("%s: %s", dir, strerror(-rv));
-				return rv;
-			}
-		}
-		if ((rv = paths_check_socket(cfg.socket_path, 0)) != 0) {
-			if (rv == EPERM)
-				log_warnx("%s: the socket's directory belongs to "
-				    "another user or others may write to it; "
-				    "refusing to listen there", cfg.socket_path);
-			else
-				log_warnx("%s: %s", cfg.socket_path, strerror(rv));
-			return -rv;
-		}
-		if (lstat(cfg.socket_path, &st) == 0) {
-			if (!S_ISSOCK(st.st_mode)) {
-				log_warnx("%s exists and is not a socket",
-				    cfg.socket_path);
-				return -EEXIST;
-			}
-			if (server_socket_alive(cfg.socket_path)) {
-				log_warnx("another jobqd is listening on %s",
-				    cfg.socket_path);
-				return -EADDRINUSE;
-			}
-			unlink(cfg.socket_path);	/* stale */
-		}
-		old = umask(cfg.system_mode ? 0117 : 0177);
-		rv = uv_pipe_bind(&server_listener, cfg.socket_path);
-		umask(old);
-		if (rv < 0) {
-			log_warnx("%s: %s", cfg.socket_path, uv_strerror(rv));
+	snprintf(dir, sizeof dir, "%s", path);
+	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+		*slash = '\0';
+		if ((rv = server_mkdirs(dir, sv->system_mode ? 0755 : 0700)) < 0) {
+			log_warnx("%s: %s", dir, strerror(-rv));
 			return rv;
 		}
 	}
-	if ((rv = uv_listen((uv_stream_t *)&server_listener, 128,
+	if ((rv = paths_check_socket(path, 0)) != 0) {
+		if (rv == EPERM)
+			log_warnx("%s: the socket's directory belongs to "
+			    "another user or others may write to it; "
+			    "refusing to listen there", path);
+		else
+			log_warnx("%s: %s", path, strerror(rv));
+		return -rv;
+	}
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			log_warnx("%s exists and is not a socket", path);
+			return -EEXIST;
+		}
+		if (server_socket_alive(path)) {
+			log_warnx("another jobqd is listening on %s", path);
+			return -EADDRINUSE;
+		}
+		unlink(path);	/* stale */
+	}
+	old = umask(sv->system_mode ? 0117 : 0177);
+	rv = uv_pipe_bind(&sv->listener, path);
+	umask(old);
+	if (rv < 0) {
+		log_warnx("%s: %s", path, uv_strerror(rv));
+		return rv;
+	}
+	return 0;
+}
+
+/* Opens the listening socket (adopted or bound) and listens. */
+static int
+server_listen(struct server *sv)
+{
+	int rv;
+
+	if (sv->listen_fd >= 0) {
+		if ((rv = uv_pipe_open(&sv->listener, sv->listen_fd)) < 0) {
+			log_warnx("socket from systemd (fd %d): %s",
+			    sv->listen_fd, uv_strerror(rv));
+			return rv;
+		}
+	} else if ((rv = server_bind(sv)) < 0)
+		return rv;
+	if ((rv = uv_listen((uv_stream_t *)&sv->listener, 128,
 	    server_accept)) < 0) {
 		log_warnx("listen: %s", uv_strerror(rv));
 		return rv;
 	}
-	server_listening = 1;
+	return 0;
+}
+
+int
+server_start(uv_loop_t *loop, const struct server_config *conf,
+    struct dispatch *d, struct server **out)
+{
+	struct server *sv;
+	int rv;
+
+	*out = NULL;
+	if (conf->listen_fd < 0 && (conf->socket_path == NULL ||
+	    strlen(conf->socket_path) >= sizeof sv->socket_path)) {
+		log_warnx("no usable socket path");
+		return JOBQ_EINVAL;
+	}
+	if ((sv = calloc(1, sizeof *sv)) == NULL) {
+		log_warnx("server: out of memory");
+		return JOBQ_ENOMEM;
+	}
+	sv->loop = loop;
+	sv->disp = d;
+	if (conf->socket_path != NULL)
+		snprintf(sv->socket_path, sizeof sv->socket_path, "%s",
+		    conf->socket_path);
+	sv->listen_fd = conf->listen_fd;
+	sv->handshake_ms = conf->handshake_ms;
+	sv->system_mode = conf->system_mode;
+	TAILQ_INIT(&sv->conns);
+	uv_pipe_init(loop, &sv->listener, 0);
+	sv->listener.data = sv;
+	if ((rv = server_listen(sv)) < 0) {
+		/* The handle is closed and freed with the loop's others. */
+		uv_close((uv_handle_t *)&sv->listener, server_free_closed);
+		return server_code(rv);
+	}
+	sv->listening = 1;
+	*out = sv;
 	return 0;
 }
 
 void
-server_stop_listening(void)
+server_stop_listening(struct server *sv)
 {
-	if (!server_listening)
+	if (sv == NULL || !sv->listening)
 		return;
-	server_listening = 0;
-	uv_close((uv_handle_t *)&server_listener, NULL);
-	if (cfg.listen_fd < 0)
-		unlink(cfg.socket_path);
+	sv->listening = 0;
+	uv_close((uv_handle_t *)&sv->listener, NULL);
+	if (sv->listen_fd < 0)
+		unlink(sv->socket_path);
 }
 
 void
-server_close_all(void)
+server_close_all(struct server *sv)
 {
-	struct conn *c;
+	struct server_conn *c;
 
-	while ((c = TAILQ_FIRST(&server_conns)) != NULL)
+	if (sv == NULL)
+		return;
+	while ((c = TAILQ_FIRST(&sv->conns)) != NULL)
 		server_close(c);
+}
+
+void
+server_free(struct server *sv)
+{
+	if (sv == NULL)
+		return;
+	JQ_ASSERT(!sv->listening && TAILQ_EMPTY(&sv->conns));
+	free(sv);
 }

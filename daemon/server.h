@@ -1,6 +1,7 @@
 /*
  * server.h - the listening socket and the client connections: framing,
- * handshake, request decoding and dispatch to dispatch, replies.
+ * handshake, request decoding (through the codec's op table) and hand-off to
+ * dispatch, replies.  All on the loop thread; the state lives in a handle.
  */
 #ifndef JOBQD_SERVER_H
 #define JOBQD_SERVER_H
@@ -8,13 +9,29 @@
 #include <uv.h>
 
 struct dispatch;
+struct server;
 
-/* Binds cfg.socket_path (or adopts cfg.listen_fd) and starts accepting.
- * Returns 0 or a negative errno with a message logged. */
-int server_start(uv_loop_t *loop, struct dispatch *s);
-/* Stops accepting new connections (shutdown, first step). */
-void server_stop_listening(void);
+/* What the server needs of the daemon's configuration. */
+struct server_config {
+	const char *socket_path; /* bound unless listen_fd >= 0; copied */
+	int listen_fd;           /* a listening socket to adopt, or -1 */
+	unsigned handshake_ms;   /* close a client that sends no hello in time */
+	int system_mode;         /* created directories 0755 and socket 0660
+	                            (a system daemon), else 0700 and 0600 */
+};
+
+/* Binds conf->socket_path (or adopts conf->listen_fd) and starts accepting
+ * into *out.  Returns 0 or a negative JOBQ_E* code with a message logged
+ * (*out is then NULL). */
+int server_start(uv_loop_t *loop, const struct server_config *conf,
+    struct dispatch *d, struct server **out);
+/* Stops accepting new connections (shutdown, first step); removes the
+ * socket it bound. */
+void server_stop_listening(struct server *sv);
 /* Closes every client connection (shutdown, last step). */
-void server_close_all(void);
+void server_close_all(struct server *sv);
+/* Frees the handle once the loop has stopped (after server_stop_listening
+ * and server_close_all, when every handle has closed).  NULL is fine. */
+void server_free(struct server *sv);
 
 #endif

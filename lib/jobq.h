@@ -22,11 +22,12 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "jobq_version.h"  /* JOBQ_VERSION_STRING, from configure */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define JOBQ_VERSION_STRING "0.2.0"
 #define JOBQ_PROTOCOL_VERSION 1
 
 /* Error codes: always negative. */

@@ -3,6 +3,12 @@
  * Internal: not installed.  The protocol itself is documented in
  * doc/protocol.md (jobq-protocol(7)).
  *
+ * Files: proto.c (framing, parsing, error names and replies, member readers
+ * and writers, the queue-name rule), proto_job.c (jobs), proto_submit.c
+ * (submit requests and replies), proto_req.c (every other request and the
+ * op table), proto_reply.c (the replies), proto_sched.c (arrays, queues,
+ * watch events, statistics), proto_b64.c (base64).
+ *
  * Framing: every message is a 4-byte big-endian unsigned length N
  * (1 <= N <= JOBQ_MAX_FRAME) followed by N bytes holding one JSON object.
  *
@@ -60,19 +66,36 @@ int proto_reply_status(const cJSON *reply, char *err, size_t errlen);
 cJSON *proto_job_to_json(const jobq_job *job);
 int proto_job_from_json(const cJSON *obj, jobq_job **out, char *err, size_t errlen);
 
-/* Bounds of submit members (jobq-protocol(7)). */
+/* Bounds of request members (jobq-protocol(7)). */
 #define PROTO_MAX_PRIORITY     1000000           /* |priority| */
 #define PROTO_MAX_TIMEOUT_MS   315360000000LL    /* 10 years of 365 days */
 #define PROTO_MAX_GRACE_MS     86400000LL        /* kill_grace_ms: 1 day */
 #define PROTO_MAX_RETRY_DELAY_MS 86400000LL      /* retry_delay_ms: 1 day */
 #define PROTO_MAX_PARALLEL     1000000           /* queue_set parallel */
+#define PROTO_MAX_RETRIES      1000              /* submit retries */
+#define PROTO_MAX_LIMIT        INT32_MAX         /* list limit */
+#define PROTO_MAX_WATCH_IDS    100000            /* watch ids */
+#define PROTO_MAX_OLDER_THAN_MS (INT64_MAX / 2)  /* purge older_than_ms */
+#define PROTO_MAX_STATE_NAME   32                /* bytes of a "state" member */
+#define PROTO_MAX_STREAM_NAME  16                /* bytes of logs' "stream" */
+/* The largest integer a JSON number carries exactly (2^53): watch ids, and
+ * what libjobq sends for ids, indexes and offsets. */
+#define PROTO_MAX_JSON_INT     ((int64_t)1 << 53)
+
+/* The queue-name rule of submit, queue_set and jobq: 1..JOBQ_MAX_NAME bytes
+ * of [A-Za-z0-9_.-].  proto_queue_name_check returns NULL for a good name,
+ * else why it is not ("must not be empty", "is too long", "may only hold
+ * letters, digits, '_', '.' and '-'"). */
+const char *proto_queue_name_check(const char *q);
+int proto_queue_name_ok(const char *q);
 
 /* A submit request, decoded and validated.  Pointers point into `obj`, which
  * must outlive the struct.  argv/env/labels arrays and deps are malloc'd
  * (free with proto_submit_release).  Enforces JOBQ_MAX_* limits: argv
  * non-empty with a non-empty argv[0], strings without NUL bytes, cwd
  * absolute, env entries of the form K=V with non-empty K, name/queue at most
- * JOBQ_MAX_NAME bytes and queue matching [A-Za-z0-9_.-]+, retries 0..1000;
+ * JOBQ_MAX_NAME bytes and queue a good queue name (proto_queue_name_ok),
+ * retries 0..PROTO_MAX_RETRIES;
  * and the scheduling members: priority in +-PROTO_MAX_PRIORITY, not_before
  * >= 0, timeout_ms / kill_grace_ms / retry_delay_ms within their PROTO_MAX_*,
  * unique_key 1..JOBQ_MAX_NAME bytes, labels "K=V" (<= JOBQ_MAX_LABEL bytes,
@@ -117,6 +140,8 @@ void proto_submit_release(struct proto_submit *s);
  * an unknown dependency mode, a negative array_count). */
 cJSON *proto_submit_to_json(const jobq_submit_opts *opts,
     const char *const *env, const char *cwd);
+/* Encodes a decoded submit again (through proto_submit_to_json). */
+cJSON *proto_submit_req_to_json(const struct proto_submit *s);
 
 /*
  * The other objects of protocol 1's scheduling additions.  *_to_json return
@@ -174,5 +199,277 @@ int proto_frame_encode_max(const cJSON *obj, size_t max, char **out,
 /* Appended: adds an integer member exactly (cJSON alone prints only 15
  * significant digits).  Returns 0 or a JOBQ_E* code. */
 int proto_add_int(cJSON *obj, const char *key, int64_t v);
+
+/*
+ * Requests (proto_req.c).  Each op has a decoder proto_OP_from_json, which
+ * does every check jobqd makes (codes and messages as in
+ * jobq-protocol(7): JOBQ_EINVAL for a bad member, JOBQ_ETOOBIG for too
+ * many entries, JOBQ_ENOMEM; hello: JOBQ_EBADREQ and JOBQ_EVERSION), and an
+ * encoder proto_OP_to_json, which builds {"op":OP,...} with the members at
+ * their "unset" value left out (NULL on allocation failure or a value the
+ * decoder would refuse to produce).  Strings of a decoded struct point into
+ * the request, which must outlive it; vectors (labels, ids) are malloc'd and
+ * freed by the op's release function.  Decoding what an encoder built gives
+ * the same struct back.  Submit is proto_submit_* above.
+ */
+
+/* What get, cancel, wait, logs, priority and retry name: {"id":N}, with
+ * "index":I (task I of array N) or, where allowed, "array":true (array N
+ * as a whole); index and array exclude each other. */
+struct proto_ref {
+	int64_t id;          /* >= 1 */
+	int64_t index;       /* when has_index */
+	int has_index;
+	int array;
+};
+/* Decodes the members of a ref (allow_array: may it name a whole array). */
+int proto_ref_from_json(const cJSON *req, int allow_array,
+    struct proto_ref *out, char *err, size_t errlen);
+/* Adds the members of ref to req; 0 or JOBQ_ENOMEM. */
+int proto_ref_add(cJSON *req, const struct proto_ref *ref);
+
+/* {"op":"hello","version":V,"client":STR?}.  The decoder wants the version
+ * this codec speaks (JOBQ_PROTOCOL_VERSION); client is free text, NULL when
+ * absent or not a string. */
+struct proto_hello {
+	int64_t version;
+	const char *client;
+};
+int proto_hello_from_json(const cJSON *req, struct proto_hello *out,
+    char *err, size_t errlen);
+cJSON *proto_hello_to_json(const struct proto_hello *h);
+
+/* {"op":"ping"}, {"op":"queue_list"}, {"op":"stats"}: no members (unknown
+ * members are ignored, as in every request). */
+int proto_ping_from_json(const cJSON *req, char *err, size_t errlen);
+cJSON *proto_ping_to_json(void);
+int proto_queue_list_from_json(const cJSON *req, char *err, size_t errlen);
+cJSON *proto_queue_list_to_json(void);
+int proto_stats_req_from_json(const cJSON *req, char *err, size_t errlen);
+cJSON *proto_stats_req_to_json(void);
+
+/* {"op":"get"|"cancel"|"retry", REF}; get and cancel may name an array. */
+int proto_get_from_json(const cJSON *req, struct proto_ref *out, char *err,
+    size_t errlen);
+cJSON *proto_get_to_json(const struct proto_ref *ref);
+int proto_cancel_from_json(const cJSON *req, struct proto_ref *out,
+    char *err, size_t errlen);
+cJSON *proto_cancel_to_json(const struct proto_ref *ref);
+int proto_retry_from_json(const cJSON *req, struct proto_ref *out,
+    char *err, size_t errlen);
+cJSON *proto_retry_to_json(const struct proto_ref *ref);
+
+/* {"op":"wait", REF, "timeout_ms":INT?}; REF may name an array.  A negative
+ * or absent timeout_ms decodes as -1 (wait for ever). */
+struct proto_wait {
+	struct proto_ref ref;
+	int64_t timeout_ms;
+};
+int proto_wait_from_json(const cJSON *req, struct proto_wait *out,
+    char *err, size_t errlen);
+cJSON *proto_wait_to_json(const struct proto_wait *w);
+
+/* {"op":"logs", REF, "stream":"stdout"|"stderr", "offset":INT,
+ * "max":1..JOBQ_MAX_LOG_CHUNK} */
+struct proto_logs {
+	struct proto_ref ref;
+	jobq_stream stream;
+	int64_t offset;
+	size_t max;
+};
+int proto_logs_from_json(const cJSON *req, struct proto_logs *out,
+    char *err, size_t errlen);
+cJSON *proto_logs_to_json(const struct proto_logs *l);
+
+/* {"op":"priority", REF, "priority":+-PROTO_MAX_PRIORITY} */
+struct proto_priority {
+	struct proto_ref ref;
+	int priority;
+};
+int proto_priority_from_json(const cJSON *req, struct proto_priority *out,
+    char *err, size_t errlen);
+cJSON *proto_priority_to_json(const struct proto_priority *p);
+
+/* {"op":"list","state":STATE?,"queue":STR?,"name":STR?,"limit":INT?,
+ * "array_id":INT?,"labels":[STR,...]?} */
+struct proto_list {
+	int state;           /* -1: any */
+	const char *queue;   /* NULL: any */
+	const char *name;    /* NULL: any */
+	const char **labels; /* malloc'd (NULL when none), NULL-terminated */
+	size_t nlabels;
+	int64_t array_id;    /* 0: any */
+	size_t limit;        /* 0: no limit */
+};
+int proto_list_from_json(const cJSON *req, struct proto_list *out,
+    char *err, size_t errlen);
+cJSON *proto_list_to_json(const struct proto_list *l);
+void proto_list_release(struct proto_list *l);
+
+/* {"op":"purge","older_than_ms":INT?,"state":STATE?}; the state must be
+ * terminal. */
+struct proto_purge {
+	int64_t older_than_ms;   /* 0: any age */
+	int state;               /* -1: any terminal state */
+};
+int proto_purge_from_json(const cJSON *req, struct proto_purge *out,
+    char *err, size_t errlen);
+cJSON *proto_purge_to_json(const struct proto_purge *p);
+
+/* {"op":"queue_set","queue":Q,"parallel":INT?,"paused":BOOL?} */
+struct proto_queue_set {
+	const char *queue;
+	int parallel;            /* -1: unchanged */
+	int paused;              /* -1: unchanged, else 0 or 1 */
+};
+int proto_queue_set_from_json(const cJSON *req, struct proto_queue_set *out,
+    char *err, size_t errlen);
+cJSON *proto_queue_set_to_json(const struct proto_queue_set *q);
+
+/* {"op":"watch","ids":[INT,...]?}: at most PROTO_MAX_WATCH_IDS ids in
+ * 1..PROTO_MAX_JSON_INT; the encoder writes them as exact decimal text. */
+struct proto_watch {
+	int64_t *ids;            /* malloc'd, NULL when none */
+	size_t nids;             /* 0: every job */
+};
+int proto_watch_from_json(const cJSON *req, struct proto_watch *out,
+    char *err, size_t errlen);
+cJSON *proto_watch_to_json(const struct proto_watch *w);
+void proto_watch_release(struct proto_watch *w);
+
+/* Every request, by op: the op table jobqd's server and the fuzzer use. */
+enum proto_op {
+	PROTO_OP_HELLO,
+	PROTO_OP_PING,
+	PROTO_OP_SUBMIT,
+	PROTO_OP_GET,
+	PROTO_OP_LIST,
+	PROTO_OP_CANCEL,
+	PROTO_OP_WAIT,
+	PROTO_OP_LOGS,
+	PROTO_OP_PRIORITY,
+	PROTO_OP_RETRY,
+	PROTO_OP_PURGE,
+	PROTO_OP_QUEUE_SET,
+	PROTO_OP_QUEUE_LIST,
+	PROTO_OP_STATS,
+	PROTO_OP_WATCH,
+	PROTO_OP_COUNT
+};
+struct proto_req {
+	enum proto_op op;
+	union {
+		struct proto_hello hello;
+		struct proto_submit submit;
+		struct proto_ref ref;            /* get, cancel, retry */
+		struct proto_wait wait;
+		struct proto_logs logs;
+		struct proto_priority priority;
+		struct proto_list list;
+		struct proto_purge purge;
+		struct proto_queue_set queue_set;
+		struct proto_watch watch;
+	} u;                                     /* ping, queue_list, stats: none */
+};
+/* An op's name -> PROTO_OP_* (-1 if unknown), and back (NULL if out of
+ * range). */
+int proto_op_parse(const char *name);
+const char *proto_op_name(int op);
+/* Decodes req as a request of op `op` into out (out->op = op), through the
+ * op's decoder.  On failure nothing is left to release. */
+int proto_req_decode(int op, const cJSON *req, struct proto_req *out,
+    char *err, size_t errlen);
+/* Decodes any request: its "op" (JOBQ_EBADREQ if not a string,
+ * JOBQ_EUNKNOWNOP "unknown request ..." if unknown), then proto_req_decode. */
+int proto_req_from_json(const cJSON *req, struct proto_req *out, char *err,
+    size_t errlen);
+/* Encodes a decoded request again, through the op's encoder. */
+cJSON *proto_req_to_json(const struct proto_req *r);
+/* Frees what a decoder malloc'd (idempotent: leaves nothing to free). */
+void proto_req_release(struct proto_req *r);
+
+/*
+ * Replies (proto_reply.c).  Every encoder builds {"ok":true,...} (NULL on
+ * allocation failure or an unencodable value); every decoder reads the
+ * members of a reply whose status proto_reply_status already found ok, and
+ * returns 0, JOBQ_EPROTO (message in err) or JOBQ_ENOMEM.  The replies of
+ * get, cancel, wait, priority and retry are job replies; get, cancel and
+ * wait on a whole array give array replies.
+ */
+/* hello: {"ok":true,"version":INT,"server":STR}; server NULL when absent. */
+struct proto_hello_reply {
+	int64_t version;
+	const char *server;      /* points into the reply */
+};
+cJSON *proto_hello_reply_to_json(const struct proto_hello_reply *h);
+int proto_hello_reply_from_json(const cJSON *reply,
+    struct proto_hello_reply *out, char *err, size_t errlen);
+/* ping: {"ok":true,"version":STR,"protocol":INT,"pid":INT,"uptime_ms":INT,
+ * "workers":INT,"queued":INT?,"active":INT?}; queued and active are jobqd's
+ * extras (-1: absent). */
+struct proto_ping_reply {
+	jobq_server_info info;   /* version truncated to what it holds */
+	int64_t queued;
+	int64_t active;
+};
+cJSON *proto_ping_reply_to_json(const struct proto_ping_reply *p);
+int proto_ping_reply_from_json(const cJSON *reply,
+    struct proto_ping_reply *out, char *err, size_t errlen);
+/* submit: {"ok":true,"id":INT,"existing":true?,"tasks":[FIRST,LAST]?} */
+struct proto_submit_reply {
+	int64_t id;
+	int existing;
+	int64_t first_task;      /* 0 when not an array */
+	int64_t last_task;
+};
+cJSON *proto_submit_reply_to_json(const struct proto_submit_reply *r);
+int proto_submit_reply_from_json(const cJSON *reply,
+    struct proto_submit_reply *out, char *err, size_t errlen);
+/* {"ok":true,"job":JOB} (*out malloc'd, jobq_job_free) */
+cJSON *proto_job_reply_to_json(const jobq_job *job);
+int proto_job_reply_from_json(const cJSON *reply, jobq_job **out,
+    char *err, size_t errlen);
+/* {"ok":true,"array":ARRAY} */
+cJSON *proto_array_reply_to_json(const jobq_array_info *a);
+int proto_array_reply_from_json(const cJSON *reply, jobq_array_info *out,
+    char *err, size_t errlen);
+/* list: {"ok":true,"jobs":[JOB,...]}; *jobs malloc'd and NULL-terminated
+ * (jobq_job_list_free). */
+cJSON *proto_list_reply_to_json(jobq_job *const *jobs, size_t n);
+int proto_list_reply_from_json(const cJSON *reply, jobq_job ***jobs,
+    size_t *n, char *err, size_t errlen);
+/* logs: {"ok":true,"data":BASE64,"offset":INT,"size":INT,"done":BOOL};
+ * decoding mallocs data (NULL when len is 0; free()). */
+struct proto_logs_reply {
+	unsigned char *data;
+	size_t len;
+	int64_t offset;
+	int64_t size;
+	int done;
+};
+cJSON *proto_logs_reply_to_json(const struct proto_logs_reply *l);
+int proto_logs_reply_from_json(const cJSON *reply,
+    struct proto_logs_reply *out, char *err, size_t errlen);
+/* purge: {"ok":true,"purged":INT} */
+cJSON *proto_purge_reply_to_json(size_t purged);
+int proto_purge_reply_from_json(const cJSON *reply, size_t *purged,
+    char *err, size_t errlen);
+/* queue_set: {"ok":true,"queue":QUEUE} */
+cJSON *proto_queue_set_reply_to_json(const jobq_queue_info *q);
+int proto_queue_set_reply_from_json(const cJSON *reply,
+    jobq_queue_info *out, char *err, size_t errlen);
+/* queue_list: {"ok":true,"queues":[QUEUE,...]}; *out malloc'd, never NULL
+ * on success (jobq_queue_list_free). */
+cJSON *proto_queue_list_reply_to_json(const jobq_queue_info *q, size_t n);
+int proto_queue_list_reply_from_json(const cJSON *reply,
+    jobq_queue_info **out, size_t *n, char *err, size_t errlen);
+/* stats: {"ok":true,"stats":STATS} (jobq_stats_release) */
+cJSON *proto_stats_reply_to_json(const jobq_stats *st);
+int proto_stats_reply_from_json(const cJSON *reply, jobq_stats *out,
+    char *err, size_t errlen);
+/* watch: {"ok":true}, then event frames (proto_event_*). */
+cJSON *proto_watch_reply_to_json(void);
+int proto_watch_reply_from_json(const cJSON *reply, char *err,
+    size_t errlen);
 
 #endif

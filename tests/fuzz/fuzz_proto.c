@@ -8,11 +8,18 @@
  * complete frame at its start is also tried as one bare payload, so the
  * fuzzer reaches the JSON decoders without having to fix up a header.
  *
- * Invariants (abort on violation): a decoded job re-encoded with
- * proto_job_to_json + proto_frame_encode decodes back to the same id, state
- * and argv; a decoded submit re-encoded with proto_submit_to_json decodes
- * back to the same request; strict base64 has exactly one encoding, so
- * encode(decode(s)) == s.
+ * Every request decoder of the op table (lib/proto_req.c) runs on every
+ * object, and the object is also routed by its own "op" as jobqd's server
+ * routes it; every reply decoder runs on it too.
+ *
+ * Invariants (abort on violation): whatever a request decoder accepts
+ * respects the documented limits, and re-encoded with the op's encoder,
+ * framed and parsed it decodes back to an equal request (tests/proto_cmp.c);
+ * a decoder that fails leaves nothing allocated (LeakSanitizer) and writes
+ * a NUL-terminated message even into a tiny buffer; a decoded reply
+ * re-encodes and decodes back to the same reply (jobs: the same id, state
+ * and argv, and a second round trip changes nothing); strict base64 has
+ * exactly one encoding, so encode(decode(s)) == s.
  *
  * Built and run by tests/fuzz/run.sh; not part of `make check`.
  */
@@ -24,6 +31,7 @@
 #include <string.h>
 
 #include "proto.h"
+#include "proto_cmp.h"
 
 #define FUZZ_SMALL_MAX 64
 #define FUZZ_MAX_FRAMES 8
@@ -36,21 +44,15 @@
 	}								\
 } while (0)
 
-/* Decodes one re-encoded frame back into an object; aborts if it fails. */
+/* Frames obj and parses it back; aborts if that fails. */
 static cJSON *
 fuzz_reparse(const cJSON *obj)
 {
-	char		*buf, err[128];
-	const char	*payload;
-	size_t		 len, plen, consumed;
-	cJSON		*back;
+	cJSON	*back;
 
-	FUZZ_CHECK(proto_frame_encode(obj, &buf, &len) == 0);
-	FUZZ_CHECK(proto_frame_parse(buf, len, JOBQ_MAX_FRAME, &payload, &plen,
-	    &consumed) == 1);
-	FUZZ_CHECK(consumed == len);
-	FUZZ_CHECK(proto_parse(payload, plen, 0, &back, err, sizeof(err)) == 0);
-	free(buf);
+	FUZZ_CHECK(obj != NULL);
+	back = proto_cmp_reparse(obj);
+	FUZZ_CHECK(back != NULL);
 	return back;
 }
 
@@ -58,7 +60,7 @@ static void
 fuzz_job_roundtrip(const jobq_job *job)
 {
 	cJSON		*obj, *back;
-	jobq_job	*job2;
+	jobq_job	*job2, *job3;
 	char		 err[128];
 	size_t		 i;
 
@@ -73,6 +75,14 @@ fuzz_job_roundtrip(const jobq_job *job)
 	for (i = 0; i < job->argc; i++)
 		FUZZ_CHECK(strcmp(job2->argv[i], job->argv[i]) == 0);
 	FUZZ_CHECK(job2->argv[job2->argc] == NULL);
+	/* The first round trip normalises; a second one changes nothing. */
+	FUZZ_CHECK((obj = proto_job_to_json(job2)) != NULL);
+	back = fuzz_reparse(obj);
+	cJSON_Delete(obj);
+	FUZZ_CHECK(proto_job_from_json(back, &job3, err, sizeof(err)) == 0);
+	cJSON_Delete(back);
+	FUZZ_CHECK(proto_cmp_job(job2, job3, err, sizeof(err)) == 0);
+	jobq_job_free(job3);
 	jobq_job_free(job2);
 }
 
@@ -95,85 +105,205 @@ fuzz_job(const cJSON *obj)
 		jobq_job_free(job);
 }
 
-/* Same strings in the same order, both NULL-terminated. */
-static int
-fuzz_same_strings(const char **a, size_t na, const char **b, size_t nb)
+/* What every decoded request must respect (jobq-protocol(7)). */
+static void
+fuzz_req_limits(const struct proto_req *r)
 {
-	size_t	i;
+	const struct proto_submit	*s = &r->u.submit;
+	size_t				 i;
 
-	if (na != nb || a[na] != NULL || b[nb] != NULL)
-		return 0;
-	for (i = 0; i < na; i++)
-		if (strcmp(a[i], b[i]) != 0)
-			return 0;
-	return 1;
+	switch (r->op) {
+	case PROTO_OP_HELLO:
+		FUZZ_CHECK(r->u.hello.version == JOBQ_PROTOCOL_VERSION);
+		break;
+	case PROTO_OP_SUBMIT:
+		FUZZ_CHECK(s->argc >= 1 && s->argv[0][0] != '\0');
+		FUZZ_CHECK(s->cwd != NULL && s->cwd[0] == '/');
+		FUZZ_CHECK(s->queue != NULL && proto_queue_name_ok(s->queue));
+		FUZZ_CHECK(s->spec_bytes <= JOBQ_MAX_SPEC);
+		FUZZ_CHECK(s->max_retries >= 0 &&
+		    s->max_retries <= PROTO_MAX_RETRIES);
+		FUZZ_CHECK(s->nlabels <= JOBQ_MAX_LABELS &&
+		    s->ndeps <= JOBQ_MAX_DEPS);
+		FUZZ_CHECK(s->array_count >= 0 &&
+		    s->array_count <= JOBQ_MAX_ARRAY);
+		break;
+	case PROTO_OP_LIST:
+		FUZZ_CHECK(r->u.list.nlabels <= JOBQ_MAX_LABELS);
+		FUZZ_CHECK(r->u.list.state >= -1 &&
+		    r->u.list.state < JOBQ_STATE_COUNT);
+		FUZZ_CHECK(r->u.list.limit <= PROTO_MAX_LIMIT);
+		break;
+	case PROTO_OP_LOGS:
+		FUZZ_CHECK(r->u.logs.max >= 1 &&
+		    r->u.logs.max <= JOBQ_MAX_LOG_CHUNK);
+		FUZZ_CHECK(!r->u.logs.ref.array);
+		break;
+	case PROTO_OP_PRIORITY:
+		FUZZ_CHECK(r->u.priority.priority >= -PROTO_MAX_PRIORITY &&
+		    r->u.priority.priority <= PROTO_MAX_PRIORITY);
+		break;
+	case PROTO_OP_PURGE:
+		FUZZ_CHECK(r->u.purge.state == -1 ||
+		    jobq_state_is_terminal((jobq_state)r->u.purge.state));
+		break;
+	case PROTO_OP_QUEUE_SET:
+		FUZZ_CHECK(proto_queue_name_ok(r->u.queue_set.queue));
+		FUZZ_CHECK(r->u.queue_set.parallel <= PROTO_MAX_PARALLEL);
+		break;
+	case PROTO_OP_WATCH:
+		FUZZ_CHECK(r->u.watch.nids <= PROTO_MAX_WATCH_IDS);
+		for (i = 0; i < r->u.watch.nids; i++)
+			FUZZ_CHECK(r->u.watch.ids[i] >= 1 &&
+			    r->u.watch.ids[i] <= PROTO_MAX_JSON_INT);
+		break;
+	default:
+		break;
+	}
 }
 
+/* Every request decoder on obj, and obj routed by its own "op". */
 static void
-fuzz_submit(const cJSON *obj)
+fuzz_requests(const cJSON *obj)
 {
-	struct proto_submit	 s, s2;
-	jobq_submit_opts	 o;
-	cJSON			*req, *back;
+	struct proto_req	r;
+	char			err[128], tiny[4];
+	int			op, rc;
+
+	for (op = -1; op < PROTO_OP_COUNT; op++) {
+		if (op < 0)
+			rc = proto_req_from_json(obj, &r, err, sizeof(err));
+		else
+			rc = proto_req_decode(op, obj, &r, err, sizeof(err));
+		if (rc == 0) {
+			FUZZ_CHECK(op < 0 || (int)r.op == op);
+			fuzz_req_limits(&r);
+			if (proto_cmp_req_roundtrip(&r, err, sizeof(err)) != 0) {
+				fprintf(stderr, "fuzz_proto: %s\n", err);
+				FUZZ_CHECK(!"a request survives its round trip");
+			}
+		} else
+			FUZZ_CHECK(memchr(err, '\0', sizeof(err)) != NULL);
+		proto_req_release(&r);
+		/* Short error buffers must be truncated, never overrun. */
+		if (op >= 0 && proto_req_decode(op, obj, &r, tiny,
+		    sizeof(tiny)) != 0)
+			FUZZ_CHECK(memchr(tiny, '\0', sizeof(tiny)) != NULL);
+		proto_req_release(&r);
+	}
+}
+
+/* The replies with small members: hello, ping, submit, purge. */
+static void
+fuzz_small_replies(const cJSON *obj)
+{
+	struct proto_hello_reply	 h, h2;
+	struct proto_ping_reply		 p, p2;
+	struct proto_submit_reply	 s, s2;
+	size_t				 n, n2;
+	cJSON				*enc, *back;
+	char				 err[128];
+
+	if (proto_hello_reply_from_json(obj, &h, err, sizeof(err)) == 0) {
+		back = fuzz_reparse(enc = proto_hello_reply_to_json(&h));
+		FUZZ_CHECK(proto_hello_reply_from_json(back, &h2, err,
+		    sizeof(err)) == 0 && h.version == h2.version &&
+		    (h.server == NULL) == (h2.server == NULL) &&
+		    (h.server == NULL || strcmp(h.server, h2.server) == 0));
+		cJSON_Delete(enc);
+		cJSON_Delete(back);
+	}
+	if (proto_ping_reply_from_json(obj, &p, err, sizeof(err)) == 0) {
+		back = fuzz_reparse(enc = proto_ping_reply_to_json(&p));
+		FUZZ_CHECK(proto_ping_reply_from_json(back, &p2, err,
+		    sizeof(err)) == 0 && memcmp(&p, &p2, sizeof(p)) == 0);
+		cJSON_Delete(enc);
+		cJSON_Delete(back);
+	}
+	if (proto_submit_reply_from_json(obj, &s, err, sizeof(err)) == 0) {
+		back = fuzz_reparse(enc = proto_submit_reply_to_json(&s));
+		FUZZ_CHECK(proto_submit_reply_from_json(back, &s2, err,
+		    sizeof(err)) == 0 && memcmp(&s, &s2, sizeof(s)) == 0);
+		cJSON_Delete(enc);
+		cJSON_Delete(back);
+	}
+	if (proto_purge_reply_from_json(obj, &n, err, sizeof(err)) == 0) {
+		back = fuzz_reparse(enc = proto_purge_reply_to_json(n));
+		FUZZ_CHECK(proto_purge_reply_from_json(back, &n2, err,
+		    sizeof(err)) == 0 && n == n2);
+		cJSON_Delete(enc);
+		cJSON_Delete(back);
+	}
+}
+
+/* The logs reply: the bytes, offsets and end come back the same. */
+static void
+fuzz_logs_reply(const cJSON *obj)
+{
+	struct proto_logs_reply	 l, l2;
+	cJSON			*enc, *back;
 	char			 err[128];
 
-	if (proto_submit_from_json(obj, &s, err, sizeof(err)) != 0) {
-		FUZZ_CHECK(s.argv == NULL && s.env == NULL);
+	if (proto_logs_reply_from_json(obj, &l, err, sizeof(err)) != 0)
 		return;
-	}
-	FUZZ_CHECK(s.argc >= 1 && s.argv[0][0] != '\0');
-	FUZZ_CHECK(s.cwd != NULL && s.cwd[0] == '/');
-	FUZZ_CHECK(s.queue != NULL && s.spec_bytes <= JOBQ_MAX_SPEC);
-	FUZZ_CHECK(s.max_retries >= 0 && s.max_retries <= 1000);
-
-	memset(&o, 0, sizeof(o));
-	o.argv = (const char *const *)s.argv;
-	o.name = s.name;
-	o.queue = s.queue;
-	o.max_retries = s.max_retries;
-	o.priority = s.priority;
-	o.not_before = s.not_before;
-	o.timeout_ms = s.timeout_ms;
-	o.kill_grace_ms = s.kill_grace_ms;
-	o.retry_delay_ms = s.retry_delay_ms;
-	o.unique_key = s.unique_key;
-	o.labels = (const char *const *)s.labels;
-	o.deps = s.deps;
-	o.ndeps = s.ndeps;
-	o.array_first = s.array_first;
-	o.array_step = s.array_step;
-	o.array_count = s.array_count;
-	o.array_throttle = s.array_throttle;
-	req = proto_submit_to_json(&o, (const char *const *)s.env, s.cwd);
-	FUZZ_CHECK(req != NULL);
-	back = fuzz_reparse(req);
-	cJSON_Delete(req);
-	FUZZ_CHECK(proto_submit_from_json(back, &s2, err, sizeof(err)) == 0);
-	FUZZ_CHECK(fuzz_same_strings(s.argv, s.argc, s2.argv, s2.argc));
-	FUZZ_CHECK(fuzz_same_strings(s.env, s.envc, s2.env, s2.envc));
-	FUZZ_CHECK(strcmp(s.cwd, s2.cwd) == 0);
-	FUZZ_CHECK(strcmp(s.queue, s2.queue) == 0);
-	FUZZ_CHECK((s.name == NULL) == (s2.name == NULL));
-	FUZZ_CHECK(s.name == NULL || strcmp(s.name, s2.name) == 0);
-	FUZZ_CHECK(s.max_retries == s2.max_retries);
-	FUZZ_CHECK(s.spec_bytes == s2.spec_bytes);
-	FUZZ_CHECK(s.priority == s2.priority && s.not_before == s2.not_before &&
-	    s.timeout_ms == s2.timeout_ms &&
-	    s.kill_grace_ms == s2.kill_grace_ms &&
-	    s.retry_delay_ms == s2.retry_delay_ms);
-	FUZZ_CHECK((s.unique_key == NULL) == (s2.unique_key == NULL));
-	FUZZ_CHECK(s.unique_key == NULL ||
-	    strcmp(s.unique_key, s2.unique_key) == 0);
-	FUZZ_CHECK(fuzz_same_strings(s.labels, s.nlabels, s2.labels,
-	    s2.nlabels));
-	FUZZ_CHECK(s.ndeps == s2.ndeps && (s.ndeps == 0 ||
-	    memcmp(s.deps, s2.deps, s.ndeps * sizeof(*s.deps)) == 0));
-	FUZZ_CHECK(s.array_first == s2.array_first &&
-	    s.array_step == s2.array_step && s.array_count == s2.array_count &&
-	    s.array_throttle == s2.array_throttle);
-	proto_submit_release(&s2);
+	FUZZ_CHECK((l.len == 0) == (l.data == NULL));
+	back = fuzz_reparse(enc = proto_logs_reply_to_json(&l));
+	FUZZ_CHECK(proto_logs_reply_from_json(back, &l2, err,
+	    sizeof(err)) == 0 && l.len == l2.len &&
+	    (l.len == 0 || memcmp(l.data, l2.data, l.len) == 0) &&
+	    l.offset == l2.offset && l.size == l2.size && l.done == l2.done);
+	free(l2.data);
+	free(l.data);
+	cJSON_Delete(enc);
 	cJSON_Delete(back);
-	proto_submit_release(&s);
+}
+
+/* The replies with lists: queue_list (every member back) and list (the
+ * jobs' ids, states and argv counts back; fuzz_job checks jobs). */
+static void
+fuzz_list_replies(const cJSON *obj)
+{
+	jobq_queue_info	 *q, *q2;
+	jobq_job	**jobs, **jobs2;
+	size_t		  n, n2, i;
+	cJSON		 *enc, *back;
+	char		  err[128];
+
+	if (proto_queue_list_reply_from_json(obj, &q, &n, err,
+	    sizeof(err)) == 0) {
+		back = fuzz_reparse(enc = proto_queue_list_reply_to_json(q, n));
+		FUZZ_CHECK(proto_queue_list_reply_from_json(back, &q2, &n2, err,
+		    sizeof(err)) == 0 && n == n2);
+		for (i = 0; i < n; i++)
+			FUZZ_CHECK(memcmp(&q[i], &q2[i], sizeof(q[i])) == 0);
+		jobq_queue_list_free(q2);
+		jobq_queue_list_free(q);
+		cJSON_Delete(enc);
+		cJSON_Delete(back);
+	}
+	if (proto_list_reply_from_json(obj, &jobs, &n, err, sizeof(err)) != 0)
+		return;
+	FUZZ_CHECK(jobs[n] == NULL);
+	back = fuzz_reparse(enc = proto_list_reply_to_json(jobs, n));
+	FUZZ_CHECK(proto_list_reply_from_json(back, &jobs2, &n2, err,
+	    sizeof(err)) == 0 && n == n2);
+	for (i = 0; i < n; i++)
+		FUZZ_CHECK(jobs[i]->id == jobs2[i]->id &&
+		    jobs[i]->state == jobs2[i]->state &&
+		    jobs[i]->argc == jobs2[i]->argc);
+	jobq_job_list_free(jobs2, n2);
+	jobq_job_list_free(jobs, n);
+	cJSON_Delete(enc);
+	cJSON_Delete(back);
+}
+
+/* Decoded replies re-encode and decode back the same. */
+static void
+fuzz_replies(const cJSON *obj)
+{
+	fuzz_small_replies(obj);
+	fuzz_logs_reply(obj);
+	fuzz_list_replies(obj);
 }
 
 static void
@@ -306,7 +436,8 @@ fuzz_payload(const char *payload, size_t plen)
 		return;
 	FUZZ_CHECK(cJSON_IsObject(obj));
 
-	fuzz_submit(obj);
+	fuzz_requests(obj);
+	fuzz_replies(obj);
 	fuzz_members(obj);
 	(void)proto_reply_status(obj, err, sizeof(err));
 	(void)proto_reply_status(obj, err, 2);

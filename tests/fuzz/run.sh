@@ -1,8 +1,8 @@
 #!/bin/bash
 # tests/fuzz/run.sh - coverage-guided fuzzing (libFuzzer + ASan + UBSan) of
-# the two decoders that take untrusted bytes: lib/proto.c (frames and JSON
-# from a peer) and daemon/wire.c (job specs a worker reads).  Not part of
-# `make check`.
+# the two decoders that take untrusted bytes: the protocol codec lib/proto*.c
+# (frames, requests and replies from a peer) and daemon/wire.c (job specs a
+# worker reads).  Not part of `make check`.
 #
 #   tests/fuzz/run.sh [proto] [wire]      (default: both)
 #
@@ -43,21 +43,27 @@ if ! command -v "$cc" >/dev/null ||
 	fi
 fi
 
+# The version is written in one place: AC_INIT in configure.ac.
+version=$(sed -n 's/^AC_INIT(\[[^]]*\], *\[\([^]]*\)\].*/\1/p' "$src/configure.ac")
+[ -n "$version" ] || { echo "run.sh: no version in $src/configure.ac" >&2; exit 2; }
+
 mkdir -p "$out"
-cat > "$out/config.h" <<'H'
+cat > "$out/config.h" <<H
 #define _GNU_SOURCE 1
 #define HAVE_CONFIG_H 1
-#define PACKAGE_VERSION "0.1.0"
+#define PACKAGE_VERSION "$version"
 H
+sed "s/@PACKAGE_VERSION@/$version/" "$src/lib/jobq_version.h.in" > "$out/jobq_version.h"
 cflags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-	-I"$out" -I"$src/lib" -I"$src/daemon")
+	-I"$out" -I"$src/lib" -I"$src/daemon" -I"$src/tests")
 
 build() {
 	case $1 in
 	proto)
 		"$cc" "${cflags[@]}" $(pkg-config --cflags libcjson) \
 		    -o "$out/fuzz_proto" "$src/tests/fuzz/fuzz_proto.c" \
-		    "$src/lib/proto.c" "$src/lib/errors.c" "$src/lib/paths.c" \
+		    "$src/tests/proto_cmp.c" "$src"/lib/proto*.c \
+		    "$src/lib/errors.c" "$src/lib/paths.c" \
 		    $(pkg-config --libs libcjson) ;;
 	wire)
 		"$cc" "${cflags[@]}" -o "$out/fuzz_wire" \
@@ -110,6 +116,32 @@ seed_proto() {
 	frame "$d/logs-reply" '{"ok":true,"data":"aGVsbG8gZnJvbSBqb2JxCg==","offset":19,"eof":true}'
 	frame "$d/requests" '{"op":"ping"}' '{"op":"show","id":1}' \
 	    '{"op":"wait","id":3,"timeout_ms":5000}' '{"op":"cancel","id":9007199254740993}'
+	# one request of every op, as libjobq sends them
+	frame "$d/op-hello" '{"op":"hello","version":1,"client":"libjobq/'"$version"'"}'
+	frame "$d/op-ping" '{"op":"ping"}'
+	frame "$d/op-submit" '{"op":"submit","argv":["sh","-c","exit 3"],"env":["K=V"],"cwd":"/","queue":"q","priority":-5,"not_before":1700000000000,"timeout_ms":60000,"kill_grace_ms":1000,"retry_delay_ms":500,"labels":["team=infra"],"deps":[{"id":4,"mode":"notok"},{"id":5}],"array":{"first":0,"step":2,"count":10,"throttle":3}}'
+	frame "$d/op-submit-unique" '{"op":"submit","argv":["true"],"env":[],"cwd":"/","unique_key":"nightly"}'
+	frame "$d/op-get" '{"op":"get","id":7}' '{"op":"get","id":7,"index":3}' '{"op":"get","id":7,"array":true}'
+	frame "$d/op-list" '{"op":"list","state":"failed","queue":"batch","name":"n","limit":10,"array_id":7,"labels":["a=1","b=2"]}'
+	frame "$d/op-cancel" '{"op":"cancel","id":7,"array":true}'
+	frame "$d/op-wait" '{"op":"wait","id":7,"index":2,"timeout_ms":-1}'
+	frame "$d/op-logs" '{"op":"logs","id":7,"stream":"stderr","offset":4096,"max":1048576}'
+	frame "$d/op-priority" '{"op":"priority","id":7,"priority":1000000}'
+	frame "$d/op-retry" '{"op":"retry","id":7,"index":0}'
+	frame "$d/op-purge" '{"op":"purge","older_than_ms":604800000,"state":"succeeded"}'
+	frame "$d/op-queue-set" '{"op":"queue_set","queue":"batch","parallel":2,"paused":false}'
+	frame "$d/op-queue-list" '{"op":"queue_list"}'
+	frame "$d/op-stats" '{"op":"stats"}'
+	frame "$d/op-watch" '{"op":"watch","ids":[1,2,9007199254740992]}' '{"op":"watch"}'
+	# replies
+	frame "$d/hello-reply" '{"ok":true,"version":1,"server":"jobqd '"$version"'"}'
+	frame "$d/ping-reply" '{"ok":true,"version":"'"$version"'","protocol":1,"pid":812,"uptime_ms":192000,"workers":4,"queued":3,"active":5}'
+	frame "$d/submit-reply" '{"ok":true,"id":40,"tasks":[41,50]}' '{"ok":true,"id":9,"existing":true}'
+	frame "$d/logs-reply2" '{"ok":true,"data":"aGk=","offset":0,"size":2,"done":true}'
+	frame "$d/purge-reply" '{"ok":true,"purged":12}'
+	frame "$d/queues-reply" '{"ok":true,"queues":[{"name":"batch","parallel":2,"paused":true,"counts":{"queued":1,"running":2}}]}'
+	frame "$d/array-reply" '{"ok":true,"array":{"id":40,"first":0,"step":2,"count":10,"throttle":3,"counts":{"queued":10}}}'
+	frame "$d/event" '{"event":"state","id":41,"state":"queued","time":1700000000000,"queue":"q","attempts":1,"not_before":1700000005000,"array_id":40,"array_index":2}'
 	printf '%s' '{"op":"submit","argv":["a\u00e9\"\\"],"env":["K=V=W"],"cwd":"/x"}' > "$d/bare"
 }
 

@@ -1,0 +1,44 @@
+/*
+ * client_int.h - what the files of libjobq (lib/client*.c) share and the
+ * library's users do not see: the handle, and the request-reply plumbing of
+ * client.c that the calls in client_jobs.c, client_queue.c and
+ * client_watch.c are built on.
+ */
+#ifndef JOBQ_CLIENT_INT_H
+#define JOBQ_CLIENT_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <cjson/cJSON.h>
+
+#include "jobq.h"
+
+struct jobq_client {
+	int	 fd;
+	int	 broken;	/* after an I/O or protocol error */
+	int	 streaming;	/* after jobq_watch(): events only */
+	char	 errmsg[512];	/* the daemon's message for the last error */
+	char	*rbuf;		/* watch: bytes read but not yet decoded are */
+	size_t	 rpos, rlen;	/* rbuf[rpos..rlen) */
+	size_t	 rcap;
+};
+
+/* Every request-reply call first: a watching handle takes no requests, a
+ * broken one nothing (JOBQ_EINVAL / JOBQ_EIO). */
+int client_check(jobq_client *c);
+/* client_check, and id must be an id libjobq can send exactly. */
+int client_check_id(jobq_client *c, int64_t id);
+/* Sends req (consumed; NULL: out of memory) and reads one reply: 0 with
+ * *reply set when the daemon answered "ok":true, or the error code (the
+ * daemon's, or a local one).  Errors that leave the stream in an unknown
+ * state break c. */
+int client_request(jobq_client *c, cJSON *req, cJSON **reply);
+/* A protocol error found while decoding a reply: breaks c (JOBQ_ENOMEM
+ * leaves it usable and is returned as it is; anything else is
+ * JOBQ_EPROTO). */
+int client_bad_reply(jobq_client *c, int rc);
+/* The end of decoding a reply: frees it; rc is the decoder's result, and a
+ * failure breaks c (see client_bad_reply). */
+int client_decoded(jobq_client *c, cJSON *reply, int rc);
+
+#endif

@@ -1,0 +1,368 @@
+/*
+ * proto_job.c - the JOB object of the protocol <-> jobq_job: encoding every
+ * member (null and absent ones as jobq-protocol(7) says) and decoding a
+ * peer's job with every type and range checked.  Also owns jobq_job_free and
+ * jobq_job_list_free, since the jobs they free are built here.
+ */
+#include "config.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto.h"
+#include "proto_int.h"
+
+void
+jobq_job_free(jobq_job *job)
+{
+	size_t	i;
+
+	if (job == NULL)
+		return;
+	free(job->name);
+	free(job->queue);
+	if (job->argv != NULL) {
+		for (i = 0; i < job->argc; i++)
+			free(job->argv[i]);
+		free(job->argv);
+	}
+	free(job->cwd);
+	free(job->reason);
+	free(job->message);
+	free(job->unique_key);
+	if (job->labels != NULL) {
+		for (i = 0; i < job->nlabels; i++)
+			free(job->labels[i]);
+		free(job->labels);
+	}
+	free(job->deps);
+	free(job);
+}
+
+void
+jobq_job_list_free(jobq_job **jobs, size_t n)
+{
+	size_t	i;
+
+	if (jobs == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		jobq_job_free(jobs[i]);
+	free(jobs);
+}
+
+/* Adds the scheduling members: priority and labels always, the rest when
+ * set. */
+static void
+proto_job_out_sched(struct proto_out *o, const jobq_job *job)
+{
+	proto_out_int(o, "priority", job->priority);
+	proto_out_int_nz(o, "not_before", job->not_before);
+	proto_out_int_nz(o, "timeout_ms", job->timeout_ms);
+	proto_out_int_nz(o, "kill_grace_ms", job->kill_grace_ms);
+	proto_out_int_nz(o, "retry_delay_ms", job->retry_delay_ms);
+	proto_out_str_nn(o, "unique_key", job->unique_key);
+	proto_out_strv(o, "labels", (const char *const *)job->labels,
+	    job->nlabels);
+	if (job->ndeps > 0 && (job->deps == NULL || o->failed ||
+	    proto_add_deps(o->obj, job->deps, job->ndeps) != 0))
+		proto_out_fail(o);
+	if (job->array_id != 0) {
+		proto_out_int(o, "array_id", job->array_id);
+		proto_out_int(o, "array_index", job->array_index);
+	}
+}
+
+cJSON *
+proto_job_to_json(const jobq_job *job)
+{
+	struct proto_out	 o;
+	const char		*state;
+
+	if (job == NULL || (state = jobq_state_name(job->state)) == NULL)
+		return NULL;
+	proto_out_begin(&o, NULL);
+	proto_out_int(&o, "id", job->id);
+	proto_out_str(&o, "state", state);
+	proto_out_str(&o, "name", job->name);
+	proto_out_str(&o, "queue", job->queue != NULL ? job->queue : "default");
+	proto_out_strv(&o, "argv", (const char *const *)job->argv, job->argc);
+	proto_out_str(&o, "cwd", job->cwd != NULL ? job->cwd : "");
+	proto_out_int(&o, "owner_uid", job->owner_uid);
+	proto_out_int_or_null(&o, "exit_code", job->exit_code,
+	    job->exit_code < 0);
+	proto_out_int_or_null(&o, "signal", job->signal, job->signal == 0);
+	proto_out_int(&o, "submitted_at", job->submitted_at);
+	proto_out_int_or_null(&o, "started_at", job->started_at,
+	    job->started_at == 0);
+	proto_out_int_or_null(&o, "finished_at", job->finished_at,
+	    job->finished_at == 0);
+	proto_out_int(&o, "attempts", job->attempts);
+	proto_out_int(&o, "max_retries", job->max_retries);
+	proto_out_str(&o, "reason", job->reason);
+	proto_out_str(&o, "message", job->message);
+	proto_out_int_or_null(&o, "pid", job->pid, job->pid == 0);
+	proto_job_out_sched(&o, job);
+	return proto_out_end(&o);
+}
+
+int
+proto_job_int(const cJSON *obj, const char *key, int nullable,
+    int64_t nullval, int64_t min, int64_t max, int64_t *v, char *err,
+    size_t errlen)
+{
+	const cJSON	*item;
+
+	item = cJSON_GetObjectItemCaseSensitive(obj, key);
+	if (nullable && (item == NULL || cJSON_IsNull(item))) {
+		*v = nullval;
+		return 0;
+	}
+	if (item == NULL) {
+		proto_seterr(err, errlen, "job without \"%s\"", key);
+		return JOBQ_EPROTO;
+	}
+	if (proto_num_to_int(item, min, max, v) != 0) {
+		proto_seterr(err, errlen, "job \"%s\" is not an integer in "
+		    "%lld..%lld%s", key, (long long)min, (long long)max,
+		    nullable ? " or null" : "");
+		return JOBQ_EPROTO;
+	}
+	return 0;
+}
+
+int
+proto_job_str(const cJSON *obj, const char *key, int nullable, char **v,
+    char *err, size_t errlen)
+{
+	const cJSON	*item;
+
+	*v = NULL;
+	item = cJSON_GetObjectItemCaseSensitive(obj, key);
+	if (nullable && (item == NULL || cJSON_IsNull(item)))
+		return 0;
+	if (!cJSON_IsString(item) || item->valuestring == NULL) {
+		proto_seterr(err, errlen, "job \"%s\" is not a string%s", key,
+		    nullable ? " or null" : "");
+		return JOBQ_EPROTO;
+	}
+	if ((*v = strdup(item->valuestring)) == NULL) {
+		proto_seterr(err, errlen, "out of memory");
+		return JOBQ_ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * Decodes a job's scheduling members into job (all optional: absent or null
+ * leaves 0 / NULL, except labels, which become an empty array).
+ */
+static int
+proto_job_sched(const cJSON *obj, jobq_job *job, char *err, size_t errlen)
+{
+	const cJSON	*labels, *deps, *a;
+	int64_t		 v;
+	size_t		 n, i;
+	int		 rc;
+
+	if ((rc = proto_job_int(obj, "priority", 1, 0, INT32_MIN, INT32_MAX,
+	    &v, err, errlen)) != 0)
+		return rc;
+	job->priority = (int)v;
+	if ((rc = proto_job_int(obj, "not_before", 1, 0, 0, INT64_MAX,
+	    &job->not_before, err, errlen)) != 0 ||
+	    (rc = proto_job_int(obj, "timeout_ms", 1, 0, 0, INT64_MAX,
+	    &job->timeout_ms, err, errlen)) != 0 ||
+	    (rc = proto_job_int(obj, "kill_grace_ms", 1, 0, 0, INT64_MAX,
+	    &job->kill_grace_ms, err, errlen)) != 0 ||
+	    (rc = proto_job_int(obj, "retry_delay_ms", 1, 0, 0, INT64_MAX,
+	    &job->retry_delay_ms, err, errlen)) != 0 ||
+	    (rc = proto_job_int(obj, "array_id", 1, 0, 0, INT64_MAX,
+	    &job->array_id, err, errlen)) != 0 ||
+	    (rc = proto_job_int(obj, "array_index", 1, 0, 0, INT64_MAX,
+	    &job->array_index, err, errlen)) != 0 ||
+	    (rc = proto_job_str(obj, "unique_key", 1, &job->unique_key, err,
+	    errlen)) != 0)
+		return rc;
+	if (job->unique_key != NULL &&
+	    strlen(job->unique_key) > JOBQ_MAX_NAME) {
+		proto_seterr(err, errlen, "job \"unique_key\" is longer than %d "
+		    "bytes", JOBQ_MAX_NAME);
+		return JOBQ_EPROTO;
+	}
+
+	n = 0;
+	labels = cJSON_GetObjectItemCaseSensitive(obj, "labels");
+	if (labels != NULL && !cJSON_IsNull(labels) &&
+	    (rc = proto_labels_check(labels, "job ", JOBQ_EPROTO, JOBQ_EPROTO,
+	    &n, err, errlen)) != 0)
+		return rc;
+	if ((job->labels = calloc(n + 1, sizeof(*job->labels))) == NULL) {
+		proto_seterr(err, errlen, "out of memory");
+		return JOBQ_ENOMEM;
+	}
+	i = 0;
+	if (n > 0) {
+		cJSON_ArrayForEach(a, labels) {
+			if ((job->labels[i] = strdup(a->valuestring)) == NULL) {
+				proto_seterr(err, errlen, "out of memory");
+				return JOBQ_ENOMEM;
+			}
+			job->nlabels = ++i;
+		}
+	}
+
+	deps = cJSON_GetObjectItemCaseSensitive(obj, "deps");
+	if (deps != NULL && !cJSON_IsNull(deps))
+		return proto_deps_decode(deps, "job ", JOBQ_EPROTO, JOBQ_EPROTO,
+		    &job->deps, &job->ndeps, err, errlen);
+	return 0;
+}
+
+/* The string members of a job, in the order they are checked. */
+static const struct {
+	const char	*key;
+	int		 nullable;
+	size_t		 off;
+} proto_job_strs[] = {
+	{ "name", 1, offsetof(jobq_job, name) },
+	{ "queue", 0, offsetof(jobq_job, queue) },
+	{ "cwd", 0, offsetof(jobq_job, cwd) },
+	{ "reason", 1, offsetof(jobq_job, reason) },
+	{ "message", 1, offsetof(jobq_job, message) },
+};
+
+/* The integer members of a job after its strings, in the order they are
+ * checked, with the C type each is stored as. */
+enum { PROTO_JOB_I64, PROTO_JOB_INT, PROTO_JOB_U32 };
+static const struct {
+	const char	*key;
+	int		 nullable;
+	int64_t		 nullval, min, max;
+	int		 type;
+	size_t		 off;
+} proto_job_ints[] = {
+	{ "owner_uid", 0, 0, 0, UINT32_MAX, PROTO_JOB_U32,
+	    offsetof(jobq_job, owner_uid) },
+	{ "exit_code", 1, -1, INT32_MIN, INT32_MAX, PROTO_JOB_INT,
+	    offsetof(jobq_job, exit_code) },
+	{ "signal", 1, 0, 0, INT32_MAX, PROTO_JOB_INT,
+	    offsetof(jobq_job, signal) },
+	{ "attempts", 0, 0, 0, INT32_MAX, PROTO_JOB_INT,
+	    offsetof(jobq_job, attempts) },
+	{ "max_retries", 0, 0, 0, INT32_MAX, PROTO_JOB_INT,
+	    offsetof(jobq_job, max_retries) },
+	{ "submitted_at", 0, 0, 0, INT64_MAX, PROTO_JOB_I64,
+	    offsetof(jobq_job, submitted_at) },
+	{ "started_at", 1, 0, 0, INT64_MAX, PROTO_JOB_I64,
+	    offsetof(jobq_job, started_at) },
+	{ "finished_at", 1, 0, 0, INT64_MAX, PROTO_JOB_I64,
+	    offsetof(jobq_job, finished_at) },
+	{ "pid", 1, 0, 0, INT64_MAX, PROTO_JOB_I64, offsetof(jobq_job, pid) },
+};
+
+/* Decodes the string and integer members of the tables into job. */
+static int
+proto_job_members(const cJSON *obj, jobq_job *job, char *err, size_t errlen)
+{
+	char	*base = (char *)job;
+	int64_t	 v;
+	size_t	 i;
+	int	 rc;
+
+	for (i = 0; i < sizeof(proto_job_strs) / sizeof(proto_job_strs[0]);
+	    i++) {
+		if ((rc = proto_job_str(obj, proto_job_strs[i].key,
+		    proto_job_strs[i].nullable,
+		    (char **)(base + proto_job_strs[i].off), err, errlen)) != 0)
+			return rc;
+	}
+	for (i = 0; i < sizeof(proto_job_ints) / sizeof(proto_job_ints[0]);
+	    i++) {
+		if ((rc = proto_job_int(obj, proto_job_ints[i].key,
+		    proto_job_ints[i].nullable, proto_job_ints[i].nullval,
+		    proto_job_ints[i].min, proto_job_ints[i].max, &v, err,
+		    errlen)) != 0)
+			return rc;
+		if (proto_job_ints[i].type == PROTO_JOB_U32)
+			*(uint32_t *)(base + proto_job_ints[i].off) = (uint32_t)v;
+		else if (proto_job_ints[i].type == PROTO_JOB_INT)
+			*(int *)(base + proto_job_ints[i].off) = (int)v;
+		else
+			*(int64_t *)(base + proto_job_ints[i].off) = v;
+	}
+	return 0;
+}
+
+/* Decodes a job's "argv" (an array, checked by the caller) into job. */
+static int
+proto_job_argv(const cJSON *argv, jobq_job *job, char *err, size_t errlen)
+{
+	const cJSON	*a;
+	size_t		 n, i;
+
+	n = 0;
+	cJSON_ArrayForEach(a, argv)
+		n++;
+	if ((job->argv = calloc(n + 1, sizeof(*job->argv))) == NULL) {
+		proto_seterr(err, errlen, "out of memory");
+		return JOBQ_ENOMEM;
+	}
+	i = 0;
+	cJSON_ArrayForEach(a, argv) {
+		if (!cJSON_IsString(a) || a->valuestring == NULL) {
+			proto_seterr(err, errlen, "job \"argv\" entry %zu is "
+			    "not a string", i);
+			return JOBQ_EPROTO;
+		}
+		if ((job->argv[i] = strdup(a->valuestring)) == NULL) {
+			proto_seterr(err, errlen, "out of memory");
+			return JOBQ_ENOMEM;
+		}
+		job->argc = ++i;
+	}
+	return 0;
+}
+
+int
+proto_job_from_json(const cJSON *obj, jobq_job **out, char *err,
+    size_t errlen)
+{
+	jobq_job	*job;
+	const cJSON	*st, *argv;
+	int		 rc, state;
+
+	*out = NULL;
+	if (!cJSON_IsObject(obj)) {
+		proto_seterr(err, errlen, "job is not an object");
+		return JOBQ_EPROTO;
+	}
+	st = cJSON_GetObjectItemCaseSensitive(obj, "state");
+	if (!cJSON_IsString(st) ||
+	    (state = jobq_state_parse(st->valuestring)) < 0) {
+		proto_seterr(err, errlen, "job \"state\" is not a state name");
+		return JOBQ_EPROTO;
+	}
+	argv = cJSON_GetObjectItemCaseSensitive(obj, "argv");
+	if (!cJSON_IsArray(argv)) {
+		proto_seterr(err, errlen, "job \"argv\" is not an array");
+		return JOBQ_EPROTO;
+	}
+	if ((job = calloc(1, sizeof(*job))) == NULL) {
+		proto_seterr(err, errlen, "out of memory");
+		return JOBQ_ENOMEM;
+	}
+	job->state = (jobq_state)state;
+	if ((rc = proto_job_argv(argv, job, err, errlen)) != 0 ||
+	    (rc = proto_job_int(obj, "id", 0, 0, 1, INT64_MAX, &job->id,
+	    err, errlen)) != 0 ||
+	    (rc = proto_job_members(obj, job, err, errlen)) != 0 ||
+	    (rc = proto_job_sched(obj, job, err, errlen)) != 0) {
+		jobq_job_free(job);
+		return rc;
+	}
+	*out = job;
+	return 0;
+}

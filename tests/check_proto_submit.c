@@ -1,0 +1,685 @@
+/*
+ * check_proto_submit.c - unit tests for the submit request
+ * (lib/proto_submit.c): decoding with every limit of jobq-protocol(7),
+ * encoding from libjobq's options, and the round trip.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jobq.h"
+#include "proto.h"
+#include "check_proto.h"
+
+/* Runs proto_submit_from_json on the JSON text; returns its code. */
+static int
+submit_rc(const char *text, char *err, size_t errlen)
+{
+	struct proto_submit	 s;
+	cJSON			*req;
+	int			 rc;
+
+	req = check_proto_parse(text);
+	rc = proto_submit_from_json(req, &s, err, errlen);
+	if (rc == 0)
+		proto_submit_release(&s);
+	cJSON_Delete(req);
+	return rc;
+}
+
+
+
+static cJSON *
+base_submit(void)
+{
+	cJSON	*req;
+
+	req = check_proto_parse("{\"op\":\"submit\",\"argv\":[\"/bin/true\"],"
+	    "\"env\":[\"A=1\"],\"cwd\":\"/\"}");
+	return req;
+}
+
+
+/* --- submit --- */
+
+START_TEST(test_submit_ok)
+{
+	static const char *const argv[] = { "/bin/echo", "a b", "", NULL };
+	static const char *const env[] = { "A=1", "B==", "C=", NULL };
+	struct proto_submit	 s;
+	jobq_submit_opts	 o;
+	cJSON			*req;
+	char			 err[256];
+
+	memset(&o, 0, sizeof(o));
+	o.argv = argv;
+	o.env = env;		/* ignored: env is passed on its own */
+	o.name = "my job";
+	o.queue = "q_1.x-y";
+	o.max_retries = 3;
+	req = proto_submit_to_json(&o, env, "/tmp");
+	ck_assert_ptr_nonnull(req);
+	ck_assert_msg(proto_submit_from_json(req, &s, err, sizeof(err)) == 0,
+	    "%s", err);
+	ck_assert_uint_eq(s.argc, 3);
+	ck_assert_str_eq(s.argv[0], "/bin/echo");
+	ck_assert_str_eq(s.argv[1], "a b");
+	ck_assert_str_eq(s.argv[2], "");
+	ck_assert_ptr_null(s.argv[3]);
+	ck_assert_uint_eq(s.envc, 3);
+	ck_assert_str_eq(s.env[1], "B==");
+	ck_assert_ptr_null(s.env[3]);
+	ck_assert_str_eq(s.cwd, "/tmp");
+	ck_assert_str_eq(s.name, "my job");
+	ck_assert_str_eq(s.queue, "q_1.x-y");
+	ck_assert_int_eq(s.max_retries, 3);
+	ck_assert_uint_eq(s.spec_bytes, 10 + 4 + 1 + 4 + 4 + 3 + 5);
+	proto_submit_release(&s);
+	ck_assert_ptr_null(s.argv);
+	cJSON_Delete(req);
+
+	/* Defaults; empty env. */
+	memset(&o, 0, sizeof(o));
+	o.argv = argv;
+	req = proto_submit_to_json(&o, NULL, "/");
+	ck_assert_ptr_nonnull(req);
+	ck_assert_ptr_null(cJSON_GetObjectItem(req, "name"));
+	ck_assert_ptr_null(cJSON_GetObjectItem(req, "retries"));
+	/* No scheduling member is sent when unset. */
+	ck_assert_int_eq(cJSON_GetArraySize(req), 4);
+	ck_assert_int_eq(proto_submit_from_json(req, &s, err, sizeof(err)), 0);
+	ck_assert_uint_eq(s.envc, 0);
+	ck_assert_ptr_null(s.env[0]);
+	ck_assert_ptr_null(s.name);
+	ck_assert_str_eq(s.queue, "default");
+	ck_assert_int_eq(s.max_retries, 0);
+	/* Scheduling defaults. */
+	ck_assert_int_eq(s.priority, 0);
+	ck_assert(s.not_before == 0 && s.timeout_ms == 0 &&
+	    s.kill_grace_ms == 0 && s.retry_delay_ms == 0);
+	ck_assert_ptr_null(s.unique_key);
+	ck_assert_ptr_nonnull(s.labels);
+	ck_assert_ptr_null(s.labels[0]);
+	ck_assert_uint_eq(s.nlabels, 0);
+	ck_assert_ptr_null(s.deps);
+	ck_assert_uint_eq(s.ndeps, 0);
+	ck_assert(s.array_count == 0 && s.array_step == 1 &&
+	    s.array_first == 0 && s.array_throttle == 0);
+	proto_submit_release(&s);
+	cJSON_Delete(req);
+}
+END_TEST
+
+START_TEST(test_submit_invalid)
+{
+	static const struct {
+		const char	*json;
+		int		 rc;
+		const char	*field;
+	} cases[] = {
+#define S "\"op\":\"submit\","
+		{ "{" S "\"env\":[],\"cwd\":\"/\"}", JOBQ_EINVAL, "argv" },
+		{ "{" S "\"argv\":[],\"env\":[],\"cwd\":\"/\"}", JOBQ_EINVAL,
+		    "argv" },
+		{ "{" S "\"argv\":\"ls\",\"env\":[],\"cwd\":\"/\"}",
+		    JOBQ_EINVAL, "argv" },
+		{ "{" S "\"argv\":[\"\"],\"env\":[],\"cwd\":\"/\"}",
+		    JOBQ_EINVAL, "argv" },
+		{ "{" S "\"argv\":[\"ls\",2],\"env\":[],\"cwd\":\"/\"}",
+		    JOBQ_EINVAL, "argv" },
+		{ "{" S "\"argv\":[null],\"env\":[],\"cwd\":\"/\"}",
+		    JOBQ_EINVAL, "argv" },
+		{ "{" S "\"argv\":[\"ls\"],\"cwd\":\"/\"}", JOBQ_EINVAL,
+		    "env" },
+		{ "{" S "\"argv\":[\"ls\"],\"env\":{},\"cwd\":\"/\"}",
+		    JOBQ_EINVAL, "env" },
+		{ "{" S "\"argv\":[\"ls\"],\"env\":[\"NOEQUALS\"],"
+		    "\"cwd\":\"/\"}", JOBQ_EINVAL, "env" },
+		{ "{" S "\"argv\":[\"ls\"],\"env\":[\"=v\"],\"cwd\":\"/\"}",
+		    JOBQ_EINVAL, "env" },
+		{ "{" S "\"argv\":[\"ls\"],\"env\":[true],\"cwd\":\"/\"}",
+		    JOBQ_EINVAL, "env" },
+		{ "{" S "\"argv\":[\"ls\"],\"env\":[]}", JOBQ_EINVAL, "cwd" },
+		{ "{" S "\"argv\":[\"ls\"],\"env\":[],\"cwd\":\"tmp\"}",
+		    JOBQ_EINVAL, "cwd" },
+		{ "{" S "\"argv\":[\"ls\"],\"env\":[],\"cwd\":\"\"}",
+		    JOBQ_EINVAL, "cwd" },
+		{ "{" S "\"argv\":[\"ls\"],\"env\":[],\"cwd\":7}",
+		    JOBQ_EINVAL, "cwd" },
+		{ "{" S "\"argv\":[\"ls\"],\"env\":[],\"cwd\":\"/\","
+		    "\"queue\":\"a b\"}", JOBQ_EINVAL, "queue" },
+		{ "{" S "\"argv\":[\"ls\"],\"env\":[],\"cwd\":\"/\","
+		    "\"queue\":\"\"}", JOBQ_EINVAL, "queue" },
+		{ "{" S "\"argv\":[\"ls\"],\"env\":[],\"cwd\":\"/\","
+		    "\"queue\":\"a/b\"}", JOBQ_EINVAL, "queue" },
+		{ "{" S "\"argv\":[\"ls\"],\"env\":[],\"cwd\":\"/\","
+		    "\"queue\":\"h\\u00e9\"}", JOBQ_EINVAL, "queue" },
+		{ "{" S "\"argv\":[\"ls\"],\"env\":[],\"cwd\":\"/\","
+		    "\"queue\":1}", JOBQ_EINVAL, "queue" },
+		{ "{" S "\"argv\":[\"ls\"],\"env\":[],\"cwd\":\"/\","
+		    "\"name\":[]}", JOBQ_EINVAL, "name" },
+		{ "{" S "\"argv\":[\"ls\"],\"env\":[],\"cwd\":\"/\","
+		    "\"retries\":-1}", JOBQ_EINVAL, "retries" },
+		{ "{" S "\"argv\":[\"ls\"],\"env\":[],\"cwd\":\"/\","
+		    "\"retries\":1001}", JOBQ_EINVAL, "retries" },
+		{ "{" S "\"argv\":[\"ls\"],\"env\":[],\"cwd\":\"/\","
+		    "\"retries\":2.5}", JOBQ_EINVAL, "retries" },
+		{ "{" S "\"argv\":[\"ls\"],\"env\":[],\"cwd\":\"/\","
+		    "\"retries\":\"2\"}", JOBQ_EINVAL, "retries" },
+		{ "{" S "\"argv\":[\"ls\"],\"env\":[],\"cwd\":\"/\","
+		    "\"retries\":1000}", 0, NULL },
+		{ "{" S "\"argv\":[\"ls\"],\"env\":[],\"cwd\":\"/\","
+		    "\"retries\":1000.0}", 0, NULL },
+#undef S
+	};
+	char	err[256];
+	size_t	i;
+	int	rc;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		err[0] = '\0';
+		rc = submit_rc(cases[i].json, err, sizeof(err));
+		ck_assert_msg(rc == cases[i].rc, "%s: got %d want %d (%s)",
+		    cases[i].json, rc, cases[i].rc, err);
+		if (cases[i].field != NULL)
+			ck_assert_msg(strstr(err, cases[i].field) != NULL,
+			    "message \"%s\" does not name %s", err,
+			    cases[i].field);
+	}
+	ck_assert_int_eq(proto_submit_from_json(NULL, &(struct proto_submit){
+	    0 }, err, sizeof(err)), JOBQ_EINVAL);
+}
+END_TEST
+
+/*
+ * The submit member `member` takes up to JOBQ_MAX_NAME bytes: a string of
+ * exactly that many is decoded whole (field() reads it back), one byte more
+ * is refused with a message naming the member.
+ */
+static void
+check_name_limit(const char *member,
+    const char *(*field)(const struct proto_submit *))
+{
+	struct proto_submit	 s;
+	cJSON			*req;
+	char			 name[JOBQ_MAX_NAME + 2], err[256];
+
+	memset(name, 'n', sizeof(name));
+	name[JOBQ_MAX_NAME] = '\0';
+	req = base_submit();
+	cJSON_AddStringToObject(req, member, name);
+	ck_assert_int_eq(proto_submit_from_json(req, &s, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(field(&s));
+	ck_assert_uint_eq(strlen(field(&s)), JOBQ_MAX_NAME);
+	proto_submit_release(&s);
+	cJSON_Delete(req);
+
+	name[JOBQ_MAX_NAME] = 'n';
+	name[JOBQ_MAX_NAME + 1] = '\0';
+	req = base_submit();
+	cJSON_AddStringToObject(req, member, name);
+	ck_assert_int_eq(proto_submit_from_json(req, &s, err, sizeof(err)),
+	    JOBQ_EINVAL);
+	ck_assert_msg(strstr(err, member) != NULL,
+	    "message \"%s\" does not name %s", err, member);
+	cJSON_Delete(req);
+}
+
+static const char *
+submit_name(const struct proto_submit *s)
+{
+	return s->name;
+}
+
+static const char *
+submit_queue(const struct proto_submit *s)
+{
+	return s->queue;
+}
+
+static const char *
+submit_unique_key(const struct proto_submit *s)
+{
+	return s->unique_key;
+}
+
+START_TEST(test_submit_names)
+{
+	check_name_limit("name", submit_name);
+	check_name_limit("queue", submit_queue);
+}
+END_TEST
+
+START_TEST(test_submit_limits)
+{
+	struct proto_submit	 s;
+	cJSON			*req;
+	char			*big, err[256];
+	size_t			 n;
+
+	/* JOBQ_MAX_ARGS argv entries pass, one more is too big. */
+	req = base_submit();
+	cJSON_ReplaceItemInObject(req, "argv",
+	    check_proto_strings(JOBQ_MAX_ARGS, "a"));
+	ck_assert_int_eq(proto_submit_from_json(req, &s, err, sizeof(err)), 0);
+	ck_assert_uint_eq(s.argc, JOBQ_MAX_ARGS);
+	proto_submit_release(&s);
+	cJSON_AddItemToArray(cJSON_GetObjectItem(req, "argv"),
+	    cJSON_CreateString("a"));
+	ck_assert_int_eq(proto_submit_from_json(req, &s, err, sizeof(err)),
+	    JOBQ_ETOOBIG);
+	ck_assert_ptr_nonnull(strstr(err, "argv"));
+	cJSON_Delete(req);
+
+	/* The same for env. */
+	req = base_submit();
+	cJSON_ReplaceItemInObject(req, "env",
+	    check_proto_strings(JOBQ_MAX_ENV + 1, "A=1"));
+	ck_assert_int_eq(proto_submit_from_json(req, &s, err, sizeof(err)),
+	    JOBQ_ETOOBIG);
+	ck_assert_ptr_nonnull(strstr(err, "env"));
+	cJSON_Delete(req);
+
+	/* Spec bytes: argv[0] "/bin/true" (10) + "A=1" (4) + cwd "/" (2) +
+	 * one big argument filling the rest exactly: accepted. */
+	n = JOBQ_MAX_SPEC - 16 - 1;
+	big = malloc(n + 2);
+	ck_assert_ptr_nonnull(big);
+	memset(big, 'x', n + 1);
+	big[n] = '\0';
+	req = base_submit();
+	cJSON_AddItemToArray(cJSON_GetObjectItem(req, "argv"),
+	    cJSON_CreateString(big));
+	ck_assert_int_eq(proto_submit_from_json(req, &s, err, sizeof(err)), 0);
+	ck_assert_uint_eq(s.spec_bytes, JOBQ_MAX_SPEC);
+	proto_submit_release(&s);
+	cJSON_Delete(req);
+	/* One byte more: too big. */
+	big[n] = 'x';
+	big[n + 1] = '\0';
+	req = base_submit();
+	cJSON_AddItemToArray(cJSON_GetObjectItem(req, "argv"),
+	    cJSON_CreateString(big));
+	ck_assert_int_eq(proto_submit_from_json(req, &s, err, sizeof(err)),
+	    JOBQ_ETOOBIG);
+	cJSON_Delete(req);
+	/* Over the limit through the cwd alone. */
+	free(big);
+	big = malloc(JOBQ_MAX_SPEC + 1);
+	ck_assert_ptr_nonnull(big);
+	memset(big, 'x', JOBQ_MAX_SPEC);
+	big[JOBQ_MAX_SPEC] = '\0';
+	big[0] = '/';
+	req = base_submit();
+	cJSON_ReplaceItemInObject(req, "cwd", cJSON_CreateString(big));
+	ck_assert_int_eq(proto_submit_from_json(req, &s, err, sizeof(err)),
+	    JOBQ_ETOOBIG);
+	cJSON_Delete(req);
+	/* Over the limit through env. */
+	big[0] = 'K';
+	big[1] = '=';
+	req = base_submit();
+	cJSON_AddItemToArray(cJSON_GetObjectItem(req, "env"),
+	    cJSON_CreateString(big));
+	ck_assert_int_eq(proto_submit_from_json(req, &s, err, sizeof(err)),
+	    JOBQ_ETOOBIG);
+	cJSON_Delete(req);
+	free(big);
+}
+END_TEST
+
+/* --- scheduling members of submit --- */
+
+/* proto_submit_to_json(opts) as the daemon sees it: framed and parsed (big
+ * integers are written as raw text, which only a parse turns into numbers). */
+static cJSON *
+submit_json(const jobq_submit_opts *o)
+{
+	cJSON	*req, *back;
+
+	req = proto_submit_to_json(o, NULL, "/");
+	ck_assert_ptr_nonnull(req);
+	back = check_proto_reframe(req);
+	cJSON_Delete(req);
+	return back;
+}
+
+START_TEST(test_submit_sched_roundtrip)
+{
+	static const char *const argv[] = { "/bin/true", NULL };
+	static const char *const labels[] = { "a=1", "b=", "c==d", NULL };
+	static const jobq_dep deps[] = { { 5, JOBQ_DEP_OK },
+	    { 6, JOBQ_DEP_NOTOK }, { 7, JOBQ_DEP_ANY } };
+	struct proto_submit	 s;
+	jobq_submit_opts	 o;
+	cJSON			*req, *a;
+	char			 err[256];
+
+	memset(&o, 0, sizeof(o));
+	o.argv = argv;
+	o.priority = -1000000;
+	o.not_before = 1700000000123LL;
+	o.timeout_ms = PROTO_MAX_TIMEOUT_MS;
+	o.kill_grace_ms = PROTO_MAX_GRACE_MS;
+	o.retry_delay_ms = 250;
+	o.labels = labels;
+	o.deps = deps;
+	o.ndeps = 3;
+	o.unique_key = "k";
+	req = proto_submit_to_json(&o, NULL, "/");
+	ck_assert_ptr_nonnull(req);
+	ck_assert_ptr_null(cJSON_GetObjectItem(req, "array"));
+	ck_assert_msg(proto_submit_from_json(req, &s, err, sizeof(err)) == 0,
+	    "%s", err);
+	ck_assert_int_eq(s.priority, -1000000);
+	ck_assert(s.not_before == 1700000000123LL);
+	ck_assert(s.timeout_ms == PROTO_MAX_TIMEOUT_MS);
+	ck_assert(s.kill_grace_ms == PROTO_MAX_GRACE_MS);
+	ck_assert(s.retry_delay_ms == 250);
+	ck_assert_str_eq(s.unique_key, "k");
+	ck_assert_uint_eq(s.nlabels, 3);
+	ck_assert_str_eq(s.labels[0], "a=1");
+	ck_assert_str_eq(s.labels[1], "b=");
+	ck_assert_str_eq(s.labels[2], "c==d");
+	ck_assert_ptr_null(s.labels[3]);
+	ck_assert_uint_eq(s.ndeps, 3);
+	ck_assert(s.deps[0].id == 5 && s.deps[0].mode == JOBQ_DEP_OK);
+	ck_assert(s.deps[1].id == 6 && s.deps[1].mode == JOBQ_DEP_NOTOK);
+	ck_assert(s.deps[2].id == 7 && s.deps[2].mode == JOBQ_DEP_ANY);
+	ck_assert_int_eq(s.array_count, 0);
+	/* Labels do not count toward the spec bytes. */
+	ck_assert_uint_eq(s.spec_bytes, 10 + 2);
+	proto_submit_release(&s);
+	ck_assert_ptr_null(s.labels);
+	ck_assert_ptr_null(s.deps);
+	cJSON_Delete(req);
+
+	/* An array: step 0 is sent as 1, throttle 0 is left out. */
+	memset(&o, 0, sizeof(o));
+	o.argv = argv;
+	o.priority = 1000000;
+	o.array_first = 3;
+	o.array_count = JOBQ_MAX_ARRAY;
+	req = proto_submit_to_json(&o, NULL, "/");
+	ck_assert_ptr_nonnull(req);
+	a = cJSON_GetObjectItem(req, "array");
+	ck_assert(cJSON_IsObject(a));
+	ck_assert_double_eq(cJSON_GetObjectItem(a, "step")->valuedouble, 1);
+	ck_assert_ptr_null(cJSON_GetObjectItem(a, "throttle"));
+	ck_assert_ptr_null(cJSON_GetObjectItem(req, "labels"));
+	ck_assert_ptr_null(cJSON_GetObjectItem(req, "deps"));
+	ck_assert_int_eq(proto_submit_from_json(req, &s, err, sizeof(err)), 0);
+	ck_assert_int_eq(s.priority, 1000000);
+	ck_assert(s.array_first == 3 && s.array_step == 1 &&
+	    s.array_count == JOBQ_MAX_ARRAY && s.array_throttle == 0);
+	proto_submit_release(&s);
+	cJSON_Delete(req);
+
+	o.array_step = 7;
+	o.array_count = 2;
+	o.array_throttle = 4;
+	req = proto_submit_to_json(&o, NULL, "/");
+	ck_assert_int_eq(proto_submit_from_json(req, &s, err, sizeof(err)), 0);
+	ck_assert(s.array_first == 3 && s.array_step == 7 &&
+	    s.array_count == 2 && s.array_throttle == 4);
+	proto_submit_release(&s);
+	cJSON_Delete(req);
+
+	/* The largest last index that fits (doubles are exact here). */
+	o.array_first = (int64_t)1 << 62;
+	o.array_step = ((int64_t)1 << 62) - 1024;
+	o.array_count = 2;
+	req = submit_json(&o);
+	ck_assert_msg(proto_submit_from_json(req, &s, err, sizeof(err)) == 0,
+	    "%s", err);
+	ck_assert(s.array_first == (int64_t)1 << 62);
+	proto_submit_release(&s);
+	cJSON_Delete(req);
+	/* One step more overflows int64. */
+	o.array_step = (int64_t)1 << 62;
+	req = submit_json(&o);
+	ck_assert_int_eq(proto_submit_from_json(req, &s, err, sizeof(err)),
+	    JOBQ_EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "array"));
+	cJSON_Delete(req);
+	/* Overflow only through count. */
+	o.array_first = 0;
+	o.array_step = ((int64_t)1 << 62) / 1000;
+	o.array_count = 10000;
+	req = submit_json(&o);
+	ck_assert_int_eq(proto_submit_from_json(req, &s, err, sizeof(err)),
+	    JOBQ_EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "array"));
+	cJSON_Delete(req);
+	o.array_count = 1000;
+	req = submit_json(&o);
+	ck_assert_int_eq(proto_submit_from_json(req, &s, err, sizeof(err)), 0);
+	proto_submit_release(&s);
+	cJSON_Delete(req);
+
+	/* unique_key with an array is refused. */
+	o.unique_key = "u";
+	req = submit_json(&o);
+	ck_assert_int_eq(proto_submit_from_json(req, &s, err, sizeof(err)),
+	    JOBQ_EINVAL);
+	ck_assert_str_eq(err, "unique_key cannot be used with an array");
+	cJSON_Delete(req);
+}
+END_TEST
+
+START_TEST(test_submit_to_json_bad)
+{
+	static const char *const argv[] = { "/bin/true", NULL };
+	jobq_dep		 dep = { 1, (jobq_dep_mode)3 };
+	jobq_submit_opts	 o;
+
+	memset(&o, 0, sizeof(o));
+	ck_assert_ptr_null(proto_submit_to_json(NULL, NULL, "/"));
+	ck_assert_ptr_null(proto_submit_to_json(&o, NULL, "/"));  /* argv */
+	o.argv = argv;
+	ck_assert_ptr_null(proto_submit_to_json(&o, NULL, NULL)); /* cwd */
+	o.ndeps = 1;
+	ck_assert_ptr_null(proto_submit_to_json(&o, NULL, "/"));  /* deps */
+	o.deps = &dep;
+	ck_assert_ptr_null(proto_submit_to_json(&o, NULL, "/"));  /* mode */
+	o.ndeps = 0;
+	o.array_count = -1;
+	ck_assert_ptr_null(proto_submit_to_json(&o, NULL, "/"));
+}
+END_TEST
+
+START_TEST(test_submit_sched_invalid)
+{
+	static const struct {
+		const char	*json;
+		int		 rc;
+		const char	*field;
+	} cases[] = {
+#define S "{\"op\":\"submit\",\"argv\":[\"ls\"],\"env\":[],\"cwd\":\"/\","
+		{ S "\"priority\":1000001}", JOBQ_EINVAL, "priority" },
+		{ S "\"priority\":-1000001}", JOBQ_EINVAL, "priority" },
+		{ S "\"priority\":1.5}", JOBQ_EINVAL, "priority" },
+		{ S "\"priority\":\"1\"}", JOBQ_EINVAL, "priority" },
+		{ S "\"priority\":null}", JOBQ_EINVAL, "priority" },
+		{ S "\"not_before\":-1}", JOBQ_EINVAL, "not_before" },
+		{ S "\"not_before\":\"now\"}", JOBQ_EINVAL, "not_before" },
+		{ S "\"timeout_ms\":-1}", JOBQ_EINVAL, "timeout_ms" },
+		{ S "\"timeout_ms\":315360000001}", JOBQ_EINVAL,
+		    "timeout_ms" },
+		{ S "\"kill_grace_ms\":86400001}", JOBQ_EINVAL,
+		    "kill_grace_ms" },
+		{ S "\"kill_grace_ms\":-1}", JOBQ_EINVAL, "kill_grace_ms" },
+		{ S "\"retry_delay_ms\":86400001}", JOBQ_EINVAL,
+		    "retry_delay_ms" },
+		{ S "\"retry_delay_ms\":true}", JOBQ_EINVAL,
+		    "retry_delay_ms" },
+		{ S "\"unique_key\":\"\"}", JOBQ_EINVAL, "unique_key" },
+		{ S "\"unique_key\":5}", JOBQ_EINVAL, "unique_key" },
+		{ S "\"labels\":\"a=b\"}", JOBQ_EINVAL, "labels" },
+		{ S "\"labels\":{\"a\":\"b\"}}", JOBQ_EINVAL, "labels" },
+		{ S "\"labels\":[1]}", JOBQ_EINVAL, "labels" },
+		{ S "\"labels\":[null]}", JOBQ_EINVAL, "labels" },
+		{ S "\"labels\":[\"novalue\"]}", JOBQ_EINVAL, "labels" },
+		{ S "\"labels\":[\"=v\"]}", JOBQ_EINVAL, "labels" },
+		{ S "\"labels\":[\"a=1\",\"\"]}", JOBQ_EINVAL, "labels" },
+		{ S "\"deps\":{}}", JOBQ_EINVAL, "deps" },
+		{ S "\"deps\":[1]}", JOBQ_EINVAL, "deps" },
+		{ S "\"deps\":[{}]}", JOBQ_EINVAL, "id" },
+		{ S "\"deps\":[{\"mode\":\"ok\"}]}", JOBQ_EINVAL, "deps" },
+		{ S "\"deps\":[{\"id\":0}]}", JOBQ_EINVAL, "deps" },
+		{ S "\"deps\":[{\"id\":-1}]}", JOBQ_EINVAL, "deps" },
+		{ S "\"deps\":[{\"id\":\"1\"}]}", JOBQ_EINVAL, "deps" },
+		{ S "\"deps\":[{\"id\":1.5}]}", JOBQ_EINVAL, "deps" },
+		{ S "\"deps\":[{\"id\":1},{\"id\":2,\"mode\":\"afterok\"}]}",
+		    JOBQ_EINVAL, "entry 1" },
+		{ S "\"deps\":[{\"id\":1,\"mode\":null}]}", JOBQ_EINVAL,
+		    "mode" },
+		{ S "\"deps\":[{\"id\":1,\"mode\":\"OK\"}]}", JOBQ_EINVAL,
+		    "mode" },
+		{ S "\"array\":5}", JOBQ_EINVAL, "array" },
+		{ S "\"array\":[]}", JOBQ_EINVAL, "array" },
+		{ S "\"array\":null}", JOBQ_EINVAL, "array" },
+		{ S "\"array\":{\"count\":1}}", JOBQ_EINVAL, "first" },
+		{ S "\"array\":{\"first\":0}}", JOBQ_EINVAL, "count" },
+		{ S "\"array\":{\"first\":-1,\"count\":1}}", JOBQ_EINVAL,
+		    "first" },
+		{ S "\"array\":{\"first\":0,\"count\":0}}", JOBQ_EINVAL,
+		    "count" },
+		{ S "\"array\":{\"first\":0,\"count\":100001}}", JOBQ_EINVAL,
+		    "count" },
+		{ S "\"array\":{\"first\":0,\"count\":1.5}}", JOBQ_EINVAL,
+		    "count" },
+		{ S "\"array\":{\"first\":0,\"step\":0,\"count\":2}}",
+		    JOBQ_EINVAL, "step" },
+		{ S "\"array\":{\"first\":0,\"step\":\"1\",\"count\":2}}",
+		    JOBQ_EINVAL, "step" },
+		{ S "\"array\":{\"first\":0,\"count\":2,\"throttle\":-1}}",
+		    JOBQ_EINVAL, "throttle" },
+		{ S "\"array\":{\"first\":0,\"count\":2,\"throttle\":false}}",
+		    JOBQ_EINVAL, "throttle" },
+		{ S "\"array\":{\"first\":9007199254740992,\"step\":"
+		    "9007199254740992,\"count\":100000}}", JOBQ_EINVAL,
+		    "array" },
+		{ S "\"unique_key\":\"k\",\"array\":{\"first\":0,"
+		    "\"count\":1}}", JOBQ_EINVAL, "unique_key" },
+		/* Accepted edge values. */
+		{ S "\"priority\":-1000000,\"not_before\":0,\"timeout_ms\":0,"
+		    "\"kill_grace_ms\":0,\"retry_delay_ms\":0,\"labels\":[],"
+		    "\"deps\":[]}", 0, NULL },
+		{ S "\"array\":{\"first\":0,\"count\":1,\"throttle\":0}}", 0,
+		    NULL },
+		{ S "\"array\":{\"first\":5,\"step\":2,\"count\":100000,"
+		    "\"throttle\":2147483647}}", 0, NULL },
+		{ S "\"deps\":[{\"id\":1,\"mode\":\"any\",\"x\":[]}],"
+		    "\"labels\":[\"k=\"]}", 0, NULL },
+#undef S
+	};
+	char	err[256];
+	size_t	i;
+	int	rc;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		err[0] = '\0';
+		rc = submit_rc(cases[i].json, err, sizeof(err));
+		ck_assert_msg(rc == cases[i].rc, "%s: got %d want %d (%s)",
+		    cases[i].json, rc, cases[i].rc, err);
+		if (cases[i].field != NULL)
+			ck_assert_msg(strstr(err, cases[i].field) != NULL,
+			    "message \"%s\" does not name %s", err,
+			    cases[i].field);
+	}
+}
+END_TEST
+
+START_TEST(test_submit_sched_limits)
+{
+	struct proto_submit	 s;
+	cJSON			*req;
+	char			 label[JOBQ_MAX_LABEL + 2];
+	char			 err[256];
+
+	/* JOBQ_MAX_LABELS labels of JOBQ_MAX_LABEL bytes pass. */
+	memset(label, 'v', sizeof(label));
+	label[0] = 'k';
+	label[1] = '=';
+	label[JOBQ_MAX_LABEL] = '\0';
+	req = base_submit();
+	cJSON_AddItemToObject(req, "labels", check_proto_strings(JOBQ_MAX_LABELS,
+	    label));
+	ck_assert_msg(proto_submit_from_json(req, &s, err, sizeof(err)) == 0,
+	    "%s", err);
+	ck_assert_uint_eq(s.nlabels, JOBQ_MAX_LABELS);
+	ck_assert_ptr_null(s.labels[JOBQ_MAX_LABELS]);
+	ck_assert_uint_eq(strlen(s.labels[0]), JOBQ_MAX_LABEL);
+	proto_submit_release(&s);
+	/* One label more: too big. */
+	cJSON_AddItemToArray(cJSON_GetObjectItem(req, "labels"),
+	    cJSON_CreateString("a=b"));
+	ck_assert_int_eq(proto_submit_from_json(req, &s, err, sizeof(err)),
+	    JOBQ_ETOOBIG);
+	ck_assert_ptr_nonnull(strstr(err, "labels"));
+	ck_assert_ptr_null(s.labels);
+	cJSON_Delete(req);
+	/* One byte more in a label: invalid. */
+	label[JOBQ_MAX_LABEL] = 'v';
+	label[JOBQ_MAX_LABEL + 1] = '\0';
+	req = base_submit();
+	cJSON_AddItemToObject(req, "labels", check_proto_strings(1, label));
+	ck_assert_int_eq(proto_submit_from_json(req, &s, err, sizeof(err)),
+	    JOBQ_EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "labels"));
+	cJSON_Delete(req);
+
+	/* JOBQ_MAX_DEPS dependencies pass, one more is too big. */
+	req = base_submit();
+	cJSON_AddItemToObject(req, "deps", check_proto_deps(JOBQ_MAX_DEPS));
+	ck_assert_int_eq(proto_submit_from_json(req, &s, err, sizeof(err)), 0);
+	ck_assert_uint_eq(s.ndeps, JOBQ_MAX_DEPS);
+	ck_assert(s.deps[JOBQ_MAX_DEPS - 1].id == JOBQ_MAX_DEPS);
+	ck_assert_int_eq(s.deps[JOBQ_MAX_DEPS - 1].mode, JOBQ_DEP_OK);
+	proto_submit_release(&s);
+	cJSON_Delete(req);
+	req = base_submit();
+	cJSON_AddItemToObject(req, "deps", check_proto_deps(JOBQ_MAX_DEPS + 1));
+	ck_assert_int_eq(proto_submit_from_json(req, &s, err, sizeof(err)),
+	    JOBQ_ETOOBIG);
+	ck_assert_ptr_nonnull(strstr(err, "deps"));
+	ck_assert_ptr_null(s.deps);
+	cJSON_Delete(req);
+	/* A bad dependency after good ones: nothing leaks (ASan). */
+	req = base_submit();
+	cJSON_AddItemToObject(req, "deps", check_proto_deps(10));
+	cJSON_AddItemToArray(cJSON_GetObjectItem(req, "deps"),
+	    cJSON_CreateString("11"));
+	ck_assert_int_eq(proto_submit_from_json(req, &s, err, sizeof(err)),
+	    JOBQ_EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "entry 10"));
+	cJSON_Delete(req);
+
+	/* unique_key: 1..JOBQ_MAX_NAME bytes. */
+	check_name_limit("unique_key", submit_unique_key);
+}
+END_TEST
+
+void
+check_proto_submit_add(Suite *s)
+{
+	TCase	*tc;
+
+	tc = tcase_create("submit");
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, test_submit_ok);
+	tcase_add_test(tc, test_submit_invalid);
+	tcase_add_test(tc, test_submit_names);
+	tcase_add_test(tc, test_submit_limits);
+	tcase_add_test(tc, test_submit_sched_roundtrip);
+	tcase_add_test(tc, test_submit_to_json_bad);
+	tcase_add_test(tc, test_submit_sched_invalid);
+	tcase_add_test(tc, test_submit_sched_limits);
+	suite_add_tcase(s, tc);
+}
