@@ -357,7 +357,7 @@ dispatch_claimed(struct dispatch *s, struct sjob *j, struct store_op *op)
 	    (const char *const *)op->out.claim.env, op->out.claim.cwd, out, err,
 	    &j->spec, &j->speclen);
 	if (rv < 0) {
-		snprintf(msg, sizeof msg, "packing the job: %s", strerror(-rv));
+		snprintf(msg, sizeof msg, "packing the job: %s", jobq_strerror(rv));
 		j->phase = PH_RUNNING;
 		dispatch_end(s, j, JOB_EV_SPAWN_FAILED, -1, 0, msg);
 		return;
@@ -601,7 +601,7 @@ dispatch_cancel_job(struct dispatch *s, struct sjob *j)
 		    dispatch_kill_grace(s, j), 0);
 		if (rv < 0)
 			log_warnx("job %" PRId64 ": cancel: %s", SJOB_ID(j),
-			    strerror(-rv));
+			    jobq_strerror(rv));
 		break;
 	case PH_FINISHING:
 		break;
@@ -783,8 +783,8 @@ dispatch_start(uv_loop_t *loop, struct store *store,
 	rv = pool_start(loop, s->conf.exe, s->conf.workers,
 	    &dispatch_slot_callbacks, s, &s->pool);
 	if (rv < 0) {
-		log_warnx("cannot start the workers: %s", strerror(-rv));
-		return rv == -ENOMEM ? JOBQ_ENOMEM : JOBQ_EINTERNAL;
+		log_warnx("cannot start the workers: %s", jobq_strerror(rv));
+		return rv;
 	}
 	/* retention at start-up: queued before any client's request */
 	dispatch_purge_retention(s);

@@ -82,7 +82,7 @@ dispatch_slot_send(struct dispatch *s, struct sjob *j, int slot)
 	dispatch_unreserve(s, j);
 	rv = pool_run(s->pool, slot, SJOB_ID(j), (unsigned)j->attempts, j->spec,
 	    j->speclen);
-	if (rv == -EBUSY) {
+	if (rv == JOBQ_ESTATE) {
 		/* the pool disagrees that the slot is free: wait for ready() */
 		log_warnx("worker %d is not ready; job %" PRId64 " waits", slot,
 		    SJOB_ID(j));
@@ -95,7 +95,7 @@ dispatch_slot_send(struct dispatch *s, struct sjob *j, int slot)
 	j->phase = PH_RUNNING;
 	if (rv < 0) {
 		snprintf(msg, sizeof msg, "dispatch to worker %d: %s", slot,
-		    strerror(-rv));
+		    jobq_strerror(rv));
 		dispatch_end(s, j, JOB_EV_SPAWN_FAILED, -1, 0, msg);
 		return;
 	}
@@ -141,7 +141,7 @@ dispatch_slot_tmo_cb(uv_timer_t *t)
 	if ((rv = pool_cancel(s->pool, j->slot, SJOB_ID(j),
 	    dispatch_kill_grace(s, j), 0)) < 0)
 		log_warnx("job %" PRId64 ": timeout: %s", SJOB_ID(j),
-		    strerror(-rv));
+		    jobq_strerror(rv));
 }
 
 static void

@@ -432,7 +432,7 @@ main(int argc, char **argv)
 	if (uv_loop_init(&jobqd_loop) < 0)
 		fatalx("uv_loop_init failed");
 	if ((rv = store_start(store, &jobqd_loop)) < 0)
-		fatalx("cannot start the store thread: %s", strerror(-rv));
+		fatalx("cannot start the store thread: %s", jobq_strerror(rv));
 	memset(&dconf, 0, sizeof dconf);
 	dconf.exe = cfg.exe;
 	dconf.logs_dir = cfg.logs_dir;

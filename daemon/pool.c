@@ -1,7 +1,8 @@
 /*
  * pool.c - the worker pool supervisor, on the daemon's libuv loop.  Owns the
  * worker processes, their message queues, their report pipes and the shared
- * memory objects of specs too big for a message.
+ * memory objects of specs too big for a message; pool_report.c reads the
+ * pipes.
  *
  *   jobqd (loop thread)                          worker processes
  *   dispatch.c --pool_run/cancel--> pool.c --mq (fd 4 in the worker)--> worker 0
@@ -17,6 +18,14 @@
  * is inherited as fd 4.  So nothing stays in /dev/mqueue even if jobqd is
  * killed at any point; shm specs are unlinked by the worker after mapping
  * and again here when the job ends.
+ *
+ * A message that cannot be queued for a worker (mq_send fails: its queue is
+ * full because it stopped reading, or FAULT_MQ_SEND of fault.h) condemns
+ * the worker: it is killed like a broken one, and the job it holds - a RUN
+ * that never arrived counts as held - comes back through lost().
+ *
+ * Errors: -errno and UV_E* from the system and libuv are logged here and
+ * leave through pool.h as JOBQ_E* codes (pool_code).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -40,8 +49,11 @@
 
 #include <uv.h>
 
+#include "jobq.h"
+#include "fault.h"
 #include "log.h"
 #include "pool.h"
+#include "pool_int.h"
 #include "wire.h"
 
 #define POOL_LIVED_LONG_MS  10000	/* a death after this resets backoff */
@@ -50,65 +62,6 @@
 #define POOL_EOF_WAIT_MS    1000	/* after exit, wait this long for EOF */
 #define POOL_STOP_TERM_MS   1000
 #define POOL_STOP_KILL_MS   5000
-#define POOL_NAME_MAX       64
-
-struct pool_slot {
-	struct pool *pool;
-	int index;
-	unsigned gen;
-	char mqname[POOL_NAME_MAX];
-	mqd_t mq;			/* (mqd_t)-1 when none */
-	mqd_t mq_rd;			/* worker's end until handed over */
-
-	uv_process_t proc;
-	uv_pipe_t pipe;
-	uv_timer_t timer;		/* EOF wait, then restart backoff */
-	int running;			/* a worker generation exists */
-	int proc_open, pipe_open;	/* handles not closed yet */
-	int exited;			/* process reaped (or never started) */
-	int64_t exit_status;
-	int term_signal;
-	pid_t pid;
-	uint64_t start_ms;
-	int ready;			/* READY seen for this generation */
-	int broken;			/* protocol error: being killed */
-
-	unsigned quick_deaths;
-	unsigned backoff_ms;
-
-	/* The job this worker holds. */
-	int busy;
-	int64_t job_id;
-	unsigned attempt;
-	pid_t job_pid;
-	int job_shm;
-	char shm_name[POOL_NAME_MAX];
-
-	/* Report stream reassembly. */
-	char rdbuf[4096];
-	unsigned char rec[sizeof(struct wire_report)];
-	size_t reclen;
-};
-
-struct pool {
-	uv_loop_t *loop;
-	char *exe;
-	pid_t pid;
-	int n;
-	struct pool_slot *slots;
-	struct pool_callbacks cb;
-	void *arg;
-
-	int stopping;
-	int failed;			/* pool_start failed: free, no done() */
-	void (*done)(void *);
-	void *done_arg;
-	uv_timer_t stop_timer;
-	int stop_phase;			/* 0 QUIT sent, 1 TERM sent, 2 KILL sent */
-	int nhandles;			/* open uv handles */
-	int finishing;			/* closing the timers */
-	int starting;			/* inside pool_start: no retries */
-};
 
 static int pool_spawn(struct pool_slot *);
 static void pool_maybe_finish(struct pool *);
@@ -166,7 +119,7 @@ pool_mq_release(struct pool_slot *s)
 	pool_mq_release_rd(s);
 }
 
-static void
+void
 pool_shm_release(struct pool_slot *s)
 {
 	if (s->job_shm) {
@@ -176,7 +129,7 @@ pool_shm_release(struct pool_slot *s)
 	}
 }
 
-static void
+void
 pool_kill_worker(struct pool_slot *s, int sig)
 {
 	int r;
@@ -185,6 +138,56 @@ pool_kill_worker(struct pool_slot *s, int sig)
 		return;
 	if ((r = uv_process_kill(&s->proc, sig)) < 0 && r != UV_ESRCH)
 		log_warnx("worker %d: kill %d: %s", s->index, sig, uv_strerror(r));
+}
+
+/* The JOBQ_E* code for a negative errno or UV_E* code (the same numbers on
+ * Linux), which the caller has logged with the system's message. */
+static int
+pool_code(int r)
+{
+	switch (r) {
+	case -ENOMEM:
+	case -ENOSPC:
+		return JOBQ_ENOMEM;
+	case -EINVAL:
+		return JOBQ_EINVAL;
+	case -E2BIG:
+	case -EFBIG:
+	case -EMSGSIZE:
+		return JOBQ_ETOOBIG;
+	default:
+		return JOBQ_EINTERNAL;
+	}
+}
+
+int
+pool_slot_usable(const struct pool_slot *s)
+{
+	return s->running && !s->exited && s->ready && !s->broken;
+}
+
+void
+pool_slot_down(struct pool_slot *s)
+{
+	struct pool *p = s->pool;
+
+	if (!s->up)
+		return;
+	s->up = 0;
+	if (!p->stopping && p->cb.lost != NULL)
+		p->cb.lost(p->arg, s->index, 0, 0);
+}
+
+void
+pool_slot_up(struct pool_slot *s)
+{
+	struct pool *p = s->pool;
+
+	if (p->stopping || s->busy || !pool_slot_usable(s))
+		return;
+	s->up = 1;
+	if (p->cb.ready != NULL)
+		p->cb.ready(p->arg, s->index);
 }
 
 /* ---- restart ------------------------------------------------------------- */
@@ -262,15 +265,18 @@ pool_slot_dead(struct pool_slot *s)
 		s->job_pid = 0;
 	}
 	if (p->stopping) {
+		s->up = 0;
 		pool_maybe_finish(p);
 		return;
 	}
 	if (had_job) {
 		log_warnx("worker %d: lost job %lld (pid %ld)", s->index,
 		    (long long)job_id, (long)job_pid);
+		s->up = 0;
 		if (p->cb.lost != NULL)
 			p->cb.lost(p->arg, s->index, job_id, job_pid);
-	}
+	} else
+		pool_slot_down(s);
 	if (!p->stopping && !s->running)
 		pool_schedule_restart(s, lived);
 }
@@ -297,7 +303,7 @@ pool_pipe_closed(uv_handle_t *h)
 		pool_slot_dead(s);
 }
 
-static void
+void
 pool_close_pipe(struct pool_slot *s)
 {
 	if (s->pipe_open && !uv_is_closing((uv_handle_t *)&s->pipe))
@@ -336,6 +342,7 @@ pool_exit_cb(uv_process_t *proc, int64_t exit_status, int term_signal)
 	else
 		log_warnx("worker %d (pid %ld) exited with status %lld",
 		    s->index, (long)s->pid, (long long)exit_status);
+	pool_slot_down(s);
 	uv_close((uv_handle_t *)&s->proc, pool_proc_closed);
 	/* Reports written before the exit are still in the pipe: read them
 	 * up to EOF, but do not wait forever on a descriptor some stray
@@ -347,115 +354,6 @@ pool_exit_cb(uv_process_t *proc, int64_t exit_status, int term_signal)
 			    uv_strerror(r));
 			pool_close_pipe(s);
 		}
-	}
-}
-
-/* ---- reports ------------------------------------------------------------- */
-
-static void
-pool_broken(struct pool_slot *s, const char *why, const struct wire_report *rep)
-{
-	log_warnx("worker %d (pid %ld): %s (report type %u, job %lld, "
-	    "holding %lld): killing it", s->index, (long)s->pid, why,
-	    rep->type, (long long)rep->job_id,
-	    s->busy ? (long long)s->job_id : -1LL);
-	s->broken = 1;
-	pool_kill_worker(s, SIGKILL);
-}
-
-static void
-pool_dispatch(struct pool_slot *s, const struct wire_report *rep)
-{
-	struct pool *p = s->pool;
-
-	switch (rep->type) {
-	case WIRE_REP_READY:
-		if (s->ready || s->busy) {
-			pool_broken(s, "unexpected READY", rep);
-			return;
-		}
-		s->ready = 1;
-		log_debug("worker %d (pid %ld) ready", s->index, (long)s->pid);
-		if (!p->stopping && p->cb.ready != NULL)
-			p->cb.ready(p->arg, s->index);
-		break;
-	case WIRE_REP_STARTED:
-		if (!s->busy || rep->job_id != s->job_id || s->job_pid != 0 ||
-		    rep->pid <= 0) {
-			pool_broken(s, "unexpected STARTED", rep);
-			return;
-		}
-		s->job_pid = rep->pid;
-		if (!p->stopping && p->cb.started != NULL)
-			p->cb.started(p->arg, s->index, rep);
-		break;
-	case WIRE_REP_FINISHED:
-	case WIRE_REP_SPAWN_FAILED:
-		if (!s->busy || rep->job_id != s->job_id ||
-		    (rep->type == WIRE_REP_FINISHED && s->job_pid == 0)) {
-			pool_broken(s, "unexpected end of job", rep);
-			return;
-		}
-		pool_shm_release(s);
-		s->busy = 0;
-		s->job_pid = 0;
-		if (!p->stopping && p->cb.finished != NULL)
-			p->cb.finished(p->arg, s->index, rep);
-		/* finished() may have started the next job already. */
-		if (!p->stopping && !s->busy && s->ready && !s->broken &&
-		    !s->exited && p->cb.ready != NULL)
-			p->cb.ready(p->arg, s->index);
-		break;
-	default:
-		pool_broken(s, "unknown report", rep);
-		break;
-	}
-}
-
-static void
-pool_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
-{
-	struct pool_slot *s = h->data;
-
-	buf->base = s->rdbuf;
-	buf->len = sizeof s->rdbuf;
-}
-
-static void
-pool_read_cb(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
-{
-	struct pool_slot *s = st->data;
-	struct wire_report rep;
-	size_t off = 0, take;
-
-	if (nread < 0) {
-		if (nread != UV_EOF)
-			log_warnx("worker %d: report pipe: %s", s->index,
-			    uv_strerror((int)nread));
-		if (s->reclen != 0)
-			log_warnx("worker %d: %zu bytes of a partial report "
-			    "at EOF", s->index, s->reclen);
-		/* A worker without its pipe is useless (and normally dying). */
-		pool_kill_worker(s, SIGKILL);
-		pool_close_pipe(s);
-		return;
-	}
-	while ((size_t)nread > off) {
-		take = sizeof s->rec - s->reclen;
-		if (take > (size_t)nread - off)
-			take = (size_t)nread - off;
-		memcpy(s->rec + s->reclen, buf->base + off, take);
-		s->reclen += take;
-		off += take;
-		if (s->reclen < sizeof s->rec)
-			break;
-		s->reclen = 0;
-		if (s->broken)
-			continue;
-		memcpy(&rep, s->rec, sizeof rep);
-		pool_dispatch(s, &rep);
-		/* The callbacks may have stopped the pool; the slot stays
-		 * valid until its handles close, so carry on. */
 	}
 }
 
@@ -570,6 +468,7 @@ pool_spawn(struct pool_slot *s)
 	s->exited = 0;
 	s->ready = 0;
 	s->broken = 0;
+	s->up = 0;
 	s->reclen = 0;
 	s->start_ms = uv_now(p->loop);
 	s->proc.data = s;
@@ -589,8 +488,8 @@ pool_spawn(struct pool_slot *s)
 		return r;
 	}
 	s->pid = s->proc.pid;
-	if ((r = uv_read_start((uv_stream_t *)&s->pipe, pool_alloc_cb,
-	    pool_read_cb)) < 0) {
+	if ((r = uv_read_start((uv_stream_t *)&s->pipe, pool_report_alloc,
+	    pool_report_read)) < 0) {
 		log_warnx("worker %d: uv_read_start: %s", s->index,
 		    uv_strerror(r));
 		pool_kill_worker(s, SIGKILL);
@@ -657,14 +556,14 @@ pool_start(uv_loop_t *loop, const char *exe, int nworkers,
 
 	*out = NULL;
 	if (nworkers <= 0 || exe == NULL)
-		return -EINVAL;
+		return JOBQ_EINVAL;
 	if ((p = calloc(1, sizeof *p)) == NULL)
-		return -ENOMEM;
+		return JOBQ_ENOMEM;
 	if ((p->exe = strdup(exe)) == NULL ||
 	    (p->slots = calloc((size_t)nworkers, sizeof *p->slots)) == NULL) {
 		free(p->exe);
 		free(p);
-		return -ENOMEM;
+		return JOBQ_ENOMEM;
 	}
 	p->loop = loop;
 	p->pid = getpid();
@@ -674,10 +573,11 @@ pool_start(uv_loop_t *loop, const char *exe, int nworkers,
 	pool_raise_mq_limit();
 
 	if ((r = uv_timer_init(loop, &p->stop_timer)) < 0) {
+		log_warnx("uv_timer_init: %s", uv_strerror(r));
 		free(p->slots);
 		free(p->exe);
 		free(p);
-		return r;
+		return pool_code(r);
 	}
 	p->stop_timer.data = p;
 	p->nhandles++;
@@ -710,25 +610,52 @@ fail:
 	for (i = 0; i < nworkers; i++)
 		pool_kill_worker(&p->slots[i], SIGKILL);
 	pool_maybe_finish(p);
-	return r;
+	return pool_code(r);
 }
 
 /* ---- requests ------------------------------------------------------------ */
 
+/* Queues a message for the slot's worker; returns 0 or -errno (logged). */
 static int
-pool_send(struct pool_slot *s, const void *msg, size_t len)
+pool_send(struct pool_slot *s, const char *what, const void *msg, size_t len)
 {
+	int r;
+
+	if (fault_hit(FAULT_MQ_SEND)) {
+		log_warnx("worker %d: %s: failing mq_send as told by "
+		    "JOBQD_FAULTS (mq_send)", s->index, what);
+		return -EAGAIN;
+	}
 	if (s->mq == (mqd_t)-1)
-		return -EPIPE;
-	if (mq_send(s->mq, msg, len, 0) == -1)
-		return -errno;
-	return 0;
+		r = -EPIPE;
+	else if (mq_send(s->mq, msg, len, 0) == -1)
+		r = -errno;
+	else
+		return 0;
+	log_warnx("worker %d: %s: mq_send: %s", s->index, what, strerror(-r));
+	return r;
 }
 
-/* Writes the spec to a new shm object named for the job. */
+/*
+ * A message for the worker in s could not be queued: a worker that does
+ * not empty its queue (EAGAIN) or cannot be reached is of no use.  Kill it;
+ * the job it holds comes back through lost() once it is reaped, and
+ * pool_exit_cb tells the callbacks the slot is down (not from here: this
+ * runs inside pool_run/pool_cancel, whose caller must not be re-entered).
+ */
+static void
+pool_send_failed(struct pool_slot *s)
+{
+	log_warnx("worker %d (pid %ld): cannot reach it, killing it%s",
+	    s->index, (long)s->pid, s->busy ? "; its job is lost" : "");
+	s->broken = 1;
+	pool_kill_worker(s, SIGKILL);
+}
+
+/* Writes the spec to a new shm object named for the job; returns 0 or
+ * -errno (logged). */
 static int
-pool_shm_create(struct pool_slot *s, const char *name, const char *spec,
-    size_t len)
+pool_shm_create(const char *name, const char *spec, size_t len)
 {
 	size_t off = 0;
 	ssize_t n;
@@ -766,6 +693,7 @@ pool_shm_create(struct pool_slot *s, const char *name, const char *spec,
 			goto fail;
 		}
 		if (n == 0) {
+			log_warnx("pwrite %s: wrote nothing", name);
 			r = -EIO;
 			goto fail;
 		}
@@ -786,60 +714,57 @@ fail:
 	return r;
 }
 
+/* The job a RUN was sent for (or was to be sent for) is the slot's now. */
+static void
+pool_hold(struct pool_slot *s, int64_t job_id, unsigned attempt)
+{
+	s->busy = 1;
+	s->job_id = job_id;
+	s->attempt = attempt;
+	s->job_pid = 0;
+}
+
 int
 pool_run(struct pool *p, int slot, int64_t job_id, unsigned attempt,
     const char *spec, size_t spec_len)
 {
 	struct pool_slot *s;
 	struct wire_msg *m;
-	char buf[WIRE_MQ_MSGSIZE];
+	char buf[WIRE_MQ_MSGSIZE], what[64];
 	size_t len;
 	int r;
 
-	if (slot < 0 || slot >= p->n)
-		return -EINVAL;
+	if (slot < 0 || slot >= p->n || spec_len == 0)
+		return JOBQ_EINVAL;
 	if (p->stopping)
-		return -ESHUTDOWN;
+		return JOBQ_ESHUTDOWN;
 	s = &p->slots[slot];
-	if (!s->running || s->exited || !s->ready || s->broken || s->busy)
-		return -EBUSY;
-	if (spec_len == 0)
-		return -EINVAL;
+	if (!pool_slot_usable(s) || s->busy)
+		return JOBQ_ESTATE;
 	memset(buf, 0, sizeof(struct wire_msg));
 	m = (struct wire_msg *)(void *)buf;
 	m->type = WIRE_RUN;
 	m->job_id = job_id;
 	m->attempt = attempt;
 	m->spec_len = spec_len;
+	len = sizeof *m;
+	s->job_shm = 0;
 	if (spec_len <= WIRE_INLINE_MAX) {
 		memcpy(buf + sizeof *m, spec, spec_len);
-		len = sizeof *m + spec_len;
-		if ((r = pool_send(s, buf, len)) < 0) {
-			log_warnx("worker %d: RUN job %lld: %s", slot,
-			    (long long)job_id, strerror(-r));
-			return r;
-		}
-		s->job_shm = 0;
+		len += spec_len;
 	} else {
 		wire_shm_name(m->shm_name, sizeof m->shm_name, (long)p->pid,
 		    job_id, attempt);
 		m->flags = WIRE_F_SHM;
-		if ((r = pool_shm_create(s, m->shm_name, spec, spec_len)) < 0)
-			return r;
-		if ((r = pool_send(s, buf, sizeof *m)) < 0) {
-			log_warnx("worker %d: RUN job %lld: %s", slot,
-			    (long long)job_id, strerror(-r));
-			if (shm_unlink(m->shm_name) == -1 && errno != ENOENT)
-				log_warn("shm_unlink %s", m->shm_name);
-			return r;
-		}
+		if ((r = pool_shm_create(m->shm_name, spec, spec_len)) < 0)
+			return pool_code(r);
 		memcpy(s->shm_name, m->shm_name, sizeof s->shm_name);
 		s->job_shm = 1;
 	}
-	s->busy = 1;
-	s->job_id = job_id;
-	s->attempt = attempt;
-	s->job_pid = 0;
+	pool_hold(s, job_id, attempt);
+	(void)snprintf(what, sizeof what, "RUN job %lld", (long long)job_id);
+	if (pool_send(s, what, buf, len) < 0)
+		pool_send_failed(s);
 	return 0;
 }
 
@@ -849,22 +774,23 @@ pool_cancel(struct pool *p, int slot, int64_t job_id, unsigned grace_ms,
 {
 	struct pool_slot *s;
 	struct wire_msg m;
-	int r;
+	char what[64];
 
 	if (slot < 0 || slot >= p->n)
-		return -EINVAL;
+		return JOBQ_EINVAL;
 	s = &p->slots[slot];
 	if (!s->busy || s->job_id != job_id)
-		return -ESRCH;
+		return JOBQ_ENOTFOUND;
 	memset(&m, 0, sizeof m);
 	m.type = interrupt ? WIRE_INTERRUPT : WIRE_CANCEL;
 	m.job_id = job_id;
 	m.attempt = s->attempt;
 	m.grace_ms = grace_ms;
-	if ((r = pool_send(s, &m, sizeof m)) < 0)
-		log_warnx("worker %d: cancel job %lld: %s", slot,
-		    (long long)job_id, strerror(-r));
-	return r;
+	(void)snprintf(what, sizeof what, "%s job %lld",
+	    interrupt ? "INTERRUPT" : "CANCEL", (long long)job_id);
+	if (pool_send(s, what, &m, sizeof m) < 0)
+		pool_send_failed(s);
+	return 0;
 }
 
 int
@@ -932,9 +858,9 @@ pool_stop(struct pool *p, void (*done)(void *), void *arg)
 			log_warnx("worker %d: uv_timer_stop", i);
 		if (!s->running || s->exited)
 			continue;
-		if ((r = pool_send(s, &m, sizeof m)) < 0) {
-			log_warnx("worker %d: QUIT: %s, sending SIGTERM", i,
-			    strerror(-r));
+		if (pool_send(s, "QUIT", &m, sizeof m) < 0) {
+			log_warnx("worker %d: sending SIGTERM instead of QUIT",
+			    i);
 			pool_kill_worker(s, SIGTERM);
 		}
 	}

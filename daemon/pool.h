@@ -8,15 +8,30 @@
  * time, then with exponential backoff (100 ms doubling to 10 s) while
  * replacements keep dying within 10 s of their start.
  *
- * Callbacks (all on the loop thread):
+ * Callbacks (all on the loop thread, never from inside a pool_* call):
  *   ready(slot)      the worker in slot can take a job (after start, after a job)
  *   started(slot, report)  the job's process is running
  *   finished(slot, report) FINISHED or SPAWN_FAILED for the job
  *   lost(slot, job_id, job_pid)  the worker died holding job_id (job_pid 0 if
  *                    it had not started it); the pool has already sent SIGKILL
  *                    to the job's process group.
- * ready() follows finished() for the same slot.  After lost() the slot gets a
- * new worker and ready() again when it is up.
+ *   lost(slot, 0, 0) the worker in slot can take no job any more (it died, is
+ *                    dying, or broke the protocol); a job it holds is reported
+ *                    later by finished() or lost(slot, job_id, ...).
+ * ready() follows finished() for the same slot when the worker can take
+ * another job.  A slot is free for pool_run() from its ready() until its
+ * lost() or the pool_run() that gives it a job.  After lost() the slot gets
+ * a new worker and ready() again when it is up.
+ *
+ * A message the pool cannot queue for a worker (mq_send fails: the worker
+ * stopped emptying its queue; or FAULT_MQ_SEND of fault.h) condemns that
+ * worker: it is killed and replaced, and its job - for a RUN, the job that
+ * was never delivered, which did not start - ends through lost(slot,
+ * job_id, 0 or pid).  pool_run() and pool_cancel() return 0 then: the job
+ * is the pool's to report, never lost and never left running.
+ *
+ * Errors: 0 or a negative JOBQ_E* code (jobq.h); the system's message is
+ * logged where a system call failed.
  */
 #ifndef JOBQD_POOL_H
 #define JOBQD_POOL_H
@@ -35,18 +50,26 @@ struct pool_callbacks {
 	void (*lost)(void *arg, int slot, int64_t job_id, pid_t job_pid);
 };
 
-/* exe: path of the jobqd binary to run as workers (readlink /proc/self/exe). */
+/* exe: path of the jobqd binary to run as workers (readlink /proc/self/exe).
+ * Returns 0, JOBQ_EINVAL, JOBQ_ENOMEM or JOBQ_EINTERNAL (message queues or
+ * processes could not be created: see the log). */
 int pool_start(uv_loop_t *loop, const char *exe, int nworkers,
     const struct pool_callbacks *cb, void *arg, struct pool **out);
 
-/* Sends a RUN to the worker in slot, which must be ready and idle.  The spec
- * goes inline or through shared memory.  Returns 0 or a negative errno; on
- * error no callback fires for this job. */
+/* Sends a RUN to the worker in slot, which must be free (see above).  The
+ * spec goes inline or through shared memory.  Returns 0 (the job is the
+ * slot's: it ends through finished() or lost()), or, with no callback
+ * for this job: JOBQ_EINVAL (bad slot, empty spec), JOBQ_ESHUTDOWN
+ * (pool_stop() was called), JOBQ_ESTATE (the slot is not free),
+ * JOBQ_ENOMEM / JOBQ_ETOOBIG / JOBQ_EINTERNAL (the spec's shared memory
+ * object could not be written). */
 int pool_run(struct pool *p, int slot, int64_t job_id, unsigned attempt,
     const char *spec, size_t spec_len);
 
 /* Asks the worker in slot to stop its job: TERM, KILL after grace_ms; the job
- * then ends through finished() with WIRE_END_CANCELED or _INTERRUPTED. */
+ * then ends through finished() with WIRE_END_CANCELED or _INTERRUPTED (or
+ * through lost() if the worker could not be told).  Returns 0, JOBQ_EINVAL
+ * (bad slot) or JOBQ_ENOTFOUND (the slot does not hold job_id). */
 int pool_cancel(struct pool *p, int slot, int64_t job_id, unsigned grace_ms,
     int interrupt);
 

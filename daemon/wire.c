@@ -9,6 +9,7 @@
  *   envc x (len s)
  * Unpacking trusts nothing: every count and length is checked against the
  * bytes that remain, embedded NULs and trailing bytes are rejected.
+ * Errors are JOBQ_E* codes (jobq.h), as everywhere in the daemon.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -17,12 +18,13 @@
 #define _GNU_SOURCE 1
 #endif
 
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "jobq.h"
+#include "util.h"
 #include "wire.h"
 
 #define WIRE_MAGIC     "JQS1"
@@ -55,16 +57,17 @@ wire_put_str(struct wire_out *o, const char *s, size_t n)
 	o->p += n;
 }
 
-/* Adds 4 + strlen(s) to *total; -E2BIG when a length or the sum overflows. */
+/* Adds 4 + strlen(s) to *total; JOBQ_ETOOBIG when a length or the sum
+ * overflows. */
 static int
 wire_size_str(const char *s, size_t *total)
 {
 	size_t n = strlen(s);
 
 	if (n > UINT32_MAX)
-		return -E2BIG;
+		return JOBQ_ETOOBIG;
 	if (*total > SIZE_MAX - 4 - n)
-		return -E2BIG;
+		return JOBQ_ETOOBIG;
 	*total += 4 + n;
 	return 0;
 }
@@ -78,7 +81,7 @@ wire_count(const char *const *v, size_t *count)
 		while (v[n] != NULL)
 			n++;
 	if (n > UINT32_MAX)
-		return -E2BIG;
+		return JOBQ_ETOOBIG;
 	*count = n;
 	return 0;
 }
@@ -96,7 +99,7 @@ wire_spec_pack(const char *const *argv, const char *const *env,
 	*buf = NULL;
 	*len = 0;
 	if (cwd == NULL || out_path == NULL || err_path == NULL)
-		return -EINVAL;
+		return JOBQ_EINVAL;
 	if ((r = wire_count(argv, &argc)) < 0 ||
 	    (r = wire_count(env, &envc)) < 0)
 		return r;
@@ -113,7 +116,7 @@ wire_spec_pack(const char *const *argv, const char *const *env,
 			return r;
 
 	if ((b = malloc(total)) == NULL)
-		return -ENOMEM;
+		return JOBQ_ENOMEM;
 	o.p = b;
 	memcpy(o.p, WIRE_MAGIC, WIRE_MAGIC_LEN);
 	o.p += WIRE_MAGIC_LEN;
@@ -128,7 +131,7 @@ wire_spec_pack(const char *const *argv, const char *const *env,
 		wire_put_str(&o, env[i], strlen(env[i]));
 	if ((size_t)(o.p - b) != total) {
 		free(b);
-		return -EINVAL;
+		return JOBQ_EINVAL;
 	}
 	*buf = b;
 	*len = total;
@@ -145,7 +148,7 @@ static int
 wire_get_u32(struct wire_in *in, uint32_t *v)
 {
 	if (in->left < 4)
-		return -EINVAL;
+		return JOBQ_EINVAL;
 	*v = (uint32_t)in->p[0] | (uint32_t)in->p[1] << 8 |
 	    (uint32_t)in->p[2] << 16 | (uint32_t)in->p[3] << 24;
 	in->p += 4;
@@ -164,11 +167,11 @@ wire_get_str(struct wire_in *in, char **out)
 	if ((r = wire_get_u32(in, &n)) < 0)
 		return r;
 	if (n > in->left)
-		return -EINVAL;
+		return JOBQ_EINVAL;
 	if (n > 0 && memchr(in->p, '\0', n) != NULL)
-		return -EINVAL;
+		return JOBQ_EINVAL;
 	if ((s = malloc((size_t)n + 1)) == NULL)
-		return -ENOMEM;
+		return JOBQ_ENOMEM;
 	if (n > 0)
 		memcpy(s, in->p, n);
 	s[n] = '\0';
@@ -190,14 +193,12 @@ wire_get_vec(struct wire_in *in, uint32_t count, char ***out)
 
 	*out = NULL;
 	if (count > in->left / 4)
-		return -EINVAL;
+		return JOBQ_EINVAL;
 	if ((v = calloc((size_t)count + 1, sizeof *v)) == NULL)
-		return -ENOMEM;
+		return JOBQ_ENOMEM;
 	for (i = 0; i < count; i++) {
 		if ((r = wire_get_str(in, &v[i])) < 0) {
-			while (i > 0)
-				free(v[--i]);
-			free(v);
+			util_strv_free(v);	/* v[i] and after are NULL */
 			return r;
 		}
 	}
@@ -215,9 +216,9 @@ wire_spec_unpack(const char *buf, size_t len, struct wire_spec *out)
 
 	memset(out, 0, sizeof *out);
 	if (buf == NULL || len < WIRE_MAGIC_LEN)
-		return -EINVAL;
+		return JOBQ_EINVAL;
 	if (memcmp(buf, WIRE_MAGIC, WIRE_MAGIC_LEN) != 0)
-		return -EINVAL;
+		return JOBQ_EINVAL;
 	in.p = (const unsigned char *)buf + WIRE_MAGIC_LEN;
 	in.left = len - WIRE_MAGIC_LEN;
 	if ((r = wire_get_u32(&in, &argc)) < 0 ||
@@ -225,7 +226,7 @@ wire_spec_unpack(const char *buf, size_t len, struct wire_spec *out)
 		return r;
 	/* Cheap early rejection: 3 paths + argc + envc strings, 4 bytes each. */
 	if ((uint64_t)argc + envc + 3 > in.left / 4)
-		return -EINVAL;
+		return JOBQ_EINVAL;
 	if ((r = wire_get_str(&in, &out->cwd)) < 0 ||
 	    (r = wire_get_str(&in, &out->out_path)) < 0 ||
 	    (r = wire_get_str(&in, &out->err_path)) < 0 ||
@@ -233,7 +234,7 @@ wire_spec_unpack(const char *buf, size_t len, struct wire_spec *out)
 	    (r = wire_get_vec(&in, envc, &out->env)) < 0)
 		goto fail;
 	if (in.left != 0) {
-		r = -EINVAL;
+		r = JOBQ_EINVAL;
 		goto fail;
 	}
 	return 0;
@@ -242,25 +243,13 @@ fail:
 	return r;
 }
 
-static void
-wire_free_vec(char **v)
-{
-	size_t i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; v[i] != NULL; i++)
-		free(v[i]);
-	free(v);
-}
-
 void
 wire_spec_free(struct wire_spec *spec)
 {
 	if (spec == NULL)
 		return;
-	wire_free_vec(spec->argv);
-	wire_free_vec(spec->env);
+	util_strv_free(spec->argv);
+	util_strv_free(spec->env);
 	free(spec->cwd);
 	free(spec->out_path);
 	free(spec->err_path);

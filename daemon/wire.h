@@ -83,11 +83,13 @@ struct wire_spec {
 	char *cwd, *out_path, *err_path;
 };
 
-/* Packs into a malloc'd buffer; returns 0 or -ENOMEM/-E2BIG. */
+/* Packs into a malloc'd buffer; returns 0, JOBQ_ENOMEM, JOBQ_EINVAL (a NULL
+ * path) or JOBQ_ETOOBIG (a string or the whole beyond 32-bit lengths). */
 int wire_spec_pack(const char *const *argv, const char *const *env,
     const char *cwd, const char *out_path, const char *err_path,
     char **buf, size_t *len);
-/* Unpacks with full bounds checking; returns 0 or -EINVAL/-ENOMEM. */
+/* Unpacks with full bounds checking; returns 0, JOBQ_EINVAL (malformed:
+ * *out is then all NULL) or JOBQ_ENOMEM. */
 int wire_spec_unpack(const char *buf, size_t len, struct wire_spec *out);
 void wire_spec_free(struct wire_spec *spec);
 

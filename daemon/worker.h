@@ -22,7 +22,13 @@
  * after grace_ms.  On SIGTERM (the daemon died or asked it to stop) the
  * worker kills the job's group with SIGKILL, reaps it and exits.  The job's
  * group gets SIGKILL after the job's leader exits too, so nothing it left
- * behind in its group outlives it.
+ * behind in its group outlives it.  A report the worker cannot write ends
+ * it the same way (exit 1): the daemon then sees the worker lost.
+ *
+ * worker.c has the loop, the messages and the reports; worker_spawn.c
+ * (worker_int.h) starts the job's process.  Fault seams (fault.h, with
+ * JOBQD_FAULTS inherited from jobqd): FAULT_SPAWN fails the vfork with
+ * EAGAIN, FAULT_REPORT_WRITE fails the write of a report.
  */
 #ifndef JOBQD_WORKER_H
 #define JOBQD_WORKER_H

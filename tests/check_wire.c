@@ -13,11 +13,11 @@
 #endif
 
 #include <check.h>
-#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "jobq.h"
 #include "wire.h"
 
 static size_t
@@ -166,7 +166,7 @@ START_TEST(test_truncate_every_offset)
 		copy = malloc(cut > 0 ? cut : 1);
 		ck_assert_ptr_nonnull(copy);
 		memcpy(copy, buf, cut);
-		ck_assert_msg(wire_spec_unpack(copy, cut, &s) == -EINVAL,
+		ck_assert_msg(wire_spec_unpack(copy, cut, &s) == JOBQ_EINVAL,
 		    "truncation at %zu accepted", cut);
 		ck_assert_ptr_null(s.argv);
 		ck_assert_ptr_null(s.cwd);
@@ -185,9 +185,9 @@ START_TEST(test_trailing_garbage)
 	ck_assert_ptr_nonnull(copy);
 	memcpy(copy, buf, len);
 	copy[len] = 'x';
-	ck_assert_int_eq(wire_spec_unpack(copy, len + 1, &s), -EINVAL);
+	ck_assert_int_eq(wire_spec_unpack(copy, len + 1, &s), JOBQ_EINVAL);
 	copy[len] = '\0';
-	ck_assert_int_eq(wire_spec_unpack(copy, len + 1, &s), -EINVAL);
+	ck_assert_int_eq(wire_spec_unpack(copy, len + 1, &s), JOBQ_EINVAL);
 	free(copy);
 	free(buf);
 }
@@ -201,12 +201,12 @@ START_TEST(test_bad_magic)
 
 	for (i = 0; i < 4; i++) {
 		buf[i] ^= 0x20;
-		ck_assert_int_eq(wire_spec_unpack(buf, len, &s), -EINVAL);
+		ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
 		buf[i] ^= 0x20;
 	}
 	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), 0);
 	wire_spec_free(&s);
-	ck_assert_int_eq(wire_spec_unpack(NULL, 0, &s), -EINVAL);
+	ck_assert_int_eq(wire_spec_unpack(NULL, 0, &s), JOBQ_EINVAL);
 	free(buf);
 }
 END_TEST
@@ -219,12 +219,12 @@ START_TEST(test_embedded_nul)
 	/* Layout: magic 4, argc 4, envc 4, len(cwd)=4 at 12, "/tmp" at 16. */
 	ck_assert_int_eq(memcmp(buf + 16, "/tmp", 4), 0);
 	buf[17] = '\0';
-	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), -EINVAL);
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
 	buf[17] = 't';
 	/* Last byte is the last char of the last env string "X=". */
 	ck_assert_int_eq(buf[len - 1], '=');
 	buf[len - 1] = '\0';
-	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), -EINVAL);
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
 	free(buf);
 }
 END_TEST
@@ -244,18 +244,18 @@ START_TEST(test_lengths_past_end)
 		ck_assert_ptr_nonnull(copy);
 		memcpy(copy, buf, len);
 		check_wire_put32(copy + 12, bad[off]);
-		ck_assert_int_eq(wire_spec_unpack(copy, len, &s), -EINVAL);
+		ck_assert_int_eq(wire_spec_unpack(copy, len, &s), JOBQ_EINVAL);
 		/* the length of the last env string (4 + "X=" from the end) */
 		memcpy(copy, buf, len);
 		check_wire_put32(copy + len - 6, bad[off]);
-		ck_assert_int_eq(wire_spec_unpack(copy, len, &s), -EINVAL);
+		ck_assert_int_eq(wire_spec_unpack(copy, len, &s), JOBQ_EINVAL);
 		free(copy);
 	}
 	/* A length one short leaves trailing bytes, one long runs past. */
 	check_wire_put32(buf + len - 6, 1);
-	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), -EINVAL);
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
 	check_wire_put32(buf + len - 6, 3);
-	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), -EINVAL);
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
 	check_wire_put32(buf + len - 6, 2);
 	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), 0);
 	wire_spec_free(&s);
@@ -273,15 +273,15 @@ START_TEST(test_huge_counts)
 
 	for (i = 0; i < sizeof counts / sizeof counts[0]; i++) {
 		check_wire_put32(buf + 4, counts[i]);
-		ck_assert_int_eq(wire_spec_unpack(buf, len, &s), -EINVAL);
+		ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
 		check_wire_put32(buf + 4, 3);
 		check_wire_put32(buf + 8, counts[i]);
-		ck_assert_int_eq(wire_spec_unpack(buf, len, &s), -EINVAL);
+		ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
 		check_wire_put32(buf + 8, 2);
 	}
 	/* Fewer strings than present: trailing bytes. */
 	check_wire_put32(buf + 8, 1);
-	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), -EINVAL);
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
 	check_wire_put32(buf + 8, 2);
 	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), 0);
 	wire_spec_free(&s);
@@ -305,7 +305,7 @@ START_TEST(test_random_corruption)
 		seed = seed * 1103515245u + 12345u;
 		copy[(seed >> 8) % len] = (char)(seed >> 20);
 		r = wire_spec_unpack(copy, len, &s);
-		ck_assert(r == 0 || r == -EINVAL);
+		ck_assert(r == 0 || r == JOBQ_EINVAL);
 		if (r == 0)
 			wire_spec_free(&s);
 	}
@@ -321,7 +321,7 @@ START_TEST(test_pack_args)
 	size_t len = 1;
 
 	ck_assert_int_eq(wire_spec_pack(argv, NULL, NULL, "o", "e", &buf, &len),
-	    -EINVAL);
+	    JOBQ_EINVAL);
 	ck_assert_ptr_null(buf);
 	ck_assert_uint_eq(len, 0);
 }

@@ -6,8 +6,9 @@
  *     `- /proc/self/exe --worker SLOT MQ PID   -> worker_main()
  *          `- the test jobs
  *
- * Scenarios: run big cancel lost spawnfail fds pathsearch stop orphan, or
- * "all".  orphan runs the pool in a child and SIGKILLs it mid-job.
+ * Scenarios: run big cancel lost spawnfail fds pathsearch stop spawnfault
+ * mqfault reportfault orphan, or "all" (the *fault ones inject failures
+ * through fault.h: JOBQD_FAULTS for the workers, fault_init() here).  orphan runs the pool in a child and SIGKILLs it mid-job.
  * Exits 0 when every check passed; prints each failure.  Afterwards it
  * checks that no "jobqd.PID." object is left in /dev/shm and in the mqueue
  * directory ($POOL_DRIVER_MQDIR, default /dev/mqueue; skipped if missing).
@@ -32,6 +33,8 @@
 
 #include <uv.h>
 
+#include "jobq.h"
+#include "fault.h"
 #include "log.h"
 #include "pool.h"
 #include "wire.h"
@@ -56,6 +59,8 @@ struct drv_scenario {
 	void (*started)(int slot, struct drv_job *j, int64_t id);
 	void (*finished)(int slot, struct drv_job *j, int64_t id);
 	void (*lost)(int slot, struct drv_job *j, int64_t id);
+	const char *worker_faults;	/* JOBQD_FAULTS of the workers */
+	const char *pool_faults;	/* fault_init() of this process */
 };
 
 static uv_loop_t *loop;
@@ -67,6 +72,7 @@ static int failures;
 static int stopping;
 static int pool_done;
 static int slot_idle[NSLOTS];
+static int slot_downs[NSLOTS];		/* lost(slot, 0, 0) calls */
 static int nready;
 static struct drv_job jobs[MAXJOBS];
 static uv_timer_t watchdog, delay;
@@ -166,13 +172,13 @@ drv_submit_full(int slot, const char *const *argv, const char *const *env,
 	}
 	r = wire_spec_pack(argv, env, cwd, out, err, &spec, &len);
 	if (r < 0) {
-		fail("pack: %s", strerror(-r));
+		fail("pack: %s", jobq_strerror(r));
 		return -1;
 	}
 	r = pool_run(pool, slot, id, 1, spec, len);
 	free(spec);
 	if (r < 0) {
-		fail("pool_run job %lld: %s", (long long)id, strerror(-r));
+		fail("pool_run job %lld: %s", (long long)id, jobq_strerror(r));
 		return -1;
 	}
 	jobs[id].used = 1;
@@ -268,6 +274,25 @@ drv_after(uint64_t ms, uv_timer_cb cb)
 {
 	if (uv_timer_start(&delay, cb, ms, 0) < 0)
 		fail("uv_timer_start");
+}
+
+/* fault_init() of this process (the pool's side). */
+static void
+drv_set_faults(const char *spec)
+{
+	char err[256];
+
+	if (fault_init(spec, err, sizeof err) != 0)
+		fail("fault_init %s: %s", spec, err);
+}
+
+static void
+drv_faults(const struct drv_scenario *s)
+{
+	drv_set_faults(s->pool_faults);
+	if (s->worker_faults != NULL &&
+	    setenv("JOBQD_FAULTS", s->worker_faults, 1) == -1)
+		fail("setenv: %s", strerror(errno));
 }
 
 /* ---- run: 200 jobs, exit codes, signals, output files ------------------ */
@@ -451,14 +476,18 @@ cancel_now(uv_timer_t *t)
 	ngroup = drv_group(j->pid, group_pids, 16);
 	CHECK(ngroup >= 2, "job %lld: only %d processes in its group",
 	    (long long)cancel_id, ngroup);
-	CHECK(pool_cancel(pool, 0, cancel_id + 100, 100, 0) == -ESRCH,
-	    "cancel of a job not running must be -ESRCH");
-	CHECK(pool_cancel(pool, 1, cancel_id, 100, 0) == -ESRCH,
-	    "cancel on the wrong slot must be -ESRCH");
+	CHECK(pool_cancel(pool, 0, cancel_id + 100, 100, 0) == JOBQ_ENOTFOUND,
+	    "cancel of a job not running must be JOBQ_ENOTFOUND");
+	CHECK(pool_cancel(pool, 1, cancel_id, 100, 0) == JOBQ_ENOTFOUND,
+	    "cancel on the wrong slot must be JOBQ_ENOTFOUND");
+	CHECK(pool_cancel(pool, NSLOTS, cancel_id, 100, 0) == JOBQ_EINVAL,
+	    "cancel on a slot out of range must be JOBQ_EINVAL");
+	CHECK(pool_run(pool, 0, cancel_id + 100, 1, "x", 1) == JOBQ_ESTATE,
+	    "RUN on a busy slot must be JOBQ_ESTATE");
 	j->cancel_ms = uv_now(loop);
 	r = pool_cancel(pool, 0, cancel_id, cancel_step == 2 ? 400 : 5000,
 	    cancel_step == 3);
-	CHECK(r == 0, "pool_cancel: %s", strerror(-r));
+	CHECK(r == 0, "pool_cancel: %s", jobq_strerror(r));
 }
 
 static void
@@ -481,9 +510,11 @@ cancel_finished(int slot, struct drv_job *j, int64_t id)
 		CHECK(took >= 350, "stubborn job killed after %llu ms, grace 400",
 		    (unsigned long long)took);
 	} else {
+		/* Ended by the TERM, so before the KILL after its 5 s grace
+		 * (an ordering, not a time bound). */
 		CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM,
-		    "job %lld: status 0x%x, want SIGTERM", (long long)id, st);
-		CHECK(took < 3000, "cancel took %llu ms", (unsigned long long)took);
+		    "job %lld: status 0x%x after %llu ms, want SIGTERM",
+		    (long long)id, st, (unsigned long long)took);
 	}
 	CHECK(j->rep.flags == (cancel_step == 3 ? WIRE_END_INTERRUPTED :
 	    WIRE_END_CANCELED), "job %lld: flags %u", (long long)id, j->rep.flags);
@@ -514,6 +545,10 @@ static void
 lost_check_quiet(uv_timer_t *t)
 {
 	CHECK(lost_calls == 1, "lost() called %d times", lost_calls);
+	/* each death of a worker that had been ready: lost(0, 0, 0) once */
+	CHECK(slot_downs[0] == 2, "slot 0 down %d times, want 2",
+	    slot_downs[0]);
+	CHECK(slot_downs[1] == 0, "slot 1 down %d times", slot_downs[1]);
 	drv_stop();
 }
 
@@ -845,8 +880,10 @@ stop_end(void)
 {
 	uint64_t took = uv_now(loop) - stop_ms;
 
-	CHECK(took >= 900 && took < 4000, "stop took %llu ms (QUIT, TERM at 1 s)",
-	    (unsigned long long)took);
+	/* Not before the TERM at 1 s, and over before the pool's own KILL
+	 * phase at 5 s (POOL_STOP_KILL_MS) began: the TERM ended it. */
+	CHECK(took >= 900 && took < 5000, "stop took %llu ms (QUIT, TERM at "
+	    "1 s, KILL at 5 s)", (unsigned long long)took);
 	drv_check_group_gone("stop");
 }
 
@@ -867,21 +904,336 @@ orphan_started(int slot, struct drv_job *j, int64_t id)
 		fail("write: %s", strerror(errno));
 }
 
+/* ---- faults: the seams of fault.h, on slot 0 -------------------------------
+ * Each process counts its own hits, and nothing else runs: the counts are
+ * exact.  A worker's hits: READY is its report write 1, each job then takes
+ * one spawn and two report writes (STARTED, FINISHED). */
+
+static int fl_step;
+static pid_t fl_worker;
+
+/* Processes whose command line contains this scenario's directory (the
+ * jobs run dir/sleep, a symlink; no worker or driver names dir). */
+static int
+drv_markers(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	char path[300], buf[4096];
+	ssize_t r, i;
+	int fd, n = 0;
+
+	if (d == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] < '0' || e->d_name[0] > '9' ||
+		    !drv_alive((pid_t)atol(e->d_name)))
+			continue;
+		snprintf(path, sizeof path, "/proc/%s/cmdline", e->d_name);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+			continue;
+		r = read(fd, buf, sizeof buf - 1);
+		close(fd);
+		if (r <= 0)
+			continue;
+		for (i = 0; i < r; i++)
+			if (buf[i] == '\0')
+				buf[i] = ' ';
+		buf[r] = '\0';
+		if (strstr(buf, dir) != NULL)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/* Waits up to 2 s until the probe sees n marker processes; 1 if it did. */
+static int
+drv_wait_markers(int n)
+{
+	int tries;
+
+	for (tries = 0; tries < 200; tries++) {
+		if (drv_markers() == n)
+			return 1;
+		usleep(10000);
+	}
+	return 0;
+}
+
+/* Waits up to 2 s for every marker process to vanish. */
+static void
+drv_check_markers_gone(const char *what)
+{
+	int tries, n = 0;
+
+	for (tries = 0; tries < 200; tries++) {
+		if ((n = drv_markers()) == 0)
+			return;
+		usleep(10000);
+	}
+	fail("%s: %d job processes still alive", what, n);
+}
+
+static void
+drv_sleep_link(void)
+{
+	const char *sleep_bin = access("/bin/sleep", X_OK) == 0 ?
+	    "/bin/sleep" : "/usr/bin/sleep";
+
+	if (symlink(sleep_bin, drv_path("sleep")) == -1)
+		fail("symlink %s: %s", sleep_bin, strerror(errno));
+}
+
+/* An echo that must end FINISHED, exit 0, with its word on stdout. */
+static void
+drv_check_echo(struct drv_job *j, int64_t id, const char *word)
+{
+	char want[64];
+
+	snprintf(want, sizeof want, "%s\n", word);
+	CHECK(j->rep.type == WIRE_REP_FINISHED && WIFEXITED(j->rep.wstatus) &&
+	    WEXITSTATUS(j->rep.wstatus) == 0, "job %lld (%s): type %u "
+	    "status 0x%x err %d stage %d", (long long)id, word, j->rep.type,
+	    j->rep.wstatus, j->rep.err, j->rep.stage);
+	CHECK(strcmp(drv_slurp(drv_path("out.%lld", (long long)id)), want) == 0,
+	    "job %lld: output", (long long)id);
+}
+
+static void
+drv_echo(int slot, const char *word)
+{
+	const char *argv[] = { "/bin/echo", word, NULL };
+
+	drv_submit(slot, argv);
+}
+
+/* spawnfault (spawn@2): the second job's vfork fails with EAGAIN; it ends
+ * SPAWN_FAILED at the fork stage, and the same worker runs the third. */
+static void
+sfault_ready(int slot)
+{
+	pid_t w = pool_worker_pid(pool, slot);
+
+	if (slot != 0)
+		return;
+	if (fl_step == 0)
+		fl_worker = w;
+	CHECK(w == fl_worker, "step %d: worker %ld, not %ld: replaced", fl_step,
+	    (long)w, (long)fl_worker);
+	switch (fl_step++) {
+	case 0: drv_echo(slot, "one"); break;
+	case 1: drv_echo(slot, "two"); break;
+	case 2: drv_echo(slot, "three"); break;
+	default:
+		CHECK(slot_downs[0] == 0, "slot 0 down %d times", slot_downs[0]);
+		drv_stop();
+		break;
+	}
+}
+
+static void
+sfault_finished(int slot, struct drv_job *j, int64_t id)
+{
+	if (id != 2) {
+		drv_check_echo(j, id, id == 1 ? "one" : "three");
+		return;
+	}
+	CHECK(j->rep.type == WIRE_REP_SPAWN_FAILED && j->rep.err == EAGAIN &&
+	    j->rep.stage == WIRE_STAGE_FORK, "job 2: type %u err %d (%s) "
+	    "stage %d, want SPAWN_FAILED EAGAIN at the fork stage",
+	    j->rep.type, j->rep.err, strerror(j->rep.err), j->rep.stage);
+	CHECK(!j->started, "job 2: STARTED although its spawn failed");
+}
+
+/* mqfault (mq_send@2 in the pool): the RUN of job 2 cannot be queued: the
+ * worker is replaced and job 2 comes back through lost(slot, 2, 0) without
+ * ever starting; then a CANCEL that cannot be queued (mq_send@1 again):
+ * its worker is replaced too and the running job 3 comes back through
+ * lost() with its process group killed.  Jobs on the replacements run. */
+static void
+mqfault_cancel(uv_timer_t *t)
+{
+	struct drv_job *j = &jobs[3];
+	int r;
+
+	ngroup = drv_group(j->pid, group_pids, 16);
+	CHECK(ngroup >= 2, "job 3: only %d processes in its group", ngroup);
+	drv_set_faults("mq_send");
+	r = pool_cancel(pool, 0, 3, 100, 0);
+	CHECK(r == 0, "pool_cancel with a failing mq_send: %s", jobq_strerror(r));
+}
+
+static void
+mqfault_ready(int slot)
+{
+	const char *argv[] = { "/bin/sh", "-c", "sleep 1000 & sleep 1000", NULL };
+	pid_t w = pool_worker_pid(pool, slot);
+
+	if (slot != 0)
+		return;
+	switch (fl_step++) {
+	case 0:
+		fl_worker = w;
+		drv_echo(slot, "one");
+		break;
+	case 1:
+		CHECK(w == fl_worker, "worker replaced after job 1");
+		drv_echo(slot, "two");		/* mq_send hit 2 fails */
+		CHECK(!slot_idle[slot], "pool_run refused job 2");
+		break;
+	case 2:
+		CHECK(w > 0 && w != fl_worker, "no new worker after the failed "
+		    "RUN (pid %ld, old %ld)", (long)w, (long)fl_worker);
+		CHECK(jobs[2].lost == 1 && !jobs[2].started &&
+		    !jobs[2].finished, "job 2: lost %d started %d finished %d",
+		    jobs[2].lost, jobs[2].started, jobs[2].finished);
+		CHECK(slot_downs[0] == 1, "slot 0 down %d times, want 1",
+		    slot_downs[0]);
+		fl_worker = w;
+		drv_submit(slot, argv);		/* job 3 */
+		break;
+	case 3:
+		CHECK(w > 0 && w != fl_worker, "no new worker after the failed "
+		    "CANCEL");
+		CHECK(jobs[3].lost == 1 && !jobs[3].finished,
+		    "job 3: lost %d finished %d", jobs[3].lost, jobs[3].finished);
+		CHECK(slot_downs[0] == 2, "slot 0 down %d times, want 2",
+		    slot_downs[0]);
+		drv_echo(slot, "four");
+		break;
+	default:
+		drv_stop();
+		break;
+	}
+}
+
+static void
+mqfault_started(int slot, struct drv_job *j, int64_t id)
+{
+	CHECK(id != 2, "job 2 started although its RUN was never sent");
+	if (id == 3)
+		drv_after(100, mqfault_cancel);
+}
+
+static void
+mqfault_finished(int slot, struct drv_job *j, int64_t id)
+{
+	CHECK(id == 1 || id == 4, "job %lld finished", (long long)id);
+	drv_check_echo(j, id, id == 1 ? "one" : "four");
+}
+
+static void
+mqfault_lost(int slot, struct drv_job *j, int64_t id)
+{
+	CHECK(slot == 0 && (id == 2 || id == 3), "lost(slot %d, job %lld)",
+	    slot, (long long)id);
+	if (id == 3)
+		drv_check_group_gone("job 3 after its worker was replaced");
+}
+
+/* reportfault (report_write@4 in the workers): the STARTED of job 2 cannot
+ * be written: the worker kills job 2 and exits, job 2 comes back through
+ * lost(slot, 2, 0) and nothing of it is left; the replacement runs job 3
+ * (its own 4th write is never reached).  Job 1 is the positive control of
+ * the process probe: running, it is seen. */
+static void
+rfault_ready(int slot)
+{
+	const char *argv[] = { NULL, "1000", NULL };
+	pid_t w = pool_worker_pid(pool, slot);
+
+	if (slot != 0)
+		return;
+	argv[0] = drv_path("sleep");
+	switch (fl_step++) {
+	case 0:
+		drv_sleep_link();
+		fl_worker = w;
+		drv_submit(slot, argv);		/* writes 2 and 3 */
+		break;
+	case 1:
+		CHECK(w == fl_worker, "worker replaced after job 1");
+		drv_submit(slot, argv);		/* write 4 fails */
+		break;
+	case 2:
+		CHECK(w > 0 && w != fl_worker, "worker not replaced");
+		CHECK(jobs[2].lost == 1 && !jobs[2].started &&
+		    !jobs[2].finished, "job 2: lost %d started %d finished %d",
+		    jobs[2].lost, jobs[2].started, jobs[2].finished);
+		drv_echo(slot, "three");
+		break;
+	default:
+		drv_stop();
+		break;
+	}
+}
+
+static void
+rfault_started(int slot, struct drv_job *j, int64_t id)
+{
+	int r;
+
+	CHECK(id == 1 || id == 3, "job %lld started", (long long)id);
+	if (id != 1)
+		return;
+	/* (vfork returns before exec has set the new command line) */
+	CHECK(drv_wait_markers(1), "the probe sees %d processes of job 1, "
+	    "want 1", drv_markers());
+	r = pool_cancel(pool, 0, 1, 100, 0);
+	CHECK(r == 0, "pool_cancel: %s", jobq_strerror(r));
+}
+
+static void
+rfault_finished(int slot, struct drv_job *j, int64_t id)
+{
+	if (id == 3) {
+		drv_check_echo(j, id, "three");
+		return;
+	}
+	CHECK(id == 1 && j->rep.type == WIRE_REP_FINISHED &&
+	    j->rep.flags == WIRE_END_CANCELED, "job %lld: type %u flags %u",
+	    (long long)id, j->rep.type, j->rep.flags);
+	drv_check_markers_gone("job 1 after FINISHED");
+}
+
+static void
+rfault_lost(int slot, struct drv_job *j, int64_t id)
+{
+	CHECK(slot == 0 && id == 2 && j->pid == 0, "lost(slot %d, job %lld, "
+	    "pid %ld)", slot, (long long)id, (long)j->pid);
+	drv_check_markers_gone("job 2 after its worker exited");
+}
+
 /* ---- plumbing --------------------------------------------------------------- */
 
 static const struct drv_scenario scenarios[] = {
-	{ "run", NULL, run_ready, NULL, run_finished, NULL },
-	{ "big", NULL, big_ready, big_started, big_finished, NULL },
-	{ "cancel", NULL, cancel_ready, cancel_started, cancel_finished, NULL },
-	{ "lost", NULL, lost_ready, lost_started, lost_finished, lost_lost },
-	{ "spawnfail", NULL, sf_ready, NULL, sf_finished, NULL },
-	{ "fds", NULL, fds_ready, NULL, fds_finished, NULL },
-	{ "pathsearch", NULL, ps_ready, NULL, ps_finished, NULL },
-	{ "stop", NULL, stop_ready, stop_started, NULL, NULL },
+	{ "run", NULL, run_ready, NULL, run_finished, NULL,
+	    NULL, NULL },
+	{ "big", NULL, big_ready, big_started, big_finished, NULL,
+	    NULL, NULL },
+	{ "cancel", NULL, cancel_ready, cancel_started, cancel_finished, NULL,
+	    NULL, NULL },
+	{ "lost", NULL, lost_ready, lost_started, lost_finished, lost_lost,
+	    NULL, NULL },
+	{ "spawnfail", NULL, sf_ready, NULL, sf_finished, NULL,
+	    NULL, NULL },
+	{ "fds", NULL, fds_ready, NULL, fds_finished, NULL,
+	    NULL, NULL },
+	{ "pathsearch", NULL, ps_ready, NULL, ps_finished, NULL,
+	    NULL, NULL },
+	{ "stop", NULL, stop_ready, stop_started, NULL, NULL,
+	    NULL, NULL },
+	{ "spawnfault", NULL, sfault_ready, NULL, sfault_finished, NULL,
+	    "spawn@2", NULL },
+	{ "mqfault", NULL, mqfault_ready, mqfault_started, mqfault_finished,
+	    mqfault_lost, NULL, "mq_send@2" },
+	{ "reportfault", NULL, rfault_ready, rfault_started, rfault_finished,
+	    rfault_lost, "report_write@4", NULL },
 };
 
 static const struct drv_scenario orphan_scenario =
-	{ "orphan", NULL, stop_ready, orphan_started, NULL, NULL };
+	{ "orphan", NULL, stop_ready, orphan_started, NULL, NULL, NULL, NULL };
 
 static void
 cb_ready(void *arg, int slot)
@@ -941,10 +1293,19 @@ cb_finished(void *arg, int slot, const struct wire_report *rep)
 static void
 cb_lost(void *arg, int slot, int64_t job_id, pid_t job_pid)
 {
-	struct drv_job *j = drv_job(job_id, slot);
+	struct drv_job *j;
 
 	CHECK(!stopping, "lost() after pool_stop");
-	if (j == NULL)
+	if (job_id == 0) {
+		/* the slot is down: no pool_run() until ready() */
+		CHECK(slot >= 0 && slot < NSLOTS, "lost slot %d", slot);
+		CHECK(job_pid == 0, "lost(slot %d, 0, pid %ld)", slot,
+		    (long)job_pid);
+		slot_downs[slot]++;
+		slot_idle[slot] = 0;
+		return;
+	}
+	if ((j = drv_job(job_id, slot)) == NULL)
 		return;
 	j->lost++;
 	CHECK(job_pid == j->pid, "lost pid %ld, started %ld", (long)job_pid,
@@ -997,7 +1358,10 @@ drv_scenario(const struct drv_scenario *s)
 	sc = s;
 	memset(jobs, 0, sizeof jobs);
 	memset(slot_idle, 0, sizeof slot_idle);
+	memset(slot_downs, 0, sizeof slot_downs);
 	next_id = 0;
+	fl_step = 0;
+	fl_worker = 0;
 	stopping = pool_done = 0;
 	nready = 0;
 	ngroup = 0;
@@ -1009,8 +1373,12 @@ drv_scenario(const struct drv_scenario *s)
 	uv_timer_init(loop, &watchdog);
 	uv_timer_init(loop, &delay);
 	uv_timer_start(&watchdog, drv_watchdog, 60000, 0);
-	if ((r = pool_start(loop, exe, NSLOTS, &drv_cb, NULL, &pool)) < 0) {
-		fail("pool_start: %s", strerror(-r));
+	drv_faults(s);
+	r = pool_start(loop, exe, NSLOTS, &drv_cb, NULL, &pool);
+	if (r < 0) {
+		unsetenv("JOBQD_FAULTS");
+		drv_set_faults(NULL);
+		fail("pool_start: %s", jobq_strerror(r));
 		uv_close((uv_handle_t *)&watchdog, NULL);
 		uv_close((uv_handle_t *)&delay, NULL);
 		uv_run(loop, UV_RUN_DEFAULT);
@@ -1020,6 +1388,9 @@ drv_scenario(const struct drv_scenario *s)
 	if (s->begin != NULL)
 		s->begin();
 	uv_run(loop, UV_RUN_DEFAULT);
+	/* (replacement workers inherited it too, as from jobqd) */
+	unsetenv("JOBQD_FAULTS");
+	drv_set_faults(NULL);
 	CHECK(pool_done, "pool_stop never called done()");
 	if (strcmp(s->name, "stop") == 0)
 		stop_end();
@@ -1100,11 +1471,20 @@ main(int argc, char **argv)
 	/* without an argument (as a `make check` test): every scenario */
 	const char *which = argc == 2 ? argv[1] : "all";
 
-	if (argc >= 2 && strcmp(argv[1], "--worker") == 0)
+	if (argc >= 2 && strcmp(argv[1], "--worker") == 0) {
+		/* as jobqd's main() does before worker_main() */
+		char err[256];
+
+		if (fault_init(getenv("JOBQD_FAULTS"), err, sizeof err) != 0) {
+			fprintf(stderr, "pool_driver: %s\n", err);
+			return 2;
+		}
 		return worker_main(argc - 2, argv + 2);
+	}
 	if (argc > 2) {
 		fprintf(stderr, "usage: pool_driver run|big|cancel|lost|spawnfail|"
-		    "fds|pathsearch|stop|orphan|all\n");
+		    "fds|pathsearch|stop|spawnfault|mqfault|reportfault|orphan|"
+		    "all\n");
 		return 2;
 	}
 	log_init(getenv("POOL_DRIVER_DEBUG") != NULL ? LOG_LVL_DEBUG :

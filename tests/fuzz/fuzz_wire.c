@@ -10,12 +10,12 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "jobq.h"
 #include "wire.h"
 
 #define FUZZ_CHECK(cond) do {						\
@@ -60,7 +60,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	r = wire_spec_unpack((const char *)data, size, &s);
 	if (r != 0) {
-		FUZZ_CHECK(r == -EINVAL || r == -ENOMEM);
+		FUZZ_CHECK(r == JOBQ_EINVAL || r == JOBQ_ENOMEM);
 		FUZZ_CHECK(s.argv == NULL && s.env == NULL && s.cwd == NULL &&
 		    s.out_path == NULL && s.err_path == NULL);
 		wire_spec_free(&s);

@@ -67,7 +67,8 @@ build() {
 		    $(pkg-config --libs libcjson) ;;
 	wire)
 		"$cc" "${cflags[@]}" -o "$out/fuzz_wire" \
-		    "$src/tests/fuzz/fuzz_wire.c" "$src/daemon/wire.c" ;;
+		    "$src/tests/fuzz/fuzz_wire.c" "$src/daemon/wire.c" \
+		    "$src/lib/util.c" ;;
 	esac
 }
 

@@ -90,6 +90,7 @@ grep -q itest-two "$T/out" || fail "plain list does not show job names: $(cat "$
 # --- wait timeout and cancel ---------------------------------------------
 long=$(submit -- "$BIN/sleep" 60)
 wait_for 10 "job $long running" state_is "$long" running
+markers_seen 1 "the process of job $long"
 pid=$(show_field "$long" pid)
 [[ $pid =~ ^[1-9][0-9]*$ ]] || fail "pid of a running job: [$pid]"
 [ "$(ps -o pgid= -p "$pid" | tr -d ' ')" = "$pid" ] || fail "running job $pid is not its own process group leader"

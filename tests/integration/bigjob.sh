@@ -13,6 +13,8 @@ start_daemon
 # (jobqd --worker SLOT MQNAME PID).
 mqnames=$(for w in $(worker_pids); do tr '\0' '\n' <"/proc/$w/cmdline" | sed -n '/^--worker$/{n;n;p}'; done)
 log "worker queues: $(echo $mqnames)"
+# (positive control of the queue check at the end: it has names to look for)
+assert_eq "$(wc -w <<<"$mqnames")" 2 "message queue names of the 2 workers"
 
 # 16 arguments of 64 KiB (1 MiB) plus 4 environment entries of 32 KiB.
 args=()
@@ -88,5 +90,10 @@ for m in $mqnames; do
 	[ -e "/dev/mqueue/${m#/}" ] && fail "message queue $m left behind after jobqd stopped"
 done
 leftover() { [ -z "$(comm -13 "$T/shm.before" <(shm_snapshot))" ]; }
+# Positive control of the probe: a new jobq object in /dev/shm is seen.
+probe=/dev/shm/jobq-itest-probe.$$
+: >"$probe" || fail "cannot create $probe"
+leftover && fail "the /dev/shm probe does not see $probe"
+rm -f "$probe"
 wait_for 3 "no new jobq objects in /dev/shm or /dev/mqueue: $(comm -13 "$T/shm.before" <(shm_snapshot) | tr '\n' ' ')" leftover
 echo "bigjob: ok"

@@ -16,11 +16,14 @@ wait_for 10 "job $running printed ready" has_ready
 pid=$(show_field "$running" pid)
 two_procs() { [ "$(pgrep -g "$pid" | wc -l)" -ge 2 ]; }
 wait_for 5 "two processes in the job's group" two_procs
+markers_seen 2 "the processes of job $running"
 
 # A queued job behind it.
 queued=$(submit -- sh -c "touch '$T/queued-ran'")
 sleep 0.2
 assert_eq "$(job_state "$queued")" queued "state of the job behind a busy worker"
+# (positive control: the same probe sees the job that did start)
+assert_eq "$(job_state "$running")" running "state of the job on the worker"
 # the database says so too (states of the jobs table: queued running succeeded
 # failed canceled interrupted), and it has not been attempted
 assert_eq "$(sqlite3 "$STATE/jobq.db" "SELECT state, attempts FROM jobs WHERE id=$queued")" "queued|0" "row of the queued job in jobq.db"
@@ -47,9 +50,12 @@ live_in_group() { ps -o stat= -g "$1" 2>/dev/null | grep -qv "^Z"; }
 live_in_group "$pid" && fail "process group $pid still has live members: $(ps -o pid=,stat=,args= -g "$pid")"
 assert_rc 125 "wait on a canceled running job" q wait "$running"
 
-# The worker is free again: a new job runs; the canceled queued job never did.
-assert_rc 0 "a job after the cancels" timeout $((20 * SLOW)) "$JOBQ" -s "$SOCK" submit --wait -- true
+# The worker is free again: a new job runs; the canceled queued job never
+# did.  With one worker and FIFO, it would have run before the new job; the
+# new job runs the same command, so the probe is shown to see a run.
+assert_rc 0 "a job after the cancels" timeout $((20 * SLOW)) "$JOBQ" -s "$SOCK" submit --wait -- sh -c "touch '$T/after-ran'"
 sleep 0.2
+[ -e "$T/after-ran" ] || fail "the job after the cancels left no $T/after-ran (positive control)"
 [ -e "$T/queued-ran" ] && fail "the job canceled while queued ran anyway"
 assert_eq "$(show_field "$queued" state)" canceled "state of the canceled queued job at the end"
 
@@ -64,6 +70,7 @@ assert_rc 1 "cancel of a canceled job" q cancel "$running"
 # A job that exits promptly on TERM is canceled without waiting for the grace.
 quick=$(submit -- "$BIN/sleep" 300)
 wait_for 10 "job $quick running" state_is "$quick" running
+markers_seen 1 "the process of job $quick"
 t0=$(date +%s%N)
 assert_rc 0 "cancel of a sleep" q cancel "$quick"
 el=$((($(date +%s%N) - t0) / 1000000))

@@ -14,6 +14,7 @@ long1=$(submit --name long -- "$BIN/sh" -c "\"$BIN/sleep\" 300 & \"$BIN/sleep\" 
 long2=$(submit --name long -- "$BIN/sleep" 300)
 wait_for 10 "job $long1 running" state_is "$long1" running
 wait_for 10 "job $long2 running" state_is "$long2" running
+markers_seen 3 "the processes of jobs $long1 and $long2"
 # A long job with a retry left is requeued rather than interrupted.
 retry=$(submit --retries 1 --name retry -- sh -c 'exit 0')
 # a job that had finished before the crash keeps its result
@@ -110,6 +111,7 @@ r2=$(submit --retries 1 -- "$BIN/sh" -c "if [ -e '$T/flag' ]; then exit 0; fi; :
 wait_for 10 "job $r2 running" state_is "$r2" running
 flag_there() { [ -e "$T/flag" ]; }
 wait_for 10 "job $r2 started" flag_there
+markers_seen 1 "the process of job $r2"
 kill9_daemon
 assert_no_markers 5 "job processes after the second kill -9"
 start_daemon

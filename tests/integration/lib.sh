@@ -192,6 +192,30 @@ wait_for() {
 
 no_markers() { [ -z "$(marker_pids)" ]; }
 
+# Positive controls for "nothing left" checks: assert_no_markers can only
+# fail if marker_pids would see the processes it asserts are gone.
+# markers_seen N DESCRIPTION: waits (bounded) until marker_pids sees at least
+# N processes - call it while the job whose remains are checked later runs.
+# markers_selftest: a process started as $BIN/sleep is seen, then reaped.
+# assert_no_markers runs markers_selftest itself when the test has done
+# neither yet.
+MARKERS_SEEN=
+markers_ge() { [ "$(marker_pids | wc -l)" -ge "$1" ]; }
+markers_seen() {
+	wait_for 10 "$2: marker_pids to see $1 process(es) under $MARK" markers_ge "$1"
+	MARKERS_SEEN=1
+}
+markers_selftest() {
+	local p
+	"$BIN/sleep" 60 &
+	p=$!
+	has_p() { marker_pids | grep -qx "$p"; }
+	wait_for 5 "marker_pids to see $BIN/sleep (pid $p)" has_p
+	kill -KILL "$p" 2>/dev/null
+	wait "$p" 2>/dev/null
+	MARKERS_SEEN=1
+}
+
 # --- JSON ---------------------------------------------------------------
 # jf FIELD [FIELD...]: reads a JSON object on stdin and prints each field on
 # its own line (null -> "null", strings raw, others as JSON).
@@ -265,6 +289,7 @@ submit() {
 # assert_no_markers SECONDS MESSAGE: every marker process is gone (bounded).
 assert_no_markers() {
 	local i n=$(($1 * 50 * SLOW))
+	[ -n "$MARKERS_SEEN" ] || markers_selftest
 	for ((i = 0; i < n; i++)); do
 		no_markers && return 0
 		sleep 0.02

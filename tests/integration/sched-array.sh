@@ -106,6 +106,7 @@ assert_eq "$(show_field "$bok" reason)" dependency "reason of job --after ok:$B"
 C=$(submit --array 0-5%2 -- "$BIN/sleep" 30)
 running2() { [ "$(ids_of --array "$C" --state running | wc -w)" = 2 ]; }
 wait_for 10 "two tasks of $C running" running2
+markers_seen 2 "the processes of two tasks of $C"
 assert_rc 0 "cancel array $C" timeout $((30 * SLOW)) "$JOBQ" -s "$SOCK" cancel "$C"
 array_json "$C" | pycheck "counts of array $C after cancel" '
 c = o.get("counts", {})
@@ -157,6 +158,7 @@ crash_point() {
 }
 wait_for 20 "two tasks of $E done and two blocked" crash_point
 blocked=$(ids_of --array "$E" --state running)
+markers_seen 2 "the processes of the blocked tasks of $E"
 kill9_daemon
 assert_no_markers 5 "task processes after kill -9 of jobqd"
 pre=$(nlines "$R")

@@ -147,6 +147,7 @@ c2=$(submit --retries 1 --retry-delay 200ms -- "$BIN/sh" -c "$(gated C2 "$T/gC")
 c3=$(submit --after "$c1,$c2" -- "$BIN/sh" -c "$(rec C3)")
 c4=$(submit --after "$c3" -- "$BIN/sh" -c "$(rec C4)")
 wait_for 10 "job $c2 running" state_is "$c2" running
+markers_seen 1 "the process of job $c2"
 kill9_daemon
 assert_no_markers 5 "job processes after kill -9 of jobqd"
 : >"$T/gC"

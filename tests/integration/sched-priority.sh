@@ -13,6 +13,7 @@ rec() { printf 'echo %s >>"%s"' "$1" "$T/order"; }
 
 blocker=$(submit -- "$BIN/sh" -c "$(gate_script "$T/gate1")")
 wait_for 10 "blocker $blocker running" state_is "$blocker" running
+markers_seen 1 "the process of blocker $blocker"
 p0=$(submit --priority 0 -- sh -c "$(rec p0)")
 p5a=$(submit --priority 5 -- sh -c "$(rec p5a)")
 p5b=$(submit --priority 5 -- sh -c "$(rec p5b)")

@@ -52,6 +52,7 @@ assert_rc 2 "queue with an unknown subcommand" q queue frobnicate q2
 # --- pause / resume -------------------------------------------------------------
 run=$(submit --queue q3 -- "$BIN/sh" -c "$(gate_script "$T/gate3"); echo ran >\"$T/run.done\"")
 wait_for 10 "job $run running" state_is "$run" running
+markers_seen 1 "the process of job $run"
 assert_rc 0 "queue pause q3" q queue pause q3
 p1=$(submit --queue q3 -- "$BIN/sh" -c "echo p1 >>\"$T/q3.order\"")
 p2=$(submit --queue q3 -- "$BIN/sh" -c "echo p2 >>\"$T/q3.order\"")

@@ -16,6 +16,7 @@ runtime() { echo $(($(show_field "$1" finished_at) - $(show_field "$1" started_a
 # --- --timeout 1s on a 30 s job with a child in the background -------------------------------
 t1=$(submit --timeout 1s -- "$BIN/sh" -c "\"$BIN/sleep\" 30 & \"$BIN/sleep\" 30")
 assert_eq "$(show_field "$t1" timeout_ms)" 1000 "timeout_ms of job $t1"
+markers_seen 2 "the processes of job $t1"
 wait_ended "$t1"
 assert_eq "$WAIT_RC" 143 "wait on a job timed out by SIGTERM"
 assert_eq "$(job_state "$t1")" timed_out "state of job $t1"
@@ -29,24 +30,25 @@ assert_no_markers 5 "processes of timed-out job $t1"
 assert_eq "$(sql "SELECT state || ',' || reason FROM jobs WHERE id = $t1")" "timed_out,timeout" "row of job $t1"
 assert_eq "$(ids_of --state timed_out)" "$t1" "list --state timed_out"
 
-# --- TERM ignored: KILL after --kill-grace 1s -------------------------------------------------
-ign="trap '' TERM; \"$BIN/sleep\" 30"
+# --- TERM ignored: KILL after --kill-grace 1s, or after jobqd's 3 s ----------------------------
+# t2 (--kill-grace 1s) and t3 (jobqd's grace) run side by side, so that the
+# check that t2's own grace was used is an ordering: t2 ends first.
+ign="trap '' TERM; echo ready; \"$BIN/sleep\" 30"
+# ready ID: the job's shell ignores SIGTERM now (for wait_for)
+ready() { [ "$(q logs "$1" 2>/dev/null)" = ready ]; }
 t2=$(submit --timeout 1s --kill-grace 1s -- "$BIN/sh" -c "$ign")
+t3=$(submit --timeout 1s -- "$BIN/sh" -c "$ign")
 assert_eq "$(show_field "$t2" kill_grace_ms)" 1000 "kill_grace_ms of job $t2"
 wait_ended "$t2"
 assert_eq "$(job_state "$t2")" timed_out "state of job $t2 (ignores SIGTERM)"
 assert_eq "$(show_field "$t2" reason)" timeout "reason of job $t2"
 assert_eq "$(show_field "$t2" signal)" 9 "signal of job $t2 (SIGKILL)"
-rt=$(runtime "$t2")
-log "job $t2 ran $rt ms"
-[ "$rt" -ge 1900 ] || fail "job $t2 was killed after $rt ms, before timeout + grace (2 s)"
-[ "$rt" -le $((2000 + 1500 * SLOW)) ] || fail "job $t2 was killed after $rt ms, expected about 2 s"
-assert_no_markers 5 "processes of job $t2"
-
-rt2=$rt
+rt2=$(runtime "$t2")
+log "job $t2 ran $rt2 ms"
+[ "$rt2" -ge 1900 ] || fail "job $t2 was killed after $rt2 ms, before timeout + grace (2 s)"
+[ "$rt2" -le $((2000 + 1500 * SLOW)) ] || fail "job $t2 was killed after $rt2 ms, expected about 2 s"
 
 # the daemon's --kill-grace (3s) when the job gives none
-t3=$(submit --timeout 1s -- "$BIN/sh" -c "$ign")
 wait_ended "$t3"
 assert_eq "$(job_state "$t3")" timed_out "state of job $t3 (ignores SIGTERM)"
 assert_eq "$(show_field "$t3" signal)" 9 "signal of job $t3 (SIGKILL)"
@@ -54,21 +56,37 @@ rt=$(runtime "$t3")
 log "job $t3 ran $rt ms"
 [ "$rt" -ge 3900 ] || fail "job $t3 was killed after $rt ms, before timeout + jobqd's grace (4 s)"
 [ "$rt" -le $((4000 + 1500 * SLOW)) ] || fail "job $t3 was killed after $rt ms, expected about 4 s"
-[ $((rt2 + 1000)) -le "$rt" ] || fail "job $t2 (--kill-grace 1s) ran $rt2 ms, job $t3 (jobqd's 3s) $rt ms: the job's grace was not used"
-assert_no_markers 5 "processes of job $t3"
+[ "$(show_field "$t2" finished_at)" -lt "$(show_field "$t3" finished_at)" ] ||
+	fail "job $t2 (--kill-grace 1s, ran $rt2 ms) did not end before job $t3 (jobqd's 3s, ran $rt ms), started with it: the job's grace was not used"
+assert_no_markers 5 "processes of jobs $t2 and $t3"
 
-# the job's --kill-grace applies to cancel too
+# the job's --kill-grace applies to cancel too.  Against a reference instead
+# of a time bound: job $ref, canceled at the same moment with jobqd's 3 s
+# grace, leaves on its own 1.5 s after its SIGTERM; with its 500 ms grace job
+# $c ends first, with jobqd's 3 s it would end last.
 c=$(submit --kill-grace 500ms -- "$BIN/sh" -c "$ign")
+ref=$(submit -- "$BIN/sh" -c "trap '\"$BIN/sleep\" 1.5; exit 0' TERM; echo ready; while :; do \"$BIN/sleep\" 0.1; done")
 wait_for 10 "job $c running" state_is "$c" running
+wait_for 10 "job $ref running" state_is "$ref" running
+wait_for 10 "job $c ignoring SIGTERM" ready "$c"
+wait_for 10 "job $ref trapping SIGTERM" ready "$ref"
 t0=$(now_ms)
+q cancel "$ref" >"$T/ref.out" 2>&1 &
+ref_cancel=$!
+EXTRA_PIDS=$ref_cancel
 assert_rc 0 "cancel job $c, which ignores SIGTERM" q cancel "$c"
 el=$(($(now_ms) - t0))
 log "cancel of job $c took $el ms"
+wait "$ref_cancel" || fail "cancel of job $ref exited $?: $(cat "$T/ref.out")"
+EXTRA_PIDS=
 assert_eq "$(job_state "$c")" canceled "state of job $c"
 assert_eq "$(show_field "$c" signal)" 9 "signal of canceled job $c (SIGKILL)"
+assert_eq "$(job_state "$ref")" canceled "state of job $ref"
+assert_eq "$(show_field "$ref" exit_code)" 0 "exit code of job $ref (left on its own after SIGTERM)"
 [ "$el" -ge 450 ] || fail "cancel of job $c returned after $el ms, before its 500 ms grace"
-[ "$el" -le 2500 ] || fail "cancel of job $c (--kill-grace 500ms) took $el ms: jobqd's 3 s grace was used"
-assert_no_markers 5 "processes of job $c"
+[ "$(show_field "$c" finished_at)" -lt "$(show_field "$ref" finished_at)" ] ||
+	fail "cancel of job $c (--kill-grace 500ms) took $el ms and ended after job $ref, which leaves 1.5 s after SIGTERM: jobqd's 3 s grace was used"
+assert_no_markers 5 "processes of jobs $c and $ref"
 
 # --- a timeout is a failure for retries ----------------------------------------------------
 t4=$(submit --timeout 1s --retries 1 --retry-delay 200ms -- "$BIN/sh" -c "echo x >>\"$T/c4\"; exec \"$BIN/sleep\" 30")

@@ -131,6 +131,7 @@ assert_eq "$rc" 0 "exit status of watch after SIGTERM"
 # --- stats -----------------------------------------------------------------------------
 busy=$(submit -- "$BIN/sh" -c "$(gate_script "$T/gS")")
 wait_for 10 "job $busy running" state_is "$busy" running
+markers_seen 1 "the process of job $busy"
 held=$(submit --queue wq -- true)
 up1=$(q --json ping | jf uptime_ms) || fail "ping --json"
 q --json list >"$T/list.json" || fail "list --json"

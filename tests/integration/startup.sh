@@ -159,6 +159,7 @@ wait_for 10 "job $run running" state_is "$run" running
 wait_for 10 "job $run2 running" state_is "$run2" running
 has_ready() { [ "$(q logs "$run" 2>/dev/null)" = ready ]; }
 wait_for 10 "job $run printed ready" has_ready
+markers_seen 3 "the processes of jobs $run and $run2"
 queued=$(submit -- sleep 1)
 queued2=$(submit -- sleep 1)
 queued3=$(submit -- sleep 1)

@@ -27,6 +27,7 @@ id=$(submit -- "$BIN/sh" -c "\"$BIN/sleep\" 300 & echo ready; \"$BIN/sleep\" 300
 wait_for 10 "job $id running" state_is "$id" running
 has_ready() { [ "$(q logs "$id" 2>/dev/null)" = ready ]; }
 wait_for 10 "job $id printed ready" has_ready
+markers_seen 2 "the processes of job $id"
 w=$(job_worker "$id")
 [[ " $before " == *" $w "* ]] || fail "parent $w of job $id is not one of the workers ($before)"
 log "killing worker $w of job $id"
@@ -56,6 +57,7 @@ assert_eq "$(show_field "$rid" max_retries)" 1 "max_retries of a job submitted w
 wait_for 10 "job $rid running its first attempt" state_is "$rid" running
 flag_there() { [ -e "$T/flag" ]; }
 wait_for 10 "first attempt of job $rid" flag_there
+markers_seen 1 "the process of job $rid"
 w=$(job_worker "$rid")
 kill -KILL "$w"
 assert_rc 0 "wait on a retried job" timeout $((30 * SLOW)) "$JOBQ" -s "$SOCK" wait "$rid"

@@ -1,0 +1,511 @@
+/*
+ * worker_spawn.c - preparing and starting a job's process, in the worker:
+ * the job's descriptors (cwd, stdout/stderr files, /dev/null), the execvpe
+ * candidates from the job's PATH, then vfork() and the child's set-up up to
+ * execve.
+ *
+ *   worker.c --worker_spawn(spec)--> open cwd/out/err, plan exec, block signals
+ *     `- vfork child (worker suspended): setsid, PDEATHSIG KILL, default
+ *        dispositions, fchdir, dup2 0/1/2, close the rest, empty mask, execve
+ *        a failure before exec: {stage, errno} in the worker's memory, _exit(127)
+ *
+ * The job is started with vfork(): the worker, every signal blocked, is
+ * suspended until the child has exec'd or exited.  Everything the child
+ * uses is prepared before (struct worker_spawn_args): it allocates nothing.
+ * FAULT_SPAWN (fault.h) makes the vfork fail with EAGAIN.
+ *
+ * ThreadSanitizer turns vfork() into fork(), so under TSan the memory is not
+ * shared and a spawn failure shows as a job that exited 127; every other
+ * build (plain, ASan/UBSan) has real vfork semantics.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1
+#endif
+
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fault.h"
+#include "log.h"
+#include "wire.h"
+#include "worker_int.h"
+
+#define WORKER_SPAWN_DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
+
+/* What a failed job child leaves in the parent's memory before _exit(127):
+ * stage 0 means it did not fail (it exec'd, or died without reporting). */
+struct worker_spawn_execerr {
+	int32_t stage;
+	int32_t err;
+};
+
+/* The job's descriptors, opened by the parent (-1: not open). */
+struct worker_spawn_fds {
+	int cwd, null, out, err;
+};
+
+/* Everything the vfork child uses, prepared by the parent beforehand: the
+ * child allocates nothing and only reads this (and writes *res, shargv[1]). */
+struct worker_spawn_args {
+	volatile struct worker_spawn_execerr *res;
+	pid_t worker_pid;
+	struct worker_spawn_fds fds;
+	long maxfd;		/* close() fallback bound (RLIMIT_NOFILE) */
+	char *const *argv;
+	char *const *env;
+	char *const *cand;	/* execve candidates; NULL: path too long */
+	size_t ncand;
+	int early_err;		/* nonzero: fail at WIRE_STAGE_EXEC, no execve */
+	char **shargv;		/* "/bin/sh", (path), argv[1..], NULL */
+};
+
+/* ---- the job child (between vfork and exec) ----------------------------- */
+
+/*
+ * The child shares the worker's memory and runs on its stack until it execs
+ * or exits, with the worker suspended meanwhile.  So: async-signal-safe
+ * system calls only, no malloc/stdio/log_*, never return from
+ * worker_spawn_vfork, and end with execve or _exit.  (errno is the
+ * worker's: it is clobbered.)
+ */
+
+static void __attribute__((noreturn))
+worker_spawn_child_fail(const struct worker_spawn_args *a, int stage, int err)
+{
+	a->res->err = err;
+	a->res->stage = stage;
+	_exit(127);
+}
+
+/* Closes the descriptors named in one getdents64 buffer that are >= lowfd
+ * (but not dfd); returns how many. */
+static int
+worker_spawn_close_dents(const char *buf, long nread, int lowfd, int dfd)
+{
+	const struct dirent64 *d;
+	const char *c;
+	long off, fd;
+	int closed = 0;
+
+	for (off = 0; off < nread; off += d->d_reclen) {
+		d = (const struct dirent64 *)(const void *)(buf + off);
+		fd = 0;
+		for (c = d->d_name; *c >= '0' && *c <= '9' && fd <= INT_MAX / 10;
+		    c++)
+			fd = fd * 10 + (*c - '0');
+		if (*c != '\0' || c == d->d_name)
+			continue;
+		if (fd >= lowfd && fd != dfd) {
+			close((int)fd);
+			closed++;
+		}
+	}
+	return closed;
+}
+
+/* Closes every descriptor >= lowfd: close_range, else /proc/self/fd, else
+ * every number below maxfd.  Async-signal-safe (no malloc, no libc state). */
+static void
+worker_spawn_close_from(int lowfd, long maxfd)
+{
+	char buf[4096];
+	long nread, fd;
+	int dfd, closed;
+
+	if (syscall(SYS_close_range, (unsigned)lowfd, ~0U, 0) == 0)
+		return;
+	if ((dfd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		/* Rescan until a full pass closes nothing: closing while
+		 * reading the directory may skip entries. */
+		do {
+			closed = 0;
+			nread = -1;
+			if (lseek(dfd, 0, SEEK_SET) == -1)
+				break;
+			while ((nread = syscall(SYS_getdents64, dfd, buf,
+			    sizeof buf)) > 0)
+				closed += worker_spawn_close_dents(buf, nread,
+				    lowfd, dfd);
+			if (nread < 0)
+				break;
+		} while (closed);
+		close(dfd);
+		if (nread == 0)
+			return;
+	}
+	for (fd = lowfd; fd < maxfd; fd++)
+		close((int)fd);
+}
+
+/* execve, and for ENOEXEC run the file with /bin/sh like execvpe does.
+ * Returns only on failure, with errno set. */
+static void
+worker_spawn_exec1(const struct worker_spawn_args *a, const char *path)
+{
+	execve(path, a->argv, a->env);
+	if (errno == ENOEXEC) {
+		a->shargv[1] = (char *)path;
+		execve("/bin/sh", a->shargv, a->env);
+		errno = ENOEXEC;
+	}
+}
+
+/* execvpe over the candidates the parent built from the job's PATH; returns
+ * the errno to report. */
+static int
+worker_spawn_child_exec(const struct worker_spawn_args *a)
+{
+	size_t i;
+	int eacces = 0, err = ENOENT;
+
+	for (i = 0; i < a->ncand; i++) {
+		if (a->cand[i] == NULL) {
+			err = ENAMETOOLONG;
+			continue;
+		}
+		worker_spawn_exec1(a, a->cand[i]);
+		err = errno;
+		switch (err) {
+		case EACCES:
+			eacces = 1;
+			break;
+		case ENOENT:
+		case ENOTDIR:
+		case ESTALE:
+		case ENODEV:
+		case ETIMEDOUT:
+		case ELOOP:
+		case ENAMETOOLONG:
+			break;
+		default:
+			return err;
+		}
+	}
+	return eacces ? EACCES : err;
+}
+
+/*
+ * glibc refuses sigaction() on the two real-time signals it reserves for
+ * itself (SIGCANCEL 32, SIGSETXID 33), but an ignored disposition inherited
+ * from whoever started jobqd would survive execve into the job.  Set them to
+ * default with the raw system call: the child is about to exec, so libc's
+ * use of them no longer matters.
+ */
+static void
+worker_spawn_reset_libc_signals(void)
+{
+	struct {
+		void (*handler)(int);
+		unsigned long flags;
+		void (*restorer)(void);
+		uint64_t mask;
+	} ksa;
+	int sig;
+
+	memset(&ksa, 0, sizeof ksa);
+	ksa.handler = SIG_DFL;
+	for (sig = 32; sig < SIGRTMIN; sig++)
+		(void)syscall(SYS_rt_sigaction, sig, &ksa, NULL, sizeof ksa.mask);
+}
+
+/* In the vfork child, every signal blocked: never returns. */
+static void __attribute__((noreturn, noinline))
+worker_spawn_child(const struct worker_spawn_args *a)
+{
+	struct sigaction sa;
+	sigset_t none;
+	int sig;
+
+	if (setsid() == -1)
+		worker_spawn_child_fail(a, WIRE_STAGE_FORK, errno);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+		worker_spawn_child_fail(a, WIRE_STAGE_FORK, errno);
+	if (getppid() != a->worker_pid)
+		_exit(127);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void)sigaction(sig, &sa, NULL); /* EINVAL for RT sigs used by libc */
+	worker_spawn_reset_libc_signals();
+	if (fchdir(a->fds.cwd) == -1)
+		worker_spawn_child_fail(a, WIRE_STAGE_CWD, errno);
+	/* All of these are >= 4 (0-2 are open, 3 is the report pipe). */
+	if (dup2(a->fds.null, 0) == -1 || dup2(a->fds.out, 1) == -1 ||
+	    dup2(a->fds.err, 2) == -1)
+		worker_spawn_child_fail(a, WIRE_STAGE_OUTPUT, errno);
+	worker_spawn_close_from(3, a->maxfd);
+	if (a->early_err != 0)
+		worker_spawn_child_fail(a, WIRE_STAGE_EXEC, a->early_err);
+	/* Dispositions are default now: unblocking runs no handler. */
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) == -1)
+		worker_spawn_child_fail(a, WIRE_STAGE_FORK, errno);
+	worker_spawn_child_fail(a, WIRE_STAGE_EXEC, worker_spawn_child_exec(a));
+}
+
+/* ---- in the worker, before vfork ---------------------------------------- */
+
+/* Returns the value of NAME in env, or NULL. */
+static const char *
+worker_spawn_getenv(char *const *env, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (; *env != NULL; env++)
+		if (strncmp(*env, name, n) == 0 && (*env)[n] == '=')
+			return *env + n + 1;
+	return NULL;
+}
+
+/* The execvpe candidate paths for argv[0] in the job's PATH (an empty
+ * element is the current directory), in *candp (one malloc'd block, or NULL
+ * with the argv itself as the one candidate).  Sets a->cand, a->ncand,
+ * a->early_err; returns 0 or ENOMEM. */
+static int
+worker_spawn_plan_exec(struct worker_spawn_args *a, char ***candp)
+{
+	const char *file = a->argv[0], *dirs, *p, *end;
+	char **cand, *q;
+	size_t flen, dlen, n, bytes, i;
+
+	*candp = NULL;
+	a->cand = a->argv;	/* argv[0] itself */
+	a->ncand = 1;
+	a->early_err = 0;
+	if (file[0] == '\0') {
+		a->early_err = ENOENT;
+		return 0;
+	}
+	if (strchr(file, '/') != NULL)
+		return 0;
+	flen = strlen(file);
+	if (flen > NAME_MAX) {
+		a->early_err = ENAMETOOLONG;
+		return 0;
+	}
+	if ((dirs = worker_spawn_getenv(a->env, "PATH")) == NULL)
+		dirs = WORKER_SPAWN_DEFAULT_PATH;
+	n = 1;
+	for (p = dirs; *p != '\0'; p++)
+		if (*p == ':')
+			n++;
+	/* Each candidate is at most strlen(dirs) + 1 + flen + 1 bytes. */
+	bytes = n * sizeof *cand + strlen(dirs) + n * (flen + 2);
+	if ((cand = malloc(bytes)) == NULL)
+		return ENOMEM;
+	q = (char *)(cand + n);
+	for (i = 0, p = dirs; i < n; i++, p = end + 1) {
+		end = strchrnul(p, ':');
+		dlen = (size_t)(end - p);
+		if (dlen + 1 + flen + 1 > PATH_MAX) {
+			cand[i] = NULL;
+			continue;
+		}
+		cand[i] = q;
+		if (dlen > 0) {
+			memcpy(q, p, dlen);
+			q[dlen] = '/';
+			q += dlen + 1;
+		}
+		memcpy(q, file, flen + 1);
+		q += flen + 1;
+	}
+	a->cand = cand;
+	a->ncand = n;
+	*candp = cand;
+	return 0;
+}
+
+/* "/bin/sh", NULL, argv[1..], NULL for a file that turns out to be a
+ * script without #! (slot 1 is the path, set by the child); NULL if out of
+ * memory. */
+static char **
+worker_spawn_shargv(char *const *argv)
+{
+	char **v;
+	size_t argc, i;
+
+	for (argc = 0; argv[argc] != NULL; argc++)
+		;
+	if ((v = calloc(argc + 2, sizeof *v)) == NULL)
+		return NULL;
+	v[0] = (char *)"/bin/sh";
+	for (i = 1; i < argc; i++)
+		v[i + 1] = argv[i];
+	v[argc + 1] = NULL;
+	return v;
+}
+
+static int
+worker_spawn_open_out(int cwdfd, const char *path)
+{
+	const char *p = path[0] == '\0' ? "/dev/null" : path;
+
+	return openat(cwdfd, p, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+}
+
+/* Opens the job's working directory, output files and /dev/null into f
+ * (all -1 before).  Returns 0, or an errno with *stage set. */
+static int
+worker_spawn_open(const struct wire_spec *spec, struct worker_spawn_fds *f,
+    int *stage)
+{
+	*stage = WIRE_STAGE_CWD;
+	if ((f->cwd = open(spec->cwd, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return errno;
+	*stage = WIRE_STAGE_OUTPUT;
+	if ((f->out = worker_spawn_open_out(f->cwd, spec->out_path)) == -1)
+		return errno;
+	if (strcmp(spec->out_path, spec->err_path) == 0)
+		/* 2>&1: one open file description, one offset. */
+		f->err = fcntl(f->out, F_DUPFD_CLOEXEC, 0);
+	else
+		f->err = worker_spawn_open_out(f->cwd, spec->err_path);
+	if (f->err == -1)
+		return errno;
+	if ((f->null = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1)
+		return errno;
+	return 0;
+}
+
+static void
+worker_spawn_close_fds(struct worker_spawn_fds *f)
+{
+	int *fds[] = { &f->cwd, &f->null, &f->out, &f->err };
+	size_t i;
+
+	for (i = 0; i < sizeof fds / sizeof fds[0]; i++) {
+		if (*fds[i] != -1)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+}
+
+/* Blocks every signal, glibc's reserved ones included (as its posix_spawn
+ * does), so that no handler runs in the vfork child on the worker's stack. */
+static int
+worker_spawn_block_all(sigset_t *old)
+{
+	sigset_t all;
+
+	memset(&all, 0xff, sizeof all);
+	return (int)syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, old,
+	    (size_t)(_NSIG / 8));
+}
+
+static void
+worker_spawn_restore_mask(const sigset_t *old)
+{
+	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, old, NULL,
+	    (size_t)(_NSIG / 8)) == -1)
+		log_warn("rt_sigprocmask");
+}
+
+/* Kept apart so that no variable of the callers lives across vfork. */
+static pid_t __attribute__((noinline))
+worker_spawn_vfork(const struct worker_spawn_args *a)
+{
+	pid_t pid;
+
+	if ((pid = vfork()) == 0)
+		worker_spawn_child(a);
+	return pid;
+}
+
+/* vforks the child with every signal blocked; the worker is suspended until
+ * the child has exec'd or exited.  Returns its pid, or -1 with *err set. */
+static pid_t
+worker_spawn_start(const struct worker_spawn_args *a, int *err)
+{
+	sigset_t omask;
+	pid_t pid;
+
+	if (fault_hit(FAULT_SPAWN)) {
+		log_warnx("vfork: failing as told by JOBQD_FAULTS (spawn)");
+		*err = EAGAIN;
+		return -1;
+	}
+	if (worker_spawn_block_all(&omask) == -1) {
+		*err = errno;
+		return -1;
+	}
+	if ((pid = worker_spawn_vfork(a)) == -1)
+		*err = errno;
+	worker_spawn_restore_mask(&omask);
+	return pid;
+}
+
+void
+worker_spawn(const struct wire_spec *spec, pid_t worker_pid, long maxfd,
+    struct worker_spawn_result *res)
+{
+	volatile struct worker_spawn_execerr xerr;
+	struct worker_spawn_args ca;
+	char **cand = NULL;
+	int status, err;
+	pid_t pid = -1;
+
+	memset(&ca, 0, sizeof ca);
+	ca.fds.cwd = ca.fds.null = ca.fds.out = ca.fds.err = -1;
+	res->pid = 0;
+	res->stage = WIRE_STAGE_SPEC;
+	res->err = EINVAL;
+	if (spec->argv[0] == NULL)
+		return;
+	if ((err = worker_spawn_open(spec, &ca.fds, &res->stage)) != 0)
+		goto done;
+
+	/* Everything the child needs, so that it allocates nothing. */
+	res->stage = WIRE_STAGE_FORK;
+	xerr.stage = 0;
+	xerr.err = 0;
+	ca.res = &xerr;
+	ca.worker_pid = worker_pid;
+	ca.maxfd = maxfd;
+	ca.argv = spec->argv;
+	ca.env = spec->env;
+	err = ENOMEM;
+	if ((ca.shargv = worker_spawn_shargv(spec->argv)) == NULL ||
+	    (err = worker_spawn_plan_exec(&ca, &cand)) != 0)
+		goto done;
+	pid = worker_spawn_start(&ca, &err);
+done:
+	worker_spawn_close_fds(&ca.fds);
+	free(ca.shargv);
+	free(cand);
+	if (pid == -1) {
+		res->err = err;
+		return;
+	}
+	if (xerr.stage == 0) {
+		res->pid = pid;
+		res->err = 0;
+		return;
+	}
+	res->stage = xerr.stage;
+	res->err = xerr.err;
+	/* It has exited already: vfork returned. */
+	while (waitpid(pid, &status, 0) == -1) {
+		if (errno != EINTR) {
+			log_warn("waitpid %ld", (long)pid);
+			break;
+		}
+	}
+}
