@@ -485,21 +485,30 @@ worker_spawn_vfork(const struct worker_spawn_args *a)
 	return pid;
 }
 
-/* Reads the child's record from the pipe into chan: nothing (EOF) when it
- * exec'd or died without one. */
+/* Closes the pipe p (if open), after reading the record of child pid (if
+ * it was started) into chan: nothing (EOF) when it exec'd or died without
+ * one. */
 static void
-worker_spawn_chan_read(int fd, volatile struct worker_spawn_chan *chan)
+worker_spawn_chan_end(int p[2], pid_t pid,
+    volatile struct worker_spawn_chan *chan)
 {
 	struct worker_spawn_execerr x;
 	ssize_t n;
 
-	while ((n = read(fd, &x, sizeof x)) == -1 && errno == EINTR)
-		;
-	if (n == (ssize_t)sizeof x) {
-		chan->x.stage = x.stage;
-		chan->x.err = x.err;
-	} else if (n == -1)
-		log_warn("read from the spawn pipe");
+	if (p[1] != -1)
+		close(p[1]);	/* else read() never sees EOF */
+	if (p[0] == -1)
+		return;
+	if (pid > 0) {
+		while ((n = read(p[0], &x, sizeof x)) == -1 && errno == EINTR)
+			;
+		if (n == (ssize_t)sizeof x) {
+			chan->x.stage = x.stage;
+			chan->x.err = x.err;
+		} else if (n == -1)
+			log_warn("read from the spawn pipe");
+	}
+	close(p[0]);
 }
 
 /* vforks the child with every signal blocked; the worker is suspended until
@@ -531,13 +540,7 @@ worker_spawn_start(struct worker_spawn_args *a, int *err)
 	}
 	if (pid > 0 && a->chan->ran)
 		worker_spawn_shared = 1;
-	if (p[1] != -1)
-		close(p[1]);
-	if (p[0] != -1) {
-		if (pid > 0)
-			worker_spawn_chan_read(p[0], a->chan);
-		close(p[0]);
-	}
+	worker_spawn_chan_end(p, pid, a->chan);
 	return pid;
 }
 
