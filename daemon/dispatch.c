@@ -622,19 +622,23 @@ dispatch_privileged(const struct dispatch_req *r)
 	return r->uid == 0 || r->uid == geteuid();
 }
 
+_Static_assert(sizeof(PACKAGE_VERSION) <=
+    sizeof(((jobq_server_info *)0)->version), "PACKAGE_VERSION too long");
+
 cJSON *
 dispatch_ping(struct dispatch *s)
 {
-	cJSON *rep = proto_ok_reply();
+	struct proto_ping_reply p;
 
-	cJSON_AddStringToObject(rep, "version", PACKAGE_VERSION);
-	cJSON_AddNumberToObject(rep, "protocol", JOBQ_PROTOCOL_VERSION);
-	cJSON_AddNumberToObject(rep, "pid", (double)getpid());
-	cJSON_AddNumberToObject(rep, "uptime_ms", (double)jobqd_uptime_ms());
-	cJSON_AddNumberToObject(rep, "workers", s->nslots);
-	cJSON_AddNumberToObject(rep, "queued", (double)sched_nqueued(s->sched));
-	cJSON_AddNumberToObject(rep, "active", (double)s->njobs);
-	return rep;
+	memset(&p, 0, sizeof p);
+	memcpy(p.info.version, PACKAGE_VERSION, sizeof(PACKAGE_VERSION));
+	p.info.protocol = JOBQ_PROTOCOL_VERSION;
+	p.info.pid = getpid();
+	p.info.uptime_ms = jobqd_uptime_ms();
+	p.info.workers = s->nslots;
+	p.queued = (int64_t)sched_nqueued(s->sched);
+	p.active = (int64_t)s->njobs;
+	return proto_ping_reply_to_json(&p);
 }
 
 /* ---- start-up ---- */

@@ -137,8 +137,8 @@ dispatch_array_done(struct store_op *op)
 			remaining += dispatch_find(s,
 			    op->out.array.task_ids[i]) != NULL;
 	if (remaining == 0 || c->arg2) {
-		dispatch_reply_object(r, "array",
-		    proto_array_info_to_json(&op->out.array.info));
+		dispatch_reply_encoded(r,
+		    proto_array_reply_to_json(&op->out.array.info));
 		goto out;
 	}
 	c->r = NULL;

@@ -227,8 +227,9 @@ struct store_op *dispatch_op_update(struct dispatch *, int64_t id,
 void dispatch_reply(struct dispatch_req *, cJSON *reply);
 void dispatch_reply_error(struct dispatch_req *, int err, const char *msg);
 void dispatch_reply_status(struct dispatch_req *, int err);
-/* {"ok":true,key:obj}; obj NULL (out of memory): a nomem error. */
-void dispatch_reply_object(struct dispatch_req *, const char *key, cJSON *obj);
+/* rep from one of the codec's reply encoders; NULL (out of memory): a
+ * nomem error instead. */
+void dispatch_reply_encoded(struct dispatch_req *, cJSON *rep);
 void dispatch_reply_job(struct dispatch_req *, const jobq_job *);
 /* dispatch no longer holds r (it passes it on, or r was abandoned). */
 void dispatch_reply_detach(struct dispatch_req *);
@@ -297,8 +298,8 @@ void dispatch_queue_counts(struct dispatch *, struct dispatch_req *,
 void dispatch_queue_info(const struct store_queue *, jobq_queue_info *);
 
 /* ---- dispatch_stats.c ---- */
-/* The "stats" object from the counts of op (a STORE_COUNTS); NULL when out
- * of memory. */
-cJSON *dispatch_stats_json(struct dispatch *, const struct store_op *op);
+/* The stats reply from the counts of op (a STORE_COUNTS); NULL when out of
+ * memory. */
+cJSON *dispatch_stats_reply(struct dispatch *, const struct store_op *op);
 
 #endif

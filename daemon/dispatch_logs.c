@@ -41,30 +41,23 @@ dispatch_logs_read(int fd, const struct logs_req *lr, char **buf,
 	return n;
 }
 
-/* {"ok":true,"data":B64,"offset":N,"size":N,"done":BOOL}; NULL when out of
- * memory. */
+/* The logs reply for n bytes of data read at lr->offset from a file of
+ * size bytes; NULL when out of memory. */
 static cJSON *
-dispatch_logs_json(const struct logs_req *lr, const char *data, size_t n,
+dispatch_logs_json(const struct logs_req *lr, char *data, size_t n,
     uint64_t size, int ended)
 {
-	cJSON *rep;
-	char *b64;
+	struct proto_logs_reply l;
 
-	if ((b64 = proto_b64_encode(data, n)) == NULL)
-		return NULL;
 	if (size < lr->offset + n)
 		size = lr->offset + n;
-	if ((rep = proto_ok_reply()) == NULL ||
-	    cJSON_AddStringToObject(rep, "data", b64) == NULL ||
-	    cJSON_AddNumberToObject(rep, "offset", (double)lr->offset) == NULL ||
-	    cJSON_AddNumberToObject(rep, "size", (double)size) == NULL ||
-	    cJSON_AddBoolToObject(rep, "done",
-	    ended && lr->offset + n >= size) == NULL) {
-		cJSON_Delete(rep);
-		rep = NULL;
-	}
-	free(b64);
-	return rep;
+	memset(&l, 0, sizeof l);
+	l.data = (unsigned char *)data;
+	l.len = n;
+	l.offset = (int64_t)lr->offset;
+	l.size = (int64_t)size;
+	l.done = ended && lr->offset + n >= size;
+	return proto_logs_reply_to_json(&l);
 }
 
 void
@@ -96,13 +89,9 @@ dispatch_logs_reply(struct dispatch *s, struct dispatch_req *r,
 			return;
 		}
 	}
-	rep = dispatch_logs_json(lr, buf != NULL ? buf : "", (size_t)n, size,
-	    ended);
+	rep = dispatch_logs_json(lr, buf, (size_t)n, size, ended);
 	free(buf);
-	if (rep == NULL)
-		dispatch_reply_error(r, JOBQ_ENOMEM, "out of memory");
-	else
-		dispatch_reply(r, rep);
+	dispatch_reply_encoded(r, rep);
 }
 
 void

@@ -28,8 +28,6 @@ static void
 dispatch_purge_over(struct dispatch_req *r, int retention, int status,
     size_t total)
 {
-	cJSON *rep;
-
 	if (r == NULL) {
 		if (retention && status != 0)
 			log_warnx("retention: %s", jobq_strerror(status));
@@ -37,12 +35,9 @@ dispatch_purge_over(struct dispatch_req *r, int retention, int status,
 			log_info("retention: removed %zu ended job(s)", total);
 	} else if (status != 0)
 		dispatch_reply_status(r, status);
-	else if ((rep = proto_ok_reply()) == NULL ||
-	    proto_add_int(rep, "purged", (int64_t)total) != 0) {
-		cJSON_Delete(rep);
-		dispatch_reply(r, NULL);	/* done, but cannot say so */
-	} else
-		dispatch_reply(r, rep);
+	else
+		/* NULL (out of memory): done, but cannot say so. */
+		dispatch_reply(r, proto_purge_reply_to_json(total));
 }
 
 static void

@@ -24,25 +24,21 @@ dispatch_queue_info(const struct store_queue *sq, jobq_queue_info *qi)
 	memcpy(qi->counts, sq->counts, sizeof qi->counts);
 }
 
-/* [QUEUE,...] of the counts op read; NULL when out of memory. */
+/* The queue_list reply from the counts op read; NULL when out of memory. */
 static cJSON *
 dispatch_queue_list_json(const struct store_op *op)
 {
-	jobq_queue_info qi;
-	cJSON *arr, *q;
-	size_t i;
+	jobq_queue_info *qi;
+	cJSON *rep;
+	size_t i, n = op->out.counts.n;
 
-	if ((arr = cJSON_CreateArray()) == NULL)
+	if ((qi = calloc(n > 0 ? n : 1, sizeof *qi)) == NULL)
 		return NULL;
-	for (i = 0; i < op->out.counts.n; i++) {
-		dispatch_queue_info(&op->out.counts.v[i], &qi);
-		if ((q = proto_queue_info_to_json(&qi)) == NULL) {
-			cJSON_Delete(arr);
-			return NULL;
-		}
-		cJSON_AddItemToArray(arr, q);
-	}
-	return arr;
+	for (i = 0; i < n; i++)
+		dispatch_queue_info(&op->out.counts.v[i], &qi[i]);
+	rep = proto_queue_list_reply_to_json(qi, n);
+	free(qi);
+	return rep;
 }
 
 /* The reply to queue_set: the queue named name, as read by op. */
@@ -61,7 +57,7 @@ dispatch_queue_set_reply(struct dispatch_req *r, const struct store_op *op,
 		return;
 	}
 	dispatch_queue_info(&op->out.counts.v[i], &qi);
-	dispatch_reply_object(r, "queue", proto_queue_info_to_json(&qi));
+	dispatch_reply_encoded(r, proto_queue_set_reply_to_json(&qi));
 }
 
 static void
@@ -74,13 +70,11 @@ dispatch_queue_counts_done(struct store_op *op)
 	if (op->status != 0)
 		dispatch_reply_status(c->r, op->status);
 	else if (c->kind == CK_QUEUE_LIST)
-		dispatch_reply_object(c->r, "queues",
-		    dispatch_queue_list_json(op));
+		dispatch_reply_encoded(c->r, dispatch_queue_list_json(op));
 	else if (c->kind == CK_QUEUE_SET)
 		dispatch_queue_set_reply(c->r, op, c->msg);
 	else
-		dispatch_reply_object(c->r, "stats",
-		    dispatch_stats_json(c->s, op));
+		dispatch_reply_encoded(c->r, dispatch_stats_reply(c->s, op));
 out:
 	dispatch_op_finish(op);
 }

@@ -178,42 +178,19 @@ dispatch_get(struct dispatch *s, struct dispatch_req *r,
 		dispatch_ref_get_id(s, r, ref->id);
 }
 
-/* {"ok":true,"jobs":[JOB,...]}; NULL when out of memory. */
-static cJSON *
-dispatch_ref_list_json(const struct store_op *op)
-{
-	cJSON *rep, *arr, *j;
-	size_t i;
-
-	if ((rep = proto_ok_reply()) == NULL ||
-	    (arr = cJSON_AddArrayToObject(rep, "jobs")) == NULL)
-		goto fail;
-	for (i = 0; i < op->out.list.n; i++) {
-		if ((j = proto_job_to_json(op->out.list.jobs[i])) == NULL)
-			goto fail;
-		cJSON_AddItemToArray(arr, j);
-	}
-	return rep;
-fail:
-	cJSON_Delete(rep);
-	return NULL;
-}
-
 static void
 dispatch_ref_list_done(struct store_op *op)
 {
 	struct op_ctx *c = op->data;
 	struct dispatch_filter *f = c->extra;
-	cJSON *rep;
 
 	if (c->r != NULL) {
 		if (op->status != 0)
 			dispatch_reply_error(c->r, op->status,
 			    jobq_strerror(op->status));
-		else if ((rep = dispatch_ref_list_json(op)) == NULL)
-			dispatch_reply_error(c->r, JOBQ_ENOMEM, "out of memory");
 		else
-			dispatch_reply(c->r, rep);
+			dispatch_reply_encoded(c->r, proto_list_reply_to_json(
+			    op->out.list.jobs, op->out.list.n));
 	}
 	free(f->labels);
 	free(f);

@@ -1,7 +1,9 @@
 /*
  * dispatch_reply.c - dispatch's replies to a request (loop thread only):
  * each ends the request (r->reply is called exactly once) after dispatch
- * has let go of it.
+ * has let go of it.  Every reply is built by the codec (proto.h: the
+ * proto_*_reply_to_json encoders and proto_error_reply); dispatch builds
+ * no JSON of its own.
  */
 #include "config.h"
 
@@ -44,21 +46,16 @@ dispatch_reply_status(struct dispatch_req *r, int err)
 }
 
 void
-dispatch_reply_object(struct dispatch_req *r, const char *key, cJSON *obj)
+dispatch_reply_encoded(struct dispatch_req *r, cJSON *rep)
 {
-	cJSON *rep;
-
-	if (obj == NULL || (rep = proto_ok_reply()) == NULL) {
-		cJSON_Delete(obj);
+	if (rep == NULL)
 		dispatch_reply_error(r, JOBQ_ENOMEM, "out of memory");
-		return;
-	}
-	cJSON_AddItemToObject(rep, key, obj);
-	dispatch_reply(r, rep);
+	else
+		dispatch_reply(r, rep);
 }
 
 void
 dispatch_reply_job(struct dispatch_req *r, const jobq_job *job)
 {
-	dispatch_reply_object(r, "job", proto_job_to_json(job));
+	dispatch_reply_encoded(r, proto_job_reply_to_json(job));
 }

@@ -2,7 +2,7 @@
  * dispatch_stats.c - the stats request (loop thread only): the store's
  * counts per queue and state (read by dispatch_queue.c), the worker slots
  * and the sliding windows of stats.c, filled into the codec's jobq_stats
- * and encoded by proto_stats_to_json (doc/protocol.md, "stats").
+ * and encoded by proto_stats_reply_to_json (doc/protocol.md, "stats").
  */
 #include "config.h"
 
@@ -35,10 +35,10 @@ dispatch_stats_window(struct dispatch *s, int64_t now, int64_t window,
 }
 
 cJSON *
-dispatch_stats_json(struct dispatch *s, const struct store_op *op)
+dispatch_stats_reply(struct dispatch *s, const struct store_op *op)
 {
 	jobq_stats st;
-	cJSON *obj;
+	cJSON *rep;
 	int64_t now = util_now_ms();
 	size_t i, k, n = op->out.counts.n;
 
@@ -55,9 +55,9 @@ dispatch_stats_json(struct dispatch *s, const struct store_op *op)
 	st.busy = dispatch_slot_nbusy(s);
 	dispatch_stats_window(s, now, 60000, &st.minute);
 	dispatch_stats_window(s, now, 3600000, &st.hour);
-	obj = proto_stats_to_json(&st);
+	rep = proto_stats_reply_to_json(&st);
 	free(st.queues);
-	return obj;
+	return rep;
 }
 
 void

@@ -78,32 +78,22 @@ dispatch_submit_refuse(struct op_ctx *c)
 	dispatch_op_ctx_free(c);
 }
 
-/* {"ok":true,"id":ID[,"tasks":[FIRST,LAST]][,"existing":true]}; NULL when
- * out of memory. */
+/* The submit reply: the id, and "existing" (a unique key matched) or an
+ * array's task ids; NULL when out of memory. */
 static cJSON *
 dispatch_submit_reply_json(const struct store_op *op,
     const struct proto_submit *sub)
 {
-	cJSON *rep, *t;
-	int64_t first = op->out.insert.first_task;
+	struct proto_submit_reply rep;
 
-	if ((rep = proto_ok_reply()) == NULL ||
-	    proto_add_int(rep, "id", op->out.insert.id) != 0)
-		goto fail;
-	if (op->out.insert.existing) {
-		if (cJSON_AddBoolToObject(rep, "existing", 1) == NULL)
-			goto fail;
-	} else if (sub->array_count > 0) {
-		if ((t = cJSON_AddArrayToObject(rep, "tasks")) == NULL ||
-		    !cJSON_AddItemToArray(t, cJSON_CreateNumber((double)first)) ||
-		    !cJSON_AddItemToArray(t, cJSON_CreateNumber((double)(first +
-		    sub->array_count - 1))))
-			goto fail;
+	memset(&rep, 0, sizeof rep);
+	rep.id = op->out.insert.id;
+	rep.existing = op->out.insert.existing;
+	if (!rep.existing && sub->array_count > 0) {
+		rep.first_task = op->out.insert.first_task;
+		rep.last_task = rep.first_task + sub->array_count - 1;
 	}
-	return rep;
-fail:
-	cJSON_Delete(rep);
-	return NULL;
+	return proto_submit_reply_to_json(&rep);
 }
 
 /* j, new, depends on c's dependencies. */

@@ -131,7 +131,7 @@ dispatch_watch(struct dispatch *s, struct dispatch_req *r, const int64_t *ids,
 	w->s = s;
 	w->r = r;
 	w->all_users = dispatch_privileged(r);
-	if (r->push(r, proto_ok_reply()) < 0) {
+	if (r->push(r, proto_watch_reply_to_json()) < 0) {
 		free(w->ids);
 		free(w);
 		return;

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -40,7 +41,23 @@
 #include "wire.h"
 #include "worker.h"
 
-struct config cfg;
+/* The options and paths: only this file reads them. */
+struct config {
+	char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char state_dir[PATH_MAX];
+	char db_path[PATH_MAX + 16];
+	char logs_dir[PATH_MAX + 16];
+	char exe[PATH_MAX];          /* this binary, to start workers */
+	int workers;
+	int sync_full;
+	unsigned kill_grace_ms;
+	unsigned handshake_ms;
+	int64_t keep_age_ms;         /* retention of ended jobs; 0 = for ever */
+	size_t keep_count;           /* ended jobs kept at most; 0 = no limit */
+	int listen_fd;               /* from systemd socket activation, or -1 */
+	int system_mode;             /* running as root with system defaults */
+};
+static struct config cfg;
 
 static uv_loop_t jobqd_loop;
 static uv_signal_t jobqd_sigterm, jobqd_sigint, jobqd_sighup;
@@ -445,6 +462,7 @@ main(int argc, char **argv)
 		fatalx("cannot start dispatch: %s", jobq_strerror(rv));
 	nqueued = rec.nqueued;
 	store_recovery_release(&rec);
+	memset(&srv_cfg, 0, sizeof srv_cfg);
 	srv_cfg.socket_path = cfg.socket_path;
 	srv_cfg.listen_fd = cfg.listen_fd;
 	srv_cfg.handshake_ms = cfg.handshake_ms;

@@ -1,6 +1,8 @@
 /*
- * jobqd.h - the daemon's configuration and the few helpers every part of
- * the daemon shares.
+ * jobqd.h - what every part of the daemon shares: the process model, the
+ * error convention and jobqd_uptime_ms().  The configuration (options and
+ * paths) is private to jobqd.c, which hands each part what it needs:
+ * struct dispatch_config, struct server_config, store_open()'s arguments.
  *
  * Process model:
  *
@@ -32,27 +34,7 @@
 #ifndef JOBQD_JOBQD_H
 #define JOBQD_JOBQD_H
 
-#include <limits.h>
 #include <stdint.h>
-#include <sys/un.h>
-
-struct config {
-	char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	char state_dir[PATH_MAX];
-	char db_path[PATH_MAX + 16];
-	char logs_dir[PATH_MAX + 16];
-	char exe[PATH_MAX];          /* this binary, to start workers */
-	int workers;
-	int sync_full;
-	unsigned kill_grace_ms;
-	unsigned handshake_ms;
-	int64_t keep_age_ms;         /* retention of ended jobs; 0 = for ever */
-	size_t keep_count;           /* ended jobs kept at most; 0 = no limit */
-	int listen_fd;               /* from systemd socket activation, or -1 */
-	int system_mode;             /* running as root with system defaults */
-};
-
-extern struct config cfg;
 
 /* Monotonic milliseconds since start-up. */
 int64_t jobqd_uptime_ms(void);

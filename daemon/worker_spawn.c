@@ -7,16 +7,34 @@
  *   worker.c --worker_spawn(spec)--> open cwd/out/err, plan exec, block signals
  *     `- vfork child (worker suspended): setsid, PDEATHSIG KILL, default
  *        dispositions, fchdir, dup2 0/1/2, close the rest, empty mask, execve
- *        a failure before exec: {stage, errno} in the worker's memory, _exit(127)
+ *        a failure before exec: {stage, errno} to the worker, _exit(127)
  *
  * The job is started with vfork(): the worker, every signal blocked, is
  * suspended until the child has exec'd or exited.  Everything the child
- * uses is prepared before (struct worker_spawn_args): it allocates nothing.
- * FAULT_SPAWN (fault.h) makes the vfork fail with EAGAIN.
+ * uses is prepared before (struct worker_spawn_args): it allocates nothing
+ * and makes async-signal-safe system calls only.  FAULT_SPAWN (fault.h)
+ * makes the vfork fail with EAGAIN.
  *
- * ThreadSanitizer turns vfork() into fork(), so under TSan the memory is not
- * shared and a spawn failure shows as a job that exited 127; every other
- * build (plain, ASan/UBSan) has real vfork semantics.
+ * The error channel.  When worker_spawn returns, the worker must know
+ * whether the job started or why not (STARTED or SPAWN_FAILED).  With a
+ * real vfork that is free: the worker is suspended until the child has
+ * exec'd or exited, and a failing child writes {stage, errno} into the
+ * worker's own memory (struct worker_spawn_chan on worker_spawn's stack).
+ * But ThreadSanitizer and valgrind (and any libc or tool that does the same)
+ * turn vfork() into fork(): the child's memory is a copy and fork returns
+ * at once, so the failure would be lost and the job reported as exiting
+ * 127.  A MAP_SHARED page would carry the record but not the moment: the
+ * worker would read it before the child got anywhere.  What tells a forked
+ * parent "exec'd or exited" is a close-on-exec pipe: its write end closes
+ * at execve (EOF: started) or carries the record before _exit (failed).
+ *
+ * The pipe costs four system calls per job (pipe2, close, read, close), so
+ * it is used only until vfork has shown that it shares memory: the child's
+ * first act is to set chan->ran, which the worker sees after vfork returns
+ * only if it does.  From then on (the first job of every worker, in any
+ * build without such a tool) the hot path is vfork and execve alone; under
+ * fork semantics every spawn uses the pipe.  The child keeps the pipe's
+ * write end open across its descriptor clean-up; execve closes it.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -46,12 +64,24 @@
 
 #define WORKER_SPAWN_DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
 
-/* What a failed job child leaves in the parent's memory before _exit(127):
- * stage 0 means it did not fail (it exec'd, or died without reporting). */
+/* What a failed job child reports before _exit(127): stage 0 means it did
+ * not fail (it exec'd, or died without reporting).  Also the record sent
+ * through the pipe (8 bytes: one atomic write). */
 struct worker_spawn_execerr {
 	int32_t stage;
 	int32_t err;
 };
+
+/* The channel in the worker's memory (on worker_spawn's stack): written by
+ * the child, read by the worker once vfork has returned. */
+struct worker_spawn_chan {
+	int32_t ran;			/* the child got going */
+	struct worker_spawn_execerr x;
+};
+
+/* Set once a vfork child's write to the worker's memory was seen: vfork
+ * shares memory and suspends the worker, no pipe is needed any more. */
+static int worker_spawn_shared;
 
 /* The job's descriptors, opened by the parent (-1: not open). */
 struct worker_spawn_fds {
@@ -59,9 +89,10 @@ struct worker_spawn_fds {
 };
 
 /* Everything the vfork child uses, prepared by the parent beforehand: the
- * child allocates nothing and only reads this (and writes *res, shargv[1]). */
+ * child allocates nothing and only reads this (and writes *chan, shargv[1]). */
 struct worker_spawn_args {
-	volatile struct worker_spawn_execerr *res;
+	volatile struct worker_spawn_chan *chan;
+	int chan_fd;		/* the pipe's write end, or -1 */
 	pid_t worker_pid;
 	struct worker_spawn_fds fds;
 	long maxfd;		/* close() fallback bound (RLIMIT_NOFILE) */
@@ -86,15 +117,24 @@ struct worker_spawn_args {
 static void __attribute__((noreturn))
 worker_spawn_child_fail(const struct worker_spawn_args *a, int stage, int err)
 {
-	a->res->err = err;
-	a->res->stage = stage;
+	struct worker_spawn_execerr x;
+
+	a->chan->x.err = err;
+	a->chan->x.stage = stage;
+	if (a->chan_fd != -1) {
+		x.stage = stage;
+		x.err = err;
+		while (write(a->chan_fd, &x, sizeof x) == -1 && errno == EINTR)
+			;
+	}
 	_exit(127);
 }
 
 /* Closes the descriptors named in one getdents64 buffer that are >= lowfd
- * (but not dfd); returns how many. */
+ * (but not dfd or keep); returns how many. */
 static int
-worker_spawn_close_dents(const char *buf, long nread, int lowfd, int dfd)
+worker_spawn_close_dents(const char *buf, long nread, int lowfd, int dfd,
+    int keep)
 {
 	const struct dirent64 *d;
 	const char *c;
@@ -109,7 +149,7 @@ worker_spawn_close_dents(const char *buf, long nread, int lowfd, int dfd)
 			fd = fd * 10 + (*c - '0');
 		if (*c != '\0' || c == d->d_name)
 			continue;
-		if (fd >= lowfd && fd != dfd) {
+		if (fd >= lowfd && fd != dfd && fd != keep) {
 			close((int)fd);
 			closed++;
 		}
@@ -117,16 +157,30 @@ worker_spawn_close_dents(const char *buf, long nread, int lowfd, int dfd)
 	return closed;
 }
 
-/* Closes every descriptor >= lowfd: close_range, else /proc/self/fd, else
- * every number below maxfd.  Async-signal-safe (no malloc, no libc state). */
+/* close_range over every descriptor >= lowfd but keep (-1: none); 0, or -1
+ * when the kernel lacks it. */
+static int
+worker_spawn_close_range(int lowfd, int keep)
+{
+	if (keep < lowfd)
+		return (int)syscall(SYS_close_range, (unsigned)lowfd, ~0U, 0);
+	if (keep > lowfd && syscall(SYS_close_range, (unsigned)lowfd,
+	    (unsigned)keep - 1, 0) != 0)
+		return -1;
+	return (int)syscall(SYS_close_range, (unsigned)keep + 1, ~0U, 0);
+}
+
+/* Closes every descriptor >= lowfd but keep (-1: none): close_range, else
+ * /proc/self/fd, else every number below maxfd.  Async-signal-safe (no
+ * malloc, no libc state). */
 static void
-worker_spawn_close_from(int lowfd, long maxfd)
+worker_spawn_close_from(int lowfd, int keep, long maxfd)
 {
 	char buf[4096];
 	long nread, fd;
 	int dfd, closed;
 
-	if (syscall(SYS_close_range, (unsigned)lowfd, ~0U, 0) == 0)
+	if (worker_spawn_close_range(lowfd, keep) == 0)
 		return;
 	if ((dfd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
 		/* Rescan until a full pass closes nothing: closing while
@@ -139,7 +193,7 @@ worker_spawn_close_from(int lowfd, long maxfd)
 			while ((nread = syscall(SYS_getdents64, dfd, buf,
 			    sizeof buf)) > 0)
 				closed += worker_spawn_close_dents(buf, nread,
-				    lowfd, dfd);
+				    lowfd, dfd, keep);
 			if (nread < 0)
 				break;
 		} while (closed);
@@ -148,7 +202,8 @@ worker_spawn_close_from(int lowfd, long maxfd)
 			return;
 	}
 	for (fd = lowfd; fd < maxfd; fd++)
-		close((int)fd);
+		if (fd != keep)
+			close((int)fd);
 }
 
 /* execve, and for ENOEXEC run the file with /bin/sh like execvpe does.
@@ -230,6 +285,7 @@ worker_spawn_child(const struct worker_spawn_args *a)
 	sigset_t none;
 	int sig;
 
+	a->chan->ran = 1;
 	if (setsid() == -1)
 		worker_spawn_child_fail(a, WIRE_STAGE_FORK, errno);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
@@ -249,7 +305,7 @@ worker_spawn_child(const struct worker_spawn_args *a)
 	if (dup2(a->fds.null, 0) == -1 || dup2(a->fds.out, 1) == -1 ||
 	    dup2(a->fds.err, 2) == -1)
 		worker_spawn_child_fail(a, WIRE_STAGE_OUTPUT, errno);
-	worker_spawn_close_from(3, a->maxfd);
+	worker_spawn_close_from(3, a->chan_fd, a->maxfd);
 	if (a->early_err != 0)
 		worker_spawn_child_fail(a, WIRE_STAGE_EXEC, a->early_err);
 	/* Dispositions are default now: unblocking runs no handler. */
@@ -429,26 +485,62 @@ worker_spawn_vfork(const struct worker_spawn_args *a)
 	return pid;
 }
 
+/* Closes the pipe p (if open), after reading the record of child pid (if
+ * it was started) into chan: nothing (EOF) when it exec'd or died without
+ * one. */
+static void
+worker_spawn_chan_end(int p[2], pid_t pid,
+    volatile struct worker_spawn_chan *chan)
+{
+	struct worker_spawn_execerr x;
+	ssize_t n;
+
+	if (p[1] != -1)
+		close(p[1]);	/* else read() never sees EOF */
+	if (p[0] == -1)
+		return;
+	if (pid > 0) {
+		while ((n = read(p[0], &x, sizeof x)) == -1 && errno == EINTR)
+			;
+		if (n == (ssize_t)sizeof x) {
+			chan->x.stage = x.stage;
+			chan->x.err = x.err;
+		} else if (n == -1)
+			log_warn("read from the spawn pipe");
+	}
+	close(p[0]);
+}
+
 /* vforks the child with every signal blocked; the worker is suspended until
- * the child has exec'd or exited.  Returns its pid, or -1 with *err set. */
+ * the child has exec'd or exited (with a pipe when that is not known to
+ * hold, see the top of the file).  Returns its pid, or -1 with *err set. */
 static pid_t
-worker_spawn_start(const struct worker_spawn_args *a, int *err)
+worker_spawn_start(struct worker_spawn_args *a, int *err)
 {
 	sigset_t omask;
-	pid_t pid;
+	int p[2] = { -1, -1 };
+	pid_t pid = -1;
 
 	if (fault_hit(FAULT_SPAWN)) {
 		log_warnx("vfork: failing as told by JOBQD_FAULTS (spawn)");
 		*err = EAGAIN;
 		return -1;
 	}
-	if (worker_spawn_block_all(&omask) == -1) {
+	if (!worker_spawn_shared && pipe2(p, O_CLOEXEC) == -1) {
 		*err = errno;
 		return -1;
 	}
-	if ((pid = worker_spawn_vfork(a)) == -1)
+	a->chan_fd = p[1];
+	if (worker_spawn_block_all(&omask) == -1)
 		*err = errno;
-	worker_spawn_restore_mask(&omask);
+	else {
+		if ((pid = worker_spawn_vfork(a)) == -1)
+			*err = errno;
+		worker_spawn_restore_mask(&omask);
+	}
+	if (pid > 0 && a->chan->ran)
+		worker_spawn_shared = 1;
+	worker_spawn_chan_end(p, pid, a->chan);
 	return pid;
 }
 
@@ -456,7 +548,7 @@ void
 worker_spawn(const struct wire_spec *spec, pid_t worker_pid, long maxfd,
     struct worker_spawn_result *res)
 {
-	volatile struct worker_spawn_execerr xerr;
+	volatile struct worker_spawn_chan chan;
 	struct worker_spawn_args ca;
 	char **cand = NULL;
 	int status, err;
@@ -464,6 +556,7 @@ worker_spawn(const struct wire_spec *spec, pid_t worker_pid, long maxfd,
 
 	memset(&ca, 0, sizeof ca);
 	ca.fds.cwd = ca.fds.null = ca.fds.out = ca.fds.err = -1;
+	ca.chan_fd = -1;
 	res->pid = 0;
 	res->stage = WIRE_STAGE_SPEC;
 	res->err = EINVAL;
@@ -474,9 +567,10 @@ worker_spawn(const struct wire_spec *spec, pid_t worker_pid, long maxfd,
 
 	/* Everything the child needs, so that it allocates nothing. */
 	res->stage = WIRE_STAGE_FORK;
-	xerr.stage = 0;
-	xerr.err = 0;
-	ca.res = &xerr;
+	chan.ran = 0;
+	chan.x.stage = 0;
+	chan.x.err = 0;
+	ca.chan = &chan;
 	ca.worker_pid = worker_pid;
 	ca.maxfd = maxfd;
 	ca.argv = spec->argv;
@@ -494,14 +588,14 @@ done:
 		res->err = err;
 		return;
 	}
-	if (xerr.stage == 0) {
+	if (chan.x.stage == 0) {
 		res->pid = pid;
 		res->err = 0;
 		return;
 	}
-	res->stage = xerr.stage;
-	res->err = xerr.err;
-	/* It has exited already: vfork returned. */
+	res->stage = chan.x.stage;
+	res->err = chan.x.err;
+	/* It has exited, or is about to: it reported and only _exit is left. */
 	while (waitpid(pid, &status, 0) == -1) {
 		if (errno != EINTR) {
 			log_warn("waitpid %ld", (long)pid);

@@ -1,0 +1,293 @@
+/*
+ * check_worker_spawn.c - unit tests (Check) of daemon/worker_spawn.c: a job
+ * that starts, the reasons a job cannot start (stage and errno, each
+ * reported through the spawn error channel), and the channel itself.
+ *
+ * Built twice: tests/check_worker_spawn with the real vfork(), and
+ * tests/check_worker_spawn_fork with -DCHECK_SPAWN_FORK, where vfork() is
+ * fork() as under ThreadSanitizer or valgrind (the child's memory is a copy
+ * and the parent runs on at once).  Both must report the same outcomes.
+ * The tests count the pipes worker_spawn opens (pipe2 is renamed to
+ * check_pipe2 for worker_spawn.c by the build): one per spawn until vfork
+ * has shown it shares memory, none after that.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fault.h"
+#include "wire.h"
+#include "worker_int.h"
+
+static int npipes;	/* pipes worker_spawn opened */
+
+int check_pipe2(int fds[2], int flags);
+
+int
+check_pipe2(int fds[2], int flags)
+{
+	npipes++;
+	return (int)syscall(SYS_pipe2, fds, flags);
+}
+
+#ifdef CHECK_SPAWN_FORK
+pid_t check_spawn_fork(void);
+
+/* worker_spawn.c's vfork() (-Dvfork=check_spawn_fork). */
+pid_t
+check_spawn_fork(void)
+{
+	return fork();
+}
+#define TEST_VFORK check_spawn_fork
+#else
+#define TEST_VFORK vfork
+#endif
+
+/* 1 if vfork() here suspends the parent and shares its memory (0 under
+ * ThreadSanitizer, valgrind, or in the fork build). */
+static int
+vfork_shares(void)
+{
+	volatile int seen = 0;
+	int status;
+	pid_t pid;
+
+	if ((pid = TEST_VFORK()) == 0) {
+		seen = 1;
+		_exit(0);
+	}
+	ck_assert_int_gt(pid, 0);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	return seen;
+}
+
+static char tmpdir[] = "/tmp/check_worker_spawn.XXXXXX";
+static char out_path[PATH_MAX], err_path[PATH_MAX];
+
+static void
+setup(void)
+{
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	snprintf(out_path, sizeof out_path, "%s/out", tmpdir);
+	snprintf(err_path, sizeof err_path, "%s/err", tmpdir);
+}
+
+static void
+teardown(void)
+{
+	(void)unlink(out_path);
+	(void)unlink(err_path);
+	(void)rmdir(tmpdir);
+}
+
+/* Spawns argv (environment env, working directory cwd) into *res. */
+static void
+spawn(const char *const *argv, const char *const *env, const char *cwd,
+    struct worker_spawn_result *res)
+{
+	struct wire_spec spec;
+
+	memset(&spec, 0, sizeof spec);
+	spec.argv = (char **)(uintptr_t)argv;
+	spec.env = (char **)(uintptr_t)env;
+	spec.cwd = (char *)(uintptr_t)cwd;
+	spec.out_path = out_path;
+	spec.err_path = err_path;
+	memset(res, 0xa5, sizeof *res);
+	worker_spawn(&spec, getpid(), 1024, res);
+}
+
+/* Waits for pid: its exit status (-1 if it did not exit). */
+static int
+reap(pid_t pid)
+{
+	int status;
+
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static const char *const path_env[] = { "PATH=/usr/bin:/bin", NULL };
+
+/* A job that starts: pid > 0, leader of its process group, its output
+ * captured. */
+static void
+expect_started(void)
+{
+	static const char *const argv[] = { "sh", "-c", "echo hi", NULL };
+	struct worker_spawn_result res;
+	char buf[16];
+	ssize_t n;
+	int fd;
+
+	spawn(argv, path_env, tmpdir, &res);
+	ck_assert_int_gt(res.pid, 0);
+	ck_assert_int_eq(res.err, 0);
+	ck_assert_int_eq(getpgid(res.pid), res.pid);	/* exec'd: after setsid */
+	ck_assert_int_eq(reap(res.pid), 0);
+	ck_assert_int_ge(fd = open(out_path, O_RDONLY), 0);
+	n = read(fd, buf, sizeof buf);
+	close(fd);
+	ck_assert_int_eq(n, 3);
+	ck_assert(memcmp(buf, "hi\n", 3) == 0);
+}
+
+/* A job that cannot start: pid 0, stage and errno as given, no child left. */
+static void
+expect_failed(const char *const *argv, const char *const *env,
+    const char *cwd, int stage, int err)
+{
+	struct worker_spawn_result res;
+
+	spawn(argv, env, cwd, &res);
+	ck_assert_int_eq(res.pid, 0);
+	ck_assert_int_eq(res.stage, stage);
+	ck_assert_int_eq(res.err, err);
+	errno = 0;
+	ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), -1);
+	ck_assert_int_eq(errno, ECHILD);
+}
+
+/* The lowest free descriptor (to see that nothing leaks). */
+static int
+lowest_free_fd(void)
+{
+	int fd = dup(0);
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	return fd;
+}
+
+START_TEST(test_started)
+{
+	int fd0 = lowest_free_fd();
+
+	expect_started();
+	expect_started();
+	ck_assert_int_eq(lowest_free_fd(), fd0);
+}
+END_TEST
+
+START_TEST(test_exec_errors)
+{
+	static const char *const missing[] = { "/nonexistent/cmd", NULL };
+	static const char *const unfound[] = { "no-such-command-here", NULL };
+	static const char *const empty[] = { "", NULL };
+	static const char *const noexec[] = { "./plain", NULL };
+	static const char *const nopath_env[] = { "PATH=/nonexistent:/nope",
+	    NULL };
+	int fd0 = lowest_free_fd(), fd, i;
+	char plain[PATH_MAX];
+
+	snprintf(plain, sizeof plain, "%s/plain", tmpdir);
+	ck_assert_int_ge(fd = open(plain, O_WRONLY | O_CREAT, 0644), 0);
+	close(fd);
+	/* Twice each: the first spawns may take the pipe, later ones not. */
+	for (i = 0; i < 2; i++) {
+		expect_failed(missing, path_env, "/", WIRE_STAGE_EXEC, ENOENT);
+		expect_failed(unfound, nopath_env, "/", WIRE_STAGE_EXEC,
+		    ENOENT);
+		expect_failed(empty, path_env, "/", WIRE_STAGE_EXEC, ENOENT);
+		expect_failed(noexec, path_env, tmpdir, WIRE_STAGE_EXEC,
+		    EACCES);
+	}
+	(void)unlink(plain);
+	ck_assert_int_eq(lowest_free_fd(), fd0);
+}
+END_TEST
+
+/* Failures and successes in turn: no outcome leaks into the next spawn. */
+START_TEST(test_alternating)
+{
+	static const char *const missing[] = { "/nonexistent/cmd", NULL };
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		expect_failed(missing, path_env, "/", WIRE_STAGE_EXEC, ENOENT);
+		expect_started();
+	}
+}
+END_TEST
+
+/* Failures before vfork: no channel involved. */
+START_TEST(test_before_vfork)
+{
+	static const char *const argv[] = { "true", NULL };
+	struct worker_spawn_result res;
+	char err[256];
+
+	expect_failed(argv, path_env, "/nonexistent/dir", WIRE_STAGE_CWD,
+	    ENOENT);
+	ck_assert_int_eq(fault_init("spawn", err, sizeof err), 0);
+	spawn(argv, path_env, "/", &res);
+	ck_assert_int_eq(res.pid, 0);
+	ck_assert_int_eq(res.stage, WIRE_STAGE_FORK);
+	ck_assert_int_eq(res.err, EAGAIN);
+	ck_assert_int_eq(fault_init(NULL, err, sizeof err), 0);
+	ck_assert_int_eq(npipes, 0);
+}
+END_TEST
+
+/* The pipe is used until vfork has shown that it shares memory: once with a
+ * real vfork, for every spawn without. */
+START_TEST(test_channel_pipes)
+{
+	static const char *const missing[] = { "/nonexistent/cmd", NULL };
+	int shares = vfork_shares(), i;
+
+#ifdef CHECK_SPAWN_FORK
+	ck_assert_int_eq(shares, 0);
+#endif
+	npipes = 0;
+	for (i = 0; i < 4; i++) {
+		expect_failed(missing, path_env, "/", WIRE_STAGE_EXEC, ENOENT);
+		expect_started();
+	}
+	ck_assert_int_eq(npipes, (shares ? 1 : 8));
+}
+END_TEST
+
+static Suite *
+spawn_suite(void)
+{
+	Suite *s = suite_create("worker_spawn");
+	TCase *tc = tcase_create("spawn");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_started);
+	tcase_add_test(tc, test_exec_errors);
+	tcase_add_test(tc, test_alternating);
+	tcase_add_test(tc, test_before_vfork);
+	tcase_add_test(tc, test_channel_pipes);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(spawn_suite());
+	int failed;
+
+	/* Each test in its own process: worker_spawn's "vfork shares memory"
+	 * is learnt afresh. */
+	srunner_set_fork_status(sr, CK_FORK);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
