@@ -11,6 +11,7 @@
 #include <getopt.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include <cjson/cJSON.h>
@@ -76,11 +77,19 @@ void cmd_set_client(jobq_client *c);
 int cmd_finish(jobq_client *cl, const char *cmd, int err);
 int cmd_fail_what(const char *cmd, const char *what, int err);
 int cmd_fail(const char *cmd, int64_t id, int err);
-int cmd_nomem(const char *cmd);
+
+/* Reports an allocation failure; defined here so that every caller (and
+ * the static analyzer) sees that the status is not 0. */
+static inline int
+cmd_nomem(const char *cmd)
+{
+	fprintf(stderr, "jobq: %s: out of memory\n", cmd);
+	return FMT_EXIT_FAIL;
+}
 
 /* cmd.c: job references (ID, A.I) */
-struct fmt_ref *cmd_parse_refs(const char *cmd, int argc, char **argv,
-    size_t *n, int *rc);
+int cmd_parse_refs(const char *cmd, int argc, char **argv,
+    struct fmt_ref **refs, size_t *n);
 int cmd_parse_one_ref(const char *cmd, int argc, char **argv,
     struct fmt_ref *ref);
 char *cmd_ref_what(const struct fmt_ref *ref, char *buf, size_t len);

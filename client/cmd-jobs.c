@@ -47,7 +47,7 @@ cmd_refs_connect(const struct cmd_ctx *ctx, const char *cmd, int argc,
 	int rc;
 
 	*arr = NULL;
-	if ((*refs = cmd_parse_refs(cmd, argc, argv, n, &rc)) == NULL)
+	if ((rc = cmd_parse_refs(cmd, argc, argv, refs, n)) != 0)
 		return rc;
 	if (json && (*arr = cJSON_CreateArray()) == NULL) {
 		free(*refs);

@@ -264,7 +264,7 @@ cmd_watch_refs(const char *cmd, int argc, char **argv, struct fmt_ref **refs,
 
 	if (optind >= argc)
 		return 0;
-	if ((*refs = cmd_parse_refs(cmd, argc, argv, n, &rc)) == NULL)
+	if ((rc = cmd_parse_refs(cmd, argc, argv, refs, n)) != 0)
 		return rc;
 	*w = calloc(*n, sizeof(**w));
 	*ids = calloc(*n, sizeof(**ids));

@@ -335,13 +335,6 @@ cmd_fail(const char *cmd, int64_t id, int err)
 	return cmd_fail_what(cmd, what, err);
 }
 
-int
-cmd_nomem(const char *cmd)
-{
-	fprintf(stderr, "jobq: %s: out of memory\n", cmd);
-	return FMT_EXIT_FAIL;
-}
-
 /* Connects to jobqd; returns 0 or an exit status after reporting. */
 int
 cmd_connect(const struct cmd_ctx *ctx, const char *cmd, jobq_client **c)
@@ -460,35 +453,33 @@ cmd_array_json(const jobq_array_info *ai)
 	return o;
 }
 
-/* Parses the REF operands argv[optind..argc) (at least one); returns a
- * malloc'd array, or NULL after reporting (*rc gets the exit status). */
-struct fmt_ref *
-cmd_parse_refs(const char *cmd, int argc, char **argv, size_t *n, int *rc)
+/* Parses the REF operands argv[optind..argc) (at least one) into *refs
+ * (malloc'd, *n entries); 0, or the exit status after reporting (*refs is
+ * then NULL and *n 0). */
+int
+cmd_parse_refs(const char *cmd, int argc, char **argv, struct fmt_ref **refs,
+    size_t *n)
 {
-	struct fmt_ref *refs;
+	struct fmt_ref *r;
 	int i;
 
+	*refs = NULL;
 	*n = 0;
-	if (optind >= argc) {
-		*rc = cmd_usage_error(cmd, "missing job ID");
-		return NULL;
-	}
-	refs = calloc((size_t)(argc - optind), sizeof(*refs));
-	if (refs == NULL) {
-		*rc = cmd_nomem(cmd);
-		return NULL;
-	}
+	if (optind >= argc)
+		return cmd_usage_error(cmd, "missing job ID");
+	if ((r = calloc((size_t)(argc - optind), sizeof(*r))) == NULL)
+		return cmd_nomem(cmd);
 	for (i = optind; i < argc; i++) {
-		if (fmt_parse_ref(argv[i], &refs[*n]) != 0) {
-			free(refs);
-			*rc = cmd_usage_error(cmd, "invalid job reference '%s' "
-			    "(expected a job ID, or ARRAY.INDEX for a task of an "
-			    "array)", argv[i]);
-			return NULL;
+		if (fmt_parse_ref(argv[i], &r[i - optind]) != 0) {
+			free(r);
+			return cmd_usage_error(cmd, "invalid job reference "
+			    "'%s' (expected a job ID, or ARRAY.INDEX for a "
+			    "task of an array)", argv[i]);
 		}
-		(*n)++;
 	}
-	return refs;
+	*refs = r;
+	*n = (size_t)(argc - optind);
+	return 0;
 }
 
 /* Parses exactly one REF operand at argv[optind]; 0 or an exit status. */
@@ -500,12 +491,14 @@ cmd_parse_one_ref(const char *cmd, int argc, char **argv,
 	size_t n;
 	int rc;
 
-	if ((refs = cmd_parse_refs(cmd, argc, argv, &n, &rc)) == NULL)
+	if ((rc = cmd_parse_refs(cmd, argc, argv, &refs, &n)) != 0)
 		return rc;
+	if (n != 1) {
+		free(refs);
+		return cmd_usage_error(cmd, "expected exactly one job ID");
+	}
 	*ref = refs[0];
 	free(refs);
-	if (n != 1)
-		return cmd_usage_error(cmd, "expected exactly one job ID");
 	return 0;
 }
 

@@ -695,8 +695,12 @@ sched_edge_unlink_free(struct sched *s, struct sched_edge *e)
 static void
 sched_unlink_in(struct sched *s, struct sched_node *n)
 {
-	while (n->in != NULL)
-		sched_edge_unlink_free(s, n->in);
+	struct sched_edge	*e, *next;
+
+	for (e = n->in; e != NULL; e = next) {
+		next = e->in_next;
+		sched_edge_unlink_free(s, e);
+	}
 	n->npending = 0;
 }
 
@@ -850,6 +854,10 @@ sched_cascade(struct sched *s, int64_t now)
 	while ((e = s->work) != NULL) {
 		d = e->dependent;
 		holds = sched_edge_holds(e->mode, e->succeeded);
+		/* The unlink advances s->work through e->out_pprev (which
+		 * points at it); said directly too, for the static analyzer,
+		 * which does not see that alias. */
+		s->work = e->out_next;
 		sched_edge_unlink_free(s, e);
 		SCHED_ASSERT(d->npending > 0);
 		SCHED_ASSERT(d->state == SCHED_NEW ||

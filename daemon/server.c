@@ -183,8 +183,8 @@ server_send(struct server_conn *c, cJSON *obj)
 	wr->c = c;
 	wr->data = data;
 	b = uv_buf_init(data, (unsigned)len);
-	if ((rv = uv_write(&wr->w, (uv_stream_t *)&c->pipe, &b, 1,
-	    server_write_cb)) < 0) {
+	if (uv_write(&wr->w, (uv_stream_t *)&c->pipe, &b, 1,
+	    server_write_cb) < 0) {
 		free(data);
 		free(wr);
 		server_close(c);

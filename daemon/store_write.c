@@ -113,6 +113,7 @@ store_write_claim_read(struct store *s, struct store_op *op,
 	int rc, sv;
 
 	memset(sp, 0, sizeof(*sp));
+	memset(o, 0, sizeof(*o));
 	if ((rc = store_bind(st, STORE_ARGS(STORE_INT(op->in.claim.id)))) !=
 	    SQLITE_OK)
 		return (rc);
@@ -296,6 +297,7 @@ store_write_retry(struct store *s, struct store_op *op)
 		return (store_fail(s, rc, "retry"));
 	if (op->status != 0)
 		return (0);
+	JQ_ASSERT(j != NULL);	/* read, or op->status tells why not */
 	if (job_transition(j->state, JOB_EV_RETRY, j->attempts,
 	    j->max_retries, 0, 0, &o) != 0) {
 		jobq_job_free(j);

@@ -661,7 +661,6 @@ worker_main(int argc, char **argv)
 	struct worker w;
 	struct wire_report rep;
 	struct pollfd pfd[4];
-	int r;
 
 	memset(&w, 0, sizeof w);
 	w.mq = (mqd_t)-1;
@@ -687,7 +686,7 @@ worker_main(int argc, char **argv)
 		pfd[2].events = POLLIN;
 		pfd[3].fd = w.repfd;	/* POLLERR once the daemon's end closes */
 		pfd[3].events = 0;
-		if ((r = poll(pfd, 4, -1)) == -1) {
+		if (poll(pfd, 4, -1) == -1) {
 			if (errno == EINTR)
 				continue;
 			log_warn("poll");

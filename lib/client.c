@@ -237,7 +237,7 @@ jobq_connect(const char *path, jobq_client **out)
 		return JOBQ_EINVAL;
 	memcpy(sun.sun_path, path, strlen(path) + 1);
 	/* Never hand a job (and its environment) to another user's socket. */
-	if ((rc = paths_check_socket(path, 1)) == EPERM) {
+	if (paths_check_socket(path, 1) == EPERM) {
 		errno = EPERM;
 		return JOBQ_EPERM;
 	}

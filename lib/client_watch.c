@@ -160,6 +160,7 @@ static int
 client_watch_event(jobq_client *c, const cJSON *frame, jobq_event *ev)
 {
 	const cJSON	*kind;
+	const char	*name;
 	int		 rc;
 
 	kind = cJSON_GetObjectItemCaseSensitive(frame, "event");
@@ -170,17 +171,17 @@ client_watch_event(jobq_client *c, const cJSON *frame, jobq_event *ev)
 		c->broken = 1;
 		return rc < 0 ? rc : JOBQ_EPROTO;
 	}
-	if (!cJSON_IsString(kind) || kind->valuestring == NULL) {
+	if ((name = cJSON_GetStringValue(kind)) == NULL) {
 		c->broken = 1;
 		return JOBQ_EPROTO;
 	}
-	if (strcmp(kind->valuestring, "overflow") == 0) {
+	if (strcmp(name, "overflow") == 0) {
 		snprintf(c->errmsg, sizeof(c->errmsg), "the daemon dropped "
 		    "this watcher: it fell too far behind");
 		c->broken = 1;
 		return JOBQ_EIO;
 	}
-	if (strcmp(kind->valuestring, "state") != 0)
+	if (strcmp(name, "state") != 0)
 		return 1;
 	if ((rc = proto_event_from_json(frame, ev, NULL, 0)) != 0) {
 		c->broken = 1;
@@ -213,10 +214,10 @@ jobq_watch_next(jobq_client *c, jobq_event *ev, int timeout_ms)
 			continue;
 		}
 		/* Give back a large buffer once it is empty. */
-		if (c->rlen == 0 && c->rcap > 4 * CLIENT_WATCH_CHUNK) {
+		if (c->rpos == c->rlen && c->rcap > 4 * CLIENT_WATCH_CHUNK) {
 			free(c->rbuf);
 			c->rbuf = NULL;
-			c->rcap = 0;
+			c->rcap = c->rlen = c->rpos = 0;
 		}
 		if ((rc = client_watch_fill(c, deadline)) != 0)
 			return rc;

@@ -116,14 +116,13 @@ paths_state_dir(char *buf, size_t len)
 {
 	const char	*v;
 	char		 home[4096];
-	int		 rc;
 
 	if (paths_system_mode())
 		return paths_format(buf, len, "%s", PATHS_SYS_STATE);
 	if ((v = paths_env_abs("XDG_STATE_HOME")) != NULL)
 		return paths_format(buf, len, "%s/jobq", v);
 	if ((v = paths_env_abs("HOME")) == NULL) {
-		if ((rc = paths_pw_home(home, sizeof(home))) != 0)
+		if (paths_pw_home(home, sizeof(home)) != 0)
 			return JOBQ_EINVAL;
 		v = home;
 	}

@@ -371,9 +371,7 @@ proto_stats_from_json(const cJSON *obj, jobq_stats *out, char *err,
 		proto_seterr(err, errlen, "stats \"queues\" is not an array");
 		return JOBQ_EPROTO;
 	}
-	n = 0;
-	cJSON_ArrayForEach(item, arr)
-		n++;
+	n = (size_t)cJSON_GetArraySize(arr);
 	if (n > 0 && (st.queues = calloc(n, sizeof(*st.queues))) == NULL) {
 		proto_seterr(err, errlen, "out of memory");
 		return JOBQ_ENOMEM;

@@ -172,9 +172,8 @@ proto_submit_sched(const cJSON *req, struct proto_submit *out, char *err,
 		return JOBQ_ENOMEM;
 	}
 	i = 0;
-	if (n > 0) {
-		cJSON_ArrayForEach(a, labels)
-			out->labels[i++] = a->valuestring;
+	cJSON_ArrayForEach(a, labels) {
+		out->labels[i++] = a->valuestring;
 	}
 	out->nlabels = n;
 

@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # check.sh - build jobq and run its whole test suite twice: a normal build in
-# _build, then an AddressSanitizer + UBSan build in _build-asan.  Installs the
-# build dependencies with apt-get first when some are missing (Debian 12 /
-# Ubuntu; sudo only when not root).  The last line of output is
+# _build, then an AddressSanitizer + UBSan build in _build-asan.  Besides:
+# examples/ built against the installed libjobq, mandoc -Tlint of the man
+# pages, clang's static analyzer over a fresh build (_build-scan: any finding
+# fails) and a short run of each fuzz target (tests/fuzz/run.sh, corpus kept
+# in _build-fuzz; FUZZ_SECONDS, default 30).  Installs the dependencies with
+# apt-get first when some are missing (Debian 12 / Ubuntu; sudo only when
+# not root); a step whose tool cannot be installed (mandoc, scan-build,
+# clang's libFuzzer) is skipped with a message.  The last line of output is
 #   N passed, N failed
-# summed over both passes; the exit status is non-zero if anything failed.
+# summed over all of it; the exit status is non-zero if anything failed.
 set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 1
@@ -14,22 +19,35 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 PKGS=(build-essential autoconf automake libtool pkg-config
 	libsqlite3-dev libuv1-dev libcjson-dev check sqlite3 python3 procps strace
 	systemd) # systemd: systemd-socket-activate for tests/integration/socket-activation.sh
+# Tools of the optional steps, each skipped where its package cannot be
+# installed: mandoc (man page lint), clang-tools (scan-build), clang and its
+# compiler-rt with libFuzzer (the fuzz targets).
+OPT_PKGS=(mandoc clang clang-tools libclang-rt-14-dev)
 
+APT_UPDATED=0
+# install_deps PKG...: apt-get installs those of PKG not installed yet.
 install_deps() {
 	local missing=() p
-	command -v dpkg-query >/dev/null || { echo "check.sh: not a Debian-like system; install: ${PKGS[*]}" >&2; return 0; }
-	for p in "${PKGS[@]}"; do
+	command -v dpkg-query >/dev/null || { echo "check.sh: not a Debian-like system; install: $*" >&2; return 0; }
+	for p in "$@"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 	done
 	[ ${#missing[@]} -eq 0 ] && return 0
 	echo "check.sh: installing ${missing[*]}" >&2
 	local SUDO=()
 	[ "$(id -u)" = 0 ] || SUDO=(sudo)
-	"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q &&
-		"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null
+	if [ "$APT_UPDATED" = 0 ]; then
+		"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q || return 1
+		APT_UPDATED=1
+	fi
+	"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null
 }
 
-install_deps || { echo "check.sh: could not install the build dependencies" >&2; echo "0 passed, 1 failed"; exit 1; }
+install_deps "${PKGS[@]}" || { echo "check.sh: could not install the build dependencies" >&2; echo "0 passed, 1 failed"; exit 1; }
+# One at a time: a package this release does not have only skips its step.
+for p in "${OPT_PKGS[@]}"; do
+	install_deps "$p" || echo "check.sh: could not install $p" >&2
+done
 
 if [ ! -x configure ]; then
 	autoreconf -fi || { echo "0 passed, 1 failed"; exit 1; }
@@ -116,8 +134,95 @@ installed_example() {
 	FAILED=$((FAILED + 1))
 }
 
-pass _build
-installed_example
+# step NAME OK: counts one step that is not a test suite.
+step() {
+	if [ "$2" = 0 ]; then
+		PASSED=$((PASSED + 1))
+		echo "check.sh: $1: ok" >&2
+	else
+		FAILED=$((FAILED + 1))
+		echo "check.sh: $1: FAILED" >&2
+	fi
+}
+
+# man_lint: mandoc -Tlint of the pages configure made in _build/man.
+man_lint() {
+	local out
+	if ! command -v mandoc >/dev/null; then
+		echo "check.sh: mandoc not available (apt-get install mandoc): man page lint SKIPPED" >&2
+		return
+	fi
+	if [ ! -f _build/man/jobq.1 ]; then
+		step "man pages (not made by configure)" 1
+		return
+	fi
+	out=$(mandoc -Tlint _build/man/*.[1-8] 2>&1)
+	[ -z "$out" ] || printf '%s\n' "$out" >&2
+	step "mandoc -Tlint man/*" "$([ -z "$out" ] && echo 0 || echo 1)"
+}
+
+# Checkers left out of the analysis: jobq vforks on purpose (worker_spawn.c:
+# the child runs only async-signal-safe code, in a frame of its own, before
+# it execs); these two report exactly that design, and nothing else.
+SCAN_DISABLED=(security.insecureAPI.vfork unix.Vfork)
+
+# scan: clang's static analyzer over a whole fresh build in _build-scan (an
+# up-to-date tree would analyze nothing); any finding fails.  The HTML
+# reports stay in _build-scan/report.
+scan() {
+	local dir=_build-scan args=() c n
+	if ! command -v scan-build >/dev/null || ! command -v clang >/dev/null; then
+		echo "check.sh: scan-build not available (apt-get install clang clang-tools): static analysis SKIPPED" >&2
+		return
+	fi
+	echo "=== $dir: scan-build" >&2
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	if ! (cd "$dir" && "$ROOT/configure" -q CC=clang); then
+		step "scan-build (configure)" 1
+		return
+	fi
+	for c in "${SCAN_DISABLED[@]}"; do
+		args+=(-disable-checker "$c")
+	done
+	if ! scan-build -o "$dir/report" "${args[@]}" make -C "$dir" -j"$JOBS" \
+		>"$dir/scan.log" 2>&1; then
+		tail -n 40 "$dir/scan.log" >&2
+		step "scan-build (the build failed, see $dir/scan.log)" 1
+		return
+	fi
+	n=$(sed -n -E 's/^scan-build: ([0-9]+) bugs? found.*/\1/p' "$dir/scan.log")
+	if [ -n "$n" ]; then
+		# the analyzer's warnings name their checker: [unix.Malloc]
+		grep -E 'warning: .*\[[a-zA-Z]+(\.[a-zA-Z0-9]+)+\]$' "$dir/scan.log" |
+			sed -e "s|^$ROOT/||" -e 's|^\.\./||' | sort -u >&2
+		echo "check.sh: scan-build: $n findings (reports in $dir/report)" >&2
+	elif ! grep -q '^scan-build: No bugs found' "$dir/scan.log"; then
+		tail -n 20 "$dir/scan.log" >&2
+		step "scan-build (no verdict, see $dir/scan.log)" 1
+		return
+	fi
+	step "scan-build" "${n:-0}"
+}
+
+# fuzz: each target of tests/fuzz/run.sh for FUZZ_SECONDS (30 here).
+fuzz() {
+	local t rc
+	if ! echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n){return 0;}' |
+		clang -fsanitize=fuzzer,address -x c - -o /dev/null 2>/dev/null; then
+		echo "check.sh: clang with libFuzzer not available (apt-get install clang libclang-rt-14-dev): fuzzing SKIPPED" >&2
+		return
+	fi
+	for t in proto wire; do
+		echo "=== fuzz_$t: ${FUZZ_SECONDS:-30}s" >&2
+		FUZZ_SECONDS=${FUZZ_SECONDS:-30} FUZZ_DIR=$ROOT/_build-fuzz CC=clang \
+		ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=$leaks} \
+			tests/fuzz/run.sh "$t" >&2
+		rc=$?
+		step "fuzz_$t" "$rc"
+	done
+}
+
 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
 # LeakSanitizer needs ptrace-like access that some containers deny; probe it.
 leaks=1
@@ -127,6 +232,12 @@ if ${CC:-cc} $SAN -o "$probe/p" "$probe/p.c" 2>/dev/null; then
 	"$probe/p" >/dev/null 2>&1 || { leaks=0; echo "check.sh: LeakSanitizer unusable here: detect_leaks=0" >&2; }
 fi
 rm -rf "$probe"
+
+pass _build
+installed_example
+man_lint
+scan
+fuzz
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=$leaks:abort_on_error=0} \
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
 	pass _build-asan CFLAGS="-O1 -g $SAN" LDFLAGS="$SAN"

@@ -49,7 +49,8 @@ START_TEST(test_reply_hello_ping)
 	    proto_hello_reply_from_json(rep_, &h2, err, sizeof(err)));
 
 	memset(&p, 0, sizeof(p));
-	strcpy(p.info.version, "0.2.0");
+	snprintf(p.info.version, sizeof(p.info.version), "%s",
+	    PACKAGE_VERSION);
 	p.info.protocol = 1;
 	p.info.pid = 4242;
 	p.info.uptime_ms = 1234567890123LL;
