@@ -36,7 +36,7 @@ dispatch_array_timer_closed(uv_handle_t *h)
 static void
 dispatch_array_free(struct dispatch *s, struct awaiter *aw)
 {
-	TAILQ_REMOVE(&s->awaiters, aw, link);
+	DISPATCH_TAILQ_REMOVE(&s->awaiters, aw, link);
 	if (aw->timer != NULL) {
 		uv_timer_stop(aw->timer);
 		uv_close((uv_handle_t *)aw->timer, dispatch_array_timer_closed);

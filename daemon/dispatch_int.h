@@ -42,6 +42,19 @@
 #include "sched.h"
 #include "store.h"
 
+/*
+ * TAILQ_REMOVE, with the head written directly when elm is the first element
+ * (the store TAILQ_REMOVE makes through elm's tqe_prev): clang's analyzer
+ * cannot tell that they alias, and takes the TAILQ_FIRST of a loop that
+ * drains a list for a use after free.  The drain loops stay: a reply can run
+ * the connection's next request, which may add to the list being drained.
+ */
+#define DISPATCH_TAILQ_REMOVE(head, elm, field) do {			\
+	if (TAILQ_FIRST(head) == (elm))					\
+		TAILQ_FIRST(head) = TAILQ_NEXT(elm, field);		\
+	TAILQ_REMOVE(head, elm, field);					\
+} while (0)
+
 #define DISPATCH_RETRY_DELAY_MS 1000   /* default --retry-delay */
 
 struct dispatch_tmo;    /* a running job's --timeout (dispatch_slot.c) */

@@ -41,7 +41,7 @@ dispatch_wait_free(struct waiter *w)
 static void
 dispatch_wait_unlink(struct waiter *w)
 {
-	TAILQ_REMOVE(&w->job->waiters, w, link);
+	DISPATCH_TAILQ_REMOVE(&w->job->waiters, w, link);
 	dispatch_reply_detach(w->r);
 }
 
@@ -99,7 +99,8 @@ dispatch_wait_answer(struct sjob *j, int err, const jobq_job *job,
 
 	while ((w = TAILQ_FIRST(&j->waiters)) != NULL) {
 		r = w->r;
-		dispatch_wait_unlink(w);
+		DISPATCH_TAILQ_REMOVE(&j->waiters, w, link);	/* w->job is j */
+		dispatch_reply_detach(r);
 		dispatch_wait_free(w);
 		if (err == 0)
 			dispatch_reply_job(r, job);

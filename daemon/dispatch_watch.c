@@ -45,7 +45,7 @@ dispatch_watch_wants(const struct watcher *w, const struct sjob *j)
 static void
 dispatch_watch_free(struct dispatch *s, struct watcher *w)
 {
-	TAILQ_REMOVE(&s->watchers, w, link);
+	DISPATCH_TAILQ_REMOVE(&s->watchers, w, link);
 	free(w->ids);
 	free(w);
 }

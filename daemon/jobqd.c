@@ -434,8 +434,8 @@ main(int argc, char **argv)
 
 	jobqd_state_dir(cfg_state_explicit);
 	jobqd_lock();
-	if ((rv = store_open(cfg.db_path, cfg.sync_full, &store, err,
-	    sizeof err)) < 0)
+	if (store_open(cfg.db_path, cfg.sync_full, &store, err,
+	    sizeof err) < 0)
 		fatalx("%s", err);
 	if (mkdir(cfg.logs_dir, 0700) < 0 && errno != EEXIST)
 		fatal("%s", cfg.logs_dir);

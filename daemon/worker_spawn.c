@@ -265,8 +265,8 @@ worker_spawn_reset_libc_signals(void)
 {
 	struct {
 		void (*handler)(int);
-		unsigned long flags;
-		void (*restorer)(void);
+		unsigned long flags;	/* cppcheck-suppress unusedStructMember */
+		void (*restorer)(void);	/* cppcheck-suppress unusedStructMember */
 		uint64_t mask;
 	} ksa;
 	int sig;
@@ -442,16 +442,20 @@ worker_spawn_open(const struct wire_spec *spec, struct worker_spawn_fds *f,
 }
 
 static void
+worker_spawn_close1(int *fd)
+{
+	if (*fd != -1)
+		close(*fd);
+	*fd = -1;
+}
+
+static void
 worker_spawn_close_fds(struct worker_spawn_fds *f)
 {
-	int *fds[] = { &f->cwd, &f->null, &f->out, &f->err };
-	size_t i;
-
-	for (i = 0; i < sizeof fds / sizeof fds[0]; i++) {
-		if (*fds[i] != -1)
-			close(*fds[i]);
-		*fds[i] = -1;
-	}
+	worker_spawn_close1(&f->cwd);
+	worker_spawn_close1(&f->null);
+	worker_spawn_close1(&f->out);
+	worker_spawn_close1(&f->err);
 }
 
 /* Blocks every signal, glibc's reserved ones included (as its posix_spawn
@@ -575,9 +579,11 @@ worker_spawn(const struct wire_spec *spec, pid_t worker_pid, long maxfd,
 	ca.maxfd = maxfd;
 	ca.argv = spec->argv;
 	ca.env = spec->env;
-	err = ENOMEM;
-	if ((ca.shargv = worker_spawn_shargv(spec->argv)) == NULL ||
-	    (err = worker_spawn_plan_exec(&ca, &cand)) != 0)
+	if ((ca.shargv = worker_spawn_shargv(spec->argv)) == NULL) {
+		err = ENOMEM;
+		goto done;
+	}
+	if ((err = worker_spawn_plan_exec(&ca, &cand)) != 0)
 		goto done;
 	pid = worker_spawn_start(&ca, &err);
 done:

@@ -284,7 +284,7 @@ cJSON *
 proto_list_reply_to_json(jobq_job *const *jobs, size_t n)
 {
 	struct proto_out	 o;
-	cJSON			*arr, *j;
+	cJSON			*arr = NULL, *j;
 	size_t			 i;
 
 	if (n > 0 && jobs == NULL)
@@ -472,7 +472,7 @@ cJSON *
 proto_queue_list_reply_to_json(const jobq_queue_info *q, size_t n)
 {
 	struct proto_out	 o;
-	cJSON			*arr, *item;
+	cJSON			*arr = NULL, *item;
 	size_t			 i;
 
 	if (n > 0 && q == NULL)
