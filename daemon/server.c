@@ -252,8 +252,7 @@ server_push(struct dispatch_req *r, cJSON *ev)
 		cJSON_Delete(ev);
 		log_warnx("client pid %ld: watcher fell behind; disconnecting",
 		    (long)c->pid);
-		if ((ov = cJSON_CreateObject()) != NULL)
-			cJSON_AddStringToObject(ov, "event", "overflow");
+		ov = proto_overflow_event_to_json();
 		c->busy = 0;
 		server_send(c, ov);
 		if (!c->closing) {

@@ -159,30 +159,30 @@ client_watch_fill(jobq_client *c, int64_t deadline)
 static int
 client_watch_event(jobq_client *c, const cJSON *frame, jobq_event *ev)
 {
-	const cJSON	*kind;
-	const char	*name;
 	int		 rc;
 
-	kind = cJSON_GetObjectItemCaseSensitive(frame, "event");
-	if (kind == NULL && cJSON_GetObjectItemCaseSensitive(frame,
+	if (cJSON_GetObjectItemCaseSensitive(frame, "event") == NULL &&
+	    cJSON_GetObjectItemCaseSensitive(frame,
 	    "ok") != NULL) {
 		/* The daemon ended the stream with an error reply. */
 		rc = proto_reply_status(frame, c->errmsg, sizeof(c->errmsg));
 		c->broken = 1;
 		return rc < 0 ? rc : JOBQ_EPROTO;
 	}
-	if ((name = cJSON_GetStringValue(kind)) == NULL) {
-		c->broken = 1;
-		return JOBQ_EPROTO;
-	}
-	if (strcmp(name, "overflow") == 0) {
+	switch (proto_event_kind(frame)) {
+	case PROTO_EVENT_STATE:
+		break;
+	case PROTO_EVENT_OVERFLOW:
 		snprintf(c->errmsg, sizeof(c->errmsg), "the daemon dropped "
 		    "this watcher: it fell too far behind");
 		c->broken = 1;
 		return JOBQ_EIO;
-	}
-	if (strcmp(name, "state") != 0)
+	case PROTO_EVENT_OTHER:
 		return 1;
+	default:
+		c->broken = 1;
+		return JOBQ_EPROTO;
+	}
 	if ((rc = proto_event_from_json(frame, ev, NULL, 0)) != 0) {
 		c->broken = 1;
 		return rc == JOBQ_ENOMEM ? rc : JOBQ_EPROTO;

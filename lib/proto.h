@@ -166,6 +166,15 @@ int proto_queue_info_from_json(const cJSON *obj, jobq_queue_info *out,
 cJSON *proto_event_to_json(const jobq_event *ev);
 int proto_event_from_json(const cJSON *obj, jobq_event *out, char *err,
     size_t errlen);
+/* {"event":"overflow"}: the daemon drops a watcher that fell behind. */
+cJSON *proto_overflow_event_to_json(void);
+/* The kind of a watch frame's "event" member: PROTO_EVENT_STATE,
+ * PROTO_EVENT_OVERFLOW, PROTO_EVENT_OTHER (a kind this side does not know:
+ * skip it), or JOBQ_EPROTO if "event" is absent or not a string. */
+#define PROTO_EVENT_STATE    0
+#define PROTO_EVENT_OVERFLOW 1
+#define PROTO_EVENT_OTHER    2
+int proto_event_kind(const cJSON *frame);
 /* "stats": {"counts","workers","busy","minute","hour","queues"}.  Decoding
  * fills *out (out->queues malloc'd: free with jobq_stats_release). */
 cJSON *proto_stats_to_json(const jobq_stats *st);

@@ -147,6 +147,34 @@ jobq_queue_list_free(jobq_queue_info *queues)
 }
 
 cJSON *
+proto_overflow_event_to_json(void)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (o != NULL && cJSON_AddStringToObject(o, "event", "overflow") ==
+	    NULL) {
+		cJSON_Delete(o);
+		o = NULL;
+	}
+	return o;
+}
+
+int
+proto_event_kind(const cJSON *frame)
+{
+	const char *name = cJSON_GetStringValue(
+	    cJSON_GetObjectItemCaseSensitive(frame, "event"));
+
+	if (name == NULL)
+		return JOBQ_EPROTO;
+	if (strcmp(name, "state") == 0)
+		return PROTO_EVENT_STATE;
+	if (strcmp(name, "overflow") == 0)
+		return PROTO_EVENT_OVERFLOW;
+	return PROTO_EVENT_OTHER;
+}
+
+cJSON *
 proto_event_to_json(const jobq_event *ev)
 {
 	struct proto_out	 o;

@@ -325,6 +325,42 @@ END_TEST
 	"\"per_second\":0.05,\"wait_mean_ms\":1.5,\"wait_p95_ms\":2," \
 	"\"run_mean_ms\":10.25,\"run_p95_ms\":20,\"utilisation\":0.5}"
 
+START_TEST(test_event_kind)
+{
+	static const struct {
+		const char *json;
+		int kind;
+	} cases[] = {
+		{ "{\"event\":\"state\",\"id\":1}", PROTO_EVENT_STATE },
+		{ "{\"event\":\"overflow\"}", PROTO_EVENT_OVERFLOW },
+		{ "{\"event\":\"progress\"}", PROTO_EVENT_OTHER },
+		{ "{\"event\":\"\"}", PROTO_EVENT_OTHER },
+		{ "{\"event\":7}", JOBQ_EPROTO },
+		{ "{\"event\":null}", JOBQ_EPROTO },
+		{ "{\"ok\":true}", JOBQ_EPROTO },
+	};
+	cJSON *o;
+	char *text;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		o = cJSON_Parse(cases[i].json);
+		ck_assert_ptr_nonnull(o);
+		ck_assert_msg(proto_event_kind(o) == cases[i].kind, "%s",
+		    cases[i].json);
+		cJSON_Delete(o);
+	}
+	/* the daemon's overflow frame is exactly {"event":"overflow"} */
+	o = proto_overflow_event_to_json();
+	ck_assert_ptr_nonnull(o);
+	ck_assert_int_eq(proto_event_kind(o), PROTO_EVENT_OVERFLOW);
+	text = cJSON_PrintUnformatted(o);
+	ck_assert_str_eq(text, "{\"event\":\"overflow\"}");
+	free(text);
+	cJSON_Delete(o);
+}
+END_TEST
+
 START_TEST(test_stats)
 {
 	static const struct {
@@ -471,6 +507,7 @@ check_proto_sched_add(Suite *s)
 	tcase_add_test(tc, test_array_info);
 	tcase_add_test(tc, test_queue_info);
 	tcase_add_test(tc, test_event);
+	tcase_add_test(tc, test_event_kind);
 	tcase_add_test(tc, test_stats);
 	suite_add_tcase(s, tc);
 }

@@ -46,7 +46,7 @@ assert_eq "$(show_field "$running" reason)" canceled "reason after canceling a r
 p_after=$(show_field "$running" pid)
 [ "$p_after" = 0 ] || [ "$p_after" = null ] || fail "pid of a canceled job is $p_after, expected 0/null"
 assert_no_markers 5 "processes of the canceled job"
-live_in_group() { ps -o stat= -g "$1" 2>/dev/null | grep -qv "^Z"; }
+live_in_group() { ps -o stat= -g "$1" 2>/dev/null | grep -v "^Z" >/dev/null; }
 live_in_group "$pid" && fail "process group $pid still has live members: $(ps -o pid=,stat=,args= -g "$pid")"
 assert_rc 125 "wait on a canceled running job" q wait "$running"
 

@@ -19,7 +19,7 @@ WORKERS=1
 # do not get it: a job's environment is its submitter's).
 faulty_daemon() {
 	JOBQD_FAULTS=$1 start_daemon
-	tr '\0' '\n' <"/proc/$JOBQD_PID/environ" | grep -qxF "JOBQD_FAULTS=$1" ||
+	tr '\0' '\n' <"/proc/$JOBQD_PID/environ" | grep -xF "JOBQD_FAULTS=$1" >/dev/null ||
 		fail "jobqd (pid $JOBQD_PID) was started without JOBQD_FAULTS=$1"
 }
 one_worker() { [ "$(worker_pids | wc -l)" -eq 1 ]; }

@@ -209,7 +209,7 @@ markers_selftest() {
 	local p
 	"$BIN/sleep" 60 &
 	p=$!
-	has_p() { marker_pids | grep -qx "$p"; }
+	has_p() { marker_pids | grep -x "$p" >/dev/null; }
 	wait_for 5 "marker_pids to see $BIN/sleep (pid $p)" has_p
 	kill -KILL "$p" 2>/dev/null
 	wait "$p" 2>/dev/null
