@@ -537,6 +537,12 @@ server_admit(struct server_conn *c, int op, char *err, size_t errlen,
 		*then_close = 1;
 		return JOBQ_EBADREQ;
 	}
+	/* Once a shutdown has begun, dispatch only finishes what it holds
+	 * (and is freed at the end of it): new requests are refused here. */
+	if (dispatch_shutting_down(c->sv->disp)) {
+		snprintf(err, errlen, "jobqd is shutting down");
+		return JOBQ_ESHUTDOWN;
+	}
 	if (op >= 0 && op < PROTO_OP_COUNT &&
 	    (server_ops[op].flags & SERVER_OP_SUBMITTER) &&
 	    c->uid != 0 && c->uid != geteuid()) {

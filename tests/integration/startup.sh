@@ -192,6 +192,60 @@ next=$(submit -- true)
 stop_daemon
 assert_eq "$DAEMON_RC" 0 "jobqd exit status"
 
+# --- requests while a shutdown waits for a job: refused, clearly ---------------
+start_daemon
+hold=$(submit -- "$BIN/sh" -c "trap '' TERM; echo ready; while :; do \"$BIN/sleep\" 1; done")
+holds_ready() { [ "$(q logs "$hold" 2>/dev/null)" = ready ]; }
+wait_for 10 "job $hold printed ready" holds_ready
+assert_rc 0 "ping before the shutdown" q ping
+# A client connected before the shutdown: its requests after it began get a
+# clear error (new connections find the socket gone).
+python3 - "$SOCK" "$JOBQD_PID" "$LOG" <<'EOF' || fail "requests during the shutdown"
+import json, os, signal, socket, struct, sys, time
+sock, pid, log = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sock)
+def call(obj):
+    b = json.dumps(obj).encode()
+    s.sendall(struct.pack(">I", len(b)) + b)
+    hdr = b""
+    while len(hdr) < 4:
+        c = s.recv(4 - len(hdr))
+        if not c:
+            sys.exit("connection closed")
+        hdr += c
+    n = struct.unpack(">I", hdr)[0]
+    body = b""
+    while len(body) < n:
+        c = s.recv(n - len(body))
+        if not c:
+            sys.exit("connection closed")
+        body += c
+    return json.loads(body)
+assert call({"op": "hello", "version": 1})["ok"] is True
+r = call({"op": "ping"})
+assert r["ok"] is True, r            # positive control: served before
+os.kill(pid, signal.SIGTERM)
+for _ in range(500):
+    if "stopping (running jobs get" in open(log).read():
+        break
+    time.sleep(0.02)
+else:
+    sys.exit("jobqd never logged its shutdown")
+for op in ({"op": "ping"}, {"op": "list"}, {"op": "get", "id": 1},
+           {"op": "submit", "argv": ["true"], "env": [], "cwd": "/"}):
+    r = call(op)
+    if r.get("ok") is not False or r["error"]["code"] != "shutting_down" \
+            or "shutting down" not in r["error"]["message"]:
+        sys.exit("%s during the shutdown: %r" % (op["op"], r))
+EOF
+for ((i = 0; i < 750 * SLOW; i++)); do daemon_alive || break; sleep 0.02; done
+daemon_alive && fail "jobqd did not exit after its grace"
+wait "$JOBQD_PID"
+assert_eq "$?" 0 "exit status after a shutdown that refused requests"
+JOBQD_PID=
+assert_eq "$(sql "SELECT state FROM jobs WHERE id = $hold")" interrupted "state of the job the shutdown waited for"
+
 # --sync normal and SIGINT; durations in the grammar jobq uses (util.c)
 start_daemon --sync normal --kill-grace 1m30s --keep-age 1d12h --handshake-timeout 1.5s
 assert_rc 0 "a job with --sync normal" q submit --wait -- true
