@@ -1,6 +1,6 @@
 /*
- * jobqd.c - the daemon's entry point: options, paths, the state-dir lock,
- * start-up order, signals and the orderly stop.  Also the worker entry:
+ * jobqd.c - the daemon's entry point: settings (parsed by options.c),
+ * paths, the state-dir lock, start-up order, signals and the orderly stop.  Also the worker entry:
  * `jobqd --worker ...` runs worker_main() (see worker.h).
  *
  * Start-up order: options -> state dir -> lock (jobqd.lock, flock) ->
@@ -14,10 +14,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +31,7 @@
 #include "jobqd.h"
 #include "fault.h"
 #include "log.h"
+#include "options.h"
 #include "paths.h"
 #include "util.h"
 #include "dispatch.h"
@@ -74,40 +73,6 @@ jobqd_uptime_ms(void)
 }
 
 static void
-jobqd_usage(FILE *f)
-{
-	fprintf(f,
-"usage: jobqd [options]\n"
-"Run the jobq daemon in the foreground.\n"
-"\n"
-"  -s, --socket PATH             listen on PATH (default: $JOBQ_SOCKET, else\n"
-"                                /run/jobq/jobqd.sock as root, else\n"
-"                                $XDG_RUNTIME_DIR/jobq/jobqd.sock)\n"
-"  -d, --state-dir DIR           database and job output (default: /var/lib/jobq\n"
-"                                as root, else $XDG_STATE_HOME/jobq or\n"
-"                                ~/.local/state/jobq)\n"
-"  -w, --workers N               worker processes (default: number of CPUs, as\n"
-"                                many as RLIMIT_MSGQUEUE allows)\n"
-"      --sync full|normal        full (default): an acknowledged job survives\n"
-"                                power loss; normal: survives a daemon crash,\n"
-"                                not a power loss\n"
-"      --kill-grace DUR          SIGTERM -> SIGKILL delay for cancel and stop\n"
-"                                (default 10s)\n"
-"      --handshake-timeout DUR   close clients that send no hello (default 10s)\n"
-"      --keep-age DUR            remove ended jobs and their output DUR after\n"
-"                                they ended (default 7d; 0: keep them)\n"
-"      --keep-count N            keep at most N ended jobs, the newest\n"
-"                                (default 100000; 0: no limit)\n"
-"  -l, --log-level LEVEL         error, warn, info (default) or debug\n"
-"  -h, --help                    show this help\n"
-"  -V, --version                 show the version\n"
-"\n"
-"DUR: integers with units d, h, m, s, ms, largest first (1h30m, 500ms);\n"
-"a lone number is seconds; one part may have a fraction (1.5s).\n"
-"See jobqd(8).\n");
-}
-
-static void
 jobqd_die_usage(const char *fmt, const char *arg)
 {
 	fprintf(stderr, "jobqd: ");
@@ -146,121 +111,44 @@ jobqd_default_workers(void)
 static void
 jobqd_options(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "socket", required_argument, NULL, 's' },
-		{ "state-dir", required_argument, NULL, 'd' },
-		{ "workers", required_argument, NULL, 'w' },
-		{ "sync", required_argument, NULL, 'S' },
-		{ "kill-grace", required_argument, NULL, 'g' },
-		{ "handshake-timeout", required_argument, NULL, 'H' },
-		{ "keep-age", required_argument, NULL, 'A' },
-		{ "keep-count", required_argument, NULL, 'C' },
-		{ "log-level", required_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *sock = NULL, *state = NULL;
-	int ch, level = LOG_LVL_INFO, workers_given = 0;
-	long n;
-	int64_t ms;
-	char *end;
+	struct options o;
+	long ncpu;
 
-	cfg.workers = (int)sysconf(_SC_NPROCESSORS_ONLN);
-	if (cfg.workers < 1)
-		cfg.workers = 1;
-	cfg.sync_full = 1;
-	cfg.kill_grace_ms = 10000;
-	cfg.handshake_ms = 10000;
-	cfg.keep_age_ms = 7 * 86400 * 1000LL;
-	cfg.keep_count = 100000;
-	cfg.listen_fd = -1;
-	while ((ch = getopt_long(argc, argv, "s:d:w:l:hV", opts, NULL)) != -1) {
-		switch (ch) {
-		case 's':
-			sock = optarg;
-			break;
-		case 'd':
-			state = optarg;
-			break;
-		case 'w':
-			errno = 0;
-			n = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || n < 1 || n > 1024)
-				jobqd_die_usage("--workers: \"%s\" is not a number from 1 to 1024",
-				    optarg);
-			cfg.workers = (int)n;
-			workers_given = 1;
-			break;
-		case 'S':
-			if (strcmp(optarg, "full") == 0)
-				cfg.sync_full = 1;
-			else if (strcmp(optarg, "normal") == 0)
-				cfg.sync_full = 0;
-			else
-				jobqd_die_usage("--sync: \"%s\" is not full or normal",
-				    optarg);
-			break;
-		case 'g':
-			if (util_parse_duration_ms(optarg, &ms) != 0 ||
-			    ms > INT32_MAX)
-				jobqd_die_usage("--kill-grace: bad duration \"%s\"", optarg);
-			cfg.kill_grace_ms = (unsigned)ms;
-			break;
-		case 'H':
-			if (util_parse_duration_ms(optarg, &ms) != 0 || ms <= 0 ||
-			    ms > INT32_MAX)
-				jobqd_die_usage("--handshake-timeout: bad duration \"%s\"",
-				    optarg);
-			cfg.handshake_ms = (unsigned)ms;
-			break;
-		case 'A':
-			if (util_parse_duration_ms(optarg, &ms) != 0)
-				jobqd_die_usage("--keep-age: bad duration \"%s\"",
-				    optarg);
-			cfg.keep_age_ms = ms;
-			break;
-		case 'C':
-			errno = 0;
-			n = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || end == optarg || n < 0)
-				jobqd_die_usage("--keep-count: \"%s\" is not a "
-				    "number >= 0", optarg);
-			cfg.keep_count = (size_t)n;
-			break;
-		case 'l':
-			if ((level = log_parse_level(optarg)) < 0)
-				jobqd_die_usage("--log-level: unknown level \"%s\"", optarg);
-			break;
-		case 'h':
-			jobqd_usage(stdout);
-			exit(0);
-		case 'V':
-			printf("jobqd %s (protocol %d, schema %d)\n", PACKAGE_VERSION,
-			    JOBQ_PROTOCOL_VERSION, STORE_SCHEMA_VERSION);
-			exit(0);
-		default:
-			fprintf(stderr, "Try 'jobqd --help'.\n");
-			exit(2);
-		}
+	options_defaults(&o);
+	switch (options_parse(&o, argc, argv)) {
+	case OPTIONS_EXIT_OK:
+		exit(0);
+	case OPTIONS_EXIT_USAGE:
+		exit(2);
+	case OPTIONS_RUN:
+		break;
 	}
-	if (optind < argc)
-		jobqd_die_usage("unexpected argument \"%s\"", argv[optind]);
-	log_init(level, NULL);
-	if (!workers_given)
+	log_init((int)o.log_level, NULL);
+	cfg.sync_full = (int)o.sync_full;
+	cfg.kill_grace_ms = (unsigned)o.kill_grace_ms;
+	cfg.handshake_ms = (unsigned)o.handshake_ms;
+	cfg.keep_age_ms = o.keep_age_ms;
+	cfg.keep_count = (size_t)o.keep_count;
+	cfg.listen_fd = -1;
+	if (o.workers > 0)
+		cfg.workers = (int)o.workers;
+	else {
+		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		cfg.workers = ncpu < 1 ? 1 : ncpu > 1024 ? 1024 : (int)ncpu;
 		jobqd_default_workers();
+	}
 
 	cfg.system_mode = paths_system_mode();
-	if (sock != NULL) {
-		if (strlen(sock) >= sizeof cfg.socket_path)
-			jobqd_die_usage("--socket: path too long: %s", sock);
-		snprintf(cfg.socket_path, sizeof cfg.socket_path, "%s", sock);
+	if (o.socket != NULL) {
+		if (strlen(o.socket) >= sizeof cfg.socket_path)
+			jobqd_die_usage("--socket: path too long: %s", o.socket);
+		snprintf(cfg.socket_path, sizeof cfg.socket_path, "%s", o.socket);
 	} else if (paths_socket(cfg.socket_path, sizeof cfg.socket_path) < 0)
 		fatalx("cannot determine the socket path (too long?); use --socket");
-	if (state != NULL) {
-		if (strlen(state) >= sizeof cfg.state_dir - 32)
-			jobqd_die_usage("--state-dir: path too long: %s", state);
-		snprintf(cfg.state_dir, sizeof cfg.state_dir, "%s", state);
+	if (o.state_dir != NULL) {
+		if (strlen(o.state_dir) >= sizeof cfg.state_dir - 32)
+			jobqd_die_usage("--state-dir: path too long: %s", o.state_dir);
+		snprintf(cfg.state_dir, sizeof cfg.state_dir, "%s", o.state_dir);
 		cfg_state_explicit = 1;
 	} else if (paths_state_dir(cfg.state_dir, sizeof cfg.state_dir - 32) < 0)
 		fatalx("cannot determine the state directory; use --state-dir");

@@ -1,0 +1,267 @@
+/*
+ * options.c - jobqd's option table: every option once, with its kind,
+ * bounds and help text; the command line is parsed and --help printed from
+ * it (the way tmux keeps its commands in a table).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jobq.h"
+#include "log.h"
+#include "options.h"
+#include "store.h"
+#include "util.h"
+
+enum options_kind {
+	OPTIONS_STR,         /* a string kept as given */
+	OPTIONS_INT,         /* a decimal integer in [min, max] */
+	OPTIONS_DUR,         /* a duration (util_parse_duration_ms) in [min, max] ms */
+	OPTIONS_WORD,        /* one of words[]: the value is its index */
+	OPTIONS_LEVEL,       /* a log level (log_parse_level) */
+	OPTIONS_HELP,
+	OPTIONS_VERSION
+};
+
+struct options_def {
+	const char *name;
+	int shortopt;                /* 0: none */
+	enum options_kind kind;
+	size_t off;                  /* of the member in struct options */
+	int64_t min, max;
+	const char *const *words;    /* OPTIONS_WORD, NULL-terminated */
+	const char *arg;             /* the argument's name in --help */
+	const char *help;            /* lines after the first are indented */
+};
+
+#define OPT_OFF(m) offsetof(struct options, m)
+
+static const char *const options_sync_words[] = { "normal", "full", NULL };
+
+static const struct options_def options_table[] = {
+	{ "socket", 's', OPTIONS_STR, OPT_OFF(socket), 0, 0, NULL, "PATH",
+	  "listen on PATH (default: $JOBQ_SOCKET, else\n"
+	  "/run/jobq/jobqd.sock as root, else\n"
+	  "$XDG_RUNTIME_DIR/jobq/jobqd.sock)" },
+	{ "state-dir", 'd', OPTIONS_STR, OPT_OFF(state_dir), 0, 0, NULL, "DIR",
+	  "database and job output (default: /var/lib/jobq\n"
+	  "as root, else $XDG_STATE_HOME/jobq or\n"
+	  "~/.local/state/jobq)" },
+	{ "workers", 'w', OPTIONS_INT, OPT_OFF(workers), 1, 1024, NULL, "N",
+	  "worker processes (default: number of CPUs, as\n"
+	  "many as RLIMIT_MSGQUEUE allows)" },
+	{ "sync", 0, OPTIONS_WORD, OPT_OFF(sync_full), 0, 1,
+	  options_sync_words, "full|normal",
+	  "full (default): an acknowledged job survives\n"
+	  "power loss; normal: survives a daemon crash,\n"
+	  "not a power loss" },
+	{ "kill-grace", 0, OPTIONS_DUR, OPT_OFF(kill_grace_ms), 0, INT32_MAX,
+	  NULL, "DUR",
+	  "SIGTERM -> SIGKILL delay for cancel and stop\n"
+	  "(default 10s)" },
+	{ "handshake-timeout", 0, OPTIONS_DUR, OPT_OFF(handshake_ms), 1,
+	  INT32_MAX, NULL, "DUR",
+	  "close clients that send no hello (default 10s)" },
+	{ "keep-age", 0, OPTIONS_DUR, OPT_OFF(keep_age_ms), 0, INT64_MAX, NULL,
+	  "DUR",
+	  "remove ended jobs and their output DUR after\n"
+	  "they ended (default 7d; 0: keep them)" },
+	{ "keep-count", 0, OPTIONS_INT, OPT_OFF(keep_count), 0, INT64_MAX,
+	  NULL, "N",
+	  "keep at most N ended jobs, the newest\n"
+	  "(default 100000; 0: no limit)" },
+	{ "log-level", 'l', OPTIONS_LEVEL, OPT_OFF(log_level), 0, 0, NULL,
+	  "LEVEL", "error, warn, info (default) or debug" },
+	{ "help", 'h', OPTIONS_HELP, 0, 0, 0, NULL, NULL, "show this help" },
+	{ "version", 'V', OPTIONS_VERSION, 0, 0, 0, NULL, NULL,
+	  "show the version" },
+};
+#define OPTIONS_N (sizeof(options_table) / sizeof(options_table[0]))
+#define OPTIONS_HELP_COL 32
+
+void
+options_defaults(struct options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->sync_full = 1;
+	o->kill_grace_ms = 10000;
+	o->handshake_ms = 10000;
+	o->keep_age_ms = 7 * 86400 * 1000LL;
+	o->keep_count = 100000;
+	o->log_level = LOG_LVL_INFO;
+}
+
+static void
+options_usage(FILE *f)
+{
+	const struct options_def *d;
+	const char *p, *nl;
+	char head[64];
+	size_t i;
+	int n;
+
+	fprintf(f, "usage: jobqd [options]\n"
+	    "Run the jobq daemon in the foreground.\n\n");
+	for (i = 0; i < OPTIONS_N; i++) {
+		d = &options_table[i];
+		if (d->shortopt != 0)
+			n = snprintf(head, sizeof head, "  -%c, --%s%s%s",
+			    d->shortopt, d->name, d->arg ? " " : "",
+			    d->arg ? d->arg : "");
+		else
+			n = snprintf(head, sizeof head, "      --%s%s%s",
+			    d->name, d->arg ? " " : "", d->arg ? d->arg : "");
+		fprintf(f, "%s%*s", head, n < OPTIONS_HELP_COL ?
+		    OPTIONS_HELP_COL - n : 1, "");
+		for (p = d->help; (nl = strchr(p, '\n')) != NULL; p = nl + 1)
+			fprintf(f, "%.*s\n%*s", (int)(nl - p), p,
+			    OPTIONS_HELP_COL, "");
+		fprintf(f, "%s\n", p);
+	}
+	fprintf(f, "\n"
+	    "DUR: integers with units d, h, m, s, ms, largest first (1h30m, 500ms);\n"
+	    "a lone number is seconds; one part may have a fraction (1.5s).\n"
+	    "See jobqd(8).\n");
+}
+
+static void
+options_bad(const char *fmt, const char *name, const char *arg)
+{
+	fprintf(stderr, "jobqd: --%s: ", name);
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'jobqd --help'.\n");
+}
+
+/* Stores arg into the member d names; 0, or -1 with a message printed. */
+static int
+options_set(struct options *o, const struct options_def *d, const char *arg)
+{
+	char *member = (char *)o + d->off, *end;
+	int64_t v;
+	long long ll;
+	size_t i;
+	int level;
+
+	switch (d->kind) {
+	case OPTIONS_STR:
+		memcpy(member, &arg, sizeof arg);
+		return 0;
+	case OPTIONS_INT:
+		errno = 0;
+		ll = strtoll(arg, &end, 10);
+		if (errno != 0 || end == arg || *end != '\0' || ll < d->min ||
+		    ll > d->max) {
+			if (d->max == INT64_MAX)
+				fprintf(stderr, "jobqd: --%s: \"%s\" is not a "
+				    "number >= %" PRId64 "\n", d->name, arg, d->min);
+			else
+				fprintf(stderr, "jobqd: --%s: \"%s\" is not a "
+				    "number from %" PRId64 " to %" PRId64 "\n",
+				    d->name, arg, d->min, d->max);
+			fprintf(stderr, "Try 'jobqd --help'.\n");
+			return -1;
+		}
+		v = ll;
+		break;
+	case OPTIONS_DUR:
+		if (util_parse_duration_ms(arg, &v) != 0 || v < d->min ||
+		    v > d->max) {
+			options_bad("bad duration \"%s\"", d->name, arg);
+			return -1;
+		}
+		break;
+	case OPTIONS_WORD:
+		for (i = 0; d->words[i] != NULL; i++)
+			if (strcmp(arg, d->words[i]) == 0)
+				break;
+		if (d->words[i] == NULL) {
+			fprintf(stderr, "jobqd: --%s: \"%s\" is not ", d->name,
+			    arg);
+			for (i = 0; d->words[i] != NULL; i++)
+				fprintf(stderr, "%s%s", i == 0 ? "" :
+				    d->words[i + 1] == NULL ? " or " : ", ",
+				    d->words[i]);
+			fprintf(stderr, "\nTry 'jobqd --help'.\n");
+			return -1;
+		}
+		v = (int64_t)i;
+		break;
+	case OPTIONS_LEVEL:
+		if ((level = log_parse_level(arg)) < 0) {
+			options_bad("unknown level \"%s\"", d->name, arg);
+			return -1;
+		}
+		v = level;
+		break;
+	default:
+		return -1;
+	}
+	memcpy(member, &v, sizeof v);
+	return 0;
+}
+
+enum options_result
+options_parse(struct options *o, int argc, char **argv)
+{
+	struct option longopts[OPTIONS_N + 1];
+	char shortopts[2 * OPTIONS_N + 1], *sp = shortopts;
+	const struct options_def *d;
+	size_t i;
+	int ch, idx;
+
+	for (i = 0; i < OPTIONS_N; i++) {
+		d = &options_table[i];
+		longopts[i].name = d->name;
+		longopts[i].has_arg = d->arg != NULL ? required_argument :
+		    no_argument;
+		longopts[i].flag = NULL;
+		longopts[i].val = 256 + (int)i;
+		if (d->shortopt != 0) {
+			*sp++ = (char)d->shortopt;
+			if (d->arg != NULL)
+				*sp++ = ':';
+		}
+	}
+	memset(&longopts[OPTIONS_N], 0, sizeof longopts[OPTIONS_N]);
+	*sp = '\0';
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		if (ch >= 256 && ch < 256 + (int)OPTIONS_N)
+			idx = ch - 256;
+		else {
+			for (idx = 0; idx < (int)OPTIONS_N; idx++)
+				if (options_table[idx].shortopt == ch)
+					break;
+			if (idx == (int)OPTIONS_N) {
+				fprintf(stderr, "Try 'jobqd --help'.\n");
+				return OPTIONS_EXIT_USAGE;
+			}
+		}
+		d = &options_table[idx];
+		if (d->kind == OPTIONS_HELP) {
+			options_usage(stdout);
+			return OPTIONS_EXIT_OK;
+		}
+		if (d->kind == OPTIONS_VERSION) {
+			printf("jobqd %s (protocol %d, schema %d)\n",
+			    PACKAGE_VERSION, JOBQ_PROTOCOL_VERSION,
+			    STORE_SCHEMA_VERSION);
+			return OPTIONS_EXIT_OK;
+		}
+		if (options_set(o, d, optarg) != 0)
+			return OPTIONS_EXIT_USAGE;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "jobqd: unexpected argument \"%s\"\n"
+		    "Try 'jobqd --help'.\n", argv[optind]);
+		return OPTIONS_EXIT_USAGE;
+	}
+	return OPTIONS_RUN;
+}
