@@ -6,14 +6,17 @@
  * connection keeps reading only until its buffer holds one more maximal
  * frame, then stops reading until the reply is out.  Replies are written in
  * request order.  The peer's credentials (SO_PEERCRED) are taken at accept.
+ * A connection with too much unsent output is neither read nor served until
+ * it is written (server_flow.c).
  *
  * Bad input policy: a frame announcing 0 or more than JOBQ_MAX_FRAME bytes
  * gets an error reply and the connection is closed (the stream cannot be
  * resynchronised); a well-framed payload that is not a JSON object with an
  * "op" gets "bad_request" and the connection stays; a connection that sends
- * no hello within the configured handshake time is closed; a client that
- * does not read its replies is closed once SERVER_MAX_WBUF bytes are queued
- * for it.
+ * no hello within the configured handshake time is closed, and so is one
+ * that, after the hello, leaves a frame incomplete for the frame timeout
+ * (no byte of it arrives while the server reads; a connection between
+ * frames may stay idle for ever: a wait, a watcher).
  *
  * Requests: server_ops.c checks what the connection allows and hands each
  * decoded request to dispatch.
@@ -38,14 +41,13 @@
 #include "dispatch.h"
 #include "server_int.h"
 
-#define SERVER_MAX_WBUF (512u << 20)
-
 static void server_read_cb(uv_stream_t *, ssize_t, const uv_buf_t *);
 
 struct wreq {
 	uv_write_t w;
 	struct server_conn *c;
 	char *data;
+	size_t len;
 };
 
 static void
@@ -54,6 +56,7 @@ server_handle_closed(uv_handle_t *h)
 	struct server_conn *c = h->data;
 
 	if (--c->handles_open == 0) {
+		server_flow_freed(c->sv, c->cap);
 		free(c->buf);
 		free(c);
 	}
@@ -70,30 +73,30 @@ server_close(struct server_conn *c)
 	c->req.abandon = NULL;
 	c->busy = 0;
 	TAILQ_REMOVE(&c->sv->conns, c, link);
+	server_flow_forget(c);
 	uv_timer_stop(&c->timer);
 	uv_close((uv_handle_t *)&c->timer, server_handle_closed);
 	uv_close((uv_handle_t *)&c->pipe, server_handle_closed);
 }
 
+/* Also called, with UV_ECANCELED, for the writes a close dropped. */
 static void
 server_write_cb(uv_write_t *w, int status)
 {
 	struct wreq *wr = (struct wreq *)w;
 	struct server_conn *c = wr->c;
+	size_t len = wr->len;
 
 	free(wr->data);
 	free(wr);
 	c->writes--;
-	if (c->closing)
-		return;
-	if (status < 0) {
+	if (!c->closing && status < 0) {
 		log_debug("client pid %ld: write: %s", (long)c->pid,
 		    uv_strerror(status));
 		server_close(c);
-		return;
-	}
-	if (c->close_after_write && c->writes == 0)
+	} else if (!c->closing && c->close_after_write && c->writes == 0)
 		server_close(c);
+	server_flow_written(c, len);
 }
 
 void
@@ -126,8 +129,7 @@ server_send(struct server_conn *c, cJSON *obj)
 		free(data);
 		return;
 	}
-	if (uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) +
-	    len > SERVER_MAX_WBUF) {
+	if (c->unsent + len > SERVER_MAX_WBUF) {
 		log_warnx("client pid %ld does not read its replies; closing",
 		    (long)c->pid);
 		free(data);
@@ -141,6 +143,7 @@ server_send(struct server_conn *c, cJSON *obj)
 	}
 	wr->c = c;
 	wr->data = data;
+	wr->len = len;
 	b = uv_buf_init(data, (unsigned)len);
 	if (uv_write(&wr->w, (uv_stream_t *)&c->pipe, &b, 1,
 	    server_write_cb) < 0) {
@@ -150,6 +153,7 @@ server_send(struct server_conn *c, cJSON *obj)
 		return;
 	}
 	c->writes++;
+	server_flow_queued(c, len);
 }
 
 void
@@ -206,8 +210,7 @@ server_push(struct dispatch_req *r, cJSON *ev)
 		return -1;
 	}
 	r->abandon = NULL;	/* a close below must not call back into dispatch */
-	if (uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) >
-	    SERVER_MAX_WATCH_BACKLOG) {
+	if (c->unsent > SERVER_MAX_WATCH_BACKLOG) {
 		cJSON_Delete(ev);
 		log_warnx("client pid %ld: watcher fell behind; disconnecting",
 		    (long)c->pid);
@@ -227,6 +230,9 @@ server_push(struct dispatch_req *r, cJSON *ev)
 	return 0;
 }
 
+/* Room for the next read after buf[0, len): the unread bytes move to the
+ * front first (they are moved only here, so each byte at most once a
+ * doubling of the buffer). */
 static void
 server_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *b)
 {
@@ -234,6 +240,12 @@ server_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *b)
 	size_t want = 65536;
 	char *nb;
 
+	if (c->cap - c->len < want && c->off > 0) {
+		memmove(c->buf, c->buf + c->off, c->len - c->off);
+		c->len -= c->off;
+		c->scan -= c->off;
+		c->off = 0;
+	}
 	if (c->cap - c->len < want) {
 		size_t ncap = c->cap ? c->cap : want;
 
@@ -268,6 +280,70 @@ server_resume(struct server_conn *c)
 		    server_read_cb) == 0)
 			c->reading = 1;
 	}
+}
+
+/* Moves c->scan past the whole frames that arrived.  A frame with a bad
+ * length counts as whole: server_process rejects it. */
+static void
+server_scan(struct server_conn *c)
+{
+	const char *payload;
+	size_t plen, used;
+	int rv;
+
+	while (c->scan < c->len) {
+		rv = proto_frame_parse(c->buf + c->scan, c->len - c->scan,
+		    JOBQ_MAX_FRAME, &payload, &plen, &used);
+		if (rv == 0)
+			break;
+		c->scan = rv < 0 ? c->len : c->scan + used;
+	}
+}
+
+static void
+server_frame_timeout(uv_timer_t *t)
+{
+	struct server_conn *c = t->data;
+
+	log_info("client pid %ld left a request frame incomplete for %u ms; "
+	    "closing", (long)c->pid, c->sv->frame_ms);
+	server_close(c);
+}
+
+/*
+ * After the hello, c->timer is the frame timeout: it runs while the server
+ * reads from c and c holds an incomplete frame, and starts again when a
+ * byte arrives (fresh).  Not on a connection about to close (the overflow
+ * timeout).
+ */
+static void
+server_frame_timer(struct server_conn *c, int fresh)
+{
+	if (!c->hello || c->closing || c->close_after_write)
+		return;
+	if (c->reading && c->scan < c->len) {
+		if (fresh || !uv_is_active((uv_handle_t *)&c->timer))
+			uv_timer_start(&c->timer, server_frame_timeout,
+			    c->sv->frame_ms, 0);
+	} else
+		uv_timer_stop(&c->timer);
+}
+
+/* Reads from c or not: not while it has too much unsent output, nor while a
+ * request is in flight and one more frame is buffered already. */
+static void
+server_reading(struct server_conn *c)
+{
+	if (c->closing)
+		return;
+	if (server_flow_blocked(c)) {
+		server_flow_stall(c);
+		server_pause(c);
+	} else if (!c->busy || c->len - c->off < PROTO_HDR_LEN + JOBQ_MAX_FRAME)
+		server_resume(c);
+	else
+		server_pause(c);
+	server_frame_timer(c, 0);
 }
 
 /* Handles one request (an object with a string "op"); takes ownership of
@@ -307,9 +383,10 @@ server_process(struct server_conn *c)
 	int rv;
 
 	c->in_process = 1;
-	while (!c->busy && !c->closing && !c->close_after_write) {
-		rv = proto_frame_parse(c->buf, c->len, JOBQ_MAX_FRAME, &payload,
-		    &plen, &used);
+	while (!c->busy && !c->closing && !c->close_after_write &&
+	    !server_flow_blocked(c)) {
+		rv = proto_frame_parse(c->buf + c->off, c->len - c->off,
+		    JOBQ_MAX_FRAME, &payload, &plen, &used);
 		if (rv == 0)
 			break;
 		if (rv < 0) {
@@ -321,8 +398,9 @@ server_process(struct server_conn *c)
 			return;
 		}
 		rv = proto_parse(payload, plen, 1, &req, err, sizeof err);
-		memmove(c->buf, c->buf + used, c->len - used);
-		c->len -= used;
+		c->off += used;
+		if (c->off == c->len)
+			c->off = c->len = c->scan = 0;
 		if (rv < 0) {
 			server_send_error(c, JOBQ_EBADREQ, err, !c->hello);
 			continue;
@@ -332,13 +410,10 @@ server_process(struct server_conn *c)
 	c->in_process = 0;
 	if (c->closing)
 		return;
-	/* Keep reading while idle, or while busy until one more frame fits. */
-	if (!c->busy || c->len < PROTO_HDR_LEN + JOBQ_MAX_FRAME)
-		server_resume(c);
-	else
-		server_pause(c);
+	server_reading(c);
 	/* give back a buffer that grew for a big request */
 	if (c->len == 0 && c->cap > (1u << 20)) {
+		server_flow_freed(c->sv, c->cap);
 		free(c->buf);
 		c->buf = NULL;
 		c->cap = 0;
@@ -363,12 +438,13 @@ server_read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 		return;
 	}
 	c->len += (size_t)n;
-	if (c->busy) {
-		if (c->len >= PROTO_HDR_LEN + JOBQ_MAX_FRAME)
-			server_pause(c);
-		return;
-	}
-	server_process(c);
+	server_scan(c);
+	if (n > 0)
+		server_frame_timer(c, 1);
+	if (c->busy)
+		server_reading(c);
+	else
+		server_process(c);
 }
 
 /* A server whose start failed, once its listener is closed. */
@@ -545,7 +621,7 @@ server_listen(struct server *sv)
 		}
 	} else if ((rv = server_bind(sv)) < 0)
 		return rv;
-	if ((rv = uv_listen((uv_stream_t *)&sv->listener, 128,
+	if ((rv = uv_listen((uv_stream_t *)&sv->listener, SERVER_LISTEN_BACKLOG,
 	    server_accept)) < 0) {
 		log_warnx("listen: %s", uv_strerror(rv));
 		return rv;
@@ -577,6 +653,7 @@ server_start(uv_loop_t *loop, const struct server_config *conf,
 		    conf->socket_path);
 	sv->listen_fd = conf->listen_fd;
 	sv->handshake_ms = conf->handshake_ms;
+	sv->frame_ms = conf->frame_ms;
 	sv->system_mode = conf->system_mode;
 	TAILQ_INIT(&sv->conns);
 	uv_pipe_init(loop, &sv->listener, 0);
@@ -586,6 +663,7 @@ server_start(uv_loop_t *loop, const struct server_config *conf,
 		uv_close((uv_handle_t *)&sv->listener, server_free_closed);
 		return server_code(rv);
 	}
+	server_flow_init(sv, conf->max_unsent);
 	sv->listening = 1;
 	*out = sv;
 	return 0;
@@ -611,6 +689,7 @@ server_close_all(struct server *sv)
 		return;
 	while ((c = TAILQ_FIRST(&sv->conns)) != NULL)
 		server_close(c);
+	server_flow_close(sv);
 }
 
 void
@@ -618,6 +697,6 @@ server_free(struct server *sv)
 {
 	if (sv == NULL)
 		return;
-	JQ_ASSERT(!sv->listening && TAILQ_EMPTY(&sv->conns));
+	JQ_ASSERT(!sv->listening && TAILQ_EMPTY(&sv->conns) && !sv->trim_init);
 	free(sv);
 }
