@@ -51,6 +51,8 @@ struct config {
 	int sync_full;
 	unsigned kill_grace_ms;
 	unsigned handshake_ms;
+	unsigned frame_ms;
+	size_t max_unsent;           /* bytes */
 	int64_t keep_age_ms;         /* retention of ended jobs; 0 = for ever */
 	size_t keep_count;           /* ended jobs kept at most; 0 = no limit */
 	int listen_fd;               /* from systemd socket activation, or -1 */
@@ -127,6 +129,9 @@ jobqd_options(int argc, char **argv)
 	cfg.sync_full = (int)o.sync_full;
 	cfg.kill_grace_ms = (unsigned)o.kill_grace_ms;
 	cfg.handshake_ms = (unsigned)o.handshake_ms;
+	cfg.frame_ms = (unsigned)o.frame_ms;
+	cfg.max_unsent = (uint64_t)o.max_unsent_mib > SIZE_MAX >> 20 ?
+	    SIZE_MAX : (size_t)o.max_unsent_mib << 20;
 	cfg.keep_age_ms = o.keep_age_ms;
 	cfg.keep_count = (size_t)o.keep_count;
 	cfg.listen_fd = -1;
@@ -354,6 +359,8 @@ main(int argc, char **argv)
 	srv_cfg.socket_path = cfg.socket_path;
 	srv_cfg.listen_fd = cfg.listen_fd;
 	srv_cfg.handshake_ms = cfg.handshake_ms;
+	srv_cfg.frame_ms = cfg.frame_ms;
+	srv_cfg.max_unsent = cfg.max_unsent;
 	srv_cfg.system_mode = cfg.system_mode;
 	if (server_start(&jobqd_loop, &srv_cfg, jobqd_disp, &jobqd_server) < 0)
 		fatalx("cannot listen on %s", cfg.socket_path);

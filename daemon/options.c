@@ -68,6 +68,14 @@ static const struct options_def options_table[] = {
 	{ "handshake-timeout", 0, OPTIONS_DUR, OPT_OFF(handshake_ms), 1,
 	  INT32_MAX, NULL, "DUR",
 	  "close clients that send no hello (default 10s)" },
+	{ "frame-timeout", 0, OPTIONS_DUR, OPT_OFF(frame_ms), 1, INT32_MAX,
+	  NULL, "DUR",
+	  "close clients that leave a request incomplete\n"
+	  "for DUR after the hello (default 30s)" },
+	{ "max-unsent", 0, OPTIONS_INT, OPT_OFF(max_unsent_mib), 1, 1048576,
+	  NULL, "MIB",
+	  "stop reading from clients with unread replies\n"
+	  "while those exceed MIB MiB in all (default 64)" },
 	{ "keep-age", 0, OPTIONS_DUR, OPT_OFF(keep_age_ms), 0, INT64_MAX, NULL,
 	  "DUR",
 	  "remove ended jobs and their output DUR after\n"
@@ -92,6 +100,8 @@ options_defaults(struct options *o)
 	o->sync_full = 1;
 	o->kill_grace_ms = 10000;
 	o->handshake_ms = 10000;
+	o->frame_ms = 30000;
+	o->max_unsent_mib = 64;
 	o->keep_age_ms = 7 * 86400 * 1000LL;
 	o->keep_count = 100000;
 	o->log_level = LOG_LVL_INFO;

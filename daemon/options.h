@@ -18,6 +18,8 @@ struct options {
 	int64_t sync_full;           /* 1: synchronous=FULL */
 	int64_t kill_grace_ms;
 	int64_t handshake_ms;
+	int64_t frame_ms;
+	int64_t max_unsent_mib;
 	int64_t keep_age_ms;         /* 0: keep ended jobs for ever */
 	int64_t keep_count;          /* 0: no limit */
 	int64_t log_level;           /* LOG_LVL_* */

@@ -6,20 +6,20 @@
  * connection keeps reading only until its buffer holds one more maximal
  * frame, then stops reading until the reply is out.  Replies are written in
  * request order.  The peer's credentials (SO_PEERCRED) are taken at accept.
+ * A connection with too much unsent output is neither read nor served until
+ * it is written (server_flow.c).
  *
  * Bad input policy: a frame announcing 0 or more than JOBQ_MAX_FRAME bytes
  * gets an error reply and the connection is closed (the stream cannot be
  * resynchronised); a well-framed payload that is not a JSON object with an
  * "op" gets "bad_request" and the connection stays; a connection that sends
- * no hello within the configured handshake time is closed; a client that
- * does not read its replies is closed once SERVER_MAX_WBUF bytes are queued
- * for it.
+ * no hello within the configured handshake time is closed, and so is one
+ * that, after the hello, leaves a frame incomplete for the frame timeout
+ * (no byte of it arrives while the server reads; a connection between
+ * frames may stay idle for ever: a wait, a watcher).
  *
- * Requests: the codec's op table (proto_req.c) names and decodes every
- * request with all the checks of jobq-protocol(7); server_ops maps each op
- * to the handler that hands the decoded request to dispatch.  What is
- * checked here is only what depends on the connection: the handshake order
- * and who may submit.
+ * Requests: server_ops.c checks what the connection allows and hands each
+ * decoded request to dispatch.
  */
 #include "config.h"
 
@@ -39,53 +39,15 @@
 #include "paths.h"
 #include "proto.h"
 #include "dispatch.h"
-#include "server.h"
-
-#define SERVER_MAX_WBUF (512u << 20)
-/* A watcher further behind than this is told so and disconnected. */
-#define SERVER_MAX_WATCH_BACKLOG (4u << 20)
-
-struct server_conn {
-	struct server *sv;
-	uv_pipe_t pipe;
-	uv_timer_t timer;        /* handshake timeout */
-	char *buf;
-	size_t len, cap;
-	int hello;               /* handshake done */
-	int busy;                /* a request is with dispatch */
-	int reading;
-	int closing;
-	int close_after_write;
-	int handles_open;
-	int in_process;          /* server_process() is on the stack */
-	unsigned writes;         /* writes in flight */
-	uid_t uid;
-	pid_t pid;
-	struct dispatch_req req;
-	TAILQ_ENTRY(server_conn) link;
-};
-
-TAILQ_HEAD(server_conn_list, server_conn);
-
-struct server {
-	uv_loop_t *loop;
-	struct dispatch *disp;
-	char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	int listen_fd;
-	unsigned handshake_ms;
-	int system_mode;
-	uv_pipe_t listener;
-	int listening;
-	struct server_conn_list conns;
-};
+#include "server_int.h"
 
 static void server_read_cb(uv_stream_t *, ssize_t, const uv_buf_t *);
-static void server_process(struct server_conn *);
 
 struct wreq {
 	uv_write_t w;
 	struct server_conn *c;
 	char *data;
+	size_t len;
 };
 
 static void
@@ -94,6 +56,7 @@ server_handle_closed(uv_handle_t *h)
 	struct server_conn *c = h->data;
 
 	if (--c->handles_open == 0) {
+		server_flow_freed(c->sv, c->cap);
 		free(c->buf);
 		free(c);
 	}
@@ -110,34 +73,33 @@ server_close(struct server_conn *c)
 	c->req.abandon = NULL;
 	c->busy = 0;
 	TAILQ_REMOVE(&c->sv->conns, c, link);
+	server_flow_forget(c);
 	uv_timer_stop(&c->timer);
 	uv_close((uv_handle_t *)&c->timer, server_handle_closed);
 	uv_close((uv_handle_t *)&c->pipe, server_handle_closed);
 }
 
+/* Also called, with UV_ECANCELED, for the writes a close dropped. */
 static void
 server_write_cb(uv_write_t *w, int status)
 {
 	struct wreq *wr = (struct wreq *)w;
 	struct server_conn *c = wr->c;
+	size_t len = wr->len;
 
 	free(wr->data);
 	free(wr);
 	c->writes--;
-	if (c->closing)
-		return;
-	if (status < 0) {
+	if (!c->closing && status < 0) {
 		log_debug("client pid %ld: write: %s", (long)c->pid,
 		    uv_strerror(status));
 		server_close(c);
-		return;
-	}
-	if (c->close_after_write && c->writes == 0)
+	} else if (!c->closing && c->close_after_write && c->writes == 0)
 		server_close(c);
+	server_flow_written(c, len);
 }
 
-/* Sends obj (consumed) as one frame. */
-static void
+void
 server_send(struct server_conn *c, cJSON *obj)
 {
 	struct wreq *wr;
@@ -167,8 +129,7 @@ server_send(struct server_conn *c, cJSON *obj)
 		free(data);
 		return;
 	}
-	if (uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) +
-	    len > SERVER_MAX_WBUF) {
+	if (c->unsent + len > SERVER_MAX_WBUF) {
 		log_warnx("client pid %ld does not read its replies; closing",
 		    (long)c->pid);
 		free(data);
@@ -182,6 +143,7 @@ server_send(struct server_conn *c, cJSON *obj)
 	}
 	wr->c = c;
 	wr->data = data;
+	wr->len = len;
 	b = uv_buf_init(data, (unsigned)len);
 	if (uv_write(&wr->w, (uv_stream_t *)&c->pipe, &b, 1,
 	    server_write_cb) < 0) {
@@ -191,9 +153,10 @@ server_send(struct server_conn *c, cJSON *obj)
 		return;
 	}
 	c->writes++;
+	server_flow_queued(c, len);
 }
 
-static void
+void
 server_send_error(struct server_conn *c, int err, const char *msg, int then_close)
 {
 	server_send(c, proto_error_reply(err, msg));
@@ -247,8 +210,7 @@ server_push(struct dispatch_req *r, cJSON *ev)
 		return -1;
 	}
 	r->abandon = NULL;	/* a close below must not call back into dispatch */
-	if (uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) >
-	    SERVER_MAX_WATCH_BACKLOG) {
+	if (c->unsent > SERVER_MAX_WATCH_BACKLOG) {
 		cJSON_Delete(ev);
 		log_warnx("client pid %ld: watcher fell behind; disconnecting",
 		    (long)c->pid);
@@ -268,6 +230,9 @@ server_push(struct dispatch_req *r, cJSON *ev)
 	return 0;
 }
 
+/* Room for the next read after buf[0, len): the unread bytes move to the
+ * front first (they are moved only here, so each byte at most once a
+ * doubling of the buffer). */
 static void
 server_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *b)
 {
@@ -275,6 +240,12 @@ server_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *b)
 	size_t want = 65536;
 	char *nb;
 
+	if (c->cap - c->len < want && c->off > 0) {
+		memmove(c->buf, c->buf + c->off, c->len - c->off);
+		c->len -= c->off;
+		c->scan -= c->off;
+		c->off = 0;
+	}
 	if (c->cap - c->len < want) {
 		size_t ncap = c->cap ? c->cap : want;
 
@@ -311,247 +282,68 @@ server_resume(struct server_conn *c)
 	}
 }
 
-/* --- requests --- */
+/* Moves c->scan past the whole frames that arrived.  A frame with a bad
+ * length counts as whole: server_process rejects it. */
+static void
+server_scan(struct server_conn *c)
+{
+	const char *payload;
+	size_t plen, used;
+	int rv;
 
-/* A handler takes a request that passed the op's decoder and hands it to
- * dispatch; it returns 1 if dispatch took req itself, 0 if the caller still
- * owns it.  Whatever it moved out of r it must clear there. */
-typedef int server_handler(struct server_conn *, cJSON *, struct proto_req *);
+	while (c->scan < c->len) {
+		rv = proto_frame_parse(c->buf + c->scan, c->len - c->scan,
+		    JOBQ_MAX_FRAME, &payload, &plen, &used);
+		if (rv == 0)
+			break;
+		c->scan = rv < 0 ? c->len : c->scan + used;
+	}
+}
 
 static void
-server_ref(const struct proto_ref *p, struct dispatch_ref *ref)
+server_frame_timeout(uv_timer_t *t)
 {
-	memset(ref, 0, sizeof *ref);
-	ref->id = p->id;
-	ref->index = p->index;
-	ref->has_index = p->has_index;
-	ref->array = p->array;
+	struct server_conn *c = t->data;
+
+	log_info("client pid %ld left a request frame incomplete for %u ms; "
+	    "closing", (long)c->pid, c->sv->frame_ms);
+	server_close(c);
 }
-
-static int
-server_op_hello(struct server_conn *c, cJSON *req, struct proto_req *r)
-{
-	struct proto_hello_reply h;
-	char server[64];
-
-	c->hello = 1;
-	uv_timer_stop(&c->timer);
-	snprintf(server, sizeof server, "jobqd %s", PACKAGE_VERSION);
-	h.version = JOBQ_PROTOCOL_VERSION;
-	h.server = server;
-	server_send(c, proto_hello_reply_to_json(&h));
-	return 0;
-}
-
-static int
-server_op_ping(struct server_conn *c, cJSON *req, struct proto_req *r)
-{
-	server_send(c, dispatch_ping(c->sv->disp));
-	return 0;
-}
-
-static int
-server_op_submit(struct server_conn *c, cJSON *req, struct proto_req *r)
-{
-	c->busy = 1;
-	dispatch_submit(c->sv->disp, &c->req, req, &r->u.submit);
-	memset(&r->u.submit, 0, sizeof r->u.submit);	/* dispatch's now */
-	return 1;
-}
-
-static int
-server_op_get(struct server_conn *c, cJSON *req, struct proto_req *r)
-{
-	struct dispatch_ref ref;
-
-	server_ref(&r->u.ref, &ref);
-	c->busy = 1;
-	dispatch_get(c->sv->disp, &c->req, &ref);
-	return 0;
-}
-
-static int
-server_op_list(struct server_conn *c, cJSON *req, struct proto_req *r)
-{
-	struct proto_list *l = &r->u.list;
-	struct dispatch_filter f;
-
-	memset(&f, 0, sizeof f);
-	f.state = l->state;
-	f.queue = l->queue;
-	f.name = l->name;
-	f.labels = l->labels;		/* dispatch frees them */
-	f.nlabels = l->nlabels;
-	f.array_id = l->array_id;
-	f.limit = l->limit;
-	l->labels = NULL;
-	l->nlabels = 0;
-	c->busy = 1;
-	dispatch_list(c->sv->disp, &c->req, req, &f);
-	return 1;
-}
-
-static int
-server_op_cancel(struct server_conn *c, cJSON *req, struct proto_req *r)
-{
-	struct dispatch_ref ref;
-
-	server_ref(&r->u.ref, &ref);
-	c->busy = 1;
-	dispatch_cancel(c->sv->disp, &c->req, &ref);
-	return 0;
-}
-
-static int
-server_op_wait(struct server_conn *c, cJSON *req, struct proto_req *r)
-{
-	struct dispatch_ref ref;
-
-	server_ref(&r->u.wait.ref, &ref);
-	c->busy = 1;
-	dispatch_wait(c->sv->disp, &c->req, &ref, r->u.wait.timeout_ms);
-	return 0;
-}
-
-static int
-server_op_logs(struct server_conn *c, cJSON *req, struct proto_req *r)
-{
-	struct dispatch_ref ref;
-
-	server_ref(&r->u.logs.ref, &ref);
-	c->busy = 1;
-	dispatch_logs(c->sv->disp, &c->req, &ref, r->u.logs.stream,
-	    (uint64_t)r->u.logs.offset, r->u.logs.max);
-	return 0;
-}
-
-static int
-server_op_priority(struct server_conn *c, cJSON *req, struct proto_req *r)
-{
-	struct dispatch_ref ref;
-
-	server_ref(&r->u.priority.ref, &ref);
-	c->busy = 1;
-	dispatch_priority(c->sv->disp, &c->req, &ref, r->u.priority.priority);
-	return 0;
-}
-
-static int
-server_op_retry(struct server_conn *c, cJSON *req, struct proto_req *r)
-{
-	struct dispatch_ref ref;
-
-	server_ref(&r->u.ref, &ref);
-	c->busy = 1;
-	dispatch_retry(c->sv->disp, &c->req, &ref);
-	return 0;
-}
-
-static int
-server_op_purge(struct server_conn *c, cJSON *req, struct proto_req *r)
-{
-	c->busy = 1;
-	dispatch_purge(c->sv->disp, &c->req, r->u.purge.older_than_ms,
-	    r->u.purge.state);
-	return 0;
-}
-
-static int
-server_op_queue_set(struct server_conn *c, cJSON *req, struct proto_req *r)
-{
-	c->busy = 1;
-	dispatch_queue_set(c->sv->disp, &c->req, r->u.queue_set.queue,
-	    r->u.queue_set.parallel, r->u.queue_set.paused);
-	return 0;
-}
-
-static int
-server_op_queue_list(struct server_conn *c, cJSON *req, struct proto_req *r)
-{
-	c->busy = 1;
-	dispatch_queue_list(c->sv->disp, &c->req);
-	return 0;
-}
-
-static int
-server_op_stats(struct server_conn *c, cJSON *req, struct proto_req *r)
-{
-	c->busy = 1;
-	dispatch_stats(c->sv->disp, &c->req);
-	return 0;
-}
-
-static int
-server_op_watch(struct server_conn *c, cJSON *req, struct proto_req *r)
-{
-	c->busy = 1;
-	dispatch_watch(c->sv->disp, &c->req, r->u.watch.ids, r->u.watch.nids);
-	return 0;
-}
-
-/* Only the daemon's user and root may submit: jobs run as the former. */
-#define SERVER_OP_SUBMITTER 0x1
-
-static const struct {
-	server_handler *handle;
-	int flags;
-} server_ops[PROTO_OP_COUNT] = {
-	[PROTO_OP_HELLO] = { server_op_hello, 0 },
-	[PROTO_OP_PING] = { server_op_ping, 0 },
-	[PROTO_OP_SUBMIT] = { server_op_submit, SERVER_OP_SUBMITTER },
-	[PROTO_OP_GET] = { server_op_get, 0 },
-	[PROTO_OP_LIST] = { server_op_list, 0 },
-	[PROTO_OP_CANCEL] = { server_op_cancel, 0 },
-	[PROTO_OP_WAIT] = { server_op_wait, 0 },
-	[PROTO_OP_LOGS] = { server_op_logs, 0 },
-	[PROTO_OP_PRIORITY] = { server_op_priority, 0 },
-	[PROTO_OP_RETRY] = { server_op_retry, 0 },
-	[PROTO_OP_PURGE] = { server_op_purge, 0 },
-	[PROTO_OP_QUEUE_SET] = { server_op_queue_set, 0 },
-	[PROTO_OP_QUEUE_LIST] = { server_op_queue_list, 0 },
-	[PROTO_OP_STATS] = { server_op_stats, 0 },
-	[PROTO_OP_WATCH] = { server_op_watch, 0 },
-};
 
 /*
- * What the connection allows before a request of op (-1: unknown) is
- * decoded: hello exactly once and first, and submit only from the daemon's
- * user or root.  0, or an error code with the message in err; *then_close
- * when the error (or, for hello, a decoding error) ends the connection.
+ * After the hello, c->timer is the frame timeout: it runs while the server
+ * reads from c and c holds an incomplete frame, and starts again when a
+ * byte arrives (fresh).  Not on a connection about to close (the overflow
+ * timeout).
  */
-static int
-server_admit(struct server_conn *c, int op, char *err, size_t errlen,
-    int *then_close)
+static void
+server_frame_timer(struct server_conn *c, int fresh)
 {
-	*then_close = 0;
-	if (op == PROTO_OP_HELLO) {
-		if (c->hello) {
-			snprintf(err, errlen, "hello was already sent");
-			return JOBQ_EBADREQ;
-		}
-		*then_close = 1;
-		return 0;
-	}
-	if (!c->hello) {
-		snprintf(err, errlen, "hello expected");
-		*then_close = 1;
-		return JOBQ_EBADREQ;
-	}
-	/* Once a shutdown has begun, dispatch only finishes what it holds
-	 * (and is freed at the end of it): new requests are refused here. */
-	if (dispatch_shutting_down(c->sv->disp)) {
-		snprintf(err, errlen, "jobqd is shutting down");
-		return JOBQ_ESHUTDOWN;
-	}
-	if (op >= 0 && op < PROTO_OP_COUNT &&
-	    (server_ops[op].flags & SERVER_OP_SUBMITTER) &&
-	    c->uid != 0 && c->uid != geteuid()) {
-		snprintf(err, errlen,
-		    "jobs run as uid %ld; uid %ld may not submit to this jobqd",
-		    (long)geteuid(), (long)c->uid);
-		return JOBQ_EPERM;
-	}
-	return 0;
+	if (!c->hello || c->closing || c->close_after_write)
+		return;
+	if (c->reading && c->scan < c->len) {
+		if (fresh || !uv_is_active((uv_handle_t *)&c->timer))
+			uv_timer_start(&c->timer, server_frame_timeout,
+			    c->sv->frame_ms, 0);
+	} else
+		uv_timer_stop(&c->timer);
+}
+
+/* Reads from c or not: not while it has too much unsent output, nor while a
+ * request is in flight and one more frame is buffered already. */
+static void
+server_reading(struct server_conn *c)
+{
+	if (c->closing)
+		return;
+	if (server_flow_blocked(c)) {
+		server_flow_stall(c);
+		server_pause(c);
+	} else if (!c->busy || c->len - c->off < PROTO_HDR_LEN + JOBQ_MAX_FRAME)
+		server_resume(c);
+	else
+		server_pause(c);
+	server_frame_timer(c, 0);
 }
 
 /* Handles one request (an object with a string "op"); takes ownership of
@@ -565,7 +357,7 @@ server_request(struct server_conn *c, cJSON *req)
 
 	op = proto_op_parse(cJSON_GetStringValue(
 	    cJSON_GetObjectItemCaseSensitive(req, "op")));
-	if ((rv = server_admit(c, op, err, sizeof err, &then_close)) != 0 ||
+	if ((rv = server_ops_admit(c, op, err, sizeof err, &then_close)) != 0 ||
 	    (rv = proto_req_from_json(req, &r, err, sizeof err)) != 0) {
 		server_send_error(c, rv, err, then_close);
 		cJSON_Delete(req);
@@ -576,13 +368,12 @@ server_request(struct server_conn *c, cJSON *req)
 	c->req.abandon = NULL;
 	c->req.priv = NULL;
 	c->req.uid = c->uid;
-	if (!server_ops[r.op].handle(c, req, &r))
+	if (!server_ops_run(c, req, &r))
 		cJSON_Delete(req);
 	proto_req_release(&r);
 }
 
-/* Cuts and handles frames while no request is in flight. */
-static void
+void
 server_process(struct server_conn *c)
 {
 	const char *payload;
@@ -592,9 +383,10 @@ server_process(struct server_conn *c)
 	int rv;
 
 	c->in_process = 1;
-	while (!c->busy && !c->closing && !c->close_after_write) {
-		rv = proto_frame_parse(c->buf, c->len, JOBQ_MAX_FRAME, &payload,
-		    &plen, &used);
+	while (!c->busy && !c->closing && !c->close_after_write &&
+	    !server_flow_blocked(c)) {
+		rv = proto_frame_parse(c->buf + c->off, c->len - c->off,
+		    JOBQ_MAX_FRAME, &payload, &plen, &used);
 		if (rv == 0)
 			break;
 		if (rv < 0) {
@@ -606,8 +398,9 @@ server_process(struct server_conn *c)
 			return;
 		}
 		rv = proto_parse(payload, plen, 1, &req, err, sizeof err);
-		memmove(c->buf, c->buf + used, c->len - used);
-		c->len -= used;
+		c->off += used;
+		if (c->off == c->len)
+			c->off = c->len = c->scan = 0;
 		if (rv < 0) {
 			server_send_error(c, JOBQ_EBADREQ, err, !c->hello);
 			continue;
@@ -617,13 +410,10 @@ server_process(struct server_conn *c)
 	c->in_process = 0;
 	if (c->closing)
 		return;
-	/* Keep reading while idle, or while busy until one more frame fits. */
-	if (!c->busy || c->len < PROTO_HDR_LEN + JOBQ_MAX_FRAME)
-		server_resume(c);
-	else
-		server_pause(c);
+	server_reading(c);
 	/* give back a buffer that grew for a big request */
 	if (c->len == 0 && c->cap > (1u << 20)) {
+		server_flow_freed(c->sv, c->cap);
 		free(c->buf);
 		c->buf = NULL;
 		c->cap = 0;
@@ -648,12 +438,13 @@ server_read_cb(uv_stream_t *st, ssize_t n, const uv_buf_t *b)
 		return;
 	}
 	c->len += (size_t)n;
-	if (c->busy) {
-		if (c->len >= PROTO_HDR_LEN + JOBQ_MAX_FRAME)
-			server_pause(c);
-		return;
-	}
-	server_process(c);
+	server_scan(c);
+	if (n > 0)
+		server_frame_timer(c, 1);
+	if (c->busy)
+		server_reading(c);
+	else
+		server_process(c);
 }
 
 /* A server whose start failed, once its listener is closed. */
@@ -830,7 +621,7 @@ server_listen(struct server *sv)
 		}
 	} else if ((rv = server_bind(sv)) < 0)
 		return rv;
-	if ((rv = uv_listen((uv_stream_t *)&sv->listener, 128,
+	if ((rv = uv_listen((uv_stream_t *)&sv->listener, SERVER_LISTEN_BACKLOG,
 	    server_accept)) < 0) {
 		log_warnx("listen: %s", uv_strerror(rv));
 		return rv;
@@ -862,6 +653,7 @@ server_start(uv_loop_t *loop, const struct server_config *conf,
 		    conf->socket_path);
 	sv->listen_fd = conf->listen_fd;
 	sv->handshake_ms = conf->handshake_ms;
+	sv->frame_ms = conf->frame_ms;
 	sv->system_mode = conf->system_mode;
 	TAILQ_INIT(&sv->conns);
 	uv_pipe_init(loop, &sv->listener, 0);
@@ -871,6 +663,7 @@ server_start(uv_loop_t *loop, const struct server_config *conf,
 		uv_close((uv_handle_t *)&sv->listener, server_free_closed);
 		return server_code(rv);
 	}
+	server_flow_init(sv, conf->max_unsent);
 	sv->listening = 1;
 	*out = sv;
 	return 0;
@@ -896,6 +689,7 @@ server_close_all(struct server *sv)
 		return;
 	while ((c = TAILQ_FIRST(&sv->conns)) != NULL)
 		server_close(c);
+	server_flow_close(sv);
 }
 
 void
@@ -903,6 +697,6 @@ server_free(struct server *sv)
 {
 	if (sv == NULL)
 		return;
-	JQ_ASSERT(!sv->listening && TAILQ_EMPTY(&sv->conns));
+	JQ_ASSERT(!sv->listening && TAILQ_EMPTY(&sv->conns) && !sv->trim_init);
 	free(sv);
 }

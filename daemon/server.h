@@ -6,6 +6,7 @@
 #ifndef JOBQD_SERVER_H
 #define JOBQD_SERVER_H
 
+#include <stddef.h>
 #include <uv.h>
 
 struct dispatch;
@@ -16,6 +17,10 @@ struct server_config {
 	const char *socket_path; /* bound unless listen_fd >= 0; copied */
 	int listen_fd;           /* a listening socket to adopt, or -1 */
 	unsigned handshake_ms;   /* close a client that sends no hello in time */
+	unsigned frame_ms;       /* close a client that, after the hello,
+	                            leaves a frame incomplete this long */
+	size_t max_unsent;       /* unsent replies to all clients beyond which
+	                            those that have some are not read */
 	int system_mode;         /* created directories 0755 and socket 0660
 	                            (a system daemon), else 0700 and 0600 */
 };
@@ -28,7 +33,8 @@ int server_start(uv_loop_t *loop, const struct server_config *conf,
 /* Stops accepting new connections (shutdown, first step); removes the
  * socket it bound. */
 void server_stop_listening(struct server *sv);
-/* Closes every client connection (shutdown, last step). */
+/* Closes every client connection and the server's timers (shutdown, last
+ * step). */
 void server_close_all(struct server *sv);
 /* Frees the handle once the loop has stopped (after server_stop_listening
  * and server_close_all, when every handle has closed).  NULL is fine. */
