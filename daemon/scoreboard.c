@@ -11,7 +11,9 @@
  * a new one (O_EXCL, O_NOFOLLOW, 0600), so a process of the old run that
  * could not be killed keeps its own inode.  The new file is written out in
  * full before it is mapped, so that its blocks exist and a store through
- * the mapping does not have to allocate any.
+ * the mapping does not have to allocate any.  When it cannot be written
+ * (a full disk) the scoreboard lives in a memfd instead: the heartbeats
+ * work the same, only the next start cannot read it (logged).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -262,36 +264,59 @@ scoreboard_fill(int fd, size_t len)
 	return 0;
 }
 
+/* Replaces path with a new file of len zero bytes; its descriptor, or -1
+ * (logged). */
+static int
+scoreboard_open_new(const char *path, size_t len)
+{
+	int fd, r;
+
+	if (unlink(path) == -1 && errno != ENOENT) {
+		log_warn("%s: cannot remove the old scoreboard", path);
+		return -1;
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd == -1) {
+		log_warn("%s", path);
+		return -1;
+	}
+	if ((r = scoreboard_fill(fd, len)) < 0) {
+		log_warnx("%s: writing it: %s", path, strerror(-r));
+		close(fd);
+		(void)unlink(path);
+		return -1;
+	}
+	return fd;
+}
+
 int
 scoreboard_create(const char *path, unsigned nslots, struct scoreboard **out)
 {
 	struct scoreboard_ident ident;
 	struct scoreboard_hdr h;
 	struct scoreboard *sb;
-	int r;
 
 	*out = NULL;
 	if (nslots == 0 || nslots > SCOREBOARD_MAX_SLOTS)
 		return JOBQ_EINVAL;
 	if ((sb = calloc(1, sizeof *sb)) == NULL)
 		return JOBQ_ENOMEM;
-	sb->fd = -1;
 	sb->len = scoreboard_size(nslots);
 	sb->nslots = nslots;
-	sb->map = MAP_FAILED;
-	if (unlink(path) == -1 && errno != ENOENT) {
-		log_warn("%s: cannot remove the old scoreboard", path);
-		goto fail;
-	}
-	sb->fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    0600);
-	if (sb->fd == -1) {
-		log_warn("%s", path);
-		goto fail;
-	}
-	if ((r = scoreboard_fill(sb->fd, sb->len)) < 0) {
-		log_warnx("%s: writing it: %s", path, strerror(-r));
-		goto fail;
+	if ((sb->fd = scoreboard_open_new(path, sb->len)) == -1) {
+		/* A full disk must not keep jobqd from starting: heartbeats
+		 * work as well from memory; only the next start will not
+		 * know what this run left. */
+		log_warnx("%s: keeping the scoreboard in memory only: after a "
+		    "crash of this jobqd, processes its workers leave will "
+		    "not be found", path);
+		if ((sb->fd = memfd_create("jobqd-scoreboard",
+		    MFD_CLOEXEC)) == -1 ||
+		    ftruncate(sb->fd, (off_t)sb->len) == -1) {
+			log_warn("memfd for the scoreboard");
+			goto fail;
+		}
 	}
 	sb->map = mmap(NULL, sb->len, PROT_READ | PROT_WRITE, MAP_SHARED,
 	    sb->fd, 0);

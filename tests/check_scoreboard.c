@@ -478,6 +478,17 @@ START_TEST(test_attach)
 	scoreboard_free(w);
 	scoreboard_free(sb);
 	ck_assert_int_eq(unlink(path), 0);
+	/* a file that cannot be made (a full disk, here no directory): in
+	 * memory, usable all the same */
+	snprintf(path, sizeof path, "%s/none/scoreboard", dir);
+	ck_assert_int_eq(scoreboard_create(path, 1, &sb), 0);
+	ck_assert_int_eq(access(path, F_OK), -1);
+	ck_assert_int_eq(scoreboard_attach(scoreboard_fd(sb), 0, getpid(), &w),
+	    0);
+	scoreboard_beat(w, 0, 3000);
+	ck_assert_int_eq(scoreboard_heartbeat(sb, 0), 3000);
+	scoreboard_free(w);
+	scoreboard_free(sb);
 	ck_assert_int_eq(rmdir(dir), 0);
 }
 END_TEST
