@@ -67,8 +67,11 @@ pool_watch_kill(struct pool_slot *s)
 		    (snap.flags & SCOREBOARD_F_PROC))
 			group = proctree_kill_group(snap.job_pgid,
 			    snap.job_start);
-		/* The worker is our child, not reaped: its pid is its own. */
-		r = proctree_kill_descendants(s->pid, 0, POOL_TREE_KILL_MS,
+		/* The worker is our child, not reaped: its pid is its own.
+		 * One without children (an idle one, normally) costs no walk
+		 * of /proc. */
+		r = proctree_has_children(s->pid) == 0 ? 0 :
+		    proctree_kill_descendants(s->pid, 0, POOL_TREE_KILL_MS,
 		    &left);
 		if (r == JOBQ_ETIMEDOUT)
 			log_warnx("worker %d (pid %ld): %d process(es) of its "

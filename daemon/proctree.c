@@ -157,6 +157,24 @@ proctree_start_time(pid_t pid)
 	return proctree_read(pid, &st) == 0 ? st.start : 0;
 }
 
+int
+proctree_has_children(pid_t pid)
+{
+	char path[64], c;
+	ssize_t n;
+	int fd;
+
+	(void)snprintf(path, sizeof path, "/proc/%ld/task/%ld/children",
+	    (long)pid, (long)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	do
+		n = read(fd, &c, 1);
+	while (n == -1 && errno == EINTR);
+	close(fd);
+	return n < 0 ? -1 : n > 0;
+}
+
 static int
 proctree_dead(char state)
 {

@@ -50,6 +50,11 @@ uint64_t proctree_start_time(pid_t pid);
  * not exited (a zombie counts as gone), else 0. */
 int proctree_alive(pid_t pid, uint64_t start);
 
+/* Whether pid's main thread has children (/proc/PID/task/PID/children):
+ * 1 or 0, or -1 when that cannot be told (a kernel without
+ * CONFIG_PROC_CHILDREN).  Exact for a single-threaded process only. */
+int proctree_has_children(pid_t pid);
+
 /* SIGKILL to pid if it is still the process that started at start (start
  * 0: no check, for a child of the caller's that it has not reaped).
  * Returns 1 if signaled, 0 if that process is gone (or a zombie). */

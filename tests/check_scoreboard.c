@@ -360,6 +360,8 @@ START_TEST(test_kill_descendants)
 		gstart[i] = proctree_start_time(g[i]);
 		ck_assert_uint_gt(gstart[i], 0);
 	}
+	ck_assert_int_eq(proctree_has_children(getpid()), 1);
+	ck_assert_int_eq(proctree_has_children(g[1]), 0);
 	/* the child, the escaped grandchild and its child */
 	r = proctree_kill_descendants(getpid(), 0, 2000, &left);
 	ck_assert_int_ge(r, 3);
