@@ -777,6 +777,7 @@ dispatch_start(uv_loop_t *loop, struct store *store,
     struct store_recovery *rec, const struct dispatch_config *conf,
     struct dispatch **out)
 {
+	struct pool_config pc;
 	struct dispatch *s;
 	int rv;
 
@@ -784,8 +785,12 @@ dispatch_start(uv_loop_t *loop, struct store *store,
 		return JOBQ_ENOMEM;
 	if ((rv = dispatch_start_load(s, rec)) < 0)
 		return rv;
-	rv = pool_start(loop, s->conf.exe, s->conf.workers,
-	    &dispatch_slot_callbacks, s, &s->pool);
+	memset(&pc, 0, sizeof pc);
+	pc.exe = s->conf.exe;
+	pc.nworkers = s->conf.workers;
+	pc.scoreboard = s->conf.scoreboard;
+	pc.worker_timeout_ms = s->conf.worker_timeout_ms;
+	rv = pool_start(loop, &pc, &dispatch_slot_callbacks, s, &s->pool);
 	if (rv < 0) {
 		log_warnx("cannot start the workers: %s", jobq_strerror(rv));
 		return rv;

@@ -22,6 +22,7 @@
 
 struct store;
 struct store_recovery;
+struct scoreboard;
 struct dispatch;
 
 struct dispatch_req {
@@ -69,6 +70,10 @@ struct dispatch_config {
 	                             the job has its own kill_grace_ms */
 	int64_t keep_age_ms;      /* retention of ended jobs; 0 = for ever */
 	size_t keep_count;        /* ended jobs kept at most; 0 = no limit */
+	struct scoreboard *scoreboard; /* the workers' (scoreboard.h), at least
+	                             `workers` slots; outlives dispatch */
+	unsigned worker_timeout_ms; /* --worker-timeout: a worker without a
+	                             heartbeat this long is hung */
 };
 
 /* Loads the queued jobs of rec into the scheduler, starts the workers and

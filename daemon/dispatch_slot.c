@@ -230,13 +230,17 @@ dispatch_slot_end_event(const struct sjob *j, const struct wire_report *rep,
 		snprintf(msg, msglen, "jobqd was stopping");
 		return JOB_EV_INTERRUPT;
 	}
-	if ((rep->flags & WIRE_END_CANCELED) && j->timed_out && !j->cancel_req) {
+	/* Once dispatch has decided that the job is canceled or timed out,
+	 * that is how it ends, even if its worker reports an end of its own
+	 * (it exited before the CANCEL reached the worker, or the worker was
+	 * late): a job told to stop never ends succeeded. */
+	if (j->cancel_req || (rep->flags & WIRE_END_CANCELED && !j->timed_out))
+		return JOB_EV_CANCEL;
+	if (j->timed_out) {
 		snprintf(msg, msglen, "stopped after its timeout of %" PRId64
 		    " ms", j->timeout_ms);
 		return JOB_EV_TIMEOUT;
 	}
-	if (rep->flags & WIRE_END_CANCELED)
-		return JOB_EV_CANCEL;
 	if (WIFEXITED(st))
 		return JOB_EV_EXITED;
 	if (WIFSIGNALED(st)) {

@@ -4,11 +4,14 @@
  * `jobqd --worker ...` runs worker_main() (see worker.h).
  *
  * Start-up order: options -> state dir -> lock (jobqd.lock, flock) ->
- * store_open (validate/migrate) -> store_recover (running -> interrupted)
- * -> store thread -> dispatch + worker pool -> socket -> READY=1.
+ * the previous run's scoreboard (its leftover processes killed) and a new
+ * one -> store_open (validate/migrate) -> store_recover (running ->
+ * interrupted) -> store thread -> dispatch + worker pool -> socket ->
+ * READY=1.
  * Stop (SIGTERM/SIGINT): stop accepting -> interrupt running jobs (TERM,
- * KILL after --kill-grace) and record them -> stop workers -> drain and
- * checkpoint the store -> close clients -> exit 0.
+ * KILL after --kill-grace; a worker that has not ended its job by then +
+ * 1 s is killed with its tree) and record them -> stop workers -> drain
+ * and checkpoint the store -> close clients -> exit 0.
  */
 #include "config.h"
 
@@ -35,6 +38,7 @@
 #include "paths.h"
 #include "util.h"
 #include "dispatch.h"
+#include "scoreboard.h"
 #include "server.h"
 #include "store.h"
 #include "wire.h"
@@ -50,6 +54,7 @@ struct config {
 	int workers;
 	int sync_full;
 	unsigned kill_grace_ms;
+	unsigned worker_timeout_ms;
 	unsigned handshake_ms;
 	unsigned frame_ms;
 	size_t max_unsent;           /* bytes */
@@ -59,6 +64,9 @@ struct config {
 	int system_mode;             /* running as root with system defaults */
 };
 static struct config cfg;
+
+/* At start-up, how long to wait for what the previous jobqd left to die. */
+#define JOBQD_REAP_MS 2000
 
 static uv_loop_t jobqd_loop;
 static uv_signal_t jobqd_sigterm, jobqd_sigint, jobqd_sighup;
@@ -128,6 +136,7 @@ jobqd_options(int argc, char **argv)
 	log_init((int)o.log_level, NULL);
 	cfg.sync_full = (int)o.sync_full;
 	cfg.kill_grace_ms = (unsigned)o.kill_grace_ms;
+	cfg.worker_timeout_ms = (unsigned)o.worker_timeout_ms;
 	cfg.handshake_ms = (unsigned)o.handshake_ms;
 	cfg.frame_ms = (unsigned)o.frame_ms;
 	cfg.max_unsent = (uint64_t)o.max_unsent_mib > SIZE_MAX >> 20 ?
@@ -222,6 +231,26 @@ jobqd_lock(void)
 	/* fd stays open (and locked) for the life of the process */
 }
 
+/*
+ * The scoreboard (scoreboard.h), under the lock: what the previous jobqd's
+ * workers left running (after a kill -9 or a crash, a stopped or hung
+ * worker, a job that lost its parent-death signal) is killed before
+ * recovery records their jobs interrupted; then a new one for our workers.
+ */
+static void
+jobqd_scoreboard(struct scoreboard **sb)
+{
+	char path[PATH_MAX + 16];
+	int n;
+
+	snprintf(path, sizeof path, "%s/scoreboard", cfg.state_dir);
+	if ((n = scoreboard_reap(path, JOBQD_REAP_MS)) > 0)
+		log_warnx("killed %d process(es) left running by the previous "
+		    "jobqd", n);
+	if (scoreboard_create(path, (unsigned)cfg.workers, sb) < 0)
+		fatalx("%s: cannot create the scoreboard", path);
+}
+
 static void
 jobqd_socket_activation(void)
 {
@@ -305,6 +334,7 @@ main(int argc, char **argv)
 	struct dispatch_config dconf;
 	struct server_config srv_cfg;
 	struct store *store;
+	struct scoreboard *sb;
 	char err[1024];
 	size_t nqueued;
 	ssize_t n;
@@ -327,6 +357,7 @@ main(int argc, char **argv)
 
 	jobqd_state_dir(cfg_state_explicit);
 	jobqd_lock();
+	jobqd_scoreboard(&sb);
 	if (store_open(cfg.db_path, cfg.sync_full, &store, err,
 	    sizeof err) < 0)
 		fatalx("%s", err);
@@ -350,6 +381,8 @@ main(int argc, char **argv)
 	dconf.kill_grace_ms = cfg.kill_grace_ms;
 	dconf.keep_age_ms = cfg.keep_age_ms;
 	dconf.keep_count = cfg.keep_count;
+	dconf.scoreboard = sb;
+	dconf.worker_timeout_ms = cfg.worker_timeout_ms;
 	if ((rv = dispatch_start(&jobqd_loop, store, &rec, &dconf,
 	    &jobqd_disp)) < 0)
 		fatalx("cannot start dispatch: %s", jobq_strerror(rv));
@@ -380,6 +413,7 @@ main(int argc, char **argv)
 
 	uv_run(&jobqd_loop, UV_RUN_DEFAULT);
 	server_free(jobqd_server);
+	scoreboard_free(sb);
 	rv = uv_loop_close(&jobqd_loop);
 	if (rv != 0)
 		log_debug("loop closed with handles open: %s", uv_strerror(rv));

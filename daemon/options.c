@@ -65,6 +65,11 @@ static const struct options_def options_table[] = {
 	  NULL, "DUR",
 	  "SIGTERM -> SIGKILL delay for cancel and stop\n"
 	  "(default 10s)" },
+	{ "worker-timeout", 0, OPTIONS_DUR, OPT_OFF(worker_timeout_ms), 1000,
+	  INT32_MAX, NULL, "DUR",
+	  "a worker without a heartbeat for DUR is hung:\n"
+	  "killed with its job's processes, replaced\n"
+	  "(default 10s, at least 1s)" },
 	{ "handshake-timeout", 0, OPTIONS_DUR, OPT_OFF(handshake_ms), 1,
 	  INT32_MAX, NULL, "DUR",
 	  "close clients that send no hello (default 10s)" },
@@ -99,6 +104,7 @@ options_defaults(struct options *o)
 	memset(o, 0, sizeof *o);
 	o->sync_full = 1;
 	o->kill_grace_ms = 10000;
+	o->worker_timeout_ms = 10000;
 	o->handshake_ms = 10000;
 	o->frame_ms = 30000;
 	o->max_unsent_mib = 64;

@@ -17,6 +17,7 @@ struct options {
 	int64_t workers;             /* 0: number of CPUs (see jobqd.c) */
 	int64_t sync_full;           /* 1: synchronous=FULL */
 	int64_t kill_grace_ms;
+	int64_t worker_timeout_ms;   /* a worker without a heartbeat: hung */
 	int64_t handshake_ms;
 	int64_t frame_ms;
 	int64_t max_unsent_mib;

@@ -54,7 +54,11 @@
 #include "log.h"
 #include "pool.h"
 #include "pool_int.h"
+#include "proctree.h"
+#include "scoreboard.h"
+#include "util.h"
 #include "wire.h"
+#include "worker.h"
 
 #define POOL_LIVED_LONG_MS  10000	/* a death after this resets backoff */
 #define POOL_BACKOFF_MIN_MS 100
@@ -129,6 +133,8 @@ pool_shm_release(struct pool_slot *s)
 	}
 }
 
+/* SIGKILL takes the worker's whole tree with it (pool_watch_kill): a
+ * worker is never killed alone, leaving its job's processes behind. */
 void
 pool_kill_worker(struct pool_slot *s, int sig)
 {
@@ -136,6 +142,10 @@ pool_kill_worker(struct pool_slot *s, int sig)
 
 	if (!s->running || s->exited || !s->proc_open)
 		return;
+	if (sig == SIGKILL) {
+		pool_watch_kill(s);
+		return;
+	}
 	if ((r = uv_process_kill(&s->proc, sig)) < 0 && r != UV_ESRCH)
 		log_warnx("worker %d: kill %d: %s", s->index, sig, uv_strerror(r));
 }
@@ -253,6 +263,8 @@ pool_slot_dead(struct pool_slot *s)
 	s->running = 0;
 	s->ready = 0;
 	s->broken = 0;
+	s->killed = 0;
+	s->deadline_ms = 0;
 	s->reclen = 0;
 	s->pid = 0;
 	pool_mq_release(s);
@@ -422,7 +434,7 @@ pool_spawn(struct pool_slot *s)
 {
 	struct pool *p = s->pool;
 	uv_process_options_t opt;
-	uv_stdio_container_t stdio[5];
+	uv_stdio_container_t stdio[WORKER_SCOREBOARD_FD + 1];
 	char slotbuf[16], pidbuf[24];
 	char *args[6];
 	int r;
@@ -455,22 +467,28 @@ pool_spawn(struct pool_slot *s)
 	stdio[2].data.fd = 2;
 	stdio[3].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
 	stdio[3].data.stream = (uv_stream_t *)&s->pipe;
-	stdio[4].flags = UV_INHERIT_FD;		/* WORKER_MQ_FD */
-	stdio[4].data.fd = (int)s->mq_rd;
+	stdio[WORKER_MQ_FD].flags = UV_INHERIT_FD;
+	stdio[WORKER_MQ_FD].data.fd = (int)s->mq_rd;
+	stdio[WORKER_SCOREBOARD_FD].flags = UV_INHERIT_FD;
+	stdio[WORKER_SCOREBOARD_FD].data.fd = scoreboard_fd(p->sb);
 	memset(&opt, 0, sizeof opt);
 	opt.exit_cb = pool_exit_cb;
 	opt.file = p->exe;
 	opt.args = args;
 	opt.stdio = stdio;
-	opt.stdio_count = 5;
+	opt.stdio_count = WORKER_SCOREBOARD_FD + 1;
 
 	s->running = 1;
 	s->exited = 0;
 	s->ready = 0;
 	s->broken = 0;
+	s->killed = 0;
+	s->deadline_ms = 0;
 	s->up = 0;
 	s->reclen = 0;
 	s->start_ms = uv_now(p->loop);
+	/* The previous worker of the slot is reaped: the slot is ours. */
+	scoreboard_slot_reset(p->sb, (unsigned)s->index, util_mono_ms());
 	s->proc.data = s;
 	r = uv_spawn(p->loop, &s->proc, &opt);
 	s->proc_open = 1;	/* initialised even when uv_spawn fails */
@@ -488,6 +506,8 @@ pool_spawn(struct pool_slot *s)
 		return r;
 	}
 	s->pid = s->proc.pid;
+	scoreboard_slot_worker(p->sb, (unsigned)s->index, s->pid,
+	    proctree_start_time(s->pid));
 	if ((r = uv_read_start((uv_stream_t *)&s->pipe, pool_report_alloc,
 	    pool_report_read)) < 0) {
 		log_warnx("worker %d: uv_read_start: %s", s->index,
@@ -544,22 +564,25 @@ pool_maybe_finish(struct pool *p)
 		uv_close((uv_handle_t *)&p->slots[i].timer, pool_slot_timer_closed);
 	}
 	uv_close((uv_handle_t *)&p->stop_timer, pool_stop_timer_closed);
+	pool_watch_close(p, pool_stop_timer_closed);
 }
 
 int
-pool_start(uv_loop_t *loop, const char *exe, int nworkers,
+pool_start(uv_loop_t *loop, const struct pool_config *conf,
     const struct pool_callbacks *cb, void *arg, struct pool **out)
 {
 	struct pool *p;
 	struct pool_slot *s;
-	int i, r;
+	int i, r, nworkers = conf->nworkers;
 
 	*out = NULL;
-	if (nworkers <= 0 || exe == NULL)
+	if (nworkers <= 0 || conf->exe == NULL || conf->scoreboard == NULL ||
+	    scoreboard_nslots(conf->scoreboard) < (unsigned)nworkers ||
+	    conf->worker_timeout_ms == 0)
 		return JOBQ_EINVAL;
 	if ((p = calloc(1, sizeof *p)) == NULL)
 		return JOBQ_ENOMEM;
-	if ((p->exe = strdup(exe)) == NULL ||
+	if ((p->exe = strdup(conf->exe)) == NULL ||
 	    (p->slots = calloc((size_t)nworkers, sizeof *p->slots)) == NULL) {
 		free(p->exe);
 		free(p);
@@ -570,6 +593,8 @@ pool_start(uv_loop_t *loop, const char *exe, int nworkers,
 	p->n = nworkers;
 	p->cb = *cb;
 	p->arg = arg;
+	p->sb = conf->scoreboard;
+	p->worker_timeout_ms = conf->worker_timeout_ms;
 	pool_raise_mq_limit();
 
 	if ((r = uv_timer_init(loop, &p->stop_timer)) < 0) {
@@ -581,6 +606,9 @@ pool_start(uv_loop_t *loop, const char *exe, int nworkers,
 	}
 	p->stop_timer.data = p;
 	p->nhandles++;
+	/* cannot fail on Linux: it only initialises the struct; a failed
+	 * start leaves the workers to the heartbeat's absence (logged) */
+	(void)pool_watch_start(p);
 	for (i = 0; i < nworkers; i++) {
 		s = &p->slots[i];
 		s->pool = p;
@@ -788,6 +816,8 @@ pool_cancel(struct pool *p, int slot, int64_t job_id, unsigned grace_ms,
 	m.grace_ms = grace_ms;
 	(void)snprintf(what, sizeof what, "%s job %lld",
 	    interrupt ? "INTERRUPT" : "CANCEL", (long long)job_id);
+	/* Whatever the worker does, the job is over by grace + margin. */
+	pool_watch_deadline(s, grace_ms);
 	if (pool_send(s, what, &m, sizeof m) < 0)
 		pool_send_failed(s);
 	return 0;

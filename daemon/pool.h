@@ -30,6 +30,15 @@
  * job_id, 0 or pid).  pool_run() and pool_cancel() return 0 then: the job
  * is the pool's to report, never lost and never left running.
  *
+ * Hung workers (pool_watch.c): every worker writes a heartbeat into its
+ * slot of the scoreboard (scoreboard.h) at least every 250 ms; one whose
+ * heartbeat is older than worker_timeout_ms, or whose job was told to stop
+ * (pool_cancel) and has not ended grace_ms + POOL_MARGIN_MS later, is hung:
+ * it is SIGKILLed with its whole process tree (the job's group, anything
+ * the job left in the worker's subtree) and its job ends through lost().
+ * Every SIGKILL of a worker by the pool takes its tree along.  So no
+ * cancel, timeout or stop ever waits on a worker.
+ *
  * Errors: 0 or a negative JOBQ_E* code (jobq.h); the system's message is
  * logged where a system call failed.
  */
@@ -41,7 +50,19 @@
 #include <uv.h>
 #include "wire.h"
 
+/* The slack after a job's kill grace before its worker counts as hung. */
+#define POOL_MARGIN_MS 1000
+
 struct pool;
+
+struct pool_config {
+	const char *exe;		/* the jobqd binary to run as workers
+					 * (readlink /proc/self/exe) */
+	int nworkers;
+	struct scoreboard *scoreboard;	/* at least nworkers slots: slot i
+					 * is worker i's */
+	unsigned worker_timeout_ms;	/* heartbeat older: hung (> 0) */
+};
 
 struct pool_callbacks {
 	void (*ready)(void *arg, int slot);
@@ -50,10 +71,10 @@ struct pool_callbacks {
 	void (*lost)(void *arg, int slot, int64_t job_id, pid_t job_pid);
 };
 
-/* exe: path of the jobqd binary to run as workers (readlink /proc/self/exe).
- * Returns 0, JOBQ_EINVAL, JOBQ_ENOMEM or JOBQ_EINTERNAL (message queues or
- * processes could not be created: see the log). */
-int pool_start(uv_loop_t *loop, const char *exe, int nworkers,
+/* Returns 0, JOBQ_EINVAL, JOBQ_ENOMEM or JOBQ_EINTERNAL (message queues or
+ * processes could not be created: see the log).  conf->scoreboard must
+ * outlive the pool. */
+int pool_start(uv_loop_t *loop, const struct pool_config *conf,
     const struct pool_callbacks *cb, void *arg, struct pool **out);
 
 /* Sends a RUN to the worker in slot, which must be free (see above).  The
@@ -67,9 +88,11 @@ int pool_run(struct pool *p, int slot, int64_t job_id, unsigned attempt,
     const char *spec, size_t spec_len);
 
 /* Asks the worker in slot to stop its job: TERM, KILL after grace_ms; the job
- * then ends through finished() with WIRE_END_CANCELED or _INTERRUPTED (or
- * through lost() if the worker could not be told).  Returns 0, JOBQ_EINVAL
- * (bad slot) or JOBQ_ENOTFOUND (the slot does not hold job_id). */
+ * then ends through finished() with WIRE_END_CANCELED or _INTERRUPTED, or
+ * through lost() if the worker could not be told or has not reported its
+ * end grace_ms + POOL_MARGIN_MS later (it is then killed as hung).
+ * Returns 0, JOBQ_EINVAL (bad slot) or JOBQ_ENOTFOUND (the slot does not
+ * hold job_id). */
 int pool_cancel(struct pool *p, int slot, int64_t job_id, unsigned grace_ms,
     int interrupt);
 
@@ -77,9 +100,11 @@ int pool_size(const struct pool *p);
 /* Process ids of the live workers (for ps-style listing and tests). */
 pid_t pool_worker_pid(const struct pool *p, int slot);
 
-/* Stops all workers (WIRE_QUIT, then SIGTERM, SIGKILL after 5 s), closes
- * queues and handles; done(arg) is called when every worker has been
- * reaped.  No other callback fires after pool_stop(). */
+/* Stops all workers (WIRE_QUIT, then SIGTERM after 1 s, SIGKILL with
+ * their trees after 5 s; a worker without a heartbeat for a second is
+ * killed at once), closes queues and handles; done(arg) is called when
+ * every worker has been reaped.  No other callback fires after
+ * pool_stop(). */
 void pool_stop(struct pool *p, void (*done)(void *arg), void *arg);
 
 #endif

@@ -1,7 +1,9 @@
 /*
  * pool_int.h - what the files of the worker pool share: the pool and its
- * slots (pool.c: start, requests, supervision, stop) and the reading of
- * the workers' report pipes (pool_report.c).  Loop thread only.
+ * slots (pool.c: start, requests, supervision, stop), the reading of the
+ * workers' report pipes (pool_report.c) and the watch over heartbeats and
+ * deadlines with the killing of a hung worker's tree (pool_watch.c).  Loop
+ * thread only.
  */
 #ifndef JOBQD_POOL_INT_H
 #define JOBQD_POOL_INT_H
@@ -17,6 +19,7 @@
 #include "wire.h"
 
 #define POOL_NAME_MAX       64
+#define POOL_WATCH_MS       250		/* heartbeats and deadlines checked */
 
 struct pool_slot {
 	struct pool *pool;
@@ -41,6 +44,10 @@ struct pool_slot {
 					 * being killed, takes no job */
 	int up;				/* ready() was the last word to the
 					 * callbacks (lost() not since) */
+	int killed;			/* its tree got SIGKILL (pool_watch) */
+	int64_t deadline_ms;		/* CLOCK_MONOTONIC: the job told to
+					 * stop must have ended by then, else
+					 * the worker is hung (0: none) */
 
 	unsigned quick_deaths;
 	unsigned backoff_ms;
@@ -67,6 +74,13 @@ struct pool {
 	struct pool_slot *slots;
 	struct pool_callbacks cb;
 	void *arg;
+	struct scoreboard *sb;		/* slot i is the scoreboard's slot i */
+	unsigned worker_timeout_ms;
+
+	uv_timer_t watch_timer;		/* pool_watch.c, every POOL_WATCH_MS */
+	int64_t watch_last;		/* CLOCK_MONOTONIC of its last run */
+	int64_t watch_base;		/* heartbeats count from here at least
+					 * (the daemon itself did not run) */
 
 	int stopping;
 	int failed;			/* pool_start failed: free, no done() */
@@ -98,5 +112,18 @@ void pool_slot_up(struct pool_slot *s);
 /* pool_report.c: uv_read_start callbacks of a slot's report pipe. */
 void pool_report_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
 void pool_report_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf);
+
+/* pool_watch.c */
+/* Starts the watch timer (initialised and counted in nhandles). */
+int pool_watch_start(struct pool *p);
+/* Closes it (teardown); close_cb as for the other timers. */
+void pool_watch_close(struct pool *p, uv_close_cb close_cb);
+/* The slot's job was told to stop with grace_ms: it must end by grace_ms
+ * + POOL_MARGIN_MS from now, or the worker is handled as hung. */
+void pool_watch_deadline(struct pool_slot *s, unsigned grace_ms);
+/* SIGKILL to the slot's worker and its whole process tree (the job's
+ * group, every descendant, then the worker); the worker is marked broken:
+ * its reports are ignored from now on and its job ends through lost(). */
+void pool_watch_kill(struct pool_slot *s);
 
 #endif

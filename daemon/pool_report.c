@@ -82,6 +82,7 @@ pool_report_end(struct pool_slot *s, const struct wire_report *rep)
 	pool_shm_release(s);
 	s->busy = 0;
 	s->job_pid = 0;
+	s->deadline_ms = 0;
 	/* finished() may hand the slot the next job at once: a worker that
 	 * can take none must be known as down before. */
 	if (!pool_slot_usable(s))

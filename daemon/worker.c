@@ -1,23 +1,26 @@
 /*
  * worker.c - the worker process: its main loop, the messages from the
- * daemon, the reports to it, and the job's process from start to reap
- * (worker_spawn.c starts it).
+ * daemon, the reports to it, its scoreboard slot, and the job's process
+ * from start to reap (worker_spawn.c starts it).
  *
  *   jobqd (pool.c, libuv loop)
  *     |  mq "/jobqd.PID.wSLOT.GEN" (RUN/CANCEL/INTERRUPT/QUIT) ---> worker
  *     |  <--- fd 3 pipe: struct wire_report (READY/STARTED/FINISHED/...)
+ *     |  <--> fd 5: STATE/scoreboard, slot SLOT (heartbeat, job, group)
  *     `- jobqd --worker SLOT MQNAME DAEMONPID      (this file)
- *          |  poll(): mq, signalfd(TERM,INT,CHLD), timerfd (kill grace),
- *          |          report pipe (POLLERR = the daemon is gone)
+ *          |  poll() <= 250 ms: mq, signalfd(TERM,INT,CHLD), timerfd (kill
+ *          |          grace), report pipe (POLLERR = the daemon is gone);
+ *          |          heartbeat after each wake-up
  *          `- job (worker_spawn.c): setsid leader, PDEATHSIG KILL, fds
  *               0/1/2 only, execve (its pid is its process group id; the
  *               group is SIGKILLed when the leader exits, before the leader
- *               is reaped)
+ *               is reaped; then worker_sweep() kills and reaps whatever
+ *               else the job left in the worker's subtree)
  *
  * Signals are never handled asynchronously: TERM, INT and CHLD are blocked
  * and read from a signalfd.  One job at a time.  A report that cannot be
  * written (the daemon is gone, or FAULT_REPORT_WRITE of fault.h) ends the
- * worker: it kills the job's group, reaps it and exits 1, and the daemon
+ * worker: it kills the job's group, sweeps and exits 1, and the daemon
  * sees the worker lost.
  */
 #ifdef HAVE_CONFIG_H
@@ -51,6 +54,8 @@
 #include "jobq.h"
 #include "fault.h"
 #include "log.h"
+#include "proctree.h"
+#include "scoreboard.h"
 #include "util.h"
 #include "wire.h"
 #include "worker.h"
@@ -58,9 +63,12 @@
 
 /* Upper bound for a spec in shared memory (the daemon's limit is lower). */
 #define WORKER_SHM_MAX ((uint64_t)1 << 30)
-/* Waiting for a killed job group to vanish: 200 x 5 ms at most. */
-#define WORKER_DRAIN_TRIES 200
-#define WORKER_DRAIN_STEP_US 5000
+/* The heartbeat: poll() never sleeps longer than this. */
+#define WORKER_HEARTBEAT_MS 250
+/* Killing what a job left behind: at most this long in all, in walks of
+ * /proc of at most WORKER_SWEEP_STEP_MS (the heartbeat goes on between). */
+#define WORKER_SWEEP_MS 2000
+#define WORKER_SWEEP_STEP_MS 100
 
 struct worker {
 	int slot;
@@ -68,6 +76,7 @@ struct worker {
 	mqd_t mq;
 	char *msgbuf;
 	size_t msgsize;
+	struct scoreboard *sb;	/* our slot is sb's slot `slot` */
 	int sfd;		/* signalfd: SIGTERM SIGINT SIGCHLD */
 	int tfd;		/* timerfd: SIGKILL the group after grace */
 	int repfd;		/* WORKER_REPORT_FD */
@@ -78,14 +87,15 @@ struct worker {
 	/* The running job; job_pid 0 when idle. */
 	pid_t job_pid;
 	int64_t job_id;
+	uint32_t attempt;
 	int64_t start_us;
 	uint32_t end_flags;
 };
 
-static void worker_drain_group(pid_t);
+static void worker_sweep(struct worker *, pid_t);
 
-/* Kills the job's group and waits for its leader; used when the worker must
- * go away with a job running. */
+/* Kills the job's group and waits for its leader, then for everything the
+ * job left; used when the worker must go away with a job running. */
 static void
 worker_kill_job(struct worker *w)
 {
@@ -101,8 +111,9 @@ worker_kill_job(struct worker *w)
 			break;
 		}
 	}
-	worker_drain_group(w->job_pid);
+	worker_sweep(w, w->job_pid);
 	w->job_pid = 0;
+	scoreboard_job(w->sb, (unsigned)w->slot, 0, 0, 0, 0, 0);
 }
 
 /* ---- reports ------------------------------------------------------------- */
@@ -155,7 +166,9 @@ worker_report_spawn_failed(struct worker *w, int64_t job_id, int stage,
 	worker_report(w, &rep);
 }
 
-/* STARTED for the job just started as pid: it is now the worker's job. */
+/* STARTED for the job just started as pid: it is now the worker's job,
+ * and the scoreboard says so (its group and its leader's start time)
+ * before the daemon hears of it. */
 static void
 worker_report_started(struct worker *w, int64_t job_id, pid_t pid,
     int64_t start_us)
@@ -166,6 +179,9 @@ worker_report_started(struct worker *w, int64_t job_id, pid_t pid,
 	w->job_id = job_id;
 	w->start_us = start_us;
 	w->end_flags = 0;
+	scoreboard_job(w->sb, (unsigned)w->slot,
+	    SCOREBOARD_F_JOB | SCOREBOARD_F_PROC, job_id, w->attempt, pid,
+	    proctree_start_time(pid));
 	memset(&rep, 0, sizeof rep);
 	rep.type = WIRE_REP_STARTED;
 	rep.job_id = job_id;
@@ -279,12 +295,16 @@ worker_run(struct worker *w, const struct wire_msg *m, size_t n)
 		    (long long)m->job_id, (long long)w->job_id);
 		return -1;
 	}
+	w->attempt = m->attempt;
+	scoreboard_job(w->sb, (unsigned)w->slot, SCOREBOARD_F_JOB, m->job_id,
+	    m->attempt, 0, 0);
 	err = worker_read_spec(m, n, &spec);
 	start_us = util_now_us();
 	if (err != 0) {
 		if (err != EINVAL)
 			log_warnx("job %lld: spec: %s", (long long)m->job_id,
 			    strerror(err));
+		scoreboard_job(w->sb, (unsigned)w->slot, 0, 0, 0, 0, 0);
 		worker_report_spawn_failed(w, m->job_id, WIRE_STAGE_SPEC, err,
 		    start_us);
 		return 0;
@@ -293,9 +313,11 @@ worker_run(struct worker *w, const struct wire_msg *m, size_t n)
 	wire_spec_free(&spec);
 	if (res.pid > 0)
 		worker_report_started(w, m->job_id, res.pid, start_us);
-	else
+	else {
+		scoreboard_job(w->sb, (unsigned)w->slot, 0, 0, 0, 0, 0);
 		worker_report_spawn_failed(w, m->job_id, res.stage, res.err,
 		    start_us);
+	}
 	return 0;
 }
 
@@ -390,37 +412,70 @@ worker_read_mq(struct worker *w)
 	}
 }
 
-/* Reaps children the worker inherited as a subreaper (orphans of the job),
- * without blocking. */
-static void
+/* Reaps the children that have exited, without blocking (the worker is a
+ * child subreaper: orphans of the job are its children).  Returns 1 if
+ * children remain, 0 if the worker has none. */
+static int
 worker_reap_strays(void)
 {
 	pid_t pid;
 	int status;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-		log_debug("reaped stray process %ld", (long)pid);
+	for (;;) {
+		pid = waitpid(-1, &status, WNOHANG);
+		if (pid > 0) {
+			log_debug("reaped stray process %ld", (long)pid);
+			continue;
+		}
+		if (pid == 0)
+			return 1;
+		if (errno == EINTR)
+			continue;
+		if (errno != ECHILD)
+			log_warn("waitpid");
+		return 0;
+	}
 }
 
-/* After the leader is reaped: the group was sent SIGKILL; wait (bounded)
- * until none of it is left, reaping the members that were reparented to
- * us, so that FINISHED means the whole group is gone. */
+/*
+ * After the job's leader is reaped: nothing the job started may outlive
+ * it.  Its group gets SIGKILL; then whatever left the group (setsid, a
+ * double fork, setpgid) is in the worker's subtree - the worker is a child
+ * subreaper and has no children but the job's - so every descendant is
+ * killed (proctree.c) and every child reaped until the worker has no child
+ * left.  The first check costs one waitpid() for a job that left nothing.
+ * Bounded by WORKER_SWEEP_MS (a process stuck in the kernel cannot be
+ * waited for); the heartbeat goes on meanwhile.
+ */
 static void
-worker_drain_group(pid_t pgid)
+worker_sweep(struct worker *w, pid_t pgid)
 {
-	int i;
+	int64_t t0 = util_mono_ms(), now;
+	int r, left = 0, killed = 0;
 
-	for (i = 0; i < WORKER_DRAIN_TRIES; i++) {
-		worker_reap_strays();
-		if (kill(-pgid, 0) == -1 && errno == ESRCH)
-			return;
-		/* Members whose parent is alive elsewhere in the group: make
-		 * sure they got the SIGKILL too (they may be new). */
-		(void)kill(-pgid, SIGKILL);
-		(void)usleep(WORKER_DRAIN_STEP_US);
+	for (;;) {
+		if (pgid > 0)
+			(void)kill(-pgid, SIGKILL);
+		if (!worker_reap_strays())
+			break;
+		now = util_mono_ms();
+		scoreboard_beat(w->sb, (unsigned)w->slot, now);
+		if (now - t0 >= WORKER_SWEEP_MS) {
+			log_warnx("job %lld: processes it left still alive after "
+			    "%d ms (%d at the last look)", (long long)w->job_id,
+			    WORKER_SWEEP_MS, left);
+			break;
+		}
+		r = proctree_kill_descendants(w->pid, 0, WORKER_SWEEP_STEP_MS,
+		    &left);
+		if (r > 0)
+			killed += r;
+		else if (r != JOBQ_ETIMEDOUT)
+			(void)usleep(1000);	/* dying: reap them next */
 	}
-	log_warnx("process group %ld still has members after %d ms",
-	    (long)pgid, WORKER_DRAIN_TRIES * WORKER_DRAIN_STEP_US / 1000);
+	if (killed > 0)
+		log_info("job %lld: killed %d process(es) it left behind",
+		    (long long)w->job_id, killed);
 }
 
 /* The job's leader may have exited: kill what is left of its group while
@@ -452,7 +507,8 @@ worker_check_job(struct worker *w)
 		log_warn("wait4 %ld", (long)w->job_pid);
 		return;
 	}
-	worker_drain_group(w->job_pid);
+	worker_sweep(w, w->job_pid);
+	scoreboard_job(w->sb, (unsigned)w->slot, 0, 0, 0, 0, 0);
 	worker_disarm_timer(w);
 	memset(&rep, 0, sizeof rep);
 	rep.type = WIRE_REP_FINISHED;
@@ -505,7 +561,7 @@ worker_read_signals(struct worker *w)
 		worker_check_job(w);
 		/* Never reap the leader before its group is killed. */
 		if (w->job_pid == 0)
-			worker_reap_strays();
+			(void)worker_reap_strays();
 	}
 	return stop;
 }
@@ -582,6 +638,20 @@ worker_setup_process(struct worker *w, sigset_t *set)
 	return 0;
 }
 
+/* The scoreboard comes open as WORKER_SCOREBOARD_FD: mapped, the
+ * descriptor is not needed any more. */
+static int
+worker_setup_scoreboard(struct worker *w)
+{
+	if (scoreboard_attach(WORKER_SCOREBOARD_FD, (unsigned)w->slot,
+	    w->daemon_pid, &w->sb) < 0)
+		return -1;
+	if (close(WORKER_SCOREBOARD_FD) == -1)
+		log_warn("close scoreboard fd %d", WORKER_SCOREBOARD_FD);
+	scoreboard_beat(w->sb, (unsigned)w->slot, util_mono_ms());
+	return 0;
+}
+
 /* The report pipe, the signalfd for set, the kill timer and the message
  * queue (named mqname, for messages only) with its receive buffer. */
 static int
@@ -650,7 +720,8 @@ worker_setup(struct worker *w, int argc, char **argv)
 		w->nofile = 65536;
 	(void)snprintf(procname, sizeof procname, "worker %d", w->slot);
 	log_setproc(procname);
-	if (worker_setup_process(w, &set) == -1)
+	if (worker_setup_process(w, &set) == -1 ||
+	    worker_setup_scoreboard(w) == -1)
 		return -1;
 	return worker_setup_fds(w, &set, argv[1]);
 }
@@ -667,6 +738,7 @@ worker_main(int argc, char **argv)
 	w.sfd = w.tfd = w.repfd = -1;
 	if (worker_setup(&w, argc, argv) == -1) {
 		free(w.msgbuf);
+		scoreboard_free(w.sb);
 		return 1;
 	}
 	memset(&rep, 0, sizeof rep);
@@ -676,6 +748,7 @@ worker_main(int argc, char **argv)
 	log_debug("ready");
 
 	for (;;) {
+		scoreboard_beat(w.sb, (unsigned)w.slot, util_mono_ms());
 		if (w.quit && w.job_pid == 0)
 			break;
 		pfd[0].fd = (int)w.mq;
@@ -686,7 +759,7 @@ worker_main(int argc, char **argv)
 		pfd[2].events = POLLIN;
 		pfd[3].fd = w.repfd;	/* POLLERR once the daemon's end closes */
 		pfd[3].events = 0;
-		if (poll(pfd, 4, -1) == -1) {
+		if (poll(pfd, 4, WORKER_HEARTBEAT_MS) == -1) {
 			if (errno == EINTR)
 				continue;
 			log_warn("poll");
@@ -702,6 +775,7 @@ worker_main(int argc, char **argv)
 			log_warnx("report pipe closed: the daemon is gone");
 			worker_kill_job(&w);
 			free(w.msgbuf);
+			scoreboard_free(w.sb);
 			return 1;
 		}
 		if (pfd[2].revents & POLLIN)
@@ -710,6 +784,7 @@ worker_main(int argc, char **argv)
 			if (worker_read_mq(&w) == -1) {
 				worker_kill_job(&w);
 				free(w.msgbuf);
+				scoreboard_free(w.sb);
 				return 1;
 			}
 		}
@@ -718,5 +793,6 @@ worker_main(int argc, char **argv)
 	if (mq_close(w.mq) == -1)
 		log_warn("mq_close");
 	free(w.msgbuf);
+	scoreboard_free(w.sb);
 	return 0;
 }

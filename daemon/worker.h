@@ -4,12 +4,16 @@
  *   jobqd --worker SLOT MQNAME DAEMONPID
  * with the report pipe on fd 3, its message queue (read-only, non-blocking;
  * the name MQNAME is a label, unlinked before the worker starts) on fd 4,
- * /dev/null on 0 and 1, stderr shared.
+ * the scoreboard (scoreboard.h, read-write) on fd 5, /dev/null on 0 and 1,
+ * stderr shared.
  *
- * A worker: sets PR_SET_PDEATHSIG(SIGTERM) and checks its parent is still
- * DAEMONPID; writes WIRE_REP_READY; then loops: poll()
- * on the queue, a signalfd (SIGTERM, SIGINT, SIGCHLD) and the running job's
- * kill timer.  For a RUN it opens the job's output files, then vfork()s the
+ * A worker: sets PR_SET_PDEATHSIG(SIGTERM) and PR_SET_CHILD_SUBREAPER,
+ * checks its parent is still DAEMONPID, maps its scoreboard slot; writes
+ * WIRE_REP_READY; then loops: poll() on the queue, a signalfd (SIGTERM,
+ * SIGINT, SIGCHLD) and the running job's kill timer, never longer than
+ * 250 ms, and writes its heartbeat (CLOCK_MONOTONIC) into its slot after
+ * every wake-up, idle or not.
+ * For a RUN it opens the job's output files, then vfork()s the
  * job (everything the child needs is prepared before): new session
  * (setsid), parent-death signal SIGKILL, every signal disposition default
  * and the mask empty, cwd, stdin /dev/null, stdout/stderr to the given files
@@ -17,13 +21,19 @@
  * (argv[0] resolved against the job's PATH when it has no slash).  A child
  * that fails writes {stage, errno} into memory it shares with the suspended
  * worker and exits 127; the worker reports SPAWN_FAILED.
- * STARTED then FINISHED (wait4 status and rusage) go to the report pipe.
+ * The scoreboard gets the job's id and attempt at the RUN, its process
+ * group and the leader's start time once it runs; then STARTED and
+ * FINISHED (wait4 status and rusage) go to the report pipe.
  * CANCEL/INTERRUPT: SIGTERM to the job's process group, SIGKILL to the group
  * after grace_ms.  On SIGTERM (the daemon died or asked it to stop) the
- * worker kills the job's group with SIGKILL, reaps it and exits.  The job's
- * group gets SIGKILL after the job's leader exits too, so nothing it left
- * behind in its group outlives it.  A report the worker cannot write ends
- * it the same way (exit 1): the daemon then sees the worker lost.
+ * worker kills the job's group with SIGKILL, reaps it and exits.
+ * However the job ends, before FINISHED (or the worker's exit): its group
+ * gets SIGKILL, then every process left in the worker's subtree (what the
+ * job put in another group or session, reparented to the subreaper) is
+ * killed and reaped until the worker has no child left (bounded, logged if
+ * the bound is hit), so nothing a job started outlives it.  A report the
+ * worker cannot write ends it the same way (exit 1): the daemon then sees
+ * the worker lost.
  *
  * worker.c has the loop, the messages and the reports; worker_spawn.c
  * (worker_int.h) starts the job's process.  Fault seams (fault.h, with
@@ -35,6 +45,7 @@
 
 #define WORKER_REPORT_FD 3
 #define WORKER_MQ_FD 4
+#define WORKER_SCOREBOARD_FD 5
 
 /* argv as passed after "--worker"; returns the process exit status. */
 int worker_main(int argc, char **argv);

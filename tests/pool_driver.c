@@ -7,8 +7,13 @@
  *          `- the test jobs
  *
  * Scenarios: run big cancel lost spawnfail fds pathsearch stop spawnfault
- * mqfault reportfault orphan, or "all" (the *fault ones inject failures
- * through fault.h: JOBQD_FAULTS for the workers, fault_init() here).  orphan runs the pool in a child and SIGKILLs it mid-job.
+ * mqfault reportfault escape hung heartbeat orphan, or "all" (the *fault
+ * ones inject failures through fault.h: JOBQD_FAULTS for the workers,
+ * fault_init() here).  escape: what a job put outside its group is gone
+ * when FINISHED arrives; hung: a SIGSTOPped worker's job told to stop
+ * comes back through lost() within grace + margin, its tree killed;
+ * heartbeat: a stopped idle worker is replaced after the worker timeout.
+ * orphan runs the pool in a child and SIGKILLs it mid-job.
  * Exits 0 when every check passed; prints each failure.  Afterwards it
  * checks that no "jobqd.PID." object is left in /dev/shm and in the mqueue
  * directory ($POOL_DRIVER_MQDIR, default /dev/mqueue; skipped if missing).
@@ -37,6 +42,7 @@
 #include "fault.h"
 #include "log.h"
 #include "pool.h"
+#include "scoreboard.h"
 #include "wire.h"
 #include "worker.h"
 
@@ -61,10 +67,12 @@ struct drv_scenario {
 	void (*lost)(int slot, struct drv_job *j, int64_t id);
 	const char *worker_faults;	/* JOBQD_FAULTS of the workers */
 	const char *pool_faults;	/* fault_init() of this process */
+	unsigned worker_timeout_ms;	/* 0: 10 s */
 };
 
 static uv_loop_t *loop;
 static struct pool *pool;
+static struct scoreboard *sboard;
 static const struct drv_scenario *sc;
 static char dir[PATH_MAX];
 static char exe[PATH_MAX];
@@ -1205,35 +1213,219 @@ rfault_lost(int slot, struct drv_job *j, int64_t id)
 	drv_check_markers_gone("job 2 after its worker exited");
 }
 
+/* ---- escape: FINISHED only once nothing of the job is left ---------------- */
+
+/* The job leaves an ordinary background child, one in a session of its
+ * own, a double-forked one (reparented to the worker) and exits 0. */
+static void
+esc_ready(int slot)
+{
+	static char script[4 * PATH_MAX];
+	const char *argv[] = { "/bin/sh", "-c", script, NULL };
+	const char *sl = drv_path("sleep");
+
+	if (slot != 0)
+		return;
+	switch (fl_step++) {
+	case 0:
+		drv_sleep_link();
+		snprintf(script, sizeof script, "%s 1000 & setsid %s 1000 & "
+		    "( setsid %s 1000 & ) & "
+		    "until [ -e %s ]; do sleep 0.01; done", sl, sl, sl,
+		    drv_path("gate"));
+		drv_submit(slot, argv);
+		break;
+	default:
+		drv_stop();
+		break;
+	}
+}
+
+static void
+esc_started(int slot, struct drv_job *j, int64_t id)
+{
+	int fd;
+
+	/* the three children and the shell (its script names them) */
+	CHECK(drv_wait_markers(4), "the probe sees %d processes of the job, "
+	    "want 4", drv_markers());
+	if ((fd = open(drv_path("gate"), O_WRONLY | O_CREAT | O_CLOEXEC,
+	    0600)) == -1)
+		fail("gate: %s", strerror(errno));
+	else
+		close(fd);
+}
+
+static void
+esc_finished(int slot, struct drv_job *j, int64_t id)
+{
+	int n = drv_markers();
+
+	CHECK(j->rep.type == WIRE_REP_FINISHED && WIFEXITED(j->rep.wstatus) &&
+	    WEXITSTATUS(j->rep.wstatus) == 0, "job: type %u status 0x%x",
+	    j->rep.type, j->rep.wstatus);
+	/* not "soon after": at FINISHED, already */
+	CHECK(n == 0, "%d processes of the job alive at FINISHED", n);
+}
+
+/* ---- hung: a stopped worker's job told to stop ends through lost() ------- */
+
+static uint64_t hung_ms;
+
+static void
+hung_stop(uv_timer_t *t)
+{
+	int r;
+
+	CHECK(drv_wait_markers(4), "the probe sees %d processes of the job, "
+	    "want 4", drv_markers());
+	fl_worker = pool_worker_pid(pool, 0);
+	if (kill(fl_worker, SIGSTOP) == -1)
+		fail("SIGSTOP worker: %s", strerror(errno));
+	hung_ms = uv_now(loop);
+	r = pool_cancel(pool, 0, 1, 100, 0);
+	CHECK(r == 0, "pool_cancel: %s", jobq_strerror(r));
+}
+
+static void
+hung_ready(int slot)
+{
+	static char script[4 * PATH_MAX];
+	const char *argv[] = { "/bin/sh", "-c", script, NULL };
+	const char *sl = drv_path("sleep");
+
+	if (slot != 0)
+		return;
+	switch (fl_step++) {
+	case 0:
+		drv_sleep_link();
+		snprintf(script, sizeof script, "%s 1000 & setsid %s 1000 & "
+		    "%s 1000", sl, sl, sl);
+		drv_submit(slot, argv);
+		break;
+	case 1:
+		CHECK(jobs[1].lost == 1, "ready() again before lost()");
+		CHECK(pool_worker_pid(pool, 0) != fl_worker,
+		    "the stopped worker was not replaced");
+		drv_echo(slot, "after");
+		break;
+	default:
+		drv_stop();
+		break;
+	}
+}
+
+static void
+hung_started(int slot, struct drv_job *j, int64_t id)
+{
+	if (id == 1)
+		drv_after(100, hung_stop);
+}
+
+static void
+hung_lost(int slot, struct drv_job *j, int64_t id)
+{
+	uint64_t took = uv_now(loop) - hung_ms;
+
+	CHECK(slot == 0 && id == 1, "lost(slot %d, job %lld)", slot,
+	    (long long)id);
+	/* grace 100 ms + POOL_MARGIN_MS, seen within a watch period */
+	CHECK(took >= 100 + POOL_MARGIN_MS - 10 &&
+	    took < 100 + POOL_MARGIN_MS + 2000, "lost() %llu ms after the "
+	    "cancel of a stopped worker's job", (unsigned long long)took);
+	CHECK(drv_markers() == 0, "%d processes of the job alive at lost()",
+	    drv_markers());
+	CHECK(!drv_alive(fl_worker), "the stopped worker is alive");
+}
+
+static void
+hung_finished(int slot, struct drv_job *j, int64_t id)
+{
+	CHECK(id == 2, "job %lld finished", (long long)id);
+	drv_check_echo(j, id, "after");
+}
+
+/* ---- heartbeat: an idle worker stopped: replaced after the timeout ------- */
+
+static void
+hb_stop(uv_timer_t *t)
+{
+	fl_worker = pool_worker_pid(pool, 1);
+	if (kill(fl_worker, SIGSTOP) == -1)
+		fail("SIGSTOP worker: %s", strerror(errno));
+	hung_ms = uv_now(loop);
+}
+
+static void
+hb_ready(int slot)
+{
+	uint64_t took;
+
+	if (slot != 1)
+		return;
+	switch (fl_step++) {
+	case 0:
+		drv_after(100, hb_stop);
+		break;
+	case 1:
+		took = uv_now(loop) - hung_ms;
+		CHECK(slot_downs[1] == 1, "slot 1 down %d times", slot_downs[1]);
+		CHECK(pool_worker_pid(pool, 1) != fl_worker &&
+		    !drv_alive(fl_worker), "the stopped worker was not replaced");
+		/* worker timeout 1 s; the last beat up to 250 ms before */
+		CHECK(took >= 700 && took < 1000 + 2000, "replaced %llu ms "
+		    "after it stopped", (unsigned long long)took);
+		CHECK(slot_downs[0] == 0, "the live worker 0 went down");
+		drv_echo(slot, "again");
+		break;
+	default:
+		drv_stop();
+		break;
+	}
+}
+
+static void
+hb_finished(int slot, struct drv_job *j, int64_t id)
+{
+	drv_check_echo(j, id, "again");
+}
+
 /* ---- plumbing --------------------------------------------------------------- */
 
 static const struct drv_scenario scenarios[] = {
 	{ "run", NULL, run_ready, NULL, run_finished, NULL,
-	    NULL, NULL },
+	    NULL, NULL, 0 },
 	{ "big", NULL, big_ready, big_started, big_finished, NULL,
-	    NULL, NULL },
+	    NULL, NULL, 0 },
 	{ "cancel", NULL, cancel_ready, cancel_started, cancel_finished, NULL,
-	    NULL, NULL },
+	    NULL, NULL, 0 },
 	{ "lost", NULL, lost_ready, lost_started, lost_finished, lost_lost,
-	    NULL, NULL },
+	    NULL, NULL, 0 },
 	{ "spawnfail", NULL, sf_ready, NULL, sf_finished, NULL,
-	    NULL, NULL },
+	    NULL, NULL, 0 },
 	{ "fds", NULL, fds_ready, NULL, fds_finished, NULL,
-	    NULL, NULL },
+	    NULL, NULL, 0 },
 	{ "pathsearch", NULL, ps_ready, NULL, ps_finished, NULL,
-	    NULL, NULL },
+	    NULL, NULL, 0 },
 	{ "stop", NULL, stop_ready, stop_started, NULL, NULL,
-	    NULL, NULL },
+	    NULL, NULL, 0 },
 	{ "spawnfault", NULL, sfault_ready, NULL, sfault_finished, NULL,
-	    "spawn@2", NULL },
+	    "spawn@2", NULL, 0 },
 	{ "mqfault", NULL, mqfault_ready, mqfault_started, mqfault_finished,
-	    mqfault_lost, NULL, "mq_send@2" },
+	    mqfault_lost, NULL, "mq_send@2", 0 },
 	{ "reportfault", NULL, rfault_ready, rfault_started, rfault_finished,
-	    rfault_lost, "report_write@4", NULL },
+	    rfault_lost, "report_write@4", NULL, 0 },
+	{ "escape", NULL, esc_ready, esc_started, esc_finished, NULL,
+	    NULL, NULL, 0 },
+	{ "hung", NULL, hung_ready, hung_started, hung_finished, hung_lost,
+	    NULL, NULL, 0 },
+	{ "heartbeat", NULL, hb_ready, NULL, hb_finished, NULL, NULL, NULL,
+	    1000 },
 };
 
 static const struct drv_scenario orphan_scenario =
-	{ "orphan", NULL, stop_ready, orphan_started, NULL, NULL, NULL, NULL };
+	{ "orphan", NULL, stop_ready, orphan_started, NULL, NULL, NULL, NULL,
+	    0 };
 
 static void
 cb_ready(void *arg, int slot)
@@ -1352,6 +1544,7 @@ static int
 drv_scenario(const struct drv_scenario *s)
 {
 	const char *mqdir = getenv("POOL_DRIVER_MQDIR");
+	struct pool_config pc;
 	char prefix[64];
 	int r, before = failures, leak;
 
@@ -1374,7 +1567,16 @@ drv_scenario(const struct drv_scenario *s)
 	uv_timer_init(loop, &delay);
 	uv_timer_start(&watchdog, drv_watchdog, 60000, 0);
 	drv_faults(s);
-	r = pool_start(loop, exe, NSLOTS, &drv_cb, NULL, &pool);
+	memset(&pc, 0, sizeof pc);
+	pc.exe = exe;
+	pc.nworkers = NSLOTS;
+	pc.worker_timeout_ms = s->worker_timeout_ms != 0 ?
+	    s->worker_timeout_ms : 10000;
+	r = scoreboard_create(drv_path("scoreboard"), NSLOTS, &sboard);
+	CHECK(r == 0, "scoreboard_create: %s", jobq_strerror(r));
+	pc.scoreboard = sboard;
+	if (r == 0)
+		r = pool_start(loop, &pc, &drv_cb, NULL, &pool);
 	if (r < 0) {
 		unsetenv("JOBQD_FAULTS");
 		drv_set_faults(NULL);
@@ -1382,6 +1584,8 @@ drv_scenario(const struct drv_scenario *s)
 		uv_close((uv_handle_t *)&watchdog, NULL);
 		uv_close((uv_handle_t *)&delay, NULL);
 		uv_run(loop, UV_RUN_DEFAULT);
+		scoreboard_free(sboard);
+		sboard = NULL;
 		return 1;
 	}
 	CHECK(pool_size(pool) == NSLOTS, "pool_size");
@@ -1392,6 +1596,8 @@ drv_scenario(const struct drv_scenario *s)
 	unsetenv("JOBQD_FAULTS");
 	drv_set_faults(NULL);
 	CHECK(pool_done, "pool_stop never called done()");
+	scoreboard_free(sboard);
+	sboard = NULL;
 	if (strcmp(s->name, "stop") == 0)
 		stop_end();
 
@@ -1483,8 +1689,8 @@ main(int argc, char **argv)
 	}
 	if (argc > 2) {
 		fprintf(stderr, "usage: pool_driver run|big|cancel|lost|spawnfail|"
-		    "fds|pathsearch|stop|spawnfault|mqfault|reportfault|orphan|"
-		    "all\n");
+		    "fds|pathsearch|stop|spawnfault|mqfault|reportfault|escape|"
+		    "hung|heartbeat|orphan|all\n");
 		return 2;
 	}
 	log_init(getenv("POOL_DRIVER_DEBUG") != NULL ? LOG_LVL_DEBUG :
