@@ -80,6 +80,7 @@ struct worker {
 	int64_t job_id;
 	int64_t start_us;
 	uint32_t end_flags;
+	struct worker_output output;	/* its output limit (worker_output.c) */
 };
 
 static void worker_drain_group(pid_t);
@@ -291,6 +292,7 @@ worker_run(struct worker *w, const struct wire_msg *m, size_t n)
 	}
 	worker_spawn(&spec, w->pid, w->nofile, &res);
 	wire_spec_free(&spec);
+	w->output = res.output;
 	if (res.pid > 0)
 		worker_report_started(w, m->job_id, res.pid, start_us);
 	else
@@ -456,7 +458,8 @@ worker_check_job(struct worker *w)
 	worker_disarm_timer(w);
 	memset(&rep, 0, sizeof rep);
 	rep.type = WIRE_REP_FINISHED;
-	rep.flags = w->end_flags;
+	rep.flags = w->end_flags | worker_output_end(&w->output, w->job_id,
+	    &rep.out_limit);
 	rep.job_id = w->job_id;
 	rep.pid = w->job_pid;
 	rep.wstatus = status;
@@ -686,12 +689,13 @@ worker_main(int argc, char **argv)
 		pfd[2].events = POLLIN;
 		pfd[3].fd = w.repfd;	/* POLLERR once the daemon's end closes */
 		pfd[3].events = 0;
-		if (poll(pfd, 4, -1) == -1) {
+		if (poll(pfd, 4, worker_output_timeout(&w.output)) == -1) {
 			if (errno == EINTR)
 				continue;
 			log_warn("poll");
 			break;
 		}
+		worker_output_poll(&w.output, w.job_pid, w.job_id);
 		if (pfd[1].revents & POLLIN) {
 			if (worker_read_signals(&w)) {
 				log_debug("stopping");
