@@ -373,8 +373,10 @@ main(int argc, char **argv)
 	    sizeof err) < 0)
 		fatalx("%s", err);
 	jobqd_logs_dir();
-	if (store_reserve_init(store, cfg.state_fd, "reserve", 0) < 0)
-		fatalx("%s/reserve: cannot be used (see above)", cfg.state_dir);
+	if ((rv = store_reserve_init(store, cfg.state_fd, "reserve", 0)) < 0)
+		fatalx("%s/reserve: %s", cfg.state_dir, rv == JOBQ_EINVAL ?
+		    "a symbolic link or not a regular file: refusing to use it" :
+		    jobq_strerror(rv));
 	jobqd_id_floor(store);
 	memset(&rec, 0, sizeof rec);
 	if ((rv = store_recover(store, &rec, util_now_ms())) < 0)

@@ -337,6 +337,7 @@ store_free(struct store *s)
 	(void)pthread_mutex_destroy(&s->lock);
 	store_reserve_close(s);
 	free(s->reserve_name);
+	free(s->reserve_path);
 	free(s->path);
 	free(s);
 }

@@ -333,10 +333,12 @@ int store_next_id_floor(struct store *s, int64_t above, int64_t *was);
  * The reserve: the file `name` in directory dirfd (the state dir; the store
  * keeps a duplicate of the descriptor), of `size` bytes allocated (0: 16
  * MiB, at most 1/16 of the file system).  Created (or kept) now, before
- * store_start(); see the failure policy at the top.  Returns 0 (the
- * reserve is held, or could not be made for want of space: it is made
- * later), or a JOBQ_E* code for a file that may not be used (a symlink, not
- * a regular file) or a system that cannot preallocate at all, logged.
+ * store_start(); see the failure policy at the top.  Returns 0: the
+ * reserve is held; or it could not be made for want of space (logged: it
+ * is made later, inserts are refused meanwhile); or the file system cannot
+ * preallocate (logged: no reserve at all).  JOBQ_EINVAL: name is a symlink
+ * or not a regular file (left alone, not logged); JOBQ_ENOMEM,
+ * JOBQ_EINTERNAL.
  */
 int store_reserve_init(struct store *s, int dirfd, const char *name,
     int64_t size);

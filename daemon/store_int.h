@@ -137,6 +137,7 @@ struct store {
 	/* the reserve (store_reserve.c): the owner thread's, like db */
 	int reserve_dirfd;		/* -1: no reserve */
 	char *reserve_name;
+	char *reserve_path;		/* for messages */
 	int64_t reserve_size;
 	int reserve_held;		/* the file is there, allocated */
 	int64_t reserve_tried_ms;	/* the last attempt (monotonic) */

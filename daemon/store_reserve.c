@@ -25,6 +25,7 @@
 #include <sys/statvfs.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -99,8 +100,16 @@ int
 store_reserve_init(struct store *s, int dirfd, const char *name,
     int64_t size)
 {
+	const char *slash = strrchr(s->path, '/');
+	int dlen = slash != NULL ? (int)(slash - s->path) : 1;
 	int rc;
 
+	/* Its path for messages: next to the database. */
+	if (asprintf(&s->reserve_path, "%.*s/%s", dlen, slash != NULL ?
+	    s->path : ".", name) < 0) {
+		s->reserve_path = NULL;
+		return (JOBQ_ENOMEM);
+	}
 	if ((s->reserve_name = strdup(name)) == NULL)
 		return (JOBQ_ENOMEM);
 	if ((s->reserve_dirfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0)) == -1) {
@@ -112,22 +121,20 @@ store_reserve_init(struct store *s, int dirfd, const char *name,
 	switch ((rc = store_reserve_make(s))) {
 	case 0:
 		s->reserve_held = 1;
-		log_debug("reserve %s: %" PRId64 " bytes", name,
+		log_debug("%s: %" PRId64 " bytes", s->reserve_path,
 		    s->reserve_size);
 		return (0);
 	case ENOSPC:
 	case EDQUOT:
-		log_warnx("reserve %s: no room for %" PRId64 " bytes: the "
-		    "disk is full; new submits are refused until there is",
-		    name, s->reserve_size);
+		log_warnx("%s: no room for the reserve (%" PRId64 " bytes): "
+		    "the disk is full; new submits are refused until there "
+		    "is", s->reserve_path, s->reserve_size);
 		return (0);
 	case EINVAL:
-		log_warnx("reserve %s: not a regular file (a symbolic "
-		    "link?); refusing to use it", name);
-		return (JOBQ_EINVAL);
+		return (JOBQ_EINVAL);	/* the caller says so */
 	default:
-		log_warnx("reserve %s: %s; running without a reserve", name,
-		    strerror(rc));
+		log_warnx("%s: %s; running without a reserve",
+		    s->reserve_path, strerror(rc));
 		(void)unlinkat(s->reserve_dirfd, name, 0);
 		store_reserve_close(s);
 		return (0);
@@ -148,16 +155,16 @@ store_reserve_release(struct store *s)
 	if (unlinkat(s->reserve_dirfd, s->reserve_name, 0) == -1 &&
 	    errno != ENOENT) {
 		log_warn("%s: disk full, and the reserve %s cannot be "
-		    "removed", s->path, s->reserve_name);
+		    "removed", s->path, s->reserve_path);
 		return (0);
 	}
 	s->reserve_held = 0;
 	s->reserve_tried_ms = util_mono_ms();
-	log_warnx("%s: DISK FULL: released the reserve (%s, %" PRId64
+	log_warnx("%s: DISK FULL: released the reserve %s (%" PRId64
 	    " bytes) so that the state of jobs can be recorded; new submits "
 	    "are refused until there is room for it again (jobq purge, "
 	    "--keep-age, --keep-count, or free space otherwise)", s->path,
-	    s->reserve_name, s->reserve_size);
+	    s->reserve_path, s->reserve_size);
 	return (1);
 }
 
@@ -179,14 +186,13 @@ store_reserve_again(struct store *s, int now)
 		return;
 	if ((rc = store_reserve_make(s)) != 0) {
 		if (rc != ENOSPC && rc != EDQUOT)
-			log_warnx("reserve %s: %s", s->reserve_name,
-			    strerror(rc));
+			log_warnx("%s: %s", s->reserve_path, strerror(rc));
 		return;
 	}
 	s->reserve_held = 1;
-	log_info("%s: disk space is back: the reserve (%s, %" PRId64
+	log_info("%s: disk space is back: the reserve %s (%" PRId64
 	    " bytes) is made again; submits are accepted", s->path,
-	    s->reserve_name, s->reserve_size);
+	    s->reserve_path, s->reserve_size);
 }
 
 void
