@@ -8,7 +8,8 @@
  * states, and the queues table.
  *
  * The state each running job gets is job_transition()'s answer, written
- * as is: this file decides no state itself.
+ * as is: this file decides no state itself.  On a full disk the reserve
+ * (store_reserve.c), if held, is released and the transaction run again.
  */
 #include "config.h"
 

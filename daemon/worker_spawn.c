@@ -441,27 +441,57 @@ worker_spawn_open_dir(const char *dir)
 	return fd;
 }
 
+/* 1 if name is a plain file name: not empty, no '/', not "." or "..". */
+static int
+worker_spawn_plain_name(const char *name)
+{
+	return name[0] != '\0' && strchr(name, '/') == NULL &&
+	    strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
+}
+
+/* An output file just opened with flags of (in a dir: a regular file
+ * only, O_NONBLOCK taken off again): 0 with *base its size, or an errno
+ * (fd is then closed). */
+static int
+worker_spawn_check_file(int fd, int in_dir, int of, uint64_t *base)
+{
+	struct stat st;
+	int e;
+
+	if (fstat(fd, &st) == -1)
+		e = errno;
+	else if (in_dir && !S_ISREG(st.st_mode))
+		e = EINVAL;	/* not a regular file: left alone */
+	else if (in_dir && fcntl(fd, F_SETFL, of & O_APPEND) == -1)
+		e = errno;
+	else {
+		if (S_ISREG(st.st_mode))
+			*base = (uint64_t)st.st_size;
+		return 0;
+	}
+	close(fd);
+	return e;
+}
+
 /*
  * Opens one output file, name, relative to dirfd ("" without a dir:
  * /dev/null).  Never follows a symlink; in a dir never truncates: on the
  * job's first run (WIRE_OUT_EXCL) the file is created and must not exist
  * (else *stage becomes WIRE_STAGE_OUTPUT_TAKEN), on a later run it is
- * created or appended to.  In a dir (regular) only a regular file is taken, opened
- * O_NONBLOCK so that a FIFO cannot hang the worker.  *base gets its size.
- * A descriptor, or -1 with errno set.
+ * created or appended to.  In a dir (regular) only a regular file is taken,
+ * opened O_NONBLOCK so that a FIFO cannot hang the worker.  *base gets its
+ * size.  A descriptor, or -1 with errno set.
  */
 static int
 worker_spawn_open_file(int dirfd, const char *name, int in_dir,
     uint32_t flags, int *stage, uint64_t *base)
 {
-	struct stat st;
 	int fd, e, of = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC;
 
 	*base = 0;
 	if (!in_dir && name[0] == '\0')
 		return open("/dev/null", O_WRONLY | O_CLOEXEC);
-	if (in_dir && (name[0] == '\0' || strchr(name, '/') != NULL ||
-	    strcmp(name, ".") == 0 || strcmp(name, "..") == 0)) {
+	if (in_dir && !worker_spawn_plain_name(name)) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -474,20 +504,11 @@ worker_spawn_open_file(int dirfd, const char *name, int in_dir,
 			*stage = WIRE_STAGE_OUTPUT_TAKEN;
 		return -1;
 	}
-	if (fstat(fd, &st) == -1)
-		e = errno;
-	else if (in_dir && !S_ISREG(st.st_mode))
-		e = EINVAL;	/* not a regular file: left alone */
-	else if (in_dir && fcntl(fd, F_SETFL, of & O_APPEND) == -1)
-		e = errno;	/* O_NONBLOCK off again */
-	else {
-		if (S_ISREG(st.st_mode))
-			*base = (uint64_t)st.st_size;
-		return fd;
+	if ((e = worker_spawn_check_file(fd, in_dir, of, base)) != 0) {
+		errno = e;
+		return -1;
 	}
-	close(fd);
-	errno = e;
-	return -1;
+	return fd;
 }
 
 /* Opens the job's working directory, output files and /dev/null into f
