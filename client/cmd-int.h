@@ -47,6 +47,7 @@ enum {
 	CMD_OPT_LABEL,
 	CMD_OPT_OLDER_THAN,
 	CMD_OPT_PARALLEL,
+	CMD_OPT_OUTPUT_LIMIT,
 };
 
 /* The end of every command's option table: --json, -h/--help. */

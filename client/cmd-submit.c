@@ -1,7 +1,8 @@
 /*
  * cmd-submit.c - `jobq submit`: the job's command, environment and
- * directory, its scheduling options (priority, --delay/--at, --after,
- * --array, retries, timeout, kill grace, --unique, --label) and --wait.
+ * directory, its output limit, its scheduling options (priority,
+ * --delay/--at, --after, --array, retries, timeout, kill grace, --unique,
+ * --label) and --wait.
  */
 #include "config.h"
 
@@ -230,6 +231,7 @@ struct cmd_submit_args {
 	char **sets;               /* --env K=V, nsets of them */
 	size_t nsets;
 	long retries;
+	int64_t output_limit;      /* 0: not given */
 	int clean, wait, json;
 	struct cmd_sched sched;
 };
@@ -270,6 +272,14 @@ cmd_submit_opt(const char *cmd, int c, const char *arg,
 	case CMD_OPT_WAIT:
 		a->wait = 1;
 		return 0;
+	case CMD_OPT_OUTPUT_LIMIT:
+		if (util_parse_size(arg, &a->output_limit) != 0 ||
+		    a->output_limit < 1 ||
+		    a->output_limit > PROTO_MAX_OUTPUT_LIMIT)
+			return cmd_usage_error(cmd, "invalid --output-limit '%s' "
+			    "(expected a size of at least 1 byte such as 512K, "
+			    "64M or 1G)", arg);
+		return 0;
 	default:
 		if ((rc = cmd_submit_sched_opt(cmd, c, arg, &a->sched)) >= 0)
 			return rc;
@@ -300,6 +310,8 @@ cmd_submit_args(const char *cmd, int argc, char **argv,
 		{ "kill-grace", required_argument, NULL, CMD_OPT_KILL_GRACE },
 		{ "unique", required_argument, NULL, CMD_OPT_UNIQUE },
 		{ "label", required_argument, NULL, CMD_OPT_LABEL },
+		{ "output-limit", required_argument, NULL,
+		    CMD_OPT_OUTPUT_LIMIT },
 		{ "wait", no_argument, NULL, CMD_OPT_WAIT },
 		CMD_OPTS_COMMON,
 	};
@@ -466,6 +478,7 @@ cmd_submit(struct cmd_ctx *ctx, int argc, char **argv)
 	so.name = a.name;
 	so.queue = a.queue;
 	so.max_retries = (int)a.retries;
+	so.output_limit = a.output_limit;
 	rc = cmd_submit_run(ctx, cmd, &a, &so);
 out:
 	free(env);

@@ -69,6 +69,11 @@ static const struct {
 	  "  --unique KEY       if a queued or running job of yours has KEY,\n"
 	  "                     print its id and submit nothing\n"
 	  "  --label K=V        attach the label K=V (repeatable)\n"
+	  "  --output-limit SIZE\n"
+	  "                     let each of its stdout and stderr grow by at\n"
+	  "                     most SIZE per run (default: jobqd's\n"
+	  "                     --output-limit); past it the job is killed and\n"
+	  "                     fails (output_limit), its output truncated\n"
 	  "  --wait             wait for the job (an array: every task) and exit\n"
 	  "                     as 'jobq wait' does\n"
 	  "  --json             print {\"id\":N} (with --wait: the job object)\n"
@@ -77,6 +82,7 @@ static const struct {
 	  "TIME: YYYY-MM-DDTHH:MM[:SS] or YYYY-MM-DD HH:MM[:SS], local time or\n"
 	  "with Z or +HH:MM/-HH:MM; or HH:MM[:SS], the next such local time.\n"
 	  "REF: a job ID, or A.I for the task with index I of array A.\n"
+	  "SIZE: bytes, or with K, M, G or T (powers of 1024): 512K, 1G.\n"
 	  "Options end at the first non-option word or at \"--\".\n" },
 	{ "list",
 	  "Usage: jobq list [--state STATE] [--queue Q] [--name NAME]\n"

@@ -40,8 +40,10 @@ fmt_job_status(const jobq_job *job)
 	if (job->state != JOBQ_STATE_SUCCEEDED && job->state != JOBQ_STATE_FAILED &&
 	    job->state != JOBQ_STATE_TIMED_OUT)
 		return FMT_EXIT_NOSTATUS;
-	/* A timed-out job that caught the TERM and exited 0 did not succeed. */
-	if (job->state == JOBQ_STATE_TIMED_OUT && job->exit_code == 0)
+	/* A timed-out job that caught the TERM and exited 0 did not succeed,
+	 * nor did a failed one that exited 0 (past its output limit). */
+	if ((job->state == JOBQ_STATE_TIMED_OUT ||
+	    job->state == JOBQ_STATE_FAILED) && job->exit_code == 0)
 		return FMT_EXIT_NOSTATUS;
 	if (job->exit_code >= 0)
 		return job->exit_code & 0xff;

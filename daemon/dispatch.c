@@ -345,17 +345,11 @@ dispatch_cancel_unstarted(struct dispatch *s, struct sjob *j)
 static void
 dispatch_claimed(struct dispatch *s, struct sjob *j, struct store_op *op)
 {
-	char out[PATH_MAX + 32], err[PATH_MAX + 32], msg[128];
+	char msg[128];
 	int rv;
 
 	dispatch_watch_event(s, j, JOBQ_STATE_RUNNING, -1, 0, NULL, 0);
-	snprintf(out, sizeof out, "%s/%" PRId64 ".out", s->conf.logs_dir,
-	    SJOB_ID(j));
-	snprintf(err, sizeof err, "%s/%" PRId64 ".err", s->conf.logs_dir,
-	    SJOB_ID(j));
-	rv = wire_spec_pack((const char *const *)op->out.claim.argv,
-	    (const char *const *)op->out.claim.env, op->out.claim.cwd, out, err,
-	    &j->spec, &j->speclen);
+	rv = dispatch_logs_spec(s, j, op);
 	if (rv < 0) {
 		snprintf(msg, sizeof msg, "packing the job: %s", jobq_strerror(rv));
 		j->phase = PH_RUNNING;

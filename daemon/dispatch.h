@@ -65,6 +65,10 @@ struct dispatch_filter {
 struct dispatch_config {
 	const char *exe;          /* this binary, to start the workers */
 	const char *logs_dir;     /* the jobs' output: LOGS/ID.out, LOGS/ID.err */
+	int logs_fd;              /* logs_dir, opened O_NOFOLLOW at start-up
+	                             (the daemon's, kept open) */
+	uint64_t output_limit;    /* --output-limit: bytes; 0 = none */
+	uint64_t output_limit_max;/* --output-limit-max: 0 = none */
 	int workers;              /* worker slots (>= 1) */
 	unsigned kill_grace_ms;   /* TERM -> KILL for a cancel or a stop, unless
 	                             the job has its own kill_grace_ms */

@@ -22,7 +22,8 @@
  *   dispatch_wait.c     requests waiting for a job to end
  *   dispatch_array.c    an array as a whole: get, wait, cancel
  *   dispatch_watch.c    watchers and the event stream
- *   dispatch_logs.c     a job's captured output (logs)
+ *   dispatch_logs.c     a job's output files: the spec's part for a run
+ *                       (names, first run, limit), the logs request
  *   dispatch_purge.c    purge and retention
  *   dispatch_queue.c    queue settings and counts (queue_set, queue_list)
  *   dispatch_stats.c    the stats reply
@@ -294,6 +295,14 @@ void dispatch_watch_event(struct dispatch *, const struct sjob *j,
 void dispatch_watch_shutdown(struct dispatch *);
 
 /* ---- dispatch_logs.c ---- */
+/* The spec of j's run, from its claim op (a STORE_CLAIM that committed),
+ * into j->spec: argv, env, cwd and the output files (wire.h).  0 or a
+ * JOBQ_E* code of wire_spec_pack_out(). */
+int dispatch_logs_spec(struct dispatch *, struct sjob *j,
+    const struct store_op *op);
+/* The descriptor of the directory of the jobs' output files (the purge
+ * unlinks there too). */
+int dispatch_logs_dirfd(const struct dispatch *);
 /* lr is consumed. */
 void dispatch_logs_id(struct dispatch *, struct dispatch_req *,
     struct logs_req *lr);

@@ -1,8 +1,23 @@
 /*
- * dispatch_logs.c - a job's captured output for the logs request (loop
- * thread only): a slice of LOGS/ID.out or LOGS/ID.err from an offset,
+ * dispatch_logs.c - a job's output files (loop thread only): what the spec
+ * of a run says about them, and the logs request.
+ *
+ * A run's spec (dispatch_logs_spec) names LOGS/ID.out and LOGS/ID.err, the
+ * directory by path (the worker opens it O_NOFOLLOW and checks it as
+ * jobqd did at start-up), says whether this is the job's first run (the
+ * files are then created O_EXCL: never another's file overwritten) or a
+ * later one (appended to), and carries its output limit: the job's own
+ * (output_limit at submit), else --output-limit, never above
+ * --output-limit-max.
+ *
+ * The logs request: a slice of LOGS/ID.out or LOGS/ID.err from an offset,
  * base64 in the reply, with the file's size and whether the output is
- * complete (the job has ended and the slice reaches the end).
+ * complete (the job has ended and the slice reaches the end).  The file is
+ * opened with openat() from the logs directory's descriptor, O_NOFOLLOW,
+ * and must be a regular file.
+ *
+ * The directory is one for every job today: dispatch_logs_dirfd() is where
+ * a directory per owner would be chosen (its callers passing the owner).
  */
 #include "config.h"
 
@@ -17,10 +32,49 @@
 #include <unistd.h>
 
 #include "proto.h"
+#include "wire.h"
 #include "dispatch_int.h"
 
+int
+dispatch_logs_dirfd(const struct dispatch *s)
+{
+	return s->conf.logs_fd;
+}
+
+/* The output limit of a run: the job's own (0: none asked), else the
+ * daemon's default, never above the maximum. */
+static uint64_t
+dispatch_logs_limit(const struct dispatch *s, int64_t asked)
+{
+	uint64_t limit = asked > 0 ? (uint64_t)asked : s->conf.output_limit;
+
+	if (s->conf.output_limit_max > 0 &&
+	    (limit == 0 || limit > s->conf.output_limit_max))
+		limit = s->conf.output_limit_max;
+	return limit;
+}
+
+int
+dispatch_logs_spec(struct dispatch *s, struct sjob *j,
+    const struct store_op *op)
+{
+	char out[32], err[32];
+	struct wire_output wo;
+
+	snprintf(out, sizeof out, "%" PRId64 ".out", SJOB_ID(j));
+	snprintf(err, sizeof err, "%" PRId64 ".err", SJOB_ID(j));
+	memset(&wo, 0, sizeof wo);
+	wo.dir = s->conf.logs_dir;
+	wo.flags = op->out.claim.first_run ? WIRE_OUT_EXCL : 0;
+	wo.limit = dispatch_logs_limit(s, op->out.claim.output_limit);
+	return wire_spec_pack_out((const char *const *)op->out.claim.argv,
+	    (const char *const *)op->out.claim.env, op->out.claim.cwd, out, err,
+	    &wo, &j->spec, &j->speclen);
+}
+
 /* Reads up to lr->max bytes of fd at lr->offset into *buf (malloc'd): the
- * count, or -1.  *size gets the file's size. */
+ * count, or -1 (errno EINVAL: not a regular file).  *size gets the file's
+ * size. */
 static ssize_t
 dispatch_logs_read(int fd, const struct logs_req *lr, char **buf,
     uint64_t *size)
@@ -28,7 +82,13 @@ dispatch_logs_read(int fd, const struct logs_req *lr, char **buf,
 	struct stat st;
 	ssize_t n = 0;
 
-	if (fstat(fd, &st) < 0 || (*buf = malloc(lr->max)) == NULL)
+	if (fstat(fd, &st) < 0)
+		return -1;
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((*buf = malloc(lr->max)) == NULL)
 		return -1;
 	*size = (uint64_t)st.st_size;
 	if (*size > lr->offset) {
@@ -64,28 +124,32 @@ void
 dispatch_logs_reply(struct dispatch *s, struct dispatch_req *r,
     const struct logs_req *lr, int ended)
 {
-	char path[PATH_MAX + 32], msg[PATH_MAX + 64];
+	char name[32], msg[128];
 	char *buf = NULL;
 	uint64_t size = 0;
 	ssize_t n = 0;
 	cJSON *rep;
 	int fd;
 
-	snprintf(path, sizeof path, "%s/%" PRId64 ".%s", s->conf.logs_dir,
-	    lr->id, lr->stream == JOBQ_STDERR ? "err" : "out");
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	snprintf(name, sizeof name, "%" PRId64 ".%s", lr->id,
+	    lr->stream == JOBQ_STDERR ? "err" : "out");
+	fd = openat(dispatch_logs_dirfd(s), name, O_RDONLY |
+	    O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0 && errno != ENOENT) {
-		snprintf(msg, sizeof msg, "%s: %s", path, strerror(errno));
+		snprintf(msg, sizeof msg, "logs/%s: %s", name, strerror(errno));
 		dispatch_reply_error(r, JOBQ_EINTERNAL, msg);
 		return;
 	}
 	if (fd >= 0) {
 		n = dispatch_logs_read(fd, lr, &buf, &size);
+		if (n < 0)
+			snprintf(msg, sizeof msg, "logs/%s: %s", name,
+			    errno == EINVAL ? "not a regular file" :
+			    "cannot read the output");
 		close(fd);
 		if (n < 0) {
 			free(buf);
-			dispatch_reply_error(r, JOBQ_EINTERNAL,
-			    "cannot read the output");
+			dispatch_reply_error(r, JOBQ_EINTERNAL, msg);
 			return;
 		}
 	}

@@ -87,7 +87,7 @@ dispatch_purge_submit(struct dispatch *s, struct dispatch_req *r,
 	first.in.purge.owner_uid = owner;
 	first.in.purge.keep_count = keep_count;
 	first.in.purge.max = DISPATCH_PURGE_CHUNK;
-	first.in.purge.logs_dir = s->conf.logs_dir;
+	first.in.purge.logs_fd = dispatch_logs_dirfd(s);
 	dispatch_purge_chunk(s, r, &first, 0, r == NULL);
 }
 

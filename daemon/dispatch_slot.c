@@ -204,6 +204,8 @@ dispatch_slot_stage_name(int stage)
 	case WIRE_STAGE_CWD: return "changing to the working directory";
 	case WIRE_STAGE_EXEC: return "executing the command";
 	case WIRE_STAGE_FORK: return "creating the process";
+	case WIRE_STAGE_OUTPUT_TAKEN: return "creating the output files "
+	    "(one exists already, not created by this job: left untouched)";
 	default: return "starting the job";
 	}
 }
@@ -240,6 +242,10 @@ dispatch_slot_end_event(const struct sjob *j, const struct wire_report *rep,
 		snprintf(msg, msglen, "stopped after its timeout of %" PRId64
 		    " ms", j->timeout_ms);
 		return JOB_EV_TIMEOUT;
+	}
+	if (rep->flags & WIRE_END_OUTPUT) {
+		wire_output_message(rep, msg, msglen);
+		return JOB_EV_OUTPUT_LIMIT;
 	}
 	if (WIFEXITED(st))
 		return JOB_EV_EXITED;

@@ -1,6 +1,7 @@
 /*
- * dispatch_submit.c - the submit request (loop thread only): the look-up of
- * its dependencies, the INSERT, and the new jobs entering the table and the
+ * dispatch_submit.c - the submit request (loop thread only): its output
+ * limit checked against --output-limit-max, the look-up of its
+ * dependencies, the INSERT, and the new jobs entering the table and the
  * scheduler once it has committed.
  *
  * A submit is never committed yet refused, nor acknowledged but untracked:
@@ -257,6 +258,7 @@ dispatch_submit_insert_fill(struct store_op *op, const struct op_ctx *c,
 	op->in.insert.array_step = sub->array_step;
 	op->in.insert.array_count = sub->array_count;
 	op->in.insert.array_throttle = sub->array_throttle;
+	op->in.insert.output_limit = sub->output_limit;
 	op->in.insert.state = doomed ? JOBQ_STATE_CANCELED : JOBQ_STATE_QUEUED;
 	op->in.insert.message = c->msg;
 }
@@ -428,6 +430,21 @@ drop:
 	dispatch_op_finish(op);
 }
 
+/* 0 if the output limit sub asks for is within --output-limit-max; else
+ * JOBQ_ETOOBIG with msg. */
+static int
+dispatch_submit_limit(const struct dispatch *s, const struct proto_submit *sub,
+    char *msg, size_t msglen)
+{
+	if (sub->output_limit <= 0 || s->conf.output_limit_max == 0 ||
+	    (uint64_t)sub->output_limit <= s->conf.output_limit_max)
+		return 0;
+	snprintf(msg, msglen, "output_limit: %" PRId64 " bytes is more than "
+	    "this jobqd allows (--output-limit-max %" PRIu64 " bytes)",
+	    sub->output_limit, s->conf.output_limit_max);
+	return JOBQ_ETOOBIG;
+}
+
 void
 dispatch_submit(struct dispatch *s, struct dispatch_req *r, cJSON *req_json,
     struct proto_submit *sub)
@@ -435,8 +452,16 @@ dispatch_submit(struct dispatch *s, struct dispatch_req *r, cJSON *req_json,
 	struct proto_submit *copy = NULL;
 	struct store_op *op;
 	struct op_ctx *c = NULL;
+	char msg[160];
 	size_t i;
+	int rv;
 
+	if ((rv = dispatch_submit_limit(s, sub, msg, sizeof msg)) != 0) {
+		proto_submit_release(sub);
+		cJSON_Delete(req_json);
+		dispatch_reply_error(r, rv, msg);
+		return;
+	}
 	if (!s->shutting_down && (copy = malloc(sizeof *copy)) != NULL)
 		c = dispatch_op_ctx_try(s, NULL, r);
 	if (c == NULL) {

@@ -12,7 +12,8 @@
 
 static const char *const job_event_names[JOB_EV_COUNT] = {
 	"claim", "exited", "signaled", "spawn_failed", "worker_lost",
-	"cancel", "interrupt", "timeout", "unclaim", "dep_cancel", "retry"
+	"cancel", "interrupt", "timeout", "unclaim", "dep_cancel", "retry",
+	"output_limit"
 };
 
 const char *
@@ -47,6 +48,10 @@ job_run_end(enum job_event ev, int exit_code, int crash, struct job_outcome *o)
 	case JOB_EV_WORKER_LOST:
 		o->state = JOBQ_STATE_FAILED;
 		o->reason = "worker_lost";
+		return (0);
+	case JOB_EV_OUTPUT_LIMIT:
+		o->state = JOBQ_STATE_FAILED;
+		o->reason = "output_limit";
 		return (0);
 	case JOB_EV_CANCEL:
 		o->state = JOBQ_STATE_CANCELED;

@@ -20,6 +20,7 @@
  *   running --spawn_failed---------> failed (spawn_failed)    *  |
  *   running --worker_lost----------> failed (worker_lost)     *  |
  *   running --timeout--------------> timed_out (timeout)      *  |
+ *   running --output_limit---------> failed (output_limit)    *  |
  *   running --interrupt------------> interrupted (shutdown,   *  |
  *                                    or daemon_crash at start-up)|
  *   running --cancel---------------> canceled (canceled)         |
@@ -51,6 +52,8 @@ enum job_event {
 	JOB_EV_UNCLAIM,       /* claimed but never handed to a worker */
 	JOB_EV_DEP_CANCEL,    /* a dependency can no longer be satisfied */
 	JOB_EV_RETRY,         /* jobq retry of an ended job */
+	JOB_EV_OUTPUT_LIMIT,  /* its stdout or stderr passed the output limit
+	                         (the worker killed it) */
 	JOB_EV_COUNT
 };
 
@@ -59,7 +62,7 @@ struct job_outcome {
 	const char *reason;   /* static string or NULL: "exit_code", "signal",
 	                         "spawn_failed", "worker_lost", "canceled",
 	                         "dependency", "timeout", "shutdown",
-	                         "daemon_crash" */
+	                         "daemon_crash", "output_limit" */
 	int retry;            /* 1 if the job goes back to queued for another
 	                         try (an automatic retry, not JOB_EV_RETRY) */
 	int attempts;         /* the job's attempt count after the event */

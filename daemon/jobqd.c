@@ -3,11 +3,12 @@
  * paths, the state-dir lock, start-up order, signals and the orderly stop.  Also the worker entry:
  * `jobqd --worker ...` runs worker_main() (see worker.h).
  *
- * Start-up order: options -> state dir -> lock (jobqd.lock, flock) ->
- * the previous run's scoreboard (its leftover processes killed) and a new
- * one -> store_open (validate/migrate) -> store_recover (running ->
- * interrupted) -> store thread -> dispatch + worker pool -> socket ->
- * READY=1.
+ * Start-up order: options -> state dir (created, trusted: statedir.c) ->
+ * lock (jobqd.lock, flock) -> the previous run's scoreboard (its leftover
+ * processes killed) and a new one -> store_open (validate/migrate) -> logs/
+ * (trusted, opened once) -> reserve -> id floor (the highest id among the
+ * output files) -> store_recover (running -> interrupted) -> store thread
+ * -> dispatch + worker pool -> socket -> READY=1.
  * Stop (SIGTERM/SIGINT): stop accepting -> interrupt running jobs (TERM,
  * KILL after --kill-grace; a worker that has not ended its job by then +
  * 1 s is killed with its tree) and record them -> stop workers -> drain
@@ -40,6 +41,7 @@
 #include "dispatch.h"
 #include "scoreboard.h"
 #include "server.h"
+#include "statedir.h"
 #include "store.h"
 #include "wire.h"
 #include "worker.h"
@@ -60,6 +62,10 @@ struct config {
 	size_t max_unsent;           /* bytes */
 	int64_t keep_age_ms;         /* retention of ended jobs; 0 = for ever */
 	size_t keep_count;           /* ended jobs kept at most; 0 = no limit */
+	uint64_t output_limit;       /* --output-limit; 0 = none */
+	uint64_t output_limit_max;   /* --output-limit-max; 0 = none */
+	int state_fd;                /* the state dir, opened and checked */
+	int logs_fd;                 /* STATE/logs, O_NOFOLLOW, checked */
 	int listen_fd;               /* from systemd socket activation, or -1 */
 	int system_mode;             /* running as root with system defaults */
 };
@@ -75,6 +81,8 @@ static struct server *jobqd_server;
 static int64_t jobqd_started_ms;  /* monotonic */
 static int jobqd_stopping;
 static int cfg_state_explicit;  /* --state-dir was given */
+
+static void jobqd_absolute(char *, size_t);
 
 int64_t
 jobqd_uptime_ms(void)
@@ -143,6 +151,8 @@ jobqd_options(int argc, char **argv)
 	    SIZE_MAX : (size_t)o.max_unsent_mib << 20;
 	cfg.keep_age_ms = o.keep_age_ms;
 	cfg.keep_count = (size_t)o.keep_count;
+	cfg.output_limit = (uint64_t)o.output_limit;
+	cfg.output_limit_max = (uint64_t)o.output_limit_max;
 	cfg.listen_fd = -1;
 	if (o.workers > 0)
 		cfg.workers = (int)o.workers;
@@ -166,56 +176,92 @@ jobqd_options(int argc, char **argv)
 		cfg_state_explicit = 1;
 	} else if (paths_state_dir(cfg.state_dir, sizeof cfg.state_dir - 32) < 0)
 		fatalx("cannot determine the state directory; use --state-dir");
+	jobqd_absolute(cfg.state_dir, sizeof cfg.state_dir - 32);
+}
+
+/*
+ * A relative path made absolute against the current directory: the
+ * workers open the output directory by path (from a directory that is not
+ * the job's).
+ */
+static void
+jobqd_absolute(char *path, size_t len)
+{
+	char cwd[PATH_MAX], tmp[PATH_MAX];
+
+	if (path[0] == '/')
+		return;
+	if (getcwd(cwd, sizeof cwd) == NULL)
+		fatal("getcwd");
+	if ((size_t)snprintf(tmp, sizeof tmp, "%s/%s", cwd, path) >= len)
+		jobqd_die_usage("--state-dir: path too long: %s", path);
+	memcpy(path, tmp, strlen(tmp) + 1);
 }
 
 /*
  * The state dir: the default one is created with its parents (as
  * ~/.local/state may not exist yet); one given with --state-dir is created
- * only if its parent exists, so that a typo fails loudly.
+ * only if its parent exists, so that a typo fails loudly.  It must be
+ * ours and writable by nobody else (statedir.h), or jobqd stops here.
  */
 static void
 jobqd_state_dir(int explicit)
 {
-	struct stat st;
-	char path[PATH_MAX], *p;
+	char err[PATH_MAX + 256];
 
-	if (stat(cfg.state_dir, &st) < 0) {
-		if (errno != ENOENT)
-			fatal("state directory %s", cfg.state_dir);
-		snprintf(path, sizeof path, "%s", cfg.state_dir);
-		for (p = path + 1; !explicit && *p != '\0'; p++) {
-			if (*p != '/')
-				continue;
-			*p = '\0';
-			if (mkdir(path, 0755) < 0 && errno != EEXIST)
-				fatal("state directory %s: cannot create %s",
-				    cfg.state_dir, path);
-			*p = '/';
-		}
-		if (mkdir(cfg.state_dir, 0700) < 0)
-			fatal("state directory %s: cannot create it", cfg.state_dir);
-		if (stat(cfg.state_dir, &st) < 0)
-			fatal("state directory %s", cfg.state_dir);
-	}
-	if (!S_ISDIR(st.st_mode))
-		fatalx("state directory %s is not a directory", cfg.state_dir);
-	if (access(cfg.state_dir, R_OK | W_OK | X_OK) < 0)
-		fatal("state directory %s is not writable", cfg.state_dir);
+	if (statedir_open(cfg.state_dir, !explicit, &cfg.state_fd, err,
+	    sizeof err) != 0)
+		fatalx("%s", err);
 	snprintf(cfg.db_path, sizeof cfg.db_path, "%s/jobq.db", cfg.state_dir);
 	snprintf(cfg.logs_dir, sizeof cfg.logs_dir, "%s/logs", cfg.state_dir);
+}
+
+/* logs/: created if missing, opened once, O_NOFOLLOW, and trusted. */
+static void
+jobqd_logs_dir(void)
+{
+	char err[PATH_MAX + 256];
+
+	if (statedir_subdir(cfg.state_fd, cfg.state_dir, "logs", &cfg.logs_fd,
+	    err, sizeof err) != 0)
+		fatalx("%s", err);
+}
+
+/*
+ * Ids are never used twice: the id counter must be above every id the
+ * output files name.  A database that is empty, missing, an older copy, or
+ * that lost committed transactions (a damaged WAL) is not: say so loudly,
+ * and go on above the highest id found.
+ */
+static void
+jobqd_id_floor(struct store *store)
+{
+	int64_t max, was;
+
+	if (statedir_max_output_id(cfg.logs_fd, &max) != 0)
+		fatal("%s: cannot read it", cfg.logs_dir);
+	if (max == 0 || store_next_id_floor(store, max + 1, &was) == 0)
+		return;
+	log_warnx("%s: the next job id would be %" PRId64 ", but %s holds "
+	    "the output of job %" PRId64 ": the database was lost, replaced "
+	    "by an older copy, or lost committed transactions (damaged WAL); "
+	    "jobs it no longer knows keep their output, and new ids start at "
+	    "%" PRId64 " so that no id is used twice", cfg.db_path, was,
+	    cfg.logs_dir, max, max + 1);
 }
 
 /* One jobqd per state dir: flock on jobqd.lock, held until exit. */
 static void
 jobqd_lock(void)
 {
-	char path[PATH_MAX + 16], buf[32];
+	char path[PATH_MAX + 16], buf[32], err[PATH_MAX + 256];
 	ssize_t n;
 	int fd;
 
 	snprintf(path, sizeof path, "%s/jobqd.lock", cfg.state_dir);
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
-		fatal("%s", path);
+	if (statedir_file(cfg.state_fd, cfg.state_dir, "jobqd.lock",
+	    O_RDWR | O_CREAT, &fd, err, sizeof err) != 0)
+		fatalx("%s", err);
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK)
 			fatal("%s: flock", path);
@@ -361,8 +407,12 @@ main(int argc, char **argv)
 	if (store_open(cfg.db_path, cfg.sync_full, &store, err,
 	    sizeof err) < 0)
 		fatalx("%s", err);
-	if (mkdir(cfg.logs_dir, 0700) < 0 && errno != EEXIST)
-		fatal("%s", cfg.logs_dir);
+	jobqd_logs_dir();
+	if ((rv = store_reserve_init(store, cfg.state_fd, "reserve", 0)) < 0)
+		fatalx("%s/reserve: %s", cfg.state_dir, rv == JOBQ_EINVAL ?
+		    "a symbolic link or not a regular file: refusing to use it" :
+		    jobq_strerror(rv));
+	jobqd_id_floor(store);
 	memset(&rec, 0, sizeof rec);
 	if ((rv = store_recover(store, &rec, util_now_ms())) < 0)
 		fatalx("%s: recovery failed: %s", cfg.db_path, jobq_strerror(rv));
@@ -377,6 +427,9 @@ main(int argc, char **argv)
 	memset(&dconf, 0, sizeof dconf);
 	dconf.exe = cfg.exe;
 	dconf.logs_dir = cfg.logs_dir;
+	dconf.logs_fd = cfg.logs_fd;
+	dconf.output_limit = cfg.output_limit;
+	dconf.output_limit_max = cfg.output_limit_max;
 	dconf.workers = cfg.workers;
 	dconf.kill_grace_ms = cfg.kill_grace_ms;
 	dconf.keep_age_ms = cfg.keep_age_ms;

@@ -23,6 +23,7 @@ enum options_kind {
 	OPTIONS_STR,         /* a string kept as given */
 	OPTIONS_INT,         /* a decimal integer in [min, max] */
 	OPTIONS_DUR,         /* a duration (util_parse_duration_ms) in [min, max] ms */
+	OPTIONS_SIZE,        /* a size (util_parse_size) in [min, max] bytes */
 	OPTIONS_WORD,        /* one of words[]: the value is its index */
 	OPTIONS_LEVEL,       /* a log level (log_parse_level) */
 	OPTIONS_HELP,
@@ -89,6 +90,15 @@ static const struct options_def options_table[] = {
 	  NULL, "N",
 	  "keep at most N ended jobs, the newest\n"
 	  "(default 100000; 0: no limit)" },
+	{ "output-limit", 0, OPTIONS_SIZE, OPT_OFF(output_limit), 0,
+	  INT64_MAX, NULL, "SIZE",
+	  "a job's stdout and stderr may each grow by SIZE\n"
+	  "per run; past it the job is killed and fails\n"
+	  "(default 1G; 0: no limit)" },
+	{ "output-limit-max", 0, OPTIONS_SIZE, OPT_OFF(output_limit_max), 0,
+	  INT64_MAX, NULL, "SIZE",
+	  "the largest output limit a submit may ask for\n"
+	  "(default: --output-limit; 0: any)" },
 	{ "log-level", 'l', OPTIONS_LEVEL, OPT_OFF(log_level), 0, 0, NULL,
 	  "LEVEL", "error, warn, info (default) or debug" },
 	{ "help", 'h', OPTIONS_HELP, 0, 0, 0, NULL, NULL, "show this help" },
@@ -110,6 +120,8 @@ options_defaults(struct options *o)
 	o->max_unsent_mib = 64;
 	o->keep_age_ms = 7 * 86400 * 1000LL;
 	o->keep_count = 100000;
+	o->output_limit = -1;        /* settled by options_limits() */
+	o->output_limit_max = -1;
 	o->log_level = LOG_LVL_INFO;
 }
 
@@ -143,6 +155,7 @@ options_usage(FILE *f)
 	fprintf(f, "\n"
 	    "DUR: integers with units d, h, m, s, ms, largest first (1h30m, 500ms);\n"
 	    "a lone number is seconds; one part may have a fraction (1.5s).\n"
+	    "SIZE: bytes, or with K, M, G or T (powers of 1024): 512K, 1G.\n"
 	    "See jobqd(8).\n");
 }
 
@@ -192,6 +205,13 @@ options_set(struct options *o, const struct options_def *d, const char *arg)
 			return -1;
 		}
 		break;
+	case OPTIONS_SIZE:
+		if (util_parse_size(arg, &v) != 0 || v < d->min || v > d->max) {
+			options_bad("bad size \"%s\" (bytes, or with K, M, G "
+			    "or T: 64M, 1G)", d->name, arg);
+			return -1;
+		}
+		break;
 	case OPTIONS_WORD:
 		for (i = 0; d->words[i] != NULL; i++)
 			if (strcmp(arg, d->words[i]) == 0)
@@ -219,6 +239,38 @@ options_set(struct options *o, const struct options_def *d, const char *arg)
 		return -1;
 	}
 	memcpy(member, &v, sizeof v);
+	return 0;
+}
+
+#define OPTIONS_OUTPUT_LIMIT ((int64_t)1 << 30)	/* 1 GiB */
+
+/* Settles --output-limit and --output-limit-max (see options.h); 0 or -1
+ * with a message printed. */
+static int
+options_limits(struct options *o)
+{
+	int64_t lim = o->output_limit, max = o->output_limit_max;
+
+	if (lim < 0) {
+		lim = OPTIONS_OUTPUT_LIMIT;
+		if (max > 0 && max < lim)
+			lim = max;
+	} else if (max > 0 && (lim == 0 || lim > max)) {
+		if (lim == 0)
+			fprintf(stderr, "jobqd: --output-limit: 0 (no limit) "
+			    "is above --output-limit-max (%" PRId64 " bytes)\n",
+			    max);
+		else
+			fprintf(stderr, "jobqd: --output-limit: %" PRId64
+			    " bytes is above --output-limit-max (%" PRId64
+			    " bytes)\n", lim, max);
+		fprintf(stderr, "Try 'jobqd --help'.\n");
+		return -1;
+	}
+	if (max < 0)
+		max = lim;
+	o->output_limit = lim;
+	o->output_limit_max = max;
 	return 0;
 }
 
@@ -279,5 +331,7 @@ options_parse(struct options *o, int argc, char **argv)
 		    "Try 'jobqd --help'.\n", argv[optind]);
 		return OPTIONS_EXIT_USAGE;
 	}
+	if (options_limits(o) != 0)
+		return OPTIONS_EXIT_USAGE;
 	return OPTIONS_RUN;
 }

@@ -23,6 +23,9 @@ struct options {
 	int64_t max_unsent_mib;
 	int64_t keep_age_ms;         /* 0: keep ended jobs for ever */
 	int64_t keep_count;          /* 0: no limit */
+	int64_t output_limit;        /* bytes a job's stdout or stderr may
+	                                grow by per run; 0: no limit */
+	int64_t output_limit_max;    /* the most a submit may ask; 0: any */
 	int64_t log_level;           /* LOG_LVL_* */
 };
 
@@ -38,7 +41,11 @@ void options_defaults(struct options *o);
 /*
  * Parses argv (argv[0] is the program).  Errors are printed to stderr as
  * one line naming the option and the value, then "Try 'jobqd --help'.";
- * --help prints the usage to stdout, --version the version line.
+ * --help prints the usage to stdout, --version the version line.  The
+ * output limits are settled together: without --output-limit-max the
+ * maximum is --output-limit; without --output-limit the default limit is
+ * 1 GiB, or the maximum if that is lower; both given, a limit above the
+ * maximum (or none under a maximum) is a usage error.
  */
 enum options_result options_parse(struct options *o, int argc, char **argv);
 

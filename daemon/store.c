@@ -7,13 +7,18 @@
  *   loop thread                      store thread
  *   -----------                      ------------
  *   store_submit(op) --lock-->  [ pending queue ] --lock--> takes it all
- *                      signal cond                          BEGIN IMMEDIATE
+ *                      signal cond                          (the reserve made
+ *                                                             again if due)
+ *                                                           BEGIN IMMEDIATE
  *                                                           writes (INSERT,
  *                                                             CLAIM, UPDATE,
  *                                                             QUEUE_SET, RETRY,
  *                                                             PURGE), next_id
  *                                                           COMMIT (or ROLLBACK
- *                                                             on SQLITE_FULL)
+ *                                                             on SQLITE_FULL:
+ *                                                             reserve held?
+ *                                                             release it, run
+ *                                                             the batch again)
  *                                                           unlink purged logs
  *                                                           reads (GET, LIST,
  *                                                             LOOKUP, ARRAY,
@@ -39,7 +44,11 @@
  * fails as if it did), rolls the batch back and every write op of it gets
  * JOBQ_ESTORAGE; any other failure inside the transaction is fatal.  When a
  * batch is rolled back, next_id goes back to the value the database holds
- * (next_id_db): ids of a rolled-back batch were never acknowledged.
+ * (next_id_db): ids of a rolled-back batch were never acknowledged.  If the
+ * reserve was held, it is released (store_reserve.c) and the batch runs
+ * again at once, its inserts refused with JOBQ_ESTORAGE as they are for as
+ * long as the reserve is not made again: the space is for the state of
+ * jobs already accepted, purges and retention.
  *
  * Job states are never decided here: see store_int.h.
  */
@@ -288,6 +297,7 @@ store_open(const char *path, int sync_full, struct store **out, char *err,
 	}
 	s->pending_tail = &s->pending;
 	s->done_tail = &s->done;
+	s->reserve_dirfd = -1;
 	if ((rc = pthread_mutex_init(&s->lock, NULL)) != 0) {
 		(void)snprintf(err, errlen, "pthread_mutex_init: %s",
 		    strerror(rc));
@@ -325,6 +335,9 @@ store_free(struct store *s)
 	}
 	(void)pthread_cond_destroy(&s->cond);
 	(void)pthread_mutex_destroy(&s->lock);
+	store_reserve_close(s);
+	free(s->reserve_name);
+	free(s->reserve_path);
 	free(s->path);
 	free(s);
 }
@@ -409,7 +422,9 @@ store_save_next_id(struct store *s)
 }
 
 /* Runs the write ops of batch in the open transaction and COMMITs it;
- * 0, or JOBQ_ESTORAGE when it must be rolled back. */
+ * 0, or JOBQ_ESTORAGE when it must be rolled back.  An op whose status is
+ * set already (an insert refused while the reserve is released) is left
+ * out. */
 static int
 store_batch_commit(struct store *s, struct store_op *batch)
 {
@@ -417,7 +432,7 @@ store_batch_commit(struct store *s, struct store_op *batch)
 	int rc, ret;
 
 	for (op = batch; op != NULL; op = op->next) {
-		if (!store_is_write(op))
+		if (!store_is_write(op) || op->status != 0)
 			continue;
 		/* Only a full disk returns here: the rest is fatal. */
 		if ((ret = store_ops[op->type].write(s, op)) != 0)
@@ -450,30 +465,90 @@ store_batch_rollback(struct store *s, struct store_op *batch)
 	}
 }
 
-/* The writes of a batch, in one transaction; then the purges' files. */
-static void
-store_batch_writes(struct store *s, struct store_op *batch, int nwrites)
+/* Readies the writes of batch for a run: status 0, but JOBQ_ESTORAGE for
+ * an insert while the reserve is released.  The writes left to run. */
+static int
+store_batch_admit(struct store *s, struct store_op *batch)
 {
 	struct store_op *op;
-	int rc;
+	int n = 0, refuse = store_reserve_refuses(s);
 
+	for (op = batch; op != NULL; op = op->next) {
+		if (!store_is_write(op))
+			continue;
+		op->status = refuse && op->type == STORE_INSERT ?
+		    JOBQ_ESTORAGE : 0;
+		n += op->status == 0;
+	}
+	return (n);
+}
+
+/* One run of the writes of batch in one transaction: 0 (committed, or
+ * nothing left to write), -1 (the disk is full: rolled back) or -2 (no
+ * transaction could begin); after a failure its writes have
+ * JOBQ_ESTORAGE. */
+static int
+store_batch_try(struct store *s, struct store_op *batch)
+{
+	int rc, n;
+
+	if ((n = store_batch_admit(s, batch)) == 0)
+		return (0);
 	if ((rc = store_step_done(s->st[ST_BEGIN])) != SQLITE_OK) {
 		/* Nothing was written: refuse the batch's writes. */
 		log_warnx("%s: cannot begin a transaction: %s", s->path,
 		    sqlite3_errstr(rc));
 		store_batch_rollback(s, batch);
-		return;
+		return (-2);
 	}
 	if (store_batch_commit(s, batch) != 0) {
-		log_warnx("%s: disk full: %d write(s) not saved", s->path,
-		    nwrites);
 		store_batch_rollback(s, batch);
-		return;
+		return (-1);
+	}
+	return (0);
+}
+
+/* 1 if batch holds an insert. */
+static int
+store_batch_inserts(const struct store_op *batch)
+{
+	for (; batch != NULL; batch = batch->next)
+		if (batch->type == STORE_INSERT)
+			return (1);
+	return (0);
+}
+
+/* The writes of a batch, in one transaction (run again at once with the
+ * reserve released if the disk was full); then the purges' files. */
+static void
+store_batch_writes(struct store *s, struct store_op *batch, int nwrites)
+{
+	struct store_op *op;
+	size_t unlinked = 0;
+	int rc;
+
+	store_reserve_again(s, store_batch_inserts(batch));
+	if ((rc = store_batch_try(s, batch)) != 0) {
+		if (rc != -1)
+			return;
+		if (!store_reserve_release(s)) {
+			log_warnx("%s: disk full: %d write(s) not saved",
+			    s->path, nwrites);
+			return;
+		}
+		if (store_batch_try(s, batch) != 0) {
+			log_warnx("%s: disk full, even with the reserve "
+			    "released: %d write(s) not saved", s->path,
+			    nwrites);
+			return;
+		}
 	}
 	s->next_id_db = s->next_id;
 	for (op = batch; op != NULL; op = op->next)
 		if (op->type == STORE_PURGE && op->status == 0)
-			store_purge_unlink(s, op);
+			unlinked += store_purge_unlink(s, op);
+	if (unlinked > 0)
+		store_reserve_again(s, 1);
 }
 
 /* Moves a processed batch to the done queue and wakes the loop. */

@@ -23,6 +23,16 @@
  * in particular, is fatal: data may be lost, so the daemon stops instead of
  * acknowledging.
  *
+ * The reserve (store_reserve_init, store_reserve.c): a file of preallocated
+ * space next to the database.  When a batch fails for a full disk while
+ * the reserve is held, the store deletes the reserve and runs the batch
+ * again at once, so that the ends of running jobs, purges and retention
+ * commit even on a full disk; while the reserve is released, inserts (new
+ * submits) are refused with JOBQ_ESTORAGE, so that the space it gave back
+ * is kept for those.  The reserve is made again as soon as the file system
+ * has room for it twice over: before a batch with an insert, after a purge
+ * removed files, and at most once a second otherwise.
+ *
  * Errors: every function declared here returns 0 or a negative JOBQ_E*
  * code, and op->status is 0 or a JOBQ_E* code; SQLite's result codes never
  * leave the store.
@@ -44,7 +54,7 @@
 #include <uv.h>
 #include "jobq.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 #define STORE_APP_ID 0x4a4f4251 /* "JOBQ" */
 
 struct store;
@@ -54,7 +64,9 @@ enum store_op_type {
 	STORE_CLAIM,    /* write: queued -> running (JOB_EV_CLAIM on the
 	                   row's state: JOBQ_ESTATE unless queued,
 	                   JOBQ_ENOTFOUND if no such job);
-	                   -> out.claim.argv/env/cwd */
+	                   -> out.claim.argv/env/cwd, output_limit and
+	                   first_run (no claim of the job had committed
+	                   before: no output file of it can exist) */
 	STORE_UPDATE,   /* write: set state and outcome fields of one job */
 	STORE_GET,      /* read: one job -> out.job (JOBQ_ENOTFOUND if none;
 	                   JOBQ_EISARRAY if the id is an array's) */
@@ -71,7 +83,8 @@ enum store_op_type {
 	                   (in.retry.unique_conflict) */
 	STORE_PURGE     /* write: delete ended jobs (+ their deps/labels rows,
 	                   arrays left without tasks) -> out.purge; after the
-	                   commit, unlinks LOGS/ID.out and .err of each */
+	                   commit, unlinks ID.out and ID.err of each from
+	                   in.purge.logs_fd (unlinkat) */
 };
 
 /* Fields of STORE_UPDATE; -1 / NULL / 0 means "leave as it is" as noted. */
@@ -148,6 +161,7 @@ struct store_op {
 			 * entries of those names.) */
 			int64_t array_first, array_step, array_count;
 			int array_throttle;
+			int64_t output_limit;  /* bytes; 0: the daemon's */
 			/* initial state: QUEUED, or CANCELED (reason
 			 * "dependency", finished_at = submitted_at) for a job
 			 * whose dependency can never hold */
@@ -207,7 +221,8 @@ struct store_op {
 			                          (callers purge in chunks so
 			                          that one op does not hold the
 			                          store for seconds) */
-			const char *logs_dir;  /* caller keeps alive */
+			int logs_fd;           /* the directory of the output
+			                          files; -1: leave them */
 		} purge;
 	} in;
 
@@ -221,6 +236,10 @@ struct store_op {
 			char **argv;           /* NULL-terminated, each malloc'd */
 			char **env;            /* NULL-terminated, each malloc'd */
 			char *cwd;
+			int64_t output_limit;  /* as submitted; 0: none asked */
+			int first_run;         /* the first claim of the job
+			                          ever committed (a retry, by
+			                          hand or not, is not) */
 		} claim;
 		jobq_job *job;                 /* STORE_GET, STORE_RETRY: caller frees */
 		struct { jobq_job **jobs; size_t n; } list; /* STORE_LIST: caller frees */
@@ -299,6 +318,30 @@ int store_open(const char *path, int sync_full, struct store **out,
  */
 #define STORE_RETRY_CAP_MS (3600 * 1000)
 int store_recover(struct store *s, struct store_recovery *r, int64_t now_ms);
+
+/*
+ * The id counter must be above every id the output files in the logs
+ * directory name (jobqd found `above` - 1 the highest): when it is not (the
+ * database is empty, missing or older than the files, or lost committed
+ * transactions), ids start at `above` from now on, so that none is used
+ * twice.  Before store_start().  Returns 0 when the counter was above
+ * already, else 1 with *was set to the next id the database had.
+ */
+int store_next_id_floor(struct store *s, int64_t above, int64_t *was);
+
+/*
+ * The reserve: the file `name` in directory dirfd (the state dir; the store
+ * keeps a duplicate of the descriptor), of `size` bytes allocated (0: 16
+ * MiB, at most 1/16 of the file system).  Created (or kept) now, before
+ * store_start(); see the failure policy at the top.  Returns 0: the
+ * reserve is held; or it could not be made for want of space (logged: it
+ * is made later, inserts are refused meanwhile); or the file system cannot
+ * preallocate (logged: no reserve at all).  JOBQ_EINVAL: name is a symlink
+ * or not a regular file (left alone, not logged); JOBQ_ENOMEM,
+ * JOBQ_EINTERNAL.
+ */
+int store_reserve_init(struct store *s, int dirfd, const char *name,
+    int64_t size);
 
 /* Starts the store thread; done callbacks run on `loop`. */
 int store_start(struct store *s, uv_loop_t *loop);

@@ -53,6 +53,7 @@ store_insert_valid(const struct store_op *op)
 	size_t i;
 
 	if (op->in.insert.argv == NULL || op->in.insert.argc == 0 ||
+	    op->in.insert.output_limit < 0 ||
 	    (op->in.insert.env == NULL && op->in.insert.envc != 0) ||
 	    op->in.insert.cwd == NULL || op->in.insert.queue == NULL ||
 	    (op->in.insert.labels == NULL && op->in.insert.nlabels != 0) ||
@@ -114,14 +115,21 @@ store_insert_existing(struct store *s, struct store_op *op)
 	return (rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc);
 }
 
-/* Binds ?1 .. ?19 of ST_INSERT / ST_INSERT_TASKS; an SQLite code. */
+/* Binds ?1 .. ?19 and ?23 of ST_INSERT / ST_INSERT_TASKS; an SQLite
+ * code. */
 static int
 store_insert_bind(sqlite3_stmt *st, const struct store_op *op,
     const struct job_outcome *o, int64_t id, const char *argv,
     const char *env, const char *cwd)
 {
 	int ended = o->state != JOBQ_STATE_QUEUED;
+	int rc;
 
+	if ((rc = sqlite3_bind_int64(st, 23, op->in.insert.output_limit)) !=
+	    SQLITE_OK) {
+		store_reset(st);
+		return (rc);
+	}
 	return (store_bind(st, STORE_ARGS(
 	    STORE_INT(id),
 	    STORE_TEXT(jobq_state_name(o->state)),

@@ -13,6 +13,7 @@
  *   store_write.c    STORE_CLAIM, STORE_UPDATE, STORE_QUEUE_SET, STORE_RETRY
  *   store_purge.c    STORE_PURGE and the removal of purged jobs' output
  *   store_read.c     STORE_GET, LIST, LOOKUP, ARRAY, COUNTS, CHECKPOINT
+ *   store_reserve.c  the reserve: space given back on a full disk
  *   store_row.c      rows <-> jobq_job; the text encodings of argv/env
  *                    (JSON), labels (hex) and dependencies ("id:mode")
  *
@@ -29,7 +30,8 @@
  * wrong state, memory) sets op->status and returns 0: the batch goes on.
  * When SQLite fails inside the batch's transaction, store_fail() applies
  * the failure policy of store.h: disk full returns JOBQ_ESTORAGE, which the
- * op returns and which rolls the batch back; anything else is fatal.
+ * op returns and which rolls the batch back (and, with the reserve held,
+ * releases it and runs the batch again); anything else is fatal.
  * Reads set op->status (store_err() logs and converts).  SQLite result
  * codes are converted to JOBQ_E* by store_code() alone (store_fail() and
  * store_err() call it); the helpers that speak SQL (store_bind(),
@@ -131,6 +133,14 @@ struct store {
 	int started;
 	uv_async_t async;
 	int async_init;
+
+	/* the reserve (store_reserve.c): the owner thread's, like db */
+	int reserve_dirfd;		/* -1: no reserve */
+	char *reserve_name;
+	char *reserve_path;		/* for messages */
+	int64_t reserve_size;
+	int reserve_held;		/* the file is there, allocated */
+	int64_t reserve_tried_ms;	/* the last attempt (monotonic) */
 };
 
 /*
@@ -194,7 +204,13 @@ int	store_write_retry(struct store *, struct store_op *);
 
 /* store_purge.c */
 int	store_purge(struct store *, struct store_op *);
-void	store_purge_unlink(struct store *, const struct store_op *);
+size_t	store_purge_unlink(struct store *, const struct store_op *);
+
+/* store_reserve.c */
+int	store_reserve_refuses(const struct store *);
+int	store_reserve_release(struct store *);
+void	store_reserve_again(struct store *, int);
+void	store_reserve_close(struct store *);
 
 /* store_read.c */
 void	store_read_get(struct store *, struct store_op *);

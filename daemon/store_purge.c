@@ -4,7 +4,8 @@
  * (its WHERE clause built per op), are read back with one SELECT, and
  * their jobs, labels and deps rows (and arrays left without tasks) are
  * deleted set-wise.  Once the batch committed, store.c calls
- * store_purge_unlink() to remove their output files.  A purge deletes
+ * store_purge_unlink() to remove their output files (unlinkat() in the
+ * logs directory's descriptor).  A purge deletes
  * rows; it changes no job's state.
  */
 #include "config.h"
@@ -152,27 +153,28 @@ store_purge(struct store *s, struct store_op *op)
 	return (0);
 }
 
-/* After the commit: removes the purged jobs' output files. */
-void
+/* After the commit: removes the purged jobs' output files, by name in
+ * the logs directory's descriptor (never through a symlink to another
+ * directory).  Returns how many files went. */
+size_t
 store_purge_unlink(struct store *s, const struct store_op *op)
 {
 	static const char *const ext[] = { "out", "err" };
-	char path[PATH_MAX];
-	size_t i, k;
-	int len;
+	char name[32];
+	size_t i, k, n = 0;
 
-	if (op->in.purge.logs_dir == NULL)
-		return;
+	if (op->in.purge.logs_fd < 0)
+		return (0);
 	for (i = 0; i < op->out.purge.n; i++) {
 		for (k = 0; k < 2; k++) {
-			len = snprintf(path, sizeof(path), "%s/%" PRId64 ".%s",
-			    op->in.purge.logs_dir, op->out.purge.ids[i],
-			    ext[k]);
-			if (len < 0 || (size_t)len >= sizeof(path))
-				continue;
-			if (unlink(path) == -1 && errno != ENOENT)
-				log_warnx("%s: purge: %s: %s", s->path, path,
-				    strerror(errno));
+			(void)snprintf(name, sizeof(name), "%" PRId64 ".%s",
+			    op->out.purge.ids[i], ext[k]);
+			if (unlinkat(op->in.purge.logs_fd, name, 0) == 0)
+				n++;
+			else if (errno != ENOENT)
+				log_warnx("%s: purge: logs/%s: %s", s->path,
+				    name, strerror(errno));
 		}
 	}
+	return (n);
 }

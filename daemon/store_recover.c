@@ -8,7 +8,8 @@
  * states, and the queues table.
  *
  * The state each running job gets is job_transition()'s answer, written
- * as is: this file decides no state itself.
+ * as is: this file decides no state itself.  On a full disk the reserve
+ * (store_reserve.c), if held, is released and the transaction run again.
  */
 #include "config.h"
 
@@ -257,14 +258,15 @@ store_recover_interrupt(struct store *s, const struct store_recover_run *run,
 }
 
 /* Ends every job found running, in one transaction (FAULT_COMMIT applies
- * to its COMMIT). */
+ * to its COMMIT); *full is set when it failed for a full disk. */
 static int
 store_recover_interrupt_all(struct store *s,
-    const struct store_recover_run *run, size_t n, int64_t now_ms)
+    const struct store_recover_run *run, size_t n, int64_t now_ms, int *full)
 {
 	size_t i;
 	int rc, ret;
 
+	*full = 0;
 	if ((rc = store_step_done(s->st[ST_BEGIN])) != SQLITE_OK)
 		return (store_err(s, rc, "recovery"));
 	for (i = 0; i < n && rc == SQLITE_OK; i++)
@@ -274,6 +276,7 @@ store_recover_interrupt_all(struct store *s,
 	if (rc == SQLITE_OK)
 		return (0);
 	ret = store_err(s, rc, "recovery");
+	*full = (rc & 0xff) == SQLITE_FULL;
 	if (!sqlite3_get_autocommit(s->db))
 		(void)store_step_done(s->st[ST_ROLLBACK]);
 	return (ret);
@@ -284,14 +287,17 @@ store_recover(struct store *s, struct store_recovery *r, int64_t now_ms)
 {
 	struct store_recover_run *run = NULL;
 	size_t nrun = 0;
-	int ret;
+	int ret, full = 0;
 
 	memset(r, 0, sizeof(*r));
 	/* Collect the running jobs first, then change them. */
 	if ((ret = store_recover_running(s, &run, &nrun)) != 0)
 		return (ret);
 	if (nrun > 0)
-		ret = store_recover_interrupt_all(s, run, nrun, now_ms);
+		ret = store_recover_interrupt_all(s, run, nrun, now_ms, &full);
+	/* A full disk: the reserve (if held) makes room for their ends. */
+	if (ret != 0 && full && store_reserve_release(s))
+		ret = store_recover_interrupt_all(s, run, nrun, now_ms, &full);
 	free(run);
 	if (ret != 0)
 		return (ret);

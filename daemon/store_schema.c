@@ -4,11 +4,15 @@
  * statements (the store's SQL, all of it here next to the schema it speaks
  * to) and the id counter.  Runs on the thread that calls store_open().
  *
- * Schema (version 2):
+ * Schema (version 3):
  *   jobs    one row per job and per array task: state, spec, outcome,
  *           scheduling fields (priority, not_before, timeout_ms,
  *           kill_grace_ms, retry_delay_ms, unique_key) and, for a task,
- *           array_id / array_index.  A task's argv, env and cwd columns
+ *           array_id / array_index; output_limit (bytes, 0: the daemon's)
+ *           and claimed (1 once a claim of the job committed: output
+ *           files LOGS/ID.* that exist are then its own, and a run
+ *           appends to them; 0: its first run creates them, O_EXCL).
+ *           A task's argv, env and cwd columns
  *           are '': the task shares its array's (arrays.argv/env/cwd), so a
  *           100,000-task array stores its environment once.
  *   labels  (job_id, label) one row per "K=V" label, in submit order.
@@ -21,11 +25,14 @@
  * Migrations run in order from the file's user_version, each in its own
  * transaction together with the new user_version: 0 -> 1 creates the v1
  * jobs table, 1 -> 2 adds the columns (with their defaults) and the new
- * tables in place, keeping every row.
+ * tables in place, keeping every row; 2 -> 3 adds output_limit and
+ * claimed, the latter set for every job already there (whose output files
+ * may exist: a later run appends to them).
  *
  * Ids: jobs, tasks and arrays take their ids from one counter, so an array
  * id is never a job id, and an id is never used twice, even after its rows
- * were purged.  The store keeps the counter in memory (next_id), loaded
+ * were purged, or the database lost: store_next_id_floor() moves the
+ * counter above the highest id jobqd found among the output files.  The store keeps the counter in memory (next_id), loaded
  * here as the largest of meta.next_id, max(jobs.id) + 1, max(arrays.id) +
  * 1 and sqlite_sequence + 1; each insert takes ids from it, and the batch
  * writes it back to meta in the same transaction before COMMIT (store.c).
@@ -57,14 +64,19 @@
 #ifndef SQLITE_OPEN_EXRESCODE
 #define SQLITE_OPEN_EXRESCODE 0
 #endif
+/* SQLite >= 3.31 refuses a symlink itself; before, the lstat() checks of
+ * store_schema_check_file() are all there is. */
+#ifndef SQLITE_OPEN_NOFOLLOW
+#define SQLITE_OPEN_NOFOLLOW 0
+#endif
 
-/* The columns ST_INSERT and ST_INSERT_TASKS fill, ?1 .. ?19 (see
- * store_insert.c). */
+/* The columns ST_INSERT and ST_INSERT_TASKS fill, ?1 .. ?19, then
+ * array_id and array_index, then output_limit ?23 (see store_insert.c). */
 #define STORE_INSERT_COLUMNS \
 	"id, state, queue, name, owner_uid, argv, env, cwd, submitted_at, " \
 	"max_retries, priority, not_before, timeout_ms, kill_grace_ms, " \
 	"retry_delay_ms, unique_key, finished_at, reason, message, " \
-	"array_id, array_index"
+	"array_id, array_index, output_limit"
 
 /* Rows 0 .. ?N - 1, for inserting the rows of an array in one statement. */
 #define STORE_SERIES(n) \
@@ -88,12 +100,12 @@ static const char *const store_schema_sql[ST_COUNT] = {
 	    "state IN ('queued', 'running') ORDER BY id LIMIT 1",
 	[ST_INSERT] = "INSERT INTO jobs (" STORE_INSERT_COLUMNS ") VALUES "
 	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-	    "?15, ?16, ?17, ?18, ?19, 0, 0)",
+	    "?15, ?16, ?17, ?18, ?19, 0, 0, ?23)",
 	/* Task i: id ?1 + 1 + i, index ?21 + i * ?22, of ?20 tasks. */
 	[ST_INSERT_TASKS] = "INSERT INTO jobs (" STORE_INSERT_COLUMNS ") "
 	    STORE_SERIES("?20")
 	    "SELECT ?1 + 1 + i, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-	    "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?1, ?21 + i * ?22 "
+	    "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?1, ?21 + i * ?22, ?23 "
 	    "FROM t",
 	[ST_INSERT_ARRAY] = "INSERT INTO arrays (id, first, step, count, "
 	    "throttle, owner_uid, submitted_at, argv, env, cwd) "
@@ -108,11 +120,11 @@ static const char *const store_schema_sql[ST_COUNT] = {
 	    STORE_SERIES("?4") "SELECT ?1 + 1 + i, ?2, ?3 FROM t",
 	[ST_CLAIM_SELECT] = "SELECT j.state, coalesce(a.argv, j.argv), "
 	    "coalesce(a.env, j.env), coalesce(a.cwd, j.cwd), j.array_id, "
-	    "j.array_index, j.attempts, j.max_retries FROM " STORE_JOB_FROM
-	    " WHERE j.id = ?1",
+	    "j.array_index, j.attempts, j.max_retries, j.output_limit, "
+	    "j.claimed FROM " STORE_JOB_FROM " WHERE j.id = ?1",
 	/* The state (?4) is JOB_EV_CLAIM's. */
 	[ST_CLAIM_UPDATE] = "UPDATE jobs SET state = ?4, attempts = ?2, "
-	    "started_at = ?3, finished_at = NULL WHERE id = ?1",
+	    "started_at = ?3, finished_at = NULL, claimed = 1 WHERE id = ?1",
 	[ST_UPDATE] = "UPDATE jobs SET state = ?2, "
 	    "attempts = CASE WHEN ?3 < 0 THEN attempts ELSE ?3 END, "
 	    "started_at = CASE WHEN ?4 = 0 THEN started_at ELSE ?4 END, "
@@ -261,6 +273,11 @@ static const char *const store_schema_migrations[STORE_SCHEMA_VERSION] = {
 	" max(coalesce(max(id), 0) + 1,"
 	"  coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'jobs'), 0)"
 	"  + 1) FROM jobs;",
+
+	/* 2 -> 3: output limits, first runs */
+	"ALTER TABLE jobs ADD COLUMN output_limit INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE jobs ADD COLUMN claimed INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE jobs SET claimed = 1;",
 };
 
 static void	store_schema_errf(char *, size_t, const char *, ...)
@@ -422,8 +439,8 @@ store_schema_validate_file(const char *path, int immutable, char *err,
 		return (JOBQ_ENOMEM);
 	}
 	rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY |
-	    SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
-	    NULL);
+	    SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE |
+	    SQLITE_OPEN_NOFOLLOW, NULL);
 	free(uri);
 	if (rc != SQLITE_OK) {
 		store_schema_errf(err, errlen, "%s: cannot open database: %s",
@@ -436,10 +453,30 @@ store_schema_validate_file(const char *path, int immutable, char *err,
 	return (ret);
 }
 
+/* Refuses path + suffix (the database, its -wal or -shm) when it is there
+ * and not a regular file: a symbolic link in particular, which would send
+ * the daemon's writes elsewhere.  0, or JOBQ_EINVAL with a message. */
+static int
+store_schema_check_link(const char *path, const char *suffix, char *err,
+    size_t errlen)
+{
+	char p[PATH_MAX + 8];
+	struct stat sb;
+
+	if ((size_t)snprintf(p, sizeof(p), "%s%s", path, suffix) >=
+	    sizeof(p) || lstat(p, &sb) != 0 || S_ISREG(sb.st_mode))
+		return (0);
+	store_schema_errf(err, errlen, "%s: %s; refusing to use it", p,
+	    S_ISLNK(sb.st_mode) ? "a symbolic link" : "not a regular file");
+	return (JOBQ_EINVAL);
+}
+
 /*
  * Looks at path before anything may change it: *exists tells whether it
- * is there; an existing non-empty file must be a jobq database (read
- * through its WAL if the immutable look fails and a -wal is there).
+ * is there; it, its -wal and its -shm must not be symbolic links (nor
+ * anything but regular files); an existing non-empty file must be a jobq
+ * database (read through its WAL if the immutable look fails and a -wal is
+ * there).
  */
 static int
 store_schema_check_file(const char *path, int *exists, char *err,
@@ -450,7 +487,10 @@ store_schema_check_file(const char *path, int *exists, char *err,
 	int ret;
 
 	*exists = 0;
-	if (stat(path, &sb) != 0) {
+	if ((ret = store_schema_check_link(path, "-wal", err, errlen)) != 0 ||
+	    (ret = store_schema_check_link(path, "-shm", err, errlen)) != 0)
+		return (ret);
+	if (lstat(path, &sb) != 0) {
 		if (errno == ENOENT)
 			return (0);
 		store_schema_errf(err, errlen, "%s: %s", path,
@@ -458,10 +498,8 @@ store_schema_check_file(const char *path, int *exists, char *err,
 		return (JOBQ_ESTORAGE);
 	}
 	*exists = 1;
-	if (!S_ISREG(sb.st_mode)) {
-		store_schema_errf(err, errlen, "%s: not a regular file", path);
-		return (JOBQ_EINVAL);
-	}
+	if ((ret = store_schema_check_link(path, "", err, errlen)) != 0)
+		return (ret);
 	if (sb.st_size == 0 ||
 	    (ret = store_schema_validate_file(path, 1, err, errlen)) == 0)
 		return (0);
@@ -488,7 +526,8 @@ store_schema_create_file(const char *path, int *created, char *err,
 	int fd;
 
 	*created = 0;
-	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
 	if (fd == -1) {
 		if (errno == EEXIST)
 			return (0);
@@ -514,7 +553,7 @@ store_schema_connect(struct store *s, int exists, char *err, size_t errlen)
 	int flags, rc, sys;
 
 	flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
-	    SQLITE_OPEN_EXRESCODE;
+	    SQLITE_OPEN_EXRESCODE | SQLITE_OPEN_NOFOLLOW;
 	if (!exists)
 		flags |= SQLITE_OPEN_CREATE;
 	rc = sqlite3_open_v2(s->path, &s->db, flags, NULL);
@@ -648,6 +687,23 @@ store_schema_next_id(struct store *s, char *err, size_t errlen)
 		s->next_id = 1;
 	s->next_id_db = s->next_id;
 	return (0);
+}
+
+int
+store_next_id_floor(struct store *s, int64_t above, int64_t *was)
+{
+	int rc;
+
+	if (s->next_id >= above)
+		return (0);
+	*was = s->next_id;
+	s->next_id = s->next_id_db = above;
+	/* Kept at once (a full disk: by the first insert's batch). */
+	if ((rc = store_run(s, ST_META_SET, STORE_ARGS(STORE_INT(above)))) !=
+	    SQLITE_OK)
+		log_warnx("%s: cannot save the id counter now: %s", s->path,
+		    sqlite3_errstr(rc));
+	return (1);
 }
 
 /* Undoes a failed open: statements and connection (before an unlink). */

@@ -22,9 +22,12 @@
 #include "store_int.h"
 #include "util.h"
 
-/* What a claim hands its caller: malloc'd, NULL-terminated vectors. */
+/* What a claim hands its caller: malloc'd, NULL-terminated vectors, and
+ * the output settings. */
 struct store_write_spec {
 	char **argv, **env, *cwd;
+	int64_t output_limit;
+	int first_run;
 };
 
 static void
@@ -76,8 +79,9 @@ store_write_task_env(char ***envp, int64_t array_id, int64_t index)
 	return (0);
 }
 
-/* The spec in the current row of ST_CLAIM_SELECT (argv, env, cwd, and
- * for a task its array id and index). */
+/* The spec in the current row of ST_CLAIM_SELECT (argv, env, cwd, for a
+ * task its array id and index, the output limit and whether a claim of the
+ * job committed before). */
 static int
 store_write_claim_spec(sqlite3_stmt *st, struct store_write_spec *sp)
 {
@@ -85,6 +89,8 @@ store_write_claim_spec(sqlite3_stmt *st, struct store_write_spec *sp)
 	int ret;
 
 	memset(sp, 0, sizeof(*sp));
+	sp->output_limit = sqlite3_column_int64(st, 8);
+	sp->first_run = sqlite3_column_int(st, 9) == 0;
 	ret = store_row_strv_parse((const char *)sqlite3_column_text(st, 1),
 	    &sp->argv, NULL);
 	if (ret == 0)
@@ -162,6 +168,8 @@ store_write_claim(struct store *s, struct store_op *op)
 	op->out.claim.argv = sp.argv;
 	op->out.claim.env = sp.env;
 	op->out.claim.cwd = sp.cwd;
+	op->out.claim.output_limit = sp.output_limit;
+	op->out.claim.first_run = sp.first_run;
 	return (0);
 }
 

@@ -5,8 +5,8 @@
  *   jobqd (pool.c) --wire_spec_pack--> mq / shm --wire_spec_unpack--> worker.c
  *
  * Packed spec, all integers little-endian uint32, strings without NUL:
- *   "JQS1" | argc | envc | len cwd | len out | len err | argc x (len s) |
- *   envc x (len s)
+ *   "JQS2" | argc | envc | out flags | out limit low | out limit high |
+ *   len cwd | len dir | len out | len err | argc x (len s) | envc x (len s)
  * Unpacking trusts nothing: every count and length is checked against the
  * bytes that remain, embedded NULs and trailing bytes are rejected.
  * Errors are JOBQ_E* codes (jobq.h), as everywhere in the daemon.
@@ -27,7 +27,9 @@
 #include "util.h"
 #include "wire.h"
 
-#define WIRE_MAGIC     "JQS1"
+#define WIRE_MAGIC     "JQS2"
+/* The fixed part after the magic: argc, envc, flags, limit (2 words). */
+#define WIRE_FIXED     (5 * 4)
 #define WIRE_MAGIC_LEN 4
 
 /* Writer state for pack: a fixed buffer sized exactly in advance. */
@@ -87,11 +89,13 @@ wire_count(const char *const *v, size_t *count)
 }
 
 int
-wire_spec_pack(const char *const *argv, const char *const *env,
+wire_spec_pack_out(const char *const *argv, const char *const *env,
     const char *cwd, const char *out_path, const char *err_path,
-    char **buf, size_t *len)
+    const struct wire_output *out, char **buf, size_t *len)
 {
 	struct wire_out o;
+	const char *dir = out != NULL && out->dir != NULL ? out->dir : "";
+	uint64_t limit = out != NULL ? out->limit : 0;
 	size_t argc, envc, total, i;
 	char *b;
 	int r;
@@ -103,8 +107,9 @@ wire_spec_pack(const char *const *argv, const char *const *env,
 	if ((r = wire_count(argv, &argc)) < 0 ||
 	    (r = wire_count(env, &envc)) < 0)
 		return r;
-	total = WIRE_MAGIC_LEN + 4 + 4;
+	total = WIRE_MAGIC_LEN + WIRE_FIXED;
 	if ((r = wire_size_str(cwd, &total)) < 0 ||
+	    (r = wire_size_str(dir, &total)) < 0 ||
 	    (r = wire_size_str(out_path, &total)) < 0 ||
 	    (r = wire_size_str(err_path, &total)) < 0)
 		return r;
@@ -122,7 +127,11 @@ wire_spec_pack(const char *const *argv, const char *const *env,
 	o.p += WIRE_MAGIC_LEN;
 	wire_put_u32(&o, (uint32_t)argc);
 	wire_put_u32(&o, (uint32_t)envc);
+	wire_put_u32(&o, out != NULL ? out->flags : 0);
+	wire_put_u32(&o, (uint32_t)(limit & 0xffffffffu));
+	wire_put_u32(&o, (uint32_t)(limit >> 32));
 	wire_put_str(&o, cwd, strlen(cwd));
+	wire_put_str(&o, dir, strlen(dir));
 	wire_put_str(&o, out_path, strlen(out_path));
 	wire_put_str(&o, err_path, strlen(err_path));
 	for (i = 0; i < argc; i++)
@@ -136,6 +145,15 @@ wire_spec_pack(const char *const *argv, const char *const *env,
 	*buf = b;
 	*len = total;
 	return 0;
+}
+
+int
+wire_spec_pack(const char *const *argv, const char *const *env,
+    const char *cwd, const char *out_path, const char *err_path,
+    char **buf, size_t *len)
+{
+	return wire_spec_pack_out(argv, env, cwd, out_path, err_path, NULL,
+	    buf, len);
 }
 
 /* Reader state for unpack: the bytes not consumed yet. */
@@ -211,7 +229,7 @@ int
 wire_spec_unpack(const char *buf, size_t len, struct wire_spec *out)
 {
 	struct wire_in in;
-	uint32_t argc, envc;
+	uint32_t argc, envc, lo, hi;
 	int r;
 
 	memset(out, 0, sizeof *out);
@@ -222,12 +240,17 @@ wire_spec_unpack(const char *buf, size_t len, struct wire_spec *out)
 	in.p = (const unsigned char *)buf + WIRE_MAGIC_LEN;
 	in.left = len - WIRE_MAGIC_LEN;
 	if ((r = wire_get_u32(&in, &argc)) < 0 ||
-	    (r = wire_get_u32(&in, &envc)) < 0)
+	    (r = wire_get_u32(&in, &envc)) < 0 ||
+	    (r = wire_get_u32(&in, &out->out_flags)) < 0 ||
+	    (r = wire_get_u32(&in, &lo)) < 0 ||
+	    (r = wire_get_u32(&in, &hi)) < 0)
 		return r;
-	/* Cheap early rejection: 3 paths + argc + envc strings, 4 bytes each. */
-	if ((uint64_t)argc + envc + 3 > in.left / 4)
+	out->out_limit = (uint64_t)hi << 32 | lo;
+	/* Cheap early rejection: 4 paths + argc + envc strings, 4 bytes each. */
+	if ((uint64_t)argc + envc + 4 > in.left / 4)
 		return JOBQ_EINVAL;
 	if ((r = wire_get_str(&in, &out->cwd)) < 0 ||
+	    (r = wire_get_str(&in, &out->out_dir)) < 0 ||
 	    (r = wire_get_str(&in, &out->out_path)) < 0 ||
 	    (r = wire_get_str(&in, &out->err_path)) < 0 ||
 	    (r = wire_get_vec(&in, argc, &out->argv)) < 0 ||
@@ -253,7 +276,25 @@ wire_spec_free(struct wire_spec *spec)
 	free(spec->cwd);
 	free(spec->out_path);
 	free(spec->err_path);
+	free(spec->out_dir);
 	memset(spec, 0, sizeof *spec);
+}
+
+void
+wire_output_message(const struct wire_report *rep, char *buf, size_t len)
+{
+	const char *which;
+
+	if (len == 0)
+		return;
+	switch (rep->flags & WIRE_END_OUTPUT) {
+	case WIRE_END_OUTPUT_OUT: which = "stdout"; break;
+	case WIRE_END_OUTPUT_ERR: which = "stderr"; break;
+	default: which = "stdout and stderr"; break;
+	}
+	(void)snprintf(buf, len, "%s passed the output limit of %llu bytes: "
+	    "killed, output truncated", which,
+	    (unsigned long long)rep->out_limit);
 }
 
 void

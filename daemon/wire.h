@@ -11,11 +11,24 @@
  * Worker -> daemon: a pipe carrying fixed-size struct wire_report records
  * (sizeof < PIPE_BUF, so each write is atomic).
  *
- * Packed job spec (wire_spec_pack): all integers little-endian uint32.
- *   "JQS1" | argc | envc | len(cwd) cwd | len(out) out | len(err) err |
+ * Packed job spec (wire_spec_pack_out): all integers little-endian uint32.
+ *   "JQS2" | argc | envc | out flags | out limit (low, high 32 bits) |
+ *   len(cwd) cwd | len(dir) dir | len(out) out | len(err) err |
  *   argc x (len s) | envc x (len s)
  * where strings are stored without NUL; unpacking checks every length
  * against the buffer and rejects embedded NULs.
+ *
+ * Output files: with a dir, out and err are plain names in it, which the
+ * worker opens with openat() from a descriptor of dir opened O_NOFOLLOW and
+ * checked (owned by the worker's euid, writable by nobody else); the files
+ * are opened O_NOFOLLOW, must be regular, and are never truncated: on the
+ * job's first run (WIRE_OUT_EXCL) they are created O_EXCL, and a file that
+ * exists already fails the start (WIRE_STAGE_OUTPUT_TAKEN); on a later run
+ * they are created or appended to.  Without a dir (test harnesses) the
+ * paths are relative to the job's cwd, "" means /dev/null, and a file
+ * that exists is truncated unless WIRE_OUT_EXCL.  A limit > 0
+ * is the number of bytes each file may grow by during the run (see
+ * worker.h).
  */
 #ifndef JOBQD_WIRE_H
 #define JOBQD_WIRE_H
@@ -58,9 +71,16 @@ enum wire_report_type {
 
 #define WIRE_END_CANCELED    0x1  /* FINISHED after a CANCEL */
 #define WIRE_END_INTERRUPTED 0x2  /* FINISHED after an INTERRUPT */
+#define WIRE_END_OUTPUT_OUT  0x4  /* stdout passed the output limit: the job
+                                     was killed, the file truncated */
+#define WIRE_END_OUTPUT_ERR  0x8  /* the same for stderr */
+#define WIRE_END_OUTPUT (WIRE_END_OUTPUT_OUT | WIRE_END_OUTPUT_ERR)
 
 enum wire_stage { WIRE_STAGE_SPEC = 1, WIRE_STAGE_OUTPUT, WIRE_STAGE_CWD,
-	WIRE_STAGE_EXEC, WIRE_STAGE_FORK };
+	WIRE_STAGE_EXEC, WIRE_STAGE_FORK,
+	WIRE_STAGE_OUTPUT_TAKEN /* first run: an output file exists already
+	                           (err EEXIST); it was left untouched */
+};
 
 struct wire_report {
 	uint32_t type;
@@ -74,6 +94,17 @@ struct wire_report {
 	int64_t end_us;
 	int64_t utime_us, stime_us;
 	int64_t maxrss_kb;
+	uint64_t out_limit;      /* FINISHED with WIRE_END_OUTPUT_*: the limit */
+};
+
+/* How the output files are opened (wire_output.flags). */
+#define WIRE_OUT_EXCL 0x1    /* the job's first run: create, never reuse */
+
+/* The output files of a spec besides their names (see the top). */
+struct wire_output {
+	const char *dir;     /* NULL or "": names relative to the job's cwd */
+	uint32_t flags;      /* WIRE_OUT_* */
+	uint64_t limit;      /* bytes each file may grow by; 0: no limit */
 };
 
 /* A spec unpacked: pointers into the packed buffer's copy (see unpack). */
@@ -81,10 +112,18 @@ struct wire_spec {
 	char **argv;  /* NULL-terminated, malloc'd array of malloc'd strings */
 	char **env;   /* NULL-terminated */
 	char *cwd, *out_path, *err_path;
+	char *out_dir;           /* "" (or NULL): paths relative to cwd */
+	uint32_t out_flags;      /* WIRE_OUT_* */
+	uint64_t out_limit;      /* 0: none */
 };
 
 /* Packs into a malloc'd buffer; returns 0, JOBQ_ENOMEM, JOBQ_EINVAL (a NULL
- * path) or JOBQ_ETOOBIG (a string or the whole beyond 32-bit lengths). */
+ * path) or JOBQ_ETOOBIG (a string or the whole beyond 32-bit lengths).
+ * out NULL: no dir, no flags, no limit. */
+int wire_spec_pack_out(const char *const *argv, const char *const *env,
+    const char *cwd, const char *out_path, const char *err_path,
+    const struct wire_output *out, char **buf, size_t *len);
+/* wire_spec_pack_out() with out NULL. */
 int wire_spec_pack(const char *const *argv, const char *const *env,
     const char *cwd, const char *out_path, const char *err_path,
     char **buf, size_t *len);
@@ -92,6 +131,11 @@ int wire_spec_pack(const char *const *argv, const char *const *env,
  * *out is then all NULL) or JOBQ_ENOMEM. */
 int wire_spec_unpack(const char *buf, size_t len, struct wire_spec *out);
 void wire_spec_free(struct wire_spec *spec);
+
+/* The message of a FINISHED report with WIRE_END_OUTPUT_*, e.g. "stdout
+ * passed the output limit of 1048576 bytes: killed, output truncated". */
+void wire_output_message(const struct wire_report *rep, char *buf,
+    size_t len);
 
 /* Names: "/jobqd.PID.wSLOT.GEN" for queues, "/jobqd.PID.jID.ATTEMPT" for shm. */
 void wire_mq_name(char *buf, size_t len, long daemon_pid, int slot, unsigned gen);

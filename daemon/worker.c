@@ -90,6 +90,7 @@ struct worker {
 	uint32_t attempt;
 	int64_t start_us;
 	uint32_t end_flags;
+	struct worker_output output;	/* its output limit (worker_output.c) */
 };
 
 static void worker_sweep(struct worker *, pid_t);
@@ -311,6 +312,7 @@ worker_run(struct worker *w, const struct wire_msg *m, size_t n)
 	}
 	worker_spawn(&spec, w->pid, w->nofile, &res);
 	wire_spec_free(&spec);
+	w->output = res.output;
 	if (res.pid > 0)
 		worker_report_started(w, m->job_id, res.pid, start_us);
 	else {
@@ -512,7 +514,8 @@ worker_check_job(struct worker *w)
 	worker_disarm_timer(w);
 	memset(&rep, 0, sizeof rep);
 	rep.type = WIRE_REP_FINISHED;
-	rep.flags = w->end_flags;
+	rep.flags = w->end_flags | worker_output_end(&w->output, w->job_id,
+	    &rep.out_limit);
 	rep.job_id = w->job_id;
 	rep.pid = w->job_pid;
 	rep.wstatus = status;
@@ -726,6 +729,17 @@ worker_setup(struct worker *w, int argc, char **argv)
 	return worker_setup_fds(w, &set, argv[1]);
 }
 
+/* poll()'s timeout: the next heartbeat, or sooner when the running job's
+ * output size is due for a look (worker_output.c). */
+static int
+worker_poll_timeout(struct worker *w)
+{
+	int out = worker_output_timeout(&w->output);
+
+	return out >= 0 && out < WORKER_HEARTBEAT_MS ? out :
+	    WORKER_HEARTBEAT_MS;
+}
+
 int
 worker_main(int argc, char **argv)
 {
@@ -759,12 +773,13 @@ worker_main(int argc, char **argv)
 		pfd[2].events = POLLIN;
 		pfd[3].fd = w.repfd;	/* POLLERR once the daemon's end closes */
 		pfd[3].events = 0;
-		if (poll(pfd, 4, WORKER_HEARTBEAT_MS) == -1) {
+		if (poll(pfd, 4, worker_poll_timeout(&w)) == -1) {
 			if (errno == EINTR)
 				continue;
 			log_warn("poll");
 			break;
 		}
+		worker_output_poll(&w.output, w.job_pid, w.job_id);
 		if (pfd[1].revents & POLLIN) {
 			if (worker_read_signals(&w)) {
 				log_debug("stopping");

@@ -35,8 +35,16 @@
  * worker cannot write ends it the same way (exit 1): the daemon then sees
  * the worker lost.
  *
+ * Output files are opened by the worker from the spec's output directory
+ * (wire.h: checked, O_NOFOLLOW, created O_EXCL on a first run, appended to
+ * later); with an output limit the worker keeps them open and checks their
+ * sizes at least every 100 ms and once the job has ended: past the limit
+ * the group gets SIGKILL, the file is cut to the limit and marked, and
+ * FINISHED carries WIRE_END_OUTPUT_*.
+ *
  * worker.c has the loop, the messages and the reports; worker_spawn.c
- * (worker_int.h) starts the job's process.  Fault seams (fault.h, with
+ * (worker_int.h) starts the job's process, worker_output.c watches its
+ * output.  Fault seams (fault.h, with
  * JOBQD_FAULTS inherited from jobqd): FAULT_SPAWN fails the vfork with
  * EAGAIN, FAULT_REPORT_WRITE fails the write of a report.
  */

@@ -4,6 +4,12 @@
  * candidates from the job's PATH, then vfork() and the child's set-up up to
  * execve.
  *
+ * Output files (wire.h): in the spec's output directory, opened from a
+ * descriptor of it (O_NOFOLLOW, ours, writable by nobody else), each file
+ * O_NOFOLLOW and regular, created O_EXCL on the job's first run and
+ * appended to on a later one; never truncated.  With an output limit the
+ * started job's files stay open in the worker (worker_output.c).
+ *
  *   worker.c --worker_spawn(spec)--> open cwd/out/err, plan exec, block signals
  *     `- vfork child (worker suspended): setsid, PDEATHSIG KILL, default
  *        dispositions, fchdir, dup2 0/1/2, close the rest, empty mask, execve
@@ -44,6 +50,7 @@
 #endif
 
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -408,34 +415,133 @@ worker_spawn_shargv(char *const *argv)
 	return v;
 }
 
+/* Opens the output directory dir: never through a symlink, and only one
+ * that is ours and writable by nobody else (as jobqd checked at start-up).
+ * A descriptor, or -1 with errno set. */
 static int
-worker_spawn_open_out(int cwdfd, const char *path)
+worker_spawn_open_dir(const char *dir)
 {
-	const char *p = path[0] == '\0' ? "/dev/null" : path;
+	struct stat st;
+	int fd, e;
 
-	return openat(cwdfd, p, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
-	    O_CLOEXEC, 0600);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, &st) == -1) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	if (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		close(fd);
+		errno = EPERM;
+		return -1;
+	}
+	return fd;
+}
+
+/* 1 if name is a plain file name: not empty, no '/', not "." or "..". */
+static int
+worker_spawn_plain_name(const char *name)
+{
+	return name[0] != '\0' && strchr(name, '/') == NULL &&
+	    strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
+}
+
+/* An output file just opened with flags of (in a dir: a regular file
+ * only, O_NONBLOCK taken off again): 0 with *base its size, or an errno
+ * (fd is then closed). */
+static int
+worker_spawn_check_file(int fd, int in_dir, int of, uint64_t *base)
+{
+	struct stat st;
+	int e;
+
+	if (fstat(fd, &st) == -1)
+		e = errno;
+	else if (in_dir && !S_ISREG(st.st_mode))
+		e = EINVAL;	/* not a regular file: left alone */
+	else if (in_dir && fcntl(fd, F_SETFL, of & O_APPEND) == -1)
+		e = errno;
+	else {
+		if (S_ISREG(st.st_mode))
+			*base = (uint64_t)st.st_size;
+		return 0;
+	}
+	close(fd);
+	return e;
+}
+
+/*
+ * Opens one output file, name, relative to dirfd ("" without a dir:
+ * /dev/null).  Never follows a symlink; in a dir never truncates: on the
+ * job's first run (WIRE_OUT_EXCL) the file is created and must not exist
+ * (else *stage becomes WIRE_STAGE_OUTPUT_TAKEN), on a later run it is
+ * created or appended to.  In a dir (regular) only a regular file is taken,
+ * opened O_NONBLOCK so that a FIFO cannot hang the worker.  *base gets its
+ * size.  A descriptor, or -1 with errno set.
+ */
+static int
+worker_spawn_open_file(int dirfd, const char *name, int in_dir,
+    uint32_t flags, int *stage, uint64_t *base)
+{
+	int fd, e, of = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC;
+
+	*base = 0;
+	if (!in_dir && name[0] == '\0')
+		return open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (in_dir && !worker_spawn_plain_name(name)) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* Without a dir (test harnesses), as jobqd used to: truncated. */
+	of |= (flags & WIRE_OUT_EXCL) ? O_EXCL : in_dir ? O_APPEND : O_TRUNC;
+	if (in_dir)
+		of |= O_NONBLOCK;
+	if ((fd = openat(dirfd, name, of, 0600)) == -1) {
+		if (errno == EEXIST && (flags & WIRE_OUT_EXCL))
+			*stage = WIRE_STAGE_OUTPUT_TAKEN;
+		return -1;
+	}
+	if ((e = worker_spawn_check_file(fd, in_dir, of, base)) != 0) {
+		errno = e;
+		return -1;
+	}
+	return fd;
 }
 
 /* Opens the job's working directory, output files and /dev/null into f
- * (all -1 before).  Returns 0, or an errno with *stage set. */
+ * (all -1 before); the output files' sizes go to base.  Returns 0, or an
+ * errno with *stage set. */
 static int
 worker_spawn_open(const struct wire_spec *spec, struct worker_spawn_fds *f,
-    int *stage)
+    uint64_t base[2], int *stage)
 {
+	int dirfd, in_dir = spec->out_dir != NULL && spec->out_dir[0] != '\0';
+	int err = 0;
+
 	*stage = WIRE_STAGE_CWD;
 	if ((f->cwd = open(spec->cwd, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return errno;
 	*stage = WIRE_STAGE_OUTPUT;
-	if ((f->out = worker_spawn_open_out(f->cwd, spec->out_path)) == -1)
+	dirfd = f->cwd;
+	if (in_dir && (dirfd = worker_spawn_open_dir(spec->out_dir)) == -1)
 		return errno;
-	if (strcmp(spec->out_path, spec->err_path) == 0)
+	if ((f->out = worker_spawn_open_file(dirfd, spec->out_path, in_dir,
+	    spec->out_flags, stage, &base[0])) == -1)
+		err = errno;
+	else if (strcmp(spec->out_path, spec->err_path) == 0) {
 		/* 2>&1: one open file description, one offset. */
-		f->err = fcntl(f->out, F_DUPFD_CLOEXEC, 0);
-	else
-		f->err = worker_spawn_open_out(f->cwd, spec->err_path);
-	if (f->err == -1)
-		return errno;
+		if ((f->err = fcntl(f->out, F_DUPFD_CLOEXEC, 0)) == -1)
+			err = errno;
+	} else if ((f->err = worker_spawn_open_file(dirfd, spec->err_path,
+	    in_dir, spec->out_flags, stage, &base[1])) == -1)
+		err = errno;
+	if (in_dir)
+		close(dirfd);
+	if (err != 0)
+		return err;
 	if ((f->null = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1)
 		return errno;
 	return 0;
@@ -548,12 +654,34 @@ worker_spawn_start(struct worker_spawn_args *a, int *err)
 	return pid;
 }
 
+/* With a limit in spec, the started job's output files move from f to *o
+ * (watched by worker_output.c); else nothing happens. */
+static void
+worker_spawn_keep_output(const struct wire_spec *spec,
+    struct worker_spawn_fds *f, const uint64_t base[2],
+    struct worker_output *o)
+{
+	if (spec->out_limit == 0)
+		return;
+	o->limit = spec->out_limit;
+	o->fd[0] = f->out;
+	o->base[0] = base[0];
+	f->out = -1;
+	o->fd[1] = -1;
+	if (strcmp(spec->out_path, spec->err_path) != 0) {
+		o->fd[1] = f->err;
+		o->base[1] = base[1];
+		f->err = -1;
+	}
+}
+
 void
 worker_spawn(const struct wire_spec *spec, pid_t worker_pid, long maxfd,
     struct worker_spawn_result *res)
 {
 	volatile struct worker_spawn_chan chan;
 	struct worker_spawn_args ca;
+	uint64_t base[2] = { 0, 0 };
 	char **cand = NULL;
 	int status, err;
 	pid_t pid = -1;
@@ -564,9 +692,10 @@ worker_spawn(const struct wire_spec *spec, pid_t worker_pid, long maxfd,
 	res->pid = 0;
 	res->stage = WIRE_STAGE_SPEC;
 	res->err = EINVAL;
+	memset(&res->output, 0, sizeof res->output);
 	if (spec->argv[0] == NULL)
 		return;
-	if ((err = worker_spawn_open(spec, &ca.fds, &res->stage)) != 0)
+	if ((err = worker_spawn_open(spec, &ca.fds, base, &res->stage)) != 0)
 		goto done;
 
 	/* Everything the child needs, so that it allocates nothing. */
@@ -586,6 +715,8 @@ worker_spawn(const struct wire_spec *spec, pid_t worker_pid, long maxfd,
 	if ((err = worker_spawn_plan_exec(&ca, &cand)) != 0)
 		goto done;
 	pid = worker_spawn_start(&ca, &err);
+	if (pid > 0 && chan.x.stage == 0)
+		worker_spawn_keep_output(spec, &ca.fds, base, &res->output);
 done:
 	worker_spawn_close_fds(&ca.fds);
 	free(ca.shargv);

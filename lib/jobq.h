@@ -184,6 +184,11 @@ typedef struct jobq_submit_opts {
 	int64_t array_step;       /* 0 is taken as 1 */
 	int64_t array_count;
 	int array_throttle;
+	/* output limit: the bytes each of the job's stdout and stderr may grow
+	 * by in one run; past it the job is killed and ends failed (reason
+	 * "output_limit").  0 = the daemon's --output-limit; more than its
+	 * --output-limit-max is refused (JOBQ_ETOOBIG). */
+	int64_t output_limit;
 } jobq_submit_opts;
 
 /* Submits a job (or an array: *id_out is then the array's id).  Returns 0

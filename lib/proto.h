@@ -78,6 +78,7 @@ int proto_job_from_json(const cJSON *obj, jobq_job **out, char *err, size_t errl
 #define PROTO_MAX_OLDER_THAN_MS (INT64_MAX / 2)  /* purge older_than_ms */
 #define PROTO_MAX_STATE_NAME   32                /* bytes of a "state" member */
 #define PROTO_MAX_STREAM_NAME  16                /* bytes of logs' "stream" */
+#define PROTO_MAX_OUTPUT_LIMIT ((int64_t)1 << 53)  /* submit output_limit */
 /* The largest integer a JSON number carries exactly (2^53): watch ids, and
  * what libjobq sends for ids, indexes and offsets. */
 #define PROTO_MAX_JSON_INT     ((int64_t)1 << 53)
@@ -102,7 +103,7 @@ int proto_queue_name_ok(const char *q);
  * <= JOBQ_MAX_LABELS of them), deps {"id":>=1,"mode":ok|notok|any}
  * (<= JOBQ_MAX_DEPS), array {first >= 0, step >= 1, count
  * 1..JOBQ_MAX_ARRAY, throttle >= 0} without int64 overflow and not with
- * unique_key.  Too many argv/env/labels/deps entries or too many spec bytes
+ * unique_key; output_limit 0..PROTO_MAX_OUTPUT_LIMIT.  Too many argv/env/labels/deps entries or too many spec bytes
  * give JOBQ_ETOOBIG, everything else JOBQ_EINVAL; `err` names the member. */
 struct proto_submit {
 	const char **argv;   /* NULL-terminated */
@@ -129,6 +130,7 @@ struct proto_submit {
 	int64_t array_step;  /* 1 if absent */
 	int64_t array_count;
 	int array_throttle;
+	int64_t output_limit; /* bytes; 0 if absent (the daemon's default) */
 };
 int proto_submit_from_json(const cJSON *req, struct proto_submit *out,
     char *err, size_t errlen);

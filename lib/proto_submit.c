@@ -1,8 +1,8 @@
 /*
  * proto_submit.c - the submit request: decoding it with every limit of
- * jobq-protocol(7) checked (argv, env, cwd, names, retries and the
- * scheduling members: priority, times, unique key, labels, dependencies,
- * arrays), and encoding it from libjobq's options.
+ * jobq-protocol(7) checked (argv, env, cwd, names, retries, the output
+ * limit and the scheduling members: priority, times, unique key, labels,
+ * dependencies, arrays), and encoding it from libjobq's options.
  */
 #include "config.h"
 
@@ -255,6 +255,9 @@ proto_submit_from_json(const cJSON *req, struct proto_submit *out,
 	    &retries, err, errlen)) != 0)
 		goto fail;
 	out->max_retries = (int)retries;
+	if ((rc = proto_get_int(req, "output_limit", 0, 0,
+	    PROTO_MAX_OUTPUT_LIMIT, &out->output_limit, err, errlen)) != 0)
+		goto fail;
 	if ((rc = proto_submit_sched(req, out, err, errlen)) != 0)
 		goto fail;
 	return 0;
@@ -284,7 +287,9 @@ proto_submit_encodable(const jobq_submit_opts *opts, const char *cwd)
 	size_t	i;
 
 	if (opts == NULL || opts->argv == NULL || cwd == NULL ||
-	    (opts->ndeps > 0 && opts->deps == NULL) || opts->array_count < 0)
+	    (opts->ndeps > 0 && opts->deps == NULL) || opts->array_count < 0 ||
+	    opts->output_limit < 0 ||
+	    opts->output_limit > PROTO_MAX_OUTPUT_LIMIT)
 		return 0;
 	for (i = 0; i < opts->ndeps; i++) {
 		if (jobq_dep_mode_name(opts->deps[i].mode) == NULL)
@@ -308,6 +313,7 @@ proto_submit_to_json(const jobq_submit_opts *opts, const char *const *env,
 	proto_out_str_nn(&o, "name", opts->name);
 	proto_out_str_nn(&o, "queue", opts->queue);
 	proto_out_int_nz(&o, "retries", opts->max_retries);
+	proto_out_int_nz(&o, "output_limit", opts->output_limit);
 	proto_out_int_nz(&o, "priority", opts->priority);
 	proto_out_int_nz(&o, "not_before", opts->not_before);
 	proto_out_int_nz(&o, "timeout_ms", opts->timeout_ms);
@@ -349,5 +355,6 @@ proto_submit_req_to_json(const struct proto_submit *s)
 	o.array_step = s->array_step;
 	o.array_count = s->array_count;
 	o.array_throttle = s->array_throttle;
+	o.output_limit = s->output_limit;
 	return proto_submit_to_json(&o, (const char *const *)s->env, s->cwd);
 }

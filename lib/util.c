@@ -1,5 +1,5 @@
 /*
- * util.c - clocks, the duration grammar, vector growth and string vectors
+ * util.c - clocks, the duration and size grammars, vector growth and string vectors
  * shared by jobqd, jobq and libjobq (see util.h).
  */
 #include "config.h"
@@ -127,6 +127,36 @@ util_parse_duration_ms(const char *s, int64_t *ms)
 		total += part;
 	}
 	*ms = total;
+	return 0;
+}
+
+int
+util_parse_size(const char *s, int64_t *bytes)
+{
+	static const char units[] = "kmgt";
+	const char *p = s, *u;
+	int64_t v = 0, mult = 1;
+
+	if (s == NULL || !util_isdigit(*s))
+		return -1;
+	for (; util_isdigit(*p); p++) {
+		if (v > (INT64_MAX - (*p - '0')) / 10)
+			return -1;
+		v = v * 10 + (*p - '0');
+	}
+	if (*p != '\0') {
+		if ((u = strchr(units, *p | 0x20)) == NULL)
+			return -1;
+		for (; u >= units; u--)
+			mult *= 1024;
+		p++;
+		if (strcmp(p, "") != 0 && strcmp(p, "B") != 0 &&
+		    strcmp(p, "iB") != 0)
+			return -1;
+	}
+	if (v > INT64_MAX / mult)
+		return -1;
+	*bytes = v * mult;
 	return 0;
 }
 

@@ -1,6 +1,6 @@
 /*
  * util.h - the few helpers jobqd, jobq and libjobq share: clocks, the
- * duration grammar, vector growth and NULL-terminated string vectors.
+ * duration and size grammars, vector growth and NULL-terminated string vectors.
  * Internal (built into libjobqproto), pure apart from reading the clock;
  * never prints, exits or aborts.
  */
@@ -30,6 +30,16 @@ int64_t util_now_us(void);
  * or overflowing input (*ms untouched).
  */
 int util_parse_duration_ms(const char *s, int64_t *ms);
+
+/*
+ * Parses a size (SIZE of jobq(1) and jobqd(8)): a decimal integer of bytes,
+ * optionally followed by one of the binary multipliers K, M, G, T (1024,
+ * 1024^2, ...; lower case too), which may be followed by "B" or "iB"
+ * ("512", "64K", "1G", "2MiB", "10kB").  No sign, space, fraction or
+ * hexadecimal.  Returns 0 and sets *bytes, or -1 for empty, malformed or
+ * overflowing input (*bytes untouched).
+ */
+int util_parse_size(const char *s, int64_t *bytes);
 
 /*
  * Makes room for `need` elements of elsize bytes in the vector *vp of

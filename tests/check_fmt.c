@@ -544,6 +544,8 @@ START_TEST(test_exit_status)
 	ck_assert_int_eq(fmt_job_status(&j), 143);
 	j = mkjob(JOBQ_STATE_FAILED, -1, 0);           /* spawn_failed */
 	ck_assert_int_eq(fmt_job_status(&j), 125);
+	j = mkjob(JOBQ_STATE_FAILED, 0, 0);      /* output_limit, exited 0 */
+	ck_assert_int_eq(fmt_job_status(&j), 125);
 	j = mkjob(JOBQ_STATE_CANCELED, -1, 0);
 	ck_assert_int_eq(fmt_job_status(&j), 125);
 	j = mkjob(JOBQ_STATE_CANCELED, -1, SIGTERM);   /* killed by cancel */

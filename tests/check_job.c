@@ -79,6 +79,10 @@ expected(jobq_state from, enum job_event ev, int exit_code, int crash)
 			e = (struct expect){ 1, JOBQ_STATE_TIMED_OUT,
 			    "timeout" };
 			break;
+		case JOB_EV_OUTPUT_LIMIT:
+			e = (struct expect){ 1, JOBQ_STATE_FAILED,
+			    "output_limit" };
+			break;
 		}
 	}
 	return (e);
@@ -128,11 +132,11 @@ START_TEST(test_all_pairs)
 		    1 + e.dattempts);
 		nok++;
 	}
-	/* 3 edges from queued, 8 from running, retry from each of the 5
+	/* 3 edges from queued, 9 from running, retry from each of the 5
 	 * terminal states; every other pair is refused. */
-	ck_assert_int_eq(nok, (3 + 8 + 5) * 3 * 2);
+	ck_assert_int_eq(nok, (3 + 9 + 5) * 3 * 2);
 	ck_assert_int_eq(nrefused,
-	    (JOBQ_STATE_COUNT * NEVENTS - (3 + 8 + 5)) * 3 * 2);
+	    (JOBQ_STATE_COUNT * NEVENTS - (3 + 9 + 5)) * 3 * 2);
 }
 END_TEST
 
@@ -170,11 +174,12 @@ START_TEST(test_retry_budget)
 {
 	static const enum job_event retrying[] = {
 		JOB_EV_EXITED, JOB_EV_SIGNALED, JOB_EV_SPAWN_FAILED,
-		JOB_EV_WORKER_LOST, JOB_EV_INTERRUPT, JOB_EV_TIMEOUT
+		JOB_EV_WORKER_LOST, JOB_EV_INTERRUPT, JOB_EV_TIMEOUT,
+		JOB_EV_OUTPUT_LIMIT
 	};
 	static const char *const reasons[] = {
 		"exit_code", "signal", "spawn_failed", "worker_lost",
-		"daemon_crash", "timeout"
+		"daemon_crash", "timeout", "output_limit"
 	};
 	struct job_outcome o;
 	size_t i;
@@ -321,6 +326,7 @@ START_TEST(test_event_names)
 	ck_assert_str_eq(job_event_name(JOB_EV_CLAIM), "claim");
 	ck_assert_str_eq(job_event_name(JOB_EV_WORKER_LOST), "worker_lost");
 	ck_assert_str_eq(job_event_name(JOB_EV_RETRY), "retry");
+	ck_assert_str_eq(job_event_name(JOB_EV_OUTPUT_LIMIT), "output_limit");
 	ck_assert_ptr_null(job_event_name(NEVENTS));
 	ck_assert_ptr_null(job_event_name((enum job_event)-1));
 }

@@ -472,6 +472,66 @@ START_TEST(test_submit_sched_roundtrip)
 }
 END_TEST
 
+START_TEST(test_submit_output_limit)
+{
+	static const char *const argv[] = { "x", NULL };
+	static const char *const bad[] = {
+		"{\"op\":\"submit\",\"argv\":[\"x\"],\"env\":[],\"cwd\":\"/\","
+		    "\"output_limit\":-1}",
+		"{\"op\":\"submit\",\"argv\":[\"x\"],\"env\":[],\"cwd\":\"/\","
+		    "\"output_limit\":\"1G\"}",
+		"{\"op\":\"submit\",\"argv\":[\"x\"],\"env\":[],\"cwd\":\"/\","
+		    "\"output_limit\":1.5}",
+		"{\"op\":\"submit\",\"argv\":[\"x\"],\"env\":[],\"cwd\":\"/\","
+		    "\"output_limit\":9007199254740994}",
+	};
+	struct proto_submit	 s;
+	jobq_submit_opts	 o;
+	cJSON			*req;
+	char			 err[256];
+	size_t			 i;
+
+	memset(&o, 0, sizeof(o));
+	o.argv = argv;
+	req = proto_submit_to_json(&o, NULL, "/");
+	ck_assert_ptr_null(cJSON_GetObjectItem(req, "output_limit"));
+	ck_assert_int_eq(proto_submit_from_json(req, &s, err, sizeof(err)), 0);
+	ck_assert(s.output_limit == 0);
+	proto_submit_release(&s);
+	cJSON_Delete(req);
+
+	o.output_limit = PROTO_MAX_OUTPUT_LIMIT;
+	req = submit_json(&o);
+	ck_assert_ptr_nonnull(req);
+	ck_assert_msg(proto_submit_from_json(req, &s, err, sizeof(err)) == 0,
+	    "%s", err);
+	ck_assert(s.output_limit == PROTO_MAX_OUTPUT_LIMIT);
+	proto_submit_release(&s);
+	cJSON_Delete(req);
+
+	o.output_limit = 1024;
+	req = proto_submit_to_json(&o, NULL, "/");
+	ck_assert_int_eq(proto_submit_from_json(req, &s, err, sizeof(err)), 0);
+	ck_assert(s.output_limit == 1024);
+	proto_submit_release(&s);
+	cJSON_Delete(req);
+
+	o.output_limit = -1;
+	ck_assert_ptr_null(proto_submit_to_json(&o, NULL, "/"));
+	o.output_limit = PROTO_MAX_OUTPUT_LIMIT + 1;
+	ck_assert_ptr_null(proto_submit_to_json(&o, NULL, "/"));
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		req = cJSON_Parse(bad[i]);
+		ck_assert_ptr_nonnull(req);
+		ck_assert_int_eq(proto_submit_from_json(req, &s, err,
+		    sizeof(err)), JOBQ_EINVAL);
+		ck_assert_msg(strstr(err, "output_limit") != NULL, "%s", err);
+		cJSON_Delete(req);
+	}
+}
+END_TEST
+
 START_TEST(test_submit_to_json_bad)
 {
 	static const char *const argv[] = { "/bin/true", NULL };
@@ -678,6 +738,7 @@ check_proto_submit_add(Suite *s)
 	tcase_add_test(tc, test_submit_names);
 	tcase_add_test(tc, test_submit_limits);
 	tcase_add_test(tc, test_submit_sched_roundtrip);
+	tcase_add_test(tc, test_submit_output_limit);
 	tcase_add_test(tc, test_submit_to_json_bad);
 	tcase_add_test(tc, test_submit_sched_invalid);
 	tcase_add_test(tc, test_submit_sched_limits);

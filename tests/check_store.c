@@ -36,11 +36,16 @@ static int n_done;		/* done() callbacks so far */
 static int64_t seq[4096];	/* op->data of each done(), in order */
 static int n_commits;		/* COMMITs attempted (via the fault seam) */
 static int fault_rc;		/* what the fault seam returns */
+static int fail_next;		/* the next fail_next COMMITs: SQLITE_FULL */
 
 static int
 count_commit(void)
 {
 	n_commits++;
+	if (fail_next > 0) {
+		fail_next--;
+		return (SQLITE_FULL);
+	}
 	return (fault_rc);
 }
 
@@ -84,6 +89,7 @@ setup(void)
 	n_done = 0;
 	n_commits = 0;
 	fault_rc = 0;
+	fail_next = 0;
 	store_fault_commit = count_commit;
 }
 
@@ -127,7 +133,22 @@ op_new(enum store_op_type type, int64_t tag)
 	op->type = type;
 	op->done = on_done;
 	op->data = (void *)(intptr_t)tag;
+	if (type == STORE_PURGE)
+		op->in.purge.logs_fd = -1;	/* leave files alone */
 	return (op);
+}
+
+/* A descriptor of the directory logs (NULL: -1). */
+static int
+logs_fd(const char *logs)
+{
+	int fd;
+
+	if (logs == NULL)
+		return (-1);
+	fd = open(logs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	return (fd);
 }
 
 static void
@@ -200,6 +221,20 @@ do_insert(struct store *s, const char *queue, int max_retries)
 	ck_assert_int_gt(id, 0);
 	op_free(op);
 	return (id);
+}
+
+/* An insert's status. */
+static int
+do_insert_status(struct store *s)
+{
+	struct store_op *op;
+	int status;
+
+	op = op_insert(argv_true, env_one, "/tmp", NULL, "default", 0, 0);
+	run_op(s, op);
+	status = op->status;
+	op_free(op);
+	return (status);
 }
 
 static int
@@ -1125,14 +1160,16 @@ do_insert_array(struct store *s, int64_t first, int64_t step, int64_t count,
 	return (id);
 }
 
-START_TEST(test_fresh_v2)
+START_TEST(test_fresh)
 {
 	struct store *s;
 
 	s = open_store(1);
 	close_store(s);
 	ck_assert_int_eq(sql_int("PRAGMA user_version"), STORE_SCHEMA_VERSION);
-	ck_assert_int_eq(STORE_SCHEMA_VERSION, 2);
+	ck_assert_int_eq(STORE_SCHEMA_VERSION, 3);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM pragma_table_info("
+	    "'jobs') WHERE name IN ('output_limit', 'claimed')"), 2);
 	ck_assert_int_eq(sql_int("PRAGMA application_id"), STORE_APP_ID);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE "
 	    "type = 'table' AND name IN ('jobs', 'labels', 'deps', 'arrays', "
@@ -1230,10 +1267,214 @@ START_TEST(test_migrate_v1)
 	ck_assert_int_eq(do_insert(s, "default", 0), 10);
 	close_store(s);
 
-	ck_assert_int_eq(sql_int("PRAGMA user_version"), 2);
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), 3);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM jobs"), 3);
+	/* Jobs from before 3 may have output files: never a first run. */
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM jobs WHERE claimed = 1 "
+	    "AND output_limit = 0 AND id IN (3, 7)"), 2);
+	ck_assert_int_eq(sql_int("SELECT claimed FROM jobs WHERE id = 10"), 0);
 	ck_assert_int_eq(sql_int("SELECT value FROM meta WHERE key = "
 	    "'next_id'"), 11);
+}
+END_TEST
+
+/* A claim: its op (status checked), for the output fields; op_free it. */
+static struct store_op *
+claim_op(struct store *s, int64_t id, int attempts)
+{
+	struct store_op *op = op_new(STORE_CLAIM, 0);
+
+	op->in.claim.id = id;
+	op->in.claim.attempts = attempts;
+	op->in.claim.started_at = 1;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	return (op);
+}
+
+START_TEST(test_output_fields)
+{
+	struct store_update u;
+	struct store *s;
+	struct store_op *op;
+	int64_t id, arr;
+
+	s = open_store(1);
+	op = op_insert(argv_true, env_one, "/", NULL, "default", 1, 0);
+	op->in.insert.output_limit = 5000;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	id = op->out.insert.id;
+	op_free(op);
+	/* The first claim ever: a first run, with the limit asked. */
+	op = claim_op(s, id, 1);
+	ck_assert_int_eq(op->out.claim.first_run, 1);
+	ck_assert_int_eq(op->out.claim.output_limit, 5000);
+	op_free(op);
+	/* An automatic retry (queued again by an update): not a first run. */
+	memset(&u, 0, sizeof(u));
+	u.id = id;
+	u.state = JOBQ_STATE_QUEUED;
+	u.attempts = -1;
+	u.exit_code = 1;
+	u.finished_at = -1;
+	u.not_before = 0;
+	ck_assert_int_eq(do_update(s, &u), 0);
+	op = claim_op(s, id, 2);
+	ck_assert_int_eq(op->out.claim.first_run, 0);
+	ck_assert_int_eq(op->out.claim.output_limit, 5000);
+	op_free(op);
+	/* A retry by hand (attempts back to 0): still not a first run. */
+	do_end(s, id, JOBQ_STATE_FAILED, 10);
+	op = op_new(STORE_RETRY, 0);
+	op->in.retry.id = id;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	op_free(op);
+	op = claim_op(s, id, 1);
+	ck_assert_int_eq(op->out.claim.first_run, 0);
+	op_free(op);
+	/* A negative limit is refused; tasks share the array's limit. */
+	op = op_insert(argv_true, env_one, "/", NULL, "default", 0, 0);
+	op->in.insert.output_limit = -1;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, JOBQ_EINVAL);
+	op_free(op);
+	op = op_insert(argv_true, env_one, "/", NULL, "default", 0, 0);
+	op->in.insert.output_limit = 1 << 20;
+	op->in.insert.array_count = 2;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	arr = op->out.insert.id;
+	op_free(op);
+	op = claim_op(s, arr + 2, 1);
+	ck_assert_int_eq(op->out.claim.first_run, 1);
+	ck_assert_int_eq(op->out.claim.output_limit, 1 << 20);
+	op_free(op);
+	/* Without one asked: 0 (the daemon's default). */
+	op = claim_op(s, do_insert(s, "default", 0), 1);
+	ck_assert_int_eq(op->out.claim.output_limit, 0);
+	ck_assert_int_eq(op->out.claim.first_run, 1);
+	op_free(op);
+	close_store(s);
+}
+END_TEST
+
+START_TEST(test_id_floor)
+{
+	struct store *s;
+	int64_t was = -1;
+
+	s = open_store(0);
+	/* An empty database, output up to job 300 on disk. */
+	ck_assert_int_eq(store_next_id_floor(s, 301, &was), 1);
+	ck_assert_int_eq(was, 1);
+	ck_assert_int_eq(store_start(s, &loop), 0);
+	ck_assert_int_eq(do_insert(s, "default", 0), 301);
+	close_store(s);
+	ck_assert_int_eq(sql_int("SELECT value FROM meta WHERE key = "
+	    "'next_id'"), 302);
+	/* Saved at once, even before an insert. */
+	s = open_store(0);
+	was = -1;
+	ck_assert_int_eq(store_next_id_floor(s, 302, &was), 0);
+	ck_assert_int_eq(was, -1);
+	ck_assert_int_eq(store_next_id_floor(s, 500, &was), 1);
+	ck_assert_int_eq(was, 302);
+	close_store(s);
+	ck_assert_int_eq(sql_int("SELECT value FROM meta WHERE key = "
+	    "'next_id'"), 500);
+	/* A failed batch does not take the counter back below the floor. */
+	s = open_store(1);
+	fault_rc = SQLITE_FULL;
+	ck_assert_int_eq(do_insert_status(s), JOBQ_ESTORAGE);
+	fault_rc = 0;
+	ck_assert_int_eq(do_insert(s, "default", 0), 500);
+	close_store(s);
+}
+END_TEST
+
+/* 1 if the file name exists in tdir. */
+static int
+in_tdir(const char *name)
+{
+	char p[256];
+
+	(void)snprintf(p, sizeof(p), "%s/%s", tdir, name);
+	return (access(p, F_OK) == 0);
+}
+
+START_TEST(test_reserve)
+{
+	struct store_op *ops[2];
+	struct store *s;
+	struct stat st;
+	char p[256];
+	int64_t a, b, c;
+	int dfd, i, base;
+
+	ck_assert_int_ge(dfd = open(tdir, O_RDONLY | O_DIRECTORY), 0);
+	s = open_store(0);
+	ck_assert_int_eq(store_reserve_init(s, dfd, "reserve", 8192), 0);
+	(void)snprintf(p, sizeof(p), "%s/reserve", tdir);
+	ck_assert_int_eq(stat(p, &st), 0);
+	ck_assert_int_eq(st.st_size, 8192);
+	ck_assert_int_eq(store_start(s, &loop), 0);
+	a = do_insert(s, "default", 0);
+	b = do_insert(s, "default", 0);
+	ck_assert_int_eq(do_claim(s, a, 1, 1), 0);
+
+	/* The disk is full: the reserve goes, the batch runs again at once;
+	 * the job's end commits, the new submit is refused. */
+	fail_next = 1;
+	base = n_done;
+	ops[0] = op_insert(argv_true, env_one, "/", NULL, "full", 0, base);
+	ops[1] = op_new(STORE_UPDATE, base + 1);
+	ops[1]->in.update.id = a;
+	ops[1]->in.update.state = JOBQ_STATE_SUCCEEDED;
+	ops[1]->in.update.attempts = -1;
+	ops[1]->in.update.exit_code = 0;
+	ops[1]->in.update.finished_at = 7;
+	ops[1]->in.update.not_before = -1;
+	for (i = 0; i < 2; i++)
+		store_submit(s, ops[i]);
+	wait_done(base + 2);
+	ck_assert_int_eq(ops[0]->status, JOBQ_ESTORAGE);
+	ck_assert_int_eq(ops[1]->status, 0);
+	for (i = 0; i < 2; i++)
+		op_free(ops[i]);
+	ck_assert_int_eq(fail_next, 0);
+	ck_assert(!in_tdir("reserve"));
+	/* While it is gone, state changes still commit... */
+	ck_assert_int_eq(do_claim(s, b, 1, 1), 0);
+	ck_assert(!in_tdir("reserve"));
+	/* ...and a submit makes it again first (there is room here). */
+	ck_assert_int_gt(c = do_insert(s, "default", 0), b);
+	ck_assert(in_tdir("reserve"));
+
+	/* Full again, and full even with the reserve released: the claim
+	 * is not saved. */
+	fail_next = 2;
+	ck_assert_int_eq(do_claim(s, c, 1, 1), JOBQ_ESTORAGE);
+	ck_assert(!in_tdir("reserve"));
+	ck_assert_int_eq(fail_next, 0);
+	/* Room again: the claim commits. */
+	ck_assert_int_eq(do_claim(s, c, 1, 1), 0);
+	close_store(s);
+	ck_assert_int_eq(sql_int("SELECT state = 'succeeded' FROM jobs "
+	    "WHERE id = " "1"), 1);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM jobs WHERE queue = "
+	    "'full'"), 0);
+
+	/* A symlink in its place is refused, and left alone. */
+	ck_assert_int_eq(symlink("/nonexistent/x", p), 0);
+	s = open_store(0);
+	ck_assert_int_eq(store_reserve_init(s, dfd, "reserve", 8192),
+	    JOBQ_EINVAL);
+	close_store(s);
+	ck_assert_int_eq(lstat(p, &st), 0);
+	ck_assert(S_ISLNK(st.st_mode));
+	(void)close(dfd);
 }
 END_TEST
 
@@ -2056,8 +2297,10 @@ do_purge(struct store *s, int64_t before, int state, int64_t owner,
 	op->in.purge.state = state;
 	op->in.purge.owner_uid = owner;
 	op->in.purge.keep_count = keep;
-	op->in.purge.logs_dir = logs;
+	op->in.purge.logs_fd = logs_fd(logs);
 	run_op(s, op);
+	if (op->in.purge.logs_fd >= 0)
+		(void)close(op->in.purge.logs_fd);
 	ck_assert_int_eq(op->status, 0);
 	n = op->out.purge.n;
 	for (i = 1; i < n; i++)
@@ -2124,8 +2367,9 @@ START_TEST(test_purge)
 	op->in.purge.state = -1;
 	op->in.purge.owner_uid = -1;
 	op->in.purge.max = 1;
-	op->in.purge.logs_dir = logs;
+	op->in.purge.logs_fd = logs_fd(logs);
 	run_op(s, op);
+	(void)close(op->in.purge.logs_fd);
 	ck_assert_int_eq(op->status, 0);
 	ck_assert_uint_eq(op->out.purge.n, 1);
 	ck_assert_int_eq(op->out.purge.ids[0], id[0]);
@@ -2642,7 +2886,10 @@ store_suite(void)
 	tcase_add_test(tc, test_refuse_newer);
 	tcase_add_test(tc, test_unwritable);
 	tcase_add_test(tc, test_roundtrip);
-	tcase_add_test(tc, test_fresh_v2);
+	tcase_add_test(tc, test_fresh);
+	tcase_add_test(tc, test_output_fields);
+	tcase_add_test(tc, test_id_floor);
+	tcase_add_test(tc, test_reserve);
 	tcase_add_test(tc, test_migrate_v1);
 	tcase_add_test(tc, test_ids_never_reused);
 	tcase_add_test(tc, test_insert_fields);

@@ -1,6 +1,6 @@
 /*
- * check_util.c - unit tests (Check) of lib/util.c: the duration grammar
- * shared by jobq and jobqd (good and bad input, overflow), vector growth
+ * check_util.c - unit tests (Check) of lib/util.c: the duration and size
+ * grammars shared by jobq and jobqd (good and bad input, overflow), vector growth
  * and string vectors.
  */
 #include "config.h"
@@ -73,6 +73,45 @@ START_TEST(test_duration_bad)
 }
 END_TEST
 
+START_TEST(test_size)
+{
+	static const struct {
+		const char *in;
+		int64_t bytes;
+	} good[] = {
+		{ "0", 0 }, { "1", 1 }, { "512", 512 }, { "1K", 1024 },
+		{ "1k", 1024 }, { "64K", 65536 }, { "2M", 2097152 },
+		{ "2MiB", 2097152 }, { "10kB", 10240 }, { "1G", 1073741824 },
+		{ "1g", 1073741824 }, { "1T", 1099511627776LL },
+		{ "0G", 0 }, { "007K", 7168 },
+		{ "9223372036854775807", INT64_MAX },
+		{ "8388607T", 9223370937343148032LL },
+	};
+	static const char *const bad[] = {
+		"", "K", "-1", "+1", " 1", "1 ", "1 K", "1.5G", "1e3", "0x10",
+		"1KK", "1Ki", "1Kib", "1KB ", "1P", "1E", "1b", "1kiB2",
+		"9223372036854775808", "8388608T", "8796093022208G", "G1",
+	};
+	size_t i;
+	int64_t v;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		v = -1;
+		ck_assert_msg(util_parse_size(good[i].in, &v) == 0,
+		    "'%s' rejected", good[i].in);
+		ck_assert_msg(v == good[i].bytes, "'%s' -> %lld, expected %lld",
+		    good[i].in, (long long)v, (long long)good[i].bytes);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		v = 12345;
+		ck_assert_msg(util_parse_size(bad[i], &v) == -1,
+		    "'%s' accepted", bad[i]);
+		ck_assert_msg(v == 12345, "'%s' changed the output", bad[i]);
+	}
+	ck_assert_int_eq(util_parse_size(NULL, NULL), -1);
+}
+END_TEST
+
 START_TEST(test_grow)
 {
 	int64_t *v = NULL;
@@ -131,6 +170,7 @@ util_suite(void)
 
 	tcase_add_test(tc, test_duration_good);
 	tcase_add_test(tc, test_duration_bad);
+	tcase_add_test(tc, test_size);
 	tcase_add_test(tc, test_grow);
 	tcase_add_test(tc, test_strv);
 	tcase_add_test(tc, test_clocks);

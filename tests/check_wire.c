@@ -216,11 +216,12 @@ START_TEST(test_embedded_nul)
 	struct wire_spec s;
 	size_t len;
 	char *buf = check_wire_small(&len);
-	/* Layout: magic 4, argc 4, envc 4, len(cwd)=4 at 12, "/tmp" at 16. */
-	ck_assert_int_eq(memcmp(buf + 16, "/tmp", 4), 0);
-	buf[17] = '\0';
+	/* Layout: magic 4, argc 4, envc 4, flags 4, limit 8, len(cwd)=4 at
+	 * 24, "/tmp" at 28. */
+	ck_assert_int_eq(memcmp(buf + 28, "/tmp", 4), 0);
+	buf[29] = '\0';
 	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
-	buf[17] = 't';
+	buf[29] = 't';
 	/* Last byte is the last char of the last env string "X=". */
 	ck_assert_int_eq(buf[len - 1], '=');
 	buf[len - 1] = '\0';
@@ -243,7 +244,7 @@ START_TEST(test_lengths_past_end)
 
 		ck_assert_ptr_nonnull(copy);
 		memcpy(copy, buf, len);
-		check_wire_put32(copy + 12, bad[off]);
+		check_wire_put32(copy + 24, bad[off]);
 		ck_assert_int_eq(wire_spec_unpack(copy, len, &s), JOBQ_EINVAL);
 		/* the length of the last env string (4 + "X=" from the end) */
 		memcpy(copy, buf, len);
@@ -314,6 +315,66 @@ START_TEST(test_random_corruption)
 }
 END_TEST
 
+START_TEST(test_roundtrip_output)
+{
+	static const char *const argv[] = { "true", NULL };
+	struct wire_output o = { "/var/lib/jobq/logs", WIRE_OUT_EXCL,
+	    ((uint64_t)5 << 32) | 7 };
+	struct wire_spec s;
+	char *buf;
+	size_t len;
+
+	ck_assert_int_eq(wire_spec_pack_out(argv, NULL, "/", "12.out",
+	    "12.err", &o, &buf, &len), 0);
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), 0);
+	ck_assert_str_eq(s.out_dir, "/var/lib/jobq/logs");
+	ck_assert_str_eq(s.out_path, "12.out");
+	ck_assert_str_eq(s.err_path, "12.err");
+	ck_assert_uint_eq(s.out_flags, WIRE_OUT_EXCL);
+	ck_assert(s.out_limit == (((uint64_t)5 << 32) | 7));
+	wire_spec_free(&s);
+	free(buf);
+	/* Without output settings: no dir, no flags, no limit. */
+	ck_assert_int_eq(wire_spec_pack(argv, NULL, "/", "o", "e", &buf, &len),
+	    0);
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), 0);
+	ck_assert_str_eq(s.out_dir, "");
+	ck_assert_uint_eq(s.out_flags, 0);
+	ck_assert(s.out_limit == 0);
+	wire_spec_free(&s);
+	free(buf);
+	o.dir = NULL;
+	o.limit = UINT64_MAX;
+	ck_assert_int_eq(wire_spec_pack_out(argv, NULL, "/", "o", "e", &o,
+	    &buf, &len), 0);
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), 0);
+	ck_assert_str_eq(s.out_dir, "");
+	ck_assert(s.out_limit == UINT64_MAX);
+	wire_spec_free(&s);
+	free(buf);
+}
+END_TEST
+
+START_TEST(test_output_message)
+{
+	struct wire_report rep;
+	char m[128];
+
+	memset(&rep, 0, sizeof rep);
+	rep.out_limit = 1048576;
+	rep.flags = WIRE_END_OUTPUT_OUT;
+	wire_output_message(&rep, m, sizeof m);
+	ck_assert_str_eq(m, "stdout passed the output limit of 1048576 "
+	    "bytes: killed, output truncated");
+	rep.flags = WIRE_END_OUTPUT_ERR | WIRE_END_CANCELED;
+	wire_output_message(&rep, m, sizeof m);
+	ck_assert(strncmp(m, "stderr passed", 13) == 0);
+	rep.flags = WIRE_END_OUTPUT;
+	wire_output_message(&rep, m, sizeof m);
+	ck_assert(strncmp(m, "stdout and stderr passed", 24) == 0);
+}
+END_TEST
+
 START_TEST(test_pack_args)
 {
 	const char *argv[] = { "x", NULL };
@@ -356,6 +417,8 @@ check_wire_suite(void)
 	tcase_add_test(tc, test_roundtrip_empty);
 	tcase_add_test(tc, test_roundtrip_odd_bytes);
 	tcase_add_test(tc, test_roundtrip_big);
+	tcase_add_test(tc, test_roundtrip_output);
+	tcase_add_test(tc, test_output_message);
 	tcase_add_test(tc, test_truncate_every_offset);
 	tcase_add_test(tc, test_trailing_garbage);
 	tcase_add_test(tc, test_bad_magic);

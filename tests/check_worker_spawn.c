@@ -1,7 +1,9 @@
 /*
  * check_worker_spawn.c - unit tests (Check) of daemon/worker_spawn.c: a job
  * that starts, the reasons a job cannot start (stage and errno, each
- * reported through the spawn error channel), and the channel itself.
+ * reported through the spawn error channel), and the channel itself; the
+ * output files in an output directory (first run, append, symlinks, an
+ * untrusted directory) and the output limit (worker_output.c).
  *
  * Built twice: tests/check_worker_spawn with the real vfork(), and
  * tests/check_worker_spawn_fork with -DCHECK_SPAWN_FORK, where vfork() is
@@ -19,6 +21,8 @@
 
 #include <check.h>
 #include <errno.h>
+#include <signal.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -160,6 +164,26 @@ expect_failed(const char *const *argv, const char *const *env,
 	ck_assert_int_eq(errno, ECHILD);
 }
 
+/* A job with output in tmpdir that cannot start (spawn_out). */
+static void spawn_out(const char *const *, uint32_t, uint64_t,
+    struct worker_spawn_result *);
+
+static void
+expect_failed_out(const char *const *argv, uint32_t flags, int stage,
+    int err)
+{
+	struct worker_spawn_result res;
+
+	spawn_out(argv, flags, 1000, &res);
+	ck_assert_int_eq(res.pid, 0);
+	ck_assert_int_eq(res.stage, stage);
+	ck_assert_int_eq(res.err, err);
+	ck_assert(res.output.limit == 0);
+	errno = 0;
+	ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), -1);
+	ck_assert_int_eq(errno, ECHILD);
+}
+
 /* The lowest free descriptor (to see that nothing leaks). */
 static int
 lowest_free_fd(void)
@@ -210,6 +234,180 @@ START_TEST(test_exec_errors)
 END_TEST
 
 /* Failures and successes in turn: no outcome leaks into the next spawn. */
+/* Spawns argv with its output in tmpdir/out and tmpdir/err (an output
+ * directory: wire.h), flags and limit as given. */
+static void
+spawn_out(const char *const *argv, uint32_t flags, uint64_t limit,
+    struct worker_spawn_result *res)
+{
+	struct wire_spec spec;
+
+	memset(&spec, 0, sizeof spec);
+	spec.argv = (char **)(uintptr_t)argv;
+	spec.env = (char **)(uintptr_t)path_env;
+	spec.cwd = (char *)"/";
+	spec.out_dir = tmpdir;
+	spec.out_path = (char *)"out";
+	spec.err_path = (char *)"err";
+	spec.out_flags = flags;
+	spec.out_limit = limit;
+	memset(res, 0xa5, sizeof *res);
+	worker_spawn(&spec, getpid(), 1024, res);
+}
+
+/* The contents of path (at most len - 1 bytes), NUL-terminated; its size. */
+static ssize_t
+slurp(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	ck_assert_int_ge(fd = open(path, O_RDONLY), 0);
+	n = read(fd, buf, len - 1);
+	close(fd);
+	ck_assert_int_ge(n, 0);
+	buf[n] = '\0';
+	return n;
+}
+
+START_TEST(test_output_dir)
+{
+	static const char *const hi[] = { "sh", "-c", "echo hi", NULL };
+	static const char *const again[] = { "sh", "-c", "echo again", NULL };
+	static const char *const bad[] = { "sh", "-c", "echo no", NULL };
+	struct worker_spawn_result res;
+	struct wire_spec spec;
+	char target[PATH_MAX], buf[64];
+	int fd0 = lowest_free_fd(), fd;
+
+	/* The first run creates the files. */
+	spawn_out(hi, WIRE_OUT_EXCL, 0, &res);
+	ck_assert_int_gt(res.pid, 0);
+	ck_assert_int_eq(reap(res.pid), 0);
+	slurp(out_path, buf, sizeof buf);
+	ck_assert_str_eq(buf, "hi\n");
+	/* A first run never takes a file that is there. */
+	expect_failed_out(bad, WIRE_OUT_EXCL, WIRE_STAGE_OUTPUT_TAKEN, EEXIST);
+	slurp(out_path, buf, sizeof buf);
+	ck_assert_str_eq(buf, "hi\n");
+	/* A later run appends. */
+	spawn_out(again, 0, 0, &res);
+	ck_assert_int_gt(res.pid, 0);
+	ck_assert_int_eq(reap(res.pid), 0);
+	slurp(out_path, buf, sizeof buf);
+	ck_assert_str_eq(buf, "hi\nagain\n");
+	/* A symlink is never followed, first run or not. */
+	snprintf(target, sizeof target, "%s/target", tmpdir);
+	ck_assert_int_ge(fd = open(target, O_WRONLY | O_CREAT, 0600), 0);
+	ck_assert_int_eq(write(fd, "keep\n", 5), 5);
+	close(fd);
+	ck_assert_int_eq(unlink(err_path), 0);
+	ck_assert_int_eq(symlink(target, err_path), 0);
+	expect_failed_out(bad, 0, WIRE_STAGE_OUTPUT, ELOOP);
+	ck_assert_int_eq(unlink(out_path), 0);
+	expect_failed_out(bad, WIRE_OUT_EXCL, WIRE_STAGE_OUTPUT_TAKEN, EEXIST);
+	slurp(target, buf, sizeof buf);
+	ck_assert_str_eq(buf, "keep\n");
+	ck_assert_int_eq(unlink(err_path), 0);
+	ck_assert_int_eq(unlink(target), 0);
+	/* Nor anything but a regular file (a FIFO would hang the worker). */
+	ck_assert_int_eq(mkfifo(err_path, 0600), 0);
+	expect_failed_out(bad, 0, WIRE_STAGE_OUTPUT, ENXIO);
+	ck_assert_int_eq(unlink(err_path), 0);
+	(void)unlink(out_path);
+	/* A directory others may write to is not used. */
+	ck_assert_int_eq(chmod(tmpdir, 0777), 0);
+	expect_failed_out(bad, WIRE_OUT_EXCL, WIRE_STAGE_OUTPUT, EPERM);
+	ck_assert_int_eq(chmod(tmpdir, 0700), 0);
+	ck_assert_int_eq(access(out_path, F_OK), -1);
+	/* Names are plain names in the directory. */
+	memset(&spec, 0, sizeof spec);
+	spec.argv = (char **)(uintptr_t)bad;
+	spec.env = (char **)(uintptr_t)path_env;
+	spec.cwd = (char *)"/";
+	spec.out_dir = tmpdir;
+	spec.out_path = (char *)"../out";
+	spec.err_path = (char *)"err";
+	worker_spawn(&spec, getpid(), 1024, &res);
+	ck_assert_int_eq(res.pid, 0);
+	ck_assert_int_eq(res.stage, WIRE_STAGE_OUTPUT);
+	ck_assert_int_eq(res.err, EINVAL);
+	ck_assert_int_eq(lowest_free_fd(), fd0);
+}
+END_TEST
+
+static const char marker[] = "jobq: output truncated at 1000 bytes "
+    "(output limit)\n";
+
+START_TEST(test_output_limit_end)
+{
+	/* 300 lines of 20 bytes to stdout, a little to stderr. */
+	static const char *const argv[] = { "sh", "-c", "i=0; while [ $i -lt "
+	    "300 ]; do echo 0123456789abcdefghi; i=$((i+1)); done; echo e >&2",
+	    NULL };
+	struct worker_spawn_result res;
+	uint64_t limit = 0;
+	char buf[4096];
+	int fd0 = lowest_free_fd();
+
+	spawn_out(argv, WIRE_OUT_EXCL, 1000, &res);
+	ck_assert_int_gt(res.pid, 0);
+	ck_assert(res.output.limit == 1000);
+	ck_assert_int_ge(res.output.fd[0], 0);
+	ck_assert_int_ge(res.output.fd[1], 0);
+	ck_assert_int_eq(reap(res.pid), 0);
+	/* Found at the end: truncated at the limit, on a line boundary. */
+	ck_assert_uint_eq(worker_output_end(&res.output, 1, &limit),
+	    WIRE_END_OUTPUT_OUT);
+	ck_assert(limit == 1000);
+	ck_assert(res.output.limit == 0);
+	ck_assert_int_eq(slurp(out_path, buf, sizeof buf),
+	    1000 + (ssize_t)strlen(marker));
+	ck_assert_str_eq(buf + 1000, marker);
+	ck_assert(strncmp(buf + 980, "0123456789abcdefghi\n", 20) == 0);
+	slurp(err_path, buf, sizeof buf);
+	ck_assert_str_eq(buf, "e\n");
+	ck_assert_int_eq(lowest_free_fd(), fd0);
+	/* Nothing watched: nothing to do. */
+	ck_assert_uint_eq(worker_output_end(&res.output, 1, &limit), 0);
+	ck_assert_int_eq(worker_output_timeout(&res.output), -1);
+}
+END_TEST
+
+START_TEST(test_output_limit_kill)
+{
+	static const char *const argv[] = { "sh", "-c", "while :; do echo "
+	    "01234567890123456789; done", NULL };
+	struct worker_spawn_result res;
+	uint64_t limit = 0;
+	char buf[4096];
+	int status, i, t;
+	pid_t pid;
+
+	ck_assert_int_eq(unlink(out_path) == 0 || errno == ENOENT, 1);
+	(void)unlink(err_path);
+	spawn_out(argv, WIRE_OUT_EXCL, 1000, &res);
+	ck_assert_int_gt(res.pid, 0);
+	/* Watched while it runs: killed once past the limit. */
+	for (i = 0, pid = 0; i < 1000 && pid == 0; i++) {
+		t = worker_output_timeout(&res.output);
+		ck_assert(t >= 0 && t <= 100);
+		usleep(10000);
+		worker_output_poll(&res.output, res.pid, 1);
+		pid = waitpid(res.pid, &status, WNOHANG);
+	}
+	ck_assert_int_eq(pid, res.pid);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	ck_assert_uint_eq(worker_output_end(&res.output, 1, &limit),
+	    WIRE_END_OUTPUT_OUT);
+	/* 1000 is not a line boundary: the marker starts a line. */
+	ck_assert_int_eq(slurp(out_path, buf, sizeof buf),
+	    1000 + 1 + (ssize_t)strlen(marker));
+	ck_assert_int_eq(buf[1000], '\n');
+	ck_assert_str_eq(buf + 1001, marker);
+}
+END_TEST
+
 START_TEST(test_alternating)
 {
 	static const char *const missing[] = { "/nonexistent/cmd", NULL };
@@ -273,6 +471,9 @@ spawn_suite(void)
 	tcase_add_test(tc, test_alternating);
 	tcase_add_test(tc, test_before_vfork);
 	tcase_add_test(tc, test_channel_pipes);
+	tcase_add_test(tc, test_output_dir);
+	tcase_add_test(tc, test_output_limit_end);
+	tcase_add_test(tc, test_output_limit_kill);
 	suite_add_tcase(s, tc);
 	return s;
 }

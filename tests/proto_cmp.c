@@ -95,6 +95,8 @@ proto_cmp_submit(const struct proto_submit *a, const struct proto_submit *b,
 	    a->array_count != b->array_count ||
 	    a->array_throttle != b->array_throttle)
 		return proto_cmp_fail(why, whylen, "submit: array");
+	if (a->output_limit != b->output_limit)
+		return proto_cmp_fail(why, whylen, "submit: output_limit");
 	return 0;
 }
 

@@ -2,7 +2,7 @@
  * fuzz_wire.c - libFuzzer target for daemon/wire.c's spec decoder, which a
  * worker runs on bytes taken from a message queue or a shared memory object.
  *
- * wire_spec_unpack on the input; when it succeeds, wire_spec_pack of the
+ * wire_spec_unpack on the input; when it succeeds, wire_spec_pack_out of the
  * result must unpack to the same spec field by field, and, since the format
  * has exactly one encoding of a spec, must reproduce the input bytes.
  *
@@ -54,6 +54,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct wire_spec	 s, s2;
+	struct wire_output	 o;
 	char			*buf;
 	size_t			 len;
 	int			 r;
@@ -67,16 +68,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	FUZZ_CHECK(s.argv != NULL && s.env != NULL && s.cwd != NULL &&
-	    s.out_path != NULL && s.err_path != NULL);
+	    s.out_path != NULL && s.err_path != NULL && s.out_dir != NULL);
 
-	FUZZ_CHECK(wire_spec_pack((const char *const *)s.argv,
-	    (const char *const *)s.env, s.cwd, s.out_path, s.err_path,
+	o.dir = s.out_dir;
+	o.flags = s.out_flags;
+	o.limit = s.out_limit;
+	FUZZ_CHECK(wire_spec_pack_out((const char *const *)s.argv,
+	    (const char *const *)s.env, s.cwd, s.out_path, s.err_path, &o,
 	    &buf, &len) == 0);
 	FUZZ_CHECK(len == size && memcmp(buf, data, size) == 0);
 	FUZZ_CHECK(wire_spec_unpack(buf, len, &s2) == 0);
 	FUZZ_CHECK(strcmp(s.cwd, s2.cwd) == 0);
 	FUZZ_CHECK(strcmp(s.out_path, s2.out_path) == 0);
 	FUZZ_CHECK(strcmp(s.err_path, s2.err_path) == 0);
+	FUZZ_CHECK(strcmp(s.out_dir, s2.out_dir) == 0);
+	FUZZ_CHECK(s.out_flags == s2.out_flags && s.out_limit == s2.out_limit);
 	fuzz_same_vec(s.argv, s2.argv);
 	fuzz_same_vec(s.env, s2.env);
 	free(buf);

@@ -89,15 +89,19 @@ le32() {
 	printf "\\x$(printf %02x $(($1 & 255)))\\x$(printf %02x $(($1 >> 8 & 255)))\\x$(printf %02x $(($1 >> 16 & 255)))\\x$(printf %02x $(($1 >> 24 & 255)))"
 }
 
-# spec FILE CWD OUT ERR NARGV ARGV... ENV...: a packed spec (see wire.h).
+# spec FILE CWD DIR OUT ERR FLAGS LIMIT NARGV ARGV... ENV...: a packed spec
+# (see wire.h; LIMIT below 2^32).
 spec() {
-	local f=$1 cwd=$2 o=$3 e=$4 argc=$5 s
-	shift 5
+	local f=$1 cwd=$2 dir=$3 o=$4 e=$5 flags=$6 limit=$7 argc=$8 s
+	shift 8
 	{
-		printf JQS1
+		printf JQS2
 		le32 "$argc"
 		le32 $(($# - argc))
-		for s in "$cwd" "$o" "$e" "$@"; do
+		le32 "$flags"
+		le32 "$limit"
+		le32 0
+		for s in "$cwd" "$dir" "$o" "$e" "$@"; do
 			le32 ${#s}
 			printf '%s' "$s"
 		done
@@ -148,11 +152,11 @@ seed_proto() {
 
 seed_wire() {
 	local d=$1
-	spec "$d/simple" /tmp /var/lib/jobq/logs/1.out /var/lib/jobq/logs/1.err \
+	spec "$d/simple" /tmp /var/lib/jobq/logs 1.out 1.err 1 1073741824 \
 	    2 echo hello LANG=C PATH=/usr/bin
-	spec "$d/noenv" / o e 1 true
-	spec "$d/empty" "" "" "" 0
-	spec "$d/odd" /home/u x y 3 "" "a b" $'tab\there' 'K=' '=V'
+	spec "$d/noenv" / "" o e 0 0 1 true
+	spec "$d/empty" "" "" "" "" 0 0 0
+	spec "$d/odd" /home/u /l x y 2 4096 3 "" "a b" $'tab\there' 'K=' '=V'
 }
 
 status=0
