@@ -490,9 +490,9 @@ store_batch_admit(struct store *s, struct store_op *batch)
 static int
 store_batch_try(struct store *s, struct store_op *batch)
 {
-	int rc, n;
+	int rc;
 
-	if ((n = store_batch_admit(s, batch)) == 0)
+	if (store_batch_admit(s, batch) == 0)
 		return (0);
 	if ((rc = store_step_done(s->st[ST_BEGIN])) != SQLITE_OK) {
 		/* Nothing was written: refuse the batch's writes. */
