@@ -23,6 +23,7 @@
 struct store;
 struct store_recovery;
 struct scoreboard;
+struct conf;
 struct dispatch;
 
 struct dispatch_req {
@@ -78,6 +79,8 @@ struct dispatch_config {
 	                             `workers` slots; outlives dispatch */
 	unsigned worker_timeout_ms; /* --worker-timeout: a worker without a
 	                             heartbeat this long is hung */
+	const struct conf *conf_file; /* jobqd.conf (conf.h), conf_empty()
+	                             without one; not owned */
 };
 
 /* Loads the queued jobs of rec into the scheduler, starts the workers and

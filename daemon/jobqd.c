@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "jobqd.h"
+#include "conf.h"
 #include "fault.h"
 #include "log.h"
 #include "options.h"
@@ -436,6 +437,7 @@ main(int argc, char **argv)
 	dconf.keep_count = cfg.keep_count;
 	dconf.scoreboard = sb;
 	dconf.worker_timeout_ms = cfg.worker_timeout_ms;
+	dconf.conf_file = conf_empty();
 	if ((rv = dispatch_start(&jobqd_loop, store, &rec, &dconf,
 	    &jobqd_disp)) < 0)
 		fatalx("cannot start dispatch: %s", jobq_strerror(rv));
@@ -448,6 +450,7 @@ main(int argc, char **argv)
 	srv_cfg.frame_ms = cfg.frame_ms;
 	srv_cfg.max_unsent = cfg.max_unsent;
 	srv_cfg.system_mode = cfg.system_mode;
+	srv_cfg.conf_file = conf_empty();
 	if (server_start(&jobqd_loop, &srv_cfg, jobqd_disp, &jobqd_server) < 0)
 		fatalx("cannot listen on %s", cfg.socket_path);
 

@@ -655,6 +655,7 @@ server_start(uv_loop_t *loop, const struct server_config *conf,
 	sv->handshake_ms = conf->handshake_ms;
 	sv->frame_ms = conf->frame_ms;
 	sv->system_mode = conf->system_mode;
+	sv->conf_file = conf->conf_file;
 	TAILQ_INIT(&sv->conns);
 	uv_pipe_init(loop, &sv->listener, 0);
 	sv->listener.data = sv;

@@ -11,6 +11,7 @@
 
 struct dispatch;
 struct server;
+struct conf;
 
 /* What the server needs of the daemon's configuration. */
 struct server_config {
@@ -23,6 +24,8 @@ struct server_config {
 	                            those that have some are not read */
 	int system_mode;         /* created directories 0755 and socket 0660
 	                            (a system daemon), else 0700 and 0600 */
+	const struct conf *conf_file; /* jobqd.conf (conf.h), conf_empty()
+	                            without one; not owned */
 };
 
 /* Binds conf->socket_path (or adopts conf->listen_fd) and starts accepting

@@ -90,6 +90,7 @@ struct server {
 	unsigned handshake_ms;
 	unsigned frame_ms;
 	int system_mode;
+	const struct conf *conf_file; /* jobqd.conf (conf.h); not owned */
 	uv_pipe_t listener;
 	int listening;
 	struct server_conn_list conns;

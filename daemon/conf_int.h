@@ -1,0 +1,43 @@
+/*
+ * conf_int.h - struct conf, shared by conf.c (lookups) and conf_parse.c
+ * (the file's syntax).  Caps inside are -1 when a section does not set
+ * them; resource limits CONF_UNSET.
+ */
+#ifndef JOBQD_CONF_INT_H
+#define JOBQD_CONF_INT_H
+
+#include "conf.h"
+
+#define CONF_LIM_UNSET_INIT { \
+	[0 ... CONF_RL_COUNT - 1] = { CONF_UNSET, CONF_UNSET } }
+
+struct conf_user {            /* [user NAME] */
+	uid_t uid;
+	struct conf_caps caps;        /* over all queues */
+	struct conf_lim rl[CONF_RL_COUNT];
+};
+
+struct conf_queue {           /* [queue NAME] */
+	char *name;
+	struct conf_caps user_caps;   /* each user's, in this queue */
+	struct conf_lim rl[CONF_RL_COUNT];
+};
+
+struct conf {
+	enum conf_visibility vis;
+	enum conf_after after;
+	int has_allow;                /* an allow list was given */
+	uid_t *allow_users, *deny_users;
+	size_t nallow_users, ndeny_users;
+	gid_t *allow_groups, *deny_groups;
+	size_t nallow_groups, ndeny_groups;
+	gid_t admin_gid;              /* (gid_t)-1: none */
+	struct conf_caps caps;        /* each user's, over all queues */
+	struct conf_lim rl[CONF_RL_COUNT];
+	struct conf_user *users;
+	size_t nusers;
+	struct conf_queue *queues;
+	size_t nqueues;
+};
+
+#endif
