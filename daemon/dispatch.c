@@ -591,6 +591,8 @@ dispatch_cancel_job(struct dispatch *s, struct sjob *j)
 		dispatch_cancel_unstarted(s, j);
 		break;
 	case PH_RUNNING:
+		log_info("job %" PRId64 " canceled while running; stopping it",
+		    SJOB_ID(j));
 		rv = pool_cancel(s->pool, j->slot, SJOB_ID(j),
 		    dispatch_kill_grace(s, j), 0);
 		if (rv < 0)

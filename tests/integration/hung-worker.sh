@@ -21,6 +21,9 @@ WT=$SLOW		# the short --worker-timeout, seconds
 GRACE_MS=300
 MARGIN_MS=1000		# jobqd(8): kill grace + 1 s, then the worker is hung
 WORKERS=1
+# A job's --timeout, long enough for its set-up to be seen (4 processes,
+# the worker stopped) before it fires, on a loaded machine too.
+TO=$((3 * SLOW))
 start_daemon --kill-grace "${GRACE_MS}ms" --worker-timeout 60s
 
 # alive PID: the process exists and is not a zombie.
@@ -55,7 +58,7 @@ stop_worker_of() {
 replaced() { local w; w=$(worker_pids); [ "$(wc -w <<<"$w")" = 1 ] && [ "$w" != "$W" ]; }
 
 # --- (a) --timeout ---------------------------------------------------------------
-a=$(submit --timeout 1s -- "$BIN/sh" -c "$JOB")
+a=$(submit --timeout "${TO}s" -- "$BIN/sh" -c "$JOB")
 stop_worker_of "$a"
 wait_ended "$a" 20
 el=$(($(now_ms) - T_STOP))
@@ -63,8 +66,8 @@ log "(a) timed out job ended $el ms after its worker stopped"
 assert_eq "$(job_state "$a")" timed_out "state of a --timeout job on a stopped worker"
 assert_eq "$(show_field "$a" reason)" timeout "reason of job $a"
 rt=$(($(show_field "$a" finished_at) - $(show_field "$a" started_at)))
-[ "$rt" -le $((1000 + GRACE_MS + MARGIN_MS + 1500 * SLOW)) ] ||
-	fail "job $a ended $rt ms after its start: timeout 1 s + grace + margin"
+[ "$rt" -le $((TO * 1000 + GRACE_MS + MARGIN_MS + 1500 * SLOW)) ] ||
+	fail "job $a ended $rt ms after its start: timeout $TO s + grace + margin"
 assert_no_markers 5 "processes of job $a"
 wait_for 5 "stopped worker $W killed" dead "$W"
 wait_for 10 "a replacement for worker $W" replaced
@@ -89,25 +92,30 @@ wait_for 10 "a replacement for worker $W" replaced
 # worker resumes and reports the exit: the job ends timed_out / canceled.
 zombie() { [ "$(ps -o stat= -p "$1" 2>/dev/null | cut -c1)" = Z ]; }
 past_timeout() { grep -q "job $1 ran past its timeout" "$LOG"; }
-f=$(submit --timeout 1s -- "$BIN/sh" -c "echo ready; exec \"$BIN/sleep\" 1.5")
+# the job exits 0.5 s after its timeout; its worker is stopped before either
+f=$(submit --timeout "${TO}s" -- "$BIN/sh" -c "echo ready; exec \"$BIN/sleep\" ${TO}.5")
 wait_for 10 "job $f printed ready" has_ready "$f"
 fp=$(show_field "$f" pid)
 W=$(ps -o ppid= -p "$fp" | tr -d ' ')
 EXTRA_PIDS="$EXTRA_PIDS $W"
 kill -STOP "$W"
-wait_for 5 "job $f past its timeout" past_timeout "$f"
+wait_for $((TO + 5)) "job $f past its timeout" past_timeout "$f"
 wait_for 5 "job $f exited (a zombie of the stopped worker)" zombie "$fp"
 kill -CONT "$W"
 wait_ended "$f"
 assert_eq "$(job_state "$f")" timed_out "state of a job that exited 0 after its timeout fired"
 alive "$W" || fail "worker $W, stopped for less than grace + margin, was killed"
-g=$(submit -- "$BIN/sh" -c "echo ready; exec \"$BIN/sleep\" 0.5")
+# the job exits 0 when the gate appears, after its cancel reached jobqd
+asked_cancel() { grep -q "job $1 canceled while running" "$LOG"; }
+g=$(submit -- "$BIN/sh" -c "echo ready; while [ ! -e \"$T/gate.g\" ]; do \"$BIN/sleep\" 0.02; done")
 wait_for 10 "job $g printed ready" has_ready "$g"
 gp=$(show_field "$g" pid)
 kill -STOP "$W"
 q cancel "$g" >"$T/cancel.out" 2>&1 &
 cpid=$!
 EXTRA_PIDS="$EXTRA_PIDS $cpid"
+wait_for 5 "the cancel of job $g asked" asked_cancel "$g"
+: >"$T/gate.g"
 wait_for 5 "job $g exited (a zombie of the stopped worker)" zombie "$gp"
 kill -CONT "$W"
 wait "$cpid" || fail "jobq cancel $g exited $?: $(cat "$T/cancel.out")"
