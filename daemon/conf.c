@@ -103,6 +103,12 @@ conf_refusal(const struct conf *c, uid_t uid, const gid_t *groups,
 	return "allow-users/allow-groups";
 }
 
+gid_t
+conf_admin_group(const struct conf *c)
+{
+	return c->admin_gid;
+}
+
 const char *
 conf_path(const struct conf *c)
 {

@@ -108,6 +108,9 @@ int conf_admin(const struct conf *c, uid_t uid, const gid_t *groups,
 const char *conf_refusal(const struct conf *c, uid_t uid,
     const gid_t *groups, int ngroups);
 
+/* admin-group; (gid_t)-1 if none. */
+gid_t conf_admin_group(const struct conf *c);
+
 /* The file c was read from; NULL for conf_empty(). */
 const char *conf_path(const struct conf *c);
 
