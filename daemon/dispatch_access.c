@@ -93,40 +93,50 @@ dispatch_user_name(uid_t uid, char *buf, size_t len)
 		snprintf(buf, len, "uid %lu", (unsigned long)uid);
 }
 
-/* Who besides the owner may act on jobs: "root", "root or members of
- * group jobqadm", and jobqd's uid for an unprivileged jobqd. */
+/* Who may act on any job, as a list after `first` ("its owner", or NULL):
+ * "its owner, root or members of group jobqadm", "root", ...; jobqd's
+ * user too for an unprivileged jobqd. */
 static void
-dispatch_admins(const struct dispatch *s, char *buf, size_t len)
+dispatch_admins(const struct dispatch *s, const char *first, char *buf,
+    size_t len)
 {
 	struct group gr, *grp = NULL;
-	char grbuf[16384], self[64] = "";
+	char grbuf[16384], who[3][96];
 	gid_t gid = (gid_t)-1;
 	const struct conf *c = s->conf.conf_file;
+	int n = 0;
 
+	if (first != NULL)
+		snprintf(who[n++], sizeof who[0], "%s", first);
+	snprintf(who[n++], sizeof who[0], "root");
 	if (c != NULL)
 		gid = conf_admin_group(c);
 	if (geteuid() != 0) {
-		dispatch_user_name(geteuid(), self, sizeof self);
-		snprintf(buf, len, "root or %s (jobqd's user)", self);
-		return;
+		dispatch_user_name(geteuid(), grbuf, sizeof who[0]);
+		snprintf(who[n++], sizeof who[0], "%.64s (jobqd's user)",
+		    grbuf);
+	} else if (gid != (gid_t)-1) {
+		if (getgrgid_r(gid, &gr, grbuf, sizeof grbuf, &grp) == 0 &&
+		    grp != NULL)
+			snprintf(who[n++], sizeof who[0], "members of group "
+			    "%.64s", gr.gr_name);
+		else
+			snprintf(who[n++], sizeof who[0], "members of group "
+			    "%lu", (unsigned long)gid);
 	}
-	if (gid == (gid_t)-1) {
-		snprintf(buf, len, "root");
-		return;
-	}
-	if (getgrgid_r(gid, &gr, grbuf, sizeof grbuf, &grp) == 0 &&
-	    grp != NULL)
-		snprintf(buf, len, "root or members of group %s", gr.gr_name);
+	if (n == 1)
+		snprintf(buf, len, "%s", who[0]);
+	else if (n == 2)
+		snprintf(buf, len, "%s or %s", who[0], who[1]);
 	else
-		snprintf(buf, len, "root or members of group %lu",
-		    (unsigned long)gid);
+		snprintf(buf, len, "%s, %s or %s", who[0], who[1], who[2]);
 }
 
 void
 dispatch_refuse(struct dispatch *s, struct dispatch_req *r,
     const char *what, int64_t id, uid_t owner, const char *verb)
 {
-	char msg[512], name[64], admins[160];
+	char msg[512], name[64], admins[320];
 
 	if (dispatch_view(r, owner) == DISPATCH_VIEW_NONE) {
 		/* private: another user's job does not exist for r */
@@ -135,9 +145,9 @@ dispatch_refuse(struct dispatch *s, struct dispatch_req *r,
 		return;
 	}
 	dispatch_user_name(owner, name, sizeof name);
-	dispatch_admins(s, admins, sizeof admins);
-	snprintf(msg, sizeof msg, "%s %" PRId64 " belongs to %s: only its "
-	    "owner or %s may %s it", what, id, name, admins, verb);
+	dispatch_admins(s, "its owner", admins, sizeof admins);
+	snprintf(msg, sizeof msg, "%s %" PRId64 " belongs to %s: only %s may "
+	    "%s it", what, id, name, admins, verb);
 	dispatch_reply_error(r, JOBQ_EPERM, msg);
 }
 
@@ -145,9 +155,9 @@ void
 dispatch_refuse_admin(struct dispatch *s, struct dispatch_req *r,
     const char *action)
 {
-	char msg[512], admins[160];
+	char msg[512], admins[320];
 
-	dispatch_admins(s, admins, sizeof admins);
+	dispatch_admins(s, NULL, admins, sizeof admins);
 	snprintf(msg, sizeof msg, "only %s may %s", admins, action);
 	dispatch_reply_error(r, JOBQ_EPERM, msg);
 }
