@@ -259,8 +259,8 @@ conf_id_list(struct conf_parser *p, char *val, int groups, unsigned **v,
     size_t *n, size_t *cap)
 {
 	char *tok, *save = NULL;
-	uid_t uid;
-	gid_t gid;
+	uid_t uid = 0;
+	gid_t gid = 0;
 	int r;
 
 	for (tok = strtok_r(val, " \t,", &save); tok != NULL;
@@ -300,7 +300,7 @@ static int
 conf_value(struct conf_parser *p, const struct conf_key *k, char *val)
 {
 	struct conf *c = p->c;
-	int64_t v;
+	int64_t v = 0;
 	long lv;
 	char *end;
 	int r, rl;
@@ -421,7 +421,7 @@ conf_section(struct conf_parser *p, char *s)
 	struct conf *c = p->c;
 	char *kind, *name, *end;
 	size_t i;
-	uid_t uid;
+	uid_t uid = 0;
 	int r;
 
 	/* s is "[...]" with the brackets */

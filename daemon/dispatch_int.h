@@ -12,6 +12,8 @@
  *                       the start of a cancel; start-up, shutdown, ping
  *   dispatch_op.c       store ops and their contexts, a request held by an
  *                       op, state changes parked while the disk is full
+ *   dispatch_access.c   who may act on a job and what a client sees of
+ *                       one (jobqd.conf(5)), refusals
  *   dispatch_reply.c    replies to a request
  *   dispatch_slot.c     worker slots: hand-off to a free worker, the pool's
  *                       reports (ready, started, finished, lost), --timeout
