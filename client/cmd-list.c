@@ -75,15 +75,32 @@ cmd_task_cell(const jobq_job *j, char *buf, size_t len)
 	return buf;
 }
 
-/* Adds one job as a row of the list table; 0 or -1 (ENOMEM). */
+/* The name of uid into buf ("1234" without a passwd entry). */
+static const char *
+cmd_user_name(uint32_t uid, char *buf, size_t len)
+{
+	struct passwd pw, *pwp = NULL;
+	char pwbuf[4096];
+
+	if (getpwuid_r((uid_t)uid, &pw, pwbuf, sizeof(pwbuf), &pwp) == 0 &&
+	    pwp != NULL)
+		snprintf(buf, len, "%s", pw.pw_name);
+	else
+		snprintf(buf, len, "%lu", (unsigned long)uid);
+	return buf;
+}
+
+/* Adds one job as a row of the list table (with a USER column after QUEUE
+ * if user); 0 or -1 (ENOMEM).  Of a limited job (another user's, jobqd.conf
+ * (5)) only the id, state, queue, user and times are known. */
 static int
-cmd_list_row(struct fmt_table *t, const jobq_job *j, int64_t now)
+cmd_list_row(struct fmt_table *t, const jobq_job *j, int64_t now, int user)
 {
 	char id[24], task[FMT_REF_LEN], state[64], code[FMT_SIG_LEN], att[16];
-	char sub[FMT_TIME_LEN];
-	const char *cells[9];
+	char sub[FMT_TIME_LEN], uname[64];
+	const char *cells[10];
 	char *command;
-	int r;
+	int r, k;
 
 	snprintf(id, sizeof(id), "%lld", (long long)j->id);
 	if (j->exit_code >= 0)
@@ -93,18 +110,26 @@ cmd_list_row(struct fmt_table *t, const jobq_job *j, int64_t now)
 	else
 		snprintf(code, sizeof(code), "-");
 	snprintf(att, sizeof(att), "%d", j->attempts);
-	command = fmt_join_argv(j->argv, j->argc);
+	if (j->limited) {
+		snprintf(code, sizeof(code), "-");
+		snprintf(att, sizeof(att), "-");
+	}
+	command = j->limited ? strdup("(another user's job)") :
+	    fmt_join_argv(j->argv, j->argc);
 	if (command == NULL)
 		return -1;
-	cells[0] = id;
-	cells[1] = cmd_task_cell(j, task, sizeof(task));
-	cells[2] = cmd_state_cell(j, now, state, sizeof(state));
-	cells[3] = j->queue;
-	cells[4] = j->name;
-	cells[5] = code;
-	cells[6] = att;
-	cells[7] = fmt_time(j->submitted_at, 0, sub, sizeof(sub));
-	cells[8] = command;
+	k = 0;
+	cells[k++] = id;
+	cells[k++] = cmd_task_cell(j, task, sizeof(task));
+	cells[k++] = cmd_state_cell(j, now, state, sizeof(state));
+	cells[k++] = j->queue;
+	if (user)
+		cells[k++] = cmd_user_name(j->owner_uid, uname, sizeof(uname));
+	cells[k++] = j->name;
+	cells[k++] = code;
+	cells[k++] = att;
+	cells[k++] = fmt_time(j->submitted_at, 0, sub, sizeof(sub));
+	cells[k++] = command;
 	r = fmt_table_add(t, cells);
 	free(command);
 	return r;
@@ -160,10 +185,16 @@ cmd_list_print(const char *cmd, jobq_job **jobs, size_t n, int json)
 		"NAME", "EXIT", "ATTEMPTS", "SUBMITTED", "COMMAND" };
 	static const int align[] = { FMT_RIGHT, FMT_LEFT, FMT_LEFT, FMT_LEFT,
 		FMT_LEFT, FMT_RIGHT, FMT_RIGHT, FMT_LEFT, FMT_LEFT };
+	/* with a USER column, when some job is another user's */
+	static const char *const uheaders[] = { "ID", "TASK", "STATE", "QUEUE",
+		"USER", "NAME", "EXIT", "ATTEMPTS", "SUBMITTED", "COMMAND" };
+	static const int ualign[] = { FMT_RIGHT, FMT_LEFT, FMT_LEFT, FMT_LEFT,
+		FMT_LEFT, FMT_LEFT, FMT_RIGHT, FMT_RIGHT, FMT_LEFT, FMT_LEFT };
 	struct fmt_table *t;
 	cJSON *arr;
 	int64_t now;
 	size_t i;
+	int user = 0;
 
 	if (json) {
 		arr = cJSON_CreateArray();
@@ -171,10 +202,14 @@ cmd_list_print(const char *cmd, jobq_job **jobs, size_t n, int json)
 			cmd_json_push(&arr, proto_job_to_json(jobs[i]));
 		return cmd_print_json(cmd, arr);
 	}
-	t = fmt_table_new(9, headers, align);
+	for (i = 0; i < n; i++)
+		if (jobs[i]->owner_uid != (uint32_t)getuid())
+			user = 1;
+	t = user ? fmt_table_new(10, uheaders, ualign) :
+	    fmt_table_new(9, headers, align);
 	now = util_now_ms();
 	for (i = 0; t != NULL && i < n; i++) {
-		if (cmd_list_row(t, jobs[i], now) != 0) {
+		if (cmd_list_row(t, jobs[i], now, user) != 0) {
 			fmt_table_free(t);
 			t = NULL;
 		}
@@ -345,6 +380,25 @@ cmd_show_end(const jobq_job *j)
 		SHOW("pid", "-");
 }
 
+/* Another user's job, of which jobqd shows only these (jobqd.conf(5),
+ * visibility). */
+static int
+cmd_show_limited(const jobq_job *j)
+{
+	char tbuf[FMT_TIME_LEN];
+
+	SHOW("id", "%lld", (long long)j->id);
+	SHOW("state", "%s", jobq_state_name(j->state) != NULL ?
+	    jobq_state_name(j->state) : "?");
+	SHOW("queue", "%s", j->queue != NULL ? j->queue : "-");
+	cmd_show_owner(j->owner_uid);
+	SHOW("submitted", "%s", fmt_time(j->submitted_at, 1, tbuf, sizeof(tbuf)));
+	SHOW("started", "%s", fmt_time(j->started_at, 1, tbuf, sizeof(tbuf)));
+	SHOW("finished", "%s", fmt_time(j->finished_at, 1, tbuf, sizeof(tbuf)));
+	SHOW("details", "another user's job: jobqd shows only the above");
+	return 0;
+}
+
 /* Prints the fields of a job as "key: value" lines. */
 static int
 cmd_show_job(const jobq_job *j)
@@ -353,6 +407,8 @@ cmd_show_job(const jobq_job *j)
 	int64_t now = util_now_ms();
 	int rc = -1;
 
+	if (j->limited)
+		return cmd_show_limited(j);
 	command = fmt_join_argv(j->argv, j->argc);
 	labels = fmt_join_argv(j->labels, j->nlabels);
 	deps = cmd_deps_text(j);

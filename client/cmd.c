@@ -321,7 +321,10 @@ cmd_fail_what(const char *cmd, const char *what, int err)
 
 	if (what == NULL)
 		what = "";
-	if (detail != NULL && *detail != '\0')
+	/* jobqd's message names what was refused and why (jobqd.conf(5)) */
+	if (err == JOBQ_EPERM && detail != NULL && *detail != '\0')
+		fprintf(stderr, "jobq: permission denied: %s\n", detail);
+	else if (detail != NULL && *detail != '\0')
 		fprintf(stderr, "jobq: %s: %s%s%s: %s\n", cmd, what, sep,
 		    jobq_strerror(err), detail);
 	else
@@ -349,7 +352,7 @@ cmd_connect(const struct cmd_ctx *ctx, const char *cmd, jobq_client **c)
 	const char *p = ctx->socket;
 	const char *why = NULL;
 	struct stat st;
-	int err, saved;
+	int err, saved, serr = 0;
 
 	err = jobq_connect(ctx->socket, c);
 	saved = errno;
@@ -368,8 +371,21 @@ cmd_connect(const struct cmd_ctx *ctx, const char *cmd, jobq_client **c)
 		    "write to the directory\n", cmd, p);
 		return FMT_EXIT_CONNECT;
 	}
-	if (stat(p, &st) != 0)
-		why = errno == ENOENT ? "no such socket" : strerror(errno);
+	if (stat(p, &st) != 0) {
+		serr = errno;
+		why = serr == ENOENT ? "no such socket" : strerror(serr);
+	}
+	if (serr == EACCES || (serr == 0 && S_ISSOCK(st.st_mode) &&
+	    (saved == EACCES || saved == EPERM))) {
+		/* jobqd may well be running: the socket does not let us in */
+		fprintf(stderr, "jobq: %s: permission denied: cannot connect "
+		    "to jobqd's socket %s: the mode or group of the socket or "
+		    "of its directory does not allow you (socket-mode and "
+		    "socket-group in jobqd.conf(5))\n", cmd, p);
+		return FMT_EXIT_CONNECT;
+	}
+	if (why != NULL)
+		;
 	else if (!S_ISSOCK(st.st_mode))
 		why = "not a socket";
 	else if (saved == ECONNREFUSED || saved == EACCES || saved == EPERM)

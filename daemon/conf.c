@@ -8,6 +8,7 @@
 
 #include <grp.h>
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,8 @@ static const struct conf conf_empty_conf = {
 	.vis = CONF_VIS_LIMITED,
 	.after = CONF_AFTER_ALLOW,
 	.admin_gid = (gid_t)-1,
+	.socket_mode = -1,
+	.socket_gid = (gid_t)-1,
 	.caps = { -1, -1 },
 	.rl = CONF_LIM_UNSET_INIT,
 };
@@ -83,6 +86,63 @@ conf_allowed(const struct conf *c, uid_t uid, const gid_t *groups,
 		return 1;
 	return conf_in_uids(c->allow_users, c->nallow_users, uid) ||
 	    conf_in_gids(c->allow_groups, c->nallow_groups, groups, ngroups);
+}
+
+const char *
+conf_refusal(const struct conf *c, uid_t uid, const gid_t *groups,
+    int ngroups)
+{
+	if (uid == 0)
+		return NULL;
+	if (conf_in_uids(c->deny_users, c->ndeny_users, uid))
+		return "deny-users";
+	if (conf_in_gids(c->deny_groups, c->ndeny_groups, groups, ngroups))
+		return "deny-groups";
+	if (conf_allowed(c, uid, groups, ngroups))
+		return NULL;
+	return "allow-users/allow-groups";
+}
+
+gid_t
+conf_admin_group(const struct conf *c)
+{
+	return c->admin_gid;
+}
+
+const char *
+conf_path(const struct conf *c)
+{
+	return c->path;
+}
+
+int
+conf_socket_mode(const struct conf *c)
+{
+	return c->socket_mode;
+}
+
+gid_t
+conf_socket_group(const struct conf *c)
+{
+	return c->socket_gid;
+}
+
+void
+conf_describe(const struct conf *c, char *buf, size_t len)
+{
+	static const char *vis[] = { "limited", "full", "private" };
+	char admin[32] = "none";
+
+	if (c->admin_gid != (gid_t)-1)
+		snprintf(admin, sizeof admin, "gid %lu",
+		    (unsigned long)c->admin_gid);
+	snprintf(buf, len, "allow lists: %s (%zu users, %zu groups), "
+	    "deny lists: %zu users, %zu groups, admin group: %s, "
+	    "visibility %s, after-foreign %s, %zu [queue] and %zu [user] "
+	    "sections", c->has_allow ? "yes" : "no", c->nallow_users,
+	    c->nallow_groups, c->ndeny_users, c->ndeny_groups, admin,
+	    vis[c->vis], c->after == CONF_AFTER_DENY ? "deny" : "allow",
+	    c->nqueues, c->nusers);
 }
 
 int

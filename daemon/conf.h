@@ -102,6 +102,25 @@ int conf_allowed(const struct conf *c, uid_t uid, const gid_t *groups,
 int conf_admin(const struct conf *c, uid_t uid, const gid_t *groups,
     int ngroups);
 
+/* Why conf_allowed() refuses uid: the rule that refuses it ("deny-users",
+ * "deny-groups", or "allow-users/allow-groups" for one not in an allow
+ * list), for messages; NULL if uid is allowed. */
+const char *conf_refusal(const struct conf *c, uid_t uid,
+    const gid_t *groups, int ngroups);
+
+/* admin-group; (gid_t)-1 if none. */
+gid_t conf_admin_group(const struct conf *c);
+
+/* The file c was read from; NULL for conf_empty(). */
+const char *conf_path(const struct conf *c);
+
+/* socket-mode (-1: not set) and socket-group ((gid_t)-1: not set). */
+int conf_socket_mode(const struct conf *c);
+gid_t conf_socket_group(const struct conf *c);
+
+/* A one-line summary of c for the log ("2 allowed users, ..."). */
+void conf_describe(const struct conf *c, char *buf, size_t len);
+
 enum conf_visibility conf_visibility(const struct conf *c);
 enum conf_after conf_after(const struct conf *c);
 

@@ -13,12 +13,14 @@
 
 struct conf_user {            /* [user NAME] */
 	uid_t uid;
+	size_t line;                  /* of the section header */
 	struct conf_caps caps;        /* over all queues */
 	struct conf_lim rl[CONF_RL_COUNT];
 };
 
 struct conf_queue {           /* [queue NAME] */
 	char *name;
+	size_t line;                  /* of the section header */
 	struct conf_caps user_caps;   /* each user's, in this queue */
 	struct conf_lim rl[CONF_RL_COUNT];
 };
@@ -38,6 +40,9 @@ struct conf {
 	size_t nusers;
 	struct conf_queue *queues;
 	size_t nqueues;
+	char *path;                   /* the file (NULL: conf_empty) */
+	int socket_mode;              /* -1: not set */
+	gid_t socket_gid;             /* (gid_t)-1: not set */
 };
 
 #endif

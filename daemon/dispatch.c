@@ -604,18 +604,12 @@ dispatch_cancel_job(struct dispatch *s, struct sjob *j)
 	}
 }
 
-/* ---- who may do what ---- */
+/* ---- who may do what: dispatch_access.c ---- */
 
-int
-dispatch_may_touch(const struct dispatch_req *r, uid_t owner)
+void
+dispatch_set_conf(struct dispatch *s, const struct conf *c)
 {
-	return r->uid == 0 || r->uid == owner || r->uid == geteuid();
-}
-
-int
-dispatch_privileged(const struct dispatch_req *r)
-{
-	return r->uid == 0 || r->uid == geteuid();
+	s->conf.conf_file = c;
 }
 
 _Static_assert(sizeof(PACKAGE_VERSION) <=

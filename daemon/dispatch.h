@@ -39,6 +39,13 @@ struct dispatch_req {
 	void (*abandon)(struct dispatch_req *r);  /* set by dispatch while it holds r */
 	void *priv;                            /* dispatch's */
 	uid_t uid;                             /* the client's peer credentials */
+	/* access (jobqd.conf(5)), set by the server for each request: */
+	const gid_t *groups;                   /* uid's groups (NSS), ngroups */
+	int ngroups;
+	int admin;                             /* root, jobqd's uid, or in the
+	                                          admin-group: any job, queues */
+	int vis;                               /* enum conf_visibility: what
+	                                          it sees of others' jobs */
 };
 
 /* What a request names: a job id; task `index` of array `id` (has_index);
@@ -124,6 +131,8 @@ void dispatch_watch(struct dispatch *s, struct dispatch_req *r,
 cJSON *dispatch_ping(struct dispatch *s);
 
 int dispatch_shutting_down(const struct dispatch *s);
+/* The configuration in force from now on (SIGHUP); not owned. */
+void dispatch_set_conf(struct dispatch *s, const struct conf *c);
 /* Orderly stop: interrupts running jobs, stops the workers, closes the store,
  * then calls done(arg). */
 void dispatch_shutdown(struct dispatch *s, void (*done)(void *arg), void *arg);

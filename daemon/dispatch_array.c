@@ -75,6 +75,8 @@ dispatch_array_cancel(struct dispatch *s, struct dispatch_req *r,
 	struct sjob *j;
 	size_t i;
 
+	if (!dispatch_may_touch(r, op->out.array.owner_uid))
+		return JOBQ_EPERM;
 	for (i = 0; i < op->out.array.ntasks; i++)
 		if ((j = dispatch_find(s, op->out.array.task_ids[i])) != NULL &&
 		    !dispatch_may_touch(r, j->owner))
@@ -127,9 +129,13 @@ dispatch_array_done(struct store_op *op)
 		    "no such array" : jobq_strerror(op->status));
 		goto out;
 	}
+	if (dispatch_view(r, op->out.array.owner_uid) == DISPATCH_VIEW_NONE) {
+		dispatch_reply_error(r, JOBQ_ENOTFOUND, "no such array");
+		goto out;
+	}
 	if (c->kind == RK_CANCEL && dispatch_array_cancel(s, r, op) < 0) {
-		dispatch_reply_error(r, JOBQ_EPERM,
-		    "the array belongs to another user");
+		dispatch_refuse(s, r, "array", op->in.array.id,
+		    op->out.array.owner_uid, "cancel");
 		goto out;
 	}
 	if (c->kind != RK_GET)

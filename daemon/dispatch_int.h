@@ -12,6 +12,8 @@
  *                       the start of a cancel; start-up, shutdown, ping
  *   dispatch_op.c       store ops and their contexts, a request held by an
  *                       op, state changes parked while the disk is full
+ *   dispatch_access.c   who may act on a job and what a client sees of
+ *                       one (jobqd.conf(5)), refusals
  *   dispatch_reply.c    replies to a request
  *   dispatch_slot.c     worker slots: hand-off to a free worker, the pool's
  *                       reports (ready, started, finished, lost), --timeout
@@ -205,9 +207,38 @@ void dispatch_end(struct dispatch *, struct sjob *, enum job_event,
     int exit_code, int sig, const char *message);
 void dispatch_cancel_job(struct dispatch *, struct sjob *);
 unsigned dispatch_kill_grace(const struct dispatch *, const struct sjob *);
+void dispatch_maybe_finish_shutdown(struct dispatch *);
+
+/* ---- dispatch_access.c ---- */
+/* May r cancel, reprioritize, retry or purge a job of owner's (owner or
+ * admin)?  Is r an administrator (any job; queue settings)? */
 int dispatch_may_touch(const struct dispatch_req *, uid_t owner);
 int dispatch_privileged(const struct dispatch_req *);
-void dispatch_maybe_finish_shutdown(struct dispatch *);
+/* May r read the output of a job of owner's (owner, root, jobqd's uid)? */
+int dispatch_may_read_output(const struct dispatch_req *, uid_t owner);
+/* What r sees of a job of owner's. */
+enum dispatch_view {
+	DISPATCH_VIEW_NONE,     /* nothing: not found (visibility private) */
+	DISPATCH_VIEW_LIMITED,  /* id, owner, queue, state and times */
+	DISPATCH_VIEW_FULL
+};
+enum dispatch_view dispatch_view(const struct dispatch_req *, uid_t owner);
+/* job as r may see it: job itself, tmp filled with the limited view (its
+ * strings point into job), or NULL (not to be shown). */
+const jobq_job *dispatch_view_job(const struct dispatch_req *,
+    const jobq_job *job, jobq_job *tmp);
+/* Replies the refusal of verb ("cancel") on what ("job", "array") id of
+ * owner's: JOBQ_EPERM naming who may, or not found when r may not even
+ * see it. */
+void dispatch_refuse(struct dispatch *, struct dispatch_req *,
+    const char *what, int64_t id, uid_t owner, const char *verb);
+/* Replies JOBQ_EPERM: only administrators may do action. */
+void dispatch_refuse_admin(struct dispatch *, struct dispatch_req *,
+    const char *action);
+
+/* The refusal of a logs request on job id of owner's. */
+void dispatch_logs_refuse(struct dispatch *, struct dispatch_req *,
+    int64_t id, uid_t owner);
 
 /* ---- dispatch_op.c ---- */
 /* dispatch_op_new / dispatch_op_ctx: out of memory is fatal (a state change
@@ -245,6 +276,9 @@ void dispatch_reply_status(struct dispatch_req *, int err);
  * nomem error instead. */
 void dispatch_reply_encoded(struct dispatch_req *, cJSON *rep);
 void dispatch_reply_job(struct dispatch_req *, const jobq_job *);
+/* A list reply of the jobs r may see, as it may see them. */
+void dispatch_reply_jobs(struct dispatch_req *, jobq_job *const *jobs,
+    size_t n);
 /* dispatch no longer holds r (it passes it on, or r was abandoned). */
 void dispatch_reply_detach(struct dispatch_req *);
 

@@ -159,15 +159,29 @@ dispatch_logs_reply(struct dispatch *s, struct dispatch_req *r,
 }
 
 void
+dispatch_logs_refuse(struct dispatch *s, struct dispatch_req *r, int64_t id,
+    uid_t owner)
+{
+	char msg[128];
+
+	if (dispatch_view(r, owner) == DISPATCH_VIEW_NONE) {
+		dispatch_reply_status(r, JOBQ_ENOTFOUND);
+		return;
+	}
+	snprintf(msg, sizeof msg, "job %" PRId64 " belongs to another user: "
+	    "only its owner or root may read its output", id);
+	dispatch_reply_error(r, JOBQ_EPERM, msg);
+}
+
+void
 dispatch_logs_id(struct dispatch *s, struct dispatch_req *r,
     struct logs_req *lr)
 {
 	struct sjob *j = dispatch_find(s, lr->id);
 
 	if (j != NULL) {
-		if (!dispatch_may_touch(r, j->owner))
-			dispatch_reply_error(r, JOBQ_EPERM,
-			    "the job belongs to another user");
+		if (!dispatch_may_read_output(r, j->owner))
+			dispatch_logs_refuse(s, r, lr->id, j->owner);
 		else
 			dispatch_logs_reply(s, r, lr, 0);
 		free(lr);

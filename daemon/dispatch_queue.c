@@ -138,9 +138,13 @@ dispatch_queue_set(struct dispatch *s, struct dispatch_req *r,
 	struct op_ctx *c;
 	struct store_op *op;
 
+	char action[JOBQ_MAX_NAME + 64];
+
 	if (!dispatch_privileged(r)) {
-		dispatch_reply_error(r, JOBQ_EPERM,
-		    "only root or jobqd's user may change a queue");
+		snprintf(action, sizeof action, "%s queue %s", paused > 0 ?
+		    "pause" : paused == 0 ? "resume" : "change the parallel "
+		    "limit of", queue);
+		dispatch_refuse_admin(s, r, action);
 		return;
 	}
 	c = dispatch_op_ctx(s, NULL, r);

@@ -114,10 +114,16 @@ dispatch_ref_ended_done(struct store_op *op)
 		goto out;
 	if (op->status != 0)
 		dispatch_reply_status(r, op->status);
-	else if (c->kind != ENDED_WAIT &&
+	else if (c->kind == ENDED_LOGS &&
+	    !dispatch_may_read_output(r, op->out.job->owner_uid))
+		dispatch_logs_refuse(c->s, r, op->out.job->id,
+		    op->out.job->owner_uid);
+	else if (c->kind != ENDED_WAIT && c->kind != ENDED_LOGS &&
 	    !dispatch_may_touch(r, op->out.job->owner_uid))
-		dispatch_reply_error(r, JOBQ_EPERM,
-		    "the job belongs to another user");
+		dispatch_refuse(c->s, r, "job", op->out.job->id,
+		    op->out.job->owner_uid, c->kind == ENDED_CANCEL ? "cancel" :
+		    c->kind == ENDED_PRIORITY ? "change the priority of" :
+		    "retry");
 	else
 		dispatch_ref_ended_job(c, r, op->out.job);
 out:
@@ -189,8 +195,8 @@ dispatch_ref_list_done(struct store_op *op)
 			dispatch_reply_error(c->r, op->status,
 			    jobq_strerror(op->status));
 		else
-			dispatch_reply_encoded(c->r, proto_list_reply_to_json(
-			    op->out.list.jobs, op->out.list.n));
+			dispatch_reply_jobs(c->r, op->out.list.jobs,
+			    op->out.list.n);
 	}
 	free(f->labels);
 	free(f);
@@ -221,6 +227,11 @@ dispatch_list(struct dispatch *s, struct dispatch_req *r, cJSON *req,
 	op->in.list.labels = (const char *const *)f->labels;
 	op->in.list.nlabels = f->nlabels;
 	op->in.list.array_id = f->array_id;
+	/* visibility private: only r's own jobs (before the limit) */
+	if (dispatch_view(r, (uid_t)-1) == DISPATCH_VIEW_NONE) {
+		op->in.list.by_owner = 1;
+		op->in.list.owner_uid = r->uid;
+	}
 	dispatch_op_hold(r, c);
 	dispatch_op_submit(s, op);
 }
@@ -238,8 +249,7 @@ dispatch_ref_cancel_id(struct dispatch *s, struct dispatch_req *r, int64_t id)
 		return;
 	}
 	if (!dispatch_may_touch(r, j->owner)) {
-		dispatch_reply_error(r, JOBQ_EPERM,
-		    "the job belongs to another user");
+		dispatch_refuse(s, r, "job", id, j->owner, "cancel");
 		return;
 	}
 	if (j->phase == PH_FINISHING) {
@@ -300,8 +310,8 @@ dispatch_ref_priority_id(struct dispatch *s, struct dispatch_req *r,
 		return;
 	}
 	if (!dispatch_may_touch(r, j->owner)) {
-		dispatch_reply_error(r, JOBQ_EPERM,
-		    "the job belongs to another user");
+		dispatch_refuse(s, r, "job", id, j->owner,
+		    "change the priority of");
 		return;
 	}
 	if (j->state != JOBQ_STATE_QUEUED) {
@@ -418,7 +428,14 @@ dispatch_ref_retry_store(struct dispatch *s, struct dispatch_req *r,
 static void
 dispatch_ref_retry_id(struct dispatch *s, struct dispatch_req *r, int64_t id)
 {
-	if (dispatch_find(s, id) != NULL) {
+	struct sjob *j;
+
+	if ((j = dispatch_find(s, id)) != NULL &&
+	    !dispatch_may_touch(r, j->owner)) {
+		dispatch_refuse(s, r, "job", id, j->owner, "retry");
+		return;
+	}
+	if (j != NULL) {
 		dispatch_reply_error(r, JOBQ_ESTATE, "the job has not ended");
 		return;
 	}

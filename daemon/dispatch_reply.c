@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <stddef.h>
+#include <stdlib.h>
 
 #include "proto.h"
 #include "dispatch_int.h"
@@ -54,8 +55,38 @@ dispatch_reply_encoded(struct dispatch_req *r, cJSON *rep)
 		dispatch_reply(r, rep);
 }
 
+/* Every reply that carries a job or jobs shows them as r may see them
+ * (dispatch_view_job). */
 void
 dispatch_reply_job(struct dispatch_req *r, const jobq_job *job)
 {
-	dispatch_reply_encoded(r, proto_job_reply_to_json(job));
+	const jobq_job *v;
+	jobq_job tmp;
+
+	if ((v = dispatch_view_job(r, job, &tmp)) == NULL)
+		dispatch_reply_status(r, JOBQ_ENOTFOUND);
+	else
+		dispatch_reply_encoded(r, proto_job_reply_to_json(v));
+}
+
+void
+dispatch_reply_jobs(struct dispatch_req *r, jobq_job *const *jobs, size_t n)
+{
+	const jobq_job **v;
+	jobq_job *tmp;
+	size_t i, k = 0;
+
+	if ((v = calloc(n + 1, sizeof *v)) == NULL ||
+	    (tmp = calloc(n + 1, sizeof *tmp)) == NULL) {
+		free(v);
+		dispatch_reply_error(r, JOBQ_ENOMEM, "out of memory");
+		return;
+	}
+	for (i = 0; i < n; i++)
+		if ((v[k] = dispatch_view_job(r, jobs[i], &tmp[k])) != NULL)
+			k++;
+	dispatch_reply_encoded(r, proto_list_reply_to_json(
+	    (jobq_job *const *)v, k));
+	free(tmp);
+	free(v);
 }

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf.h"
 #include "log.h"
 #include "proto.h"
 #include "util.h"
@@ -280,6 +281,39 @@ dispatch_submit_insert(struct dispatch *s, struct op_ctx *c, int doomed)
 	dispatch_op_submit(s, op);
 }
 
+/* Dependencies on other users' jobs (jobqd.conf(5), after-foreign): one
+ * the client may not see does not exist for it; with after-foreign = deny
+ * one it does not own is refused (administrators excepted).  0, or an
+ * error code with msg. */
+static int
+dispatch_submit_foreign(struct dispatch *s, const struct dispatch_req *r,
+    const struct store_op *op, char *msg, size_t msglen)
+{
+	const struct store_lookup *lk;
+	const char *path;
+	size_t i;
+
+	for (i = 0; i < op->out.lookup.n; i++) {
+		lk = &op->out.lookup.v[i];
+		if (lk->kind == 0 || lk->owner_uid == r->uid || r->admin)
+			continue;
+		if (dispatch_view(r, lk->owner_uid) == DISPATCH_VIEW_NONE) {
+			snprintf(msg, msglen, "dependency %" PRId64
+			    ": no such job", lk->id);
+			return JOBQ_ENOTFOUND;
+		}
+		if (conf_after(s->conf.conf_file) == CONF_AFTER_DENY) {
+			path = conf_path(s->conf.conf_file);
+			snprintf(msg, msglen, "dependency %" PRId64 " belongs "
+			    "to another user: --after on another user's job is "
+			    "refused by this jobqd (after-foreign = deny in %s)",
+			    lk->id, path != NULL ? path : "its configuration");
+			return JOBQ_EPERM;
+		}
+	}
+	return 0;
+}
+
 /* Every dependency exists and, arrays expanded, there are at most
  * JOBQ_MAX_DEPS of them (*total).  Else an error code, with msg. */
 static int
@@ -413,7 +447,9 @@ dispatch_submit_lookup_done(struct store_op *op)
 		dispatch_reply_status(c->r, op->status);
 		goto drop;
 	}
-	if ((rv = dispatch_submit_check(op, &total, msg, sizeof msg)) < 0) {
+	if ((rv = dispatch_submit_foreign(s, c->r, op, msg,
+	    sizeof msg)) < 0 ||
+	    (rv = dispatch_submit_check(op, &total, msg, sizeof msg)) < 0) {
 		dispatch_reply_error(c->r, rv, msg);
 		goto drop;
 	}

@@ -153,6 +153,10 @@ dispatch_wait_id(struct dispatch *s, struct dispatch_req *r, int64_t id,
 		dispatch_ref_ended(s, r, id, ENDED_WAIT, NULL);
 		return;
 	}
+	if (dispatch_view(r, j->owner) == DISPATCH_VIEW_NONE) {
+		dispatch_reply_status(r, JOBQ_ENOTFOUND);
+		return;
+	}
 	if (timeout_ms > INT32_MAX)
 		timeout_ms = INT32_MAX;
 	if ((rv = dispatch_wait_add(s, j, r, timeout_ms)) < 0)

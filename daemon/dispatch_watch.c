@@ -22,7 +22,6 @@ struct watcher {
 	struct dispatch_req *r;
 	int64_t *ids;           /* NULL: every job the client may see */
 	size_t n;
-	int all_users;
 	TAILQ_ENTRY(watcher) link;
 };
 
@@ -31,7 +30,7 @@ dispatch_watch_wants(const struct watcher *w, const struct sjob *j)
 {
 	size_t i;
 
-	if (!w->all_users && w->r->uid != j->owner)
+	if (dispatch_view(w->r, j->owner) == DISPATCH_VIEW_NONE)
 		return 0;
 	if (w->ids == NULL)
 		return 1;
@@ -88,18 +87,26 @@ dispatch_watch_event(struct dispatch *s, const struct sjob *j, jobq_state st,
     int exit_code, int sig, const char *reason, int64_t not_before)
 {
 	struct watcher *w, *next;
-	jobq_event ev;
+	jobq_event ev, lim;
 	cJSON *obj;
 
 	if (TAILQ_EMPTY(&s->watchers))
 		return;
 	dispatch_watch_fill(&ev, j, st, exit_code, sig, reason, not_before,
 	    util_now_ms());
+	/* another user's job seen limited: id, state, queue and time */
+	memset(&lim, 0, sizeof lim);
+	lim.id = ev.id;
+	lim.state = ev.state;
+	lim.time = ev.time;
+	memcpy(lim.queue, ev.queue, sizeof lim.queue);
+	lim.exit_code = -1;
 	for (w = TAILQ_FIRST(&s->watchers); w != NULL; w = next) {
 		next = TAILQ_NEXT(w, link);
 		if (!dispatch_watch_wants(w, j))
 			continue;
-		if ((obj = proto_event_to_json(&ev)) == NULL) {
+		if ((obj = proto_event_to_json(dispatch_view(w->r, j->owner) ==
+		    DISPATCH_VIEW_LIMITED ? &lim : &ev)) == NULL) {
 			/* it would miss this change: end its stream */
 			log_warnx("a watcher misses an event (out of memory); "
 			    "ending its stream");
@@ -130,7 +137,6 @@ dispatch_watch(struct dispatch *s, struct dispatch_req *r, const int64_t *ids,
 	w->n = n;
 	w->s = s;
 	w->r = r;
-	w->all_users = dispatch_privileged(r);
 	if (r->push(r, proto_watch_reply_to_json()) < 0) {
 		free(w->ids);
 		free(w);

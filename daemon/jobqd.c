@@ -82,6 +82,11 @@ static struct server *jobqd_server;
 static int64_t jobqd_started_ms;  /* monotonic */
 static int jobqd_stopping;
 static int cfg_state_explicit;  /* --state-dir was given */
+/* jobqd.conf: its path ("" for none), the configuration in force and the
+ * one it replaced (freed at the next reload, so that nothing that took it
+ * during the reload's turn of the loop is left dangling). */
+static char cfg_conf_path[PATH_MAX];
+static struct conf *jobqd_conf, *jobqd_conf_prev;
 
 static void jobqd_absolute(char *, size_t);
 
@@ -178,6 +183,62 @@ jobqd_options(int argc, char **argv)
 	} else if (paths_state_dir(cfg.state_dir, sizeof cfg.state_dir - 32) < 0)
 		fatalx("cannot determine the state directory; use --state-dir");
 	jobqd_absolute(cfg.state_dir, sizeof cfg.state_dir - 32);
+
+	if (o.config != NULL) {
+		if (strlen(o.config) >= sizeof cfg_conf_path)
+			jobqd_die_usage("--config: path too long: %s", o.config);
+		snprintf(cfg_conf_path, sizeof cfg_conf_path, "%s", o.config);
+	} else if (geteuid() == 0 &&
+	    access(SYSCONFDIR "/jobq/jobqd.conf", F_OK) == 0)
+		snprintf(cfg_conf_path, sizeof cfg_conf_path, "%s",
+		    SYSCONFDIR "/jobq/jobqd.conf");
+}
+
+/*
+ * jobqd.conf (conf.h): read at start-up, where anything wrong with it is
+ * fatal, and on SIGHUP, where it is logged and the configuration in force
+ * is kept.  Returns 0, or -1 with the message in err.
+ */
+static int
+jobqd_conf_load(struct conf **out, char *err, size_t errlen)
+{
+	char desc[512];
+
+	*out = NULL;
+	if (cfg_conf_path[0] == '\0') {
+		if (geteuid() == 0)
+			log_info("no configuration file (%s): everyone who can "
+			    "reach the socket may submit; see jobqd.conf(5)",
+			    SYSCONFDIR "/jobq/jobqd.conf");
+		return 0;
+	}
+	if (conf_load(cfg_conf_path, out, err, errlen) < 0)
+		return -1;
+	conf_describe(*out, desc, sizeof desc);
+	log_info("configuration %s: %s", cfg_conf_path, desc);
+	return 0;
+}
+
+static void
+jobqd_reload(void)
+{
+	struct conf *c;
+	char err[1024];
+
+	if (cfg_conf_path[0] == '\0') {
+		log_info("SIGHUP: no configuration file to reload");
+		return;
+	}
+	if (jobqd_conf_load(&c, err, sizeof err) < 0) {
+		log_warnx("SIGHUP: %s; keeping the configuration in force", err);
+		return;
+	}
+	conf_free(jobqd_conf_prev);
+	jobqd_conf_prev = jobqd_conf;
+	jobqd_conf = c;
+	dispatch_set_conf(jobqd_disp, c);
+	server_set_conf(jobqd_server, c);
+	log_info("SIGHUP: %s reloaded", cfg_conf_path);
 }
 
 /*
@@ -359,7 +420,7 @@ static void
 jobqd_signal(uv_signal_t *h, int signum)
 {
 	if (signum == SIGHUP) {
-		log_info("SIGHUP ignored (nothing to reload)");
+		jobqd_reload();
 		return;
 	}
 	if (jobqd_stopping) {
@@ -397,6 +458,8 @@ main(int argc, char **argv)
 	jobqd_started_ms = util_mono_ms();
 	signal(SIGPIPE, SIG_IGN);
 	jobqd_options(argc, argv);
+	if (jobqd_conf_load(&jobqd_conf, err, sizeof err) < 0)
+		fatalx("%s", err);
 	jobqd_socket_activation();
 	if ((n = readlink("/proc/self/exe", cfg.exe, sizeof cfg.exe - 1)) < 0)
 		fatal("readlink /proc/self/exe");
@@ -437,7 +500,7 @@ main(int argc, char **argv)
 	dconf.keep_count = cfg.keep_count;
 	dconf.scoreboard = sb;
 	dconf.worker_timeout_ms = cfg.worker_timeout_ms;
-	dconf.conf_file = conf_empty();
+	dconf.conf_file = jobqd_conf != NULL ? jobqd_conf : conf_empty();
 	if ((rv = dispatch_start(&jobqd_loop, store, &rec, &dconf,
 	    &jobqd_disp)) < 0)
 		fatalx("cannot start dispatch: %s", jobq_strerror(rv));
@@ -450,7 +513,7 @@ main(int argc, char **argv)
 	srv_cfg.frame_ms = cfg.frame_ms;
 	srv_cfg.max_unsent = cfg.max_unsent;
 	srv_cfg.system_mode = cfg.system_mode;
-	srv_cfg.conf_file = conf_empty();
+	srv_cfg.conf_file = jobqd_conf != NULL ? jobqd_conf : conf_empty();
 	if (server_start(&jobqd_loop, &srv_cfg, jobqd_disp, &jobqd_server) < 0)
 		fatalx("cannot listen on %s", cfg.socket_path);
 
@@ -470,6 +533,8 @@ main(int argc, char **argv)
 	uv_run(&jobqd_loop, UV_RUN_DEFAULT);
 	server_free(jobqd_server);
 	scoreboard_free(sb);
+	conf_free(jobqd_conf);
+	conf_free(jobqd_conf_prev);
 	rv = uv_loop_close(&jobqd_loop);
 	if (rv != 0)
 		log_debug("loop closed with handles open: %s", uv_strerror(rv));

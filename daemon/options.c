@@ -99,6 +99,11 @@ static const struct options_def options_table[] = {
 	  INT64_MAX, NULL, "SIZE",
 	  "the largest output limit a submit may ask for\n"
 	  "(default: --output-limit; 0: any)" },
+	{ "config", 'c', OPTIONS_STR, OPT_OFF(config), 0, 0, NULL, "FILE",
+	  "the configuration file, jobqd.conf(5): who may\n"
+	  "submit, what users see, caps and limits (default:\n"
+	  SYSCONFDIR "/jobq/jobqd.conf as root if it\n"
+	  "exists, else none; \"\": none); SIGHUP rereads it" },
 	{ "log-level", 'l', OPTIONS_LEVEL, OPT_OFF(log_level), 0, 0, NULL,
 	  "LEVEL", "error, warn, info (default) or debug" },
 	{ "help", 'h', OPTIONS_HELP, 0, 0, 0, NULL, NULL, "show this help" },

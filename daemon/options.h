@@ -27,6 +27,8 @@ struct options {
 	                                grow by per run; 0: no limit */
 	int64_t output_limit_max;    /* the most a submit may ask; 0: any */
 	int64_t log_level;           /* LOG_LVL_* */
+	const char *config;          /* jobqd.conf(5); NULL: the default
+	                                (see jobqd.c), "": none */
 };
 
 enum options_result {

@@ -35,6 +35,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "log.h"
 #include "paths.h"
 #include "proto.h"
@@ -57,6 +58,7 @@ server_handle_closed(uv_handle_t *h)
 
 	if (--c->handles_open == 0) {
 		server_flow_freed(c->sv, c->cap);
+		free(c->groups);
 		free(c->buf);
 		free(c);
 	}
@@ -368,6 +370,7 @@ server_request(struct server_conn *c, cJSON *req)
 	c->req.abandon = NULL;
 	c->req.priv = NULL;
 	c->req.uid = c->uid;
+	server_ops_identity(c);
 	if (!server_ops_run(c, req, &r))
 		cJSON_Delete(req);
 	proto_req_release(&r);
@@ -499,6 +502,7 @@ server_accept(uv_stream_t *l, int status)
 	}
 	c->uid = cr.uid;
 	c->pid = cr.pid;
+	c->ngroups = -1;
 	uv_timer_start(&c->timer, server_handshake_timeout, sv->handshake_ms, 0);
 	server_resume(c);
 }
@@ -557,6 +561,38 @@ server_code(int err)
 	}
 }
 
+/*
+ * The mode and group of a socket jobqd bound (one from systemd has the
+ * .socket unit's SocketMode= and SocketGroup=): jobqd.conf's socket-mode,
+ * else 0660 with a socket-group, else 0666 for a root jobqd (every local
+ * user may connect; who may submit is jobqd.conf's allow and deny lists)
+ * and 0600 for an unprivileged one.  The socket's directory is trusted
+ * (paths_check_socket), so the path cannot be swapped under us.
+ */
+static int
+server_socket_mode(struct server *sv, const char *path)
+{
+	gid_t gid = conf_socket_group(sv->conf_file);
+	int mode = conf_socket_mode(sv->conf_file), e;
+
+	if (mode < 0)
+		mode = gid != (gid_t)-1 ? 0660 : sv->system_mode ? 0666 : 0600;
+	if (gid != (gid_t)-1 && chown(path, (uid_t)-1, gid) < 0) {
+		e = errno;
+		log_warn("%s: chown to group %ld (socket-group)", path,
+		    (long)gid);
+		return -e;
+	}
+	if (chmod(path, (mode_t)mode) < 0) {
+		e = errno;
+		log_warn("%s: chmod %04o", path, (unsigned)mode);
+		return -e;
+	}
+	log_debug("%s: mode %04o, group %ld", path, (unsigned)mode,
+	    gid != (gid_t)-1 ? (long)gid : (long)getegid());
+	return 0;
+}
+
 /* Binds sv->socket_path: creates its directory, refuses one that others
  * may write to, a path that is not a socket or one another jobqd serves,
  * and replaces a stale socket.  0 or -errno / UV_E*, logged. */
@@ -597,14 +633,15 @@ server_bind(struct server *sv)
 		}
 		unlink(path);	/* stale */
 	}
-	old = umask(sv->system_mode ? 0117 : 0177);
+	/* bound 0600, then given its group and mode (server_socket_mode) */
+	old = umask(0177);
 	rv = uv_pipe_bind(&sv->listener, path);
 	umask(old);
 	if (rv < 0) {
 		log_warnx("%s: %s", path, uv_strerror(rv));
 		return rv;
 	}
-	return 0;
+	return server_socket_mode(sv, path);
 }
 
 /* Opens the listening socket (adopted or bound) and listens. */
@@ -668,6 +705,12 @@ server_start(uv_loop_t *loop, const struct server_config *conf,
 	sv->listening = 1;
 	*out = sv;
 	return 0;
+}
+
+void
+server_set_conf(struct server *sv, const struct conf *c)
+{
+	sv->conf_file = c;
 }
 
 void

@@ -22,8 +22,10 @@ struct server_config {
 	                            leaves a frame incomplete this long */
 	size_t max_unsent;       /* unsent replies to all clients beyond which
 	                            those that have some are not read */
-	int system_mode;         /* created directories 0755 and socket 0660
-	                            (a system daemon), else 0700 and 0600 */
+	int system_mode;         /* created directories 0755 and socket 0666
+	                            (a system daemon), else 0700 and 0600;
+	                            jobqd.conf's socket-mode and socket-group
+	                            (conf_file) come first */
 	const struct conf *conf_file; /* jobqd.conf (conf.h), conf_empty()
 	                            without one; not owned */
 };
@@ -33,6 +35,8 @@ struct server_config {
  * (*out is then NULL). */
 int server_start(uv_loop_t *loop, const struct server_config *conf,
     struct dispatch *d, struct server **out);
+/* The configuration in force from now on (SIGHUP); not owned. */
+void server_set_conf(struct server *sv, const struct conf *c);
 /* Stops accepting new connections (shutdown, first step); removes the
  * socket it bound. */
 void server_stop_listening(struct server *sv);

@@ -46,6 +46,9 @@
  * connection beyond it is closed). */
 #define SERVER_MAX_WBUF ((size_t)SERVER_CONN_HIGH + PROTO_HDR_LEN + \
 	PROTO_MAX_REPLY)
+/* The groups of a client that count for jobqd.conf(5) at most (the
+ * first ones NSS gives). */
+#define SERVER_MAX_GROUPS 1024
 /* listen(2)'s backlog; the kernel caps it at net.core.somaxconn. */
 #define SERVER_LISTEN_BACKLOG 4096
 /* Freed reply memory after which malloc_trim runs, at most once a
@@ -75,6 +78,9 @@ struct server_conn {
 	unsigned stall_gen;
 	uid_t uid;
 	pid_t pid;
+	gid_t *groups;           /* uid's groups (NSS), looked up once, at the
+	                            first request after the hello */
+	int ngroups;             /* -1: not looked up yet */
 	struct dispatch_req req;
 	TAILQ_ENTRY(server_conn) link;
 	TAILQ_ENTRY(server_conn) stall_link;
@@ -124,6 +130,9 @@ void server_send_error(struct server_conn *c, int err, const char *msg,
  */
 int server_ops_admit(struct server_conn *c, int op, char *err, size_t errlen,
     int *then_close);
+/* Fills c->req's access members (groups, admin, visibility) from the
+ * configuration in force, for the request about to run. */
+void server_ops_identity(struct server_conn *c);
 /* Runs the handler of r->op; 1 if dispatch took req, 0 if the caller
  * still owns it. */
 int server_ops_run(struct server_conn *c, cJSON *req, struct proto_req *r);

@@ -1,6 +1,9 @@
 /*
  * server_ops.c - requests (loop thread): what a connection may send when
- * (the handshake first, submit only from the daemon's user or root), and
+ * (the handshake first; submit: for an unprivileged jobqd only from its
+ * user or root, for a root jobqd from whom jobqd.conf(5) allows), the
+ * client's access for each request (its groups, looked up once; admin;
+ * visibility), and
  * server_ops, the table that maps each op of the codec's op table
  * (proto_req.c, which decodes every request with all the checks of
  * jobq-protocol(7)) to the handler that hands the decoded request to
@@ -8,10 +11,13 @@
  */
 #include "config.h"
 
+#include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "log.h"
 #include "proto.h"
 #include "dispatch.h"
@@ -193,7 +199,8 @@ server_op_watch(struct server_conn *c, cJSON *req, struct proto_req *r)
 	return 0;
 }
 
-/* Only the daemon's user and root may submit: jobs run as the former. */
+/* Who may submit: an unprivileged jobqd, its user and root (jobs run as
+ * the former); a root jobqd, whom jobqd.conf(5) allows (root always). */
 #define SERVER_OP_SUBMITTER 0x1
 
 static const struct {
@@ -217,10 +224,50 @@ static const struct {
 	[PROTO_OP_WATCH] = { server_op_watch, 0 },
 };
 
+/* "alice", or "uid 1234" for a uid without a passwd entry. */
+static void
+server_ops_user_name(uid_t uid, char *buf, size_t len)
+{
+	struct passwd pw, *pwp = NULL;
+	char pwbuf[4096];
+
+	if (getpwuid_r(uid, &pw, pwbuf, sizeof pwbuf, &pwp) == 0 &&
+	    pwp != NULL)
+		snprintf(buf, len, "%s", pw.pw_name);
+	else
+		snprintf(buf, len, "uid %ld", (long)uid);
+}
+
+/* The client's groups (primary and supplementary, from NSS), looked up
+ * once per connection: what jobqd.conf's group lists are matched against.
+ * Root and jobqd's own uid need none (they are allowed and admin). */
+static void
+server_ops_groups(struct server_conn *c)
+{
+	gid_t buf[SERVER_MAX_GROUPS];
+	int n = SERVER_MAX_GROUPS;
+
+	if (c->ngroups >= 0)
+		return;
+	c->ngroups = 0;
+	if (c->uid == 0 || c->uid == geteuid())
+		return;
+	if (conf_user_groups(c->uid, buf, &n) != 0 || n <= 0)
+		return;
+	/* not without them: a deny-groups list would not be applied */
+	if ((c->groups = malloc((size_t)n * sizeof *c->groups)) == NULL)
+		fatalx("out of memory");
+	memcpy(c->groups, buf, (size_t)n * sizeof *buf);
+	c->ngroups = n;
+}
+
 int
 server_ops_admit(struct server_conn *c, int op, char *err, size_t errlen,
     int *then_close)
 {
+	const char *rule;
+	char name[64];
+
 	*then_close = 0;
 	if (op == PROTO_OP_HELLO) {
 		if (c->hello) {
@@ -241,15 +288,41 @@ server_ops_admit(struct server_conn *c, int op, char *err, size_t errlen,
 		snprintf(err, errlen, "jobqd is shutting down");
 		return JOBQ_ESHUTDOWN;
 	}
-	if (op >= 0 && op < PROTO_OP_COUNT &&
-	    (server_ops[op].flags & SERVER_OP_SUBMITTER) &&
-	    c->uid != 0 && c->uid != geteuid()) {
+	server_ops_groups(c);
+	if (op < 0 || op >= PROTO_OP_COUNT ||
+	    !(server_ops[op].flags & SERVER_OP_SUBMITTER) || c->uid == 0)
+		return 0;
+	if (geteuid() != 0) {
+		if (c->uid == geteuid())
+			return 0;
 		snprintf(err, errlen,
 		    "jobs run as uid %ld; uid %ld may not submit to this jobqd",
 		    (long)geteuid(), (long)c->uid);
 		return JOBQ_EPERM;
 	}
-	return 0;
+	if ((rule = conf_refusal(c->sv->conf_file, c->uid, c->groups,
+	    c->ngroups)) == NULL)
+		return 0;
+	server_ops_user_name(c->uid, name, sizeof name);
+	snprintf(err, errlen, "user %s is not allowed to submit to this jobqd "
+	    "(%s in %s)", name, rule, conf_path(c->sv->conf_file) != NULL ?
+	    conf_path(c->sv->conf_file) : "the configuration");
+	log_info("refused a submit from uid %ld (pid %ld): %s", (long)c->uid,
+	    (long)c->pid, rule);
+	return JOBQ_EPERM;
+}
+
+void
+server_ops_identity(struct server_conn *c)
+{
+	const struct conf *cf = c->sv->conf_file;
+
+	server_ops_groups(c);
+	c->req.groups = c->groups;
+	c->req.ngroups = c->ngroups;
+	c->req.admin = c->uid == 0 || c->uid == geteuid() ||
+	    conf_admin(cf, c->uid, c->groups, c->ngroups);
+	c->req.vis = (int)conf_visibility(cf);
 }
 
 int

@@ -111,6 +111,7 @@ struct store_lookup {
 	int64_t id;
 	int kind;              /* 0: nothing; 1: a job; 2: an array */
 	jobq_state state;      /* kind 1 */
+	uid_t owner_uid;       /* kind 1 and 2 */
 	int64_t *task_ids;     /* kind 2: malloc'd, ntasks entries, id order */
 	jobq_state *task_states;
 	size_t ntasks;
@@ -189,6 +190,8 @@ struct store_op {
 			                          required */
 			size_t nlabels;
 			int64_t array_id;      /* 0 any */
+			int by_owner;          /* 0 any; 1 owner_uid's only */
+			uid_t owner_uid;
 		} list;
 		struct {                       /* STORE_LOOKUP */
 			const int64_t *ids;    /* caller keeps alive */
@@ -251,6 +254,7 @@ struct store_op {
 			jobq_state *task_states;
 			size_t ntasks;         /* tasks still stored: info.count
 			                          unless some were purged */
+			uid_t owner_uid;       /* the array's submitter */
 		} array;
 		struct { struct store_queue *v; size_t n; } counts; /* by name;
 		                                  every queue with a row or a job */

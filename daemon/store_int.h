@@ -220,7 +220,7 @@ void	store_read_array(struct store *, struct store_op *);
 void	store_read_counts(struct store *, struct store_op *);
 void	store_read_checkpoint(struct store *, struct store_op *);
 int	store_read_queues(struct store *, struct store_queue **, size_t *);
-int	store_read_is_array(struct store *, int64_t);
+int	store_read_is_array(struct store *, int64_t, uid_t *owner);
 
 /* store_row.c */
 int	store_row_job(sqlite3_stmt *, jobq_job **);

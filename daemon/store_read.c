@@ -57,7 +57,7 @@ store_read_queues(struct store *s, struct store_queue **vp, size_t *np)
 
 /* 1 if id is an array's, 0 if not, or a JOBQ_E* code. */
 int
-store_read_is_array(struct store *s, int64_t id)
+store_read_is_array(struct store *s, int64_t id, uid_t *owner)
 {
 	sqlite3_stmt *st = s->st[ST_ARRAY_ROW];
 	int rc;
@@ -65,6 +65,8 @@ store_read_is_array(struct store *s, int64_t id)
 	if ((rc = store_bind(st, STORE_ARGS(STORE_INT(id)))) != SQLITE_OK)
 		return (store_code(rc));
 	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && owner != NULL)
+		*owner = (uid_t)sqlite3_column_int64(st, 4);
 	store_reset(st);
 	if (rc == SQLITE_ROW)
 		return (1);
@@ -95,7 +97,7 @@ store_read_get(struct store *s, struct store_op *op)
 		op->status = store_err(s, rc, "get");
 	store_reset(st);
 	if (rc == SQLITE_DONE && !op->in.get.by_index) {
-		ret = store_read_is_array(s, op->in.get.id);
+		ret = store_read_is_array(s, op->in.get.id, NULL);
 		if (ret == 1)
 			op->status = JOBQ_EISARRAY;
 		else if (ret < 0)
@@ -146,6 +148,9 @@ store_read_list_prepare(struct store *s, const struct store_op *op,
 		store_sqlbuf_add(&q, " AND name = ?4");
 	if (op->in.list.array_id != 0)
 		store_sqlbuf_add(&q, " AND array_id = ?5 AND array_id != 0");
+	if (op->in.list.by_owner)	/* an integer: no binding needed */
+		store_sqlbuf_add(&q, " AND owner_uid = %lu",
+		    (unsigned long)op->in.list.owner_uid);
 	for (i = 0; i < op->in.list.nlabels; i++)
 		store_sqlbuf_add(&q, " AND EXISTS (SELECT 1 FROM labels l "
 		    "WHERE l.label = ?%zu AND l.job_id = jobs.id)", i + 6);
@@ -271,6 +276,7 @@ store_read_lookup_one(struct store *s, struct store_lookup *v)
 		if ((ret = store_row_state(st, 0)) >= 0) {
 			v->kind = 1;
 			v->state = (jobq_state)ret;
+			v->owner_uid = (uid_t)sqlite3_column_int64(st, 1);
 			ret = 0;
 		}
 	} else if (rc != SQLITE_DONE)
@@ -278,7 +284,7 @@ store_read_lookup_one(struct store *s, struct store_lookup *v)
 	store_reset(st);
 	if (ret != 0 || rc == SQLITE_ROW)
 		return (ret);
-	if ((ret = store_read_is_array(s, v->id)) != 1)
+	if ((ret = store_read_is_array(s, v->id, &v->owner_uid)) != 1)
 		return (ret);
 	v->kind = 2;
 	return (store_read_array_tasks(s, v->id, &v->task_ids,
@@ -334,6 +340,7 @@ store_read_array(struct store *s, struct store_op *op)
 		info->step = sqlite3_column_int64(st, 1);
 		info->count = sqlite3_column_int64(st, 2);
 		info->throttle = sqlite3_column_int(st, 3);
+		op->out.array.owner_uid = (uid_t)sqlite3_column_int64(st, 4);
 	} else if (rc == SQLITE_DONE)
 		op->status = JOBQ_ENOTFOUND;
 	else

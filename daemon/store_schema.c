@@ -140,8 +140,8 @@ static const char *const store_schema_sql[ST_COUNT] = {
 	[ST_GET_INDEX] = "SELECT " STORE_JOB_COLUMNS " FROM " STORE_JOB_FROM
 	    " WHERE j.array_id = ?1 AND j.array_id != 0 AND "
 	    "j.array_index = ?2 ORDER BY j.id LIMIT 1",
-	[ST_JOB_STATE] = "SELECT state FROM jobs WHERE id = ?1",
-	[ST_ARRAY_ROW] = "SELECT first, step, count, throttle FROM arrays "
+	[ST_JOB_STATE] = "SELECT state, owner_uid FROM jobs WHERE id = ?1",
+	[ST_ARRAY_ROW] = "SELECT first, step, count, throttle, owner_uid FROM arrays "
 	    "WHERE id = ?1",
 	/* Index order is id order: ids were given in index order. */
 	[ST_ARRAY_TASKS] = "SELECT id, state FROM jobs WHERE array_id = ?1 "

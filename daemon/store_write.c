@@ -242,7 +242,7 @@ store_write_retry_read(struct store *s, struct store_op *op, jobq_job **jp)
 		return (SQLITE_OK);
 	if (rc != SQLITE_DONE)
 		return (rc);
-	ret = store_read_is_array(s, op->in.retry.id);
+	ret = store_read_is_array(s, op->in.retry.id, NULL);
 	op->status = ret == 1 ? JOBQ_EISARRAY : ret == 0 ? JOBQ_ENOTFOUND :
 	    ret;
 	return (SQLITE_OK);

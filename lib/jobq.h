@@ -137,6 +137,10 @@ typedef struct jobq_job {
 	size_t ndeps;
 	int64_t array_id;       /* the array this job is a task of; 0 if none */
 	int64_t array_index;    /* its index in the array */
+	int limited;            /* 1: another user's job, of which the daemon
+	                           shows only id, state, queue, owner_uid and
+	                           the times (jobqd.conf(5), visibility); the
+	                           rest is 0 / NULL / empty */
 } jobq_job;
 
 void jobq_job_free(jobq_job *job);

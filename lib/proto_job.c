@@ -75,6 +75,27 @@ proto_job_out_sched(struct proto_out *o, const jobq_job *job)
 	}
 }
 
+/* Another user's job as the daemon's visibility setting allows (jobqd.conf
+ * (5)): these members only. */
+static cJSON *
+proto_job_limited_to_json(const jobq_job *job, const char *state)
+{
+	struct proto_out	 o;
+
+	proto_out_begin(&o, NULL);
+	proto_out_int(&o, "id", job->id);
+	proto_out_str(&o, "state", state);
+	proto_out_str(&o, "queue", job->queue != NULL ? job->queue : "default");
+	proto_out_int(&o, "owner_uid", job->owner_uid);
+	proto_out_int(&o, "submitted_at", job->submitted_at);
+	proto_out_int_or_null(&o, "started_at", job->started_at,
+	    job->started_at == 0);
+	proto_out_int_or_null(&o, "finished_at", job->finished_at,
+	    job->finished_at == 0);
+	proto_out_bool(&o, "limited", 1);
+	return proto_out_end(&o);
+}
+
 cJSON *
 proto_job_to_json(const jobq_job *job)
 {
@@ -83,6 +104,8 @@ proto_job_to_json(const jobq_job *job)
 
 	if (job == NULL || (state = jobq_state_name(job->state)) == NULL)
 		return NULL;
+	if (job->limited)
+		return proto_job_limited_to_json(job, state);
 	proto_out_begin(&o, NULL);
 	proto_out_int(&o, "id", job->id);
 	proto_out_str(&o, "state", state);
@@ -263,10 +286,14 @@ static const struct {
 	{ "pid", 1, 0, 0, INT64_MAX, PROTO_JOB_I64, offsetof(jobq_job, pid) },
 };
 
-/* Decodes the string and integer members of the tables into job. */
+/* Decodes the string and integer members of the tables into job; of a
+ * limited job (job->limited) only id, queue, owner_uid and submitted_at
+ * are required. */
 static int
 proto_job_members(const cJSON *obj, jobq_job *job, char *err, size_t errlen)
 {
+	int	 lim = job->limited;
+
 	char	*base = (char *)job;
 	int64_t	 v;
 	size_t	 i;
@@ -275,14 +302,18 @@ proto_job_members(const cJSON *obj, jobq_job *job, char *err, size_t errlen)
 	for (i = 0; i < sizeof(proto_job_strs) / sizeof(proto_job_strs[0]);
 	    i++) {
 		if ((rc = proto_job_str(obj, proto_job_strs[i].key,
-		    proto_job_strs[i].nullable,
+		    proto_job_strs[i].nullable || (lim &&
+		    strcmp(proto_job_strs[i].key, "queue") != 0),
 		    (char **)(base + proto_job_strs[i].off), err, errlen)) != 0)
 			return rc;
 	}
 	for (i = 0; i < sizeof(proto_job_ints) / sizeof(proto_job_ints[0]);
 	    i++) {
 		if ((rc = proto_job_int(obj, proto_job_ints[i].key,
-		    proto_job_ints[i].nullable, proto_job_ints[i].nullval,
+		    proto_job_ints[i].nullable || (lim &&
+		    strcmp(proto_job_ints[i].key, "owner_uid") != 0 &&
+		    strcmp(proto_job_ints[i].key, "submitted_at") != 0),
+		    proto_job_ints[i].nullval,
 		    proto_job_ints[i].min, proto_job_ints[i].max, &v, err,
 		    errlen)) != 0)
 			return rc;
@@ -330,8 +361,9 @@ int
 proto_job_from_json(const cJSON *obj, jobq_job **out, char *err,
     size_t errlen)
 {
+	static const cJSON proto_job_no_argv = { .type = cJSON_Array };
 	jobq_job	*job;
-	const cJSON	*st, *argv;
+	const cJSON	*st, *argv, *lim;
 	int		 rc, state;
 
 	*out = NULL;
@@ -345,7 +377,14 @@ proto_job_from_json(const cJSON *obj, jobq_job **out, char *err,
 		proto_seterr(err, errlen, "job \"state\" is not a state name");
 		return JOBQ_EPROTO;
 	}
+	lim = cJSON_GetObjectItemCaseSensitive(obj, "limited");
+	if (lim != NULL && !cJSON_IsBool(lim)) {
+		proto_seterr(err, errlen, "job \"limited\" is not a boolean");
+		return JOBQ_EPROTO;
+	}
 	argv = cJSON_GetObjectItemCaseSensitive(obj, "argv");
+	if (cJSON_IsTrue(lim) && argv == NULL)
+		argv = &proto_job_no_argv;
 	if (!cJSON_IsArray(argv)) {
 		proto_seterr(err, errlen, "job \"argv\" is not an array");
 		return JOBQ_EPROTO;
@@ -355,6 +394,7 @@ proto_job_from_json(const cJSON *obj, jobq_job **out, char *err,
 		return JOBQ_ENOMEM;
 	}
 	job->state = (jobq_state)state;
+	job->limited = cJSON_IsTrue(lim);
 	if ((rc = proto_job_argv(argv, job, err, errlen)) != 0 ||
 	    (rc = proto_job_int(obj, "id", 0, 0, 1, INT64_MAX, &job->id,
 	    err, errlen)) != 0 ||

@@ -75,6 +75,7 @@ job_equal(const jobq_job *a, const jobq_job *b)
 		ck_assert_ptr_null(b->deps);
 	ck_assert(a->array_id == b->array_id);
 	ck_assert(a->array_index == b->array_index);
+	ck_assert_int_eq(a->limited, b->limited);
 }
 
 /* Encodes, frames, parses and decodes a job; compares with the original. */
@@ -174,6 +175,75 @@ job_with(const char *first)
 	    JOB_OK + 1), (int)sizeof(text));
 	return check_proto_parse(text);
 }
+
+/* Another user's job seen limited (jobqd.conf(5)): only id, state, queue,
+ * owner_uid, the times and "limited" are on the wire, and it decodes. */
+START_TEST(test_job_limited)
+{
+	static const char *const keys[] = { "id", "state", "queue",
+		"owner_uid", "submitted_at", "started_at", "finished_at",
+		"limited" };
+	char *argv[] = { "secret", NULL }, *labels[] = { "k=v", NULL };
+	jobq_job job = {
+		.id = 12, .state = JOBQ_STATE_RUNNING, .name = "n",
+		.queue = "gpu", .argv = argv, .argc = 1, .cwd = "/home/a",
+		.owner_uid = 1001, .exit_code = -1, .submitted_at = 1000,
+		.started_at = 2000, .attempts = 1, .labels = labels,
+		.nlabels = 1, .limited = 1
+	};
+	jobq_job *out;
+	const cJSON *it;
+	cJSON *obj;
+	char err[256];
+	size_t i, n = 0;
+
+	obj = proto_job_to_json(&job);
+	ck_assert_ptr_nonnull(obj);
+	cJSON_ArrayForEach(it, obj) {
+		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+			if (strcmp(it->string, keys[i]) == 0)
+				break;
+		ck_assert_msg(i < sizeof(keys) / sizeof(keys[0]),
+		    "limited job has \"%s\"", it->string);
+		n++;
+	}
+	ck_assert_uint_eq(n, sizeof(keys) / sizeof(keys[0]));
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(obj, "limited")));
+	ck_assert_int_eq(proto_job_from_json(obj, &out, err, sizeof(err)), 0);
+	cJSON_Delete(obj);
+	ck_assert_int_eq(out->limited, 1);
+	ck_assert(out->id == 12 && out->state == JOBQ_STATE_RUNNING);
+	ck_assert_str_eq(out->queue, "gpu");
+	ck_assert_uint_eq(out->owner_uid, 1001);
+	ck_assert(out->submitted_at == 1000 && out->started_at == 2000 &&
+	    out->finished_at == 0);
+	ck_assert_uint_eq(out->argc, 0);
+	ck_assert_ptr_nonnull(out->argv);
+	ck_assert_ptr_null(out->cwd);
+	ck_assert_ptr_null(out->name);
+	ck_assert_int_eq(out->exit_code, -1);
+	ck_assert_uint_eq(out->nlabels, 0);
+	jobq_job_free(out);
+
+	/* "limited" must be a boolean; a limited job still needs its
+	 * owner; a job that is not limited still needs its argv */
+	obj = cJSON_Parse("{\"id\":1,\"state\":\"queued\",\"queue\":\"q\","
+	    "\"owner_uid\":1,\"submitted_at\":1,\"limited\":1}");
+	ck_assert_int_eq(proto_job_from_json(obj, &out, err, sizeof(err)),
+	    JOBQ_EPROTO);
+	cJSON_Delete(obj);
+	obj = cJSON_Parse("{\"id\":1,\"state\":\"queued\",\"queue\":\"q\","
+	    "\"submitted_at\":1,\"limited\":true}");
+	ck_assert_int_eq(proto_job_from_json(obj, &out, err, sizeof(err)),
+	    JOBQ_EPROTO);
+	cJSON_Delete(obj);
+	obj = cJSON_Parse("{\"id\":1,\"state\":\"queued\",\"queue\":\"q\","
+	    "\"owner_uid\":1,\"submitted_at\":1,\"limited\":false}");
+	ck_assert_int_eq(proto_job_from_json(obj, &out, err, sizeof(err)),
+	    JOBQ_EPROTO);
+	cJSON_Delete(obj);
+}
+END_TEST
 
 START_TEST(test_job_bad)
 {
@@ -463,6 +533,7 @@ check_proto_job_add(Suite *s)
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_job_roundtrip);
 	tcase_add_test(tc, test_job_bad);
+	tcase_add_test(tc, test_job_limited);
 	tcase_add_test(tc, test_job_sched_roundtrip);
 	tcase_add_test(tc, test_job_sched_limits);
 	suite_add_tcase(s, tc);

@@ -269,7 +269,8 @@ proto_cmp_job(const jobq_job *a, const jobq_job *b, char *why,
 	    (const char *const *)b->labels, b->nlabels, 1) ||
 	    a->ndeps != b->ndeps || (a->ndeps > 0 &&
 	    memcmp(a->deps, b->deps, a->ndeps * sizeof(*a->deps)) != 0) ||
-	    a->array_id != b->array_id || a->array_index != b->array_index)
+	    a->array_id != b->array_id || a->array_index != b->array_index ||
+	    a->limited != b->limited)
 		return proto_cmp_fail(why, whylen, "job %lld: scheduling",
 		    (long long)a->id);
 	return 0;

@@ -119,24 +119,17 @@ assert_rc 0 "logs -f of a running job" timeout $((20 * SLOW)) "$JOBQ" -s "$SOCK"
 assert_eq "$(cat "$T/out")" "$(printf 'first\nsecond')" "logs -f output"
 assert_eq "$(q logs --stderr "$fol")" err "stderr of the followed job"
 
-# --- only root and the daemon's uid may submit -------------------------------
+# --- a root jobqd's socket: every local user may connect ---------------------
+# (who may submit is jobqd.conf's: tests/integration/mu-access.sh)
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null &&
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$JOBQ" --help >/dev/null 2>&1; then
 	chmod 0711 "$T"
-	# As root, jobqd makes its socket 0660: other users cannot connect.
-	assert_eq "$(stat -c %a "$SOCK")" 660 "mode of the socket of a jobqd run by root"
-	assert_rc 3 "connect as another user" timeout 10 setpriv --reuid=65534 --regid=65534 --clear-groups \
+	assert_eq "$(stat -c %a "$SOCK")" 666 "mode of the socket of a jobqd run by root"
+	assert_rc 0 "connect as another user" timeout 10 setpriv --reuid=65534 --regid=65534 --clear-groups \
 		"$JOBQ" -s "$SOCK" ping
-	# Let it connect: jobqd itself still refuses its submit.
-	chmod 0666 "$SOCK"
-	assert_rc 1 "submit as another user" timeout 10 setpriv --reuid=65534 --regid=65534 --clear-groups \
-		"$JOBQ" -s "$SOCK" submit -- true
-	grep -qi "permi" "$T/err" || fail "submit as another user: message [$(cat "$T/err")] does not say permission"
-	chmod 0660 "$SOCK"
 	chmod 0700 "$T"
-	assert_eq "$(q --json list | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" 14 "jobs after a refused submit"
 else
-	log "submit-permission check skipped (needs root and a jobq executable by nobody)"
+	log "socket-mode check skipped (needs root and a jobq executable by nobody)"
 fi
 
 # --- not found: exit 4 ----------------------------------------------------
