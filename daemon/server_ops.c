@@ -1,6 +1,7 @@
 /*
  * server_ops.c - requests (loop thread): what a connection may send when
- * (the handshake first, submit only from the daemon's user or root), and
+ * (the handshake first; submit from anyone to a root jobqd, else only from
+ * the daemon's user or root), and
  * server_ops, the table that maps each op of the codec's op table
  * (proto_req.c, which decodes every request with all the checks of
  * jobq-protocol(7)) to the handler that hands the decoded request to
@@ -193,7 +194,9 @@ server_op_watch(struct server_conn *c, cJSON *req, struct proto_req *r)
 	return 0;
 }
 
-/* Only the daemon's user and root may submit: jobs run as the former. */
+/* A jobqd that is not root runs every job as its own user: only that user
+ * and root may submit.  A root jobqd runs each job as its submitter
+ * (ident.c, worker_spawn.c): anyone may. */
 #define SERVER_OP_SUBMITTER 0x1
 
 static const struct {
@@ -242,7 +245,7 @@ server_ops_admit(struct server_conn *c, int op, char *err, size_t errlen,
 		return JOBQ_ESHUTDOWN;
 	}
 	if (op >= 0 && op < PROTO_OP_COUNT &&
-	    (server_ops[op].flags & SERVER_OP_SUBMITTER) &&
+	    (server_ops[op].flags & SERVER_OP_SUBMITTER) && geteuid() != 0 &&
 	    c->uid != 0 && c->uid != geteuid()) {
 		snprintf(err, errlen,
 		    "jobs run as uid %ld; uid %ld may not submit to this jobqd",

@@ -10,10 +10,28 @@
  * appended to on a later one; never truncated.  With an output limit the
  * started job's files stay open in the worker (worker_output.c).
  *
- *   worker.c --worker_spawn(spec)--> open cwd/out/err, plan exec, block signals
+ *   worker.c --worker_spawn(spec)--> open cwd/out/err, plan exec, resolve
+ *     the job's user (passwd entry, group list), block signals
  *     `- vfork child (worker suspended): setsid, PDEATHSIG KILL, default
- *        dispositions, fchdir, dup2 0/1/2, close the rest, empty mask, execve
+ *        dispositions, identity (umask; a root worker: setgroups, setresgid,
+ *        setresuid, verified, PDEATHSIG again), chdir, dup2 0/1/2, close
+ *        the rest, empty mask, execve
  *        a failure before exec: {stage, errno} to the worker, _exit(127)
+ *
+ * Identity (wire.h WIRE_ID_SET; jobqd(8) "Identity").  The job's umask is
+ * set in the child.  A worker running as root (a root jobqd) runs every job
+ * as its uid: before vfork it reads the uid's passwd entry and group list
+ * (getpwuid_r, getgrouplist: not async-signal-safe, so not in the child),
+ * sorted and without duplicates as the kernel keeps them; the child sets
+ * the groups, then real/effective/saved gid, then uid, with the raw system
+ * calls (glibc's wrappers would signal the worker's other threads, if it
+ * had any, from the child), reads them back with getresuid, getresgid and
+ * getgroups and refuses to exec unless they are exactly the job's
+ * (WIRE_STAGE_IDENT).  The credential change clears PR_SET_PDEATHSIG, so it
+ * is set again.  After a switch the working directory is entered by path
+ * as the job's user (chdir), not through the worker's descriptor: the job
+ * gets no directory its user could not reach.  A worker that is not root
+ * never switches: it runs jobs as itself.
  *
  * The job is started with vfork(): the worker, every signal blocked, is
  * suspended until the child has exec'd or exited.  Everything the child
@@ -51,13 +69,16 @@
 
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -109,6 +130,15 @@ struct worker_spawn_args {
 	size_t ncand;
 	int early_err;		/* nonzero: fail at WIRE_STAGE_EXEC, no execve */
 	char **shargv;		/* "/bin/sh", (path), argv[1..], NULL */
+	/* ident (worker_spawn_ident_prepare) */
+	int id_umask;		/* -1: left as it is */
+	int id_switch;		/* root worker: become id_uid/id_gid/groups */
+	uid_t id_uid;
+	gid_t id_gid;
+	gid_t *id_groups;	/* sorted, unique (malloc'd) */
+	size_t id_ngroups;
+	gid_t *id_check;	/* id_ngroups + 1 entries, for getgroups */
+	const char *cwd_path;	/* after a switch: chdir to it */
 };
 
 /* ---- the job child (between vfork and exec) ----------------------------- */
@@ -284,6 +314,55 @@ worker_spawn_reset_libc_signals(void)
 		(void)syscall(SYS_rt_sigaction, sig, &ksa, NULL, sizeof ksa.mask);
 }
 
+#if defined(SYS_setresuid32)
+#define WORKER_SPAWN_SYS_SETGROUPS SYS_setgroups32
+#define WORKER_SPAWN_SYS_SETRESGID SYS_setresgid32
+#define WORKER_SPAWN_SYS_SETRESUID SYS_setresuid32
+#else
+#define WORKER_SPAWN_SYS_SETGROUPS SYS_setgroups
+#define WORKER_SPAWN_SYS_SETRESGID SYS_setresgid
+#define WORKER_SPAWN_SYS_SETRESUID SYS_setresuid
+#endif
+
+/* Step 4 of the child: the job's umask, and for a root worker its groups,
+ * gid and uid, each checked and then verified; a failure never execs. */
+static void
+worker_spawn_child_ident(const struct worker_spawn_args *a)
+{
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
+	size_t i;
+	int n;
+
+	if (a->id_umask >= 0)
+		(void)umask((mode_t)a->id_umask);
+	if (!a->id_switch)
+		return;
+	if (syscall(WORKER_SPAWN_SYS_SETGROUPS, a->id_ngroups,
+	    a->id_groups) == -1 ||
+	    syscall(WORKER_SPAWN_SYS_SETRESGID, a->id_gid, a->id_gid,
+	    a->id_gid) == -1 ||
+	    syscall(WORKER_SPAWN_SYS_SETRESUID, a->id_uid, a->id_uid,
+	    a->id_uid) == -1)
+		worker_spawn_child_fail(a, WIRE_STAGE_IDENT, errno);
+	if (getresuid(&ru, &eu, &su) == -1 || getresgid(&rg, &eg, &sg) == -1)
+		worker_spawn_child_fail(a, WIRE_STAGE_IDENT, errno);
+	if (ru != a->id_uid || eu != a->id_uid || su != a->id_uid ||
+	    rg != a->id_gid || eg != a->id_gid || sg != a->id_gid)
+		worker_spawn_child_fail(a, WIRE_STAGE_IDENT, EPERM);
+	n = getgroups((int)a->id_ngroups + 1, a->id_check);
+	if (n < 0 || (size_t)n != a->id_ngroups)
+		worker_spawn_child_fail(a, WIRE_STAGE_IDENT, EPERM);
+	for (i = 0; i < a->id_ngroups; i++)
+		if (a->id_check[i] != a->id_groups[i])
+			worker_spawn_child_fail(a, WIRE_STAGE_IDENT, EPERM);
+	/* Changing credentials cleared the parent-death signal. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+		worker_spawn_child_fail(a, WIRE_STAGE_IDENT, errno);
+	if (getppid() != a->worker_pid)
+		_exit(127);
+}
+
 /* In the vfork child, every signal blocked: never returns. */
 static void __attribute__((noreturn, noinline))
 worker_spawn_child(const struct worker_spawn_args *a)
@@ -306,7 +385,9 @@ worker_spawn_child(const struct worker_spawn_args *a)
 		if (sig != SIGKILL && sig != SIGSTOP)
 			(void)sigaction(sig, &sa, NULL); /* EINVAL for RT sigs used by libc */
 	worker_spawn_reset_libc_signals();
-	if (fchdir(a->fds.cwd) == -1)
+	worker_spawn_child_ident(a);
+	if ((a->cwd_path != NULL ? chdir(a->cwd_path) : fchdir(a->fds.cwd)) ==
+	    -1)
 		worker_spawn_child_fail(a, WIRE_STAGE_CWD, errno);
 	/* All of these are >= 4 (0-2 are open, 3 is the report pipe). */
 	if (dup2(a->fds.null, 0) == -1 || dup2(a->fds.out, 1) == -1 ||
@@ -413,6 +494,104 @@ worker_spawn_shargv(char *const *argv)
 		v[i + 1] = argv[i];
 	v[argc + 1] = NULL;
 	return v;
+}
+
+static int
+worker_spawn_gid_cmp(const void *x, const void *y)
+{
+	gid_t a = *(const gid_t *)x, b = *(const gid_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/* The group list of user name (primary group gid) into a->id_groups:
+ * sorted, without duplicates.  0 or an errno. */
+static int
+worker_spawn_ident_groups(struct worker_spawn_args *a, const char *name,
+    gid_t gid)
+{
+	long max = sysconf(_SC_NGROUPS_MAX);
+	gid_t *g = NULL, *ng;
+	int n = 32, want, tries;
+	size_t i, k;
+
+	for (tries = 0; tries < 8; tries++) {
+		if ((ng = realloc(g, ((size_t)n + 1) * sizeof *g)) == NULL) {
+			free(g);
+			return ENOMEM;
+		}
+		g = ng;
+		want = n;
+		if (getgrouplist(name, gid, g, &want) >= 0) {
+			n = want;
+			break;
+		}
+		if (want <= n || want > (1 << 20)) {
+			free(g);
+			return E2BIG;
+		}
+		n = want;
+	}
+	if (tries == 8 || (max > 0 && n > max)) {
+		free(g);
+		return E2BIG;
+	}
+	qsort(g, (size_t)n, sizeof *g, worker_spawn_gid_cmp);
+	for (i = k = 0; i < (size_t)n; i++)
+		if (k == 0 || g[k - 1] != g[i])
+			g[k++] = g[i];
+	a->id_groups = g;
+	a->id_ngroups = k;
+	if ((a->id_check = calloc(k + 1, sizeof *g)) == NULL)
+		return ENOMEM;
+	return 0;
+}
+
+/* Who the job runs as (see the top): its umask; for a root worker its
+ * uid, gid and groups, from the uid's passwd entry.  0, or an errno
+ * (WIRE_STAGE_IDENT_USER; ENOENT: the uid has no passwd entry). */
+static int
+worker_spawn_ident_prepare(const struct wire_spec *spec,
+    struct worker_spawn_args *a)
+{
+	struct passwd pw, *res = NULL;
+	long len = sysconf(_SC_GETPW_R_SIZE_MAX);
+	char *buf = NULL, *nb;
+	int e;
+
+	a->id_umask = -1;
+	if (!(spec->id_flags & WIRE_ID_SET))
+		return 0;
+	a->id_umask = (int)(spec->umask & 0777);
+	if (geteuid() != 0)
+		return 0;	/* jobs run as the worker's user */
+	if (len <= 0 || len > (1 << 20))
+		len = 16384;
+	for (;;) {
+		if ((nb = realloc(buf, (size_t)len)) == NULL) {
+			free(buf);
+			return ENOMEM;
+		}
+		buf = nb;
+		e = getpwuid_r((uid_t)spec->uid, &pw, buf, (size_t)len, &res);
+		if (e != ERANGE || len >= (1 << 24))
+			break;
+		len *= 2;
+	}
+	if (res == NULL) {
+		free(buf);
+		return e != 0 ? e : ENOENT;
+	}
+	a->id_uid = pw.pw_uid;
+	a->id_gid = spec->gid == WIRE_GID_PRIMARY ? pw.pw_gid :
+	    (gid_t)spec->gid;
+	e = worker_spawn_ident_groups(a, pw.pw_name, pw.pw_gid);
+	free(buf);
+	if (e != 0)
+		return e;
+	a->id_switch = 1;
+	a->cwd_path = spec->cwd;
+	return 0;
 }
 
 /* Opens the output directory dir: never through a symlink, and only one
@@ -714,6 +893,10 @@ worker_spawn(const struct wire_spec *spec, pid_t worker_pid, long maxfd,
 	}
 	if ((err = worker_spawn_plan_exec(&ca, &cand)) != 0)
 		goto done;
+	if ((err = worker_spawn_ident_prepare(spec, &ca)) != 0) {
+		res->stage = WIRE_STAGE_IDENT_USER;
+		goto done;
+	}
 	pid = worker_spawn_start(&ca, &err);
 	if (pid > 0 && chan.x.stage == 0)
 		worker_spawn_keep_output(spec, &ca.fds, base, &res->output);
@@ -721,6 +904,8 @@ done:
 	worker_spawn_close_fds(&ca.fds);
 	free(ca.shargv);
 	free(cand);
+	free(ca.id_groups);
+	free(ca.id_check);
 	if (pid == -1) {
 		res->err = err;
 		return;
