@@ -22,13 +22,19 @@
  * set in the child.  A worker running as root (a root jobqd) runs every job
  * as its uid: before vfork it reads the uid's passwd entry and group list
  * (getpwuid_r, getgrouplist: not async-signal-safe, so not in the child),
- * sorted and without duplicates as the kernel keeps them; the child sets
+ * sorted and without duplicates as the kernel keeps them, and keeps them
+ * for a second (worker_spawn_ident_cache); the child sets
  * the groups, then real/effective/saved gid, then uid, with the raw system
  * calls (glibc's wrappers would signal the worker's other threads, if it
  * had any, from the child), reads them back with getresuid, getresgid and
  * getgroups and refuses to exec unless they are exactly the job's
  * (WIRE_STAGE_IDENT).  The credential change clears PR_SET_PDEATHSIG, so it
- * is set again.  After a switch the working directory is entered by path
+ * is set again.  It also makes the process dumpable as fs.suid_dumpable
+ * says: with 0 or 2 the job's user cannot ptrace it before it execs, but
+ * with 1 she could, and a vfork child shares the worker's (root's) memory;
+ * so with suid_dumpable 1 a switching spawn uses fork() (the pipe carries
+ * its outcome), and the child makes itself not dumpable after the switch
+ * in any case.  After a switch the working directory is entered by path
  * as the job's user (chdir), not through the worker's descriptor: the job
  * gets no directory its user could not reach.  A worker that is not root
  * never switches: it runs jobs as itself.
@@ -83,6 +89,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fault.h"
@@ -135,10 +142,11 @@ struct worker_spawn_args {
 	int id_switch;		/* root worker: become id_uid/id_gid/groups */
 	uid_t id_uid;
 	gid_t id_gid;
-	gid_t *id_groups;	/* sorted, unique (malloc'd) */
+	gid_t *id_groups;	/* sorted, unique (the cache's) */
 	size_t id_ngroups;
 	gid_t *id_check;	/* id_ngroups + 1 entries, for getgroups */
 	const char *cwd_path;	/* after a switch: chdir to it */
+	int use_fork;		/* fork, not vfork (see the top) */
 };
 
 /* ---- the job child (between vfork and exec) ----------------------------- */
@@ -356,8 +364,11 @@ worker_spawn_child_ident(const struct worker_spawn_args *a)
 	for (i = 0; i < a->id_ngroups; i++)
 		if (a->id_check[i] != a->id_groups[i])
 			worker_spawn_child_fail(a, WIRE_STAGE_IDENT, EPERM);
-	/* Changing credentials cleared the parent-death signal. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+	/* Changing credentials cleared the parent-death signal, and may have
+	 * made us dumpable (fs.suid_dumpable 1; we are not sharing the
+	 * worker's memory then). */
+	if (prctl(PR_SET_DUMPABLE, 0) == -1 ||
+	    prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
 		worker_spawn_child_fail(a, WIRE_STAGE_IDENT, errno);
 	if (getppid() != a->worker_pid)
 		_exit(127);
@@ -496,6 +507,34 @@ worker_spawn_shargv(char *const *argv)
 	return v;
 }
 
+/*
+ * The last user a job of this worker ran as: its primary group, its group
+ * list (sorted, unique) and a buffer for getgroups in the child, and
+ * fs.suid_dumpable, all kept for WORKER_SPAWN_IDENT_TTL_MS: the user and
+ * group databases can be slow to ask (NSS modules: ~0.2 ms a job here),
+ * and a change to them reaches jobs at most that much later.
+ */
+#define WORKER_SPAWN_IDENT_TTL_MS 1000
+static struct {
+	int valid;
+	uid_t uid;
+	gid_t pgid;
+	gid_t *groups, *check;	/* n and n + 1 entries */
+	size_t n;
+	int dumpable;		/* fs.suid_dumpable (-1: unreadable) */
+	int64_t at_ms;		/* CLOCK_MONOTONIC */
+} worker_spawn_ident_cache;
+
+static int64_t
+worker_spawn_now_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		return 0;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static int
 worker_spawn_gid_cmp(const void *x, const void *y)
 {
@@ -504,11 +543,11 @@ worker_spawn_gid_cmp(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
-/* The group list of user name (primary group gid) into a->id_groups:
- * sorted, without duplicates.  0 or an errno. */
+/* The group list of user name (primary group gid) into *gp, *np: sorted,
+ * without duplicates (malloc'd, n + 1 entries).  0 or an errno. */
 static int
-worker_spawn_ident_groups(struct worker_spawn_args *a, const char *name,
-    gid_t gid)
+worker_spawn_ident_groups(const char *name, gid_t gid, gid_t **gp,
+    size_t *np)
 {
 	long max = sysconf(_SC_NGROUPS_MAX);
 	gid_t *g = NULL, *ng;
@@ -540,31 +579,41 @@ worker_spawn_ident_groups(struct worker_spawn_args *a, const char *name,
 	for (i = k = 0; i < (size_t)n; i++)
 		if (k == 0 || g[k - 1] != g[i])
 			g[k++] = g[i];
-	a->id_groups = g;
-	a->id_ngroups = k;
-	if ((a->id_check = calloc(k + 1, sizeof *g)) == NULL)
-		return ENOMEM;
+	*gp = g;
+	*np = k;
 	return 0;
 }
 
-/* Who the job runs as (see the top): its umask; for a root worker its
- * uid, gid and groups, from the uid's passwd entry.  0, or an errno
- * (WIRE_STAGE_IDENT_USER; ENOENT: the uid has no passwd entry). */
+/* fs.suid_dumpable: 0 (a process becomes undumpable when its uid
+ * changes), 2 (dumpable by root only) or 1 (by its user: insecure); -1 if
+ * unreadable (then taken as 1). */
 static int
-worker_spawn_ident_prepare(const struct wire_spec *spec,
-    struct worker_spawn_args *a)
+worker_spawn_suid_dumpable(void)
+{
+	char c = '1';
+	int fd;
+
+	if ((fd = open("/proc/sys/fs/suid_dumpable", O_RDONLY | O_CLOEXEC)) ==
+	    -1)
+		return -1;
+	if (read(fd, &c, 1) != 1)
+		c = '1';
+	close(fd);
+	return c == '0' ? 0 : c == '2' ? 2 : 1;
+}
+
+/* Fills the cache for uid from its passwd entry.  0, or an errno
+ * (ENOENT: the uid has no passwd entry). */
+static int
+worker_spawn_ident_lookup(uid_t uid)
 {
 	struct passwd pw, *res = NULL;
 	long len = sysconf(_SC_GETPW_R_SIZE_MAX);
 	char *buf = NULL, *nb;
+	gid_t *g = NULL, *check;
+	size_t n = 0;
 	int e;
 
-	a->id_umask = -1;
-	if (!(spec->id_flags & WIRE_ID_SET))
-		return 0;
-	a->id_umask = (int)(spec->umask & 0777);
-	if (geteuid() != 0)
-		return 0;	/* jobs run as the worker's user */
 	if (len <= 0 || len > (1 << 20))
 		len = 16384;
 	for (;;) {
@@ -573,7 +622,7 @@ worker_spawn_ident_prepare(const struct wire_spec *spec,
 			return ENOMEM;
 		}
 		buf = nb;
-		e = getpwuid_r((uid_t)spec->uid, &pw, buf, (size_t)len, &res);
+		e = getpwuid_r(uid, &pw, buf, (size_t)len, &res);
 		if (e != ERANGE || len >= (1 << 24))
 			break;
 		len *= 2;
@@ -582,15 +631,63 @@ worker_spawn_ident_prepare(const struct wire_spec *spec,
 		free(buf);
 		return e != 0 ? e : ENOENT;
 	}
-	a->id_uid = pw.pw_uid;
-	a->id_gid = spec->gid == WIRE_GID_PRIMARY ? pw.pw_gid :
-	    (gid_t)spec->gid;
-	e = worker_spawn_ident_groups(a, pw.pw_name, pw.pw_gid);
+	e = worker_spawn_ident_groups(pw.pw_name, pw.pw_gid, &g, &n);
+	if (e == 0 && (check = calloc(n + 1, sizeof *check)) == NULL) {
+		free(g);
+		e = ENOMEM;
+	}
+	if (e == 0) {
+		free(worker_spawn_ident_cache.groups);
+		free(worker_spawn_ident_cache.check);
+		worker_spawn_ident_cache.valid = 1;
+		worker_spawn_ident_cache.uid = pw.pw_uid;
+		worker_spawn_ident_cache.pgid = pw.pw_gid;
+		worker_spawn_ident_cache.groups = g;
+		worker_spawn_ident_cache.check = check;
+		worker_spawn_ident_cache.n = n;
+		worker_spawn_ident_cache.dumpable =
+		    worker_spawn_suid_dumpable();
+		worker_spawn_ident_cache.at_ms = worker_spawn_now_ms();
+	}
 	free(buf);
-	if (e != 0)
-		return e;
+	return e;
+}
+
+/* Who the job runs as (see the top): its umask; for a root worker its
+ * uid, gid and groups, from the uid's passwd entry (through the cache).
+ * 0, or an errno (WIRE_STAGE_IDENT_USER; ENOENT: the uid has no passwd
+ * entry). */
+static int
+worker_spawn_ident_prepare(const struct wire_spec *spec,
+    struct worker_spawn_args *a)
+{
+	int64_t now;
+	int e;
+
+	a->id_umask = -1;
+	if (!(spec->id_flags & WIRE_ID_SET))
+		return 0;
+	a->id_umask = (int)(spec->umask & 0777);
+	if (geteuid() != 0)
+		return 0;	/* jobs run as the worker's user */
+	now = worker_spawn_now_ms();
+	if (!worker_spawn_ident_cache.valid ||
+	    worker_spawn_ident_cache.uid != (uid_t)spec->uid ||
+	    now - worker_spawn_ident_cache.at_ms >= WORKER_SPAWN_IDENT_TTL_MS ||
+	    now < worker_spawn_ident_cache.at_ms) {
+		worker_spawn_ident_cache.valid = 0;
+		if ((e = worker_spawn_ident_lookup((uid_t)spec->uid)) != 0)
+			return e;
+	}
+	a->id_uid = worker_spawn_ident_cache.uid;
+	a->id_gid = spec->gid == WIRE_GID_PRIMARY ?
+	    worker_spawn_ident_cache.pgid : (gid_t)spec->gid;
+	a->id_groups = worker_spawn_ident_cache.groups;
+	a->id_check = worker_spawn_ident_cache.check;
+	a->id_ngroups = worker_spawn_ident_cache.n;
 	a->id_switch = 1;
 	a->cwd_path = spec->cwd;
+	a->use_fork = a->id_uid != 0 && worker_spawn_ident_cache.dumpable != 0;
 	return 0;
 }
 
@@ -769,7 +866,7 @@ worker_spawn_vfork(const struct worker_spawn_args *a)
 {
 	pid_t pid;
 
-	if ((pid = vfork()) == 0)
+	if ((pid = a->use_fork ? fork() : vfork()) == 0)
 		worker_spawn_child(a);
 	return pid;
 }
@@ -815,7 +912,8 @@ worker_spawn_start(struct worker_spawn_args *a, int *err)
 		*err = EAGAIN;
 		return -1;
 	}
-	if (!worker_spawn_shared && pipe2(p, O_CLOEXEC) == -1) {
+	if ((!worker_spawn_shared || a->use_fork) &&
+	    pipe2(p, O_CLOEXEC) == -1) {
 		*err = errno;
 		return -1;
 	}
@@ -827,7 +925,7 @@ worker_spawn_start(struct worker_spawn_args *a, int *err)
 			*err = errno;
 		worker_spawn_restore_mask(&omask);
 	}
-	if (pid > 0 && a->chan->ran)
+	if (pid > 0 && a->chan->ran && !a->use_fork)
 		worker_spawn_shared = 1;
 	worker_spawn_chan_end(p, pid, a->chan);
 	return pid;
@@ -904,8 +1002,6 @@ done:
 	worker_spawn_close_fds(&ca.fds);
 	free(ca.shargv);
 	free(cand);
-	free(ca.id_groups);
-	free(ca.id_check);
 	if (pid == -1) {
 		res->err = err;
 		return;
