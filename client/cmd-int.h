@@ -48,6 +48,8 @@ enum {
 	CMD_OPT_OLDER_THAN,
 	CMD_OPT_PARALLEL,
 	CMD_OPT_OUTPUT_LIMIT,
+	CMD_OPT_USER,		/* ident */
+	CMD_OPT_GROUP,
 };
 
 /* The end of every command's option table: --json, -h/--help. */

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdint.h>
@@ -290,24 +291,98 @@ cmd_deps_text(const jobq_job *j)
 #define SHOW(k, ...) do { printf("%-12s ", k ":"); printf(__VA_ARGS__); \
 	putchar('\n'); } while (0)
 
-/* The owner line: the uid, with the user's name when it has one. */
-static void
-cmd_show_owner(uint32_t uid)
+/* The name of user uid (or of group gid: group set) into buf, "" if it
+ * has none; for a user, *gid (if gid is not NULL) gets its primary group
+ * (-1: none). */
+static const char *
+cmd_show_name(int group, uint32_t id, int64_t *gid, char *buf, size_t len)
 {
 	struct passwd pw, *pwp = NULL;
-	long pwlen = sysconf(_SC_GETPW_R_SIZE_MAX);
-	char *pwbuf;
+	struct group gr, *grp = NULL;
+	long n = sysconf(group ? _SC_GETGR_R_SIZE_MAX : _SC_GETPW_R_SIZE_MAX);
+	char *b;
 
-	if (pwlen <= 0 || pwlen > 1 << 20)
-		pwlen = 16384;
-	pwbuf = malloc((size_t)pwlen);
-	if (pwbuf != NULL &&
-	    getpwuid_r((uid_t)uid, &pw, pwbuf, (size_t)pwlen, &pwp) == 0 &&
-	    pwp != NULL)
-		SHOW("owner", "%lu (%s)", (unsigned long)uid, pw.pw_name);
+	buf[0] = '\0';
+	if (gid != NULL)
+		*gid = -1;
+	if (n <= 0 || n > 1 << 20)
+		n = 16384;
+	if ((b = malloc((size_t)n)) == NULL)
+		return buf;
+	if (group && getgrgid_r((gid_t)id, &gr, b, (size_t)n, &grp) == 0 &&
+	    grp != NULL)
+		snprintf(buf, len, "%s", gr.gr_name);
+	else if (!group && getpwuid_r((uid_t)id, &pw, b, (size_t)n,
+	    &pwp) == 0 && pwp != NULL) {
+		snprintf(buf, len, "%s", pw.pw_name);
+		if (gid != NULL)
+			*gid = (int64_t)pw.pw_gid;
+	}
+	free(b);
+	return buf;
+}
+
+/* The identity lines: owner (the user the job runs as), its group, who
+ * submitted it (if another user) and its umask; names where they have
+ * them. */
+static void
+cmd_show_owner(const jobq_job *j)
+{
+	char name[256];
+	int64_t gid;
+
+	cmd_show_name(0, j->owner_uid, &gid, name, sizeof(name));
+	if (name[0] != '\0')
+		SHOW("owner", "%lu (%s)", (unsigned long)j->owner_uid, name);
 	else
-		SHOW("owner", "%lu", (unsigned long)uid);
-	free(pwbuf);
+		SHOW("owner", "%lu", (unsigned long)j->owner_uid);
+	if (j->gid >= 0)
+		gid = j->gid;
+	if (gid < 0)
+		SHOW("group", "the owner's primary group");
+	else if (cmd_show_name(1, (uint32_t)gid, NULL, name,
+	    sizeof(name))[0] != '\0')
+		SHOW("group", "%lld (%s)%s", (long long)gid, name, j->gid < 0 ?
+		    ", the owner's primary group" : "");
+	else
+		SHOW("group", "%lld%s", (long long)gid, j->gid < 0 ?
+		    ", the owner's primary group" : "");
+	if (j->submitter_uid != j->owner_uid) {
+		if (cmd_show_name(0, j->submitter_uid, NULL, name,
+		    sizeof(name))[0] != '\0')
+			SHOW("submitter", "%lu (%s)",
+			    (unsigned long)j->submitter_uid, name);
+		else
+			SHOW("submitter", "%lu",
+			    (unsigned long)j->submitter_uid);
+	}
+	SHOW("umask", "%04o", (unsigned)j->umask);
+}
+
+/* The job object of `show --json`, with "user" and "group": the names of
+ * its owner and of its group (as `show` prints them), when they have one. */
+static cJSON *
+cmd_show_json(const jobq_job *j)
+{
+	cJSON *o = proto_job_to_json(j);
+	char name[256];
+	int64_t gid;
+
+	if (o == NULL)
+		return NULL;
+	if (cmd_show_name(0, j->owner_uid, &gid, name, sizeof(name))[0] !=
+	    '\0' && cJSON_AddStringToObject(o, "user", name) == NULL)
+		goto fail;
+	if (j->gid >= 0)
+		gid = j->gid;
+	if (gid >= 0 && cmd_show_name(1, (uint32_t)gid, NULL, name,
+	    sizeof(name))[0] != '\0' &&
+	    cJSON_AddStringToObject(o, "group", name) == NULL)
+		goto fail;
+	return o;
+fail:
+	cJSON_Delete(o);
+	return NULL;
 }
 
 /* The lines of a job's scheduling, from labels to kill grace. */
@@ -422,7 +497,7 @@ cmd_show_job(const jobq_job *j)
 		SHOW("priority", "%d", j->priority);
 		SHOW("command", "%s", command);
 		SHOW("cwd", "%s", j->cwd != NULL ? j->cwd : "-");
-		cmd_show_owner(j->owner_uid);
+		cmd_show_owner(j);
 		cmd_show_sched(j, labels, deps, now);
 		cmd_show_run(j, now);
 		cmd_show_end(j);
@@ -506,7 +581,7 @@ cmd_show(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	cmd_close(cl);
 	if (json)
-		rc = cmd_print_json(cmd, proto_job_to_json(job));
+		rc = cmd_print_json(cmd, cmd_show_json(job));
 	else
 		rc = cmd_show_job(job) == 0 ? 0 : cmd_nomem(cmd);
 	jobq_job_free(job);

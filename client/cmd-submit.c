@@ -232,6 +232,7 @@ struct cmd_submit_args {
 	size_t nsets;
 	long retries;
 	int64_t output_limit;      /* 0: not given */
+	const char *user, *group;  /* --user, --group (root only) */
 	int clean, wait, json;
 	struct cmd_sched sched;
 };
@@ -271,6 +272,17 @@ cmd_submit_opt(const char *cmd, int c, const char *arg,
 		return 0;
 	case CMD_OPT_WAIT:
 		a->wait = 1;
+		return 0;
+	case CMD_OPT_USER:
+	case CMD_OPT_GROUP:
+		if (arg[0] == '\0' || strlen(arg) > JOBQ_MAX_NAME)
+			return cmd_usage_error(cmd, "invalid --%s '%s' "
+			    "(expected a name or a number)", c == CMD_OPT_USER ?
+			    "user" : "group", arg);
+		if (c == CMD_OPT_USER)
+			a->user = arg;
+		else
+			a->group = arg;
 		return 0;
 	case CMD_OPT_OUTPUT_LIMIT:
 		if (util_parse_size(arg, &a->output_limit) != 0 ||
@@ -313,6 +325,8 @@ cmd_submit_args(const char *cmd, int argc, char **argv,
 		{ "output-limit", required_argument, NULL,
 		    CMD_OPT_OUTPUT_LIMIT },
 		{ "wait", no_argument, NULL, CMD_OPT_WAIT },
+		{ "user", required_argument, NULL, CMD_OPT_USER },
+		{ "group", required_argument, NULL, CMD_OPT_GROUP },
 		CMD_OPTS_COMMON,
 	};
 	int c, rc;
@@ -479,6 +493,8 @@ cmd_submit(struct cmd_ctx *ctx, int argc, char **argv)
 	so.queue = a.queue;
 	so.max_retries = (int)a.retries;
 	so.output_limit = a.output_limit;
+	so.user = a.user;
+	so.group = a.group;
 	rc = cmd_submit_run(ctx, cmd, &a, &so);
 out:
 	free(env);

@@ -67,6 +67,12 @@ dispatch_logs_spec(struct dispatch *s, struct sjob *j,
 	wo.dir = s->conf.logs_dir;
 	wo.flags = op->out.claim.first_run ? WIRE_OUT_EXCL : 0;
 	wo.limit = dispatch_logs_limit(s, op->out.claim.output_limit);
+	/* ident: who the job runs as (worker_spawn.c switches to it) */
+	wo.id_flags = WIRE_ID_SET;
+	wo.uid = op->out.claim.uid;
+	wo.gid = op->out.claim.gid < 0 || op->out.claim.gid >= WIRE_GID_PRIMARY ?
+	    WIRE_GID_PRIMARY : (uint32_t)op->out.claim.gid;
+	wo.umask = (uint32_t)op->out.claim.umask & 0777;
 	return wire_spec_pack_out((const char *const *)op->out.claim.argv,
 	    (const char *const *)op->out.claim.env, op->out.claim.cwd, out, err,
 	    &wo, &j->spec, &j->speclen);

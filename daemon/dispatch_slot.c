@@ -206,6 +206,10 @@ dispatch_slot_stage_name(int stage)
 	case WIRE_STAGE_FORK: return "creating the process";
 	case WIRE_STAGE_OUTPUT_TAKEN: return "creating the output files "
 	    "(one exists already, not created by this job: left untouched)";
+	case WIRE_STAGE_IDENT_USER: return "looking up the job's user (its "
+	    "passwd entry and groups)";
+	case WIRE_STAGE_IDENT: return "switching to the job's user, group "
+	    "and groups (not run)";
 	default: return "starting the job";
 	}
 }

@@ -1,6 +1,7 @@
 /*
  * dispatch_submit.c - the submit request (loop thread only): its output
- * limit checked against --output-limit-max, the look-up of its
+ * limit checked against --output-limit-max, its identity (whom it runs as:
+ * ident.c), the look-up of its
  * dependencies, the INSERT, and the new jobs entering the table and the
  * scheduler once it has committed.
  *
@@ -25,12 +26,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "log.h"
 #include "proto.h"
 #include "util.h"
 #include "dispatch_int.h"
+#include "ident.h"
 
 /* A dependency of a submit, resolved. */
 struct pdep {
@@ -242,7 +245,10 @@ dispatch_submit_insert_fill(struct store_op *op, const struct op_ctx *c,
 	op->in.insert.cwd = sub->cwd;
 	op->in.insert.name = sub->name;
 	op->in.insert.queue = sub->queue;
-	op->in.insert.owner_uid = c->r->uid;
+	op->in.insert.owner_uid = sub->run_uid;	/* ident_submit's */
+	op->in.insert.submitter_uid = (uint32_t)c->r->uid;
+	op->in.insert.run_gid = sub->run_gid;
+	op->in.insert.umask = sub->umask < 0 ? 022 : sub->umask;
 	op->in.insert.max_retries = sub->max_retries;
 	op->in.insert.submitted_at = util_now_ms();
 	op->in.insert.priority = sub->priority;
@@ -492,7 +498,9 @@ dispatch_submit(struct dispatch *s, struct dispatch_req *r, cJSON *req_json,
 	size_t i;
 	int rv;
 
-	if ((rv = dispatch_submit_limit(s, sub, msg, sizeof msg)) != 0) {
+	if ((rv = dispatch_submit_limit(s, sub, msg, sizeof msg)) != 0 ||
+	    (rv = ident_submit(sub, r->uid, geteuid(), msg, sizeof msg)) !=
+	    0) {
 		proto_submit_release(sub);
 		cJSON_Delete(req_json);
 		dispatch_reply_error(r, rv, msg);

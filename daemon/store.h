@@ -54,7 +54,7 @@
 #include <uv.h>
 #include "jobq.h"
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 #define STORE_APP_ID 0x4a4f4251 /* "JOBQ" */
 
 struct store;
@@ -163,6 +163,10 @@ struct store_op {
 			int64_t array_first, array_step, array_count;
 			int array_throttle;
 			int64_t output_limit;  /* bytes; 0: the daemon's */
+			/* identity: the job runs as owner_uid */
+			uint32_t submitter_uid;/* who submitted it */
+			int64_t run_gid;       /* -1: owner's primary group */
+			int umask;             /* 0..0777 */
 			/* initial state: QUEUED, or CANCELED (reason
 			 * "dependency", finished_at = submitted_at) for a job
 			 * whose dependency can never hold */
@@ -243,6 +247,9 @@ struct store_op {
 			int first_run;         /* the first claim of the job
 			                          ever committed (a retry, by
 			                          hand or not, is not) */
+			uint32_t uid;          /* identity: runs as uid */
+			int64_t gid;           /* -1: uid's primary group */
+			int umask;
 		} claim;
 		jobq_job *job;                 /* STORE_GET, STORE_RETRY: caller frees */
 		struct { jobq_job **jobs; size_t n; } list; /* STORE_LIST: caller frees */

@@ -115,8 +115,23 @@ store_insert_existing(struct store *s, struct store_op *op)
 	return (rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc);
 }
 
-/* Binds ?1 .. ?19 and ?23 of ST_INSERT / ST_INSERT_TASKS; an SQLite
- * code. */
+/* Binds the identity ?24 .. ?26 of ST_INSERT / ST_INSERT_TASKS:
+ * submitter_uid, run_gid (NULL: the owner's primary group), umask. */
+static int
+store_insert_bind_ident(sqlite3_stmt *st, const struct store_op *op)
+{
+	int rc;
+
+	if ((rc = sqlite3_bind_int64(st, 24,
+	    op->in.insert.submitter_uid)) != SQLITE_OK ||
+	    (rc = (op->in.insert.run_gid < 0 ? sqlite3_bind_null(st, 25) :
+	    sqlite3_bind_int64(st, 25, op->in.insert.run_gid))) != SQLITE_OK)
+		return (rc);
+	return (sqlite3_bind_int(st, 26, op->in.insert.umask & 0777));
+}
+
+/* Binds ?1 .. ?19, ?23 and ?24 .. ?26 of ST_INSERT / ST_INSERT_TASKS; an
+ * SQLite code. */
 static int
 store_insert_bind(sqlite3_stmt *st, const struct store_op *op,
     const struct job_outcome *o, int64_t id, const char *argv,
@@ -126,7 +141,8 @@ store_insert_bind(sqlite3_stmt *st, const struct store_op *op,
 	int rc;
 
 	if ((rc = sqlite3_bind_int64(st, 23, op->in.insert.output_limit)) !=
-	    SQLITE_OK) {
+	    SQLITE_OK ||
+	    (rc = store_insert_bind_ident(st, op)) != SQLITE_OK) {
 		store_reset(st);
 		return (rc);
 	}

@@ -111,7 +111,8 @@ enum store_stmt {
 	"(SELECT group_concat(hex(label), ',') FROM labels " \
 	"WHERE job_id = j.id), " \
 	"(SELECT group_concat(dep_id || ':' || mode, ',') FROM deps " \
-	"WHERE job_id = j.id)"
+	"WHERE job_id = j.id), " \
+	"coalesce(j.submitter_uid, j.owner_uid), j.run_gid, j.umask"
 #define STORE_JOB_FROM "jobs j LEFT JOIN arrays a ON a.id = j.array_id"
 
 struct store {

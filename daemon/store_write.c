@@ -28,6 +28,9 @@ struct store_write_spec {
 	char **argv, **env, *cwd;
 	int64_t output_limit;
 	int first_run;
+	uint32_t uid;		/* identity */
+	int64_t gid;
+	int umask;
 };
 
 static void
@@ -91,6 +94,10 @@ store_write_claim_spec(sqlite3_stmt *st, struct store_write_spec *sp)
 	memset(sp, 0, sizeof(*sp));
 	sp->output_limit = sqlite3_column_int64(st, 8);
 	sp->first_run = sqlite3_column_int(st, 9) == 0;
+	sp->uid = (uint32_t)sqlite3_column_int64(st, 10);
+	sp->gid = sqlite3_column_type(st, 11) == SQLITE_NULL ? -1 :
+	    sqlite3_column_int64(st, 11);
+	sp->umask = sqlite3_column_int(st, 12) & 0777;
 	ret = store_row_strv_parse((const char *)sqlite3_column_text(st, 1),
 	    &sp->argv, NULL);
 	if (ret == 0)
@@ -170,6 +177,9 @@ store_write_claim(struct store *s, struct store_op *op)
 	op->out.claim.cwd = sp.cwd;
 	op->out.claim.output_limit = sp.output_limit;
 	op->out.claim.first_run = sp.first_run;
+	op->out.claim.uid = sp.uid;
+	op->out.claim.gid = sp.gid;
+	op->out.claim.umask = sp.umask;
 	return (0);
 }
 

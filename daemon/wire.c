@@ -7,6 +7,7 @@
  * Packed spec, all integers little-endian uint32, strings without NUL:
  *   "JQS2" | argc | envc | out flags | out limit low | out limit high |
  *   len cwd | len dir | len out | len err | argc x (len s) | envc x (len s)
+ *   | ident flags | uid | gid | umask
  * Unpacking trusts nothing: every count and length is checked against the
  * bytes that remain, embedded NULs and trailing bytes are rejected.
  * Errors are JOBQ_E* codes (jobq.h), as everywhere in the daemon.
@@ -31,6 +32,8 @@
 /* The fixed part after the magic: argc, envc, flags, limit (2 words). */
 #define WIRE_FIXED     (5 * 4)
 #define WIRE_MAGIC_LEN 4
+/* The ident block after the strings: flags, uid, gid, umask. */
+#define WIRE_IDENT     (4 * 4)
 
 /* Writer state for pack: a fixed buffer sized exactly in advance. */
 struct wire_out {
@@ -107,7 +110,7 @@ wire_spec_pack_out(const char *const *argv, const char *const *env,
 	if ((r = wire_count(argv, &argc)) < 0 ||
 	    (r = wire_count(env, &envc)) < 0)
 		return r;
-	total = WIRE_MAGIC_LEN + WIRE_FIXED;
+	total = WIRE_MAGIC_LEN + WIRE_FIXED + WIRE_IDENT;
 	if ((r = wire_size_str(cwd, &total)) < 0 ||
 	    (r = wire_size_str(dir, &total)) < 0 ||
 	    (r = wire_size_str(out_path, &total)) < 0 ||
@@ -138,6 +141,10 @@ wire_spec_pack_out(const char *const *argv, const char *const *env,
 		wire_put_str(&o, argv[i], strlen(argv[i]));
 	for (i = 0; i < envc; i++)
 		wire_put_str(&o, env[i], strlen(env[i]));
+	wire_put_u32(&o, out != NULL ? out->id_flags : 0);
+	wire_put_u32(&o, out != NULL ? out->uid : 0);
+	wire_put_u32(&o, out != NULL ? out->gid : WIRE_GID_PRIMARY);
+	wire_put_u32(&o, out != NULL ? out->umask & 0777 : 022);
 	if ((size_t)(o.p - b) != total) {
 		free(b);
 		return JOBQ_EINVAL;
@@ -254,8 +261,16 @@ wire_spec_unpack(const char *buf, size_t len, struct wire_spec *out)
 	    (r = wire_get_str(&in, &out->out_path)) < 0 ||
 	    (r = wire_get_str(&in, &out->err_path)) < 0 ||
 	    (r = wire_get_vec(&in, argc, &out->argv)) < 0 ||
-	    (r = wire_get_vec(&in, envc, &out->env)) < 0)
+	    (r = wire_get_vec(&in, envc, &out->env)) < 0 ||
+	    (r = wire_get_u32(&in, &out->id_flags)) < 0 ||
+	    (r = wire_get_u32(&in, &out->uid)) < 0 ||
+	    (r = wire_get_u32(&in, &out->gid)) < 0 ||
+	    (r = wire_get_u32(&in, &out->umask)) < 0)
 		goto fail;
+	if (out->umask > 0777 || (out->id_flags & ~(uint32_t)WIRE_ID_SET)) {
+		r = JOBQ_EINVAL;
+		goto fail;
+	}
 	if (in.left != 0) {
 		r = JOBQ_EINVAL;
 		goto fail;

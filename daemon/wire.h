@@ -14,7 +14,8 @@
  * Packed job spec (wire_spec_pack_out): all integers little-endian uint32.
  *   "JQS2" | argc | envc | out flags | out limit (low, high 32 bits) |
  *   len(cwd) cwd | len(dir) dir | len(out) out | len(err) err |
- *   argc x (len s) | envc x (len s)
+ *   argc x (len s) | envc x (len s) |
+ *   ident: flags | uid | gid | umask
  * where strings are stored without NUL; unpacking checks every length
  * against the buffer and rejects embedded NULs.
  *
@@ -78,8 +79,13 @@ enum wire_report_type {
 
 enum wire_stage { WIRE_STAGE_SPEC = 1, WIRE_STAGE_OUTPUT, WIRE_STAGE_CWD,
 	WIRE_STAGE_EXEC, WIRE_STAGE_FORK,
-	WIRE_STAGE_OUTPUT_TAKEN /* first run: an output file exists already
+	WIRE_STAGE_OUTPUT_TAKEN, /* first run: an output file exists already
 	                           (err EEXIST); it was left untouched */
+	WIRE_STAGE_IDENT_USER,   /* ident: the uid's passwd entry or groups
+	                            could not be read (ENOENT: no entry) */
+	WIRE_STAGE_IDENT         /* ident: umask/setgroups/setgid/setuid
+	                            failed or did not give exactly the job's
+	                            uid, gid and groups (EPERM) */
 };
 
 struct wire_report {
@@ -97,6 +103,12 @@ struct wire_report {
 	uint64_t out_limit;      /* FINISHED with WIRE_END_OUTPUT_*: the limit */
 };
 
+/* Identity (wire_output.id_flags): WIRE_ID_SET: uid, gid and umask are
+ * the job's; a worker running as root switches to them, any worker sets
+ * the umask. */
+#define WIRE_ID_SET 0x1
+#define WIRE_GID_PRIMARY 0xffffffffu
+
 /* How the output files are opened (wire_output.flags). */
 #define WIRE_OUT_EXCL 0x1    /* the job's first run: create, never reuse */
 
@@ -105,6 +117,11 @@ struct wire_output {
 	const char *dir;     /* NULL or "": names relative to the job's cwd */
 	uint32_t flags;      /* WIRE_OUT_* */
 	uint64_t limit;      /* bytes each file may grow by; 0: no limit */
+	/* ident: who the job runs as (worker_spawn.c; jobqd(8) "Identity") */
+	uint32_t id_flags;   /* WIRE_ID_*; 0: no identity (test harnesses) */
+	uint32_t uid;        /* a root worker switches to it */
+	uint32_t gid;        /* WIRE_GID_PRIMARY: uid's primary group */
+	uint32_t umask;      /* 0..0777 */
 };
 
 /* A spec unpacked: pointers into the packed buffer's copy (see unpack). */
@@ -115,6 +132,8 @@ struct wire_spec {
 	char *out_dir;           /* "" (or NULL): paths relative to cwd */
 	uint32_t out_flags;      /* WIRE_OUT_* */
 	uint64_t out_limit;      /* 0: none */
+	/* ident (see struct wire_output) */
+	uint32_t id_flags, uid, gid, umask;
 };
 
 /* Packs into a malloc'd buffer; returns 0, JOBQ_ENOMEM, JOBQ_EINVAL (a NULL

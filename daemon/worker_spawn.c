@@ -10,10 +10,34 @@
  * appended to on a later one; never truncated.  With an output limit the
  * started job's files stay open in the worker (worker_output.c).
  *
- *   worker.c --worker_spawn(spec)--> open cwd/out/err, plan exec, block signals
+ *   worker.c --worker_spawn(spec)--> open cwd/out/err, plan exec, resolve
+ *     the job's user (passwd entry, group list), block signals
  *     `- vfork child (worker suspended): setsid, PDEATHSIG KILL, default
- *        dispositions, fchdir, dup2 0/1/2, close the rest, empty mask, execve
+ *        dispositions, identity (umask; a root worker: setgroups, setresgid,
+ *        setresuid, verified, PDEATHSIG again), chdir, dup2 0/1/2, close
+ *        the rest, empty mask, execve
  *        a failure before exec: {stage, errno} to the worker, _exit(127)
+ *
+ * Identity (wire.h WIRE_ID_SET; jobqd(8) "Identity").  The job's umask is
+ * set in the child.  A worker running as root (a root jobqd) runs every job
+ * as its uid: before vfork it reads the uid's passwd entry and group list
+ * (getpwuid_r, getgrouplist: not async-signal-safe, so not in the child),
+ * sorted and without duplicates as the kernel keeps them, and keeps them
+ * for a second (worker_spawn_ident_cache); the child sets
+ * the groups, then real/effective/saved gid, then uid, with the raw system
+ * calls (glibc's wrappers would signal the worker's other threads, if it
+ * had any, from the child), reads them back with getresuid, getresgid and
+ * getgroups and refuses to exec unless they are exactly the job's
+ * (WIRE_STAGE_IDENT).  The credential change clears PR_SET_PDEATHSIG, so it
+ * is set again.  It also makes the process dumpable as fs.suid_dumpable
+ * says: with 0 or 2 the job's user cannot ptrace it before it execs, but
+ * with 1 she could, and a vfork child shares the worker's (root's) memory;
+ * so with suid_dumpable 1 a switching spawn uses fork() (the pipe carries
+ * its outcome), and the child makes itself not dumpable after the switch
+ * in any case.  After a switch the working directory is entered by path
+ * as the job's user (chdir), not through the worker's descriptor: the job
+ * gets no directory its user could not reach.  A worker that is not root
+ * never switches: it runs jobs as itself.
  *
  * The job is started with vfork(): the worker, every signal blocked, is
  * suspended until the child has exec'd or exited.  Everything the child
@@ -51,17 +75,21 @@
 
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fault.h"
@@ -109,6 +137,16 @@ struct worker_spawn_args {
 	size_t ncand;
 	int early_err;		/* nonzero: fail at WIRE_STAGE_EXEC, no execve */
 	char **shargv;		/* "/bin/sh", (path), argv[1..], NULL */
+	/* ident (worker_spawn_ident_prepare) */
+	int id_umask;		/* -1: left as it is */
+	int id_switch;		/* root worker: become id_uid/id_gid/groups */
+	uid_t id_uid;
+	gid_t id_gid;
+	gid_t *id_groups;	/* sorted, unique (the cache's) */
+	size_t id_ngroups;
+	gid_t *id_check;	/* id_ngroups + 1 entries, for getgroups */
+	const char *cwd_path;	/* after a switch: chdir to it */
+	int use_fork;		/* fork, not vfork (see the top) */
 };
 
 /* ---- the job child (between vfork and exec) ----------------------------- */
@@ -284,6 +322,58 @@ worker_spawn_reset_libc_signals(void)
 		(void)syscall(SYS_rt_sigaction, sig, &ksa, NULL, sizeof ksa.mask);
 }
 
+#if defined(SYS_setresuid32)
+#define WORKER_SPAWN_SYS_SETGROUPS SYS_setgroups32
+#define WORKER_SPAWN_SYS_SETRESGID SYS_setresgid32
+#define WORKER_SPAWN_SYS_SETRESUID SYS_setresuid32
+#else
+#define WORKER_SPAWN_SYS_SETGROUPS SYS_setgroups
+#define WORKER_SPAWN_SYS_SETRESGID SYS_setresgid
+#define WORKER_SPAWN_SYS_SETRESUID SYS_setresuid
+#endif
+
+/* Step 4 of the child: the job's umask, and for a root worker its groups,
+ * gid and uid, each checked and then verified; a failure never execs. */
+static void
+worker_spawn_child_ident(const struct worker_spawn_args *a)
+{
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
+	size_t i;
+	int n;
+
+	if (a->id_umask >= 0)
+		(void)umask((mode_t)a->id_umask);
+	if (!a->id_switch)
+		return;
+	if (syscall(WORKER_SPAWN_SYS_SETGROUPS, a->id_ngroups,
+	    a->id_groups) == -1 ||
+	    syscall(WORKER_SPAWN_SYS_SETRESGID, a->id_gid, a->id_gid,
+	    a->id_gid) == -1 ||
+	    syscall(WORKER_SPAWN_SYS_SETRESUID, a->id_uid, a->id_uid,
+	    a->id_uid) == -1)
+		worker_spawn_child_fail(a, WIRE_STAGE_IDENT, errno);
+	if (getresuid(&ru, &eu, &su) == -1 || getresgid(&rg, &eg, &sg) == -1)
+		worker_spawn_child_fail(a, WIRE_STAGE_IDENT, errno);
+	if (ru != a->id_uid || eu != a->id_uid || su != a->id_uid ||
+	    rg != a->id_gid || eg != a->id_gid || sg != a->id_gid)
+		worker_spawn_child_fail(a, WIRE_STAGE_IDENT, EPERM);
+	n = getgroups((int)a->id_ngroups + 1, a->id_check);
+	if (n < 0 || (size_t)n != a->id_ngroups)
+		worker_spawn_child_fail(a, WIRE_STAGE_IDENT, EPERM);
+	for (i = 0; i < a->id_ngroups; i++)
+		if (a->id_check[i] != a->id_groups[i])
+			worker_spawn_child_fail(a, WIRE_STAGE_IDENT, EPERM);
+	/* Changing credentials cleared the parent-death signal, and may have
+	 * made us dumpable (fs.suid_dumpable 1; we are not sharing the
+	 * worker's memory then). */
+	if (prctl(PR_SET_DUMPABLE, 0) == -1 ||
+	    prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+		worker_spawn_child_fail(a, WIRE_STAGE_IDENT, errno);
+	if (getppid() != a->worker_pid)
+		_exit(127);
+}
+
 /* In the vfork child, every signal blocked: never returns. */
 static void __attribute__((noreturn, noinline))
 worker_spawn_child(const struct worker_spawn_args *a)
@@ -306,7 +396,9 @@ worker_spawn_child(const struct worker_spawn_args *a)
 		if (sig != SIGKILL && sig != SIGSTOP)
 			(void)sigaction(sig, &sa, NULL); /* EINVAL for RT sigs used by libc */
 	worker_spawn_reset_libc_signals();
-	if (fchdir(a->fds.cwd) == -1)
+	worker_spawn_child_ident(a);
+	if ((a->cwd_path != NULL ? chdir(a->cwd_path) : fchdir(a->fds.cwd)) ==
+	    -1)
 		worker_spawn_child_fail(a, WIRE_STAGE_CWD, errno);
 	/* All of these are >= 4 (0-2 are open, 3 is the report pipe). */
 	if (dup2(a->fds.null, 0) == -1 || dup2(a->fds.out, 1) == -1 ||
@@ -413,6 +505,190 @@ worker_spawn_shargv(char *const *argv)
 		v[i + 1] = argv[i];
 	v[argc + 1] = NULL;
 	return v;
+}
+
+/*
+ * The last user a job of this worker ran as: its primary group, its group
+ * list (sorted, unique) and a buffer for getgroups in the child, and
+ * fs.suid_dumpable, all kept for WORKER_SPAWN_IDENT_TTL_MS: the user and
+ * group databases can be slow to ask (NSS modules: ~0.2 ms a job here),
+ * and a change to them reaches jobs at most that much later.
+ */
+#define WORKER_SPAWN_IDENT_TTL_MS 1000
+static struct {
+	int valid;
+	uid_t uid;
+	gid_t pgid;
+	gid_t *groups, *check;	/* n and n + 1 entries */
+	size_t n;
+	int dumpable;		/* fs.suid_dumpable (-1: unreadable) */
+	int64_t at_ms;		/* CLOCK_MONOTONIC */
+} worker_spawn_ident_cache;
+
+static int64_t
+worker_spawn_now_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		return 0;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+worker_spawn_gid_cmp(const void *x, const void *y)
+{
+	gid_t a = *(const gid_t *)x, b = *(const gid_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/* The group list of user name (primary group gid) into *gp, *np: sorted,
+ * without duplicates (malloc'd, n + 1 entries).  0 or an errno. */
+static int
+worker_spawn_ident_groups(const char *name, gid_t gid, gid_t **gp,
+    size_t *np)
+{
+	long max = sysconf(_SC_NGROUPS_MAX);
+	gid_t *g = NULL, *ng;
+	int n = 32, want, tries;
+	size_t i, k;
+
+	for (tries = 0; tries < 8; tries++) {
+		if ((ng = realloc(g, ((size_t)n + 1) * sizeof *g)) == NULL) {
+			free(g);
+			return ENOMEM;
+		}
+		g = ng;
+		want = n;
+		if (getgrouplist(name, gid, g, &want) >= 0) {
+			n = want;
+			break;
+		}
+		if (want <= n || want > (1 << 20)) {
+			free(g);
+			return E2BIG;
+		}
+		n = want;
+	}
+	if (tries == 8 || (max > 0 && n > max)) {
+		free(g);
+		return E2BIG;
+	}
+	qsort(g, (size_t)n, sizeof *g, worker_spawn_gid_cmp);
+	for (i = k = 0; i < (size_t)n; i++)
+		if (k == 0 || g[k - 1] != g[i])
+			g[k++] = g[i];
+	*gp = g;
+	*np = k;
+	return 0;
+}
+
+/* fs.suid_dumpable: 0 (a process becomes undumpable when its uid
+ * changes), 2 (dumpable by root only) or 1 (by its user: insecure); -1 if
+ * unreadable (then taken as 1). */
+static int
+worker_spawn_suid_dumpable(void)
+{
+	char c = '1';
+	int fd;
+
+	if ((fd = open("/proc/sys/fs/suid_dumpable", O_RDONLY | O_CLOEXEC)) ==
+	    -1)
+		return -1;
+	if (read(fd, &c, 1) != 1)
+		c = '1';
+	close(fd);
+	return c == '0' ? 0 : c == '2' ? 2 : 1;
+}
+
+/* Fills the cache for uid from its passwd entry.  0, or an errno
+ * (ENOENT: the uid has no passwd entry). */
+static int
+worker_spawn_ident_lookup(uid_t uid)
+{
+	struct passwd pw, *res = NULL;
+	long len = sysconf(_SC_GETPW_R_SIZE_MAX);
+	char *buf = NULL, *nb;
+	gid_t *g = NULL, *check;
+	size_t n = 0;
+	int e;
+
+	if (len <= 0 || len > (1 << 20))
+		len = 16384;
+	for (;;) {
+		if ((nb = realloc(buf, (size_t)len)) == NULL) {
+			free(buf);
+			return ENOMEM;
+		}
+		buf = nb;
+		e = getpwuid_r(uid, &pw, buf, (size_t)len, &res);
+		if (e != ERANGE || len >= (1 << 24))
+			break;
+		len *= 2;
+	}
+	if (res == NULL) {
+		free(buf);
+		return e != 0 ? e : ENOENT;
+	}
+	e = worker_spawn_ident_groups(pw.pw_name, pw.pw_gid, &g, &n);
+	if (e == 0 && (check = calloc(n + 1, sizeof *check)) == NULL) {
+		free(g);
+		e = ENOMEM;
+	}
+	if (e == 0) {
+		free(worker_spawn_ident_cache.groups);
+		free(worker_spawn_ident_cache.check);
+		worker_spawn_ident_cache.valid = 1;
+		worker_spawn_ident_cache.uid = pw.pw_uid;
+		worker_spawn_ident_cache.pgid = pw.pw_gid;
+		worker_spawn_ident_cache.groups = g;
+		worker_spawn_ident_cache.check = check;
+		worker_spawn_ident_cache.n = n;
+		worker_spawn_ident_cache.dumpable =
+		    worker_spawn_suid_dumpable();
+		worker_spawn_ident_cache.at_ms = worker_spawn_now_ms();
+	}
+	free(buf);
+	return e;
+}
+
+/* Who the job runs as (see the top): its umask; for a root worker its
+ * uid, gid and groups, from the uid's passwd entry (through the cache).
+ * 0, or an errno (WIRE_STAGE_IDENT_USER; ENOENT: the uid has no passwd
+ * entry). */
+static int
+worker_spawn_ident_prepare(const struct wire_spec *spec,
+    struct worker_spawn_args *a)
+{
+	int64_t now;
+	int e;
+
+	a->id_umask = -1;
+	if (!(spec->id_flags & WIRE_ID_SET))
+		return 0;
+	a->id_umask = (int)(spec->umask & 0777);
+	if (geteuid() != 0)
+		return 0;	/* jobs run as the worker's user */
+	now = worker_spawn_now_ms();
+	if (!worker_spawn_ident_cache.valid ||
+	    worker_spawn_ident_cache.uid != (uid_t)spec->uid ||
+	    now - worker_spawn_ident_cache.at_ms >= WORKER_SPAWN_IDENT_TTL_MS ||
+	    now < worker_spawn_ident_cache.at_ms) {
+		worker_spawn_ident_cache.valid = 0;
+		if ((e = worker_spawn_ident_lookup((uid_t)spec->uid)) != 0)
+			return e;
+	}
+	a->id_uid = worker_spawn_ident_cache.uid;
+	a->id_gid = spec->gid == WIRE_GID_PRIMARY ?
+	    worker_spawn_ident_cache.pgid : (gid_t)spec->gid;
+	a->id_groups = worker_spawn_ident_cache.groups;
+	a->id_check = worker_spawn_ident_cache.check;
+	a->id_ngroups = worker_spawn_ident_cache.n;
+	a->id_switch = 1;
+	a->cwd_path = spec->cwd;
+	a->use_fork = a->id_uid != 0 && worker_spawn_ident_cache.dumpable != 0;
+	return 0;
 }
 
 /* Opens the output directory dir: never through a symlink, and only one
@@ -590,7 +866,7 @@ worker_spawn_vfork(const struct worker_spawn_args *a)
 {
 	pid_t pid;
 
-	if ((pid = vfork()) == 0)
+	if ((pid = a->use_fork ? fork() : vfork()) == 0)
 		worker_spawn_child(a);
 	return pid;
 }
@@ -636,7 +912,8 @@ worker_spawn_start(struct worker_spawn_args *a, int *err)
 		*err = EAGAIN;
 		return -1;
 	}
-	if (!worker_spawn_shared && pipe2(p, O_CLOEXEC) == -1) {
+	if ((!worker_spawn_shared || a->use_fork) &&
+	    pipe2(p, O_CLOEXEC) == -1) {
 		*err = errno;
 		return -1;
 	}
@@ -648,7 +925,7 @@ worker_spawn_start(struct worker_spawn_args *a, int *err)
 			*err = errno;
 		worker_spawn_restore_mask(&omask);
 	}
-	if (pid > 0 && a->chan->ran)
+	if (pid > 0 && a->chan->ran && !a->use_fork)
 		worker_spawn_shared = 1;
 	worker_spawn_chan_end(p, pid, a->chan);
 	return pid;
@@ -714,6 +991,10 @@ worker_spawn(const struct wire_spec *spec, pid_t worker_pid, long maxfd,
 	}
 	if ((err = worker_spawn_plan_exec(&ca, &cand)) != 0)
 		goto done;
+	if ((err = worker_spawn_ident_prepare(spec, &ca)) != 0) {
+		res->stage = WIRE_STAGE_IDENT_USER;
+		goto done;
+	}
 	pid = worker_spawn_start(&ca, &err);
 	if (pid > 0 && chan.x.stage == 0)
 		worker_spawn_keep_output(spec, &ca.fds, base, &res->output);

@@ -7,7 +7,10 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -126,6 +129,36 @@ client_jobs_environ(const char ***out)
 	return 0;
 }
 
+/* The caller's umask: from /proc/self/status ("Umask:", Linux >= 4.7),
+ * which leaves it alone; else with umask() twice, which another thread
+ * creating a file in between could see (there is no other way). */
+static int
+client_jobs_umask(void)
+{
+	char	line[128], *end;
+	FILE	*f;
+	long	 v = -1;
+	mode_t	 m;
+
+	if ((f = fopen("/proc/self/status", "re")) != NULL) {
+		while (fgets(line, sizeof(line), f) != NULL) {
+			if (strncmp(line, "Umask:", 6) != 0)
+				continue;
+			errno = 0;
+			v = strtol(line + 6, &end, 8);
+			if (errno != 0 || end == line + 6 || v < 0 || v > 0777)
+				v = -1;
+			break;
+		}
+		fclose(f);
+	}
+	if (v >= 0)
+		return (int)v;
+	m = umask(022);
+	(void)umask(m);
+	return (int)(m & 0777);
+}
+
 /* Builds the submit request of opts, with the environment and working
  * directory resolved (opts', none, or the caller's); NULL in *req when out
  * of memory. */
@@ -139,7 +172,7 @@ client_jobs_submit_req(const jobq_submit_opts *opts, cJSON **req)
 	int			 rc;
 
 	if (env == NULL && opts->clean_env)
-		env = empty;
+		env = empty;	/* jobqd builds the login-like environment */
 	else if (env == NULL) {
 		if ((rc = client_jobs_environ(&own_env)) != 0)
 			return rc;
@@ -153,7 +186,8 @@ client_jobs_submit_req(const jobq_submit_opts *opts, cJSON **req)
 		}
 		cwd = own_cwd;
 	}
-	*req = proto_submit_to_json(opts, env, cwd);
+	*req = proto_submit_umask(proto_submit_to_json(opts, env, cwd),
+	    client_jobs_umask());
 	free(own_env);
 	free(own_cwd);
 	return 0;

@@ -141,6 +141,11 @@ typedef struct jobq_job {
 	                           shows only id, state, queue, owner_uid and
 	                           the times (jobqd.conf(5), visibility); the
 	                           rest is 0 / NULL / empty */
+	/* identity (jobqd(8) "Identity"): the job runs as owner_uid */
+	uint32_t submitter_uid; /* who submitted it (root for --user) */
+	int64_t gid;            /* the job's group; -1 = owner_uid's primary
+	                           group at run time */
+	int umask;              /* the umask the job starts with (0..0777) */
 } jobq_job;
 
 void jobq_job_free(jobq_job *job);
@@ -165,7 +170,11 @@ const char *jobq_last_error(const jobq_client *c);
 typedef struct jobq_submit_opts {
 	const char *const *argv;  /* required, NULL-terminated, argv[0] non-empty */
 	const char *const *env;   /* NULL-terminated "K=V"; NULL = caller's environ */
-	int clean_env;            /* if set and env == NULL, submit an empty env */
+	int clean_env;            /* if set: the job's environment is a login-like
+	                             minimum jobqd builds from the passwd entry
+	                             of the user it runs as (HOME USER LOGNAME
+	                             SHELL PATH), env's entries (if any) added
+	                             on top */
 	const char *cwd;          /* NULL = caller's current directory */
 	const char *name;         /* NULL = none */
 	const char *queue;        /* NULL = "default" */
@@ -193,6 +202,13 @@ typedef struct jobq_submit_opts {
 	 * "output_limit").  0 = the daemon's --output-limit; more than its
 	 * --output-limit-max is refused (JOBQ_ETOOBIG). */
 	int64_t output_limit;
+	/* identity, root only (else JOBQ_EPERM): run the job as user (a name
+	 * or a numeric uid; the job then belongs to that user) and/or with
+	 * group (a name or a numeric gid) as its primary group.  NULL = the
+	 * caller / the user's primary group.  The caller's umask is always
+	 * sent and applied to the job. */
+	const char *user;
+	const char *group;
 } jobq_submit_opts;
 
 /* Submits a job (or an array: *id_out is then the array's id).  Returns 0

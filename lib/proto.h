@@ -131,6 +131,14 @@ struct proto_submit {
 	int64_t array_count;
 	int array_throttle;
 	int64_t output_limit; /* bytes; 0 if absent (the daemon's default) */
+	/* identity: NULL / 0 / -1 when absent */
+	const char *user;    /* run as (root only): a name or a uid */
+	const char *group;   /* primary group (root only): a name or a gid */
+	int clean_env;       /* jobqd builds a login-like env (+ env on top) */
+	int umask;           /* 0..0777, -1 if absent */
+	/* filled by jobqd after the decode (never from the wire) */
+	uint32_t run_uid;    /* the job runs as and belongs to this uid */
+	int64_t run_gid;     /* its primary group, -1: run_uid's at run time */
 };
 int proto_submit_from_json(const cJSON *req, struct proto_submit *out,
     char *err, size_t errlen);
@@ -142,8 +150,12 @@ void proto_submit_release(struct proto_submit *s);
  * an unknown dependency mode, a negative array_count). */
 cJSON *proto_submit_to_json(const jobq_submit_opts *opts,
     const char *const *env, const char *cwd);
-/* Encodes a decoded submit again (through proto_submit_to_json). */
+/* Encodes a decoded submit again (through proto_submit_to_json), its
+ * umask too. */
 cJSON *proto_submit_req_to_json(const struct proto_submit *s);
+/* Adds "umask" (0..0777; < 0: nothing) to a submit request; returns req,
+ * or NULL (req freed) on allocation failure or a umask above 0777. */
+cJSON *proto_submit_umask(cJSON *req, int umask);
 
 /*
  * The other objects of protocol 1's scheduling additions.  *_to_json return

@@ -128,6 +128,9 @@ proto_job_to_json(const jobq_job *job)
 	proto_out_str(&o, "message", job->message);
 	proto_out_int_or_null(&o, "pid", job->pid, job->pid == 0);
 	proto_job_out_sched(&o, job);
+	proto_out_int(&o, "submitter_uid", job->submitter_uid);
+	proto_out_int_or_null(&o, "gid", job->gid, job->gid < 0);
+	proto_out_int(&o, "umask", job->umask);
 	return proto_out_end(&o);
 }
 
@@ -327,6 +330,27 @@ proto_job_members(const cJSON *obj, jobq_job *job, char *err, size_t errlen)
 	return 0;
 }
 
+/* Decodes a job's identity members (absent from an older jobqd: the
+ * owner submitted it, its primary group, umask 022). */
+static int
+proto_job_ident(const cJSON *obj, jobq_job *job, char *err, size_t errlen)
+{
+	int64_t	v;
+	int	rc;
+
+	if ((rc = proto_job_int(obj, "submitter_uid", 1, -1, 0, UINT32_MAX,
+	    &v, err, errlen)) != 0)
+		return rc;
+	job->submitter_uid = v < 0 ? job->owner_uid : (uint32_t)v;
+	if ((rc = proto_job_int(obj, "gid", 1, -1, 0, UINT32_MAX - 1,
+	    &job->gid, err, errlen)) != 0 ||
+	    (rc = proto_job_int(obj, "umask", 1, 022, 0, 0777, &v, err,
+	    errlen)) != 0)
+		return rc;
+	job->umask = (int)v;
+	return 0;
+}
+
 /* Decodes a job's "argv" (an array, checked by the caller) into job. */
 static int
 proto_job_argv(const cJSON *argv, jobq_job *job, char *err, size_t errlen)
@@ -399,7 +423,8 @@ proto_job_from_json(const cJSON *obj, jobq_job **out, char *err,
 	    (rc = proto_job_int(obj, "id", 0, 0, 1, INT64_MAX, &job->id,
 	    err, errlen)) != 0 ||
 	    (rc = proto_job_members(obj, job, err, errlen)) != 0 ||
-	    (rc = proto_job_sched(obj, job, err, errlen)) != 0) {
+	    (rc = proto_job_sched(obj, job, err, errlen)) != 0 ||
+	    (rc = proto_job_ident(obj, job, err, errlen)) != 0) {
 		jobq_job_free(job);
 		return rc;
 	}

@@ -2,7 +2,8 @@
  * proto_submit.c - the submit request: decoding it with every limit of
  * jobq-protocol(7) checked (argv, env, cwd, names, retries, the output
  * limit and the scheduling members: priority, times, unique key, labels,
- * dependencies, arrays), and encoding it from libjobq's options.
+ * dependencies, arrays; the identity members user, group, clean_env and
+ * umask), and encoding it from libjobq's options.
  */
 #include "config.h"
 
@@ -196,6 +197,54 @@ proto_submit_sched(const cJSON *req, struct proto_submit *out, char *err,
 	return 0;
 }
 
+/* A "user" or "group" member: absent, or a non-empty string of at most
+ * JOBQ_MAX_NAME bytes (a name or a decimal id; jobqd resolves it). */
+static int
+proto_submit_id_name(const cJSON *req, const char *key, const char **out,
+    char *err, size_t errlen)
+{
+	int	rc;
+
+	if ((rc = proto_get_str(req, key, JOBQ_MAX_NAME, out, err,
+	    errlen)) != 0)
+		return rc;
+	if (*out != NULL && (*out)[0] == '\0') {
+		proto_seterr(err, errlen, "\"%s\" must not be empty", key);
+		return JOBQ_EINVAL;
+	}
+	return 0;
+}
+
+/* Decodes the identity members of a submit into out: user, group,
+ * clean_env (a boolean) and umask (0..0777; -1 when absent). */
+static int
+proto_submit_ident(const cJSON *req, struct proto_submit *out, char *err,
+    size_t errlen)
+{
+	const cJSON	*ce;
+	int64_t		 v = -1;
+	int		 rc;
+
+	if ((rc = proto_submit_id_name(req, "user", &out->user, err,
+	    errlen)) != 0 ||
+	    (rc = proto_submit_id_name(req, "group", &out->group, err,
+	    errlen)) != 0)
+		return rc;
+	ce = cJSON_GetObjectItemCaseSensitive(req, "clean_env");
+	if (ce != NULL && !cJSON_IsBool(ce)) {
+		proto_seterr(err, errlen, "\"clean_env\" must be a boolean");
+		return JOBQ_EINVAL;
+	}
+	out->clean_env = ce != NULL && cJSON_IsTrue(ce);
+	if ((rc = proto_get_int(req, "umask", 0, 0, 0777, &v, err,
+	    errlen)) != 0)
+		return rc;
+	if (cJSON_GetObjectItemCaseSensitive(req, "umask") == NULL)
+		v = -1;
+	out->umask = (int)v;
+	return 0;
+}
+
 int
 proto_submit_from_json(const cJSON *req, struct proto_submit *out,
     char *err, size_t errlen)
@@ -260,6 +309,9 @@ proto_submit_from_json(const cJSON *req, struct proto_submit *out,
 		goto fail;
 	if ((rc = proto_submit_sched(req, out, err, errlen)) != 0)
 		goto fail;
+	if ((rc = proto_submit_ident(req, out, err, errlen)) != 0)
+		goto fail;
+	out->run_gid = -1;
 	return 0;
 fail:
 	proto_submit_release(out);
@@ -327,6 +379,10 @@ proto_submit_to_json(const jobq_submit_opts *opts, const char *const *env,
 		proto_out_fail(&o);
 	if (opts->array_count > 0)
 		proto_submit_out_array(&o, opts);
+	proto_out_str_nn(&o, "user", opts->user);
+	proto_out_str_nn(&o, "group", opts->group);
+	if (opts->clean_env)
+		proto_out_bool(&o, "clean_env", 1);
 	return proto_out_end(&o);
 }
 
@@ -356,5 +412,22 @@ proto_submit_req_to_json(const struct proto_submit *s)
 	o.array_count = s->array_count;
 	o.array_throttle = s->array_throttle;
 	o.output_limit = s->output_limit;
-	return proto_submit_to_json(&o, (const char *const *)s->env, s->cwd);
+	o.user = s->user;
+	o.group = s->group;
+	o.clean_env = s->clean_env;
+	return proto_submit_umask(proto_submit_to_json(&o,
+	    (const char *const *)s->env, s->cwd), s->umask);
+}
+
+cJSON *
+proto_submit_umask(cJSON *req, int umask)
+{
+	if (req == NULL || umask < 0)
+		return req;
+	if (umask > 0777 ||
+	    cJSON_AddNumberToObject(req, "umask", umask) == NULL) {
+		cJSON_Delete(req);
+		return NULL;
+	}
+	return req;
 }

@@ -36,6 +36,9 @@ job_equal(const jobq_job *a, const jobq_job *b)
 	ck_assert_ptr_null(b->argv[b->argc]);
 	ck_assert_str_eq(a->cwd, b->cwd);
 	ck_assert_uint_eq(a->owner_uid, b->owner_uid);
+	ck_assert_uint_eq(a->submitter_uid, b->submitter_uid);
+	ck_assert(a->gid == b->gid);
+	ck_assert_int_eq(a->umask, b->umask);
 	ck_assert_int_eq(a->exit_code, b->exit_code);
 	ck_assert_int_eq(a->signal, b->signal);
 	ck_assert(a->submitted_at == b->submitted_at);
@@ -118,7 +121,9 @@ START_TEST(test_job_roundtrip)
 		.exit_code = 3, .signal = 9, .submitted_at = 1700000000123LL,
 		.started_at = 1700000000456LL, .finished_at = 1700000000789LL,
 		.attempts = 2, .max_retries = 1000, .reason = "exit_code",
-		.message = "\x01\x1f control", .pid = 4194304
+		.message = "\x01\x1f control", .pid = 4194304,
+		.submitter_uid = 4294967295u, .gid = 4294967294LL,
+		.umask = 0777
 	};
 	jobq_job	 nulls = {
 		.id = 1, .state = JOBQ_STATE_QUEUED, .name = NULL,
@@ -126,7 +131,7 @@ START_TEST(test_job_roundtrip)
 		.owner_uid = 0, .exit_code = -1, .signal = 0,
 		.submitted_at = 0, .started_at = 0, .finished_at = 0,
 		.attempts = 0, .max_retries = 0, .reason = NULL,
-		.message = NULL, .pid = 0
+		.message = NULL, .pid = 0, .gid = -1, .umask = 022
 	};
 	cJSON		*obj;
 	int		 s;
@@ -148,6 +153,7 @@ START_TEST(test_job_roundtrip)
 	ck_assert(cJSON_IsNull(cJSON_GetObjectItem(obj, "reason")));
 	ck_assert(cJSON_IsNull(cJSON_GetObjectItem(obj, "message")));
 	ck_assert(cJSON_IsNull(cJSON_GetObjectItem(obj, "pid")));
+	ck_assert(cJSON_IsNull(cJSON_GetObjectItem(obj, "gid")));
 	ck_assert_str_eq(cJSON_GetObjectItem(obj, "state")->valuestring,
 	    "running");
 	cJSON_Delete(obj);
@@ -300,6 +306,12 @@ START_TEST(test_job_bad)
 		"\"array_id\":-1",
 		"\"array_index\":\"0\"",
 		"\"array_index\":-2",
+		"\"submitter_uid\":-1",
+		"\"submitter_uid\":\"0\"",
+		"\"gid\":4294967295",
+		"\"gid\":-2",
+		"\"umask\":512",
+		"\"umask\":\"022\"",
 	};
 	cJSON		*obj;
 	jobq_job	*job;
@@ -308,6 +320,11 @@ START_TEST(test_job_bad)
 
 	obj = check_proto_parse(JOB_OK "}");
 	ck_assert_int_eq(proto_job_from_json(obj, &job, err, sizeof(err)), 0);
+	/* Without the identity members (an older jobqd): the owner
+	 * submitted it, its primary group, umask 022. */
+	ck_assert_uint_eq(job->submitter_uid, job->owner_uid);
+	ck_assert(job->gid == -1);
+	ck_assert_int_eq(job->umask, 022);
 	ck_assert(job->id == 7);
 	ck_assert_int_eq(job->state, JOBQ_STATE_SUCCEEDED);
 	ck_assert_int_eq(job->signal, 0);

@@ -175,6 +175,26 @@ START_TEST(test_submit_invalid)
 		    "\"retries\":1000}", 0, NULL },
 		{ "{" S "\"argv\":[\"ls\"],\"env\":[],\"cwd\":\"/\","
 		    "\"retries\":1000.0}", 0, NULL },
+		/* identity */
+		{ "{" S "\"argv\":[\"ls\"],\"env\":[],\"cwd\":\"/\","
+		    "\"user\":\"\"}", JOBQ_EINVAL, "user" },
+		{ "{" S "\"argv\":[\"ls\"],\"env\":[],\"cwd\":\"/\","
+		    "\"user\":0}", JOBQ_EINVAL, "user" },
+		{ "{" S "\"argv\":[\"ls\"],\"env\":[],\"cwd\":\"/\","
+		    "\"group\":\"\"}", JOBQ_EINVAL, "group" },
+		{ "{" S "\"argv\":[\"ls\"],\"env\":[],\"cwd\":\"/\","
+		    "\"group\":[]}", JOBQ_EINVAL, "group" },
+		{ "{" S "\"argv\":[\"ls\"],\"env\":[],\"cwd\":\"/\","
+		    "\"clean_env\":1}", JOBQ_EINVAL, "clean_env" },
+		{ "{" S "\"argv\":[\"ls\"],\"env\":[],\"cwd\":\"/\","
+		    "\"umask\":-1}", JOBQ_EINVAL, "umask" },
+		{ "{" S "\"argv\":[\"ls\"],\"env\":[],\"cwd\":\"/\","
+		    "\"umask\":512}", JOBQ_EINVAL, "umask" },
+		{ "{" S "\"argv\":[\"ls\"],\"env\":[],\"cwd\":\"/\","
+		    "\"umask\":\"022\"}", JOBQ_EINVAL, "umask" },
+		{ "{" S "\"argv\":[\"ls\"],\"env\":[],\"cwd\":\"/\","
+		    "\"umask\":511,\"clean_env\":false,\"user\":\"u\","
+		    "\"uid\":0,\"owner_uid\":0}", 0, NULL },
 #undef S
 	};
 	char	err[256];
@@ -248,10 +268,89 @@ submit_unique_key(const struct proto_submit *s)
 	return s->unique_key;
 }
 
+static const char *
+submit_user(const struct proto_submit *s)
+{
+	return s->user;
+}
+
+static const char *
+submit_group(const struct proto_submit *s)
+{
+	return s->group;
+}
+
 START_TEST(test_submit_names)
 {
 	check_name_limit("name", submit_name);
 	check_name_limit("queue", submit_queue);
+	check_name_limit("user", submit_user);
+	check_name_limit("group", submit_group);
+}
+END_TEST
+
+/* The identity members: encoded from libjobq's options (umask added by
+ * proto_submit_umask), decoded back, and again from the decoded request;
+ * absent ones decode as none (umask -1), and members naming a uid are
+ * not part of the request at all. */
+START_TEST(test_submit_ident_roundtrip)
+{
+	static const char *const argv[] = { "id", NULL };
+	static const char *const env[] = { NULL };
+	struct proto_submit	 s, s2;
+	jobq_submit_opts	 o;
+	cJSON			*req, *req2;
+	char			 err[256];
+	int			 um;
+
+	for (um = -1; um <= 0777; um += 73) {
+		memset(&o, 0, sizeof(o));
+		o.argv = argv;
+		o.user = um & 1 ? "alice" : NULL;
+		o.group = um & 2 ? "1234" : NULL;
+		o.clean_env = (um & 4) != 0;
+		req = proto_submit_umask(proto_submit_to_json(&o, env, "/"),
+		    um);
+		ck_assert_ptr_nonnull(req);
+		ck_assert_int_eq(proto_submit_from_json(req, &s, err,
+		    sizeof(err)), 0);
+		ck_assert_int_eq(s.umask, um);
+		ck_assert_int_eq(s.clean_env, o.clean_env);
+		ck_assert_int_eq(s.run_gid, -1);
+		if (o.user != NULL)
+			ck_assert_str_eq(s.user, "alice");
+		else
+			ck_assert_ptr_null(s.user);
+		if (o.group != NULL)
+			ck_assert_str_eq(s.group, "1234");
+		else
+			ck_assert_ptr_null(s.group);
+		ck_assert_ptr_null(cJSON_GetObjectItem(req, "uid"));
+		ck_assert_int_eq(cJSON_GetObjectItem(req, "clean_env") != NULL,
+		    o.clean_env);
+		req2 = proto_submit_req_to_json(&s);
+		ck_assert_ptr_nonnull(req2);
+		ck_assert_int_eq(proto_submit_from_json(req2, &s2, err,
+		    sizeof(err)), 0);
+		ck_assert_int_eq(s2.umask, um);
+		ck_assert_int_eq(s2.clean_env, s.clean_env);
+		ck_assert_int_eq(s2.user != NULL, s.user != NULL);
+		ck_assert_int_eq(s2.group != NULL, s.group != NULL);
+		if (s.user != NULL)
+			ck_assert_str_eq(s2.user, s.user);
+		if (s.group != NULL)
+			ck_assert_str_eq(s2.group, s.group);
+		proto_submit_release(&s2);
+		proto_submit_release(&s);
+		cJSON_Delete(req2);
+		cJSON_Delete(req);
+	}
+	/* A umask above 0777 is not encoded. */
+	memset(&o, 0, sizeof(o));
+	o.argv = argv;
+	ck_assert_ptr_null(proto_submit_umask(proto_submit_to_json(&o, env,
+	    "/"), 01000));
+	ck_assert_ptr_null(proto_submit_umask(NULL, 022));
 }
 END_TEST
 
@@ -736,6 +835,7 @@ check_proto_submit_add(Suite *s)
 	tcase_add_test(tc, test_submit_ok);
 	tcase_add_test(tc, test_submit_invalid);
 	tcase_add_test(tc, test_submit_names);
+	tcase_add_test(tc, test_submit_ident_roundtrip);
 	tcase_add_test(tc, test_submit_limits);
 	tcase_add_test(tc, test_submit_sched_roundtrip);
 	tcase_add_test(tc, test_submit_output_limit);

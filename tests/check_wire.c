@@ -222,9 +222,10 @@ START_TEST(test_embedded_nul)
 	buf[29] = '\0';
 	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
 	buf[29] = 't';
-	/* Last byte is the last char of the last env string "X=". */
-	ck_assert_int_eq(buf[len - 1], '=');
-	buf[len - 1] = '\0';
+	/* The last char of the last env string "X=", before the 16 bytes of
+	 * the ident block. */
+	ck_assert_int_eq(buf[len - 17], '=');
+	buf[len - 17] = '\0';
 	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
 	free(buf);
 }
@@ -246,18 +247,19 @@ START_TEST(test_lengths_past_end)
 		memcpy(copy, buf, len);
 		check_wire_put32(copy + 24, bad[off]);
 		ck_assert_int_eq(wire_spec_unpack(copy, len, &s), JOBQ_EINVAL);
-		/* the length of the last env string (4 + "X=" from the end) */
+		/* the length of the last env string (4 + "X=" + the ident
+		 * block from the end) */
 		memcpy(copy, buf, len);
-		check_wire_put32(copy + len - 6, bad[off]);
+		check_wire_put32(copy + len - 22, bad[off]);
 		ck_assert_int_eq(wire_spec_unpack(copy, len, &s), JOBQ_EINVAL);
 		free(copy);
 	}
 	/* A length one short leaves trailing bytes, one long runs past. */
-	check_wire_put32(buf + len - 6, 1);
+	check_wire_put32(buf + len - 22, 1);
 	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
-	check_wire_put32(buf + len - 6, 3);
+	check_wire_put32(buf + len - 22, 3);
 	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
-	check_wire_put32(buf + len - 6, 2);
+	check_wire_put32(buf + len - 22, 2);
 	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), 0);
 	wire_spec_free(&s);
 	free(buf);
@@ -355,6 +357,46 @@ START_TEST(test_roundtrip_output)
 }
 END_TEST
 
+START_TEST(test_roundtrip_ident)
+{
+	static const char *const argv[] = { "id", NULL };
+	struct wire_output o;
+	struct wire_spec s;
+	char *buf;
+	size_t len;
+
+	memset(&o, 0, sizeof o);
+	o.id_flags = WIRE_ID_SET;
+	o.uid = 1001;
+	o.gid = WIRE_GID_PRIMARY;
+	o.umask = 027;
+	ck_assert_int_eq(wire_spec_pack_out(argv, NULL, "/", "o", "e", &o,
+	    &buf, &len), 0);
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), 0);
+	ck_assert_uint_eq(s.id_flags, WIRE_ID_SET);
+	ck_assert_uint_eq(s.uid, 1001);
+	ck_assert_uint_eq(s.gid, WIRE_GID_PRIMARY);
+	ck_assert_uint_eq(s.umask, 027);
+	wire_spec_free(&s);
+	/* A umask above 0777 or an unknown flag is malformed. */
+	buf[len - 1] = 1;	/* umask 0x01000017 */
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
+	buf[len - 1] = 0;
+	buf[len - 16] = 2;	/* flags */
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
+	free(buf);
+	/* Without settings: no identity, the primary group, umask 022. */
+	ck_assert_int_eq(wire_spec_pack(argv, NULL, "/", "o", "e", &buf, &len),
+	    0);
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), 0);
+	ck_assert_uint_eq(s.id_flags, 0);
+	ck_assert_uint_eq(s.gid, WIRE_GID_PRIMARY);
+	ck_assert_uint_eq(s.umask, 022);
+	wire_spec_free(&s);
+	free(buf);
+}
+END_TEST
+
 START_TEST(test_output_message)
 {
 	struct wire_report rep;
@@ -418,6 +460,7 @@ check_wire_suite(void)
 	tcase_add_test(tc, test_roundtrip_odd_bytes);
 	tcase_add_test(tc, test_roundtrip_big);
 	tcase_add_test(tc, test_roundtrip_output);
+	tcase_add_test(tc, test_roundtrip_ident);
 	tcase_add_test(tc, test_output_message);
 	tcase_add_test(tc, test_truncate_every_offset);
 	tcase_add_test(tc, test_trailing_garbage);

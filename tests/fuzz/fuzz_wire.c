@@ -73,6 +73,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.dir = s.out_dir;
 	o.flags = s.out_flags;
 	o.limit = s.out_limit;
+	o.id_flags = s.id_flags;
+	o.uid = s.uid;
+	o.gid = s.gid;
+	o.umask = s.umask;
 	FUZZ_CHECK(wire_spec_pack_out((const char *const *)s.argv,
 	    (const char *const *)s.env, s.cwd, s.out_path, s.err_path, &o,
 	    &buf, &len) == 0);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # env-argv.sh - a job gets exactly its argv, env and cwd; --clean-env gives
-# only the --env entries; stdin is /dev/null; no descriptors beyond 0, 1, 2.
+# the login-like set (HOME USER LOGNAME SHELL PATH) and the --env entries; stdin is /dev/null; no descriptors beyond 0, 1, 2.
 # shellcheck source=lib.sh
 . "${TESTLIB:-$(dirname "$0")/lib.sh}"
 
@@ -43,15 +43,19 @@ run_job --env ITEST_GIVEN='given=with=equals' --env 'ITEST_SP=a b' -- sh -c 'pri
 assert_eq "$(cat "$T/job.out")" "inherited value|given=with=equals|a b" "--env adds to the caller's environment"
 run_job --env ITEST_INHERITED=overridden -- sh -c 'printf "%s" "$ITEST_INHERITED"'
 assert_eq "$(cat "$T/job.out")" "overridden" "--env overrides an inherited variable"
-run_job --clean-env --env A=1 --env 'B=two words' --env 'C=' -- /usr/bin/env
-assert_eq "$(sort "$T/job.out")" "$(printf 'A=1\nB=two words\nC=')" "--clean-env gives exactly the --env entries"
+# --clean-env: a login-like environment from the passwd entry of the user
+# the job runs as (root here), the --env entries on top.
+login=$(getent passwd "$(id -un)" | awk -F: '{ printf "HOME=%s\nLOGNAME=%s\nSHELL=%s\nUSER=%s\n", $6, $1, $7, $1 }')
+[ "$(id -u)" = 0 ] && path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin || path=/usr/local/bin:/usr/bin:/bin
+run_job --clean-env --env A=1 --env 'B=two words' --env 'C=' --env SHELL=/bin/false -- /usr/bin/env
+assert_eq "$(sort "$T/job.out")" "$(printf 'A=1\nB=two words\nC=\n%s\nPATH=%s\n' "$(grep -v ^SHELL= <<<"$login")" "$path" | sed '$a SHELL=/bin/false' | sort)" "--clean-env gives the login-like set and the --env entries"
 run_job --clean-env -- /usr/bin/env
-assert_eq "$(cat "$T/job.out")" "" "--clean-env without --env gives an empty environment"
-# env as stored: the database holds a JSON array
+assert_eq "$(sort "$T/job.out")" "$(printf '%s\nPATH=%s\n' "$login" "$path" | sort)" "--clean-env without --env gives the login-like set"
+# env as stored: the database holds the built environment, a JSON array
 sqlite3 "$STATE/jobq.db" "SELECT env FROM jobs WHERE id=$LAST_ID" | python3 -c '
 import json, sys
 v = json.load(sys.stdin)
-sys.exit(0 if v == [] else 1)' || fail "env column of job $LAST_ID is not []"
+sys.exit(0 if sorted(k.split("=")[0] for k in v) == ["HOME", "LOGNAME", "PATH", "SHELL", "USER"] else 1)' || fail "env column of job $LAST_ID is not the login-like set"
 
 # --- cwd -----------------------------------------------------------------
 mkdir -p "$T/dir one/sub"
