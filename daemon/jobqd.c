@@ -205,13 +205,8 @@ jobqd_conf_load(struct conf **out, char *err, size_t errlen)
 	char desc[512];
 
 	*out = NULL;
-	if (cfg_conf_path[0] == '\0') {
-		if (geteuid() == 0)
-			log_info("no configuration file (%s): everyone who can "
-			    "reach the socket may submit; see jobqd.conf(5)",
-			    SYSCONFDIR "/jobq/jobqd.conf");
+	if (cfg_conf_path[0] == '\0')
 		return 0;
-	}
 	if (conf_load(cfg_conf_path, out, err, errlen) < 0)
 		return -1;
 	conf_describe(*out, desc, sizeof desc);
