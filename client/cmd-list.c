@@ -326,16 +326,24 @@ cmd_show_name(int group, uint32_t id, int64_t *gid, char *buf, size_t len)
  * submitted it (if another user) and its umask; names where they have
  * them. */
 static void
+cmd_show_user(uint32_t uid, int64_t *gid)
+{
+	char name[256];
+
+	cmd_show_name(0, uid, gid, name, sizeof(name));
+	if (name[0] != '\0')
+		SHOW("owner", "%lu (%s)", (unsigned long)uid, name);
+	else
+		SHOW("owner", "%lu", (unsigned long)uid);
+}
+
+static void
 cmd_show_owner(const jobq_job *j)
 {
 	char name[256];
 	int64_t gid;
 
-	cmd_show_name(0, j->owner_uid, &gid, name, sizeof(name));
-	if (name[0] != '\0')
-		SHOW("owner", "%lu (%s)", (unsigned long)j->owner_uid, name);
-	else
-		SHOW("owner", "%lu", (unsigned long)j->owner_uid);
+	cmd_show_user(j->owner_uid, &gid);
 	if (j->gid >= 0)
 		gid = j->gid;
 	if (gid < 0)
@@ -466,7 +474,7 @@ cmd_show_limited(const jobq_job *j)
 	SHOW("state", "%s", jobq_state_name(j->state) != NULL ?
 	    jobq_state_name(j->state) : "?");
 	SHOW("queue", "%s", j->queue != NULL ? j->queue : "-");
-	cmd_show_owner(j->owner_uid);
+	cmd_show_user(j->owner_uid, NULL);
 	SHOW("submitted", "%s", fmt_time(j->submitted_at, 1, tbuf, sizeof(tbuf)));
 	SHOW("started", "%s", fmt_time(j->started_at, 1, tbuf, sizeof(tbuf)));
 	SHOW("finished", "%s", fmt_time(j->finished_at, 1, tbuf, sizeof(tbuf)));
