@@ -6,7 +6,8 @@
  *
  * Packed spec, all integers little-endian uint32, strings without NUL:
  *   "JQS2" | argc | envc | out flags | out limit low | out limit high |
- *   len cwd | len dir | len out | len err | argc x (len s) | envc x (len s)
+ *   len cwd | len dir | len out | len err | argc x (len s) | envc x (len s) |
+ *   out uid | out gid                       (outputs, issue 9)
  * Unpacking trusts nothing: every count and length is checked against the
  * bytes that remain, embedded NULs and trailing bytes are rejected.
  * Errors are JOBQ_E* codes (jobq.h), as everywhere in the daemon.
@@ -31,6 +32,8 @@
 /* The fixed part after the magic: argc, envc, flags, limit (2 words). */
 #define WIRE_FIXED     (5 * 4)
 #define WIRE_MAGIC_LEN 4
+/* After the strings (outputs, issue 9): the output files' uid and gid. */
+#define WIRE_FIXED_OUT (2 * 4)
 
 /* Writer state for pack: a fixed buffer sized exactly in advance. */
 struct wire_out {
@@ -107,7 +110,7 @@ wire_spec_pack_out(const char *const *argv, const char *const *env,
 	if ((r = wire_count(argv, &argc)) < 0 ||
 	    (r = wire_count(env, &envc)) < 0)
 		return r;
-	total = WIRE_MAGIC_LEN + WIRE_FIXED;
+	total = WIRE_MAGIC_LEN + WIRE_FIXED + WIRE_FIXED_OUT;
 	if ((r = wire_size_str(cwd, &total)) < 0 ||
 	    (r = wire_size_str(dir, &total)) < 0 ||
 	    (r = wire_size_str(out_path, &total)) < 0 ||
@@ -138,6 +141,9 @@ wire_spec_pack_out(const char *const *argv, const char *const *env,
 		wire_put_str(&o, argv[i], strlen(argv[i]));
 	for (i = 0; i < envc; i++)
 		wire_put_str(&o, env[i], strlen(env[i]));
+	/* outputs (issue 9) */
+	wire_put_u32(&o, out != NULL ? out->uid : 0);
+	wire_put_u32(&o, out != NULL ? out->gid : UINT32_MAX);
 	if ((size_t)(o.p - b) != total) {
 		free(b);
 		return JOBQ_EINVAL;
@@ -246,8 +252,9 @@ wire_spec_unpack(const char *buf, size_t len, struct wire_spec *out)
 	    (r = wire_get_u32(&in, &hi)) < 0)
 		return r;
 	out->out_limit = (uint64_t)hi << 32 | lo;
-	/* Cheap early rejection: 4 paths + argc + envc strings, 4 bytes each. */
-	if ((uint64_t)argc + envc + 4 > in.left / 4)
+	/* Cheap early rejection: 4 paths + argc + envc strings, 4 bytes each,
+	 * and the words after them. */
+	if ((uint64_t)argc + envc + 4 + WIRE_FIXED_OUT / 4 > in.left / 4)
 		return JOBQ_EINVAL;
 	if ((r = wire_get_str(&in, &out->cwd)) < 0 ||
 	    (r = wire_get_str(&in, &out->out_dir)) < 0 ||
@@ -255,6 +262,10 @@ wire_spec_unpack(const char *buf, size_t len, struct wire_spec *out)
 	    (r = wire_get_str(&in, &out->err_path)) < 0 ||
 	    (r = wire_get_vec(&in, argc, &out->argv)) < 0 ||
 	    (r = wire_get_vec(&in, envc, &out->env)) < 0)
+		goto fail;
+	/* outputs (issue 9) */
+	if ((r = wire_get_u32(&in, &out->out_uid)) < 0 ||
+	    (r = wire_get_u32(&in, &out->out_gid)) < 0)
 		goto fail;
 	if (in.left != 0) {
 		r = JOBQ_EINVAL;

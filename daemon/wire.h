@@ -14,7 +14,8 @@
  * Packed job spec (wire_spec_pack_out): all integers little-endian uint32.
  *   "JQS2" | argc | envc | out flags | out limit (low, high 32 bits) |
  *   len(cwd) cwd | len(dir) dir | len(out) out | len(err) err |
- *   argc x (len s) | envc x (len s)
+ *   argc x (len s) | envc x (len s) |
+ *   out uid | out gid                       (outputs, issue 9)
  * where strings are stored without NUL; unpacking checks every length
  * against the buffer and rejects embedded NULs.
  *
@@ -26,7 +27,17 @@
  * exists already fails the start (WIRE_STAGE_OUTPUT_TAKEN); on a later run
  * they are created or appended to.  Without a dir (test harnesses) the
  * paths are relative to the job's cwd, "" means /dev/null, and a file
- * that exists is truncated unless WIRE_OUT_EXCL.  A limit > 0
+ * that exists is truncated unless WIRE_OUT_EXCL.
+ *
+ * With WIRE_OUT_USERDIR (what jobqd sends; outputs, issue 9) the files are
+ * in dir's subdirectory named by the decimal uid (userdir.h: created on
+ * first use, owned by uid, mode 0700, checked), created mode 0600 and
+ * fchown'ed to uid:gid (gid UINT32_MAX: left as created) by the worker
+ * before the job starts; a later run appends to a file only if it is a
+ * regular file owned by uid with one link (a symlink: ELOOP, else EPERM;
+ * WIRE_STAGE_OUTPUT_REFUSED), and creates it if it is missing.  The
+ * directories: WIRE_STAGE_LOGS_DIR for dir, WIRE_STAGE_USER_DIR for
+ * dir/UID.  A limit > 0
  * is the number of bytes each file may grow by during the run (see
  * worker.h).
  */
@@ -78,8 +89,16 @@ enum wire_report_type {
 
 enum wire_stage { WIRE_STAGE_SPEC = 1, WIRE_STAGE_OUTPUT, WIRE_STAGE_CWD,
 	WIRE_STAGE_EXEC, WIRE_STAGE_FORK,
-	WIRE_STAGE_OUTPUT_TAKEN /* first run: an output file exists already
-	                           (err EEXIST); it was left untouched */
+	WIRE_STAGE_OUTPUT_TAKEN, /* first run: an output file exists already
+	                           (err EEXIST; ELOOP if it is a symlink); it
+	                           was left untouched */
+	/* outputs (issue 9), with WIRE_OUT_USERDIR: */
+	WIRE_STAGE_LOGS_DIR,     /* the output dir (logs/) refused or missing */
+	WIRE_STAGE_USER_DIR,     /* logs/UID refused or not creatable
+	                            (errno as userdir_open's) */
+	WIRE_STAGE_OUTPUT_REFUSED /* a later run: an output file is a symlink
+	                            (ELOOP), not a regular file (EINVAL), or not
+	                            the job user's own (EPERM); untouched */
 };
 
 struct wire_report {
@@ -99,12 +118,16 @@ struct wire_report {
 
 /* How the output files are opened (wire_output.flags). */
 #define WIRE_OUT_EXCL 0x1    /* the job's first run: create, never reuse */
+#define WIRE_OUT_USERDIR 0x2 /* in dir/UID/, owned by uid:gid (outputs) */
 
 /* The output files of a spec besides their names (see the top). */
 struct wire_output {
 	const char *dir;     /* NULL or "": names relative to the job's cwd */
 	uint32_t flags;      /* WIRE_OUT_* */
 	uint64_t limit;      /* bytes each file may grow by; 0: no limit */
+	/* outputs (issue 9): with WIRE_OUT_USERDIR */
+	uint32_t uid;        /* the files' owner (and the directory's name) */
+	uint32_t gid;        /* their group; UINT32_MAX: the creator's */
 };
 
 /* A spec unpacked: pointers into the packed buffer's copy (see unpack). */
@@ -115,6 +138,9 @@ struct wire_spec {
 	char *out_dir;           /* "" (or NULL): paths relative to cwd */
 	uint32_t out_flags;      /* WIRE_OUT_* */
 	uint64_t out_limit;      /* 0: none */
+	/* outputs (issue 9): with WIRE_OUT_USERDIR in out_flags */
+	uint32_t out_uid;
+	uint32_t out_gid;        /* UINT32_MAX: unchanged */
 };
 
 /* Packs into a malloc'd buffer; returns 0, JOBQ_ENOMEM, JOBQ_EINVAL (a NULL
