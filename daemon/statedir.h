@@ -14,6 +14,8 @@
  * database is refused if it, its -wal or -shm is a symlink (store_schema.c).
  * The state dir itself may be reached through a symlink (an administrator's
  * choice of path); it is the directory it resolves to that is checked.
+ * The per-user directories logs/UID/ in logs/ belong to their users, not
+ * to jobqd: userdir.h says how they are made and checked.
  *
  * Errors: 0 or a negative JOBQ_E* code, with a one-line message in err.
  */
