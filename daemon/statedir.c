@@ -264,12 +264,19 @@ statedir_scan_ids(int fd, int subdirs, int64_t *max)
 		if ((id = statedir_output_id(de->d_name)) > *max)
 			*max = id;
 		else if (id == 0 && subdirs && statedir_uid_name(de->d_name) &&
-		    (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN) &&
-		    (sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY |
-		    O_NOFOLLOW | O_CLOEXEC)) >= 0 &&
-		    statedir_scan_ids(sub, 0, max) != 0) {
-			e = EIO;
-			break;
+		    (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN)) {
+			sub = openat(dirfd(d), de->d_name, O_RDONLY |
+			    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			/* not a directory, or a symlink: no output there */
+			if (sub < 0 && errno != ENOTDIR && errno != ELOOP &&
+			    errno != ENOENT) {
+				e = errno;
+				break;
+			}
+			if (sub >= 0 && statedir_scan_ids(sub, 0, max) != 0) {
+				e = EIO;
+				break;
+			}
 		}
 		errno = 0;
 	}
