@@ -1394,6 +1394,32 @@ START_TEST(test_id_floor)
 }
 END_TEST
 
+/* The owners of jobs by id, before the store thread (the old layout's
+ * output files are moved by them at start-up). */
+START_TEST(test_job_owners)
+{
+	struct store *s;
+	struct store_op *op;
+	int64_t ids[3], uids[3] = { 7, 7, 7 };
+
+	s = open_store(1);
+	op = op_insert(argv_true, env_one, "/", NULL, "default", 0, 0);
+	op->in.insert.owner_uid = 4000000000u;
+	run_op(s, op);
+	ids[0] = op->out.insert.id;
+	op_free(op);
+	ids[1] = do_insert(s, "default", 0);	/* uid 1000 */
+	ids[2] = ids[1] + 100;			/* no such job */
+	close_store(s);
+	s = open_store(0);
+	ck_assert_int_eq(store_job_owners(s, ids, 3, uids), 0);
+	ck_assert_int_eq(uids[0], 4000000000);
+	ck_assert_int_eq(uids[1], 1000);
+	ck_assert_int_eq(uids[2], -1);
+	close_store(s);
+}
+END_TEST
+
 /* 1 if the file name exists in tdir. */
 static int
 in_tdir(const char *name)
@@ -2918,6 +2944,7 @@ store_suite(void)
 	tcase_add_test(tc, test_queue_set_counts);
 	tcase_add_test(tc, test_retry);
 	tcase_add_test(tc, test_purge);
+	tcase_add_test(tc, test_job_owners);
 	tcase_add_test(tc, test_recover_v2);
 	tcase_add_test(tc, test_torn_checkpoint);
 	tcase_add_test(tc, test_disk_full_ids);

@@ -16,8 +16,9 @@
 . "${TESTLIB:-$(dirname "$0")/lib.sh}"
 
 [ "$(id -u)" = 0 ] || skip "needs root (to create test users)"
-command -v useradd >/dev/null && command -v userdel >/dev/null ||
+if ! command -v useradd >/dev/null || ! command -v userdel >/dev/null; then
 	skip "useradd/userdel missing"
+fi
 command -v sqlite3 >/dev/null || skip "sqlite3 missing"
 
 UA=jqt_outputs_a
@@ -32,7 +33,6 @@ users_cleanup
 useradd -M -N -s /bin/false "$UA" || skip "useradd $UA failed"
 useradd -M -N -s /bin/false "$UB" || skip "useradd $UB failed"
 A=$(id -u "$UA")
-B=$(id -u "$UB")
 chmod 0755 "$T"
 as() { local u=$1; shift; setpriv --reuid="$u" --regid="$(id -g "$u")" --init-groups "$@"; }
 as "$UA" test -x "$JOBQ" || skip "$UA cannot run $JOBQ (a private build directory)"
@@ -203,8 +203,9 @@ for d in "$STATE/logs"/*/; do
 done
 chown 0:0 "$STATE/logs"/*
 ls -A "$STATE/logs" >"$T/old-layout"
-grep -qx "$a.out" "$T/old-layout" && grep -qx "$u.err" "$T/old-layout" ||
+if ! grep -qx "$a.out" "$T/old-layout" || ! grep -qx "$u.err" "$T/old-layout"; then
 	fail "the old layout was not made: $(cat "$T/old-layout")"
+fi
 echo "no job" >"$STATE/logs/900.out"
 ln -s "$T/victim" "$STATE/logs/899.out"
 start_daemon
