@@ -334,14 +334,28 @@ void dispatch_watch_shutdown(struct dispatch *);
  * JOBQ_E* code of wire_spec_pack_out(). */
 int dispatch_logs_spec(struct dispatch *, struct sjob *j,
     const struct store_op *op);
-/* The descriptor of the directory of the jobs' output files (the purge
- * unlinks there too). */
+/* The descriptor of the logs directory (LOGS/UID/ are opened from it;
+ * the purge unlinks there too). */
 int dispatch_logs_dirfd(const struct dispatch *);
 /* lr is consumed. */
 void dispatch_logs_id(struct dispatch *, struct dispatch_req *,
     struct logs_req *lr);
+/* Replies to r with the slice lr of the output of a job of owner (ended:
+ * the job has ended); r's right to it checked already. */
 void dispatch_logs_reply(struct dispatch *, struct dispatch_req *,
-    const struct logs_req *lr, int ended);
+    const struct logs_req *lr, uid_t owner, int ended);
+/* Whether r may read the output of a job of owner: the owner or root (an
+ * unprivileged jobqd: its own uid too). */
+/* The logs request lr for a job that has left the table (its row job):
+ * checks r's right, then replies. */
+void dispatch_logs_ended(struct dispatch *, struct dispatch_req *,
+    const struct logs_req *lr, const jobq_job *job);
+/* The message of j's run that failed at stage with err when it is about
+ * the output directories or files (WIRE_STAGE_LOGS_DIR, _USER_DIR,
+ * _OUTPUT_REFUSED, a symlink at _OUTPUT_TAKEN): 1 with msg written, else
+ * 0. */
+int dispatch_logs_spawn_message(const struct sjob *j, int stage, int err,
+    char *msg, size_t len);
 
 /* ---- dispatch_purge.c ---- */
 /* Retention now (start-up) / within a second (a job ended). */

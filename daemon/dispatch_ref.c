@@ -86,9 +86,8 @@ dispatch_ref_ended_job(struct op_ctx *c, struct dispatch_req *r,
 	case ENDED_PRIORITY:
 		dispatch_reply_error(r, JOBQ_ESTATE, "the job is not queued");
 		break;
-	case ENDED_LOGS:
-		dispatch_logs_reply(c->s, r, c->extra,
-		    jobq_state_is_terminal(job->state));
+	case ENDED_LOGS:	/* its own rule: owner or root */
+		dispatch_logs_ended(c->s, r, c->extra, job);
 		break;
 	case ENDED_RETRY:
 		/* the state machine says whether it may be retried */
@@ -114,10 +113,6 @@ dispatch_ref_ended_done(struct store_op *op)
 		goto out;
 	if (op->status != 0)
 		dispatch_reply_status(r, op->status);
-	else if (c->kind == ENDED_LOGS &&
-	    !dispatch_may_read_output(r, op->out.job->owner_uid))
-		dispatch_logs_refuse(c->s, r, op->out.job->id,
-		    op->out.job->owner_uid);
 	else if (c->kind != ENDED_WAIT && c->kind != ENDED_LOGS &&
 	    !dispatch_may_touch(r, op->out.job->owner_uid))
 		dispatch_refuse(c->s, r, "job", op->out.job->id,

@@ -226,8 +226,11 @@ dispatch_slot_end_event(const struct sjob *j, const struct wire_report *rep,
 	*sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
 	msg[0] = '\0';
 	if (rep->type == WIRE_REP_SPAWN_FAILED) {
-		snprintf(msg, msglen, "%s: %s",
-		    dispatch_slot_stage_name(rep->stage), strerror(rep->err));
+		if (!dispatch_logs_spawn_message(j, rep->stage, rep->err, msg,
+		    msglen))
+			snprintf(msg, msglen, "%s: %s",
+			    dispatch_slot_stage_name(rep->stage),
+			    strerror(rep->err));
 		*code = -1;
 		*sig = 0;
 		return JOB_EV_SPAWN_FAILED;

@@ -6,8 +6,9 @@
  * Start-up order: options -> state dir (created, trusted: statedir.c) ->
  * lock (jobqd.lock, flock) -> the previous run's scoreboard (its leftover
  * processes killed) and a new one -> store_open (validate/migrate) -> logs/
- * (trusted, opened once) -> reserve -> id floor (the highest id among the
- * output files) -> store_recover (running -> interrupted) -> store thread
+ * (trusted, opened once) -> reserve -> output files of the old layout
+ * moved into logs/UID/ -> id floor (the highest id among the output
+ * files) -> store_recover (running -> interrupted) -> store thread
  * -> dispatch + worker pool -> socket -> READY=1.
  * Stop (SIGTERM/SIGINT): stop accepting -> interrupt running jobs (TERM,
  * KILL after --kill-grace; a worker that has not ended its job by then +
@@ -284,6 +285,40 @@ jobqd_logs_dir(void)
 		fatalx("%s", err);
 }
 
+/* statedir_owners_fn over the store (before store_start). */
+static int
+jobqd_owners(void *arg, const int64_t *ids, size_t n, int64_t *uids)
+{
+	return store_job_owners(arg, ids, n, uids);
+}
+
+/*
+ * The output files of a state dir of the layout before issue 9
+ * (logs/ID.out) move into logs/UID/ (statedir_upgrade.c): nothing is read
+ * in both layouts after this.
+ */
+static void
+jobqd_logs_upgrade(struct store *store)
+{
+	struct statedir_upgrade up;
+	int rv;
+
+	if ((rv = statedir_upgrade_logs(cfg.logs_fd, cfg.logs_dir,
+	    jobqd_owners, store, &up)) != 0)
+		fatalx("%s: moving output files into per-user directories: %s",
+		    cfg.logs_dir, jobq_strerror(rv));
+	if (up.moved > 0)
+		log_info("%s: moved %zu output file(s) of the old layout into "
+		    "per-user directories (logs/UID/)", cfg.logs_dir, up.moved);
+	if (up.unknown > 0)
+		log_warnx("%s: %zu output file(s) of jobs the database does not "
+		    "know were left in place", cfg.logs_dir, up.unknown);
+	if (up.left > 0)
+		log_warnx("%s: %zu output file(s) could not be moved into "
+		    "per-user directories (see above); left in place",
+		    cfg.logs_dir, up.left);
+}
+
 /*
  * Ids are never used twice: the id counter must be above every id the
  * output files name.  A database that is empty, missing, an older copy, or
@@ -471,6 +506,7 @@ main(int argc, char **argv)
 		fatalx("%s/reserve: %s", cfg.state_dir, rv == JOBQ_EINVAL ?
 		    "a symbolic link or not a regular file: refusing to use it" :
 		    jobq_strerror(rv));
+	jobqd_logs_upgrade(store);
 	jobqd_id_floor(store);
 	memset(&rec, 0, sizeof rec);
 	if ((rv = store_recover(store, &rec, util_now_ms())) < 0)

@@ -1,9 +1,10 @@
 /*
  * statedir.c - the state dir: creating and opening it and logs/, the trust
  * checks of statedir.h (owner and mode of each directory, no symlinks
- * under it), the lock file, and the scan of logs/ for the highest job id
- * with output (so that ids are never used twice, even when the database
- * is lost).  Start-up only, on the main thread.
+ * under it), the lock file, and the scan of logs/ and logs/UID/ for the
+ * highest job id with output (so that ids are never used twice, even when
+ * the database is lost).  Start-up only, on the main thread.  Moving the
+ * old layout into logs/UID/: statedir_upgrade.c.
  */
 #include "config.h"
 
@@ -214,8 +215,7 @@ statedir_file(int dirfd, const char *path, const char *name, int flags,
 	return 0;
 }
 
-/* The id an output file's name gives (ID.out or ID.err), or 0. */
-static int64_t
+int64_t
 statedir_output_id(const char *name)
 {
 	int64_t id = 0;
@@ -231,17 +231,29 @@ statedir_output_id(const char *name)
 	return id;
 }
 
-int
-statedir_max_output_id(int logs_fd, int64_t *max)
+/* 1 if name is a uid directory's name in logs/ (decimal digits only). */
+static int
+statedir_uid_name(const char *name)
+{
+	const char *p;
+
+	for (p = name; *p >= '0' && *p <= '9'; p++)
+		;
+	return p != name && *p == '\0' && p - name <= 10;
+}
+
+/* Raises *max to the highest id an output file in the directory fd names
+ * (fd is consumed); with subdirs, also in its uid directories, opened
+ * O_DIRECTORY | O_NOFOLLOW (a symlink there is not followed: skipped).
+ * 0 or JOBQ_ESTORAGE. */
+static int
+statedir_scan_ids(int fd, int subdirs, int64_t *max)
 {
 	struct dirent *de;
 	DIR *d;
 	int64_t id;
-	int fd;
+	int sub, e = 0;
 
-	*max = 0;
-	if ((fd = fcntl(logs_fd, F_DUPFD_CLOEXEC, 0)) < 0)
-		return JOBQ_ESTORAGE;
 	if ((d = fdopendir(fd)) == NULL) {
 		(void)close(fd);
 		return JOBQ_ESTORAGE;
@@ -251,9 +263,36 @@ statedir_max_output_id(int logs_fd, int64_t *max)
 	while ((de = readdir(d)) != NULL) {
 		if ((id = statedir_output_id(de->d_name)) > *max)
 			*max = id;
+		else if (id == 0 && subdirs && statedir_uid_name(de->d_name) &&
+		    (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN)) {
+			sub = openat(dirfd(d), de->d_name, O_RDONLY |
+			    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			/* not a directory, or a symlink: no output there */
+			if (sub < 0 && errno != ENOTDIR && errno != ELOOP &&
+			    errno != ENOENT) {
+				e = errno;
+				break;
+			}
+			if (sub >= 0 && statedir_scan_ids(sub, 0, max) != 0) {
+				e = EIO;
+				break;
+			}
+		}
 		errno = 0;
 	}
-	id = errno;
+	if (e == 0)
+		e = errno;
 	(void)closedir(d);
-	return id != 0 ? JOBQ_ESTORAGE : 0;
+	return e != 0 ? JOBQ_ESTORAGE : 0;
+}
+
+int
+statedir_max_output_id(int logs_fd, int64_t *max)
+{
+	int fd;
+
+	*max = 0;
+	if ((fd = fcntl(logs_fd, F_DUPFD_CLOEXEC, 0)) < 0)
+		return JOBQ_ESTORAGE;
+	return statedir_scan_ids(fd, 1, max);
 }

@@ -14,6 +14,8 @@
  * database is refused if it, its -wal or -shm is a symlink (store_schema.c).
  * The state dir itself may be reached through a symlink (an administrator's
  * choice of path); it is the directory it resolves to that is checked.
+ * The per-user directories logs/UID/ in logs/ belong to their users, not
+ * to jobqd: userdir.h says how they are made and checked.
  *
  * Errors: 0 or a negative JOBQ_E* code, with a one-line message in err.
  */
@@ -50,9 +52,33 @@ int statedir_file(int dirfd, const char *path, const char *name, int flags,
 
 /*
  * The highest job id an output file in the logs directory logs_fd names
- * (ID.out or ID.err; 0 if there is none), by reading the directory only
- * (no stat: this runs at every start, over as many files as jobs kept).
+ * (logs/UID/ID.out or ID.err, and logs/ID.out or ID.err of the old layout;
+ * 0 if there is none), by reading the directories only (no stat: this runs
+ * at every start, over as many files as jobs kept).  logs/UID/ are opened
+ * O_NOFOLLOW: a symlink there is skipped.
  */
 int statedir_max_output_id(int logs_fd, int64_t *max);
+
+/* The id an output file's name gives (ID.out or ID.err), or 0. */
+int64_t statedir_output_id(const char *name);
+
+/*
+ * Output files of the layout before issue 9 (logs/ID.out, logs/ID.err)
+ * moved into logs/UID/ (statedir_upgrade.c).  owners gives the owners of
+ * the jobs ids[0..n-1] into uids[] (-1: no such job; store_job_owners), 0
+ * or a JOBQ_E* code.  res counts what was moved and what was left in logs/
+ * (unknown: no job of theirs in the database; left: not a regular file, a
+ * name taken, an error: each said with log_warnx).  0 or a JOBQ_E* code
+ * (logs/ could not be read).
+ */
+typedef int statedir_owners_fn(void *arg, const int64_t *ids, size_t n,
+    int64_t *uids);
+struct statedir_upgrade {
+	size_t moved;
+	size_t unknown;
+	size_t left;
+};
+int statedir_upgrade_logs(int logs_fd, const char *logs_path,
+    statedir_owners_fn *owners, void *arg, struct statedir_upgrade *res);
 
 #endif

@@ -707,6 +707,7 @@ store_op_release(struct store_op *op)
 		break;
 	case STORE_PURGE:
 		free(op->out.purge.ids);
+		free(op->out.purge.uids);
 		break;
 	default:
 		break;

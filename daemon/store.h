@@ -83,8 +83,9 @@ enum store_op_type {
 	                   (in.retry.unique_conflict) */
 	STORE_PURGE     /* write: delete ended jobs (+ their deps/labels rows,
 	                   arrays left without tasks) -> out.purge; after the
-	                   commit, unlinks ID.out and ID.err of each from
-	                   in.purge.logs_fd (unlinkat) */
+	                   commit, unlinks UID/ID.out and UID/ID.err of each
+	                   from in.purge.logs_fd (unlinkat, never through a
+	                   symlink) */
 };
 
 /* Fields of STORE_UPDATE; -1 / NULL / 0 means "leave as it is" as noted. */
@@ -228,8 +229,9 @@ struct store_op {
 			                          (callers purge in chunks so
 			                          that one op does not hold the
 			                          store for seconds) */
-			int logs_fd;           /* the directory of the output
-			                          files; -1: leave them */
+			int logs_fd;           /* logs/, the directory of the
+			                          output files' UID/ dirs; -1:
+			                          leave them */
 		} purge;
 	} in;
 
@@ -269,6 +271,8 @@ struct store_op {
 			size_t n;
 			int64_t *ids;          /* the n purged ids, ascending
 			                          (malloc'd; store_op_release) */
+			uint32_t *uids;        /* their owners (malloc'd): the
+			                          files are in LOGS/UID/ */
 		} purge;
 	} out;
 };
@@ -339,6 +343,14 @@ int store_recover(struct store *s, struct store_recovery *r, int64_t now_ms);
  * already, else 1 with *was set to the next id the database had.
  */
 int store_next_id_floor(struct store *s, int64_t above, int64_t *was);
+
+/*
+ * The owners (owner_uid) of the jobs ids[0..n-1] into uids[] (-1: no such
+ * job), for moving the output files of the old layout into logs/UID/
+ * (statedir_upgrade.c).  Before store_start().  0 or a JOBQ_E* code.
+ */
+int store_job_owners(struct store *s, const int64_t *ids, size_t n,
+    int64_t *uids);
 
 /*
  * The reserve: the file `name` in directory dirfd (the state dir; the store

@@ -4,9 +4,12 @@
  * (its WHERE clause built per op), are read back with one SELECT, and
  * their jobs, labels and deps rows (and arrays left without tasks) are
  * deleted set-wise.  Once the batch committed, store.c calls
- * store_purge_unlink() to remove their output files (unlinkat() in the
- * logs directory's descriptor).  A purge deletes
- * rows; it changes no job's state.
+ * store_purge_unlink() to remove their output files: logs/UID/ID.out and
+ * ID.err, UID the job's owner, by unlinkat() in a descriptor of logs/UID
+ * opened from the logs directory's O_DIRECTORY | O_NOFOLLOW (a symlink in
+ * place of logs/UID is not followed, one in place of a file is removed
+ * itself, its target untouched).  A purge deletes rows; it changes no job's
+ * state.
  */
 #include "config.h"
 
@@ -20,6 +23,7 @@
 
 #include "log.h"
 #include "store_int.h"
+#include "userdir.h"
 #include "util.h"
 
 /* Ended jobs, as SQL. */
@@ -89,30 +93,36 @@ store_purge_prepare(struct store *s, const struct store_op *op,
 	return (0);
 }
 
-/* The ids in temp.purge_ids, ascending, into op->out.purge (op->status
- * JOBQ_ENOMEM if they do not fit).  An SQLite code. */
+/* The ids in temp.purge_ids, ascending, and their owners into
+ * op->out.purge (op->status JOBQ_ENOMEM if they do not fit).  An SQLite
+ * code. */
 static int
 store_purge_ids(struct store *s, struct store_op *op)
 {
 	sqlite3_stmt *st = s->st[ST_PURGE_IDS];
 	int64_t *ids = NULL;
-	size_t n = 0, cap = 0;
+	uint32_t *uids = NULL;
+	size_t n = 0, cap = 0, ucap = 0;
 	int rc;
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (util_grow(&ids, &cap, n + 1, sizeof(*ids)) != 0)
+		if (util_grow(&ids, &cap, n + 1, sizeof(*ids)) != 0 ||
+		    util_grow(&uids, &ucap, n + 1, sizeof(*uids)) != 0)
 			break;
-		ids[n++] = sqlite3_column_int64(st, 0);
+		ids[n] = sqlite3_column_int64(st, 0);
+		uids[n++] = (uint32_t)sqlite3_column_int64(st, 1);
 	}
 	store_reset(st);
 	if (rc != SQLITE_DONE) {
 		free(ids);
+		free(uids);
 		if (rc == SQLITE_ROW)
 			op->status = JOBQ_ENOMEM;
 		return (rc == SQLITE_ROW ? SQLITE_OK : rc);
 	}
 	op->out.purge.n = n;
 	op->out.purge.ids = ids;
+	op->out.purge.uids = uids;
 	return (SQLITE_OK);
 }
 
@@ -153,28 +163,67 @@ store_purge(struct store *s, struct store_op *op)
 	return (0);
 }
 
+/* The descriptor of logs/UID for uid, through the one-entry cache *c
+ * (c->uid, c->fd; -1: none or not usable): opened O_NOFOLLOW and checked
+ * (userdir.h), without creating it.  -1 when there is none to unlink in. */
+struct store_purge_dir {
+	uint32_t uid;
+	int fd;
+	int valid;
+};
+
+static int
+store_purge_dir(struct store *s, int logs_fd, uint32_t uid,
+    struct store_purge_dir *c)
+{
+	int e;
+
+	if (c->valid && c->uid == uid)
+		return (c->fd);
+	if (c->valid && c->fd >= 0)
+		(void)close(c->fd);
+	c->uid = uid;
+	c->valid = 1;
+	if ((e = userdir_open(logs_fd, (uid_t)uid, (gid_t)-1,
+	    USERDIR_ANY_OWNER, &c->fd)) != 0 &&
+	    e != ENOENT)
+		log_warnx("%s: purge: logs/%lu %s: its jobs' output files "
+		    "are left", s->path, (unsigned long)uid,
+		    userdir_strerror(e));
+	return (c->fd);
+}
+
 /* After the commit: removes the purged jobs' output files, by name in
- * the logs directory's descriptor (never through a symlink to another
- * directory).  Returns how many files went. */
+ * their owner's directory (see the top; never through a symlink to
+ * another directory).  Returns how many files went. */
 size_t
 store_purge_unlink(struct store *s, const struct store_op *op)
 {
 	static const char *const ext[] = { "out", "err" };
+	struct store_purge_dir c = { 0, -1, 0 };
 	char name[32];
 	size_t i, k, n = 0;
+	int dfd;
 
 	if (op->in.purge.logs_fd < 0)
 		return (0);
 	for (i = 0; i < op->out.purge.n; i++) {
+		if ((dfd = store_purge_dir(s, op->in.purge.logs_fd,
+		    op->out.purge.uids[i], &c)) < 0)
+			continue;
 		for (k = 0; k < 2; k++) {
 			(void)snprintf(name, sizeof(name), "%" PRId64 ".%s",
 			    op->out.purge.ids[i], ext[k]);
-			if (unlinkat(op->in.purge.logs_fd, name, 0) == 0)
+			if (unlinkat(dfd, name, 0) == 0)
 				n++;
 			else if (errno != ENOENT)
-				log_warnx("%s: purge: logs/%s: %s", s->path,
-				    name, strerror(errno));
+				log_warnx("%s: purge: logs/%lu/%s: %s",
+				    s->path, (unsigned long)
+				    op->out.purge.uids[i], name,
+				    strerror(errno));
 		}
 	}
+	if (c.valid && c.fd >= 0)
+		(void)close(c.fd);
 	return (n);
 }

@@ -170,7 +170,8 @@ static const char *const store_schema_sql[ST_COUNT] = {
 	    "not_before = 0 WHERE id = ?1",
 	[ST_RETRY_DEPS] = "DELETE FROM deps WHERE job_id = ?1",
 	[ST_PURGE_CLEAR] = "DELETE FROM temp.purge_ids",
-	[ST_PURGE_IDS] = "SELECT id FROM temp.purge_ids ORDER BY id",
+	[ST_PURGE_IDS] = "SELECT p.id, j.owner_uid FROM temp.purge_ids p "
+	    "JOIN main.jobs j ON j.id = p.id ORDER BY p.id",
 	[ST_PURGE_LABELS] = "DELETE FROM labels WHERE job_id IN "
 	    "(SELECT id FROM temp.purge_ids)",
 	[ST_PURGE_DEPS] = "DELETE FROM deps WHERE job_id IN "
@@ -718,6 +719,32 @@ store_next_id_floor(struct store *s, int64_t above, int64_t *was)
 		log_warnx("%s: cannot save the id counter now: %s", s->path,
 		    sqlite3_errstr(rc));
 	return (1);
+}
+
+int
+store_job_owners(struct store *s, const int64_t *ids, size_t n,
+    int64_t *uids)
+{
+	sqlite3_stmt *st;
+	size_t i;
+	int rc = SQLITE_OK;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT owner_uid FROM jobs WHERE "
+	    "id = ?1", -1, &st, NULL) != SQLITE_OK)
+		return (store_code(sqlite3_errcode(s->db)));
+	for (i = 0; i < n; i++) {
+		uids[i] = -1;
+		(void)sqlite3_bind_int64(st, 1, ids[i]);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			uids[i] = sqlite3_column_int64(st, 0);
+		(void)sqlite3_reset(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			break;
+		rc = SQLITE_OK;
+	}
+	(void)sqlite3_finalize(st);
+	return (rc == SQLITE_OK ? 0 : store_code(rc));
 }
 
 /* Undoes a failed open: statements and connection (before an unlink). */

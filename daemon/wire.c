@@ -253,8 +253,9 @@ wire_spec_unpack(const char *buf, size_t len, struct wire_spec *out)
 	    (r = wire_get_u32(&in, &hi)) < 0)
 		return r;
 	out->out_limit = (uint64_t)hi << 32 | lo;
-	/* Cheap early rejection: 4 paths + argc + envc strings, 4 bytes each. */
-	if ((uint64_t)argc + envc + 4 > in.left / 4)
+	/* Cheap early rejection: 4 paths + argc + envc strings, 4 bytes each,
+	 * and the words after them. */
+	if ((uint64_t)argc + envc + 4 + WIRE_IDENT / 4 > in.left / 4)
 		return JOBQ_EINVAL;
 	if ((r = wire_get_str(&in, &out->cwd)) < 0 ||
 	    (r = wire_get_str(&in, &out->out_dir)) < 0 ||

@@ -27,7 +27,17 @@
  * exists already fails the start (WIRE_STAGE_OUTPUT_TAKEN); on a later run
  * they are created or appended to.  Without a dir (test harnesses) the
  * paths are relative to the job's cwd, "" means /dev/null, and a file
- * that exists is truncated unless WIRE_OUT_EXCL.  A limit > 0
+ * that exists is truncated unless WIRE_OUT_EXCL.
+ *
+ * With WIRE_OUT_USERDIR (what jobqd sends; outputs, issue 9) the files are
+ * in dir's subdirectory named by the decimal uid (userdir.h: created on
+ * first use, owned by uid, mode 0700, checked), created mode 0600 and
+ * fchown'ed to uid:gid (gid UINT32_MAX: left as created) by the worker
+ * before the job starts; a later run appends to a file only if it is a
+ * regular file owned by uid with one link (a symlink: ELOOP, else EPERM;
+ * WIRE_STAGE_OUTPUT_REFUSED), and creates it if it is missing.  The
+ * directories: WIRE_STAGE_LOGS_DIR for dir, WIRE_STAGE_USER_DIR for
+ * dir/UID.  A limit > 0
  * is the number of bytes each file may grow by during the run (see
  * worker.h).
  */
@@ -80,12 +90,20 @@ enum wire_report_type {
 enum wire_stage { WIRE_STAGE_SPEC = 1, WIRE_STAGE_OUTPUT, WIRE_STAGE_CWD,
 	WIRE_STAGE_EXEC, WIRE_STAGE_FORK,
 	WIRE_STAGE_OUTPUT_TAKEN, /* first run: an output file exists already
-	                           (err EEXIST); it was left untouched */
+	                           (err EEXIST; ELOOP if it is a symlink); it
+	                           was left untouched */
 	WIRE_STAGE_IDENT_USER,   /* ident: the uid's passwd entry or groups
 	                            could not be read (ENOENT: no entry) */
-	WIRE_STAGE_IDENT         /* ident: umask/setgroups/setgid/setuid
+	WIRE_STAGE_IDENT,        /* ident: umask/setgroups/setgid/setuid
 	                            failed or did not give exactly the job's
 	                            uid, gid and groups (EPERM) */
+	/* outputs (issue 9), with WIRE_OUT_USERDIR: */
+	WIRE_STAGE_LOGS_DIR,     /* the output dir (logs/) refused or missing */
+	WIRE_STAGE_USER_DIR,     /* logs/UID refused or not creatable
+	                            (errno as userdir_open's) */
+	WIRE_STAGE_OUTPUT_REFUSED /* a later run: an output file is a symlink
+	                            (ELOOP), not a regular file (EINVAL), or not
+	                            the job user's own (EPERM); untouched */
 };
 
 struct wire_report {
@@ -111,6 +129,7 @@ struct wire_report {
 
 /* How the output files are opened (wire_output.flags). */
 #define WIRE_OUT_EXCL 0x1    /* the job's first run: create, never reuse */
+#define WIRE_OUT_USERDIR 0x2 /* in dir/UID/, owned by uid:gid (outputs) */
 
 /* The output files of a spec besides their names (see the top). */
 struct wire_output {
@@ -122,6 +141,9 @@ struct wire_output {
 	uint32_t uid;        /* a root worker switches to it */
 	uint32_t gid;        /* WIRE_GID_PRIMARY: uid's primary group */
 	uint32_t umask;      /* 0..0777 */
+	/* with WIRE_OUT_USERDIR, uid also owns the output files and names
+	 * their directory; gid is their group unless WIRE_GID_PRIMARY (then
+	 * the creator's: the files are 0600 all the same) */
 };
 
 /* A spec unpacked: pointers into the packed buffer's copy (see unpack). */

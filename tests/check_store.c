@@ -1394,6 +1394,32 @@ START_TEST(test_id_floor)
 }
 END_TEST
 
+/* The owners of jobs by id, before the store thread (the old layout's
+ * output files are moved by them at start-up). */
+START_TEST(test_job_owners)
+{
+	struct store *s;
+	struct store_op *op;
+	int64_t ids[3], uids[3] = { 7, 7, 7 };
+
+	s = open_store(1);
+	op = op_insert(argv_true, env_one, "/", NULL, "default", 0, 0);
+	op->in.insert.owner_uid = 4000000000u;
+	run_op(s, op);
+	ids[0] = op->out.insert.id;
+	op_free(op);
+	ids[1] = do_insert(s, "default", 0);	/* uid 1000 */
+	ids[2] = ids[1] + 100;			/* no such job */
+	close_store(s);
+	s = open_store(0);
+	ck_assert_int_eq(store_job_owners(s, ids, 3, uids), 0);
+	ck_assert_int_eq(uids[0], 4000000000);
+	ck_assert_int_eq(uids[1], 1000);
+	ck_assert_int_eq(uids[2], -1);
+	close_store(s);
+}
+END_TEST
+
 /* 1 if the file name exists in tdir. */
 static int
 in_tdir(const char *name)
@@ -2262,27 +2288,35 @@ START_TEST(test_retry)
 }
 END_TEST
 
+/* The output files of job id of uid: dir/UID/ID.out and .err (the
+ * layout of userdir.h); the directory is made as needed. */
 static void
-touch_logs(const char *dir, int64_t id)
+touch_logs(const char *dir, uid_t uid, int64_t id)
 {
 	char p[256];
 
-	(void)snprintf(p, sizeof(p), "%s/%" PRId64 ".out", dir, id);
+	(void)snprintf(p, sizeof(p), "%s/%lu", dir, (unsigned long)uid);
+	ck_assert(mkdir(p, 0700) == 0 || errno == EEXIST);
+	(void)snprintf(p, sizeof(p), "%s/%lu/%" PRId64 ".out", dir,
+	    (unsigned long)uid, id);
 	write_file(p, "out", 3);
-	(void)snprintf(p, sizeof(p), "%s/%" PRId64 ".err", dir, id);
+	(void)snprintf(p, sizeof(p), "%s/%lu/%" PRId64 ".err", dir,
+	    (unsigned long)uid, id);
 	write_file(p, "err", 3);
 }
 
 static int
-has_logs(const char *dir, int64_t id)
+has_logs(const char *dir, uid_t uid, int64_t id)
 {
 	char p[256];
 	int n = 0;
 
-	(void)snprintf(p, sizeof(p), "%s/%" PRId64 ".out", dir, id);
-	n += access(p, F_OK) == 0;
-	(void)snprintf(p, sizeof(p), "%s/%" PRId64 ".err", dir, id);
-	n += access(p, F_OK) == 0;
+	(void)snprintf(p, sizeof(p), "%s/%lu/%" PRId64 ".out", dir,
+	    (unsigned long)uid, id);
+	n += faccessat(AT_FDCWD, p, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+	(void)snprintf(p, sizeof(p), "%s/%lu/%" PRId64 ".err", dir,
+	    (unsigned long)uid, id);
+	n += faccessat(AT_FDCWD, p, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 	return (n);
 }
 
@@ -2325,7 +2359,7 @@ START_TEST(test_purge)
 	static const char *const lab[] = { "p=1", NULL };
 	struct store *s;
 	struct store_op *op;
-	char logs[128];
+	char logs[128], target[192], link[192];
 	int64_t id[10], arr, q, r;
 	jobq_dep dep;
 	int i;
@@ -2345,13 +2379,13 @@ START_TEST(test_purge)
 		op_free(op);
 		do_end(s, id[i], i % 3 == 0 ? JOBQ_STATE_FAILED :
 		    JOBQ_STATE_SUCCEEDED, 100 * (i + 1));
-		touch_logs(logs, id[i]);
+		touch_logs(logs, i % 2 ? 2000 : 1000, id[i]);
 	}
 	q = do_insert(s, "default", 0);		/* queued: never purged */
 	r = do_insert(s, "default", 0);		/* running: never purged */
 	ck_assert_int_eq(do_claim(s, r, 1, 1), 0);
-	touch_logs(logs, q);
-	touch_logs(logs, r);
+	touch_logs(logs, 1000, q);
+	touch_logs(logs, 1000, r);
 	/* q depends on id[0]: q's deps row stays, id[0]'s go. */
 	op = op_insert(argv_true, env_one, "/", NULL, "default", 0, 0);
 	dep.id = id[0];
@@ -2378,13 +2412,23 @@ START_TEST(test_purge)
 	/* Age: ended before 250 -> id[0] (gone already), id[1]. */
 	ck_assert_uint_eq(do_purge(s, 250, -1, -1, 0, logs), 1);
 	ck_assert(!exists(s, id[0]) && !exists(s, id[1]) && exists(s, id[2]));
-	ck_assert_int_eq(has_logs(logs, id[0]), 0);
-	ck_assert_int_eq(has_logs(logs, id[1]), 0);
-	ck_assert_int_eq(has_logs(logs, id[2]), 2);
-	/* State: failed -> id[3], id[6], id[9]. */
+	ck_assert_int_eq(has_logs(logs, 1000, id[0]), 0);
+	ck_assert_int_eq(has_logs(logs, 2000, id[1]), 0);
+	ck_assert_int_eq(has_logs(logs, 1000, id[2]), 2);
+	/* State: failed -> id[3], id[6], id[9].  A symlink planted in place
+	 * of id[3]'s output (uid 2000) goes itself, its target stays; a
+	 * symlink in place of logs/3000 is not followed. */
+	(void)snprintf(target, sizeof(target), "%s/target", tdir);
+	write_file(target, "keep", 4);
+	(void)snprintf(link, sizeof(link), "%s/2000/%" PRId64 ".out", logs,
+	    id[3]);
+	ck_assert_int_eq(unlink(link), 0);
+	ck_assert_int_eq(symlink(target, link), 0);
 	ck_assert_uint_eq(do_purge(s, 0, JOBQ_STATE_FAILED, -1, 0, logs), 3);
+	ck_assert_int_eq(has_logs(logs, 2000, id[3]), 0);
+	ck_assert_int_eq(access(target, F_OK), 0);
 	ck_assert(!exists(s, id[3]) && !exists(s, id[6]) && !exists(s, id[9]));
-	ck_assert_int_eq(has_logs(logs, id[9]), 0);
+	ck_assert_int_eq(has_logs(logs, 2000, id[9]), 0);
 	/* Owner 2000 (odd, left: 5, 7), keeping the newest 3 ended jobs of
 	 * all (8, 7, 5): nothing. */
 	ck_assert_uint_eq(do_purge(s, 0, -1, 2000, 3, logs), 0);
@@ -2400,9 +2444,9 @@ START_TEST(test_purge)
 	ck_assert_uint_eq(do_purge(s, 0, -1, -1, 1, logs), 1);
 	ck_assert(!exists(s, id[7]) && exists(s, id[8]));
 	ck_assert(exists(s, q) && exists(s, r));
-	ck_assert_int_eq(has_logs(logs, q), 2);
-	ck_assert_int_eq(has_logs(logs, r), 2);
-	ck_assert_int_eq(has_logs(logs, id[8]), 2);
+	ck_assert_int_eq(has_logs(logs, 1000, q), 2);
+	ck_assert_int_eq(has_logs(logs, 1000, r), 2);
+	ck_assert_int_eq(has_logs(logs, 1000, id[8]), 2);
 	/* Not a terminal state: refused. */
 	op = op_new(STORE_PURGE, 0);
 	op->in.purge.state = JOBQ_STATE_QUEUED;
@@ -2900,6 +2944,7 @@ store_suite(void)
 	tcase_add_test(tc, test_queue_set_counts);
 	tcase_add_test(tc, test_retry);
 	tcase_add_test(tc, test_purge);
+	tcase_add_test(tc, test_job_owners);
 	tcase_add_test(tc, test_recover_v2);
 	tcase_add_test(tc, test_torn_checkpoint);
 	tcase_add_test(tc, test_disk_full_ids);

@@ -211,6 +211,10 @@ START_TEST(test_bad_magic)
 }
 END_TEST
 
+/* The bytes packed after the env strings: the output files' uid and gid
+ * (outputs, issue 9). */
+#define TAIL 16	/* the ident block: flags, uid, gid, umask */
+
 START_TEST(test_embedded_nul)
 {
 	struct wire_spec s;
@@ -222,10 +226,9 @@ START_TEST(test_embedded_nul)
 	buf[29] = '\0';
 	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
 	buf[29] = 't';
-	/* The last char of the last env string "X=", before the 16 bytes of
-	 * the ident block. */
-	ck_assert_int_eq(buf[len - 17], '=');
-	buf[len - 17] = '\0';
+	/* The last char of the last env string "X=", before the tail. */
+	ck_assert_int_eq(buf[len - 1 - TAIL], '=');
+	buf[len - 1 - TAIL] = '\0';
 	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
 	free(buf);
 }
@@ -250,16 +253,16 @@ START_TEST(test_lengths_past_end)
 		/* the length of the last env string (4 + "X=" + the ident
 		 * block from the end) */
 		memcpy(copy, buf, len);
-		check_wire_put32(copy + len - 22, bad[off]);
+		check_wire_put32(copy + len - 6 - TAIL, bad[off]);
 		ck_assert_int_eq(wire_spec_unpack(copy, len, &s), JOBQ_EINVAL);
 		free(copy);
 	}
 	/* A length one short leaves trailing bytes, one long runs past. */
-	check_wire_put32(buf + len - 22, 1);
+	check_wire_put32(buf + len - 6 - TAIL, 1);
 	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
-	check_wire_put32(buf + len - 22, 3);
+	check_wire_put32(buf + len - 6 - TAIL, 3);
 	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
-	check_wire_put32(buf + len - 22, 2);
+	check_wire_put32(buf + len - 6 - TAIL, 2);
 	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), 0);
 	wire_spec_free(&s);
 	free(buf);
@@ -320,8 +323,9 @@ END_TEST
 START_TEST(test_roundtrip_output)
 {
 	static const char *const argv[] = { "true", NULL };
-	struct wire_output o = { "/var/lib/jobq/logs", WIRE_OUT_EXCL,
-	    ((uint64_t)5 << 32) | 7 };
+	struct wire_output o = { .dir = "/var/lib/jobq/logs",
+	    .flags = WIRE_OUT_EXCL, .limit = ((uint64_t)5 << 32) | 7,
+	    .gid = WIRE_GID_PRIMARY, .umask = 022 };
 	struct wire_spec s;
 	char *buf;
 	size_t len;
@@ -334,7 +338,24 @@ START_TEST(test_roundtrip_output)
 	ck_assert_str_eq(s.err_path, "12.err");
 	ck_assert_uint_eq(s.out_flags, WIRE_OUT_EXCL);
 	ck_assert(s.out_limit == (((uint64_t)5 << 32) | 7));
+	ck_assert_uint_eq(s.uid, 0);
+	ck_assert_uint_eq(s.gid, WIRE_GID_PRIMARY);
 	wire_spec_free(&s);
+	free(buf);
+	/* The owner of the files in the user's directory. */
+	o.flags = WIRE_OUT_USERDIR;
+	o.uid = 4000000000u;
+	o.gid = 1234;
+	ck_assert_int_eq(wire_spec_pack_out(argv, NULL, "/", "12.out",
+	    "12.err", &o, &buf, &len), 0);
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), 0);
+	ck_assert_uint_eq(s.out_flags, WIRE_OUT_USERDIR);
+	ck_assert_uint_eq(s.uid, 4000000000u);
+	ck_assert_uint_eq(s.gid, 1234);
+	wire_spec_free(&s);
+	/* Cut anywhere in the tail: refused. */
+	ck_assert_int_eq(wire_spec_unpack(buf, len - 1, &s), JOBQ_EINVAL);
+	ck_assert_int_eq(wire_spec_unpack(buf, len - TAIL, &s), JOBQ_EINVAL);
 	free(buf);
 	/* Without output settings: no dir, no flags, no limit. */
 	ck_assert_int_eq(wire_spec_pack(argv, NULL, "/", "o", "e", &buf, &len),

@@ -3,7 +3,9 @@
  * that starts, the reasons a job cannot start (stage and errno, each
  * reported through the spawn error channel), and the channel itself; the
  * output files in an output directory (first run, append, symlinks, an
- * untrusted directory) and the output limit (worker_output.c).
+ * untrusted directory), in a user's directory in it (WIRE_OUT_USERDIR:
+ * made, owned, symlinks and hard links refused) and the output limit
+ * (worker_output.c).
  *
  * Built twice: tests/check_worker_spawn with the real vfork(), and
  * tests/check_worker_spawn_fork with -DCHECK_SPAWN_FORK, where vfork() is
@@ -336,6 +338,125 @@ START_TEST(test_output_dir)
 }
 END_TEST
 
+/* Spawns argv with its output in tmpdir/UID/uout and uerr (WIRE_OUT_USERDIR,
+ * owned by uid), flags as given. */
+static void
+spawn_user(const char *const *argv, uint32_t flags, uid_t uid,
+    struct worker_spawn_result *res)
+{
+	struct wire_spec spec;
+
+	memset(&spec, 0, sizeof spec);
+	spec.argv = (char **)(uintptr_t)argv;
+	spec.env = (char **)(uintptr_t)path_env;
+	spec.cwd = (char *)"/";
+	spec.out_dir = tmpdir;
+	spec.out_path = (char *)"uout";
+	spec.err_path = (char *)"uerr";
+	spec.out_flags = flags | WIRE_OUT_USERDIR;
+	spec.uid = (uint32_t)uid;
+	spec.gid = WIRE_GID_PRIMARY;
+	memset(res, 0xa5, sizeof *res);
+	worker_spawn(&spec, getpid(), 1024, res);
+}
+
+/* tmpdir/UID[/name] into buf. */
+static void
+user_path(char *buf, size_t len, uid_t uid, const char *name)
+{
+	snprintf(buf, len, "%s/%lu%s%s", tmpdir, (unsigned long)uid,
+	    name != NULL ? "/" : "", name != NULL ? name : "");
+}
+
+/* The directory of uid's files (userdir.h) and the files themselves. */
+START_TEST(test_output_userdir)
+{
+	static const char *const hi[] = { "sh", "-c", "echo hi", NULL };
+	struct worker_spawn_result res;
+	uid_t uid = geteuid() == 0 ? 54321 : geteuid();
+	char dir[PATH_MAX], out[PATH_MAX], err[PATH_MAX], target[PATH_MAX];
+	char buf[64];
+	struct stat st;
+	int fd0 = lowest_free_fd(), fd;
+
+	user_path(dir, sizeof dir, uid, NULL);
+	user_path(out, sizeof out, uid, "uout");
+	user_path(err, sizeof err, uid, "uerr");
+	/* First use: the directory is made, uid's, 0700; the files uid's,
+	 * 0600. */
+	spawn_user(hi, WIRE_OUT_EXCL, uid, &res);
+	ck_assert_int_gt(res.pid, 0);
+	ck_assert_int_eq(reap(res.pid), 0);
+	ck_assert_int_eq(lstat(dir, &st), 0);
+	ck_assert(S_ISDIR(st.st_mode));
+	ck_assert_uint_eq(st.st_uid, uid);
+	ck_assert_uint_eq(st.st_mode & 07777, 0700);
+	ck_assert_int_eq(lstat(out, &st), 0);
+	ck_assert_uint_eq(st.st_uid, uid);
+	ck_assert_uint_eq(st.st_mode & 07777, 0600);
+	slurp(out, buf, sizeof buf);
+	ck_assert_str_eq(buf, "hi\n");
+	/* A later run appends to the user's own file ... */
+	spawn_user(hi, 0, uid, &res);
+	ck_assert_int_gt(res.pid, 0);
+	ck_assert_int_eq(reap(res.pid), 0);
+	slurp(out, buf, sizeof buf);
+	ck_assert_str_eq(buf, "hi\nhi\n");
+	/* ... but not through a symlink, nor to a file with two links. */
+	snprintf(target, sizeof target, "%s/target", tmpdir);
+	ck_assert_int_ge(fd = open(target, O_WRONLY | O_CREAT, 0600), 0);
+	ck_assert_int_eq(write(fd, "keep\n", 5), 5);
+	close(fd);
+	ck_assert_int_eq(unlink(err), 0);
+	ck_assert_int_eq(symlink(target, err), 0);
+	spawn_user(hi, 0, uid, &res);
+	ck_assert_int_eq(res.pid, 0);
+	ck_assert_int_eq(res.stage, WIRE_STAGE_OUTPUT_REFUSED);
+	ck_assert_int_eq(res.err, ELOOP);
+	ck_assert_int_eq(unlink(err), 0);
+	ck_assert_int_eq(link(out, err), 0);
+	spawn_user(hi, 0, uid, &res);
+	ck_assert_int_eq(res.pid, 0);
+	ck_assert_int_eq(res.stage, WIRE_STAGE_OUTPUT_REFUSED);
+	ck_assert_int_eq(res.err, EPERM);
+	ck_assert_int_eq(unlink(err), 0);
+	/* A first run onto a symlink: taken, said to be a symlink. */
+	ck_assert_int_eq(unlink(out), 0);
+	ck_assert_int_eq(symlink(target, out), 0);
+	spawn_user(hi, WIRE_OUT_EXCL, uid, &res);
+	ck_assert_int_eq(res.pid, 0);
+	ck_assert_int_eq(res.stage, WIRE_STAGE_OUTPUT_TAKEN);
+	ck_assert_int_eq(res.err, ELOOP);
+	slurp(target, buf, sizeof buf);
+	ck_assert_str_eq(buf, "keep\n");
+	ck_assert_int_eq(unlink(out), 0);
+	/* The directory: a symlink is not followed, a group-writable one is
+	 * refused; nothing is written. */
+	ck_assert_int_eq(rmdir(dir), 0);
+	ck_assert_int_eq(symlink(tmpdir, dir), 0);
+	spawn_user(hi, WIRE_OUT_EXCL, uid, &res);
+	ck_assert_int_eq(res.pid, 0);
+	ck_assert_int_eq(res.stage, WIRE_STAGE_USER_DIR);
+	ck_assert_int_eq(res.err, ELOOP);
+	snprintf(target, sizeof target, "%s/uout", tmpdir);
+	ck_assert_int_eq(access(target, F_OK), -1);	/* the link's target */
+	snprintf(target, sizeof target, "%s/target", tmpdir);
+	ck_assert_int_eq(unlink(dir), 0);
+	ck_assert_int_eq(mkdir(dir, 0770), 0);
+	ck_assert_int_eq(chmod(dir, 0770), 0);
+	if (uid != geteuid())
+		ck_assert_int_eq(chown(dir, uid, (gid_t)-1), 0);
+	spawn_user(hi, WIRE_OUT_EXCL, uid, &res);
+	ck_assert_int_eq(res.pid, 0);
+	ck_assert_int_eq(res.stage, WIRE_STAGE_USER_DIR);
+	ck_assert_int_eq(res.err, EPERM);
+	ck_assert_int_eq(access(out, F_OK), -1);
+	ck_assert_int_eq(rmdir(dir), 0);
+	ck_assert_int_eq(unlink(target), 0);
+	ck_assert_int_eq(lowest_free_fd(), fd0);
+}
+END_TEST
+
 static const char marker[] = "jobq: output truncated at 1000 bytes "
     "(output limit)\n";
 
@@ -472,6 +593,7 @@ spawn_suite(void)
 	tcase_add_test(tc, test_before_vfork);
 	tcase_add_test(tc, test_channel_pipes);
 	tcase_add_test(tc, test_output_dir);
+	tcase_add_test(tc, test_output_userdir);
 	tcase_add_test(tc, test_output_limit_end);
 	tcase_add_test(tc, test_output_limit_kill);
 	suite_add_tcase(s, tc);

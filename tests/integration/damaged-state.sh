@@ -11,7 +11,7 @@
 . "${TESTLIB:-$(dirname "$0")/lib.sh}"
 
 N=25
-sums() { (cd "$STATE/logs" && sha256sum -- *.out *.err | sort); }
+sums() { (cd "$OUTDIR" && sha256sum -- *.out *.err | sort); }
 
 # --- (a) a database truncated to 0 bytes ------------------------------------
 start_daemon
@@ -54,22 +54,22 @@ tail -c +"$((since + 1))" "$LOG" | grep -q "holds the output of job $w" ||
 assert_rc 4 "job $w, lost with the WAL" q show "$w"
 after_wal=$(submit -- true)
 assert_eq "$after_wal" $((w + 1)) "the first id after the WAL was lost"
-assert_eq "$(cat "$STATE/logs/$w.out")" "in the wal" "output of job $w, lost from the database"
+assert_eq "$(cat "$OUTDIR/$w.out")" "in the wal" "output of job $w, lost from the database"
 
 # --- (c) a symlink at the next job's output path -----------------------------
 wait_ended "$after_wal"
 victim=$T/victim
 echo precious >"$victim"
 next=$((after_wal + 1))
-ln -s "$victim" "$STATE/logs/$next.out"
+ln -s "$victim" "$OUTDIR/$next.out"
 j=$(submit -- "$BIN/sh" -c 'echo overwritten')
 assert_eq "$j" "$next" "id of the job whose output path is taken"
 wait_ended "$j"
 assert_eq "$(job_state "$j")" failed "state of job $j"
 assert_eq "$(show_field "$j" reason)" spawn_failed "reason of job $j"
-assert_match "$(show_field "$j" message)" "exists already.*untouched" "message of job $j"
+assert_match "$(show_field "$j" message)" "exists already, a symbolic link.*not followed, left untouched" "message of job $j"
 assert_eq "$(cat "$victim")" precious "the symlink's target"
-[ -L "$STATE/logs/$next.out" ] || fail "the planted symlink was replaced"
+[ -L "$OUTDIR/$next.out" ] || fail "the planted symlink was replaced"
 k=$(submit -- sh -c 'echo fine')
 wait_ended "$k"
 assert_eq "$(job_state "$k")" succeeded "the job after the taken path"

@@ -78,9 +78,9 @@ assert_eq "$(tr -s '\t' ' ' <"$T/job.out")" "$(printf 'SigBlk: 0000000000000000\
 run_job -- sh -c 'readlink /proc/$$/fd/1 /proc/$$/fd/2'
 out1=$(sed -n 1p "$T/job.out")
 out2=$(sed -n 2p "$T/job.out")
-assert_match "$out1" "/logs/$LAST_ID\\.out\$" "stdout of a job goes to logs/ID.out"
-assert_match "$out2" "/logs/$LAST_ID\\.err\$" "stderr of a job goes to logs/ID.err"
-[ -f "$STATE/logs/$LAST_ID.out" ] || fail "$STATE/logs/$LAST_ID.out missing"
+assert_match "$out1" "/logs/$(id -u)/$LAST_ID\\.out\$" "stdout of a job goes to logs/UID/ID.out"
+assert_match "$out2" "/logs/$(id -u)/$LAST_ID\\.err\$" "stderr of a job goes to logs/UID/ID.err"
+[ -f "$OUTDIR/$LAST_ID.out" ] || fail "$OUTDIR/$LAST_ID.out missing"
 
 stop_daemon
 assert_eq "$DAEMON_RC" 0 "jobqd exit status"

@@ -417,3 +417,8 @@ assert_stays() {
 		sleep 0.05
 	done
 }
+
+# --- outputs (issue 9) ---
+# OUTDIR: where this test's jobs (run as the test's uid) have their output
+# files: $STATE/logs/UID/ID.out and ID.err.
+OUTDIR=$STATE/logs/$(id -u)

@@ -32,7 +32,7 @@ assert_eq "$(job_state "$j")" failed "state of job $j"
 assert_eq "$(show_field "$j" reason)" output_limit "reason of job $j"
 assert_eq "$(show_field "$j" signal)" 9 "signal of job $j"
 assert_match "$(show_field "$j" message)" "stdout passed the output limit of $CAP bytes" "message of job $j"
-out=$STATE/logs/$j.out
+out=$OUTDIR/$j.out
 assert_eq "$(fsize "$out")" $((CAP + MLEN)) "size of job $j's stdout (limit + marker)"
 assert_eq "$(tail -n 1 "$out")" "$(marker "$CAP" | head -c -1)" "last line of job $j's stdout"
 assert_eq "$(head -c "$CAP" "$out" | sort -u)" "$line" "the first $CAP bytes of job $j's stdout"
@@ -58,19 +58,19 @@ case $(show_field "$b" exit_code)/$WAIT_RC in
 0/125 | null/137) ;;
 *) fail "job $b: exit_code $(show_field "$b" exit_code), jobq wait $WAIT_RC (want 0/125 or null/137)" ;;
 esac
-assert_eq "$(fsize "$STATE/logs/$b.err")" $((CAP + 1 + MLEN)) "size of job $b's stderr (limit + newline + marker)"
-assert_eq "$(tail -n 1 "$STATE/logs/$b.err")" "$(marker "$CAP" | head -c -1)" "last line of job $b's stderr"
+assert_eq "$(fsize "$OUTDIR/$b.err")" $((CAP + 1 + MLEN)) "size of job $b's stderr (limit + newline + marker)"
+assert_eq "$(tail -n 1 "$OUTDIR/$b.err")" "$(marker "$CAP" | head -c -1)" "last line of job $b's stderr"
 
 # --- (d) a job's own limit: lower, and higher up to the maximum --------------
 lo=$(submit --output-limit 1K -- seq 1000)
 wait_ended "$lo"
 assert_eq "$(show_field "$lo" reason)" output_limit "reason of job $lo (--output-limit 1K)"
-assert_eq "$(fsize "$STATE/logs/$lo.out")" $((1024 + $(marker 1024 | wc -c))) "size of job $lo's stdout"
-assert_eq "$(head -n 1 "$STATE/logs/$lo.out")" 1 "first line of job $lo's stdout"
+assert_eq "$(fsize "$OUTDIR/$lo.out")" $((1024 + $(marker 1024 | wc -c))) "size of job $lo's stdout"
+assert_eq "$(head -n 1 "$OUTDIR/$lo.out")" 1 "first line of job $lo's stdout"
 hi=$(submit --output-limit 512K -- sh -c 'head -c 300000 /dev/zero')
 wait_ended "$hi"
 assert_eq "$(job_state "$hi")" succeeded "job $hi (--output-limit 512K, 300000 bytes)"
-assert_eq "$(fsize "$STATE/logs/$hi.out")" 300000 "size of job $hi's stdout"
+assert_eq "$(fsize "$OUTDIR/$hi.out")" 300000 "size of job $hi's stdout"
 
 # --- (e) above --output-limit-max: refused, nothing stored ---------------------
 rows=$(sql 'SELECT count(*) FROM jobs')
@@ -87,8 +87,8 @@ wait_ended "$r"
 assert_eq "$(job_state "$r")" failed "state of job $r after its retry"
 assert_eq "$(show_field "$r" attempts)" 2 "attempts of job $r"
 assert_eq "$(show_field "$r" reason)" output_limit "reason of job $r"
-assert_eq "$(fsize "$STATE/logs/$r.out")" $((2 * (1024 + $(marker 1024 | wc -c)))) "size of job $r's stdout (two runs)"
-assert_eq "$(grep -c '^jobq: output truncated' "$STATE/logs/$r.out")" 2 "markers in job $r's stdout"
+assert_eq "$(fsize "$OUTDIR/$r.out")" $((2 * (1024 + $(marker 1024 | wc -c)))) "size of job $r's stdout (two runs)"
+assert_eq "$(grep -c '^jobq: output truncated' "$OUTDIR/$r.out")" 2 "markers in job $r's stdout"
 
 stop_daemon
 assert_eq "$DAEMON_RC" 0 "jobqd exit status"

@@ -8,7 +8,7 @@
 
 WORKERS=2
 start_daemon
-LOGS=$STATE/logs
+LOGS=$OUTDIR
 
 have_logs() { [ -e "$LOGS/$1.out" ] && [ -e "$LOGS/$1.err" ]; }
 no_logs() { [ ! -e "$LOGS/$1.out" ] && [ ! -e "$LOGS/$1.err" ]; }

@@ -68,17 +68,19 @@ wait_ended "$a"
 assert_eq "$(q logs "$a")" a "output of job $a (positive control)"
 mv "$STATE/logs" "$STATE/logs.real"
 ln -s "$T/elsewhere" "$STATE/logs"
-echo "not jobqd's" >"$T/elsewhere/$a.out"
+mkdir -p "$T/elsewhere/0"
+echo "not jobqd's" >"$T/elsewhere/0/$a.out"
 b=$(submit -- sh -c 'echo b')
 wait_ended "$b"
 assert_eq "$(job_state "$b")" failed "a job whose logs/ became a symlink"
 assert_eq "$(show_field "$b" reason)" spawn_failed "reason of job $b"
-[ ! -e "$T/elsewhere/$b.out" ] || fail "job $b wrote its output through the symlink"
+assert_match "$(show_field "$b" message)" "output directory logs/: it is a symbolic link \(not followed\)" "message of job $b"
+[ ! -e "$T/elsewhere/0/$b.out" ] || fail "job $b wrote its output through the symlink"
 # jobq logs and purge work in the directory jobqd opened at start-up
 assert_eq "$(q logs "$a")" a "jobq logs of job $a after the swap"
 assert_rc 0 "purge after the swap" q purge
-[ ! -e "$STATE/logs.real/$a.out" ] || fail "purge left job $a's output"
-assert_eq "$(cat "$T/elsewhere/$a.out")" "not jobqd's" "the file in the symlink's target"
+[ ! -e "$STATE/logs.real/0/$a.out" ] || fail "purge left job $a's output"
+assert_eq "$(cat "$T/elsewhere/0/$a.out")" "not jobqd's" "the file in the symlink's target"
 stop_daemon
 assert_eq "$DAEMON_RC" 0 "jobqd exit status"
 echo "state-trust: ok"
