@@ -1167,9 +1167,11 @@ START_TEST(test_fresh)
 	s = open_store(1);
 	close_store(s);
 	ck_assert_int_eq(sql_int("PRAGMA user_version"), STORE_SCHEMA_VERSION);
-	ck_assert_int_eq(STORE_SCHEMA_VERSION, 3);
+	ck_assert_int_eq(STORE_SCHEMA_VERSION, 4);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM pragma_table_info("
 	    "'jobs') WHERE name IN ('output_limit', 'claimed')"), 2);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM pragma_table_info("
+	    "'jobs') WHERE name IN ('submitter_uid', 'run_gid', 'umask')"), 3);
 	ck_assert_int_eq(sql_int("PRAGMA application_id"), STORE_APP_ID);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE "
 	    "type = 'table' AND name IN ('jobs', 'labels', 'deps', 'arrays', "
@@ -1267,8 +1269,12 @@ START_TEST(test_migrate_v1)
 	ck_assert_int_eq(do_insert(s, "default", 0), 10);
 	close_store(s);
 
-	ck_assert_int_eq(sql_int("PRAGMA user_version"), 3);
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), 4);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM jobs"), 3);
+	/* The two rows from before 4: submitted by their owner, its
+	 * primary group, umask 022 (the one inserted since has its own). */
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM jobs WHERE "
+	    "submitter_uid IS NULL AND run_gid IS NULL AND umask = 18"), 2);
 	/* Jobs from before 3 may have output files: never a first run. */
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM jobs WHERE claimed = 1 "
 	    "AND output_limit = 0 AND id IN (3, 7)"), 2);
