@@ -368,7 +368,8 @@ cmd_show_owner(const jobq_job *j)
 }
 
 /* The job object of `show --json`, with "user" and "group": the names of
- * its owner and of its group (as `show` prints them), when they have one. */
+ * its owner and of its group (as `show` prints them), when they have one;
+ * a limited job (another user's) gets "user" only. */
 static cJSON *
 cmd_show_json(const jobq_job *j)
 {
@@ -381,6 +382,8 @@ cmd_show_json(const jobq_job *j)
 	if (cmd_show_name(0, j->owner_uid, &gid, name, sizeof(name))[0] !=
 	    '\0' && cJSON_AddStringToObject(o, "user", name) == NULL)
 		goto fail;
+	if (j->limited)
+		return o;	/* another user's: the user's name only */
 	if (j->gid >= 0)
 		gid = j->gid;
 	if (gid >= 0 && cmd_show_name(1, (uint32_t)gid, NULL, name,

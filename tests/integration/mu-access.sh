@@ -135,7 +135,7 @@ python3 - "$T/bshow" "$(id -u "$UA")" <<'EOF' || fail "B's view of A's job: $(ca
 import json, sys
 o = json.load(open(sys.argv[1]))
 allowed = {"id", "state", "queue", "owner_uid", "submitted_at", "started_at",
-    "finished_at", "limited"}
+    "finished_at", "limited", "user"}
 assert set(o) <= allowed, sorted(set(o) - allowed)
 assert o["limited"] is True and o["owner_uid"] == int(sys.argv[2]), o
 assert o["queue"] == "qa" and o["state"] == "queued", o

@@ -73,7 +73,7 @@ assert_eq "$(q logs "$a")" "out of A" "jobq logs of A's job, by root"
 assert_rc 0 "jobq logs of A's job, by A" as "$UA" "$JOBQ" -s "$SOCK" logs --stderr "$a"
 assert_eq "$(cat "$T/out")" "err of A" "stderr of A's job, read by A"
 assert_rc 1 "jobq logs of A's job, by B" as "$UB" "$JOBQ" -s "$SOCK" logs "$a"
-grep -q "reading the output of job $a: it belongs to uid $A; only its owner or root may read it" "$T/err" ||
+grep -q "job $a belongs to another user: only its owner or root may read its output" "$T/err" ||
 	fail "B's refusal does not say what was refused: $(cat "$T/err")"
 grep -q "is jobqd running" "$T/err" && fail "a permission error read as a connection problem: $(cat "$T/err")"
 [ ! -s "$T/out" ] || fail "B got output: $(cat "$T/out")"
