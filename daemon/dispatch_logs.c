@@ -147,6 +147,7 @@ dispatch_logs_open(struct dispatch *s, uid_t owner, const char *name,
 	struct stat st;
 	int dfd, fd, e;
 
+	owner = userdir_uid(owner);	/* whose files they are */
 	userdir_name(dir, sizeof dir, owner);
 	if ((e = userdir_open(dispatch_logs_dirfd(s), owner, (gid_t)-1, 0,
 	    &dfd)) != 0) {

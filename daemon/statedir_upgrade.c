@@ -184,6 +184,8 @@ statedir_upgrade_logs(int logs_fd, const char *logs_path,
 		}
 		(void)snprintf(name, sizeof name, "%" PRId64 ".%s", o.ids[i],
 		    o.err[i] ? "err" : "out");
+		/* an unprivileged jobqd's files are all its own */
+		uids[i] = userdir_uid((uid_t)uids[i]);
 		if ((dfd = statedir_upgrade_dir(logs_fd, logs_path, &dirs,
 		    uids[i])) >= 0 && statedir_upgrade_move(logs_fd,
 		    logs_path, name, dfd, (uid_t)uids[i]))

@@ -21,6 +21,12 @@
 
 #include "userdir.h"
 
+uid_t
+userdir_uid(uid_t uid)
+{
+	return geteuid() == 0 ? uid : geteuid();
+}
+
 void
 userdir_name(char *buf, size_t len, uid_t uid)
 {
@@ -128,6 +134,7 @@ userdir_open(int logs_fd, uid_t uid, gid_t gid, int flags, int *fd)
 	char name[USERDIR_NAME_MAX];
 	int e;
 
+	uid = userdir_uid(uid);
 	userdir_name(name, sizeof name, uid);
 	e = userdir_open1(logs_fd, name, fd);
 	if (e == ENOENT && (flags & USERDIR_CREATE)) {

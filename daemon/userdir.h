@@ -29,6 +29,11 @@
  * a directory is made under (".new-UID-PID"). */
 #define USERDIR_NAME_MAX 48
 
+/* The directory a job of owner uid writes in: uid's own for a root jobqd;
+ * an unprivileged jobqd runs every job as itself (root may submit to it
+ * too), so all its output is its own, in logs/EUID/. */
+uid_t userdir_uid(uid_t uid);
+
 /* The name of uid's directory in logs/: its decimal value. */
 void userdir_name(char *buf, size_t len, uid_t uid);
 
@@ -39,7 +44,7 @@ void userdir_name(char *buf, size_t len, uid_t uid);
 				   never writes through it) */
 
 /*
- * Opens logs_fd/UID (O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) into *fd and
+ * Opens logs_fd/UID, UID = userdir_uid(uid) (O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) into *fd and
  * checks it.  With USERDIR_CREATE, a missing one is made first (see the
  * top) owned by uid:gid (gid (gid_t)-1: the creator's group), mode 0700.
  * 0, or an errno: ENOENT (missing, not to be created), ELOOP (a symbolic

@@ -872,8 +872,9 @@ worker_spawn_open_outdir(const struct wire_spec *spec, int *dirfd,
 	int logs, err;
 
 	own->userdir = (spec->out_flags & WIRE_OUT_USERDIR) != 0;
-	own->uid = own->userdir ? (uid_t)spec->uid : geteuid();
-	own->gid = own->userdir && spec->gid != WIRE_GID_PRIMARY ?
+	own->uid = own->userdir ? userdir_uid((uid_t)spec->uid) : geteuid();
+	own->gid = own->userdir && geteuid() == 0 &&
+	    spec->gid != WIRE_GID_PRIMARY ?
 	    (gid_t)spec->gid : (gid_t)-1;
 	own->refused = own->userdir ? WIRE_STAGE_OUTPUT_REFUSED :
 	    WIRE_STAGE_OUTPUT;
