@@ -16,8 +16,9 @@
 . "${TESTLIB:-$(dirname "$0")/lib.sh}"
 
 [ "$(id -u)" = 0 ] || skip "needs root (creates test users)"
-command -v useradd >/dev/null && command -v userdel >/dev/null ||
+if ! command -v useradd >/dev/null || ! command -v userdel >/dev/null; then
 	skip "useradd/userdel missing"
+fi
 command -v runuser >/dev/null || skip "runuser missing"
 
 UA=jqt_fair_a
@@ -29,10 +30,18 @@ del_users() {
 }
 del_users
 trap 'rc=$?; del_users; (exit $rc); cleanup' EXIT
-useradd -M -N -s /bin/sh "$UA" || skip "useradd $UA failed"
-useradd -M -N -s /bin/sh "$UB" || skip "useradd $UB failed"
+# add_user NAME: useradd, again while another test holds the passwd lock
+add_user() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		useradd -M -N -s /bin/sh "$1" 2>"$T/useradd.err" && return 0
+		sleep 0.1
+	done
+	skip "useradd $1 failed: $(cat "$T/useradd.err")"
+}
+add_user "$UA"
+add_user "$UB"
 UIDA=$(id -u "$UA")
-UIDB=$(id -u "$UB")
 
 # The users reach the socket (and the gates) through $T.
 chmod 755 "$T"
@@ -85,8 +94,9 @@ import sys
 ids = sys.argv[2].split()
 print(ids.index(sys.argv[1]) + 1 if sys.argv[1] in ids else 0)' "$jb" "$order")
 log "B's job $jb started at position $pos of $(wc -w <<<"$order") after A's blocker"
-[ "$pos" -ge 1 ] && [ "$pos" -le 3 ] ||
+if [ "$pos" -lt 1 ] || [ "$pos" -gt 3 ]; then
 	fail "B's single job $jb started at position $pos behind A's array (order: $order)"
+fi
 assert_eq "$(sql "SELECT count(*) FROM jobs WHERE array_id = $arr AND state = 'succeeded'")" 50 \
 	"A's array tasks succeeded"
 stop_daemon
@@ -105,14 +115,14 @@ ids=
 for i in 1 2 3 4; do
 	ids="$ids $(submit_as "$UA" -- "$BIN/sh" -c "$(gate_script "$T/gate2"); \"$BIN/sleep\" 0.2")"
 done
-set -- $ids
-wait_for 10 "A's first job $1 running" state_is "$1" running
+read -r a1 a2 _ <<<"$ids"
+wait_for 10 "A's first job $a1 running" state_is "$a1" running
 b1=$(submit_as "$UB" -- "$BIN/sleep" 0.2)
 b2=$(submit_as "$UB" -- "$BIN/sleep" 0.2)
 # B is not held up by A's cap: her jobs run on the other worker
 wait_ended "$b1"
 wait_ended "$b2"
-assert_eq "$(show_field "$2" state)" queued "A's second job while her first runs (user-max-running 1)"
+assert_eq "$(show_field "$a2" state)" queued "A's second job while her first runs (user-max-running 1)"
 : >"$T/gate2"
 for id in $ids; do wait_ended "$id" 30; done
 sql "SELECT started_at, finished_at FROM jobs WHERE id IN ($(tr ' ' ',' <<<"${ids# }"))
@@ -136,7 +146,7 @@ conf "user-max-queued = 5" "" "[queue small]" "user-max-queued = 2"
 WORKERS=1
 start_mu --config "$T/jobqd.conf"
 s1=$(submit_as "$UA" --queue small --delay 1h -- true)
-s2=$(submit_as "$UA" --queue small --delay 1h -- true)
+submit_as "$UA" --queue small --delay 1h -- true >/dev/null
 assert_rc 1 "a third job of A in queue small" \
 	runuser -u "$UA" -- "$JOBQ" -s "$SOCK" submit --queue small --delay 1h -- true
 grep -q "user $UA has 2 jobs queued in queue small (user-max-queued 2)" "$T/err" ||
