@@ -80,11 +80,11 @@ struct conf;
 struct sched_node {
 	int64_t id;                 /* FIFO order among equal priorities */
 	int priority;
+	uid_t uid;                  /* owner: set before sched_add (0 by
+	                               sched_node_init); one per array */
 	int64_t not_before;         /* ms; 0 = none */
 	struct sched_queue *queue;  /* required */
 	struct sched_array *array;  /* NULL unless an array task */
-	uid_t uid;                  /* owner: set before sched_add (0 by
-	                               sched_node_init); one per array */
 	enum sched_state state;     /* (ro) */
 	unsigned npending;          /* (ro) dependencies not yet met */
 	int doomed;                 /* (ro) a dependency can never hold */
