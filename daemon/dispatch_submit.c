@@ -162,7 +162,6 @@ dispatch_submit_track(struct dispatch *s, struct op_ctx *c,
 
 	first_id = sub->array_count > 0 ? op->out.insert.first_task :
 	    op->out.insert.id;
-	dispatch_submit_unreserve(c);	/* they count as queued from here */
 	for (i = 0; i < (int64_t)c->njobs; i++) {
 		j = c->jobs[i];
 		c->jobs[i] = NULL;
@@ -187,6 +186,10 @@ dispatch_submit_track(struct dispatch *s, struct op_ctx *c,
 			dispatch_watch_event(s, j, JOBQ_STATE_QUEUED, -1, 0,
 			    NULL, j->node.not_before);
 	}
+	/* the jobs count as queued now (held until here: no cap check
+	 * comes in between, and the user's place is not freed and made
+	 * again) */
+	dispatch_submit_unreserve(c);
 	/* every task doomed at once leaves an empty array behind */
 	if (sub->array_count > 0 &&
 	    (a = sched_array_get(s->sched, op->out.insert.id, 0, 0)) != NULL)
