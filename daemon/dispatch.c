@@ -205,6 +205,7 @@ dispatch_node_init(struct dispatch *s, struct sjob *j, const char *queue,
 		fatalx("out of memory");
 	j->array_id = array_id;
 	sched_node_init(&j->node, SJOB_ID(j), priority, not_before, q, a);
+	j->node.uid = j->owner;		/* fair share and caps: sched_fair.c */
 }
 
 /* Out of memory is fatal here: the daemon cannot schedule what it
@@ -610,6 +611,9 @@ void
 dispatch_set_conf(struct dispatch *s, const struct conf *c)
 {
 	s->conf.conf_file = c;
+	/* raised running caps may let queued jobs start now */
+	if (!s->shutting_down)
+		dispatch_dispatch(s);
 }
 
 _Static_assert(sizeof(PACKAGE_VERSION) <=
@@ -654,6 +658,8 @@ dispatch_new(uv_loop_t *loop, struct store *store,
 	s->slot_job = calloc((size_t)s->nslots, sizeof *s->slot_job);
 	s->slot_up = calloc((size_t)s->nslots, sizeof *s->slot_up);
 	s->sched = sched_new(dispatch_sched_canceled, s);
+	if (s->sched != NULL)	/* caps read at each decision: see a reload */
+		sched_fair_conf(s->sched, &s->conf.conf_file);
 	s->stats = stats_new(s->nslots, util_now_ms());
 	if (s->conf.exe == NULL || s->conf.logs_dir == NULL ||
 	    s->buckets == NULL || s->slot_job == NULL || s->slot_up == NULL ||

@@ -162,6 +162,9 @@ struct op_ctx {
 	                         allocated before the write; entries left
 	                         non-NULL are freed with the context */
 	size_t njobs;
+	size_t nreserved;     /* submit: places held for its jobs under the
+	                         owner's queued caps (sched_fair_reserve) */
+	uid_t owner;          /* submit: whose they are */
 };
 
 /* What a request on one job wants done once its id is known. */

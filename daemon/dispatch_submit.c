@@ -16,6 +16,14 @@
  * the commit is passed on as NULL: the server then closes the connection,
  * so the client learns that the outcome is unknown rather than a refusal.
  *
+ * Per-user caps on queued jobs (jobqd.conf: user-max-queued, globally or
+ * in [queue NAME], max-queued in [user NAME]) are checked just before the
+ * INSERT against the scheduler's counts of the owner's queued jobs (an
+ * array counts as its tasks); the places are held (sched_fair_reserve) from
+ * the check until the jobs enter the scheduler or the submit is dropped,
+ * so that concurrent submits cannot pass a cap together.  The caps are read
+ * from the configuration of the moment (a reload counts at once).
+ *
  * Dependencies still in the table at look-up time are pinned (dispatch.c
  * keeps them in memory even if they leave the table) until the INSERT has
  * committed and the new job's edges are in place.
@@ -27,6 +35,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <pwd.h>
 
 #include "conf.h"
 #include "log.h"
@@ -53,12 +63,29 @@ dispatch_submit_dep_holds(jobq_dep_mode mode, int succeeded)
 	}
 }
 
-/* Lets go of what c holds for a submit (its pins and the request). */
+/* Gives back the places c holds under its owner's queued caps. */
+static void
+dispatch_submit_unreserve(struct op_ctx *c)
+{
+	const struct proto_submit *sub = c->extra;
+	struct sched_queue *q;
+
+	if (c->nreserved == 0)
+		return;
+	if ((q = sched_queue_get(c->s->sched, sub->queue, 0)) == NULL)
+		fatalx("submit: queue %s vanished", sub->queue);
+	sched_fair_unreserve(c->s->sched, c->owner, q, c->nreserved);
+	c->nreserved = 0;
+}
+
+/* Lets go of what c holds for a submit (its pins, places held under the
+ * caps and the request). */
 static void
 dispatch_submit_drop(struct op_ctx *c)
 {
 	size_t i;
 
+	dispatch_submit_unreserve(c);
 	for (i = 0; i < c->npdeps; i++)
 		if (c->pdeps[i].pin != NULL)
 			dispatch_unpin(c->pdeps[i].pin);
@@ -162,6 +189,10 @@ dispatch_submit_track(struct dispatch *s, struct op_ctx *c,
 			dispatch_watch_event(s, j, JOBQ_STATE_QUEUED, -1, 0,
 			    NULL, j->node.not_before);
 	}
+	/* the jobs count as queued now (held until here: no cap check
+	 * comes in between, and the user's place is not freed and made
+	 * again) */
+	dispatch_submit_unreserve(c);
 	/* every task doomed at once leaves an empty array behind */
 	if (sub->array_count > 0 &&
 	    (a = sched_array_get(s->sched, op->out.insert.id, 0, 0)) != NULL)
@@ -270,14 +301,94 @@ dispatch_submit_insert_fill(struct store_op *op, const struct op_ctx *c,
 	op->in.insert.message = c->msg;
 }
 
+/* The owner's name for a message (NSS; only on a refusal), or the uid. */
+static void
+dispatch_submit_user_name(uid_t uid, char *buf, size_t len)
+{
+	struct passwd pw, *res = NULL;
+	char pbuf[1024];
+
+	if (getpwuid_r(uid, &pw, pbuf, sizeof pbuf, &res) == 0 &&
+	    res != NULL)
+		snprintf(buf, len, "%s", pw.pw_name);
+	else
+		snprintf(buf, len, "%lu", (unsigned long)uid);
+}
+
+/* One queued cap: 0 if n more jobs fit under cap (0 = none) with have
+ * queued already; else JOBQ_ETOOBIG with msg. */
+static int
+dispatch_submit_cap(uid_t uid, size_t have, size_t n, int64_t cap,
+    const char *where, char *msg, size_t msglen)
+{
+	char name[64];
+
+	if (cap <= 0 || have + n <= (uint64_t)cap)
+		return 0;
+	dispatch_submit_user_name(uid, name, sizeof name);
+	if (have >= (uint64_t)cap)
+		snprintf(msg, msglen, "user %s has %zu jobs queued%s "
+		    "(user-max-queued %" PRId64 ")", name, have, where, cap);
+	else
+		snprintf(msg, msglen, "user %s has %zu jobs queued%s: %zu more "
+		    "would pass user-max-queued %" PRId64, name, have, where, n,
+		    cap);
+	return JOBQ_ETOOBIG;
+}
+
+/*
+ * The owner's caps on queued jobs, in the submit's queue and over all
+ * queues, from the configuration of the moment: 0 with c's jobs' places
+ * held (c->nreserved), JOBQ_ETOOBIG with msg, or JOBQ_ENOMEM.
+ */
+static int
+dispatch_submit_caps(struct dispatch *s, struct op_ctx *c, char *msg,
+    size_t msglen)
+{
+	const struct proto_submit *sub = c->extra;
+	struct sched_queue *q;
+	struct conf_caps qc, gc;
+	char where[300];
+	size_t n = sub->array_count > 0 ? (size_t)sub->array_count : 1;
+	int rv;
+
+	c->owner = sub->run_uid;	/* the jobs' owner (ident_submit: --user's) */
+	if ((q = sched_queue_get(s->sched, sub->queue, 1)) == NULL)
+		return JOBQ_ENOMEM;
+	conf_caps_queue(s->conf.conf_file, c->owner, sub->queue, &qc);
+	conf_caps_global(s->conf.conf_file, c->owner, &gc);
+	snprintf(where, sizeof where, " in queue %s", sub->queue);
+	if ((rv = dispatch_submit_cap(c->owner,
+	    sched_fair_nqueued(s->sched, c->owner, q), n, qc.queued, where,
+	    msg, msglen)) != 0 ||
+	    (rv = dispatch_submit_cap(c->owner,
+	    sched_fair_nqueued(s->sched, c->owner, NULL), n, gc.queued, "",
+	    msg, msglen)) != 0)
+		return rv;
+	if (sched_fair_reserve(s->sched, c->owner, q, n) < 0)
+		return JOBQ_ENOMEM;
+	c->nreserved = n;
+	return 0;
+}
+
 /* Submits the INSERT of c (whose client is there); doomed: a dependency
  * can never hold, the job is stored canceled. */
 static void
 dispatch_submit_insert(struct dispatch *s, struct op_ctx *c, int doomed)
 {
 	struct store_op *op;
+	char msg[512];
+	int rv = 0;
 
-	if (dispatch_submit_prepare(s, c, doomed) < 0 ||
+	if (!doomed && (rv = dispatch_submit_caps(s, c, msg, sizeof msg)) ==
+	    JOBQ_ETOOBIG) {
+		log_info("a submit was refused: %s", msg);
+		dispatch_reply_error(c->r, rv, msg);
+		dispatch_submit_drop(c);
+		dispatch_op_ctx_free(c);
+		return;
+	}
+	if ((!doomed && rv < 0) || dispatch_submit_prepare(s, c, doomed) < 0 ||
 	    (op = dispatch_op_try(STORE_INSERT, dispatch_submit_insert_done,
 	    c)) == NULL) {
 		dispatch_submit_refuse(c);

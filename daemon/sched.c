@@ -10,9 +10,10 @@
  *            sched_dep_add, out-edges if others were linked to it)
  *   BLOCKED  only on its edges; npending > 0 in-edges not yet met
  *   DELAYED  s->delayed: a min-heap by (not_before, id)
- *   READY    its queue's ready heap, a max-heap by (priority, -id); or, for
- *            a task of a throttled array (throttle > 0), the array's own
- *            ready heap, ordered the same way
+ *   READY    its owner's ready heap in its queue (n->uq: sched_fair.c), a
+ *            max-heap by (priority, -id); or, for a task of a throttled
+ *            array (throttle > 0), the array's own ready heap, ordered the
+ *            same way; the queue's heap holds the users' entries
  *   RUNNING  in no structure; counted in nrunning of scheduler, queue, array
  *   DONE     nowhere: the scheduler keeps no pointer to it
  *
@@ -20,13 +21,15 @@
  * (SCHED_NOIDX when in none), so removal and re-keying are O(log n).
  *
  * Throttled arrays.  struct sched_array embeds a proxy node, `entry`, that
- * stands for the whole array in its queue's ready heap.  The entry is in that
+ * stands for the whole array in its owner's ready heap in its queue (all
+ * its tasks have one owner).  The entry is in that
  * heap iff the array has READY tasks and nrunning < throttle; its priority
  * and id are copies of the array's best READY task.  sched_array_sync()
  * re-establishes that after every change to the array's heap or nrunning.
  * sched_next() takes the best head over the eligible queues; when that head
  * is an array entry it pops the array's best task instead and syncs the
- * entry (kept with the next task's key, or removed at the throttle).  All
+ * entry (kept with the next task's key, or removed at the throttle), and
+ * sched_fair_sync() the user's entry after it.  All
  * tasks of a throttled array share one queue.  Arrays without a throttle put
  * their tasks straight in the queue heap and only count them.
  *
@@ -61,7 +64,7 @@
  *
  * Cost: sched_add, sched_requeue, sched_set_priority, sched_finish and each
  * node made due are O(log n) (plus O(1) per edge); sched_next is
- * O(Q + log n); queue lookup O(log Q) and creation O(Q); array lookup O(1)
+ * O(Q + (C + Qu + 1) log n) (sched_fair.c); queue lookup O(log Q) and creation O(Q); array lookup O(1)
  * expected (a chained hash table).
  */
 #include "config.h"
@@ -72,88 +75,22 @@
 #include <string.h>
 
 #include "sched.h"
+#include "sched_int.h"
 
-/* Broken invariants only; stays on in release builds. */
-#define SCHED_ASSERT(x) do {						\
-	if (!(x))							\
-		abort();						\
-} while (0)
-
-#define SCHED_NOIDX	SIZE_MAX
-#define SCHED_HEAP_MIN	16
-
-struct sched_heap {
-	struct sched_node	**v;
-	size_t			  n;
-	size_t			  cap;
-	int			  bytime;	/* by (not_before, id) */
-};
-
-struct sched_queue {
-	int			 parallel;
-	int			 paused;
-	size_t			 nrunning;
-	size_t			 nqueued;
-	struct sched_heap	 ready;
-	char			 name[];
-};
-
-struct sched_array {
-	int64_t			 id;
-	int			 throttle;
-	size_t			 nrunning;
-	size_t			 nlive;		/* added, not DONE */
-	struct sched_queue	*queue;		/* of its live nodes */
-	struct sched_heap	 ready;		/* throttle > 0 only */
-	struct sched_node	 entry;		/* proxy in queue->ready */
-	struct sched_array	*hnext;		/* hash chain */
-};
-
-struct sched_edge {
-	struct sched_node	 *dependent;
-	struct sched_node	 *dependency;	/* stale once on the work list */
-	enum sched_dep_mode	  mode;
-	int			  succeeded;	/* the dependency's outcome */
-	struct sched_edge	 *out_next;	/* dependency->out or work list */
-	struct sched_edge	**out_pprev;
-	struct sched_edge	 *in_next;	/* dependent->in */
-	struct sched_edge	**in_pprev;
-	struct sched_edge	 *all_next;	/* s->edges */
-	struct sched_edge	**all_pprev;
-};
-
-struct sched {
-	sched_cancel_cb		  canceled;
-	void			 *arg;
-
-	struct sched_queue	**queues;	/* sorted by name */
-	size_t			  nqueues;
-	size_t			  queues_cap;
-
-	struct sched_array	**buckets;	/* power of two */
-	size_t			  nbuckets;
-	size_t			  narrays;
-
-	struct sched_heap	  delayed;
-	size_t			  nqueued;
-	size_t			  nrunning;
-
-	struct sched_edge	 *edges;	/* every edge */
-	struct sched_edge	 *work;		/* edges to evaluate, FIFO */
-	struct sched_edge	**work_tail;
-};
 
 /* ---- heaps ---- */
 
-static int
+int
 sched_heap_before(const struct sched_heap *h, const struct sched_node *a,
     const struct sched_node *b)
 {
-	if (h->bytime) {
+	if (h->kind == SCHED_BYTIME) {
 		if (a->not_before != b->not_before)
 			return (a->not_before < b->not_before);
 		return (a->id < b->id);
 	}
+	if (h->kind == SCHED_BYUSER)
+		return (sched_fair_before(a, b));
 	if (a->priority != b->priority)
 		return (a->priority > b->priority);
 	return (a->id < b->id);
@@ -203,7 +140,7 @@ sched_heap_down(struct sched_heap *h, size_t i)
 }
 
 /* Room for at least want entries; 0 or -ENOMEM. */
-static int
+int
 sched_heap_reserve(struct sched_heap *h, size_t want)
 {
 	struct sched_node	**v;
@@ -226,7 +163,7 @@ sched_heap_reserve(struct sched_heap *h, size_t want)
 }
 
 /* Gives memory back once live (a bound on the entries) is under cap / 4. */
-static void
+void
 sched_heap_shrink(struct sched_heap *h, size_t live)
 {
 	struct sched_node	**v;
@@ -244,7 +181,7 @@ sched_heap_shrink(struct sched_heap *h, size_t live)
 }
 
 /* Room was reserved by sched_add(): never fails. */
-static void
+void
 sched_heap_push(struct sched_heap *h, struct sched_node *n)
 {
 	SCHED_ASSERT(n->heap_idx == SCHED_NOIDX && h->n < h->cap);
@@ -253,7 +190,7 @@ sched_heap_push(struct sched_heap *h, struct sched_node *n)
 	sched_heap_up(h, n->heap_idx);
 }
 
-static void
+void
 sched_heap_remove(struct sched_heap *h, struct sched_node *n)
 {
 	size_t			 i = n->heap_idx;
@@ -269,7 +206,7 @@ sched_heap_remove(struct sched_heap *h, struct sched_node *n)
 	sched_heap_down(h, last->heap_idx);
 }
 
-static struct sched_node *
+struct sched_node *
 sched_heap_pop(struct sched_heap *h)
 {
 	struct sched_node	*n;
@@ -281,7 +218,7 @@ sched_heap_pop(struct sched_heap *h)
 }
 
 /* n's key changed. */
-static void
+void
 sched_heap_fix(struct sched_heap *h, struct sched_node *n)
 {
 	SCHED_ASSERT(n->heap_idx < h->n && h->v[n->heap_idx] == n);
@@ -301,7 +238,7 @@ sched_new(sched_cancel_cb canceled, void *arg)
 		return (NULL);
 	s->canceled = canceled;
 	s->arg = arg;
-	s->delayed.bytime = 1;
+	s->delayed.kind = SCHED_BYTIME;
 	s->work_tail = &s->work;
 	return (s);
 }
@@ -327,6 +264,7 @@ sched_free(struct sched *s)
 		}
 	}
 	free(s->buckets);
+	sched_fair_free(s);
 	for (i = 0; i < s->nqueues; i++) {
 		free(s->queues[i]->ready.v);
 		free(s->queues[i]);
@@ -398,6 +336,7 @@ sched_queue_get(struct sched *s, const char *name, int create)
 	if (q == NULL)
 		return (NULL);
 	memcpy(q->name, name, len + 1);
+	q->ready.kind = SCHED_BYUSER;
 	memmove(&s->queues[i + 1], &s->queues[i],
 	    (s->nqueues - i) * sizeof(*s->queues));
 	s->queues[i] = q;
@@ -594,17 +533,18 @@ sched_throttled(const struct sched_node *n)
  * The array's entry is in its queue's heap iff it has READY tasks and runs
  * fewer than throttle; keyed by its best READY task.
  */
-static void
+void
 sched_array_sync(struct sched_array *a)
 {
 	struct sched_node	*e = &a->entry, *best;
-	struct sched_heap	*qh = &a->queue->ready;
+	struct sched_heap	*qh = &a->uq->ready;
 	int			 want;
 
 	want = a->ready.n > 0 && a->nrunning < (size_t)a->throttle;
 	if (!want) {
 		if (e->heap_idx != SCHED_NOIDX)
 			sched_heap_remove(qh, e);
+		sched_fair_sync(a->uq);
 		return;
 	}
 	best = a->ready.v[0];
@@ -614,9 +554,10 @@ sched_array_sync(struct sched_array *a)
 		sched_heap_fix(qh, e);
 	else
 		sched_heap_push(qh, e);
+	sched_fair_sync(a->uq);
 }
 
-static int
+int
 sched_is_entry(const struct sched_node *n)
 {
 	return (n->array != NULL && n == &n->array->entry);
@@ -639,6 +580,8 @@ sched_node_init(struct sched_node *n, int64_t id, int priority,
 	n->heap_idx = SCHED_NOIDX;
 	n->out = NULL;
 	n->in = NULL;
+	n->uid = 0;
+	n->uq = NULL;
 }
 
 static void
@@ -648,8 +591,10 @@ sched_ready_insert(struct sched *s, struct sched_node *n)
 	if (sched_throttled(n)) {
 		sched_heap_push(&n->array->ready, n);
 		sched_array_sync(n->array);
-	} else
-		sched_heap_push(&n->queue->ready, n);
+	} else {
+		sched_heap_push(&n->uq->ready, n);
+		sched_fair_sync(n->uq);
+	}
 }
 
 static void
@@ -658,8 +603,10 @@ sched_ready_remove(struct sched *s, struct sched_node *n)
 	if (sched_throttled(n)) {
 		sched_heap_remove(&n->array->ready, n);
 		sched_array_sync(n->array);
-	} else
-		sched_heap_remove(&n->queue->ready, n);
+	} else {
+		sched_heap_remove(&n->uq->ready, n);
+		sched_fair_sync(n->uq);
+	}
 }
 
 /* A node whose dependencies are all met: DELAYED or READY. */
@@ -812,6 +759,7 @@ sched_leave(struct sched *s, struct sched_node *n)
 	case SCHED_RUNNING:
 		q->nrunning--;
 		s->nrunning--;
+		sched_fair_count(n, 0, -1);
 		if (a != NULL) {
 			SCHED_ASSERT(a->nrunning > 0);
 			a->nrunning--;
@@ -827,11 +775,13 @@ sched_leave(struct sched *s, struct sched_node *n)
 		SCHED_ASSERT(q->nqueued > 0 && s->nqueued > 0);
 		q->nqueued--;
 		s->nqueued--;
+		sched_fair_count(n, -1, 0);
 	}
 	sched_unlink_in(s, n);
 	n->state = SCHED_DONE;
 	if (was == SCHED_NEW)
 		return (NULL);
+	sched_fair_detach(s, n);
 	sched_heap_shrink(&s->delayed, s->nqueued + s->nrunning);
 	sched_heap_shrink(&q->ready, q->nqueued + q->nrunning);
 	if (a == NULL)
@@ -918,15 +868,21 @@ sched_add(struct sched *s, struct sched_node *n, int64_t now)
 	if (sched_heap_reserve(&s->delayed, s->nqueued + s->nrunning + 1) ||
 	    sched_heap_reserve(&q->ready, q->nqueued + q->nrunning + 1) ||
 	    (a != NULL && a->throttle > 0 &&
-	    sched_heap_reserve(&a->ready, a->nlive + 1)))
+	    sched_heap_reserve(&a->ready, a->nlive + 1)) ||
+	    sched_fair_attach(s, n) < 0)
 		return (-ENOMEM);
+	if (a != NULL && a->throttle > 0 && a->nlive > 0)
+		SCHED_ASSERT(a->uq == n->uq);	/* one owner */
 	if (a != NULL) {
-		if (a->nlive == 0)
+		if (a->nlive == 0) {
 			a->queue = q;
+			a->uq = a->entry.uq = n->uq;
+		}
 		a->nlive++;
 	}
 	q->nqueued++;
 	s->nqueued++;
+	sched_fair_count(n, 1, 0);
 	if (n->npending > 0)
 		n->state = SCHED_BLOCKED;
 	else
@@ -954,41 +910,18 @@ sched_next_due(const struct sched *s)
 struct sched_node *
 sched_next(struct sched *s, int64_t now)
 {
-	struct sched_queue	*q, *bq = NULL;
-	struct sched_node	*h, *best = NULL, *n;
-	struct sched_array	*a;
-	size_t			 i;
+	struct sched_node	*n;
 
 	sched_due(s, now);
-	for (i = 0; i < s->nqueues; i++) {
-		q = s->queues[i];
-		if (q->paused || q->ready.n == 0 ||
-		    (q->parallel > 0 && q->nrunning >= (size_t)q->parallel))
-			continue;
-		h = q->ready.v[0];
-		if (best == NULL || sched_heap_before(&q->ready, h, best)) {
-			best = h;
-			bq = q;
-		}
-	}
-	if (best == NULL)
+	if ((n = sched_fair_next(s)) == NULL)
 		return (NULL);
-	a = best->array;
-	if (sched_is_entry(best)) {
-		n = sched_heap_pop(&a->ready);
-		a->nrunning++;
-		sched_array_sync(a);
-	} else {
-		n = sched_heap_pop(&bq->ready);
-		if (a != NULL)
-			a->nrunning++;
-	}
-	SCHED_ASSERT(n->state == SCHED_READY && n->queue == bq);
+	SCHED_ASSERT(n->state == SCHED_READY);
 	n->state = SCHED_RUNNING;
-	bq->nqueued--;
-	bq->nrunning++;
+	n->queue->nqueued--;
+	n->queue->nrunning++;
 	s->nqueued--;
 	s->nrunning++;
+	sched_fair_count(n, -1, 1);
 	return (n);
 }
 
@@ -1004,6 +937,7 @@ sched_requeue(struct sched *s, struct sched_node *n, int64_t not_before,
 	s->nrunning--;
 	q->nqueued++;
 	s->nqueued++;
+	sched_fair_count(n, 1, -1);
 	if (a != NULL)
 		a->nrunning--;
 	n->not_before = not_before;
@@ -1021,8 +955,10 @@ sched_set_priority(struct sched *s, struct sched_node *n, int priority)
 	if (sched_throttled(n)) {
 		sched_heap_fix(&n->array->ready, n);
 		sched_array_sync(n->array);
-	} else
-		sched_heap_fix(&n->queue->ready, n);
+	} else {
+		sched_heap_fix(&n->uq->ready, n);
+		sched_fair_sync(n->uq);
+	}
 }
 
 /* ---- backoff ---- */

@@ -18,14 +18,27 @@
  *                                               |
  *   sched_finish (from any state) ----------> DONE (caller frees it)
  *
- * READY nodes wait in their queue's heap ordered by priority (higher first),
- * then id (lower first: FIFO).  Tasks of a throttled array wait in the
- * array's own heap; the array appears in its queue's heap as one entry
- * (keyed by its best task) while fewer than `throttle` of its tasks run.
- * sched_next() looks at the head of every queue that is neither paused nor
- * at its parallel limit and takes the best one: O(Q + log n) for Q queues
- * and n queued jobs.  The global cap (the workers) is the caller's: it calls
- * sched_next() only while it has a free worker.
+ * READY nodes wait in a heap of their owner's (n->uid) in their queue,
+ * ordered by priority (higher first), then id (lower first: FIFO).  Tasks
+ * of a throttled array wait in the array's own heap; the array appears in
+ * its owner's heap as one entry (keyed by its best task) while fewer than
+ * `throttle` of its tasks run.  A queue's heap holds one entry per user with
+ * READY nodes there (sched_fair.c), ordered by the priority of her best
+ * node, then by when she last started a job (least recently first), then
+ * that node's id.  So a higher priority goes first whoever owns it; among
+ * equal priorities users take turns, one start each (fair share: one
+ * user's 100,000-task array does not starve another user's single job,
+ * which starts at the next start); and a user alone sees plain priority,
+ * then FIFO.  A user at a running cap of the configuration (user-max-running
+ * over all queues or in the queue, max-running of [user NAME]; read through
+ * sched_fair_conf()'s pointer at each decision) is skipped and the others
+ * go ahead.  sched_next() looks at the head of every queue that is neither
+ * paused nor at its parallel limit and takes the best one: O(Q + (C + Qu +
+ * 1) log n) for Q queues and n queued jobs, where C is the users skipped at
+ * their caps (0 without caps) and Qu the queues of the user who starts.
+ * The global cap (the workers) is the caller's: it calls sched_next() only
+ * while it has a free worker.  Caps on queued jobs are the caller's too
+ * (sched_fair_nqueued, sched_fair_reserve).
  *
  * Dependencies: sched_dep_add() links a node to a live dependency node;
  * sched_dep_ended() accounts for a dependency that has already ended.  When a
@@ -40,6 +53,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define SCHED_MAX_NAME 256
 
@@ -58,12 +72,16 @@ struct sched;
 struct sched_queue;
 struct sched_array;
 struct sched_edge;
+struct sched_uq;
+struct conf;
 
 /* Embedded in the caller's job; the caller owns the memory.  Fields marked
  * (ro) are the scheduler's; the caller reads them only. */
 struct sched_node {
 	int64_t id;                 /* FIFO order among equal priorities */
 	int priority;
+	uid_t uid;                  /* owner: set before sched_add (0 by
+	                               sched_node_init); one per array */
 	int64_t not_before;         /* ms; 0 = none */
 	struct sched_queue *queue;  /* required */
 	struct sched_array *array;  /* NULL unless an array task */
@@ -73,6 +91,7 @@ struct sched_node {
 	size_t heap_idx;            /* (ro) */
 	struct sched_edge *out;     /* (ro) edges to nodes that depend on this */
 	struct sched_edge *in;      /* (ro) edges to nodes this depends on */
+	struct sched_uq *uq;        /* (ro) its user's place in its queue */
 };
 
 /* Called for every node the scheduler finishes on its own (a dependency
@@ -190,6 +209,31 @@ void sched_finish(struct sched *s, struct sched_node *n, int succeeded,
 /* Counts. */
 size_t sched_nqueued(const struct sched *s);   /* BLOCKED+DELAYED+READY */
 size_t sched_nrunning(const struct sched *s);
+
+/* ---- users: fair share and per-user caps (sched_fair.c) ---- */
+/*
+ * The running caps come from the configuration (conf_caps_global,
+ * conf_caps_queue), read through *confp at every decision: the caller may
+ * swap *confp (a reload) at any time between calls; confp NULL or *confp
+ * NULL: no caps.  confp must stay valid while s lives.
+ */
+void sched_fair_conf(struct sched *s, const struct conf *const *confp);
+/* uid's jobs queued (BLOCKED+DELAYED+READY) plus places reserved, in q, or
+ * over all queues if q is NULL; and running. */
+size_t sched_fair_nqueued(const struct sched *s, uid_t uid,
+    const struct sched_queue *q);
+size_t sched_fair_nrunning(const struct sched *s, uid_t uid,
+    const struct sched_queue *q);
+/* Counts n places as queued for uid in q before the jobs exist (a submit
+ * between its cap check and its nodes' sched_add): 0 or -ENOMEM.
+ * sched_fair_unreserve() gives them back (before the nodes are added, or
+ * when the submit is dropped). */
+int sched_fair_reserve(struct sched *s, uid_t uid, struct sched_queue *q,
+    size_t n);
+void sched_fair_unreserve(struct sched *s, uid_t uid, struct sched_queue *q,
+    size_t n);
+/* Users the scheduler keeps (with live nodes or reserved places). */
+size_t sched_fair_nusers(const struct sched *s);
 
 /*
  * Retry backoff: base * 2^(attempt-1), capped at max(cap, base), then

@@ -1,0 +1,149 @@
+/*
+ * sched_int.h - the scheduler's structures, shared by sched.c (queues,
+ * arrays, heaps, the time heap, dependencies) and sched_fair.c (users:
+ * fair share and per-user caps).  Nothing outside these two files includes
+ * it.
+ */
+#ifndef JOBQD_SCHED_INT_H
+#define JOBQD_SCHED_INT_H
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/types.h>
+
+#include "sched.h"
+
+/* Broken invariants only; stays on in release builds. */
+#define SCHED_ASSERT(x) do {						\
+	if (!(x))							\
+		abort();						\
+} while (0)
+
+#define SCHED_NOIDX	SIZE_MAX
+#define SCHED_HEAP_MIN	16
+
+/* What a heap is ordered by. */
+enum sched_heap_kind {
+	SCHED_BYPRIO = 0,	/* priority (higher first), then id */
+	SCHED_BYTIME,		/* not_before, then id */
+	SCHED_BYUSER		/* users' entries: priority, then the user's
+				   last start (older first), then id */
+};
+
+struct sched_heap {
+	struct sched_node	**v;
+	size_t			  n;
+	size_t			  cap;
+	enum sched_heap_kind	  kind;
+};
+
+struct sched_queue {
+	int			 parallel;
+	int			 paused;
+	size_t			 nrunning;
+	size_t			 nqueued;
+	struct sched_heap	 ready;		/* BYUSER: its users' entries */
+	char			 name[];
+};
+
+struct sched_array {
+	int64_t			 id;
+	int			 throttle;
+	size_t			 nrunning;
+	size_t			 nlive;		/* added, not DONE */
+	struct sched_queue	*queue;		/* of its live nodes */
+	struct sched_uq		*uq;		/* of its live nodes */
+	struct sched_heap	 ready;		/* throttle > 0 only */
+	struct sched_node	 entry;		/* proxy in uq->ready */
+	struct sched_array	*hnext;		/* hash chain */
+};
+
+/* A user (sched_fair.c), while she has live nodes or reserved places. */
+struct sched_user {
+	uid_t			 uid;
+	uint64_t		 stamp;		/* s->fair_seq at her last
+						   start; 0: none yet */
+	size_t			 nqueued;	/* over all queues */
+	size_t			 nrunning;
+	size_t			 nreserved;	/* sched_fair_reserve() */
+	struct sched_uq		*uqs;		/* her queues */
+	struct sched_user	*hnext;		/* hash chain */
+};
+
+/* One user's nodes in one queue (sched_fair.c). */
+struct sched_uq {
+	struct sched_user	*user;
+	struct sched_queue	*queue;
+	size_t			 nqueued;
+	size_t			 nrunning;
+	size_t			 nreserved;
+	struct sched_heap	 ready;		/* BYPRIO: plain nodes and
+						   throttled arrays' entries */
+	struct sched_node	 entry;		/* proxy in queue->ready */
+	struct sched_uq		*unext;		/* user->uqs */
+	struct sched_uq		*skip;		/* sched_fair_next()'s list */
+};
+
+struct sched_edge {
+	struct sched_node	 *dependent;
+	struct sched_node	 *dependency;	/* stale once on the work list */
+	enum sched_dep_mode	  mode;
+	int			  succeeded;	/* the dependency's outcome */
+	struct sched_edge	 *out_next;	/* dependency->out or work list */
+	struct sched_edge	**out_pprev;
+	struct sched_edge	 *in_next;	/* dependent->in */
+	struct sched_edge	**in_pprev;
+	struct sched_edge	 *all_next;	/* s->edges */
+	struct sched_edge	**all_pprev;
+};
+
+struct sched {
+	sched_cancel_cb		  canceled;
+	void			 *arg;
+
+	struct sched_queue	**queues;	/* sorted by name */
+	size_t			  nqueues;
+	size_t			  queues_cap;
+
+	struct sched_array	**buckets;	/* power of two */
+	size_t			  nbuckets;
+	size_t			  narrays;
+
+	struct sched_heap	  delayed;
+	size_t			  nqueued;
+	size_t			  nrunning;
+
+	struct sched_edge	 *edges;	/* every edge */
+	struct sched_edge	 *work;		/* edges to evaluate, FIFO */
+	struct sched_edge	**work_tail;
+
+	/* sched_fair.c */
+	struct sched_user	**ubuckets;	/* power of two */
+	size_t			  nubuckets;
+	size_t			  nusers;
+	uint64_t		  fair_seq;	/* starts so far */
+	const struct conf *const *conf;		/* caps; NULL: none */
+};
+
+/* sched.c */
+int	sched_heap_before(const struct sched_heap *, const struct sched_node *,
+	    const struct sched_node *);
+int	sched_heap_reserve(struct sched_heap *, size_t);
+void	sched_heap_shrink(struct sched_heap *, size_t);
+void	sched_heap_push(struct sched_heap *, struct sched_node *);
+void	sched_heap_remove(struct sched_heap *, struct sched_node *);
+struct sched_node *sched_heap_pop(struct sched_heap *);
+void	sched_heap_fix(struct sched_heap *, struct sched_node *);
+void	sched_array_sync(struct sched_array *);
+int	sched_is_entry(const struct sched_node *);
+
+/* sched_fair.c */
+int	sched_fair_before(const struct sched_node *, const struct sched_node *);
+int	sched_fair_attach(struct sched *, struct sched_node *);
+void	sched_fair_detach(struct sched *, struct sched_node *);
+void	sched_fair_count(struct sched_node *, int dqueued, int drunning);
+void	sched_fair_sync(struct sched_uq *);
+struct sched_node *sched_fair_next(struct sched *);
+void	sched_fair_free(struct sched *);
+
+#endif
