@@ -63,7 +63,7 @@ assert_no_markers 5 "processes left by job $id after jobq cancel"
 
 # --- --timeout -----------------------------------------------------------------------
 # long enough for the set-up to be seen before it fires, on a loaded machine
-id=$(escaped_job timeout --timeout "$((3 * SLOW))s")
+id=$(escaped_job timeout --timeout "$((5 * SLOW))s")
 wait_ended "$id"
 assert_eq "$(job_state "$id")" timed_out "state of the job past its timeout"
 assert_no_markers 5 "processes left by job $id after its timeout"

@@ -23,7 +23,7 @@ MARGIN_MS=1000		# jobqd(8): kill grace + 1 s, then the worker is hung
 WORKERS=1
 # A job's --timeout, long enough for its set-up to be seen (4 processes,
 # the worker stopped) before it fires, on a loaded machine too.
-TO=$((3 * SLOW))
+TO=$((5 * SLOW))
 start_daemon --kill-grace "${GRACE_MS}ms" --worker-timeout 60s
 
 # alive PID: the process exists and is not a zombie.

@@ -11,7 +11,7 @@ WORKERS=2
 start_daemon --kill-grace 3s # (after lib.sh's --kill-grace 2s: the last one counts)
 # The --timeout of t1-t3: long enough for a job's set-up (its processes
 # seen, its TERM trap set) to happen before it fires on a loaded machine.
-TO=$((2 * SLOW))
+TO=$((4 * SLOW))
 
 # runtime ID: finished_at - started_at in ms.
 runtime() { echo $(($(show_field "$1" finished_at) - $(show_field "$1" started_at))); }
