@@ -105,6 +105,7 @@ proto_job_to_json(const jobq_job *job)
 	proto_out_str(&o, "message", job->message);
 	proto_out_int_or_null(&o, "pid", job->pid, job->pid == 0);
 	proto_job_out_sched(&o, job);
+	proto_out_limits(&o, &job->limits);
 	return proto_out_end(&o);
 }
 
@@ -359,7 +360,10 @@ proto_job_from_json(const cJSON *obj, jobq_job **out, char *err,
 	    (rc = proto_job_int(obj, "id", 0, 0, 1, INT64_MAX, &job->id,
 	    err, errlen)) != 0 ||
 	    (rc = proto_job_members(obj, job, err, errlen)) != 0 ||
-	    (rc = proto_job_sched(obj, job, err, errlen)) != 0) {
+	    (rc = proto_job_sched(obj, job, err, errlen)) != 0 ||
+	    (rc = proto_limits_decode(cJSON_GetObjectItemCaseSensitive(obj,
+	    "limits"), "job ", JOBQ_EPROTO, &job->limits, err,
+	    errlen)) != 0) {
 		jobq_job_free(job);
 		return rc;
 	}

@@ -1,8 +1,9 @@
 /*
  * proto_submit.c - the submit request: decoding it with every limit of
  * jobq-protocol(7) checked (argv, env, cwd, names, retries, the output
- * limit and the scheduling members: priority, times, unique key, labels,
- * dependencies, arrays), and encoding it from libjobq's options.
+ * limit, the scheduling members: priority, times, unique key, labels,
+ * dependencies, arrays, and the resource limits: proto_limits.c), and
+ * encoding it from libjobq's options.
  */
 #include "config.h"
 
@@ -260,6 +261,9 @@ proto_submit_from_json(const cJSON *req, struct proto_submit *out,
 		goto fail;
 	if ((rc = proto_submit_sched(req, out, err, errlen)) != 0)
 		goto fail;
+	if ((rc = proto_limits_decode(cJSON_GetObjectItemCaseSensitive(req,
+	    "limits"), "", JOBQ_EINVAL, &out->limits, err, errlen)) != 0)
+		goto fail;
 	return 0;
 fail:
 	proto_submit_release(out);
@@ -289,7 +293,8 @@ proto_submit_encodable(const jobq_submit_opts *opts, const char *cwd)
 	if (opts == NULL || opts->argv == NULL || cwd == NULL ||
 	    (opts->ndeps > 0 && opts->deps == NULL) || opts->array_count < 0 ||
 	    opts->output_limit < 0 ||
-	    opts->output_limit > PROTO_MAX_OUTPUT_LIMIT)
+	    opts->output_limit > PROTO_MAX_OUTPUT_LIMIT ||
+	    !proto_limits_valid(&opts->limits))
 		return 0;
 	for (i = 0; i < opts->ndeps; i++) {
 		if (jobq_dep_mode_name(opts->deps[i].mode) == NULL)
@@ -327,6 +332,7 @@ proto_submit_to_json(const jobq_submit_opts *opts, const char *const *env,
 		proto_out_fail(&o);
 	if (opts->array_count > 0)
 		proto_submit_out_array(&o, opts);
+	proto_out_limits(&o, &opts->limits);
 	return proto_out_end(&o);
 }
 
@@ -356,5 +362,6 @@ proto_submit_req_to_json(const struct proto_submit *s)
 	o.array_count = s->array_count;
 	o.array_throttle = s->array_throttle;
 	o.output_limit = s->output_limit;
+	o.limits = s->limits;
 	return proto_submit_to_json(&o, (const char *const *)s->env, s->cwd);
 }
