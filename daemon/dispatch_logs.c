@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "rlimits.h"
 #include "proto.h"
 #include "wire.h"
 #include "dispatch_int.h"
@@ -58,6 +59,7 @@ int
 dispatch_logs_spec(struct dispatch *s, struct sjob *j,
     const struct store_op *op)
 {
+	struct wire_rlimit base[WIRE_RLIMIT_BASE_MAX];
 	char out[32], err[32];
 	struct wire_output wo;
 
@@ -67,6 +69,10 @@ dispatch_logs_spec(struct dispatch *s, struct sjob *j,
 	wo.dir = s->conf.logs_dir;
 	wo.flags = op->out.claim.first_run ? WIRE_OUT_EXCL : 0;
 	wo.limit = dispatch_logs_limit(s, op->out.claim.output_limit);
+	/* resource limits: the job's, and jobqd's start-up ones it raised */
+	wo.limits = &op->out.claim.limits;
+	wo.nrl_base = rlimits_base_changed(base, WIRE_RLIMIT_BASE_MAX);
+	wo.rl_base = base;
 	return wire_spec_pack_out((const char *const *)op->out.claim.argv,
 	    (const char *const *)op->out.claim.env, op->out.claim.cwd, out, err,
 	    &wo, &j->spec, &j->speclen);

@@ -27,6 +27,7 @@
 struct store_write_spec {
 	char **argv, **env, *cwd;
 	int64_t output_limit;
+	jobq_limits limits;
 	int first_run;
 };
 
@@ -80,8 +81,8 @@ store_write_task_env(char ***envp, int64_t array_id, int64_t index)
 }
 
 /* The spec in the current row of ST_CLAIM_SELECT (argv, env, cwd, for a
- * task its array id and index, the output limit and whether a claim of the
- * job committed before). */
+ * task its array id and index, the output limit, whether a claim of the
+ * job committed before, and its resource limits). */
 static int
 store_write_claim_spec(sqlite3_stmt *st, struct store_write_spec *sp)
 {
@@ -91,6 +92,8 @@ store_write_claim_spec(sqlite3_stmt *st, struct store_write_spec *sp)
 	memset(sp, 0, sizeof(*sp));
 	sp->output_limit = sqlite3_column_int64(st, 8);
 	sp->first_run = sqlite3_column_int(st, 9) == 0;
+	if (store_row_limits(st, 10, &sp->limits) != 0)
+		return (JOBQ_EINTERNAL);
 	ret = store_row_strv_parse((const char *)sqlite3_column_text(st, 1),
 	    &sp->argv, NULL);
 	if (ret == 0)
@@ -137,8 +140,9 @@ store_write_claim_read(struct store *s, struct store_op *op,
 		op->status = JOBQ_ESTATE;
 	else if ((op->status = store_write_claim_spec(st, sp)) ==
 	    JOBQ_EINTERNAL)
-		log_warnx("%s: job %" PRId64 ": malformed argv/env in the "
-		    "database", s->path, op->in.claim.id);
+		log_warnx("%s: job %" PRId64 ": malformed argv/env or "
+		    "resource limits in the database", s->path,
+		    op->in.claim.id);
 	store_reset(st);
 	return (SQLITE_OK);
 }
@@ -169,6 +173,7 @@ store_write_claim(struct store *s, struct store_op *op)
 	op->out.claim.env = sp.env;
 	op->out.claim.cwd = sp.cwd;
 	op->out.claim.output_limit = sp.output_limit;
+	op->out.claim.limits = sp.limits;
 	op->out.claim.first_run = sp.first_run;
 	return (0);
 }

@@ -64,6 +64,10 @@ check_wire_roundtrip(const char *const *argv, const char *const *env,
 	free(buf);
 }
 
+/* The resource limits block at the end of a spec without base limits:
+ * set, 6 values of 8 bytes, the base count. */
+#define CHECK_WIRE_LIMITS0 (4 + 6 * 8 + 4)
+
 static void
 check_wire_put32(char *p, uint32_t v)
 {
@@ -222,9 +226,12 @@ START_TEST(test_embedded_nul)
 	buf[29] = '\0';
 	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
 	buf[29] = 't';
-	/* Last byte is the last char of the last env string "X=". */
+	/* The last byte before the limits block is the last char of the
+	 * last env string "X=". */
+	len -= CHECK_WIRE_LIMITS0;
 	ck_assert_int_eq(buf[len - 1], '=');
 	buf[len - 1] = '\0';
+	len += CHECK_WIRE_LIMITS0;
 	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
 	free(buf);
 }
@@ -237,6 +244,8 @@ START_TEST(test_lengths_past_end)
 	char *buf = check_wire_small(&len);
 	uint32_t bad[] = { 0xffffffffu, 0x80000000u, 0x7fffffffu, 0 };
 
+	size_t end = len - CHECK_WIRE_LIMITS0;	/* the limits block's start */
+
 	bad[3] = (uint32_t)len;
 	/* cwd length */
 	for (off = 0; off < sizeof bad / sizeof bad[0]; off++) {
@@ -246,18 +255,19 @@ START_TEST(test_lengths_past_end)
 		memcpy(copy, buf, len);
 		check_wire_put32(copy + 24, bad[off]);
 		ck_assert_int_eq(wire_spec_unpack(copy, len, &s), JOBQ_EINVAL);
-		/* the length of the last env string (4 + "X=" from the end) */
+		/* the length of the last env string (4 + "X=" before the
+		 * limits block) */
 		memcpy(copy, buf, len);
-		check_wire_put32(copy + len - 6, bad[off]);
+		check_wire_put32(copy + end - 6, bad[off]);
 		ck_assert_int_eq(wire_spec_unpack(copy, len, &s), JOBQ_EINVAL);
 		free(copy);
 	}
 	/* A length one short leaves trailing bytes, one long runs past. */
-	check_wire_put32(buf + len - 6, 1);
+	check_wire_put32(buf + end - 6, 1);
 	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
-	check_wire_put32(buf + len - 6, 3);
+	check_wire_put32(buf + end - 6, 3);
 	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
-	check_wire_put32(buf + len - 6, 2);
+	check_wire_put32(buf + end - 6, 2);
 	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), 0);
 	wire_spec_free(&s);
 	free(buf);
@@ -319,7 +329,7 @@ START_TEST(test_roundtrip_output)
 {
 	static const char *const argv[] = { "true", NULL };
 	struct wire_output o = { "/var/lib/jobq/logs", WIRE_OUT_EXCL,
-	    ((uint64_t)5 << 32) | 7 };
+	    ((uint64_t)5 << 32) | 7, NULL, NULL, 0 };
 	struct wire_spec s;
 	char *buf;
 	size_t len;
@@ -350,6 +360,135 @@ START_TEST(test_roundtrip_output)
 	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), 0);
 	ck_assert_str_eq(s.out_dir, "");
 	ck_assert(s.out_limit == UINT64_MAX);
+	wire_spec_free(&s);
+	free(buf);
+}
+END_TEST
+
+/* The resource limits block: the job's limits and the start-up limits
+ * to restore come back as packed; none when not given. */
+START_TEST(test_roundtrip_limits)
+{
+	static const char *const argv[] = { "true", NULL };
+	struct wire_rlimit base[WIRE_RLIMIT_BASE_MAX];
+	jobq_limits l;
+	struct wire_output o;
+	struct wire_spec s;
+	char *buf;
+	size_t len, i;
+
+	memset(&l, 0, sizeof l);
+	memset(&o, 0, sizeof o);
+	l.set = JOBQ_LIMIT_ALL;
+	l.mem = (int64_t)1 << 53;
+	l.cpu_time = 7;
+	l.nofile = 3;
+	l.nproc = 2147483647;
+	l.core = 0;
+	l.nice = -20;
+	for (i = 0; i < WIRE_RLIMIT_BASE_MAX; i++) {
+		base[i].resource = (uint32_t)(WIRE_RLIMIT_BASE_MAX - 1 - i);
+		base[i].cur = i;
+		base[i].max = i == 0 ? UINT64_MAX : ((uint64_t)i << 40) + 1;
+	}
+	o.limits = &l;
+	o.rl_base = base;
+	o.nrl_base = WIRE_RLIMIT_BASE_MAX;
+	ck_assert_int_eq(wire_spec_pack_out(argv, NULL, "/", "o", "e", &o,
+	    &buf, &len), 0);
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), 0);
+	ck_assert_int_eq(memcmp(&s.limits, &l, sizeof l), 0);
+	ck_assert_uint_eq(s.nrl_base, WIRE_RLIMIT_BASE_MAX);
+	for (i = 0; i < WIRE_RLIMIT_BASE_MAX; i++) {
+		ck_assert_uint_eq(s.rl_base[i].resource, base[i].resource);
+		ck_assert(s.rl_base[i].cur == base[i].cur);
+		ck_assert(s.rl_base[i].max == base[i].max);
+	}
+	wire_spec_free(&s);
+	free(buf);
+
+	/* Some set: the others come back 0 whatever the caller had there. */
+	l.set = JOBQ_LIMIT_NICE | JOBQ_LIMIT_CORE;
+	l.nice = 19;
+	l.core = 4096;
+	o.nrl_base = 1;
+	ck_assert_int_eq(wire_spec_pack_out(argv, NULL, "/", "o", "e", &o,
+	    &buf, &len), 0);
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), 0);
+	ck_assert_uint_eq(s.limits.set, JOBQ_LIMIT_NICE | JOBQ_LIMIT_CORE);
+	ck_assert(s.limits.nice == 19 && s.limits.core == 4096);
+	ck_assert(s.limits.mem == 0 && s.limits.nproc == 0);
+	ck_assert_uint_eq(s.nrl_base, 1);
+	wire_spec_free(&s);
+	free(buf);
+
+	/* Invalid ones are not packed. */
+	l.nice = 20;
+	ck_assert_int_eq(wire_spec_pack_out(argv, NULL, "/", "o", "e", &o,
+	    &buf, &len), JOBQ_EINVAL);
+	l.nice = 0;
+	o.nrl_base = WIRE_RLIMIT_BASE_MAX + 1;
+	ck_assert_int_eq(wire_spec_pack_out(argv, NULL, "/", "o", "e", &o,
+	    &buf, &len), JOBQ_EINVAL);
+	o.nrl_base = 0;
+	l.set = JOBQ_LIMIT_ALL + 1;
+	ck_assert_int_eq(wire_spec_pack_out(argv, NULL, "/", "o", "e", &o,
+	    &buf, &len), JOBQ_EINVAL);
+}
+END_TEST
+
+/* A forged limits block: unknown bits, a value for a limit not set, values
+ * out of bounds, too many base limits or an unknown resource. */
+START_TEST(test_limits_forged)
+{
+	static const char *const argv[] = { "true", NULL };
+	struct wire_rlimit base = { 7, 1, 2 };
+	jobq_limits l;
+	struct wire_output o;
+	struct wire_spec s;
+	char *buf;
+	size_t len, blk;
+
+	memset(&l, 0, sizeof l);
+	memset(&o, 0, sizeof o);
+	l.set = JOBQ_LIMIT_MEM;
+	l.mem = 100;
+	o.limits = &l;
+	o.rl_base = &base;
+	o.nrl_base = 1;
+	ck_assert_int_eq(wire_spec_pack_out(argv, NULL, "/", "o", "e", &o,
+	    &buf, &len), 0);
+	blk = len - CHECK_WIRE_LIMITS0 - 20;
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), 0);
+	wire_spec_free(&s);
+	check_wire_put32(buf + blk, JOBQ_LIMIT_ALL + 1);	/* unknown bit */
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
+	check_wire_put32(buf + blk, JOBQ_LIMIT_MEM);
+	check_wire_put32(buf + blk + 4 + 8, 5);	/* cpu_time not set */
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
+	check_wire_put32(buf + blk, JOBQ_LIMIT_MEM | JOBQ_LIMIT_CPU);
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), 0);
+	ck_assert(s.limits.cpu_time == 5);
+	wire_spec_free(&s);
+	check_wire_put32(buf + blk + 4 + 8, 0);	/* cpu_time 0 */
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
+	check_wire_put32(buf + blk, JOBQ_LIMIT_MEM);
+	check_wire_put32(buf + blk + 4 + 4, 0x00300000);	/* mem > 2^53 */
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
+	check_wire_put32(buf + blk + 4 + 4, 0x80000000u);	/* mem < 0 */
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
+	check_wire_put32(buf + blk + 4 + 4, 0);
+	check_wire_put32(buf + blk + 52, 2);	/* 2 base limits, 1 there */
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
+	check_wire_put32(buf + blk + 52, 0xffffffffu);
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
+	check_wire_put32(buf + blk + 52, 1);
+	check_wire_put32(buf + blk + 56, WIRE_RLIMIT_BASE_MAX);	/* resource */
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
+	check_wire_put32(buf + blk + 56, 7);
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), 0);
+	ck_assert_uint_eq(s.nrl_base, 1);
+	ck_assert(s.rl_base[0].cur == 1 && s.rl_base[0].max == 2);
 	wire_spec_free(&s);
 	free(buf);
 }
@@ -418,6 +557,8 @@ check_wire_suite(void)
 	tcase_add_test(tc, test_roundtrip_odd_bytes);
 	tcase_add_test(tc, test_roundtrip_big);
 	tcase_add_test(tc, test_roundtrip_output);
+	tcase_add_test(tc, test_roundtrip_limits);
+	tcase_add_test(tc, test_limits_forged);
 	tcase_add_test(tc, test_output_message);
 	tcase_add_test(tc, test_truncate_every_offset);
 	tcase_add_test(tc, test_trailing_garbage);

@@ -66,9 +66,11 @@ build() {
 		    "$src/lib/errors.c" "$src/lib/paths.c" \
 		    $(pkg-config --libs libcjson) ;;
 	wire)
-		"$cc" "${cflags[@]}" -o "$out/fuzz_wire" \
+		"$cc" "${cflags[@]}" $(pkg-config --cflags libcjson) \
+		    -o "$out/fuzz_wire" \
 		    "$src/tests/fuzz/fuzz_wire.c" "$src/daemon/wire.c" \
-		    "$src/lib/util.c" ;;
+		    "$src/lib/util.c" "$src"/lib/proto*.c "$src/lib/errors.c" \
+		    "$src/lib/paths.c" $(pkg-config --libs libcjson) ;;
 	esac
 }
 
