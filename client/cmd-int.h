@@ -48,6 +48,13 @@ enum {
 	CMD_OPT_OLDER_THAN,
 	CMD_OPT_PARALLEL,
 	CMD_OPT_OUTPUT_LIMIT,
+	/* resource limits, in proto_limits[] order */
+	CMD_OPT_LIMIT_MEM,
+	CMD_OPT_LIMIT_CPU,
+	CMD_OPT_LIMIT_NOFILE,
+	CMD_OPT_LIMIT_NPROC,
+	CMD_OPT_LIMIT_CORE,
+	CMD_OPT_LIMIT_NICE,
 };
 
 /* The end of every command's option table: --json, -h/--help. */
