@@ -336,8 +336,8 @@ cmd_submit_opt(const char *cmd, int c, const char *arg,
 	}
 }
 
-/* Parses the options and checks the command line; 0 (the command is
- * argv[optind..]) or an exit status. */
+/* Parses the options and checks the command line; -1 (go on: the command
+ * is argv[optind..]) or an exit status (0 after --help). */
 static int
 cmd_submit_args(const char *cmd, int argc, char **argv,
     struct cmd_submit_args *a)
@@ -391,7 +391,7 @@ cmd_submit_args(const char *cmd, int argc, char **argv,
 	if (a->sched.is_array && a->sched.unique != NULL)
 		return cmd_usage_error(cmd,
 		    "--unique cannot be used with --array");
-	return 0;
+	return -1;
 }
 
 /* The job's directory: --cwd resolved (a usage error if it is not a
@@ -518,7 +518,7 @@ cmd_submit(struct cmd_ctx *ctx, int argc, char **argv)
 		rc = cmd_nomem(cmd);
 		goto out;
 	}
-	if ((rc = cmd_submit_args(cmd, argc, argv, &a)) != 0 ||
+	if ((rc = cmd_submit_args(cmd, argc, argv, &a)) >= 0 ||
 	    (rc = cmd_submit_cwd(cmd, a.cwd_opt, &cwd)) != 0)
 		goto out;
 	if ((env = cmd_build_env(a.clean, a.sets, a.nsets)) == NULL) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # basic.sh - submit/show/list/wait/logs/ping, exit-code mapping, --json
-# shapes, and the CLI's exit codes for not-found (4), no daemon (3), usage (2).
+# shapes, the CLI's exit codes for not-found (4), no daemon (3), usage (2),
+# and every command's --help (0, without a daemon).
 # shellcheck source=lib.sh
 . "${TESTLIB:-$(dirname "$0")/lib.sh}"
 
@@ -163,6 +164,11 @@ assert_rc 2 "bad --env" q submit --env NOEQUALS -- true
 assert_rc 3 "ping without a daemon" "$JOBQ" -s "$T/nosock" ping
 assert_rc 3 "submit without a daemon" "$JOBQ" -s "$T/nosock" submit -- true
 assert_rc 3 "list without a daemon" "$JOBQ" -s "$T/nosock" list
+# every command's --help: the usage on stdout, exit 0, no daemon needed
+for c in submit list show wait cancel logs ping priority retry purge queue watch stats; do
+	assert_rc 0 "$c --help without a daemon" "$JOBQ" -s "$T/nosock" "$c" --help
+	grep -q "^Usage: jobq $c" "$T/out" || fail "$c --help: no usage line: $(head -c 300 "$T/out")"
+done
 : >"$T/notasocket"
 assert_rc 3 "ping on a regular file" "$JOBQ" -s "$T/notasocket" ping
 
