@@ -12,6 +12,8 @@
 # tests/check_rlimits.c: the file's parser is not on this branch), and a
 # negative --nice refused to a user other than root (needs other users to
 # submit to a root jobqd; unit-tested in check_rlimits.c).
+# The jobs' commands are single-quoted: they expand in the job.
+# shellcheck disable=SC2016
 # shellcheck source=lib.sh
 . "${TESTLIB:-$(dirname "$0")/lib.sh}"
 
