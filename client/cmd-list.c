@@ -418,6 +418,15 @@ cmd_show_sched(const jobq_job *j, const char *labels, const char *deps,
 	    fmt_duration(j->kill_grace_ms, buf, sizeof(buf)) : "default");
 }
 
+/* The resource limits line. */
+static void
+cmd_show_limits(const jobq_job *j)
+{
+	char buf[FMT_LIMITS_LEN];
+
+	SHOW("limits", "%s", fmt_limits(&j->limits, buf, sizeof(buf)));
+}
+
 /* The lines of a job's run, from its exit code to its times. */
 static void
 cmd_show_run(const jobq_job *j, int64_t now)
@@ -510,6 +519,7 @@ cmd_show_job(const jobq_job *j)
 		SHOW("cwd", "%s", j->cwd != NULL ? j->cwd : "-");
 		cmd_show_owner(j);
 		cmd_show_sched(j, labels, deps, now);
+		cmd_show_limits(j);
 		cmd_show_run(j, now);
 		cmd_show_end(j);
 		rc = 0;

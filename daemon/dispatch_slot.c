@@ -210,6 +210,19 @@ dispatch_slot_stage_name(int stage)
 	    "passwd entry and groups)";
 	case WIRE_STAGE_IDENT: return "switching to the job's user, group "
 	    "and groups (not run)";
+	case WIRE_STAGE_RLIMIT_BASE: return "restoring the resource limits "
+	    "jobqd was started with";
+	case WIRE_STAGE_LIMIT + 0: return "setting its limit mem (RLIMIT_AS)";
+	case WIRE_STAGE_LIMIT + 1: return "setting its limit cpu-time "
+	    "(RLIMIT_CPU)";
+	case WIRE_STAGE_LIMIT + 2: return "setting its limit nofile "
+	    "(RLIMIT_NOFILE)";
+	case WIRE_STAGE_LIMIT + 3: return "setting its limit nproc "
+	    "(RLIMIT_NPROC)";
+	case WIRE_STAGE_LIMIT + 4: return "setting its limit core "
+	    "(RLIMIT_CORE)";
+	case WIRE_STAGE_LIMIT + 5: return "setting its nice value "
+	    "(setpriority)";
 	default: return "starting the job";
 	}
 }

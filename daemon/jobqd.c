@@ -39,6 +39,7 @@
 #include "log.h"
 #include "options.h"
 #include "paths.h"
+#include "rlimits.h"
 #include "util.h"
 #include "dispatch.h"
 #include "scoreboard.h"
@@ -485,6 +486,8 @@ main(int argc, char **argv)
 	if (argc >= 2 && strcmp(argv[1], "--worker") == 0)
 		return worker_main(argc - 2, argv + 2);
 
+	/* before anything raises one: a job's base (rlimits_base.c) */
+	rlimits_base_record();
 	jobqd_started_ms = util_mono_ms();
 	signal(SIGPIPE, SIG_IGN);
 	jobqd_options(argc, argv);

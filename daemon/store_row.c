@@ -19,6 +19,7 @@
 #include <cjson/cJSON.h>
 
 #include "log.h"
+#include "proto.h"
 #include "store_int.h"
 #include "util.h"
 
@@ -277,6 +278,35 @@ store_row_numbers(sqlite3_stmt *st, jobq_job *j)
 	j->umask = sqlite3_column_int(st, 29) & 0777;
 }
 
+/* The resource limits in the columns col .. col + 5 (STORE_LIMITS_COLUMNS)
+ * into *l: NULL is not set; a value outside the protocol's bounds is
+ * JOBQ_EINTERNAL. */
+int
+store_row_limits(sqlite3_stmt *st, int col, jobq_limits *l)
+{
+	int i;
+
+	memset(l, 0, sizeof(*l));
+	for (i = 0; i < PROTO_NLIMITS; i++)
+		if (sqlite3_column_type(st, col + i) != SQLITE_NULL)
+			proto_limit_set(l, i, sqlite3_column_int64(st, col + i));
+	return (proto_limits_valid(l) ? 0 : JOBQ_EINTERNAL);
+}
+
+/* Binds the parameters first .. first + 5 to the limits of l (NULL: not
+ * set); an SQLite code. */
+int
+store_row_bind_limits(sqlite3_stmt *st, int first, const jobq_limits *l)
+{
+	int i, rc = SQLITE_OK;
+
+	for (i = 0; i < PROTO_NLIMITS && rc == SQLITE_OK; i++)
+		rc = (l->set & proto_limits[i].bit) ?
+		    sqlite3_bind_int64(st, first + i, proto_limit_get(l, i)) :
+		    sqlite3_bind_null(st, first + i);
+	return (rc);
+}
+
 /* Builds a jobq_job from a row of STORE_JOB_COLUMNS. */
 int
 store_row_job(sqlite3_stmt *st, jobq_job **out)
@@ -312,6 +342,12 @@ store_row_job(sqlite3_stmt *st, jobq_job **out)
 		if (ret == JOBQ_EINTERNAL)
 			log_warnx("job %" PRId64 ": malformed labels or deps "
 			    "in the database", j->id);
+		goto fail;
+	}
+	if ((ret = store_row_limits(st, STORE_JOB_COL_LIMITS,
+	    &j->limits)) != 0) {
+		log_warnx("job %" PRId64 ": resource limits out of bounds in "
+		    "the database", j->id);
 		goto fail;
 	}
 	*out = j;

@@ -131,6 +131,7 @@ proto_job_to_json(const jobq_job *job)
 	proto_out_int(&o, "submitter_uid", job->submitter_uid);
 	proto_out_int_or_null(&o, "gid", job->gid, job->gid < 0);
 	proto_out_int(&o, "umask", job->umask);
+	proto_out_limits(&o, &job->limits);
 	return proto_out_end(&o);
 }
 
@@ -424,7 +425,10 @@ proto_job_from_json(const cJSON *obj, jobq_job **out, char *err,
 	    err, errlen)) != 0 ||
 	    (rc = proto_job_members(obj, job, err, errlen)) != 0 ||
 	    (rc = proto_job_sched(obj, job, err, errlen)) != 0 ||
-	    (rc = proto_job_ident(obj, job, err, errlen)) != 0) {
+	    (rc = proto_job_ident(obj, job, err, errlen)) != 0 ||
+	    (rc = proto_limits_decode(cJSON_GetObjectItemCaseSensitive(obj,
+	    "limits"), "job ", JOBQ_EPROTO, &job->limits, err,
+	    errlen)) != 0) {
 		jobq_job_free(job);
 		return rc;
 	}
