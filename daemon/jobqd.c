@@ -5,7 +5,8 @@
  *
  * Start-up order: options -> state dir (created, trusted: statedir.c) ->
  * lock (jobqd.lock, flock) -> the previous run's scoreboard (its leftover
- * processes killed) and a new one -> store_open (validate/migrate) -> logs/
+ * processes killed) and a new one -> --cgroup (cgroup.c: the previous
+ * run's job cgroups killed and removed) -> store_open (validate/migrate) -> logs/
  * (trusted, opened once) -> reserve -> id floor (the highest id among the
  * output files) -> store_recover (running -> interrupted) -> store thread
  * -> dispatch + worker pool -> socket -> READY=1.
@@ -39,6 +40,7 @@
 #include "options.h"
 #include "paths.h"
 #include "util.h"
+#include "cgroup.h"
 #include "dispatch.h"
 #include "scoreboard.h"
 #include "server.h"
@@ -69,6 +71,11 @@ struct config {
 	int logs_fd;                 /* STATE/logs, O_NOFOLLOW, checked */
 	int listen_fd;               /* from systemd socket activation, or -1 */
 	int system_mode;             /* running as root with system defaults */
+	const char *cgroup_opt;      /* --cgroup: "auto", "off" or a path */
+	struct cgroup_root cgroup;   /* cgroup mode: the subtree (cgroup.h) */
+	int cgroup_on;               /* 1: cgroup mode, 0: process groups */
+	char isolation[PATH_MAX + 16]; /* for ping: "cgroup PATH" or
+	                                "process-group" */
 };
 static struct config cfg;
 
@@ -155,6 +162,7 @@ jobqd_options(int argc, char **argv)
 	cfg.output_limit = (uint64_t)o.output_limit;
 	cfg.output_limit_max = (uint64_t)o.output_limit_max;
 	cfg.listen_fd = -1;
+	cfg.cgroup_opt = o.cgroup != NULL ? o.cgroup : "auto";
 	if (o.workers > 0)
 		cfg.workers = (int)o.workers;
 	else {
@@ -298,6 +306,37 @@ jobqd_scoreboard(struct scoreboard **sb)
 		fatalx("%s: cannot create the scoreboard", path);
 }
 
+/*
+ * --cgroup (cgroup.h): the subtree settled on, and what the previous run
+ * left in it killed and removed (before recovery); or process groups,
+ * said once.  An explicit path that cannot be used stops jobqd.
+ */
+static void
+jobqd_cgroup(void)
+{
+	char why[PATH_MAX + 256];
+	int r, n;
+
+	r = cgroup_root_open(cfg.cgroup_opt, &cfg.cgroup, why, sizeof why);
+	if (r < 0)
+		fatalx("--cgroup %s: %s", cfg.cgroup_opt, why);
+	cfg.cgroup_on = r == 1;
+	if (!cfg.cgroup_on) {
+		log_info("cgroup v2: not available (%s): falling back to "
+		    "process groups", why);
+		snprintf(cfg.isolation, sizeof cfg.isolation, "process-group");
+		return;
+	}
+	if ((n = cgroup_root_reap(&cfg.cgroup, JOBQD_REAP_MS)) > 0)
+		log_warnx("cgroup %s: killed and removed %d job cgroup(s) left "
+		    "by the previous jobqd", cfg.cgroup.jobs, n);
+	log_info("cgroup v2: each job in its own cgroup under %s "
+	    "(controllers: %s)", cfg.cgroup.jobs, cfg.cgroup.controllers[0] ?
+	    cfg.cgroup.controllers : "none");
+	snprintf(cfg.isolation, sizeof cfg.isolation, "cgroup %s",
+	    cfg.cgroup.path);
+}
+
 static void
 jobqd_socket_activation(void)
 {
@@ -405,6 +444,7 @@ main(int argc, char **argv)
 	jobqd_state_dir(cfg_state_explicit);
 	jobqd_lock();
 	jobqd_scoreboard(&sb);
+	jobqd_cgroup();
 	if (store_open(cfg.db_path, cfg.sync_full, &store, err,
 	    sizeof err) < 0)
 		fatalx("%s", err);
@@ -438,6 +478,8 @@ main(int argc, char **argv)
 	dconf.scoreboard = sb;
 	dconf.worker_timeout_ms = cfg.worker_timeout_ms;
 	dconf.conf_file = conf_empty();
+	dconf.isolation = cfg.isolation;
+	dconf.cgroup_jobs = cfg.cgroup_on ? cfg.cgroup.jobs : NULL;
 	if ((rv = dispatch_start(&jobqd_loop, store, &rec, &dconf,
 	    &jobqd_disp)) < 0)
 		fatalx("cannot start dispatch: %s", jobq_strerror(rv));

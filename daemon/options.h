@@ -27,6 +27,8 @@ struct options {
 	                                grow by per run; 0: no limit */
 	int64_t output_limit_max;    /* the most a submit may ask; 0: any */
 	int64_t log_level;           /* LOG_LVL_* */
+	const char *cgroup;          /* --cgroup: NULL ("auto"), "off" or a
+	                                cgroup2 directory (cgroup.h) */
 };
 
 enum options_result {

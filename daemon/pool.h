@@ -62,6 +62,10 @@ struct pool_config {
 	struct scoreboard *scoreboard;	/* at least nworkers slots: slot i
 					 * is worker i's */
 	unsigned worker_timeout_ms;	/* heartbeat older: hung (> 0) */
+	const char *cgroup_jobs;	/* cgroup.h: jobs' cgroups go here
+					 * (passed to the workers; a lost
+					 * job's is killed and removed);
+					 * NULL: none.  Must outlive the pool */
 };
 
 struct pool_callbacks {

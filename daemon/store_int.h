@@ -92,6 +92,7 @@ enum store_stmt {
 	ST_RECOVER,
 	ST_QUEUED,
 	ST_QUEUED_DEPS,
+	ST_USAGE,
 	ST_COUNT
 };
 
@@ -111,7 +112,8 @@ enum store_stmt {
 	"(SELECT group_concat(hex(label), ',') FROM labels " \
 	"WHERE job_id = j.id), " \
 	"(SELECT group_concat(dep_id || ':' || mode, ',') FROM deps " \
-	"WHERE job_id = j.id)"
+	"WHERE job_id = j.id), " \
+	"j.mem_peak, j.cpu_user_us, j.cpu_sys_us, j.usage_from"
 #define STORE_JOB_FROM "jobs j LEFT JOIN arrays a ON a.id = j.array_id"
 
 struct store {

@@ -245,7 +245,8 @@ store_row_texts(sqlite3_stmt *st, jobq_job *j)
 	    store_row_optdup(st, 3, &j->name) != 0 ||
 	    store_row_optdup(st, 14, &j->reason) != 0 ||
 	    store_row_optdup(st, 15, &j->message) != 0 ||
-	    store_row_optdup(st, 22, &j->unique_key) != 0)
+	    store_row_optdup(st, 22, &j->unique_key) != 0 ||
+	    store_row_optdup(st, 30, &j->usage_from) != 0)
 		return (JOBQ_ENOMEM);
 	return (0);
 }
@@ -271,6 +272,9 @@ store_row_numbers(sqlite3_stmt *st, jobq_job *j)
 	j->retry_delay_ms = sqlite3_column_int64(st, 21);
 	j->array_id = sqlite3_column_int64(st, 23);
 	j->array_index = sqlite3_column_int64(st, 24);
+	j->mem_peak = sqlite3_column_int64(st, 27);	/* NULL -> 0 */
+	j->cpu_user_us = sqlite3_column_int64(st, 28);
+	j->cpu_sys_us = sqlite3_column_int64(st, 29);
 }
 
 /* Builds a jobq_job from a row of STORE_JOB_COLUMNS. */

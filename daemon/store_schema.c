@@ -4,7 +4,7 @@
  * statements (the store's SQL, all of it here next to the schema it speaks
  * to) and the id counter.  Runs on the thread that calls store_open().
  *
- * Schema (version 3):
+ * Schema (version 4):
  *   jobs    one row per job and per array task: state, spec, outcome,
  *           scheduling fields (priority, not_before, timeout_ms,
  *           kill_grace_ms, retry_delay_ms, unique_key) and, for a task,
@@ -27,7 +27,9 @@
  * jobs table, 1 -> 2 adds the columns (with their defaults) and the new
  * tables in place, keeping every row; 2 -> 3 adds output_limit and
  * claimed, the latter set for every job already there (whose output files
- * may exist: a later run appends to them).
+ * may exist: a later run appends to them); 3 -> 4 adds mem_peak (bytes),
+ * cpu_user_us, cpu_sys_us and usage_from ("cgroup", "cgroup-cpu",
+ * "rusage"): what the job's last ended run used, NULL before one ended.
  *
  * Ids: jobs, tasks and arrays take their ids from one counter, so an array
  * id is never a job id, and an id is never used twice, even after its rows
@@ -191,6 +193,9 @@ static const char *const store_schema_sql[ST_COUNT] = {
 	    "FROM jobs j JOIN deps d ON d.job_id = j.id "
 	    "LEFT JOIN jobs dj ON dj.id = d.dep_id "
 	    "WHERE j.state = 'queued' ORDER BY j.id",
+	/* What a run used (cgroup.h), recorded with its end. */
+	[ST_USAGE] = "UPDATE jobs SET mem_peak = ?2, cpu_user_us = ?3, "
+	    "cpu_sys_us = ?4, usage_from = ?5 WHERE id = ?1",
 };
 
 /*
@@ -278,6 +283,12 @@ static const char *const store_schema_migrations[STORE_SCHEMA_VERSION] = {
 	"ALTER TABLE jobs ADD COLUMN output_limit INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE jobs ADD COLUMN claimed INTEGER NOT NULL DEFAULT 0;"
 	"UPDATE jobs SET claimed = 1;",
+
+	/* 3 -> 4: what the last run used (peak memory, CPU time) */
+	"ALTER TABLE jobs ADD COLUMN mem_peak INTEGER;"
+	"ALTER TABLE jobs ADD COLUMN cpu_user_us INTEGER;"
+	"ALTER TABLE jobs ADD COLUMN cpu_sys_us INTEGER;"
+	"ALTER TABLE jobs ADD COLUMN usage_from TEXT;",
 };
 
 static void	store_schema_errf(char *, size_t, const char *, ...)

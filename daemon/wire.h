@@ -78,8 +78,9 @@ enum wire_report_type {
 
 enum wire_stage { WIRE_STAGE_SPEC = 1, WIRE_STAGE_OUTPUT, WIRE_STAGE_CWD,
 	WIRE_STAGE_EXEC, WIRE_STAGE_FORK,
-	WIRE_STAGE_OUTPUT_TAKEN /* first run: an output file exists already
+	WIRE_STAGE_OUTPUT_TAKEN, /* first run: an output file exists already
 	                           (err EEXIST); it was left untouched */
+	WIRE_STAGE_CGROUP       /* its cgroup could not be made or joined */
 };
 
 struct wire_report {
@@ -95,7 +96,18 @@ struct wire_report {
 	int64_t utime_us, stime_us;
 	int64_t maxrss_kb;
 	uint64_t out_limit;      /* FINISHED with WIRE_END_OUTPUT_*: the limit */
+	/* cgroup (cgroup.h): FINISHED in cgroup mode, what the job's cgroup
+	 * counted for all its processes; each valid when its flag is set
+	 * (else the daemon uses the rusage above: the main process and the
+	 * descendants it waited for). */
+	uint32_t cg_flags;       /* WIRE_USAGE_CG_* */
+	uint32_t cg_pad;
+	uint64_t cg_mem_peak;    /* memory.peak, bytes */
+	int64_t cg_user_us, cg_sys_us;  /* cpu.stat user_usec, system_usec */
 };
+
+#define WIRE_USAGE_CG_CPU 0x1
+#define WIRE_USAGE_CG_MEM 0x2
 
 /* How the output files are opened (wire_output.flags). */
 #define WIRE_OUT_EXCL 0x1    /* the job's first run: create, never reuse */

@@ -11,8 +11,10 @@
  * started job's files stay open in the worker (worker_output.c).
  *
  *   worker.c --worker_spawn(spec)--> open cwd/out/err, plan exec, block signals
- *     `- vfork child (worker suspended): setsid, PDEATHSIG KILL, default
- *        dispositions, fchdir, dup2 0/1/2, close the rest, empty mask, execve
+ *     `- vfork child (worker suspended): setsid, PDEATHSIG KILL, join the
+ *        job's cgroup (cgroup mode: "0" into its cgroup.procs, opened by
+ *        the worker), default dispositions, fchdir, dup2 0/1/2, close the
+ *        rest, empty mask, execve
  *        a failure before exec: {stage, errno} to the worker, _exit(127)
  *
  * The job is started with vfork(): the worker, every signal blocked, is
@@ -109,6 +111,7 @@ struct worker_spawn_args {
 	size_t ncand;
 	int early_err;		/* nonzero: fail at WIRE_STAGE_EXEC, no execve */
 	char **shargv;		/* "/bin/sh", (path), argv[1..], NULL */
+	int cg_procs_fd;	/* the job's cgroup.procs (cgroup.h), or -1 */
 };
 
 /* ---- the job child (between vfork and exec) ----------------------------- */
@@ -284,6 +287,22 @@ worker_spawn_reset_libc_signals(void)
 		(void)syscall(SYS_rt_sigaction, sig, &ksa, NULL, sizeof ksa.mask);
 }
 
+/* Step 2: the child joins the job's cgroup before anything else it does,
+ * so that every process it starts is in it too. */
+static void
+worker_spawn_child_cgroup(const struct worker_spawn_args *a)
+{
+	ssize_t n;
+
+	if (a->cg_procs_fd == -1)
+		return;
+	while ((n = write(a->cg_procs_fd, "0", 1)) == -1 && errno == EINTR)
+		;
+	if (n != 1)
+		worker_spawn_child_fail(a, WIRE_STAGE_CGROUP, n == -1 ? errno :
+		    EIO);
+}
+
 /* In the vfork child, every signal blocked: never returns. */
 static void __attribute__((noreturn, noinline))
 worker_spawn_child(const struct worker_spawn_args *a)
@@ -299,6 +318,7 @@ worker_spawn_child(const struct worker_spawn_args *a)
 		worker_spawn_child_fail(a, WIRE_STAGE_FORK, errno);
 	if (getppid() != a->worker_pid)
 		_exit(127);
+	worker_spawn_child_cgroup(a);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = SIG_DFL;
 	sigemptyset(&sa.sa_mask);
@@ -679,6 +699,13 @@ void
 worker_spawn(const struct wire_spec *spec, pid_t worker_pid, long maxfd,
     struct worker_spawn_result *res)
 {
+	worker_spawn_cg(spec, worker_pid, maxfd, -1, res);
+}
+
+void
+worker_spawn_cg(const struct wire_spec *spec, pid_t worker_pid, long maxfd,
+    int cg_procs_fd, struct worker_spawn_result *res)
+{
 	volatile struct worker_spawn_chan chan;
 	struct worker_spawn_args ca;
 	uint64_t base[2] = { 0, 0 };
@@ -689,6 +716,7 @@ worker_spawn(const struct wire_spec *spec, pid_t worker_pid, long maxfd,
 	memset(&ca, 0, sizeof ca);
 	ca.fds.cwd = ca.fds.null = ca.fds.out = ca.fds.err = -1;
 	ca.chan_fd = -1;
+	ca.cg_procs_fd = cg_procs_fd;
 	res->pid = 0;
 	res->stage = WIRE_STAGE_SPEC;
 	res->err = EINVAL;
