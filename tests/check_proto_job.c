@@ -75,6 +75,13 @@ job_equal(const jobq_job *a, const jobq_job *b)
 		ck_assert_ptr_null(b->deps);
 	ck_assert(a->array_id == b->array_id);
 	ck_assert(a->array_index == b->array_index);
+	if (a->usage_from == NULL)
+		ck_assert_ptr_null(b->usage_from);
+	else
+		ck_assert_str_eq(a->usage_from, b->usage_from);
+	ck_assert(a->mem_peak == b->mem_peak);
+	ck_assert(a->cpu_user_us == b->cpu_user_us);
+	ck_assert(a->cpu_sys_us == b->cpu_sys_us);
 }
 
 /* Encodes, frames, parses and decodes a job; compares with the original. */
@@ -117,7 +124,9 @@ START_TEST(test_job_roundtrip)
 		.exit_code = 3, .signal = 9, .submitted_at = 1700000000123LL,
 		.started_at = 1700000000456LL, .finished_at = 1700000000789LL,
 		.attempts = 2, .max_retries = 1000, .reason = "exit_code",
-		.message = "\x01\x1f control", .pid = 4194304
+		.message = "\x01\x1f control", .pid = 4194304,
+		.mem_peak = 9007199254740991LL, .cpu_user_us = 1, .cpu_sys_us = 0,
+		.usage_from = "cgroup"
 	};
 	jobq_job	 nulls = {
 		.id = 1, .state = JOBQ_STATE_QUEUED, .name = NULL,
@@ -149,6 +158,9 @@ START_TEST(test_job_roundtrip)
 	ck_assert(cJSON_IsNull(cJSON_GetObjectItem(obj, "pid")));
 	ck_assert_str_eq(cJSON_GetObjectItem(obj, "state")->valuestring,
 	    "running");
+	/* No usage recorded: no usage members. */
+	ck_assert_ptr_null(cJSON_GetObjectItem(obj, "usage_from"));
+	ck_assert_ptr_null(cJSON_GetObjectItem(obj, "mem_peak"));
 	cJSON_Delete(obj);
 	/* An out-of-range state cannot be encoded. */
 	nulls.state = JOBQ_STATE_COUNT;
@@ -212,6 +224,11 @@ START_TEST(test_job_bad)
 		"\"kill_grace_ms\":\"x\"",
 		"\"retry_delay_ms\":-1",
 		"\"unique_key\":5",
+		"\"mem_peak\":-1",
+		"\"mem_peak\":\"1\"",
+		"\"cpu_user_us\":0.5",
+		"\"cpu_sys_us\":-1",
+		"\"usage_from\":1",
 		"\"labels\":\"a=b\"",
 		"\"labels\":{}",
 		"\"labels\":[1]",
