@@ -349,7 +349,7 @@ cgroup_job_remove(int jobs_fd, struct cgroup_job *cj)
 	return r;
 }
 
-/* ---- the daemon's side ---------------------------------------------------- */
+/* ---- the daemon's side ------------------------------------------------- */
 
 int
 cgroup_job_reap(const char *jobs, int64_t id, unsigned attempt,

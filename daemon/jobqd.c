@@ -6,8 +6,8 @@
  * Start-up order: options -> state dir (created, trusted: statedir.c) ->
  * lock (jobqd.lock, flock) -> the previous run's scoreboard (its leftover
  * processes killed) and a new one -> --cgroup (cgroup.c: the previous
- * run's job cgroups killed and removed) -> store_open (validate/migrate) -> logs/
- * (trusted, opened once) -> reserve -> id floor (the highest id among the
+ * run's job cgroups killed and removed) -> store_open (validate/migrate)
+ * -> logs/ (trusted, opened once) -> reserve -> id floor (the highest id among the
  * output files) -> store_recover (running -> interrupted) -> store thread
  * -> dispatch + worker pool -> socket -> READY=1.
  * Stop (SIGTERM/SIGINT): stop accepting -> interrupt running jobs (TERM,

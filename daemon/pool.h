@@ -14,7 +14,8 @@
  *   finished(slot, report) FINISHED or SPAWN_FAILED for the job
  *   lost(slot, job_id, job_pid)  the worker died holding job_id (job_pid 0 if
  *                    it had not started it); the pool has already sent SIGKILL
- *                    to the job's process group.
+ *                    to the job's process group and, in cgroup mode, emptied
+ *                    and removed the job's cgroup (cgroup.h).
  *   lost(slot, 0, 0) the worker in slot can take no job any more (it died, is
  *                    dying, or broke the protocol); a job it holds is reported
  *                    later by finished() or lost(slot, job_id, ...).

@@ -11,7 +11,8 @@
  *          |  poll() <= 250 ms: mq, signalfd(TERM,INT,CHLD), timerfd (kill
  *          |          grace), report pipe (POLLERR = the daemon is gone);
  *          |          heartbeat after each wake-up
- *          `- job (worker_spawn.c): setsid leader, PDEATHSIG KILL, fds
+ *          `- job (worker_spawn.c): setsid leader, PDEATHSIG KILL, its
+ *               cgroup joined (cgroup mode, see worker_cgroup_start), fds
  *               0/1/2 only, execve (its pid is its process group id; the
  *               group is SIGKILLed when the leader exits, before the leader
  *               is reaped; then worker_sweep() kills and reaps whatever
@@ -349,14 +350,18 @@ worker_read_spec(const struct wire_msg *m, size_t n, struct wire_spec *spec)
  * to report (WIRE_STAGE_CGROUP).
  */
 static int
-worker_cgroup_start(struct worker *w, const struct wire_msg *m)
+worker_cgroup_start(struct worker *w, const struct wire_msg *m,
+    const struct wire_spec *spec)
 {
 	struct cgroup_limits lim;
 	const char *what = "";
 	int r;
 
-	/* The job's limits for its cgroup.  Nothing sets them yet: the
-	 * per-job limits (memory, processes, cpu) arrive with the spec. */
+	/* The job's limits for its cgroup, from its spec's resource limits
+	 * (mem_max: its memory limit in bytes, pids_max: its process limit,
+	 * cpu_quota_us: a CPU quota per CGROUP_CPU_PERIOD_US).  The spec
+	 * carries none yet: all 0, nothing is written. */
+	(void)spec;
 	memset(&lim, 0, sizeof lim);
 	r = cgroup_job_create(w->cg_jobs_fd, m->job_id, m->attempt, w->cg_ctl,
 	    &lim, &w->cg, &what);
@@ -395,7 +400,8 @@ worker_run(struct worker *w, const struct wire_msg *m, size_t n)
 		    start_us);
 		return 0;
 	}
-	if (w->cg_jobs_fd != -1 && (err = worker_cgroup_start(w, m)) != 0) {
+	if (w->cg_jobs_fd != -1 &&
+	    (err = worker_cgroup_start(w, m, &spec)) != 0) {
 		wire_spec_free(&spec);
 		scoreboard_job(w->sb, (unsigned)w->slot, 0, 0, 0, 0, 0);
 		worker_report_spawn_failed(w, m->job_id, WIRE_STAGE_CGROUP, err,
