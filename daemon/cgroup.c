@@ -202,13 +202,13 @@ cgroup_kill_remove(int parent, const char *name, int64_t deadline, int depth)
 {
 	struct dirent *d;
 	DIR *dir;
-	int fd, dfd, r;
+	int fd, dfd;
 
 	if ((fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
 	    O_NOFOLLOW)) == -1)
 		return -errno;
 	(void)cgroup_kill(fd);
-	while ((r = cgroup_populated(fd)) == 1 && util_mono_ms() < deadline) {
+	while (cgroup_populated(fd) == 1 && util_mono_ms() < deadline) {
 		(void)usleep(1000);
 		(void)cgroup_kill(fd);
 	}
