@@ -74,6 +74,7 @@ struct config {
 	const char *cgroup_opt;      /* --cgroup: "auto", "off" or a path */
 	struct cgroup_root cgroup;   /* cgroup mode: the subtree (cgroup.h) */
 	int cgroup_on;               /* 1: cgroup mode, 0: process groups */
+	char cgroup_why[PATH_MAX + 256]; /* why not, when not */
 	char isolation[PATH_MAX + 16]; /* for ping: "cgroup PATH" or
 	                                "process-group" */
 };
@@ -308,33 +309,41 @@ jobqd_scoreboard(struct scoreboard **sb)
 
 /*
  * --cgroup (cgroup.h): the subtree settled on, and what the previous run
- * left in it killed and removed (before recovery); or process groups,
- * said once.  An explicit path that cannot be used stops jobqd.
+ * left in it killed and removed (before recovery); or process groups.  An
+ * explicit path that cannot be used stops jobqd.  Which of them is said
+ * once jobqd is ready (jobqd_cgroup_log): a start-up failure stays one line.
  */
 static void
 jobqd_cgroup(void)
 {
-	char why[PATH_MAX + 256];
 	int r, n;
 
-	r = cgroup_root_open(cfg.cgroup_opt, &cfg.cgroup, why, sizeof why);
+	r = cgroup_root_open(cfg.cgroup_opt, &cfg.cgroup, cfg.cgroup_why,
+	    sizeof cfg.cgroup_why);
 	if (r < 0)
-		fatalx("--cgroup %s: %s", cfg.cgroup_opt, why);
+		fatalx("--cgroup %s: %s", cfg.cgroup_opt, cfg.cgroup_why);
 	cfg.cgroup_on = r == 1;
 	if (!cfg.cgroup_on) {
-		log_info("cgroup v2: not available (%s): falling back to "
-		    "process groups", why);
 		snprintf(cfg.isolation, sizeof cfg.isolation, "process-group");
 		return;
 	}
 	if ((n = cgroup_root_reap(&cfg.cgroup, JOBQD_REAP_MS)) > 0)
 		log_warnx("cgroup %s: killed and removed %d job cgroup(s) left "
 		    "by the previous jobqd", cfg.cgroup.jobs, n);
-	log_info("cgroup v2: each job in its own cgroup under %s "
-	    "(controllers: %s)", cfg.cgroup.jobs, cfg.cgroup.controllers[0] ?
-	    cfg.cgroup.controllers : "none");
 	snprintf(cfg.isolation, sizeof cfg.isolation, "cgroup %s",
 	    cfg.cgroup.path);
+}
+
+static void
+jobqd_cgroup_log(void)
+{
+	if (!cfg.cgroup_on)
+		log_info("cgroup v2: not available (%s): falling back to "
+		    "process groups", cfg.cgroup_why);
+	else
+		log_info("cgroup v2: each job in its own cgroup under %s "
+		    "(controllers: %s)", cfg.cgroup.jobs,
+		    cfg.cgroup.controllers[0] ? cfg.cgroup.controllers : "none");
 }
 
 static void
@@ -503,6 +512,7 @@ main(int argc, char **argv)
 	uv_signal_start(&jobqd_sigint, jobqd_signal, SIGINT);
 	uv_signal_start(&jobqd_sighup, jobqd_signal, SIGHUP);
 
+	jobqd_cgroup_log();
 	log_info("jobqd %s ready on %s (state %s, %d workers, sync %s, %zu queued)",
 	    PACKAGE_VERSION, cfg.listen_fd >= 0 ? "the socket from systemd" :
 	    cfg.socket_path, cfg.state_dir, cfg.workers,
