@@ -457,6 +457,23 @@ cmd_show_run(const jobq_job *j, int64_t now)
 		SHOW("runtime", "-");
 }
 
+/* What its last ended run used: CPU time, peak memory, where from. */
+static void
+cmd_show_usage(const jobq_job *j)
+{
+	if (j->usage_from == NULL) {
+		SHOW("cpu time", "-");
+		SHOW("peak memory", "-");
+		return;
+	}
+	SHOW("cpu time", "%.3fs (user %.3fs, system %.3fs)",
+	    (double)(j->cpu_user_us + j->cpu_sys_us) / 1e6,
+	    (double)j->cpu_user_us / 1e6, (double)j->cpu_sys_us / 1e6);
+	SHOW("peak memory", "%.1f MiB (%lld bytes)",
+	    (double)j->mem_peak / (1024.0 * 1024.0), (long long)j->mem_peak);
+	SHOW("usage from", "%s", j->usage_from);
+}
+
 /* The lines of a job's retries and end, from attempts to pid. */
 static void
 cmd_show_end(const jobq_job *j)
@@ -521,6 +538,7 @@ cmd_show_job(const jobq_job *j)
 		cmd_show_sched(j, labels, deps, now);
 		cmd_show_limits(j);
 		cmd_show_run(j, now);
+		cmd_show_usage(j);
 		cmd_show_end(j);
 		rc = 0;
 	}

@@ -54,7 +54,7 @@
 #include <uv.h>
 #include "jobq.h"
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 #define STORE_APP_ID 0x4a4f4251 /* "JOBQ" */
 
 struct store;
@@ -105,6 +105,14 @@ struct store_update {
 	                          then ignored: only the priority changes;
 	                          any state, JOBQ_ENOTFOUND if no such job) */
 	int priority;
+	/* cgroup (cgroup.h): what the run used, recorded when from is set
+	 * (with a state change only) */
+	struct store_usage {
+		const char *from;      /* "cgroup", "cgroup-cpu", "rusage";
+		                          NULL: nothing recorded */
+		int64_t mem_peak;      /* bytes */
+		int64_t cpu_user_us, cpu_sys_us;
+	} usage;
 };
 
 /* What a dependency id refers to (STORE_LOOKUP). */

@@ -92,6 +92,7 @@ enum store_stmt {
 	ST_RECOVER,
 	ST_QUEUED,
 	ST_QUEUED_DEPS,
+	ST_USAGE,
 	ST_COUNT
 };
 
@@ -113,7 +114,8 @@ enum store_stmt {
 	"(SELECT group_concat(dep_id || ':' || mode, ',') FROM deps " \
 	"WHERE job_id = j.id), " \
 	"coalesce(j.submitter_uid, j.owner_uid), j.run_gid, j.umask, " \
-	STORE_LIMITS_COLUMNS
+	STORE_LIMITS_COLUMNS ", " \
+	"j.mem_peak, j.cpu_user_us, j.cpu_sys_us, j.usage_from"
 /* The resource limits columns, in proto_limits[] order (NULL: not set),
  * and where they start in STORE_JOB_COLUMNS (store_row_limits()), after
  * ident's submitter_uid, run_gid, umask (27 .. 29). */
@@ -123,6 +125,9 @@ enum store_stmt {
 	"j.lim_mem, j.lim_cpu_time, j.lim_nofile, j.lim_nproc, j.lim_core, " \
 	"j.lim_nice"
 #define STORE_JOB_COL_LIMITS 30
+/* What the last run used (cgroup): mem_peak, cpu_user_us, cpu_sys_us,
+ * usage_from, after the limits (36 .. 39). */
+#define STORE_JOB_COL_USAGE 36
 #define STORE_JOB_FROM "jobs j LEFT JOIN arrays a ON a.id = j.array_id"
 
 struct store {

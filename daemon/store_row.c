@@ -246,7 +246,8 @@ store_row_texts(sqlite3_stmt *st, jobq_job *j)
 	    store_row_optdup(st, 3, &j->name) != 0 ||
 	    store_row_optdup(st, 14, &j->reason) != 0 ||
 	    store_row_optdup(st, 15, &j->message) != 0 ||
-	    store_row_optdup(st, 22, &j->unique_key) != 0)
+	    store_row_optdup(st, 22, &j->unique_key) != 0 ||
+	    store_row_optdup(st, STORE_JOB_COL_USAGE + 3, &j->usage_from) != 0)
 		return (JOBQ_ENOMEM);
 	return (0);
 }
@@ -276,6 +277,10 @@ store_row_numbers(sqlite3_stmt *st, jobq_job *j)
 	j->gid = sqlite3_column_type(st, 28) == SQLITE_NULL ? -1 :
 	    sqlite3_column_int64(st, 28);
 	j->umask = sqlite3_column_int(st, 29) & 0777;
+	/* NULL -> 0 */
+	j->mem_peak = sqlite3_column_int64(st, STORE_JOB_COL_USAGE);
+	j->cpu_user_us = sqlite3_column_int64(st, STORE_JOB_COL_USAGE + 1);
+	j->cpu_sys_us = sqlite3_column_int64(st, STORE_JOB_COL_USAGE + 2);
 }
 
 /* The resource limits in the columns col .. col + 5 (STORE_LIMITS_COLUMNS)

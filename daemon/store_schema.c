@@ -36,7 +36,9 @@
  * the owner), run_gid (NULL: the owner's primary group at run time) and
  * umask (022 for the rows already there); 4 -> 5 adds the resource limits
  * lim_mem, lim_cpu_time, lim_nofile, lim_nproc, lim_core, lim_nice (NULL:
- * not set; a job stored before has none).
+ * not set; a job stored before has none); 5 -> 6 adds mem_peak (bytes),
+ * cpu_user_us, cpu_sys_us and usage_from ("cgroup", "cgroup-cpu",
+ * "rusage"): what the job's last ended run used, NULL before one ended.
  *
  * Ids: jobs, tasks and arrays take their ids from one counter, so an array
  * id is never a job id, and an id is never used twice, even after its rows
@@ -208,6 +210,9 @@ static const char *const store_schema_sql[ST_COUNT] = {
 	    "FROM jobs j JOIN deps d ON d.job_id = j.id "
 	    "LEFT JOIN jobs dj ON dj.id = d.dep_id "
 	    "WHERE j.state = 'queued' ORDER BY j.id",
+	/* What a run used (cgroup.h), recorded with its end. */
+	[ST_USAGE] = "UPDATE jobs SET mem_peak = ?2, cpu_user_us = ?3, "
+	    "cpu_sys_us = ?4, usage_from = ?5 WHERE id = ?1",
 };
 
 /*
@@ -308,6 +313,11 @@ static const char *const store_schema_migrations[STORE_SCHEMA_VERSION] = {
 	"ALTER TABLE jobs ADD COLUMN lim_nproc INTEGER;"
 	"ALTER TABLE jobs ADD COLUMN lim_core INTEGER;"
 	"ALTER TABLE jobs ADD COLUMN lim_nice INTEGER;",
+	/* 5 -> 6: what the last run used (peak memory, CPU time) */
+	"ALTER TABLE jobs ADD COLUMN mem_peak INTEGER;"
+	"ALTER TABLE jobs ADD COLUMN cpu_user_us INTEGER;"
+	"ALTER TABLE jobs ADD COLUMN cpu_sys_us INTEGER;"
+	"ALTER TABLE jobs ADD COLUMN usage_from TEXT;",
 };
 
 static void	store_schema_errf(char *, size_t, const char *, ...)

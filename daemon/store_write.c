@@ -210,8 +210,16 @@ store_write_update(struct store *s, struct store_op *op)
 		    STORE_INT(u->not_before)));
 	if (rc != SQLITE_OK)
 		return (store_fail(s, rc, "update"));
-	if (sqlite3_changes(s->db) == 0)
+	if (sqlite3_changes(s->db) == 0) {
 		op->status = JOBQ_ENOTFOUND;
+		return (0);
+	}
+	if (!u->set_priority && u->usage.from != NULL &&
+	    (rc = store_run(s, ST_USAGE, STORE_ARGS(STORE_INT(u->id),
+	    STORE_INT(u->usage.mem_peak), STORE_INT(u->usage.cpu_user_us),
+	    STORE_INT(u->usage.cpu_sys_us), STORE_TEXT(u->usage.from)))) !=
+	    SQLITE_OK)
+		return (store_fail(s, rc, "update (usage)"));
 	return (0);
 }
 

@@ -114,7 +114,8 @@ enum wire_stage { WIRE_STAGE_SPEC = 1, WIRE_STAGE_OUTPUT, WIRE_STAGE_CWD,
 	 * limits, then the job's limit i (its index in proto_limits[], i.e.
 	 * WIRE_STAGE_LIMIT + CONF_RL_*) */
 	WIRE_STAGE_RLIMIT_BASE = 20,
-	WIRE_STAGE_LIMIT = 21	/* .. 26 */
+	WIRE_STAGE_LIMIT = 21,	/* .. 26 */
+	WIRE_STAGE_CGROUP = 27  /* its cgroup could not be made or joined */
 };
 
 struct wire_report {
@@ -130,6 +131,14 @@ struct wire_report {
 	int64_t utime_us, stime_us;
 	int64_t maxrss_kb;
 	uint64_t out_limit;      /* FINISHED with WIRE_END_OUTPUT_*: the limit */
+	/* cgroup (cgroup.h): FINISHED in cgroup mode, what the job's cgroup
+	 * counted for all its processes; each valid when its flag is set
+	 * (else the daemon uses the rusage above: the main process and the
+	 * descendants it waited for). */
+	uint32_t cg_flags;       /* WIRE_USAGE_CG_* */
+	uint32_t cg_pad;
+	uint64_t cg_mem_peak;    /* memory.peak, bytes */
+	int64_t cg_user_us, cg_sys_us;  /* cpu.stat user_usec, system_usec */
 };
 
 /* Identity (wire_output.id_flags): WIRE_ID_SET: uid, gid and umask are
@@ -137,6 +146,8 @@ struct wire_report {
  * the umask. */
 #define WIRE_ID_SET 0x1
 #define WIRE_GID_PRIMARY 0xffffffffu
+#define WIRE_USAGE_CG_CPU 0x1
+#define WIRE_USAGE_CG_MEM 0x2
 
 /* How the output files are opened (wire_output.flags). */
 #define WIRE_OUT_EXCL 0x1    /* the job's first run: create, never reuse */

@@ -18,11 +18,12 @@
  *
  *   worker.c --worker_spawn(spec)--> open cwd/out/err, plan exec, resolve
  *     the job's user (passwd entry, group list), block signals
- *     `- vfork child (worker suspended): setsid, PDEATHSIG KILL, resource
- *        limits (jobqd's start-up ones, then the job's) and nice, default
- *        dispositions, identity (umask; a root worker: setgroups, setresgid,
- *        setresuid, verified, PDEATHSIG again), chdir, dup2 0/1/2, close
- *        the rest, empty mask, execve
+ *     `- vfork child (worker suspended): setsid, PDEATHSIG KILL, join the
+ *        job's cgroup (cgroup mode: "0" into its cgroup.procs, opened by
+ *        the worker), resource limits (jobqd's start-up ones, then the
+ *        job's) and nice, default dispositions, identity (umask; a root
+ *        worker: setgroups, setresgid, setresuid, verified, PDEATHSIG
+ *        again), chdir, dup2 0/1/2, close the rest, empty mask, execve
  *        a failure before exec: {stage, errno} to the worker, _exit(127)
  *
  * Identity (wire.h WIRE_ID_SET; jobqd(8) "Identity").  The job's umask is
@@ -161,6 +162,7 @@ struct worker_spawn_args {
 	const jobq_limits *limits;
 	const struct wire_rlimit *rl_base;
 	size_t nrl_base;
+	int cg_procs_fd;	/* the job's cgroup.procs (cgroup.h), or -1 */
 };
 
 /* ---- the job child (between vfork and exec) ----------------------------- */
@@ -447,6 +449,22 @@ worker_spawn_child_limits(const struct worker_spawn_args *a)
 		    errno);
 }
 
+/* Step 2: the child joins the job's cgroup before anything else it does,
+ * so that every process it starts is in it too. */
+static void
+worker_spawn_child_cgroup(const struct worker_spawn_args *a)
+{
+	ssize_t n;
+
+	if (a->cg_procs_fd == -1)
+		return;
+	while ((n = write(a->cg_procs_fd, "0", 1)) == -1 && errno == EINTR)
+		;
+	if (n != 1)
+		worker_spawn_child_fail(a, WIRE_STAGE_CGROUP, n == -1 ? errno :
+		    EIO);
+}
+
 /* In the vfork child, every signal blocked: never returns. */
 static void __attribute__((noreturn, noinline))
 worker_spawn_child(const struct worker_spawn_args *a)
@@ -462,6 +480,7 @@ worker_spawn_child(const struct worker_spawn_args *a)
 		worker_spawn_child_fail(a, WIRE_STAGE_FORK, errno);
 	if (getppid() != a->worker_pid)
 		_exit(127);
+	worker_spawn_child_cgroup(a);
 	worker_spawn_child_limits(a);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = SIG_DFL;
@@ -1134,6 +1153,13 @@ void
 worker_spawn(const struct wire_spec *spec, pid_t worker_pid, long maxfd,
     struct worker_spawn_result *res)
 {
+	worker_spawn_cg(spec, worker_pid, maxfd, -1, res);
+}
+
+void
+worker_spawn_cg(const struct wire_spec *spec, pid_t worker_pid, long maxfd,
+    int cg_procs_fd, struct worker_spawn_result *res)
+{
 	volatile struct worker_spawn_chan chan;
 	struct worker_spawn_args ca;
 	uint64_t base[2] = { 0, 0 };
@@ -1144,6 +1170,7 @@ worker_spawn(const struct wire_spec *spec, pid_t worker_pid, long maxfd,
 	memset(&ca, 0, sizeof ca);
 	ca.fds.cwd = ca.fds.null = ca.fds.out = ca.fds.err = -1;
 	ca.chan_fd = -1;
+	ca.cg_procs_fd = cg_procs_fd;
 	res->pid = 0;
 	res->stage = WIRE_STAGE_SPEC;
 	res->err = EINVAL;

@@ -172,6 +172,15 @@ typedef struct jobq_job {
 	/* resource limits in force for the job (its own and the daemon's
 	 * configured defaults); set 0: none */
 	jobq_limits limits;
+	/* What its last ended run used; usage_from NULL (and the rest 0)
+	 * when none was recorded.  usage_from: "cgroup" (the job's cgroup,
+	 * all its processes), "cgroup-cpu" (CPU time from the cgroup, peak
+	 * memory from rusage) or "rusage" (wait4: the main process and the
+	 * descendants it waited for). */
+	int64_t mem_peak;       /* peak memory, bytes */
+	int64_t cpu_user_us;    /* CPU time in user mode, microseconds */
+	int64_t cpu_sys_us;     /* CPU time in the kernel, microseconds */
+	char *usage_from;
 } jobq_job;
 
 void jobq_job_free(jobq_job *job);
@@ -286,6 +295,10 @@ typedef struct jobq_server_info {
 	int64_t uptime_ms;
 	int64_t pid;
 	int workers;
+	/* How a job's processes are kept together: "cgroup PATH" (cgroup v2,
+	 * each job in its own cgroup under PATH) or "process-group";
+	 * "" from an older jobqd.  Truncated to fit. */
+	char isolation[256];
 } jobq_server_info;
 
 int jobq_ping(jobq_client *c, jobq_server_info *out);

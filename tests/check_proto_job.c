@@ -86,6 +86,13 @@ job_equal(const jobq_job *a, const jobq_job *b)
 	ck_assert(a->limits.nproc == b->limits.nproc);
 	ck_assert(a->limits.core == b->limits.core);
 	ck_assert(a->limits.nice == b->limits.nice);
+	if (a->usage_from == NULL)
+		ck_assert_ptr_null(b->usage_from);
+	else
+		ck_assert_str_eq(a->usage_from, b->usage_from);
+	ck_assert(a->mem_peak == b->mem_peak);
+	ck_assert(a->cpu_user_us == b->cpu_user_us);
+	ck_assert(a->cpu_sys_us == b->cpu_sys_us);
 }
 
 /* Encodes, frames, parses and decodes a job; compares with the original. */
@@ -130,7 +137,9 @@ START_TEST(test_job_roundtrip)
 		.attempts = 2, .max_retries = 1000, .reason = "exit_code",
 		.message = "\x01\x1f control", .pid = 4194304,
 		.submitter_uid = 4294967295u, .gid = 4294967294LL,
-		.umask = 0777
+		.umask = 0777,
+		.mem_peak = 9007199254740991LL, .cpu_user_us = 1, .cpu_sys_us = 0,
+		.usage_from = "cgroup"
 	};
 	jobq_job	 nulls = {
 		.id = 1, .state = JOBQ_STATE_QUEUED, .name = NULL,
@@ -163,6 +172,9 @@ START_TEST(test_job_roundtrip)
 	ck_assert(cJSON_IsNull(cJSON_GetObjectItem(obj, "gid")));
 	ck_assert_str_eq(cJSON_GetObjectItem(obj, "state")->valuestring,
 	    "running");
+	/* No usage recorded: no usage members. */
+	ck_assert_ptr_null(cJSON_GetObjectItem(obj, "usage_from"));
+	ck_assert_ptr_null(cJSON_GetObjectItem(obj, "mem_peak"));
 	cJSON_Delete(obj);
 	/* An out-of-range state cannot be encoded. */
 	nulls.state = JOBQ_STATE_COUNT;
@@ -295,6 +307,11 @@ START_TEST(test_job_bad)
 		"\"kill_grace_ms\":\"x\"",
 		"\"retry_delay_ms\":-1",
 		"\"unique_key\":5",
+		"\"mem_peak\":-1",
+		"\"mem_peak\":\"1\"",
+		"\"cpu_user_us\":0.5",
+		"\"cpu_sys_us\":-1",
+		"\"usage_from\":1",
 		"\"labels\":\"a=b\"",
 		"\"labels\":{}",
 		"\"labels\":[1]",

@@ -427,18 +427,28 @@ START_TEST(test_claim_update)
 	ck_assert_int_eq(op->out.job->pid, 4242);
 	ck_assert_int_eq(op->out.job->attempts, 1);
 	ck_assert_int_eq(op->out.job->started_at, 5000);
+	ck_assert_ptr_null(op->out.job->usage_from);	/* none yet */
+	ck_assert_int_eq(op->out.job->mem_peak, 0);
 	op_free(op);
 
-	/* Failed, then queued again for a retry. */
+	/* Failed (with what the run used), then queued again for a retry. */
 	u.state = JOBQ_STATE_FAILED;
 	u.pid = 0;
 	u.exit_code = 3;
 	u.finished_at = 7000;
 	u.reason = "exit_code";
 	u.message = "exited with status 3";
+	u.usage.from = "cgroup";
+	u.usage.mem_peak = 52428800;
+	u.usage.cpu_user_us = 500000;
+	u.usage.cpu_sys_us = 12345;
 	ck_assert_int_eq(do_update(s, &u), 0);
 	op = do_get(s, id);
 	j = op->out.job;
+	ck_assert_str_eq(j->usage_from, "cgroup");
+	ck_assert_int_eq(j->mem_peak, 52428800);
+	ck_assert_int_eq(j->cpu_user_us, 500000);
+	ck_assert_int_eq(j->cpu_sys_us, 12345);
 	ck_assert_int_eq(j->state, JOBQ_STATE_FAILED);
 	ck_assert_int_eq(j->exit_code, 3);
 	ck_assert_int_eq(j->signal, 0);
@@ -1167,7 +1177,7 @@ START_TEST(test_fresh)
 	s = open_store(1);
 	close_store(s);
 	ck_assert_int_eq(sql_int("PRAGMA user_version"), STORE_SCHEMA_VERSION);
-	ck_assert_int_eq(STORE_SCHEMA_VERSION, 5);
+	ck_assert_int_eq(STORE_SCHEMA_VERSION, 6);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM pragma_table_info("
 	    "'jobs') WHERE name IN ('output_limit', 'claimed')"), 2);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM pragma_table_info("
@@ -1175,6 +1185,9 @@ START_TEST(test_fresh)
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM pragma_table_info("
 	    "'jobs') WHERE name IN ('lim_mem', 'lim_cpu_time', 'lim_nofile', "
 	    "'lim_nproc', 'lim_core', 'lim_nice')"), 6);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM pragma_table_info("
+	    "'jobs') WHERE name IN ('mem_peak', 'cpu_user_us', 'cpu_sys_us', "
+	    "'usage_from')"), 4);
 	ck_assert_int_eq(sql_int("PRAGMA application_id"), STORE_APP_ID);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE "
 	    "type = 'table' AND name IN ('jobs', 'labels', 'deps', 'arrays', "
@@ -1281,6 +1294,9 @@ START_TEST(test_migrate_v1)
 	/* Jobs from before the resource limits have none. */
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM jobs WHERE lim_mem IS "
 	    "NULL AND lim_nice IS NULL AND id IN (3, 7)"), 2);
+	/* Jobs from before 6 have no usage recorded. */
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM jobs WHERE usage_from "
+	    "IS NULL AND mem_peak IS NULL"), 3);
 	/* Jobs from before 3 may have output files: never a first run. */
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM jobs WHERE claimed = 1 "
 	    "AND output_limit = 0 AND id IN (3, 7)"), 2);
