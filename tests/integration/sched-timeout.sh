@@ -9,13 +9,16 @@
 
 WORKERS=2
 start_daemon --kill-grace 3s # (after lib.sh's --kill-grace 2s: the last one counts)
+# The --timeout of t1-t3: long enough for a job's set-up (its processes
+# seen, its TERM trap set) to happen before it fires on a loaded machine.
+TO=$((2 * SLOW))
 
 # runtime ID: finished_at - started_at in ms.
 runtime() { echo $(($(show_field "$1" finished_at) - $(show_field "$1" started_at))); }
 
-# --- --timeout 1s on a 30 s job with a child in the background -------------------------------
-t1=$(submit --timeout 1s -- "$BIN/sh" -c "\"$BIN/sleep\" 30 & \"$BIN/sleep\" 30")
-assert_eq "$(show_field "$t1" timeout_ms)" 1000 "timeout_ms of job $t1"
+# --- --timeout TO on a 30 s job with a child in the background -------------------------------
+t1=$(submit --timeout "${TO}s" -- "$BIN/sh" -c "\"$BIN/sleep\" 30 & \"$BIN/sleep\" 30")
+assert_eq "$(show_field "$t1" timeout_ms)" $((TO * 1000)) "timeout_ms of job $t1"
 markers_seen 2 "the processes of job $t1"
 wait_ended "$t1"
 assert_eq "$WAIT_RC" 143 "wait on a job timed out by SIGTERM"
@@ -24,8 +27,8 @@ assert_eq "$(show_field "$t1" reason)" timeout "reason of job $t1"
 assert_eq "$(show_field "$t1" signal)" 15 "signal of job $t1 (SIGTERM)"
 rt=$(runtime "$t1")
 log "job $t1 ran $rt ms"
-[ "$rt" -ge 950 ] || fail "job $t1 timed out after $rt ms, before its 1 s"
-[ "$rt" -le $((1000 + 1500 * SLOW)) ] || fail "job $t1 timed out after $rt ms, expected about 1 s"
+[ "$rt" -ge $((TO * 1000 - 50)) ] || fail "job $t1 timed out after $rt ms, before its $TO s"
+[ "$rt" -le $((TO * 1000 + 1500 * SLOW)) ] || fail "job $t1 timed out after $rt ms, expected about $TO s"
 assert_no_markers 5 "processes of timed-out job $t1"
 assert_eq "$(sql "SELECT state || ',' || reason FROM jobs WHERE id = $t1")" "timed_out,timeout" "row of job $t1"
 assert_eq "$(ids_of --state timed_out)" "$t1" "list --state timed_out"
@@ -36,8 +39,8 @@ assert_eq "$(ids_of --state timed_out)" "$t1" "list --state timed_out"
 ign="trap '' TERM; echo ready; \"$BIN/sleep\" 30"
 # ready ID: the job's shell ignores SIGTERM now (for wait_for)
 ready() { [ "$(q logs "$1" 2>/dev/null)" = ready ]; }
-t2=$(submit --timeout 1s --kill-grace 1s -- "$BIN/sh" -c "$ign")
-t3=$(submit --timeout 1s -- "$BIN/sh" -c "$ign")
+t2=$(submit --timeout "${TO}s" --kill-grace 1s -- "$BIN/sh" -c "$ign")
+t3=$(submit --timeout "${TO}s" -- "$BIN/sh" -c "$ign")
 assert_eq "$(show_field "$t2" kill_grace_ms)" 1000 "kill_grace_ms of job $t2"
 wait_ended "$t2"
 assert_eq "$(job_state "$t2")" timed_out "state of job $t2 (ignores SIGTERM)"
@@ -45,8 +48,8 @@ assert_eq "$(show_field "$t2" reason)" timeout "reason of job $t2"
 assert_eq "$(show_field "$t2" signal)" 9 "signal of job $t2 (SIGKILL)"
 rt2=$(runtime "$t2")
 log "job $t2 ran $rt2 ms"
-[ "$rt2" -ge 1900 ] || fail "job $t2 was killed after $rt2 ms, before timeout + grace (2 s)"
-[ "$rt2" -le $((2000 + 1500 * SLOW)) ] || fail "job $t2 was killed after $rt2 ms, expected about 2 s"
+[ "$rt2" -ge $((TO * 1000 + 900)) ] || fail "job $t2 was killed after $rt2 ms, before timeout + grace ($((TO + 1)) s)"
+[ "$rt2" -le $((TO * 1000 + 1000 + 1500 * SLOW)) ] || fail "job $t2 was killed after $rt2 ms, expected about $((TO + 1)) s"
 
 # the daemon's --kill-grace (3s) when the job gives none
 wait_ended "$t3"
@@ -54,8 +57,8 @@ assert_eq "$(job_state "$t3")" timed_out "state of job $t3 (ignores SIGTERM)"
 assert_eq "$(show_field "$t3" signal)" 9 "signal of job $t3 (SIGKILL)"
 rt=$(runtime "$t3")
 log "job $t3 ran $rt ms"
-[ "$rt" -ge 3900 ] || fail "job $t3 was killed after $rt ms, before timeout + jobqd's grace (4 s)"
-[ "$rt" -le $((4000 + 1500 * SLOW)) ] || fail "job $t3 was killed after $rt ms, expected about 4 s"
+[ "$rt" -ge $((TO * 1000 + 2900)) ] || fail "job $t3 was killed after $rt ms, before timeout + jobqd's grace ($((TO + 3)) s)"
+[ "$rt" -le $((TO * 1000 + 3000 + 1500 * SLOW)) ] || fail "job $t3 was killed after $rt ms, expected about $((TO + 3)) s"
 [ "$(show_field "$t2" finished_at)" -lt "$(show_field "$t3" finished_at)" ] ||
 	fail "job $t2 (--kill-grace 1s, ran $rt2 ms) did not end before job $t3 (jobqd's 3s, ran $rt ms), started with it: the job's grace was not used"
 assert_no_markers 5 "processes of jobs $t2 and $t3"
