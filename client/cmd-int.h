@@ -50,6 +50,13 @@ enum {
 	CMD_OPT_OUTPUT_LIMIT,
 	CMD_OPT_USER,		/* ident */
 	CMD_OPT_GROUP,
+	/* resource limits, in proto_limits[] order */
+	CMD_OPT_LIMIT_MEM,
+	CMD_OPT_LIMIT_CPU,
+	CMD_OPT_LIMIT_NOFILE,
+	CMD_OPT_LIMIT_NPROC,
+	CMD_OPT_LIMIT_CORE,
+	CMD_OPT_LIMIT_NICE,
 };
 
 /* The end of every command's option table: --json, -h/--help. */

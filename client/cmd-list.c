@@ -418,6 +418,15 @@ cmd_show_sched(const jobq_job *j, const char *labels, const char *deps,
 	    fmt_duration(j->kill_grace_ms, buf, sizeof(buf)) : "default");
 }
 
+/* The resource limits line. */
+static void
+cmd_show_limits(const jobq_job *j)
+{
+	char buf[FMT_LIMITS_LEN];
+
+	SHOW("limits", "%s", fmt_limits(&j->limits, buf, sizeof(buf)));
+}
+
 /* The lines of a job's run, from its exit code to its times. */
 static void
 cmd_show_run(const jobq_job *j, int64_t now)
@@ -446,6 +455,23 @@ cmd_show_run(const jobq_job *j, int64_t now)
 		    sizeof(buf)));
 	else
 		SHOW("runtime", "-");
+}
+
+/* What its last ended run used: CPU time, peak memory, where from. */
+static void
+cmd_show_usage(const jobq_job *j)
+{
+	if (j->usage_from == NULL) {
+		SHOW("cpu time", "-");
+		SHOW("peak memory", "-");
+		return;
+	}
+	SHOW("cpu time", "%.3fs (user %.3fs, system %.3fs)",
+	    (double)(j->cpu_user_us + j->cpu_sys_us) / 1e6,
+	    (double)j->cpu_user_us / 1e6, (double)j->cpu_sys_us / 1e6);
+	SHOW("peak memory", "%.1f MiB (%lld bytes)",
+	    (double)j->mem_peak / (1024.0 * 1024.0), (long long)j->mem_peak);
+	SHOW("usage from", "%s", j->usage_from);
 }
 
 /* The lines of a job's retries and end, from attempts to pid. */
@@ -510,7 +536,9 @@ cmd_show_job(const jobq_job *j)
 		SHOW("cwd", "%s", j->cwd != NULL ? j->cwd : "-");
 		cmd_show_owner(j);
 		cmd_show_sched(j, labels, deps, now);
+		cmd_show_limits(j);
 		cmd_show_run(j, now);
+		cmd_show_usage(j);
 		cmd_show_end(j);
 		rc = 0;
 	}

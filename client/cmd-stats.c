@@ -1,6 +1,6 @@
 /*
  * cmd-stats.c - the commands that ask jobqd about itself: `jobq ping`
- * (version, pid, uptime, workers) and `jobq stats` (counts, throughput,
+ * (version, pid, uptime, workers, isolation) and `jobq stats` (counts, throughput,
  * wait and run times, utilisation, per queue).
  */
 #include "config.h"
@@ -36,6 +36,7 @@ cmd_ping(struct cmd_ctx *ctx, int argc, char **argv)
 	if (err != 0)
 		return cmd_fail(cmd, 0, err);
 	info.version[sizeof(info.version) - 1] = '\0';
+	info.isolation[sizeof(info.isolation) - 1] = '\0';
 	if (json) {
 		cJSON *o = cJSON_CreateObject();
 
@@ -45,7 +46,9 @@ cmd_ping(struct cmd_ctx *ctx, int argc, char **argv)
 		    cJSON_AddNumberToObject(o, "pid", (double)info.pid) == NULL ||
 		    cJSON_AddNumberToObject(o, "uptime_ms",
 		    (double)info.uptime_ms) == NULL ||
-		    cJSON_AddNumberToObject(o, "workers", info.workers) == NULL) {
+		    cJSON_AddNumberToObject(o, "workers", info.workers) == NULL ||
+		    (info.isolation[0] != '\0' && cJSON_AddStringToObject(o,
+		    "isolation", info.isolation) == NULL)) {
 			cJSON_Delete(o);
 			return cmd_nomem(cmd);
 		}
@@ -56,6 +59,8 @@ cmd_ping(struct cmd_ctx *ctx, int argc, char **argv)
 	    fmt_duration(info.uptime_ms >= 1000 ? info.uptime_ms -
 	    info.uptime_ms % 1000 : info.uptime_ms, up, sizeof(up)),
 	    info.workers);
+	if (info.isolation[0] != '\0')
+		printf("isolation: %s\n", info.isolation);
 	return 0;
 }
 

@@ -2,7 +2,8 @@
  * cmd-submit.c - `jobq submit`: the job's command, environment and
  * directory, its output limit, its scheduling options (priority,
  * --delay/--at, --after, --array, retries, timeout, kill grace, --unique,
- * --label) and --wait.
+ * --label), its resource limits (--mem, --cpu-time, --nofile, --nproc,
+ * --core, --nice) and --wait.
  */
 #include "config.h"
 
@@ -233,9 +234,50 @@ struct cmd_submit_args {
 	long retries;
 	int64_t output_limit;      /* 0: not given */
 	const char *user, *group;  /* --user, --group (root only) */
+	jobq_limits limits;        /* --mem, --cpu-time, ... */
 	int clean, wait, json;
 	struct cmd_sched sched;
 };
+
+/* A resource limit option (CMD_OPT_LIMIT_*) into l; 0 or the usage
+ * status.  Sizes for --mem and --core, a duration for --cpu-time (rounded
+ * up to whole seconds), integers for the others. */
+static int
+cmd_submit_limit(const char *cmd, int c, const char *arg, jobq_limits *l)
+{
+	int i = c - CMD_OPT_LIMIT_MEM;
+	const struct proto_limit *pl = &proto_limits[i];
+	int64_t v;
+	char lo[32], hi[32];
+
+	switch (pl->bit) {
+	case JOBQ_LIMIT_MEM:
+	case JOBQ_LIMIT_CORE:
+		if (util_parse_size(arg, &v) != 0 || v < pl->min || v > pl->max)
+			return cmd_usage_error(cmd, "invalid %s '%s' (expected "
+			    "a size of at least %lld bytes such as 512K, 64M or "
+			    "1G)", pl->opt, arg, (long long)pl->min);
+		break;
+	case JOBQ_LIMIT_CPU:
+		if (util_parse_duration_ms(arg, &v) != 0 || v < 1 ||
+		    v > pl->max * 1000)
+			return cmd_usage_error(cmd, "invalid %s '%s' (expected "
+			    "a duration such as 90s, 5m, 2h or 1h30m, at most "
+			    "10 years)", pl->opt, arg);
+		v = (v + 999) / 1000;	/* whole seconds, rounded up */
+		break;
+	default:
+		if (fmt_parse_int(arg, pl->min, pl->max, &v) != 0) {
+			snprintf(lo, sizeof lo, "%lld", (long long)pl->min);
+			snprintf(hi, sizeof hi, "%lld", (long long)pl->max);
+			return cmd_usage_error(cmd, "invalid %s '%s' (expected "
+			    "an integer from %s to %s)", pl->opt, arg, lo, hi);
+		}
+		break;
+	}
+	proto_limit_set(l, i, v);
+	return 0;
+}
 
 /* Handles one option of `submit`: 0, the usage status, or -1 when c is
  * none of submit's own (then cmd_opt_common's). */
@@ -292,6 +334,13 @@ cmd_submit_opt(const char *cmd, int c, const char *arg,
 			    "(expected a size of at least 1 byte such as 512K, "
 			    "64M or 1G)", arg);
 		return 0;
+	case CMD_OPT_LIMIT_MEM:
+	case CMD_OPT_LIMIT_CPU:
+	case CMD_OPT_LIMIT_NOFILE:
+	case CMD_OPT_LIMIT_NPROC:
+	case CMD_OPT_LIMIT_CORE:
+	case CMD_OPT_LIMIT_NICE:
+		return cmd_submit_limit(cmd, c, arg, &a->limits);
 	default:
 		if ((rc = cmd_submit_sched_opt(cmd, c, arg, &a->sched)) >= 0)
 			return rc;
@@ -324,6 +373,12 @@ cmd_submit_args(const char *cmd, int argc, char **argv,
 		{ "label", required_argument, NULL, CMD_OPT_LABEL },
 		{ "output-limit", required_argument, NULL,
 		    CMD_OPT_OUTPUT_LIMIT },
+		{ "mem", required_argument, NULL, CMD_OPT_LIMIT_MEM },
+		{ "cpu-time", required_argument, NULL, CMD_OPT_LIMIT_CPU },
+		{ "nofile", required_argument, NULL, CMD_OPT_LIMIT_NOFILE },
+		{ "nproc", required_argument, NULL, CMD_OPT_LIMIT_NPROC },
+		{ "core", required_argument, NULL, CMD_OPT_LIMIT_CORE },
+		{ "nice", required_argument, NULL, CMD_OPT_LIMIT_NICE },
 		{ "wait", no_argument, NULL, CMD_OPT_WAIT },
 		{ "user", required_argument, NULL, CMD_OPT_USER },
 		{ "group", required_argument, NULL, CMD_OPT_GROUP },
@@ -495,6 +550,7 @@ cmd_submit(struct cmd_ctx *ctx, int argc, char **argv)
 	so.output_limit = a.output_limit;
 	so.user = a.user;
 	so.group = a.group;
+	so.limits = a.limits;
 	rc = cmd_submit_run(ctx, cmd, &a, &so);
 out:
 	free(env);

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "fmt.h"
+#include "proto.h"
 
 int
 fmt_err_status(int err)
@@ -507,6 +508,59 @@ fmt_parse_count(const char *s, long max, long *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+char *
+fmt_size(int64_t bytes, char *buf, size_t len)
+{
+	static const char units[] = "KMGT";
+	int u = -1;
+
+	if (len == 0)
+		return buf;
+	while (bytes != 0 && u < 3 && bytes % 1024 == 0) {
+		bytes /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, len, "%lld", (long long)bytes);
+	else
+		snprintf(buf, len, "%lld%c", (long long)bytes, units[u]);
+	return buf;
+}
+
+char *
+fmt_limits(const jobq_limits *l, char *buf, size_t len)
+{
+	char v[48];
+	size_t n = 0;
+	int i;
+
+	if (len == 0)
+		return buf;
+	buf[0] = '\0';
+	for (i = 0; i < PROTO_NLIMITS && n < len; i++) {
+		if (!(l->set & proto_limits[i].bit))
+			continue;
+		switch (proto_limits[i].bit) {
+		case JOBQ_LIMIT_MEM:
+		case JOBQ_LIMIT_CORE:
+			fmt_size(proto_limit_get(l, i), v, sizeof(v));
+			break;
+		case JOBQ_LIMIT_CPU:
+			fmt_duration(l->cpu_time * 1000, v, sizeof(v));
+			break;
+		default:
+			snprintf(v, sizeof(v), "%lld",
+			    (long long)proto_limit_get(l, i));
+			break;
+		}
+		n += (size_t)snprintf(buf + n, len - n, "%s%s %s",
+		    n > 0 ? ", " : "", proto_limits[i].opt + 2, v);
+	}
+	if (n == 0)
+		snprintf(buf, len, "-");
+	return buf;
 }
 
 char *

@@ -105,6 +105,17 @@ int fmt_parse_count(const char *s, long max, long *out);
  * "2h0m5s", "3d4h0m0s".  Negative spans are formatted as 0.  Returns buf. */
 char *fmt_duration(int64_t ms, char *buf, size_t len);
 
+/* Formats a size in bytes: "512", "64K", "1G", "3T" (the largest binary
+ * unit that divides it exactly), as util_parse_size reads it.  Returns
+ * buf. */
+char *fmt_size(int64_t bytes, char *buf, size_t len);
+
+/* Formats a job's resource limits as "mem 1G, cpu-time 1m0s, nofile 64,
+ * nproc 100, core 0, nice 5" (those set, in that order), or "-" when none
+ * is.  Returns buf. */
+#define FMT_LIMITS_LEN 160
+char *fmt_limits(const jobq_limits *l, char *buf, size_t len);
+
 /* Formats ms since the epoch as local "YYYY-MM-DD HH:MM:SS" (with_ms: plus
  * ".mmm"); 0 or an unrepresentable time gives "-".  Returns buf. */
 #define FMT_TIME_LEN 32

@@ -533,6 +533,14 @@ void
 dispatch_end(struct dispatch *s, struct sjob *j, enum job_event ev,
     int exit_code, int sig, const char *message)
 {
+	dispatch_end_usage(s, j, ev, exit_code, sig, message, NULL);
+}
+
+void
+dispatch_end_usage(struct dispatch *s, struct sjob *j, enum job_event ev,
+    int exit_code, int sig, const char *message,
+    const struct store_usage *usage)
+{
 	struct job_outcome oc;
 	struct store_op *op;
 	struct op_ctx *c;
@@ -551,6 +559,8 @@ dispatch_end(struct dispatch *s, struct sjob *j, enum job_event ev,
 	op->in.update.signal = sig;
 	op->in.update.reason = oc.reason;
 	op->in.update.message = c->msg;
+	if (usage != NULL)
+		op->in.update.usage = *usage;
 	j->slot = -1;
 	j->pid = 0;
 	if (oc.retry)
@@ -632,6 +642,8 @@ dispatch_ping(struct dispatch *s)
 	p.info.workers = s->nslots;
 	p.queued = (int64_t)sched_nqueued(s->sched);
 	p.active = (int64_t)s->njobs;
+	(void)snprintf(p.info.isolation, sizeof p.info.isolation, "%s",
+	    s->conf.isolation != NULL ? s->conf.isolation : "process-group");
 	return proto_ping_reply_to_json(&p);
 }
 
@@ -786,6 +798,7 @@ dispatch_start(uv_loop_t *loop, struct store *store,
 	pc.nworkers = s->conf.workers;
 	pc.scoreboard = s->conf.scoreboard;
 	pc.worker_timeout_ms = s->conf.worker_timeout_ms;
+	pc.cgroup_jobs = s->conf.cgroup_jobs;
 	rv = pool_start(loop, &pc, &dispatch_slot_callbacks, s, &s->pool);
 	if (rv < 0) {
 		log_warnx("cannot start the workers: %s", jobq_strerror(rv));

@@ -88,6 +88,9 @@ struct dispatch_config {
 	                             heartbeat this long is hung */
 	const struct conf *conf_file; /* jobqd.conf (conf.h), conf_empty()
 	                             without one; not owned */
+	/* cgroup (cgroup.h); not owned, must outlive dispatch */
+	const char *isolation;    /* for ping: "cgroup PATH", "process-group" */
+	const char *cgroup_jobs;  /* the jobs' parent cgroup; NULL: none */
 };
 
 /* Loads the queued jobs of rec into the scheduler, starts the workers and

@@ -208,6 +208,10 @@ void dispatch_reserve(struct dispatch *, struct sjob *, int at_head);
 void dispatch_unreserve(struct dispatch *, struct sjob *);
 void dispatch_end(struct dispatch *, struct sjob *, enum job_event,
     int exit_code, int sig, const char *message);
+/* dispatch_end() recording what the run used (usage: NULL, none). */
+void dispatch_end_usage(struct dispatch *, struct sjob *, enum job_event,
+    int exit_code, int sig, const char *message,
+    const struct store_usage *usage);
 void dispatch_cancel_job(struct dispatch *, struct sjob *);
 unsigned dispatch_kill_grace(const struct dispatch *, const struct sjob *);
 void dispatch_maybe_finish_shutdown(struct dispatch *);

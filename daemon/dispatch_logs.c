@@ -38,6 +38,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "rlimits.h"
 #include "proto.h"
 #include "userdir.h"
 #include "wire.h"
@@ -66,6 +67,7 @@ int
 dispatch_logs_spec(struct dispatch *s, struct sjob *j,
     const struct store_op *op)
 {
+	struct wire_rlimit base[WIRE_RLIMIT_BASE_MAX];
 	char out[32], err[32];
 	struct wire_output wo;
 
@@ -83,6 +85,10 @@ dispatch_logs_spec(struct dispatch *s, struct sjob *j,
 	wo.umask = (uint32_t)op->out.claim.umask & 0777;
 	/* outputs: in LOGS/UID/, owned by the job's user (and group) */
 	wo.flags |= WIRE_OUT_USERDIR;
+	/* resource limits: the job's, and jobqd's start-up ones it raised */
+	wo.limits = &op->out.claim.limits;
+	wo.nrl_base = rlimits_base_changed(base, WIRE_RLIMIT_BASE_MAX);
+	wo.rl_base = base;
 	return wire_spec_pack_out((const char *const *)op->out.claim.argv,
 	    (const char *const *)op->out.claim.env, op->out.claim.cwd, out, err,
 	    &wo, &j->spec, &j->speclen);

@@ -210,6 +210,20 @@ dispatch_slot_stage_name(int stage)
 	    "passwd entry and groups)";
 	case WIRE_STAGE_IDENT: return "switching to the job's user, group "
 	    "and groups (not run)";
+	case WIRE_STAGE_RLIMIT_BASE: return "restoring the resource limits "
+	    "jobqd was started with";
+	case WIRE_STAGE_LIMIT + 0: return "setting its limit mem (RLIMIT_AS)";
+	case WIRE_STAGE_LIMIT + 1: return "setting its limit cpu-time "
+	    "(RLIMIT_CPU)";
+	case WIRE_STAGE_LIMIT + 2: return "setting its limit nofile "
+	    "(RLIMIT_NOFILE)";
+	case WIRE_STAGE_LIMIT + 3: return "setting its limit nproc "
+	    "(RLIMIT_NPROC)";
+	case WIRE_STAGE_LIMIT + 4: return "setting its limit core "
+	    "(RLIMIT_CORE)";
+	case WIRE_STAGE_LIMIT + 5: return "setting its nice value "
+	    "(setpriority)";
+	case WIRE_STAGE_CGROUP: return "making or joining its cgroup";
 	default: return "starting the job";
 	}
 }
@@ -265,11 +279,40 @@ dispatch_slot_end_event(const struct sjob *j, const struct wire_report *rep,
 	return JOB_EV_WORKER_LOST;
 }
 
+/*
+ * What the run of a FINISHED report used: from the job's cgroup where it
+ * counted (all its processes), else from wait4's rusage (the main process
+ * and the descendants it waited for).  "cgroup": both from the cgroup;
+ * "cgroup-cpu": CPU time from it, peak memory from rusage (no memory
+ * controller); "rusage": both from rusage.
+ */
+static void
+dispatch_slot_usage(const struct wire_report *rep, struct store_usage *u)
+{
+	int cpu = (rep->cg_flags & WIRE_USAGE_CG_CPU) != 0;
+	int mem = (rep->cg_flags & WIRE_USAGE_CG_MEM) != 0;
+
+	if (mem)
+		u->mem_peak = rep->cg_mem_peak > (uint64_t)INT64_MAX ?
+		    INT64_MAX : (int64_t)rep->cg_mem_peak;
+	else
+		u->mem_peak = rep->maxrss_kb > 0 && rep->maxrss_kb <=
+		    INT64_MAX / 1024 ? rep->maxrss_kb * 1024 : 0;
+	u->cpu_user_us = cpu ? rep->cg_user_us : rep->utime_us;
+	u->cpu_sys_us = cpu ? rep->cg_sys_us : rep->stime_us;
+	if (u->cpu_user_us < 0)
+		u->cpu_user_us = 0;
+	if (u->cpu_sys_us < 0)
+		u->cpu_sys_us = 0;
+	u->from = cpu && mem ? "cgroup" : cpu ? "cgroup-cpu" : "rusage";
+}
+
 static void
 dispatch_slot_finished(void *arg, int slot, const struct wire_report *rep)
 {
 	struct dispatch *s = arg;
 	struct sjob *j = dispatch_find(s, rep->job_id);
+	struct store_usage usage;
 	enum job_event ev;
 	char msg[256];
 	int code, sig;
@@ -281,7 +324,11 @@ dispatch_slot_finished(void *arg, int slot, const struct wire_report *rep)
 	}
 	dispatch_slot_release(s, slot);
 	ev = dispatch_slot_end_event(j, rep, &code, &sig, msg, sizeof msg);
-	dispatch_end(s, j, ev, code, sig, msg[0] != '\0' ? msg : NULL);
+	memset(&usage, 0, sizeof usage);
+	if (rep->type == WIRE_REP_FINISHED)
+		dispatch_slot_usage(rep, &usage);
+	dispatch_end_usage(s, j, ev, code, sig, msg[0] != '\0' ? msg : NULL,
+	    usage.from != NULL ? &usage : NULL);
 	dispatch_maybe_finish_shutdown(s);
 }
 

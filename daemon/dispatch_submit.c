@@ -1,7 +1,8 @@
 /*
  * dispatch_submit.c - the submit request (loop thread only): its output
  * limit checked against --output-limit-max, its identity (whom it runs as:
- * ident.c), the look-up of its
+ * ident.c), its resource limits resolved from the configuration for the
+ * job's owner (rlimits_resolve), the look-up of its
  * dependencies, the INSERT, and the new jobs entering the table and the
  * scheduler once it has committed.
  *
@@ -39,6 +40,7 @@
 #include <pwd.h>
 
 #include "conf.h"
+#include "rlimits.h"
 #include "log.h"
 #include "proto.h"
 #include "util.h"
@@ -297,6 +299,7 @@ dispatch_submit_insert_fill(struct store_op *op, const struct op_ctx *c,
 	op->in.insert.array_count = sub->array_count;
 	op->in.insert.array_throttle = sub->array_throttle;
 	op->in.insert.output_limit = sub->output_limit;
+	op->in.insert.limits = sub->limits;
 	op->in.insert.state = doomed ? JOBQ_STATE_CANCELED : JOBQ_STATE_QUEUED;
 	op->in.insert.message = c->msg;
 }
@@ -598,6 +601,28 @@ dispatch_submit_limit(const struct dispatch *s, const struct proto_submit *sub,
 	return JOBQ_ETOOBIG;
 }
 
+/* The resource limits of the submit sub, of uid's job: what it asked
+ * for, completed from and checked against the configuration (rlimits.c);
+ * sub->limits becomes them.  0, or JOBQ_ETOOBIG / JOBQ_EPERM with msg. */
+static int
+dispatch_submit_rlimits(const struct dispatch *s, uid_t uid,
+    struct proto_submit *sub, char *msg, size_t msglen)
+{
+	struct conf_lim lim[CONF_RL_COUNT];
+	jobq_limits out;
+	int rv;
+
+	/* the configuration of the job's owner (sub->run_uid, decided by
+	 * ident_submit: root's --user's); a negative nice: the requester's
+	 * right (uid) */
+	conf_rlimits(s->conf.conf_file, sub->run_uid, sub->queue, lim);
+	if ((rv = rlimits_resolve(lim, &sub->limits, uid == 0, &out, msg,
+	    msglen)) != 0)
+		return rv;
+	sub->limits = out;
+	return 0;
+}
+
 void
 dispatch_submit(struct dispatch *s, struct dispatch_req *r, cJSON *req_json,
     struct proto_submit *sub)
@@ -605,13 +630,15 @@ dispatch_submit(struct dispatch *s, struct dispatch_req *r, cJSON *req_json,
 	struct proto_submit *copy = NULL;
 	struct store_op *op;
 	struct op_ctx *c = NULL;
-	char msg[160];
+	char msg[256];
 	size_t i;
 	int rv;
 
 	if ((rv = dispatch_submit_limit(s, sub, msg, sizeof msg)) != 0 ||
 	    (rv = ident_submit(sub, r->uid, geteuid(), msg, sizeof msg)) !=
-	    0) {
+	    0 ||
+	    (rv = dispatch_submit_rlimits(s, r->uid, sub, msg,
+	    sizeof msg)) != 0) {
 		proto_submit_release(sub);
 		cJSON_Delete(req_json);
 		dispatch_reply_error(r, rv, msg);

@@ -5,9 +5,10 @@
  *
  * Start-up order: options -> state dir (created, trusted: statedir.c) ->
  * lock (jobqd.lock, flock) -> the previous run's scoreboard (its leftover
- * processes killed) and a new one -> store_open (validate/migrate) -> logs/
- * (trusted, opened once) -> reserve -> output files of the old layout
- * moved into logs/UID/ -> id floor (the highest id among the output
+ * processes killed) and a new one -> --cgroup (cgroup.c: the previous
+ * run's job cgroups killed and removed) -> store_open (validate/migrate)
+ * -> logs/ (trusted, opened once) -> reserve -> output files of the old
+ * layout moved into logs/UID/ -> id floor (the highest id among the output
  * files) -> store_recover (running -> interrupted) -> store thread
  * -> dispatch + worker pool -> socket -> READY=1.
  * Stop (SIGTERM/SIGINT): stop accepting -> interrupt running jobs (TERM,
@@ -39,7 +40,9 @@
 #include "log.h"
 #include "options.h"
 #include "paths.h"
+#include "rlimits.h"
 #include "util.h"
+#include "cgroup.h"
 #include "dispatch.h"
 #include "scoreboard.h"
 #include "server.h"
@@ -70,6 +73,12 @@ struct config {
 	int logs_fd;                 /* STATE/logs, O_NOFOLLOW, checked */
 	int listen_fd;               /* from systemd socket activation, or -1 */
 	int system_mode;             /* running as root with system defaults */
+	const char *cgroup_opt;      /* --cgroup: "auto", "off" or a path */
+	struct cgroup_root cgroup;   /* cgroup mode: the subtree (cgroup.h) */
+	int cgroup_on;               /* 1: cgroup mode, 0: process groups */
+	char cgroup_why[PATH_MAX + 256]; /* why not, when not */
+	char isolation[PATH_MAX + 16]; /* for ping: "cgroup PATH" or
+	                                "process-group" */
 };
 static struct config cfg;
 
@@ -161,6 +170,7 @@ jobqd_options(int argc, char **argv)
 	cfg.output_limit = (uint64_t)o.output_limit;
 	cfg.output_limit_max = (uint64_t)o.output_limit_max;
 	cfg.listen_fd = -1;
+	cfg.cgroup_opt = o.cgroup != NULL ? o.cgroup : "auto";
 	if (o.workers > 0)
 		cfg.workers = (int)o.workers;
 	else {
@@ -389,6 +399,45 @@ jobqd_scoreboard(struct scoreboard **sb)
 		fatalx("%s: cannot create the scoreboard", path);
 }
 
+/*
+ * --cgroup (cgroup.h): the subtree settled on, and what the previous run
+ * left in it killed and removed (before recovery); or process groups.  An
+ * explicit path that cannot be used stops jobqd.  Which of them is said
+ * once jobqd is ready (jobqd_cgroup_log): a start-up failure stays one line.
+ */
+static void
+jobqd_cgroup(void)
+{
+	int r, n;
+
+	r = cgroup_root_open(cfg.cgroup_opt, &cfg.cgroup, cfg.cgroup_why,
+	    sizeof cfg.cgroup_why);
+	if (r < 0)
+		fatalx("--cgroup %s: %s", cfg.cgroup_opt, cfg.cgroup_why);
+	cfg.cgroup_on = r == 1;
+	if (!cfg.cgroup_on) {
+		snprintf(cfg.isolation, sizeof cfg.isolation, "process-group");
+		return;
+	}
+	if ((n = cgroup_root_reap(&cfg.cgroup, JOBQD_REAP_MS)) > 0)
+		log_warnx("cgroup %s: killed and removed %d job cgroup(s) left "
+		    "by the previous jobqd", cfg.cgroup.jobs, n);
+	snprintf(cfg.isolation, sizeof cfg.isolation, "cgroup %s",
+	    cfg.cgroup.path);
+}
+
+static void
+jobqd_cgroup_log(void)
+{
+	if (!cfg.cgroup_on)
+		log_info("cgroup v2: not available (%s): falling back to "
+		    "process groups", cfg.cgroup_why);
+	else
+		log_info("cgroup v2: each job in its own cgroup under %s "
+		    "(controllers: %s)", cfg.cgroup.jobs,
+		    cfg.cgroup.controllers[0] ? cfg.cgroup.controllers : "none");
+}
+
 static void
 jobqd_socket_activation(void)
 {
@@ -485,6 +534,8 @@ main(int argc, char **argv)
 	if (argc >= 2 && strcmp(argv[1], "--worker") == 0)
 		return worker_main(argc - 2, argv + 2);
 
+	/* before anything raises one: a job's base (rlimits_base.c) */
+	rlimits_base_record();
 	jobqd_started_ms = util_mono_ms();
 	signal(SIGPIPE, SIG_IGN);
 	jobqd_options(argc, argv);
@@ -498,6 +549,7 @@ main(int argc, char **argv)
 	jobqd_state_dir(cfg_state_explicit);
 	jobqd_lock();
 	jobqd_scoreboard(&sb);
+	jobqd_cgroup();
 	if (store_open(cfg.db_path, cfg.sync_full, &store, err,
 	    sizeof err) < 0)
 		fatalx("%s", err);
@@ -532,6 +584,8 @@ main(int argc, char **argv)
 	dconf.scoreboard = sb;
 	dconf.worker_timeout_ms = cfg.worker_timeout_ms;
 	dconf.conf_file = jobqd_conf != NULL ? jobqd_conf : conf_empty();
+	dconf.isolation = cfg.isolation;
+	dconf.cgroup_jobs = cfg.cgroup_on ? cfg.cgroup.jobs : NULL;
 	if ((rv = dispatch_start(&jobqd_loop, store, &rec, &dconf,
 	    &jobqd_disp)) < 0)
 		fatalx("cannot start dispatch: %s", jobq_strerror(rv));
@@ -555,6 +609,7 @@ main(int argc, char **argv)
 	uv_signal_start(&jobqd_sigint, jobqd_signal, SIGINT);
 	uv_signal_start(&jobqd_sighup, jobqd_signal, SIGHUP);
 
+	jobqd_cgroup_log();
 	log_info("jobqd %s ready on %s (state %s, %d workers, sync %s, %zu queued)",
 	    PACKAGE_VERSION, cfg.listen_fd >= 0 ? "the socket from systemd" :
 	    cfg.socket_path, cfg.state_dir, cfg.workers,

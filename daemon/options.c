@@ -104,6 +104,12 @@ static const struct options_def options_table[] = {
 	  "submit, what users see, caps and limits (default:\n"
 	  SYSCONFDIR "/jobq/jobqd.conf as root if it\n"
 	  "exists, else none; \"\": none); SIGHUP rereads it" },
+	{ "cgroup", 0, OPTIONS_STR, OPT_OFF(cgroup), 0, 0, NULL,
+	  "PATH|auto|off",
+	  "run each job in its own cgroup v2 under PATH,\n"
+	  "killed as a whole when it ends; auto (default):\n"
+	  "the cgroup jobqd runs in if delegated to it;\n"
+	  "off: process groups only" },
 	{ "log-level", 'l', OPTIONS_LEVEL, OPT_OFF(log_level), 0, 0, NULL,
 	  "LEVEL", "error, warn, info (default) or debug" },
 	{ "help", 'h', OPTIONS_HELP, 0, 0, 0, NULL, NULL, "show this help" },

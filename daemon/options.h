@@ -29,6 +29,8 @@ struct options {
 	int64_t log_level;           /* LOG_LVL_* */
 	const char *config;          /* jobqd.conf(5); NULL: the default
 	                                (see jobqd.c), "": none */
+	const char *cgroup;          /* --cgroup: NULL ("auto"), "off" or a
+	                                cgroup2 directory (cgroup.h) */
 };
 
 enum options_result {

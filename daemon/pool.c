@@ -59,6 +59,7 @@
 #include "util.h"
 #include "wire.h"
 #include "worker.h"
+#include "cgroup.h"
 
 #define POOL_LIVED_LONG_MS  10000	/* a death after this resets backoff */
 #define POOL_BACKOFF_MIN_MS 100
@@ -66,6 +67,8 @@
 #define POOL_EOF_WAIT_MS    1000	/* after exit, wait this long for EOF */
 #define POOL_STOP_TERM_MS   1000
 #define POOL_STOP_KILL_MS   5000
+#define POOL_CGROUP_REAP_MS 200		/* a lost job's cgroup: the loop waits
+					 * at most this long for it to empty */
 
 static int pool_spawn(struct pool_slot *);
 static void pool_maybe_finish(struct pool *);
@@ -272,6 +275,10 @@ pool_slot_dead(struct pool_slot *s)
 		if (job_pid > 0 && kill(-job_pid, SIGKILL) == -1 &&
 		    errno != ESRCH)
 			log_warn("kill(-%ld, SIGKILL)", (long)job_pid);
+		/* What the job left that the worker could not sweep. */
+		if (p->cgroup_jobs != NULL)
+			(void)cgroup_job_reap(p->cgroup_jobs, job_id,
+			    s->attempt, POOL_CGROUP_REAP_MS);
 		pool_shm_release(s);
 		s->busy = 0;
 		s->job_pid = 0;
@@ -436,7 +443,7 @@ pool_spawn(struct pool_slot *s)
 	uv_process_options_t opt;
 	uv_stdio_container_t stdio[WORKER_SCOREBOARD_FD + 1];
 	char slotbuf[16], pidbuf[24];
-	char *args[6];
+	char *args[7];
 	int r;
 
 	if (s->mq == (mqd_t)-1 && (r = pool_mq_create(s)) < 0)
@@ -448,7 +455,8 @@ pool_spawn(struct pool_slot *s)
 	args[2] = slotbuf;
 	args[3] = s->mqname;
 	args[4] = pidbuf;
-	args[5] = NULL;
+	args[5] = (char *)p->cgroup_jobs;	/* NULL: no cgroup */
+	args[6] = NULL;
 
 	if ((r = uv_pipe_init(p->loop, &s->pipe, 0)) < 0) {
 		log_warnx("worker %d: uv_pipe_init: %s", s->index,
@@ -595,6 +603,7 @@ pool_start(uv_loop_t *loop, const struct pool_config *conf,
 	p->arg = arg;
 	p->sb = conf->scoreboard;
 	p->worker_timeout_ms = conf->worker_timeout_ms;
+	p->cgroup_jobs = conf->cgroup_jobs;
 	pool_raise_mq_limit();
 
 	if ((r = uv_timer_init(loop, &p->stop_timer)) < 0) {

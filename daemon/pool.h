@@ -14,7 +14,8 @@
  *   finished(slot, report) FINISHED or SPAWN_FAILED for the job
  *   lost(slot, job_id, job_pid)  the worker died holding job_id (job_pid 0 if
  *                    it had not started it); the pool has already sent SIGKILL
- *                    to the job's process group.
+ *                    to the job's process group and, in cgroup mode, emptied
+ *                    and removed the job's cgroup (cgroup.h).
  *   lost(slot, 0, 0) the worker in slot can take no job any more (it died, is
  *                    dying, or broke the protocol); a job it holds is reported
  *                    later by finished() or lost(slot, job_id, ...).
@@ -62,6 +63,10 @@ struct pool_config {
 	struct scoreboard *scoreboard;	/* at least nworkers slots: slot i
 					 * is worker i's */
 	unsigned worker_timeout_ms;	/* heartbeat older: hung (> 0) */
+	const char *cgroup_jobs;	/* cgroup.h: jobs' cgroups go here
+					 * (passed to the workers; a lost
+					 * job's is killed and removed);
+					 * NULL: none.  Must outlive the pool */
 };
 
 struct pool_callbacks {

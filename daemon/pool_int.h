@@ -76,6 +76,7 @@ struct pool {
 	void *arg;
 	struct scoreboard *sb;		/* slot i is the scoreboard's slot i */
 	unsigned worker_timeout_ms;
+	const char *cgroup_jobs;	/* pool_config's: NULL or not owned */
 
 	uv_timer_t watch_timer;		/* pool_watch.c, every POOL_WATCH_MS */
 	int64_t watch_last;		/* CLOCK_MONOTONIC of its last run */

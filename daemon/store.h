@@ -54,7 +54,7 @@
 #include <uv.h>
 #include "jobq.h"
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 6
 #define STORE_APP_ID 0x4a4f4251 /* "JOBQ" */
 
 struct store;
@@ -64,7 +64,7 @@ enum store_op_type {
 	STORE_CLAIM,    /* write: queued -> running (JOB_EV_CLAIM on the
 	                   row's state: JOBQ_ESTATE unless queued,
 	                   JOBQ_ENOTFOUND if no such job);
-	                   -> out.claim.argv/env/cwd, output_limit and
+	                   -> out.claim.argv/env/cwd, output_limit, limits and
 	                   first_run (no claim of the job had committed
 	                   before: no output file of it can exist) */
 	STORE_UPDATE,   /* write: set state and outcome fields of one job */
@@ -105,6 +105,14 @@ struct store_update {
 	                          then ignored: only the priority changes;
 	                          any state, JOBQ_ENOTFOUND if no such job) */
 	int priority;
+	/* cgroup (cgroup.h): what the run used, recorded when from is set
+	 * (with a state change only) */
+	struct store_usage {
+		const char *from;      /* "cgroup", "cgroup-cpu", "rusage";
+		                          NULL: nothing recorded */
+		int64_t mem_peak;      /* bytes */
+		int64_t cpu_user_us, cpu_sys_us;
+	} usage;
 };
 
 /* What a dependency id refers to (STORE_LOOKUP). */
@@ -168,6 +176,9 @@ struct store_op {
 			uint32_t submitter_uid;/* who submitted it */
 			int64_t run_gid;       /* -1: owner's primary group */
 			int umask;             /* 0..0777 */
+			jobq_limits limits;    /* resource limits in force
+			                          (resolved at submit); set 0:
+			                          none */
 			/* initial state: QUEUED, or CANCELED (reason
 			 * "dependency", finished_at = submitted_at) for a job
 			 * whose dependency can never hold */
@@ -246,6 +257,7 @@ struct store_op {
 			char **env;            /* NULL-terminated, each malloc'd */
 			char *cwd;
 			int64_t output_limit;  /* as submitted; 0: none asked */
+			jobq_limits limits;    /* as stored at submit */
 			int first_run;         /* the first claim of the job
 			                          ever committed (a retry, by
 			                          hand or not, is not) */

@@ -20,6 +20,7 @@
 #include <cjson/cJSON.h>
 
 #include "job.h"
+#include "proto.h"
 #include "store_int.h"
 
 /* An array's step: 0 is taken as 1. */
@@ -54,6 +55,7 @@ store_insert_valid(const struct store_op *op)
 
 	if (op->in.insert.argv == NULL || op->in.insert.argc == 0 ||
 	    op->in.insert.output_limit < 0 ||
+	    !proto_limits_valid(&op->in.insert.limits) ||
 	    (op->in.insert.env == NULL && op->in.insert.envc != 0) ||
 	    op->in.insert.cwd == NULL || op->in.insert.queue == NULL ||
 	    (op->in.insert.labels == NULL && op->in.insert.nlabels != 0) ||
@@ -130,8 +132,8 @@ store_insert_bind_ident(sqlite3_stmt *st, const struct store_op *op)
 	return (sqlite3_bind_int(st, 26, op->in.insert.umask & 0777));
 }
 
-/* Binds ?1 .. ?19, ?23 and ?24 .. ?26 of ST_INSERT / ST_INSERT_TASKS; an
- * SQLite code. */
+/* Binds ?1 .. ?19, ?23, the identity ?24 .. ?26 and the resource limits
+ * ?27 .. ?32 of ST_INSERT / ST_INSERT_TASKS; an SQLite code. */
 static int
 store_insert_bind(sqlite3_stmt *st, const struct store_op *op,
     const struct job_outcome *o, int64_t id, const char *argv,
@@ -142,7 +144,9 @@ store_insert_bind(sqlite3_stmt *st, const struct store_op *op,
 
 	if ((rc = sqlite3_bind_int64(st, 23, op->in.insert.output_limit)) !=
 	    SQLITE_OK ||
-	    (rc = store_insert_bind_ident(st, op)) != SQLITE_OK) {
+	    (rc = store_insert_bind_ident(st, op)) != SQLITE_OK ||
+	    (rc = store_row_bind_limits(st, 27,
+	    &op->in.insert.limits)) != SQLITE_OK) {
 		store_reset(st);
 		return (rc);
 	}

@@ -92,6 +92,7 @@ enum store_stmt {
 	ST_RECOVER,
 	ST_QUEUED,
 	ST_QUEUED_DEPS,
+	ST_USAGE,
 	ST_COUNT
 };
 
@@ -112,7 +113,21 @@ enum store_stmt {
 	"WHERE job_id = j.id), " \
 	"(SELECT group_concat(dep_id || ':' || mode, ',') FROM deps " \
 	"WHERE job_id = j.id), " \
-	"coalesce(j.submitter_uid, j.owner_uid), j.run_gid, j.umask"
+	"coalesce(j.submitter_uid, j.owner_uid), j.run_gid, j.umask, " \
+	STORE_LIMITS_COLUMNS ", " \
+	"j.mem_peak, j.cpu_user_us, j.cpu_sys_us, j.usage_from"
+/* The resource limits columns, in proto_limits[] order (NULL: not set),
+ * and where they start in STORE_JOB_COLUMNS (store_row_limits()), after
+ * ident's submitter_uid, run_gid, umask (27 .. 29). */
+#define STORE_LIMITS_COLUMNS_BARE \
+	"lim_mem, lim_cpu_time, lim_nofile, lim_nproc, lim_core, lim_nice"
+#define STORE_LIMITS_COLUMNS \
+	"j.lim_mem, j.lim_cpu_time, j.lim_nofile, j.lim_nproc, j.lim_core, " \
+	"j.lim_nice"
+#define STORE_JOB_COL_LIMITS 30
+/* What the last run used (cgroup): mem_peak, cpu_user_us, cpu_sys_us,
+ * usage_from, after the limits (36 .. 39). */
+#define STORE_JOB_COL_USAGE 36
 #define STORE_JOB_FROM "jobs j LEFT JOIN arrays a ON a.id = j.array_id"
 
 struct store {
@@ -229,5 +244,7 @@ int	store_row_state(sqlite3_stmt *, int);
 char   *store_row_strdup(sqlite3_stmt *, int);
 char   *store_row_strv_json(const char *const *, size_t);
 int	store_row_strv_parse(const char *, char ***, size_t *);
+int	store_row_limits(sqlite3_stmt *, int, jobq_limits *);
+int	store_row_bind_limits(sqlite3_stmt *, int, const jobq_limits *);
 
 #endif

@@ -19,6 +19,7 @@
 #include <cjson/cJSON.h>
 
 #include "log.h"
+#include "proto.h"
 #include "store_int.h"
 #include "util.h"
 
@@ -245,7 +246,8 @@ store_row_texts(sqlite3_stmt *st, jobq_job *j)
 	    store_row_optdup(st, 3, &j->name) != 0 ||
 	    store_row_optdup(st, 14, &j->reason) != 0 ||
 	    store_row_optdup(st, 15, &j->message) != 0 ||
-	    store_row_optdup(st, 22, &j->unique_key) != 0)
+	    store_row_optdup(st, 22, &j->unique_key) != 0 ||
+	    store_row_optdup(st, STORE_JOB_COL_USAGE + 3, &j->usage_from) != 0)
 		return (JOBQ_ENOMEM);
 	return (0);
 }
@@ -275,6 +277,39 @@ store_row_numbers(sqlite3_stmt *st, jobq_job *j)
 	j->gid = sqlite3_column_type(st, 28) == SQLITE_NULL ? -1 :
 	    sqlite3_column_int64(st, 28);
 	j->umask = sqlite3_column_int(st, 29) & 0777;
+	/* NULL -> 0 */
+	j->mem_peak = sqlite3_column_int64(st, STORE_JOB_COL_USAGE);
+	j->cpu_user_us = sqlite3_column_int64(st, STORE_JOB_COL_USAGE + 1);
+	j->cpu_sys_us = sqlite3_column_int64(st, STORE_JOB_COL_USAGE + 2);
+}
+
+/* The resource limits in the columns col .. col + 5 (STORE_LIMITS_COLUMNS)
+ * into *l: NULL is not set; a value outside the protocol's bounds is
+ * JOBQ_EINTERNAL. */
+int
+store_row_limits(sqlite3_stmt *st, int col, jobq_limits *l)
+{
+	int i;
+
+	memset(l, 0, sizeof(*l));
+	for (i = 0; i < PROTO_NLIMITS; i++)
+		if (sqlite3_column_type(st, col + i) != SQLITE_NULL)
+			proto_limit_set(l, i, sqlite3_column_int64(st, col + i));
+	return (proto_limits_valid(l) ? 0 : JOBQ_EINTERNAL);
+}
+
+/* Binds the parameters first .. first + 5 to the limits of l (NULL: not
+ * set); an SQLite code. */
+int
+store_row_bind_limits(sqlite3_stmt *st, int first, const jobq_limits *l)
+{
+	int i, rc = SQLITE_OK;
+
+	for (i = 0; i < PROTO_NLIMITS && rc == SQLITE_OK; i++)
+		rc = (l->set & proto_limits[i].bit) ?
+		    sqlite3_bind_int64(st, first + i, proto_limit_get(l, i)) :
+		    sqlite3_bind_null(st, first + i);
+	return (rc);
 }
 
 /* Builds a jobq_job from a row of STORE_JOB_COLUMNS. */
@@ -312,6 +347,12 @@ store_row_job(sqlite3_stmt *st, jobq_job **out)
 		if (ret == JOBQ_EINTERNAL)
 			log_warnx("job %" PRId64 ": malformed labels or deps "
 			    "in the database", j->id);
+		goto fail;
+	}
+	if ((ret = store_row_limits(st, STORE_JOB_COL_LIMITS,
+	    &j->limits)) != 0) {
+		log_warnx("job %" PRId64 ": resource limits out of bounds in "
+		    "the database", j->id);
 		goto fail;
 	}
 	*out = j;

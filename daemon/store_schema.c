@@ -4,7 +4,7 @@
  * statements (the store's SQL, all of it here next to the schema it speaks
  * to) and the id counter.  Runs on the thread that calls store_open().
  *
- * Schema (version 3):
+ * Schema (version STORE_SCHEMA_VERSION):
  *   jobs    one row per job and per array task: state, spec, outcome,
  *           scheduling fields (priority, not_before, timeout_ms,
  *           kill_grace_ms, retry_delay_ms, unique_key) and, for a task,
@@ -14,7 +14,9 @@
  *           appends to them; 0: its first run creates them, O_EXCL).
  *           Identity: the job runs as owner_uid, with run_gid (NULL:
  *           the owner's primary group) and umask; submitter_uid is who
- *           submitted it (NULL in older rows: the owner).
+ *           submitted it (NULL in older rows: the owner).  The resource
+ *           limits in force, lim_mem .. lim_nice (NULL: not set; a task
+ *           has its array's).
  *           A task's argv, env and cwd columns
  *           are '': the task shares its array's (arrays.argv/env/cwd), so a
  *           100,000-task array stores its environment once.
@@ -32,7 +34,11 @@
  * claimed, the latter set for every job already there (whose output files
  * may exist: a later run appends to them); 3 -> 4 adds submitter_uid (NULL:
  * the owner), run_gid (NULL: the owner's primary group at run time) and
- * umask (022 for the rows already there).
+ * umask (022 for the rows already there); 4 -> 5 adds the resource limits
+ * lim_mem, lim_cpu_time, lim_nofile, lim_nproc, lim_core, lim_nice (NULL:
+ * not set; a job stored before has none); 5 -> 6 adds mem_peak (bytes),
+ * cpu_user_us, cpu_sys_us and usage_from ("cgroup", "cgroup-cpu",
+ * "rusage"): what the job's last ended run used, NULL before one ended.
  *
  * Ids: jobs, tasks and arrays take their ids from one counter, so an array
  * id is never a job id, and an id is never used twice, even after its rows
@@ -77,13 +83,15 @@
 
 /* The columns ST_INSERT and ST_INSERT_TASKS fill, ?1 .. ?19, then
  * array_id and array_index, then output_limit ?23, then the identity
- * ?24 .. ?26 (see store_insert.c). */
+ * ?24 .. ?26, then the resource limits ?27 .. ?32 (see store_insert.c). */
 #define STORE_INSERT_COLUMNS \
 	"id, state, queue, name, owner_uid, argv, env, cwd, submitted_at, " \
 	"max_retries, priority, not_before, timeout_ms, kill_grace_ms, " \
 	"retry_delay_ms, unique_key, finished_at, reason, message, " \
 	"array_id, array_index, output_limit, " \
-	"submitter_uid, run_gid, umask"
+	"submitter_uid, run_gid, umask, " \
+	STORE_LIMITS_COLUMNS_BARE
+#define STORE_LIMITS_PARAMS ", ?27, ?28, ?29, ?30, ?31, ?32"
 
 /* Rows 0 .. ?N - 1, for inserting the rows of an array in one statement. */
 #define STORE_SERIES(n) \
@@ -107,13 +115,14 @@ static const char *const store_schema_sql[ST_COUNT] = {
 	    "state IN ('queued', 'running') ORDER BY id LIMIT 1",
 	[ST_INSERT] = "INSERT INTO jobs (" STORE_INSERT_COLUMNS ") VALUES "
 	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-	    "?15, ?16, ?17, ?18, ?19, 0, 0, ?23, ?24, ?25, ?26)",
+	    "?15, ?16, ?17, ?18, ?19, 0, 0, ?23, ?24, ?25, ?26"
+	    STORE_LIMITS_PARAMS ")",
 	/* Task i: id ?1 + 1 + i, index ?21 + i * ?22, of ?20 tasks. */
 	[ST_INSERT_TASKS] = "INSERT INTO jobs (" STORE_INSERT_COLUMNS ") "
 	    STORE_SERIES("?20")
 	    "SELECT ?1 + 1 + i, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
 	    "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?1, ?21 + i * ?22, ?23, "
-	    "?24, ?25, ?26 FROM t",
+	    "?24, ?25, ?26" STORE_LIMITS_PARAMS " FROM t",
 	[ST_INSERT_ARRAY] = "INSERT INTO arrays (id, first, step, count, "
 	    "throttle, owner_uid, submitted_at, argv, env, cwd) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -128,7 +137,8 @@ static const char *const store_schema_sql[ST_COUNT] = {
 	[ST_CLAIM_SELECT] = "SELECT j.state, coalesce(a.argv, j.argv), "
 	    "coalesce(a.env, j.env), coalesce(a.cwd, j.cwd), j.array_id, "
 	    "j.array_index, j.attempts, j.max_retries, j.output_limit, "
-	    "j.claimed, j.owner_uid, j.run_gid, j.umask FROM " STORE_JOB_FROM
+	    "j.claimed, j.owner_uid, j.run_gid, j.umask, " STORE_LIMITS_COLUMNS
+	    " FROM " STORE_JOB_FROM
 	    " WHERE j.id = ?1",
 	/* The state (?4) is JOB_EV_CLAIM's. */
 	[ST_CLAIM_UPDATE] = "UPDATE jobs SET state = ?4, attempts = ?2, "
@@ -200,6 +210,9 @@ static const char *const store_schema_sql[ST_COUNT] = {
 	    "FROM jobs j JOIN deps d ON d.job_id = j.id "
 	    "LEFT JOIN jobs dj ON dj.id = d.dep_id "
 	    "WHERE j.state = 'queued' ORDER BY j.id",
+	/* What a run used (cgroup.h), recorded with its end. */
+	[ST_USAGE] = "UPDATE jobs SET mem_peak = ?2, cpu_user_us = ?3, "
+	    "cpu_sys_us = ?4, usage_from = ?5 WHERE id = ?1",
 };
 
 /*
@@ -293,6 +306,18 @@ static const char *const store_schema_migrations[STORE_SCHEMA_VERSION] = {
 	"ALTER TABLE jobs ADD COLUMN submitter_uid INTEGER;"
 	"ALTER TABLE jobs ADD COLUMN run_gid INTEGER;"
 	"ALTER TABLE jobs ADD COLUMN umask INTEGER NOT NULL DEFAULT 18;",
+	/* 4 -> 5: resource limits (NULL: not set) */
+	"ALTER TABLE jobs ADD COLUMN lim_mem INTEGER;"
+	"ALTER TABLE jobs ADD COLUMN lim_cpu_time INTEGER;"
+	"ALTER TABLE jobs ADD COLUMN lim_nofile INTEGER;"
+	"ALTER TABLE jobs ADD COLUMN lim_nproc INTEGER;"
+	"ALTER TABLE jobs ADD COLUMN lim_core INTEGER;"
+	"ALTER TABLE jobs ADD COLUMN lim_nice INTEGER;",
+	/* 5 -> 6: what the last run used (peak memory, CPU time) */
+	"ALTER TABLE jobs ADD COLUMN mem_peak INTEGER;"
+	"ALTER TABLE jobs ADD COLUMN cpu_user_us INTEGER;"
+	"ALTER TABLE jobs ADD COLUMN cpu_sys_us INTEGER;"
+	"ALTER TABLE jobs ADD COLUMN usage_from TEXT;",
 };
 
 static void	store_schema_errf(char *, size_t, const char *, ...)

@@ -27,6 +27,7 @@
 struct store_write_spec {
 	char **argv, **env, *cwd;
 	int64_t output_limit;
+	jobq_limits limits;
 	int first_run;
 	uint32_t uid;		/* identity */
 	int64_t gid;
@@ -83,8 +84,8 @@ store_write_task_env(char ***envp, int64_t array_id, int64_t index)
 }
 
 /* The spec in the current row of ST_CLAIM_SELECT (argv, env, cwd, for a
- * task its array id and index, the output limit and whether a claim of the
- * job committed before). */
+ * task its array id and index, the output limit, whether a claim of the
+ * job committed before, and its resource limits). */
 static int
 store_write_claim_spec(sqlite3_stmt *st, struct store_write_spec *sp)
 {
@@ -98,6 +99,8 @@ store_write_claim_spec(sqlite3_stmt *st, struct store_write_spec *sp)
 	sp->gid = sqlite3_column_type(st, 11) == SQLITE_NULL ? -1 :
 	    sqlite3_column_int64(st, 11);
 	sp->umask = sqlite3_column_int(st, 12) & 0777;
+	if (store_row_limits(st, 13, &sp->limits) != 0)
+		return (JOBQ_EINTERNAL);
 	ret = store_row_strv_parse((const char *)sqlite3_column_text(st, 1),
 	    &sp->argv, NULL);
 	if (ret == 0)
@@ -144,8 +147,9 @@ store_write_claim_read(struct store *s, struct store_op *op,
 		op->status = JOBQ_ESTATE;
 	else if ((op->status = store_write_claim_spec(st, sp)) ==
 	    JOBQ_EINTERNAL)
-		log_warnx("%s: job %" PRId64 ": malformed argv/env in the "
-		    "database", s->path, op->in.claim.id);
+		log_warnx("%s: job %" PRId64 ": malformed argv/env or "
+		    "resource limits in the database", s->path,
+		    op->in.claim.id);
 	store_reset(st);
 	return (SQLITE_OK);
 }
@@ -176,6 +180,7 @@ store_write_claim(struct store *s, struct store_op *op)
 	op->out.claim.env = sp.env;
 	op->out.claim.cwd = sp.cwd;
 	op->out.claim.output_limit = sp.output_limit;
+	op->out.claim.limits = sp.limits;
 	op->out.claim.first_run = sp.first_run;
 	op->out.claim.uid = sp.uid;
 	op->out.claim.gid = sp.gid;
@@ -205,8 +210,16 @@ store_write_update(struct store *s, struct store_op *op)
 		    STORE_INT(u->not_before)));
 	if (rc != SQLITE_OK)
 		return (store_fail(s, rc, "update"));
-	if (sqlite3_changes(s->db) == 0)
+	if (sqlite3_changes(s->db) == 0) {
 		op->status = JOBQ_ENOTFOUND;
+		return (0);
+	}
+	if (!u->set_priority && u->usage.from != NULL &&
+	    (rc = store_run(s, ST_USAGE, STORE_ARGS(STORE_INT(u->id),
+	    STORE_INT(u->usage.mem_peak), STORE_INT(u->usage.cpu_user_us),
+	    STORE_INT(u->usage.cpu_sys_us), STORE_TEXT(u->usage.from)))) !=
+	    SQLITE_OK)
+		return (store_fail(s, rc, "update (usage)"));
 	return (0);
 }
 

@@ -7,7 +7,7 @@
  * Packed spec, all integers little-endian uint32, strings without NUL:
  *   "JQS2" | argc | envc | out flags | out limit low | out limit high |
  *   len cwd | len dir | len out | len err | argc x (len s) | envc x (len s)
- *   | ident flags | uid | gid | umask
+ *   | ident flags | uid | gid | umask | the resource limits block (wire.h)
  * Unpacking trusts nothing: every count and length is checked against the
  * bytes that remain, embedded NULs and trailing bytes are rejected.
  * Errors are JOBQ_E* codes (jobq.h), as everywhere in the daemon.
@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "jobq.h"
+#include "proto.h"
 #include "util.h"
 #include "wire.h"
 
@@ -34,6 +35,9 @@
 #define WIRE_MAGIC_LEN 4
 /* The ident block after the strings: flags, uid, gid, umask. */
 #define WIRE_IDENT     (4 * 4)
+
+/* The limits block's size for n base limits: set, 6 values, n, n x 5. */
+#define WIRE_LIMITS_LEN(n) (4 + PROTO_NLIMITS * 8 + 4 + (n) * 20)
 
 /* Writer state for pack: a fixed buffer sized exactly in advance. */
 struct wire_out {
@@ -51,6 +55,34 @@ wire_put_u32(struct wire_out *o, uint32_t v)
 	b[3] = (v >> 24) & 0xff;
 	memcpy(o->p, b, 4);
 	o->p += 4;
+}
+
+static void
+wire_put_u64(struct wire_out *o, uint64_t v)
+{
+	wire_put_u32(o, (uint32_t)(v & 0xffffffffu));
+	wire_put_u32(o, (uint32_t)(v >> 32));
+}
+
+/* The resource limits block (see the top). */
+static void
+wire_put_limits(struct wire_out *o, const struct wire_output *out)
+{
+	static const jobq_limits none;
+	const jobq_limits *l = out != NULL && out->limits != NULL ?
+	    out->limits : &none;
+	size_t i, n = out != NULL ? out->nrl_base : 0;
+
+	wire_put_u32(o, l->set);
+	for (i = 0; i < PROTO_NLIMITS; i++)
+		wire_put_u64(o, (l->set & proto_limits[i].bit) ?
+		    (uint64_t)proto_limit_get(l, (int)i) : 0);
+	wire_put_u32(o, (uint32_t)n);
+	for (i = 0; i < n; i++) {
+		wire_put_u32(o, out->rl_base[i].resource);
+		wire_put_u64(o, out->rl_base[i].cur);
+		wire_put_u64(o, out->rl_base[i].max);
+	}
 }
 
 static void
@@ -107,6 +139,11 @@ wire_spec_pack_out(const char *const *argv, const char *const *env,
 	*len = 0;
 	if (cwd == NULL || out_path == NULL || err_path == NULL)
 		return JOBQ_EINVAL;
+	if (out != NULL && ((out->limits != NULL &&
+	    !proto_limits_valid(out->limits)) ||
+	    out->nrl_base > WIRE_RLIMIT_BASE_MAX ||
+	    (out->nrl_base > 0 && out->rl_base == NULL)))
+		return JOBQ_EINVAL;
 	if ((r = wire_count(argv, &argc)) < 0 ||
 	    (r = wire_count(env, &envc)) < 0)
 		return r;
@@ -122,6 +159,9 @@ wire_spec_pack_out(const char *const *argv, const char *const *env,
 	for (i = 0; i < envc; i++)
 		if ((r = wire_size_str(env[i], &total)) < 0)
 			return r;
+	if (total > SIZE_MAX - WIRE_LIMITS_LEN(WIRE_RLIMIT_BASE_MAX))
+		return JOBQ_ETOOBIG;
+	total += WIRE_LIMITS_LEN(out != NULL ? out->nrl_base : 0);
 
 	if ((b = malloc(total)) == NULL)
 		return JOBQ_ENOMEM;
@@ -145,6 +185,7 @@ wire_spec_pack_out(const char *const *argv, const char *const *env,
 	wire_put_u32(&o, out != NULL ? out->uid : 0);
 	wire_put_u32(&o, out != NULL ? out->gid : WIRE_GID_PRIMARY);
 	wire_put_u32(&o, out != NULL ? out->umask & 0777 : 022);
+	wire_put_limits(&o, out);
 	if ((size_t)(o.p - b) != total) {
 		free(b);
 		return JOBQ_EINVAL;
@@ -178,6 +219,55 @@ wire_get_u32(struct wire_in *in, uint32_t *v)
 	    (uint32_t)in->p[2] << 16 | (uint32_t)in->p[3] << 24;
 	in->p += 4;
 	in->left -= 4;
+	return 0;
+}
+
+static int
+wire_get_u64(struct wire_in *in, uint64_t *v)
+{
+	uint32_t lo, hi;
+	int r;
+
+	if ((r = wire_get_u32(in, &lo)) < 0 || (r = wire_get_u32(in, &hi)) < 0)
+		return r;
+	*v = (uint64_t)hi << 32 | lo;
+	return 0;
+}
+
+/* The resource limits block into out (see the top). */
+static int
+wire_get_limits(struct wire_in *in, struct wire_spec *out)
+{
+	uint64_t v;
+	uint32_t set, n, i;
+	int r;
+
+	if ((r = wire_get_u32(in, &set)) < 0)
+		return r;
+	out->limits.set = set;
+	for (i = 0; i < PROTO_NLIMITS; i++) {
+		if ((r = wire_get_u64(in, &v)) < 0)
+			return r;
+		if (set & proto_limits[i].bit)
+			proto_limit_set(&out->limits, (int)i, (int64_t)v);
+		else if (v != 0)
+			return JOBQ_EINVAL;
+	}
+	if (!proto_limits_valid(&out->limits))
+		return JOBQ_EINVAL;
+	if ((r = wire_get_u32(in, &n)) < 0)
+		return r;
+	if (n > WIRE_RLIMIT_BASE_MAX)
+		return JOBQ_EINVAL;
+	for (i = 0; i < n; i++) {
+		if ((r = wire_get_u32(in, &out->rl_base[i].resource)) < 0 ||
+		    (r = wire_get_u64(in, &out->rl_base[i].cur)) < 0 ||
+		    (r = wire_get_u64(in, &out->rl_base[i].max)) < 0)
+			return r;
+		if (out->rl_base[i].resource >= WIRE_RLIMIT_BASE_MAX)
+			return JOBQ_EINVAL;
+	}
+	out->nrl_base = n;
 	return 0;
 }
 
@@ -266,7 +356,8 @@ wire_spec_unpack(const char *buf, size_t len, struct wire_spec *out)
 	    (r = wire_get_u32(&in, &out->id_flags)) < 0 ||
 	    (r = wire_get_u32(&in, &out->uid)) < 0 ||
 	    (r = wire_get_u32(&in, &out->gid)) < 0 ||
-	    (r = wire_get_u32(&in, &out->umask)) < 0)
+	    (r = wire_get_u32(&in, &out->umask)) < 0 ||
+	    (r = wire_get_limits(&in, out)) < 0)
 		goto fail;
 	if (out->umask > 0777 || (out->id_flags & ~(uint32_t)WIRE_ID_SET)) {
 		r = JOBQ_EINVAL;

@@ -15,9 +15,13 @@
  *   "JQS2" | argc | envc | out flags | out limit (low, high 32 bits) |
  *   len(cwd) cwd | len(dir) dir | len(out) out | len(err) err |
  *   argc x (len s) | envc x (len s) |
- *   ident: flags | uid | gid | umask
+ *   ident: flags | uid | gid | umask |
+ *   limits: set | 6 x value (low, high) | n base | n x (resource, cur
+ *   (low, high), max (low, high))
  * where strings are stored without NUL; unpacking checks every length
- * against the buffer and rejects embedded NULs.
+ * against the buffer and rejects embedded NULs, unknown limit bits, values
+ * outside the protocol's bounds (proto_limits_valid) and resources >=
+ * WIRE_RLIMIT_BASE_MAX.
  *
  * Output files: with a dir, out and err are plain names in it, which the
  * worker opens with openat() from a descriptor of dir opened O_NOFOLLOW and
@@ -46,6 +50,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "jobq.h"
 
 #define WIRE_MQ_MAXMSG   4
 #define WIRE_MQ_MSGSIZE  8192
@@ -101,9 +107,15 @@ enum wire_stage { WIRE_STAGE_SPEC = 1, WIRE_STAGE_OUTPUT, WIRE_STAGE_CWD,
 	WIRE_STAGE_LOGS_DIR,     /* the output dir (logs/) refused or missing */
 	WIRE_STAGE_USER_DIR,     /* logs/UID refused or not creatable
 	                            (errno as userdir_open's) */
-	WIRE_STAGE_OUTPUT_REFUSED /* a later run: an output file is a symlink
+	WIRE_STAGE_OUTPUT_REFUSED, /* a later run: an output file is a symlink
 	                            (ELOOP), not a regular file (EINVAL), or not
 	                            the job user's own (EPERM); untouched */
+	/* resource limits (worker_spawn.c): restoring jobqd's start-up
+	 * limits, then the job's limit i (its index in proto_limits[], i.e.
+	 * WIRE_STAGE_LIMIT + CONF_RL_*) */
+	WIRE_STAGE_RLIMIT_BASE = 20,
+	WIRE_STAGE_LIMIT = 21,	/* .. 26 */
+	WIRE_STAGE_CGROUP = 27  /* its cgroup could not be made or joined */
 };
 
 struct wire_report {
@@ -119,6 +131,14 @@ struct wire_report {
 	int64_t utime_us, stime_us;
 	int64_t maxrss_kb;
 	uint64_t out_limit;      /* FINISHED with WIRE_END_OUTPUT_*: the limit */
+	/* cgroup (cgroup.h): FINISHED in cgroup mode, what the job's cgroup
+	 * counted for all its processes; each valid when its flag is set
+	 * (else the daemon uses the rusage above: the main process and the
+	 * descendants it waited for). */
+	uint32_t cg_flags;       /* WIRE_USAGE_CG_* */
+	uint32_t cg_pad;
+	uint64_t cg_mem_peak;    /* memory.peak, bytes */
+	int64_t cg_user_us, cg_sys_us;  /* cpu.stat user_usec, system_usec */
 };
 
 /* Identity (wire_output.id_flags): WIRE_ID_SET: uid, gid and umask are
@@ -126,10 +146,20 @@ struct wire_report {
  * the umask. */
 #define WIRE_ID_SET 0x1
 #define WIRE_GID_PRIMARY 0xffffffffu
+#define WIRE_USAGE_CG_CPU 0x1
+#define WIRE_USAGE_CG_MEM 0x2
 
 /* How the output files are opened (wire_output.flags). */
 #define WIRE_OUT_EXCL 0x1    /* the job's first run: create, never reuse */
 #define WIRE_OUT_USERDIR 0x2 /* in dir/UID/, owned by uid:gid (outputs) */
+
+/* resource limits: one limit of jobqd's start-up that a job's process
+ * restores (rlimits_base_changed()) */
+#define WIRE_RLIMIT_BASE_MAX 16
+struct wire_rlimit {
+	uint32_t resource;   /* RLIMIT_*, < WIRE_RLIMIT_BASE_MAX */
+	uint64_t cur, max;   /* RLIM_INFINITY as is */
+};
 
 /* The output files of a spec besides their names (see the top). */
 struct wire_output {
@@ -144,6 +174,10 @@ struct wire_output {
 	/* with WIRE_OUT_USERDIR, uid also owns the output files and names
 	 * their directory; gid is their group unless WIRE_GID_PRIMARY (then
 	 * the creator's: the files are 0600 all the same) */
+	/* resource limits (NULL / 0: none) */
+	const jobq_limits *limits;          /* the job's, set soft = hard */
+	const struct wire_rlimit *rl_base;  /* restored before them */
+	size_t nrl_base;                    /* <= WIRE_RLIMIT_BASE_MAX */
 };
 
 /* A spec unpacked: pointers into the packed buffer's copy (see unpack). */
@@ -156,6 +190,11 @@ struct wire_spec {
 	uint64_t out_limit;      /* 0: none */
 	/* ident (see struct wire_output) */
 	uint32_t id_flags, uid, gid, umask;
+	/* resource limits: the job's (limits.set 0: none), applied soft =
+	 * hard after the start-up limits in rl_base were restored */
+	jobq_limits limits;
+	struct wire_rlimit rl_base[WIRE_RLIMIT_BASE_MAX];
+	uint32_t nrl_base;
 };
 
 /* Packs into a malloc'd buffer; returns 0, JOBQ_ENOMEM, JOBQ_EINVAL (a NULL

@@ -11,7 +11,8 @@
  *          |  poll() <= 250 ms: mq, signalfd(TERM,INT,CHLD), timerfd (kill
  *          |          grace), report pipe (POLLERR = the daemon is gone);
  *          |          heartbeat after each wake-up
- *          `- job (worker_spawn.c): setsid leader, PDEATHSIG KILL, fds
+ *          `- job (worker_spawn.c): setsid leader, PDEATHSIG KILL, its
+ *               cgroup joined (cgroup mode, see worker_cgroup_start), fds
  *               0/1/2 only, execve (its pid is its process group id; the
  *               group is SIGKILLed when the leader exits, before the leader
  *               is reaped; then worker_sweep() kills and reaps whatever
@@ -52,6 +53,7 @@
 #include <unistd.h>
 
 #include "jobq.h"
+#include "cgroup.h"
 #include "fault.h"
 #include "log.h"
 #include "proctree.h"
@@ -91,27 +93,87 @@ struct worker {
 	int64_t start_us;
 	uint32_t end_flags;
 	struct worker_output output;	/* its output limit (worker_output.c) */
+
+	/* cgroup mode (cgroup.h): the jobs' parent cgroup (-1: none), the
+	 * controllers enabled there, the running job's cgroup. */
+	int cg_jobs_fd;
+	char cg_ctl[64];
+	struct cgroup_job cg;
 };
 
 static void worker_sweep(struct worker *, pid_t);
+static int worker_reap_strays(void);
+
+/* SIGKILL to the job's group, and in cgroup mode to its whole cgroup. */
+static void
+worker_kill_all(struct worker *w)
+{
+	int r;
+
+	if (kill(-w->job_pid, SIGKILL) == -1 && errno != ESRCH)
+		log_warn("kill(-%ld, SIGKILL)", (long)w->job_pid);
+	if (w->cg.dirfd != -1 && (r = cgroup_kill(w->cg.dirfd)) != 0)
+		log_warnx("job %lld: cgroup %s: kill: %s", (long long)w->job_id,
+		    w->cg.name, strerror(-r));
+}
+
+/*
+ * Once the job's leader is reaped, in cgroup mode: everything in its cgroup
+ * is killed (again, until cgroup.events says it is empty; bounded by
+ * WORKER_SWEEP_MS, the heartbeat going on), what it used is read into *u,
+ * and the cgroup is removed.  u->flags 0 when there is none.
+ */
+static void
+worker_cgroup_end(struct worker *w, struct cgroup_usage *u)
+{
+	int64_t t0 = util_mono_ms(), now;
+	int r;
+
+	memset(u, 0, sizeof *u);
+	if (w->cg.dirfd == -1)
+		return;
+	for (;;) {
+		(void)cgroup_kill(w->cg.dirfd);
+		if ((r = cgroup_populated(w->cg.dirfd)) <= 0)
+			break;
+		(void)worker_reap_strays();	/* its orphans are ours */
+		now = util_mono_ms();
+		scoreboard_beat(w->sb, (unsigned)w->slot, now);
+		if (now - t0 >= WORKER_SWEEP_MS) {
+			log_warnx("job %lld: cgroup %s still has processes "
+			    "after %d ms", (long long)w->job_id, w->cg.name,
+			    WORKER_SWEEP_MS);
+			break;
+		}
+		(void)usleep(1000);
+	}
+	if (r < 0)
+		log_warnx("job %lld: cgroup %s: cgroup.events: %s",
+		    (long long)w->job_id, w->cg.name, strerror(-r));
+	cgroup_read_usage(w->cg.dirfd, u);
+	if ((r = cgroup_job_remove(w->cg_jobs_fd, &w->cg)) != 0)
+		log_warnx("job %lld: cgroup %s: cannot remove it: %s",
+		    (long long)w->job_id, w->cg.name, strerror(-r));
+}
 
 /* Kills the job's group and waits for its leader, then for everything the
  * job left; used when the worker must go away with a job running. */
 static void
 worker_kill_job(struct worker *w)
 {
+	struct cgroup_usage u;
 	int status;
 
 	if (w->job_pid <= 0)
 		return;
-	if (kill(-w->job_pid, SIGKILL) == -1 && errno != ESRCH)
-		log_warn("kill(-%ld, SIGKILL)", (long)w->job_pid);
+	worker_kill_all(w);
 	while (waitpid(w->job_pid, &status, 0) == -1) {
 		if (errno != EINTR) {
 			log_warn("waitpid %ld", (long)w->job_pid);
 			break;
 		}
 	}
+	worker_cgroup_end(w, &u);
 	worker_sweep(w, w->job_pid);
 	w->job_pid = 0;
 	scoreboard_job(w->sb, (unsigned)w->slot, 0, 0, 0, 0, 0);
@@ -282,6 +344,39 @@ worker_read_spec(const struct wire_msg *m, size_t n, struct wire_spec *spec)
 	    spec);
 }
 
+/*
+ * cgroup mode: the job's cgroup, made before vfork with the job's limits
+ * for the controllers enabled; the child joins it.  Returns 0 or the errno
+ * to report (WIRE_STAGE_CGROUP).
+ */
+static int
+worker_cgroup_start(struct worker *w, const struct wire_msg *m,
+    const struct wire_spec *spec)
+{
+	struct cgroup_limits lim;
+	const char *what = "";
+	int r;
+
+	/* The job's limits for its cgroup, from its spec's resource limits
+	 * (mem_max: its memory limit in bytes, --mem; pids_max: its process
+	 * limit, --nproc, for the job's tree only where RLIMIT_NPROC counts
+	 * all of its user's processes; cpu_quota_us: a CPU quota per
+	 * CGROUP_CPU_PERIOD_US, which no submit option sets).  0: not
+	 * written. */
+	memset(&lim, 0, sizeof lim);
+	if ((spec->limits.set & JOBQ_LIMIT_MEM) && spec->limits.mem > 0)
+		lim.mem_max = (uint64_t)spec->limits.mem;
+	if ((spec->limits.set & JOBQ_LIMIT_NPROC) && spec->limits.nproc > 0)
+		lim.pids_max = (uint64_t)spec->limits.nproc;
+	r = cgroup_job_create(w->cg_jobs_fd, m->job_id, m->attempt, w->cg_ctl,
+	    &lim, &w->cg, &what);
+	if (r == 0)
+		return 0;
+	log_warnx("job %lld: cgroup job-%lld-%u: %s: %s", (long long)m->job_id,
+	    (long long)m->job_id, m->attempt, what, strerror(-r));
+	return -r;
+}
+
 /* Returns -1 on a fatal protocol error (a RUN while a job runs). */
 static int
 worker_run(struct worker *w, const struct wire_msg *m, size_t n)
@@ -310,8 +405,21 @@ worker_run(struct worker *w, const struct wire_msg *m, size_t n)
 		    start_us);
 		return 0;
 	}
-	worker_spawn(&spec, w->pid, w->nofile, &res);
+	if (w->cg_jobs_fd != -1 &&
+	    (err = worker_cgroup_start(w, m, &spec)) != 0) {
+		wire_spec_free(&spec);
+		scoreboard_job(w->sb, (unsigned)w->slot, 0, 0, 0, 0, 0);
+		worker_report_spawn_failed(w, m->job_id, WIRE_STAGE_CGROUP, err,
+		    start_us);
+		return 0;
+	}
+	worker_spawn_cg(&spec, w->pid, w->nofile, w->cg.procs_fd, &res);
 	wire_spec_free(&spec);
+	cgroup_job_close_procs(&w->cg);
+	if (res.pid <= 0 && w->cg.dirfd != -1 &&
+	    (err = cgroup_job_remove(w->cg_jobs_fd, &w->cg)) != 0)
+		log_warnx("job %lld: cgroup %s: cannot remove it: %s",
+		    (long long)m->job_id, w->cg.name, strerror(-err));
 	w->output = res.output;
 	if (res.pid > 0)
 		worker_report_started(w, m->job_id, res.pid, start_us);
@@ -486,6 +594,7 @@ static void
 worker_check_job(struct worker *w)
 {
 	struct wire_report rep;
+	struct cgroup_usage cu;
 	struct rusage ru;
 	siginfo_t si;
 	pid_t pid;
@@ -500,8 +609,7 @@ worker_check_job(struct worker *w)
 	}
 	if (si.si_pid != w->job_pid)
 		return;
-	if (kill(-w->job_pid, SIGKILL) == -1 && errno != ESRCH)
-		log_warn("kill(-%ld, SIGKILL)", (long)w->job_pid);
+	worker_kill_all(w);
 	memset(&ru, 0, sizeof ru);
 	while ((pid = wait4(w->job_pid, &status, 0, &ru)) == -1 && errno == EINTR)
 		;
@@ -509,6 +617,7 @@ worker_check_job(struct worker *w)
 		log_warn("wait4 %ld", (long)w->job_pid);
 		return;
 	}
+	worker_cgroup_end(w, &cu);
 	worker_sweep(w, w->job_pid);
 	scoreboard_job(w->sb, (unsigned)w->slot, 0, 0, 0, 0, 0);
 	worker_disarm_timer(w);
@@ -524,6 +633,15 @@ worker_check_job(struct worker *w)
 	rep.utime_us = (int64_t)ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec;
 	rep.stime_us = (int64_t)ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec;
 	rep.maxrss_kb = ru.ru_maxrss;
+	if (cu.flags & CGROUP_USAGE_CPU) {
+		rep.cg_flags |= WIRE_USAGE_CG_CPU;
+		rep.cg_user_us = (int64_t)cu.user_us;
+		rep.cg_sys_us = (int64_t)cu.sys_us;
+	}
+	if (cu.flags & CGROUP_USAGE_MEM) {
+		rep.cg_flags |= WIRE_USAGE_CG_MEM;
+		rep.cg_mem_peak = cu.mem_peak;
+	}
 	log_debug("job %lld: pid %ld ended, status 0x%x", (long long)w->job_id,
 	    (long)w->job_pid, (unsigned)status);
 	w->job_pid = 0;
@@ -585,8 +703,7 @@ worker_read_timer(struct worker *w)
 	}
 	if (w->job_pid != 0) {
 		log_debug("job %lld: grace over, SIGKILL", (long long)w->job_id);
-		if (kill(-w->job_pid, SIGKILL) == -1 && errno != ESRCH)
-			log_warn("kill(-%ld, SIGKILL)", (long)w->job_pid);
+		worker_kill_all(w);
 	}
 }
 
@@ -708,11 +825,20 @@ worker_setup(struct worker *w, int argc, char **argv)
 	sigset_t set;
 	long slot, dpid;
 
-	if (argc != 3 || worker_parse_int(argv[0], 0, INT_MAX, &slot) == -1 ||
+	if ((argc != 3 && argc != 4) ||
+	    worker_parse_int(argv[0], 0, INT_MAX, &slot) == -1 ||
 	    worker_parse_int(argv[2], 1, INT_MAX, &dpid) == -1) {
-		log_warnx("usage: jobqd --worker SLOT MQNAME DAEMONPID");
+		log_warnx("usage: jobqd --worker SLOT MQNAME DAEMONPID "
+		    "[CGROUP]");
 		return -1;
 	}
+	if (argc == 4 && (w->cg_jobs_fd = open(argv[3], O_RDONLY |
+	    O_DIRECTORY | O_CLOEXEC)) == -1) {
+		log_warn("cgroup %s", argv[3]);
+		return -1;
+	}
+	if (w->cg_jobs_fd != -1)
+		cgroup_controllers(w->cg_jobs_fd, w->cg_ctl, sizeof w->cg_ctl);
 	w->slot = (int)slot;
 	w->daemon_pid = (pid_t)dpid;
 	w->pid = getpid();
@@ -750,6 +876,7 @@ worker_main(int argc, char **argv)
 	memset(&w, 0, sizeof w);
 	w.mq = (mqd_t)-1;
 	w.sfd = w.tfd = w.repfd = -1;
+	w.cg_jobs_fd = w.cg.dirfd = w.cg.procs_fd = -1;
 	if (worker_setup(&w, argc, argv) == -1) {
 		free(w.msgbuf);
 		scoreboard_free(w.sb);

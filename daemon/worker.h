@@ -1,7 +1,8 @@
 /*
  * worker.h - the worker process: the one place where a job's process is set
  * up and watched.  jobqd starts each worker by executing itself as
- *   jobqd --worker SLOT MQNAME DAEMONPID
+ *   jobqd --worker SLOT MQNAME DAEMONPID [CGROUP]
+ * (CGROUP in cgroup mode: the directory of the jobs' cgroups, cgroup.h)
  * with the report pipe on fd 3, its message queue (read-only, non-blocking;
  * the name MQNAME is a label, unlinked before the worker starts) on fd 4,
  * the scoreboard (scoreboard.h, read-write) on fd 5, /dev/null on 0 and 1,
@@ -31,7 +32,11 @@
  * gets SIGKILL, then every process left in the worker's subtree (what the
  * job put in another group or session, reparented to the subreaper) is
  * killed and reaped until the worker has no child left (bounded, logged if
- * the bound is hit), so nothing a job started outlives it.  A report the
+ * the bound is hit), so nothing a job started outlives it.  In cgroup mode
+ * the job runs in CGROUP/job-ID-ATTEMPT, made before the vfork and joined
+ * by the child: the grace's end and the job's end also write cgroup.kill,
+ * and once the cgroup is empty its usage goes into FINISHED and it is
+ * removed.  A report the
  * worker cannot write ends it the same way (exit 1): the daemon then sees
  * the worker lost.
  *

@@ -63,5 +63,10 @@ struct worker_spawn_result {
  * reaped when this returns. */
 void worker_spawn(const struct wire_spec *spec, pid_t worker_pid, long maxfd,
     struct worker_spawn_result *res);
+/* worker_spawn() in cgroup mode: the child writes "0" into cg_procs_fd (the
+ * job's cgroup.procs, cgroup.h; -1: none) before anything else it does
+ * after setsid (a failure: WIRE_STAGE_CGROUP). */
+void worker_spawn_cg(const struct wire_spec *spec, pid_t worker_pid,
+    long maxfd, int cg_procs_fd, struct worker_spawn_result *res);
 
 #endif

@@ -18,10 +18,12 @@
  *
  *   worker.c --worker_spawn(spec)--> open cwd/out/err, plan exec, resolve
  *     the job's user (passwd entry, group list), block signals
- *     `- vfork child (worker suspended): setsid, PDEATHSIG KILL, default
- *        dispositions, identity (umask; a root worker: setgroups, setresgid,
- *        setresuid, verified, PDEATHSIG again), chdir, dup2 0/1/2, close
- *        the rest, empty mask, execve
+ *     `- vfork child (worker suspended): setsid, PDEATHSIG KILL, join the
+ *        job's cgroup (cgroup mode: "0" into its cgroup.procs, opened by
+ *        the worker), resource limits (jobqd's start-up ones, then the
+ *        job's) and nice, default dispositions, identity (umask; a root
+ *        worker: setgroups, setresgid, setresuid, verified, PDEATHSIG
+ *        again), chdir, dup2 0/1/2, close the rest, empty mask, execve
  *        a failure before exec: {stage, errno} to the worker, _exit(127)
  *
  * Identity (wire.h WIRE_ID_SET; jobqd(8) "Identity").  The job's umask is
@@ -80,6 +82,7 @@
 #endif
 
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/syscall.h>
@@ -100,6 +103,7 @@
 
 #include "fault.h"
 #include "log.h"
+#include "proto.h"
 #include "userdir.h"
 #include "wire.h"
 #include "worker_int.h"
@@ -154,6 +158,11 @@ struct worker_spawn_args {
 	gid_t *id_check;	/* id_ngroups + 1 entries, for getgroups */
 	const char *cwd_path;	/* after a switch: chdir to it */
 	int use_fork;		/* fork, not vfork (see the top) */
+	/* resource limits: the spec's (wire.h) */
+	const jobq_limits *limits;
+	const struct wire_rlimit *rl_base;
+	size_t nrl_base;
+	int cg_procs_fd;	/* the job's cgroup.procs (cgroup.h), or -1 */
 };
 
 /* ---- the job child (between vfork and exec) ----------------------------- */
@@ -381,6 +390,81 @@ worker_spawn_child_ident(const struct worker_spawn_args *a)
 		_exit(127);
 }
 
+/* A 64-bit rlimit for the raw prlimit64 system call. */
+struct worker_spawn_rlim {
+	uint64_t cur, max;
+};
+
+/* prlimit64(0, resource, {v, v}): setrlimit as one raw system call. */
+static int
+worker_spawn_setrlimit(int resource, uint64_t cur, uint64_t max)
+{
+	struct worker_spawn_rlim rl;
+
+	rl.cur = cur;
+	rl.max = max;
+	return (int)syscall(SYS_prlimit64, 0, resource, &rl, NULL);
+}
+
+/* The RLIMIT_* of the job's limit i (its index in proto_limits[]: mem,
+ * cpu_time, nofile, nproc, core), and nice's index after them. */
+static const int worker_spawn_rlimits[] = {
+	RLIMIT_AS, RLIMIT_CPU, RLIMIT_NOFILE, RLIMIT_NPROC, RLIMIT_CORE
+};
+#define WORKER_SPAWN_NICE 5
+
+/*
+ * Step 3 of the child (after its session, before any change of identity):
+ * the limits jobqd was started with, where jobqd has raised its own since
+ * (rlimits_base.c), then the job's own limits, soft = hard so that the job
+ * cannot raise them again, and its nice value.  Raw system calls
+ * (async-signal-safe); a failure is reported as WIRE_STAGE_RLIMIT_BASE or
+ * WIRE_STAGE_LIMIT + the limit's index.
+ */
+static void
+worker_spawn_child_limits(const struct worker_spawn_args *a)
+{
+	const jobq_limits *l = a->limits;
+	uint64_t v;
+	size_t i;
+
+	for (i = 0; i < a->nrl_base; i++)
+		if (worker_spawn_setrlimit((int)a->rl_base[i].resource,
+		    a->rl_base[i].cur, a->rl_base[i].max) == -1)
+			worker_spawn_child_fail(a, WIRE_STAGE_RLIMIT_BASE, errno);
+	if (l == NULL || l->set == 0)
+		return;
+	for (i = 0; i < sizeof worker_spawn_rlimits /
+	    sizeof worker_spawn_rlimits[0]; i++) {
+		if (!(l->set & proto_limits[i].bit))
+			continue;
+		v = (uint64_t)proto_limit_get(l, (int)i);
+		if (worker_spawn_setrlimit(worker_spawn_rlimits[i], v, v) == -1)
+			worker_spawn_child_fail(a, WIRE_STAGE_LIMIT + (int)i,
+			    errno);
+	}
+	if ((l->set & JOBQ_LIMIT_NICE) && syscall(SYS_setpriority,
+	    PRIO_PROCESS, 0, (int)l->nice) == -1)
+		worker_spawn_child_fail(a, WIRE_STAGE_LIMIT + WORKER_SPAWN_NICE,
+		    errno);
+}
+
+/* Step 2: the child joins the job's cgroup before anything else it does,
+ * so that every process it starts is in it too. */
+static void
+worker_spawn_child_cgroup(const struct worker_spawn_args *a)
+{
+	ssize_t n;
+
+	if (a->cg_procs_fd == -1)
+		return;
+	while ((n = write(a->cg_procs_fd, "0", 1)) == -1 && errno == EINTR)
+		;
+	if (n != 1)
+		worker_spawn_child_fail(a, WIRE_STAGE_CGROUP, n == -1 ? errno :
+		    EIO);
+}
+
 /* In the vfork child, every signal blocked: never returns. */
 static void __attribute__((noreturn, noinline))
 worker_spawn_child(const struct worker_spawn_args *a)
@@ -396,6 +480,8 @@ worker_spawn_child(const struct worker_spawn_args *a)
 		worker_spawn_child_fail(a, WIRE_STAGE_FORK, errno);
 	if (getppid() != a->worker_pid)
 		_exit(127);
+	worker_spawn_child_cgroup(a);
+	worker_spawn_child_limits(a);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = SIG_DFL;
 	sigemptyset(&sa.sa_mask);
@@ -1067,6 +1153,13 @@ void
 worker_spawn(const struct wire_spec *spec, pid_t worker_pid, long maxfd,
     struct worker_spawn_result *res)
 {
+	worker_spawn_cg(spec, worker_pid, maxfd, -1, res);
+}
+
+void
+worker_spawn_cg(const struct wire_spec *spec, pid_t worker_pid, long maxfd,
+    int cg_procs_fd, struct worker_spawn_result *res)
+{
 	volatile struct worker_spawn_chan chan;
 	struct worker_spawn_args ca;
 	uint64_t base[2] = { 0, 0 };
@@ -1077,6 +1170,7 @@ worker_spawn(const struct wire_spec *spec, pid_t worker_pid, long maxfd,
 	memset(&ca, 0, sizeof ca);
 	ca.fds.cwd = ca.fds.null = ca.fds.out = ca.fds.err = -1;
 	ca.chan_fd = -1;
+	ca.cg_procs_fd = cg_procs_fd;
 	res->pid = 0;
 	res->stage = WIRE_STAGE_SPEC;
 	res->err = EINVAL;
@@ -1096,6 +1190,9 @@ worker_spawn(const struct wire_spec *spec, pid_t worker_pid, long maxfd,
 	ca.maxfd = maxfd;
 	ca.argv = spec->argv;
 	ca.env = spec->env;
+	ca.limits = &spec->limits;
+	ca.rl_base = spec->rl_base;
+	ca.nrl_base = spec->nrl_base;
 	if ((ca.shargv = worker_spawn_shargv(spec->argv)) == NULL) {
 		err = ENOMEM;
 		goto done;

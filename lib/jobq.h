@@ -104,6 +104,29 @@ const char *jobq_dep_mode_name(jobq_dep_mode mode);
 
 /* A job as the daemon reports it.  Strings are NUL-terminated UTF-8 (or
  * whatever bytes the submitter gave); absent optional strings are NULL. */
+/* Per-job resource limits (jobq_limits.set: which members are given).
+ * Each is applied in the job's process before exec with soft = hard:
+ * mem RLIMIT_AS (bytes), cpu_time RLIMIT_CPU (seconds), nofile
+ * RLIMIT_NOFILE, nproc RLIMIT_NPROC (processes of the job's user), core
+ * RLIMIT_CORE (bytes), nice setpriority (-20..19). */
+#define JOBQ_LIMIT_MEM     0x01u
+#define JOBQ_LIMIT_CPU     0x02u
+#define JOBQ_LIMIT_NOFILE  0x04u
+#define JOBQ_LIMIT_NPROC   0x08u
+#define JOBQ_LIMIT_CORE    0x10u
+#define JOBQ_LIMIT_NICE    0x20u
+#define JOBQ_LIMIT_ALL     0x3fu
+
+typedef struct jobq_limits {
+	unsigned set;           /* JOBQ_LIMIT_* bits; 0 = none given */
+	int64_t mem;            /* bytes, >= 1 */
+	int64_t cpu_time;       /* seconds, >= 1 */
+	int64_t nofile;         /* open files, >= 3 */
+	int64_t nproc;          /* processes, >= 1 */
+	int64_t core;           /* bytes, >= 0 */
+	int64_t nice;           /* -20..19 */
+} jobq_limits;
+
 typedef struct jobq_job {
 	int64_t id;
 	jobq_state state;
@@ -146,6 +169,18 @@ typedef struct jobq_job {
 	int64_t gid;            /* the job's group; -1 = owner_uid's primary
 	                           group at run time */
 	int umask;              /* the umask the job starts with (0..0777) */
+	/* resource limits in force for the job (its own and the daemon's
+	 * configured defaults); set 0: none */
+	jobq_limits limits;
+	/* What its last ended run used; usage_from NULL (and the rest 0)
+	 * when none was recorded.  usage_from: "cgroup" (the job's cgroup,
+	 * all its processes), "cgroup-cpu" (CPU time from the cgroup, peak
+	 * memory from rusage) or "rusage" (wait4: the main process and the
+	 * descendants it waited for). */
+	int64_t mem_peak;       /* peak memory, bytes */
+	int64_t cpu_user_us;    /* CPU time in user mode, microseconds */
+	int64_t cpu_sys_us;     /* CPU time in the kernel, microseconds */
+	char *usage_from;
 } jobq_job;
 
 void jobq_job_free(jobq_job *job);
@@ -209,6 +244,12 @@ typedef struct jobq_submit_opts {
 	 * sent and applied to the job. */
 	const char *user;
 	const char *group;
+	/* resource limits (jobq_limits): only the members named in
+	 * limits.set are sent; the daemon fills the others from its
+	 * configured defaults.  Above a configured maximum: JOBQ_ETOOBIG; a
+	 * nice below the allowed minimum (for users other than root: below 0
+	 * unless configured): JOBQ_EPERM. */
+	jobq_limits limits;
 } jobq_submit_opts;
 
 /* Submits a job (or an array: *id_out is then the array's id).  Returns 0
@@ -254,6 +295,10 @@ typedef struct jobq_server_info {
 	int64_t uptime_ms;
 	int64_t pid;
 	int workers;
+	/* How a job's processes are kept together: "cgroup PATH" (cgroup v2,
+	 * each job in its own cgroup under PATH) or "process-group";
+	 * "" from an older jobqd.  Truncated to fit. */
+	char isolation[256];
 } jobq_server_info;
 
 int jobq_ping(jobq_client *c, jobq_server_info *out);

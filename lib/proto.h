@@ -83,6 +83,35 @@ int proto_job_from_json(const cJSON *obj, jobq_job **out, char *err, size_t errl
  * what libjobq sends for ids, indexes and offsets. */
 #define PROTO_MAX_JSON_INT     ((int64_t)1 << 53)
 
+/* Bounds of the "limits" object's members (proto_limits.c) besides nice's
+ * -20..19: mem and core in bytes, cpu_time in seconds. */
+#define PROTO_MAX_LIMIT_BYTES  ((int64_t)1 << 53)
+#define PROTO_MAX_CPU_TIME     315360000LL       /* 10 years of 365 days */
+#define PROTO_MAX_NOFILE       ((int64_t)1 << 30) /* the kernel's nr_open cap */
+#define PROTO_MAX_NPROC        ((int64_t)INT32_MAX)
+
+/* The resource limits of a "limits" object, in JOBQ_LIMIT_* bit order
+ * (which is also the order of daemon/conf.h's enum conf_rlimit). */
+#define PROTO_NLIMITS 6
+struct proto_limit {
+	const char *name;      /* the member: "mem", "cpu_time", ... */
+	const char *opt;       /* jobq submit's option: "--mem", ... */
+	unsigned bit;          /* JOBQ_LIMIT_* */
+	int64_t min, max;      /* the protocol's bounds */
+	size_t off;            /* of the value in jobq_limits */
+};
+extern const struct proto_limit proto_limits[PROTO_NLIMITS];
+/* Value i of l (whether set or not); proto_limit_set also sets its bit. */
+int64_t proto_limit_get(const jobq_limits *l, int i);
+void proto_limit_set(jobq_limits *l, int i, int64_t v);
+/* 1 if l has no unknown bit and every value set is within its bounds. */
+int proto_limits_valid(const jobq_limits *l);
+/* A "limits" object (NULL or null: nothing set) into *out; rc_bad (with a
+ * message naming the member, prefixed by who) for anything else than an
+ * object of known members, each at most once, integers within bounds. */
+int proto_limits_decode(const cJSON *obj, const char *who, int rc_bad,
+    jobq_limits *out, char *err, size_t errlen);
+
 /* The queue-name rule of submit, queue_set and jobq: 1..JOBQ_MAX_NAME bytes
  * of [A-Za-z0-9_.-].  proto_queue_name_check returns NULL for a good name,
  * else why it is not ("must not be empty", "is too long", "may only hold
@@ -103,7 +132,8 @@ int proto_queue_name_ok(const char *q);
  * <= JOBQ_MAX_LABELS of them), deps {"id":>=1,"mode":ok|notok|any}
  * (<= JOBQ_MAX_DEPS), array {first >= 0, step >= 1, count
  * 1..JOBQ_MAX_ARRAY, throttle >= 0} without int64 overflow and not with
- * unique_key; output_limit 0..PROTO_MAX_OUTPUT_LIMIT.  Too many argv/env/labels/deps entries or too many spec bytes
+ * unique_key; output_limit 0..PROTO_MAX_OUTPUT_LIMIT; limits as
+ * proto_limits_decode says.  Too many argv/env/labels/deps entries or too many spec bytes
  * give JOBQ_ETOOBIG, everything else JOBQ_EINVAL; `err` names the member. */
 struct proto_submit {
 	const char **argv;   /* NULL-terminated */
@@ -139,6 +169,8 @@ struct proto_submit {
 	/* filled by jobqd after the decode (never from the wire) */
 	uint32_t run_uid;    /* the job runs as and belongs to this uid */
 	int64_t run_gid;     /* its primary group, -1: run_uid's at run time */
+	/* resource limits (jobqd resolves them against its configuration) */
+	jobq_limits limits;   /* set 0 if absent */
 };
 int proto_submit_from_json(const cJSON *req, struct proto_submit *out,
     char *err, size_t errlen);

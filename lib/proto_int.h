@@ -83,6 +83,10 @@ void proto_out_list(struct proto_out *o, const char *key,
 /* Adds item (consumed; NULL fails). */
 void proto_out_item(struct proto_out *o, const char *key, cJSON *item);
 
+/* proto_limits.c: adds "limits":{...} with the members set in l (nothing
+ * when none is; an invalid l fails). */
+void proto_out_limits(struct proto_out *o, const jobq_limits *l);
+
 /* proto_job.c: members of a job (or an event) with JOBQ_EPROTO messages
  * "job \"KEY\" ...".  nullable: JSON null or absence gives nullval / NULL;
  * the string is strdup'd. */

@@ -32,6 +32,7 @@ jobq_job_free(jobq_job *job)
 	free(job->reason);
 	free(job->message);
 	free(job->unique_key);
+	free(job->usage_from);
 	if (job->labels != NULL) {
 		for (i = 0; i < job->nlabels; i++)
 			free(job->labels[i]);
@@ -131,6 +132,13 @@ proto_job_to_json(const jobq_job *job)
 	proto_out_int(&o, "submitter_uid", job->submitter_uid);
 	proto_out_int_or_null(&o, "gid", job->gid, job->gid < 0);
 	proto_out_int(&o, "umask", job->umask);
+	proto_out_limits(&o, &job->limits);
+	if (job->usage_from != NULL) {
+		proto_out_int(&o, "mem_peak", job->mem_peak);
+		proto_out_int(&o, "cpu_user_us", job->cpu_user_us);
+		proto_out_int(&o, "cpu_sys_us", job->cpu_sys_us);
+		proto_out_str(&o, "usage_from", job->usage_from);
+	}
 	return proto_out_end(&o);
 }
 
@@ -258,6 +266,7 @@ static const struct {
 	{ "cwd", 0, offsetof(jobq_job, cwd) },
 	{ "reason", 1, offsetof(jobq_job, reason) },
 	{ "message", 1, offsetof(jobq_job, message) },
+	{ "usage_from", 1, offsetof(jobq_job, usage_from) },
 };
 
 /* The integer members of a job after its strings, in the order they are
@@ -287,6 +296,12 @@ static const struct {
 	{ "finished_at", 1, 0, 0, INT64_MAX, PROTO_JOB_I64,
 	    offsetof(jobq_job, finished_at) },
 	{ "pid", 1, 0, 0, INT64_MAX, PROTO_JOB_I64, offsetof(jobq_job, pid) },
+	{ "mem_peak", 1, 0, 0, INT64_MAX, PROTO_JOB_I64,
+	    offsetof(jobq_job, mem_peak) },
+	{ "cpu_user_us", 1, 0, 0, INT64_MAX, PROTO_JOB_I64,
+	    offsetof(jobq_job, cpu_user_us) },
+	{ "cpu_sys_us", 1, 0, 0, INT64_MAX, PROTO_JOB_I64,
+	    offsetof(jobq_job, cpu_sys_us) },
 };
 
 /* Decodes the string and integer members of the tables into job; of a
@@ -424,7 +439,10 @@ proto_job_from_json(const cJSON *obj, jobq_job **out, char *err,
 	    err, errlen)) != 0 ||
 	    (rc = proto_job_members(obj, job, err, errlen)) != 0 ||
 	    (rc = proto_job_sched(obj, job, err, errlen)) != 0 ||
-	    (rc = proto_job_ident(obj, job, err, errlen)) != 0) {
+	    (rc = proto_job_ident(obj, job, err, errlen)) != 0 ||
+	    (rc = proto_limits_decode(cJSON_GetObjectItemCaseSensitive(obj,
+	    "limits"), "job ", JOBQ_EPROTO, &job->limits, err,
+	    errlen)) != 0) {
 		jobq_job_free(job);
 		return rc;
 	}

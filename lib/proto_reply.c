@@ -118,6 +118,11 @@ proto_ping_reply_to_json(const struct proto_ping_reply *p)
 	proto_out_int(&o, "pid", p->info.pid);
 	proto_out_int(&o, "uptime_ms", p->info.uptime_ms);
 	proto_out_int(&o, "workers", p->info.workers);
+	if (memchr(p->info.isolation, '\0', sizeof(p->info.isolation)) ==
+	    NULL)
+		return NULL;
+	proto_out_str_nn(&o, "isolation", p->info.isolation[0] != '\0' ?
+	    p->info.isolation : NULL);
 	if (p->queued >= 0)
 		proto_out_int(&o, "queued", p->queued);
 	if (p->active >= 0)
@@ -129,7 +134,7 @@ int
 proto_ping_reply_from_json(const cJSON *reply, struct proto_ping_reply *out,
     char *err, size_t errlen)
 {
-	const char	*version;
+	const char	*version, *isolation;
 	int64_t		 protocol, workers;
 	size_t		 n;
 	int		 rc;
@@ -154,8 +159,15 @@ proto_ping_reply_from_json(const cJSON *reply, struct proto_ping_reply *out,
 	    (rc = proto_reply_count(reply, "ping reply", "queued",
 	    &out->queued, err, errlen)) != 0 ||
 	    (rc = proto_reply_count(reply, "ping reply", "active",
-	    &out->active, err, errlen)) != 0)
+	    &out->active, err, errlen)) != 0 ||
+	    (rc = proto_reply_str(reply, "ping reply", "isolation",
+	    &isolation, err, errlen)) != 0)
 		return rc;
+	if (isolation != NULL) {
+		n = strnlen(isolation, sizeof(out->info.isolation) - 1);
+		memcpy(out->info.isolation, isolation, n);
+		out->info.isolation[n] = '\0';
+	}
 	n = strnlen(version, sizeof(out->info.version) - 1);
 	memcpy(out->info.version, version, n);
 	out->info.version[n] = '\0';

@@ -3,7 +3,8 @@
  * jobq-protocol(7) checked (argv, env, cwd, names, retries, the output
  * limit and the scheduling members: priority, times, unique key, labels,
  * dependencies, arrays; the identity members user, group, clean_env and
- * umask), and encoding it from libjobq's options.
+ * umask; the resource limits: proto_limits.c), and encoding it from
+ * libjobq's options.
  */
 #include "config.h"
 
@@ -312,6 +313,9 @@ proto_submit_from_json(const cJSON *req, struct proto_submit *out,
 	if ((rc = proto_submit_ident(req, out, err, errlen)) != 0)
 		goto fail;
 	out->run_gid = -1;
+	if ((rc = proto_limits_decode(cJSON_GetObjectItemCaseSensitive(req,
+	    "limits"), "", JOBQ_EINVAL, &out->limits, err, errlen)) != 0)
+		goto fail;
 	return 0;
 fail:
 	proto_submit_release(out);
@@ -341,7 +345,8 @@ proto_submit_encodable(const jobq_submit_opts *opts, const char *cwd)
 	if (opts == NULL || opts->argv == NULL || cwd == NULL ||
 	    (opts->ndeps > 0 && opts->deps == NULL) || opts->array_count < 0 ||
 	    opts->output_limit < 0 ||
-	    opts->output_limit > PROTO_MAX_OUTPUT_LIMIT)
+	    opts->output_limit > PROTO_MAX_OUTPUT_LIMIT ||
+	    !proto_limits_valid(&opts->limits))
 		return 0;
 	for (i = 0; i < opts->ndeps; i++) {
 		if (jobq_dep_mode_name(opts->deps[i].mode) == NULL)
@@ -383,6 +388,7 @@ proto_submit_to_json(const jobq_submit_opts *opts, const char *const *env,
 	proto_out_str_nn(&o, "group", opts->group);
 	if (opts->clean_env)
 		proto_out_bool(&o, "clean_env", 1);
+	proto_out_limits(&o, &opts->limits);
 	return proto_out_end(&o);
 }
 
@@ -415,6 +421,7 @@ proto_submit_req_to_json(const struct proto_submit *s)
 	o.user = s->user;
 	o.group = s->group;
 	o.clean_env = s->clean_env;
+	o.limits = s->limits;
 	return proto_submit_umask(proto_submit_to_json(&o,
 	    (const char *const *)s->env, s->cwd), s->umask);
 }

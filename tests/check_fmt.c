@@ -46,6 +46,39 @@ START_TEST(test_ids_counts)
 }
 END_TEST
 
+/* Sizes in the largest unit that divides them; limits in order, "-" for
+ * none. */
+START_TEST(test_limits_format)
+{
+	char buf[FMT_LIMITS_LEN];
+	jobq_limits l;
+
+	ck_assert_str_eq(fmt_size(0, buf, sizeof(buf)), "0");
+	ck_assert_str_eq(fmt_size(1000, buf, sizeof(buf)), "1000");
+	ck_assert_str_eq(fmt_size(1024, buf, sizeof(buf)), "1K");
+	ck_assert_str_eq(fmt_size(1536 * 1024, buf, sizeof(buf)), "1536K");
+	ck_assert_str_eq(fmt_size((int64_t)1 << 30, buf, sizeof(buf)), "1G");
+	ck_assert_str_eq(fmt_size((int64_t)1 << 53, buf, sizeof(buf)),
+	    "8192T");
+	memset(&l, 0, sizeof(l));
+	ck_assert_str_eq(fmt_limits(&l, buf, sizeof(buf)), "-");
+	l.set = JOBQ_LIMIT_ALL;
+	l.mem = (int64_t)512 << 20;
+	l.cpu_time = 90;
+	l.nofile = 64;
+	l.nproc = 100;
+	l.core = 0;
+	l.nice = -5;
+	ck_assert_str_eq(fmt_limits(&l, buf, sizeof(buf)), "mem 512M, "
+	    "cpu-time 1m30s, nofile 64, nproc 100, core 0, nice -5");
+	l.set = JOBQ_LIMIT_NICE;
+	ck_assert_str_eq(fmt_limits(&l, buf, sizeof(buf)), "nice -5");
+	/* truncated, never overrun */
+	l.set = JOBQ_LIMIT_ALL;
+	ck_assert_str_eq(fmt_limits(&l, buf, 12), "mem 512M, c");
+}
+END_TEST
+
 START_TEST(test_duration_format)
 {
 	char b[64];
@@ -646,6 +679,7 @@ fmt_suite(void)
 
 	tcase_add_test(tc, test_ids_counts);
 	tcase_add_test(tc, test_duration_format);
+	tcase_add_test(tc, test_limits_format);
 	tcase_add_test(tc, test_time_format);
 	tcase_add_test(tc, test_time_parse_utc);
 	tcase_add_test(tc, test_time_parse_zone);

@@ -79,6 +79,20 @@ job_equal(const jobq_job *a, const jobq_job *b)
 	ck_assert(a->array_id == b->array_id);
 	ck_assert(a->array_index == b->array_index);
 	ck_assert_int_eq(a->limited, b->limited);
+	ck_assert_uint_eq(a->limits.set, b->limits.set);
+	ck_assert(a->limits.mem == b->limits.mem);
+	ck_assert(a->limits.cpu_time == b->limits.cpu_time);
+	ck_assert(a->limits.nofile == b->limits.nofile);
+	ck_assert(a->limits.nproc == b->limits.nproc);
+	ck_assert(a->limits.core == b->limits.core);
+	ck_assert(a->limits.nice == b->limits.nice);
+	if (a->usage_from == NULL)
+		ck_assert_ptr_null(b->usage_from);
+	else
+		ck_assert_str_eq(a->usage_from, b->usage_from);
+	ck_assert(a->mem_peak == b->mem_peak);
+	ck_assert(a->cpu_user_us == b->cpu_user_us);
+	ck_assert(a->cpu_sys_us == b->cpu_sys_us);
 }
 
 /* Encodes, frames, parses and decodes a job; compares with the original. */
@@ -123,7 +137,9 @@ START_TEST(test_job_roundtrip)
 		.attempts = 2, .max_retries = 1000, .reason = "exit_code",
 		.message = "\x01\x1f control", .pid = 4194304,
 		.submitter_uid = 4294967295u, .gid = 4294967294LL,
-		.umask = 0777
+		.umask = 0777,
+		.mem_peak = 9007199254740991LL, .cpu_user_us = 1, .cpu_sys_us = 0,
+		.usage_from = "cgroup"
 	};
 	jobq_job	 nulls = {
 		.id = 1, .state = JOBQ_STATE_QUEUED, .name = NULL,
@@ -156,6 +172,9 @@ START_TEST(test_job_roundtrip)
 	ck_assert(cJSON_IsNull(cJSON_GetObjectItem(obj, "gid")));
 	ck_assert_str_eq(cJSON_GetObjectItem(obj, "state")->valuestring,
 	    "running");
+	/* No usage recorded: no usage members. */
+	ck_assert_ptr_null(cJSON_GetObjectItem(obj, "usage_from"));
+	ck_assert_ptr_null(cJSON_GetObjectItem(obj, "mem_peak"));
 	cJSON_Delete(obj);
 	/* An out-of-range state cannot be encoded. */
 	nulls.state = JOBQ_STATE_COUNT;
@@ -288,6 +307,11 @@ START_TEST(test_job_bad)
 		"\"kill_grace_ms\":\"x\"",
 		"\"retry_delay_ms\":-1",
 		"\"unique_key\":5",
+		"\"mem_peak\":-1",
+		"\"mem_peak\":\"1\"",
+		"\"cpu_user_us\":0.5",
+		"\"cpu_sys_us\":-1",
+		"\"usage_from\":1",
 		"\"labels\":\"a=b\"",
 		"\"labels\":{}",
 		"\"labels\":[1]",
@@ -541,6 +565,59 @@ START_TEST(test_job_sched_limits)
 }
 END_TEST
 
+/* A job's "limits": written only when some are set, each set member; the
+ * decoder refuses a bad one (EPROTO naming it). */
+START_TEST(test_job_limits)
+{
+	char		*argv_one[] = { "x", NULL };
+	char		*nolabels[] = { NULL };
+	jobq_job	 job = {
+		.id = 5, .state = JOBQ_STATE_QUEUED, .queue = "q",
+		.argv = argv_one, .argc = 1, .cwd = "/", .exit_code = -1,
+		.labels = nolabels,
+	};
+	jobq_job	*out;
+	cJSON		*obj, *l;
+	char		 err[256];
+
+	job_roundtrip(&job);
+	obj = proto_job_to_json(&job);
+	ck_assert_ptr_null(cJSON_GetObjectItem(obj, "limits"));
+	cJSON_Delete(obj);
+
+	job.limits.set = JOBQ_LIMIT_ALL;
+	job.limits.mem = (int64_t)1 << 53;
+	job.limits.cpu_time = 1;
+	job.limits.nofile = 1024;
+	job.limits.nproc = 64;
+	job.limits.core = 0;
+	job.limits.nice = -20;
+	job_roundtrip(&job);
+	job.limits.set = JOBQ_LIMIT_CORE | JOBQ_LIMIT_NICE;
+	job.limits.mem = job.limits.cpu_time = job.limits.nofile = 0;
+	job.limits.nproc = 0;
+	job.limits.nice = 19;
+	job_roundtrip(&job);
+	obj = proto_job_to_json(&job);
+	l = cJSON_GetObjectItem(obj, "limits");
+	ck_assert_int_eq(cJSON_GetArraySize(l), 2);
+	ck_assert_int_eq(cJSON_GetObjectItem(l, "core")->valueint, 0);
+	ck_assert_int_eq(cJSON_GetObjectItem(l, "nice")->valueint, 19);
+	cJSON_ReplaceItemInObject(l, "nice", cJSON_CreateNumber(20));
+	ck_assert_int_eq(proto_job_from_json(obj, &out, err, sizeof(err)),
+	    JOBQ_EPROTO);
+	ck_assert_msg(strstr(err, "job \"limits\": \"nice\"") != NULL, "%s",
+	    err);
+	cJSON_ReplaceItemInObject(obj, "limits", cJSON_CreateString("x"));
+	ck_assert_int_eq(proto_job_from_json(obj, &out, err, sizeof(err)),
+	    JOBQ_EPROTO);
+	cJSON_Delete(obj);
+	/* An invalid value cannot be encoded. */
+	job.limits.nice = 20;
+	ck_assert_ptr_null(proto_job_to_json(&job));
+}
+END_TEST
+
 void
 check_proto_job_add(Suite *s)
 {
@@ -553,5 +630,6 @@ check_proto_job_add(Suite *s)
 	tcase_add_test(tc, test_job_limited);
 	tcase_add_test(tc, test_job_sched_roundtrip);
 	tcase_add_test(tc, test_job_sched_limits);
+	tcase_add_test(tc, test_job_limits);
 	suite_add_tcase(s, tc);
 }

@@ -59,6 +59,18 @@ START_TEST(test_reply_hello_ping)
 	p.active = -1;
 	rep = proto_ping_reply_to_json(&p);
 	ck_assert_ptr_null(cJSON_GetObjectItem(rep, "active"));
+	ck_assert_ptr_null(cJSON_GetObjectItem(rep, "isolation"));
+	back = proto_cmp_reparse(rep);
+	ck_assert_int_eq(proto_ping_reply_from_json(back, &p2, err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(memcmp(&p, &p2, sizeof(p)), 0);
+	cJSON_Delete(back);
+	cJSON_Delete(rep);
+	snprintf(p.info.isolation, sizeof(p.info.isolation),
+	    "cgroup /sys/fs/cgroup/system.slice/jobqd.service");
+	rep = proto_ping_reply_to_json(&p);
+	ck_assert_str_eq(cJSON_GetObjectItem(rep, "isolation")->valuestring,
+	    p.info.isolation);
 	back = proto_cmp_reparse(rep);
 	ck_assert_int_eq(proto_ping_reply_from_json(back, &p2, err,
 	    sizeof(err)), 0);
@@ -73,7 +85,27 @@ START_TEST(test_reply_hello_ping)
 	    sizeof(err)), 0);
 	ck_assert_uint_eq(strlen(p2.info.version), sizeof(p2.info.version) - 1);
 	ck_assert(p2.queued == -1 && p2.active == -1);
+	ck_assert_str_eq(p2.info.isolation, "");	/* an older jobqd */
 	cJSON_Delete(back);
+	/* A long isolation is cut to what jobq_server_info holds. */
+	{
+		char text[1024], longpath[600];
+
+		memset(longpath, 'a', sizeof(longpath) - 1);
+		longpath[sizeof(longpath) - 1] = '\0';
+		snprintf(text, sizeof(text), "{\"ok\":true,\"version\":\"x\","
+		    "\"protocol\":1,\"pid\":1,\"uptime_ms\":0,\"workers\":0,"
+		    "\"isolation\":\"cgroup /%s\"}", longpath);
+		back = check_proto_parse(text);
+		ck_assert_int_eq(proto_ping_reply_from_json(back, &p2, err,
+		    sizeof(err)), 0);
+		ck_assert_uint_eq(strlen(p2.info.isolation),
+		    sizeof(p2.info.isolation) - 1);
+		cJSON_Delete(back);
+	}
+	REPLY_BAD("{\"ok\":true,\"version\":\"x\",\"protocol\":1,\"pid\":1,"
+	    "\"uptime_ms\":0,\"workers\":0,\"isolation\":7}",
+	    proto_ping_reply_from_json(rep_, &p2, err, sizeof(err)));
 	REPLY_BAD("{\"ok\":true,\"protocol\":1,\"pid\":1,\"uptime_ms\":0,"
 	    "\"workers\":0}",
 	    proto_ping_reply_from_json(rep_, &p2, err, sizeof(err)));

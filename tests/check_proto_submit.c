@@ -631,6 +631,162 @@ START_TEST(test_submit_output_limit)
 }
 END_TEST
 
+/* --- the "limits" member --- */
+
+/* A random value for limit i: a bound, next to one, or anything between;
+ * out of bounds too when bad. */
+static int64_t
+limits_rand_value(int i, int bad)
+{
+	const struct proto_limit *l = &proto_limits[i];
+	int64_t span = l->max - l->min;
+
+	if (bad)
+		return rand() % 2 ? l->min - 1 - rand() % 3 :
+		    l->max + 2 + 2 * (rand() % 3);	/* exact as doubles */
+	switch (rand() % 4) {
+	case 0: return l->min;
+	case 1: return l->max;
+	case 2: return l->min + (span > 0 ? rand() % 2 : 0);
+	default:
+		return l->min + (int64_t)((double)rand() / RAND_MAX *
+		    (double)span);
+	}
+}
+
+/* Random jobq_limits encode -> decode give the same limits back, with
+ * only the members set in the JSON; junk in unset members is not sent. */
+START_TEST(test_submit_limits_roundtrip)
+{
+	static const char *const argv[] = { "x", NULL };
+	struct proto_submit	 s;
+	jobq_submit_opts	 o;
+	cJSON			*req, *lim;
+	char			 err[256];
+	int			 n, i;
+
+	srand(20261205);
+	for (n = 0; n < 2000; n++) {
+		memset(&o, 0, sizeof(o));
+		o.argv = argv;
+		for (i = 0; i < PROTO_NLIMITS; i++) {
+			if (rand() % 2)
+				proto_limit_set(&o.limits, i,
+				    limits_rand_value(i, 0));
+			else	/* not set: must not matter */
+				*(int64_t *)(void *)((char *)&o.limits +
+				    proto_limits[i].off) = -12345 - rand();
+		}
+		req = submit_json(&o);
+		lim = cJSON_GetObjectItem(req, "limits");
+		if (o.limits.set == 0)
+			ck_assert_ptr_null(lim);
+		else
+			ck_assert_int_eq(cJSON_GetArraySize(lim),
+			    __builtin_popcount(o.limits.set));
+		ck_assert_msg(proto_submit_from_json(req, &s, err,
+		    sizeof(err)) == 0, "%s", err);
+		ck_assert_uint_eq(s.limits.set, o.limits.set);
+		for (i = 0; i < PROTO_NLIMITS; i++) {
+			if (o.limits.set & proto_limits[i].bit)
+				ck_assert(proto_limit_get(&s.limits, i) ==
+				    proto_limit_get(&o.limits, i));
+			else
+				ck_assert(proto_limit_get(&s.limits, i) == 0);
+		}
+		proto_submit_release(&s);
+		cJSON_Delete(req);
+	}
+}
+END_TEST
+
+/* Every value out of its bounds, of the wrong type, an unknown member or a
+ * limits that is no object is refused (EINVAL naming "limits" and the
+ * member), by the decoder and by the encoder. */
+START_TEST(test_submit_limits_invalid)
+{
+	static const char *const argv[] = { "x", NULL };
+	static const char *const bad[] = {
+		"\"limits\":[]", "\"limits\":5", "\"limits\":\"mem\"",
+		"\"limits\":{\"rss\":1}", "\"limits\":{\"mem\":\"1G\"}",
+		"\"limits\":{\"mem\":1.5}", "\"limits\":{\"mem\":null}",
+		"\"limits\":{\"nice\":-21}", "\"limits\":{\"nice\":20}",
+		"\"limits\":{\"mem\":0}", "\"limits\":{\"cpu_time\":0}",
+		"\"limits\":{\"nofile\":2}", "\"limits\":{\"nproc\":0}",
+		"\"limits\":{\"core\":-1}", "\"limits\":{\"mem\":true}",
+		"\"limits\":{\"mem\":9007199254740994}",
+		"\"limits\":{\"cpu_time\":315360001}",
+		"\"limits\":{\"nofile\":1073741825}",
+		"\"limits\":{\"nproc\":2147483648}",
+		"\"limits\":{\"mem\":1,\"mem\":2}",
+	};
+	struct proto_submit	 s;
+	jobq_submit_opts	 o;
+	char			 text[512], err[256];
+	size_t			 k;
+	int			 i, n;
+
+	for (k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		snprintf(text, sizeof(text), "{\"op\":\"submit\",\"argv\":"
+		    "[\"x\"],\"env\":[],\"cwd\":\"/\",%s}", bad[k]);
+		ck_assert_msg(submit_rc(text, err, sizeof(err)) == JOBQ_EINVAL,
+		    "%s", bad[k]);
+		ck_assert_msg(strstr(err, "\"limits\"") != NULL, "%s: %s",
+		    bad[k], err);
+	}
+	/* Absent, null and {} set nothing. */
+	ck_assert_int_eq(submit_rc("{\"op\":\"submit\",\"argv\":[\"x\"],"
+	    "\"env\":[],\"cwd\":\"/\",\"limits\":null}", err, sizeof(err)), 0);
+	ck_assert_int_eq(submit_rc("{\"op\":\"submit\",\"argv\":[\"x\"],"
+	    "\"env\":[],\"cwd\":\"/\",\"limits\":{}}", err, sizeof(err)), 0);
+	/* Each bound given is accepted. */
+	ck_assert_int_eq(submit_rc("{\"op\":\"submit\",\"argv\":[\"x\"],"
+	    "\"env\":[],\"cwd\":\"/\",\"limits\":{\"mem\":1,\"cpu_time\":1,"
+	    "\"nofile\":3,\"nproc\":1,\"core\":0,\"nice\":-20}}", err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(submit_rc("{\"op\":\"submit\",\"argv\":[\"x\"],"
+	    "\"env\":[],\"cwd\":\"/\",\"limits\":{\"mem\":9007199254740992,"
+	    "\"cpu_time\":315360000,\"nofile\":1073741824,\"nproc\":2147483647,"
+	    "\"core\":9007199254740992,\"nice\":19}}", err, sizeof(err)), 0);
+
+	/* Randomly: one member out of bounds among good ones; the message
+	 * names it.  The encoder refuses the same options. */
+	srand(77);
+	for (n = 0; n < 500; n++) {
+		memset(&o, 0, sizeof(o));
+		o.argv = argv;
+		k = (size_t)(rand() % PROTO_NLIMITS);
+		for (i = 0; i < PROTO_NLIMITS; i++)
+			if ((size_t)i == k || rand() % 2)
+				proto_limit_set(&o.limits, i,
+				    limits_rand_value(i, (size_t)i == k));
+		ck_assert_ptr_null(proto_submit_to_json(&o, NULL, "/"));
+		o.limits.set &= ~proto_limits[k].bit;
+		{
+			cJSON *req = submit_json(&o);
+			cJSON *lim;
+
+			if ((lim = cJSON_GetObjectItem(req, "limits")) == NULL) {
+				lim = cJSON_CreateObject();
+				cJSON_AddItemToObject(req, "limits", lim);
+			}
+			cJSON_AddNumberToObject(lim, proto_limits[k].name,
+			    (double)limits_rand_value((int)k, 1));
+			ck_assert_int_eq(proto_submit_from_json(req, &s, err,
+			    sizeof(err)), JOBQ_EINVAL);
+			ck_assert_msg(strstr(err, proto_limits[k].name) != NULL,
+			    "%s", err);
+			cJSON_Delete(req);
+		}
+	}
+	/* An unknown bit cannot be encoded. */
+	memset(&o, 0, sizeof(o));
+	o.argv = argv;
+	o.limits.set = JOBQ_LIMIT_ALL + 1;
+	ck_assert_ptr_null(proto_submit_to_json(&o, NULL, "/"));
+}
+END_TEST
+
 START_TEST(test_submit_to_json_bad)
 {
 	static const char *const argv[] = { "/bin/true", NULL };
@@ -839,6 +995,8 @@ check_proto_submit_add(Suite *s)
 	tcase_add_test(tc, test_submit_limits);
 	tcase_add_test(tc, test_submit_sched_roundtrip);
 	tcase_add_test(tc, test_submit_output_limit);
+	tcase_add_test(tc, test_submit_limits_roundtrip);
+	tcase_add_test(tc, test_submit_limits_invalid);
 	tcase_add_test(tc, test_submit_to_json_bad);
 	tcase_add_test(tc, test_submit_sched_invalid);
 	tcase_add_test(tc, test_submit_sched_limits);

@@ -427,18 +427,28 @@ START_TEST(test_claim_update)
 	ck_assert_int_eq(op->out.job->pid, 4242);
 	ck_assert_int_eq(op->out.job->attempts, 1);
 	ck_assert_int_eq(op->out.job->started_at, 5000);
+	ck_assert_ptr_null(op->out.job->usage_from);	/* none yet */
+	ck_assert_int_eq(op->out.job->mem_peak, 0);
 	op_free(op);
 
-	/* Failed, then queued again for a retry. */
+	/* Failed (with what the run used), then queued again for a retry. */
 	u.state = JOBQ_STATE_FAILED;
 	u.pid = 0;
 	u.exit_code = 3;
 	u.finished_at = 7000;
 	u.reason = "exit_code";
 	u.message = "exited with status 3";
+	u.usage.from = "cgroup";
+	u.usage.mem_peak = 52428800;
+	u.usage.cpu_user_us = 500000;
+	u.usage.cpu_sys_us = 12345;
 	ck_assert_int_eq(do_update(s, &u), 0);
 	op = do_get(s, id);
 	j = op->out.job;
+	ck_assert_str_eq(j->usage_from, "cgroup");
+	ck_assert_int_eq(j->mem_peak, 52428800);
+	ck_assert_int_eq(j->cpu_user_us, 500000);
+	ck_assert_int_eq(j->cpu_sys_us, 12345);
 	ck_assert_int_eq(j->state, JOBQ_STATE_FAILED);
 	ck_assert_int_eq(j->exit_code, 3);
 	ck_assert_int_eq(j->signal, 0);
@@ -1167,11 +1177,17 @@ START_TEST(test_fresh)
 	s = open_store(1);
 	close_store(s);
 	ck_assert_int_eq(sql_int("PRAGMA user_version"), STORE_SCHEMA_VERSION);
-	ck_assert_int_eq(STORE_SCHEMA_VERSION, 4);
+	ck_assert_int_eq(STORE_SCHEMA_VERSION, 6);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM pragma_table_info("
 	    "'jobs') WHERE name IN ('output_limit', 'claimed')"), 2);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM pragma_table_info("
 	    "'jobs') WHERE name IN ('submitter_uid', 'run_gid', 'umask')"), 3);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM pragma_table_info("
+	    "'jobs') WHERE name IN ('lim_mem', 'lim_cpu_time', 'lim_nofile', "
+	    "'lim_nproc', 'lim_core', 'lim_nice')"), 6);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM pragma_table_info("
+	    "'jobs') WHERE name IN ('mem_peak', 'cpu_user_us', 'cpu_sys_us', "
+	    "'usage_from')"), 4);
 	ck_assert_int_eq(sql_int("PRAGMA application_id"), STORE_APP_ID);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE "
 	    "type = 'table' AND name IN ('jobs', 'labels', 'deps', 'arrays', "
@@ -1269,12 +1285,18 @@ START_TEST(test_migrate_v1)
 	ck_assert_int_eq(do_insert(s, "default", 0), 10);
 	close_store(s);
 
-	ck_assert_int_eq(sql_int("PRAGMA user_version"), 4);
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM jobs"), 3);
 	/* The two rows from before 4: submitted by their owner, its
 	 * primary group, umask 022 (the one inserted since has its own). */
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM jobs WHERE "
 	    "submitter_uid IS NULL AND run_gid IS NULL AND umask = 18"), 2);
+	/* Jobs from before the resource limits have none. */
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM jobs WHERE lim_mem IS "
+	    "NULL AND lim_nice IS NULL AND id IN (3, 7)"), 2);
+	/* Jobs from before 6 have no usage recorded. */
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM jobs WHERE usage_from "
+	    "IS NULL AND mem_peak IS NULL"), 3);
 	/* Jobs from before 3 may have output files: never a first run. */
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM jobs WHERE claimed = 1 "
 	    "AND output_limit = 0 AND id IN (3, 7)"), 2);
@@ -1361,6 +1383,87 @@ START_TEST(test_output_fields)
 	op = claim_op(s, do_insert(s, "default", 0), 1);
 	ck_assert_int_eq(op->out.claim.output_limit, 0);
 	ck_assert_int_eq(op->out.claim.first_run, 1);
+	op_free(op);
+	close_store(s);
+}
+END_TEST
+
+/* Resource limits: stored as given (NULL for those not set), handed to
+ * the claim and shown by a get; a task has its array's; out of bounds
+ * refused; a row out of bounds fails the read. */
+START_TEST(test_rlimits)
+{
+	struct store *s;
+	struct store_op *op;
+	jobq_limits l;
+	int64_t id, arr;
+	char sql[128];
+
+	s = open_store(1);
+	memset(&l, 0, sizeof(l));
+	l.set = JOBQ_LIMIT_MEM | JOBQ_LIMIT_CORE | JOBQ_LIMIT_NICE;
+	l.mem = (int64_t)1 << 53;
+	l.core = 0;
+	l.nice = -20;
+	op = op_insert(argv_true, env_one, "/", NULL, "default", 0, 0);
+	op->in.insert.limits = l;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	id = op->out.insert.id;
+	op_free(op);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM jobs WHERE "
+	    "lim_cpu_time IS NULL AND lim_nofile IS NULL AND lim_nproc IS "
+	    "NULL AND lim_core = 0 AND lim_nice = -20"), 1);
+	op = do_get(s, id);
+	ck_assert_int_eq(op->status, 0);
+	ck_assert_int_eq(memcmp(&op->out.job->limits, &l, sizeof(l)), 0);
+	op_free(op);
+	op = claim_op(s, id, 1);
+	ck_assert_int_eq(memcmp(&op->out.claim.limits, &l, sizeof(l)), 0);
+	op_free(op);
+
+	/* An array: every task the same. */
+	memset(&l, 0, sizeof(l));
+	l.set = JOBQ_LIMIT_CPU | JOBQ_LIMIT_NOFILE | JOBQ_LIMIT_NPROC;
+	l.cpu_time = 60;
+	l.nofile = 3;
+	l.nproc = 10;
+	op = op_insert(argv_true, env_one, "/", NULL, "default", 0, 0);
+	op->in.insert.limits = l;
+	op->in.insert.array_count = 3;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	arr = op->out.insert.id;
+	op_free(op);
+	op = do_get_index(s, arr, 2);
+	ck_assert_int_eq(op->status, 0);
+	ck_assert_int_eq(memcmp(&op->out.job->limits, &l, sizeof(l)), 0);
+	op_free(op);
+	op = claim_op(s, arr + 1, 1);
+	ck_assert_int_eq(memcmp(&op->out.claim.limits, &l, sizeof(l)), 0);
+	op_free(op);
+
+	/* None: none. */
+	op = claim_op(s, do_insert(s, "default", 0), 1);
+	ck_assert_uint_eq(op->out.claim.limits.set, 0);
+	op_free(op);
+
+	/* Out of bounds: refused, nothing written. */
+	op = op_insert(argv_true, env_one, "/", NULL, "default", 0, 0);
+	op->in.insert.limits.set = JOBQ_LIMIT_NICE;
+	op->in.insert.limits.nice = 20;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, JOBQ_EINVAL);
+	op_free(op);
+	close_store(s);
+
+	/* A damaged row: the get fails rather than hand it out. */
+	(void)snprintf(sql, sizeof(sql), "UPDATE jobs SET lim_nofile = 0 "
+	    "WHERE id = %lld;", (long long)id);
+	sql_file(dbpath, sql);
+	s = open_store(1);
+	op = do_get(s, id);
+	ck_assert_int_eq(op->status, JOBQ_EINTERNAL);
 	op_free(op);
 	close_store(s);
 }
@@ -2938,6 +3041,7 @@ store_suite(void)
 	tcase_add_test(tc, test_roundtrip);
 	tcase_add_test(tc, test_fresh);
 	tcase_add_test(tc, test_output_fields);
+	tcase_add_test(tc, test_rlimits);
 	tcase_add_test(tc, test_id_floor);
 	tcase_add_test(tc, test_reserve);
 	tcase_add_test(tc, test_migrate_v1);

@@ -64,6 +64,10 @@ check_wire_roundtrip(const char *const *argv, const char *const *env,
 	free(buf);
 }
 
+/* The resource limits block at the end of a spec without base limits:
+ * set, 6 values of 8 bytes, the base count. */
+#define CHECK_WIRE_LIMITS0 (4 + 6 * 8 + 4)
+
 static void
 check_wire_put32(char *p, uint32_t v)
 {
@@ -211,9 +215,10 @@ START_TEST(test_bad_magic)
 }
 END_TEST
 
-/* The bytes packed after the env strings: the output files' uid and gid
- * (outputs, issue 9). */
-#define TAIL 16	/* the ident block: flags, uid, gid, umask */
+/* The bytes packed after the env strings: the ident block (flags, uid,
+ * gid, umask: who the job runs as, who owns its output files), then the
+ * resource limits block (here without base limits). */
+#define TAIL (16 + CHECK_WIRE_LIMITS0)
 
 START_TEST(test_embedded_nul)
 {
@@ -400,10 +405,10 @@ START_TEST(test_roundtrip_ident)
 	ck_assert_uint_eq(s.umask, 027);
 	wire_spec_free(&s);
 	/* A umask above 0777 or an unknown flag is malformed. */
-	buf[len - 1] = 1;	/* umask 0x01000017 */
+	buf[len - 1 - CHECK_WIRE_LIMITS0] = 1;	/* umask 0x01000017 */
 	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
-	buf[len - 1] = 0;
-	buf[len - 16] = 2;	/* flags */
+	buf[len - 1 - CHECK_WIRE_LIMITS0] = 0;
+	buf[len - 16 - CHECK_WIRE_LIMITS0] = 2;	/* flags */
 	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
 	free(buf);
 	/* Without settings: no identity, the primary group, umask 022. */
@@ -413,6 +418,135 @@ START_TEST(test_roundtrip_ident)
 	ck_assert_uint_eq(s.id_flags, 0);
 	ck_assert_uint_eq(s.gid, WIRE_GID_PRIMARY);
 	ck_assert_uint_eq(s.umask, 022);
+	wire_spec_free(&s);
+	free(buf);
+}
+END_TEST
+
+/* The resource limits block: the job's limits and the start-up limits
+ * to restore come back as packed; none when not given. */
+START_TEST(test_roundtrip_limits)
+{
+	static const char *const argv[] = { "true", NULL };
+	struct wire_rlimit base[WIRE_RLIMIT_BASE_MAX];
+	jobq_limits l;
+	struct wire_output o;
+	struct wire_spec s;
+	char *buf;
+	size_t len, i;
+
+	memset(&l, 0, sizeof l);
+	memset(&o, 0, sizeof o);
+	l.set = JOBQ_LIMIT_ALL;
+	l.mem = (int64_t)1 << 53;
+	l.cpu_time = 7;
+	l.nofile = 3;
+	l.nproc = 2147483647;
+	l.core = 0;
+	l.nice = -20;
+	for (i = 0; i < WIRE_RLIMIT_BASE_MAX; i++) {
+		base[i].resource = (uint32_t)(WIRE_RLIMIT_BASE_MAX - 1 - i);
+		base[i].cur = i;
+		base[i].max = i == 0 ? UINT64_MAX : ((uint64_t)i << 40) + 1;
+	}
+	o.limits = &l;
+	o.rl_base = base;
+	o.nrl_base = WIRE_RLIMIT_BASE_MAX;
+	ck_assert_int_eq(wire_spec_pack_out(argv, NULL, "/", "o", "e", &o,
+	    &buf, &len), 0);
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), 0);
+	ck_assert_int_eq(memcmp(&s.limits, &l, sizeof l), 0);
+	ck_assert_uint_eq(s.nrl_base, WIRE_RLIMIT_BASE_MAX);
+	for (i = 0; i < WIRE_RLIMIT_BASE_MAX; i++) {
+		ck_assert_uint_eq(s.rl_base[i].resource, base[i].resource);
+		ck_assert(s.rl_base[i].cur == base[i].cur);
+		ck_assert(s.rl_base[i].max == base[i].max);
+	}
+	wire_spec_free(&s);
+	free(buf);
+
+	/* Some set: the others come back 0 whatever the caller had there. */
+	l.set = JOBQ_LIMIT_NICE | JOBQ_LIMIT_CORE;
+	l.nice = 19;
+	l.core = 4096;
+	o.nrl_base = 1;
+	ck_assert_int_eq(wire_spec_pack_out(argv, NULL, "/", "o", "e", &o,
+	    &buf, &len), 0);
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), 0);
+	ck_assert_uint_eq(s.limits.set, JOBQ_LIMIT_NICE | JOBQ_LIMIT_CORE);
+	ck_assert(s.limits.nice == 19 && s.limits.core == 4096);
+	ck_assert(s.limits.mem == 0 && s.limits.nproc == 0);
+	ck_assert_uint_eq(s.nrl_base, 1);
+	wire_spec_free(&s);
+	free(buf);
+
+	/* Invalid ones are not packed. */
+	l.nice = 20;
+	ck_assert_int_eq(wire_spec_pack_out(argv, NULL, "/", "o", "e", &o,
+	    &buf, &len), JOBQ_EINVAL);
+	l.nice = 0;
+	o.nrl_base = WIRE_RLIMIT_BASE_MAX + 1;
+	ck_assert_int_eq(wire_spec_pack_out(argv, NULL, "/", "o", "e", &o,
+	    &buf, &len), JOBQ_EINVAL);
+	o.nrl_base = 0;
+	l.set = JOBQ_LIMIT_ALL + 1;
+	ck_assert_int_eq(wire_spec_pack_out(argv, NULL, "/", "o", "e", &o,
+	    &buf, &len), JOBQ_EINVAL);
+}
+END_TEST
+
+/* A forged limits block: unknown bits, a value for a limit not set, values
+ * out of bounds, too many base limits or an unknown resource. */
+START_TEST(test_limits_forged)
+{
+	static const char *const argv[] = { "true", NULL };
+	struct wire_rlimit base = { 7, 1, 2 };
+	jobq_limits l;
+	struct wire_output o;
+	struct wire_spec s;
+	char *buf;
+	size_t len, blk;
+
+	memset(&l, 0, sizeof l);
+	memset(&o, 0, sizeof o);
+	l.set = JOBQ_LIMIT_MEM;
+	l.mem = 100;
+	o.limits = &l;
+	o.rl_base = &base;
+	o.nrl_base = 1;
+	ck_assert_int_eq(wire_spec_pack_out(argv, NULL, "/", "o", "e", &o,
+	    &buf, &len), 0);
+	blk = len - CHECK_WIRE_LIMITS0 - 20;
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), 0);
+	wire_spec_free(&s);
+	check_wire_put32(buf + blk, JOBQ_LIMIT_ALL + 1);	/* unknown bit */
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
+	check_wire_put32(buf + blk, JOBQ_LIMIT_MEM);
+	check_wire_put32(buf + blk + 4 + 8, 5);	/* cpu_time not set */
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
+	check_wire_put32(buf + blk, JOBQ_LIMIT_MEM | JOBQ_LIMIT_CPU);
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), 0);
+	ck_assert(s.limits.cpu_time == 5);
+	wire_spec_free(&s);
+	check_wire_put32(buf + blk + 4 + 8, 0);	/* cpu_time 0 */
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
+	check_wire_put32(buf + blk, JOBQ_LIMIT_MEM);
+	check_wire_put32(buf + blk + 4 + 4, 0x00300000);	/* mem > 2^53 */
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
+	check_wire_put32(buf + blk + 4 + 4, 0x80000000u);	/* mem < 0 */
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
+	check_wire_put32(buf + blk + 4 + 4, 0);
+	check_wire_put32(buf + blk + 52, 2);	/* 2 base limits, 1 there */
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
+	check_wire_put32(buf + blk + 52, 0xffffffffu);
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
+	check_wire_put32(buf + blk + 52, 1);
+	check_wire_put32(buf + blk + 56, WIRE_RLIMIT_BASE_MAX);	/* resource */
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
+	check_wire_put32(buf + blk + 56, 7);
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), 0);
+	ck_assert_uint_eq(s.nrl_base, 1);
+	ck_assert(s.rl_base[0].cur == 1 && s.rl_base[0].max == 2);
 	wire_spec_free(&s);
 	free(buf);
 }
@@ -482,6 +616,8 @@ check_wire_suite(void)
 	tcase_add_test(tc, test_roundtrip_big);
 	tcase_add_test(tc, test_roundtrip_output);
 	tcase_add_test(tc, test_roundtrip_ident);
+	tcase_add_test(tc, test_roundtrip_limits);
+	tcase_add_test(tc, test_limits_forged);
 	tcase_add_test(tc, test_output_message);
 	tcase_add_test(tc, test_truncate_every_offset);
 	tcase_add_test(tc, test_trailing_garbage);

@@ -17,6 +17,7 @@
  */
 #include "config.h"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -579,6 +580,111 @@ START_TEST(test_channel_pipes)
 }
 END_TEST
 
+/* The job's output file, runs of spaces squeezed to one, into buf. */
+static void
+read_squeezed(char *buf, size_t len)
+{
+	char raw[8192];
+	ssize_t n;
+	size_t i, k = 0;
+	int fd;
+
+	ck_assert_int_ge(fd = open(out_path, O_RDONLY), 0);
+	n = read(fd, raw, sizeof raw - 1);
+	close(fd);
+	ck_assert_int_gt(n, 0);
+	for (i = 0; i < (size_t)n && k + 1 < len; i++)
+		if (raw[i] != ' ' || k == 0 || buf[k - 1] != ' ')
+			buf[k++] = raw[i];
+	buf[k] = '\0';
+}
+
+/* Resource limits: the job's set soft = hard, its nice value, and the
+ * start-up limits restored before them; a limit the kernel refuses fails
+ * the start at its own stage. */
+START_TEST(test_limits)
+{
+	static const char *const argv[] = { "sh", "-c",
+	    "cat /proc/self/limits; echo nice $(nice)", NULL };
+	struct worker_spawn_result res;
+	struct wire_spec spec;
+	struct rlimit mq;
+	char buf[8192], want[128];
+
+	ck_assert_int_eq(getrlimit(RLIMIT_MSGQUEUE, &mq), 0);
+	memset(&spec, 0, sizeof spec);
+	spec.argv = (char **)(uintptr_t)argv;
+	spec.env = (char **)(uintptr_t)path_env;
+	spec.cwd = tmpdir;
+	spec.out_path = out_path;
+	spec.err_path = err_path;
+	spec.limits.set = JOBQ_LIMIT_ALL;
+	spec.limits.mem = (int64_t)1 << 30;
+	spec.limits.cpu_time = 100;
+	spec.limits.nofile = 64;
+	spec.limits.nproc = 5000;
+	spec.limits.core = 4096;
+	spec.limits.nice = 7;
+	spec.rl_base[0].resource = RLIMIT_MSGQUEUE;
+	spec.rl_base[0].cur = 12345;
+	spec.rl_base[0].max = mq.rlim_max;
+	spec.nrl_base = 1;
+	worker_spawn(&spec, getpid(), 1024, &res);
+	ck_assert_int_gt(res.pid, 0);
+	ck_assert_int_eq(reap(res.pid), 0);
+	read_squeezed(buf, sizeof buf);
+	ck_assert_msg(strstr(buf, "Max address space 1073741824 1073741824 "
+	    "bytes") != NULL, "%s", buf);
+	ck_assert_msg(strstr(buf, "Max cpu time 100 100 seconds") != NULL,
+	    "%s", buf);
+	ck_assert_msg(strstr(buf, "Max open files 64 64 files") != NULL,
+	    "%s", buf);
+	ck_assert_msg(strstr(buf, "Max processes 5000 5000 processes") !=
+	    NULL, "%s", buf);
+	ck_assert_msg(strstr(buf, "Max core file size 4096 4096 bytes") !=
+	    NULL, "%s", buf);
+	if (mq.rlim_max == RLIM_INFINITY)
+		snprintf(want, sizeof want, "Max msgqueue size 12345 "
+		    "unlimited bytes");
+	else
+		snprintf(want, sizeof want, "Max msgqueue size 12345 %llu "
+		    "bytes", (unsigned long long)mq.rlim_max);
+	ck_assert_msg(strstr(buf, want) != NULL, "%s", buf);
+	ck_assert_msg(strstr(buf, "nice 7\n") != NULL, "%s", buf);
+
+	/* Only some set: the others are the worker's. */
+	spec.limits.set = JOBQ_LIMIT_NOFILE;
+	spec.nrl_base = 0;
+	worker_spawn(&spec, getpid(), 1024, &res);
+	ck_assert_int_gt(res.pid, 0);
+	ck_assert_int_eq(reap(res.pid), 0);
+	read_squeezed(buf, sizeof buf);
+	ck_assert_msg(strstr(buf, "Max open files 64 64 files") != NULL,
+	    "%s", buf);
+	ck_assert_msg(strstr(buf, "nice 0\n") != NULL, "%s", buf);
+
+	/* Refused by the kernel: beyond fs.nr_open. */
+	spec.limits.nofile = (int64_t)1 << 30;
+	worker_spawn(&spec, getpid(), 1024, &res);
+	ck_assert_int_eq(res.pid, 0);
+	ck_assert_int_eq(res.stage, WIRE_STAGE_LIMIT + 2);
+	ck_assert_int_eq(res.err, EPERM);
+	/* A base limit that cannot be restored (soft above hard). */
+	spec.limits.set = 0;
+	spec.rl_base[0].resource = RLIMIT_CORE;
+	spec.rl_base[0].cur = 2;
+	spec.rl_base[0].max = 1;
+	spec.nrl_base = 1;
+	worker_spawn(&spec, getpid(), 1024, &res);
+	ck_assert_int_eq(res.pid, 0);
+	ck_assert_int_eq(res.stage, WIRE_STAGE_RLIMIT_BASE);
+	ck_assert_int_eq(res.err, EINVAL);
+	errno = 0;
+	ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), -1);
+	ck_assert_int_eq(errno, ECHILD);
+}
+END_TEST
+
 static Suite *
 spawn_suite(void)
 {
@@ -596,6 +702,7 @@ spawn_suite(void)
 	tcase_add_test(tc, test_output_userdir);
 	tcase_add_test(tc, test_output_limit_end);
 	tcase_add_test(tc, test_output_limit_kill);
+	tcase_add_test(tc, test_limits);
 	suite_add_tcase(s, tc);
 	return s;
 }

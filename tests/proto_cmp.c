@@ -60,6 +60,21 @@ proto_cmp_strv(const char *const *a, size_t na, const char *const *b,
 	return 1;
 }
 
+/* The same limits set, with the same values (unset members ignored). */
+static int
+proto_cmp_limits(const jobq_limits *a, const jobq_limits *b)
+{
+	int	i;
+
+	if (a->set != b->set)
+		return 0;
+	for (i = 0; i < PROTO_NLIMITS; i++)
+		if ((a->set & proto_limits[i].bit) &&
+		    proto_limit_get(a, i) != proto_limit_get(b, i))
+			return 0;
+	return 1;
+}
+
 static int
 proto_cmp_ref(const struct proto_ref *a, const struct proto_ref *b)
 {
@@ -97,6 +112,8 @@ proto_cmp_submit(const struct proto_submit *a, const struct proto_submit *b,
 		return proto_cmp_fail(why, whylen, "submit: array");
 	if (a->output_limit != b->output_limit)
 		return proto_cmp_fail(why, whylen, "submit: output_limit");
+	if (!proto_cmp_limits(&a->limits, &b->limits))
+		return proto_cmp_fail(why, whylen, "submit: limits");
 	return 0;
 }
 
@@ -272,6 +289,14 @@ proto_cmp_job(const jobq_job *a, const jobq_job *b, char *why,
 	    a->array_id != b->array_id || a->array_index != b->array_index ||
 	    a->limited != b->limited)
 		return proto_cmp_fail(why, whylen, "job %lld: scheduling",
+		    (long long)a->id);
+	if (!proto_cmp_limits(&a->limits, &b->limits))
+		return proto_cmp_fail(why, whylen, "job %lld: limits",
+		    (long long)a->id);
+	if (!proto_cmp_str(a->usage_from, b->usage_from) ||
+	    a->mem_peak != b->mem_peak || a->cpu_user_us != b->cpu_user_us ||
+	    a->cpu_sys_us != b->cpu_sys_us)
+		return proto_cmp_fail(why, whylen, "job %lld: usage",
 		    (long long)a->id);
 	return 0;
 }

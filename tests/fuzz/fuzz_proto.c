@@ -127,6 +127,7 @@ fuzz_req_limits(const struct proto_req *r)
 		    s->ndeps <= JOBQ_MAX_DEPS);
 		FUZZ_CHECK(s->array_count >= 0 &&
 		    s->array_count <= JOBQ_MAX_ARRAY);
+		FUZZ_CHECK(proto_limits_valid(&s->limits));
 		break;
 	case PROTO_OP_LIST:
 		FUZZ_CHECK(r->u.list.nlabels <= JOBQ_MAX_LABELS);

@@ -77,6 +77,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.uid = s.uid;
 	o.gid = s.gid;
 	o.umask = s.umask;
+	o.limits = &s.limits;
+	o.rl_base = s.rl_base;
+	o.nrl_base = s.nrl_base;
 	FUZZ_CHECK(wire_spec_pack_out((const char *const *)s.argv,
 	    (const char *const *)s.env, s.cwd, s.out_path, s.err_path, &o,
 	    &buf, &len) == 0);
@@ -87,6 +90,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(strcmp(s.err_path, s2.err_path) == 0);
 	FUZZ_CHECK(strcmp(s.out_dir, s2.out_dir) == 0);
 	FUZZ_CHECK(s.out_flags == s2.out_flags && s.out_limit == s2.out_limit);
+	FUZZ_CHECK(memcmp(&s.limits, &s2.limits, sizeof(s.limits)) == 0);
+	FUZZ_CHECK(s.nrl_base == s2.nrl_base && memcmp(s.rl_base, s2.rl_base,
+	    sizeof(s.rl_base)) == 0);
 	fuzz_same_vec(s.argv, s2.argv);
 	fuzz_same_vec(s.env, s2.env);
 	free(buf);

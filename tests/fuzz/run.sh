@@ -66,9 +66,11 @@ build() {
 		    "$src/lib/errors.c" "$src/lib/paths.c" \
 		    $(pkg-config --libs libcjson) ;;
 	wire)
-		"$cc" "${cflags[@]}" -o "$out/fuzz_wire" \
+		"$cc" "${cflags[@]}" $(pkg-config --cflags libcjson) \
+		    -o "$out/fuzz_wire" \
 		    "$src/tests/fuzz/fuzz_wire.c" "$src/daemon/wire.c" \
-		    "$src/lib/util.c" ;;
+		    "$src/lib/util.c" "$src"/lib/proto*.c "$src/lib/errors.c" \
+		    "$src/lib/paths.c" $(pkg-config --libs libcjson) ;;
 	esac
 }
 
@@ -90,9 +92,12 @@ le32() {
 }
 
 # spec FILE CWD DIR OUT ERR FLAGS LIMIT NARGV ARGV... ENV...: a packed spec
-# (see wire.h; LIMIT below 2^32).
+# (see wire.h; LIMIT below 2^32) without an identity (the ident block:
+# flags 0, uid 0, the primary group, umask 022), without resource limits, or
+# with those in
+# $RLIMITS: "SET V0 .. V5 N [RESOURCE CUR MAX]..." (values below 2^32).
 spec() {
-	local f=$1 cwd=$2 dir=$3 o=$4 e=$5 flags=$6 limit=$7 argc=$8 s
+	local f=$1 cwd=$2 dir=$3 o=$4 e=$5 flags=$6 limit=$7 argc=$8 s v i=0
 	shift 8
 	{
 		printf JQS2
@@ -104,6 +109,23 @@ spec() {
 		for s in "$cwd" "$dir" "$o" "$e" "$@"; do
 			le32 ${#s}
 			printf '%s' "$s"
+		done
+		# the ident block: flags, uid, gid, umask
+		le32 0
+		le32 0
+		le32 4294967295
+		le32 18
+		# the limits block: set, 6 x 64-bit values, n, n x (res, cur, max)
+		for v in ${RLIMITS:-0 0 0 0 0 0 0 0}; do
+			le32 "$v"
+			# after set: the values (1..6), then cur and max of each
+			# base limit are 64-bit; set, n and resource are 32-bit
+			if [ "$i" -ge 1 ] && [ "$i" -le 6 ]; then
+				le32 0
+			elif [ "$i" -ge 8 ] && [ $(((i - 8) % 3)) -ne 0 ]; then
+				le32 0
+			fi
+			i=$((i + 1))
 		done
 	} > "$f"
 }
@@ -125,6 +147,7 @@ seed_proto() {
 	frame "$d/op-hello" '{"op":"hello","version":1,"client":"libjobq/'"$version"'"}'
 	frame "$d/op-ping" '{"op":"ping"}'
 	frame "$d/op-submit" '{"op":"submit","argv":["sh","-c","exit 3"],"env":["K=V"],"cwd":"/","queue":"q","priority":-5,"not_before":1700000000000,"timeout_ms":60000,"kill_grace_ms":1000,"retry_delay_ms":500,"labels":["team=infra"],"deps":[{"id":4,"mode":"notok"},{"id":5}],"array":{"first":0,"step":2,"count":10,"throttle":3}}'
+	frame "$d/op-submit-limits" '{"op":"submit","argv":["true"],"env":[],"cwd":"/","limits":{"mem":1073741824,"cpu_time":3600,"nofile":1024,"nproc":100,"core":0,"nice":-5}}'
 	frame "$d/op-submit-unique" '{"op":"submit","argv":["true"],"env":[],"cwd":"/","unique_key":"nightly"}'
 	frame "$d/op-get" '{"op":"get","id":7}' '{"op":"get","id":7,"index":3}' '{"op":"get","id":7,"array":true}'
 	frame "$d/op-list" '{"op":"list","state":"failed","queue":"batch","name":"n","limit":10,"array_id":7,"labels":["a=1","b=2"]}'
@@ -157,6 +180,8 @@ seed_wire() {
 	spec "$d/noenv" / "" o e 0 0 1 true
 	spec "$d/empty" "" "" "" "" 0 0 0
 	spec "$d/odd" /home/u /l x y 2 4096 3 "" "a b" $'tab\there' 'K=' '=V'
+	RLIMITS="63 1073741824 60 64 100 0 5 1 12 409600 819200" \
+	    spec "$d/limits" / "" o e 0 0 1 true
 }
 
 status=0
