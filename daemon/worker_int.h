@@ -1,7 +1,8 @@
 /*
  * worker_int.h - what the files of the worker process share: worker.c (the
  * main loop, messages from the daemon, reports, reaping the job) starts a
- * job's process through worker_spawn.c and watches the size of its output
+ * job's process through worker_spawn.c (its descriptors opened by
+ * worker_files.c) and watches the size of its output
  * through worker_output.c.
  */
 #ifndef JOBQD_WORKER_INT_H
@@ -41,6 +42,20 @@ void worker_output_poll(struct worker_output *o, pid_t pgid, int64_t job_id);
  * flags for the FINISHED report (*limit set when nonzero). */
 uint32_t worker_output_end(struct worker_output *o, int64_t job_id,
     uint64_t *limit);
+
+/* The job's descriptors, opened by the worker (-1: not open). */
+struct worker_files {
+	int cwd, null, out, err;
+};
+
+/* Opens the job's working directory, output files (worker_files.c: in the
+ * spec's output directory, symlink-proof, the job user's) and /dev/null
+ * into f (all -1 before); the output files' sizes go to base.  Returns 0,
+ * or an errno with *stage (enum wire_stage) set. */
+int worker_files_open(const struct wire_spec *spec, struct worker_files *f,
+    uint64_t base[2], int *stage);
+/* Closes those of f that are open and sets them to -1. */
+void worker_files_close(struct worker_files *f);
 
 /* The outcome of worker_spawn(): pid > 0, the job's process (leader of its
  * own session and process group, not reaped), and with a limit in the spec
