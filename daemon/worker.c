@@ -328,6 +328,7 @@ worker_shm_spec(const struct wire_msg *m, struct wire_spec *spec)
 static int
 worker_read_spec(const struct wire_msg *m, size_t n, struct wire_spec *spec)
 {
+	memset(spec, 0, sizeof *spec);	/* empty on every failure path */
 	if (m->flags & WIRE_F_SHM) {
 		if (n != sizeof *m) {
 			log_warnx("RUN (shm): message is %zu bytes", n);
