@@ -3,8 +3,7 @@
 # --nofile, --nproc, --core, --nice, --cpus): each rlimit observed from
 # inside the job (soft = hard), shown by `jobq show`; a job past its --mem
 # fails to allocate, past its --cpu-time is killed; limits the protocol
-# refuses are
-# usage errors and one the kernel refuses fails the job cleanly
+# refuses are usage errors and one the kernel refuses fails the job cleanly
 # (spawn_failed, naming the limit); a job that sets none starts with the
 # limits jobqd itself was started with, not those jobqd raised for itself
 # (RLIMIT_MSGQUEUE).  --cpus (g, h): accepted, shown, stored (lim_cpus, in
