@@ -199,10 +199,11 @@ fi
 # all the same and its --cpus is not enforced (jobqd(8)): no cpu.max.
 # shellcheck disable=SC2016
 id=$(submit --cpus 0.5 -- "$(command -v bash)" -c \
-	'd=$1$(cut -d: -f3 /proc/self/cgroup); [ -f "$d/cgroup.procs" ] || exit 3
+	'd=$1$(sed -n "s/^0:://p" /proc/self/cgroup)
+	[ -f "$d/cgroup.procs" ] || { echo "no cgroup $d"; exit 3; }
 	cat "$d/cpu.max" 2>/dev/null || echo none' _ "$MNT")
 wait_ended "$id"
-assert_eq "$(job_state "$id")" succeeded "state of job $id (--cpus 0.5)"
+assert_eq "$(job_state "$id")" succeeded "state of job $id (--cpus 0.5): $(q logs "$id")"
 if [[ " $(cat "$CG/jobs/cgroup.subtree_control") " == *" cpu "* ]]; then
 	assert_eq "$(q logs "$id")" "50000 100000" "cpu.max of job $id (--cpus 0.5)"
 else
