@@ -362,9 +362,10 @@ worker_cgroup_start(struct worker *w, const struct wire_msg *m,
 	 * limit, --nproc, for the job's tree only where RLIMIT_NPROC counts
 	 * all of its user's processes; cpu_quota_us: its CPU bandwidth,
 	 * --cpus, as a quota per CGROUP_CPU_PERIOD_US (cgroup_cpu_quota_us;
-	 * cgroup_write_limits raises it to at least 1000 us)).  0: not written.  Each only where its controller is
-	 * enabled: without the cpu controller (or out of cgroup mode)
-	 * --cpus is not enforced, as jobqd(8) says. */
+	 * cgroup_write_limits raises it to at least 1000 us)).  0: not
+	 * written.  Each is written only where its controller is enabled:
+	 * without the cpu controller (or out of cgroup mode) --cpus is not
+	 * enforced, as jobqd(8) says. */
 	memset(&lim, 0, sizeof lim);
 	if ((spec->limits.set & JOBQ_LIMIT_MEM) && spec->limits.mem > 0)
 		lim.mem_max = (uint64_t)spec->limits.mem;
