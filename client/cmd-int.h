@@ -57,6 +57,7 @@ enum {
 	CMD_OPT_LIMIT_NPROC,
 	CMD_OPT_LIMIT_CORE,
 	CMD_OPT_LIMIT_NICE,
+	CMD_OPT_LIMIT_CPUS,
 };
 
 /* The end of every command's option table: --json, -h/--help. */

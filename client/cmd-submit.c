@@ -3,7 +3,7 @@
  * directory, its output limit, its scheduling options (priority,
  * --delay/--at, --after, --array, retries, timeout, kill grace, --unique,
  * --label), its resource limits (--mem, --cpu-time, --nofile, --nproc,
- * --core, --nice) and --wait.
+ * --core, --nice, --cpus) and --wait.
  */
 #include "config.h"
 
@@ -241,7 +241,8 @@ struct cmd_submit_args {
 
 /* A resource limit option (CMD_OPT_LIMIT_*) into l; 0 or the usage
  * status.  Sizes for --mem and --core, a duration for --cpu-time (rounded
- * up to whole seconds), integers for the others. */
+ * up to whole seconds), a number of CPUs for --cpus (kept in milli-CPUs),
+ * integers for the others. */
 static int
 cmd_submit_limit(const char *cmd, int c, const char *arg, jobq_limits *l)
 {
@@ -265,6 +266,14 @@ cmd_submit_limit(const char *cmd, int c, const char *arg, jobq_limits *l)
 			    "a duration such as 90s, 5m, 2h or 1h30m, at most "
 			    "10 years)", pl->opt, arg);
 		v = (v + 999) / 1000;	/* whole seconds, rounded up */
+		break;
+	case JOBQ_LIMIT_CPUS:
+		if (util_parse_cpus(arg, &v) != 0 || v < pl->min ||
+		    v > pl->max)
+			return cmd_usage_error(cmd, "invalid %s '%s' (expected "
+			    "a number of CPUs from 0.001 to %lld with at most "
+			    "3 decimals, such as 2, 1.5 or 0.25)", pl->opt, arg,
+			    (long long)(pl->max / 1000));
 		break;
 	default:
 		if (fmt_parse_int(arg, pl->min, pl->max, &v) != 0) {
@@ -340,6 +349,7 @@ cmd_submit_opt(const char *cmd, int c, const char *arg,
 	case CMD_OPT_LIMIT_NPROC:
 	case CMD_OPT_LIMIT_CORE:
 	case CMD_OPT_LIMIT_NICE:
+	case CMD_OPT_LIMIT_CPUS:
 		return cmd_submit_limit(cmd, c, arg, &a->limits);
 	default:
 		if ((rc = cmd_submit_sched_opt(cmd, c, arg, &a->sched)) >= 0)
@@ -379,6 +389,7 @@ cmd_submit_args(const char *cmd, int argc, char **argv,
 		{ "nproc", required_argument, NULL, CMD_OPT_LIMIT_NPROC },
 		{ "core", required_argument, NULL, CMD_OPT_LIMIT_CORE },
 		{ "nice", required_argument, NULL, CMD_OPT_LIMIT_NICE },
+		{ "cpus", required_argument, NULL, CMD_OPT_LIMIT_CPUS },
 		{ "wait", no_argument, NULL, CMD_OPT_WAIT },
 		{ "user", required_argument, NULL, CMD_OPT_USER },
 		{ "group", required_argument, NULL, CMD_OPT_GROUP },

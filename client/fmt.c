@@ -530,6 +530,22 @@ fmt_size(int64_t bytes, char *buf, size_t len)
 }
 
 char *
+fmt_cpus(int64_t millis, char *buf, size_t len)
+{
+	int n;
+
+	if (millis % 1000 == 0) {
+		snprintf(buf, len, "%lld", (long long)(millis / 1000));
+		return buf;
+	}
+	n = snprintf(buf, len, "%lld.%03lld", (long long)(millis / 1000),
+	    (long long)(millis < 0 ? -(millis % 1000) : millis % 1000));
+	while (n > 0 && (size_t)n < len && buf[n - 1] == '0')
+		buf[--n] = '\0';
+	return buf;
+}
+
+char *
 fmt_limits(const jobq_limits *l, char *buf, size_t len)
 {
 	char v[48];
@@ -549,6 +565,9 @@ fmt_limits(const jobq_limits *l, char *buf, size_t len)
 			break;
 		case JOBQ_LIMIT_CPU:
 			fmt_duration(l->cpu_time * 1000, v, sizeof(v));
+			break;
+		case JOBQ_LIMIT_CPUS:
+			fmt_cpus(l->cpus, v, sizeof(v));
 			break;
 		default:
 			snprintf(v, sizeof(v), "%lld",

@@ -110,9 +110,13 @@ char *fmt_duration(int64_t ms, char *buf, size_t len);
  * buf. */
 char *fmt_size(int64_t bytes, char *buf, size_t len);
 
+/* Formats milli-CPUs as a number of CPUs: "2", "1.5", "0.001" (as
+ * util_parse_cpus reads it).  Returns buf. */
+char *fmt_cpus(int64_t millis, char *buf, size_t len);
+
 /* Formats a job's resource limits as "mem 1G, cpu-time 1m0s, nofile 64,
- * nproc 100, core 0, nice 5" (those set, in that order), or "-" when none
- * is.  Returns buf. */
+ * nproc 100, core 0, nice 5, cpus 1.5" (those set, in that order), or "-"
+ * when none is.  Returns buf. */
 #define FMT_LIMITS_LEN 160
 char *fmt_limits(const jobq_limits *l, char *buf, size_t len);
 

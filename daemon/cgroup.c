@@ -248,6 +248,14 @@ cgroup_controllers(int jobs_fd, char *buf, size_t len)
 		*p = '\0';
 }
 
+uint64_t
+cgroup_cpu_quota_us(int64_t millis)
+{
+	if (millis <= 0)
+		return 0;
+	return ((uint64_t)millis * CGROUP_CPU_PERIOD_US + 999) / 1000;
+}
+
 int
 cgroup_write_limits(int dirfd, const char *controllers,
     const struct cgroup_limits *lim, const char **what)

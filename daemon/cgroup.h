@@ -106,6 +106,10 @@ void cgroup_controllers(int jobs_fd, char *buf, size_t len);
 int cgroup_job_create(int jobs_fd, int64_t id, unsigned attempt,
     const char *controllers, const struct cgroup_limits *lim,
     struct cgroup_job *cj, const char **what);
+/* A job's --cpus (milli-CPUs, 1000 = one CPU) as cpu.max's quota in
+ * microseconds per CGROUP_CPU_PERIOD_US, rounded up; 0 for millis <= 0.
+ * (cgroup_write_limits raises a quota below 1000 us to that.) */
+uint64_t cgroup_cpu_quota_us(int64_t millis);
 /* Writes lim's values into the cgroup dirfd (the files of the controllers
  * named in controllers).  0 or -errno (*what: the file). */
 int cgroup_write_limits(int dirfd, const char *controllers,

@@ -48,6 +48,7 @@ enum conf_rlimit {
 	                      pids.max in cgroup mode */
 	CONF_RL_CORE,      /* bytes of core file: RLIMIT_CORE */
 	CONF_RL_NICE,      /* nice value, -20..19 (setpriority) */
+	CONF_RL_CPUS,      /* milli-CPUs: cpu.max in cgroup mode only */
 	CONF_RL_COUNT
 };
 

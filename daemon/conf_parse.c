@@ -21,6 +21,7 @@
 #include "conf.h"
 #include "conf_int.h"
 #include "jobq.h"
+#include "proto.h"
 #include "util.h"
 
 #define CONF_MAX_FILE   (1024 * 1024)   /* bytes of configuration file */
@@ -42,7 +43,8 @@ enum conf_kind {
 	K_COUNT,        /* integer >= 0 */
 	K_SIZE,         /* bytes */
 	K_SECONDS,      /* duration, kept in whole seconds (rounded up) */
-	K_NICE          /* -20..19 */
+	K_NICE,         /* -20..19 */
+	K_CPUS          /* CPUs ("1.5"), kept in milli-CPUs */
 };
 
 enum conf_key_id {
@@ -86,6 +88,7 @@ static const struct conf_key conf_keys[] = {
 	RL("nproc", "nproc-max", CONF_RL_NPROC, K_COUNT),
 	RL("core", "core-max", CONF_RL_CORE, K_SIZE),
 	RL("nice", "nice-min", CONF_RL_NICE, K_NICE),
+	RL("cpus", "cpus-max", CONF_RL_CPUS, K_CPUS),
 #undef RL
 };
 #define CONF_NKEYS (sizeof conf_keys / sizeof conf_keys[0])
@@ -388,6 +391,13 @@ conf_value(struct conf_parser *p, const struct conf_key *k, char *val)
 			return conf_err(p, "%s must be a nice value from -20 "
 			    "to 19, not \"%s\"", k->name, val);
 		v = lv;
+		break;
+	case K_CPUS:
+		if (util_parse_cpus(val, &v) < 0 || v < 1 ||
+		    v > PROTO_MAX_CPUS)
+			return conf_err(p, "%s must be a number of CPUs from "
+			    "0.001 to %lld, like 2 or 1.5, not \"%s\"", k->name,
+			    PROTO_MAX_CPUS / 1000, val);
 		break;
 	default:
 		return conf_err(p, "internal error: key %s", k->name);

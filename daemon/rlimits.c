@@ -21,6 +21,7 @@ _Static_assert(JOBQ_LIMIT_MEM == 1u << CONF_RL_MEM &&
     JOBQ_LIMIT_NPROC == 1u << CONF_RL_NPROC &&
     JOBQ_LIMIT_CORE == 1u << CONF_RL_CORE &&
     JOBQ_LIMIT_NICE == 1u << CONF_RL_NICE &&
+    JOBQ_LIMIT_CPUS == 1u << CONF_RL_CPUS &&
     CONF_RL_COUNT == PROTO_NLIMITS, "limit indexes disagree");
 
 static const struct {
@@ -33,6 +34,7 @@ static const struct {
 	[CONF_RL_NPROC] = { "nproc", "" },
 	[CONF_RL_CORE] = { "core", " bytes" },
 	[CONF_RL_NICE] = { "nice", "" },
+	[CONF_RL_CPUS] = { "cpus", "" },
 };
 
 const char *
@@ -52,21 +54,42 @@ rlimits_clamp(int i, int64_t v)
 	return v;
 }
 
-/* One of mem .. core. */
+/* Value v of limit i for a message: cpus's milli-CPUs as CPUs ("1.5"). */
+static const char *
+rlimits_fmt(int i, int64_t v, char *buf, size_t len)
+{
+	int n;
+
+	if (i != CONF_RL_CPUS || v % 1000 == 0)
+		snprintf(buf, len, "%" PRId64,
+		    i == CONF_RL_CPUS ? v / 1000 : v);
+	else {
+		n = snprintf(buf, len, "%" PRId64 ".%03" PRId64, v / 1000,
+		    v % 1000);
+		while (n > 0 && (size_t)n < len && buf[n - 1] == '0')
+			buf[--n] = '\0';
+	}
+	return buf;
+}
+
+/* One of mem .. core, or cpus. */
 static int
 rlimits_one(int i, const struct conf_lim *c, const jobq_limits *asked,
     jobq_limits *out, char *err, size_t errlen)
 {
 	int have_max = c->max != CONF_UNSET;
 	int64_t max = have_max ? rlimits_clamp(i, c->max) : 0, v;
+	char vb[32], mb[32];
 
 	if (asked->set & proto_limits[i].bit) {
 		v = proto_limit_get(asked, i);
 		if (have_max && v > max) {
-			snprintf(err, errlen, "%s: %" PRId64 "%s is more than "
-			    "the maximum of %" PRId64 "%s (%s-max)",
-			    rlimits_names[i].key, v, rlimits_names[i].unit,
-			    max, rlimits_names[i].unit, rlimits_names[i].key);
+			snprintf(err, errlen, "%s: %s%s is more than the "
+			    "maximum of %s%s (%s-max)", rlimits_names[i].key,
+			    rlimits_fmt(i, v, vb, sizeof vb),
+			    rlimits_names[i].unit,
+			    rlimits_fmt(i, max, mb, sizeof mb),
+			    rlimits_names[i].unit, rlimits_names[i].key);
 			return JOBQ_ETOOBIG;
 		}
 	} else if (c->def != CONF_UNSET) {

@@ -133,7 +133,7 @@ store_insert_bind_ident(sqlite3_stmt *st, const struct store_op *op)
 }
 
 /* Binds ?1 .. ?19, ?23, the identity ?24 .. ?26 and the resource limits
- * ?27 .. ?32 of ST_INSERT / ST_INSERT_TASKS; an SQLite code. */
+ * ?27 .. ?33 of ST_INSERT / ST_INSERT_TASKS; an SQLite code. */
 static int
 store_insert_bind(sqlite3_stmt *st, const struct store_op *op,
     const struct job_outcome *o, int64_t id, const char *argv,

@@ -120,14 +120,15 @@ enum store_stmt {
  * and where they start in STORE_JOB_COLUMNS (store_row_limits()), after
  * ident's submitter_uid, run_gid, umask (27 .. 29). */
 #define STORE_LIMITS_COLUMNS_BARE \
-	"lim_mem, lim_cpu_time, lim_nofile, lim_nproc, lim_core, lim_nice"
+	"lim_mem, lim_cpu_time, lim_nofile, lim_nproc, lim_core, lim_nice, " \
+	"lim_cpus"
 #define STORE_LIMITS_COLUMNS \
 	"j.lim_mem, j.lim_cpu_time, j.lim_nofile, j.lim_nproc, j.lim_core, " \
-	"j.lim_nice"
+	"j.lim_nice, j.lim_cpus"
 #define STORE_JOB_COL_LIMITS 30
 /* What the last run used (cgroup): mem_peak, cpu_user_us, cpu_sys_us,
- * usage_from, after the limits (36 .. 39). */
-#define STORE_JOB_COL_USAGE 36
+ * usage_from, after the limits (37 .. 40). */
+#define STORE_JOB_COL_USAGE 37
 #define STORE_JOB_FROM "jobs j LEFT JOIN arrays a ON a.id = j.array_id"
 
 struct store {

@@ -283,9 +283,9 @@ store_row_numbers(sqlite3_stmt *st, jobq_job *j)
 	j->cpu_sys_us = sqlite3_column_int64(st, STORE_JOB_COL_USAGE + 2);
 }
 
-/* The resource limits in the columns col .. col + 5 (STORE_LIMITS_COLUMNS)
- * into *l: NULL is not set; a value outside the protocol's bounds is
- * JOBQ_EINTERNAL. */
+/* The resource limits in the columns col .. col + PROTO_NLIMITS - 1
+ * (STORE_LIMITS_COLUMNS) into *l: NULL is not set; a value outside the
+ * protocol's bounds is JOBQ_EINTERNAL. */
 int
 store_row_limits(sqlite3_stmt *st, int col, jobq_limits *l)
 {
@@ -298,8 +298,8 @@ store_row_limits(sqlite3_stmt *st, int col, jobq_limits *l)
 	return (proto_limits_valid(l) ? 0 : JOBQ_EINTERNAL);
 }
 
-/* Binds the parameters first .. first + 5 to the limits of l (NULL: not
- * set); an SQLite code. */
+/* Binds the parameters first .. first + PROTO_NLIMITS - 1 to the limits of
+ * l (NULL: not set); an SQLite code. */
 int
 store_row_bind_limits(sqlite3_stmt *st, int first, const jobq_limits *l)
 {

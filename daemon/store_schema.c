@@ -15,7 +15,7 @@
  *           Identity: the job runs as owner_uid, with run_gid (NULL:
  *           the owner's primary group) and umask; submitter_uid is who
  *           submitted it (NULL in older rows: the owner).  The resource
- *           limits in force, lim_mem .. lim_nice (NULL: not set; a task
+ *           limits in force, lim_mem .. lim_cpus (NULL: not set; a task
  *           has its array's).
  *           A task's argv, env and cwd columns
  *           are '': the task shares its array's (arrays.argv/env/cwd), so a
@@ -38,7 +38,9 @@
  * lim_mem, lim_cpu_time, lim_nofile, lim_nproc, lim_core, lim_nice (NULL:
  * not set; a job stored before has none); 5 -> 6 adds mem_peak (bytes),
  * cpu_user_us, cpu_sys_us and usage_from ("cgroup", "cgroup-cpu",
- * "rusage"): what the job's last ended run used, NULL before one ended.
+ * "rusage"): what the job's last ended run used, NULL before one ended;
+ * 6 -> 7 adds lim_cpus (milli-CPUs, NULL: not set), the last of the
+ * resource limits columns (STORE_LIMITS_COLUMNS).
  *
  * Ids: jobs, tasks and arrays take their ids from one counter, so an array
  * id is never a job id, and an id is never used twice, even after its rows
@@ -83,7 +85,7 @@
 
 /* The columns ST_INSERT and ST_INSERT_TASKS fill, ?1 .. ?19, then
  * array_id and array_index, then output_limit ?23, then the identity
- * ?24 .. ?26, then the resource limits ?27 .. ?32 (see store_insert.c). */
+ * ?24 .. ?26, then the resource limits ?27 .. ?33 (see store_insert.c). */
 #define STORE_INSERT_COLUMNS \
 	"id, state, queue, name, owner_uid, argv, env, cwd, submitted_at, " \
 	"max_retries, priority, not_before, timeout_ms, kill_grace_ms, " \
@@ -91,7 +93,7 @@
 	"array_id, array_index, output_limit, " \
 	"submitter_uid, run_gid, umask, " \
 	STORE_LIMITS_COLUMNS_BARE
-#define STORE_LIMITS_PARAMS ", ?27, ?28, ?29, ?30, ?31, ?32"
+#define STORE_LIMITS_PARAMS ", ?27, ?28, ?29, ?30, ?31, ?32, ?33"
 
 /* Rows 0 .. ?N - 1, for inserting the rows of an array in one statement. */
 #define STORE_SERIES(n) \
@@ -318,6 +320,8 @@ static const char *const store_schema_migrations[STORE_SCHEMA_VERSION] = {
 	"ALTER TABLE jobs ADD COLUMN cpu_user_us INTEGER;"
 	"ALTER TABLE jobs ADD COLUMN cpu_sys_us INTEGER;"
 	"ALTER TABLE jobs ADD COLUMN usage_from TEXT;",
+	/* 6 -> 7: the CPU bandwidth limit (milli-CPUs; NULL: not set) */
+	"ALTER TABLE jobs ADD COLUMN lim_cpus INTEGER;",
 };
 
 static void	store_schema_errf(char *, size_t, const char *, ...)

@@ -112,7 +112,8 @@ enum wire_stage { WIRE_STAGE_SPEC = 1, WIRE_STAGE_OUTPUT, WIRE_STAGE_CWD,
 	                            the job user's own (EPERM); untouched */
 	/* resource limits (worker_spawn.c): restoring jobqd's start-up
 	 * limits, then the job's limit i (its index in proto_limits[], i.e.
-	 * WIRE_STAGE_LIMIT + CONF_RL_*) */
+	 * WIRE_STAGE_LIMIT + CONF_RL_*; cpus, not applied in the child, has
+	 * none) */
 	WIRE_STAGE_RLIMIT_BASE = 20,
 	WIRE_STAGE_LIMIT = 21,	/* .. 26 */
 	WIRE_STAGE_CGROUP = 27  /* its cgroup could not be made or joined */

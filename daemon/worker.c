@@ -361,14 +361,19 @@ worker_cgroup_start(struct worker *w, const struct wire_msg *m,
 	/* The job's limits for its cgroup, from its spec's resource limits
 	 * (mem_max: its memory limit in bytes, --mem; pids_max: its process
 	 * limit, --nproc, for the job's tree only where RLIMIT_NPROC counts
-	 * all of its user's processes; cpu_quota_us: a CPU quota per
-	 * CGROUP_CPU_PERIOD_US, which no submit option sets).  0: not
-	 * written. */
+	 * all of its user's processes; cpu_quota_us: its CPU bandwidth,
+	 * --cpus, as a quota per CGROUP_CPU_PERIOD_US (cgroup_cpu_quota_us;
+	 * cgroup_write_limits raises it to at least 1000 us)).  0: not
+	 * written.  Each is written only where its controller is enabled:
+	 * without the cpu controller (or out of cgroup mode) --cpus is not
+	 * enforced, as jobqd(8) says. */
 	memset(&lim, 0, sizeof lim);
 	if ((spec->limits.set & JOBQ_LIMIT_MEM) && spec->limits.mem > 0)
 		lim.mem_max = (uint64_t)spec->limits.mem;
 	if ((spec->limits.set & JOBQ_LIMIT_NPROC) && spec->limits.nproc > 0)
 		lim.pids_max = (uint64_t)spec->limits.nproc;
+	if ((spec->limits.set & JOBQ_LIMIT_CPUS) && spec->limits.cpus > 0)
+		lim.cpu_quota_us = cgroup_cpu_quota_us(spec->limits.cpus);
 	r = cgroup_job_create(w->cg_jobs_fd, m->job_id, m->attempt, w->cg_ctl,
 	    &lim, &w->cg, &what);
 	if (r == 0)

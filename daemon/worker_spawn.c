@@ -393,11 +393,17 @@ worker_spawn_setrlimit(int resource, uint64_t cur, uint64_t max)
 }
 
 /* The RLIMIT_* of the job's limit i (its index in proto_limits[]: mem,
- * cpu_time, nofile, nproc, core), and nice's index after them. */
+ * cpu_time, nofile, nproc, core), and nice's index after them.  cpus, after
+ * nice, is no rlimit: the job's cgroup's cpu.max (worker.c), never applied
+ * here. */
 static const int worker_spawn_rlimits[] = {
 	RLIMIT_AS, RLIMIT_CPU, RLIMIT_NOFILE, RLIMIT_NPROC, RLIMIT_CORE
 };
 #define WORKER_SPAWN_NICE 5
+_Static_assert(sizeof worker_spawn_rlimits / sizeof worker_spawn_rlimits[0]
+    == WORKER_SPAWN_NICE && JOBQ_LIMIT_NICE == 1u << WORKER_SPAWN_NICE &&
+    JOBQ_LIMIT_CPUS == 1u << (WORKER_SPAWN_NICE + 1) &&
+    PROTO_NLIMITS == WORKER_SPAWN_NICE + 2, "worker_spawn_rlimits[]");
 
 /*
  * Step 3 of the child (after its session, before any change of identity):

@@ -108,14 +108,17 @@ const char *jobq_dep_mode_name(jobq_dep_mode mode);
  * Each is applied in the job's process before exec with soft = hard:
  * mem RLIMIT_AS (bytes), cpu_time RLIMIT_CPU (seconds), nofile
  * RLIMIT_NOFILE, nproc RLIMIT_NPROC (processes of the job's user), core
- * RLIMIT_CORE (bytes), nice setpriority (-20..19). */
+ * RLIMIT_CORE (bytes), nice setpriority (-20..19).  cpus is not an rlimit:
+ * a CPU bandwidth (milli-CPUs: 1000 = one CPU's time), the cgroup's cpu.max,
+ * enforced only in cgroup mode with the cpu controller enabled. */
 #define JOBQ_LIMIT_MEM     0x01u
 #define JOBQ_LIMIT_CPU     0x02u
 #define JOBQ_LIMIT_NOFILE  0x04u
 #define JOBQ_LIMIT_NPROC   0x08u
 #define JOBQ_LIMIT_CORE    0x10u
 #define JOBQ_LIMIT_NICE    0x20u
-#define JOBQ_LIMIT_ALL     0x3fu
+#define JOBQ_LIMIT_CPUS    0x40u
+#define JOBQ_LIMIT_ALL     0x7fu
 
 typedef struct jobq_limits {
 	unsigned set;           /* JOBQ_LIMIT_* bits; 0 = none given */
@@ -125,6 +128,8 @@ typedef struct jobq_limits {
 	int64_t nproc;          /* processes, >= 1 */
 	int64_t core;           /* bytes, >= 0 */
 	int64_t nice;           /* -20..19 */
+	int64_t cpus;           /* milli-CPUs (1000 = one CPU), >= 1; cgroup
+	                           cpu.max only */
 } jobq_limits;
 
 typedef struct jobq_job {

@@ -84,15 +84,18 @@ int proto_job_from_json(const cJSON *obj, jobq_job **out, char *err, size_t errl
 #define PROTO_MAX_JSON_INT     ((int64_t)1 << 53)
 
 /* Bounds of the "limits" object's members (proto_limits.c) besides nice's
- * -20..19: mem and core in bytes, cpu_time in seconds. */
+ * -20..19: mem and core in bytes, cpu_time in seconds, cpus in milli-CPUs
+ * (1..PROTO_MAX_CPUS). */
 #define PROTO_MAX_LIMIT_BYTES  ((int64_t)1 << 53)
 #define PROTO_MAX_CPU_TIME     315360000LL       /* 10 years of 365 days */
 #define PROTO_MAX_NOFILE       ((int64_t)1 << 30) /* the kernel's nr_open cap */
 #define PROTO_MAX_NPROC        ((int64_t)INT32_MAX)
+/* cpus, in milli-CPUs: 8192 CPUs (the kernel's largest NR_CPUS). */
+#define PROTO_MAX_CPUS         8192000LL
 
 /* The resource limits of a "limits" object, in JOBQ_LIMIT_* bit order
  * (which is also the order of daemon/conf.h's enum conf_rlimit). */
-#define PROTO_NLIMITS 6
+#define PROTO_NLIMITS 7
 struct proto_limit {
 	const char *name;      /* the member: "mem", "cpu_time", ... */
 	const char *opt;       /* jobq submit's option: "--mem", ... */

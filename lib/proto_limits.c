@@ -1,11 +1,15 @@
 /*
  * proto_limits.c - the "limits" object of the protocol (a submit's member
- * and a job's) <-> jobq_limits: one table of the six resource limits, their
+ * and a job's) <-> jobq_limits: one table of the seven resource limits, their
  * member names and bounds, shared by the codec, jobqd (limits.c) and jobq
  * (the options and `show`).
  *
  *   "limits": {"mem":BYTES, "cpu_time":SECONDS, "nofile":N, "nproc":N,
- *              "core":BYTES, "nice":-20..19}     every member optional
+ *              "core":BYTES, "nice":-20..19,
+ *              "cpus":MILLI-CPUS}                every member optional
+ *
+ * cpus is an integer of milli-CPUs (1500 = one and a half CPUs), so that
+ * the codec stays exact.
  *
  * An absent member is not set (its bit is clear in jobq_limits.set); an
  * empty object, like an absent one, sets nothing.  Unknown members are
@@ -33,6 +37,8 @@ const struct proto_limit proto_limits[PROTO_NLIMITS] = {
 	    offsetof(jobq_limits, core) },
 	{ "nice", "--nice", JOBQ_LIMIT_NICE, -20, 19,
 	    offsetof(jobq_limits, nice) },
+	{ "cpus", "--cpus", JOBQ_LIMIT_CPUS, 1, PROTO_MAX_CPUS,
+	    offsetof(jobq_limits, cpus) },
 };
 
 int64_t

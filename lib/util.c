@@ -161,6 +161,35 @@ util_parse_size(const char *s, int64_t *bytes)
 }
 
 int
+util_parse_cpus(const char *s, int64_t *millis)
+{
+	const char *p = s;
+	int64_t v = 0, f = 0, scale = 100;
+
+	if (s == NULL || !util_isdigit(*s))
+		return -1;
+	for (; util_isdigit(*p); p++) {
+		if (v > (INT64_MAX / 1000 - (*p - '0')) / 10)
+			return -1;
+		v = v * 10 + (*p - '0');
+	}
+	if (*p == '.') {
+		p++;
+		if (!util_isdigit(*p))
+			return -1;
+		for (; util_isdigit(*p); p++, scale /= 10) {
+			if (scale == 0)
+				return -1;	/* a fourth decimal */
+			f += (*p - '0') * scale;
+		}
+	}
+	if (*p != '\0' || v * 1000 > INT64_MAX - f)
+		return -1;
+	*millis = v * 1000 + f;
+	return 0;
+}
+
+int
 util_grow(void *vp, size_t *cap, size_t need, size_t elsize)
 {
 	size_t ncap;

@@ -42,6 +42,16 @@ int util_parse_duration_ms(const char *s, int64_t *ms);
 int util_parse_size(const char *s, int64_t *bytes);
 
 /*
+ * Parses a number of CPUs (CPUS of jobq(1) and jobqd.conf(5)) into
+ * milli-CPUs: a decimal number with at most three digits after the point
+ * ("2", "1.5", "0.25", "0.001"), read without the locale.  No sign,
+ * exponent, space, or point without digits on both sides.  Returns 0 and
+ * sets *millis (which may be 0: the caller checks the bounds), or -1 for
+ * empty, malformed or overflowing input (*millis untouched).
+ */
+int util_parse_cpus(const char *s, int64_t *millis);
+
+/*
  * Makes room for `need` elements of elsize bytes in the vector *vp of
  * capacity *cap (elements): when need > *cap, grows it to at least need,
  * doubling from 8.  Returns 0, or -1 on overflow or allocation failure

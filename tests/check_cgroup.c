@@ -117,6 +117,22 @@ START_TEST(test_limits)
 	ck_assert_int_eq(cgroup_write_limits(dfd, "", &lim, &what), 0);
 	ck_assert_str_eq(get(dfd, "memory.max"), "");
 
+	/* --cpus as a quota: milli-CPUs x period / 1000, rounded up */
+	ck_assert(cgroup_cpu_quota_us(0) == 0);
+	ck_assert(cgroup_cpu_quota_us(-5) == 0);
+	ck_assert(cgroup_cpu_quota_us(1000) == CGROUP_CPU_PERIOD_US);
+	ck_assert(cgroup_cpu_quota_us(1500) == 150000);
+	ck_assert(cgroup_cpu_quota_us(250) == 25000);
+	ck_assert(cgroup_cpu_quota_us(8192000) == 819200000);
+	memset(&lim, 0, sizeof lim);
+	lim.cpu_quota_us = cgroup_cpu_quota_us(1500);
+	ck_assert_int_eq(cgroup_write_limits(dfd, "cpu", &lim, &what), 0);
+	ck_assert_str_eq(get(dfd, "cpu.max"), "150000 100000");
+	lim.cpu_quota_us = cgroup_cpu_quota_us(1);	/* 0.001: 100 us */
+	ck_assert(lim.cpu_quota_us == 100);
+	put(dfd, "cpu.max", "");	/* a plain file: not truncated by it */
+	ck_assert_int_eq(cgroup_write_limits(dfd, "cpu", &lim, &what), 0);
+	ck_assert_str_eq(get(dfd, "cpu.max"), "1000 100000");
 	/* a tiny cpu quota is raised to cpu.max's minimum */
 	memset(&lim, 0, sizeof lim);
 	lim.cpu_quota_us = 10;

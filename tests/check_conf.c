@@ -112,14 +112,18 @@ START_TEST(test_every_key)
 	    "core-max = 1K\n"
 	    "nice = 5\n"
 	    "nice-min = -3\n"
+	    "cpus = 1.5\n"
+	    "cpus-max = 4\n"
 	    "[queue gpu]\n"
 	    "user-max-queued = 10\n"
 	    "user-max-running = 1\n"
 	    "mem = 8G\n"
+	    "cpus-max = 0.25\n"
 	    "[user 1000]\n"
 	    "max-queued = 7\n"
 	    "max-running = 2\n"
-	    "nice = 10   # trailing comment\n");
+	    "nice = 10   # trailing comment\n"
+	    "cpus = 0.001\n");
 	ck_assert_uint_eq(c->nallow_users, 3);
 	ck_assert_uint_eq(c->allow_users[0], 0);
 	ck_assert_uint_eq(c->allow_users[2], 1001);
@@ -157,12 +161,18 @@ START_TEST(test_every_key)
 	ck_assert(rl[CONF_RL_CORE].max == 1024);
 	ck_assert(rl[CONF_RL_NICE].def == 5);
 	ck_assert(rl[CONF_RL_NICE].max == -3);
+	ck_assert(rl[CONF_RL_CPUS].def == 1500);	/* milli-CPUs */
+	ck_assert(rl[CONF_RL_CPUS].max == 4000);
 	/* precedence: [user] over [queue] over global, per value */
 	conf_rlimits(c, 1001, "gpu", rl);
 	ck_assert(rl[CONF_RL_MEM].def == 8LL << 30);
 	ck_assert(rl[CONF_RL_MEM].max == 2LL << 30);
+	ck_assert(rl[CONF_RL_CPUS].def == 1500);
+	ck_assert(rl[CONF_RL_CPUS].max == 250);
 	conf_rlimits(c, 1000, "gpu", rl);
 	ck_assert(rl[CONF_RL_NICE].def == 10);
+	ck_assert(rl[CONF_RL_CPUS].def == 1);
+	ck_assert(rl[CONF_RL_CPUS].max == 250);
 	ck_assert(rl[CONF_RL_MEM].def == 8LL << 30);
 	conf_describe(c, desc, sizeof desc);
 	ck_assert_ptr_nonnull(strstr(desc, "visibility private"));
@@ -209,6 +219,16 @@ START_TEST(test_errors)
 	    "not \"99999999999999999999\"");
 	parse_err("user-max-queued = -2\n", "t.conf:1: user-max-queued must "
 	    "be a whole number >= 0, not \"-2\"");
+	parse_err("cpus = 0\n", "t.conf:1: cpus must be a number of CPUs "
+	    "from 0.001 to 8192, like 2 or 1.5, not \"0\"");
+	parse_err("cpus-max = 1.0005\n", "t.conf:1: cpus-max must be a number "
+	    "of CPUs from 0.001 to 8192, like 2 or 1.5, not \"1.0005\"");
+	parse_err("cpus = 8192.001\n", "t.conf:1: cpus must be a number of "
+	    "CPUs from 0.001 to 8192, like 2 or 1.5, not \"8192.001\"");
+	parse_err("cpus = 1,5\n", "t.conf:1: cpus must be a number of CPUs "
+	    "from 0.001 to 8192, like 2 or 1.5, not \"1,5\"");
+	parse_err("cpus = -1\n", "t.conf:1: cpus must be a number of CPUs "
+	    "from 0.001 to 8192, like 2 or 1.5, not \"-1\"");
 	parse_err("nice = 20\n", "t.conf:1: nice must be a nice value from "
 	    "-20 to 19, not \"20\"");
 	parse_err("nice-min = -21\n", "t.conf:1: nice-min must be a nice "

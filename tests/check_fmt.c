@@ -69,8 +69,14 @@ START_TEST(test_limits_format)
 	l.nproc = 100;
 	l.core = 0;
 	l.nice = -5;
+	l.cpus = 1500;
 	ck_assert_str_eq(fmt_limits(&l, buf, sizeof(buf)), "mem 512M, "
-	    "cpu-time 1m30s, nofile 64, nproc 100, core 0, nice -5");
+	    "cpu-time 1m30s, nofile 64, nproc 100, core 0, nice -5, cpus 1.5");
+	ck_assert_str_eq(fmt_cpus(2000, buf, sizeof(buf)), "2");
+	ck_assert_str_eq(fmt_cpus(250, buf, sizeof(buf)), "0.25");
+	ck_assert_str_eq(fmt_cpus(1, buf, sizeof(buf)), "0.001");
+	ck_assert_str_eq(fmt_cpus(1010, buf, sizeof(buf)), "1.01");
+	ck_assert_str_eq(fmt_cpus(8192000, buf, sizeof(buf)), "8192");
 	l.set = JOBQ_LIMIT_NICE;
 	ck_assert_str_eq(fmt_limits(&l, buf, sizeof(buf)), "nice -5");
 	/* truncated, never overrun */

@@ -86,6 +86,7 @@ job_equal(const jobq_job *a, const jobq_job *b)
 	ck_assert(a->limits.nproc == b->limits.nproc);
 	ck_assert(a->limits.core == b->limits.core);
 	ck_assert(a->limits.nice == b->limits.nice);
+	ck_assert(a->limits.cpus == b->limits.cpus);
 	if (a->usage_from == NULL)
 		ck_assert_ptr_null(b->usage_from);
 	else
@@ -592,7 +593,31 @@ START_TEST(test_job_limits)
 	job.limits.nproc = 64;
 	job.limits.core = 0;
 	job.limits.nice = -20;
+	job.limits.cpus = 1;
 	job_roundtrip(&job);
+	/* cpus: integer milli-CPUs, 1 .. PROTO_MAX_CPUS */
+	memset(&job.limits, 0, sizeof(job.limits));
+	job.limits.set = JOBQ_LIMIT_CPUS;
+	job.limits.cpus = 1500;
+	job_roundtrip(&job);
+	obj = proto_job_to_json(&job);
+	l = cJSON_GetObjectItem(obj, "limits");
+	ck_assert_int_eq(cJSON_GetArraySize(l), 1);
+	ck_assert_int_eq(cJSON_GetObjectItem(l, "cpus")->valueint, 1500);
+	cJSON_ReplaceItemInObject(l, "cpus", cJSON_CreateNumber(0));
+	ck_assert_int_eq(proto_job_from_json(obj, &out, err, sizeof(err)),
+	    JOBQ_EPROTO);
+	ck_assert_msg(strstr(err, "\"cpus\" must be an integer in 1..8192000")
+	    != NULL, "%s", err);
+	cJSON_ReplaceItemInObject(l, "cpus", cJSON_CreateNumber(1.5));
+	ck_assert_int_eq(proto_job_from_json(obj, &out, err, sizeof(err)),
+	    JOBQ_EPROTO);
+	cJSON_ReplaceItemInObject(l, "cpus",
+	    cJSON_CreateNumber((double)PROTO_MAX_CPUS + 1));
+	ck_assert_int_eq(proto_job_from_json(obj, &out, err, sizeof(err)),
+	    JOBQ_EPROTO);
+	cJSON_Delete(obj);
+	job.limits.cpus = 0;
 	job.limits.set = JOBQ_LIMIT_CORE | JOBQ_LIMIT_NICE;
 	job.limits.mem = job.limits.cpu_time = job.limits.nofile = 0;
 	job.limits.nproc = 0;

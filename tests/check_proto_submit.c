@@ -742,12 +742,13 @@ START_TEST(test_submit_limits_invalid)
 	/* Each bound given is accepted. */
 	ck_assert_int_eq(submit_rc("{\"op\":\"submit\",\"argv\":[\"x\"],"
 	    "\"env\":[],\"cwd\":\"/\",\"limits\":{\"mem\":1,\"cpu_time\":1,"
-	    "\"nofile\":3,\"nproc\":1,\"core\":0,\"nice\":-20}}", err,
-	    sizeof(err)), 0);
+	    "\"nofile\":3,\"nproc\":1,\"core\":0,\"nice\":-20,\"cpus\":1}}",
+	    err, sizeof(err)), 0);
 	ck_assert_int_eq(submit_rc("{\"op\":\"submit\",\"argv\":[\"x\"],"
 	    "\"env\":[],\"cwd\":\"/\",\"limits\":{\"mem\":9007199254740992,"
 	    "\"cpu_time\":315360000,\"nofile\":1073741824,\"nproc\":2147483647,"
-	    "\"core\":9007199254740992,\"nice\":19}}", err, sizeof(err)), 0);
+	    "\"core\":9007199254740992,\"nice\":19,\"cpus\":8192000}}", err,
+	    sizeof(err)), 0);
 
 	/* Randomly: one member out of bounds among good ones; the message
 	 * names it.  The encoder refuses the same options. */

@@ -54,6 +54,7 @@ START_TEST(test_empty_conf)
 	a.nproc = 7;
 	a.core = 0;
 	a.nice = 19;
+	a.cpus = PROTO_MAX_CPUS;
 	ck_assert_int_eq(resolve(c, &a, 0, &o, err), 0);
 	ck_assert_int_eq(memcmp(&a, &o, sizeof a), 0);
 
@@ -134,6 +135,58 @@ START_TEST(test_maxima_defaults)
 	ck_assert_int_eq(resolve(c, &a, 0, &o, err), 0);
 	ck_assert(o.nofile == PROTO_MAX_NOFILE);
 	ck_assert(o.core == PROTO_MAX_LIMIT_BYTES);
+}
+END_TEST
+
+/* cpus (milli-CPUs) like mem: a default, a maximum (cpus-max), the
+ * message in CPUs with their fraction. */
+START_TEST(test_cpus)
+{
+	struct conf_lim c[CONF_RL_COUNT];
+	jobq_limits a, o;
+	char err[256];
+
+	lim_unset(c);
+	memset(&a, 0, sizeof a);
+	ck_assert_int_eq(resolve(c, &a, 0, &o, err), 0);
+	ck_assert_uint_eq(o.set, 0);
+	c[CONF_RL_CPUS].def = 1000;
+	ck_assert_int_eq(resolve(c, &a, 0, &o, err), 0);
+	ck_assert_uint_eq(o.set, JOBQ_LIMIT_CPUS);
+	ck_assert(o.cpus == 1000);
+	c[CONF_RL_CPUS].max = 500;	/* the default is cut to it */
+	ck_assert_int_eq(resolve(c, &a, 0, &o, err), 0);
+	ck_assert(o.cpus == 500);
+	c[CONF_RL_CPUS].def = CONF_UNSET;
+	ck_assert_int_eq(resolve(c, &a, 0, &o, err), 0);
+	ck_assert(o.cpus == 500);
+
+	c[CONF_RL_CPUS].max = 1500;
+	a.set = JOBQ_LIMIT_CPUS;
+	a.cpus = 1501;
+	ck_assert_int_eq(resolve(c, &a, 1, &o, err), JOBQ_ETOOBIG);
+	ck_assert_str_eq(err, "cpus: 1.501 is more than the maximum of 1.5 "
+	    "(cpus-max)");
+	ck_assert_uint_eq(o.set, 0);
+	c[CONF_RL_CPUS].max = 2000;
+	a.cpus = 2250;
+	ck_assert_int_eq(resolve(c, &a, 0, &o, err), JOBQ_ETOOBIG);
+	ck_assert_str_eq(err, "cpus: 2.25 is more than the maximum of 2 "
+	    "(cpus-max)");
+	a.cpus = 2000;
+	ck_assert_int_eq(resolve(c, &a, 0, &o, err), 0);
+	ck_assert(o.cpus == 2000);
+	a.cpus = 1;
+	ck_assert_int_eq(resolve(c, &a, 0, &o, err), 0);
+	ck_assert(o.cpus == 1);
+	ck_assert_uint_eq(o.set, JOBQ_LIMIT_CPUS);
+
+	lim_unset(c);
+	c[CONF_RL_CPUS].def = 0;	/* clamped into the protocol's bounds */
+	c[CONF_RL_CPUS].max = INT64_MAX;
+	a.set = 0;
+	ck_assert_int_eq(resolve(c, &a, 0, &o, err), 0);
+	ck_assert(o.cpus == 1);
 }
 END_TEST
 
@@ -368,6 +421,7 @@ limits_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_empty_conf);
 	tcase_add_test(tc, test_maxima_defaults);
+	tcase_add_test(tc, test_cpus);
 	tcase_add_test(tc, test_nice);
 	tcase_add_test(tc, test_clamp);
 	tcase_add_test(tc, test_conf_sections);

@@ -1177,14 +1177,14 @@ START_TEST(test_fresh)
 	s = open_store(1);
 	close_store(s);
 	ck_assert_int_eq(sql_int("PRAGMA user_version"), STORE_SCHEMA_VERSION);
-	ck_assert_int_eq(STORE_SCHEMA_VERSION, 6);
+	ck_assert_int_eq(STORE_SCHEMA_VERSION, 7);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM pragma_table_info("
 	    "'jobs') WHERE name IN ('output_limit', 'claimed')"), 2);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM pragma_table_info("
 	    "'jobs') WHERE name IN ('submitter_uid', 'run_gid', 'umask')"), 3);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM pragma_table_info("
 	    "'jobs') WHERE name IN ('lim_mem', 'lim_cpu_time', 'lim_nofile', "
-	    "'lim_nproc', 'lim_core', 'lim_nice')"), 6);
+	    "'lim_nproc', 'lim_core', 'lim_nice', 'lim_cpus')"), 7);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM pragma_table_info("
 	    "'jobs') WHERE name IN ('mem_peak', 'cpu_user_us', 'cpu_sys_us', "
 	    "'usage_from')"), 4);
@@ -1293,7 +1293,8 @@ START_TEST(test_migrate_v1)
 	    "submitter_uid IS NULL AND run_gid IS NULL AND umask = 18"), 2);
 	/* Jobs from before the resource limits have none. */
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM jobs WHERE lim_mem IS "
-	    "NULL AND lim_nice IS NULL AND id IN (3, 7)"), 2);
+	    "NULL AND lim_nice IS NULL AND lim_cpus IS NULL AND id IN (3, 7)"),
+	    2);
 	/* Jobs from before 6 have no usage recorded. */
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM jobs WHERE usage_from "
 	    "IS NULL AND mem_peak IS NULL"), 3);
@@ -1401,10 +1402,12 @@ START_TEST(test_rlimits)
 
 	s = open_store(1);
 	memset(&l, 0, sizeof(l));
-	l.set = JOBQ_LIMIT_MEM | JOBQ_LIMIT_CORE | JOBQ_LIMIT_NICE;
+	l.set = JOBQ_LIMIT_MEM | JOBQ_LIMIT_CORE | JOBQ_LIMIT_NICE |
+	    JOBQ_LIMIT_CPUS;
 	l.mem = (int64_t)1 << 53;
 	l.core = 0;
 	l.nice = -20;
+	l.cpus = 1500;
 	op = op_insert(argv_true, env_one, "/", NULL, "default", 0, 0);
 	op->in.insert.limits = l;
 	run_op(s, op);
@@ -1413,7 +1416,7 @@ START_TEST(test_rlimits)
 	op_free(op);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM jobs WHERE "
 	    "lim_cpu_time IS NULL AND lim_nofile IS NULL AND lim_nproc IS "
-	    "NULL AND lim_core = 0 AND lim_nice = -20"), 1);
+	    "NULL AND lim_core = 0 AND lim_nice = -20 AND lim_cpus = 1500"), 1);
 	op = do_get(s, id);
 	ck_assert_int_eq(op->status, 0);
 	ck_assert_int_eq(memcmp(&op->out.job->limits, &l, sizeof(l)), 0);
@@ -1460,6 +1463,14 @@ START_TEST(test_rlimits)
 	/* A damaged row: the get fails rather than hand it out. */
 	(void)snprintf(sql, sizeof(sql), "UPDATE jobs SET lim_nofile = 0 "
 	    "WHERE id = %lld;", (long long)id);
+	sql_file(dbpath, sql);
+	s = open_store(1);
+	op = do_get(s, id);
+	ck_assert_int_eq(op->status, JOBQ_EINTERNAL);
+	op_free(op);
+	close_store(s);
+	(void)snprintf(sql, sizeof(sql), "UPDATE jobs SET lim_nofile = NULL, "
+	    "lim_cpus = 0 WHERE id = %lld;", (long long)id);
 	sql_file(dbpath, sql);
 	s = open_store(1);
 	op = do_get(s, id);

@@ -112,6 +112,44 @@ START_TEST(test_size)
 }
 END_TEST
 
+START_TEST(test_cpus)
+{
+	static const struct {
+		const char *in;
+		int64_t millis;
+	} good[] = {
+		{ "0", 0 }, { "1", 1000 }, { "2", 2000 }, { "1.5", 1500 },
+		{ "0.25", 250 }, { "0.001", 1 }, { "1.010", 1010 },
+		{ "007.5", 7500 }, { "8192", 8192000 },
+		{ "9223372036854775", 9223372036854775000LL },
+		{ "9223372036854775.807", INT64_MAX },
+	};
+	static const char *const bad[] = {
+		"", ".", ".5", "1.", "-1", "+1", " 1", "1 ", "1,5", "1.0001",
+		"0.0005", "1e3", "0x10", "1.5.", "1..5", "1.-5", "2cpus",
+		"9223372036854776", "9223372036854775.808",
+	};
+	size_t i;
+	int64_t v;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		v = -1;
+		ck_assert_msg(util_parse_cpus(good[i].in, &v) == 0,
+		    "'%s' rejected", good[i].in);
+		ck_assert_msg(v == good[i].millis, "'%s' -> %lld, expected "
+		    "%lld", good[i].in, (long long)v,
+		    (long long)good[i].millis);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		v = 12345;
+		ck_assert_msg(util_parse_cpus(bad[i], &v) == -1,
+		    "'%s' accepted", bad[i]);
+		ck_assert_msg(v == 12345, "'%s' changed the output", bad[i]);
+	}
+	ck_assert_int_eq(util_parse_cpus(NULL, NULL), -1);
+}
+END_TEST
+
 START_TEST(test_grow)
 {
 	int64_t *v = NULL;
@@ -171,6 +209,7 @@ util_suite(void)
 	tcase_add_test(tc, test_duration_good);
 	tcase_add_test(tc, test_duration_bad);
 	tcase_add_test(tc, test_size);
+	tcase_add_test(tc, test_cpus);
 	tcase_add_test(tc, test_grow);
 	tcase_add_test(tc, test_strv);
 	tcase_add_test(tc, test_clocks);

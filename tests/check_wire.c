@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "jobq.h"
+#include "proto.h"
 #include "wire.h"
 
 static size_t
@@ -66,7 +67,7 @@ check_wire_roundtrip(const char *const *argv, const char *const *env,
 
 /* The resource limits block at the end of a spec without base limits:
  * set, 6 values of 8 bytes, the base count. */
-#define CHECK_WIRE_LIMITS0 (4 + 6 * 8 + 4)
+#define CHECK_WIRE_LIMITS0 (4 + PROTO_NLIMITS * 8 + 4)
 
 static void
 check_wire_put32(char *p, uint32_t v)
@@ -444,6 +445,7 @@ START_TEST(test_roundtrip_limits)
 	l.nproc = 2147483647;
 	l.core = 0;
 	l.nice = -20;
+	l.cpus = PROTO_MAX_CPUS;
 	for (i = 0; i < WIRE_RLIMIT_BASE_MAX; i++) {
 		base[i].resource = (uint32_t)(WIRE_RLIMIT_BASE_MAX - 1 - i);
 		base[i].cur = i;
@@ -536,14 +538,26 @@ START_TEST(test_limits_forged)
 	check_wire_put32(buf + blk + 4 + 4, 0x80000000u);	/* mem < 0 */
 	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
 	check_wire_put32(buf + blk + 4 + 4, 0);
-	check_wire_put32(buf + blk + 52, 2);	/* 2 base limits, 1 there */
+	/* cpus, the last value: 0 is out of its bounds, 1500 in them */
+	check_wire_put32(buf + blk, JOBQ_LIMIT_MEM | JOBQ_LIMIT_CPUS);
 	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
-	check_wire_put32(buf + blk + 52, 0xffffffffu);
+	check_wire_put32(buf + blk + 4 + 6 * 8, 1500);
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), 0);
+	ck_assert(s.limits.cpus == 1500 && s.limits.mem == 100);
+	wire_spec_free(&s);
+	check_wire_put32(buf + blk, JOBQ_LIMIT_MEM);	/* cpus not set */
 	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
-	check_wire_put32(buf + blk + 52, 1);
-	check_wire_put32(buf + blk + 56, WIRE_RLIMIT_BASE_MAX);	/* resource */
+	check_wire_put32(buf + blk + 4 + 6 * 8, 0);
+	/* 2 base limits, 1 there */
+	check_wire_put32(buf + blk + 4 + PROTO_NLIMITS * 8, 2);
 	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
-	check_wire_put32(buf + blk + 56, 7);
+	check_wire_put32(buf + blk + 4 + PROTO_NLIMITS * 8, 0xffffffffu);
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
+	check_wire_put32(buf + blk + 4 + PROTO_NLIMITS * 8, 1);
+	check_wire_put32(buf + blk + 8 + PROTO_NLIMITS * 8,
+	    WIRE_RLIMIT_BASE_MAX);	/* resource */
+	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), JOBQ_EINVAL);
+	check_wire_put32(buf + blk + 8 + PROTO_NLIMITS * 8, 7);
 	ck_assert_int_eq(wire_spec_unpack(buf, len, &s), 0);
 	ck_assert_uint_eq(s.nrl_base, 1);
 	ck_assert(s.rl_base[0].cur == 1 && s.rl_base[0].max == 2);

@@ -147,7 +147,7 @@ seed_proto() {
 	frame "$d/op-hello" '{"op":"hello","version":1,"client":"libjobq/'"$version"'"}'
 	frame "$d/op-ping" '{"op":"ping"}'
 	frame "$d/op-submit" '{"op":"submit","argv":["sh","-c","exit 3"],"env":["K=V"],"cwd":"/","queue":"q","priority":-5,"not_before":1700000000000,"timeout_ms":60000,"kill_grace_ms":1000,"retry_delay_ms":500,"labels":["team=infra"],"deps":[{"id":4,"mode":"notok"},{"id":5}],"array":{"first":0,"step":2,"count":10,"throttle":3}}'
-	frame "$d/op-submit-limits" '{"op":"submit","argv":["true"],"env":[],"cwd":"/","limits":{"mem":1073741824,"cpu_time":3600,"nofile":1024,"nproc":100,"core":0,"nice":-5}}'
+	frame "$d/op-submit-limits" '{"op":"submit","argv":["true"],"env":[],"cwd":"/","limits":{"mem":1073741824,"cpu_time":3600,"nofile":1024,"nproc":100,"core":0,"nice":-5,"cpus":1500}}'
 	frame "$d/op-submit-unique" '{"op":"submit","argv":["true"],"env":[],"cwd":"/","unique_key":"nightly"}'
 	frame "$d/op-get" '{"op":"get","id":7}' '{"op":"get","id":7,"index":3}' '{"op":"get","id":7,"array":true}'
 	frame "$d/op-list" '{"op":"list","state":"failed","queue":"batch","name":"n","limit":10,"array_id":7,"labels":["a=1","b=2"]}'

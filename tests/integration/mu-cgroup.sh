@@ -193,6 +193,23 @@ if [[ " $ctl " == *" memory "* ]]; then
 else
 	log "SKIP controllers: none of memory, pids, cpu is available to cgroup v2 here ([$ctl]; bound to cgroup v1): memory.max, pids.max, cpu.max not tested here (tests/check_cgroup tests the writes)"
 fi
+# --cpus: its cgroup's cpu.max, read by the job itself, where the cpu
+# controller is enabled for the jobs; without it (where it is bound to
+# cgroup v1, as on the machines these tests were written on) the job runs
+# all the same and its --cpus is not enforced (jobqd(8)): no cpu.max.
+# shellcheck disable=SC2016
+id=$(submit --cpus 0.5 -- "$(command -v bash)" -c \
+	'd=$1$(sed -n "s/^0:://p" /proc/self/cgroup)
+	[ -f "$d/cgroup.procs" ] || { echo "no cgroup $d"; exit 3; }
+	cat "$d/cpu.max" 2>/dev/null || echo none' _ "$MNT")
+wait_ended "$id"
+assert_eq "$(job_state "$id")" succeeded "state of job $id (--cpus 0.5): $(q logs "$id")"
+if [[ " $(cat "$CG/jobs/cgroup.subtree_control") " == *" cpu "* ]]; then
+	assert_eq "$(q logs "$id")" "50000 100000" "cpu.max of job $id (--cpus 0.5)"
+else
+	assert_eq "$(q logs "$id")" none "cpu.max of job $id without the cpu controller"
+	log "SKIP cpu.max: the cpu controller is not enabled for $CG/jobs ([$ctl]): --cpus is not enforced, not observed"
+fi
 
 # --- kill -9 of jobqd and its workers: the next jobqd empties the cgroup --------------
 id=$(escaped_job kill9)
