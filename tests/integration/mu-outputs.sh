@@ -3,8 +3,8 @@
 # logs/UID/ (UID: the job's owner), a directory owned by UID, mode 0700,
 # the files owned by UID, mode 0600 - for a root job (uid 0) and for a job
 # of another user (made by giving a queued job another owner_uid in the
-# stopped daemon's database: it then runs from recovery; it runs as
-# jobqd's user until jobs run as their owner, ident's part).  `jobq logs`
+# stopped daemon's database: it then runs from recovery, as that user;
+# mu-ident.sh tests submits by other users).  `jobq logs`
 # of a job is for its owner and root only.  Symlinks are never followed: at
 # a first run's output path, at a later run's (a retry), a hard link there,
 # at logs/UID (pointing at a directory the test watches), at logs/ (jobqd
