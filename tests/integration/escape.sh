@@ -14,17 +14,6 @@ WORKERS=2
 OPTS=(--kill-grace 500ms)
 start_daemon "${OPTS[@]}"
 
-# The job: 4 escapes (each "$BIN/sleep", so marker_pids sees them), then
-# its main process waits for GATE and exits 0.
-setpgid='import os, sys; os.setpgid(0, 0); os.execv(sys.argv[1], sys.argv[1:])'
-job() {
-	printf '%s' "\"$BIN/sleep\" 301 &
-setsid \"$BIN/sleep\" 302 &
-( setsid \"$BIN/sleep\" 303 & ) &
-python3 -c '$setpgid' \"$BIN/sleep\" 304 &
-echo ready
-$(gate_script "$1")"
-}
 has_ready() { [ "$(q logs "$1" 2>/dev/null)" = ready ]; }
 
 # escaped_job NAME [SUBMIT-OPTIONS...]: submits the job, waits until its
@@ -32,7 +21,7 @@ has_ready() { [ "$(q logs "$1" 2>/dev/null)" = ready ]; }
 escaped_job() {
 	local name=$1 id
 	shift
-	id=$(submit "$@" -- "$BIN/sh" -c "$(job "$T/gate.$name")")
+	id=$(submit "$@" -- "$BIN/sh" -c "$(escaping_job_script "$T/gate.$name")")
 	wait_for 10 "job $id ($name) running" state_is "$id" running
 	wait_for 10 "job $id ($name) printed ready" has_ready "$id"
 	markers_seen 5 "the processes of job $id ($name)" >&2

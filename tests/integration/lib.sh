@@ -380,6 +380,20 @@ gate_script() {
 	printf 'until [ -e "%s" ]; do "%s" 0.05; done' "$1" "$BIN/sleep"
 }
 
+# escaping_job_script GATE: shell code of a job that escapes its process
+# group four ways (a background child, setsid, a double fork with setsid,
+# setpgid; each "$BIN/sleep" 301..304, so marker_pids sees them), prints
+# "ready", then waits for the file GATE and exits 0 (escape.sh, mu-cgroup.sh).
+escaping_job_script() {
+	local setpgid='import os, sys; os.setpgid(0, 0); os.execv(sys.argv[1], sys.argv[1:])'
+	printf '%s' "\"$BIN/sleep\" 301 &
+setsid \"$BIN/sleep\" 302 &
+( setsid \"$BIN/sleep\" 303 & ) &
+python3 -c '$setpgid' \"$BIN/sleep\" 304 &
+echo ready
+$(gate_script "$1")"
+}
+
 # max_overlap FILE: the largest number of the S..E intervals of FILE (see
 # rec_script) open at once; an S without its E counts as open to the end.
 # Recorded intervals lie inside the jobs' lifetimes, so this never
