@@ -77,10 +77,13 @@ chmod 0666 "$SOCK"	# until a --socket-mode exists
 logs_of() { q logs "$1"; }
 
 # --- A's identity, umask, descriptors, signals, environment -------------------
+# The signals are read by the job's own process (its shell exec'd into grep
+# reading /proc/self): a shell's mask read from a child while it waits is
+# dash's, which blocks every signal around its wait.
 j=$(as "$UA" sh -c "umask 027; exec \"$JOBQ\" -s \"$SOCK\" submit --wait -- /bin/sh -c '
 	echo uid \$(id -u); echo gid \$(id -g); echo groups \$(id -G)
 	echo umask \$(umask); echo fds-begin; ls /proc/\$\$/fd; echo fds-end
-	grep -E \"^Sig(Blk|Ign):\" /proc/\$\$/status'" | head -n 1)
+	exec grep -E \"^Sig(Blk|Ign):\" /proc/self/status'" | head -n 1)
 [[ $j =~ ^[0-9]+$ ]] || fail "A's submit printed [$j], not an id"
 out=$(logs_of "$j")
 line() { sed -n "s/^$1 //p" <<<"$out"; }
