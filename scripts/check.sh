@@ -115,8 +115,8 @@ installed_example() {
 			make -C examples clean all >_build/example.log 2>&1 &&
 		so=$(find "$dest" -name 'libjobq.so.[0-9]' | head -n 1) && [ -n "$so" ] &&
 		lib=$(dirname "$so") &&
-		LD_LIBRARY_PATH=$lib ldd examples/submit-wait | grep -q "$so" &&
-		LD_LIBRARY_PATH=$lib ldd examples/watch-array | grep -q "$so"; then
+		[[ $(LD_LIBRARY_PATH=$lib ldd examples/submit-wait) == *"$so"* ]] &&
+		[[ $(LD_LIBRARY_PATH=$lib ldd examples/watch-array) == *"$so"* ]]; then
 		LD_LIBRARY_PATH=$lib JOBQ_SOCKET=$dest/nonexistent.sock examples/submit-wait >/dev/null 2>&1
 		rc=$?
 		make -C examples clean >/dev/null 2>&1
