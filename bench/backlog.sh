@@ -50,8 +50,8 @@ fi
 jq() { LD_LIBRARY_PATH=$LIBDIR "$JOBQ_BIN" -s "$T/sock" "$@"; }
 # ms_median CMD...: median wall time of 5 runs of CMD, in ms
 ms_median() {
-	local i t0
-	for i in 1 2 3 4 5; do
+	local t0
+	for _ in 1 2 3 4 5; do
 		t0=$EPOCHREALTIME
 		"$@" >/dev/null
 		awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f\n", 1000 * (b - a) }'

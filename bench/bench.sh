@@ -146,21 +146,19 @@ HAVE_RAWINSERT=0
 $CC -O2 -o "$T/bin/rawinsert" "$SRC/bench/rawinsert.c" -lsqlite3 2>>"$T/cc.log" && HAVE_RAWINSERT=1
 
 # start_jobqd NAME [ARGS...]: a jobqd on $T/NAME (state) and $T/NAME.sock,
-# ready when `jobq ping` answers; START_SECS = the time that took.
+# ready when `jobq ping` answers.
 start_jobqd() {
-	local name=$1 t0 i
+	local name=$1
 	shift
 	SOCK=$T/$name.sock
-	t0=$(now)
 	"$JOBQD" --socket "$SOCK" --state-dir "$T/$name" --workers 2 --sync "$SYNC" \
 		--log-level warn "$@" 2>>"$T/jobqd.log" &
 	PID=$!
-	for i in $(seq 1 3000); do
+	for _ in $(seq 1 3000); do
 		jq ping >/dev/null 2>&1 && break
 		kill -0 "$PID" 2>/dev/null || { log "jobqd did not start:"; cat "$T/jobqd.log" >&2; PID=; return 1; }
 		sleep 0.01
 	done
-	START_SECS=$(secs "$t0" "$(now)")
 }
 stop_jobqd() {
 	[ -n "$PID" ] || return 0
@@ -208,6 +206,7 @@ drain_section() {
 		jq queue pause "$q" >/dev/null
 		"$T/bin/submitters" "$SOCK" 8 "$N" --no-wait --queue "$q" --ids "$T/ids" >/dev/null || return
 		jq queue resume "$q" >/dev/null
+		# shellcheck disable=SC2046 # one argument per id
 		jq wait $(cat "$T/ids") >/dev/null
 		s_jq=
 		if [ "$HAVE_PY" = 1 ]; then
@@ -267,10 +266,12 @@ cli_section() {
 	start_jobqd cli || { row "CLI loop" "n/a" "n/a" "n/a" ">= 0.8x floor"; return; }
 	for r in $(seq 1 "$ROUNDS"); do
 		t0=$(now)
+		# shellcheck disable=SC2034 # x: the floor's command substitution
 		for _ in $(seq 1 "$CLI_N"); do x=$(/bin/true); done
 		s_fl=$(secs "$t0" "$(now)")
 		t0=$(now)
 		for _ in $(seq 1 "$CLI_N"); do jq submit -- true; done >"$T/cids"
+		# shellcheck disable=SC2046 # one argument per id
 		jq wait $(cat "$T/cids") >/dev/null
 		s_jq=$(secs "$t0" "$(now)")
 		s_ts=
@@ -432,7 +433,7 @@ latency_section() {
 # over-subtraction of the idle timers, which are small); claim to finish =
 # the difference.  Start-up and shutdown cancel out against the idle run.
 cg_run() { # NAME MODE(full|submit|idle) [IDLE_SECS]: CG_IR = the Ir sum, CG_SECS = workload time
-	local name=$1 mode=$2 t0 i
+	local name=$1 mode=$2 t0
 	CG_IR=
 	mkdir -p "$T/cg-$name"
 	SOCK=$T/cg-$name.sock
@@ -442,7 +443,7 @@ cg_run() { # NAME MODE(full|submit|idle) [IDLE_SECS]: CG_IR = the Ir sum, CG_SEC
 		"$JOBQD" --socket "$SOCK" --state-dir "$T/cg-$name/state" --workers 2 \
 		--sync "$SYNC" --log-level warn 2>>"$T/valgrind.log" &
 	PID=$!
-	for i in $(seq 1 3000); do
+	for _ in $(seq 1 3000); do
 		jq ping >/dev/null 2>&1 && break
 		kill -0 "$PID" 2>/dev/null || { PID=; return 1; }
 		sleep 0.02
@@ -482,15 +483,16 @@ cpu_section() {
 # 1,000,000 queued; its "BIG" lines are read back here.
 big_section() {
 	local out l1 l2
-	local s1 st1 e1 r1 rs1 d1 q1 li1 s2 st2 e2 r2 rs2 d2 q2 li2 t0
+	local s1 st1 d1 q1 s2 st2 e2 r2 d2 q2 li2 t0
 	t0=$(now)
-	out=$(BACKLOG_SIZES="1000 1000000" BENCH_SYNC=$SYNC bash "$SRC/bench/backlog.sh" "$B" 2>&1 | tee /dev/stderr) ||
-		{ row "BIG (backlog.sh)" "n/a (backlog.sh failed)" "" "" ""; return; }
+	out=$(BACKLOG_SIZES="1000 1000000" BENCH_SYNC=$SYNC bash "$SRC/bench/backlog.sh" "$B" 2>&1) ||
+		{ printf '%s\n' "$out" >&2; row "BIG (backlog.sh)" "n/a (backlog.sh failed)" "" "" ""; return; }
+	grep -v '^BIG ' <<<"$out" >&2
 	log "BENCH_BIG took $(awk -v s="$(secs "$t0" "$(now)")" 'BEGIN { printf "%.0f", s }') s"
 	l1=$(grep '^BIG 1000 ' <<<"$out")
 	l2=$(grep '^BIG 1000000 ' <<<"$out")
 	# BIG SIZE START_S RSS_EMPTY_KB RSS0_KB COMPLETED_PER_S STATS_MS QLIST_MS LIST20_MS
-	read -r _ _ st1 e1 r1 d1 s1 q1 li1 <<<"$l1"
+	read -r _ _ st1 _ _ d1 s1 q1 _ <<<"$l1"
 	read -r _ _ st2 e2 r2 d2 s2 q2 li2 <<<"$l2"
 	row "dispatch with 1M queued / with 1k queued" "$d2/s" "$d1/s" "$(awk -v a="$d2" -v b="$d1" 'BEGIN { printf "%.2fx", a / b }')" ">= 0.9x"
 	row "jobqd RSS with 1M queued" "$((r2 / 1024)) MiB" "empty daemon $((e2 / 1024)) MiB" \
