@@ -1,13 +1,14 @@
 /*
  * submitters.c - libjobq load generator for bench.sh.
  *
- *   submitters SOCK K N [--no-wait] [--queue Q] [--priority P]
+ *   submitters SOCK K N [--no-wait] [--queue Q] [--priority P] [--ids FILE]
  *
  * K threads, each with its own connection, submit N /bin/true jobs between
  * them.  Prints the acknowledged submits per second (first submit to last
  * acknowledgement); then, unless --no-wait, waits for every job and prints
  * end-to-end completed jobs per second (first submit to the last job's
- * finished_at as recorded by jobqd).
+ * finished_at as recorded by jobqd).  --ids FILE writes the ids of the jobs
+ * submitted, one a line, once all are acknowledged.
  *
  * Output lines (machine-readable, one per figure):
  *   submit K N SECONDS RATE
@@ -76,7 +77,7 @@ int main(int argc, char **argv)
 		    "[--priority P]\n");
 		return 2;
 	}
-	const char *sock = argv[1], *queue = NULL;
+	const char *sock = argv[1], *queue = NULL, *idsfile = NULL;
 	int k = atoi(argv[2]), do_wait = 1, priority = 0;
 	long n = atol(argv[3]);
 	for (int i = 4; i < argc; i++) {
@@ -86,6 +87,8 @@ int main(int argc, char **argv)
 			queue = argv[++i];
 		else if (strcmp(argv[i], "--priority") == 0 && i + 1 < argc)
 			priority = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--ids") == 0 && i + 1 < argc)
+			idsfile = argv[++i];
 	}
 	if (k < 1 || n < k) {
 		fprintf(stderr, "submitters: need K >= 1 and N >= K\n");
@@ -115,6 +118,19 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	printf("submit %d %ld %.3f %.0f\n", k, n, el, n / el);
+	if (idsfile != NULL) {
+		FILE *f = fopen(idsfile, "w");
+
+		if (f == NULL) {
+			perror(idsfile);
+			return 1;
+		}
+		for (int i = 0; i < k; i++)
+			for (long j = 0; j < t[i].n; j++)
+				fprintf(f, "%" PRId64 "\n", t[i].ids[j]);
+		if (fclose(f) != 0)
+			return 1;
+	}
 	fflush(stdout);
 	if (!do_wait)
 		return 0;
