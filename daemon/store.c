@@ -407,20 +407,6 @@ store_is_write(const struct store_op *op)
 	    store_ops[op->type].write != NULL);
 }
 
-/* Writes next_id back to meta if the batch took ids; 0 or JOBQ_ESTORAGE. */
-static int
-store_save_next_id(struct store *s)
-{
-	int rc;
-
-	if (s->next_id == s->next_id_db)
-		return (0);
-	if ((rc = store_run(s, ST_META_SET, STORE_ARGS(
-	    STORE_INT(s->next_id)))) != SQLITE_OK)
-		return (store_fail(s, rc, "next_id"));
-	return (0);
-}
-
 /* Runs the write ops of batch in the open transaction and COMMITs it;
  * 0, or JOBQ_ESTORAGE when it must be rolled back.  An op whose status is
  * set already (an insert refused while the reserve is released) is left
@@ -438,8 +424,6 @@ store_batch_commit(struct store *s, struct store_op *batch)
 		if ((ret = store_ops[op->type].write(s, op)) != 0)
 			return (ret);
 	}
-	if ((ret = store_save_next_id(s)) != 0)
-		return (ret);
 	if ((rc = store_commit(s)) != SQLITE_OK)
 		return (store_fail(s, rc, "commit"));
 	return (0);

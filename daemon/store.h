@@ -54,7 +54,7 @@
 #include <uv.h>
 #include "jobq.h"
 
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 #define STORE_APP_ID 0x4a4f4251 /* "JOBQ" */
 
 struct store;

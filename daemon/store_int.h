@@ -79,6 +79,7 @@ enum store_stmt {
 	ST_QUEUE_UPDATE,
 	ST_QUEUES,
 	ST_COUNTS,
+	ST_ENDED_COUNT,
 	ST_RETRY_UPDATE,
 	ST_RETRY_DEPS,
 	ST_PURGE_CLEAR,
@@ -130,6 +131,15 @@ enum store_stmt {
  * usage_from, after the limits (37 .. 40). */
 #define STORE_JOB_COL_USAGE 37
 #define STORE_JOB_FROM "jobs j LEFT JOIN arrays a ON a.id = j.array_id"
+
+/*
+ * Ended jobs, as SQL, for the jobs table and the counts table alike.  The
+ * partial index jobs_ended (schema v8) is declared with exactly this WHERE
+ * clause: SQLite uses a partial index only for a query whose WHERE contains
+ * the index's own term, so the queries that must use it (retention, purge)
+ * spell it with this macro too.  Changing it needs a migration.
+ */
+#define STORE_ENDED "state NOT IN ('queued', 'running')"
 
 struct store {
 	sqlite3 *db;

@@ -26,9 +26,6 @@
 #include "userdir.h"
 #include "util.h"
 
-/* Ended jobs, as SQL. */
-#define STORE_ENDED "state NOT IN ('queued', 'running')"
-
 /* A size_t as an SQL integer. */
 static int64_t
 store_purge_i64(size_t v)
@@ -38,13 +35,15 @@ store_purge_i64(size_t v)
 
 /*
  * The statement filling temp.purge_ids: ?1 finished_before, ?2 state, ?3
- * owner, ?4 keep_count, ?5 max; only the filters given are in it.
- * Prepared in *stp and bound: 0, or a JOBQ_E* code for op->status (the
- * batch goes on: nothing was written yet).
+ * owner, ?4 keep_count, ?5 max; only the filters given are in it.  Jobs go
+ * oldest-finished first (jobs_ended, whose WHERE is STORE_ENDED).  limit,
+ * when > 0, replaces keep_count (the caller worked out how many to take)
+ * and max.  Prepared in *stp and bound: 0, or a JOBQ_E* code for
+ * op->status (the batch goes on: nothing was written yet).
  */
 static int
 store_purge_prepare(struct store *s, const struct store_op *op,
-    sqlite3_stmt **stp)
+    int64_t limit, sqlite3_stmt **stp)
 {
 	const char *state = op->in.purge.state >= 0 ?
 	    jobq_state_name(op->in.purge.state) : NULL;
@@ -61,12 +60,13 @@ store_purge_prepare(struct store *s, const struct store_op *op,
 		store_sqlbuf_add(&q, " AND state = ?2");
 	if (op->in.purge.owner_uid >= 0)
 		store_sqlbuf_add(&q, " AND owner_uid = ?3");
-	if (op->in.purge.keep_count > 0)
+	if (op->in.purge.keep_count > 0 && limit == 0)
 		store_sqlbuf_add(&q, " AND id NOT IN (SELECT id FROM "
 		    "main.jobs WHERE " STORE_ENDED " ORDER BY finished_at "
 		    "DESC, id DESC LIMIT ?4)");
-	if (op->in.purge.max > 0)
-		store_sqlbuf_add(&q, " ORDER BY id LIMIT ?5");
+	store_sqlbuf_add(&q, " ORDER BY finished_at, id");
+	if (op->in.purge.max > 0 || limit > 0)
+		store_sqlbuf_add(&q, " LIMIT ?5");
 	if (q.failed) {
 		free(q.buf);
 		return (JOBQ_ENOMEM);
@@ -81,9 +81,9 @@ store_purge_prepare(struct store *s, const struct store_op *op,
 	    state != NULL ? STORE_TEXT(state) : STORE_SKIP,
 	    op->in.purge.owner_uid >= 0 ? STORE_INT(op->in.purge.owner_uid) :
 	    STORE_SKIP,
-	    op->in.purge.keep_count > 0 ?
+	    op->in.purge.keep_count > 0 && limit == 0 ?
 	    STORE_INT(store_purge_i64(op->in.purge.keep_count)) : STORE_SKIP,
-	    op->in.purge.max > 0 ?
+	    limit > 0 ? STORE_INT(limit) : op->in.purge.max > 0 ?
 	    STORE_INT(store_purge_i64(op->in.purge.max)) : STORE_SKIP));
 	if (rc != SQLITE_OK) {
 		(void)sqlite3_finalize(st);
@@ -126,10 +126,46 @@ store_purge_ids(struct store *s, struct store_op *op)
 	return (SQLITE_OK);
 }
 
+/*
+ * keep_count alone (retention): the ended jobs beyond the keep_count newest
+ * are the (ended - keep_count) oldest, ended read from the counts table,
+ * so no query has to rank every ended job.  *limit: how many to take (at
+ * most max), -1 for none, 0 when other filters are given (the statement
+ * then ranks them itself).  An SQLite code.
+ */
+static int
+store_purge_limit(struct store *s, const struct store_op *op, int64_t *limit)
+{
+	sqlite3_stmt *st = s->st[ST_ENDED_COUNT];
+	int64_t ended, excess;
+	int rc;
+
+	*limit = 0;
+	if (op->in.purge.keep_count == 0 || op->in.purge.state >= 0 ||
+	    op->in.purge.owner_uid >= 0 || op->in.purge.finished_before != 0)
+		return (SQLITE_OK);
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		store_reset(st);
+		return (rc == SQLITE_DONE ? SQLITE_CORRUPT : rc);
+	}
+	ended = sqlite3_column_int64(st, 0);
+	store_reset(st);
+	excess = ended - store_purge_i64(op->in.purge.keep_count);
+	if (excess <= 0)
+		*limit = -1;
+	else if (op->in.purge.max > 0 &&
+	    excess > store_purge_i64(op->in.purge.max))
+		*limit = store_purge_i64(op->in.purge.max);
+	else
+		*limit = excess;
+	return (SQLITE_OK);
+}
+
 int
 store_purge(struct store *s, struct store_op *op)
 {
 	sqlite3_stmt *st = NULL;
+	int64_t limit;
 	int rc;
 
 	if (op->in.purge.state >= 0 &&
@@ -140,7 +176,11 @@ store_purge(struct store *s, struct store_op *op)
 	}
 	if ((rc = store_step_done(s->st[ST_PURGE_CLEAR])) != SQLITE_OK)
 		return (store_fail(s, rc, "purge"));
-	if ((op->status = store_purge_prepare(s, op, &st)) != 0)
+	if ((rc = store_purge_limit(s, op, &limit)) != SQLITE_OK)
+		return (store_fail(s, rc, "purge"));
+	if (limit < 0)
+		return (0);	/* no more ended jobs than keep_count */
+	if ((op->status = store_purge_prepare(s, op, limit, &st)) != 0)
 		return (0);
 	rc = sqlite3_step(st);
 	(void)sqlite3_finalize(st);

@@ -396,7 +396,8 @@ store_read_counts_settings(struct store_queue **vp, size_t *np, size_t *capp,
 
 /*
  * STORE_COUNTS: the queues table (by name) merged with the job counts
- * (GROUP BY queue, state over jobs_queue_state, by name).
+ * of the counts table (kept by triggers, store_schema.c), by name: its
+ * size is that of the queues and states, not of the jobs.
  */
 void
 store_read_counts(struct store *s, struct store_op *op)

@@ -26,7 +26,21 @@
  *   arrays  one row per array: first, step, count, throttle, owner_uid,
  *           submitted_at and the tasks' shared argv/env/cwd.
  *   queues  settings of queues set by queue_set (parallel, paused).
- *   meta    ('next_id', N): the id counter.
+ *   meta    ('next_id', N): a floor of the id counter (see Ids).
+ *   counts  (queue, state, n): how many rows of jobs have that queue and
+ *           state, kept by the triggers counts_insert, counts_update and
+ *           counts_delete in the transaction that changes jobs, so it is
+ *           exact at every commit and after any crash; rows whose n fell
+ *           to 0 stay (STORE_COUNTS skips them).  stats, queue list and
+ *           retention read it instead of scanning jobs.
+ * Indexes of jobs (v8): jobs_state (state, id: recovery, lists by state),
+ * jobs_queue (queue, id), jobs_unique, jobs_array, jobs_name (partial: only
+ * named jobs), jobs_ended (finished_at, id) WHERE STORE_ENDED (partial:
+ * retention and purge, oldest first; queued and running rows are not in
+ * it, so a claim writes no entry there).  Each index is a page written by
+ * a commit that touches its key: v7 had jobs_queue_state (only for the
+ * counts' GROUP BY) and full jobs_name / jobs_finished indexes, and wrote
+ * meta on every commit that took ids.
  * Migrations run in order from the file's user_version, each in its own
  * transaction together with the new user_version: 0 -> 1 creates the v1
  * jobs table, 1 -> 2 adds the columns (with their defaults) and the new
@@ -40,15 +54,22 @@
  * cpu_user_us, cpu_sys_us and usage_from ("cgroup", "cgroup-cpu",
  * "rusage"): what the job's last ended run used, NULL before one ended;
  * 6 -> 7 adds lim_cpus (milli-CPUs, NULL: not set), the last of the
- * resource limits columns (STORE_LIMITS_COLUMNS).
+ * resource limits columns (STORE_LIMITS_COLUMNS); 7 -> 8 replaces the
+ * indexes as above and creates counts (filled by one GROUP BY) and its
+ * triggers.
  *
  * Ids: jobs, tasks and arrays take their ids from one counter, so an array
  * id is never a job id, and an id is never used twice, even after its rows
  * were purged, or the database lost: store_next_id_floor() moves the
  * counter above the highest id jobqd found among the output files.  The store keeps the counter in memory (next_id), loaded
  * here as the largest of meta.next_id, max(jobs.id) + 1, max(arrays.id) +
- * 1 and sqlite_sequence + 1; each insert takes ids from it, and the batch
- * writes it back to meta in the same transaction before COMMIT (store.c).
+ * 1 and sqlite_sequence + 1; each insert takes ids from it.  Nothing is
+ * written back per commit (v7 wrote meta each time): every id handed out
+ * is a jobs row inserted in the same transaction (an array's id is below
+ * its tasks' ids, and an array has at least one task), jobs is
+ * AUTOINCREMENT, so SQLite's own sqlite_sequence row, written with that
+ * insert, already holds the highest id ever committed, also once the row
+ * is purged.  meta.next_id is written only by store_next_id_floor().
  * An array with count tasks takes count + 1 consecutive ids: A for the
  * array, A + 1 .. A + count for its tasks, in index order.
  *
@@ -173,8 +194,11 @@ static const char *const store_schema_sql[ST_COUNT] = {
 	    "paused = CASE WHEN ?3 < 0 THEN paused ELSE ?3 != 0 END "
 	    "WHERE name = ?1",
 	[ST_QUEUES] = "SELECT name, parallel, paused FROM queues ORDER BY name",
-	[ST_COUNTS] = "SELECT queue, state, count(*) FROM jobs "
-	    "GROUP BY queue, state ORDER BY queue",
+	/* The counts table, kept by triggers (schema v8): no scan of jobs. */
+	[ST_COUNTS] = "SELECT queue, state, n FROM counts WHERE n > 0 "
+	    "ORDER BY queue",
+	[ST_ENDED_COUNT] = "SELECT coalesce(sum(n), 0) FROM counts WHERE "
+	    STORE_ENDED,
 	/* State and attempts (?2, ?3) are JOB_EV_RETRY's. */
 	[ST_RETRY_UPDATE] = "UPDATE jobs SET state = ?2, attempts = ?3, "
 	    "started_at = NULL, finished_at = NULL, exit_code = NULL, "
@@ -322,6 +346,39 @@ static const char *const store_schema_migrations[STORE_SCHEMA_VERSION] = {
 	"ALTER TABLE jobs ADD COLUMN usage_from TEXT;",
 	/* 6 -> 7: the CPU bandwidth limit (milli-CPUs; NULL: not set) */
 	"ALTER TABLE jobs ADD COLUMN lim_cpus INTEGER;",
+	/* 7 -> 8: fewer pages per commit, counts kept by triggers */
+	"DROP INDEX jobs_queue_state;"
+	"DROP INDEX jobs_finished;"
+	"DROP INDEX jobs_name;"
+	"CREATE INDEX jobs_name ON jobs(name) WHERE name IS NOT NULL;"
+	"CREATE INDEX jobs_ended ON jobs(finished_at, id) WHERE "
+	STORE_ENDED ";"
+	"CREATE TABLE counts ("
+	" queue TEXT NOT NULL,"
+	" state TEXT NOT NULL,"
+	" n INTEGER NOT NULL,"
+	" PRIMARY KEY (queue, state)) WITHOUT ROWID;"
+	"INSERT INTO counts (queue, state, n) "
+	" SELECT queue, state, count(*) FROM jobs GROUP BY queue, state;"
+	"CREATE TRIGGER counts_insert AFTER INSERT ON jobs BEGIN"
+	" INSERT OR IGNORE INTO counts (queue, state, n)"
+	"  VALUES (new.queue, new.state, 0);"
+	" UPDATE counts SET n = n + 1"
+	"  WHERE queue = new.queue AND state = new.state;"
+	" END;"
+	"CREATE TRIGGER counts_update AFTER UPDATE OF state, queue ON jobs"
+	" WHEN old.state IS NOT new.state OR old.queue IS NOT new.queue BEGIN"
+	" UPDATE counts SET n = n - 1"
+	"  WHERE queue = old.queue AND state = old.state;"
+	" INSERT OR IGNORE INTO counts (queue, state, n)"
+	"  VALUES (new.queue, new.state, 0);"
+	" UPDATE counts SET n = n + 1"
+	"  WHERE queue = new.queue AND state = new.state;"
+	" END;"
+	"CREATE TRIGGER counts_delete AFTER DELETE ON jobs BEGIN"
+	" UPDATE counts SET n = n - 1"
+	"  WHERE queue = old.queue AND state = old.state;"
+	" END;",
 };
 
 static void	store_schema_errf(char *, size_t, const char *, ...)

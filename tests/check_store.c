@@ -27,6 +27,7 @@
 
 #include "fault.h"
 #include "store.h"
+#include "store_int.h"
 
 static char tdir[64];
 static char dbpath[128];
@@ -1170,6 +1171,32 @@ do_insert_array(struct store *s, int64_t first, int64_t step, int64_t count,
 	return (id);
 }
 
+/* The id counter the database holds: what store_open() loads (ST_NEXT_ID:
+ * meta.next_id is only a floor; sqlite_sequence and the rows count too). */
+static int64_t
+db_next_id(void)
+{
+	return (sql_int("SELECT max("
+	    "coalesce((SELECT value FROM meta WHERE key = 'next_id'), 1), "
+	    "coalesce((SELECT max(id) FROM jobs), 0) + 1, "
+	    "coalesce((SELECT max(id) FROM arrays), 0) + 1, "
+	    "coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'jobs'), "
+	    "0) + 1)"));
+}
+
+/* The counts table (kept by triggers) equals a GROUP BY over jobs. */
+static void
+check_counts_table(void)
+{
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM ("
+	    "SELECT queue, state, n FROM counts WHERE n != 0 EXCEPT "
+	    "SELECT queue, state, count(*) FROM jobs GROUP BY queue, state)"),
+	    0);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM ("
+	    "SELECT queue, state, count(*) FROM jobs GROUP BY queue, state "
+	    "EXCEPT SELECT queue, state, n FROM counts)"), 0);
+}
+
 START_TEST(test_fresh)
 {
 	struct store *s;
@@ -1177,7 +1204,7 @@ START_TEST(test_fresh)
 	s = open_store(1);
 	close_store(s);
 	ck_assert_int_eq(sql_int("PRAGMA user_version"), STORE_SCHEMA_VERSION);
-	ck_assert_int_eq(STORE_SCHEMA_VERSION, 7);
+	ck_assert_int_eq(STORE_SCHEMA_VERSION, 8);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM pragma_table_info("
 	    "'jobs') WHERE name IN ('output_limit', 'claimed')"), 2);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM pragma_table_info("
@@ -1191,13 +1218,17 @@ START_TEST(test_fresh)
 	ck_assert_int_eq(sql_int("PRAGMA application_id"), STORE_APP_ID);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE "
 	    "type = 'table' AND name IN ('jobs', 'labels', 'deps', 'arrays', "
-	    "'queues', 'meta')"), 6);
+	    "'queues', 'meta', 'counts')"), 7);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE "
-	    "type = 'index' AND name IN ('jobs_state', 'jobs_queue_state', "
-	    "'jobs_unique', 'jobs_array', 'jobs_name', 'jobs_finished', "
+	    "type = 'index' AND name IN ('jobs_state', 'jobs_queue', "
+	    "'jobs_unique', 'jobs_array', 'jobs_name', 'jobs_ended', "
 	    "'labels_label', 'labels_job', 'deps_job', 'deps_dep')"), 10);
-	ck_assert_int_eq(sql_int("SELECT value FROM meta WHERE key = "
-	    "'next_id'"), 1);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE "
+	    "type = 'index' AND name IN ('jobs_queue_state', "
+	    "'jobs_finished')"), 0);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE "
+	    "type = 'trigger' AND name LIKE 'counts_%'"), 3);
+	ck_assert_int_eq(db_next_id(), 1);
 	/* The purge scratch table lives in memory, not in the file. */
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE "
 	    "name = 'purge_ids'"), 0);
@@ -1302,8 +1333,11 @@ START_TEST(test_migrate_v1)
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM jobs WHERE claimed = 1 "
 	    "AND output_limit = 0 AND id IN (3, 7)"), 2);
 	ck_assert_int_eq(sql_int("SELECT claimed FROM jobs WHERE id = 10"), 0);
-	ck_assert_int_eq(sql_int("SELECT value FROM meta WHERE key = "
-	    "'next_id'"), 11);
+	ck_assert_int_eq(db_next_id(), 11);
+	/* v8: counts filled from the rows there, the new indexes made. */
+	check_counts_table();
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE "
+	    "type = 'index' AND name IN ('jobs_ended', 'jobs_name')"), 2);
 }
 END_TEST
 
@@ -1492,8 +1526,7 @@ START_TEST(test_id_floor)
 	ck_assert_int_eq(store_start(s, &loop), 0);
 	ck_assert_int_eq(do_insert(s, "default", 0), 301);
 	close_store(s);
-	ck_assert_int_eq(sql_int("SELECT value FROM meta WHERE key = "
-	    "'next_id'"), 302);
+	ck_assert_int_eq(db_next_id(), 302);
 	/* Saved at once, even before an insert. */
 	s = open_store(0);
 	was = -1;
@@ -1502,8 +1535,7 @@ START_TEST(test_id_floor)
 	ck_assert_int_eq(store_next_id_floor(s, 500, &was), 1);
 	ck_assert_int_eq(was, 302);
 	close_store(s);
-	ck_assert_int_eq(sql_int("SELECT value FROM meta WHERE key = "
-	    "'next_id'"), 500);
+	ck_assert_int_eq(db_next_id(), 500);
 	/* A failed batch does not take the counter back below the floor. */
 	s = open_store(1);
 	fault_rc = SQLITE_FULL;
@@ -1663,6 +1695,155 @@ START_TEST(test_ids_never_reused)
 	ck_assert_int_eq(e, d + 1);
 	ck_assert_int_gt(do_insert(s, "default", 0), e + 2);
 	close_store(s);
+}
+END_TEST
+
+static size_t	do_purge(struct store *, int64_t, int, int64_t, size_t,
+		    const char *);
+
+/* Schema v8: a commit no longer writes meta (the floor stays as it was),
+ * and the counter still never goes back after the newest rows are purged
+ * and the store reopened. */
+START_TEST(test_no_meta_write)
+{
+	struct store *s;
+	int64_t a, b, arr;
+
+	s = open_store(1);
+	a = do_insert(s, "default", 0);
+	b = do_insert(s, "default", 0);
+	arr = do_insert_array(s, 0, 1, 2, 0, NULL);
+	ck_assert_int_eq(do_claim(s, b, 1, 7), 0);
+	do_end(s, b, JOBQ_STATE_SUCCEEDED, 10);
+	do_end(s, arr + 1, JOBQ_STATE_SUCCEEDED, 11);
+	do_end(s, arr + 2, JOBQ_STATE_FAILED, 12);
+	close_store(s);
+	ck_assert_int_eq(sql_int("SELECT value FROM meta WHERE key = "
+	    "'next_id'"), 1);
+	ck_assert_int_eq(db_next_id(), arr + 3);
+	s = open_store(1);
+	ck_assert_uint_eq(do_purge(s, 0, -1, -1, 0, NULL), 3);
+	close_store(s);
+	ck_assert_int_eq(sql_int("SELECT max(id) FROM jobs"), a);
+	ck_assert_int_eq(sql_int("SELECT value FROM meta WHERE key = "
+	    "'next_id'"), 1);
+	s = open_store(1);
+	ck_assert_int_eq(do_insert(s, "default", 0), arr + 3);
+	close_store(s);
+	check_counts_table();
+}
+END_TEST
+
+/* The counts table follows every kind of write: inserts (jobs, arrays, a
+ * job canceled at insert), claims, ends, retries, purges, recovery. */
+START_TEST(test_counts_table)
+{
+	struct store *s;
+	struct store_op *op;
+	int64_t a, b, c, arr;
+
+	s = open_store(1);
+	a = do_insert(s, "default", 0);
+	b = do_insert(s, "q2", 0);
+	c = do_insert(s, "q2", 1);
+	arr = do_insert_array(s, 0, 1, 5, 0, NULL);
+	close_store(s);
+	check_counts_table();
+	ck_assert_int_eq(sql_int("SELECT n FROM counts WHERE queue = 'aq' "
+	    "AND state = 'queued'"), 5);
+	s = open_store(1);
+	ck_assert_int_eq(do_claim(s, a, 1, 5), 0);
+	ck_assert_int_eq(do_claim(s, c, 1, 5), 0);
+	ck_assert_int_eq(do_claim(s, arr + 1, 1, 5), 0);
+	do_end(s, a, JOBQ_STATE_SUCCEEDED, 10);
+	do_end(s, b, JOBQ_STATE_CANCELED, 11);
+	do_end(s, arr + 1, JOBQ_STATE_FAILED, 12);
+	close_store(s);
+	check_counts_table();
+	s = open_store(1);
+	op = op_new(STORE_RETRY, 0);
+	op->in.retry.id = arr + 1;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	op_free(op);
+	close_store(s);
+	check_counts_table();
+	/* Recovery: c was running (1 retry left: requeued). */
+	s = open_store(1);
+	close_store(s);
+	check_counts_table();
+	s = open_store(1);
+	ck_assert_uint_eq(do_purge(s, 0, -1, -1, 0, NULL), 2);
+	op = op_new(STORE_COUNTS, 0);
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	/* aq, default (no job left, no settings: gone), q2 */
+	ck_assert_uint_eq(op->out.counts.n, 2);
+	ck_assert_str_eq(op->out.counts.v[0].name, "aq");
+	ck_assert_uint_eq(op->out.counts.v[0].counts[JOBQ_STATE_QUEUED], 5);
+	ck_assert_str_eq(op->out.counts.v[1].name, "q2");
+	op_free(op);
+	close_store(s);
+	check_counts_table();
+}
+END_TEST
+
+/* Whether the plan of sql names index (EXPLAIN QUERY PLAN's detail). */
+static int
+plan_uses(const char *sql, const char *index)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	char *q;
+	int found = 0;
+
+	ck_assert_int_eq(sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY,
+	    NULL), SQLITE_OK);
+	ck_assert_int_gt(asprintf(&q, "EXPLAIN QUERY PLAN %s", sql), 0);
+	ck_assert_msg(sqlite3_prepare_v2(db, q, -1, &st, NULL) == SQLITE_OK,
+	    "%s: %s", q, sqlite3_errmsg(db));
+	while (sqlite3_step(st) == SQLITE_ROW)
+		if (strstr((const char *)sqlite3_column_text(st, 3), index) !=
+		    NULL)
+			found = 1;
+	ck_assert_int_eq(sqlite3_finalize(st), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_close(db), SQLITE_OK);
+	free(q);
+	return (found);
+}
+
+/* Retention keeps the keep_count newest ended jobs and removes the oldest
+ * first, through the partial index jobs_ended. */
+START_TEST(test_retention_index)
+{
+	struct store *s;
+	int64_t id[10];
+	int i;
+
+	s = open_store(1);
+	for (i = 0; i < 10; i++)
+		id[i] = do_insert(s, "default", 0);
+	/* Finished in an order unlike the ids': 9, 8, ..., 0 oldest first,
+	 * except that 0 and 1 finish last. */
+	for (i = 9; i >= 2; i--)
+		do_end(s, id[i], JOBQ_STATE_SUCCEEDED, 100 + (9 - i));
+	do_end(s, id[1], JOBQ_STATE_FAILED, 200);
+	do_end(s, id[0], JOBQ_STATE_SUCCEEDED, 201);
+	ck_assert_uint_eq(do_purge(s, 0, -1, -1, 20, NULL), 0);
+	ck_assert_uint_eq(do_purge(s, 0, -1, -1, 10, NULL), 0);
+	ck_assert_uint_eq(do_purge(s, 0, -1, -1, 4, NULL), 6);
+	close_store(s);
+	/* Kept: the 4 newest-finished (0, 1, 2, 3). */
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM jobs"), 4);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM jobs WHERE id IN "
+	    "(1, 2, 3, 4)"), 4);
+	check_counts_table();
+	ck_assert(plan_uses("SELECT id FROM jobs WHERE " STORE_ENDED
+	    " ORDER BY finished_at, id LIMIT 5", "jobs_ended"));
+	ck_assert(plan_uses("SELECT id FROM jobs WHERE " STORE_ENDED
+	    " AND finished_at < 5 ORDER BY finished_at, id", "jobs_ended"));
+	ck_assert(plan_uses("SELECT id FROM jobs WHERE name = 'x'",
+	    "jobs_name"));
 }
 END_TEST
 
@@ -2844,8 +3025,7 @@ START_TEST(test_disk_full_ids)
 	ck_assert_str_eq(op->out.counts.v[1].name, "default");
 	op_free(op);
 	close_store(s);
-	ck_assert_int_eq(sql_int("SELECT value FROM meta WHERE key = "
-	    "'next_id'"), arr + 5);
+	ck_assert_int_eq(db_next_id(), arr + 5);
 
 	s = open_store(1);
 	after = do_insert(s, "default", 0);
@@ -2935,8 +3115,7 @@ START_TEST(test_fault_commit)
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM jobs WHERE queue = "
 	    "'lost'"), 0);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM arrays"), 0);
-	ck_assert_int_eq(sql_int("SELECT value FROM meta WHERE key = "
-	    "'next_id'"), next + 1);
+	ck_assert_int_eq(db_next_id(), next + 1);
 }
 END_TEST
 
@@ -3065,6 +3244,9 @@ store_suite(void)
 	tcase_add_test(tc, test_queue_set_counts);
 	tcase_add_test(tc, test_retry);
 	tcase_add_test(tc, test_purge);
+	tcase_add_test(tc, test_no_meta_write);
+	tcase_add_test(tc, test_counts_table);
+	tcase_add_test(tc, test_retention_index);
 	tcase_add_test(tc, test_job_owners);
 	tcase_add_test(tc, test_recover_v2);
 	tcase_add_test(tc, test_torn_checkpoint);
