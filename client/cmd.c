@@ -25,6 +25,7 @@
 #include "proto.h"
 #include "cmd.h"
 #include "fmt.h"
+#include "client_int.h"
 #include "cmd-int.h"
 
 #define CMD_DUR_HELP "a duration such as 500ms, 90s, 5m, 2h, 1d or 1h30m"
@@ -377,7 +378,7 @@ cmd_connect(const struct cmd_ctx *ctx, const char *cmd, jobq_client **c)
 	struct stat st;
 	int err, saved, serr = 0;
 
-	err = jobq_connect(ctx->socket, c);
+	err = client_connect_cli(ctx->socket, c);
 	saved = errno;
 	if (err == 0) {
 		cmd_client = *c;

@@ -79,30 +79,16 @@ client_read_all(jobq_client *c, void *buf, size_t len)
 	return 0;
 }
 
-/* client_request without consuming req. */
+/* Reads one reply frame: 0 with *reply_out set when the daemon answered
+ * "ok":true, or the error code (the daemon's, or a local one). */
 static int
-client_call(jobq_client *c, const cJSON *req, cJSON **reply_out)
+client_read_reply(jobq_client *c, cJSON **reply_out)
 {
 	unsigned char	 hdr[PROTO_HDR_LEN];
-	char		*frame, *payload;
-	size_t		 flen, plen;
+	char		*payload;
+	size_t		 plen;
 	cJSON		*reply;
 	int		 rc;
-
-	*reply_out = NULL;
-	c->errmsg[0] = '\0';
-	if (c->streaming)
-		return JOBQ_EINVAL;
-	if (c->broken)
-		return JOBQ_EIO;
-	if (req == NULL)
-		return JOBQ_ENOMEM;
-	if ((rc = proto_frame_encode(req, &frame, &flen)) != 0)
-		return rc;	/* nothing was sent: c is still usable */
-	rc = client_write_all(c, frame, flen);
-	free(frame);
-	if (rc != 0)
-		return rc;
 
 	if ((rc = client_read_all(c, hdr, sizeof(hdr))) != 0)
 		return rc;
@@ -134,6 +120,83 @@ client_call(jobq_client *c, const cJSON *req, cJSON **reply_out)
 	}
 	*reply_out = reply;
 	return 0;
+}
+
+static int	client_hello_check(jobq_client *, cJSON *);
+
+/*
+ * The frames of req into *frame: after the hello's when the hello is still
+ * to be sent (client_connect_cli), so that both leave in one write.
+ */
+static int
+client_frames(jobq_client *c, const cJSON *req, char **frame, size_t *flen)
+{
+	struct proto_hello	 h;
+	cJSON			*hello;
+	char			*hf, *rf, *both;
+	size_t			 hlen, rlen;
+	int			 rc;
+
+	if (!c->hello_pending)
+		return proto_frame_encode(req, frame, flen);
+	h.version = JOBQ_PROTOCOL_VERSION;
+	h.client = CLIENT_NAME;
+	if ((hello = proto_hello_to_json(&h)) == NULL)
+		return JOBQ_ENOMEM;
+	rc = proto_frame_encode(hello, &hf, &hlen);
+	cJSON_Delete(hello);
+	if (rc != 0)
+		return rc;
+	if ((rc = proto_frame_encode(req, &rf, &rlen)) != 0) {
+		free(hf);
+		return rc;
+	}
+	if ((both = realloc(hf, hlen + rlen)) == NULL) {
+		free(hf);
+		free(rf);
+		return JOBQ_ENOMEM;
+	}
+	memcpy(both + hlen, rf, rlen);
+	free(rf);
+	*frame = both;
+	*flen = hlen + rlen;
+	return 0;
+}
+
+/* client_request without consuming req. */
+static int
+client_call(jobq_client *c, const cJSON *req, cJSON **reply_out)
+{
+	char		*frame;
+	size_t		 flen;
+	cJSON		*hello;
+	int		 rc;
+
+	*reply_out = NULL;
+	c->errmsg[0] = '\0';
+	if (c->streaming)
+		return JOBQ_EINVAL;
+	if (c->broken)
+		return JOBQ_EIO;
+	if (req == NULL)
+		return JOBQ_ENOMEM;
+	if ((rc = client_frames(c, req, &frame, &flen)) != 0)
+		return rc;	/* nothing was sent: c is still usable */
+	rc = client_write_all(c, frame, flen);
+	free(frame);
+	if (rc != 0)
+		return rc;
+	if (c->hello_pending) {
+		/* The daemon answers the hello first; after a refused hello
+		 * it closes the connection without reading req. */
+		c->hello_pending = 0;
+		if ((rc = client_read_reply(c, &hello)) != 0 ||
+		    (rc = client_hello_check(c, hello)) != 0) {
+			c->broken = 1;
+			return rc;
+		}
+	}
+	return client_read_reply(c, reply_out);
 }
 
 int
@@ -193,19 +256,14 @@ client_connect_fd(int fd, const struct sockaddr_un *sun)
 	return 0;
 }
 
+/* Checks (and frees) the reply to hello. */
 static int
-client_hello(jobq_client *c)
+client_hello_check(jobq_client *c, cJSON *reply)
 {
-	struct proto_hello		 h;
 	struct proto_hello_reply	 hr;
-	cJSON				*reply;
 	int64_t				 version;
 	int				 rc;
 
-	h.version = JOBQ_PROTOCOL_VERSION;
-	h.client = CLIENT_NAME;
-	if ((rc = client_request(c, proto_hello_to_json(&h), &reply)) != 0)
-		return rc;
 	rc = proto_hello_reply_from_json(reply, &hr, NULL, 0);
 	version = hr.version;
 	if ((rc = client_decoded(c, reply, rc)) != 0)
@@ -215,8 +273,24 @@ client_hello(jobq_client *c)
 	return 0;
 }
 
-int
-jobq_connect(const char *path, jobq_client **out)
+static int
+client_hello(jobq_client *c)
+{
+	struct proto_hello		 h;
+	cJSON				*reply;
+	int				 rc;
+
+	h.version = JOBQ_PROTOCOL_VERSION;
+	h.client = CLIENT_NAME;
+	if ((rc = client_request(c, proto_hello_to_json(&h), &reply)) != 0)
+		return rc;
+	return client_hello_check(c, reply);
+}
+
+/* jobq_connect, with the hello sent now or (cli) with the first
+ * request. */
+static int
+client_connect(const char *path, int cli, jobq_client **out)
 {
 	struct sockaddr_un	 sun;
 	char			 def[sizeof(sun.sun_path)];
@@ -255,12 +329,26 @@ jobq_connect(const char *path, jobq_client **out)
 		jobq_close(c);
 		return JOBQ_ECONNECT;
 	}
-	if ((rc = client_hello(c)) != 0) {
+	if (cli)
+		c->hello_pending = c->single_thread = 1;
+	else if ((rc = client_hello(c)) != 0) {
 		jobq_close(c);
 		return rc;
 	}
 	*out = c;
 	return 0;
+}
+
+int
+jobq_connect(const char *path, jobq_client **out)
+{
+	return client_connect(path, 0, out);
+}
+
+int
+client_connect_cli(const char *path, jobq_client **out)
+{
+	return client_connect(path, 1, out);
 }
 
 const char *

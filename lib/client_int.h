@@ -21,7 +21,22 @@ struct jobq_client {
 	char	*rbuf;		/* watch: bytes read but not yet decoded are */
 	size_t	 rpos, rlen;	/* rbuf[rpos..rlen) */
 	size_t	 rcap;
+	unsigned hello_pending:1; /* client_connect_cli: hello goes with the
+				     first request */
+	unsigned single_thread:1; /* client_connect_cli: the caller has one
+				     thread (umask() may be read by setting it) */
 };
+
+/*
+ * For the jobq command, which links this code statically: jobq_connect,
+ * except that the hello is not sent at once but in the same write as the
+ * first request (one round trip instead of two; the daemon answers the
+ * hello first and, after refusing it, closes the connection without
+ * reading the request, whose call then returns the hello's error), and
+ * that the caller promises to have one thread: a submit reads the umask
+ * with umask() instead of /proc/self/status.  Not exported by libjobq.so.
+ */
+int client_connect_cli(const char *path, jobq_client **out);
 
 /* Every request-reply call first: a watching handle takes no requests, a
  * broken one nothing (JOBQ_EINVAL / JOBQ_EIO). */

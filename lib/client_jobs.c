@@ -130,17 +130,18 @@ client_jobs_environ(const char ***out)
 }
 
 /* The caller's umask: from /proc/self/status ("Umask:", Linux >= 4.7),
- * which leaves it alone; else with umask() twice, which another thread
- * creating a file in between could see (there is no other way). */
+ * which leaves it alone; else, or when the caller has one thread
+ * (client_connect_cli), with umask() twice, which another thread creating
+ * a file in between could see. */
 static int
-client_jobs_umask(void)
+client_jobs_umask(const jobq_client *c)
 {
 	char	line[128], *end;
 	FILE	*f;
 	long	 v = -1;
 	mode_t	 m;
 
-	if ((f = fopen("/proc/self/status", "re")) != NULL) {
+	if (!c->single_thread && (f = fopen("/proc/self/status", "re")) != NULL) {
 		while (fgets(line, sizeof(line), f) != NULL) {
 			if (strncmp(line, "Umask:", 6) != 0)
 				continue;
@@ -163,7 +164,8 @@ client_jobs_umask(void)
  * directory resolved (opts', none, or the caller's); NULL in *req when out
  * of memory. */
 static int
-client_jobs_submit_req(const jobq_submit_opts *opts, cJSON **req)
+client_jobs_submit_req(const jobq_client *c, const jobq_submit_opts *opts,
+    cJSON **req)
 {
 	static const char *const empty[] = { NULL };
 	const char *const	*env = opts->env;
@@ -187,7 +189,7 @@ client_jobs_submit_req(const jobq_submit_opts *opts, cJSON **req)
 		cwd = own_cwd;
 	}
 	*req = proto_submit_umask(proto_submit_to_json(opts, env, cwd),
-	    client_jobs_umask());
+	    client_jobs_umask(c));
 	free(own_env);
 	free(own_cwd);
 	return 0;
@@ -206,7 +208,7 @@ jobq_submit(jobq_client *c, const jobq_submit_opts *opts, int64_t *id_out)
 		return rc;
 	if (!client_jobs_submit_ok(opts))
 		return JOBQ_EINVAL;
-	if ((rc = client_jobs_submit_req(opts, &req)) != 0)
+	if ((rc = client_jobs_submit_req(c, opts, &req)) != 0)
 		return rc;
 	if ((rc = client_request(c, req, &reply)) != 0)
 		return rc;
