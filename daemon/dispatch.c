@@ -82,7 +82,6 @@
 
 static void dispatch_end_done(struct store_op *);
 static void dispatch_requeue_done(struct store_op *);
-static void dispatch_claim_done(struct store_op *);
 
 /* ---- the active-job table ---- */
 
@@ -278,8 +277,19 @@ dispatch_unreserve(struct dispatch *s, struct sjob *j)
 	s->nreserved--;
 }
 
+void
+dispatch_claim_adopt(struct dispatch *s, struct sjob *j)
+{
+	struct job_outcome oc;
+
+	JQ_ASSERT(j->phase == PH_QUEUED);
+	dispatch_transition(j, JOB_EV_CLAIM, -1, &oc);
+	j->phase = PH_CLAIMING;
+	s->nclaiming++;
+}
+
 /* j, ready in the scheduler, is claimed for a free worker. */
-static void
+void
 dispatch_claim(struct dispatch *s, struct sjob *j, int64_t now)
 {
 	struct job_outcome oc;
@@ -360,7 +370,7 @@ dispatch_claimed(struct dispatch *s, struct sjob *j, struct store_op *op)
 	dispatch_reserve(s, j, 0);
 }
 
-static void
+void
 dispatch_claim_done(struct store_op *op)
 {
 	struct op_ctx *c = op->data;
@@ -402,6 +412,9 @@ dispatch_due_cb(uv_timer_t *t)
  * trivial jobs per second) but would turn jobs that never ran into
  * "interrupted" ones after a crash; jobq does not make that trade.  A
  * claimed job waits in the reserved FIFO only if its worker died meanwhile.
+ * A submit while a worker is idle carries its claim in the INSERT's batch
+ * (dispatch_submit_pairable; npaired counts those slots as taken until the
+ * INSERT is done), the same contract with one commit fewer.
  * Which job is next is sched_next()'s choice (priority, FIFO, queue limits,
  * pauses, array throttles); jobs waiting for a time are woken by one timer
  * set to the earliest of them.
@@ -424,7 +437,7 @@ dispatch_dispatch(struct dispatch *s)
 		dispatch_slot_send(s, j, slot);
 	if (!s->retry_armed) {
 		nfree = (size_t)dispatch_slot_nfree(s);
-		while (s->nclaiming + s->nreserved < nfree &&
+		while (s->nclaiming + s->nreserved + s->npaired < nfree &&
 		    (n = sched_next(s->sched, now)) != NULL)
 			dispatch_claim(s, SJOB(n), now);
 	}

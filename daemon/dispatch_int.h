@@ -120,6 +120,8 @@ struct dispatch {
 	/* claims and slots (dispatch.c, dispatch_slot.c) */
 	struct sjob_list reserved;   /* claimed, waiting for a free worker */
 	size_t nreserved, nclaiming;
+	size_t npaired;              /* submits whose INSERT carries its claim
+	                                (dispatch_submit.c), not yet done */
 	int nslots;
 	int64_t *slot_job;           /* job in slot i, 0 = none */
 	int *slot_up;                /* set by ready(), cleared by lost() */
@@ -165,6 +167,7 @@ struct op_ctx {
 	size_t nreserved;     /* submit: places held for its jobs under the
 	                         owner's queued caps (sched_fair_reserve) */
 	uid_t owner;          /* submit: whose they are */
+	struct store_op *claim; /* submit: the claim paired with its INSERT */
 };
 
 /* What a request on one job wants done once its id is known. */
@@ -195,6 +198,13 @@ struct sjob *dispatch_job_alloc(void);
 void dispatch_add(struct dispatch *, struct sjob *j, int64_t id, int attempts,
     int max_retries, uid_t owner);
 void dispatch_unpin(struct sjob *);
+/* j, just taken from the scheduler by sched_next(), is claimed. */
+void dispatch_claim(struct dispatch *, struct sjob *j, int64_t now);
+/* j, just taken from the scheduler by sched_next(), was claimed by op (a
+ * STORE_CLAIM committed already): on to the worker as dispatch_claim's. */
+void dispatch_claim_adopt(struct dispatch *, struct sjob *j);
+/* The done callback of a claim (dispatch_claim's, or an adopted one). */
+void dispatch_claim_done(struct store_op *);
 void dispatch_remove(struct dispatch *, struct sjob *);
 /* Sets up j's scheduler node (NEW); the queue must exist or be creatable. */
 void dispatch_node_init(struct dispatch *, struct sjob *j, const char *queue,

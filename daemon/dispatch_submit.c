@@ -203,12 +203,97 @@ dispatch_submit_track(struct dispatch *s, struct op_ctx *c,
 	    c->njobs);
 }
 
+/*
+ * A submit while a worker is idle: its INSERT and the claim of the new job
+ * go to the store as one pair (store_submit_pair), so that one commit
+ * stores the job and makes it running for that worker (one fsync between
+ * submit and start instead of two).  The contract stays the one of any
+ * claim (dispatch_dispatch): a job is claimed only for a free worker, and
+ * after a crash a job found running may have started (interrupted), one
+ * found queued never did.  Only a lone job (no array, no dependencies, no
+ * start time ahead) in a queue that could start it now is paired.
+ */
+static int
+dispatch_submit_pairable(const struct dispatch *s, const struct op_ctx *c,
+    int doomed)
+{
+	const struct proto_submit *sub = c->extra;
+	struct sched_queue *q;
+	int par, nfree = dispatch_slot_nfree(s);
+
+	if (doomed || sub->array_count > 0 || c->npdeps > 0 || c->njobs != 1 ||
+	    s->shutting_down || s->retry_armed || nfree <= 0 ||
+	    sub->not_before > util_now_ms() ||
+	    s->nclaiming + s->nreserved + s->npaired >= (size_t)nfree)
+		return 0;
+	if ((q = sched_queue_get(s->sched, sub->queue, 0)) == NULL ||
+	    sched_queue_paused(q))
+		return 0;
+	par = sched_queue_parallel(q);
+	return par <= 0 || sched_queue_nrunning(q) < (size_t)par;
+}
+
+/* The paired claim's done callback: a claim like any other once adopted
+ * (arg 1), else nothing more to do (dispatch_submit_adopt put the row back,
+ * or nothing was claimed). */
+static void
+dispatch_submit_claim_done(struct store_op *op)
+{
+	struct op_ctx *c = op->data;
+
+	if (c->arg == 1)
+		dispatch_claim_done(op);
+	else
+		dispatch_op_finish(op);
+}
+
+/*
+ * The INSERT and its paired claim have committed, the job is in the
+ * scheduler: it is taken for the idle worker if the scheduler picks it
+ * (it would be next anyway, unless something changed since the submit).
+ * Otherwise whatever the scheduler picks is claimed the ordinary way, and
+ * the new job's row goes back to queued with an UPDATE submitted now,
+ * before anything else (a cancel in reply to this submit) can touch it.
+ */
+static void
+dispatch_submit_adopt(struct dispatch *s, struct store_op *cl)
+{
+	struct op_ctx *cc = cl->data;
+	struct sjob *j = dispatch_find(s, cl->in.claim.id);
+	struct sched_node *n = NULL;
+	struct store_op *op;
+	int64_t now = util_now_ms();
+
+	if (j != NULL && j->phase == PH_QUEUED && !s->shutting_down &&
+	    s->nclaiming + s->nreserved + s->npaired <
+	    (size_t)dispatch_slot_nfree(s) &&
+	    (n = sched_next(s->sched, now)) == &j->node) {
+		dispatch_claim_adopt(s, j);
+		cc->job = j;
+		cc->arg = 1;
+		return;
+	}
+	if (n != NULL)
+		dispatch_claim(s, SJOB(n), now);
+	log_debug("job %" PRId64 ": not started with its insert; queued",
+	    cl->in.claim.id);
+	op = dispatch_op_update(s, cl->in.claim.id, dispatch_op_update_done,
+	    dispatch_op_ctx(s, NULL, NULL));
+	op->in.update.state = JOBQ_STATE_QUEUED;
+	op->in.update.attempts = 0;
+	op->in.update.finished_at = -1;
+	dispatch_op_submit(s, op);
+}
+
 static void
 dispatch_submit_insert_done(struct store_op *op)
 {
 	struct op_ctx *c = op->data;
 	struct dispatch *s = c->s;
 	struct dispatch_req *r = c->r;
+
+	if (c->claim != NULL)
+		s->npaired--;
 
 	if (op->status != 0) {
 		if (r != NULL)
@@ -224,8 +309,11 @@ dispatch_submit_insert_done(struct store_op *op)
 		log_debug("job %" PRId64 " stored canceled: %s",
 		    op->out.insert.id, op->in.insert.message);
 		dispatch_purge_kick(s);
-	} else
+	} else {
 		dispatch_submit_track(s, c, op);
+		if (c->claim != NULL && c->claim->status == 0)
+			dispatch_submit_adopt(s, c->claim);
+	}
 reply:
 	if (r != NULL)
 		dispatch_reply(r, dispatch_submit_reply_json(op, c->extra));
@@ -398,7 +486,24 @@ dispatch_submit_insert(struct dispatch *s, struct op_ctx *c, int doomed)
 		return;
 	}
 	dispatch_submit_insert_fill(op, c, doomed);
-	dispatch_op_submit(s, op);
+	if (dispatch_submit_pairable(s, c, doomed)) {
+		struct job_outcome oc;
+		struct store_op *cl;
+
+		if (job_transition(JOBQ_STATE_QUEUED, JOB_EV_CLAIM, 0,
+		    op->in.insert.max_retries, 0, 0, &oc) != 0)
+			fatalx("a new job cannot be claimed");
+		cl = dispatch_op_new(s, STORE_CLAIM, dispatch_submit_claim_done,
+		    dispatch_op_ctx(s, NULL, NULL));
+		cl->in.claim.attempts = oc.attempts;
+		cl->in.claim.started_at = util_now_ms();
+		cl->in.claim.of_insert = op;
+		c->claim = cl;
+		s->npaired++;
+		s->inflight += 2;
+		store_submit_pair(s->store, op, cl);
+	} else
+		dispatch_op_submit(s, op);
 }
 
 /* Dependencies on other users' jobs (jobqd.conf(5), after-foreign): one

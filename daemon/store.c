@@ -390,12 +390,23 @@ store_start(struct store *s, uv_loop_t *loop)
 void
 store_submit(struct store *s, struct store_op *op)
 {
-	op->status = 0;
-	op->next = NULL;
-	memset(&op->out, 0, sizeof(op->out));
+	store_submit_pair(s, op, NULL);
+}
+
+void
+store_submit_pair(struct store *s, struct store_op *a, struct store_op *b)
+{
+	a->status = 0;
+	a->next = b;
+	memset(&a->out, 0, sizeof(a->out));
+	if (b != NULL) {
+		b->status = 0;
+		b->next = NULL;
+		memset(&b->out, 0, sizeof(b->out));
+	}
 	store_lock(s);
-	*s->pending_tail = op;
-	s->pending_tail = &op->next;
+	*s->pending_tail = a;
+	s->pending_tail = b != NULL ? &b->next : &a->next;
 	store_signal(s);
 	store_unlock(s);
 }

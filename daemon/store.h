@@ -189,6 +189,12 @@ struct store_op {
 			int64_t id;
 			int attempts;          /* new attempt count */
 			int64_t started_at;    /* ms */
+			/* non-NULL: claim the job this STORE_INSERT (of
+			 * one job, submitted with store_submit_pair() just
+			 * before) inserted; id is set from its out.insert.
+			 * JOBQ_ENOTFOUND if it inserted none (refused,
+			 * existing, stored canceled, rolled back). */
+			const struct store_op *of_insert;
 		} claim;
 		struct store_update update;    /* STORE_UPDATE */
 		struct {                       /* STORE_GET */
@@ -384,6 +390,10 @@ int store_start(struct store *s, uv_loop_t *loop);
 /* Queues an op (loop thread only).  op->done is always called exactly once,
  * later, on the loop thread; never from inside store_submit(). */
 void store_submit(struct store *s, struct store_op *op);
+/* store_submit(a) then store_submit(b), as one hand-over: both are in the
+ * same batch, so they commit (or roll back) in one transaction. */
+void store_submit_pair(struct store *s, struct store_op *a,
+    struct store_op *b);
 
 /* Stops the store on the loop thread: the thread finishes every queued op
  * (their done() callbacks are called from inside store_close(), on the

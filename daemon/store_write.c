@@ -157,10 +157,22 @@ store_write_claim_read(struct store *s, struct store_op *op,
 int
 store_write_claim(struct store *s, struct store_op *op)
 {
+	const struct store_op *ins = op->in.claim.of_insert;
 	struct store_write_spec sp;
 	struct job_outcome o;
 	int rc;
 
+	if (ins != NULL) {
+		/* ins ran just before, in this transaction */
+		if (ins->status != 0 || ins->out.insert.existing ||
+		    ins->in.insert.state != JOBQ_STATE_QUEUED ||
+		    ins->in.insert.array_count != 0 ||
+		    ins->out.insert.id <= 0) {
+			op->status = JOBQ_ENOTFOUND;
+			return (0);
+		}
+		op->in.claim.id = ins->out.insert.id;
+	}
 	if ((rc = store_write_claim_read(s, op, &sp, &o)) != SQLITE_OK)
 		return (store_fail(s, rc, "claim"));
 	if (op->status != 0)

@@ -12,8 +12,9 @@
 # with retention off (--keep-age 0 --keep-count 0) on a state dir without
 # running jobs commits nothing at start-up (no recovery transaction, no
 # retention purge), so its commits are, in order, the writes this test
-# causes one at a time: the submit's insert, the claim, the record of the
-# start (pid) and the end.  Each step waits for the previous one to be
+# causes one at a time: the submit's insert together with the claim (a
+# submit to an idle worker is stored already claimed for it, in one
+# commit: dispatch_submit.c), the record of the start (pid) and the end.  Each step waits for the previous one to be
 # visible before the next can happen.
 # shellcheck source=lib.sh
 . "${TESTLIB:-$(dirname "$0")/lib.sh}"
@@ -48,15 +49,15 @@ stop_daemon
 assert_eq "$DAEMON_RC" 0 "jobqd exit status after (a)"
 
 # --- (b) the commit of a job's end fails twice: it is retried -----------------
-# Commits: 1 insert, 2 claim, 3 start (pid); 4 and 5, the end, fail; 6 is
+# Commits: 1 insert + claim, 2 start (pid); 3 and 4, the end, fail; 5 is
 # the end's third try.
-export JOBQD_FAULTS='commit@4*2'
+export JOBQD_FAULTS='commit@3*2'
 since=$(wc -c <"$LOG")
 start_daemon "${QUIET[@]}"
 gate=$T/gate
 j=$(submit -- "$BIN/sh" -c "echo run >>'$T/runs'; $(gate_script "$gate")")
 started() { [ "$(sql "SELECT state || ' ' || (pid IS NOT NULL) FROM jobs WHERE id = $j")" = "running 1" ]; }
-wait_for 10 "job $j recorded as started (commits 1-3)" started
+wait_for 10 "job $j recorded as started (commits 1-2)" started
 assert_eq "$(injected "$since")" 0 "injected commit failures before the job's end"
 
 q wait "$j" --timeout "$((20 * SLOW))s" >"$T/wait.out" 2>"$T/wait.err" &
