@@ -272,6 +272,8 @@ struct op_ctx *dispatch_op_ctx_try(struct dispatch *, struct sjob *,
  * its request must have been answered or be NULL). */
 void dispatch_op_ctx_free(struct op_ctx *);
 void dispatch_op_submit(struct dispatch *, struct store_op *);
+/* dispatch_op_submit through store_submit_lazy (nobody waits on it). */
+void dispatch_op_submit_lazy(struct dispatch *, struct store_op *);
 /* Frees op and its context (a done callback's last call). */
 void dispatch_op_finish(struct store_op *);
 /* r waits for c's op: if the client goes, c->r becomes NULL. */

@@ -97,6 +97,13 @@ dispatch_op_submit(struct dispatch *s, struct store_op *op)
 }
 
 void
+dispatch_op_submit_lazy(struct dispatch *s, struct store_op *op)
+{
+	s->inflight++;
+	store_submit_lazy(s->store, op);
+}
+
+void
 dispatch_op_ctx_free(struct op_ctx *c)
 {
 	size_t i;

@@ -190,7 +190,8 @@ dispatch_slot_started(void *arg, int slot, const struct wire_report *rep)
 	op->in.update.state = j->state;
 	op->in.update.started_at = j->started_at;
 	op->in.update.pid = rep->pid;
-	dispatch_op_submit(s, op);
+	/* informational (jobq show): rides with the next commit */
+	dispatch_op_submit_lazy(s, op);
 	if (j->timeout_ms > 0 && j->tmo == NULL)
 		dispatch_slot_timeout_start(s, j);
 }

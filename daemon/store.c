@@ -7,7 +7,7 @@
  *   loop thread                      store thread
  *   -----------                      ------------
  *   store_submit(op) --lock-->  [ pending queue ] --lock--> takes it all
- *                      signal cond                          (the reserve made
+ *   store_prepare_cb:  signal cond                          (the reserve made
  *                                                             again if due)
  *                                                           BEGIN IMMEDIATE
  *                                                           writes (INSERT,
@@ -27,6 +27,15 @@
  *   store_async_cb   <--lock--  [  done queue   ] <--lock-- appends the batch
  *     done(op) for each,          uv_async_send <---------- wakes the loop
  *     in order, unlocked
+ *
+ * The wake-up is deferred (once the loop has started): store_submit() only
+ * appends and notes a kick; a uv_prepare handle signals the condition
+ * variable right before the loop next waits for I/O.  So everything one
+ * turn of the loop submits (a job's end and the claim of the next job for
+ * the worker it freed; the reports of two workers read together) reaches
+ * the store thread as one batch, one commit, instead of the thread taking
+ * the first op alone while the loop is still adding the second.  It costs a
+ * lone request only the rest of that loop turn.
  *
  * Lock discipline: s->lock guards pending, done and stopping, and nothing
  * else.  It is a leaf lock, held only to link or unlink list heads (in
@@ -90,6 +99,8 @@ static const struct {
 static void	store_free(struct store *);
 static void	store_batch(struct store *, struct store_op *);
 static void	store_async_cb(uv_async_t *);
+static void	store_prepare_cb(uv_prepare_t *);
+static void	store_lazy_cb(uv_timer_t *);
 
 /* ---- the lock (a leaf: see the top of this file) ---- */
 
@@ -379,6 +390,22 @@ store_start(struct store *s, uv_loop_t *loop)
 	}
 	s->async.data = s;
 	s->async_init = 1;
+	if ((rc = uv_prepare_init(loop, &s->prepare)) != 0 ||
+	    (rc = uv_prepare_start(&s->prepare, store_prepare_cb)) != 0) {
+		log_warnx("uv_prepare: %s", uv_strerror(rc));
+		return (JOBQ_EINTERNAL);
+	}
+	/* never what keeps the loop running */
+	uv_unref((uv_handle_t *)&s->prepare);
+	s->prepare.data = s;
+	s->prepare_init = 1;
+	if ((rc = uv_timer_init(loop, &s->lazy)) != 0) {
+		log_warnx("uv_timer_init: %s", uv_strerror(rc));
+		return (JOBQ_EINTERNAL);
+	}
+	uv_unref((uv_handle_t *)&s->lazy);
+	s->lazy.data = s;
+	s->lazy_init = 1;
 	if ((rc = pthread_create(&s->thread, NULL, store_main, s)) != 0) {
 		log_warnx("pthread_create: %s", strerror(rc));
 		return (JOBQ_EINTERNAL);
@@ -407,6 +434,49 @@ store_submit_pair(struct store *s, struct store_op *a, struct store_op *b)
 	store_lock(s);
 	*s->pending_tail = a;
 	s->pending_tail = b != NULL ? &b->next : &a->next;
+	if (!s->prepare_init)
+		store_signal(s);
+	store_unlock(s);
+	s->kick = 1;
+}
+
+void
+store_submit_lazy(struct store *s, struct store_op *op)
+{
+	op->status = 0;
+	op->next = NULL;
+	memset(&op->out, 0, sizeof(op->out));
+	store_lock(s);
+	*s->pending_tail = op;
+	s->pending_tail = &op->next;
+	if (!s->lazy_init)
+		store_signal(s);
+	store_unlock(s);
+	if (s->lazy_init && !uv_is_active((uv_handle_t *)&s->lazy))
+		uv_timer_start(&s->lazy, store_lazy_cb, STORE_LAZY_MS, 0);
+}
+
+/* Lazy ops waited STORE_LAZY_MS for another batch: they go now (if a batch
+ * took them meanwhile, the store thread finds nothing and waits again). */
+static void
+store_lazy_cb(uv_timer_t *t)
+{
+	struct store *s = t->data;
+
+	s->kick = 1;
+	store_prepare_cb(&s->prepare);
+}
+
+/* Before the loop waits: wake the store thread for what was submitted. */
+static void
+store_prepare_cb(uv_prepare_t *h)
+{
+	struct store *s = h->data;
+
+	if (!s->kick)
+		return;
+	s->kick = 0;
+	store_lock(s);
 	store_signal(s);
 	store_unlock(s);
 }
@@ -618,7 +688,10 @@ store_async_cb(uv_async_t *async)
 static void
 store_close_cb(uv_handle_t *h)
 {
-	store_free(h->data);
+	struct store *s = h->data;
+
+	if (--s->nclosing == 0)
+		store_free(s);
 }
 
 void
@@ -660,10 +733,23 @@ store_close(struct store *s)
 	if (rc != SQLITE_DONE)
 		(void)store_err(s, rc, "checkpoint");
 
-	if (s->async_init) {
-		/* store_free() runs from the close callback. */
-		s->async.data = s;
-		uv_close((uv_handle_t *)&s->async, store_close_cb);
+	if (s->async_init || s->prepare_init || s->lazy_init) {
+		/* store_free() runs from the last close callback. */
+		if (s->prepare_init) {
+			s->nclosing++;
+			s->prepare.data = s;
+			uv_close((uv_handle_t *)&s->prepare, store_close_cb);
+		}
+		if (s->lazy_init) {
+			s->nclosing++;
+			s->lazy.data = s;
+			uv_close((uv_handle_t *)&s->lazy, store_close_cb);
+		}
+		if (s->async_init) {
+			s->nclosing++;
+			s->async.data = s;
+			uv_close((uv_handle_t *)&s->async, store_close_cb);
+		}
 	} else
 		store_free(s);
 }

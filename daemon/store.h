@@ -5,7 +5,9 @@
  * before store_start().  After store_start() only the store thread touches
  * the sqlite3 handle.  The loop thread hands work over with store_submit():
  * the op is appended to a queue guarded by a mutex, and a condition variable
- * wakes the store thread.  The store thread takes everything queued at once,
+ * wakes the store thread right before the loop next waits for I/O (a
+ * uv_prepare handle), so that what one turn of the loop submits is one
+ * batch (store_submit_lazy: not before another op or STORE_LAZY_MS).  The store thread takes everything queued at once,
  * runs all write ops in ONE transaction (group commit), commits, then runs the
  * read ops, moves every op to the done queue and wakes the loop with an event
  * (uv_async_send).  On the loop thread each op's done() callback is called,
@@ -390,6 +392,12 @@ int store_start(struct store *s, uv_loop_t *loop);
 /* Queues an op (loop thread only).  op->done is always called exactly once,
  * later, on the loop thread; never from inside store_submit(). */
 void store_submit(struct store *s, struct store_op *op);
+/* store_submit(op) for a write nobody waits on (a running job's pid and
+ * start time): it does not wake the store thread, but goes with the next
+ * batch, at the latest STORE_LAZY_MS later (a drain's start records then
+ * share the commits of ends and claims instead of taking their own). */
+#define STORE_LAZY_MS 50
+void store_submit_lazy(struct store *s, struct store_op *op);
 /* store_submit(a) then store_submit(b), as one hand-over: both are in the
  * same batch, so they commit (or roll back) in one transaction. */
 void store_submit_pair(struct store *s, struct store_op *a,

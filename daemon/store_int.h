@@ -160,6 +160,14 @@ struct store {
 	int started;
 	uv_async_t async;
 	int async_init;
+	uv_prepare_t prepare;		/* wakes the store thread for what the
+					   loop submitted (store_prepare_cb) */
+	int prepare_init;
+	uv_timer_t lazy;		/* kicks lazy ops (store_submit_lazy) */
+	int lazy_init;
+	int kick;			/* loop thread only: ops submitted,
+					   store thread not woken yet */
+	int nclosing;			/* handles still closing */
 
 	/* the reserve (store_reserve.c): the owner thread's, like db */
 	int reserve_dirfd;		/* -1: no reserve */

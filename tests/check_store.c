@@ -1701,6 +1701,59 @@ END_TEST
 static size_t	do_purge(struct store *, int64_t, int, int64_t, size_t,
 		    const char *);
 
+/* A lazy write (store_submit_lazy) commits on its own after STORE_LAZY_MS,
+ * or with the next op submitted, in one COMMIT with it; the ops one loop
+ * turn submits go as one batch. */
+START_TEST(test_lazy_and_batching)
+{
+	struct store *s;
+	struct store_op *a, *b;
+	int64_t id;
+	int base, commits;
+
+	s = open_store(1);
+	id = do_insert(s, "default", 0);
+	/* lazy alone: done, in one commit of its own */
+	a = op_new(STORE_UPDATE, 1);
+	a->in.update.id = id;
+	a->in.update.state = JOBQ_STATE_QUEUED;
+	a->in.update.attempts = -1;
+	a->in.update.exit_code = -1;
+	a->in.update.not_before = -1;
+	a->in.update.pid = 4242;
+	base = n_done;
+	commits = n_commits;
+	store_submit_lazy(s, a);
+	wait_done(base + 1);
+	ck_assert_int_eq(a->status, 0);
+	ck_assert_int_eq(n_commits, commits + 1);
+	/* lazy, then an ordinary write: one commit for both, in order */
+	b = op_new(STORE_UPDATE, 2);
+	b->in.update = a->in.update;
+	b->in.update.pid = 4343;
+	a->in.update.pid = 4444;
+	base = n_done;
+	commits = n_commits;
+	store_submit_lazy(s, a);
+	store_submit(s, b);
+	wait_done(base + 2);
+	ck_assert_int_eq(n_commits, commits + 1);
+	ck_assert_int_eq(seq[base], 1);
+	ck_assert_int_eq(seq[base + 1], 2);
+	/* two ordinary writes of one loop turn: one batch */
+	base = n_done;
+	commits = n_commits;
+	store_submit(s, a);
+	store_submit(s, b);
+	wait_done(base + 2);
+	ck_assert_int_eq(n_commits, commits + 1);
+	op_free(a);
+	op_free(b);
+	close_store(s);
+	ck_assert_int_eq(sql_int("SELECT pid FROM jobs"), 4343);
+}
+END_TEST
+
 /* Schema v8: a commit no longer writes meta (the floor stays as it was),
  * and the counter still never goes back after the newest rows are purged
  * and the store reopened. */
@@ -3245,6 +3298,7 @@ store_suite(void)
 	tcase_add_test(tc, test_retry);
 	tcase_add_test(tc, test_purge);
 	tcase_add_test(tc, test_no_meta_write);
+	tcase_add_test(tc, test_lazy_and_batching);
 	tcase_add_test(tc, test_counts_table);
 	tcase_add_test(tc, test_retention_index);
 	tcase_add_test(tc, test_job_owners);
