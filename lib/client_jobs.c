@@ -90,7 +90,7 @@ client_jobs_begin(jobq_client *c, int64_t id, jobq_job **out,
 /* --- submit --- */
 
 /* The options jobq_submit refuses before sending anything. */
-static int
+int
 client_jobs_submit_ok(const jobq_submit_opts *opts)
 {
 	size_t	i;
@@ -109,7 +109,7 @@ client_jobs_submit_ok(const jobq_submit_opts *opts)
 
 /* The caller's environment without entries that cannot be sent (no '=' or
  * an empty name).  The strings are not copied. */
-static int
+int
 client_jobs_environ(const char ***out)
 {
 	const char	**env, *eq;
@@ -132,7 +132,7 @@ client_jobs_environ(const char ***out)
 /* The caller's umask: from /proc/self/status ("Umask:", Linux >= 4.7),
  * which leaves it alone; else with umask() twice, which another thread
  * creating a file in between could see (there is no other way). */
-static int
+int
 client_jobs_umask(void)
 {
 	char	line[128], *end;

@@ -192,6 +192,30 @@ cJSON *proto_submit_req_to_json(const struct proto_submit *s);
  * or NULL (req freed) on allocation failure or a umask above 0777. */
 cJSON *proto_submit_umask(cJSON *req, int umask);
 
+/* submit_batch (proto_batch.c): {"op":"submit_batch","jobs":[JOB,...]},
+ * 1..PROTO_MAX_BATCH (= JOBQ_MAX_BATCH) jobs, each decoded and checked as a
+ * single submit (an "op" member in it is ignored); errors name the job:
+ * "jobs[I]: ...".  The frame's JOBQ_MAX_FRAME applies to the whole batch.
+ * Reply: {"ok":true,"ids":[ID,...]}, one per job, in order. */
+#define PROTO_MAX_BATCH        JOBQ_MAX_BATCH
+struct proto_batch {
+	struct proto_submit *jobs;   /* malloc'd, n of them */
+	size_t n;
+};
+int proto_batch_from_json(const cJSON *req, struct proto_batch *out,
+    char *err, size_t errlen);
+void proto_batch_release(struct proto_batch *b);
+cJSON *proto_batch_to_json(const struct proto_batch *b);
+/* Building one: proto_batch_begin gives the request and its "jobs" array;
+ * proto_batch_add appends a submit request (from proto_submit_to_json; its
+ * "op" removed), taking it whatever happens: 0 or JOBQ_ENOMEM. */
+cJSON *proto_batch_begin(cJSON **jobs);
+int proto_batch_add(cJSON *jobs, cJSON *submit_req);
+cJSON *proto_batch_reply_to_json(const int64_t *ids, size_t n);
+/* Reads exactly n ids into ids[]; 0 or JOBQ_EPROTO. */
+int proto_batch_reply_from_json(const cJSON *reply, int64_t *ids, size_t n,
+    char *err, size_t errlen);
+
 /*
  * The other objects of protocol 1's scheduling additions.  *_to_json return
  * NULL on allocation failure (or an unencodable value); *_from_json return 0,
@@ -412,6 +436,7 @@ enum proto_op {
 	PROTO_OP_QUEUE_LIST,
 	PROTO_OP_STATS,
 	PROTO_OP_WATCH,
+	PROTO_OP_SUBMIT_BATCH,
 	PROTO_OP_COUNT
 };
 struct proto_req {
@@ -427,6 +452,7 @@ struct proto_req {
 		struct proto_purge purge;
 		struct proto_queue_set queue_set;
 		struct proto_watch watch;
+		struct proto_batch batch;
 	} u;                                     /* ping, queue_list, stats: none */
 };
 /* An op's name -> PROTO_OP_* (-1 if unknown), and back (NULL if out of
