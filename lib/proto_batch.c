@@ -127,15 +127,22 @@ cJSON *
 proto_batch_reply_to_json(const int64_t *ids, size_t n)
 {
 	struct proto_out	 o;
-	cJSON			*a = NULL;
+	cJSON			*a = NULL, *id;
+	char			 buf[32];
 	size_t			 i;
 
 	proto_out_ok(&o);
 	if (!o.failed && (a = cJSON_AddArrayToObject(o.obj, "ids")) == NULL)
 		proto_out_fail(&o);
-	for (i = 0; i < n && !o.failed; i++)
-		if (!cJSON_AddItemToArray(a, cJSON_CreateNumber((double)ids[i])))
+	for (i = 0; i < n && !o.failed; i++) {
+		/* Written as decimal text: exact for any id. */
+		snprintf(buf, sizeof(buf), "%lld", (long long)ids[i]);
+		if ((id = cJSON_CreateRaw(buf)) == NULL ||
+		    !cJSON_AddItemToArray(a, id)) {
+			cJSON_Delete(id);
 			proto_out_fail(&o);
+		}
+	}
 	return proto_out_end(&o);
 }
 
