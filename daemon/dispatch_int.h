@@ -17,6 +17,7 @@
  *   dispatch_reply.c    replies to a request
  *   dispatch_slot.c     worker slots: hand-off to a free worker, the pool's
  *                       reports (ready, started, finished, lost), --timeout
+ *   dispatch_batch.c    submit_batch: many jobs, one STORE_INSERT_MANY
  *   dispatch_submit.c   submit: dependency look-up, INSERT, the new jobs
  *   dispatch_ref.c      requests on one job: A.I references, get, list,
  *                       cancel, priority, retry by hand, jobs that have

@@ -5,7 +5,8 @@
  *
  * Files: proto.c (framing, parsing, error names and replies, member readers
  * and writers, the queue-name rule), proto_job.c (jobs), proto_submit.c
- * (submit requests and replies), proto_req.c (every other request and the
+ * (submit requests and replies), proto_batch.c (submit_batch and its
+ * reply), proto_req.c (every other request and the
  * op table), proto_reply.c (the replies), proto_sched.c (arrays, queues,
  * watch events, statistics), proto_b64.c (base64).
  *
