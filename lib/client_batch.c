@@ -1,8 +1,8 @@
 /*
  * client_batch.c - jobq_submit_many(): n jobs in one submit_batch request
  * (proto_batch.c), committed by jobqd in one transaction; the caller's
- * environment, working directory and umask are looked up once for all the
- * jobs that take them.
+ * environment (sent once, as the batch's "env"), working directory and
+ * umask are looked up once for all the jobs that take them.
  */
 #include "config.h"
 
@@ -23,7 +23,8 @@ client_batch_req(const jobq_submit_opts *jobs, size_t n, cJSON **req)
 	char		 *own_cwd = NULL;
 	const char *const *env;
 	const char	 *cwd;
-	cJSON		 *arr = NULL;
+	cJSON		 *arr = NULL, *job;
+	int		  shared;
 	size_t		  i;
 	int		  umask, rc = 0;
 
@@ -33,13 +34,17 @@ client_batch_req(const jobq_submit_opts *jobs, size_t n, cJSON **req)
 	for (i = 0; i < n && rc == 0; i++) {
 		env = jobs[i].env;
 		cwd = jobs[i].cwd;
+		shared = 0;
 		if (env == NULL && jobs[i].clean_env)
 			env = empty;
 		else if (env == NULL) {
+			/* the caller's: sent once, as the batch's "env" */
 			if (own_env == NULL &&
-			    (rc = client_jobs_environ(&own_env)) != 0)
+			    ((rc = client_jobs_environ(&own_env)) != 0 ||
+			    (rc = proto_batch_env(*req, own_env)) != 0))
 				break;
-			env = own_env;
+			env = empty;
+			shared = 1;
 		}
 		if (cwd == NULL) {
 			if (own_cwd == NULL &&
@@ -50,8 +55,11 @@ client_batch_req(const jobq_submit_opts *jobs, size_t n, cJSON **req)
 			}
 			cwd = own_cwd;
 		}
-		rc = proto_batch_add(arr, proto_submit_umask(
-		    proto_submit_to_json(&jobs[i], env, cwd), umask));
+		job = proto_submit_umask(proto_submit_to_json(&jobs[i], env,
+		    cwd), umask);
+		if (shared && job != NULL)
+			cJSON_DeleteItemFromObjectCaseSensitive(job, "env");
+		rc = proto_batch_add(arr, job);
 	}
 	free(own_env);
 	free(own_cwd);

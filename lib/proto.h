@@ -178,6 +178,9 @@ struct proto_submit {
 };
 int proto_submit_from_json(const cJSON *req, struct proto_submit *out,
     char *err, size_t errlen);
+/* The same, with env_default (NULL: none) taken when req has no "env". */
+int proto_submit_from_json_env(const cJSON *req, const cJSON *env_default,
+    struct proto_submit *out, char *err, size_t errlen);
 void proto_submit_release(struct proto_submit *s);
 /* Builds {"op":"submit",...} from library options, with env and cwd already
  * resolved (opts->env / opts->cwd are ignored).  Members at their zero value
@@ -195,7 +198,8 @@ cJSON *proto_submit_umask(cJSON *req, int umask);
 
 /* submit_batch (proto_batch.c): {"op":"submit_batch","jobs":[JOB,...]},
  * 1..PROTO_MAX_BATCH (= JOBQ_MAX_BATCH) jobs, each decoded and checked as a
- * single submit (an "op" member in it is ignored); errors name the job:
+ * single submit (an "op" member in it is ignored), its "env" when absent
+ * being the batch's optional "env" (sent once for all); errors name the job:
  * "jobs[I]: ...".  The frame's JOBQ_MAX_FRAME applies to the whole batch.
  * Reply: {"ok":true,"ids":[ID,...]}, one per job, in order. */
 #define PROTO_MAX_BATCH        JOBQ_MAX_BATCH
@@ -211,6 +215,9 @@ cJSON *proto_batch_to_json(const struct proto_batch *b);
  * proto_batch_add appends a submit request (from proto_submit_to_json; its
  * "op" removed), taking it whatever happens: 0 or JOBQ_ENOMEM. */
 cJSON *proto_batch_begin(cJSON **jobs);
+/* Sets the batch's shared "env" (req from proto_batch_begin): 0 or
+ * JOBQ_ENOMEM. */
+int proto_batch_env(cJSON *req, const char *const *env);
 int proto_batch_add(cJSON *jobs, cJSON *submit_req);
 cJSON *proto_batch_reply_to_json(const int64_t *ids, size_t n);
 /* Reads exactly n ids into ids[]; 0 or JOBQ_EPROTO. */

@@ -2,7 +2,8 @@
  * proto_batch.c - the submit_batch request and its reply:
  * {"op":"submit_batch","jobs":[JOB,...]}, each JOB the members of a single
  * submit request (decoded by proto_submit_from_json, every limit of it
- * checked; an "op" member inside is ignored), 1..PROTO_MAX_BATCH of them;
+ * checked; an "op" member inside is ignored; without "env", the batch's
+ * own "env", sent once), 1..PROTO_MAX_BATCH of them;
  * the reply {"ok":true,"ids":[ID,...]}, one id per job, in order.
  */
 #include "config.h"
@@ -32,7 +33,7 @@ int
 proto_batch_from_json(const cJSON *req, struct proto_batch *out, char *err,
     size_t errlen)
 {
-	const cJSON	*jobs, *j;
+	const cJSON	*jobs, *j, *env;
 	char		 sub[256];
 	size_t		 n;
 	int		 rc;
@@ -55,13 +56,14 @@ proto_batch_from_json(const cJSON *req, struct proto_batch *out, char *err,
 		proto_seterr(err, errlen, "\"jobs\" must not be empty");
 		return JOBQ_EINVAL;
 	}
+	env = cJSON_GetObjectItemCaseSensitive(req, "env");
 	if ((out->jobs = calloc(n, sizeof(*out->jobs))) == NULL) {
 		proto_seterr(err, errlen, "out of memory");
 		return JOBQ_ENOMEM;
 	}
 	cJSON_ArrayForEach(j, jobs) {
-		if ((rc = proto_submit_from_json(j, &out->jobs[out->n], sub,
-		    sizeof(sub))) != 0) {
+		if ((rc = proto_submit_from_json_env(j, env, &out->jobs[out->n],
+		    sub, sizeof(sub))) != 0) {
 			proto_seterr(err, errlen, "jobs[%zu]: %s", out->n, sub);
 			proto_batch_release(out);
 			return rc;
@@ -90,6 +92,21 @@ proto_batch_begin(cJSON **jobs)
 	    NULL)
 		proto_out_fail(&o);
 	return proto_out_end(&o);
+}
+
+int
+proto_batch_env(cJSON *req, const char *const *env)
+{
+	cJSON	*a;
+	size_t	 i;
+
+	if (req == NULL || env == NULL ||
+	    (a = cJSON_AddArrayToObject(req, "env")) == NULL)
+		return JOBQ_ENOMEM;
+	for (i = 0; env[i] != NULL; i++)
+		if (!cJSON_AddItemToArray(a, cJSON_CreateString(env[i])))
+			return JOBQ_ENOMEM;
+	return 0;
 }
 
 int

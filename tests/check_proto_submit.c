@@ -1068,6 +1068,25 @@ START_TEST(test_batch_invalid)
 	size_t	 i, len, off;
 	const char *job = "{\"argv\":[\"t\"],\"env\":[],\"cwd\":\"/\"},";
 
+	/* the batch's env is taken by the jobs without one */
+	{
+		struct proto_batch	 b;
+		cJSON			*req;
+
+		req = check_proto_parse("{\"env\":[\"S=1\"],\"jobs\":[{\"argv\":"
+		    "[\"t\"],\"cwd\":\"/\"},{\"argv\":[\"t\"],\"env\":[],"
+		    "\"cwd\":\"/\"}]}");
+		ck_assert_int_eq(proto_batch_from_json(req, &b, err,
+		    sizeof(err)), 0);
+		ck_assert_uint_eq(b.jobs[0].envc, 1);
+		ck_assert_str_eq(b.jobs[0].env[0], "S=1");
+		ck_assert_uint_eq(b.jobs[1].envc, 0);
+		proto_batch_release(&b);
+		cJSON_Delete(req);
+	}
+	ck_assert_int_eq(batch_rc("{\"env\":[\"NOEQ\"],\"jobs\":[{\"argv\":"
+	    "[\"t\"],\"cwd\":\"/\"}]}", err, sizeof(err)), JOBQ_EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "jobs[0]: \"env\""));
 	ck_assert_int_eq(batch_rc("{\"op\":\"submit_batch\"}", err,
 	    sizeof(err)), JOBQ_EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "\"jobs\""));
