@@ -363,7 +363,7 @@ submits_section() {
 batch_section() {
 	local r t0 s_jq s_raw bf
 	local -a rs=() js=() raws=()
-	if ! jq submit --help 2>&1 | grep -q -- --batch; then
+	if ! LD_LIBRARY_PATH=$LIBDIR "$JOBQ_BIN" submit --help 2>&1 | grep -- --batch >/dev/null; then
 		row "batch submit: 10,000 different jobs, one request" "n/a (no --batch in this build)" \
 			"raw SQLite FULL, 10,000 rows, 1 txn" "n/a" ">= 0.5x"
 		return

@@ -58,6 +58,7 @@ enum {
 	CMD_OPT_LIMIT_CORE,
 	CMD_OPT_LIMIT_NICE,
 	CMD_OPT_LIMIT_CPUS,
+	CMD_OPT_BATCH,		/* submit --batch */
 };
 
 /* The end of every command's option table: --json, -h/--help. */
@@ -68,6 +69,10 @@ enum {
 
 /* The limits of the protocol (PROTO_MAX_*, jobq-protocol(7)) are checked
  * here too, so that a bad command line is a usage error. */
+
+/* cmd-batch.c: `submit --batch PATH` (- for stdin); an exit status. */
+int cmd_batch(struct cmd_ctx *ctx, const char *cmd, const char *path,
+    int json);
 
 /* cmd.c: options and usage errors */
 int cmd_usage_error(const char *cmd, const char *fmt, ...)

@@ -3,7 +3,7 @@
  * directory, its output limit, its scheduling options (priority,
  * --delay/--at, --after, --array, retries, timeout, kill grace, --unique,
  * --label), its resource limits (--mem, --cpu-time, --nofile, --nproc,
- * --core, --nice, --cpus) and --wait.
+ * --core, --nice, --cpus) and --wait; --batch goes to cmd-batch.c.
  */
 #include "config.h"
 
@@ -237,6 +237,9 @@ struct cmd_submit_args {
 	jobq_limits limits;        /* --mem, --cpu-time, ... */
 	int clean, wait, json;
 	struct cmd_sched sched;
+	const char *batch;         /* --batch FILE */
+	struct cmd_ctx *ctx;
+	int nopts;                 /* options other than --batch, --json */
 };
 
 /* A resource limit option (CMD_OPT_LIMIT_*) into l; 0 or the usage
@@ -296,7 +299,12 @@ cmd_submit_opt(const char *cmd, int c, const char *arg,
 {
 	int rc;
 
+	if (c != CMD_OPT_BATCH && c != CMD_OPT_JSON)
+		a->nopts++;
 	switch (c) {
+	case CMD_OPT_BATCH:
+		a->batch = arg;
+		return 0;
 	case CMD_OPT_NAME:
 		a->name = arg;
 		return cmd_check_name(cmd, arg);
@@ -393,6 +401,7 @@ cmd_submit_args(const char *cmd, int argc, char **argv,
 		{ "wait", no_argument, NULL, CMD_OPT_WAIT },
 		{ "user", required_argument, NULL, CMD_OPT_USER },
 		{ "group", required_argument, NULL, CMD_OPT_GROUP },
+		{ "batch", required_argument, NULL, CMD_OPT_BATCH },
 		CMD_OPTS_COMMON,
 	};
 	int c, rc;
@@ -405,6 +414,11 @@ cmd_submit_args(const char *cmd, int argc, char **argv,
 		    &a->json)) >= 0)
 			return rc;
 	}
+	if (a->batch != NULL && (optind < argc || a->nopts > 0))
+		return cmd_usage_error(cmd, "--batch takes no command and no "
+		    "option but --json (the jobs' options are in the file)");
+	if (a->batch != NULL)
+		return cmd_batch(a->ctx, cmd, a->batch, a->json);
 	if (optind >= argc)
 		return cmd_usage_error(cmd, "missing the command to run");
 	if (argv[optind][0] == '\0')
@@ -534,6 +548,7 @@ cmd_submit(struct cmd_ctx *ctx, int argc, char **argv)
 
 	memset(&a, 0, sizeof(a));
 	a.json = ctx->json;
+	a.ctx = ctx;
 	a.sched.delay_ms = a.sched.timeout_ms = a.sched.kill_grace_ms = -1;
 	a.sched.retry_delay_ms = -1;
 	a.sets = calloc((size_t)argc, sizeof(*a.sets));

@@ -36,8 +36,18 @@ static const struct {
 } cmd_usages[] = {
 	{ "submit",
 	  "Usage: jobq submit [OPTIONS] [--] CMD [ARG...]\n"
+	  "       jobq submit --batch FILE|- [--json]\n"
 	  "Submit a job that runs CMD with its arguments; print its id.\n"
 	  "\n"
+	  "  --batch FILE       submit every job of FILE (- for stdin), one JSON\n"
+	  "                     object per line with the members argv (required),\n"
+	  "                     env, clean_env, cwd, name, queue, retries,\n"
+	  "                     priority, not_before, timeout_ms, kill_grace_ms,\n"
+	  "                     retry_delay_ms, labels, output_limit, user,\n"
+	  "                     group, limits (as in jobq-protocol(7)), in one\n"
+	  "                     transaction: all or none; print one id per line;\n"
+	  "                     a bad line is refused with its number and\n"
+	  "                     nothing is submitted (no other option with it)\n"
 	  "  --name N           a name for the job\n"
 	  "  --queue Q          the queue to put it in (default \"default\")\n"
 	  "  --cwd DIR          run it in DIR (default: the current directory)\n"

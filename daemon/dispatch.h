@@ -104,6 +104,11 @@ int dispatch_start(uv_loop_t *loop, struct store *store,
  * then frees (cJSON_Delete).  dispatch also calls proto_submit_release(sub). */
 void dispatch_submit(struct dispatch *s, struct dispatch_req *r, cJSON *req_json,
     struct proto_submit *sub);
+/* submit_batch (dispatch_batch.c): b's jobs point into req_json; dispatch
+ * takes both (b is cleared), replies and frees them. */
+struct proto_batch;
+void dispatch_batch(struct dispatch *s, struct dispatch_req *r, cJSON *req_json,
+    struct proto_batch *b);
 void dispatch_get(struct dispatch *s, struct dispatch_req *r,
     const struct dispatch_ref *ref);
 /* Takes ownership of req (f's strings point into it). */

@@ -17,6 +17,7 @@
  *   dispatch_reply.c    replies to a request
  *   dispatch_slot.c     worker slots: hand-off to a free worker, the pool's
  *                       reports (ready, started, finished, lost), --timeout
+ *   dispatch_batch.c    submit_batch: many jobs, one STORE_INSERT_MANY
  *   dispatch_submit.c   submit: dependency look-up, INSERT, the new jobs
  *   dispatch_ref.c      requests on one job: A.I references, get, list,
  *                       cancel, priority, retry by hand, jobs that have
@@ -65,6 +66,8 @@ struct waiter;          /* dispatch_wait.c */
 struct awaiter;         /* dispatch_array.c */
 struct watcher;         /* dispatch_watch.c */
 struct pdep;            /* dispatch_submit.c */
+struct proto_submit;    /* proto.h */
+struct sched_queue;     /* sched.h */
 TAILQ_HEAD(waiter_list, waiter);
 TAILQ_HEAD(awaiter_list, awaiter);
 TAILQ_HEAD(watcher_list, watcher);
@@ -286,6 +289,18 @@ void dispatch_op_update_done(struct store_op *);
 /* An UPDATE op for job id, every field "unchanged". */
 struct store_op *dispatch_op_update(struct dispatch *, int64_t id,
     void (*done)(struct store_op *), struct op_ctx *);
+
+/* ---- dispatch_submit.c, for dispatch_batch.c ---- */
+/* The checks of one submit before its INSERT: the output limit, its
+ * identity (ident_submit: sub->run_uid, run_gid), its resource limits
+ * (sub->limits resolved).  0, or an error code with msg. */
+int dispatch_submit_admit(const struct dispatch *, const struct dispatch_req *,
+    struct proto_submit *, char *msg, size_t msglen);
+/* owner's caps on queued jobs for n more in queue: 0 with the places held
+ * (sched_fair_reserve in *q), JOBQ_ETOOBIG with msg, or JOBQ_ENOMEM. */
+int dispatch_submit_caps_take(struct dispatch *, uid_t owner,
+    const char *queue, size_t n, struct sched_queue **q, char *msg,
+    size_t msglen);
 
 /* ---- dispatch_reply.c ---- */
 void dispatch_reply(struct dispatch_req *, cJSON *reply);

@@ -427,6 +427,33 @@ dispatch_submit_cap(uid_t uid, size_t have, size_t n, int64_t cap,
 	return JOBQ_ETOOBIG;
 }
 
+int
+dispatch_submit_caps_take(struct dispatch *s, uid_t owner, const char *queue,
+    size_t n, struct sched_queue **qout, char *msg, size_t msglen)
+{
+	struct sched_queue *q;
+	struct conf_caps qc, gc;
+	char where[300];
+	int rv;
+
+	if ((q = sched_queue_get(s->sched, queue, 1)) == NULL)
+		return JOBQ_ENOMEM;
+	conf_caps_queue(s->conf.conf_file, owner, queue, &qc);
+	conf_caps_global(s->conf.conf_file, owner, &gc);
+	snprintf(where, sizeof where, " in queue %s", queue);
+	if ((rv = dispatch_submit_cap(owner,
+	    sched_fair_nqueued(s->sched, owner, q), n, qc.queued, where,
+	    msg, msglen)) != 0 ||
+	    (rv = dispatch_submit_cap(owner,
+	    sched_fair_nqueued(s->sched, owner, NULL), n, gc.queued, "",
+	    msg, msglen)) != 0)
+		return rv;
+	if (sched_fair_reserve(s->sched, owner, q, n) < 0)
+		return JOBQ_ENOMEM;
+	*qout = q;
+	return 0;
+}
+
 /*
  * The owner's caps on queued jobs, in the submit's queue and over all
  * queues, from the configuration of the moment: 0 with c's jobs' places
@@ -438,26 +465,13 @@ dispatch_submit_caps(struct dispatch *s, struct op_ctx *c, char *msg,
 {
 	const struct proto_submit *sub = c->extra;
 	struct sched_queue *q;
-	struct conf_caps qc, gc;
-	char where[300];
 	size_t n = sub->array_count > 0 ? (size_t)sub->array_count : 1;
 	int rv;
 
 	c->owner = sub->run_uid;	/* the jobs' owner (ident_submit: --user's) */
-	if ((q = sched_queue_get(s->sched, sub->queue, 1)) == NULL)
-		return JOBQ_ENOMEM;
-	conf_caps_queue(s->conf.conf_file, c->owner, sub->queue, &qc);
-	conf_caps_global(s->conf.conf_file, c->owner, &gc);
-	snprintf(where, sizeof where, " in queue %s", sub->queue);
-	if ((rv = dispatch_submit_cap(c->owner,
-	    sched_fair_nqueued(s->sched, c->owner, q), n, qc.queued, where,
-	    msg, msglen)) != 0 ||
-	    (rv = dispatch_submit_cap(c->owner,
-	    sched_fair_nqueued(s->sched, c->owner, NULL), n, gc.queued, "",
+	if ((rv = dispatch_submit_caps_take(s, c->owner, sub->queue, n, &q,
 	    msg, msglen)) != 0)
 		return rv;
-	if (sched_fair_reserve(s->sched, c->owner, q, n) < 0)
-		return JOBQ_ENOMEM;
 	c->nreserved = n;
 	return 0;
 }
@@ -728,6 +742,19 @@ dispatch_submit_rlimits(const struct dispatch *s, uid_t uid,
 	return 0;
 }
 
+int
+dispatch_submit_admit(const struct dispatch *s, const struct dispatch_req *r,
+    struct proto_submit *sub, char *msg, size_t msglen)
+{
+	int rv;
+
+	if ((rv = dispatch_submit_limit(s, sub, msg, msglen)) != 0 ||
+	    (rv = ident_submit(sub, r->uid, geteuid(), msg, msglen)) != 0 ||
+	    (rv = dispatch_submit_rlimits(s, r->uid, sub, msg, msglen)) != 0)
+		return rv;
+	return 0;
+}
+
 void
 dispatch_submit(struct dispatch *s, struct dispatch_req *r, cJSON *req_json,
     struct proto_submit *sub)
@@ -739,11 +766,7 @@ dispatch_submit(struct dispatch *s, struct dispatch_req *r, cJSON *req_json,
 	size_t i;
 	int rv;
 
-	if ((rv = dispatch_submit_limit(s, sub, msg, sizeof msg)) != 0 ||
-	    (rv = ident_submit(sub, r->uid, geteuid(), msg, sizeof msg)) !=
-	    0 ||
-	    (rv = dispatch_submit_rlimits(s, r->uid, sub, msg,
-	    sizeof msg)) != 0) {
+	if ((rv = dispatch_submit_admit(s, r, sub, msg, sizeof msg)) != 0) {
 		proto_submit_release(sub);
 		cJSON_Delete(req_json);
 		dispatch_reply_error(r, rv, msg);

@@ -70,6 +70,14 @@ server_op_submit(struct server_conn *c, cJSON *req, struct proto_req *r)
 }
 
 static int
+server_op_submit_batch(struct server_conn *c, cJSON *req, struct proto_req *r)
+{
+	c->busy = 1;
+	dispatch_batch(c->sv->disp, &c->req, req, &r->u.batch);	/* clears it */
+	return 1;
+}
+
+static int
 server_op_get(struct server_conn *c, cJSON *req, struct proto_req *r)
 {
 	struct dispatch_ref ref;
@@ -222,6 +230,8 @@ static const struct {
 	[PROTO_OP_QUEUE_LIST] = { server_op_queue_list, 0 },
 	[PROTO_OP_STATS] = { server_op_stats, 0 },
 	[PROTO_OP_WATCH] = { server_op_watch, 0 },
+	[PROTO_OP_SUBMIT_BATCH] = { server_op_submit_batch,
+	    SERVER_OP_SUBMITTER },
 };
 
 /* "alice", or "uid 1234" for a uid without a passwd entry. */

@@ -93,6 +93,7 @@ static const struct {
 	[STORE_COUNTS] = { NULL, store_read_counts },
 	[STORE_RETRY] = { store_write_retry, NULL },
 	[STORE_PURGE] = { store_purge, NULL },
+	[STORE_INSERT_MANY] = { store_insert_many, NULL },
 };
 #define STORE_NOPS (sizeof(store_ops) / sizeof(store_ops[0]))
 
@@ -541,7 +542,8 @@ store_batch_admit(struct store *s, struct store_op *batch)
 	for (op = batch; op != NULL; op = op->next) {
 		if (!store_is_write(op))
 			continue;
-		op->status = refuse && op->type == STORE_INSERT ?
+		op->status = refuse && (op->type == STORE_INSERT ||
+		    op->type == STORE_INSERT_MANY) ?
 		    JOBQ_ESTORAGE : 0;
 		n += op->status == 0;
 	}
@@ -578,7 +580,8 @@ static int
 store_batch_inserts(const struct store_op *batch)
 {
 	for (; batch != NULL; batch = batch->next)
-		if (batch->type == STORE_INSERT)
+		if (batch->type == STORE_INSERT ||
+		    batch->type == STORE_INSERT_MANY)
 			return (1);
 	return (0);
 }

@@ -83,6 +83,15 @@ enum store_op_type {
 	                   deleted; -> out.job (the new row); JOBQ_ESTATE if
 	                   not terminal, or if its unique_key is taken
 	                   (in.retry.unique_conflict) */
+	STORE_INSERT_MANY,/* write: in.insert_many.ops[0..n-1], each a
+	                   STORE_INSERT's input (jobs only: no array, no
+	                   unique_key, no deps), inserted under one SAVEPOINT of
+	                   the batch's transaction: all or none.  Each op's
+	                   out.insert.id is set; a job refused (its op's status)
+	                   rolls back to the savepoint, restores the id counter
+	                   and gives op->status = that status with
+	                   out.insert_many.failed = its index
+	                   (store_insert_many.c) */
 	STORE_PURGE     /* write: delete ended jobs (+ their deps/labels rows,
 	                   arrays left without tasks) -> out.purge; after the
 	                   commit, unlinks UID/ID.out and UID/ID.err of each
@@ -222,6 +231,11 @@ struct store_op {
 			size_t n;
 		} lookup;
 		struct { int64_t id; } array;  /* STORE_ARRAY */
+		struct {                       /* STORE_INSERT_MANY */
+			struct store_op *ops;  /* n STORE_INSERT inputs
+			                          (caller's) */
+			size_t n;
+		} insert_many;
 		struct {                       /* STORE_QUEUE_SET */
 			char name[JOBQ_MAX_NAME + 1];
 			int parallel;          /* -1 unchanged (0 for a new row) */
@@ -275,6 +289,7 @@ struct store_op {
 		} claim;
 		jobq_job *job;                 /* STORE_GET, STORE_RETRY: caller frees */
 		struct { jobq_job **jobs; size_t n; } list; /* STORE_LIST: caller frees */
+		struct { size_t failed; } insert_many; /* the job refused */
 		struct { struct store_lookup *v; size_t n; } lookup; /* in.lookup order */
 		struct {                       /* STORE_ARRAY */
 			jobq_array_info info;  /* counts filled */

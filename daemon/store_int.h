@@ -10,6 +10,7 @@
  *                    migrations, the statements, the id counter
  *   store_recover.c  start-up recovery (store_recover())
  *   store_insert.c   STORE_INSERT: jobs and arrays
+ *   store_insert_many.c STORE_INSERT_MANY: a batch of jobs, all or none
  *   store_write.c    STORE_CLAIM, STORE_UPDATE, STORE_QUEUE_SET, STORE_RETRY
  *   store_purge.c    STORE_PURGE and the removal of purged jobs' output
  *   store_read.c     STORE_GET, LIST, LOOKUP, ARRAY, COUNTS, CHECKPOINT
@@ -230,6 +231,9 @@ int	store_schema_open(struct store *, const char *, int, char *, size_t);
 
 /* store_insert.c */
 int	store_insert(struct store *, struct store_op *);
+
+/* store_insert_many.c */
+int	store_insert_many(struct store *, struct store_op *);
 
 /* store_write.c */
 int	store_write_claim(struct store *, struct store_op *);

@@ -56,4 +56,11 @@ int client_bad_reply(jobq_client *c, int rc);
  * failure breaks c (see client_bad_reply). */
 int client_decoded(jobq_client *c, cJSON *reply, int rc);
 
+/* client_jobs.c, for client_batch.c: the options jobq_submit refuses
+ * (1: fine), the caller's environment (the strings not copied), its
+ * umask. */
+int client_jobs_submit_ok(const jobq_submit_opts *opts);
+int client_jobs_environ(const char ***out);
+int client_jobs_umask(const jobq_client *c);
+
 #endif

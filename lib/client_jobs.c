@@ -90,7 +90,7 @@ client_jobs_begin(jobq_client *c, int64_t id, jobq_job **out,
 /* --- submit --- */
 
 /* The options jobq_submit refuses before sending anything. */
-static int
+int
 client_jobs_submit_ok(const jobq_submit_opts *opts)
 {
 	size_t	i;
@@ -109,7 +109,7 @@ client_jobs_submit_ok(const jobq_submit_opts *opts)
 
 /* The caller's environment without entries that cannot be sent (no '=' or
  * an empty name).  The strings are not copied. */
-static int
+int
 client_jobs_environ(const char ***out)
 {
 	const char	**env, *eq;
@@ -133,7 +133,7 @@ client_jobs_environ(const char ***out)
  * which leaves it alone; else, or when the caller has one thread
  * (client_connect_cli), with umask() twice, which another thread creating
  * a file in between could see. */
-static int
+int
 client_jobs_umask(const jobq_client *c)
 {
 	char	line[128], *end;

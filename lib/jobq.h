@@ -86,6 +86,7 @@ int jobq_state_is_terminal(jobq_state state);
 #define JOBQ_MAX_DEPS       1024        /* dependencies of one job (after
                                            expanding arrays) */
 #define JOBQ_MAX_ARRAY      100000      /* tasks in one array */
+#define JOBQ_MAX_BATCH      100000      /* jobs in one jobq_submit_many */
 
 /* Dependency modes (Slurm's afterok / afternotok / afterany). */
 typedef enum jobq_dep_mode {
@@ -262,6 +263,15 @@ typedef struct jobq_submit_opts {
  * of the same user and *id_out is that job's id (nothing was created), or a
  * negative JOBQ_E* code. */
 int jobq_submit(jobq_client *c, const jobq_submit_opts *opts, int64_t *id_out);
+/* Submits n jobs (1..JOBQ_MAX_BATCH; the request must also fit in
+ * JOBQ_MAX_FRAME) in one request, committed in one transaction: all of
+ * them or none.  jobs[i] is as for jobq_submit (env NULL: the caller's
+ * environment, cwd NULL: the caller's), except that deps, unique_key and
+ * arrays are refused (JOBQ_EINVAL).  On success ids_out[0..n-1] holds the
+ * new ids in order and 0 is returned; else a negative JOBQ_E* code, nothing
+ * was submitted, and jobq_last_error() names the job ("jobs[I]: ..."). */
+int jobq_submit_many(jobq_client *c, const jobq_submit_opts *jobs, size_t n,
+    int64_t *ids_out);
 int jobq_get(jobq_client *c, int64_t id, jobq_job **out);
 
 typedef struct jobq_filter {

@@ -5,7 +5,8 @@
  *
  * Files: proto.c (framing, parsing, error names and replies, member readers
  * and writers, the queue-name rule), proto_job.c (jobs), proto_submit.c
- * (submit requests and replies), proto_req.c (every other request and the
+ * (submit requests and replies), proto_batch.c (submit_batch and its
+ * reply), proto_req.c (every other request and the
  * op table), proto_reply.c (the replies), proto_sched.c (arrays, queues,
  * watch events, statistics), proto_b64.c (base64).
  *
@@ -177,6 +178,9 @@ struct proto_submit {
 };
 int proto_submit_from_json(const cJSON *req, struct proto_submit *out,
     char *err, size_t errlen);
+/* The same, with env_default (NULL: none) taken when req has no "env". */
+int proto_submit_from_json_env(const cJSON *req, const cJSON *env_default,
+    struct proto_submit *out, char *err, size_t errlen);
 void proto_submit_release(struct proto_submit *s);
 /* Builds {"op":"submit",...} from library options, with env and cwd already
  * resolved (opts->env / opts->cwd are ignored).  Members at their zero value
@@ -191,6 +195,34 @@ cJSON *proto_submit_req_to_json(const struct proto_submit *s);
 /* Adds "umask" (0..0777; < 0: nothing) to a submit request; returns req,
  * or NULL (req freed) on allocation failure or a umask above 0777. */
 cJSON *proto_submit_umask(cJSON *req, int umask);
+
+/* submit_batch (proto_batch.c): {"op":"submit_batch","jobs":[JOB,...]},
+ * 1..PROTO_MAX_BATCH (= JOBQ_MAX_BATCH) jobs, each decoded and checked as a
+ * single submit (an "op" member in it is ignored), its "env" when absent
+ * being the batch's optional "env" (sent once for all); errors name the job:
+ * "jobs[I]: ...".  The frame's JOBQ_MAX_FRAME applies to the whole batch.
+ * Reply: {"ok":true,"ids":[ID,...]}, one per job, in order. */
+#define PROTO_MAX_BATCH        JOBQ_MAX_BATCH
+struct proto_batch {
+	struct proto_submit *jobs;   /* malloc'd, n of them */
+	size_t n;
+};
+int proto_batch_from_json(const cJSON *req, struct proto_batch *out,
+    char *err, size_t errlen);
+void proto_batch_release(struct proto_batch *b);
+cJSON *proto_batch_to_json(const struct proto_batch *b);
+/* Building one: proto_batch_begin gives the request and its "jobs" array;
+ * proto_batch_add appends a submit request (from proto_submit_to_json; its
+ * "op" removed), taking it whatever happens: 0 or JOBQ_ENOMEM. */
+cJSON *proto_batch_begin(cJSON **jobs);
+/* Sets the batch's shared "env" (req from proto_batch_begin): 0 or
+ * JOBQ_ENOMEM. */
+int proto_batch_env(cJSON *req, const char *const *env);
+int proto_batch_add(cJSON *jobs, cJSON *submit_req);
+cJSON *proto_batch_reply_to_json(const int64_t *ids, size_t n);
+/* Reads exactly n ids into ids[]; 0 or JOBQ_EPROTO. */
+int proto_batch_reply_from_json(const cJSON *reply, int64_t *ids, size_t n,
+    char *err, size_t errlen);
 
 /*
  * The other objects of protocol 1's scheduling additions.  *_to_json return
@@ -412,6 +444,7 @@ enum proto_op {
 	PROTO_OP_QUEUE_LIST,
 	PROTO_OP_STATS,
 	PROTO_OP_WATCH,
+	PROTO_OP_SUBMIT_BATCH,
 	PROTO_OP_COUNT
 };
 struct proto_req {
@@ -427,6 +460,7 @@ struct proto_req {
 		struct proto_purge purge;
 		struct proto_queue_set queue_set;
 		struct proto_watch watch;
+		struct proto_batch batch;
 	} u;                                     /* ping, queue_list, stats: none */
 };
 /* An op's name -> PROTO_OP_* (-1 if unknown), and back (NULL if out of

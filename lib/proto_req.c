@@ -678,6 +678,19 @@ proto_req_enc_submit(const struct proto_req *r)
 	return proto_submit_req_to_json(&r->u.submit);
 }
 
+static int
+proto_req_dec_submit_batch(const cJSON *req, struct proto_req *r, char *err,
+    size_t errlen)
+{
+	return proto_batch_from_json(req, &r->u.batch, err, errlen);
+}
+
+static cJSON *
+proto_req_enc_submit_batch(const struct proto_req *r)
+{
+	return proto_batch_to_json(&r->u.batch);
+}
+
 static const struct {
 	const char	*name;
 	int		(*decode)(const cJSON *, struct proto_req *, char *,
@@ -701,6 +714,7 @@ static const struct {
 	PROTO_OP(QUEUE_LIST, queue_list),
 	PROTO_OP(STATS, stats),
 	PROTO_OP(WATCH, watch),
+	PROTO_OP(SUBMIT_BATCH, submit_batch),
 #undef PROTO_OP
 };
 
@@ -782,6 +796,9 @@ proto_req_release(struct proto_req *r)
 		break;
 	case PROTO_OP_WATCH:
 		proto_watch_release(&r->u.watch);
+		break;
+	case PROTO_OP_SUBMIT_BATCH:
+		proto_batch_release(&r->u.batch);
 		break;
 	default:
 		break;

@@ -32,15 +32,16 @@ proto_submit_release(struct proto_submit *s)
  * array of pointers into the JSON, adding strlen+1 of each to *bytes.
  */
 static int
-proto_submit_strings(const cJSON *req, const char *key, size_t min,
-    size_t max, int isenv, const char ***out, size_t *count, size_t *bytes,
-    char *err, size_t errlen)
+proto_submit_strings(const cJSON *req, const char *key, const cJSON *dflt,
+    size_t min, size_t max, int isenv, const char ***out, size_t *count,
+    size_t *bytes, char *err, size_t errlen)
 {
 	const cJSON	*arr, *a;
 	const char	**v, *eq;
 	size_t		 n, i;
 
-	arr = cJSON_GetObjectItemCaseSensitive(req, key);
+	if ((arr = cJSON_GetObjectItemCaseSensitive(req, key)) == NULL)
+		arr = dflt;
 	if (arr == NULL) {
 		proto_seterr(err, errlen, "missing \"%s\"", key);
 		return JOBQ_EINVAL;
@@ -250,6 +251,13 @@ int
 proto_submit_from_json(const cJSON *req, struct proto_submit *out,
     char *err, size_t errlen)
 {
+	return proto_submit_from_json_env(req, NULL, out, err, errlen);
+}
+
+int
+proto_submit_from_json_env(const cJSON *req, const cJSON *env_default,
+    struct proto_submit *out, char *err, size_t errlen)
+{
 	const cJSON	*cwd;
 	int64_t		 retries = 0;
 	int		 rc;
@@ -259,7 +267,7 @@ proto_submit_from_json(const cJSON *req, struct proto_submit *out,
 		proto_seterr(err, errlen, "request is not an object");
 		return JOBQ_EINVAL;
 	}
-	if ((rc = proto_submit_strings(req, "argv", 1, JOBQ_MAX_ARGS, 0,
+	if ((rc = proto_submit_strings(req, "argv", NULL, 1, JOBQ_MAX_ARGS, 0,
 	    &out->argv, &out->argc, &out->spec_bytes, err, errlen)) != 0)
 		goto fail;
 	if (out->argv[0][0] == '\0') {
@@ -267,7 +275,7 @@ proto_submit_from_json(const cJSON *req, struct proto_submit *out,
 		rc = JOBQ_EINVAL;
 		goto fail;
 	}
-	if ((rc = proto_submit_strings(req, "env", 0, JOBQ_MAX_ENV, 1,
+	if ((rc = proto_submit_strings(req, "env", env_default, 0, JOBQ_MAX_ENV, 1,
 	    &out->env, &out->envc, &out->spec_bytes, err, errlen)) != 0)
 		goto fail;
 

@@ -15,6 +15,7 @@
 #include "jobq.h"
 #include "proto.h"
 #include "check_proto.h"
+#include "proto_cmp.h"
 
 /* Runs proto_submit_from_json on the JSON text; returns its code. */
 static int
@@ -982,6 +983,192 @@ START_TEST(test_submit_sched_limits)
 }
 END_TEST
 
+/* --- submit_batch --- */
+
+/* The decoder's code and message for text. */
+static int
+batch_rc(const char *text, char *err, size_t errlen)
+{
+	struct proto_batch	 b;
+	cJSON			*req;
+	int			 rc;
+
+	req = check_proto_parse(text);
+	rc = proto_batch_from_json(req, &b, err, errlen);
+	if (rc == 0)
+		proto_batch_release(&b);
+	else
+		ck_assert_ptr_null(b.jobs);
+	cJSON_Delete(req);
+	return rc;
+}
+
+START_TEST(test_batch_roundtrip)
+{
+	static const char *const argv1[] = { "/bin/echo", "a b", "\n\"", NULL };
+	static const char *const argv2[] = { "sh", "-c", "ünï", NULL };
+	static const char *const env1[] = { "A=1", NULL };
+	static const char *const env2[] = { "B=2", "C=", NULL };
+	static const char *const labels[] = { "k=v", NULL };
+	jobq_submit_opts	 o1, o2;
+	struct proto_batch	 b, b2;
+	struct proto_req	 r;
+	cJSON			*req, *jobs = NULL, *enc;
+	char			 err[256];
+
+	memset(&o1, 0, sizeof(o1));
+	memset(&o2, 0, sizeof(o2));
+	o1.argv = argv1;
+	o1.queue = "q1";
+	o1.priority = -5;
+	o1.name = "one";
+	o2.argv = argv2;
+	o2.max_retries = 3;
+	o2.labels = labels;
+	o2.timeout_ms = 1000;
+	req = proto_batch_begin(&jobs);
+	ck_assert_ptr_nonnull(req);
+	ck_assert_int_eq(proto_batch_add(jobs, proto_submit_umask(
+	    proto_submit_to_json(&o1, env1, "/tmp"), 027)), 0);
+	ck_assert_int_eq(proto_batch_add(jobs, proto_submit_to_json(&o2, env2,
+	    "/")), 0);
+	ck_assert_int_eq(proto_batch_add(jobs, NULL), JOBQ_ENOMEM);
+	ck_assert_int_eq(proto_req_from_json(req, &r, err, sizeof(err)), 0);
+	ck_assert_int_eq(r.op, PROTO_OP_SUBMIT_BATCH);
+	ck_assert_uint_eq(r.u.batch.n, 2);
+	b = r.u.batch;
+	ck_assert_str_eq(b.jobs[0].argv[2], "\n\"");
+	ck_assert_str_eq(b.jobs[0].queue, "q1");
+	ck_assert_int_eq(b.jobs[0].priority, -5);
+	ck_assert_int_eq(b.jobs[0].umask, 027);
+	ck_assert_str_eq(b.jobs[0].cwd, "/tmp");
+	ck_assert_str_eq(b.jobs[1].env[1], "C=");
+	ck_assert_str_eq(b.jobs[1].queue, "default");
+	ck_assert_int_eq(b.jobs[1].umask, -1);
+	ck_assert_int_eq(b.jobs[1].max_retries, 3);
+	ck_assert_uint_eq(b.jobs[1].nlabels, 1);
+	ck_assert_int_eq(proto_cmp_req_roundtrip(&r, err, sizeof(err)), 0);
+	/* encoded again and decoded: the same jobs */
+	enc = proto_batch_to_json(&b);
+	ck_assert_ptr_nonnull(enc);
+	ck_assert_int_eq(proto_batch_from_json(enc, &b2, err, sizeof(err)), 0);
+	ck_assert_uint_eq(b2.n, 2);
+	ck_assert_str_eq(b2.jobs[0].argv[1], "a b");
+	proto_batch_release(&b2);
+	cJSON_Delete(enc);
+	proto_req_release(&r);
+	ck_assert_ptr_null(r.u.batch.jobs);
+	cJSON_Delete(req);
+}
+END_TEST
+
+START_TEST(test_batch_invalid)
+{
+	char	 err[256], *text;
+	size_t	 i, len, off;
+	const char *job = "{\"argv\":[\"t\"],\"env\":[],\"cwd\":\"/\"},";
+
+	/* the batch's env is taken by the jobs without one */
+	{
+		struct proto_batch	 b;
+		cJSON			*req;
+
+		req = check_proto_parse("{\"env\":[\"S=1\"],\"jobs\":[{\"argv\":"
+		    "[\"t\"],\"cwd\":\"/\"},{\"argv\":[\"t\"],\"env\":[],"
+		    "\"cwd\":\"/\"}]}");
+		ck_assert_int_eq(proto_batch_from_json(req, &b, err,
+		    sizeof(err)), 0);
+		ck_assert_uint_eq(b.jobs[0].envc, 1);
+		ck_assert_str_eq(b.jobs[0].env[0], "S=1");
+		ck_assert_uint_eq(b.jobs[1].envc, 0);
+		proto_batch_release(&b);
+		cJSON_Delete(req);
+	}
+	ck_assert_int_eq(batch_rc("{\"env\":[\"NOEQ\"],\"jobs\":[{\"argv\":"
+	    "[\"t\"],\"cwd\":\"/\"}]}", err, sizeof(err)), JOBQ_EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "jobs[0]: \"env\""));
+	ck_assert_int_eq(batch_rc("{\"op\":\"submit_batch\"}", err,
+	    sizeof(err)), JOBQ_EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "\"jobs\""));
+	ck_assert_int_eq(batch_rc("{\"jobs\":{}}", err, sizeof(err)),
+	    JOBQ_EINVAL);
+	ck_assert_int_eq(batch_rc("{\"jobs\":[]}", err, sizeof(err)),
+	    JOBQ_EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "must not be empty"));
+	ck_assert_int_eq(batch_rc("{\"jobs\":[{\"argv\":[\"t\"],\"env\":[],"
+	    "\"cwd\":\"/\"},7]}", err, sizeof(err)), JOBQ_EINVAL);
+	ck_assert_str_eq(err, "jobs[1]: request is not an object");
+	ck_assert_int_eq(batch_rc("{\"jobs\":[{\"argv\":[\"t\"],\"env\":[],"
+	    "\"cwd\":\"/\"},{\"argv\":[\"t\"],\"env\":[],\"cwd\":\"rel\"}]}",
+	    err, sizeof(err)), JOBQ_EINVAL);
+	ck_assert_str_eq(err, "jobs[1]: \"cwd\" must be an absolute path");
+	ck_assert_int_eq(batch_rc("{\"jobs\":[{\"argv\":[\"t\"],\"env\":"
+	    "[\"NOEQ\"],\"cwd\":\"/\"}]}", err, sizeof(err)), JOBQ_EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "jobs[0]: \"env\""));
+	/* a short error buffer is cut, not overrun */
+	ck_assert_int_eq(batch_rc("{\"jobs\":[5]}", err, 6), JOBQ_EINVAL);
+	ck_assert_uint_eq(strlen(err), 5);
+	/* PROTO_MAX_BATCH jobs pass, one more is too many */
+	len = strlen(job);
+	text = malloc(20 + (PROTO_MAX_BATCH + 1) * len);
+	ck_assert_ptr_nonnull(text);
+	off = (size_t)sprintf(text, "{\"jobs\":[");
+	for (i = 0; i < PROTO_MAX_BATCH; i++, off += len)
+		memcpy(text + off, job, len);
+	strcpy(text + off - 1, "]}");
+	ck_assert_int_eq(batch_rc(text, err, sizeof(err)), 0);
+	text[off - 1] = ',';
+	memcpy(text + off, job, len);
+	strcpy(text + off + len - 1, "]}");
+	ck_assert_int_eq(batch_rc(text, err, sizeof(err)), JOBQ_ETOOBIG);
+	ck_assert_ptr_nonnull(strstr(err, "more than 100000"));
+	free(text);
+	/* the encoder refuses what the decoder would */
+	ck_assert_ptr_null(proto_batch_to_json(NULL));
+	{
+		struct proto_batch	 e;
+
+		memset(&e, 0, sizeof(e));
+		ck_assert_ptr_null(proto_batch_to_json(&e));
+	}
+}
+END_TEST
+
+START_TEST(test_batch_reply)
+{
+	static const int64_t ids[] = { 5, 6, 7, ((int64_t)1 << 53) };
+	int64_t	 got[4];
+	cJSON	*rep, *back;
+	char	 err[256];
+
+	rep = proto_batch_reply_to_json(ids, 4);
+	ck_assert_ptr_nonnull(rep);
+	back = proto_cmp_reparse(rep);
+	ck_assert_ptr_nonnull(back);
+	ck_assert_int_eq(proto_batch_reply_from_json(back, got, 4, err,
+	    sizeof(err)), 0);
+	ck_assert_mem_eq(got, ids, sizeof(ids));
+	/* the count must match what was sent */
+	ck_assert_int_eq(proto_batch_reply_from_json(back, got, 3, err,
+	    sizeof(err)), JOBQ_EPROTO);
+	cJSON_Delete(back);
+	cJSON_Delete(rep);
+	back = check_proto_parse("{\"ok\":true,\"ids\":[1,0]}");
+	ck_assert_int_eq(proto_batch_reply_from_json(back, got, 2, err,
+	    sizeof(err)), JOBQ_EPROTO);
+	ck_assert_ptr_nonnull(strstr(err, "entry 1"));
+	cJSON_Delete(back);
+	back = check_proto_parse("{\"ok\":true,\"ids\":[1,\"2\"]}");
+	ck_assert_int_eq(proto_batch_reply_from_json(back, got, 2, err,
+	    sizeof(err)), JOBQ_EPROTO);
+	cJSON_Delete(back);
+	back = check_proto_parse("{\"ok\":true,\"ids\":{\"0\":1}}");
+	ck_assert_int_eq(proto_batch_reply_from_json(back, got, 1, err,
+	    sizeof(err)), JOBQ_EPROTO);
+	cJSON_Delete(back);
+}
+END_TEST
+
 void
 check_proto_submit_add(Suite *s)
 {
@@ -1001,5 +1188,8 @@ check_proto_submit_add(Suite *s)
 	tcase_add_test(tc, test_submit_to_json_bad);
 	tcase_add_test(tc, test_submit_sched_invalid);
 	tcase_add_test(tc, test_submit_sched_limits);
+	tcase_add_test(tc, test_batch_roundtrip);
+	tcase_add_test(tc, test_batch_invalid);
+	tcase_add_test(tc, test_batch_reply);
 	suite_add_tcase(s, tc);
 }

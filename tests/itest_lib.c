@@ -1624,10 +1624,89 @@ static int fake(const char *dir)
 	return 0;
 }
 
+/* `batch SOCK`: jobq_submit_many: n jobs, each its own argv/env/cwd/queue/
+ * priority, ids in order, each runs with its own values; refusals (a bad
+ * job, deps, n 0 or above JOBQ_MAX_BATCH) submit nothing. */
+static void batch(const char *sock)
+{
+	enum { N = 50 };
+	jobq_client *c = NULL;
+	jobq_submit_opts o[N];
+	jobq_dep d = { 1, JOBQ_DEP_OK };
+	char args[N][32], envs[N][32], qn[N][16];
+	const char *argvs[N][4], *envv[N][2];
+
+	int64_t ids[N], id0 = 0;
+	jobq_job *job = NULL;
+	int i;
+
+	CHECK_RC(jobq_connect(sock, &c), 0);
+	if (c == NULL)
+		return;
+	memset(o, 0, sizeof o);
+	for (i = 0; i < N; i++) {
+		snprintf(args[i], sizeof args[i], "arg %d \"q\"", i);
+		snprintf(envs[i], sizeof envs[i], "BATCH_V=v%d", i);
+		snprintf(qn[i], sizeof qn[i], "bq%d", i % 3);
+		argvs[i][0] = "sh";
+		argvs[i][1] = "-c";
+		argvs[i][2] = "exit ${#BATCH_V}";
+		argvs[i][3] = NULL;
+		envv[i][0] = envs[i];
+		envv[i][1] = NULL;
+		o[i].argv = argvs[i];
+		o[i].env = envv[i];
+		o[i].cwd = i % 2 ? "/tmp" : "/";
+		o[i].queue = qn[i];
+		o[i].priority = i;
+		o[i].name = args[i];
+	}
+	CHECK_RC(jobq_submit_many(c, o, N, ids), 0);
+	for (i = 0; i < N; i++) {
+		CHECK(i == 0 || ids[i] == ids[i - 1] + 1, "ids not in order: "
+		    "%lld after %lld", (long long)ids[i], (long long)ids[i - 1]);
+		if (i == 0)
+			id0 = ids[0];
+	}
+	for (i = 0; i < N; i++) {
+		CHECK_RC(jobq_wait(c, ids[i], 20000, &job), 0);
+		if (job == NULL)
+			continue;
+		CHECK(job->exit_code == (int)strlen(envs[i]) - 8,
+		    "job %d: exit %d", i, job->exit_code);
+		CHECK(strcmp(job->queue, qn[i]) == 0 && job->priority == i &&
+		    strcmp(job->cwd, o[i].cwd) == 0 &&
+		    strcmp(job->name, args[i]) == 0, "job %d: its values", i);
+		jobq_job_free(job);
+		job = NULL;
+	}
+	/* refusals: nothing submitted (the next id follows the batch) */
+	o[7].argv = NULL;
+	CHECK_RC(jobq_submit_many(c, o, N, ids), JOBQ_EINVAL);
+	o[7].argv = argvs[7];
+	o[9].deps = &d;
+	o[9].ndeps = 1;
+	CHECK_RC(jobq_submit_many(c, o, N, ids), JOBQ_EINVAL);
+	o[9].ndeps = 0;
+	o[9].deps = NULL;
+	CHECK_RC(jobq_submit_many(c, o, 0, ids), JOBQ_EINVAL);
+	CHECK_RC(jobq_submit_many(c, o, (size_t)JOBQ_MAX_BATCH + 1, ids),
+	    JOBQ_EINVAL);
+	o[3].queue = "bad queue";	/* refused by jobqd, naming the job */
+	CHECK_RC(jobq_submit_many(c, o, N, ids), JOBQ_EINVAL);
+	CHECK(strstr(jobq_last_error(c), "jobs[3]") != NULL,
+	    "error does not name jobs[3]: %s", jobq_last_error(c));
+	o[3].queue = qn[3];
+	CHECK_RC(jobq_submit_many(c, o, 1, ids), 0);
+	CHECK(ids[0] == id0 + N, "refused batches took ids: %lld, expected "
+	    "%lld", (long long)ids[0], (long long)(id0 + N));
+	jobq_close(c);
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: itest_lib api SOCK | storm SOCK NTHREADS OUTDIR [MAX] | threads SOCK |\n"
-	    "       sched SOCK | watch SOCK | fake DIR\n");
+	    "       sched SOCK | watch SOCK | fake DIR | batch SOCK\n");
 	exit(2);
 }
 
@@ -1651,6 +1730,9 @@ int main(int argc, char **argv)
 		rc = 0;
 	} else if (strcmp(argv[1], "watch") == 0 && argc == 3) {
 		watch(argv[2]);
+		rc = 0;
+	} else if (strcmp(argv[1], "batch") == 0 && argc == 3) {
+		batch(argv[2]);
 		rc = 0;
 	} else if (strcmp(argv[1], "fake") == 0 && argc == 3) {
 		rc = fake(argv[2]);

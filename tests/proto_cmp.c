@@ -182,6 +182,18 @@ proto_cmp_req(const struct proto_req *a, const struct proto_req *b,
 	if (a->op == PROTO_OP_SUBMIT)
 		return proto_cmp_submit(&a->u.submit, &b->u.submit, why,
 		    whylen);
+	if (a->op == PROTO_OP_SUBMIT_BATCH) {
+		size_t i;
+
+		if (a->u.batch.n != b->u.batch.n)
+			return proto_cmp_fail(why, whylen, "submit_batch: %zu "
+			    "!= %zu jobs", a->u.batch.n, b->u.batch.n);
+		for (i = 0; i < a->u.batch.n; i++)
+			if (proto_cmp_submit(&a->u.batch.jobs[i],
+			    &b->u.batch.jobs[i], why, whylen) != 0)
+				return -1;
+		return 0;
+	}
 	if (!proto_cmp_members(a, b))
 		return proto_cmp_fail(why, whylen, "%s: members differ",
 		    proto_op_name(a->op));

@@ -152,6 +152,13 @@ fuzz_req_limits(const struct proto_req *r)
 		FUZZ_CHECK(proto_queue_name_ok(r->u.queue_set.queue));
 		FUZZ_CHECK(r->u.queue_set.parallel <= PROTO_MAX_PARALLEL);
 		break;
+	case PROTO_OP_SUBMIT_BATCH:
+		FUZZ_CHECK(r->u.batch.n >= 1 && r->u.batch.n <= PROTO_MAX_BATCH);
+		for (i = 0; i < r->u.batch.n; i++)
+			FUZZ_CHECK(r->u.batch.jobs[i].argc >= 1 &&
+			    r->u.batch.jobs[i].spec_bytes <= JOBQ_MAX_SPEC &&
+			    proto_queue_name_ok(r->u.batch.jobs[i].queue));
+		break;
 	case PROTO_OP_WATCH:
 		FUZZ_CHECK(r->u.watch.nids <= PROTO_MAX_WATCH_IDS);
 		for (i = 0; i < r->u.watch.nids; i++)

@@ -174,6 +174,13 @@ for name, req in [("submit without argv", {"op": "submit", "env": [], "cwd": "/"
                   ("wait with a bad timeout", {"op": "wait", "id": 1, "timeout_ms": "x"}),
                   ("cancel with a huge id", {"op": "cancel", "id": 1e300}),
                   # the scheduling requests
+                  # submit_batch: wrong types, huge counts
+                  ("submit_batch without jobs", {"op": "submit_batch"}),
+                  ("submit_batch with jobs a string", {"op": "submit_batch", "jobs": "x"}),
+                  ("submit_batch with jobs of numbers", {"op": "submit_batch", "jobs": [1, 2]}),
+                  ("submit_batch with a bad job", {"op": "submit_batch", "jobs": [{"argv": ["true"], "env": [], "cwd": "/"}, {"argv": "true", "env": [], "cwd": "/"}]}),
+                  ("submit_batch with 100001 jobs", {"op": "submit_batch", "jobs": [{}] * 100001}),
+                  ("submit_batch with an array job", {"op": "submit_batch", "jobs": [{"argv": ["true"], "env": [], "cwd": "/", "array": {"count": 3}}]}),
                   ("submit with a string priority", {"op": "submit", "argv": ["true"], "env": [], "cwd": "/", "priority": "high"}),
                   ("submit with priority 1e9", {"op": "submit", "argv": ["true"], "env": [], "cwd": "/", "priority": 1000000000}),
                   ("submit with deps not an array", {"op": "submit", "argv": ["true"], "env": [], "cwd": "/", "deps": 5}),
