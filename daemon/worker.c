@@ -742,7 +742,8 @@ worker_setup_process(struct worker *w, sigset_t *set)
 	}
 	/* A write to a dead daemon's pipe must fail with EPIPE, not kill us
 	 * before the job's group is killed. */
-	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
+	worker_sig_init();
+	if (worker_sig_set(SIGPIPE, SIG_IGN) == -1) {
 		log_warn("signal SIGPIPE");
 		return -1;
 	}

@@ -84,4 +84,9 @@ void worker_spawn(const struct wire_spec *spec, pid_t worker_pid, long maxfd,
 void worker_spawn_cg(const struct wire_spec *spec, pid_t worker_pid,
     long maxfd, int cg_procs_fd, struct worker_spawn_result *res);
 
+/* worker_sig.c: the worker's dispositions; the child resets those only. */
+void worker_sig_init(void);
+int worker_sig_set(int sig, void (*handler)(int));
+void worker_sig_child_reset(void);
+
 #endif

@@ -12,7 +12,8 @@
  *     `- vfork child (worker suspended): setsid, PDEATHSIG KILL, join the
  *        job's cgroup (cgroup mode: "0" into its cgroup.procs, opened by
  *        the worker), resource limits (jobqd's start-up ones, then the
- *        job's) and nice, default dispositions, identity (umask; a root
+ *        job's) and nice, default dispositions (only the signals the
+ *        worker changed: worker_sig.c), identity (umask; a root
  *        worker: setgroups, setresgid, setresuid, verified, PDEATHSIG
  *        again), chdir, dup2 0/1/2, close the rest, empty mask, execve
  *        a failure before exec: {stage, errno} to the worker, _exit(127)
@@ -300,30 +301,6 @@ worker_spawn_child_exec(const struct worker_spawn_args *a)
 	return eacces ? EACCES : err;
 }
 
-/*
- * glibc refuses sigaction() on the two real-time signals it reserves for
- * itself (SIGCANCEL 32, SIGSETXID 33), but an ignored disposition inherited
- * from whoever started jobqd would survive execve into the job.  Set them to
- * default with the raw system call: the child is about to exec, so libc's
- * use of them no longer matters.
- */
-static void
-worker_spawn_reset_libc_signals(void)
-{
-	struct {
-		void (*handler)(int);
-		unsigned long flags;	/* cppcheck-suppress unusedStructMember */
-		void (*restorer)(void);	/* cppcheck-suppress unusedStructMember */
-		uint64_t mask;
-	} ksa;
-	int sig;
-
-	memset(&ksa, 0, sizeof ksa);
-	ksa.handler = SIG_DFL;
-	for (sig = 32; sig < SIGRTMIN; sig++)
-		(void)syscall(SYS_rt_sigaction, sig, &ksa, NULL, sizeof ksa.mask);
-}
-
 #if defined(SYS_setresuid32)
 #define WORKER_SPAWN_SYS_SETGROUPS SYS_setgroups32
 #define WORKER_SPAWN_SYS_SETRESGID SYS_setresgid32
@@ -461,9 +438,7 @@ worker_spawn_child_cgroup(const struct worker_spawn_args *a)
 static void __attribute__((noreturn, noinline))
 worker_spawn_child(const struct worker_spawn_args *a)
 {
-	struct sigaction sa;
 	sigset_t none;
-	int sig;
 
 	a->chan->ran = 1;
 	if (setsid() == -1)
@@ -474,13 +449,7 @@ worker_spawn_child(const struct worker_spawn_args *a)
 		_exit(127);
 	worker_spawn_child_cgroup(a);
 	worker_spawn_child_limits(a);
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = SIG_DFL;
-	sigemptyset(&sa.sa_mask);
-	for (sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			(void)sigaction(sig, &sa, NULL); /* EINVAL for RT sigs used by libc */
-	worker_spawn_reset_libc_signals();
+	worker_sig_child_reset();
 	worker_spawn_child_ident(a);
 	if ((a->cwd_path != NULL ? chdir(a->cwd_path) : fchdir(a->fds.cwd)) ==
 	    -1)
