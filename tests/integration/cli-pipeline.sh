@@ -16,7 +16,11 @@ deps=$(ldd "$JOBQ" 2>&1) || fail "ldd $JOBQ failed: $deps"
 start_daemon
 
 # One write carries hello and submit; the replies of both are read.
-if command -v strace >/dev/null; then
+# Under AddressSanitizer LeakSanitizer cannot run traced (it stops the
+# process with ptrace itself), and the runtime opens files of its own.
+if [[ $deps == *libasan* ]]; then
+	log "sanitizer build: the one-write check under strace is skipped"
+elif command -v strace >/dev/null; then
 	strace -f -o "$T/strace" -e trace=write,writev,sendto,sendmsg,openat \
 		"$JOBQ" -s "$SOCK" submit -- true >"$T/id" 2>"$T/err" ||
 		fail "jobq submit under strace failed: $(cat "$T/err")"
