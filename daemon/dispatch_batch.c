@@ -89,38 +89,6 @@ dispatch_batch_check(struct dispatch *s, struct dispatch_req *r,
 	return 0;
 }
 
-/* The INSERT input of job i. */
-static void
-dispatch_batch_fill(struct store_op *o, const struct proto_submit *sub,
-    const struct dispatch_req *r, int64_t now)
-{
-	o->type = STORE_INSERT;
-	o->in.insert.argv = (const char *const *)sub->argv;
-	o->in.insert.argc = sub->argc;
-	o->in.insert.env = (const char *const *)sub->env;
-	o->in.insert.envc = sub->envc;
-	o->in.insert.cwd = sub->cwd;
-	o->in.insert.name = sub->name;
-	o->in.insert.queue = sub->queue;
-	o->in.insert.owner_uid = sub->run_uid;
-	o->in.insert.submitter_uid = (uint32_t)r->uid;
-	o->in.insert.run_gid = sub->run_gid;
-	o->in.insert.umask = sub->umask < 0 ? 022 : sub->umask;
-	o->in.insert.max_retries = sub->max_retries;
-	o->in.insert.submitted_at = now;
-	o->in.insert.priority = sub->priority;
-	o->in.insert.not_before = sub->not_before;
-	o->in.insert.timeout_ms = sub->timeout_ms;
-	o->in.insert.kill_grace_ms = sub->kill_grace_ms;
-	o->in.insert.retry_delay_ms = sub->retry_delay_ms;
-	o->in.insert.labels = (const char *const *)sub->labels;
-	o->in.insert.nlabels = sub->nlabels;
-	o->in.insert.array_step = 1;
-	o->in.insert.output_limit = sub->output_limit;
-	o->in.insert.limits = sub->limits;
-	o->in.insert.state = JOBQ_STATE_QUEUED;
-}
-
 /*
  * The batch has committed: every new job enters the table and the
  * scheduler, in one loop.  This is the one place for per-job bookkeeping
@@ -272,8 +240,12 @@ dispatch_batch(struct dispatch *s, struct dispatch_req *r, cJSON *req_json,
 	    c)) == NULL)
 		goto nomem;
 	now = util_now_ms();
-	for (i = 0; i < n; i++)
-		dispatch_batch_fill(&bt->ops[i], &bt->b.jobs[i], r, now);
+	for (i = 0; i < n; i++) {
+		bt->ops[i].type = STORE_INSERT;
+		dispatch_submit_fill(&bt->ops[i], &bt->b.jobs[i],
+		    (uint32_t)r->uid, now);
+		bt->ops[i].in.insert.array_step = 1;
+	}
 	op->in.insert_many.ops = bt->ops;
 	op->in.insert_many.n = n;
 	dispatch_op_hold(r, c);

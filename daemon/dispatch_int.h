@@ -192,6 +192,12 @@ struct logs_req {
 	size_t max;
 };
 
+/* ---- dispatch_submit.c (shared with dispatch_batch.c) ---- */
+struct proto_submit;
+/* The STORE_INSERT input common to a submit and a batch job, state queued. */
+void dispatch_submit_fill(struct store_op *, const struct proto_submit *,
+    uint32_t uid, int64_t now);
+
 /* ---- dispatch.c ---- */
 struct sjob *dispatch_find(const struct dispatch *, int64_t id);
 /* A job's bookkeeping, zeroed: NULL when out of memory (FAULT_ALLOC). */

@@ -353,12 +353,12 @@ dispatch_submit_prepare(struct dispatch *s, struct op_ctx *c, int doomed)
 	return 0;
 }
 
-static void
-dispatch_submit_insert_fill(struct store_op *op, const struct op_ctx *c,
-    int doomed)
+/* The INSERT input of one job of sub, submitted by uid at now: the fields
+ * a single submit and a batch job share (a single submit adds its own). */
+void
+dispatch_submit_fill(struct store_op *op, const struct proto_submit *sub,
+    uint32_t uid, int64_t now)
 {
-	const struct proto_submit *sub = c->extra;
-
 	op->in.insert.argv = (const char *const *)sub->argv;
 	op->in.insert.argc = sub->argc;
 	op->in.insert.env = (const char *const *)sub->env;
@@ -367,28 +367,39 @@ dispatch_submit_insert_fill(struct store_op *op, const struct op_ctx *c,
 	op->in.insert.name = sub->name;
 	op->in.insert.queue = sub->queue;
 	op->in.insert.owner_uid = sub->run_uid;	/* ident_submit's */
-	op->in.insert.submitter_uid = (uint32_t)c->r->uid;
+	op->in.insert.submitter_uid = uid;
 	op->in.insert.run_gid = sub->run_gid;
 	op->in.insert.umask = sub->umask < 0 ? 022 : sub->umask;
 	op->in.insert.max_retries = sub->max_retries;
-	op->in.insert.submitted_at = util_now_ms();
+	op->in.insert.submitted_at = now;
 	op->in.insert.priority = sub->priority;
 	op->in.insert.not_before = sub->not_before;
 	op->in.insert.timeout_ms = sub->timeout_ms;
 	op->in.insert.kill_grace_ms = sub->kill_grace_ms;
 	op->in.insert.retry_delay_ms = sub->retry_delay_ms;
-	op->in.insert.unique_key = sub->unique_key;
 	op->in.insert.labels = (const char *const *)sub->labels;
 	op->in.insert.nlabels = sub->nlabels;
+	op->in.insert.output_limit = sub->output_limit;
+	op->in.insert.limits = sub->limits;
+	op->in.insert.state = JOBQ_STATE_QUEUED;
+}
+
+static void
+dispatch_submit_insert_fill(struct store_op *op, const struct op_ctx *c,
+    int doomed)
+{
+	const struct proto_submit *sub = c->extra;
+
+	dispatch_submit_fill(op, sub, (uint32_t)c->r->uid, util_now_ms());
+	op->in.insert.unique_key = sub->unique_key;
 	op->in.insert.deps = c->deps;
 	op->in.insert.ndeps = c->npdeps;
 	op->in.insert.array_first = sub->array_first;
 	op->in.insert.array_step = sub->array_step;
 	op->in.insert.array_count = sub->array_count;
 	op->in.insert.array_throttle = sub->array_throttle;
-	op->in.insert.output_limit = sub->output_limit;
-	op->in.insert.limits = sub->limits;
-	op->in.insert.state = doomed ? JOBQ_STATE_CANCELED : JOBQ_STATE_QUEUED;
+	if (doomed)
+		op->in.insert.state = JOBQ_STATE_CANCELED;
 	op->in.insert.message = c->msg;
 }
 
