@@ -14,12 +14,19 @@
 #      trivial jobs completed/s (2 clients, priority 0);
 #   4. reads the RSS again;
 #   5. times `jobq stats`, `jobq queue list` and `jobq list --limit 20`
-#      (the CLI's wall time, process start included; median of 5 each).
+#      twice: the request alone, through libjobq on one connection (rtt.c,
+#      median of 21), and the CLI's wall time with its process start
+#      (median of 5), next to /bin/true started the same way (the cost of
+#      starting any process from this shell, which on a loaded VM is
+#      several ms by itself).
 # The empty daemon's RSS is read at the first start, before the backlog.
 # Start-up time: from the exec of jobqd until `jobq ping` answers (polled
 # every 5 ms).  A posix_spawn loop measured in the same run is the baseline.
 # Besides the table, one machine-readable line per size for bench.sh:
-#   BIG SIZE START_S RSS_EMPTY_KB RSS0_KB COMPLETED_PER_S STATS_MS QLIST_MS LIST20_MS
+#   BIG SIZE START_S RSS_EMPTY_KB RSS0_KB COMPLETED_PER_S STATS_MS QLIST_MS
+#       LIST20_MS CLI_STATS_MS CLI_QLIST_MS TRUE_MS
+# (STATS_MS, QLIST_MS, LIST20_MS: the requests through libjobq; CLI_*: the
+# whole `jobq` command; TRUE_MS: /bin/true.)
 # The backlog is written straight into the jobs table: if the schema
 # changes, the INSERT below must follow it (the row count is checked).
 # Not part of `make check`; run with `make bench-backlog`.
@@ -69,6 +76,8 @@ trap cleanup EXIT
 CC=${CC:-cc}
 $CC -O2 -o "$T/spawnloop" "$SRC/bench/spawnloop.c"
 $CC -O2 -pthread -I"$SRC/lib" -I"$B/lib" -o "$T/submitters" "$SRC/bench/submitters.c" \
+	-L"$LIBDIR" -Wl,-rpath,"$LIBDIR" -ljobq
+$CC -O2 -I"$SRC/lib" -I"$B/lib" -o "$T/rtt" "$SRC/bench/rtt.c" \
 	-L"$LIBDIR" -Wl,-rpath,"$LIBDIR" -ljobq
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
@@ -124,9 +133,10 @@ SQL
 	queued=$(jq --json stats | python3 -c 'import json, sys; print(sum(json.load(sys.stdin)["counts"].values()))' 2>/dev/null || echo "?")
 	[ "$queued" = "?" ] || [ "$queued" -ge "$size" ] ||
 		{ echo "backlog: $queued jobs, not $size: does the INSERT match the schema?" >&2; exit 1; }
-	stats_ms=$(ms_median jq stats)
-	qlist_ms=$(ms_median jq queue list)
-	list20_ms=$(ms_median jq list --limit 20)
+	read -r _ _ stats_ms qlist_ms list20_ms <<<"$("$T/rtt" "$T/sock" 21)"
+	cli_stats_ms=$(ms_median jq stats)
+	cli_qlist_ms=$(ms_median jq queue list)
+	true_ms=$(ms_median /bin/true)
 	# priority -2: below the backlog, so these do not run before (b)
 	s8=$("$T/submitters" "$T/sock" 8 "$N" --no-wait --priority -2)
 	read -r _ _ _ _ s8_rate <<<"$s8"
@@ -136,9 +146,11 @@ SQL
 	stop_jobqd
 	ratio=$(awk -v a="$e2e_rate" -v b="$base_rate" 'BEGIN { printf "%.1f%%", (b > 0 ? 100 * a / b : 0) }')
 	printf '%-10s %9s %10s %10s %12s %12s %9s\n' "$size" "$secs" "$rss0" "$rss1" "$s8_rate" "$e2e_rate" "$ratio"
-	printf '%-10s stats %s ms, queue list %s ms, list --limit 20 %s ms; empty daemon RSS %s kB\n' \
+	printf '%-10s requests: stats %s ms, queue list %s ms, list --limit 20 %s ms; empty daemon RSS %s kB\n' \
 		"" "$stats_ms" "$qlist_ms" "$list20_ms" "$rss_empty"
-	echo "BIG $size $secs $rss_empty $rss0 $e2e_rate $stats_ms $qlist_ms $list20_ms"
+	printf '%-10s commands: jobq stats %s ms, jobq queue list %s ms; /bin/true %s ms\n' \
+		"" "$cli_stats_ms" "$cli_qlist_ms" "$true_ms"
+	echo "BIG $size $secs $rss_empty $rss0 $e2e_rate $stats_ms $qlist_ms $list20_ms $cli_stats_ms $cli_qlist_ms $true_ms"
 	[ "$e2e_failed" = 0 ] || { echo "backlog: $e2e_failed jobs did not succeed" >&2; exit 1; }
 	rm -rf "$st"
 done
