@@ -129,6 +129,9 @@ cJSON *cmd_array_json(const jobq_array_info *ai);
 void cmd_table_add(struct fmt_table **t, const char *const *cells);
 int cmd_table_print(const char *cmd, struct fmt_table *t, size_t width);
 
+/* cmd-show.c: "A.I" of a task, "-" for a job that is not one */
+char *cmd_task_cell(const jobq_job *j, char *buf, size_t len);
+
 /* cmd-queue.c */
 cJSON *cmd_queue_json(const jobq_queue_info *q);
 int cmd_queue_table(const char *cmd, const jobq_queue_info *qs, size_t n);

@@ -1,20 +1,29 @@
 /*
- * cmd-list.c - the commands that show jobs: `jobq list` (a table of jobs
- * or a JSON array) and `jobq show` (every field of a job, or an array's
- * summary).
+ * cmd-list.c - `jobq list`: the jobs a filter selects, as a table fitted
+ * to the terminal or as a JSON array.
+ *
+ * On a terminal (stdout a tty, no --json) the view is for a person: the
+ * newest CMD_LIST_TTY_LIMIT jobs, newest first, with a footer saying how
+ * many more match; times relative ("3m ago"); states in colour unless
+ * NO_COLOR is set or TERM is dumb (--color overrides); columns hidden or
+ * narrowed, never wrapped, to fit the width (fmt_table.c).  Elsewhere the
+ * output is for programs: every job that matches, oldest first, absolute
+ * times, no colour, no width limit.  Columns come from a table
+ * (cmd_list_cols): -o/--columns names them; by default TASK, USER and NAME
+ * show only when some job has one.
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <getopt.h>
-#include <grp.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/ioctl.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -26,11 +35,60 @@
 #include "cmd-int.h"
 
 #define CMD_STATES "queued, running, succeeded, failed, canceled, " \
-	"interrupted or timed_out"
+	"interrupted, timed_out"
+#define CMD_LIST_TTY_LIMIT 50	/* the jobs a terminal shows by default */
+#define CMD_LIST_MAXCOLS 16
+
+enum cmd_list_col {
+	COL_ID, COL_TASK, COL_STATE, COL_QUEUE, COL_USER, COL_NAME,
+	COL_PRIORITY, COL_EXIT, COL_ATTEMPTS, COL_SUBMITTED, COL_STARTED,
+	COL_ENDED, COL_RUNTIME, COL_PID, COL_COMMAND, COL_COUNT
+};
+
+/* Every column: its name (for -o and --sort), alignment, drop rank on a
+ * narrow terminal (0: kept) and the width it may narrow to (0: none). */
+static const struct cmd_list_coldef {
+	const char *name;
+	int align, drop;
+	size_t minw;
+} cmd_list_cols[COL_COUNT] = {
+	[COL_ID] =		{ "ID",		FMT_RIGHT, 0, 0 },
+	[COL_TASK] =		{ "TASK",	FMT_LEFT,  3, 0 },
+	[COL_STATE] =		{ "STATE",	FMT_LEFT,  0, 0 },
+	[COL_QUEUE] =		{ "QUEUE",	FMT_LEFT,  2, 8 },
+	[COL_USER] =		{ "USER",	FMT_LEFT,  1, 8 },
+	[COL_NAME] =		{ "NAME",	FMT_LEFT,  0, 8 },
+	[COL_PRIORITY] =	{ "PRIORITY",	FMT_RIGHT, 5, 0 },
+	[COL_EXIT] =		{ "EXIT",	FMT_RIGHT, 4, 0 },
+	[COL_ATTEMPTS] =	{ "ATTEMPTS",	FMT_RIGHT, 6, 0 },
+	[COL_SUBMITTED] =	{ "SUBMITTED",	FMT_LEFT,  5, 0 },
+	[COL_STARTED] =		{ "STARTED",	FMT_LEFT,  5, 0 },
+	[COL_ENDED] =		{ "ENDED",	FMT_LEFT,  5, 0 },
+	[COL_RUNTIME] =		{ "RUNTIME",	FMT_RIGHT, 4, 0 },
+	[COL_PID] =		{ "PID",	FMT_RIGHT, 5, 0 },
+	[COL_COMMAND] =		{ "COMMAND",	FMT_LEFT,  0, 10 },
+};
+
+/* What the command line asked for. */
+struct cmd_list_args {
+	jobq_list_opts q;
+	const char **labels;
+	int json, all, reverse, color;	/* color: -1 auto, 0 never, 1 always */
+	int have_limit, sort;		/* sort: a column, -1 = none */
+	enum cmd_list_col cols[CMD_LIST_MAXCOLS];
+	size_t ncols;			/* 0: the default columns */
+};
+
+/* What the output looks like. */
+struct cmd_list_view {
+	int tty, color, relative;
+	size_t width;
+	int64_t now;
+};
 
 /* Columns of the terminal when stdout is one, else 0 (no limit). */
 static size_t
-cmd_term_width(void)
+cmd_list_width(void)
 {
 	struct winsize ws;
 	const char *cols;
@@ -46,39 +104,257 @@ cmd_term_width(void)
 	return 80;
 }
 
-/* The state of a job for a table: "queued until 09:00:00" for a queued job
- * whose start time is still ahead. */
+/* The column named name (any case), or -1. */
+static int
+cmd_list_col_find(const char *name, size_t len)
+{
+	int c;
+
+	for (c = 0; c < COL_COUNT; c++)
+		if (strlen(cmd_list_cols[c].name) == len &&
+		    strncasecmp(cmd_list_cols[c].name, name, len) == 0)
+			return c;
+	return -1;
+}
+
+/* "id, task, ..." for error messages. */
+static const char *
+cmd_list_col_names(void)
+{
+	static char buf[256];
+	size_t off = 0;
+	int c, i;
+
+	if (buf[0] != '\0')
+		return buf;
+	for (c = 0; c < COL_COUNT; c++) {
+		for (i = 0; cmd_list_cols[c].name[i] != '\0' &&
+		    off + 3 < sizeof(buf); i++)
+			buf[off++] = (char)tolower(
+			    (unsigned char)cmd_list_cols[c].name[i]);
+		if (c + 1 < COL_COUNT && off + 3 < sizeof(buf)) {
+			buf[off++] = ',';
+			buf[off++] = ' ';
+		}
+	}
+	buf[off] = '\0';
+	return buf;
+}
+
+/* -o/--columns LIST: appends to a->cols; 0 or the usage status. */
+static int
+cmd_list_opt_cols(const char *cmd, const char *arg, struct cmd_list_args *a)
+{
+	const char *p = arg, *e;
+	int c;
+
+	for (;;) {
+		e = strchr(p, ',');
+		if (e == NULL)
+			e = p + strlen(p);
+		if ((c = cmd_list_col_find(p, (size_t)(e - p))) < 0)
+			return cmd_usage_error(cmd, "unknown column '%.*s' in "
+			    "'%s' (columns: %s)", (int)(e - p), p, arg,
+			    cmd_list_col_names());
+		if (a->ncols == CMD_LIST_MAXCOLS)
+			return cmd_usage_error(cmd, "more than %d columns",
+			    CMD_LIST_MAXCOLS);
+		a->cols[a->ncols++] = (enum cmd_list_col)c;
+		if (*e == '\0')
+			return 0;
+		p = e + 1;
+	}
+}
+
+/* --state LIST (comma-separated; repeated options add up). */
+static int
+cmd_list_opt_states(const char *cmd, const char *arg, unsigned *states)
+{
+	char name[32];
+	const char *p = arg, *e;
+	int st;
+
+	for (;;) {
+		e = strchr(p, ',');
+		if (e == NULL)
+			e = p + strlen(p);
+		st = -1;
+		if ((size_t)(e - p) < sizeof(name)) {
+			snprintf(name, sizeof(name), "%.*s", (int)(e - p), p);
+			st = jobq_state_parse(name);
+		}
+		if (st < 0)
+			return cmd_usage_error(cmd, "invalid state '%.*s' "
+			    "(expected " CMD_STATES ", or several joined by "
+			    "commas)", (int)(e - p), p);
+		*states |= JOBQ_STATE_BIT(st);
+		if (*e == '\0')
+			return 0;
+		p = e + 1;
+	}
+}
+
+/* --user NAME|UID. */
+static int
+cmd_list_opt_user(const char *cmd, const char *arg, int64_t *uid)
+{
+	struct passwd pw, *pwp = NULL;
+	char buf[4096];
+	int64_t v;
+
+	if (fmt_parse_int(arg, 0, (int64_t)UINT32_MAX - 1, &v) == 0) {
+		*uid = v;
+		return 0;
+	}
+	if (getpwnam_r(arg, &pw, buf, sizeof(buf), &pwp) != 0 || pwp == NULL)
+		return cmd_usage_error(cmd, "invalid --user '%s': no such user",
+		    arg);
+	*uid = (int64_t)pw.pw_uid;
+	return 0;
+}
+
+enum {
+	CMD_OPT_ALL = 1000, CMD_OPT_SORT, CMD_OPT_REVERSE, CMD_OPT_COLOR,
+	CMD_OPT_OWNER
+};
+
+/* One option of `list` into a: 0, the usage status, or -1 when c is not
+ * one of list's own. */
+static int
+cmd_list_opt(const char *cmd, int c, const char *arg, struct cmd_list_args *a,
+    size_t *nlabels)
+{
+	long limit;
+	int rc;
+
+	switch (c) {
+	case CMD_OPT_STATE:
+		return cmd_list_opt_states(cmd, arg, &a->q.states);
+	case CMD_OPT_QUEUE:
+		a->q.queue = arg;
+		return cmd_check_queue(cmd, arg);
+	case CMD_OPT_NAME:
+		a->q.name = arg;
+		return cmd_check_name(cmd, arg);
+	case CMD_OPT_LABEL:
+		if ((rc = cmd_check_label(cmd, arg)) != 0)
+			return rc;
+		a->labels[(*nlabels)++] = arg;
+		return 0;
+	case CMD_OPT_ARRAY:
+		if (fmt_parse_id(arg, &a->q.array_id) != 0)
+			return cmd_usage_error(cmd, "invalid --array '%s' "
+			    "(expected an array id)", arg);
+		return 0;
+	case CMD_OPT_LIMIT:
+		if (fmt_parse_count(arg, LONG_MAX, &limit) != 0)
+			return cmd_usage_error(cmd, "invalid --limit '%s' "
+			    "(expected a non-negative integer)", arg);
+		a->q.limit = (size_t)limit;
+		a->have_limit = 1;
+		return 0;
+	case CMD_OPT_ALL:
+		a->all = 1;
+		return 0;
+	case CMD_OPT_OWNER:
+		return cmd_list_opt_user(cmd, arg, &a->q.owner_uid);
+	case CMD_OPT_SORT:
+		if ((a->sort = cmd_list_col_find(arg, strlen(arg))) < 0 ||
+		    a->sort == COL_COMMAND)
+			return cmd_usage_error(cmd, "invalid --sort '%s' "
+			    "(expected a column but command: %s)", arg,
+			    cmd_list_col_names());
+		return 0;
+	case CMD_OPT_REVERSE:
+		a->reverse = 1;
+		return 0;
+	case 'o':
+		return cmd_list_opt_cols(cmd, arg, a);
+	case CMD_OPT_COLOR:
+		if (arg == NULL || strcmp(arg, "always") == 0)
+			a->color = 1;
+		else if (strcmp(arg, "never") == 0)
+			a->color = 0;
+		else if (strcmp(arg, "auto") == 0)
+			a->color = -1;
+		else
+			return cmd_usage_error(cmd, "invalid --color '%s' "
+			    "(expected auto, always or never)", arg);
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/* ---- cells ---- */
+
+/* The SGR colour of a state. */
+static const char *
+cmd_list_state_color(jobq_state st)
+{
+	switch (st) {
+	case JOBQ_STATE_RUNNING:	return "1;34";
+	case JOBQ_STATE_SUCCEEDED:	return "32";
+	case JOBQ_STATE_FAILED:		return "1;31";
+	case JOBQ_STATE_TIMED_OUT:	return "31";
+	case JOBQ_STATE_CANCELED:	return "33";
+	case JOBQ_STATE_INTERRUPTED:	return "35";
+	default:			return NULL;
+	}
+}
+
+/* A time cell: relative on a terminal, else absolute; "-" for none. */
 static char *
-cmd_state_cell(const jobq_job *j, int64_t now, char *buf, size_t len)
+cmd_list_time(const struct cmd_list_view *v, int64_t t, char *buf,
+    size_t len)
+{
+	if (t <= 0)
+		snprintf(buf, len, "-");
+	else if (v->relative)
+		fmt_ago(t, v->now, buf, len);
+	else
+		fmt_time(t, 0, buf, len);
+	return buf;
+}
+
+/* The state, with a queued job's start time when it is ahead. */
+static char *
+cmd_list_state(const struct cmd_list_view *v, const jobq_job *j, char *buf,
+    size_t len)
 {
 	const char *name = jobq_state_name(j->state);
 	char when[FMT_TIME_LEN];
 
 	if (name == NULL)
 		name = "?";
-	if (j->state == JOBQ_STATE_QUEUED && j->not_before > now)
-		snprintf(buf, len, "%s until %s", name, fmt_when(j->not_before,
-		    now, when, sizeof(when)));
-	else
+	if (j->state == JOBQ_STATE_QUEUED && j->not_before > v->now) {
+		if (v->relative)
+			snprintf(buf, len, "%s (%s)", name,
+			    fmt_ago(j->not_before, v->now, when, sizeof(when)));
+		else
+			snprintf(buf, len, "%s until %s", name,
+			    fmt_when(j->not_before, v->now, when, sizeof(when)));
+	} else
 		snprintf(buf, len, "%s", name);
 	return buf;
 }
 
-/* "A.I" of a task, "-" for a job that is not one. */
-static char *
-cmd_task_cell(const jobq_job *j, char *buf, size_t len)
+/* How long the job ran (runs, if running); -1 if it never started. */
+static int64_t
+cmd_list_runtime(const jobq_job *j, int64_t now)
 {
-	if (j->array_id != 0)
-		snprintf(buf, len, "%lld.%lld", (long long)j->array_id,
-		    (long long)j->array_index);
-	else
-		snprintf(buf, len, "-");
-	return buf;
+	if (j->started_at <= 0)
+		return -1;
+	if (j->state == JOBQ_STATE_RUNNING)
+		return now > j->started_at ? now - j->started_at : 0;
+	if (j->finished_at >= j->started_at)
+		return j->finished_at - j->started_at;
+	return -1;
 }
 
-/* The name of uid into buf ("1234" without a passwd entry). */
-static const char *
-cmd_user_name(uint32_t uid, char *buf, size_t len)
+/* The user's name ("1234" without a passwd entry). */
+static char *
+cmd_list_user(uint32_t uid, char *buf, size_t len)
 {
 	struct passwd pw, *pwp = NULL;
 	char pwbuf[4096];
@@ -91,131 +367,306 @@ cmd_user_name(uint32_t uid, char *buf, size_t len)
 	return buf;
 }
 
-/* Adds one job as a row of the list table (with a USER column after QUEUE
- * if user); 0 or -1 (ENOMEM).  Of a limited job (another user's, jobqd.conf
- * (5)) only the id, state, queue, user and times are known. */
-static int
-cmd_list_row(struct fmt_table *t, const jobq_job *j, int64_t now, int user)
+/* Column c of job j into buf (or *cmdp, malloc'd, for COMMAND); NULL on
+ * ENOMEM.  Of a limited job (another user's, jobqd.conf(5)) only the id,
+ * state, queue, user and times are known. */
+static const char *
+cmd_list_cell(const struct cmd_list_view *v, const jobq_job *j,
+    enum cmd_list_col c, char *buf, size_t len, char **cmdp)
 {
-	char id[24], task[FMT_REF_LEN], state[64], code[FMT_SIG_LEN], att[16];
-	char sub[FMT_TIME_LEN], uname[64];
-	const char *cells[10];
-	char *command;
-	int r, k;
-
-	snprintf(id, sizeof(id), "%lld", (long long)j->id);
-	if (j->exit_code >= 0)
-		snprintf(code, sizeof(code), "%d", j->exit_code);
-	else if (j->signal > 0)
-		fmt_signal_name(j->signal, code, sizeof(code));
-	else
-		snprintf(code, sizeof(code), "-");
-	snprintf(att, sizeof(att), "%d", j->attempts);
-	if (j->limited) {
-		snprintf(code, sizeof(code), "-");
-		snprintf(att, sizeof(att), "-");
-	}
-	command = j->limited ? strdup("(another user's job)") :
-	    fmt_join_argv(j->argv, j->argc);
-	if (command == NULL)
-		return -1;
-	k = 0;
-	cells[k++] = id;
-	cells[k++] = cmd_task_cell(j, task, sizeof(task));
-	cells[k++] = cmd_state_cell(j, now, state, sizeof(state));
-	cells[k++] = j->queue;
-	if (user)
-		cells[k++] = cmd_user_name(j->owner_uid, uname, sizeof(uname));
-	cells[k++] = j->name;
-	cells[k++] = code;
-	cells[k++] = att;
-	cells[k++] = fmt_time(j->submitted_at, 0, sub, sizeof(sub));
-	cells[k++] = command;
-	r = fmt_table_add(t, cells);
-	free(command);
-	return r;
-}
-
-/* Handles one filter option of `list` into f (labels[*nlabels] for
- * --label): 0, the usage status, or -1 when c is not a filter option. */
-static int
-cmd_list_opt(const char *cmd, int c, const char *arg, jobq_filter *f,
-    const char **labels, size_t *nlabels)
-{
-	long limit;
-	int rc;
+	int64_t rt;
 
 	switch (c) {
-	case CMD_OPT_STATE:
-		if ((f->state = jobq_state_parse(arg)) < 0)
-			return cmd_usage_error(cmd, "invalid state '%s' "
-			    "(expected " CMD_STATES ")", arg);
-		return 0;
-	case CMD_OPT_QUEUE:
-		f->queue = arg;
-		return cmd_check_queue(cmd, arg);
-	case CMD_OPT_NAME:
-		f->name = arg;
-		return cmd_check_name(cmd, arg);
-	case CMD_OPT_LABEL:
-		if ((rc = cmd_check_label(cmd, arg)) != 0)
-			return rc;
-		labels[(*nlabels)++] = arg;
-		return 0;
-	case CMD_OPT_ARRAY:
-		if (fmt_parse_id(arg, &f->array_id) != 0)
-			return cmd_usage_error(cmd, "invalid --array '%s' "
-			    "(expected an array id)", arg);
-		return 0;
-	case CMD_OPT_LIMIT:
-		if (fmt_parse_count(arg, LONG_MAX, &limit) != 0)
-			return cmd_usage_error(cmd, "invalid --limit '%s' "
-			    "(expected a non-negative integer)", arg);
-		f->limit = (size_t)limit;
-		return 0;
+	case COL_ID:
+		snprintf(buf, len, "%lld", (long long)j->id);
+		return buf;
+	case COL_TASK:
+		return cmd_task_cell(j, buf, len);
+	case COL_STATE:
+		return cmd_list_state(v, j, buf, len);
+	case COL_QUEUE:
+		return j->queue;
+	case COL_USER:
+		return cmd_list_user(j->owner_uid, buf, len);
+	case COL_NAME:
+		return j->name != NULL ? j->name : "-";
+	case COL_PRIORITY:
+		snprintf(buf, len, "%d", j->priority);
+		return j->limited ? "-" : buf;
+	case COL_EXIT:
+		if (j->limited || (j->exit_code < 0 && j->signal <= 0))
+			return "-";
+		if (j->exit_code >= 0)
+			snprintf(buf, len, "%d", j->exit_code);
+		else
+			fmt_signal_name(j->signal, buf, len);
+		return buf;
+	case COL_ATTEMPTS:
+		snprintf(buf, len, "%d", j->attempts);
+		return j->limited ? "-" : buf;
+	case COL_SUBMITTED:
+		return cmd_list_time(v, j->submitted_at, buf, len);
+	case COL_STARTED:
+		return cmd_list_time(v, j->started_at, buf, len);
+	case COL_ENDED:
+		return cmd_list_time(v, j->finished_at, buf, len);
+	case COL_RUNTIME:
+		if ((rt = cmd_list_runtime(j, v->now)) < 0)
+			return "-";
+		return fmt_duration(rt, buf, len);
+	case COL_PID:
+		if (j->pid <= 0)
+			return "-";
+		snprintf(buf, len, "%lld", (long long)j->pid);
+		return buf;
+	case COL_COMMAND:
 	default:
-		return -1;
+		*cmdp = j->limited ? strdup("(another user's job)") :
+		    fmt_join_argv(j->argv, j->argc);
+		return *cmdp;
 	}
 }
 
-/* Prints the jobs as a table or a JSON array; 0 or an exit status. */
-static int
-cmd_list_print(const char *cmd, jobq_job **jobs, size_t n, int json)
-{
-	static const char *const headers[] = { "ID", "TASK", "STATE", "QUEUE",
-		"NAME", "EXIT", "ATTEMPTS", "SUBMITTED", "COMMAND" };
-	static const int align[] = { FMT_RIGHT, FMT_LEFT, FMT_LEFT, FMT_LEFT,
-		FMT_LEFT, FMT_RIGHT, FMT_RIGHT, FMT_LEFT, FMT_LEFT };
-	/* with a USER column, when some job is another user's */
-	static const char *const uheaders[] = { "ID", "TASK", "STATE", "QUEUE",
-		"USER", "NAME", "EXIT", "ATTEMPTS", "SUBMITTED", "COMMAND" };
-	static const int ualign[] = { FMT_RIGHT, FMT_LEFT, FMT_LEFT, FMT_LEFT,
-		FMT_LEFT, FMT_LEFT, FMT_RIGHT, FMT_RIGHT, FMT_LEFT, FMT_LEFT };
-	struct fmt_table *t;
-	cJSON *arr;
-	int64_t now;
-	size_t i;
-	int user = 0;
+/* ---- order ---- */
 
-	if (json) {
+static enum cmd_list_col cmd_list_sort_col;
+static int64_t cmd_list_sort_now;
+
+static int
+cmd_list_cmp_int(int64_t a, int64_t b)
+{
+	return (a > b) - (a < b);
+}
+
+static int
+cmd_list_cmp_str(const char *a, const char *b)
+{
+	return strcmp(a != NULL ? a : "", b != NULL ? b : "");
+}
+
+/* qsort's order for --sort: the column's value, then the id. */
+static int
+cmd_list_cmp(const void *pa, const void *pb)
+{
+	const jobq_job *a = *(const jobq_job *const *)pa;
+	const jobq_job *b = *(const jobq_job *const *)pb;
+	int r = 0;
+
+	switch (cmd_list_sort_col) {
+	case COL_TASK:
+		r = cmd_list_cmp_int(a->array_id, b->array_id);
+		if (r == 0)
+			r = cmd_list_cmp_int(a->array_index, b->array_index);
+		break;
+	case COL_STATE:
+		r = cmd_list_cmp_str(jobq_state_name(a->state),
+		    jobq_state_name(b->state));
+		break;
+	case COL_QUEUE:	r = cmd_list_cmp_str(a->queue, b->queue); break;
+	case COL_USER:	r = cmd_list_cmp_int(a->owner_uid, b->owner_uid); break;
+	case COL_NAME:	r = cmd_list_cmp_str(a->name, b->name); break;
+	case COL_PRIORITY: r = cmd_list_cmp_int(a->priority, b->priority); break;
+	case COL_EXIT:
+		r = cmd_list_cmp_int(a->exit_code >= 0 ? a->exit_code :
+		    a->signal > 0 ? 128 + a->signal : -1, b->exit_code >= 0 ?
+		    b->exit_code : b->signal > 0 ? 128 + b->signal : -1);
+		break;
+	case COL_ATTEMPTS: r = cmd_list_cmp_int(a->attempts, b->attempts); break;
+	case COL_SUBMITTED:
+		r = cmd_list_cmp_int(a->submitted_at, b->submitted_at);
+		break;
+	case COL_STARTED:
+		r = cmd_list_cmp_int(a->started_at, b->started_at);
+		break;
+	case COL_ENDED:
+		r = cmd_list_cmp_int(a->finished_at, b->finished_at);
+		break;
+	case COL_RUNTIME:
+		r = cmd_list_cmp_int(cmd_list_runtime(a, cmd_list_sort_now),
+		    cmd_list_runtime(b, cmd_list_sort_now));
+		break;
+	case COL_PID:	r = cmd_list_cmp_int(a->pid, b->pid); break;
+	default:
+		break;
+	}
+	return r != 0 ? r : cmd_list_cmp_int(a->id, b->id);
+}
+
+/* Puts the jobs (ascending ids from the daemon) in the order asked for:
+ * by --sort, else newest first on a terminal; --reverse turns it round. */
+static void
+cmd_list_order(const struct cmd_list_args *a, const struct cmd_list_view *v,
+    jobq_job **jobs, size_t n)
+{
+	int desc = v->tty && !a->json && a->sort < 0;
+	size_t i;
+	jobq_job *t;
+
+	if (a->sort >= 0) {
+		cmd_list_sort_col = (enum cmd_list_col)a->sort;
+		cmd_list_sort_now = v->now;
+		qsort(jobs, n, sizeof(*jobs), cmd_list_cmp);
+	}
+	if (desc != a->reverse)
+		for (i = 0; i < n / 2; i++) {
+			t = jobs[i];
+			jobs[i] = jobs[n - 1 - i];
+			jobs[n - 1 - i] = t;
+		}
+}
+
+/* ---- output ---- */
+
+/* The default columns: TASK, USER and NAME only if some job has one. */
+static size_t
+cmd_list_default_cols(jobq_job *const *jobs, size_t n, enum cmd_list_col *cols)
+{
+	int task = 0, user = 0, name = 0;
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		task |= jobs[i]->array_id != 0;
+		user |= jobs[i]->owner_uid != (uint32_t)getuid();
+		name |= jobs[i]->name != NULL;
+	}
+	cols[k++] = COL_ID;
+	if (task)
+		cols[k++] = COL_TASK;
+	cols[k++] = COL_STATE;
+	cols[k++] = COL_QUEUE;
+	if (user)
+		cols[k++] = COL_USER;
+	if (name)
+		cols[k++] = COL_NAME;
+	cols[k++] = COL_EXIT;
+	cols[k++] = COL_ATTEMPTS;
+	cols[k++] = COL_SUBMITTED;
+	cols[k++] = COL_COMMAND;
+	return k;
+}
+
+/* The table of jobs; 0 or an exit status. */
+static int
+cmd_list_table(const char *cmd, const struct cmd_list_args *a,
+    const struct cmd_list_view *v, jobq_job *const *jobs, size_t n)
+{
+	enum cmd_list_col defcols[CMD_LIST_MAXCOLS];
+	const enum cmd_list_col *cols = a->cols;
+	const char *hdr[CMD_LIST_MAXCOLS], *cells[CMD_LIST_MAXCOLS];
+	const char *styles[CMD_LIST_MAXCOLS];
+	char bufs[CMD_LIST_MAXCOLS][64];
+	char *cmds[CMD_LIST_MAXCOLS];
+	int align[CMD_LIST_MAXCOLS], fail = 0;
+	struct fmt_table *t;
+	size_t i, c, ncols = a->ncols;
+
+	if (ncols == 0) {
+		ncols = cmd_list_default_cols(jobs, n, defcols);
+		cols = defcols;
+	}
+	for (c = 0; c < ncols; c++) {
+		hdr[c] = cmd_list_cols[cols[c]].name;
+		align[c] = cmd_list_cols[cols[c]].align;
+	}
+	if ((t = fmt_table_new(ncols, hdr, align)) == NULL)
+		return cmd_nomem(cmd);
+	for (c = 0; c < ncols; c++)
+		fmt_table_col(t, c, a->ncols > 0 ? 0 :
+		    cmd_list_cols[cols[c]].drop, cmd_list_cols[cols[c]].minw);
+	for (i = 0; !fail && i < n; i++) {
+		for (c = 0; c < ncols; c++) {
+			cmds[c] = NULL;
+			cells[c] = cmd_list_cell(v, jobs[i], cols[c], bufs[c],
+			    sizeof(bufs[c]), &cmds[c]);
+			styles[c] = cols[c] == COL_STATE ?
+			    cmd_list_state_color(jobs[i]->state) : NULL;
+			fail |= cells[c] == NULL;
+		}
+		if (!fail && fmt_table_add_styled(t, cells, styles) != 0)
+			fail = 1;
+		for (c = 0; c < ncols; c++)
+			free(cmds[c]);
+	}
+	if (fail) {
+		fmt_table_free(t);
+		return cmd_nomem(cmd);
+	}
+	/* Write errors surface when stdout is flushed. */
+	(void)fmt_table_print_color(t, stdout, v->width, v->color);
+	fmt_table_free(t);
+	return 0;
+}
+
+/* The last line on a terminal when more jobs match than are shown, as
+ * short as the width asks. */
+static void
+cmd_list_footer(const struct cmd_list_view *v, size_t n, size_t total)
+{
+	char line[160];
+	int len;
+
+	len = snprintf(line, sizeof(line), "(%zu of %zu jobs shown; --all or "
+	    "--limit N for more)", n, total);
+	if (v->width > 0 && (size_t)len > v->width)
+		len = snprintf(line, sizeof(line), "(%zu of %zu jobs shown)", n,
+		    total);
+	if (v->width > 0 && (size_t)len > v->width)
+		line[v->width] = '\0';
+	printf("%s\n", line);
+}
+
+/* Colour on a terminal unless NO_COLOR (any value but empty) or a dumb
+ * terminal says otherwise; --color decides if given. */
+static int
+cmd_list_color(int opt, int tty)
+{
+	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+
+	if (opt >= 0)
+		return opt;
+	return tty && (nc == NULL || *nc == '\0') &&
+	    (term == NULL || strcmp(term, "dumb") != 0);
+}
+
+/* Asks for the jobs and prints them; an exit status. */
+static int
+cmd_list_run(struct cmd_ctx *ctx, const char *cmd, struct cmd_list_args *a)
+{
+	struct cmd_list_view v;
+	jobq_client *cl = NULL;
+	jobq_job **jobs = NULL;
+	cJSON *arr;
+	size_t n = 0, total = 0, i;
+	int err, rc;
+
+	memset(&v, 0, sizeof(v));
+	v.tty = isatty(STDOUT_FILENO) && !a->json;
+	v.relative = v.tty;
+	v.color = !a->json && cmd_list_color(a->color, v.tty);
+	v.width = a->json ? 0 : cmd_list_width();
+	if (a->all)
+		a->q.limit = 0;
+	else if (!a->have_limit && v.tty)
+		a->q.limit = CMD_LIST_TTY_LIMIT;
+	if ((rc = cmd_connect(ctx, cmd, &cl)) != 0)
+		return rc;
+	err = jobq_list_ex(cl, &a->q, &jobs, &n, v.tty ? &total : NULL);
+	if ((rc = cmd_finish(cl, cmd, err)) != 0)
+		return rc;
+	v.now = util_now_ms();
+	cmd_list_order(a, &v, jobs, n);
+	if (a->json) {
 		arr = cJSON_CreateArray();
 		for (i = 0; arr != NULL && i < n; i++)
 			cmd_json_push(&arr, proto_job_to_json(jobs[i]));
-		return cmd_print_json(cmd, arr);
+		rc = cmd_print_json(cmd, arr);
+	} else {
+		rc = cmd_list_table(cmd, a, &v, jobs, n);
+		if (rc == 0 && v.tty && total > n)
+			cmd_list_footer(&v, n, total);
 	}
-	for (i = 0; i < n; i++)
-		if (jobs[i]->owner_uid != (uint32_t)getuid())
-			user = 1;
-	t = user ? fmt_table_new(10, uheaders, ualign) :
-	    fmt_table_new(9, headers, align);
-	now = util_now_ms();
-	for (i = 0; t != NULL && i < n; i++) {
-		if (cmd_list_row(t, jobs[i], now, user) != 0) {
-			fmt_table_free(t);
-			t = NULL;
-		}
-	}
-	return cmd_table_print(cmd, t, cmd_term_width());
+	jobq_job_list_free(jobs, n);
+	return rc;
 }
 
 int
@@ -227,402 +678,47 @@ cmd_list(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "name", required_argument, NULL, CMD_OPT_NAME },
 		{ "label", required_argument, NULL, CMD_OPT_LABEL },
 		{ "array", required_argument, NULL, CMD_OPT_ARRAY },
+		{ "user", required_argument, NULL, CMD_OPT_OWNER },
 		{ "limit", required_argument, NULL, CMD_OPT_LIMIT },
+		{ "all", no_argument, NULL, CMD_OPT_ALL },
+		{ "sort", required_argument, NULL, CMD_OPT_SORT },
+		{ "reverse", no_argument, NULL, CMD_OPT_REVERSE },
+		{ "columns", required_argument, NULL, 'o' },
+		{ "color", optional_argument, NULL, CMD_OPT_COLOR },
+		{ "colour", optional_argument, NULL, CMD_OPT_COLOR },
 		CMD_OPTS_COMMON,
 	};
 	const char *cmd = "list";
-	int json = ctx->json, c, rc, err;
-	jobq_filter filter;
-	jobq_client *cl = NULL;
-	jobq_job **jobs = NULL;
-	const char **labels = NULL;
-	size_t n = 0, nlabels = 0;
+	struct cmd_list_args a;
+	size_t nlabels = 0;
+	int c, rc;
 
-	memset(&filter, 0, sizeof(filter));
-	filter.state = -1;
-	labels = calloc((size_t)argc + 1, sizeof(*labels));
-	if (labels == NULL)
+	memset(&a, 0, sizeof(a));
+	a.q.owner_uid = -1;
+	a.json = ctx->json;
+	a.color = -1;
+	a.sort = -1;
+	a.labels = calloc((size_t)argc + 1, sizeof(*a.labels));
+	if (a.labels == NULL)
 		return cmd_nomem(cmd);
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		rc = cmd_list_opt(cmd, c, optarg, &filter, labels, &nlabels);
+	while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
+		rc = cmd_list_opt(cmd, c, optarg, &a, &nlabels);
 		if (rc > 0 || (rc < 0 &&
-		    (rc = cmd_opt_common(cmd, c, argv, &json)) >= 0))
+		    (rc = cmd_opt_common(cmd, c, argv, &a.json)) >= 0))
 			goto out;
 	}
 	if ((rc = cmd_no_operands(cmd, argc, argv)) != 0)
 		goto out;
+	if (a.all && a.have_limit) {
+		rc = cmd_usage_error(cmd, "--all and --limit exclude each "
+		    "other");
+		goto out;
+	}
 	if (nlabels > 0)
-		filter.labels = labels;
-	if ((rc = cmd_connect(ctx, cmd, &cl)) != 0)
-		goto out;
-	err = jobq_list(cl, &filter, &jobs, &n);
-	if ((rc = cmd_finish(cl, cmd, err)) != 0)
-		goto out;
-	rc = cmd_list_print(cmd, jobs, n, json);
-	jobq_job_list_free(jobs, n);
+		a.q.labels = a.labels;
+	rc = cmd_list_run(ctx, cmd, &a);
 out:
-	free(labels);
-	return rc;
-}
-
-/* "ok:5, notok:6" for the dependencies of a job; malloc'd or NULL. */
-static char *
-cmd_deps_text(const jobq_job *j)
-{
-	size_t i, len = 0;
-	char *s;
-
-	if (j->ndeps > SIZE_MAX / 48)
-		return NULL;
-	s = malloc(j->ndeps * 48 + 2);
-	if (s == NULL)
-		return NULL;
-	s[0] = '\0';
-	for (i = 0; i < j->ndeps; i++)
-		len += (size_t)snprintf(s + len, 48, "%s%s:%lld", i > 0 ? ", " :
-		    "", fmt_dep_mode(j->deps[i].mode), (long long)j->deps[i].id);
-	if (j->ndeps == 0)
-		snprintf(s, 2, "-");
-	return s;
-}
-
-/* One "key: value" line of `show`. */
-#define SHOW(k, ...) do { printf("%-12s ", k ":"); printf(__VA_ARGS__); \
-	putchar('\n'); } while (0)
-
-/* The name of user uid (or of group gid: group set) into buf, "" if it
- * has none; for a user, *gid (if gid is not NULL) gets its primary group
- * (-1: none). */
-static const char *
-cmd_show_name(int group, uint32_t id, int64_t *gid, char *buf, size_t len)
-{
-	struct passwd pw, *pwp = NULL;
-	struct group gr, *grp = NULL;
-	long n = sysconf(group ? _SC_GETGR_R_SIZE_MAX : _SC_GETPW_R_SIZE_MAX);
-	char *b;
-
-	buf[0] = '\0';
-	if (gid != NULL)
-		*gid = -1;
-	if (n <= 0 || n > 1 << 20)
-		n = 16384;
-	if ((b = malloc((size_t)n)) == NULL)
-		return buf;
-	if (group && getgrgid_r((gid_t)id, &gr, b, (size_t)n, &grp) == 0 &&
-	    grp != NULL)
-		snprintf(buf, len, "%s", gr.gr_name);
-	else if (!group && getpwuid_r((uid_t)id, &pw, b, (size_t)n,
-	    &pwp) == 0 && pwp != NULL) {
-		snprintf(buf, len, "%s", pw.pw_name);
-		if (gid != NULL)
-			*gid = (int64_t)pw.pw_gid;
-	}
-	free(b);
-	return buf;
-}
-
-/* The identity lines: owner (the user the job runs as), its group, who
- * submitted it (if another user) and its umask; names where they have
- * them. */
-static void
-cmd_show_user(uint32_t uid, int64_t *gid)
-{
-	char name[256];
-
-	cmd_show_name(0, uid, gid, name, sizeof(name));
-	if (name[0] != '\0')
-		SHOW("owner", "%lu (%s)", (unsigned long)uid, name);
-	else
-		SHOW("owner", "%lu", (unsigned long)uid);
-}
-
-static void
-cmd_show_owner(const jobq_job *j)
-{
-	char name[256];
-	int64_t gid;
-
-	cmd_show_user(j->owner_uid, &gid);
-	if (j->gid >= 0)
-		gid = j->gid;
-	if (gid < 0)
-		SHOW("group", "the owner's primary group");
-	else if (cmd_show_name(1, (uint32_t)gid, NULL, name,
-	    sizeof(name))[0] != '\0')
-		SHOW("group", "%lld (%s)%s", (long long)gid, name, j->gid < 0 ?
-		    ", the owner's primary group" : "");
-	else
-		SHOW("group", "%lld%s", (long long)gid, j->gid < 0 ?
-		    ", the owner's primary group" : "");
-	if (j->submitter_uid != j->owner_uid) {
-		if (cmd_show_name(0, j->submitter_uid, NULL, name,
-		    sizeof(name))[0] != '\0')
-			SHOW("submitter", "%lu (%s)",
-			    (unsigned long)j->submitter_uid, name);
-		else
-			SHOW("submitter", "%lu",
-			    (unsigned long)j->submitter_uid);
-	}
-	SHOW("umask", "%04o", (unsigned)j->umask);
-}
-
-/* The job object of `show --json`, with "user" and "group": the names of
- * its owner and of its group (as `show` prints them), when they have one;
- * a limited job (another user's) gets "user" only. */
-static cJSON *
-cmd_show_json(const jobq_job *j)
-{
-	cJSON *o = proto_job_to_json(j);
-	char name[256];
-	int64_t gid;
-
-	if (o == NULL)
-		return NULL;
-	if (cmd_show_name(0, j->owner_uid, &gid, name, sizeof(name))[0] !=
-	    '\0' && cJSON_AddStringToObject(o, "user", name) == NULL)
-		goto fail;
-	if (j->limited)
-		return o;	/* another user's: the user's name only */
-	if (j->gid >= 0)
-		gid = j->gid;
-	if (gid >= 0 && cmd_show_name(1, (uint32_t)gid, NULL, name,
-	    sizeof(name))[0] != '\0' &&
-	    cJSON_AddStringToObject(o, "group", name) == NULL)
-		goto fail;
-	return o;
-fail:
-	cJSON_Delete(o);
-	return NULL;
-}
-
-/* The lines of a job's scheduling, from labels to kill grace. */
-static void
-cmd_show_sched(const jobq_job *j, const char *labels, const char *deps,
-    int64_t now)
-{
-	char buf[64], tbuf[FMT_TIME_LEN], rel[FMT_REL_LEN];
-
-	SHOW("labels", "%s", j->nlabels > 0 ? labels : "-");
-	SHOW("unique key", "%s", j->unique_key != NULL ? j->unique_key : "-");
-	SHOW("after", "%s", deps);
-	if (j->not_before > 0)
-		SHOW("not before", "%s (%s)", fmt_time(j->not_before, 0, tbuf,
-		    sizeof(tbuf)), fmt_relative(j->not_before, now, rel,
-		    sizeof(rel)));
-	else
-		SHOW("not before", "-");
-	SHOW("timeout", "%s", j->timeout_ms > 0 ? fmt_duration(j->timeout_ms,
-	    buf, sizeof(buf)) : "-");
-	SHOW("kill grace", "%s", j->kill_grace_ms > 0 ?
-	    fmt_duration(j->kill_grace_ms, buf, sizeof(buf)) : "default");
-}
-
-/* The resource limits line. */
-static void
-cmd_show_limits(const jobq_job *j)
-{
-	char buf[FMT_LIMITS_LEN];
-
-	SHOW("limits", "%s", fmt_limits(&j->limits, buf, sizeof(buf)));
-}
-
-/* The lines of a job's run, from its exit code to its times. */
-static void
-cmd_show_run(const jobq_job *j, int64_t now)
-{
-	char buf[64], tbuf[FMT_TIME_LEN], sbuf[FMT_SIG_LEN];
-	int64_t end = 0;
-
-	if (j->exit_code >= 0)
-		SHOW("exit code", "%d", j->exit_code);
-	else
-		SHOW("exit code", "-");
-	if (j->signal > 0)
-		SHOW("signal", "%s (%d)", fmt_signal_name(j->signal, sbuf,
-		    sizeof(sbuf)), j->signal);
-	else
-		SHOW("signal", "-");
-	SHOW("submitted", "%s", fmt_time(j->submitted_at, 1, tbuf, sizeof(tbuf)));
-	SHOW("started", "%s", fmt_time(j->started_at, 1, tbuf, sizeof(tbuf)));
-	SHOW("finished", "%s", fmt_time(j->finished_at, 1, tbuf, sizeof(tbuf)));
-	if (j->started_at > 0 && j->finished_at > 0)
-		end = j->finished_at;
-	else if (j->started_at > 0 && j->state == JOBQ_STATE_RUNNING)
-		end = now;
-	if (end > 0)
-		SHOW("runtime", "%s", fmt_duration(end - j->started_at, buf,
-		    sizeof(buf)));
-	else
-		SHOW("runtime", "-");
-}
-
-/* What its last ended run used: CPU time, peak memory, where from. */
-static void
-cmd_show_usage(const jobq_job *j)
-{
-	if (j->usage_from == NULL) {
-		SHOW("cpu time", "-");
-		SHOW("peak memory", "-");
-		return;
-	}
-	SHOW("cpu time", "%.3fs (user %.3fs, system %.3fs)",
-	    (double)(j->cpu_user_us + j->cpu_sys_us) / 1e6,
-	    (double)j->cpu_user_us / 1e6, (double)j->cpu_sys_us / 1e6);
-	SHOW("peak memory", "%.1f MiB (%lld bytes)",
-	    (double)j->mem_peak / (1024.0 * 1024.0), (long long)j->mem_peak);
-	SHOW("usage from", "%s", j->usage_from);
-}
-
-/* The lines of a job's retries and end, from attempts to pid. */
-static void
-cmd_show_end(const jobq_job *j)
-{
-	char buf[64];
-
-	SHOW("attempts", "%d", j->attempts);
-	SHOW("max retries", "%d", j->max_retries);
-	SHOW("retry delay", "%s", j->retry_delay_ms > 0 ?
-	    fmt_duration(j->retry_delay_ms, buf, sizeof(buf)) : "default (1s)");
-	SHOW("reason", "%s", j->reason != NULL ? j->reason : "-");
-	SHOW("message", "%s", j->message != NULL ? j->message : "-");
-	if (j->pid > 0)
-		SHOW("pid", "%lld", (long long)j->pid);
-	else
-		SHOW("pid", "-");
-}
-
-/* Another user's job, of which jobqd shows only these (jobqd.conf(5),
- * visibility). */
-static int
-cmd_show_limited(const jobq_job *j)
-{
-	char tbuf[FMT_TIME_LEN];
-
-	SHOW("id", "%lld", (long long)j->id);
-	SHOW("state", "%s", jobq_state_name(j->state) != NULL ?
-	    jobq_state_name(j->state) : "?");
-	SHOW("queue", "%s", j->queue != NULL ? j->queue : "-");
-	cmd_show_user(j->owner_uid, NULL);
-	SHOW("submitted", "%s", fmt_time(j->submitted_at, 1, tbuf, sizeof(tbuf)));
-	SHOW("started", "%s", fmt_time(j->started_at, 1, tbuf, sizeof(tbuf)));
-	SHOW("finished", "%s", fmt_time(j->finished_at, 1, tbuf, sizeof(tbuf)));
-	SHOW("details", "another user's job: jobqd shows only the above");
-	return 0;
-}
-
-/* Prints the fields of a job as "key: value" lines. */
-static int
-cmd_show_job(const jobq_job *j)
-{
-	char buf[64], *command, *labels, *deps;
-	int64_t now = util_now_ms();
-	int rc = -1;
-
-	if (j->limited)
-		return cmd_show_limited(j);
-	command = fmt_join_argv(j->argv, j->argc);
-	labels = fmt_join_argv(j->labels, j->nlabels);
-	deps = cmd_deps_text(j);
-	if (command != NULL && labels != NULL && deps != NULL) {
-		SHOW("id", "%lld", (long long)j->id);
-		SHOW("task", "%s", cmd_task_cell(j, buf, sizeof(buf)));
-		SHOW("state", "%s", jobq_state_name(j->state) != NULL ?
-		    jobq_state_name(j->state) : "?");
-		SHOW("name", "%s", j->name != NULL ? j->name : "-");
-		SHOW("queue", "%s", j->queue != NULL ? j->queue : "-");
-		SHOW("priority", "%d", j->priority);
-		SHOW("command", "%s", command);
-		SHOW("cwd", "%s", j->cwd != NULL ? j->cwd : "-");
-		cmd_show_owner(j);
-		cmd_show_sched(j, labels, deps, now);
-		cmd_show_limits(j);
-		cmd_show_run(j, now);
-		cmd_show_usage(j);
-		cmd_show_end(j);
-		rc = 0;
-	}
-	free(command);
-	free(labels);
-	free(deps);
-	return rc;
-}
-
-/* Prints an array's summary: its indices and its tasks by state. */
-static void
-cmd_show_array(const jobq_array_info *ai)
-{
-	char idx[96];
-	int s;
-
-	if (ai->count <= 1)
-		snprintf(idx, sizeof(idx), "%lld", (long long)ai->first);
-	else if (ai->step == 1)
-		snprintf(idx, sizeof(idx), "%lld-%lld", (long long)ai->first,
-		    (long long)(ai->first + ai->step * (ai->count - 1)));
-	else
-		snprintf(idx, sizeof(idx), "%lld-%lld:%lld", (long long)ai->first,
-		    (long long)(ai->first + ai->step * (ai->count - 1)),
-		    (long long)ai->step);
-	SHOW("array", "%lld", (long long)ai->id);
-	SHOW("indices", "%s", idx);
-	SHOW("tasks", "%lld", (long long)ai->count);
-	if (ai->throttle > 0)
-		SHOW("throttle", "%d", ai->throttle);
-	else
-		SHOW("throttle", "-");
-	for (s = 0; s < JOBQ_STATE_COUNT; s++) {
-		char key[32];
-
-		snprintf(key, sizeof(key), "%s:", jobq_state_name((jobq_state)s));
-		printf("%-12s %zu\n", key, ai->counts[s]);
-	}
-}
-#undef SHOW
-
-int
-cmd_show(struct cmd_ctx *ctx, int argc, char **argv)
-{
-	const char *cmd = "show";
-	int json = ctx->json, rc, err;
-	char what[FMT_REF_LEN + 8];
-	jobq_client *cl = NULL;
-	jobq_job *job = NULL;
-	jobq_array_info ai;
-	struct fmt_ref ref;
-	int64_t id;
-
-	if ((rc = cmd_json_opts(cmd, argc, argv, &json)) >= 0)
-		return rc;
-	if ((rc = cmd_parse_one_ref(cmd, argc, argv, &ref)) != 0 ||
-	    (rc = cmd_connect_ref(ctx, cmd, &ref, &cl, &id, &job)) != 0)
-		return rc;
-	err = job != NULL ? 0 : jobq_get(cl, id, &job);
-	if (err == JOBQ_EISARRAY) {
-		memset(&ai, 0, sizeof(ai));
-		err = jobq_array_get(cl, id, &ai);
-		if (err != 0) {
-			snprintf(what, sizeof(what), "array %lld", (long long)id);
-			rc = cmd_fail_what(cmd, what, err);
-		} else if (json) {
-			rc = cmd_print_json(cmd, cmd_array_json(&ai));
-		} else {
-			cmd_show_array(&ai);
-			rc = 0;
-		}
-		cmd_close(cl);
-		return rc;
-	}
-	if (err != 0) {
-		rc = cmd_fail_what(cmd, cmd_ref_what(&ref, what, sizeof(what)), err);
-		cmd_close(cl);
-		return rc;
-	}
-	cmd_close(cl);
-	if (json)
-		rc = cmd_print_json(cmd, cmd_show_json(job));
-	else
-		rc = cmd_show_job(job) == 0 ? 0 : cmd_nomem(cmd);
-	jobq_job_free(job);
+	free(a.labels);
 	return rc;
 }

@@ -861,165 +861,30 @@ fmt_join_argv(char *const *argv, size_t argc)
 	return out;
 }
 
-size_t
-fmt_width(const char *s)
+char *
+fmt_ago(int64_t when, int64_t now_ms, char *buf, size_t len)
 {
-	size_t w = 0;
+	int64_t d = when - now_ms, s;
+	char span[32];
 
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			w++;
-	return w;
-}
-
-/* Byte length of the first `cols` code points of s. */
-static size_t
-fmt_prefix_bytes(const char *s, size_t cols)
-{
-	size_t i = 0, w = 0;
-
-	while (s[i] != '\0') {
-		if (((unsigned char)s[i] & 0xc0) != 0x80) {
-			if (w == cols)
-				break;
-			w++;
-		}
-		i++;
+	s = (d < 0 ? -d : d) / 1000;
+	if (s < 1) {
+		snprintf(buf, len, "now");
+		return buf;
 	}
-	return i;
-}
-
-struct fmt_table {
-	size_t ncols;
-	size_t nrows;        /* including the header row */
-	size_t cap;
-	char **cells;        /* nrows * ncols */
-	int *align;
-	size_t *widths;
-};
-
-void
-fmt_table_free(struct fmt_table *t)
-{
-	size_t i;
-
-	if (t == NULL)
-		return;
-	for (i = 0; i < t->nrows * t->ncols; i++)
-		free(t->cells[i]);
-	free(t->cells);
-	free(t->align);
-	free(t->widths);
-	free(t);
-}
-
-struct fmt_table *
-fmt_table_new(size_t ncols, const char *const *headers, const int *align)
-{
-	struct fmt_table *t;
-	size_t i;
-
-	if (ncols == 0)
-		return NULL;
-	t = calloc(1, sizeof(*t));
-	if (t == NULL)
-		return NULL;
-	t->ncols = ncols;
-	t->align = calloc(ncols, sizeof(*t->align));
-	t->widths = calloc(ncols, sizeof(*t->widths));
-	if (t->align == NULL || t->widths == NULL) {
-		fmt_table_free(t);
-		return NULL;
-	}
-	for (i = 0; i < ncols; i++)
-		t->align[i] = align != NULL ? align[i] : FMT_LEFT;
-	if (fmt_table_add(t, headers) != 0) {
-		fmt_table_free(t);
-		return NULL;
-	}
-	return t;
-}
-
-int
-fmt_table_add(struct fmt_table *t, const char *const *cells)
-{
-	size_t i, base;
-
-	if (t->nrows == t->cap) {
-		size_t ncap = t->cap ? t->cap * 2 : 16;
-		char **grown;
-
-		if (ncap > SIZE_MAX / sizeof(char *) / t->ncols)
-			return -1;
-		grown = realloc(t->cells, ncap * t->ncols * sizeof(char *));
-		if (grown == NULL)
-			return -1;
-		t->cells = grown;
-		t->cap = ncap;
-	}
-	base = t->nrows * t->ncols;
-	for (i = 0; i < t->ncols; i++) {
-		t->cells[base + i] = strdup(cells[i] != NULL ? cells[i] : "-");
-		if (t->cells[base + i] == NULL) {
-			while (i-- > 0)
-				free(t->cells[base + i]);
-			return -1;
-		}
-	}
-	for (i = 0; i < t->ncols; i++) {
-		size_t w = fmt_width(t->cells[base + i]);
-
-		if (w > t->widths[i])
-			t->widths[i] = w;
-	}
-	t->nrows++;
-	return 0;
-}
-
-static int
-fmt_pad(FILE *out, size_t n)
-{
-	while (n-- > 0)
-		if (putc(' ', out) == EOF)
-			return -1;
-	return 0;
-}
-
-int
-fmt_table_print(const struct fmt_table *t, FILE *out, size_t width)
-{
-	size_t r, c, last = t->ncols - 1, prefix = 0, avail = 0;
-
-	for (c = 0; c < last; c++)
-		prefix += t->widths[c] + 2;
-	if (width > 0 && t->align[last] == FMT_LEFT)
-		avail = width > prefix + 4 ? width - prefix : 4;
-	for (r = 0; r < t->nrows; r++) {
-		for (c = 0; c < t->ncols; c++) {
-			const char *cell = t->cells[r * t->ncols + c];
-			size_t w = fmt_width(cell);
-
-			if (c > 0 && fputs("  ", out) == EOF)
-				return -1;
-			if (t->align[c] == FMT_RIGHT &&
-			    fmt_pad(out, t->widths[c] - w) != 0)
-				return -1;
-			if (c == last && avail > 0 && w > avail) {
-				size_t nb = fmt_prefix_bytes(cell, avail - 3);
-
-				if (fwrite(cell, 1, nb, out) != nb ||
-				    fputs("...", out) == EOF)
-					return -1;
-				continue;
-			}
-			if (fputs(cell, out) == EOF)
-				return -1;
-			if (t->align[c] == FMT_LEFT && c != last &&
-			    fmt_pad(out, t->widths[c] - w) != 0)
-				return -1;
-		}
-		if (putc('\n', out) == EOF)
-			return -1;
-	}
-	return 0;
+	if (s < 60)
+		snprintf(span, sizeof(span), "%llds", (long long)s);
+	else if (s < 3600)
+		snprintf(span, sizeof(span), "%lldm", (long long)(s / 60));
+	else if (s < 86400)
+		snprintf(span, sizeof(span), "%lldh%lldm", (long long)(s / 3600),
+		    (long long)(s % 3600 / 60));
+	else
+		snprintf(span, sizeof(span), "%lldd%lldh", (long long)(s / 86400),
+		    (long long)(s % 86400 / 3600));
+	if (d < 0)
+		snprintf(buf, len, "%s ago", span);
+	else
+		snprintf(buf, len, "in %s", span);
+	return buf;
 }

@@ -138,6 +138,11 @@ char *fmt_when(int64_t when, int64_t now_ms, char *buf, size_t len);
 #define FMT_REL_LEN 48
 char *fmt_relative(int64_t when, int64_t now_ms, char *buf, size_t len);
 
+/* The distance from now_ms to `when` for a table, in its two largest
+ * units at most: "12s ago", "3m ago", "1h29m ago", "2d4h ago", "in 5m",
+ * "in 1h29m"; "now" within a second.  Returns buf. */
+char *fmt_ago(int64_t when, int64_t now_ms, char *buf, size_t len);
+
 /* Signal name such as "SIGKILL"; "SIGRTMIN+N" for real-time signals;
  * "SIG<N>" for unknown numbers.  Returns buf. */
 #define FMT_SIG_LEN 24
@@ -151,23 +156,51 @@ char *fmt_shell_quote(const char *s);
 /* argv[0..argc) each shell-quoted and joined with spaces; malloc'd. */
 char *fmt_join_argv(char *const *argv, size_t argc);
 
-/* Number of terminal columns a UTF-8 string takes (counts code points). */
-size_t fmt_width(const char *s);
+/* Tables and display widths: fmt_table.c. */
 
-/* Aligned text tables: columns separated by two spaces, a header row, the
- * last column neither padded nor (when left-aligned) limited except by the
- * total width given to fmt_table_print. */
+/* Number of terminal cells a UTF-8 string takes: wcwidth(3) of each code
+ * point (2 for East Asian wide characters, 0 for combining marks), 1 for
+ * a byte that is not valid UTF-8 or a character wcwidth does not know.
+ * Needs a UTF-8 LC_CTYPE for the wide characters (fmt_table_locale). */
+size_t fmt_width(const char *s);
+/* Byte length of the longest prefix of s that takes at most cols cells
+ * (never splitting a character). */
+size_t fmt_prefix_bytes(const char *s, size_t cols);
+/* Sets LC_CTYPE from the environment, or to C.UTF-8 if that is not a
+ * UTF-8 locale, so that fmt_width() knows wide characters.  Call once at
+ * start-up. */
+void fmt_table_locale(void);
+
+/* Aligned text tables: columns separated by two spaces, a header row.
+ * fmt_table_print() fits the table into a width: it first hides the
+ * columns that may be dropped (fmt_table_col(): highest drop rank first,
+ * the rightmost among equals), then narrows the columns that may shrink
+ * (the last column first, then right to left), cutting their cells with
+ * "...", and finally cuts any line still too wide: no line is ever wider
+ * than the width, and none wraps. */
 #define FMT_LEFT  0
 #define FMT_RIGHT 1
 struct fmt_table;
-/* headers and align have ncols entries; align NULL = all left. */
+/* headers and align have ncols entries; align NULL = all left.  The last
+ * column, if left-aligned, may shrink to 4 cells; the others are kept
+ * whole unless fmt_table_col() says otherwise. */
 struct fmt_table *fmt_table_new(size_t ncols, const char *const *headers,
     const int *align);
+/* Column col may be hidden when the width is short (drop > 0: the
+ * higher, the sooner) and narrowed down to minw cells (0: never). */
+void fmt_table_col(struct fmt_table *t, size_t col, int drop, size_t minw);
 /* Adds a row of ncols cells (copied; NULL counts as "-").  0 or -1 (ENOMEM). */
 int fmt_table_add(struct fmt_table *t, const char *const *cells);
-/* Writes the table; width > 0 cuts the last column with "..." so that no
- * line is wider than width (the last column keeps at least 4 columns).
- * Returns 0, or -1 on a write error. */
+/* The same with an SGR colour per cell ("32" for green; NULL: none),
+ * used only when printing with colour. */
+int fmt_table_add_styled(struct fmt_table *t, const char *const *cells,
+    const char *const *styles);
+/* Writes the table fitted into width cells (0: no limit), with colours
+ * (SGR sequences around the cells' text, not counted in the width) if
+ * color is set.  Returns 0, or -1 on a write error. */
+int fmt_table_print_color(const struct fmt_table *t, FILE *out,
+    size_t width, int color);
+/* fmt_table_print_color() without colours. */
 int fmt_table_print(const struct fmt_table *t, FILE *out, size_t width);
 void fmt_table_free(struct fmt_table *t);
 

@@ -59,7 +59,9 @@ struct dispatch_ref {
 
 /* list filter; strings point into the request, which dispatch_list owns. */
 struct dispatch_filter {
-	int state;                 /* -1 any */
+	unsigned states;           /* 1u << state for each wanted; 0 any */
+	int64_t owner_uid;         /* -1 any */
+	int count;                 /* 1: count the matches, limit aside */
 	const char *queue;         /* NULL any */
 	const char *name;          /* NULL any */
 	const char **labels;       /* malloc'd (dispatch frees), nlabels */

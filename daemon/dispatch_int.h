@@ -318,7 +318,7 @@ void dispatch_reply_encoded(struct dispatch_req *, cJSON *rep);
 void dispatch_reply_job(struct dispatch_req *, const jobq_job *);
 /* A list reply of the jobs r may see, as it may see them. */
 void dispatch_reply_jobs(struct dispatch_req *, jobq_job *const *jobs,
-    size_t n);
+    size_t n, int64_t total);
 /* dispatch no longer holds r (it passes it on, or r was abandoned). */
 void dispatch_reply_detach(struct dispatch_req *);
 

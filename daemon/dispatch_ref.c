@@ -191,7 +191,7 @@ dispatch_ref_list_done(struct store_op *op)
 			    jobq_strerror(op->status));
 		else
 			dispatch_reply_jobs(c->r, op->out.list.jobs,
-			    op->out.list.n);
+			    op->out.list.n, op->out.list.total);
 	}
 	free(f->labels);
 	free(f);
@@ -213,7 +213,12 @@ dispatch_list(struct dispatch *s, struct dispatch_req *r, cJSON *req,
 	*copy = *f;
 	c->extra = copy;
 	c->json = req;
-	op->in.list.state = f->state;
+	op->in.list.states = f->states;
+	op->in.list.count = f->count;
+	if (f->owner_uid >= 0) {
+		op->in.list.by_user = 1;
+		op->in.list.user_uid = (uid_t)f->owner_uid;
+	}
 	if (f->queue != NULL)
 		snprintf(op->in.list.queue, sizeof op->in.list.queue, "%s",
 		    f->queue);

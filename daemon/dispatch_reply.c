@@ -70,7 +70,8 @@ dispatch_reply_job(struct dispatch_req *r, const jobq_job *job)
 }
 
 void
-dispatch_reply_jobs(struct dispatch_req *r, jobq_job *const *jobs, size_t n)
+dispatch_reply_jobs(struct dispatch_req *r, jobq_job *const *jobs, size_t n,
+    int64_t total)
 {
 	const jobq_job **v;
 	jobq_job *tmp;
@@ -86,7 +87,7 @@ dispatch_reply_jobs(struct dispatch_req *r, jobq_job *const *jobs, size_t n)
 		if ((v[k] = dispatch_view_job(r, jobs[i], &tmp[k])) != NULL)
 			k++;
 	dispatch_reply_encoded(r, proto_list_reply_to_json(
-	    (jobq_job *const *)v, k));
+	    (jobq_job *const *)v, k, total));
 	free(tmp);
 	free(v);
 }

@@ -95,7 +95,9 @@ server_op_list(struct server_conn *c, cJSON *req, struct proto_req *r)
 	struct dispatch_filter f;
 
 	memset(&f, 0, sizeof f);
-	f.state = l->state;
+	f.states = l->states;
+	f.owner_uid = l->owner_uid;
+	f.count = l->count;
 	f.queue = l->queue;
 	f.name = l->name;
 	f.labels = l->labels;		/* dispatch frees them */

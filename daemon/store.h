@@ -215,7 +215,7 @@ struct store_op {
 			int by_index;
 		} get;
 		struct {                       /* STORE_LIST */
-			int state;             /* -1 any */
+			unsigned states;       /* 1u << state each; 0 any */
 			char queue[JOBQ_MAX_NAME + 1]; /* "" any */
 			size_t limit;          /* 0 no limit: newest `limit`, ascending */
 			const char *name;      /* NULL any (caller keeps it alive) */
@@ -225,6 +225,10 @@ struct store_op {
 			int64_t array_id;      /* 0 any */
 			int by_owner;          /* 0 any; 1 owner_uid's only */
 			uid_t owner_uid;
+			int by_user;           /* 0 any; 1 user_uid's only */
+			uid_t user_uid;        /* (by_owner: visibility,
+			                          by_user: the request's) */
+			int count;             /* 1: out.list.total too */
 		} list;
 		struct {                       /* STORE_LOOKUP */
 			const int64_t *ids;    /* caller keeps alive */
@@ -288,7 +292,9 @@ struct store_op {
 			int umask;
 		} claim;
 		jobq_job *job;                 /* STORE_GET, STORE_RETRY: caller frees */
-		struct { jobq_job **jobs; size_t n; } list; /* STORE_LIST: caller frees */
+		struct { jobq_job **jobs; size_t n; int64_t total; }
+		    list; /* STORE_LIST: caller frees jobs; total: matches
+		           * without the limit if in.list.count, else -1 */
 		struct { size_t failed; } insert_many; /* the job refused */
 		struct { struct store_lookup *v; size_t n; } lookup; /* in.lookup order */
 		struct {                       /* STORE_ARRAY */

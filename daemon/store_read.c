@@ -111,8 +111,7 @@ store_read_list_valid(const struct store_op *op)
 {
 	size_t i;
 
-	if (op->in.list.state >= 0 &&
-	    jobq_state_name(op->in.list.state) == NULL)
+	if ((op->in.list.states >> JOBQ_STATE_COUNT) != 0)
 		return (JOBQ_EINVAL);
 	if ((op->in.list.labels == NULL && op->in.list.nlabels != 0) ||
 	    op->in.list.nlabels > STORE_LIST_MAX_LABELS)
@@ -123,54 +122,76 @@ store_read_list_valid(const struct store_op *op)
 	return (0);
 }
 
-/*
- * LIST's statement: ?1 state, ?2 queue, ?3 limit (-1: none), ?4 name, ?5
- * array id, ?6.. labels; only the filters given are in it.  Prepared in
- * *stp and bound; a JOBQ_E* code.
- */
-static int
-store_read_list_prepare(struct store *s, const struct store_op *op,
-    sqlite3_stmt **stp)
+/* " AND state IN ('queued', ...)" for the states wanted (names are ours,
+ * never the client's bytes). */
+static void
+store_read_list_states(struct store_sqlbuf *q, unsigned states)
 {
-	struct store_sqlbuf q;
+	const char *sep = " AND state IN (";
+	int st;
+
+	if (states == 0)
+		return;
+	for (st = 0; st < JOBQ_STATE_COUNT; st++) {
+		if ((states & (1u << st)) == 0)
+			continue;
+		store_sqlbuf_add(q, "%s'%s'", sep,
+		    jobq_state_name((jobq_state)st));
+		sep = ", ";
+	}
+	store_sqlbuf_add(q, ")");
+}
+
+/* The WHERE clause of a LIST (after "WHERE 1"): ?2 queue, ?4 name, ?5
+ * array id, ?6.. labels; the owners are integers, written in. */
+static void
+store_read_list_where(struct store_sqlbuf *q, const struct store_op *op)
+{
+	size_t i;
+
+	store_read_list_states(q, op->in.list.states);
+	if (op->in.list.queue[0] != '\0')
+		store_sqlbuf_add(q, " AND queue = ?2");
+	if (op->in.list.name != NULL)
+		store_sqlbuf_add(q, " AND name = ?4");
+	if (op->in.list.array_id != 0)
+		store_sqlbuf_add(q, " AND array_id = ?5 AND array_id != 0");
+	if (op->in.list.by_owner)
+		store_sqlbuf_add(q, " AND owner_uid = %lu",
+		    (unsigned long)op->in.list.owner_uid);
+	if (op->in.list.by_user)
+		store_sqlbuf_add(q, " AND owner_uid = %lu",
+		    (unsigned long)op->in.list.user_uid);
+	for (i = 0; i < op->in.list.nlabels; i++)
+		store_sqlbuf_add(q, " AND EXISTS (SELECT 1 FROM labels l "
+		    "WHERE l.label = ?%zu AND l.job_id = jobs.id)", i + 6);
+}
+
+/* Prepares q's text into *stp and binds a LIST's parameters (?3, the
+ * limit, only if with_limit); a JOBQ_E* code.  Frees q's text. */
+static int
+store_read_list_bind(struct store *s, const struct store_op *op,
+    struct store_sqlbuf *q, int with_limit, sqlite3_stmt **stp)
+{
 	sqlite3_stmt *st;
 	size_t i;
 	int rc;
 
-	memset(&q, 0, sizeof(q));
-	store_sqlbuf_add(&q, "SELECT " STORE_JOB_COLUMNS " FROM (SELECT * "
-	    "FROM jobs WHERE 1");
-	if (op->in.list.state >= 0)
-		store_sqlbuf_add(&q, " AND state = ?1");
-	if (op->in.list.queue[0] != '\0')
-		store_sqlbuf_add(&q, " AND queue = ?2");
-	if (op->in.list.name != NULL)
-		store_sqlbuf_add(&q, " AND name = ?4");
-	if (op->in.list.array_id != 0)
-		store_sqlbuf_add(&q, " AND array_id = ?5 AND array_id != 0");
-	if (op->in.list.by_owner)	/* an integer: no binding needed */
-		store_sqlbuf_add(&q, " AND owner_uid = %lu",
-		    (unsigned long)op->in.list.owner_uid);
-	for (i = 0; i < op->in.list.nlabels; i++)
-		store_sqlbuf_add(&q, " AND EXISTS (SELECT 1 FROM labels l "
-		    "WHERE l.label = ?%zu AND l.job_id = jobs.id)", i + 6);
-	store_sqlbuf_add(&q, " ORDER BY id DESC LIMIT ?3) j "
-	    "LEFT JOIN arrays a ON a.id = j.array_id ORDER BY j.id");
-	if (q.failed) {
-		free(q.buf);
+	if (q->failed) {
+		free(q->buf);
 		return (JOBQ_ENOMEM);
 	}
-	rc = sqlite3_prepare_v2(s->db, q.buf, -1, &st, NULL);
-	free(q.buf);
+	rc = sqlite3_prepare_v2(s->db, q->buf, -1, &st, NULL);
+	free(q->buf);
 	if (rc != SQLITE_OK)
 		return (store_err(s, rc, "list"));
 	rc = store_bind(st, STORE_ARGS(
-	    op->in.list.state >= 0 ?
-	    STORE_TEXT(jobq_state_name(op->in.list.state)) : STORE_SKIP,
+	    STORE_SKIP,
 	    op->in.list.queue[0] != '\0' ? STORE_TEXT(op->in.list.queue) :
 	    STORE_SKIP,
-	    STORE_INT(op->in.list.limit == 0 || op->in.list.limit > INT64_MAX ?
-	    -1 : (int64_t)op->in.list.limit),
+	    with_limit ? STORE_INT(op->in.list.limit == 0 ||
+	    op->in.list.limit > INT64_MAX ? -1 : (int64_t)op->in.list.limit) :
+	    STORE_SKIP,
 	    op->in.list.name != NULL ? STORE_TEXT(op->in.list.name) :
 	    STORE_SKIP,
 	    op->in.list.array_id != 0 ? STORE_INT(op->in.list.array_id) :
@@ -186,6 +207,64 @@ store_read_list_prepare(struct store *s, const struct store_op *op,
 	return (0);
 }
 
+/*
+ * LIST's statement: ?2 queue, ?3 limit (-1: none), ?4 name, ?5 array id,
+ * ?6.. labels; only the filters given are in it.  Prepared in *stp and
+ * bound; a JOBQ_E* code.
+ */
+static int
+store_read_list_prepare(struct store *s, const struct store_op *op,
+    sqlite3_stmt **stp)
+{
+	struct store_sqlbuf q;
+
+	memset(&q, 0, sizeof(q));
+	store_sqlbuf_add(&q, "SELECT " STORE_JOB_COLUMNS " FROM (SELECT * "
+	    "FROM jobs WHERE 1");
+	store_read_list_where(&q, op);
+	store_sqlbuf_add(&q, " ORDER BY id DESC LIMIT ?3) j "
+	    "LEFT JOIN arrays a ON a.id = j.array_id ORDER BY j.id");
+	return (store_read_list_bind(s, op, &q, 1, stp));
+}
+
+/*
+ * How many jobs a LIST matches, its limit aside, into *total.  Filtered by
+ * states and queue only, the counts table (kept by triggers in the same
+ * transactions as jobs: store_schema.c) answers in O(queues x states);
+ * with other filters the rows are counted.
+ */
+static int
+store_read_list_count(struct store *s, const struct store_op *op,
+    int64_t *total)
+{
+	struct store_sqlbuf q;
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	memset(&q, 0, sizeof(q));
+	if (op->in.list.name == NULL && op->in.list.array_id == 0 &&
+	    !op->in.list.by_owner && !op->in.list.by_user &&
+	    op->in.list.nlabels == 0) {
+		store_sqlbuf_add(&q, "SELECT coalesce(sum(n), 0) FROM counts "
+		    "WHERE 1");
+		store_read_list_states(&q, op->in.list.states);
+		if (op->in.list.queue[0] != '\0')
+			store_sqlbuf_add(&q, " AND queue = ?2");
+	} else {
+		store_sqlbuf_add(&q, "SELECT count(*) FROM jobs WHERE 1");
+		store_read_list_where(&q, op);
+	}
+	if ((ret = store_read_list_bind(s, op, &q, 0, &st)) != 0)
+		return (ret);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*total = sqlite3_column_int64(st, 0);
+		ret = 0;
+	} else
+		ret = store_err(s, rc, "list count");
+	(void)sqlite3_finalize(st);
+	return (ret);
+}
+
 void
 store_read_list(struct store *s, struct store_op *op)
 {
@@ -194,6 +273,7 @@ store_read_list(struct store *s, struct store_op *op)
 	size_t n = 0, cap = 0;
 	int rc, ret;
 
+	op->out.list.total = -1;
 	if ((ret = store_read_list_valid(op)) != 0 ||
 	    (ret = store_read_list_prepare(s, op, &st)) != 0) {
 		op->status = ret;
@@ -211,6 +291,13 @@ store_read_list(struct store *s, struct store_op *op)
 	if (ret == 0 && rc != SQLITE_DONE)
 		ret = store_err(s, rc, "list");
 	(void)sqlite3_finalize(st);
+	/* fewer than the limit: they are all there is */
+	if (ret == 0 && op->in.list.count) {
+		if (op->in.list.limit == 0 || n < op->in.list.limit)
+			op->out.list.total = (int64_t)n;
+		else
+			ret = store_read_list_count(s, op, &op->out.list.total);
+	}
 	if (ret != 0) {
 		jobq_job_list_free(jobs, n);
 		op->status = ret;

@@ -340,7 +340,7 @@ client_jobs_filter(const jobq_filter *filter, struct proto_list *l)
 	size_t	n = 0;
 
 	memset(l, 0, sizeof(*l));
-	l->state = -1;
+	l->owner_uid = -1;
 	if (filter == NULL)
 		return 0;
 	if ((filter->state >= 0 &&
@@ -349,7 +349,7 @@ client_jobs_filter(const jobq_filter *filter, struct proto_list *l)
 		return JOBQ_EINVAL;
 	while (filter->labels != NULL && filter->labels[n] != NULL)
 		n++;
-	l->state = filter->state >= 0 ? filter->state : -1;
+	l->states = filter->state >= 0 ? 1u << filter->state : 0;
 	l->queue = filter->queue;
 	l->name = filter->name;
 	l->labels = (const char **)filter->labels;
@@ -359,12 +359,29 @@ client_jobs_filter(const jobq_filter *filter, struct proto_list *l)
 	return 0;
 }
 
+/* Sends l and decodes the reply. */
+static int
+client_jobs_list(jobq_client *c, const struct proto_list *l,
+    jobq_job ***jobs_out, size_t *n_out, size_t *total_out)
+{
+	cJSON	*reply;
+	int64_t	 total;
+	int	 rc;
+
+	if ((rc = client_request(c, proto_list_to_json(l), &reply)) != 0)
+		return rc;
+	rc = proto_list_reply_from_json(reply, jobs_out, n_out, &total, NULL,
+	    0);
+	if (total_out != NULL)
+		*total_out = total >= 0 ? (size_t)total : *n_out;
+	return client_decoded(c, reply, rc);
+}
+
 int
 jobq_list(jobq_client *c, const jobq_filter *filter, jobq_job ***jobs_out,
     size_t *n_out)
 {
 	struct proto_list	 l;
-	cJSON			*reply;
 	int			 rc;
 
 	if (jobs_out == NULL || n_out == NULL)
@@ -374,10 +391,42 @@ jobq_list(jobq_client *c, const jobq_filter *filter, jobq_job ***jobs_out,
 	if ((rc = client_check(c)) != 0 ||
 	    (rc = client_jobs_filter(filter, &l)) != 0)
 		return rc;
-	if ((rc = client_request(c, proto_list_to_json(&l), &reply)) != 0)
+	return client_jobs_list(c, &l, jobs_out, n_out, NULL);
+}
+
+int
+jobq_list_ex(jobq_client *c, const jobq_list_opts *opts,
+    jobq_job ***jobs_out, size_t *n_out, size_t *total_out)
+{
+	struct proto_list	 l;
+	size_t			 n = 0;
+	int			 rc;
+
+	if (jobs_out == NULL || n_out == NULL || opts == NULL)
+		return JOBQ_EINVAL;
+	*jobs_out = NULL;
+	*n_out = 0;
+	if (total_out != NULL)
+		*total_out = 0;
+	if ((rc = client_check(c)) != 0)
 		return rc;
-	rc = proto_list_reply_from_json(reply, jobs_out, n_out, NULL, 0);
-	return client_decoded(c, reply, rc);
+	if ((opts->states >> JOBQ_STATE_COUNT) != 0 || opts->array_id < 0 ||
+	    opts->array_id > PROTO_MAX_JSON_INT || opts->owner_uid < -1 ||
+	    opts->owner_uid > (int64_t)UINT32_MAX - 1)
+		return JOBQ_EINVAL;
+	while (opts->labels != NULL && opts->labels[n] != NULL)
+		n++;
+	memset(&l, 0, sizeof(l));
+	l.states = opts->states;
+	l.queue = opts->queue;
+	l.name = opts->name;
+	l.labels = (const char **)opts->labels;
+	l.nlabels = n;
+	l.array_id = opts->array_id;
+	l.owner_uid = opts->owner_uid;
+	l.limit = opts->limit;
+	l.count = total_out != NULL;
+	return client_jobs_list(c, &l, jobs_out, n_out, total_out);
 }
 
 int

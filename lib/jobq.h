@@ -287,6 +287,28 @@ typedef struct jobq_filter {
 int jobq_list(jobq_client *c, const jobq_filter *filter, jobq_job ***jobs_out,
     size_t *n_out);
 
+/* What jobq_list_ex() selects: jobq_filter's members and more.  Zero it
+ * (memset) before setting members, then set owner_uid to -1 unless
+ * wanted: later versions add members only with new functions. */
+#define JOBQ_STATE_BIT(s) (1u << (unsigned)(s))
+typedef struct jobq_list_opts {
+	unsigned states;          /* JOBQ_STATE_BIT(state) for each state
+	                             wanted, ORed; 0 for any */
+	const char *queue;        /* NULL for any */
+	const char *name;         /* NULL for any; else exactly this name */
+	const char *const *labels; /* NULL-terminated "K=V"; all required */
+	int64_t array_id;         /* 0 for any */
+	int64_t owner_uid;        /* -1 for any; else that user's jobs */
+	size_t limit;             /* 0 = no limit; else the newest `limit` */
+} jobq_list_opts;
+
+/* Like jobq_list() (ascending id order), with several states and an
+ * owner; total_out, if not NULL, gets how many jobs match in all, the
+ * limit aside (from the daemon's per-queue counts when only states and
+ * queue are given, else counted). */
+int jobq_list_ex(jobq_client *c, const jobq_list_opts *opts,
+    jobq_job ***jobs_out, size_t *n_out, size_t *total_out);
+
 /* Cancels a job and returns once it has ended (a running job gets SIGTERM to
  * its process group, SIGKILL after the daemon's grace period).  JOBQ_ESTATE if
  * the job had already ended.  out may be NULL. */

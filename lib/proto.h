@@ -380,16 +380,20 @@ int proto_priority_from_json(const cJSON *req, struct proto_priority *out,
     char *err, size_t errlen);
 cJSON *proto_priority_to_json(const struct proto_priority *p);
 
-/* {"op":"list","state":STATE?,"queue":STR?,"name":STR?,"limit":INT?,
- * "array_id":INT?,"labels":[STR,...]?} */
+/* {"op":"list","state":STATE?,"states":[STATE,...]?,"queue":STR?,
+ * "name":STR?,"limit":INT?,"array_id":INT?,"labels":[STR,...]?,
+ * "owner_uid":INT?,"count":BOOL?}; "state" and "states" together mean any
+ * of them. */
 struct proto_list {
-	int state;           /* -1: any */
+	unsigned states;     /* 1u << state for each wanted; 0: any */
 	const char *queue;   /* NULL: any */
 	const char *name;    /* NULL: any */
 	const char **labels; /* malloc'd (NULL when none), NULL-terminated */
 	size_t nlabels;
 	int64_t array_id;    /* 0: any */
+	int64_t owner_uid;   /* -1: any */
 	size_t limit;        /* 0: no limit */
+	int count;           /* 1: the reply says how many match in all */
 };
 int proto_list_from_json(const cJSON *req, struct proto_list *out,
     char *err, size_t errlen);
@@ -525,11 +529,13 @@ int proto_job_reply_from_json(const cJSON *reply, jobq_job **out,
 cJSON *proto_array_reply_to_json(const jobq_array_info *a);
 int proto_array_reply_from_json(const cJSON *reply, jobq_array_info *out,
     char *err, size_t errlen);
-/* list: {"ok":true,"jobs":[JOB,...]}; *jobs malloc'd and NULL-terminated
- * (jobq_job_list_free). */
-cJSON *proto_list_reply_to_json(jobq_job *const *jobs, size_t n);
+/* list: {"ok":true,"jobs":[JOB,...],"total":INT?}; *jobs malloc'd and
+ * NULL-terminated (jobq_job_list_free).  total < 0: not sent (from JSON:
+ * -1 when absent). */
+cJSON *proto_list_reply_to_json(jobq_job *const *jobs, size_t n,
+    int64_t total);
 int proto_list_reply_from_json(const cJSON *reply, jobq_job ***jobs,
-    size_t *n, char *err, size_t errlen);
+    size_t *n, int64_t *total, char *err, size_t errlen);
 /* logs: {"ok":true,"data":BASE64,"offset":INT,"size":INT,"done":BOOL};
  * decoding mallocs data (NULL when len is 0; free()). */
 struct proto_logs_reply {

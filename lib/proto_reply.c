@@ -293,7 +293,7 @@ proto_array_reply_from_json(const cJSON *reply, jobq_array_info *out,
 /* --- list --- */
 
 cJSON *
-proto_list_reply_to_json(jobq_job *const *jobs, size_t n)
+proto_list_reply_to_json(jobq_job *const *jobs, size_t n, int64_t total)
 {
 	struct proto_out	 o;
 	cJSON			*arr = NULL, *j;
@@ -310,6 +310,8 @@ proto_list_reply_to_json(jobq_job *const *jobs, size_t n)
 		else
 			cJSON_AddItemToArray(arr, j);
 	}
+	if (total >= 0)
+		proto_out_int(&o, "total", total);
 	return proto_out_end(&o);
 }
 
@@ -337,7 +339,7 @@ proto_reply_array(const cJSON *reply, const char *who, const char *key,
 
 int
 proto_list_reply_from_json(const cJSON *reply, jobq_job ***jobs, size_t *n,
-    char *err, size_t errlen)
+    int64_t *total, char *err, size_t errlen)
 {
 	const cJSON	*arr, *item;
 	jobq_job	**v;
@@ -346,9 +348,14 @@ proto_list_reply_from_json(const cJSON *reply, jobq_job ***jobs, size_t *n,
 
 	*jobs = NULL;
 	*n = 0;
+	if (total != NULL)
+		*total = -1;
 	if ((rc = proto_reply_array(reply, "list reply", "jobs", &arr, &cnt,
 	    err, errlen)) != 0)
 		return rc;
+	if (total != NULL && proto_get_int(reply, "total", 0, 0, INT64_MAX,
+	    total, err, errlen) != 0)
+		return JOBQ_EPROTO;
 	if ((v = calloc(cnt + 1, sizeof(*v))) == NULL) {
 		proto_seterr(err, errlen, "out of memory");
 		return JOBQ_ENOMEM;

@@ -382,16 +382,46 @@ proto_list_labels(const cJSON *req, struct proto_list *out, char *err,
 	return 0;
 }
 
+/* Reads list's optional "states" (an array of state names) into
+ * out->states. */
+static int
+proto_list_states(const cJSON *req, struct proto_list *out, char *err,
+    size_t errlen)
+{
+	const cJSON	*arr, *e;
+	int		 st;
+
+	arr = cJSON_GetObjectItemCaseSensitive(req, "states");
+	if (arr == NULL)
+		return 0;
+	if (!cJSON_IsArray(arr)) {
+		proto_seterr(err, errlen, "states: must be an array of state "
+		    "names");
+		return JOBQ_EINVAL;
+	}
+	cJSON_ArrayForEach(e, arr) {
+		if (!cJSON_IsString(e) || e->valuestring == NULL ||
+		    (st = jobq_state_parse(e->valuestring)) < 0) {
+			proto_seterr(err, errlen, "states: entries must be "
+			    "state names");
+			return JOBQ_EINVAL;
+		}
+		out->states |= 1u << st;
+	}
+	return 0;
+}
+
 int
 proto_list_from_json(const cJSON *req, struct proto_list *out, char *err,
     size_t errlen)
 {
 	const char	*state = NULL;
+	const cJSON	*count;
 	int64_t		 limit = 0;
-	int		 rc;
+	int		 rc, st;
 
 	memset(out, 0, sizeof(*out));
-	out->state = -1;
+	out->owner_uid = -1;
 	if ((rc = proto_req_object(req, err, errlen)) != 0)
 		return rc;
 	if (proto_get_str(req, "state", PROTO_MAX_STATE_NAME, &state, err,
@@ -403,12 +433,26 @@ proto_list_from_json(const cJSON *req, struct proto_list *out, char *err,
 	    proto_get_int(req, "limit", 0, 0, PROTO_MAX_LIMIT, &limit, err,
 	    errlen) != 0 ||
 	    proto_get_int(req, "array_id", 0, 0, INT64_MAX, &out->array_id,
-	    err, errlen) != 0)
+	    err, errlen) != 0 ||
+	    proto_get_int(req, "owner_uid", 0, 0, UINT32_MAX - 1,
+	    &out->owner_uid, err, errlen) != 0)
 		return JOBQ_EINVAL;
-	if (state != NULL && (out->state = jobq_state_parse(state)) < 0) {
-		proto_seterr(err, errlen, "state: unknown state \"%s\"", state);
+	if (state != NULL) {
+		if ((st = jobq_state_parse(state)) < 0) {
+			proto_seterr(err, errlen, "state: unknown state \"%s\"",
+			    state);
+			return JOBQ_EINVAL;
+		}
+		out->states |= 1u << st;
+	}
+	if ((rc = proto_list_states(req, out, err, errlen)) != 0)
+		return rc;
+	count = cJSON_GetObjectItemCaseSensitive(req, "count");
+	if (count != NULL && !cJSON_IsBool(count)) {
+		proto_seterr(err, errlen, "count: must be true or false");
 		return JOBQ_EINVAL;
 	}
+	out->count = cJSON_IsTrue(count);
 	if ((rc = proto_list_labels(req, out, err, errlen)) != 0)
 		return rc;
 	out->limit = (size_t)limit;
@@ -419,14 +463,24 @@ cJSON *
 proto_list_to_json(const struct proto_list *l)
 {
 	struct proto_out	 o;
-	const char		*state = NULL;
+	const char		*names[JOBQ_STATE_COUNT + 1];
+	size_t			 n = 0;
+	int			 st;
 
 	if (l == NULL || (l->nlabels > 0 && l->labels == NULL) ||
-	    (l->state >= 0 &&
-	    (state = jobq_state_name((jobq_state)l->state)) == NULL))
+	    (l->states >> JOBQ_STATE_COUNT) != 0 || l->owner_uid < -1 ||
+	    l->owner_uid > (int64_t)UINT32_MAX - 1)
 		return NULL;
+	for (st = 0; st < JOBQ_STATE_COUNT; st++)
+		if (l->states & (1u << st))
+			names[n++] = jobq_state_name((jobq_state)st);
+	names[n] = NULL;
 	proto_out_begin(&o, "list");
-	proto_out_str_nn(&o, "state", state);
+	/* one state as "state", which every version of jobqd reads */
+	if (n == 1)
+		proto_out_str(&o, "state", names[0]);
+	else if (n > 1)
+		proto_out_strv(&o, "states", names, n);
 	proto_out_str_nn(&o, "queue", l->queue);
 	proto_out_int_nz(&o, "limit", l->limit > PROTO_MAX_LIMIT ?
 	    PROTO_MAX_LIMIT : (int64_t)l->limit);
@@ -434,6 +488,10 @@ proto_list_to_json(const struct proto_list *l)
 	if (l->nlabels > 0)
 		proto_out_strv(&o, "labels", l->labels, l->nlabels);
 	proto_out_int_nz(&o, "array_id", l->array_id);
+	if (l->owner_uid >= 0)
+		proto_out_int(&o, "owner_uid", l->owner_uid);
+	if (l->count)
+		proto_out_bool(&o, "count", 1);
 	return proto_out_end(&o);
 }
 

@@ -9,6 +9,7 @@
 #include <check.h>
 #include <signal.h>
 #include <stdio.h>
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -663,17 +664,212 @@ START_TEST(test_table)
 	    "123  longname  SIGKILL  sh -c...\n"
 	    "  7  -               -  héllo...\n");
 	free(s);
-	/* Too narrow: the last column still keeps 4 columns. */
+	/* Too narrow for the columns that cannot drop or shrink further
+	 * (COMMAND keeps its header whole): the lines are cut at the width,
+	 * never wrapped. */
 	s = render(t, 10);
 	ck_assert_str_eq(s,
-	    " ID  NAME         EXIT  C...\n"
-	    "  1  a               0  true\n"
-	    "123  longname  SIGKILL  s...\n"
-	    "  7  -               -  h...\n");
+	    " ID  NAME \n"
+	    "  1  a    \n"
+	    "123  lo...\n"
+	    "  7  -    \n");
 	free(s);
 	fmt_table_free(t);
 	ck_assert_uint_eq(fmt_width("héllo"), 5);
 	ck_assert_uint_eq(fmt_width(""), 0);
+}
+END_TEST
+
+/* The display width of one rendered line, SGR sequences aside. */
+static size_t
+line_width(const char *line, size_t len)
+{
+	char *copy = malloc(len + 1);
+	size_t i, k = 0, w;
+
+	ck_assert_ptr_nonnull(copy);
+	for (i = 0; i < len; i++) {
+		if (line[i] == '\033') {
+			while (i < len && line[i] != 'm')
+				i++;
+			continue;
+		}
+		copy[k++] = line[i];
+	}
+	copy[k] = '\0';
+	w = fmt_width(copy);
+	free(copy);
+	return w;
+}
+
+START_TEST(test_width)
+{
+	/* wide characters take 2 cells, combining marks 0, bytes that are
+	 * not UTF-8 1 each */
+	ck_assert_uint_eq(fmt_width("\xe4\xb8\xad\xe6\x96\x87"), 4);
+	ck_assert_uint_eq(fmt_width("e\xcc\x81"), 1);
+	ck_assert_uint_eq(fmt_width("\xff\xfe"), 2);
+	ck_assert_uint_eq(fmt_width("\xe4\xb8"), 2);	/* cut short */
+	ck_assert_uint_eq(fmt_width("\xc0\xaf"), 2);	/* overlong */
+	ck_assert_uint_eq(fmt_width("\xed\xa0\x80"), 3);	/* surrogate */
+	/* a prefix never splits a character, nor leaves a mark behind */
+	ck_assert_uint_eq(fmt_prefix_bytes("\xe4\xb8\xad\xe6\x96\x87x", 3),
+	    3);
+	ck_assert_uint_eq(fmt_prefix_bytes("\xe4\xb8\xad\xe6\x96\x87x", 4),
+	    6);
+	ck_assert_uint_eq(fmt_prefix_bytes("ae\xcc\x81" "b", 2), 4);
+	ck_assert_uint_eq(fmt_prefix_bytes("abc", 0), 0);
+	ck_assert_uint_eq(fmt_prefix_bytes("abc", 9), 3);
+}
+END_TEST
+
+START_TEST(test_table_fit)
+{
+	static const char *const hdr[] = { "ID", "STATE", "QUEUE", "TRIES",
+		"COMMAND" };
+	static const int align[] = { FMT_RIGHT, FMT_LEFT, FMT_LEFT,
+		FMT_RIGHT, FMT_LEFT };
+	static const char *const r1[] = { "1", "running", "default", "1",
+		"sleep 100" };
+	static const char *const r2[] = { "22", "failed",
+		"\xe4\xb8\xad\xe6\x96\x87\xe9\x98\x9f\xe5\x88\x97", "3",
+		"echo \xe4\xbd\xa0\xe5\xa5\xbd" };
+	static const char *const st1[] = { NULL, "34", NULL, NULL, NULL };
+	struct fmt_table *t = fmt_table_new(5, hdr, align);
+	char *s = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(t);
+	fmt_table_col(t, 2, 1, 5);	/* QUEUE drops last, shrinks to 5 */
+	fmt_table_col(t, 3, 2, 0);	/* TRIES drops first */
+	ck_assert_int_eq(fmt_table_add_styled(t, r1, st1), 0);
+	ck_assert_int_eq(fmt_table_add(t, r2), 0);
+	/* wide enough: all of it, the CJK queue 8 cells wide */
+	s = render(t, 0);
+	ck_assert_str_eq(s,
+	    "ID  STATE    QUEUE     TRIES  COMMAND\n"
+	    " 1  running  default       1  sleep 100\n"
+	    "22  failed   \xe4\xb8\xad\xe6\x96\x87\xe9\x98\x9f\xe5\x88\x97      3"
+	    "  echo \xe4\xbd\xa0\xe5\xa5\xbd\n");
+	free(s);
+	/* 33 cells: TRIES goes, COMMAND is cut to what is left */
+	s = render(t, 33);
+	ck_assert_str_eq(s,
+	    "ID  STATE    QUEUE     COMMAND\n"
+	    " 1  running  default   sleep 100\n"
+	    "22  failed   \xe4\xb8\xad\xe6\x96\x87\xe9\x98\x9f\xe5\x88\x97  "
+	    "echo \xe4\xbd\xa0\xe5\xa5\xbd\n");
+	free(s);
+	/* 24 cells: QUEUE goes too */
+	s = render(t, 24);
+	ck_assert_str_eq(s,
+	    "ID  STATE    COMMAND\n"
+	    " 1  running  sleep 100\n"
+	    "22  failed   echo \xe4\xbd\xa0\xe5\xa5\xbd\n");
+	free(s);
+	/* 20 cells: COMMAND cut down to its header's width */
+	s = render(t, 20);
+	ck_assert_str_eq(s,
+	    "ID  STATE    COMMAND\n"
+	    " 1  running  slee...\n"
+	    "22  failed   echo...\n");
+	free(s);
+	/* 17 cells: even that does not fit: the lines are cut, a wide
+	 * character never split */
+	s = render(t, 17);
+	ck_assert_str_eq(s,
+	    "ID  STATE    C...\n"
+	    " 1  running  s...\n"
+	    "22  failed   e...\n");
+	free(s);
+	/* colour: only with color set, around the cell's text only */
+	f = open_memstream(&s, &len);
+	ck_assert_int_eq(fmt_table_print_color(t, f, 24, 1), 0);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(s, " 1  \033[34mrunning\033[0m  sleep"));
+	ck_assert_ptr_null(strstr(s + 1, "\033[0m\033"));
+	free(s);
+	s = render(t, 24);
+	ck_assert_ptr_null(strchr(s, '\033'));
+	free(s);
+	fmt_table_free(t);
+}
+END_TEST
+
+/* Random tables at random widths: no line is ever wider than the width,
+ * every row is one line, and the columns that may not drop are there. */
+START_TEST(test_table_fit_random)
+{
+	static const char *const words[] = { "a", "queued", "default",
+		"sh -c 'exit 3'", "\xe4\xb8\xad\xe6\x96\x87",
+		"e\xcc\x81t\xc3\xa9", "x\xffy", "-", "1234567890",
+		"\xf0\x9f\x98\x80 emoji" };
+	const size_t nw = sizeof(words) / sizeof(words[0]);
+	const char *hdr[8], *cells[8], *styles[8];
+	char hbuf[8][8], *s, *line, *nl;
+	int align[8], round;
+	size_t ncols, nrows, c, r, width, lines;
+	struct fmt_table *t;
+
+	srand(42);
+	for (round = 0; round < 500; round++) {
+		ncols = 1 + (size_t)rand() % 8;
+		nrows = (size_t)rand() % 6;
+		for (c = 0; c < ncols; c++) {
+			snprintf(hbuf[c], sizeof(hbuf[c]), "C%zu", c);
+			hdr[c] = hbuf[c];
+			align[c] = rand() % 2 ? FMT_RIGHT : FMT_LEFT;
+		}
+		t = fmt_table_new(ncols, hdr, align);
+		ck_assert_ptr_nonnull(t);
+		for (c = 0; c < ncols; c++)
+			fmt_table_col(t, c, rand() % 3, (size_t)rand() % 6);
+		for (r = 0; r < nrows; r++) {
+			for (c = 0; c < ncols; c++) {
+				cells[c] = words[(size_t)rand() % nw];
+				styles[c] = rand() % 2 ? "31" : NULL;
+			}
+			ck_assert_int_eq(fmt_table_add_styled(t, cells, styles),
+			    0);
+		}
+		width = 1 + (size_t)rand() % 100;
+		line = NULL;
+		lines = 0;
+		{
+			size_t len = 0;
+			FILE *f = open_memstream(&line, &len);
+
+			ck_assert_int_eq(fmt_table_print_color(t, f, width,
+			    rand() % 2), 0);
+			fclose(f);
+		}
+		for (s = line; (nl = strchr(s, '\n')) != NULL; s = nl + 1) {
+			ck_assert_msg(line_width(s, (size_t)(nl - s)) <= width,
+			    "round %d: a line wider than %zu", round, width);
+			lines++;
+		}
+		ck_assert_str_eq(s, "");
+		ck_assert_uint_eq(lines, nrows + 1);
+		free(line);
+		fmt_table_free(t);
+	}
+}
+END_TEST
+
+START_TEST(test_ago)
+{
+	char b[FMT_REL_LEN];
+	int64_t now = 1000000000000;
+
+	ck_assert_str_eq(fmt_ago(now - 400, now, b, sizeof(b)), "now");
+	ck_assert_str_eq(fmt_ago(now - 12000, now, b, sizeof(b)), "12s ago");
+	ck_assert_str_eq(fmt_ago(now - 192000, now, b, sizeof(b)), "3m ago");
+	ck_assert_str_eq(fmt_ago(now + 5340000, now, b, sizeof(b)),
+	    "in 1h29m");
+	ck_assert_str_eq(fmt_ago(now - 86400000 * 2 - 3600000 * 4, now, b,
+	    sizeof(b)), "2d4h ago");
+	ck_assert_str_eq(fmt_ago(now + 59999, now, b, sizeof(b)), "in 59s");
 }
 END_TEST
 
@@ -701,6 +897,10 @@ fmt_suite(void)
 	tcase_add_test(tc, test_join_argv);
 	tcase_add_test(tc, test_exit_status);
 	tcase_add_test(tc, test_table);
+	tcase_add_test(tc, test_width);
+	tcase_add_test(tc, test_table_fit);
+	tcase_add_test(tc, test_table_fit_random);
+	tcase_add_test(tc, test_ago);
 	suite_add_tcase(s, tc);
 	return s;
 }
@@ -710,6 +910,10 @@ main(void)
 {
 	SRunner *sr = srunner_create(fmt_suite());
 	int failed;
+
+	/* wide characters need a UTF-8 LC_CTYPE, as jobq sets it */
+	if (setlocale(LC_CTYPE, "C.UTF-8") == NULL)
+		return 77;
 
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

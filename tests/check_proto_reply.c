@@ -206,6 +206,7 @@ START_TEST(test_reply_jobs)
 	cJSON			*rep, *back;
 	char			 err[256];
 	size_t			 n, i;
+	int64_t			 total;
 
 	for (i = 0; i < 3; i++) {
 		copy[i] = *sample_job((int64_t)i + 1);
@@ -223,11 +224,12 @@ START_TEST(test_reply_jobs)
 	REPLY_BAD("{\"ok\":true}",
 	    proto_job_reply_from_json(rep_, &j, err, sizeof(err)));
 
-	rep = proto_list_reply_to_json(jobs, 3);
+	rep = proto_list_reply_to_json(jobs, 3, 40);
 	back = proto_cmp_reparse(rep);
-	ck_assert_int_eq(proto_list_reply_from_json(back, &v, &n, err,
+	ck_assert_int_eq(proto_list_reply_from_json(back, &v, &n, &total, err,
 	    sizeof(err)), 0);
 	ck_assert_uint_eq(n, 3);
+	ck_assert_int_eq(total, 40);
 	ck_assert_ptr_null(v[3]);
 	for (i = 0; i < n; i++)
 		ck_assert_int_eq(proto_cmp_job(jobs[i], v[i], err,
@@ -235,17 +237,21 @@ START_TEST(test_reply_jobs)
 	jobq_job_list_free(v, n);
 	cJSON_Delete(back);
 	cJSON_Delete(rep);
-	rep = proto_list_reply_to_json(NULL, 0);
-	ck_assert_int_eq(proto_list_reply_from_json(rep, &v, &n, err,
+	rep = proto_list_reply_to_json(NULL, 0, -1);
+	ck_assert_ptr_null(cJSON_GetObjectItem(rep, "total"));
+	ck_assert_int_eq(proto_list_reply_from_json(rep, &v, &n, &total, err,
 	    sizeof(err)), 0);
-	ck_assert(n == 0 && v != NULL && v[0] == NULL);
+	ck_assert(n == 0 && v != NULL && v[0] == NULL && total == -1);
 	jobq_job_list_free(v, n);
 	cJSON_Delete(rep);
-	ck_assert_ptr_null(proto_list_reply_to_json(NULL, 1));
+	ck_assert_ptr_null(proto_list_reply_to_json(NULL, 1, -1));
 	REPLY_BAD("{\"ok\":true,\"jobs\":{}}",
-	    proto_list_reply_from_json(rep_, &v, &n, err, sizeof(err)));
+	    proto_list_reply_from_json(rep_, &v, &n, NULL, err, sizeof(err)));
 	REPLY_BAD("{\"ok\":true,\"jobs\":[{\"id\":1}]}",
-	    proto_list_reply_from_json(rep_, &v, &n, err, sizeof(err)));
+	    proto_list_reply_from_json(rep_, &v, &n, NULL, err, sizeof(err)));
+	REPLY_BAD("{\"ok\":true,\"jobs\":[],\"total\":-3}",
+	    proto_list_reply_from_json(rep_, &v, &n, &total, err,
+	    sizeof(err)));
 
 	memset(&a, 0, sizeof(a));
 	a.id = 5;

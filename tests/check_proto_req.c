@@ -389,7 +389,8 @@ START_TEST(test_list)
 	cJSON			*obj;
 
 	obj = req_decode("{\"op\":\"list\"}", &r);
-	ck_assert(r.u.list.state == -1 && r.u.list.queue == NULL &&
+	ck_assert(r.u.list.states == 0 && r.u.list.owner_uid == -1 &&
+	    !r.u.list.count && r.u.list.queue == NULL &&
 	    r.u.list.name == NULL && r.u.list.labels == NULL &&
 	    r.u.list.nlabels == 0 && r.u.list.array_id == 0 &&
 	    r.u.list.limit == 0);
@@ -398,7 +399,7 @@ START_TEST(test_list)
 	obj = req_decode("{\"op\":\"list\",\"state\":\"timed_out\",\"queue\":"
 	    "\"q\",\"name\":\"n m\",\"limit\":2147483647,\"array_id\":"
 	    "9007199254740992,\"labels\":[\"a=1\",\"=x\",\"\"]}", &r);
-	ck_assert_int_eq(r.u.list.state, JOBQ_STATE_TIMED_OUT);
+	ck_assert_uint_eq(r.u.list.states, 1u << JOBQ_STATE_TIMED_OUT);
 	ck_assert_str_eq(r.u.list.queue, "q");
 	ck_assert_str_eq(r.u.list.name, "n m");
 	ck_assert_uint_eq(r.u.list.limit, 2147483647u);
@@ -415,6 +416,23 @@ START_TEST(test_list)
 	obj = req_decode("{\"op\":\"list\",\"labels\":[],\"limit\":0}", &r);
 	ck_assert_ptr_null(r.u.list.labels);
 	cJSON_Delete(obj);
+	/* several states (with "state": any of them), an owner, a count */
+	obj = req_decode("{\"op\":\"list\",\"state\":\"failed\",\"states\":"
+	    "[\"queued\",\"running\"],\"owner_uid\":1000,\"count\":true}", &r);
+	ck_assert_uint_eq(r.u.list.states, (1u << JOBQ_STATE_FAILED) |
+	    (1u << JOBQ_STATE_QUEUED) | (1u << JOBQ_STATE_RUNNING));
+	ck_assert(r.u.list.owner_uid == 1000 && r.u.list.count == 1);
+	req_roundtrip(&r);
+	proto_req_release(&r);
+	cJSON_Delete(obj);
+	req_bad("{\"op\":\"list\",\"states\":\"queued\"}", JOBQ_EINVAL,
+	    "states: must be an array of state names");
+	req_bad("{\"op\":\"list\",\"states\":[\"queued\",\"x\"]}",
+	    JOBQ_EINVAL, "states: entries must be state names");
+	req_bad("{\"op\":\"list\",\"owner_uid\":-1}", JOBQ_EINVAL,
+	    "\"owner_uid\" must be an integer in 0..4294967294");
+	req_bad("{\"op\":\"list\",\"count\":1}", JOBQ_EINVAL,
+	    "count: must be true or false");
 
 	req_bad("{\"op\":\"list\",\"state\":\"bogus\"}", JOBQ_EINVAL,
 	    "state: unknown state \"bogus\"");
@@ -464,7 +482,7 @@ START_TEST(test_list)
 	/* Encoding: a limit above the protocol's is sent as its maximum;
 	 * a bad state cannot be sent. */
 	memset(&l, 0, sizeof(l));
-	l.state = -1;
+	l.owner_uid = -1;
 	l.limit = (size_t)1 << 40;
 	l.labels = labels;
 	l.nlabels = 2;
@@ -475,9 +493,26 @@ START_TEST(test_list)
 	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(obj,
 	    "labels")), 2);
 	cJSON_Delete(obj);
-	l.state = JOBQ_STATE_COUNT;
+	/* one state goes as "state" (read by every jobqd), several as
+	 * "states" */
+	l.states = 1u << JOBQ_STATE_QUEUED;
+	obj = proto_list_to_json(&l);
+	ck_assert_str_eq(cJSON_GetObjectItem(obj, "state")->valuestring,
+	    "queued");
+	ck_assert_ptr_null(cJSON_GetObjectItem(obj, "states"));
+	cJSON_Delete(obj);
+	l.states |= 1u << JOBQ_STATE_RUNNING;
+	obj = proto_list_to_json(&l);
+	ck_assert_ptr_null(cJSON_GetObjectItem(obj, "state"));
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(obj,
+	    "states")), 2);
+	cJSON_Delete(obj);
+	l.states = 1u << JOBQ_STATE_COUNT;
 	ck_assert_ptr_null(proto_list_to_json(&l));
-	l.state = -1;
+	l.states = 0;
+	l.owner_uid = -2;
+	ck_assert_ptr_null(proto_list_to_json(&l));
+	l.owner_uid = -1;
 	l.labels = NULL;
 	ck_assert_ptr_null(proto_list_to_json(&l));
 	ck_assert_ptr_null(proto_list_to_json(NULL));

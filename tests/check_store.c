@@ -286,7 +286,7 @@ do_list(struct store *s, int state, const char *queue, size_t limit)
 {
 	struct store_op *op = op_new(STORE_LIST, 0);
 
-	op->in.list.state = state;
+	op->in.list.states = state >= 0 ? 1u << state : 0;
 	(void)snprintf(op->in.list.queue, sizeof(op->in.list.queue), "%s",
 	    queue != NULL ? queue : "");
 	op->in.list.limit = limit;
@@ -771,7 +771,7 @@ START_TEST(test_disk_full)
 	ops[3] = op_new(STORE_GET, base + 3);
 	ops[3]->in.get.id = first;
 	ops[4] = op_new(STORE_LIST, base + 4);
-	ops[4]->in.list.state = -1;
+	ops[4]->in.list.states = 0;
 	for (i = 0; i < 5; i++)
 		store_submit(s, ops[i]);
 	wait_done(base + 5);
@@ -2271,7 +2271,7 @@ do_list_f(struct store *s, int state, const char *name,
 {
 	struct store_op *op = op_new(STORE_LIST, 0);
 
-	op->in.list.state = state;
+	op->in.list.states = state >= 0 ? 1u << state : 0;
 	op->in.list.limit = limit;
 	op->in.list.name = name;
 	op->in.list.labels = labels;
@@ -2299,6 +2299,94 @@ do_insert_labeled(struct store *s, const char *name,
 	op_free(op);
 	return (id);
 }
+
+/* A LIST with several states, an owner and a count. */
+static struct store_op *
+do_list_count(struct store *s, unsigned states, const char *queue,
+    int64_t user, const char *name, size_t limit)
+{
+	struct store_op *op = op_new(STORE_LIST, 0);
+
+	op->in.list.states = states;
+	(void)snprintf(op->in.list.queue, sizeof(op->in.list.queue), "%s",
+	    queue != NULL ? queue : "");
+	op->in.list.name = name;
+	if (user >= 0) {
+		op->in.list.by_user = 1;
+		op->in.list.user_uid = (uid_t)user;
+	}
+	op->in.list.limit = limit;
+	op->in.list.count = 1;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	return (op);
+}
+
+/* Several states, the owner, and the total without the limit: from the
+ * counts table or counted, the same answer. */
+START_TEST(test_list_states_count)
+{
+	const unsigned qr = (1u << JOBQ_STATE_QUEUED) |
+	    (1u << JOBQ_STATE_RUNNING);
+	struct store *s;
+	struct store_op *op;
+	int64_t ids[12];
+	size_t i;
+
+	s = open_store(1);
+	for (i = 0; i < 12; i++) {
+		op = op_insert(argv_true, env_one, "/tmp", NULL,
+		    i % 3 ? "a" : "b", 0, 0);
+		op->in.insert.owner_uid = i < 3 ? 7 : 1000;
+		run_op(s, op);
+		ck_assert_int_eq(op->status, 0);
+		ids[i] = op->out.insert.id;
+		op_free(op);
+	}
+	for (i = 0; i < 12; i += 4)	/* 0, 4, 8 running */
+		ck_assert_int_eq(do_claim(s, ids[i], 1, 1), 0);
+	do_end(s, ids[4], JOBQ_STATE_SUCCEEDED, 5);	/* 4 succeeded */
+
+	/* queued or running: all but 4, newest 3 shown, 11 in all (from
+	 * the counts table) */
+	op = do_list_count(s, qr, NULL, -1, NULL, 3);
+	ck_assert_uint_eq(op->out.list.n, 3);
+	ck_assert_int_eq(op->out.list.total, 11);
+	ck_assert_int_eq(op->out.list.jobs[0]->id, ids[9]);
+	op_free(op);
+	/* the same in queue "b" (0, 3, 6, 9): 4 */
+	op = do_list_count(s, qr, "b", -1, NULL, 1);
+	ck_assert_int_eq(op->out.list.total, 4);
+	op_free(op);
+	/* under the limit: the total is what came, without a count */
+	op = do_list_count(s, 1u << JOBQ_STATE_SUCCEEDED, NULL, -1, NULL, 5);
+	ck_assert(op->out.list.n == 1 && op->out.list.total == 1);
+	ck_assert_int_eq(op->out.list.jobs[0]->id, ids[4]);
+	op_free(op);
+	/* by owner (rows counted): uid 7 has 0, 1, 2; 1000 the other 9 */
+	op = do_list_count(s, 0, NULL, 7, NULL, 2);
+	ck_assert(op->out.list.n == 2 && op->out.list.total == 3);
+	ck_assert(op->out.list.jobs[0]->id == ids[1] &&
+	    op->out.list.jobs[1]->id == ids[2]);
+	op_free(op);
+	op = do_list_count(s, qr, NULL, 1000, NULL, 1);
+	ck_assert_int_eq(op->out.list.total, 8);
+	op_free(op);
+	op = do_list_count(s, qr, "a", 7, NULL, 1);
+	ck_assert_int_eq(op->out.list.total, 2);
+	op_free(op);
+	op = do_list_count(s, 0, NULL, 4242, NULL, 1);
+	ck_assert(op->out.list.n == 0 && op->out.list.total == 0);
+	op_free(op);
+	/* a state outside the mask is refused */
+	op = op_new(STORE_LIST, 0);
+	op->in.list.states = 1u << JOBQ_STATE_COUNT;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, JOBQ_EINVAL);
+	op_free(op);
+	close_store(s);
+}
+END_TEST
 
 START_TEST(test_list_filters)
 {
@@ -3273,6 +3361,7 @@ store_suite(void)
 	tcase_add_test(tc, test_close_unstarted);
 	tcase_add_test(tc, test_claim_update);
 	tcase_add_test(tc, test_list);
+	tcase_add_test(tc, test_list_states_count);
 	tcase_add_test(tc, test_group_commit);
 	tcase_add_test(tc, test_checkpoint);
 	tcase_add_test(tc, test_recover);

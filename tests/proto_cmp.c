@@ -120,10 +120,11 @@ proto_cmp_submit(const struct proto_submit *a, const struct proto_submit *b,
 static int
 proto_cmp_list(const struct proto_list *a, const struct proto_list *b)
 {
-	return a->state == b->state && proto_cmp_str(a->queue, b->queue) &&
+	return a->states == b->states && proto_cmp_str(a->queue, b->queue) &&
 	    proto_cmp_str(a->name, b->name) &&
 	    proto_cmp_strv(a->labels, a->nlabels, b->labels, b->nlabels, 1) &&
-	    a->array_id == b->array_id && a->limit == b->limit;
+	    a->array_id == b->array_id && a->limit == b->limit &&
+	    a->owner_uid == b->owner_uid && a->count == b->count;
 }
 
 static int

@@ -131,8 +131,8 @@ fuzz_req_limits(const struct proto_req *r)
 		break;
 	case PROTO_OP_LIST:
 		FUZZ_CHECK(r->u.list.nlabels <= JOBQ_MAX_LABELS);
-		FUZZ_CHECK(r->u.list.state >= -1 &&
-		    r->u.list.state < JOBQ_STATE_COUNT);
+		FUZZ_CHECK((r->u.list.states >> JOBQ_STATE_COUNT) == 0 &&
+		    r->u.list.owner_uid >= -1);
 		FUZZ_CHECK(r->u.list.limit <= PROTO_MAX_LIMIT);
 		break;
 	case PROTO_OP_LOGS:
@@ -273,6 +273,7 @@ fuzz_list_replies(const cJSON *obj)
 {
 	jobq_queue_info	 *q, *q2;
 	jobq_job	**jobs, **jobs2;
+	int64_t		  total, total2;
 	size_t		  n, n2, i;
 	cJSON		 *enc, *back;
 	char		  err[128];
@@ -289,12 +290,13 @@ fuzz_list_replies(const cJSON *obj)
 		cJSON_Delete(enc);
 		cJSON_Delete(back);
 	}
-	if (proto_list_reply_from_json(obj, &jobs, &n, err, sizeof(err)) != 0)
+	if (proto_list_reply_from_json(obj, &jobs, &n, &total, err,
+	    sizeof(err)) != 0)
 		return;
 	FUZZ_CHECK(jobs[n] == NULL);
-	back = fuzz_reparse(enc = proto_list_reply_to_json(jobs, n));
-	FUZZ_CHECK(proto_list_reply_from_json(back, &jobs2, &n2, err,
-	    sizeof(err)) == 0 && n == n2);
+	back = fuzz_reparse(enc = proto_list_reply_to_json(jobs, n, total));
+	FUZZ_CHECK(proto_list_reply_from_json(back, &jobs2, &n2, &total2, err,
+	    sizeof(err)) == 0 && n == n2 && total == total2);
 	for (i = 0; i < n; i++)
 		FUZZ_CHECK(jobs[i]->id == jobs2[i]->id &&
 		    jobs[i]->state == jobs2[i]->state &&
