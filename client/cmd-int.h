@@ -92,6 +92,12 @@ void cmd_close(jobq_client *c);
 void cmd_set_client(jobq_client *c);
 int cmd_finish(jobq_client *cl, const char *cmd, int err);
 int cmd_fail_what(const char *cmd, const char *what, int err);
+int cmd_report(const char *cmd, const char *what, int err, const char *reason);
+int cmd_report_to(const char *cmd, const char *what, int err,
+    const char *reason, cJSON *arr);
+cJSON *cmd_error_json(const char *cmd, const char *what, const char *code,
+    const char *reason, int status);
+void cmd_set_json_errors(void);
 int cmd_fail(const char *cmd, int64_t id, int err);
 
 /* Reports an allocation failure; defined here so that every caller (and
@@ -120,6 +126,7 @@ int cmd_wait_until(jobq_client *cl, int64_t id, int is_array,
     int have_deadline, int64_t deadline, jobq_job **job, jobq_array_info *ai);
 
 /* cmd.c: output */
+void cmd_job_ended_note(const char *cmd, const jobq_job *job);
 int cmd_flush(const char *cmd);
 int cmd_print_json(const char *cmd, cJSON *doc);
 int cmd_json_append(cJSON *arr, cJSON *item);

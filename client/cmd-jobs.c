@@ -29,9 +29,8 @@
 static int
 cmd_is_array_error(const char *cmd, int64_t id)
 {
-	fprintf(stderr, "jobq: %s: %lld is an array; name a task as %lld.INDEX\n",
-	    cmd, (long long)id, (long long)id);
-	return FMT_EXIT_USAGE;
+	return cmd_usage_error(cmd, "%lld is an array; name a task as "
+	    "%lld.INDEX", (long long)id, (long long)id);
 }
 
 /*
@@ -137,8 +136,8 @@ cmd_wait_one(jobq_client *cl, const char *cmd, const struct fmt_ref *ref,
 		    NULL, &ai);
 	}
 	if (err == JOBQ_ETIMEDOUT) {
-		fprintf(stderr, "jobq: %s: timed out waiting for %s\n", cmd,
-		    what);
+		(void)cmd_report(cmd, what, err, "timed out waiting for it to "
+		    "end");
 		w->timed_out = 1;
 		return 1;
 	}
@@ -160,8 +159,10 @@ cmd_wait_status(const struct cmd_wait_state *w, size_t n)
 		return FMT_EXIT_TIMEOUT;
 	if (w->errst != 0)
 		return w->errst;
-	if (n == 1 && w->arrays == 0)
+	if (n == 1 && w->arrays == 0) {
+		cmd_job_ended_note("wait", w->last);
 		return fmt_job_status(w->last);
+	}
 	return w->all_ok ? 0 : FMT_EXIT_FAIL;
 }
 
@@ -243,13 +244,12 @@ cmd_cancel_one(jobq_client *cl, const char *cmd, const struct fmt_ref *ref,
 	} else if (err == 0 && *arr != NULL && job != NULL)
 		item = proto_job_to_json(job);
 	jobq_job_free(job);
-	if (err == JOBQ_ESTATE) {
-		fprintf(stderr, "jobq: cancel %s: job has already ended\n", r);
-		*errst = cmd_worse(*errst, FMT_EXIT_FAIL);
-	} else if (err != 0) {
-		/* "jobq: cancel REF: reason[: detail]" */
-		snprintf(what, sizeof(what), "%s %s", cmd, r);
-		*errst = cmd_worse(*errst, cmd_fail_what(what, NULL, err));
+	if (err != 0) {
+		/* "jobq: cancel: job REF: reason" */
+		snprintf(what, sizeof(what), "%s %s", ref->has_index ? "task" :
+		    "job", r);
+		*errst = cmd_worse(*errst, cmd_report_to(cmd, what, err,
+		    err == JOBQ_ESTATE ? "it has already ended" : NULL, *arr));
 		return err == JOBQ_EIO || err == JOBQ_ESHUTDOWN;
 	} else if (*arr != NULL && cmd_json_append(*arr, item) != 0) {
 		cJSON_Delete(*arr);

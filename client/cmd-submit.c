@@ -497,6 +497,7 @@ cmd_submit_wait_job(jobq_client *cl, const char *cmd, int64_t id, int json)
 	if ((err = jobq_wait(cl, id, -1, &job)) != 0)
 		return cmd_fail(cmd, id, err);
 	rc = fmt_job_status(job);
+	cmd_job_ended_note(cmd, job);
 	if (json && (jrc = cmd_print_json(cmd, proto_job_to_json(job))) != 0)
 		rc = jrc;
 	jobq_job_free(job);

@@ -268,17 +268,22 @@ cmd_help(const char *name, FILE *out)
 	return -1;
 }
 
+static void cmd_report_json(const char *, const char *, const char *,
+    const char *, int);
+
 /* Prints "jobq: CMD: message" and a hint; returns the usage exit status. */
 int
 cmd_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
+	char msg[1024];
 
-	fprintf(stderr, "jobq: %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry 'jobq help %s' for more information.\n", cmd);
+	fprintf(stderr, "jobq: %s: %s\nTry 'jobq help %s' for more "
+	    "information.\n", cmd, msg, cmd);
+	cmd_report_json(cmd, NULL, "usage", msg, FMT_EXIT_USAGE);
 	return FMT_EXIT_USAGE;
 }
 
@@ -306,6 +311,7 @@ cmd_opt_common(const char *cmd, int c, char **argv, int *json)
 	switch (c) {
 	case CMD_OPT_JSON:
 		*json = 1;
+		cmd_set_json_errors();
 		return -1;
 	case 'h':
 		cmd_help(cmd, stdout);
@@ -361,26 +367,133 @@ cmd_set_client(jobq_client *c)
 	cmd_client = c;
 }
 
-/* Reports a failed request: "jobq: CMD: [WHAT: ]reason", with the daemon's
- * own message when it sent one (WHAT: "job 7", "task 7.3", "array 7"). */
+/* --json was given: errors go to stdout as JSON too (cmd_report). */
+static int cmd_json_errors;
+
+void
+cmd_set_json_errors(void)
+{
+	cmd_json_errors = 1;
+}
+
+/*
+ * The reason for a failed request, from the code and jobqd's message
+ * (detail, NULL or "" if none), said once: jobqd's message alone when it
+ * names the cause better than the code's text (no such job, wrong state,
+ * permission, an array), or when it repeats that text; else "text:
+ * detail".  A leading "WHAT: " in detail is dropped (the caller says it).
+ */
+static void
+cmd_reason(int err, const char *what, const char *detail, char *buf,
+    size_t len)
+{
+	const char *text = jobq_strerror(err);
+	size_t wl = what != NULL ? strlen(what) : 0;
+
+	if (detail != NULL && wl > 0 && strncmp(detail, what, wl) == 0 &&
+	    strncmp(detail + wl, ": ", 2) == 0)
+		detail += wl + 2;
+	if (detail == NULL || *detail == '\0' || strcmp(detail, text) == 0)
+		snprintf(buf, len, "%s", text);
+	else if (err == JOBQ_ENOTFOUND || err == JOBQ_ESTATE ||
+	    err == JOBQ_EPERM || err == JOBQ_EISARRAY ||
+	    strstr(detail, text) != NULL)
+		snprintf(buf, len, "%s", detail);
+	else
+		snprintf(buf, len, "%s: %s", text, detail);
+}
+
+cJSON *
+cmd_error_json(const char *cmd, const char *what, const char *code,
+    const char *reason, int status)
+{
+	cJSON *o = cJSON_CreateObject(), *e;
+
+	if (o == NULL)
+		return NULL;
+	if (cJSON_AddFalseToObject(o, "ok") == NULL ||
+	    cJSON_AddStringToObject(o, "command", cmd) == NULL ||
+	    (what != NULL && *what != '\0' &&
+	    cJSON_AddStringToObject(o, "what", what) == NULL) ||
+	    (e = cJSON_AddObjectToObject(o, "error")) == NULL ||
+	    cJSON_AddStringToObject(e, "code", code) == NULL ||
+	    cJSON_AddStringToObject(e, "message", reason) == NULL ||
+	    cJSON_AddNumberToObject(o, "status", status) == NULL) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* With --json, one error object a line on stdout. */
+static void
+cmd_report_json(const char *cmd, const char *what, const char *code,
+    const char *reason, int status)
+{
+	cJSON *o;
+	char *text;
+
+	if (!cmd_json_errors || (o = cmd_error_json(cmd, what, code, reason,
+	    status)) == NULL)
+		return;
+	if ((text = cJSON_PrintUnformatted(o)) != NULL) {
+		printf("%s\n", text);
+		free(text);
+	}
+	cJSON_Delete(o);
+	fflush(stdout);
+}
+
+/*
+ * Reports a failed request, the one way every command does:
+ *   jobq: CMD: WHAT: REASON      (WHAT: "job 7", "task 7.3"; may be empty)
+ * REASON from cmd_reason() unless given; with --json also an error object
+ * on stdout.  Returns the exit status for err.
+ */
+int
+cmd_report(const char *cmd, const char *what, int err, const char *reason)
+{
+	return cmd_report_to(cmd, what, err, reason, NULL);
+}
+
+/* The same, the JSON error object (--json) appended to arr if not NULL
+ * (a command's array of results) rather than printed alone. */
+int
+cmd_report_to(const char *cmd, const char *what, int err, const char *reason,
+    cJSON *arr)
+{
+	const char *detail = jobq_last_error(cmd_client);
+	char buf[1024];
+	cJSON *o;
+
+	if (reason == NULL && err == JOBQ_EPERM && detail != NULL &&
+	    *detail != '\0') {
+		/* jobqd's message names the job, its owner and who may act */
+		snprintf(buf, sizeof(buf), "%s: %s", jobq_strerror(err), detail);
+		reason = buf;
+		what = NULL;
+	} else if (reason == NULL) {
+		cmd_reason(err, what, detail, buf, sizeof(buf));
+		reason = buf;
+	}
+	if (what != NULL && *what != '\0')
+		fprintf(stderr, "jobq: %s: %s: %s\n", cmd, what, reason);
+	else
+		fprintf(stderr, "jobq: %s: %s\n", cmd, reason);
+	if (arr == NULL)
+		cmd_report_json(cmd, what, proto_errname(err), reason,
+		    fmt_err_status(err));
+	else if ((o = cmd_error_json(cmd, what, proto_errname(err), reason,
+	    fmt_err_status(err))) != NULL && cmd_json_append(arr, o) != 0)
+		cJSON_Delete(o);
+	return fmt_err_status(err);
+}
+
+/* Reports a failed request about what (NULL: nothing named). */
 int
 cmd_fail_what(const char *cmd, const char *what, int err)
 {
-	const char *detail = jobq_last_error(cmd_client);
-	const char *sep = what != NULL && *what != '\0' ? ": " : "";
-
-	if (what == NULL)
-		what = "";
-	/* jobqd's message names what was refused and why (jobqd.conf(5)) */
-	if (err == JOBQ_EPERM && detail != NULL && *detail != '\0')
-		fprintf(stderr, "jobq: permission denied: %s\n", detail);
-	else if (detail != NULL && *detail != '\0')
-		fprintf(stderr, "jobq: %s: %s%s%s: %s\n", cmd, what, sep,
-		    jobq_strerror(err), detail);
-	else
-		fprintf(stderr, "jobq: %s: %s%s%s\n", cmd, what, sep,
-		    jobq_strerror(err));
-	return fmt_err_status(err);
+	return cmd_report(cmd, what, err, NULL);
 }
 
 /* The same for a job id (0: no job named). */
@@ -398,7 +511,7 @@ cmd_fail(const char *cmd, int64_t id, int err)
 int
 cmd_connect(const struct cmd_ctx *ctx, const char *cmd, jobq_client **c)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], msg[PATH_MAX + 256];
 	const char *p = ctx->socket;
 	const char *why = NULL;
 	struct stat st;
@@ -416,9 +529,10 @@ cmd_connect(const struct cmd_ctx *ctx, const char *cmd, jobq_client **c)
 		p = jobq_default_socket(path, sizeof(path)) == 0 ? path :
 		    "(default socket)";
 	if (err == JOBQ_EPERM) {
-		fprintf(stderr, "jobq: %s: refusing to use the socket %s: it or "
-		    "its directory belongs to another user, or others may "
-		    "write to the directory\n", cmd, p);
+		snprintf(msg, sizeof(msg), "refusing to use the socket %s: it "
+		    "or its directory belongs to another user, or others may "
+		    "write to the directory", p);
+		(void)cmd_report(cmd, NULL, JOBQ_ECONNECT, msg);
 		return FMT_EXIT_CONNECT;
 	}
 	if (stat(p, &st) != 0) {
@@ -428,10 +542,11 @@ cmd_connect(const struct cmd_ctx *ctx, const char *cmd, jobq_client **c)
 	if (serr == EACCES || (serr == 0 && S_ISSOCK(st.st_mode) &&
 	    (saved == EACCES || saved == EPERM))) {
 		/* jobqd may well be running: the socket does not let us in */
-		fprintf(stderr, "jobq: %s: permission denied: cannot connect "
+		snprintf(msg, sizeof(msg), "permission denied: cannot connect "
 		    "to jobqd's socket %s: the mode or group of the socket or "
 		    "of its directory does not allow you (socket-mode and "
-		    "socket-group in jobqd.conf(5))\n", cmd, p);
+		    "socket-group in jobqd.conf(5))", p);
+		(void)cmd_report(cmd, NULL, JOBQ_ECONNECT, msg);
 		return FMT_EXIT_CONNECT;
 	}
 	if (why != NULL)
@@ -442,11 +557,34 @@ cmd_connect(const struct cmd_ctx *ctx, const char *cmd, jobq_client **c)
 		why = strerror(saved);
 	else
 		why = jobq_strerror(err);
-	fprintf(stderr, "jobq: %s: cannot connect to jobqd at %s: %s\n"
-	    "jobq: is jobqd running?  Start it with 'jobqd' (or "
+	snprintf(msg, sizeof(msg), "cannot connect to jobqd at %s: %s", p,
+	    why);
+	(void)cmd_report(cmd, NULL, JOBQ_ECONNECT, msg);
+	fprintf(stderr, "jobq: is jobqd running?  Start it with 'jobqd' (or "
 	    "'systemctl [--user] start jobqd'), or name its socket with -s or "
-	    "JOBQ_SOCKET.\n", cmd, p, why);
+	    "JOBQ_SOCKET.\n");
 	return FMT_EXIT_CONNECT;
+}
+
+/*
+ * For a job waited for that ended without an exit status of its own
+ * (fmt_job_status() 125: never started, canceled, interrupted, its worker
+ * lost): why, on stderr, since the status alone cannot say it:
+ *   jobq: CMD: job 67: failed (spawn_failed): executing the command: ...
+ */
+void
+cmd_job_ended_note(const char *cmd, const jobq_job *job)
+{
+	if (job == NULL || fmt_job_status(job) != FMT_EXIT_NOSTATUS ||
+	    !jobq_state_is_terminal(job->state))
+		return;
+	fprintf(stderr, "jobq: %s: job %lld: %s", cmd, (long long)job->id,
+	    jobq_state_name(job->state));
+	if (job->reason != NULL)
+		fprintf(stderr, " (%s)", job->reason);
+	if (job->message != NULL && *job->message != '\0')
+		fprintf(stderr, ": %s", job->message);
+	fputc('\n', stderr);
 }
 
 /* Prints a JSON document on stdout and frees it; 0 or an exit status. */

@@ -22,6 +22,9 @@ struct cmd_ctx {
 
 typedef int cmd_fn(struct cmd_ctx *ctx, int argc, char **argv);
 
+/* --json was given: failures are reported on stdout as JSON too. */
+void cmd_set_json_errors(void);
+
 cmd_fn cmd_submit;
 cmd_fn cmd_list;
 cmd_fn cmd_show;

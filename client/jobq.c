@@ -147,6 +147,7 @@ main(int argc, char **argv)
 			break;
 		case 'j':
 			ctx.json = 1;
+			cmd_set_json_errors();
 			break;
 		case 'h':
 			jobq_usage(stdout);

@@ -71,8 +71,8 @@ reload() {
 }
 # perm_msg WHAT: the last command's stderr is a permission error naming WHAT.
 perm_msg() {
-	grep -q "^jobq: permission denied: " "$T/err" ||
-		fail "$1: stderr [$(cat "$T/err")] is not 'jobq: permission denied: ...'"
+	grep -q "^jobq: [a-z-]*: permission denied: " "$T/err" ||
+		fail "$1: stderr [$(cat "$T/err")] is not 'jobq: CMD: permission denied: ...'"
 	grep -q "is jobqd running" "$T/err" && fail "$1: says 'is jobqd running?'"
 	grep -qF -- "$2" "$T/err" || fail "$1: stderr [$(cat "$T/err")] does not name [$2]"
 }
