@@ -1,7 +1,7 @@
 /*
  * cmd-jobs.c - the commands that act on jobs named by REF (ID, A.I):
- * wait, cancel, logs, priority and retry; and purge, which removes ended
- * jobs.
+ * wait, cancel, priority and retry; and purge, which removes ended jobs
+ * (logs: cmd-logs.c).
  */
 #include "config.h"
 
@@ -22,7 +22,6 @@
 #include "fmt.h"
 #include "cmd-int.h"
 
-#define CMD_LOG_CHUNK (64 * 1024)
 
 /* For commands that need one job, not a whole array: the message for a
  * plain id that names an array.  Returns the usage exit status. */
@@ -284,159 +283,6 @@ cmd_cancel(struct cmd_ctx *ctx, int argc, char **argv)
 	if (json && arr != NULL && (jrc = cmd_print_json(cmd, arr)) != 0 &&
 	    rc == 0)
 		rc = jrc;
-	return rc;
-}
-
-/* Writes all of buf to fd; 0, or -1 with errno set. */
-static int
-cmd_write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, buf, len);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		buf += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Prints the collected output of `logs --json`; 0 or an exit status. */
-static int
-cmd_logs_json(const char *cmd, int64_t id, int stream, const char *data,
-    size_t len)
-{
-	cJSON *o = cJSON_CreateObject();
-	char *b64;
-
-	if (o == NULL)
-		return cmd_nomem(cmd);
-	b64 = proto_b64_encode(data != NULL ? data : "", len);
-	if (b64 == NULL ||
-	    cJSON_AddNumberToObject(o, "id", (double)id) == NULL ||
-	    cJSON_AddStringToObject(o, "stream", stream == JOBQ_STDERR ?
-	    "stderr" : "stdout") == NULL ||
-	    cJSON_AddNumberToObject(o, "size", (double)len) == NULL ||
-	    cJSON_AddStringToObject(o, "data_base64", b64) == NULL) {
-		free(b64);
-		cJSON_Delete(o);
-		return cmd_nomem(cmd);
-	}
-	free(b64);
-	return cmd_print_json(cmd, o);
-}
-
-/* Where `logs` puts what it reads: stdout as it comes or, with --json, a
- * buffer printed at the end. */
-struct cmd_logs_out {
-	int json;
-	char *acc;
-	size_t len, cap;
-};
-
-/* Takes n bytes read: 0, -1 when the reader went away (a quiet end), or an
- * exit status. */
-static int
-cmd_logs_put(const char *cmd, struct cmd_logs_out *o, const char *buf,
-    size_t n)
-{
-	if (o->json) {
-		if (util_grow(&o->acc, &o->cap, o->len + n, 1) != 0)
-			return cmd_nomem(cmd);
-		memcpy(o->acc + o->len, buf, n);
-		o->len += n;
-		return 0;
-	}
-	if (cmd_write_all(STDOUT_FILENO, buf, n) == 0)
-		return 0;
-	if (errno == EPIPE)
-		return -1;
-	fprintf(stderr, "jobq: %s: write error: %s\n", cmd, strerror(errno));
-	return FMT_EXIT_FAIL;
-}
-
-/* Reads the job's stream from the start to its end (follow: until the job
- * has ended and everything is read), through buf (CMD_LOG_CHUNK bytes);
- * the exit status. */
-static int
-cmd_logs_read(jobq_client *cl, const char *cmd, int64_t id,
-    jobq_stream stream, int follow, char *buf, struct cmd_logs_out *o)
-{
-	uint64_t offset = 0;
-	size_t nread;
-	int err, done = 0, r;
-
-	for (;;) {
-		err = jobq_read_output(cl, id, stream, offset, buf,
-		    CMD_LOG_CHUNK, &nread, &done);
-		if (err == JOBQ_EISARRAY)
-			return cmd_is_array_error(cmd, id);
-		if (err != 0)
-			return cmd_fail(cmd, id, err);
-		if (nread > 0 && (r = cmd_logs_put(cmd, o, buf, nread)) != 0)
-			return r < 0 ? 0 : r;
-		offset += nread;
-		if (done || (nread == 0 && !follow))
-			break;
-		if (nread > 0)
-			continue;
-		err = jobq_wait(cl, id, 200, NULL);
-		if (err != 0 && err != JOBQ_ETIMEDOUT)
-			return cmd_fail(cmd, id, err);
-	}
-	return o->json ? cmd_logs_json(cmd, id, stream, o->acc, o->len) : 0;
-}
-
-int
-cmd_logs(struct cmd_ctx *ctx, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "stderr", no_argument, NULL, CMD_OPT_STDERR },
-		{ "follow", no_argument, NULL, 'f' },
-		CMD_OPTS_COMMON,
-	};
-	const char *cmd = "logs";
-	int follow = 0, c, rc;
-	jobq_stream stream = JOBQ_STDOUT;
-	struct cmd_logs_out o;
-	jobq_client *cl = NULL;
-	struct fmt_ref ref;
-	char *buf = NULL;
-	int64_t id = 0;
-
-	memset(&o, 0, sizeof(o));
-	o.json = ctx->json;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, ":hf", opts, NULL)) != -1) {
-		if (c == CMD_OPT_STDERR)
-			stream = JOBQ_STDERR;
-		else if (c == 'f')
-			follow = 1;
-		else if ((rc = cmd_opt_common(cmd, c, argv, &o.json)) >= 0)
-			return rc;
-	}
-	if ((rc = cmd_parse_one_ref(cmd, argc, argv, &ref)) != 0)
-		return rc;
-	if ((buf = malloc(CMD_LOG_CHUNK)) == NULL)
-		return cmd_nomem(cmd);
-	if ((rc = cmd_connect_ref(ctx, cmd, &ref, &cl, &id, NULL)) != 0)
-		goto out;
-	/* Anything printed through stdio so far goes out before raw bytes. */
-	if (fflush(stdout) == EOF && errno != EPIPE) {
-		fprintf(stderr, "jobq: %s: write error: %s\n", cmd,
-		    strerror(errno));
-		rc = FMT_EXIT_FAIL;
-		goto out;
-	}
-	rc = cmd_logs_read(cl, cmd, id, stream, follow, buf, &o);
-out:
-	cmd_close(cl);
-	free(o.acc);
-	free(buf);
 	return rc;
 }
 

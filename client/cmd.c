@@ -178,13 +178,19 @@ static const struct {
 	  "                 ({\"array\":{...}} for an array)\n"
 	  "  -h, --help     show this help\n" },
 	{ "logs",
-	  "Usage: jobq logs REF [--stderr] [-f|--follow] [--json]\n"
-	  "Write the captured standard output of a job to standard output.\n"
-	  "REF: a job ID, or A.I for the task with index I of array A.\n"
+	  "Usage: jobq logs REF... [--stderr] [--tail N] [-f|--follow] [--json]\n"
+	  "Write the captured standard output of jobs to standard output.\n"
+	  "REF: a job ID, A.I for the task with index I of array A, or an\n"
+	  "array's id for all its tasks.  With several jobs each line starts\n"
+	  "with \"[ID] \" (\"[A.I] \" for a task).\n"
 	  "\n"
-	  "  --stderr       the job's standard error instead\n"
-	  "  -f, --follow   keep writing output until the job has ended\n"
+	  "  --stderr       the jobs' standard error instead\n"
+	  "  -n, --tail N   only the last N lines of each\n"
+	  "  -f, --follow   keep writing output until the jobs have ended; say\n"
+	  "                 on stderr how each ended; exit with the job's\n"
+	  "                 status (one job), else 0 if all succeeded, else 1\n"
 	  "  --json         print {\"id\",\"stream\",\"size\",\"data_base64\"}\n"
+	  "                 (an array of them for several jobs)\n"
 	  "  -h, --help     show this help\n" },
 	{ "ping",
 	  "Usage: jobq ping [--json]\n"

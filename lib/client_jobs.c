@@ -298,8 +298,9 @@ client_jobs_logs_copy(const struct proto_logs_reply *lr, uint64_t offset,
 }
 
 int
-jobq_read_output(jobq_client *c, int64_t id, jobq_stream stream,
-    uint64_t offset, void *buf, size_t len, size_t *nread, int *done)
+jobq_read_output_ex(jobq_client *c, int64_t id, jobq_stream stream,
+    uint64_t offset, void *buf, size_t len, size_t *nread, int *done,
+    uint64_t *size)
 {
 	struct proto_logs_reply	 lr;
 	struct proto_logs	 l;
@@ -310,6 +311,8 @@ jobq_read_output(jobq_client *c, int64_t id, jobq_stream stream,
 		*nread = 0;
 	if (done != NULL)
 		*done = 0;
+	if (size != NULL)
+		*size = 0;
 	if ((rc = client_check_id(c, id)) != 0)
 		return rc;
 	if ((stream != JOBQ_STDOUT && stream != JOBQ_STDERR) || buf == NULL ||
@@ -325,9 +328,19 @@ jobq_read_output(jobq_client *c, int64_t id, jobq_stream stream,
 	if (rc == 0) {
 		rc = client_jobs_logs_copy(&lr, offset, buf, l.max, nread,
 		    done);
+		if (rc == 0 && size != NULL)
+			*size = lr.size > 0 ? (uint64_t)lr.size : 0;
 		free(lr.data);
 	}
 	return client_decoded(c, reply, rc);
+}
+
+int
+jobq_read_output(jobq_client *c, int64_t id, jobq_stream stream,
+    uint64_t offset, void *buf, size_t len, size_t *nread, int *done)
+{
+	return jobq_read_output_ex(c, id, stream, offset, buf, len, nread,
+	    done, NULL);
 }
 
 /* --- lists of jobs --- */

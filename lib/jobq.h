@@ -325,6 +325,11 @@ typedef enum jobq_stream { JOBQ_STDOUT = 1, JOBQ_STDERR = 2 } jobq_stream;
  * the job has ended and offset + *nread reached the end of the output. */
 int jobq_read_output(jobq_client *c, int64_t id, jobq_stream stream,
     uint64_t offset, void *buf, size_t len, size_t *nread, int *done);
+/* The same; *size (if not NULL) gets the stream's size when jobqd read it
+ * (for reading the end first, as `jobq logs --tail` does). */
+int jobq_read_output_ex(jobq_client *c, int64_t id, jobq_stream stream,
+    uint64_t offset, void *buf, size_t len, size_t *nread, int *done,
+    uint64_t *size);
 
 typedef struct jobq_server_info {
 	char version[32];

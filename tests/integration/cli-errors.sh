@@ -35,7 +35,7 @@ err_is 1 "jobq: cancel: job $j: it has already ended" q cancel "$j"
 a=$(submit --array 1-2 -- true)
 q wait "$a" >/dev/null
 err_is 4 "jobq: show: task $a.9: no such task" q show "$a.9"
-err_is 2 "jobq: logs: $a is an array; name a task as $a.INDEX" q logs "$a"
+err_is 2 "jobq: retry: $a is an array; name a task as $a.INDEX" q retry "$a"
 
 # --- --json: an error object on stdout as well -----------------------------------
 for form in "--json show 99999" "show 99999 --json"; do
