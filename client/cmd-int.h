@@ -136,6 +136,13 @@ cJSON *cmd_array_json(const jobq_array_info *ai);
 void cmd_table_add(struct fmt_table **t, const char *const *cells);
 int cmd_table_print(const char *cmd, struct fmt_table *t, size_t width);
 
+/* cmd-progress.c: the progress line of a wait on a terminal */
+void cmd_progress_start(const int64_t *ids, size_t n);
+int cmd_progress_active(void);
+int cmd_progress_slice(void);
+void cmd_progress_tick(jobq_client *cl);
+void cmd_progress_end(void);
+
 /* cmd-show.c: "A.I" of a task, "-" for a job that is not one */
 char *cmd_task_cell(const jobq_job *j, char *buf, size_t len);
 

@@ -150,6 +150,31 @@ cmd_wait_one(jobq_client *cl, const char *cmd, const struct fmt_ref *ref,
 	return 0;
 }
 
+/* On a terminal, a progress line over the REFs' jobs (a task's id found
+ * here; one that cannot be found is left to the wait to report). */
+static void
+cmd_wait_progress(jobq_client *cl, const struct fmt_ref *refs, size_t n)
+{
+	jobq_job *task = NULL;
+	int64_t *ids;
+	size_t i, k = 0;
+
+	if (!isatty(STDERR_FILENO) || (ids = calloc(n, sizeof(*ids))) == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		if (!refs[i].has_index)
+			ids[k++] = refs[i].id;
+		else if (jobq_get_task(cl, refs[i].id, refs[i].index,
+		    &task) == 0) {
+			ids[k++] = task->id;
+			jobq_job_free(task);
+			task = NULL;
+		}
+	}
+	cmd_progress_start(ids, k);
+	free(ids);
+}
+
 /* The exit status of `wait` over n REFs. */
 static int
 cmd_wait_status(const struct cmd_wait_state *w, size_t n)
@@ -200,10 +225,12 @@ cmd_wait(struct cmd_ctx *ctx, int argc, char **argv)
 		w.deadline = timeout > INT64_MAX - now ? INT64_MAX :
 		    now + timeout;
 	}
+	cmd_wait_progress(cl, refs, n);
 	for (i = 0; i < n; i++) {
 		if (cmd_wait_one(cl, cmd, &refs[i], &w))
 			break;
 	}
+	cmd_progress_end();
 	cmd_close(cl);
 	rc = cmd_wait_status(&w, n);
 	if (json && w.arr != NULL &&

@@ -211,7 +211,9 @@ cmd_submit_wait_array(jobq_client *cl, const char *cmd, int64_t id, int json)
 	int err, rc;
 
 	memset(&ai, 0, sizeof(ai));
+	cmd_progress_start(&id, 1);
 	err = cmd_wait_until(cl, id, 1, 0, 0, NULL, &ai);
+	cmd_progress_end();
 	if (err != 0) {
 		snprintf(what, sizeof(what), "array %lld", (long long)id);
 		return cmd_fail_what(cmd, what, err);

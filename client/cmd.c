@@ -162,7 +162,9 @@ static const struct {
 	  "Usage: jobq wait REF... [--timeout DUR] [--json]\n"
 	  "Wait until each job has ended (an array id: every task of it).  With\n"
 	  "one job, exit with its status; with an array or several REFs, exit 0\n"
-	  "if all succeeded, else 1.\n"
+	  "if all succeeded, else 1.  When standard error is a terminal and\n"
+	  "there is more than one job, a progress line shows how many ended,\n"
+	  "failed, run and wait, the rate and the time left.\n"
 	  "\n"
 	  "  --timeout DUR  give up after DUR in all (500ms, 90s, 5m, 2h, 1h30m;\n"
 	  "                 a plain number is seconds) and exit 124\n"
@@ -886,7 +888,7 @@ int
 cmd_wait_until(jobq_client *cl, int64_t id, int is_array, int have_deadline,
     int64_t deadline, jobq_job **job, jobq_array_info *ai)
 {
-	int err;
+	int err, sliced;
 
 	for (;;) {
 		int tmo = -1;
@@ -898,12 +900,20 @@ cmd_wait_until(jobq_client *cl, int64_t id, int is_array, int have_deadline,
 				rem = 0;
 			tmo = rem > INT_MAX ? INT_MAX : (int)rem;
 		}
+		/* with a progress line: waits in slices, redrawing between */
+		sliced = cmd_progress_active() && (tmo < 0 ||
+		    tmo > cmd_progress_slice());
+		if (sliced) {
+			cmd_progress_tick(cl);
+			tmo = cmd_progress_slice();
+		}
 		if (is_array)
 			err = jobq_array_wait(cl, id, tmo, ai);
 		else
 			err = jobq_wait(cl, id, tmo, job);
-		if (err == JOBQ_ETIMEDOUT && have_deadline && tmo == INT_MAX &&
-		    util_mono_ms() < deadline)
+		if (err == JOBQ_ETIMEDOUT && (sliced || (have_deadline &&
+		    tmo == INT_MAX)) && (!have_deadline ||
+		    util_mono_ms() < deadline))
 			continue;
 		return err;
 	}
