@@ -57,9 +57,11 @@ assert_rc 4 "show of a missing task" q show "$A.11"
 assert_rc 4 "logs of a missing task" q logs "$A.0"
 assert_rc 2 "show with a bad task reference" q show "$A.x"
 assert_rc 4 "show of a missing array's task" q show 999999.1
-assert_rc 2 "logs of a whole array" q logs "$A"
-grep -q "array" "$T/err" || fail "logs $A: message [$(cat "$T/err")] does not say it is an array"
+# logs of a whole array: every task, each line prefixed [A.I] (logs.sh)
+q logs "$A" >"$T/alogs" || fail "logs of a whole array"
+grep -q "^\[$A\.1\] " "$T/alogs" || fail "logs $A: [$(cat "$T/alogs")] lacks task 1's prefix"
 assert_rc 2 "retry of a whole array" q retry "$A"
+grep -q "array" "$T/err" || fail "retry $A: message [$(cat "$T/err")] does not say it is an array"
 # an array as a dependency, already ended: all its tasks succeeded
 dep=$(submit --after "$A" -- true)
 wait_ended "$dep"
