@@ -194,6 +194,14 @@ static const struct {
 	  "  --json         print {\"id\",\"stream\",\"size\",\"data_base64\"}\n"
 	  "                 (an array of them for several jobs)\n"
 	  "  -h, --help     show this help\n" },
+	{ "top",
+	  "Usage: jobq top\n"
+	  "A live full-screen view of jobqd: counts, rates, queues, the running\n"
+	  "jobs and the latest failures, redrawn as jobs change state (from\n"
+	  "jobqd's event stream) and once a second.  Keys: q quit, up/down (or\n"
+	  "k/j) select a running job, c cancel it (asks first).\n"
+	  "\n"
+	  "  -h, --help     show this help\n" },
 	{ "ping",
 	  "Usage: jobq ping [--json]\n"
 	  "Check that jobqd answers and show its version, pid, uptime and\n"

@@ -27,6 +27,7 @@ void cmd_set_json_errors(void);
 
 cmd_fn cmd_submit;
 cmd_fn cmd_list;
+cmd_fn cmd_top;
 cmd_fn cmd_show;
 cmd_fn cmd_wait;
 cmd_fn cmd_cancel;

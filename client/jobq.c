@@ -33,6 +33,7 @@ static const struct {
 	{ "queue", cmd_queue, "list queues, set their limits, pause, resume" },
 	{ "watch", cmd_watch, "print job state changes as they happen" },
 	{ "stats", cmd_stats, "show counts, throughput, wait and run times" },
+	{ "top", cmd_top, "a live full-screen view of jobs and queues" },
 	{ "ping", cmd_ping, "check that jobqd answers" },
 	{ "help", NULL, "show help on jobq or on a command" },
 };

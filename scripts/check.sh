@@ -17,8 +17,11 @@ ROOT=$PWD
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 PKGS=(build-essential autoconf automake libtool pkg-config
-	libsqlite3-dev libuv1-dev libcjson-dev check sqlite3 python3 procps strace
+	libsqlite3-dev libuv1-dev libcjson-dev libncurses-dev check sqlite3 python3
+	procps strace tmux bsdutils
 	systemd) # systemd: systemd-socket-activate for tests/integration/socket-activation.sh
+# libncurses-dev: jobq top; tmux (top.sh) and script(1) of bsdutils
+# (list-tty.sh, wait-progress.sh): real terminals for the CLI tests
 # Tools of the optional steps, each skipped where its package cannot be
 # installed: mandoc (man page lint), clang-tools (scan-build), clang and its
 # compiler-rt with libFuzzer (the fuzz targets).

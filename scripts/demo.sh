@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 PKGS=(build-essential autoconf automake libtool pkg-config
-	libsqlite3-dev libuv1-dev libcjson-dev)
+	libsqlite3-dev libuv1-dev libcjson-dev libncurses-dev)
 
 missing=()
 if command -v dpkg-query >/dev/null; then
