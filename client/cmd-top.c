@@ -418,6 +418,7 @@ cmd_top(struct cmd_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	cmd_set_client(t.req);
+	fmt_table_locale();	/* ncursesw and the widths need it */
 	if (initscr() == NULL) {
 		rc = cmd_usage_error(cmd, "cannot set up the terminal");
 		goto out;

@@ -167,8 +167,9 @@ size_t fmt_width(const char *s);
  * (never splitting a character). */
 size_t fmt_prefix_bytes(const char *s, size_t cols);
 /* Sets LC_CTYPE from the environment, or to C.UTF-8 if that is not a
- * UTF-8 locale, so that fmt_width() knows wide characters.  Call once at
- * start-up. */
+ * UTF-8 locale, so that fmt_width() knows wide characters.  Once (later
+ * calls do nothing); jobq calls it only where it lays out text, so that a
+ * submit does not read the locale files. */
 void fmt_table_locale(void);
 
 /* Aligned text tables: columns separated by two spaces, a header row.
@@ -197,7 +198,8 @@ int fmt_table_add_styled(struct fmt_table *t, const char *const *cells,
     const char *const *styles);
 /* Writes the table fitted into width cells (0: no limit), with colours
  * (SGR sequences around the cells' text, not counted in the width) if
- * color is set.  Returns 0, or -1 on a write error. */
+ * color is set; the cells are measured then, after fmt_table_locale().
+ * Returns 0, or -1 on a write error. */
 int fmt_table_print_color(const struct fmt_table *t, FILE *out,
     size_t width, int color);
 /* fmt_table_print_color() without colours. */

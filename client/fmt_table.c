@@ -34,8 +34,12 @@ struct fmt_table {
 void
 fmt_table_locale(void)
 {
+	static int done;
 	const char *cs;
 
+	if (done)
+		return;
+	done = 1;
 	if (setlocale(LC_CTYPE, "") != NULL &&
 	    (cs = nl_langinfo(CODESET)) != NULL &&
 	    strcasecmp(cs, "UTF-8") == 0)
@@ -238,6 +242,22 @@ fmt_table_add(struct fmt_table *t, const char *const *cells)
 	return fmt_table_add_styled(t, cells, NULL);
 }
 
+/* Measures every column's widest cell. */
+static void
+fmt_table_measure(struct fmt_table *t)
+{
+	size_t r, c, wc;
+
+	for (c = 0; c < t->ncols; c++)
+		t->widths[c] = 0;
+	for (r = 0; r < t->nrows; r++)
+		for (c = 0; c < t->ncols; c++) {
+			wc = fmt_width(t->cells[r * t->ncols + c]);
+			if (wc > t->widths[c])
+				t->widths[c] = wc;
+		}
+}
+
 /* The width of the columns shown (w[c], 0 = hidden) with their gaps. */
 static size_t
 fmt_table_total(const struct fmt_table *t, const size_t *w, const int *shown)
@@ -390,6 +410,9 @@ fmt_table_print_color(const struct fmt_table *t, FILE *out, size_t width,
 		free(shown);
 		return -1;
 	}
+	/* the widths in cells, measured now that LC_CTYPE knows them */
+	fmt_table_locale();
+	fmt_table_measure((struct fmt_table *)t);
 	fmt_table_fit(t, width, w, shown);
 	for (r = 0; rc == 0 && r < t->nrows; r++)
 		rc = fmt_table_row(t, out, r, w, shown, width, color);

@@ -129,7 +129,6 @@ main(int argc, char **argv)
 	size_t i;
 	int c;
 
-	fmt_table_locale();	/* display widths of wide characters */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_IGN;
 	if (sigemptyset(&sa.sa_mask) != 0 || sigaction(SIGPIPE, &sa, NULL) != 0) {
