@@ -5,7 +5,9 @@
  */
 #include "config.h"
 
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
@@ -181,18 +183,51 @@ cmd_stats_print(const char *cmd, const jobq_stats *st)
 	return cmd_queue_table(cmd, st->queues, st->nqueues);
 }
 
+/* stats --prometheus: jobqd's metrics as Prometheus text. */
+static int
+cmd_stats_prometheus(struct cmd_ctx *ctx, const char *cmd)
+{
+	jobq_client *cl = NULL;
+	char *text = NULL;
+	int rc, err;
+
+	if ((rc = cmd_connect(ctx, cmd, &cl)) != 0)
+		return rc;
+	err = jobq_get_metrics(cl, &text);
+	if ((rc = cmd_finish(cl, cmd, err)) != 0)
+		return rc;
+	fputs(text, stdout);
+	free(text);
+	return cmd_flush(cmd) < 0 ? FMT_EXIT_FAIL : 0;
+}
+
 int
 cmd_stats(struct cmd_ctx *ctx, int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "prometheus", no_argument, NULL, 'P' },
+		CMD_OPTS_COMMON,
+	};
 	const char *cmd = "stats";
-	int json = ctx->json, rc, err;
+	int json = ctx->json, prom = 0, c, rc, err;
 	jobq_client *cl = NULL;
 	jobq_stats st;
 
-	if ((rc = cmd_json_opts(cmd, argc, argv, &json)) >= 0)
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		if (c == 'P')
+			prom = 1;
+		else if ((rc = cmd_opt_common(cmd, c, argv, &json)) >= 0)
+			return rc;
+	}
+	if ((rc = cmd_no_operands(cmd, argc, argv)) != 0)
 		return rc;
-	if ((rc = cmd_no_operands(cmd, argc, argv)) != 0 ||
-	    (rc = cmd_connect(ctx, cmd, &cl)) != 0)
+	if (prom && json)
+		return cmd_usage_error(cmd, "--prometheus and --json exclude "
+		    "each other");
+	if (prom)
+		return cmd_stats_prometheus(ctx, cmd);
+	if ((rc = cmd_connect(ctx, cmd, &cl)) != 0)
 		return rc;
 	memset(&st, 0, sizeof(st));
 	err = jobq_get_stats(cl, &st);

@@ -260,13 +260,17 @@ static const struct {
 	  "  --json         print the event objects, one per line\n"
 	  "  -h, --help     show this help\n" },
 	{ "stats",
-	  "Usage: jobq stats [--json]\n"
+	  "Usage: jobq stats [--json | --prometheus]\n"
 	  "Show how many jobs are in each state, overall and per queue, how\n"
 	  "many workers are busy, and over the last minute and hour: jobs\n"
 	  "finished per second, mean and 95th percentile of wait and run times,\n"
 	  "and utilisation of the workers.\n"
 	  "\n"
 	  "  --json         print the statistics object\n"
+	  "  --prometheus   print jobqd's metrics since it started in the\n"
+	  "                 Prometheus text format (jobs by queue and state,\n"
+	  "                 submitted and finished counters, wait, run and\n"
+	  "                 store commit histograms, workers)\n"
 	  "  -h, --help     show this help\n" },
 };
 

@@ -523,11 +523,17 @@ dispatch_end_final(struct dispatch *s, struct sjob *j, struct store_op *op)
 	dispatch_op_submit(s, op);
 	start = j->submitted_at > j->node.not_before ? j->submitted_at :
 	    j->node.not_before;
-	if (j->started_at > 0)
+	if (j->started_at > 0) {
 		stats_job_ended(s->stats, now, j->started_at > start ?
 		    j->started_at - start : 0, now - j->started_at);
-	else
+		metrics_observe(&s->metrics.wait, j->started_at > start ?
+		    (double)(j->started_at - start) / 1000.0 : 0);
+		metrics_observe(&s->metrics.run, (double)(now -
+		    j->started_at) / 1000.0);
+	} else
 		stats_job_ended(s->stats, now, -1, -1);
+	if ((int)j->state >= 0 && j->state < JOBQ_STATE_COUNT)
+		s->metrics.finished[j->state]++;
 	/* a dep_cancel'ed job is DONE in the scheduler already */
 	if (j->node.state != SCHED_DONE)
 		sched_finish(s->sched, &j->node,
@@ -686,6 +692,7 @@ dispatch_new(uv_loop_t *loop, struct store *store,
 	if (s->sched != NULL)	/* caps read at each decision: see a reload */
 		sched_fair_conf(s->sched, &s->conf.conf_file);
 	s->stats = stats_new(s->nslots, util_now_ms());
+	s->started_mono = util_mono_ms();
 	if (s->conf.exe == NULL || s->conf.logs_dir == NULL ||
 	    s->buckets == NULL || s->slot_job == NULL || s->slot_up == NULL ||
 	    s->sched == NULL || s->stats == NULL)

@@ -134,6 +134,7 @@ void dispatch_queue_set(struct dispatch *s, struct dispatch_req *r,
     const char *queue, int parallel, int paused);
 void dispatch_queue_list(struct dispatch *s, struct dispatch_req *r);
 void dispatch_stats(struct dispatch *s, struct dispatch_req *r);
+void dispatch_metrics(struct dispatch *s, struct dispatch_req *r);
 /* Streams state changes of ids (n 0: all visible jobs) through r->push. */
 void dispatch_watch(struct dispatch *s, struct dispatch_req *r,
     const int64_t *ids, size_t n);

@@ -116,6 +116,7 @@ dispatch_batch_track(struct dispatch *s, struct op_ctx *c)
 		c->jobs[i] = NULL;
 		dispatch_add(s, j, o->out.insert.id, 0, sub->max_retries,
 		    (uid_t)o->in.insert.owner_uid);
+		s->metrics.submitted++;
 		j->submitted_at = o->in.insert.submitted_at;
 		j->timeout_ms = sub->timeout_ms;
 		j->kill_grace_ms = sub->kill_grace_ms;

@@ -43,6 +43,7 @@
 
 #include "dispatch.h"
 #include "job.h"
+#include "metrics.h"
 #include "sched.h"
 #include "store.h"
 
@@ -116,6 +117,8 @@ struct dispatch {
 	struct pool *pool;
 	struct sched *sched;
 	struct stats *stats;
+	struct metrics metrics;      /* since start (metrics.h) */
+	int64_t started_mono;        /* util_mono_ms() at dispatch_start */
 	struct dispatch_config conf;  /* its strings are ours (strdup) */
 	/* the table (dispatch.c) */
 	struct sjob **buckets;
@@ -182,7 +185,7 @@ enum dispatch_ended {
 };
 
 /* What a STORE_COUNTS op answers. */
-enum dispatch_ck { CK_QUEUE_LIST, CK_QUEUE_SET, CK_STATS };
+enum dispatch_ck { CK_QUEUE_LIST, CK_QUEUE_SET, CK_STATS, CK_METRICS };
 
 /* A logs request. */
 struct logs_req {
@@ -410,6 +413,7 @@ void dispatch_queue_info(const struct store_queue *, jobq_queue_info *);
 /* ---- dispatch_stats.c ---- */
 /* The stats reply from the counts of op (a STORE_COUNTS); NULL when out of
  * memory. */
+cJSON *dispatch_metrics_reply(struct dispatch *, const struct store_op *);
 cJSON *dispatch_stats_reply(struct dispatch *, const struct store_op *op);
 
 #endif

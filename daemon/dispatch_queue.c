@@ -73,6 +73,8 @@ dispatch_queue_counts_done(struct store_op *op)
 		dispatch_reply_encoded(c->r, dispatch_queue_list_json(op));
 	else if (c->kind == CK_QUEUE_SET)
 		dispatch_queue_set_reply(c->r, op, c->msg);
+	else if (c->kind == CK_METRICS)
+		dispatch_reply_encoded(c->r, dispatch_metrics_reply(c->s, op));
 	else
 		dispatch_reply_encoded(c->r, dispatch_stats_reply(c->s, op));
 out:

@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "proto.h"
+#include "metrics.h"
 #include "stats.h"
+#include "store.h"
 #include "util.h"
 #include "dispatch_int.h"
 
@@ -64,4 +66,46 @@ void
 dispatch_stats(struct dispatch *s, struct dispatch_req *r)
 {
 	dispatch_queue_counts(s, r, CK_STATS, NULL);
+}
+
+/* The metrics reply: the Prometheus text of the counters, the store's
+ * commit times and the counts per queue read by op. */
+cJSON *
+dispatch_metrics_reply(struct dispatch *s, const struct store_op *op)
+{
+	struct metrics_snapshot snap;
+	struct metrics_queue *qs = NULL;
+	struct metrics_hist commits;
+	size_t i, n = op->out.counts.n;
+	cJSON *rep;
+	char *text;
+
+	if (n > 0 && (qs = calloc(n, sizeof *qs)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		qs[i].name = op->out.counts.v[i].name;
+		memcpy(qs[i].counts, op->out.counts.v[i].counts,
+		    sizeof qs[i].counts);
+	}
+	store_commit_metrics(s->store, &commits);
+	memset(&snap, 0, sizeof snap);
+	snap.version = PACKAGE_VERSION;
+	snap.uptime_s = (double)(util_mono_ms() - s->started_mono) / 1000.0;
+	snap.workers = s->nslots;
+	snap.busy = dispatch_slot_nbusy(s);
+	snap.m = &s->metrics;
+	snap.commit = &commits;
+	snap.queues = qs;
+	snap.nqueues = n;
+	text = metrics_render(&snap);
+	rep = text != NULL ? proto_metrics_reply_to_json(text) : NULL;
+	free(text);
+	free(qs);
+	return rep;
+}
+
+void
+dispatch_metrics(struct dispatch *s, struct dispatch_req *r)
+{
+	dispatch_queue_counts(s, r, CK_METRICS, NULL);
 }

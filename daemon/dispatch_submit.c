@@ -172,6 +172,7 @@ dispatch_submit_track(struct dispatch *s, struct op_ctx *c,
 		c->jobs[i] = NULL;
 		dispatch_add(s, j, first_id + i, 0, sub->max_retries,
 		    (uid_t)op->in.insert.owner_uid);
+		s->metrics.submitted++;
 		j->submitted_at = op->in.insert.submitted_at;
 		j->timeout_ms = sub->timeout_ms;
 		j->kill_grace_ms = sub->kill_grace_ms;

@@ -202,6 +202,14 @@ server_op_stats(struct server_conn *c, cJSON *req, struct proto_req *r)
 }
 
 static int
+server_op_metrics(struct server_conn *c, cJSON *req, struct proto_req *r)
+{
+	c->busy = 1;
+	dispatch_metrics(c->sv->disp, &c->req);
+	return 0;
+}
+
+static int
 server_op_watch(struct server_conn *c, cJSON *req, struct proto_req *r)
 {
 	c->busy = 1;
@@ -232,6 +240,7 @@ static const struct {
 	[PROTO_OP_QUEUE_LIST] = { server_op_queue_list, 0 },
 	[PROTO_OP_STATS] = { server_op_stats, 0 },
 	[PROTO_OP_WATCH] = { server_op_watch, 0 },
+	[PROTO_OP_METRICS] = { server_op_metrics, 0 },
 	[PROTO_OP_SUBMIT_BATCH] = { server_op_submit_batch,
 	    SERVER_OP_SUBMITTER },
 };

@@ -67,6 +67,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "fault.h"
 #include "log.h"
@@ -497,8 +498,10 @@ static int
 store_batch_commit(struct store *s, struct store_op *batch)
 {
 	struct store_op *op;
+	struct timespec t0, t1;
 	int rc, ret;
 
+	(void)clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (op = batch; op != NULL; op = op->next) {
 		if (!store_is_write(op) || op->status != 0)
 			continue;
@@ -508,7 +511,20 @@ store_batch_commit(struct store *s, struct store_op *batch)
 	}
 	if ((rc = store_commit(s)) != SQLITE_OK)
 		return (store_fail(s, rc, "commit"));
+	(void)clock_gettime(CLOCK_MONOTONIC, &t1);
+	pthread_mutex_lock(&s->lock);
+	metrics_observe(&s->commits, (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	pthread_mutex_unlock(&s->lock);
 	return (0);
+}
+
+void
+store_commit_metrics(struct store *s, struct metrics_hist *out)
+{
+	pthread_mutex_lock(&s->lock);
+	*out = s->commits;
+	pthread_mutex_unlock(&s->lock);
 }
 
 /* Rolls back a failed batch: its writes get JOBQ_ESTORAGE. */

@@ -356,6 +356,11 @@ struct store_recovery {
 };
 void store_recovery_release(struct store_recovery *r);
 
+/* The durations of the write batches committed so far (metrics.h's
+ * store_commit_seconds); any thread. */
+struct metrics_hist;
+void store_commit_metrics(struct store *s, struct metrics_hist *out);
+
 /*
  * Opens (creating if absent) the database at path.  sync_full selects
  * synchronous=FULL (power-loss safe) rather than NORMAL.  On failure returns

@@ -50,6 +50,7 @@
 #include <sqlite3.h>
 #include <uv.h>
 
+#include "metrics.h"
 #include "store.h"
 
 /* The prepared statements (their SQL: store_schema.c). */
@@ -156,6 +157,8 @@ struct store {
 	struct store_op *done;		/* guarded by lock */
 	struct store_op **done_tail;
 	int stopping;			/* guarded by lock */
+	struct metrics_hist commits;	/* guarded by lock: how long each
+					   write batch took (metrics.h) */
 
 	pthread_t thread;
 	int started;

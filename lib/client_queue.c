@@ -67,3 +67,20 @@ jobq_get_stats(jobq_client *c, jobq_stats *out)
 	rc = proto_stats_reply_from_json(reply, out, NULL, 0);
 	return client_decoded(c, reply, rc);
 }
+
+int
+jobq_get_metrics(jobq_client *c, char **text_out)
+{
+	cJSON	*reply;
+	int	 rc;
+
+	if (text_out == NULL)
+		return JOBQ_EINVAL;
+	*text_out = NULL;
+	if ((rc = client_check(c)) != 0)
+		return rc;
+	if ((rc = client_request(c, proto_metrics_req_to_json(), &reply)) != 0)
+		return rc;
+	rc = proto_metrics_reply_from_json(reply, text_out, NULL, 0);
+	return client_decoded(c, reply, rc);
+}

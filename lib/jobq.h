@@ -448,6 +448,12 @@ typedef struct jobq_stats {
 int jobq_get_stats(jobq_client *c, jobq_stats *out);
 void jobq_stats_release(jobq_stats *st);
 
+/* jobqd's metrics since it started, as Prometheus text (exposition format
+ * 0.0.4): jobs by queue and state, submitted and finished counters, wait,
+ * run and store commit histograms, workers.  *text_out is malloc'd (free
+ * it with free()). */
+int jobq_get_metrics(jobq_client *c, char **text_out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -337,6 +337,9 @@ int proto_queue_list_from_json(const cJSON *req, char *err, size_t errlen);
 cJSON *proto_queue_list_to_json(void);
 int proto_stats_req_from_json(const cJSON *req, char *err, size_t errlen);
 cJSON *proto_stats_req_to_json(void);
+/* {"op":"metrics"}: no members. */
+int proto_metrics_req_from_json(const cJSON *req, char *err, size_t errlen);
+cJSON *proto_metrics_req_to_json(void);
 
 /* {"op":"get"|"cancel"|"retry", REF}; get and cancel may name an array. */
 int proto_get_from_json(const cJSON *req, struct proto_ref *out, char *err,
@@ -449,6 +452,7 @@ enum proto_op {
 	PROTO_OP_STATS,
 	PROTO_OP_WATCH,
 	PROTO_OP_SUBMIT_BATCH,
+	PROTO_OP_METRICS,
 	PROTO_OP_COUNT
 };
 struct proto_req {
@@ -561,6 +565,10 @@ int proto_queue_set_reply_from_json(const cJSON *reply,
 cJSON *proto_queue_list_reply_to_json(const jobq_queue_info *q, size_t n);
 int proto_queue_list_reply_from_json(const cJSON *reply,
     jobq_queue_info **out, size_t *n, char *err, size_t errlen);
+/* metrics: {"ok":true,"text":STR} (the Prometheus text, *text malloc'd) */
+cJSON *proto_metrics_reply_to_json(const char *text);
+int proto_metrics_reply_from_json(const cJSON *reply, char **text,
+    char *err, size_t errlen);
 /* stats: {"ok":true,"stats":STATS} (jobq_stats_release) */
 cJSON *proto_stats_reply_to_json(const jobq_stats *st);
 int proto_stats_reply_from_json(const cJSON *reply, jobq_stats *out,

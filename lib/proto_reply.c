@@ -577,3 +577,38 @@ proto_watch_reply_from_json(const cJSON *reply, char *err, size_t errlen)
 {
 	return proto_reply_object(reply, err, errlen);
 }
+
+cJSON *
+proto_metrics_reply_to_json(const char *text)
+{
+	struct proto_out	 o;
+
+	if (text == NULL)
+		return NULL;
+	proto_out_ok(&o);
+	proto_out_str(&o, "text", text);
+	return proto_out_end(&o);
+}
+
+int
+proto_metrics_reply_from_json(const cJSON *reply, char **text, char *err,
+    size_t errlen)
+{
+	const cJSON	*t;
+	int		 rc;
+
+	*text = NULL;
+	if ((rc = proto_reply_object(reply, err, errlen)) != 0)
+		return rc;
+	t = cJSON_GetObjectItemCaseSensitive(reply, "text");
+	if (!cJSON_IsString(t) || t->valuestring == NULL) {
+		proto_seterr(err, errlen, "metrics reply: \"text\" must be a "
+		    "string");
+		return JOBQ_EPROTO;
+	}
+	if ((*text = strdup(t->valuestring)) == NULL) {
+		proto_seterr(err, errlen, "out of memory");
+		return JOBQ_ENOMEM;
+	}
+	return 0;
+}

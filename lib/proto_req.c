@@ -186,6 +186,18 @@ proto_stats_req_to_json(void)
 	return proto_op_object("stats");
 }
 
+int
+proto_metrics_req_from_json(const cJSON *req, char *err, size_t errlen)
+{
+	return proto_req_object(req, err, errlen);
+}
+
+cJSON *
+proto_metrics_req_to_json(void)
+{
+	return proto_op_object("metrics");
+}
+
 /* --- get, cancel, retry, wait, priority --- */
 
 int
@@ -721,6 +733,8 @@ PROTO_REQ_CODEC(queue_set, queue_set)
 PROTO_REQ_BARE(queue_list, proto_queue_list_from_json,
     proto_queue_list_to_json)
 PROTO_REQ_BARE(stats, proto_stats_req_from_json, proto_stats_req_to_json)
+PROTO_REQ_BARE(metrics, proto_metrics_req_from_json,
+    proto_metrics_req_to_json)
 PROTO_REQ_CODEC(watch, watch)
 
 static int
@@ -773,6 +787,7 @@ static const struct {
 	PROTO_OP(STATS, stats),
 	PROTO_OP(WATCH, watch),
 	PROTO_OP(SUBMIT_BATCH, submit_batch),
+	PROTO_OP(METRICS, metrics),
 #undef PROTO_OP
 };
 

@@ -18,9 +18,10 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 
 PKGS=(build-essential autoconf automake libtool pkg-config
 	libsqlite3-dev libuv1-dev libcjson-dev libncurses-dev check sqlite3 python3
-	procps strace tmux bsdutils
+	procps strace tmux bsdutils python3-prometheus-client
 	systemd) # systemd: systemd-socket-activate for tests/integration/socket-activation.sh
-# libncurses-dev: jobq top; tmux (top.sh) and script(1) of bsdutils
+# libncurses-dev: jobq top; python3-prometheus-client: the parser of
+# metrics.sh; tmux (top.sh) and script(1) of bsdutils
 # (list-tty.sh, wait-progress.sh): real terminals for the CLI tests
 # Tools of the optional steps, each skipped where its package cannot be
 # installed: mandoc (man page lint), clang-tools (scan-build), clang and its

@@ -245,6 +245,22 @@ START_TEST(test_reply_jobs)
 	jobq_job_list_free(v, n);
 	cJSON_Delete(rep);
 	ck_assert_ptr_null(proto_list_reply_to_json(NULL, 1, -1));
+	/* metrics: the text back as it was */
+	{
+		char *text = NULL;
+
+		rep = proto_metrics_reply_to_json("jobq_workers 2\n# x \"y\"\n");
+		back = proto_cmp_reparse(rep);
+		ck_assert_int_eq(proto_metrics_reply_from_json(back, &text, err,
+		    sizeof(err)), 0);
+		ck_assert_str_eq(text, "jobq_workers 2\n# x \"y\"\n");
+		free(text);
+		cJSON_Delete(back);
+		cJSON_Delete(rep);
+		ck_assert_ptr_null(proto_metrics_reply_to_json(NULL));
+		REPLY_BAD("{\"ok\":true,\"text\":5}",
+		    proto_metrics_reply_from_json(rep_, &text, err, sizeof(err)));
+	}
 	REPLY_BAD("{\"ok\":true,\"jobs\":{}}",
 	    proto_list_reply_from_json(rep_, &v, &n, NULL, err, sizeof(err)));
 	REPLY_BAD("{\"ok\":true,\"jobs\":[{\"id\":1}]}",
