@@ -19,10 +19,18 @@ DEST=$T/dest
 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$JOBQ_BUILDDIR" install DESTDIR="$DEST" \
 	>"$T/install.log" 2>&1 || fail "make install DESTDIR=$DEST failed: $(tail -n 20 "$T/install.log")"
 
-pc=$(find "$DEST" -name libjobq.pc)
-[ -n "$pc" ] && [ "$(printf '%s\n' "$pc" | wc -l)" = 1 ] || fail "expected one installed libjobq.pc, found: [$pc]"
-so=$(find "$DEST" -name 'libjobq.so.*' -type f)
-[ -n "$so" ] && [ "$(printf '%s\n' "$so" | wc -l)" = 1 ] || fail "expected one installed libjobq.so.N file, found: [$so]"
+# one_file DESCRIPTION FIND-ARGS...: the one file find names in $DEST.
+one_file() {
+	local what=$1 found
+	shift
+	found=$(find "$DEST" "$@")
+	if [ -z "$found" ] || [ "$(printf '%s\n' "$found" | wc -l)" != 1 ]; then
+		fail "expected one installed $what, found: [$found]"
+	fi
+	printf '%s\n' "$found"
+}
+pc=$(one_file libjobq.pc -name libjobq.pc)
+so=$(one_file "libjobq.so.N file" -name 'libjobq.so.*' -type f)
 libdir=$(dirname "$so")
 [ -L "$libdir/libjobq.so" ] || fail "no libjobq.so development symlink next to $so"
 [ -n "$(find "$DEST" -name jobq.h)" ] || fail "jobq.h is not installed"
