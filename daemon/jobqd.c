@@ -518,7 +518,7 @@ jobqd_socket_activation(void)
 {
 	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
 	char what[256], *end;
-	long lpid, nfds;
+	long lpid, nfds, i;
 	int flags;
 
 	if (pid == NULL || fds == NULL)
@@ -542,6 +542,10 @@ jobqd_socket_activation(void)
 		return;
 	if (nfds > 1)
 		log_warnx("systemd passed %ld sockets; using the first", nfds);
+	/* the others stay open, but never reach a worker or a job */
+	for (i = 4; i < 3 + nfds; i++)
+		if ((flags = fcntl((int)i, F_GETFD)) >= 0)
+			(void)fcntl((int)i, F_SETFD, flags | FD_CLOEXEC);
 	if (jobqd_listen_fd_what(3, what, sizeof what) != NULL)
 		fatalx("LISTEN_FDS: fd 3 is %s, not a Unix stream socket "
 		    "listening for connections", what);

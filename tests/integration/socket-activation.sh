@@ -35,6 +35,12 @@ else:
 if fd != 3:
     os.dup2(fd, 3)
 os.set_inheritable(3, True)
+if "ACTIVATE_EXTRA" in os.environ:      # one more, the last of LISTEN_FDS
+    last = 2 + int(os.environ["ACTIVATE_FDS"])
+    x = os.open(os.environ["ACTIVATE_EXTRA"], os.O_RDWR | os.O_CREAT, 0o600)
+    if x != last:
+        os.dup2(x, last)
+    os.set_inheritable(last, True)
 os.environ["LISTEN_PID"] = str(os.getpid())
 os.environ["LISTEN_FDS"] = os.environ.get("ACTIVATE_FDS", "1")
 os.execv(exe, [exe] + args)
@@ -61,14 +67,30 @@ grep -qF 'LISTEN_PID: "12x" is not a process id' "$T/err" || fail "malformed LIS
 [ ! -e "$T/st-pid" ] || fail "malformed LISTEN_PID: the state dir was created"
 
 # The same way, a listening Unix stream socket is served (no --socket: the
-# passed descriptor must be used).
+# passed descriptor must be used).  With more descriptors passed, the
+# others (fd 9, a file here: beyond the descriptors a worker is given)
+# reach neither the workers nor the jobs.
 echo "=== activate.py stream ($(date +%T.%N))" >>"$LOG"
-JOBQ_SOCKET=$T/wrong.sock python3 "$T/activate.py" stream "$T" "$JOBQD" \
+JOBQ_SOCKET=$T/wrong.sock ACTIVATE_FDS=7 ACTIVATE_EXTRA=$T/extra \
+	python3 "$T/activate.py" stream "$T" "$JOBQD" \
 	--state-dir "$STATE" --workers 1 --kill-grace 2s 2>>"$LOG" </dev/null &
 JOBQD_PID=$!
 wait_ready
 assert_rc 0 "submit --wait through the socket from activate.py" q submit --wait -- true
 [ -e "$T/wrong.sock" ] && fail "jobqd bound \$JOBQ_SOCKET although activate.py gave it a socket"
+grep -q "systemd passed 7 sockets; using the first" "$LOG" || fail "no warning about the other descriptors"
+[ "$(readlink "/proc/$JOBQD_PID/fd/9")" = "$T/extra" ] ||
+	fail "control: jobqd's fd 9 is not $T/extra"
+id=$(submit -- "$BIN/sh" -c 'for f in /proc/$$/fd/*; do readlink "$f"; done')
+wait_ended "$id"
+fds=$(q logs "$id") || fail "jobq logs $id"
+[ -n "$fds" ] || fail "the job listed no descriptors"
+grep -qxF "$T/extra" <<<"$fds" && fail "a passed descriptor other than fd 3 reached a job: $fds"
+for w in $(worker_pids); do
+	for f in /proc/"$w"/fd/*; do
+		[ "$(readlink "$f")" != "$T/extra" ] || fail "worker $w has a passed descriptor other than fd 3"
+	done
+done
 stop_daemon
 assert_eq "$DAEMON_RC" 0 "jobqd exit status (activate.py)"
 rm -rf "$STATE" "$SOCK"
