@@ -666,6 +666,15 @@ dispatch_ping(struct dispatch *s)
 	return proto_ping_reply_to_json(&p);
 }
 
+void
+dispatch_counts(const struct dispatch *s, struct dispatch_counts *c)
+{
+	c->queued = sched_nqueued(s->sched);
+	c->running = sched_nrunning(s->sched);
+	c->busy = dispatch_slot_nbusy(s);
+	c->workers = s->nslots;
+}
+
 /* ---- start-up ---- */
 
 static struct dispatch *

@@ -141,6 +141,15 @@ void dispatch_watch(struct dispatch *s, struct dispatch_req *r,
 /* {"ok":true,...} for ping. */
 cJSON *dispatch_ping(struct dispatch *s);
 
+/* How busy jobqd is, for its systemd STATUS= line (notify.c). */
+struct dispatch_counts {
+	size_t queued;            /* waiting: blocked, delayed or ready */
+	size_t running;
+	int busy;                 /* workers running a job */
+	int workers;
+};
+void dispatch_counts(const struct dispatch *s, struct dispatch_counts *c);
+
 int dispatch_shutting_down(const struct dispatch *s);
 /* The configuration in force from now on (SIGHUP); not owned. */
 void dispatch_set_conf(struct dispatch *s, const struct conf *c);

@@ -1,9 +1,10 @@
 /*
  * fault.c - the fault injection points of fault.h: parsing JOBQD_FAULTS
- * and counting hits.
+ * (and JOBQD_FAULT_STALL for "stall") and counting hits.
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,12 +20,19 @@ struct fault_rule {
 };
 
 static const char *const fault_names[FAULT_NPOINTS] = {
-	"spawn", "mq_send", "report_write", "alloc", "commit"
+	"spawn", "mq_send", "report_write", "alloc", "commit", "stall"
 };
 
 static struct fault_rule fault_rules[FAULT_NPOINTS];
 static atomic_uint_fast64_t fault_hits[FAULT_NPOINTS];
 static atomic_int fault_enabled;
+static char fault_stall_path[PATH_MAX];
+
+const char *
+fault_stall_file(void)
+{
+	return fault_stall_path;
+}
 
 const char *
 fault_name(enum fault_point p)
@@ -95,8 +103,25 @@ fault_parse_one(const char *s, size_t len, char *err, size_t errlen)
 bad:
 	snprintf(err, errlen, "JOBQD_FAULTS: bad item \"%.*s\" (expected "
 	    "POINT[@N][*M] with POINT one of spawn, mq_send, report_write, "
-	    "alloc, commit)", (int)(len > 60 ? 60 : len), s);
+	    "alloc, commit, stall)", (int)(len > 60 ? 60 : len), s);
 	return JOBQ_EINVAL;
+}
+
+/* "stall" listed: its file, from JOBQD_FAULT_STALL (absolute). */
+static int
+fault_stall_init(char *err, size_t errlen)
+{
+	const char *f = getenv("JOBQD_FAULT_STALL");
+
+	if (f == NULL || f[0] != '/' || strlen(f) >= sizeof fault_stall_path) {
+		snprintf(err, errlen, "JOBQD_FAULTS: \"stall\" needs "
+		    "JOBQD_FAULT_STALL=FILE, an absolute path (the store waits "
+		    "while FILE exists)%s", f == NULL ? ": it is not set" :
+		    ": it is not an absolute path, or too long");
+		return JOBQ_EINVAL;
+	}
+	memcpy(fault_stall_path, f, strlen(f) + 1);
+	return 0;
 }
 
 int
@@ -111,6 +136,7 @@ fault_init(const char *spec, char *err, size_t errlen)
 		atomic_store(&fault_hits[i], 0);
 	}
 	atomic_store(&fault_enabled, 0);
+	fault_stall_path[0] = '\0';
 	if (spec == NULL || *spec == '\0')
 		return 0;
 	for (p = spec; ; p = comma + 1) {
@@ -124,6 +150,12 @@ fault_init(const char *spec, char *err, size_t errlen)
 		any = 1;
 		if (comma == NULL)
 			break;
+	}
+	if (fault_rules[FAULT_STALL].first != 0 &&
+	    fault_stall_init(err, errlen) != 0) {
+		for (i = 0; i < FAULT_NPOINTS; i++)
+			fault_rules[i].first = 0;
+		return JOBQ_EINVAL;
 	}
 	atomic_store(&fault_enabled, any);
 	return 0;

@@ -15,6 +15,12 @@
  * is a start-up error.  Each process counts its own hits (a worker counts
  * the spawns it made, not the daemon's).
  *
+ * The point "stall" also needs JOBQD_FAULT_STALL=FILE (an absolute path;
+ * fault_init reads it when "stall" is listed, and refuses the spec
+ * without it): a failing hit of it does not fail anything, it holds the
+ * store thread before the COMMIT of its batch for as long as FILE exists
+ * (store.c), as an fsync that never returns would, for the watchdog tests.
+ *
  * Thread safety: fault_hit() may be called from any thread; each point
  * has its own atomic counter.
  */
@@ -29,6 +35,8 @@ enum fault_point {
 	FAULT_REPORT_WRITE, /* worker: a write to the report pipe fails */
 	FAULT_ALLOC,        /* dispatch/server: an allocation fails */
 	FAULT_COMMIT,       /* store: COMMIT of a batch fails (SQLITE_FULL) */
+	FAULT_STALL,        /* store: the thread waits before a COMMIT while
+	                       fault_stall_file() exists */
 	FAULT_NPOINTS
 };
 
@@ -38,6 +46,10 @@ int fault_init(const char *spec, char *err, size_t errlen);
 
 /* 1 if this hit of point p must fail, else 0. */
 int fault_hit(enum fault_point p);
+
+/* JOBQD_FAULT_STALL as read by fault_init ("" when "stall" is not
+ * listed). */
+const char *fault_stall_file(void);
 
 /* "spawn", "mq_send", ... */
 const char *fault_name(enum fault_point p);

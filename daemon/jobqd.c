@@ -10,7 +10,9 @@
  * -> logs/ (trusted, opened once) -> reserve -> output files of the old
  * layout moved into logs/UID/ -> id floor (the highest id among the output
  * files) -> store_recover (running -> interrupted) -> store thread
- * -> dispatch + worker pool -> socket -> READY=1.
+ * -> dispatch + worker pool -> socket -> READY=1 (notify.c: then STATUS=
+ * and the watchdog).  The socket systemd passes (LISTEN_FDS) and the
+ * notify variables are checked before the state dir is touched.
  * Stop (SIGTERM/SIGINT): stop accepting -> interrupt running jobs (TERM,
  * KILL after --kill-grace; a worker that has not ended its job by then +
  * 1 s is killed with its tree) and record them -> stop workers -> drain
@@ -38,6 +40,7 @@
 #include "conf.h"
 #include "fault.h"
 #include "log.h"
+#include "notify.h"
 #include "options.h"
 #include "paths.h"
 #include "rlimits.h"
@@ -438,51 +441,118 @@ jobqd_cgroup_log(void)
 		    cfg.cgroup.controllers[0] ? cfg.cgroup.controllers : "none");
 }
 
+/* What fd 3 is when it is not a listening Unix stream socket; NULL if it
+ * is one.  buf holds the description. */
+static const char *
+jobqd_listen_fd_what(int fd, char *buf, size_t len)
+{
+	static const struct { int type; const char *name; } types[] = {
+		{ SOCK_STREAM, "SOCK_STREAM" }, { SOCK_DGRAM, "SOCK_DGRAM" },
+		{ SOCK_SEQPACKET, "SOCK_SEQPACKET" }, { SOCK_RAW, "SOCK_RAW" },
+	};
+	struct stat st;
+	const char *tname = NULL, *fam;
+	int domain, type, listening;
+	socklen_t sl;
+	size_t i;
+
+	if (fstat(fd, &st) < 0) {
+		snprintf(buf, len, "not open (%s)", strerror(errno));
+		return buf;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(buf, len, "not a socket but %s",
+		    S_ISREG(st.st_mode) ? "a regular file" :
+		    S_ISDIR(st.st_mode) ? "a directory" :
+		    S_ISCHR(st.st_mode) ? "a character device" :
+		    S_ISBLK(st.st_mode) ? "a block device" :
+		    S_ISFIFO(st.st_mode) ? "a pipe (FIFO)" : "not a file type "
+		    "jobqd knows");
+		return buf;
+	}
+	sl = sizeof domain;
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &sl) < 0 ||
+	    (sl = sizeof type,
+	    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &sl)) < 0 ||
+	    (sl = sizeof listening,
+	    getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &sl)) < 0) {
+		snprintf(buf, len, "a socket jobqd cannot inspect (%s)",
+		    strerror(errno));
+		return buf;
+	}
+	for (i = 0; i < sizeof types / sizeof types[0]; i++)
+		if (types[i].type == type)
+			tname = types[i].name;
+	fam = domain == AF_UNIX ? "Unix" : domain == AF_INET ? "IPv4" :
+	    domain == AF_INET6 ? "IPv6" : NULL;
+	if (domain == AF_UNIX && type == SOCK_STREAM) {
+		if (listening)
+			return NULL;
+		snprintf(buf, len, "a Unix stream socket that is not listening "
+		    "(connected, or never passed to listen(2))");
+	} else if (domain == AF_UNIX && type == SOCK_DGRAM)
+		snprintf(buf, len, "a datagram socket (SOCK_DGRAM)");
+	else if ((domain == AF_INET || domain == AF_INET6) &&
+	    (type == SOCK_STREAM || type == SOCK_DGRAM))
+		snprintf(buf, len, "a %s/%s socket (%s, %s)",
+		    type == SOCK_STREAM ? "TCP" : "UDP", fam,
+		    domain == AF_INET ? "AF_INET" : "AF_INET6", tname);
+	else if (fam != NULL && tname != NULL)
+		snprintf(buf, len, "a %s socket of type %s", fam, tname);
+	else
+		snprintf(buf, len, "a socket of address family %d, type %d",
+		    domain, type);
+	return buf;
+}
+
+/*
+ * Socket activation (sd_listen_fds(3)): LISTEN_PID ours and LISTEN_FDS
+ * >= 1 give fd 3, which must be a listening Unix stream socket; anything
+ * else (a datagram or TCP socket, a file: a wrong ListenStream= or a
+ * hand-made LISTEN_FDS) stops jobqd here, before the state dir, the
+ * database or a worker is touched.  A LISTEN_PID of another process is a
+ * stale variable: ignored.
+ */
 static void
 jobqd_socket_activation(void)
 {
 	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	char what[256], *end;
+	long lpid, nfds, i;
 	int flags;
 
-	if (pid == NULL || fds == NULL || atol(pid) != (long)getpid())
+	if (pid == NULL || fds == NULL)
 		return;
-	if (atoi(fds) < 1)
+	errno = 0;
+	lpid = strtol(pid, &end, 10);
+	if (errno != 0 || end == pid || *end != '\0' || lpid <= 0)
+		fatalx("LISTEN_PID: \"%.100s\" is not a process id", pid);
+	if (lpid != (long)getpid())
 		return;
-	if (atoi(fds) > 1)
-		log_warnx("systemd passed %d sockets; using the first", atoi(fds));
-	cfg.listen_fd = 3;
-	if ((flags = fcntl(3, F_GETFD)) < 0)
-		fatal("LISTEN_FDS: fd 3");
-	fcntl(3, F_SETFD, flags | FD_CLOEXEC);
+	errno = 0;
+	nfds = strtol(fds, &end, 10);
+	if (errno != 0 || end == fds || *end != '\0' || nfds < 0 ||
+	    nfds > INT_MAX - 3)
+		fatalx("LISTEN_FDS: \"%.100s\" is not a number of file "
+		    "descriptors", fds);
 	unsetenv("LISTEN_PID");
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_FDNAMES");
-}
-
-/* sd_notify(3) without libsystemd: one datagram to $NOTIFY_SOCKET. */
-static void
-jobqd_notify(const char *msg)
-{
-	const char *path = getenv("NOTIFY_SOCKET");
-	struct sockaddr_un sa;
-	socklen_t len;
-	int fd;
-
-	if (path == NULL || (path[0] != '/' && path[0] != '@') ||
-	    strlen(path) >= sizeof sa.sun_path)
+	if (nfds == 0)
 		return;
-	memset(&sa, 0, sizeof sa);
-	sa.sun_family = AF_UNIX;
-	memcpy(sa.sun_path, path, strlen(path));
-	if (path[0] == '@')
-		sa.sun_path[0] = '\0';
-	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
-	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
-		return;
-	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sa,
-	    len) < 0)
-		log_warn("NOTIFY_SOCKET %s", path);
-	close(fd);
+	if (nfds > 1)
+		log_warnx("systemd passed %ld sockets; using the first", nfds);
+	/* the others stay open, but never reach a worker or a job */
+	for (i = 4; i < 3 + nfds; i++)
+		if ((flags = fcntl((int)i, F_GETFD)) >= 0)
+			(void)fcntl((int)i, F_SETFD, flags | FD_CLOEXEC);
+	if (jobqd_listen_fd_what(3, what, sizeof what) != NULL)
+		fatalx("LISTEN_FDS: fd 3 is %s, not a Unix stream socket "
+		    "listening for connections", what);
+	cfg.listen_fd = 3;
+	if ((flags = fcntl(3, F_GETFD)) < 0 ||
+	    fcntl(3, F_SETFD, flags | FD_CLOEXEC) < 0)
+		fatal("LISTEN_FDS: fd 3");
 }
 
 static void
@@ -492,6 +562,7 @@ jobqd_stopped(void *arg)
 	uv_close((uv_handle_t *)&jobqd_sigterm, NULL);
 	uv_close((uv_handle_t *)&jobqd_sigint, NULL);
 	uv_close((uv_handle_t *)&jobqd_sighup, NULL);
+	notify_close();
 	log_info("stopped");
 }
 
@@ -499,7 +570,9 @@ static void
 jobqd_signal(uv_signal_t *h, int signum)
 {
 	if (signum == SIGHUP) {
+		notify_reloading();
 		jobqd_reload();
+		notify_reloaded();
 		return;
 	}
 	if (jobqd_stopping) {
@@ -509,7 +582,7 @@ jobqd_signal(uv_signal_t *h, int signum)
 	jobqd_stopping = 1;
 	log_info("%s: stopping (running jobs get %u ms to exit)",
 	    strsignal(signum), cfg.kill_grace_ms);
-	jobqd_notify("STOPPING=1");
+	notify_stopping();
 	server_stop_listening(jobqd_server);
 	dispatch_shutdown(jobqd_disp, jobqd_stopped, NULL);
 }
@@ -542,6 +615,8 @@ main(int argc, char **argv)
 	if (jobqd_conf_load(&jobqd_conf, err, sizeof err) < 0)
 		fatalx("%s", err);
 	jobqd_socket_activation();
+	if (notify_init(err, sizeof err) != 0)
+		fatalx("%s", err);
 	if ((n = readlink("/proc/self/exe", cfg.exe, sizeof cfg.exe - 1)) < 0)
 		fatal("readlink /proc/self/exe");
 	cfg.exe[n] = '\0';
@@ -614,7 +689,7 @@ main(int argc, char **argv)
 	    PACKAGE_VERSION, cfg.listen_fd >= 0 ? "the socket from systemd" :
 	    cfg.socket_path, cfg.state_dir, cfg.workers,
 	    cfg.sync_full ? "full" : "normal", nqueued);
-	jobqd_notify("READY=1");
+	notify_ready(&jobqd_loop, store, jobqd_disp);
 
 	uv_run(&jobqd_loop, UV_RUN_DEFAULT);
 	server_free(jobqd_server);

@@ -68,6 +68,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "fault.h"
 #include "log.h"
@@ -249,15 +250,38 @@ store_run(struct store *s, enum store_stmt id, const struct store_arg *a,
 }
 
 /*
+ * FAULT_STALL (JOBQD_FAULTS=stall...): the thread waits here, before the
+ * COMMIT, for as long as the file fault_stall_file() exists, as it would
+ * in an fsync that does not return.
+ */
+static void
+store_stall(struct store *s)
+{
+	const char *f = fault_stall_file();
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+	if (access(f, F_OK) != 0)
+		return;
+	log_warnx("%s: commit: held while %s exists (JOBQD_FAULTS stall)",
+	    s->path, f);
+	while (access(f, F_OK) == 0)
+		(void)nanosleep(&ts, NULL);
+	log_info("%s: commit: %s is gone, going on", s->path, f);
+}
+
+/*
  * COMMITs the open transaction (of a batch with writes, or of recovery);
- * an SQLite code.  The fault seams come first: FAULT_COMMIT (JOBQD_FAULTS)
- * fails it as a full disk would, then the test hook of store.h.
+ * an SQLite code.  The fault seams come first: FAULT_STALL holds it while
+ * a file exists, FAULT_COMMIT (JOBQD_FAULTS) fails it as a full disk
+ * would, then the test hook of store.h.
  */
 int
 store_commit(struct store *s)
 {
 	int rc;
 
+	if (fault_hit(FAULT_STALL))
+		store_stall(s);
 	if (store_fault_commit != NULL &&
 	    (rc = store_fault_commit()) != SQLITE_OK)
 		return (rc);
@@ -373,12 +397,22 @@ store_main(void *arg)
 		batch = store_take_pending(s);
 		stop = s->stopping;
 		store_unlock(s);
-		if (batch != NULL)
+		if (batch != NULL) {
+			atomic_store(&s->busy_since_ms, util_mono_ms());
 			store_batch(s, batch);
-		else if (stop)
+			atomic_store(&s->busy_since_ms, 0);
+		} else if (stop)
 			break;
 	}
 	return (NULL);
+}
+
+int64_t
+store_busy_ms(struct store *s, int64_t now_ms)
+{
+	int64_t since = atomic_load(&s->busy_since_ms);
+
+	return (since == 0 || now_ms < since ? 0 : now_ms - since);
 }
 
 int

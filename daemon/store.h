@@ -21,7 +21,8 @@
  * Failure policy: SQLITE_FULL (disk full) rolls the batch back; every write
  * op in it gets JOBQ_ESTORAGE and the daemon keeps running (nothing is
  * acknowledged).  The fault point FAULT_COMMIT (fault.h, JOBQD_FAULTS)
- * fails a COMMIT the same way.  Any other failure to commit, an fsync error
+ * fails a COMMIT the same way (and FAULT_STALL holds the store thread
+ * before one while a file exists).  Any other failure to commit, an fsync error
  * in particular, is fatal: data may be lost, so the daemon stops instead of
  * acknowledging.
  *
@@ -414,6 +415,16 @@ int store_reserve_init(struct store *s, int dirfd, const char *name,
 
 /* Starts the store thread; done callbacks run on `loop`. */
 int store_start(struct store *s, uv_loop_t *loop);
+
+/*
+ * The store thread's progress (any thread, lock-free): for how long (ms,
+ * monotonic, as of now_ms) it has been running the batch it took, or 0
+ * while it waits for work.  Waiting counts as progress: a store with
+ * nothing to do is healthy.  A COMMIT that does not return (an fsync that
+ * hangs) shows as a value that keeps growing; the watchdog (notify.c)
+ * stops its pings when it passes the watchdog interval.
+ */
+int64_t store_busy_ms(struct store *s, int64_t now_ms);
 
 /* Queues an op (loop thread only).  op->done is always called exactly once,
  * later, on the loop thread; never from inside store_submit(). */

@@ -44,6 +44,7 @@
 #define JOBQD_STORE_INT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stddef.h>
 
@@ -159,6 +160,11 @@ struct store {
 	int stopping;			/* guarded by lock */
 	struct metrics_hist commits;	/* guarded by lock: how long each
 					   write batch took (metrics.h) */
+	/* The store thread's progress, for the watchdog (store_busy_ms):
+	 * the monotonic ms at which it took the batch it is running, 0 while
+	 * it waits for work.  Written by the store thread only, read from
+	 * the loop (atomic, no lock). */
+	atomic_int_fast64_t busy_since_ms;
 
 	pthread_t thread;
 	int started;

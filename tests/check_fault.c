@@ -1,11 +1,13 @@
 /*
  * check_fault.c - unit tests (Check) of daemon/fault.c: the JOBQD_FAULTS
- * grammar (every form, every malformed one) and which hits fail.
+ * grammar (every form, every malformed one), which hits fail, and the
+ * file of "stall" (JOBQD_FAULT_STALL).
  */
 #include "config.h"
 
 #include <check.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "jobq.h"
 #include "fault.h"
@@ -84,6 +86,34 @@ START_TEST(test_bad)
 }
 END_TEST
 
+/* "stall" takes its file from JOBQD_FAULT_STALL: refused without one. */
+START_TEST(test_stall)
+{
+	char err[256];
+
+	unsetenv("JOBQD_FAULT_STALL");
+	err[0] = '\0';
+	ck_assert_int_eq(fault_init("stall", err, sizeof err), JOBQ_EINVAL);
+	ck_assert_msg(strstr(err, "JOBQD_FAULT_STALL") != NULL, "%s", err);
+	ck_assert_uint_eq(pattern(FAULT_STALL, 4), 0);
+	setenv("JOBQD_FAULT_STALL", "relative/file", 1);
+	ck_assert_int_eq(fault_init("commit,stall*", err, sizeof err),
+	    JOBQ_EINVAL);
+	ck_assert_uint_eq(pattern(FAULT_COMMIT, 4), 0);
+	ck_assert_str_eq(fault_stall_file(), "");
+
+	setenv("JOBQD_FAULT_STALL", "/tmp/x.stall", 1);
+	ck_assert_int_eq(fault_init("stall@2*", err, sizeof err), 0);
+	ck_assert_str_eq(fault_stall_file(), "/tmp/x.stall");
+	ck_assert_uint_eq(pattern(FAULT_STALL, 6), 0x3e);
+	ck_assert_str_eq(fault_name(FAULT_STALL), "stall");
+	/* not listed: no file, whatever the environment says */
+	ck_assert_int_eq(fault_init("spawn", err, sizeof err), 0);
+	ck_assert_str_eq(fault_stall_file(), "");
+	unsetenv("JOBQD_FAULT_STALL");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -94,6 +124,7 @@ main(void)
 
 	tcase_add_test(tc, test_forms);
 	tcase_add_test(tc, test_bad);
+	tcase_add_test(tc, test_stall);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
