@@ -24,11 +24,17 @@ if [ ${#missing[@]} -gt 0 ]; then
 	"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null
 fi
 
-[ -x configure ] || autoreconf -fi
 mkdir -p _build
-cd _build
-[ -f Makefile ] || "$ROOT/configure" -q
-make -j"$(nproc 2>/dev/null || echo 2)" >/dev/null
+BUILDLOG=$ROOT/_build/build.log
+echo "demo: building in _build/ (log: $BUILDLOG)"
+# the autotools' and the compiler's chatter goes to the log, not the screen
+if ! { [ -x configure ] || autoreconf -fi; } >"$BUILDLOG" 2>&1 ||
+	! { cd _build && { [ -f Makefile ] || "$ROOT/configure" -q; } &&
+	make -j"$(nproc 2>/dev/null || echo 2)"; } >>"$BUILDLOG" 2>&1; then
+	tail -n 30 "$BUILDLOG" >&2
+	echo "demo: the build failed; the whole log is $BUILDLOG" >&2
+	exit 1
+fi
 JOBQD=$PWD/daemon/jobqd
 JOBQ=$PWD/client/jobq
 
@@ -53,4 +59,14 @@ echo "$id"
 echo "\$ jobq logs $id"
 "$JOBQ" logs "$id"
 [ -n "${started:-}" ] && echo "demo: jobqd (pid $started) keeps running; stop it with: kill $started"
+cat <<MSG
+
+The programs are in $PWD:
+  $JOBQ
+  $JOBQD
+Use them from there, put them on your PATH for this shell with
+  export PATH="$PWD/client:$PWD/daemon:\$PATH"
+or install them (with the man pages, the library and the systemd units) with
+  sudo make -C "$PWD" install
+MSG
 exit 0
