@@ -66,7 +66,7 @@ static const struct cmd_list_coldef {
 	[COL_ENDED] =		{ "ENDED",	FMT_LEFT,  5, 0 },
 	[COL_RUNTIME] =		{ "RUNTIME",	FMT_RIGHT, 4, 0 },
 	[COL_PID] =		{ "PID",	FMT_RIGHT, 5, 0 },
-	[COL_COMMAND] =		{ "COMMAND",	FMT_LEFT,  0, 10 },
+	[COL_COMMAND] =		{ "COMMAND",	FMT_LEFT,  0, 24 },
 };
 
 /* What the command line asked for. */

@@ -272,7 +272,27 @@ fmt_table_total(const struct fmt_table *t, const size_t *w, const int *shown)
 	return total + (n > 0 ? 2 * (n - 1) : 0);
 }
 
-/* Decides which columns show, and how wide, for width (0: no limit). */
+/* The narrowest column c may become: its minimum, never below its header
+ * (0 minimum: it never narrows). */
+static size_t
+fmt_table_floor(const struct fmt_table *t, size_t c)
+{
+	size_t hw = fmt_width(t->cells[c]);
+
+	if (t->minw[c] == 0)
+		return t->widths[c];
+	if (hw > t->widths[c])
+		hw = t->widths[c];
+	return t->minw[c] > hw ? (t->minw[c] < t->widths[c] ? t->minw[c] :
+	    t->widths[c]) : hw;
+}
+
+/*
+ * Decides which columns show, and how wide, for width (0: no limit).
+ * Columns are hidden only while the table does not fit even with every
+ * column that may narrow at its narrowest; then those columns narrow,
+ * the last first, as far as needed.
+ */
 static void
 fmt_table_fit(const struct fmt_table *t, size_t width, size_t *w, int *shown)
 {
@@ -280,27 +300,30 @@ fmt_table_fit(const struct fmt_table *t, size_t width, size_t *w, int *shown)
 	int best;
 
 	for (c = 0; c < t->ncols; c++) {
-		w[c] = t->widths[c];
+		w[c] = fmt_table_floor(t, c);
 		shown[c] = 1;
 	}
+	if (width > 0)
+		while (fmt_table_total(t, w, shown) > width) {
+			best = -1;
+			for (c = 0; c < t->ncols; c++)
+				if (shown[c] && t->drop[c] > 0 && (best < 0 ||
+				    t->drop[c] >= t->drop[best]))
+					best = (int)c;
+			if (best < 0)
+				break;
+			shown[best] = 0;
+		}
+	for (c = 0; c < t->ncols; c++)
+		w[c] = t->widths[c];
 	if (width == 0)
 		return;
-	while ((total = fmt_table_total(t, w, shown)) > width) {
-		best = -1;
-		for (c = 0; c < t->ncols; c++)
-			if (shown[c] && t->drop[c] > 0 && (best < 0 ||
-			    t->drop[c] >= t->drop[best]))
-				best = (int)c;
-		if (best < 0)
-			break;
-		shown[best] = 0;
-	}
+	total = fmt_table_total(t, w, shown);
 	/* narrow: the last column first, then right to left */
 	for (c = t->ncols; c-- > 0 && total > width;) {
 		if (!shown[c] || t->minw[c] == 0)
 			continue;
-		min = t->minw[c] > fmt_width(t->cells[c]) ? t->minw[c] :
-		    fmt_width(t->cells[c]);	/* the header stays whole */
+		min = fmt_table_floor(t, c);
 		if (w[c] <= min)
 			continue;
 		over = total - width;
