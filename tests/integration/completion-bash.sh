@@ -160,6 +160,15 @@ arg_checks() {
 # the command's own completion.
 bc_checks() {
 	[ "$MODE" = bc ] || return 0
+	# Installed as make install does (jobq, jobqd a link to it),
+	# bash-completion's loader finds both by the name of the command.
+	mkdir -p "$T/bcdir/completions"
+	cp "$COMPLETIONS/jobq.bash" "$T/bcdir/completions/jobq"
+	ln -sf jobq "$T/bcdir/completions/jobqd"
+	assert_eq "$(BASH_COMPLETION_USER_DIR=$T/bcdir bash --norc --noprofile -c \
+		'. "$BASH_COMPLETION"; __load_completion jobqd && complete -p jobqd jobq' 2>&1)" \
+		"$(printf '%s\n' 'complete -F _jobqd jobqd' 'complete -F _jobq jobq')" \
+		"[$MODE] completions loaded for jobqd"
 	has_all "[$MODE] submit -- ls --almost-a" \
 		"$(comp "jobq submit -- ls --almost-al")" --almost-all
 }
