@@ -14,12 +14,20 @@
 # command line, no stdin, stderr discarded and at most 2 s each: with no
 # jobqd they offer nothing, at once and without a message.
 
-# The options of jobq COMMAND: _jobq_flags gets those without an argument,
-# _jobq_args those with one.  Returns 1 for an unknown command.
+# The options of jobq COMMAND (of jobqd for "jobqd"): _jobq_flags gets
+# those without an argument, _jobq_args those with one.  Returns 1 for an
+# unknown command.
 _jobq_opts()
 {
 	_jobq_flags='--json -h --help'
 	case $1 in
+	jobqd)
+		_jobq_flags='-h --help -V --version'
+		_jobq_args='-s --socket -d --state-dir -w --workers --sync
+		    --kill-grace --worker-timeout --handshake-timeout
+		    --frame-timeout --max-unsent --keep-age --keep-count
+		    --output-limit --output-limit-max -c --config --cgroup
+		    -l --log-level' ;;
 	submit)
 		_jobq_flags+=' --clean-env --wait'
 		_jobq_args='--batch --name --queue --cwd --env --priority --delay
@@ -344,17 +352,21 @@ _jobq()
 # jobqd's options (daemon/options.c).
 _jobqd()
 {
-	local words cword cur _jobq_raw _jobq_brk opt v p=
+	local words cword cur _jobq_raw _jobq_brk _jobq_flags _jobq_args
+	local opt= v= p=
 	COMPREPLY=()
 	_jobq_split
-	opt=${words[cword - 1]}
-	v=$cur
+	_jobq_opts jobqd
 	if [[ $cur == --*=* ]]; then
 		opt=${cur%%=*} v=${cur#*=} p=$opt=
-	elif [[ $cur == -[sdwcl]?* ]]; then
+	elif [[ $cur == -[a-zA-Z]?* ]]; then
 		opt=${cur:0:2} v=${cur:2} p=$opt
-	elif ((cword < 2)) || [[ $opt != -* || $opt == *=* ]]; then
-		opt=
+	elif ((cword > 1)); then
+		opt=${words[cword - 1]} v=$cur
+	fi
+	if [[ -z $opt ]] || ! _jobq_in "$opt" $_jobq_args; then
+		[[ $cur == -* ]] && _jobq_add $_jobq_flags $_jobq_args
+		return 0
 	fi
 	case $opt in
 	-s | --socket | -c | --config)
@@ -368,17 +380,6 @@ _jobqd()
 	--cgroup)
 		_jobq_add "${p}auto" "${p}off"
 		_jobq_files "$p" "$v" -d ;;
-	-w | --workers | --kill-grace | --worker-timeout | \
-	    --handshake-timeout | --frame-timeout | --max-unsent | \
-	    --keep-age | --keep-count | --output-limit | --output-limit-max)
-		;;
-	*)
-		[[ $cur == -* ]] && _jobq_add -s --socket -d --state-dir \
-		    -w --workers --sync --kill-grace --worker-timeout \
-		    --handshake-timeout --frame-timeout --max-unsent \
-		    --keep-age --keep-count --output-limit --output-limit-max \
-		    -c --config --cgroup -l --log-level -h --help \
-		    -V --version ;;
 	esac
 	return 0
 }

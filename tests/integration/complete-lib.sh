@@ -68,13 +68,12 @@ EOF
 src_opt_names() { src_opts "$1" | sed 's/=$//'; }
 
 # The commands `jobq --help` lists, and its global options.
-help_commands() {
-	"$JOBQ" --help | sed -n '/^Commands:/,/^$/p' | awk 'NF > 1 { print $1 }'
-}
-help_global_opts() {
-	"$JOBQ" --help | sed -n '/^Global options/,/^$/p' |
-		grep -oE '(^|[ ,])--?[a-zA-Z][a-z-]*' | tr -d ' ,'
-}
+HELP_COMMANDS=$("$JOBQ" --help | sed -n '/^Commands:/,/^$/p' |
+	awk 'NF > 1 { print $1 }') || fail "jobq --help"
+HELP_GLOBAL_OPTS=$("$JOBQ" --help | sed -n '/^Global options/,/^$/p' |
+	grep -oE '(^|[ ,])--?[a-zA-Z][a-z-]*' | tr -d ' ,') || fail "jobq --help"
+help_commands() { printf '%s\n' "$HELP_COMMANDS"; }
+help_global_opts() { printf '%s\n' "$HELP_GLOBAL_OPTS"; }
 
 # same_set DESCRIPTION EXPECTED ACTUAL: both newline-separated lists hold
 # the same words (order and repeats aside).
@@ -109,8 +108,8 @@ has_none() {
 # `jobq --json queue list` gives); 205 jobs held in gamma-1 (OLDEST and
 # NEWEST their first and last id); then DONE, a job that succeeded, HELD, a
 # job queued in gamma-1, and ARR, an array of three tasks that ended
-# (ARR_TASKS their A.I).  The newest 200 jobs, those offered, are the last
-# 195 of the 205 and the five after them.
+# (ARR_TASKS their A.I).  The newest 200 jobs, those offered (REFS), are
+# the last 195 of the 205 and the five after them.
 setup_jobs() {
 	start_daemon
 	q queue set alpha --parallel 2 >/dev/null || fail "queue set alpha"
@@ -133,4 +132,14 @@ import json, sys
 print("\n".join(x["name"] for x in json.load(sys.stdin)))') ||
 		fail "jobq --json queue list"
 	has_all "queues jobqd lists" "$QUEUES" alpha beta.x gamma-1 default
+	# REFS: what `jobq show ` offers: the ids of the newest 200 jobs and of
+	# the arrays of their tasks.
+	REFS=$(q --json list --limit 200 | python3 -c '
+import json, sys
+a = json.load(sys.stdin)
+assert len(a) == 200, "list --limit 200 gave %d jobs" % len(a)
+ids = {j["id"] for j in a} | {j["array_id"] for j in a if j.get("array_id")}
+print("\n".join(str(i) for i in sorted(ids)))') || fail "jobq --json list --limit 200"
+	has_all "the newest 200 jobs" "$REFS" "$DONE" "$HELD" "$ARR" "$NEWEST"
+	has_none "the newest 200 jobs" "$REFS" "$OLDEST"
 }

@@ -3,15 +3,18 @@
 # system (compinit) offers for LINE, the cursor at its end, with DIR first
 # in $fpath.  Drives an interactive `zsh -f` in a pseudo-terminal
 # (zsh/zpty): its compadd is wrapped to also print each match it adds, and
-# the completion of LINE is the TAB typed after it.  With ZCOMP_RAW set,
-# everything else the terminal showed goes to the file it names.  Exit 2:
-# zsh/zpty is missing; 1: the completion did not finish within 20 s.
+# the completion of LINE is the TAB typed after it.  ZCOMP_DUMP: the dump
+# file of compinit (made by the first run, much faster after).  With
+# ZCOMP_RAW set, everything else the terminal showed goes to that file.
+# Exit 2: zsh/zpty is missing; 1: the completion did not finish in 20 s.
 zmodload zsh/zpty 2>/dev/null || exit 2
 dir=$1 line=$2
+dump=-D
+[[ -n $ZCOMP_DUMP ]] && dump="-d ${(q)ZCOMP_DUMP}"
 zpty zc zsh -f -i || exit 2
 zpty -w zc "PROMPT= RPROMPT= PS2=
 fpath=(${(q)dir} \$fpath)
-autoload -Uz compinit && compinit -u -D
+autoload -Uz compinit && compinit -u $dump
 zstyle ':completion:*' insert-tab false
 zstyle ':completion:*' menu no
 compadd() {
