@@ -173,7 +173,7 @@ _jobq_refs()
 		arrays)
 			[[ $task == *.* ]] && printf '%s\n' "${task%%.*}" ;;
 		esac
-	done | sort -un
+	done | sort -u
 }
 
 # _jobq_ref PREFIX VALUE STATES: completes a REF after PREFIX: job and

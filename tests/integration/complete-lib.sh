@@ -107,9 +107,9 @@ has_none() {
 # alpha (parallel 2), beta.x and the paused gamma-1 (QUEUES: the names
 # `jobq --json queue list` gives); 205 jobs held in gamma-1 (OLDEST and
 # NEWEST their first and last id); then DONE, a job that succeeded, HELD, a
-# job queued in gamma-1, and ARR, an array of three tasks that ended
-# (ARR_TASKS their A.I).  The newest 200 jobs, those offered (REFS), are
-# the last 195 of the 205 and the five after them.
+# job queued in gamma-1, and ARR, an array of twelve tasks that ended
+# (ARR_TASKS their A.I: ARR.1 and ARR.10 both).  The newest 200 jobs, those
+# offered (REFS), are the last 186 of the 205 and the 14 after them.
 setup_jobs() {
 	start_daemon
 	q queue set alpha --parallel 2 >/dev/null || fail "queue set alpha"
@@ -124,9 +124,9 @@ setup_jobs() {
 	DONE=$(submit --queue alpha -- true)
 	wait_ended "$DONE"
 	HELD=$(submit --queue gamma-1 -- true)
-	ARR=$(submit --array 1-3 -- true)
+	ARR=$(submit --array 1-12 -- true)
 	wait_ended "$ARR"
-	ARR_TASKS=$(printf '%s\n' "$ARR".1 "$ARR".2 "$ARR".3)
+	ARR_TASKS=$(seq -f "$ARR.%g" 1 12)
 	QUEUES=$(q --json queue list | python3 -c '
 import json, sys
 print("\n".join(x["name"] for x in json.load(sys.stdin)))') ||
