@@ -70,7 +70,7 @@ comp() {
 }
 
 static_checks() {
-	local c opts flags args o
+	local c opts
 
 	same_set "[$MODE] commands" "$(help_commands)" "$(comp "jobq ")"
 	same_set "[$MODE] 'jobq li'" list "$(comp "jobq li")"
