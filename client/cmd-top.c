@@ -394,15 +394,26 @@ cmd_top_loop(struct cmd_top *t, const char *cmd)
 int
 cmd_top(struct cmd_ctx *ctx, int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	const char *cmd = "top";
 	struct cmd_top t;
-	int json = 0, rc, err;
+	int c, rc, err;
 
-	if ((rc = cmd_json_opts(cmd, argc, argv, &json)) >= 0)
-		return rc;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		if (c == 'h') {
+			(void)cmd_help(cmd, stdout);
+			return 0;
+		}
+		return cmd_usage_error(cmd, "unknown option '%s'",
+		    argv[optind - 1]);
+	}
 	if ((rc = cmd_no_operands(cmd, argc, argv)) != 0)
 		return rc;
-	if (json || ctx->json)
+	if (ctx->json)
 		return cmd_usage_error(cmd, "--json does not go with top (use "
 		    "jobq watch --json)");
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))

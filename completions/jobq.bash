@@ -35,17 +35,25 @@ _jobq_opts()
 		    --kill-grace --unique --label --output-limit --user --group
 		    --mem --cpu-time --nofile --nproc --core --nice --cpus' ;;
 	list)
-		_jobq_args='--state --queue --name --label --array --limit' ;;
+		_jobq_flags+=' --all --reverse --color --colour'
+		_jobq_args='--state --queue --name --label --array --limit
+		    --user --sort -o --columns' ;;
 	wait)
 		_jobq_args='--timeout' ;;
 	logs)
 		_jobq_flags+=' --stderr -f --follow'
-		_jobq_args= ;;
+		_jobq_args='-n --tail' ;;
 	purge)
 		_jobq_args='--older-than --state' ;;
 	queue)
 		_jobq_args='--parallel' ;;
-	show | cancel | priority | retry | watch | stats | ping)
+	stats)
+		_jobq_flags+=' --prometheus'
+		_jobq_args= ;;
+	top)
+		_jobq_flags='-h --help'
+		_jobq_args= ;;
+	show | cancel | priority | retry | watch | ping)
 		_jobq_args= ;;
 	help)
 		_jobq_flags= _jobq_args= ;;
@@ -161,7 +169,7 @@ _jobq_queues()
 _jobq_refs()
 {
 	local id task state _
-	_jobq_query list --limit 200 | while read -r id task state _; do
+	_jobq_query list --limit 200 -o id,task,state | while read -r id task state _; do
 		[[ $id =~ ^[0-9]+$ ]] || continue
 		[[ -z $2 ]] || _jobq_in "$state" $2 || continue
 		case $1 in
@@ -210,6 +218,11 @@ _jobq_value()
 		for q in $(_jobq_refs arrays ''); do
 			_jobq_add "$p$q"
 		done ;;
+	list:--sort | list:-o | list:--columns)
+		for q in id task state queue user name priority exit attempts \
+		    submitted started ended runtime pid command; do
+			[[ $1 == --sort && $q == command ]] || _jobq_add "$p$q"
+		done ;;
 	*:--cwd)
 		_jobq_files "$p" "$v" -d ;;
 	*:--batch)
@@ -238,9 +251,9 @@ _jobq_operand()
 {
 	local n=$1 v=$cur c
 	case $_jobq_cmd in
-	show | logs)
+	show)
 		((n == 0)) && _jobq_ref '' "$v" '' ;;
-	wait | watch)
+	wait | watch | logs)
 		_jobq_ref '' "$v" '' ;;
 	cancel)
 		_jobq_ref '' "$v" 'queued running' ;;
@@ -265,7 +278,7 @@ _jobq_operand()
 _jobq_commands()
 {
 	echo submit list show wait cancel logs priority retry purge queue \
-	    watch stats ping help
+	    watch stats top ping help
 }
 
 _jobq()

@@ -155,7 +155,7 @@ function __jobq_refs
     else if string match -q -- '*.*' (commandline -ct)
         set what tasks
     end
-    __jobq_call list --limit 200 | while read -l id task state rest
+    __jobq_call list --limit 200 -o id,task,state | while read -l id task state rest
         string match -qr -- '^[0-9]+$' $id; or continue
         set -q argv[1]; and not contains -- $state $argv; and continue
         set -l a (string match -r -- '^[0-9]+(?=\.)' $task)
@@ -215,6 +215,7 @@ complete -c jobq -n __jobq_needs_cmd -a purge -d 'Remove ended jobs and their ou
 complete -c jobq -n __jobq_needs_cmd -a queue -d 'List, limit, pause, resume queues'
 complete -c jobq -n __jobq_needs_cmd -a watch -d 'Print job state changes'
 complete -c jobq -n __jobq_needs_cmd -a stats -d 'Show counts, throughput, times'
+complete -c jobq -n __jobq_needs_cmd -a top -d 'A live full-screen view'
 complete -c jobq -n __jobq_needs_cmd -a ping -d 'Check that jobqd answers'
 complete -c jobq -n __jobq_needs_cmd -a help -d 'Show help on jobq or a command'
 
@@ -264,18 +265,30 @@ complete -c jobq -n $c -l name -x -d 'Only jobs named NAME'
 complete -c jobq -n $c -l label -x -d 'Only jobs with label K=V'
 complete -c jobq -n $c -l array -x -a '(__jobq_refs arrays)' -d 'Only the tasks of array A'
 complete -c jobq -n $c -l limit -x -d 'Only the newest N jobs'
+complete -c jobq -n $c -l all -d 'Every job that matches'
+complete -c jobq -n $c -l user -x -a '(__fish_complete_users)' -d 'Only the jobs of USER'
+complete -c jobq -n $c -l sort -x -a 'id task state queue user name priority exit attempts submitted started ended runtime pid' -d 'Order by column'
+complete -c jobq -n $c -l reverse -d 'The other way round'
+complete -c jobq -n $c -s o -l columns -x -a 'id task state queue user name priority exit attempts submitted started ended runtime pid command' -d 'These columns'
+complete -c jobq -n $c -l color -d 'Colour: --color=auto, always or never'
+complete -c jobq -n $c -l colour -d 'Colour: --colour=auto, always or never'
 
-# show, logs, retry, priority: one REF; wait, cancel, watch: any number.
+# show, retry, priority: one REF; wait, cancel, watch, logs: any number.
 complete -c jobq -n '__jobq_operand show 0' -x -a '(__jobq_refs)'
-complete -c jobq -n '__jobq_operand logs 0' -x -a '(__jobq_refs)'
-complete -c jobq -n '__jobq_optok logs' -l stderr -d "The job's standard error"
-complete -c jobq -n '__jobq_optok logs' -s f -l follow -d 'Until the job has ended'
+complete -c jobq -n '__jobq_operand logs "*"' -x -a '(__jobq_refs)'
+complete -c jobq -n '__jobq_optok logs' -l stderr -d "The jobs' standard error"
+complete -c jobq -n '__jobq_optok logs' -s f -l follow -d 'Until the jobs have ended'
+complete -c jobq -n '__jobq_optok logs' -s n -l tail -x -d 'Only the last N lines'
 complete -c jobq -n '__jobq_operand retry 0' -x -a "(__jobq_refs $__jobq_ended)"
 complete -c jobq -n '__jobq_operand priority 0' -x -a '(__jobq_refs queued)'
 complete -c jobq -n '__jobq_operand wait "*"' -x -a '(__jobq_refs)'
 complete -c jobq -n '__jobq_optok wait' -l timeout -x -d 'Give up after DUR'
 complete -c jobq -n '__jobq_operand cancel "*"' -x -a '(__jobq_refs queued running)'
 complete -c jobq -n '__jobq_operand watch "*"' -x -a '(__jobq_refs)'
+
+# stats, top
+complete -c jobq -n '__jobq_optok stats' -l prometheus -d 'Metrics in the Prometheus format'
+complete -c jobq -n '__jobq_optok top' -s h -l help -d 'Show the help'
 
 # purge
 complete -c jobq -n '__jobq_optok purge' -l older-than -x -d 'Only jobs ended DUR ago'
@@ -287,4 +300,4 @@ complete -c jobq -n '__jobq_operand queue 0' -x -a 'list set pause resume'
 complete -c jobq -n '__jobq_operand queue 1; and not contains -- list (__jobq_ops)' -x -a '(__jobq_queues)'
 
 # help
-complete -c jobq -n '__jobq_operand help 0' -x -a "$__jobq_all help"
+complete -c jobq -n '__jobq_operand help 0' -x -a "$__jobq_all top help"

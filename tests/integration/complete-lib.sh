@@ -13,7 +13,8 @@ COMPLETIONS=$SRC/completions
 # src_opts CMD: the options of `jobq CMD` from client/*.c, one a line,
 # "--name=" for one that takes an argument, "--name" or "-x" for one that
 # does not: the struct option tables and getopt_long short options of the
-# function cmd_CMD and its helpers cmd_CMD_* (submit's table is in
+# function cmd_CMD and its helpers cmd_CMD_* (an optional argument, as in
+# --color[=WHEN], counts as none; submit's table is in
 # cmd_submit_args), or --json, -h, --help for a command parsed by
 # cmd_json_opts.  src_opts jobqd: jobqd's, from daemon/options.c.  Read
 # once for all into $T/opts/.
@@ -47,7 +48,7 @@ for cmd, body in bodies.items():
     out = set()
     if "cmd_json_opts(" in body:
         out |= {"--json", "--help", "-h"}
-    for m in re.finditer(r'\{ "([a-z-]+)",\s*(no|required)_argument', body):
+    for m in re.finditer(r'\{ "([a-z-]+)",\s*(no|required|optional)_argument', body):
         out.add("--" + m.group(1) + ("=" if m.group(2) == "required" else ""))
     if "CMD_OPTS_COMMON" in body:
         out |= {"--json", "--help"}
