@@ -238,7 +238,7 @@ store_read_list_count(struct store *s, const struct store_op *op,
     int64_t *total)
 {
 	struct store_sqlbuf q;
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int rc, ret;
 
 	memset(&q, 0, sizeof(q));
@@ -256,6 +256,8 @@ store_read_list_count(struct store *s, const struct store_op *op,
 	}
 	if ((ret = store_read_list_bind(s, op, &q, 0, &st)) != 0)
 		return (ret);
+	if (st == NULL)
+		return (JOBQ_EINTERNAL);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		*total = sqlite3_column_int64(st, 0);
 		ret = 0;
