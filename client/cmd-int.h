@@ -126,6 +126,7 @@ int cmd_wait_until(jobq_client *cl, int64_t id, int is_array,
     int have_deadline, int64_t deadline, jobq_job **job, jobq_array_info *ai);
 
 /* cmd.c: output */
+char *cmd_user_name(uint32_t uid, char *buf, size_t len);
 void cmd_job_ended_note(const char *cmd, const jobq_job *job);
 int cmd_flush(const char *cmd);
 int cmd_print_json(const char *cmd, cJSON *doc);

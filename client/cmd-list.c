@@ -352,21 +352,6 @@ cmd_list_runtime(const jobq_job *j, int64_t now)
 	return -1;
 }
 
-/* The user's name ("1234" without a passwd entry). */
-static char *
-cmd_list_user(uint32_t uid, char *buf, size_t len)
-{
-	struct passwd pw, *pwp = NULL;
-	char pwbuf[4096];
-
-	if (getpwuid_r((uid_t)uid, &pw, pwbuf, sizeof(pwbuf), &pwp) == 0 &&
-	    pwp != NULL)
-		snprintf(buf, len, "%s", pw.pw_name);
-	else
-		snprintf(buf, len, "%lu", (unsigned long)uid);
-	return buf;
-}
-
 /* Column c of job j into buf (or *cmdp, malloc'd, for COMMAND); NULL on
  * ENOMEM.  Of a limited job (another user's, jobqd.conf(5)) only the id,
  * state, queue, user and times are known. */
@@ -387,7 +372,7 @@ cmd_list_cell(const struct cmd_list_view *v, const jobq_job *j,
 	case COL_QUEUE:
 		return j->queue;
 	case COL_USER:
-		return cmd_list_user(j->owner_uid, buf, len);
+		return cmd_user_name(j->owner_uid, buf, len);
 	case COL_NAME:
 		return j->name != NULL ? j->name : "-";
 	case COL_PRIORITY:

@@ -20,7 +20,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
-#include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,20 +171,6 @@ cmd_top_queues(struct cmd_top *t, int y, int max)
 	return y + 1;
 }
 
-/* The name of uid ("1234" without a passwd entry). */
-static void
-cmd_top_user(uint32_t uid, char *buf, size_t len)
-{
-	struct passwd pw, *pwp = NULL;
-	char pwbuf[4096];
-
-	if (getpwuid_r((uid_t)uid, &pw, pwbuf, sizeof(pwbuf), &pwp) == 0 &&
-	    pwp != NULL)
-		snprintf(buf, len, "%s", pw.pw_name);
-	else
-		snprintf(buf, len, "%lu", (unsigned long)uid);
-}
-
 /* One job as a row: id, a state or queue column, user/exit, a time, the
  * command. */
 static void
@@ -225,7 +210,7 @@ cmd_top_draw(struct cmd_top *t)
 	for (k = 0; k < room && (size_t)(first + k) < t->nrun; k++) {
 		const jobq_job *j = t->run[first + k];
 
-		cmd_top_user(j->owner_uid, user, sizeof(user));
+		cmd_user_name(j->owner_uid, user, sizeof(user));
 		/* whole seconds: the screen changes once a second */
 		fmt_duration(j->started_at > 0 && now > j->started_at ?
 		    (now - j->started_at) / 1000 * 1000 : 0, dur, sizeof(dur));

@@ -13,6 +13,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -605,6 +606,21 @@ cmd_job_ended_note(const char *cmd, const jobq_job *job)
 	if (job->message != NULL && *job->message != '\0')
 		fprintf(stderr, ": %s", job->message);
 	fputc('\n', stderr);
+}
+
+/* The name of user uid into buf ("1234" without a passwd entry); buf. */
+char *
+cmd_user_name(uint32_t uid, char *buf, size_t len)
+{
+	struct passwd pw, *pwp = NULL;
+	char pwbuf[4096];
+
+	if (getpwuid_r((uid_t)uid, &pw, pwbuf, sizeof(pwbuf), &pwp) == 0 &&
+	    pwp != NULL)
+		snprintf(buf, len, "%s", pw.pw_name);
+	else
+		snprintf(buf, len, "%lu", (unsigned long)uid);
+	return buf;
 }
 
 /* Prints a JSON document on stdout and frees it; 0 or an exit status. */
