@@ -144,3 +144,41 @@ print("\n".join(str(i) for i in sorted(ids)))') || fail "jobq --json list --limi
 	has_all "the newest 200 jobs" "$REFS" "$DONE" "$HELD" "$ARR" "$NEWEST"
 	has_none "the newest 200 jobs" "$REFS" "$OLDEST"
 }
+
+# mute_start: a Unix socket at $T/mute whose listener accepts nothing and
+# never answers (MUTE: its pid, killed by the exit trap if need be);
+# mute_stop ends it.
+mute_start() {
+	python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(64)
+time.sleep(600)' "$T/mute" &
+	MUTE=$!
+	EXTRA_PIDS=$MUTE
+	sock_there() { [ -S "$T/mute" ]; }
+	wait_for 10 "the socket of the mute listener" sock_there
+}
+mute_stop() {
+	kill "$MUTE"
+	wait "$MUTE" 2>/dev/null
+	EXTRA_PIDS=
+}
+
+# mute_cutoff_check: with the test's comp (completion of a command line)
+# and $J (jobq on a socket nobody serves): `show` completes to nothing
+# with no jobqd and with the mute one, and the mute one is asked (>= 1.9 s)
+# but cut off after 2 s.
+mute_cutoff_check() {
+	local s base ms
+	s=$(now_ms)
+	same_set "show with no jobqd" "" "$(comp "$J show ")"
+	base=$(($(now_ms) - s))
+	s=$(now_ms)
+	same_set "show with a mute jobqd" "" "$(comp "$JOBQ -s $T/mute show ")"
+	ms=$(($(now_ms) - s))
+	[ "$ms" -ge 1900 ] || fail "show with a mute jobqd took $ms ms: was jobq asked at all?"
+	[ "$ms" -lt $((base + 4000 * SLOW)) ] ||
+		fail "show with a mute jobqd took $ms ms, not cut off after 2 s (no jobqd: $base ms)"
+}

@@ -253,16 +253,7 @@ done
 # stopped), and one whose listener never answers: there the query is cut
 # off after 2 s.
 stop_daemon
-python3 -c '
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX)
-s.bind(sys.argv[1])
-s.listen(64)
-time.sleep(600)' "$T/mute" &
-MUTE=$!
-EXTRA_PIDS=$MUTE
-sock_there() { [ -S "$T/mute" ]; }
-wait_for 10 "the socket of the mute listener" sock_there
+mute_start
 for MODE in $MODES; do
 	BASE=$(timed_comp "jobq list --state ")
 	quick_check "show with no socket" "$JOBQ -s $T/nothing show "
@@ -275,7 +266,5 @@ for MODE in $MODES; do
 	[ "$ms" -lt $((4000 * SLOW)) ] ||
 		fail "[$MODE] show with a mute jobqd took $ms ms, not cut off after 2 s"
 done
-kill "$MUTE"
-wait "$MUTE" 2>/dev/null
-EXTRA_PIDS=
+mute_stop
 exit 0

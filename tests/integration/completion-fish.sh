@@ -84,26 +84,7 @@ has_all "submit --after $DONE," "$(comp "$J submit --after $DONE,")" \
 # No jobqd: a socket nobody listens on any more, and one whose listener
 # never answers (the query is cut off after 2 s).
 stop_daemon
-python3 -c '
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX)
-s.bind(sys.argv[1])
-s.listen(64)
-time.sleep(600)' "$T/mute" &
-MUTE=$!
-EXTRA_PIDS=$MUTE
-sock_there() { [ -S "$T/mute" ]; }
-wait_for 10 "the socket of the mute listener" sock_there
-s=$(now_ms)
-same_set "show with no jobqd" "" "$(comp "$J show ")"
-base=$(($(now_ms) - s))
-s=$(now_ms)
-same_set "show with a mute jobqd" "" "$(comp "$JOBQ -s $T/mute show ")"
-ms=$(($(now_ms) - s))
-[ "$ms" -ge 1900 ] || fail "show with a mute jobqd took $ms ms: was jobq asked at all?"
-[ "$ms" -lt $((base + 4000 * SLOW)) ] ||
-	fail "show with a mute jobqd took $ms ms, not cut off after 2 s (no jobqd: $base ms)"
-kill "$MUTE"
-wait "$MUTE" 2>/dev/null
-EXTRA_PIDS=
+mute_start
+mute_cutoff_check
+mute_stop
 exit 0
