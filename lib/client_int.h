@@ -38,6 +38,17 @@ struct jobq_client {
  */
 int client_connect_cli(const char *path, jobq_client **out);
 
+/*
+ * Extension structs (jobq_submit_ext, jobq_list_ext): client_ext_ok() says
+ * whether the caller's one can be read (its size covers the size member;
+ * bytes past the library's struct are zero); CLIENT_EXT_HAS() whether
+ * member lies within the caller's size (else it counts as unset).
+ */
+int client_ext_ok(const void *ext, size_t known);
+#define CLIENT_EXT_HAS(ext, type, member) \
+	((ext) != NULL && (ext)->size >= offsetof(type, member) + \
+	    sizeof((ext)->member))
+
 /* Every request-reply call first: a watching handle takes no requests, a
  * broken one nothing (JOBQ_EINVAL / JOBQ_EIO). */
 int client_check(jobq_client *c);

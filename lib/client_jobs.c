@@ -195,8 +195,37 @@ client_jobs_submit_req(const jobq_client *c, const jobq_submit_opts *opts,
 	return 0;
 }
 
+/*
+ * Whether an extension struct (jobq_submit_ext, jobq_list_ext) of the
+ * caller's size can be read by a library whose struct has `known` bytes:
+ * its size covers at least the size member, and every byte past the
+ * library's struct is zero (members the library does not know are unset).
+ */
+int
+client_ext_ok(const void *ext, size_t known)
+{
+	const unsigned char	*b = ext;
+	size_t			 size, i;
+
+	memcpy(&size, ext, sizeof(size));
+	if (size < sizeof(size_t))
+		return 0;
+	for (i = known; i < size; i++) {
+		if (b[i] != 0)
+			return 0;
+	}
+	return 1;
+}
+
 int
 jobq_submit(jobq_client *c, const jobq_submit_opts *opts, int64_t *id_out)
+{
+	return jobq_submit_x(c, opts, NULL, id_out);
+}
+
+int
+jobq_submit_x(jobq_client *c, const jobq_submit_opts *opts,
+    const jobq_submit_ext *ext, int64_t *id_out)
 {
 	struct proto_submit_reply	 sr;
 	cJSON				*req, *reply;
@@ -206,7 +235,8 @@ jobq_submit(jobq_client *c, const jobq_submit_opts *opts, int64_t *id_out)
 		*id_out = 0;
 	if ((rc = client_check(c)) != 0)
 		return rc;
-	if (!client_jobs_submit_ok(opts))
+	if (!client_jobs_submit_ok(opts) ||
+	    (ext != NULL && !client_ext_ok(ext, sizeof(*ext))))
 		return JOBQ_EINVAL;
 	if ((rc = client_jobs_submit_req(c, opts, &req)) != 0)
 		return rc;
@@ -411,6 +441,14 @@ int
 jobq_list_ex(jobq_client *c, const jobq_list_opts *opts,
     jobq_job ***jobs_out, size_t *n_out, size_t *total_out)
 {
+	return jobq_list_x(c, opts, NULL, jobs_out, n_out, total_out);
+}
+
+int
+jobq_list_x(jobq_client *c, const jobq_list_opts *opts,
+    const jobq_list_ext *ext, jobq_job ***jobs_out, size_t *n_out,
+    size_t *total_out)
+{
 	struct proto_list	 l;
 	size_t			 n = 0;
 	int			 rc;
@@ -423,7 +461,8 @@ jobq_list_ex(jobq_client *c, const jobq_list_opts *opts,
 		*total_out = 0;
 	if ((rc = client_check(c)) != 0)
 		return rc;
-	if ((opts->states >> JOBQ_STATE_COUNT) != 0 || opts->array_id < 0 ||
+	if ((ext != NULL && !client_ext_ok(ext, sizeof(*ext))) ||
+	    (opts->states >> JOBQ_STATE_COUNT) != 0 || opts->array_id < 0 ||
 	    opts->array_id > PROTO_MAX_JSON_INT || opts->owner_uid < -1 ||
 	    opts->owner_uid > (int64_t)UINT32_MAX - 1)
 		return JOBQ_EINVAL;

@@ -274,6 +274,26 @@ int jobq_submit_many(jobq_client *c, const jobq_submit_opts *jobs, size_t n,
     int64_t *ids_out);
 int jobq_get(jobq_client *c, int64_t id, jobq_job **out);
 
+/*
+ * Options added after jobq_submit_opts was fixed.  jobq_submit_opts and
+ * jobq_list_opts are allocated by the caller, so a member added to them
+ * would be read past the end of an older program's struct; new options go
+ * into these extension structs instead.  The caller zeroes one, sets size
+ * to sizeof the struct it was built with, and then sets the members it
+ * wants: the library reads only the members that lie within size (the
+ * others count as zero, "unset"), and refuses (JOBQ_EINVAL) a size larger
+ * than its own unless the bytes past its own struct are all zero.  So a
+ * program built against an older header keeps working with a newer
+ * library, and members are only ever appended.
+ */
+typedef struct jobq_submit_ext {
+	size_t size;              /* sizeof(jobq_submit_ext) */
+} jobq_submit_ext;
+
+/* jobq_submit() with ext's options as well; ext NULL is jobq_submit(). */
+int jobq_submit_x(jobq_client *c, const jobq_submit_opts *opts,
+    const jobq_submit_ext *ext, int64_t *id_out);
+
 typedef struct jobq_filter {
 	int state;          /* a jobq_state, or -1 for any */
 	const char *queue;  /* NULL for any */
@@ -308,6 +328,17 @@ typedef struct jobq_list_opts {
  * queue are given, else counted). */
 int jobq_list_ex(jobq_client *c, const jobq_list_opts *opts,
     jobq_job ***jobs_out, size_t *n_out, size_t *total_out);
+
+/* Selectors added after jobq_list_opts was fixed, extended as
+ * jobq_submit_ext is (size first; members only appended). */
+typedef struct jobq_list_ext {
+	size_t size;              /* sizeof(jobq_list_ext) */
+} jobq_list_ext;
+
+/* jobq_list_ex() with ext's selectors as well; ext NULL is jobq_list_ex(). */
+int jobq_list_x(jobq_client *c, const jobq_list_opts *opts,
+    const jobq_list_ext *ext, jobq_job ***jobs_out, size_t *n_out,
+    size_t *total_out);
 
 /* Cancels a job and returns once it has ended (a running job gets SIGTERM to
  * its process group, SIGKILL after the daemon's grace period).  JOBQ_ESTATE if

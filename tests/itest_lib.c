@@ -129,6 +129,56 @@ static void api_default_socket(const char *sock)
 	unsetenv("JOBQ_SOCKET");
 }
 
+/* The extension structs: a size that does not cover the size member, or a
+ * larger struct than the library's with a byte set past it, is refused
+ * before anything is sent; a larger one with a zero tail is read as the
+ * library's own (a program built against a newer header). */
+static void api_ext(jobq_client *c)
+{
+	union { jobq_submit_ext x; unsigned char b[sizeof(jobq_submit_ext) + 16]; } su;
+	union { jobq_list_ext x; unsigned char b[sizeof(jobq_list_ext) + 16]; } lu;
+	const char *argv[] = { "true", NULL };
+	jobq_submit_opts o;
+	jobq_list_opts lo;
+	jobq_job *job = NULL, **jobs = NULL;
+	size_t n = 0, total = 0, n2 = 0, total2 = 0;
+	int64_t id = 0;
+
+	memset(&o, 0, sizeof o);
+	o.argv = argv;
+	memset(&su, 0, sizeof su);
+	su.x.size = 0;
+	CHECK_RC(jobq_submit_x(c, &o, &su.x, &id), JOBQ_EINVAL);
+	su.x.size = sizeof su.b;
+	su.b[sizeof su.b - 1] = 1;
+	CHECK_RC(jobq_submit_x(c, &o, &su.x, &id), JOBQ_EINVAL);
+	su.b[sizeof su.b - 1] = 0;
+	CHECK_RC(jobq_submit_x(c, &o, &su.x, &id), 0);
+	CHECK_RC(jobq_wait(c, id, 30000, &job), 0);
+	if (job != NULL) {
+		CHECK(job->state == JOBQ_STATE_SUCCEEDED, "submit_x job state %d", job->state);
+		jobq_job_free(job);
+	}
+	CHECK_RC(jobq_submit_x(c, &o, NULL, &id), 0);
+	CHECK_RC(jobq_wait(c, id, 30000, NULL), 0);
+
+	memset(&lo, 0, sizeof lo);
+	lo.owner_uid = -1;
+	memset(&lu, 0, sizeof lu);
+	lu.x.size = sizeof(size_t) - 1;
+	CHECK_RC(jobq_list_x(c, &lo, &lu.x, &jobs, &n, NULL), JOBQ_EINVAL);
+	lu.x.size = sizeof lu.b;
+	lu.b[sizeof(jobq_list_ext)] = 7;
+	CHECK_RC(jobq_list_x(c, &lo, &lu.x, &jobs, &n, NULL), JOBQ_EINVAL);
+	lu.b[sizeof(jobq_list_ext)] = 0;
+	CHECK_RC(jobq_list_x(c, &lo, &lu.x, &jobs, &n, &total), 0);
+	jobq_job_list_free(jobs, n);
+	CHECK_RC(jobq_list_ex(c, &lo, &jobs, &n2, &total2), 0);
+	jobq_job_list_free(jobs, n2);
+	CHECK(n == n2 && total == total2 && n > 0,
+	    "list_x %zu/%zu, list_ex %zu/%zu", n, total, n2, total2);
+}
+
 static void api(const char *sock)
 {
 	jobq_client *c = NULL;
@@ -360,6 +410,7 @@ static void api(const char *sock)
 	CHECK_RC(jobq_cancel(c, 999999999, NULL), JOBQ_ENOTFOUND);
 	CHECK_RC(jobq_get(c, id_ok, NULL), JOBQ_EINVAL);
 	CHECK_RC(jobq_ping(c, NULL), 0);
+	api_ext(c);
 	jobq_close(c);
 
 	api_default_socket(sock);

@@ -6,6 +6,7 @@
 # jobqd; where the build made a static libjobq.a, linked against it with
 # `pkg-config --static` too, which must bring in what libjobq is built on
 # (cJSON, Requires.private) while the plain --libs must not be enough.
+# The exported functions must be debian/libjobq2.symbols' list.
 # shellcheck source=lib.sh
 . "${TESTLIB:-$(dirname "$0")/lib.sh}"
 
@@ -35,6 +36,17 @@ libdir=$(dirname "$so")
 [ -L "$libdir/libjobq.so" ] || fail "no libjobq.so development symlink next to $so"
 [ -n "$(find "$DEST" -name jobq.h)" ] || fail "jobq.h is not installed"
 [ -n "$(find "$DEST" -name jobq_version.h)" ] || fail "jobq_version.h is not installed"
+
+# The exported symbols are exactly the Debian symbols file's (a function
+# added to jobq.h must be added there too, and nothing else leaks out).
+if command -v nm >/dev/null && [ -f "$JOBQ_SRCDIR/debian/libjobq2.symbols" ]; then
+	nm -D --defined-only "$so" | awk '$2 == "T" { print $3 }' | sort >"$T/exported"
+	awk '/@Base/ { sub(/@Base.*/, "", $1); print $1 }' \
+		"$JOBQ_SRCDIR/debian/libjobq2.symbols" | sort >"$T/listed"
+	diff "$T/listed" "$T/exported" >"$T/symdiff" ||
+		fail "libjobq's exports differ from debian/libjobq2.symbols (< listed only, > exported only): $(cat "$T/symdiff")"
+	[ -s "$T/exported" ] || fail "nm found no exported functions in $so"
+fi
 
 # pkg-config as a user of a staged install: the staging dir's libjobq.pc,
 # its paths under the sysroot; system paths are kept (with --prefix=/usr the
