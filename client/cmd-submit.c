@@ -235,6 +235,7 @@ struct cmd_submit_args {
 	size_t nsets;
 	long retries;
 	int64_t output_limit;      /* 0: not given */
+	const char *on_end;        /* --on-end CMD */
 	const char *user, *group;  /* --user, --group (root only) */
 	jobq_limits limits;        /* --mem, --cpu-time, ... */
 	int clean, wait, json;
@@ -353,6 +354,12 @@ cmd_submit_opt(const char *cmd, int c, const char *arg,
 			    "(expected a size of at least 1 byte such as 512K, "
 			    "64M or 1G)", arg);
 		return 0;
+	case CMD_OPT_ON_END:
+		if (arg[0] == '\0' || strlen(arg) > JOBQ_MAX_HOOK)
+			return cmd_usage_error(cmd, "invalid --on-end (expected "
+			    "a shell command of 1 to %d bytes)", JOBQ_MAX_HOOK);
+		a->on_end = arg;
+		return 0;
 	case CMD_OPT_LIMIT_MEM:
 	case CMD_OPT_LIMIT_CPU:
 	case CMD_OPT_LIMIT_NOFILE:
@@ -393,6 +400,7 @@ cmd_submit_args(const char *cmd, int argc, char **argv,
 		{ "label", required_argument, NULL, CMD_OPT_LABEL },
 		{ "output-limit", required_argument, NULL,
 		    CMD_OPT_OUTPUT_LIMIT },
+		{ "on-end", required_argument, NULL, CMD_OPT_ON_END },
 		{ "mem", required_argument, NULL, CMD_OPT_LIMIT_MEM },
 		{ "cpu-time", required_argument, NULL, CMD_OPT_LIMIT_CPU },
 		{ "nofile", required_argument, NULL, CMD_OPT_LIMIT_NOFILE },
@@ -513,14 +521,18 @@ cmd_submit_run(struct cmd_ctx *ctx, const char *cmd,
 {
 	jobq_client *cl = NULL;
 	jobq_dep *deps = NULL;
+	jobq_submit_ext x;
 	int64_t id = 0;
 	int rc, err;
 
+	memset(&x, 0, sizeof x);
+	x.size = sizeof x;
+	x.on_end = a->on_end;
 	if ((rc = cmd_connect(ctx, cmd, &cl)) != 0)
 		return rc;
 	if ((rc = cmd_submit_sched(cl, cmd, &a->sched, so, &deps)) != 0)
 		goto out;
-	if ((err = jobq_submit(cl, so, &id)) < 0) {
+	if ((err = jobq_submit_x(cl, so, &x, &id)) < 0) {
 		rc = cmd_fail(cmd, 0, err);
 		goto out;
 	}

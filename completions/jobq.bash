@@ -27,13 +27,13 @@ _jobq_opts()
 		    --kill-grace --worker-timeout --handshake-timeout
 		    --frame-timeout --max-unsent --keep-age --keep-count
 		    --output-limit --output-limit-max -c --config --cgroup
-		    -l --log-level' ;;
+		    --hook-timeout --hook-max-running -l --log-level' ;;
 	submit)
 		_jobq_flags+=' --clean-env --wait'
 		_jobq_args='--batch --name --queue --cwd --env --priority --delay
 		    --at --after --array --retries --retry-delay --timeout
-		    --kill-grace --unique --label --output-limit --user --group
-		    --mem --cpu-time --nofile --nproc --core --nice --cpus' ;;
+		    --kill-grace --unique --label --output-limit --on-end --user
+		    --group --mem --cpu-time --nofile --nproc --core --nice --cpus' ;;
 	list)
 		_jobq_flags+=' --all --reverse --color --colour'
 		_jobq_args='--state --queue --name --label --array --limit

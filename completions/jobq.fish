@@ -18,7 +18,7 @@ function __jobq_argopts -a cmd
             printf '%s\n' --batch --name --queue --cwd --env --priority \
                 --delay --at --after --array --retries --retry-delay \
                 --timeout --kill-grace --unique --label --output-limit \
-                --user --group --mem --cpu-time --nofile --nproc --core \
+                --on-end --user --group --mem --cpu-time --nofile --nproc --core \
                 --nice --cpus
         case list
             printf '%s\n' --state --queue --name --label --array --limit
@@ -244,6 +244,7 @@ complete -c jobq -n $c -l kill-grace -x -d 'Time between TERM and KILL'
 complete -c jobq -n $c -l unique -x -d 'Nothing if a job of yours has KEY'
 complete -c jobq -n $c -l label -x -d 'Attach the label K=V'
 complete -c jobq -n $c -l output-limit -x -d 'Limit its output per run'
+complete -c jobq -n $c -l on-end -x -d 'Run CMD once the job has ended'
 complete -c jobq -n $c -l user -x -a '(__fish_complete_users)' -d '(root) Run it as USER'
 complete -c jobq -n $c -l group -x -a '(__fish_complete_groups)' -d '(root) With GROUP'
 complete -c jobq -n $c -l mem -x -d 'Limit its address space'

@@ -222,6 +222,34 @@ conf_caps_queue(const struct conf *c, uid_t uid, const char *queue,
 	out->running = conf_pick(q ? q->user_caps.running : -1, -1, -1);
 }
 
+static const char *
+conf_hook_of(const struct conf_hooks *h, enum conf_hook_kind kind)
+{
+	return kind == CONF_HOOK_END ? h->on_end : h->on_drained;
+}
+
+const char *
+conf_hook(const struct conf *c, const char *queue, enum conf_hook_kind kind)
+{
+	const struct conf_queue *q = conf_find_queue(c, queue);
+	const char *cmd = q != NULL ? conf_hook_of(&q->hooks, kind) : NULL;
+
+	return cmd != NULL ? cmd : conf_hook_of(&c->hooks, kind);
+}
+
+int
+conf_has_hook(const struct conf *c, enum conf_hook_kind kind)
+{
+	size_t i;
+
+	if (conf_hook_of(&c->hooks, kind) != NULL)
+		return 1;
+	for (i = 0; i < c->nqueues; i++)
+		if (conf_hook_of(&c->queues[i].hooks, kind) != NULL)
+			return 1;
+	return 0;
+}
+
 void
 conf_rlimits(const struct conf *c, uid_t uid, const char *queue,
     struct conf_lim out[CONF_RL_COUNT])

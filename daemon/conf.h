@@ -130,6 +130,14 @@ void conf_caps_global(const struct conf *c, uid_t uid, struct conf_caps *out);
 void conf_caps_queue(const struct conf *c, uid_t uid, const char *queue,
     struct conf_caps *out);
 
+/* The configured hook commands (hook.h) of queue: its [queue] section's,
+ * else the global one; NULL if neither is set. */
+enum conf_hook_kind { CONF_HOOK_END, CONF_HOOK_DRAINED };
+const char *conf_hook(const struct conf *c, const char *queue,
+    enum conf_hook_kind kind);
+/* Whether any queue or the global section sets a hook of that kind. */
+int conf_has_hook(const struct conf *c, enum conf_hook_kind kind);
+
 /* The resource limits that apply to uid's jobs in queue. */
 void conf_rlimits(const struct conf *c, uid_t uid, const char *queue,
     struct conf_lim out[CONF_RL_COUNT]);

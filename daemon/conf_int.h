@@ -11,6 +11,11 @@
 #define CONF_LIM_UNSET_INIT { \
 	[0 ... CONF_RL_COUNT - 1] = { CONF_UNSET, CONF_UNSET } }
 
+struct conf_hooks {           /* commands (hook.h); NULL: none */
+	char *on_end;                 /* a job ended for good */
+	char *on_drained;             /* a queue has no job left */
+};
+
 struct conf_user {            /* [user NAME] */
 	uid_t uid;
 	size_t line;                  /* of the section header */
@@ -23,6 +28,7 @@ struct conf_queue {           /* [queue NAME] */
 	size_t line;                  /* of the section header */
 	struct conf_caps user_caps;   /* each user's, in this queue */
 	struct conf_lim rl[CONF_RL_COUNT];
+	struct conf_hooks hooks;
 };
 
 struct conf {
@@ -43,6 +49,7 @@ struct conf {
 	char *path;                   /* the file (NULL: conf_empty) */
 	int socket_mode;              /* -1: not set */
 	gid_t socket_gid;             /* (gid_t)-1: not set */
+	struct conf_hooks hooks;      /* global: every queue's */
 };
 
 #endif

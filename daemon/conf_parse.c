@@ -44,14 +44,15 @@ enum conf_kind {
 	K_SIZE,         /* bytes */
 	K_SECONDS,      /* duration, kept in whole seconds (rounded up) */
 	K_NICE,         /* -20..19 */
-	K_CPUS          /* CPUs ("1.5"), kept in milli-CPUs */
+	K_CPUS,         /* CPUs ("1.5"), kept in milli-CPUs */
+	K_COMMAND       /* a shell command (hooks), kept as given */
 };
 
 enum conf_key_id {
 	KEY_ALLOW_USERS, KEY_ALLOW_GROUPS, KEY_DENY_USERS, KEY_DENY_GROUPS,
 	KEY_ADMIN_GROUP, KEY_VISIBILITY, KEY_AFTER_FOREIGN, KEY_SOCKET_MODE,
 	KEY_SOCKET_GROUP, KEY_USER_MAX_QUEUED, KEY_USER_MAX_RUNNING,
-	KEY_MAX_QUEUED, KEY_MAX_RUNNING,
+	KEY_MAX_QUEUED, KEY_MAX_RUNNING, KEY_ON_END, KEY_ON_DRAINED,
 	KEY_RL_FIRST    /* then two per resource: default, bound */
 };
 
@@ -79,6 +80,8 @@ static const struct conf_key conf_keys[] = {
 	    S_GLOBAL | S_QUEUE, 0 },
 	{ "max-queued", KEY_MAX_QUEUED, K_COUNT, S_USER, 0 },
 	{ "max-running", KEY_MAX_RUNNING, K_COUNT, S_USER, 0 },
+	{ "on-end", KEY_ON_END, K_COMMAND, S_GLOBAL | S_QUEUE, 0 },
+	{ "on-drained", KEY_ON_DRAINED, K_COMMAND, S_GLOBAL | S_QUEUE, 0 },
 #define RL(n, m, r, k) \
 	{ n, KEY_RL_FIRST + 2 * (r), k, S_ANY, 0 }, \
 	{ m, KEY_RL_FIRST + 2 * (r) + 1, k, S_ANY, 0 }
@@ -105,6 +108,7 @@ struct conf_parser {
 	char sectbuf[300];
 	struct conf_caps *caps;          /* the section's caps */
 	struct conf_lim *rl;             /* the section's limits */
+	struct conf_hooks *hooks;        /* the section's hooks (not [user]) */
 	unsigned char seen[CONF_NKEYS];  /* keys given in this section */
 	size_t cap_users, cap_queues, cap_au, cap_du, cap_ag, cap_dg;
 };
@@ -156,8 +160,13 @@ conf_free(struct conf *c)
 	free(c->allow_groups);
 	free(c->deny_groups);
 	free(c->users);
-	for (i = 0; i < c->nqueues; i++)
+	free(c->hooks.on_end);
+	free(c->hooks.on_drained);
+	for (i = 0; i < c->nqueues; i++) {
 		free(c->queues[i].name);
+		free(c->queues[i].hooks.on_end);
+		free(c->queues[i].hooks.on_drained);
+	}
 	free(c->queues);
 	free(c);
 }
@@ -299,6 +308,22 @@ conf_count(struct conf_parser *p, const char *key, const char *val,
 	return 0;
 }
 
+/* A hook's command: kept as given (the line's comment and the space
+ * around it already gone), not empty, at most JOBQ_MAX_HOOK bytes. */
+static int
+conf_command(struct conf_parser *p, const char *key, const char *val,
+    char **out)
+{
+	if (val[0] == '\0')
+		return conf_err(p, "%s needs a command", key);
+	if (strlen(val) > JOBQ_MAX_HOOK)
+		return conf_err(p, "%s: the command is longer than %d bytes",
+		    key, JOBQ_MAX_HOOK);
+	if ((*out = strdup(val)) == NULL)
+		return JOBQ_ENOMEM;
+	return 0;
+}
+
 static int
 conf_value(struct conf_parser *p, const struct conf_key *k, char *val)
 {
@@ -364,6 +389,10 @@ conf_value(struct conf_parser *p, const struct conf_key *k, char *val)
 	case KEY_USER_MAX_RUNNING:
 	case KEY_MAX_RUNNING:
 		return conf_count(p, k->name, val, &p->caps->running);
+	case KEY_ON_END:
+		return conf_command(p, k->name, val, &p->hooks->on_end);
+	case KEY_ON_DRAINED:
+		return conf_command(p, k->name, val, &p->hooks->on_drained);
 	}
 
 	rl = (k->id - KEY_RL_FIRST) / 2;
@@ -483,6 +512,7 @@ conf_section(struct conf_parser *p, char *s)
 		p->where = S_QUEUE;
 		p->caps = &c->queues[c->nqueues].user_caps;
 		p->rl = c->queues[c->nqueues].rl;
+		p->hooks = &c->queues[c->nqueues].hooks;
 		c->nqueues++;
 	} else {
 		if ((r = conf_resolve_user(p, name, &uid)) < 0)
@@ -501,6 +531,7 @@ conf_section(struct conf_parser *p, char *s)
 		p->where = S_USER;
 		p->caps = &c->users[c->nusers].caps;
 		p->rl = c->users[c->nusers].rl;
+		p->hooks = NULL;	/* no hook key may be given in [user] */
 		c->nusers++;
 	}
 	p->caps->queued = p->caps->running = -1;
@@ -586,6 +617,7 @@ conf_parse(const char *path, const char *text, size_t len,
 	p.sect = "the global section";
 	p.caps = &p.c->caps;
 	p.rl = p.c->rl;
+	p.hooks = &p.c->hooks;
 	while (off < len) {
 		p.line++;
 		nl = memchr(text + off, '\n', len - off);

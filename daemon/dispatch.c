@@ -72,6 +72,7 @@
 
 #include "jobqd.h"
 #include "fault.h"
+#include "hook.h"
 #include "log.h"
 #include "pool.h"
 #include "proto.h"
@@ -208,7 +209,8 @@ dispatch_node_init(struct dispatch *s, struct sjob *j, const char *queue,
 }
 
 /* Out of memory is fatal here: the daemon cannot schedule what it
- * acknowledged. */
+ * acknowledged.  Every job entering the scheduler arms its queue's drain
+ * (dispatch_hook.c). */
 int
 dispatch_sched_add(struct dispatch *s, struct sjob *j, int64_t now)
 {
@@ -216,6 +218,7 @@ dispatch_sched_add(struct dispatch *s, struct sjob *j, int64_t now)
 
 	if (rv < 0)
 		fatalx("out of memory");
+	dispatch_hook_arm(s, j);
 	return rv;
 }
 
@@ -462,11 +465,14 @@ dispatch_end_done(struct store_op *op)
 	if (op->status != 0)
 		log_warnx("job %" PRId64 ": cannot record its end: %s",
 		    SJOB_ID(j), jobq_strerror(op->status));
-	else
+	else {
 		dispatch_watch_event(s, j, op->in.update.state,
 		    op->in.update.exit_code, op->in.update.signal,
 		    op->in.update.reason, 0);
-	dispatch_wait_ended(s, j);
+		dispatch_hook_drained(s, j);
+	}
+	dispatch_wait_ended(s, j, op->status == 0 &&
+	    dispatch_hook_wants(s, j));
 	dispatch_op_finish(op);
 }
 
@@ -759,6 +765,7 @@ dispatch_start_job(struct dispatch *s, const struct store_recovery *rec,
 	j->kill_grace_ms = sq->kill_grace_ms;
 	j->retry_delay_ms = sq->retry_delay_ms;
 	j->array_index = sq->array_index;
+	j->on_end = sq->on_end != 0;
 	dispatch_node_init(s, j, sq->queue, sq->priority, sq->not_before,
 	    sq->array_id, sq->array_throttle);
 	for (k = sq->dep_first; k < sq->dep_first + sq->ndeps; k++)
@@ -815,11 +822,17 @@ dispatch_start(uv_loop_t *loop, struct store *store,
     struct dispatch **out)
 {
 	struct pool_config pc;
+	struct hook_config hc;
 	struct dispatch *s;
 	int rv;
 
 	if ((s = dispatch_new(loop, store, conf, rec->nqueued)) == NULL)
 		return JOBQ_ENOMEM;
+	hc.exe = s->conf.exe;
+	hc.timeout_ms = conf->hook_timeout_ms;
+	hc.max_running = conf->hook_max_running;
+	if ((rv = hook_new(loop, &hc, &s->hook)) < 0)
+		return rv;
 	if ((rv = dispatch_start_load(s, rec)) < 0)
 		return rv;
 	memset(&pc, 0, sizeof pc);
@@ -833,6 +846,7 @@ dispatch_start(uv_loop_t *loop, struct store *store,
 		log_warnx("cannot start the workers: %s", jobq_strerror(rv));
 		return rv;
 	}
+
 	/* retention at start-up: queued before any client's request */
 	dispatch_purge_retention(s);
 	*out = s;
@@ -848,9 +862,8 @@ dispatch_shutting_down(const struct dispatch *s)
 }
 
 static void
-dispatch_timer_closed(uv_handle_t *h)
+dispatch_closed_one(struct dispatch *s)
 {
-	struct dispatch *s = h->data;
 	struct sjob *j;
 	size_t i;
 
@@ -869,6 +882,7 @@ dispatch_timer_closed(uv_handle_t *h)
 	dispatch_watch_shutdown(s);
 	sched_free(s->sched);
 	stats_free(s->stats);
+	dispatch_hook_free(s);
 	free(s->buckets);
 	free(s->slot_job);
 	free(s->slot_up);
@@ -879,6 +893,18 @@ dispatch_timer_closed(uv_handle_t *h)
 }
 
 static void
+dispatch_timer_closed(uv_handle_t *h)
+{
+	dispatch_closed_one(h->data);
+}
+
+static void
+dispatch_hook_closed(void *arg)
+{
+	dispatch_closed_one(arg);
+}
+
+static void
 dispatch_pool_stopped(void *arg)
 {
 	struct dispatch *s = arg;
@@ -886,7 +912,11 @@ dispatch_pool_stopped(void *arg)
 	log_debug("workers stopped; closing the store");
 	store_close(s->store);
 	s->store = NULL;
-	s->nclosing = 3;
+	s->nclosing = 3 + (s->hook != NULL);
+	if (s->hook != NULL) {
+		hook_close(s->hook, dispatch_hook_closed, s);
+		s->hook = NULL;
+	}
 	uv_close((uv_handle_t *)&s->retry_timer, dispatch_timer_closed);
 	uv_close((uv_handle_t *)&s->due_timer, dispatch_timer_closed);
 	uv_close((uv_handle_t *)&s->retention_timer, dispatch_timer_closed);

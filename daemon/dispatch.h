@@ -93,6 +93,8 @@ struct dispatch_config {
 	/* cgroup (cgroup.h); not owned, must outlive dispatch */
 	const char *isolation;    /* for ping: "cgroup PATH", "process-group" */
 	const char *cgroup_jobs;  /* the jobs' parent cgroup; NULL: none */
+	int64_t hook_timeout_ms;  /* --hook-timeout (hook.h) */
+	int hook_max_running;     /* --hook-max-running */
 };
 
 /* Loads the queued jobs of rec into the scheduler, starts the workers and

@@ -121,6 +121,7 @@ dispatch_batch_track(struct dispatch *s, struct op_ctx *c)
 		j->timeout_ms = sub->timeout_ms;
 		j->kill_grace_ms = sub->kill_grace_ms;
 		j->retry_delay_ms = sub->retry_delay_ms;
+		j->on_end = sub->on_end != NULL;
 		dispatch_node_init(s, j, sub->queue, sub->priority,
 		    sub->not_before, 0, 0);
 		(void)dispatch_sched_add(s, j, now);	/* no deps: never doomed */

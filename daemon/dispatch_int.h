@@ -30,6 +30,7 @@
  *   dispatch_purge.c    purge and retention
  *   dispatch_queue.c    queue settings and counts (queue_set, queue_list)
  *   dispatch_stats.c    the stats reply
+ *   dispatch_hook.c     which hooks a job's end and a queue's drain run
  */
 #ifndef JOBQD_DISPATCH_INT_H
 #define JOBQD_DISPATCH_INT_H
@@ -94,6 +95,7 @@ struct sjob {
 	unsigned cancel_req:1; /* a cancel arrived */
 	unsigned timed_out:1;  /* its timeout fired */
 	unsigned gone:1;       /* left the table, kept only while pinned */
+	unsigned on_end:1;     /* it has its own end hook (hook.h) */
 	int pins;              /* pending submits that depend on it */
 	int64_t submitted_at;
 	int64_t started_at;    /* of the current attempt; 0 until STARTED */
@@ -150,6 +152,10 @@ struct dispatch {
 	void *shutdown_arg;
 	int pool_stopping;
 	int nclosing;                /* timers being closed */
+	/* hooks (dispatch_hook.c, hook.c) */
+	struct hook *hook;           /* NULL: none can run (no exe) */
+	char **armed;                /* queues whose drain runs on-drained */
+	size_t narmed, armed_cap;
 };
 
 /* What a store op carries back to its done callback. */
@@ -350,8 +356,20 @@ void dispatch_wait_id(struct dispatch *, struct dispatch_req *, int64_t id,
 int dispatch_wait_add(struct dispatch *, struct sjob *j, struct dispatch_req *,
     int64_t timeout_ms);
 /* j's end has committed: answers its waiters with the row read back and
- * removes j from the table. */
-void dispatch_wait_ended(struct dispatch *, struct sjob *j);
+ * removes j from the table; with hooks, the row read back also goes to
+ * dispatch_hook_ended. */
+void dispatch_wait_ended(struct dispatch *, struct sjob *j, int hooks);
+
+/* ---- dispatch_hook.c ---- */
+/* Whether j's end runs a hook (its own on_end, or its queue's on-end). */
+int dispatch_hook_wants(const struct dispatch *, const struct sjob *j);
+/* Runs the end hooks of job (its committed row). */
+void dispatch_hook_ended(struct dispatch *, const jobq_job *job);
+/* A job entered j's queue: its next drain runs on-drained. */
+void dispatch_hook_arm(struct dispatch *, const struct sjob *j);
+/* j's end has committed: on-drained, if its queue is armed and empty. */
+void dispatch_hook_drained(struct dispatch *, const struct sjob *j);
+void dispatch_hook_free(struct dispatch *);
 void dispatch_wait_shutdown(struct sjob *j);
 
 /* ---- dispatch_array.c ---- */

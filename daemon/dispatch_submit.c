@@ -177,6 +177,7 @@ dispatch_submit_track(struct dispatch *s, struct op_ctx *c,
 		j->timeout_ms = sub->timeout_ms;
 		j->kill_grace_ms = sub->kill_grace_ms;
 		j->retry_delay_ms = sub->retry_delay_ms;
+		j->on_end = sub->on_end != NULL;
 		if (sub->array_count > 0)
 			j->array_index = sub->array_first + i * sub->array_step;
 		dispatch_node_init(s, j, sub->queue, sub->priority,
@@ -382,6 +383,7 @@ dispatch_submit_fill(struct store_op *op, const struct proto_submit *sub,
 	op->in.insert.nlabels = sub->nlabels;
 	op->in.insert.output_limit = sub->output_limit;
 	op->in.insert.limits = sub->limits;
+	op->in.insert.on_end = sub->on_end;
 	op->in.insert.state = JOBQ_STATE_QUEUED;
 }
 

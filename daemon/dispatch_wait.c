@@ -8,9 +8,11 @@
  */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "log.h"
 #include "dispatch_int.h"
 
 struct waiter {
@@ -109,12 +111,19 @@ dispatch_wait_answer(struct sjob *j, int err, const jobq_job *job,
 	}
 }
 
-/* The job's terminal row is committed: read back for the waiters. */
+/* The job's terminal row is committed: read back for the waiters and,
+ * with c->arg set, the hooks. */
 static void
 dispatch_wait_read_done(struct store_op *op)
 {
 	struct op_ctx *c = op->data;
 
+	if (c->arg && op->status == 0)
+		dispatch_hook_ended(c->s, op->out.job);
+	else if (c->arg)
+		log_warnx("job %" PRId64 ": its end hooks are not run: cannot "
+		    "read it back: %s", SJOB_ID(c->job),
+		    jobq_strerror(op->status));
 	dispatch_wait_answer(c->job, op->status, op->out.job,
 	    "cannot read the job back");
 	dispatch_remove(c->s, c->job);
@@ -122,16 +131,18 @@ dispatch_wait_read_done(struct store_op *op)
 }
 
 void
-dispatch_wait_ended(struct dispatch *s, struct sjob *j)
+dispatch_wait_ended(struct dispatch *s, struct sjob *j, int hooks)
 {
 	struct store_op *rd;
+	struct op_ctx *c;
 
-	if (TAILQ_EMPTY(&j->waiters)) {
+	if (TAILQ_EMPTY(&j->waiters) && !hooks) {
 		dispatch_remove(s, j);
 		return;
 	}
-	rd = dispatch_op_new(s, STORE_GET, dispatch_wait_read_done,
-	    dispatch_op_ctx(s, j, NULL));
+	c = dispatch_op_ctx(s, j, NULL);
+	c->arg = hooks;
+	rd = dispatch_op_new(s, STORE_GET, dispatch_wait_read_done, c);
 	rd->in.get.id = SJOB_ID(j);
 	dispatch_op_submit(s, rd);
 }

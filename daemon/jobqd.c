@@ -39,6 +39,7 @@
 #include "jobqd.h"
 #include "conf.h"
 #include "fault.h"
+#include "hook.h"
 #include "log.h"
 #include "notify.h"
 #include "options.h"
@@ -72,6 +73,8 @@ struct config {
 	size_t keep_count;           /* ended jobs kept at most; 0 = no limit */
 	uint64_t output_limit;       /* --output-limit; 0 = none */
 	uint64_t output_limit_max;   /* --output-limit-max; 0 = none */
+	int64_t hook_timeout_ms;     /* --hook-timeout */
+	int hook_max_running;        /* --hook-max-running */
 	int state_fd;                /* the state dir, opened and checked */
 	int logs_fd;                 /* STATE/logs, O_NOFOLLOW, checked */
 	int listen_fd;               /* from systemd socket activation, or -1 */
@@ -172,6 +175,8 @@ jobqd_options(int argc, char **argv)
 	cfg.keep_count = (size_t)o.keep_count;
 	cfg.output_limit = (uint64_t)o.output_limit;
 	cfg.output_limit_max = (uint64_t)o.output_limit_max;
+	cfg.hook_timeout_ms = o.hook_timeout_ms;
+	cfg.hook_max_running = (int)o.hook_max_running;
 	cfg.listen_fd = -1;
 	cfg.cgroup_opt = o.cgroup != NULL ? o.cgroup : "auto";
 	if (o.workers > 0)
@@ -606,6 +611,8 @@ main(int argc, char **argv)
 	}
 	if (argc >= 2 && strcmp(argv[1], "--worker") == 0)
 		return worker_main(argc - 2, argv + 2);
+	if (argc >= 2 && strcmp(argv[1], "--hook") == 0)
+		return hook_exec_main(argc - 2, argv + 2);
 
 	/* before anything raises one: a job's base (rlimits_base.c) */
 	rlimits_base_record();
@@ -661,6 +668,8 @@ main(int argc, char **argv)
 	dconf.conf_file = jobqd_conf != NULL ? jobqd_conf : conf_empty();
 	dconf.isolation = cfg.isolation;
 	dconf.cgroup_jobs = cfg.cgroup_on ? cfg.cgroup.jobs : NULL;
+	dconf.hook_timeout_ms = cfg.hook_timeout_ms;
+	dconf.hook_max_running = cfg.hook_max_running;
 	if ((rv = dispatch_start(&jobqd_loop, store, &rec, &dconf,
 	    &jobqd_disp)) < 0)
 		fatalx("cannot start dispatch: %s", jobq_strerror(rv));

@@ -110,6 +110,13 @@ static const struct options_def options_table[] = {
 	  "killed as a whole when it ends; auto (default):\n"
 	  "the cgroup jobqd runs in if delegated to it;\n"
 	  "off: process groups only" },
+	{ "hook-timeout", 0, OPTIONS_DUR, OPT_OFF(hook_timeout_ms), 1,
+	  INT32_MAX, NULL, "DUR",
+	  "a hook still running after DUR gets SIGTERM,\n"
+	  "then SIGKILL (default 60s)" },
+	{ "hook-max-running", 0, OPTIONS_INT, OPT_OFF(hook_max_running), 1,
+	  1024, NULL, "N",
+	  "hooks running at once; more wait (default 4)" },
 	{ "log-level", 'l', OPTIONS_LEVEL, OPT_OFF(log_level), 0, 0, NULL,
 	  "LEVEL", "error, warn, info (default) or debug" },
 	{ "help", 'h', OPTIONS_HELP, 0, 0, 0, NULL, NULL, "show this help" },
@@ -131,6 +138,8 @@ options_defaults(struct options *o)
 	o->max_unsent_mib = 64;
 	o->keep_age_ms = 7 * 86400 * 1000LL;
 	o->keep_count = 100000;
+	o->hook_timeout_ms = 60000;
+	o->hook_max_running = 4;
 	o->output_limit = -1;        /* settled by options_limits() */
 	o->output_limit_max = -1;
 	o->log_level = LOG_LVL_INFO;

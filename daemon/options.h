@@ -31,6 +31,8 @@ struct options {
 	                                (see jobqd.c), "": none */
 	const char *cgroup;          /* --cgroup: NULL ("auto"), "off" or a
 	                                cgroup2 directory (cgroup.h) */
+	int64_t hook_timeout_ms;     /* a hook's run-time limit (hook.h) */
+	int64_t hook_max_running;    /* hooks running at once */
 };
 
 enum options_result {

@@ -57,7 +57,7 @@
 #include <uv.h>
 #include "jobq.h"
 
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 #define STORE_APP_ID 0x4a4f4251 /* "JOBQ" */
 
 struct store;
@@ -166,6 +166,7 @@ struct store_op {
 			int64_t not_before, timeout_ms, kill_grace_ms,
 			    retry_delay_ms;
 			const char *unique_key;        /* NULL: none */
+			const char *on_end;            /* end hook; NULL: none */
 			const char *const *labels;     /* nlabels "K=V" */
 			size_t nlabels;
 			const jobq_dep *deps;          /* ndeps, already
@@ -331,6 +332,7 @@ struct store_queued {
 	int64_t not_before, timeout_ms, kill_grace_ms, retry_delay_ms;
 	int64_t array_id, array_index;
 	int array_throttle;
+	int on_end;               /* it has an end hook (jobs.on_end) */
 	size_t dep_first, ndeps;  /* its entries in store_recovery.deps
 	                             (deps[dep_first .. dep_first+ndeps-1]) */
 };

@@ -132,8 +132,9 @@ store_insert_bind_ident(sqlite3_stmt *st, const struct store_op *op)
 	return (sqlite3_bind_int(st, 26, op->in.insert.umask & 0777));
 }
 
-/* Binds ?1 .. ?19, ?23, the identity ?24 .. ?26 and the resource limits
- * ?27 .. ?33 of ST_INSERT / ST_INSERT_TASKS; an SQLite code. */
+/* Binds ?1 .. ?19, ?23, the identity ?24 .. ?26, the resource limits
+ * ?27 .. ?33 and on_end ?34 of ST_INSERT / ST_INSERT_TASKS; an SQLite
+ * code. */
 static int
 store_insert_bind(sqlite3_stmt *st, const struct store_op *op,
     const struct job_outcome *o, int64_t id, const char *argv,
@@ -146,7 +147,10 @@ store_insert_bind(sqlite3_stmt *st, const struct store_op *op,
 	    SQLITE_OK ||
 	    (rc = store_insert_bind_ident(st, op)) != SQLITE_OK ||
 	    (rc = store_row_bind_limits(st, 27,
-	    &op->in.insert.limits)) != SQLITE_OK) {
+	    &op->in.insert.limits)) != SQLITE_OK ||
+	    (rc = (op->in.insert.on_end == NULL ? sqlite3_bind_null(st, 34) :
+	    sqlite3_bind_text(st, 34, op->in.insert.on_end, -1,
+	    SQLITE_STATIC))) != SQLITE_OK) {
 		store_reset(st);
 		return (rc);
 	}

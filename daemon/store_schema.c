@@ -16,7 +16,8 @@
  *           the owner's primary group) and umask; submitter_uid is who
  *           submitted it (NULL in older rows: the owner).  The resource
  *           limits in force, lim_mem .. lim_cpus (NULL: not set; a task
- *           has its array's).
+ *           has its array's).  on_end: the command of its end hook
+ *           (submit --on-end; NULL: none; hook.h).
  *           A task's argv, env and cwd columns
  *           are '': the task shares its array's (arrays.argv/env/cwd), so a
  *           100,000-task array stores its environment once.
@@ -56,7 +57,7 @@
  * 6 -> 7 adds lim_cpus (milli-CPUs, NULL: not set), the last of the
  * resource limits columns (STORE_LIMITS_COLUMNS); 7 -> 8 replaces the
  * indexes as above and creates counts (filled by one GROUP BY) and its
- * triggers.
+ * triggers; 8 -> 9 adds on_end (the job's end hook, NULL: none).
  *
  * Ids: jobs, tasks and arrays take their ids from one counter, so an array
  * id is never a job id, and an id is never used twice, even after its rows
@@ -106,15 +107,16 @@
 
 /* The columns ST_INSERT and ST_INSERT_TASKS fill, ?1 .. ?19, then
  * array_id and array_index, then output_limit ?23, then the identity
- * ?24 .. ?26, then the resource limits ?27 .. ?33 (see store_insert.c). */
+ * ?24 .. ?26, then the resource limits ?27 .. ?33, then on_end ?34 (see
+ * store_insert.c). */
 #define STORE_INSERT_COLUMNS \
 	"id, state, queue, name, owner_uid, argv, env, cwd, submitted_at, " \
 	"max_retries, priority, not_before, timeout_ms, kill_grace_ms, " \
 	"retry_delay_ms, unique_key, finished_at, reason, message, " \
 	"array_id, array_index, output_limit, " \
 	"submitter_uid, run_gid, umask, " \
-	STORE_LIMITS_COLUMNS_BARE
-#define STORE_LIMITS_PARAMS ", ?27, ?28, ?29, ?30, ?31, ?32, ?33"
+	STORE_LIMITS_COLUMNS_BARE ", on_end"
+#define STORE_INSERT_TAIL_PARAMS ", ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34"
 
 /* Rows 0 .. ?N - 1, for inserting the rows of an array in one statement. */
 #define STORE_SERIES(n) \
@@ -139,13 +141,13 @@ static const char *const store_schema_sql[ST_COUNT] = {
 	[ST_INSERT] = "INSERT INTO jobs (" STORE_INSERT_COLUMNS ") VALUES "
 	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
 	    "?15, ?16, ?17, ?18, ?19, 0, 0, ?23, ?24, ?25, ?26"
-	    STORE_LIMITS_PARAMS ")",
+	    STORE_INSERT_TAIL_PARAMS ")",
 	/* Task i: id ?1 + 1 + i, index ?21 + i * ?22, of ?20 tasks. */
 	[ST_INSERT_TASKS] = "INSERT INTO jobs (" STORE_INSERT_COLUMNS ") "
 	    STORE_SERIES("?20")
 	    "SELECT ?1 + 1 + i, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
 	    "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?1, ?21 + i * ?22, ?23, "
-	    "?24, ?25, ?26" STORE_LIMITS_PARAMS " FROM t",
+	    "?24, ?25, ?26" STORE_INSERT_TAIL_PARAMS " FROM t",
 	[ST_INSERT_ARRAY] = "INSERT INTO arrays (id, first, step, count, "
 	    "throttle, owner_uid, submitted_at, argv, env, cwd) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -228,7 +230,8 @@ static const char *const store_schema_sql[ST_COUNT] = {
 	[ST_QUEUED] = "SELECT j.id, j.queue, j.attempts, j.max_retries, "
 	    "j.submitted_at, j.owner_uid, j.priority, j.not_before, "
 	    "j.timeout_ms, j.kill_grace_ms, j.retry_delay_ms, j.array_id, "
-	    "j.array_index, coalesce(a.throttle, 0) FROM " STORE_JOB_FROM
+	    "j.array_index, coalesce(a.throttle, 0), j.on_end IS NOT NULL "
+	    "FROM " STORE_JOB_FROM
 	    " WHERE j.state = 'queued' ORDER BY j.id",
 	/* One pass: queued jobs in id order (jobs_state), each one's deps
 	 * through deps_job, the dependency's state through the primary key. */
@@ -379,6 +382,9 @@ static const char *const store_schema_migrations[STORE_SCHEMA_VERSION] = {
 	" UPDATE counts SET n = n - 1"
 	"  WHERE queue = old.queue AND state = old.state;"
 	" END;",
+
+	/* 8 -> 9: the job's own end hook (submit --on-end) */
+	"ALTER TABLE jobs ADD COLUMN on_end TEXT;",
 };
 
 static void	store_schema_errf(char *, size_t, const char *, ...)

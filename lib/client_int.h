@@ -39,15 +39,13 @@ struct jobq_client {
 int client_connect_cli(const char *path, jobq_client **out);
 
 /*
- * Extension structs (jobq_submit_ext, jobq_list_ext): client_ext_ok() says
- * whether the caller's one can be read (its size covers the size member;
- * bytes past the library's struct are zero); CLIENT_EXT_HAS() whether
- * member lies within the caller's size (else it counts as unset).
+ * Extension structs (jobq_submit_ext, jobq_list_ext): copies the caller's
+ * ext (NULL: none) into dst, the library's own struct of `known` bytes,
+ * zero-filled past the caller's size, so that members the caller's header
+ * did not have read as unset.  JOBQ_EINVAL when ext's size does not cover
+ * its size member, or a byte past the library's struct is not zero.
  */
-int client_ext_ok(const void *ext, size_t known);
-#define CLIENT_EXT_HAS(ext, type, member) \
-	((ext) != NULL && (ext)->size >= offsetof(type, member) + \
-	    sizeof((ext)->member))
+int client_ext_copy(void *dst, size_t known, const void *ext);
 
 /* Every request-reply call first: a watching handle takes no requests, a
  * broken one nothing (JOBQ_EINVAL / JOBQ_EIO). */

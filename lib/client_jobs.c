@@ -195,26 +195,24 @@ client_jobs_submit_req(const jobq_client *c, const jobq_submit_opts *opts,
 	return 0;
 }
 
-/*
- * Whether an extension struct (jobq_submit_ext, jobq_list_ext) of the
- * caller's size can be read by a library whose struct has `known` bytes:
- * its size covers at least the size member, and every byte past the
- * library's struct is zero (members the library does not know are unset).
- */
 int
-client_ext_ok(const void *ext, size_t known)
+client_ext_copy(void *dst, size_t known, const void *ext)
 {
 	const unsigned char	*b = ext;
 	size_t			 size, i;
 
+	memset(dst, 0, known);
+	if (ext == NULL)
+		return 0;
 	memcpy(&size, ext, sizeof(size));
 	if (size < sizeof(size_t))
-		return 0;
+		return JOBQ_EINVAL;
 	for (i = known; i < size; i++) {
 		if (b[i] != 0)
-			return 0;
+			return JOBQ_EINVAL;
 	}
-	return 1;
+	memcpy(dst, ext, size < known ? size : known);
+	return 0;
 }
 
 int
@@ -228,6 +226,7 @@ jobq_submit_x(jobq_client *c, const jobq_submit_opts *opts,
     const jobq_submit_ext *ext, int64_t *id_out)
 {
 	struct proto_submit_reply	 sr;
+	jobq_submit_ext			 x;
 	cJSON				*req, *reply;
 	int				 rc;
 
@@ -236,10 +235,14 @@ jobq_submit_x(jobq_client *c, const jobq_submit_opts *opts,
 	if ((rc = client_check(c)) != 0)
 		return rc;
 	if (!client_jobs_submit_ok(opts) ||
-	    (ext != NULL && !client_ext_ok(ext, sizeof(*ext))))
+	    client_ext_copy(&x, sizeof(x), ext) != 0 ||
+	    (x.on_end != NULL && (x.on_end[0] == '\0' ||
+	    strlen(x.on_end) > JOBQ_MAX_HOOK)))
 		return JOBQ_EINVAL;
 	if ((rc = client_jobs_submit_req(c, opts, &req)) != 0)
 		return rc;
+	if (ext != NULL && (req = proto_submit_ext(req, &x)) == NULL)
+		return JOBQ_ENOMEM;
 	if ((rc = client_request(c, req, &reply)) != 0)
 		return rc;
 	rc = proto_submit_reply_from_json(reply, &sr, NULL, 0);
@@ -450,6 +453,7 @@ jobq_list_x(jobq_client *c, const jobq_list_opts *opts,
     size_t *total_out)
 {
 	struct proto_list	 l;
+	jobq_list_ext		 x;
 	size_t			 n = 0;
 	int			 rc;
 
@@ -461,7 +465,7 @@ jobq_list_x(jobq_client *c, const jobq_list_opts *opts,
 		*total_out = 0;
 	if ((rc = client_check(c)) != 0)
 		return rc;
-	if ((ext != NULL && !client_ext_ok(ext, sizeof(*ext))) ||
+	if (client_ext_copy(&x, sizeof(x), ext) != 0 ||
 	    (opts->states >> JOBQ_STATE_COUNT) != 0 || opts->array_id < 0 ||
 	    opts->array_id > PROTO_MAX_JSON_INT || opts->owner_uid < -1 ||
 	    opts->owner_uid > (int64_t)UINT32_MAX - 1)

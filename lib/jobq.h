@@ -87,6 +87,7 @@ int jobq_state_is_terminal(jobq_state state);
                                            expanding arrays) */
 #define JOBQ_MAX_ARRAY      100000      /* tasks in one array */
 #define JOBQ_MAX_BATCH      100000      /* jobs in one jobq_submit_many */
+#define JOBQ_MAX_HOOK       4096        /* bytes of a hook's command */
 
 /* Dependency modes (Slurm's afterok / afternotok / afterany). */
 typedef enum jobq_dep_mode {
@@ -187,6 +188,9 @@ typedef struct jobq_job {
 	int64_t cpu_user_us;    /* CPU time in user mode, microseconds */
 	int64_t cpu_sys_us;     /* CPU time in the kernel, microseconds */
 	char *usage_from;
+	/* the job's own end hook (submit --on-end: jobq_submit_ext.on_end),
+	 * NULL if none */
+	char *on_end;
 } jobq_job;
 
 void jobq_job_free(jobq_job *job);
@@ -288,6 +292,11 @@ int jobq_get(jobq_client *c, int64_t id, jobq_job **out);
  */
 typedef struct jobq_submit_ext {
 	size_t size;              /* sizeof(jobq_submit_ext) */
+	/* end hook: a shell command (/bin/sh -c, 1..JOBQ_MAX_HOOK bytes) jobqd
+	 * runs as the job's user once the job has ended for good, with the
+	 * job's id, state, exit code, name, queue, times and output files in
+	 * its environment (jobqd(8), HOOKS); NULL = none */
+	const char *on_end;
 } jobq_submit_ext;
 
 /* jobq_submit() with ext's options as well; ext NULL is jobq_submit(). */

@@ -175,6 +175,8 @@ struct proto_submit {
 	int64_t run_gid;     /* its primary group, -1: run_uid's at run time */
 	/* resource limits (jobqd resolves them against its configuration) */
 	jobq_limits limits;   /* set 0 if absent */
+	/* jobq_submit_ext's members (NULL / 0 if absent) */
+	const char *on_end;  /* end hook, 1..JOBQ_MAX_HOOK bytes */
 };
 int proto_submit_from_json(const cJSON *req, struct proto_submit *out,
     char *err, size_t errlen);
@@ -195,6 +197,10 @@ cJSON *proto_submit_req_to_json(const struct proto_submit *s);
 /* Adds "umask" (0..0777; < 0: nothing) to a submit request; returns req,
  * or NULL (req freed) on allocation failure or a umask above 0777. */
 cJSON *proto_submit_umask(cJSON *req, int umask);
+/* Adds the members of ext (a full-size, zero-filled copy of the caller's:
+ * client_ext_copy) to a submit request; returns req, or NULL (req freed)
+ * on allocation failure.  ext NULL: req as is. */
+cJSON *proto_submit_ext(cJSON *req, const jobq_submit_ext *ext);
 
 /* submit_batch (proto_batch.c): {"op":"submit_batch","jobs":[JOB,...]},
  * 1..PROTO_MAX_BATCH (= JOBQ_MAX_BATCH) jobs, each decoded and checked as a

@@ -33,6 +33,7 @@ jobq_job_free(jobq_job *job)
 	free(job->message);
 	free(job->unique_key);
 	free(job->usage_from);
+	free(job->on_end);
 	if (job->labels != NULL) {
 		for (i = 0; i < job->nlabels; i++)
 			free(job->labels[i]);
@@ -139,6 +140,7 @@ proto_job_to_json(const jobq_job *job)
 		proto_out_int(&o, "cpu_sys_us", job->cpu_sys_us);
 		proto_out_str(&o, "usage_from", job->usage_from);
 	}
+	proto_out_str_nn(&o, "on_end", job->on_end);
 	return proto_out_end(&o);
 }
 
@@ -267,6 +269,7 @@ static const struct {
 	{ "reason", 1, offsetof(jobq_job, reason) },
 	{ "message", 1, offsetof(jobq_job, message) },
 	{ "usage_from", 1, offsetof(jobq_job, usage_from) },
+	{ "on_end", 1, offsetof(jobq_job, on_end) },
 };
 
 /* The integer members of a job after its strings, in the order they are

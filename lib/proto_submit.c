@@ -324,6 +324,14 @@ proto_submit_from_json_env(const cJSON *req, const cJSON *env_default,
 	if ((rc = proto_limits_decode(cJSON_GetObjectItemCaseSensitive(req,
 	    "limits"), "", JOBQ_EINVAL, &out->limits, err, errlen)) != 0)
 		goto fail;
+	if ((rc = proto_get_str(req, "on_end", JOBQ_MAX_HOOK, &out->on_end,
+	    err, errlen)) != 0)
+		goto fail;
+	if (out->on_end != NULL && out->on_end[0] == '\0') {
+		proto_seterr(err, errlen, "\"on_end\" must not be empty");
+		rc = JOBQ_EINVAL;
+		goto fail;
+	}
 	return 0;
 fail:
 	proto_submit_release(out);
@@ -404,6 +412,7 @@ cJSON *
 proto_submit_req_to_json(const struct proto_submit *s)
 {
 	jobq_submit_opts	o;
+	jobq_submit_ext		x;
 
 	if (s == NULL)
 		return NULL;
@@ -430,8 +439,24 @@ proto_submit_req_to_json(const struct proto_submit *s)
 	o.group = s->group;
 	o.clean_env = s->clean_env;
 	o.limits = s->limits;
-	return proto_submit_umask(proto_submit_to_json(&o,
-	    (const char *const *)s->env, s->cwd), s->umask);
+	memset(&x, 0, sizeof(x));
+	x.size = sizeof(x);
+	x.on_end = s->on_end;
+	return proto_submit_ext(proto_submit_umask(proto_submit_to_json(&o,
+	    (const char *const *)s->env, s->cwd), s->umask), &x);
+}
+
+cJSON *
+proto_submit_ext(cJSON *req, const jobq_submit_ext *ext)
+{
+	if (req == NULL || ext == NULL)
+		return req;
+	if (ext->on_end != NULL &&
+	    cJSON_AddStringToObject(req, "on_end", ext->on_end) == NULL) {
+		cJSON_Delete(req);
+		return NULL;
+	}
+	return req;
 }
 
 cJSON *

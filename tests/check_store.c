@@ -1204,7 +1204,7 @@ START_TEST(test_fresh)
 	s = open_store(1);
 	close_store(s);
 	ck_assert_int_eq(sql_int("PRAGMA user_version"), STORE_SCHEMA_VERSION);
-	ck_assert_int_eq(STORE_SCHEMA_VERSION, 8);
+	ck_assert_int_eq(STORE_SCHEMA_VERSION, 9);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM pragma_table_info("
 	    "'jobs') WHERE name IN ('output_limit', 'claimed')"), 2);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM pragma_table_info("
@@ -1215,6 +1215,8 @@ START_TEST(test_fresh)
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM pragma_table_info("
 	    "'jobs') WHERE name IN ('mem_peak', 'cpu_user_us', 'cpu_sys_us', "
 	    "'usage_from')"), 4);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM pragma_table_info("
+	    "'jobs') WHERE name = 'on_end'"), 1);
 	ck_assert_int_eq(sql_int("PRAGMA application_id"), STORE_APP_ID);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE "
 	    "type = 'table' AND name IN ('jobs', 'labels', 'deps', 'arrays', "
