@@ -49,6 +49,8 @@ enum {
 	CMD_OPT_PARALLEL,
 	CMD_OPT_OUTPUT_LIMIT,
 	CMD_OPT_ON_END,
+	CMD_OPT_MERGE_OUTPUT,
+	CMD_OPT_MERGED,
 	CMD_OPT_USER,		/* ident */
 	CMD_OPT_GROUP,
 	/* resource limits, in proto_limits[] order */

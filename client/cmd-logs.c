@@ -1,6 +1,10 @@
 /*
  * cmd-logs.c - `jobq logs`: the captured stdout (or stderr) of jobs.
  *
+ * --merged shows the one output of jobs submitted with --merge-output
+ * (stderr in the stdout file, in the order written) and refuses others;
+ * --stderr refuses those.
+ *
  * One job: its bytes as they are.  Several jobs, or an array (every task):
  * each line prefixed with "[ID] " or "[A.I] ", a last unterminated line
  * ended with a newline.  --tail N starts each job's output N lines before
@@ -35,6 +39,7 @@
 /* One job whose output is shown. */
 struct cmd_logs_job {
 	int64_t id;
+	int merged;			/* submitted with --merge-output */
 	char label[FMT_REF_LEN + 3];	/* "[A.I] " */
 	uint64_t off;			/* the next byte to read */
 	int done;			/* ended and all read */
@@ -49,6 +54,7 @@ struct cmd_logs {
 	jobq_client *cl;
 	jobq_stream stream;
 	int json, follow, prefix;
+	int merged;			/* --merged */
 	long tail;			/* -1: from the start */
 	struct cmd_logs_job *jobs;
 	size_t n, cap;
@@ -138,18 +144,36 @@ cmd_logs_flush(struct cmd_logs *L, struct cmd_logs_job *j)
 	return r;
 }
 
-/* Adds a job to show; 0 or an exit status. */
+/* Adds a job (merged: submitted with --merge-output) to show; 0 or an
+ * exit status.  Its output must be what was asked: --merged needs a job
+ * whose stdout has both; --stderr one whose stderr is apart. */
 static int
-cmd_logs_add(struct cmd_logs *L, int64_t id, const struct fmt_ref *ref)
+cmd_logs_add(struct cmd_logs *L, int64_t id, const struct fmt_ref *ref,
+    int merged)
 {
 	struct cmd_logs_job *j;
-	char r[FMT_REF_LEN];
+	char r[FMT_REF_LEN], what[FMT_REF_LEN + 8];
 
+	if (L->merged && !merged) {
+		fprintf(stderr, "jobq: %s: %s: its stdout and stderr were kept "
+		    "apart (submit it with --merge-output to have both in "
+		    "one file, in the order they were written)\n", L->cmd,
+		    cmd_ref_what(ref, what, sizeof(what)));
+		return FMT_EXIT_FAIL;
+	}
+	if (L->stream == JOBQ_STDERR && merged) {
+		fprintf(stderr, "jobq: %s: %s: its stderr went to its stdout "
+		    "(--merge-output): jobq logs %s\n", L->cmd,
+		    cmd_ref_what(ref, what, sizeof(what)), fmt_ref(ref, r,
+		    sizeof(r)));
+		return FMT_EXIT_FAIL;
+	}
 	if (util_grow(&L->jobs, &L->cap, L->n + 1, sizeof(*L->jobs)) != 0)
 		return cmd_nomem(L->cmd);
 	j = &L->jobs[L->n++];
 	memset(j, 0, sizeof(*j));
 	j->id = id;
+	j->merged = merged;
 	snprintf(j->label, sizeof(j->label), "[%s] ", fmt_ref(ref, r,
 	    sizeof(r)));
 	return 0;
@@ -171,16 +195,22 @@ cmd_logs_resolve(struct cmd_logs *L, const struct fmt_ref *refs, size_t n)
 	for (i = 0; i < n; i++) {
 		if (refs[i].has_index) {
 			if ((rc = cmd_ref_job(L->cl, L->cmd, &refs[i], &id,
-			    NULL)) != 0 || (rc = cmd_logs_add(L, id,
-			    &refs[i])) != 0)
+			    &job)) == 0)
+				rc = cmd_logs_add(L, id, &refs[i],
+				    job->merge_output);
+			jobq_job_free(job);
+			job = NULL;
+			if (rc != 0)
 				return rc;
 			continue;
 		}
 		err = jobq_get(L->cl, refs[i].id, &job);
-		jobq_job_free(job);
-		job = NULL;
 		if (err == 0) {
-			if ((rc = cmd_logs_add(L, refs[i].id, &refs[i])) != 0)
+			rc = cmd_logs_add(L, refs[i].id, &refs[i],
+			    job->merge_output);
+			jobq_job_free(job);
+			job = NULL;
+			if (rc != 0)
 				return rc;
 			continue;
 		}
@@ -198,7 +228,8 @@ cmd_logs_resolve(struct cmd_logs *L, const struct fmt_ref *refs, size_t n)
 			tr.id = tasks[k]->array_id;
 			tr.index = tasks[k]->array_index;
 			tr.has_index = 1;
-			rc = cmd_logs_add(L, tasks[k]->id, &tr);
+			rc = cmd_logs_add(L, tasks[k]->id, &tr,
+			    tasks[k]->merge_output);
 		}
 		jobq_job_list_free(tasks, nt);
 		if (rc != 0)
@@ -400,6 +431,7 @@ cmd_logs(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "stderr", no_argument, NULL, CMD_OPT_STDERR },
+		{ "merged", no_argument, NULL, CMD_OPT_MERGED },
 		{ "follow", no_argument, NULL, 'f' },
 		{ "tail", required_argument, NULL, 'n' },
 		CMD_OPTS_COMMON,
@@ -418,6 +450,8 @@ cmd_logs(struct cmd_ctx *ctx, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":hfn:", opts, NULL)) != -1) {
 		if (c == CMD_OPT_STDERR)
 			L.stream = JOBQ_STDERR;
+		else if (c == CMD_OPT_MERGED)
+			L.merged = 1;
 		else if (c == 'f')
 			L.follow = 1;
 		else if (c == 'n') {
@@ -427,6 +461,9 @@ cmd_logs(struct cmd_ctx *ctx, int argc, char **argv)
 		} else if ((rc = cmd_opt_common(L.cmd, c, argv, &L.json)) >= 0)
 			return rc;
 	}
+	if (L.merged && L.stream == JOBQ_STDERR)
+		return cmd_usage_error(L.cmd, "--merged and --stderr exclude "
+		    "each other");
 	if ((rc = cmd_parse_refs(L.cmd, argc, argv, &refs, &nrefs)) != 0)
 		return rc;
 	if ((L.buf = malloc(CMD_LOGS_CHUNK)) == NULL) {

@@ -308,6 +308,8 @@ cmd_show_job(const jobq_job *j)
 		cmd_show_sched(j, labels, deps, now);
 		cmd_show_limits(j);
 		SHOW("on end", "%s", j->on_end != NULL ? j->on_end : "-");
+		SHOW("output", "%s", j->merge_output ? "merged (stderr in "
+		    "stdout)" : "stdout and stderr apart");
 		cmd_show_run(j, now);
 		cmd_show_usage(j);
 		cmd_show_end(j);

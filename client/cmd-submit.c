@@ -236,6 +236,7 @@ struct cmd_submit_args {
 	long retries;
 	int64_t output_limit;      /* 0: not given */
 	const char *on_end;        /* --on-end CMD */
+	int merge_output;          /* --merge-output */
 	const char *user, *group;  /* --user, --group (root only) */
 	jobq_limits limits;        /* --mem, --cpu-time, ... */
 	int clean, wait, json;
@@ -354,6 +355,9 @@ cmd_submit_opt(const char *cmd, int c, const char *arg,
 			    "(expected a size of at least 1 byte such as 512K, "
 			    "64M or 1G)", arg);
 		return 0;
+	case CMD_OPT_MERGE_OUTPUT:
+		a->merge_output = 1;
+		return 0;
 	case CMD_OPT_ON_END:
 		if (arg[0] == '\0' || strlen(arg) > JOBQ_MAX_HOOK)
 			return cmd_usage_error(cmd, "invalid --on-end (expected "
@@ -401,6 +405,7 @@ cmd_submit_args(const char *cmd, int argc, char **argv,
 		{ "output-limit", required_argument, NULL,
 		    CMD_OPT_OUTPUT_LIMIT },
 		{ "on-end", required_argument, NULL, CMD_OPT_ON_END },
+		{ "merge-output", no_argument, NULL, CMD_OPT_MERGE_OUTPUT },
 		{ "mem", required_argument, NULL, CMD_OPT_LIMIT_MEM },
 		{ "cpu-time", required_argument, NULL, CMD_OPT_LIMIT_CPU },
 		{ "nofile", required_argument, NULL, CMD_OPT_LIMIT_NOFILE },
@@ -528,6 +533,7 @@ cmd_submit_run(struct cmd_ctx *ctx, const char *cmd,
 	memset(&x, 0, sizeof x);
 	x.size = sizeof x;
 	x.on_end = a->on_end;
+	x.merge_output = a->merge_output;
 	if ((rc = cmd_connect(ctx, cmd, &cl)) != 0)
 		return rc;
 	if ((rc = cmd_submit_sched(cl, cmd, &a->sched, so, &deps)) != 0)

@@ -29,7 +29,7 @@ _jobq_opts()
 		    --output-limit --output-limit-max -c --config --cgroup
 		    --hook-timeout --hook-max-running -l --log-level' ;;
 	submit)
-		_jobq_flags+=' --clean-env --wait'
+		_jobq_flags+=' --clean-env --merge-output --wait'
 		_jobq_args='--batch --name --queue --cwd --env --priority --delay
 		    --at --after --array --retries --retry-delay --timeout
 		    --kill-grace --unique --label --output-limit --on-end --user
@@ -41,7 +41,7 @@ _jobq_opts()
 	wait)
 		_jobq_args='--timeout' ;;
 	logs)
-		_jobq_flags+=' --stderr -f --follow'
+		_jobq_flags+=' --stderr --merged -f --follow'
 		_jobq_args='-n --tail' ;;
 	purge)
 		_jobq_args='--older-than --state' ;;

@@ -232,6 +232,7 @@ complete -c jobq -n $c -l queue -x -a '(__jobq_queues)' -d 'The queue to put it 
 complete -c jobq -n $c -l cwd -x -a '(__fish_complete_directories)' -d 'Run it in DIR'
 complete -c jobq -n $c -l env -x -d 'Set K=V in its environment'
 complete -c jobq -n $c -l clean-env -d "A login-like environment"
+complete -c jobq -n $c -l merge-output -d "Its stderr into its stdout file"
 complete -c jobq -n $c -l priority -x -d 'Higher runs first'
 complete -c jobq -n $c -l delay -x -d 'Start no earlier than DUR from now'
 complete -c jobq -n $c -l at -x -d 'Start no earlier than TIME'
@@ -278,6 +279,7 @@ complete -c jobq -n $c -l colour -d 'Colour: --colour=auto, always or never'
 complete -c jobq -n '__jobq_operand show 0' -x -a '(__jobq_refs)'
 complete -c jobq -n '__jobq_operand logs "*"' -x -a '(__jobq_refs)'
 complete -c jobq -n '__jobq_optok logs' -l stderr -d "The jobs' standard error"
+complete -c jobq -n '__jobq_optok logs' -l merged -d "Stdout and stderr as written"
 complete -c jobq -n '__jobq_optok logs' -s f -l follow -d 'Until the jobs have ended'
 complete -c jobq -n '__jobq_optok logs' -s n -l tail -x -d 'Only the last N lines'
 complete -c jobq -n '__jobq_operand retry 0' -x -a "(__jobq_refs $__jobq_ended)"

@@ -72,7 +72,10 @@ dispatch_logs_spec(struct dispatch *s, struct sjob *j,
 	struct wire_output wo;
 
 	snprintf(out, sizeof out, "%" PRId64 ".out", SJOB_ID(j));
-	snprintf(err, sizeof err, "%" PRId64 ".err", SJOB_ID(j));
+	/* --merge-output: stderr to the stdout file (the worker opens one
+	 * file description for both, 2>&1) */
+	snprintf(err, sizeof err, "%" PRId64 ".%s", SJOB_ID(j),
+	    op->out.claim.merge_output ? "out" : "err");
 	memset(&wo, 0, sizeof wo);
 	wo.dir = s->conf.logs_dir;
 	wo.flags = op->out.claim.first_run ? WIRE_OUT_EXCL : 0;

@@ -384,6 +384,7 @@ dispatch_submit_fill(struct store_op *op, const struct proto_submit *sub,
 	op->in.insert.output_limit = sub->output_limit;
 	op->in.insert.limits = sub->limits;
 	op->in.insert.on_end = sub->on_end;
+	op->in.insert.merge_output = sub->merge_output;
 	op->in.insert.state = JOBQ_STATE_QUEUED;
 }
 

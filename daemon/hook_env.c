@@ -140,8 +140,8 @@ hook_env_job(const jobq_job *job, enum hook_origin origin,
 	snprintf(buf, sizeof buf, "%s/%" PRIu32 "/%" PRId64 ".out", logs_dir,
 	    job->owner_uid, job->id);
 	hook_env_add(&e, "JOBQ_JOB_STDOUT", buf);
-	snprintf(buf, sizeof buf, "%s/%" PRIu32 "/%" PRId64 ".err", logs_dir,
-	    job->owner_uid, job->id);
+	snprintf(buf, sizeof buf, "%s/%" PRIu32 "/%" PRId64 ".%s", logs_dir,
+	    job->owner_uid, job->id, job->merge_output ? "out" : "err");
 	hook_env_add(&e, "JOBQ_JOB_STDERR", buf);
 	if (job->array_id != 0) {
 		hook_env_int(&e, "JOBQ_ARRAY_ID", job->array_id);

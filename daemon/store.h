@@ -167,6 +167,7 @@ struct store_op {
 			    retry_delay_ms;
 			const char *unique_key;        /* NULL: none */
 			const char *on_end;            /* end hook; NULL: none */
+			int merge_output;              /* stderr into stdout */
 			const char *const *labels;     /* nlabels "K=V" */
 			size_t nlabels;
 			const jobq_dep *deps;          /* ndeps, already
@@ -292,6 +293,7 @@ struct store_op {
 			uint32_t uid;          /* identity: runs as uid */
 			int64_t gid;           /* -1: uid's primary group */
 			int umask;
+			int merge_output;      /* its stderr into its stdout */
 		} claim;
 		jobq_job *job;                 /* STORE_GET, STORE_RETRY: caller frees */
 		struct { jobq_job **jobs; size_t n; int64_t total; }

@@ -133,8 +133,8 @@ store_insert_bind_ident(sqlite3_stmt *st, const struct store_op *op)
 }
 
 /* Binds ?1 .. ?19, ?23, the identity ?24 .. ?26, the resource limits
- * ?27 .. ?33 and on_end ?34 of ST_INSERT / ST_INSERT_TASKS; an SQLite
- * code. */
+ * ?27 .. ?33, on_end ?34 and merge_output ?35 of ST_INSERT /
+ * ST_INSERT_TASKS; an SQLite code. */
 static int
 store_insert_bind(sqlite3_stmt *st, const struct store_op *op,
     const struct job_outcome *o, int64_t id, const char *argv,
@@ -150,7 +150,9 @@ store_insert_bind(sqlite3_stmt *st, const struct store_op *op,
 	    &op->in.insert.limits)) != SQLITE_OK ||
 	    (rc = (op->in.insert.on_end == NULL ? sqlite3_bind_null(st, 34) :
 	    sqlite3_bind_text(st, 34, op->in.insert.on_end, -1,
-	    SQLITE_STATIC))) != SQLITE_OK) {
+	    SQLITE_STATIC))) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int(st, 35, op->in.insert.merge_output != 0)) !=
+	    SQLITE_OK) {
 		store_reset(st);
 		return (rc);
 	}

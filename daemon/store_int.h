@@ -119,7 +119,8 @@ enum store_stmt {
 	"WHERE job_id = j.id), " \
 	"coalesce(j.submitter_uid, j.owner_uid), j.run_gid, j.umask, " \
 	STORE_LIMITS_COLUMNS ", " \
-	"j.mem_peak, j.cpu_user_us, j.cpu_sys_us, j.usage_from, j.on_end"
+	"j.mem_peak, j.cpu_user_us, j.cpu_sys_us, j.usage_from, j.on_end, " \
+	"j.merge_output"
 /* The resource limits columns, in proto_limits[] order (NULL: not set),
  * and where they start in STORE_JOB_COLUMNS (store_row_limits()), after
  * ident's submitter_uid, run_gid, umask (27 .. 29). */
@@ -133,8 +134,9 @@ enum store_stmt {
 /* What the last run used (cgroup): mem_peak, cpu_user_us, cpu_sys_us,
  * usage_from, after the limits (37 .. 40). */
 #define STORE_JOB_COL_USAGE 37
-/* on_end, the job's end hook (41). */
+/* on_end, the job's end hook (41), and merge_output (42). */
 #define STORE_JOB_COL_ON_END 41
+#define STORE_JOB_COL_MERGE 42
 #define STORE_JOB_FROM "jobs j LEFT JOIN arrays a ON a.id = j.array_id"
 
 /*

@@ -274,6 +274,7 @@ store_row_numbers(sqlite3_stmt *st, jobq_job *j)
 	j->retry_delay_ms = sqlite3_column_int64(st, 21);
 	j->array_id = sqlite3_column_int64(st, 23);
 	j->array_index = sqlite3_column_int64(st, 24);
+	j->merge_output = sqlite3_column_int(st, STORE_JOB_COL_MERGE) != 0;
 	j->submitter_uid = (uint32_t)sqlite3_column_int64(st, 27);
 	j->gid = sqlite3_column_type(st, 28) == SQLITE_NULL ? -1 :
 	    sqlite3_column_int64(st, 28);

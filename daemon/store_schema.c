@@ -17,7 +17,8 @@
  *           submitted it (NULL in older rows: the owner).  The resource
  *           limits in force, lim_mem .. lim_cpus (NULL: not set; a task
  *           has its array's).  on_end: the command of its end hook
- *           (submit --on-end; NULL: none; hook.h).
+ *           (submit --on-end; NULL: none; hook.h).  merge_output: 1 when
+ *           its stderr goes to its stdout file (submit --merge-output).
  *           A task's argv, env and cwd columns
  *           are '': the task shares its array's (arrays.argv/env/cwd), so a
  *           100,000-task array stores its environment once.
@@ -57,7 +58,8 @@
  * 6 -> 7 adds lim_cpus (milli-CPUs, NULL: not set), the last of the
  * resource limits columns (STORE_LIMITS_COLUMNS); 7 -> 8 replaces the
  * indexes as above and creates counts (filled by one GROUP BY) and its
- * triggers; 8 -> 9 adds on_end (the job's end hook, NULL: none).
+ * triggers; 8 -> 9 adds on_end (the job's end hook, NULL: none) and
+ * merge_output (0 for the rows already there).
  *
  * Ids: jobs, tasks and arrays take their ids from one counter, so an array
  * id is never a job id, and an id is never used twice, even after its rows
@@ -107,16 +109,17 @@
 
 /* The columns ST_INSERT and ST_INSERT_TASKS fill, ?1 .. ?19, then
  * array_id and array_index, then output_limit ?23, then the identity
- * ?24 .. ?26, then the resource limits ?27 .. ?33, then on_end ?34 (see
- * store_insert.c). */
+ * ?24 .. ?26, then the resource limits ?27 .. ?33, then on_end ?34 and
+ * merge_output ?35 (see store_insert.c). */
 #define STORE_INSERT_COLUMNS \
 	"id, state, queue, name, owner_uid, argv, env, cwd, submitted_at, " \
 	"max_retries, priority, not_before, timeout_ms, kill_grace_ms, " \
 	"retry_delay_ms, unique_key, finished_at, reason, message, " \
 	"array_id, array_index, output_limit, " \
 	"submitter_uid, run_gid, umask, " \
-	STORE_LIMITS_COLUMNS_BARE ", on_end"
-#define STORE_INSERT_TAIL_PARAMS ", ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34"
+	STORE_LIMITS_COLUMNS_BARE ", on_end, merge_output"
+#define STORE_INSERT_TAIL_PARAMS \
+	", ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35"
 
 /* Rows 0 .. ?N - 1, for inserting the rows of an array in one statement. */
 #define STORE_SERIES(n) \
@@ -163,7 +166,7 @@ static const char *const store_schema_sql[ST_COUNT] = {
 	    "coalesce(a.env, j.env), coalesce(a.cwd, j.cwd), j.array_id, "
 	    "j.array_index, j.attempts, j.max_retries, j.output_limit, "
 	    "j.claimed, j.owner_uid, j.run_gid, j.umask, " STORE_LIMITS_COLUMNS
-	    " FROM " STORE_JOB_FROM
+	    ", j.merge_output FROM " STORE_JOB_FROM
 	    " WHERE j.id = ?1",
 	/* The state (?4) is JOB_EV_CLAIM's. */
 	[ST_CLAIM_UPDATE] = "UPDATE jobs SET state = ?4, attempts = ?2, "
@@ -383,8 +386,10 @@ static const char *const store_schema_migrations[STORE_SCHEMA_VERSION] = {
 	"  WHERE queue = old.queue AND state = old.state;"
 	" END;",
 
-	/* 8 -> 9: the job's own end hook (submit --on-end) */
-	"ALTER TABLE jobs ADD COLUMN on_end TEXT;",
+	/* 8 -> 9: the job's own end hook (submit --on-end), merged output
+	 * (submit --merge-output) */
+	"ALTER TABLE jobs ADD COLUMN on_end TEXT;"
+	"ALTER TABLE jobs ADD COLUMN merge_output INTEGER NOT NULL DEFAULT 0;",
 };
 
 static void	store_schema_errf(char *, size_t, const char *, ...)

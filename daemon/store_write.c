@@ -19,6 +19,7 @@
 
 #include "job.h"
 #include "log.h"
+#include "proto.h"
 #include "store_int.h"
 #include "util.h"
 
@@ -32,6 +33,7 @@ struct store_write_spec {
 	uint32_t uid;		/* identity */
 	int64_t gid;
 	int umask;
+	int merge_output;
 };
 
 static void
@@ -101,6 +103,7 @@ store_write_claim_spec(sqlite3_stmt *st, struct store_write_spec *sp)
 	sp->umask = sqlite3_column_int(st, 12) & 0777;
 	if (store_row_limits(st, 13, &sp->limits) != 0)
 		return (JOBQ_EINTERNAL);
+	sp->merge_output = sqlite3_column_int(st, 13 + PROTO_NLIMITS) != 0;
 	ret = store_row_strv_parse((const char *)sqlite3_column_text(st, 1),
 	    &sp->argv, NULL);
 	if (ret == 0)
@@ -197,6 +200,7 @@ store_write_claim(struct store *s, struct store_op *op)
 	op->out.claim.uid = sp.uid;
 	op->out.claim.gid = sp.gid;
 	op->out.claim.umask = sp.umask;
+	op->out.claim.merge_output = sp.merge_output;
 	return (0);
 }
 

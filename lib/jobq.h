@@ -191,6 +191,8 @@ typedef struct jobq_job {
 	/* the job's own end hook (submit --on-end: jobq_submit_ext.on_end),
 	 * NULL if none */
 	char *on_end;
+	int merge_output;       /* 1: its stderr goes to its stdout file
+	                           (jobq_submit_ext.merge_output) */
 } jobq_job;
 
 void jobq_job_free(jobq_job *job);
@@ -297,6 +299,10 @@ typedef struct jobq_submit_ext {
 	 * job's id, state, exit code, name, queue, times and output files in
 	 * its environment (jobqd(8), HOOKS); NULL = none */
 	const char *on_end;
+	/* 1: the job's stderr goes to its stdout file, as 2>&1 does: one file
+	 * with both, in the order they were written (JOBQ_STDERR then reads
+	 * nothing); 0 = two files */
+	int merge_output;
 } jobq_submit_ext;
 
 /* jobq_submit() with ext's options as well; ext NULL is jobq_submit(). */

@@ -177,6 +177,7 @@ struct proto_submit {
 	jobq_limits limits;   /* set 0 if absent */
 	/* jobq_submit_ext's members (NULL / 0 if absent) */
 	const char *on_end;  /* end hook, 1..JOBQ_MAX_HOOK bytes */
+	int merge_output;    /* stderr into the stdout file */
 };
 int proto_submit_from_json(const cJSON *req, struct proto_submit *out,
     char *err, size_t errlen);

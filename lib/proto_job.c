@@ -141,6 +141,8 @@ proto_job_to_json(const jobq_job *job)
 		proto_out_str(&o, "usage_from", job->usage_from);
 	}
 	proto_out_str_nn(&o, "on_end", job->on_end);
+	if (job->merge_output)
+		proto_out_bool(&o, "merge_output", 1);
 	return proto_out_end(&o);
 }
 
@@ -405,7 +407,7 @@ proto_job_from_json(const cJSON *obj, jobq_job **out, char *err,
 {
 	static const cJSON proto_job_no_argv = { .type = cJSON_Array };
 	jobq_job	*job;
-	const cJSON	*st, *argv, *lim;
+	const cJSON	*st, *argv, *lim, *mo;
 	int		 rc, state;
 
 	*out = NULL;
@@ -424,6 +426,12 @@ proto_job_from_json(const cJSON *obj, jobq_job **out, char *err,
 		proto_seterr(err, errlen, "job \"limited\" is not a boolean");
 		return JOBQ_EPROTO;
 	}
+	mo = cJSON_GetObjectItemCaseSensitive(obj, "merge_output");
+	if (mo != NULL && !cJSON_IsBool(mo)) {
+		proto_seterr(err, errlen, "job \"merge_output\" is not a "
+		    "boolean");
+		return JOBQ_EPROTO;
+	}
 	argv = cJSON_GetObjectItemCaseSensitive(obj, "argv");
 	if (cJSON_IsTrue(lim) && argv == NULL)
 		argv = &proto_job_no_argv;
@@ -437,6 +445,7 @@ proto_job_from_json(const cJSON *obj, jobq_job **out, char *err,
 	}
 	job->state = (jobq_state)state;
 	job->limited = cJSON_IsTrue(lim);
+	job->merge_output = cJSON_IsTrue(mo);
 	if ((rc = proto_job_argv(argv, job, err, errlen)) != 0 ||
 	    (rc = proto_job_int(obj, "id", 0, 0, 1, INT64_MAX, &job->id,
 	    err, errlen)) != 0 ||

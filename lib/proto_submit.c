@@ -258,7 +258,7 @@ int
 proto_submit_from_json_env(const cJSON *req, const cJSON *env_default,
     struct proto_submit *out, char *err, size_t errlen)
 {
-	const cJSON	*cwd;
+	const cJSON	*cwd, *mo;
 	int64_t		 retries = 0;
 	int		 rc;
 
@@ -332,6 +332,13 @@ proto_submit_from_json_env(const cJSON *req, const cJSON *env_default,
 		rc = JOBQ_EINVAL;
 		goto fail;
 	}
+	mo = cJSON_GetObjectItemCaseSensitive(req, "merge_output");
+	if (mo != NULL && !cJSON_IsBool(mo)) {
+		proto_seterr(err, errlen, "\"merge_output\" must be a boolean");
+		rc = JOBQ_EINVAL;
+		goto fail;
+	}
+	out->merge_output = mo != NULL && cJSON_IsTrue(mo);
 	return 0;
 fail:
 	proto_submit_release(out);
@@ -442,6 +449,7 @@ proto_submit_req_to_json(const struct proto_submit *s)
 	memset(&x, 0, sizeof(x));
 	x.size = sizeof(x);
 	x.on_end = s->on_end;
+	x.merge_output = s->merge_output;
 	return proto_submit_ext(proto_submit_umask(proto_submit_to_json(&o,
 	    (const char *const *)s->env, s->cwd), s->umask), &x);
 }
@@ -451,8 +459,10 @@ proto_submit_ext(cJSON *req, const jobq_submit_ext *ext)
 {
 	if (req == NULL || ext == NULL)
 		return req;
-	if (ext->on_end != NULL &&
-	    cJSON_AddStringToObject(req, "on_end", ext->on_end) == NULL) {
+	if ((ext->on_end != NULL &&
+	    cJSON_AddStringToObject(req, "on_end", ext->on_end) == NULL) ||
+	    (ext->merge_output &&
+	    cJSON_AddBoolToObject(req, "merge_output", 1) == NULL)) {
 		cJSON_Delete(req);
 		return NULL;
 	}

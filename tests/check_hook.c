@@ -143,6 +143,16 @@ START_TEST(test_env_task_unstarted)
 	ck_assert_str_eq(check_hook_get(env, "JOBQ_JOB_RUNTIME"), "0.000");
 	ck_assert_str_eq(check_hook_get(env, "JOBQ_HOOK_ORIGIN"), "global");
 	free(env);
+
+	/* --merge-output: its stderr is its stdout file */
+	j.merge_output = 1;
+	env = hook_env_job(&j, HOOK_JOB, "/l", &pw);
+	ck_assert_ptr_nonnull(env);
+	ck_assert_str_eq(check_hook_get(env, "JOBQ_JOB_STDOUT"),
+	    "/l/1001/42.out");
+	ck_assert_str_eq(check_hook_get(env, "JOBQ_JOB_STDERR"),
+	    "/l/1001/42.out");
+	free(env);
 }
 END_TEST
 

@@ -131,7 +131,7 @@ stop_daemon
 # counts from the rows there, and the later ones run after it.
 SCHEMA=$("$JOBQD" --version | sed -n 's/.*schema \([0-9]*\)).*/\1/p')
 [ -n "$SCHEMA" ] || fail "jobqd --version names no schema version"
-sql "ALTER TABLE jobs DROP COLUMN on_end;" || fail "cannot drop v9's column"
+sql "ALTER TABLE jobs DROP COLUMN on_end; ALTER TABLE jobs DROP COLUMN merge_output;" || fail "cannot drop v9's columns"
 sql "DROP TRIGGER counts_insert; DROP TRIGGER counts_update; DROP TRIGGER counts_delete; DROP TABLE counts; DROP INDEX jobs_ended; DROP INDEX jobs_name; CREATE INDEX jobs_name ON jobs(name); CREATE INDEX jobs_finished ON jobs(finished_at); CREATE INDEX jobs_queue_state ON jobs(queue, state); INSERT INTO jobs (state, queue, owner_uid, argv, env, cwd, submitted_at, finished_at) VALUES ('failed', 'old', 0, '[\"true\"]', '[]', '/', 1, 2); PRAGMA user_version = 7;" ||
 	fail "cannot make a v7 database"
 start_daemon

@@ -4,7 +4,8 @@
 # several jobs and whole arrays with "[ID] " / "[A.I] " line prefixes; -f
 # over a running job and over an array, ending with how each job ended on
 # stderr and the exit status (the job's for one, 0/1 for several); --json
-# for one job and for several; bad values.
+# for one job and for several; --merge-output jobs and --merged; bad
+# values.
 # shellcheck source=lib.sh
 . "${TESTLIB:-$(dirname "$0")/lib.sh}"
 
@@ -71,6 +72,27 @@ import base64
 got = [(x["id"], base64.b64decode(x["data_base64"])) for x in o]
 if got != [(int(a[0]), b"a\nb\nc\nd\n"), (int(a[1]), b"x\ny\nz")]: bad("got %r" % got)
 ' "$j" "$nn" <"$T/j2"
+
+# --- --merge-output / --merged: one file, in the order written ----------------------
+# The job interleaves the two streams with a pause between writes, so the
+# order is the one the job wrote in whatever the scheduling.
+m=$(submit --merge-output --wait -- sh -c 'echo o1; sleep 0.05; echo e1 >&2; sleep 0.05; echo o2; sleep 0.05; echo e2 >&2') || true
+assert_eq "$(q logs --merged "$m" | tr '\n' ' ')" "o1 e1 o2 e2 " "--merged: both streams in the order written"
+assert_eq "$(q logs "$m" | tr '\n' ' ')" "o1 e1 o2 e2 " "a merged job's plain logs"
+assert_eq "$(cat "$OUTDIR/$m.out" | tr '\n' ' ')" "o1 e1 o2 e2 " "one file on disk"
+[ ! -e "$OUTDIR/$m.err" ] || fail "a merged job has a stderr file"
+assert_eq "$(q --json show "$m" | jf merge_output)" true "show --json merge_output"
+assert_eq "$(sql "SELECT merge_output FROM jobs WHERE id = $m")" 1 "jobs.merge_output"
+q show "$m" | grep -q '^output: *merged' || fail "show lacks 'output: merged'"
+assert_rc 1 "--stderr of a merged job" q logs --stderr "$m"
+grep -q "its stderr went to its stdout" "$T/err" || fail "--stderr of a merged job: [$(cat "$T/err")]"
+assert_rc 1 "--merged of a job kept apart" q logs --merged "$j"
+grep -q "kept apart" "$T/err" || fail "--merged of a job kept apart: [$(cat "$T/err")]"
+assert_rc 2 "--merged --stderr" q logs --merged --stderr "$m"
+# an array's tasks and -f
+ma=$(submit --merge-output --array 1-2 -- sh -c 'echo "o$JOBQ_ARRAY_INDEX"; echo "e$JOBQ_ARRAY_INDEX" >&2') || fail "submit --merge-output --array"
+assert_rc 0 "logs -f --merged of a merged array" q logs -f --merged "$ma"
+assert_eq "$(sort "$T/out" | tr '\n' ' ')" "[$ma.1] e1 [$ma.1] o1 [$ma.2] e2 [$ma.2] o2 " "--merged over an array"
 
 # --- bad values -------------------------------------------------------------------
 assert_rc 2 "--tail -1" q logs --tail -1 "$j"
