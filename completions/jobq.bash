@@ -27,7 +27,8 @@ _jobq_opts()
 		    --kill-grace --worker-timeout --handshake-timeout
 		    --frame-timeout --max-unsent --keep-age --keep-count
 		    --output-limit --output-limit-max -c --config --cgroup
-		    --hook-timeout --hook-max-running -l --log-level' ;;
+		    --hook-timeout --hook-max-running --metrics-file
+		    --metrics-interval -l --log-level' ;;
 	submit)
 		_jobq_flags+=' --clean-env --merge-output --wait'
 		_jobq_args='--batch --name --queue --cwd --env --priority --delay
@@ -382,7 +383,7 @@ _jobqd()
 		return 0
 	fi
 	case $opt in
-	-s | --socket | -c | --config)
+	-s | --socket | -c | --config | --metrics-file)
 		_jobq_files "$p" "$v" ;;
 	-d | --state-dir)
 		_jobq_files "$p" "$v" -d ;;

@@ -18,6 +18,8 @@ complete -c jobqd -l output-limit -x -d "A job's output limit per run"
 complete -c jobqd -l output-limit-max -x -d 'The largest output limit a submit may ask'
 complete -c jobqd -l hook-timeout -x -d 'A hook running DUR gets SIGTERM'
 complete -c jobqd -l hook-max-running -x -d 'Hooks running at once'
+complete -c jobqd -l metrics-file -r -F -d 'Write the metrics to PATH'
+complete -c jobqd -l metrics-interval -x -d 'How often --metrics-file is rewritten'
 complete -c jobqd -s c -l config -r -F -d 'The configuration file'
 complete -c jobqd -l cgroup -x -a 'auto off (__fish_complete_directories)' -d 'Cgroup v2 PATH for the jobs'
 complete -c jobqd -s l -l log-level -x -a 'error warn info debug' -d 'Log level'

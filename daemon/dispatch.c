@@ -696,6 +696,8 @@ dispatch_new(uv_loop_t *loop, struct store *store,
 	s->conf = *conf;
 	s->conf.exe = strdup(conf->exe);
 	s->conf.logs_dir = strdup(conf->logs_dir);
+	s->conf.metrics_file = conf->metrics_file != NULL ?
+	    strdup(conf->metrics_file) : NULL;
 	s->nbuckets = 1024;
 	while (s->nbuckets < nqueued)
 		s->nbuckets *= 2;
@@ -709,6 +711,7 @@ dispatch_new(uv_loop_t *loop, struct store *store,
 	s->stats = stats_new(s->nslots, util_now_ms());
 	s->started_mono = util_mono_ms();
 	if (s->conf.exe == NULL || s->conf.logs_dir == NULL ||
+	    (conf->metrics_file != NULL && s->conf.metrics_file == NULL) ||
 	    s->buckets == NULL || s->slot_job == NULL || s->slot_up == NULL ||
 	    s->sched == NULL || s->stats == NULL)
 		return NULL;
@@ -721,6 +724,8 @@ dispatch_new(uv_loop_t *loop, struct store *store,
 	s->due_timer.data = s;
 	uv_timer_init(loop, &s->retention_timer);
 	s->retention_timer.data = s;
+	uv_timer_init(loop, &s->metrics_timer);
+	s->metrics_timer.data = s;
 	return s;
 }
 
@@ -849,6 +854,7 @@ dispatch_start(uv_loop_t *loop, struct store *store,
 
 	/* retention at start-up: queued before any client's request */
 	dispatch_purge_retention(s);
+	dispatch_metrics_file_start(s);
 	*out = s;
 	return 0;
 }
@@ -888,6 +894,7 @@ dispatch_closed_one(struct dispatch *s)
 	free(s->slot_up);
 	free((char *)s->conf.exe);
 	free((char *)s->conf.logs_dir);
+	free((char *)s->conf.metrics_file);
 	s->shutdown_done(s->shutdown_arg);
 	free(s);
 }
@@ -912,7 +919,7 @@ dispatch_pool_stopped(void *arg)
 	log_debug("workers stopped; closing the store");
 	store_close(s->store);
 	s->store = NULL;
-	s->nclosing = 3 + (s->hook != NULL);
+	s->nclosing = 4 + (s->hook != NULL);
 	if (s->hook != NULL) {
 		hook_close(s->hook, dispatch_hook_closed, s);
 		s->hook = NULL;
@@ -920,6 +927,7 @@ dispatch_pool_stopped(void *arg)
 	uv_close((uv_handle_t *)&s->retry_timer, dispatch_timer_closed);
 	uv_close((uv_handle_t *)&s->due_timer, dispatch_timer_closed);
 	uv_close((uv_handle_t *)&s->retention_timer, dispatch_timer_closed);
+	uv_close((uv_handle_t *)&s->metrics_timer, dispatch_timer_closed);
 }
 
 /* Shutdown proceeds once no job is running and every store op is done. */
@@ -948,6 +956,7 @@ dispatch_shutdown(struct dispatch *s, void (*done)(void *), void *arg)
 	s->shutdown_arg = arg;
 	uv_timer_stop(&s->due_timer);
 	uv_timer_stop(&s->retention_timer);
+	uv_timer_stop(&s->metrics_timer);
 	while ((j = TAILQ_FIRST(&s->reserved)) != NULL) {
 		dispatch_unreserve(s, j);
 		dispatch_unclaim(s, j, 1);

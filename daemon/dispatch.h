@@ -95,6 +95,8 @@ struct dispatch_config {
 	const char *cgroup_jobs;  /* the jobs' parent cgroup; NULL: none */
 	int64_t hook_timeout_ms;  /* --hook-timeout (hook.h) */
 	int hook_max_running;     /* --hook-max-running */
+	const char *metrics_file; /* --metrics-file; NULL: none */
+	uint64_t metrics_interval_ms; /* --metrics-interval */
 };
 
 /* Loads the queued jobs of rec into the scheduler, starts the workers and

@@ -152,6 +152,9 @@ struct dispatch {
 	void *shutdown_arg;
 	int pool_stopping;
 	int nclosing;                /* timers being closed */
+	/* --metrics-file (dispatch_stats.c) */
+	uv_timer_t metrics_timer;
+	int metrics_failing;         /* the last write failed (logged once) */
 	/* hooks (dispatch_hook.c, hook.c) */
 	struct hook *hook;           /* NULL: none can run (no exe) */
 	char **armed;                /* queues whose drain runs on-drained */
@@ -191,7 +194,8 @@ enum dispatch_ended {
 };
 
 /* What a STORE_COUNTS op answers. */
-enum dispatch_ck { CK_QUEUE_LIST, CK_QUEUE_SET, CK_STATS, CK_METRICS };
+enum dispatch_ck { CK_QUEUE_LIST, CK_QUEUE_SET, CK_STATS, CK_METRICS,
+	CK_METRICS_FILE };
 
 /* A logs request. */
 struct logs_req {
@@ -429,6 +433,10 @@ void dispatch_queue_counts(struct dispatch *, struct dispatch_req *,
 void dispatch_queue_info(const struct store_queue *, jobq_queue_info *);
 
 /* ---- dispatch_stats.c ---- */
+/* --metrics-file: the timer that rewrites it; its write once op (a
+ * STORE_COUNTS of kind CK_METRICS_FILE) has read the counts. */
+void dispatch_metrics_file_start(struct dispatch *);
+void dispatch_metrics_file_write(struct dispatch *, const struct store_op *op);
 /* The stats reply from the counts of op (a STORE_COUNTS); NULL when out of
  * memory. */
 cJSON *dispatch_metrics_reply(struct dispatch *, const struct store_op *);

@@ -65,6 +65,11 @@ dispatch_queue_counts_done(struct store_op *op)
 {
 	struct op_ctx *c = op->data;
 
+	if (c->kind == CK_METRICS_FILE) {
+		if (op->status == 0)
+			dispatch_metrics_file_write(c->s, op);
+		goto out;
+	}
 	if (c->r == NULL)
 		goto out;
 	if (op->status != 0)
@@ -92,7 +97,8 @@ dispatch_queue_counts(struct dispatch *s, struct dispatch_req *r,
 	c->kind = kind;
 	if (queue != NULL && (c->msg = strdup(queue)) == NULL)
 		fatalx("out of memory");
-	dispatch_op_hold(r, c);
+	if (r != NULL)
+		dispatch_op_hold(r, c);
 	dispatch_op_submit(s, op);
 }
 

@@ -2,13 +2,20 @@
  * dispatch_stats.c - the stats request (loop thread only): the store's
  * counts per queue and state (read by dispatch_queue.c), the worker slots
  * and the sliding windows of stats.c, filled into the codec's jobq_stats
- * and encoded by proto_stats_reply_to_json (doc/protocol.md, "stats").
+ * and encoded by proto_stats_reply_to_json (doc/protocol.md, "stats");
+ * the metrics request's Prometheus text, and --metrics-file.
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "log.h"
 #include "proto.h"
 #include "metrics.h"
 #include "stats.h"
@@ -68,16 +75,15 @@ dispatch_stats(struct dispatch *s, struct dispatch_req *r)
 	dispatch_queue_counts(s, r, CK_STATS, NULL);
 }
 
-/* The metrics reply: the Prometheus text of the counters, the store's
- * commit times and the counts per queue read by op. */
-cJSON *
-dispatch_metrics_reply(struct dispatch *s, const struct store_op *op)
+/* The Prometheus text of the counters, the store's commit times and the
+ * counts per queue read by op; malloc'd, NULL when out of memory. */
+static char *
+dispatch_metrics_text(struct dispatch *s, const struct store_op *op)
 {
 	struct metrics_snapshot snap;
 	struct metrics_queue *qs = NULL;
 	struct metrics_hist commits;
 	size_t i, n = op->out.counts.n;
-	cJSON *rep;
 	char *text;
 
 	if (n > 0 && (qs = calloc(n, sizeof *qs)) == NULL)
@@ -98,10 +104,103 @@ dispatch_metrics_reply(struct dispatch *s, const struct store_op *op)
 	snap.queues = qs;
 	snap.nqueues = n;
 	text = metrics_render(&snap);
+	free(qs);
+	return text;
+}
+
+/* The metrics reply: dispatch_metrics_text in a reply. */
+cJSON *
+dispatch_metrics_reply(struct dispatch *s, const struct store_op *op)
+{
+	char *text = dispatch_metrics_text(s, op);
+	cJSON *rep;
+
 	rep = text != NULL ? proto_metrics_reply_to_json(text) : NULL;
 	free(text);
-	free(qs);
 	return rep;
+}
+
+/*
+ * --metrics-file PATH: every --metrics-interval the same text as the
+ * metrics request, written to PATH.tmp (unlinked first, then created
+ * O_EXCL | O_NOFOLLOW, mode 0644: never through a link someone left
+ * there) and renamed over PATH, so a reader (node_exporter's textfile
+ * collector, a cron job) sees a whole file or the previous one.  A
+ * failure is logged once until a write succeeds again.
+ */
+static int
+dispatch_metrics_file_put(const char *path, const char *text)
+{
+	char tmp[PATH_MAX];
+	size_t len = strlen(text), off = 0;
+	ssize_t n;
+	int fd, e;
+
+	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
+		return ENAMETOOLONG;
+	if (unlink(tmp) == -1 && errno != ENOENT)
+		return errno;
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0644)) == -1)
+		return errno;
+	while (off < len) {
+		if ((n = write(fd, text + off, len - off)) < 0) {
+			if (errno == EINTR)
+				continue;
+			e = errno;
+			close(fd);
+			(void)unlink(tmp);
+			return e;
+		}
+		off += (size_t)n;
+	}
+	if (close(fd) == -1 || rename(tmp, path) == -1) {
+		e = errno;
+		(void)unlink(tmp);
+		return e;
+	}
+	return 0;
+}
+
+void
+dispatch_metrics_file_write(struct dispatch *s, const struct store_op *op)
+{
+	char *text;
+	int e;
+
+	if (s->conf.metrics_file == NULL)
+		return;
+	if ((text = dispatch_metrics_text(s, op)) == NULL)
+		e = ENOMEM;
+	else
+		e = dispatch_metrics_file_put(s->conf.metrics_file, text);
+	free(text);
+	if (e != 0 && !s->metrics_failing)
+		log_warnx("--metrics-file %s: cannot write it: %s (logged "
+		    "once until a write succeeds)", s->conf.metrics_file,
+		    strerror(e));
+	else if (e == 0 && s->metrics_failing)
+		log_info("--metrics-file %s: written again",
+		    s->conf.metrics_file);
+	s->metrics_failing = e != 0;
+}
+
+static void
+dispatch_metrics_file_tick(uv_timer_t *t)
+{
+	struct dispatch *s = t->data;
+
+	if (!s->shutting_down)
+		dispatch_queue_counts(s, NULL, CK_METRICS_FILE, NULL);
+}
+
+void
+dispatch_metrics_file_start(struct dispatch *s)
+{
+	if (s->conf.metrics_file == NULL)
+		return;
+	uv_timer_start(&s->metrics_timer, dispatch_metrics_file_tick, 0,
+	    s->conf.metrics_interval_ms);
 }
 
 void

@@ -75,6 +75,8 @@ struct config {
 	uint64_t output_limit_max;   /* --output-limit-max; 0 = none */
 	int64_t hook_timeout_ms;     /* --hook-timeout */
 	int hook_max_running;        /* --hook-max-running */
+	const char *metrics_file;    /* --metrics-file, absolute; NULL: none */
+	uint64_t metrics_interval_ms;
 	int state_fd;                /* the state dir, opened and checked */
 	int logs_fd;                 /* STATE/logs, O_NOFOLLOW, checked */
 	int listen_fd;               /* from systemd socket activation, or -1 */
@@ -177,6 +179,13 @@ jobqd_options(int argc, char **argv)
 	cfg.output_limit_max = (uint64_t)o.output_limit_max;
 	cfg.hook_timeout_ms = o.hook_timeout_ms;
 	cfg.hook_max_running = (int)o.hook_max_running;
+	cfg.metrics_interval_ms = (uint64_t)o.metrics_interval_ms;
+	if (o.metrics_file != NULL && o.metrics_file[0] != '\0') {
+		if (o.metrics_file[0] != '/')
+			fatalx("--metrics-file must be an absolute path, not "
+			    "\"%s\"", o.metrics_file);
+		cfg.metrics_file = o.metrics_file;
+	}
 	cfg.listen_fd = -1;
 	cfg.cgroup_opt = o.cgroup != NULL ? o.cgroup : "auto";
 	if (o.workers > 0)
@@ -670,6 +679,8 @@ main(int argc, char **argv)
 	dconf.cgroup_jobs = cfg.cgroup_on ? cfg.cgroup.jobs : NULL;
 	dconf.hook_timeout_ms = cfg.hook_timeout_ms;
 	dconf.hook_max_running = cfg.hook_max_running;
+	dconf.metrics_file = cfg.metrics_file;
+	dconf.metrics_interval_ms = cfg.metrics_interval_ms;
 	if ((rv = dispatch_start(&jobqd_loop, store, &rec, &dconf,
 	    &jobqd_disp)) < 0)
 		fatalx("cannot start dispatch: %s", jobq_strerror(rv));

@@ -117,6 +117,14 @@ static const struct options_def options_table[] = {
 	{ "hook-max-running", 0, OPTIONS_INT, OPT_OFF(hook_max_running), 1,
 	  1024, NULL, "N",
 	  "hooks running at once; more wait (default 4)" },
+	{ "metrics-file", 0, OPTIONS_STR, OPT_OFF(metrics_file), 0, 0, NULL,
+	  "PATH",
+	  "write the metrics (as jobq stats --prometheus)\n"
+	  "to PATH every --metrics-interval (default: none)" },
+	{ "metrics-interval", 0, OPTIONS_DUR, OPT_OFF(metrics_interval_ms),
+	  1000, INT32_MAX, NULL, "DUR",
+	  "how often --metrics-file is rewritten\n"
+	  "(default 15s, at least 1s)" },
 	{ "log-level", 'l', OPTIONS_LEVEL, OPT_OFF(log_level), 0, 0, NULL,
 	  "LEVEL", "error, warn, info (default) or debug" },
 	{ "help", 'h', OPTIONS_HELP, 0, 0, 0, NULL, NULL, "show this help" },
@@ -140,6 +148,7 @@ options_defaults(struct options *o)
 	o->keep_count = 100000;
 	o->hook_timeout_ms = 60000;
 	o->hook_max_running = 4;
+	o->metrics_interval_ms = 15000;
 	o->output_limit = -1;        /* settled by options_limits() */
 	o->output_limit_max = -1;
 	o->log_level = LOG_LVL_INFO;

@@ -33,6 +33,8 @@ struct options {
 	                                cgroup2 directory (cgroup.h) */
 	int64_t hook_timeout_ms;     /* a hook's run-time limit (hook.h) */
 	int64_t hook_max_running;    /* hooks running at once */
+	const char *metrics_file;    /* --metrics-file; NULL: none */
+	int64_t metrics_interval_ms;
 };
 
 enum options_result {

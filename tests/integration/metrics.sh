@@ -4,7 +4,9 @@
 # the values after a known set of jobs: jobs by queue and state equal to
 # `jobq stats --json`, submitted and finished counters, histograms whose
 # buckets never decrease and end at their count, commit times counted;
-# counters that only grow; --json and --prometheus together refused.
+# counters that only grow; --json and --prometheus together refused;
+# jobqd --metrics-file: written whole and refreshed, never through a link,
+# a failure logged once, a relative path refused.
 # shellcheck source=lib.sh
 . "${TESTLIB:-$(dirname "$0")/lib.sh}"
 
@@ -77,4 +79,37 @@ grep -q '^jobq_jobs_finished_total{state="succeeded"} 8$' "$T/m2" || fail "finis
 n2=$(grep '^jobq_store_commit_seconds_count ' "$T/m2" | awk '{print $2}')
 [ "$n2" -gt "$n1" ] || fail "commit count $n1 -> $n2"
 assert_rc 2 "--json with --prometheus" q stats --json --prometheus
+stop_daemon
+
+# --metrics-file: the same text rewritten every --metrics-interval, whole
+# (renamed into place), over a symlink left at PATH.tmp without following it
+MF=$T/prom/jobq.prom
+mkdir -p "$T/prom"
+ln -s "$T/victim" "$MF.tmp"
+start_daemon --metrics-file "$MF" --metrics-interval 1s
+wait_for 20 "the metrics file" file_exists "$MF"
+[ ! -e "$T/victim" ] || fail "the metrics file was written through the symlink at $MF.tmp"
+# the counters are since jobqd started: none yet; the parser reads it whole
+grep -q '^jobq_jobs_submitted_total 0$' "$MF" || fail "metrics file: submitted: $(grep submitted_total "$MF")"
+out=$("$PY" - "$MF" <<'PY' 2>&1
+import sys
+from prometheus_client.parser import text_string_to_metric_families as parse
+names = {f.name for f in parse(open(sys.argv[1]).read())}
+for n in ("jobq_jobs", "jobq_jobs_submitted", "jobq_store_commit_seconds", "jobq_workers_busy"):
+    if n not in names: sys.exit("no family %s" % n)
+PY
+) || fail "metrics file: $out"
+submit --wait -- true >/dev/null
+grown() { grep -q '^jobq_jobs_submitted_total 1$' "$MF"; }
+wait_for 20 "the metrics file to show the new job" grown
+[ "$(stat -c %a "$MF")" = 644 ] || fail "metrics file mode $(stat -c %a "$MF")"
+# a directory it cannot write to: logged once, jobqd goes on
+stop_daemon
+start_daemon --metrics-file "$T/nodir/jobq.prom" --metrics-interval 1s
+wait_for 20 "the metrics file's failure in the log" grep -q "metrics-file $T/nodir/jobq.prom: cannot write it" "$LOG"
+submit --wait -- true >/dev/null || fail "jobqd serves with a failing --metrics-file"
+stop_daemon
+assert_eq "$(grep -c "cannot write it" "$LOG")" 1 "the failure is logged once"
+assert_rc 1 "--metrics-file relative" "$JOBQD" --socket "$T/s2" --state-dir "$T/st2" --metrics-file rel.prom
+grep -q "must be an absolute path" "$T/err" || fail "relative --metrics-file: [$(cat "$T/err")]"
 log "ok"
