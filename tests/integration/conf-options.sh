@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# conf-options.sh - jobqd's options in jobqd.conf(5): a jobqd started with
+# only --config FILE takes socket, state-dir and workers from the file; the
+# command line wins over the file; a bad value stops start-up (exit 1)
+# naming FILE:LINE; SIGHUP applies a changed log-level and keep-count at
+# once and reports a changed workers as waiting for the next start, which
+# then takes it.
+# shellcheck source=lib.sh
+. "${TESTLIB:-$(dirname "$0")/lib.sh}"
+
+CONF=$T/jobqd.conf
+# conf LINES...: writes jobqd.conf, mode 0600 (a group- or world-writable
+# file is refused).
+conf() {
+	printf '%s\n' "$@" >"$CONF"
+	chmod 0600 "$CONF"
+}
+
+# start_conf ARGS...: jobqd with --config and ARGS only, waited for.
+start_conf() {
+	echo "=== start_conf $* ($(date +%T.%N))" >>"$LOG"
+	"$JOBQD" --config "$CONF" "$@" 2>>"$LOG" </dev/null &
+	JOBQD_PID=$!
+	wait_ready
+}
+
+workers_in_ping() {
+	q ping | sed -n 's/.*, \([0-9]*\) workers$/\1/p'
+}
+
+# --- every setting from the file ------------------------------------------------
+conf "# jobqd's options, as on the command line" \
+	"socket = $SOCK" \
+	"state-dir = $STATE" \
+	"workers = 3" \
+	"kill-grace = 2s" \
+	"keep-count = 0" \
+	"log-level = info" \
+	"visibility = full"
+start_conf
+assert_eq "$(workers_in_ping)" 3 "workers from the file, in jobq ping"
+[ -e "$STATE/jobq.db" ] || fail "state-dir from the file: no $STATE/jobq.db"
+ids=()
+for i in 1 2 3 4; do ids+=("$(submit -- true)"); done
+for id in "${ids[@]}"; do wait_ended "$id"; done
+assert_eq "$(sql 'SELECT count(*) FROM jobs')" 4 "jobs kept with keep-count = 0"
+grep -q '<7>\|debug' "$LOG" && fail "debug lines at log-level = info: $(grep '<7>' "$LOG" | head -3)"
+
+# --- SIGHUP: keep-count and log-level now, workers at the next start --------------
+conf "socket = $SOCK" \
+	"state-dir = $STATE" \
+	"workers = 4" \
+	"kill-grace = 2s" \
+	"keep-count = 2" \
+	"log-level = debug"
+mark=$(wc -l <"$LOG")
+kill -HUP "$JOBQD_PID"
+kept_two() { [ "$(sql 'SELECT count(*) FROM jobs')" = 2 ]; }
+wait_for 10 "keep-count = 2 applied after SIGHUP" kept_two
+assert_eq "$(sql 'SELECT group_concat(id) FROM (SELECT id FROM jobs ORDER BY id)')" \
+	"${ids[2]},${ids[3]}" "the newest jobs kept"
+reported() { tail -n +"$((mark + 1))" "$LOG" | grep -q "$CONF:3: workers changes at the next start"; }
+wait_for 10 "changed workers reported as needing a restart" reported
+assert_eq "$(workers_in_ping)" 3 "workers after SIGHUP (running value kept)"
+j=$(submit -- true)
+wait_ended "$j"
+stop_daemon
+assert_eq "$DAEMON_RC" 0 "jobqd exit status"
+tail -n +"$((mark + 1))" "$LOG" | grep -q '<7>' ||
+	fail "no debug line after SIGHUP with log-level = debug"
+
+# the next start takes workers = 4; the command line wins over the file
+start_conf
+assert_eq "$(workers_in_ping)" 4 "workers from the file at the next start"
+stop_daemon
+start_conf --workers 2 --log-level warn
+assert_eq "$(workers_in_ping)" 2 "--workers over the file's workers"
+stop_daemon
+
+# --- bad values stop start-up with FILE:LINE, exit 1 -------------------------------
+bad() { # LINE-NO MESSAGE-ERE LINES...
+	local line=$1 ere=$2
+	shift 2
+	conf "$@"
+	"$JOBQD" --config "$CONF" </dev/null >"$T/out" 2>"$T/err" &
+	local pid=$! rc
+	gone() { ! kill -0 "$pid" 2>/dev/null; }
+	wait_for 10 "jobqd with a bad $CONF to exit" gone
+	wait "$pid"
+	rc=$?
+	assert_eq "$rc" 1 "exit status with [$*]"
+	grep -Eq "$CONF:$line: $ere" "$T/err" ||
+		fail "[$*]: stderr [$(cat "$T/err")] does not name $CONF:$line with /$ere/"
+}
+bad 3 'workers: "0" is not a number from 1 to 1024' \
+	"socket = $SOCK" "state-dir = $STATE" "workers = 0"
+bad 2 'keep-age: bad duration "forever"' \
+	"socket = $SOCK" "keep-age = forever" "state-dir = $STATE"
+bad 1 'sync: "fast" is not normal or full' "sync = fast" "socket = $SOCK"
+bad 3 'kill-grace is a jobqd option: it belongs in the global section' \
+	"socket = $SOCK" "[queue q]" "kill-grace = 1s"
+bad 2 'output-limit: 2147483648 bytes is above .*:1: output-limit-max' \
+	"output-limit-max = 1G" "output-limit = 2G" "socket = $SOCK"
+[ -S "$SOCK" ] && fail "a jobqd with a bad file left a socket"
+
+echo "conf-options: ok"
