@@ -27,6 +27,7 @@
 #include "cmd.h"
 #include "fmt.h"
 #include "client_int.h"
+#include "cfg.h"
 #include "cmd-int.h"
 
 #define CMD_DUR_HELP "a duration such as 500ms, 90s, 5m, 2h, 1d or 1h30m"
@@ -533,12 +534,19 @@ int
 cmd_connect(const struct cmd_ctx *ctx, const char *cmd, jobq_client **c)
 {
 	char path[PATH_MAX], msg[PATH_MAX + 256];
-	const char *p = ctx->socket;
+	const char *p = ctx->socket, *env = getenv("JOBQ_SOCKET");
 	const char *why = NULL;
+	const struct cfg *cf;
 	struct stat st;
 	int err, saved, serr = 0;
 
-	err = client_connect_cli(ctx->socket, c);
+	/* -s, else JOBQ_SOCKET, else jobq.conf's socket (cfg.h) */
+	if (p == NULL && (env == NULL || *env == '\0')) {
+		if ((err = cfg_get(cmd, &cf)) != 0)
+			return err;
+		p = cf->socket;
+	}
+	err = client_connect_cli(p, c);
 	saved = errno;
 	if (err == 0) {
 		cmd_client = *c;
