@@ -4,7 +4,9 @@
 # command line wins over the file; a bad value stops start-up (exit 1)
 # naming FILE:LINE; SIGHUP applies a changed log-level and keep-count at
 # once and reports a changed workers as waiting for the next start, which
-# then takes it.
+# then takes it.  jobq's own jobq.conf: its socket and default queue are
+# used, the environment (JOBQ_SOCKET, NO_COLOR) and the command line win
+# over it, and a bad line is reported with FILE:LINE.
 # shellcheck source=lib.sh
 . "${TESTLIB:-$(dirname "$0")/lib.sh}"
 
@@ -102,5 +104,44 @@ bad 3 'kill-grace is a jobqd option: it belongs in the global section' \
 bad 2 'output-limit: 2147483648 bytes is above .*:1: output-limit-max' \
 	"output-limit-max = 1G" "output-limit = 2G" "socket = $SOCK"
 [ -S "$SOCK" ] && fail "a jobqd with a bad file left a socket"
+
+# --- jobq.conf: the client's defaults ----------------------------------------------
+XDG=$T/xdg
+mkdir -p "$XDG/jobq"
+CCONF=$XDG/jobq/jobq.conf
+printf '%s\n' "# jobq's defaults" "socket = $SOCK" "queue = night" "color = always" >"$CCONF"
+start_daemon
+# jq ARGS...: jobq with only the environment given (no -s).
+jq() { env -u JOBQ_SOCKET -u NO_COLOR XDG_CONFIG_HOME="$XDG" "$JOBQ" "$@"; }
+id=$(jq submit -- true) || fail "submit with the socket from jobq.conf: $id"
+assert_eq "$(sql "SELECT queue FROM jobs WHERE id = $id")" night "queue from jobq.conf"
+id=$(jq submit --queue day -- true) || fail "submit --queue"
+assert_eq "$(sql "SELECT queue FROM jobs WHERE id = $id")" day "--queue over jobq.conf's queue"
+wait_ended "$id"
+# JOBQ_SOCKET over the file, -s over JOBQ_SOCKET
+assert_rc 3 "ping with JOBQ_SOCKET naming no socket" \
+	env JOBQ_SOCKET="$T/none.sock" XDG_CONFIG_HOME="$XDG" "$JOBQ" ping
+grep -q "$T/none.sock" "$T/err" || fail "JOBQ_SOCKET not used over jobq.conf: $(cat "$T/err")"
+assert_rc 0 "ping with -s over JOBQ_SOCKET" \
+	env JOBQ_SOCKET="$T/none.sock" XDG_CONFIG_HOME="$XDG" "$JOBQ" -s "$SOCK" ping
+# colour: always from the file even into a pipe; NO_COLOR and --color win
+esc=$'\033['
+out=$(jq list) || fail "list with jobq.conf"
+[[ $out == *"$esc"* ]] || fail "color = always: no colour in [$out]"
+out=$(NO_COLOR=1 XDG_CONFIG_HOME="$XDG" "$JOBQ" -s "$SOCK" list) || fail "list with NO_COLOR"
+[[ $out == *"$esc"* ]] && fail "NO_COLOR did not win over color = always"
+out=$(jq list --color=never) || fail "list --color=never"
+[[ $out == *"$esc"* ]] && fail "--color=never did not win over color = always"
+# errors name the file and line
+printf '%s\n' "socket = $SOCK" "queue = night" "colour = never" >"$CCONF"
+assert_rc 1 "submit with a bad jobq.conf" jq submit -- true
+assert_match "$(cat "$T/err")" "^jobq: submit: $CCONF:3: unknown key \"colour\"" "bad key message"
+printf '%s\n' "queue = no/slash" >"$CCONF"
+assert_rc 1 "submit with a bad queue in jobq.conf" jq -s "$SOCK" submit -- true
+assert_match "$(cat "$T/err")" "^jobq: submit: $CCONF:1: queue: invalid queue name" "bad queue message"
+# ...but a command that needs none of its values does not read it
+assert_rc 0 "submit with -s and --queue ignores a bad jobq.conf" \
+	jq -s "$SOCK" submit --queue day -- true
+stop_daemon
 
 echo "conf-options: ok"
