@@ -6,7 +6,9 @@
 # once and reports a changed workers as waiting for the next start, which
 # then takes it.  jobq's own jobq.conf: its socket and default queue are
 # used, the environment (JOBQ_SOCKET, NO_COLOR) and the command line win
-# over it, and a bad line is reported with FILE:LINE.
+# over it, and a bad line is reported with FILE:LINE.  A jobqd of an
+# ordinary user reads $XDG_CONFIG_HOME/jobq/jobqd.conf by default, only if
+# that user owns it (as root, the user is nobody, by setpriv).
 # shellcheck source=lib.sh
 . "${TESTLIB:-$(dirname "$0")/lib.sh}"
 
@@ -143,5 +145,53 @@ assert_match "$(cat "$T/err")" "^jobq: submit: $CCONF:1: queue: invalid queue na
 assert_rc 0 "submit with -s and --queue ignores a bad jobq.conf" \
 	jq -s "$SOCK" submit --queue day -- true
 stop_daemon
+
+# --- the per-user default file ---------------------------------------------------------
+# as root: run as nobody (setpriv); as another user: as that user
+if [ "$(id -u)" = 0 ]; then
+	if ! command -v setpriv >/dev/null || ! id nobody >/dev/null 2>&1; then
+		log "no setpriv or no user nobody: the per-user file is not tested"
+		echo "conf-options: ok"
+		exit 0
+	fi
+	U=$T/u
+	chmod 0711 "$T"
+	mkdir -p "$U/cfg/jobq"
+	chown -R nobody "$U"
+	as_user=(setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups)
+else
+	U=$T/u
+	mkdir -p "$U/cfg/jobq"
+	as_user=()
+fi
+UCONF=$U/cfg/jobq/jobqd.conf
+printf '%s\n' "socket = $U/sock" "state-dir = $U/state" "workers = 2" >"$UCONF"
+chmod 0600 "$UCONF"
+[ "$(id -u)" = 0 ] && chown nobody "$UCONF"
+# uj ARGS...: as the user, with that user's environment
+uenv=(env -u JOBQ_SOCKET HOME="$U" XDG_CONFIG_HOME="$U/cfg" XDG_RUNTIME_DIR="$U")
+uj() { "${as_user[@]}" "${uenv[@]}" "$@"; }
+# not through uj, so that $! is jobqd itself (setpriv and env exec it)
+"${as_user[@]}" "${uenv[@]}" "$JOBQD" 2>>"$LOG" </dev/null &
+JOBQD_PID=$!
+uping() { uj "$JOBQ" -s "$U/sock" ping >"$T/uping" 2>&1; }
+wait_for 10 "jobqd of user $(uj id -un) with its default jobqd.conf" uping
+grep -q ", 2 workers$" "$T/uping" || fail "workers from $UCONF: $(cat "$T/uping")"
+stop_daemon
+assert_eq "$DAEMON_RC" 0 "the user's jobqd exit status"
+if [ "$(id -u)" = 0 ]; then
+	# owned by root: not the user's file, refused (a system jobqd.conf
+	# given with --config may be root's)
+	chown root "$UCONF"
+	chmod 0644 "$UCONF"
+	assert_rc 1 "jobqd with a per-user file owned by root" uj "$JOBQD"
+	grep -q "$UCONF: owned by uid 0, not by jobqd's uid" "$T/err" ||
+		fail "root-owned per-user file: [$(cat "$T/err")]"
+	chown nobody "$UCONF"
+fi
+chmod 0620 "$UCONF"
+assert_rc 1 "jobqd with a group-writable per-user file" uj "$JOBQD"
+grep -q "$UCONF: writable by its group" "$T/err" ||
+	fail "group-writable per-user file: [$(cat "$T/err")]"
 
 echo "conf-options: ok"
