@@ -22,8 +22,9 @@
 #define CFG_MAX_FILE (64 * 1024)
 #define CFG_ERR_MAX  (PATH_MAX + 4096 + 300)
 
-/* Reads path over *c: 0 (also when it does not exist), else an exit status
- * after reporting. */
+/* Reads path over *c: 0 (also when it does not exist, cannot be opened
+ * for want of permission or belongs to a user other than the caller and
+ * root), else an exit status after reporting. */
 static int
 cfg_read(const char *cmd, const char *path, struct cfg *c)
 {
@@ -35,11 +36,18 @@ cfg_read(const char *cmd, const char *path, struct cfg *c)
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
-		if (errno == ENOENT || errno == ENOTDIR)
+		/* absent, or in a home jobq cannot enter (sudo -u keeping
+		 * HOME): not this user's file */
+		if (errno == ENOENT || errno == ENOTDIR || errno == EACCES)
 			return 0;
 		snprintf(err, sizeof err, "cannot read it: %s",
 		    strerror(errno));
 		return cmd_report(cmd, path, JOBQ_EINVAL, err);
+	}
+	if (fstat(fd, &st) == 0 && st.st_uid != 0 && st.st_uid != geteuid()) {
+		/* another user's (a HOME not the caller's): ignored */
+		close(fd);
+		return 0;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
 	    st.st_size > CFG_MAX_FILE) {

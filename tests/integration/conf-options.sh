@@ -144,6 +144,13 @@ assert_match "$(cat "$T/err")" "^jobq: submit: $CCONF:1: queue: invalid queue na
 # ...but a command that needs none of its values does not read it
 assert_rc 0 "submit with -s and --queue ignores a bad jobq.conf" \
 	jq -s "$SOCK" submit --queue day -- true
+# another user's file (a HOME that is not ours) is ignored
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+	chown nobody "$CCONF"
+	assert_rc 0 "submit with jobq.conf of another user (ignored)" jq -s "$SOCK" submit -- true
+	assert_eq "$(sql "SELECT queue FROM jobs WHERE id = $(cat "$T/out")")" default \
+		"queue with another user's jobq.conf ignored"
+fi
 stop_daemon
 
 # --- the per-user default file ---------------------------------------------------------
