@@ -188,8 +188,15 @@ jobqd_options_build(struct options *o, const struct conf *c, char *err,
 	*usage = 0;
 	n = c != NULL ? conf_options(c, &co) : 0;
 	for (i = 0; i < n; i++)
-		if (options_file(o, co[i].name, co[i].value, co[i].line, msg,
-		    sizeof msg) != 0) {
+		switch (options_file(o, co[i].name, co[i].value, co[i].line,
+		    msg, sizeof msg)) {
+		case 0:
+			break;
+		case 2:
+			log_info("%s:%zu: %s: the command line's value is used",
+			    cfg_conf_path, co[i].line, co[i].name);
+			break;
+		default:
 			snprintf(err, errlen, "%s:%zu: %s", cfg_conf_path,
 			    co[i].line, msg);
 			return -1;

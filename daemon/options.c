@@ -355,7 +355,7 @@ options_file(struct options *o, const char *name, const char *value,
 	if (options_set(&scratch, d, value, msg + n, msglen - n) != 0)
 		return -1;
 	if (o->from[d - options_table] == OPTIONS_FROM_CLI)
-		return 0;
+		return 2;
 	(void)options_set(o, d, value, msg + n, msglen - n);
 	o->from[d - options_table] = line;
 	return 0;

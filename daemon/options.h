@@ -63,9 +63,9 @@ enum options_result options_parse(struct options *o, int argc, char **argv);
 /*
  * A global "name = value" of jobqd.conf, checked and stored with the
  * command line's code and bounds; line is where it stands.  An option the
- * command line gave keeps the command line's value.  Returns 1 if name is
- * not an option of the table (the caller's other keys), 0, or -1 with
- * "NAME: what is wrong" in msg.  A string value is not copied: it must
+ * command line gave keeps the command line's value (returns 2).  Returns 1
+ * if name is not an option of the table (the caller's other keys), 0 if
+ * set, or -1 with "NAME: what is wrong" in msg.  A string value is not copied: it must
  * live as long as o.
  */
 int options_file(struct options *o, const char *name, const char *value,

@@ -55,7 +55,7 @@ build(struct options *o, const struct options *cli, const struct conf *c,
 	*o = *cli;
 	for (i = 0; i < n; i++)
 		if (options_file(o, co[i].name, co[i].value, co[i].line, err,
-		    errlen) != 0)
+		    errlen) < 0)
 			return -1;
 	return options_settle(o, "t.conf", err, errlen, usage);
 }
@@ -158,6 +158,18 @@ START_TEST(test_cli_wins)
 	ck_assert_uint_eq(o.from[2], OPTIONS_FROM_CLI);
 	ck_assert_int_eq(o.keep_count, 7);         /* the file over default */
 	ck_assert_int_eq(o.output_limit, 1LL << 30);
+	/* options_file says which ones the command line keeps */
+	ck_assert_int_eq(options_file(&o, "workers", "9", 1, err, sizeof err), 2);
+	ck_assert_int_eq(o.workers, 2);
+	ck_assert_int_eq(options_file(&o, "keep-age", "1h", 4, err, sizeof err),
+	    0);
+	ck_assert_int_eq(o.keep_age_ms, 3600 * 1000);
+	ck_assert_uint_eq(o.from[9], 4);
+	/* a bad value is an error even where the command line wins */
+	ck_assert_int_eq(options_file(&o, "workers", "x", 1, err, sizeof err),
+	    -1);
+	ck_assert_str_eq(err, "workers: \"x\" is not a number from 1 to 1024");
+	ck_assert_int_eq(options_file(&o, "nope", "1", 1, err, sizeof err), 1);
 	conf_free(c);
 
 	/* the limits settled across the two: the file's limit above the
