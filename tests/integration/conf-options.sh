@@ -77,9 +77,11 @@ tail -n +"$((mark + 1))" "$LOG" | grep -q '<7>' ||
 start_conf
 assert_eq "$(workers_in_ping)" 4 "workers from the file at the next start"
 stop_daemon
-start_conf --workers 2 --log-level warn
+start_conf --workers 2 --log-level info
 assert_eq "$(workers_in_ping)" 2 "--workers over the file's workers"
 stop_daemon
+grep -q "$CONF:3: workers: the command line's value is used" "$LOG" ||
+	fail "no log line for the file's workers overridden by --workers"
 
 # --- bad values stop start-up with FILE:LINE, exit 1 -------------------------------
 bad() { # LINE-NO MESSAGE-ERE LINES...
