@@ -32,6 +32,7 @@
 #include "proto.h"
 #include "cmd.h"
 #include "fmt.h"
+#include "cfg.h"
 #include "cmd-int.h"
 
 #define CMD_STATES "queued, running, succeeded, failed, canceled, " \
@@ -601,16 +602,25 @@ cmd_list_footer(const struct cmd_list_view *v, size_t n, size_t total)
 }
 
 /* Colour on a terminal unless NO_COLOR (any value but empty) or a dumb
- * terminal says otherwise; --color decides if given. */
+ * terminal says otherwise; --color decides if given, then NO_COLOR, then
+ * jobq.conf's color (cfg.h).  1 or 0, or -2 - an exit status (reported)
+ * when jobq.conf is bad. */
 static int
-cmd_list_color(int opt, int tty)
+cmd_list_color(const char *cmd, int opt, int tty)
 {
 	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+	const struct cfg *cf;
+	int rc;
 
 	if (opt >= 0)
 		return opt;
-	return tty && (nc == NULL || *nc == '\0') &&
-	    (term == NULL || strcmp(term, "dumb") != 0);
+	if (nc != NULL && *nc != '\0')
+		return 0;
+	if ((rc = cfg_get(cmd, &cf)) != 0)
+		return -2 - rc;
+	if (cf->color == CFG_COLOR_NEVER || cf->color == CFG_COLOR_ALWAYS)
+		return cf->color == CFG_COLOR_ALWAYS;
+	return tty && (term == NULL || strcmp(term, "dumb") != 0);
 }
 
 /* Asks for the jobs and prints them; an exit status. */
@@ -627,7 +637,9 @@ cmd_list_run(struct cmd_ctx *ctx, const char *cmd, struct cmd_list_args *a)
 	memset(&v, 0, sizeof(v));
 	v.tty = isatty(STDOUT_FILENO) && !a->json;
 	v.relative = v.tty;
-	v.color = !a->json && cmd_list_color(a->color, v.tty);
+	v.color = a->json ? 0 : cmd_list_color(cmd, a->color, v.tty);
+	if (v.color < 0)
+		return -2 - v.color;
 	v.width = a->json ? 0 : cmd_list_width();
 	if (a->all)
 		a->q.limit = 0;

@@ -23,6 +23,7 @@
 #include "proto.h"
 #include "cmd.h"
 #include "fmt.h"
+#include "cfg.h"
 #include "cmd-int.h"
 
 extern char **environ;
@@ -563,6 +564,7 @@ cmd_submit(struct cmd_ctx *ctx, int argc, char **argv)
 	const char *cmd = "submit";
 	struct cmd_submit_args a;
 	const char **env = NULL;
+	const struct cfg *cf;
 	jobq_submit_opts so;
 	char *cwd = NULL;
 	int rc;
@@ -593,6 +595,12 @@ cmd_submit(struct cmd_ctx *ctx, int argc, char **argv)
 	so.cwd = cwd;
 	so.name = a.name;
 	so.queue = a.queue;
+	/* without --queue: jobq.conf's queue, if any (cfg.h) */
+	if (so.queue == NULL) {
+		if ((rc = cfg_get(cmd, &cf)) != 0)
+			goto out;
+		so.queue = cf->queue;
+	}
 	so.max_retries = (int)a.retries;
 	so.output_limit = a.output_limit;
 	so.user = a.user;

@@ -27,6 +27,7 @@
 #include "cmd.h"
 #include "fmt.h"
 #include "client_int.h"
+#include "cfg.h"
 #include "cmd-int.h"
 
 #define CMD_DUR_HELP "a duration such as 500ms, 90s, 5m, 2h, 1d or 1h30m"
@@ -50,7 +51,8 @@ static const struct {
 	  "                     a bad line is refused with its number and\n"
 	  "                     nothing is submitted (no other option with it)\n"
 	  "  --name N           a name for the job\n"
-	  "  --queue Q          the queue to put it in (default \"default\")\n"
+	  "  --queue Q          the queue to put it in (default: jobq.conf's\n"
+	  "                     queue, else \"default\")\n"
 	  "  --cwd DIR          run it in DIR (default: the current directory)\n"
 	  "  --env K=V          set K to V in its environment (repeatable)\n"
 	  "  --clean-env        instead of the caller's environment, a login-like\n"
@@ -543,12 +545,19 @@ int
 cmd_connect(const struct cmd_ctx *ctx, const char *cmd, jobq_client **c)
 {
 	char path[PATH_MAX], msg[PATH_MAX + 256];
-	const char *p = ctx->socket;
+	const char *p = ctx->socket, *env = getenv("JOBQ_SOCKET");
 	const char *why = NULL;
+	const struct cfg *cf;
 	struct stat st;
 	int err, saved, serr = 0;
 
-	err = client_connect_cli(ctx->socket, c);
+	/* -s, else JOBQ_SOCKET, else jobq.conf's socket (cfg.h) */
+	if (p == NULL && (env == NULL || *env == '\0')) {
+		if ((err = cfg_get(cmd, &cf)) != 0)
+			return err;
+		p = cf->socket;
+	}
+	err = client_connect_cli(p, c);
 	saved = errno;
 	if (err == 0) {
 		cmd_client = *c;

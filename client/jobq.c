@@ -55,8 +55,9 @@ jobq_usage(FILE *out)
 		    jobq_commands[i].summary);
 	fputs("\n"
 	    "Global options (before the command):\n"
-	    "  -s, --socket PATH  jobqd's socket (default: $JOBQ_SOCKET, else the\n"
-	    "                     standard per-user or system socket)\n"
+	    "  -s, --socket PATH  jobqd's socket (default: $JOBQ_SOCKET, else\n"
+	    "                     jobq.conf's socket, else the standard per-user\n"
+	    "                     or system socket)\n"
 	    "      --json         print one JSON document on stdout\n"
 	    "  -h, --help         show this help\n"
 	    "  -V, --version      show the version\n"
@@ -64,6 +65,9 @@ jobq_usage(FILE *out)
 	    "A job is named by its ID, a task of an array by ARRAY.INDEX (7.3); an\n"
 	    "array's id alone means the whole array.  Durations: 500ms, 90s, 5m,\n"
 	    "2h, 1d, 1h30m (a plain number is seconds).\n"
+	    "\n"
+	    "Defaults for socket, queue and color: ~/.config/jobq/jobq.conf over\n"
+	    SYSCONFDIR "/jobq/jobq.conf (jobq(1), FILES).\n"
 	    "\n"
 	    "Run 'jobq help COMMAND' or 'jobq COMMAND --help' for the options of a\n"
 	    "command.  See jobq(1).\n", out);

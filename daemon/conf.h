@@ -70,6 +70,18 @@ struct conf_caps {
 	int64_t running;   /* jobs running at once */
 };
 
+/* A daemon option set in the global section ("workers = 4"): jobqd's
+ * command-line options (options.h) by the same names, checked when the
+ * file is read. */
+struct conf_opt {
+	char *name;
+	char *value;
+	size_t line;
+};
+
+/* The daemon options c sets, in the file's order (*out NULL if none). */
+size_t conf_options(const struct conf *c, const struct conf_opt **out);
+
 /* The empty configuration (never NULL; static, not to be freed). */
 const struct conf *conf_empty(void);
 
@@ -84,6 +96,10 @@ int conf_parse(const char *path, const char *text, size_t len,
  * (opened O_NOFOLLOW).  Returns 0, JOBQ_EINVAL / JOBQ_EPERM /
  * JOBQ_ENOTFOUND (no file) / JOBQ_ENOMEM with a message in err. */
 int conf_load(const char *path, struct conf **out, char *err, size_t errlen);
+/* The same, but with root_ok 0 the file must be owned by jobqd's uid (the
+ * per-user file, $XDG_CONFIG_HOME/jobq/jobqd.conf). */
+int conf_load_owned(const char *path, int root_ok, struct conf **out,
+    char *err, size_t errlen);
 
 /* Frees what conf_parse / conf_load made; conf_empty() and NULL are fine. */
 void conf_free(struct conf *c);

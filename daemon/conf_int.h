@@ -50,6 +50,20 @@ struct conf {
 	int socket_mode;              /* -1: not set */
 	gid_t socket_gid;             /* (gid_t)-1: not set */
 	struct conf_hooks hooks;      /* global: every queue's */
+	struct conf_opt *opts;        /* daemon options (conf_options.c) */
+	size_t nopts, cap_opts;
 };
+
+/*
+ * conf_options.c: a global "key = value" that is not a policy key.  If key
+ * is one of jobqd's options (options.h), its value is checked with the
+ * command line's code and kept; global is 0 inside a [queue]/[user]
+ * section.  Returns 1 if key is not an option, 0 if kept, JOBQ_EINVAL with
+ * "PATH:LINE: ..." in err, JOBQ_ENOMEM.
+ */
+int conf_option_add(struct conf *c, const char *path, size_t line,
+    int global, const char *key, const char *val, char *err, size_t errlen);
+/* Frees c's options (from conf_free). */
+void conf_options_free(struct conf *c);
 
 #endif

@@ -155,6 +155,7 @@ conf_free(struct conf *c)
 	if (c == NULL || c == conf_empty())
 		return;
 	free(c->path);
+	conf_options_free(c);
 	free(c->allow_users);
 	free(c->deny_users);
 	free(c->allow_groups);
@@ -559,6 +560,7 @@ conf_line(struct conf_parser *p, char *s)
 	const struct conf_key *k = NULL;
 	char *eq, *key, *val, *hash;
 	size_t i;
+	int r;
 
 	if ((hash = strchr(s, '#')) != NULL)
 		*hash = '\0';
@@ -578,8 +580,14 @@ conf_line(struct conf_parser *p, char *s)
 			k = &conf_keys[i];
 			break;
 		}
-	if (k == NULL)
+	if (k == NULL) {
+		/* not a policy key: one of jobqd's options? (conf_options.c) */
+		r = conf_option_add(p->c, p->path, p->line,
+		    p->where == S_GLOBAL, key, val, p->err, p->errlen);
+		if (r <= 0)
+			return r;
 		return conf_err(p, "unknown key \"%s\"", key);
+	}
 	if (!(k->where & p->where))
 		return conf_err(p, "%s belongs in %s, not in %s", key,
 		    conf_where_name(k->where), p->sect);
@@ -651,6 +659,13 @@ conf_parse(const char *path, const char *text, size_t len,
 int
 conf_load(const char *path, struct conf **out, char *err, size_t errlen)
 {
+	return conf_load_owned(path, 1, out, err, errlen);
+}
+
+int
+conf_load_owned(const char *path, int root_ok, struct conf **out,
+    char *err, size_t errlen)
+{
 	struct stat st;
 	char *buf = NULL;
 	size_t len = 0;
@@ -676,10 +691,11 @@ conf_load(const char *path, struct conf **out, char *err, size_t errlen)
 		close(fd);
 		return JOBQ_EINVAL;
 	}
-	if (st.st_uid != 0 && st.st_uid != geteuid()) {
-		snprintf(err, errlen, "%s: owned by uid %lu, not by root or "
+	if ((st.st_uid != 0 || !root_ok) && st.st_uid != geteuid()) {
+		snprintf(err, errlen, "%s: owned by uid %lu, not by %s"
 		    "jobqd's uid %lu: not trusted", path,
-		    (unsigned long)st.st_uid, (unsigned long)geteuid());
+		    (unsigned long)st.st_uid, root_ok ? "root or " : "",
+		    (unsigned long)geteuid());
 		close(fd);
 		return JOBQ_EPERM;
 	}

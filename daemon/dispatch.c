@@ -651,6 +651,25 @@ dispatch_set_conf(struct dispatch *s, const struct conf *c)
 		dispatch_dispatch(s);
 }
 
+void
+dispatch_set_limits(struct dispatch *s, unsigned kill_grace_ms,
+    int64_t keep_age_ms, size_t keep_count, uint64_t output_limit,
+    uint64_t output_limit_max)
+{
+	int tighter = (keep_age_ms > 0 && (s->conf.keep_age_ms == 0 ||
+	    keep_age_ms < s->conf.keep_age_ms)) || (keep_count > 0 &&
+	    (s->conf.keep_count == 0 || keep_count < s->conf.keep_count));
+
+	s->conf.kill_grace_ms = kill_grace_ms;
+	s->conf.keep_age_ms = keep_age_ms;
+	s->conf.keep_count = keep_count;
+	s->conf.output_limit = output_limit;
+	s->conf.output_limit_max = output_limit_max;
+	/* a tighter retention applies now, not at the next job's end */
+	if (tighter)
+		dispatch_purge_retention(s);
+}
+
 _Static_assert(sizeof(PACKAGE_VERSION) <=
     sizeof(((jobq_server_info *)0)->version), "PACKAGE_VERSION too long");
 

@@ -157,6 +157,12 @@ void dispatch_counts(const struct dispatch *s, struct dispatch_counts *c);
 int dispatch_shutting_down(const struct dispatch *s);
 /* The configuration in force from now on (SIGHUP); not owned. */
 void dispatch_set_conf(struct dispatch *s, const struct conf *c);
+/* SIGHUP: the options of dispatch_config that may change at run time
+ * (jobqd.conf(5)); a tighter keep-age or keep-count is applied at once.
+ * Jobs running keep the output limit they started with. */
+void dispatch_set_limits(struct dispatch *s, unsigned kill_grace_ms,
+    int64_t keep_age_ms, size_t keep_count, uint64_t output_limit,
+    uint64_t output_limit_max);
 /* Orderly stop: interrupts running jobs, stops the workers, closes the store,
  * then calls done(arg). */
 void dispatch_shutdown(struct dispatch *s, void (*done)(void *arg), void *arg);

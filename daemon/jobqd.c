@@ -3,7 +3,8 @@
  * paths, the state-dir lock, start-up order, signals and the orderly stop.  Also the worker entry:
  * `jobqd --worker ...` runs worker_main() (see worker.h).
  *
- * Start-up order: options -> state dir (created, trusted: statedir.c) ->
+ * Start-up order: options (the command line, then jobqd.conf under it)
+ * -> state dir (created, trusted: statedir.c) ->
  * lock (jobqd.lock, flock) -> the previous run's scoreboard (its leftover
  * processes killed) and a new one -> --cgroup (cgroup.c: the previous
  * run's job cgroups killed and removed) -> store_open (validate/migrate)
@@ -150,77 +151,11 @@ jobqd_default_workers(void)
 	}
 }
 
-static void
-jobqd_options(int argc, char **argv)
-{
-	struct options o;
-	long ncpu;
-
-	options_defaults(&o);
-	switch (options_parse(&o, argc, argv)) {
-	case OPTIONS_EXIT_OK:
-		exit(0);
-	case OPTIONS_EXIT_USAGE:
-		exit(2);
-	case OPTIONS_RUN:
-		break;
-	}
-	log_init((int)o.log_level, NULL);
-	cfg.sync_full = (int)o.sync_full;
-	cfg.kill_grace_ms = (unsigned)o.kill_grace_ms;
-	cfg.worker_timeout_ms = (unsigned)o.worker_timeout_ms;
-	cfg.handshake_ms = (unsigned)o.handshake_ms;
-	cfg.frame_ms = (unsigned)o.frame_ms;
-	cfg.max_unsent = (uint64_t)o.max_unsent_mib > SIZE_MAX >> 20 ?
-	    SIZE_MAX : (size_t)o.max_unsent_mib << 20;
-	cfg.keep_age_ms = o.keep_age_ms;
-	cfg.keep_count = (size_t)o.keep_count;
-	cfg.output_limit = (uint64_t)o.output_limit;
-	cfg.output_limit_max = (uint64_t)o.output_limit_max;
-	cfg.hook_timeout_ms = o.hook_timeout_ms;
-	cfg.hook_max_running = (int)o.hook_max_running;
-	cfg.metrics_interval_ms = (uint64_t)o.metrics_interval_ms;
-	if (o.metrics_file != NULL && o.metrics_file[0] != '\0') {
-		if (o.metrics_file[0] != '/')
-			fatalx("--metrics-file must be an absolute path, not "
-			    "\"%s\"", o.metrics_file);
-		cfg.metrics_file = o.metrics_file;
-	}
-	cfg.listen_fd = -1;
-	cfg.cgroup_opt = o.cgroup != NULL ? o.cgroup : "auto";
-	if (o.workers > 0)
-		cfg.workers = (int)o.workers;
-	else {
-		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-		cfg.workers = ncpu < 1 ? 1 : ncpu > 1024 ? 1024 : (int)ncpu;
-		jobqd_default_workers();
-	}
-
-	cfg.system_mode = paths_system_mode();
-	if (o.socket != NULL) {
-		if (strlen(o.socket) >= sizeof cfg.socket_path)
-			jobqd_die_usage("--socket: path too long: %s", o.socket);
-		snprintf(cfg.socket_path, sizeof cfg.socket_path, "%s", o.socket);
-	} else if (paths_socket(cfg.socket_path, sizeof cfg.socket_path) < 0)
-		fatalx("cannot determine the socket path (too long?); use --socket");
-	if (o.state_dir != NULL) {
-		if (strlen(o.state_dir) >= sizeof cfg.state_dir - 32)
-			jobqd_die_usage("--state-dir: path too long: %s", o.state_dir);
-		snprintf(cfg.state_dir, sizeof cfg.state_dir, "%s", o.state_dir);
-		cfg_state_explicit = 1;
-	} else if (paths_state_dir(cfg.state_dir, sizeof cfg.state_dir - 32) < 0)
-		fatalx("cannot determine the state directory; use --state-dir");
-	jobqd_absolute(cfg.state_dir, sizeof cfg.state_dir - 32);
-
-	if (o.config != NULL) {
-		if (strlen(o.config) >= sizeof cfg_conf_path)
-			jobqd_die_usage("--config: path too long: %s", o.config);
-		snprintf(cfg_conf_path, sizeof cfg_conf_path, "%s", o.config);
-	} else if (geteuid() == 0 &&
-	    access(SYSCONFDIR "/jobq/jobqd.conf", F_OK) == 0)
-		snprintf(cfg_conf_path, sizeof cfg_conf_path, "%s",
-		    SYSCONFDIR "/jobq/jobqd.conf");
-}
+/* The options: the defaults and the command line (jobqd_cli), and those in
+ * force, jobqd.conf's global settings applied under the command line
+ * (jobqd_opts; its strings are copies, owned). */
+static struct options jobqd_cli, jobqd_opts;
+static int cfg_conf_user;       /* the per-user default file: ours only */
 
 /*
  * jobqd.conf (conf.h): read at start-up, where anything wrong with it is
@@ -235,18 +170,197 @@ jobqd_conf_load(struct conf **out, char *err, size_t errlen)
 	*out = NULL;
 	if (cfg_conf_path[0] == '\0')
 		return 0;
-	if (conf_load(cfg_conf_path, out, err, errlen) < 0)
+	if (conf_load_owned(cfg_conf_path, !cfg_conf_user, out, err,
+	    errlen) < 0)
 		return -1;
 	conf_describe(*out, desc, sizeof desc);
 	log_info("configuration %s: %s", cfg_conf_path, desc);
 	return 0;
 }
 
+/* *o: the command line's options over c's (NULL: no file) over the
+ * defaults, settled.  0, or -1 with the message in err (*usage: 1 when
+ * the command line alone is at fault). */
+static int
+jobqd_options_build(struct options *o, const struct conf *c, char *err,
+    size_t errlen, int *usage)
+{
+	const struct conf_opt *co;
+	char msg[600];
+	size_t i, n;
+
+	*o = jobqd_cli;
+	*usage = 0;
+	n = c != NULL ? conf_options(c, &co) : 0;
+	for (i = 0; i < n; i++)
+		switch (options_file(o, co[i].name, co[i].value, co[i].line,
+		    msg, sizeof msg)) {
+		case 0:
+			break;
+		case 2:
+			log_info("%s:%zu: %s: the command line's value is used",
+			    cfg_conf_path, co[i].line, co[i].name);
+			break;
+		default:
+			snprintf(err, errlen, "%s:%zu: %s", cfg_conf_path,
+			    co[i].line, msg);
+			return -1;
+		}
+	return options_settle(o, cfg_conf_path[0] ? cfg_conf_path : NULL,
+	    err, errlen, usage);
+}
+
+static const char *
+jobqd_strdup(const char *s)
+{
+	char *d;
+
+	if (s == NULL)
+		return NULL;
+	if ((d = strdup(s)) == NULL)
+		fatalx("out of memory");
+	return d;
+}
+
+/* The options that SIGHUP may change, from jobqd_opts into cfg. */
+static void
+jobqd_settings_runtime(void)
+{
+	const struct options *o = &jobqd_opts;
+
+	log_init((int)o->log_level, NULL);
+	cfg.kill_grace_ms = (unsigned)o->kill_grace_ms;
+	cfg.handshake_ms = (unsigned)o->handshake_ms;
+	cfg.frame_ms = (unsigned)o->frame_ms;
+	cfg.max_unsent = (uint64_t)o->max_unsent_mib > SIZE_MAX >> 20 ?
+	    SIZE_MAX : (size_t)o->max_unsent_mib << 20;
+	cfg.keep_age_ms = o->keep_age_ms;
+	cfg.keep_count = (size_t)o->keep_count;
+	cfg.output_limit = (uint64_t)o->output_limit;
+	cfg.output_limit_max = (uint64_t)o->output_limit_max;
+}
+
+/*
+ * The command line, then jobqd.conf: --config FILE; else, as root,
+ * SYSCONFDIR/jobq/jobqd.conf, as a user $XDG_CONFIG_HOME/jobq/jobqd.conf
+ * (~/.config/jobq/jobqd.conf), if it exists.  A bad file stops jobqd
+ * here (exit 1), naming the file and line.
+ */
+static void
+jobqd_options(int argc, char **argv)
+{
+	const struct options *o = &jobqd_opts;
+	char err[PATH_MAX + 1024];
+	long ncpu;
+	int usage;
+
+	options_defaults(&jobqd_cli);
+	switch (options_parse(&jobqd_cli, argc, argv)) {
+	case OPTIONS_EXIT_OK:
+		exit(0);
+	case OPTIONS_EXIT_USAGE:
+		exit(2);
+	case OPTIONS_RUN:
+		break;
+	}
+	log_init((int)jobqd_cli.log_level, NULL);
+	if (jobqd_cli.config != NULL) {
+		if (strlen(jobqd_cli.config) >= sizeof cfg_conf_path)
+			jobqd_die_usage("--config: path too long: %s",
+			    jobqd_cli.config);
+		snprintf(cfg_conf_path, sizeof cfg_conf_path, "%s",
+		    jobqd_cli.config);
+	} else if (paths_config(cfg_conf_path, sizeof cfg_conf_path,
+	    "jobqd.conf", geteuid() == 0) != 0 ||
+	    access(cfg_conf_path, F_OK) != 0)
+		cfg_conf_path[0] = '\0';
+	else
+		cfg_conf_user = geteuid() != 0;
+
+	if (jobqd_conf_load(&jobqd_conf, err, sizeof err) < 0)
+		fatalx("%s", err);
+	if (jobqd_options_build(&jobqd_opts, jobqd_conf, err, sizeof err,
+	    &usage) != 0) {
+		if (usage) {
+			fprintf(stderr, "jobqd: %s\nTry 'jobqd --help'.\n", err);
+			exit(2);
+		}
+		fatalx("%s", err);
+	}
+	jobqd_opts.socket = jobqd_strdup(o->socket);
+	jobqd_opts.state_dir = jobqd_strdup(o->state_dir);
+	jobqd_opts.cgroup = jobqd_strdup(o->cgroup);
+	jobqd_opts.metrics_file = jobqd_strdup(o->metrics_file);
+
+	jobqd_settings_runtime();
+	cfg.sync_full = (int)o->sync_full;
+	cfg.worker_timeout_ms = (unsigned)o->worker_timeout_ms;
+	cfg.listen_fd = -1;
+	cfg.cgroup_opt = o->cgroup != NULL ? o->cgroup : "auto";
+	cfg.hook_timeout_ms = o->hook_timeout_ms;
+	cfg.hook_max_running = (int)o->hook_max_running;
+	cfg.metrics_interval_ms = (uint64_t)o->metrics_interval_ms;
+	if (o->metrics_file != NULL && o->metrics_file[0] != '\0') {
+		if (o->metrics_file[0] != '/')
+			fatalx("--metrics-file must be an absolute path, not "
+			    "\"%s\"", o->metrics_file);
+		cfg.metrics_file = o->metrics_file;
+	}
+	if (o->workers > 0)
+		cfg.workers = (int)o->workers;
+	else {
+		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		cfg.workers = ncpu < 1 ? 1 : ncpu > 1024 ? 1024 : (int)ncpu;
+		jobqd_default_workers();
+	}
+
+	cfg.system_mode = paths_system_mode();
+	if (o->socket != NULL) {
+		if (strlen(o->socket) >= sizeof cfg.socket_path)
+			jobqd_die_usage("--socket: path too long: %s", o->socket);
+		snprintf(cfg.socket_path, sizeof cfg.socket_path, "%s",
+		    o->socket);
+	} else if (paths_socket(cfg.socket_path, sizeof cfg.socket_path) < 0)
+		fatalx("cannot determine the socket path (too long?); use --socket");
+	if (o->state_dir != NULL) {
+		if (strlen(o->state_dir) >= sizeof cfg.state_dir - 32)
+			jobqd_die_usage("--state-dir: path too long: %s",
+			    o->state_dir);
+		snprintf(cfg.state_dir, sizeof cfg.state_dir, "%s",
+		    o->state_dir);
+		cfg_state_explicit = 1;
+	} else if (paths_state_dir(cfg.state_dir, sizeof cfg.state_dir - 32) < 0)
+		fatalx("cannot determine the state directory; use --state-dir");
+	jobqd_absolute(cfg.state_dir, sizeof cfg.state_dir - 32);
+}
+
+/* options_change_fn for SIGHUP: what changed, and what waits for a
+ * restart. */
+static void
+jobqd_reload_change(void *arg, const char *name, int reload, size_t from)
+{
+	char where[PATH_MAX + 32];
+
+	(void)arg;
+	if (from != 0 && from != OPTIONS_FROM_CLI)
+		snprintf(where, sizeof where, "%s:%zu", cfg_conf_path, from);
+	else
+		snprintf(where, sizeof where, "%s (%s no longer set)",
+		    cfg_conf_path, name);
+	if (reload)
+		log_info("SIGHUP: %s: %s changed", where, name);
+	else
+		log_warnx("%s: %s changes at the next start; the running "
+		    "value is kept", where, name);
+}
+
 static void
 jobqd_reload(void)
 {
+	struct options next;
 	struct conf *c;
-	char err[1024];
+	char err[PATH_MAX + 1024];
+	int usage;
 
 	if (cfg_conf_path[0] == '\0') {
 		log_info("SIGHUP: no configuration file to reload");
@@ -255,6 +369,20 @@ jobqd_reload(void)
 	if (jobqd_conf_load(&c, err, sizeof err) < 0) {
 		log_warnx("SIGHUP: %s; keeping the configuration in force", err);
 		return;
+	}
+	if (jobqd_options_build(&next, c, err, sizeof err, &usage) != 0) {
+		log_warnx("SIGHUP: %s; keeping the configuration in force", err);
+		conf_free(c);
+		return;
+	}
+	if (options_reload(&jobqd_opts, &next, jobqd_reload_change,
+	    NULL) > 0) {
+		jobqd_settings_runtime();
+		dispatch_set_limits(jobqd_disp, cfg.kill_grace_ms,
+		    cfg.keep_age_ms, cfg.keep_count, cfg.output_limit,
+		    cfg.output_limit_max);
+		server_set_limits(jobqd_server, cfg.handshake_ms, cfg.frame_ms,
+		    cfg.max_unsent);
 	}
 	conf_free(jobqd_conf_prev);
 	jobqd_conf_prev = jobqd_conf;
@@ -628,8 +756,6 @@ main(int argc, char **argv)
 	jobqd_started_ms = util_mono_ms();
 	signal(SIGPIPE, SIG_IGN);
 	jobqd_options(argc, argv);
-	if (jobqd_conf_load(&jobqd_conf, err, sizeof err) < 0)
-		fatalx("%s", err);
 	jobqd_socket_activation();
 	if (notify_init(err, sizeof err) != 0)
 		fatalx("%s", err);

@@ -39,7 +39,12 @@ struct options_def {
 	const char *const *words;    /* OPTIONS_WORD, NULL-terminated */
 	const char *arg;             /* the argument's name in --help */
 	const char *help;            /* lines after the first are indented */
+	int reload;                  /* OPTIONS_RELOAD: SIGHUP changes it;
+	                                OPTIONS_RESTART: only a restart */
 };
+
+#define OPTIONS_RESTART 0
+#define OPTIONS_RELOAD  1
 
 #define OPT_OFF(m) offsetof(struct options, m)
 
@@ -49,87 +54,111 @@ static const struct options_def options_table[] = {
 	{ "socket", 's', OPTIONS_STR, OPT_OFF(socket), 0, 0, NULL, "PATH",
 	  "listen on PATH (default: $JOBQ_SOCKET, else\n"
 	  "/run/jobq/jobqd.sock as root, else\n"
-	  "$XDG_RUNTIME_DIR/jobq/jobqd.sock)" },
+	  "$XDG_RUNTIME_DIR/jobq/jobqd.sock)",
+	  OPTIONS_RESTART },
 	{ "state-dir", 'd', OPTIONS_STR, OPT_OFF(state_dir), 0, 0, NULL, "DIR",
 	  "database and job output (default: /var/lib/jobq\n"
 	  "as root, else $XDG_STATE_HOME/jobq or\n"
-	  "~/.local/state/jobq)" },
+	  "~/.local/state/jobq)",
+	  OPTIONS_RESTART },
 	{ "workers", 'w', OPTIONS_INT, OPT_OFF(workers), 1, 1024, NULL, "N",
 	  "worker processes (default: number of CPUs, as\n"
-	  "many as RLIMIT_MSGQUEUE allows)" },
+	  "many as RLIMIT_MSGQUEUE allows)",
+	  OPTIONS_RESTART },
 	{ "sync", 0, OPTIONS_WORD, OPT_OFF(sync_full), 0, 1,
 	  options_sync_words, "full|normal",
 	  "full (default): an acknowledged job survives\n"
 	  "power loss; normal: survives a daemon crash,\n"
-	  "not a power loss" },
+	  "not a power loss",
+	  OPTIONS_RESTART },
 	{ "kill-grace", 0, OPTIONS_DUR, OPT_OFF(kill_grace_ms), 0, INT32_MAX,
 	  NULL, "DUR",
 	  "SIGTERM -> SIGKILL delay for cancel and stop\n"
-	  "(default 10s)" },
+	  "(default 10s)",
+	  OPTIONS_RELOAD },
 	{ "worker-timeout", 0, OPTIONS_DUR, OPT_OFF(worker_timeout_ms), 1000,
 	  INT32_MAX, NULL, "DUR",
 	  "a worker without a heartbeat for DUR is hung:\n"
 	  "killed with its job's processes, replaced\n"
-	  "(default 10s, at least 1s)" },
+	  "(default 10s, at least 1s)",
+	  OPTIONS_RESTART },
 	{ "handshake-timeout", 0, OPTIONS_DUR, OPT_OFF(handshake_ms), 1,
 	  INT32_MAX, NULL, "DUR",
-	  "close clients that send no hello (default 10s)" },
+	  "close clients that send no hello (default 10s)",
+	  OPTIONS_RELOAD },
 	{ "frame-timeout", 0, OPTIONS_DUR, OPT_OFF(frame_ms), 1, INT32_MAX,
 	  NULL, "DUR",
 	  "close clients that leave a request incomplete\n"
-	  "for DUR after the hello (default 30s)" },
+	  "for DUR after the hello (default 30s)",
+	  OPTIONS_RELOAD },
 	{ "max-unsent", 0, OPTIONS_INT, OPT_OFF(max_unsent_mib), 1, 1048576,
 	  NULL, "MIB",
 	  "stop reading from clients with unread replies\n"
-	  "while those exceed MIB MiB in all (default 64)" },
+	  "while those exceed MIB MiB in all (default 64)",
+	  OPTIONS_RELOAD },
 	{ "keep-age", 0, OPTIONS_DUR, OPT_OFF(keep_age_ms), 0, INT64_MAX, NULL,
 	  "DUR",
 	  "remove ended jobs and their output DUR after\n"
-	  "they ended (default 7d; 0: keep them)" },
+	  "they ended (default 7d; 0: keep them)",
+	  OPTIONS_RELOAD },
 	{ "keep-count", 0, OPTIONS_INT, OPT_OFF(keep_count), 0, INT64_MAX,
 	  NULL, "N",
 	  "keep at most N ended jobs, the newest\n"
-	  "(default 100000; 0: no limit)" },
+	  "(default 100000; 0: no limit)",
+	  OPTIONS_RELOAD },
 	{ "output-limit", 0, OPTIONS_SIZE, OPT_OFF(output_limit), 0,
 	  INT64_MAX, NULL, "SIZE",
 	  "a job's stdout and stderr may each grow by SIZE\n"
 	  "per run; past it the job is killed and fails\n"
-	  "(default 1G; 0: no limit)" },
+	  "(default 1G; 0: no limit)",
+	  OPTIONS_RELOAD },
 	{ "output-limit-max", 0, OPTIONS_SIZE, OPT_OFF(output_limit_max), 0,
 	  INT64_MAX, NULL, "SIZE",
 	  "the largest output limit a submit may ask for\n"
-	  "(default: --output-limit; 0: any)" },
+	  "(default: --output-limit; 0: any)",
+	  OPTIONS_RELOAD },
 	{ "config", 'c', OPTIONS_STR, OPT_OFF(config), 0, 0, NULL, "FILE",
-	  "the configuration file, jobqd.conf(5): who may\n"
-	  "submit, what users see, caps and limits (default:\n"
-	  SYSCONFDIR "/jobq/jobqd.conf as root if it\n"
-	  "exists, else none; \"\": none); SIGHUP rereads it" },
+	  "the configuration file, jobqd.conf(5): these\n"
+	  "options (the command line wins), who may submit,\n"
+	  "what users see, caps and limits (default:\n"
+	  SYSCONFDIR "/jobq/jobqd.conf as root, else\n"
+	  "$XDG_CONFIG_HOME/jobq/jobqd.conf, if it exists;\n"
+	  "\"\": none); SIGHUP rereads it",
+	  OPTIONS_RESTART },
 	{ "cgroup", 0, OPTIONS_STR, OPT_OFF(cgroup), 0, 0, NULL,
 	  "PATH|auto|off",
 	  "run each job in its own cgroup v2 under PATH,\n"
 	  "killed as a whole when it ends; auto (default):\n"
 	  "the cgroup jobqd runs in if delegated to it;\n"
-	  "off: process groups only" },
+	  "off: process groups only",
+	  OPTIONS_RESTART },
 	{ "hook-timeout", 0, OPTIONS_DUR, OPT_OFF(hook_timeout_ms), 1,
 	  INT32_MAX, NULL, "DUR",
 	  "a hook still running after DUR gets SIGTERM,\n"
-	  "then SIGKILL (default 60s)" },
+	  "then SIGKILL (default 60s)",
+	  OPTIONS_RESTART },
 	{ "hook-max-running", 0, OPTIONS_INT, OPT_OFF(hook_max_running), 1,
 	  1024, NULL, "N",
-	  "hooks running at once; more wait (default 4)" },
+	  "hooks running at once; more wait (default 4)",
+	  OPTIONS_RESTART },
 	{ "metrics-file", 0, OPTIONS_STR, OPT_OFF(metrics_file), 0, 0, NULL,
 	  "PATH",
 	  "write the metrics (as jobq stats --prometheus)\n"
-	  "to PATH every --metrics-interval (default: none)" },
+	  "to PATH every --metrics-interval (default: none)",
+	  OPTIONS_RESTART },
 	{ "metrics-interval", 0, OPTIONS_DUR, OPT_OFF(metrics_interval_ms),
 	  1000, INT32_MAX, NULL, "DUR",
 	  "how often --metrics-file is rewritten\n"
-	  "(default 15s, at least 1s)" },
+	  "(default 15s, at least 1s)",
+	  OPTIONS_RESTART },
 	{ "log-level", 'l', OPTIONS_LEVEL, OPT_OFF(log_level), 0, 0, NULL,
-	  "LEVEL", "error, warn, info (default) or debug" },
-	{ "help", 'h', OPTIONS_HELP, 0, 0, 0, NULL, NULL, "show this help" },
+	  "LEVEL", "error, warn, info (default) or debug",
+	  OPTIONS_RELOAD },
+	{ "help", 'h', OPTIONS_HELP, 0, 0, 0, NULL, NULL, "show this help",
+	  OPTIONS_RESTART },
 	{ "version", 'V', OPTIONS_VERSION, 0, 0, 0, NULL, NULL,
-	  "show the version" },
+	  "show the version",
+	  OPTIONS_RESTART },
 };
 #define OPTIONS_N (sizeof(options_table) / sizeof(options_table[0]))
 #define OPTIONS_HELP_COL 32
@@ -188,22 +217,16 @@ options_usage(FILE *f)
 	    "See jobqd(8).\n");
 }
 
-static void
-options_bad(const char *fmt, const char *name, const char *arg)
-{
-	fprintf(stderr, "jobqd: --%s: ", name);
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nTry 'jobqd --help'.\n");
-}
-
-/* Stores arg into the member d names; 0, or -1 with a message printed. */
+/* Stores arg into the member d names; 0, or -1 with what is wrong in msg
+ * (without the option's name). */
 static int
-options_set(struct options *o, const struct options_def *d, const char *arg)
+options_set(struct options *o, const struct options_def *d, const char *arg,
+    char *msg, size_t msglen)
 {
 	char *member = (char *)o + d->off, *end;
 	int64_t v;
 	long long ll;
-	size_t i;
+	size_t i, n;
 	int level;
 
 	switch (d->kind) {
@@ -216,13 +239,12 @@ options_set(struct options *o, const struct options_def *d, const char *arg)
 		if (errno != 0 || end == arg || *end != '\0' || ll < d->min ||
 		    ll > d->max) {
 			if (d->max == INT64_MAX)
-				fprintf(stderr, "jobqd: --%s: \"%s\" is not a "
-				    "number >= %" PRId64 "\n", d->name, arg, d->min);
+				snprintf(msg, msglen, "\"%s\" is not a number "
+				    ">= %" PRId64, arg, d->min);
 			else
-				fprintf(stderr, "jobqd: --%s: \"%s\" is not a "
-				    "number from %" PRId64 " to %" PRId64 "\n",
-				    d->name, arg, d->min, d->max);
-			fprintf(stderr, "Try 'jobqd --help'.\n");
+				snprintf(msg, msglen, "\"%s\" is not a number "
+				    "from %" PRId64 " to %" PRId64, arg, d->min,
+				    d->max);
 			return -1;
 		}
 		v = ll;
@@ -230,14 +252,14 @@ options_set(struct options *o, const struct options_def *d, const char *arg)
 	case OPTIONS_DUR:
 		if (util_parse_duration_ms(arg, &v) != 0 || v < d->min ||
 		    v > d->max) {
-			options_bad("bad duration \"%s\"", d->name, arg);
+			snprintf(msg, msglen, "bad duration \"%s\"", arg);
 			return -1;
 		}
 		break;
 	case OPTIONS_SIZE:
 		if (util_parse_size(arg, &v) != 0 || v < d->min || v > d->max) {
-			options_bad("bad size \"%s\" (bytes, or with K, M, G "
-			    "or T: 64M, 1G)", d->name, arg);
+			snprintf(msg, msglen, "bad size \"%s\" (bytes, or with "
+			    "K, M, G or T: 64M, 1G)", arg);
 			return -1;
 		}
 		break;
@@ -246,25 +268,24 @@ options_set(struct options *o, const struct options_def *d, const char *arg)
 			if (strcmp(arg, d->words[i]) == 0)
 				break;
 		if (d->words[i] == NULL) {
-			fprintf(stderr, "jobqd: --%s: \"%s\" is not ", d->name,
-			    arg);
-			for (i = 0; d->words[i] != NULL; i++)
-				fprintf(stderr, "%s%s", i == 0 ? "" :
-				    d->words[i + 1] == NULL ? " or " : ", ",
-				    d->words[i]);
-			fprintf(stderr, "\nTry 'jobqd --help'.\n");
+			n = (size_t)snprintf(msg, msglen, "\"%s\" is not ", arg);
+			for (i = 0; d->words[i] != NULL && n < msglen; i++)
+				n += (size_t)snprintf(msg + n, msglen - n,
+				    "%s%s", i == 0 ? "" : d->words[i + 1] ==
+				    NULL ? " or " : ", ", d->words[i]);
 			return -1;
 		}
 		v = (int64_t)i;
 		break;
 	case OPTIONS_LEVEL:
 		if ((level = log_parse_level(arg)) < 0) {
-			options_bad("unknown level \"%s\"", d->name, arg);
+			snprintf(msg, msglen, "unknown level \"%s\"", arg);
 			return -1;
 		}
 		v = level;
 		break;
 	default:
+		snprintf(msg, msglen, "takes no value");
 		return -1;
 	}
 	memcpy(member, &v, sizeof v);
@@ -273,27 +294,55 @@ options_set(struct options *o, const struct options_def *d, const char *arg)
 
 #define OPTIONS_OUTPUT_LIMIT ((int64_t)1 << 30)	/* 1 GiB */
 
-/* Settles --output-limit and --output-limit-max (see options.h); 0 or -1
- * with a message printed. */
-static int
-options_limits(struct options *o)
+static const struct options_def *
+options_find(const char *name)
 {
-	int64_t lim = o->output_limit, max = o->output_limit_max;
+	size_t i;
 
+	for (i = 0; i < OPTIONS_N; i++)
+		if (strcmp(options_table[i].name, name) == 0)
+			return &options_table[i];
+	return NULL;
+}
+
+/* "--NAME" or "FILE:LINE: NAME": where option d of o was set. */
+static void
+options_where(const struct options *o, const struct options_def *d,
+    const char *file, char *buf, size_t len)
+{
+	size_t from = o->from[d - options_table];
+
+	if (from == OPTIONS_FROM_CLI || from == 0 || file == NULL)
+		snprintf(buf, len, "--%s", d->name);
+	else
+		snprintf(buf, len, "%s:%zu: %s", file, from, d->name);
+}
+
+int
+options_settle(struct options *o, const char *file, char *msg,
+    size_t msglen, int *usage)
+{
+	const struct options_def *dl = options_find("output-limit"),
+	    *dm = options_find("output-limit-max");
+	int64_t lim = o->output_limit, max = o->output_limit_max;
+	char wl[300], wm[300];
+
+	*usage = 0;
 	if (lim < 0) {
 		lim = OPTIONS_OUTPUT_LIMIT;
 		if (max > 0 && max < lim)
 			lim = max;
 	} else if (max > 0 && (lim == 0 || lim > max)) {
+		options_where(o, dl, file, wl, sizeof wl);
+		options_where(o, dm, file, wm, sizeof wm);
+		*usage = o->from[dl - options_table] == OPTIONS_FROM_CLI &&
+		    o->from[dm - options_table] == OPTIONS_FROM_CLI;
 		if (lim == 0)
-			fprintf(stderr, "jobqd: --output-limit: 0 (no limit) "
-			    "is above --output-limit-max (%" PRId64 " bytes)\n",
-			    max);
+			snprintf(msg, msglen, "%s: 0 (no limit) is above %s (%"
+			    PRId64 " bytes)", wl, wm, max);
 		else
-			fprintf(stderr, "jobqd: --output-limit: %" PRId64
-			    " bytes is above --output-limit-max (%" PRId64
-			    " bytes)\n", lim, max);
-		fprintf(stderr, "Try 'jobqd --help'.\n");
+			snprintf(msg, msglen, "%s: %" PRId64 " bytes is above "
+			    "%s (%" PRId64 " bytes)", wl, lim, wm, max);
 		return -1;
 	}
 	if (max < 0)
@@ -303,15 +352,92 @@ options_limits(struct options *o)
 	return 0;
 }
 
+int
+options_file(struct options *o, const char *name, const char *value,
+    size_t line, char *msg, size_t msglen)
+{
+	const struct options_def *d = options_find(name);
+	struct options scratch;
+	size_t n;
+
+	if (d == NULL || d->kind == OPTIONS_HELP ||
+	    d->kind == OPTIONS_VERSION)
+		return 1;
+	if (strcmp(d->name, "config") == 0) {
+		snprintf(msg, msglen, "%s: a file cannot name the file to read "
+		    "(--config is for the command line)", name);
+		return -1;
+	}
+	n = (size_t)snprintf(msg, msglen, "%s: ", name);
+	if (n >= msglen)
+		n = 0;
+	/* checked in any case, so that a bad value is reported even where
+	 * the command line overrides it */
+	memcpy(&scratch, o, sizeof scratch);
+	if (options_set(&scratch, d, value, msg + n, msglen - n) != 0)
+		return -1;
+	if (o->from[d - options_table] == OPTIONS_FROM_CLI)
+		return 2;
+	(void)options_set(o, d, value, msg + n, msglen - n);
+	o->from[d - options_table] = line;
+	return 0;
+}
+
+static int
+options_differ(const struct options *a, const struct options *b,
+    const struct options_def *d)
+{
+	const char *sa, *sb;
+	int64_t va, vb;
+
+	if (d->kind == OPTIONS_STR) {
+		memcpy(&sa, (const char *)a + d->off, sizeof sa);
+		memcpy(&sb, (const char *)b + d->off, sizeof sb);
+		if (sa == NULL || sb == NULL)
+			return sa != sb;
+		return strcmp(sa, sb) != 0;
+	}
+	memcpy(&va, (const char *)a + d->off, sizeof va);
+	memcpy(&vb, (const char *)b + d->off, sizeof vb);
+	return va != vb;
+}
+
+int
+options_reload(struct options *run, const struct options *next,
+    options_change_fn *fn, void *arg)
+{
+	const struct options_def *d;
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < OPTIONS_N; i++) {
+		d = &options_table[i];
+		if (d->kind == OPTIONS_HELP || d->kind == OPTIONS_VERSION ||
+		    strcmp(d->name, "config") == 0 ||
+		    !options_differ(run, next, d))
+			continue;
+		fn(arg, d->name, d->reload == OPTIONS_RELOAD, next->from[i]);
+		if (d->reload != OPTIONS_RELOAD)
+			continue;
+		/* reloadable options are all numbers (none is a string) */
+		memcpy((char *)run + d->off, (const char *)next + d->off,
+		    sizeof(int64_t));
+		run->from[i] = next->from[i];
+		n++;
+	}
+	return n;
+}
+
 enum options_result
 options_parse(struct options *o, int argc, char **argv)
 {
 	struct option longopts[OPTIONS_N + 1];
-	char shortopts[2 * OPTIONS_N + 1], *sp = shortopts;
+	char shortopts[2 * OPTIONS_N + 1], *sp = shortopts, msg[512];
 	const struct options_def *d;
 	size_t i;
 	int ch, idx;
 
+	_Static_assert(OPTIONS_N <= OPTIONS_MAX, "raise OPTIONS_MAX");
 	for (i = 0; i < OPTIONS_N; i++) {
 		d = &options_table[i];
 		longopts[i].name = d->name;
@@ -352,15 +478,17 @@ options_parse(struct options *o, int argc, char **argv)
 			    STORE_SCHEMA_VERSION);
 			return OPTIONS_EXIT_OK;
 		}
-		if (options_set(o, d, optarg) != 0)
+		if (options_set(o, d, optarg, msg, sizeof msg) != 0) {
+			fprintf(stderr, "jobqd: --%s: %s\nTry 'jobqd --help'.\n",
+			    d->name, msg);
 			return OPTIONS_EXIT_USAGE;
+		}
+		o->from[idx] = OPTIONS_FROM_CLI;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "jobqd: unexpected argument \"%s\"\n"
 		    "Try 'jobqd --help'.\n", argv[optind]);
 		return OPTIONS_EXIT_USAGE;
 	}
-	if (options_limits(o) != 0)
-		return OPTIONS_EXIT_USAGE;
 	return OPTIONS_RUN;
 }

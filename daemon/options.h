@@ -1,7 +1,9 @@
 /*
  * options.h - jobqd's settings: one table of options (name, kind, bounds,
- * help) from which the command line is parsed and --help is printed, and
- * the struct they fill.  Only jobqd.c holds a struct options; every other
+ * reload, help) from which the command line is parsed, the global
+ * settings of jobqd.conf(5) are checked and set (options_file) and --help
+ * is printed, and the struct they fill.  Precedence: the command line,
+ * then the file, then the built-in default.  Only jobqd.c holds a struct options; every other
  * module gets the few values it needs passed explicitly
  * (dispatch_config, server_config).
  */
@@ -10,6 +12,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#define OPTIONS_MAX 32               /* options in the table, at most */
+#define OPTIONS_FROM_CLI ((size_t)-1)
 
 struct options {
 	const char *socket;          /* NULL: the default path */
@@ -35,6 +40,10 @@ struct options {
 	int64_t hook_max_running;    /* hooks running at once */
 	const char *metrics_file;    /* --metrics-file; NULL: none */
 	int64_t metrics_interval_ms;
+	size_t from[OPTIONS_MAX];    /* where each option of the table was
+	                                set: 0 the default, OPTIONS_FROM_CLI
+	                                the command line, else the line of
+	                                jobqd.conf */
 };
 
 enum options_result {
@@ -47,14 +56,46 @@ enum options_result {
 void options_defaults(struct options *o);
 
 /*
- * Parses argv (argv[0] is the program).  Errors are printed to stderr as
- * one line naming the option and the value, then "Try 'jobqd --help'.";
- * --help prints the usage to stdout, --version the version line.  The
- * output limits are settled together: without --output-limit-max the
- * maximum is --output-limit; without --output-limit the default limit is
- * 1 GiB, or the maximum if that is lower; both given, a limit above the
- * maximum (or none under a maximum) is a usage error.
+ * Parses argv (argv[0] is the program) and marks the options it gives
+ * OPTIONS_FROM_CLI.  Errors are printed to stderr as one line naming the
+ * option and the value, then "Try 'jobqd --help'."; --help prints the
+ * usage to stdout, --version the version line.  The output limits are
+ * settled later, by options_settle().
  */
 enum options_result options_parse(struct options *o, int argc, char **argv);
+
+/*
+ * A global "name = value" of jobqd.conf, checked and stored with the
+ * command line's code and bounds; line is where it stands.  An option the
+ * command line gave keeps the command line's value (returns 2).  Returns 1
+ * if name is not an option of the table (the caller's other keys), 0 if
+ * set, or -1 with "NAME: what is wrong" in msg.  A string value is not copied: it must
+ * live as long as o.
+ */
+int options_file(struct options *o, const char *name, const char *value,
+    size_t line, char *msg, size_t msglen);
+
+/*
+ * Settles the output limits together: without output-limit-max the
+ * maximum is output-limit; without output-limit the default limit is
+ * 1 GiB, or the maximum if that is lower; both given, a limit above the
+ * maximum (or none under a maximum) is an error.  file names jobqd.conf in
+ * messages.  0, or -1 with the message in msg; *usage is set to 1 when
+ * both came from the command line (a usage error), else 0.
+ */
+int options_settle(struct options *o, const char *file, char *msg,
+    size_t msglen, int *usage);
+
+/*
+ * SIGHUP: next is what the reread file asks for (with the same command
+ * line).  For each option whose value differs from run's, fn is called
+ * with its name, whether it can change at run time, and next->from[] for
+ * it; the ones that can are copied into run, the others keep run's value.
+ * Returns how many changed that can.
+ */
+typedef void options_change_fn(void *arg, const char *name, int reload,
+    size_t from);
+int options_reload(struct options *run, const struct options *next,
+    options_change_fn *fn, void *arg);
 
 #endif

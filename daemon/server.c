@@ -714,6 +714,15 @@ server_set_conf(struct server *sv, const struct conf *c)
 }
 
 void
+server_set_limits(struct server *sv, unsigned handshake_ms,
+    unsigned frame_ms, size_t max_unsent)
+{
+	sv->handshake_ms = handshake_ms;
+	sv->frame_ms = frame_ms;
+	sv->max_unsent = max_unsent;
+}
+
+void
 server_stop_listening(struct server *sv)
 {
 	if (sv == NULL || !sv->listening)

@@ -37,6 +37,10 @@ int server_start(uv_loop_t *loop, const struct server_config *conf,
     struct dispatch *d, struct server **out);
 /* The configuration in force from now on (SIGHUP); not owned. */
 void server_set_conf(struct server *sv, const struct conf *c);
+/* SIGHUP: the timeouts and max_unsent of server_config, for the clients
+ * and frames from now on. */
+void server_set_limits(struct server *sv, unsigned handshake_ms,
+    unsigned frame_ms, size_t max_unsent);
 /* Stops accepting new connections (shutdown, first step); removes the
  * socket it bound. */
 void server_stop_listening(struct server *sv);

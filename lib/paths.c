@@ -19,8 +19,11 @@
 #include "jobq.h"
 #include "paths.h"
 
-#define PATHS_SYS_SOCKET "/run/jobq/jobqd.sock"
-#define PATHS_SYS_STATE  "/var/lib/jobq"
+/* configure's runstatedir and localstatedir (Makefile.am passes them):
+ * /run/jobq and /var/lib/jobq with --runstatedir=/run --localstatedir=/var */
+#define PATHS_SYS_SOCKET RUNSTATEDIR "/jobq/jobqd.sock"
+#define PATHS_SYS_STATE  LOCALSTATEDIR "/lib/jobq"
+#define PATHS_SYS_CONF   SYSCONFDIR "/jobq"
 
 /* An environment variable holding an absolute path, else NULL. */
 static const char *
@@ -127,6 +130,24 @@ paths_state_dir(char *buf, size_t len)
 		v = home;
 	}
 	return paths_format(buf, len, "%s/.local/state/jobq", v);
+}
+
+int
+paths_config(char *buf, size_t len, const char *name, int system)
+{
+	const char	*v;
+	char		 home[4096];
+
+	if (system)
+		return paths_format(buf, len, "%s/%s", PATHS_SYS_CONF, name);
+	if ((v = paths_env_abs("XDG_CONFIG_HOME")) != NULL)
+		return paths_format(buf, len, "%s/jobq/%s", v, name);
+	if ((v = paths_env_abs("HOME")) == NULL) {
+		if (paths_pw_home(home, sizeof(home)) != 0)
+			return JOBQ_EINVAL;
+		v = home;
+	}
+	return paths_format(buf, len, "%s/.config/jobq/%s", v, name);
 }
 
 /*

@@ -575,7 +575,7 @@ START_TEST(test_paths_override)
 	ck_assert_int_eq(setenv("XDG_RUNTIME_DIR", "/run/user/77", 1), 0);
 	ck_assert_int_eq(paths_socket(buf, sizeof(buf)), 0);
 	if (geteuid() == 0)
-		ck_assert_str_eq(buf, "/run/jobq/jobqd.sock");
+		ck_assert_str_eq(buf, RUNSTATEDIR "/jobq/jobqd.sock");
 	else
 		ck_assert_str_eq(buf, "/run/user/77/jobq/jobqd.sock");
 }
@@ -667,11 +667,33 @@ START_TEST(test_paths_root)
 		return;	/* the system-wide defaults need root */
 	ck_assert_int_eq(unsetenv("JOBQ_SOCKET"), 0);
 	ck_assert_int_eq(setenv("XDG_STATE_HOME", "/st", 1), 0);
+	/* configure's runstatedir and localstatedir: /run/jobq and
+	 * /var/lib/jobq with --runstatedir=/run --localstatedir=/var */
 	ck_assert_int_eq(paths_socket(buf, sizeof(buf)), 0);
-	ck_assert_str_eq(buf, "/run/jobq/jobqd.sock");
+	ck_assert_str_eq(buf, RUNSTATEDIR "/jobq/jobqd.sock");
 	ck_assert_int_eq(paths_state_dir(buf, sizeof(buf)), 0);
-	ck_assert_str_eq(buf, "/var/lib/jobq");
+	ck_assert_str_eq(buf, LOCALSTATEDIR "/lib/jobq");
 	ck_assert_int_eq(paths_state_dir(buf, 5), JOBQ_EINVAL);
+}
+END_TEST
+
+/* The configuration files' places (jobqd.conf, jobq.conf). */
+START_TEST(test_paths_config)
+{
+	char	buf[256];
+
+	ck_assert_int_eq(paths_config(buf, sizeof(buf), "jobq.conf", 1), 0);
+	ck_assert_str_eq(buf, SYSCONFDIR "/jobq/jobq.conf");
+	ck_assert_int_eq(setenv("XDG_CONFIG_HOME", "/cfg", 1), 0);
+	ck_assert_int_eq(paths_config(buf, sizeof(buf), "jobqd.conf", 0), 0);
+	ck_assert_str_eq(buf, "/cfg/jobq/jobqd.conf");
+	/* a relative XDG_CONFIG_HOME is ignored (XDG base directories) */
+	ck_assert_int_eq(setenv("XDG_CONFIG_HOME", "rel", 1), 0);
+	ck_assert_int_eq(setenv("HOME", "/home/u", 1), 0);
+	ck_assert_int_eq(paths_config(buf, sizeof(buf), "jobq.conf", 0), 0);
+	ck_assert_str_eq(buf, "/home/u/.config/jobq/jobq.conf");
+	ck_assert_int_eq(paths_config(buf, 10, "jobq.conf", 0), JOBQ_EINVAL);
+	ck_assert_int_eq(unsetenv("XDG_CONFIG_HOME"), 0);
 }
 END_TEST
 
@@ -717,6 +739,7 @@ proto_suite(void)
 	tcase_add_test(tc, test_paths_override);
 	tcase_add_test(tc, test_paths_user);
 	tcase_add_test(tc, test_paths_root);
+	tcase_add_test(tc, test_paths_config);
 	suite_add_tcase(s, tc);
 
 	check_proto_req_add(s);

@@ -21,8 +21,10 @@ start_daemon
 if [[ $deps == *libasan* ]]; then
 	log "sanitizer build: the one-write check under strace is skipped"
 elif command -v strace >/dev/null; then
+	# -s and --queue given: jobq.conf (jobq(1), FILES) is not even looked
+	# for, as no value of it is needed.
 	strace -f -o "$T/strace" -e trace=write,writev,sendto,sendmsg,openat \
-		"$JOBQ" -s "$SOCK" submit -- true >"$T/id" 2>"$T/err" ||
+		"$JOBQ" -s "$SOCK" submit --queue default -- true >"$T/id" 2>"$T/err" ||
 		fail "jobq submit under strace failed: $(cat "$T/err")"
 	id=$(cat "$T/id")
 	[[ $id =~ ^[0-9]+$ ]] || fail "submit printed [$id]"
@@ -30,10 +32,20 @@ elif command -v strace >/dev/null; then
 	assert_eq "$socket_writes" 1 "writes to the socket for one submit ($(grep -E 'sendto|sendmsg|write' "$T/strace"))"
 	grep -E 'sendto\(3, .*"op\\":\\"hello\\".*' "$T/strace" >/dev/null ||
 		fail "the one write does not start with hello: $(grep sendto "$T/strace")"
-	grep -E 'libjobq|ENOENT' "$T/strace" | grep -v ld.so >"$T/probes" || true
+	grep -E 'libjobq|ENOENT|jobq\.conf' "$T/strace" | grep -v ld.so >"$T/probes" || true
 	[ ! -s "$T/probes" ] || fail "jobq probed for files at start-up: $(cat "$T/probes")"
 	wait_ended "$id"
 	assert_eq "$(job_state "$id")" succeeded "job $id submitted with the pipelined hello"
+	# A plain submit needs jobq.conf's queue: it opens the system's and the
+	# user's jobq.conf (the only files it looks for), and nothing else.
+	XDG_CONFIG_HOME="$T/xdg" strace -f -o "$T/strace2" -e trace=openat,open,stat,access \
+		"$JOBQ" -s "$SOCK" submit -- true >"$T/id" 2>"$T/err" ||
+		fail "plain jobq submit under strace failed: $(cat "$T/err")"
+	grep -E 'libjobq|ENOENT|jobq\.conf' "$T/strace2" | grep -v ld.so >"$T/probes" || true
+	grep -vE "\"(${JOBQ_SYSCONFDIR:?}/jobq|$T/xdg/jobq)/jobq\.conf\"" "$T/probes" >"$T/other" || true
+	[ ! -s "$T/other" ] || fail "a plain submit probed for other files: $(cat "$T/other")"
+	assert_eq "$(wc -l <"$T/probes")" 2 "files a plain submit looks for ($(cat "$T/probes"))"
+	wait_ended "$(cat "$T/id")"
 else
 	log "strace not installed: the one-write check is skipped"
 fi
