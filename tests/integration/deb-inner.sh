@@ -74,7 +74,7 @@ sd=$(unitval StateDirectory)
 sm=$(unitval StateDirectoryMode)
 rd=$(unitval RuntimeDirectory)
 rm=$(unitval RuntimeDirectoryMode)
-[ "$sd" = jobq ] && [ "$rd" = jobq ] || fail "unexpected StateDirectory=$sd RuntimeDirectory=$rd"
+{ [ "$sd" = jobq ] && [ "$rd" = jobq ]; } || fail "unexpected StateDirectory=$sd RuntimeDirectory=$rd"
 install -d -m "${sm:-0755}" /var/lib/jobq
 install -d -m "${rm:-0755}" /run/jobq
 exec_start=$(unitval ExecStart)
@@ -156,7 +156,7 @@ done <"$W/files"
 for d in /var/lib/jobq /run/jobq /usr/share/doc/jobq /usr/share/doc/libjobq-dev \
 	/etc/systemd/system/multi-user.target.wants/jobqd.service \
 	/etc/systemd/system/sockets.target.wants/jobqd.socket; do
-	[ ! -e "$d" ] && [ ! -L "$d" ] || fail "left after purge: $d"
+	{ [ ! -e "$d" ] && [ ! -L "$d" ]; } || fail "left after purge: $d"
 done
 if [ -n "$(find /var/lib/systemd/deb-systemd-helper-enabled -name '*jobqd*' 2>/dev/null)" ]; then
 	fail "deb-systemd-helper state left: $(find /var/lib/systemd/deb-systemd-helper-enabled -name '*jobqd*')"

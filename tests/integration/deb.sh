@@ -113,7 +113,7 @@ lacks libjobq-dev '\.la$|libjobq\.so\.2'
 # The .so symlink of -dev points at a file of libjobq2 (libtool links it
 # to the real file, libjobq.so.2.X.Y).
 link=$(dpkg-deb -c "$B/libjobq-dev_${VER}_$ARCH.deb" | awk '$6 == "./usr/lib/'"$MA"'/libjobq.so" {print $8}')
-[ -n "$link" ] && grep -qxF "/usr/lib/$MA/$link" "$T/libjobq2.list" ||
+{ [ -n "$link" ] && grep -qxF "/usr/lib/$MA/$link" "$T/libjobq2.list"; } ||
 	fail "libjobq-dev's libjobq.so points to '$link', not a file of libjobq2"
 log "package contents: ok"
 
