@@ -5,7 +5,8 @@
 #    tree, or the whole $JOBQ_SRCDIR without build dirs) to $T/build/src and
 #    runs `DEB_BUILD_OPTIONS=nocheck dpkg-buildpackage -us -uc -b` there
 #    (log in $T/build.log, its tail shown on failure).  This is the bulk of
-#    the run time: configure + make, about 2-3 minutes on 2 cores.
+#    the run time: configure + make, about 2 minutes on 2 cores (about 4
+#    in all, with lintian and the install).
 # 2. Checks that jobq, libjobq2 and libjobq-dev exist and hold what they
 #    must (dpkg-deb -c), and runs lintian on the .changes where lintian is
 #    installed: an error (E:) fails, warnings are printed.
