@@ -19,7 +19,8 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 PKGS=(build-essential autoconf automake libtool pkg-config
 	libsqlite3-dev libuv1-dev libcjson-dev libncurses-dev check sqlite3 python3
 	procps strace tmux bsdutils python3-prometheus-client
-	systemd) # systemd: systemd-socket-activate for tests/integration/socket-activation.sh
+	systemd # systemd: systemd-socket-activate for tests/integration/socket-activation.sh
+	dpkg-dev debhelper fakeroot lintian) # tests/integration/deb.sh builds the .debs
 # libncurses-dev: jobq top; python3-prometheus-client: the parser of
 # metrics.sh; tmux (top.sh) and script(1) of bsdutils
 # (list-tty.sh, wait-progress.sh): real terminals for the CLI tests
@@ -242,6 +243,9 @@ installed_example
 man_lint
 scan
 fuzz
+# deb.sh builds the packages from the source tree with Debian's flags,
+# whatever the build it runs in: once (in _build) is enough.
+JOBQ_DEB_TEST=skip \
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=$leaks:abort_on_error=0} \
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
 	pass _build-asan CFLAGS="-O1 -g $SAN" LDFLAGS="$SAN"
