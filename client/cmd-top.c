@@ -211,9 +211,13 @@ cmd_top_draw(struct cmd_top *t)
 		const jobq_job *j = t->run[first + k];
 
 		cmd_user_name(j->owner_uid, user, sizeof(user));
-		/* whole seconds: the screen changes once a second */
-		fmt_duration(j->started_at > 0 && now > j->started_at ?
-		    (now - j->started_at) / 1000 * 1000 : 0, dur, sizeof(dur));
+		/* whole seconds: the screen changes once a second ("0s", not
+		 * fmt_duration's "0ms", in the first one) */
+		if (j->started_at > 0 && now - j->started_at >= 1000)
+			fmt_duration((now - j->started_at) / 1000 * 1000, dur,
+			    sizeof(dur));
+		else
+			snprintf(dur, sizeof(dur), "0s");
 		cmd_top_job(y++, j, j->queue, user, dur,
 		    (size_t)(first + k) == t->sel ? A_REVERSE : 0);
 	}

@@ -52,6 +52,10 @@ cat > "$out/config.h" <<H
 #define _GNU_SOURCE 1
 #define HAVE_CONFIG_H 1
 #define PACKAGE_VERSION "$version"
+/* what Makefile.am passes with -D; the paths do not matter to a decoder */
+#define RUNSTATEDIR "/run"
+#define LOCALSTATEDIR "/var"
+#define SYSCONFDIR "/etc"
 H
 sed "s/@PACKAGE_VERSION@/$version/" "$src/lib/jobq_version.h.in" > "$out/jobq_version.h"
 cflags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
