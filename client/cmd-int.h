@@ -62,6 +62,11 @@ enum {
 	CMD_OPT_LIMIT_NICE,
 	CMD_OPT_LIMIT_CPUS,
 	CMD_OPT_BATCH,		/* submit --batch */
+	CMD_OPT_HOLD,		/* submit --hold; edit (cmd-edit.c) */
+	CMD_OPT_EDIT_ARGV,
+	CMD_OPT_DROP_AFTER,
+	CMD_OPT_NO_NAME,
+	CMD_OPT_HISTORY,	/* show --history */
 };
 
 /* The end of every command's option table: --json, -h/--help. */

@@ -35,7 +35,7 @@
 #include "cfg.h"
 #include "cmd-int.h"
 
-#define CMD_STATES "queued, running, succeeded, failed, canceled, " \
+#define CMD_STATES "queued, held, running, succeeded, failed, canceled, " \
 	"interrupted, timed_out"
 #define CMD_LIST_TTY_LIMIT 50	/* the jobs a terminal shows by default */
 #define CMD_LIST_MAXCOLS 16
@@ -78,6 +78,8 @@ struct cmd_list_args {
 	int have_limit, sort;		/* sort: a column, -1 = none */
 	enum cmd_list_col cols[CMD_LIST_MAXCOLS];
 	size_t ncols;			/* 0: the default columns */
+	int held;			/* --state held: 1, held only; 2,
+					   queued given too (all queued) */
 };
 
 /* What the output looks like. */
@@ -167,9 +169,12 @@ cmd_list_opt_cols(const char *cmd, const char *arg, struct cmd_list_args *a)
 	}
 }
 
-/* --state LIST (comma-separated; repeated options add up). */
+/* --state LIST (comma-separated; repeated options add up).  "held" is
+ * not a state: it selects the queued jobs on hold (*held), filtered here
+ * from the queued ones jobqd sends. */
 static int
-cmd_list_opt_states(const char *cmd, const char *arg, unsigned *states)
+cmd_list_opt_states(const char *cmd, const char *arg, unsigned *states,
+    int *held)
 {
 	char name[32];
 	const char *p = arg, *e;
@@ -183,6 +188,13 @@ cmd_list_opt_states(const char *cmd, const char *arg, unsigned *states)
 		if ((size_t)(e - p) < sizeof(name)) {
 			snprintf(name, sizeof(name), "%.*s", (int)(e - p), p);
 			st = jobq_state_parse(name);
+			if (strcmp(name, "held") == 0) {
+				st = JOBQ_STATE_QUEUED;
+				if (*held == 0)
+					*held = (*states &
+					    JOBQ_STATE_BIT(st)) ? 2 : 1;
+			} else if (st == JOBQ_STATE_QUEUED && *held == 1)
+				*held = 2;
 		}
 		if (st < 0)
 			return cmd_usage_error(cmd, "invalid state '%.*s' "
@@ -230,7 +242,7 @@ cmd_list_opt(const char *cmd, int c, const char *arg, struct cmd_list_args *a,
 
 	switch (c) {
 	case CMD_OPT_STATE:
-		return cmd_list_opt_states(cmd, arg, &a->q.states);
+		return cmd_list_opt_states(cmd, arg, &a->q.states, &a->held);
 	case CMD_OPT_QUEUE:
 		a->q.queue = arg;
 		return cmd_check_queue(cmd, arg);
@@ -328,7 +340,9 @@ cmd_list_state(const struct cmd_list_view *v, const jobq_job *j, char *buf,
 
 	if (name == NULL)
 		name = "?";
-	if (j->state == JOBQ_STATE_QUEUED && j->not_before > v->now) {
+	if (j->held)
+		snprintf(buf, len, "held");
+	else if (j->state == JOBQ_STATE_QUEUED && j->not_before > v->now) {
 		if (v->relative)
 			snprintf(buf, len, "%s (%s)", name,
 			    fmt_ago(j->not_before, v->now, when, sizeof(when)));
@@ -623,6 +637,38 @@ cmd_list_color(const char *cmd, int opt, int tty)
 	return tty && (term == NULL || strcmp(term, "dumb") != 0);
 }
 
+/* --state held (without queued): keeps the held jobs among the queued ones,
+ * the newest `limit` of them (0: all); the others are freed. */
+static void
+cmd_list_held(jobq_job **jobs, size_t *n, size_t *total, size_t limit)
+{
+	size_t i, k = 0, kept, skip, matching;
+
+	for (i = 0; i < *n; i++)
+		if (jobs[i]->state != JOBQ_STATE_QUEUED || jobs[i]->held)
+			k++;
+	matching = k;
+	kept = limit > 0 && k > limit ? limit : k;
+	skip = k - kept;	/* the oldest: ascending ids */
+	k = 0;
+	for (i = 0; i < *n; i++) {
+		if (jobs[i]->state == JOBQ_STATE_QUEUED && !jobs[i]->held) {
+			jobq_job_free(jobs[i]);
+			continue;
+		}
+		if (skip > 0) {
+			skip--;
+			jobq_job_free(jobs[i]);
+			continue;
+		}
+		jobs[k++] = jobs[i];
+	}
+	*total = matching;
+	*n = k;
+	if (jobs != NULL)
+		jobs[k] = NULL;	/* the list stays NULL-terminated */
+}
+
 /* Asks for the jobs and prints them; an exit status. */
 static int
 cmd_list_run(struct cmd_ctx *ctx, const char *cmd, struct cmd_list_args *a)
@@ -631,7 +677,7 @@ cmd_list_run(struct cmd_ctx *ctx, const char *cmd, struct cmd_list_args *a)
 	jobq_client *cl = NULL;
 	jobq_job **jobs = NULL;
 	cJSON *arr;
-	size_t n = 0, total = 0, i;
+	size_t n = 0, total = 0, i, limit;
 	int err, rc;
 
 	memset(&v, 0, sizeof(v));
@@ -645,11 +691,16 @@ cmd_list_run(struct cmd_ctx *ctx, const char *cmd, struct cmd_list_args *a)
 		a->q.limit = 0;
 	else if (!a->have_limit && v.tty)
 		a->q.limit = CMD_LIST_TTY_LIMIT;
+	limit = a->q.limit;
+	if (a->held == 1)
+		a->q.limit = 0;	/* the limit counts held jobs: below */
 	if ((rc = cmd_connect(ctx, cmd, &cl)) != 0)
 		return rc;
 	err = jobq_list_ex(cl, &a->q, &jobs, &n, v.tty ? &total : NULL);
 	if ((rc = cmd_finish(cl, cmd, err)) != 0)
 		return rc;
+	if (a->held == 1)
+		cmd_list_held(jobs, &n, &total, limit);
 	v.now = util_now_ms();
 	cmd_list_order(a, &v, jobs, n);
 	if (a->json) {

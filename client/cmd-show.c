@@ -270,8 +270,8 @@ cmd_show_limited(const jobq_job *j)
 	char tbuf[FMT_TIME_LEN];
 
 	SHOW("id", "%lld", (long long)j->id);
-	SHOW("state", "%s", jobq_state_name(j->state) != NULL ?
-	    jobq_state_name(j->state) : "?");
+	SHOW("state", "%s%s", jobq_state_name(j->state) != NULL ?
+	    jobq_state_name(j->state) : "?", j->held ? " (held)" : "");
 	SHOW("queue", "%s", j->queue != NULL ? j->queue : "-");
 	cmd_show_user(j->owner_uid, NULL);
 	SHOW("submitted", "%s", fmt_time(j->submitted_at, 1, tbuf, sizeof(tbuf)));
@@ -297,8 +297,9 @@ cmd_show_job(const jobq_job *j)
 	if (command != NULL && labels != NULL && deps != NULL) {
 		SHOW("id", "%lld", (long long)j->id);
 		SHOW("task", "%s", cmd_task_cell(j, buf, sizeof(buf)));
-		SHOW("state", "%s", jobq_state_name(j->state) != NULL ?
-		    jobq_state_name(j->state) : "?");
+		SHOW("state", "%s%s", jobq_state_name(j->state) != NULL ?
+		    jobq_state_name(j->state) : "?", j->held ?
+		    " (held: not started until released)" : "");
 		SHOW("name", "%s", j->name != NULL ? j->name : "-");
 		SHOW("queue", "%s", j->queue != NULL ? j->queue : "-");
 		SHOW("priority", "%d", j->priority);
@@ -353,11 +354,87 @@ cmd_show_array(const jobq_array_info *ai)
 }
 #undef SHOW
 
+/* show's options (--history, --json, -h): -1 to go on, else the exit
+ * status. */
+static int
+cmd_show_opts(const char *cmd, int argc, char **argv, int *json,
+    int *history)
+{
+	static const struct option opts[] = {
+		{ "history", no_argument, NULL, CMD_OPT_HISTORY },
+		CMD_OPTS_COMMON,
+	};
+	int c, rc;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		if (c == CMD_OPT_HISTORY)
+			*history = 1;
+		else if ((rc = cmd_opt_common(cmd, c, argv, json)) >= 0)
+			return rc;
+	}
+	return -1;
+}
+
+/* The history lines (after the job's fields), or the job object with
+ * "history" added (json); an exit status. */
+static int
+cmd_show_history(jobq_client *cl, const char *cmd, const jobq_job *j,
+    int json)
+{
+	jobq_history_entry *v = NULL;
+	char tbuf[FMT_TIME_LEN], name[256];
+	cJSON *o = NULL, *arr, *e;
+	size_t n = 0, i;
+	int err;
+
+	if ((err = jobq_history(cl, j->id, &v, &n)) != 0)
+		return cmd_fail(cmd, j->id, err);
+	if (json) {
+		if ((o = cmd_show_json(j)) == NULL ||
+		    (arr = cJSON_AddArrayToObject(o, "history")) == NULL)
+			goto nomem;
+		for (i = 0; i < n; i++) {
+			if ((e = cJSON_CreateObject()) == NULL ||
+			    !cJSON_AddItemToArray(arr, e) ||
+			    cJSON_AddNumberToObject(e, "at",
+			    (double)v[i].at) == NULL ||
+			    cJSON_AddNumberToObject(e, "uid", v[i].uid) ==
+			    NULL ||
+			    cJSON_AddStringToObject(e, "what", v[i].what) ==
+			    NULL || (v[i].detail != NULL &&
+			    cJSON_AddStringToObject(e, "detail",
+			    v[i].detail) == NULL))
+				goto nomem;
+		}
+		jobq_history_free(v, n);
+		return cmd_print_json(cmd, o);
+	}
+	if (cmd_show_job(j) != 0)
+		goto nomem;
+	printf("history:\n");
+	for (i = 0; i < n; i++) {
+		if (cmd_show_name(0, v[i].uid, NULL, name,
+		    sizeof(name))[0] == '\0')
+			snprintf(name, sizeof(name), "uid %lu",
+			    (unsigned long)v[i].uid);
+		printf("  %s  %-10s %s%s%s\n", fmt_time(v[i].at, 1, tbuf,
+		    sizeof(tbuf)), name, v[i].what, v[i].detail != NULL ?
+		    "  " : "", v[i].detail != NULL ? v[i].detail : "");
+	}
+	jobq_history_free(v, n);
+	return 0;
+nomem:
+	cJSON_Delete(o);
+	jobq_history_free(v, n);
+	return cmd_nomem(cmd);
+}
+
 int
 cmd_show(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	const char *cmd = "show";
-	int json = ctx->json, rc, err;
+	int json = ctx->json, rc, err, history = 0;
 	char what[FMT_REF_LEN + 8];
 	jobq_client *cl = NULL;
 	jobq_job *job = NULL;
@@ -365,7 +442,7 @@ cmd_show(struct cmd_ctx *ctx, int argc, char **argv)
 	struct fmt_ref ref;
 	int64_t id;
 
-	if ((rc = cmd_json_opts(cmd, argc, argv, &json)) >= 0)
+	if ((rc = cmd_show_opts(cmd, argc, argv, &json, &history)) >= 0)
 		return rc;
 	if ((rc = cmd_parse_one_ref(cmd, argc, argv, &ref)) != 0 ||
 	    (rc = cmd_connect_ref(ctx, cmd, &ref, &cl, &id, &job)) != 0)
@@ -389,6 +466,12 @@ cmd_show(struct cmd_ctx *ctx, int argc, char **argv)
 	if (err != 0) {
 		rc = cmd_fail_what(cmd, cmd_ref_what(&ref, what, sizeof(what)), err);
 		cmd_close(cl);
+		return rc;
+	}
+	if (history) {
+		rc = cmd_show_history(cl, cmd, job, json);
+		cmd_close(cl);
+		jobq_job_free(job);
 		return rc;
 	}
 	cmd_close(cl);

@@ -241,6 +241,7 @@ struct cmd_submit_args {
 	const char *user, *group;  /* --user, --group (root only) */
 	jobq_limits limits;        /* --mem, --cpu-time, ... */
 	int clean, wait, json;
+	int hold;                  /* --hold */
 	struct cmd_sched sched;
 	const char *batch;         /* --batch FILE */
 	struct cmd_ctx *ctx;
@@ -328,6 +329,9 @@ cmd_submit_opt(const char *cmd, int c, const char *arg,
 	case CMD_OPT_CLEAN_ENV:
 		a->clean = 1;
 		return 0;
+	case CMD_OPT_HOLD:
+		a->hold = 1;
+		return 0;
 	case CMD_OPT_RETRIES:
 		if (fmt_parse_count(arg, PROTO_MAX_RETRIES, &a->retries) != 0)
 			return cmd_usage_error(cmd, "invalid --retries '%s' "
@@ -392,6 +396,7 @@ cmd_submit_args(const char *cmd, int argc, char **argv,
 		{ "cwd", required_argument, NULL, CMD_OPT_CWD },
 		{ "env", required_argument, NULL, CMD_OPT_ENV },
 		{ "clean-env", no_argument, NULL, CMD_OPT_CLEAN_ENV },
+		{ "hold", no_argument, NULL, CMD_OPT_HOLD },
 		{ "retries", required_argument, NULL, CMD_OPT_RETRIES },
 		{ "priority", required_argument, NULL, CMD_OPT_PRIORITY },
 		{ "delay", required_argument, NULL, CMD_OPT_DELAY },
@@ -535,6 +540,7 @@ cmd_submit_run(struct cmd_ctx *ctx, const char *cmd,
 	x.size = sizeof x;
 	x.on_end = a->on_end;
 	x.merge_output = a->merge_output;
+	x.hold = a->hold;
 	if ((rc = cmd_connect(ctx, cmd, &cl)) != 0)
 		return rc;
 	if ((rc = cmd_submit_sched(cl, cmd, &a->sched, so, &deps)) != 0)

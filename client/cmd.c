@@ -75,6 +75,8 @@ static const struct {
 	  "                     index N), at most K running at once; each task\n"
 	  "                     gets JOBQ_ARRAY_ID and JOBQ_ARRAY_INDEX; prints\n"
 	  "                     the array's id\n"
+	  "  --hold             queue it on hold: it does not start until\n"
+	  "                     `jobq release` (an array: every task)\n"
 	  "  --retries N        retry up to N times (0-1000) if it fails\n"
 	  "  --retry-delay DUR  wait DUR before the first retry (default 1s),\n"
 	  "                     doubling each time, at most 1h, +-20%\n"
@@ -160,12 +162,16 @@ static const struct {
 	  "  --json         print a JSON array of job objects\n"
 	  "  -h, --help     show this help\n" },
 	{ "show",
-	  "Usage: jobq show REF [--json]\n"
+	  "Usage: jobq show REF [--history] [--json]\n"
 	  "Show every field of one job; for an array id, the array and how many\n"
 	  "of its tasks are in each state.  REF: ID, or A.I for the task with\n"
 	  "index I of array A.\n"
 	  "\n"
+	  "  --history      then the job's history: each state change, hold,\n"
+	  "                 release, edit, cancel and retry, with its time and\n"
+	  "                 the user who caused it\n"
 	  "  --json         print the job object ({\"array\":{...}} for an array)\n"
+	  "                 (with --history: and its \"history\" array)\n"
 	  "  -h, --help     show this help\n" },
 	{ "wait",
 	  "Usage: jobq wait REF... [--timeout DUR] [--json]\n"
@@ -230,6 +236,48 @@ static const struct {
 	  "\n"
 	  "  --json         print the job object\n"
 	  "  -h, --help     show this help\n" },
+	{ "hold",
+	  "Usage: jobq hold REF... [--json]\n"
+	  "Hold each queued job (an array id: every task of it queued now): it\n"
+	  "stays queued but does not start, nor do the jobs that wait for it,\n"
+	  "until `jobq release`.  Only the job's owner or an administrator.\n"
+	  "\n"
+	  "  --json         print a JSON array of the job objects\n"
+	  "                 ({\"array\":{...}} for an array)\n"
+	  "  -h, --help     show this help\n" },
+	{ "release",
+	  "Usage: jobq release REF... [--json]\n"
+	  "Release each held job (an array id: every held task of it): it starts\n"
+	  "as it would have, after its start time and its dependencies.\n"
+	  "\n"
+	  "  --json         print a JSON array of the job objects\n"
+	  "                 ({\"array\":{...}} for an array)\n"
+	  "  -h, --help     show this help\n" },
+	{ "edit",
+	  "Usage: jobq edit REF [OPTIONS] [--argv -- CMD [ARG...]]\n"
+	  "Change a queued (or held) job; refused once it has started.  Each\n"
+	  "change is checked as at submit and recorded in its history.\n"
+	  "\n"
+	  "  --queue Q          move it to queue Q (its caps apply)\n"
+	  "  --priority N       its priority (-1000000 to 1000000)\n"
+	  "  --name N           its name (--no-name: none)\n"
+	  "  --label K=V        its labels: these replace all (repeatable)\n"
+	  "  --delay DUR        start no earlier than DUR from now\n"
+	  "  --at TIME          start no earlier than TIME\n"
+	  "  --timeout DUR      its run-time limit (0: none)\n"
+	  "  --retries N        retry up to N times (0-1000)\n"
+	  "  --after [ok:|notok:|any:]REF[,REF...]\n"
+	  "                     also wait for these queued or running jobs (a\n"
+	  "                     cycle is refused) (repeatable)\n"
+	  "  --drop-after ID[,ID...]\n"
+	  "                     no longer wait for these jobs (repeatable)\n"
+	  "  --env K=V          its environment becomes yours with K=V, as\n"
+	  "                     submit makes it (repeatable; not for a task)\n"
+	  "  --cwd DIR          run it in DIR (not for a task)\n"
+	  "  --argv             the operands after -- are its new command (not\n"
+	  "                     for a task)\n"
+	  "  --json             print the job object\n"
+	  "  -h, --help         show this help\n" },
 	{ "retry",
 	  "Usage: jobq retry REF [--json]\n"
 	  "Queue an ended job again: same id, attempts start again from 0, its\n"

@@ -30,7 +30,7 @@ _jobq_opts()
 		    --hook-timeout --hook-max-running --metrics-file
 		    --metrics-interval -l --log-level' ;;
 	submit)
-		_jobq_flags+=' --clean-env --merge-output --wait'
+		_jobq_flags+=' --clean-env --merge-output --wait --hold'
 		_jobq_args='--batch --name --queue --cwd --env --priority --delay
 		    --at --after --array --retries --retry-delay --timeout
 		    --kill-grace --unique --label --output-limit --on-end --user
@@ -54,7 +54,14 @@ _jobq_opts()
 	top)
 		_jobq_flags='-h --help'
 		_jobq_args= ;;
-	show | cancel | priority | retry | watch | ping)
+	show)
+		_jobq_flags+=' --history'
+		_jobq_args= ;;
+	edit)
+		_jobq_flags+=' --no-name --argv'
+		_jobq_args='--queue --priority --name --label --delay --at
+		    --timeout --retries --after --drop-after --env --cwd' ;;
+	cancel | priority | retry | hold | release | watch | ping)
 		_jobq_args= ;;
 	help)
 		_jobq_flags= _jobq_args= ;;
@@ -203,8 +210,8 @@ _jobq_value()
 	local p=$2 v=$3 q
 	case $_jobq_cmd:$1 in
 	list:--state)
-		for q in queued running succeeded failed canceled interrupted \
-		    timed_out; do
+		for q in queued held running succeeded failed canceled \
+		    interrupted timed_out; do
 			_jobq_add "$p$q"
 		done ;;
 	purge:--state)
@@ -258,6 +265,10 @@ _jobq_operand()
 		_jobq_ref '' "$v" '' ;;
 	cancel)
 		_jobq_ref '' "$v" 'queued running' ;;
+	hold | release)
+		_jobq_ref '' "$v" 'queued' ;;
+	edit)
+		((n == 0)) && _jobq_ref '' "$v" 'queued' ;;
 	retry)
 		((n == 0)) && _jobq_ref '' "$v" \
 		    'succeeded failed canceled interrupted timed_out' ;;
@@ -278,8 +289,8 @@ _jobq_operand()
 
 _jobq_commands()
 {
-	echo submit list show wait cancel logs priority retry purge queue \
-	    watch stats top ping help
+	echo submit list show wait cancel logs priority retry hold release \
+	    edit purge queue watch stats top ping help
 }
 
 _jobq()

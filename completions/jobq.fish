@@ -24,6 +24,9 @@ function __jobq_argopts -a cmd
             printf '%s\n' --state --queue --name --label --array --limit
         case wait
             echo -- --timeout
+        case edit
+            printf '%s\n' --queue --priority --name --label --delay --at \
+                --timeout --retries --after --drop-after --env --cwd
         case purge
             printf '%s\n' --older-than --state
         case queue
@@ -193,7 +196,7 @@ function __jobq_job
     complete -C (string join ' ' -- (string escape -- $ops) (commandline -ct))
 end
 
-set -l __jobq_states queued running succeeded failed canceled interrupted timed_out
+set -l __jobq_states queued held running succeeded failed canceled interrupted timed_out
 set -l __jobq_ended succeeded failed canceled interrupted timed_out
 
 complete -c jobq -f
@@ -211,6 +214,9 @@ complete -c jobq -n __jobq_needs_cmd -a cancel -d 'Cancel jobs or arrays'
 complete -c jobq -n __jobq_needs_cmd -a logs -d 'Print the output of a job'
 complete -c jobq -n __jobq_needs_cmd -a priority -d 'Change the priority of a queued job'
 complete -c jobq -n __jobq_needs_cmd -a retry -d 'Queue an ended job again'
+complete -c jobq -n __jobq_needs_cmd -a hold -d 'Keep queued jobs from starting'
+complete -c jobq -n __jobq_needs_cmd -a release -d 'Let held jobs start again'
+complete -c jobq -n __jobq_needs_cmd -a edit -d 'Change a queued job'
 complete -c jobq -n __jobq_needs_cmd -a purge -d 'Remove ended jobs and their output'
 complete -c jobq -n __jobq_needs_cmd -a queue -d 'List, limit, pause, resume queues'
 complete -c jobq -n __jobq_needs_cmd -a watch -d 'Print job state changes'
@@ -220,7 +226,7 @@ complete -c jobq -n __jobq_needs_cmd -a ping -d 'Check that jobqd answers'
 complete -c jobq -n __jobq_needs_cmd -a help -d 'Show help on jobq or a command'
 
 # Every command but help: --json, -h/--help.
-set -l __jobq_all submit list show wait cancel logs priority retry purge queue watch stats ping
+set -l __jobq_all submit list show wait cancel logs priority retry hold release edit purge queue watch stats ping
 complete -c jobq -n "__jobq_optok $__jobq_all" -l json -d 'Print JSON'
 complete -c jobq -n "__jobq_optok $__jobq_all" -s h -l help -d 'Show the help'
 
@@ -233,6 +239,7 @@ complete -c jobq -n $c -l cwd -x -a '(__fish_complete_directories)' -d 'Run it i
 complete -c jobq -n $c -l env -x -d 'Set K=V in its environment'
 complete -c jobq -n $c -l clean-env -d "A login-like environment"
 complete -c jobq -n $c -l merge-output -d "Its stderr into its stdout file"
+complete -c jobq -n $c -l hold -d 'Queue it on hold until jobq release'
 complete -c jobq -n $c -l priority -x -d 'Higher runs first'
 complete -c jobq -n $c -l delay -x -d 'Start no earlier than DUR from now'
 complete -c jobq -n $c -l at -x -d 'Start no earlier than TIME'
@@ -288,6 +295,28 @@ complete -c jobq -n '__jobq_operand wait "*"' -x -a '(__jobq_refs)'
 complete -c jobq -n '__jobq_optok wait' -l timeout -x -d 'Give up after DUR'
 complete -c jobq -n '__jobq_operand cancel "*"' -x -a '(__jobq_refs queued running)'
 complete -c jobq -n '__jobq_operand watch "*"' -x -a '(__jobq_refs)'
+
+complete -c jobq -n '__jobq_optok show' -l history -d "Then the job's history"
+complete -c jobq -n '__jobq_operand hold "*"' -x -a '(__jobq_refs queued)'
+complete -c jobq -n '__jobq_operand release "*"' -x -a '(__jobq_refs queued)'
+
+# edit
+set c '__jobq_optok edit'
+complete -c jobq -n '__jobq_operand edit 0' -x -a '(__jobq_refs queued)'
+complete -c jobq -n $c -l queue -x -a '(__jobq_queues)' -d 'Move it to queue Q'
+complete -c jobq -n $c -l priority -x -d 'Its priority'
+complete -c jobq -n $c -l name -x -d 'Its name'
+complete -c jobq -n $c -l no-name -d 'No name'
+complete -c jobq -n $c -l label -x -d 'Its labels (replace all)'
+complete -c jobq -n $c -l delay -x -d 'Start no earlier than DUR from now'
+complete -c jobq -n $c -l at -x -d 'Start no earlier than TIME'
+complete -c jobq -n $c -l timeout -x -d 'Its run-time limit'
+complete -c jobq -n $c -l retries -x -d 'Retry up to N times'
+complete -c jobq -n $c -l after -x -a '(__jobq_after)' -d 'Also wait for these jobs'
+complete -c jobq -n $c -l drop-after -x -d 'No longer wait for these jobs'
+complete -c jobq -n $c -l env -x -d 'Its environment: yours with K=V'
+complete -c jobq -n $c -l cwd -x -a '(__fish_complete_directories)' -d 'Run it in DIR'
+complete -c jobq -n $c -l argv -d 'The operands after -- are its command'
 
 # stats, top
 complete -c jobq -n '__jobq_optok stats' -l prometheus -d 'Metrics in the Prometheus format'

@@ -507,6 +507,11 @@ dispatch_end_requeue(struct dispatch *s, struct sjob *j, struct store_op *op)
 	    nb - now);
 	op->in.update.finished_at = -1;
 	op->in.update.not_before = nb;
+	op->in.update.requeued_at = now;
+	snprintf(op->in.update.requeued, sizeof op->in.update.requeued,
+	    "attempt %d (started %" PRId64 ") ended: %s; next start not "
+	    "before %" PRId64, j->attempts, j->started_at,
+	    op->in.update.reason != NULL ? op->in.update.reason : "?", nb);
 	op->done = dispatch_requeue_done;
 	j->timed_out = 0;
 	j->started_at = 0;
@@ -770,15 +775,12 @@ dispatch_start_dep(struct dispatch *s, struct sjob *j,
 	return 0;
 }
 
-/* A job found queued at start-up enters the table and the scheduler.
- * Returns 1 if a dependency dooms it, 0, or JOBQ_ENOMEM. */
+/* A job found queued at start-up enters the table (its node NEW).
+ * Returns 0 or JOBQ_ENOMEM. */
 static int
-dispatch_start_job(struct dispatch *s, const struct store_recovery *rec,
-    const struct store_queued *sq, int64_t now, struct sjob **out)
+dispatch_start_job(struct dispatch *s, const struct store_queued *sq)
 {
 	struct sjob *j;
-	size_t k;
-	int rv;
 
 	if ((j = dispatch_job_alloc()) == NULL)
 		return JOBQ_ENOMEM;
@@ -792,6 +794,21 @@ dispatch_start_job(struct dispatch *s, const struct store_recovery *rec,
 	j->on_end = sq->on_end != 0;
 	dispatch_node_init(s, j, sq->queue, sq->priority, sq->not_before,
 	    sq->array_id, sq->array_throttle);
+	j->node.held = sq->held;
+	return 0;
+}
+
+/* Its dependencies, then the scheduler.  Returns 1 if a dependency dooms
+ * it, 0, or JOBQ_ENOMEM. */
+static int
+dispatch_start_link(struct dispatch *s, const struct store_recovery *rec,
+    const struct store_queued *sq, int64_t now, struct sjob **out)
+{
+	struct sjob *j = dispatch_find(s, sq->id);
+	size_t k;
+	int rv;
+
+	JQ_ASSERT(j != NULL);
 	for (k = sq->dep_first; k < sq->dep_first + sq->ndeps; k++)
 		if ((rv = dispatch_start_dep(s, j, &rec->deps[k])) < 0)
 			return rv;
@@ -816,10 +833,14 @@ dispatch_start_load(struct dispatch *s, const struct store_recovery *rec)
 		sched_queue_set(s->sched, q, rec->queues[i].parallel,
 		    rec->queues[i].paused);
 	}
-	/* Dependencies always have smaller ids than their dependents, so in
-	 * id order every live dependency is already in the table. */
+	/* Every queued job enters the table first: an edit (jobq edit
+	 * --after) may have made a job depend on a later one, so a live
+	 * dependency is not always before its dependent in id order. */
+	for (i = 0; i < rec->nqueued; i++)
+		if ((rv = dispatch_start_job(s, &rec->queued[i])) < 0)
+			return rv;
 	for (i = 0; i < rec->nqueued; i++) {
-		if ((rv = dispatch_start_job(s, rec, &rec->queued[i], now,
+		if ((rv = dispatch_start_link(s, rec, &rec->queued[i], now,
 		    &j)) < 0)
 			goto fail;
 		if (rv == 0)

@@ -130,6 +130,16 @@ void dispatch_priority(struct dispatch *s, struct dispatch_req *r,
     const struct dispatch_ref *ref, int priority);
 void dispatch_retry(struct dispatch *s, struct dispatch_req *r,
     const struct dispatch_ref *ref);
+/* Holds (hold 1) or releases a queued job, or every queued task of an
+ * array (dispatch_edit.c). */
+void dispatch_hold(struct dispatch *s, struct dispatch_req *r,
+    const struct dispatch_ref *ref, int hold);
+/* Edits a queued job; takes json and e (e's vectors; e is zeroed). */
+struct proto_edit;
+void dispatch_edit(struct dispatch *s, struct dispatch_req *r, cJSON *json,
+    struct proto_edit *e);
+void dispatch_history(struct dispatch *s, struct dispatch_req *r,
+    const struct dispatch_ref *ref);
 /* older_than_ms 0: any age; state -1: any terminal state. */
 void dispatch_purge(struct dispatch *s, struct dispatch_req *r,
     int64_t older_than_ms, int state);

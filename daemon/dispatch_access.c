@@ -69,6 +69,7 @@ dispatch_view_job(const struct dispatch_req *r, const jobq_job *job,
 	memset(tmp, 0, sizeof *tmp);
 	tmp->id = job->id;
 	tmp->state = job->state;
+	tmp->held = job->held;
 	tmp->queue = job->queue;
 	tmp->owner_uid = job->owner_uid;
 	tmp->submitted_at = job->submitted_at;

@@ -31,6 +31,8 @@
  *   dispatch_queue.c    queue settings and counts (queue_set, queue_list)
  *   dispatch_stats.c    the stats reply
  *   dispatch_hook.c     which hooks a job's end and a queue's drain run
+ *   dispatch_edit.c     holds, releases and edits of queued jobs, the
+ *                       history request and its notes (cancel, retry)
  */
 #ifndef JOBQD_DISPATCH_INT_H
 #define JOBQD_DISPATCH_INT_H
@@ -186,11 +188,13 @@ struct op_ctx {
 };
 
 /* What a request on one job wants done once its id is known. */
-enum dispatch_rk { RK_GET, RK_WAIT, RK_CANCEL, RK_LOGS, RK_PRIORITY, RK_RETRY };
+enum dispatch_rk { RK_GET, RK_WAIT, RK_CANCEL, RK_LOGS, RK_PRIORITY, RK_RETRY,
+	RK_HOLD, RK_RELEASE, RK_HISTORY };
 
 /* What a request wants of a job that has left the table. */
 enum dispatch_ended {
-	ENDED_WAIT, ENDED_CANCEL, ENDED_LOGS, ENDED_PRIORITY, ENDED_RETRY
+	ENDED_WAIT, ENDED_CANCEL, ENDED_LOGS, ENDED_PRIORITY, ENDED_RETRY,
+	ENDED_HOLD, ENDED_RELEASE, ENDED_EDIT
 };
 
 /* What a STORE_COUNTS op answers. */
@@ -431,6 +435,17 @@ void dispatch_purge_kick(struct dispatch *);
 void dispatch_queue_counts(struct dispatch *, struct dispatch_req *,
     enum dispatch_ck kind, const char *queue);
 void dispatch_queue_info(const struct store_queue *, jobq_queue_info *);
+
+/* ---- dispatch_edit.c ---- */
+/* RK_HOLD, RK_RELEASE, RK_HISTORY on job id (a task's, resolved). */
+void dispatch_edit_by_kind(struct dispatch *, struct dispatch_req *,
+    int kind, int64_t id);
+void dispatch_history_id(struct dispatch *, struct dispatch_req *,
+    int64_t id);
+/* A history row alone for job id (what, detail copied): a cancel, a
+ * retry, by uid. */
+void dispatch_edit_note(struct dispatch *, int64_t id, uid_t uid,
+    const char *what, const char *detail);
 
 /* ---- dispatch_stats.c ---- */
 /* --metrics-file: the timer that rewrites it; its write once op (a

@@ -86,6 +86,13 @@ dispatch_ref_ended_job(struct op_ctx *c, struct dispatch_req *r,
 	case ENDED_PRIORITY:
 		dispatch_reply_error(r, JOBQ_ESTATE, "the job is not queued");
 		break;
+	case ENDED_HOLD:
+	case ENDED_RELEASE:
+	case ENDED_EDIT:
+		dispatch_reply_error(r, JOBQ_ESTATE, job->state ==
+		    JOBQ_STATE_RUNNING ? "the job has started" :
+		    "the job has ended");
+		break;
 	case ENDED_LOGS:	/* its own rule: owner or root */
 		dispatch_logs_ended(c->s, r, c->extra, job);
 		break;
@@ -118,7 +125,9 @@ dispatch_ref_ended_done(struct store_op *op)
 		dispatch_refuse(c->s, r, "job", op->out.job->id,
 		    op->out.job->owner_uid, c->kind == ENDED_CANCEL ? "cancel" :
 		    c->kind == ENDED_PRIORITY ? "change the priority of" :
-		    "retry");
+		    c->kind == ENDED_HOLD ? "hold" :
+		    c->kind == ENDED_RELEASE ? "release" :
+		    c->kind == ENDED_EDIT ? "edit" : "retry");
 	else
 		dispatch_ref_ended_job(c, r, op->out.job);
 out:
@@ -261,6 +270,8 @@ dispatch_ref_cancel_id(struct dispatch *s, struct dispatch_req *r, int64_t id)
 		dispatch_reply_error(r, rv, jobq_strerror(rv));
 		return;
 	}
+	if (!j->cancel_req)	/* who canceled it: its history */
+		dispatch_edit_note(s, id, r->uid, "cancel", NULL);
 	dispatch_cancel_job(s, j);
 }
 
@@ -384,6 +395,7 @@ dispatch_ref_retry_done(struct store_op *op)
 	}
 	if (dispatch_find(s, op->out.job->id) == NULL)
 		dispatch_ref_retry_track(s, c, op->out.job);
+	dispatch_edit_note(s, op->out.job->id, c->owner, "retry", NULL);
 	if (c->r != NULL)
 		dispatch_reply_job(c->r, op->out.job);
 out:
@@ -420,6 +432,7 @@ dispatch_ref_retry_store(struct dispatch *s, struct dispatch_req *r,
 		return;
 	}
 	c->arg = job->state;
+	c->owner = r->uid;	/* who retries it: its history */
 	op->in.retry.id = job->id;
 	dispatch_op_hold(r, c);
 	dispatch_op_submit(s, op);
@@ -465,5 +478,10 @@ dispatch_ref_by_kind(struct dispatch *s, struct dispatch_req *r,
 		break;
 	case RK_PRIORITY: dispatch_ref_priority_id(s, r, id, (int)arg); break;
 	case RK_RETRY: dispatch_ref_retry_id(s, r, id); break;
+	case RK_HOLD:
+	case RK_RELEASE:
+	case RK_HISTORY:
+		dispatch_edit_by_kind(s, r, kind, id);
+		break;
 	}
 }

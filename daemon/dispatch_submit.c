@@ -183,6 +183,7 @@ dispatch_submit_track(struct dispatch *s, struct op_ctx *c,
 		dispatch_node_init(s, j, sub->queue, sub->priority,
 		    sub->not_before, sub->array_count > 0 ?
 		    op->out.insert.id : 0, sub->array_throttle);
+		j->node.held = sub->hold;
 		dispatch_submit_edges(s, c, j);
 		if (dispatch_sched_add(s, j, now)) {
 			dispatch_watch_event(s, j, JOBQ_STATE_QUEUED, -1, 0,
@@ -223,7 +224,8 @@ dispatch_submit_pairable(const struct dispatch *s, const struct op_ctx *c,
 	struct sched_queue *q;
 	int par, nfree = dispatch_slot_nfree(s);
 
-	if (doomed || sub->array_count > 0 || c->npdeps > 0 || c->njobs != 1 ||
+	if (doomed || sub->hold || sub->array_count > 0 || c->npdeps > 0 ||
+	    c->njobs != 1 ||
 	    s->shutting_down || s->retry_armed || nfree <= 0 ||
 	    sub->not_before > util_now_ms() ||
 	    s->nclaiming + s->nreserved + s->npaired >= (size_t)nfree)
@@ -386,6 +388,7 @@ dispatch_submit_fill(struct store_op *op, const struct proto_submit *sub,
 	op->in.insert.on_end = sub->on_end;
 	op->in.insert.merge_output = sub->merge_output;
 	op->in.insert.state = JOBQ_STATE_QUEUED;
+	op->in.insert.held = sub->hold;
 }
 
 static void

@@ -14,6 +14,7 @@
  *            max-heap by (priority, -id); or, for a task of a throttled
  *            array (throttle > 0), the array's own ready heap, ordered the
  *            same way; the queue's heap holds the users' entries
+ *   HELD     only on its edges (sched_hold.c): in no heap, counted queued
  *   RUNNING  in no structure; counted in nrunning of scheduler, queue, array
  *   DONE     nowhere: the scheduler keeps no pointer to it
  *
@@ -582,9 +583,10 @@ sched_node_init(struct sched_node *n, int64_t id, int priority,
 	n->in = NULL;
 	n->uid = 0;
 	n->uq = NULL;
+	n->held = 0;
 }
 
-static void
+void
 sched_ready_insert(struct sched *s, struct sched_node *n)
 {
 	n->state = SCHED_READY;
@@ -597,7 +599,7 @@ sched_ready_insert(struct sched *s, struct sched_node *n)
 	}
 }
 
-static void
+void
 sched_ready_remove(struct sched *s, struct sched_node *n)
 {
 	if (sched_throttled(n)) {
@@ -610,7 +612,7 @@ sched_ready_remove(struct sched *s, struct sched_node *n)
 }
 
 /* A node whose dependencies are all met: DELAYED or READY. */
-static void
+void
 sched_place(struct sched *s, struct sched_node *n, int64_t now)
 {
 	if (n->not_before > now) {
@@ -622,7 +624,7 @@ sched_place(struct sched *s, struct sched_node *n, int64_t now)
 
 /* ---- edges ---- */
 
-static void
+void
 sched_edge_unlink_free(struct sched *s, struct sched_edge *e)
 {
 	if (s->work_tail == &e->out_next)
@@ -749,6 +751,7 @@ sched_leave(struct sched *s, struct sched_node *n)
 	case SCHED_NEW:
 		break;
 	case SCHED_BLOCKED:
+	case SCHED_HELD:
 		break;
 	case SCHED_DELAYED:
 		sched_heap_remove(&s->delayed, n);
@@ -771,7 +774,7 @@ sched_leave(struct sched *s, struct sched_node *n)
 		SCHED_ASSERT(0);
 	}
 	if (was == SCHED_BLOCKED || was == SCHED_DELAYED ||
-	    was == SCHED_READY) {
+	    was == SCHED_READY || was == SCHED_HELD) {
 		SCHED_ASSERT(q->nqueued > 0 && s->nqueued > 0);
 		q->nqueued--;
 		s->nqueued--;
@@ -811,7 +814,7 @@ sched_cascade(struct sched *s, int64_t now)
 		sched_edge_unlink_free(s, e);
 		SCHED_ASSERT(d->npending > 0);
 		SCHED_ASSERT(d->state == SCHED_NEW ||
-		    d->state == SCHED_BLOCKED);
+		    d->state == SCHED_BLOCKED || d->state == SCHED_HELD);
 		d->npending--;
 		if (holds) {
 			if (d->npending == 0 && d->state == SCHED_BLOCKED)
@@ -883,7 +886,9 @@ sched_add(struct sched *s, struct sched_node *n, int64_t now)
 	q->nqueued++;
 	s->nqueued++;
 	sched_fair_count(n, 1, 0);
-	if (n->npending > 0)
+	if (n->held)
+		n->state = SCHED_HELD;
+	else if (n->npending > 0)
 		n->state = SCHED_BLOCKED;
 	else
 		sched_place(s, n, now);

@@ -64,6 +64,7 @@ enum sched_state {
 	SCHED_BLOCKED,   /* waiting for dependencies */
 	SCHED_DELAYED,   /* dependencies met, waiting for not_before */
 	SCHED_READY,     /* may run now */
+	SCHED_HELD,      /* held (sched_edit.c): never started until released */
 	SCHED_RUNNING,   /* handed out by sched_next() */
 	SCHED_DONE       /* finished; no longer referenced by the scheduler */
 };
@@ -92,6 +93,9 @@ struct sched_node {
 	struct sched_edge *out;     /* (ro) edges to nodes that depend on this */
 	struct sched_edge *in;      /* (ro) edges to nodes this depends on */
 	struct sched_uq *uq;        /* (ro) its user's place in its queue */
+	int held;                   /* set before sched_add to add it HELD;
+	                               then (ro): sched_edit_hold/_release */
+	uint64_t visit;             /* (ro) sched_edit_cycle's mark */
 };
 
 /* Called for every node the scheduler finishes on its own (a dependency
@@ -205,6 +209,46 @@ void sched_set_priority(struct sched *s, struct sched_node *n, int priority);
  * allocates. */
 void sched_finish(struct sched *s, struct sched_node *n, int succeeded,
     int64_t now);
+
+/* ---- holds and edits of queued nodes (sched_edit.c) ---- */
+/*
+ * Held is a property of a queued node, drawn as its own state: a HELD node
+ * is in no heap, counts as queued (sched_nqueued, its queue, its user) and
+ * keeps its dependency edges, so it never starts and never makes room for
+ * anything (its dependents stay BLOCKED: it has not ended).  A dependency of
+ * a HELD node that ends still counts (npending drops; one that can never
+ * hold cancels the held node through the callback, as for a BLOCKED one).
+ * Releasing places it as sched_add would: BLOCKED while dependencies are
+ * pending, else DELAYED or READY by not_before.  A node added with
+ * n->held set starts HELD.  None of these allocates but as said.
+ */
+/* A queued node (BLOCKED, DELAYED, READY, HELD) becomes HELD: 0, or
+ * -EINVAL if it is not queued (RUNNING, NEW, DONE). */
+int sched_edit_hold(struct sched *s, struct sched_node *n);
+/* A HELD node is placed again: 0, or -EINVAL if it is not HELD. */
+int sched_edit_release(struct sched *s, struct sched_node *n, int64_t now);
+/* A queued node's start time (0: none), placed again if DELAYED/READY. */
+void sched_edit_not_before(struct sched *s, struct sched_node *n,
+    int64_t not_before, int64_t now);
+/* A queued node moves to queue q (its user's caps there are the caller's
+ * check): 0, -ENOMEM (nothing changed), or -EINVAL for a task of a
+ * throttled array (its tasks share one queue) or a node not queued. */
+int sched_edit_queue(struct sched *s, struct sched_node *n,
+    struct sched_queue *q, int64_t now);
+/* 1 if making n depend on dep would close a cycle (dep is n, or depends
+ * on n through live edges), else 0; -ENOMEM.  O(nodes and edges
+ * reached). */
+int sched_edit_cycle(struct sched *s, struct sched_node *n,
+    struct sched_node *dep);
+/* A queued node n now also depends on the live node dep (not DONE; the
+ * caller checked sched_edit_cycle): a DELAYED or READY n becomes BLOCKED.
+ * 0 or -ENOMEM (nothing changed), -EINVAL if n is not queued. */
+int sched_edit_dep_add(struct sched *s, struct sched_node *n,
+    struct sched_node *dep, enum sched_dep_mode mode);
+/* n no longer depends on dep: its edges to dep are dropped; a BLOCKED n
+ * with nothing left pending is placed.  Returns the edges dropped. */
+int sched_edit_dep_remove(struct sched *s, struct sched_node *n,
+    struct sched_node *dep, int64_t now);
 
 /* Counts. */
 size_t sched_nqueued(const struct sched *s);   /* BLOCKED+DELAYED+READY */

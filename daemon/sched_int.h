@@ -116,6 +116,7 @@ struct sched {
 	struct sched_edge	 *edges;	/* every edge */
 	struct sched_edge	 *work;		/* edges to evaluate, FIFO */
 	struct sched_edge	**work_tail;
+	uint64_t		  visit_epoch;	/* sched_edit_cycle() */
 
 	/* sched_fair.c */
 	struct sched_user	**ubuckets;	/* power of two */
@@ -136,6 +137,10 @@ struct sched_node *sched_heap_pop(struct sched_heap *);
 void	sched_heap_fix(struct sched_heap *, struct sched_node *);
 void	sched_array_sync(struct sched_array *);
 int	sched_is_entry(const struct sched_node *);
+void	sched_ready_insert(struct sched *, struct sched_node *);
+void	sched_ready_remove(struct sched *, struct sched_node *);
+void	sched_place(struct sched *, struct sched_node *, int64_t now);
+void	sched_edge_unlink_free(struct sched *, struct sched_edge *);
 
 /* sched_fair.c */
 int	sched_fair_before(const struct sched_node *, const struct sched_node *);

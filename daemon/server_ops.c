@@ -217,6 +217,36 @@ server_op_watch(struct server_conn *c, cJSON *req, struct proto_req *r)
 	return 0;
 }
 
+static int
+server_op_hold(struct server_conn *c, cJSON *req, struct proto_req *r)
+{
+	struct dispatch_ref ref;
+
+	server_ref(&r->u.ref, &ref);
+	c->busy = 1;
+	dispatch_hold(c->sv->disp, &c->req, &ref, r->op == PROTO_OP_HOLD);
+	return 0;
+}
+
+static int
+server_op_history(struct server_conn *c, cJSON *req, struct proto_req *r)
+{
+	struct dispatch_ref ref;
+
+	server_ref(&r->u.ref, &ref);
+	c->busy = 1;
+	dispatch_history(c->sv->disp, &c->req, &ref);
+	return 0;
+}
+
+static int
+server_op_edit(struct server_conn *c, cJSON *req, struct proto_req *r)
+{
+	c->busy = 1;
+	dispatch_edit(c->sv->disp, &c->req, req, &r->u.edit);
+	return 1;	/* req is dispatch's now */
+}
+
 /* Who may submit: an unprivileged jobqd, its user and root (jobs run as
  * the former); a root jobqd, whom jobqd.conf(5) allows (root always). */
 #define SERVER_OP_SUBMITTER 0x1
@@ -241,6 +271,10 @@ static const struct {
 	[PROTO_OP_STATS] = { server_op_stats, 0 },
 	[PROTO_OP_WATCH] = { server_op_watch, 0 },
 	[PROTO_OP_METRICS] = { server_op_metrics, 0 },
+	[PROTO_OP_HOLD] = { server_op_hold, 0 },
+	[PROTO_OP_RELEASE] = { server_op_hold, 0 },
+	[PROTO_OP_EDIT] = { server_op_edit, 0 },
+	[PROTO_OP_HISTORY] = { server_op_history, 0 },
 	[PROTO_OP_SUBMIT_BATCH] = { server_op_submit_batch,
 	    SERVER_OP_SUBMITTER },
 };

@@ -96,6 +96,8 @@ static const struct {
 	[STORE_RETRY] = { store_write_retry, NULL },
 	[STORE_PURGE] = { store_purge, NULL },
 	[STORE_INSERT_MANY] = { store_insert_many, NULL },
+	[STORE_EDIT] = { store_edit, NULL },
+	[STORE_HISTORY] = { NULL, store_history_read },
 };
 #define STORE_NOPS (sizeof(store_ops) / sizeof(store_ops[0]))
 
@@ -821,6 +823,9 @@ store_op_release(struct store_op *op)
 	case STORE_GET:
 	case STORE_RETRY:
 		jobq_job_free(op->out.job);
+		break;
+	case STORE_HISTORY:
+		store_history_free(op->out.history.v, op->out.history.n);
 		break;
 	case STORE_LIST:
 		jobq_job_list_free(op->out.list.jobs, op->out.list.n);

@@ -57,7 +57,7 @@
 #include <uv.h>
 #include "jobq.h"
 
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 10
 #define STORE_APP_ID 0x4a4f4251 /* "JOBQ" */
 
 struct store;
@@ -93,6 +93,11 @@ enum store_op_type {
 	                   and gives op->status = that status with
 	                   out.insert_many.failed = its index
 	                   (store_insert_many.c) */
+	STORE_EDIT,     /* write: hold, release or edit a queued job, and its
+	                   history rows (store_edit.c); JOBQ_ESTATE unless
+	                   queued, JOBQ_ENOTFOUND */
+	STORE_HISTORY,  /* read: a job's history rows -> out.history
+	                   (store_history.c) */
 	STORE_PURGE     /* write: delete ended jobs (+ their deps/labels rows,
 	                   arrays left without tasks) -> out.purge; after the
 	                   commit, unlinks UID/ID.out and UID/ID.err of each
@@ -119,12 +124,62 @@ struct store_update {
 	int priority;
 	/* cgroup (cgroup.h): what the run used, recorded when from is set
 	 * (with a state change only) */
+	/* an automatic retry (state queued again): recorded in the history
+	 * (store_history.c) as "requeued", at requeued_at, with this detail;
+	 * "": not one */
+	char requeued[192];
+	int64_t requeued_at;
 	struct store_usage {
 		const char *from;      /* "cgroup", "cgroup-cpu", "rusage";
 		                          NULL: nothing recorded */
 		int64_t mem_peak;      /* bytes */
 		int64_t cpu_user_us, cpu_sys_us;
 	} usage;
+};
+
+/* STORE_EDIT: what changes (set: STORE_EDIT_* bits) and who does it.  Each
+ * change is one history row (what "hold", "release" or "edit"; an edit's
+ * detail "FIELD: OLD -> NEW", one row per field). */
+#define STORE_EDIT_QUEUE      0x001u
+#define STORE_EDIT_PRIORITY   0x002u
+#define STORE_EDIT_NAME       0x004u
+#define STORE_EDIT_LABELS     0x008u
+#define STORE_EDIT_NOT_BEFORE 0x010u
+#define STORE_EDIT_TIMEOUT    0x020u
+#define STORE_EDIT_RETRIES    0x040u
+#define STORE_EDIT_DEPS       0x080u
+#define STORE_EDIT_ARGV       0x100u
+#define STORE_EDIT_ENV        0x200u
+#define STORE_EDIT_CWD        0x400u
+struct store_edit {
+	int64_t id;
+	uint32_t uid;          /* who */
+	int64_t at;            /* ms */
+	int held;              /* -1 unchanged; 0 release; 1 hold */
+	unsigned set;
+	const char *queue;
+	int priority;
+	const char *name;      /* NULL: none */
+	const char *const *labels; size_t nlabels;  /* replace them all */
+	int64_t not_before;    /* 0: none */
+	int64_t timeout_ms;
+	int max_retries;
+	const jobq_dep *deps_add; size_t ndeps_add; /* job ids */
+	const int64_t *deps_remove; size_t ndeps_remove;
+	const char *const *argv; size_t argc;
+	const char *const *env; size_t envc;
+	const char *cwd;
+	/* non-NULL: only a history row (what = note, detail note_detail) for
+	 * a job in any state: a cancel, a retry */
+	const char *note, *note_detail;
+};
+
+/* One history row (STORE_HISTORY). */
+struct store_history {
+	int64_t at;            /* ms */
+	uint32_t uid;
+	char *what;            /* malloc'd */
+	char *detail;          /* malloc'd, NULL if none */
 };
 
 /* What a dependency id refers to (STORE_LOOKUP). */
@@ -198,6 +253,8 @@ struct store_op {
 			 * whose dependency can never hold */
 			jobq_state state;
 			const char *message;           /* for CANCELED */
+			int held;      /* queued on hold (schema v9), with a
+			                  "hold" history row per job */
 		} insert;
 		struct {                       /* STORE_CLAIM */
 			int64_t id;
@@ -211,6 +268,8 @@ struct store_op {
 			const struct store_op *of_insert;
 		} claim;
 		struct store_update update;    /* STORE_UPDATE */
+		struct store_edit edit;        /* STORE_EDIT */
+		struct { int64_t id; } history;  /* STORE_HISTORY */
 		struct {                       /* STORE_GET */
 			int64_t id;
 			int64_t index;         /* with by_index: task `index`
@@ -296,6 +355,9 @@ struct store_op {
 			int merge_output;      /* its stderr into its stdout */
 		} claim;
 		jobq_job *job;                 /* STORE_GET, STORE_RETRY: caller frees */
+		struct { struct store_history *v; size_t n; uid_t owner_uid; }
+		    history;                   /* STORE_HISTORY: time order;
+		                                  the job's owner */
 		struct { jobq_job **jobs; size_t n; int64_t total; }
 		    list; /* STORE_LIST: caller frees jobs; total: matches
 		           * without the limit if in.list.count, else -1 */
@@ -335,6 +397,7 @@ struct store_queued {
 	int64_t array_id, array_index;
 	int array_throttle;
 	int on_end;               /* it has an end hook (jobs.on_end) */
+	int held;                 /* on hold (schema v9) */
 	size_t dep_first, ndeps;  /* its entries in store_recovery.deps
 	                             (deps[dep_first .. dep_first+ndeps-1]) */
 };

@@ -291,5 +291,10 @@ store_insert(struct store *s, struct store_op *op)
 		rc = store_insert_array(s, op, &o, id, argv, env);
 	cJSON_free(argv);
 	cJSON_free(env);
+	if (rc == SQLITE_OK && op->in.insert.held &&
+	    o.state == JOBQ_STATE_QUEUED)
+		rc = store_history_held(s, count == 0 ? id : id + 1,
+		    count == 0 ? id : id + count, op->in.insert.submitted_at,
+		    op->in.insert.submitter_uid);
 	return (rc == SQLITE_OK ? 0 : store_fail(s, rc, "insert"));
 }

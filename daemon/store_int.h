@@ -89,6 +89,7 @@ enum store_stmt {
 	ST_PURGE_IDS,
 	ST_PURGE_LABELS,
 	ST_PURGE_DEPS,
+	ST_PURGE_HISTORY,
 	ST_PURGE_JOBS,
 	ST_PURGE_ARRAYS,
 	ST_CHECKPOINT,
@@ -120,7 +121,7 @@ enum store_stmt {
 	"coalesce(j.submitter_uid, j.owner_uid), j.run_gid, j.umask, " \
 	STORE_LIMITS_COLUMNS ", " \
 	"j.mem_peak, j.cpu_user_us, j.cpu_sys_us, j.usage_from, j.on_end, " \
-	"j.merge_output"
+	"j.merge_output, j.held"
 /* The resource limits columns, in proto_limits[] order (NULL: not set),
  * and where they start in STORE_JOB_COLUMNS (store_row_limits()), after
  * ident's submitter_uid, run_gid, umask (27 .. 29). */
@@ -134,9 +135,10 @@ enum store_stmt {
 /* What the last run used (cgroup): mem_peak, cpu_user_us, cpu_sys_us,
  * usage_from, after the limits (37 .. 40). */
 #define STORE_JOB_COL_USAGE 37
-/* on_end, the job's end hook (41), and merge_output (42). */
+/* on_end, the job's end hook (41), merge_output (42), held (43). */
 #define STORE_JOB_COL_ON_END 41
 #define STORE_JOB_COL_MERGE 42
+#define STORE_JOB_COL_HELD 43
 #define STORE_JOB_FROM "jobs j LEFT JOIN arrays a ON a.id = j.array_id"
 
 /*
@@ -256,6 +258,17 @@ int	store_write_retry(struct store *, struct store_op *);
 
 /* store_purge.c */
 int	store_purge(struct store *, struct store_op *);
+/* store_edit.c, store_history.c */
+int	store_edit(struct store *, struct store_op *);
+void	store_history_read(struct store *, struct store_op *);
+void	store_history_free(struct store_history *, size_t);
+/* Jobs first..last (ids) held at their insert, each with its history row:
+ * SQLite's code. */
+int	store_history_held(struct store *, int64_t first, int64_t last,
+	    int64_t at, uint32_t uid);
+/* A history row for job id, in the batch's transaction: SQLite's code. */
+int	store_history_add(struct store *, int64_t id, int64_t at, uint32_t uid,
+	    const char *what, const char *detail);
 size_t	store_purge_unlink(struct store *, const struct store_op *);
 
 /* store_reserve.c */

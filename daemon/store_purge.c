@@ -195,6 +195,7 @@ store_purge(struct store *s, struct store_op *op)
 	if (op->out.purge.n > 0 &&
 	    ((rc = store_step_done(s->st[ST_PURGE_LABELS])) != SQLITE_OK ||
 	    (rc = store_step_done(s->st[ST_PURGE_DEPS])) != SQLITE_OK ||
+	    (rc = store_step_done(s->st[ST_PURGE_HISTORY])) != SQLITE_OK ||
 	    (rc = store_step_done(s->st[ST_PURGE_JOBS])) != SQLITE_OK ||
 	    (rc = store_step_done(s->st[ST_PURGE_ARRAYS])) != SQLITE_OK)) {
 		store_op_release(op);

@@ -104,6 +104,7 @@ store_recover_queued_row(sqlite3_stmt *st, struct store_recovery *r,
 	q->array_index = sqlite3_column_int64(st, 12);
 	q->array_throttle = sqlite3_column_int(st, 13);
 	q->on_end = sqlite3_column_int(st, 14) != 0;
+	q->held = sqlite3_column_int(st, 15) != 0;
 	return (0);
 }
 

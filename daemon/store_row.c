@@ -283,6 +283,8 @@ store_row_numbers(sqlite3_stmt *st, jobq_job *j)
 	j->mem_peak = sqlite3_column_int64(st, STORE_JOB_COL_USAGE);
 	j->cpu_user_us = sqlite3_column_int64(st, STORE_JOB_COL_USAGE + 1);
 	j->cpu_sys_us = sqlite3_column_int64(st, STORE_JOB_COL_USAGE + 2);
+	j->held = sqlite3_column_int(st, STORE_JOB_COL_HELD) != 0 &&
+	    j->state == JOBQ_STATE_QUEUED;
 }
 
 /* The resource limits in the columns col .. col + PROTO_NLIMITS - 1

@@ -29,6 +29,9 @@
  *           submitted_at and the tasks' shared argv/env/cwd.
  *   queues  settings of queues set by queue_set (parallel, paused).
  *   meta    ('next_id', N): a floor of the id counter (see Ids).
+ *   history (job_id, at, uid, what, detail): holds, releases, edits and
+ *           the other changes made by hand (store_history.c), deleted
+ *           with the job by a purge.
  *   counts  (queue, state, n): how many rows of jobs have that queue and
  *           state, kept by the triggers counts_insert, counts_update and
  *           counts_delete in the transaction that changes jobs, so it is
@@ -59,7 +62,9 @@
  * resource limits columns (STORE_LIMITS_COLUMNS); 7 -> 8 replaces the
  * indexes as above and creates counts (filled by one GROUP BY) and its
  * triggers; 8 -> 9 adds on_end (the job's end hook, NULL: none) and
- * merge_output (0 for the rows already there).
+ * merge_output (0 for the rows already there); 9 -> 10 adds jobs.held (1:
+ * a queued job on hold; 0 for the rows already there) and the history
+ * table with its index history_job.
  *
  * Ids: jobs, tasks and arrays take their ids from one counter, so an array
  * id is never a job id, and an id is never used twice, even after its rows
@@ -208,7 +213,7 @@ static const char *const store_schema_sql[ST_COUNT] = {
 	[ST_RETRY_UPDATE] = "UPDATE jobs SET state = ?2, attempts = ?3, "
 	    "started_at = NULL, finished_at = NULL, exit_code = NULL, "
 	    "signal = NULL, pid = NULL, reason = NULL, message = NULL, "
-	    "not_before = 0 WHERE id = ?1",
+	    "not_before = 0, held = 0 WHERE id = ?1",
 	[ST_RETRY_DEPS] = "DELETE FROM deps WHERE job_id = ?1",
 	[ST_PURGE_CLEAR] = "DELETE FROM temp.purge_ids",
 	[ST_PURGE_IDS] = "SELECT p.id, j.owner_uid FROM temp.purge_ids p "
@@ -216,6 +221,8 @@ static const char *const store_schema_sql[ST_COUNT] = {
 	[ST_PURGE_LABELS] = "DELETE FROM labels WHERE job_id IN "
 	    "(SELECT id FROM temp.purge_ids)",
 	[ST_PURGE_DEPS] = "DELETE FROM deps WHERE job_id IN "
+	    "(SELECT id FROM temp.purge_ids)",
+	[ST_PURGE_HISTORY] = "DELETE FROM history WHERE job_id IN "
 	    "(SELECT id FROM temp.purge_ids)",
 	[ST_PURGE_JOBS] = "DELETE FROM jobs WHERE id IN "
 	    "(SELECT id FROM temp.purge_ids)",
@@ -233,8 +240,8 @@ static const char *const store_schema_sql[ST_COUNT] = {
 	[ST_QUEUED] = "SELECT j.id, j.queue, j.attempts, j.max_retries, "
 	    "j.submitted_at, j.owner_uid, j.priority, j.not_before, "
 	    "j.timeout_ms, j.kill_grace_ms, j.retry_delay_ms, j.array_id, "
-	    "j.array_index, coalesce(a.throttle, 0), j.on_end IS NOT NULL "
-	    "FROM " STORE_JOB_FROM
+	    "j.array_index, coalesce(a.throttle, 0), j.on_end IS NOT NULL, "
+	    "j.held FROM " STORE_JOB_FROM
 	    " WHERE j.state = 'queued' ORDER BY j.id",
 	/* One pass: queued jobs in id order (jobs_state), each one's deps
 	 * through deps_job, the dependency's state through the primary key. */
@@ -390,6 +397,17 @@ static const char *const store_schema_migrations[STORE_SCHEMA_VERSION] = {
 	 * (submit --merge-output) */
 	"ALTER TABLE jobs ADD COLUMN on_end TEXT;"
 	"ALTER TABLE jobs ADD COLUMN merge_output INTEGER NOT NULL DEFAULT 0;",
+
+	/* 9 -> 10: holds (a queued job's flag) and the job history
+	 * (store_history.c) */
+	"ALTER TABLE jobs ADD COLUMN held INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE history ("
+	" job_id INTEGER NOT NULL,"
+	" at INTEGER NOT NULL,"
+	" uid INTEGER NOT NULL,"
+	" what TEXT NOT NULL,"
+	" detail TEXT);"
+	"CREATE INDEX history_job ON history(job_id, at);",
 };
 
 static void	store_schema_errf(char *, size_t, const char *, ...)

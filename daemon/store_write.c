@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "job.h"
 #include "log.h"
@@ -230,6 +231,10 @@ store_write_update(struct store *s, struct store_op *op)
 		op->status = JOBQ_ENOTFOUND;
 		return (0);
 	}
+	if (!u->set_priority && u->requeued[0] != '\0' &&
+	    (rc = store_history_add(s, u->id, u->requeued_at,
+	    (uint32_t)geteuid(), "requeued", u->requeued)) != SQLITE_OK)
+		return (store_fail(s, rc, "update (history)"));
 	if (!u->set_priority && u->usage.from != NULL &&
 	    (rc = store_run(s, ST_USAGE, STORE_ARGS(STORE_INT(u->id),
 	    STORE_INT(u->usage.mem_peak), STORE_INT(u->usage.cpu_user_us),

@@ -1,7 +1,7 @@
 /*
  * client_jobs.c - libjobq's calls on jobs and arrays (jobq.h): submit, get,
- * list, cancel, wait, reading output, priority, retry and purge, and their
- * array forms.  Each checks its arguments, builds its request with the
+ * list, cancel, wait, reading output, priority, retry and purge, hold and
+ * release, and their array forms.  Each checks its arguments, builds its request with the
  * codec's encoder, sends it through client.c and decodes the reply with the
  * codec's decoder.
  */
@@ -578,4 +578,40 @@ int
 jobq_array_cancel(jobq_client *c, int64_t array_id, jobq_array_info *out)
 {
 	return client_jobs_array_op(c, PROTO_OP_CANCEL, array_id, -1, out);
+}
+
+/* --- holds --- */
+
+int
+jobq_hold(jobq_client *c, int64_t id, jobq_job **out)
+{
+	struct proto_ref	ref;
+	int			rc;
+
+	if ((rc = client_jobs_begin(c, id, out, &ref)) != 0)
+		return rc;
+	return client_jobs_job_call(c, proto_hold_to_json(&ref), out);
+}
+
+int
+jobq_release(jobq_client *c, int64_t id, jobq_job **out)
+{
+	struct proto_ref	ref;
+	int			rc;
+
+	if ((rc = client_jobs_begin(c, id, out, &ref)) != 0)
+		return rc;
+	return client_jobs_job_call(c, proto_release_to_json(&ref), out);
+}
+
+int
+jobq_array_hold(jobq_client *c, int64_t array_id, jobq_array_info *out)
+{
+	return client_jobs_array_op(c, PROTO_OP_HOLD, array_id, -1, out);
+}
+
+int
+jobq_array_release(jobq_client *c, int64_t array_id, jobq_array_info *out)
+{
+	return client_jobs_array_op(c, PROTO_OP_RELEASE, array_id, -1, out);
 }

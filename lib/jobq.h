@@ -193,6 +193,9 @@ typedef struct jobq_job {
 	char *on_end;
 	int merge_output;       /* 1: its stderr goes to its stdout file
 	                           (jobq_submit_ext.merge_output) */
+	/* appended: 1 for a queued job on hold (jobq_hold): it is not started
+	 * until released; 0 otherwise */
+	int held;
 } jobq_job;
 
 void jobq_job_free(jobq_job *job);
@@ -303,6 +306,9 @@ typedef struct jobq_submit_ext {
 	 * with both, in the order they were written (JOBQ_STDERR then reads
 	 * nothing); 0 = two files */
 	int merge_output;
+	/* 1: the job (every task of an array) is queued on hold: it does not
+	 * start until jobq_release() / jobq_array_release(); 0 = not held */
+	int hold;
 } jobq_submit_ext;
 
 /* jobq_submit() with ext's options as well; ext NULL is jobq_submit(). */
@@ -421,6 +427,71 @@ int jobq_set_priority(jobq_client *c, int64_t id, int priority, jobq_job **out);
  * JOBQ_ESTATE if the job has not ended, or if its unique_key is held by a
  * queued or running job of the same user.  out may be NULL. */
 int jobq_retry(jobq_client *c, int64_t id, jobq_job **out);
+
+/* ---- holds, edits and history ----
+ * A held job stays queued (state JOBQ_STATE_QUEUED, jobq_job.held 1) and is
+ * never started until released; jobs that depend on it wait too.  Only the
+ * job's owner or an administrator may hold, release or edit it (JOBQ_EPERM);
+ * JOBQ_ESTATE once the job has started or ended.  out may be NULL. */
+int jobq_hold(jobq_client *c, int64_t id, jobq_job **out);
+int jobq_release(jobq_client *c, int64_t id, jobq_job **out);
+/* The same for every queued task of an array (a task queued again later,
+ * by a retry, is not held). */
+int jobq_array_hold(jobq_client *c, int64_t array_id, jobq_array_info *out);
+int jobq_array_release(jobq_client *c, int64_t array_id,
+    jobq_array_info *out);
+
+/* What jobq_edit() changes: the members named in set (JOBQ_EDIT_* bits);
+ * each is checked as at submit.  Zero it (memset) before use. */
+#define JOBQ_EDIT_QUEUE      0x001u  /* obeys the queue's caps, as a submit */
+#define JOBQ_EDIT_PRIORITY   0x002u
+#define JOBQ_EDIT_NAME       0x004u  /* name NULL: no name */
+#define JOBQ_EDIT_LABELS     0x008u  /* replaces them all */
+#define JOBQ_EDIT_NOT_BEFORE 0x010u  /* 0: as soon as possible */
+#define JOBQ_EDIT_TIMEOUT    0x020u
+#define JOBQ_EDIT_RETRIES    0x040u
+#define JOBQ_EDIT_DEPS       0x080u  /* deps_add and deps_remove */
+#define JOBQ_EDIT_ARGV       0x100u  /* not for an array task */
+#define JOBQ_EDIT_ENV        0x200u  /* not for an array task */
+#define JOBQ_EDIT_CWD        0x400u  /* not for an array task */
+typedef struct jobq_edit_opts {
+	unsigned set;
+	const char *queue;
+	int priority;
+	const char *name;
+	const char *const *labels;   /* NULL-terminated "K=V"; NULL: none */
+	int64_t not_before;          /* ms since the epoch */
+	int64_t timeout_ms;
+	int max_retries;
+	const jobq_dep *deps_add;    /* job ids (not arrays); a cycle, or a
+	                                dependency that can never hold, is
+	                                refused (JOBQ_EINVAL) */
+	size_t ndeps_add;
+	const int64_t *deps_remove;
+	size_t ndeps_remove;
+	const char *const *argv;     /* NULL-terminated */
+	const char *const *env;      /* NULL-terminated "K=V" */
+	const char *cwd;             /* absolute */
+} jobq_edit_opts;
+/* Changes a queued (or held) job; each change is recorded in its history. */
+int jobq_edit(jobq_client *c, int64_t id, const jobq_edit_opts *opts,
+    jobq_job **out);
+
+/* A job's history, oldest first: its submit, starts and end (derived from
+ * the job), and every hold, release, edit (one entry per field, detail
+ * "FIELD: OLD -> NEW"), cancel and retry, with the uid that caused it
+ * (jobqd's own uid for what jobqd did by itself).  Kept until the job is
+ * purged. */
+typedef struct jobq_history_entry {
+	int64_t at;             /* ms since the epoch */
+	uint32_t uid;
+	char *what;             /* "submitted", "started", "hold", "edit", ...
+	                           or the state the job ended in */
+	char *detail;           /* NULL if none */
+} jobq_history_entry;
+int jobq_history(jobq_client *c, int64_t id, jobq_history_entry **out,
+    size_t *n_out);
+void jobq_history_free(jobq_history_entry *v, size_t n);
 
 /* Removes ended jobs and their output now: those that ended more than
  * older_than_ms ago (0 = any age), in `state` (-1 = any terminal state).

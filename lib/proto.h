@@ -178,6 +178,8 @@ struct proto_submit {
 	/* jobq_submit_ext's members (NULL / 0 if absent) */
 	const char *on_end;  /* end hook, 1..JOBQ_MAX_HOOK bytes */
 	int merge_output;    /* stderr into the stdout file */
+	int hold;            /* "hold":true: the job (every task) is queued
+	                        on hold (jobq_hold) */
 };
 int proto_submit_from_json(const cJSON *req, struct proto_submit *out,
     char *err, size_t errlen);
@@ -358,6 +360,57 @@ cJSON *proto_cancel_to_json(const struct proto_ref *ref);
 int proto_retry_from_json(const cJSON *req, struct proto_ref *out,
     char *err, size_t errlen);
 cJSON *proto_retry_to_json(const struct proto_ref *ref);
+/* Appended (holds and edits): {"op":"hold"|"release", REF}, REF may name
+ * an array (its queued tasks); {"op":"history", REF}. */
+int proto_hold_from_json(const cJSON *req, struct proto_ref *out,
+    char *err, size_t errlen);
+cJSON *proto_hold_to_json(const struct proto_ref *ref);
+int proto_release_from_json(const cJSON *req, struct proto_ref *out,
+    char *err, size_t errlen);
+cJSON *proto_release_to_json(const struct proto_ref *ref);
+int proto_history_from_json(const cJSON *req, struct proto_ref *out,
+    char *err, size_t errlen);
+cJSON *proto_history_to_json(const struct proto_ref *ref);
+
+/*
+ * {"op":"edit", REF, ...} (proto_edit.c): the members present are the
+ * changes: "queue":Q, "priority":P, "name":S|null (null: no name),
+ * "labels":[...] (replace), "not_before":MS (0: none), "timeout_ms":MS,
+ * "retries":N, "deps_add":[DEP,...], "deps_remove":[ID,...], "argv":[...],
+ * "env":[...], "cwd":PATH; at least one.  Bounds as at submit.
+ */
+struct proto_edit {
+	struct proto_ref ref;
+	unsigned set;          /* JOBQ_EDIT_* bits of the members present */
+	const char *queue;
+	int priority;
+	const char *name;      /* NULL: none */
+	const char **labels;   /* malloc'd, NULL-terminated */
+	size_t nlabels;
+	int64_t not_before, timeout_ms;
+	int max_retries;
+	jobq_dep *deps_add;    /* malloc'd */
+	size_t ndeps_add;
+	int64_t *deps_remove;  /* malloc'd */
+	size_t ndeps_remove;
+	const char **argv;     /* malloc'd, NULL-terminated */
+	size_t argc;
+	const char **env;      /* malloc'd, NULL-terminated */
+	size_t envc;
+	const char *cwd;
+	size_t spec_bytes;
+};
+int proto_edit_from_json(const cJSON *req, struct proto_edit *out,
+    char *err, size_t errlen);
+cJSON *proto_edit_to_json(const struct proto_edit *e);
+void proto_edit_release(struct proto_edit *e);
+/* From library options (id only, no index). */
+cJSON *proto_edit_opts_to_json(int64_t id, const jobq_edit_opts *o);
+/* history reply: {"ok":true,"history":[{"at":MS,"uid":U,"what":S,
+ * "detail":S?},...]}; *out malloc'd (jobq_history_free). */
+cJSON *proto_history_reply_to_json(const jobq_history_entry *v, size_t n);
+int proto_history_reply_from_json(const cJSON *reply,
+    jobq_history_entry **out, size_t *n, char *err, size_t errlen);
 
 /* {"op":"wait", REF, "timeout_ms":INT?}; REF may name an array.  A negative
  * or absent timeout_ms decodes as -1 (wait for ever). */
@@ -460,6 +513,10 @@ enum proto_op {
 	PROTO_OP_WATCH,
 	PROTO_OP_SUBMIT_BATCH,
 	PROTO_OP_METRICS,
+	PROTO_OP_HOLD,
+	PROTO_OP_RELEASE,
+	PROTO_OP_EDIT,
+	PROTO_OP_HISTORY,
 	PROTO_OP_COUNT
 };
 struct proto_req {
@@ -467,7 +524,9 @@ struct proto_req {
 	union {
 		struct proto_hello hello;
 		struct proto_submit submit;
-		struct proto_ref ref;            /* get, cancel, retry */
+		struct proto_ref ref;            /* get, cancel, retry, hold,
+		                                    release, history */
+		struct proto_edit edit;
 		struct proto_wait wait;
 		struct proto_logs logs;
 		struct proto_priority priority;

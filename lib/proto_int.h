@@ -34,6 +34,17 @@ int proto_add_strings(cJSON *obj, const char *key, const char *const *list);
  * "WHO \"KEY\" is not an integer in MIN..MAX"). */
 int proto_rep_int(const cJSON *obj, const char *who, const char *key,
     int64_t min, int64_t max, int64_t *v, char *err, size_t errlen);
+/* An array of strings (argv or env) of key into a malloc'd NULL-terminated
+ * array of pointers into the JSON (dflt if key is absent; min..max
+ * entries; isenv: each "K=V"), adding strlen+1 of each to *bytes (at most
+ * JOBQ_MAX_SPEC) (proto_submit.c). */
+int proto_submit_strings(const cJSON *req, const char *key, const cJSON *dflt,
+    size_t min, size_t max, int isenv, const char ***out, size_t *count,
+    size_t *bytes, char *err, size_t errlen);
+/* An optional boolean member (absent: 0); 0 or JOBQ_EINVAL (proto_edit.c). */
+int proto_get_bool(const cJSON *obj, const char *key, int *out, char *err,
+    size_t errlen);
+
 /* A "labels" array: at most JOBQ_MAX_LABELS strings "K=V" of at most
  * JOBQ_MAX_LABEL bytes; *n gets the count.  `who` prefixes the messages
  * ("" for a request, "job " for a job).  Too many entries rc_big, anything

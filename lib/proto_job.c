@@ -143,6 +143,8 @@ proto_job_to_json(const jobq_job *job)
 	proto_out_str_nn(&o, "on_end", job->on_end);
 	if (job->merge_output)
 		proto_out_bool(&o, "merge_output", 1);
+	if (job->held)
+		proto_out_bool(&o, "held", 1);
 	return proto_out_end(&o);
 }
 
@@ -407,7 +409,7 @@ proto_job_from_json(const cJSON *obj, jobq_job **out, char *err,
 {
 	static const cJSON proto_job_no_argv = { .type = cJSON_Array };
 	jobq_job	*job;
-	const cJSON	*st, *argv, *lim, *mo;
+	const cJSON	*st, *argv, *lim, *mo, *held;
 	int		 rc, state;
 
 	*out = NULL;
@@ -432,6 +434,11 @@ proto_job_from_json(const cJSON *obj, jobq_job **out, char *err,
 		    "boolean");
 		return JOBQ_EPROTO;
 	}
+	held = cJSON_GetObjectItemCaseSensitive(obj, "held");
+	if (held != NULL && !cJSON_IsBool(held)) {
+		proto_seterr(err, errlen, "job \"held\" is not a boolean");
+		return JOBQ_EPROTO;
+	}
 	argv = cJSON_GetObjectItemCaseSensitive(obj, "argv");
 	if (cJSON_IsTrue(lim) && argv == NULL)
 		argv = &proto_job_no_argv;
@@ -446,6 +453,7 @@ proto_job_from_json(const cJSON *obj, jobq_job **out, char *err,
 	job->state = (jobq_state)state;
 	job->limited = cJSON_IsTrue(lim);
 	job->merge_output = cJSON_IsTrue(mo);
+	job->held = cJSON_IsTrue(held);
 	if ((rc = proto_job_argv(argv, job, err, errlen)) != 0 ||
 	    (rc = proto_job_int(obj, "id", 0, 0, 1, INT64_MAX, &job->id,
 	    err, errlen)) != 0 ||

@@ -240,6 +240,45 @@ proto_retry_to_json(const struct proto_ref *ref)
 }
 
 int
+proto_hold_from_json(const cJSON *req, struct proto_ref *out, char *err,
+    size_t errlen)
+{
+	return proto_ref_req(req, 1, out, err, errlen);
+}
+
+cJSON *
+proto_hold_to_json(const struct proto_ref *ref)
+{
+	return proto_ref_to_json("hold", ref);
+}
+
+int
+proto_release_from_json(const cJSON *req, struct proto_ref *out, char *err,
+    size_t errlen)
+{
+	return proto_ref_req(req, 1, out, err, errlen);
+}
+
+cJSON *
+proto_release_to_json(const struct proto_ref *ref)
+{
+	return proto_ref_to_json("release", ref);
+}
+
+int
+proto_history_from_json(const cJSON *req, struct proto_ref *out, char *err,
+    size_t errlen)
+{
+	return proto_ref_req(req, 0, out, err, errlen);
+}
+
+cJSON *
+proto_history_to_json(const struct proto_ref *ref)
+{
+	return proto_ref_to_json("history", ref);
+}
+
+int
 proto_wait_from_json(const cJSON *req, struct proto_wait *out, char *err,
     size_t errlen)
 {
@@ -736,6 +775,10 @@ PROTO_REQ_BARE(stats, proto_stats_req_from_json, proto_stats_req_to_json)
 PROTO_REQ_BARE(metrics, proto_metrics_req_from_json,
     proto_metrics_req_to_json)
 PROTO_REQ_CODEC(watch, watch)
+PROTO_REQ_CODEC(hold, ref)
+PROTO_REQ_CODEC(release, ref)
+PROTO_REQ_CODEC(edit, edit)
+PROTO_REQ_CODEC(history, ref)
 
 static int
 proto_req_dec_submit(const cJSON *req, struct proto_req *r, char *err,
@@ -788,6 +831,10 @@ static const struct {
 	PROTO_OP(WATCH, watch),
 	PROTO_OP(SUBMIT_BATCH, submit_batch),
 	PROTO_OP(METRICS, metrics),
+	PROTO_OP(HOLD, hold),
+	PROTO_OP(RELEASE, release),
+	PROTO_OP(EDIT, edit),
+	PROTO_OP(HISTORY, history),
 #undef PROTO_OP
 };
 
@@ -872,6 +919,9 @@ proto_req_release(struct proto_req *r)
 		break;
 	case PROTO_OP_SUBMIT_BATCH:
 		proto_batch_release(&r->u.batch);
+		break;
+	case PROTO_OP_EDIT:
+		proto_edit_release(&r->u.edit);
 		break;
 	default:
 		break;

@@ -31,7 +31,7 @@ proto_submit_release(struct proto_submit *s)
  * Decodes an array of strings (argv or env) into a malloc'd NULL-terminated
  * array of pointers into the JSON, adding strlen+1 of each to *bytes.
  */
-static int
+int
 proto_submit_strings(const cJSON *req, const char *key, const cJSON *dflt,
     size_t min, size_t max, int isenv, const char ***out, size_t *count,
     size_t *bytes, char *err, size_t errlen)
@@ -320,6 +320,8 @@ proto_submit_from_json_env(const cJSON *req, const cJSON *env_default,
 		goto fail;
 	if ((rc = proto_submit_ident(req, out, err, errlen)) != 0)
 		goto fail;
+	if ((rc = proto_get_bool(req, "hold", &out->hold, err, errlen)) != 0)
+		goto fail;
 	out->run_gid = -1;
 	if ((rc = proto_limits_decode(cJSON_GetObjectItemCaseSensitive(req,
 	    "limits"), "", JOBQ_EINVAL, &out->limits, err, errlen)) != 0)
@@ -450,6 +452,7 @@ proto_submit_req_to_json(const struct proto_submit *s)
 	x.size = sizeof(x);
 	x.on_end = s->on_end;
 	x.merge_output = s->merge_output;
+	x.hold = s->hold;
 	return proto_submit_ext(proto_submit_umask(proto_submit_to_json(&o,
 	    (const char *const *)s->env, s->cwd), s->umask), &x);
 }
@@ -462,7 +465,8 @@ proto_submit_ext(cJSON *req, const jobq_submit_ext *ext)
 	if ((ext->on_end != NULL &&
 	    cJSON_AddStringToObject(req, "on_end", ext->on_end) == NULL) ||
 	    (ext->merge_output &&
-	    cJSON_AddBoolToObject(req, "merge_output", 1) == NULL)) {
+	    cJSON_AddBoolToObject(req, "merge_output", 1) == NULL) ||
+	    (ext->hold && cJSON_AddTrueToObject(req, "hold") == NULL)) {
 		cJSON_Delete(req);
 		return NULL;
 	}

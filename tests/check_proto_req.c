@@ -91,7 +91,7 @@ START_TEST(test_op_table)
 	static const char *const names[] = { "hello", "ping", "submit",
 	    "get", "list", "cancel", "wait", "logs", "priority", "retry",
 	    "purge", "queue_set", "queue_list", "stats", "watch",
-	    "submit_batch", "metrics" };
+	    "submit_batch", "metrics", "hold", "release", "edit", "history" };
 	struct proto_req	 r;
 	char			 err[256], msg[128];
 	cJSON			*obj;

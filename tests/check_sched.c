@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1221,7 +1222,8 @@ END_TEST
 #define RQ	3
 #define RA	3
 
-enum { R_NEW, R_BLOCKED, R_DELAYED, R_READY, R_RUNNING, R_DONE };
+enum { R_NEW, R_BLOCKED, R_DELAYED, R_READY, R_HELD, R_RUNNING, R_DONE };
+#define RDEPS	8
 
 struct rnode {
 	struct sched_node	n;
@@ -1230,8 +1232,8 @@ struct rnode {
 	int			qi;
 	int			ai;		/* -1 = none */
 	int			ndeps;
-	int			dep[3];
-	enum sched_dep_mode	mode[3];
+	int			dep[RDEPS];
+	enum sched_dep_mode	mode[RDEPS];
 	int			expect_cb;
 	int			got_cb;
 };
@@ -1300,7 +1302,7 @@ r_eval(int64_t now)
 	do {
 		changed = 0;
 		for (i = 0; i < rcount; i++) {
-			if (rn[i].st != R_BLOCKED)
+			if (rn[i].st != R_BLOCKED && rn[i].st != R_HELD)
 				continue;
 			met = 1;
 			doomed = 0;
@@ -1317,7 +1319,7 @@ r_eval(int64_t now)
 				rn[i].succeeded = 0;
 				rn[i].expect_cb = 1;
 				changed = 1;
-			} else if (met) {
+			} else if (met && rn[i].st == R_BLOCKED) {
 				r_place(i, now);
 				changed = 1;
 			}
@@ -1400,7 +1402,8 @@ static void
 r_check(struct sched *s, struct sched_queue **qs)
 {
 	static const enum sched_state map[] = { SCHED_NEW, SCHED_BLOCKED,
-	    SCHED_DELAYED, SCHED_READY, SCHED_RUNNING, SCHED_DONE };
+	    SCHED_DELAYED, SCHED_READY, SCHED_HELD, SCHED_RUNNING,
+	    SCHED_DONE };
 	size_t			 nq = 0, nr = 0, qn[RQ] = { 0 }, qr[RQ] = { 0 };
 	int64_t			 due = -1;
 	struct sched_array	*a;
@@ -1413,7 +1416,7 @@ r_check(struct sched *s, struct sched_queue **qs)
 		CHECK(rn[i].got_cb == rn[i].expect_cb,
 		    "node %d (id %lld): callback %d, model %d", i,
 		    (long long)rn[i].n.id, rn[i].got_cb, rn[i].expect_cb);
-		if (rn[i].st >= R_BLOCKED && rn[i].st <= R_READY) {
+		if (rn[i].st >= R_BLOCKED && rn[i].st <= R_HELD) {
 			nq++;
 			qn[rn[i].qi]++;
 		}
@@ -1489,6 +1492,7 @@ r_add(struct sched *s, struct sched_queue **qs, int64_t now)
 		}
 	}
 	rcount++;
+	r->n.held = rnd(8) == 0;
 	rc = sched_add(s, &r->n, now);
 	ck_assert_int_eq(rc, doomed);
 	if (doomed) {
@@ -1497,10 +1501,145 @@ r_add(struct sched *s, struct sched_queue **qs, int64_t now)
 		r->ndeps = 0;
 		if (a != NULL)
 			sched_array_release(s, a);
-	} else if (r->ndeps > 0)
+	} else if (r->n.held)
+		r->st = R_HELD;
+	else if (r->ndeps > 0)
 		r->st = R_BLOCKED;
 	else
 		r_place(i, now);
+}
+
+/* A random queued node (BLOCKED, DELAYED, READY; HELD too if held), or -1. */
+static int
+r_pick_queued(int held)
+{
+	int	i, c = 0, k;
+
+	for (i = 0; i < rcount; i++)
+		if ((rn[i].st >= R_BLOCKED && rn[i].st <= R_READY) ||
+		    (held && rn[i].st == R_HELD))
+			c++;
+	if (c == 0)
+		return (-1);
+	k = (int)rnd((uint32_t)c);
+	for (i = 0; i < rcount; i++)
+		if (((rn[i].st >= R_BLOCKED && rn[i].st <= R_READY) ||
+		    (held && rn[i].st == R_HELD)) && k-- == 0)
+			return (i);
+	return (-1);
+}
+
+/* The model's cycle check: does d reach i through live edges? */
+static int
+r_reaches(int d, int i)
+{
+	int	seen[RN], stack[RN], sn = 0, x, k, y;
+
+	if (d == i)
+		return (1);
+	memset(seen, 0, sizeof(seen));
+	seen[d] = 1;
+	stack[sn++] = d;
+	while (sn > 0) {
+		x = stack[--sn];
+		if (rn[x].st == R_DONE)
+			continue;
+		for (k = 0; k < rn[x].ndeps; k++) {
+			y = rn[x].dep[k];
+			if (rn[y].st == R_DONE || seen[y])
+				continue;
+			if (y == i)
+				return (1);
+			seen[y] = 1;
+			stack[sn++] = y;
+		}
+	}
+	return (0);
+}
+
+/* Holds and edits (sched_edit.c), each against the model. */
+static void
+r_edit(struct sched *s, struct sched_queue **qs, int op, int64_t now)
+{
+	int	i, d, k, m, met, rc;
+
+	if (op < 5) {				/* hold */
+		if ((i = r_pick_queued(0)) >= 0) {
+			ck_assert_int_eq(sched_edit_hold(s, &rn[i].n), 0);
+			rn[i].st = R_HELD;
+		} else if ((i = r_pick(R_RUNNING)) >= 0)
+			ck_assert_int_eq(sched_edit_hold(s, &rn[i].n),
+			    -EINVAL);
+	} else if (op < 10) {			/* release */
+		if ((i = r_pick(R_HELD)) < 0)
+			return;
+		ck_assert_int_eq(sched_edit_release(s, &rn[i].n, now), 0);
+		met = 1;
+		for (k = 0; k < rn[i].ndeps; k++)
+			if (rn[rn[i].dep[k]].st != R_DONE)
+				met = 0;
+		if (met)
+			r_place(i, now);
+		else
+			rn[i].st = R_BLOCKED;
+	} else if (op < 13) {			/* start time */
+		if ((i = r_pick_queued(1)) < 0)
+			return;
+		sched_edit_not_before(s, &rn[i].n, rnd(2) ? 0 :
+		    now + (int64_t)rnd(40) - 10, now);
+		if (rn[i].st == R_DELAYED || rn[i].st == R_READY)
+			r_place(i, now);
+	} else if (op < 16) {			/* queue */
+		if ((i = r_pick_queued(1)) < 0)
+			return;
+		k = (int)rnd(RQ);
+		rc = sched_edit_queue(s, &rn[i].n, qs[k], now);
+		if (rn[i].ai >= 0 && ra_throttle[rn[i].ai] > 0 &&
+		    k != rn[i].qi) {
+			ck_assert_int_eq(rc, -EINVAL);
+			return;
+		}
+		ck_assert_int_eq(rc, 0);
+		rn[i].qi = k;
+		if (rn[i].st == R_DELAYED || rn[i].st == R_READY)
+			r_place(i, now);
+	} else if (op < 18) {			/* dependency added */
+		if ((i = r_pick_queued(1)) < 0 || rn[i].ndeps == RDEPS ||
+		    (d = r_pick(-1)) < 0)
+			return;
+		if (rnd(2) && (k = r_pick(R_RUNNING)) >= 0)
+			d = k;
+		rc = sched_edit_cycle(s, &rn[i].n, &rn[d].n);
+		ck_assert_int_eq(rc, r_reaches(d, i));
+		if (rc)
+			return;
+		m = (int)rnd(3);
+		ck_assert_int_eq(sched_edit_dep_add(s, &rn[i].n, &rn[d].n,
+		    (enum sched_dep_mode)m), 0);
+		rn[i].dep[rn[i].ndeps] = d;
+		rn[i].mode[rn[i].ndeps] = (enum sched_dep_mode)m;
+		rn[i].ndeps++;
+		if (rn[i].st == R_DELAYED || rn[i].st == R_READY)
+			rn[i].st = R_BLOCKED;
+	} else {				/* dependency removed */
+		if ((i = r_pick_queued(1)) < 0 || rn[i].ndeps == 0)
+			return;
+		d = rn[i].dep[rnd((uint32_t)rn[i].ndeps)];
+		rc = sched_edit_dep_remove(s, &rn[i].n, &rn[d].n, now);
+		m = 0;
+		for (k = 0; k < rn[i].ndeps; k++) {
+			if (rn[i].dep[k] == d) {
+				m++;
+				continue;
+			}
+			rn[i].dep[k - m] = rn[i].dep[k];
+			rn[i].mode[k - m] = rn[i].mode[k];
+		}
+		rn[i].ndeps -= m;
+		/* edges to a dependency that has ended are gone already */
+		ck_assert_int_eq(rc, rn[d].st == R_DONE ? 0 : m);
+		r_eval(now);
+	}
 }
 
 START_TEST(test_random_vs_model)
@@ -1524,8 +1663,10 @@ START_TEST(test_random_vs_model)
 		rq_parallel[i] = 0;
 	}
 	for (step = 0; step < 3000; step++) {
-		op = (int)rnd(100);
-		if (op < 28) {
+		op = (int)rnd(120);
+		if (op >= 100)
+			r_edit(s, qs, op - 100, now);
+		else if (op < 28) {
 			if (rcount < RN)
 				r_add(s, qs, now);
 		} else if (op < 50) {
@@ -1584,7 +1725,9 @@ START_TEST(test_random_vs_model)
 			now += rnd(15);
 		r_check(s, qs);
 	}
-	/* Drain: unpause, no limits, run everything to the end. */
+	/* Drain: release, unpause, no limits, run everything to the end. */
+	while (r_pick(R_HELD) >= 0)
+		r_edit(s, qs, 5, now);
 	for (i = 0; i < RQ; i++) {
 		rq_paused[i] = 0;
 		rq_parallel[i] = 0;
@@ -1614,6 +1757,73 @@ START_TEST(test_random_vs_model)
 	ck_assert_uint_eq(sched_nrunning(s), 0);
 	ck_assert_uint_eq(sched_narrays(s), 0);
 	sched_free(s);
+}
+END_TEST
+
+/* A held node never starts, holds up its dependents, and takes no place
+ * of its throttled array; released, it is placed as sched_add would. */
+START_TEST(test_hold_release)
+{
+	struct sched		*s = new_sched();
+	struct sched_queue	*q = queue(s, "q"), *q2 = queue(s, "q2");
+	struct sched_array	*a;
+	struct sched_node	 n[6];
+
+	add(s, &n[0], 1, 5, 0, q, NULL, 0);
+	sched_node_init(&n[1], 2, 0, 0, q, NULL);
+	ck_assert_int_eq(sched_dep_add(s, &n[1], &n[0], SCHED_DEP_ANY), 0);
+	ck_assert_int_eq(sched_add(s, &n[1], 0), 0);
+	ck_assert_int_eq(sched_edit_hold(s, &n[0]), 0);
+	ck_assert_int_eq(n[0].state, SCHED_HELD);
+	ck_assert_uint_eq(sched_nqueued(s), 2);
+	ck_assert_int_eq(next_id(s, 0), -1);	/* n[1] stays blocked */
+	ck_assert_int_eq(n[1].state, SCHED_BLOCKED);
+	/* a cycle: n[0] may not depend on its dependent n[1] */
+	ck_assert_int_eq(sched_edit_cycle(s, &n[0], &n[1]), 1);
+	ck_assert_int_eq(sched_edit_cycle(s, &n[0], &n[0]), 1);
+	ck_assert_int_eq(sched_edit_cycle(s, &n[1], &n[0]), 0);
+	/* a start time set while held counts at the release */
+	sched_edit_not_before(s, &n[0], 50, 0);
+	ck_assert_int_eq(sched_edit_release(s, &n[0], 10), 0);
+	ck_assert_int_eq(n[0].state, SCHED_DELAYED);
+	ck_assert_int_eq(sched_edit_release(s, &n[0], 10), -EINVAL);
+	ck_assert_int_eq(next_id(s, 60), 1);
+	ck_assert_int_eq(sched_edit_hold(s, &n[0]), -EINVAL); /* running */
+	sched_finish(s, &n[0], 1, 60);
+	ck_assert_int_eq(next_id(s, 60), 2);
+	sched_finish(s, &n[1], 1, 60);
+	/* throttle 1: the held first task does not count */
+	a = sched_array_get(s, 100, 1, 1);
+	ck_assert_ptr_nonnull(a);
+	sched_node_init(&n[2], 101, 0, 0, q, a);
+	n[2].held = 1;
+	ck_assert_int_eq(sched_add(s, &n[2], 60), 0);
+	ck_assert_int_eq(n[2].state, SCHED_HELD);
+	add(s, &n[3], 102, 0, 0, q, a, 60);
+	ck_assert_int_eq(sched_edit_queue(s, &n[3], q2, 60), -EINVAL);
+	ck_assert_int_eq(next_id(s, 60), 102);
+	ck_assert_int_eq(sched_edit_release(s, &n[2], 60), 0);
+	ck_assert_int_eq(next_id(s, 60), -1);	/* throttled */
+	sched_finish(s, &n[3], 1, 60);
+	ck_assert_int_eq(next_id(s, 60), 101);
+	sched_finish(s, &n[2], 1, 60);
+	/* a queue move, and a held node canceled by its dependency */
+	add(s, &n[4], 200, 0, 0, q, NULL, 60);
+	sched_queue_set(s, q, -1, 1);
+	ck_assert_int_eq(sched_edit_queue(s, &n[4], q2, 60), 0);
+	ck_assert_uint_eq(sched_queue_nqueued(q), 0);
+	ck_assert_uint_eq(sched_queue_nqueued(q2), 1);
+	sched_node_init(&n[5], 201, 0, 0, q2, NULL);
+	ck_assert_int_eq(sched_dep_add(s, &n[5], &n[4], SCHED_DEP_OK), 0);
+	n[5].held = 1;
+	ck_assert_int_eq(sched_add(s, &n[5], 60), 0);
+	ck_assert_int_eq(next_id(s, 60), 200);
+	sched_finish(s, &n[4], 0, 60);
+	ck_assert_int_eq(n[5].state, SCHED_DONE);
+	ck_assert_uint_eq(rec.n, 1);
+	ck_assert_ptr_eq(rec.v[0], &n[5]);
+	ck_assert_uint_eq(sched_nqueued(s), 0);
+	free_sched(s);
 }
 END_TEST
 
@@ -1697,6 +1907,7 @@ sched_suite(void)
 	tcase_add_test(tc, test_array_valid_in_callback);
 	tcase_add_test(tc, test_many_arrays);
 	tcase_add_test(tc, test_free_busy);
+	tcase_add_test(tc, test_hold_release);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("random");

@@ -114,7 +114,29 @@ proto_cmp_submit(const struct proto_submit *a, const struct proto_submit *b,
 		return proto_cmp_fail(why, whylen, "submit: output_limit");
 	if (!proto_cmp_limits(&a->limits, &b->limits))
 		return proto_cmp_fail(why, whylen, "submit: limits");
+	if (a->hold != b->hold)
+		return proto_cmp_fail(why, whylen, "submit: hold");
 	return 0;
+}
+
+static int
+proto_cmp_edit(const struct proto_edit *a, const struct proto_edit *b)
+{
+	return proto_cmp_ref(&a->ref, &b->ref) && a->set == b->set &&
+	    proto_cmp_str(a->queue, b->queue) && a->priority == b->priority &&
+	    proto_cmp_str(a->name, b->name) &&
+	    proto_cmp_strv(a->labels, a->nlabels, b->labels, b->nlabels, 1) &&
+	    a->not_before == b->not_before && a->timeout_ms == b->timeout_ms &&
+	    a->max_retries == b->max_retries &&
+	    a->ndeps_add == b->ndeps_add && (a->ndeps_add == 0 ||
+	    memcmp(a->deps_add, b->deps_add, a->ndeps_add *
+	    sizeof(*a->deps_add)) == 0) &&
+	    a->ndeps_remove == b->ndeps_remove && (a->ndeps_remove == 0 ||
+	    memcmp(a->deps_remove, b->deps_remove, a->ndeps_remove *
+	    sizeof(*a->deps_remove)) == 0) &&
+	    proto_cmp_strv(a->argv, a->argc, b->argv, b->argc, 1) &&
+	    proto_cmp_strv(a->env, a->envc, b->env, b->envc, 1) &&
+	    proto_cmp_str(a->cwd, b->cwd) && a->spec_bytes == b->spec_bytes;
 }
 
 static int
@@ -145,7 +167,12 @@ proto_cmp_members(const struct proto_req *a, const struct proto_req *b)
 	case PROTO_OP_GET:
 	case PROTO_OP_CANCEL:
 	case PROTO_OP_RETRY:
+	case PROTO_OP_HOLD:
+	case PROTO_OP_RELEASE:
+	case PROTO_OP_HISTORY:
 		return proto_cmp_ref(&a->u.ref, &b->u.ref);
+	case PROTO_OP_EDIT:
+		return proto_cmp_edit(&a->u.edit, &b->u.edit);
 	case PROTO_OP_LIST:
 		return proto_cmp_list(&a->u.list, &b->u.list);
 	case PROTO_OP_WAIT:
@@ -278,7 +305,8 @@ proto_cmp_job(const jobq_job *a, const jobq_job *b, char *why,
 	    !proto_cmp_str(a->queue, b->queue) ||
 	    !proto_cmp_strv((const char *const *)a->argv, a->argc,
 	    (const char *const *)b->argv, b->argc, 1) ||
-	    !proto_cmp_str(a->cwd, b->cwd) || a->owner_uid != b->owner_uid)
+	    !proto_cmp_str(a->cwd, b->cwd) || a->owner_uid != b->owner_uid ||
+	    a->held != b->held)
 		return proto_cmp_fail(why, whylen, "job %lld: identity",
 		    (long long)a->id);
 	if (a->exit_code != b->exit_code || a->signal != b->signal ||

@@ -51,7 +51,7 @@ if not isinstance(o, list) or len(o) != 2: bad("not an array of 2: %r" % o)
 codes = [(x["what"], x["error"]["code"], x["status"]) for x in o]
 if codes != [("job " + a[0], "bad_state", 1), ("job 99999", "not_found", 4)]: bad("got %r" % codes)
 ' "$j" <"$T/out"
-err_is 2 "jobq: list: invalid state 'bogus' (expected queued, running, succeeded, failed, canceled, interrupted, timed_out, or several joined by commas)" \
+err_is 2 "jobq: list: invalid state 'bogus' (expected queued, held, running, succeeded, failed, canceled, interrupted, timed_out, or several joined by commas)" \
 	q --json list --state bogus
 pycheck "--json usage error" '
 if o["error"]["code"] != "usage" or o["status"] != 2 or "bogus" not in o["error"]["message"]: bad("got %r" % o)

@@ -91,7 +91,7 @@ static_checks() {
 	same_set "[$MODE] options after an operand" --timeout "$(comp "jobq wait 5 --t")"
 
 	# Fixed values.
-	local states="queued running succeeded failed canceled interrupted timed_out"
+	local states="queued held running succeeded failed canceled interrupted timed_out"
 	local ended="succeeded failed canceled interrupted timed_out"
 	same_set "[$MODE] list --state" "$(tr ' ' '\n' <<<"$states")" \
 		"$(comp "jobq list --state ")"

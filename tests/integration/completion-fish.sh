@@ -35,7 +35,7 @@ comp() {
 	cut -f1 "$T/comp.out"
 }
 
-states="queued running succeeded failed canceled interrupted timed_out"
+states="queued held running succeeded failed canceled interrupted timed_out"
 ended="succeeded failed canceled interrupted timed_out"
 
 same_set "commands" "$(help_commands)" "$(comp "jobq ")"

@@ -31,7 +31,7 @@ comp() {
 	return 0
 }
 
-states="queued running succeeded failed canceled interrupted timed_out"
+states="queued held running succeeded failed canceled interrupted timed_out"
 ended="succeeded failed canceled interrupted timed_out"
 
 same_set "commands" "$(help_commands)" "$(comp "jobq ")"

@@ -1,0 +1,211 @@
+/*
+ * sched_edit.c - holds and edits of queued nodes (sched.h): hold and
+ * release, a new start time, a move to another queue, dependencies added
+ * (with the cycle check) and removed.  Pure code like sched.c: no I/O, no
+ * clock, no logging.
+ *
+ * A HELD node is in no heap (sched.c's table of where a node is): taking
+ * it out of the time heap or its ready heap is all a hold does, and a
+ * release is sched_add()'s placing again.  So a held node costs nothing at
+ * sched_next(), and sched_next() can never return it.  The counts (queue,
+ * user, scheduler) do not change: held or not, the node is queued.
+ *
+ * Memory: sched_add() reserved room in every heap the node can enter in
+ * its queue, so hold, release and a new start time never allocate; a move
+ * to another queue reserves in the new queue first (sched_fair_attach) and
+ * an added dependency allocates its edge first, so that a failure changes
+ * nothing.
+ *
+ * The cycle check walks the live in-edges from the new dependency, marking
+ * nodes with an epoch (n->visit), so each node and edge is seen once: a
+ * node is a cycle's only if the walk reaches the node being edited.  Ended
+ * nodes have no edges, so the walk stays within the live graph.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "sched.h"
+#include "sched_int.h"
+
+static int
+sched_edit_queued(const struct sched_node *n)
+{
+	return (n->state == SCHED_BLOCKED || n->state == SCHED_DELAYED ||
+	    n->state == SCHED_READY || n->state == SCHED_HELD);
+}
+
+/* Takes a DELAYED or READY node out of its heap (state left as is). */
+static void
+sched_edit_unplace(struct sched *s, struct sched_node *n)
+{
+	if (n->state == SCHED_DELAYED)
+		sched_heap_remove(&s->delayed, n);
+	else if (n->state == SCHED_READY)
+		sched_ready_remove(s, n);
+}
+
+int
+sched_edit_hold(struct sched *s, struct sched_node *n)
+{
+	if (!sched_edit_queued(n))
+		return (-EINVAL);
+	sched_edit_unplace(s, n);
+	n->held = 1;
+	n->state = SCHED_HELD;
+	return (0);
+}
+
+int
+sched_edit_release(struct sched *s, struct sched_node *n, int64_t now)
+{
+	if (n->state != SCHED_HELD)
+		return (-EINVAL);
+	n->held = 0;
+	if (n->npending > 0)
+		n->state = SCHED_BLOCKED;
+	else
+		sched_place(s, n, now);
+	return (0);
+}
+
+void
+sched_edit_not_before(struct sched *s, struct sched_node *n,
+    int64_t not_before, int64_t now)
+{
+	if (n->state == SCHED_DELAYED || n->state == SCHED_READY) {
+		sched_edit_unplace(s, n);
+		n->not_before = not_before;
+		sched_place(s, n, now);
+	} else
+		n->not_before = not_before;
+}
+
+int
+sched_edit_queue(struct sched *s, struct sched_node *n, struct sched_queue *q,
+    int64_t now)
+{
+	struct sched_queue	*oldq = n->queue;
+	struct sched_uq		*olduq = n->uq, *newuq;
+	enum sched_state	 st = n->state;
+
+	if (!sched_edit_queued(n) ||
+	    (n->array != NULL && n->array->throttle > 0 && q != oldq))
+		return (-EINVAL);
+	if (q == oldq)
+		return (0);
+	/* room first: the new queue's heap and the user's place in it */
+	if (sched_heap_reserve(&q->ready, q->nqueued + q->nrunning + 1) < 0)
+		return (-ENOMEM);
+	n->queue = q;
+	if (sched_fair_attach(s, n) < 0) {
+		n->queue = oldq;
+		n->uq = olduq;
+		return (-ENOMEM);
+	}
+	newuq = n->uq;
+	/* out of the old queue */
+	n->queue = oldq;
+	n->uq = olduq;
+	sched_edit_unplace(s, n);
+	sched_fair_count(n, -1, 0);
+	oldq->nqueued--;
+	sched_fair_detach(s, n);
+	sched_heap_shrink(&oldq->ready, oldq->nqueued + oldq->nrunning);
+	/* into the new one */
+	n->queue = q;
+	n->uq = newuq;
+	sched_fair_count(n, 1, 0);
+	q->nqueued++;
+	if (st == SCHED_DELAYED || st == SCHED_READY)
+		sched_place(s, n, now);
+	return (0);
+}
+
+int
+sched_edit_cycle(struct sched *s, struct sched_node *n,
+    struct sched_node *dep)
+{
+	struct sched_node	**stack, **v, *x;
+	struct sched_edge	 *e;
+	size_t			  sn = 0, cap = 64;
+	int			  found = 0;
+
+	if (dep == n)
+		return (1);
+	if ((stack = malloc(cap * sizeof(*stack))) == NULL)
+		return (-ENOMEM);
+	s->visit_epoch++;
+	dep->visit = s->visit_epoch;
+	stack[sn++] = dep;
+	while (sn > 0 && !found) {
+		x = stack[--sn];
+		for (e = x->in; e != NULL; e = e->in_next) {
+			if (e->dependency == n) {
+				found = 1;
+				break;
+			}
+			if (e->dependency->visit == s->visit_epoch)
+				continue;
+			e->dependency->visit = s->visit_epoch;
+			if (sn == cap) {
+				v = realloc(stack, 2 * cap * sizeof(*stack));
+				if (v == NULL) {
+					free(stack);
+					return (-ENOMEM);
+				}
+				stack = v;
+				cap *= 2;
+			}
+			stack[sn++] = e->dependency;
+		}
+	}
+	free(stack);
+	return (found);
+}
+
+int
+sched_edit_dep_add(struct sched *s, struct sched_node *n,
+    struct sched_node *dep, enum sched_dep_mode mode)
+{
+	enum sched_state	st = n->state;
+	int			rv;
+
+	if (!sched_edit_queued(n) || dep->state == SCHED_DONE ||
+	    dep->state == SCHED_NEW)
+		return (-EINVAL);
+	/* sched_dep_add wants a NEW node: it only links and counts */
+	n->state = SCHED_NEW;
+	rv = sched_dep_add(s, n, dep, mode);
+	n->state = st;
+	if (rv < 0)
+		return (rv);
+	if (st == SCHED_DELAYED || st == SCHED_READY) {
+		sched_edit_unplace(s, n);
+		n->state = SCHED_BLOCKED;
+	}
+	return (0);
+}
+
+int
+sched_edit_dep_remove(struct sched *s, struct sched_node *n,
+    struct sched_node *dep, int64_t now)
+{
+	struct sched_edge	*e, *next;
+	int			 k = 0;
+
+	for (e = n->in; e != NULL; e = next) {
+		next = e->in_next;
+		if (e->dependency != dep)
+			continue;
+		sched_edge_unlink_free(s, e);
+		SCHED_ASSERT(n->npending > 0);
+		n->npending--;
+		k++;
+	}
+	if (k > 0 && n->npending == 0 && n->state == SCHED_BLOCKED)
+		sched_place(s, n, now);
+	return (k);
+}
