@@ -1,5 +1,5 @@
 /*
- * store_history.c - a job's history (schema v9): the rows of the history
+ * store_history.c - a job's history (schema v10): the rows of the history
  * table, and the reading of it (STORE_HISTORY).
  *
  * What is recorded, and what is derived.  Every job goes queued -> running

@@ -67,6 +67,7 @@ fi
 
 PASSED=0
 FAILED=0
+FAILS=()   # what failed, for the summary at the end
 
 # count DIR: adds the results of the .trs files under DIR.
 count() {
@@ -76,6 +77,10 @@ count() {
 	PASSED=$((PASSED + p))
 	FAILED=$((FAILED + f))
 	echo "check.sh: $1: $p passed, $f failed" >&2
+	local t
+	for t in $(grep -l -E '^:test-result: (FAIL|XPASS|ERROR)' $(find "$1" -name '*.trs') 2>/dev/null); do
+		FAILS+=("$1: ${t#"$1"/} (log: ${t%.trs}.log)")
+	done
 }
 
 # pass NAME CONFIGURE-ARGS...: configure, build and `make check` in NAME.
@@ -87,12 +92,14 @@ pass() {
 	find "$dir" -name '*.trs' -delete 2>/dev/null
 	if ! (cd "$dir" && "$ROOT/configure" -q "$@"); then
 		echo "check.sh: $dir: configure failed" >&2
+		FAILS+=("$dir: configure")
 		FAILED=$((FAILED + 1))
 		return
 	fi
 	if ! make -C "$dir" -j"$JOBS" >"$dir/build.log" 2>&1; then
 		tail -n 40 "$dir/build.log" >&2
 		echo "check.sh: $dir: build failed (see $dir/build.log)" >&2
+		FAILS+=("$dir: build (log: $dir/build.log)")
 		FAILED=$((FAILED + 1))
 		return
 	fi
@@ -102,6 +109,7 @@ pass() {
 	fi
 	if [ -z "$(find "$dir" -name '*.trs' | head -n 1)" ]; then
 		echo "check.sh: $dir: no test results" >&2
+		FAILS+=("$dir: no test results")
 		FAILED=$((FAILED + 1))
 		return
 	fi
@@ -136,6 +144,7 @@ installed_example() {
 		make -C examples clean >/dev/null 2>&1
 		echo "check.sh: building examples/ against the installed libjobq failed" >&2
 	fi
+	FAILS+=("examples/ against the installed libjobq")
 	FAILED=$((FAILED + 1))
 }
 
@@ -146,6 +155,7 @@ step() {
 		echo "check.sh: $1: ok" >&2
 	else
 		FAILED=$((FAILED + 1))
+		FAILS+=("$1")
 		echo "check.sh: $1: FAILED" >&2
 	fi
 }
@@ -250,5 +260,19 @@ ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=$leaks:abort_on_error=0} \
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
 	pass _build-asan CFLAGS="-O1 -g $SAN" LDFLAGS="$SAN"
 
+# What failed, last, where a truncated log still shows it: each failed
+# step, and each failed test with the tail of its log.
+if [ ${#FAILS[@]} -gt 0 ]; then
+	echo "=== check.sh: what failed" >&2
+	for f in "${FAILS[@]}"; do
+		echo "--- $f" >&2
+		case $f in
+		*"(log: "*)
+			l=${f##*(log: }
+			l=${l%)}
+			[ -f "$l" ] && tail -n 12 "$l" | cut -c1-200 >&2 ;;
+		esac
+	done
+fi
 echo "${PASSED} passed, ${FAILED} failed"
 [ "$FAILED" -eq 0 ] && [ "$PASSED" -gt 0 ]
