@@ -398,7 +398,6 @@ cmd_edit(struct cmd_ctx *ctx, int argc, char **argv)
 		    (rc = cmd_opt_common(cmd, c, argv, &a.json)) >= 0))
 			goto out;
 	}
-	rc = 0;
 	if (optind >= argc) {
 		rc = cmd_usage_error(cmd, "expected a job ID");
 		goto out;
@@ -417,7 +416,6 @@ cmd_edit(struct cmd_ctx *ctx, int argc, char **argv)
 		    (rc = cmd_opt_common(cmd, c, argv, &a.json)) >= 0))
 			goto out;
 	}
-	rc = 0;
 	if (a.argv_op) {
 		if (optind >= argc || argv[optind][0] == '\0') {
 			rc = cmd_usage_error(cmd, "--argv: expected the new "

@@ -297,8 +297,8 @@ store_edit(struct store *s, struct store_op *op)
 			return (store_fail(s, rc, "history"));
 		return (0);
 	}
-	if ((ret = store_edit_get(s, e->id, &old)) != 0) {
-		op->status = ret;
+	if ((ret = store_edit_get(s, e->id, &old)) != 0 || old == NULL) {
+		op->status = ret != 0 ? ret : JOBQ_EINTERNAL;
 		return (0);
 	}
 	if (old->state != JOBQ_STATE_QUEUED) {

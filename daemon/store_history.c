@@ -199,6 +199,8 @@ store_history_read(struct store *s, struct store_op *op)
 		ret = rc == SQLITE_DONE ? JOBQ_ENOTFOUND :
 		    store_err(s, rc, "history");
 	store_reset(st);
+	if (ret == 0 && j == NULL)   /* store_err() never returns 0 */
+		ret = JOBQ_EINTERNAL;
 	if (ret != 0) {
 		op->status = ret;
 		return;

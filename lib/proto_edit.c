@@ -382,7 +382,6 @@ proto_history_reply_to_json(const jobq_history_entry *v, size_t n)
 	cJSON			*arr;
 	size_t			 i;
 
-	proto_out_begin(&o, NULL);
 	proto_out_ok(&o);
 	if (o.failed || (arr = cJSON_AddArrayToObject(o.obj, "history")) ==
 	    NULL) {
