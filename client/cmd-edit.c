@@ -23,105 +23,30 @@
 
 extern char **environ;
 
-/* One REF of hold / release: 1 to stop (the connection is gone). */
-static int
-cmd_edit_hold_one(jobq_client *cl, const char *cmd, const struct fmt_ref *ref,
-    int hold, cJSON **arr, int *errst)
-{
-	char r[FMT_REF_LEN], what[FMT_REF_LEN + 8];
-	jobq_job *job = NULL;
-	jobq_array_info ai;
-	cJSON *item = NULL;
-	int64_t id;
-	int rc, err;
-
-	fmt_ref(ref, r, sizeof(r));
-	if ((rc = cmd_ref_job(cl, cmd, ref, &id, NULL)) != 0) {
-		*errst = rc > *errst ? rc : *errst;
-		return 0;
-	}
-	err = hold ? jobq_hold(cl, id, *arr != NULL ? &job : NULL) :
-	    jobq_release(cl, id, *arr != NULL ? &job : NULL);
-	if (err == JOBQ_EISARRAY && !ref->has_index) {
-		memset(&ai, 0, sizeof(ai));
-		err = hold ? jobq_array_hold(cl, id, &ai) :
-		    jobq_array_release(cl, id, &ai);
-		if (err == 0 && *arr != NULL)
-			item = cmd_array_json(&ai);
-	} else if (err == 0 && *arr != NULL && job != NULL)
-		item = proto_job_to_json(job);
-	jobq_job_free(job);
-	if (err != 0) {
-		snprintf(what, sizeof(what), "%s %s", ref->has_index ? "task" :
-		    "job", r);
-		rc = cmd_report_to(cmd, what, err, NULL, *arr);
-		*errst = rc > *errst ? rc : *errst;
-		return err == JOBQ_EIO || err == JOBQ_ESHUTDOWN;
-	}
-	if (*arr != NULL && cmd_json_append(*arr, item) != 0) {
-		cJSON_Delete(*arr);
-		*arr = NULL;
-		rc = cmd_nomem(cmd);
-		*errst = rc > *errst ? rc : *errst;
-	}
-	return 0;
-}
-
-/* hold (hold 1) or release REF..., the options parsed (by the command's
- * own function, where the completion tests look for them). */
-static int
-cmd_edit_hold(struct cmd_ctx *ctx, const char *cmd, int hold, int json,
-    int argc, char **argv)
-{
-	int rc, jrc, errst = 0;
-	jobq_client *cl = NULL;
-	struct fmt_ref *refs;
-	cJSON *arr = NULL;
-	size_t n, i;
-
-	if ((rc = cmd_parse_refs(cmd, argc, argv, &refs, &n)) != 0)
-		return rc;
-	if (json && (arr = cJSON_CreateArray()) == NULL) {
-		free(refs);
-		return cmd_nomem(cmd);
-	}
-	if ((rc = cmd_connect(ctx, cmd, &cl)) != 0) {
-		cJSON_Delete(arr);
-		free(refs);
-		return rc;
-	}
-	for (i = 0; i < n; i++)
-		if (cmd_edit_hold_one(cl, cmd, &refs[i], hold, &arr, &errst))
-			break;
-	cmd_close(cl);
-	free(refs);
-	rc = errst;
-	if (json && arr != NULL && (jrc = cmd_print_json(cmd, arr)) != 0 &&
-	    rc == 0)
-		rc = jrc;
-	else if (!(json && arr != NULL))
-		cJSON_Delete(arr);
-	return rc;
-}
-
 int
 cmd_hold(struct cmd_ctx *ctx, int argc, char **argv)
 {
+	static const struct cmd_ref_action hold = {
+		jobq_hold, jobq_array_hold, NULL
+	};
 	int json = ctx->json, rc;
 
 	if ((rc = cmd_json_opts("hold", argc, argv, &json)) >= 0)
 		return rc;
-	return cmd_edit_hold(ctx, "hold", 1, json, argc, argv);
+	return cmd_ref_apply_all(ctx, "hold", &hold, json, argc, argv);
 }
 
 int
 cmd_release(struct cmd_ctx *ctx, int argc, char **argv)
 {
+	static const struct cmd_ref_action release = {
+		jobq_release, jobq_array_release, NULL
+	};
 	int json = ctx->json, rc;
 
 	if ((rc = cmd_json_opts("release", argc, argv, &json)) >= 0)
 		return rc;
-	return cmd_edit_hold(ctx, "release", 0, json, argc, argv);
+	return cmd_ref_apply_all(ctx, "release", &release, json, argc, argv);
 }
 
 /* ---- edit ---- */
@@ -186,11 +111,8 @@ cmd_edit_opt(const char *cmd, int c, const char *arg, struct cmd_edit_args *a)
 		a->o.queue = arg;
 		return cmd_check_queue(cmd, arg);
 	case CMD_OPT_PRIORITY:
-		if (fmt_parse_int(arg, -PROTO_MAX_PRIORITY, PROTO_MAX_PRIORITY,
-		    &v) != 0)
-			return cmd_usage_error(cmd, "invalid --priority '%s' "
-			    "(expected an integer from %d to %d)", arg,
-			    -PROTO_MAX_PRIORITY, PROTO_MAX_PRIORITY);
+		if ((r = cmd_opt_priority(cmd, arg, &v)) != 0)
+			return r;
 		a->o.set |= JOBQ_EDIT_PRIORITY;
 		a->o.priority = (int)v;
 		return 0;
@@ -212,34 +134,21 @@ cmd_edit_opt(const char *cmd, int c, const char *arg, struct cmd_edit_args *a)
 		a->have_delay = 1;
 		return cmd_opt_duration(cmd, "--delay", arg, 0, &a->delay_ms);
 	case CMD_OPT_AT:
-		if (fmt_parse_time(arg, util_now_ms(), &a->o.not_before) != 0)
-			return cmd_usage_error(cmd, "invalid --at '%s' (expected "
-			    "YYYY-MM-DDTHH:MM[:SS] or YYYY-MM-DD HH:MM[:SS], "
-			    "optionally with Z or +HH:MM, or HH:MM[:SS])", arg);
 		a->have_at = 1;
-		return 0;
+		return cmd_opt_at(cmd, arg, &a->o.not_before);
 	case CMD_OPT_TIMEOUT:
 		a->o.set |= JOBQ_EDIT_TIMEOUT;
 		return cmd_opt_duration(cmd, "--timeout", arg,
 		    PROTO_MAX_TIMEOUT_MS, &a->o.timeout_ms);
 	case CMD_OPT_RETRIES:
-		if (fmt_parse_count(arg, PROTO_MAX_RETRIES, &n) != 0)
-			return cmd_usage_error(cmd, "invalid --retries '%s' "
-			    "(expected 0 to %d)", arg, PROTO_MAX_RETRIES);
+		if ((r = cmd_opt_retries(cmd, arg, &n)) != 0)
+			return r;
 		a->o.set |= JOBQ_EDIT_RETRIES;
 		a->o.max_retries = (int)n;
 		return 0;
 	case CMD_OPT_AFTER:
-		r = fmt_parse_after(arg, a->after, JOBQ_MAX_DEPS, &a->nafter);
-		if (r == -2)
-			return cmd_usage_error(cmd, "too many --after jobs (at "
-			    "most %d)", JOBQ_MAX_DEPS);
-		if (r != 0)
-			return cmd_usage_error(cmd, "invalid --after '%s' "
-			    "(expected [ok:|notok:|any:]REF[,REF...], REF a job "
-			    "ID or ARRAY.INDEX)", arg);
 		a->o.set |= JOBQ_EDIT_DEPS;
-		return 0;
+		return cmd_opt_after(cmd, arg, a->after, &a->nafter);
 	case CMD_OPT_DROP_AFTER:
 		a->o.set |= JOBQ_EDIT_DEPS;
 		return cmd_edit_drop(cmd, arg, a);

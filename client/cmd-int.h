@@ -91,6 +91,12 @@ int cmd_no_operands(const char *cmd, int argc, char **argv);
 int cmd_opt_duration(const char *cmd, const char *opt, const char *arg,
     int64_t max, int64_t *ms);
 int cmd_check_queue(const char *cmd, const char *q);
+/* cmd-submit.c: option parsers shared by submit and edit */
+int cmd_opt_priority(const char *cmd, const char *arg, int64_t *v);
+int cmd_opt_at(const char *cmd, const char *arg, int64_t *ms);
+int cmd_opt_after(const char *cmd, const char *arg, struct fmt_after *after,
+    size_t *n);
+int cmd_opt_retries(const char *cmd, const char *arg, long *n);
 int cmd_check_name(const char *cmd, const char *arg);
 int cmd_check_label(const char *cmd, const char *arg);
 
@@ -142,6 +148,18 @@ int cmd_json_append(cJSON *arr, cJSON *item);
 void cmd_json_push(cJSON **arr, cJSON *item);
 cJSON *cmd_counts_json(const size_t counts[JOBQ_STATE_COUNT]);
 cJSON *cmd_array_json(const jobq_array_info *ai);
+
+/* What cancel, hold and release do: to one job (or task) and to a whole
+ * array; estate: the reason shown for JOBQ_ESTATE (NULL: the daemon's). */
+struct cmd_ref_action {
+	int (*job)(jobq_client *, int64_t, jobq_job **);
+	int (*array)(jobq_client *, int64_t, jobq_array_info *);
+	const char *estate;
+};
+/* Applies a to each REF of argv (the options parsed), printing the --json
+ * array when json; returns the worst exit status (cmd-jobs.c). */
+int cmd_ref_apply_all(struct cmd_ctx *ctx, const char *cmd,
+    const struct cmd_ref_action *a, int json, int argc, char **argv);
 void cmd_table_add(struct fmt_table **t, const char *const *cells);
 int cmd_table_print(const char *cmd, struct fmt_table *t, size_t width);
 

@@ -241,13 +241,13 @@ cmd_wait(struct cmd_ctx *ctx, int argc, char **argv)
 	return rc;
 }
 
-/* Cancels one REF (a job, or a whole array when a plain id names one),
- * adding what it ended as to *arr (--json).  Returns 1 when `cancel` must
- * stop there (the connection is gone), else 0; *errst gets the worst
- * status. */
+/* Applies action a to one REF (a job, or a whole array when a plain id
+ * names one), adding the job or array it left to *arr (--json).  Returns 1
+ * when the command must stop there (the connection is gone), else 0;
+ * *errst gets the worst status. */
 static int
-cmd_cancel_one(jobq_client *cl, const char *cmd, const struct fmt_ref *ref,
-    cJSON **arr, int *errst)
+cmd_ref_apply(jobq_client *cl, const char *cmd, const struct fmt_ref *ref,
+    const struct cmd_ref_action *a, cJSON **arr, int *errst)
 {
 	char r[FMT_REF_LEN], what[FMT_REF_LEN + 8];
 	jobq_job *job = NULL;
@@ -261,10 +261,10 @@ cmd_cancel_one(jobq_client *cl, const char *cmd, const struct fmt_ref *ref,
 		*errst = cmd_worse(*errst, rc);
 		return 0;
 	}
-	err = jobq_cancel(cl, id, *arr != NULL ? &job : NULL);
+	err = a->job(cl, id, *arr != NULL ? &job : NULL);
 	if (err == JOBQ_EISARRAY && !ref->has_index) {
 		memset(&ai, 0, sizeof(ai));
-		err = jobq_array_cancel(cl, id, &ai);
+		err = a->array(cl, id, &ai);
 		if (err == 0 && *arr != NULL)
 			item = cmd_array_json(&ai);
 	} else if (err == 0 && *arr != NULL && job != NULL)
@@ -275,7 +275,7 @@ cmd_cancel_one(jobq_client *cl, const char *cmd, const struct fmt_ref *ref,
 		snprintf(what, sizeof(what), "%s %s", ref->has_index ? "task" :
 		    "job", r);
 		*errst = cmd_worse(*errst, cmd_report_to(cmd, what, err,
-		    err == JOBQ_ESTATE ? "it has already ended" : NULL, *arr));
+		    err == JOBQ_ESTATE ? a->estate : NULL, *arr));
 		return err == JOBQ_EIO || err == JOBQ_ESHUTDOWN;
 	} else if (*arr != NULL && cmd_json_append(*arr, item) != 0) {
 		cJSON_Delete(*arr);
@@ -286,22 +286,20 @@ cmd_cancel_one(jobq_client *cl, const char *cmd, const struct fmt_ref *ref,
 }
 
 int
-cmd_cancel(struct cmd_ctx *ctx, int argc, char **argv)
+cmd_ref_apply_all(struct cmd_ctx *ctx, const char *cmd,
+    const struct cmd_ref_action *a, int json, int argc, char **argv)
 {
-	const char *cmd = "cancel";
-	int json = ctx->json, rc, jrc, errst = 0;
+	int rc, jrc, errst = 0;
 	jobq_client *cl = NULL;
 	struct fmt_ref *refs;
 	cJSON *arr;
 	size_t n, i;
 
-	if ((rc = cmd_json_opts(cmd, argc, argv, &json)) >= 0)
-		return rc;
 	if ((rc = cmd_refs_connect(ctx, cmd, argc, argv, json, &refs, &n, &arr,
 	    &cl)) != 0)
 		return rc;
 	for (i = 0; i < n; i++) {
-		if (cmd_cancel_one(cl, cmd, &refs[i], &arr, &errst))
+		if (cmd_ref_apply(cl, cmd, &refs[i], a, &arr, &errst))
 			break;
 	}
 	cmd_close(cl);
@@ -311,6 +309,19 @@ cmd_cancel(struct cmd_ctx *ctx, int argc, char **argv)
 	    rc == 0)
 		rc = jrc;
 	return rc;
+}
+
+int
+cmd_cancel(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct cmd_ref_action cancel = {
+		jobq_cancel, jobq_array_cancel, "it has already ended"
+	};
+	int json = ctx->json, rc;
+
+	if ((rc = cmd_json_opts("cancel", argc, argv, &json)) >= 0)
+		return rc;
+	return cmd_ref_apply_all(ctx, "cancel", &cancel, json, argc, argv);
 }
 
 /* Whether s is a negative decimal integer such as "-5". */

@@ -65,6 +65,52 @@ cmd_build_env(int clean, char **sets, size_t nsets)
 	return env;
 }
 
+/* Option parsers shared by submit and edit: 0 or the usage exit status. */
+int
+cmd_opt_priority(const char *cmd, const char *arg, int64_t *v)
+{
+	if (fmt_parse_int(arg, -PROTO_MAX_PRIORITY, PROTO_MAX_PRIORITY, v) != 0)
+		return cmd_usage_error(cmd, "invalid --priority '%s' (expected "
+		    "an integer from %d to %d)", arg, -PROTO_MAX_PRIORITY,
+		    PROTO_MAX_PRIORITY);
+	return 0;
+}
+
+int
+cmd_opt_at(const char *cmd, const char *arg, int64_t *ms)
+{
+	if (fmt_parse_time(arg, util_now_ms(), ms) != 0)
+		return cmd_usage_error(cmd, "invalid --at '%s' (expected "
+		    "YYYY-MM-DDTHH:MM[:SS] or YYYY-MM-DD HH:MM[:SS], "
+		    "optionally with Z or +HH:MM, or HH:MM[:SS])", arg);
+	return 0;
+}
+
+int
+cmd_opt_after(const char *cmd, const char *arg, struct fmt_after *after,
+    size_t *n)
+{
+	int r = fmt_parse_after(arg, after, JOBQ_MAX_DEPS, n);
+
+	if (r == -2)
+		return cmd_usage_error(cmd, "too many --after jobs (at most %d)",
+		    JOBQ_MAX_DEPS);
+	if (r != 0)
+		return cmd_usage_error(cmd, "invalid --after '%s' (expected "
+		    "[ok:|notok:|any:]REF[,REF...], REF a job ID or "
+		    "ARRAY.INDEX)", arg);
+	return 0;
+}
+
+int
+cmd_opt_retries(const char *cmd, const char *arg, long *n)
+{
+	if (fmt_parse_count(arg, PROTO_MAX_RETRIES, n) != 0)
+		return cmd_usage_error(cmd, "invalid --retries '%s' (expected "
+		    "an integer from 0 to %d)", arg, PROTO_MAX_RETRIES);
+	return 0;
+}
+
 /* The scheduling options of `submit`, as given on the command line. */
 struct cmd_sched {
 	int64_t priority;
@@ -91,31 +137,14 @@ cmd_submit_sched_opt(const char *cmd, int c, const char *arg,
 
 	switch (c) {
 	case CMD_OPT_PRIORITY:
-		if (fmt_parse_int(arg, -PROTO_MAX_PRIORITY, PROTO_MAX_PRIORITY,
-		    &s->priority) != 0)
-			return cmd_usage_error(cmd, "invalid --priority '%s' "
-			    "(expected an integer from %d to %d)", arg,
-			    -PROTO_MAX_PRIORITY, PROTO_MAX_PRIORITY);
-		return 0;
+		return cmd_opt_priority(cmd, arg, &s->priority);
 	case CMD_OPT_DELAY:
 		return cmd_opt_duration(cmd, "--delay", arg, 0, &s->delay_ms);
 	case CMD_OPT_AT:
-		if (fmt_parse_time(arg, util_now_ms(), &s->at_ms) != 0)
-			return cmd_usage_error(cmd, "invalid --at '%s' (expected "
-			    "YYYY-MM-DDTHH:MM[:SS] or YYYY-MM-DD HH:MM[:SS], "
-			    "optionally with Z or +HH:MM, or HH:MM[:SS])", arg);
 		s->at = arg;
-		return 0;
+		return cmd_opt_at(cmd, arg, &s->at_ms);
 	case CMD_OPT_AFTER:
-		r = fmt_parse_after(arg, s->after, JOBQ_MAX_DEPS, &s->nafter);
-		if (r == -2)
-			return cmd_usage_error(cmd, "too many --after jobs (at "
-			    "most %d)", JOBQ_MAX_DEPS);
-		if (r != 0)
-			return cmd_usage_error(cmd, "invalid --after '%s' "
-			    "(expected [ok:|notok:|any:]REF[,REF...], REF a job "
-			    "ID or ARRAY.INDEX)", arg);
-		return 0;
+		return cmd_opt_after(cmd, arg, s->after, &s->nafter);
 	case CMD_OPT_ARRAY:
 		if (fmt_parse_array(arg, &s->array) != 0)
 			return cmd_usage_error(cmd, "invalid --array '%s' "
@@ -333,11 +362,7 @@ cmd_submit_opt(const char *cmd, int c, const char *arg,
 		a->hold = 1;
 		return 0;
 	case CMD_OPT_RETRIES:
-		if (fmt_parse_count(arg, PROTO_MAX_RETRIES, &a->retries) != 0)
-			return cmd_usage_error(cmd, "invalid --retries '%s' "
-			    "(expected an integer from 0 to %d)", arg,
-			    PROTO_MAX_RETRIES);
-		return 0;
+		return cmd_opt_retries(cmd, arg, &a->retries);
 	case CMD_OPT_WAIT:
 		a->wait = 1;
 		return 0;

@@ -159,15 +159,14 @@ static void
 dispatch_array_read(struct dispatch *s, struct dispatch_req *r,
     enum dispatch_rk kind, int64_t id, int64_t timeout_ms, int final)
 {
-	struct op_ctx *c = dispatch_op_ctx(s, NULL, r);
-	struct store_op *op = dispatch_op_new(s, STORE_ARRAY,
-	    dispatch_array_done, c);
+	struct store_op *op = dispatch_op_for(s, r, STORE_ARRAY,
+	    dispatch_array_done);
+	struct op_ctx *c = op->data;
 
 	c->kind = kind;
 	c->arg = timeout_ms;
 	c->arg2 = final;
 	op->in.array.id = id;
-	dispatch_op_hold(r, c);
 	dispatch_op_submit(s, op);
 }
 

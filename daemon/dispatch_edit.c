@@ -86,35 +86,6 @@ dispatch_edit_queued(const struct sjob *j)
 	    j->node.state == SCHED_READY || j->node.state == SCHED_HELD);
 }
 
-/* ---- the reply: the row read back ---- */
-
-static void
-dispatch_edit_get_done(struct store_op *op)
-{
-	struct op_ctx *c = op->data;
-
-	if (c->r != NULL) {
-		if (op->status == 0)
-			dispatch_reply_job(c->r, op->out.job);
-		else
-			dispatch_reply_status(c->r, op->status);
-	}
-	dispatch_op_finish(op);
-}
-
-static void
-dispatch_edit_reply_row(struct dispatch *s, struct dispatch_req *r,
-    int64_t id)
-{
-	struct op_ctx *c = dispatch_op_ctx(s, NULL, r);
-	struct store_op *op = dispatch_op_new(s, STORE_GET,
-	    dispatch_edit_get_done, c);
-
-	op->in.get.id = id;
-	dispatch_op_hold(r, c);
-	dispatch_op_submit(s, op);
-}
-
 /* The done callback of a STORE_EDIT: c->r (if any) gets the row. */
 static void
 dispatch_edit_done(struct store_op *op)
@@ -134,23 +105,23 @@ dispatch_edit_done(struct store_op *op)
 		else {
 			dispatch_reply_detach(r);
 			c->r = NULL;
-			dispatch_edit_reply_row(c->s, r, op->in.edit.id);
+			dispatch_get_id(c->s, r, op->in.edit.id);
 		}
 	}
 	dispatch_edit_req_free(c->extra);
 	dispatch_op_finish(op);
 }
 
-/* A STORE_EDIT op for job id by r's uid (r NULL: nobody waits). */
+/* A STORE_EDIT op for job id by uid, its reply (if any) to r. */
 static struct store_op *
-dispatch_edit_op(struct dispatch *s, struct sjob *j, struct dispatch_req *r,
-    uid_t uid)
+dispatch_edit_op(struct dispatch *s, struct sjob *j, int64_t id,
+    struct dispatch_req *r, uid_t uid)
 {
 	struct op_ctx *c = dispatch_op_ctx(s, j, r);
 	struct store_op *op = dispatch_op_new(s, STORE_EDIT,
 	    dispatch_edit_done, c);
 
-	op->in.edit.id = SJOB_ID(j);
+	op->in.edit.id = id;
 	op->in.edit.uid = (uint32_t)uid;
 	op->in.edit.at = util_now_ms();
 	op->in.edit.held = -1;
@@ -161,23 +132,19 @@ void
 dispatch_edit_note(struct dispatch *s, int64_t id, uid_t uid,
     const char *what, const char *detail)
 {
-	struct op_ctx *c = dispatch_op_ctx(s, NULL, NULL);
-	struct store_op *op = dispatch_op_new(s, STORE_EDIT,
-	    dispatch_edit_done, c);
+	struct store_op *op = dispatch_edit_op(s, NULL, id, NULL, uid);
+	struct op_ctx *c = op->data;
+	size_t wl = strlen(what) + 1;
 
-	op->in.edit.id = id;
-	op->in.edit.uid = (uint32_t)uid;
-	op->in.edit.at = util_now_ms();
-	op->in.edit.held = -1;
 	/* the op's strings must live until it is done: kept in c->msg */
-	if ((c->msg = malloc(strlen(what) + 1 + (detail != NULL ?
-	    strlen(detail) + 1 : 0))) == NULL)
+	if ((c->msg = malloc(wl + (detail != NULL ? strlen(detail) + 1 :
+	    0))) == NULL)
 		fatalx("out of memory");
-	strcpy(c->msg, what);
+	memcpy(c->msg, what, wl);
 	op->in.edit.note = c->msg;
 	if (detail != NULL) {
-		strcpy(c->msg + strlen(what) + 1, detail);
-		op->in.edit.note_detail = c->msg + strlen(what) + 1;
+		strcpy(c->msg + wl, detail);
+		op->in.edit.note_detail = c->msg + wl;
 	}
 	dispatch_op_submit(s, op);
 }
@@ -198,7 +165,7 @@ dispatch_edit_hold_job(struct dispatch *s, struct sjob *j,
 		(void)sched_edit_hold(s->sched, &j->node);
 	else
 		(void)sched_edit_release(s->sched, &j->node, util_now_ms());
-	op = dispatch_edit_op(s, j, r, uid);
+	op = dispatch_edit_op(s, j, SJOB_ID(j), r, uid);
 	op->in.edit.held = hold != 0;
 	if (r != NULL)
 		dispatch_op_hold(r, op->data);
@@ -230,7 +197,7 @@ dispatch_edit_hold_id(struct dispatch *s, struct dispatch_req *r, int64_t id,
 		return;
 	}
 	if (dispatch_edit_hold_job(s, j, r, r->uid, hold) == 1)
-		dispatch_edit_reply_row(s, r, id);	/* nothing changed */
+		dispatch_get_id(s, r, id);	/* nothing changed */
 	if (!hold)
 		dispatch_dispatch(s);
 }
@@ -331,13 +298,12 @@ out:
 void
 dispatch_history_id(struct dispatch *s, struct dispatch_req *r, int64_t id)
 {
-	struct op_ctx *c = dispatch_op_ctx(s, NULL, r);
-	struct store_op *op = dispatch_op_new(s, STORE_HISTORY,
-	    dispatch_edit_history_done, c);
+	struct store_op *op = dispatch_op_for(s, r, STORE_HISTORY,
+	    dispatch_edit_history_done);
+	struct op_ctx *c = op->data;
 
 	c->arg = id;
 	op->in.history.id = id;
-	dispatch_op_hold(r, c);
 	dispatch_op_submit(s, op);
 }
 
@@ -511,7 +477,7 @@ dispatch_edit_id(struct dispatch *s, struct dispatch_req *r, int64_t id,
 		    jobq_strerror(rv));
 		return;
 	}
-	op = dispatch_edit_op(s, j, r, r->uid);
+	op = dispatch_edit_op(s, j, SJOB_ID(j), r, r->uid);
 	((struct op_ctx *)op->data)->extra = er;	/* its strings */
 	se = &op->in.edit;
 	se->set = e->set;

@@ -292,6 +292,8 @@ struct store_op *dispatch_op_try(enum store_op_type,
     void (*done)(struct store_op *), void *data);
 struct op_ctx *dispatch_op_ctx(struct dispatch *, struct sjob *,
     struct dispatch_req *);
+struct store_op *dispatch_op_for(struct dispatch *, struct dispatch_req *,
+    enum store_op_type, void (*done)(struct store_op *));
 struct op_ctx *dispatch_op_ctx_try(struct dispatch *, struct sjob *,
     struct dispatch_req *);
 /* Frees a context that never went with a submitted op (what it owns too;
@@ -354,6 +356,7 @@ int dispatch_ref_resolve(struct dispatch *, struct dispatch_req *,
     const struct dispatch_ref *, enum dispatch_rk kind, int64_t arg,
     void *extra);
 /* The job is not active: look it up (a read ordered after every write). */
+void dispatch_get_id(struct dispatch *, struct dispatch_req *, int64_t id);
 void dispatch_ref_ended(struct dispatch *, struct dispatch_req *, int64_t id,
     enum dispatch_ended kind, struct logs_req *lr);
 

@@ -76,6 +76,21 @@ dispatch_op_ctx(struct dispatch *s, struct sjob *job, struct dispatch_req *r)
 	return c;
 }
 
+/* A new op of type for request r (or NULL: nobody waits): its context (no
+ * job) holds r, so that r gets the reply from done, or the op learns that r
+ * went away. */
+struct store_op *
+dispatch_op_for(struct dispatch *s, struct dispatch_req *r,
+    enum store_op_type type, void (*done)(struct store_op *))
+{
+	struct op_ctx *c = dispatch_op_ctx(s, NULL, r);
+	struct store_op *op = dispatch_op_new(s, type, done, c);
+
+	if (r != NULL)
+		dispatch_op_hold(r, c);
+	return op;
+}
+
 struct store_op *
 dispatch_op_update(struct dispatch *s, int64_t id,
     void (*done)(struct store_op *), struct op_ctx *c)

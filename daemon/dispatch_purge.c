@@ -63,15 +63,13 @@ static void
 dispatch_purge_chunk(struct dispatch *s, struct dispatch_req *r,
     const struct store_op *prev, size_t total, int retention)
 {
-	struct op_ctx *c = dispatch_op_ctx(s, NULL, r);
-	struct store_op *op = dispatch_op_new(s, STORE_PURGE,
-	    dispatch_purge_done, c);
+	struct store_op *op = dispatch_op_for(s, r, STORE_PURGE,
+	    dispatch_purge_done);
+	struct op_ctx *c = op->data;
 
 	c->arg = (int64_t)total;
 	c->arg2 = retention;
 	op->in.purge = prev->in.purge;
-	if (r != NULL)
-		dispatch_op_hold(r, c);
 	dispatch_op_submit(s, op);
 }
 

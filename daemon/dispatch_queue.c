@@ -90,15 +90,13 @@ void
 dispatch_queue_counts(struct dispatch *s, struct dispatch_req *r,
     enum dispatch_ck kind, const char *queue)
 {
-	struct op_ctx *c = dispatch_op_ctx(s, NULL, r);
-	struct store_op *op = dispatch_op_new(s, STORE_COUNTS,
-	    dispatch_queue_counts_done, c);
+	struct store_op *op = dispatch_op_for(s, r, STORE_COUNTS,
+	    dispatch_queue_counts_done);
+	struct op_ctx *c = op->data;
 
 	c->kind = kind;
 	if (queue != NULL && (c->msg = strdup(queue)) == NULL)
 		fatalx("out of memory");
-	if (r != NULL)
-		dispatch_op_hold(r, c);
 	dispatch_op_submit(s, op);
 }
 

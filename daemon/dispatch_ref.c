@@ -139,14 +139,13 @@ void
 dispatch_ref_ended(struct dispatch *s, struct dispatch_req *r, int64_t id,
     enum dispatch_ended kind, struct logs_req *lr)
 {
-	struct op_ctx *c = dispatch_op_ctx(s, NULL, r);
-	struct store_op *op = dispatch_op_new(s, STORE_GET,
-	    dispatch_ref_ended_done, c);
+	struct store_op *op = dispatch_op_for(s, r, STORE_GET,
+	    dispatch_ref_ended_done);
+	struct op_ctx *c = op->data;
 
 	c->kind = kind;
 	c->extra = lr;
 	op->in.get.id = id;
-	dispatch_op_hold(r, c);
 	dispatch_op_submit(s, op);
 }
 
@@ -166,15 +165,15 @@ dispatch_ref_get_done(struct store_op *op)
 	dispatch_op_finish(op);
 }
 
-static void
-dispatch_ref_get_id(struct dispatch *s, struct dispatch_req *r, int64_t id)
+/* Replies to r with job id's row as the store has it (ordered after any
+ * write submitted before). */
+void
+dispatch_get_id(struct dispatch *s, struct dispatch_req *r, int64_t id)
 {
-	struct op_ctx *c = dispatch_op_ctx(s, NULL, r);
-	struct store_op *op = dispatch_op_new(s, STORE_GET,
-	    dispatch_ref_get_done, c);
+	struct store_op *op = dispatch_op_for(s, r, STORE_GET,
+	    dispatch_ref_get_done);
 
 	op->in.get.id = id;
-	dispatch_op_hold(r, c);
 	dispatch_op_submit(s, op);
 }
 
@@ -185,7 +184,7 @@ dispatch_get(struct dispatch *s, struct dispatch_req *r,
 	if (ref->array)
 		dispatch_array_op(s, r, RK_GET, ref->id, -1);
 	else if (!dispatch_ref_resolve(s, r, ref, RK_GET, 0, NULL))
-		dispatch_ref_get_id(s, r, ref->id);
+		dispatch_get_id(s, r, ref->id);
 }
 
 static void
@@ -212,9 +211,9 @@ void
 dispatch_list(struct dispatch *s, struct dispatch_req *r, cJSON *req,
     struct dispatch_filter *f)
 {
-	struct op_ctx *c = dispatch_op_ctx(s, NULL, r);
-	struct store_op *op = dispatch_op_new(s, STORE_LIST,
-	    dispatch_ref_list_done, c);
+	struct store_op *op = dispatch_op_for(s, r, STORE_LIST,
+	    dispatch_ref_list_done);
+	struct op_ctx *c = op->data;
 	struct dispatch_filter *copy;
 
 	if ((copy = malloc(sizeof *copy)) == NULL)
@@ -241,7 +240,6 @@ dispatch_list(struct dispatch *s, struct dispatch_req *r, cJSON *req,
 		op->in.list.by_owner = 1;
 		op->in.list.owner_uid = r->uid;
 	}
-	dispatch_op_hold(r, c);
 	dispatch_op_submit(s, op);
 }
 
@@ -302,7 +300,7 @@ dispatch_ref_priority_done(struct store_op *op)
 			/* read the row back, ordered after the write */
 			dispatch_reply_detach(r);
 			c->r = NULL;
-			dispatch_ref_get_id(c->s, r, op->in.update.id);
+			dispatch_get_id(c->s, r, op->in.update.id);
 		}
 	}
 	dispatch_op_finish(op);
@@ -469,7 +467,7 @@ dispatch_ref_by_kind(struct dispatch *s, struct dispatch_req *r,
     enum dispatch_rk kind, int64_t id, int64_t arg, void *extra)
 {
 	switch (kind) {
-	case RK_GET: dispatch_ref_get_id(s, r, id); break;
+	case RK_GET: dispatch_get_id(s, r, id); break;
 	case RK_WAIT: dispatch_wait_id(s, r, id, arg); break;
 	case RK_CANCEL: dispatch_ref_cancel_id(s, r, id); break;
 	case RK_LOGS:

@@ -17,9 +17,8 @@ int
 jobq_edit(jobq_client *c, int64_t id, const jobq_edit_opts *opts,
     jobq_job **out)
 {
-	cJSON		*req, *reply;
-	jobq_job	*job;
-	int		 rc;
+	cJSON	*req;
+	int	 rc;
 
 	if (out != NULL)
 		*out = NULL;
@@ -27,16 +26,7 @@ jobq_edit(jobq_client *c, int64_t id, const jobq_edit_opts *opts,
 		return rc;
 	if ((req = proto_edit_opts_to_json(id, opts)) == NULL)
 		return JOBQ_EINVAL;	/* or out of memory */
-	if ((rc = client_request(c, req, &reply)) != 0)
-		return rc;
-	rc = proto_job_reply_from_json(reply, &job, NULL, 0);
-	if ((rc = client_decoded(c, reply, rc)) != 0)
-		return rc;
-	if (out != NULL)
-		*out = job;
-	else
-		jobq_job_free(job);
-	return 0;
+	return client_job_call(c, req, out);
 }
 
 int

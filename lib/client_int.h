@@ -64,6 +64,9 @@ int client_bad_reply(jobq_client *c, int rc);
 /* The end of decoding a reply: frees it; rc is the decoder's result, and a
  * failure breaks c (see client_bad_reply). */
 int client_decoded(jobq_client *c, cJSON *reply, int rc);
+/* Sends req (consumed) and decodes the reply's job into *out if wanted
+ * (client_jobs.c). */
+int client_job_call(jobq_client *c, cJSON *req, jobq_job **out);
 
 /* client_jobs.c, for client_batch.c: the options jobq_submit refuses
  * (1: fine), the caller's environment (the strings not copied), its

@@ -33,9 +33,8 @@ client_jobs_ref(struct proto_ref *ref, int64_t id, int64_t index)
 	}
 }
 
-/* Sends req (consumed) and decodes the reply's job into *out if wanted. */
-static int
-client_jobs_job_call(jobq_client *c, cJSON *req, jobq_job **out)
+int
+client_job_call(jobq_client *c, cJSON *req, jobq_job **out)
 {
 	cJSON		*reply;
 	jobq_job	*job;
@@ -265,7 +264,7 @@ jobq_get(jobq_client *c, int64_t id, jobq_job **out)
 		return JOBQ_EINVAL;
 	if ((rc = client_jobs_begin(c, id, out, &ref)) != 0)
 		return rc;
-	return client_jobs_job_call(c, proto_get_to_json(&ref), out);
+	return client_job_call(c, proto_get_to_json(&ref), out);
 }
 
 int
@@ -276,7 +275,7 @@ jobq_cancel(jobq_client *c, int64_t id, jobq_job **out)
 
 	if ((rc = client_jobs_begin(c, id, out, &ref)) != 0)
 		return rc;
-	return client_jobs_job_call(c, proto_cancel_to_json(&ref), out);
+	return client_job_call(c, proto_cancel_to_json(&ref), out);
 }
 
 int
@@ -288,7 +287,7 @@ jobq_wait(jobq_client *c, int64_t id, int timeout_ms, jobq_job **out)
 	if ((rc = client_jobs_begin(c, id, out, &w.ref)) != 0)
 		return rc;
 	w.timeout_ms = timeout_ms >= 0 ? timeout_ms : -1;
-	return client_jobs_job_call(c, proto_wait_to_json(&w), out);
+	return client_job_call(c, proto_wait_to_json(&w), out);
 }
 
 int
@@ -300,7 +299,7 @@ jobq_set_priority(jobq_client *c, int64_t id, int priority, jobq_job **out)
 	if ((rc = client_jobs_begin(c, id, out, &p.ref)) != 0)
 		return rc;
 	p.priority = priority;
-	return client_jobs_job_call(c, proto_priority_to_json(&p), out);
+	return client_job_call(c, proto_priority_to_json(&p), out);
 }
 
 int
@@ -311,7 +310,7 @@ jobq_retry(jobq_client *c, int64_t id, jobq_job **out)
 
 	if ((rc = client_jobs_begin(c, id, out, &ref)) != 0)
 		return rc;
-	return client_jobs_job_call(c, proto_retry_to_json(&ref), out);
+	return client_job_call(c, proto_retry_to_json(&ref), out);
 }
 
 /* Copies the bytes of a logs reply that answers `offset` into buf (len
@@ -529,7 +528,7 @@ jobq_get_task(jobq_client *c, int64_t array_id, int64_t index,
 	if (index < 0 || index > PROTO_MAX_JSON_INT)
 		return JOBQ_EINVAL;
 	client_jobs_ref(&ref, array_id, index);
-	return client_jobs_job_call(c, proto_get_to_json(&ref), out);
+	return client_job_call(c, proto_get_to_json(&ref), out);
 }
 
 /* A call on a whole array: the request of op (PROTO_OP_GET, _WAIT or
@@ -590,7 +589,7 @@ jobq_hold(jobq_client *c, int64_t id, jobq_job **out)
 
 	if ((rc = client_jobs_begin(c, id, out, &ref)) != 0)
 		return rc;
-	return client_jobs_job_call(c, proto_hold_to_json(&ref), out);
+	return client_job_call(c, proto_hold_to_json(&ref), out);
 }
 
 int
@@ -601,7 +600,7 @@ jobq_release(jobq_client *c, int64_t id, jobq_job **out)
 
 	if ((rc = client_jobs_begin(c, id, out, &ref)) != 0)
 		return rc;
-	return client_jobs_job_call(c, proto_release_to_json(&ref), out);
+	return client_job_call(c, proto_release_to_json(&ref), out);
 }
 
 int

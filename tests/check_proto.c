@@ -22,6 +22,7 @@
 #include "jobq.h"
 #include "paths.h"
 #include "proto.h"
+#include "proto_cmp.h"
 #include "check_proto.h"
 
 /* --- helpers shared by the files of this program --- */
@@ -67,6 +68,31 @@ check_proto_deps(size_t n)
 		cJSON_AddItemToArray(arr, d);
 	}
 	return arr;
+}
+
+/* A request text decodes (by its op) and survives the round trip. */
+void
+check_proto_ok(const char *text)
+{
+	char	err[256];
+	int	rc;
+
+	rc = proto_cmp_text(-1, text, err, sizeof(err));
+	ck_assert_msg(rc == 0, "%s: %d (%s)", text, rc, err);
+}
+
+/* A request text fails to decode with code and exactly the message msg. */
+void
+check_proto_bad(const char *text, int code, const char *msg)
+{
+	char	err[256];
+	int	rc;
+
+	rc = proto_cmp_text(-1, text, err, sizeof(err));
+	ck_assert_msg(rc == code, "%s: code %d, expected %d (%s)", text, rc,
+	    code, err);
+	ck_assert_msg(strcmp(err, msg) == 0, "%s: message \"%s\", expected "
+	    "\"%s\"", text, err, msg);
 }
 
 cJSON *

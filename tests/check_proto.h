@@ -16,6 +16,10 @@ cJSON *check_proto_strings(size_t n, const char *s); /* [s, s, ...] */
 cJSON *check_proto_deps(size_t n);   /* [{"id":1},...,{"id":n}] */
 /* Encodes obj, reparses it through a frame and returns the copy. */
 cJSON *check_proto_reframe(const cJSON *obj);
+/* A request text decodes and survives the round trip (proto_cmp_text). */
+void check_proto_ok(const char *text);
+/* A request text fails to decode with code and exactly the message msg. */
+void check_proto_bad(const char *text, int code, const char *msg);
 
 /* The test cases of each file. */
 void check_proto_job_add(Suite *s);      /* check_proto_job.c */

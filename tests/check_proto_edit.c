@@ -17,43 +17,19 @@
 #include "proto_cmp.h"
 #include "check_proto.h"
 
-/* A request text decodes and survives the round trip. */
-static void
-edit_ok(const char *text)
-{
-	char	err[256];
-	int	rc;
-
-	rc = proto_cmp_text(-1, text, err, sizeof(err));
-	ck_assert_msg(rc == 0, "%s: %d (%s)", text, rc, err);
-}
-
-/* A request text fails with code and exactly the message msg. */
-static void
-edit_bad(const char *text, int code, const char *msg)
-{
-	char	err[256];
-	int	rc;
-
-	rc = proto_cmp_text(-1, text, err, sizeof(err));
-	ck_assert_msg(rc == code, "%s: code %d, expected %d (%s)", text, rc,
-	    code, err);
-	ck_assert_msg(strcmp(err, msg) == 0, "%s: message \"%s\", expected "
-	    "\"%s\"", text, err, msg);
-}
-
 START_TEST(test_hold_refs)
 {
-	edit_ok("{\"op\":\"hold\",\"id\":3}");
-	edit_ok("{\"op\":\"hold\",\"id\":3,\"index\":0}");
-	edit_ok("{\"op\":\"hold\",\"id\":3,\"array\":true}");
-	edit_ok("{\"op\":\"release\",\"id\":9007199254740992}");
-	edit_ok("{\"op\":\"release\",\"id\":3,\"array\":true}");
-	edit_ok("{\"op\":\"history\",\"id\":3,\"index\":7}");
-	edit_bad("{\"op\":\"history\",\"id\":1,\"array\":true}", JOBQ_EINVAL,
+	check_proto_ok("{\"op\":\"hold\",\"id\":3}");
+	check_proto_ok("{\"op\":\"hold\",\"id\":3,\"index\":0}");
+	check_proto_ok("{\"op\":\"hold\",\"id\":3,\"array\":true}");
+	check_proto_ok("{\"op\":\"release\",\"id\":9007199254740992}");
+	check_proto_ok("{\"op\":\"release\",\"id\":3,\"array\":true}");
+	check_proto_ok("{\"op\":\"history\",\"id\":3,\"index\":7}");
+	check_proto_bad("{\"op\":\"history\",\"id\":1,\"array\":true}",
+	    JOBQ_EINVAL,
 	    "array: not allowed in this request");
-	edit_bad("{\"op\":\"hold\"}", JOBQ_EINVAL, "missing \"id\"");
-	edit_bad("{\"op\":\"release\",\"id\":0}", JOBQ_EINVAL,
+	check_proto_bad("{\"op\":\"hold\"}", JOBQ_EINVAL, "missing \"id\"");
+	check_proto_bad("{\"op\":\"release\",\"id\":0}", JOBQ_EINVAL,
 	    "\"id\" must be an integer in 1..9223372036854775807");
 }
 END_TEST
@@ -64,17 +40,17 @@ START_TEST(test_edit_members)
 	cJSON			*obj;
 	char			 err[256];
 
-	edit_ok("{\"op\":\"edit\",\"id\":5,\"priority\":-7}");
-	edit_ok("{\"op\":\"edit\",\"id\":5,\"index\":2,\"queue\":\"q.1\"}");
-	edit_ok("{\"op\":\"edit\",\"id\":5,\"name\":null}");
-	edit_ok("{\"op\":\"edit\",\"id\":5,\"name\":\"n\",\"labels\":[]}");
-	edit_ok("{\"op\":\"edit\",\"id\":5,\"labels\":[\"a=1\",\"b=2\"],"
+	check_proto_ok("{\"op\":\"edit\",\"id\":5,\"priority\":-7}");
+	check_proto_ok("{\"op\":\"edit\",\"id\":5,\"index\":2,\"queue\":\"q.1\"}");
+	check_proto_ok("{\"op\":\"edit\",\"id\":5,\"name\":null}");
+	check_proto_ok("{\"op\":\"edit\",\"id\":5,\"name\":\"n\",\"labels\":[]}");
+	check_proto_ok("{\"op\":\"edit\",\"id\":5,\"labels\":[\"a=1\",\"b=2\"],"
 	    "\"not_before\":0,\"timeout_ms\":5,\"retries\":3}");
-	edit_ok("{\"op\":\"edit\",\"id\":5,\"deps_add\":[{\"id\":2,"
+	check_proto_ok("{\"op\":\"edit\",\"id\":5,\"deps_add\":[{\"id\":2,"
 	    "\"mode\":\"any\"},{\"id\":3,\"mode\":\"notok\"}],"
 	    "\"deps_remove\":[4,6]}");
-	edit_ok("{\"op\":\"edit\",\"id\":5,\"deps_add\":[]}");
-	edit_ok("{\"op\":\"edit\",\"id\":5,\"argv\":[\"x\",\"\"],"
+	check_proto_ok("{\"op\":\"edit\",\"id\":5,\"deps_add\":[]}");
+	check_proto_ok("{\"op\":\"edit\",\"id\":5,\"argv\":[\"x\",\"\"],"
 	    "\"env\":[\"A=1\"],\"cwd\":\"/tmp\"}");
 	/* which members were given */
 	obj = check_proto_parse("{\"op\":\"edit\",\"id\":5,\"name\":null,"
@@ -92,35 +68,43 @@ END_TEST
 
 START_TEST(test_edit_refused)
 {
-	edit_bad("{\"op\":\"edit\",\"id\":5}", JOBQ_EINVAL,
+	check_proto_bad("{\"op\":\"edit\",\"id\":5}", JOBQ_EINVAL,
 	    "nothing to change");
-	edit_bad("{\"op\":\"edit\",\"id\":5,\"array\":true,\"priority\":1}",
+	check_proto_bad("{\"op\":\"edit\",\"id\":5,\"array\":true,\"priority\":1}",
 	    JOBQ_EINVAL, "array: not allowed in this request");
-	edit_bad("{\"op\":\"edit\",\"id\":5,\"priority\":1000001}",
+	check_proto_bad("{\"op\":\"edit\",\"id\":5,\"priority\":1000001}",
 	    JOBQ_EINVAL, "\"priority\" must be an integer in "
 	    "-1000000..1000000");
-	edit_bad("{\"op\":\"edit\",\"id\":5,\"queue\":\"a b\"}", JOBQ_EINVAL,
+	check_proto_bad("{\"op\":\"edit\",\"id\":5,\"queue\":\"a b\"}",
+	    JOBQ_EINVAL,
 	    "\"queue\" must match [A-Za-z0-9_.-]+");
-	edit_bad("{\"op\":\"edit\",\"id\":5,\"name\":7}", JOBQ_EINVAL,
+	check_proto_bad("{\"op\":\"edit\",\"id\":5,\"name\":7}", JOBQ_EINVAL,
 	    "\"name\" must be a string");
-	edit_bad("{\"op\":\"edit\",\"id\":5,\"labels\":[\"x\"]}", JOBQ_EINVAL,
+	check_proto_bad("{\"op\":\"edit\",\"id\":5,\"labels\":[\"x\"]}",
+	    JOBQ_EINVAL,
 	    "\"labels\" entry 0 is not of the form K=V with a "
 	    "non-empty K");
-	edit_bad("{\"op\":\"edit\",\"id\":5,\"retries\":-1}", JOBQ_EINVAL,
+	check_proto_bad("{\"op\":\"edit\",\"id\":5,\"retries\":-1}",
+	    JOBQ_EINVAL,
 	    "\"retries\" must be an integer in 0..1000");
-	edit_bad("{\"op\":\"edit\",\"id\":5,\"deps_remove\":[0]}",
+	check_proto_bad("{\"op\":\"edit\",\"id\":5,\"deps_remove\":[0]}",
 	    JOBQ_EINVAL, "\"deps_remove\" entry 0 is not a job id");
-	edit_bad("{\"op\":\"edit\",\"id\":5,\"deps_remove\":3}", JOBQ_EINVAL,
+	check_proto_bad("{\"op\":\"edit\",\"id\":5,\"deps_remove\":3}",
+	    JOBQ_EINVAL,
 	    "\"deps_remove\" must be an array of job ids");
-	edit_bad("{\"op\":\"edit\",\"id\":5,\"argv\":[]}", JOBQ_EINVAL,
+	check_proto_bad("{\"op\":\"edit\",\"id\":5,\"argv\":[]}", JOBQ_EINVAL,
 	    "\"argv\" must not be empty");
-	edit_bad("{\"op\":\"edit\",\"id\":5,\"argv\":[\"\"]}", JOBQ_EINVAL,
+	check_proto_bad("{\"op\":\"edit\",\"id\":5,\"argv\":[\"\"]}",
+	    JOBQ_EINVAL,
 	    "\"argv\" entry 0 is empty");
-	edit_bad("{\"op\":\"edit\",\"id\":5,\"env\":[\"=x\"]}", JOBQ_EINVAL,
+	check_proto_bad("{\"op\":\"edit\",\"id\":5,\"env\":[\"=x\"]}",
+	    JOBQ_EINVAL,
 	    "\"env\" entry 0 is not of the form K=V");
-	edit_bad("{\"op\":\"edit\",\"id\":5,\"cwd\":\"rel\"}", JOBQ_EINVAL,
+	check_proto_bad("{\"op\":\"edit\",\"id\":5,\"cwd\":\"rel\"}",
+	    JOBQ_EINVAL,
 	    "\"cwd\" must be an absolute path");
-	edit_bad("{\"op\":\"edit\",\"id\":5,\"not_before\":-1}", JOBQ_EINVAL,
+	check_proto_bad("{\"op\":\"edit\",\"id\":5,\"not_before\":-1}",
+	    JOBQ_EINVAL,
 	    "\"not_before\" must be an integer in 0..9223372036854775807");
 }
 END_TEST
@@ -258,7 +242,7 @@ START_TEST(test_held_and_hold)
 	ck_assert_ptr_null(cJSON_GetObjectItem(obj, "held"));
 	cJSON_Delete(obj);
 	/* a submit's "hold" */
-	edit_ok("{\"op\":\"submit\",\"argv\":[\"x\"],\"env\":[],\"cwd\":\"/\","
+	check_proto_ok("{\"op\":\"submit\",\"argv\":[\"x\"],\"env\":[],\"cwd\":\"/\","
 	    "\"hold\":true}");
 	bad = check_proto_parse("{\"op\":\"submit\",\"argv\":[\"x\"],"
 	    "\"env\":[],\"cwd\":\"/\",\"hold\":true}");
@@ -266,7 +250,7 @@ START_TEST(test_held_and_hold)
 	ck_assert_int_eq(r.u.submit.hold, 1);
 	proto_req_release(&r);
 	cJSON_Delete(bad);
-	edit_bad("{\"op\":\"submit\",\"argv\":[\"x\"],\"env\":[],\"cwd\":\"/\","
+	check_proto_bad("{\"op\":\"submit\",\"argv\":[\"x\"],\"env\":[],\"cwd\":\"/\","
 	    "\"hold\":1}", JOBQ_EINVAL, "\"hold\" must be a boolean");
 }
 END_TEST

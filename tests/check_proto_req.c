@@ -16,33 +16,6 @@
 #include "proto_cmp.h"
 #include "check_proto.h"
 
-/* --- helpers --- */
-
-/* A request text decodes (by its op) and survives the round trip. */
-static void
-req_ok(const char *text)
-{
-	char	err[256];
-	int	rc;
-
-	rc = proto_cmp_text(-1, text, err, sizeof(err));
-	ck_assert_msg(rc == 0, "%s: %d (%s)", text, rc, err);
-}
-
-/* A request text fails to decode with code and exactly the message msg. */
-static void
-req_bad(const char *text, int code, const char *msg)
-{
-	char	err[256];
-	int	rc;
-
-	rc = proto_cmp_text(-1, text, err, sizeof(err));
-	ck_assert_msg(rc == code, "%s: code %d, expected %d (%s)", text, rc,
-	    code, err);
-	ck_assert_msg(strcmp(err, msg) == 0, "%s: message \"%s\", expected "
-	    "\"%s\"", text, err, msg);
-}
-
 /* Decodes a request text into *r (which the caller releases). */
 static cJSON *
 req_decode(const char *text, struct proto_req *r)
@@ -109,10 +82,10 @@ START_TEST(test_op_table)
 	ck_assert_int_eq(proto_op_parse(""), -1);
 	ck_assert_int_eq(proto_op_parse(NULL), -1);
 
-	req_bad("{\"op\":\"frobnicate\"}", JOBQ_EUNKNOWNOP,
+	check_proto_bad("{\"op\":\"frobnicate\"}", JOBQ_EUNKNOWNOP,
 	    "unknown request \"frobnicate\"");
-	req_bad("{\"id\":1}", JOBQ_EBADREQ, "missing string \"op\"");
-	req_bad("{\"op\":7}", JOBQ_EBADREQ, "missing string \"op\"");
+	check_proto_bad("{\"id\":1}", JOBQ_EBADREQ, "missing string \"op\"");
+	check_proto_bad("{\"op\":7}", JOBQ_EBADREQ, "missing string \"op\"");
 	/* An unknown op is quoted up to 64 bytes. */
 	obj = check_proto_parse("{\"op\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}");
@@ -170,10 +143,10 @@ START_TEST(test_every_op_roundtrip)
 	size_t	i;
 
 	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
-		req_ok(texts[i]);
+		check_proto_ok(texts[i]);
 	/* Unknown members are ignored, "op" included when the caller names
 	 * the op. */
-	req_ok("{\"op\":\"ping\",\"extra\":[1,2,{}]}");
+	check_proto_ok("{\"op\":\"ping\",\"extra\":[1,2,{}]}");
 	ck_assert_int_eq(proto_cmp_text(PROTO_OP_STATS, "{\"x\":1}", err,
 	    sizeof(err)), 0);
 	ck_assert_int_eq(proto_cmp_text(PROTO_OP_GET, "{\"op\":\"ping\","
@@ -202,16 +175,17 @@ START_TEST(test_hello)
 	ck_assert_ptr_null(r.u.hello.client);
 	cJSON_Delete(obj);
 
-	req_bad("{\"op\":\"hello\"}", JOBQ_EBADREQ, "missing \"version\"");
-	req_bad("{\"op\":\"hello\",\"version\":\"1\"}", JOBQ_EBADREQ,
+	check_proto_bad("{\"op\":\"hello\"}", JOBQ_EBADREQ,
+	    "missing \"version\"");
+	check_proto_bad("{\"op\":\"hello\",\"version\":\"1\"}", JOBQ_EBADREQ,
 	    "\"version\" must be an integer in 0..2147483647");
-	req_bad("{\"op\":\"hello\",\"version\":-1}", JOBQ_EBADREQ,
+	check_proto_bad("{\"op\":\"hello\",\"version\":-1}", JOBQ_EBADREQ,
 	    "\"version\" must be an integer in 0..2147483647");
-	req_bad("{\"op\":\"hello\",\"version\":1.5}", JOBQ_EBADREQ,
+	check_proto_bad("{\"op\":\"hello\",\"version\":1.5}", JOBQ_EBADREQ,
 	    "\"version\" must be an integer in 0..2147483647");
-	req_bad("{\"op\":\"hello\",\"version\":999}", JOBQ_EVERSION,
+	check_proto_bad("{\"op\":\"hello\",\"version\":999}", JOBQ_EVERSION,
 	    "protocol version 999 is not supported (this jobqd speaks 1)");
-	req_bad("{\"op\":\"hello\",\"version\":0}", JOBQ_EVERSION,
+	check_proto_bad("{\"op\":\"hello\",\"version\":0}", JOBQ_EVERSION,
 	    "protocol version 0 is not supported (this jobqd speaks 1)");
 
 	h.version = JOBQ_PROTOCOL_VERSION;
@@ -245,34 +219,35 @@ START_TEST(test_ref)
 	ck_assert(r.u.ref.has_index && r.u.ref.index == 0 && !r.u.ref.array);
 	req_roundtrip(&r);
 	cJSON_Delete(obj);
-	req_ok("{\"op\":\"wait\",\"id\":2,\"array\":true}");
-	req_ok("{\"op\":\"retry\",\"id\":2,\"index\":9007199254740992}");
-	req_ok("{\"op\":\"get\",\"id\":1e3}");
+	check_proto_ok("{\"op\":\"wait\",\"id\":2,\"array\":true}");
+	check_proto_ok("{\"op\":\"retry\",\"id\":2,\"index\":9007199254740992}");
+	check_proto_ok("{\"op\":\"get\",\"id\":1e3}");
 
-	req_bad("{\"op\":\"get\"}", JOBQ_EINVAL, "missing \"id\"");
-	req_bad("{\"op\":\"get\",\"id\":0}", JOBQ_EINVAL,
+	check_proto_bad("{\"op\":\"get\"}", JOBQ_EINVAL, "missing \"id\"");
+	check_proto_bad("{\"op\":\"get\",\"id\":0}", JOBQ_EINVAL,
 	    "\"id\" must be an integer in 1..9223372036854775807");
-	req_bad("{\"op\":\"cancel\",\"id\":\"1\"}", JOBQ_EINVAL,
+	check_proto_bad("{\"op\":\"cancel\",\"id\":\"1\"}", JOBQ_EINVAL,
 	    "\"id\" must be an integer in 1..9223372036854775807");
-	req_bad("{\"op\":\"get\",\"id\":1.5}", JOBQ_EINVAL,
+	check_proto_bad("{\"op\":\"get\",\"id\":1.5}", JOBQ_EINVAL,
 	    "\"id\" must be an integer in 1..9223372036854775807");
-	req_bad("{\"op\":\"get\",\"id\":1,\"index\":null}", JOBQ_EINVAL,
+	check_proto_bad("{\"op\":\"get\",\"id\":1,\"index\":null}", JOBQ_EINVAL,
 	    "\"index\" must be an integer in "
 	    "-9223372036854775808..9223372036854775807");
-	req_bad("{\"op\":\"get\",\"id\":1,\"array\":1}", JOBQ_EINVAL,
+	check_proto_bad("{\"op\":\"get\",\"id\":1,\"array\":1}", JOBQ_EINVAL,
 	    "array: must be true or false");
-	req_bad("{\"op\":\"get\",\"id\":1,\"array\":true,\"index\":2}",
+	check_proto_bad("{\"op\":\"get\",\"id\":1,\"array\":true,\"index\":2}",
 	    JOBQ_EINVAL, "array and index exclude each other");
-	req_bad("{\"op\":\"retry\",\"id\":1,\"array\":true}", JOBQ_EINVAL,
+	check_proto_bad("{\"op\":\"retry\",\"id\":1,\"array\":true}",
+	    JOBQ_EINVAL,
 	    "array: not allowed in this request");
-	req_bad("{\"op\":\"priority\",\"id\":1,\"array\":true,"
+	check_proto_bad("{\"op\":\"priority\",\"id\":1,\"array\":true,"
 	    "\"priority\":1}", JOBQ_EINVAL,
 	    "array: not allowed in this request");
-	req_bad("{\"op\":\"logs\",\"id\":1,\"array\":true,\"stream\":"
+	check_proto_bad("{\"op\":\"logs\",\"id\":1,\"array\":true,\"stream\":"
 	    "\"stdout\",\"offset\":0,\"max\":1}", JOBQ_EINVAL,
 	    "array: not allowed in this request");
 	/* array false is fine anywhere */
-	req_ok("{\"op\":\"retry\",\"id\":1,\"array\":false}");
+	check_proto_ok("{\"op\":\"retry\",\"id\":1,\"array\":false}");
 	ck_assert_ptr_null(proto_get_to_json(NULL));
 	ck_assert_ptr_null(proto_cancel_to_json(NULL));
 	ck_assert_ptr_null(proto_retry_to_json(NULL));
@@ -297,10 +272,11 @@ START_TEST(test_wait_priority)
 	ck_assert_int_eq(r.u.wait.timeout_ms, 0);
 	req_roundtrip(&r);
 	cJSON_Delete(obj);
-	req_bad("{\"op\":\"wait\",\"id\":2,\"timeout_ms\":\"5\"}", JOBQ_EINVAL,
+	check_proto_bad("{\"op\":\"wait\",\"id\":2,\"timeout_ms\":\"5\"}",
+	    JOBQ_EINVAL,
 	    "\"timeout_ms\" must be an integer in "
 	    "-9223372036854775808..9223372036854775807");
-	req_bad("{\"op\":\"wait\",\"timeout_ms\":1}", JOBQ_EINVAL,
+	check_proto_bad("{\"op\":\"wait\",\"timeout_ms\":1}", JOBQ_EINVAL,
 	    "missing \"id\"");
 	memset(&w, 0, sizeof(w));
 	w.ref.id = 4;
@@ -315,11 +291,11 @@ START_TEST(test_wait_priority)
 	ck_assert_int_eq(r.u.priority.priority, PROTO_MAX_PRIORITY);
 	req_roundtrip(&r);
 	cJSON_Delete(obj);
-	req_bad("{\"op\":\"priority\",\"id\":2}", JOBQ_EINVAL,
+	check_proto_bad("{\"op\":\"priority\",\"id\":2}", JOBQ_EINVAL,
 	    "missing \"priority\"");
-	req_bad("{\"op\":\"priority\",\"id\":2,\"priority\":1000001}",
+	check_proto_bad("{\"op\":\"priority\",\"id\":2,\"priority\":1000001}",
 	    JOBQ_EINVAL, "\"priority\" must be an integer in -1000000..1000000");
-	req_bad("{\"op\":\"priority\",\"id\":2,\"priority\":-1000001}",
+	check_proto_bad("{\"op\":\"priority\",\"id\":2,\"priority\":-1000001}",
 	    JOBQ_EINVAL, "\"priority\" must be an integer in -1000000..1000000");
 	ck_assert_ptr_null(proto_priority_to_json(NULL));
 }
@@ -342,31 +318,31 @@ START_TEST(test_logs)
 	req_roundtrip(&r);
 	cJSON_Delete(obj);
 
-	req_bad("{\"op\":\"logs\",\"id\":5,\"offset\":0,\"max\":1}",
+	check_proto_bad("{\"op\":\"logs\",\"id\":5,\"offset\":0,\"max\":1}",
 	    JOBQ_EINVAL, "stream: must be \"stdout\" or \"stderr\"");
-	req_bad("{\"op\":\"logs\",\"id\":5,\"stream\":\"stdin\",\"offset\":0,"
+	check_proto_bad("{\"op\":\"logs\",\"id\":5,\"stream\":\"stdin\",\"offset\":0,"
 	    "\"max\":1}", JOBQ_EINVAL,
 	    "stream: must be \"stdout\" or \"stderr\"");
-	req_bad("{\"op\":\"logs\",\"id\":5,\"stream\":\"stdoutstdoutstdout\","
+	check_proto_bad("{\"op\":\"logs\",\"id\":5,\"stream\":\"stdoutstdoutstdout\","
 	    "\"offset\":0,\"max\":1}", JOBQ_EINVAL,
 	    "\"stream\" is longer than 16 bytes");
-	req_bad("{\"op\":\"logs\",\"id\":5,\"stream\":1,\"offset\":0,"
+	check_proto_bad("{\"op\":\"logs\",\"id\":5,\"stream\":1,\"offset\":0,"
 	    "\"max\":1}", JOBQ_EINVAL, "\"stream\" must be a string");
-	req_bad("{\"op\":\"logs\",\"id\":5,\"stream\":\"stdout\",\"max\":1}",
+	check_proto_bad("{\"op\":\"logs\",\"id\":5,\"stream\":\"stdout\",\"max\":1}",
 	    JOBQ_EINVAL, "missing \"offset\"");
-	req_bad("{\"op\":\"logs\",\"id\":5,\"stream\":\"stdout\","
+	check_proto_bad("{\"op\":\"logs\",\"id\":5,\"stream\":\"stdout\","
 	    "\"offset\":-1,\"max\":1}", JOBQ_EINVAL,
 	    "\"offset\" must be an integer in 0..9223372036854775807");
-	req_bad("{\"op\":\"logs\",\"id\":5,\"stream\":\"stdout\","
+	check_proto_bad("{\"op\":\"logs\",\"id\":5,\"stream\":\"stdout\","
 	    "\"offset\":0}", JOBQ_EINVAL, "missing \"max\"");
-	req_bad("{\"op\":\"logs\",\"id\":5,\"stream\":\"stdout\","
+	check_proto_bad("{\"op\":\"logs\",\"id\":5,\"stream\":\"stdout\","
 	    "\"offset\":0,\"max\":0}", JOBQ_EINVAL,
 	    "\"max\" must be an integer in 1..1048576");
-	req_bad("{\"op\":\"logs\",\"id\":5,\"stream\":\"stdout\","
+	check_proto_bad("{\"op\":\"logs\",\"id\":5,\"stream\":\"stdout\","
 	    "\"offset\":0,\"max\":1048577}", JOBQ_EINVAL,
 	    "\"max\" must be an integer in 1..1048576");
 	/* The ref is checked first. */
-	req_bad("{\"op\":\"logs\",\"stream\":\"x\"}", JOBQ_EINVAL,
+	check_proto_bad("{\"op\":\"logs\",\"stream\":\"x\"}", JOBQ_EINVAL,
 	    "missing \"id\"");
 
 	memset(&l, 0, sizeof(l));
@@ -425,58 +401,60 @@ START_TEST(test_list)
 	req_roundtrip(&r);
 	proto_req_release(&r);
 	cJSON_Delete(obj);
-	req_bad("{\"op\":\"list\",\"states\":\"queued\"}", JOBQ_EINVAL,
+	check_proto_bad("{\"op\":\"list\",\"states\":\"queued\"}", JOBQ_EINVAL,
 	    "states: must be an array of state names");
-	req_bad("{\"op\":\"list\",\"states\":[\"queued\",\"x\"]}",
+	check_proto_bad("{\"op\":\"list\",\"states\":[\"queued\",\"x\"]}",
 	    JOBQ_EINVAL, "states: entries must be state names");
-	req_bad("{\"op\":\"list\",\"owner_uid\":-1}", JOBQ_EINVAL,
+	check_proto_bad("{\"op\":\"list\",\"owner_uid\":-1}", JOBQ_EINVAL,
 	    "\"owner_uid\" must be an integer in 0..4294967294");
-	req_bad("{\"op\":\"list\",\"count\":1}", JOBQ_EINVAL,
+	check_proto_bad("{\"op\":\"list\",\"count\":1}", JOBQ_EINVAL,
 	    "count: must be true or false");
 
-	req_bad("{\"op\":\"list\",\"state\":\"bogus\"}", JOBQ_EINVAL,
+	check_proto_bad("{\"op\":\"list\",\"state\":\"bogus\"}", JOBQ_EINVAL,
 	    "state: unknown state \"bogus\"");
-	req_bad("{\"op\":\"list\",\"state\":\"queuedqueuedqueuedqueuedqueuedq"
+	check_proto_bad("{\"op\":\"list\",\"state\":\"queuedqueuedqueuedqueuedqueuedq"
 	    "ueued\"}", JOBQ_EINVAL, "\"state\" is longer than 32 bytes");
-	req_bad("{\"op\":\"list\",\"state\":3}", JOBQ_EINVAL,
+	check_proto_bad("{\"op\":\"list\",\"state\":3}", JOBQ_EINVAL,
 	    "\"state\" must be a string");
 	memset(big, 'q', 257);
 	big[257] = '\0';
 	text = malloc(400);
 	snprintf(text, 400, "{\"op\":\"list\",\"queue\":\"%s\"}", big);
-	req_bad(text, JOBQ_EINVAL, "\"queue\" is longer than 256 bytes");
+	check_proto_bad(text, JOBQ_EINVAL,
+	    "\"queue\" is longer than 256 bytes");
 	snprintf(text, 400, "{\"op\":\"list\",\"name\":\"%s\"}", big);
-	req_bad(text, JOBQ_EINVAL, "\"name\" is longer than 256 bytes");
+	check_proto_bad(text, JOBQ_EINVAL, "\"name\" is longer than 256 bytes");
 	free(text);
-	req_bad("{\"op\":\"list\",\"limit\":-1}", JOBQ_EINVAL,
+	check_proto_bad("{\"op\":\"list\",\"limit\":-1}", JOBQ_EINVAL,
 	    "\"limit\" must be an integer in 0..2147483647");
-	req_bad("{\"op\":\"list\",\"limit\":2147483648}", JOBQ_EINVAL,
+	check_proto_bad("{\"op\":\"list\",\"limit\":2147483648}", JOBQ_EINVAL,
 	    "\"limit\" must be an integer in 0..2147483647");
-	req_bad("{\"op\":\"list\",\"array_id\":-1}", JOBQ_EINVAL,
+	check_proto_bad("{\"op\":\"list\",\"array_id\":-1}", JOBQ_EINVAL,
 	    "\"array_id\" must be an integer in 0..9223372036854775807");
-	req_bad("{\"op\":\"list\",\"labels\":\"a=1\"}", JOBQ_EINVAL,
+	check_proto_bad("{\"op\":\"list\",\"labels\":\"a=1\"}", JOBQ_EINVAL,
 	    "labels: must be an array of strings");
-	req_bad("{\"op\":\"list\",\"labels\":[\"a=1\",2]}", JOBQ_EINVAL,
+	check_proto_bad("{\"op\":\"list\",\"labels\":[\"a=1\",2]}", JOBQ_EINVAL,
 	    "labels: entries must be strings of at most 256 bytes");
 	text = req_with_strings("{\"op\":\"list\"", "labels", 64, "k=v");
-	req_ok(text);
+	check_proto_ok(text);
 	free(text);
 	text = req_with_strings("{\"op\":\"list\"", "labels", 65, "k=v");
-	req_bad(text, JOBQ_EINVAL, "labels: more than 64 entries");
+	check_proto_bad(text, JOBQ_EINVAL, "labels: more than 64 entries");
 	free(text);
 	memset(big, 'l', 257);
 	text = req_with_strings("{\"op\":\"list\"", "labels", 1, big);
-	req_bad(text, JOBQ_EINVAL,
+	check_proto_bad(text, JOBQ_EINVAL,
 	    "labels: entries must be strings of at most 256 bytes");
 	free(text);
 	big[256] = '\0';
 	text = req_with_strings("{\"op\":\"list\"", "labels", 1, big);
-	req_ok(text);
+	check_proto_ok(text);
 	free(text);
 	/* The order of the checks: members, then state, then labels. */
-	req_bad("{\"op\":\"list\",\"labels\":5,\"state\":\"x\",\"limit\":-1}",
+	check_proto_bad("{\"op\":\"list\",\"labels\":5,\"state\":\"x\",\"limit\":-1}",
 	    JOBQ_EINVAL, "\"limit\" must be an integer in 0..2147483647");
-	req_bad("{\"op\":\"list\",\"labels\":5,\"state\":\"x\"}", JOBQ_EINVAL,
+	check_proto_bad("{\"op\":\"list\",\"labels\":5,\"state\":\"x\"}",
+	    JOBQ_EINVAL,
 	    "state: unknown state \"x\"");
 
 	/* Encoding: a limit above the protocol's is sent as its maximum;
@@ -544,23 +522,24 @@ START_TEST(test_purge)
 		snprintf(text, sizeof(text), "{\"op\":\"purge\",\"state\":\"%s\","
 		    "\"older_than_ms\":60000}", jobq_state_name((jobq_state)st));
 		if (jobq_state_is_terminal((jobq_state)st))
-			req_ok(text);
+			check_proto_ok(text);
 		else {
 			char	msg[128];
 
 			snprintf(msg, sizeof(msg), "state: \"%s\" is not the "
 			    "name of a state a job ends in",
 			    jobq_state_name((jobq_state)st));
-			req_bad(text, JOBQ_EINVAL, msg);
+			check_proto_bad(text, JOBQ_EINVAL, msg);
 		}
 	}
-	req_bad("{\"op\":\"purge\",\"state\":\"done\"}", JOBQ_EINVAL,
+	check_proto_bad("{\"op\":\"purge\",\"state\":\"done\"}", JOBQ_EINVAL,
 	    "state: \"done\" is not the name of a state a job ends in");
-	req_bad("{\"op\":\"purge\",\"older_than_ms\":-1}", JOBQ_EINVAL,
+	check_proto_bad("{\"op\":\"purge\",\"older_than_ms\":-1}", JOBQ_EINVAL,
 	    "\"older_than_ms\" must be an integer in 0..4611686018427387903");
-	req_bad("{\"op\":\"purge\",\"older_than_ms\":9e18}", JOBQ_EINVAL,
+	check_proto_bad("{\"op\":\"purge\",\"older_than_ms\":9e18}",
+	    JOBQ_EINVAL,
 	    "\"older_than_ms\" must be an integer in 0..4611686018427387903");
-	req_bad("{\"op\":\"purge\",\"state\":[]}", JOBQ_EINVAL,
+	check_proto_bad("{\"op\":\"purge\",\"state\":[]}", JOBQ_EINVAL,
 	    "\"state\" must be a string");
 
 	/* libjobq may send any state name; jobqd refuses the others. */
@@ -598,32 +577,36 @@ START_TEST(test_queue_set)
 	    r.u.queue_set.paused == 1);
 	req_roundtrip(&r);
 	cJSON_Delete(obj);
-	req_ok("{\"op\":\"queue_set\",\"queue\":\"b\",\"parallel\":0,"
+	check_proto_ok("{\"op\":\"queue_set\",\"queue\":\"b\",\"parallel\":0,"
 	    "\"paused\":false}");
 
-	req_bad("{\"op\":\"queue_set\"}", JOBQ_EINVAL, msg);
-	req_bad("{\"op\":\"queue_set\",\"queue\":\"\"}", JOBQ_EINVAL, msg);
-	req_bad("{\"op\":\"queue_set\",\"queue\":\"a b\"}", JOBQ_EINVAL, msg);
-	req_bad("{\"op\":\"queue_set\",\"queue\":\"a/b\"}", JOBQ_EINVAL, msg);
-	req_bad("{\"op\":\"queue_set\",\"queue\":5}", JOBQ_EINVAL,
+	check_proto_bad("{\"op\":\"queue_set\"}", JOBQ_EINVAL, msg);
+	check_proto_bad("{\"op\":\"queue_set\",\"queue\":\"\"}", JOBQ_EINVAL,
+	    msg);
+	check_proto_bad("{\"op\":\"queue_set\",\"queue\":\"a b\"}", JOBQ_EINVAL,
+	    msg);
+	check_proto_bad("{\"op\":\"queue_set\",\"queue\":\"a/b\"}", JOBQ_EINVAL,
+	    msg);
+	check_proto_bad("{\"op\":\"queue_set\",\"queue\":5}", JOBQ_EINVAL,
 	    "\"queue\" must be a string");
 	memset(name, 'q', 257);
 	name[257] = '\0';
 	snprintf(text, sizeof(text), "{\"op\":\"queue_set\",\"queue\":\"%s\"}",
 	    name);
-	req_bad(text, JOBQ_EINVAL, "\"queue\" is longer than 256 bytes");
+	check_proto_bad(text, JOBQ_EINVAL,
+	    "\"queue\" is longer than 256 bytes");
 	name[256] = '\0';
 	snprintf(text, sizeof(text), "{\"op\":\"queue_set\",\"queue\":\"%s\"}",
 	    name);
-	req_ok(text);
-	req_bad("{\"op\":\"queue_set\",\"queue\":\"a\",\"parallel\":-1}",
+	check_proto_ok(text);
+	check_proto_bad("{\"op\":\"queue_set\",\"queue\":\"a\",\"parallel\":-1}",
 	    JOBQ_EINVAL, "\"parallel\" must be an integer in 0..1000000");
-	req_bad("{\"op\":\"queue_set\",\"queue\":\"a\",\"parallel\":1000001}",
+	check_proto_bad("{\"op\":\"queue_set\",\"queue\":\"a\",\"parallel\":1000001}",
 	    JOBQ_EINVAL, "\"parallel\" must be an integer in 0..1000000");
-	req_bad("{\"op\":\"queue_set\",\"queue\":\"a\",\"paused\":1}",
+	check_proto_bad("{\"op\":\"queue_set\",\"queue\":\"a\",\"paused\":1}",
 	    JOBQ_EINVAL, "paused: must be true or false");
 	/* paused is checked before the name */
-	req_bad("{\"op\":\"queue_set\",\"queue\":\"a b\",\"paused\":1}",
+	check_proto_bad("{\"op\":\"queue_set\",\"queue\":\"a b\",\"paused\":1}",
 	    JOBQ_EINVAL, "paused: must be true or false");
 
 	q.queue = "x";
@@ -687,26 +670,27 @@ START_TEST(test_watch)
 	ck_assert_ptr_null(r.u.watch.ids);
 	cJSON_Delete(obj);
 
-	req_bad("{\"op\":\"watch\",\"ids\":5}", JOBQ_EINVAL,
+	check_proto_bad("{\"op\":\"watch\",\"ids\":5}", JOBQ_EINVAL,
 	    "ids: must be an array of at most 100000 job ids");
-	req_bad("{\"op\":\"watch\",\"ids\":{}}", JOBQ_EINVAL,
+	check_proto_bad("{\"op\":\"watch\",\"ids\":{}}", JOBQ_EINVAL,
 	    "ids: must be an array of at most 100000 job ids");
-	req_bad("{\"op\":\"watch\",\"ids\":[0]}", JOBQ_EINVAL,
+	check_proto_bad("{\"op\":\"watch\",\"ids\":[0]}", JOBQ_EINVAL,
 	    "ids: entries must be job ids");
-	req_bad("{\"op\":\"watch\",\"ids\":[1,1.5]}", JOBQ_EINVAL,
+	check_proto_bad("{\"op\":\"watch\",\"ids\":[1,1.5]}", JOBQ_EINVAL,
 	    "ids: entries must be job ids");
-	req_bad("{\"op\":\"watch\",\"ids\":[\"1\"]}", JOBQ_EINVAL,
+	check_proto_bad("{\"op\":\"watch\",\"ids\":[\"1\"]}", JOBQ_EINVAL,
 	    "ids: entries must be job ids");
-	req_bad("{\"op\":\"watch\",\"ids\":[9007199254740994]}", JOBQ_EINVAL,
+	check_proto_bad("{\"op\":\"watch\",\"ids\":[9007199254740994]}",
+	    JOBQ_EINVAL,
 	    "ids: entries must be job ids");
-	req_bad("{\"op\":\"watch\",\"ids\":[-1]}", JOBQ_EINVAL,
+	check_proto_bad("{\"op\":\"watch\",\"ids\":[-1]}", JOBQ_EINVAL,
 	    "ids: entries must be job ids");
 	text = req_with_strings("{\"op\":\"watch\"", "ids", 100000, "x");
 	/* strings are not ids, but the count is checked first */
-	req_bad(text, JOBQ_EINVAL, "ids: entries must be job ids");
+	check_proto_bad(text, JOBQ_EINVAL, "ids: entries must be job ids");
 	free(text);
 	text = req_with_strings("{\"op\":\"watch\"", "ids", 100001, "x");
-	req_bad(text, JOBQ_EINVAL,
+	check_proto_bad(text, JOBQ_EINVAL,
 	    "ids: must be an array of at most 100000 job ids");
 	free(text);
 
@@ -749,9 +733,9 @@ START_TEST(test_submit_table)
 	proto_req_release(&r);
 	ck_assert_ptr_null(r.u.submit.argv);
 	cJSON_Delete(obj);
-	req_ok("{\"op\":\"submit\",\"argv\":[\"a\"],\"env\":[],\"cwd\":\"/\","
+	check_proto_ok("{\"op\":\"submit\",\"argv\":[\"a\"],\"env\":[],\"cwd\":\"/\","
 	    "\"unique_key\":\"k\",\"queue\":\"q\"}");
-	req_bad("{\"op\":\"submit\",\"argv\":[],\"env\":[],\"cwd\":\"/\"}",
+	check_proto_bad("{\"op\":\"submit\",\"argv\":[],\"env\":[],\"cwd\":\"/\"}",
 	    JOBQ_EINVAL, "\"argv\" must not be empty");
 	ck_assert_ptr_null(proto_submit_req_to_json(NULL));
 }
