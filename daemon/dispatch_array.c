@@ -67,7 +67,8 @@ dispatch_array_timeout(uv_timer_t *t)
 }
 
 /* Cancels every task of the array op read that is still in the table, if
- * r may touch all of them.  0 or JOBQ_EPERM (nothing canceled). */
+ * r may touch all of them, noting the cancel in each one's history.  0 or
+ * JOBQ_EPERM (nothing canceled). */
 static int
 dispatch_array_cancel(struct dispatch *s, struct dispatch_req *r,
     const struct store_op *op)
@@ -81,9 +82,14 @@ dispatch_array_cancel(struct dispatch *s, struct dispatch_req *r,
 		if ((j = dispatch_find(s, op->out.array.task_ids[i])) != NULL &&
 		    !dispatch_may_touch(r, j->owner))
 			return JOBQ_EPERM;
-	for (i = 0; i < op->out.array.ntasks; i++)
-		if ((j = dispatch_find(s, op->out.array.task_ids[i])) != NULL)
-			dispatch_cancel_job(s, j);
+	for (i = 0; i < op->out.array.ntasks; i++) {
+		if ((j = dispatch_find(s, op->out.array.task_ids[i])) == NULL)
+			continue;
+		if (!j->cancel_req)	/* who canceled it: each task's history */
+			dispatch_edit_note(s, SJOB_ID(j), r->uid, "cancel",
+			    "the whole array");
+		dispatch_cancel_job(s, j);
+	}
 	return 0;
 }
 

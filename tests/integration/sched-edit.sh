@@ -124,6 +124,15 @@ h = o["history"]
 w = [x["what"] for x in h]
 if w != ["submitted", "requeued", "started", "failed"]: bad("history %s" % w)
 if not h[1]["detail"].startswith("attempt 1 "): bad("requeued detail %r" % h[1]["detail"])'
+# a cancel of a whole array is in each task's history
+ca=$(submit --hold --array 1-3 -- true)
+assert_rc 0 "cancel of array $ca" q cancel "$ca"
+for i in 1 2 3; do
+	q --json show --history "$ca.$i" | pycheck "history of $ca.$i" '
+h = [x for x in o["history"] if x["what"] == "cancel"]
+if len(h) != 1 or h[0].get("detail") != "the whole array" or h[0].get("uid") != 0:
+    bad("cancel history %r" % o["history"])'
+done
 assert_rc 0 "purge of $c1 and $r1" q purge
 assert_eq "$(sql "SELECT count(*) FROM history WHERE job_id IN ($c1, $r1, $e)")" 0 "history rows after the purge"
 
