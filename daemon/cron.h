@@ -100,7 +100,8 @@ struct cron_tz {
  * zone's wall clock (a whole UTC minute in every zone's current offsets).
  * 0; -ERANGE if there is none within CRON_HORIZON_YEARS years of `after`'s
  * local year (e.g. "0 0 30 2 *") or `after` is outside years 1900-9000;
- * a seam's error as it returned it.  Pure: no clock, no I/O. */
+ * a seam's error as it returned it; -EINVAL if the seam contradicts itself
+ * or breaks the assumptions above.  Pure: no clock, no I/O. */
 int cron_next_tz(const struct cron_expr *ce, const struct cron_tz *tz,
 		 int64_t after, int64_t *next);
 

@@ -18,6 +18,12 @@
  * a later instant on a whole minute, and asking again from just before it
  * gives it again.
  *
+ * An input that starts with "TZif" is also read as a zone file
+ * (cron_zone_parse, daemon/cron_zone.c): what it accepts gives offsets
+ * within +-26 hours, and cron_next_tz() through it returns 0 with a later
+ * instant, -ERANGE or -EINVAL (a zone breaking the algorithm's
+ * assumptions), never anything else.
+ *
  * Built and run by tests/fuzz/run.sh; not part of `make check`.
  */
 #include "config.h"
@@ -159,6 +165,41 @@ check_fake(const struct cron_expr *ce, int64_t after)
 	    again == t);
 }
 
+static void
+check_zone(const uint8_t *data, size_t size, int64_t after)
+{
+	static const char *const exprs[] = {
+		"* * * * *", "30 2 * * *", "*/15 1-3 * * *", "0 0 29 2 *",
+	};
+	struct cron_zone *z;
+	struct cron_expr ce;
+	struct cron_tz	 tz = { cron_zone_to_local, NULL, NULL };
+	int64_t		 t, next;
+	int32_t		 off;
+	size_t		 i;
+	int		 rc, dst;
+
+	rc = cron_zone_parse(data, size, &z);
+	FUZZ_CHECK(rc == 0 || rc == -EINVAL);
+	if (rc != 0) {
+		FUZZ_CHECK(z == NULL);
+		return;
+	}
+	for (t = after - 86400 * 400LL; t < after + 86400 * 400LL;
+	    t += 86400 * 7 + 3607) {
+		FUZZ_CHECK(cron_zone_offset(z, t, &off, &dst) == 0);
+		FUZZ_CHECK(off >= -26 * 3600 && off <= 26 * 3600);
+	}
+	tz.ctx = z;
+	for (i = 0; i < sizeof(exprs) / sizeof(exprs[0]); i++) {
+		FUZZ_CHECK(cron_parse(&ce, exprs[i], NULL, 0) == 0);
+		rc = cron_next_tz(&ce, &tz, after, &next);
+		FUZZ_CHECK(rc == 0 || rc == -ERANGE || rc == -EINVAL);
+		FUZZ_CHECK(rc != 0 || next > after);
+	}
+	cron_zone_free(z);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -172,6 +213,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t		 i, n = size < sizeof(text) - 1 ? size : sizeof(text) - 1;
 	int		 rc, len;
 
+	if (size >= 4 && memcmp(data, "TZif", 4) == 0) {
+		check_zone(data, size, 1790000000 + (int64_t)(size * 7919 %
+		    (50LL * 365 * 86400)));
+		return 0;
+	}
 	memcpy(text, data, n);
 	text[n] = '\0';
 	for (i = 0; i < 8 && i < size; i++)

@@ -3,7 +3,7 @@
 # the code that takes untrusted bytes: the protocol codec lib/proto*.c
 # (frames, requests and replies from a peer), daemon/wire.c (job specs a
 # worker reads) and daemon/cron.c (cron expressions a client sends, and the
-# next-fire algorithm on what parses).  Not part of `make check`.
+# next-fire algorithm on what parses) with daemon/cron_zone.c (TZif files).  Not part of `make check`.
 #
 #   tests/fuzz/run.sh [proto] [wire] [cron]      (default: all three)
 #
@@ -78,7 +78,8 @@ build() {
 		    "$src/lib/paths.c" $(pkg-config --libs libcjson) ;;
 	cron)
 		"$cc" "${cflags[@]}" -o "$out/fuzz_cron" \
-		    "$src/tests/fuzz/fuzz_cron.c" "$src/daemon/cron.c" ;;
+		    "$src/tests/fuzz/fuzz_cron.c" "$src/daemon/cron.c" \
+		    "$src/daemon/cron_zone.c" ;;
 	esac
 }
 
@@ -201,6 +202,12 @@ seed_cron() {
 	printf '%s' '@weekly' > "$d/weekly"
 	printf '%s' ' 30	2 * * sun-sat' > "$d/blanks"
 	printf '%s' '0 0 */10,15 * *,2' > "$d/star-list"
+	# zone files (fuzz_cron reads an input starting with TZif as one)
+	local z
+	for z in America/New_York Australia/Lord_Howe Europe/Dublin UTC; do
+		[ ! -f "/usr/share/zoneinfo/$z" ] ||
+			cp "/usr/share/zoneinfo/$z" "$d/zone-${z//\//-}"
+	done
 }
 
 status=0
