@@ -111,7 +111,9 @@ int cron_next_tz(const struct cron_expr *ce, const struct cron_tz *tz,
  * localtime_r() and mktime()); else an IANA name, opened with
  * cron_zone_open() (its error is returned) and read by cron_zone.c's own
  * TZif reader, so that no TZ variable is switched: cron_next() is
- * thread-safe.  It reads the zone's file at each call (a few kB).
+ * thread-safe.  Zones read are cached (16 of them); a cached zone's file is
+ * looked at again (stat) once a minute at most and read again when it
+ * changed, so a tzdata update is seen within a minute.
  */
 int cron_next(const struct cron_expr *ce, const char *zone, int64_t after,
 	      int64_t *next);

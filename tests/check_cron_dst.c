@@ -9,6 +9,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,6 +184,75 @@ START_TEST(test_next_zone)
 	ck_assert_int_eq(cron_next(&ce, "Europe/Berlin", 0, &t), -ERANGE);
 	tz = getenv("TZ");
 	ck_assert_ptr_null(tz);
+}
+END_TEST
+
+/* cron_next() from several threads over more zones than its cache holds:
+ * the answers are those of the zones read apart (and ASan sees no zone
+ * freed while in use). */
+#define THR_ZONES 24
+#define THR_N 4
+#define THR_CALLS 3000
+
+static const char *const thr_zones[THR_ZONES] = {
+	"America/New_York", "Europe/Berlin", "Australia/Lord_Howe",
+	"Asia/Tokyo", "America/Chicago", "America/Denver", "America/Los_Angeles",
+	"Europe/London", "Europe/Paris", "Europe/Moscow", "Asia/Kolkata",
+	"Asia/Kathmandu", "Asia/Shanghai", "Australia/Sydney", "Pacific/Auckland",
+	"Pacific/Chatham", "America/Sao_Paulo", "America/Santiago", "Africa/Cairo",
+	"Africa/Casablanca", "Asia/Tehran", "America/St_Johns", "Europe/Dublin",
+	"UTC",
+};
+static int64_t thr_want[THR_ZONES][8];
+static struct cron_expr thr_ce;
+
+static int64_t
+thr_after(int k)
+{
+	return utc(2026, 1, 1, 0, 0) + (int64_t)k * 86400 * 45 + k * 7;
+}
+
+static void *
+thr_run(void *arg)
+{
+	long	seed = (long)(intptr_t)arg, bad = 0;
+	int	i, z, k;
+	int64_t	t;
+
+	for (i = 0; i < THR_CALLS; i++) {
+		z = (int)((seed * 7 + i * 13) % THR_ZONES);
+		k = (int)((seed + i) % 8);
+		if (cron_next(&thr_ce, thr_zones[z], thr_after(k), &t) != 0 ||
+		    t != thr_want[z][k])
+			bad++;
+	}
+	return (void *)(intptr_t)bad;
+}
+
+START_TEST(test_next_threads)
+{
+	struct cron_tz		 tz = { cron_zone_to_local, NULL, NULL };
+	struct cron_zone	*z;
+	pthread_t		 th[THR_N];
+	void			*res;
+	int			 i, k;
+
+	thr_ce = parse_ok("*/7 1-3 * * *");
+	for (i = 0; i < THR_ZONES; i++) {
+		ck_assert_int_eq(cron_zone_open(thr_zones[i], &z, NULL, 0), 0);
+		tz.ctx = z;
+		for (k = 0; k < 8; k++)
+			ck_assert_int_eq(cron_next_tz(&thr_ce, &tz, thr_after(k),
+			    &thr_want[i][k]), 0);
+		cron_zone_free(z);
+	}
+	for (i = 0; i < THR_N; i++)
+		ck_assert_int_eq(pthread_create(&th[i], NULL, thr_run,
+		    (void *)(intptr_t)(i + 1)), 0);
+	for (i = 0; i < THR_N; i++) {
+		ck_assert_int_eq(pthread_join(th[i], &res), 0);
+		ck_assert_int_eq((long)(intptr_t)res, 0);
+	}
 }
 END_TEST
 
@@ -411,6 +481,7 @@ check_cron_dst(void)
 	tcase_add_test(tc, test_dst_berlin);
 	tcase_add_test(tc, test_dst_lord_howe);
 	tcase_add_test(tc, test_next_zone);
+	tcase_add_test(tc, test_next_threads);
 	return tc;
 }
 
