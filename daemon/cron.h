@@ -73,7 +73,9 @@ int cron_parse(struct cron_expr *out, const char *text, char *err,
 	       size_t errlen);
 
 /* The canonical text of *ce (numbers only, runs as ranges, `*` or `*\/S`
- * first in a field that starts with '*'): parsing it gives back *ce.
+ * first in a field that starts with '*'): parsing it gives back *ce when
+ * *ce is what cron_parse() makes (a field flagged dom_star or dow_star
+ * holds its lowest value; else that value is added).
  * Returns its length, or -ENOSPC (buf then holds a truncated,
  * NUL-terminated text) when len is too small; CRON_FORMAT_MAX always
  * suffices.  -EINVAL if *ce has no bit in some field. */

@@ -242,6 +242,54 @@ START_TEST(test_zone_all_year_dst)
 }
 END_TEST
 
+/* A version 1 file (32-bit times, no footer): before the first transition
+ * the first standard-time type, after the last one the last type. */
+START_TEST(test_zone_v1)
+{
+	static const uint8_t v1[] = {
+		'T', 'Z', 'i', 'f', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0,
+		0, 0, 0, 0,  0, 0, 0, 0,  0, 0, 0, 0,	/* isut, isstd, leap */
+		0, 0, 0, 2,  0, 0, 0, 3,  0, 0, 0, 8,	/* time, type, char */
+		0x00, 0x0f, 0x42, 0x40,			/* 1000000 */
+		0x00, 0x1e, 0x84, 0x80,			/* 2000000 */
+		0, 2,
+		0xff, 0xff, 0xc7, 0xc0, 1, 0,		/* -14400 dst */
+		0xff, 0xff, 0xb9, 0xb0, 0, 4,		/* -18000 */
+		0xff, 0xff, 0xab, 0xa0, 0, 4,		/* -21600 */
+		'E', 'D', 'T', 0, 'E', 'S', 'T', 0,
+	};
+	struct cron_zone	*z;
+	int32_t			 off;
+	int			 dst;
+	struct tm		 tm;
+
+	ck_assert_int_eq(cron_zone_parse(v1, sizeof(v1), &z), 0);
+	cron_zone_offset(z, -5000000000LL, &off, &dst);
+	ck_assert_int_eq(off, -18000);	/* the first non-DST type: 1 */
+	ck_assert_int_eq(dst, 0);
+	cron_zone_offset(z, 999999, &off, &dst);
+	ck_assert_int_eq(off, -18000);
+	cron_zone_offset(z, 1000000, &off, &dst);
+	ck_assert_int_eq(off, -14400);
+	ck_assert_int_eq(dst, 1);
+	cron_zone_offset(z, 1999999, &off, &dst);
+	ck_assert_int_eq(off, -14400);
+	cron_zone_offset(z, 2000000, &off, &dst);
+	ck_assert_int_eq(off, -21600);
+	cron_zone_offset(z, 5000000000LL, &off, &dst);
+	ck_assert_int_eq(off, -21600);
+	ck_assert_int_eq(dst, 0);
+	ck_assert_int_eq(cron_zone_to_local(z, 1000000, &tm), 0);
+	/* 1970-01-12 13:46:40 UTC - 4 h */
+	ck_assert_int_eq(tm.tm_mday, 12);
+	ck_assert_int_eq(tm.tm_hour, 9);
+	ck_assert_int_eq(tm.tm_min, 46);
+	ck_assert_int_eq(tm.tm_isdst, 1);
+	cron_zone_free(z);
+}
+END_TEST
+
 /* Damaged files are refused: every prefix, bad footers, bad indices. */
 START_TEST(test_zone_damaged)
 {
@@ -306,6 +354,7 @@ check_cron_zone(void)
 	tcase_add_test(tc, test_zone_vs_glibc);
 	tcase_add_test(tc, test_zone_footer);
 	tcase_add_test(tc, test_zone_all_year_dst);
+	tcase_add_test(tc, test_zone_v1);
 	tcase_add_test(tc, test_zone_damaged);
 	return tc;
 }
