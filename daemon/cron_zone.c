@@ -409,6 +409,11 @@ cron_zone_footer_at(const struct cron_zone *z, int64_t t, int32_t *off,
 	*isdst = 0;
 	if (!z->footer_dst)
 		return;
+	/* far beyond any use; keeps the arithmetic below from overflowing */
+	if (t > (int64_t)1 << 50)
+		t = (int64_t)1 << 50;
+	if (t < -((int64_t)1 << 50))
+		t = -((int64_t)1 << 50);
 	y = cron_zone_year((t + z->std_off) / 86400 -
 	    ((t + z->std_off) % 86400 < 0));
 	s = cron_zone_rule_at(&z->start, y) - z->std_off;
@@ -617,9 +622,11 @@ cron_zone_to_local(void *ctx, int64_t t, struct tm *out)
 	int			 isdst;
 	time_t			 tt;
 
+	if (t > INT64_MAX / 2 || t < INT64_MIN / 2)
+		return -ERANGE;
 	cron_zone_offset(z, t, &off, &isdst);
 	tt = (time_t)(t + off);
-	if (t > INT64_MAX / 2 || t < INT64_MIN / 2 || gmtime_r(&tt, out) == NULL)
+	if (gmtime_r(&tt, out) == NULL)
 		return -ERANGE;
 	out->tm_isdst = isdst;
 	out->tm_gmtoff = off;

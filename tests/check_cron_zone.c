@@ -233,6 +233,9 @@ START_TEST(test_zone_all_year_dst)
 
 	n = synth_tzif(buf, sizeof(buf), "QQQ5RRR,0/0,J365/25", -5 * 3600);
 	ck_assert_int_eq(cron_zone_parse(buf, n, &z), 0);
+	/* no overflow at the ends of time (UBSan) */
+	cron_zone_offset(z, INT64_MAX, &off, &dst);
+	cron_zone_offset(z, INT64_MIN, &off, &dst);
 	for (t = utc(2139, 1, 1, 0, 0); t < utc(2141, 1, 1, 0, 0); t += 1800) {
 		cron_zone_offset(z, t, &off, &dst);
 		CHECK(off == -4 * 3600 && dst == 1, "at %lld: %d %d",
@@ -280,6 +283,8 @@ START_TEST(test_zone_v1)
 	cron_zone_offset(z, 5000000000LL, &off, &dst);
 	ck_assert_int_eq(off, -21600);
 	ck_assert_int_eq(dst, 0);
+	ck_assert_int_eq(cron_zone_to_local(z, INT64_MAX, &tm), -ERANGE);
+	ck_assert_int_eq(cron_zone_to_local(z, INT64_MIN, &tm), -ERANGE);
 	ck_assert_int_eq(cron_zone_to_local(z, 1000000, &tm), 0);
 	/* 1970-01-12 13:46:40 UTC - 4 h */
 	ck_assert_int_eq(tm.tm_mday, 12);
