@@ -147,6 +147,26 @@ START_TEST(test_dst_lord_howe)
 }
 END_TEST
 
+/* A gap of a whole day: Samoa skipped 2011-12-30 (10:00 UTC, from -10 to
+ * +14).  A noon job fires once for the missing day, at the first instant
+ * after it (2011-12-31 00:00 local), then at noon of the 31st. */
+START_TEST(test_dst_apia)
+{
+	struct cron_expr	ce = parse_ok("0 12 * * *");
+	int64_t			t;
+
+	set_tz("Pacific/Apia");
+	expect_next("0 12 * * *", &tz_sys, utc(2011, 12, 29, 22, 0),
+	    utc(2011, 12, 30, 10, 0));
+	expect_next("0 12 * * *", &tz_sys, utc(2011, 12, 30, 10, 0),
+	    utc(2011, 12, 30, 22, 0));
+	set_tz("UTC");
+	ck_assert_int_eq(cron_next(&ce, "Pacific/Apia",
+	    utc(2011, 12, 29, 22, 0), &t), 0);
+	ck_assert_int_eq(t, utc(2011, 12, 30, 10, 0));
+}
+END_TEST
+
 /* cron_next() with a zone name; the process's TZ is left as it was. */
 START_TEST(test_next_zone)
 {
@@ -449,6 +469,9 @@ START_TEST(test_random_lord_howe)
 {
 	set_tz("Australia/Lord_Howe");
 	compare_random(&tz_sys, 5, 150, NULL);
+	/* +12:45/+13:45, through cron_zone.c against glibc */
+	set_tz("Pacific/Chatham");
+	compare_random(&tz_sys, 6, 60, "Pacific/Chatham");
 }
 END_TEST
 
@@ -480,6 +503,7 @@ check_cron_dst(void)
 	tcase_add_test(tc, test_dst_once_a_day);
 	tcase_add_test(tc, test_dst_berlin);
 	tcase_add_test(tc, test_dst_lord_howe);
+	tcase_add_test(tc, test_dst_apia);
 	tcase_add_test(tc, test_next_zone);
 	tcase_add_test(tc, test_next_threads);
 	return tc;
