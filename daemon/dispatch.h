@@ -64,6 +64,7 @@ struct dispatch_filter {
 	int count;                 /* 1: count the matches, limit aside */
 	const char *queue;         /* NULL any */
 	const char *name;          /* NULL any */
+	const char *schedule;      /* NULL any: jobs.schedule */
 	const char **labels;       /* malloc'd (dispatch frees), nlabels */
 	size_t nlabels;
 	int64_t array_id;          /* 0 any */

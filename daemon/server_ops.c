@@ -100,6 +100,7 @@ server_op_list(struct server_conn *c, cJSON *req, struct proto_req *r)
 	f.count = l->count;
 	f.queue = l->queue;
 	f.name = l->name;
+	f.schedule = l->schedule;
 	f.labels = l->labels;		/* dispatch frees them */
 	f.nlabels = l->nlabels;
 	f.array_id = l->array_id;

@@ -334,6 +334,9 @@ proto_cmp_job(const jobq_job *a, const jobq_job *b, char *why,
 	if (!proto_cmp_limits(&a->limits, &b->limits))
 		return proto_cmp_fail(why, whylen, "job %lld: limits",
 		    (long long)a->id);
+	if (!proto_cmp_str(a->schedule, b->schedule))
+		return proto_cmp_fail(why, whylen, "job %lld: schedule",
+		    (long long)a->id);
 	if (!proto_cmp_str(a->usage_from, b->usage_from) ||
 	    a->mem_peak != b->mem_peak || a->cpu_user_us != b->cpu_user_us ||
 	    a->cpu_sys_us != b->cpu_sys_us)
