@@ -495,6 +495,8 @@ void dispatch_metrics_file_write(struct dispatch *, const struct store_op *op);
 /* The stats reply from the counts of op (a STORE_COUNTS); NULL when out of
  * memory. */
 cJSON *dispatch_metrics_reply(struct dispatch *, const struct store_op *);
-cJSON *dispatch_stats_reply(struct dispatch *, const struct store_op *op);
+/* (r: the schedules it may see are counted) */
+cJSON *dispatch_stats_reply(struct dispatch *, const struct dispatch_req *r,
+    const struct store_op *op);
 
 #endif
