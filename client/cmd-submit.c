@@ -412,8 +412,15 @@ cmd_submit_template_check(const char *cmd, const struct cmd_submit_args *a)
 	    opt);
 }
 
-/* submit's options (CMD_OPTS_COMMON apart). */
-static const struct option cmd_submit_options[] = {
+
+/* Parses the options and checks the command line; -1 (go on: the command
+ * is argv[optind..]) or an exit status (0 after --help). */
+static int
+cmd_submit_args(const char *cmd, int argc, char **argv,
+    struct cmd_submit_args *a)
+{
+	/* submit's options (CMD_OPTS_COMMON apart) */
+	static const struct option cmd_submit_options[] = {
 		{ "name", required_argument, NULL, CMD_OPT_NAME },
 		{ "queue", required_argument, NULL, CMD_OPT_QUEUE },
 		{ "cwd", required_argument, NULL, CMD_OPT_CWD },
@@ -446,16 +453,9 @@ static const struct option cmd_submit_options[] = {
 		{ "user", required_argument, NULL, CMD_OPT_USER },
 		{ "group", required_argument, NULL, CMD_OPT_GROUP },
 		{ "batch", required_argument, NULL, CMD_OPT_BATCH },
-};
+	};
 #define CMD_SUBMIT_NOPTS \
 	(sizeof(cmd_submit_options) / sizeof(cmd_submit_options[0]))
-
-/* Parses the options and checks the command line; -1 (go on: the command
- * is argv[optind..]) or an exit status (0 after --help). */
-static int
-cmd_submit_args(const char *cmd, int argc, char **argv,
-    struct cmd_submit_args *a)
-{
 	static const struct option common[] = { CMD_OPTS_COMMON };
 	struct option opts[CMD_SUBMIT_NOPTS + CMD_SUBMIT_MAX_EXTRA + 3];
 	size_t n = 0, i;
