@@ -332,7 +332,7 @@ dispatch_schedule_step(struct dispatch *s, struct dsched *d, int64_t now)
 		break;
 	}
 	what = schedule_overlap((enum schedule_overlap_mode)d->row.overlap,
-	    dispatch_schedule_prev_active(s, d));
+	    dispatch_schedule_prev_active(s, d), p.catchup);
 	if (what == SCHEDULE_DO_SKIP) {
 		log_info("schedule %s: skipped, job %" PRId64 " is still "
 		    "active", d->row.name, d->row.last_job);

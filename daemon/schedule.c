@@ -104,6 +104,7 @@ schedule_step(const struct schedule_when *w, int64_t next_fire,
 		return;
 	case SCHEDULE_CATCHUP_ONE:
 		out->action = SCHEDULE_FIRE;
+		out->catchup = 1;
 		out->due = newest;
 		out->misses = n - 1;
 		out->next_fire = after;
@@ -117,6 +118,7 @@ schedule_step(const struct schedule_when *w, int64_t next_fire,
 			return;
 		}
 		out->action = SCHEDULE_FIRE;
+		out->catchup = 1;
 		out->due = next_fire;
 		out->next_fire = n > 1 ? schedule_next(w, next_fire) : after;
 		return;
@@ -124,7 +126,8 @@ schedule_step(const struct schedule_when *w, int64_t next_fire,
 }
 
 enum schedule_overlap_do
-schedule_overlap(enum schedule_overlap_mode mode, int prev_active)
+schedule_overlap(enum schedule_overlap_mode mode, int prev_active,
+    int catchup)
 {
 	if (!prev_active)
 		return SCHEDULE_DO_SUBMIT;
@@ -135,7 +138,7 @@ schedule_overlap(enum schedule_overlap_mode mode, int prev_active)
 		return SCHEDULE_DO_SUBMIT;
 	case SCHEDULE_OVERLAP_SKIP:
 	default:
-		return SCHEDULE_DO_SKIP;
+		return catchup ? SCHEDULE_DO_SUBMIT : SCHEDULE_DO_SKIP;
 	}
 }
 

@@ -35,7 +35,9 @@
  * schedule's previous job still queued or running, skip records a skip
  * (no job), queue submits a job that depends on the previous one (any
  * outcome: it starts once that one ended), allow submits a job that may
- * run at the same time.
+ * run at the same time.  A FIRE of the catch-up policy (plan.catchup: one
+ * or all after an outage) is never skipped: the policy asked for that job
+ * (with queue it still waits for the previous one).
  */
 #ifndef JOBQD_SCHEDULE_H
 #define JOBQD_SCHEDULE_H
@@ -68,6 +70,7 @@ struct schedule_plan {
 	int64_t due;        /* FIRE: the due time the job stands for */
 	int64_t misses;     /* due times counted as missed by this step */
 	int64_t next_fire;  /* next_fire once the step is recorded (0: none) */
+	int catchup;        /* FIRE: decided by the catch-up policy */
 };
 
 /* The first due time strictly after `after` (0: none). */
@@ -81,9 +84,10 @@ void schedule_step(const struct schedule_when *w, int64_t next_fire,
 
 enum schedule_overlap_do { SCHEDULE_DO_SUBMIT, SCHEDULE_DO_AFTER,
 	SCHEDULE_DO_SKIP };
-/* What a fire does, given whether the previous job is still active. */
+/* What a fire does, given whether the previous job is still active and
+ * whether the fire is a catch-up's. */
 enum schedule_overlap_do schedule_overlap(enum schedule_overlap_mode mode,
-    int prev_active);
+    int prev_active, int catchup);
 
 /* Names <-> modes ("skip", "queue", "allow"; "none", "one", "all"):
  * -1 for an unknown name, NULL for a bad mode. */

@@ -69,6 +69,7 @@ START_TEST(test_on_time)
 	ck_assert_int_eq(p.next_fire, 5000);
 	schedule_step(&w, 5000, 5300, SCHEDULE_CATCHUP_NONE, 0, &p);
 	ck_assert_int_eq(p.action, SCHEDULE_FIRE);
+	ck_assert_int_eq(p.catchup, 0);
 	ck_assert_int_eq(p.due, 5000);
 	ck_assert_int_eq(p.misses, 0);
 	ck_assert_int_eq(p.next_fire, 6000);
@@ -94,6 +95,7 @@ START_TEST(test_startup_none_one_all)
 	ck_assert_int_eq(p.next_fire, 10000);
 	schedule_step(&w, 5000, 9500, SCHEDULE_CATCHUP_ALL, 1, &p);
 	ck_assert_int_eq(p.action, SCHEDULE_FIRE);
+	ck_assert_int_eq(p.catchup, 1);
 	ck_assert_int_eq(p.due, 5000);
 	ck_assert_int_eq(p.misses, 0);
 	ck_assert_int_eq(p.next_fire, 6000);
@@ -178,15 +180,20 @@ END_TEST
 
 START_TEST(test_overlap)
 {
-	ck_assert_int_eq(schedule_overlap(SCHEDULE_OVERLAP_SKIP, 0),
+	ck_assert_int_eq(schedule_overlap(SCHEDULE_OVERLAP_SKIP, 0, 0),
 	    SCHEDULE_DO_SUBMIT);
-	ck_assert_int_eq(schedule_overlap(SCHEDULE_OVERLAP_SKIP, 1),
+	ck_assert_int_eq(schedule_overlap(SCHEDULE_OVERLAP_SKIP, 1, 0),
 	    SCHEDULE_DO_SKIP);
-	ck_assert_int_eq(schedule_overlap(SCHEDULE_OVERLAP_QUEUE, 1),
-	    SCHEDULE_DO_AFTER);
-	ck_assert_int_eq(schedule_overlap(SCHEDULE_OVERLAP_QUEUE, 0),
+	/* a catch-up's job is never skipped; queue still waits */
+	ck_assert_int_eq(schedule_overlap(SCHEDULE_OVERLAP_SKIP, 1, 1),
 	    SCHEDULE_DO_SUBMIT);
-	ck_assert_int_eq(schedule_overlap(SCHEDULE_OVERLAP_ALLOW, 1),
+	ck_assert_int_eq(schedule_overlap(SCHEDULE_OVERLAP_QUEUE, 1, 1),
+	    SCHEDULE_DO_AFTER);
+	ck_assert_int_eq(schedule_overlap(SCHEDULE_OVERLAP_QUEUE, 1, 0),
+	    SCHEDULE_DO_AFTER);
+	ck_assert_int_eq(schedule_overlap(SCHEDULE_OVERLAP_QUEUE, 0, 0),
+	    SCHEDULE_DO_SUBMIT);
+	ck_assert_int_eq(schedule_overlap(SCHEDULE_OVERLAP_ALLOW, 1, 0),
 	    SCHEDULE_DO_SUBMIT);
 	ck_assert_int_eq(schedule_overlap_parse("queue"),
 	    SCHEDULE_OVERLAP_QUEUE);
@@ -207,20 +214,27 @@ END_TEST
 static void
 model(const struct schedule_when *w, int64_t first, int64_t now, int mode,
     int startup, int64_t *jobs, int64_t *njobs, int64_t *misses,
-    int64_t *next)
+    int64_t *next, int64_t *ncatch)
 {
 	int64_t due[4096], n = 0, d, i;
 
 	for (d = first; d <= now; d = schedule_next(w, d))
 		due[n++] = d;
 	*next = d;
-	*njobs = *misses = 0;
+	*njobs = *misses = *ncatch = 0;
 	if (n == 0)
 		return;
 	if (n == 1 && !startup) {
 		jobs[(*njobs)++] = due[0];
 		return;
 	}
+	/* the jobs of one and all are the catch-up's, but for the newest
+	 * of all at run time, which comes due alone at the end */
+	if (mode == SCHEDULE_CATCHUP_ONE)
+		*ncatch = 1;
+	else if (mode == SCHEDULE_CATCHUP_ALL)
+		*ncatch = (n > SCHEDULE_CATCHUP_MAX ? SCHEDULE_CATCHUP_MAX : n) -
+		    !startup;
 	switch (mode) {
 	case SCHEDULE_CATCHUP_NONE:
 		*misses = startup ? n : n - 1;
@@ -243,6 +257,7 @@ START_TEST(test_random_vs_model)
 {
 	static int64_t got[4096], want[4096];
 	int64_t gap, ngot, nwant, mgot, mwant, wnext, next, first, now;
+	int64_t cgot, cwant;
 	struct schedule_when w;
 	struct schedule_plan p;
 	int round, mode, startup, steps;
@@ -260,8 +275,8 @@ START_TEST(test_random_vs_model)
 		now = first - 5000 + rand() % (rand() % 2 ? 200000 :
 		    (w.every_ms > 0 ? 1200 * w.every_ms : 2000 * 60000));
 		model(&w, first, now, mode, startup, want, &nwant, &mwant,
-		    &wnext);
-		ngot = mgot = 0;
+		    &wnext, &cwant);
+		ngot = mgot = cgot = 0;
 		next = first;
 		for (steps = 0; steps < 5000; steps++) {
 			schedule_step(&w, next, now, (enum schedule_catchup_mode)
@@ -269,8 +284,10 @@ START_TEST(test_random_vs_model)
 			if (p.action == SCHEDULE_WAIT)
 				break;
 			mgot += p.misses;
-			if (p.action == SCHEDULE_FIRE)
+			if (p.action == SCHEDULE_FIRE) {
 				got[ngot++] = p.due;
+				cgot += p.catchup;
+			}
 			ck_assert_int_gt(p.next_fire, next);
 			next = p.next_fire;
 		}
@@ -280,6 +297,7 @@ START_TEST(test_random_vs_model)
 		for (steps = 0; steps < ngot; steps++)
 			ck_assert_int_eq(got[steps], want[steps]);
 		ck_assert_int_eq(next, wnext);
+		ck_assert_int_eq(cgot, cwant);
 	}
 }
 END_TEST
