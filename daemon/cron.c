@@ -72,6 +72,29 @@ cron_err(char *err, size_t errlen, const char *fmt, ...)
 
 /* ---- parsing ---- */
 
+/* c for a message: 'c', or byte 0xNN when it is not printable. */
+static const char *
+cron_chr(char c, char *buf, size_t n)
+{
+	if (isprint((unsigned char)c) && c != '\'')
+		snprintf(buf, n, "'%c'", c);
+	else
+		snprintf(buf, n, "byte 0x%02x", (unsigned char)c);
+	return buf;
+}
+
+/* Are the n bytes at s printable (to be quoted in a message)? */
+static int
+cron_printable(const char *s, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (!isprint((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
 /* A field's text, not NUL-terminated. */
 struct cron_tok {
 	const char *s;
@@ -95,6 +118,7 @@ cron_value(int f, const char **p, const char *end, int *out, char *err,
 	const char	*s = *p, *q = s;
 	long		 v = 0;
 	int		 i;
+	char		 cb[16];
 
 	if (q < end && isdigit((unsigned char)*q)) {
 		while (q < end && isdigit((unsigned char)*q)) {
@@ -116,8 +140,8 @@ cron_value(int f, const char **p, const char *end, int *out, char *err,
 		if (s == end || *s == ',')
 			return cron_err(err, errlen, "%s: a number is missing",
 			    fields[f].name);
-		return cron_err(err, errlen, "%s: unexpected '%c'",
-		    fields[f].name, *s);
+		return cron_err(err, errlen, "%s: unexpected %s",
+		    fields[f].name, cron_chr(*s, cb, sizeof(cb)));
 	}
 	if (f == F_MON || f == F_DOW) {
 		const char *const *names = f == F_MON ? month_names : dow_names;
@@ -171,6 +195,7 @@ cron_item(int f, const char *s, const char *end, uint64_t *bits, char *err,
 {
 	const char	*p = s;
 	int		 a, b, step = 1, v, rc;
+	char		 cb[16];
 
 	if (p == end)
 		return cron_err(err, errlen, "%s: empty item in list",
@@ -180,8 +205,8 @@ cron_item(int f, const char *s, const char *end, uint64_t *bits, char *err,
 		b = fields[f].hi;
 		p++;
 		if (p < end && *p != '/')
-			return cron_err(err, errlen, "%s: unexpected '%c' after '*'",
-			    fields[f].name, *p);
+			return cron_err(err, errlen, "%s: unexpected %s after '*'",
+			    fields[f].name, cron_chr(*p, cb, sizeof(cb)));
 	} else {
 		if ((rc = cron_value(f, &p, end, &a, err, errlen)) < 0)
 			return rc;
@@ -203,9 +228,13 @@ cron_item(int f, const char *s, const char *end, uint64_t *bits, char *err,
 		if ((rc = cron_step(f, &p, end, &step, err, errlen)) < 0)
 			return rc;
 	}
+	if (p < end && cron_printable(s, (size_t)(end - s)))
+		return cron_err(err, errlen, "%s: unexpected %s in '%.*s'",
+		    fields[f].name, cron_chr(*p, cb, sizeof(cb)),
+		    (int)(end - s > 40 ? 40 : end - s), s);
 	if (p < end)
-		return cron_err(err, errlen, "%s: unexpected '%c' in '%.*s'",
-		    fields[f].name, *p, (int)(end - s > 40 ? 40 : end - s), s);
+		return cron_err(err, errlen, "%s: unexpected %s",
+		    fields[f].name, cron_chr(*p, cb, sizeof(cb)));
 	for (v = a; v <= b; v += step)
 		*bits |= (uint64_t)1 << (f == F_DOW && v == 7 ? 0 : v);
 	return 0;
@@ -260,7 +289,8 @@ cron_parse(struct cron_expr *out, const char *text, char *err, size_t errlen)
 			p++;
 		if (*p != '\0')
 			return cron_err(err, errlen, "unexpected text after %.*s",
-			    (int)(len > 24 ? 24 : len), s);
+			    cron_printable(s, len) ? (int)(len > 24 ? 24 : len) : 1,
+			    s);
 		if (len == 7 && strncasecmp(s, "@reboot", 7) == 0)
 			return cron_err(err, errlen,
 			    "@reboot is not a schedule: use --at-start");
@@ -271,7 +301,7 @@ cron_parse(struct cron_expr *out, const char *text, char *err, size_t errlen)
 				    errlen);
 		return cron_err(err, errlen,
 		    "unknown nickname '%.*s' (@yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly)",
-		    (int)(len > 24 ? 24 : len), s);
+		    cron_printable(s, len) ? (int)(len > 24 ? 24 : len) : 1, s);
 	}
 	while (*p != '\0') {
 		s = p;
@@ -329,7 +359,24 @@ cron_bit(uint64_t bits, int v)
 	return (int)(bits >> v & 1);
 }
 
-/* Field f: bits over [lo, hi] (day-of-week: 0-6). */
+/* The bits of "*\/step" in field f (day-of-week: over 0-6). */
+static uint64_t
+cron_prog(int f, int step)
+{
+	int		lo = fields[f].lo, hi = f == F_DOW ? 6 : fields[f].hi, v;
+	uint64_t	prog = 0;
+
+	for (v = lo; v <= hi; v += step)
+		prog |= (uint64_t)1 << v;
+	return prog;
+}
+
+/*
+ * Field f's bits.  star: 1 = the field must start with '*' (day-of-month,
+ * day-of-week: dom_star, dow_star), 0 = it must not, -1 = either (the
+ * other fields: then '*' or '*\/S' only when that is exactly the bits and
+ * three values or more).
+ */
 static void
 cron_format_field(struct cron_buf *b, int f, uint64_t bits, int star)
 {
@@ -337,19 +384,20 @@ cron_format_field(struct cron_buf *b, int f, uint64_t bits, int star)
 	int	size = hi - lo + 1, step = 0, s, v, w, first = 1;
 	uint64_t prog = 0, rest;
 
-	if (star) {
-		/* the smallest step whose progression from lo is in bits */
-		for (s = 1; s <= size && step == 0; s++) {
-			prog = 0;
-			for (v = lo; v <= hi; v += s)
-				prog |= (uint64_t)1 << v;
-			if ((prog & bits) == prog)
-				step = s;
-		}
-		if (step == 0) {	/* no '*' item can give these bits */
-			step = size;
-			prog = (uint64_t)1 << lo;
-		}
+	/* with star -1, only a step giving three values or more */
+	for (s = 1; s <= (star < 0 ? (size - 1) / 2 : size) && star != 0 &&
+	    step == 0; s++) {
+		prog = cron_prog(f, s);
+		if (star < 0 ? prog == bits : (prog & bits) == prog)
+			step = s;
+	}
+	if (star > 0 && step == 0) {	/* no '*' item gives these bits */
+		step = size;
+		prog = (uint64_t)1 << lo;
+	}
+	if (step == 0)
+		prog = 0;
+	else {
 		cron_put(b, step == 1 ? "*" : "*/%d", step);
 		first = 0;
 	}
@@ -373,7 +421,7 @@ cron_format(const struct cron_expr *ce, char *buf, size_t len)
 	struct cron_buf	b = { buf, len, 0 };
 	uint64_t	bits[F_N] = { ce->minute, ce->hour, ce->dom, ce->month,
 			    ce->dow };
-	int		star[F_N] = { 0, 0, ce->dom_star, 0, ce->dow_star };
+	int		star[F_N] = { -1, -1, ce->dom_star, -1, ce->dow_star };
 	int		f;
 
 	if (len > 0)

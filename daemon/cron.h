@@ -2,8 +2,9 @@
  * cron.h - cron expressions for recurring schedules: the parser, the
  * canonical formatter and the next-fire algorithm (cron.c, pure: no clock,
  * no I/O; every conversion between an instant and a local wall-clock time
- * goes through the time-zone seam struct cron_tz), and the system
- * time-zone seam (cron_tz.c: cron_next, cron_zone_valid).
+ * goes through the time-zone seam struct cron_tz), the system time-zone
+ * seam (cron_tz.c: cron_next) and zones of the tz database read from their
+ * TZif files (cron_zone.c).
  *
  * GRAMMAR (Vixie cron / cronie): five fields separated by spaces or tabs,
  *     MINUTE HOUR DAY-OF-MONTH MONTH DAY-OF-WEEK
@@ -72,7 +73,9 @@ int cron_parse(struct cron_expr *out, const char *text, char *err,
 	       size_t errlen);
 
 /* The canonical text of *ce (numbers only, runs as ranges, `*` or `*\/S`
- * first in a field that starts with '*'): parsing it gives back *ce.
+ * first in a field that starts with '*'): parsing it gives back *ce when
+ * *ce is what cron_parse() makes (a field flagged dom_star or dow_star
+ * holds its lowest value; else that value is added).
  * Returns its length, or -ENOSPC (buf then holds a truncated,
  * NUL-terminated text) when len is too small; CRON_FORMAT_MAX always
  * suffices.  -EINVAL if *ce has no bit in some field. */
@@ -99,35 +102,59 @@ struct cron_tz {
  * zone's wall clock (a whole UTC minute in every zone's current offsets).
  * 0; -ERANGE if there is none within CRON_HORIZON_YEARS years of `after`'s
  * local year (e.g. "0 0 30 2 *") or `after` is outside years 1900-9000;
- * a seam's error as it returned it.  Pure: no clock, no I/O. */
+ * a seam's error as it returned it; -EINVAL if the seam contradicts itself
+ * or breaks the assumptions above.  Pure: no clock, no I/O. */
 int cron_next_tz(const struct cron_expr *ce, const struct cron_tz *tz,
 		 int64_t after, int64_t *next);
 
 /*
  * cron_next_tz() in a zone of the system's database (cron_tz.c): zone NULL
- * or "" is the process's local zone (TZ, else /etc/localtime); else an IANA
- * name, checked with cron_zone_valid() (its error is returned).
- *
- * Thread safety: glibc has no localtime_r() for a zone other than the
- * process's, so cron_next() sets TZ (to the zone's file), calls tzset() and
- * then uses localtime_r()/mktime(), and restores TZ afterwards, all under
- * one mutex.  The mutex serializes cron_next() callers, but not other code
- * that reads the environment or the local zone while TZ is switched: such a
- * reader in another thread could see the schedule's zone for that moment
- * (glibc's tzset lock keeps it from crashing).  jobqd calls cron_next()
- * only from its loop thread, and its other threads neither read TZ nor
- * format local times (log lines carry no local time and workers get their
- * job's environment, not jobqd's), so this is acceptable there.
+ * or "" is the process's local zone (TZ, else /etc/localtime; through
+ * localtime_r() and mktime()); else an IANA name, opened with
+ * cron_zone_open() (its error is returned) and read by cron_zone.c's own
+ * TZif reader, so that no TZ variable is switched: cron_next() is
+ * thread-safe.  Zones read are cached (16 of them); a cached zone's file is
+ * looked at again (stat) once a minute at most and read again when it
+ * changed, so a tzdata update is seen within a minute.
  */
 int cron_next(const struct cron_expr *ce, const char *zone, int64_t after,
 	      int64_t *next);
 
+/* ---- zones of the tz database (cron_zone.c) ---- */
+
+#define CRON_ZONEINFO "/usr/share/zoneinfo"
+
+/* A zone read from a TZif file (RFC 8536); opaque. */
+struct cron_zone;
+
 /* 0 if zone names a time zone file under CRON_ZONEINFO: only letters,
  * digits and . _ - + in parts separated by single '/', no part "." or
  * "..", no leading '/', at most 255 bytes, and the file must be a regular
- * file starting with the magic "TZif".  Else -EINVAL (a malformed name) or
+ * file holding a valid TZif zone (magic "TZif", every count and index in
+ * bounds, a valid POSIX TZ footer).  Else -EINVAL (a malformed name) or
  * -ENOENT (no such zone), with a message in err. */
-#define CRON_ZONEINFO "/usr/share/zoneinfo"
 int cron_zone_valid(const char *zone, char *err, size_t errlen);
+
+/* cron_zone_valid() that keeps the zone in *out (cron_zone_free() it);
+ * also -ENOMEM.  *out is NULL on error. */
+int cron_zone_open(const char *zone, struct cron_zone **out, char *err,
+		   size_t errlen);
+
+/* The TZif file at path: 0, -errno of open(), -EISDIR (not a regular
+ * file), -EBADMSG (not a valid TZif file), -ENOMEM. */
+int cron_zone_load(const char *path, struct cron_zone **out);
+
+/* A zone from the bytes of a TZif file (pure): 0, -EINVAL, -ENOMEM. */
+int cron_zone_parse(const void *buf, size_t len, struct cron_zone **out);
+
+void cron_zone_free(struct cron_zone *z);
+
+/* The offset east of UTC (seconds) and DST flag of zone z at instant t. */
+int cron_zone_offset(const struct cron_zone *z, int64_t t, int32_t *off,
+		     int *isdst);
+
+/* A cron_tz to_local with ctx a struct cron_zone *: like localtime_r()
+ * (tm_zone is NULL); -ERANGE for an instant out of range. */
+int cron_zone_to_local(void *ctx, int64_t t, struct tm *out);
 
 #endif

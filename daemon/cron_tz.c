@@ -1,117 +1,44 @@
 /*
- * cron_tz.c - the system time-zone seam of cron.h: cron_next() in a zone
- * of the tz database (TZ switched under a mutex, see cron.h for why that is
- * acceptable in jobqd) and cron_zone_valid().
+ * cron_tz.c - the system time-zone seam of cron.h: cron_next() in the
+ * process's zone (localtime_r) or in a zone of the tz database (its TZif
+ * file read by cron_zone.c: no TZ variable, no tzset(), thread-safe), and
+ * the cache of zones read that spares a caller iterating cron_next() a
+ * file read per call.
+ *
+ * The cache: CRON_TZ_CACHE slots of (name, zone, users).  A zone is used
+ * outside the lock (users counts who does), never changed once read, and
+ * freed by the last user once it left the cache.  A slot is trusted for
+ * CRON_TZ_RECHECK_S seconds; then its file is looked at again (stat: its
+ * device, inode, size and mtime) and read again if it changed (a tzdata
+ * update).  No I/O is done while holding the lock.
  */
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "cron.h"
 
+#define CRON_TZ_CACHE 16
+#define CRON_TZ_RECHECK_S 60
+
+struct cron_tz_slot {
+	char name[256];		/* "" once out of the cache */
+	struct cron_zone *z;
+	unsigned users;
+	int64_t checked;	/* CLOCK_MONOTONIC seconds */
+	uint64_t used;		/* for LRU */
+	struct stat st;		/* the file's identity when read */
+};
+
 static pthread_mutex_t cron_tz_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static int
-cron_tz_err(int rc, char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
-
-static int
-cron_zone_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' ||
-	    c == '+';
-}
-
-/* Is the zone name well-formed (see cron.h)?  0 or -EINVAL. */
-static int
-cron_zone_name(const char *zone, char *err, size_t errlen)
-{
-	const char	*p, *part;
-	size_t		 len;
-
-	if (zone == NULL || zone[0] == '\0')
-		return cron_tz_err(-EINVAL, err, errlen, "empty time zone name");
-	len = strnlen(zone, 256);
-	if (len > 255)
-		return cron_tz_err(-EINVAL, err, errlen,
-		    "time zone name longer than 255 bytes");
-	if (zone[0] == '/')
-		return cron_tz_err(-EINVAL, err, errlen,
-		    "time zone '%s': must be a name like Europe/Berlin, not a path",
-		    zone);
-	for (part = p = zone;; p++) {
-		if (*p == '/' || *p == '\0') {
-			if (p == part)
-				return cron_tz_err(-EINVAL, err, errlen,
-				    "time zone '%s': empty part", zone);
-			if ((p - part == 1 && part[0] == '.') ||
-			    (p - part == 2 && part[0] == '.' && part[1] == '.'))
-				return cron_tz_err(-EINVAL, err, errlen,
-				    "time zone '%s': '.' and '..' are not allowed",
-				    zone);
-			if (*p == '\0')
-				return 0;
-			part = p + 1;
-		} else if (!cron_zone_char(*p)) {
-			return cron_tz_err(-EINVAL, err, errlen,
-			    "time zone '%.64s': character 0x%02x not allowed",
-			    zone, (unsigned char)*p);
-		}
-	}
-}
-
-int
-cron_zone_valid(const char *zone, char *err, size_t errlen)
-{
-	char		path[sizeof(CRON_ZONEINFO) + 257];
-	char		magic[4];
-	struct stat	st;
-	ssize_t		n;
-	int		fd, rc;
-
-	if (err != NULL && errlen > 0)
-		err[0] = '\0';
-	if ((rc = cron_zone_name(zone, err, errlen)) < 0)
-		return rc;
-	snprintf(path, sizeof(path), "%s/%s", CRON_ZONEINFO, zone);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	if (fd < 0)
-		return cron_tz_err(-ENOENT, err, errlen,
-		    "unknown time zone '%s' (no %s: %s)", zone, path,
-		    strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return cron_tz_err(-ENOENT, err, errlen,
-		    "unknown time zone '%s' (%s is not a regular file)", zone,
-		    path);
-	}
-	n = read(fd, magic, sizeof(magic));
-	close(fd);
-	if (n != (ssize_t)sizeof(magic) || memcmp(magic, "TZif", 4) != 0)
-		return cron_tz_err(-ENOENT, err, errlen,
-		    "unknown time zone '%s' (%s is not a TZif file)", zone,
-		    path);
-	return 0;
-}
+static struct cron_tz_slot cron_tz_slots[CRON_TZ_CACHE];
+static uint64_t cron_tz_tick;
 
 static int
 cron_tz_to_local(void *ctx, int64_t t, struct tm *out)
@@ -138,46 +65,172 @@ cron_tz_from_local(void *ctx, struct tm *in, int64_t *out)
 	return 0;
 }
 
+static int64_t
+cron_tz_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
+static int
+cron_tz_same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	    a->st_size == b->st_size &&
+	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/* With the lock held: the slot of zone, or NULL. */
+static struct cron_tz_slot *
+cron_tz_find(const char *zone)
+{
+	int	i;
+
+	for (i = 0; i < CRON_TZ_CACHE; i++)
+		if (cron_tz_slots[i].z != NULL &&
+		    strcmp(cron_tz_slots[i].name, zone) == 0)
+			return &cron_tz_slots[i];
+	return NULL;
+}
+
+/* With the lock held: take slot s out of the cache; its zone if nobody
+ * uses it (for the caller to free after unlocking). */
+static struct cron_zone *
+cron_tz_evict(struct cron_tz_slot *s)
+{
+	struct cron_zone	*z = NULL;
+
+	s->name[0] = '\0';
+	if (s->users == 0) {
+		z = s->z;
+		s->z = NULL;
+	}
+	return z;
+}
+
+/* Drop a use of the zone in slot s (NULL: an uncached zone z). */
+static void
+cron_tz_release(struct cron_tz_slot *s, struct cron_zone *z)
+{
+	if (s != NULL) {
+		pthread_mutex_lock(&cron_tz_lock);
+		z = NULL;
+		if (--s->users == 0 && s->name[0] == '\0') {
+			z = s->z;
+			s->z = NULL;
+		}
+		pthread_mutex_unlock(&cron_tz_lock);
+	}
+	cron_zone_free(z);
+}
+
+/*
+ * The zone named zone, in use by the caller until cron_tz_release(*slot,
+ * *zp).  0, or cron_zone_open()'s error.
+ */
+static int
+cron_tz_acquire(const char *zone, struct cron_tz_slot **slot,
+		struct cron_zone **zp)
+{
+	struct cron_tz_slot	*s, *best;
+	struct cron_zone	*z, *old = NULL, *old2 = NULL;
+	struct stat		 st;
+	char			 path[sizeof(CRON_ZONEINFO) + 257];
+	int64_t			 now = cron_tz_now();
+	int			 rc, cached, i;
+
+	*slot = NULL;
+	*zp = NULL;
+	if (strlen(zone) >= sizeof(s->name))
+		return cron_zone_open(zone, zp, NULL, 0);	/* its error */
+	pthread_mutex_lock(&cron_tz_lock);
+	if ((s = cron_tz_find(zone)) != NULL &&
+	    now - s->checked < CRON_TZ_RECHECK_S) {
+		s->users++;
+		s->used = ++cron_tz_tick;
+		*slot = s;
+		*zp = s->z;
+		pthread_mutex_unlock(&cron_tz_lock);
+		return 0;
+	}
+	cached = s != NULL;
+	pthread_mutex_unlock(&cron_tz_lock);
+
+	/* due for a look at its file (the name was checked when cached) */
+	snprintf(path, sizeof(path), "%s/%s", CRON_ZONEINFO, zone);
+	if (cached && stat(path, &st) == 0) {
+		pthread_mutex_lock(&cron_tz_lock);
+		if ((s = cron_tz_find(zone)) != NULL &&
+		    cron_tz_same_file(&s->st, &st)) {
+			s->checked = now;
+			s->users++;
+			s->used = ++cron_tz_tick;
+			*slot = s;
+			*zp = s->z;
+			pthread_mutex_unlock(&cron_tz_lock);
+			return 0;
+		}
+		pthread_mutex_unlock(&cron_tz_lock);
+	}
+	/* not cached, or changed: read it (this checks the name) */
+	if ((rc = cron_zone_open(zone, &z, NULL, 0)) < 0)
+		return rc;
+	*zp = z;
+	if (stat(path, &st) < 0)
+		return 0;	/* gone meanwhile: used once, not cached */
+
+	pthread_mutex_lock(&cron_tz_lock);
+	if ((s = cron_tz_find(zone)) != NULL)
+		old = cron_tz_evict(s);
+	best = NULL;
+	for (i = 0; i < CRON_TZ_CACHE; i++) {
+		s = &cron_tz_slots[i];
+		if (s->z == NULL) {
+			best = s;
+			break;
+		}
+		if (s->users == 0 && (best == NULL || s->used < best->used))
+			best = s;
+	}
+	if (best != NULL) {
+		if (best->z != NULL)
+			old2 = cron_tz_evict(best);
+		snprintf(best->name, sizeof(best->name), "%s", zone);
+		best->z = z;
+		best->users = 1;
+		best->checked = now;
+		best->used = ++cron_tz_tick;
+		best->st = st;
+		*slot = best;
+	}
+	pthread_mutex_unlock(&cron_tz_lock);
+	cron_zone_free(old);
+	cron_zone_free(old2);
+	return 0;
+}
+
 int
 cron_next(const struct cron_expr *ce, const char *zone, int64_t after,
 	  int64_t *next)
 {
 	static const struct cron_tz sys = { cron_tz_to_local,
 	    cron_tz_from_local, NULL };
-	char		 tzval[sizeof(CRON_ZONEINFO) + 258];
-	char		*old = NULL;
-	const char	*cur;
-	int		 rc, had;
+	struct cron_tz		 tz = { cron_zone_to_local, NULL, NULL };
+	struct cron_tz_slot	*slot;
+	struct cron_zone	*z;
+	int			 rc;
 
 	if (zone == NULL || zone[0] == '\0') {
-		pthread_mutex_lock(&cron_tz_lock);
-		tzset();
-		rc = cron_next_tz(ce, &sys, after, next);
-		pthread_mutex_unlock(&cron_tz_lock);
+		tzset();	/* localtime_r() alone does not look at TZ again */
+		return cron_next_tz(ce, &sys, after, next);
+	}
+	if ((rc = cron_tz_acquire(zone, &slot, &z)) < 0)
 		return rc;
-	}
-	if ((rc = cron_zone_valid(zone, NULL, 0)) < 0)
-		return rc;
-	snprintf(tzval, sizeof(tzval), ":%s/%s", CRON_ZONEINFO, zone);
-	pthread_mutex_lock(&cron_tz_lock);
-	cur = getenv("TZ");
-	had = cur != NULL;
-	if (had && (old = strdup(cur)) == NULL) {
-		pthread_mutex_unlock(&cron_tz_lock);
-		return -ENOMEM;
-	}
-	if (setenv("TZ", tzval, 1) < 0) {
-		rc = -errno;
-	} else {
-		tzset();
-		rc = cron_next_tz(ce, &sys, after, next);
-		if (had)
-			setenv("TZ", old, 1);
-		else
-			unsetenv("TZ");
-		tzset();
-	}
-	pthread_mutex_unlock(&cron_tz_lock);
-	free(old);
+	tz.ctx = z;
+	rc = cron_next_tz(ce, &tz, after, next);
+	cron_tz_release(slot, z);
 	return rc;
 }

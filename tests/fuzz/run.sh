@@ -1,10 +1,11 @@
 #!/bin/bash
 # tests/fuzz/run.sh - coverage-guided fuzzing (libFuzzer + ASan + UBSan) of
-# the two decoders that take untrusted bytes: the protocol codec lib/proto*.c
-# (frames, requests and replies from a peer) and daemon/wire.c (job specs a
-# worker reads).  Not part of `make check`.
+# the code that takes untrusted bytes: the protocol codec lib/proto*.c
+# (frames, requests and replies from a peer), daemon/wire.c (job specs a
+# worker reads) and daemon/cron.c (cron expressions a client sends, and the
+# next-fire algorithm on what parses) with daemon/cron_zone.c (TZif files).  Not part of `make check`.
 #
-#   tests/fuzz/run.sh [proto] [wire]      (default: both)
+#   tests/fuzz/run.sh [proto] [wire] [cron]      (default: all three)
 #
 # FUZZ_SECONDS   seconds per target (default 60)
 # FUZZ_DIR       build dir, corpus and crash artifacts
@@ -26,9 +27,9 @@ out=${FUZZ_DIR:-${TMPDIR:-/tmp}/jobq-fuzz}
 secs=${FUZZ_SECONDS:-60}
 cc=${CC:-clang}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(proto wire)
+[ ${#targets[@]} -gt 0 ] || targets=(proto wire cron)
 for t in "${targets[@]}"; do
-	case $t in proto|wire) ;; *) echo "run.sh: unknown target $t" >&2; exit 2;; esac
+	case $t in proto|wire|cron) ;; *) echo "run.sh: unknown target $t" >&2; exit 2;; esac
 done
 
 if ! command -v "$cc" >/dev/null ||
@@ -75,6 +76,10 @@ build() {
 		    "$src/tests/fuzz/fuzz_wire.c" "$src/daemon/wire.c" \
 		    "$src/lib/util.c" "$src"/lib/proto*.c "$src/lib/errors.c" \
 		    "$src/lib/paths.c" $(pkg-config --libs libcjson) ;;
+	cron)
+		"$cc" "${cflags[@]}" -o "$out/fuzz_cron" \
+		    "$src/tests/fuzz/fuzz_cron.c" "$src/daemon/cron.c" \
+		    "$src/daemon/cron_zone.c" ;;
 	esac
 }
 
@@ -186,6 +191,23 @@ seed_wire() {
 	spec "$d/odd" /home/u /l x y 2 4096 3 "" "a b" $'tab\there' 'K=' '=V'
 	RLIMITS="63 1073741824 60 64 100 0 5 1 12 409600 819200" \
 	    spec "$d/limits" / "" o e 0 0 1 true
+}
+
+seed_cron() {
+	local d=$1
+	printf '%s' '*/15 9-17 * * mon-fri' > "$d/workdays"
+	printf '%s' '0 0 29 2 1' > "$d/leap-or-monday"
+	printf '%s' '0 0 31 2 *' > "$d/never"
+	printf '%s' '5,10-20/3,50/4 */6 1-31/2 jan-jun/2 1,3-7' > "$d/lists"
+	printf '%s' '@weekly' > "$d/weekly"
+	printf '%s' ' 30	2 * * sun-sat' > "$d/blanks"
+	printf '%s' '0 0 */10,15 * *,2' > "$d/star-list"
+	# zone files (fuzz_cron reads an input starting with TZif as one)
+	local z
+	for z in America/New_York Australia/Lord_Howe Europe/Dublin UTC; do
+		[ ! -f "/usr/share/zoneinfo/$z" ] ||
+			cp "/usr/share/zoneinfo/$z" "$d/zone-${z//\//-}"
+	done
 }
 
 status=0
