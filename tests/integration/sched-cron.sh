@@ -72,6 +72,30 @@ assert_rc 0 "add of a cron schedule" q schedule add nightly --cron '30 2 * * *' 
 assert_eq "$(sv nightly cron)" "30 2 * * *" "cron column"
 assert_eq "$(sv nightly tz)" "Europe/Paris" "tz column"
 assert_eq "$(sql "SELECT next_fire % 60000 FROM schedules WHERE name = 'nightly'")" 0 "cron next fire on a whole minute"
+# its next fire is the next 02:30 of Paris's wall clock after its creation
+want=$(python3 -c '
+import sys, datetime, zoneinfo
+z = zoneinfo.ZoneInfo("Europe/Paris")
+c = datetime.datetime.fromtimestamp(int(sys.argv[1]) / 1000, z)
+d = c.replace(hour=2, minute=30, second=0, microsecond=0)
+while d <= c: d = (d + datetime.timedelta(days=1)).replace(hour=2, minute=30)
+print(int(d.timestamp()) * 1000)' "$(sv nightly created_at)") || fail "python zoneinfo"
+assert_eq "$(sv nightly next_fire)" "$want" "next fire of nightly (02:30 in Paris)"
+# a leap day: the next February 29
+assert_rc 0 "add leap" q schedule add leap --cron '0 0 29 2 *' --tz UTC -- true
+want=$(python3 -c '
+import sys, datetime
+c = datetime.datetime.fromtimestamp(int(sys.argv[1]) / 1000, datetime.timezone.utc)
+y = c.year
+while True:
+    try:
+        d = datetime.datetime(y, 2, 29, tzinfo=datetime.timezone.utc)
+        if d > c: break
+    except ValueError: pass
+    y += 1
+print(int(d.timestamp()) * 1000)' "$(sv leap created_at)")
+assert_eq "$(sv leap next_fire)" "$want" "next fire of leap (February 29)"
+assert_rc 0 "remove leap" q schedule remove leap
 q --json schedule show nightly | pycheck "show nightly" '
 if o["cron"] != "30 2 * * *" or o["queue"] != "night" or o["next_fire"] <= 0 or o["runs"] != 0:
     bad("nightly: %r" % o)'
@@ -154,9 +178,9 @@ assert_rc 0 "pause clock" q schedule pause clock
 wait_for 15 "the catch-up schedules ran" runs_ge cua 2
 wait_for 15 "cun ran" runs_ge cun 1
 kill9_daemon
-for s in cun cu1 cua tick; do
-	eval "r_$s=\$(sv $s runs) m_$s=\$(sv $s misses)"
-done
+r_cu1=$(sv cu1 runs) m_cu1=$(sv cu1 misses)
+m_cun=$(sv cun misses)
+r_cua=$(sv cua runs)
 sleep 4	# down for a few periods (the set-up, not an assertion)
 start_daemon
 wait_for 15 "cu1 caught up (one job for the missed fires)" misses_ge cu1 $((m_cu1 + 2))
