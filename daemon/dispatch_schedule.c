@@ -53,6 +53,8 @@ struct dsched {
 	int tmpl_ok;
 	int busy;                     /* a write of it in flight */
 	int removed;                  /* freed once neither busy nor pinned */
+	int stopping;                 /* a pause or remove in flight: no
+	                                 fire meanwhile */
 	int refs;                     /* replies being built */
 	int startup;                  /* not yet caught up since start-up */
 	int64_t retry_at;             /* not stepped before (ms) */
@@ -364,7 +366,7 @@ dispatch_schedule_run(struct dispatch *s)
 		return;
 	s->schedule_running = 1;
 	for (d = s->schedules; d != NULL; d = d->next) {
-		if (d->busy || d->removed || d->row.paused)
+		if (d->busy || d->removed || d->row.paused || d->stopping > 0)
 			continue;
 		if (d->retry_at <= now) {
 			d->retry_at = 0;
@@ -655,6 +657,9 @@ dispatch_schedule_written(struct store_op *op)
 	char msg[400];
 
 	c->extra = NULL;
+	if (op->in.schedule.kind == STORE_SCHEDULE_REMOVE ||
+	    (op->in.schedule.kind == STORE_SCHEDULE_PAUSE && w->paused))
+		d->stopping--;
 	if (op->status != 0) {
 		if (op->in.schedule.kind == STORE_SCHEDULE_ADD &&
 		    op->status == JOBQ_EINVAL)
@@ -856,11 +861,13 @@ dispatch_schedule_op(struct dispatch *s, struct dispatch_req *r, int op,
 		return;
 	case PROTO_OP_SCHEDULE_REMOVE:
 		sop = dispatch_schedule_write(s, r, d, STORE_SCHEDULE_REMOVE);
+		d->stopping++;	/* no fire between the request and its commit */
 		break;
 	case PROTO_OP_SCHEDULE_PAUSE:
 		sop = dispatch_schedule_write(s, r, d, STORE_SCHEDULE_PAUSE);
 		sop->in.schedule.row.paused = 1;
 		sop->in.schedule.row.next_fire = 0;
+		d->stopping++;
 		break;
 	case PROTO_OP_SCHEDULE_RESUME:
 	default:
