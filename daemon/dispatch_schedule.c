@@ -31,7 +31,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "conf.h"
 #include "cron.h"
 #include "log.h"
 #include "proto.h"
@@ -278,6 +280,28 @@ dispatch_schedule_prev_active(const struct dispatch *s, const struct dsched *d)
 	return !j->gone && j->node.state != SCHED_DONE;
 }
 
+/* Whether the owner may still submit to this jobqd (as server_ops_admit
+ * checks a client's submit): a root jobqd's configuration of the moment,
+ * deny and allow lists (a reload counts).  0, or JOBQ_EPERM with msg. */
+static int
+dispatch_schedule_allowed(const struct dispatch *s, uid_t uid, char *msg,
+    size_t msglen)
+{
+	gid_t groups[256];
+	int n = 256;
+	const char *rule;
+
+	if (uid == 0 || geteuid() != 0 || uid == geteuid())
+		return 0;
+	if (conf_user_groups(uid, groups, &n) != 0)
+		n = 0;
+	if ((rule = conf_refusal(s->conf.conf_file, uid, groups, n)) == NULL)
+		return 0;
+	snprintf(msg, msglen, "uid %lu may not submit to this jobqd any more "
+	    "(%s)", (unsigned long)uid, rule);
+	return JOBQ_EPERM;
+}
+
 /* Submits d's job for a fire (d->fire set): 0, or an error with msg (then
  * nothing is in flight). */
 static int
@@ -289,6 +313,9 @@ dispatch_schedule_submit(struct dispatch *s, struct dsched *d,
 	cJSON *json;
 	int rv;
 
+	if ((rv = dispatch_schedule_allowed(s, (uid_t)d->row.owner_uid, msg,
+	    msglen)) != 0)
+		return rv;
 	if ((json = cJSON_Parse(d->row.job)) == NULL ||
 	    (sub = calloc(1, sizeof *sub)) == NULL) {
 		cJSON_Delete(json);

@@ -244,6 +244,25 @@ if names != ["tick"] or o[0]["owner_uid"] != '"$uu"': bad("%r" % o)' <"$T/ul"
 	assert_rc 0 "root pauses her tick" q schedule pause tick --owner "$U"
 	assert_eq "$(sql "SELECT paused FROM schedules WHERE name = 'tick' AND owner_uid = $uu")" 1 "her tick paused by root"
 	assert_rc 0 "root removes her tick" q schedule remove tick --owner "$U"
+	# denied by a reloaded jobqd.conf: her schedule's fires submit no job
+	# (each is a miss) until she is allowed again
+	assert_rc 0 "$U adds fast" qu schedule add fast --every 1s -- true
+	fast() { sql "SELECT $1 FROM schedules WHERE name = 'fast' AND owner_uid = $uu"; }
+	fast_runs_ge() { [ "$(fast runs)" -ge "$1" ]; }
+	fast_misses_ge() { [ "$(fast misses)" -ge "$1" ]; }
+	wait_for 15 "fast ran" fast_runs_ge 1
+	printf 'socket-mode = 0666\ndeny-users = %s\n' "$U" >"$T/jobqd.conf"
+	nr=$(grep -c "reloaded" "$LOG")
+	kill -HUP "$JOBQD_PID"
+	reloaded() { [ "$(grep -c "reloaded" "$LOG")" -gt "$nr" ]; }
+	wait_for 10 "jobqd to reload" reloaded
+	r0=$(fast runs) m0=$(fast misses)
+	wait_for 15 "fast's fires missed while $U is denied" fast_misses_ge $((m0 + 2))
+	assert_le1() { [ $(($(fast runs) - r0)) -le 1 ]; }
+	assert_le1 || fail "fast submitted jobs while $U was denied: runs $r0 -> $(fast runs)"
+	assert_eq "$(sql "SELECT count(*) FROM jobs WHERE schedule = 'fast'")" "$(fast runs)" "fast's job rows"
+	grep -q "may not submit to this jobqd any more (deny-users)" "$LOG" || fail "no log of the denied fire"
+	assert_rc 0 "root removes fast" q schedule remove fast --owner "$U"
 fi
 
 assert_rc 0 "remove tick" q schedule remove tick
