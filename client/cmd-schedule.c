@@ -22,11 +22,10 @@
 #include "fmt.h"
 #include "cmd-int.h"
 
-/* The options of `schedule add` and of the subcommands on one schedule. */
+/* The options of `schedule add` of its own (submit's aside). */
 struct cmd_schedule_args {
 	jobq_schedule_opts o;
-	int64_t owner;             /* --owner: -1 none */
-	int have_when;
+	int have_when;             /* --cron and --every given */
 };
 
 /* {"name", ...} as the protocol's schedule object, with "user". */
