@@ -67,6 +67,13 @@ enum {
 	CMD_OPT_DROP_AFTER,
 	CMD_OPT_NO_NAME,
 	CMD_OPT_HISTORY,	/* show --history */
+	CMD_OPT_CRON,		/* schedule add (cmd-schedule.c) */
+	CMD_OPT_EVERY,
+	CMD_OPT_AT_START,
+	CMD_OPT_TZ,
+	CMD_OPT_OVERLAP,
+	CMD_OPT_CATCH_UP,
+	CMD_OPT_SCHED_OWNER,	/* schedule show|pause|...: --owner */
 };
 
 /* The end of every command's option table: --json, -h/--help. */
@@ -77,6 +84,33 @@ enum {
 
 /* The limits of the protocol (PROTO_MAX_*, jobq-protocol(7)) are checked
  * here too, so that a bad command line is a usage error. */
+
+/* cmd-submit.c, for `schedule add` (cmd-schedule.c): submit's option
+ * parsing with the command's own options first (handle: 0, a usage status
+ * > 0, or -1 when c is not one of them), into a job template: so and x,
+ * which point into the template (cmd_submit_template_free).  The options a
+ * schedule's job cannot have (--batch, --wait, --array, --after, --unique,
+ * --delay, --at) are usage errors.  -1 (go on: the command is
+ * argv[optind..]) or an exit status (0 after --help). */
+#define CMD_SUBMIT_MAX_EXTRA 16
+struct cmd_submit_extra {
+	const struct option *opts;   /* n of them */
+	size_t n;
+	int (*handle)(const char *cmd, int c, const char *arg, void *ud);
+	void *ud;
+};
+struct cmd_submit_template {
+	jobq_submit_opts so;
+	jobq_submit_ext x;
+	void *mem;
+	const char **env;
+	char *cwd;
+	int json;              /* --json among the options */
+};
+int cmd_submit_template(struct cmd_ctx *ctx, const char *cmd, int argc,
+    char **argv, const struct cmd_submit_extra *extra,
+    struct cmd_submit_template *t);
+void cmd_submit_template_free(struct cmd_submit_template *t);
 
 /* cmd-batch.c: `submit --batch PATH` (- for stdin); an exit status. */
 int cmd_batch(struct cmd_ctx *ctx, const char *cmd, const char *path,

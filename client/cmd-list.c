@@ -73,6 +73,7 @@ static const struct cmd_list_coldef {
 /* What the command line asked for. */
 struct cmd_list_args {
 	jobq_list_opts q;
+	jobq_list_ext x;		/* --schedule */
 	const char **labels;
 	int json, all, reverse, color;	/* color: -1 auto, 0 never, 1 always */
 	int have_limit, sort;		/* sort: a column, -1 = none */
@@ -228,7 +229,7 @@ cmd_list_opt_user(const char *cmd, const char *arg, int64_t *uid)
 
 enum {
 	CMD_OPT_ALL = 1000, CMD_OPT_SORT, CMD_OPT_REVERSE, CMD_OPT_COLOR,
-	CMD_OPT_OWNER
+	CMD_OPT_OWNER, CMD_OPT_SCHEDULE
 };
 
 /* One option of `list` into a: 0, the usage status, or -1 when c is not
@@ -271,6 +272,13 @@ cmd_list_opt(const char *cmd, int c, const char *arg, struct cmd_list_args *a,
 		return 0;
 	case CMD_OPT_OWNER:
 		return cmd_list_opt_user(cmd, arg, &a->q.owner_uid);
+	case CMD_OPT_SCHEDULE:
+		if (!proto_queue_name_ok(arg))
+			return cmd_usage_error(cmd, "invalid --schedule '%s' "
+			    "(expected a schedule name: letters, digits, '_', "
+			    "'.' and '-')", arg);
+		a->x.schedule = arg;
+		return 0;
 	case CMD_OPT_SORT:
 		if ((a->sort = cmd_list_col_find(arg, strlen(arg))) < 0 ||
 		    a->sort == COL_COMMAND)
@@ -696,7 +704,8 @@ cmd_list_run(struct cmd_ctx *ctx, const char *cmd, struct cmd_list_args *a)
 		a->q.limit = 0;	/* the limit counts held jobs: below */
 	if ((rc = cmd_connect(ctx, cmd, &cl)) != 0)
 		return rc;
-	err = jobq_list_ex(cl, &a->q, &jobs, &n, v.tty ? &total : NULL);
+	a->x.size = sizeof(a->x);
+	err = jobq_list_x(cl, &a->q, &a->x, &jobs, &n, v.tty ? &total : NULL);
 	if ((rc = cmd_finish(cl, cmd, err)) != 0)
 		return rc;
 	if (a->held == 1)
@@ -727,6 +736,7 @@ cmd_list(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "label", required_argument, NULL, CMD_OPT_LABEL },
 		{ "array", required_argument, NULL, CMD_OPT_ARRAY },
 		{ "user", required_argument, NULL, CMD_OPT_OWNER },
+		{ "schedule", required_argument, NULL, CMD_OPT_SCHEDULE },
 		{ "limit", required_argument, NULL, CMD_OPT_LIMIT },
 		{ "all", no_argument, NULL, CMD_OPT_ALL },
 		{ "sort", required_argument, NULL, CMD_OPT_SORT },

@@ -301,6 +301,7 @@ cmd_show_job(const jobq_job *j)
 		    jobq_state_name(j->state) : "?", j->held ?
 		    " (held: not started until released)" : "");
 		SHOW("name", "%s", j->name != NULL ? j->name : "-");
+		SHOW("schedule", "%s", j->schedule != NULL ? j->schedule : "-");
 		SHOW("queue", "%s", j->queue != NULL ? j->queue : "-");
 		SHOW("priority", "%d", j->priority);
 		SHOW("command", "%s", command);

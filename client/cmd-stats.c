@@ -97,6 +97,20 @@ cmd_json_put(cJSON *o, const char *key, cJSON **item)
 	return 0;
 }
 
+/* "schedules":{"count","runs","skips","misses"}: 0 or -1. */
+static int
+cmd_stats_schedules_json(cJSON *o, const jobq_stats *st)
+{
+	cJSON *s = cJSON_AddObjectToObject(o, "schedules");
+
+	if (s == NULL || proto_add_int(s, "count", st->schedules) != 0 ||
+	    proto_add_int(s, "runs", st->schedule_runs) != 0 ||
+	    proto_add_int(s, "skips", st->schedule_skips) != 0 ||
+	    proto_add_int(s, "misses", st->schedule_misses) != 0)
+		return -1;
+	return 0;
+}
+
 static cJSON *
 cmd_stats_json(const jobq_stats *st)
 {
@@ -112,6 +126,7 @@ cmd_stats_json(const jobq_stats *st)
 	if (bad || cmd_json_put(o, "counts", &counts) != 0 ||
 	    proto_add_int(o, "workers", st->workers) != 0 ||
 	    proto_add_int(o, "busy", st->busy) != 0 ||
+	    cmd_stats_schedules_json(o, st) != 0 ||
 	    cmd_json_put(o, "minute", &minute) != 0 ||
 	    cmd_json_put(o, "hour", &hour) != 0 ||
 	    cmd_json_put(o, "queues", &queues) != 0) {
@@ -156,7 +171,10 @@ cmd_stats_print(const char *cmd, const jobq_stats *st)
 	for (s = 0; s < JOBQ_STATE_COUNT; s++)
 		printf("%s%s %zu", s == 0 ? " (" : ", ",
 		    jobq_state_name((jobq_state)s), st->counts[s]);
-	printf(")\nworkers:  %d busy of %d\n\n", st->busy, st->workers);
+	printf(")\nworkers:  %d busy of %d\n", st->busy, st->workers);
+	printf("schedules: %lld (runs %lld, skips %lld, misses %lld)\n\n",
+	    (long long)st->schedules, (long long)st->schedule_runs,
+	    (long long)st->schedule_skips, (long long)st->schedule_misses);
 	t = fmt_table_new(8, headers, align);
 	for (i = 0; t != NULL && i < 2; i++) {
 		const char *cells[8];

@@ -275,6 +275,7 @@ struct cmd_submit_args {
 	const char *batch;         /* --batch FILE */
 	struct cmd_ctx *ctx;
 	int nopts;                 /* options other than --batch, --json */
+	const struct cmd_submit_extra *extra; /* schedule add's own */
 };
 
 /* A resource limit option (CMD_OPT_LIMIT_*) into l; 0 or the usage
@@ -409,13 +410,42 @@ cmd_submit_opt(const char *cmd, int c, const char *arg,
 	}
 }
 
+/* The options a schedule's job template cannot have: 0 or the usage
+ * status. */
+static int
+cmd_submit_template_check(const char *cmd, const struct cmd_submit_args *a)
+{
+	const char *opt = NULL;
+
+	if (a->batch != NULL)
+		opt = "--batch";
+	else if (a->wait)
+		opt = "--wait";
+	else if (a->sched.is_array)
+		opt = "--array";
+	else if (a->sched.nafter > 0)
+		opt = "--after";
+	else if (a->sched.unique != NULL)
+		opt = "--unique";
+	else if (a->sched.delay_ms >= 0)
+		opt = "--delay";
+	else if (a->sched.at != NULL)
+		opt = "--at";
+	if (opt == NULL)
+		return 0;
+	return cmd_usage_error(cmd, "%s cannot be used for a schedule's job",
+	    opt);
+}
+
+
 /* Parses the options and checks the command line; -1 (go on: the command
  * is argv[optind..]) or an exit status (0 after --help). */
 static int
 cmd_submit_args(const char *cmd, int argc, char **argv,
     struct cmd_submit_args *a)
 {
-	static const struct option opts[] = {
+	/* submit's options (CMD_OPTS_COMMON apart) */
+	static const struct option cmd_submit_options[] = {
 		{ "name", required_argument, NULL, CMD_OPT_NAME },
 		{ "queue", required_argument, NULL, CMD_OPT_QUEUE },
 		{ "cwd", required_argument, NULL, CMD_OPT_CWD },
@@ -448,18 +478,37 @@ cmd_submit_args(const char *cmd, int argc, char **argv,
 		{ "user", required_argument, NULL, CMD_OPT_USER },
 		{ "group", required_argument, NULL, CMD_OPT_GROUP },
 		{ "batch", required_argument, NULL, CMD_OPT_BATCH },
-		CMD_OPTS_COMMON,
 	};
+#define CMD_SUBMIT_NOPTS \
+	(sizeof(cmd_submit_options) / sizeof(cmd_submit_options[0]))
+	static const struct option common[] = { CMD_OPTS_COMMON };
+	struct option opts[CMD_SUBMIT_NOPTS + CMD_SUBMIT_MAX_EXTRA + 3];
+	size_t n = 0, i;
 	int c, rc;
 
+	for (i = 0; i < CMD_SUBMIT_NOPTS; i++)
+		opts[n++] = cmd_submit_options[i];
+	for (i = 0; a->extra != NULL && i < a->extra->n &&
+	    i < CMD_SUBMIT_MAX_EXTRA; i++)
+		opts[n++] = a->extra->opts[i];
+	for (i = 0; i < 3; i++)
+		opts[n++] = common[i];
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+		if (a->extra != NULL && (rc = a->extra->handle(cmd, c, optarg,
+		    a->extra->ud)) != -1) {
+			if (rc > 0)
+				return rc;
+			continue;
+		}
 		if ((rc = cmd_submit_opt(cmd, c, optarg, a)) > 0)
 			return rc;
 		if (rc < 0 && (rc = cmd_opt_common(cmd, c, argv,
 		    &a->json)) >= 0)
 			return rc;
 	}
+	if (a->extra != NULL && (rc = cmd_submit_template_check(cmd, a)) != 0)
+		return rc;
 	if (a->batch != NULL && (optind < argc || a->nopts > 0))
 		return cmd_usage_error(cmd, "--batch takes no command and no "
 		    "option but --json (the jobs' options are in the file)");
@@ -589,60 +638,117 @@ out:
 	return rc;
 }
 
+/* Frees what a's parse allocated. */
+static void
+cmd_submit_args_free(struct cmd_submit_args *a)
+{
+	free(a->sched.after);
+	free(a->sched.labels);
+	free(a->sets);
+}
+
+/* Parses argv into a, the job's directory and environment (*cwd, *env:
+ * malloc'd) and *so; -1 (go on) or an exit status. */
+static int
+cmd_submit_prepare(struct cmd_ctx *ctx, const char *cmd, int argc,
+    char **argv, struct cmd_submit_args *a, jobq_submit_opts *so,
+    const char ***env, char **cwd)
+{
+	const struct cfg *cf;
+	int rc;
+
+	a->json = ctx->json;
+	a->ctx = ctx;
+	a->sched.delay_ms = a->sched.timeout_ms = a->sched.kill_grace_ms = -1;
+	a->sched.retry_delay_ms = -1;
+	a->sets = calloc((size_t)argc, sizeof(*a->sets));
+	a->sched.labels = calloc(JOBQ_MAX_LABELS + 1,
+	    sizeof(*a->sched.labels));
+	a->sched.after = calloc(JOBQ_MAX_DEPS, sizeof(*a->sched.after));
+	if (a->sets == NULL || a->sched.labels == NULL ||
+	    a->sched.after == NULL)
+		return cmd_nomem(cmd);
+	if ((rc = cmd_submit_args(cmd, argc, argv, a)) >= 0 ||
+	    (rc = cmd_submit_cwd(cmd, a->cwd_opt, cwd)) != 0)
+		return rc;
+	if ((*env = cmd_build_env(a->clean, a->sets, a->nsets)) == NULL)
+		return cmd_nomem(cmd);
+	memset(so, 0, sizeof(*so));
+	so->argv = (const char *const *)(argv + optind);
+	so->env = *env;
+	so->clean_env = a->clean;
+	so->cwd = *cwd;
+	so->name = a->name;
+	so->queue = a->queue;
+	/* without --queue: jobq.conf's queue, if any (cfg.h) */
+	if (so->queue == NULL) {
+		if ((rc = cfg_get(cmd, &cf)) != 0)
+			return rc;
+		so->queue = cf->queue;
+	}
+	so->max_retries = (int)a->retries;
+	so->output_limit = a->output_limit;
+	so->user = a->user;
+	so->group = a->group;
+	so->limits = a->limits;
+	return -1;
+}
+
 int
 cmd_submit(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	const char *cmd = "submit";
 	struct cmd_submit_args a;
 	const char **env = NULL;
-	const struct cfg *cf;
 	jobq_submit_opts so;
 	char *cwd = NULL;
 	int rc;
 
 	memset(&a, 0, sizeof(a));
-	a.json = ctx->json;
-	a.ctx = ctx;
-	a.sched.delay_ms = a.sched.timeout_ms = a.sched.kill_grace_ms = -1;
-	a.sched.retry_delay_ms = -1;
-	a.sets = calloc((size_t)argc, sizeof(*a.sets));
-	a.sched.labels = calloc(JOBQ_MAX_LABELS + 1, sizeof(*a.sched.labels));
-	a.sched.after = calloc(JOBQ_MAX_DEPS, sizeof(*a.sched.after));
-	if (a.sets == NULL || a.sched.labels == NULL || a.sched.after == NULL) {
-		rc = cmd_nomem(cmd);
-		goto out;
-	}
-	if ((rc = cmd_submit_args(cmd, argc, argv, &a)) >= 0 ||
-	    (rc = cmd_submit_cwd(cmd, a.cwd_opt, &cwd)) != 0)
-		goto out;
-	if ((env = cmd_build_env(a.clean, a.sets, a.nsets)) == NULL) {
-		rc = cmd_nomem(cmd);
-		goto out;
-	}
-	memset(&so, 0, sizeof(so));
-	so.argv = (const char *const *)(argv + optind);
-	so.env = env;
-	so.clean_env = a.clean;
-	so.cwd = cwd;
-	so.name = a.name;
-	so.queue = a.queue;
-	/* without --queue: jobq.conf's queue, if any (cfg.h) */
-	if (so.queue == NULL) {
-		if ((rc = cfg_get(cmd, &cf)) != 0)
-			goto out;
-		so.queue = cf->queue;
-	}
-	so.max_retries = (int)a.retries;
-	so.output_limit = a.output_limit;
-	so.user = a.user;
-	so.group = a.group;
-	so.limits = a.limits;
-	rc = cmd_submit_run(ctx, cmd, &a, &so);
-out:
+	if ((rc = cmd_submit_prepare(ctx, cmd, argc, argv, &a, &so, &env,
+	    &cwd)) == -1)
+		rc = cmd_submit_run(ctx, cmd, &a, &so);
 	free(env);
 	free(cwd);
-	free(a.sched.after);
-	free(a.sched.labels);
-	free(a.sets);
+	cmd_submit_args_free(&a);
 	return rc;
+}
+
+int
+cmd_submit_template(struct cmd_ctx *ctx, const char *cmd, int argc,
+    char **argv, const struct cmd_submit_extra *extra,
+    struct cmd_submit_template *t)
+{
+	struct cmd_submit_args *a;
+	jobq_dep *deps = NULL;
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return cmd_nomem(cmd);
+	t->mem = a;
+	a->extra = extra;
+	if ((rc = cmd_submit_prepare(ctx, cmd, argc, argv, a, &t->so,
+	    &t->env, &t->cwd)) != -1)
+		return rc;
+	/* no --after: no look-up, no connection */
+	if ((rc = cmd_submit_sched(NULL, cmd, &a->sched, &t->so, &deps)) != 0)
+		return rc;
+	t->x.size = sizeof(t->x);
+	t->x.on_end = a->on_end;
+	t->x.merge_output = a->merge_output;
+	t->x.hold = a->hold;
+	t->json = a->json;
+	return -1;
+}
+
+void
+cmd_submit_template_free(struct cmd_submit_template *t)
+{
+	if (t->mem != NULL)
+		cmd_submit_args_free(t->mem);
+	free(t->mem);
+	free(t->env);
+	free(t->cwd);
+	memset(t, 0, sizeof(*t));
 }

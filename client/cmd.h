@@ -42,6 +42,7 @@ cmd_fn cmd_purge;
 cmd_fn cmd_queue;
 cmd_fn cmd_watch;
 cmd_fn cmd_stats;
+cmd_fn cmd_schedule;
 
 /* Prints the usage text of the command called `name` to out; returns 0,
  * or -1 if there is no such command. */

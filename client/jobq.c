@@ -34,6 +34,7 @@ static const struct {
 	{ "edit", cmd_edit, "change a queued job" },
 	{ "purge", cmd_purge, "remove ended jobs and their output" },
 	{ "queue", cmd_queue, "list queues, set their limits, pause, resume" },
+	{ "schedule", cmd_schedule, "submit a job on a recurring schedule" },
 	{ "watch", cmd_watch, "print job state changes as they happen" },
 	{ "stats", cmd_stats, "show counts, throughput, wait and run times" },
 	{ "top", cmd_top, "a live full-screen view of jobs and queues" },

@@ -38,7 +38,7 @@ _jobq_opts()
 	list)
 		_jobq_flags+=' --all --reverse --color --colour'
 		_jobq_args='--state --queue --name --label --array --limit
-		    --user --sort -o --columns' ;;
+		    --user --schedule --sort -o --columns' ;;
 	wait)
 		_jobq_args='--timeout' ;;
 	logs)
@@ -48,6 +48,9 @@ _jobq_opts()
 		_jobq_args='--older-than --state' ;;
 	queue)
 		_jobq_args='--parallel' ;;
+	schedule)
+		_jobq_flags+=' --at-start'
+		_jobq_args='--cron --every --tz --overlap --catch-up --owner' ;;
 	stats)
 		_jobq_flags+=' --prometheus'
 		_jobq_args= ;;
@@ -170,6 +173,14 @@ _jobq_queues()
 	done
 }
 
+# The names of the schedules jobqd shows the user.
+_jobq_schedules()
+{
+	_jobq_query schedule list | while read -r name _; do
+		[[ $name == NAME ]] || printf '%s\n' "$name"
+	done
+}
+
 # _jobq_refs WHAT STATES: the newest 200 jobs in one of STATES (a
 # space-separated list; empty: any) as REFs: WHAT "ids" gives job ids and
 # the ids of arrays with such a task, "tasks" the A.I of such tasks,
@@ -231,6 +242,12 @@ _jobq_value()
 		    submitted started ended runtime pid command; do
 			[[ $1 == --sort && $q == command ]] || _jobq_add "$p$q"
 		done ;;
+	schedule:--overlap)
+		_jobq_add "${p}skip" "${p}queue" "${p}allow" ;;
+	schedule:--catch-up)
+		_jobq_add "${p}none" "${p}one" "${p}all" ;;
+	schedule:--owner)
+		_jobq_add $(compgen -P "$p" -u -- "$v") ;;
 	*:--cwd)
 		_jobq_files "$p" "$v" -d ;;
 	*:--batch)
@@ -282,6 +299,15 @@ _jobq_operand()
 				_jobq_add "$c"
 			done
 		fi ;;
+	schedule)
+		if ((n == 0)); then
+			_jobq_add add list show pause resume remove run-now
+		elif ((n == 1)) && [[ ${_jobq_ops[0]} != list &&
+		    ${_jobq_ops[0]} != add ]]; then
+			for c in $(_jobq_schedules); do
+				_jobq_add "$c"
+			done
+		fi ;;
 	help)
 		((n == 0)) && _jobq_add $(_jobq_commands) ;;
 	esac
@@ -290,7 +316,7 @@ _jobq_operand()
 _jobq_commands()
 {
 	echo submit list show wait cancel logs priority retry hold release \
-	    edit purge queue watch stats top ping help
+	    edit purge queue schedule watch stats top ping help
 }
 
 _jobq()

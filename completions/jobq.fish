@@ -21,7 +21,8 @@ function __jobq_argopts -a cmd
                 --on-end --user --group --mem --cpu-time --nofile --nproc --core \
                 --nice --cpus
         case list
-            printf '%s\n' --state --queue --name --label --array --limit
+            printf '%s\n' --state --queue --name --label --array --limit \
+                --schedule
         case wait
             echo -- --timeout
         case edit
@@ -31,6 +32,8 @@ function __jobq_argopts -a cmd
             printf '%s\n' --older-than --state
         case queue
             echo -- --parallel
+        case schedule
+            printf '%s\n' --cron --every --tz --overlap --catch-up --owner
     end
 end
 
@@ -140,6 +143,12 @@ function __jobq_call
     $cmd $argv 2>/dev/null </dev/null
 end
 
+function __jobq_schedules
+    __jobq_call schedule list | while read -l name rest
+        test "$name" = NAME; or echo -- $name
+    end
+end
+
 function __jobq_queues
     __jobq_call queue list | while read -l name rest
         test "$name" = NAME; or echo -- $name
@@ -219,6 +228,7 @@ complete -c jobq -n __jobq_needs_cmd -a release -d 'Let held jobs start again'
 complete -c jobq -n __jobq_needs_cmd -a edit -d 'Change a queued job'
 complete -c jobq -n __jobq_needs_cmd -a purge -d 'Remove ended jobs and their output'
 complete -c jobq -n __jobq_needs_cmd -a queue -d 'List, limit, pause, resume queues'
+complete -c jobq -n __jobq_needs_cmd -a schedule -d 'Submit a job on a recurring schedule'
 complete -c jobq -n __jobq_needs_cmd -a watch -d 'Print job state changes'
 complete -c jobq -n __jobq_needs_cmd -a stats -d 'Show counts, throughput, times'
 complete -c jobq -n __jobq_needs_cmd -a top -d 'A live full-screen view'
@@ -226,7 +236,7 @@ complete -c jobq -n __jobq_needs_cmd -a ping -d 'Check that jobqd answers'
 complete -c jobq -n __jobq_needs_cmd -a help -d 'Show help on jobq or a command'
 
 # Every command but help: --json, -h/--help.
-set -l __jobq_all submit list show wait cancel logs priority retry hold release edit purge queue watch stats ping
+set -l __jobq_all submit list show wait cancel logs priority retry hold release edit purge queue schedule watch stats ping
 complete -c jobq -n "__jobq_optok $__jobq_all" -l json -d 'Print JSON'
 complete -c jobq -n "__jobq_optok $__jobq_all" -s h -l help -d 'Show the help'
 
@@ -276,6 +286,7 @@ complete -c jobq -n $c -l array -x -a '(__jobq_refs arrays)' -d 'Only the tasks 
 complete -c jobq -n $c -l limit -x -d 'Only the newest N jobs'
 complete -c jobq -n $c -l all -d 'Every job that matches'
 complete -c jobq -n $c -l user -x -a '(__fish_complete_users)' -d 'Only the jobs of USER'
+complete -c jobq -n $c -l schedule -x -a '(__jobq_schedules)' -d 'Only the jobs of schedule NAME'
 complete -c jobq -n $c -l sort -x -a 'id task state queue user name priority exit attempts submitted started ended runtime pid' -d 'Order by column'
 complete -c jobq -n $c -l reverse -d 'The other way round'
 complete -c jobq -n $c -s o -l columns -x -a 'id task state queue user name priority exit attempts submitted started ended runtime pid command' -d 'These columns'
@@ -330,6 +341,18 @@ complete -c jobq -n '__jobq_optok purge' -l state -x -a "$__jobq_ended" -d 'Only
 complete -c jobq -n '__jobq_optok queue' -l parallel -x -d '(set) At most N at once'
 complete -c jobq -n '__jobq_operand queue 0' -x -a 'list set pause resume'
 complete -c jobq -n '__jobq_operand queue 1; and not contains -- list (__jobq_ops)' -x -a '(__jobq_queues)'
+
+# schedule
+set c '__jobq_optok schedule'
+complete -c jobq -n $c -l cron -x -d '(add) Fire at the times of MIN HOUR DOM MON DOW'
+complete -c jobq -n $c -l every -x -d '(add) Fire every DUR'
+complete -c jobq -n $c -l at-start -d '(add) Also fire at once'
+complete -c jobq -n $c -l tz -x -d '(add) The zone of --cron'
+complete -c jobq -n $c -l overlap -x -a 'skip queue allow' -d '(add) While the previous job is active'
+complete -c jobq -n $c -l catch-up -x -a 'none one all' -d '(add) Fires missed while jobqd was down'
+complete -c jobq -n $c -l owner -x -a '(__fish_complete_users)' -d 'The schedule of USER'
+complete -c jobq -n '__jobq_operand schedule 0' -x -a 'add list show pause resume remove run-now'
+complete -c jobq -n '__jobq_operand schedule 1; and not contains -- list (__jobq_ops); and not contains -- add (__jobq_ops)' -x -a '(__jobq_schedules)'
 
 # help
 complete -c jobq -n '__jobq_operand help 0' -x -a "$__jobq_all top help"

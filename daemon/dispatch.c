@@ -750,6 +750,8 @@ dispatch_new(uv_loop_t *loop, struct store *store,
 	s->retention_timer.data = s;
 	uv_timer_init(loop, &s->metrics_timer);
 	s->metrics_timer.data = s;
+	uv_timer_init(loop, &s->schedule_timer);
+	s->schedule_timer.data = s;
 	return s;
 }
 
@@ -878,7 +880,8 @@ dispatch_start(uv_loop_t *loop, struct store *store,
 	hc.max_running = conf->hook_max_running;
 	if ((rv = hook_new(loop, &hc, &s->hook)) < 0)
 		return rv;
-	if ((rv = dispatch_start_load(s, rec)) < 0)
+	if ((rv = dispatch_start_load(s, rec)) < 0 ||
+	    (rv = dispatch_schedule_start(s, rec)) < 0)
 		return rv;
 	memset(&pc, 0, sizeof pc);
 	pc.exe = s->conf.exe;
@@ -926,6 +929,7 @@ dispatch_closed_one(struct dispatch *s)
 	}
 	dispatch_array_shutdown(s);
 	dispatch_watch_shutdown(s);
+	dispatch_schedule_free(s);
 	sched_free(s->sched);
 	stats_free(s->stats);
 	dispatch_hook_free(s);
@@ -959,7 +963,7 @@ dispatch_pool_stopped(void *arg)
 	log_debug("workers stopped; closing the store");
 	store_close(s->store);
 	s->store = NULL;
-	s->nclosing = 4 + (s->hook != NULL);
+	s->nclosing = 5 + (s->hook != NULL);
 	if (s->hook != NULL) {
 		hook_close(s->hook, dispatch_hook_closed, s);
 		s->hook = NULL;
@@ -968,6 +972,7 @@ dispatch_pool_stopped(void *arg)
 	uv_close((uv_handle_t *)&s->due_timer, dispatch_timer_closed);
 	uv_close((uv_handle_t *)&s->retention_timer, dispatch_timer_closed);
 	uv_close((uv_handle_t *)&s->metrics_timer, dispatch_timer_closed);
+	uv_close((uv_handle_t *)&s->schedule_timer, dispatch_timer_closed);
 }
 
 /* Shutdown proceeds once no job is running and every store op is done. */
@@ -997,6 +1002,7 @@ dispatch_shutdown(struct dispatch *s, void (*done)(void *), void *arg)
 	uv_timer_stop(&s->due_timer);
 	uv_timer_stop(&s->retention_timer);
 	uv_timer_stop(&s->metrics_timer);
+	dispatch_schedule_stop(s);
 	while ((j = TAILQ_FIRST(&s->reserved)) != NULL) {
 		dispatch_unreserve(s, j);
 		dispatch_unclaim(s, j, 1);

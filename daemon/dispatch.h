@@ -64,6 +64,7 @@ struct dispatch_filter {
 	int count;                 /* 1: count the matches, limit aside */
 	const char *queue;         /* NULL any */
 	const char *name;          /* NULL any */
+	const char *schedule;      /* NULL any: jobs.schedule */
 	const char **labels;       /* malloc'd (dispatch frees), nlabels */
 	size_t nlabels;
 	int64_t array_id;          /* 0 any */
@@ -140,6 +141,16 @@ void dispatch_edit(struct dispatch *s, struct dispatch_req *r, cJSON *json,
     struct proto_edit *e);
 void dispatch_history(struct dispatch *s, struct dispatch_req *r,
     const struct dispatch_ref *ref);
+/* Recurring schedules (dispatch_schedule.c).  schedule_add takes json and
+ * a's template (a is zeroed); the others: op is the PROTO_OP_SCHEDULE_*
+ * of the request. */
+struct proto_schedule_add;
+struct proto_schedule_ref;
+void dispatch_schedule_add(struct dispatch *s, struct dispatch_req *r,
+    cJSON *json, struct proto_schedule_add *a);
+void dispatch_schedule_list(struct dispatch *s, struct dispatch_req *r);
+void dispatch_schedule_op(struct dispatch *s, struct dispatch_req *r, int op,
+    const struct proto_schedule_ref *ref);
 /* older_than_ms 0: any age; state -1: any terminal state. */
 void dispatch_purge(struct dispatch *s, struct dispatch_req *r,
     int64_t older_than_ms, int state);

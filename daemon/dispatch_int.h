@@ -33,6 +33,8 @@
  *   dispatch_hook.c     which hooks a job's end and a queue's drain run
  *   dispatch_edit.c     holds, releases and edits of queued jobs, the
  *                       history request and its notes (cancel, retry)
+ *   dispatch_schedule.c recurring schedules: their requests, the timer,
+ *                       each fire (schedule.c's decisions)
  */
 #ifndef JOBQD_DISPATCH_INT_H
 #define JOBQD_DISPATCH_INT_H
@@ -157,6 +159,10 @@ struct dispatch {
 	/* --metrics-file (dispatch_stats.c) */
 	uv_timer_t metrics_timer;
 	int metrics_failing;         /* the last write failed (logged once) */
+	/* recurring schedules (dispatch_schedule.c) */
+	struct dsched *schedules;    /* a list, in id order */
+	uv_timer_t schedule_timer;   /* the earliest next fire */
+	int schedule_running;        /* inside dispatch_schedule_run */
 	/* hooks (dispatch_hook.c, hook.c) */
 	struct hook *hook;           /* NULL: none can run (no exe) */
 	char **armed;                /* queues whose drain runs on-drained */
@@ -185,6 +191,14 @@ struct op_ctx {
 	                         owner's queued caps (sched_fair_reserve) */
 	uid_t owner;          /* submit: whose they are */
 	struct store_op *claim; /* submit: the claim paired with its INSERT */
+	/* an internal submit (dispatch_submit_internal): who submits, the
+	 * schedule's name and fire for its INSERT, and its outcome's
+	 * callback */
+	uid_t by;
+	const char *schedule;
+	const struct store_schedule_fire *fire;
+	void (*then)(struct dispatch *, void *arg, int status, int64_t id);
+	void *then_arg;
 };
 
 /* What a request on one job wants done once its id is known. */
@@ -327,6 +341,32 @@ int dispatch_submit_caps_take(struct dispatch *, uid_t owner,
     const char *queue, size_t n, struct sched_queue **q, char *msg,
     size_t msglen);
 
+/*
+ * A submit of jobqd's own (a schedule's fire): the job sub (malloc'd,
+ * decoded from json; both consumed) of uid, checked as uid's submit
+ * (dispatch_submit_admit) and its caps; with after_id > 0 it depends on
+ * that job (any outcome) if it is still active; schedule and fire go on
+ * its INSERT (they must stay valid until then() is called).  0: then() is
+ * called exactly once, possibly before this returns, with 0 and the new
+ * job's id or an error; or an error with msg (then() is not called).
+ */
+int dispatch_submit_internal(struct dispatch *, cJSON *json,
+    struct proto_submit *sub, uid_t uid, int64_t after_id,
+    const char *schedule, const struct store_schedule_fire *fire,
+    void (*then)(struct dispatch *, void *, int, int64_t), void *arg,
+    char *msg, size_t msglen);
+
+/* ---- dispatch_schedule.c ---- */
+struct dsched;
+/* Loads the schedules of rec and arms the timer (start-up). */
+int dispatch_schedule_start(struct dispatch *, const struct store_recovery *);
+void dispatch_schedule_stop(struct dispatch *);   /* shutdown: the timer */
+void dispatch_schedule_free(struct dispatch *);   /* the end: memory */
+/* The totals the stats reply shows: schedules r may see, their runs,
+ * skips and misses. */
+void dispatch_schedule_totals(const struct dispatch *,
+    const struct dispatch_req *, int64_t out[4]);
+
 /* ---- dispatch_reply.c ---- */
 void dispatch_reply(struct dispatch_req *, cJSON *reply);
 void dispatch_reply_error(struct dispatch_req *, int err, const char *msg);
@@ -458,6 +498,8 @@ void dispatch_metrics_file_write(struct dispatch *, const struct store_op *op);
 /* The stats reply from the counts of op (a STORE_COUNTS); NULL when out of
  * memory. */
 cJSON *dispatch_metrics_reply(struct dispatch *, const struct store_op *);
-cJSON *dispatch_stats_reply(struct dispatch *, const struct store_op *op);
+/* (r: the schedules it may see are counted) */
+cJSON *dispatch_stats_reply(struct dispatch *, const struct dispatch_req *r,
+    const struct store_op *op);
 
 #endif

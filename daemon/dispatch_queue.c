@@ -81,7 +81,8 @@ dispatch_queue_counts_done(struct store_op *op)
 	else if (c->kind == CK_METRICS)
 		dispatch_reply_encoded(c->r, dispatch_metrics_reply(c->s, op));
 	else
-		dispatch_reply_encoded(c->r, dispatch_stats_reply(c->s, op));
+		dispatch_reply_encoded(c->r, dispatch_stats_reply(c->s, c->r,
+		    op));
 out:
 	dispatch_op_finish(op);
 }

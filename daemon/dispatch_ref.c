@@ -232,6 +232,7 @@ dispatch_list(struct dispatch *s, struct dispatch_req *r, cJSON *req,
 		    f->queue);
 	op->in.list.limit = f->limit;
 	op->in.list.name = f->name;
+	op->in.list.schedule = f->schedule;
 	op->in.list.labels = (const char *const *)f->labels;
 	op->in.list.nlabels = f->nlabels;
 	op->in.list.array_id = f->array_id;

@@ -44,8 +44,10 @@ dispatch_stats_window(struct dispatch *s, int64_t now, int64_t window,
 }
 
 cJSON *
-dispatch_stats_reply(struct dispatch *s, const struct store_op *op)
+dispatch_stats_reply(struct dispatch *s, const struct dispatch_req *r,
+    const struct store_op *op)
 {
+	int64_t sched[4];
 	jobq_stats st;
 	cJSON *rep;
 	int64_t now = util_now_ms();
@@ -64,6 +66,11 @@ dispatch_stats_reply(struct dispatch *s, const struct store_op *op)
 	st.busy = dispatch_slot_nbusy(s);
 	dispatch_stats_window(s, now, 60000, &st.minute);
 	dispatch_stats_window(s, now, 3600000, &st.hour);
+	dispatch_schedule_totals(s, r, sched);
+	st.schedules = sched[0];
+	st.schedule_runs = sched[1];
+	st.schedule_skips = sched[2];
+	st.schedule_misses = sched[3];
 	rep = proto_stats_reply_to_json(&st);
 	free(st.queues);
 	return rep;

@@ -80,6 +80,18 @@ dispatch_submit_unreserve(struct op_ctx *c)
 	c->nreserved = 0;
 }
 
+/* An internal submit's outcome (dispatch_submit_internal): then() once. */
+static void
+dispatch_submit_then(struct op_ctx *c, int status, int64_t id)
+{
+	void (*then)(struct dispatch *, void *, int, int64_t) = c->then;
+
+	if (then == NULL)
+		return;
+	c->then = NULL;
+	then(c->s, c->then_arg, status, id);
+}
+
 /* Lets go of what c holds for a submit (its pins, places held under the
  * caps and the request). */
 static void
@@ -108,6 +120,7 @@ dispatch_submit_refuse(struct op_ctx *c)
 	log_warnx("a submit was refused: out of memory");
 	if (c->r != NULL)
 		dispatch_reply_error(c->r, JOBQ_ENOMEM, "out of memory");
+	dispatch_submit_then(c, JOBQ_ENOMEM, 0);
 	dispatch_submit_drop(c);
 	dispatch_op_ctx_free(c);
 }
@@ -305,6 +318,7 @@ dispatch_submit_insert_done(struct store_op *op)
 			    op->status == JOBQ_ESTORAGE ?
 			    "the job could not be stored (disk full?); it was not queued" :
 			    jobq_strerror(op->status));
+		dispatch_submit_then(c, op->status, 0);
 		goto out;
 	}
 	if (op->out.insert.existing)
@@ -321,6 +335,7 @@ dispatch_submit_insert_done(struct store_op *op)
 reply:
 	if (r != NULL)
 		dispatch_reply(r, dispatch_submit_reply_json(op, c->extra));
+	dispatch_submit_then(c, 0, op->out.insert.id);
 out:
 	dispatch_submit_drop(c);
 	dispatch_op_finish(op);
@@ -397,7 +412,10 @@ dispatch_submit_insert_fill(struct store_op *op, const struct op_ctx *c,
 {
 	const struct proto_submit *sub = c->extra;
 
-	dispatch_submit_fill(op, sub, (uint32_t)c->r->uid, util_now_ms());
+	dispatch_submit_fill(op, sub, c->r != NULL ? (uint32_t)c->r->uid :
+	    (uint32_t)c->by, util_now_ms());
+	op->in.insert.schedule = c->schedule;
+	op->in.insert.fire = c->fire;
 	op->in.insert.unique_key = sub->unique_key;
 	op->in.insert.deps = c->deps;
 	op->in.insert.ndeps = c->npdeps;
@@ -506,7 +524,9 @@ dispatch_submit_insert(struct dispatch *s, struct op_ctx *c, int doomed)
 	if (!doomed && (rv = dispatch_submit_caps(s, c, msg, sizeof msg)) ==
 	    JOBQ_ETOOBIG) {
 		log_info("a submit was refused: %s", msg);
-		dispatch_reply_error(c->r, rv, msg);
+		if (c->r != NULL)
+			dispatch_reply_error(c->r, rv, msg);
+		dispatch_submit_then(c, rv, 0);
 		dispatch_submit_drop(c);
 		dispatch_op_ctx_free(c);
 		return;
@@ -822,4 +842,52 @@ dispatch_submit(struct dispatch *s, struct dispatch_req *r, cJSON *req_json,
 	op->in.lookup.ids = c->ids;
 	op->in.lookup.n = copy->ndeps;
 	dispatch_op_submit(s, op);
+}
+
+int
+dispatch_submit_internal(struct dispatch *s, cJSON *json,
+    struct proto_submit *sub, uid_t uid, int64_t after_id,
+    const char *schedule, const struct store_schedule_fire *fire,
+    void (*then)(struct dispatch *, void *, int, int64_t), void *arg,
+    char *msg, size_t msglen)
+{
+	struct dispatch_req who;
+	struct op_ctx *c = NULL;
+	struct sjob *j;
+	int rv;
+
+	memset(&who, 0, sizeof who);
+	who.uid = uid;
+	if (s->shutting_down) {
+		snprintf(msg, msglen, "jobqd is shutting down");
+		rv = JOBQ_ESHUTDOWN;
+	} else if ((rv = dispatch_submit_admit(s, &who, sub, msg,
+	    msglen)) == 0 && (c = dispatch_op_ctx_try(s, NULL, NULL)) == NULL) {
+		snprintf(msg, msglen, "out of memory");
+		rv = JOBQ_ENOMEM;
+	}
+	if (rv != 0) {
+		proto_submit_release(sub);
+		free(sub);
+		cJSON_Delete(json);
+		return rv;
+	}
+	c->extra = sub;
+	c->json = json;
+	c->by = uid;
+	c->schedule = schedule;
+	c->fire = fire;
+	c->then = then;
+	c->then_arg = arg;
+	if (after_id > 0 && (j = dispatch_find(s, after_id)) != NULL &&
+	    j->node.state != SCHED_DONE &&
+	    (c->pdeps = calloc(1, sizeof *c->pdeps)) != NULL) {
+		c->pdeps[0].id = after_id;
+		c->pdeps[0].mode = JOBQ_DEP_ANY;
+		c->pdeps[0].pin = j;
+		j->pins++;
+		c->npdeps = 1;
+	}
+	dispatch_submit_insert(s, c, 0);
+	return 0;
 }

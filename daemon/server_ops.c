@@ -100,6 +100,7 @@ server_op_list(struct server_conn *c, cJSON *req, struct proto_req *r)
 	f.count = l->count;
 	f.queue = l->queue;
 	f.name = l->name;
+	f.schedule = l->schedule;
 	f.labels = l->labels;		/* dispatch frees them */
 	f.nlabels = l->nlabels;
 	f.array_id = l->array_id;
@@ -247,6 +248,31 @@ server_op_edit(struct server_conn *c, cJSON *req, struct proto_req *r)
 	return 1;	/* req is dispatch's now */
 }
 
+static int
+server_op_schedule_add(struct server_conn *c, cJSON *req, struct proto_req *r)
+{
+	c->busy = 1;
+	dispatch_schedule_add(c->sv->disp, &c->req, req, &r->u.schedule_add);
+	memset(&r->u.schedule_add, 0, sizeof r->u.schedule_add);
+	return 1;	/* req is dispatch's now */
+}
+
+static int
+server_op_schedule_list(struct server_conn *c, cJSON *req, struct proto_req *r)
+{
+	c->busy = 1;
+	dispatch_schedule_list(c->sv->disp, &c->req);
+	return 0;
+}
+
+static int
+server_op_schedule(struct server_conn *c, cJSON *req, struct proto_req *r)
+{
+	c->busy = 1;
+	dispatch_schedule_op(c->sv->disp, &c->req, (int)r->op, &r->u.schedule);
+	return 0;
+}
+
 /* Who may submit: an unprivileged jobqd, its user and root (jobs run as
  * the former); a root jobqd, whom jobqd.conf(5) allows (root always). */
 #define SERVER_OP_SUBMITTER 0x1
@@ -275,6 +301,15 @@ static const struct {
 	[PROTO_OP_RELEASE] = { server_op_hold, 0 },
 	[PROTO_OP_EDIT] = { server_op_edit, 0 },
 	[PROTO_OP_HISTORY] = { server_op_history, 0 },
+	[PROTO_OP_SCHEDULE_ADD] = { server_op_schedule_add,
+	    SERVER_OP_SUBMITTER },
+	[PROTO_OP_SCHEDULE_LIST] = { server_op_schedule_list, 0 },
+	[PROTO_OP_SCHEDULE_SHOW] = { server_op_schedule, 0 },
+	[PROTO_OP_SCHEDULE_PAUSE] = { server_op_schedule, 0 },
+	[PROTO_OP_SCHEDULE_RESUME] = { server_op_schedule, 0 },
+	[PROTO_OP_SCHEDULE_REMOVE] = { server_op_schedule, 0 },
+	[PROTO_OP_SCHEDULE_RUN_NOW] = { server_op_schedule,
+	    SERVER_OP_SUBMITTER },
 	[PROTO_OP_SUBMIT_BATCH] = { server_op_submit_batch,
 	    SERVER_OP_SUBMITTER },
 };

@@ -98,6 +98,7 @@ static const struct {
 	[STORE_INSERT_MANY] = { store_insert_many, NULL },
 	[STORE_EDIT] = { store_edit, NULL },
 	[STORE_HISTORY] = { NULL, store_history_read },
+	[STORE_SCHEDULE] = { store_schedule_write, NULL },
 };
 #define STORE_NOPS (sizeof(store_ops) / sizeof(store_ops[0]))
 

@@ -57,7 +57,7 @@
 #include <uv.h>
 #include "jobq.h"
 
-#define STORE_SCHEMA_VERSION 10
+#define STORE_SCHEMA_VERSION 11
 #define STORE_APP_ID 0x4a4f4251 /* "JOBQ" */
 
 struct store;
@@ -98,6 +98,10 @@ enum store_op_type {
 	                   queued, JOBQ_ENOTFOUND */
 	STORE_HISTORY,  /* read: a job's history rows -> out.history
 	                   (store_history.c) */
+	STORE_SCHEDULE, /* write: a schedule's row added, removed, paused or
+	                   resumed, or a step without a job (misses, a skip)
+	                   recorded (store_schedule.c); JOBQ_EINVAL for a
+	                   name its owner has already, JOBQ_ENOTFOUND */
 	STORE_PURGE     /* write: delete ended jobs (+ their deps/labels rows,
 	                   arrays left without tasks) -> out.purge; after the
 	                   commit, unlinks UID/ID.out and UID/ID.err of each
@@ -172,6 +176,36 @@ struct store_edit {
 	/* non-NULL: only a history row (what = note, detail note_detail) for
 	 * a job in any state: a cancel, a retry */
 	const char *note, *note_detail;
+};
+
+/* A recurring schedule's row (schema v11; schedule.h for the timing,
+ * dispatch_schedule.c for its use).  Times in ms; 0: none. */
+struct store_schedule {
+	int64_t id;
+	char *name;            /* malloc'd (store_schedule_load) or the
+	                          caller's (STORE_SCHEDULE add) */
+	uint32_t owner_uid;
+	char *cron;            /* NULL: every_ms */
+	int64_t every_ms, anchor;
+	char *tz;              /* NULL: jobqd's local zone */
+	int at_start, overlap, catch_up;
+	char *job;             /* the job template: submit request JSON */
+	int paused;
+	int64_t created_at, last_fire, next_fire;
+	int64_t runs, skips, misses, last_skip, last_job;
+};
+void store_schedule_free(struct store_schedule *v, size_t n);
+
+/* STORE_SCHEDULE's kinds. */
+enum store_schedule_kind { STORE_SCHEDULE_ADD, STORE_SCHEDULE_REMOVE,
+	STORE_SCHEDULE_PAUSE, STORE_SCHEDULE_ADVANCE };
+
+/* A fire recorded with the INSERT of its job (in.insert.fire). */
+struct store_schedule_fire {
+	int64_t id;            /* the schedule's */
+	int64_t last_fire;     /* the due time the job stands for */
+	int64_t next_fire;     /* -1: unchanged (a run-now) */
+	int64_t misses;        /* due times merged into this one */
 };
 
 /* One history row (STORE_HISTORY). */
@@ -255,6 +289,11 @@ struct store_op {
 			const char *message;           /* for CANCELED */
 			int held;      /* queued on hold (schema v9), with a
 			                  "hold" history row per job */
+			/* a schedule's job (one job, no array): jobs.schedule
+			 * = schedule, and the fire recorded in its row in the
+			 * same transaction (NULL: not one) */
+			const char *schedule;
+			const struct store_schedule_fire *fire;
 		} insert;
 		struct {                       /* STORE_CLAIM */
 			int64_t id;
@@ -270,6 +309,14 @@ struct store_op {
 		struct store_update update;    /* STORE_UPDATE */
 		struct store_edit edit;        /* STORE_EDIT */
 		struct { int64_t id; } history;  /* STORE_HISTORY */
+		struct {                       /* STORE_SCHEDULE */
+			enum store_schedule_kind kind;
+			/* ADD: every field but id and the counters; REMOVE:
+			 * id; PAUSE: id, paused, next_fire; ADVANCE: id,
+			 * last_fire (-1 unchanged), next_fire, misses, skips
+			 * (added), last_skip (0 unchanged) */
+			struct store_schedule row;
+		} schedule;
 		struct {                       /* STORE_GET */
 			int64_t id;
 			int64_t index;         /* with by_index: task `index`
@@ -281,6 +328,7 @@ struct store_op {
 			char queue[JOBQ_MAX_NAME + 1]; /* "" any */
 			size_t limit;          /* 0 no limit: newest `limit`, ascending */
 			const char *name;      /* NULL any (caller keeps it alive) */
+			const char *schedule;  /* NULL any: jobs.schedule */
 			const char *const *labels; /* nlabels (<= 512), all
 			                          required */
 			size_t nlabels;
@@ -362,6 +410,7 @@ struct store_op {
 		    list; /* STORE_LIST: caller frees jobs; total: matches
 		           * without the limit if in.list.count, else -1 */
 		struct { size_t failed; } insert_many; /* the job refused */
+		struct { int64_t id; } schedule;       /* ADD: the new row's */
 		struct { struct store_lookup *v; size_t n; } lookup; /* in.lookup order */
 		struct {                       /* STORE_ARRAY */
 			jobq_array_info info;  /* counts filled */
@@ -421,6 +470,8 @@ struct store_recovery {
 	struct store_queue *queues;    /* rows of the queues table (counts 0) */
 	size_t nqueues;
 	size_t n_interrupted;          /* jobs found running */
+	struct store_schedule *schedules; /* every schedule, id order */
+	size_t nschedules;
 };
 void store_recovery_release(struct store_recovery *r);
 

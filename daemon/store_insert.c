@@ -291,6 +291,8 @@ store_insert(struct store *s, struct store_op *op)
 		rc = store_insert_array(s, op, &o, id, argv, env);
 	cJSON_free(argv);
 	cJSON_free(env);
+	if (rc == SQLITE_OK && count == 0 && op->in.insert.schedule != NULL)
+		rc = store_schedule_fired(s, op, id);
 	if (rc == SQLITE_OK && op->in.insert.held &&
 	    o.state == JOBQ_STATE_QUEUED)
 		rc = store_history_held(s, count == 0 ? id : id + 1,

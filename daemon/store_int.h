@@ -14,6 +14,8 @@
  *   store_write.c    STORE_CLAIM, STORE_UPDATE, STORE_QUEUE_SET, STORE_RETRY
  *   store_purge.c    STORE_PURGE and the removal of purged jobs' output
  *   store_read.c     STORE_GET, LIST, LOOKUP, ARRAY, COUNTS, CHECKPOINT
+ *   store_schedule.c STORE_SCHEDULE: recurring schedules' rows, a fire
+ *                    recorded with its job's INSERT, their loading
  *   store_reserve.c  the reserve: space given back on a full disk
  *   store_row.c      rows <-> jobq_job; the text encodings of argv/env
  *                    (JSON), labels (hex) and dependencies ("id:mode")
@@ -98,6 +100,13 @@ enum store_stmt {
 	ST_QUEUED,
 	ST_QUEUED_DEPS,
 	ST_USAGE,
+	ST_SCHED_ADD,
+	ST_SCHED_REMOVE,
+	ST_SCHED_PAUSE,
+	ST_SCHED_ADVANCE,
+	ST_SCHED_FIRED,
+	ST_SCHED_JOB,
+	ST_SCHED_ALL,
 	ST_COUNT
 };
 
@@ -121,7 +130,7 @@ enum store_stmt {
 	"coalesce(j.submitter_uid, j.owner_uid), j.run_gid, j.umask, " \
 	STORE_LIMITS_COLUMNS ", " \
 	"j.mem_peak, j.cpu_user_us, j.cpu_sys_us, j.usage_from, j.on_end, " \
-	"j.merge_output, j.held"
+	"j.merge_output, j.held, j.schedule"
 /* The resource limits columns, in proto_limits[] order (NULL: not set),
  * and where they start in STORE_JOB_COLUMNS (store_row_limits()), after
  * ident's submitter_uid, run_gid, umask (27 .. 29). */
@@ -139,6 +148,7 @@ enum store_stmt {
 #define STORE_JOB_COL_ON_END 41
 #define STORE_JOB_COL_MERGE 42
 #define STORE_JOB_COL_HELD 43
+#define STORE_JOB_COL_SCHEDULE 44   /* the schedule's name (schema v11) */
 #define STORE_JOB_FROM "jobs j LEFT JOIN arrays a ON a.id = j.array_id"
 
 /*
@@ -270,6 +280,14 @@ int	store_history_held(struct store *, int64_t first, int64_t last,
 int	store_history_add(struct store *, int64_t id, int64_t at, uint32_t uid,
 	    const char *what, const char *detail);
 size_t	store_purge_unlink(struct store *, const struct store_op *);
+
+/* store_schedule.c */
+int	store_schedule_write(struct store *, struct store_op *);
+/* The job op inserted (id) was submitted by a schedule (op->in.insert.
+ * schedule, .fire): its jobs row names it and the schedule's row records
+ * the fire, in the batch's transaction.  SQLite's code. */
+int	store_schedule_fired(struct store *, const struct store_op *, int64_t id);
+int	store_schedule_load(struct store *, struct store_schedule **, size_t *);
 
 /* store_reserve.c */
 int	store_reserve_refuses(const struct store *);

@@ -154,6 +154,8 @@ store_read_list_where(struct store_sqlbuf *q, const struct store_op *op)
 		store_sqlbuf_add(q, " AND queue = ?2");
 	if (op->in.list.name != NULL)
 		store_sqlbuf_add(q, " AND name = ?4");
+	if (op->in.list.schedule != NULL)
+		store_sqlbuf_add(q, " AND schedule = ?1");
 	if (op->in.list.array_id != 0)
 		store_sqlbuf_add(q, " AND array_id = ?5 AND array_id != 0");
 	if (op->in.list.by_owner)
@@ -186,6 +188,7 @@ store_read_list_bind(struct store *s, const struct store_op *op,
 	if (rc != SQLITE_OK)
 		return (store_err(s, rc, "list"));
 	rc = store_bind(st, STORE_ARGS(
+	    op->in.list.schedule != NULL ? STORE_TEXT(op->in.list.schedule) :
 	    STORE_SKIP,
 	    op->in.list.queue[0] != '\0' ? STORE_TEXT(op->in.list.queue) :
 	    STORE_SKIP,
@@ -243,6 +246,7 @@ store_read_list_count(struct store *s, const struct store_op *op,
 
 	memset(&q, 0, sizeof(q));
 	if (op->in.list.name == NULL && op->in.list.array_id == 0 &&
+	    op->in.list.schedule == NULL &&
 	    !op->in.list.by_owner && !op->in.list.by_user &&
 	    op->in.list.nlabels == 0) {
 		store_sqlbuf_add(&q, "SELECT coalesce(sum(n), 0) FROM counts "

@@ -53,6 +53,7 @@ store_recovery_release(struct store_recovery *r)
 	free(r->queued);
 	free(r->deps);
 	free(r->queues);
+	store_schedule_free(r->schedules, r->nschedules);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -305,7 +306,9 @@ store_recover(struct store *s, struct store_recovery *r, int64_t now_ms)
 		return (ret);
 	if ((ret = store_recover_queued(s, r)) != 0 ||
 	    (ret = store_recover_deps(s, r)) != 0 ||
-	    (ret = store_read_queues(s, &r->queues, &r->nqueues)) != 0) {
+	    (ret = store_read_queues(s, &r->queues, &r->nqueues)) != 0 ||
+	    (ret = store_schedule_load(s, &r->schedules,
+	    &r->nschedules)) != 0) {
 		store_recovery_release(r);
 		return (ret);
 	}

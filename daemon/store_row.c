@@ -248,7 +248,8 @@ store_row_texts(sqlite3_stmt *st, jobq_job *j)
 	    store_row_optdup(st, 15, &j->message) != 0 ||
 	    store_row_optdup(st, 22, &j->unique_key) != 0 ||
 	    store_row_optdup(st, STORE_JOB_COL_USAGE + 3, &j->usage_from) != 0 ||
-	    store_row_optdup(st, STORE_JOB_COL_ON_END, &j->on_end) != 0)
+	    store_row_optdup(st, STORE_JOB_COL_ON_END, &j->on_end) != 0 ||
+	    store_row_optdup(st, STORE_JOB_COL_SCHEDULE, &j->schedule) != 0)
 		return (JOBQ_ENOMEM);
 	return (0);
 }

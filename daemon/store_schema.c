@@ -64,7 +64,12 @@
  * triggers; 8 -> 9 adds on_end (the job's end hook, NULL: none) and
  * merge_output (0 for the rows already there); 9 -> 10 adds jobs.held (1:
  * a queued job on hold; 0 for the rows already there) and the history
- * table with its index history_job.
+ * table with its index history_job; 10 -> 11 adds the schedules table
+ * (store_schedule.c: one row per recurring schedule, unique per owner and
+ * name: its timing, its job template, paused, its counters and where it
+ * stands: last_fire, next_fire; `jobq schedule`) and jobs.schedule (the
+ * name of the schedule that submitted the job, NULL: none) with its
+ * partial index jobs_schedule.
  *
  * Ids: jobs, tasks and arrays take their ids from one counter, so an array
  * id is never a job id, and an id is never used twice, even after its rows
@@ -252,6 +257,32 @@ static const char *const store_schema_sql[ST_COUNT] = {
 	/* What a run used (cgroup.h), recorded with its end. */
 	[ST_USAGE] = "UPDATE jobs SET mem_peak = ?2, cpu_user_us = ?3, "
 	    "cpu_sys_us = ?4, usage_from = ?5 WHERE id = ?1",
+	/* Schedules (store_schedule.c). */
+	[ST_SCHED_ADD] = "INSERT INTO schedules (name, owner_uid, cron, "
+	    "every_ms, anchor, tz, at_start, overlap, catch_up, job, paused, "
+	    "created_at, next_fire) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+	    "?9, ?10, ?11, ?12, ?13)",
+	[ST_SCHED_REMOVE] = "DELETE FROM schedules WHERE id = ?1",
+	[ST_SCHED_PAUSE] = "UPDATE schedules SET paused = ?2, next_fire = ?3 "
+	    "WHERE id = ?1",
+	/* A step without a job: misses and skips counted, next_fire moved
+	 * (?3 < 0: last_fire unchanged; ?6 != 0: last_skip). */
+	[ST_SCHED_ADVANCE] = "UPDATE schedules SET "
+	    "last_fire = CASE WHEN ?2 < 0 THEN last_fire ELSE ?2 END, "
+	    "next_fire = ?3, misses = misses + ?4, skips = skips + ?5, "
+	    "last_skip = CASE WHEN ?6 = 0 THEN last_skip ELSE ?6 END "
+	    "WHERE id = ?1",
+	/* A fire: with the job's INSERT (?3 < 0: next_fire unchanged, a
+	 * run-now). */
+	[ST_SCHED_FIRED] = "UPDATE schedules SET last_fire = ?2, "
+	    "next_fire = CASE WHEN ?3 < 0 THEN next_fire ELSE ?3 END, "
+	    "runs = runs + 1, misses = misses + ?4, last_job = ?5 "
+	    "WHERE id = ?1",
+	[ST_SCHED_JOB] = "UPDATE jobs SET schedule = ?2 WHERE id = ?1",
+	[ST_SCHED_ALL] = "SELECT id, name, owner_uid, cron, every_ms, anchor, "
+	    "tz, at_start, overlap, catch_up, job, paused, created_at, "
+	    "last_fire, next_fire, runs, skips, misses, last_skip, last_job "
+	    "FROM schedules ORDER BY id",
 };
 
 /*
@@ -408,6 +439,34 @@ static const char *const store_schema_migrations[STORE_SCHEMA_VERSION] = {
 	" what TEXT NOT NULL,"
 	" detail TEXT);"
 	"CREATE INDEX history_job ON history(job_id, at);",
+
+	/* 10 -> 11: recurring schedules (store_schedule.c) and the job's
+	 * schedule */
+	"CREATE TABLE schedules ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" name TEXT NOT NULL,"
+	" owner_uid INTEGER NOT NULL,"
+	" cron TEXT,"			/* NULL: every_ms */
+	" every_ms INTEGER NOT NULL DEFAULT 0,"
+	" anchor INTEGER NOT NULL DEFAULT 0,"	/* ms: every's k = 0 */
+	" tz TEXT,"			/* NULL: jobqd's local zone */
+	" at_start INTEGER NOT NULL DEFAULT 0,"
+	" overlap INTEGER NOT NULL DEFAULT 0,"	/* schedule_overlap_mode */
+	" catch_up INTEGER NOT NULL DEFAULT 1,"	/* schedule_catchup_mode */
+	" job TEXT NOT NULL,"		/* the job template: submit JSON */
+	" paused INTEGER NOT NULL DEFAULT 0,"
+	" created_at INTEGER NOT NULL,"
+	" last_fire INTEGER NOT NULL DEFAULT 0,"
+	" next_fire INTEGER NOT NULL DEFAULT 0,"
+	" runs INTEGER NOT NULL DEFAULT 0,"
+	" skips INTEGER NOT NULL DEFAULT 0,"
+	" misses INTEGER NOT NULL DEFAULT 0,"
+	" last_skip INTEGER NOT NULL DEFAULT 0,"
+	" last_job INTEGER NOT NULL DEFAULT 0,"
+	" UNIQUE (owner_uid, name));"
+	"ALTER TABLE jobs ADD COLUMN schedule TEXT;"
+	"CREATE INDEX jobs_schedule ON jobs(schedule) "
+	" WHERE schedule IS NOT NULL;",
 };
 
 static void	store_schema_errf(char *, size_t, const char *, ...)

@@ -72,6 +72,11 @@ int client_job_call(jobq_client *c, cJSON *req, jobq_job **out);
  * (1: fine), the caller's environment (the strings not copied), its
  * umask. */
 int client_jobs_submit_ok(const jobq_submit_opts *opts);
+/* The submit request of opts (environment and directory resolved: opts',
+ * none with clean_env, or the caller's): 0 (*req NULL when out of memory)
+ * or a JOBQ_E* code. */
+int client_jobs_submit_req(const jobq_client *c, const jobq_submit_opts *opts,
+    cJSON **req);
 int client_jobs_environ(const char ***out);
 int client_jobs_umask(const jobq_client *c);
 

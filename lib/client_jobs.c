@@ -162,7 +162,7 @@ client_jobs_umask(const jobq_client *c)
 /* Builds the submit request of opts, with the environment and working
  * directory resolved (opts', none, or the caller's); NULL in *req when out
  * of memory. */
-static int
+int
 client_jobs_submit_req(const jobq_client *c, const jobq_submit_opts *opts,
     cJSON **req)
 {
@@ -481,6 +481,10 @@ jobq_list_x(jobq_client *c, const jobq_list_opts *opts,
 	l.owner_uid = opts->owner_uid;
 	l.limit = opts->limit;
 	l.count = total_out != NULL;
+	l.schedule = x.schedule;
+	if (l.schedule != NULL && (l.schedule[0] == '\0' ||
+	    strlen(l.schedule) > JOBQ_MAX_NAME))
+		return JOBQ_EINVAL;
 	return client_jobs_list(c, &l, jobs_out, n_out, total_out);
 }
 

@@ -196,6 +196,9 @@ typedef struct jobq_job {
 	/* appended: 1 for a queued job on hold (jobq_hold): it is not started
 	 * until released; 0 otherwise */
 	int held;
+	/* appended: the name of the recurring schedule that submitted the job
+	 * (jobq_schedule_add), NULL if none */
+	char *schedule;
 } jobq_job;
 
 void jobq_job_free(jobq_job *job);
@@ -354,6 +357,9 @@ int jobq_list_ex(jobq_client *c, const jobq_list_opts *opts,
  * jobq_submit_ext is (size first; members only appended). */
 typedef struct jobq_list_ext {
 	size_t size;              /* sizeof(jobq_list_ext) */
+	/* appended: NULL for any; else only the jobs submitted by the
+	 * recurring schedule of this name (jobq_job.schedule) */
+	const char *schedule;
 } jobq_list_ext;
 
 /* jobq_list_ex() with ext's selectors as well; ext NULL is jobq_list_ex(). */
@@ -560,6 +566,9 @@ typedef struct jobq_stats {
 	jobq_window_stats minute, hour;
 	jobq_queue_info *queues;            /* per queue counts */
 	size_t nqueues;
+	/* appended: the recurring schedules the caller may see (all for an
+	 * administrator) and their counters, summed (jobq_schedule) */
+	int64_t schedules, schedule_runs, schedule_skips, schedule_misses;
 } jobq_stats;
 
 int jobq_get_stats(jobq_client *c, jobq_stats *out);
@@ -570,6 +579,93 @@ void jobq_stats_release(jobq_stats *st);
  * run and store commit histograms, workers.  *text_out is malloc'd (free
  * it with free()). */
 int jobq_get_metrics(jobq_client *c, char **text_out);
+
+/* ---- recurring schedules ---- */
+/*
+ * A schedule submits a job, from the template it was added with, each time
+ * it fires: at the times of a cron expression (MIN HOUR DOM MON DOW, in
+ * jobqd's local zone or tz), or every every_ms from the time it was added.
+ * Its jobs belong to its owner (who added it) and carry its name
+ * (jobq_job.schedule).  Names are unique per owner: a non-root user sees and
+ * changes only her own schedules, root (and jobqd's user) all of them; with
+ * several users' schedules of one name, an administrator says whose with
+ * owner_uid (-1: the caller's own, else the only one of that name).
+ * Times are ms since the epoch, 0 for none.
+ */
+typedef enum jobq_overlap {
+	JOBQ_OVERLAP_SKIP = 0,  /* no new job while the previous one is queued
+	                           or running: the fire is counted as a skip */
+	JOBQ_OVERLAP_QUEUE = 1, /* the new job waits for the previous one to
+	                           end (a dependency, any outcome) */
+	JOBQ_OVERLAP_ALLOW = 2  /* the new job may run at the same time */
+} jobq_overlap;
+typedef enum jobq_catch_up {
+	JOBQ_CATCH_UP_NONE = 0, /* fires missed while jobqd was down: none */
+	JOBQ_CATCH_UP_ONE = 1,  /* one job for all of them */
+	JOBQ_CATCH_UP_ALL = 2   /* one job each, at most 1000 */
+} jobq_catch_up;
+
+typedef struct jobq_schedule_opts {
+	size_t size;            /* sizeof(jobq_schedule_opts) */
+	const char *name;       /* 1..JOBQ_MAX_NAME of [A-Za-z0-9_.-] */
+	const char *cron;       /* "MIN HOUR DOM MON DOW", or NULL ... */
+	int64_t every_ms;       /* ... every every_ms (>= 1000) */
+	const char *tz;         /* an IANA zone for cron; NULL: jobqd's */
+	int at_start;           /* also fire at once when added or resumed */
+	jobq_overlap overlap;
+	jobq_catch_up catch_up;
+} jobq_schedule_opts;
+
+typedef struct jobq_schedule {
+	char *name;
+	uint32_t owner_uid;
+	char *cron;             /* NULL: every_ms */
+	int64_t every_ms;
+	char *tz;               /* NULL: jobqd's local zone */
+	int at_start;
+	jobq_overlap overlap;
+	jobq_catch_up catch_up;
+	int paused;
+	int64_t created_at;
+	int64_t last_fire;      /* the due time of the last job submitted */
+	int64_t next_fire;      /* 0: none (paused, or never again) */
+	int64_t runs, skips, misses;
+	int64_t last_skip;      /* when the last skip happened */
+	int64_t last_job;       /* the id of the last job submitted, 0: none */
+	int last_job_state;     /* its jobq_state, -1: unknown (purged) */
+	char *queue;            /* the template's queue */
+	char **argv;            /* the template's command, argc strings */
+	size_t argc;
+} jobq_schedule;
+
+/* Adds a schedule submitting `job` (with ext, may be NULL) as jobq_submit_x
+ * would; the template is checked as a submit is (JOBQ_EINVAL with the
+ * daemon's message in jobq_last_error: a bad cron expression or zone, a
+ * name the caller has already).  Arrays, dependencies, unique keys and
+ * start times are refused in a template.  out (may be NULL) gets the new
+ * schedule. */
+int jobq_schedule_add(jobq_client *c, const jobq_schedule_opts *opts,
+    const jobq_submit_opts *job, const jobq_submit_ext *ext,
+    jobq_schedule **out);
+/* Every schedule the caller may see, by owner then name. */
+int jobq_schedule_list(jobq_client *c, jobq_schedule ***out, size_t *n_out);
+int jobq_schedule_show(jobq_client *c, const char *name, int64_t owner_uid,
+    jobq_schedule **out);
+/* Pause (no fire until resumed; fires while paused are dropped, not
+ * counted) or resume (next fire from now; at once with at_start); out may
+ * be NULL. */
+int jobq_schedule_pause(jobq_client *c, const char *name, int64_t owner_uid,
+    jobq_schedule **out);
+int jobq_schedule_resume(jobq_client *c, const char *name, int64_t owner_uid,
+    jobq_schedule **out);
+/* Removes it (its jobs stay). */
+int jobq_schedule_remove(jobq_client *c, const char *name, int64_t owner_uid);
+/* Submits one job now (a run: whatever its overlap setting, and its next
+ * fire stays as it was); *id_out (may be NULL) gets the job's id. */
+int jobq_schedule_run_now(jobq_client *c, const char *name, int64_t owner_uid,
+    int64_t *id_out);
+void jobq_schedule_free(jobq_schedule *s);
+void jobq_schedule_list_free(jobq_schedule **v, size_t n);
 
 #ifdef __cplusplus
 }

@@ -457,6 +457,7 @@ struct proto_list {
 	int64_t owner_uid;   /* -1: any */
 	size_t limit;        /* 0: no limit */
 	int count;           /* 1: the reply says how many match in all */
+	const char *schedule; /* NULL: any; else jobs of that schedule */
 };
 int proto_list_from_json(const cJSON *req, struct proto_list *out,
     char *err, size_t errlen);
@@ -495,6 +496,67 @@ cJSON *proto_watch_to_json(const struct proto_watch *w);
 void proto_watch_release(struct proto_watch *w);
 
 /* Every request, by op: the op table jobqd's server and the fuzzer use. */
+/* Recurring schedules (proto_schedule.c). */
+#define PROTO_MAX_CRON 256            /* bytes of a cron expression */
+#define PROTO_MAX_TZ 128              /* bytes of a zone name */
+#define PROTO_MIN_EVERY_MS 1000       /* every_ms: at least 1 s */
+struct proto_schedule_add {
+	const char *name;
+	const char *cron;      /* NULL: every_ms */
+	int64_t every_ms;      /* 0: cron */
+	const char *tz;        /* NULL: jobqd's local zone */
+	int at_start;
+	int overlap;           /* jobq_overlap, skip if absent */
+	int catch_up;          /* jobq_catch_up, one if absent */
+	const cJSON *job;      /* the template, in the request */
+	struct proto_submit sub;   /* job decoded (has_sub) */
+	int has_sub;
+};
+int proto_schedule_add_from_json(const cJSON *req,
+    struct proto_schedule_add *out, char *err, size_t errlen);
+cJSON *proto_schedule_add_to_json(const struct proto_schedule_add *a);
+/* The request of a (name, timing: its job, sub, unused) with job, a submit
+ * request (consumed; its "op" dropped) as the template. */
+cJSON *proto_schedule_add_req(const struct proto_schedule_add *a, cJSON *job);
+void proto_schedule_add_release(struct proto_schedule_add *a);
+struct proto_schedule_ref {
+	const char *name;
+	int64_t owner_uid;     /* -1: absent */
+};
+int proto_schedule_show_from_json(const cJSON *req,
+    struct proto_schedule_ref *out, char *err, size_t errlen);
+cJSON *proto_schedule_show_to_json(const struct proto_schedule_ref *r);
+int proto_schedule_pause_from_json(const cJSON *req,
+    struct proto_schedule_ref *out, char *err, size_t errlen);
+cJSON *proto_schedule_pause_to_json(const struct proto_schedule_ref *r);
+int proto_schedule_resume_from_json(const cJSON *req,
+    struct proto_schedule_ref *out, char *err, size_t errlen);
+cJSON *proto_schedule_resume_to_json(const struct proto_schedule_ref *r);
+int proto_schedule_remove_from_json(const cJSON *req,
+    struct proto_schedule_ref *out, char *err, size_t errlen);
+cJSON *proto_schedule_remove_to_json(const struct proto_schedule_ref *r);
+int proto_schedule_run_now_from_json(const cJSON *req,
+    struct proto_schedule_ref *out, char *err, size_t errlen);
+cJSON *proto_schedule_run_now_to_json(const struct proto_schedule_ref *r);
+int proto_schedule_list_from_json(const cJSON *req, char *err, size_t errlen);
+cJSON *proto_schedule_list_to_json(void);
+/* Modes by name ("skip", "queue", "allow"; "none", "one", "all"). */
+const char *proto_schedule_overlap_name(int mode);
+const char *proto_schedule_catch_up_name(int mode);
+int proto_schedule_overlap_parse(const char *name);
+int proto_schedule_catch_up_parse(const char *name);
+/* A schedule object; replies {"ok":true,"schedule":{...}} and
+ * {"ok":true,"schedules":[...]}. */
+cJSON *proto_schedule_to_json(const jobq_schedule *s);
+int proto_schedule_from_json(const cJSON *obj, jobq_schedule **out,
+    char *err, size_t errlen);
+cJSON *proto_schedule_reply_to_json(const jobq_schedule *s);
+int proto_schedule_reply_from_json(const cJSON *reply, jobq_schedule **out,
+    char *err, size_t errlen);
+cJSON *proto_schedule_list_reply_to_json(jobq_schedule *const *v, size_t n);
+int proto_schedule_list_reply_from_json(const cJSON *reply,
+    jobq_schedule ***out, size_t *n, char *err, size_t errlen);
+
 enum proto_op {
 	PROTO_OP_HELLO,
 	PROTO_OP_PING,
@@ -517,6 +579,13 @@ enum proto_op {
 	PROTO_OP_RELEASE,
 	PROTO_OP_EDIT,
 	PROTO_OP_HISTORY,
+	PROTO_OP_SCHEDULE_ADD,
+	PROTO_OP_SCHEDULE_LIST,
+	PROTO_OP_SCHEDULE_SHOW,
+	PROTO_OP_SCHEDULE_PAUSE,
+	PROTO_OP_SCHEDULE_RESUME,
+	PROTO_OP_SCHEDULE_REMOVE,
+	PROTO_OP_SCHEDULE_RUN_NOW,
 	PROTO_OP_COUNT
 };
 struct proto_req {
@@ -535,6 +604,9 @@ struct proto_req {
 		struct proto_queue_set queue_set;
 		struct proto_watch watch;
 		struct proto_batch batch;
+		struct proto_schedule_add schedule_add;
+		struct proto_schedule_ref schedule; /* show, pause, resume,
+		                                    remove, run_now */
 	} u;                                     /* ping, queue_list, stats: none */
 };
 /* An op's name -> PROTO_OP_* (-1 if unknown), and back (NULL if out of

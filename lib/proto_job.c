@@ -34,6 +34,7 @@ jobq_job_free(jobq_job *job)
 	free(job->unique_key);
 	free(job->usage_from);
 	free(job->on_end);
+	free(job->schedule);
 	if (job->labels != NULL) {
 		for (i = 0; i < job->nlabels; i++)
 			free(job->labels[i]);
@@ -145,6 +146,7 @@ proto_job_to_json(const jobq_job *job)
 		proto_out_bool(&o, "merge_output", 1);
 	if (job->held)
 		proto_out_bool(&o, "held", 1);
+	proto_out_str_nn(&o, "schedule", job->schedule);
 	return proto_out_end(&o);
 }
 
@@ -274,6 +276,7 @@ static const struct {
 	{ "message", 1, offsetof(jobq_job, message) },
 	{ "usage_from", 1, offsetof(jobq_job, usage_from) },
 	{ "on_end", 1, offsetof(jobq_job, on_end) },
+	{ "schedule", 1, offsetof(jobq_job, schedule) },
 };
 
 /* The integer members of a job after its strings, in the order they are

@@ -481,6 +481,8 @@ proto_list_from_json(const cJSON *req, struct proto_list *out, char *err,
 	    errlen) != 0 ||
 	    proto_get_str(req, "name", JOBQ_MAX_NAME, &out->name, err,
 	    errlen) != 0 ||
+	    proto_get_str(req, "schedule", JOBQ_MAX_NAME, &out->schedule, err,
+	    errlen) != 0 ||
 	    proto_get_int(req, "limit", 0, 0, PROTO_MAX_LIMIT, &limit, err,
 	    errlen) != 0 ||
 	    proto_get_int(req, "array_id", 0, 0, INT64_MAX, &out->array_id,
@@ -536,6 +538,7 @@ proto_list_to_json(const struct proto_list *l)
 	proto_out_int_nz(&o, "limit", l->limit > PROTO_MAX_LIMIT ?
 	    PROTO_MAX_LIMIT : (int64_t)l->limit);
 	proto_out_str_nn(&o, "name", l->name);
+	proto_out_str_nn(&o, "schedule", l->schedule);
 	if (l->nlabels > 0)
 		proto_out_strv(&o, "labels", l->labels, l->nlabels);
 	proto_out_int_nz(&o, "array_id", l->array_id);
@@ -779,6 +782,14 @@ PROTO_REQ_CODEC(hold, ref)
 PROTO_REQ_CODEC(release, ref)
 PROTO_REQ_CODEC(edit, edit)
 PROTO_REQ_CODEC(history, ref)
+PROTO_REQ_CODEC(schedule_add, schedule_add)
+PROTO_REQ_BARE(schedule_list, proto_schedule_list_from_json,
+    proto_schedule_list_to_json)
+PROTO_REQ_CODEC(schedule_show, schedule)
+PROTO_REQ_CODEC(schedule_pause, schedule)
+PROTO_REQ_CODEC(schedule_resume, schedule)
+PROTO_REQ_CODEC(schedule_remove, schedule)
+PROTO_REQ_CODEC(schedule_run_now, schedule)
 
 static int
 proto_req_dec_submit(const cJSON *req, struct proto_req *r, char *err,
@@ -835,6 +846,13 @@ static const struct {
 	PROTO_OP(RELEASE, release),
 	PROTO_OP(EDIT, edit),
 	PROTO_OP(HISTORY, history),
+	PROTO_OP(SCHEDULE_ADD, schedule_add),
+	PROTO_OP(SCHEDULE_LIST, schedule_list),
+	PROTO_OP(SCHEDULE_SHOW, schedule_show),
+	PROTO_OP(SCHEDULE_PAUSE, schedule_pause),
+	PROTO_OP(SCHEDULE_RESUME, schedule_resume),
+	PROTO_OP(SCHEDULE_REMOVE, schedule_remove),
+	PROTO_OP(SCHEDULE_RUN_NOW, schedule_run_now),
 #undef PROTO_OP
 };
 
@@ -922,6 +940,9 @@ proto_req_release(struct proto_req *r)
 		break;
 	case PROTO_OP_EDIT:
 		proto_edit_release(&r->u.edit);
+		break;
+	case PROTO_OP_SCHEDULE_ADD:
+		proto_schedule_add_release(&r->u.schedule_add);
 		break;
 	default:
 		break;

@@ -343,6 +343,15 @@ proto_stats_to_json(const jobq_stats *st)
 	proto_out_int(&o, "busy", st->busy);
 	proto_out_item(&o, "minute", proto_window_to_json(&st->minute));
 	proto_out_item(&o, "hour", proto_window_to_json(&st->hour));
+	if (!o.failed && (q = cJSON_AddObjectToObject(o.obj, "schedules")) !=
+	    NULL) {
+		if (proto_add_int(q, "count", st->schedules) != 0 ||
+		    proto_add_int(q, "runs", st->schedule_runs) != 0 ||
+		    proto_add_int(q, "skips", st->schedule_skips) != 0 ||
+		    proto_add_int(q, "misses", st->schedule_misses) != 0)
+			proto_out_fail(&o);
+	} else
+		proto_out_fail(&o);
 	if (o.failed || (arr = cJSON_AddArrayToObject(o.obj, "queues")) == NULL) {
 		proto_out_fail(&o);
 		return proto_out_end(&o);
@@ -388,6 +397,17 @@ proto_stats_from_json(const cJSON *obj, jobq_stats *out, char *err,
 	    "minute"), "minute", &st.minute, err, errlen)) != 0 ||
 	    (rc = proto_window_from_json(cJSON_GetObjectItemCaseSensitive(obj,
 	    "hour"), "hour", &st.hour, err, errlen)) != 0)
+		return rc;
+	/* "schedules" (jobqd 0.2 with schedules; absent: none) */
+	if ((item = cJSON_GetObjectItemCaseSensitive(obj, "schedules")) !=
+	    NULL && ((rc = proto_rep_int(item, "stats schedules", "count", 0,
+	    INT64_MAX, &st.schedules, err, errlen)) != 0 ||
+	    (rc = proto_rep_int(item, "stats schedules", "runs", 0, INT64_MAX,
+	    &st.schedule_runs, err, errlen)) != 0 ||
+	    (rc = proto_rep_int(item, "stats schedules", "skips", 0, INT64_MAX,
+	    &st.schedule_skips, err, errlen)) != 0 ||
+	    (rc = proto_rep_int(item, "stats schedules", "misses", 0,
+	    INT64_MAX, &st.schedule_misses, err, errlen)) != 0))
 		return rc;
 
 	arr = cJSON_GetObjectItemCaseSensitive(obj, "queues");

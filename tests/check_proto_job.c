@@ -87,6 +87,10 @@ job_equal(const jobq_job *a, const jobq_job *b)
 	ck_assert(a->limits.core == b->limits.core);
 	ck_assert(a->limits.nice == b->limits.nice);
 	ck_assert(a->limits.cpus == b->limits.cpus);
+	if (a->schedule == NULL)
+		ck_assert_ptr_null(b->schedule);
+	else
+		ck_assert_str_eq(a->schedule, b->schedule);
 	if (a->usage_from == NULL)
 		ck_assert_ptr_null(b->usage_from);
 	else
@@ -140,7 +144,7 @@ START_TEST(test_job_roundtrip)
 		.submitter_uid = 4294967295u, .gid = 4294967294LL,
 		.umask = 0777,
 		.mem_peak = 9007199254740991LL, .cpu_user_us = 1, .cpu_sys_us = 0,
-		.usage_from = "cgroup"
+		.usage_from = "cgroup", .schedule = "nightly backup"
 	};
 	jobq_job	 nulls = {
 		.id = 1, .state = JOBQ_STATE_QUEUED, .name = NULL,

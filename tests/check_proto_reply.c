@@ -401,6 +401,10 @@ START_TEST(test_reply_queues_stats)
 	st.hour.window_ms = 3600000;
 	st.queues = q;
 	st.nqueues = 2;
+	st.schedules = 3;
+	st.schedule_runs = 9007199254740991LL;
+	st.schedule_skips = 5;
+	st.schedule_misses = 7;
 	rep = proto_stats_reply_to_json(&st);
 	back = proto_cmp_reparse(rep);
 	ck_assert_int_eq(proto_stats_reply_from_json(back, &st2, err,
@@ -409,6 +413,9 @@ START_TEST(test_reply_queues_stats)
 	    st2.minute.finished == 3 && st2.hour.window_ms == 3600000 &&
 	    memcmp(st2.queues, q, sizeof(q)) == 0 &&
 	    memcmp(st2.counts, st.counts, sizeof(st.counts)) == 0);
+	ck_assert(st2.schedules == 3 &&
+	    st2.schedule_runs == 9007199254740991LL &&
+	    st2.schedule_skips == 5 && st2.schedule_misses == 7);
 	jobq_stats_release(&st2);
 	cJSON_Delete(back);
 	cJSON_Delete(rep);

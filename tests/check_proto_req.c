@@ -64,7 +64,9 @@ START_TEST(test_op_table)
 	static const char *const names[] = { "hello", "ping", "submit",
 	    "get", "list", "cancel", "wait", "logs", "priority", "retry",
 	    "purge", "queue_set", "queue_list", "stats", "watch",
-	    "submit_batch", "metrics", "hold", "release", "edit", "history" };
+	    "submit_batch", "metrics", "hold", "release", "edit", "history",
+	    "schedule_add", "schedule_list", "schedule_show", "schedule_pause",
+	    "schedule_resume", "schedule_remove", "schedule_run_now" };
 	struct proto_req	 r;
 	char			 err[256], msg[128];
 	cJSON			*obj;

@@ -1197,6 +1197,173 @@ check_counts_table(void)
 	    "EXCEPT SELECT queue, state, n FROM counts)"), 0);
 }
 
+/* A STORE_SCHEDULE op of kind on a row. */
+static struct store_op *
+op_sched(enum store_schedule_kind kind, const struct store_schedule *row)
+{
+	struct store_op *op = op_new(STORE_SCHEDULE, 0);
+
+	op->in.schedule.kind = kind;
+	op->in.schedule.row = *row;
+	return (op);
+}
+
+static int
+do_sched(struct store *s, enum store_schedule_kind kind,
+    const struct store_schedule *row, int64_t *id)
+{
+	struct store_op *op = op_sched(kind, row);
+	int status;
+
+	run_op(s, op);
+	status = op->status;
+	if (id != NULL)
+		*id = op->out.schedule.id;
+	op_free(op);
+	return (status);
+}
+
+/* Schedules: rows added (unique per owner and name), a fire committed with
+ * its job's INSERT or not at all (a full disk rolls both back), steps
+ * without a job, pause, remove, the list filter, loading at recovery. */
+START_TEST(test_schedules)
+{
+	struct store_schedule row, adv;
+	struct store_schedule_fire fire;
+	struct store_recovery r;
+	struct store_op *op;
+	struct store *s;
+	int64_t sid, sid2, job;
+
+	s = open_store(1);
+	memset(&row, 0, sizeof(row));
+	row.name = "n";
+	row.owner_uid = 1000;
+	row.every_ms = 1000;
+	row.anchor = 5000;
+	row.catch_up = 2;
+	row.overlap = 1;
+	row.job = "{\"argv\":[\"x\"]}";
+	row.created_at = 5000;
+	row.next_fire = 6000;
+	ck_assert_int_eq(do_sched(s, STORE_SCHEDULE_ADD, &row, &sid), 0);
+	ck_assert_int_gt(sid, 0);
+	ck_assert_int_eq(do_sched(s, STORE_SCHEDULE_ADD, &row, NULL),
+	    JOBQ_EINVAL);
+	row.owner_uid = 1001;
+	row.cron = "*/5 * * * *";
+	row.tz = "UTC";
+	ck_assert_int_eq(do_sched(s, STORE_SCHEDULE_ADD, &row, &sid2), 0);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM schedules"), 2);
+
+	/* a fire: the job and the row in one transaction */
+	memset(&fire, 0, sizeof(fire));
+	fire.id = sid;
+	fire.last_fire = 6000;
+	fire.next_fire = 7000;
+	fire.misses = 2;
+	op = op_insert(argv_true, env_one, "/", NULL, "default", 0, 0);
+	op->in.insert.schedule = "n";
+	op->in.insert.fire = &fire;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	job = op->out.insert.id;
+	op_free(op);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM jobs WHERE "
+	    "schedule = 'n'"), 1);
+	ck_assert_int_eq(sql_int("SELECT runs * 1000000 + misses * 1000 + "
+	    "(last_job = (SELECT max(id) FROM jobs)) FROM schedules WHERE "
+	    "owner_uid = 1000"), 1002001);
+	ck_assert_int_eq(sql_int("SELECT last_fire + next_fire FROM schedules "
+	    "WHERE owner_uid = 1000"), 13000);
+	op = do_get(s, job);
+	ck_assert_str_eq(op->out.job->schedule, "n");
+	op_free(op);
+
+	/* a full disk: neither the job nor the fire */
+	fire.last_fire = 7000;
+	fire.next_fire = 8000;
+	fire.misses = 0;
+	fail_next = 1;
+	op = op_insert(argv_true, env_one, "/", NULL, "default", 0, 0);
+	op->in.insert.schedule = "n";
+	op->in.insert.fire = &fire;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, JOBQ_ESTORAGE);
+	op_free(op);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM jobs WHERE "
+	    "schedule = 'n'"), 1);
+	ck_assert_int_eq(sql_int("SELECT runs * 100000 + last_fire FROM "
+	    "schedules WHERE owner_uid = 1000"), 106000);
+
+	/* a run-now (next_fire -1: unchanged) */
+	fire.last_fire = 6500;
+	fire.next_fire = -1;
+	op = op_insert(argv_true, env_one, "/", NULL, "default", 0, 0);
+	op->in.insert.schedule = "n";
+	op->in.insert.fire = &fire;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	op_free(op);
+	ck_assert_int_eq(sql_int("SELECT runs * 100000 + next_fire FROM "
+	    "schedules WHERE owner_uid = 1000"), 207000);
+
+	/* a skip: no job */
+	memset(&adv, 0, sizeof(adv));
+	adv.id = sid;
+	adv.last_fire = -1;
+	adv.next_fire = 8000;
+	adv.misses = 1;
+	adv.skips = 1;
+	adv.last_skip = 7100;
+	ck_assert_int_eq(do_sched(s, STORE_SCHEDULE_ADVANCE, &adv, NULL), 0);
+	ck_assert_int_eq(sql_int("SELECT skips * 1000000000 + misses * "
+	    "100000000 + last_skip * 10000 + last_fire FROM schedules WHERE "
+	    "owner_uid = 1000"), 1000000000 + 300000000 + 71000000 + 6500);
+
+	/* the list filter */
+	op = op_new(STORE_LIST, 0);
+	op->in.list.schedule = "n";
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	ck_assert_uint_eq(op->out.list.n, 2);
+	op_free(op);
+	op = op_new(STORE_LIST, 0);
+	op->in.list.schedule = "other";
+	run_op(s, op);
+	ck_assert_uint_eq(op->out.list.n, 0);
+	op_free(op);
+
+	/* pause, remove */
+	adv.paused = 1;
+	adv.next_fire = 0;
+	ck_assert_int_eq(do_sched(s, STORE_SCHEDULE_PAUSE, &adv, NULL), 0);
+	ck_assert_int_eq(sql_int("SELECT paused * 10 + next_fire FROM "
+	    "schedules WHERE owner_uid = 1000"), 10);
+	adv.id = sid2;
+	ck_assert_int_eq(do_sched(s, STORE_SCHEDULE_REMOVE, &adv, NULL), 0);
+	ck_assert_int_eq(do_sched(s, STORE_SCHEDULE_REMOVE, &adv, NULL),
+	    JOBQ_ENOTFOUND);
+	close_store(s);
+
+	/* loaded at start-up, as stored */
+	s = open_store(0);
+	ck_assert_int_eq(store_recover(s, &r, 9000), 0);
+	ck_assert_uint_eq(r.nschedules, 1);
+	ck_assert_str_eq(r.schedules[0].name, "n");
+	ck_assert_ptr_null(r.schedules[0].cron);
+	ck_assert_int_eq(r.schedules[0].every_ms, 1000);
+	ck_assert_int_eq(r.schedules[0].overlap, 1);
+	ck_assert_int_eq(r.schedules[0].catch_up, 2);
+	ck_assert_int_eq(r.schedules[0].runs, 2);
+	ck_assert_int_eq(r.schedules[0].skips, 1);
+	ck_assert_int_eq(r.schedules[0].paused, 1);
+	ck_assert_str_eq(r.schedules[0].job, "{\"argv\":[\"x\"]}");
+	store_recovery_release(&r);
+	close_store(s);
+}
+END_TEST
+
 START_TEST(test_fresh)
 {
 	struct store *s;
@@ -1204,7 +1371,11 @@ START_TEST(test_fresh)
 	s = open_store(1);
 	close_store(s);
 	ck_assert_int_eq(sql_int("PRAGMA user_version"), STORE_SCHEMA_VERSION);
-	ck_assert_int_eq(STORE_SCHEMA_VERSION, 10);
+	ck_assert_int_eq(STORE_SCHEMA_VERSION, 11);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM pragma_table_info("
+	    "'jobs') WHERE name = 'schedule'"), 1);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM pragma_table_info("
+	    "'schedules')"), 20);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM pragma_table_info("
 	    "'jobs') WHERE name = 'held'"), 1);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM pragma_table_info("
@@ -3378,6 +3549,7 @@ store_suite(void)
 	tcase_add_test(tc, test_unwritable);
 	tcase_add_test(tc, test_roundtrip);
 	tcase_add_test(tc, test_fresh);
+	tcase_add_test(tc, test_schedules);
 	tcase_add_test(tc, test_output_fields);
 	tcase_add_test(tc, test_rlimits);
 	tcase_add_test(tc, test_id_floor);

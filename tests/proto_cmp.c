@@ -146,7 +146,8 @@ proto_cmp_list(const struct proto_list *a, const struct proto_list *b)
 	    proto_cmp_str(a->name, b->name) &&
 	    proto_cmp_strv(a->labels, a->nlabels, b->labels, b->nlabels, 1) &&
 	    a->array_id == b->array_id && a->limit == b->limit &&
-	    a->owner_uid == b->owner_uid && a->count == b->count;
+	    a->owner_uid == b->owner_uid && a->count == b->count &&
+	    proto_cmp_str(a->schedule, b->schedule);
 }
 
 static int
@@ -195,6 +196,13 @@ proto_cmp_members(const struct proto_req *a, const struct proto_req *b)
 		    a->u.queue_set.paused == b->u.queue_set.paused;
 	case PROTO_OP_WATCH:
 		return proto_cmp_watch(&a->u.watch, &b->u.watch);
+	case PROTO_OP_SCHEDULE_SHOW:
+	case PROTO_OP_SCHEDULE_PAUSE:
+	case PROTO_OP_SCHEDULE_RESUME:
+	case PROTO_OP_SCHEDULE_REMOVE:
+	case PROTO_OP_SCHEDULE_RUN_NOW:
+		return proto_cmp_str(a->u.schedule.name, b->u.schedule.name) &&
+		    a->u.schedule.owner_uid == b->u.schedule.owner_uid;
 	default:	/* ping, queue_list, stats: no members */
 		return 1;
 	}
@@ -210,6 +218,19 @@ proto_cmp_req(const struct proto_req *a, const struct proto_req *b,
 	if (a->op == PROTO_OP_SUBMIT)
 		return proto_cmp_submit(&a->u.submit, &b->u.submit, why,
 		    whylen);
+	if (a->op == PROTO_OP_SCHEDULE_ADD) {
+		const struct proto_schedule_add *x = &a->u.schedule_add,
+		    *y = &b->u.schedule_add;
+
+		if (!proto_cmp_str(x->name, y->name) ||
+		    !proto_cmp_str(x->cron, y->cron) ||
+		    !proto_cmp_str(x->tz, y->tz) || x->every_ms != y->every_ms ||
+		    x->at_start != y->at_start || x->overlap != y->overlap ||
+		    x->catch_up != y->catch_up)
+			return proto_cmp_fail(why, whylen,
+			    "schedule_add: members differ");
+		return proto_cmp_submit(&x->sub, &y->sub, why, whylen);
+	}
 	if (a->op == PROTO_OP_SUBMIT_BATCH) {
 		size_t i;
 
@@ -333,6 +354,9 @@ proto_cmp_job(const jobq_job *a, const jobq_job *b, char *why,
 		    (long long)a->id);
 	if (!proto_cmp_limits(&a->limits, &b->limits))
 		return proto_cmp_fail(why, whylen, "job %lld: limits",
+		    (long long)a->id);
+	if (!proto_cmp_str(a->schedule, b->schedule))
+		return proto_cmp_fail(why, whylen, "job %lld: schedule",
 		    (long long)a->id);
 	if (!proto_cmp_str(a->usage_from, b->usage_from) ||
 	    a->mem_peak != b->mem_peak || a->cpu_user_us != b->cpu_user_us ||

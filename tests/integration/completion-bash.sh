@@ -104,6 +104,10 @@ static_checks() {
 		"$(comp "jobq queue ")"
 	same_set "[$MODE] queue --parallel 2 SUBCOMMAND" \
 		"$(printf '%s\n' list set pause resume)" "$(comp "jobq queue --parallel 2 ")"
+	same_set "[$MODE] schedule SUBCOMMAND" \
+		"$(printf '%s\n' add list show pause resume remove run-now)" "$(comp "jobq schedule ")"
+	same_set "[$MODE] schedule --catch-up" "$(printf '%s\n' none one all)" \
+		"$(comp "jobq schedule add x --catch-up ")"
 
 	# submit: its options end at the job's command, which is completed as
 	# a command name, then as its own command line.

@@ -51,6 +51,8 @@ same_set "list --state" "$(tr ' ' '\n' <<<"$states")" "$(comp "jobq list --state
 same_set "list --state=ru" --state=running "$(comp "jobq list --state=ru")"
 same_set "purge --state" "$(tr ' ' '\n' <<<"$ended")" "$(comp "jobq purge --state ")"
 same_set "queue SUBCOMMAND" "$(printf '%s\n' list set pause resume)" "$(comp "jobq queue ")"
+same_set "schedule SUBCOMMAND" "$(printf '%s\n' add list show pause resume remove run-now)" "$(comp "jobq schedule ")"
+same_set "schedule --overlap" "$(printf '%s\n' skip queue allow)" "$(comp "jobq schedule add x --overlap ")"
 has_all "submit's command" "$(comp "jobq submit --wait tru")" true
 has_none "value of submit --name" "$(comp "jobq submit --name tru")" true
 has_all "the job's command line after --" \
