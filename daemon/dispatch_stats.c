@@ -64,7 +64,7 @@ dispatch_stats_reply(struct dispatch *s, const struct store_op *op)
 	st.busy = dispatch_slot_nbusy(s);
 	dispatch_stats_window(s, now, 60000, &st.minute);
 	dispatch_stats_window(s, now, 3600000, &st.hour);
-	rep = proto_stats_reply_to_json(&st);
+	rep = dispatch_res_usage(s, proto_stats_reply_to_json(&st));
 	free(st.queues);
 	return rep;
 }

@@ -71,6 +71,7 @@ enum store_stmt {
 	ST_TASK_DEPS,
 	ST_CLAIM_SELECT,
 	ST_CLAIM_UPDATE,
+	ST_INSERT_RES,
 	ST_UPDATE,
 	ST_SET_PRIORITY,
 	ST_GET,
@@ -121,7 +122,7 @@ enum store_stmt {
 	"coalesce(j.submitter_uid, j.owner_uid), j.run_gid, j.umask, " \
 	STORE_LIMITS_COLUMNS ", " \
 	"j.mem_peak, j.cpu_user_us, j.cpu_sys_us, j.usage_from, j.on_end, " \
-	"j.merge_output, j.held"
+	"j.merge_output, j.held, j.slots, j.res, j.res_given"
 /* The resource limits columns, in proto_limits[] order (NULL: not set),
  * and where they start in STORE_JOB_COLUMNS (store_row_limits()), after
  * ident's submitter_uid, run_gid, umask (27 .. 29). */
@@ -139,6 +140,8 @@ enum store_stmt {
 #define STORE_JOB_COL_ON_END 41
 #define STORE_JOB_COL_MERGE 42
 #define STORE_JOB_COL_HELD 43
+/* slots (44), res (45), res_given (46): sched_res.c */
+#define STORE_JOB_COL_SLOTS 44
 #define STORE_JOB_FROM "jobs j LEFT JOIN arrays a ON a.id = j.array_id"
 
 /*
