@@ -28,13 +28,14 @@ _jobq_opts()
 		    --frame-timeout --max-unsent --keep-age --keep-count
 		    --output-limit --output-limit-max -c --config --cgroup
 		    --hook-timeout --hook-max-running --metrics-file
-		    --metrics-interval -l --log-level' ;;
+		    --metrics-interval --resource -l --log-level' ;;
 	submit)
 		_jobq_flags+=' --clean-env --merge-output --wait --hold'
 		_jobq_args='--batch --name --queue --cwd --env --priority --delay
 		    --at --after --array --retries --retry-delay --timeout
 		    --kill-grace --unique --label --output-limit --on-end --user
-		    --group --mem --cpu-time --nofile --nproc --core --nice --cpus' ;;
+		    --group --mem --cpu-time --nofile --nproc --core --nice --cpus
+		    --slots --res' ;;
 	list)
 		_jobq_flags+=' --all --reverse --color --colour'
 		_jobq_args='--state --queue --name --label --array --limit
@@ -166,7 +167,8 @@ _jobq_query()
 _jobq_queues()
 {
 	_jobq_query queue list | while read -r name _; do
-		[[ $name == NAME ]] || printf '%s\n' "$name"
+		# NAME: the header; "slots:", "resource:": the usage lines
+		[[ $name == NAME || $name == *: ]] || printf '%s\n' "$name"
 	done
 }
 
