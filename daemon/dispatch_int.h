@@ -468,8 +468,10 @@ int dispatch_res_start(struct dispatch *, const struct dispatch_config *);
 /* 0, or JOBQ_EINVAL with msg: a request the pool can never meet. */
 int dispatch_res_admit(const struct dispatch *, const struct proto_submit *,
     char *msg, size_t msglen);
-/* 1 if the submit asks one slot and no resource. */
-int dispatch_res_plain(const struct dispatch *, const struct proto_submit *);
+/* 1 if the submit asks one slot and no resource, and a slot is free for
+ * it now (dispatch_submit_pairable). */
+int dispatch_res_pairable(const struct dispatch *,
+    const struct proto_submit *);
 /* j (node initialised, not added) asks slots and res (NULL: none). */
 void dispatch_res_job(struct dispatch *, struct sjob *j, int slots,
     const char *res);

@@ -94,10 +94,14 @@ dispatch_res_claim(struct dispatch *s, struct sjob *j, struct store_op *op,
 }
 
 int
-dispatch_res_plain(const struct dispatch *s, const struct proto_submit *sub)
+dispatch_res_pairable(const struct dispatch *s,
+    const struct proto_submit *sub)
 {
-	(void)s;
-	return sub->slots <= 1 && sub->res == NULL;
+	/* a slot free beside the running jobs' and the other paired ones:
+	 * an idle worker is not enough when multi-slot jobs run */
+	return sub->slots <= 1 && sub->res == NULL &&
+	    (size_t)s->res->slots_used + s->npaired <
+	    (size_t)s->res->slots_total;
 }
 
 cJSON *

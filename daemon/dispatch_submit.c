@@ -226,7 +226,7 @@ dispatch_submit_pairable(const struct dispatch *s, const struct op_ctx *c,
 	int par, nfree = dispatch_slot_nfree(s);
 
 	if (doomed || sub->hold || sub->array_count > 0 || c->npdeps > 0 ||
-	    !dispatch_res_plain(s, sub) ||
+	    !dispatch_res_pairable(s, sub) ||
 	    c->njobs != 1 ||
 	    s->shutting_down || s->retry_armed || nfree <= 0 ||
 	    sub->not_before > util_now_ms() ||
