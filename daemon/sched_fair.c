@@ -45,7 +45,9 @@
  * C entries skipped at their caps (each looked up in the configuration,
  * popped and pushed back), and the starting user's entries in her Qu queues
  * re-keyed.  Without caps C is 0.  User lookup is O(1) expected (a chained
- * hash table), a uq's O(Qu).
+ * hash table), a uq's O(Qu).  With slots and resources (sched_res.c) the
+ * queue heads are taken in rank order until one fits, each waiting head
+ * reserving what it asks: at most Q passes over the Q queues, O(Q^2).
  */
 #include "config.h"
 
