@@ -5,7 +5,8 @@
  * release, the strings a job gets, the reservation that keeps a job asking
  * many slots from starving behind a stream of one-slot jobs, and a
  * randomized comparison of the scheduler against a brute-force model
- * (random pools, jobs with random slots/resources/priorities in two queues,
+ * (random pools, jobs with random slots/resources/priorities in two queues
+ * with random parallel limits,
  * random starts, ends and retries): the same job starts with the same
  * instances, nothing is ever assigned twice or over the pool, and every job
  * starts in the end.
@@ -335,6 +336,7 @@ struct mjob {
 
 struct model {
 	int slots_total;
+	int parallel[RQUEUES];	/* 0: no limit */
 	size_t nres;
 	size_t ninst[SCHED_RES_MAX];
 	int owner[SCHED_RES_MAX][SCHED_RES_MAX_INST];	/* job + 1; 0 free */
@@ -363,6 +365,10 @@ model_next(const struct model *m)
 	for (q = 0; q < RQUEUES; q++) {
 		head[q] = -1;
 		done[q] = 0;
+		for (i = 0, k = 0; i < RJOBS; i++)
+			k += m->j[i].state == 2 && m->j[i].queue == q;
+		if (m->parallel[q] > 0 && (int)k >= m->parallel[q])
+			continue;	/* at its limit: no head */
 		for (i = 0; i < RJOBS; i++)
 			if (m->j[i].state == 1 && m->j[i].queue == q &&
 			    (head[q] < 0 || model_before(m, i, head[q])))
@@ -474,6 +480,10 @@ START_TEST(test_random_vs_model)
 	memset(&m, 0, sizeof m);
 	q[0] = sched_queue_get(s, "q0", 1);
 	q[1] = sched_queue_get(s, "q1", 1);
+	for (i = 0; i < RQUEUES; i++) {
+		m.parallel[i] = rand() % 3;
+		sched_queue_set(s, q[i], m.parallel[i], 0);
+	}
 	m.slots_total = 1 + rand() % 6;
 	sched_res_pool_init(&p, m.slots_total);
 	m.nres = (size_t)(rand() % 4);
