@@ -475,6 +475,9 @@ int dispatch_res_pairable(const struct dispatch *,
 /* j (node initialised, not added) asks slots and res (NULL: none). */
 void dispatch_res_job(struct dispatch *, struct sjob *j, int slots,
     const char *res);
+/* 1 if j asks more than the pool has in all (it stays held in the
+ * scheduler: a release leaves it so). */
+int dispatch_res_impossible(const struct dispatch *, const struct sjob *j);
 /* The claim op of j (just taken by sched_next) gets what j was given. */
 void dispatch_res_claim(struct dispatch *, struct sjob *j,
     struct store_op *op, struct op_ctx *c);

@@ -61,17 +61,26 @@ dispatch_res_job(struct dispatch *s, struct sjob *j, int slots,
 		return;		/* one slot, nothing else: no request kept */
 	if (sched_res_req_parse(s->res, slots, res, &r, err,
 	    sizeof err) != 0) {
-		/* stored by a jobqd with more slots or other resources */
+		/* stored by a jobqd with more slots or other resources: kept
+		 * out of its queue's order (held in the scheduler only), so
+		 * that it holds back nothing behind it */
 		log_warnx("job %" PRId64 ": %s; it stays queued until jobqd "
 		    "has what it asks (--workers, --resource)", SJOB_ID(j),
 		    err);
 		memset(&r, 0, sizeof(r));
 		r.slots = s->res->slots_total + 1;	/* never fits */
+		j->node.held = 1;
 	}
 	if ((j->res = malloc(sizeof(*j->res))) == NULL)
 		fatalx("out of memory");
 	*j->res = r;
 	j->node.res = j->res;
+}
+
+int
+dispatch_res_impossible(const struct dispatch *s, const struct sjob *j)
+{
+	return j->res != NULL && !sched_res_possible(s->res, j->res);
 }
 
 void

@@ -311,7 +311,9 @@ int64_t sched_backoff_ms(int64_t base, int attempt, int64_t cap, double rand01);
  * what a better one waits for.  Within a queue, jobs start in rank order:
  * the head that does not fit holds back the jobs behind it in its queue.
  * A node that asks more than the pool has in all (the pool shrank across a
- * restart) never starts and reserves nothing.
+ * restart) never starts and reserves nothing; at its queue's head it holds
+ * back the nodes behind it, so the caller keeps such nodes HELD
+ * (dispatch_res.c).
  */
 #define SCHED_RES_MAX 16          /* resources of one pool */
 #define SCHED_RES_MAX_INST 64     /* instances of one resource */

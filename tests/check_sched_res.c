@@ -323,6 +323,60 @@ START_TEST(test_reservation_across_queues)
 }
 END_TEST
 
+/* Tasks of a throttled array: the throttle and the resources combine. */
+START_TEST(test_array_throttle)
+{
+	static struct sched_res_pool p;
+	struct tjob j[4], other;
+	struct sched *s = sched_new(no_cancel, NULL);
+	struct sched_queue *q = sched_queue_get(s, "default", 1);
+	struct sched_array *a = sched_array_get(s, 100, 2, 1);
+	struct sched_node *n;
+	int i;
+
+	memset(j, 0, sizeof j);
+	sched_res_pool_init(&p, 4);
+	ck_assert_int_eq(sched_res_pool_add(&p, "gpu=a,b,c", err, sizeof err),
+	    0);
+	sched_res_attach(s, &p);
+	for (i = 0; i < 4; i++) {
+		ck_assert_int_eq(sched_res_req_parse(&p, 1, "gpu=2", &j[i].req,
+		    err, sizeof err), 0);
+		sched_node_init(&j[i].node, 101 + i, 0, 0, q, a);
+		j[i].node.res = &j[i].req;
+		ck_assert_int_eq(sched_add(s, &j[i].node, 0), 0);
+	}
+	/* throttle 2, but 3 gpus: one task at a time */
+	ck_assert_ptr_eq(sched_next(s, 0), &j[0].node);
+	ck_assert_uint_eq(j[0].req.given[0], 0x3);
+	ck_assert_ptr_null(sched_next(s, 0));
+	sched_finish(s, &j[0].node, 1, 0);
+	ck_assert_ptr_eq(sched_next(s, 0), &j[1].node);
+	ck_assert_uint_eq(j[1].req.given[0], 0x3);
+	/* more gpus than the pool has: never starts and reserves nothing
+	 * (another queue's job takes all 3), but at its queue's head it
+	 * holds back the tasks behind it until the caller holds it */
+	sched_finish(s, &j[1].node, 1, 0);
+	j[2].req.n[0] = 4;
+	ck_assert_ptr_null(sched_next(s, 0));
+	ck_assert_int_eq(sched_res_req_parse(&p, 1, "gpu=3", &other.req, err,
+	    sizeof err), 0);
+	sched_node_init(&other.node, 200, 0, 0, sched_queue_get(s, "o", 1),
+	    NULL);
+	other.node.res = &other.req;
+	ck_assert_int_eq(sched_add(s, &other.node, 0), 0);
+	ck_assert_ptr_eq(sched_next(s, 0), &other.node);
+	sched_finish(s, &other.node, 1, 0);
+	ck_assert_int_eq(sched_edit_hold(s, &j[2].node), 0);
+	n = sched_next(s, 0);
+	ck_assert_ptr_eq(n, &j[3].node);
+	sched_finish(s, &j[3].node, 1, 0);
+	sched_finish(s, &j[2].node, 0, 0);
+	ck_assert_int_eq(p.slots_used, 0);
+	sched_free(s);
+}
+END_TEST
+
 /* ---- randomized comparison against a brute-force model ---- */
 
 #define RJOBS 120
@@ -573,6 +627,7 @@ sched_res_suite(void)
 	tcase_add_test(tc, test_assign_release_strings);
 	tcase_add_test(tc, test_no_starvation);
 	tcase_add_test(tc, test_reservation_across_queues);
+	tcase_add_test(tc, test_array_throttle);
 	tcase_add_loop_test(tc, test_random_vs_model, 0, 40);
 	suite_add_tcase(s, tc);
 	return (s);

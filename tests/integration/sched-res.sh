@@ -155,6 +155,21 @@ q stats >"$T/stats" || fail "stats"
 grep -q "^resource: gpu 0 used of 4, license 0 used of 2$" "$T/stats" || fail "stats at the end: $(cat "$T/stats")"
 grep -q "^slots: *0 used of 4$" "$T/stats" || fail "slots at the end: $(cat "$T/stats")"
 
+# --- a restart with fewer instances: a job asking more is kept aside ----------
+big=$(submit --hold --res gpu=4 -- true)
+stop_daemon
+printf 'resource = gpu=0,1\nresource = license=2\n' >"$CONF"
+start_daemon --config "$CONF"
+grep -q "job $big: resource \"gpu\": 4 asked, but jobqd has 2; it stays queued" "$LOG" ||
+	fail "no warning about job $big at start-up: $(tail -5 "$LOG")"
+assert_rc 0 "release of $big" q release "$big"
+after=$(submit --res gpu=1 -- sh -c 'echo $JOBQ_RES_GPU')
+wait_ended "$after"
+assert_eq "$(show_field "$after" state)" succeeded "job $after behind the impossible job $big"
+assert_eq "$(q logs "$after")" 0 "gpu of job $after"
+assert_eq "$(show_field "$big" state)" queued "job $big asking 4 of 2 gpus"
+assert_rc 0 "cancel of $big" q cancel "$big"
+
 assert_no_markers 5 "at the end"
 daemon_alive || fail "jobqd died"
 stop_daemon
