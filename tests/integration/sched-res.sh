@@ -41,6 +41,8 @@ CONF="$T/jobqd.conf"
 printf 'resource = gpu=0,1,2,3\nresource = license=2\n' >"$CONF"
 WORKERS=4
 start_daemon --config "$CONF"
+# the library's side first, on an idle daemon (it expects gpu=0,1 free)
+assert_rc 0 "itest_lib res" timeout $((60 * SLOW)) "$ITEST_LIB" res "$SOCK"
 
 assert_rc 1 "--res tpu=1" q submit --res tpu=1 -- true
 grep -q 'unknown resource "tpu"' "$T/err" || fail "--res tpu=1: [$(cat "$T/err")]"
@@ -52,7 +54,7 @@ assert_rc 1 "--res gpu=1,gpu=1" q submit --res gpu=1,gpu=1 -- true
 grep -q 'asked twice' "$T/err" || fail "--res gpu=1,gpu=1: [$(cat "$T/err")]"
 assert_rc 2 "--res gpu" q submit --res gpu -- true
 grep -q "invalid --res 'gpu'" "$T/err" || fail "--res gpu: [$(cat "$T/err")]"
-assert_eq "$(sql "SELECT count(*) FROM jobs")" 0 "rows after refused submits"
+assert_eq "$(sql "SELECT count(*) FROM jobs")" 2 "rows after refused submits (the 2 of itest_lib)"
 
 # --- concurrent gpu jobs never share an instance ---------------------------------------
 # Each task records "S|E INDEX NANOS GPUS CUDA".
