@@ -95,7 +95,7 @@ store_write_env_set(char ***envp, const char *const *add)
 	size_t n, na, i, k = 0, a, len;
 	int drop;
 
-	for (n = 0; env[n] != NULL; n++)
+	for (n = 0; env != NULL && env[n] != NULL; n++)
 		;
 	for (na = 0; add[na] != NULL; na++)
 		;

@@ -592,7 +592,7 @@ typedef struct jobq_res_usage {
 } jobq_res_usage;
 typedef struct jobq_usage {
 	int slots_used, slots_total;
-	jobq_res_usage *res;    /* nres entries (NULL if none) */
+	jobq_res_usage *res;    /* nres entries */
 	size_t nres;
 } jobq_usage;
 /* *out: malloc'd (jobq_usage_free).  A daemon too old to say gives

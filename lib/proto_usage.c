@@ -71,7 +71,7 @@ proto_usage_res(const cJSON *item, jobq_res_usage *r, char *err,
 
 	name = cJSON_GetObjectItemCaseSensitive(item, "name");
 	if (!cJSON_IsObject(item) || !cJSON_IsString(name) ||
-	    name->valuestring[0] == '\0' ||
+	    name->valuestring == NULL || name->valuestring[0] == '\0' ||
 	    strlen(name->valuestring) >= sizeof(r->name)) {
 		proto_seterr(err, errlen, "usage resource has no valid "
 		    "\"name\"");
@@ -132,7 +132,8 @@ proto_usage_from_reply(const cJSON *reply, jobq_usage **out, char *err,
 		rc = JOBQ_EPROTO;
 		goto fail;
 	}
-	if (n > 0 && (u->res = calloc(n, sizeof(*u->res))) == NULL) {
+	/* at least one entry: cJSON_ArrayForEach below may not be told n */
+	if ((u->res = calloc(n > 0 ? n : 1, sizeof(*u->res))) == NULL) {
 		rc = JOBQ_ENOMEM;
 		goto fail;
 	}
