@@ -155,10 +155,11 @@ static const struct options_def options_table[] = {
 	  "(default 15s, at least 1s)",
 	  OPTIONS_RESTART },
 	{ "resource", 0, OPTIONS_RES, OPT_OFF(resources), 0, 0, NULL,
-	  "NAME=N|NAME=a,b",
+	  "SPEC",
 	  "a countable resource jobs may ask for (submit\n"
-	  "--res NAME=K): N instances named 0..N-1, or the\n"
-	  "instances named; repeat for more (at most 16)",
+	  "--res NAME=K): SPEC NAME=N is N instances named\n"
+	  "0..N-1, NAME=a,b,c the instances named;\n"
+	  "repeatable (at most 16 resources)",
 	  OPTIONS_RESTART },
 	{ "log-level", 'l', OPTIONS_LEVEL, OPT_OFF(log_level), 0, 0, NULL,
 	  "LEVEL", "error, warn, info (default) or debug",
