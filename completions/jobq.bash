@@ -230,7 +230,7 @@ _jobq_value()
 		done ;;
 	list:--sort | list:-o | list:--columns)
 		for q in id task state queue user name priority exit attempts \
-		    submitted started ended runtime pid command; do
+		    submitted started ended runtime pid slots res command; do
 			[[ $1 == --sort && $q == command ]] || _jobq_add "$p$q"
 		done ;;
 	*:--cwd)

@@ -279,9 +279,9 @@ complete -c jobq -n $c -l array -x -a '(__jobq_refs arrays)' -d 'Only the tasks 
 complete -c jobq -n $c -l limit -x -d 'Only the newest N jobs'
 complete -c jobq -n $c -l all -d 'Every job that matches'
 complete -c jobq -n $c -l user -x -a '(__fish_complete_users)' -d 'Only the jobs of USER'
-complete -c jobq -n $c -l sort -x -a 'id task state queue user name priority exit attempts submitted started ended runtime pid' -d 'Order by column'
+complete -c jobq -n $c -l sort -x -a 'id task state queue user name priority exit attempts submitted started ended runtime pid slots res' -d 'Order by column'
 complete -c jobq -n $c -l reverse -d 'The other way round'
-complete -c jobq -n $c -s o -l columns -x -a 'id task state queue user name priority exit attempts submitted started ended runtime pid command' -d 'These columns'
+complete -c jobq -n $c -s o -l columns -x -a 'id task state queue user name priority exit attempts submitted started ended runtime pid slots res command' -d 'These columns'
 complete -c jobq -n $c -l color -d 'Colour: --color=auto, always or never'
 complete -c jobq -n $c -l colour -d 'Colour: --colour=auto, always or never'
 
