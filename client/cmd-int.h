@@ -63,6 +63,8 @@ enum {
 	CMD_OPT_LIMIT_CPUS,
 	CMD_OPT_BATCH,		/* submit --batch */
 	CMD_OPT_HOLD,		/* submit --hold; edit (cmd-edit.c) */
+	CMD_OPT_SLOTS,		/* submit --slots N */
+	CMD_OPT_RES,		/* submit --res NAME=N,... */
 	CMD_OPT_EDIT_ARGV,
 	CMD_OPT_DROP_AFTER,
 	CMD_OPT_NO_NAME,
@@ -210,5 +212,11 @@ char *cmd_task_cell(const jobq_job *j, char *buf, size_t len);
 /* cmd-queue.c */
 cJSON *cmd_queue_json(const jobq_queue_info *q);
 int cmd_queue_table(const char *cmd, const jobq_queue_info *qs, size_t n);
+
+/* cmd-stats.c: the slots and resources in use (jobq_get_usage): lines
+ * "slots: ..." and "resource: ..." (nothing from an older jobqd), or the
+ * protocol's "usage" object (NULL when out of memory). */
+void cmd_usage_print(const jobq_usage *u);
+cJSON *cmd_usage_json(const jobq_usage *u);
 
 #endif

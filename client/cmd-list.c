@@ -38,12 +38,13 @@
 #define CMD_STATES "queued, held, running, succeeded, failed, canceled, " \
 	"interrupted, timed_out"
 #define CMD_LIST_TTY_LIMIT 50	/* the jobs a terminal shows by default */
-#define CMD_LIST_MAXCOLS 16
+#define CMD_LIST_MAXCOLS 24
 
 enum cmd_list_col {
 	COL_ID, COL_TASK, COL_STATE, COL_QUEUE, COL_USER, COL_NAME,
 	COL_PRIORITY, COL_EXIT, COL_ATTEMPTS, COL_SUBMITTED, COL_STARTED,
-	COL_ENDED, COL_RUNTIME, COL_PID, COL_COMMAND, COL_COUNT
+	COL_ENDED, COL_RUNTIME, COL_PID, COL_SLOTS, COL_RES, COL_COMMAND,
+	COL_COUNT
 };
 
 /* Every column: its name (for -o and --sort), alignment, drop rank on a
@@ -67,6 +68,8 @@ static const struct cmd_list_coldef {
 	[COL_ENDED] =		{ "ENDED",	FMT_LEFT,  5, 0 },
 	[COL_RUNTIME] =		{ "RUNTIME",	FMT_RIGHT, 4, 0 },
 	[COL_PID] =		{ "PID",	FMT_RIGHT, 5, 0 },
+	[COL_SLOTS] =		{ "SLOTS",	FMT_RIGHT, 5, 0 },
+	[COL_RES] =		{ "RES",	FMT_LEFT,  5, 8 },
 	[COL_COMMAND] =		{ "COMMAND",	FMT_LEFT,  0, 24 },
 };
 
@@ -427,6 +430,14 @@ cmd_list_cell(const struct cmd_list_view *v, const jobq_job *j,
 			return "-";
 		snprintf(buf, len, "%lld", (long long)j->pid);
 		return buf;
+	case COL_SLOTS:
+		snprintf(buf, len, "%d", j->slots > 0 ? j->slots : 1);
+		return j->limited ? "-" : buf;
+	case COL_RES:
+		/* what a running job holds, else what it asks */
+		if (j->state == JOBQ_STATE_RUNNING && j->res_given != NULL)
+			return j->res_given;
+		return j->res != NULL ? j->res : "-";
 	case COL_COMMAND:
 	default:
 		*cmdp = j->limited ? strdup("(another user's job)") :
@@ -494,6 +505,8 @@ cmd_list_cmp(const void *pa, const void *pb)
 		    cmd_list_runtime(b, cmd_list_sort_now));
 		break;
 	case COL_PID:	r = cmd_list_cmp_int(a->pid, b->pid); break;
+	case COL_SLOTS:	r = cmd_list_cmp_int(a->slots, b->slots); break;
+	case COL_RES:	r = cmd_list_cmp_str(a->res, b->res); break;
 	default:
 		break;
 	}

@@ -85,13 +85,18 @@ static int
 cmd_queue_print(jobq_client *cl, const char *cmd, const char *name, int json)
 {
 	jobq_queue_info *qs = NULL;
+	jobq_usage *u = NULL;
 	cJSON *arr;
 	size_t n = 0, i;
 	int err, rc;
 
 	err = jobq_queue_list(cl, &qs, &n);
-	if (err != 0)
+	if (err == 0 && name == NULL && !json)
+		err = jobq_get_usage(cl, &u);
+	if (err != 0) {
+		jobq_queue_list_free(qs);
 		return cmd_fail(cmd, 0, err);
+	}
 	if (name != NULL) {
 		for (i = 0; i < n && strcmp(qs[i].name, name) != 0; i++)
 			;
@@ -109,8 +114,13 @@ cmd_queue_print(jobq_client *cl, const char *cmd, const char *name, int json)
 		rc = cmd_print_json(cmd, arr);
 	} else {
 		rc = cmd_queue_table(cmd, qs, n);
+		if (rc == 0) {
+			cmd_usage_print(u);
+			rc = cmd_flush(cmd) < 0 ? FMT_EXIT_FAIL : 0;
+		}
 	}
 	jobq_queue_list_free(qs);
+	jobq_usage_free(u);
 	return rc;
 }
 

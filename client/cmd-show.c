@@ -309,6 +309,10 @@ cmd_show_job(const jobq_job *j)
 		cmd_show_owner(j);
 		cmd_show_sched(j, labels, deps, now);
 		cmd_show_limits(j);
+		SHOW("slots", "%d", j->slots > 0 ? j->slots : 1);
+		SHOW("resources", "%s", j->res != NULL ? j->res : "-");
+		SHOW("assigned", "%s", j->res_given != NULL ?
+		    j->res_given : "-");
 		SHOW("on end", "%s", j->on_end != NULL ? j->on_end : "-");
 		SHOW("output", "%s", j->merge_output ? "merged (stderr in "
 		    "stdout)" : "stdout and stderr apart");

@@ -151,8 +151,35 @@ cmd_ms(double ms, char *buf, size_t len)
 	return fmt_duration((int64_t)(ms + 0.5), buf, len);
 }
 
+void
+cmd_usage_print(const jobq_usage *u)
+{
+	size_t i;
+
+	if (u == NULL || u->slots_total == 0)
+		return;		/* an older jobqd */
+	printf("slots:    %d used of %d\n", u->slots_used, u->slots_total);
+	for (i = 0; i < u->nres; i++)
+		printf("%s%s %d used of %d", i == 0 ? "resource: " : ", ",
+		    u->res[i].name, u->res[i].used, u->res[i].total);
+	if (u->nres > 0)
+		printf("\n");
+}
+
+cJSON *
+cmd_usage_json(const jobq_usage *u)
+{
+	cJSON *o = cJSON_CreateObject(), *r;
+
+	if (o == NULL || proto_usage_add(o, u) == NULL)
+		return NULL;
+	r = cJSON_DetachItemFromObjectCaseSensitive(o, "usage");
+	cJSON_Delete(o);
+	return r;
+}
+
 static int
-cmd_stats_print(const char *cmd, const jobq_stats *st)
+cmd_stats_print(const char *cmd, const jobq_stats *st, const jobq_usage *u)
 {
 	static const char *const headers[] = { "WINDOW", "FINISHED", "PER SEC",
 		"WAIT MEAN", "WAIT P95", "RUN MEAN", "RUN P95", "UTILISATION" };
@@ -175,6 +202,8 @@ cmd_stats_print(const char *cmd, const jobq_stats *st)
 	printf("schedules: %lld (runs %lld, skips %lld, misses %lld)\n\n",
 	    (long long)st->schedules, (long long)st->schedule_runs,
 	    (long long)st->schedule_skips, (long long)st->schedule_misses);
+	cmd_usage_print(u);
+	printf("\n");
 	t = fmt_table_new(8, headers, align);
 	for (i = 0; t != NULL && i < 2; i++) {
 		const char *cells[8];
@@ -229,6 +258,8 @@ cmd_stats(struct cmd_ctx *ctx, int argc, char **argv)
 	const char *cmd = "stats";
 	int json = ctx->json, prom = 0, c, rc, err;
 	jobq_client *cl = NULL;
+	jobq_usage *u = NULL;
+	cJSON *o, *uj;
 	jobq_stats st;
 
 	optind = 0;
@@ -249,12 +280,24 @@ cmd_stats(struct cmd_ctx *ctx, int argc, char **argv)
 		return rc;
 	memset(&st, 0, sizeof(st));
 	err = jobq_get_stats(cl, &st);
-	if ((rc = cmd_finish(cl, cmd, err)) != 0)
+	if (err == 0)
+		err = jobq_get_usage(cl, &u);
+	if ((rc = cmd_finish(cl, cmd, err)) != 0) {
+		jobq_stats_release(&st);
 		return rc;
-	if (json)
-		rc = cmd_print_json(cmd, cmd_stats_json(&st));
-	else
-		rc = cmd_stats_print(cmd, &st);
+	}
+	if (json) {
+		o = cmd_stats_json(&st);
+		if (o != NULL && ((uj = cmd_usage_json(u)) == NULL ||
+		    !cJSON_AddItemToObject(o, "usage", uj))) {
+			cJSON_Delete(uj);
+			cJSON_Delete(o);
+			o = NULL;
+		}
+		rc = cmd_print_json(cmd, o);
+	} else
+		rc = cmd_stats_print(cmd, &st, u);
 	jobq_stats_release(&st);
+	jobq_usage_free(u);
 	return rc;
 }

@@ -3,7 +3,8 @@
  * directory, its output limit, its scheduling options (priority,
  * --delay/--at, --after, --array, retries, timeout, kill grace, --unique,
  * --label), its resource limits (--mem, --cpu-time, --nofile, --nproc,
- * --core, --nice, --cpus) and --wait; --batch goes to cmd-batch.c.
+ * --core, --nice, --cpus), its slots and named resources (--slots, --res)
+ * and --wait; --batch goes to cmd-batch.c.
  */
 #include "config.h"
 
@@ -271,6 +272,8 @@ struct cmd_submit_args {
 	jobq_limits limits;        /* --mem, --cpu-time, ... */
 	int clean, wait, json;
 	int hold;                  /* --hold */
+	int slots;                 /* --slots N; 0: not given */
+	const char *res;           /* --res NAME=N,...; NULL: none */
 	struct cmd_sched sched;
 	const char *batch;         /* --batch FILE */
 	struct cmd_ctx *ctx;
@@ -333,6 +336,7 @@ static int
 cmd_submit_opt(const char *cmd, int c, const char *arg,
     struct cmd_submit_args *a)
 {
+	int64_t v;
 	int rc;
 
 	if (c != CMD_OPT_BATCH && c != CMD_OPT_JSON)
@@ -361,6 +365,21 @@ cmd_submit_opt(const char *cmd, int c, const char *arg,
 		return 0;
 	case CMD_OPT_HOLD:
 		a->hold = 1;
+		return 0;
+	case CMD_OPT_SLOTS:
+		if (fmt_parse_int(arg, 1, JOBQ_MAX_SLOTS, &v) != 0)
+			return cmd_usage_error(cmd, "invalid --slots '%s' "
+			    "(expected an integer from 1 to %d: worker slots "
+			    "the job occupies)", arg, JOBQ_MAX_SLOTS);
+		a->slots = (int)v;
+		return 0;
+	case CMD_OPT_RES:
+		if (arg[0] == '\0' || strlen(arg) > JOBQ_MAX_RES ||
+		    strchr(arg, '=') == NULL)
+			return cmd_usage_error(cmd, "invalid --res '%s' "
+			    "(expected NAME=COUNT[,NAME=COUNT...], such as "
+			    "gpu=2,license=1)", arg);
+		a->res = arg;
 		return 0;
 	case CMD_OPT_RETRIES:
 		return cmd_opt_retries(cmd, arg, &a->retries);
@@ -452,6 +471,8 @@ cmd_submit_args(const char *cmd, int argc, char **argv,
 		{ "env", required_argument, NULL, CMD_OPT_ENV },
 		{ "clean-env", no_argument, NULL, CMD_OPT_CLEAN_ENV },
 		{ "hold", no_argument, NULL, CMD_OPT_HOLD },
+		{ "slots", required_argument, NULL, CMD_OPT_SLOTS },
+		{ "res", required_argument, NULL, CMD_OPT_RES },
 		{ "retries", required_argument, NULL, CMD_OPT_RETRIES },
 		{ "priority", required_argument, NULL, CMD_OPT_PRIORITY },
 		{ "delay", required_argument, NULL, CMD_OPT_DELAY },
@@ -615,6 +636,8 @@ cmd_submit_run(struct cmd_ctx *ctx, const char *cmd,
 	x.on_end = a->on_end;
 	x.merge_output = a->merge_output;
 	x.hold = a->hold;
+	x.slots = a->slots;
+	x.res = a->res;
 	if ((rc = cmd_connect(ctx, cmd, &cl)) != 0)
 		return rc;
 	if ((rc = cmd_submit_sched(cl, cmd, &a->sched, so, &deps)) != 0)

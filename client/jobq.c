@@ -45,7 +45,7 @@ static const struct {
 #define JOBQ_NCOMMANDS (sizeof(jobq_commands) / sizeof(jobq_commands[0]))
 
 static void
-jobq_usage(FILE *out)
+jobq_print_usage(FILE *out)
 {
 	size_t i;
 
@@ -93,7 +93,7 @@ jobq_help(int argc, char **argv)
 	if (argc > 2)
 		return jobq_usage_error("help: unexpected argument '%s'", argv[2]);
 	if (argc < 2) {
-		jobq_usage(stdout);
+		jobq_print_usage(stdout);
 		return 0;
 	}
 	if (strcmp(argv[1], "help") == 0) {
@@ -158,7 +158,7 @@ main(int argc, char **argv)
 			cmd_set_json_errors();
 			break;
 		case 'h':
-			jobq_usage(stdout);
+			jobq_print_usage(stdout);
 			return jobq_finish(0);
 		case 'V':
 			printf("jobq %s\n", JOBQ_VERSION_STRING);
@@ -177,7 +177,7 @@ main(int argc, char **argv)
 		}
 	}
 	if (optind >= argc) {
-		jobq_usage(stderr);
+		jobq_print_usage(stderr);
 		return FMT_EXIT_USAGE;
 	}
 	name = argv[optind];

@@ -28,13 +28,14 @@ _jobq_opts()
 		    --frame-timeout --max-unsent --keep-age --keep-count
 		    --output-limit --output-limit-max -c --config --cgroup
 		    --hook-timeout --hook-max-running --metrics-file
-		    --metrics-interval -l --log-level' ;;
+		    --metrics-interval --resource -l --log-level' ;;
 	submit)
 		_jobq_flags+=' --clean-env --merge-output --wait --hold'
 		_jobq_args='--batch --name --queue --cwd --env --priority --delay
 		    --at --after --array --retries --retry-delay --timeout
 		    --kill-grace --unique --label --output-limit --on-end --user
-		    --group --mem --cpu-time --nofile --nproc --core --nice --cpus' ;;
+		    --group --mem --cpu-time --nofile --nproc --core --nice --cpus
+		    --slots --res' ;;
 	list)
 		_jobq_flags+=' --all --reverse --color --colour'
 		_jobq_args='--state --queue --name --label --array --limit
@@ -169,7 +170,8 @@ _jobq_query()
 _jobq_queues()
 {
 	_jobq_query queue list | while read -r name _; do
-		[[ $name == NAME ]] || printf '%s\n' "$name"
+		# NAME: the header; "slots:", "resource:": the usage lines
+		[[ $name == NAME || $name == *: ]] || printf '%s\n' "$name"
 	done
 }
 
@@ -239,7 +241,7 @@ _jobq_value()
 		done ;;
 	list:--sort | list:-o | list:--columns)
 		for q in id task state queue user name priority exit attempts \
-		    submitted started ended runtime pid command; do
+		    submitted started ended runtime pid slots res command; do
 			[[ $1 == --sort && $q == command ]] || _jobq_add "$p$q"
 		done ;;
 	schedule:--overlap)

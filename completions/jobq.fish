@@ -19,7 +19,7 @@ function __jobq_argopts -a cmd
                 --delay --at --after --array --retries --retry-delay \
                 --timeout --kill-grace --unique --label --output-limit \
                 --on-end --user --group --mem --cpu-time --nofile --nproc --core \
-                --nice --cpus
+                --nice --cpus --slots --res
         case list
             printf '%s\n' --state --queue --name --label --array --limit \
                 --schedule
@@ -151,7 +151,8 @@ end
 
 function __jobq_queues
     __jobq_call queue list | while read -l name rest
-        test "$name" = NAME; or echo -- $name
+        # NAME: the header; "slots:", "resource:": the usage lines
+        test "$name" = NAME; or string match -q -- '*:' $name; or echo -- $name
     end
 end
 
@@ -250,6 +251,8 @@ complete -c jobq -n $c -l env -x -d 'Set K=V in its environment'
 complete -c jobq -n $c -l clean-env -d "A login-like environment"
 complete -c jobq -n $c -l merge-output -d "Its stderr into its stdout file"
 complete -c jobq -n $c -l hold -d 'Queue it on hold until jobq release'
+complete -c jobq -n $c -l slots -x -d 'Worker slots it occupies'
+complete -c jobq -n $c -l res -x -d 'Named resources it needs: NAME=N,...'
 complete -c jobq -n $c -l priority -x -d 'Higher runs first'
 complete -c jobq -n $c -l delay -x -d 'Start no earlier than DUR from now'
 complete -c jobq -n $c -l at -x -d 'Start no earlier than TIME'
@@ -287,9 +290,9 @@ complete -c jobq -n $c -l limit -x -d 'Only the newest N jobs'
 complete -c jobq -n $c -l all -d 'Every job that matches'
 complete -c jobq -n $c -l user -x -a '(__fish_complete_users)' -d 'Only the jobs of USER'
 complete -c jobq -n $c -l schedule -x -a '(__jobq_schedules)' -d 'Only the jobs of schedule NAME'
-complete -c jobq -n $c -l sort -x -a 'id task state queue user name priority exit attempts submitted started ended runtime pid' -d 'Order by column'
+complete -c jobq -n $c -l sort -x -a 'id task state queue user name priority exit attempts submitted started ended runtime pid slots res' -d 'Order by column'
 complete -c jobq -n $c -l reverse -d 'The other way round'
-complete -c jobq -n $c -s o -l columns -x -a 'id task state queue user name priority exit attempts submitted started ended runtime pid command' -d 'These columns'
+complete -c jobq -n $c -s o -l columns -x -a 'id task state queue user name priority exit attempts submitted started ended runtime pid slots res command' -d 'These columns'
 complete -c jobq -n $c -l color -d 'Colour: --color=auto, always or never'
 complete -c jobq -n $c -l colour -d 'Colour: --colour=auto, always or never'
 

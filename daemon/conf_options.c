@@ -49,7 +49,7 @@ conf_option_add(struct conf *c, const char *path, size_t line, int global,
 		    path, line, key);
 		return JOBQ_EINVAL;
 	}
-	for (i = 0; i < c->nopts; i++)
+	for (i = 0; i < c->nopts && !options_repeatable(key); i++)
 		if (strcmp(c->opts[i].name, key) == 0) {
 			snprintf(err, errlen, "%s:%zu: %s is given twice (first "
 			    "at line %zu)", path, line, key, c->opts[i].line);

@@ -138,6 +138,13 @@ dispatch_job_alloc(void)
 }
 
 void
+dispatch_job_free(struct sjob *j)
+{
+	free(j->res);
+	free(j);
+}
+
+void
 dispatch_add(struct dispatch *s, struct sjob *j, int64_t id, int attempts,
     int max_retries, uid_t owner)
 {
@@ -164,7 +171,7 @@ dispatch_unpin(struct sjob *j)
 {
 	JQ_ASSERT(j->pins > 0);
 	if (--j->pins == 0 && j->gone)
-		free(j);
+		dispatch_job_free(j);
 }
 
 void
@@ -184,7 +191,7 @@ dispatch_remove(struct dispatch *s, struct sjob *j)
 			if (j->pins > 0)
 				j->gone = 1;
 			else
-				free(j);
+				dispatch_job_free(j);
 			return;
 		}
 	}
@@ -307,6 +314,7 @@ dispatch_claim(struct dispatch *s, struct sjob *j, int64_t now)
 	op->in.claim.id = SJOB_ID(j);
 	op->in.claim.attempts = oc.attempts;
 	op->in.claim.started_at = now;
+	dispatch_res_claim(s, j, op, op->data);
 	dispatch_op_submit(s, op);
 }
 
@@ -797,6 +805,7 @@ dispatch_start_job(struct dispatch *s, const struct store_queued *sq)
 	dispatch_node_init(s, j, sq->queue, sq->priority, sq->not_before,
 	    sq->array_id, sq->array_throttle);
 	j->node.held = sq->held;
+	dispatch_res_job(s, j, sq->slots, sq->res);
 	return 0;
 }
 
@@ -880,7 +889,8 @@ dispatch_start(uv_loop_t *loop, struct store *store,
 	hc.max_running = conf->hook_max_running;
 	if ((rv = hook_new(loop, &hc, &s->hook)) < 0)
 		return rv;
-	if ((rv = dispatch_start_load(s, rec)) < 0 ||
+	if ((rv = dispatch_res_start(s, conf)) < 0 ||
+	    (rv = dispatch_start_load(s, rec)) < 0 ||
 	    (rv = dispatch_schedule_start(s, rec)) < 0)
 		return rv;
 	memset(&pc, 0, sizeof pc);
@@ -924,13 +934,14 @@ dispatch_closed_one(struct dispatch *s)
 			s->buckets[i] = j->hnext;
 			dispatch_wait_shutdown(j);
 			JQ_ASSERT(j->pins == 0);
-			free(j);
+			dispatch_job_free(j);
 		}
 	}
 	dispatch_array_shutdown(s);
 	dispatch_watch_shutdown(s);
 	dispatch_schedule_free(s);
 	sched_free(s->sched);
+	free(s->res);
 	stats_free(s->stats);
 	dispatch_hook_free(s);
 	free(s->buckets);

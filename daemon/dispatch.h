@@ -98,6 +98,8 @@ struct dispatch_config {
 	int hook_max_running;     /* --hook-max-running */
 	const char *metrics_file; /* --metrics-file; NULL: none */
 	uint64_t metrics_interval_ms; /* --metrics-interval */
+	const char *const *resources; /* --resource specs (checked) */
+	size_t nresources;
 };
 
 /* Loads the queued jobs of rec into the scheduler, starts the workers and

@@ -125,6 +125,7 @@ dispatch_batch_track(struct dispatch *s, struct op_ctx *c)
 		dispatch_node_init(s, j, sub->queue, sub->priority,
 		    sub->not_before, 0, 0);
 		j->node.held = sub->hold;
+		dispatch_res_job(s, j, sub->slots, sub->res);
 		(void)dispatch_sched_add(s, j, now);	/* no deps: never doomed */
 		dispatch_watch_event(s, j, JOBQ_STATE_QUEUED, -1, 0, NULL,
 		    j->node.not_before);

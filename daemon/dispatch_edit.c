@@ -163,7 +163,7 @@ dispatch_edit_hold_job(struct dispatch *s, struct sjob *j,
 		return 1;
 	if (hold)
 		(void)sched_edit_hold(s->sched, &j->node);
-	else
+	else if (!dispatch_res_impossible(s, j))
 		(void)sched_edit_release(s->sched, &j->node, util_now_ms());
 	op = dispatch_edit_op(s, j, SJOB_ID(j), r, uid);
 	op->in.edit.held = hold != 0;

@@ -35,6 +35,8 @@
  *                       history request and its notes (cancel, retry)
  *   dispatch_schedule.c recurring schedules: their requests, the timer,
  *                       each fire (schedule.c's decisions)
+ *   dispatch_res.c      slots and named resources: the pool, a submit's
+ *                       request, what a claim stores and the job gets
  */
 #ifndef JOBQD_DISPATCH_INT_H
 #define JOBQD_DISPATCH_INT_H
@@ -106,6 +108,8 @@ struct sjob {
 	int64_t timeout_ms, kill_grace_ms, retry_delay_ms;
 	int64_t array_id, array_index;
 	struct dispatch_tmo *tmo; /* the timeout timer while running */
+	struct sched_res_req *res; /* its slots and resources (node.res);
+	                          NULL: one slot, none (dispatch_res.c) */
 	char *spec;            /* packed spec while reserved */
 	size_t speclen;
 	struct waiter_list waiters;
@@ -122,6 +126,7 @@ struct dispatch {
 	struct store *store;
 	struct pool *pool;
 	struct sched *sched;
+	struct sched_res_pool *res;  /* slots and resources (dispatch_res.c) */
 	struct stats *stats;
 	struct metrics metrics;      /* since start (metrics.h) */
 	int64_t started_mono;        /* util_mono_ms() at dispatch_start */
@@ -177,6 +182,7 @@ struct op_ctx {
 	cJSON *json;          /* submit/list: the request, freed after the reply */
 	void *extra;          /* submit: proto_submit; logs: logs_req; list: filter */
 	char *msg;            /* a message the op points to */
+	char **strv;          /* claim: its JOBQ_RES_* variables */
 	int kind;
 	int64_t arg, arg2;    /* per kind */
 	struct pdep *pdeps;   /* submit: its dependencies, resolved */
@@ -501,5 +507,28 @@ cJSON *dispatch_metrics_reply(struct dispatch *, const struct store_op *);
 /* (r: the schedules it may see are counted) */
 cJSON *dispatch_stats_reply(struct dispatch *, const struct dispatch_req *r,
     const struct store_op *op);
+
+/* dispatch_res.c */
+int dispatch_res_start(struct dispatch *, const struct dispatch_config *);
+/* 0, or JOBQ_EINVAL with msg: a request the pool can never meet. */
+int dispatch_res_admit(const struct dispatch *, const struct proto_submit *,
+    char *msg, size_t msglen);
+/* 1 if the submit asks one slot and no resource, and a slot is free for
+ * it now (dispatch_submit_pairable). */
+int dispatch_res_pairable(const struct dispatch *,
+    const struct proto_submit *);
+/* j (node initialised, not added) asks slots and res (NULL: none). */
+void dispatch_res_job(struct dispatch *, struct sjob *j, int slots,
+    const char *res);
+/* 1 if j asks more than the pool has in all (it stays held in the
+ * scheduler: a release leaves it so). */
+int dispatch_res_impossible(const struct dispatch *, const struct sjob *j);
+/* The claim op of j (just taken by sched_next) gets what j was given. */
+void dispatch_res_claim(struct dispatch *, struct sjob *j,
+    struct store_op *op, struct op_ctx *c);
+/* reply with "usage" added (reply NULL or freed on failure: NULL). */
+cJSON *dispatch_res_usage(const struct dispatch *, cJSON *reply);
+/* Frees an sjob and what it owns (dispatch.c). */
+void dispatch_job_free(struct sjob *j);
 
 #endif

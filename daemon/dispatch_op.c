@@ -124,9 +124,15 @@ dispatch_op_ctx_free(struct op_ctx *c)
 	size_t i;
 
 	for (i = 0; i < c->njobs; i++)
-		free(c->jobs[i]);
+		if (c->jobs[i] != NULL)
+			dispatch_job_free(c->jobs[i]);
 	free(c->jobs);
 	free(c->msg);
+	if (c->strv != NULL) {
+		for (i = 0; c->strv[i] != NULL; i++)
+			free(c->strv[i]);
+		free(c->strv);
+	}
 	free(c->pdeps);
 	free(c->deps);
 	free(c->ids);

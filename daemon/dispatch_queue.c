@@ -75,7 +75,8 @@ dispatch_queue_counts_done(struct store_op *op)
 	if (op->status != 0)
 		dispatch_reply_status(c->r, op->status);
 	else if (c->kind == CK_QUEUE_LIST)
-		dispatch_reply_encoded(c->r, dispatch_queue_list_json(op));
+		dispatch_reply_encoded(c->r, dispatch_res_usage(c->s,
+		    dispatch_queue_list_json(op)));
 	else if (c->kind == CK_QUEUE_SET)
 		dispatch_queue_set_reply(c->r, op, c->msg);
 	else if (c->kind == CK_METRICS)

@@ -372,6 +372,7 @@ dispatch_ref_retry_track(struct dispatch *s, struct op_ctx *c,
 	j->array_index = job->array_index;
 	dispatch_node_init(s, j, job->queue, job->priority, 0, job->array_id,
 	    0);
+	dispatch_res_job(s, j, job->slots, job->res);
 	(void)dispatch_sched_add(s, j, util_now_ms());
 	dispatch_watch_event(s, j, JOBQ_STATE_QUEUED, -1, 0, NULL, 0);
 	log_info("job %" PRId64 " queued again by uid %ld", job->id,

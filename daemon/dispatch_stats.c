@@ -71,7 +71,7 @@ dispatch_stats_reply(struct dispatch *s, const struct dispatch_req *r,
 	st.schedule_runs = sched[1];
 	st.schedule_skips = sched[2];
 	st.schedule_misses = sched[3];
-	rep = proto_stats_reply_to_json(&st);
+	rep = dispatch_res_usage(s, proto_stats_reply_to_json(&st));
 	free(st.queues);
 	return rep;
 }

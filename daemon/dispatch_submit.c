@@ -197,6 +197,7 @@ dispatch_submit_track(struct dispatch *s, struct op_ctx *c,
 		    sub->not_before, sub->array_count > 0 ?
 		    op->out.insert.id : 0, sub->array_throttle);
 		j->node.held = sub->hold;
+		dispatch_res_job(s, j, sub->slots, sub->res);
 		dispatch_submit_edges(s, c, j);
 		if (dispatch_sched_add(s, j, now)) {
 			dispatch_watch_event(s, j, JOBQ_STATE_QUEUED, -1, 0,
@@ -238,6 +239,7 @@ dispatch_submit_pairable(const struct dispatch *s, const struct op_ctx *c,
 	int par, nfree = dispatch_slot_nfree(s);
 
 	if (doomed || sub->hold || sub->array_count > 0 || c->npdeps > 0 ||
+	    !dispatch_res_pairable(s, sub) ||
 	    c->njobs != 1 ||
 	    s->shutting_down || s->retry_armed || nfree <= 0 ||
 	    sub->not_before > util_now_ms() ||
@@ -404,6 +406,8 @@ dispatch_submit_fill(struct store_op *op, const struct proto_submit *sub,
 	op->in.insert.merge_output = sub->merge_output;
 	op->in.insert.state = JOBQ_STATE_QUEUED;
 	op->in.insert.held = sub->hold;
+	op->in.insert.slots = sub->slots;
+	op->in.insert.res = sub->res;
 }
 
 static void
@@ -787,6 +791,7 @@ dispatch_submit_admit(const struct dispatch *s, const struct dispatch_req *r,
 	int rv;
 
 	if ((rv = dispatch_submit_limit(s, sub, msg, msglen)) != 0 ||
+	    (rv = dispatch_res_admit(s, sub, msg, msglen)) != 0 ||
 	    (rv = ident_submit(sub, r->uid, geteuid(), msg, msglen)) != 0 ||
 	    (rv = dispatch_submit_rlimits(s, r->uid, sub, msg, msglen)) != 0)
 		return rv;

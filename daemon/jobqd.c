@@ -252,6 +252,7 @@ jobqd_options(int argc, char **argv)
 	const struct options *o = &jobqd_opts;
 	char err[PATH_MAX + 1024];
 	long ncpu;
+	size_t i;
 	int usage;
 
 	options_defaults(&jobqd_cli);
@@ -291,6 +292,8 @@ jobqd_options(int argc, char **argv)
 	jobqd_opts.state_dir = jobqd_strdup(o->state_dir);
 	jobqd_opts.cgroup = jobqd_strdup(o->cgroup);
 	jobqd_opts.metrics_file = jobqd_strdup(o->metrics_file);
+	for (i = 0; i < o->resources.n; i++)
+		jobqd_opts.resources.v[i] = jobqd_strdup(o->resources.v[i]);
 
 	jobqd_settings_runtime();
 	cfg.sync_full = (int)o->sync_full;
@@ -807,6 +810,8 @@ main(int argc, char **argv)
 	dconf.hook_max_running = cfg.hook_max_running;
 	dconf.metrics_file = cfg.metrics_file;
 	dconf.metrics_interval_ms = cfg.metrics_interval_ms;
+	dconf.resources = jobqd_opts.resources.v;
+	dconf.nresources = jobqd_opts.resources.n;
 	if ((rv = dispatch_start(&jobqd_loop, store, &rec, &dconf,
 	    &jobqd_disp)) < 0)
 		fatalx("cannot start dispatch: %s", jobq_strerror(rv));

@@ -16,6 +16,7 @@
 #include "jobq.h"
 #include "log.h"
 #include "options.h"
+#include "sched.h"
 #include "store.h"
 #include "util.h"
 
@@ -26,6 +27,8 @@ enum options_kind {
 	OPTIONS_SIZE,        /* a size (util_parse_size) in [min, max] bytes */
 	OPTIONS_WORD,        /* one of words[]: the value is its index */
 	OPTIONS_LEVEL,       /* a log level (log_parse_level) */
+	OPTIONS_RES,         /* a resource spec (sched_res_pool_add) added to
+	                        a struct options_list: repeatable */
 	OPTIONS_HELP,
 	OPTIONS_VERSION
 };
@@ -151,6 +154,13 @@ static const struct options_def options_table[] = {
 	  "how often --metrics-file is rewritten\n"
 	  "(default 15s, at least 1s)",
 	  OPTIONS_RESTART },
+	{ "resource", 0, OPTIONS_RES, OPT_OFF(resources), 0, 0, NULL,
+	  "SPEC",
+	  "a countable resource jobs may ask for (submit\n"
+	  "--res NAME=K): SPEC NAME=N is N instances named\n"
+	  "0..N-1, NAME=a,b,c the instances named;\n"
+	  "repeatable (at most 16 resources)",
+	  OPTIONS_RESTART },
 	{ "log-level", 'l', OPTIONS_LEVEL, OPT_OFF(log_level), 0, 0, NULL,
 	  "LEVEL", "error, warn, info (default) or debug",
 	  OPTIONS_RELOAD },
@@ -215,6 +225,35 @@ options_usage(FILE *f)
 	    "a lone number is seconds; one part may have a fraction (1.5s).\n"
 	    "SIZE: bytes, or with K, M, G or T (powers of 1024): 512K, 1G.\n"
 	    "See jobqd(8).\n");
+}
+
+/* Adds the resource spec arg to l, checked with the ones before it (a
+ * name twice, too many). */
+static int
+options_set_res(struct options_list *l, const char *arg, char *msg,
+    size_t msglen)
+{
+	static struct sched_res_pool pool;	/* 40 KiB: not on the stack */
+	size_t i;
+
+	sched_res_pool_init(&pool, 1);
+	for (i = 0; i < l->n; i++)
+		(void)sched_res_pool_add(&pool, l->v[i], NULL, 0);
+	if (sched_res_pool_add(&pool, arg, msg, msglen) != 0)
+		return -1;
+	if (l->n >= OPTIONS_LIST_MAX) {
+		snprintf(msg, msglen, "too many (at most %d)",
+		    OPTIONS_LIST_MAX);
+		return -1;
+	}
+	l->v[l->n++] = arg;
+	return 0;
+}
+
+int
+options_repeatable(const char *name)
+{
+	return strcmp(name, "resource") == 0;
 }
 
 /* Stores arg into the member d names; 0, or -1 with what is wrong in msg
@@ -284,6 +323,9 @@ options_set(struct options *o, const struct options_def *d, const char *arg,
 		}
 		v = level;
 		break;
+	case OPTIONS_RES:
+		return options_set_res((struct options_list *)(void *)member,
+		    arg, msg, msglen);
 	default:
 		snprintf(msg, msglen, "takes no value");
 		return -1;
@@ -390,6 +432,18 @@ options_differ(const struct options *a, const struct options *b,
 	const char *sa, *sb;
 	int64_t va, vb;
 
+	if (d->kind == OPTIONS_RES) {
+		const struct options_list *la = (const void *)((const char *)a +
+		    d->off), *lb = (const void *)((const char *)b + d->off);
+		size_t i;
+
+		if (la->n != lb->n)
+			return 1;
+		for (i = 0; i < la->n; i++)
+			if (strcmp(la->v[i], lb->v[i]) != 0)
+				return 1;
+		return 0;
+	}
 	if (d->kind == OPTIONS_STR) {
 		memcpy(&sa, (const char *)a + d->off, sizeof sa);
 		memcpy(&sb, (const char *)b + d->off, sizeof sb);

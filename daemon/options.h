@@ -15,6 +15,13 @@
 
 #define OPTIONS_MAX 32               /* options in the table, at most */
 #define OPTIONS_FROM_CLI ((size_t)-1)
+#define OPTIONS_LIST_MAX 16          /* values of a repeatable option */
+
+/* A repeatable option's values, in the order given (--resource). */
+struct options_list {
+	const char *v[OPTIONS_LIST_MAX];
+	size_t n;
+};
 
 struct options {
 	const char *socket;          /* NULL: the default path */
@@ -40,6 +47,8 @@ struct options {
 	int64_t hook_max_running;    /* hooks running at once */
 	const char *metrics_file;    /* --metrics-file; NULL: none */
 	int64_t metrics_interval_ms;
+	struct options_list resources; /* --resource NAME=COUNT|NAME=a,b
+	                                (sched_res_pool_add), repeatable */
 	size_t from[OPTIONS_MAX];    /* where each option of the table was
 	                                set: 0 the default, OPTIONS_FROM_CLI
 	                                the command line, else the line of
@@ -83,6 +92,9 @@ int options_file(struct options *o, const char *name, const char *value,
  * messages.  0, or -1 with the message in msg; *usage is set to 1 when
  * both came from the command line (a usage error), else 0.
  */
+/* 1 if the option `name` may be given more than once (in jobqd.conf too). */
+int options_repeatable(const char *name);
+
 int options_settle(struct options *o, const char *file, char *msg,
     size_t msglen, int *usage);
 

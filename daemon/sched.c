@@ -584,6 +584,7 @@ sched_node_init(struct sched_node *n, int64_t id, int priority,
 	n->uid = 0;
 	n->uq = NULL;
 	n->held = 0;
+	n->res = NULL;
 }
 
 void
@@ -763,6 +764,7 @@ sched_leave(struct sched *s, struct sched_node *n)
 		q->nrunning--;
 		s->nrunning--;
 		sched_fair_count(n, 0, -1);
+		sched_res_node_give(s, n);
 		if (a != NULL) {
 			SCHED_ASSERT(a->nrunning > 0);
 			a->nrunning--;
@@ -927,6 +929,7 @@ sched_next(struct sched *s, int64_t now)
 	s->nqueued--;
 	s->nrunning++;
 	sched_fair_count(n, -1, 1);
+	sched_res_node_take(s, n);
 	return (n);
 }
 
@@ -943,6 +946,7 @@ sched_requeue(struct sched *s, struct sched_node *n, int64_t not_before,
 	q->nqueued++;
 	s->nqueued++;
 	sched_fair_count(n, 1, -1);
+	sched_res_node_give(s, n);
 	if (a != NULL)
 		a->nrunning--;
 	n->not_before = not_before;

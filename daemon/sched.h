@@ -74,6 +74,7 @@ struct sched_queue;
 struct sched_array;
 struct sched_edge;
 struct sched_uq;
+struct sched_res_req;
 struct conf;
 
 /* Embedded in the caller's job; the caller owns the memory.  Fields marked
@@ -96,6 +97,9 @@ struct sched_node {
 	int held;                   /* set before sched_add to add it HELD;
 	                               then (ro): sched_edit_hold/_release */
 	uint64_t visit;             /* (ro) sched_edit_cycle's mark */
+	struct sched_res_req *res;  /* slots and resources it asks for
+	                               (sched_res.c); NULL (sched_node_init):
+	                               one slot, no resource */
 };
 
 /* Called for every node the scheduler finishes on its own (a dependency
@@ -285,5 +289,103 @@ size_t sched_fair_nusers(const struct sched *s);
  * again.  attempt >= 1 is the attempt that just failed.  Never negative.
  */
 int64_t sched_backoff_ms(int64_t base, int attempt, int64_t cap, double rand01);
+
+/* ---- slots and named resources (sched_res.c) ---- */
+/*
+ * A pool: the daemon's worker slots (slots_total) and up to SCHED_RES_MAX
+ * named countable resources, each with 1..SCHED_RES_MAX_INST named
+ * instances.  A node asks (n->res) for `slots` slots (1..slots_total) and
+ * n[k] instances of resource k; NULL asks one slot.  Once attached
+ * (sched_res_attach), sched_next() starts a node only when what it asks
+ * is free, assigns it the lowest free instances of each resource (in the
+ * order they were configured) as it becomes RUNNING, and gives them back
+ * when it leaves RUNNING (sched_requeue: a retry or an unclaim; sched_finish:
+ * any end).
+ *
+ * No starvation, by reservation: at each decision sched_next() takes the
+ * queue heads (each queue's best node that may start by the other limits:
+ * pause, parallel, user caps, throttles) in rank order.  The first that
+ * fits in what is free minus what is reserved starts; one that does not fit
+ * reserves what it asks (its slots and its instances of each resource), so
+ * a lower-ranked head may start only with what is left over, never with
+ * what a better one waits for.  Within a queue, jobs start in rank order:
+ * the head that does not fit holds back the jobs behind it in its queue.
+ * A node that asks more than the pool has in all (the pool shrank across a
+ * restart) never starts and reserves nothing; at its queue's head it holds
+ * back the nodes behind it, so the caller keeps such nodes HELD
+ * (dispatch_res.c).
+ */
+#define SCHED_RES_MAX 16          /* resources of one pool */
+#define SCHED_RES_MAX_INST 64     /* instances of one resource */
+#define SCHED_RES_NAME_MAX 32     /* bytes of a resource or instance name */
+
+struct sched_res_def {
+	char name[SCHED_RES_NAME_MAX + 1];
+	size_t ninst;
+	char inst[SCHED_RES_MAX_INST][SCHED_RES_NAME_MAX + 1];
+	uint64_t busy;            /* bit i: instance i is assigned */
+	unsigned resv;            /* reserved in the current decision */
+};
+
+struct sched_res_pool {
+	int slots_total, slots_used, resv_slots;
+	size_t nres;
+	struct sched_res_def res[SCHED_RES_MAX];
+};
+
+struct sched_res_req {
+	int slots;                        /* 1..slots_total */
+	unsigned n[SCHED_RES_MAX];        /* instances of pool resource k */
+	uint64_t given[SCHED_RES_MAX];    /* (ro) assigned while RUNNING */
+	int holding;                      /* (ro) slots/instances taken */
+};
+
+/* An empty pool of `slots` slots (at least 1). */
+void sched_res_pool_init(struct sched_res_pool *p, int slots);
+/* Adds the resource of spec "NAME=COUNT" (instances "0".."COUNT-1") or
+ * "NAME=a,b,c" (named instances).  NAME: a letter, then letters, digits
+ * or '_', at most SCHED_RES_NAME_MAX bytes, unique whatever the case;
+ * instances: 1..SCHED_RES_NAME_MAX bytes of letters, digits, '_', '-',
+ * '.', ':', unique.  0, or -EINVAL with a message in err. */
+int sched_res_pool_add(struct sched_res_pool *p, const char *spec,
+    char *err, size_t errlen);
+/* Resource named name (exactly), or -1. */
+int sched_res_find(const struct sched_res_pool *p, const char *name);
+/* Instances of resource k assigned now. */
+unsigned sched_res_used(const struct sched_res_pool *p, size_t k);
+/* A request of slots (0 taken as 1) and res ("NAME=N,NAME=N", NULL or
+ * "" none) against p: 0, or -EINVAL with a message (slots over the pool,
+ * an unknown resource, a count of 0 or over what is configured, a name
+ * twice, bad syntax). */
+int sched_res_req_parse(const struct sched_res_pool *p, int slots,
+    const char *res, struct sched_res_req *r, char *err, size_t errlen);
+/* 1 if r could ever be met by p (not more than it has in all). */
+int sched_res_possible(const struct sched_res_pool *p,
+    const struct sched_res_req *r);
+/* 1 if r fits in what is free minus what is reserved. */
+int sched_res_fits(const struct sched_res_pool *p,
+    const struct sched_res_req *r);
+/* Takes r's slots and the lowest free instances (r must fit). */
+void sched_res_assign(struct sched_res_pool *p, struct sched_res_req *r);
+/* Gives back what r holds (nothing if it holds nothing). */
+void sched_res_release(struct sched_res_pool *p, struct sched_res_req *r);
+/* The current decision's reservations: cleared, or r's added. */
+void sched_res_resv_clear(struct sched_res_pool *p);
+void sched_res_resv_add(struct sched_res_pool *p,
+    const struct sched_res_req *r);
+/* What r was given, "gpu=1,3;license=0" ("" for none), into buf; the
+ * length it needs (as snprintf). */
+size_t sched_res_given_str(const struct sched_res_pool *p,
+    const struct sched_res_req *r, char *buf, size_t len);
+/* The environment r's job gets: "JOBQ_RES_<NAME upper-cased>=i,j" per
+ * resource it was given, and CUDA_VISIBLE_DEVICES=i,j for one named gpu;
+ * a malloc'd NULL-terminated vector of malloc'd strings, or NULL (no
+ * memory). */
+char **sched_res_env(const struct sched_res_pool *p,
+    const struct sched_res_req *r);
+/* The scheduler uses p (NULL: none, every node one slot, no check); p
+ * must outlive s or be detached.  Nodes RUNNING when it is attached are
+ * not counted: attach before the first sched_next(). */
+void sched_res_attach(struct sched *s, struct sched_res_pool *p);
 
 #endif

@@ -45,7 +45,9 @@
  * C entries skipped at their caps (each looked up in the configuration,
  * popped and pushed back), and the starting user's entries in her Qu queues
  * re-keyed.  Without caps C is 0.  User lookup is O(1) expected (a chained
- * hash table), a uq's O(Qu).
+ * hash table), a uq's O(Qu).  With slots and resources (sched_res.c) the
+ * queue heads are taken in rank order until one fits, each waiting head
+ * reserving what it asks: at most Q passes over the Q queues, O(Q^2).
  */
 #include "config.h"
 
@@ -306,6 +308,16 @@ sched_fair_head(const struct sched *s, struct sched_queue *q)
 	return (h);
 }
 
+/* The node a queue head (a uq's entry) stands for: the uq's best node, or
+ * the best task of the throttled array at the top of the uq's heap. */
+static struct sched_node *
+sched_fair_node(struct sched_node *h)
+{
+	struct sched_node	*n = h->uq->ready.v[0];
+
+	return (sched_is_entry(n) ? n->array->ready.v[0] : n);
+}
+
 /*
  * The best READY node that may start (its queue not paused and under its
  * limit, its user under her caps, its array under its throttle), taken out
@@ -315,24 +327,38 @@ struct sched_node *
 sched_fair_next(struct sched *s)
 {
 	struct sched_queue	*q;
-	struct sched_node	*h, *best = NULL, *n;
+	struct sched_node	*h, *best, *n, *last = NULL;
 	struct sched_array	*a;
 	struct sched_uq		*uq;
 	struct sched_user	*u;
 	size_t			 i;
 
-	for (i = 0; i < s->nqueues; i++) {
-		q = s->queues[i];
-		if (q->paused || q->ready.n == 0 ||
-		    (q->parallel > 0 && q->nrunning >= (size_t)q->parallel))
-			continue;
-		if ((h = sched_fair_head(s, q)) == NULL)
-			continue;
-		if (best == NULL || sched_fair_before(h, best))
-			best = h;
+	if (s->res != NULL)
+		sched_res_resv_clear(s->res);
+	/* the queue heads in rank order until one fits (sched.h: slots and
+	 * resources): each pass takes the best head after `last`, the one
+	 * that did not fit and reserved what it asks; O(Q) per pass */
+	for (;;) {
+		best = NULL;
+		for (i = 0; i < s->nqueues; i++) {
+			q = s->queues[i];
+			if (q->paused || q->ready.n == 0 || (q->parallel > 0 &&
+			    q->nrunning >= (size_t)q->parallel))
+				continue;
+			if ((h = sched_fair_head(s, q)) == NULL ||
+			    (last != NULL && !sched_fair_before(last, h)))
+				continue;
+			if (best == NULL || sched_fair_before(h, best))
+				best = h;
+		}
+		if (best == NULL)
+			return (NULL);
+		n = sched_fair_node(best);
+		if (sched_res_node_fits(s, n))
+			break;
+		sched_res_node_wait(s, n);
+		last = best;
 	}
-	if (best == NULL)
-		return (NULL);
 	uq = best->uq;
 	h = uq->ready.v[0];
 	if (sched_is_entry(h)) {

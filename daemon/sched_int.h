@@ -124,6 +124,8 @@ struct sched {
 	size_t			  nusers;
 	uint64_t		  fair_seq;	/* starts so far */
 	const struct conf *const *conf;		/* caps; NULL: none */
+
+	struct sched_res_pool	 *res;		/* sched_res.c; NULL: none */
 };
 
 /* sched.c */
@@ -141,6 +143,12 @@ void	sched_ready_insert(struct sched *, struct sched_node *);
 void	sched_ready_remove(struct sched *, struct sched_node *);
 void	sched_place(struct sched *, struct sched_node *, int64_t now);
 void	sched_edge_unlink_free(struct sched *, struct sched_edge *);
+
+/* sched_res.c: a node's slots and instances (no pool: always fits) */
+int	sched_res_node_fits(struct sched *, const struct sched_node *);
+void	sched_res_node_wait(struct sched *, const struct sched_node *);
+void	sched_res_node_take(struct sched *, struct sched_node *);
+void	sched_res_node_give(struct sched *, struct sched_node *);
 
 /* sched_fair.c */
 int	sched_fair_before(const struct sched_node *, const struct sched_node *);

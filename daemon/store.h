@@ -57,7 +57,7 @@
 #include <uv.h>
 #include "jobq.h"
 
-#define STORE_SCHEMA_VERSION 11
+#define STORE_SCHEMA_VERSION 12
 #define STORE_APP_ID 0x4a4f4251 /* "JOBQ" */
 
 struct store;
@@ -294,6 +294,9 @@ struct store_op {
 			 * same transaction (NULL: not one) */
 			const char *schedule;
 			const struct store_schedule_fire *fire;
+			int slots;     /* worker slots (schema v12); 0: 1 */
+			const char *res;  /* resources asked, as checked by
+			                  sched_res_req_parse; NULL: none */
 		} insert;
 		struct {                       /* STORE_CLAIM */
 			int64_t id;
@@ -305,6 +308,13 @@ struct store_op {
 			 * JOBQ_ENOTFOUND if it inserted none (refused,
 			 * existing, stored canceled, rolled back). */
 			const struct store_op *of_insert;
+			/* the instances it was given ("gpu=1,3", stored
+			 * as res_given; NULL: none) and the variables that
+			 * tell the job (JOBQ_RES_GPU=1,3, ...; NULL or
+			 * NULL-terminated), set in out.claim.env over
+			 * entries of the same names */
+			const char *res_given;
+			const char *const *res_env;
 		} claim;
 		struct store_update update;    /* STORE_UPDATE */
 		struct store_edit edit;        /* STORE_EDIT */
@@ -447,6 +457,8 @@ struct store_queued {
 	int array_throttle;
 	int on_end;               /* it has an end hook (jobs.on_end) */
 	int held;                 /* on hold (schema v9) */
+	int slots;                /* schema v12 */
+	const char *res;          /* in store_recovery.names; NULL: none */
 	size_t dep_first, ndeps;  /* its entries in store_recovery.deps
 	                             (deps[dep_first .. dep_first+ndeps-1]) */
 };

@@ -293,6 +293,14 @@ store_insert(struct store *s, struct store_op *op)
 	cJSON_free(env);
 	if (rc == SQLITE_OK && count == 0 && op->in.insert.schedule != NULL)
 		rc = store_schedule_fired(s, op, id);
+	/* slots and resources (schema v12): the job's row, or every task's */
+	if (rc == SQLITE_OK && (op->in.insert.slots > 1 ||
+	    op->in.insert.res != NULL))
+		rc = store_run(s, ST_INSERT_RES, STORE_ARGS(
+		    STORE_INT(count == 0 ? id : id + 1),
+		    STORE_INT(count == 0 ? id : id + count),
+		    STORE_INT(op->in.insert.slots > 1 ? op->in.insert.slots : 1),
+		    STORE_TEXT(op->in.insert.res)));
 	if (rc == SQLITE_OK && op->in.insert.held &&
 	    o.state == JOBQ_STATE_QUEUED)
 		rc = store_history_held(s, count == 0 ? id : id + 1,

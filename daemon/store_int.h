@@ -73,6 +73,7 @@ enum store_stmt {
 	ST_TASK_DEPS,
 	ST_CLAIM_SELECT,
 	ST_CLAIM_UPDATE,
+	ST_INSERT_RES,
 	ST_UPDATE,
 	ST_SET_PRIORITY,
 	ST_GET,
@@ -130,7 +131,7 @@ enum store_stmt {
 	"coalesce(j.submitter_uid, j.owner_uid), j.run_gid, j.umask, " \
 	STORE_LIMITS_COLUMNS ", " \
 	"j.mem_peak, j.cpu_user_us, j.cpu_sys_us, j.usage_from, j.on_end, " \
-	"j.merge_output, j.held, j.schedule"
+	"j.merge_output, j.held, j.schedule, j.slots, j.res, j.res_given"
 /* The resource limits columns, in proto_limits[] order (NULL: not set),
  * and where they start in STORE_JOB_COLUMNS (store_row_limits()), after
  * ident's submitter_uid, run_gid, umask (27 .. 29). */
@@ -149,6 +150,8 @@ enum store_stmt {
 #define STORE_JOB_COL_MERGE 42
 #define STORE_JOB_COL_HELD 43
 #define STORE_JOB_COL_SCHEDULE 44   /* the schedule's name (schema v11) */
+/* slots (45), res (46), res_given (47): sched_res.c (schema v12) */
+#define STORE_JOB_COL_SLOTS 45
 #define STORE_JOB_FROM "jobs j LEFT JOIN arrays a ON a.id = j.array_id"
 
 /*

@@ -106,6 +106,11 @@ store_recover_queued_row(sqlite3_stmt *st, struct store_recovery *r,
 	q->array_throttle = sqlite3_column_int(st, 13);
 	q->on_end = sqlite3_column_int(st, 14) != 0;
 	q->held = sqlite3_column_int(st, 15) != 0;
+	q->slots = sqlite3_column_int(st, 16);
+	if (sqlite3_column_type(st, 17) != SQLITE_NULL &&
+	    (q->res = store_recover_intern(r, namecap,
+	    (const char *)sqlite3_column_text(st, 17))) == NULL)
+		return (JOBQ_ENOMEM);
 	return (0);
 }
 

@@ -249,7 +249,9 @@ store_row_texts(sqlite3_stmt *st, jobq_job *j)
 	    store_row_optdup(st, 22, &j->unique_key) != 0 ||
 	    store_row_optdup(st, STORE_JOB_COL_USAGE + 3, &j->usage_from) != 0 ||
 	    store_row_optdup(st, STORE_JOB_COL_ON_END, &j->on_end) != 0 ||
-	    store_row_optdup(st, STORE_JOB_COL_SCHEDULE, &j->schedule) != 0)
+	    store_row_optdup(st, STORE_JOB_COL_SCHEDULE, &j->schedule) != 0 ||
+	    store_row_optdup(st, STORE_JOB_COL_SLOTS + 1, &j->res) != 0 ||
+	    store_row_optdup(st, STORE_JOB_COL_SLOTS + 2, &j->res_given) != 0)
 		return (JOBQ_ENOMEM);
 	return (0);
 }
@@ -286,6 +288,9 @@ store_row_numbers(sqlite3_stmt *st, jobq_job *j)
 	j->cpu_sys_us = sqlite3_column_int64(st, STORE_JOB_COL_USAGE + 2);
 	j->held = sqlite3_column_int(st, STORE_JOB_COL_HELD) != 0 &&
 	    j->state == JOBQ_STATE_QUEUED;
+	j->slots = sqlite3_column_int(st, STORE_JOB_COL_SLOTS);
+	if (j->slots < 1)
+		j->slots = 1;
 }
 
 /* The resource limits in the columns col .. col + PROTO_NLIMITS - 1

@@ -69,7 +69,12 @@
  * name: its timing, its job template, paused, its counters and where it
  * stands: last_fire, next_fire; `jobq schedule`) and jobs.schedule (the
  * name of the schedule that submitted the job, NULL: none) with its
- * partial index jobs_schedule.
+ * partial index jobs_schedule; 11 -> 12 adds jobs.slots (worker slots the
+ * job occupies, 1 for the rows already there), jobs.res (the resources it
+ * asks, "gpu=2,license=1" as submitted; NULL: none) and jobs.res_given (the
+ * instances its claim was given, "gpu=1,3;license=0", written in the
+ * claim's transaction; NULL while queued: a retry, an unclaim and recovery
+ * clear it; an ended job keeps its last run's).
  *
  * Ids: jobs, tasks and arrays take their ids from one counter, so an array
  * id is never a job id, and an id is never used twice, even after its rows
@@ -180,7 +185,10 @@ static const char *const store_schema_sql[ST_COUNT] = {
 	    " WHERE j.id = ?1",
 	/* The state (?4) is JOB_EV_CLAIM's. */
 	[ST_CLAIM_UPDATE] = "UPDATE jobs SET state = ?4, attempts = ?2, "
-	    "started_at = ?3, finished_at = NULL, claimed = 1 WHERE id = ?1",
+	    "started_at = ?3, finished_at = NULL, claimed = 1, "
+	    "res_given = ?5 WHERE id = ?1",
+	[ST_INSERT_RES] = "UPDATE jobs SET slots = ?3, res = ?4 "
+	    "WHERE id BETWEEN ?1 AND ?2",
 	[ST_UPDATE] = "UPDATE jobs SET state = ?2, "
 	    "attempts = CASE WHEN ?3 < 0 THEN attempts ELSE ?3 END, "
 	    "started_at = CASE WHEN ?4 = 0 THEN started_at ELSE ?4 END, "
@@ -188,7 +196,8 @@ static const char *const store_schema_sql[ST_COUNT] = {
 	    "ELSE ?5 END, "
 	    "exit_code = ?6, signal = ?7, pid = ?8, reason = ?9, "
 	    "message = ?10, "
-	    "not_before = CASE WHEN ?11 < 0 THEN not_before ELSE ?11 END "
+	    "not_before = CASE WHEN ?11 < 0 THEN not_before ELSE ?11 END, "
+	    "res_given = CASE WHEN ?2 = 'queued' THEN NULL ELSE res_given END "
 	    "WHERE id = ?1",
 	[ST_SET_PRIORITY] = "UPDATE jobs SET priority = ?2 WHERE id = ?1",
 	[ST_GET] = "SELECT " STORE_JOB_COLUMNS " FROM " STORE_JOB_FROM
@@ -218,7 +227,7 @@ static const char *const store_schema_sql[ST_COUNT] = {
 	[ST_RETRY_UPDATE] = "UPDATE jobs SET state = ?2, attempts = ?3, "
 	    "started_at = NULL, finished_at = NULL, exit_code = NULL, "
 	    "signal = NULL, pid = NULL, reason = NULL, message = NULL, "
-	    "not_before = 0, held = 0 WHERE id = ?1",
+	    "not_before = 0, held = 0, res_given = NULL WHERE id = ?1",
 	[ST_RETRY_DEPS] = "DELETE FROM deps WHERE job_id = ?1",
 	[ST_PURGE_CLEAR] = "DELETE FROM temp.purge_ids",
 	[ST_PURGE_IDS] = "SELECT p.id, j.owner_uid FROM temp.purge_ids p "
@@ -240,13 +249,14 @@ static const char *const store_schema_sql[ST_COUNT] = {
 	    "FROM jobs WHERE state = 'running' ORDER BY id",
 	[ST_RECOVER] = "UPDATE jobs SET state = ?2, finished_at = ?3, "
 	    "pid = NULL, reason = ?4, "
-	    "not_before = CASE WHEN ?5 < 0 THEN not_before ELSE ?5 END "
+	    "not_before = CASE WHEN ?5 < 0 THEN not_before ELSE ?5 END, "
+	    "res_given = CASE WHEN ?2 = 'queued' THEN NULL ELSE res_given END "
 	    "WHERE id = ?1",
 	[ST_QUEUED] = "SELECT j.id, j.queue, j.attempts, j.max_retries, "
 	    "j.submitted_at, j.owner_uid, j.priority, j.not_before, "
 	    "j.timeout_ms, j.kill_grace_ms, j.retry_delay_ms, j.array_id, "
 	    "j.array_index, coalesce(a.throttle, 0), j.on_end IS NOT NULL, "
-	    "j.held FROM " STORE_JOB_FROM
+	    "j.held, j.slots, j.res FROM " STORE_JOB_FROM
 	    " WHERE j.state = 'queued' ORDER BY j.id",
 	/* One pass: queued jobs in id order (jobs_state), each one's deps
 	 * through deps_job, the dependency's state through the primary key. */
@@ -467,6 +477,11 @@ static const char *const store_schema_migrations[STORE_SCHEMA_VERSION] = {
 	"ALTER TABLE jobs ADD COLUMN schedule TEXT;"
 	"CREATE INDEX jobs_schedule ON jobs(schedule) "
 	" WHERE schedule IS NOT NULL;",
+	/* 11 -> 12: slots and named resources (sched_res.c): what a job
+	 * asks (slots, res) and what its current or last run was given */
+	"ALTER TABLE jobs ADD COLUMN slots INTEGER NOT NULL DEFAULT 1;"
+	"ALTER TABLE jobs ADD COLUMN res TEXT;"
+	"ALTER TABLE jobs ADD COLUMN res_given TEXT;",
 };
 
 static void	store_schema_errf(char *, size_t, const char *, ...)

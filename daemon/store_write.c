@@ -86,6 +86,45 @@ store_write_task_env(char ***envp, int64_t array_id, int64_t index)
 	return (0);
 }
 
+/* env with add's entries (NAME=VALUE each, NULL-terminated) set: entries
+ * of the same names dropped, add's copied at the end. */
+static int
+store_write_env_set(char ***envp, const char *const *add)
+{
+	char **env = *envp, **nv;
+	size_t n, na, i, k = 0, a, len;
+	int drop;
+
+	for (n = 0; env != NULL && env[n] != NULL; n++)
+		;
+	for (na = 0; add[na] != NULL; na++)
+		;
+	if ((nv = calloc(n + na + 1, sizeof(*nv))) == NULL)
+		return (JOBQ_ENOMEM);
+	for (a = 0; a < na; a++)
+		if ((nv[n + a] = strdup(add[a])) == NULL) {
+			for (i = 0; i < a; i++)
+				free(nv[n + i]);
+			free(nv);
+			return (JOBQ_ENOMEM);
+		}
+	for (i = 0; i < n; i++) {
+		for (a = 0, drop = 0; a < na && !drop; a++) {
+			len = strcspn(add[a], "=") + 1;
+			drop = strncmp(env[i], add[a], len) == 0;
+		}
+		if (drop)
+			free(env[i]);
+		else
+			nv[k++] = env[i];
+	}
+	memmove(nv + k, nv + n, na * sizeof(*nv));
+	nv[k + na] = NULL;
+	free(env);
+	*envp = nv;
+	return (0);
+}
+
 /* The spec in the current row of ST_CLAIM_SELECT (argv, env, cwd, for a
  * task its array id and index, the output limit, whether a claim of the
  * job committed before, and its resource limits). */
@@ -185,10 +224,17 @@ store_write_claim(struct store *s, struct store_op *op)
 		log_warnx("job %" PRId64 ": claimed as attempt %d, the "
 		    "database counts %d", op->in.claim.id,
 		    op->in.claim.attempts, o.attempts);
+	if (op->in.claim.res_env != NULL &&
+	    store_write_env_set(&sp.env, op->in.claim.res_env) != 0) {
+		store_write_spec_free(&sp);
+		op->status = JOBQ_ENOMEM;
+		return (0);
+	}
 	if ((rc = store_run(s, ST_CLAIM_UPDATE, STORE_ARGS(
 	    STORE_INT(op->in.claim.id), STORE_INT(op->in.claim.attempts),
 	    STORE_INT(op->in.claim.started_at),
-	    STORE_TEXT(jobq_state_name(o.state))))) != SQLITE_OK) {
+	    STORE_TEXT(jobq_state_name(o.state)),
+	    STORE_TEXT(op->in.claim.res_given)))) != SQLITE_OK) {
 		store_write_spec_free(&sp);
 		return (store_fail(s, rc, "claim"));
 	}

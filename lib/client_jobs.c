@@ -236,7 +236,10 @@ jobq_submit_x(jobq_client *c, const jobq_submit_opts *opts,
 	if (!client_jobs_submit_ok(opts) ||
 	    client_ext_copy(&x, sizeof(x), ext) != 0 ||
 	    (x.on_end != NULL && (x.on_end[0] == '\0' ||
-	    strlen(x.on_end) > JOBQ_MAX_HOOK)))
+	    strlen(x.on_end) > JOBQ_MAX_HOOK)) ||
+	    x.slots < 0 || x.slots > JOBQ_MAX_SLOTS ||
+	    (x.res != NULL && (x.res[0] == '\0' ||
+	    strlen(x.res) > JOBQ_MAX_RES)))
 		return JOBQ_EINVAL;
 	if ((rc = client_jobs_submit_req(c, opts, &req)) != 0)
 		return rc;

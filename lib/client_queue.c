@@ -69,6 +69,23 @@ jobq_get_stats(jobq_client *c, jobq_stats *out)
 }
 
 int
+jobq_get_usage(jobq_client *c, jobq_usage **out)
+{
+	cJSON	*reply;
+	int	 rc;
+
+	if (out == NULL)
+		return JOBQ_EINVAL;
+	*out = NULL;
+	if ((rc = client_check(c)) != 0)
+		return rc;
+	if ((rc = client_request(c, proto_stats_req_to_json(), &reply)) != 0)
+		return rc;
+	rc = proto_usage_from_reply(reply, out, NULL, 0);
+	return client_decoded(c, reply, rc);
+}
+
+int
 jobq_get_metrics(jobq_client *c, char **text_out)
 {
 	cJSON	*reply;

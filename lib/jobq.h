@@ -88,6 +88,8 @@ int jobq_state_is_terminal(jobq_state state);
 #define JOBQ_MAX_ARRAY      100000      /* tasks in one array */
 #define JOBQ_MAX_BATCH      100000      /* jobs in one jobq_submit_many */
 #define JOBQ_MAX_HOOK       4096        /* bytes of a hook's command */
+#define JOBQ_MAX_SLOTS      1024        /* worker slots a job may ask */
+#define JOBQ_MAX_RES        1024        /* bytes of a resource request */
 
 /* Dependency modes (Slurm's afterok / afternotok / afterany). */
 typedef enum jobq_dep_mode {
@@ -199,6 +201,14 @@ typedef struct jobq_job {
 	/* appended: the name of the recurring schedule that submitted the job
 	 * (jobq_schedule_add), NULL if none */
 	char *schedule;
+	/* appended: slots and named resources (jobq_submit_ext.slots, .res):
+	 * the worker slots the job occupies (1 unless asked), the resources
+	 * it asks ("gpu=2,license=1", NULL: none) and the instances its
+	 * current or last run was given ("gpu=1,3;license=0"; NULL while
+	 * queued, or when it asked none) */
+	int slots;
+	char *res;
+	char *res_given;
 } jobq_job;
 
 void jobq_job_free(jobq_job *job);
@@ -312,6 +322,15 @@ typedef struct jobq_submit_ext {
 	/* 1: the job (every task of an array) is queued on hold: it does not
 	 * start until jobq_release() / jobq_array_release(); 0 = not held */
 	int hold;
+	/* worker slots the job occupies while it runs, 1..the daemon's
+	 * workers (jobq submit --slots); 0 = 1 */
+	int slots;
+	/* named resources it needs, "NAME=COUNT[,NAME=COUNT...]" of those
+	 * jobqd was started with (--resource); it starts only when that many
+	 * instances are free, and gets them in JOBQ_RES_<NAME> (and
+	 * CUDA_VISIBLE_DEVICES for gpu); NULL = none.  An unknown name or a
+	 * count above what jobqd has: JOBQ_EINVAL from the daemon */
+	const char *res;
 } jobq_submit_ext;
 
 /* jobq_submit() with ext's options as well; ext NULL is jobq_submit(). */
@@ -573,6 +592,22 @@ typedef struct jobq_stats {
 
 int jobq_get_stats(jobq_client *c, jobq_stats *out);
 void jobq_stats_release(jobq_stats *st);
+
+/* What is in use now of the worker slots and of each named resource
+ * (jobqd --resource), in the order configured.  Library-allocated. */
+typedef struct jobq_res_usage {
+	char name[33];
+	int used, total;
+} jobq_res_usage;
+typedef struct jobq_usage {
+	int slots_used, slots_total;
+	jobq_res_usage *res;    /* nres entries */
+	size_t nres;
+} jobq_usage;
+/* *out: malloc'd (jobq_usage_free).  A daemon too old to say gives
+ * slots_total 0 and no resources. */
+int jobq_get_usage(jobq_client *c, jobq_usage **out);
+void jobq_usage_free(jobq_usage *u);
 
 /* jobqd's metrics since it started, as Prometheus text (exposition format
  * 0.0.4): jobs by queue and state, submitted and finished counters, wait,

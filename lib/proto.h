@@ -180,6 +180,9 @@ struct proto_submit {
 	int merge_output;    /* stderr into the stdout file */
 	int hold;            /* "hold":true: the job (every task) is queued
 	                        on hold (jobq_hold) */
+	int slots;           /* 1..JOBQ_MAX_SLOTS; 0 if absent (1) */
+	const char *res;     /* 1..JOBQ_MAX_RES bytes; NULL if absent (jobqd
+	                        checks it against its resources) */
 };
 int proto_submit_from_json(const cJSON *req, struct proto_submit *out,
     char *err, size_t errlen);
@@ -707,6 +710,14 @@ int proto_queue_list_reply_from_json(const cJSON *reply,
 cJSON *proto_metrics_reply_to_json(const char *text);
 int proto_metrics_reply_from_json(const cJSON *reply, char **text,
     char *err, size_t errlen);
+/* "usage" of the stats and queue_list replies (proto_usage.c):
+ * {"slots_used","slots_total","resources":[{"name","used","total"}]}.
+ * proto_usage_add() adds it to a reply (reply returned; NULL and reply
+ * freed on failure); proto_usage_from_reply() decodes it (absent: zeros). */
+cJSON *proto_usage_add(cJSON *reply, const jobq_usage *u);
+int proto_usage_from_reply(const cJSON *reply, jobq_usage **out, char *err,
+    size_t errlen);
+
 /* stats: {"ok":true,"stats":STATS} (jobq_stats_release) */
 cJSON *proto_stats_reply_to_json(const jobq_stats *st);
 int proto_stats_reply_from_json(const cJSON *reply, jobq_stats *out,

@@ -35,6 +35,8 @@ jobq_job_free(jobq_job *job)
 	free(job->usage_from);
 	free(job->on_end);
 	free(job->schedule);
+	free(job->res);
+	free(job->res_given);
 	if (job->labels != NULL) {
 		for (i = 0; i < job->nlabels; i++)
 			free(job->labels[i]);
@@ -147,6 +149,9 @@ proto_job_to_json(const jobq_job *job)
 	if (job->held)
 		proto_out_bool(&o, "held", 1);
 	proto_out_str_nn(&o, "schedule", job->schedule);
+	proto_out_int(&o, "slots", job->slots > 0 ? job->slots : 1);
+	proto_out_str_nn(&o, "res", job->res);
+	proto_out_str_nn(&o, "res_given", job->res_given);
 	return proto_out_end(&o);
 }
 
@@ -277,6 +282,8 @@ static const struct {
 	{ "usage_from", 1, offsetof(jobq_job, usage_from) },
 	{ "on_end", 1, offsetof(jobq_job, on_end) },
 	{ "schedule", 1, offsetof(jobq_job, schedule) },
+	{ "res", 1, offsetof(jobq_job, res) },
+	{ "res_given", 1, offsetof(jobq_job, res_given) },
 };
 
 /* The integer members of a job after its strings, in the order they are
@@ -312,6 +319,8 @@ static const struct {
 	    offsetof(jobq_job, cpu_user_us) },
 	{ "cpu_sys_us", 1, 0, 0, INT64_MAX, PROTO_JOB_I64,
 	    offsetof(jobq_job, cpu_sys_us) },
+	{ "slots", 1, 1, 1, JOBQ_MAX_SLOTS, PROTO_JOB_INT,
+	    offsetof(jobq_job, slots) },
 };
 
 /* Decodes the string and integer members of the tables into job; of a

@@ -259,7 +259,7 @@ proto_submit_from_json_env(const cJSON *req, const cJSON *env_default,
     struct proto_submit *out, char *err, size_t errlen)
 {
 	const cJSON	*cwd, *mo;
-	int64_t		 retries = 0;
+	int64_t		 retries = 0, slots = 0;
 	int		 rc;
 
 	memset(out, 0, sizeof(*out));
@@ -322,6 +322,18 @@ proto_submit_from_json_env(const cJSON *req, const cJSON *env_default,
 		goto fail;
 	if ((rc = proto_get_bool(req, "hold", &out->hold, err, errlen)) != 0)
 		goto fail;
+	if ((rc = proto_get_int(req, "slots", 0, 1, JOBQ_MAX_SLOTS, &slots,
+	    err, errlen)) != 0)
+		goto fail;
+	out->slots = (int)slots;
+	if ((rc = proto_get_str(req, "res", JOBQ_MAX_RES, &out->res, err,
+	    errlen)) != 0)
+		goto fail;
+	if (out->res != NULL && out->res[0] == '\0') {
+		proto_seterr(err, errlen, "\"res\" must not be empty");
+		rc = JOBQ_EINVAL;
+		goto fail;
+	}
 	out->run_gid = -1;
 	if ((rc = proto_limits_decode(cJSON_GetObjectItemCaseSensitive(req,
 	    "limits"), "", JOBQ_EINVAL, &out->limits, err, errlen)) != 0)
@@ -453,6 +465,8 @@ proto_submit_req_to_json(const struct proto_submit *s)
 	x.on_end = s->on_end;
 	x.merge_output = s->merge_output;
 	x.hold = s->hold;
+	x.slots = s->slots;
+	x.res = s->res;
 	return proto_submit_ext(proto_submit_umask(proto_submit_to_json(&o,
 	    (const char *const *)s->env, s->cwd), s->umask), &x);
 }
@@ -466,7 +480,11 @@ proto_submit_ext(cJSON *req, const jobq_submit_ext *ext)
 	    cJSON_AddStringToObject(req, "on_end", ext->on_end) == NULL) ||
 	    (ext->merge_output &&
 	    cJSON_AddBoolToObject(req, "merge_output", 1) == NULL) ||
-	    (ext->hold && cJSON_AddTrueToObject(req, "hold") == NULL)) {
+	    (ext->hold && cJSON_AddTrueToObject(req, "hold") == NULL) ||
+	    (ext->slots > 0 &&
+	    cJSON_AddNumberToObject(req, "slots", ext->slots) == NULL) ||
+	    (ext->res != NULL &&
+	    cJSON_AddStringToObject(req, "res", ext->res) == NULL)) {
 		cJSON_Delete(req);
 		return NULL;
 	}

@@ -144,7 +144,9 @@ START_TEST(test_job_roundtrip)
 		.submitter_uid = 4294967295u, .gid = 4294967294LL,
 		.umask = 0777,
 		.mem_peak = 9007199254740991LL, .cpu_user_us = 1, .cpu_sys_us = 0,
-		.usage_from = "cgroup", .schedule = "nightly backup"
+		.usage_from = "cgroup", .schedule = "nightly backup",
+		.slots = 1024, .res = "gpu=2,license=1",
+		.res_given = "gpu=1,3;license=0"
 	};
 	jobq_job	 nulls = {
 		.id = 1, .state = JOBQ_STATE_QUEUED, .name = NULL,
@@ -177,7 +179,10 @@ START_TEST(test_job_roundtrip)
 	ck_assert(cJSON_IsNull(cJSON_GetObjectItem(obj, "gid")));
 	ck_assert_str_eq(cJSON_GetObjectItem(obj, "state")->valuestring,
 	    "running");
-	/* No usage recorded: no usage members. */
+	/* No usage recorded: no usage members; one slot, no resources. */
+	ck_assert_int_eq(cJSON_GetObjectItem(obj, "slots")->valueint, 1);
+	ck_assert_ptr_null(cJSON_GetObjectItem(obj, "res"));
+	ck_assert_ptr_null(cJSON_GetObjectItem(obj, "res_given"));
 	ck_assert_ptr_null(cJSON_GetObjectItem(obj, "usage_from"));
 	ck_assert_ptr_null(cJSON_GetObjectItem(obj, "mem_peak"));
 	cJSON_Delete(obj);
@@ -292,6 +297,11 @@ START_TEST(test_job_bad)
 		"\"argv\":[null]",
 		"\"cwd\":false",
 		"\"owner_uid\":-1",
+		"\"slots\":0",
+		"\"slots\":1025",
+		"\"slots\":\"2\"",
+		"\"res\":2",
+		"\"res_given\":[]",
 		"\"owner_uid\":4294967296",
 		"\"exit_code\":\"0\"",
 		"\"exit_code\":0.5",

@@ -281,6 +281,118 @@ submit_group(const struct proto_submit *s)
 	return s->group;
 }
 
+/* slots and res: bounds, and the round trip through libjobq's ext. */
+START_TEST(test_submit_res)
+{
+	static const char *const bad[] = {
+		"\"slots\":0", "\"slots\":1025", "\"slots\":-1",
+		"\"slots\":1.5", "\"slots\":\"2\"", "\"res\":\"\"",
+		"\"res\":7", "\"res\":null",
+	};
+	struct proto_submit	 s, s2;
+	jobq_submit_ext		 x;
+	cJSON			*req, *again;
+	char			 err[256], text[2400], big[1100];
+	size_t			 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "{%s,\"op\":\"submit\","
+		    "\"argv\":[\"a\"],\"env\":[],\"cwd\":\"/\"}", bad[i]);
+		ck_assert_msg(submit_rc(text, err, sizeof(err)) == JOBQ_EINVAL,
+		    "accepted %s", bad[i]);
+	}
+	memset(big, 'g', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	snprintf(text, sizeof(text), "{\"op\":\"submit\",\"argv\":[\"a\"],"
+	    "\"env\":[],\"cwd\":\"/\",\"res\":\"%s\"}", big);
+	ck_assert_int_eq(submit_rc(text, err, sizeof(err)), JOBQ_EINVAL);
+
+	/* absent: 0 and NULL */
+	req = base_submit();
+	ck_assert_int_eq(proto_submit_from_json(req, &s, err, sizeof(err)), 0);
+	ck_assert_int_eq(s.slots, 0);
+	ck_assert_ptr_null(s.res);
+	proto_submit_release(&s);
+	cJSON_Delete(req);
+
+	/* from libjobq's ext, decoded, encoded again */
+	memset(&x, 0, sizeof(x));
+	x.size = sizeof(x);
+	x.slots = 1024;
+	x.res = "gpu=2,license=1";
+	req = proto_submit_ext(base_submit(), &x);
+	ck_assert_ptr_nonnull(req);
+	ck_assert_int_eq(proto_submit_from_json(req, &s, err, sizeof(err)), 0);
+	ck_assert_int_eq(s.slots, 1024);
+	ck_assert_str_eq(s.res, "gpu=2,license=1");
+	again = proto_submit_req_to_json(&s);
+	ck_assert_ptr_nonnull(again);
+	ck_assert_int_eq(proto_submit_from_json(again, &s2, err, sizeof(err)),
+	    0);
+	ck_assert_int_eq(s2.slots, 1024);
+	ck_assert_str_eq(s2.res, "gpu=2,license=1");
+	proto_submit_release(&s2);
+	proto_submit_release(&s);
+	cJSON_Delete(again);
+	cJSON_Delete(req);
+}
+END_TEST
+
+/* The "usage" member of the stats and queue_list replies. */
+START_TEST(test_usage)
+{
+	static const char *const bad[] = {
+		"{\"usage\":5}",
+		"{\"usage\":{\"slots_used\":1,\"resources\":[]}}",
+		"{\"usage\":{\"slots_used\":-1,\"slots_total\":2,"
+		    "\"resources\":[]}}",
+		"{\"usage\":{\"slots_used\":1,\"slots_total\":2}}",
+		"{\"usage\":{\"slots_used\":1,\"slots_total\":2,"
+		    "\"resources\":[{\"name\":\"\",\"used\":0,\"total\":1}]}}",
+		"{\"usage\":{\"slots_used\":1,\"slots_total\":2,"
+		    "\"resources\":[{\"name\":\"gpu\",\"used\":0}]}}",
+		"{\"usage\":{\"slots_used\":1,\"slots_total\":2,"
+		    "\"resources\":[{\"name\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\","
+		    "\"used\":0,\"total\":1}]}}",
+	};
+	jobq_res_usage r[2] = { { "gpu", 3, 4 }, { "license", 0, 2 } };
+	jobq_usage u = { 5, 8, r, 2 }, *out;
+	cJSON *reply, *obj;
+	char err[256];
+	size_t i;
+
+	reply = proto_usage_add(cJSON_CreateObject(), &u);
+	ck_assert_ptr_nonnull(reply);
+	ck_assert_int_eq(proto_usage_from_reply(reply, &out, err, sizeof(err)),
+	    0);
+	ck_assert_int_eq(out->slots_used, 5);
+	ck_assert_int_eq(out->slots_total, 8);
+	ck_assert_uint_eq(out->nres, 2);
+	ck_assert_str_eq(out->res[0].name, "gpu");
+	ck_assert_int_eq(out->res[0].used, 3);
+	ck_assert_int_eq(out->res[0].total, 4);
+	ck_assert_str_eq(out->res[1].name, "license");
+	ck_assert_int_eq(out->res[1].total, 2);
+	jobq_usage_free(out);
+	cJSON_Delete(reply);
+	/* an older daemon: no usage, zeros */
+	obj = check_proto_parse("{\"ok\":true}");
+	ck_assert_int_eq(proto_usage_from_reply(obj, &out, err, sizeof(err)), 0);
+	ck_assert_int_eq(out->slots_total, 0);
+	ck_assert_uint_eq(out->nres, 0);
+	jobq_usage_free(out);
+	cJSON_Delete(obj);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		obj = check_proto_parse(bad[i]);
+		ck_assert_msg(proto_usage_from_reply(obj, &out, err,
+		    sizeof(err)) == JOBQ_EPROTO, "accepted %s", bad[i]);
+		ck_assert_ptr_null(out);
+		cJSON_Delete(obj);
+	}
+	jobq_usage_free(NULL);
+}
+END_TEST
+
 START_TEST(test_submit_names)
 {
 	check_name_limit("name", submit_name);
@@ -1179,6 +1291,8 @@ check_proto_submit_add(Suite *s)
 	tcase_add_test(tc, test_submit_ok);
 	tcase_add_test(tc, test_submit_invalid);
 	tcase_add_test(tc, test_submit_names);
+	tcase_add_test(tc, test_submit_res);
+	tcase_add_test(tc, test_usage);
 	tcase_add_test(tc, test_submit_ident_roundtrip);
 	tcase_add_test(tc, test_submit_limits);
 	tcase_add_test(tc, test_submit_sched_roundtrip);

@@ -1364,6 +1364,77 @@ START_TEST(test_schedules)
 }
 END_TEST
 
+/* --- slots and resources (schema 12) --- */
+
+START_TEST(test_res)
+{
+	static const char *const add[] = { "A=2", "JOBQ_RES_GPU=1,3",
+	    "CUDA_VISIBLE_DEVICES=1,3", NULL };
+	struct store *s;
+	struct store_op *op;
+	struct store_update u;
+	int64_t id, plain;
+	char q[128];
+
+	s = open_store(1);
+	op = op_insert(argv_true, env_one, "/tmp", NULL, "default", 1, 0);
+	op->in.insert.slots = 3;
+	op->in.insert.res = "gpu=2";
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	id = op->out.insert.id;
+	op_free(op);
+	plain = do_insert(s, "default", 0);
+	op = do_get(s, id);
+	ck_assert_int_eq(op->out.job->slots, 3);
+	ck_assert_str_eq(op->out.job->res, "gpu=2");
+	ck_assert_ptr_null(op->out.job->res_given);
+	op_free(op);
+	op = do_get(s, plain);
+	ck_assert_int_eq(op->out.job->slots, 1);
+	ck_assert_ptr_null(op->out.job->res);
+	op_free(op);
+
+	/* the claim stores what it was given and sets the variables over
+	 * the job's own of the same names */
+	op = op_new(STORE_CLAIM, 0);
+	op->in.claim.id = id;
+	op->in.claim.attempts = 1;
+	op->in.claim.started_at = 5000;
+	op->in.claim.res_given = "gpu=1,3";
+	op->in.claim.res_env = add;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	ck_assert_str_eq(op->out.claim.env[0], "A=2");
+	ck_assert_str_eq(op->out.claim.env[1], "JOBQ_RES_GPU=1,3");
+	ck_assert_str_eq(op->out.claim.env[2], "CUDA_VISIBLE_DEVICES=1,3");
+	ck_assert_ptr_null(op->out.claim.env[3]);
+	op_free(op);
+	snprintf(q, sizeof q, "SELECT res_given = 'gpu=1,3' FROM jobs "
+	    "WHERE id = %lld", (long long)id);
+	ck_assert_int_eq(sql_int(q), 1);
+	/* a claim without resources leaves none behind (bindings reset) */
+	ck_assert_int_eq(do_claim(s, plain, 1, 5000), 0);
+	snprintf(q, sizeof q, "SELECT res_given IS NULL FROM jobs "
+	    "WHERE id = %lld", (long long)plain);
+	ck_assert_int_eq(sql_int(q), 1);
+
+	/* queued again (a retry): res_given cleared */
+	memset(&u, 0, sizeof(u));
+	u.id = id;
+	u.state = JOBQ_STATE_QUEUED;
+	u.attempts = -1;
+	u.exit_code = -1;
+	u.finished_at = -1;
+	u.not_before = -1;
+	ck_assert_int_eq(do_update(s, &u), 0);
+	snprintf(q, sizeof q, "SELECT res_given IS NULL FROM jobs "
+	    "WHERE id = %lld", (long long)id);
+	ck_assert_int_eq(sql_int(q), 1);
+	close_store(s);
+}
+END_TEST
+
 START_TEST(test_fresh)
 {
 	struct store *s;
@@ -1371,11 +1442,13 @@ START_TEST(test_fresh)
 	s = open_store(1);
 	close_store(s);
 	ck_assert_int_eq(sql_int("PRAGMA user_version"), STORE_SCHEMA_VERSION);
-	ck_assert_int_eq(STORE_SCHEMA_VERSION, 11);
+	ck_assert_int_eq(STORE_SCHEMA_VERSION, 12);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM pragma_table_info("
 	    "'jobs') WHERE name = 'schedule'"), 1);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM pragma_table_info("
 	    "'schedules')"), 20);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM pragma_table_info("
+	    "'jobs') WHERE name IN ('slots', 'res', 'res_given')"), 3);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM pragma_table_info("
 	    "'jobs') WHERE name = 'held'"), 1);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM pragma_table_info("
@@ -3537,6 +3610,7 @@ store_suite(void)
 	tcase_add_test(tc, test_create_reopen);
 	tcase_add_test(tc, test_close_unstarted);
 	tcase_add_test(tc, test_claim_update);
+	tcase_add_test(tc, test_res);
 	tcase_add_test(tc, test_list);
 	tcase_add_test(tc, test_list_states_count);
 	tcase_add_test(tc, test_group_commit);

@@ -1754,10 +1754,91 @@ static void batch(const char *sock)
 	jobq_close(c);
 }
 
+/* Slots and named resources through the library, against a jobqd with
+ * 4 workers and --resource gpu=0,1,2,3 --resource license=2 and nothing
+ * running (sched-res.sh): the usage, a job asking slots and resources,
+ * the daemon's refusals and the library's own, an older ext. */
+static void res(const char *sock)
+{
+	static const char *const argv[] = { "sh", "-c", "echo $JOBQ_RES_GPU", NULL };
+	jobq_submit_opts o;
+	jobq_submit_ext x;
+	jobq_client *c = NULL;
+	jobq_usage *u = NULL;
+	jobq_job *j = NULL;
+	int64_t id = 0;
+	int rc;
+
+	CHECK_RC(jobq_connect(sock, &c), 0);
+	if (c == NULL)
+		return;
+	CHECK_RC(jobq_get_usage(c, &u), 0);
+	CHECK(u != NULL && u->slots_total == 4 && u->slots_used == 0 &&
+	    u->nres == 2 && strcmp(u->res[0].name, "gpu") == 0 &&
+	    u->res[0].total == 4 && u->res[0].used == 0 &&
+	    strcmp(u->res[1].name, "license") == 0 && u->res[1].total == 2,
+	    "usage of an idle jobqd with gpu=4, license=2");
+	jobq_usage_free(u);
+	CHECK_RC(jobq_get_usage(c, NULL), JOBQ_EINVAL);
+
+	memset(&o, 0, sizeof(o));
+	o.argv = argv;
+	memset(&x, 0, sizeof(x));
+	x.size = sizeof(x);
+	x.slots = 2;
+	x.res = "gpu=2,license=1";
+	CHECK_RC(jobq_submit_x(c, &o, &x, &id), 0);
+	CHECK_RC(jobq_wait(c, id, 30000, &j), 0);
+	CHECK(j != NULL && j->state == JOBQ_STATE_SUCCEEDED && j->slots == 2 &&
+	    j->res != NULL && strcmp(j->res, "gpu=2,license=1") == 0 &&
+	    j->res_given != NULL &&
+	    strcmp(j->res_given, "gpu=0,1;license=0") == 0,
+	    "job %lld with slots 2 and gpu=2,license=1: slots %d res %s given %s",
+	    (long long)id, j != NULL ? j->slots : -1,
+	    j != NULL && j->res != NULL ? j->res : "(null)",
+	    j != NULL && j->res_given != NULL ? j->res_given : "(null)");
+	jobq_job_free(j);
+	j = NULL;
+
+	/* refused by the daemon, with its message */
+	x.slots = 5;
+	x.res = NULL;
+	CHECK_RC(jobq_submit_x(c, &o, &x, &id), JOBQ_EINVAL);
+	CHECK(strstr(jobq_last_error(c), "5 slots asked, but jobqd has 4 "
+	    "worker slots") != NULL, "slots 5: [%s]", jobq_last_error(c));
+	x.slots = 0;
+	x.res = "tpu=1";
+	CHECK_RC(jobq_submit_x(c, &o, &x, &id), JOBQ_EINVAL);
+	CHECK(strstr(jobq_last_error(c), "unknown resource \"tpu\"") != NULL,
+	    "tpu=1: [%s]", jobq_last_error(c));
+	x.res = "license=3";
+	CHECK_RC(jobq_submit_x(c, &o, &x, &id), JOBQ_EINVAL);
+	/* refused by the library */
+	x.res = NULL;
+	x.slots = -1;
+	CHECK_RC(jobq_submit_x(c, &o, &x, &id), JOBQ_EINVAL);
+	x.slots = JOBQ_MAX_SLOTS + 1;
+	CHECK_RC(jobq_submit_x(c, &o, &x, &id), JOBQ_EINVAL);
+	x.slots = 0;
+	x.res = "";
+	CHECK_RC(jobq_submit_x(c, &o, &x, &id), JOBQ_EINVAL);
+
+	/* an ext built before slots: one slot, nothing asked */
+	memset(&x, 0, sizeof(x));
+	x.size = offsetof(jobq_submit_ext, slots);
+	rc = jobq_submit_x(c, &o, &x, &id);
+	CHECK_RC(rc, 0);
+	CHECK_RC(jobq_wait(c, id, 30000, &j), 0);
+	CHECK(j != NULL && j->slots == 1 && j->res == NULL &&
+	    j->res_given == NULL, "job of an older ext");
+	jobq_job_free(j);
+	jobq_close(c);
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: itest_lib api SOCK | storm SOCK NTHREADS OUTDIR [MAX] | threads SOCK |\n"
-	    "       sched SOCK | watch SOCK | fake DIR | batch SOCK\n");
+	    "       sched SOCK | watch SOCK | fake DIR | batch SOCK | res SOCK\n");
 	exit(2);
 }
 
@@ -1784,6 +1865,9 @@ int main(int argc, char **argv)
 		rc = 0;
 	} else if (strcmp(argv[1], "batch") == 0 && argc == 3) {
 		batch(argv[2]);
+		rc = 0;
+	} else if (strcmp(argv[1], "res") == 0 && argc == 3) {
+		res(argv[2]);
 		rc = 0;
 	} else if (strcmp(argv[1], "fake") == 0 && argc == 3) {
 		rc = fake(argv[2]);

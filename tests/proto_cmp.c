@@ -327,7 +327,10 @@ proto_cmp_job(const jobq_job *a, const jobq_job *b, char *why,
 	    !proto_cmp_strv((const char *const *)a->argv, a->argc,
 	    (const char *const *)b->argv, b->argc, 1) ||
 	    !proto_cmp_str(a->cwd, b->cwd) || a->owner_uid != b->owner_uid ||
-	    a->held != b->held)
+	    a->held != b->held ||
+	    (a->slots > 0 ? a->slots : 1) != (b->slots > 0 ? b->slots : 1) ||
+	    !proto_cmp_str(a->res, b->res) ||
+	    !proto_cmp_str(a->res_given, b->res_given))
 		return proto_cmp_fail(why, whylen, "job %lld: identity",
 		    (long long)a->id);
 	if (a->exit_code != b->exit_code || a->signal != b->signal ||

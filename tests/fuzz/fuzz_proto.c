@@ -266,12 +266,14 @@ fuzz_logs_reply(const cJSON *obj)
 	cJSON_Delete(back);
 }
 
-/* The replies with lists: queue_list (every member back) and list (the
- * jobs' ids, states and argv counts back; fuzz_job checks jobs). */
+/* The replies with lists: queue_list (every member back), its and stats'
+ * usage (every member back) and list (the jobs' ids, states and argv
+ * counts back; fuzz_job checks jobs). */
 static void
 fuzz_list_replies(const cJSON *obj)
 {
 	jobq_queue_info	 *q, *q2;
+	jobq_usage	 *u, *u2 = NULL;
 	jobq_job	**jobs, **jobs2;
 	int64_t		  total, total2;
 	size_t		  n, n2, i;
@@ -287,6 +289,20 @@ fuzz_list_replies(const cJSON *obj)
 			FUZZ_CHECK(memcmp(&q[i], &q2[i], sizeof(q[i])) == 0);
 		jobq_queue_list_free(q2);
 		jobq_queue_list_free(q);
+		cJSON_Delete(enc);
+		cJSON_Delete(back);
+	}
+	if (proto_usage_from_reply(obj, &u, err, sizeof(err)) == 0) {
+		back = fuzz_reparse(enc = proto_usage_add(cJSON_CreateObject(),
+		    u));
+		FUZZ_CHECK(proto_usage_from_reply(back, &u2, err,
+		    sizeof(err)) == 0 && u->slots_used == u2->slots_used &&
+		    u->slots_total == u2->slots_total && u->nres == u2->nres);
+		for (i = 0; i < u->nres && i < u2->nres; i++)
+			FUZZ_CHECK(memcmp(&u->res[i], &u2->res[i],
+			    sizeof(u->res[i])) == 0);
+		jobq_usage_free(u2);
+		jobq_usage_free(u);
 		cJSON_Delete(enc);
 		cJSON_Delete(back);
 	}
