@@ -321,6 +321,14 @@ _jobq_commands()
 	    edit purge queue schedule watch stats top ping help
 }
 
+# Whether the command is `schedule add` with at least $1 operands (add,
+# NAME, the job's command) before the current word.
+_jobq_sched_add()
+{
+	[[ $_jobq_cmd == schedule && ${_jobq_ops[0]-} == add &&
+	    ${#_jobq_ops[@]} -ge $1 ]]
+}
+
 _jobq()
 {
 	local words cword cur _jobq_raw _jobq_brk _jobq_sock= _jobq_cmd=
@@ -360,10 +368,17 @@ _jobq()
 		w=${words[i]}
 		if [[ -n $dashdash || $w != -?* ]]; then
 			_jobq_ops+=("$w")
-			# submit: options end at its command
-			if [[ $_jobq_cmd == submit ]]; then
+			# submit: options end at its command; schedule add
+			# NAME: likewise, and it takes submit's options too
+			if [[ $_jobq_cmd == submit ]] || _jobq_sched_add 3; then
 				dashdash=1
 				break
+			fi
+			if _jobq_sched_add 1 && [[ ${#_jobq_ops[@]} == 1 ]]; then
+				local f=$_jobq_flags a=$_jobq_args
+				_jobq_opts submit
+				_jobq_flags="$f ${_jobq_flags/--json -h --help/}"
+				_jobq_args="$a $_jobq_args"
 			fi
 		elif [[ $w == -- ]]; then
 			dashdash=1
@@ -375,7 +390,7 @@ _jobq()
 		fi
 	done
 
-	if [[ $_jobq_cmd == submit ]] &&
+	if { [[ $_jobq_cmd == submit ]] || _jobq_sched_add 2; } &&
 	    { [[ -n $dashdash ]] || [[ $cur != -* ]]; }; then
 		# The command of the job: i is the index of its name.
 		if ((i == cword)); then

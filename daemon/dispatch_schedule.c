@@ -100,22 +100,18 @@ dispatch_schedule_gc(struct dispatch *s, struct dsched *d)
 	dispatch_schedule_release(d);
 }
 
-static char *
-dispatch_schedule_strdup(const char *p)
+/* A copy of p into *q (p NULL: NULL): 0, or -1 when out of memory. */
+static int
+dispatch_schedule_strdup(const char *p, char **q)
 {
-	char *q;
-
-	if (p == NULL)
-		return NULL;
-	if ((q = strdup(p)) == NULL)
-		fatalx("out of memory");
-	return q;
+	*q = NULL;
+	return p != NULL && (*q = strdup(p)) == NULL ? -1 : 0;
 }
 
 /* d's row copied from row (strings duplicated), its cron expression and
- * template parsed: 0, or JOBQ_EINVAL with msg (the row stays usable: it
- * never fires if its cron expression is bad, its fires are misses if its
- * template is). */
+ * template parsed: 0, JOBQ_ENOMEM (d's strings then NULL or its own), or
+ * JOBQ_EINVAL with msg (the row stays usable: it never fires if its cron
+ * expression is bad, its fires are misses if its template is). */
 static int
 dispatch_schedule_init(struct dsched *d, const struct store_schedule *row,
     char *msg, size_t msglen)
@@ -123,10 +119,14 @@ dispatch_schedule_init(struct dsched *d, const struct store_schedule *row,
 	char err[256];
 
 	d->row = *row;
-	d->row.name = dispatch_schedule_strdup(row->name);
-	d->row.cron = dispatch_schedule_strdup(row->cron);
-	d->row.tz = dispatch_schedule_strdup(row->tz);
-	d->row.job = dispatch_schedule_strdup(row->job);
+	d->row.name = d->row.cron = d->row.tz = d->row.job = NULL;
+	if (dispatch_schedule_strdup(row->name, &d->row.name) != 0 ||
+	    dispatch_schedule_strdup(row->cron, &d->row.cron) != 0 ||
+	    dispatch_schedule_strdup(row->tz, &d->row.tz) != 0 ||
+	    dispatch_schedule_strdup(row->job, &d->row.job) != 0) {
+		snprintf(msg, msglen, "out of memory");
+		return JOBQ_ENOMEM;
+	}
 	if (d->row.cron != NULL) {
 		if (cron_parse(&d->ce, d->row.cron, err, sizeof err) != 0) {
 			snprintf(msg, msglen, "cron: %s", err);
@@ -503,8 +503,10 @@ dispatch_schedule_reply_now(struct dispatch *s, struct dispatch_req *r,
 
 	if (r != NULL && rp->n > 0 &&
 	    ((views = calloc(rp->n, sizeof *views)) == NULL ||
-	    (ptrs = calloc(rp->n, sizeof *ptrs)) == NULL))
-		fatalx("out of memory");
+	    (ptrs = calloc(rp->n, sizeof *ptrs)) == NULL)) {
+		dispatch_reply_error(r, JOBQ_ENOMEM, "out of memory");
+		r = NULL;
+	}
 	for (i = 0; r != NULL && i < rp->n; i++) {
 		dispatch_schedule_view(rp->v[i], dispatch_schedule_state(s,
 		    rp->v[i]->row.last_job, lk), &views[i]);
@@ -545,31 +547,38 @@ dispatch_schedule_reply(struct dispatch *s, struct dispatch_req *r,
     struct dsched **v, size_t n, int single)
 {
 	struct dsched_reply *rp;
-	struct store_op *op;
-	struct op_ctx *c;
+	struct store_op *op = NULL;
+	struct op_ctx *c = NULL;
 	const struct sjob *j;
 	size_t i, k = 0;
 
-	if ((rp = calloc(1, sizeof *rp)) == NULL)
-		fatalx("out of memory");
+	if ((rp = calloc(1, sizeof *rp)) == NULL ||
+	    (c = dispatch_op_ctx_try(s, NULL, r)) == NULL ||
+	    (n > 0 && (c->ids = calloc(n, sizeof *c->ids)) == NULL) ||
+	    (op = dispatch_op_try(STORE_LOOKUP, dispatch_schedule_lookup_done,
+	    c)) == NULL) {
+		dispatch_reply_error(r, JOBQ_ENOMEM, "out of memory");
+		if (c != NULL)
+			dispatch_op_ctx_free(c);
+		free(rp);
+		free(v);
+		return;
+	}
 	rp->v = v;
 	rp->n = n;
 	rp->single = single;
 	for (i = 0; i < n; i++)
 		v[i]->refs++;
-	c = dispatch_op_ctx(s, NULL, r);
-	if (n > 0 && (c->ids = calloc(n, sizeof *c->ids)) == NULL)
-		fatalx("out of memory");
 	for (i = 0; i < n; i++)
 		if (v[i]->row.last_job > 0 && ((j = dispatch_find(s,
 		    v[i]->row.last_job)) == NULL || j->gone))
 			c->ids[k++] = v[i]->row.last_job;
 	if (k == 0) {
+		free(op);
 		dispatch_op_ctx_free(c);
 		dispatch_schedule_reply_now(s, r, rp, NULL);
 		return;
 	}
-	op = dispatch_op_new(s, STORE_LOOKUP, dispatch_schedule_lookup_done, c);
 	c->extra = rp;
 	op->in.lookup.ids = c->ids;
 	op->in.lookup.n = k;
@@ -591,8 +600,10 @@ dispatch_schedule_list(struct dispatch *s, struct dispatch_req *r)
 
 	for (d = s->schedules; d != NULL; d = d->next)
 		n += dispatch_schedule_visible(r, d);
-	if (n > 0 && (v = calloc(n, sizeof *v)) == NULL)
-		fatalx("out of memory");
+	if (n > 0 && (v = calloc(n, sizeof *v)) == NULL) {
+		dispatch_reply_error(r, JOBQ_ENOMEM, "out of memory");
+		return;
+	}
 	for (d = s->schedules; d != NULL; d = d->next)
 		if (dispatch_schedule_visible(r, d))
 			v[i++] = d;
@@ -608,8 +619,10 @@ dispatch_schedule_reply_one(struct dispatch *s, struct dispatch_req *r,
 {
 	struct dsched **v;
 
-	if ((v = calloc(1, sizeof *v)) == NULL)
-		fatalx("out of memory");
+	if ((v = calloc(1, sizeof *v)) == NULL) {
+		dispatch_reply_error(r, JOBQ_ENOMEM, "out of memory");
+		return;
+	}
 	v[0] = d;
 	dispatch_schedule_reply(s, r, v, 1, 1);
 }
@@ -732,15 +745,21 @@ out:
 	dispatch_schedule_run(s);
 }
 
-/* Submits the STORE_SCHEDULE write of kind for d on r's behalf. */
+/* The STORE_SCHEDULE write of kind for d on r's behalf (the caller
+ * submits it); NULL after replying JOBQ_ENOMEM. */
 static struct store_op *
 dispatch_schedule_write(struct dispatch *s, struct dispatch_req *r,
     struct dsched *d, enum store_schedule_kind kind)
 {
-	struct op_ctx *c = dispatch_op_ctx(s, NULL, r);
-	struct store_op *op = dispatch_op_new(s, STORE_SCHEDULE,
-	    dispatch_schedule_written, c);
+	struct op_ctx *c = dispatch_op_ctx_try(s, NULL, r);
+	struct store_op *op = NULL;
 
+	if (c == NULL || (op = dispatch_op_try(STORE_SCHEDULE,
+	    dispatch_schedule_written, c)) == NULL) {
+		free(c);
+		dispatch_reply_error(r, JOBQ_ENOMEM, "out of memory");
+		return NULL;
+	}
 	c->extra = d;
 	op->in.schedule.kind = kind;
 	op->in.schedule.row.id = d->row.id;
@@ -803,8 +822,11 @@ dispatch_schedule_add(struct dispatch *s, struct dispatch_req *r,
 	    sizeof msg)) != 0)
 		goto refuse;
 	if ((job = cJSON_PrintUnformatted(a->job)) == NULL ||
-	    (d = calloc(1, sizeof *d)) == NULL)
-		fatalx("out of memory");
+	    (d = calloc(1, sizeof *d)) == NULL) {
+		snprintf(msg, sizeof msg, "out of memory");
+		rv = JOBQ_ENOMEM;
+		goto refuse;
+	}
 	memset(&row, 0, sizeof row);
 	row.name = (char *)a->name;
 	row.owner_uid = (uint32_t)r->uid;
@@ -823,9 +845,13 @@ dispatch_schedule_add(struct dispatch *s, struct dispatch_req *r,
 		goto refuse;
 	cJSON_free(job);
 	job = NULL;
-	op = dispatch_schedule_write(s, r, d, STORE_SCHEDULE_ADD);
-	op->in.schedule.row = d->row;
-	dispatch_op_submit(s, op);
+	if ((op = dispatch_schedule_write(s, r, d, STORE_SCHEDULE_ADD)) ==
+	    NULL) {
+		dispatch_schedule_release(d);	/* refused: out of memory */
+	} else {
+		op->in.schedule.row = d->row;
+		dispatch_op_submit(s, op);
+	}
 	proto_schedule_add_release(a);
 	cJSON_Delete(json);
 	return;
@@ -856,7 +882,10 @@ dispatch_schedule_run_now(struct dispatch *s, struct dispatch_req *r,
 	d->fire.last_fire = util_now_ms();
 	d->fire.next_fire = -1;
 	d->fire.misses = 0;
-	d->waiter = dispatch_op_ctx(s, NULL, r);
+	if ((d->waiter = dispatch_op_ctx_try(s, NULL, r)) == NULL) {
+		dispatch_reply_error(r, JOBQ_ENOMEM, "out of memory");
+		return;
+	}
 	dispatch_op_hold(r, d->waiter);
 	if ((rv = dispatch_schedule_submit(s, d,
 	    d->row.overlap == SCHEDULE_OVERLAP_QUEUE &&
@@ -887,18 +916,24 @@ dispatch_schedule_op(struct dispatch *s, struct dispatch_req *r, int op,
 		dispatch_schedule_run_now(s, r, d);
 		return;
 	case PROTO_OP_SCHEDULE_REMOVE:
-		sop = dispatch_schedule_write(s, r, d, STORE_SCHEDULE_REMOVE);
+		if ((sop = dispatch_schedule_write(s, r, d,
+		    STORE_SCHEDULE_REMOVE)) == NULL)
+			return;
 		d->stopping++;	/* no fire between the request and its commit */
 		break;
 	case PROTO_OP_SCHEDULE_PAUSE:
-		sop = dispatch_schedule_write(s, r, d, STORE_SCHEDULE_PAUSE);
+		if ((sop = dispatch_schedule_write(s, r, d,
+		    STORE_SCHEDULE_PAUSE)) == NULL)
+			return;
 		sop->in.schedule.row.paused = 1;
 		sop->in.schedule.row.next_fire = 0;
 		d->stopping++;
 		break;
 	case PROTO_OP_SCHEDULE_RESUME:
 	default:
-		sop = dispatch_schedule_write(s, r, d, STORE_SCHEDULE_PAUSE);
+		if ((sop = dispatch_schedule_write(s, r, d,
+		    STORE_SCHEDULE_PAUSE)) == NULL)
+			return;
 		w = dispatch_schedule_when(d);
 		sop->in.schedule.row.paused = 0;
 		sop->in.schedule.row.next_fire = !d->row.paused ?
@@ -917,13 +952,18 @@ dispatch_schedule_start(struct dispatch *s, const struct store_recovery *rec)
 	struct dsched *d, **tail = &s->schedules;
 	char msg[512];
 	size_t i;
+	int rv;
 
 	for (i = 0; i < rec->nschedules; i++) {
 		if ((d = calloc(1, sizeof *d)) == NULL)
 			return JOBQ_ENOMEM;
 		d->s = s;
-		if (dispatch_schedule_init(d, &rec->schedules[i], msg,
-		    sizeof msg) != 0)
+		if ((rv = dispatch_schedule_init(d, &rec->schedules[i], msg,
+		    sizeof msg)) == JOBQ_ENOMEM) {
+			dispatch_schedule_release(d);
+			return rv;
+		}
+		if (rv != 0)
 			log_warnx("schedule %s: %s", rec->schedules[i].name, msg);
 		d->startup = 1;
 		*tail = d;

@@ -108,6 +108,9 @@ static_checks() {
 		"$(printf '%s\n' add list show pause resume remove run-now)" "$(comp "jobq schedule ")"
 	same_set "[$MODE] schedule --catch-up" "$(printf '%s\n' none one all)" \
 		"$(comp "jobq schedule add x --catch-up ")"
+	# schedule add NAME: submit's options too, then the job's command
+	same_set "[$MODE] schedule add x --pri" --priority "$(comp "jobq schedule add x --pri")"
+	has_all "[$MODE] schedule add's command" "$(comp "jobq schedule add x --every 1s tru")" true
 
 	# submit: its options end at the job's command, which is completed as
 	# a command name, then as its own command line.
