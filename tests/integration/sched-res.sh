@@ -122,6 +122,30 @@ touch "$T/lgate"
 wait_ended "$l3"
 assert_eq "$(show_field "$l3" state)" succeeded "license job $l3"
 
+# --- given back however a run ends: a failure waiting for its retry, a
+# timeout, a cancel (each job takes all 4 gpus, so the next one can start
+# only once they are back) -----------------------------------------------------------
+usage_is() { q stats | grep -q "^resource: gpu $1 used of 4, license 0 used of 2$"; }
+f=$(submit --retries 1 --retry-delay 1h --res gpu=4 -- sh -c 'exit 3')
+wait_for 10 "job $f failed once" sh -c "[ \"\$(\"$JOBQ\" -s '$SOCK' --json show $f | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"attempts\"])')\" = 1 ]"
+assert_eq "$(show_field "$f" state)" queued "job $f waiting for its retry"
+assert_eq "$(show_field "$f" res_given)" null "res_given of job $f waiting for its retry"
+usage_is 0 || fail "gpus held by job $f waiting for its retry: $(q stats)"
+t=$(submit --timeout 1s --res gpu=4 -- "$BIN/sleep" 30)
+wait_ended "$t"
+assert_eq "$(show_field "$t" state)" timed_out "job $t"
+assert_eq "$(show_field "$t" res_given)" "gpu=0,1,2,3" "res_given of the timed out job $t"
+c=$(submit --res gpu=4 -- "$BIN/sh" -c "$(gate_script "$T/never")")
+wait_for 10 "job $c running" state_is "$c" running
+assert_rc 0 "cancel of $c" q cancel "$c"
+wait_ended "$c"
+assert_eq "$(show_field "$c" state)" canceled "job $c"
+z=$(submit --res gpu=4 -- true)
+wait_ended "$z"
+assert_eq "$(show_field "$z" state)" succeeded "job $z after a failure, a timeout and a cancel"
+usage_is 0 || fail "gpus in use at rest: $(q stats)"
+assert_rc 0 "cancel of $f" q cancel "$f"
+
 # --- kill -9 of jobqd with resource jobs running ----------------------------------------
 kjob() { # NAME: records "PID GPUS" in $T/k.NAME (one line a run), then waits
 	printf 'echo "$$ $JOBQ_RES_GPU" >>"%s"; %s' "$T/k.$1" "$(gate_script "$T/kgate")"
