@@ -761,6 +761,8 @@ cmd_submit_template(struct cmd_ctx *ctx, const char *cmd, int argc,
 	t->x.on_end = a->on_end;
 	t->x.merge_output = a->merge_output;
 	t->x.hold = a->hold;
+	t->x.slots = a->slots;
+	t->x.res = a->res;
 	t->json = a->json;
 	return -1;
 }

@@ -146,6 +146,17 @@ assert_eq "$(show_field "$z" state)" succeeded "job $z after a failure, a timeou
 usage_is 0 || fail "gpus in use at rest: $(q stats)"
 assert_rc 0 "cancel of $f" q cancel "$f"
 
+# --- a schedule's jobs ask what its template asks ---------------------------------------
+assert_rc 1 "schedule add --res gpu=5" q schedule add bigres --every 1h --res gpu=5 -- true
+grep -q 'resource "gpu": 5 asked, but jobqd has 4' "$T/err" || fail "schedule --res gpu=5: [$(cat "$T/err")]"
+assert_rc 0 "schedule add --slots 2 --res gpu=2" q schedule add resjob --every 1h --at-start --slots 2 --res gpu=2 -- "$BIN/sh" -c 'echo "$JOBQ_RES_GPU $CUDA_VISIBLE_DEVICES"'
+sj() { [ -n "$(sql "SELECT id FROM jobs WHERE schedule = 'resjob' AND state = 'succeeded'")" ]; }
+wait_for 10 "the schedule's first job" sj
+sid=$(sql "SELECT id FROM jobs WHERE schedule = 'resjob'")
+assert_eq "$(sql "SELECT slots || ' ' || res || ' ' || res_given FROM jobs WHERE id = $sid")" "2 gpu=2 gpu=0,1" "slots, res and res_given of the schedule's job $sid"
+assert_eq "$(q logs "$sid")" "0,1 0,1" "the schedule's job $sid's instances"
+assert_rc 0 "schedule remove resjob" q schedule remove resjob
+
 # --- kill -9 of jobqd with resource jobs running ----------------------------------------
 kjob() { # NAME: records "PID GPUS" in $T/k.NAME (one line a run), then waits
 	printf 'echo "$$ $JOBQ_RES_GPU" >>"%s"; %s' "$T/k.$1" "$(gate_script "$T/kgate")"
