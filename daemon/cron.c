@@ -446,8 +446,7 @@ cron_format(const struct cron_expr *ce, char *buf, size_t len)
 
 /* ---- calendar arithmetic (proleptic Gregorian) ---- */
 
-/* Days from 1970-01-01 to y-m-d (m 1-12); H. Hinnant's days_from_civil. */
-static int64_t
+int64_t
 cron_days(int64_t y, int m, int d)
 {
 	int64_t	era, yoe, doy, doe;
@@ -460,7 +459,7 @@ cron_days(int64_t y, int m, int d)
 	return era * 146097 + doe - 719468;
 }
 
-static int
+int
 cron_leap(int64_t y)
 {
 	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;

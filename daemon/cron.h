@@ -157,4 +157,10 @@ int cron_zone_offset(const struct cron_zone *z, int64_t t, int32_t *off,
  * (tm_zone is NULL); -ERANGE for an instant out of range. */
 int cron_zone_to_local(void *ctx, int64_t t, struct tm *out);
 
+/* Calendar arithmetic (proleptic Gregorian), shared by cron.c and
+ * cron_zone.c: days from 1970-01-01 to y-m-d (m 1-12; H. Hinnant's
+ * days_from_civil), and whether y is a leap year. */
+int64_t cron_days(int64_t y, int m, int d);
+int cron_leap(int64_t y);
+
 #endif

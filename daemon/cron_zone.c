@@ -334,25 +334,6 @@ cron_zone_footer(struct cron_zone *z, const char *p, size_t n)
 
 /* ---- calendar ---- */
 
-static int64_t
-cron_zone_days(int64_t y, int m, int d)
-{
-	int64_t	era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static int
-cron_zone_leap(int64_t y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
 /* The year of day number `days` (since 1970-01-01). */
 static int64_t
 cron_zone_year(int64_t days)
@@ -378,15 +359,15 @@ cron_zone_rule_at(const struct cron_zone_rule *r, int64_t y)
 
 	switch (r->kind) {
 	case 'J':
-		day = cron_zone_days(y, 1, 1) + r->a - 1 +
-		    (cron_zone_leap(y) && r->a >= 60);
+		day = cron_days(y, 1, 1) + r->a - 1 +
+		    (cron_leap(y) && r->a >= 60);
 		break;
 	case 'N':
-		day = cron_zone_days(y, 1, 1) + r->a;
+		day = cron_days(y, 1, 1) + r->a;
 		break;
 	default:
-		mdays = r->a == 2 && cron_zone_leap(y) ? 29 : n[r->a - 1];
-		day = cron_zone_days(y, r->a, 1);
+		mdays = r->a == 2 && cron_leap(y) ? 29 : n[r->a - 1];
+		day = cron_days(y, r->a, 1);
 		wd1 = (int)(((day % 7) + 7 + 4) % 7);
 		mday = 1 + (r->c - wd1 + 7) % 7 + (r->b - 1) * 7;
 		while (mday > mdays)

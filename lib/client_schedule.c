@@ -117,47 +117,47 @@ client_schedule_ref(jobq_client *c, const char *name, int64_t owner_uid,
 	return 0;
 }
 
-int
-jobq_schedule_show(jobq_client *c, const char *name, int64_t owner_uid,
+/* show, pause or resume: the request to_json makes on the schedule; out
+ * (may be NULL unless need_out) gets the schedule as it is after it. */
+static int
+client_schedule_one(jobq_client *c, const char *name, int64_t owner_uid,
+    cJSON *(*to_json)(const struct proto_schedule_ref *), int need_out,
     jobq_schedule **out)
 {
 	struct proto_schedule_ref r;
 	int rc;
 
-	if (out == NULL)
+	if (out == NULL && need_out)
 		return JOBQ_EINVAL;
-	*out = NULL;
+	if (out != NULL)
+		*out = NULL;
 	if ((rc = client_schedule_ref(c, name, owner_uid, &r)) != 0)
 		return rc;
-	return client_schedule_call(c, proto_schedule_show_to_json(&r), out);
+	return client_schedule_call(c, to_json(&r), out);
+}
+
+int
+jobq_schedule_show(jobq_client *c, const char *name, int64_t owner_uid,
+    jobq_schedule **out)
+{
+	return client_schedule_one(c, name, owner_uid,
+	    proto_schedule_show_to_json, 1, out);
 }
 
 int
 jobq_schedule_pause(jobq_client *c, const char *name, int64_t owner_uid,
     jobq_schedule **out)
 {
-	struct proto_schedule_ref r;
-	int rc;
-
-	if (out != NULL)
-		*out = NULL;
-	if ((rc = client_schedule_ref(c, name, owner_uid, &r)) != 0)
-		return rc;
-	return client_schedule_call(c, proto_schedule_pause_to_json(&r), out);
+	return client_schedule_one(c, name, owner_uid,
+	    proto_schedule_pause_to_json, 0, out);
 }
 
 int
 jobq_schedule_resume(jobq_client *c, const char *name, int64_t owner_uid,
     jobq_schedule **out)
 {
-	struct proto_schedule_ref r;
-	int rc;
-
-	if (out != NULL)
-		*out = NULL;
-	if ((rc = client_schedule_ref(c, name, owner_uid, &r)) != 0)
-		return rc;
-	return client_schedule_call(c, proto_schedule_resume_to_json(&r), out);
+	return client_schedule_one(c, name, owner_uid,
+	    proto_schedule_resume_to_json, 0, out);
 }
 
 int

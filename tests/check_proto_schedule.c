@@ -16,80 +16,58 @@
 #include "proto_cmp.h"
 #include "check_proto.h"
 
-static void
-sched_ok(const char *text)
-{
-	char	err[256];
-	int	rc;
-
-	rc = proto_cmp_text(-1, text, err, sizeof(err));
-	ck_assert_msg(rc == 0, "%s: %d (%s)", text, rc, err);
-}
-
-static void
-sched_bad(const char *text, int code, const char *msg)
-{
-	char	err[256];
-	int	rc;
-
-	rc = proto_cmp_text(-1, text, err, sizeof(err));
-	ck_assert_msg(rc == code, "%s: code %d, expected %d (%s)", text, rc,
-	    code, err);
-	ck_assert_msg(strcmp(err, msg) == 0, "%s: message \"%s\", expected "
-	    "\"%s\"", text, err, msg);
-}
-
 #define JOB "\"job\":{\"argv\":[\"echo\",\"hi\"],\"env\":[],\"cwd\":\"/\"}"
 
 START_TEST(test_add)
 {
-	sched_ok("{\"op\":\"schedule_add\",\"name\":\"n\",\"every_ms\":1000,"
+	check_proto_ok("{\"op\":\"schedule_add\",\"name\":\"n\",\"every_ms\":1000,"
 	    JOB "}");
-	sched_ok("{\"op\":\"schedule_add\",\"name\":\"nightly.b-1\","
+	check_proto_ok("{\"op\":\"schedule_add\",\"name\":\"nightly.b-1\","
 	    "\"cron\":\"30 2 * * *\",\"tz\":\"Europe/Paris\",\"at_start\":true,"
 	    "\"overlap\":\"queue\",\"catch_up\":\"all\","
 	    "\"job\":{\"argv\":[\"x\"],\"env\":[\"A=1\"],\"cwd\":\"/tmp\","
 	    "\"queue\":\"q\",\"priority\":5,\"labels\":[\"k=v\"],"
 	    "\"timeout_ms\":1000,\"retries\":2}}");
-	sched_ok("{\"op\":\"schedule_add\",\"name\":\"n\",\"every_ms\":1000,"
+	check_proto_ok("{\"op\":\"schedule_add\",\"name\":\"n\",\"every_ms\":1000,"
 	    "\"overlap\":\"allow\",\"catch_up\":\"none\"," JOB "}");
 }
 END_TEST
 
 START_TEST(test_add_refused)
 {
-	sched_bad("{\"op\":\"schedule_add\",\"every_ms\":1000," JOB "}",
+	check_proto_bad("{\"op\":\"schedule_add\",\"every_ms\":1000," JOB "}",
 	    JOBQ_EINVAL, "missing string \"name\"");
-	sched_bad("{\"op\":\"schedule_add\",\"name\":\"a b\",\"every_ms\":1000,"
+	check_proto_bad("{\"op\":\"schedule_add\",\"name\":\"a "
+	    "b\",\"every_ms\":1000,"
 	    JOB "}", JOBQ_EINVAL, "name: \"a b\" may only hold letters, "
 	    "digits, '_', '.' and '-'");
-	sched_bad("{\"op\":\"schedule_add\",\"name\":\"n\"," JOB "}",
+	check_proto_bad("{\"op\":\"schedule_add\",\"name\":\"n\"," JOB "}",
 	    JOBQ_EINVAL, "exactly one of \"cron\" and \"every_ms\" is required");
-	sched_bad("{\"op\":\"schedule_add\",\"name\":\"n\",\"every_ms\":1000,"
+	check_proto_bad("{\"op\":\"schedule_add\",\"name\":\"n\",\"every_ms\":1000,"
 	    "\"cron\":\"* * * * *\"," JOB "}", JOBQ_EINVAL,
 	    "exactly one of \"cron\" and \"every_ms\" is required");
-	sched_bad("{\"op\":\"schedule_add\",\"name\":\"n\",\"every_ms\":999,"
+	check_proto_bad("{\"op\":\"schedule_add\",\"name\":\"n\",\"every_ms\":999,"
 	    JOB "}", JOBQ_EINVAL,
 	    "\"every_ms\" must be an integer in 1000..315360000000");
-	sched_bad("{\"op\":\"schedule_add\",\"name\":\"n\",\"every_ms\":1000,"
+	check_proto_bad("{\"op\":\"schedule_add\",\"name\":\"n\",\"every_ms\":1000,"
 	    "\"tz\":\"UTC\"," JOB "}", JOBQ_EINVAL,
 	    "\"tz\" goes with \"cron\" only");
-	sched_bad("{\"op\":\"schedule_add\",\"name\":\"n\",\"every_ms\":1000,"
+	check_proto_bad("{\"op\":\"schedule_add\",\"name\":\"n\",\"every_ms\":1000,"
 	    "\"overlap\":\"sometimes\"," JOB "}", JOBQ_EINVAL,
 	    "overlap: \"sometimes\" is none of skip, queue, allow");
-	sched_bad("{\"op\":\"schedule_add\",\"name\":\"n\",\"every_ms\":1000,"
+	check_proto_bad("{\"op\":\"schedule_add\",\"name\":\"n\",\"every_ms\":1000,"
 	    "\"catch_up\":\"two\"," JOB "}", JOBQ_EINVAL,
 	    "catch_up: \"two\" is none of none, one, all");
-	sched_bad("{\"op\":\"schedule_add\",\"name\":\"n\",\"every_ms\":1000}",
+	check_proto_bad("{\"op\":\"schedule_add\",\"name\":\"n\",\"every_ms\":1000}",
 	    JOBQ_EINVAL, "missing object \"job\"");
-	sched_bad("{\"op\":\"schedule_add\",\"name\":\"n\",\"every_ms\":1000,"
+	check_proto_bad("{\"op\":\"schedule_add\",\"name\":\"n\",\"every_ms\":1000,"
 	    "\"job\":{\"env\":[],\"cwd\":\"/\"}}", JOBQ_EINVAL,
 	    "job: missing \"argv\"");
-	sched_bad("{\"op\":\"schedule_add\",\"name\":\"n\",\"every_ms\":1000,"
+	check_proto_bad("{\"op\":\"schedule_add\",\"name\":\"n\",\"every_ms\":1000,"
 	    "\"job\":{\"argv\":[\"x\"],\"env\":[],\"cwd\":\"/\","
 	    "\"array\":{\"first\":0,\"count\":2}}}", JOBQ_EINVAL,
 	    "job: a schedule's job cannot have an array");
-	sched_bad("{\"op\":\"schedule_add\",\"name\":\"n\",\"every_ms\":1000,"
+	check_proto_bad("{\"op\":\"schedule_add\",\"name\":\"n\",\"every_ms\":1000,"
 	    "\"job\":{\"argv\":[\"x\"],\"env\":[],\"cwd\":\"/\","
 	    "\"unique_key\":\"k\"}}", JOBQ_EINVAL,
 	    "job: a schedule's job cannot have a unique key");
@@ -98,19 +76,19 @@ END_TEST
 
 START_TEST(test_refs)
 {
-	sched_ok("{\"op\":\"schedule_show\",\"name\":\"n\"}");
-	sched_ok("{\"op\":\"schedule_pause\",\"name\":\"n\",\"owner_uid\":7}");
-	sched_ok("{\"op\":\"schedule_resume\",\"name\":\"n\"}");
-	sched_ok("{\"op\":\"schedule_remove\",\"name\":\"n\"}");
-	sched_ok("{\"op\":\"schedule_run_now\",\"name\":\"n\"}");
-	sched_ok("{\"op\":\"schedule_list\"}");
-	sched_bad("{\"op\":\"schedule_show\"}", JOBQ_EINVAL,
+	check_proto_ok("{\"op\":\"schedule_show\",\"name\":\"n\"}");
+	check_proto_ok("{\"op\":\"schedule_pause\",\"name\":\"n\",\"owner_uid\":7}");
+	check_proto_ok("{\"op\":\"schedule_resume\",\"name\":\"n\"}");
+	check_proto_ok("{\"op\":\"schedule_remove\",\"name\":\"n\"}");
+	check_proto_ok("{\"op\":\"schedule_run_now\",\"name\":\"n\"}");
+	check_proto_ok("{\"op\":\"schedule_list\"}");
+	check_proto_bad("{\"op\":\"schedule_show\"}", JOBQ_EINVAL,
 	    "missing string \"name\"");
-	sched_bad("{\"op\":\"schedule_remove\",\"name\":7}", JOBQ_EINVAL,
+	check_proto_bad("{\"op\":\"schedule_remove\",\"name\":7}", JOBQ_EINVAL,
 	    "\"name\" must be a string");
-	sched_bad("{\"op\":\"schedule_pause\",\"name\":\"n\",\"owner_uid\":-2}",
+	check_proto_bad("{\"op\":\"schedule_pause\",\"name\":\"n\",\"owner_uid\":-2}",
 	    JOBQ_EINVAL, "\"owner_uid\" must be an integer in 0..4294967294");
-	sched_ok("{\"op\":\"list\",\"schedule\":\"n\"}");
+	check_proto_ok("{\"op\":\"list\",\"schedule\":\"n\"}");
 }
 END_TEST
 
