@@ -155,6 +155,10 @@ cmd_schedule_print(const char *cmd, const jobq_schedule *s, int json)
 	printf("state:      %s\n", s->paused ? "paused" : "active");
 	printf("command:    %s\n", command);
 	printf("queue:      %s\n", s->queue != NULL ? s->queue : "-");
+	if (s->slots > 1)
+		printf("slots:      %d\n", s->slots);
+	if (s->res != NULL)
+		printf("resources:  %s\n", s->res);
 	printf("created:    %s\n", cmd_schedule_time(s->created_at, t1,
 	    sizeof t1));
 	printf("last fire:  %s\n", cmd_schedule_time(s->last_fire, t2,

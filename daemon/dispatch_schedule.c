@@ -471,6 +471,8 @@ dispatch_schedule_view(const struct dsched *d, int st, jobq_schedule *o)
 		o->queue = (char *)d->tmpl.queue;
 		o->argv = (char **)d->tmpl.argv;
 		o->argc = d->tmpl.argc;
+		o->slots = d->tmpl.slots;
+		o->res = (char *)d->tmpl.res;
 	}
 }
 

@@ -671,6 +671,11 @@ typedef struct jobq_schedule {
 	char *queue;            /* the template's queue */
 	char **argv;            /* the template's command, argc strings */
 	size_t argc;
+	/* appended: the worker slots and resources its jobs ask
+	 * (jobq_submit_ext.slots, .res): slots 1 unless asked, res NULL if
+	 * none */
+	int slots;
+	char *res;
 } jobq_schedule;
 
 /* Adds a schedule submitting `job` (with ext, may be NULL) as jobq_submit_x

@@ -317,6 +317,8 @@ proto_schedule_to_json(const jobq_schedule *s)
 		    jobq_state_name((jobq_state)s->last_job_state));
 	proto_out_str_nn(&o, "queue", s->queue);
 	proto_out_strv(&o, "argv", (const char *const *)s->argv, s->argc);
+	proto_out_int(&o, "slots", s->slots > 0 ? s->slots : 1);
+	proto_out_str_nn(&o, "res", s->res);
 	return proto_out_end(&o);
 }
 
@@ -331,6 +333,7 @@ jobq_schedule_free(jobq_schedule *s)
 	free(s->cron);
 	free(s->tz);
 	free(s->queue);
+	free(s->res);
 	for (i = 0; s->argv != NULL && i < s->argc; i++)
 		free(s->argv[i]);
 	free(s->argv);
@@ -376,7 +379,8 @@ proto_schedule_strs(const cJSON *obj, jobq_schedule *s, char *err,
 	if ((rc = proto_job_str(obj, "name", 0, &s->name, err, errlen)) != 0 ||
 	    (rc = proto_job_str(obj, "cron", 1, &s->cron, err, errlen)) != 0 ||
 	    (rc = proto_job_str(obj, "tz", 1, &s->tz, err, errlen)) != 0 ||
-	    (rc = proto_job_str(obj, "queue", 1, &s->queue, err, errlen)) != 0)
+	    (rc = proto_job_str(obj, "queue", 1, &s->queue, err, errlen)) != 0 ||
+	    (rc = proto_job_str(obj, "res", 1, &s->res, err, errlen)) != 0)
 		return rc;
 	ov = cJSON_GetObjectItemCaseSensitive(obj, "overlap");
 	cu = cJSON_GetObjectItemCaseSensitive(obj, "catch_up");
@@ -425,8 +429,11 @@ proto_schedule_from_json(const cJSON *obj, jobq_schedule **out, char *err,
 		goto fail;
 	s->owner_uid = (uint32_t)v;
 	if ((rc = proto_job_int(obj, "every_ms", 1, 0, 0, INT64_MAX,
-	    &s->every_ms, err, errlen)) != 0)
+	    &s->every_ms, err, errlen)) != 0 ||
+	    (rc = proto_job_int(obj, "slots", 1, 1, 1, JOBQ_MAX_SLOTS, &v, err,
+	    errlen)) != 0)
 		goto fail;
+	s->slots = (int)v;
 	for (i = 0; i < sizeof(proto_schedule_ints) /
 	    sizeof(proto_schedule_ints[0]); i++) {
 		if ((rc = proto_rep_int(obj, "schedule",

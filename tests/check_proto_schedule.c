@@ -103,7 +103,7 @@ START_TEST(test_object)
 		.runs = 3, .skips = 4, .misses = 5, .last_skip = 6,
 		.last_job = 9007199254740991LL,
 		.last_job_state = JOBQ_STATE_SUCCEEDED, .queue = "q",
-		.argv = argv, .argc = 2
+		.argv = argv, .argc = 2, .slots = 3, .res = "gpu=2,license=1"
 	};
 	jobq_schedule *v[2] = { &s, &s }, *b = NULL, **bv = NULL;
 	cJSON *rep, *back;
@@ -130,6 +130,8 @@ START_TEST(test_object)
 	ck_assert_str_eq(b->queue, "q");
 	ck_assert_uint_eq(b->argc, 2);
 	ck_assert_str_eq(b->argv[1], "hi");
+	ck_assert_int_eq(b->slots, 3);
+	ck_assert_str_eq(b->res, "gpu=2,license=1");
 	jobq_schedule_free(b);
 	cJSON_Delete(rep);
 	cJSON_Delete(back);

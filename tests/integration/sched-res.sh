@@ -155,6 +155,9 @@ wait_for 10 "the schedule's first job" sj
 sid=$(sql "SELECT id FROM jobs WHERE schedule = 'resjob'")
 assert_eq "$(sql "SELECT slots || ' ' || res || ' ' || res_given FROM jobs WHERE id = $sid")" "2 gpu=2 gpu=0,1" "slots, res and res_given of the schedule's job $sid"
 assert_eq "$(q logs "$sid")" "0,1 0,1" "the schedule's job $sid's instances"
+q schedule show resjob >"$T/sshow" || fail "schedule show resjob"
+grep -qx 'slots: *2' "$T/sshow" && grep -qx 'resources: *gpu=2' "$T/sshow" || fail "schedule show: $(cat "$T/sshow")"
+assert_eq "$(q --json schedule show resjob | jf slots res | tr '\n' ' ')" "2 gpu=2 " "slots and res of schedule show --json"
 assert_rc 0 "schedule remove resjob" q schedule remove resjob
 
 # --- kill -9 of jobqd with resource jobs running ----------------------------------------
