@@ -118,6 +118,9 @@ void cmd_submit_template_free(struct cmd_submit_template *t);
 int cmd_batch(struct cmd_ctx *ctx, const char *cmd, const char *path,
     int json);
 
+/* How a DUR operand is written, in usage texts and errors. */
+#define CMD_DUR_HELP "a duration such as 500ms, 90s, 5m, 2h, 1d or 1h30m"
+
 /* cmd.c: options and usage errors */
 int cmd_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((__format__(__printf__, 2, 3)));
