@@ -2,7 +2,8 @@
  * cmd-edit.c - `jobq hold`, `jobq release` and `jobq edit`: holding queued
  * jobs (or every queued task of an array), releasing them, and changing a
  * queued job's queue, priority, name, labels, start time, timeout, retries,
- * dependencies, command, environment and working directory.  Each change is
+ * dependencies, command, environment, working directory, worker slots and
+ * named resources.  Each change is
  * recorded in the job's history (`jobq show --history`).
  */
 #include "config.h"
@@ -63,7 +64,7 @@ struct cmd_edit_args {
 	const char **sets;          /* --env K=V */
 	size_t nsets;
 	int64_t delay_ms;
-	int have_delay, have_at, argv_op, json;
+	int have_delay, have_at, argv_op, json, no_res;
 };
 
 /* --drop-after ID[,ID...] */
@@ -165,6 +166,34 @@ cmd_edit_opt(const char *cmd, int c, const char *arg, struct cmd_edit_args *a)
 			    "(expected an absolute path)", arg);
 		a->o.set |= JOBQ_EDIT_CWD;
 		a->o.cwd = arg;
+		return 0;
+	case CMD_OPT_SLOTS:
+		if (fmt_parse_int(arg, 1, JOBQ_MAX_SLOTS, &v) != 0)
+			return cmd_usage_error(cmd, "invalid --slots '%s' "
+			    "(expected an integer from 1 to %d: worker slots "
+			    "the job occupies)", arg, JOBQ_MAX_SLOTS);
+		a->o.set |= JOBQ_EDIT_SLOTS;
+		a->o.slots = (int)v;
+		return 0;
+	case CMD_OPT_RES:
+		if (arg[0] == '\0' || strlen(arg) > JOBQ_MAX_RES ||
+		    strchr(arg, '=') == NULL)
+			return cmd_usage_error(cmd, "invalid --res '%s' "
+			    "(expected NAME=COUNT[,NAME=COUNT...], such as "
+			    "gpu=2,license=1; --no-res for none)", arg);
+		if (a->no_res)
+			return cmd_usage_error(cmd, "--res and --no-res "
+			    "exclude each other");
+		a->o.set |= JOBQ_EDIT_RES;
+		a->o.res = arg;
+		return 0;
+	case CMD_OPT_NO_RES:
+		if (a->o.res != NULL)
+			return cmd_usage_error(cmd, "--res and --no-res "
+			    "exclude each other");
+		a->no_res = 1;
+		a->o.set |= JOBQ_EDIT_RES;
+		a->o.res = NULL;
 		return 0;
 	case CMD_OPT_EDIT_ARGV:
 		a->argv_op = 1;
@@ -284,6 +313,9 @@ cmd_edit(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "env", required_argument, NULL, CMD_OPT_ENV },
 		{ "cwd", required_argument, NULL, CMD_OPT_CWD },
 		{ "argv", no_argument, NULL, CMD_OPT_EDIT_ARGV },
+		{ "slots", required_argument, NULL, CMD_OPT_SLOTS },
+		{ "res", required_argument, NULL, CMD_OPT_RES },
+		{ "no-res", no_argument, NULL, CMD_OPT_NO_RES },
 		CMD_OPTS_COMMON,
 	};
 	const char *cmd = "edit";

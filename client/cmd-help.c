@@ -266,6 +266,10 @@ static const struct {
 	  "  --cwd DIR          run it in DIR (not for a task)\n"
 	  "  --argv             the operands after -- are its new command (not\n"
 	  "                     for a task)\n"
+	  "  --slots N          worker slots it occupies (jobqd's pool applies)\n"
+	  "  --res NAME=COUNT[,NAME=COUNT...]\n"
+	  "                     the named resources it needs, replacing its\n"
+	  "                     request (--no-res: none)\n"
 	  "  --json             print the job object\n"
 	  "  -h, --help         show this help\n" },
 	{ "retry",

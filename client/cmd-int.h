@@ -65,6 +65,7 @@ enum {
 	CMD_OPT_HOLD,		/* submit --hold; edit (cmd-edit.c) */
 	CMD_OPT_SLOTS,		/* submit --slots N */
 	CMD_OPT_RES,		/* submit --res NAME=N,... */
+	CMD_OPT_NO_RES,		/* edit --no-res */
 	CMD_OPT_EDIT_ARGV,
 	CMD_OPT_DROP_AFTER,
 	CMD_OPT_NO_NAME,

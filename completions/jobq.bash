@@ -62,9 +62,10 @@ _jobq_opts()
 		_jobq_flags+=' --history'
 		_jobq_args= ;;
 	edit)
-		_jobq_flags+=' --no-name --argv'
+		_jobq_flags+=' --no-name --argv --no-res'
 		_jobq_args='--queue --priority --name --label --delay --at
-		    --timeout --retries --after --drop-after --env --cwd' ;;
+		    --timeout --retries --after --drop-after --env --cwd
+		    --slots --res' ;;
 	cancel | priority | retry | hold | release | watch | ping)
 		_jobq_args= ;;
 	help)

@@ -27,7 +27,8 @@ function __jobq_argopts -a cmd
             echo -- --timeout
         case edit
             printf '%s\n' --queue --priority --name --label --delay --at \
-                --timeout --retries --after --drop-after --env --cwd
+                --timeout --retries --after --drop-after --env --cwd \
+                --slots --res
         case purge
             printf '%s\n' --older-than --state
         case queue
@@ -331,6 +332,9 @@ complete -c jobq -n $c -l drop-after -x -d 'No longer wait for these jobs'
 complete -c jobq -n $c -l env -x -d 'Its environment: yours with K=V'
 complete -c jobq -n $c -l cwd -x -a '(__fish_complete_directories)' -d 'Run it in DIR'
 complete -c jobq -n $c -l argv -d 'The operands after -- are its command'
+complete -c jobq -n $c -l slots -x -d 'Worker slots it occupies'
+complete -c jobq -n $c -l res -x -d 'Named resources it needs (replace all)'
+complete -c jobq -n $c -l no-res -d 'No named resources'
 
 # stats, top
 complete -c jobq -n '__jobq_optok stats' -l prometheus -d 'Metrics in the Prometheus format'

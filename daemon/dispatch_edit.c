@@ -31,8 +31,10 @@
  * refused for a task (its array's are shared); an added dependency must be
  * a job that is queued or running now (one that has ended is refused: it
  * can be judged already), visible to the client, and may not close a
- * cycle (sched_edit_cycle).  Everything that can fail is checked or
- * allocated before anything changes.
+ * cycle (sched_edit_cycle); new slots and resources are checked against
+ * jobqd's pool with a submit's messages (dispatch_res_edit_check) and
+ * replace the scheduler's request of the job (sched_edit_res).  Everything
+ * that can fail is checked or allocated before anything changes.
  */
 #include "config.h"
 
@@ -59,7 +61,8 @@ _Static_assert(JOBQ_EDIT_QUEUE == STORE_EDIT_QUEUE &&
     JOBQ_EDIT_TIMEOUT == STORE_EDIT_TIMEOUT &&
     JOBQ_EDIT_RETRIES == STORE_EDIT_RETRIES &&
     JOBQ_EDIT_DEPS == STORE_EDIT_DEPS && JOBQ_EDIT_ARGV == STORE_EDIT_ARGV &&
-    JOBQ_EDIT_ENV == STORE_EDIT_ENV && JOBQ_EDIT_CWD == STORE_EDIT_CWD,
+    JOBQ_EDIT_ENV == STORE_EDIT_ENV && JOBQ_EDIT_CWD == STORE_EDIT_CWD &&
+    JOBQ_EDIT_SLOTS == STORE_EDIT_SLOTS && JOBQ_EDIT_RES == STORE_EDIT_RES,
     "JOBQ_EDIT_* and STORE_EDIT_* differ");
 
 /* An edit request: the decoded edit and the JSON its strings point into. */
@@ -159,12 +162,16 @@ dispatch_edit_hold_job(struct dispatch *s, struct sjob *j,
 {
 	struct store_op *op;
 
-	if ((j->node.state == SCHED_HELD) == (hold != 0))
+	/* res_held: HELD in the scheduler, but not held by its row */
+	if ((j->node.state == SCHED_HELD && !j->res_held) == (hold != 0))
 		return 1;
-	if (hold)
+	if (hold) {
 		(void)sched_edit_hold(s->sched, &j->node);
-	else if (!dispatch_res_impossible(s, j))
+		j->res_held = 0;
+	} else if (!dispatch_res_impossible(s, j))
 		(void)sched_edit_release(s->sched, &j->node, util_now_ms());
+	else
+		j->res_held = 1;	/* stays HELD until an edit fixes it */
 	op = dispatch_edit_op(s, j, SJOB_ID(j), r, uid);
 	op->in.edit.held = hold != 0;
 	if (r != NULL)
@@ -447,6 +454,7 @@ dispatch_edit_id(struct dispatch *s, struct dispatch_req *r, int64_t id,
 	const struct proto_edit *e = &er->e;
 	struct sjob *j = dispatch_find(s, id);
 	struct sched_queue *q;
+	struct sched_res_req *req = NULL;
 	struct store_op *op;
 	struct store_edit *se;
 	char msg[512];
@@ -471,12 +479,17 @@ dispatch_edit_id(struct dispatch *s, struct dispatch_req *r, int64_t id,
 		return;
 	}
 	if ((rv = dispatch_edit_check(s, r, j, e, &q, msg, sizeof msg)) != 0 ||
+	    (rv = dispatch_res_edit_check(s, j, e, &req, msg,
+	    sizeof msg)) != 0 ||
 	    (rv = dispatch_edit_sched(s, j, e, q)) != 0) {
+		free(req);
 		dispatch_edit_req_free(er);
 		dispatch_reply_error(r, rv, msg[0] != '\0' ? msg :
 		    jobq_strerror(rv));
 		return;
 	}
+	if (e->set & (JOBQ_EDIT_SLOTS | JOBQ_EDIT_RES))
+		dispatch_res_edit_apply(s, j, req);
 	op = dispatch_edit_op(s, j, SJOB_ID(j), r, r->uid);
 	((struct op_ctx *)op->data)->extra = er;	/* its strings */
 	se = &op->in.edit;
@@ -498,6 +511,8 @@ dispatch_edit_id(struct dispatch *s, struct dispatch_req *r, int64_t id,
 	se->env = (const char *const *)e->env;
 	se->envc = e->envc;
 	se->cwd = e->cwd;
+	se->slots = e->slots;
+	se->res = e->res;
 	dispatch_op_hold(r, op->data);
 	dispatch_op_submit(s, op);
 	log_info("job %" PRId64 " edited by uid %ld", id, (long)r->uid);

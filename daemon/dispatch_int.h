@@ -110,6 +110,9 @@ struct sjob {
 	struct dispatch_tmo *tmo; /* the timeout timer while running */
 	struct sched_res_req *res; /* its slots and resources (node.res);
 	                          NULL: one slot, none (dispatch_res.c) */
+	int res_held;          /* HELD in the scheduler only because it asks
+	                          more than the pool has (its row is not held;
+	                          dispatch_res_job), until an edit fixes it */
 	char *spec;            /* packed spec while reserved */
 	size_t speclen;
 	struct waiter_list waiters;
@@ -523,6 +526,16 @@ void dispatch_res_job(struct dispatch *, struct sjob *j, int slots,
 /* 1 if j asks more than the pool has in all (it stays held in the
  * scheduler: a release leaves it so). */
 int dispatch_res_impossible(const struct dispatch *, const struct sjob *j);
+/* An edit of j's slots and res (e->set JOBQ_EDIT_SLOTS, _RES) checked
+ * against the pool as a submit's: 0 with *out the new request (malloc'd;
+ * NULL: one slot, none), or JOBQ_EINVAL with msg.  Nothing changes. */
+int dispatch_res_edit_check(const struct dispatch *, const struct sjob *j,
+    const struct proto_edit *e, struct sched_res_req **out, char *msg,
+    size_t msglen);
+/* j (queued) asks r (from dispatch_res_edit_check; consumed) from now on;
+ * a job held only for asking too much is placed again. */
+void dispatch_res_edit_apply(struct dispatch *, struct sjob *j,
+    struct sched_res_req *r);
 /* The claim op of j (just taken by sched_next) gets what j was given. */
 void dispatch_res_claim(struct dispatch *, struct sjob *j,
     struct store_op *op, struct op_ctx *c);

@@ -3,7 +3,8 @@
  * thread only): the daemon's pool (its worker slots and --resource specs,
  * attached to the scheduler, which assigns and releases instances:
  * sched_res.c), a submit's request checked against it, a job's request
- * kept with it, what a claim stores and hands the job (res_given and the
+ * kept with it, an edit of that request (jobq edit --slots/--res), what
+ * a claim stores and hands the job (res_given and the
  * JOBQ_RES_* variables), and the usage the stats and queue_list replies
  * show.
  */
@@ -16,6 +17,7 @@
 
 #include "log.h"
 #include "proto.h"
+#include "util.h"
 #include "dispatch_int.h"
 
 int
@@ -69,12 +71,66 @@ dispatch_res_job(struct dispatch *s, struct sjob *j, int slots,
 		    err);
 		memset(&r, 0, sizeof(r));
 		r.slots = s->res->slots_total + 1;	/* never fits */
+		if (!j->node.held)
+			j->res_held = 1;
 		j->node.held = 1;
 	}
 	if ((j->res = malloc(sizeof(*j->res))) == NULL)
 		fatalx("out of memory");
 	*j->res = r;
 	j->node.res = j->res;
+}
+
+int
+dispatch_res_edit_check(const struct dispatch *s, const struct sjob *j,
+    const struct proto_edit *e, struct sched_res_req **out, char *msg,
+    size_t msglen)
+{
+	struct sched_res_req r;
+	int set_slots = (e->set & JOBQ_EDIT_SLOTS) != 0;
+	int set_res = (e->set & JOBQ_EDIT_RES) != 0;
+
+	*out = NULL;
+	if (!set_slots && !set_res)
+		return 0;
+	if (j->res != NULL && !sched_res_possible(s->res, j->res) &&
+	    !(set_slots && set_res)) {
+		/* what it asks now was not read against this pool */
+		snprintf(msg, msglen, "the job asks more than jobqd has "
+		    "(--workers, --resource): change its slots and res "
+		    "together");
+		return JOBQ_EINVAL;
+	}
+	if (sched_res_req_edit(s->res, j->res, set_slots ? e->slots : 0,
+	    set_res, e->res, &r, msg, msglen) != 0)
+		return JOBQ_EINVAL;
+	if (r.slots <= 1 && memcmp(r.n, (unsigned[SCHED_RES_MAX]){ 0 },
+	    sizeof(r.n)) == 0)
+		return 0;	/* one slot, nothing else: no request kept */
+	if ((*out = malloc(sizeof(**out))) == NULL) {
+		snprintf(msg, msglen, "out of memory");
+		return JOBQ_ENOMEM;
+	}
+	**out = r;
+	return 0;
+}
+
+void
+dispatch_res_edit_apply(struct dispatch *s, struct sjob *j,
+    struct sched_res_req *r)
+{
+	if (sched_edit_res(s->sched, &j->node, r) != 0) {
+		/* checked by dispatch_res_edit_check and dispatch_edit */
+		JQ_ASSERT(0);
+		free(r);
+		return;
+	}
+	free(j->res);
+	j->res = r;
+	if (j->res_held) {
+		j->res_held = 0;
+		(void)sched_edit_release(s->sched, &j->node, util_now_ms());
+	}
 }
 
 int

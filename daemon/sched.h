@@ -253,6 +253,14 @@ int sched_edit_dep_add(struct sched *s, struct sched_node *n,
  * with nothing left pending is placed.  Returns the edges dropped. */
 int sched_edit_dep_remove(struct sched *s, struct sched_node *n,
     struct sched_node *dep, int64_t now);
+/* A queued node's slots and resources become r (the caller's storage, as
+ * n->res; NULL: one slot, none; the old request is the caller's to free):
+ * 0, or -EINVAL (nothing changed) if n is not queued or r asks more than
+ * the attached pool has in all.  A queued node holds nothing and the
+ * reservations are made afresh at each sched_next(), so its place (rank)
+ * stays and nothing is leaked or counted twice. */
+int sched_edit_res(struct sched *s, struct sched_node *n,
+    struct sched_res_req *r);
 
 /* Counts. */
 size_t sched_nqueued(const struct sched *s);   /* BLOCKED+DELAYED+READY */
@@ -359,6 +367,14 @@ unsigned sched_res_used(const struct sched_res_pool *p, size_t k);
  * twice, bad syntax). */
 int sched_res_req_parse(const struct sched_res_pool *p, int slots,
     const char *res, struct sched_res_req *r, char *err, size_t errlen);
+/* The request old (NULL: one slot, none) edited: slots (0: old's kept)
+ * and, if set_res, res (NULL or "": none; else old's resources kept),
+ * checked against p as by sched_res_req_parse: 0, or -EINVAL with its
+ * message.  old must be one p can meet (sched_res_possible) unless both
+ * slots and set_res are given. */
+int sched_res_req_edit(const struct sched_res_pool *p,
+    const struct sched_res_req *old, int slots, int set_res, const char *res,
+    struct sched_res_req *r, char *err, size_t errlen);
 /* 1 if r could ever be met by p (not more than it has in all). */
 int sched_res_possible(const struct sched_res_pool *p,
     const struct sched_res_req *r);

@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sched.h"
 #include "sched_int.h"
@@ -208,4 +209,19 @@ sched_edit_dep_remove(struct sched *s, struct sched_node *n,
 	if (k > 0 && n->npending == 0 && n->state == SCHED_BLOCKED)
 		sched_place(s, n, now);
 	return (k);
+}
+
+int
+sched_edit_res(struct sched *s, struct sched_node *n, struct sched_res_req *r)
+{
+	if (!sched_edit_queued(n) || (n->res != NULL && n->res->holding) ||
+	    (r != NULL && s->res != NULL && !sched_res_possible(s->res, r)))
+		return (-EINVAL);
+	/* nothing held while queued; reservations are per decision */
+	if (r != NULL) {
+		memset(r->given, 0, sizeof(r->given));
+		r->holding = 0;
+	}
+	n->res = r;
+	return (0);
 }

@@ -223,6 +223,23 @@ sched_res_req_parse(const struct sched_res_pool *p, int slots,
 }
 
 int
+sched_res_req_edit(const struct sched_res_pool *p,
+    const struct sched_res_req *old, int slots, int set_res, const char *res,
+    struct sched_res_req *r, char *err, size_t errlen)
+{
+	int rv;
+
+	if (slots == 0)
+		slots = old != NULL ? old->slots : 1;
+	if ((rv = sched_res_req_parse(p, slots, set_res ? res : NULL, r, err,
+	    errlen)) != 0)
+		return (rv);
+	if (!set_res && old != NULL)
+		memcpy(r->n, old->n, sizeof(r->n));
+	return (0);
+}
+
+int
 sched_res_possible(const struct sched_res_pool *p,
     const struct sched_res_req *r)
 {

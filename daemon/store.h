@@ -155,6 +155,8 @@ struct store_update {
 #define STORE_EDIT_ARGV       0x100u
 #define STORE_EDIT_ENV        0x200u
 #define STORE_EDIT_CWD        0x400u
+#define STORE_EDIT_SLOTS      0x800u
+#define STORE_EDIT_RES       0x1000u
 struct store_edit {
 	int64_t id;
 	uint32_t uid;          /* who */
@@ -173,6 +175,8 @@ struct store_edit {
 	const char *const *argv; size_t argc;
 	const char *const *env; size_t envc;
 	const char *cwd;
+	int slots;             /* STORE_EDIT_SLOTS: jobs.slots */
+	const char *res;       /* STORE_EDIT_RES: jobs.res, NULL none */
 	/* non-NULL: only a history row (what = note, detail note_detail) for
 	 * a job in any state: a cancel, a retry */
 	const char *note, *note_detail;

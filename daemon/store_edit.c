@@ -209,6 +209,18 @@ store_edit_fields(struct store *s, const struct store_edit *e,
 		store_edit_i64(n, sizeof(n), e->max_retries);
 		HIST("retries");
 	}
+	if (e->set & STORE_EDIT_SLOTS) {
+		SET("slots = ?2", STORE_INT(e->slots));
+		store_edit_i64(o, sizeof(o), old->slots);
+		store_edit_i64(n, sizeof(n), e->slots);
+		HIST("slots");
+	}
+	if (e->set & STORE_EDIT_RES) {
+		SET("res = ?2", STORE_TEXT(e->res));
+		(void)snprintf(o, sizeof(o), "%s", old->res ? old->res : "-");
+		(void)snprintf(n, sizeof(n), "%s", e->res ? e->res : "-");
+		HIST("res");
+	}
 	if (e->set & STORE_EDIT_CWD) {
 		SET("cwd = ?2", STORE_TEXT(e->cwd));
 		(void)snprintf(o, sizeof(o), "%s", old->cwd ? old->cwd : "");

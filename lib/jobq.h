@@ -479,6 +479,8 @@ int jobq_array_release(jobq_client *c, int64_t array_id,
 #define JOBQ_EDIT_ARGV       0x100u  /* not for an array task */
 #define JOBQ_EDIT_ENV        0x200u  /* not for an array task */
 #define JOBQ_EDIT_CWD        0x400u  /* not for an array task */
+#define JOBQ_EDIT_SLOTS      0x800u  /* checked against jobqd's workers */
+#define JOBQ_EDIT_RES       0x1000u  /* res NULL: no resources */
 typedef struct jobq_edit_opts {
 	unsigned set;
 	const char *queue;
@@ -497,6 +499,10 @@ typedef struct jobq_edit_opts {
 	const char *const *argv;     /* NULL-terminated */
 	const char *const *env;      /* NULL-terminated "K=V" */
 	const char *cwd;             /* absolute */
+	/* appended: worker slots (1..) and named resources
+	 * ("NAME=COUNT[,...]"), checked against jobqd's pool as at submit */
+	int slots;
+	const char *res;
 } jobq_edit_opts;
 /* Changes a queued (or held) job; each change is recorded in its history. */
 int jobq_edit(jobq_client *c, int64_t id, const jobq_edit_opts *opts,

@@ -402,6 +402,8 @@ struct proto_edit {
 	size_t envc;
 	const char *cwd;
 	size_t spec_bytes;
+	int slots;             /* JOBQ_EDIT_SLOTS: 1..JOBQ_MAX_SLOTS */
+	const char *res;       /* JOBQ_EDIT_RES: NULL none, else non-empty */
 };
 int proto_edit_from_json(const cJSON *req, struct proto_edit *out,
     char *err, size_t errlen);

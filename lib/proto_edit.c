@@ -1,6 +1,7 @@
 /*
  * proto_edit.c - the codec of the edit request ({"op":"edit", REF, ...}:
- * the members present are the changes, each bounded as at submit) and of
+ * the members present are the changes, each bounded as at submit; "slots"
+ * and "res" as a submit's, "res": null dropping the request) and of
  * the history reply; and proto_get_bool, an optional boolean member.
  * Holds, releases and history requests are refs (proto_req.c).
  */
@@ -179,6 +180,39 @@ proto_edit_sched(const cJSON *req, struct proto_edit *out, char *err,
 	return 0;
 }
 
+/* "slots" (1..JOBQ_MAX_SLOTS) and "res" (a non-empty string, or null: no
+ * resources), bounded as at submit; the pool is jobqd's to check. */
+static int
+proto_edit_res(const cJSON *req, struct proto_edit *out, char *err,
+    size_t errlen)
+{
+	const cJSON	*res;
+	int64_t		 v = 0;
+	int		 rc;
+
+	if (proto_edit_has(req, "slots")) {
+		if ((rc = proto_get_int(req, "slots", 1, 1, JOBQ_MAX_SLOTS,
+		    &v, err, errlen)) != 0)
+			return rc;
+		out->slots = (int)v;
+		out->set |= JOBQ_EDIT_SLOTS;
+	}
+	if ((res = cJSON_GetObjectItemCaseSensitive(req, "res")) != NULL) {
+		if (!cJSON_IsNull(res)) {
+			if ((rc = proto_get_str(req, "res", JOBQ_MAX_RES,
+			    &out->res, err, errlen)) != 0)
+				return rc;
+			if (out->res[0] == '\0') {
+				proto_seterr(err, errlen, "\"res\" must not be "
+				    "empty (null: no resources)");
+				return JOBQ_EINVAL;
+			}
+		}
+		out->set |= JOBQ_EDIT_RES;
+	}
+	return 0;
+}
+
 /* argv, env, cwd: as at submit, their bytes together bounded. */
 static int
 proto_edit_spec(const cJSON *req, struct proto_edit *out, char *err,
@@ -237,7 +271,8 @@ proto_edit_from_json(const cJSON *req, struct proto_edit *out, char *err,
 	}
 	if ((rc = proto_ref_from_json(req, 0, &out->ref, err, errlen)) != 0 ||
 	    (rc = proto_edit_sched(req, out, err, errlen)) != 0 ||
-	    (rc = proto_edit_spec(req, out, err, errlen)) != 0)
+	    (rc = proto_edit_spec(req, out, err, errlen)) != 0 ||
+	    (rc = proto_edit_res(req, out, err, errlen)) != 0)
 		goto fail;
 	if (out->set == 0) {
 		proto_seterr(err, errlen, "nothing to change");
@@ -300,6 +335,10 @@ proto_edit_out(struct proto_out *o, unsigned set, const jobq_edit_opts *e)
 		proto_out_list(o, "env", e->env);
 	if (set & JOBQ_EDIT_CWD)
 		proto_out_str(o, "cwd", e->cwd);
+	if (set & JOBQ_EDIT_SLOTS)
+		proto_out_int(o, "slots", e->slots);
+	if (set & JOBQ_EDIT_RES)
+		proto_out_str(o, "res", e->res);
 }
 
 cJSON *
@@ -330,6 +369,8 @@ proto_edit_to_json(const struct proto_edit *e)
 	opts.argv = (const char *const *)e->argv;
 	opts.env = (const char *const *)e->env;
 	opts.cwd = e->cwd;
+	opts.slots = e->slots;
+	opts.res = e->res;
 	proto_edit_out(&o, e->set, &opts);
 	return proto_out_end(&o);
 }
@@ -341,7 +382,11 @@ proto_edit_opts_to_json(int64_t id, const jobq_edit_opts *e)
 	struct proto_ref	ref;
 
 	proto_out_begin(&o, "edit");
-	if (e == NULL || e->set == 0 || (e->set & ~0x7ffu) != 0 ||
+	if (e == NULL || e->set == 0 || (e->set & ~0x1fffu) != 0 ||
+	    ((e->set & JOBQ_EDIT_SLOTS) && (e->slots < 1 ||
+	    e->slots > JOBQ_MAX_SLOTS)) ||
+	    ((e->set & JOBQ_EDIT_RES) && e->res != NULL &&
+	    (e->res[0] == '\0' || strlen(e->res) > JOBQ_MAX_RES)) ||
 	    ((e->set & JOBQ_EDIT_QUEUE) && e->queue == NULL) ||
 	    ((e->set & JOBQ_EDIT_ARGV) && e->argv == NULL) ||
 	    ((e->set & JOBQ_EDIT_ENV) && e->env == NULL) ||

@@ -2,7 +2,7 @@
  * check_proto_edit.c - unit tests for the codec of holds, edits and
  * history (lib/proto_edit.c, the hold/release/history refs of
  * lib/proto_req.c): round trips of every member, every refusal with its code
- * and message, jobq_edit_opts to JSON, the history reply, a job's "held"
+ * and message (slots and res included), jobq_edit_opts to JSON, the history reply, a job's "held"
  * and a submit's "hold".
  */
 #include "config.h"
@@ -52,6 +52,25 @@ START_TEST(test_edit_members)
 	check_proto_ok("{\"op\":\"edit\",\"id\":5,\"deps_add\":[]}");
 	check_proto_ok("{\"op\":\"edit\",\"id\":5,\"argv\":[\"x\",\"\"],"
 	    "\"env\":[\"A=1\"],\"cwd\":\"/tmp\"}");
+	check_proto_ok("{\"op\":\"edit\",\"id\":5,\"slots\":2}");
+	check_proto_ok("{\"op\":\"edit\",\"id\":5,\"slots\":1024,"
+	    "\"res\":\"gpu=2,license=1\"}");
+	check_proto_ok("{\"op\":\"edit\",\"id\":5,\"res\":null}");
+	/* res null: the member was given, no resources */
+	obj = check_proto_parse("{\"op\":\"edit\",\"id\":5,\"res\":null}");
+	ck_assert_int_eq(proto_req_from_json(obj, &r, err, sizeof(err)), 0);
+	ck_assert_uint_eq(r.u.edit.set, JOBQ_EDIT_RES);
+	ck_assert_ptr_null(r.u.edit.res);
+	proto_req_release(&r);
+	cJSON_Delete(obj);
+	obj = check_proto_parse("{\"op\":\"edit\",\"id\":5,\"slots\":3,"
+	    "\"res\":\"gpu=1\"}");
+	ck_assert_int_eq(proto_req_from_json(obj, &r, err, sizeof(err)), 0);
+	ck_assert_uint_eq(r.u.edit.set, JOBQ_EDIT_SLOTS | JOBQ_EDIT_RES);
+	ck_assert_int_eq(r.u.edit.slots, 3);
+	ck_assert_str_eq(r.u.edit.res, "gpu=1");
+	proto_req_release(&r);
+	cJSON_Delete(obj);
 	/* which members were given */
 	obj = check_proto_parse("{\"op\":\"edit\",\"id\":5,\"name\":null,"
 	    "\"retries\":0,\"deps_remove\":[1]}");
@@ -106,6 +125,16 @@ START_TEST(test_edit_refused)
 	check_proto_bad("{\"op\":\"edit\",\"id\":5,\"not_before\":-1}",
 	    JOBQ_EINVAL,
 	    "\"not_before\" must be an integer in 0..9223372036854775807");
+	check_proto_bad("{\"op\":\"edit\",\"id\":5,\"slots\":0}",
+	    JOBQ_EINVAL, "\"slots\" must be an integer in 1..1024");
+	check_proto_bad("{\"op\":\"edit\",\"id\":5,\"slots\":1025}",
+	    JOBQ_EINVAL, "\"slots\" must be an integer in 1..1024");
+	check_proto_bad("{\"op\":\"edit\",\"id\":5,\"slots\":\"2\"}",
+	    JOBQ_EINVAL, "\"slots\" must be an integer in 1..1024");
+	check_proto_bad("{\"op\":\"edit\",\"id\":5,\"res\":\"\"}",
+	    JOBQ_EINVAL, "\"res\" must not be empty (null: no resources)");
+	check_proto_bad("{\"op\":\"edit\",\"id\":5,\"res\":2}",
+	    JOBQ_EINVAL, "\"res\" must be a string");
 }
 END_TEST
 
@@ -125,8 +154,38 @@ START_TEST(test_edit_opts)
 	ck_assert_ptr_null(proto_edit_opts_to_json(3, NULL));
 	o.set = JOBQ_EDIT_QUEUE;				/* no queue */
 	ck_assert_ptr_null(proto_edit_opts_to_json(3, &o));
-	o.set = 0x800;						/* unknown */
+	o.set = 0x2000;						/* unknown */
 	ck_assert_ptr_null(proto_edit_opts_to_json(3, &o));
+	o.set = JOBQ_EDIT_SLOTS;				/* 0 slots */
+	ck_assert_ptr_null(proto_edit_opts_to_json(3, &o));
+	o.slots = JOBQ_MAX_SLOTS + 1;
+	ck_assert_ptr_null(proto_edit_opts_to_json(3, &o));
+	o.set = JOBQ_EDIT_RES;					/* "" */
+	o.res = "";
+	ck_assert_ptr_null(proto_edit_opts_to_json(3, &o));
+	/* res NULL with JOBQ_EDIT_RES: "res": null, no resources */
+	o.res = NULL;
+	req = proto_edit_opts_to_json(3, &o);
+	ck_assert_ptr_nonnull(req);
+	ck_assert(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(req, "res")));
+	ck_assert_int_eq(proto_req_from_json(req, &r, err, sizeof(err)), 0);
+	ck_assert_uint_eq(r.u.edit.set, JOBQ_EDIT_RES);
+	ck_assert_ptr_null(r.u.edit.res);
+	proto_req_release(&r);
+	cJSON_Delete(req);
+	o.set = JOBQ_EDIT_SLOTS | JOBQ_EDIT_RES;
+	o.slots = 4;
+	o.res = "gpu=2";
+	req = proto_edit_opts_to_json(3, &o);
+	ck_assert_ptr_nonnull(req);
+	ck_assert_int_eq(proto_req_from_json(req, &r, err, sizeof(err)), 0);
+	ck_assert_uint_eq(r.u.edit.set, o.set);
+	ck_assert_int_eq(r.u.edit.slots, 4);
+	ck_assert_str_eq(r.u.edit.res, "gpu=2");
+	proto_req_release(&r);
+	cJSON_Delete(req);
+	o.slots = 0;
+	o.res = NULL;
 	o.set = JOBQ_EDIT_QUEUE | JOBQ_EDIT_PRIORITY | JOBQ_EDIT_NAME |
 	    JOBQ_EDIT_LABELS | JOBQ_EDIT_DEPS | JOBQ_EDIT_ARGV;
 	o.queue = "q";

@@ -7,9 +7,13 @@
  * randomized comparison of the scheduler against a brute-force model
  * (random pools, jobs with random slots/resources/priorities in two queues
  * with random parallel limits,
- * random starts, ends and retries): the same job starts with the same
+ * random starts, ends, retries and edits of queued jobs' requests): the
+ * same job starts with the same
  * instances, nothing is ever assigned twice or over the pool, and every job
- * starts in the end.
+ * starts in the end.  Edits of a queued job's request (sched_res_req_edit,
+ * sched_edit_res): the kept and replaced parts, the refusals, a waiting
+ * job edited down starting at once, and random edits in the randomized
+ * comparison (the model re-reads the edited request at each decision).
  */
 #include "config.h"
 
@@ -186,6 +190,7 @@ END_TEST
 struct tjob {
 	struct sched_node node;
 	struct sched_res_req req;
+	struct sched_res_req alt;	/* an edit's new request */
 	int running, done;
 };
 
@@ -377,6 +382,177 @@ START_TEST(test_array_throttle)
 }
 END_TEST
 
+/* ---- edits of a queued job's request ---- */
+
+/* sched_res_req_edit keeps what is not given, and checks as a parse. */
+START_TEST(test_req_edit)
+{
+	static struct sched_res_pool p;
+	struct sched_res_req old, r;
+
+	sched_res_pool_init(&p, 4);
+	ck_assert_int_eq(sched_res_pool_add(&p, "gpu=4", err, sizeof err), 0);
+	ck_assert_int_eq(sched_res_pool_add(&p, "license=2", err, sizeof err),
+	    0);
+	ck_assert_int_eq(sched_res_req_parse(&p, 2, "gpu=3,license=1", &old,
+	    err, sizeof err), 0);
+	/* slots only: the resources stay */
+	ck_assert_int_eq(sched_res_req_edit(&p, &old, 3, 0, NULL, &r, err,
+	    sizeof err), 0);
+	ck_assert_int_eq(r.slots, 3);
+	ck_assert_uint_eq(r.n[0], 3);
+	ck_assert_uint_eq(r.n[1], 1);
+	/* res only: the slots stay, the resources are replaced */
+	ck_assert_int_eq(sched_res_req_edit(&p, &old, 0, 1, "license=2", &r,
+	    err, sizeof err), 0);
+	ck_assert_int_eq(r.slots, 2);
+	ck_assert_uint_eq(r.n[0], 0);
+	ck_assert_uint_eq(r.n[1], 2);
+	/* no resources */
+	ck_assert_int_eq(sched_res_req_edit(&p, &old, 0, 1, NULL, &r, err,
+	    sizeof err), 0);
+	ck_assert_int_eq(r.slots, 2);
+	ck_assert_uint_eq(r.n[0] + r.n[1], 0);
+	/* from one slot, none (old NULL) */
+	ck_assert_int_eq(sched_res_req_edit(&p, NULL, 0, 1, "gpu=1", &r, err,
+	    sizeof err), 0);
+	ck_assert_int_eq(r.slots, 1);
+	ck_assert_uint_eq(r.n[0], 1);
+	/* the refusals, with a submit's messages */
+	ck_assert_int_eq(sched_res_req_edit(&p, &old, 5, 0, NULL, &r, err,
+	    sizeof err), -EINVAL);
+	ck_assert_str_eq(err, "5 slots asked, but jobqd has 4 worker slots");
+	ck_assert_int_eq(sched_res_req_edit(&p, &old, 0, 1, "tpu=1", &r, err,
+	    sizeof err), -EINVAL);
+	ck_assert_str_eq(err, "unknown resource \"tpu\"");
+	ck_assert_int_eq(sched_res_req_edit(&p, &old, 0, 1, "gpu=5", &r, err,
+	    sizeof err), -EINVAL);
+	ck_assert_str_eq(err, "resource \"gpu\": 5 asked, but jobqd has 4");
+}
+END_TEST
+
+/* A 2-slot head waiting (and holding back the job behind it) starts at
+ * once when edited to 1 slot; an edit of a running job, or one asking
+ * more than the pool, is refused and changes nothing; nothing leaks. */
+START_TEST(test_edit_waiting_head)
+{
+	static struct sched_res_pool p;
+	struct tjob j[3];
+	struct sched_res_req big, one, over;
+	struct sched *s = sched_new(no_cancel, NULL);
+	struct sched_queue *q = sched_queue_get(s, "default", 1);
+	int i;
+
+	memset(j, 0, sizeof j);
+	sched_res_pool_init(&p, 2);
+	sched_res_attach(s, &p);
+	ck_assert_int_eq(sched_res_req_parse(&p, 2, NULL, &j[1].req, err,
+	    sizeof err), 0);
+	for (i = 0; i < 3; i++) {
+		sched_node_init(&j[i].node, i + 1, 0, 0, q, NULL);
+		if (i == 1)
+			j[i].node.res = &j[i].req;
+		ck_assert_int_eq(sched_add(s, &j[i].node, 0), 0);
+	}
+	ck_assert_ptr_eq(sched_next(s, 0), &j[0].node);
+	/* job 2 asks 2 of the 2 slots, 1 is taken: it waits, job 3 too */
+	ck_assert_ptr_null(sched_next(s, 0));
+	ck_assert_int_eq(p.slots_used, 1);
+	/* over the pool: refused, job 2 still asks 2 */
+	memset(&over, 0, sizeof over);
+	over.slots = 3;
+	ck_assert_int_eq(sched_edit_res(s, &j[1].node, &over), -EINVAL);
+	ck_assert_ptr_eq(j[1].node.res, &j[1].req);
+	ck_assert_ptr_null(sched_next(s, 0));
+	/* 1 slot: it starts, and holds exactly 1 */
+	ck_assert_int_eq(sched_res_req_edit(&p, j[1].node.res, 1, 0, NULL,
+	    &one, err, sizeof err), 0);
+	ck_assert_int_eq(sched_edit_res(s, &j[1].node, &one), 0);
+	ck_assert_ptr_eq(sched_next(s, 0), &j[1].node);
+	ck_assert_int_eq(p.slots_used, 2);
+	ck_assert_int_eq(one.holding, 1);
+	ck_assert_ptr_null(sched_next(s, 0));
+	/* running: refused */
+	ck_assert_int_eq(sched_res_req_parse(&p, 2, NULL, &big, err,
+	    sizeof err), 0);
+	ck_assert_int_eq(sched_edit_res(s, &j[1].node, &big), -EINVAL);
+	ck_assert_ptr_eq(j[1].node.res, &one);
+	sched_finish(s, &j[0].node, 1, 0);
+	ck_assert_ptr_eq(sched_next(s, 0), &j[2].node);
+	sched_finish(s, &j[1].node, 1, 0);
+	sched_finish(s, &j[2].node, 1, 0);
+	ck_assert_int_eq(p.slots_used, 0);
+	ck_assert_int_eq(one.holding, 0);
+	sched_free(s);
+}
+END_TEST
+
+/* A held job edited from gpu=1 to gpu=2 gets two instances once released;
+ * a queued head edited off the gpu stops reserving it for another queue's
+ * job; back to NULL (one slot) works too. */
+START_TEST(test_edit_held_and_reserve)
+{
+	static struct sched_res_pool p;
+	struct tjob j[4];
+	struct sched_res_req two, none;
+	struct sched *s = sched_new(no_cancel, NULL);
+	struct sched_queue *q0 = sched_queue_get(s, "q0", 1);
+	struct sched_queue *q1 = sched_queue_get(s, "q1", 1);
+	struct sched_node *n;
+
+	memset(j, 0, sizeof j);
+	sched_res_pool_init(&p, 4);
+	ck_assert_int_eq(sched_res_pool_add(&p, "gpu=2", err, sizeof err), 0);
+	sched_res_attach(s, &p);
+	/* job 1: held, gpu=1 */
+	ck_assert_int_eq(sched_res_req_parse(&p, 1, "gpu=1", &j[0].req, err,
+	    sizeof err), 0);
+	sched_node_init(&j[0].node, 1, 0, 0, q0, NULL);
+	j[0].node.res = &j[0].req;
+	j[0].node.held = 1;
+	ck_assert_int_eq(sched_add(s, &j[0].node, 0), 0);
+	ck_assert_ptr_null(sched_next(s, 0));
+	ck_assert_int_eq(sched_res_req_edit(&p, j[0].node.res, 0, 1, "gpu=2",
+	    &two, err, sizeof err), 0);
+	ck_assert_int_eq(sched_edit_res(s, &j[0].node, &two), 0);
+	ck_assert_int_eq(sched_edit_release(s, &j[0].node, 0), 0);
+	ck_assert_ptr_eq(sched_next(s, 0), &j[0].node);
+	ck_assert_uint_eq(two.given[0], 0x3);
+	ck_assert_int_eq(p.slots_used, 1);
+	/* job 2 (q0, priority 5) asks gpu=1: waits and reserves it; job 3
+	 * (q1) asks gpu=1 too: behind it, it may not take what job 2
+	 * waits for */
+	ck_assert_int_eq(sched_res_req_parse(&p, 1, "gpu=1", &j[1].req, err,
+	    sizeof err), 0);
+	ck_assert_int_eq(sched_res_req_parse(&p, 1, "gpu=1", &j[2].req, err,
+	    sizeof err), 0);
+	sched_node_init(&j[1].node, 2, 5, 0, q0, NULL);
+	j[1].node.res = &j[1].req;
+	sched_node_init(&j[2].node, 3, 0, 0, q1, NULL);
+	j[2].node.res = &j[2].req;
+	ck_assert_int_eq(sched_add(s, &j[1].node, 0), 0);
+	ck_assert_int_eq(sched_add(s, &j[2].node, 0), 0);
+	ck_assert_ptr_null(sched_next(s, 0));
+	/* job 2 edited to no resources (one slot: NULL): it starts */
+	ck_assert_int_eq(sched_res_req_edit(&p, j[1].node.res, 0, 1, NULL,
+	    &none, err, sizeof err), 0);
+	ck_assert_int_eq(none.slots, 1);
+	ck_assert_int_eq(sched_edit_res(s, &j[1].node, NULL), 0);
+	ck_assert_ptr_eq(sched_next(s, 0), &j[1].node);
+	ck_assert_int_eq(p.slots_used, 2);
+	ck_assert_ptr_null(sched_next(s, 0));	/* the gpus are job 1's */
+	sched_finish(s, &j[0].node, 1, 0);
+	n = sched_next(s, 0);
+	ck_assert_ptr_eq(n, &j[2].node);
+	ck_assert_uint_eq(j[2].req.given[0], 0x1);
+	sched_finish(s, &j[1].node, 1, 0);
+	sched_finish(s, &j[2].node, 1, 0);
+	ck_assert_int_eq(p.slots_used, 0);
+	ck_assert_uint_eq(p.res[0].busy, 0);
+	sched_free(s);
+}
+END_TEST
+
 /* ---- randomized comparison against a brute-force model ---- */
 
 #define RJOBS 120
@@ -518,6 +694,61 @@ model_compare(const struct model *m, const struct sched_res_pool *p,
 	    p->slots_total);
 }
 
+/* An edit of queued job i's request, random (sometimes over the pool):
+ * sched_res_req_edit against the whole request written out and parsed,
+ * then sched_edit_res, the model taking the new request too.  An edit of
+ * a running job (if any) is refused and changes nothing. */
+static void
+model_edit(struct model *m, const struct sched_res_pool *p, struct sched *s,
+    struct tjob *t, int i)
+{
+	char res[160], full[160], err2[256];
+	struct sched_res_req want;
+	int slots, set_res, rv, wrv, x;
+	size_t r, len = 0, flen = 0;
+
+	slots = rand() % 3 == 0 ? 0 : 1 + rand() % (m->slots_total + 1);
+	set_res = rand() % 2;
+	res[0] = full[0] = '\0';
+	for (r = 0; set_res && r < m->nres; r++)
+		if (rand() % 2)
+			len += (size_t)snprintf(res + len, sizeof res - len,
+			    "%sr%zu=%u", len > 0 ? "," : "", r,
+			    (unsigned)(1 + (size_t)rand() % (m->ninst[r] + 1)));
+	if (set_res)
+		snprintf(full, sizeof full, "%s", res);
+	else
+		for (r = 0; r < m->nres; r++)
+			if (m->j[i].n[r] > 0)
+				flen += (size_t)snprintf(full + flen,
+				    sizeof full - flen, "%sr%zu=%u", flen > 0 ?
+				    "," : "", r, m->j[i].n[r]);
+	wrv = sched_res_req_parse(p, slots != 0 ? slots : m->j[i].slots,
+	    full, &want, err2, sizeof err2);
+	rv = sched_res_req_edit(p, &t[i].req, slots, set_res, res[0] != '\0' ?
+	    res : NULL, &t[i].alt, err, sizeof err);
+	CHECK(rv == wrv && (rv == 0 || strcmp(err, err2) == 0), "edit of %d "
+	    "(slots %d, res \"%s\"): %d \"%s\", model %d \"%s\"", i + 1, slots,
+	    res, rv, err, wrv, err2);
+	if (rv != 0)
+		return;
+	CHECK(t[i].alt.slots == want.slots && memcmp(t[i].alt.n, want.n,
+	    sizeof want.n) == 0, "edit of %d: not the request written out",
+	    i + 1);
+	ck_assert_int_eq(sched_edit_res(s, &t[i].node, &t[i].alt), 0);
+	t[i].req = t[i].alt;
+	ck_assert_int_eq(sched_edit_res(s, &t[i].node, &t[i].req), 0);
+	m->j[i].slots = t[i].req.slots;
+	memcpy(m->j[i].n, t[i].req.n, sizeof m->j[i].n);
+	for (x = 0; x < RJOBS; x++)
+		if (m->j[x].state == 2) {
+			CHECK(sched_edit_res(s, &t[x].node, &t[x].alt) ==
+			    -EINVAL && t[x].node.res == &t[x].req,
+			    "edit of running job %d", x + 1);
+			break;
+		}
+}
+
 START_TEST(test_random_vs_model)
 {
 	static struct sched_res_pool p;
@@ -560,8 +791,19 @@ START_TEST(test_random_vs_model)
 		memcpy(t[i].req.n, m.j[i].n, sizeof t[i].req.n);
 	}
 	for (steps = 0; steps < 20000; steps++) {
-		want = rand() % 4;
-		if (want == 0 && added < RJOBS) {
+		want = rand() % 5;
+		if (want == 4) {
+			/* an edit of a queued job's request */
+			for (i = 0, running = 0; i < RJOBS; i++)
+				running += m.j[i].state == 1;
+			if (running == 0)
+				continue;
+			k = rand() % running;
+			for (i = 0; i < RJOBS; i++)
+				if (m.j[i].state == 1 && k-- == 0)
+					break;
+			model_edit(&m, &p, s, t, i);
+		} else if (want == 0 && added < RJOBS) {
 			i = added++;
 			sched_node_init(&t[i].node, i + 1, m.j[i].prio, 0,
 			    q[m.j[i].queue], NULL);
@@ -628,6 +870,9 @@ sched_res_suite(void)
 	tcase_add_test(tc, test_no_starvation);
 	tcase_add_test(tc, test_reservation_across_queues);
 	tcase_add_test(tc, test_array_throttle);
+	tcase_add_test(tc, test_req_edit);
+	tcase_add_test(tc, test_edit_waiting_head);
+	tcase_add_test(tc, test_edit_held_and_reserve);
 	tcase_add_loop_test(tc, test_random_vs_model, 0, 40);
 	suite_add_tcase(s, tc);
 	return (s);

@@ -136,7 +136,8 @@ proto_cmp_edit(const struct proto_edit *a, const struct proto_edit *b)
 	    sizeof(*a->deps_remove)) == 0) &&
 	    proto_cmp_strv(a->argv, a->argc, b->argv, b->argc, 1) &&
 	    proto_cmp_strv(a->env, a->envc, b->env, b->envc, 1) &&
-	    proto_cmp_str(a->cwd, b->cwd) && a->spec_bytes == b->spec_bytes;
+	    proto_cmp_str(a->cwd, b->cwd) && a->spec_bytes == b->spec_bytes &&
+	    a->slots == b->slots && proto_cmp_str(a->res, b->res);
 }
 
 static int
