@@ -194,7 +194,7 @@ cron_item(int f, const char *s, const char *end, uint64_t *bits, char *err,
 	  size_t errlen)
 {
 	const char	*p = s;
-	int		 a, b, step = 1, v, rc;
+	int		 a = 0, b = 0, step = 1, v, rc;
 	char		 cb[16];
 
 	if (p == end)
@@ -471,6 +471,8 @@ cron_mdays(int64_t y, int m)
 	static const int n[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
 	    30, 31 };
 
+	if (m < 1 || m > 12)
+		return 0;	/* not reached: callers keep m in 1-12 */
 	return m == 2 && cron_leap(y) ? 29 : n[m - 1];
 }
 

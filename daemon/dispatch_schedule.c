@@ -777,10 +777,9 @@ dispatch_schedule_check(struct dsched *d, int64_t now, char *msg,
 {
 	struct schedule_when w;
 	char err[300];
-	int rv;
 
 	if (d->row.tz != NULL &&
-	    (rv = cron_zone_valid(d->row.tz, err, sizeof err)) != 0) {
+	    cron_zone_valid(d->row.tz, err, sizeof err) != 0) {
 		snprintf(msg, msglen, "tz: %s", err);
 		return JOBQ_EINVAL;
 	}
