@@ -168,19 +168,11 @@ cmd_edit_opt(const char *cmd, int c, const char *arg, struct cmd_edit_args *a)
 		a->o.cwd = arg;
 		return 0;
 	case CMD_OPT_SLOTS:
-		if (fmt_parse_int(arg, 1, JOBQ_MAX_SLOTS, &v) != 0)
-			return cmd_usage_error(cmd, "invalid --slots '%s' "
-			    "(expected an integer from 1 to %d: worker slots "
-			    "the job occupies)", arg, JOBQ_MAX_SLOTS);
 		a->o.set |= JOBQ_EDIT_SLOTS;
-		a->o.slots = (int)v;
-		return 0;
+		return cmd_opt_slots(cmd, arg, &a->o.slots);
 	case CMD_OPT_RES:
-		if (arg[0] == '\0' || strlen(arg) > JOBQ_MAX_RES ||
-		    strchr(arg, '=') == NULL)
-			return cmd_usage_error(cmd, "invalid --res '%s' "
-			    "(expected NAME=COUNT[,NAME=COUNT...], such as "
-			    "gpu=2,license=1; --no-res for none)", arg);
+		if ((r = cmd_opt_res(cmd, arg, "; --no-res for none")) != 0)
+			return r;
 		if (a->no_res)
 			return cmd_usage_error(cmd, "--res and --no-res "
 			    "exclude each other");

@@ -137,6 +137,10 @@ int cmd_opt_at(const char *cmd, const char *arg, int64_t *ms);
 int cmd_opt_after(const char *cmd, const char *arg, struct fmt_after *after,
     size_t *n);
 int cmd_opt_retries(const char *cmd, const char *arg, long *n);
+int cmd_opt_slots(const char *cmd, const char *arg, int *slots);
+/* --res SPEC's form (jobqd checks the names and counts); also: more of
+ * the message's parenthesis ("" for none) */
+int cmd_opt_res(const char *cmd, const char *arg, const char *also);
 int cmd_check_name(const char *cmd, const char *arg);
 int cmd_check_label(const char *cmd, const char *arg);
 

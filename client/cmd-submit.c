@@ -104,6 +104,30 @@ cmd_opt_after(const char *cmd, const char *arg, struct fmt_after *after,
 }
 
 int
+cmd_opt_slots(const char *cmd, const char *arg, int *slots)
+{
+	int64_t v;
+
+	if (fmt_parse_int(arg, 1, JOBQ_MAX_SLOTS, &v) != 0)
+		return cmd_usage_error(cmd, "invalid --slots '%s' (expected an "
+		    "integer from 1 to %d: worker slots the job occupies)", arg,
+		    JOBQ_MAX_SLOTS);
+	*slots = (int)v;
+	return 0;
+}
+
+int
+cmd_opt_res(const char *cmd, const char *arg, const char *also)
+{
+	if (arg[0] == '\0' || strlen(arg) > JOBQ_MAX_RES ||
+	    strchr(arg, '=') == NULL)
+		return cmd_usage_error(cmd, "invalid --res '%s' (expected "
+		    "NAME=COUNT[,NAME=COUNT...], such as gpu=2,license=1%s)",
+		    arg, also);
+	return 0;
+}
+
+int
 cmd_opt_retries(const char *cmd, const char *arg, long *n)
 {
 	if (fmt_parse_count(arg, PROTO_MAX_RETRIES, n) != 0)
@@ -336,7 +360,6 @@ static int
 cmd_submit_opt(const char *cmd, int c, const char *arg,
     struct cmd_submit_args *a)
 {
-	int64_t v;
 	int rc;
 
 	if (c != CMD_OPT_BATCH && c != CMD_OPT_JSON)
@@ -367,20 +390,10 @@ cmd_submit_opt(const char *cmd, int c, const char *arg,
 		a->hold = 1;
 		return 0;
 	case CMD_OPT_SLOTS:
-		if (fmt_parse_int(arg, 1, JOBQ_MAX_SLOTS, &v) != 0)
-			return cmd_usage_error(cmd, "invalid --slots '%s' "
-			    "(expected an integer from 1 to %d: worker slots "
-			    "the job occupies)", arg, JOBQ_MAX_SLOTS);
-		a->slots = (int)v;
-		return 0;
+		return cmd_opt_slots(cmd, arg, &a->slots);
 	case CMD_OPT_RES:
-		if (arg[0] == '\0' || strlen(arg) > JOBQ_MAX_RES ||
-		    strchr(arg, '=') == NULL)
-			return cmd_usage_error(cmd, "invalid --res '%s' "
-			    "(expected NAME=COUNT[,NAME=COUNT...], such as "
-			    "gpu=2,license=1)", arg);
 		a->res = arg;
-		return 0;
+		return cmd_opt_res(cmd, arg, "");
 	case CMD_OPT_RETRIES:
 		return cmd_opt_retries(cmd, arg, &a->retries);
 	case CMD_OPT_WAIT:
