@@ -17,8 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -632,6 +634,23 @@ cmd_check_label(const char *cmd, const char *arg)
 	return 0;
 }
 
+int
+cmd_stdout_gone(void)
+{
+	struct pollfd pfd;
+
+	if (errno == EPIPE)
+		return 1;
+	if (errno != 0)
+		return 0;
+	/* the EPIPE came from an earlier write of the stream (its errno is
+	 * lost): a pipe or socket whose reader has gone polls POLLERR */
+	pfd.fd = STDOUT_FILENO;
+	pfd.events = POLLOUT;
+	pfd.revents = 0;
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLERR | POLLHUP));
+}
+
 /* Flushes stdout; 0, or 1 if the reader went away (EPIPE), or -1 on
  * another write error (reported). */
 int
@@ -640,7 +659,7 @@ cmd_flush(const char *cmd)
 	errno = 0;
 	if (fflush(stdout) != EOF && !ferror(stdout))
 		return 0;
-	if (errno == EPIPE)
+	if (cmd_stdout_gone())
 		return 1;
 	fprintf(stderr, "jobq: %s: write error: %s\n", cmd,
 	    errno != 0 ? strerror(errno) : "unknown error");

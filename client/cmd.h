@@ -47,5 +47,9 @@ cmd_fn cmd_schedule;
 /* Prints the usage text of the command called `name` to out; returns 0,
  * or -1 if there is no such command. */
 int cmd_help(const char *name, FILE *out);
+/* After a failed write or flush of stdout (errno as it left it, or 0):
+ * whether its reader went away (EPIPE, now or in an earlier write), which
+ * is not an error for jobq. */
+int cmd_stdout_gone(void);
 
 #endif

@@ -112,7 +112,7 @@ jobq_finish(int rc)
 {
 	errno = 0;
 	if (fflush(stdout) == EOF || ferror(stdout)) {
-		if (errno == EPIPE)
+		if (cmd_stdout_gone())
 			return rc;
 		fprintf(stderr, "jobq: write error: %s\n",
 		    errno != 0 ? strerror(errno) : "unknown error");
