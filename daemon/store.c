@@ -99,6 +99,7 @@ static const struct {
 	[STORE_EDIT] = { store_edit, NULL },
 	[STORE_HISTORY] = { NULL, store_history_read },
 	[STORE_SCHEDULE] = { store_schedule_write, NULL },
+	[STORE_SLURM_ID] = { store_write_slurm_id, NULL },
 };
 #define STORE_NOPS (sizeof(store_ops) / sizeof(store_ops[0]))
 

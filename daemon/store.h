@@ -57,7 +57,7 @@
 #include <uv.h>
 #include "jobq.h"
 
-#define STORE_SCHEMA_VERSION 12
+#define STORE_SCHEMA_VERSION 13
 #define STORE_APP_ID 0x4a4f4251 /* "JOBQ" */
 
 struct store;
@@ -102,6 +102,8 @@ enum store_op_type {
 	                   resumed, or a step without a job (misses, a skip)
 	                   recorded (store_schedule.c); JOBQ_EINVAL for a
 	                   name its owner has already, JOBQ_ENOTFOUND */
+	STORE_SLURM_ID, /* write: the Slurm job id of a running job's run
+	                   (jobs.slurm_id) and a "slurm" history row */
 	STORE_PURGE     /* write: delete ended jobs (+ their deps/labels rows,
 	                   arrays left without tasks) -> out.purge; after the
 	                   commit, unlinks UID/ID.out and UID/ID.err of each
@@ -319,7 +321,23 @@ struct store_op {
 			 * entries of the same names */
 			const char *res_given;
 			const char *const *res_env;
+			/* the run goes to Slurm: jobs.executor = 'slurm'
+			 * (and slurm_id cleared), so recovery adopts it
+			 * instead of interrupting it */
+			int slurm;
+			/* read only: the spec of a job already running on
+			 * Slurm (a run adopted at start-up that must be
+			 * submitted again), no change; JOBQ_ESTATE unless
+			 * running */
+			int reread;
 		} claim;
+		struct {                       /* STORE_SLURM_ID */
+			int64_t id;
+			int attempts;          /* of the run: ignored if the
+			                          job moved on (no change) */
+			int64_t slurm_id;
+			int64_t at;            /* ms, for the history row */
+		} slurm_id;
 		struct store_update update;    /* STORE_UPDATE */
 		struct store_edit edit;        /* STORE_EDIT */
 		struct { int64_t id; } history;  /* STORE_HISTORY */
@@ -463,6 +481,9 @@ struct store_queued {
 	int held;                 /* on hold (schema v9) */
 	int slots;                /* schema v12 */
 	const char *res;          /* in store_recovery.names; NULL: none */
+	int64_t slurm_id;         /* adopted only: its run's Slurm id (0:
+	                             sbatch's answer was never recorded) */
+	int64_t started_at;       /* adopted only: when it was claimed */
 	size_t dep_first, ndeps;  /* its entries in store_recovery.deps
 	                             (deps[dep_first .. dep_first+ndeps-1]) */
 };
@@ -486,6 +507,10 @@ struct store_recovery {
 	struct store_queue *queues;    /* rows of the queues table (counts 0) */
 	size_t nqueues;
 	size_t n_interrupted;          /* jobs found running */
+	struct store_queued *adopted;  /* jobs found running on Slurm: left
+	                                  running for dispatch to reconcile
+	                                  (id order; no deps) */
+	size_t nadopted;
 	struct store_schedule *schedules; /* every schedule, id order */
 	size_t nschedules;
 };

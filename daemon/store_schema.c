@@ -74,7 +74,11 @@
  * asks, "gpu=2,license=1" as submitted; NULL: none) and jobs.res_given (the
  * instances its claim was given, "gpu=1,3;license=0", written in the
  * claim's transaction; NULL while queued: a retry, an unclaim and recovery
- * clear it; an ended job keeps its last run's).
+ * clear it; an ended job keeps its last run's); 12 -> 13 adds
+ * queues.executor (a queue's executor setting as canonical JSON text, NULL:
+ * local), jobs.executor ('slurm' when the claim of its current or last run
+ * handed it to Slurm, NULL: the local workers) and jobs.slurm_id (that
+ * run's Slurm job id once sbatch answered, NULL before).
  *
  * Ids: jobs, tasks and arrays take their ids from one counter, so an array
  * id is never a job id, and an id is never used twice, even after its rows
@@ -186,7 +190,9 @@ static const char *const store_schema_sql[ST_COUNT] = {
 	/* The state (?4) is JOB_EV_CLAIM's. */
 	[ST_CLAIM_UPDATE] = "UPDATE jobs SET state = ?4, attempts = ?2, "
 	    "started_at = ?3, finished_at = NULL, claimed = 1, "
-	    "res_given = ?5 WHERE id = ?1",
+	    "res_given = ?5, executor = ?6, slurm_id = NULL WHERE id = ?1",
+	[ST_SLURM_ID] = "UPDATE jobs SET slurm_id = ?2 WHERE id = ?1 AND "
+	    "state = 'running' AND executor = 'slurm' AND attempts = ?3",
 	[ST_INSERT_RES] = "UPDATE jobs SET slots = ?3, res = ?4 "
 	    "WHERE id BETWEEN ?1 AND ?2",
 	[ST_UPDATE] = "UPDATE jobs SET state = ?2, "
@@ -246,7 +252,8 @@ static const char *const store_schema_sql[ST_COUNT] = {
 	    "jobs.array_id != 0)",
 	[ST_CHECKPOINT] = "PRAGMA wal_checkpoint(TRUNCATE)",
 	[ST_RUNNING] = "SELECT id, attempts, max_retries, retry_delay_ms "
-	    "FROM jobs WHERE state = 'running' ORDER BY id",
+	    "FROM jobs WHERE state = 'running' AND executor IS NULL "
+	    "ORDER BY id",
 	[ST_RECOVER] = "UPDATE jobs SET state = ?2, finished_at = ?3, "
 	    "pid = NULL, reason = ?4, "
 	    "not_before = CASE WHEN ?5 < 0 THEN not_before ELSE ?5 END, "
@@ -258,6 +265,15 @@ static const char *const store_schema_sql[ST_COUNT] = {
 	    "j.array_index, coalesce(a.throttle, 0), j.on_end IS NOT NULL, "
 	    "j.held, j.slots, j.res FROM " STORE_JOB_FROM
 	    " WHERE j.state = 'queued' ORDER BY j.id",
+	/* Runs on Slurm survive a restart of jobqd: the columns of
+	 * ST_QUEUED, then the Slurm id and the start of the run. */
+	[ST_ADOPT] = "SELECT j.id, j.queue, j.attempts, j.max_retries, "
+	    "j.submitted_at, j.owner_uid, j.priority, j.not_before, "
+	    "j.timeout_ms, j.kill_grace_ms, j.retry_delay_ms, j.array_id, "
+	    "j.array_index, coalesce(a.throttle, 0), j.on_end IS NOT NULL, "
+	    "j.held, j.slots, j.res, coalesce(j.slurm_id, 0), "
+	    "coalesce(j.started_at, 0) FROM " STORE_JOB_FROM
+	    " WHERE j.state = 'running' AND j.executor = 'slurm' ORDER BY j.id",
 	/* One pass: queued jobs in id order (jobs_state), each one's deps
 	 * through deps_job, the dependency's state through the primary key. */
 	[ST_QUEUED_DEPS] = "SELECT d.job_id, d.dep_id, d.mode, dj.state "
@@ -482,6 +498,11 @@ static const char *const store_schema_migrations[STORE_SCHEMA_VERSION] = {
 	"ALTER TABLE jobs ADD COLUMN slots INTEGER NOT NULL DEFAULT 1;"
 	"ALTER TABLE jobs ADD COLUMN res TEXT;"
 	"ALTER TABLE jobs ADD COLUMN res_given TEXT;",
+	/* 12 -> 13: executors (dispatch_slurm.c): a queue's executor, and
+	 * where a job's current or last run went */
+	"ALTER TABLE queues ADD COLUMN executor TEXT;"
+	"ALTER TABLE jobs ADD COLUMN executor TEXT;"
+	"ALTER TABLE jobs ADD COLUMN slurm_id INTEGER;",
 };
 
 static void	store_schema_errf(char *, size_t, const char *, ...)

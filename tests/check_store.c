@@ -1442,7 +1442,9 @@ START_TEST(test_fresh)
 	s = open_store(1);
 	close_store(s);
 	ck_assert_int_eq(sql_int("PRAGMA user_version"), STORE_SCHEMA_VERSION);
-	ck_assert_int_eq(STORE_SCHEMA_VERSION, 12);
+	ck_assert_int_eq(STORE_SCHEMA_VERSION, 13);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM pragma_table_info("
+	    "'jobs') WHERE name IN ('executor', 'slurm_id')"), 2);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM pragma_table_info("
 	    "'jobs') WHERE name = 'schedule'"), 1);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM pragma_table_info("
@@ -3244,6 +3246,96 @@ START_TEST(test_torn_checkpoint)
 }
 END_TEST
 
+/* A run handed to Slurm (claim.slurm) survives a restart of jobqd: it is
+ * not interrupted but read into r.adopted with its Slurm id, recorded by
+ * STORE_SLURM_ID (with a history row; refused for another attempt); a
+ * reread claim returns its spec without changing it; a local run beside
+ * it is interrupted as before. */
+START_TEST(test_recover_slurm)
+{
+	struct store *s;
+	struct store_op *op;
+	struct store_recovery r;
+	int64_t a, b, c;
+
+	s = open_store(1);
+	a = do_insert(s, "sl", 0);	/* on Slurm, id recorded */
+	b = do_insert(s, "sl", 0);	/* on Slurm, sbatch unanswered */
+	c = do_insert(s, "loc", 0);	/* local: interrupted */
+	op = op_new(STORE_CLAIM, 0);
+	op->in.claim.id = a;
+	op->in.claim.attempts = 1;
+	op->in.claim.started_at = 100;
+	op->in.claim.slurm = 1;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	op_free(op);
+	op = op_new(STORE_CLAIM, 0);
+	op->in.claim.id = b;
+	op->in.claim.attempts = 1;
+	op->in.claim.started_at = 200;
+	op->in.claim.slurm = 1;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	op_free(op);
+	ck_assert_int_eq(do_claim(s, c, 1, 300), 0);
+	op = op_new(STORE_SLURM_ID, 0);
+	op->in.slurm_id.id = a;
+	op->in.slurm_id.attempts = 2;	/* not its run */
+	op->in.slurm_id.slurm_id = 41;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, JOBQ_ENOTFOUND);
+	op->in.slurm_id.attempts = 1;
+	op->in.slurm_id.at = 150;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	op_free(op);
+	close_store(s);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM history WHERE "
+	    "what = 'slurm' AND detail = 'attempt 1: Slurm job 41'"), 1);
+
+	s = open_store(0);
+	ck_assert_int_eq(store_recover(s, &r, 12345), 0);
+	ck_assert_uint_eq(r.n_interrupted, 1);
+	ck_assert_uint_eq(r.nqueued, 0);
+	ck_assert_uint_eq(r.nadopted, 2);
+	ck_assert_int_eq(r.adopted[0].id, a);
+	ck_assert_int_eq(r.adopted[0].slurm_id, 41);
+	ck_assert_int_eq(r.adopted[0].started_at, 100);
+	ck_assert_int_eq(r.adopted[0].attempts, 1);
+	ck_assert_str_eq(r.adopted[0].queue, "sl");
+	ck_assert_int_eq(r.adopted[1].id, b);
+	ck_assert_int_eq(r.adopted[1].slurm_id, 0);
+	store_recovery_release(&r);
+	ck_assert_int_eq(store_start(s, &loop), 0);
+	op = do_get(s, a);
+	ck_assert_int_eq(op->out.job->state, JOBQ_STATE_RUNNING);
+	op_free(op);
+	op = do_get(s, c);
+	ck_assert_int_eq(op->out.job->state, JOBQ_STATE_INTERRUPTED);
+	op_free(op);
+	/* a reread: the spec, no change; refused for a job not running */
+	op = op_new(STORE_CLAIM, 0);
+	op->in.claim.id = b;
+	op->in.claim.reread = 1;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	ck_assert_str_eq(op->out.claim.argv[0], "/bin/true");
+	op_free(op);
+	op = op_new(STORE_CLAIM, 0);
+	op->in.claim.id = c;
+	op->in.claim.reread = 1;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, JOBQ_ESTATE);
+	op_free(op);
+	op = do_get(s, b);
+	ck_assert_int_eq(op->out.job->state, JOBQ_STATE_RUNNING);
+	ck_assert_int_eq(op->out.job->attempts, 1);
+	op_free(op);
+	close_store(s);
+}
+END_TEST
+
 START_TEST(test_recover_v2)
 {
 	struct store *s;
@@ -3616,6 +3708,7 @@ store_suite(void)
 	tcase_add_test(tc, test_group_commit);
 	tcase_add_test(tc, test_checkpoint);
 	tcase_add_test(tc, test_recover);
+	tcase_add_test(tc, test_recover_slurm);
 	tcase_add_test(tc, test_disk_full);
 	tcase_add_test(tc, test_refuse_garbage);
 	tcase_add_test(tc, test_refuse_other_app);
