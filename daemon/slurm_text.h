@@ -155,9 +155,10 @@ char **slurm_text_squeue_argv(const char *squeue);
 /*
  * Parses that output (len bytes): keeps the lines of this instance's jobs
  * (by name) into *v (malloc'd, NULL when *n is 0; free() it), in the order
- * read.  A line that cannot be read (too few fields, a NUL, a bad JobID of
- * one of our names, an overlong line) is skipped and counted in *nbad;
- * empty lines and other jobs are skipped silently.  0 or JOBQ_ENOMEM
+ * read.  A line that cannot be read (too few fields, no '|' at its end, a
+ * NUL, a bad JobID of one of our names) is skipped and counted in *nbad;
+ * empty lines and other jobs are skipped silently; overlong fields are
+ * truncated, control bytes in them written '?'.  0 or JOBQ_ENOMEM
  * (*v NULL, *n 0).
  */
 int slurm_text_parse_squeue(const char *out, size_t len, const char *instance,
