@@ -100,6 +100,11 @@ struct dispatch_config {
 	uint64_t metrics_interval_ms; /* --metrics-interval */
 	const char *const *resources; /* --resource specs (checked) */
 	size_t nresources;
+	struct {                  /* the Slurm executor (dispatch_slurm.c) */
+		const char *sbatch, *squeue, *scancel, *sacct; /* NULL: PATH */
+		int64_t poll_ms;      /* --slurm-poll; 0: 1000 */
+		int64_t timeout_ms;   /* --slurm-timeout per command; 0: 30000 */
+	} slurm;
 };
 
 /* Loads the queued jobs of rec into the scheduler, starts the workers and

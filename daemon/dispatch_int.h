@@ -37,6 +37,9 @@
  *                       each fire (schedule.c's decisions)
  *   dispatch_res.c      slots and named resources: the pool, a submit's
  *                       request, what a claim stores and the job gets
+ *   dispatch_slurm.c    the Slurm executor: claimed runs to sbatch, the
+ *                       squeue poll, scancel, runs found on Slurm at
+ *                       start-up
  */
 #ifndef JOBQD_DISPATCH_INT_H
 #define JOBQD_DISPATCH_INT_H
@@ -70,6 +73,8 @@
 #define DISPATCH_RETRY_DELAY_MS 1000   /* default --retry-delay */
 
 struct dispatch_tmo;    /* a running job's --timeout (dispatch_slot.c) */
+struct dsl_job;         /* a run on Slurm (dispatch_slurm.c) */
+struct dslurm;          /* the Slurm executor (dispatch_slurm.c) */
 struct waiter;          /* dispatch_wait.c */
 struct awaiter;         /* dispatch_array.c */
 struct watcher;         /* dispatch_watch.c */
@@ -113,6 +118,8 @@ struct sjob {
 	int res_held;          /* HELD in the scheduler only because it asks
 	                          more than the pool has (its row is not held;
 	                          dispatch_res_job), until an edit fixes it */
+	unsigned slurm:1;      /* this run is (to be) on Slurm */
+	struct dsl_job *sl;    /* its run on Slurm (dispatch_slurm.c) */
 	char *spec;            /* packed spec while reserved */
 	size_t speclen;
 	struct waiter_list waiters;
@@ -171,6 +178,11 @@ struct dispatch {
 	struct dsched *schedules;    /* a list, in id order */
 	uv_timer_t schedule_timer;   /* the earliest next fire */
 	int schedule_running;        /* inside dispatch_schedule_run */
+	/* the Slurm executor (dispatch_slurm.c): NULL until a job goes
+	 * there or is found there at start-up */
+	struct dslurm *slurm;
+	uint32_t slurm_instance;     /* store_recovery.instance */
+	size_t slurm_nclaiming;      /* claims of runs for Slurm in flight */
 	/* hooks (dispatch_hook.c, hook.c) */
 	struct hook *hook;           /* NULL: none can run (no exe) */
 	char **armed;                /* queues whose drain runs on-drained */
@@ -397,6 +409,20 @@ int dispatch_slot_find_free(const struct dispatch *);
 int dispatch_slot_nfree(const struct dispatch *);
 int dispatch_slot_nbusy(const struct dispatch *);
 void dispatch_slot_timeout_stop(struct sjob *);
+/* Arms j's --timeout from j->started_at. */
+void dispatch_slot_timeout_start(struct dispatch *, struct sjob *);
+/* ---- dispatch_slurm.c ---- */
+void dispatch_slurm_claimed(struct dispatch *, struct sjob *,
+    const struct store_op *claim);
+void dispatch_slurm_dispatch(struct dispatch *, int64_t now);
+void dispatch_slurm_cancel(struct dispatch *, struct sjob *);
+void dispatch_slurm_timeout(struct dispatch *, struct sjob *);
+int dispatch_slurm_start(struct dispatch *, const struct store_recovery *);
+void dispatch_slurm_shutdown(struct dispatch *);
+int dispatch_slurm_busy(const struct dispatch *);
+void dispatch_slurm_free(struct dispatch *);
+/* 0 if Slurm is not in use, else 1 with *out filled. */
+int dispatch_slurm_info(const struct dispatch *, jobq_slurm_info *out);
 
 /* ---- dispatch_ref.c ---- */
 /* 1 if ref names a task by index: its id is being looked up, then the

@@ -507,6 +507,9 @@ struct store_recovery {
 	struct store_queue *queues;    /* rows of the queues table (counts 0) */
 	size_t nqueues;
 	size_t n_interrupted;          /* jobs found running */
+	uint32_t instance;             /* this database's random instance
+	                                  (meta 'instance', made once): it
+	                                  names its runs on Slurm */
 	struct store_queued *adopted;  /* jobs found running on Slurm: left
 	                                  running for dispatch to reconcile
 	                                  (id order; no deps) */

@@ -28,6 +28,38 @@
 static int	store_recover_adopted(struct store *, struct store_recovery *,
 		    size_t *);
 
+/* The database's instance (meta 'instance'), made once at random: the
+ * names of its runs on Slurm carry it (slurm_text.h), so a new database
+ * under the same state dir never takes an old one's runs for its own. */
+static int
+store_recover_instance(struct store *s, uint32_t *out)
+{
+	sqlite3_stmt *st = NULL;
+	uint32_t v;
+	int rc;
+
+	sqlite3_randomness(sizeof(v), &v);
+	rc = sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO meta (key, "
+	    "value) VALUES ('instance', ?1)", -1, &st, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_bind_int64(st, 1, v)) ==
+	    SQLITE_OK)
+		rc = store_step_done(st);
+	(void)sqlite3_finalize(st);
+	st = NULL;
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE "
+		    "key = 'instance'", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			*out = (uint32_t)sqlite3_column_int64(st, 0);
+			rc = SQLITE_OK;
+		} else if (rc == SQLITE_DONE)
+			rc = SQLITE_CORRUPT;
+	}
+	(void)sqlite3_finalize(st);
+	return (rc == SQLITE_OK ? 0 : store_err(s, rc, "instance"));
+}
+
 /* A job found running. */
 struct store_recover_run {
 	int64_t id, retry_delay_ms;
@@ -346,7 +378,8 @@ store_recover(struct store *s, struct store_recovery *r, int64_t now_ms)
 	free(run);
 	if (ret != 0)
 		return (ret);
-	if ((ret = store_recover_queued(s, r)) != 0 ||
+	if ((ret = store_recover_instance(s, &r->instance)) != 0 ||
+	    (ret = store_recover_queued(s, r)) != 0 ||
 	    (ret = store_recover_deps(s, r)) != 0 ||
 	    (ret = store_read_queues(s, &r->queues, &r->nqueues)) != 0 ||
 	    (ret = store_schedule_load(s, &r->schedules,
