@@ -52,7 +52,7 @@ store_recovery_release(struct store_recovery *r)
 	free(r->names);
 	free(r->queued);
 	free(r->deps);
-	free(r->queues);
+	store_queues_free(r->queues, r->nqueues);
 	store_schedule_free(r->schedules, r->nschedules);
 	memset(r, 0, sizeof(*r));
 }
