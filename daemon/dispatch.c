@@ -911,6 +911,7 @@ dispatch_start(uv_loop_t *loop, struct store *store,
 	if ((rv = dispatch_res_start(s, conf)) < 0 ||
 	    (rv = dispatch_slurm_start(s, rec)) < 0 ||
 	    (rv = dispatch_start_load(s, rec)) < 0 ||
+	    (rv = dispatch_exec_start(s, rec)) < 0 ||
 	    (rv = dispatch_schedule_start(s, rec)) < 0)
 		return rv;
 	memset(&pc, 0, sizeof pc);
@@ -965,6 +966,7 @@ dispatch_closed_one(struct dispatch *s)
 	free(s->res);
 	stats_free(s->stats);
 	dispatch_hook_free(s);
+	dispatch_exec_free(s);
 	free(s->buckets);
 	free(s->slot_job);
 	free(s->slot_up);

@@ -40,6 +40,9 @@
  *   dispatch_slurm.c    the Slurm executor: claimed runs to sbatch, the
  *                       squeue poll, scancel, runs found on Slurm at
  *                       start-up
+ *   dispatch_exec.c     each queue's executor (local or slurm): the table
+ *                       queue -> executor text, fed at start-up and by
+ *                       queue_set
  */
 #ifndef JOBQD_DISPATCH_INT_H
 #define JOBQD_DISPATCH_INT_H
@@ -187,6 +190,8 @@ struct dispatch {
 	struct hook *hook;           /* NULL: none can run (no exe) */
 	char **armed;                /* queues whose drain runs on-drained */
 	size_t narmed, armed_cap;
+	/* the queues' executors (dispatch_exec.c); NULL: all local */
+	struct dispatch_exec *exec;
 };
 
 /* What a store op carries back to its done callback. */
@@ -286,6 +291,18 @@ void dispatch_end_usage(struct dispatch *, struct sjob *, enum job_event,
 void dispatch_cancel_job(struct dispatch *, struct sjob *);
 unsigned dispatch_kill_grace(const struct dispatch *, const struct sjob *);
 void dispatch_maybe_finish_shutdown(struct dispatch *);
+
+/* ---- dispatch_exec.c ---- */
+/* The executors of rec's queues into the table; 0 or JOBQ_ENOMEM. */
+int dispatch_exec_start(struct dispatch *, const struct store_recovery *rec);
+/* queue's executor is now exec_text (the canonical text of proto.h's
+ * proto_exec_text; NULL: local), once its queue_set committed. */
+void dispatch_queue_exec(struct dispatch *, const char *queue,
+    const char *exec_text);
+/* queue's executor text, NULL: local; 1 if its jobs go to Slurm. */
+const char *dispatch_exec_text(const struct dispatch *, const char *queue);
+int dispatch_exec_is_slurm(const struct dispatch *, const char *queue);
+void dispatch_exec_free(struct dispatch *);
 
 /* ---- dispatch_access.c ---- */
 /* May r cancel, reprioritize, retry or purge a job of owner's (owner or

@@ -844,7 +844,7 @@ store_op_release(struct store_op *op)
 		free(op->out.array.task_states);
 		break;
 	case STORE_COUNTS:
-		free(op->out.counts.v);
+		store_queues_free(op->out.counts.v, op->out.counts.n);
 		break;
 	case STORE_PURGE:
 		free(op->out.purge.ids);

@@ -240,7 +240,12 @@ struct store_queue {
 	int paused;
 	int has_settings;      /* a row in the queues table */
 	size_t counts[JOBQ_STATE_COUNT];
+	char *executor;        /* queues.executor (schema 13): the canonical
+	                          text of its executor (proto_exec_text),
+	                          malloc'd; NULL: local */
 };
+/* Frees v[0..n-1]'s executors and v. */
+void store_queues_free(struct store_queue *v, size_t n);
 
 struct store_op {
 	enum store_op_type type;
@@ -386,6 +391,9 @@ struct store_op {
 			char name[JOBQ_MAX_NAME + 1];
 			int parallel;          /* -1 unchanged (0 for a new row) */
 			int paused;            /* -1 unchanged */
+			int set_exec;          /* 1: executor = exec */
+			const char *exec;      /* the executor's text, NULL:
+			                          local (caller keeps alive) */
 		} queue_set;
 		struct {                       /* STORE_RETRY */
 			int64_t id;
@@ -454,7 +462,8 @@ struct store_op {
 			uid_t owner_uid;       /* the array's submitter */
 		} array;
 		struct { struct store_queue *v; size_t n; } counts; /* by name;
-		                                  every queue with a row or a job */
+		                                  every queue with a row or a job
+		                                  (store_op_release frees) */
 		struct {                       /* STORE_PURGE */
 			size_t n;
 			int64_t *ids;          /* the n purged ids, ascending
@@ -504,7 +513,8 @@ struct store_recovery {
 	size_t nnames;
 	struct store_dep *deps;
 	size_t ndeps;
-	struct store_queue *queues;    /* rows of the queues table (counts 0) */
+	struct store_queue *queues;    /* rows of the queues table (counts 0),
+	                                  with their executors */
 	size_t nqueues;
 	size_t n_interrupted;          /* jobs found running */
 	uint32_t instance;             /* this database's random instance

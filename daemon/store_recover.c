@@ -90,7 +90,7 @@ store_recovery_release(struct store_recovery *r)
 	free(r->queued);
 	free(r->adopted);
 	free(r->deps);
-	free(r->queues);
+	store_queues_free(r->queues, r->nqueues);
 	store_schedule_free(r->schedules, r->nschedules);
 	memset(r, 0, sizeof(*r));
 }

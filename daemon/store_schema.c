@@ -27,7 +27,9 @@
  *           jobq_dep_mode); a task has its own rows.
  *   arrays  one row per array: first, step, count, throttle, owner_uid,
  *           submitted_at and the tasks' shared argv/env/cwd.
- *   queues  settings of queues set by queue_set (parallel, paused).
+ *   queues  settings of queues set by queue_set (parallel, paused,
+ *           executor: the canonical JSON text of the queue's executor,
+ *           lib/proto_exec.c; NULL: local).
  *   meta    ('next_id', N): a floor of the id counter (see Ids).
  *   history (job_id, at, uid, what, detail): holds, releases, edits and
  *           the other changes made by hand (store_history.c), deleted
@@ -75,10 +77,11 @@
  * instances its claim was given, "gpu=1,3;license=0", written in the
  * claim's transaction; NULL while queued: a retry, an unclaim and recovery
  * clear it; an ended job keeps its last run's); 12 -> 13 adds
- * queues.executor (a queue's executor setting as canonical JSON text, NULL:
- * local), jobs.executor ('slurm' when the claim of its current or last run
- * handed it to Slurm, NULL: the local workers) and jobs.slurm_id (that
- * run's Slurm job id once sbatch answered, NULL before).
+ * queues.executor (the queue's executor as the canonical JSON text of
+ * proto_exec_text, NULL: local; `jobq queue set --executor`),
+ * jobs.slurm_id (the Slurm job id of the job's current or last run on
+ * Slurm, NULL: none) and jobs.executor ('slurm' when the claim of its run
+ * sent it to Slurm, NULL: local), all NULL for the rows already there.
  *
  * Ids: jobs, tasks and arrays take their ids from one counter, so an array
  * id is never a job id, and an id is never used twice, even after its rows
@@ -221,9 +224,11 @@ static const char *const store_schema_sql[ST_COUNT] = {
 	    "paused) VALUES (?1, 0, 0)",
 	[ST_QUEUE_UPDATE] = "UPDATE queues SET "
 	    "parallel = CASE WHEN ?2 < 0 THEN parallel ELSE ?2 END, "
-	    "paused = CASE WHEN ?3 < 0 THEN paused ELSE ?3 != 0 END "
+	    "paused = CASE WHEN ?3 < 0 THEN paused ELSE ?3 != 0 END, "
+	    "executor = CASE WHEN ?4 THEN ?5 ELSE executor END "
 	    "WHERE name = ?1",
-	[ST_QUEUES] = "SELECT name, parallel, paused FROM queues ORDER BY name",
+	[ST_QUEUES] = "SELECT name, parallel, paused, executor FROM queues "
+	    "ORDER BY name",
 	/* The counts table, kept by triggers (schema v8): no scan of jobs. */
 	[ST_COUNTS] = "SELECT queue, state, n FROM counts WHERE n > 0 "
 	    "ORDER BY queue",
@@ -498,11 +503,11 @@ static const char *const store_schema_migrations[STORE_SCHEMA_VERSION] = {
 	"ALTER TABLE jobs ADD COLUMN slots INTEGER NOT NULL DEFAULT 1;"
 	"ALTER TABLE jobs ADD COLUMN res TEXT;"
 	"ALTER TABLE jobs ADD COLUMN res_given TEXT;",
-	/* 12 -> 13: executors (dispatch_slurm.c): a queue's executor, and
-	 * where a job's current or last run went */
+	/* 12 -> 13: executors (issue 13): the queue's, and where a job's
+	 * current or last run went (Slurm) */
 	"ALTER TABLE queues ADD COLUMN executor TEXT;"
-	"ALTER TABLE jobs ADD COLUMN executor TEXT;"
-	"ALTER TABLE jobs ADD COLUMN slurm_id INTEGER;",
+	"ALTER TABLE jobs ADD COLUMN slurm_id INTEGER;"
+	"ALTER TABLE jobs ADD COLUMN executor TEXT;",
 };
 
 static void	store_schema_errf(char *, size_t, const char *, ...)

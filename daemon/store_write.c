@@ -344,7 +344,9 @@ store_write_queue_set(struct store *s, struct store_op *op)
 	    SQLITE_OK ||
 	    (rc = store_run(s, ST_QUEUE_UPDATE, STORE_ARGS(STORE_TEXT(name),
 	    STORE_INT(op->in.queue_set.parallel),
-	    STORE_INT(op->in.queue_set.paused)))) != SQLITE_OK)
+	    STORE_INT(op->in.queue_set.paused),
+	    STORE_INT(op->in.queue_set.set_exec != 0),
+	    STORE_TEXT(op->in.queue_set.exec)))) != SQLITE_OK)
 		return (store_fail(s, rc, "queue_set"));
 	return (0);
 }

@@ -359,7 +359,7 @@ START_TEST(test_reply_queues_stats)
 	q[0].counts[JOBQ_STATE_QUEUED] = 5;
 	strcpy(q[1].name, "b.c");
 	q[1].paused = 1;
-	rep = proto_queue_set_reply_to_json(&q[1]);
+	rep = proto_queue_set_reply_to_json(&q[1], NULL);
 	back = proto_cmp_reparse(rep);
 	ck_assert_int_eq(proto_queue_set_reply_from_json(back, &q2, err,
 	    sizeof(err)), 0);
@@ -369,7 +369,7 @@ START_TEST(test_reply_queues_stats)
 	REPLY_BAD("{\"ok\":true}",
 	    proto_queue_set_reply_from_json(rep_, &q2, err, sizeof(err)));
 
-	rep = proto_queue_list_reply_to_json(q, 2);
+	rep = proto_queue_list_reply_to_json(q, NULL, 2);
 	back = proto_cmp_reparse(rep);
 	ck_assert_int_eq(proto_queue_list_reply_from_json(back, &qs, &n, err,
 	    sizeof(err)), 0);
@@ -378,7 +378,7 @@ START_TEST(test_reply_queues_stats)
 	jobq_queue_list_free(qs);
 	cJSON_Delete(back);
 	cJSON_Delete(rep);
-	rep = proto_queue_list_reply_to_json(NULL, 0);
+	rep = proto_queue_list_reply_to_json(NULL, NULL, 0);
 	ck_assert_int_eq(proto_queue_list_reply_from_json(rep, &qs, &n, err,
 	    sizeof(err)), 0);
 	ck_assert(n == 0 && qs != NULL);

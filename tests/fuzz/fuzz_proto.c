@@ -282,7 +282,8 @@ fuzz_list_replies(const cJSON *obj)
 
 	if (proto_queue_list_reply_from_json(obj, &q, &n, err,
 	    sizeof(err)) == 0) {
-		back = fuzz_reparse(enc = proto_queue_list_reply_to_json(q, n));
+		back = fuzz_reparse(enc = proto_queue_list_reply_to_json(q,
+		    NULL, n));
 		FUZZ_CHECK(proto_queue_list_reply_from_json(back, &q2, &n2, err,
 		    sizeof(err)) == 0 && n == n2);
 		for (i = 0; i < n; i++)
