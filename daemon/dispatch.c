@@ -909,9 +909,9 @@ dispatch_start(uv_loop_t *loop, struct store *store,
 	if ((rv = hook_new(loop, &hc, &s->hook)) < 0)
 		return rv;
 	if ((rv = dispatch_res_start(s, conf)) < 0 ||
+	    (rv = dispatch_exec_start(s, rec)) < 0 ||
 	    (rv = dispatch_slurm_start(s, rec)) < 0 ||
 	    (rv = dispatch_start_load(s, rec)) < 0 ||
-	    (rv = dispatch_exec_start(s, rec)) < 0 ||
 	    (rv = dispatch_schedule_start(s, rec)) < 0)
 		return rv;
 	memset(&pc, 0, sizeof pc);

@@ -51,6 +51,19 @@ dispatch_exec_find(const struct dispatch_exec *t, const char *queue,
 	return lo;
 }
 
+/* The scheduler's view: a Slurm queue is external (sched.h), its jobs take
+ * no worker slot. */
+static int
+dispatch_exec_sched(struct dispatch *s, const char *queue, int slurm)
+{
+	struct sched_queue *q = sched_queue_get(s->sched, queue, slurm);
+
+	if (q == NULL)
+		return slurm ? JOBQ_ENOMEM : 0;
+	sched_queue_set_external(q, slurm);
+	return 0;
+}
+
 /* Sets (text non-NULL, "") or removes queue's entry; 0 or JOBQ_ENOMEM. */
 static int
 dispatch_exec_put(struct dispatch *s, const char *queue, const char *text)
@@ -72,6 +85,7 @@ dispatch_exec_put(struct dispatch *s, const char *queue, const char *text)
 	if (text == NULL || text[0] == '\0') {
 		if (!found)
 			return 0;
+		(void)dispatch_exec_sched(s, queue, 0);
 		free(t->v[i].queue);
 		free(t->v[i].text);
 		memmove(&t->v[i], &t->v[i + 1], (t->n - i - 1) * sizeof *t->v);
@@ -90,6 +104,10 @@ dispatch_exec_put(struct dispatch *s, const char *queue, const char *text)
 	else
 		e.slurm = pe->slurm;
 	free(pe);
+	if (dispatch_exec_sched(s, queue, e.slurm) < 0) {
+		free(e.text);
+		return JOBQ_ENOMEM;
+	}
 	if (found) {
 		free(t->v[i].text);
 		t->v[i].text = e.text;

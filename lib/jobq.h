@@ -613,6 +613,20 @@ typedef struct jobq_usage {
 /* *out: malloc'd (jobq_usage_free).  A daemon too old to say gives
  * slots_total 0 and no resources. */
 int jobq_get_usage(jobq_client *c, jobq_usage **out);
+
+/* jobqd's view of the Slurm controller (queues with the slurm executor;
+ * jobq(1) queue set --executor).  configured 0: no job has gone to Slurm
+ * since jobqd started (the rest is 0). */
+typedef struct jobq_slurm_info {
+	int configured;
+	int reachable;          /* the last command to the controller worked */
+	int64_t since_ms;       /* realtime ms of the last change of reachable */
+	char error[256];        /* the last failure, "" none */
+	int64_t pending, running;  /* jobq's jobs Slurm reports pending /
+	                              running (at the last poll) */
+	int64_t submitting;     /* claimed, sbatch not answered yet */
+} jobq_slurm_info;
+int jobq_get_slurm(jobq_client *c, jobq_slurm_info *out);
 void jobq_usage_free(jobq_usage *u);
 
 /* jobqd's metrics since it started, as Prometheus text (exposition format
