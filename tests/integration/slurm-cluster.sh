@@ -2,11 +2,13 @@
 # slurm-cluster.sh - the private Slurm cluster of slurm-lib.sh works, without
 # jobq: in one-node mode a batch job runs and writes its output; in two-node
 # mode (network namespaces) both nodes are idle and jobs land on both
-# (squeue's NodeList); each time slurm_stop leaves no daemon, slurmstepd or
+# (squeue's NodeList); slurmctld stops and restarts on its state; each time slurm_stop leaves no daemon, slurmstepd or
 # job process of the cluster behind, while a cluster started by someone else
 # (SLURM_CONF elsewhere) is never touched.
-. "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/slurm-lib.sh"
+# shellcheck source=lib.sh
+. "${TESTLIB:-$(dirname "$0")/lib.sh}"
+# shellcheck source=slurm-lib.sh
+. "$(dirname "${TESTLIB:-$0}")/slurm-lib.sh"
 
 slurm_skip_if_absent
 
@@ -47,6 +49,14 @@ assert_eq "$(cat "$out")" "hello from $id on n1" "job output"
 st=$(slurm_squeue -h -j "$id" -t all -o '%T %N')
 assert_eq "$st" "FAILED n1" "state of job $id (exit 3)"
 grep -q "JobId=$id .*JobState=FAILED" "$SLURM_DIR/log/jobcomp.txt" || fail "no jobcomp record for $id"
+
+# The controller stopped and restarted on its state: unreachable meanwhile,
+# then it still knows the ended job, and the node is idle again.
+slurm_ctld_stop
+slurm_squeue -h >/dev/null 2>&1 && fail "squeue answered with slurmctld stopped"
+slurm_ctld_start
+assert_eq "$(slurm_squeue -h -j "$id" -t all -o '%T')" FAILED "job $id after slurmctld's restart"
+slurm_wait_idle 30
 
 # A long job running at stop time: slurm_stop must cancel it and leave no
 # slurmstepd or job process behind.  The job is a $BIN/sleep, so

@@ -454,11 +454,46 @@ trap slurm_exit_trap EXIT
 # slurm_squeue ARGS...: squeue of this cluster (bounded).
 slurm_squeue() { timeout 20 "$SLURM_BIN/squeue" "$@"; }
 
-# slurm_count_named PREFIX: how many jobs squeue shows whose name starts with
-# PREFIX (every state squeue still knows, ended ones until MinJobAge).
-slurm_count_named() {
-	slurm_squeue -h -t all -o '%j' | grep -c -F -e "$1" || true
-}
-
 # slurm_jobcomp: the job completion records (one line per ended job).
 slurm_jobcomp() { cat "$SLURM_DIR/log/jobcomp.txt" 2>/dev/null; }
+
+# --- jobqd with the Slurm executor -------------------------------------------
+
+# slurm_jobqd_supported: this jobqd has the Slurm executor (issue 13).
+slurm_jobqd_supported() { "$JOBQD" --help 2>&1 | grep -q -e '--slurm-poll'; }
+
+# slurm_start_jobqd [ARGS...]: start_daemon with the cluster's commands
+# found in PATH (the wrappers) and SLURM_CONF in its environment, polling
+# Slurm every SLURM_POLL_MS (200) and giving each command SLURM_TIMEOUT_MS
+# (5000).  Fails (not skips) when jobqd has no Slurm executor.
+slurm_start_jobqd() {
+	slurm_jobqd_supported ||
+		fail "this jobqd has no Slurm executor (no --slurm-poll in jobqd --help)"
+	start_daemon --slurm-poll "${SLURM_POLL_MS:-200}" \
+		--slurm-timeout "${SLURM_TIMEOUT_MS:-5000}" "$@"
+}
+
+# slurm_runs ID: "SLURMID NAME STATE NODE" of every Slurm job of jobq job
+# ID (named jobq.INSTANCE.ID.ATTEMPT), as long as squeue remembers it
+# (MinJobAge 300 s).
+slurm_runs() {
+	slurm_squeue -h -t all -o '%A %j %T %N' |
+		awk -v id="$1" '{ n = split($2, p, "."); if (n == 4 && p[1] == "jobq" && p[3] == id) print }'
+}
+
+# slurm_nruns ID [STATES]: how many Slurm jobs jobq job ID has (in STATES,
+# an ERE, e.g. 'PENDING|RUNNING').
+slurm_nruns() {
+	slurm_runs "$1" | awk -v re="^(${2:-.*})\$" '$3 ~ re' | wc -l | tr -d ' '
+}
+
+# slurm_jobq_active: how many jobq Slurm jobs are pending or running now.
+slurm_jobq_active() {
+	slurm_squeue -h -t PD,R,CG,CF -o '%j' | grep -c '^jobq\.' || true
+}
+
+# slurm_dup_names: the job names squeue shows more than once (a jobq run
+# submitted twice).
+slurm_dup_names() {
+	slurm_squeue -h -t all -o '%j' | grep '^jobq\.' | sort | uniq -d
+}
