@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # slurm-exec.sh - a queue with `--executor slurm` runs its jobs through a real
 # (private, one-node) Slurm cluster, and jobq stays the queue:
-#   - queue set/list show the executor; bad settings are refused;
+#   - queue set/list show the executor; bad settings are refused; a queue's
+#     partition, account and --slurm-opt reach its Slurm jobs;
 #   - 50 jobs with varied exit codes, signals and output end in the right
 #     states, with exactly their output (jobq logs), one Slurm job each;
 #   - argv with spaces, quotes, newlines, globs, $ and an empty string exact;
@@ -43,6 +44,22 @@ p = {x.get("name"): x for x in qs}.get("P", {}).get("executor", {})
 want = {"type": "slurm", "partition": "debug", "account": "acct_1", "opts": ["mem=100M", "exclusive"]}
 for k, v in want.items():
     if p.get(k) != v: bad("%s=%r, expected %r" % (k, p.get(k), v))' <<<"$(q --json queue list)"
+# a job of P carries the partition, account and options into Slurm
+pj=$(submit --queue P -- "$BIN/sh" -c 'echo "$SLURM_JOB_PARTITION $SLURM_JOB_ACCOUNT"')
+wait_ended "$pj" 30
+assert_eq "$(job_state "$pj")" succeeded "job $pj of queue P"
+assert_eq "$(slurm_runs "$pj" | wc -l)" 1 "Slurm jobs of job $pj"
+sid=$(slurm_runs "$pj" | awk '{print $1}')
+assert_eq "$(slurm_squeue -h -t all -j "$sid" -o '%P %a')" "debug acct_1" "partition and account of Slurm job $sid"
+assert_eq "$(q logs "$pj")" "debug acct_1" "what job $pj saw"
+q stats >"$T/stats" || fail "jobq stats"
+grep -q '^slurm: controller reachable' "$T/stats" || fail "jobq stats has no 'slurm: controller reachable' line: $(cat "$T/stats")"
+assert_rc 0 "queue set P --executor slurm --slurm-opt nice=7" \
+	q queue set P --executor slurm --slurm-opt nice=7
+pj=$(submit --queue P -- true)
+wait_ended "$pj" 30
+sid=$(slurm_runs "$pj" | awk '{print $1}')
+assert_eq "$(slurm_squeue -h -t all -j "$sid" -o '%y')" 7 "nice of Slurm job $sid (--slurm-opt nice=7)"
 assert_rc 0 "--no-slurm-opts" q queue set P --executor slurm --no-slurm-opts
 assert_rc 0 "P back to local" q queue set P --executor local
 assert_rc 1 "--slurm-opt output=x" q queue set P --executor slurm --slurm-opt output=/tmp/x
