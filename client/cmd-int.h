@@ -77,6 +77,10 @@ enum {
 	CMD_OPT_OVERLAP,
 	CMD_OPT_CATCH_UP,
 	CMD_OPT_SCHED_OWNER,	/* schedule show|pause|...: --owner */
+	CMD_OPT_EXECUTOR,	/* queue set: the executor */
+	CMD_OPT_PARTITION,
+	CMD_OPT_ACCOUNT,
+	CMD_OPT_SLURM_OPT,
 };
 
 /* The end of every command's option table: --json, -h/--help. */
@@ -218,8 +222,11 @@ void cmd_progress_end(void);
 char *cmd_task_cell(const jobq_job *j, char *buf, size_t len);
 
 /* cmd-queue.c */
-cJSON *cmd_queue_json(const jobq_queue_info *q);
-int cmd_queue_table(const char *cmd, const jobq_queue_info *qs, size_t n);
+/* exec: the queues' executors (queue list), NULL: not shown (stats) */
+struct proto_exec;
+cJSON *cmd_queue_json(const jobq_queue_info *q, const struct proto_exec *e);
+int cmd_queue_table(const char *cmd, const jobq_queue_info *qs,
+    const struct proto_exec *exec, size_t n);
 
 /* cmd-stats.c: the slots and resources in use (jobq_get_usage): lines
  * "slots: ..." and "resource: ..." (nothing from an older jobqd), or the

@@ -122,7 +122,8 @@ cmd_stats_json(const jobq_stats *st)
 	int bad = o == NULL;
 
 	for (i = 0; queues != NULL && i < st->nqueues && !bad; i++)
-		bad = cmd_json_append(queues, cmd_queue_json(&st->queues[i])) != 0;
+		bad = cmd_json_append(queues, cmd_queue_json(&st->queues[i],
+		    NULL)) != 0;
 	if (bad || cmd_json_put(o, "counts", &counts) != 0 ||
 	    proto_add_int(o, "workers", st->workers) != 0 ||
 	    proto_add_int(o, "busy", st->busy) != 0 ||
@@ -227,7 +228,7 @@ cmd_stats_print(const char *cmd, const jobq_stats *st, const jobq_usage *u)
 	if (st->nqueues == 0)
 		return 0;
 	putchar('\n');
-	return cmd_queue_table(cmd, st->queues, st->nqueues);
+	return cmd_queue_table(cmd, st->queues, NULL, st->nqueues);
 }
 
 /* stats --prometheus: jobqd's metrics as Prometheus text. */
