@@ -28,6 +28,7 @@ jobq_queue_set(jobq_client *c, const char *queue, int parallel, int paused)
 	if (queue == NULL || queue[0] == '\0' ||
 	    strlen(queue) > JOBQ_MAX_NAME)
 		return JOBQ_EINVAL;
+	memset(&q, 0, sizeof(q));	/* has_exec 0: the executor unchanged */
 	q.queue = queue;
 	q.parallel = parallel;
 	q.paused = paused;
