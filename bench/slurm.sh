@@ -73,7 +73,7 @@ SLURM_CPUS=${BENCH_SLURM_CPUS:-2} slurm_start 1 2>"$T/slurm-start.log" ||
 SOCK=$T/sock
 jq() { LD_LIBRARY_PATH=$LIBDIR "$JOBQ_BIN" -s "$SOCK" "$@"; }
 "$JOBQD" --socket "$SOCK" --state-dir "$T/state" --workers 2 --log-level warn \
-	--slurm-poll "$POLL" 2>>"$T/jobqd.log" </dev/null &
+	--slurm-poll "${POLL}ms" 2>>"$T/jobqd.log" </dev/null &
 JOBQD_PID=$!
 for _ in $(seq 1 1000); do
 	jq ping >/dev/null 2>&1 && break

@@ -486,8 +486,8 @@ slurm_jobqd_supported() { "$JOBQD" --help 2>&1 | grep -q -e '--slurm-poll'; }
 slurm_start_jobqd() {
 	slurm_jobqd_supported ||
 		fail "this jobqd has no Slurm executor (no --slurm-poll in jobqd --help)"
-	start_daemon --slurm-poll "${SLURM_POLL_MS:-200}" \
-		--slurm-timeout "${SLURM_TIMEOUT_MS:-5000}" "$@"
+	start_daemon --slurm-poll "${SLURM_POLL_MS:-200}ms" \
+		--slurm-timeout "${SLURM_TIMEOUT_MS:-5000}ms" "$@"
 }
 
 # slurm_runs ID: "SLURMID NAME STATE NODE" of every Slurm job of jobq job
