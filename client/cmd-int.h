@@ -233,5 +233,10 @@ int cmd_queue_table(const char *cmd, const jobq_queue_info *qs,
  * protocol's "usage" object (NULL when out of memory). */
 void cmd_usage_print(const jobq_usage *u);
 cJSON *cmd_usage_json(const jobq_usage *u);
+/* cmd-stats.c: the Slurm controller as jobqd sees it (jobq_get_slurm, or
+ * queue_list's "slurm"): the line "slurm: controller reachable, ..." or
+ * "slurm: controller UNREACHABLE since TIME (ERROR), ..." (nothing when
+ * not configured). */
+void cmd_slurm_print(const jobq_slurm_info *si);
 
 #endif

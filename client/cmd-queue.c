@@ -161,11 +161,12 @@ cmd_queue_print(jobq_client *cl, const char *cmd, const char *name, int json)
 	jobq_queue_info *qs = NULL;
 	struct proto_exec *ex = NULL;
 	jobq_usage *u = NULL;
+	jobq_slurm_info si;
 	cJSON *arr;
 	size_t n = 0, i;
 	int err, rc;
 
-	err = client_queue_list_exec(cl, &qs, &ex, &n);
+	err = client_queue_list_exec(cl, &qs, &ex, &si, &n);
 	if (err == 0 && name == NULL && !json)
 		err = jobq_get_usage(cl, &u);
 	if (err != 0) {
@@ -193,6 +194,7 @@ cmd_queue_print(jobq_client *cl, const char *cmd, const char *name, int json)
 		rc = cmd_queue_table(cmd, qs, ex, n);
 		if (rc == 0) {
 			cmd_usage_print(u);
+			cmd_slurm_print(&si);
 			rc = cmd_flush(cmd) < 0 ? FMT_EXIT_FAIL : 0;
 		}
 	}

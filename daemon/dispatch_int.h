@@ -29,7 +29,8 @@
  *                       (names, first run, limit), the logs request
  *   dispatch_purge.c    purge and retention
  *   dispatch_queue.c    queue settings and counts (queue_set, queue_list)
- *   dispatch_stats.c    the stats reply
+ *   dispatch_stats.c    the stats reply (and its "slurm", queue_list's
+ *                       too)
  *   dispatch_hook.c     which hooks a job's end and a queue's drain run
  *   dispatch_edit.c     holds, releases and edits of queued jobs, the
  *                       history request and its notes (cancel, retry)
@@ -553,6 +554,9 @@ cJSON *dispatch_metrics_reply(struct dispatch *, const struct store_op *);
 /* (r: the schedules it may see are counted) */
 cJSON *dispatch_stats_reply(struct dispatch *, const struct dispatch_req *r,
     const struct store_op *op);
+/* reply with "slurm" added while Slurm is in use (dispatch_slurm_info);
+ * reply NULL or freed on failure: NULL.  Of stats and queue_list. */
+cJSON *dispatch_stats_slurm(const struct dispatch *, cJSON *reply);
 
 /* dispatch_res.c */
 int dispatch_res_start(struct dispatch *, const struct dispatch_config *);

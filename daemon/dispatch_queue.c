@@ -3,8 +3,8 @@
  * to the store, then to the scheduler, and the executor to
  * dispatch_exec.c, once committed) and the replies built from the store's
  * counts per queue and state (STORE_COUNTS): queue_list and queue_set's
- * reply (each queue with its executor, as stored) and, through
- * dispatch_stats.c, stats.
+ * reply (each queue with its executor, as stored; queue_list with
+ * "usage" and "slurm" like stats) and, through dispatch_stats.c, stats.
  */
 #include "config.h"
 
@@ -101,8 +101,8 @@ dispatch_queue_counts_done(struct store_op *op)
 	if (op->status != 0)
 		dispatch_reply_status(c->r, op->status);
 	else if (c->kind == CK_QUEUE_LIST)
-		dispatch_reply_encoded(c->r, dispatch_res_usage(c->s,
-		    dispatch_queue_list_json(op)));
+		dispatch_reply_encoded(c->r, dispatch_stats_slurm(c->s,
+		    dispatch_res_usage(c->s, dispatch_queue_list_json(op))));
 	else if (c->kind == CK_QUEUE_SET)
 		dispatch_queue_set_reply(c->r, op, c->msg);
 	else if (c->kind == CK_METRICS)

@@ -3,7 +3,8 @@
  * queue_set, queue_list and stats, through the codec's encoders and
  * decoders like the calls on jobs; and a queue's executor
  * (jobq_queue_set_executor / jobq_queue_get_executor: queue_set's
- * "executor", the queue objects' of queue_list).
+ * "executor", the queue objects' of queue_list); the "usage" and "slurm"
+ * members of the stats reply (jobq_get_usage, jobq_get_slurm).
  */
 #include "config.h"
 
@@ -40,7 +41,7 @@ jobq_queue_set(jobq_client *c, const char *queue, int parallel, int paused)
 
 int
 client_queue_list_exec(jobq_client *c, jobq_queue_info **out,
-    struct proto_exec **exec, size_t *n_out)
+    struct proto_exec **exec, jobq_slurm_info *slurm, size_t *n_out)
 {
 	cJSON	*reply;
 	int	 rc;
@@ -51,14 +52,18 @@ client_queue_list_exec(jobq_client *c, jobq_queue_info **out,
 	*n_out = 0;
 	if (exec != NULL)
 		*exec = NULL;
+	if (slurm != NULL)
+		memset(slurm, 0, sizeof(*slurm));
 	if ((rc = client_check(c)) != 0)
 		return rc;
 	if ((rc = client_request(c, proto_queue_list_to_json(), &reply)) != 0)
 		return rc;
 	rc = proto_queue_list_reply_from_json(reply, out, n_out, NULL, 0);
-	if (rc == 0 && exec != NULL &&
-	    (rc = proto_queue_list_reply_exec(reply, exec, *n_out, NULL,
-	    0)) != 0) {
+	if (rc == 0 && slurm != NULL)
+		rc = proto_slurm_from_reply(reply, slurm, NULL, 0);
+	if (rc == 0 && exec != NULL)
+		rc = proto_queue_list_reply_exec(reply, exec, *n_out, NULL, 0);
+	if (rc != 0 && *out != NULL) {
 		jobq_queue_list_free(*out);
 		*out = NULL;
 		*n_out = 0;
@@ -69,7 +74,7 @@ client_queue_list_exec(jobq_client *c, jobq_queue_info **out,
 int
 jobq_queue_list(jobq_client *c, jobq_queue_info **out, size_t *n_out)
 {
-	return client_queue_list_exec(c, out, NULL, n_out);
+	return client_queue_list_exec(c, out, NULL, NULL, n_out);
 }
 
 /* e as the codec's struct, checked with the codec's rules (the message in
@@ -168,7 +173,7 @@ jobq_queue_get_executor(jobq_client *c, const char *queue,
 	if (queue == NULL || queue[0] == '\0' ||
 	    strlen(queue) > JOBQ_MAX_NAME)
 		return JOBQ_EINVAL;
-	if ((rc = client_queue_list_exec(c, &qs, &ex, &n)) != 0)
+	if ((rc = client_queue_list_exec(c, &qs, &ex, NULL, &n)) != 0)
 		return rc;
 	for (i = 0; i < n && strcmp(qs[i].name, queue) != 0; i++)
 		;
@@ -241,6 +246,23 @@ jobq_get_usage(jobq_client *c, jobq_usage **out)
 	if ((rc = client_request(c, proto_stats_req_to_json(), &reply)) != 0)
 		return rc;
 	rc = proto_usage_from_reply(reply, out, NULL, 0);
+	return client_decoded(c, reply, rc);
+}
+
+int
+jobq_get_slurm(jobq_client *c, jobq_slurm_info *out)
+{
+	cJSON	*reply;
+	int	 rc;
+
+	if (out == NULL)
+		return JOBQ_EINVAL;
+	memset(out, 0, sizeof(*out));
+	if ((rc = client_check(c)) != 0)
+		return rc;
+	if ((rc = client_request(c, proto_stats_req_to_json(), &reply)) != 0)
+		return rc;
+	rc = proto_slurm_from_reply(reply, out, NULL, 0);
 	return client_decoded(c, reply, rc);
 }
 

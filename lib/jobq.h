@@ -654,6 +654,8 @@ typedef struct jobq_slurm_info {
 	                              running (at the last poll) */
 	int64_t submitting;     /* claimed, sbatch not answered yet */
 } jobq_slurm_info;
+/* One stats request (its "slurm" member); a jobqd that does not say (Slurm
+ * not in use, or older) gives configured 0. */
 int jobq_get_slurm(jobq_client *c, jobq_slurm_info *out);
 void jobq_usage_free(jobq_usage *u);
 

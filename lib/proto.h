@@ -785,6 +785,14 @@ int proto_metrics_reply_from_json(const cJSON *reply, char **text,
 cJSON *proto_usage_add(cJSON *reply, const jobq_usage *u);
 int proto_usage_from_reply(const cJSON *reply, jobq_usage **out, char *err,
     size_t errlen);
+/* "slurm" of the stats and queue_list replies (proto_slurm.c):
+ * {"reachable","since","error","pending","running","submitting"}, only
+ * when si->configured.  proto_slurm_add() adds it to a reply (reply
+ * returned; NULL and reply freed on failure); proto_slurm_from_reply()
+ * decodes it (absent: configured 0, zeros). */
+cJSON *proto_slurm_add(cJSON *reply, const jobq_slurm_info *si);
+int proto_slurm_from_reply(const cJSON *reply, jobq_slurm_info *out,
+    char *err, size_t errlen);
 
 /* stats: {"ok":true,"stats":STATS} (jobq_stats_release) */
 cJSON *proto_stats_reply_to_json(const jobq_stats *st);
