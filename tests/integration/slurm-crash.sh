@@ -20,7 +20,7 @@ SLURM_CPUS=2 slurm_start 1
 WORKERS=2
 # Each Slurm command may take 3 s before jobqd calls the controller
 # unreachable.
-SLURM_TIMEOUT_MS=3000
+SLURM_TIMEOUT_MS=8000  # above the 2.5 s * SLOW a reply may take: a loop blocked on a Slurm command would show
 slurm_start_jobqd
 assert_rc 0 "queue set S --executor slurm" q queue set S --executor slurm
 
@@ -114,8 +114,8 @@ sys.exit(0 if isinstance(s, dict) and s.get("reachable") is False else 1)'
 }
 seen_unreachable=
 while [ $(($(now_ms) - down_at)) -lt 20000 ]; do
-	slow_cmd $((1000 * SLOW)) q ping
-	slow_cmd $((2000 * SLOW)) q list
+	slow_cmd $((2500 * SLOW)) "$JOBQ" -s "$SOCK" ping
+	slow_cmd $((2500 * SLOW)) "$JOBQ" -s "$SOCK" list
 	if [ -z "$seen_unreachable" ] && unreachable_json; then
 		seen_unreachable=$(($(now_ms) - down_at))
 		q stats >"$T/stats.txt" || fail "jobq stats with slurmctld down"

@@ -60,14 +60,14 @@ pj=$(submit --queue P -- true)
 wait_ended "$pj" 30
 sid=$(slurm_runs "$pj" | awk '{print $1}')
 assert_eq "$(slurm_squeue -h -t all -j "$sid" -o '%y')" 7 "nice of Slurm job $sid (--slurm-opt nice=7)"
-assert_rc 0 "--no-slurm-opts" q queue set P --executor slurm --no-slurm-opts
+assert_rc 0 "--executor slurm alone drops the opts" q queue set P --executor slurm
 assert_rc 0 "P back to local" q queue set P --executor local
-assert_rc 1 "--slurm-opt output=x" q queue set P --executor slurm --slurm-opt output=/tmp/x
+assert_rc 2 "--slurm-opt output=x" q queue set P --executor slurm --slurm-opt output=/tmp/x
 grep -q 'output: set by jobq' "$T/err" || fail "--slurm-opt output refused without the documented message: $(cat "$T/err")"
-assert_rc 1 "bad partition" q queue set P --executor slurm --partition 'a b'
-assert_rc 1 "bad executor" q queue set P --executor pbs
-assert_rc 1 "partition with local" q queue set P --executor local --partition debug
-assert_rc 1 "newline in an opt value" q queue set P --executor slurm --slurm-opt "mem=1
+assert_rc 2 "bad partition" q queue set P --executor slurm --partition 'a b'
+assert_rc 2 "bad executor" q queue set P --executor pbs
+assert_rc 2 "partition with local" q queue set P --executor local --partition debug
+assert_rc 2 "newline in an opt value" q queue set P --executor slurm --slurm-opt "mem=1
 2"
 
 # --- 50 jobs: exit codes, signals, output --------------------------------------
