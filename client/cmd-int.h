@@ -77,6 +77,10 @@ enum {
 	CMD_OPT_OVERLAP,
 	CMD_OPT_CATCH_UP,
 	CMD_OPT_SCHED_OWNER,	/* schedule show|pause|...: --owner */
+	CMD_OPT_EXECUTOR,	/* queue set: the executor */
+	CMD_OPT_PARTITION,
+	CMD_OPT_ACCOUNT,
+	CMD_OPT_SLURM_OPT,
 };
 
 /* The end of every command's option table: --json, -h/--help. */
@@ -218,13 +222,21 @@ void cmd_progress_end(void);
 char *cmd_task_cell(const jobq_job *j, char *buf, size_t len);
 
 /* cmd-queue.c */
-cJSON *cmd_queue_json(const jobq_queue_info *q);
-int cmd_queue_table(const char *cmd, const jobq_queue_info *qs, size_t n);
+/* exec: the queues' executors (queue list), NULL: not shown (stats) */
+struct proto_exec;
+cJSON *cmd_queue_json(const jobq_queue_info *q, const struct proto_exec *e);
+int cmd_queue_table(const char *cmd, const jobq_queue_info *qs,
+    const struct proto_exec *exec, size_t n);
 
 /* cmd-stats.c: the slots and resources in use (jobq_get_usage): lines
  * "slots: ..." and "resource: ..." (nothing from an older jobqd), or the
  * protocol's "usage" object (NULL when out of memory). */
 void cmd_usage_print(const jobq_usage *u);
 cJSON *cmd_usage_json(const jobq_usage *u);
+/* cmd-stats.c: the Slurm controller as jobqd sees it (jobq_get_slurm, or
+ * queue_list's "slurm"): the line "slurm: controller reachable, ..." or
+ * "slurm: controller UNREACHABLE since TIME (ERROR), ..." (nothing when
+ * not configured). */
+void cmd_slurm_print(const jobq_slurm_info *si);
 
 #endif

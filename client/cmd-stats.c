@@ -1,7 +1,8 @@
 /*
  * cmd-stats.c - the commands that ask jobqd about itself: `jobq ping`
  * (version, pid, uptime, workers, isolation) and `jobq stats` (counts, throughput,
- * wait and run times, utilisation, per queue).
+ * wait and run times, utilisation, per queue, the Slurm controller's state);
+ * the slots and Slurm lines `jobq queue list` prints too.
  */
 #include "config.h"
 
@@ -122,7 +123,8 @@ cmd_stats_json(const jobq_stats *st)
 	int bad = o == NULL;
 
 	for (i = 0; queues != NULL && i < st->nqueues && !bad; i++)
-		bad = cmd_json_append(queues, cmd_queue_json(&st->queues[i])) != 0;
+		bad = cmd_json_append(queues, cmd_queue_json(&st->queues[i],
+		    NULL)) != 0;
 	if (bad || cmd_json_put(o, "counts", &counts) != 0 ||
 	    proto_add_int(o, "workers", st->workers) != 0 ||
 	    proto_add_int(o, "busy", st->busy) != 0 ||
@@ -178,8 +180,35 @@ cmd_usage_json(const jobq_usage *u)
 	return r;
 }
 
+void
+cmd_slurm_print(const jobq_slurm_info *si)
+{
+	char when[FMT_TIME_LEN], err[sizeof(si->error)];
+	size_t i;
+
+	if (si == NULL || !si->configured)
+		return;
+	if (si->reachable)
+		printf("slurm: controller reachable");
+	else {
+		/* jobqd's words, from Slurm's commands: no terminal controls */
+		for (i = 0; si->error[i] != '\0' && i + 1 < sizeof(err); i++)
+			err[i] = (unsigned char)si->error[i] < 0x20 ||
+			    si->error[i] == 0x7f ? '?' : si->error[i];
+		err[i] = '\0';
+		printf("slurm: controller UNREACHABLE since %s",
+		    fmt_time(si->since_ms, 0, when, sizeof(when)));
+		if (err[0] != '\0')
+			printf(" (%s)", err);
+	}
+	printf(", %lld pending, %lld running, %lld submitting\n",
+	    (long long)si->pending, (long long)si->running,
+	    (long long)si->submitting);
+}
+
 static int
-cmd_stats_print(const char *cmd, const jobq_stats *st, const jobq_usage *u)
+cmd_stats_print(const char *cmd, const jobq_stats *st, const jobq_usage *u,
+    const jobq_slurm_info *si)
 {
 	static const char *const headers[] = { "WINDOW", "FINISHED", "PER SEC",
 		"WAIT MEAN", "WAIT P95", "RUN MEAN", "RUN P95", "UTILISATION" };
@@ -203,6 +232,7 @@ cmd_stats_print(const char *cmd, const jobq_stats *st, const jobq_usage *u)
 	    (long long)st->schedules, (long long)st->schedule_runs,
 	    (long long)st->schedule_skips, (long long)st->schedule_misses);
 	cmd_usage_print(u);
+	cmd_slurm_print(si);
 	printf("\n");
 	t = fmt_table_new(8, headers, align);
 	for (i = 0; t != NULL && i < 2; i++) {
@@ -227,7 +257,7 @@ cmd_stats_print(const char *cmd, const jobq_stats *st, const jobq_usage *u)
 	if (st->nqueues == 0)
 		return 0;
 	putchar('\n');
-	return cmd_queue_table(cmd, st->queues, st->nqueues);
+	return cmd_queue_table(cmd, st->queues, NULL, st->nqueues);
 }
 
 /* stats --prometheus: jobqd's metrics as Prometheus text. */
@@ -259,6 +289,7 @@ cmd_stats(struct cmd_ctx *ctx, int argc, char **argv)
 	int json = ctx->json, prom = 0, c, rc, err;
 	jobq_client *cl = NULL;
 	jobq_usage *u = NULL;
+	jobq_slurm_info si;
 	cJSON *o, *uj;
 	jobq_stats st;
 
@@ -279,9 +310,12 @@ cmd_stats(struct cmd_ctx *ctx, int argc, char **argv)
 	if ((rc = cmd_connect(ctx, cmd, &cl)) != 0)
 		return rc;
 	memset(&st, 0, sizeof(st));
+	memset(&si, 0, sizeof(si));
 	err = jobq_get_stats(cl, &st);
 	if (err == 0)
 		err = jobq_get_usage(cl, &u);
+	if (err == 0)
+		err = jobq_get_slurm(cl, &si);
 	if ((rc = cmd_finish(cl, cmd, err)) != 0) {
 		jobq_stats_release(&st);
 		return rc;
@@ -294,9 +328,10 @@ cmd_stats(struct cmd_ctx *ctx, int argc, char **argv)
 			cJSON_Delete(o);
 			o = NULL;
 		}
-		rc = cmd_print_json(cmd, o);
+		/* "slurm": the protocol's object, when configured */
+		rc = cmd_print_json(cmd, proto_slurm_add(o, &si));
 	} else
-		rc = cmd_stats_print(cmd, &st, u);
+		rc = cmd_stats_print(cmd, &st, u, &si);
 	jobq_stats_release(&st);
 	jobq_usage_free(u);
 	return rc;

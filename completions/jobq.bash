@@ -48,7 +48,8 @@ _jobq_opts()
 	purge)
 		_jobq_args='--older-than --state' ;;
 	queue)
-		_jobq_args='--parallel' ;;
+		_jobq_args='--parallel --executor --partition --account
+		    --slurm-opt' ;;
 	schedule)
 		_jobq_flags+=' --at-start'
 		_jobq_args='--cron --every --tz --overlap --catch-up --owner' ;;
@@ -171,7 +172,8 @@ _jobq_query()
 _jobq_queues()
 {
 	_jobq_query queue list | while read -r name _; do
-		# NAME: the header; "slots:", "resource:": the usage lines
+		# NAME: the header; "slots:", "resource:": the usage lines;
+		# "executor:": a queue's executor line
 		[[ $name == NAME || $name == *: ]] || printf '%s\n' "$name"
 	done
 }
@@ -245,6 +247,8 @@ _jobq_value()
 		    submitted started ended runtime pid slots res command; do
 			[[ $1 == --sort && $q == command ]] || _jobq_add "$p$q"
 		done ;;
+	queue:--executor)
+		_jobq_add "${p}local" "${p}slurm" ;;
 	schedule:--overlap)
 		_jobq_add "${p}skip" "${p}queue" "${p}allow" ;;
 	schedule:--catch-up)

@@ -32,7 +32,8 @@ function __jobq_argopts -a cmd
         case purge
             printf '%s\n' --older-than --state
         case queue
-            echo -- --parallel
+            printf '%s\n' --parallel --executor --partition --account \
+                --slurm-opt
         case schedule
             printf '%s\n' --cron --every --tz --overlap --catch-up --owner
     end
@@ -152,7 +153,8 @@ end
 
 function __jobq_queues
     __jobq_call queue list | while read -l name rest
-        # NAME: the header; "slots:", "resource:": the usage lines
+        # NAME: the header; "slots:", "resource:": the usage lines;
+        # "executor:": a queue's executor line
         test "$name" = NAME; or string match -q -- '*:' $name; or echo -- $name
     end
 end
@@ -346,6 +348,10 @@ complete -c jobq -n '__jobq_optok purge' -l state -x -a "$__jobq_ended" -d 'Only
 
 # queue
 complete -c jobq -n '__jobq_optok queue' -l parallel -x -d '(set) At most N at once'
+complete -c jobq -n '__jobq_optok queue' -l executor -x -a 'local slurm' -d '(set) Where its jobs run'
+complete -c jobq -n '__jobq_optok queue' -l partition -x -d '(set) The Slurm partition'
+complete -c jobq -n '__jobq_optok queue' -l account -x -d '(set) The Slurm account'
+complete -c jobq -n '__jobq_optok queue' -l slurm-opt -x -d '(set) An sbatch option KEY=VALUE'
 complete -c jobq -n '__jobq_operand queue 0' -x -a 'list set pause resume'
 complete -c jobq -n '__jobq_operand queue 1; and not contains -- list (__jobq_ops)' -x -a '(__jobq_queues)'
 

@@ -308,13 +308,18 @@ dispatch_claim(struct dispatch *s, struct sjob *j, int64_t now)
 	JQ_ASSERT(j->phase == PH_QUEUED);
 	dispatch_transition(j, JOB_EV_CLAIM, -1, &oc);
 	j->phase = PH_CLAIMING;
-	s->nclaiming++;
+	if (j->slurm)
+		s->slurm_nclaiming++;
+	else
+		s->nclaiming++;
 	op = dispatch_op_new(s, STORE_CLAIM, dispatch_claim_done,
 	    dispatch_op_ctx(s, j, NULL));
 	op->in.claim.id = SJOB_ID(j);
 	op->in.claim.attempts = oc.attempts;
 	op->in.claim.started_at = now;
-	dispatch_res_claim(s, j, op, op->data);
+	op->in.claim.slurm = j->slurm;
+	if (!j->slurm)
+		dispatch_res_claim(s, j, op, op->data);
 	dispatch_op_submit(s, op);
 }
 
@@ -325,6 +330,7 @@ dispatch_unclaim_job(struct sjob *j, struct job_outcome *oc)
 	dispatch_transition(j, JOB_EV_UNCLAIM, -1, oc);
 	free(j->spec);
 	j->spec = NULL;
+	j->slurm = 0;
 	j->phase = PH_QUEUED;
 	j->slot = -1;
 	j->pid = 0;
@@ -378,7 +384,10 @@ dispatch_claimed(struct dispatch *s, struct sjob *j, struct store_op *op)
 		dispatch_end(s, j, JOB_EV_SPAWN_FAILED, -1, 0, msg);
 		return;
 	}
-	dispatch_reserve(s, j, 0);
+	if (j->slurm)
+		dispatch_slurm_claimed(s, j, op);
+	else
+		dispatch_reserve(s, j, 0);
 }
 
 void
@@ -389,7 +398,10 @@ dispatch_claim_done(struct store_op *op)
 	struct sjob *j = c->job;
 
 	JQ_ASSERT(j->phase == PH_CLAIMING);
-	s->nclaiming--;
+	if (j->slurm)
+		s->slurm_nclaiming--;
+	else
+		s->nclaiming--;
 	if (op->status != 0) {
 		log_warnx("job %" PRId64 ": cannot claim it: %s; will retry",
 		    SJOB_ID(j), jobq_strerror(op->status));
@@ -451,6 +463,7 @@ dispatch_dispatch(struct dispatch *s)
 		while (s->nclaiming + s->nreserved + s->npaired < nfree &&
 		    (n = sched_next(s->sched, now)) != NULL)
 			dispatch_claim(s, SJOB(n), now);
+		dispatch_slurm_dispatch(s, now);
 	}
 	if ((due = sched_next_due(s->sched)) >= 0)
 		uv_timer_start(&s->due_timer, dispatch_due_cb,
@@ -601,6 +614,8 @@ dispatch_end_usage(struct dispatch *s, struct sjob *j, enum job_event ev,
 		op->in.update.usage = *usage;
 	j->slot = -1;
 	j->pid = 0;
+	JQ_ASSERT(j->sl == NULL);
+	j->slurm = 0;
 	if (oc.retry)
 		dispatch_end_requeue(s, j, op);
 	else
@@ -642,6 +657,10 @@ dispatch_cancel_job(struct dispatch *s, struct sjob *j)
 	case PH_RUNNING:
 		log_info("job %" PRId64 " canceled while running; stopping it",
 		    SJOB_ID(j));
+		if (j->slurm) {
+			dispatch_slurm_cancel(s, j);
+			break;
+		}
 		rv = pool_cancel(s->pool, j->slot, SJOB_ID(j),
 		    dispatch_kill_grace(s, j), 0);
 		if (rv < 0)
@@ -890,6 +909,8 @@ dispatch_start(uv_loop_t *loop, struct store *store,
 	if ((rv = hook_new(loop, &hc, &s->hook)) < 0)
 		return rv;
 	if ((rv = dispatch_res_start(s, conf)) < 0 ||
+	    (rv = dispatch_exec_start(s, rec)) < 0 ||
+	    (rv = dispatch_slurm_start(s, rec)) < 0 ||
 	    (rv = dispatch_start_load(s, rec)) < 0 ||
 	    (rv = dispatch_schedule_start(s, rec)) < 0)
 		return rv;
@@ -940,10 +961,12 @@ dispatch_closed_one(struct dispatch *s)
 	dispatch_array_shutdown(s);
 	dispatch_watch_shutdown(s);
 	dispatch_schedule_free(s);
+	dispatch_slurm_free(s);
 	sched_free(s->sched);
 	free(s->res);
 	stats_free(s->stats);
 	dispatch_hook_free(s);
+	dispatch_exec_free(s);
 	free(s->buckets);
 	free(s->slot_job);
 	free(s->slot_up);
@@ -992,7 +1015,8 @@ dispatch_maybe_finish_shutdown(struct dispatch *s)
 {
 	if (!s->shutting_down || s->pool_stopping)
 		return;
-	if (dispatch_slot_nbusy(s) > 0 || s->inflight > 0)
+	if (dispatch_slot_nbusy(s) > 0 || s->inflight > 0 ||
+	    dispatch_slurm_busy(s))
 		return;
 	s->pool_stopping = 1;
 	log_info("no job running; stopping the workers");
@@ -1014,6 +1038,7 @@ dispatch_shutdown(struct dispatch *s, void (*done)(void *), void *arg)
 	uv_timer_stop(&s->retention_timer);
 	uv_timer_stop(&s->metrics_timer);
 	dispatch_schedule_stop(s);
+	dispatch_slurm_shutdown(s);
 	while ((j = TAILQ_FIRST(&s->reserved)) != NULL) {
 		dispatch_unreserve(s, j);
 		dispatch_unclaim(s, j, 1);

@@ -100,6 +100,11 @@ struct dispatch_config {
 	uint64_t metrics_interval_ms; /* --metrics-interval */
 	const char *const *resources; /* --resource specs (checked) */
 	size_t nresources;
+	struct {                  /* the Slurm executor (dispatch_slurm.c) */
+		const char *sbatch, *squeue, *scancel, *sacct; /* NULL: PATH */
+		int64_t poll_ms;      /* --slurm-poll; 0: 1000 */
+		int64_t timeout_ms;   /* --slurm-timeout per command; 0: 30000 */
+	} slurm;
 };
 
 /* Loads the queued jobs of rec into the scheduler, starts the workers and
@@ -156,9 +161,12 @@ void dispatch_schedule_op(struct dispatch *s, struct dispatch_req *r, int op,
 /* older_than_ms 0: any age; state -1: any terminal state. */
 void dispatch_purge(struct dispatch *s, struct dispatch_req *r,
     int64_t older_than_ms, int state);
-/* parallel / paused < 0: unchanged. */
+/* parallel / paused < 0, exec NULL: unchanged (exec replaces the queue's
+ * whole executor setting, proto.h). */
+struct proto_exec;
 void dispatch_queue_set(struct dispatch *s, struct dispatch_req *r,
-    const char *queue, int parallel, int paused);
+    const char *queue, int parallel, int paused,
+    const struct proto_exec *exec);
 void dispatch_queue_list(struct dispatch *s, struct dispatch_req *r);
 void dispatch_stats(struct dispatch *s, struct dispatch_req *r);
 void dispatch_metrics(struct dispatch *s, struct dispatch_req *r);

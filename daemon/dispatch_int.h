@@ -29,7 +29,8 @@
  *                       (names, first run, limit), the logs request
  *   dispatch_purge.c    purge and retention
  *   dispatch_queue.c    queue settings and counts (queue_set, queue_list)
- *   dispatch_stats.c    the stats reply
+ *   dispatch_stats.c    the stats reply (and its "slurm", queue_list's
+ *                       too)
  *   dispatch_hook.c     which hooks a job's end and a queue's drain run
  *   dispatch_edit.c     holds, releases and edits of queued jobs, the
  *                       history request and its notes (cancel, retry)
@@ -37,6 +38,12 @@
  *                       each fire (schedule.c's decisions)
  *   dispatch_res.c      slots and named resources: the pool, a submit's
  *                       request, what a claim stores and the job gets
+ *   dispatch_slurm.c    the Slurm executor: claimed runs to sbatch, the
+ *                       squeue poll, scancel, runs found on Slurm at
+ *                       start-up
+ *   dispatch_exec.c     each queue's executor (local or slurm): the table
+ *                       queue -> executor text, fed at start-up and by
+ *                       queue_set
  */
 #ifndef JOBQD_DISPATCH_INT_H
 #define JOBQD_DISPATCH_INT_H
@@ -70,6 +77,8 @@
 #define DISPATCH_RETRY_DELAY_MS 1000   /* default --retry-delay */
 
 struct dispatch_tmo;    /* a running job's --timeout (dispatch_slot.c) */
+struct dsl_job;         /* a run on Slurm (dispatch_slurm.c) */
+struct dslurm;          /* the Slurm executor (dispatch_slurm.c) */
 struct waiter;          /* dispatch_wait.c */
 struct awaiter;         /* dispatch_array.c */
 struct watcher;         /* dispatch_watch.c */
@@ -113,6 +122,8 @@ struct sjob {
 	int res_held;          /* HELD in the scheduler only because it asks
 	                          more than the pool has (its row is not held;
 	                          dispatch_res_job), until an edit fixes it */
+	unsigned slurm:1;      /* this run is (to be) on Slurm */
+	struct dsl_job *sl;    /* its run on Slurm (dispatch_slurm.c) */
 	char *spec;            /* packed spec while reserved */
 	size_t speclen;
 	struct waiter_list waiters;
@@ -171,10 +182,17 @@ struct dispatch {
 	struct dsched *schedules;    /* a list, in id order */
 	uv_timer_t schedule_timer;   /* the earliest next fire */
 	int schedule_running;        /* inside dispatch_schedule_run */
+	/* the Slurm executor (dispatch_slurm.c): NULL until a job goes
+	 * there or is found there at start-up */
+	struct dslurm *slurm;
+	uint32_t slurm_instance;     /* store_recovery.instance */
+	size_t slurm_nclaiming;      /* claims of runs for Slurm in flight */
 	/* hooks (dispatch_hook.c, hook.c) */
 	struct hook *hook;           /* NULL: none can run (no exe) */
 	char **armed;                /* queues whose drain runs on-drained */
 	size_t narmed, armed_cap;
+	/* the queues' executors (dispatch_exec.c); NULL: all local */
+	struct dispatch_exec *exec;
 };
 
 /* What a store op carries back to its done callback. */
@@ -274,6 +292,18 @@ void dispatch_end_usage(struct dispatch *, struct sjob *, enum job_event,
 void dispatch_cancel_job(struct dispatch *, struct sjob *);
 unsigned dispatch_kill_grace(const struct dispatch *, const struct sjob *);
 void dispatch_maybe_finish_shutdown(struct dispatch *);
+
+/* ---- dispatch_exec.c ---- */
+/* The executors of rec's queues into the table; 0 or JOBQ_ENOMEM. */
+int dispatch_exec_start(struct dispatch *, const struct store_recovery *rec);
+/* queue's executor is now exec_text (the canonical text of proto.h's
+ * proto_exec_text; NULL: local), once its queue_set committed. */
+void dispatch_queue_exec(struct dispatch *, const char *queue,
+    const char *exec_text);
+/* queue's executor text, NULL: local; 1 if its jobs go to Slurm. */
+const char *dispatch_exec_text(const struct dispatch *, const char *queue);
+int dispatch_exec_is_slurm(const struct dispatch *, const char *queue);
+void dispatch_exec_free(struct dispatch *);
 
 /* ---- dispatch_access.c ---- */
 /* May r cancel, reprioritize, retry or purge a job of owner's (owner or
@@ -397,6 +427,20 @@ int dispatch_slot_find_free(const struct dispatch *);
 int dispatch_slot_nfree(const struct dispatch *);
 int dispatch_slot_nbusy(const struct dispatch *);
 void dispatch_slot_timeout_stop(struct sjob *);
+/* Arms j's --timeout from j->started_at. */
+void dispatch_slot_timeout_start(struct dispatch *, struct sjob *);
+/* ---- dispatch_slurm.c ---- */
+void dispatch_slurm_claimed(struct dispatch *, struct sjob *,
+    const struct store_op *claim);
+void dispatch_slurm_dispatch(struct dispatch *, int64_t now);
+void dispatch_slurm_cancel(struct dispatch *, struct sjob *);
+void dispatch_slurm_timeout(struct dispatch *, struct sjob *);
+int dispatch_slurm_start(struct dispatch *, const struct store_recovery *);
+void dispatch_slurm_shutdown(struct dispatch *);
+int dispatch_slurm_busy(const struct dispatch *);
+void dispatch_slurm_free(struct dispatch *);
+/* 0 if Slurm is not in use, else 1 with *out filled. */
+int dispatch_slurm_info(const struct dispatch *, jobq_slurm_info *out);
 
 /* ---- dispatch_ref.c ---- */
 /* 1 if ref names a task by index: its id is being looked up, then the
@@ -510,6 +554,9 @@ cJSON *dispatch_metrics_reply(struct dispatch *, const struct store_op *);
 /* (r: the schedules it may see are counted) */
 cJSON *dispatch_stats_reply(struct dispatch *, const struct dispatch_req *r,
     const struct store_op *op);
+/* reply with "slurm" added while Slurm is in use (dispatch_slurm_info);
+ * reply NULL or freed on failure: NULL.  Of stats and queue_list. */
+cJSON *dispatch_stats_slurm(const struct dispatch *, cJSON *reply);
 
 /* dispatch_res.c */
 int dispatch_res_start(struct dispatch *, const struct dispatch_config *);

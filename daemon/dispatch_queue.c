@@ -1,8 +1,10 @@
 /*
  * dispatch_queue.c - queues (loop thread only): queue_set (the settings go
- * to the store, then to the scheduler once committed) and the replies
- * built from the store's counts per queue and state (STORE_COUNTS):
- * queue_list, queue_set's reply and, through dispatch_stats.c, stats.
+ * to the store, then to the scheduler, and the executor to
+ * dispatch_exec.c, once committed) and the replies built from the store's
+ * counts per queue and state (STORE_COUNTS): queue_list and queue_set's
+ * reply (each queue with its executor, as stored; queue_list with
+ * "usage" and "slurm" like stats) and, through dispatch_stats.c, stats.
  */
 #include "config.h"
 
@@ -24,20 +26,37 @@ dispatch_queue_info(const struct store_queue *sq, jobq_queue_info *qi)
 	memcpy(qi->counts, sq->counts, sizeof qi->counts);
 }
 
+/* The executor of sq as stored (a text that does not parse: local). */
+static void
+dispatch_queue_exec_of(const struct store_queue *sq, struct proto_exec *e)
+{
+	if (proto_exec_parse(sq->executor, e) != 0) {
+		log_warnx("queue %s: its stored executor is not valid: %.200s",
+		    sq->name, sq->executor);
+		memset(e, 0, sizeof *e);
+	}
+}
+
 /* The queue_list reply from the counts op read; NULL when out of memory. */
 static cJSON *
 dispatch_queue_list_json(const struct store_op *op)
 {
 	jobq_queue_info *qi;
-	cJSON *rep;
+	struct proto_exec *e;
+	cJSON *rep = NULL;
 	size_t i, n = op->out.counts.n;
 
-	if ((qi = calloc(n > 0 ? n : 1, sizeof *qi)) == NULL)
-		return NULL;
-	for (i = 0; i < n; i++)
-		dispatch_queue_info(&op->out.counts.v[i], &qi[i]);
-	rep = proto_queue_list_reply_to_json(qi, n);
+	qi = calloc(n > 0 ? n : 1, sizeof *qi);
+	e = calloc(n > 0 ? n : 1, sizeof *e);
+	if (qi != NULL && e != NULL) {
+		for (i = 0; i < n; i++) {
+			dispatch_queue_info(&op->out.counts.v[i], &qi[i]);
+			dispatch_queue_exec_of(&op->out.counts.v[i], &e[i]);
+		}
+		rep = proto_queue_list_reply_to_json(qi, e, n);
+	}
 	free(qi);
+	free(e);
 	return rep;
 }
 
@@ -47,6 +66,7 @@ dispatch_queue_set_reply(struct dispatch_req *r, const struct store_op *op,
     const char *name)
 {
 	jobq_queue_info qi;
+	struct proto_exec *e;
 	size_t i;
 
 	for (i = 0; i < op->out.counts.n; i++)
@@ -57,7 +77,13 @@ dispatch_queue_set_reply(struct dispatch_req *r, const struct store_op *op,
 		return;
 	}
 	dispatch_queue_info(&op->out.counts.v[i], &qi);
-	dispatch_reply_encoded(r, proto_queue_set_reply_to_json(&qi));
+	if ((e = malloc(sizeof *e)) == NULL) {
+		dispatch_reply_error(r, JOBQ_ENOMEM, "out of memory");
+		return;
+	}
+	dispatch_queue_exec_of(&op->out.counts.v[i], e);
+	dispatch_reply_encoded(r, proto_queue_set_reply_to_json(&qi, e));
+	free(e);
 }
 
 static void
@@ -75,8 +101,8 @@ dispatch_queue_counts_done(struct store_op *op)
 	if (op->status != 0)
 		dispatch_reply_status(c->r, op->status);
 	else if (c->kind == CK_QUEUE_LIST)
-		dispatch_reply_encoded(c->r, dispatch_res_usage(c->s,
-		    dispatch_queue_list_json(op)));
+		dispatch_reply_encoded(c->r, dispatch_stats_slurm(c->s,
+		    dispatch_res_usage(c->s, dispatch_queue_list_json(op))));
 	else if (c->kind == CK_QUEUE_SET)
 		dispatch_queue_set_reply(c->r, op, c->msg);
 	else if (c->kind == CK_METRICS)
@@ -122,9 +148,16 @@ dispatch_queue_set_done(struct store_op *op)
 			fatalx("out of memory");
 		sched_queue_set(s->sched, q, op->in.queue_set.parallel,
 		    op->in.queue_set.paused);
-		log_info("queue %s: parallel %d, %s", sched_queue_name(q),
-		    sched_queue_parallel(q), sched_queue_paused(q) ?
-		    "paused" : "running");
+		if (op->in.queue_set.set_exec)
+			dispatch_queue_exec(s, sched_queue_name(q),
+			    op->in.queue_set.exec);
+		log_info("queue %s: parallel %d, %s%s%.300s",
+		    sched_queue_name(q), sched_queue_parallel(q),
+		    sched_queue_paused(q) ? "paused" : "running",
+		    op->in.queue_set.set_exec ? ", executor " : "",
+		    !op->in.queue_set.set_exec ? "" :
+		    op->in.queue_set.exec != NULL ? op->in.queue_set.exec :
+		    "local");
 		dispatch_dispatch(s);
 	}
 	if (r != NULL) {
@@ -141,7 +174,8 @@ dispatch_queue_set_done(struct store_op *op)
 
 void
 dispatch_queue_set(struct dispatch *s, struct dispatch_req *r,
-    const char *queue, int parallel, int paused)
+    const char *queue, int parallel, int paused,
+    const struct proto_exec *exec)
 {
 	struct op_ctx *c;
 	struct store_op *op;
@@ -150,8 +184,9 @@ dispatch_queue_set(struct dispatch *s, struct dispatch_req *r,
 
 	if (!dispatch_privileged(r)) {
 		snprintf(action, sizeof action, "%s queue %s", paused > 0 ?
-		    "pause" : paused == 0 ? "resume" : "change the parallel "
-		    "limit of", queue);
+		    "pause" : paused == 0 ? "resume" : exec != NULL &&
+		    parallel < 0 ? "change the executor of" : "change the "
+		    "parallel limit of", queue);
 		dispatch_refuse_admin(s, r, action);
 		return;
 	}
@@ -161,6 +196,13 @@ dispatch_queue_set(struct dispatch *s, struct dispatch_req *r,
 	    queue);
 	op->in.queue_set.parallel = parallel;
 	op->in.queue_set.paused = paused;
+	if (exec != NULL) {
+		/* the text lives in the context, freed with the op */
+		op->in.queue_set.set_exec = 1;
+		if (exec->slurm && (c->msg = proto_exec_text(exec)) == NULL)
+			fatalx("out of memory");
+		op->in.queue_set.exec = c->msg;
+	}
 	dispatch_op_hold(r, c);
 	dispatch_op_submit(s, op);
 }

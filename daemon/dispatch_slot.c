@@ -133,6 +133,10 @@ dispatch_slot_tmo_cb(uv_timer_t *t)
 	struct dispatch *s = tmo->s;
 	int rv;
 
+	if (j != NULL && j->phase == PH_RUNNING && j->slurm) {
+		dispatch_slurm_timeout(s, j);
+		return;
+	}
 	if (j == NULL || j->phase != PH_RUNNING || j->slot < 0)
 		return;
 	j->timed_out = 1;
@@ -144,7 +148,7 @@ dispatch_slot_tmo_cb(uv_timer_t *t)
 		    jobq_strerror(rv));
 }
 
-static void
+void
 dispatch_slot_timeout_start(struct dispatch *s, struct sjob *j)
 {
 	int64_t left = j->started_at + j->timeout_ms - util_now_ms();

@@ -2,7 +2,9 @@
  * dispatch_stats.c - the stats request (loop thread only): the store's
  * counts per queue and state (read by dispatch_queue.c), the worker slots
  * and the sliding windows of stats.c, filled into the codec's jobq_stats
- * and encoded by proto_stats_reply_to_json (doc/protocol.md, "stats");
+ * and encoded by proto_stats_reply_to_json (doc/protocol.md, "stats"),
+ * with "usage" (dispatch_res.c) and, while Slurm is in use, "slurm"
+ * (dispatch_slurm_info; queue_list's reply has both too);
  * the metrics request's Prometheus text, and --metrics-file.
  */
 #include "config.h"
@@ -44,6 +46,16 @@ dispatch_stats_window(struct dispatch *s, int64_t now, int64_t window,
 }
 
 cJSON *
+dispatch_stats_slurm(const struct dispatch *s, cJSON *reply)
+{
+	jobq_slurm_info si;
+
+	if (reply == NULL || dispatch_slurm_info(s, &si) == 0)
+		return reply;
+	return proto_slurm_add(reply, &si);
+}
+
+cJSON *
 dispatch_stats_reply(struct dispatch *s, const struct dispatch_req *r,
     const struct store_op *op)
 {
@@ -71,7 +83,8 @@ dispatch_stats_reply(struct dispatch *s, const struct dispatch_req *r,
 	st.schedule_runs = sched[1];
 	st.schedule_skips = sched[2];
 	st.schedule_misses = sched[3];
-	rep = dispatch_res_usage(s, proto_stats_reply_to_json(&st));
+	rep = dispatch_stats_slurm(s, dispatch_res_usage(s,
+	    proto_stats_reply_to_json(&st)));
 	free(st.queues);
 	return rep;
 }

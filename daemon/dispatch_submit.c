@@ -246,7 +246,7 @@ dispatch_submit_pairable(const struct dispatch *s, const struct op_ctx *c,
 	    s->nclaiming + s->nreserved + s->npaired >= (size_t)nfree)
 		return 0;
 	if ((q = sched_queue_get(s->sched, sub->queue, 0)) == NULL ||
-	    sched_queue_paused(q))
+	    sched_queue_paused(q) || sched_queue_external(q))
 		return 0;
 	par = sched_queue_parallel(q);
 	return par <= 0 || sched_queue_nrunning(q) < (size_t)par;

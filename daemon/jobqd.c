@@ -292,6 +292,10 @@ jobqd_options(int argc, char **argv)
 	jobqd_opts.state_dir = jobqd_strdup(o->state_dir);
 	jobqd_opts.cgroup = jobqd_strdup(o->cgroup);
 	jobqd_opts.metrics_file = jobqd_strdup(o->metrics_file);
+	jobqd_opts.sbatch = jobqd_strdup(o->sbatch);
+	jobqd_opts.squeue = jobqd_strdup(o->squeue);
+	jobqd_opts.scancel = jobqd_strdup(o->scancel);
+	jobqd_opts.sacct = jobqd_strdup(o->sacct);
 	for (i = 0; i < o->resources.n; i++)
 		jobqd_opts.resources.v[i] = jobqd_strdup(o->resources.v[i]);
 
@@ -810,6 +814,12 @@ main(int argc, char **argv)
 	dconf.hook_max_running = cfg.hook_max_running;
 	dconf.metrics_file = cfg.metrics_file;
 	dconf.metrics_interval_ms = cfg.metrics_interval_ms;
+	dconf.slurm.sbatch = jobqd_opts.sbatch;
+	dconf.slurm.squeue = jobqd_opts.squeue;
+	dconf.slurm.scancel = jobqd_opts.scancel;
+	dconf.slurm.sacct = jobqd_opts.sacct;
+	dconf.slurm.poll_ms = jobqd_opts.slurm_poll_ms;
+	dconf.slurm.timeout_ms = jobqd_opts.slurm_timeout_ms;
 	dconf.resources = jobqd_opts.resources.v;
 	dconf.nresources = jobqd_opts.resources.n;
 	if ((rv = dispatch_start(&jobqd_loop, store, &rec, &dconf,

@@ -161,6 +161,30 @@ static const struct options_def options_table[] = {
 	  "0..N-1, NAME=a,b,c the instances named;\n"
 	  "repeatable (at most 16 resources)",
 	  OPTIONS_RESTART },
+	{ "sbatch", 0, OPTIONS_STR, OPT_OFF(sbatch), 0, 0, NULL, "PATH",
+	  "the sbatch of queues with the slurm executor\n"
+	  "(default: found in PATH); also --squeue,\n"
+	  "--scancel, --sacct",
+	  OPTIONS_RESTART },
+	{ "squeue", 0, OPTIONS_STR, OPT_OFF(squeue), 0, 0, NULL, "PATH",
+	  "squeue, polled for the jobs on Slurm",
+	  OPTIONS_RESTART },
+	{ "scancel", 0, OPTIONS_STR, OPT_OFF(scancel), 0, 0, NULL, "PATH",
+	  "scancel, for cancels and timeouts on Slurm",
+	  OPTIONS_RESTART },
+	{ "sacct", 0, OPTIONS_STR, OPT_OFF(sacct), 0, 0, NULL, "PATH",
+	  "sacct, asked for jobs squeue has forgotten",
+	  OPTIONS_RESTART },
+	{ "slurm-poll", 0, OPTIONS_DUR, OPT_OFF(slurm_poll_ms), 50,
+	  INT32_MAX, NULL, "DUR",
+	  "how often squeue is asked about the jobs on\n"
+	  "Slurm (default 1s)",
+	  OPTIONS_RESTART },
+	{ "slurm-timeout", 0, OPTIONS_DUR, OPT_OFF(slurm_timeout_ms), 1000,
+	  INT32_MAX, NULL, "DUR",
+	  "a Slurm command still running after DUR is\n"
+	  "killed and counts as failed (default 30s)",
+	  OPTIONS_RESTART },
 	{ "log-level", 'l', OPTIONS_LEVEL, OPT_OFF(log_level), 0, 0, NULL,
 	  "LEVEL", "error, warn, info (default) or debug",
 	  OPTIONS_RELOAD },
@@ -188,6 +212,8 @@ options_defaults(struct options *o)
 	o->hook_timeout_ms = 60000;
 	o->hook_max_running = 4;
 	o->metrics_interval_ms = 15000;
+	o->slurm_poll_ms = 1000;
+	o->slurm_timeout_ms = 30000;
 	o->output_limit = -1;        /* settled by options_limits() */
 	o->output_limit_max = -1;
 	o->log_level = LOG_LVL_INFO;

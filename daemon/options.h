@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define OPTIONS_MAX 32               /* options in the table, at most */
+#define OPTIONS_MAX 48               /* options in the table, at most */
 #define OPTIONS_FROM_CLI ((size_t)-1)
 #define OPTIONS_LIST_MAX 16          /* values of a repeatable option */
 
@@ -47,6 +47,11 @@ struct options {
 	int64_t hook_max_running;    /* hooks running at once */
 	const char *metrics_file;    /* --metrics-file; NULL: none */
 	int64_t metrics_interval_ms;
+	const char *sbatch, *squeue, *scancel, *sacct; /* the Slurm
+	                                commands (dispatch_slurm.c); NULL:
+	                                found in PATH */
+	int64_t slurm_poll_ms;       /* squeue's interval */
+	int64_t slurm_timeout_ms;    /* a Slurm command's time limit */
 	struct options_list resources; /* --resource NAME=COUNT|NAME=a,b
 	                                (sched_res_pool_add), repeatable */
 	size_t from[OPTIONS_MAX];    /* where each option of the table was

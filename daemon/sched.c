@@ -917,10 +917,16 @@ sched_next_due(const struct sched *s)
 struct sched_node *
 sched_next(struct sched *s, int64_t now)
 {
+	return (sched_next_ext(s, now, 0));
+}
+
+struct sched_node *
+sched_next_ext(struct sched *s, int64_t now, int external)
+{
 	struct sched_node	*n;
 
 	sched_due(s, now);
-	if ((n = sched_fair_next(s)) == NULL)
+	if ((n = sched_fair_next(s, external)) == NULL)
 		return (NULL);
 	SCHED_ASSERT(n->state == SCHED_READY);
 	n->state = SCHED_RUNNING;

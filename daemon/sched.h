@@ -100,6 +100,8 @@ struct sched_node {
 	struct sched_res_req *res;  /* slots and resources it asks for
 	                               (sched_res.c); NULL (sched_node_init):
 	                               one slot, no resource */
+	int res_skip;               /* (ro) RUNNING in an external queue:
+	                               took no slot or resource */
 };
 
 /* Called for every node the scheduler finishes on its own (a dependency
@@ -193,8 +195,25 @@ int64_t sched_next_due(const struct sched *s);
 
 /* The best READY node that may start now (queue not paused and under its
  * limit, array under its throttle), made RUNNING; NULL if none.  Calls
- * sched_due(s, now) first. */
+ * sched_due(s, now) first.  Only nodes of local queues (not external). */
 struct sched_node *sched_next(struct sched *s, int64_t now);
+
+/*
+ * External queues (sched_ext.c): a queue whose jobs run elsewhere (on
+ * Slurm) competes for no worker slot and no resource of the pool.
+ * sched_next() never returns their nodes; sched_next_ext() returns only
+ * theirs, under the same rules otherwise (priority, fair share, caps,
+ * pause, parallel limits, throttles).  A node taken from an external
+ * queue holds no slot or resource (res_skip), even if its queue becomes
+ * local while it runs.  sched_adopt() adds a NEW node directly as RUNNING:
+ * a job found still running elsewhere at start-up (its dependencies held
+ * when it started: add none).  -ENOMEM as sched_add().
+ */
+void sched_queue_set_external(struct sched_queue *q, int external);
+int sched_queue_external(const struct sched_queue *q);
+struct sched_node *sched_next_ext(struct sched *s, int64_t now,
+    int external);
+int sched_adopt(struct sched *s, struct sched_node *n);
 
 /* A RUNNING node goes back to wait (a retry, or a claim undone):
  * DELAYED if not_before > now, else READY. */

@@ -324,7 +324,7 @@ sched_fair_node(struct sched_node *h)
  * of the heaps with its array's count done; the caller makes it RUNNING.
  */
 struct sched_node *
-sched_fair_next(struct sched *s)
+sched_fair_next(struct sched *s, int external)
 {
 	struct sched_queue	*q;
 	struct sched_node	*h, *best, *n, *last = NULL;
@@ -342,7 +342,8 @@ sched_fair_next(struct sched *s)
 		best = NULL;
 		for (i = 0; i < s->nqueues; i++) {
 			q = s->queues[i];
-			if (q->paused || q->ready.n == 0 || (q->parallel > 0 &&
+			if (q->external != external || q->paused ||
+			    q->ready.n == 0 || (q->parallel > 0 &&
 			    q->nrunning >= (size_t)q->parallel))
 				continue;
 			if ((h = sched_fair_head(s, q)) == NULL ||
@@ -354,7 +355,7 @@ sched_fair_next(struct sched *s)
 		if (best == NULL)
 			return (NULL);
 		n = sched_fair_node(best);
-		if (sched_res_node_fits(s, n))
+		if (external || sched_res_node_fits(s, n))
 			break;
 		sched_res_node_wait(s, n);
 		last = best;

@@ -40,6 +40,7 @@ struct sched_heap {
 struct sched_queue {
 	int			 parallel;
 	int			 paused;
+	int			 external;	/* sched_ext.c */
 	size_t			 nrunning;
 	size_t			 nqueued;
 	struct sched_heap	 ready;		/* BYUSER: its users' entries */
@@ -156,7 +157,7 @@ int	sched_fair_attach(struct sched *, struct sched_node *);
 void	sched_fair_detach(struct sched *, struct sched_node *);
 void	sched_fair_count(struct sched_node *, int dqueued, int drunning);
 void	sched_fair_sync(struct sched_uq *);
-struct sched_node *sched_fair_next(struct sched *);
+struct sched_node *sched_fair_next(struct sched *, int external);
 void	sched_fair_free(struct sched *);
 
 #endif

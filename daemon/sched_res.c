@@ -466,7 +466,8 @@ sched_res_node_wait(struct sched *s, const struct sched_node *n)
 void
 sched_res_node_take(struct sched *s, struct sched_node *n)
 {
-	if (s->res == NULL)
+	n->res_skip = n->queue->external;
+	if (s->res == NULL || n->res_skip)
 		return;
 	if (n->res != NULL)
 		sched_res_assign(s->res, n->res);
@@ -477,6 +478,10 @@ sched_res_node_take(struct sched *s, struct sched_node *n)
 void
 sched_res_node_give(struct sched *s, struct sched_node *n)
 {
+	if (n->res_skip) {
+		n->res_skip = 0;
+		return;
+	}
 	if (s->res == NULL)
 		return;
 	if (n->res != NULL)

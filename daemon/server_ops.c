@@ -182,7 +182,8 @@ server_op_queue_set(struct server_conn *c, cJSON *req, struct proto_req *r)
 {
 	c->busy = 1;
 	dispatch_queue_set(c->sv->disp, &c->req, r->u.queue_set.queue,
-	    r->u.queue_set.parallel, r->u.queue_set.paused);
+	    r->u.queue_set.parallel, r->u.queue_set.paused,
+	    r->u.queue_set.has_exec ? &r->u.queue_set.exec : NULL);
 	return 0;
 }
 

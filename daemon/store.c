@@ -99,6 +99,7 @@ static const struct {
 	[STORE_EDIT] = { store_edit, NULL },
 	[STORE_HISTORY] = { NULL, store_history_read },
 	[STORE_SCHEDULE] = { store_schedule_write, NULL },
+	[STORE_SLURM_ID] = { store_write_slurm_id, NULL },
 };
 #define STORE_NOPS (sizeof(store_ops) / sizeof(store_ops[0]))
 
@@ -843,7 +844,7 @@ store_op_release(struct store_op *op)
 		free(op->out.array.task_states);
 		break;
 	case STORE_COUNTS:
-		free(op->out.counts.v);
+		store_queues_free(op->out.counts.v, op->out.counts.n);
 		break;
 	case STORE_PURGE:
 		free(op->out.purge.ids);

@@ -57,7 +57,7 @@
 #include <uv.h>
 #include "jobq.h"
 
-#define STORE_SCHEMA_VERSION 12
+#define STORE_SCHEMA_VERSION 13
 #define STORE_APP_ID 0x4a4f4251 /* "JOBQ" */
 
 struct store;
@@ -102,6 +102,8 @@ enum store_op_type {
 	                   resumed, or a step without a job (misses, a skip)
 	                   recorded (store_schedule.c); JOBQ_EINVAL for a
 	                   name its owner has already, JOBQ_ENOTFOUND */
+	STORE_SLURM_ID, /* write: the Slurm job id of a running job's run
+	                   (jobs.slurm_id) and a "slurm" history row */
 	STORE_PURGE     /* write: delete ended jobs (+ their deps/labels rows,
 	                   arrays left without tasks) -> out.purge; after the
 	                   commit, unlinks UID/ID.out and UID/ID.err of each
@@ -238,7 +240,12 @@ struct store_queue {
 	int paused;
 	int has_settings;      /* a row in the queues table */
 	size_t counts[JOBQ_STATE_COUNT];
+	char *executor;        /* queues.executor (schema 13): the canonical
+	                          text of its executor (proto_exec_text),
+	                          malloc'd; NULL: local */
 };
+/* Frees v[0..n-1]'s executors and v. */
+void store_queues_free(struct store_queue *v, size_t n);
 
 struct store_op {
 	enum store_op_type type;
@@ -319,7 +326,23 @@ struct store_op {
 			 * entries of the same names */
 			const char *res_given;
 			const char *const *res_env;
+			/* the run goes to Slurm: jobs.executor = 'slurm'
+			 * (and slurm_id cleared), so recovery adopts it
+			 * instead of interrupting it */
+			int slurm;
+			/* read only: the spec of a job already running on
+			 * Slurm (a run adopted at start-up that must be
+			 * submitted again), no change; JOBQ_ESTATE unless
+			 * running */
+			int reread;
 		} claim;
+		struct {                       /* STORE_SLURM_ID */
+			int64_t id;
+			int attempts;          /* of the run: ignored if the
+			                          job moved on (no change) */
+			int64_t slurm_id;
+			int64_t at;            /* ms, for the history row */
+		} slurm_id;
 		struct store_update update;    /* STORE_UPDATE */
 		struct store_edit edit;        /* STORE_EDIT */
 		struct { int64_t id; } history;  /* STORE_HISTORY */
@@ -368,6 +391,9 @@ struct store_op {
 			char name[JOBQ_MAX_NAME + 1];
 			int parallel;          /* -1 unchanged (0 for a new row) */
 			int paused;            /* -1 unchanged */
+			int set_exec;          /* 1: executor = exec */
+			const char *exec;      /* the executor's text, NULL:
+			                          local (caller keeps alive) */
 		} queue_set;
 		struct {                       /* STORE_RETRY */
 			int64_t id;
@@ -436,7 +462,8 @@ struct store_op {
 			uid_t owner_uid;       /* the array's submitter */
 		} array;
 		struct { struct store_queue *v; size_t n; } counts; /* by name;
-		                                  every queue with a row or a job */
+		                                  every queue with a row or a job
+		                                  (store_op_release frees) */
 		struct {                       /* STORE_PURGE */
 			size_t n;
 			int64_t *ids;          /* the n purged ids, ascending
@@ -463,6 +490,9 @@ struct store_queued {
 	int held;                 /* on hold (schema v9) */
 	int slots;                /* schema v12 */
 	const char *res;          /* in store_recovery.names; NULL: none */
+	int64_t slurm_id;         /* adopted only: its run's Slurm id (0:
+	                             sbatch's answer was never recorded) */
+	int64_t started_at;       /* adopted only: when it was claimed */
 	size_t dep_first, ndeps;  /* its entries in store_recovery.deps
 	                             (deps[dep_first .. dep_first+ndeps-1]) */
 };
@@ -483,9 +513,17 @@ struct store_recovery {
 	size_t nnames;
 	struct store_dep *deps;
 	size_t ndeps;
-	struct store_queue *queues;    /* rows of the queues table (counts 0) */
+	struct store_queue *queues;    /* rows of the queues table (counts 0),
+	                                  with their executors */
 	size_t nqueues;
 	size_t n_interrupted;          /* jobs found running */
+	uint32_t instance;             /* this database's random instance
+	                                  (meta 'instance', made once): it
+	                                  names its runs on Slurm */
+	struct store_queued *adopted;  /* jobs found running on Slurm: left
+	                                  running for dispatch to reconcile
+	                                  (id order; no deps) */
+	size_t nadopted;
 	struct store_schedule *schedules; /* every schedule, id order */
 	size_t nschedules;
 };

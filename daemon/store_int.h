@@ -73,6 +73,7 @@ enum store_stmt {
 	ST_TASK_DEPS,
 	ST_CLAIM_SELECT,
 	ST_CLAIM_UPDATE,
+	ST_SLURM_ID,
 	ST_INSERT_RES,
 	ST_UPDATE,
 	ST_SET_PRIORITY,
@@ -99,6 +100,7 @@ enum store_stmt {
 	ST_RUNNING,
 	ST_RECOVER,
 	ST_QUEUED,
+	ST_ADOPT,
 	ST_QUEUED_DEPS,
 	ST_USAGE,
 	ST_SCHED_ADD,
@@ -266,6 +268,7 @@ int	store_insert_many(struct store *, struct store_op *);
 /* store_write.c */
 int	store_write_claim(struct store *, struct store_op *);
 int	store_write_update(struct store *, struct store_op *);
+int	store_write_slurm_id(struct store *, struct store_op *);
 int	store_write_queue_set(struct store *, struct store_op *);
 int	store_write_retry(struct store *, struct store_op *);
 

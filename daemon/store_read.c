@@ -19,13 +19,23 @@
 /* Largest number of labels one LIST may filter on (host parameters). */
 #define STORE_LIST_MAX_LABELS 512
 
+void
+store_queues_free(struct store_queue *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; v != NULL && i < n; i++)
+		free(v[i].executor);
+	free(v);
+}
+
 /* Rows of the queues table, by name (recovery, COUNTS). */
 int
 store_read_queues(struct store *s, struct store_queue **vp, size_t *np)
 {
 	sqlite3_stmt *st = s->st[ST_QUEUES];
 	struct store_queue *v = NULL;
-	const char *name;
+	const char *name, *exec;
 	size_t n = 0, cap = 0;
 	int rc, ret = 0;
 
@@ -41,13 +51,19 @@ store_read_queues(struct store *s, struct store_queue **vp, size_t *np)
 		v[n].parallel = sqlite3_column_int(st, 1);
 		v[n].paused = sqlite3_column_int(st, 2);
 		v[n].has_settings = 1;
+		exec = (const char *)sqlite3_column_text(st, 3);
+		if (exec != NULL && exec[0] != '\0' &&
+		    (v[n].executor = strdup(exec)) == NULL) {
+			ret = JOBQ_ENOMEM;
+			break;
+		}
 		n++;
 	}
 	store_reset(st);
 	if (ret == 0 && rc != SQLITE_DONE)
 		ret = store_err(s, rc, "queues");
 	if (ret != 0) {
-		free(v);
+		store_queues_free(v, n);
 		return (ret);
 	}
 	*vp = v;
@@ -470,10 +486,10 @@ store_read_counts_at(struct store_queue **vp, size_t *np, size_t *capp,
 }
 
 /* Appends the queues with settings q[*qi ..] that sort before name (all
- * of them for name NULL); 0 or JOBQ_ENOMEM. */
+ * of them for name NULL), moving their executors; 0 or JOBQ_ENOMEM. */
 static int
 store_read_counts_settings(struct store_queue **vp, size_t *np, size_t *capp,
-    const struct store_queue *q, size_t nq, size_t *qi, const char *name)
+    struct store_queue *q, size_t nq, size_t *qi, const char *name)
 {
 	struct store_queue *e;
 
@@ -483,6 +499,7 @@ store_read_counts_settings(struct store_queue **vp, size_t *np, size_t *capp,
 		    q[*qi].name)) == NULL)
 			return (JOBQ_ENOMEM);
 		*e = q[*qi];
+		q[*qi].executor = NULL;
 	}
 	return (0);
 }
@@ -519,6 +536,8 @@ store_read_counts(struct store *s, struct store_op *op)
 			e->parallel = q[qi].parallel;
 			e->paused = q[qi].paused;
 			e->has_settings = 1;
+			e->executor = q[qi].executor;
+			q[qi].executor = NULL;
 			qi++;
 		}
 		if ((sv = store_row_state(st, 1)) >= 0)
@@ -530,9 +549,9 @@ store_read_counts(struct store *s, struct store_op *op)
 	if (ret == 0)
 		ret = store_read_counts_settings(&v, &n, &cap, q, nq, &qi,
 		    NULL);
-	free(q);
+	store_queues_free(q, nq);
 	if (ret != 0) {
-		free(v);
+		store_queues_free(v, n);
 		op->status = ret;
 		return;
 	}

@@ -5,7 +5,9 @@
  * reason daemon_crash, or queued again while retries are left), in one
  * transaction; then what dispatch needs to rebuild its tables is read:
  * every queued job in id order, their dependencies with the dependencies'
- * states, and the queues table.
+ * states, and the queues table.  A run on Slurm (jobs.executor 'slurm')
+ * does not depend on jobqd: it is left running and read into r->adopted
+ * for dispatch_slurm.c to reconcile with what Slurm says.
  *
  * The state each running job gets is job_transition()'s answer, written
  * as is: this file decides no state itself.  On a full disk the reserve
@@ -22,6 +24,41 @@
 #include "sched.h"
 #include "store_int.h"
 #include "util.h"
+
+static int	store_recover_adopted(struct store *, struct store_recovery *,
+		    size_t *);
+
+/* The database's instance (meta 'instance'), made once at random: the
+ * names of its runs on Slurm carry it (slurm_text.h), so a new database
+ * under the same state dir never takes an old one's runs for its own. */
+static int
+store_recover_instance(struct store *s, uint32_t *out)
+{
+	sqlite3_stmt *st = NULL;
+	uint32_t v;
+	int rc;
+
+	sqlite3_randomness(sizeof(v), &v);
+	rc = sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO meta (key, "
+	    "value) VALUES ('instance', ?1)", -1, &st, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_bind_int64(st, 1, v)) ==
+	    SQLITE_OK)
+		rc = store_step_done(st);
+	(void)sqlite3_finalize(st);
+	st = NULL;
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE "
+		    "key = 'instance'", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			*out = (uint32_t)sqlite3_column_int64(st, 0);
+			rc = SQLITE_OK;
+		} else if (rc == SQLITE_DONE)
+			rc = SQLITE_CORRUPT;
+	}
+	(void)sqlite3_finalize(st);
+	return (rc == SQLITE_OK ? 0 : store_err(s, rc, "instance"));
+}
 
 /* A job found running. */
 struct store_recover_run {
@@ -51,8 +88,9 @@ store_recovery_release(struct store_recovery *r)
 		free(r->names[i]);
 	free(r->names);
 	free(r->queued);
+	free(r->adopted);
 	free(r->deps);
-	free(r->queues);
+	store_queues_free(r->queues, r->nqueues);
 	store_schedule_free(r->schedules, r->nschedules);
 	memset(r, 0, sizeof(*r));
 }
@@ -122,6 +160,8 @@ store_recover_queued(struct store *s, struct store_recovery *r)
 	size_t cap = 0, namecap = 0;
 	int rc, ret = 0;
 
+	if ((ret = store_recover_adopted(s, r, &namecap)) != 0)
+		return (ret);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (util_grow(&r->queued, &cap, r->nqueued + 1,
 		    sizeof(*r->queued)) != 0) {
@@ -132,6 +172,35 @@ store_recover_queued(struct store *s, struct store_recovery *r)
 		    &r->queued[r->nqueued])) != 0)
 			break;
 		r->nqueued++;
+	}
+	store_reset(st);
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = store_err(s, rc, "recovery");
+	return (ret);
+}
+
+/* Every run on Slurm, in id order, into r->adopted. */
+static int
+store_recover_adopted(struct store *s, struct store_recovery *r,
+    size_t *namecap)
+{
+	sqlite3_stmt *st = s->st[ST_ADOPT];
+	struct store_queued *q;
+	size_t cap = 0;
+	int rc, ret = 0;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (util_grow(&r->adopted, &cap, r->nadopted + 1,
+		    sizeof(*r->adopted)) != 0) {
+			ret = JOBQ_ENOMEM;
+			break;
+		}
+		q = &r->adopted[r->nadopted];
+		if ((ret = store_recover_queued_row(st, r, namecap, q)) != 0)
+			break;
+		q->slurm_id = sqlite3_column_int64(st, 18);
+		q->started_at = sqlite3_column_int64(st, 19);
+		r->nadopted++;
 	}
 	store_reset(st);
 	if (ret == 0 && rc != SQLITE_DONE)
@@ -309,7 +378,8 @@ store_recover(struct store *s, struct store_recovery *r, int64_t now_ms)
 	free(run);
 	if (ret != 0)
 		return (ret);
-	if ((ret = store_recover_queued(s, r)) != 0 ||
+	if ((ret = store_recover_instance(s, &r->instance)) != 0 ||
+	    (ret = store_recover_queued(s, r)) != 0 ||
 	    (ret = store_recover_deps(s, r)) != 0 ||
 	    (ret = store_read_queues(s, &r->queues, &r->nqueues)) != 0 ||
 	    (ret = store_schedule_load(s, &r->schedules,

@@ -27,7 +27,9 @@
  *           jobq_dep_mode); a task has its own rows.
  *   arrays  one row per array: first, step, count, throttle, owner_uid,
  *           submitted_at and the tasks' shared argv/env/cwd.
- *   queues  settings of queues set by queue_set (parallel, paused).
+ *   queues  settings of queues set by queue_set (parallel, paused,
+ *           executor: the canonical JSON text of the queue's executor,
+ *           lib/proto_exec.c; NULL: local).
  *   meta    ('next_id', N): a floor of the id counter (see Ids).
  *   history (job_id, at, uid, what, detail): holds, releases, edits and
  *           the other changes made by hand (store_history.c), deleted
@@ -74,7 +76,12 @@
  * asks, "gpu=2,license=1" as submitted; NULL: none) and jobs.res_given (the
  * instances its claim was given, "gpu=1,3;license=0", written in the
  * claim's transaction; NULL while queued: a retry, an unclaim and recovery
- * clear it; an ended job keeps its last run's).
+ * clear it; an ended job keeps its last run's); 12 -> 13 adds
+ * queues.executor (the queue's executor as the canonical JSON text of
+ * proto_exec_text, NULL: local; `jobq queue set --executor`),
+ * jobs.slurm_id (the Slurm job id of the job's current or last run on
+ * Slurm, NULL: none) and jobs.executor ('slurm' when the claim of its run
+ * sent it to Slurm, NULL: local), all NULL for the rows already there.
  *
  * Ids: jobs, tasks and arrays take their ids from one counter, so an array
  * id is never a job id, and an id is never used twice, even after its rows
@@ -186,7 +193,9 @@ static const char *const store_schema_sql[ST_COUNT] = {
 	/* The state (?4) is JOB_EV_CLAIM's. */
 	[ST_CLAIM_UPDATE] = "UPDATE jobs SET state = ?4, attempts = ?2, "
 	    "started_at = ?3, finished_at = NULL, claimed = 1, "
-	    "res_given = ?5 WHERE id = ?1",
+	    "res_given = ?5, executor = ?6, slurm_id = NULL WHERE id = ?1",
+	[ST_SLURM_ID] = "UPDATE jobs SET slurm_id = ?2 WHERE id = ?1 AND "
+	    "state = 'running' AND executor = 'slurm' AND attempts = ?3",
 	[ST_INSERT_RES] = "UPDATE jobs SET slots = ?3, res = ?4 "
 	    "WHERE id BETWEEN ?1 AND ?2",
 	[ST_UPDATE] = "UPDATE jobs SET state = ?2, "
@@ -215,9 +224,11 @@ static const char *const store_schema_sql[ST_COUNT] = {
 	    "paused) VALUES (?1, 0, 0)",
 	[ST_QUEUE_UPDATE] = "UPDATE queues SET "
 	    "parallel = CASE WHEN ?2 < 0 THEN parallel ELSE ?2 END, "
-	    "paused = CASE WHEN ?3 < 0 THEN paused ELSE ?3 != 0 END "
+	    "paused = CASE WHEN ?3 < 0 THEN paused ELSE ?3 != 0 END, "
+	    "executor = CASE WHEN ?4 THEN ?5 ELSE executor END "
 	    "WHERE name = ?1",
-	[ST_QUEUES] = "SELECT name, parallel, paused FROM queues ORDER BY name",
+	[ST_QUEUES] = "SELECT name, parallel, paused, executor FROM queues "
+	    "ORDER BY name",
 	/* The counts table, kept by triggers (schema v8): no scan of jobs. */
 	[ST_COUNTS] = "SELECT queue, state, n FROM counts WHERE n > 0 "
 	    "ORDER BY queue",
@@ -246,7 +257,8 @@ static const char *const store_schema_sql[ST_COUNT] = {
 	    "jobs.array_id != 0)",
 	[ST_CHECKPOINT] = "PRAGMA wal_checkpoint(TRUNCATE)",
 	[ST_RUNNING] = "SELECT id, attempts, max_retries, retry_delay_ms "
-	    "FROM jobs WHERE state = 'running' ORDER BY id",
+	    "FROM jobs WHERE state = 'running' AND executor IS NULL "
+	    "ORDER BY id",
 	[ST_RECOVER] = "UPDATE jobs SET state = ?2, finished_at = ?3, "
 	    "pid = NULL, reason = ?4, "
 	    "not_before = CASE WHEN ?5 < 0 THEN not_before ELSE ?5 END, "
@@ -258,6 +270,15 @@ static const char *const store_schema_sql[ST_COUNT] = {
 	    "j.array_index, coalesce(a.throttle, 0), j.on_end IS NOT NULL, "
 	    "j.held, j.slots, j.res FROM " STORE_JOB_FROM
 	    " WHERE j.state = 'queued' ORDER BY j.id",
+	/* Runs on Slurm survive a restart of jobqd: the columns of
+	 * ST_QUEUED, then the Slurm id and the start of the run. */
+	[ST_ADOPT] = "SELECT j.id, j.queue, j.attempts, j.max_retries, "
+	    "j.submitted_at, j.owner_uid, j.priority, j.not_before, "
+	    "j.timeout_ms, j.kill_grace_ms, j.retry_delay_ms, j.array_id, "
+	    "j.array_index, coalesce(a.throttle, 0), j.on_end IS NOT NULL, "
+	    "j.held, j.slots, j.res, coalesce(j.slurm_id, 0), "
+	    "coalesce(j.started_at, 0) FROM " STORE_JOB_FROM
+	    " WHERE j.state = 'running' AND j.executor = 'slurm' ORDER BY j.id",
 	/* One pass: queued jobs in id order (jobs_state), each one's deps
 	 * through deps_job, the dependency's state through the primary key. */
 	[ST_QUEUED_DEPS] = "SELECT d.job_id, d.dep_id, d.mode, dj.state "
@@ -482,6 +503,11 @@ static const char *const store_schema_migrations[STORE_SCHEMA_VERSION] = {
 	"ALTER TABLE jobs ADD COLUMN slots INTEGER NOT NULL DEFAULT 1;"
 	"ALTER TABLE jobs ADD COLUMN res TEXT;"
 	"ALTER TABLE jobs ADD COLUMN res_given TEXT;",
+	/* 12 -> 13: executors (issue 13): the queue's, and where a job's
+	 * current or last run went (Slurm) */
+	"ALTER TABLE queues ADD COLUMN executor TEXT;"
+	"ALTER TABLE jobs ADD COLUMN slurm_id INTEGER;"
+	"ALTER TABLE jobs ADD COLUMN executor TEXT;",
 };
 
 static void	store_schema_errf(char *, size_t, const char *, ...)

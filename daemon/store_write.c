@@ -184,7 +184,17 @@ store_write_claim_read(struct store *s, struct store_op *op,
 	}
 	/* An unknown state (logged) is not queued either. */
 	sv = store_row_state(st, 0);
-	if (sv < 0 || job_transition((jobq_state)sv, JOB_EV_CLAIM,
+	if (op->in.claim.reread) {
+		/* a run on Slurm submitted again: running, unchanged */
+		o->state = JOBQ_STATE_RUNNING;
+		o->attempts = sqlite3_column_int(st, 6);
+		if (sv != JOBQ_STATE_RUNNING)
+			op->status = JOBQ_ESTATE;
+		else if ((op->status = store_write_claim_spec(st, sp)) ==
+		    JOBQ_EINTERNAL)
+			log_warnx("%s: job %" PRId64 ": malformed argv/env "
+			    "in the database", s->path, op->in.claim.id);
+	} else if (sv < 0 || job_transition((jobq_state)sv, JOB_EV_CLAIM,
 	    sqlite3_column_int(st, 6), sqlite3_column_int(st, 7), 0, 0,
 	    o) != 0)
 		op->status = JOBQ_ESTATE;
@@ -220,6 +230,8 @@ store_write_claim(struct store *s, struct store_op *op)
 		return (store_fail(s, rc, "claim"));
 	if (op->status != 0)
 		return (0);
+	if (op->in.claim.reread)
+		goto out;
 	if (o.attempts != op->in.claim.attempts)
 		log_warnx("job %" PRId64 ": claimed as attempt %d, the "
 		    "database counts %d", op->in.claim.id,
@@ -234,10 +246,13 @@ store_write_claim(struct store *s, struct store_op *op)
 	    STORE_INT(op->in.claim.id), STORE_INT(op->in.claim.attempts),
 	    STORE_INT(op->in.claim.started_at),
 	    STORE_TEXT(jobq_state_name(o.state)),
-	    STORE_TEXT(op->in.claim.res_given)))) != SQLITE_OK) {
+	    STORE_TEXT(op->in.claim.res_given),
+	    op->in.claim.slurm ? STORE_TEXT("slurm") : STORE_NULL))) !=
+	    SQLITE_OK) {
 		store_write_spec_free(&sp);
 		return (store_fail(s, rc, "claim"));
 	}
+out:
 	op->out.claim.argv = sp.argv;
 	op->out.claim.env = sp.env;
 	op->out.claim.cwd = sp.cwd;
@@ -248,6 +263,30 @@ store_write_claim(struct store *s, struct store_op *op)
 	op->out.claim.gid = sp.gid;
 	op->out.claim.umask = sp.umask;
 	op->out.claim.merge_output = sp.merge_output;
+	return (0);
+}
+
+/* The Slurm id of a run, and its history row ("slurm", "submitted as Slurm
+ * job N"); nothing if the job has moved on to another run or state. */
+int
+store_write_slurm_id(struct store *s, struct store_op *op)
+{
+	char detail[64];
+	int rc;
+
+	if ((rc = store_run(s, ST_SLURM_ID, STORE_ARGS(
+	    STORE_INT(op->in.slurm_id.id), STORE_INT(op->in.slurm_id.slurm_id),
+	    STORE_INT(op->in.slurm_id.attempts)))) != SQLITE_OK)
+		return (store_fail(s, rc, "slurm id"));
+	if (sqlite3_changes(s->db) == 0) {
+		op->status = JOBQ_ENOTFOUND;
+		return (0);
+	}
+	snprintf(detail, sizeof(detail), "attempt %d: Slurm job %" PRId64,
+	    op->in.slurm_id.attempts, op->in.slurm_id.slurm_id);
+	if ((rc = store_history_add(s, op->in.slurm_id.id, op->in.slurm_id.at,
+	    (uint32_t)geteuid(), "slurm", detail)) != SQLITE_OK)
+		return (store_fail(s, rc, "slurm id"));
 	return (0);
 }
 
@@ -305,7 +344,9 @@ store_write_queue_set(struct store *s, struct store_op *op)
 	    SQLITE_OK ||
 	    (rc = store_run(s, ST_QUEUE_UPDATE, STORE_ARGS(STORE_TEXT(name),
 	    STORE_INT(op->in.queue_set.parallel),
-	    STORE_INT(op->in.queue_set.paused)))) != SQLITE_OK)
+	    STORE_INT(op->in.queue_set.paused),
+	    STORE_INT(op->in.queue_set.set_exec != 0),
+	    STORE_TEXT(op->in.queue_set.exec)))) != SQLITE_OK)
 		return (store_fail(s, rc, "queue_set"));
 	return (0);
 }

@@ -80,4 +80,11 @@ int client_jobs_submit_req(const jobq_client *c, const jobq_submit_opts *opts,
 int client_jobs_environ(const char ***out);
 int client_jobs_umask(const jobq_client *c);
 
+/* client_queue.c, for jobq queue list: jobq_queue_list, and each queue's
+ * executor in *exec (malloc'd, never NULL on success; free()) and the
+ * reply's "slurm" in *slurm (as jobq_get_slurm; NULL: not wanted). */
+struct proto_exec;
+int client_queue_list_exec(jobq_client *c, jobq_queue_info **out,
+    struct proto_exec **exec, jobq_slurm_info *slurm, size_t *n_out);
+
 #endif

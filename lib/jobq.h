@@ -546,6 +546,34 @@ int jobq_queue_set(jobq_client *c, const char *queue, int parallel, int paused);
 int jobq_queue_list(jobq_client *c, jobq_queue_info **out, size_t *n_out);
 void jobq_queue_list_free(jobq_queue_info *queues);
 
+/* A queue's executor: where jobqd runs the jobs it claims from the queue,
+ * "local" (its workers; every queue's default) or "slurm" (sbatch, with
+ * the partition, account and extra sbatch options: jobq(1) queue set
+ * --executor).  partition and account: "" or 1..63 characters of
+ * [A-Za-z0-9_.-]; at most 32 opts, each "KEY=VALUE" or "KEY" (KEY 1..40
+ * of [a-z0-9-] starting with a letter, not one jobq sets itself such as
+ * output or job-name; VALUE at most 255 bytes, no control characters);
+ * partition, account and opts only with "slurm". */
+typedef struct jobq_executor {
+	char type[16];                    /* "local" or "slurm" */
+	char partition[64], account[64];  /* "" none */
+	char **opts;                      /* "KEY=VALUE" or "KEY"; malloc'd
+	                                     by jobq_queue_get_executor */
+	size_t n_opts;
+} jobq_executor;
+/* Replaces queue's whole executor setting (creating the queue if needed);
+ * administrators only, as the other queue settings.  JOBQ_EINVAL, with
+ * the rule broken in jobq_last_error, for a setting that breaks the rules
+ * above (checked before anything is sent). */
+int jobq_queue_set_executor(jobq_client *c, const char *queue,
+    const jobq_executor *e);
+/* queue's executor into *out (free with jobq_executor_release); a queue
+ * jobqd does not list (no settings, no jobs) is local. */
+int jobq_queue_get_executor(jobq_client *c, const char *queue,
+    jobq_executor *out);
+/* Frees out->opts (from jobq_queue_get_executor) and clears them. */
+void jobq_executor_release(jobq_executor *e);
+
 /* ---- watch ----
  * jobq_watch() turns the connection into an event stream: the daemon pushes
  * one event per state change of the given jobs (ids NULL / n 0: of every job
@@ -613,6 +641,22 @@ typedef struct jobq_usage {
 /* *out: malloc'd (jobq_usage_free).  A daemon too old to say gives
  * slots_total 0 and no resources. */
 int jobq_get_usage(jobq_client *c, jobq_usage **out);
+
+/* jobqd's view of the Slurm controller (queues with the slurm executor;
+ * jobq(1) queue set --executor).  configured 0: no job has gone to Slurm
+ * since jobqd started (the rest is 0). */
+typedef struct jobq_slurm_info {
+	int configured;
+	int reachable;          /* the last command to the controller worked */
+	int64_t since_ms;       /* realtime ms of the last change of reachable */
+	char error[256];        /* the last failure, "" none */
+	int64_t pending, running;  /* jobq's jobs Slurm reports pending /
+	                              running (at the last poll) */
+	int64_t submitting;     /* claimed, sbatch not answered yet */
+} jobq_slurm_info;
+/* One stats request (its "slurm" member); a jobqd that does not say (Slurm
+ * not in use, or older) gives configured 0. */
+int jobq_get_slurm(jobq_client *c, jobq_slurm_info *out);
 void jobq_usage_free(jobq_usage *u);
 
 /* jobqd's metrics since it started, as Prometheus text (exposition format

@@ -8,7 +8,8 @@
  * (submit requests and replies), proto_batch.c (submit_batch and its
  * reply), proto_req.c (every other request and the
  * op table), proto_reply.c (the replies), proto_sched.c (arrays, queues,
- * watch events, statistics), proto_b64.c (base64).
+ * watch events, statistics), proto_exec.c (a queue's executor),
+ * proto_b64.c (base64).
  *
  * Framing: every message is a 4-byte big-endian unsigned length N
  * (1 <= N <= JOBQ_MAX_FRAME) followed by N bytes holding one JSON object.
@@ -479,11 +480,67 @@ int proto_purge_from_json(const cJSON *req, struct proto_purge *out,
     char *err, size_t errlen);
 cJSON *proto_purge_to_json(const struct proto_purge *p);
 
-/* {"op":"queue_set","queue":Q,"parallel":INT?,"paused":BOOL?} */
+/*
+ * A queue's executor (proto_exec.c): where its claimed jobs run, "local"
+ * (a worker slot; every queue's default) or "slurm" (sbatch).  The
+ * "executor" object: {"type":"local"|"slurm","partition":S?,"account":S?,
+ * "opts":[S,...]?}; partition and account 1..PROTO_MAX_EXEC_NAME bytes of
+ * [A-Za-z0-9_.-]; at most PROTO_MAX_EXEC_OPTS opts, each "KEY=VALUE" or
+ * "KEY", KEY 1..PROTO_MAX_EXEC_KEY bytes of [a-z0-9-] starting with a
+ * letter and not an option jobq sets itself ("--slurm-opt KEY: set by
+ * jobq"), VALUE at most PROTO_MAX_EXEC_VALUE bytes without control
+ * characters; partition, account and opts only with "slurm".  The
+ * canonical text (proto_exec_text) is what jobqd stores (queues.executor,
+ * NULL: local).
+ */
+#define PROTO_MAX_EXEC_OPTS    32
+#define PROTO_MAX_EXEC_NAME    63
+#define PROTO_MAX_EXEC_KEY     40
+#define PROTO_MAX_EXEC_VALUE   255
+/* the longest opt: KEY=VALUE (296 bytes) */
+#define PROTO_MAX_EXEC_OPT     (PROTO_MAX_EXEC_KEY + 1 + PROTO_MAX_EXEC_VALUE)
+struct proto_exec {
+	int slurm;                             /* 0 local, 1 slurm */
+	char partition[PROTO_MAX_EXEC_NAME + 1]; /* "" none */
+	char account[PROTO_MAX_EXEC_NAME + 1];   /* "" none */
+	char opts[PROTO_MAX_EXEC_OPTS][PROTO_MAX_EXEC_OPT + 1]; /* "KEY=VALUE"
+	                                          or "KEY", nopts of them */
+	size_t nopts;
+};
+/* JOBQ_EINVAL with a message naming the rule (and the jobq option:
+ * "--partition: ...", "--slurm-opt KEY: set by jobq"); unknown members
+ * are refused. */
+int proto_exec_from_json(const cJSON *obj, struct proto_exec *out,
+    char *err, size_t errlen);
+/* Always the whole object ({"type":"local"} for a local one); NULL on
+ * allocation failure. */
+cJSON *proto_exec_to_json(const struct proto_exec *e);
+/* The stored text into out (NULL or "": local); 0, JOBQ_EINVAL. */
+int proto_exec_parse(const char *text, struct proto_exec *out);
+/* The canonical text (cJSON_PrintUnformatted of proto_exec_to_json),
+ * malloc'd; NULL for a local executor (or out of memory). */
+char *proto_exec_text(const struct proto_exec *e);
+/* The rules one by one, for jobq's options: NULL for a good partition or
+ * account name, else why not; an opt "KEY=VALUE" or "KEY" (0 or
+ * JOBQ_EINVAL with the message). */
+const char *proto_exec_name_check(const char *name);
+int proto_exec_opt_check(const char *opt, char *err, size_t errlen);
+/* A queue object's "executor" into out: absent (an older jobqd) is local,
+ * unknown members are skipped; JOBQ_EPROTO if invalid. */
+int proto_queue_exec_from_json(const cJSON *queue, struct proto_exec *out,
+    char *err, size_t errlen);
+/* QUEUEOBJ with its "executor" (e NULL: local). */
+cJSON *proto_queue_info_exec_to_json(const jobq_queue_info *q,
+    const struct proto_exec *e);
+
+/* {"op":"queue_set","queue":Q,"parallel":INT?,"paused":BOOL?,
+ * "executor":EXECUTOR?}: an executor replaces the queue's whole setting */
 struct proto_queue_set {
 	const char *queue;
 	int parallel;            /* -1: unchanged */
 	int paused;              /* -1: unchanged, else 0 or 1 */
+	int has_exec;            /* "executor" present: exec */
+	struct proto_exec exec;
 };
 int proto_queue_set_from_json(const cJSON *req, struct proto_queue_set *out,
     char *err, size_t errlen);
@@ -699,15 +756,24 @@ int proto_logs_reply_from_json(const cJSON *reply,
 cJSON *proto_purge_reply_to_json(size_t purged);
 int proto_purge_reply_from_json(const cJSON *reply, size_t *purged,
     char *err, size_t errlen);
-/* queue_set: {"ok":true,"queue":QUEUE} */
-cJSON *proto_queue_set_reply_to_json(const jobq_queue_info *q);
+/* queue_set: {"ok":true,"queue":QUEUE}, QUEUE with its executor e (NULL:
+ * local) */
+cJSON *proto_queue_set_reply_to_json(const jobq_queue_info *q,
+    const struct proto_exec *e);
 int proto_queue_set_reply_from_json(const cJSON *reply,
     jobq_queue_info *out, char *err, size_t errlen);
-/* queue_list: {"ok":true,"queues":[QUEUE,...]}; *out malloc'd, never NULL
- * on success (jobq_queue_list_free). */
-cJSON *proto_queue_list_reply_to_json(const jobq_queue_info *q, size_t n);
+/* queue_list: {"ok":true,"queues":[QUEUE,...]}, queue i with executor e[i]
+ * (e NULL: all local); *out malloc'd, never NULL on success
+ * (jobq_queue_list_free). */
+cJSON *proto_queue_list_reply_to_json(const jobq_queue_info *q,
+    const struct proto_exec *e, size_t n);
 int proto_queue_list_reply_from_json(const cJSON *reply,
     jobq_queue_info **out, size_t *n, char *err, size_t errlen);
+/* The executors of a queue_list reply that proto_queue_list_reply_from_json
+ * decoded (n queues), in its order, into *out (malloc'd, never NULL on
+ * success; free()). */
+int proto_queue_list_reply_exec(const cJSON *reply, struct proto_exec **out,
+    size_t n, char *err, size_t errlen);
 /* metrics: {"ok":true,"text":STR} (the Prometheus text, *text malloc'd) */
 cJSON *proto_metrics_reply_to_json(const char *text);
 int proto_metrics_reply_from_json(const cJSON *reply, char **text,
@@ -719,6 +785,14 @@ int proto_metrics_reply_from_json(const cJSON *reply, char **text,
 cJSON *proto_usage_add(cJSON *reply, const jobq_usage *u);
 int proto_usage_from_reply(const cJSON *reply, jobq_usage **out, char *err,
     size_t errlen);
+/* "slurm" of the stats and queue_list replies (proto_slurm.c):
+ * {"reachable","since","error","pending","running","submitting"}, only
+ * when si->configured.  proto_slurm_add() adds it to a reply (reply
+ * returned; NULL and reply freed on failure); proto_slurm_from_reply()
+ * decodes it (absent: configured 0, zeros). */
+cJSON *proto_slurm_add(cJSON *reply, const jobq_slurm_info *si);
+int proto_slurm_from_reply(const cJSON *reply, jobq_slurm_info *out,
+    char *err, size_t errlen);
 
 /* stats: {"ok":true,"stats":STATS} (jobq_stats_release) */
 cJSON *proto_stats_reply_to_json(const jobq_stats *st);

@@ -465,12 +465,13 @@ proto_purge_reply_from_json(const cJSON *reply, size_t *purged, char *err,
 /* --- queues, statistics --- */
 
 cJSON *
-proto_queue_set_reply_to_json(const jobq_queue_info *q)
+proto_queue_set_reply_to_json(const jobq_queue_info *q,
+    const struct proto_exec *e)
 {
 	struct proto_out	o;
 
 	proto_out_ok(&o);
-	proto_out_item(&o, "queue", proto_queue_info_to_json(q));
+	proto_out_item(&o, "queue", proto_queue_info_exec_to_json(q, e));
 	return proto_out_end(&o);
 }
 
@@ -488,7 +489,8 @@ proto_queue_set_reply_from_json(const cJSON *reply, jobq_queue_info *out,
 }
 
 cJSON *
-proto_queue_list_reply_to_json(const jobq_queue_info *q, size_t n)
+proto_queue_list_reply_to_json(const jobq_queue_info *q,
+    const struct proto_exec *e, size_t n)
 {
 	struct proto_out	 o;
 	cJSON			*arr = NULL, *item;
@@ -500,7 +502,8 @@ proto_queue_list_reply_to_json(const jobq_queue_info *q, size_t n)
 	if (o.failed || (arr = cJSON_AddArrayToObject(o.obj, "queues")) == NULL)
 		proto_out_fail(&o);
 	for (i = 0; !o.failed && i < n; i++) {
-		if ((item = proto_queue_info_to_json(&q[i])) == NULL)
+		if ((item = proto_queue_info_exec_to_json(&q[i],
+		    e != NULL ? &e[i] : NULL)) == NULL)
 			proto_out_fail(&o);
 		else
 			cJSON_AddItemToArray(arr, item);
@@ -538,6 +541,41 @@ proto_queue_list_reply_from_json(const cJSON *reply, jobq_queue_info **out,
 	}
 	*out = v;
 	*n = cnt;
+	return 0;
+}
+
+int
+proto_queue_list_reply_exec(const cJSON *reply, struct proto_exec **out,
+    size_t n, char *err, size_t errlen)
+{
+	const cJSON		*arr, *item;
+	struct proto_exec	*v;
+	size_t			 cnt, i;
+	int			 rc;
+
+	*out = NULL;
+	if ((rc = proto_reply_array(reply, "queue_list reply", "queues", &arr,
+	    &cnt, err, errlen)) != 0)
+		return rc;
+	if (cnt != n) {
+		proto_seterr(err, errlen, "queue_list reply: %zu queues, not "
+		    "%zu", cnt, n);
+		return JOBQ_EPROTO;
+	}
+	if ((v = calloc(cnt > 0 ? cnt : 1, sizeof(*v))) == NULL) {
+		proto_seterr(err, errlen, "out of memory");
+		return JOBQ_ENOMEM;
+	}
+	i = 0;
+	cJSON_ArrayForEach(item, arr) {
+		if ((rc = proto_queue_exec_from_json(item, &v[i], err,
+		    errlen)) != 0) {
+			free(v);
+			return rc;
+		}
+		i++;
+	}
+	*out = v;
 	return 0;
 }
 

@@ -637,6 +637,12 @@ proto_queue_set_from_json(const cJSON *req, struct proto_queue_set *out,
 		    "A-Z a-z 0-9 _ . -", JOBQ_MAX_NAME);
 		return JOBQ_EINVAL;
 	}
+	if ((p = cJSON_GetObjectItemCaseSensitive(req, "executor")) != NULL) {
+		if ((rc = proto_exec_from_json(p, &out->exec, err,
+		    errlen)) != 0)
+			return rc;
+		out->has_exec = 1;
+	}
 	return 0;
 }
 
@@ -653,6 +659,8 @@ proto_queue_set_to_json(const struct proto_queue_set *q)
 		proto_out_int(&o, "parallel", q->parallel);
 	if (q->paused >= 0)
 		proto_out_bool(&o, "paused", q->paused);
+	if (q->has_exec)
+		proto_out_item(&o, "executor", proto_exec_to_json(&q->exec));
 	return proto_out_end(&o);
 }
 

@@ -6,7 +6,8 @@
 # fails) and a short run of each fuzz target (tests/fuzz/run.sh, corpus kept
 # in _build-fuzz; FUZZ_SECONDS, default 30).  Installs the dependencies with
 # apt-get first when some are missing (Debian 12 / Ubuntu; sudo only when
-# not root); a step whose tool cannot be installed (mandoc, scan-build,
+# not root), and Slurm + munge for the Slurm tests (which skip without them);
+# a step whose tool cannot be installed (mandoc, scan-build,
 # clang's libFuzzer) is skipped with a message.  The last line of output is
 #   N passed, N failed
 # summed over all of it; the exit status is non-zero if anything failed.
@@ -49,6 +50,37 @@ install_deps() {
 }
 
 install_deps "${PKGS[@]}" || { echo "check.sh: could not install the build dependencies" >&2; echo "0 passed, 1 failed"; exit 1; }
+
+# Slurm for tests/integration/slurm-*.sh, each test starting a private
+# cluster of its own (slurm-lib.sh); without these packages those tests
+# only skip.  The packages must not leave system-wide daemons behind: their
+# maintainer scripts start munge/slurmctld/slurmd through invoke-rc.d where
+# there is no systemd, so a policy-rc.d that refuses starts is put in place
+# for the install if none exists, and a system-wide daemon (one without a
+# private socket or config) that still appeared during the install is
+# stopped.
+SLURM_PKGS=(slurm-wlm slurmctld slurmd slurm-client munge)
+slurm_daemons() { pgrep -x 'munged|slurmctld|slurmd' 2>/dev/null | sort -n | tr '\n' ' '; }
+install_slurm() {
+	local before after p policy=/usr/sbin/policy-rc.d made=
+	before=$(slurm_daemons)
+	if [ "$(id -u)" = 0 ] && [ ! -e "$policy" ]; then
+		printf '#!/bin/sh\n# made by jobq scripts/check.sh for the install of Slurm\nexit 101\n' >"$policy" &&
+			chmod 755 "$policy" && made=1
+	fi
+	install_deps "${SLURM_PKGS[@]}" ||
+		echo "check.sh: could not install ${SLURM_PKGS[*]}: the Slurm tests will be SKIPPED" >&2
+	[ -n "$made" ] && rm -f "$policy"
+	after=$(slurm_daemons)
+	for p in $after; do
+		case " $before " in *" $p "*) continue ;; esac
+		# A private cluster (someone's test) names its socket / config.
+		case " $(ps -o args= -p "$p") " in *" -S "* | *" --socket"* | *" -f /"*) continue ;; esac
+		echo "check.sh: stopping $(ps -o args= -p "$p"), started by the Slurm packages' install" >&2
+		kill -TERM "$p" 2>/dev/null
+	done
+}
+install_slurm
 # One at a time: a package this release does not have only skips its step.
 for p in "${OPT_PKGS[@]}"; do
 	install_deps "$p" || echo "check.sh: could not install $p" >&2
@@ -228,7 +260,7 @@ fuzz() {
 		echo "check.sh: clang with libFuzzer not available (apt-get install clang libclang-rt-14-dev): fuzzing SKIPPED" >&2
 		return
 	fi
-	for t in proto wire cron; do
+	for t in proto wire cron slurm; do
 		echo "=== fuzz_$t: ${FUZZ_SECONDS:-30}s" >&2
 		FUZZ_SECONDS=${FUZZ_SECONDS:-30} FUZZ_DIR=$ROOT/_build-fuzz CC=clang \
 		ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=$leaks} \

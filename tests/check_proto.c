@@ -772,6 +772,7 @@ proto_suite(void)
 	check_proto_reply_add(s);
 	check_proto_edit_add(s);
 	check_proto_schedule_add(s);
+	check_proto_exec_add(s);
 	return s;
 }
 

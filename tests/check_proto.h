@@ -29,5 +29,6 @@ void check_proto_req_add(Suite *s);      /* check_proto_req.c */
 void check_proto_reply_add(Suite *s);    /* check_proto_reply.c */
 void check_proto_edit_add(Suite *s);     /* check_proto_edit.c */
 void check_proto_schedule_add(Suite *s); /* check_proto_schedule.c */
+void check_proto_exec_add(Suite *s);     /* check_proto_exec.c */
 
 #endif

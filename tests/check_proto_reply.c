@@ -359,7 +359,7 @@ START_TEST(test_reply_queues_stats)
 	q[0].counts[JOBQ_STATE_QUEUED] = 5;
 	strcpy(q[1].name, "b.c");
 	q[1].paused = 1;
-	rep = proto_queue_set_reply_to_json(&q[1]);
+	rep = proto_queue_set_reply_to_json(&q[1], NULL);
 	back = proto_cmp_reparse(rep);
 	ck_assert_int_eq(proto_queue_set_reply_from_json(back, &q2, err,
 	    sizeof(err)), 0);
@@ -369,7 +369,7 @@ START_TEST(test_reply_queues_stats)
 	REPLY_BAD("{\"ok\":true}",
 	    proto_queue_set_reply_from_json(rep_, &q2, err, sizeof(err)));
 
-	rep = proto_queue_list_reply_to_json(q, 2);
+	rep = proto_queue_list_reply_to_json(q, NULL, 2);
 	back = proto_cmp_reparse(rep);
 	ck_assert_int_eq(proto_queue_list_reply_from_json(back, &qs, &n, err,
 	    sizeof(err)), 0);
@@ -378,7 +378,7 @@ START_TEST(test_reply_queues_stats)
 	jobq_queue_list_free(qs);
 	cJSON_Delete(back);
 	cJSON_Delete(rep);
-	rep = proto_queue_list_reply_to_json(NULL, 0);
+	rep = proto_queue_list_reply_to_json(NULL, NULL, 0);
 	ck_assert_int_eq(proto_queue_list_reply_from_json(rep, &qs, &n, err,
 	    sizeof(err)), 0);
 	ck_assert(n == 0 && qs != NULL);
@@ -430,6 +430,154 @@ START_TEST(test_reply_queues_stats)
 }
 END_TEST
 
+/* The "slurm" member of the stats and queue_list replies: only when
+ * configured, every member back, absent = configured 0, bad ones
+ * refused. */
+START_TEST(test_reply_slurm)
+{
+	static const char *const bad[] = {
+		"{\"slurm\":5}",
+		"{\"slurm\":null}",
+		"{\"slurm\":{}}",
+		"{\"slurm\":{\"reachable\":1,\"since\":1,\"error\":\"\","
+		    "\"pending\":0,\"running\":0,\"submitting\":0}}",
+		"{\"slurm\":{\"since\":1,\"error\":\"\","
+		    "\"pending\":0,\"running\":0,\"submitting\":0}}",
+		"{\"slurm\":{\"reachable\":true,\"since\":\"1\",\"error\":\"\","
+		    "\"pending\":0,\"running\":0,\"submitting\":0}}",
+		"{\"slurm\":{\"reachable\":true,\"since\":-1,\"error\":\"\","
+		    "\"pending\":0,\"running\":0,\"submitting\":0}}",
+		"{\"slurm\":{\"reachable\":true,\"since\":1,\"error\":null,"
+		    "\"pending\":0,\"running\":0,\"submitting\":0}}",
+		"{\"slurm\":{\"reachable\":true,\"since\":1,"
+		    "\"pending\":0,\"running\":0,\"submitting\":0}}",
+		"{\"slurm\":{\"reachable\":true,\"since\":1,\"error\":\"\","
+		    "\"pending\":1.5,\"running\":0,\"submitting\":0}}",
+		"{\"slurm\":{\"reachable\":true,\"since\":1,\"error\":\"\","
+		    "\"pending\":0,\"running\":-2,\"submitting\":0}}",
+		"{\"slurm\":{\"reachable\":true,\"since\":1,\"error\":\"\","
+		    "\"pending\":0,\"running\":0}}",
+		"{\"slurm\":{\"reachable\":true,\"since\":1,\"error\":\"\","
+		    "\"pending\":0,\"running\":0,\"submitting\":true}}",
+		"{\"slurm\":{\"reachable\":true,\"since\":1,\"error\":\"\","
+		    "\"pending\":1e300,\"running\":0,\"submitting\":0}}",
+	};
+	jobq_slurm_info si, out;
+	jobq_stats st;
+	cJSON *rep, *back, *obj;
+	char err[256], big[400], *text;
+	size_t i;
+
+	/* not configured: no member, the reply as it was */
+	memset(&si, 0, sizeof(si));
+	si.pending = 3;
+	memset(&st, 0, sizeof(st));
+	rep = proto_slurm_add(proto_stats_reply_to_json(&st), &si);
+	ck_assert_ptr_nonnull(rep);
+	ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(rep, "slurm"));
+	memset(&out, 0xff, sizeof(out));
+	ck_assert_int_eq(proto_slurm_from_reply(rep, &out, err, sizeof(err)),
+	    0);
+	ck_assert(out.configured == 0 && out.reachable == 0 &&
+	    out.since_ms == 0 && out.error[0] == '\0' && out.pending == 0 &&
+	    out.running == 0 && out.submitting == 0);
+	cJSON_Delete(rep);
+	ck_assert_ptr_null(proto_slurm_add(NULL, &si));
+
+	/* unreachable, in a stats reply: every member back, the stats too */
+	si.configured = 1;
+	si.reachable = 0;
+	si.since_ms = 1754000000123LL;
+	snprintf(si.error, sizeof(si.error), "squeue: error: Unable to "
+	    "contact slurm controller \"x\"");
+	si.pending = 9007199254740991LL;
+	si.running = 7;
+	si.submitting = 2;
+	st.workers = 3;
+	st.minute.window_ms = 60000;
+	st.hour.window_ms = 3600000;
+	rep = proto_slurm_add(proto_stats_reply_to_json(&st), &si);
+	ck_assert_ptr_nonnull(rep);
+	back = proto_cmp_reparse(rep);
+	ck_assert_int_eq(proto_reply_status(back, err, sizeof(err)), 0);
+	ck_assert_int_eq(proto_slurm_from_reply(back, &out, err, sizeof(err)),
+	    0);
+	ck_assert_int_eq(out.configured, 1);
+	ck_assert_int_eq(out.reachable, si.reachable);
+	ck_assert_int_eq(out.since_ms, si.since_ms);
+	ck_assert_str_eq(out.error, si.error);
+	ck_assert_int_eq(out.pending, si.pending);
+	ck_assert_int_eq(out.running, si.running);
+	ck_assert_int_eq(out.submitting, si.submitting);
+	ck_assert_int_eq(proto_stats_reply_from_json(back, &st, err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(st.workers, 3);
+	jobq_stats_release(&st);
+	cJSON_Delete(back);
+	cJSON_Delete(rep);
+
+	/* reachable, in a queue_list reply: "error" "" */
+	memset(&si, 0, sizeof(si));
+	si.configured = 1;
+	si.reachable = 1;
+	si.since_ms = 1;
+	rep = proto_slurm_add(proto_queue_list_reply_to_json(NULL, NULL, 0),
+	    &si);
+	ck_assert_ptr_nonnull(rep);
+	text = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(rep,
+	    "slurm"));
+	ck_assert_str_eq(text, "{\"reachable\":true,\"since\":1,\"error\":\"\","
+	    "\"pending\":0,\"running\":0,\"submitting\":0}");
+	free(text);
+	back = proto_cmp_reparse(rep);
+	ck_assert_int_eq(proto_slurm_from_reply(back, &out, err, sizeof(err)),
+	    0);
+	ck_assert_int_eq(out.configured, 1);
+	ck_assert_int_eq(out.reachable, si.reachable);
+	ck_assert_int_eq(out.since_ms, si.since_ms);
+	ck_assert_str_eq(out.error, si.error);
+	ck_assert_int_eq(out.pending, si.pending);
+	ck_assert_int_eq(out.running, si.running);
+	ck_assert_int_eq(out.submitting, si.submitting);
+	cJSON_Delete(back);
+	cJSON_Delete(rep);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		obj = check_proto_parse(bad[i]);
+		err[0] = '\0';
+		memset(&out, 0xff, sizeof(out));
+		ck_assert_msg(proto_slurm_from_reply(obj, &out, err,
+		    sizeof(err)) == JOBQ_EPROTO, "accepted %s", bad[i]);
+		ck_assert_msg(err[0] != '\0', "%s: no message", bad[i]);
+		ck_assert_int_eq(out.configured, 0);
+		cJSON_Delete(obj);
+	}
+	/* a reply that is not an object */
+	obj = cJSON_CreateArray();
+	ck_assert_int_eq(proto_slurm_from_reply(obj, &out, err, sizeof(err)),
+	    JOBQ_EPROTO);
+	cJSON_Delete(obj);
+	/* an error longer than jobq_slurm_info holds is refused */
+	obj = check_proto_parse("{\"slurm\":{\"reachable\":false,\"since\":1,"
+	    "\"error\":\"\",\"pending\":0,\"running\":0,\"submitting\":0}}");
+	memset(big, 'e', sizeof(big) - 1);
+	big[sizeof(out.error)] = '\0';
+	cJSON_ReplaceItemInObjectCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(obj, "slurm"), "error",
+	    cJSON_CreateString(big));
+	ck_assert_int_eq(proto_slurm_from_reply(obj, &out, err, sizeof(err)),
+	    JOBQ_EPROTO);
+	big[sizeof(out.error) - 1] = '\0';
+	cJSON_ReplaceItemInObjectCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(obj, "slurm"), "error",
+	    cJSON_CreateString(big));
+	ck_assert_int_eq(proto_slurm_from_reply(obj, &out, err, sizeof(err)),
+	    0);
+	ck_assert_str_eq(out.error, big);
+	cJSON_Delete(obj);
+}
+END_TEST
+
 void
 check_proto_reply_add(Suite *s)
 {
@@ -441,5 +589,6 @@ check_proto_reply_add(Suite *s)
 	tcase_add_test(tc, test_reply_jobs);
 	tcase_add_test(tc, test_reply_logs_purge);
 	tcase_add_test(tc, test_reply_queues_stats);
+	tcase_add_test(tc, test_reply_slurm);
 	suite_add_tcase(s, tc);
 }

@@ -258,6 +258,85 @@ START_TEST(test_no_starvation)
 }
 END_TEST
 
+/* An external queue (Slurm): its jobs take no slot or resource of the
+ * pool, sched_next() never returns them and sched_next_ext() only them,
+ * under the queue's parallel limit; a node taken while its queue was
+ * external gives nothing back when its queue has become local; an adopted
+ * node counts as running in its queue and array. */
+START_TEST(test_external_queue)
+{
+	static struct sched_res_pool p;
+	struct tjob *j = calloc(16, sizeof(*j));
+	struct sched *s = sched_new(no_cancel, NULL);
+	struct sched_queue *loc = sched_queue_get(s, "local", 1);
+	struct sched_queue *ext = sched_queue_get(s, "slurm", 1);
+	struct sched_array *a;
+	struct sched_node *n;
+	int i;
+
+	sched_res_pool_init(&p, 1);
+	sched_res_attach(s, &p);
+	sched_queue_set_external(ext, 1);
+	sched_queue_set(s, ext, 3, -1);
+	ck_assert_int_eq(sched_queue_external(ext), 1);
+	for (i = 0; i < 6; i++) {
+		sched_node_init(&j[i].node, i + 1, 0, 0, i < 2 ? loc : ext,
+		    NULL);
+		ck_assert_int_eq(sched_add(s, &j[i].node, 0), 0);
+	}
+	/* one slot: one local job; the external ones never by sched_next */
+	ck_assert_ptr_eq(sched_next(s, 0), &j[0].node);
+	ck_assert_ptr_null(sched_next(s, 0));
+	ck_assert_int_eq(p.slots_used, 1);
+	/* three external ones (the queue's limit), no slot taken */
+	for (i = 2; i < 5; i++)
+		ck_assert_ptr_eq(sched_next_ext(s, 0, 1), &j[i].node);
+	ck_assert_ptr_null(sched_next_ext(s, 0, 1));
+	ck_assert_int_eq(p.slots_used, 1);
+	ck_assert_uint_eq(sched_queue_nrunning(ext), 3);
+	/* the queue becomes local while they run: they give nothing back */
+	sched_queue_set_external(ext, 0);
+	sched_finish(s, &j[2].node, 1, 0);
+	ck_assert_int_eq(p.slots_used, 1);
+	sched_requeue(s, &j[3].node, 0, 0);
+	ck_assert_int_eq(p.slots_used, 1);
+	/* now local: j[3] (requeued) needs the slot like any other */
+	ck_assert_ptr_null(sched_next_ext(s, 0, 1));
+	sched_finish(s, &j[0].node, 1, 0);
+	ck_assert_int_eq(p.slots_used, 0);
+	ck_assert_ptr_eq(sched_next(s, 0), &j[1].node);
+	ck_assert_ptr_null(sched_next(s, 0));
+	sched_finish(s, &j[1].node, 1, 0);
+	ck_assert_ptr_eq(sched_next(s, 0), &j[3].node);
+	ck_assert_int_eq(p.slots_used, 1);
+	/* adoption: running at once, in its queue and its throttled array */
+	sched_queue_set_external(ext, 1);
+	sched_queue_set(s, ext, 4, -1);	/* j[3], j[4] run in it */
+	a = sched_array_get(s, 100, 1, 1);
+	sched_node_init(&j[10].node, 101, 0, 0, ext, a);
+	ck_assert_int_eq(sched_adopt(s, &j[10].node), 0);
+	sched_node_init(&j[11].node, 102, 0, 0, ext, a);
+	ck_assert_int_eq(sched_add(s, &j[11].node, 0), 0);
+	ck_assert_uint_eq(sched_array_nrunning(a), 1);
+	/* the throttle (1) holds the second task back; j[5] may start
+	 * (limit 4: j[3], j[4], j[10] running) */
+	n = sched_next_ext(s, 0, 1);
+	ck_assert_ptr_eq(n, &j[5].node);
+	ck_assert_ptr_null(sched_next_ext(s, 0, 1));
+	sched_finish(s, &j[10].node, 1, 0);
+	sched_finish(s, &j[4].node, 1, 0);
+	ck_assert_ptr_eq(sched_next_ext(s, 0, 1), &j[11].node);
+	ck_assert_int_eq(p.slots_used, 1);
+	sched_finish(s, &j[11].node, 1, 0);
+	sched_finish(s, &j[5].node, 1, 0);
+	sched_finish(s, &j[3].node, 1, 0);
+	ck_assert_int_eq(p.slots_used, 0);
+	ck_assert_uint_eq(sched_nrunning(s), 0);
+	sched_free(s);
+	free(j);
+}
+END_TEST
+
 /* A head waiting for a gpu lets another queue's cpu-only head start on
  * the slots it does not need, but not a job that wants the gpu. */
 START_TEST(test_reservation_across_queues)
@@ -868,6 +947,7 @@ sched_res_suite(void)
 	tcase_add_test(tc, test_requests);
 	tcase_add_test(tc, test_assign_release_strings);
 	tcase_add_test(tc, test_no_starvation);
+	tcase_add_test(tc, test_external_queue);
 	tcase_add_test(tc, test_reservation_across_queues);
 	tcase_add_test(tc, test_array_throttle);
 	tcase_add_test(tc, test_req_edit);

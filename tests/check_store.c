@@ -1442,7 +1442,11 @@ START_TEST(test_fresh)
 	s = open_store(1);
 	close_store(s);
 	ck_assert_int_eq(sql_int("PRAGMA user_version"), STORE_SCHEMA_VERSION);
-	ck_assert_int_eq(STORE_SCHEMA_VERSION, 12);
+	ck_assert_int_eq(STORE_SCHEMA_VERSION, 13);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM pragma_table_info("
+	    "'queues') WHERE name = 'executor'"), 1);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM pragma_table_info("
+	    "'jobs') WHERE name IN ('slurm_id', 'executor')"), 2);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM pragma_table_info("
 	    "'jobs') WHERE name = 'schedule'"), 1);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM pragma_table_info("
@@ -2850,6 +2854,123 @@ START_TEST(test_queue_set_counts)
 }
 END_TEST
 
+/* STORE_QUEUE_SET with an executor (schema 13). */
+static void
+do_queue_exec(struct store *s, const char *name, int parallel,
+    const char *exec)
+{
+	struct store_op *op = op_new(STORE_QUEUE_SET, 0);
+
+	(void)snprintf(op->in.queue_set.name, sizeof(op->in.queue_set.name),
+	    "%s", name);
+	op->in.queue_set.parallel = parallel;
+	op->in.queue_set.paused = -1;
+	op->in.queue_set.set_exec = 1;
+	op->in.queue_set.exec = exec;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	op_free(op);
+}
+
+#define EXEC_S "{\"type\":\"slurm\",\"partition\":\"gpu\"}"
+
+START_TEST(test_queue_executor)
+{
+	struct store *s;
+	struct store_op *op;
+	const struct store_queue *q;
+	struct store_recovery r;
+
+	s = open_store(1);
+	do_queue_exec(s, "s1", 2, EXEC_S);
+	do_queue_exec(s, "s2", -1, "{\"type\":\"slurm\"}");
+	do_queue_exec(s, "s2", -1, NULL);        /* back to local */
+	do_queue_exec(s, "s3", -1, "{\"type\":\"slurm\"}");
+	/* settings without the executor leave it */
+	do_queue_set(s, "s1", 5, 1, 0);
+	do_queue_set(s, "s3", -1, -1, 0);
+	(void)do_insert(s, "s1", 0);
+	(void)do_insert(s, "s0", 0);
+
+	op = op_new(STORE_COUNTS, 0);
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	ck_assert_uint_eq(op->out.counts.n, 4);
+	q = op->out.counts.v;
+	ck_assert_str_eq(q[0].name, "s0");
+	ck_assert_ptr_null(q[0].executor);
+	ck_assert_str_eq(q[1].name, "s1");
+	ck_assert_str_eq(q[1].executor, EXEC_S);
+	ck_assert_int_eq(q[1].parallel, 5);
+	ck_assert_int_eq(q[1].paused, 1);
+	ck_assert_uint_eq(q[1].counts[JOBQ_STATE_QUEUED], 1);
+	ck_assert_str_eq(q[2].name, "s2");
+	ck_assert_ptr_null(q[2].executor);
+	ck_assert_str_eq(q[3].name, "s3");
+	ck_assert_str_eq(q[3].executor, "{\"type\":\"slurm\"}");
+	op_free(op);
+	close_store(s);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM queues WHERE "
+	    "executor IS NULL"), 1);
+
+	/* recovery hands the executors over */
+	s = open_store(0);
+	ck_assert_int_eq(store_recover(s, &r, 100), 0);
+	ck_assert_uint_eq(r.nqueues, 3);
+	ck_assert_str_eq(r.queues[0].name, "s1");
+	ck_assert_str_eq(r.queues[0].executor, EXEC_S);
+	ck_assert_ptr_null(r.queues[1].executor);
+	ck_assert_str_eq(r.queues[2].executor, "{\"type\":\"slurm\"}");
+	store_recovery_release(&r);
+	close_store(s);
+}
+END_TEST
+
+/* A schema 12 database (as jobqd 12 left it) migrates to 13: rows kept,
+ * the new columns NULL. */
+START_TEST(test_migrate_v12)
+{
+	struct store *s;
+	struct store_recovery r;
+	int64_t id;
+	char q[128];
+
+	if (sqlite3_libversion_number() < 3035000)
+		return;	/* DROP COLUMN makes the old schema */
+	s = open_store(1);
+	do_queue_set(s, "old", 3, 1, 0);
+	id = do_insert(s, "old", 0);
+	close_store(s);
+	sql_file(dbpath, "ALTER TABLE queues DROP COLUMN executor;"
+	    "ALTER TABLE jobs DROP COLUMN slurm_id;"
+	    "ALTER TABLE jobs DROP COLUMN executor;"
+	    "PRAGMA user_version = 12;");
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM pragma_table_info("
+	    "'queues') WHERE name = 'executor'"), 0);
+
+	s = open_store(0);
+	ck_assert_int_eq(store_recover(s, &r, 100), 0);
+	ck_assert_uint_eq(r.nqueues, 1);
+	ck_assert_str_eq(r.queues[0].name, "old");
+	ck_assert_int_eq(r.queues[0].parallel, 3);
+	ck_assert_int_eq(r.queues[0].paused, 1);
+	ck_assert_ptr_null(r.queues[0].executor);
+	ck_assert_uint_eq(r.nqueued, 1);
+	store_recovery_release(&r);
+	ck_assert_int_eq(store_start(s, &loop), 0);
+	do_queue_exec(s, "old", -1, EXEC_S);
+	close_store(s);
+
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), 13);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM queues WHERE "
+	    "name = 'old' AND parallel = 3 AND paused = 1 AND executor = '"
+	    EXEC_S "'"), 1);
+	(void)snprintf(q, sizeof(q), "SELECT count(*) FROM jobs WHERE id = "
+	    "%lld AND slurm_id IS NULL AND executor IS NULL", (long long)id);
+	ck_assert_int_eq(sql_int(q), 1);
+}
+END_TEST
+
 START_TEST(test_retry)
 {
 	struct store *s;
@@ -3244,6 +3365,96 @@ START_TEST(test_torn_checkpoint)
 }
 END_TEST
 
+/* A run handed to Slurm (claim.slurm) survives a restart of jobqd: it is
+ * not interrupted but read into r.adopted with its Slurm id, recorded by
+ * STORE_SLURM_ID (with a history row; refused for another attempt); a
+ * reread claim returns its spec without changing it; a local run beside
+ * it is interrupted as before. */
+START_TEST(test_recover_slurm)
+{
+	struct store *s;
+	struct store_op *op;
+	struct store_recovery r;
+	int64_t a, b, c;
+
+	s = open_store(1);
+	a = do_insert(s, "sl", 0);	/* on Slurm, id recorded */
+	b = do_insert(s, "sl", 0);	/* on Slurm, sbatch unanswered */
+	c = do_insert(s, "loc", 0);	/* local: interrupted */
+	op = op_new(STORE_CLAIM, 0);
+	op->in.claim.id = a;
+	op->in.claim.attempts = 1;
+	op->in.claim.started_at = 100;
+	op->in.claim.slurm = 1;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	op_free(op);
+	op = op_new(STORE_CLAIM, 0);
+	op->in.claim.id = b;
+	op->in.claim.attempts = 1;
+	op->in.claim.started_at = 200;
+	op->in.claim.slurm = 1;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	op_free(op);
+	ck_assert_int_eq(do_claim(s, c, 1, 300), 0);
+	op = op_new(STORE_SLURM_ID, 0);
+	op->in.slurm_id.id = a;
+	op->in.slurm_id.attempts = 2;	/* not its run */
+	op->in.slurm_id.slurm_id = 41;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, JOBQ_ENOTFOUND);
+	op->in.slurm_id.attempts = 1;
+	op->in.slurm_id.at = 150;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	op_free(op);
+	close_store(s);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM history WHERE "
+	    "what = 'slurm' AND detail = 'attempt 1: Slurm job 41'"), 1);
+
+	s = open_store(0);
+	ck_assert_int_eq(store_recover(s, &r, 12345), 0);
+	ck_assert_uint_eq(r.n_interrupted, 1);
+	ck_assert_uint_eq(r.nqueued, 0);
+	ck_assert_uint_eq(r.nadopted, 2);
+	ck_assert_int_eq(r.adopted[0].id, a);
+	ck_assert_int_eq(r.adopted[0].slurm_id, 41);
+	ck_assert_int_eq(r.adopted[0].started_at, 100);
+	ck_assert_int_eq(r.adopted[0].attempts, 1);
+	ck_assert_str_eq(r.adopted[0].queue, "sl");
+	ck_assert_int_eq(r.adopted[1].id, b);
+	ck_assert_int_eq(r.adopted[1].slurm_id, 0);
+	store_recovery_release(&r);
+	ck_assert_int_eq(store_start(s, &loop), 0);
+	op = do_get(s, a);
+	ck_assert_int_eq(op->out.job->state, JOBQ_STATE_RUNNING);
+	op_free(op);
+	op = do_get(s, c);
+	ck_assert_int_eq(op->out.job->state, JOBQ_STATE_INTERRUPTED);
+	op_free(op);
+	/* a reread: the spec, no change; refused for a job not running */
+	op = op_new(STORE_CLAIM, 0);
+	op->in.claim.id = b;
+	op->in.claim.reread = 1;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	ck_assert_str_eq(op->out.claim.argv[0], "/bin/true");
+	op_free(op);
+	op = op_new(STORE_CLAIM, 0);
+	op->in.claim.id = c;
+	op->in.claim.reread = 1;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, JOBQ_ESTATE);
+	op_free(op);
+	op = do_get(s, b);
+	ck_assert_int_eq(op->out.job->state, JOBQ_STATE_RUNNING);
+	ck_assert_int_eq(op->out.job->attempts, 1);
+	op_free(op);
+	close_store(s);
+}
+END_TEST
+
 START_TEST(test_recover_v2)
 {
 	struct store *s;
@@ -3616,6 +3827,7 @@ store_suite(void)
 	tcase_add_test(tc, test_group_commit);
 	tcase_add_test(tc, test_checkpoint);
 	tcase_add_test(tc, test_recover);
+	tcase_add_test(tc, test_recover_slurm);
 	tcase_add_test(tc, test_disk_full);
 	tcase_add_test(tc, test_refuse_garbage);
 	tcase_add_test(tc, test_refuse_other_app);
@@ -3636,6 +3848,8 @@ store_suite(void)
 	tcase_add_test(tc, test_list_filters);
 	tcase_add_test(tc, test_lookup);
 	tcase_add_test(tc, test_queue_set_counts);
+	tcase_add_test(tc, test_queue_executor);
+	tcase_add_test(tc, test_migrate_v12);
 	tcase_add_test(tc, test_retry);
 	tcase_add_test(tc, test_purge);
 	tcase_add_test(tc, test_no_meta_write);

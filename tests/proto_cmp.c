@@ -194,7 +194,10 @@ proto_cmp_members(const struct proto_req *a, const struct proto_req *b)
 	case PROTO_OP_QUEUE_SET:
 		return proto_cmp_str(a->u.queue_set.queue, b->u.queue_set.queue)
 		    && a->u.queue_set.parallel == b->u.queue_set.parallel &&
-		    a->u.queue_set.paused == b->u.queue_set.paused;
+		    a->u.queue_set.paused == b->u.queue_set.paused &&
+		    a->u.queue_set.has_exec == b->u.queue_set.has_exec &&
+		    memcmp(&a->u.queue_set.exec, &b->u.queue_set.exec,
+		    sizeof(a->u.queue_set.exec)) == 0;
 	case PROTO_OP_WATCH:
 		return proto_cmp_watch(&a->u.watch, &b->u.watch);
 	case PROTO_OP_SCHEDULE_SHOW:

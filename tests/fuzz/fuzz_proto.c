@@ -267,13 +267,14 @@ fuzz_logs_reply(const cJSON *obj)
 }
 
 /* The replies with lists: queue_list (every member back), its and stats'
- * usage (every member back) and list (the jobs' ids, states and argv
+ * usage and slurm (every member back) and list (the jobs' ids, states and argv
  * counts back; fuzz_job checks jobs). */
 static void
 fuzz_list_replies(const cJSON *obj)
 {
 	jobq_queue_info	 *q, *q2;
 	jobq_usage	 *u, *u2 = NULL;
+	jobq_slurm_info	  si, si2;
 	jobq_job	**jobs, **jobs2;
 	int64_t		  total, total2;
 	size_t		  n, n2, i;
@@ -282,7 +283,8 @@ fuzz_list_replies(const cJSON *obj)
 
 	if (proto_queue_list_reply_from_json(obj, &q, &n, err,
 	    sizeof(err)) == 0) {
-		back = fuzz_reparse(enc = proto_queue_list_reply_to_json(q, n));
+		back = fuzz_reparse(enc = proto_queue_list_reply_to_json(q,
+		    NULL, n));
 		FUZZ_CHECK(proto_queue_list_reply_from_json(back, &q2, &n2, err,
 		    sizeof(err)) == 0 && n == n2);
 		for (i = 0; i < n; i++)
@@ -303,6 +305,19 @@ fuzz_list_replies(const cJSON *obj)
 			    sizeof(u->res[i])) == 0);
 		jobq_usage_free(u2);
 		jobq_usage_free(u);
+		cJSON_Delete(enc);
+		cJSON_Delete(back);
+	}
+	if (proto_slurm_from_reply(obj, &si, err, sizeof(err)) == 0) {
+		back = fuzz_reparse(enc = proto_slurm_add(cJSON_CreateObject(),
+		    &si));
+		FUZZ_CHECK(proto_slurm_from_reply(back, &si2, err,
+		    sizeof(err)) == 0 && si.configured == si2.configured &&
+		    si.reachable == si2.reachable &&
+		    si.since_ms == si2.since_ms &&
+		    strcmp(si.error, si2.error) == 0 &&
+		    si.pending == si2.pending && si.running == si2.running &&
+		    si.submitting == si2.submitting);
 		cJSON_Delete(enc);
 		cJSON_Delete(back);
 	}

@@ -2,10 +2,12 @@
 # tests/fuzz/run.sh - coverage-guided fuzzing (libFuzzer + ASan + UBSan) of
 # the code that takes untrusted bytes: the protocol codec lib/proto*.c
 # (frames, requests and replies from a peer), daemon/wire.c (job specs a
-# worker reads) and daemon/cron.c (cron expressions a client sends, and the
-# next-fire algorithm on what parses) with daemon/cron_zone.c (TZif files).  Not part of `make check`.
+# worker reads), daemon/cron.c (cron expressions a client sends, and the
+# next-fire algorithm on what parses) with daemon/cron_zone.c (TZif files)
+# and daemon/slurm_text.c (what squeue, sacct and sbatch answer; the batch
+# script's quoting).  Not part of `make check`.
 #
-#   tests/fuzz/run.sh [proto] [wire] [cron]      (default: all three)
+#   tests/fuzz/run.sh [proto] [wire] [cron] [slurm]   (default: all four)
 #
 # FUZZ_SECONDS   seconds per target (default 60)
 # FUZZ_DIR       build dir, corpus and crash artifacts
@@ -27,9 +29,9 @@ out=${FUZZ_DIR:-${TMPDIR:-/tmp}/jobq-fuzz}
 secs=${FUZZ_SECONDS:-60}
 cc=${CC:-clang}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(proto wire cron)
+[ ${#targets[@]} -gt 0 ] || targets=(proto wire cron slurm)
 for t in "${targets[@]}"; do
-	case $t in proto|wire|cron) ;; *) echo "run.sh: unknown target $t" >&2; exit 2;; esac
+	case $t in proto|wire|cron|slurm) ;; *) echo "run.sh: unknown target $t" >&2; exit 2;; esac
 done
 
 if ! command -v "$cc" >/dev/null ||
@@ -80,6 +82,10 @@ build() {
 		"$cc" "${cflags[@]}" -o "$out/fuzz_cron" \
 		    "$src/tests/fuzz/fuzz_cron.c" "$src/daemon/cron.c" \
 		    "$src/daemon/cron_zone.c" ;;
+	slurm)
+		"$cc" "${cflags[@]}" $(pkg-config --cflags libcjson) \
+		    -o "$out/fuzz_slurm" "$src/tests/fuzz/fuzz_slurm.c" \
+		    "$src/daemon/slurm_text.c" ;;
 	esac
 }
 
@@ -208,6 +214,30 @@ seed_cron() {
 		[ ! -f "/usr/share/zoneinfo/$z" ] ||
 			cp "/usr/share/zoneinfo/$z" "$d/zone-${z//\//-}"
 	done
+}
+
+seed_slurm() {
+	local d=$1
+	# squeue -a -h -t all -O JobID:|,Name:|,State:|,Reason:|,exit_code:|,NodeList:|
+	# (Slurm 22.05)
+	printf '%s\n' '3|jobq.x.3.1|CANCELLED|None|15|vm|' \
+	    '8|jobq.0123abcd.8.1|CANCELLED|JobHeldUser|0||' \
+	    '4|jobq.0123abcd.123456789012.7|COMPLETED|None|0|vm|' \
+	    '11|name with|pipe|COMPLETED|None|0|vm|' \
+	    '5|jobq.0123abcd.5.1|FAILED|NonZeroExitCode|768|vm|' \
+	    '9|jobq.0123abcd.9.1|FAILED|JobLaunchFailure|9|vm|' \
+	    '13|jobq.0123abcd.21.1|FAILED|JobLaunchFailure|4021|vm|' \
+	    '7|jobq.0123abcd.7.2|TIMEOUT|TimeLimit|15|vm|' \
+	    '16|jobq.0123abcd.30.1|PENDING|Resources|0||' \
+	    '17|jobq.0123abcd.31.1|RUNNING|None|0|n[01-02]|' > "$d/squeue"
+	# sacct -n -P -X -o JobIDRaw,JobName%200,State,ExitCode,NodeList
+	printf '%s\n' '5|jobq.0123abcd.5.1|FAILED|3:0|vm' \
+	    '6|jobq.0123abcd.6.1|CANCELLED by 0|0:15|node[01-02]' \
+	    '8|jobq.0123abcd.8.1|CANCELLED by 1000|0:0|None assigned' \
+	    '10|jobq.0123abcd.10.1|OUT_OF_MEMORY|0:125|vm' > "$d/sacct"
+	printf '123;cluster\n' > "$d/sbatch"
+	printf 'gpu=2,license=1' > "$d/gres"
+	printf -- "-x\0it's\0a\r\nb\0" > "$d/argv"
 }
 
 status=0

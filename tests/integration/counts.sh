@@ -134,6 +134,7 @@ SCHEMA=$("$JOBQD" --version | sed -n 's/.*schema \([0-9]*\)).*/\1/p')
 sql "ALTER TABLE jobs DROP COLUMN on_end; ALTER TABLE jobs DROP COLUMN merge_output;" || fail "cannot drop v9's columns"
 sql "DROP INDEX jobs_schedule; DROP TABLE schedules; ALTER TABLE jobs DROP COLUMN schedule;" || fail "cannot drop v11's schedules"
 sql "DROP INDEX history_job; DROP TABLE history; ALTER TABLE jobs DROP COLUMN held;" || fail "cannot drop v10's objects"
+sql "ALTER TABLE jobs DROP COLUMN executor; ALTER TABLE jobs DROP COLUMN slurm_id; ALTER TABLE queues DROP COLUMN executor;" || fail "cannot drop v13's columns"
 sql "ALTER TABLE jobs DROP COLUMN slots; ALTER TABLE jobs DROP COLUMN res; ALTER TABLE jobs DROP COLUMN res_given;" || fail "cannot drop v12's columns"
 sql "DROP TRIGGER counts_insert; DROP TRIGGER counts_update; DROP TRIGGER counts_delete; DROP TABLE counts; DROP INDEX jobs_ended; DROP INDEX jobs_name; CREATE INDEX jobs_name ON jobs(name); CREATE INDEX jobs_finished ON jobs(finished_at); CREATE INDEX jobs_queue_state ON jobs(queue, state); INSERT INTO jobs (state, queue, owner_uid, argv, env, cwd, submitted_at, finished_at) VALUES ('failed', 'old', 0, '[\"true\"]', '[]', '/', 1, 2); PRAGMA user_version = 7;" ||
 	fail "cannot make a v7 database"
