@@ -66,6 +66,12 @@
 #define DSL_MAX_SUBMITTING 64   /* sbatch calls queued at once */
 #define DSL_MISSING_POLLS  2    /* good squeues without a known run before
                                    it is looked up in sacct / lost */
+#define DSL_FAST_POLL_MS   100  /* the poll's interval for DSL_ACTIVE_MS
+                                   after a run was submitted, started or
+                                   ended (never above --slurm-poll): a
+                                   short job's end is seen soon, an idle
+                                   cluster is asked every --slurm-poll */
+#define DSL_ACTIVE_MS      5000
 
 enum dsl_state { DSL_SUBMITTING, DSL_IN_SLURM, DSL_UNSURE, DSL_RESUBMIT };
 
@@ -92,6 +98,8 @@ struct dslurm {
 	size_t njobs, nsubmitting;
 	uv_timer_t poll_timer;
 	int polling;               /* a squeue (or sacct) in flight */
+	int64_t active_at;         /* mono ms of the last submit, start or
+	                              end (DSL_FAST_POLL_MS) */
 	int closing, closed;
 	/* the controller, as the last command found it */
 	int reachable;
@@ -357,6 +365,7 @@ dispatch_slurm_known(struct dslurm *sl, struct dsl_job *dj, int64_t slurm_id)
 	dj->state = DSL_IN_SLURM;
 	dj->slurm_id = slurm_id;
 	dj->missing = 0;
+	sl->active_at = util_mono_ms();
 	op = dispatch_op_new(s, STORE_SLURM_ID, dispatch_slurm_id_done,
 	    dispatch_op_ctx(s, dj->j, NULL));
 	op->in.slurm_id.id = SJOB_ID(dj->j);
@@ -589,6 +598,7 @@ dispatch_slurm_started(struct dslurm *sl, struct dsl_job *dj)
 
 	if (j->started_at != 0)
 		return;
+	sl->active_at = util_mono_ms();
 	j->started_at = util_now_ms();
 	op = dispatch_op_update(s, SJOB_ID(j), dispatch_op_update_done,
 	    dispatch_op_ctx(s, j, NULL));
@@ -644,6 +654,7 @@ dispatch_slurm_record(struct dslurm *sl, const struct slurm_text_job *r)
 	}
 	if (j->started_at == 0)
 		j->started_at = util_now_ms();
+	sl->active_at = util_mono_ms();
 	dispatch_slurm_end(sl, dj, &e, NULL);
 }
 
@@ -800,11 +811,16 @@ dispatch_slurm_poll_cb(uv_timer_t *t)
 static void
 dispatch_slurm_poll_arm(struct dslurm *sl)
 {
+	int64_t delay = sl->poll_ms;
+
 	if (sl->polling || sl->closing || sl->njobs == 0 ||
 	    uv_is_active((uv_handle_t *)&sl->poll_timer))
 		return;
+	if (delay > DSL_FAST_POLL_MS &&
+	    util_mono_ms() - sl->active_at < DSL_ACTIVE_MS)
+		delay = DSL_FAST_POLL_MS;
 	uv_timer_start(&sl->poll_timer, dispatch_slurm_poll_cb,
-	    (uint64_t)sl->poll_ms, 0);
+	    (uint64_t)delay, 0);
 }
 
 /* ---- the scheduler's side ---- */

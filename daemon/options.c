@@ -178,7 +178,8 @@ static const struct options_def options_table[] = {
 	{ "slurm-poll", 0, OPTIONS_DUR, OPT_OFF(slurm_poll_ms), 50,
 	  INT32_MAX, NULL, "DUR",
 	  "how often squeue is asked about the jobs on\n"
-	  "Slurm (default 1s)",
+	  "Slurm (default 1s; every 100ms for 5s after\n"
+	  "a run was submitted, started or ended)",
 	  OPTIONS_RESTART },
 	{ "slurm-timeout", 0, OPTIONS_DUR, OPT_OFF(slurm_timeout_ms), 1000,
 	  INT32_MAX, NULL, "DUR",
