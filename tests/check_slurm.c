@@ -7,7 +7,8 @@
  * its output and lives on: each killed with its process group); a missing
  * program; the environment; the identity switch (as root only); FIFO order
  * and slurm_pending; slurm_close with commands queued; the descriptors a
- * command inherits.
+ * command inherits.  Everything handed back is freed (for ASan's leak
+ * check); the SLURM_OUT_MAX test is left out under ASan (too slow there).
  */
 #include "config.h"
 
@@ -205,6 +206,9 @@ START_TEST(test_stdout_binary)
 }
 END_TEST
 
+/* Not under ASan: 32 MiB kept 64 KiB at a time, each realloc a copy there,
+ * takes half a minute. */
+#ifndef __SANITIZE_ADDRESS__
 START_TEST(test_stdout_max)
 {
 	struct slurm_cmd *cmd, *cmd2;
@@ -231,6 +235,7 @@ START_TEST(test_stdout_max)
 	stop();
 }
 END_TEST
+#endif
 
 START_TEST(test_stdin)
 {
@@ -651,7 +656,9 @@ slurm_suite(void)
 	tc = tcase_create("io");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_stdout_binary);
+#ifndef __SANITIZE_ADDRESS__
 	tcase_add_test(tc, test_stdout_max);
+#endif
 	tcase_add_test(tc, test_stdin);
 	tcase_add_test(tc, test_stderr_status);
 	tcase_add_test(tc, test_missing);
