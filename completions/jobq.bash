@@ -244,7 +244,8 @@ _jobq_value()
 		done ;;
 	list:--sort | list:-o | list:--columns)
 		for q in id task state queue user name priority exit attempts \
-		    submitted started ended runtime pid slots res command; do
+		    submitted started ended runtime pid slots res executor \
+		    slurm_id command; do
 			[[ $1 == --sort && $q == command ]] || _jobq_add "$p$q"
 		done ;;
 	queue:--executor)
