@@ -28,7 +28,8 @@ _jobq_opts()
 		    --frame-timeout --max-unsent --keep-age --keep-count
 		    --output-limit --output-limit-max -c --config --cgroup
 		    --hook-timeout --hook-max-running --metrics-file
-		    --metrics-interval --resource -l --log-level' ;;
+		    --metrics-interval --resource --sbatch --squeue --scancel
+		    --sacct --slurm-poll --slurm-timeout -l --log-level' ;;
 	submit)
 		_jobq_flags+=' --clean-env --merge-output --wait --hold'
 		_jobq_args='--batch --name --queue --cwd --env --priority --delay
