@@ -146,7 +146,7 @@ static const struct {
 	  "  -o, --columns LIST  these columns, in this order: id, task,\n"
 	  "                 state, queue, user, name, priority, exit,\n"
 	  "                 attempts, submitted, started, ended, runtime, pid,\n"
-	  "                 slots, res, command\n"
+	  "                 slots, res, executor, slurm_id, command\n"
 	  "  --color[=WHEN] auto (default: on a terminal, unless NO_COLOR is\n"
 	  "                 set or TERM is dumb), always or never\n"
 	  "  --json         print a JSON array of job objects\n"

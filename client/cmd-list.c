@@ -43,7 +43,8 @@
 enum cmd_list_col {
 	COL_ID, COL_TASK, COL_STATE, COL_QUEUE, COL_USER, COL_NAME,
 	COL_PRIORITY, COL_EXIT, COL_ATTEMPTS, COL_SUBMITTED, COL_STARTED,
-	COL_ENDED, COL_RUNTIME, COL_PID, COL_SLOTS, COL_RES, COL_COMMAND,
+	COL_ENDED, COL_RUNTIME, COL_PID, COL_SLOTS, COL_RES, COL_EXECUTOR,
+	COL_SLURM_ID, COL_COMMAND,
 	COL_COUNT
 };
 
@@ -70,6 +71,8 @@ static const struct cmd_list_coldef {
 	[COL_PID] =		{ "PID",	FMT_RIGHT, 5, 0 },
 	[COL_SLOTS] =		{ "SLOTS",	FMT_RIGHT, 5, 0 },
 	[COL_RES] =		{ "RES",	FMT_LEFT,  5, 8 },
+	[COL_EXECUTOR] =	{ "EXECUTOR",	FMT_LEFT,  5, 0 },
+	[COL_SLURM_ID] =	{ "SLURM_ID",	FMT_RIGHT, 5, 0 },
 	[COL_COMMAND] =		{ "COMMAND",	FMT_LEFT,  0, 24 },
 };
 
@@ -438,6 +441,16 @@ cmd_list_cell(const struct cmd_list_view *v, const jobq_job *j,
 		if (j->state == JOBQ_STATE_RUNNING && j->res_given != NULL)
 			return j->res_given;
 		return j->res != NULL ? j->res : "-";
+	case COL_EXECUTOR:
+		/* where its current or last run went; "-": never claimed */
+		if (j->executor[0] != '\0')
+			return j->executor;
+		return j->limited || j->attempts == 0 ? "-" : "local";
+	case COL_SLURM_ID:
+		if (j->slurm_id <= 0)
+			return "-";
+		snprintf(buf, len, "%lld", (long long)j->slurm_id);
+		return buf;
 	case COL_COMMAND:
 	default:
 		*cmdp = j->limited ? strdup("(another user's job)") :
@@ -507,6 +520,12 @@ cmd_list_cmp(const void *pa, const void *pb)
 	case COL_PID:	r = cmd_list_cmp_int(a->pid, b->pid); break;
 	case COL_SLOTS:	r = cmd_list_cmp_int(a->slots, b->slots); break;
 	case COL_RES:	r = cmd_list_cmp_str(a->res, b->res); break;
+	case COL_EXECUTOR:
+		r = cmd_list_cmp_str(a->executor, b->executor);
+		break;
+	case COL_SLURM_ID:
+		r = cmd_list_cmp_int(a->slurm_id, b->slurm_id);
+		break;
 	default:
 		break;
 	}

@@ -262,6 +262,23 @@ cmd_show_end(const jobq_job *j)
 		SHOW("pid", "-");
 }
 
+/* Where its current or last run went, when not to a local worker: the
+ * Slurm job ("slurm: job N"), or that sbatch has not answered yet (a run
+ * that ended so, e.g. sbatch refused it, was not submitted at all). */
+static void
+cmd_show_executor(const jobq_job *j)
+{
+	if (strcmp(j->executor, "slurm") == 0) {
+		if (j->slurm_id > 0)
+			SHOW("slurm", "job %lld", (long long)j->slurm_id);
+		else if (j->state == JOBQ_STATE_RUNNING)
+			SHOW("slurm", "not yet submitted");
+		else
+			SHOW("slurm", "not submitted");
+	} else if (j->executor[0] != '\0')
+		SHOW("executor", "%s", j->executor);
+}
+
 /* Another user's job, of which jobqd shows only these (jobqd.conf(5),
  * visibility). */
 static int
@@ -313,6 +330,7 @@ cmd_show_job(const jobq_job *j)
 		SHOW("resources", "%s", j->res != NULL ? j->res : "-");
 		SHOW("assigned", "%s", j->res_given != NULL ?
 		    j->res_given : "-");
+		cmd_show_executor(j);
 		SHOW("on end", "%s", j->on_end != NULL ? j->on_end : "-");
 		SHOW("output", "%s", j->merge_output ? "merged (stderr in "
 		    "stdout)" : "stdout and stderr apart");

@@ -28,7 +28,8 @@ _jobq_opts()
 		    --frame-timeout --max-unsent --keep-age --keep-count
 		    --output-limit --output-limit-max -c --config --cgroup
 		    --hook-timeout --hook-max-running --metrics-file
-		    --metrics-interval --resource -l --log-level' ;;
+		    --metrics-interval --resource --sbatch --squeue --scancel
+		    --sacct --slurm-poll --slurm-timeout -l --log-level' ;;
 	submit)
 		_jobq_flags+=' --clean-env --merge-output --wait --hold'
 		_jobq_args='--batch --name --queue --cwd --env --priority --delay
@@ -244,7 +245,8 @@ _jobq_value()
 		done ;;
 	list:--sort | list:-o | list:--columns)
 		for q in id task state queue user name priority exit attempts \
-		    submitted started ended runtime pid slots res command; do
+		    submitted started ended runtime pid slots res executor \
+		    slurm_id command; do
 			[[ $1 == --sort && $q == command ]] || _jobq_add "$p$q"
 		done ;;
 	queue:--executor)

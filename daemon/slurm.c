@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "jobq.h"
@@ -305,6 +306,40 @@ slurm_io(struct slurm_cmd *cmd, int in, int out, int err, int64_t deadline)
 	return 0;
 }
 
+/* Reaps pid, killing its process group at the deadline (now if kill): its
+ * output has ended, but it may close it and live on.  0, or JOBQ_ETIMEDOUT
+ * if it was killed. */
+static int
+slurm_reap(pid_t pid, int *wstatus, int64_t deadline, int kill_now)
+{
+	struct timespec ts;
+	int64_t left;
+	long nap = 1;		/* ms, doubled up to 50 */
+	pid_t r;
+
+	while (!kill_now) {
+		if ((r = waitpid(pid, wstatus, WNOHANG)) == pid)
+			return 0;
+		if (r == -1 && errno != EINTR)
+			return 0;	/* not ours: cannot happen */
+		if ((left = deadline - util_mono_ms()) <= 0)
+			break;
+		if (nap > left)
+			nap = (long)left;
+		ts.tv_sec = 0;
+		ts.tv_nsec = nap * 1000000;
+		(void)nanosleep(&ts, NULL);
+		if ((nap *= 2) > 50)
+			nap = 50;
+	}
+	/* the group, and pid itself should it not have called setsid yet */
+	(void)kill(-pid, SIGKILL);
+	(void)kill(pid, SIGKILL);
+	while (waitpid(pid, wstatus, 0) == -1 && errno == EINTR)
+		;
+	return JOBQ_ETIMEDOUT;
+}
+
 /* Runs cmd to its end or its deadline; fills its results. */
 static void
 slurm_exec(struct slurm *s, struct slurm_cmd *cmd)
@@ -349,12 +384,8 @@ slurm_exec(struct slurm *s, struct slurm_cmd *cmd)
 	(void)fcntl(in[1], F_SETFL, O_NONBLOCK);
 	rv = slurm_io(cmd, in[1], out[0], err[0], deadline);
 	in[1] = out[0] = err[0] = -1;
-	if (rv == JOBQ_ETIMEDOUT)
-		(void)kill(-pid, SIGKILL);
-	/* its output has ended (or it was killed): its end is near */
-	while (waitpid(pid, &cmd->wstatus, 0) == -1 && errno == EINTR)
-		;
-	cmd->status = rv;
+	cmd->status = slurm_reap(pid, &cmd->wstatus, deadline,
+	    rv == JOBQ_ETIMEDOUT);
 out:
 	for (e = 0; e < 2; e++) {
 		if (in[e] != -1)

@@ -11,7 +11,9 @@
  *                                            feed stdin, read stdout/stderr
  *                                            until EOF or the deadline
  *                                            (SIGKILL to its process group);
- *                                            reap; lock; append to done
+ *                                            reap (by the deadline too:
+ *                                            it may outlive its output);
+ *                                            lock; append to done
  *   uv_async <--------------------------------------------------------+
  *   slurm_async_cb: takes done, calls each cmd->done (loop thread)
  *

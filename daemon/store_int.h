@@ -133,7 +133,8 @@ enum store_stmt {
 	"coalesce(j.submitter_uid, j.owner_uid), j.run_gid, j.umask, " \
 	STORE_LIMITS_COLUMNS ", " \
 	"j.mem_peak, j.cpu_user_us, j.cpu_sys_us, j.usage_from, j.on_end, " \
-	"j.merge_output, j.held, j.schedule, j.slots, j.res, j.res_given"
+	"j.merge_output, j.held, j.schedule, j.slots, j.res, j.res_given, " \
+	"j.executor, j.slurm_id"
 /* The resource limits columns, in proto_limits[] order (NULL: not set),
  * and where they start in STORE_JOB_COLUMNS (store_row_limits()), after
  * ident's submitter_uid, run_gid, umask (27 .. 29). */
@@ -154,6 +155,9 @@ enum store_stmt {
 #define STORE_JOB_COL_SCHEDULE 44   /* the schedule's name (schema v11) */
 /* slots (45), res (46), res_given (47): sched_res.c (schema v12) */
 #define STORE_JOB_COL_SLOTS 45
+/* executor (48: 'slurm' or NULL), slurm_id (49): where the current or
+ * last run went, dispatch_slurm.c (schema v13) */
+#define STORE_JOB_COL_EXECUTOR 48
 #define STORE_JOB_FROM "jobs j LEFT JOIN arrays a ON a.id = j.array_id"
 
 /*

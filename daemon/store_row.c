@@ -256,6 +256,35 @@ store_row_texts(sqlite3_stmt *st, jobq_job *j)
 	return (0);
 }
 
+/* The executor column of STORE_JOB_COLUMNS (NULL: local) into j, and
+ * slurm_id; JOBQ_EINTERNAL (logged) for a value the protocol cannot
+ * carry. */
+static int
+store_row_executor(sqlite3_stmt *st, jobq_job *j)
+{
+	const char *t;
+
+	j->slurm_id = sqlite3_column_int64(st, STORE_JOB_COL_EXECUTOR + 1);
+	if (j->slurm_id < 0) {
+		log_warnx("job %" PRId64 ": negative slurm_id in the database",
+		    j->id);
+		return (JOBQ_EINTERNAL);
+	}
+	if (sqlite3_column_type(st, STORE_JOB_COL_EXECUTOR) == SQLITE_NULL)
+		return (0);
+	if ((t = (const char *)sqlite3_column_text(st,
+	    STORE_JOB_COL_EXECUTOR)) == NULL)
+		return (JOBQ_ENOMEM);
+	if (strlen(t) >= sizeof(j->executor) ||
+	    !proto_job_executor_ok(t)) {
+		log_warnx("job %" PRId64 ": malformed executor in the "
+		    "database", j->id);
+		return (JOBQ_EINTERNAL);
+	}
+	memcpy(j->executor, t, strlen(t) + 1);
+	return (0);
+}
+
 /* The numeric columns of STORE_JOB_COLUMNS into j. */
 static void
 store_row_numbers(sqlite3_stmt *st, jobq_job *j)
@@ -341,7 +370,8 @@ store_row_job(sqlite3_stmt *st, jobq_job **out)
 	}
 	j->state = (jobq_state)sv;
 	store_row_numbers(st, j);
-	if ((ret = store_row_texts(st, j)) != 0)
+	if ((ret = store_row_texts(st, j)) != 0 ||
+	    (ret = store_row_executor(st, j)) != 0)
 		goto fail;
 	if ((ret = store_row_strv_parse((const char *)sqlite3_column_text(st,
 	    5), &j->argv, &j->argc)) != 0) {

@@ -209,6 +209,12 @@ typedef struct jobq_job {
 	int slots;
 	char *res;
 	char *res_given;
+	/* appended: where the job's current or last run was sent: "" local
+	 * (or never claimed), "slurm": the Slurm executor (a queue's
+	 * jobq_queue_set_executor); and that run's Slurm job id, 0 while
+	 * unknown (not yet submitted) or for a local run */
+	char executor[16];
+	int64_t slurm_id;
 } jobq_job;
 
 void jobq_job_free(jobq_job *job);

@@ -67,6 +67,10 @@ int proto_reply_status(const cJSON *reply, char *err, size_t errlen);
 /* A job <-> JSON (field names in doc/protocol.md). */
 cJSON *proto_job_to_json(const jobq_job *job);
 int proto_job_from_json(const cJSON *obj, jobq_job **out, char *err, size_t errlen);
+/* 1 if e is a job's executor as the protocol carries it ("executor" of
+ * JOB): 1..15 bytes of [a-z] (fits jobq_job.executor); 0 for "" and the
+ * rest. */
+int proto_job_executor_ok(const char *e);
 
 /* Bounds of request members (jobq-protocol(7)). */
 #define PROTO_MAX_PRIORITY     1000000           /* |priority| */

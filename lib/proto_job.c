@@ -101,6 +101,21 @@ proto_job_limited_to_json(const jobq_job *job, const char *state)
 	return proto_out_end(&o);
 }
 
+/* lib/proto.h; reads at most sizeof(jobq_job.executor) bytes of e. */
+int
+proto_job_executor_ok(const char *e)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(((jobq_job *)0)->executor); i++) {
+		if (e[i] == '\0')
+			return i > 0;
+		if (e[i] < 'a' || e[i] > 'z')
+			return 0;
+	}
+	return 0;
+}
+
 cJSON *
 proto_job_to_json(const jobq_job *job)
 {
@@ -152,6 +167,12 @@ proto_job_to_json(const jobq_job *job)
 	proto_out_int(&o, "slots", job->slots > 0 ? job->slots : 1);
 	proto_out_str_nn(&o, "res", job->res);
 	proto_out_str_nn(&o, "res_given", job->res_given);
+	if (proto_job_executor_ok(job->executor))
+		proto_out_str(&o, "executor", job->executor);
+	else if (job->executor[0] != '\0')
+		proto_out_fail(&o);
+	proto_out_int_nz(&o, "slurm_id", job->slurm_id > 0 ?
+	    job->slurm_id : 0);
 	return proto_out_end(&o);
 }
 
@@ -385,6 +406,30 @@ proto_job_ident(const cJSON *obj, jobq_job *job, char *err, size_t errlen)
 	return 0;
 }
 
+/* Decodes where a job's current or last run went: "executor" (absent or
+ * null: local) and "slurm_id" (absent or null: none). */
+static int
+proto_job_executor(const cJSON *obj, jobq_job *job, char *err, size_t errlen)
+{
+	const cJSON	*item;
+
+	item = cJSON_GetObjectItemCaseSensitive(obj, "executor");
+	if (item != NULL && !cJSON_IsNull(item)) {
+		if (!cJSON_IsString(item) || item->valuestring == NULL ||
+		    !proto_job_executor_ok(item->valuestring)) {
+			proto_seterr(err, errlen, "job \"executor\" is not "
+			    "1..%zu bytes of [a-z] or null",
+			    sizeof(job->executor) - 1);
+			return JOBQ_EPROTO;
+		}
+		/* fits: proto_job_executor_ok */
+		memcpy(job->executor, item->valuestring,
+		    strlen(item->valuestring) + 1);
+	}
+	return proto_job_int(obj, "slurm_id", 1, 0, 1, INT64_MAX,
+	    &job->slurm_id, err, errlen);
+}
+
 /* Decodes a job's "argv" (an array, checked by the caller) into job. */
 static int
 proto_job_argv(const cJSON *argv, jobq_job *job, char *err, size_t errlen)
@@ -472,6 +517,7 @@ proto_job_from_json(const cJSON *obj, jobq_job **out, char *err,
 	    (rc = proto_job_members(obj, job, err, errlen)) != 0 ||
 	    (rc = proto_job_sched(obj, job, err, errlen)) != 0 ||
 	    (rc = proto_job_ident(obj, job, err, errlen)) != 0 ||
+	    (rc = proto_job_executor(obj, job, err, errlen)) != 0 ||
 	    (rc = proto_limits_decode(cJSON_GetObjectItemCaseSensitive(obj,
 	    "limits"), "job ", JOBQ_EPROTO, &job->limits, err,
 	    errlen)) != 0) {

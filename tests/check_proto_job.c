@@ -98,6 +98,8 @@ job_equal(const jobq_job *a, const jobq_job *b)
 	ck_assert(a->mem_peak == b->mem_peak);
 	ck_assert(a->cpu_user_us == b->cpu_user_us);
 	ck_assert(a->cpu_sys_us == b->cpu_sys_us);
+	ck_assert_str_eq(a->executor, b->executor);
+	ck_assert(a->slurm_id == b->slurm_id);
 }
 
 /* Encodes, frames, parses and decodes a job; compares with the original. */
@@ -146,7 +148,8 @@ START_TEST(test_job_roundtrip)
 		.mem_peak = 9007199254740991LL, .cpu_user_us = 1, .cpu_sys_us = 0,
 		.usage_from = "cgroup", .schedule = "nightly backup",
 		.slots = 1024, .res = "gpu=2,license=1",
-		.res_given = "gpu=1,3;license=0"
+		.res_given = "gpu=1,3;license=0", .executor = "slurm",
+		.slurm_id = 9007199254740991LL
 	};
 	jobq_job	 nulls = {
 		.id = 1, .state = JOBQ_STATE_QUEUED, .name = NULL,
@@ -185,6 +188,9 @@ START_TEST(test_job_roundtrip)
 	ck_assert_ptr_null(cJSON_GetObjectItem(obj, "res_given"));
 	ck_assert_ptr_null(cJSON_GetObjectItem(obj, "usage_from"));
 	ck_assert_ptr_null(cJSON_GetObjectItem(obj, "mem_peak"));
+	/* A local run: no executor, no Slurm id. */
+	ck_assert_ptr_null(cJSON_GetObjectItem(obj, "executor"));
+	ck_assert_ptr_null(cJSON_GetObjectItem(obj, "slurm_id"));
 	cJSON_Delete(obj);
 	/* An out-of-range state cannot be encoded. */
 	nulls.state = JOBQ_STATE_COUNT;
@@ -280,6 +286,72 @@ START_TEST(test_job_limited)
 }
 END_TEST
 
+/* Where a job's run went: "executor" and "slurm_id", each only when set;
+ * absent or null decode as local / none. */
+START_TEST(test_job_executor)
+{
+	char		*argv[] = { "x", NULL };
+	jobq_job	 job = {
+		.id = 5, .state = JOBQ_STATE_RUNNING, .queue = "hpc",
+		.argv = argv, .argc = 1, .cwd = "/", .exit_code = -1,
+		.attempts = 1, .gid = -1, .umask = 022, .executor = "slurm"
+	};
+	jobq_job	*out;
+	cJSON		*obj;
+	char		 err[256];
+
+	/* claimed for Slurm, sbatch not answered yet: executor only */
+	obj = proto_job_to_json(&job);
+	ck_assert_ptr_nonnull(obj);
+	ck_assert_str_eq(cJSON_GetObjectItem(obj, "executor")->valuestring,
+	    "slurm");
+	ck_assert_ptr_null(cJSON_GetObjectItem(obj, "slurm_id"));
+	cJSON_Delete(obj);
+	job_roundtrip(&job);
+	/* with its Slurm id */
+	job.slurm_id = 123456;
+	obj = proto_job_to_json(&job);
+	ck_assert_ptr_nonnull(obj);
+	ck_assert_int_eq(cJSON_GetObjectItem(obj, "slurm_id")->valuedouble,
+	    123456);
+	cJSON_Delete(obj);
+	job_roundtrip(&job);
+	/* the longest name the member carries */
+	memcpy(job.executor, "abcdefghijklmno", 16);
+	job_roundtrip(&job);
+	/* what the protocol cannot carry is not encoded */
+	memcpy(job.executor, "Slurm", 6);
+	ck_assert_ptr_null(proto_job_to_json(&job));
+	memset(job.executor, 'a', sizeof(job.executor));   /* no NUL */
+	ck_assert_ptr_null(proto_job_to_json(&job));
+	ck_assert_int_eq(proto_job_executor_ok(""), 0);
+	ck_assert_int_eq(proto_job_executor_ok("slurm"), 1);
+	ck_assert_int_eq(proto_job_executor_ok("abcdefghijklmnop"), 0);
+
+	/* absent (an older jobqd, or a local run): local, no id */
+	obj = check_proto_parse(JOB_OK "}");
+	ck_assert_int_eq(proto_job_from_json(obj, &out, err, sizeof(err)), 0);
+	ck_assert_str_eq(out->executor, "");
+	ck_assert(out->slurm_id == 0);
+	jobq_job_free(out);
+	cJSON_Delete(obj);
+	/* null is absent */
+	obj = job_with("\"executor\":null,\"slurm_id\":null");
+	ck_assert_int_eq(proto_job_from_json(obj, &out, err, sizeof(err)), 0);
+	ck_assert_str_eq(out->executor, "");
+	ck_assert(out->slurm_id == 0);
+	jobq_job_free(out);
+	cJSON_Delete(obj);
+	/* an executor this client does not know is still shown */
+	obj = job_with("\"executor\":\"pbs\",\"slurm_id\":7");
+	ck_assert_int_eq(proto_job_from_json(obj, &out, err, sizeof(err)), 0);
+	ck_assert_str_eq(out->executor, "pbs");
+	ck_assert(out->slurm_id == 7);
+	jobq_job_free(out);
+	cJSON_Delete(obj);
+}
+END_TEST
+
 START_TEST(test_job_bad)
 {
 	/* Each is JOB_OK with one member overridden (later keys are ignored
@@ -351,6 +423,20 @@ START_TEST(test_job_bad)
 		"\"gid\":-2",
 		"\"umask\":512",
 		"\"umask\":\"022\"",
+		"\"executor\":\"\"",
+		"\"executor\":\"Slurm\"",
+		"\"executor\":\"slurm-2\"",
+		"\"executor\":\"slurm \"",
+		"\"executor\":\"abcdefghijklmnop\"",
+		"\"executor\":1",
+		"\"executor\":true",
+		"\"executor\":{\"type\":\"slurm\"}",
+		"\"slurm_id\":0",
+		"\"slurm_id\":-1",
+		"\"slurm_id\":\"5\"",
+		"\"slurm_id\":1.5",
+		"\"slurm_id\":1e19",
+		"\"slurm_id\":[]",
 	};
 	cJSON		*obj;
 	jobq_job	*job;
@@ -666,6 +752,7 @@ check_proto_job_add(Suite *s)
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_job_roundtrip);
 	tcase_add_test(tc, test_job_bad);
+	tcase_add_test(tc, test_job_executor);
 	tcase_add_test(tc, test_job_limited);
 	tcase_add_test(tc, test_job_sched_roundtrip);
 	tcase_add_test(tc, test_job_sched_limits);

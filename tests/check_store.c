@@ -3455,6 +3455,119 @@ START_TEST(test_recover_slurm)
 }
 END_TEST
 
+/* Where a job's run went (jobs.executor, jobs.slurm_id, schema 13) is in
+ * the job GET and LIST read: set with plain SQL and by a claim for Slurm
+ * and STORE_SLURM_ID; a value the protocol cannot carry fails the read. */
+START_TEST(test_job_executor)
+{
+	struct store *s;
+	struct store_op *op;
+	int64_t a, b, c, d, e;
+	size_t i;
+	char q[256];
+
+	s = open_store(1);
+	a = do_insert(s, "sl", 0);	/* on Slurm, id known */
+	b = do_insert(s, "sl", 0);	/* on Slurm, sbatch unanswered */
+	c = do_insert(s, "loc", 0);	/* local */
+	d = do_insert(s, "sl", 0);	/* claimed for Slurm below */
+	e = do_insert(s, "bad", 0);
+	close_store(s);
+	snprintf(q, sizeof q, "UPDATE jobs SET state = 'running', "
+	    "executor = 'slurm', slurm_id = 4242 WHERE id = %lld; "
+	    "UPDATE jobs SET executor = 'slurm' WHERE id = %lld",
+	    (long long)a, (long long)b);
+	sql_file(dbpath, q);
+
+	s = open_store(1);
+	op = do_get(s, a);
+	ck_assert_int_eq(op->status, 0);
+	ck_assert_str_eq(op->out.job->executor, "slurm");
+	ck_assert_int_eq(op->out.job->slurm_id, 4242);
+	op_free(op);
+	op = do_get(s, b);
+	ck_assert_int_eq(op->status, 0);
+	ck_assert_str_eq(op->out.job->executor, "slurm");
+	ck_assert_int_eq(op->out.job->slurm_id, 0);
+	op_free(op);
+	op = do_get(s, c);
+	ck_assert_int_eq(op->status, 0);
+	ck_assert_str_eq(op->out.job->executor, "");
+	ck_assert_int_eq(op->out.job->slurm_id, 0);
+	op_free(op);
+	op = do_list(s, -1, NULL, 0);
+	ck_assert_uint_eq(op->out.list.n, 5);
+	for (i = 0; i < op->out.list.n; i++) {
+		const jobq_job *j = op->out.list.jobs[i];
+
+		ck_assert_str_eq(j->executor, j->id == a || j->id == b ?
+		    "slurm" : "");
+		ck_assert_int_eq(j->slurm_id, j->id == a ? 4242 : 0);
+	}
+	op_free(op);
+
+	/* the daemon's own path: a claim for Slurm, then its id */
+	op = op_new(STORE_CLAIM, 0);
+	op->in.claim.id = d;
+	op->in.claim.attempts = 1;
+	op->in.claim.started_at = 100;
+	op->in.claim.slurm = 1;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	op_free(op);
+	op = do_get(s, d);
+	ck_assert_str_eq(op->out.job->executor, "slurm");
+	ck_assert_int_eq(op->out.job->slurm_id, 0);
+	op_free(op);
+	op = op_new(STORE_SLURM_ID, 0);
+	op->in.slurm_id.id = d;
+	op->in.slurm_id.attempts = 1;
+	op->in.slurm_id.slurm_id = 77;
+	op->in.slurm_id.at = 150;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	op_free(op);
+	op = do_get(s, d);
+	ck_assert_str_eq(op->out.job->executor, "slurm");
+	ck_assert_int_eq(op->out.job->slurm_id, 77);
+	op_free(op);
+	/* a local claim leaves none */
+	ck_assert_int_eq(do_claim(s, c, 1, 300), 0);
+	op = do_get(s, c);
+	ck_assert_str_eq(op->out.job->executor, "");
+	ck_assert_int_eq(op->out.job->slurm_id, 0);
+	op_free(op);
+	close_store(s);
+
+	/* what the protocol cannot carry is not handed out */
+	snprintf(q, sizeof q, "UPDATE jobs SET executor = 'Slurm!' "
+	    "WHERE id = %lld", (long long)e);
+	sql_file(dbpath, q);
+	s = open_store(1);
+	op = do_get(s, e);
+	ck_assert_int_eq(op->status, JOBQ_EINTERNAL);
+	ck_assert_ptr_null(op->out.job);
+	op_free(op);
+	close_store(s);
+	snprintf(q, sizeof q, "UPDATE jobs SET executor = "
+	    "'abcdefghijklmnop' WHERE id = %lld", (long long)e);
+	sql_file(dbpath, q);
+	s = open_store(1);
+	op = do_get(s, e);
+	ck_assert_int_eq(op->status, JOBQ_EINTERNAL);
+	op_free(op);
+	close_store(s);
+	snprintf(q, sizeof q, "UPDATE jobs SET executor = 'slurm', "
+	    "slurm_id = -3 WHERE id = %lld", (long long)e);
+	sql_file(dbpath, q);
+	s = open_store(1);
+	op = do_get(s, e);
+	ck_assert_int_eq(op->status, JOBQ_EINTERNAL);
+	op_free(op);
+	close_store(s);
+}
+END_TEST
+
 START_TEST(test_recover_v2)
 {
 	struct store *s;
@@ -3828,6 +3941,7 @@ store_suite(void)
 	tcase_add_test(tc, test_checkpoint);
 	tcase_add_test(tc, test_recover);
 	tcase_add_test(tc, test_recover_slurm);
+	tcase_add_test(tc, test_job_executor);
 	tcase_add_test(tc, test_disk_full);
 	tcase_add_test(tc, test_refuse_garbage);
 	tcase_add_test(tc, test_refuse_other_app);

@@ -1797,6 +1797,10 @@ static void res(const char *sock)
 	    (long long)id, j != NULL ? j->slots : -1,
 	    j != NULL && j->res != NULL ? j->res : "(null)",
 	    j != NULL && j->res_given != NULL ? j->res_given : "(null)");
+	CHECK(j != NULL && j->executor[0] == '\0' && j->slurm_id == 0,
+	    "job %lld ran locally: executor \"%.16s\" slurm_id %lld",
+	    (long long)id, j != NULL ? j->executor : "?",
+	    j != NULL ? (long long)j->slurm_id : -1LL);
 	jobq_job_free(j);
 	j = NULL;
 

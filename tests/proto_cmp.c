@@ -334,7 +334,9 @@ proto_cmp_job(const jobq_job *a, const jobq_job *b, char *why,
 	    a->held != b->held ||
 	    (a->slots > 0 ? a->slots : 1) != (b->slots > 0 ? b->slots : 1) ||
 	    !proto_cmp_str(a->res, b->res) ||
-	    !proto_cmp_str(a->res_given, b->res_given))
+	    !proto_cmp_str(a->res_given, b->res_given) ||
+	    strncmp(a->executor, b->executor, sizeof(a->executor)) != 0 ||
+	    a->slurm_id != b->slurm_id)
 		return proto_cmp_fail(why, whylen, "job %lld: identity",
 		    (long long)a->id);
 	if (a->exit_code != b->exit_code || a->signal != b->signal ||

@@ -127,7 +127,7 @@ static_checks() {
 
 	# jobqd
 	same_set "[$MODE] jobqd options" "$(src_opt_names jobqd)" "$(comp "jobqd -")"
-	same_set "[$MODE] jobqd --s" "$(printf '%s\n' --socket --state-dir --sync)" \
+	same_set "[$MODE] jobqd --s" "$(printf '%s\n' --sacct --sbatch --scancel --slurm-poll --slurm-timeout --socket --squeue --state-dir --sync)" \
 		"$(comp "jobqd --s")"
 	same_set "[$MODE] jobqd --sync" "$(printf '%s\n' full normal)" "$(comp "jobqd --sync ")"
 	same_set "[$MODE] jobqd --sync=f" full "$(comp "jobqd --sync=f")"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# slurm-cluster.sh - the private Slurm cluster of slurm-lib.sh works, without
-# jobq: in one-node mode a batch job runs and writes its output; in two-node
-# mode (network namespaces) both nodes are idle and jobs land on both
+# slurm-cluster.sh - the private Slurm cluster of slurm-lib.sh works, with sbatch
+# itself: in one-node mode a batch job runs and writes its output; in two-node
+# mode (network namespaces) both nodes are idle and jobs, sbatch's and
+# jobq's (a queue with --executor slurm), land on both
 # (squeue's NodeList); slurmctld stops and restarts on its state; each time slurm_stop leaves no daemon, slurmstepd or
 # job process of the cluster behind, while a cluster started by someone else
 # (SLURM_CONF elsewhere) is never touched.
@@ -114,6 +115,27 @@ assert_eq "$nodes" "n1 n2 " "NodeList of the ended jobs"
 outs=$(cat "$T"/two.* | sort | uniq -c | awk '{print $2 "=" $1}' | tr '\n' ' ')
 assert_eq "$outs" "n1=2 n2=2 " "SLURMD_NODENAME printed by the jobs"
 slurm_squeue -h -t all -o '%T' | grep -vx COMPLETED && fail "a two-node job did not complete"
+
+# The same through jobq's Slurm executor: four jobs of a slurm queue land
+# on both nodes, each ends succeeded with its node's name as its output.
+if slurm_jobqd_supported; then
+	slurm_start_jobqd
+	assert_rc 0 "queue set S --executor slurm (two nodes)" q queue set S --executor slurm
+	jids=()
+	for i in 1 2 3 4; do
+		jids+=("$(submit --queue S -- "$BIN/sh" -c "echo \$SLURMD_NODENAME; $BIN/sleep 1")")
+	done
+	jouts=
+	for j in "${jids[@]}"; do
+		wait_for 60 "jobq job $j ended (two nodes)" state_is "$j" succeeded
+		jouts="$jouts$(q logs "$j")
+"
+	done
+	jouts=$(printf '%s' "$jouts" | sort | uniq -c | awk '{print $2 "=" $1}' | tr '\n' ' ')
+	log "two nodes through jobq: $jouts"
+	assert_eq "$jouts" "n1=2 n2=2 " "nodes of jobq's four Slurm jobs (jobq logs)"
+	stop_daemon
+fi
 
 long=$(sbatch --parsable -o /dev/null -w n2 --wrap "exec $BIN/sleep 600") || slurm_fail "sbatch long on n2"
 running() { [ "$(slurm_squeue -h -j "$long" -o '%T %N')" = "RUNNING n2" ]; }
