@@ -172,15 +172,19 @@ dispatch_slurm_get(struct dispatch *s)
 		sl->slurm_conf = strdup(c);
 	sl->reachable = 1;
 	sl->since = util_now_ms();
-	uv_timer_init(s->loop, &sl->poll_timer);
-	sl->poll_timer.data = sl;
 	if ((rv = slurm_new(s->loop, s->conf.slurm.timeout_ms,
 	    &sl->thread)) < 0) {
 		log_warnx("slurm: %s", jobq_strerror(rv));
-		uv_close((uv_handle_t *)&sl->poll_timer, NULL);
+		free(sl->sbatch);
+		free(sl->squeue);
+		free(sl->scancel);
+		free(sl->sacct);
+		free(sl->slurm_conf);
 		free(sl);
 		return NULL;
 	}
+	uv_timer_init(s->loop, &sl->poll_timer);
+	sl->poll_timer.data = sl;
 	if (sl->sbatch == NULL || sl->squeue == NULL || sl->scancel == NULL)
 		log_warnx("slurm: sbatch, squeue or scancel not found in PATH "
 		    "(or given by --sbatch/--squeue/--scancel): jobs of Slurm "
@@ -904,14 +908,21 @@ dispatch_slurm_start(struct dispatch *s, const struct store_recovery *rec)
 /* ---- shutdown ---- */
 
 static void
+dispatch_slurm_timer_closed(uv_handle_t *h)
+{
+	struct dslurm *sl = h->data;
+
+	sl->closed = 1;
+	dispatch_maybe_finish_shutdown(sl->s);
+}
+
+static void
 dispatch_slurm_thread_closed(void *arg)
 {
 	struct dslurm *sl = arg;
 
 	sl->thread = NULL;
-	uv_close((uv_handle_t *)&sl->poll_timer, NULL);
-	sl->closed = 1;
-	dispatch_maybe_finish_shutdown(sl->s);
+	uv_close((uv_handle_t *)&sl->poll_timer, dispatch_slurm_timer_closed);
 }
 
 /* jobqd stops: runs on Slurm go on without it (found again at the next
@@ -920,11 +931,15 @@ void
 dispatch_slurm_shutdown(struct dispatch *s)
 {
 	struct dslurm *sl = s->slurm;
+	struct dsl_job *dj;
 
 	if (sl == NULL || sl->closing)
 		return;
 	sl->closing = 1;
 	uv_timer_stop(&sl->poll_timer);
+	/* their --timeout timers must not outlive the table */
+	TAILQ_FOREACH(dj, &sl->jobs, link)
+		dispatch_slot_timeout_stop(dj->j);
 	if (sl->njobs > 0)
 		log_info("%zu jobs on Slurm go on without jobqd; followed "
 		    "again at its next start", sl->njobs);

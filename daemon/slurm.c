@@ -180,7 +180,13 @@ slurm_child(const struct slurm_cmd *cmd, int in, int out, int err,
 
 	if (dup2(in, 0) == -1 || dup2(out, 1) == -1 || dup2(err, 2) == -1)
 		_exit(126);
-	(void)close_range(3, ~0U, 0);
+	if (close_range(3, ~0U, 0) == -1) {
+		/* before Linux 5.9: one by one */
+		long fd, max = sysconf(_SC_OPEN_MAX);
+
+		for (fd = 3; fd < (max > 0 && max < 65536 ? max : 65536); fd++)
+			(void)close((int)fd);
+	}
 	(void)setsid();
 	sigemptyset(&none);
 	(void)signal(SIGPIPE, SIG_DFL);

@@ -43,7 +43,8 @@ struct slurm_cmd {
 	/* in (owned by the cmd: slurm_cmd_free) */
 	char **argv;           /* one malloc'd block (slurm_text_*_argv) */
 	char **env;            /* util_strv; NULL: jobqd's environment */
-	char *input;           /* standard input; NULL: /dev/null */
+	char *input;           /* standard input (a string: no NUL in
+	                          it); NULL: empty */
 	int as_user;           /* run as uid/gid with uid's groups (jobqd
 	                          is root and the job's owner is not) */
 	uid_t uid;

@@ -3,7 +3,8 @@
 # (exit 1) instead of retrying and acknowledging: after a failed fsync the
 # data may be gone even if a retry succeeds.  Every submit acknowledged
 # before that is still there after a restart, exactly once.  The failure is
-# injected with strace (the 20th fdatasync: past start-up, a few jobs in).
+# injected with strace (the 40th fdatasync: past start-up, which takes 20 on
+# a new state dir with schema 13 and its instance row, a few jobs in).
 # shellcheck source=lib.sh
 . "${TESTLIB:-$(dirname "$0")/lib.sh}"
 
@@ -12,7 +13,7 @@ strace -qq -o /dev/null true 2>/dev/null || skip "ptrace not permitted here"
 
 echo "=== start_daemon under strace ($(date +%T.%N))" >>"$LOG"
 ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
-	strace -f -qq -o /dev/null -e trace=fdatasync -e inject=fdatasync:error=EIO:when=20 \
+	strace -f -qq -o /dev/null -e trace=fdatasync -e inject=fdatasync:error=EIO:when=40 \
 	"$JOBQD" --socket "$SOCK" --state-dir "$STATE" --workers 2 --kill-grace 2s \
 	2>>"$LOG" </dev/null &
 JOBQD_PID=$!
