@@ -110,6 +110,7 @@ dispatch_exec_put(struct dispatch *s, const char *queue, const char *text)
 		return JOBQ_ENOMEM;
 	}
 	if (found) {
+		JQ_ASSERT(t->v != NULL && i < t->n);
 		free(t->v[i].text);
 		t->v[i].text = e.text;
 		t->v[i].slurm = e.slurm;
