@@ -81,6 +81,7 @@ dispatch_exec_put(struct dispatch *s, const char *queue, const char *text)
 			return JOBQ_ENOMEM;
 		s->exec = t;
 	}
+	JQ_ASSERT(t != NULL);
 	i = dispatch_exec_find(t, queue, &found);
 	if (text == NULL || text[0] == '\0') {
 		if (!found)
@@ -109,6 +110,7 @@ dispatch_exec_put(struct dispatch *s, const char *queue, const char *text)
 		return JOBQ_ENOMEM;
 	}
 	if (found) {
+		JQ_ASSERT(t->v != NULL && i < t->n);
 		free(t->v[i].text);
 		t->v[i].text = e.text;
 		t->v[i].slurm = e.slurm;

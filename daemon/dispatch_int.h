@@ -9,7 +9,9 @@
  *
  *   dispatch.c          the table of active jobs and their lifecycle: every
  *                       state change (job_transition), claim, end, unclaim,
- *                       the start of a cancel; start-up, shutdown, ping
+ *                       the start of a cancel; shutdown, ping
+ *   dispatch_start.c    start-up: the handle, the queued jobs found by
+ *                       recovery into the table and the scheduler
  *   dispatch_op.c       store ops and their contexts, a request held by an
  *                       op, state changes parked while the disk is full
  *   dispatch_access.c   who may act on a job and what a client sees of
@@ -292,6 +294,8 @@ void dispatch_end_usage(struct dispatch *, struct sjob *, enum job_event,
 void dispatch_cancel_job(struct dispatch *, struct sjob *);
 unsigned dispatch_kill_grace(const struct dispatch *, const struct sjob *);
 void dispatch_maybe_finish_shutdown(struct dispatch *);
+/* The scheduler's callback: n can never start (a dependency failed). */
+void dispatch_sched_canceled(void *arg, struct sched_node *n);
 
 /* ---- dispatch_exec.c ---- */
 /* The executors of rec's queues into the table; 0 or JOBQ_ENOMEM. */

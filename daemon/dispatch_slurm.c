@@ -886,8 +886,10 @@ dispatch_slurm_start(struct dispatch *s, const struct store_recovery *rec)
 		j->on_end = sq->on_end != 0;
 		dispatch_node_init(s, j, sq->queue, sq->priority,
 		    sq->not_before, sq->array_id, sq->array_throttle);
-		if (sched_adopt(s->sched, &j->node) < 0)
+		if (sched_adopt(s->sched, &j->node) < 0) {
+			free(dj);
 			return JOBQ_ENOMEM;
+		}
 		dispatch_hook_arm(s, j);
 		dj->sl = sl;
 		dj->j = j;

@@ -356,8 +356,8 @@ slurm_exec(struct slurm *s, struct slurm_cmd *cmd)
 	int ngroups = 0, rv, e;
 	pid_t pid;
 
-	if (cmd->spec != NULL && (e = slurm_files(cmd, cmd->err,
-	    sizeof cmd->err)) != 0) {
+	if (cmd->spec != NULL && slurm_files(cmd, cmd->err,
+	    sizeof cmd->err) != 0) {
 		cmd->status = JOBQ_EIO;
 		return;
 	}

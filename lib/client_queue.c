@@ -175,9 +175,10 @@ jobq_queue_get_executor(jobq_client *c, const char *queue,
 		return JOBQ_EINVAL;
 	if ((rc = client_queue_list_exec(c, &qs, &ex, NULL, &n)) != 0)
 		return rc;
-	for (i = 0; i < n && strcmp(qs[i].name, queue) != 0; i++)
+	for (i = 0; qs != NULL && i < n && strcmp(qs[i].name, queue) != 0;
+	    i++)
 		;
-	if (i < n && ex[i].slurm) {
+	if (qs != NULL && ex != NULL && i < n && ex[i].slurm) {
 		e = &ex[i];
 		snprintf(out->type, sizeof(out->type), "slurm");
 		memcpy(out->partition, e->partition, sizeof(out->partition));

@@ -25,10 +25,12 @@ job_done() { ! job_active "$1"; }
 cluster_pids() { echo "$SLURM_MUNGED_PID $SLURM_CTLD_PID $SLURM_SLURMD_PIDS"; }
 
 assert_all_gone() { # PIDS... : none alive, no leftovers
-	local p
+	local p st
 	for p in "$@"; do
-		if kill -0 "$p" 2>/dev/null && [ "$(ps -o stat= -p "$p" | cut -c1)" != Z ]; then
-			fail "$what: process $p ($(ps -o args= -p "$p")) still runs after slurm_stop"
+		# one look: a process that ends between two looks is gone
+		st=$(ps -o stat=,args= -p "$p" 2>/dev/null)
+		if [ -n "$st" ] && [ "${st:0:1}" != Z ]; then
+			fail "$what: process $p ($st) still runs after slurm_stop"
 		fi
 	done
 	[ -z "$(slurm_leftovers)" ] || fail "$what: leftovers after slurm_stop: $(slurm_leftovers | xargs -r ps -o pid=,args= -p)"
