@@ -344,10 +344,11 @@ START_TEST(test_exec_replies)
 	ck_assert_int_eq(proto_queue_list_reply_exec(back, &es, n, err,
 	    sizeof(err)), 0);
 	ck_assert_int_eq(memcmp(e, es, sizeof(e)), 0);
-	/* the count must be the one decoded */
+	free(es);
+	/* the count must be the one decoded (*out NULL then) */
 	ck_assert_int_eq(proto_queue_list_reply_exec(back, &es, 3, err,
 	    sizeof(err)), JOBQ_EPROTO);
-	free(es);
+	ck_assert_ptr_null(es);
 	jobq_queue_list_free(qs);
 	cJSON_Delete(back);
 	cJSON_Delete(rep);
