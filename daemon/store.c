@@ -377,6 +377,7 @@ store_free(struct store *s)
 	(void)pthread_cond_destroy(&s->cond);
 	(void)pthread_mutex_destroy(&s->lock);
 	store_reserve_close(s);
+	store_env_forget(s);
 	free(s->reserve_name);
 	free(s->reserve_path);
 	free(s->path);
@@ -575,8 +576,10 @@ store_batch_rollback(struct store *s, struct store_op *batch)
 	if (!sqlite3_get_autocommit(s->db) &&
 	    (rc = store_step_done(s->st[ST_ROLLBACK])) != SQLITE_OK)
 		fatalx("%s: rollback: %s", s->path, sqlite3_errstr(rc));
-	/* Ids of the batch were never acknowledged. */
+	/* Ids of the batch were never acknowledged; an envs row the cache
+	 * names may have gone with the transaction. */
 	s->next_id = s->next_id_db;
+	store_env_forget(s);
 	for (op = batch; op != NULL; op = op->next) {
 		if (!store_is_write(op))
 			continue;

@@ -158,6 +158,7 @@ store_edit_fields(struct store *s, const struct store_edit *e,
 {
 	char o[STORE_EDIT_DETAIL], n[STORE_EDIT_DETAIL], d[STORE_EDIT_DETAIL];
 	char *json;
+	int64_t env_id;
 	size_t i;
 	int rc = SQLITE_OK;
 
@@ -232,17 +233,31 @@ store_edit_fields(struct store *s, const struct store_edit *e,
 			if (!(e->set & (i == 0 ? STORE_EDIT_ARGV :
 			    STORE_EDIT_ENV)))
 				continue;
-			json = i == 0 ? store_row_strv_json(e->argv, e->argc) :
-			    store_row_strv_json(e->env, e->envc);
-			if (json == NULL)
-				return (SQLITE_NOMEM);
-			rc = store_edit_exec(s, i == 0 ? "UPDATE jobs SET "
-			    "argv = ?2 WHERE id = ?1" : "UPDATE jobs SET "
-			    "env = ?2 WHERE id = ?1", STORE_ARGS(STORE_INT(e->id),
-			    STORE_TEXT(json)));
-			cJSON_free(json);
-			if (rc != SQLITE_OK)
-				return (rc);
+			if (i == 1) {
+				/* its envs row (store_env.c); envs_gc_edit
+				 * deletes the old one if it was its last */
+				env_id = 0;
+				if ((e->envc != 0 && (rc = store_env_id(s,
+				    e->env, e->envc, &env_id)) != SQLITE_OK) ||
+				    (rc = store_edit_exec(s, "UPDATE jobs SET "
+				    "env = ?3, env_id = ?2 WHERE id = ?1",
+				    STORE_ARGS(STORE_INT(e->id),
+				    STORE_NULLIF(env_id, 0),
+				    STORE_TEXT(env_id != 0 ? "" : "[]")))) !=
+				    SQLITE_OK)
+					return (rc);
+				store_env_forget(s);
+			} else {
+				if ((json = store_row_strv_json(e->argv,
+				    e->argc)) == NULL)
+					return (SQLITE_NOMEM);
+				rc = store_edit_exec(s, "UPDATE jobs SET "
+				    "argv = ?2 WHERE id = ?1", STORE_ARGS(
+				    STORE_INT(e->id), STORE_TEXT(json)));
+				cJSON_free(json);
+				if (rc != SQLITE_OK)
+					return (rc);
+			}
 			if (i == 0) {
 				store_edit_strv(o, sizeof(o),
 				    (const char *const *)old->argv, old->argc);

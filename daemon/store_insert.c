@@ -133,12 +133,14 @@ store_insert_bind_ident(sqlite3_stmt *st, const struct store_op *op)
 }
 
 /* Binds ?1 .. ?19, ?23, the identity ?24 .. ?26, the resource limits
- * ?27 .. ?33, on_end ?34 and merge_output ?35 of ST_INSERT /
- * ST_INSERT_TASKS; an SQLite code. */
+ * ?27 .. ?33, on_end ?34, merge_output ?35 and env_id ?36 (0: NULL) of
+ * ST_INSERT / ST_INSERT_TASKS; an SQLite code.  The env column ?7 is ''
+ * (a job's environment is its envs row, a task's its array's), but "[]"
+ * for a job without environment (no envs row: cheaper inline). */
 static int
 store_insert_bind(sqlite3_stmt *st, const struct store_op *op,
     const struct job_outcome *o, int64_t id, const char *argv,
-    const char *env, const char *cwd)
+    const char *env, int64_t env_id, const char *cwd)
 {
 	int ended = o->state != JOBQ_STATE_QUEUED;
 	int rc;
@@ -152,7 +154,9 @@ store_insert_bind(sqlite3_stmt *st, const struct store_op *op,
 	    sqlite3_bind_text(st, 34, op->in.insert.on_end, -1,
 	    SQLITE_STATIC))) != SQLITE_OK ||
 	    (rc = sqlite3_bind_int(st, 35, op->in.insert.merge_output != 0)) !=
-	    SQLITE_OK) {
+	    SQLITE_OK ||
+	    (rc = (env_id == 0 ? sqlite3_bind_null(st, 36) :
+	    sqlite3_bind_int64(st, 36, env_id))) != SQLITE_OK) {
 		store_reset(st);
 		return (rc);
 	}
@@ -203,17 +207,18 @@ store_insert_labels_deps(struct store *s, const struct store_op *op,
 	return (rc);
 }
 
-/* One job, id; an SQLite code. */
+/* One job, id, its environment the envs row env_id; an SQLite code. */
 static int
 store_insert_job(struct store *s, struct store_op *op,
     const struct job_outcome *o, int64_t id, const char *argv,
-    const char *env)
+    int64_t env_id)
 {
 	sqlite3_stmt *st = s->st[ST_INSERT];
 	int rc;
 
-	if ((rc = store_insert_bind(st, op, o, id, argv, env,
-	    op->in.insert.cwd)) != SQLITE_OK ||
+	if ((rc = store_insert_bind(st, op, o, id, argv,
+	    env_id != 0 ? "" : "[]", env_id, op->in.insert.cwd)) !=
+	    SQLITE_OK ||
 	    (rc = store_step_done(st)) != SQLITE_OK ||
 	    (rc = store_insert_labels_deps(s, op, id, 0)) != SQLITE_OK)
 		return (rc);
@@ -241,7 +246,7 @@ store_insert_array(struct store *s, struct store_op *op,
 	    STORE_TEXT(env), STORE_TEXT(op->in.insert.cwd)))) != SQLITE_OK)
 		return (rc);
 	/* ?20 .. ?22 after the common ?1 .. ?19. */
-	if ((rc = store_insert_bind(st, op, o, id, "", "", "")) !=
+	if ((rc = store_insert_bind(st, op, o, id, "", "", 0, "")) !=
 	    SQLITE_OK ||
 	    (rc = sqlite3_bind_int64(st, 20, count)) != SQLITE_OK ||
 	    (rc = sqlite3_bind_int64(st, 21, op->in.insert.array_first)) !=
@@ -263,8 +268,8 @@ int
 store_insert(struct store *s, struct store_op *op)
 {
 	struct job_outcome o;
-	char *argv, *env;
-	int64_t id, count = op->in.insert.array_count;
+	char *argv, *env = NULL;
+	int64_t id, env_id = 0, count = op->in.insert.array_count;
 	int rc;
 
 	if ((op->status = store_insert_valid(op)) != 0 ||
@@ -276,17 +281,34 @@ store_insert(struct store *s, struct store_op *op)
 		return (0);
 
 	argv = store_row_strv_json(op->in.insert.argv, op->in.insert.argc);
-	env = store_row_strv_json(op->in.insert.env, op->in.insert.envc);
-	if (argv == NULL || env == NULL) {
+	if (count != 0)
+		env = store_row_strv_json(op->in.insert.env,
+		    op->in.insert.envc);
+	if (argv == NULL || (count != 0 && env == NULL)) {
 		cJSON_free(argv);
 		cJSON_free(env);
+		op->status = JOBQ_ENOMEM;
+		return (0);
+	}
+	/*
+	 * A job's environment is its envs row (store_env.c; none for an
+	 * empty one), an array's is in its arrays row.  store_env_id() writes at most the envs row, as
+	 * its last statement: failing, it wrote nothing, so its memory
+	 * failure refuses this insert alone, like the encodings'.
+	 */
+	if (count == 0 && op->in.insert.envc != 0 &&
+	    (rc = store_env_id(s, op->in.insert.env,
+	    op->in.insert.envc, &env_id)) != SQLITE_OK) {
+		cJSON_free(argv);
+		if (rc != SQLITE_NOMEM)
+			return (store_fail(s, rc, "insert"));
 		op->status = JOBQ_ENOMEM;
 		return (0);
 	}
 	id = s->next_id;
 	s->next_id = id + 1 + count;
 	if (count == 0)
-		rc = store_insert_job(s, op, &o, id, argv, env);
+		rc = store_insert_job(s, op, &o, id, argv, env_id);
 	else
 		rc = store_insert_array(s, op, &o, id, argv, env);
 	cJSON_free(argv);

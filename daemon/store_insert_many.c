@@ -53,6 +53,7 @@ store_insert_many(struct store *s, struct store_op *op)
 		op->status = op->in.insert_many.ops[i].status;
 		op->out.insert_many.failed = i;
 		s->next_id = next_id;
+		store_env_forget(s);	/* its envs row may go too */
 		if ((rc = store_insert_many_sql(s,
 		    "ROLLBACK TO jobq_many")) != SQLITE_OK)
 			return (store_fail(s, rc, "insert_many"));

@@ -11,6 +11,7 @@
  *   store_recover.c  start-up recovery (store_recover())
  *   store_insert.c   STORE_INSERT: jobs and arrays
  *   store_insert_many.c STORE_INSERT_MANY: a batch of jobs, all or none
+ *   store_env.c      the envs table: an environment stored once, its id
  *   store_write.c    STORE_CLAIM, STORE_UPDATE, STORE_QUEUE_SET, STORE_RETRY
  *   store_purge.c    STORE_PURGE and the removal of purged jobs' output
  *   store_read.c     STORE_GET, LIST, LOOKUP, ARRAY, COUNTS, CHECKPOINT
@@ -110,6 +111,8 @@ enum store_stmt {
 	ST_SCHED_FIRED,
 	ST_SCHED_JOB,
 	ST_SCHED_ALL,
+	ST_ENV_FIND,
+	ST_ENV_ADD,
 	ST_COUNT
 };
 
@@ -211,6 +214,14 @@ struct store {
 	int64_t reserve_size;
 	int reserve_held;		/* the file is there, allocated */
 	int64_t reserve_tried_ms;	/* the last attempt (monotonic) */
+
+	/* store_env.c: the environment store_env_id() handed out last and
+	 * its envs row (store thread only; env NULL: none) */
+	struct {
+		char **env;
+		size_t envc;
+		int64_t id;
+	} env_cache;
 };
 
 /*
@@ -268,6 +279,10 @@ int	store_insert(struct store *, struct store_op *);
 
 /* store_insert_many.c */
 int	store_insert_many(struct store *, struct store_op *);
+
+/* store_env.c */
+int	store_env_id(struct store *, const char *const *, size_t, int64_t *);
+void	store_env_forget(struct store *);
 
 /* store_write.c */
 int	store_write_claim(struct store *, struct store_op *);

@@ -192,6 +192,9 @@ store_purge(struct store *s, struct store_op *op)
 		return (store_fail(s, rc, "purge"));
 	if (op->status != 0)
 		return (0);
+	/* envs_gc may delete the cached environment's row */
+	if (op->out.purge.n > 0)
+		store_env_forget(s);
 	if (op->out.purge.n > 0 &&
 	    ((rc = store_step_done(s->st[ST_PURGE_LABELS])) != SQLITE_OK ||
 	    (rc = store_step_done(s->st[ST_PURGE_DEPS])) != SQLITE_OK ||

@@ -21,7 +21,15 @@
  *           its stderr goes to its stdout file (submit --merge-output).
  *           A task's argv, env and cwd columns
  *           are '': the task shares its array's (arrays.argv/env/cwd), so a
- *           100,000-task array stores its environment once.
+ *           100,000-task array stores its environment once.  A job's
+ *           environment is the envs row env_id (v14; its env column is
+ *           ''); an empty one, and a row's from before v14, is in env,
+ *           env_id NULL.
+ *   envs    (id, hash, env) one row per distinct environment of the jobs
+ *           in the table (store_env.c): env its JSON text, hash the
+ *           FNV-1a of its strings (index envs_hash); the triggers
+ *           envs_gc and envs_gc_edit delete a row with its last job
+ *           (index jobs_env, partial: env_id IS NOT NULL).
  *   labels  (job_id, label) one row per "K=V" label, in submit order.
  *   deps    (job_id, dep_id, mode) one row per dependency (mode is a
  *           jobq_dep_mode); a task has its own rows.
@@ -81,7 +89,9 @@
  * proto_exec_text, NULL: local; `jobq queue set --executor`),
  * jobs.slurm_id (the Slurm job id of the job's current or last run on
  * Slurm, NULL: none) and jobs.executor ('slurm' when the claim of its run
- * sent it to Slurm, NULL: local), all NULL for the rows already there.
+ * sent it to Slurm, NULL: local), all NULL for the rows already there;
+ * 13 -> 14 adds envs with its index and triggers, jobs.env_id and the
+ * index jobs_env (the rows already there keep their env, env_id NULL).
  *
  * Ids: jobs, tasks and arrays take their ids from one counter, so an array
  * id is never a job id, and an id is never used twice, even after its rows
@@ -131,17 +141,17 @@
 
 /* The columns ST_INSERT and ST_INSERT_TASKS fill, ?1 .. ?19, then
  * array_id and array_index, then output_limit ?23, then the identity
- * ?24 .. ?26, then the resource limits ?27 .. ?33, then on_end ?34 and
- * merge_output ?35 (see store_insert.c). */
+ * ?24 .. ?26, then the resource limits ?27 .. ?33, then on_end ?34,
+ * merge_output ?35 and env_id ?36 (see store_insert.c). */
 #define STORE_INSERT_COLUMNS \
 	"id, state, queue, name, owner_uid, argv, env, cwd, submitted_at, " \
 	"max_retries, priority, not_before, timeout_ms, kill_grace_ms, " \
 	"retry_delay_ms, unique_key, finished_at, reason, message, " \
 	"array_id, array_index, output_limit, " \
 	"submitter_uid, run_gid, umask, " \
-	STORE_LIMITS_COLUMNS_BARE ", on_end, merge_output"
+	STORE_LIMITS_COLUMNS_BARE ", on_end, merge_output, env_id"
 #define STORE_INSERT_TAIL_PARAMS \
-	", ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35"
+	", ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36"
 
 /* Rows 0 .. ?N - 1, for inserting the rows of an array in one statement. */
 #define STORE_SERIES(n) \
@@ -185,7 +195,8 @@ static const char *const store_schema_sql[ST_COUNT] = {
 	[ST_TASK_DEPS] = "INSERT INTO deps (job_id, dep_id, mode) "
 	    STORE_SERIES("?4") "SELECT ?1 + 1 + i, ?2, ?3 FROM t",
 	[ST_CLAIM_SELECT] = "SELECT j.state, coalesce(a.argv, j.argv), "
-	    "coalesce(a.env, j.env), coalesce(a.cwd, j.cwd), j.array_id, "
+	    "coalesce(a.env, (SELECT env FROM envs WHERE id = j.env_id), "
+	    "j.env), coalesce(a.cwd, j.cwd), j.array_id, "
 	    "j.array_index, j.attempts, j.max_retries, j.output_limit, "
 	    "j.claimed, j.owner_uid, j.run_gid, j.umask, " STORE_LIMITS_COLUMNS
 	    ", j.merge_output FROM " STORE_JOB_FROM
@@ -310,6 +321,9 @@ static const char *const store_schema_sql[ST_COUNT] = {
 	    "runs = runs + 1, misses = misses + ?4, last_job = ?5 "
 	    "WHERE id = ?1",
 	[ST_SCHED_JOB] = "UPDATE jobs SET schedule = ?2 WHERE id = ?1",
+	[ST_ENV_FIND] = "SELECT id FROM envs WHERE hash = ?1 AND env = ?2 "
+	    "LIMIT 1",
+	[ST_ENV_ADD] = "INSERT INTO envs (hash, env) VALUES (?1, ?2)",
 	[ST_SCHED_ALL] = "SELECT id, name, owner_uid, cron, every_ms, anchor, "
 	    "tz, at_start, overlap, catch_up, job, paused, created_at, "
 	    "last_fire, next_fire, runs, skips, misses, last_skip, last_job "
@@ -508,6 +522,22 @@ static const char *const store_schema_migrations[STORE_SCHEMA_VERSION] = {
 	"ALTER TABLE queues ADD COLUMN executor TEXT;"
 	"ALTER TABLE jobs ADD COLUMN slurm_id INTEGER;"
 	"ALTER TABLE jobs ADD COLUMN executor TEXT;",
+	/* 13 -> 14: environments stored once (store_env.c) */
+	"CREATE TABLE envs ("
+	" id INTEGER PRIMARY KEY,"
+	" hash INTEGER NOT NULL,"
+	" env TEXT NOT NULL);"
+	"CREATE INDEX envs_hash ON envs(hash);"
+	"ALTER TABLE jobs ADD COLUMN env_id INTEGER;"
+	"CREATE INDEX jobs_env ON jobs(env_id) WHERE env_id IS NOT NULL;"
+	"CREATE TRIGGER envs_gc AFTER DELETE ON jobs"
+	" WHEN old.env_id IS NOT NULL BEGIN"
+	" DELETE FROM envs WHERE id = old.env_id AND NOT EXISTS"
+	" (SELECT 1 FROM jobs WHERE env_id = old.env_id); END;"
+	"CREATE TRIGGER envs_gc_edit AFTER UPDATE OF env_id ON jobs"
+	" WHEN old.env_id IS NOT NULL AND old.env_id IS NOT new.env_id BEGIN"
+	" DELETE FROM envs WHERE id = old.env_id AND NOT EXISTS"
+	" (SELECT 1 FROM jobs WHERE env_id = old.env_id); END;",
 };
 
 static void	store_schema_errf(char *, size_t, const char *, ...)

@@ -1442,7 +1442,12 @@ START_TEST(test_fresh)
 	s = open_store(1);
 	close_store(s);
 	ck_assert_int_eq(sql_int("PRAGMA user_version"), STORE_SCHEMA_VERSION);
-	ck_assert_int_eq(STORE_SCHEMA_VERSION, 13);
+	ck_assert_int_eq(STORE_SCHEMA_VERSION, 14);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM pragma_table_info("
+	    "'jobs') WHERE name = 'env_id'"), 1);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE "
+	    "name IN ('envs', 'envs_hash', 'jobs_env', 'envs_gc', "
+	    "'envs_gc_edit')"), 5);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM pragma_table_info("
 	    "'queues') WHERE name = 'executor'"), 1);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM pragma_table_info("
@@ -2931,6 +2936,7 @@ END_TEST
 START_TEST(test_migrate_v12)
 {
 	struct store *s;
+	struct store_op *op;
 	struct store_recovery r;
 	int64_t id;
 	char q[128];
@@ -2941,7 +2947,13 @@ START_TEST(test_migrate_v12)
 	do_queue_set(s, "old", 3, 1, 0);
 	id = do_insert(s, "old", 0);
 	close_store(s);
-	sql_file(dbpath, "ALTER TABLE queues DROP COLUMN executor;"
+	/* back to v12: the environment into the row, no envs */
+	sql_file(dbpath, "UPDATE jobs SET env = (SELECT env FROM envs "
+	    "WHERE id = env_id) WHERE env_id IS NOT NULL;"
+	    "DROP TRIGGER envs_gc; DROP TRIGGER envs_gc_edit;"
+	    "DROP INDEX jobs_env; ALTER TABLE jobs DROP COLUMN env_id;"
+	    "DROP TABLE envs;"
+	    "ALTER TABLE queues DROP COLUMN executor;"
 	    "ALTER TABLE jobs DROP COLUMN slurm_id;"
 	    "ALTER TABLE jobs DROP COLUMN executor;"
 	    "PRAGMA user_version = 12;");
@@ -2961,13 +2973,224 @@ START_TEST(test_migrate_v12)
 	do_queue_exec(s, "old", -1, EXEC_S);
 	close_store(s);
 
-	ck_assert_int_eq(sql_int("PRAGMA user_version"), 13);
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), 14);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM queues WHERE "
 	    "name = 'old' AND parallel = 3 AND paused = 1 AND executor = '"
 	    EXEC_S "'"), 1);
 	(void)snprintf(q, sizeof(q), "SELECT count(*) FROM jobs WHERE id = "
 	    "%lld AND slurm_id IS NULL AND executor IS NULL", (long long)id);
 	ck_assert_int_eq(sql_int(q), 1);
+	/* the old row keeps its environment in jobs.env; its claim has it */
+	(void)snprintf(q, sizeof(q), "SELECT count(*) FROM jobs WHERE id = "
+	    "%lld AND env_id IS NULL AND env = '[\"A=1\"]'", (long long)id);
+	ck_assert_int_eq(sql_int(q), 1);
+	s = open_store(1);
+	op = claim_op(s, id, 1);
+	ck_assert_str_eq(op->out.claim.env[0], "A=1");
+	ck_assert_ptr_null(op->out.claim.env[1]);
+	op_free(op);
+	close_store(s);
+}
+END_TEST
+
+static const char *const env_three[] = { "C=3", NULL };
+
+/* An edit's status. */
+static int
+do_edit(struct store *s, const struct store_edit *e)
+{
+	struct store_op *op = op_new(STORE_EDIT, 0);
+	int status;
+
+	op->in.edit = *e;
+	run_op(s, op);
+	status = op->status;
+	op_free(op);
+	return (status);
+}
+
+/* An insert_many of n jobs with env (op_many_free it). */
+static struct store_op *
+op_many(size_t n, const char *const *env)
+{
+	struct store_op *op = op_new(STORE_INSERT_MANY, 0), *o;
+	size_t i;
+
+	op->in.insert_many.ops = calloc(n, sizeof(*op->in.insert_many.ops));
+	ck_assert_ptr_nonnull(op->in.insert_many.ops);
+	op->in.insert_many.n = n;
+	for (i = 0; i < n; i++) {
+		o = op_insert(argv_true, env, "/", NULL, "default", 0, 0);
+		op->in.insert_many.ops[i] = *o;
+		op_free(o);
+	}
+	return (op);
+}
+
+static void
+op_many_free(struct store_op *op)
+{
+	free(op->in.insert_many.ops);
+	op_free(op);
+}
+
+/* Job id's environment, as its claim gives it: "K=V,K=V". */
+static void
+claim_env(struct store *s, int64_t id, char *buf, size_t len)
+{
+	struct store_op *op = claim_op(s, id, 1);
+	size_t i, o = 0;
+
+	buf[0] = '\0';
+	for (i = 0; op->out.claim.env[i] != NULL; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? "," : "",
+		    op->out.claim.env[i]);
+	op_free(op);
+}
+
+/*
+ * Schema v14: a job's environment is stored once per distinct environment
+ * (envs), shared by every job that has it, found again after a restart
+ * (not only through the store's cache), deleted with its last job by a
+ * purge or an env edit, and gone with a rolled-back batch.
+ */
+START_TEST(test_envs)
+{
+	static const char *const env_two[] = { "A=1", "B=2", NULL };
+	static const char *const env_b[] = { "A=1", "B=3", NULL };
+	static const char *const env_empty[] = { NULL };
+	struct store *s;
+	struct store_op *op, *many;
+	struct store_edit e;
+	int64_t a1, a2, b1, c1, d1, arr;
+	char buf[256];
+
+	s = open_store(1);
+	a1 = do_insert(s, "default", 0);	/* env_one */
+	a2 = do_insert(s, "default", 0);
+	op = op_insert(argv_true, env_two, "/", NULL, "default", 0, 0);
+	run_op(s, op);
+	b1 = op->out.insert.id;
+	op_free(op);
+	op = op_insert(argv_true, env_empty, "/", NULL, "default", 0, 0);
+	run_op(s, op);
+	c1 = op->out.insert.id;
+	op_free(op);
+	arr = do_insert_array(s, 0, 1, 3, 0, NULL);
+	/* env_one and env_two; the empty one inline, no row */
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM envs"), 2);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM jobs WHERE env != '' "
+	    "AND array_id = 0"), 1);
+	(void)snprintf(buf, sizeof(buf), "SELECT count(*) FROM jobs WHERE "
+	    "id = %lld AND env = '[]' AND env_id IS NULL", (long long)c1);
+	ck_assert_int_eq(sql_int(buf), 1);
+	ck_assert_int_eq(sql_int("SELECT count(DISTINCT env_id) FROM jobs "
+	    "WHERE array_id = 0"), 2);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM jobs WHERE "
+	    "array_id != 0 AND env_id IS NOT NULL"), 0);
+	close_store(s);
+
+	/* a restart: the cache is empty, the rows are found by hash */
+	s = open_store(1);
+	op = op_insert(argv_true, env_two, "/", NULL, "default", 0, 0);
+	run_op(s, op);
+	d1 = op->out.insert.id;
+	op_free(op);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM envs"), 2);
+	claim_env(s, a1, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "A=1");
+	claim_env(s, b1, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "A=1,B=2");
+	claim_env(s, c1, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "");
+	claim_env(s, d1, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "A=1,B=2");
+	claim_env(s, arr + 2, buf, sizeof(buf));
+	ck_assert(strstr(buf, "A=1") == buf);
+
+	/* an edit: a new row; the old one stays while a job has it */
+	memset(&e, 0, sizeof(e));
+	e.id = a2;
+	e.set = STORE_EDIT_ENV;
+	e.env = env_b;
+	e.envc = 2;
+	e.at = 5;
+	ck_assert_int_eq(do_edit(s, &e), 0);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM envs"), 3);
+	claim_env(s, a2, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "A=1,B=3");
+	/* edited to empty: inline, and env_two's row stays (d1 has it) */
+	op = op_insert(argv_true, env_two, "/", NULL, "default", 0, 0);
+	run_op(s, op);
+	e.id = op->out.insert.id;
+	op_free(op);
+	e.env = env_empty;
+	e.envc = 0;
+	ck_assert_int_eq(do_edit(s, &e), 0);
+	(void)snprintf(buf, sizeof(buf), "SELECT count(*) FROM jobs WHERE "
+	    "id = %lld AND env = '[]' AND env_id IS NULL", (long long)e.id);
+	ck_assert_int_eq(sql_int(buf), 1);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM envs"), 3);
+	e.env = env_two;	/* and back */
+	e.envc = 2;
+	ck_assert_int_eq(do_edit(s, &e), 0);
+	claim_env(s, e.id, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "A=1,B=2");
+
+	/* a batch refused half-way leaves no row behind */
+	many = op_many(3, env_b);
+	many->in.insert_many.ops[1].in.insert.env = env_three;
+	many->in.insert_many.ops[1].in.insert.envc = 1;
+	many->in.insert_many.ops[2].in.insert.array_count = 2;	/* refused */
+	run_op(s, many);
+	ck_assert_int_eq(many->status, JOBQ_EINVAL);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM envs WHERE env = "
+	    "'[\"C=3\"]'"), 0);
+	op_many_free(many);
+	/* and the cache forgot it: the same environment again gets a row */
+	op = op_insert(argv_true, env_three, "/", NULL, "default", 0, 0);
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	op_free(op);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM envs WHERE env = "
+	    "'[\"C=3\"]'"), 1);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM jobs j WHERE "
+	    "env_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM envs e "
+	    "WHERE e.id = j.env_id)"), 0);
+
+	/* purges: a row goes with its last job */
+	do_end(s, a1, JOBQ_STATE_SUCCEEDED, 10);
+	do_end(s, b1, JOBQ_STATE_SUCCEEDED, 10);
+	ck_assert_uint_eq(do_purge(s, 11, -1, -1, 0, NULL), 2);
+	/* env_one: a1 gone, the array has its own; env_two: d1 has it */
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM envs WHERE env = "
+	    "'[\"A=1\"]'"), 0);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM envs WHERE env = "
+	    "'[\"A=1\",\"B=2\"]'"), 1);
+	/* the cache holds env_two (the last insert's) when its row goes */
+	op = op_insert(argv_true, env_two, "/", NULL, "default", 0, 0);
+	run_op(s, op);
+	a1 = op->out.insert.id;
+	op_free(op);
+	do_end(s, d1, JOBQ_STATE_SUCCEEDED, 12);
+	do_end(s, a1, JOBQ_STATE_SUCCEEDED, 12);
+	do_end(s, e.id, JOBQ_STATE_SUCCEEDED, 12);	/* the edited one */
+	ck_assert_uint_eq(do_purge(s, 13, -1, -1, 0, NULL), 3);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM envs WHERE env = "
+	    "'[\"A=1\",\"B=2\"]'"), 0);
+	/* the purge made the cache forget: env_two gets a row again */
+	op = op_insert(argv_true, env_two, "/", NULL, "default", 0, 0);
+	run_op(s, op);
+	b1 = op->out.insert.id;
+	op_free(op);
+	claim_env(s, b1, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "A=1,B=2");
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM jobs j WHERE "
+	    "env_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM envs e "
+	    "WHERE e.id = j.env_id)"), 0);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM envs e WHERE NOT "
+	    "EXISTS (SELECT 1 FROM jobs j WHERE j.env_id = e.id)"), 0);
+	close_store(s);
 }
 END_TEST
 
@@ -3964,6 +4187,7 @@ store_suite(void)
 	tcase_add_test(tc, test_queue_set_counts);
 	tcase_add_test(tc, test_queue_executor);
 	tcase_add_test(tc, test_migrate_v12);
+	tcase_add_test(tc, test_envs);
 	tcase_add_test(tc, test_retry);
 	tcase_add_test(tc, test_purge);
 	tcase_add_test(tc, test_no_meta_write);

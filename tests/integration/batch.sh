@@ -66,6 +66,14 @@ id=$(cat "$T/ids")
 wait_ended "$id"
 assert_eq "$(q logs "$id")" "inherited" "env absent: the caller's"
 assert_eq "$(show_field "$id" cwd)" "$T/d1" "a relative cwd from the current directory"
+# 50 jobs with the caller's environment: one envs row (schema v14) for all,
+# the row of the job above; each job's own env column empty
+( cd "$T" && for i in $(seq 1 50); do printf '{"argv":["true"],"queue":"envq"}\n'; done | q submit --batch - ) >"$T/ids50" ||
+	fail "submit --batch of 50 failed"
+assert_eq "$(sql "SELECT count(DISTINCT env_id) || ':' || count(*) || ':' || max(env) FROM jobs WHERE queue = 'envq' AND env_id IS NOT NULL")" \
+	"1:50:" "50 jobs with one environment share one envs row"
+assert_eq "$(sql "SELECT count(*) FROM jobs WHERE queue = 'envq' AND env_id = (SELECT env_id FROM jobs WHERE id = $id)")" 50 \
+	"the same row as an earlier job with that environment"
 
 # --json
 printf '{"argv":["true"]}\n{"argv":["true"]}\n' | q --json submit --batch - >"$T/json" || fail "--json --batch"
@@ -146,6 +154,16 @@ for delay in 0.3 0.8 1.5 4; do
 			"its ids are its rows"
 	fi
 done
+# every environment is stored once (schema v14: envs), each job pointing at
+# its row (an empty one inline), across the kill -9s; no row without a job,
+# no job without its row
+assert_eq "$(sql "SELECT count(*) FROM jobs WHERE queue = 'big' AND env = '[]' AND env_id IS NULL")" \
+	"$(sql "SELECT count(*) FROM jobs WHERE queue = 'big'")" "an empty environment is stored inline, without a row"
+assert_eq "$(sql "SELECT count(*) FROM jobs j WHERE env_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM envs e WHERE e.id = j.env_id)")" 0 \
+	"no job names an environment row that is not there"
+assert_eq "$(sql "SELECT count(*) FROM envs e WHERE NOT EXISTS (SELECT 1 FROM jobs j WHERE j.env_id = e.id)")" 0 \
+	"no environment row without a job"
+assert_eq "$(sql "SELECT count(*) FROM envs")" "$(sql "SELECT count(DISTINCT env) FROM envs")" "no environment stored twice"
 # the jobs of a batch committed before a restart are scheduled
 assert_eq "$(q --json queue list | python3 -c 'import json,sys; print(sum(x["counts"]["queued"] for x in json.load(sys.stdin) if x["name"] == "big"))')" \
 	"$(sql "SELECT count(*) FROM jobs WHERE queue = 'big' AND state = 'queued'")" "recovered batch jobs are queued"

@@ -131,6 +131,7 @@ stop_daemon
 # v8 fills counts from the rows there, and the later ones run after it.
 SCHEMA=$("$JOBQD" --version | sed -n 's/.*schema \([0-9]*\)).*/\1/p')
 [ -n "$SCHEMA" ] || fail "jobqd --version names no schema version"
+sql "UPDATE jobs SET env = (SELECT env FROM envs WHERE id = env_id) WHERE env_id IS NOT NULL; DROP TRIGGER envs_gc; DROP TRIGGER envs_gc_edit; DROP INDEX jobs_env; ALTER TABLE jobs DROP COLUMN env_id; DROP TABLE envs;" || fail "cannot drop v14's envs"
 sql "ALTER TABLE jobs DROP COLUMN on_end; ALTER TABLE jobs DROP COLUMN merge_output;" || fail "cannot drop v9's columns"
 sql "DROP INDEX jobs_schedule; DROP TABLE schedules; ALTER TABLE jobs DROP COLUMN schedule;" || fail "cannot drop v11's schedules"
 sql "DROP INDEX history_job; DROP TABLE history; ALTER TABLE jobs DROP COLUMN held;" || fail "cannot drop v10's objects"

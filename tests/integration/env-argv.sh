@@ -51,8 +51,9 @@ run_job --clean-env --env A=1 --env 'B=two words' --env 'C=' --env SHELL=/bin/fa
 assert_eq "$(sort "$T/job.out")" "$(printf 'A=1\nB=two words\nC=\n%s\nPATH=%s\n' "$(grep -v ^SHELL= <<<"$login")" "$path" | sed '$a SHELL=/bin/false' | sort)" "--clean-env gives the login-like set and the --env entries"
 run_job --clean-env -- /usr/bin/env
 assert_eq "$(sort "$T/job.out")" "$(printf '%s\nPATH=%s\n' "$login" "$path" | sort)" "--clean-env without --env gives the login-like set"
-# env as stored: the database holds the built environment, a JSON array
-sqlite3 "$STATE/jobq.db" "SELECT env FROM jobs WHERE id=$LAST_ID" | python3 -c '
+# env as stored: the database holds the built environment, a JSON array,
+# once per distinct environment (envs, schema v14), the job pointing at it
+sqlite3 "$STATE/jobq.db" "SELECT e.env FROM jobs j JOIN envs e ON e.id = j.env_id WHERE j.id=$LAST_ID AND j.env = ''" | python3 -c '
 import json, sys
 v = json.load(sys.stdin)
 sys.exit(0 if sorted(k.split("=")[0] for k in v) == ["HOME", "LOGNAME", "PATH", "SHELL", "USER"] else 1)' || fail "env column of job $LAST_ID is not the login-like set"

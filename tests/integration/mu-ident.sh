@@ -102,7 +102,7 @@ assert_eq "$(show_field "$j" group)" "$G1" "group name of A's job (show --json)"
 j=$(qa submit --wait -- /usr/bin/env) || fail "A's env job failed"
 # exactly what A's jobq sent (stored with the job; libtool's wrapper of an
 # uninstalled jobq adds a few), nothing of jobqd's
-sent=$(sql "SELECT env FROM jobs WHERE id = $j" | python3 -c 'import json, sys; print("\n".join(sorted(json.load(sys.stdin))))')
+sent=$(sql "SELECT e.env FROM jobs j JOIN envs e ON e.id = j.env_id WHERE j.id = $j" | python3 -c 'import json, sys; print("\n".join(sorted(json.load(sys.stdin))))')
 assert_eq "$(logs_of "$j" | sort)" "$sent" "environment of A's job: exactly what A sent"
 grep -q '^IDENT_T=1$' <<<"$sent" || fail "A's environment was not sent: $sent"
 ! grep -q JQT_IDENT_DAEMON_MARKER <<<"$(logs_of "$j")" || fail "jobqd's environment leaked into A's job"
