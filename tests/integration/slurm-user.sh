@@ -20,14 +20,6 @@ UB=jqt_slurm_b
 del_users() { userdel "$UA" 2>/dev/null; userdel "$UB" 2>/dev/null; return 0; }
 del_users
 trap 'rc=$?; del_users; slurm_exit_trap; (exit $rc); cleanup' EXIT
-add_user() {
-	local i
-	for ((i = 0; i < 50; i++)); do
-		useradd -M -N -s /bin/sh "$1" 2>"$T/useradd.err" && return 0
-		sleep 0.1
-	done
-	skip "useradd $1 failed: $(cat "$T/useradd.err")"
-}
 add_user "$UA"
 add_user "$UB"
 UIDA=$(id -u "$UA")
