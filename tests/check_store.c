@@ -251,15 +251,22 @@ claim_new(int64_t id, int attempts, int64_t at, int64_t tag)
 	return (op);
 }
 
-/* A claim that must succeed: its op, for the output fields; op_free it. */
+/* A claim that must succeed: its op, for the output fields; op_free it.
+ * claim_op: started at 1. */
 static struct store_op *
-claim_op(struct store *s, int64_t id, int attempts, int64_t at)
+claim_op_at(struct store *s, int64_t id, int attempts, int64_t at)
 {
 	struct store_op *op = claim_new(id, attempts, at, 0);
 
 	run_op(s, op);
 	ck_assert_int_eq(op->status, 0);
 	return (op);
+}
+
+static struct store_op *
+claim_op(struct store *s, int64_t id, int attempts)
+{
+	return (claim_op_at(s, id, attempts, 1));
 }
 
 /* A claim for the Slurm executor (in.claim.slurm) that must succeed. */
@@ -456,7 +463,7 @@ START_TEST(test_claim_update)
 	s = open_store(1);
 	id = do_insert(s, "default", 2);
 
-	op = claim_op(s, id, 1, 5000);
+	op = claim_op_at(s, id, 1, 5000);
 	ck_assert_str_eq(op->out.claim.argv[0], "/bin/true");
 	ck_assert_str_eq(op->out.claim.argv[1], "x");
 	ck_assert_ptr_null(op->out.claim.argv[2]);
@@ -1104,7 +1111,7 @@ START_TEST(test_roundtrip)
 	ck_assert_str_eq(op->out.job->queue, "q.1-_");
 	op_free(op);
 
-	op = claim_op(s, id, 1, 1);
+	op = claim_op(s, id, 1);
 	for (i = 0; argv[i] != NULL; i++)
 		ck_assert_str_eq(op->out.claim.argv[i], argv[i]);
 	ck_assert_ptr_null(op->out.claim.argv[i]);
@@ -1114,7 +1121,7 @@ START_TEST(test_roundtrip)
 	ck_assert_str_eq(op->out.claim.cwd, cwd);
 	op_free(op);
 
-	op = claim_op(s, id2, 1, 1);
+	op = claim_op(s, id2, 1);
 	ck_assert_ptr_nonnull(op->out.claim.env);
 	ck_assert_ptr_null(op->out.claim.env[0]);
 	op_free(op);
@@ -1654,7 +1661,7 @@ START_TEST(test_output_fields)
 	id = op->out.insert.id;
 	op_free(op);
 	/* The first claim ever: a first run, with the limit asked. */
-	op = claim_op(s, id, 1, 1);
+	op = claim_op(s, id, 1);
 	ck_assert_int_eq(op->out.claim.first_run, 1);
 	ck_assert_int_eq(op->out.claim.output_limit, 5000);
 	op_free(op);
@@ -1667,7 +1674,7 @@ START_TEST(test_output_fields)
 	u.finished_at = -1;
 	u.not_before = 0;
 	ck_assert_int_eq(do_update(s, &u), 0);
-	op = claim_op(s, id, 2, 1);
+	op = claim_op(s, id, 2);
 	ck_assert_int_eq(op->out.claim.first_run, 0);
 	ck_assert_int_eq(op->out.claim.output_limit, 5000);
 	op_free(op);
@@ -1678,7 +1685,7 @@ START_TEST(test_output_fields)
 	run_op(s, op);
 	ck_assert_int_eq(op->status, 0);
 	op_free(op);
-	op = claim_op(s, id, 1, 1);
+	op = claim_op(s, id, 1);
 	ck_assert_int_eq(op->out.claim.first_run, 0);
 	op_free(op);
 	/* A negative limit is refused; tasks share the array's limit. */
@@ -1694,12 +1701,12 @@ START_TEST(test_output_fields)
 	ck_assert_int_eq(op->status, 0);
 	arr = op->out.insert.id;
 	op_free(op);
-	op = claim_op(s, arr + 2, 1, 1);
+	op = claim_op(s, arr + 2, 1);
 	ck_assert_int_eq(op->out.claim.first_run, 1);
 	ck_assert_int_eq(op->out.claim.output_limit, 1 << 20);
 	op_free(op);
 	/* Without one asked: 0 (the daemon's default). */
-	op = claim_op(s, do_insert(s, "default", 0), 1, 1);
+	op = claim_op(s, do_insert(s, "default", 0), 1);
 	ck_assert_int_eq(op->out.claim.output_limit, 0);
 	ck_assert_int_eq(op->out.claim.first_run, 1);
 	op_free(op);
@@ -1739,7 +1746,7 @@ START_TEST(test_rlimits)
 	ck_assert_int_eq(op->status, 0);
 	ck_assert_int_eq(memcmp(&op->out.job->limits, &l, sizeof(l)), 0);
 	op_free(op);
-	op = claim_op(s, id, 1, 1);
+	op = claim_op(s, id, 1);
 	ck_assert_int_eq(memcmp(&op->out.claim.limits, &l, sizeof(l)), 0);
 	op_free(op);
 
@@ -1760,12 +1767,12 @@ START_TEST(test_rlimits)
 	ck_assert_int_eq(op->status, 0);
 	ck_assert_int_eq(memcmp(&op->out.job->limits, &l, sizeof(l)), 0);
 	op_free(op);
-	op = claim_op(s, arr + 1, 1, 1);
+	op = claim_op(s, arr + 1, 1);
 	ck_assert_int_eq(memcmp(&op->out.claim.limits, &l, sizeof(l)), 0);
 	op_free(op);
 
 	/* None: none. */
-	op = claim_op(s, do_insert(s, "default", 0), 1, 1);
+	op = claim_op(s, do_insert(s, "default", 0), 1);
 	ck_assert_uint_eq(op->out.claim.limits.set, 0);
 	op_free(op);
 
@@ -2419,7 +2426,7 @@ START_TEST(test_array)
 	op_free(op);
 
 	/* Claim: JOBQ_ARRAY_ID / _INDEX replace the submitted ones. */
-	op = claim_op(s, a + 2, 1, 10);
+	op = claim_op_at(s, a + 2, 1, 10);
 	ck_assert_str_eq(op->out.claim.cwd, "/arr");
 	ck_assert_str_eq(op->out.claim.argv[1], "x");
 	found_id = found_index = 0;
@@ -2444,7 +2451,7 @@ START_TEST(test_array)
 	ck_assert_str_eq(op->out.claim.env[1], "JOBQ_ARRAY_IDX=keep");
 	op_free(op);
 	/* A plain job's env is untouched. */
-	op = claim_op(s, lone, 1, 10);
+	op = claim_op_at(s, lone, 1, 10);
 	ck_assert_str_eq(op->out.claim.env[0], "A=1");
 	ck_assert_ptr_null(op->out.claim.env[1]);
 	op_free(op);
