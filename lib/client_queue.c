@@ -216,55 +216,53 @@ jobq_executor_release(jobq_executor *e)
 	e->n_opts = 0;
 }
 
-int
-jobq_get_stats(jobq_client *c, jobq_stats *out)
+/* The stats request, its reply decoded into the one of st, usage and slurm
+ * that is not NULL (cleared by the caller). */
+static int
+client_stats_call(jobq_client *c, jobq_stats *st, jobq_usage **usage,
+    jobq_slurm_info *slurm)
 {
 	cJSON	*reply;
 	int	 rc;
 
-	if (out == NULL)
-		return JOBQ_EINVAL;
-	memset(out, 0, sizeof(*out));
 	if ((rc = client_check(c)) != 0)
 		return rc;
 	if ((rc = client_request(c, proto_stats_req_to_json(), &reply)) != 0)
 		return rc;
-	rc = proto_stats_reply_from_json(reply, out, NULL, 0);
+	if (st != NULL)
+		rc = proto_stats_reply_from_json(reply, st, NULL, 0);
+	else if (usage != NULL)
+		rc = proto_usage_from_reply(reply, usage, NULL, 0);
+	else
+		rc = proto_slurm_from_reply(reply, slurm, NULL, 0);
 	return client_decoded(c, reply, rc);
+}
+
+int
+jobq_get_stats(jobq_client *c, jobq_stats *out)
+{
+	if (out == NULL)
+		return JOBQ_EINVAL;
+	memset(out, 0, sizeof(*out));
+	return client_stats_call(c, out, NULL, NULL);
 }
 
 int
 jobq_get_usage(jobq_client *c, jobq_usage **out)
 {
-	cJSON	*reply;
-	int	 rc;
-
 	if (out == NULL)
 		return JOBQ_EINVAL;
 	*out = NULL;
-	if ((rc = client_check(c)) != 0)
-		return rc;
-	if ((rc = client_request(c, proto_stats_req_to_json(), &reply)) != 0)
-		return rc;
-	rc = proto_usage_from_reply(reply, out, NULL, 0);
-	return client_decoded(c, reply, rc);
+	return client_stats_call(c, NULL, out, NULL);
 }
 
 int
 jobq_get_slurm(jobq_client *c, jobq_slurm_info *out)
 {
-	cJSON	*reply;
-	int	 rc;
-
 	if (out == NULL)
 		return JOBQ_EINVAL;
 	memset(out, 0, sizeof(*out));
-	if ((rc = client_check(c)) != 0)
-		return rc;
-	if ((rc = client_request(c, proto_stats_req_to_json(), &reply)) != 0)
-		return rc;
-	rc = proto_slurm_from_reply(reply, out, NULL, 0);
-	return client_decoded(c, reply, rc);
+	return client_stats_call(c, NULL, NULL, out);
 }
 
 int

@@ -238,15 +238,87 @@ do_insert_status(struct store *s)
 	return (status);
 }
 
-static int
-do_claim(struct store *s, int64_t id, int attempts, int64_t at)
+/* A claim of job id (its run `attempts`, started at `at`), not yet
+ * submitted; tag: as for op_new. */
+static struct store_op *
+claim_new(int64_t id, int attempts, int64_t at, int64_t tag)
 {
-	struct store_op *op = op_new(STORE_CLAIM, 0);
-	int status;
+	struct store_op *op = op_new(STORE_CLAIM, tag);
 
 	op->in.claim.id = id;
 	op->in.claim.attempts = attempts;
 	op->in.claim.started_at = at;
+	return (op);
+}
+
+/* A claim that must succeed: its op, for the output fields; op_free it.
+ * claim_op: started at 1. */
+static struct store_op *
+claim_op_at(struct store *s, int64_t id, int attempts, int64_t at)
+{
+	struct store_op *op = claim_new(id, attempts, at, 0);
+
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	return (op);
+}
+
+static struct store_op *
+claim_op(struct store *s, int64_t id, int attempts)
+{
+	return (claim_op_at(s, id, attempts, 1));
+}
+
+/* A claim for the Slurm executor (in.claim.slurm) that must succeed. */
+static void
+claim_slurm(struct store *s, int64_t id, int attempts, int64_t at)
+{
+	struct store_op *op = claim_new(id, attempts, at, 0);
+
+	op->in.claim.slurm = 1;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	op_free(op);
+}
+
+/* A reread (in.claim.reread) of running job id's spec: its op, status not
+ * checked; op_free it. */
+static struct store_op *
+claim_reread(struct store *s, int64_t id)
+{
+	struct store_op *op = op_new(STORE_CLAIM, 0);
+
+	op->in.claim.id = id;
+	op->in.claim.reread = 1;
+	run_op(s, op);
+	return (op);
+}
+
+/* STORE_SLURM_ID: run `attempts` of job id is Slurm job slurm_id (known at
+ * `at`); the op's status. */
+static int
+do_slurm_id(struct store *s, int64_t id, int attempts, int64_t slurm_id,
+    int64_t at)
+{
+	struct store_op *op = op_new(STORE_SLURM_ID, 0);
+	int status;
+
+	op->in.slurm_id.id = id;
+	op->in.slurm_id.attempts = attempts;
+	op->in.slurm_id.slurm_id = slurm_id;
+	op->in.slurm_id.at = at;
+	run_op(s, op);
+	status = op->status;
+	op_free(op);
+	return (status);
+}
+
+static int
+do_claim(struct store *s, int64_t id, int attempts, int64_t at)
+{
+	struct store_op *op = claim_new(id, attempts, at, 0);
+	int status;
+
 	run_op(s, op);
 	status = op->status;
 	if (status != 0) {
@@ -391,12 +463,7 @@ START_TEST(test_claim_update)
 	s = open_store(1);
 	id = do_insert(s, "default", 2);
 
-	op = op_new(STORE_CLAIM, 0);
-	op->in.claim.id = id;
-	op->in.claim.attempts = 1;
-	op->in.claim.started_at = 5000;
-	run_op(s, op);
-	ck_assert_int_eq(op->status, 0);
+	op = claim_op_at(s, id, 1, 5000);
 	ck_assert_str_eq(op->out.claim.argv[0], "/bin/true");
 	ck_assert_str_eq(op->out.claim.argv[1], "x");
 	ck_assert_ptr_null(op->out.claim.argv[2]);
@@ -764,10 +831,7 @@ START_TEST(test_disk_full)
 	base = n_done;
 	ops[0] = op_insert(argv_true, env_one, "/", NULL, "full", 0, base);
 	ops[1] = op_insert(argv_true, env_one, "/", NULL, "full", 0, base + 1);
-	ops[2] = op_new(STORE_CLAIM, base + 2);
-	ops[2]->in.claim.id = first;
-	ops[2]->in.claim.attempts = 1;
-	ops[2]->in.claim.started_at = 1;
+	ops[2] = claim_new(first, 1, 1, base + 2);
 	ops[3] = op_new(STORE_GET, base + 3);
 	ops[3]->in.get.id = first;
 	ops[4] = op_new(STORE_LIST, base + 4);
@@ -1047,12 +1111,7 @@ START_TEST(test_roundtrip)
 	ck_assert_str_eq(op->out.job->queue, "q.1-_");
 	op_free(op);
 
-	op = op_new(STORE_CLAIM, 0);
-	op->in.claim.id = id;
-	op->in.claim.attempts = 1;
-	op->in.claim.started_at = 1;
-	run_op(s, op);
-	ck_assert_int_eq(op->status, 0);
+	op = claim_op(s, id, 1);
 	for (i = 0; argv[i] != NULL; i++)
 		ck_assert_str_eq(op->out.claim.argv[i], argv[i]);
 	ck_assert_ptr_null(op->out.claim.argv[i]);
@@ -1062,12 +1121,7 @@ START_TEST(test_roundtrip)
 	ck_assert_str_eq(op->out.claim.cwd, cwd);
 	op_free(op);
 
-	op = op_new(STORE_CLAIM, 0);
-	op->in.claim.id = id2;
-	op->in.claim.attempts = 1;
-	op->in.claim.started_at = 1;
-	run_op(s, op);
-	ck_assert_int_eq(op->status, 0);
+	op = claim_op(s, id2, 1);
 	ck_assert_ptr_nonnull(op->out.claim.env);
 	ck_assert_ptr_null(op->out.claim.env[0]);
 	op_free(op);
@@ -1397,10 +1451,7 @@ START_TEST(test_res)
 
 	/* the claim stores what it was given and sets the variables over
 	 * the job's own of the same names */
-	op = op_new(STORE_CLAIM, 0);
-	op->in.claim.id = id;
-	op->in.claim.attempts = 1;
-	op->in.claim.started_at = 5000;
+	op = claim_new(id, 1, 5000, 0);
 	op->in.claim.res_given = "gpu=1,3";
 	op->in.claim.res_env = add;
 	run_op(s, op);
@@ -1599,20 +1650,6 @@ START_TEST(test_migrate_v1)
 	    "type = 'index' AND name IN ('jobs_ended', 'jobs_name')"), 2);
 }
 END_TEST
-
-/* A claim: its op (status checked), for the output fields; op_free it. */
-static struct store_op *
-claim_op(struct store *s, int64_t id, int attempts)
-{
-	struct store_op *op = op_new(STORE_CLAIM, 0);
-
-	op->in.claim.id = id;
-	op->in.claim.attempts = attempts;
-	op->in.claim.started_at = 1;
-	run_op(s, op);
-	ck_assert_int_eq(op->status, 0);
-	return (op);
-}
 
 START_TEST(test_output_fields)
 {
@@ -2394,12 +2431,7 @@ START_TEST(test_array)
 	op_free(op);
 
 	/* Claim: JOBQ_ARRAY_ID / _INDEX replace the submitted ones. */
-	op = op_new(STORE_CLAIM, 0);
-	op->in.claim.id = a + 2;
-	op->in.claim.attempts = 1;
-	op->in.claim.started_at = 10;
-	run_op(s, op);
-	ck_assert_int_eq(op->status, 0);
+	op = claim_op_at(s, a + 2, 1, 10);
 	ck_assert_str_eq(op->out.claim.cwd, "/arr");
 	ck_assert_str_eq(op->out.claim.argv[1], "x");
 	found_id = found_index = 0;
@@ -2424,12 +2456,7 @@ START_TEST(test_array)
 	ck_assert_str_eq(op->out.claim.env[1], "JOBQ_ARRAY_IDX=keep");
 	op_free(op);
 	/* A plain job's env is untouched. */
-	op = op_new(STORE_CLAIM, 0);
-	op->in.claim.id = lone;
-	op->in.claim.attempts = 1;
-	op->in.claim.started_at = 10;
-	run_op(s, op);
-	ck_assert_int_eq(op->status, 0);
+	op = claim_op_at(s, lone, 1, 10);
 	ck_assert_str_eq(op->out.claim.env[0], "A=1");
 	ck_assert_ptr_null(op->out.claim.env[1]);
 	op_free(op);
@@ -3604,34 +3631,12 @@ START_TEST(test_recover_slurm)
 	a = do_insert(s, "sl", 0);	/* on Slurm, id recorded */
 	b = do_insert(s, "sl", 0);	/* on Slurm, sbatch unanswered */
 	c = do_insert(s, "loc", 0);	/* local: interrupted */
-	op = op_new(STORE_CLAIM, 0);
-	op->in.claim.id = a;
-	op->in.claim.attempts = 1;
-	op->in.claim.started_at = 100;
-	op->in.claim.slurm = 1;
-	run_op(s, op);
-	ck_assert_int_eq(op->status, 0);
-	op_free(op);
-	op = op_new(STORE_CLAIM, 0);
-	op->in.claim.id = b;
-	op->in.claim.attempts = 1;
-	op->in.claim.started_at = 200;
-	op->in.claim.slurm = 1;
-	run_op(s, op);
-	ck_assert_int_eq(op->status, 0);
-	op_free(op);
+	claim_slurm(s, a, 1, 100);
+	claim_slurm(s, b, 1, 200);
 	ck_assert_int_eq(do_claim(s, c, 1, 300), 0);
-	op = op_new(STORE_SLURM_ID, 0);
-	op->in.slurm_id.id = a;
-	op->in.slurm_id.attempts = 2;	/* not its run */
-	op->in.slurm_id.slurm_id = 41;
-	run_op(s, op);
-	ck_assert_int_eq(op->status, JOBQ_ENOTFOUND);
-	op->in.slurm_id.attempts = 1;
-	op->in.slurm_id.at = 150;
-	run_op(s, op);
-	ck_assert_int_eq(op->status, 0);
-	op_free(op);
+	/* attempt 2 is not its run */
+	ck_assert_int_eq(do_slurm_id(s, a, 2, 41, 0), JOBQ_ENOTFOUND);
+	ck_assert_int_eq(do_slurm_id(s, a, 1, 41, 150), 0);
 	close_store(s);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM history WHERE "
 	    "what = 'slurm' AND detail = 'attempt 1: Slurm job 41'"), 1);
@@ -3657,17 +3662,11 @@ START_TEST(test_recover_slurm)
 	ck_assert_int_eq(op->out.job->state, JOBQ_STATE_INTERRUPTED);
 	op_free(op);
 	/* a reread: the spec, no change; refused for a job not running */
-	op = op_new(STORE_CLAIM, 0);
-	op->in.claim.id = b;
-	op->in.claim.reread = 1;
-	run_op(s, op);
+	op = claim_reread(s, b);
 	ck_assert_int_eq(op->status, 0);
 	ck_assert_str_eq(op->out.claim.argv[0], "/bin/true");
 	op_free(op);
-	op = op_new(STORE_CLAIM, 0);
-	op->in.claim.id = c;
-	op->in.claim.reread = 1;
-	run_op(s, op);
+	op = claim_reread(s, c);
 	ck_assert_int_eq(op->status, JOBQ_ESTATE);
 	op_free(op);
 	op = do_get(s, b);
@@ -3678,6 +3677,20 @@ START_TEST(test_recover_slurm)
 }
 END_TEST
 
+/* Job id's GET succeeds and says its run went to executor ("": local), as
+ * Slurm job slurm_id (0: none known). */
+static void
+check_executor(struct store *s, int64_t id, const char *executor,
+    int64_t slurm_id)
+{
+	struct store_op *op = do_get(s, id);
+
+	ck_assert_int_eq(op->status, 0);
+	ck_assert_str_eq(op->out.job->executor, executor);
+	ck_assert_int_eq(op->out.job->slurm_id, slurm_id);
+	op_free(op);
+}
+
 /* Where a job's run went (jobs.executor, jobs.slurm_id, schema 13) is in
  * the job GET and LIST read: set with plain SQL and by a claim for Slurm
  * and STORE_SLURM_ID; a value the protocol cannot carry fails the read. */
@@ -3685,6 +3698,11 @@ START_TEST(test_job_executor)
 {
 	struct store *s;
 	struct store_op *op;
+	static const char *const bad[] = {
+		"executor = 'Slurm!'",
+		"executor = 'abcdefghijklmnop'",
+		"executor = 'slurm', slurm_id = -3",
+	};
 	int64_t a, b, c, d, e;
 	size_t i;
 	char q[256];
@@ -3703,21 +3721,9 @@ START_TEST(test_job_executor)
 	sql_file(dbpath, q);
 
 	s = open_store(1);
-	op = do_get(s, a);
-	ck_assert_int_eq(op->status, 0);
-	ck_assert_str_eq(op->out.job->executor, "slurm");
-	ck_assert_int_eq(op->out.job->slurm_id, 4242);
-	op_free(op);
-	op = do_get(s, b);
-	ck_assert_int_eq(op->status, 0);
-	ck_assert_str_eq(op->out.job->executor, "slurm");
-	ck_assert_int_eq(op->out.job->slurm_id, 0);
-	op_free(op);
-	op = do_get(s, c);
-	ck_assert_int_eq(op->status, 0);
-	ck_assert_str_eq(op->out.job->executor, "");
-	ck_assert_int_eq(op->out.job->slurm_id, 0);
-	op_free(op);
+	check_executor(s, a, "slurm", 4242);
+	check_executor(s, b, "slurm", 0);
+	check_executor(s, c, "", 0);
 	op = do_list(s, -1, NULL, 0);
 	ck_assert_uint_eq(op->out.list.n, 5);
 	for (i = 0; i < op->out.list.n; i++) {
@@ -3730,64 +3736,27 @@ START_TEST(test_job_executor)
 	op_free(op);
 
 	/* the daemon's own path: a claim for Slurm, then its id */
-	op = op_new(STORE_CLAIM, 0);
-	op->in.claim.id = d;
-	op->in.claim.attempts = 1;
-	op->in.claim.started_at = 100;
-	op->in.claim.slurm = 1;
-	run_op(s, op);
-	ck_assert_int_eq(op->status, 0);
-	op_free(op);
-	op = do_get(s, d);
-	ck_assert_str_eq(op->out.job->executor, "slurm");
-	ck_assert_int_eq(op->out.job->slurm_id, 0);
-	op_free(op);
-	op = op_new(STORE_SLURM_ID, 0);
-	op->in.slurm_id.id = d;
-	op->in.slurm_id.attempts = 1;
-	op->in.slurm_id.slurm_id = 77;
-	op->in.slurm_id.at = 150;
-	run_op(s, op);
-	ck_assert_int_eq(op->status, 0);
-	op_free(op);
-	op = do_get(s, d);
-	ck_assert_str_eq(op->out.job->executor, "slurm");
-	ck_assert_int_eq(op->out.job->slurm_id, 77);
-	op_free(op);
+	claim_slurm(s, d, 1, 100);
+	check_executor(s, d, "slurm", 0);
+	ck_assert_int_eq(do_slurm_id(s, d, 1, 77, 150), 0);
+	check_executor(s, d, "slurm", 77);
 	/* a local claim leaves none */
 	ck_assert_int_eq(do_claim(s, c, 1, 300), 0);
-	op = do_get(s, c);
-	ck_assert_str_eq(op->out.job->executor, "");
-	ck_assert_int_eq(op->out.job->slurm_id, 0);
-	op_free(op);
+	check_executor(s, c, "", 0);
 	close_store(s);
 
 	/* what the protocol cannot carry is not handed out */
-	snprintf(q, sizeof q, "UPDATE jobs SET executor = 'Slurm!' "
-	    "WHERE id = %lld", (long long)e);
-	sql_file(dbpath, q);
-	s = open_store(1);
-	op = do_get(s, e);
-	ck_assert_int_eq(op->status, JOBQ_EINTERNAL);
-	ck_assert_ptr_null(op->out.job);
-	op_free(op);
-	close_store(s);
-	snprintf(q, sizeof q, "UPDATE jobs SET executor = "
-	    "'abcdefghijklmnop' WHERE id = %lld", (long long)e);
-	sql_file(dbpath, q);
-	s = open_store(1);
-	op = do_get(s, e);
-	ck_assert_int_eq(op->status, JOBQ_EINTERNAL);
-	op_free(op);
-	close_store(s);
-	snprintf(q, sizeof q, "UPDATE jobs SET executor = 'slurm', "
-	    "slurm_id = -3 WHERE id = %lld", (long long)e);
-	sql_file(dbpath, q);
-	s = open_store(1);
-	op = do_get(s, e);
-	ck_assert_int_eq(op->status, JOBQ_EINTERNAL);
-	op_free(op);
-	close_store(s);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(q, sizeof q, "UPDATE jobs SET %s WHERE id = %lld",
+		    bad[i], (long long)e);
+		sql_file(dbpath, q);
+		s = open_store(1);
+		op = do_get(s, e);
+		ck_assert_int_eq(op->status, JOBQ_EINTERNAL);
+		ck_assert_ptr_null(op->out.job);
+		op_free(op);
+		close_store(s);
+	}
 }
 END_TEST
 
@@ -4020,10 +3989,7 @@ START_TEST(test_fault_commit)
 	s = open_store(0);
 	base = n_done;
 	ops[0] = op_insert(argv_true, env_one, "/", NULL, "lost", 0, base);
-	ops[1] = op_new(STORE_CLAIM, base + 1);
-	ops[1]->in.claim.id = first;
-	ops[1]->in.claim.attempts = 1;
-	ops[1]->in.claim.started_at = 5;
+	ops[1] = claim_new(first, 1, 5, base + 1);
 	ops[2] = op_insert(argv_true, env_one, "/", NULL, "lost", 0,
 	    base + 2);
 	ops[2]->in.insert.array_count = 3;

@@ -432,6 +432,18 @@ assert_stays() {
 	done
 }
 
+# --- test users (root-only tests: mu-fair.sh, slurm-user.sh) ---
+# add_user NAME: `useradd -M -N -s /bin/sh NAME`, retried (bounded, 5 s)
+# while another test holds the passwd lock; skips (77) if it keeps failing.
+add_user() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		useradd -M -N -s /bin/sh "$1" 2>"$T/useradd.err" && return 0
+		sleep 0.1
+	done
+	skip "useradd $1 failed: $(cat "$T/useradd.err")"
+}
+
 # --- outputs (issue 9) ---
 # OUTDIR: where this test's jobs (run as the test's uid) have their output
 # files: $STATE/logs/UID/ID.out and ID.err.

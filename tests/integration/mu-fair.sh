@@ -30,15 +30,6 @@ del_users() {
 }
 del_users
 trap 'rc=$?; del_users; (exit $rc); cleanup' EXIT
-# add_user NAME: useradd, again while another test holds the passwd lock
-add_user() {
-	local i
-	for ((i = 0; i < 50; i++)); do
-		useradd -M -N -s /bin/sh "$1" 2>"$T/useradd.err" && return 0
-		sleep 0.1
-	done
-	skip "useradd $1 failed: $(cat "$T/useradd.err")"
-}
 add_user "$UA"
 add_user "$UB"
 UIDA=$(id -u "$UA")

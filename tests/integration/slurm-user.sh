@@ -19,15 +19,7 @@ UA=jqt_slurm_a
 UB=jqt_slurm_b
 del_users() { userdel "$UA" 2>/dev/null; userdel "$UB" 2>/dev/null; return 0; }
 del_users
-trap 'rc=$?; del_users; slurm_exit_trap; (exit $rc); cleanup' EXIT
-add_user() {
-	local i
-	for ((i = 0; i < 50; i++)); do
-		useradd -M -N -s /bin/sh "$1" 2>"$T/useradd.err" && return 0
-		sleep 0.1
-	done
-	skip "useradd $1 failed: $(cat "$T/useradd.err")"
-}
+trap 'rc=$?; del_users; (exit $rc); slurm_exit_trap' EXIT
 add_user "$UA"
 add_user "$UB"
 UIDA=$(id -u "$UA")
@@ -35,7 +27,10 @@ chmod 755 "$T"
 as() { local u=$1; shift; runuser -u "$u" -- "$JOBQ" -s "$SOCK" "$@"; }
 
 slurm_start 1
-slurm_start_jobqd --socket-mode 0666
+# jobqd has no --socket-mode (jobqd.conf's socket-mode is the option): the
+# socket opened to the users as mu-fair.sh does.
+slurm_start_jobqd
+chmod 0666 "$SOCK"
 assert_rc 0 "queue set S --executor slurm" q queue set S --executor slurm
 
 mkdir -p "$T/work"
