@@ -191,7 +191,7 @@ dispatch_slot_started(void *arg, int slot, const struct wire_report *rep)
 	j->started_at = rep->start_us / 1000;
 	op = dispatch_op_update(s, SJOB_ID(j), dispatch_op_update_done,
 	    dispatch_op_ctx(s, j, NULL));
-	op->in.update.state = j->state;
+	op->in.update.set_started = 1;
 	op->in.update.started_at = j->started_at;
 	op->in.update.pid = rep->pid;
 	/* informational (jobq show): rides with the next commit */

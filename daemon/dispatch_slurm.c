@@ -606,7 +606,7 @@ dispatch_slurm_started(struct dslurm *sl, struct dsl_job *dj)
 	j->started_at = util_now_ms();
 	op = dispatch_op_update(s, SJOB_ID(j), dispatch_op_update_done,
 	    dispatch_op_ctx(s, j, NULL));
-	op->in.update.state = j->state;
+	op->in.update.set_started = 1;
 	op->in.update.started_at = j->started_at;
 	dispatch_op_submit_lazy(s, op);
 	if (j->timeout_ms > 0 && j->tmo == NULL)

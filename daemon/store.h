@@ -129,7 +129,7 @@ struct store_update {
 	                          any state, JOBQ_ENOTFOUND if no such job) */
 	int priority;
 	/* cgroup (cgroup.h): what the run used, recorded when from is set
-	 * (with a state change only) */
+	 * (with a state change only; in the same UPDATE) */
 	/* an automatic retry (state queued again): recorded in the history
 	 * (store_history.c) as "requeued", at requeued_at, with this detail;
 	 * "": not one */
@@ -141,6 +141,11 @@ struct store_update {
 		int64_t mem_peak;      /* bytes */
 		int64_t cpu_user_us, cpu_sys_us;
 	} usage;
+	int set_started;       /* if set, only started_at (and pid, unless
+	                          0) change: a run's start, recorded lazily;
+	                          an UPDATE of no indexed column, so it fires
+	                          no trigger and touches no index; any state,
+	                          JOBQ_ENOTFOUND if no such job */
 };
 
 /* STORE_EDIT: what changes (set: STORE_EDIT_* bits) and who does it.  Each

@@ -217,9 +217,18 @@ static const char *const store_schema_sql[ST_COUNT] = {
 	    "exit_code = ?6, signal = ?7, pid = ?8, reason = ?9, "
 	    "message = ?10, "
 	    "not_before = CASE WHEN ?11 < 0 THEN not_before ELSE ?11 END, "
-	    "res_given = CASE WHEN ?2 = 'queued' THEN NULL ELSE res_given END "
+	    "res_given = CASE WHEN ?2 = 'queued' THEN NULL ELSE res_given END, "
+	    /* the run's usage, with the same write (?15 NULL: unchanged) */
+	    "mem_peak = CASE WHEN ?15 IS NULL THEN mem_peak ELSE ?12 END, "
+	    "cpu_user_us = CASE WHEN ?15 IS NULL THEN cpu_user_us ELSE ?13 "
+	    "END, "
+	    "cpu_sys_us = CASE WHEN ?15 IS NULL THEN cpu_sys_us ELSE ?14 END, "
+	    "usage_from = coalesce(?15, usage_from) "
 	    "WHERE id = ?1",
 	[ST_SET_PRIORITY] = "UPDATE jobs SET priority = ?2 WHERE id = ?1",
+	/* A run's start: no indexed column, no trigger. */
+	[ST_SET_STARTED] = "UPDATE jobs SET started_at = ?2, "
+	    "pid = coalesce(?3, pid) WHERE id = ?1",
 	[ST_GET] = "SELECT " STORE_JOB_COLUMNS " FROM " STORE_JOB_FROM
 	    " WHERE j.id = ?1",
 	[ST_GET_INDEX] = "SELECT " STORE_JOB_COLUMNS " FROM " STORE_JOB_FROM
@@ -297,8 +306,6 @@ static const char *const store_schema_sql[ST_COUNT] = {
 	    "LEFT JOIN jobs dj ON dj.id = d.dep_id "
 	    "WHERE j.state = 'queued' ORDER BY j.id",
 	/* What a run used (cgroup.h), recorded with its end. */
-	[ST_USAGE] = "UPDATE jobs SET mem_peak = ?2, cpu_user_us = ?3, "
-	    "cpu_sys_us = ?4, usage_from = ?5 WHERE id = ?1",
 	/* Schedules (store_schedule.c). */
 	[ST_SCHED_ADD] = "INSERT INTO schedules (name, owner_uid, cron, "
 	    "every_ms, anchor, tz, at_start, overlap, catch_up, job, paused, "

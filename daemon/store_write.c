@@ -299,6 +299,9 @@ store_write_update(struct store *s, struct store_op *op)
 	if (u->set_priority)
 		rc = store_run(s, ST_SET_PRIORITY, STORE_ARGS(STORE_INT(u->id),
 		    STORE_INT(u->priority)));
+	else if (u->set_started)
+		rc = store_run(s, ST_SET_STARTED, STORE_ARGS(STORE_INT(u->id),
+		    STORE_INT(u->started_at), STORE_NULLIF(u->pid, 0)));
 	else if (jobq_state_name(u->state) == NULL) {
 		op->status = JOBQ_EINVAL;
 		return (0);
@@ -309,23 +312,19 @@ store_write_update(struct store *s, struct store_op *op)
 		    STORE_INT(u->finished_at), STORE_NULLIF(u->exit_code, -1),
 		    STORE_NULLIF(u->signal, 0), STORE_NULLIF(u->pid, 0),
 		    STORE_TEXT(u->reason), STORE_TEXT(u->message),
-		    STORE_INT(u->not_before)));
+		    STORE_INT(u->not_before), STORE_INT(u->usage.mem_peak),
+		    STORE_INT(u->usage.cpu_user_us),
+		    STORE_INT(u->usage.cpu_sys_us), STORE_TEXT(u->usage.from)));
 	if (rc != SQLITE_OK)
 		return (store_fail(s, rc, "update"));
 	if (sqlite3_changes(s->db) == 0) {
 		op->status = JOBQ_ENOTFOUND;
 		return (0);
 	}
-	if (!u->set_priority && u->requeued[0] != '\0' &&
+	if (!u->set_priority && !u->set_started && u->requeued[0] != '\0' &&
 	    (rc = store_history_add(s, u->id, u->requeued_at,
 	    (uint32_t)geteuid(), "requeued", u->requeued)) != SQLITE_OK)
 		return (store_fail(s, rc, "update (history)"));
-	if (!u->set_priority && u->usage.from != NULL &&
-	    (rc = store_run(s, ST_USAGE, STORE_ARGS(STORE_INT(u->id),
-	    STORE_INT(u->usage.mem_peak), STORE_INT(u->usage.cpu_user_us),
-	    STORE_INT(u->usage.cpu_sys_us), STORE_TEXT(u->usage.from)))) !=
-	    SQLITE_OK)
-		return (store_fail(s, rc, "update (usage)"));
 	return (0);
 }
 

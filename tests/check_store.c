@@ -452,11 +452,13 @@ END_TEST
 
 /* --- claim and update --- */
 
+static void	check_counts_table(void);
+
 START_TEST(test_claim_update)
 {
 	struct store *s;
 	struct store_op *op, *ins, *upd;
-	struct store_update u;
+	struct store_update u, v;
 	const jobq_job *j;
 	int64_t id;
 
@@ -543,8 +545,13 @@ START_TEST(test_claim_update)
 	ck_assert_int_eq(j->signal, 9);
 	ck_assert_str_eq(j->reason, "signal");
 	ck_assert_ptr_null(j->message);
+	/* an update without usage leaves the last run's */
+	ck_assert_str_eq(j->usage_from, "cgroup");
+	ck_assert_int_eq(j->mem_peak, 52428800);
+	ck_assert_int_eq(j->cpu_sys_us, 12345);
 	op_free(op);
 	ck_assert_int_eq(do_claim(s, id, 2, 8000), 0);
+
 
 	/* A per-op failure does not fail the rest of the batch. */
 	ins = op_insert(argv_true, env_one, "/", NULL, "default", 0, 1);
@@ -571,6 +578,34 @@ START_TEST(test_claim_update)
 	u.id = id;
 	u.state = JOBQ_STATE_COUNT;
 	ck_assert_int_eq(do_update(s, &u), JOBQ_EINVAL);
+
+	/* A run's start (set_started): started_at and pid only, any state,
+	 * the counts untouched; pid 0 keeps the pid */
+	memset(&v, 0, sizeof(v));
+	v.id = id;
+	v.set_started = 1;
+	v.state = JOBQ_STATE_FAILED;	/* ignored */
+	v.started_at = 8100;
+	v.pid = 777;
+	ck_assert_int_eq(do_update(s, &v), 0);
+	op = do_get(s, id);
+	j = op->out.job;
+	ck_assert_int_eq(j->state, JOBQ_STATE_RUNNING);
+	ck_assert_int_eq(j->started_at, 8100);
+	ck_assert_int_eq(j->pid, 777);
+	ck_assert_int_eq(j->attempts, 2);
+	ck_assert_str_eq(j->usage_from, "cgroup");
+	op_free(op);
+	v.pid = 0;
+	v.started_at = 8200;
+	ck_assert_int_eq(do_update(s, &v), 0);
+	op = do_get(s, id);
+	ck_assert_int_eq(op->out.job->pid, 777);
+	ck_assert_int_eq(op->out.job->started_at, 8200);
+	op_free(op);
+	check_counts_table();
+	v.id = id + 1000;
+	ck_assert_int_eq(do_update(s, &v), JOBQ_ENOTFOUND);
 	close_store(s);
 }
 END_TEST
