@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -104,8 +105,53 @@ slurm_cmd_error(const struct slurm_cmd *cmd, char *buf, size_t len)
 
 /* ---- running one command (the Slurm thread) ---- */
 
+/*
+ * The output dir (STATE/logs) and the state dir above it, made searchable
+ * by others (adding 0011: 0700 becomes 0711, still neither listable nor
+ * writable by anyone else) for a job run as its owner: slurmstepd opens
+ * the job's output path on the node as the job's user, who must be able
+ * to walk to her own logs/UID/ (0700, hers).  A worker needs none of this:
+ * it opens the files as root and hands the job descriptors.  Done once
+ * (the Slurm thread's own flag); what cannot be changed is logged, and the
+ * run goes on: Slurm then fails the job, saying it could not open its
+ * output, and jobq records that.
+ */
+static void
+slurm_searchable(const char *out_dir)
+{
+	static int done;	/* Slurm thread only */
+	struct stat st;
+	int fd, up, i;
+
+	if (done || out_dir == NULL || out_dir[0] == '\0')
+		return;
+	done = 1;
+	if ((fd = open(out_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1) {
+		log_warn("slurm: %s", out_dir);
+		return;
+	}
+	for (i = 0; i < 2 && fd != -1; i++) {
+		if (fstat(fd, &st) == -1 ||
+		    ((st.st_mode & 0011) != 0011 &&
+		    fchmod(fd, (st.st_mode & 07777) | 0011) == -1))
+			log_warn("slurm: making %s%s searchable for the jobs' "
+			    "owners", out_dir, i ? "/.." : "");
+		else if ((st.st_mode & 0011) != 0011)
+			log_info("slurm: %s%s made searchable (mode %04o) for "
+			    "the jobs' owners", out_dir, i ? "/.." : "",
+			    (unsigned)((st.st_mode & 07777) | 0011));
+		up = i == 0 ? openat(fd, "..", O_RDONLY | O_DIRECTORY |
+		    O_NOFOLLOW | O_CLOEXEC) : -1;
+		close(fd);
+		fd = up;
+	}
+}
+
 /* Creates (or opens, for a later run) the output files of spec as a worker
- * would; 0 or an errno with what failed in err. */
+ * would; 0 or an errno with what failed in err.  For a job run as its
+ * owner, the directories above them are made searchable first
+ * (slurm_searchable). */
 static int
 slurm_files(const struct slurm_cmd *cmd, char *err, size_t errlen)
 {
@@ -119,6 +165,8 @@ slurm_files(const struct slurm_cmd *cmd, char *err, size_t errlen)
 		    jobq_strerror(rv));
 		return EINVAL;
 	}
+	if (cmd->as_user)
+		slurm_searchable(spec.out_dir);
 	rv = worker_files_open(&spec, &f, base, &stage);
 	if (rv != 0)
 		snprintf(err, errlen, "%s: %s", stage == WIRE_STAGE_CWD ?

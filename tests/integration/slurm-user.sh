@@ -50,9 +50,14 @@ assert_eq "$(as "$UA" logs "$j")" "$UIDA
 $T/work" "jobq logs of job $j, by its owner"
 assert_rc 1 "$UB reads $UA's output" as "$UB" logs "$j"
 
-# a working directory that does not exist: spawn_failed, not a run in /tmp
-k=$(as "$UA" submit --queue S --cwd "$T/nonexistent" -- true 2>"$T/sub.err") ||
-	fail "submit with a missing cwd: $(cat "$T/sub.err")"
+# a working directory gone by the time the job starts (jobq itself refuses
+# one that does not exist): spawn_failed, not a run in /tmp
+mkdir "$T/gone" && chmod 777 "$T/gone"
+assert_rc 0 "pause S" q queue pause S
+k=$(as "$UA" submit --queue S --cwd "$T/gone" -- true 2>"$T/sub.err") ||
+	fail "submit with a cwd to remove: $(cat "$T/sub.err")"
+rmdir "$T/gone"
+assert_rc 0 "resume S" q queue resume S
 wait_for 30 "job $k ended" state_is "$k" failed
 assert_eq "$(show_field "$k" reason)" spawn_failed "reason of job $k"
 assert_match "$(show_field "$k" message)" "working directory" "message of job $k"
