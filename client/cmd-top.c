@@ -14,6 +14,9 @@
  * an event came (at most every CMD_TOP_MIN_MS) and once a second for the
  * clocks.  Nothing is polled faster than that; a key is read as soon as
  * it is typed (poll on the terminal and the stream).
+ *
+ * ncursesw is not linked: it is loaded when top runs and called through
+ * the table tc (top_curses.h), never through curses.h's macros.
  */
 #include "config.h"
 
@@ -33,7 +36,7 @@
 #include "cmd-int.h"
 
 #ifdef HAVE_CURSES
-#include <curses.h>
+#include "top_curses.h"
 
 #define CMD_TOP_MIN_MS 200	/* redraws after events, at most this often */
 #define CMD_TOP_TICK_MS 1000	/* and once a second in any case */
@@ -54,23 +57,27 @@ struct cmd_top {
 	int watch_lost;
 };
 
+/* ncursesw, loaded by cmd_top() before anything is drawn */
+static const struct top_curses *tc;
+
 /* Writes s at row y, cut to the screen's width (in cells), with attr. */
 static void
 cmd_top_line(int y, const char *s, int attr)
 {
 	size_t nb;
 
-	if (y < 0 || y >= LINES)
+	if (y < 0 || y >= *tc->lines)
 		return;
-	nb = fmt_prefix_bytes(s, (size_t)COLS);
+	nb = fmt_prefix_bytes(s, (size_t)*tc->cols);
 	if (attr)
-		attron(attr);
-	mvaddnstr(y, 0, s, (int)nb);
+		tc->wattr_on(*tc->scr, (attr_t)attr, NULL);
+	if (tc->wmove(*tc->scr, y, 0) != ERR)
+		tc->waddnstr(*tc->scr, s, (int)nb);
 	if (attr) {
 		/* the bar spans the whole width */
-		for (size_t w = fmt_width(s); w < (size_t)COLS; w++)
-			addch(' ');
-		attroff(attr);
+		for (size_t w = fmt_width(s); w < (size_t)*tc->cols; w++)
+			tc->waddch(*tc->scr, ' ');
+		tc->wattr_off(*tc->scr, (attr_t)attr, NULL);
 	}
 }
 
@@ -192,14 +199,14 @@ cmd_top_draw(struct cmd_top *t)
 {
 	char hdr[128], user[32], dur[32], code[FMT_SIG_LEN], when[FMT_REL_LEN];
 	int64_t now = util_now_ms(), mono = util_mono_ms();
-	int y = 0, room, bottom = LINES - 1, first, k;
+	int y = 0, room, bottom = *tc->lines - 1, first, k;
 	size_t i;
 
-	erase();
+	tc->werase(*tc->scr);
 	if (t->have_st) {
 		y = cmd_top_head(t, y);
-		y = cmd_top_queues(t, y, (LINES - 8) / 4 > 1 ?
-		    (LINES - 8) / 4 : 1);
+		y = cmd_top_queues(t, y, (*tc->lines - 8) / 4 > 1 ?
+		    (*tc->lines - 8) / 4 : 1);
 	}
 	/* running jobs: what is left above the failures */
 	room = bottom - y - 3 - (int)(t->nfail < 3 ? t->nfail : 3);
@@ -243,7 +250,7 @@ cmd_top_draw(struct cmd_top *t)
 		    "stream was lost: redrawing once a second)" : "q quit  "
 		    "up/down select  c cancel the selected job  r redraw",
 		    A_REVERSE);
-	refresh();
+	tc->wrefresh(*tc->scr);
 }
 
 /* Shows msg on the last line for a few seconds. */
@@ -268,18 +275,18 @@ cmd_top_cancel(struct cmd_top *t)
 		return;
 	}
 	snprintf(msg, sizeof(msg), "cancel job %lld? (y/n)", (long long)id);
-	cmd_top_line(LINES - 1, msg, A_BOLD);
-	refresh();
-	timeout(10000);
-	ch = getch();
-	timeout(0);
+	cmd_top_line(*tc->lines - 1, msg, A_BOLD);
+	tc->wrefresh(*tc->scr);
+	tc->wtimeout(*tc->scr, 10000);
+	ch = tc->wgetch(*tc->scr);
+	tc->wtimeout(*tc->scr, 0);
 	if (ch != 'y' && ch != 'Y') {
 		cmd_top_say(t, "not canceled");
 		return;
 	}
 	snprintf(msg, sizeof(msg), "canceling job %lld ...", (long long)id);
-	cmd_top_line(LINES - 1, msg, A_BOLD);
-	refresh();
+	cmd_top_line(*tc->lines - 1, msg, A_BOLD);
+	tc->wrefresh(*tc->scr);
 	err = jobq_cancel(t->req, id, NULL);
 	if (err == 0)
 		snprintf(msg, sizeof(msg), "job %lld canceled", (long long)id);
@@ -297,7 +304,7 @@ cmd_top_keys(struct cmd_top *t, int *dirty)
 {
 	int ch;
 
-	while ((ch = getch()) != ERR) {
+	while ((ch = tc->wgetch(*tc->scr)) != ERR) {
 		switch (ch) {
 		case 'q':
 		case 'Q':
@@ -317,7 +324,7 @@ cmd_top_keys(struct cmd_top *t, int *dirty)
 			break;
 		case 'r':
 		case 12:	/* ^L */
-			clearok(curscr, TRUE);
+			tc->clearok(*tc->cur, TRUE);
 			break;
 		default:
 			break;
@@ -357,7 +364,7 @@ cmd_top_loop(struct cmd_top *t, const char *cmd)
 		if ((dirty && now - last >= CMD_TOP_MIN_MS) ||
 		    now - last >= CMD_TOP_TICK_MS) {
 			if ((err = cmd_top_fetch(t)) != 0) {
-				endwin();
+				tc->endwin();
 				return cmd_fail(cmd, 0, err);
 			}
 			cmd_top_select(t);
@@ -389,6 +396,7 @@ cmd_top(struct cmd_ctx *ctx, int argc, char **argv)
 	};
 	const char *cmd = "top";
 	struct cmd_top t;
+	char why[512];
 	int c, rc, err;
 
 	optind = 0;
@@ -408,6 +416,10 @@ cmd_top(struct cmd_ctx *ctx, int argc, char **argv)
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
 		return cmd_usage_error(cmd, "needs a terminal (for a stream of "
 		    "changes in a pipe: jobq watch)");
+	if ((tc = top_curses_load(why, sizeof(why))) == NULL) {
+		fprintf(stderr, "jobq: %s: %s\n", cmd, why);
+		return FMT_EXIT_FAIL;
+	}
 	memset(&t, 0, sizeof(t));
 	if ((rc = cmd_connect(ctx, cmd, &t.req)) != 0)
 		return rc;
@@ -419,19 +431,19 @@ cmd_top(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	cmd_set_client(t.req);
 	fmt_table_locale();	/* ncursesw and the widths need it */
-	if (initscr() == NULL) {
+	if (tc->initscr() == NULL) {
 		rc = cmd_usage_error(cmd, "cannot set up the terminal");
 		goto out;
 	}
-	cbreak();
-	noecho();
-	nonl();
-	keypad(stdscr, TRUE);
-	curs_set(0);
-	timeout(0);
+	tc->cbreak();
+	tc->noecho();
+	tc->nonl();
+	tc->keypad(*tc->scr, TRUE);
+	tc->curs_set(0);
+	tc->wtimeout(*tc->scr, 0);
 	rc = cmd_top_loop(&t, cmd);
-	if (!isendwin())
-		endwin();
+	if (!tc->isendwin())
+		tc->endwin();
 out:
 	if (t.have_st)
 		jobq_stats_release(&t.st);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # cli-pipeline.sh - what one jobq run costs on the wire and at start-up:
 # jobq links libjobq's code statically (no libjobq.so loaded, nothing probed
-# along an rpath), sends hello and its request in ONE write and reads both
+# along an rpath), does not link ncursesw or libtinfo (jobq top loads them
+# with dlopen: no DT_NEEDED for them), sends hello and its request in ONE write and reads both
 # replies; a daemon that refuses the hello gets the hello's error reported,
 # not the request's; a submit still carries the caller's umask (read with
 # umask() by the one-threaded jobq).
@@ -12,6 +13,15 @@
 head -c 4 "$JOBQ" | grep -q ELF || fail "$JOBQ is not an ELF executable (a libtool wrapper?)"
 deps=$(ldd "$JOBQ" 2>&1) || fail "ldd $JOBQ failed: $deps"
 [[ $deps != *libjobq* ]] || fail "jobq loads libjobq.so: $deps"
+# ncursesw only when jobq top runs (client/top_curses.c)
+if command -v readelf >/dev/null; then
+	needed=$(readelf -d "$JOBQ") || fail "readelf -d $JOBQ failed"
+	grep -q '(NEEDED)' <<<"$needed" || fail "readelf -d $JOBQ shows no NEEDED entry at all: $needed"
+	! grep -Eqi '\(NEEDED\).*(curses|tinfo)' <<<"$needed" ||
+		fail "jobq is linked with ncurses/tinfo: $(grep NEEDED <<<"$needed")"
+else
+	log "no readelf: the check that jobq does not link ncurses is skipped"
+fi
 
 start_daemon
 

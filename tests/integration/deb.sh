@@ -8,7 +8,8 @@
 #    the run time: configure + make, about 2 minutes on 2 cores (about 4
 #    in all, with lintian and the install).
 # 2. Checks that jobq, libjobq2 and libjobq-dev exist and hold what they
-#    must (dpkg-deb -c), and runs lintian on the .changes where lintian is
+#    must (dpkg-deb -c), that jobq depends on libncursesw6 (jobq top
+#    dlopen()s it), and runs lintian on the .changes where lintian is
 #    installed: an error (E:) fails, warnings are printed.
 # 3. Installs the three packages in a throwaway root: in a private mount
 #    namespace (unshare -m), an overlayfs over / whose upper layer is a
@@ -99,6 +100,10 @@ for f in /usr/sbin/jobqd /usr/bin/jobq \
 	has jobq "$f"
 done
 lacks jobq 'libjobq|/usr/include/'
+# jobq top dlopen()s ncursesw, which dpkg-shlibdeps cannot see: debian/control
+# names the runtime package itself.
+deps=$(dpkg-deb -f "$B/jobq_${VER}_$ARCH.deb" Depends) || fail "dpkg-deb -f jobq Depends"
+[[ ", $deps," == *", libncursesw6"[,\ ]* ]] || fail "jobq does not depend on libncursesw6 (jobq top loads it): Depends: $deps"
 has libjobq2 "/usr/lib/$MA/libjobq.so.2"
 grep -qE "^/usr/lib/$MA/libjobq\.so\.2\.[0-9]+\.[0-9]+$" "$T/libjobq2.list" ||
 	fail "libjobq2 lacks the real file libjobq.so.2.X.Y"
