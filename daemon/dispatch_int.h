@@ -98,41 +98,55 @@ TAILQ_HEAD(watcher_list, watcher);
  */
 enum sjob_phase { PH_QUEUED, PH_CLAIMING, PH_RESERVED, PH_RUNNING, PH_FINISHING };
 
-/* A job in the table of active jobs. */
+/* A job in the table of active jobs.  Packed (248 bytes, a 256-byte malloc
+ * chunk): a million queued jobs are a million of these; widest fields
+ * first, the small ones in bit-fields at the end. */
 struct sjob {
 	struct sched_node node;   /* node.id is the job's id */
-	jobq_state state;      /* as dispatch decided it; changed only by
-	                          dispatch_transition() */
-	enum sjob_phase phase;
-	int attempts;          /* as dispatch decided it (with state) */
-	int max_retries;
-	uid_t owner;
-	int slot;              /* -1 unless running in a slot */
-	pid_t pid;             /* job's pid/pgid once started */
-	unsigned cancel_req:1; /* a cancel arrived */
-	unsigned timed_out:1;  /* its timeout fired */
-	unsigned gone:1;       /* left the table, kept only while pinned */
-	unsigned on_end:1;     /* it has its own end hook (hook.h) */
-	int pins;              /* pending submits that depend on it */
 	int64_t submitted_at;
 	int64_t started_at;    /* of the current attempt; 0 until STARTED */
-	int64_t timeout_ms, kill_grace_ms, retry_delay_ms;
+	int64_t timeout_ms;
 	int64_t array_id, array_index;
 	struct dispatch_tmo *tmo; /* the timeout timer while running */
 	struct sched_res_req *res; /* its slots and resources (node.res);
 	                          NULL: one slot, none (dispatch_res.c) */
-	int res_held;          /* HELD in the scheduler only because it asks
-	                          more than the pool has (its row is not held;
-	                          dispatch_res_job), until an edit fixes it */
-	unsigned slurm:1;      /* this run is (to be) on Slurm */
 	struct dsl_job *sl;    /* its run on Slurm (dispatch_slurm.c) */
 	char *spec;            /* packed spec while reserved */
 	size_t speclen;
 	struct waiter_list waiters;
 	TAILQ_ENTRY(sjob) qlink;   /* reserved list */
 	struct sjob *hnext;        /* hash chain */
+	int32_t kill_grace_ms, retry_delay_ms; /* at most a day
+	                          (PROTO_MAX_GRACE_MS, _RETRY_DELAY_MS):
+	                          set through dispatch_ms32() */
+	int attempts;          /* as dispatch decided it (with state) */
+	int max_retries;
+	uid_t owner;
+	pid_t pid;             /* job's pid/pgid once started */
+	int pins;              /* pending submits that depend on it */
+	int16_t slot;          /* -1 unless running in a slot (--workers
+	                          is at most 1024) */
+	unsigned state:4;      /* jobq_state, as dispatch decided it;
+	                          changed only by dispatch_transition() */
+	unsigned phase:4;      /* enum sjob_phase */
+	unsigned cancel_req:1; /* a cancel arrived */
+	unsigned timed_out:1;  /* its timeout fired */
+	unsigned gone:1;       /* left the table, kept only while pinned */
+	unsigned on_end:1;     /* it has its own end hook (hook.h) */
+	unsigned slurm:1;      /* this run is (to be) on Slurm */
+	unsigned res_held:1;   /* HELD in the scheduler only because it asks
+	                          more than the pool has (its row is not held;
+	                          dispatch_res_job), until an edit fixes it */
 };
 TAILQ_HEAD(sjob_list, sjob);
+
+/* A duration of at most a day (kill_grace_ms, retry_delay_ms: the protocol
+ * bounds them) as struct sjob keeps it; a row's out-of-range value clamped. */
+static inline int32_t
+dispatch_ms32(int64_t ms)
+{
+	return ms < 0 ? 0 : ms > INT32_MAX ? INT32_MAX : (int32_t)ms;
+}
 
 #define SJOB(n) ((struct sjob *)((char *)(n) - offsetof(struct sjob, node)))
 #define SJOB_ID(j) ((j)->node.id)

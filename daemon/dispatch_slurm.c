@@ -880,8 +880,8 @@ dispatch_slurm_start(struct dispatch *s, const struct store_recovery *rec)
 		j->slurm = 1;
 		j->submitted_at = sq->submitted_at;
 		j->timeout_ms = sq->timeout_ms;
-		j->kill_grace_ms = sq->kill_grace_ms;
-		j->retry_delay_ms = sq->retry_delay_ms;
+		j->kill_grace_ms = dispatch_ms32(sq->kill_grace_ms);
+		j->retry_delay_ms = dispatch_ms32(sq->retry_delay_ms);
 		j->array_index = sq->array_index;
 		j->on_end = sq->on_end != 0;
 		dispatch_node_init(s, j, sq->queue, sq->priority,
