@@ -256,8 +256,8 @@ dispatch_ref_cancel_id(struct dispatch *s, struct dispatch_req *r, int64_t id)
 		dispatch_ref_ended(s, r, id, ENDED_CANCEL, NULL);
 		return;
 	}
-	if (!dispatch_may_touch(r, j->owner)) {
-		dispatch_refuse(s, r, "job", id, j->owner, "cancel");
+	if (!dispatch_may_touch(r, j->node.uid)) {
+		dispatch_refuse(s, r, "job", id, j->node.uid, "cancel");
 		return;
 	}
 	if (j->phase == PH_FINISHING) {
@@ -319,8 +319,8 @@ dispatch_ref_priority_id(struct dispatch *s, struct dispatch_req *r,
 		dispatch_ref_ended(s, r, id, ENDED_PRIORITY, NULL);
 		return;
 	}
-	if (!dispatch_may_touch(r, j->owner)) {
-		dispatch_refuse(s, r, "job", id, j->owner,
+	if (!dispatch_may_touch(r, j->node.uid)) {
+		dispatch_refuse(s, r, "job", id, j->node.uid,
 		    "change the priority of");
 		return;
 	}
@@ -444,8 +444,8 @@ dispatch_ref_retry_id(struct dispatch *s, struct dispatch_req *r, int64_t id)
 	struct sjob *j;
 
 	if ((j = dispatch_find(s, id)) != NULL &&
-	    !dispatch_may_touch(r, j->owner)) {
-		dispatch_refuse(s, r, "job", id, j->owner, "retry");
+	    !dispatch_may_touch(r, j->node.uid)) {
+		dispatch_refuse(s, r, "job", id, j->node.uid, "retry");
 		return;
 	}
 	if (j != NULL) {
