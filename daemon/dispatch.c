@@ -23,7 +23,7 @@
  *   running  CLAIMING   claimed (attempts + 1): CLAIM in flight, "running" in
  *                       the store once it commits
  *   running  RESERVED   claim committed, spec packed, waiting for a worker
- *   running  RUNNING    handed to the worker in j->slot (pool_run); STARTED
+ *   running  RUNNING    handed to the worker in run->slot (pool_run); STARTED
  *                       records pid and start time and arms --timeout
  *   ended    FINISHING  its end (UPDATE) in flight; once that has committed
  *                       the job leaves the table and its waiters get the
@@ -140,8 +140,20 @@ dispatch_job_alloc(void)
 void
 dispatch_job_free(struct sjob *j)
 {
-	free(j->res);
+	free(j->node.res);
+	free(j->run);
 	free(j);
+}
+
+struct sjob_run *
+dispatch_run(struct sjob *j)
+{
+	if (j->run == NULL) {
+		if ((j->run = calloc(1, sizeof *j->run)) == NULL)
+			fatalx("out of memory");
+		j->run->slot = -1;
+	}
+	return j->run;
 }
 
 void
@@ -155,8 +167,7 @@ dispatch_add(struct dispatch *s, struct sjob *j, int64_t id, int attempts,
 	j->phase = PH_QUEUED;
 	j->attempts = attempts;
 	j->max_retries = max_retries;
-	j->owner = owner;
-	j->slot = -1;
+	j->node.uid = owner;	/* kept by dispatch_node_init */
 	TAILQ_INIT(&j->waiters);
 	if (s->njobs >= s->nbuckets)
 		dispatch_grow(s);
@@ -204,6 +215,7 @@ dispatch_node_init(struct dispatch *s, struct sjob *j, const char *queue,
 {
 	struct sched_queue *q;
 	struct sched_array *a = NULL;
+	uid_t owner = j->node.uid;	/* dispatch_add's */
 
 	if ((q = sched_queue_get(s->sched, queue, 1)) == NULL)
 		fatalx("out of memory");
@@ -212,7 +224,7 @@ dispatch_node_init(struct dispatch *s, struct sjob *j, const char *queue,
 		fatalx("out of memory");
 	j->array_id = array_id;
 	sched_node_init(&j->node, SJOB_ID(j), priority, not_before, q, a);
-	j->node.uid = j->owner;		/* fair share and caps: sched_fair.c */
+	j->node.uid = owner;	/* fair share and caps: sched_fair.c */
 }
 
 /* Out of memory is fatal here: the daemon cannot schedule what it
@@ -272,10 +284,11 @@ void
 dispatch_reserve(struct dispatch *s, struct sjob *j, int at_head)
 {
 	j->phase = PH_RESERVED;
+	(void)dispatch_run(j);
 	if (at_head)
-		TAILQ_INSERT_HEAD(&s->reserved, j, qlink);
+		TAILQ_INSERT_HEAD(&s->reserved, j, run->qlink);
 	else
-		TAILQ_INSERT_TAIL(&s->reserved, j, qlink);
+		TAILQ_INSERT_TAIL(&s->reserved, j, run->qlink);
 	s->nreserved++;
 }
 
@@ -283,7 +296,7 @@ void
 dispatch_unreserve(struct dispatch *s, struct sjob *j)
 {
 	JQ_ASSERT(j->phase == PH_RESERVED);
-	TAILQ_REMOVE(&s->reserved, j, qlink);
+	TAILQ_REMOVE(&s->reserved, j, run->qlink);
 	s->nreserved--;
 }
 
@@ -328,13 +341,15 @@ static void
 dispatch_unclaim_job(struct sjob *j, struct job_outcome *oc)
 {
 	dispatch_transition(j, JOB_EV_UNCLAIM, -1, oc);
-	free(j->spec);
-	j->spec = NULL;
 	j->slurm = 0;
 	j->phase = PH_QUEUED;
-	j->slot = -1;
-	j->pid = 0;
-	j->started_at = 0;
+	if (j->run != NULL) {
+		free(j->run->spec);
+		j->run->spec = NULL;
+		j->run->slot = -1;
+		j->run->pid = 0;
+		j->run->started_at = 0;
+	}
 }
 
 /* Puts j, claimed but not handed to a worker, back in the queue; record:
@@ -531,11 +546,12 @@ dispatch_end_requeue(struct dispatch *s, struct sjob *j, struct store_op *op)
 	op->in.update.requeued_at = now;
 	snprintf(op->in.update.requeued, sizeof op->in.update.requeued,
 	    "attempt %d (started %" PRId64 ") ended: %s; next start not "
-	    "before %" PRId64, j->attempts, j->started_at,
+	    "before %" PRId64, j->attempts, dispatch_run_started(j),
 	    op->in.update.reason != NULL ? op->in.update.reason : "?", nb);
 	op->done = dispatch_requeue_done;
 	j->timed_out = 0;
-	j->started_at = 0;
+	if (j->run != NULL)
+		j->run->started_at = 0;
 	j->phase = PH_QUEUED;
 	dispatch_op_submit(s, op);
 	sched_requeue(s->sched, &j->node, nb, now);
@@ -545,7 +561,7 @@ dispatch_end_requeue(struct dispatch *s, struct sjob *j, struct store_op *op)
 static void
 dispatch_end_final(struct dispatch *s, struct sjob *j, struct store_op *op)
 {
-	int64_t now = util_now_ms(), start;
+	int64_t now = util_now_ms(), start, started = dispatch_run_started(j);
 
 	log_debug("job %" PRId64 " ended %s", SJOB_ID(j),
 	    jobq_state_name(j->state));
@@ -555,13 +571,13 @@ dispatch_end_final(struct dispatch *s, struct sjob *j, struct store_op *op)
 	dispatch_op_submit(s, op);
 	start = j->submitted_at > j->node.not_before ? j->submitted_at :
 	    j->node.not_before;
-	if (j->started_at > 0) {
-		stats_job_ended(s->stats, now, j->started_at > start ?
-		    j->started_at - start : 0, now - j->started_at);
-		metrics_observe(&s->metrics.wait, j->started_at > start ?
-		    (double)(j->started_at - start) / 1000.0 : 0);
+	if (started > 0) {
+		stats_job_ended(s->stats, now, started > start ?
+		    started - start : 0, now - started);
+		metrics_observe(&s->metrics.wait, started > start ?
+		    (double)(started - start) / 1000.0 : 0);
 		metrics_observe(&s->metrics.run, (double)(now -
-		    j->started_at) / 1000.0);
+		    started) / 1000.0);
 	} else
 		stats_job_ended(s->stats, now, -1, -1);
 	if ((int)j->state >= 0 && j->state < JOBQ_STATE_COUNT)
@@ -612,9 +628,11 @@ dispatch_end_usage(struct dispatch *s, struct sjob *j, enum job_event ev,
 	op->in.update.message = c->msg;
 	if (usage != NULL)
 		op->in.update.usage = *usage;
-	j->slot = -1;
-	j->pid = 0;
-	JQ_ASSERT(j->sl == NULL);
+	if (j->run != NULL) {
+		j->run->slot = -1;
+		j->run->pid = 0;
+		JQ_ASSERT(j->run->sl == NULL);
+	}
 	j->slurm = 0;
 	if (oc.retry)
 		dispatch_end_requeue(s, j, op);
@@ -661,7 +679,7 @@ dispatch_cancel_job(struct dispatch *s, struct sjob *j)
 			dispatch_slurm_cancel(s, j);
 			break;
 		}
-		rv = pool_cancel(s->pool, j->slot, SJOB_ID(j),
+		rv = pool_cancel(s->pool, dispatch_run_slot(j), SJOB_ID(j),
 		    dispatch_kill_grace(s, j), 0);
 		if (rv < 0)
 			log_warnx("job %" PRId64 ": cancel: %s", SJOB_ID(j),
@@ -844,8 +862,8 @@ dispatch_shutdown(struct dispatch *s, void (*done)(void *), void *arg)
 	}
 	for (i = 0; i < s->nbuckets; i++)
 		for (j = s->buckets[i]; j != NULL; j = j->hnext)
-			if (j->phase == PH_RUNNING && j->slot >= 0)
-				pool_cancel(s->pool, j->slot, SJOB_ID(j),
-				    s->conf.kill_grace_ms, 1);
+			if (j->phase == PH_RUNNING && dispatch_run_slot(j) >= 0)
+				pool_cancel(s->pool, dispatch_run_slot(j),
+				    SJOB_ID(j), s->conf.kill_grace_ms, 1);
 	dispatch_maybe_finish_shutdown(s);
 }

@@ -80,7 +80,7 @@ dispatch_array_cancel(struct dispatch *s, struct dispatch_req *r,
 		return JOBQ_EPERM;
 	for (i = 0; i < op->out.array.ntasks; i++)
 		if ((j = dispatch_find(s, op->out.array.task_ids[i])) != NULL &&
-		    !dispatch_may_touch(r, j->owner))
+		    !dispatch_may_touch(r, j->node.uid))
 			return JOBQ_EPERM;
 	for (i = 0; i < op->out.array.ntasks; i++) {
 		if ((j = dispatch_find(s, op->out.array.task_ids[i])) == NULL)

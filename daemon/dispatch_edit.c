@@ -193,8 +193,8 @@ dispatch_edit_hold_id(struct dispatch *s, struct dispatch_req *r, int64_t id,
 		    NULL);
 		return;
 	}
-	if (!dispatch_may_touch(r, j->owner)) {
-		dispatch_refuse(s, r, "job", id, j->owner, hold ? "hold" :
+	if (!dispatch_may_touch(r, j->node.uid)) {
+		dispatch_refuse(s, r, "job", id, j->node.uid, hold ? "hold" :
 		    "release");
 		return;
 	}
@@ -221,8 +221,8 @@ dispatch_edit_hold_array(struct dispatch *s, struct dispatch_req *r,
 	for (b = 0; b < s->nbuckets; b++)
 		for (j = s->buckets[b]; j != NULL; j = j->hnext)
 			if (j->array_id == id && !j->gone &&
-			    !dispatch_may_touch(r, j->owner)) {
-				dispatch_refuse(s, r, "array", id, j->owner,
+			    !dispatch_may_touch(r, j->node.uid)) {
+				dispatch_refuse(s, r, "array", id, j->node.uid,
 				    hold ? "hold" : "release");
 				return;
 			}
@@ -333,11 +333,11 @@ dispatch_edit_queue_cap(struct dispatch *s, const struct sjob *j,
 	struct conf_caps qc;
 	size_t have;
 
-	conf_caps_queue(s->conf.conf_file, j->owner, queue, &qc);
-	have = sched_fair_nqueued(s->sched, j->owner, q);
+	conf_caps_queue(s->conf.conf_file, j->node.uid, queue, &qc);
+	have = sched_fair_nqueued(s->sched, j->node.uid, q);
 	if (qc.queued > 0 && have + 1 > (size_t)qc.queued) {
 		snprintf(msg, msglen, "uid %ld has %zu jobs queued in queue %s "
-		    "(user-max-queued %" PRId64 ")", (long)j->owner, have,
+		    "(user-max-queued %" PRId64 ")", (long)j->node.uid, have,
 		    queue, qc.queued);
 		return JOBQ_ETOOBIG;
 	}
@@ -377,8 +377,8 @@ dispatch_edit_check(struct dispatch *s, struct dispatch_req *r,
 	}
 	for (i = 0; i < e->ndeps_add; i++) {
 		d = dispatch_find(s, e->deps_add[i].id);
-		if (d != NULL && d->owner != r->uid && !r->admin &&
-		    dispatch_view(r, d->owner) == DISPATCH_VIEW_NONE)
+		if (d != NULL && d->node.uid != r->uid && !r->admin &&
+		    dispatch_view(r, d->node.uid) == DISPATCH_VIEW_NONE)
 			d = NULL;	/* does not exist for r */
 		if (d == NULL || d->gone || d->node.state == SCHED_DONE ||
 		    d->node.state == SCHED_NEW) {
@@ -388,7 +388,7 @@ dispatch_edit_check(struct dispatch *s, struct dispatch_req *r,
 			    e->deps_add[i].id);
 			return JOBQ_EINVAL;
 		}
-		if (d->owner != j->owner && !r->admin &&
+		if (d->node.uid != j->node.uid && !r->admin &&
 		    conf_after(s->conf.conf_file) == CONF_AFTER_DENY) {
 			snprintf(msg, msglen, "dependency %" PRId64 " belongs "
 			    "to another user: refused by this jobqd "
@@ -466,9 +466,9 @@ dispatch_edit_id(struct dispatch *s, struct dispatch_req *r, int64_t id,
 		dispatch_ref_ended(s, r, id, ENDED_EDIT, NULL);
 		return;
 	}
-	if (!dispatch_may_touch(r, j->owner)) {
+	if (!dispatch_may_touch(r, j->node.uid)) {
 		dispatch_edit_req_free(er);
-		dispatch_refuse(s, r, "job", id, j->owner, "edit");
+		dispatch_refuse(s, r, "job", id, j->node.uid, "edit");
 		return;
 	}
 	if (!dispatch_edit_queued(j)) {

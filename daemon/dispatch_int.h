@@ -98,41 +98,76 @@ TAILQ_HEAD(watcher_list, watcher);
  */
 enum sjob_phase { PH_QUEUED, PH_CLAIMING, PH_RESERVED, PH_RUNNING, PH_FINISHING };
 
-/* A job in the table of active jobs. */
+/* What a job has only once it has been claimed: allocated by dispatch_run()
+ * at its claim (or adoption), freed with the job.  Reads go through
+ * dispatch_run_slot() and dispatch_run_started(), which give a queued
+ * job's defaults while there is none. */
+struct sjob_run {
+	int64_t started_at;    /* of the current attempt; 0 until STARTED */
+	struct dispatch_tmo *tmo; /* the timeout timer while running */
+	struct dsl_job *sl;    /* its run on Slurm (dispatch_slurm.c) */
+	char *spec;            /* packed spec while reserved */
+	size_t speclen;
+	TAILQ_ENTRY(sjob) qlink;   /* reserved list */
+	pid_t pid;             /* job's pid/pgid once started */
+	int slot;              /* -1 unless running in a slot */
+};
+
+/* A job in the table of active jobs.  Packed (184 bytes, a 192-byte malloc
+ * chunk): a million queued jobs are a million of these; widest fields
+ * first, the small ones in bit-fields at the end, what only a claimed job
+ * needs in run.  Its owner is node.uid (set by dispatch_add), its slots
+ * and resources node.res (NULL: one slot, none; dispatch_res.c, freed
+ * with the job). */
 struct sjob {
 	struct sched_node node;   /* node.id is the job's id */
-	jobq_state state;      /* as dispatch decided it; changed only by
-	                          dispatch_transition() */
-	enum sjob_phase phase;
+	int64_t submitted_at;
+	int64_t timeout_ms;
+	int64_t array_id, array_index;
+	struct sjob_run *run;  /* NULL until claimed (dispatch_run) */
+	struct waiter_list waiters;
+	struct sjob *hnext;        /* hash chain */
+	int32_t kill_grace_ms, retry_delay_ms; /* at most a day
+	                          (PROTO_MAX_GRACE_MS, _RETRY_DELAY_MS):
+	                          set through dispatch_ms32() */
 	int attempts;          /* as dispatch decided it (with state) */
 	int max_retries;
-	uid_t owner;
-	int slot;              /* -1 unless running in a slot */
-	pid_t pid;             /* job's pid/pgid once started */
+	int pins;              /* pending submits that depend on it */
+	unsigned state:4;      /* jobq_state, as dispatch decided it;
+	                          changed only by dispatch_transition() */
+	unsigned phase:4;      /* enum sjob_phase */
 	unsigned cancel_req:1; /* a cancel arrived */
 	unsigned timed_out:1;  /* its timeout fired */
 	unsigned gone:1;       /* left the table, kept only while pinned */
 	unsigned on_end:1;     /* it has its own end hook (hook.h) */
-	int pins;              /* pending submits that depend on it */
-	int64_t submitted_at;
-	int64_t started_at;    /* of the current attempt; 0 until STARTED */
-	int64_t timeout_ms, kill_grace_ms, retry_delay_ms;
-	int64_t array_id, array_index;
-	struct dispatch_tmo *tmo; /* the timeout timer while running */
-	struct sched_res_req *res; /* its slots and resources (node.res);
-	                          NULL: one slot, none (dispatch_res.c) */
-	int res_held;          /* HELD in the scheduler only because it asks
+	unsigned slurm:1;      /* this run is (to be) on Slurm */
+	unsigned res_held:1;   /* HELD in the scheduler only because it asks
 	                          more than the pool has (its row is not held;
 	                          dispatch_res_job), until an edit fixes it */
-	unsigned slurm:1;      /* this run is (to be) on Slurm */
-	struct dsl_job *sl;    /* its run on Slurm (dispatch_slurm.c) */
-	char *spec;            /* packed spec while reserved */
-	size_t speclen;
-	struct waiter_list waiters;
-	TAILQ_ENTRY(sjob) qlink;   /* reserved list */
-	struct sjob *hnext;        /* hash chain */
 };
 TAILQ_HEAD(sjob_list, sjob);
+
+/* A duration of at most a day (kill_grace_ms, retry_delay_ms: the protocol
+ * bounds them) as struct sjob keeps it; a row's out-of-range value clamped. */
+static inline int32_t
+dispatch_ms32(int64_t ms)
+{
+	return ms < 0 ? 0 : ms > INT32_MAX ? INT32_MAX : (int32_t)ms;
+}
+
+/* j's slot (-1: none) and the start of its attempt (0: not started): a
+ * queued job's defaults while it has no run. */
+static inline int
+dispatch_run_slot(const struct sjob *j)
+{
+	return j->run != NULL ? j->run->slot : -1;
+}
+
+static inline int64_t
+dispatch_run_started(const struct sjob *j)
+{
+	return j->run != NULL ? j->run->started_at : 0;
+}
 
 #define SJOB(n) ((struct sjob *)((char *)(n) - offsetof(struct sjob, node)))
 #define SJOB_ID(j) ((j)->node.id)
@@ -267,6 +302,8 @@ struct sjob *dispatch_job_alloc(void);
 void dispatch_add(struct dispatch *, struct sjob *j, int64_t id, int attempts,
     int max_retries, uid_t owner);
 void dispatch_unpin(struct sjob *);
+/* j's run, made (slot -1) if it has none: out of memory is fatal. */
+struct sjob_run *dispatch_run(struct sjob *j);
 /* j, just taken from the scheduler by sched_next(), is claimed. */
 void dispatch_claim(struct dispatch *, struct sjob *j, int64_t now);
 /* j, just taken from the scheduler by sched_next(), was claimed by op (a

@@ -68,6 +68,7 @@ dispatch_logs_spec(struct dispatch *s, struct sjob *j,
     const struct store_op *op)
 {
 	struct wire_rlimit base[WIRE_RLIMIT_BASE_MAX];
+	struct sjob_run *run = dispatch_run(j);
 	char out[32], err[32];
 	struct wire_output wo;
 
@@ -94,7 +95,7 @@ dispatch_logs_spec(struct dispatch *s, struct sjob *j,
 	wo.rl_base = base;
 	return wire_spec_pack_out((const char *const *)op->out.claim.argv,
 	    (const char *const *)op->out.claim.env, op->out.claim.cwd, out, err,
-	    &wo, &j->spec, &j->speclen);
+	    &wo, &run->spec, &run->speclen);
 }
 
 /* Reads up to lr->max bytes of fd at lr->offset into *buf (malloc'd): the
@@ -255,10 +256,10 @@ dispatch_logs_id(struct dispatch *s, struct dispatch_req *r,
 	struct sjob *j = dispatch_find(s, lr->id);
 
 	if (j != NULL) {
-		if (!dispatch_may_read_output(r, j->owner))
-			dispatch_logs_refuse(s, r, lr->id, j->owner);
+		if (!dispatch_may_read_output(r, j->node.uid))
+			dispatch_logs_refuse(s, r, lr->id, j->node.uid);
 		else
-			dispatch_logs_reply(s, r, lr, j->owner, 0);
+			dispatch_logs_reply(s, r, lr, j->node.uid, 0);
 		free(lr);
 		return;
 	}
@@ -290,7 +291,7 @@ dispatch_logs_where(const struct sjob *j, int stage, char *buf, size_t len)
 	if (stage == WIRE_STAGE_LOGS_DIR)
 		snprintf(buf, len, "logs/");
 	else
-		snprintf(buf, len, "logs/%lu/", (unsigned long)j->owner);
+		snprintf(buf, len, "logs/%lu/", (unsigned long)j->node.uid);
 }
 
 int

@@ -256,8 +256,8 @@ dispatch_ref_cancel_id(struct dispatch *s, struct dispatch_req *r, int64_t id)
 		dispatch_ref_ended(s, r, id, ENDED_CANCEL, NULL);
 		return;
 	}
-	if (!dispatch_may_touch(r, j->owner)) {
-		dispatch_refuse(s, r, "job", id, j->owner, "cancel");
+	if (!dispatch_may_touch(r, j->node.uid)) {
+		dispatch_refuse(s, r, "job", id, j->node.uid, "cancel");
 		return;
 	}
 	if (j->phase == PH_FINISHING) {
@@ -319,8 +319,8 @@ dispatch_ref_priority_id(struct dispatch *s, struct dispatch_req *r,
 		dispatch_ref_ended(s, r, id, ENDED_PRIORITY, NULL);
 		return;
 	}
-	if (!dispatch_may_touch(r, j->owner)) {
-		dispatch_refuse(s, r, "job", id, j->owner,
+	if (!dispatch_may_touch(r, j->node.uid)) {
+		dispatch_refuse(s, r, "job", id, j->node.uid,
 		    "change the priority of");
 		return;
 	}
@@ -367,8 +367,8 @@ dispatch_ref_retry_track(struct dispatch *s, struct op_ctx *c,
 	    (uid_t)job->owner_uid);
 	j->submitted_at = util_now_ms();
 	j->timeout_ms = job->timeout_ms;
-	j->kill_grace_ms = job->kill_grace_ms;
-	j->retry_delay_ms = job->retry_delay_ms;
+	j->kill_grace_ms = dispatch_ms32(job->kill_grace_ms);
+	j->retry_delay_ms = dispatch_ms32(job->retry_delay_ms);
 	j->array_index = job->array_index;
 	dispatch_node_init(s, j, job->queue, job->priority, 0, job->array_id,
 	    0);
@@ -444,8 +444,8 @@ dispatch_ref_retry_id(struct dispatch *s, struct dispatch_req *r, int64_t id)
 	struct sjob *j;
 
 	if ((j = dispatch_find(s, id)) != NULL &&
-	    !dispatch_may_touch(r, j->owner)) {
-		dispatch_refuse(s, r, "job", id, j->owner, "retry");
+	    !dispatch_may_touch(r, j->node.uid)) {
+		dispatch_refuse(s, r, "job", id, j->node.uid, "retry");
 		return;
 	}
 	if (j != NULL) {

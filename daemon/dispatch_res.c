@@ -75,10 +75,9 @@ dispatch_res_job(struct dispatch *s, struct sjob *j, int slots,
 			j->res_held = 1;
 		j->node.held = 1;
 	}
-	if ((j->res = malloc(sizeof(*j->res))) == NULL)
+	if ((j->node.res = malloc(sizeof(*j->node.res))) == NULL)
 		fatalx("out of memory");
-	*j->res = r;
-	j->node.res = j->res;
+	*j->node.res = r;
 }
 
 int
@@ -93,7 +92,7 @@ dispatch_res_edit_check(const struct dispatch *s, const struct sjob *j,
 	*out = NULL;
 	if (!set_slots && !set_res)
 		return 0;
-	if (j->res != NULL && !sched_res_possible(s->res, j->res) &&
+	if (j->node.res != NULL && !sched_res_possible(s->res, j->node.res) &&
 	    !(set_slots && set_res)) {
 		/* what it asks now was not read against this pool */
 		snprintf(msg, msglen, "the job asks more than jobqd has "
@@ -101,7 +100,7 @@ dispatch_res_edit_check(const struct dispatch *s, const struct sjob *j,
 		    "together");
 		return JOBQ_EINVAL;
 	}
-	if (sched_res_req_edit(s->res, j->res, set_slots ? e->slots : 0,
+	if (sched_res_req_edit(s->res, j->node.res, set_slots ? e->slots : 0,
 	    set_res, e->res, &r, msg, msglen) != 0)
 		return JOBQ_EINVAL;
 	if (r.slots <= 1 && memcmp(r.n, (unsigned[SCHED_RES_MAX]){ 0 },
@@ -119,14 +118,15 @@ void
 dispatch_res_edit_apply(struct dispatch *s, struct sjob *j,
     struct sched_res_req *r)
 {
+	struct sched_res_req *old = j->node.res;
+
 	if (sched_edit_res(s->sched, &j->node, r) != 0) {
 		/* checked by dispatch_res_edit_check and dispatch_edit */
 		JQ_ASSERT(0);
 		free(r);
 		return;
 	}
-	free(j->res);
-	j->res = r;
+	free(old);		/* j->node.res is r now */
 	if (j->res_held) {
 		j->res_held = 0;
 		(void)sched_edit_release(s->sched, &j->node, util_now_ms());
@@ -136,7 +136,7 @@ dispatch_res_edit_apply(struct dispatch *s, struct sjob *j,
 int
 dispatch_res_impossible(const struct dispatch *s, const struct sjob *j)
 {
-	return j->res != NULL && !sched_res_possible(s->res, j->res);
+	return j->node.res != NULL && !sched_res_possible(s->res, j->node.res);
 }
 
 void
@@ -145,15 +145,15 @@ dispatch_res_claim(struct dispatch *s, struct sjob *j, struct store_op *op,
 {
 	size_t n;
 
-	if (j->res == NULL)
+	if (j->node.res == NULL)
 		return;
-	n = sched_res_given_str(s->res, j->res, NULL, 0);
+	n = sched_res_given_str(s->res, j->node.res, NULL, 0);
 	if (n == 0)
 		return;		/* slots only */
 	if ((c->msg = malloc(n + 1)) == NULL ||
-	    (c->strv = sched_res_env(s->res, j->res)) == NULL)
+	    (c->strv = sched_res_env(s->res, j->node.res)) == NULL)
 		fatalx("out of memory");
-	(void)sched_res_given_str(s->res, j->res, c->msg, n + 1);
+	(void)sched_res_given_str(s->res, j->node.res, c->msg, n + 1);
 	op->in.claim.res_given = c->msg;
 	op->in.claim.res_env = (const char *const *)c->strv;
 }

@@ -80,8 +80,8 @@ dispatch_slot_send(struct dispatch *s, struct sjob *j, int slot)
 	int rv;
 
 	dispatch_unreserve(s, j);
-	rv = pool_run(s->pool, slot, SJOB_ID(j), (unsigned)j->attempts, j->spec,
-	    j->speclen);
+	rv = pool_run(s->pool, slot, SJOB_ID(j), (unsigned)j->attempts,
+	    j->run->spec, j->run->speclen);
 	if (rv == JOBQ_ESTATE) {
 		/* the pool disagrees that the slot is free: wait for ready() */
 		log_warnx("worker %d is not ready; job %" PRId64 " waits", slot,
@@ -90,8 +90,8 @@ dispatch_slot_send(struct dispatch *s, struct sjob *j, int slot)
 		dispatch_reserve(s, j, 1);
 		return;
 	}
-	free(j->spec);
-	j->spec = NULL;
+	free(j->run->spec);
+	j->run->spec = NULL;
 	j->phase = PH_RUNNING;
 	if (rv < 0) {
 		snprintf(msg, sizeof msg, "dispatch to worker %d: %s", slot,
@@ -99,7 +99,7 @@ dispatch_slot_send(struct dispatch *s, struct sjob *j, int slot)
 		dispatch_end(s, j, JOB_EV_SPAWN_FAILED, -1, 0, msg);
 		return;
 	}
-	j->slot = slot;
+	j->run->slot = slot;
 	s->slot_job[slot] = SJOB_ID(j);
 	stats_slot_busy(s->stats, util_now_ms(), 1);
 	log_debug("job %" PRId64 " dispatched to worker %d", SJOB_ID(j), slot);
@@ -116,11 +116,13 @@ dispatch_slot_tmo_closed(uv_handle_t *h)
 void
 dispatch_slot_timeout_stop(struct sjob *j)
 {
-	if (j->tmo != NULL) {
-		uv_timer_stop(&j->tmo->timer);
-		j->tmo->j = NULL;
-		uv_close((uv_handle_t *)&j->tmo->timer, dispatch_slot_tmo_closed);
-		j->tmo = NULL;
+	struct dispatch_tmo *tmo = j->run != NULL ? j->run->tmo : NULL;
+
+	if (tmo != NULL) {
+		uv_timer_stop(&tmo->timer);
+		tmo->j = NULL;
+		uv_close((uv_handle_t *)&tmo->timer, dispatch_slot_tmo_closed);
+		j->run->tmo = NULL;
 	}
 }
 
@@ -137,12 +139,12 @@ dispatch_slot_tmo_cb(uv_timer_t *t)
 		dispatch_slurm_timeout(s, j);
 		return;
 	}
-	if (j == NULL || j->phase != PH_RUNNING || j->slot < 0)
+	if (j == NULL || j->phase != PH_RUNNING || dispatch_run_slot(j) < 0)
 		return;
 	j->timed_out = 1;
 	log_info("job %" PRId64 " ran past its timeout of %" PRId64 " ms; "
 	    "stopping it", SJOB_ID(j), j->timeout_ms);
-	if ((rv = pool_cancel(s->pool, j->slot, SJOB_ID(j),
+	if ((rv = pool_cancel(s->pool, j->run->slot, SJOB_ID(j),
 	    dispatch_kill_grace(s, j), 0)) < 0)
 		log_warnx("job %" PRId64 ": timeout: %s", SJOB_ID(j),
 		    jobq_strerror(rv));
@@ -151,15 +153,17 @@ dispatch_slot_tmo_cb(uv_timer_t *t)
 void
 dispatch_slot_timeout_start(struct dispatch *s, struct sjob *j)
 {
-	int64_t left = j->started_at + j->timeout_ms - util_now_ms();
+	struct sjob_run *run = dispatch_run(j);
+	int64_t left = run->started_at + j->timeout_ms - util_now_ms();
+	struct dispatch_tmo *tmo;
 
-	if ((j->tmo = malloc(sizeof *j->tmo)) == NULL)
+	if ((run->tmo = tmo = malloc(sizeof *tmo)) == NULL)
 		fatalx("out of memory");
-	uv_timer_init(s->loop, &j->tmo->timer);
-	j->tmo->timer.data = j->tmo;
-	j->tmo->s = s;
-	j->tmo->j = j;
-	uv_timer_start(&j->tmo->timer, dispatch_slot_tmo_cb,
+	uv_timer_init(s->loop, &tmo->timer);
+	tmo->timer.data = tmo;
+	tmo->s = s;
+	tmo->j = j;
+	uv_timer_start(&tmo->timer, dispatch_slot_tmo_cb,
 	    (uint64_t)(left > 0 ? left : 0), 0);
 }
 
@@ -182,21 +186,22 @@ dispatch_slot_started(void *arg, int slot, const struct wire_report *rep)
 	struct sjob *j = dispatch_find(s, rep->job_id);
 	struct store_op *op;
 
-	if (j == NULL || j->slot != slot || j->phase != PH_RUNNING) {
+	if (j == NULL || dispatch_run_slot(j) != slot ||
+	    j->phase != PH_RUNNING) {
 		log_warnx("worker %d started unknown job %" PRId64, slot,
 		    rep->job_id);
 		return;
 	}
-	j->pid = rep->pid;
-	j->started_at = rep->start_us / 1000;
+	j->run->pid = rep->pid;
+	j->run->started_at = rep->start_us / 1000;
 	op = dispatch_op_update(s, SJOB_ID(j), dispatch_op_update_done,
 	    dispatch_op_ctx(s, j, NULL));
 	op->in.update.set_started = 1;
-	op->in.update.started_at = j->started_at;
+	op->in.update.started_at = j->run->started_at;
 	op->in.update.pid = rep->pid;
 	/* informational (jobq show): rides with the next commit */
 	dispatch_op_submit_lazy(s, op);
-	if (j->timeout_ms > 0 && j->tmo == NULL)
+	if (j->timeout_ms > 0 && j->run->tmo == NULL)
 		dispatch_slot_timeout_start(s, j);
 }
 
@@ -322,7 +327,8 @@ dispatch_slot_finished(void *arg, int slot, const struct wire_report *rep)
 	char msg[256];
 	int code, sig;
 
-	if (j == NULL || j->slot != slot || j->phase != PH_RUNNING) {
+	if (j == NULL || dispatch_run_slot(j) != slot ||
+	    j->phase != PH_RUNNING) {
 		log_warnx("worker %d finished unknown job %" PRId64, slot,
 		    rep->job_id);
 		return;
@@ -350,7 +356,8 @@ dispatch_slot_lost(void *arg, int slot, int64_t job_id, pid_t job_pid)
 	if (job_id == 0)
 		return;
 	j = dispatch_find(s, job_id);
-	if (j == NULL || j->phase != PH_RUNNING || j->slot != slot) {
+	if (j == NULL || j->phase != PH_RUNNING ||
+	    dispatch_run_slot(j) != slot) {
 		log_warnx("worker %d lost with unknown job %" PRId64, slot,
 		    job_id);
 		return;

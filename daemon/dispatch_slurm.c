@@ -75,7 +75,7 @@
 
 enum dsl_state { DSL_SUBMITTING, DSL_IN_SLURM, DSL_UNSURE, DSL_RESUBMIT };
 
-/* A job whose run is on Slurm (j->sl). */
+/* A job whose run is on Slurm (j->run->sl). */
 struct dsl_job {
 	struct dslurm *sl;
 	struct sjob *j;
@@ -251,7 +251,7 @@ dispatch_slurm_forget(struct dslurm *sl, struct dsl_job *dj)
 {
 	TAILQ_REMOVE(&sl->jobs, dj, link);
 	sl->njobs--;
-	dj->j->sl = NULL;
+	dj->j->run->sl = NULL;
 	free(dj);
 }
 
@@ -333,8 +333,8 @@ dispatch_slurm_scancel(struct dslurm *sl, struct dsl_job *dj)
 void
 dispatch_slurm_cancel(struct dispatch *s, struct sjob *j)
 {
-	if (s->slurm != NULL && j->sl != NULL)
-		dispatch_slurm_scancel(s->slurm, j->sl);
+	if (s->slurm != NULL && j->run != NULL && j->run->sl != NULL)
+		dispatch_slurm_scancel(s->slurm, j->run->sl);
 }
 
 void
@@ -449,7 +449,7 @@ fail:
 }
 
 /* Hands dj's run to sbatch; claim is the committed claim (or reread) with
- * its spec, j->spec the packed spec (taken). */
+ * its spec, j->run->spec the packed spec (taken). */
 static void
 dispatch_slurm_submit(struct dslurm *sl, struct dsl_job *dj,
     const struct store_op *claim)
@@ -484,7 +484,7 @@ dispatch_slurm_submit(struct dslurm *sl, struct dsl_job *dj,
 	sub.err_path = err;
 	sub.exec = &ex;
 	sub.timeout_ms = j->timeout_ms;
-	sub.slots = j->res != NULL ? j->res->slots : 1;
+	sub.slots = j->node.res != NULL ? j->node.res->slots : 1;
 	if ((cmd = slurm_cmd_new()) == NULL)
 		fatalx("out of memory");
 	if (sl->sbatch == NULL) {
@@ -496,9 +496,9 @@ dispatch_slurm_submit(struct dslurm *sl, struct dsl_job *dj,
 	    SJOB_ID(j), j->attempts)) == NULL ||
 	    (cmd->env = dispatch_slurm_env(sl, claim->out.claim.env)) == NULL)
 		fatalx("out of memory");
-	cmd->spec = j->spec;
-	cmd->speclen = j->speclen;
-	j->spec = NULL;
+	cmd->spec = j->run->spec;
+	cmd->speclen = j->run->speclen;
+	j->run->spec = NULL;
 	if (geteuid() == 0 && claim->out.claim.uid != 0) {
 		cmd->as_user = 1;
 		cmd->uid = (uid_t)claim->out.claim.uid;
@@ -517,7 +517,7 @@ refuse:
 	dispatch_end(s, j, JOB_EV_SPAWN_FAILED, -1, 0, msg);
 }
 
-/* j's claim for Slurm has committed (op: its spec; j->spec packed). */
+/* j's claim for Slurm has committed (op: its spec; j->run->spec packed). */
 void
 dispatch_slurm_claimed(struct dispatch *s, struct sjob *j,
     const struct store_op *op)
@@ -526,7 +526,7 @@ dispatch_slurm_claimed(struct dispatch *s, struct sjob *j,
 	struct dsl_job *dj;
 
 	j->phase = PH_RUNNING;
-	j->slot = -1;
+	dispatch_run(j)->slot = -1;
 	if (sl == NULL || (dj = calloc(1, sizeof *dj)) == NULL) {
 		dispatch_end(s, j, JOB_EV_SPAWN_FAILED, -1, 0,
 		    "the Slurm executor could not start (out of memory)");
@@ -534,7 +534,7 @@ dispatch_slurm_claimed(struct dispatch *s, struct sjob *j,
 	}
 	dj->sl = sl;
 	dj->j = j;
-	j->sl = dj;
+	j->run->sl = dj;
 	TAILQ_INSERT_TAIL(&sl->jobs, dj, link);
 	sl->njobs++;
 	dispatch_slurm_submit(sl, dj, op);
@@ -548,7 +548,7 @@ dispatch_slurm_reread_done(struct store_op *op)
 	struct op_ctx *c = op->data;
 	struct dispatch *s = c->s;
 	struct sjob *j = c->job;
-	struct dsl_job *dj = j->sl;
+	struct dsl_job *dj = j->run != NULL ? j->run->sl : NULL;
 	int rv;
 
 	if (dj == NULL || s->slurm == NULL || s->slurm->closing) {
@@ -600,16 +600,16 @@ dispatch_slurm_started(struct dslurm *sl, struct dsl_job *dj)
 	struct sjob *j = dj->j;
 	struct store_op *op;
 
-	if (j->started_at != 0)
+	if (j->run->started_at != 0)
 		return;
 	sl->active_at = util_mono_ms();
-	j->started_at = util_now_ms();
+	j->run->started_at = util_now_ms();
 	op = dispatch_op_update(s, SJOB_ID(j), dispatch_op_update_done,
 	    dispatch_op_ctx(s, j, NULL));
 	op->in.update.set_started = 1;
-	op->in.update.started_at = j->started_at;
+	op->in.update.started_at = j->run->started_at;
 	dispatch_op_submit_lazy(s, op);
-	if (j->timeout_ms > 0 && j->tmo == NULL)
+	if (j->timeout_ms > 0 && j->run->tmo == NULL)
 		dispatch_slot_timeout_start(s, j);
 }
 
@@ -618,7 +618,7 @@ static void
 dispatch_slurm_record(struct dslurm *sl, const struct slurm_text_job *r)
 {
 	struct sjob *j = dispatch_find(sl->s, r->job_id);
-	struct dsl_job *dj = j != NULL ? j->sl : NULL;
+	struct dsl_job *dj = j != NULL && j->run != NULL ? j->run->sl : NULL;
 	struct slurm_text_end e;
 	int64_t stray;
 
@@ -656,8 +656,8 @@ dispatch_slurm_record(struct dslurm *sl, const struct slurm_text_job *r)
 			dispatch_slurm_scancel(sl, dj);
 		return;
 	}
-	if (j->started_at == 0)
-		j->started_at = util_now_ms();
+	if (j->run->started_at == 0)
+		j->run->started_at = util_now_ms();
 	sl->active_at = util_mono_ms();
 	dispatch_slurm_end(sl, dj, &e, NULL);
 }
@@ -880,8 +880,8 @@ dispatch_slurm_start(struct dispatch *s, const struct store_recovery *rec)
 		j->slurm = 1;
 		j->submitted_at = sq->submitted_at;
 		j->timeout_ms = sq->timeout_ms;
-		j->kill_grace_ms = sq->kill_grace_ms;
-		j->retry_delay_ms = sq->retry_delay_ms;
+		j->kill_grace_ms = dispatch_ms32(sq->kill_grace_ms);
+		j->retry_delay_ms = dispatch_ms32(sq->retry_delay_ms);
 		j->array_index = sq->array_index;
 		j->on_end = sq->on_end != 0;
 		dispatch_node_init(s, j, sq->queue, sq->priority,
@@ -895,7 +895,7 @@ dispatch_slurm_start(struct dispatch *s, const struct store_recovery *rec)
 		dj->j = j;
 		dj->slurm_id = sq->slurm_id;
 		dj->state = sq->slurm_id > 0 ? DSL_IN_SLURM : DSL_UNSURE;
-		j->sl = dj;
+		dispatch_run(j)->sl = dj;
 		TAILQ_INSERT_TAIL(&sl->jobs, dj, link);
 		sl->njobs++;
 		log_info("job %" PRId64 " attempt %d is on Slurm (%s%" PRId64

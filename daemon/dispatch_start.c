@@ -90,21 +90,22 @@ dispatch_start_dep(struct dispatch *s, struct sjob *j,
 	return 0;
 }
 
-/* A job found queued at start-up enters the table (its node NEW).
- * Returns 0 or JOBQ_ENOMEM. */
+/* A job found queued at start-up enters the table (its node NEW) and
+ * *out.  Returns 0 or JOBQ_ENOMEM. */
 static int
-dispatch_start_job(struct dispatch *s, const struct store_queued *sq)
+dispatch_start_job(struct dispatch *s, const struct store_queued *sq,
+    struct sjob **out)
 {
 	struct sjob *j;
 
-	if ((j = dispatch_job_alloc()) == NULL)
+	if ((*out = j = dispatch_job_alloc()) == NULL)
 		return JOBQ_ENOMEM;
 	dispatch_add(s, j, sq->id, sq->attempts, sq->max_retries,
 	    (uid_t)sq->owner_uid);
 	j->submitted_at = sq->submitted_at;
 	j->timeout_ms = sq->timeout_ms;
-	j->kill_grace_ms = sq->kill_grace_ms;
-	j->retry_delay_ms = sq->retry_delay_ms;
+	j->kill_grace_ms = dispatch_ms32(sq->kill_grace_ms);
+	j->retry_delay_ms = dispatch_ms32(sq->retry_delay_ms);
 	j->array_index = sq->array_index;
 	j->on_end = sq->on_end != 0;
 	dispatch_node_init(s, j, sq->queue, sq->priority, sq->not_before,
@@ -114,21 +115,18 @@ dispatch_start_job(struct dispatch *s, const struct store_queued *sq)
 	return 0;
 }
 
-/* Its dependencies, then the scheduler.  Returns 1 if a dependency dooms
- * it, 0, or JOBQ_ENOMEM. */
+/* Its dependencies, then the scheduler: j, sq's job.  Returns 1 if a
+ * dependency dooms it, 0, or JOBQ_ENOMEM. */
 static int
 dispatch_start_link(struct dispatch *s, const struct store_recovery *rec,
-    const struct store_queued *sq, int64_t now, struct sjob **out)
+    const struct store_queued *sq, int64_t now, struct sjob *j)
 {
-	struct sjob *j = dispatch_find(s, sq->id);
 	size_t k;
 	int rv;
 
-	JQ_ASSERT(j != NULL);
 	for (k = sq->dep_first; k < sq->dep_first + sq->ndeps; k++)
 		if ((rv = dispatch_start_dep(s, j, &rec->deps[k])) < 0)
 			return rv;
-	*out = j;
 	return dispatch_sched_add(s, j, now);
 }
 
@@ -137,10 +135,10 @@ static int
 dispatch_start_load(struct dispatch *s, const struct store_recovery *rec)
 {
 	struct sched_queue *q;
-	struct sjob **doomed = NULL, *j;
+	struct sjob **jobs, **doomed = NULL;
 	size_t i, ndoomed = 0, cap = 0;
 	int64_t now = util_now_ms();
-	int rv;
+	int rv = 0;
 
 	for (i = 0; i < rec->nqueues; i++) {
 		if ((q = sched_queue_get(s->sched, rec->queues[i].name, 1)) ==
@@ -151,13 +149,18 @@ dispatch_start_load(struct dispatch *s, const struct store_recovery *rec)
 	}
 	/* Every queued job enters the table first: an edit (jobq edit
 	 * --after) may have made a job depend on a later one, so a live
-	 * dependency is not always before its dependent in id order. */
+	 * dependency is not always before its dependent in id order.
+	 * jobs[i] is rec->queued[i]'s, for the second pass. */
+	if ((jobs = calloc(rec->nqueued > 0 ? rec->nqueued : 1,
+	    sizeof *jobs)) == NULL)
+		return JOBQ_ENOMEM;
 	for (i = 0; i < rec->nqueued; i++)
-		if ((rv = dispatch_start_job(s, &rec->queued[i])) < 0)
-			return rv;
+		if ((rv = dispatch_start_job(s, &rec->queued[i],
+		    &jobs[i])) < 0)
+			goto fail;
 	for (i = 0; i < rec->nqueued; i++) {
 		if ((rv = dispatch_start_link(s, rec, &rec->queued[i], now,
-		    &j)) < 0)
+		    jobs[i])) < 0)
 			goto fail;
 		if (rv == 0)
 			continue;
@@ -165,14 +168,17 @@ dispatch_start_load(struct dispatch *s, const struct store_recovery *rec)
 			rv = JOBQ_ENOMEM;
 			goto fail;
 		}
-		doomed[ndoomed++] = j;
+		doomed[ndoomed++] = jobs[i];
 	}
+	free(jobs);
+	jobs = NULL;
 	for (i = 0; i < ndoomed; i++)
 		dispatch_end(s, doomed[i], JOB_EV_DEP_CANCEL, -1, 0,
 		    "a dependency can never be satisfied");
 	free(doomed);
 	return 0;
 fail:
+	free(jobs);
 	free(doomed);
 	return rv;
 }

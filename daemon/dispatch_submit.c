@@ -188,8 +188,8 @@ dispatch_submit_track(struct dispatch *s, struct op_ctx *c,
 		s->metrics.submitted++;
 		j->submitted_at = op->in.insert.submitted_at;
 		j->timeout_ms = sub->timeout_ms;
-		j->kill_grace_ms = sub->kill_grace_ms;
-		j->retry_delay_ms = sub->retry_delay_ms;
+		j->kill_grace_ms = dispatch_ms32(sub->kill_grace_ms);
+		j->retry_delay_ms = dispatch_ms32(sub->retry_delay_ms);
 		j->on_end = sub->on_end != NULL;
 		if (sub->array_count > 0)
 			j->array_index = sub->array_first + i * sub->array_step;

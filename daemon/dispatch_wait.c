@@ -164,7 +164,7 @@ dispatch_wait_id(struct dispatch *s, struct dispatch_req *r, int64_t id,
 		dispatch_ref_ended(s, r, id, ENDED_WAIT, NULL);
 		return;
 	}
-	if (dispatch_view(r, j->owner) == DISPATCH_VIEW_NONE) {
+	if (dispatch_view(r, j->node.uid) == DISPATCH_VIEW_NONE) {
 		dispatch_reply_status(r, JOBQ_ENOTFOUND);
 		return;
 	}

@@ -30,7 +30,7 @@ dispatch_watch_wants(const struct watcher *w, const struct sjob *j)
 {
 	size_t i;
 
-	if (dispatch_view(w->r, j->owner) == DISPATCH_VIEW_NONE)
+	if (dispatch_view(w->r, j->node.uid) == DISPATCH_VIEW_NONE)
 		return 0;
 	if (w->ids == NULL)
 		return 1;
@@ -105,8 +105,9 @@ dispatch_watch_event(struct dispatch *s, const struct sjob *j, jobq_state st,
 		next = TAILQ_NEXT(w, link);
 		if (!dispatch_watch_wants(w, j))
 			continue;
-		if ((obj = proto_event_to_json(dispatch_view(w->r, j->owner) ==
-		    DISPATCH_VIEW_LIMITED ? &lim : &ev)) == NULL) {
+		if ((obj = proto_event_to_json(dispatch_view(w->r,
+		    j->node.uid) == DISPATCH_VIEW_LIMITED ? &lim : &ev)) ==
+		    NULL) {
 			/* it would miss this change: end its stream */
 			log_warnx("a watcher misses an event (out of memory); "
 			    "ending its stream");

@@ -149,6 +149,8 @@ sched_heap_reserve(struct sched_heap *h, size_t want)
 
 	if (h->cap >= want)
 		return (0);
+	if (want >= SCHED_NOIDX)	/* heap_idx is 32 bits */
+		return (-ENOMEM);
 	cap = h->cap < SCHED_HEAP_MIN ? SCHED_HEAP_MIN : h->cap;
 	while (cap < want) {
 		if (cap > SIZE_MAX / 2 / sizeof(*v))

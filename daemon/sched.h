@@ -78,29 +78,30 @@ struct sched_res_req;
 struct conf;
 
 /* Embedded in the caller's job; the caller owns the memory.  Fields marked
- * (ro) are the scheduler's; the caller reads them only. */
+ * (ro) are the scheduler's; the caller reads them only.  Packed (88 bytes):
+ * a million queued jobs carry a million of these (bench/backlog.sh). */
 struct sched_node {
 	int64_t id;                 /* FIFO order among equal priorities */
-	int priority;
-	uid_t uid;                  /* owner: set before sched_add (0 by
-	                               sched_node_init); one per array */
 	int64_t not_before;         /* ms; 0 = none */
 	struct sched_queue *queue;  /* required */
 	struct sched_array *array;  /* NULL unless an array task */
-	enum sched_state state;     /* (ro) */
-	unsigned npending;          /* (ro) dependencies not yet met */
-	int doomed;                 /* (ro) a dependency can never hold */
-	size_t heap_idx;            /* (ro) */
 	struct sched_edge *out;     /* (ro) edges to nodes that depend on this */
 	struct sched_edge *in;      /* (ro) edges to nodes this depends on */
 	struct sched_uq *uq;        /* (ro) its user's place in its queue */
-	int held;                   /* set before sched_add to add it HELD;
-	                               then (ro): sched_edit_hold/_release */
-	uint64_t visit;             /* (ro) sched_edit_cycle's mark */
 	struct sched_res_req *res;  /* slots and resources it asks for
 	                               (sched_res.c); NULL (sched_node_init):
 	                               one slot, no resource */
-	int res_skip;               /* (ro) RUNNING in an external queue:
+	uint64_t visit;             /* (ro) sched_edit_cycle's mark */
+	int priority;
+	uid_t uid;                  /* owner: set before sched_add (0 by
+	                               sched_node_init); one per array */
+	uint32_t heap_idx;          /* (ro) SCHED_NOIDX: in no heap */
+	unsigned npending;          /* (ro) dependencies not yet met */
+	uint8_t state;              /* (ro) enum sched_state */
+	uint8_t doomed;             /* (ro) a dependency can never hold */
+	uint8_t held;               /* set before sched_add to add it HELD;
+	                               then (ro): sched_edit_hold/_release */
+	uint8_t res_skip;           /* (ro) RUNNING in an external queue:
 	                               took no slot or resource */
 };
 

@@ -19,7 +19,8 @@
 		abort();						\
 } while (0)
 
-#define SCHED_NOIDX	SIZE_MAX
+#define SCHED_NOIDX	UINT32_MAX	/* node.heap_idx: in no heap; heaps hold
+					   fewer entries (sched_heap_reserve) */
 #define SCHED_HEAP_MIN	16
 
 /* What a heap is ordered by. */

@@ -299,12 +299,15 @@ static const char *const store_schema_sql[ST_COUNT] = {
 	    "j.held, j.slots, j.res, coalesce(j.slurm_id, 0), "
 	    "coalesce(j.started_at, 0) FROM " STORE_JOB_FROM
 	    " WHERE j.state = 'running' AND j.executor = 'slurm' ORDER BY j.id",
-	/* One pass: queued jobs in id order (jobs_state), each one's deps
-	 * through deps_job, the dependency's state through the primary key. */
+	/* One pass over the dependencies in job id order (deps_job), each
+	 * one's job kept if queued (jobs_state), the dependency's state
+	 * through the primary key.  deps drives (CROSS JOIN): the pass costs
+	 * the dependencies, not the queued jobs (a million queued without a
+	 * dependency: a million probes of deps_job otherwise). */
 	[ST_QUEUED_DEPS] = "SELECT d.job_id, d.dep_id, d.mode, dj.state "
-	    "FROM jobs j JOIN deps d ON d.job_id = j.id "
+	    "FROM deps d CROSS JOIN jobs j ON j.id = d.job_id "
 	    "LEFT JOIN jobs dj ON dj.id = d.dep_id "
-	    "WHERE j.state = 'queued' ORDER BY j.id",
+	    "WHERE j.state = 'queued' ORDER BY d.job_id",
 	/* What a run used (cgroup.h), recorded with its end. */
 	/* Schedules (store_schedule.c). */
 	[ST_SCHED_ADD] = "INSERT INTO schedules (name, owner_uid, cron, "

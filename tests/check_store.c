@@ -850,6 +850,103 @@ START_TEST(test_recover)
 }
 END_TEST
 
+/* A job with dependencies inserted into s (state queued). */
+static int64_t
+do_insert_deps(struct store *s, const jobq_dep *deps, size_t ndeps)
+{
+	struct store_op *op;
+	int64_t id;
+
+	op = op_insert(argv_true, env_one, "/tmp", NULL, "default", 0, 0);
+	op->in.insert.deps = deps;
+	op->in.insert.ndeps = ndeps;
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	id = op->out.insert.id;
+	op_free(op);
+	return (id);
+}
+
+/* Recovery's dependency pass: each queued job's dependencies, in job id
+ * order, with their states (-1: purged); a job not queued has none read;
+ * queued jobs without any have ndeps 0. */
+START_TEST(test_recover_deps)
+{
+	struct store *s;
+	struct store_recovery r;
+	struct store_update u;
+	struct store_op *op;
+	jobq_dep deps[3];
+	int64_t a, b, c, d, e, f;
+	size_t i;
+
+	s = open_store(1);
+	a = do_insert(s, "default", 0);		/* succeeds */
+	b = do_insert(s, "default", 0);		/* stays queued */
+	memset(deps, 0, sizeof(deps));
+	deps[0].id = a;
+	deps[0].mode = JOBQ_DEP_OK;
+	deps[1].id = b;
+	deps[1].mode = JOBQ_DEP_ANY;
+	deps[2].id = 999999;			/* no such job: purged */
+	deps[2].mode = JOBQ_DEP_NOTOK;
+	c = do_insert_deps(s, deps, 3);		/* queued, 3 deps */
+	d = do_insert(s, "default", 0);		/* queued, none */
+	e = do_insert_deps(s, deps, 1);		/* claimed: not read */
+	f = do_insert_deps(s, &deps[1], 1);	/* queued, 1 dep */
+	ck_assert_int_eq(do_claim(s, a, 1, 100), 0);
+	memset(&u, 0, sizeof(u));
+	u.id = a;
+	u.state = JOBQ_STATE_SUCCEEDED;
+	u.exit_code = 0;
+	u.finished_at = 200;
+	ck_assert_int_eq(do_update(s, &u), 0);
+	ck_assert_int_eq(do_claim(s, e, 1, 100), 0);
+	u.id = e;
+	u.state = JOBQ_STATE_FAILED;
+	u.exit_code = 1;
+	ck_assert_int_eq(do_update(s, &u), 0);
+	close_store(s);
+
+	s = open_store(0);
+	ck_assert_int_eq(store_recover(s, &r, 1000), 0);
+	ck_assert_uint_eq(r.nqueued, 4);
+	ck_assert_int_eq(r.queued[0].id, b);
+	ck_assert_int_eq(r.queued[1].id, c);
+	ck_assert_int_eq(r.queued[2].id, d);
+	ck_assert_int_eq(r.queued[3].id, f);
+	ck_assert_uint_eq(r.queued[0].ndeps, 0);
+	ck_assert_uint_eq(r.queued[2].ndeps, 0);
+	ck_assert_uint_eq(r.ndeps, 4);
+	ck_assert_uint_eq(r.queued[1].ndeps, 3);
+	ck_assert_uint_eq(r.queued[3].ndeps, 1);
+	ck_assert_uint_lt(r.queued[1].dep_first, r.queued[3].dep_first);
+	for (i = 0; i < 3; i++) {
+		const struct store_dep *sd =
+		    &r.deps[r.queued[1].dep_first + i];
+
+		if (sd->dep_id == a) {
+			ck_assert_int_eq(sd->mode, JOBQ_DEP_OK);
+			ck_assert_int_eq(sd->dep_state, JOBQ_STATE_SUCCEEDED);
+		} else if (sd->dep_id == b) {
+			ck_assert_int_eq(sd->mode, JOBQ_DEP_ANY);
+			ck_assert_int_eq(sd->dep_state, JOBQ_STATE_QUEUED);
+		} else {
+			ck_assert_int_eq(sd->dep_id, 999999);
+			ck_assert_int_eq(sd->mode, JOBQ_DEP_NOTOK);
+			ck_assert_int_eq(sd->dep_state, -1);
+		}
+	}
+	ck_assert_int_eq(r.deps[r.queued[3].dep_first].dep_id, b);
+	store_recovery_release(&r);
+	ck_assert_int_eq(store_start(s, &loop), 0);
+	op = do_get(s, e);
+	ck_assert_int_eq(op->out.job->state, JOBQ_STATE_FAILED);
+	op_free(op);
+	close_store(s);
+}
+END_TEST
+
 /* --- disk full --- */
 
 START_TEST(test_disk_full)
@@ -4164,6 +4261,7 @@ store_suite(void)
 	tcase_add_test(tc, test_group_commit);
 	tcase_add_test(tc, test_checkpoint);
 	tcase_add_test(tc, test_recover);
+	tcase_add_test(tc, test_recover_deps);
 	tcase_add_test(tc, test_recover_slurm);
 	tcase_add_test(tc, test_job_executor);
 	tcase_add_test(tc, test_disk_full);
