@@ -3154,6 +3154,21 @@ END_TEST
 
 static const char *const env_three[] = { "C=3", NULL };
 
+/* A job with environment env, its status checked: its id. */
+static int64_t
+do_insert_env(struct store *s, const char *const *env)
+{
+	struct store_op *op;
+	int64_t id;
+
+	op = op_insert(argv_true, env, "/", NULL, "default", 0, 0);
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	id = op->out.insert.id;
+	op_free(op);
+	return (id);
+}
+
 /* An edit's status. */
 static int
 do_edit(struct store *s, const struct store_edit *e)
@@ -3227,14 +3242,8 @@ START_TEST(test_envs)
 	s = open_store(1);
 	a1 = do_insert(s, "default", 0);	/* env_one */
 	a2 = do_insert(s, "default", 0);
-	op = op_insert(argv_true, env_two, "/", NULL, "default", 0, 0);
-	run_op(s, op);
-	b1 = op->out.insert.id;
-	op_free(op);
-	op = op_insert(argv_true, env_empty, "/", NULL, "default", 0, 0);
-	run_op(s, op);
-	c1 = op->out.insert.id;
-	op_free(op);
+	b1 = do_insert_env(s, env_two);
+	c1 = do_insert_env(s, env_empty);
 	arr = do_insert_array(s, 0, 1, 3, 0, NULL);
 	/* env_one and env_two; the empty one inline, no row */
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM envs"), 2);
@@ -3251,10 +3260,7 @@ START_TEST(test_envs)
 
 	/* a restart: the cache is empty, the rows are found by hash */
 	s = open_store(1);
-	op = op_insert(argv_true, env_two, "/", NULL, "default", 0, 0);
-	run_op(s, op);
-	d1 = op->out.insert.id;
-	op_free(op);
+	d1 = do_insert_env(s, env_two);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM envs"), 2);
 	claim_env(s, a1, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "A=1");
@@ -3279,10 +3285,7 @@ START_TEST(test_envs)
 	claim_env(s, a2, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "A=1,B=3");
 	/* edited to empty: inline, and env_two's row stays (d1 has it) */
-	op = op_insert(argv_true, env_two, "/", NULL, "default", 0, 0);
-	run_op(s, op);
-	e.id = op->out.insert.id;
-	op_free(op);
+	e.id = do_insert_env(s, env_two);
 	e.env = env_empty;
 	e.envc = 0;
 	ck_assert_int_eq(do_edit(s, &e), 0);
@@ -3327,10 +3330,7 @@ START_TEST(test_envs)
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM envs WHERE env = "
 	    "'[\"A=1\",\"B=2\"]'"), 1);
 	/* the cache holds env_two (the last insert's) when its row goes */
-	op = op_insert(argv_true, env_two, "/", NULL, "default", 0, 0);
-	run_op(s, op);
-	a1 = op->out.insert.id;
-	op_free(op);
+	a1 = do_insert_env(s, env_two);
 	do_end(s, d1, JOBQ_STATE_SUCCEEDED, 12);
 	do_end(s, a1, JOBQ_STATE_SUCCEEDED, 12);
 	do_end(s, e.id, JOBQ_STATE_SUCCEEDED, 12);	/* the edited one */
@@ -3338,10 +3338,7 @@ START_TEST(test_envs)
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM envs WHERE env = "
 	    "'[\"A=1\",\"B=2\"]'"), 0);
 	/* the purge made the cache forget: env_two gets a row again */
-	op = op_insert(argv_true, env_two, "/", NULL, "default", 0, 0);
-	run_op(s, op);
-	b1 = op->out.insert.id;
-	op_free(op);
+	b1 = do_insert_env(s, env_two);
 	claim_env(s, b1, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "A=1,B=2");
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM jobs j WHERE "
