@@ -69,7 +69,8 @@ running() { [ "$(slurm_squeue -h -j "$long" -o %T)" = RUNNING ]; }
 wait_for 30 "job $long to run" running
 markers_seen 1 "the long Slurm job"
 stepd=$(pgrep -x slurmstepd | while read -r p; do
-	{ tr '\0' '\n' <"/proc/$p/environ"; } 2>/dev/null | grep -qx "JOBQ_SLURM_MARK=$SLURM_DIR" && echo "$p"
+	env=$(tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null)
+	grep -qx "JOBQ_SLURM_MARK=$SLURM_DIR" <<<"$env" && echo "$p"
 done)
 [ -n "$stepd" ] || fail "no slurmstepd of this cluster found while job $long runs (the leftover check could not work)"
 [ -n "$(slurm_leftovers)" ] || fail "slurm_leftovers sees nothing while job $long runs"
@@ -97,8 +98,12 @@ st=$(slurm_nodes_state | tr '\n' ' ')
 assert_eq "$st" "n1 idle n2 idle " "sinfo in two-node mode"
 ns_a=${SLURM_NS%% *}
 ns_b=${SLURM_NS##* }
-ip netns list | grep -q "^$ns_b" || fail "namespace $ns_b not listed"
-ip -n "$ns_b" -o addr show dev veth1 | grep -q -F 10.213.0.2 || fail "n2's namespace has no 10.213.0.2"
+# (outputs read whole first: under pipefail, grep -q quitting at its match
+# can fail the pipeline with the writer's SIGPIPE)
+out=$(ip netns list)
+grep -q "^$ns_b" <<<"$out" || fail "namespace $ns_b not listed"
+out=$(ip -n "$ns_b" -o addr show dev veth1)
+grep -q -F 10.213.0.2 <<<"$out" || fail "n2's namespace has no 10.213.0.2"
 
 # Four 1-CPU jobs on two 1-CPU nodes: two run at once, one on each node;
 # all four end, on both nodes.
@@ -149,7 +154,8 @@ slurm_stop
 assert_all_gone $pids
 assert_no_markers 10 "after slurm_stop (two nodes)"
 for ns in $ns_a $ns_b; do
-	ip netns list | grep -q "^$ns\b" && fail "namespace $ns left after slurm_stop"
+	out=$(ip netns list)
+	grep -q "^$ns\b" <<<"$out" && fail "namespace $ns left after slurm_stop"
 done
 # Someone else's cluster was left alone.
 for p in $others; do

@@ -477,7 +477,9 @@ slurm_jobcomp() { cat "$SLURM_DIR/log/jobcomp.txt" 2>/dev/null; }
 # --- jobqd with the Slurm executor -------------------------------------------
 
 # slurm_jobqd_supported: this jobqd has the Slurm executor (issue 13).
-slurm_jobqd_supported() { "$JOBQD" --help 2>&1 | grep -q -e '--slurm-poll'; }
+# (the help read whole: grep -q quitting early could SIGPIPE jobqd under
+# pipefail and make a jobqd that has it look as if it had not)
+slurm_jobqd_supported() { local h; h=$("$JOBQD" --help 2>&1); [[ $h == *--slurm-poll* ]]; }
 
 # slurm_start_jobqd [ARGS...]: start_daemon with the cluster's commands
 # found in PATH (the wrappers) and SLURM_CONF in its environment, polling
