@@ -334,6 +334,14 @@ void dispatch_maybe_finish_shutdown(struct dispatch *);
 /* The scheduler's callback: n can never start (a dependency failed). */
 void dispatch_sched_canceled(void *arg, struct sched_node *n);
 
+/* ---- dispatch_start.c ---- */
+/* A job from a recovery row (found queued, or adopted from Slurm) enters
+ * the table, state queued, with sq's settings and its scheduler node (NEW);
+ * not its hold, slots or resources, nor the scheduler.  NULL when out of
+ * memory. */
+struct sjob *dispatch_start_row(struct dispatch *,
+    const struct store_queued *sq);
+
 /* ---- dispatch_exec.c ---- */
 /* The executors of rec's queues into the table; 0 or JOBQ_ENOMEM. */
 int dispatch_exec_start(struct dispatch *, const struct store_recovery *rec);

@@ -868,24 +868,15 @@ dispatch_slurm_start(struct dispatch *s, const struct store_recovery *rec)
 		return JOBQ_ENOMEM;
 	for (i = 0; i < rec->nadopted; i++) {
 		sq = &rec->adopted[i];
-		if ((j = dispatch_job_alloc()) == NULL ||
-		    (dj = calloc(1, sizeof *dj)) == NULL) {
-			free(j);
+		if ((dj = calloc(1, sizeof *dj)) == NULL)
+			return JOBQ_ENOMEM;
+		if ((j = dispatch_start_row(s, sq)) == NULL) {
+			free(dj);
 			return JOBQ_ENOMEM;
 		}
-		dispatch_add(s, j, sq->id, sq->attempts, sq->max_retries,
-		    (uid_t)sq->owner_uid);
 		j->state = JOBQ_STATE_RUNNING;
 		j->phase = PH_RUNNING;
 		j->slurm = 1;
-		j->submitted_at = sq->submitted_at;
-		j->timeout_ms = sq->timeout_ms;
-		j->kill_grace_ms = dispatch_ms32(sq->kill_grace_ms);
-		j->retry_delay_ms = dispatch_ms32(sq->retry_delay_ms);
-		j->array_index = sq->array_index;
-		j->on_end = sq->on_end != 0;
-		dispatch_node_init(s, j, sq->queue, sq->priority,
-		    sq->not_before, sq->array_id, sq->array_throttle);
 		if (sched_adopt(s->sched, &j->node) < 0) {
 			free(dj);
 			return JOBQ_ENOMEM;

@@ -3,7 +3,8 @@
  * client): the handle, the queues' settings and executors, the runs found
  * on Slurm (dispatch_slurm_start), every job found queued with its
  * dependencies into the table and the scheduler, the schedules, the
- * workers, and retention once.
+ * workers, and retention once.  A job from a recovery row enters the table
+ * here for both (dispatch_start_row).
  */
 #include "config.h"
 
@@ -90,16 +91,13 @@ dispatch_start_dep(struct dispatch *s, struct sjob *j,
 	return 0;
 }
 
-/* A job found queued at start-up enters the table (its node NEW) and
- * *out.  Returns 0 or JOBQ_ENOMEM. */
-static int
-dispatch_start_job(struct dispatch *s, const struct store_queued *sq,
-    struct sjob **out)
+struct sjob *
+dispatch_start_row(struct dispatch *s, const struct store_queued *sq)
 {
 	struct sjob *j;
 
-	if ((*out = j = dispatch_job_alloc()) == NULL)
-		return JOBQ_ENOMEM;
+	if ((j = dispatch_job_alloc()) == NULL)
+		return NULL;
 	dispatch_add(s, j, sq->id, sq->attempts, sq->max_retries,
 	    (uid_t)sq->owner_uid);
 	j->submitted_at = sq->submitted_at;
@@ -110,6 +108,19 @@ dispatch_start_job(struct dispatch *s, const struct store_queued *sq,
 	j->on_end = sq->on_end != 0;
 	dispatch_node_init(s, j, sq->queue, sq->priority, sq->not_before,
 	    sq->array_id, sq->array_throttle);
+	return j;
+}
+
+/* A job found queued at start-up enters the table (its node NEW) and
+ * *out.  Returns 0 or JOBQ_ENOMEM. */
+static int
+dispatch_start_job(struct dispatch *s, const struct store_queued *sq,
+    struct sjob **out)
+{
+	struct sjob *j;
+
+	if ((*out = j = dispatch_start_row(s, sq)) == NULL)
+		return JOBQ_ENOMEM;
 	j->node.held = sq->held;
 	dispatch_res_job(s, j, sq->slots, sq->res);
 	return 0;

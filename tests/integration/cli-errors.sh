@@ -57,7 +57,7 @@ pycheck "--json usage error" '
 if o["error"]["code"] != "usage" or o["status"] != 2 or "bogus" not in o["error"]["message"]: bad("got %r" % o)
 ' <"$T/out"
 # the help line follows a usage error
-sed -n 2p "$T/err" | grep -qx "Try 'jobq help list' for more information." || fail "usage hint: $(cat "$T/err")"
+sed -n 2p "$T/err" | grep -x "Try 'jobq help list' for more information." >/dev/null || fail "usage hint: $(cat "$T/err")"
 
 # --- cannot connect ---------------------------------------------------------------
 err_is 3 "jobq: show: cannot connect to jobqd at $T/nosock: no such socket" \

@@ -10,7 +10,7 @@
 . "${TESTLIB:-$(dirname "$0")/lib.sh}"
 
 # The binary, not a libtool wrapper script (jobq links no libtool library).
-head -c 4 "$JOBQ" | grep -q ELF || fail "$JOBQ is not an ELF executable (a libtool wrapper?)"
+head -c 4 "$JOBQ" | grep ELF >/dev/null || fail "$JOBQ is not an ELF executable (a libtool wrapper?)"
 deps=$(ldd "$JOBQ" 2>&1) || fail "ldd $JOBQ failed: $deps"
 [[ $deps != *libjobq* ]] || fail "jobq loads libjobq.so: $deps"
 # ncursesw only when jobq top runs (client/top_curses.c)

@@ -63,14 +63,14 @@ kept_two() { [ "$(sql 'SELECT count(*) FROM jobs')" = 2 ]; }
 wait_for 10 "keep-count = 2 applied after SIGHUP" kept_two
 assert_eq "$(sql 'SELECT group_concat(id) FROM (SELECT id FROM jobs ORDER BY id)')" \
 	"${ids[2]},${ids[3]}" "the newest jobs kept"
-reported() { tail -n +"$((mark + 1))" "$LOG" | grep -q "$CONF:3: workers changes at the next start"; }
+reported() { tail -n +"$((mark + 1))" "$LOG" | grep "$CONF:3: workers changes at the next start" >/dev/null; }
 wait_for 10 "changed workers reported as needing a restart" reported
 assert_eq "$(workers_in_ping)" 3 "workers after SIGHUP (running value kept)"
 j=$(submit -- true)
 wait_ended "$j"
 stop_daemon
 assert_eq "$DAEMON_RC" 0 "jobqd exit status"
-tail -n +"$((mark + 1))" "$LOG" | grep -q '<7>' ||
+tail -n +"$((mark + 1))" "$LOG" | grep '<7>' >/dev/null ||
 	fail "no debug line after SIGHUP with log-level = debug"
 
 # the next start takes workers = 4; the command line wins over the file

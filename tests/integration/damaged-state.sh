@@ -30,7 +30,7 @@ sums >"$T/before"
 rm -f "$STATE/jobq.db-wal" "$STATE/jobq.db-shm"
 since=$(wc -c <"$LOG")
 start_daemon
-tail -c +"$((since + 1))" "$LOG" | grep -q "next job id would be 1, but .* holds the output of job $N" ||
+tail -c +"$((since + 1))" "$LOG" | grep "next job id would be 1, but .* holds the output of job $N" >/dev/null ||
 	fail "no loud line naming 1 and $N: $(tail -c +"$((since + 1))" "$LOG")"
 new=$(submit -- sh -c 'echo new job')
 assert_eq "$new" $((N + 1)) "the first id after the database was lost"
@@ -49,7 +49,7 @@ kill9_daemon
 rm -f "$STATE/jobq.db-wal" "$STATE/jobq.db-shm"
 since=$(wc -c <"$LOG")
 start_daemon
-tail -c +"$((since + 1))" "$LOG" | grep -q "holds the output of job $w" ||
+tail -c +"$((since + 1))" "$LOG" | grep "holds the output of job $w" >/dev/null ||
 	fail "no loud line naming job $w after the WAL was lost: $(tail -c +"$((since + 1))" "$LOG")"
 assert_rc 4 "job $w, lost with the WAL" q show "$w"
 after_wal=$(submit -- true)

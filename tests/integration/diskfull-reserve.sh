@@ -49,7 +49,7 @@ touch "$gate"
 ended() { state_is "$j" failed; }
 wait_for 8 "job $j's end recorded on the full disk" ended
 assert_eq "$(show_field "$j" exit_code)" 1 "exit code of job $j (cat: no space left)"
-tail -c +"$((since + 1))" "$LOG" | grep -q "DISK FULL: released the reserve" ||
+tail -c +"$((since + 1))" "$LOG" | grep "DISK FULL: released the reserve" >/dev/null ||
 	fail "no loud line about the reserve: $(tail -c +"$((since + 1))" "$LOG")"
 assert_eq "$(reserve_size)" none "STATE/reserve after the disk filled"
 [ "$(avail)" -lt $((4 << 20)) ] || fail "the tmpfs is not full: $(avail) bytes free"

@@ -67,7 +67,7 @@ wait_for 10 "the hook's failure in jobqd's log" grep -q "hook job $id1 (job): ex
 # stored and shown
 assert_eq "$(sql "SELECT on_end FROM jobs WHERE id = $id1")" \
 	"env > $H/env1; pwd > $H/pwd1; echo hook-says-hello; exit 9" "jobs.on_end"
-q show "$id1" | grep -q "^on end: *env > $H/env1" || fail "show lacks the on end line: $(q show "$id1")"
+q show "$id1" | grep "^on end: *env > $H/env1" >/dev/null || fail "show lacks the on end line: $(q show "$id1")"
 assert_eq "$(q --json show "$id1" | jf on_end)" "env > $H/env1; pwd > $H/pwd1; echo hook-says-hello; exit 9" "show --json on_end"
 
 # a signal, an array task: SIGNAL, REF A.I and the array variables
@@ -169,7 +169,7 @@ if [ "$(id -u)" = 0 ] && command -v useradd >/dev/null && command -v setpriv >/d
 	assert_eq "$(sed -n 2p "$H/ua")" "$(id -g "$UA")" "the hook's gid"
 	assert_eq "$(sed -n 3p "$H/ua")" "$(id -G "$UA" | tr ' ' '\n' | sort -n | tr '\n' ' ')" "the hook's groups"
 	assert_eq "$(sed -n 4p "$H/ua")" "$T/ua" "the hook's directory"
-	stat -c %U "$H/ua" | grep -qx "$UA" || fail "the hook's file is not owned by $UA"
+	stat -c %U "$H/ua" | grep -x "$UA" >/dev/null || fail "the hook's file is not owned by $UA"
 	stop_daemon
 else
 	log "not root (or no useradd/setpriv): the other-user part is skipped"

@@ -8,6 +8,13 @@
 # of symlinks to sh and sleep: any process started as $T/bin/... carries the
 # unique path $T/bin/ in its command line, so `marker_pids` finds what a job
 # left behind and the exit trap kills it.
+#
+# Tests run under `set -o pipefail`: never pipe into grep -q.  grep -q exits
+# at its first match, the writer then dies of SIGPIPE on its next write and
+# the pipeline fails with 141 although the pattern was there.  Read the
+# output whole first: out=$(CMD); grep -q PAT <<<"$out", or CMD | grep PAT
+# >/dev/null (grep without -q reads its input to the end).  The same goes
+# for `| head` after a writer that may still be writing.
 
 set -u
 set -o pipefail

@@ -67,12 +67,12 @@ PY
 for c in 40 80 200; do
 	COLS=$c jl >"$T/tty$c" || fail "list on a $c-column terminal"
 	check_lines "$T/tty$c" "$c"
-	head -1 "$T/tty$c" | grep -q '^ *ID  STATE\|^ *ID  TASK  STATE' || fail "header at $c: $(head -1 "$T/tty$c")"
+	head -1 "$T/tty$c" | grep '^ *ID  STATE\|^ *ID  TASK  STATE' >/dev/null || fail "header at $c: $(head -1 "$T/tty$c")"
 	# 50 jobs, a header and the footer
 	assert_eq "$(nlines "$T/tty$c")" 52 "lines on a $c-column terminal"
-	tail -1 "$T/tty$c" | grep -qF "(50 of $total jobs shown" ||
+	tail -1 "$T/tty$c" | grep -F "(50 of $total jobs shown" >/dev/null ||
 		fail "footer at $c: $(tail -1 "$T/tty$c")"
-	[ "$c" = 40 ] || tail -1 "$T/tty$c" | grep -qF "; --all or --limit N for more)" ||
+	[ "$c" = 40 ] || tail -1 "$T/tty$c" | grep -F "; --all or --limit N for more)" >/dev/null ||
 		fail "footer's hint at $c: $(tail -1 "$T/tty$c")"
 	first=$(sed -n 2p "$T/tty$c" | sed 's/\x1b\[[0-9;]*m//g' | awk '{print $1}')
 	assert_eq "$first" "$maxid" "first job on a terminal (newest first)"
@@ -105,7 +105,7 @@ for e in "NO_COLOR=1" "TERM=dumb"; do
 	ENVS=$e COLS=80 jl >"$T/nc" || fail "list with $e"
 	grep -q $'\e' "$T/nc" && fail "colour with $e"
 done
-COLS=80 jl --color=never | grep -q $'\e' && fail "colour with --color=never"
+COLS=80 jl --color=never | grep $'\e' >/dev/null && fail "colour with --color=never"
 # --json on a terminal: every job, oldest first, no colour
 tty_run 80 "$JOBQ" -s "$SOCK" --json list >"$T/tjson"
 python3 -c '
@@ -123,7 +123,7 @@ sort -n "$T/pids" | cmp -s - "$T/pids" || fail "a pipe lists oldest first"
 grep -Eq '[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}' "$T/pipe" || fail "absolute times in a pipe"
 grep -q "jobs shown" "$T/pipe" && fail "a footer in a pipe"
 grep -q "queued until" "$T/pipe" || fail "the delayed job in a pipe: $(grep "^ *$del " "$T/pipe")"
-q list --color=always | grep -q $'\e\\[32msucceeded' || fail "--color=always in a pipe"
+q list --color=always | grep $'\e\\[32msucceeded' >/dev/null || fail "--color=always in a pipe"
 
 # --- filters and order --------------------------------------------------------
 cnt() { q --json list "$@" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
@@ -136,7 +136,7 @@ COLS=80 jl --state queued,failed >"$T/qf"
 assert_eq "$(nlines "$T/qf")" 3 "--state queued,failed on a terminal (no footer: all shown)"
 q list --user nobody -o id >"$T/nob"
 assert_eq "$(awk 'NR > 1' "$T/nob")" "$nob" "--user nobody"
-q list --user 0 -o id | grep -qx " *$nob" && fail "--user 0 lists nobody's job"
+q list --user 0 -o id | grep -x " *$nob" >/dev/null && fail "--user 0 lists nobody's job"
 q list -o id,state --sort state >"$T/bystate"
 awk 'NR > 1 { print $2 }' "$T/bystate" >"$T/st"
 LC_ALL=C sort -c "$T/st" || fail "--sort state: $(uniq "$T/st" | tr '\n' ' ')"

@@ -150,7 +150,7 @@ for i in (int(sys.argv[2]), int(sys.argv[3])):
         assert k not in j, (i, k, j)
 EOF
 qas "$UB" list >"$T/blist.txt" || fail "B: list (table)"
-head -1 "$T/blist.txt" | grep -q USER || fail "B's list has no USER column: $(head -2 "$T/blist.txt")"
+head -1 "$T/blist.txt" | grep USER >/dev/null || fail "B's list has no USER column: $(head -2 "$T/blist.txt")"
 grep -q "$UA" "$T/blist.txt" || fail "B's list does not name $UA"
 grep -q secret-name "$T/blist.txt" && fail "B's list shows the name of A's job"
 qas "$UB" show "$ja" >"$T/bshow.txt" || fail "B: show (text)"

@@ -50,7 +50,7 @@ submit_as() {
 
 # start_mu [ARGS...]: jobqd as for start_daemon, its socket open to all.
 start_mu() {
-	if "$JOBQD" --help 2>&1 | grep -q -- '--socket-mode'; then
+	if "$JOBQD" --help 2>&1 | grep -- '--socket-mode' >/dev/null; then
 		start_daemon --socket-mode 0666 "$@"
 	else
 		start_daemon "$@"
@@ -93,7 +93,7 @@ assert_eq "$(sql "SELECT count(*) FROM jobs WHERE array_id = $arr AND state = 's
 stop_daemon
 
 # --- the caps need the configuration file -------------------------------------
-if ! "$JOBQD" --help 2>&1 | grep -q -- '--config'; then
+if ! "$JOBQD" --help 2>&1 | grep -- '--config' >/dev/null; then
 	skip "fair share checked (B's job at position $pos); caps not tested: jobqd has no --config yet"
 fi
 conf() { printf '%s\n' "$@" >"$T/jobqd.conf"; chmod 0644 "$T/jobqd.conf"; }

@@ -111,7 +111,7 @@ wait_ended "$first"
 assert_eq "$(show_field "$first" schedule)" tick "schedule field of job $first"
 assert_eq "$(show_field "$first" name)" ticker "the template's --name"
 assert_eq "$(q logs "$first")" tick-out "output of job $first"
-q show "$first" | grep -q "^schedule: *tick$" || fail "show $first has no schedule line"
+q show "$first" | grep "^schedule: *tick$" >/dev/null || fail "show $first has no schedule line"
 assert_eq "$(sql "SELECT count(*) FROM jobs j WHERE j.schedule = 'tick' AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.job_id = j.id AND l.label = 'k=v')")" 0 "jobs of tick without the template's label"
 # list --schedule shows exactly its jobs
 q --json list --schedule tick >"$T/l" || fail "list --schedule"
@@ -210,7 +210,7 @@ start_daemon
 q --json stats | pycheck "stats" '
 s = o["schedules"]
 if s["count"] != 6 or s["runs"] <= 0 or s["misses"] < 5: bad("schedules %r" % s)'
-q stats | grep -q "^schedules: 6 (runs" || fail "stats has no schedules line"
+q stats | grep "^schedules: 6 (runs" >/dev/null || fail "stats has no schedules line"
 
 # --- another user (root only) -------------------------------------------------------------
 if [ "$(id -u)" = 0 ] && command -v useradd >/dev/null && command -v setpriv >/dev/null; then
@@ -239,7 +239,7 @@ if names != ["tick"] or o[0]["owner_uid"] != '"$uu"': bad("%r" % o)' <"$T/ul"
 	assert_eq "$(q --json schedule show tick | jf owner_uid)" 0 "root's show tick"
 	assert_eq "$(q --json schedule show tick --owner "$U" | jf owner_uid)" "$uu" "root's show tick --owner"
 	q schedule list >"$T/rl" || fail "root's list"
-	head -1 "$T/rl" | grep -q USER || fail "root's list has no USER column: $(cat "$T/rl")"
+	head -1 "$T/rl" | grep USER >/dev/null || fail "root's list has no USER column: $(cat "$T/rl")"
 	grep -qE "^tick +$U " "$T/rl" || fail "root's list does not show $U's tick: $(cat "$T/rl")"
 	assert_rc 0 "root pauses her tick" q schedule pause tick --owner "$U"
 	assert_eq "$(sql "SELECT paused FROM schedules WHERE name = 'tick' AND owner_uid = $uu")" 1 "her tick paused by root"

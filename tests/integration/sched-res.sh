@@ -90,7 +90,7 @@ for a in range(len(v)):
 EOF
 # what the rows say: each task was given 2 gpus
 sql "SELECT res_given FROM jobs WHERE array_id = $arr" >"$T/given"
-grep -cE '^gpu=[0-3],[0-3]$' "$T/given" | grep -qx 6 || fail "res_given of $arr: $(cat "$T/given")"
+grep -cE '^gpu=[0-3],[0-3]$' "$T/given" | grep -x 6 >/dev/null || fail "res_given of $arr: $(cat "$T/given")"
 
 # --- license=2: two at once --------------------------------------------------------
 l1=$(submit --res license=1 -- "$BIN/sh" -c "echo \$JOBQ_RES_LICENSE >'$T/l1'; $(gate_script "$T/lgate")")
@@ -125,7 +125,7 @@ assert_eq "$(show_field "$l3" state)" succeeded "license job $l3"
 # --- given back however a run ends: a failure waiting for its retry, a
 # timeout, a cancel (each job takes all 4 gpus, so the next one can start
 # only once they are back) -----------------------------------------------------------
-usage_is() { q stats | grep -q "^resource: gpu $1 used of 4, license 0 used of 2$"; }
+usage_is() { q stats | grep "^resource: gpu $1 used of 4, license 0 used of 2$" >/dev/null; }
 f=$(submit --retries 1 --retry-delay 1h --res gpu=4 -- sh -c 'exit 3')
 wait_for 10 "job $f failed once" sh -c "[ \"\$(\"$JOBQ\" -s '$SOCK' --json show $f | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"attempts\"])')\" = 1 ]"
 assert_eq "$(show_field "$f" state)" queued "job $f waiting for its retry"

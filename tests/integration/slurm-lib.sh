@@ -234,7 +234,7 @@ slurm_all_idle() {
 }
 
 slurm_ctld_up() {
-	timeout 10 "$SLURM_BIN/scontrol" ping 2>/dev/null | grep -q 'is UP'
+	timeout 10 "$SLURM_BIN/scontrol" ping 2>/dev/null | grep 'is UP' >/dev/null
 }
 
 # slurm_wait_idle [SECS]: every node idle (bounded).

@@ -31,7 +31,7 @@ grep -q "running" "$T/arr.lines" || fail "no running count"
 # redrawn in place, and erased before the end: the last thing before rc= is
 # the erase sequence
 grep -q $'\r\e\\[K\\[' "$T/arr.tty" || fail "not redrawn with \\r ESC[K"
-tr -d '\n' <"$T/arr.tty" | grep -q $'\r\e\\[Krc=1' || fail "the line is not erased at the end: $(cat -v "$T/arr.tty" | tail -c 200)"
+tr -d '\n' <"$T/arr.tty" | grep $'\r\e\\[Krc=1' >/dev/null || fail "the line is not erased at the end: $(cat -v "$T/arr.tty" | tail -c 200)"
 
 # --- narrow terminal: never wider than it ---------------------------------------
 b=$(submit --array 1-3%1 -- sleep 0.6)
