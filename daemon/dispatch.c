@@ -44,8 +44,13 @@
  *   A job is handed to a worker only after its claim committed, so a job the
  *   daemon crashed on is always found running at restart and becomes
  *   `interrupted` (or is requeued with retries left): never silently re-run,
- *   never lost.  An orderly stop puts claimed, unstarted jobs back in the
- *   queue.
+ *   never lost; unless the scoreboard's hand-off marker shows that the
+ *   worker it was handed to never began it: then it is queued again, its
+ *   attempt not counted.  An orderly stop puts claimed, unstarted jobs back
+ *   in the queue.
+ *   Running ahead (dispatch_slot.c): a job may be handed to a worker whose
+ *   job has started; it stays RUNNING-phase with run->slot set and sits in
+ *   slot_next until that job ends, or comes back unstarted.
  *
  * Dependencies are evaluated by sched_finish() as soon as dispatch decides a
  * job's end (before that end has committed): this is safe because the store
@@ -354,7 +359,7 @@ dispatch_unclaim_job(struct sjob *j, struct job_outcome *oc)
 
 /* Puts j, claimed but not handed to a worker, back in the queue; record:
  * its claim had committed, so write the undo too. */
-static void
+void
 dispatch_unclaim(struct dispatch *s, struct sjob *j, int record)
 {
 	struct job_outcome oc;
@@ -375,7 +380,7 @@ dispatch_unclaim(struct dispatch *s, struct sjob *j, int record)
 /* A claimed job is canceled before any worker got it: it never ran, so the
  * claim is undone (its attempt does not count) and it is canceled from
  * queued. */
-static void
+void
 dispatch_cancel_unstarted(struct dispatch *s, struct sjob *j)
 {
 	struct job_outcome oc;
@@ -442,17 +447,20 @@ dispatch_due_cb(uv_timer_t *t)
 }
 
 /*
- * A job is claimed (made "running" in the database) only for a worker that
- * is free, and handed to a worker only after its claim committed: after a
- * crash, a job found running may have started and is interrupted; a job
- * found queued never started.  Claiming ahead of free workers would take an
- * fsync off the path between two jobs of a worker (measured: about 15% more
- * trivial jobs per second) but would turn jobs that never ran into
- * "interrupted" ones after a crash; jobq does not make that trade.  A
- * claimed job waits in the reserved FIFO only if its worker died meanwhile.
- * A submit while a worker is idle carries its claim in the INSERT's batch
- * (dispatch_submit_pairable; npaired counts those slots as taken until the
- * INSERT is done), the same contract with one commit fewer.
+ * A job is claimed (made "running" in the database) for a worker that is
+ * free, or that can take it ahead of the job it runs (dispatch_slot.c:
+ * running ahead), and handed to a worker only after its claim committed.
+ * So the claim of a worker's next job, and its commit, happen while the
+ * worker's current job runs, not between two jobs.  After a crash, a job
+ * found running may have started and is interrupted, unless the
+ * scoreboard's hand-off marker says its worker never began it: it is then
+ * queued again (scoreboard.h, store_recover_unstarted); a job found queued
+ * never started.  A claimed job waits in the reserved FIFO only if no
+ * worker can take it yet.  A submit while a worker is idle carries its
+ * claim in the INSERT's batch (dispatch_submit_pairable; npaired counts
+ * those slots as taken until the INSERT is done), the same contract with
+ * one commit fewer.  A free worker with nothing to claim takes back a job
+ * waiting ahead in another worker (dispatch_slot_withdraw).
  * Which job is next is sched_next()'s choice (priority, FIFO, queue limits,
  * pauses, array throttles); jobs waiting for a time are woken by one timer
  * set to the earliest of them.
@@ -462,22 +470,29 @@ dispatch_dispatch(struct dispatch *s)
 {
 	struct sched_node *n;
 	struct sjob *j;
-	size_t nfree;
+	size_t nfree, nahead, coming;
 	int64_t now, due;
-	int slot;
+	int slot, cap;
 
 	if (s->shutting_down)
 		return;
 	now = util_now_ms();
 	sched_due(s->sched, now);
 	while ((j = TAILQ_FIRST(&s->reserved)) != NULL &&
-	    (slot = dispatch_slot_find_free(s)) >= 0)
+	    ((slot = dispatch_slot_find_free(s)) >= 0 ||
+	    (slot = dispatch_slot_find_ahead(s)) >= 0))
 		dispatch_slot_send(s, j, slot);
 	if (!s->retry_armed) {
 		nfree = (size_t)dispatch_slot_nfree(s);
-		while (s->nclaiming + s->nreserved + s->npaired < nfree &&
-		    (n = sched_next(s->sched, now)) != NULL)
+		nahead = (size_t)dispatch_slot_nahead(s, &cap);
+		s->res->slots_ahead = cap;
+		while (s->nclaiming + s->nreserved + s->npaired <
+		    nfree + nahead && (n = sched_next(s->sched, now)) != NULL)
 			dispatch_claim(s, SJOB(n), now);
+		s->res->slots_ahead = 0;
+		coming = s->nclaiming + s->nreserved + s->npaired;
+		if (coming < nfree)
+			dispatch_slot_withdraw(s, nfree - coming);
 		dispatch_slurm_dispatch(s, now);
 	}
 	if ((due = sched_next_due(s->sched)) >= 0)
@@ -786,6 +801,7 @@ dispatch_closed_one(struct dispatch *s)
 	dispatch_exec_free(s);
 	free(s->buckets);
 	free(s->slot_job);
+	free(s->slot_next);
 	free(s->slot_up);
 	free((char *)s->conf.exe);
 	free((char *)s->conf.logs_dir);

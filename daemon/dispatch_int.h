@@ -111,6 +111,7 @@ struct sjob_run {
 	TAILQ_ENTRY(sjob) qlink;   /* reserved list */
 	pid_t pid;             /* job's pid/pgid once started */
 	int slot;              /* -1 unless running in a slot */
+	int withdraw;          /* sent ahead: asked back (pool_cancel) */
 };
 
 /* A job in the table of active jobs.  Packed (184 bytes, a 192-byte malloc
@@ -192,6 +193,8 @@ struct dispatch {
 	                                (dispatch_submit.c), not yet done */
 	int nslots;
 	int64_t *slot_job;           /* job in slot i, 0 = none */
+	int64_t *slot_next;          /* job sent ahead to slot i (begun by
+	                                its worker after slot_job), 0 = none */
 	int *slot_up;                /* set by ready(), cleared by lost() */
 	uv_timer_t due_timer;        /* the next delayed job's start time */
 	/* store ops (dispatch_op.c) */
@@ -467,6 +470,11 @@ void dispatch_slot_send(struct dispatch *, struct sjob *, int slot);
 int dispatch_slot_find_free(const struct dispatch *);
 int dispatch_slot_nfree(const struct dispatch *);
 int dispatch_slot_nbusy(const struct dispatch *);
+int dispatch_slot_find_ahead(const struct dispatch *);
+int dispatch_slot_nahead(const struct dispatch *, int *cap);
+void dispatch_slot_withdraw(struct dispatch *, size_t spare);
+void dispatch_unclaim(struct dispatch *, struct sjob *, int record);
+void dispatch_cancel_unstarted(struct dispatch *, struct sjob *);
 void dispatch_slot_timeout_stop(struct sjob *);
 /* Arms j's --timeout from j->started_at. */
 void dispatch_slot_timeout_start(struct dispatch *, struct sjob *);

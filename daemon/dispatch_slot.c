@@ -7,6 +7,17 @@
  * slot_job[i] is the job running in slot i (0 = none); slot_up[i] is set by
  * ready() and cleared by lost().  A slot is free when it is up and holds no
  * job.  Busy slots are reported to the statistics (utilisation).
+ *
+ * Running ahead (pool.h, wire.h): a slot whose job has started can take
+ * one more claimed job, slot_next[i], which its worker begins as soon as
+ * the first one ends, without waiting for jobqd: the end of one job and
+ * the claim of the next are off the worker's path.  When the first job's
+ * end is reported, slot_next becomes slot_job.  A job ahead keeps its
+ * packed spec until it starts: asked back (a cancel, the shutdown, or a
+ * free slot with nothing else to run: dispatch_slot_withdraw) it comes
+ * back through unstarted() still claimed, and is handed out again,
+ * canceled or put back in the queue.  It holds its place in the
+ * scheduler's counts (caps, resources) as a running job from its claim.
  */
 #include "config.h"
 
@@ -58,8 +69,72 @@ dispatch_slot_nbusy(const struct dispatch *s)
 	int i, n = 0;
 
 	for (i = 0; i < s->nslots; i++)
-		n += s->slot_job[i] != 0;
+		n += (s->slot_job[i] != 0) + (s->slot_next[i] != 0);
 	return n;
+}
+
+/* 1 if slot will be able to take a job ahead of the one it holds: a job
+ * is claimed for it at once, and sent once that one has started
+ * (dispatch_slot_find_ahead). */
+static int
+dispatch_slot_ahead_later(const struct dispatch *s, int slot)
+{
+	const struct sjob *j;
+
+	if (!s->slot_up[slot] || s->slot_job[slot] == 0 ||
+	    s->slot_next[slot] != 0 || s->shutting_down)
+		return 0;
+	j = dispatch_find(s, s->slot_job[slot]);
+	return j != NULL && !j->cancel_req && !j->timed_out;
+}
+
+int
+dispatch_slot_find_ahead(const struct dispatch *s)
+{
+	int i;
+
+	for (i = 0; i < s->nslots; i++)
+		if (dispatch_slot_ahead_later(s, i) &&
+		    pool_can_run_ahead(s->pool, i))
+			return i;
+	return -1;
+}
+
+/* The slots that can take a job ahead now; *cap: those plus the ones that
+ * hold one (the scheduler's slots_ahead). */
+int
+dispatch_slot_nahead(const struct dispatch *s, int *cap)
+{
+	int i, n = 0, held = 0;
+
+	for (i = 0; i < s->nslots; i++) {
+		n += dispatch_slot_ahead_later(s, i);
+		held += s->slot_next[i] != 0;
+	}
+	*cap = n + held;
+	return n;
+}
+
+/* Up to spare free slots have nothing to run: jobs waiting ahead behind
+ * another job are asked back, to be handed to them (unstarted()). */
+void
+dispatch_slot_withdraw(struct dispatch *s, size_t spare)
+{
+	struct sjob *j;
+	int i;
+
+	for (i = 0; i < s->nslots && spare > 0; i++) {
+		if (s->slot_next[i] == 0 ||
+		    (j = dispatch_find(s, s->slot_next[i])) == NULL ||
+		    j->run == NULL || j->run->withdraw)
+			continue;
+		j->run->withdraw = 1;
+		spare--;
+		log_debug("job %" PRId64 ": waiting behind job %" PRId64
+		    " in worker %d while a worker is free: asked back",
+		    SJOB_ID(j), s->slot_job[i], i);
+		(void)pool_cancel(s->pool, i, SJOB_ID(j), 0, 0);
+	}
 }
 
 /* The job in slot is over: the slot is free again. */
@@ -72,12 +147,13 @@ dispatch_slot_release(struct dispatch *s, int slot)
 	}
 }
 
-/* Hands the reserved job j to the free worker in slot. */
+/* Hands the reserved job j to the free worker in slot, or ahead of the
+ * job it runs. */
 void
 dispatch_slot_send(struct dispatch *s, struct sjob *j, int slot)
 {
 	char msg[128];
-	int rv;
+	int rv, ahead = s->slot_job[slot] != 0;
 
 	dispatch_unreserve(s, j);
 	rv = pool_run(s->pool, slot, SJOB_ID(j), (unsigned)j->attempts,
@@ -86,13 +162,23 @@ dispatch_slot_send(struct dispatch *s, struct sjob *j, int slot)
 		/* the pool disagrees that the slot is free: wait for ready() */
 		log_warnx("worker %d is not ready; job %" PRId64 " waits", slot,
 		    SJOB_ID(j));
-		s->slot_up[slot] = 0;
+		if (!ahead)
+			s->slot_up[slot] = 0;
 		dispatch_reserve(s, j, 1);
+		return;
+	}
+	j->phase = PH_RUNNING;
+	if (ahead && rv == 0) {
+		/* its spec stays until it starts: it may come back */
+		j->run->slot = slot;
+		j->run->withdraw = 0;
+		s->slot_next[slot] = SJOB_ID(j);
+		log_debug("job %" PRId64 " sent to worker %d, after job %"
+		    PRId64, SJOB_ID(j), slot, s->slot_job[slot]);
 		return;
 	}
 	free(j->run->spec);
 	j->run->spec = NULL;
-	j->phase = PH_RUNNING;
 	if (rv < 0) {
 		snprintf(msg, sizeof msg, "dispatch to worker %d: %s", slot,
 		    jobq_strerror(rv));
@@ -194,6 +280,9 @@ dispatch_slot_started(void *arg, int slot, const struct wire_report *rep)
 	}
 	j->run->pid = rep->pid;
 	j->run->started_at = rep->start_us / 1000;
+	free(j->run->spec);	/* kept while it was ahead */
+	j->run->spec = NULL;
+	j->run->withdraw = 0;
 	op = dispatch_op_update(s, SJOB_ID(j), dispatch_op_update_done,
 	    dispatch_op_ctx(s, j, NULL));
 	op->in.update.set_started = 1;
@@ -203,6 +292,12 @@ dispatch_slot_started(void *arg, int slot, const struct wire_report *rep)
 	dispatch_op_submit_lazy(s, op);
 	if (j->timeout_ms > 0 && j->run->tmo == NULL)
 		dispatch_slot_timeout_start(s, j);
+	/* Asked back while ahead, but its worker had begun it. */
+	if (j->cancel_req || s->shutting_down)
+		(void)pool_cancel(s->pool, slot, SJOB_ID(j),
+		    dispatch_kill_grace(s, j), !j->cancel_req);
+	else
+		dispatch_dispatch(s);	/* the slot may take one ahead */
 }
 
 static const char *
@@ -334,6 +429,11 @@ dispatch_slot_finished(void *arg, int slot, const struct wire_report *rep)
 		return;
 	}
 	dispatch_slot_release(s, slot);
+	if (s->slot_next[slot] != 0) {	/* its worker begins it now */
+		s->slot_job[slot] = s->slot_next[slot];
+		s->slot_next[slot] = 0;
+		stats_slot_busy(s->stats, util_now_ms(), 1);
+	}
 	ev = dispatch_slot_end_event(j, rep, &code, &sig, msg, sizeof msg);
 	memset(&usage, 0, sizeof usage);
 	if (rep->type == WIRE_REP_FINISHED)
@@ -362,7 +462,10 @@ dispatch_slot_lost(void *arg, int slot, int64_t job_id, pid_t job_pid)
 		    job_id);
 		return;
 	}
-	dispatch_slot_release(s, slot);
+	if (s->slot_next[slot] == job_id)
+		s->slot_next[slot] = 0;
+	else
+		dispatch_slot_release(s, slot);
 	snprintf(msg, sizeof msg, "worker %d died while running the job", slot);
 	log_warnx("job %" PRId64 ": %s", job_id, msg);
 	if (j->cancel_req)
@@ -377,9 +480,40 @@ dispatch_slot_lost(void *arg, int slot, int64_t job_id, pid_t job_pid)
 	dispatch_maybe_finish_shutdown(s);
 }
 
+/* The job sent ahead to slot was never begun: canceled from queued if
+ * that was asked, put back in the queue if jobqd is stopping, else
+ * handed out again (first in line). */
+static void
+dispatch_slot_unstarted(void *arg, int slot, int64_t job_id)
+{
+	struct dispatch *s = arg;
+	struct sjob *j = dispatch_find(s, job_id);
+
+	if (j == NULL || j->phase != PH_RUNNING ||
+	    dispatch_run_slot(j) != slot || s->slot_next[slot] != job_id) {
+		log_warnx("worker %d dropped unknown job %" PRId64, slot,
+		    job_id);
+		return;
+	}
+	s->slot_next[slot] = 0;
+	j->run->slot = -1;
+	j->run->withdraw = 0;
+	log_debug("job %" PRId64 " came back from worker %d unstarted",
+	    job_id, slot);
+	if (j->cancel_req)
+		dispatch_cancel_unstarted(s, j);
+	else if (s->shutting_down || j->run->spec == NULL)
+		dispatch_unclaim(s, j, 1);
+	else
+		dispatch_reserve(s, j, 1);
+	dispatch_dispatch(s);
+	dispatch_maybe_finish_shutdown(s);
+}
+
 const struct pool_callbacks dispatch_slot_callbacks = {
 	.ready = dispatch_slot_ready,
 	.started = dispatch_slot_started,
 	.finished = dispatch_slot_finished,
 	.lost = dispatch_slot_lost,
+	.unstarted = dispatch_slot_unstarted,
 };

@@ -136,6 +136,33 @@ pool_shm_release(struct pool_slot *s)
 	}
 }
 
+/* The job ahead is no longer the slot's: its shm object and hand-off
+ * marker go. */
+void
+pool_next_release(struct pool_slot *s)
+{
+	if (!s->next_busy)
+		return;
+	if (s->next_shm && shm_unlink(s->next_shm_name) == -1 &&
+	    errno != ENOENT)
+		log_warn("shm_unlink %s", s->next_shm_name);
+	scoreboard_handed(s->pool->sb, (unsigned)s->index, 0, 0);
+	s->next_busy = s->next_withdrawn = s->next_shm = 0;
+}
+
+/* The slot's job ended and the worker begins the job ahead: it is the
+ * slot's job now (the current one's shm released by the caller). */
+void
+pool_next_promote(struct pool_slot *s)
+{
+	s->job_id = s->next_id;
+	s->attempt = s->next_attempt;
+	s->job_pid = 0;
+	s->job_shm = s->next_shm;
+	memcpy(s->shm_name, s->next_shm_name, sizeof s->shm_name);
+	s->next_busy = s->next_withdrawn = s->next_shm = 0;
+}
+
 /* SIGKILL takes the worker's whole tree with it (pool_watch_kill): a
  * worker is never killed alone, leaving its job's processes behind. */
 void
@@ -257,9 +284,10 @@ pool_slot_dead(struct pool_slot *s)
 {
 	struct pool *p = s->pool;
 	uint64_t lived = uv_now(p->loop) - s->start_ms;
-	int64_t job_id = s->job_id;
+	int64_t job_id = s->job_id, next_id = s->next_id;
 	pid_t job_pid = s->job_pid;
-	int had_job = s->busy;
+	int had_job = s->busy, had_next = s->next_busy, next_unbegun = 0;
+	struct scoreboard_snap snap;
 
 	if (uv_timer_stop(&s->timer) < 0)
 		log_warnx("worker %d: uv_timer_stop", s->index);
@@ -271,6 +299,17 @@ pool_slot_dead(struct pool_slot *s)
 	s->reclen = 0;
 	s->pid = 0;
 	pool_mq_release(s);
+	if (had_next) {
+		/* Reports are read to EOF before this, so a job ahead still
+		 * here was not begun; the marker says so for certain. */
+		next_unbegun = scoreboard_read(p->sb, (unsigned)s->index,
+		    &snap) == 0 && snap.handed_id == next_id &&
+		    snap.handed_attempt == s->next_attempt;
+		if (!next_unbegun && p->cgroup_jobs != NULL)
+			(void)cgroup_job_reap(p->cgroup_jobs, next_id,
+			    s->next_attempt, POOL_CGROUP_REAP_MS);
+		pool_next_release(s);
+	}
 	if (had_job) {
 		if (job_pid > 0 && kill(-job_pid, SIGKILL) == -1 &&
 		    errno != ESRCH)
@@ -294,6 +333,17 @@ pool_slot_dead(struct pool_slot *s)
 		s->up = 0;
 		if (p->cb.lost != NULL)
 			p->cb.lost(p->arg, s->index, job_id, job_pid);
+		if (had_next && next_unbegun) {
+			log_warnx("worker %d: job %lld, sent ahead, was never "
+			    "started", s->index, (long long)next_id);
+			if (p->cb.unstarted != NULL)
+				p->cb.unstarted(p->arg, s->index, next_id);
+		} else if (had_next) {
+			log_warnx("worker %d: lost job %lld (sent ahead)",
+			    s->index, (long long)next_id);
+			if (p->cb.lost != NULL)
+				p->cb.lost(p->arg, s->index, next_id, 0);
+		}
 	} else
 		pool_slot_down(s);
 	if (!p->stopping && !s->running)
@@ -769,15 +819,16 @@ pool_run(struct pool *p, int slot, int64_t job_id, unsigned attempt,
 	struct wire_msg *m;
 	char buf[WIRE_MQ_MSGSIZE], what[64];
 	size_t len;
-	int r;
+	int r, ahead;
 
 	if (slot < 0 || slot >= p->n || spec_len == 0)
 		return JOBQ_EINVAL;
 	if (p->stopping)
 		return JOBQ_ESHUTDOWN;
 	s = &p->slots[slot];
-	if (!pool_slot_usable(s) || s->busy)
+	if (!pool_slot_usable(s) || (s->busy && !pool_can_run_ahead(p, slot)))
 		return JOBQ_ESTATE;
+	ahead = s->busy;
 	memset(buf, 0, sizeof(struct wire_msg));
 	m = (struct wire_msg *)(void *)buf;
 	m->type = WIRE_RUN;
@@ -785,7 +836,6 @@ pool_run(struct pool *p, int slot, int64_t job_id, unsigned attempt,
 	m->attempt = attempt;
 	m->spec_len = spec_len;
 	len = sizeof *m;
-	s->job_shm = 0;
 	if (spec_len <= WIRE_INLINE_MAX) {
 		memcpy(buf + sizeof *m, spec, spec_len);
 		len += spec_len;
@@ -795,12 +845,55 @@ pool_run(struct pool *p, int slot, int64_t job_id, unsigned attempt,
 		m->flags = WIRE_F_SHM;
 		if ((r = pool_shm_create(m->shm_name, spec, spec_len)) < 0)
 			return pool_code(r);
-		memcpy(s->shm_name, m->shm_name, sizeof s->shm_name);
-		s->job_shm = 1;
 	}
-	pool_hold(s, job_id, attempt);
+	if (ahead) {
+		s->next_busy = 1;
+		s->next_id = job_id;
+		s->next_attempt = attempt;
+		s->next_shm = (m->flags & WIRE_F_SHM) != 0;
+		memcpy(s->next_shm_name, m->shm_name, sizeof s->next_shm_name);
+	} else {
+		s->job_shm = (m->flags & WIRE_F_SHM) != 0;
+		memcpy(s->shm_name, m->shm_name, sizeof s->shm_name);
+		pool_hold(s, job_id, attempt);
+	}
+	/* Before the RUN can be read: the worker clears it as it begins. */
+	scoreboard_handed(p->sb, (unsigned)slot, job_id, attempt);
 	(void)snprintf(what, sizeof what, "RUN job %lld", (long long)job_id);
 	if (pool_send(s, what, buf, len) < 0)
+		pool_send_failed(s);
+	return 0;
+}
+
+int
+pool_can_run_ahead(const struct pool *p, int slot)
+{
+	const struct pool_slot *s;
+
+	if (slot < 0 || slot >= p->n || p->stopping)
+		return 0;
+	s = &p->slots[slot];
+	return pool_slot_usable(s) && s->busy && s->job_pid > 0 &&
+	    !s->next_busy && s->deadline_ms == 0;
+}
+
+/* Asks the worker to drop the job ahead (once). */
+static int
+pool_withdraw(struct pool_slot *s)
+{
+	struct wire_msg m;
+	char what[64];
+
+	if (s->next_withdrawn)
+		return 0;
+	s->next_withdrawn = 1;
+	memset(&m, 0, sizeof m);
+	m.type = WIRE_WITHDRAW;
+	m.job_id = s->next_id;
+	m.attempt = s->next_attempt;
+	(void)snprintf(what, sizeof what, "WITHDRAW job %lld",
+	    (long long)s->next_id);
+	if (pool_send(s, what, &m, sizeof m) < 0)
 		pool_send_failed(s);
 	return 0;
 }
@@ -816,6 +909,8 @@ pool_cancel(struct pool *p, int slot, int64_t job_id, unsigned grace_ms,
 	if (slot < 0 || slot >= p->n)
 		return JOBQ_EINVAL;
 	s = &p->slots[slot];
+	if (s->next_busy && s->next_id == job_id)
+		return pool_withdraw(s);
 	if (!s->busy || s->job_id != job_id)
 		return JOBQ_ENOTFOUND;
 	memset(&m, 0, sizeof m);

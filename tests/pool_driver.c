@@ -490,12 +490,13 @@ cancel_now(uv_timer_t *t)
 	    "cancel on the wrong slot must be JOBQ_ENOTFOUND");
 	CHECK(pool_cancel(pool, NSLOTS, cancel_id, 100, 0) == JOBQ_EINVAL,
 	    "cancel on a slot out of range must be JOBQ_EINVAL");
-	CHECK(pool_run(pool, 0, cancel_id + 100, 1, "x", 1) == JOBQ_ESTATE,
-	    "RUN on a busy slot must be JOBQ_ESTATE");
 	j->cancel_ms = uv_now(loop);
 	r = pool_cancel(pool, 0, cancel_id, cancel_step == 2 ? 400 : 5000,
 	    cancel_step == 3);
 	CHECK(r == 0, "pool_cancel: %s", jobq_strerror(r));
+	CHECK(pool_run(pool, 0, cancel_id + 100, 1, "x", 1) == JOBQ_ESTATE,
+	    "RUN on a busy slot whose job is being stopped must be "
+	    "JOBQ_ESTATE");
 }
 
 static void
