@@ -396,7 +396,9 @@ dispatch_claimed(struct dispatch *s, struct sjob *j, struct store_op *op)
 	char msg[128];
 	int rv;
 
-	dispatch_watch_event(s, j, JOBQ_STATE_RUNNING, -1, 0, NULL, 0);
+	if (j->slurm)	/* a local job's: when a worker gets it to run now
+			   (dispatch_slot.c) */
+		dispatch_watch_event(s, j, JOBQ_STATE_RUNNING, -1, 0, NULL, 0);
 	rv = dispatch_logs_spec(s, j, op);
 	if (rv < 0) {
 		snprintf(msg, sizeof msg, "packing the job: %s", jobq_strerror(rv));
@@ -479,7 +481,8 @@ dispatch_dispatch(struct dispatch *s)
 	now = util_now_ms();
 	sched_due(s->sched, now);
 	while ((j = TAILQ_FIRST(&s->reserved)) != NULL &&
-	    ((slot = dispatch_slot_find_free(s)) >= 0 ||
+	    (((slot = dispatch_slot_find_free(s)) >= 0 &&
+	    dispatch_slot_fits_now(s, j)) ||
 	    (slot = dispatch_slot_find_ahead(s)) >= 0))
 		dispatch_slot_send(s, j, slot);
 	if (!s->retry_armed) {
@@ -830,13 +833,14 @@ dispatch_pool_stopped(void *arg)
 	log_debug("workers stopped; closing the store");
 	store_close(s->store);
 	s->store = NULL;
-	s->nclosing = 5 + (s->hook != NULL);
+	s->nclosing = 6 + (s->hook != NULL);
 	if (s->hook != NULL) {
 		hook_close(s->hook, dispatch_hook_closed, s);
 		s->hook = NULL;
 	}
 	uv_close((uv_handle_t *)&s->retry_timer, dispatch_timer_closed);
 	uv_close((uv_handle_t *)&s->due_timer, dispatch_timer_closed);
+	uv_close((uv_handle_t *)&s->ahead_timer, dispatch_timer_closed);
 	uv_close((uv_handle_t *)&s->retention_timer, dispatch_timer_closed);
 	uv_close((uv_handle_t *)&s->metrics_timer, dispatch_timer_closed);
 	uv_close((uv_handle_t *)&s->schedule_timer, dispatch_timer_closed);
@@ -868,6 +872,7 @@ dispatch_shutdown(struct dispatch *s, void (*done)(void *), void *arg)
 	s->shutdown_done = done;
 	s->shutdown_arg = arg;
 	uv_timer_stop(&s->due_timer);
+	uv_timer_stop(&s->ahead_timer);
 	uv_timer_stop(&s->retention_timer);
 	uv_timer_stop(&s->metrics_timer);
 	dispatch_schedule_stop(s);

@@ -111,8 +111,13 @@ struct sjob_run {
 	TAILQ_ENTRY(sjob) qlink;   /* reserved list */
 	pid_t pid;             /* job's pid/pgid once started */
 	int slot;              /* -1 unless running in a slot */
-	int withdraw;          /* sent ahead: asked back (pool_cancel) */
+	int64_t ahead_at;      /* when it was sent ahead (0: it was not) */
+	int withdraw;          /* sent ahead: asked back (pool_cancel), to be
+	                          DISPATCH_BACK_HAND (handed to a free worker)
+	                          or DISPATCH_BACK_QUEUE (queued again) */
 };
+#define DISPATCH_BACK_HAND	1
+#define DISPATCH_BACK_QUEUE	2
 
 /* A job in the table of active jobs.  Packed (184 bytes, a 192-byte malloc
  * chunk): a million queued jobs are a million of these; widest fields
@@ -197,6 +202,8 @@ struct dispatch {
 	                                its worker after slot_job), 0 = none */
 	int *slot_up;                /* set by ready(), cleared by lost() */
 	uv_timer_t due_timer;        /* the next delayed job's start time */
+	uv_timer_t ahead_timer;      /* the next job ahead to take back
+	                                (--run-ahead, dispatch_slot.c) */
 	/* store ops (dispatch_op.c) */
 	size_t inflight;             /* store ops not yet done */
 	uv_timer_t retry_timer;      /* parked ops, re-dispatch (disk full) */
@@ -471,6 +478,7 @@ int dispatch_slot_find_free(const struct dispatch *);
 int dispatch_slot_nfree(const struct dispatch *);
 int dispatch_slot_nbusy(const struct dispatch *);
 int dispatch_slot_find_ahead(const struct dispatch *);
+int dispatch_slot_fits_now(const struct dispatch *, const struct sjob *);
 int dispatch_slot_nahead(const struct dispatch *, int *cap);
 void dispatch_slot_withdraw(struct dispatch *, size_t spare);
 void dispatch_unclaim(struct dispatch *, struct sjob *, int record);

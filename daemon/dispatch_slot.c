@@ -18,6 +18,14 @@
  * back through unstarted() still claimed, and is handed out again,
  * canceled or put back in the queue.  It holds its place in the
  * scheduler's counts (caps, resources) as a running job from its claim.
+ *
+ * --run-ahead DUR bounds what running ahead may cost the queue's order: a
+ * job is claimed ahead only for a worker whose job started less than DUR
+ * ago (or is about to start), and a job ahead not begun DUR after it was
+ * sent goes back to the queue (dispatch_slot_ahead_cb), so a job of higher
+ * priority submitted meanwhile waits at most about DUR behind it; then a
+ * long job's successor waits in the queue as before.  The watchers hear
+ * "running" for a job ahead when it starts, not at its claim.
  */
 #include "config.h"
 
@@ -41,6 +49,29 @@ struct dispatch_tmo {
 	struct dispatch *s;
 	struct sjob *j;         /* NULL once the job ended */
 };
+
+/* The worker slots job j asks. */
+static int
+dispatch_slot_asks(const struct sjob *j)
+{
+	return j->node.res != NULL ? j->node.res->slots : 1;
+}
+
+/* 1 if j, claimed, may start now beside the jobs the workers run: what it
+ * asks is free apart from the jobs waiting ahead (a job claimed on a slot
+ * it does not have yet goes ahead only). */
+int
+dispatch_slot_fits_now(const struct dispatch *s, const struct sjob *j)
+{
+	const struct sjob *r;
+	int i, used = 0;
+
+	for (i = 0; i < s->nslots; i++)
+		if (s->slot_job[i] != 0 &&
+		    (r = dispatch_find(s, s->slot_job[i])) != NULL)
+			used += dispatch_slot_asks(r);
+	return used + dispatch_slot_asks(j) <= s->res->slots_total;
+}
 
 int
 dispatch_slot_find_free(const struct dispatch *s)
@@ -81,11 +112,16 @@ dispatch_slot_ahead_later(const struct dispatch *s, int slot)
 {
 	const struct sjob *j;
 
-	if (!s->slot_up[slot] || s->slot_job[slot] == 0 ||
-	    s->slot_next[slot] != 0 || s->shutting_down)
+	if (s->conf.run_ahead_ms == 0 || !s->slot_up[slot] ||
+	    s->slot_job[slot] == 0 || s->slot_next[slot] != 0 ||
+	    s->shutting_down)
 		return 0;
 	j = dispatch_find(s, s->slot_job[slot]);
-	return j != NULL && !j->cancel_req && !j->timed_out;
+	/* a job that has run --run-ahead already may run long: its
+	 * successor waits in the queue, where priorities still count */
+	return j != NULL && !j->cancel_req && !j->timed_out &&
+	    (j->run == NULL || j->run->started_at == 0 ||
+	    util_now_ms() - j->run->started_at < s->conf.run_ahead_ms);
 }
 
 int
@@ -126,9 +162,10 @@ dispatch_slot_withdraw(struct dispatch *s, size_t spare)
 	for (i = 0; i < s->nslots && spare > 0; i++) {
 		if (s->slot_next[i] == 0 ||
 		    (j = dispatch_find(s, s->slot_next[i])) == NULL ||
-		    j->run == NULL || j->run->withdraw)
+		    j->run == NULL || j->run->withdraw ||
+		    !dispatch_slot_fits_now(s, j))
 			continue;
-		j->run->withdraw = 1;
+		j->run->withdraw = DISPATCH_BACK_HAND;
 		spare--;
 		log_debug("job %" PRId64 ": waiting behind job %" PRId64
 		    " in worker %d while a worker is free: asked back",
@@ -145,6 +182,39 @@ dispatch_slot_release(struct dispatch *s, int slot)
 		s->slot_job[slot] = 0;
 		stats_slot_busy(s->stats, util_now_ms(), 0);
 	}
+}
+
+/* --run-ahead: a job ahead not begun that long after it was sent goes
+ * back to the queue (its predecessor runs long); the timer is set for the
+ * next one due. */
+static void
+dispatch_slot_ahead_cb(uv_timer_t *t)
+{
+	struct dispatch *s = t->data;
+	int64_t now = util_now_ms(), due, next = -1;
+	struct sjob *j;
+	int i;
+
+	for (i = 0; i < s->nslots; i++) {
+		if (s->slot_next[i] == 0 ||
+		    (j = dispatch_find(s, s->slot_next[i])) == NULL ||
+		    j->run == NULL || j->run->withdraw != 0)
+			continue;
+		due = j->run->ahead_at + s->conf.run_ahead_ms;
+		if (due > now) {
+			if (next < 0 || due < next)
+				next = due;
+			continue;
+		}
+		j->run->withdraw = DISPATCH_BACK_QUEUE;
+		log_debug("job %" PRId64 ": not started %u ms after it was "
+		    "sent to worker %d: back to the queue", SJOB_ID(j),
+		    s->conf.run_ahead_ms, i);
+		(void)pool_cancel(s->pool, i, SJOB_ID(j), 0, 0);
+	}
+	if (next >= 0)
+		uv_timer_start(&s->ahead_timer, dispatch_slot_ahead_cb,
+		    (uint64_t)(next - now), 0);
 }
 
 /* Hands the reserved job j to the free worker in slot, or ahead of the
@@ -172,13 +242,20 @@ dispatch_slot_send(struct dispatch *s, struct sjob *j, int slot)
 		/* its spec stays until it starts: it may come back */
 		j->run->slot = slot;
 		j->run->withdraw = 0;
+		j->run->ahead_at = util_now_ms();
 		s->slot_next[slot] = SJOB_ID(j);
+		if (!uv_is_active((uv_handle_t *)&s->ahead_timer))
+			uv_timer_start(&s->ahead_timer, dispatch_slot_ahead_cb,
+			    s->conf.run_ahead_ms, 0);
 		log_debug("job %" PRId64 " sent to worker %d, after job %"
 		    PRId64, SJOB_ID(j), slot, s->slot_job[slot]);
 		return;
 	}
 	free(j->run->spec);
 	j->run->spec = NULL;
+	j->run->ahead_at = 0;
+	if (rv == 0)
+		dispatch_watch_event(s, j, JOBQ_STATE_RUNNING, -1, 0, NULL, 0);
 	if (rv < 0) {
 		snprintf(msg, sizeof msg, "dispatch to worker %d: %s", slot,
 		    jobq_strerror(rv));
@@ -283,6 +360,10 @@ dispatch_slot_started(void *arg, int slot, const struct wire_report *rep)
 	free(j->run->spec);	/* kept while it was ahead */
 	j->run->spec = NULL;
 	j->run->withdraw = 0;
+	if (j->run->ahead_at != 0) {	/* its claim said nothing yet */
+		j->run->ahead_at = 0;
+		dispatch_watch_event(s, j, JOBQ_STATE_RUNNING, -1, 0, NULL, 0);
+	}
 	op = dispatch_op_update(s, SJOB_ID(j), dispatch_op_update_done,
 	    dispatch_op_ctx(s, j, NULL));
 	op->in.update.set_started = 1;
@@ -488,6 +569,7 @@ dispatch_slot_unstarted(void *arg, int slot, int64_t job_id)
 {
 	struct dispatch *s = arg;
 	struct sjob *j = dispatch_find(s, job_id);
+	int back;
 
 	if (j == NULL || j->phase != PH_RUNNING ||
 	    dispatch_run_slot(j) != slot || s->slot_next[slot] != job_id) {
@@ -495,14 +577,19 @@ dispatch_slot_unstarted(void *arg, int slot, int64_t job_id)
 		    job_id);
 		return;
 	}
+	back = j->run->withdraw;
 	s->slot_next[slot] = 0;
 	j->run->slot = -1;
 	j->run->withdraw = 0;
+	j->run->ahead_at = 0;
 	log_debug("job %" PRId64 " came back from worker %d unstarted",
 	    job_id, slot);
+	/* Handed out again only where it fits without a slot it was
+	 * waiting for (sched.h: running ahead); else queued again. */
 	if (j->cancel_req)
 		dispatch_cancel_unstarted(s, j);
-	else if (s->shutting_down || j->run->spec == NULL)
+	else if (s->shutting_down || back == DISPATCH_BACK_QUEUE ||
+	    j->run->spec == NULL || !dispatch_slot_fits_now(s, j))
 		dispatch_unclaim(s, j, 1);
 	else
 		dispatch_reserve(s, j, 1);

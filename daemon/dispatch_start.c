@@ -61,6 +61,8 @@ dispatch_new(uv_loop_t *loop, struct store *store,
 	s->retry_timer.data = s;
 	uv_timer_init(loop, &s->due_timer);
 	s->due_timer.data = s;
+	uv_timer_init(loop, &s->ahead_timer);
+	s->ahead_timer.data = s;
 	uv_timer_init(loop, &s->retention_timer);
 	s->retention_timer.data = s;
 	uv_timer_init(loop, &s->metrics_timer);

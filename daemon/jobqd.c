@@ -67,6 +67,7 @@ struct config {
 	int sync_full;
 	unsigned kill_grace_ms;
 	unsigned worker_timeout_ms;
+	unsigned run_ahead_ms;
 	unsigned handshake_ms;
 	unsigned frame_ms;
 	size_t max_unsent;           /* bytes */
@@ -302,6 +303,7 @@ jobqd_options(int argc, char **argv)
 	jobqd_settings_runtime();
 	cfg.sync_full = (int)o->sync_full;
 	cfg.worker_timeout_ms = (unsigned)o->worker_timeout_ms;
+	cfg.run_ahead_ms = (unsigned)o->run_ahead_ms;
 	cfg.listen_fd = -1;
 	cfg.cgroup_opt = o->cgroup != NULL ? o->cgroup : "auto";
 	cfg.hook_timeout_ms = o->hook_timeout_ms;
@@ -840,6 +842,7 @@ main(int argc, char **argv)
 	dconf.keep_count = cfg.keep_count;
 	dconf.scoreboard = sb;
 	dconf.worker_timeout_ms = cfg.worker_timeout_ms;
+	dconf.run_ahead_ms = cfg.run_ahead_ms;
 	dconf.conf_file = jobqd_conf != NULL ? jobqd_conf : conf_empty();
 	dconf.isolation = cfg.isolation;
 	dconf.cgroup_jobs = cfg.cgroup_on ? cfg.cgroup.jobs : NULL;
