@@ -697,8 +697,7 @@ dispatch_cancel_job(struct dispatch *s, struct sjob *j)
 			dispatch_slurm_cancel(s, j);
 			break;
 		}
-		rv = pool_cancel(s->pool, dispatch_run_slot(j), SJOB_ID(j),
-		    dispatch_kill_grace(s, j), 0);
+		rv = dispatch_slot_stop(s, j, dispatch_kill_grace(s, j), 0);
 		if (rv < 0)
 			log_warnx("job %" PRId64 ": cancel: %s", SJOB_ID(j),
 			    jobq_strerror(rv));
@@ -884,7 +883,7 @@ dispatch_shutdown(struct dispatch *s, void (*done)(void *), void *arg)
 	for (i = 0; i < s->nbuckets; i++)
 		for (j = s->buckets[i]; j != NULL; j = j->hnext)
 			if (j->phase == PH_RUNNING && dispatch_run_slot(j) >= 0)
-				pool_cancel(s->pool, dispatch_run_slot(j),
-				    SJOB_ID(j), s->conf.kill_grace_ms, 1);
+				(void)dispatch_slot_stop(s, j,
+				    s->conf.kill_grace_ms, 1);
 	dispatch_maybe_finish_shutdown(s);
 }

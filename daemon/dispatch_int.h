@@ -479,6 +479,8 @@ int dispatch_slot_nfree(const struct dispatch *);
 int dispatch_slot_nbusy(const struct dispatch *);
 int dispatch_slot_find_ahead(const struct dispatch *);
 int dispatch_slot_fits_now(const struct dispatch *, const struct sjob *);
+int dispatch_slot_stop(struct dispatch *, struct sjob *, unsigned grace_ms,
+    int interrupt);
 int dispatch_slot_nahead(const struct dispatch *, int *cap);
 void dispatch_slot_withdraw(struct dispatch *, size_t spare);
 void dispatch_unclaim(struct dispatch *, struct sjob *, int record);

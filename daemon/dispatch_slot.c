@@ -268,6 +268,21 @@ dispatch_slot_send(struct dispatch *s, struct sjob *j, int slot)
 	log_debug("job %" PRId64 " dispatched to worker %d", SJOB_ID(j), slot);
 }
 
+/* Stops j, handed to the worker in its slot (a cancel, the stop): TERM,
+ * KILL after grace; a job still waiting ahead is asked back instead
+ * (unstarted(), or stopped at its STARTED if its worker began it). */
+int
+dispatch_slot_stop(struct dispatch *s, struct sjob *j, unsigned grace_ms,
+    int interrupt)
+{
+	int slot = dispatch_run_slot(j);
+
+	if (slot >= 0 && s->slot_next[slot] == SJOB_ID(j) &&
+	    j->run->withdraw == 0)
+		j->run->withdraw = DISPATCH_BACK_QUEUE;
+	return pool_cancel(s->pool, slot, SJOB_ID(j), grace_ms, interrupt);
+}
+
 /* ---- --timeout ---- */
 
 static void
@@ -348,6 +363,7 @@ dispatch_slot_started(void *arg, int slot, const struct wire_report *rep)
 	struct dispatch *s = arg;
 	struct sjob *j = dispatch_find(s, rep->job_id);
 	struct store_op *op;
+	int asked;
 
 	if (j == NULL || dispatch_run_slot(j) != slot ||
 	    j->phase != PH_RUNNING) {
@@ -359,6 +375,7 @@ dispatch_slot_started(void *arg, int slot, const struct wire_report *rep)
 	j->run->started_at = rep->start_us / 1000;
 	free(j->run->spec);	/* kept while it was ahead */
 	j->run->spec = NULL;
+	asked = j->run->withdraw;
 	j->run->withdraw = 0;
 	if (j->run->ahead_at != 0) {	/* its claim said nothing yet */
 		j->run->ahead_at = 0;
@@ -373,8 +390,9 @@ dispatch_slot_started(void *arg, int slot, const struct wire_report *rep)
 	dispatch_op_submit_lazy(s, op);
 	if (j->timeout_ms > 0 && j->run->tmo == NULL)
 		dispatch_slot_timeout_start(s, j);
-	/* Asked back while ahead, but its worker had begun it. */
-	if (j->cancel_req || s->shutting_down)
+	/* Asked back while ahead (for a cancel or the stop), but its
+	 * worker had begun it: stopped as a running job now. */
+	if (asked && (j->cancel_req || s->shutting_down))
 		(void)pool_cancel(s->pool, slot, SJOB_ID(j),
 		    dispatch_kill_grace(s, j), !j->cancel_req);
 	else
