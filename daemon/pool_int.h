@@ -1,6 +1,6 @@
 /*
  * pool_int.h - what the files of the worker pool share: the pool and its
- * slots (pool.c: start, requests, supervision, stop), the reading of the
+ * slots (pool.c: start, supervision, stop; pool_run.c: requests), the reading of the
  * workers' report pipes (pool_report.c) and the watch over heartbeats and
  * deadlines with the killing of a hung worker's tree (pool_watch.c).  Loop
  * thread only.
@@ -107,6 +107,9 @@ void pool_kill_worker(struct pool_slot *s, int sig);
 /* Closes the report pipe (once). */
 void pool_close_pipe(struct pool_slot *s);
 /* Unlinks the shm object of the slot's job spec, if any. */
+int pool_code(int r);
+int pool_send(struct pool_slot *, const char *what, const void *msg,
+    size_t len);
 void pool_next_release(struct pool_slot *);
 void pool_next_promote(struct pool_slot *);
 void pool_shm_release(struct pool_slot *s);
