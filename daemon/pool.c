@@ -283,6 +283,8 @@ pool_slot_dead(struct pool_slot *s)
 			    s->next_attempt, POOL_CGROUP_REAP_MS);
 		pool_next_release(s);
 	}
+	/* A marker of the job reported lost below must not outlive it. */
+	scoreboard_handed(p->sb, (unsigned)s->index, 0, 0);
 	if (had_job) {
 		if (job_pid > 0 && kill(-job_pid, SIGKILL) == -1 &&
 		    errno != ESRCH)
