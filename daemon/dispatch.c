@@ -804,6 +804,7 @@ dispatch_closed_one(struct dispatch *s)
 	free(s->buckets);
 	free(s->slot_job);
 	free(s->slot_next);
+	free(s->slot_last_ms);
 	free(s->slot_up);
 	free((char *)s->conf.exe);
 	free((char *)s->conf.logs_dir);

@@ -200,6 +200,7 @@ struct dispatch {
 	int64_t *slot_job;           /* job in slot i, 0 = none */
 	int64_t *slot_next;          /* job sent ahead to slot i (begun by
 	                                its worker after slot_job), 0 = none */
+	int64_t *slot_last_ms;       /* how long slot i's last job ran */
 	int *slot_up;                /* set by ready(), cleared by lost() */
 	uv_timer_t due_timer;        /* the next delayed job's start time */
 	uv_timer_t ahead_timer;      /* the next job ahead to take back

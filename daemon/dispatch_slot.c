@@ -21,7 +21,9 @@
  *
  * --run-ahead DUR bounds what running ahead may cost the queue's order: a
  * job is claimed ahead only for a worker whose job started less than DUR
- * ago (or is about to start), and a job ahead not begun DUR after it was
+ * ago (or is about to start) and whose job before ran less than DUR (jobs
+ * that run long gain nothing from it: slot_last_ms), and a job ahead not
+ * begun DUR after it was
  * sent goes back to the queue (dispatch_slot_ahead_cb), so a job of higher
  * priority submitted meanwhile waits at most about DUR behind it; then a
  * long job's successor waits in the queue as before.  The watchers hear
@@ -114,7 +116,8 @@ dispatch_slot_ahead_later(const struct dispatch *s, int slot)
 
 	if (s->conf.run_ahead_ms == 0 || !s->slot_up[slot] ||
 	    s->slot_job[slot] == 0 || s->slot_next[slot] != 0 ||
-	    s->shutting_down)
+	    s->shutting_down ||
+	    s->slot_last_ms[slot] >= (int64_t)s->conf.run_ahead_ms)
 		return 0;
 	j = dispatch_find(s, s->slot_job[slot]);
 	/* a job that has run --run-ahead already may run long: its
@@ -528,6 +531,9 @@ dispatch_slot_finished(void *arg, int slot, const struct wire_report *rep)
 		return;
 	}
 	dispatch_slot_release(s, slot);
+	s->slot_last_ms[slot] = rep->type == WIRE_REP_FINISHED &&
+	    rep->end_us > rep->start_us ? (rep->end_us - rep->start_us) / 1000 :
+	    0;
 	if (s->slot_next[slot] != 0) {	/* its worker begins it now */
 		s->slot_job[slot] = s->slot_next[slot];
 		s->slot_next[slot] = 0;

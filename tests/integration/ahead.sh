@@ -19,7 +19,9 @@
 #       once on the replacement worker;
 #   (f) B not begun --run-ahead after it was handed goes back to the
 #       queue (its predecessor runs long) and keeps its priority order
-#       there; and many short jobs through the ahead path each run once.
+#       there; a worker whose last job ran longer than --run-ahead takes
+#       no job ahead; and many short jobs through the ahead path each run
+#       once.
 # shellcheck source=lib.sh
 . "${TESTLIB:-$(dirname "$0")/lib.sh}"
 
@@ -133,6 +135,15 @@ wait_ended "$B"
 assert_eq "$(sql "SELECT id FROM jobs WHERE id IN ($hi, $B) ORDER BY started_at, id DESC LIMIT 1")" "$hi" \
 	"the first of the jobs behind $A (priority 5 before $B's 0)"
 assert_eq "$(nlines "$T/ran-bf")" 1 "runs of job $B"
+# A worker whose last job ran longer than --run-ahead takes none ahead.
+long=$(submit --queue p -- "$BIN/sleep" 0.5)
+wait_ended "$long"
+pair g
+wait_for 10 "job $A started" lines_ge "$T/ran-ag" 1
+assert_stays "$B" queued 600 "job $B behind job $A, after a long job"
+sent_ahead "$B" "$A" && fail "job $B was handed ahead after a long job"
+touch "$T/gate-g"
+wait_ended "$B"
 # Many short jobs, most of them handed ahead: each runs once.
 : >"$T/many"
 ids=$(for i in $(seq 1 60); do submit -- "$BIN/sh" -c "echo $i >>'$T/many'"; done)
