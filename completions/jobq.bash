@@ -24,7 +24,7 @@ _jobq_opts()
 	jobqd)
 		_jobq_flags='-h --help -V --version'
 		_jobq_args='-s --socket -d --state-dir -w --workers --sync
-		    --kill-grace --worker-timeout --handshake-timeout
+		    --kill-grace --worker-timeout --run-ahead --handshake-timeout
 		    --frame-timeout --max-unsent --keep-age --keep-count
 		    --output-limit --output-limit-max -c --config --cgroup
 		    --hook-timeout --hook-max-running --metrics-file

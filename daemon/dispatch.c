@@ -44,8 +44,13 @@
  *   A job is handed to a worker only after its claim committed, so a job the
  *   daemon crashed on is always found running at restart and becomes
  *   `interrupted` (or is requeued with retries left): never silently re-run,
- *   never lost.  An orderly stop puts claimed, unstarted jobs back in the
- *   queue.
+ *   never lost; unless the scoreboard's hand-off marker shows that the
+ *   worker it was handed to never began it: then it is queued again, its
+ *   attempt not counted.  An orderly stop puts claimed, unstarted jobs back
+ *   in the queue.
+ *   Running ahead (dispatch_slot.c): a job may be handed to a worker whose
+ *   job has started; it stays RUNNING-phase with run->slot set and sits in
+ *   slot_next until that job ends, or comes back unstarted.
  *
  * Dependencies are evaluated by sched_finish() as soon as dispatch decides a
  * job's end (before that end has committed): this is safe because the store
@@ -354,7 +359,7 @@ dispatch_unclaim_job(struct sjob *j, struct job_outcome *oc)
 
 /* Puts j, claimed but not handed to a worker, back in the queue; record:
  * its claim had committed, so write the undo too. */
-static void
+void
 dispatch_unclaim(struct dispatch *s, struct sjob *j, int record)
 {
 	struct job_outcome oc;
@@ -375,7 +380,7 @@ dispatch_unclaim(struct dispatch *s, struct sjob *j, int record)
 /* A claimed job is canceled before any worker got it: it never ran, so the
  * claim is undone (its attempt does not count) and it is canceled from
  * queued. */
-static void
+void
 dispatch_cancel_unstarted(struct dispatch *s, struct sjob *j)
 {
 	struct job_outcome oc;
@@ -391,7 +396,9 @@ dispatch_claimed(struct dispatch *s, struct sjob *j, struct store_op *op)
 	char msg[128];
 	int rv;
 
-	dispatch_watch_event(s, j, JOBQ_STATE_RUNNING, -1, 0, NULL, 0);
+	if (j->slurm)	/* a local job's: when a worker gets it to run now
+			   (dispatch_slot.c) */
+		dispatch_watch_event(s, j, JOBQ_STATE_RUNNING, -1, 0, NULL, 0);
 	rv = dispatch_logs_spec(s, j, op);
 	if (rv < 0) {
 		snprintf(msg, sizeof msg, "packing the job: %s", jobq_strerror(rv));
@@ -442,17 +449,20 @@ dispatch_due_cb(uv_timer_t *t)
 }
 
 /*
- * A job is claimed (made "running" in the database) only for a worker that
- * is free, and handed to a worker only after its claim committed: after a
- * crash, a job found running may have started and is interrupted; a job
- * found queued never started.  Claiming ahead of free workers would take an
- * fsync off the path between two jobs of a worker (measured: about 15% more
- * trivial jobs per second) but would turn jobs that never ran into
- * "interrupted" ones after a crash; jobq does not make that trade.  A
- * claimed job waits in the reserved FIFO only if its worker died meanwhile.
- * A submit while a worker is idle carries its claim in the INSERT's batch
- * (dispatch_submit_pairable; npaired counts those slots as taken until the
- * INSERT is done), the same contract with one commit fewer.
+ * A job is claimed (made "running" in the database) for a worker that is
+ * free, or that can take it ahead of the job it runs (dispatch_slot.c:
+ * running ahead), and handed to a worker only after its claim committed.
+ * So the claim of a worker's next job, and its commit, happen while the
+ * worker's current job runs, not between two jobs.  After a crash, a job
+ * found running may have started and is interrupted, unless the
+ * scoreboard's hand-off marker says its worker never began it: it is then
+ * queued again (scoreboard.h, store_recover_unstarted); a job found queued
+ * never started.  A claimed job waits in the reserved FIFO only if no
+ * worker can take it yet.  A submit while a worker is idle carries its
+ * claim in the INSERT's batch (dispatch_submit_pairable; npaired counts
+ * those slots as taken until the INSERT is done), the same contract with
+ * one commit fewer.  A free worker with nothing to claim takes back a job
+ * waiting ahead in another worker (dispatch_slot_withdraw).
  * Which job is next is sched_next()'s choice (priority, FIFO, queue limits,
  * pauses, array throttles); jobs waiting for a time are woken by one timer
  * set to the earliest of them.
@@ -462,22 +472,30 @@ dispatch_dispatch(struct dispatch *s)
 {
 	struct sched_node *n;
 	struct sjob *j;
-	size_t nfree;
+	size_t nfree, nahead, coming;
 	int64_t now, due;
-	int slot;
+	int slot, cap;
 
 	if (s->shutting_down)
 		return;
 	now = util_now_ms();
 	sched_due(s->sched, now);
 	while ((j = TAILQ_FIRST(&s->reserved)) != NULL &&
-	    (slot = dispatch_slot_find_free(s)) >= 0)
+	    (((slot = dispatch_slot_find_free(s)) >= 0 &&
+	    dispatch_slot_fits_now(s, j)) ||
+	    (slot = dispatch_slot_find_ahead(s)) >= 0))
 		dispatch_slot_send(s, j, slot);
 	if (!s->retry_armed) {
 		nfree = (size_t)dispatch_slot_nfree(s);
-		while (s->nclaiming + s->nreserved + s->npaired < nfree &&
-		    (n = sched_next(s->sched, now)) != NULL)
+		nahead = (size_t)dispatch_slot_nahead(s, &cap);
+		s->res->slots_ahead = cap;
+		while (s->nclaiming + s->nreserved + s->npaired <
+		    nfree + nahead && (n = sched_next(s->sched, now)) != NULL)
 			dispatch_claim(s, SJOB(n), now);
+		s->res->slots_ahead = 0;
+		coming = s->nclaiming + s->nreserved + s->npaired;
+		if (coming < nfree)
+			dispatch_slot_withdraw(s, nfree - coming);
 		dispatch_slurm_dispatch(s, now);
 	}
 	if ((due = sched_next_due(s->sched)) >= 0)
@@ -679,8 +697,7 @@ dispatch_cancel_job(struct dispatch *s, struct sjob *j)
 			dispatch_slurm_cancel(s, j);
 			break;
 		}
-		rv = pool_cancel(s->pool, dispatch_run_slot(j), SJOB_ID(j),
-		    dispatch_kill_grace(s, j), 0);
+		rv = dispatch_slot_stop(s, j, dispatch_kill_grace(s, j), 0);
 		if (rv < 0)
 			log_warnx("job %" PRId64 ": cancel: %s", SJOB_ID(j),
 			    jobq_strerror(rv));
@@ -786,6 +803,8 @@ dispatch_closed_one(struct dispatch *s)
 	dispatch_exec_free(s);
 	free(s->buckets);
 	free(s->slot_job);
+	free(s->slot_next);
+	free(s->slot_last_ms);
 	free(s->slot_up);
 	free((char *)s->conf.exe);
 	free((char *)s->conf.logs_dir);
@@ -814,13 +833,14 @@ dispatch_pool_stopped(void *arg)
 	log_debug("workers stopped; closing the store");
 	store_close(s->store);
 	s->store = NULL;
-	s->nclosing = 5 + (s->hook != NULL);
+	s->nclosing = 6 + (s->hook != NULL);
 	if (s->hook != NULL) {
 		hook_close(s->hook, dispatch_hook_closed, s);
 		s->hook = NULL;
 	}
 	uv_close((uv_handle_t *)&s->retry_timer, dispatch_timer_closed);
 	uv_close((uv_handle_t *)&s->due_timer, dispatch_timer_closed);
+	uv_close((uv_handle_t *)&s->ahead_timer, dispatch_timer_closed);
 	uv_close((uv_handle_t *)&s->retention_timer, dispatch_timer_closed);
 	uv_close((uv_handle_t *)&s->metrics_timer, dispatch_timer_closed);
 	uv_close((uv_handle_t *)&s->schedule_timer, dispatch_timer_closed);
@@ -852,6 +872,7 @@ dispatch_shutdown(struct dispatch *s, void (*done)(void *), void *arg)
 	s->shutdown_done = done;
 	s->shutdown_arg = arg;
 	uv_timer_stop(&s->due_timer);
+	uv_timer_stop(&s->ahead_timer);
 	uv_timer_stop(&s->retention_timer);
 	uv_timer_stop(&s->metrics_timer);
 	dispatch_schedule_stop(s);
@@ -863,7 +884,7 @@ dispatch_shutdown(struct dispatch *s, void (*done)(void *), void *arg)
 	for (i = 0; i < s->nbuckets; i++)
 		for (j = s->buckets[i]; j != NULL; j = j->hnext)
 			if (j->phase == PH_RUNNING && dispatch_run_slot(j) >= 0)
-				pool_cancel(s->pool, dispatch_run_slot(j),
-				    SJOB_ID(j), s->conf.kill_grace_ms, 1);
+				(void)dispatch_slot_stop(s, j,
+				    s->conf.kill_grace_ms, 1);
 	dispatch_maybe_finish_shutdown(s);
 }

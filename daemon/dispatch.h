@@ -89,6 +89,11 @@ struct dispatch_config {
 	                             `workers` slots; outlives dispatch */
 	unsigned worker_timeout_ms; /* --worker-timeout: a worker without a
 	                             heartbeat this long is hung */
+	unsigned run_ahead_ms;    /* --run-ahead (dispatch_slot.c): a worker
+	                             whose job started less than this ago may
+	                             be handed its next job, which goes back
+	                             to the queue if not begun this long
+	                             after; 0: never */
 	const struct conf *conf_file; /* jobqd.conf (conf.h), conf_empty()
 	                             without one; not owned */
 	/* cgroup (cgroup.h); not owned, must outlive dispatch */

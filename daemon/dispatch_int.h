@@ -111,7 +111,13 @@ struct sjob_run {
 	TAILQ_ENTRY(sjob) qlink;   /* reserved list */
 	pid_t pid;             /* job's pid/pgid once started */
 	int slot;              /* -1 unless running in a slot */
+	int64_t ahead_at;      /* when it was sent ahead (0: it was not) */
+	int withdraw;          /* sent ahead: asked back (pool_cancel), to be
+	                          DISPATCH_BACK_HAND (handed to a free worker)
+	                          or DISPATCH_BACK_QUEUE (queued again) */
 };
+#define DISPATCH_BACK_HAND	1
+#define DISPATCH_BACK_QUEUE	2
 
 /* A job in the table of active jobs.  Packed (184 bytes, a 192-byte malloc
  * chunk): a million queued jobs are a million of these; widest fields
@@ -192,8 +198,13 @@ struct dispatch {
 	                                (dispatch_submit.c), not yet done */
 	int nslots;
 	int64_t *slot_job;           /* job in slot i, 0 = none */
+	int64_t *slot_next;          /* job sent ahead to slot i (begun by
+	                                its worker after slot_job), 0 = none */
+	int64_t *slot_last_ms;       /* how long slot i's last job ran */
 	int *slot_up;                /* set by ready(), cleared by lost() */
 	uv_timer_t due_timer;        /* the next delayed job's start time */
+	uv_timer_t ahead_timer;      /* the next job ahead to take back
+	                                (--run-ahead, dispatch_slot.c) */
 	/* store ops (dispatch_op.c) */
 	size_t inflight;             /* store ops not yet done */
 	uv_timer_t retry_timer;      /* parked ops, re-dispatch (disk full) */
@@ -475,6 +486,14 @@ void dispatch_slot_send(struct dispatch *, struct sjob *, int slot);
 int dispatch_slot_find_free(const struct dispatch *);
 int dispatch_slot_nfree(const struct dispatch *);
 int dispatch_slot_nbusy(const struct dispatch *);
+int dispatch_slot_find_ahead(const struct dispatch *);
+int dispatch_slot_fits_now(const struct dispatch *, const struct sjob *);
+int dispatch_slot_stop(struct dispatch *, struct sjob *, unsigned grace_ms,
+    int interrupt);
+int dispatch_slot_nahead(const struct dispatch *, int *cap);
+void dispatch_slot_withdraw(struct dispatch *, size_t spare);
+void dispatch_unclaim(struct dispatch *, struct sjob *, int record);
+void dispatch_cancel_unstarted(struct dispatch *, struct sjob *);
 void dispatch_slot_timeout_stop(struct sjob *);
 /* Arms j's --timeout from j->started_at. */
 void dispatch_slot_timeout_start(struct dispatch *, struct sjob *);

@@ -178,7 +178,10 @@ dispatch_res_usage(const struct dispatch *s, cJSON *reply)
 
 	memset(&u, 0, sizeof(u));
 	memset(v, 0, sizeof(v));
-	u.slots_used = s->res->slots_used;
+	/* jobs handed ahead (dispatch_slot.c) wait for a slot: not counted
+	 * over the total */
+	u.slots_used = s->res->slots_used < s->res->slots_total ?
+	    s->res->slots_used : s->res->slots_total;
 	u.slots_total = s->res->slots_total;
 	u.res = v;
 	u.nres = s->res->nres;

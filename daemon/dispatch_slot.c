@@ -7,6 +7,27 @@
  * slot_job[i] is the job running in slot i (0 = none); slot_up[i] is set by
  * ready() and cleared by lost().  A slot is free when it is up and holds no
  * job.  Busy slots are reported to the statistics (utilisation).
+ *
+ * Running ahead (pool.h, wire.h): a slot whose job has started can take
+ * one more claimed job, slot_next[i], which its worker begins as soon as
+ * the first one ends, without waiting for jobqd: the end of one job and
+ * the claim of the next are off the worker's path.  When the first job's
+ * end is reported, slot_next becomes slot_job.  A job ahead keeps its
+ * packed spec until it starts: asked back (a cancel, the shutdown, or a
+ * free slot with nothing else to run: dispatch_slot_withdraw) it comes
+ * back through unstarted() still claimed, and is handed out again,
+ * canceled or put back in the queue.  It holds its place in the
+ * scheduler's counts (caps, resources) as a running job from its claim.
+ *
+ * --run-ahead DUR bounds what running ahead may cost the queue's order: a
+ * job is claimed ahead only for a worker whose job started less than DUR
+ * ago (or is about to start) and whose job before ran less than DUR (jobs
+ * that run long gain nothing from it: slot_last_ms), and a job ahead not
+ * begun DUR after it was
+ * sent goes back to the queue (dispatch_slot_ahead_cb), so a job of higher
+ * priority submitted meanwhile waits at most about DUR behind it; then a
+ * long job's successor waits in the queue as before.  The watchers hear
+ * "running" for a job ahead when it starts, not at its claim.
  */
 #include "config.h"
 
@@ -30,6 +51,29 @@ struct dispatch_tmo {
 	struct dispatch *s;
 	struct sjob *j;         /* NULL once the job ended */
 };
+
+/* The worker slots job j asks. */
+static int
+dispatch_slot_asks(const struct sjob *j)
+{
+	return j->node.res != NULL ? j->node.res->slots : 1;
+}
+
+/* 1 if j, claimed, may start now beside the jobs the workers run: what it
+ * asks is free apart from the jobs waiting ahead (a job claimed on a slot
+ * it does not have yet goes ahead only). */
+int
+dispatch_slot_fits_now(const struct dispatch *s, const struct sjob *j)
+{
+	const struct sjob *r;
+	int i, used = 0;
+
+	for (i = 0; i < s->nslots; i++)
+		if (s->slot_job[i] != 0 &&
+		    (r = dispatch_find(s, s->slot_job[i])) != NULL)
+			used += dispatch_slot_asks(r);
+	return used + dispatch_slot_asks(j) <= s->res->slots_total;
+}
 
 int
 dispatch_slot_find_free(const struct dispatch *s)
@@ -58,8 +102,79 @@ dispatch_slot_nbusy(const struct dispatch *s)
 	int i, n = 0;
 
 	for (i = 0; i < s->nslots; i++)
-		n += s->slot_job[i] != 0;
+		n += (s->slot_job[i] != 0) + (s->slot_next[i] != 0);
 	return n;
+}
+
+/* 1 if slot will be able to take a job ahead of the one it holds: a job
+ * is claimed for it at once, and sent once that one has started
+ * (dispatch_slot_find_ahead). */
+static int
+dispatch_slot_ahead_later(const struct dispatch *s, int slot)
+{
+	const struct sjob *j;
+
+	if (s->conf.run_ahead_ms == 0 || !s->slot_up[slot] ||
+	    s->slot_job[slot] == 0 || s->slot_next[slot] != 0 ||
+	    s->shutting_down ||
+	    s->slot_last_ms[slot] >= (int64_t)s->conf.run_ahead_ms)
+		return 0;
+	j = dispatch_find(s, s->slot_job[slot]);
+	/* a job that has run --run-ahead already may run long: its
+	 * successor waits in the queue, where priorities still count */
+	return j != NULL && !j->cancel_req && !j->timed_out &&
+	    (j->run == NULL || j->run->started_at == 0 ||
+	    util_now_ms() - j->run->started_at < s->conf.run_ahead_ms);
+}
+
+int
+dispatch_slot_find_ahead(const struct dispatch *s)
+{
+	int i;
+
+	for (i = 0; i < s->nslots; i++)
+		if (dispatch_slot_ahead_later(s, i) &&
+		    pool_can_run_ahead(s->pool, i))
+			return i;
+	return -1;
+}
+
+/* The slots that can take a job ahead now; *cap: those plus the ones that
+ * hold one (the scheduler's slots_ahead). */
+int
+dispatch_slot_nahead(const struct dispatch *s, int *cap)
+{
+	int i, n = 0, held = 0;
+
+	for (i = 0; i < s->nslots; i++) {
+		n += dispatch_slot_ahead_later(s, i);
+		held += s->slot_next[i] != 0;
+	}
+	*cap = n + held;
+	return n;
+}
+
+/* Up to spare free slots have nothing to run: jobs waiting ahead behind
+ * another job are asked back, to be handed to them (unstarted()). */
+void
+dispatch_slot_withdraw(struct dispatch *s, size_t spare)
+{
+	struct sjob *j;
+	int i;
+
+	for (i = 0; i < s->nslots && spare > 0; i++) {
+		if (s->slot_next[i] == 0 ||
+		    (j = dispatch_find(s, s->slot_next[i])) == NULL ||
+		    j->run == NULL || j->run->withdraw ||
+		    !dispatch_slot_fits_now(s, j))
+			continue;
+		j->run->withdraw = DISPATCH_BACK_HAND;
+		spare--;
+		log_debug("job %" PRId64 ": waiting behind job %" PRId64
+		    " in worker %d while a worker is free: asked back",
+		    SJOB_ID(j), s->slot_job[i], i);
+		(void)pool_cancel(s->pool, i, SJOB_ID(j), 0, 0);
+	}
 }
 
 /* The job in slot is over: the slot is free again. */
@@ -72,12 +187,46 @@ dispatch_slot_release(struct dispatch *s, int slot)
 	}
 }
 
-/* Hands the reserved job j to the free worker in slot. */
+/* --run-ahead: a job ahead not begun that long after it was sent goes
+ * back to the queue (its predecessor runs long); the timer is set for the
+ * next one due. */
+static void
+dispatch_slot_ahead_cb(uv_timer_t *t)
+{
+	struct dispatch *s = t->data;
+	int64_t now = util_now_ms(), due, next = -1;
+	struct sjob *j;
+	int i;
+
+	for (i = 0; i < s->nslots; i++) {
+		if (s->slot_next[i] == 0 ||
+		    (j = dispatch_find(s, s->slot_next[i])) == NULL ||
+		    j->run == NULL || j->run->withdraw != 0)
+			continue;
+		due = j->run->ahead_at + s->conf.run_ahead_ms;
+		if (due > now) {
+			if (next < 0 || due < next)
+				next = due;
+			continue;
+		}
+		j->run->withdraw = DISPATCH_BACK_QUEUE;
+		log_debug("job %" PRId64 ": not started %u ms after it was "
+		    "sent to worker %d: back to the queue", SJOB_ID(j),
+		    s->conf.run_ahead_ms, i);
+		(void)pool_cancel(s->pool, i, SJOB_ID(j), 0, 0);
+	}
+	if (next >= 0)
+		uv_timer_start(&s->ahead_timer, dispatch_slot_ahead_cb,
+		    (uint64_t)(next - now), 0);
+}
+
+/* Hands the reserved job j to the free worker in slot, or ahead of the
+ * job it runs. */
 void
 dispatch_slot_send(struct dispatch *s, struct sjob *j, int slot)
 {
 	char msg[128];
-	int rv;
+	int rv, ahead = s->slot_job[slot] != 0;
 
 	dispatch_unreserve(s, j);
 	rv = pool_run(s->pool, slot, SJOB_ID(j), (unsigned)j->attempts,
@@ -86,13 +235,30 @@ dispatch_slot_send(struct dispatch *s, struct sjob *j, int slot)
 		/* the pool disagrees that the slot is free: wait for ready() */
 		log_warnx("worker %d is not ready; job %" PRId64 " waits", slot,
 		    SJOB_ID(j));
-		s->slot_up[slot] = 0;
+		if (!ahead)
+			s->slot_up[slot] = 0;
 		dispatch_reserve(s, j, 1);
+		return;
+	}
+	j->phase = PH_RUNNING;
+	if (ahead && rv == 0) {
+		/* its spec stays until it starts: it may come back */
+		j->run->slot = slot;
+		j->run->withdraw = 0;
+		j->run->ahead_at = util_now_ms();
+		s->slot_next[slot] = SJOB_ID(j);
+		if (!uv_is_active((uv_handle_t *)&s->ahead_timer))
+			uv_timer_start(&s->ahead_timer, dispatch_slot_ahead_cb,
+			    s->conf.run_ahead_ms, 0);
+		log_debug("job %" PRId64 " sent to worker %d, after job %"
+		    PRId64, SJOB_ID(j), slot, s->slot_job[slot]);
 		return;
 	}
 	free(j->run->spec);
 	j->run->spec = NULL;
-	j->phase = PH_RUNNING;
+	j->run->ahead_at = 0;
+	if (rv == 0)
+		dispatch_watch_event(s, j, JOBQ_STATE_RUNNING, -1, 0, NULL, 0);
 	if (rv < 0) {
 		snprintf(msg, sizeof msg, "dispatch to worker %d: %s", slot,
 		    jobq_strerror(rv));
@@ -103,6 +269,21 @@ dispatch_slot_send(struct dispatch *s, struct sjob *j, int slot)
 	s->slot_job[slot] = SJOB_ID(j);
 	stats_slot_busy(s->stats, util_now_ms(), 1);
 	log_debug("job %" PRId64 " dispatched to worker %d", SJOB_ID(j), slot);
+}
+
+/* Stops j, handed to the worker in its slot (a cancel, the stop): TERM,
+ * KILL after grace; a job still waiting ahead is asked back instead
+ * (unstarted(), or stopped at its STARTED if its worker began it). */
+int
+dispatch_slot_stop(struct dispatch *s, struct sjob *j, unsigned grace_ms,
+    int interrupt)
+{
+	int slot = dispatch_run_slot(j);
+
+	if (slot >= 0 && s->slot_next[slot] == SJOB_ID(j) &&
+	    j->run->withdraw == 0)
+		j->run->withdraw = DISPATCH_BACK_QUEUE;
+	return pool_cancel(s->pool, slot, SJOB_ID(j), grace_ms, interrupt);
 }
 
 /* ---- --timeout ---- */
@@ -185,6 +366,7 @@ dispatch_slot_started(void *arg, int slot, const struct wire_report *rep)
 	struct dispatch *s = arg;
 	struct sjob *j = dispatch_find(s, rep->job_id);
 	struct store_op *op;
+	int asked;
 
 	if (j == NULL || dispatch_run_slot(j) != slot ||
 	    j->phase != PH_RUNNING) {
@@ -194,6 +376,14 @@ dispatch_slot_started(void *arg, int slot, const struct wire_report *rep)
 	}
 	j->run->pid = rep->pid;
 	j->run->started_at = rep->start_us / 1000;
+	free(j->run->spec);	/* kept while it was ahead */
+	j->run->spec = NULL;
+	asked = j->run->withdraw;
+	j->run->withdraw = 0;
+	if (j->run->ahead_at != 0) {	/* its claim said nothing yet */
+		j->run->ahead_at = 0;
+		dispatch_watch_event(s, j, JOBQ_STATE_RUNNING, -1, 0, NULL, 0);
+	}
 	op = dispatch_op_update(s, SJOB_ID(j), dispatch_op_update_done,
 	    dispatch_op_ctx(s, j, NULL));
 	op->in.update.set_started = 1;
@@ -203,6 +393,13 @@ dispatch_slot_started(void *arg, int slot, const struct wire_report *rep)
 	dispatch_op_submit_lazy(s, op);
 	if (j->timeout_ms > 0 && j->run->tmo == NULL)
 		dispatch_slot_timeout_start(s, j);
+	/* Asked back while ahead (for a cancel or the stop), but its
+	 * worker had begun it: stopped as a running job now. */
+	if (asked && (j->cancel_req || s->shutting_down))
+		(void)pool_cancel(s->pool, slot, SJOB_ID(j),
+		    dispatch_kill_grace(s, j), !j->cancel_req);
+	else
+		dispatch_dispatch(s);	/* the slot may take one ahead */
 }
 
 static const char *
@@ -334,6 +531,14 @@ dispatch_slot_finished(void *arg, int slot, const struct wire_report *rep)
 		return;
 	}
 	dispatch_slot_release(s, slot);
+	s->slot_last_ms[slot] = rep->type == WIRE_REP_FINISHED &&
+	    rep->end_us > rep->start_us ? (rep->end_us - rep->start_us) / 1000 :
+	    0;
+	if (s->slot_next[slot] != 0) {	/* its worker begins it now */
+		s->slot_job[slot] = s->slot_next[slot];
+		s->slot_next[slot] = 0;
+		stats_slot_busy(s->stats, util_now_ms(), 1);
+	}
 	ev = dispatch_slot_end_event(j, rep, &code, &sig, msg, sizeof msg);
 	memset(&usage, 0, sizeof usage);
 	if (rep->type == WIRE_REP_FINISHED)
@@ -362,7 +567,10 @@ dispatch_slot_lost(void *arg, int slot, int64_t job_id, pid_t job_pid)
 		    job_id);
 		return;
 	}
-	dispatch_slot_release(s, slot);
+	if (s->slot_next[slot] == job_id)
+		s->slot_next[slot] = 0;
+	else
+		dispatch_slot_release(s, slot);
 	snprintf(msg, sizeof msg, "worker %d died while running the job", slot);
 	log_warnx("job %" PRId64 ": %s", job_id, msg);
 	if (j->cancel_req)
@@ -377,9 +585,46 @@ dispatch_slot_lost(void *arg, int slot, int64_t job_id, pid_t job_pid)
 	dispatch_maybe_finish_shutdown(s);
 }
 
+/* The job sent ahead to slot was never begun: canceled from queued if
+ * that was asked, put back in the queue if jobqd is stopping, else
+ * handed out again (first in line). */
+static void
+dispatch_slot_unstarted(void *arg, int slot, int64_t job_id)
+{
+	struct dispatch *s = arg;
+	struct sjob *j = dispatch_find(s, job_id);
+	int back;
+
+	if (j == NULL || j->phase != PH_RUNNING ||
+	    dispatch_run_slot(j) != slot || s->slot_next[slot] != job_id) {
+		log_warnx("worker %d dropped unknown job %" PRId64, slot,
+		    job_id);
+		return;
+	}
+	back = j->run->withdraw;
+	s->slot_next[slot] = 0;
+	j->run->slot = -1;
+	j->run->withdraw = 0;
+	j->run->ahead_at = 0;
+	log_debug("job %" PRId64 " came back from worker %d unstarted",
+	    job_id, slot);
+	/* Handed out again only where it fits without a slot it was
+	 * waiting for (sched.h: running ahead); else queued again. */
+	if (j->cancel_req)
+		dispatch_cancel_unstarted(s, j);
+	else if (s->shutting_down || back == DISPATCH_BACK_QUEUE ||
+	    j->run->spec == NULL || !dispatch_slot_fits_now(s, j))
+		dispatch_unclaim(s, j, 1);
+	else
+		dispatch_reserve(s, j, 1);
+	dispatch_dispatch(s);
+	dispatch_maybe_finish_shutdown(s);
+}
+
 const struct pool_callbacks dispatch_slot_callbacks = {
 	.ready = dispatch_slot_ready,
 	.started = dispatch_slot_started,
 	.finished = dispatch_slot_finished,
 	.lost = dispatch_slot_lost,
+	.unstarted = dispatch_slot_unstarted,
 };

@@ -42,6 +42,8 @@ dispatch_new(uv_loop_t *loop, struct store *store,
 	s->buckets = calloc(s->nbuckets, sizeof *s->buckets);
 	s->nslots = conf->workers;
 	s->slot_job = calloc((size_t)s->nslots, sizeof *s->slot_job);
+	s->slot_next = calloc((size_t)s->nslots, sizeof *s->slot_next);
+	s->slot_last_ms = calloc((size_t)s->nslots, sizeof *s->slot_last_ms);
 	s->slot_up = calloc((size_t)s->nslots, sizeof *s->slot_up);
 	s->sched = sched_new(dispatch_sched_canceled, s);
 	if (s->sched != NULL)	/* caps read at each decision: see a reload */
@@ -51,6 +53,7 @@ dispatch_new(uv_loop_t *loop, struct store *store,
 	if (s->conf.exe == NULL || s->conf.logs_dir == NULL ||
 	    (conf->metrics_file != NULL && s->conf.metrics_file == NULL) ||
 	    s->buckets == NULL || s->slot_job == NULL || s->slot_up == NULL ||
+	    s->slot_next == NULL || s->slot_last_ms == NULL ||
 	    s->sched == NULL || s->stats == NULL)
 		return NULL;
 	TAILQ_INIT(&s->reserved);
@@ -60,6 +63,8 @@ dispatch_new(uv_loop_t *loop, struct store *store,
 	s->retry_timer.data = s;
 	uv_timer_init(loop, &s->due_timer);
 	s->due_timer.data = s;
+	uv_timer_init(loop, &s->ahead_timer);
+	s->ahead_timer.data = s;
 	uv_timer_init(loop, &s->retention_timer);
 	s->retention_timer.data = s;
 	uv_timer_init(loop, &s->metrics_timer);

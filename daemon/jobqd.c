@@ -67,6 +67,7 @@ struct config {
 	int sync_full;
 	unsigned kill_grace_ms;
 	unsigned worker_timeout_ms;
+	unsigned run_ahead_ms;
 	unsigned handshake_ms;
 	unsigned frame_ms;
 	size_t max_unsent;           /* bytes */
@@ -302,6 +303,7 @@ jobqd_options(int argc, char **argv)
 	jobqd_settings_runtime();
 	cfg.sync_full = (int)o->sync_full;
 	cfg.worker_timeout_ms = (unsigned)o->worker_timeout_ms;
+	cfg.run_ahead_ms = (unsigned)o->run_ahead_ms;
 	cfg.listen_fd = -1;
 	cfg.cgroup_opt = o->cgroup != NULL ? o->cgroup : "auto";
 	cfg.hook_timeout_ms = o->hook_timeout_ms;
@@ -535,20 +537,50 @@ jobqd_lock(void)
  * The scoreboard (scoreboard.h), under the lock: what the previous jobqd's
  * workers left running (after a kill -9 or a crash, a stopped or hung
  * worker, a job that lost its parent-death signal) is killed before
- * recovery records their jobs interrupted; then a new one for our workers.
+ * recovery records their jobs interrupted; the jobs it marks as handed to
+ * a worker that never began them are returned in *un (for
+ * store_recover_unstarted); then a new one for our workers.
  */
 static void
-jobqd_scoreboard(struct scoreboard **sb)
+jobqd_scoreboard(struct scoreboard **sb, struct scoreboard_unstarted **un,
+    size_t *nun)
 {
 	char path[PATH_MAX + 16];
 	int n;
 
 	snprintf(path, sizeof path, "%s/scoreboard", cfg.state_dir);
-	if ((n = scoreboard_reap(path, JOBQD_REAP_MS)) > 0)
+	if ((n = scoreboard_reap_unstarted(path, JOBQD_REAP_MS, un, nun)) > 0)
 		log_warnx("killed %d process(es) left running by the previous "
 		    "jobqd", n);
 	if (scoreboard_create(path, (unsigned)cfg.workers, sb) < 0)
 		fatalx("%s: cannot create the scoreboard", path);
+}
+
+/* The jobs the old scoreboard marks as never begun go back to queued
+ * before recovery interrupts the other running ones. */
+static void
+jobqd_recover_unstarted(struct store *store,
+    const struct scoreboard_unstarted *un, size_t nun)
+{
+	struct store_unstarted *u;
+	size_t i, nput;
+	int rv;
+
+	if (nun == 0)
+		return;
+	if ((u = calloc(nun, sizeof *u)) == NULL)
+		fatalx("out of memory");
+	for (i = 0; i < nun; i++) {
+		u[i].id = un[i].job_id;
+		u[i].attempt = un[i].attempt;
+	}
+	if ((rv = store_recover_unstarted(store, u, nun, &nput)) < 0)
+		fatalx("%s: recovery failed: %s", cfg.db_path,
+		    jobq_strerror(rv));
+	if (nput > 0)
+		log_warnx("%zu job(s) handed to a worker that never started "
+		    "them are queued again", nput);
+	free(u);
 }
 
 /*
@@ -744,8 +776,9 @@ main(int argc, char **argv)
 	struct server_config srv_cfg;
 	struct store *store;
 	struct scoreboard *sb;
+	struct scoreboard_unstarted *un = NULL;
 	char err[1024];
-	size_t nqueued;
+	size_t nqueued, nun = 0;
 	ssize_t n;
 	int rv;
 
@@ -772,7 +805,7 @@ main(int argc, char **argv)
 
 	jobqd_state_dir(cfg_state_explicit);
 	jobqd_lock();
-	jobqd_scoreboard(&sb);
+	jobqd_scoreboard(&sb, &un, &nun);
 	jobqd_cgroup();
 	if (store_open(cfg.db_path, cfg.sync_full, &store, err,
 	    sizeof err) < 0)
@@ -784,6 +817,8 @@ main(int argc, char **argv)
 		    jobq_strerror(rv));
 	jobqd_logs_upgrade(store);
 	jobqd_id_floor(store);
+	jobqd_recover_unstarted(store, un, nun);
+	free(un);
 	memset(&rec, 0, sizeof rec);
 	if ((rv = store_recover(store, &rec, util_now_ms())) < 0)
 		fatalx("%s: recovery failed: %s", cfg.db_path, jobq_strerror(rv));
@@ -807,6 +842,7 @@ main(int argc, char **argv)
 	dconf.keep_count = cfg.keep_count;
 	dconf.scoreboard = sb;
 	dconf.worker_timeout_ms = cfg.worker_timeout_ms;
+	dconf.run_ahead_ms = cfg.run_ahead_ms;
 	dconf.conf_file = jobqd_conf != NULL ? jobqd_conf : conf_empty();
 	dconf.isolation = cfg.isolation;
 	dconf.cgroup_jobs = cfg.cgroup_on ? cfg.cgroup.jobs : NULL;

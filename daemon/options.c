@@ -85,6 +85,12 @@ static const struct options_def options_table[] = {
 	  "killed with its job's processes, replaced\n"
 	  "(default 10s, at least 1s)",
 	  OPTIONS_RESTART },
+	{ "run-ahead", 0, OPTIONS_DUR, OPT_OFF(run_ahead_ms), 0, 3600000,
+	  NULL, "DUR",
+	  "hand a worker its next job while its job has\n"
+	  "run less than DUR; back to the queue if not\n"
+	  "started DUR later (default 50ms; 0: never)",
+	  OPTIONS_RESTART },
 	{ "handshake-timeout", 0, OPTIONS_DUR, OPT_OFF(handshake_ms), 1,
 	  INT32_MAX, NULL, "DUR",
 	  "close clients that send no hello (default 10s)",
@@ -205,6 +211,7 @@ options_defaults(struct options *o)
 	o->sync_full = 1;
 	o->kill_grace_ms = 10000;
 	o->worker_timeout_ms = 10000;
+	o->run_ahead_ms = 50;
 	o->handshake_ms = 10000;
 	o->frame_ms = 30000;
 	o->max_unsent_mib = 64;

@@ -30,6 +30,7 @@ struct options {
 	int64_t sync_full;           /* 1: synchronous=FULL */
 	int64_t kill_grace_ms;
 	int64_t worker_timeout_ms;   /* a worker without a heartbeat: hung */
+	int64_t run_ahead_ms;        /* dispatch_config's run_ahead_ms */
 	int64_t handshake_ms;
 	int64_t frame_ms;
 	int64_t max_unsent_mib;

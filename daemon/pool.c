@@ -2,7 +2,7 @@
  * pool.c - the worker pool supervisor, on the daemon's libuv loop.  Owns the
  * worker processes, their message queues, their report pipes and the shared
  * memory objects of specs too big for a message; pool_report.c reads the
- * pipes.
+ * pipes, pool_run.c sends the requests (RUN, CANCEL, WITHDRAW).
  *
  *   jobqd (loop thread)                          worker processes
  *   dispatch.c --pool_run/cancel--> pool.c --mq (fd 4 in the worker)--> worker 0
@@ -155,7 +155,7 @@ pool_kill_worker(struct pool_slot *s, int sig)
 
 /* The JOBQ_E* code for a negative errno or UV_E* code (the same numbers on
  * Linux), which the caller has logged with the system's message. */
-static int
+int
 pool_code(int r)
 {
 	switch (r) {
@@ -257,9 +257,10 @@ pool_slot_dead(struct pool_slot *s)
 {
 	struct pool *p = s->pool;
 	uint64_t lived = uv_now(p->loop) - s->start_ms;
-	int64_t job_id = s->job_id;
+	int64_t job_id = s->job_id, next_id = s->next_id;
 	pid_t job_pid = s->job_pid;
-	int had_job = s->busy;
+	int had_job = s->busy, had_next = s->next_busy, next_unbegun = 0;
+	struct scoreboard_snap snap;
 
 	if (uv_timer_stop(&s->timer) < 0)
 		log_warnx("worker %d: uv_timer_stop", s->index);
@@ -271,6 +272,19 @@ pool_slot_dead(struct pool_slot *s)
 	s->reclen = 0;
 	s->pid = 0;
 	pool_mq_release(s);
+	if (had_next) {
+		/* Reports are read to EOF before this, so a job ahead still
+		 * here was not begun; the marker says so for certain. */
+		next_unbegun = scoreboard_read(p->sb, (unsigned)s->index,
+		    &snap) == 0 && snap.handed_id == next_id &&
+		    snap.handed_attempt == s->next_attempt;
+		if (!next_unbegun && p->cgroup_jobs != NULL)
+			(void)cgroup_job_reap(p->cgroup_jobs, next_id,
+			    s->next_attempt, POOL_CGROUP_REAP_MS);
+		pool_next_release(s);
+	}
+	/* A marker of the job reported lost below must not outlive it. */
+	scoreboard_handed(p->sb, (unsigned)s->index, 0, 0);
 	if (had_job) {
 		if (job_pid > 0 && kill(-job_pid, SIGKILL) == -1 &&
 		    errno != ESRCH)
@@ -294,6 +308,17 @@ pool_slot_dead(struct pool_slot *s)
 		s->up = 0;
 		if (p->cb.lost != NULL)
 			p->cb.lost(p->arg, s->index, job_id, job_pid);
+		if (had_next && next_unbegun) {
+			log_warnx("worker %d: job %lld, sent ahead, was never "
+			    "started", s->index, (long long)next_id);
+			if (p->cb.unstarted != NULL)
+				p->cb.unstarted(p->arg, s->index, next_id);
+		} else if (had_next) {
+			log_warnx("worker %d: lost job %lld (sent ahead)",
+			    s->index, (long long)next_id);
+			if (p->cb.lost != NULL)
+				p->cb.lost(p->arg, s->index, next_id, 0);
+		}
 	} else
 		pool_slot_down(s);
 	if (!p->stopping && !s->running)
@@ -650,187 +675,7 @@ fail:
 	return pool_code(r);
 }
 
-/* ---- requests ------------------------------------------------------------ */
-
-/* Queues a message for the slot's worker; returns 0 or -errno (logged). */
-static int
-pool_send(struct pool_slot *s, const char *what, const void *msg, size_t len)
-{
-	int r;
-
-	if (fault_hit(FAULT_MQ_SEND)) {
-		log_warnx("worker %d: %s: failing mq_send as told by "
-		    "JOBQD_FAULTS (mq_send)", s->index, what);
-		return -EAGAIN;
-	}
-	if (s->mq == (mqd_t)-1)
-		r = -EPIPE;
-	else if (mq_send(s->mq, msg, len, 0) == -1)
-		r = -errno;
-	else
-		return 0;
-	log_warnx("worker %d: %s: mq_send: %s", s->index, what, strerror(-r));
-	return r;
-}
-
-/*
- * A message for the worker in s could not be queued: a worker that does
- * not empty its queue (EAGAIN) or cannot be reached is of no use.  Kill it;
- * the job it holds comes back through lost() once it is reaped, and
- * pool_exit_cb tells the callbacks the slot is down (not from here: this
- * runs inside pool_run/pool_cancel, whose caller must not be re-entered).
- */
-static void
-pool_send_failed(struct pool_slot *s)
-{
-	log_warnx("worker %d (pid %ld): cannot reach it, killing it%s",
-	    s->index, (long)s->pid, s->busy ? "; its job is lost" : "");
-	s->broken = 1;
-	pool_kill_worker(s, SIGKILL);
-}
-
-/* Writes the spec to a new shm object named for the job; returns 0 or
- * -errno (logged). */
-static int
-pool_shm_create(const char *name, const char *spec, size_t len)
-{
-	size_t off = 0;
-	ssize_t n;
-	int fd, r, tries;
-
-	for (tries = 0;; tries++) {
-		fd = shm_open(name, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
-		if (fd != -1)
-			break;
-		r = -errno;
-		if (r != -EEXIST || tries > 0) {
-			log_warn("shm_open %s", name);
-			return r;
-		}
-		/* Left by an earlier process with our pid, or a lost worker
-		 * that never mapped it. */
-		if (shm_unlink(name) == -1 && errno != ENOENT) {
-			r = -errno;
-			log_warn("shm_unlink %s", name);
-			return r;
-		}
-	}
-	if (ftruncate(fd, (off_t)len) == -1) {
-		r = -errno;
-		log_warn("ftruncate %s", name);
-		goto fail;
-	}
-	while (off < len) {
-		n = pwrite(fd, spec + off, len - off, (off_t)off);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			log_warn("pwrite %s", name);
-			goto fail;
-		}
-		if (n == 0) {
-			log_warnx("pwrite %s: wrote nothing", name);
-			r = -EIO;
-			goto fail;
-		}
-		off += (size_t)n;
-	}
-	if (close(fd) == -1) {
-		r = -errno;
-		log_warn("close %s", name);
-		fd = -1;
-		goto fail;
-	}
-	return 0;
-fail:
-	if (fd != -1)
-		close(fd);
-	if (shm_unlink(name) == -1 && errno != ENOENT)
-		log_warn("shm_unlink %s", name);
-	return r;
-}
-
-/* The job a RUN was sent for (or was to be sent for) is the slot's now. */
-static void
-pool_hold(struct pool_slot *s, int64_t job_id, unsigned attempt)
-{
-	s->busy = 1;
-	s->job_id = job_id;
-	s->attempt = attempt;
-	s->job_pid = 0;
-}
-
-int
-pool_run(struct pool *p, int slot, int64_t job_id, unsigned attempt,
-    const char *spec, size_t spec_len)
-{
-	struct pool_slot *s;
-	struct wire_msg *m;
-	char buf[WIRE_MQ_MSGSIZE], what[64];
-	size_t len;
-	int r;
-
-	if (slot < 0 || slot >= p->n || spec_len == 0)
-		return JOBQ_EINVAL;
-	if (p->stopping)
-		return JOBQ_ESHUTDOWN;
-	s = &p->slots[slot];
-	if (!pool_slot_usable(s) || s->busy)
-		return JOBQ_ESTATE;
-	memset(buf, 0, sizeof(struct wire_msg));
-	m = (struct wire_msg *)(void *)buf;
-	m->type = WIRE_RUN;
-	m->job_id = job_id;
-	m->attempt = attempt;
-	m->spec_len = spec_len;
-	len = sizeof *m;
-	s->job_shm = 0;
-	if (spec_len <= WIRE_INLINE_MAX) {
-		memcpy(buf + sizeof *m, spec, spec_len);
-		len += spec_len;
-	} else {
-		wire_shm_name(m->shm_name, sizeof m->shm_name, (long)p->pid,
-		    job_id, attempt);
-		m->flags = WIRE_F_SHM;
-		if ((r = pool_shm_create(m->shm_name, spec, spec_len)) < 0)
-			return pool_code(r);
-		memcpy(s->shm_name, m->shm_name, sizeof s->shm_name);
-		s->job_shm = 1;
-	}
-	pool_hold(s, job_id, attempt);
-	(void)snprintf(what, sizeof what, "RUN job %lld", (long long)job_id);
-	if (pool_send(s, what, buf, len) < 0)
-		pool_send_failed(s);
-	return 0;
-}
-
-int
-pool_cancel(struct pool *p, int slot, int64_t job_id, unsigned grace_ms,
-    int interrupt)
-{
-	struct pool_slot *s;
-	struct wire_msg m;
-	char what[64];
-
-	if (slot < 0 || slot >= p->n)
-		return JOBQ_EINVAL;
-	s = &p->slots[slot];
-	if (!s->busy || s->job_id != job_id)
-		return JOBQ_ENOTFOUND;
-	memset(&m, 0, sizeof m);
-	m.type = interrupt ? WIRE_INTERRUPT : WIRE_CANCEL;
-	m.job_id = job_id;
-	m.attempt = s->attempt;
-	m.grace_ms = grace_ms;
-	(void)snprintf(what, sizeof what, "%s job %lld",
-	    interrupt ? "INTERRUPT" : "CANCEL", (long long)job_id);
-	/* Whatever the worker does, the job is over by grace + margin. */
-	pool_watch_deadline(s, grace_ms);
-	if (pool_send(s, what, &m, sizeof m) < 0)
-		pool_send_failed(s);
-	return 0;
-}
+/* ---- what the pool has ---------------------------------------------------- */
 
 int
 pool_size(const struct pool *p)

@@ -19,8 +19,21 @@
  *   lost(slot, 0, 0) the worker in slot can take no job any more (it died, is
  *                    dying, or broke the protocol); a job it holds is reported
  *                    later by finished() or lost(slot, job_id, ...).
+ *   unstarted(slot, job_id)  the job sent ahead to slot (below) was never
+ *                    begun: the worker dropped it (WITHDRAW, CANCEL,
+ *                    INTERRUPT) or died before its turn; it is jobqd's
+ *                    again, still claimed.
  * ready() follows finished() for the same slot when the worker can take
- * another job.  A slot is free for pool_run() from its ready() until its
+ * another job.
+ *
+ * Running ahead (wire.h): while a slot's job runs (its STARTED seen, not
+ * told to stop), pool_run() may give the slot one more job, which the
+ * worker begins right after the first one's end; finished() for the first
+ * then leaves the slot busy with the second (no ready() between).  Before
+ * every RUN it queues the pool writes the slot's hand-off marker in the
+ * scoreboard (scoreboard.h), which the worker clears as it begins the job.
+ * A job ahead ends through unstarted() (the marker still set), or, once
+ * begun, like any other.  A slot is free for pool_run() from its ready() until its
  * lost() or the pool_run() that gives it a job.  After lost() the slot gets
  * a new worker and ready() again when it is up.
  *
@@ -74,6 +87,7 @@ struct pool_callbacks {
 	void (*started)(void *arg, int slot, const struct wire_report *rep);
 	void (*finished)(void *arg, int slot, const struct wire_report *rep);
 	void (*lost)(void *arg, int slot, int64_t job_id, pid_t job_pid);
+	void (*unstarted)(void *arg, int slot, int64_t job_id);
 };
 
 /* Returns 0, JOBQ_EINVAL, JOBQ_ENOMEM or JOBQ_EINTERNAL (message queues or
@@ -82,20 +96,28 @@ struct pool_callbacks {
 int pool_start(uv_loop_t *loop, const struct pool_config *conf,
     const struct pool_callbacks *cb, void *arg, struct pool **out);
 
-/* Sends a RUN to the worker in slot, which must be free (see above).  The
+/* Sends a RUN to the worker in slot, which must be free, or may run one
+ * ahead (pool_can_run_ahead; see above).  The
  * spec goes inline or through shared memory.  Returns 0 (the job is the
- * slot's: it ends through finished() or lost()), or, with no callback
- * for this job: JOBQ_EINVAL (bad slot, empty spec), JOBQ_ESHUTDOWN
- * (pool_stop() was called), JOBQ_ESTATE (the slot is not free),
+ * slot's: it ends through finished(), lost() or unstarted()), or, with no
+ * callback for this job: JOBQ_EINVAL (bad slot, empty spec),
+ * JOBQ_ESHUTDOWN (pool_stop() was called), JOBQ_ESTATE (the slot is
+ * neither free nor able to take one ahead),
  * JOBQ_ENOMEM / JOBQ_ETOOBIG / JOBQ_EINTERNAL (the spec's shared memory
  * object could not be written). */
 int pool_run(struct pool *p, int slot, int64_t job_id, unsigned attempt,
     const char *spec, size_t spec_len);
+/* 1 if slot's job has started, is not being stopped, and no job is
+ * ahead of it yet. */
+int pool_can_run_ahead(const struct pool *p, int slot);
 
 /* Asks the worker in slot to stop its job: TERM, KILL after grace_ms; the job
  * then ends through finished() with WIRE_END_CANCELED or _INTERRUPTED, or
  * through lost() if the worker could not be told or has not reported its
  * end grace_ms + POOL_MARGIN_MS later (it is then killed as hung).
+ * For the job ahead in slot the worker is asked to drop it (WITHDRAW): it
+ * ends through unstarted(), or, if the worker began it meanwhile, it is
+ * its running job (the caller then stops it as such once started()).
  * Returns 0, JOBQ_EINVAL (bad slot) or JOBQ_ENOTFOUND (the slot does not
  * hold job_id). */
 int pool_cancel(struct pool *p, int slot, int64_t job_id, unsigned grace_ms,

@@ -1,6 +1,6 @@
 /*
  * pool_int.h - what the files of the worker pool share: the pool and its
- * slots (pool.c: start, requests, supervision, stop), the reading of the
+ * slots (pool.c: start, supervision, stop; pool_run.c: requests), the reading of the
  * workers' report pipes (pool_report.c) and the watch over heartbeats and
  * deadlines with the killing of a hung worker's tree (pool_watch.c).  Loop
  * thread only.
@@ -60,6 +60,13 @@ struct pool_slot {
 	int job_shm;
 	char shm_name[POOL_NAME_MAX];
 
+	/* The job sent ahead (pool.h: running ahead), begun by the worker
+	 * after the one above; next_withdrawn: WITHDRAW sent. */
+	int next_busy, next_withdrawn, next_shm;
+	int64_t next_id;
+	unsigned next_attempt;
+	char next_shm_name[POOL_NAME_MAX];
+
 	/* Report stream reassembly. */
 	char rdbuf[4096];
 	unsigned char rec[sizeof(struct wire_report)];
@@ -100,6 +107,11 @@ void pool_kill_worker(struct pool_slot *s, int sig);
 /* Closes the report pipe (once). */
 void pool_close_pipe(struct pool_slot *s);
 /* Unlinks the shm object of the slot's job spec, if any. */
+int pool_code(int r);
+int pool_send(struct pool_slot *, const char *what, const void *msg,
+    size_t len);
+void pool_next_release(struct pool_slot *);
+void pool_next_promote(struct pool_slot *);
 void pool_shm_release(struct pool_slot *s);
 /* 1 if the slot's worker can take a job once it is idle. */
 int pool_slot_usable(const struct pool_slot *s);

@@ -5,7 +5,9 @@
  *
  *   worker --fd 3: struct wire_report--> uv_pipe --pool_report_read-->
  *     READY -> ready()   STARTED -> started()   FINISHED/SPAWN_FAILED ->
- *     finished(), then ready()   anything unexpected -> the worker is killed
+ *     finished(), then ready() (or the job ahead becomes the slot's)
+ *     UNSTARTED (the job ahead dropped) -> unstarted()
+ *     anything unexpected -> the worker is killed
  *     EOF or error -> the worker is killed, the pipe closed (pool.c reaps)
  *
  * A worker is trusted with nothing: a report for a job it does not hold, a
@@ -80,9 +82,12 @@ pool_report_end(struct pool_slot *s, const struct wire_report *rep)
 		return;
 	}
 	pool_shm_release(s);
-	s->busy = 0;
 	s->job_pid = 0;
 	s->deadline_ms = 0;
+	if (s->next_busy)
+		pool_next_promote(s);	/* the worker begins it now */
+	else
+		s->busy = 0;
 	/* finished() may hand the slot the next job at once: a worker that
 	 * can take none must be known as down before. */
 	if (!pool_slot_usable(s))
@@ -91,6 +96,21 @@ pool_report_end(struct pool_slot *s, const struct wire_report *rep)
 		p->cb.finished(p->arg, s->index, rep);
 	/* finished() may have started the next job already. */
 	pool_slot_up(s);
+}
+
+/* The job ahead was dropped unbegun. */
+static void
+pool_report_unstarted(struct pool_slot *s, const struct wire_report *rep)
+{
+	struct pool *p = s->pool;
+
+	if (!s->next_busy || rep->job_id != s->next_id) {
+		pool_report_broken(s, "unexpected UNSTARTED", rep);
+		return;
+	}
+	pool_next_release(s);
+	if (!p->stopping && p->cb.unstarted != NULL)
+		p->cb.unstarted(p->arg, s->index, rep->job_id);
 }
 
 static void
@@ -106,6 +126,9 @@ pool_report_dispatch(struct pool_slot *s, const struct wire_report *rep)
 	case WIRE_REP_FINISHED:
 	case WIRE_REP_SPAWN_FAILED:
 		pool_report_end(s, rep);
+		break;
+	case WIRE_REP_UNSTARTED:
+		pool_report_unstarted(s, rep);
 		break;
 	default:
 		pool_report_broken(s, "unknown report", rep);

@@ -342,6 +342,14 @@ int64_t sched_backoff_ms(int64_t base, int attempt, int64_t cap, double rand01);
  * restart) never starts and reserves nothing; at its queue's head it holds
  * back the nodes behind it, so the caller keeps such nodes HELD
  * (dispatch_res.c).
+ *
+ * Running ahead: slots_ahead (set by the caller around its claims, 0
+ * otherwise) lets a node that asks one slot and no named instance start
+ * with up to that many slots beyond slots_total: the caller hands such a
+ * node to a worker whose job runs, to begin when that job ends
+ * (dispatch_slot.c), so slots_used may exceed slots_total by the jobs
+ * waiting so.  A node asking more never uses it, and what better-ranked
+ * waiting nodes reserve counts against it as against the free slots.
  */
 #define SCHED_RES_MAX 16          /* resources of one pool */
 #define SCHED_RES_MAX_INST 64     /* instances of one resource */
@@ -357,6 +365,7 @@ struct sched_res_def {
 
 struct sched_res_pool {
 	int slots_total, slots_used, resv_slots;
+	int slots_ahead;	/* see "Running ahead" above */
 	size_t nres;
 	struct sched_res_def res[SCHED_RES_MAX];
 };

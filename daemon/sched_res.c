@@ -258,9 +258,14 @@ sched_res_fits(const struct sched_res_pool *p, const struct sched_res_req *r)
 {
 	const struct sched_res_def *d;
 	size_t k;
-	long free;
+	long free, cap = p->slots_total;
+	int plain = r->slots == 1;
 
-	if ((long)p->slots_used + p->resv_slots + r->slots > p->slots_total)
+	for (k = 0; k < p->nres; k++)
+		plain = plain && r->n[k] == 0;
+	if (plain && p->slots_ahead > 0)
+		cap += p->slots_ahead;
+	if ((long)p->slots_used + p->resv_slots + r->slots > cap)
 		return (0);
 	for (k = 0; k < p->nres; k++) {
 		d = &p->res[k];

@@ -173,6 +173,16 @@ scoreboard_slot_read(const struct scoreboard_slot *s,
 	    memory_order_acquire);
 	o->heartbeat_ms = atomic_load_explicit(&s->heartbeat_ms,
 	    memory_order_relaxed);
+	/* attempt is written last and cleared first: read it first. */
+	o->handed_attempt = atomic_load_explicit(&s->handed_attempt,
+	    memory_order_acquire);
+	o->handed_id = (int64_t)((uint64_t)atomic_load_explicit(&s->handed_hi,
+	    memory_order_relaxed) << 32 |
+	    atomic_load_explicit(&s->handed_lo, memory_order_relaxed));
+	if (o->handed_attempt == 0 || o->handed_id <= 0) {
+		o->handed_attempt = 0;
+		o->handed_id = 0;
+	}
 	for (tries = 0; tries < SCOREBOARD_READ_TRIES; tries++) {
 		q1 = atomic_load_explicit(&s->seq, memory_order_acquire);
 		if (q1 & 1) {
@@ -375,6 +385,24 @@ scoreboard_slot_reset(struct scoreboard *sb, unsigned slot, int64_t now_ms)
 	atomic_store_explicit(&s->worker_start, 0, memory_order_relaxed);
 	atomic_store_explicit(&s->heartbeat_ms, now_ms, memory_order_relaxed);
 	scoreboard_slot_job(s, 0, 0, 0, 0, 0);
+	scoreboard_handed(sb, slot, 0, 0);
+}
+
+void
+scoreboard_handed(struct scoreboard *sb, unsigned slot, int64_t job_id,
+    uint32_t attempt)
+{
+	struct scoreboard_slot *s = &sb->slots[slot];
+
+	atomic_store_explicit(&s->handed_attempt, 0, memory_order_release);
+	if (job_id <= 0 || attempt == 0)
+		return;
+	atomic_store_explicit(&s->handed_lo, (uint32_t)job_id,
+	    memory_order_relaxed);
+	atomic_store_explicit(&s->handed_hi, (uint32_t)((uint64_t)job_id >> 32),
+	    memory_order_relaxed);
+	atomic_store_explicit(&s->handed_attempt, attempt,
+	    memory_order_release);
 }
 
 void
@@ -501,8 +529,36 @@ scoreboard_map_old(const char *path, size_t *len)
 	return map;
 }
 
+/* Appends the marker of slot, if any, to *out. */
+static void
+scoreboard_reap_marker(const struct scoreboard_slot *slot,
+    struct scoreboard_unstarted **out, size_t *n, size_t *cap)
+{
+	struct scoreboard_snap s;
+
+	(void)scoreboard_slot_read(slot, &s);
+	if (s.handed_attempt == 0)
+		return;
+	if (util_grow(out, cap, *n + 1, sizeof **out) != 0) {
+		log_warnx("scoreboard: out of memory: job %lld, handed to a "
+		    "worker and never started, will count as interrupted",
+		    (long long)s.handed_id);
+		return;
+	}
+	(*out)[*n].job_id = s.handed_id;
+	(*out)[*n].attempt = s.handed_attempt;
+	(*n)++;
+}
+
 int
 scoreboard_reap(const char *path, int max_ms)
+{
+	return scoreboard_reap_unstarted(path, max_ms, NULL, NULL);
+}
+
+int
+scoreboard_reap_unstarted(const char *path, int max_ms,
+    struct scoreboard_unstarted **out, size_t *nout)
 {
 	const struct scoreboard_hdr *h;
 	const struct scoreboard_slot *slots;
@@ -514,6 +570,10 @@ scoreboard_reap(const char *path, int max_ms)
 	void *map;
 	int n = 0;
 
+	if (out != NULL) {
+		*out = NULL;
+		*nout = 0;
+	}
 	if ((map = scoreboard_map_old(path, &len)) == NULL)
 		return 0;
 	scoreboard_ident_here(&here);
@@ -538,6 +598,13 @@ scoreboard_reap(const char *path, int max_ms)
 			break;
 		}
 		(void)usleep(SCOREBOARD_REAP_STEP_US);
+	}
+	/* Read only now: a worker still alive could have begun its job. */
+	if (out != NULL) {
+		size_t cap = 0;
+
+		for (i = 0; i < h->nslots; i++)
+			scoreboard_reap_marker(&slots[i], out, nout, &cap);
 	}
 	munmap(map, len);
 	return n;
@@ -596,6 +663,18 @@ scoreboard_beat(struct scoreboard *sb, unsigned slot, int64_t now_ms)
 {
 	atomic_store_explicit(&sb->slots[slot].heartbeat_ms, now_ms,
 	    memory_order_relaxed);
+}
+
+void
+scoreboard_begin(struct scoreboard *sb, unsigned slot, int64_t job_id,
+    uint32_t attempt)
+{
+	struct scoreboard_snap o;
+
+	(void)scoreboard_slot_read(&sb->slots[slot], &o);
+	if (o.handed_attempt == attempt && o.handed_id == job_id)
+		atomic_store_explicit(&sb->slots[slot].handed_attempt, 0,
+		    memory_order_release);
 }
 
 void

@@ -34,6 +34,19 @@
  * SCOREBOARD_F_PROC (job_pgid/job_start valid: its process was started);
  * the other bits are reserved for later layouts of version 1 (readers
  * ignore bits they do not know).
+ *
+ * The hand-off marker (handed_lo/hi/attempt, in what were reserved words of
+ * layout 1, so older readers ignore it): written by jobqd
+ * (scoreboard_handed, pool.c) right before it queues a RUN for the slot,
+ * attempt last; cleared (attempt 0) by the worker when it begins that RUN
+ * (scoreboard_begin), before anything of the job is done; cleared by jobqd
+ * when the worker reports it dropped the job unstarted.  jobqd writes it
+ * only while no RUN it sent that slot is unbegun (pool.c), so the two
+ * never race.  A marker still set after a crash names a job that was
+ * claimed and handed to a worker but certainly never started: recovery
+ * puts it back in the queue instead of reporting it interrupted
+ * (scoreboard_reap's out list, store_recover).  A marker torn by a kill
+ * during its write has attempt 0 and says nothing.
  */
 #ifndef JOBQD_SCOREBOARD_H
 #define JOBQD_SCOREBOARD_H
@@ -78,7 +91,9 @@ struct scoreboard_slot {
 	_Atomic uint64_t job_start;	/* start time of the job's leader */
 	_Atomic int64_t heartbeat_ms;	/* CLOCK_MONOTONIC, by the worker */
 	_Atomic uint32_t attempt;
-	uint32_t reserved[3];
+	_Atomic uint32_t handed_lo;	/* jobqd: the job of the RUN queued */
+	_Atomic uint32_t handed_hi;	/*   and not yet begun (low, high) */
+	_Atomic uint32_t handed_attempt; /* its attempt; 0: no marker */
 };
 
 /* What makes the pids in a scoreboard mean something here. */
@@ -97,6 +112,14 @@ struct scoreboard_snap {
 	pid_t job_pgid;
 	uint64_t job_start;
 	int64_t heartbeat_ms;
+	int64_t handed_id;		/* the hand-off marker; 0: none */
+	uint32_t handed_attempt;
+};
+
+/* A job an old scoreboard marks as handed to a worker but never begun. */
+struct scoreboard_unstarted {
+	int64_t job_id;
+	uint32_t attempt;
 };
 
 enum scoreboard_verdict {
@@ -156,6 +179,10 @@ void scoreboard_slot_worker(struct scoreboard *sb, unsigned slot, pid_t pid,
 int64_t scoreboard_heartbeat(const struct scoreboard *sb, unsigned slot);
 int scoreboard_read(const struct scoreboard *sb, unsigned slot,
     struct scoreboard_snap *out);
+/* The hand-off marker of slot (job_id 0 or attempt 0: none), written
+ * right before a RUN is queued for it, or cleared. */
+void scoreboard_handed(struct scoreboard *sb, unsigned slot, int64_t job_id,
+    uint32_t attempt);
 
 /*
  * At start-up, before recovery: reads the scoreboard a previous jobqd left
@@ -167,6 +194,12 @@ int scoreboard_read(const struct scoreboard *sb, unsigned slot,
  * signaled (0 when there was nothing or nothing to trust).
  */
 int scoreboard_reap(const char *path, int max_ms);
+/* The same, and then (once what it killed is gone) the jobs whose
+ * hand-off marker is still set: *out (malloc'ed, *nout entries; NULL and
+ * 0 when none or on failure to allocate, which only loses the
+ * distinction: those jobs are then recorded interrupted). */
+int scoreboard_reap_unstarted(const char *path, int max_ms,
+    struct scoreboard_unstarted **out, size_t *nout);
 
 /* ---- a worker ---- */
 
@@ -175,6 +208,10 @@ int scoreboard_reap(const char *path, int max_ms);
 int scoreboard_attach(int fd, unsigned slot, pid_t daemon_pid,
     struct scoreboard **out);
 void scoreboard_beat(struct scoreboard *sb, unsigned slot, int64_t now_ms);
+/* The worker begins the RUN of job_id/attempt: clears the hand-off
+ * marker if it names that run. */
+void scoreboard_begin(struct scoreboard *sb, unsigned slot, int64_t job_id,
+    uint32_t attempt);
 /* The worker's job in slot: see scoreboard_slot_job(); flags 0 clears it. */
 void scoreboard_job(struct scoreboard *sb, unsigned slot, uint32_t flags,
     int64_t job_id, uint32_t attempt, pid_t pgid, uint64_t start);

@@ -559,6 +559,21 @@ int store_open(const char *path, int sync_full, struct store **out,
 int store_recover(struct store *s, struct store_recovery *r, int64_t now_ms);
 
 /*
+ * Before store_recover(), on the main thread: the jobs the previous daemon
+ * handed to a worker that certainly never began them (the scoreboard's
+ * hand-off markers, scoreboard.h).  Each found running with that attempt
+ * (and not on Slurm) goes back to queued, the attempt not counted
+ * (JOB_EV_UNCLAIM), in one transaction; the others are left to
+ * store_recover().  *nput: how many went back.  0 or a JOBQ_E* code.
+ */
+struct store_unstarted {
+	int64_t id;
+	uint32_t attempt;
+};
+int store_recover_unstarted(struct store *s, const struct store_unstarted *u,
+    size_t n, size_t *nput);
+
+/*
  * The id counter must be above every id the output files in the logs
  * directory name (jobqd found `above` - 1 the highest): when it is not (the
  * database is empty, missing or older than the files, or lost committed

@@ -9,6 +9,10 @@
  * does not depend on jobqd: it is left running and read into r->adopted
  * for dispatch_slurm.c to reconcile with what Slurm says.
  *
+ * Before it, store_recover_unstarted(): a running job the old scoreboard
+ * marks as handed to a worker that never began it goes back to queued
+ * (JOB_EV_UNCLAIM: the attempt does not count).
+ *
  * The state each running job gets is job_transition()'s answer, written
  * as is: this file decides no state itself.  On a full disk the reserve
  * (store_reserve.c), if held, is released and the transaction run again.
@@ -357,6 +361,60 @@ store_recover_interrupt_all(struct store *s,
 	if (!sqlite3_get_autocommit(s->db))
 		(void)store_step_done(s->st[ST_ROLLBACK]);
 	return (ret);
+}
+
+/* One marked job back to queued if it is still that run; an SQLite
+ * code. */
+static int
+store_recover_unclaim(struct store *s, const struct store_unstarted *u,
+    size_t *nput)
+{
+	struct job_outcome o;
+	int rc;
+
+	rc = job_transition(JOBQ_STATE_RUNNING, JOB_EV_UNCLAIM,
+	    (int)u->attempt, 0, 0, 1, &o);
+	JQ_ASSERT(rc == 0);
+	if ((rc = store_run(s, ST_RECOVER_UNCLAIM, STORE_ARGS(STORE_INT(u->id),
+	    STORE_INT(u->attempt), STORE_INT(o.attempts)))) != SQLITE_OK)
+		return (rc);
+	if (sqlite3_changes(s->db) > 0) {
+		log_info("job %" PRId64 " was handed to a worker that never "
+		    "started it: queued again", u->id);
+		(*nput)++;
+	}
+	return (SQLITE_OK);
+}
+
+int
+store_recover_unstarted(struct store *s, const struct store_unstarted *u,
+    size_t n, size_t *nput)
+{
+	size_t i;
+	int rc, full = 0, tries;
+
+	*nput = 0;
+	if (n == 0)
+		return (0);
+	for (tries = 0; tries < 2; tries++) {
+		*nput = 0;
+		if ((rc = store_step_done(s->st[ST_BEGIN])) != SQLITE_OK)
+			return (store_err(s, rc, "recovery"));
+		for (i = 0, rc = SQLITE_OK; i < n && rc == SQLITE_OK; i++)
+			rc = store_recover_unclaim(s, &u[i], nput);
+		if (rc == SQLITE_OK)
+			rc = store_commit(s);
+		if (rc == SQLITE_OK)
+			return (0);
+		full = (rc & 0xff) == SQLITE_FULL;
+		if (!sqlite3_get_autocommit(s->db))
+			(void)store_step_done(s->st[ST_ROLLBACK]);
+		/* A full disk: the reserve (if held) makes room. */
+		if (!full || !store_reserve_release(s))
+			break;
+	}
+	*nput = 0;
+	return (store_err(s, rc, "recovery"));
 }
 
 int

@@ -284,6 +284,10 @@ static const char *const store_schema_sql[ST_COUNT] = {
 	    "not_before = CASE WHEN ?5 < 0 THEN not_before ELSE ?5 END, "
 	    "res_given = CASE WHEN ?2 = 'queued' THEN NULL ELSE res_given END "
 	    "WHERE id = ?1",
+	[ST_RECOVER_UNCLAIM] = "UPDATE jobs SET state = 'queued', "
+	    "attempts = ?3, pid = NULL, res_given = NULL "
+	    "WHERE id = ?1 AND state = 'running' AND attempts = ?2 AND "
+	    "executor IS NULL",
 	[ST_QUEUED] = "SELECT j.id, j.queue, j.attempts, j.max_retries, "
 	    "j.submitted_at, j.owner_uid, j.priority, j.not_before, "
 	    "j.timeout_ms, j.kill_grace_ms, j.retry_delay_ms, j.array_id, "

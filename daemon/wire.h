@@ -61,8 +61,20 @@ enum wire_msg_type {
 	WIRE_RUN = 1,        /* start a job */
 	WIRE_CANCEL = 2,     /* TERM the job's group, KILL after grace; ends canceled */
 	WIRE_INTERRUPT = 3,  /* same, but ends interrupted (daemon shutdown) */
-	WIRE_QUIT = 4        /* exit when idle */
+	WIRE_QUIT = 4,       /* exit when idle */
+	WIRE_WITHDRAW = 5    /* the job received ahead (below): drop it unless
+	                        begun (-> UNSTARTED); ignored otherwise */
 };
+
+/*
+ * Running ahead: a RUN may come while the worker's job runs, at most one
+ * (jobqd sends it only once that job has STARTED); the worker keeps it and
+ * begins it right after reporting the running job's end, so no round trip
+ * to jobqd and no commit stands between two jobs of a worker.  A job kept
+ * that way is dropped unstarted (report UNSTARTED) on WITHDRAW, QUIT or a
+ * CANCEL/INTERRUPT naming it.  See scoreboard.h for the hand-off marker
+ * that tells a crash's recovery it never began.
+ */
 
 #define WIRE_F_SHM 0x1       /* RUN: spec lives in shm_name, not inline */
 
@@ -83,7 +95,8 @@ enum wire_report_type {
 	WIRE_REP_READY = 1,      /* worker started and has its queue */
 	WIRE_REP_STARTED = 2,    /* job process running: pid */
 	WIRE_REP_FINISHED = 3,   /* job ended: wstatus valid */
-	WIRE_REP_SPAWN_FAILED = 4 /* could not start: err = errno, stage */
+	WIRE_REP_SPAWN_FAILED = 4, /* could not start: err = errno, stage */
+	WIRE_REP_UNSTARTED = 5   /* the job kept ahead was dropped unbegun */
 };
 
 #define WIRE_END_CANCELED    0x1  /* FINISHED after a CANCEL */

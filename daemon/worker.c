@@ -19,7 +19,8 @@
  *               else the job left in the worker's subtree)
  *
  * Signals are never handled asynchronously: TERM, INT and CHLD are blocked
- * and read from a signalfd.  One job at a time.  A report that cannot be
+ * and read from a signalfd.  One job at a time, and at most one more kept
+ * to begin right after it (wire.h: running ahead).  A report that cannot be
  * written (the daemon is gone, or FAULT_REPORT_WRITE of fault.h) ends the
  * worker: it kills the job's group, sweeps and exits 1, and the daemon
  * sees the worker lost.
@@ -85,6 +86,11 @@ struct worker {
 	int quit;		/* QUIT received: exit when idle */
 	pid_t pid;		/* getpid() */
 	long nofile;		/* RLIMIT_NOFILE, for the job's fd cleanup */
+
+	/* A RUN received while the job runs (wire.h: running ahead), begun
+	 * once that job's end is reported; ahead_len 0: none. */
+	char *ahead;
+	size_t ahead_len;
 
 	/* The running job; job_pid 0 when idle. */
 	pid_t job_pid;
@@ -398,6 +404,8 @@ worker_run(struct worker *w, const struct wire_msg *m, size_t n)
 		return -1;
 	}
 	w->attempt = m->attempt;
+	/* From here on the job may start: the hand-off marker goes first. */
+	scoreboard_begin(w->sb, (unsigned)w->slot, m->job_id, m->attempt);
 	scoreboard_job(w->sb, (unsigned)w->slot, SCOREBOARD_F_JOB, m->job_id,
 	    m->attempt, 0, 0);
 	err = worker_read_spec(m, n, &spec);
@@ -485,6 +493,59 @@ worker_cancel(struct worker *w, const struct wire_msg *m)
 	worker_arm_timer(w, m->grace_ms);
 }
 
+/* A RUN while the job runs: kept to begin after it.  -1 on a protocol
+ * error (a second one). */
+static int
+worker_keep(struct worker *w, const char *buf, size_t n)
+{
+	const struct wire_msg *m = (const struct wire_msg *)(const void *)buf;
+
+	if (w->ahead_len != 0) {
+		log_warnx("RUN for job %lld while job %lld runs and another "
+		    "waits", (long long)m->job_id, (long long)w->job_id);
+		return -1;
+	}
+	memcpy(w->ahead, buf, n);
+	w->ahead_len = n;
+	log_debug("job %lld: kept, to start after job %lld",
+	    (long long)m->job_id, (long long)w->job_id);
+	return 0;
+}
+
+/* Drops the job kept ahead if it is job_id (any if job_id is 0): it was
+ * never begun (UNSTARTED).  1 if dropped. */
+static int
+worker_drop(struct worker *w, int64_t job_id)
+{
+	struct wire_report rep;
+	struct wire_msg m;
+
+	if (w->ahead_len == 0)
+		return 0;
+	memcpy(&m, w->ahead, sizeof m);
+	if (job_id != 0 && m.job_id != job_id)
+		return 0;
+	w->ahead_len = 0;
+	memset(&rep, 0, sizeof rep);
+	rep.type = WIRE_REP_UNSTARTED;
+	rep.job_id = m.job_id;
+	log_debug("job %lld: dropped before it started", (long long)m.job_id);
+	worker_report(w, &rep);
+	return 1;
+}
+
+/* The running job's end was reported: begin the job kept ahead. */
+static void
+worker_run_ahead(struct worker *w)
+{
+	size_t n = w->ahead_len;
+
+	if (n == 0 || w->job_pid != 0)
+		return;
+	w->ahead_len = 0;
+	(void)worker_run(w, (const struct wire_msg *)(void *)w->ahead, n);
+}
+
 /* Returns -1 on a fatal protocol error. */
 static int
 worker_read_mq(struct worker *w)
@@ -509,17 +570,25 @@ worker_read_mq(struct worker *w)
 		memcpy(&m, w->msgbuf, sizeof m);
 		switch (m.type) {
 		case WIRE_RUN:
-			if (worker_run(w, (const struct wire_msg *)w->msgbuf,
-			    (size_t)n) == -1)
+			if (w->job_pid != 0) {
+				if (worker_keep(w, w->msgbuf, (size_t)n) == -1)
+					return -1;
+			} else if (worker_run(w,
+			    (const struct wire_msg *)w->msgbuf, (size_t)n) == -1)
 				return -1;
 			break;
 		case WIRE_CANCEL:
 		case WIRE_INTERRUPT:
-			worker_cancel(w, &m);
+			if (!worker_drop(w, m.job_id))
+				worker_cancel(w, &m);
+			break;
+		case WIRE_WITHDRAW:
+			(void)worker_drop(w, m.job_id);
 			break;
 		case WIRE_QUIT:
 			log_debug("quit");
 			w->quit = 1;
+			(void)worker_drop(w, 0);
 			break;
 		default:
 			log_warnx("unknown message type %u", m.type);
@@ -653,6 +722,7 @@ worker_check_job(struct worker *w)
 	w->job_pid = 0;
 	w->end_flags = 0;
 	worker_report(w, &rep);
+	worker_run_ahead(w);
 }
 
 /* Returns 1 when the worker must stop (SIGTERM/SIGINT). */
@@ -817,7 +887,8 @@ worker_setup_fds(struct worker *w, const sigset_t *set, const char *mqname)
 		return -1;
 	}
 	w->msgsize = (size_t)attr.mq_msgsize;
-	if ((w->msgbuf = malloc(w->msgsize)) == NULL) {
+	if ((w->msgbuf = malloc(w->msgsize)) == NULL ||
+	    (w->ahead = malloc(w->msgsize)) == NULL) {
 		log_warn("malloc");
 		return -1;
 	}
@@ -873,6 +944,16 @@ worker_poll_timeout(struct worker *w)
 	    WORKER_HEARTBEAT_MS;
 }
 
+/* What the worker holds, freed; returns code. */
+static int
+worker_exit(struct worker *w, int code)
+{
+	free(w->msgbuf);
+	free(w->ahead);
+	scoreboard_free(w->sb);
+	return code;
+}
+
 int
 worker_main(int argc, char **argv)
 {
@@ -884,11 +965,8 @@ worker_main(int argc, char **argv)
 	w.mq = (mqd_t)-1;
 	w.sfd = w.tfd = w.repfd = -1;
 	w.cg_jobs_fd = w.cg.dirfd = w.cg.procs_fd = -1;
-	if (worker_setup(&w, argc, argv) == -1) {
-		free(w.msgbuf);
-		scoreboard_free(w.sb);
-		return 1;
-	}
+	if (worker_setup(&w, argc, argv) == -1)
+		return worker_exit(&w, 1);
 	memset(&rep, 0, sizeof rep);
 	rep.type = WIRE_REP_READY;
 	rep.pid = getpid();
@@ -923,25 +1001,19 @@ worker_main(int argc, char **argv)
 		if (pfd[3].revents & (POLLERR | POLLHUP | POLLNVAL)) {
 			log_warnx("report pipe closed: the daemon is gone");
 			worker_kill_job(&w);
-			free(w.msgbuf);
-			scoreboard_free(w.sb);
-			return 1;
+			return worker_exit(&w, 1);
 		}
 		if (pfd[2].revents & POLLIN)
 			worker_read_timer(&w);
 		if (pfd[0].revents & POLLIN) {
 			if (worker_read_mq(&w) == -1) {
 				worker_kill_job(&w);
-				free(w.msgbuf);
-				scoreboard_free(w.sb);
-				return 1;
+				return worker_exit(&w, 1);
 			}
 		}
 	}
 	worker_kill_job(&w);
 	if (mq_close(w.mq) == -1)
 		log_warn("mq_close");
-	free(w.msgbuf);
-	scoreboard_free(w.sb);
-	return 0;
+	return worker_exit(&w, 0);
 }

@@ -140,6 +140,17 @@ START_TEST(test_errors)
 }
 END_TEST
 
+/* the line options_file recorded for keep-age, read back through
+ * options_reload (which reports where each changed option came from)
+ * rather than by its place in the option table */
+static void
+keep_age_from(void *arg, const char *name, int reload, size_t from)
+{
+	(void)reload;
+	if (strcmp(name, "keep-age") == 0)
+		*(size_t *)arg = from;
+}
+
 START_TEST(test_cli_wins)
 {
 	char *argv[] = { "jobqd", "--workers", "2", "--sync", "normal",
@@ -164,7 +175,14 @@ START_TEST(test_cli_wins)
 	ck_assert_int_eq(options_file(&o, "keep-age", "1h", 4, err, sizeof err),
 	    0);
 	ck_assert_int_eq(o.keep_age_ms, 3600 * 1000);
-	ck_assert_uint_eq(o.from[9], 4);
+	{
+		struct options run, next = o;
+		size_t from = 0;
+
+		options_defaults(&run);
+		options_reload(&run, &next, keep_age_from, &from);
+		ck_assert_uint_eq(from, 4);
+	}
 	/* a bad value is an error even where the command line wins */
 	ck_assert_int_eq(options_file(&o, "workers", "x", 1, err, sizeof err),
 	    -1);

@@ -14,6 +14,9 @@
  * sched_edit_res): the kept and replaced parts, the refusals, a waiting
  * job edited down starting at once, and random edits in the randomized
  * comparison (the model re-reads the edited request at each decision).
+ * Running ahead (slots_ahead): a plain one-slot request may go beyond
+ * slots_total by that many, a bigger one or one with a named resource
+ * never, and reservations count against it.
  */
 #include "config.h"
 
@@ -937,6 +940,146 @@ START_TEST(test_random_vs_model)
 }
 END_TEST
 
+/* ---- running ahead: slots_ahead ---- */
+
+/* sched_res_fits with slots_ahead: a one-slot request asking no named
+ * instance may go that many slots beyond slots_total, nothing else. */
+START_TEST(test_slots_ahead_fits)
+{
+	static struct sched_res_pool p;
+	struct sched_res_req run[2], one, one2, two, g;
+
+	sched_res_pool_init(&p, 2);
+	ck_assert_int_eq(sched_res_pool_add(&p, "gpu=2", err, sizeof err), 0);
+	ck_assert_int_eq(sched_res_req_parse(&p, 1, NULL, &run[0], err,
+	    sizeof err), 0);
+	ck_assert_int_eq(sched_res_req_parse(&p, 1, NULL, &run[1], err,
+	    sizeof err), 0);
+	ck_assert_int_eq(sched_res_req_parse(&p, 1, NULL, &one, err,
+	    sizeof err), 0);
+	ck_assert_int_eq(sched_res_req_parse(&p, 1, NULL, &one2, err,
+	    sizeof err), 0);
+	ck_assert_int_eq(sched_res_req_parse(&p, 2, NULL, &two, err,
+	    sizeof err), 0);
+	ck_assert_int_eq(sched_res_req_parse(&p, 1, "gpu=1", &g, err,
+	    sizeof err), 0);
+	ck_assert_int_eq(p.slots_ahead, 0);	/* none unless set */
+	sched_res_assign(&p, &run[0]);
+	sched_res_assign(&p, &run[1]);
+	ck_assert_int_eq(p.slots_used, 2);
+
+	/* full: a plain job fits only with slots_ahead >= 1 */
+	ck_assert(!sched_res_fits(&p, &one));
+	p.slots_ahead = 1;
+	ck_assert(sched_res_fits(&p, &one));
+	sched_res_assign(&p, &one);		/* used 3 */
+	ck_assert_int_eq(p.slots_used, 3);
+	ck_assert(!sched_res_fits(&p, &one2));	/* not 4 */
+	p.slots_ahead = 2;
+	ck_assert(sched_res_fits(&p, &one2));
+	p.slots_ahead = -1;			/* never below the total */
+	ck_assert(!sched_res_fits(&p, &one2));
+	p.slots_ahead = 1;
+	sched_res_release(&p, &one);		/* used 2 */
+
+	/* a request with a named resource never uses it, free gpus or not */
+	ck_assert_uint_eq(p.res[0].busy, 0);
+	ck_assert(!sched_res_fits(&p, &g));
+	p.slots_ahead = 5;
+	ck_assert(!sched_res_fits(&p, &g));
+	/* a 2-slot request neither */
+	ck_assert(!sched_res_fits(&p, &two));
+	sched_res_release(&p, &run[1]);		/* used 1 */
+	ck_assert(!sched_res_fits(&p, &two));	/* 1 + 2 > 2 */
+	ck_assert(sched_res_fits(&p, &g));	/* control: a free slot */
+	sched_res_release(&p, &run[0]);		/* used 0 */
+	ck_assert(sched_res_fits(&p, &two));
+	sched_res_assign(&p, &run[0]);
+	sched_res_assign(&p, &run[1]);		/* used 2 again */
+
+	/* what waiting nodes reserve counts against it */
+	p.slots_ahead = 1;
+	sched_res_resv_add(&p, &run[0]);	/* one slot reserved */
+	ck_assert_int_eq(p.resv_slots, 1);
+	ck_assert(!sched_res_fits(&p, &one));	/* 2 + 1 + 1 > 3 */
+	p.slots_ahead = 2;
+	ck_assert(sched_res_fits(&p, &one));	/* 2 + 1 + 1 <= 4 */
+	sched_res_resv_add(&p, &two);		/* 3 reserved */
+	ck_assert(!sched_res_fits(&p, &one));
+	p.slots_ahead = 4;
+	ck_assert(sched_res_fits(&p, &one));
+	sched_res_resv_clear(&p);
+	p.slots_ahead = 1;
+	ck_assert(sched_res_fits(&p, &one));
+	p.slots_ahead = 0;
+	ck_assert(!sched_res_fits(&p, &one));
+	sched_res_release(&p, &run[0]);
+	sched_res_release(&p, &run[1]);
+	ck_assert_int_eq(p.slots_used, 0);
+}
+END_TEST
+
+/* Through sched_next (as dispatch_dispatch sets slots_ahead around its
+ * claims): nodes without a request are one plain slot; a better-ranked
+ * 2-slot node waiting reserves its slots against the ahead ones. */
+START_TEST(test_slots_ahead_sched)
+{
+	static struct sched_res_pool p;
+	struct tjob j[6];
+	struct sched *s = sched_new(no_cancel, NULL);
+	struct sched_queue *q = sched_queue_get(s, "default", 1);
+	struct sched_queue *qb = sched_queue_get(s, "big", 1);
+	int i;
+
+	memset(j, 0, sizeof j);
+	sched_res_pool_init(&p, 2);
+	sched_res_attach(s, &p);
+	for (i = 0; i < 4; i++) {
+		sched_node_init(&j[i].node, i + 1, 0, 0, q, NULL);
+		ck_assert_int_eq(sched_add(s, &j[i].node, 0), 0);
+	}
+	ck_assert_ptr_eq(sched_next(s, 0), &j[0].node);
+	ck_assert_ptr_eq(sched_next(s, 0), &j[1].node);
+	ck_assert_ptr_null(sched_next(s, 0));
+	p.slots_ahead = 1;
+	ck_assert_ptr_eq(sched_next(s, 0), &j[2].node);
+	ck_assert_int_eq(p.slots_used, 3);
+	ck_assert_ptr_null(sched_next(s, 0));	/* not a 4th */
+	p.slots_ahead = 0;
+	ck_assert_ptr_null(sched_next(s, 0));
+	/* one ends: 2 used, still full without slots_ahead */
+	sched_finish(s, &j[0].node, 1, 0);
+	ck_assert_int_eq(p.slots_used, 2);
+	ck_assert_ptr_null(sched_next(s, 0));
+	/* a 2-slot node of better rank in another queue waits (2 + 2 > 2)
+	 * and reserves two: j[3] may not go ahead with one slot ahead, only
+	 * with three */
+	ck_assert_int_eq(sched_res_req_parse(&p, 2, NULL, &j[4].req, err,
+	    sizeof err), 0);
+	sched_node_init(&j[4].node, 5, 10, 0, qb, NULL);
+	j[4].node.res = &j[4].req;
+	ck_assert_int_eq(sched_add(s, &j[4].node, 0), 0);
+	p.slots_ahead = 1;
+	ck_assert_ptr_null(sched_next(s, 0));
+	p.slots_ahead = 3;
+	ck_assert_ptr_eq(sched_next(s, 0), &j[3].node);
+	ck_assert_int_eq(p.slots_used, 3);
+	p.slots_ahead = 0;
+	/* the 2-slot node starts only once every slot is free, the ones
+	 * taken ahead included */
+	sched_finish(s, &j[1].node, 1, 0);
+	ck_assert_ptr_null(sched_next(s, 0));
+	sched_finish(s, &j[2].node, 1, 0);
+	ck_assert_ptr_null(sched_next(s, 0));
+	sched_finish(s, &j[3].node, 1, 0);
+	ck_assert_ptr_eq(sched_next(s, 0), &j[4].node);
+	ck_assert_int_eq(p.slots_used, 2);
+	sched_finish(s, &j[4].node, 1, 0);
+	ck_assert_int_eq(p.slots_used, 0);
+	sched_free(s);
+}
+END_TEST
+
 static Suite *
 sched_res_suite(void)
 {
@@ -953,6 +1096,8 @@ sched_res_suite(void)
 	tcase_add_test(tc, test_req_edit);
 	tcase_add_test(tc, test_edit_waiting_head);
 	tcase_add_test(tc, test_edit_held_and_reserve);
+	tcase_add_test(tc, test_slots_ahead_fits);
+	tcase_add_test(tc, test_slots_ahead_sched);
 	tcase_add_loop_test(tc, test_random_vs_model, 0, 40);
 	suite_add_tcase(s, tc);
 	return (s);

@@ -5,7 +5,9 @@
  * by a crash, a slot's consistent read; parsing /proc/PID/stat; and, with
  * real processes, killing a tree (escaped into its own session) and
  * scoreboard_reap() on a stopped "worker" - never on a pid whose start
- * time does not match.
+ * time does not match; the hand-off marker of running ahead (written,
+ * cleared by the matching begin only, torn) and the markers
+ * scoreboard_reap_unstarted() finds in a previous jobqd's file.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -495,6 +497,253 @@ START_TEST(test_attach)
 }
 END_TEST
 
+/* The hand-off marker (running ahead): written by jobqd, cleared by
+ * jobqd or by the worker that begins the job it names - only that job and
+ * attempt. */
+START_TEST(test_handed)
+{
+	char dir[] = "/tmp/check_scoreboard.XXXXXX", path[64];
+	struct scoreboard *sb, *w;
+	struct scoreboard_snap o;
+	const int64_t big = ((int64_t)1 << 33) + 5;	/* uses handed_hi */
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/scoreboard", dir);
+	ck_assert_int_eq(scoreboard_create(path, 2, &sb), 0);
+	/* none at first */
+	ck_assert_int_eq(scoreboard_read(sb, 1, &o), 0);
+	ck_assert_int_eq(o.handed_id, 0);
+	ck_assert_uint_eq(o.handed_attempt, 0);
+	scoreboard_handed(sb, 1, 42, 3);
+	ck_assert_int_eq(scoreboard_read(sb, 1, &o), 0);
+	ck_assert_int_eq(o.handed_id, 42);
+	ck_assert_uint_eq(o.handed_attempt, 3);
+	/* the other slot and the job members are untouched */
+	ck_assert_uint_eq(o.flags, 0);
+	ck_assert_int_eq(o.job_id, 0);
+	ck_assert_int_eq(scoreboard_read(sb, 0, &o), 0);
+	ck_assert_int_eq(o.handed_id, 0);
+	ck_assert_uint_eq(o.handed_attempt, 0);
+
+	/* the worker's side: only its own job and attempt clear it */
+	ck_assert_int_eq(scoreboard_attach(scoreboard_fd(sb), 1, getpid(), &w),
+	    0);
+	scoreboard_begin(w, 1, 42, 2);		/* another attempt */
+	scoreboard_begin(w, 1, 43, 3);		/* another job */
+	scoreboard_begin(w, 0, 42, 3);		/* another slot */
+	ck_assert_int_eq(scoreboard_read(sb, 1, &o), 0);
+	ck_assert_int_eq(o.handed_id, 42);
+	ck_assert_uint_eq(o.handed_attempt, 3);
+	scoreboard_begin(w, 1, 42, 3);
+	ck_assert_int_eq(scoreboard_read(sb, 1, &o), 0);
+	ck_assert_int_eq(o.handed_id, 0);
+	ck_assert_uint_eq(o.handed_attempt, 0);
+	/* a second begin of the same run: nothing to clear */
+	scoreboard_begin(w, 1, 42, 3);
+	ck_assert_int_eq(scoreboard_read(sb, 1, &o), 0);
+	ck_assert_uint_eq(o.handed_attempt, 0);
+
+	/* ids beyond 32 bits; a new marker replaces the old one */
+	scoreboard_handed(sb, 1, 7, 1);
+	scoreboard_handed(sb, 1, big, 9);
+	ck_assert_int_eq(scoreboard_read(sb, 1, &o), 0);
+	ck_assert_int_eq(o.handed_id, big);
+	ck_assert_uint_eq(o.handed_attempt, 9);
+	scoreboard_begin(w, 1, 7, 1);		/* the replaced one */
+	scoreboard_begin(w, 1, big & 0xffffffff, 9);	/* low half only */
+	ck_assert_int_eq(scoreboard_read(sb, 1, &o), 0);
+	ck_assert_int_eq(o.handed_id, big);
+	scoreboard_begin(w, 1, big, 9);
+	ck_assert_int_eq(scoreboard_read(sb, 1, &o), 0);
+	ck_assert_int_eq(o.handed_id, 0);
+
+	/* jobqd's clearing: job 0 or attempt 0; a bad id writes none */
+	scoreboard_handed(sb, 1, 8, 2);
+	scoreboard_handed(sb, 1, 0, 0);
+	ck_assert_int_eq(scoreboard_read(sb, 1, &o), 0);
+	ck_assert_int_eq(o.handed_id, 0);
+	ck_assert_uint_eq(o.handed_attempt, 0);
+	scoreboard_handed(sb, 1, 8, 2);
+	scoreboard_handed(sb, 1, 8, 0);
+	ck_assert_int_eq(scoreboard_read(sb, 1, &o), 0);
+	ck_assert_uint_eq(o.handed_attempt, 0);
+	scoreboard_handed(sb, 1, -5, 2);
+	ck_assert_int_eq(scoreboard_read(sb, 1, &o), 0);
+	ck_assert_int_eq(o.handed_id, 0);
+	ck_assert_uint_eq(o.handed_attempt, 0);
+
+	/* a new worker in the slot starts without one */
+	scoreboard_handed(sb, 1, 8, 2);
+	scoreboard_slot_reset(sb, 1, 1000);
+	ck_assert_int_eq(scoreboard_read(sb, 1, &o), 0);
+	ck_assert_int_eq(o.handed_id, 0);
+	ck_assert_uint_eq(o.handed_attempt, 0);
+
+	/* the marker is apart from the job members: writing the job (as
+	 * the worker does right after begin) leaves a marker as it is */
+	scoreboard_handed(sb, 1, 11, 1);
+	scoreboard_job(w, 1, SCOREBOARD_F_JOB | SCOREBOARD_F_PROC, 10, 1,
+	    500, 9000);
+	ck_assert_int_eq(scoreboard_read(sb, 1, &o), 0);
+	ck_assert_int_eq(o.job_id, 10);
+	ck_assert_int_eq(o.handed_id, 11);
+	ck_assert_uint_eq(o.handed_attempt, 1);
+	scoreboard_job(w, 1, 0, 0, 0, 0, 0);
+	ck_assert_int_eq(scoreboard_read(sb, 1, &o), 0);
+	ck_assert_int_eq(o.handed_id, 11);
+	scoreboard_free(w);
+	scoreboard_free(sb);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
+/* A marker as a reader finds it in a slot: torn (attempt 0, as a kill
+ * between its words leaves it), no id, or whole. */
+START_TEST(test_handed_torn)
+{
+	struct scoreboard_slot s;
+	struct scoreboard_snap o;
+
+	memset(&s, 0, sizeof s);
+	atomic_store(&s.handed_lo, 77);
+	atomic_store(&s.handed_hi, 0);
+	ck_assert_int_eq(scoreboard_slot_read(&s, &o), 0);
+	ck_assert_int_eq(o.handed_id, 0);		/* attempt 0: none */
+	ck_assert_uint_eq(o.handed_attempt, 0);
+	atomic_store(&s.handed_attempt, 2);
+	ck_assert_int_eq(scoreboard_slot_read(&s, &o), 0);
+	ck_assert_int_eq(o.handed_id, 77);
+	ck_assert_uint_eq(o.handed_attempt, 2);
+	/* an attempt without an id (or with a negative one) says nothing */
+	atomic_store(&s.handed_lo, 0);
+	ck_assert_int_eq(scoreboard_slot_read(&s, &o), 0);
+	ck_assert_int_eq(o.handed_id, 0);
+	ck_assert_uint_eq(o.handed_attempt, 0);
+	atomic_store(&s.handed_hi, 0x80000000u);
+	ck_assert_int_eq(scoreboard_slot_read(&s, &o), 0);
+	ck_assert_int_eq(o.handed_id, 0);
+	ck_assert_uint_eq(o.handed_attempt, 0);
+	/* read even while the job members are being written (the marker is
+	 * not under seq) */
+	atomic_store(&s.handed_hi, 1);
+	atomic_store(&s.handed_lo, 3);
+	atomic_store(&s.seq, 7);
+	ck_assert_int_eq(scoreboard_slot_read(&s, &o), JOBQ_ESTATE);
+	ck_assert_int_eq(o.handed_id, ((int64_t)1 << 32) + 3);
+	ck_assert_uint_eq(o.handed_attempt, 2);
+}
+END_TEST
+
+/* scoreboard_reap_unstarted: the markers a previous jobqd left, read once
+ * what it left running is gone. */
+START_TEST(test_reap_unstarted)
+{
+	char dir[] = "/tmp/check_scoreboard.XXXXXX", path[64];
+	struct scoreboard *sb;
+	struct scoreboard_unstarted *u;
+	struct scoreboard_slot *slots;
+	struct scoreboard_hdr *h;
+	const int64_t big = ((int64_t)1 << 40) + 1;
+	uint64_t wstart;
+	size_t n;
+	void *map;
+	pid_t w;
+	int fd, st;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/scoreboard", dir);
+	/* no file */
+	u = (void *)1;
+	n = 5;
+	ck_assert_int_eq(scoreboard_reap_unstarted(path, 100, &u, &n), 0);
+	ck_assert_ptr_null(u);
+	ck_assert_uint_eq(n, 0);
+
+	ck_assert_int_eq(scoreboard_create(path, 4, &sb), 0);
+	/* nothing marked */
+	ck_assert_int_eq(scoreboard_reap_unstarted(path, 100, &u, &n), 0);
+	ck_assert_ptr_null(u);
+	ck_assert_uint_eq(n, 0);
+	/* slot 0: marked; slot 1: marked and begun; slot 2: none; slot 3:
+	 * marked, its worker (a stopped child) still alive */
+	scoreboard_handed(sb, 0, 17, 2);
+	scoreboard_handed(sb, 1, 18, 1);
+	fd = open(path, O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	map = mmap(NULL, scoreboard_size(4), PROT_READ | PROT_WRITE,
+	    MAP_SHARED, fd, 0);
+	ck_assert(map != MAP_FAILED);
+	close(fd);
+	h = map;
+	slots = (struct scoreboard_slot *)(void *)(h + 1);
+	atomic_store(&slots[1].handed_attempt, 0);	/* as begin does */
+	if ((w = fork()) == 0) {
+		for (;;)
+			pause();
+	}
+	ck_assert_int_gt(w, 0);
+	kill(w, SIGSTOP);
+	wstart = proctree_start_time(w);
+	ck_assert_uint_gt(wstart, 0);
+	scoreboard_slot_worker(sb, 3, w, wstart);
+	scoreboard_handed(sb, 3, big, 4);
+	scoreboard_free(sb);	/* jobqd "killed": the file stays */
+
+	ck_assert_int_ge(scoreboard_reap_unstarted(path, 2000, &u, &n), 1);
+	ck_assert_int_eq(waitpid(w, &st, 0), w);
+	ck_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_ptr_nonnull(u);
+	ck_assert_int_eq(u[0].job_id, 17);
+	ck_assert_uint_eq(u[0].attempt, 2);
+	ck_assert_int_eq(u[1].job_id, big);
+	ck_assert_uint_eq(u[1].attempt, 4);
+	free(u);
+	/* reaping does not clear them: read again, the same (nothing
+	 * killed this time) */
+	ck_assert_int_eq(scoreboard_reap_unstarted(path, 100, &u, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	free(u);
+	/* scoreboard_reap() is the same without the list */
+	ck_assert_int_eq(scoreboard_reap(path, 100), 0);
+
+	/* a torn marker (a kill between its words: attempt 0) is none */
+	atomic_store(&slots[0].handed_attempt, 0);
+	atomic_store(&slots[0].handed_lo, 99);
+	ck_assert_int_eq(scoreboard_reap_unstarted(path, 100, &u, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(u[0].job_id, big);
+	free(u);
+
+	/* another boot, another pid namespace, a torn header: no list */
+	h->boot_id[0] ^= 1;
+	u = (void *)1;
+	n = 5;
+	ck_assert_int_eq(scoreboard_reap_unstarted(path, 100, &u, &n), 0);
+	ck_assert_ptr_null(u);
+	ck_assert_uint_eq(n, 0);
+	check_sb_rehash(h);
+	ck_assert_int_eq(scoreboard_reap_unstarted(path, 100, &u, &n), 0);
+	ck_assert_ptr_null(u);
+	ck_assert_uint_eq(n, 0);
+	h->boot_id[0] ^= 1;
+	h->pidns++;
+	check_sb_rehash(h);
+	ck_assert_int_eq(scoreboard_reap_unstarted(path, 100, &u, &n), 0);
+	ck_assert_ptr_null(u);
+	ck_assert_uint_eq(n, 0);
+	h->pidns--;
+	check_sb_rehash(h);
+	ck_assert_int_eq(scoreboard_reap_unstarted(path, 100, &u, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	free(u);
+	munmap(map, scoreboard_size(4));
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 static Suite *
 check_scoreboard_suite(void)
 {
@@ -509,12 +758,15 @@ check_scoreboard_suite(void)
 	tcase_add_test(tc, test_torn);
 	tcase_add_test(tc, test_slot_rw);
 	tcase_add_test(tc, test_parse_stat);
+	tcase_add_test(tc, test_handed_torn);
 	suite_add_tcase(s, tc);
 	tcase_set_timeout(tp, 30);
 	tcase_add_test(tp, test_self);
 	tcase_add_test(tp, test_kill_descendants);
 	tcase_add_test(tp, test_reap);
 	tcase_add_test(tp, test_attach);
+	tcase_add_test(tp, test_handed);
+	tcase_add_test(tp, test_reap_unstarted);
 	suite_add_tcase(s, tp);
 	return s;
 }

@@ -3806,6 +3806,134 @@ START_TEST(test_recover_slurm)
 }
 END_TEST
 
+/*
+ * store_recover_unstarted: the jobs an old scoreboard marks as handed to
+ * a worker that never began them go back to queued (the attempt not
+ * counted, pid and res_given cleared) when they are still running that
+ * attempt locally; any other row is left to store_recover().
+ */
+START_TEST(test_recover_unstarted)
+{
+	struct store *s;
+	struct store_op *op;
+	struct store_recovery r;
+	struct store_update u;
+	struct store_unstarted un[9];
+	int64_t a, b, c, d, e, f;
+	size_t nput;
+	char q[160];
+
+	s = open_store(1);
+	a = do_insert(s, "q", 0);	/* running attempt 1: queued again */
+	b = do_insert(s, "q", 0);	/* listed with attempt 2: interrupted */
+	c = do_insert(s, "q", 0);	/* queued: untouched */
+	d = do_insert(s, "q", 0);	/* succeeded: untouched */
+	e = do_insert(s, "sl", 0);	/* on Slurm: left running (adopted) */
+	f = do_insert(s, "q", 2);	/* running attempt 2: back to 1 */
+	op = claim_new(a, 1, 100, 0);
+	op->in.claim.res_given = "gpu=0";
+	run_op(s, op);
+	ck_assert_int_eq(op->status, 0);
+	op_free(op);
+	memset(&u, 0, sizeof(u));
+	u.id = a;
+	u.state = JOBQ_STATE_RUNNING;
+	u.attempts = -1;
+	u.exit_code = -1;
+	u.pid = 777;
+	ck_assert_int_eq(do_update(s, &u), 0);
+	ck_assert_int_eq(do_claim(s, b, 1, 100), 0);
+	ck_assert_int_eq(do_claim(s, d, 1, 100), 0);
+	u.id = d;
+	u.state = JOBQ_STATE_SUCCEEDED;
+	u.exit_code = 0;
+	u.pid = 0;
+	u.finished_at = 200;
+	ck_assert_int_eq(do_update(s, &u), 0);
+	claim_slurm(s, e, 1, 100);
+	ck_assert_int_eq(do_claim(s, f, 1, 100), 0);
+	close_store(s);
+	snprintf(q, sizeof(q), "UPDATE jobs SET attempts = 2 WHERE id = %lld",
+	    (long long)f);
+	sql_file(dbpath, q);
+
+	s = open_store(0);
+	/* nothing listed: nothing done */
+	nput = 9;
+	ck_assert_int_eq(store_recover_unstarted(s, un, 0, &nput), 0);
+	ck_assert_uint_eq(nput, 0);
+	memset(un, 0, sizeof(un));
+	un[0].id = a;
+	un[0].attempt = 1;
+	un[1].id = b;
+	un[1].attempt = 2;	/* another run than the row's */
+	un[2].id = c;
+	un[2].attempt = 1;
+	un[3].id = d;
+	un[3].attempt = 1;
+	un[4].id = e;
+	un[4].attempt = 1;
+	un[5].id = f;
+	un[5].attempt = 2;
+	un[6].id = 999999;	/* no such job */
+	un[6].attempt = 1;
+	un[7].id = a;		/* twice: the second finds it queued */
+	un[7].attempt = 1;
+	un[8].id = b;
+	un[8].attempt = 0;	/* attempt 0 never matches a run */
+	ck_assert_int_eq(store_recover_unstarted(s, un, 9, &nput), 0);
+	ck_assert_uint_eq(nput, 2);
+	ck_assert_int_eq(store_recover(s, &r, 12345), 0);
+	ck_assert_uint_eq(r.n_interrupted, 1);	/* b */
+	ck_assert_uint_eq(r.nqueued, 3);
+	ck_assert_int_eq(r.queued[0].id, a);
+	ck_assert_int_eq(r.queued[0].attempts, 0);
+	ck_assert_int_eq(r.queued[1].id, c);
+	ck_assert_int_eq(r.queued[2].id, f);
+	ck_assert_int_eq(r.queued[2].attempts, 1);
+	ck_assert_uint_eq(r.nadopted, 1);
+	ck_assert_int_eq(r.adopted[0].id, e);
+	store_recovery_release(&r);
+	ck_assert_int_eq(store_start(s, &loop), 0);
+	op = do_get(s, a);
+	ck_assert_int_eq(op->status, 0);
+	ck_assert_int_eq(op->out.job->state, JOBQ_STATE_QUEUED);
+	ck_assert_int_eq(op->out.job->attempts, 0);
+	ck_assert_int_eq(op->out.job->pid, 0);
+	ck_assert_ptr_null(op->out.job->res_given);
+	ck_assert_int_eq(op->out.job->finished_at, 0);
+	/* not a crash's victim: it never ran */
+	ck_assert_ptr_null(op->out.job->reason);
+	op_free(op);
+	op = do_get(s, b);
+	ck_assert_int_eq(op->out.job->state, JOBQ_STATE_INTERRUPTED);
+	ck_assert_int_eq(op->out.job->attempts, 1);
+	op_free(op);
+	op = do_get(s, c);
+	ck_assert_int_eq(op->out.job->state, JOBQ_STATE_QUEUED);
+	ck_assert_int_eq(op->out.job->attempts, 0);
+	op_free(op);
+	op = do_get(s, d);
+	ck_assert_int_eq(op->out.job->state, JOBQ_STATE_SUCCEEDED);
+	ck_assert_int_eq(op->out.job->attempts, 1);
+	op_free(op);
+	op = do_get(s, e);
+	ck_assert_int_eq(op->out.job->state, JOBQ_STATE_RUNNING);
+	ck_assert_int_eq(op->out.job->attempts, 1);
+	op_free(op);
+	op = do_get(s, f);
+	ck_assert_int_eq(op->out.job->state, JOBQ_STATE_QUEUED);
+	ck_assert_int_eq(op->out.job->attempts, 1);
+	op_free(op);
+	/* queued again, it is claimed as its first run once more */
+	ck_assert_int_eq(do_claim(s, a, 1, 20000), 0);
+	close_store(s);
+	snprintf(q, sizeof(q), "SELECT count(*) FROM jobs WHERE id = %lld "
+	    "AND state = 'running' AND attempts = 1", (long long)a);
+	ck_assert_int_eq(sql_int(q), 1);
+}
+END_TEST
+
 /* Job id's GET succeeds and says its run went to executor ("": local), as
  * Slurm job slurm_id (0: none known). */
 static void
@@ -4260,6 +4388,7 @@ store_suite(void)
 	tcase_add_test(tc, test_recover);
 	tcase_add_test(tc, test_recover_deps);
 	tcase_add_test(tc, test_recover_slurm);
+	tcase_add_test(tc, test_recover_unstarted);
 	tcase_add_test(tc, test_job_executor);
 	tcase_add_test(tc, test_disk_full);
 	tcase_add_test(tc, test_refuse_garbage);

@@ -357,6 +357,20 @@ static void api(const char *sock)
 			break;
 		usleep(20000);
 	}
+	/* id_q may have been handed ahead to a worker whose job had just
+	 * started (jobqd --run-ahead): it is queued again once it has not
+	 * started within the run-ahead time (50 ms by default) */
+	for (int i = 0; i < 200; i++) {
+		int queued = 0;
+		if (jobq_get(c, id_q, &job) == 0) {
+			queued = job->state == JOBQ_STATE_QUEUED;
+			jobq_job_free(job);
+			job = NULL;
+		}
+		if (queued)
+			break;
+		usleep(20000);
+	}
 
 	/* list + filters */
 	CHECK_RC(jobq_list(c, NULL, &jobs, &n), 0);

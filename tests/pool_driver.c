@@ -7,12 +7,15 @@
  *          `- the test jobs
  *
  * Scenarios: run big cancel lost spawnfail fds pathsearch stop spawnfault
- * mqfault reportfault escape hung heartbeat orphan, or "all" (the *fault
+ * mqfault reportfault escape hung heartbeat ahead withdraw withdraw-late
+ * ahead-lost ahead-cancel orphan, or "all" (the *fault
  * ones inject failures through fault.h: JOBQD_FAULTS for the workers,
  * fault_init() here).  escape: what a job put outside its group is gone
  * when FINISHED arrives; hung: a SIGSTOPped worker's job told to stop
  * comes back through lost() within grace + margin, its tree killed;
  * heartbeat: a stopped idle worker is replaced after the worker timeout.
+ * ahead withdraw withdraw-late ahead-lost ahead-cancel: running ahead
+ * (pool.h), a job given to a slot whose job runs (see their section).
  * orphan runs the pool in a child and SIGKILLs it mid-job.
  * Exits 0 when every check passed; prints each failure.  Afterwards it
  * checks that no "jobqd.PID." object is left in /dev/shm and in the mqueue
@@ -53,6 +56,7 @@ struct drv_job {
 	int used;
 	int slot;
 	int started, finished, lost;
+	int unstarted;		/* unstarted() calls (a job sent ahead) */
 	pid_t pid;
 	struct wire_report rep;
 	uint64_t cancel_ms, end_ms;
@@ -68,6 +72,7 @@ struct drv_scenario {
 	const char *worker_faults;	/* JOBQD_FAULTS of the workers */
 	const char *pool_faults;	/* fault_init() of this process */
 	unsigned worker_timeout_ms;	/* 0: 10 s */
+	void (*unstarted)(int slot, struct drv_job *j, int64_t id);
 };
 
 static uv_loop_t *loop;
@@ -490,12 +495,13 @@ cancel_now(uv_timer_t *t)
 	    "cancel on the wrong slot must be JOBQ_ENOTFOUND");
 	CHECK(pool_cancel(pool, NSLOTS, cancel_id, 100, 0) == JOBQ_EINVAL,
 	    "cancel on a slot out of range must be JOBQ_EINVAL");
-	CHECK(pool_run(pool, 0, cancel_id + 100, 1, "x", 1) == JOBQ_ESTATE,
-	    "RUN on a busy slot must be JOBQ_ESTATE");
 	j->cancel_ms = uv_now(loop);
 	r = pool_cancel(pool, 0, cancel_id, cancel_step == 2 ? 400 : 5000,
 	    cancel_step == 3);
 	CHECK(r == 0, "pool_cancel: %s", jobq_strerror(r));
+	CHECK(pool_run(pool, 0, cancel_id + 100, 1, "x", 1) == JOBQ_ESTATE,
+	    "RUN on a busy slot whose job is being stopped must be "
+	    "JOBQ_ESTATE");
 }
 
 static void
@@ -1390,42 +1396,510 @@ hb_finished(int slot, struct drv_job *j, int64_t id)
 	drv_check_echo(j, id, "again");
 }
 
+/* ---- running ahead (pool.h): a job sent to a slot whose job runs ---------
+ * ahead: B goes ahead of A once A has STARTED (not before; no third one),
+ * begins right after A's end with no ready() between, and the hand-off
+ * marker names B from its RUN until the worker begins it.  withdraw: B
+ * withdrawn comes back through unstarted(), never run.  withdraw-late: a
+ * WITHDRAW that arrives once the worker began B is ignored: B runs.
+ * ahead-lost: the worker killed, A comes back through lost(), then B
+ * through unstarted() (not lost()).  ahead-cancel: A canceled with B
+ * ahead, B then runs. */
+
+static int64_t ah_a, ah_b;
+static int ah_ready0;		/* ready(0) calls */
+static int ah_ready0_at;	/* ... when B was sent ahead */
+
+/* The hand-off marker of slot. */
+static void
+drv_marker(int slot, int64_t *id, uint32_t *attempt)
+{
+	struct scoreboard_snap snap;
+	int r;
+
+	*id = -1;
+	*attempt = 0;
+	if ((r = scoreboard_read(sboard, (unsigned)slot, &snap)) != 0) {
+		fail("scoreboard_read slot %d: %s", slot, jobq_strerror(r));
+		return;
+	}
+	*id = snap.handed_id;
+	*attempt = snap.handed_attempt;
+}
+
+static void
+drv_check_marker(int slot, int64_t want, const char *what)
+{
+	int64_t id;
+	uint32_t attempt;
+
+	drv_marker(slot, &id, &attempt);
+	if (want == 0)
+		CHECK(id == 0 && attempt == 0, "%s: marker names job %lld "
+		    "attempt %u, want none", what, (long long)id, attempt);
+	else
+		CHECK(id == want && attempt == 1, "%s: marker names job %lld "
+		    "attempt %u, want job %lld attempt 1", what, (long long)id,
+		    attempt, (long long)want);
+}
+
+/* An echo of word whose spec is too big for a message (shm). */
+static int
+drv_big_echo(int slot, const char *word)
+{
+	static char pad[WIRE_MQ_MSGSIZE + 1024];
+	const char *argv[] = { "/bin/sh", "-c", "echo \"$1\"", "sh", word, pad,
+	    NULL };
+
+	memset(pad, 'x', sizeof pad - 1);
+	pad[sizeof pad - 1] = '\0';
+	return drv_submit(slot, argv);
+}
+
+/* pool_run() of a job that must be refused with JOBQ_ESTATE. */
+static void
+drv_check_refused(int slot, int64_t id, const char *what)
+{
+	int r = pool_run(pool, slot, id, 1, "x", 1);
+
+	CHECK(r == JOBQ_ESTATE, "%s: pool_run: %s, want JOBQ_ESTATE", what,
+	    r == 0 ? "0" : jobq_strerror(r));
+}
+
+static int
+drv_out_exists(int64_t id)
+{
+	return access(drv_path("out.%lld", (long long)id), F_OK) == 0;
+}
+
+static void
+ah_ready(int slot)
+{
+	const char *argv[] = { "/bin/sh", "-c", "sleep 0.3; echo A", NULL };
+
+	if (slot != 0)
+		return;
+	ah_ready0++;
+	switch (fl_step++) {
+	case 0:
+		ah_a = drv_submit(slot, argv);
+		CHECK(!pool_can_run_ahead(pool, 0), "a job may go ahead of "
+		    "one not started");
+		drv_check_refused(0, 200, "ahead of a job not started");
+		/* the worker clears it as it begins A, which may be now */
+		{
+			int64_t mid;
+			uint32_t matt;
+
+			drv_marker(0, &mid, &matt);
+			CHECK((mid == ah_a && matt == 1) || (mid == 0 &&
+			    matt == 0), "A sent: marker names job %lld "
+			    "attempt %u", (long long)mid, matt);
+		}
+		break;
+	case 1:
+		CHECK(jobs[ah_b].finished == 1, "ready() before B finished");
+		drv_stop();
+		break;
+	default:
+		fail("ready() step %d", fl_step);
+		break;
+	}
+}
+
+static void
+ah_started(int slot, struct drv_job *j, int64_t id)
+{
+	if (id == ah_a) {
+		drv_check_marker(0, 0, "A started");
+		CHECK(pool_can_run_ahead(pool, 0) == 1, "A started: no job "
+		    "may go ahead of it");
+		CHECK(pool_can_run_ahead(pool, 1) == 0, "idle slot 1 may "
+		    "run a job ahead");
+		ah_ready0_at = ah_ready0;
+		ah_b = drv_big_echo(0, "B");
+		if (ah_b <= 0) {
+			drv_stop();
+			return;
+		}
+		drv_check_marker(0, ah_b, "B sent ahead");
+		CHECK(pool_can_run_ahead(pool, 0) == 0, "a second job may go "
+		    "ahead");
+		drv_check_refused(0, 201, "a third job");
+		return;
+	}
+	CHECK(id == ah_b, "job %lld started", (long long)id);
+	CHECK(jobs[ah_a].finished == 1, "B started before A's end was "
+	    "reported");
+	CHECK(ah_ready0 == ah_ready0_at, "ready(0) between A's end and B's "
+	    "start");
+	drv_check_marker(0, 0, "B started");
+	CHECK(pool_can_run_ahead(pool, 0) == 1, "B started: no job may go "
+	    "ahead of it");
+}
+
+static void
+ah_finished(int slot, struct drv_job *j, int64_t id)
+{
+	CHECK(ah_ready0 == ah_ready0_at, "ready(0) while B was ahead");
+	if (id == ah_a) {
+		drv_check_echo(j, id, "A");
+		CHECK(!jobs[ah_b].started, "B started before A's end");
+		CHECK(pool_can_run_ahead(pool, 0) == 0, "B not started: a "
+		    "job may go ahead of it");
+		drv_check_refused(0, 202, "slot busy with B after A's end");
+		return;
+	}
+	CHECK(id == ah_b, "job %lld finished", (long long)id);
+	drv_check_echo(j, id, "B");
+	CHECK(j->rep.start_us >= jobs[ah_a].rep.end_us, "B began at %lld, "
+	    "before A's end at %lld", (long long)j->rep.start_us,
+	    (long long)jobs[ah_a].rep.end_us);
+	CHECK(drv_shm_count() == 0, "B's shm object left after FINISHED");
+}
+
+/* withdraw */
+static void
+wd_ready(int slot)
+{
+	const char *argv[] = { "/bin/sh", "-c", "sleep 1000", NULL };
+
+	if (slot != 0)
+		return;
+	switch (fl_step++) {
+	case 0:
+		ah_a = drv_submit(slot, argv);
+		break;
+	case 1:
+		CHECK(jobs[ah_a].finished == 1 && jobs[ah_b].unstarted == 1 &&
+		    !jobs[ah_b].started && !jobs[ah_b].finished &&
+		    !jobs[ah_b].lost, "A finished %d; B unstarted %d started "
+		    "%d finished %d lost %d", jobs[ah_a].finished,
+		    jobs[ah_b].unstarted, jobs[ah_b].started,
+		    jobs[ah_b].finished, jobs[ah_b].lost);
+		CHECK(!drv_out_exists(ah_b), "B's output file exists");
+		drv_stop();
+		break;
+	default:
+		fail("ready() step %d", fl_step);
+		break;
+	}
+}
+
+static void
+wd_started(int slot, struct drv_job *j, int64_t id)
+{
+	int r;
+
+	CHECK(id == ah_a, "job %lld started", (long long)id);
+	if (id != ah_a)
+		return;
+	ah_b = drv_big_echo(0, "B");
+	if (ah_b <= 0) {
+		drv_stop();
+		return;
+	}
+	drv_check_marker(0, ah_b, "B sent ahead");
+	r = pool_cancel(pool, 0, ah_b, 0, 0);
+	CHECK(r == 0, "pool_cancel of the job ahead: %s", jobq_strerror(r));
+	r = pool_cancel(pool, 0, ah_b, 0, 0);
+	CHECK(r == 0, "second pool_cancel of the job ahead: %s",
+	    jobq_strerror(r));
+	CHECK(pool_can_run_ahead(pool, 0) == 0, "a job may go ahead while "
+	    "B is being withdrawn");
+}
+
+static void
+wd_unstarted(int slot, struct drv_job *j, int64_t id)
+{
+	int r;
+
+	CHECK(id == ah_b, "unstarted(job %lld)", (long long)id);
+	CHECK(!j->started && !j->finished, "B started %d finished %d",
+	    j->started, j->finished);
+	CHECK(!drv_out_exists(id), "B's output file exists: it ran");
+	drv_check_marker(0, 0, "B withdrawn");
+	CHECK(drv_shm_count() == 0, "B's shm object left after unstarted()");
+	CHECK(pool_can_run_ahead(pool, 0) == 1, "B withdrawn: no job may go "
+	    "ahead of A again");
+	CHECK(pool_cancel(pool, 0, ah_b, 0, 0) == JOBQ_ENOTFOUND,
+	    "B withdrawn: still the slot's");
+	r = pool_cancel(pool, 0, ah_a, 100, 0);
+	CHECK(r == 0, "pool_cancel of A: %s", jobq_strerror(r));
+}
+
+static void
+wd_finished(int slot, struct drv_job *j, int64_t id)
+{
+	CHECK(id == ah_a, "job %lld finished", (long long)id);
+	CHECK(j->rep.type == WIRE_REP_FINISHED &&
+	    j->rep.flags == WIRE_END_CANCELED, "A: type %u flags %u",
+	    j->rep.type, j->rep.flags);
+	CHECK(jobs[ah_b].unstarted == 1, "A finished before B's unstarted()");
+}
+
+/* withdraw-late: A ends and the worker begins B before the loop reads a
+ * report; the WITHDRAW then sent is ignored and B runs to its end. */
+static void
+wl_ready(int slot)
+{
+	const char *argv[] = { "/bin/sh", "-c", "sleep 0.3; echo A", NULL };
+
+	if (slot != 0)
+		return;
+	switch (fl_step++) {
+	case 0:
+		ah_a = drv_submit(slot, argv);
+		break;
+	case 1:
+		CHECK(jobs[ah_b].finished == 1 && !jobs[ah_b].unstarted,
+		    "B finished %d unstarted %d", jobs[ah_b].finished,
+		    jobs[ah_b].unstarted);
+		drv_stop();
+		break;
+	default:
+		fail("ready() step %d", fl_step);
+		break;
+	}
+}
+
+static void
+wl_started(int slot, struct drv_job *j, int64_t id)
+{
+	int tries, r;
+
+	if (id != ah_a)
+		return;
+	ah_b = drv_big_echo(0, "B");
+	if (ah_b <= 0) {
+		drv_stop();
+		return;
+	}
+	/* The worker opens B's output as it begins B (bounded: 10 s). */
+	for (tries = 0; tries < 1000 && !drv_out_exists(ah_b); tries++)
+		usleep(10000);
+	CHECK(drv_out_exists(ah_b), "B not begun 10 s after A's start");
+	CHECK(!jobs[ah_a].finished, "A's end already seen");
+	r = pool_cancel(pool, 0, ah_b, 0, 0);
+	CHECK(r == 0, "pool_cancel of the job ahead: %s", jobq_strerror(r));
+}
+
+static void
+wl_finished(int slot, struct drv_job *j, int64_t id)
+{
+	drv_check_echo(j, id, id == ah_a ? "A" : "B");
+}
+
+static void
+wl_unstarted(int slot, struct drv_job *j, int64_t id)
+{
+	fail("unstarted(job %lld) after the worker began it", (long long)id);
+}
+
+/* ahead-lost */
+static void
+al_kill(uv_timer_t *t)
+{
+	struct drv_job *j = &jobs[ah_a];
+
+	ngroup = drv_group(j->pid, group_pids, 16);
+	CHECK(ngroup >= 2, "only %d processes in A's group", ngroup);
+	fl_worker = pool_worker_pid(pool, 0);
+	CHECK(fl_worker > 0, "no worker pid");
+	if (kill(fl_worker, SIGKILL) == -1)
+		fail("kill worker: %s", strerror(errno));
+}
+
+static void
+al_ready(int slot)
+{
+	const char *argv[] = { "/bin/sh", "-c", "sleep 1000 & sleep 1000",
+	    NULL };
+	pid_t w = pool_worker_pid(pool, slot);
+
+	if (slot != 0)
+		return;
+	switch (fl_step++) {
+	case 0:
+		ah_a = drv_submit(slot, argv);
+		break;
+	case 1:
+		CHECK(w > 0 && w != fl_worker, "replacement pid %ld (old %ld)",
+		    (long)w, (long)fl_worker);
+		CHECK(jobs[ah_a].lost == 1 && jobs[ah_b].unstarted == 1 &&
+		    !jobs[ah_b].lost && !jobs[ah_b].started,
+		    "ready() again with A lost %d, B unstarted %d lost %d "
+		    "started %d", jobs[ah_a].lost, jobs[ah_b].unstarted,
+		    jobs[ah_b].lost, jobs[ah_b].started);
+		CHECK(slot_downs[0] == 1, "slot 0 down %d times, want 1",
+		    slot_downs[0]);
+		drv_check_marker(0, 0, "replacement ready");
+		drv_echo(slot, "after");
+		break;
+	case 2:
+		drv_stop();
+		break;
+	default:
+		fail("ready() step %d", fl_step);
+		break;
+	}
+}
+
+static void
+al_started(int slot, struct drv_job *j, int64_t id)
+{
+	if (id != ah_a)
+		return;
+	ah_b = drv_big_echo(0, "B");
+	if (ah_b <= 0) {
+		drv_stop();
+		return;
+	}
+	drv_check_marker(0, ah_b, "B sent ahead");
+	/* time for the worker to take B's RUN in (not needed for the
+	 * outcome: B is not begun either way) */
+	drv_after(200, al_kill);
+}
+
+static void
+al_lost(int slot, struct drv_job *j, int64_t id)
+{
+	CHECK(slot == 0 && id == ah_a, "lost(slot %d, job %lld)", slot,
+	    (long long)id);
+	CHECK(jobs[ah_b].unstarted == 0, "B's unstarted() before A's lost()");
+	drv_check_group_gone("A after its worker was killed");
+}
+
+static void
+al_unstarted(int slot, struct drv_job *j, int64_t id)
+{
+	CHECK(slot == 0 && id == ah_b, "unstarted(slot %d, job %lld)", slot,
+	    (long long)id);
+	CHECK(jobs[ah_a].lost == 1, "B's unstarted() before A's lost()");
+	CHECK(!j->started && !drv_out_exists(id), "B ran");
+	CHECK(drv_shm_count() == 0, "B's shm object left after unstarted()");
+}
+
+static void
+al_finished(int slot, struct drv_job *j, int64_t id)
+{
+	CHECK(id == ah_b + 1, "job %lld finished", (long long)id);
+	drv_check_echo(j, id, "after");
+}
+
+/* ahead-cancel */
+static void
+ac_ready(int slot)
+{
+	const char *argv[] = { "/bin/sh", "-c", "sleep 1000", NULL };
+
+	if (slot != 0)
+		return;
+	ah_ready0++;
+	switch (fl_step++) {
+	case 0:
+		ah_a = drv_submit(slot, argv);
+		break;
+	case 1:
+		CHECK(jobs[ah_b].finished == 1, "ready() before B finished");
+		drv_stop();
+		break;
+	default:
+		fail("ready() step %d", fl_step);
+		break;
+	}
+}
+
+static void
+ac_started(int slot, struct drv_job *j, int64_t id)
+{
+	int r;
+
+	if (id == ah_a) {
+		ah_ready0_at = ah_ready0;
+		drv_echo(0, "B");
+		ah_b = next_id;
+		if (!jobs[ah_b].used) {
+			drv_stop();
+			return;
+		}
+		r = pool_cancel(pool, 0, ah_a, 5000, 0);
+		CHECK(r == 0, "pool_cancel of A: %s", jobq_strerror(r));
+		drv_check_refused(0, 203, "A being stopped, B ahead");
+		return;
+	}
+	CHECK(id == ah_b, "job %lld started", (long long)id);
+	CHECK(jobs[ah_a].finished == 1, "B started before A's end");
+	CHECK(ah_ready0 == ah_ready0_at, "ready(0) between A's end and B's "
+	    "start");
+	drv_check_marker(0, 0, "B started");
+}
+
+static void
+ac_finished(int slot, struct drv_job *j, int64_t id)
+{
+	int st = j->rep.wstatus;
+
+	CHECK(ah_ready0 == ah_ready0_at, "ready(0) while B was ahead");
+	if (id == ah_a) {
+		CHECK(j->rep.type == WIRE_REP_FINISHED &&
+		    j->rep.flags == WIRE_END_CANCELED && WIFSIGNALED(st) &&
+		    WTERMSIG(st) == SIGTERM, "A: type %u flags %u status "
+		    "0x%x, want canceled by SIGTERM", j->rep.type,
+		    j->rep.flags, st);
+		return;
+	}
+	CHECK(id == ah_b, "job %lld finished", (long long)id);
+	drv_check_echo(j, id, "B");
+	CHECK(j->rep.flags == 0, "B: flags %u (A's cancel)", j->rep.flags);
+}
+
 /* ---- plumbing --------------------------------------------------------------- */
 
 static const struct drv_scenario scenarios[] = {
 	{ "run", NULL, run_ready, NULL, run_finished, NULL,
-	    NULL, NULL, 0 },
+	    NULL, NULL, 0, NULL },
 	{ "big", NULL, big_ready, big_started, big_finished, NULL,
-	    NULL, NULL, 0 },
+	    NULL, NULL, 0, NULL },
 	{ "cancel", NULL, cancel_ready, cancel_started, cancel_finished, NULL,
-	    NULL, NULL, 0 },
+	    NULL, NULL, 0, NULL },
 	{ "lost", NULL, lost_ready, lost_started, lost_finished, lost_lost,
-	    NULL, NULL, 0 },
+	    NULL, NULL, 0, NULL },
 	{ "spawnfail", NULL, sf_ready, NULL, sf_finished, NULL,
-	    NULL, NULL, 0 },
+	    NULL, NULL, 0, NULL },
 	{ "fds", NULL, fds_ready, NULL, fds_finished, NULL,
-	    NULL, NULL, 0 },
+	    NULL, NULL, 0, NULL },
 	{ "pathsearch", NULL, ps_ready, NULL, ps_finished, NULL,
-	    NULL, NULL, 0 },
+	    NULL, NULL, 0, NULL },
 	{ "stop", NULL, stop_ready, stop_started, NULL, NULL,
-	    NULL, NULL, 0 },
+	    NULL, NULL, 0, NULL },
 	{ "spawnfault", NULL, sfault_ready, NULL, sfault_finished, NULL,
-	    "spawn@2", NULL, 0 },
+	    "spawn@2", NULL, 0, NULL },
 	{ "mqfault", NULL, mqfault_ready, mqfault_started, mqfault_finished,
-	    mqfault_lost, NULL, "mq_send@2", 0 },
+	    mqfault_lost, NULL, "mq_send@2", 0, NULL },
 	{ "reportfault", NULL, rfault_ready, rfault_started, rfault_finished,
-	    rfault_lost, "report_write@4", NULL, 0 },
+	    rfault_lost, "report_write@4", NULL, 0, NULL },
 	{ "escape", NULL, esc_ready, esc_started, esc_finished, NULL,
-	    NULL, NULL, 0 },
+	    NULL, NULL, 0, NULL },
 	{ "hung", NULL, hung_ready, hung_started, hung_finished, hung_lost,
-	    NULL, NULL, 0 },
+	    NULL, NULL, 0, NULL },
 	{ "heartbeat", NULL, hb_ready, NULL, hb_finished, NULL, NULL, NULL,
-	    1000 },
+	    1000, NULL },
+	{ "ahead", NULL, ah_ready, ah_started, ah_finished, NULL, NULL, NULL,
+	    0, NULL },
+	{ "withdraw", NULL, wd_ready, wd_started, wd_finished, NULL, NULL,
+	    NULL, 0, wd_unstarted },
+	{ "withdraw-late", NULL, wl_ready, wl_started, wl_finished, NULL,
+	    NULL, NULL, 0, wl_unstarted },
+	{ "ahead-lost", NULL, al_ready, al_started, al_finished, al_lost,
+	    NULL, NULL, 0, al_unstarted },
+	{ "ahead-cancel", NULL, ac_ready, ac_started, ac_finished, NULL,
+	    NULL, NULL, 0, NULL },
 };
 
 static const struct drv_scenario orphan_scenario =
 	{ "orphan", NULL, stop_ready, orphan_started, NULL, NULL, NULL, NULL,
-	    0 };
+	    0, NULL };
 
 static void
 cb_ready(void *arg, int slot)
@@ -1508,8 +1982,28 @@ cb_lost(void *arg, int slot, int64_t job_id, pid_t job_pid)
 		fail("unexpected lost() for job %lld", (long long)job_id);
 }
 
+static void
+cb_unstarted(void *arg, int slot, int64_t job_id)
+{
+	struct drv_job *j;
+
+	CHECK(!stopping, "unstarted() after pool_stop");
+	if ((j = drv_job(job_id, slot)) == NULL)
+		return;
+	j->unstarted++;
+	CHECK(j->unstarted == 1, "job %lld unstarted %d times",
+	    (long long)job_id, j->unstarted);
+	CHECK(!j->started && !j->finished && !j->lost, "job %lld unstarted "
+	    "after started %d finished %d lost %d", (long long)job_id,
+	    j->started, j->finished, j->lost);
+	if (sc->unstarted != NULL)
+		sc->unstarted(slot, j, job_id);
+	else
+		fail("unexpected unstarted() for job %lld", (long long)job_id);
+}
+
 static const struct pool_callbacks drv_cb = {
-	cb_ready, cb_started, cb_finished, cb_lost
+	cb_ready, cb_started, cb_finished, cb_lost, cb_unstarted
 };
 
 static int
@@ -1555,6 +2049,8 @@ drv_scenario(const struct drv_scenario *s)
 	next_id = 0;
 	fl_step = 0;
 	fl_worker = 0;
+	ah_a = ah_b = 0;
+	ah_ready0 = ah_ready0_at = 0;
 	stopping = pool_done = 0;
 	nready = 0;
 	ngroup = 0;
@@ -1690,7 +2186,8 @@ main(int argc, char **argv)
 	if (argc > 2) {
 		fprintf(stderr, "usage: pool_driver run|big|cancel|lost|spawnfail|"
 		    "fds|pathsearch|stop|spawnfault|mqfault|reportfault|escape|"
-		    "hung|heartbeat|orphan|all\n");
+		    "hung|heartbeat|ahead|withdraw|withdraw-late|ahead-lost|"
+		    "ahead-cancel|orphan|all\n");
 		return 2;
 	}
 	log_init(getenv("POOL_DRIVER_DEBUG") != NULL ? LOG_LVL_DEBUG :

@@ -2,11 +2,14 @@
 # paired-crash.sh - the crash points of a submit to an idle worker, which is
 # stored already claimed for that worker (its INSERT and CLAIM are one
 # commit, dispatch_submit.c):
-#   (a) kill -9 after that commit, before the worker started the job (the
+#   (a) kill -9 after that commit, before the worker began the job (the
 #       workers are stopped with SIGSTOP): the job is acknowledged, found
-#       running at the restart and recorded interrupted (daemon_crash),
-#       and it never ran;
-#   (b) the same with a retry left: queued again, and it runs once;
+#       running at the restart, but the scoreboard's hand-off marker says
+#       its worker never began it: it is queued again, its attempt not
+#       counted, and runs once (before running ahead it was recorded
+#       interrupted);
+#   (b) the same with a retry left: queued again without using it, and it
+#       runs once;
 #   (c) a submit to a paused queue is not claimed: after kill -9 it is
 #       still queued and runs once the queue is resumed;
 #   (d) kill -9 after the job started: interrupted, its process gone.
@@ -26,10 +29,14 @@ start_daemon
 stop_workers
 a=$(submit -- "$BIN/sh" -c "echo ran >>'$T/ran-a'")
 assert_eq "$(sql "SELECT state FROM jobs WHERE id = $a")" running "job $a right after its acknowledgement (claimed with its insert)"
+[ ! -e "$T/ran-a" ] || fail "job $a ran although its worker was stopped"
 kill9_daemon
 start_daemon
-assert_eq "$(row "$a")" "interrupted daemon_crash 1" "job $a after kill -9 before its start"
-[ ! -e "$T/ran-a" ] || fail "job $a ran although its worker was stopped"
+grep "job $a was handed to a worker that never started it: queued again" "$LOG" >/dev/null ||
+	fail "no log line for job $a queued again"
+wait_ended "$a"
+assert_eq "$(row "$a")" "succeeded - 1" "job $a after kill -9 before its start"
+assert_eq "$(nlines "$T/ran-a")" 1 "runs of job $a"
 
 # (b)
 stop_workers
@@ -38,7 +45,7 @@ assert_eq "$(sql "SELECT state FROM jobs WHERE id = $b")" running "job $b right 
 kill9_daemon
 start_daemon
 wait_ended "$b"
-assert_eq "$(job_state "$b")" succeeded "job $b (a retry left) after kill -9 before its start"
+assert_eq "$(row "$b")" "succeeded - 1" "job $b (a retry left) after kill -9 before its start"
 assert_eq "$(nlines "$T/ran-b")" 1 "runs of job $b"
 
 # (c)
