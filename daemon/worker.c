@@ -32,11 +32,9 @@
 #define _GNU_SOURCE 1
 #endif
 
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
-#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 
@@ -64,8 +62,6 @@
 #include "worker.h"
 #include "worker_int.h"
 
-/* Upper bound for a spec in shared memory (the daemon's limit is lower). */
-#define WORKER_SHM_MAX ((uint64_t)1 << 30)
 /* The heartbeat: poll() never sleeps longer than this. */
 #define WORKER_HEARTBEAT_MS 250
 /* Killing what a job left behind: at most this long in all, in walks of
@@ -262,95 +258,6 @@ worker_report_started(struct worker *w, int64_t job_id, pid_t pid,
 
 /* ---- messages from the daemon ------------------------------------------ */
 
-/* Unpacks a spec; returns 0 or the errno to report (EINVAL: malformed). */
-static int
-worker_unpack(const char *buf, size_t len, struct wire_spec *spec)
-{
-	switch (wire_spec_unpack(buf, len, spec)) {
-	case 0:
-		return 0;
-	case JOBQ_ENOMEM:
-		return ENOMEM;
-	default:
-		return EINVAL;
-	}
-}
-
-/* Maps, unpacks and unlinks a spec in shared memory; returns 0 or the
- * errno to report. */
-static int
-worker_shm_spec(const struct wire_msg *m, struct wire_spec *spec)
-{
-	struct stat st;
-	char name[WIRE_SHM_NAME_MAX];
-	void *p;
-	int fd, r;
-
-	if (memchr(m->shm_name, '\0', sizeof m->shm_name) == NULL ||
-	    m->shm_name[0] != '/' || strchr(m->shm_name + 1, '/') != NULL) {
-		log_warnx("RUN: bad shm name");
-		return EINVAL;
-	}
-	memcpy(name, m->shm_name, sizeof name);
-	if ((fd = shm_open(name, O_RDONLY | O_CLOEXEC, 0)) == -1) {
-		r = errno;
-		log_warn("shm_open %s", name);
-		return r;
-	}
-	/* Unlink at once: the object lives on while mapped, and nothing is
-	 * left behind whatever happens next. */
-	if (shm_unlink(name) == -1 && errno != ENOENT)
-		log_warn("shm_unlink %s", name);
-	if (fstat(fd, &st) == -1) {
-		r = errno;
-		log_warn("fstat %s", name);
-		close(fd);
-		return r;
-	}
-	if (m->spec_len == 0 || m->spec_len > WORKER_SHM_MAX ||
-	    st.st_size < 0 || (uint64_t)st.st_size != m->spec_len) {
-		log_warnx("RUN: shm %s is %lld bytes, spec_len %llu", name,
-		    (long long)st.st_size, (unsigned long long)m->spec_len);
-		close(fd);
-		return EINVAL;
-	}
-	p = mmap(NULL, (size_t)m->spec_len, PROT_READ, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED) {
-		r = errno;
-		log_warn("mmap %s", name);
-		close(fd);
-		return r;
-	}
-	r = worker_unpack(p, (size_t)m->spec_len, spec);
-	if (munmap(p, (size_t)m->spec_len) == -1)
-		log_warn("munmap %s", name);
-	if (close(fd) == -1)
-		log_warn("close %s", name);
-	return r;
-}
-
-/* The spec of a RUN of n bytes, inline or in shared memory; returns 0 or
- * the errno to report. */
-static int
-worker_read_spec(const struct wire_msg *m, size_t n, struct wire_spec *spec)
-{
-	memset(spec, 0, sizeof *spec);	/* empty on every failure path */
-	if (m->flags & WIRE_F_SHM) {
-		if (n != sizeof *m) {
-			log_warnx("RUN (shm): message is %zu bytes", n);
-			return EINVAL;
-		}
-		return worker_shm_spec(m, spec);
-	}
-	if (m->spec_len != n - sizeof *m) {
-		log_warnx("RUN: spec_len %llu but %zu bytes follow",
-		    (unsigned long long)m->spec_len, n - sizeof *m);
-		return EINVAL;
-	}
-	return worker_unpack((const char *)m + sizeof *m, (size_t)m->spec_len,
-	    spec);
-}
-
 /*
  * cgroup mode: the job's cgroup, made before vfork with the job's limits
  * for the controllers enabled; the child joins it.  Returns 0 or the errno
@@ -408,7 +315,7 @@ worker_run(struct worker *w, const struct wire_msg *m, size_t n)
 	scoreboard_begin(w->sb, (unsigned)w->slot, m->job_id, m->attempt);
 	scoreboard_job(w->sb, (unsigned)w->slot, SCOREBOARD_F_JOB, m->job_id,
 	    m->attempt, 0, 0);
-	err = worker_read_spec(m, n, &spec);
+	err = worker_spec_read(m, n, &spec);
 	start_us = util_now_us();
 	if (err != 0) {
 		if (err != EINVAL)

@@ -49,7 +49,7 @@
  *
  * worker.c has the loop, the messages and the reports; worker_spawn.c
  * (worker_int.h) starts the job's process, worker_output.c watches its
- * output.  Fault seams (fault.h, with
+ * output, worker_spec.c reads a RUN's spec.  Fault seams (fault.h, with
  * JOBQD_FAULTS inherited from jobqd): FAULT_SPAWN fails the vfork with
  * EAGAIN, FAULT_REPORT_WRITE fails the write of a report.
  */

@@ -3,7 +3,7 @@
  * main loop, messages from the daemon, reports, reaping the job) starts a
  * job's process through worker_spawn.c (its descriptors opened by
  * worker_files.c) and watches the size of its output
- * through worker_output.c.
+ * through worker_output.c; worker_spec.c reads a RUN's spec.
  */
 #ifndef JOBQD_WORKER_INT_H
 #define JOBQD_WORKER_INT_H
@@ -42,6 +42,12 @@ void worker_output_poll(struct worker_output *o, pid_t pgid, int64_t job_id);
  * flags for the FINISHED report (*limit set when nonzero). */
 uint32_t worker_output_end(struct worker_output *o, int64_t job_id,
     uint64_t *limit);
+
+/* The spec of a RUN message m of n bytes (worker_spec.c), inline or in
+ * shared memory, unpacked into spec (zeroed first, empty on failure).
+ * Returns 0 or the errno to report (EINVAL: malformed). */
+int worker_spec_read(const struct wire_msg *m, size_t n,
+    struct wire_spec *spec);
 
 /* The job's descriptors, opened by the worker (-1: not open). */
 struct worker_files {

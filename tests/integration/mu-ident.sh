@@ -211,13 +211,13 @@ assert_eq "$(logs_of "$j" | tail -n 1 | sorted)" "$(id -G "$UA" | sorted)" "grou
 assert_eq "$(show_field "$j" owner_uid)" "$UID_A" "owner of root's --user A job"
 assert_eq "$(show_field "$j" submitter_uid)" 0 "submitter of root's --user A job"
 assert_eq "$(qa --json show "$j" | jf owner_uid)" "$UID_A" "A sees the job root submitted for her"
-q show "$j" | grep -Eq "^submitter: +0 \(root\)" || fail "jobq show: no submitter line: $(q show "$j")"
+q show "$j" | grep -E "^submitter: +0 \(root\)" >/dev/null || fail "jobq show: no submitter line: $(q show "$j")"
 # --group G3 (A is not a member): allowed for root; by number too
 j=$(submit --user "$UID_A" --group "$G3" --wait -- /bin/sh -c 'echo $(id -u) $(id -g)') ||
 	fail "root's --user UID --group G3 job failed"
 assert_eq "$(logs_of "$j")" "$UID_A $GID_G3" "uid and gid of --user $UID_A --group $G3"
 assert_eq "$(show_field "$j" gid)" "$GID_G3" "gid of the job as shown"
-q show "$j" | grep -Eq "^group: +$GID_G3 \($G3\)" || fail "jobq show: group line: $(q show "$j")"
+q show "$j" | grep -E "^group: +$GID_G3 \($G3\)" >/dev/null || fail "jobq show: group line: $(q show "$j")"
 # --group alone: root's job with that primary group
 j=$(submit --group "$GID_G2" --wait -- /bin/sh -c 'echo $(id -u) $(id -g)') ||
 	fail "root's --group job failed"
