@@ -146,6 +146,8 @@ void
 dispatch_job_free(struct sjob *j)
 {
 	free(j->node.res);
+	if (j->run != NULL)
+		free(j->run->spec);
 	free(j->run);
 	free(j);
 }
@@ -486,6 +488,7 @@ dispatch_dispatch(struct dispatch *s)
 	    (slot = dispatch_slot_find_ahead(s)) >= 0))
 		dispatch_slot_send(s, j, slot);
 	if (!s->retry_armed) {
+		dispatch_slot_unstrand(s);
 		nfree = (size_t)dispatch_slot_nfree(s);
 		nahead = (size_t)dispatch_slot_nahead(s, &cap);
 		s->res->slots_ahead = cap;
@@ -649,6 +652,11 @@ dispatch_end_usage(struct dispatch *s, struct sjob *j, enum job_event ev,
 	if (j->run != NULL) {
 		j->run->slot = -1;
 		j->run->pid = 0;
+		/* a job sent ahead keeps its packed spec until it starts:
+		 * one that ends before (spawn failed, worker lost) has it */
+		free(j->run->spec);
+		j->run->spec = NULL;
+		j->run->ahead_at = 0;
 		JQ_ASSERT(j->run->sl == NULL);
 	}
 	j->slurm = 0;
@@ -701,6 +709,9 @@ dispatch_cancel_job(struct dispatch *s, struct sjob *j)
 		if (rv < 0)
 			log_warnx("job %" PRId64 ": cancel: %s", SJOB_ID(j),
 			    jobq_strerror(rv));
+		/* a job claimed to go ahead of j waits for it no more
+		 * (dispatch_slot_unstrand) */
+		dispatch_dispatch(s);
 		break;
 	case PH_FINISHING:
 		break;

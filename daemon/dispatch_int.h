@@ -111,7 +111,8 @@ struct sjob_run {
 	TAILQ_ENTRY(sjob) qlink;   /* reserved list */
 	pid_t pid;             /* job's pid/pgid once started */
 	int slot;              /* -1 unless running in a slot */
-	int64_t ahead_at;      /* when it was sent ahead (0: it was not) */
+	int64_t ahead_at;      /* when it was sent ahead, util_mono_ms()
+	                          (0: it was not) */
 	int withdraw;          /* sent ahead: asked back (pool_cancel), to be
 	                          DISPATCH_BACK_HAND (handed to a free worker)
 	                          or DISPATCH_BACK_QUEUE (queued again) */
@@ -492,6 +493,7 @@ int dispatch_slot_stop(struct dispatch *, struct sjob *, unsigned grace_ms,
     int interrupt);
 int dispatch_slot_nahead(const struct dispatch *, int *cap);
 void dispatch_slot_withdraw(struct dispatch *, size_t spare);
+void dispatch_slot_unstrand(struct dispatch *);
 void dispatch_unclaim(struct dispatch *, struct sjob *, int record);
 void dispatch_cancel_unstarted(struct dispatch *, struct sjob *);
 void dispatch_slot_timeout_stop(struct sjob *);

@@ -96,13 +96,14 @@ dispatch_slot_nfree(const struct dispatch *s)
 	return n;
 }
 
+/* The workers with a job, running or waiting ahead (at most nslots). */
 int
 dispatch_slot_nbusy(const struct dispatch *s)
 {
 	int i, n = 0;
 
 	for (i = 0; i < s->nslots; i++)
-		n += (s->slot_job[i] != 0) + (s->slot_next[i] != 0);
+		n += s->slot_job[i] != 0 || s->slot_next[i] != 0;
 	return n;
 }
 
@@ -155,13 +156,19 @@ dispatch_slot_nahead(const struct dispatch *s, int *cap)
 }
 
 /* Up to spare free slots have nothing to run: jobs waiting ahead behind
- * another job are asked back, to be handed to them (unstarted()). */
+ * another job are asked back, to be handed to them (unstarted()).  Those
+ * asked back for that already and not back yet count against spare. */
 void
 dispatch_slot_withdraw(struct dispatch *s, size_t spare)
 {
 	struct sjob *j;
 	int i;
 
+	for (i = 0; i < s->nslots && spare > 0; i++)
+		if (s->slot_next[i] != 0 &&
+		    (j = dispatch_find(s, s->slot_next[i])) != NULL &&
+		    j->run != NULL && j->run->withdraw == DISPATCH_BACK_HAND)
+			spare--;
 	for (i = 0; i < s->nslots && spare > 0; i++) {
 		if (s->slot_next[i] == 0 ||
 		    (j = dispatch_find(s, s->slot_next[i])) == NULL ||
@@ -174,6 +181,38 @@ dispatch_slot_withdraw(struct dispatch *s, size_t spare)
 		    " in worker %d while a worker is free: asked back",
 		    SJOB_ID(j), s->slot_job[i], i);
 		(void)pool_cancel(s->pool, i, SJOB_ID(j), 0, 0);
+	}
+}
+
+/*
+ * Claimed jobs in the reserved FIFO that no worker will take soon go back
+ * to the queue (recorded: their claims committed), last claimed first.  A
+ * job claimed to go ahead of a young job waits for nothing else once that
+ * job has run --run-ahead, is canceled or timed out, or once the free slot
+ * a job asked back was meant for is taken: kept reserved, it would hold
+ * its claim until some job ends, maybe hours, with later jobs of higher
+ * priority passing it.  Room stays for one job per slot that takes a job
+ * ahead once its job has started, and per worker being restarted.  Called
+ * once the FIFO went as far as it could (dispatch_dispatch).
+ */
+void
+dispatch_slot_unstrand(struct dispatch *s)
+{
+	struct sjob *j;
+	size_t room;
+	int i, cap;
+
+	if (TAILQ_EMPTY(&s->reserved))
+		return;
+	room = (size_t)dispatch_slot_nahead(s, &cap);
+	for (i = 0; i < s->nslots; i++)
+		room += !s->slot_up[i] && s->slot_job[i] == 0;
+	while (s->nreserved > room &&
+	    (j = TAILQ_LAST(&s->reserved, sjob_list)) != NULL) {
+		log_debug("job %" PRId64 ": claimed, but no worker can take "
+		    "it soon: queued again", SJOB_ID(j));
+		dispatch_unreserve(s, j);
+		dispatch_unclaim(s, j, 1);
 	}
 }
 
@@ -194,7 +233,7 @@ static void
 dispatch_slot_ahead_cb(uv_timer_t *t)
 {
 	struct dispatch *s = t->data;
-	int64_t now = util_now_ms(), due, next = -1;
+	int64_t now = util_mono_ms(), due, next = -1;
 	struct sjob *j;
 	int i;
 
@@ -245,7 +284,7 @@ dispatch_slot_send(struct dispatch *s, struct sjob *j, int slot)
 		/* its spec stays until it starts: it may come back */
 		j->run->slot = slot;
 		j->run->withdraw = 0;
-		j->run->ahead_at = util_now_ms();
+		j->run->ahead_at = util_mono_ms();
 		s->slot_next[slot] = SJOB_ID(j);
 		if (!uv_is_active((uv_handle_t *)&s->ahead_timer))
 			uv_timer_start(&s->ahead_timer, dispatch_slot_ahead_cb,

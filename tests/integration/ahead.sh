@@ -21,7 +21,9 @@
 #       queue (its predecessor runs long) and keeps its priority order
 #       there; a worker whose last job ran longer than --run-ahead takes
 #       no job ahead; and many short jobs through the ahead path each run
-#       once.
+#       once;
+#   (h) B claimed to go ahead of A, A canceled before it started: B is
+#       queued again at once rather than left claimed.
 # shellcheck source=lib.sh
 . "${TESTLIB:-$(dirname "$0")/lib.sh}"
 
@@ -154,4 +156,31 @@ assert_eq "$(nlines "$T/many")" 60 "runs of the short jobs"
 n=$(grep -c "sent to worker 0, after job" "$LOG")
 [ "$n" -ge 1 ] || fail "no job was handed ahead"
 log "$n job(s) handed ahead"
+stop_daemon
+
+# (h) ------------------------------------------------------------------------
+# B claimed to go ahead of A, whose worker is stopped (A never reports its
+# start); A is canceled: B waits for it no more and is queued again at
+# once, instead of staying claimed until some job ends.
+start_daemon --run-ahead 1h --worker-timeout 1h --log-level debug
+assert_rc 0 "pause p" q queue pause p
+A=$(gate_job "$T/ran-ah" "$T/gate-h" --queue p)
+B=$(rec_job "$T/ran-bh" --queue p)
+stop_workers
+assert_rc 0 "resume p" q queue resume p
+wait_for 10 "job $B claimed" claimed "$B"
+# (jobq cancel waits for A's end: in the background until the worker goes on)
+q cancel "$A" >/dev/null &
+cancel_pid=$!
+requeued() { [ "$(row "$B")" = "queued - 0" ]; }
+wait_for 10 "job $B queued again" requeued
+grep "job $B: claimed, but no worker can take it soon: queued again" "$LOG" >/dev/null ||
+	fail "no log line for job $B queued again"
+[ ! -e "$T/ran-bh" ] || fail "job $B ran while job $A held its worker"
+for p in $(worker_pids); do kill -CONT "$p"; done
+wait "$cancel_pid" || fail "jobq cancel $A failed"
+assert_eq "$(job_state "$A")" canceled "job $A"
+wait_ended "$B"
+assert_eq "$(row "$B")" "succeeded - 1" "job $B"
+assert_eq "$(nlines "$T/ran-bh")" 1 "runs of job $B"
 stop_daemon
