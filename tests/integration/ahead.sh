@@ -38,13 +38,17 @@ gate_job() { submit "${@:3}" -- "$BIN/sh" -c "echo ran >>'$1'; $(gate_script "$2
 rec_job() { submit "${@:2}" -- "$BIN/sh" -c "echo ran >>'$1'"; }
 
 # Queue p paused: A and B submitted, then resumed, so that B is claimed
-# while A is young.
-pair() { # TAG [start_daemon args...]
+# while A is young.  With "stopped", the workers are stopped first: A is
+# handed to its worker but never reports its start, and B, claimed to go
+# ahead of it, waits claimed (returns once it is).
+pair() { # TAG [stopped]
 	local tag=$1
 	assert_rc 0 "pause p" q queue pause p
 	A=$(gate_job "$T/ran-a$tag" "$T/gate-$tag" --queue p)
 	B=$(rec_job "$T/ran-b$tag" --queue p)
+	[ "${2:-}" != stopped ] || stop_workers
 	assert_rc 0 "resume p" q queue resume p
+	[ "${2:-}" != stopped ] || wait_for 10 "job $B claimed" claimed "$B"
 }
 
 # (a) ------------------------------------------------------------------------
@@ -68,12 +72,7 @@ stop_daemon
 
 # (b) ------------------------------------------------------------------------
 start_daemon --run-ahead 1h --log-level debug
-assert_rc 0 "pause p" q queue pause p
-A=$(gate_job "$T/ran-ab" "$T/gate-b" --queue p)
-B=$(rec_job "$T/ran-bb" --queue p)
-stop_workers
-assert_rc 0 "resume p" q queue resume p
-wait_for 10 "job $B claimed" claimed "$B"
+pair b stopped
 assert_eq "$(row "$A")" "running - 1" "job $A handed to its stopped worker"
 kill9_daemon
 start_daemon --run-ahead 1h --log-level debug
@@ -163,12 +162,7 @@ stop_daemon
 # start); A is canceled: B waits for it no more and is queued again at
 # once, instead of staying claimed until some job ends.
 start_daemon --run-ahead 1h --worker-timeout 1h --log-level debug
-assert_rc 0 "pause p" q queue pause p
-A=$(gate_job "$T/ran-ah" "$T/gate-h" --queue p)
-B=$(rec_job "$T/ran-bh" --queue p)
-stop_workers
-assert_rc 0 "resume p" q queue resume p
-wait_for 10 "job $B claimed" claimed "$B"
+pair h stopped
 # (jobq cancel waits for A's end: in the background until the worker goes on)
 q cancel "$A" >/dev/null &
 cancel_pid=$!
