@@ -192,8 +192,11 @@ dispatch_slot_withdraw(struct dispatch *s, size_t spare)
  * a job asked back was meant for is taken: kept reserved, it would hold
  * its claim until some job ends, maybe hours, with later jobs of higher
  * priority passing it.  Room stays for one job per slot that takes a job
- * ahead once its job has started, and per worker being restarted.  Called
- * once the FIFO went as far as it could (dispatch_dispatch).
+ * ahead once its job has started, per worker being restarted, and per free
+ * worker (a job there waits for what it asks to be free, as any claim
+ * does).  So room is never less than what dispatch_dispatch claims for
+ * (free workers and slots ahead): a job queued again here is not claimed
+ * again at once.  Called once the FIFO went as far as it could.
  */
 void
 dispatch_slot_unstrand(struct dispatch *s)
@@ -206,7 +209,7 @@ dispatch_slot_unstrand(struct dispatch *s)
 		return;
 	room = (size_t)dispatch_slot_nahead(s, &cap);
 	for (i = 0; i < s->nslots; i++)
-		room += !s->slot_up[i] && s->slot_job[i] == 0;
+		room += s->slot_job[i] == 0;	/* free, up or restarting */
 	while (s->nreserved > room &&
 	    (j = TAILQ_LAST(&s->reserved, sjob_list)) != NULL) {
 		log_debug("job %" PRId64 ": claimed, but no worker can take "
