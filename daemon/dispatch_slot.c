@@ -627,9 +627,10 @@ dispatch_slot_lost(void *arg, int slot, int64_t job_id, pid_t job_pid)
 	dispatch_maybe_finish_shutdown(s);
 }
 
-/* The job sent ahead to slot was never begun: canceled from queued if
- * that was asked, put back in the queue if jobqd is stopping, else
- * handed out again (first in line). */
+/* The job sent to slot (ahead, or as its own job to a worker that died
+ * before it began it) was never begun: canceled from queued if that was
+ * asked, put back in the queue if jobqd is stopping, else handed out
+ * again (first in line). */
 static void
 dispatch_slot_unstarted(void *arg, int slot, int64_t job_id)
 {
@@ -638,13 +639,17 @@ dispatch_slot_unstarted(void *arg, int slot, int64_t job_id)
 	int back;
 
 	if (j == NULL || j->phase != PH_RUNNING ||
-	    dispatch_run_slot(j) != slot || s->slot_next[slot] != job_id) {
+	    dispatch_run_slot(j) != slot || j->run->pid != 0 ||
+	    (s->slot_next[slot] != job_id && s->slot_job[slot] != job_id)) {
 		log_warnx("worker %d dropped unknown job %" PRId64, slot,
 		    job_id);
 		return;
 	}
 	back = j->run->withdraw;
-	s->slot_next[slot] = 0;
+	if (s->slot_next[slot] == job_id)
+		s->slot_next[slot] = 0;
+	else
+		dispatch_slot_release(s, slot);
 	j->run->slot = -1;
 	j->run->withdraw = 0;
 	j->run->ahead_at = 0;

@@ -260,6 +260,7 @@ pool_slot_dead(struct pool_slot *s)
 	int64_t job_id = s->job_id, next_id = s->next_id;
 	pid_t job_pid = s->job_pid;
 	int had_job = s->busy, had_next = s->next_busy, next_unbegun = 0;
+	int job_unbegun = 0, have_snap;
 	struct scoreboard_snap snap;
 
 	if (uv_timer_stop(&s->timer) < 0)
@@ -272,11 +273,18 @@ pool_slot_dead(struct pool_slot *s)
 	s->reclen = 0;
 	s->pid = 0;
 	pool_mq_release(s);
+	/* The hand-off marker names the last job a RUN was queued for until
+	 * the worker begins it (scoreboard.h).  Reports are read to EOF
+	 * before this, so a job ahead still here was not begun, and the
+	 * marker says so for certain; so does it for the slot's own job
+	 * while no STARTED came (its RUN not read yet, or it was promoted
+	 * after the job before it and the worker died before its turn). */
+	have_snap = scoreboard_read(p->sb, (unsigned)s->index, &snap) == 0;
+	if (had_job && !had_next && job_pid == 0)
+		job_unbegun = have_snap && snap.handed_id == job_id &&
+		    snap.handed_attempt == s->attempt;
 	if (had_next) {
-		/* Reports are read to EOF before this, so a job ahead still
-		 * here was not begun; the marker says so for certain. */
-		next_unbegun = scoreboard_read(p->sb, (unsigned)s->index,
-		    &snap) == 0 && snap.handed_id == next_id &&
+		next_unbegun = have_snap && snap.handed_id == next_id &&
 		    snap.handed_attempt == s->next_attempt;
 		if (!next_unbegun && p->cgroup_jobs != NULL)
 			(void)cgroup_job_reap(p->cgroup_jobs, next_id,
@@ -290,7 +298,7 @@ pool_slot_dead(struct pool_slot *s)
 		    errno != ESRCH)
 			log_warn("kill(-%ld, SIGKILL)", (long)job_pid);
 		/* What the job left that the worker could not sweep. */
-		if (p->cgroup_jobs != NULL)
+		if (p->cgroup_jobs != NULL && !job_unbegun)
 			(void)cgroup_job_reap(p->cgroup_jobs, job_id,
 			    s->attempt, POOL_CGROUP_REAP_MS);
 		pool_shm_release(s);
@@ -302,7 +310,13 @@ pool_slot_dead(struct pool_slot *s)
 		pool_maybe_finish(p);
 		return;
 	}
-	if (had_job) {
+	if (had_job && job_unbegun) {
+		log_warnx("worker %d: died before it began job %lld",
+		    s->index, (long long)job_id);
+		pool_slot_down(s);
+		if (p->cb.unstarted != NULL)
+			p->cb.unstarted(p->arg, s->index, job_id);
+	} else if (had_job) {
 		log_warnx("worker %d: lost job %lld (pid %ld)", s->index,
 		    (long long)job_id, (long)job_pid);
 		s->up = 0;

@@ -19,10 +19,12 @@
  *   lost(slot, 0, 0) the worker in slot can take no job any more (it died, is
  *                    dying, or broke the protocol); a job it holds is reported
  *                    later by finished() or lost(slot, job_id, ...).
- *   unstarted(slot, job_id)  the job sent ahead to slot (below) was never
- *                    begun: the worker dropped it (WITHDRAW, CANCEL,
- *                    INTERRUPT) or died before its turn; it is jobqd's
- *                    again, still claimed.
+ *   unstarted(slot, job_id)  a job sent to slot was never begun: the job
+ *                    ahead (below) that the worker dropped (WITHDRAW,
+ *                    CANCEL, INTERRUPT), or a job of the slot whose
+ *                    worker died before it began it (the hand-off marker
+ *                    still named it; after lost(slot, 0, 0)); it is
+ *                    jobqd's again, still claimed.
  * ready() follows finished() for the same slot when the worker can take
  * another job.
  *
@@ -39,10 +41,11 @@
  *
  * A message the pool cannot queue for a worker (mq_send fails: the worker
  * stopped emptying its queue; or FAULT_MQ_SEND of fault.h) condemns that
- * worker: it is killed and replaced, and its job - for a RUN, the job that
- * was never delivered, which did not start - ends through lost(slot,
- * job_id, 0 or pid).  pool_run() and pool_cancel() return 0 then: the job
- * is the pool's to report, never lost and never left running.
+ * worker: it is killed and replaced, and its job ends through lost(slot,
+ * job_id, pid), or - for a RUN, the job that was never delivered, which
+ * did not start - through unstarted().  pool_run() and pool_cancel()
+ * return 0 then: the job is the pool's to report, never lost and never
+ * left running.
  *
  * Hung workers (pool_watch.c): every worker writes a heartbeat into its
  * slot of the scoreboard (scoreboard.h) at least every 250 ms; one whose

@@ -1060,9 +1060,13 @@ sfault_finished(int slot, struct drv_job *j, int64_t id)
 	CHECK(!j->started, "job 2: STARTED although its spawn failed");
 }
 
+static void drv_check_marker(int, int64_t, const char *);
+static int drv_out_exists(int64_t);
+
 /* mqfault (mq_send@2 in the pool): the RUN of job 2 cannot be queued: the
- * worker is replaced and job 2 comes back through lost(slot, 2, 0) without
- * ever starting; then a CANCEL that cannot be queued (mq_send@1 again):
+ * worker is replaced and job 2, which it never began (the hand-off marker
+ * still names it), comes back through unstarted() after lost(slot, 0, 0),
+ * not through lost(); then a CANCEL that cannot be queued (mq_send@1 again):
  * its worker is replaced too and the running job 3 comes back through
  * lost() with its process group killed.  Jobs on the replacements run. */
 static void
@@ -1099,8 +1103,9 @@ mqfault_ready(int slot)
 	case 2:
 		CHECK(w > 0 && w != fl_worker, "no new worker after the failed "
 		    "RUN (pid %ld, old %ld)", (long)w, (long)fl_worker);
-		CHECK(jobs[2].lost == 1 && !jobs[2].started &&
-		    !jobs[2].finished, "job 2: lost %d started %d finished %d",
+		CHECK(jobs[2].unstarted == 1 && !jobs[2].lost &&
+		    !jobs[2].started && !jobs[2].finished, "job 2: unstarted "
+		    "%d lost %d started %d finished %d", jobs[2].unstarted,
 		    jobs[2].lost, jobs[2].started, jobs[2].finished);
 		CHECK(slot_downs[0] == 1, "slot 0 down %d times, want 1",
 		    slot_downs[0]);
@@ -1140,10 +1145,20 @@ mqfault_finished(int slot, struct drv_job *j, int64_t id)
 static void
 mqfault_lost(int slot, struct drv_job *j, int64_t id)
 {
-	CHECK(slot == 0 && (id == 2 || id == 3), "lost(slot %d, job %lld)",
-	    slot, (long long)id);
-	if (id == 3)
-		drv_check_group_gone("job 3 after its worker was replaced");
+	CHECK(slot == 0 && id == 3, "lost(slot %d, job %lld)", slot,
+	    (long long)id);
+	drv_check_group_gone("job 3 after its worker was replaced");
+}
+
+static void
+mqfault_unstarted(int slot, struct drv_job *j, int64_t id)
+{
+	CHECK(slot == 0 && id == 2, "unstarted(slot %d, job %lld)", slot,
+	    (long long)id);
+	CHECK(slot_downs[0] == 1, "job 2's unstarted() with slot 0 down %d "
+	    "times, want 1 (lost(0, 0, 0) first)", slot_downs[0]);
+	CHECK(!drv_out_exists(id), "job 2 ran");
+	drv_check_marker(0, 0, "job 2 given back");
 }
 
 /* reportfault (report_write@4 in the workers): the STARTED of job 2 cannot
@@ -1876,7 +1891,7 @@ static const struct drv_scenario scenarios[] = {
 	{ "spawnfault", NULL, sfault_ready, NULL, sfault_finished, NULL,
 	    "spawn@2", NULL, 0, NULL },
 	{ "mqfault", NULL, mqfault_ready, mqfault_started, mqfault_finished,
-	    mqfault_lost, NULL, "mq_send@2", 0, NULL },
+	    mqfault_lost, NULL, "mq_send@2", 0, mqfault_unstarted },
 	{ "reportfault", NULL, rfault_ready, rfault_started, rfault_finished,
 	    rfault_lost, "report_write@4", NULL, 0, NULL },
 	{ "escape", NULL, esc_ready, esc_started, esc_finished, NULL,
