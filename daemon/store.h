@@ -46,8 +46,9 @@
  * STORE_UPDATE writes the state its caller decided.
  *
  * Schema (PRAGMA user_version = STORE_SCHEMA_VERSION, application_id
- * STORE_APP_ID) is created or migrated by store_open(); a database with
- * another application_id, or a newer user_version, is refused untouched.
+ * STORE_APP_ID) is created or migrated by store_open() (the schema and
+ * its migrations: store_migrate.c); a database with another
+ * application_id, or a newer user_version, is refused untouched.
  */
 #ifndef JOBQD_STORE_H
 #define JOBQD_STORE_H

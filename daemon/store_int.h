@@ -6,8 +6,9 @@
  *                    store_submit(), batches and group commit, the failure
  *                    policy, store_close(); the SQLite glue every file
  *                    uses (binding, stepping, store_code())
- *   store_schema.c   opening: file validation, PRAGMAs, schema creation and
- *                    migrations, the statements, the id counter
+ *   store_schema.c   opening: file validation, PRAGMAs, the statements,
+ *                    the id counter
+ *   store_migrate.c  the schema: its migrations, from any user_version
  *   store_recover.c  start-up recovery (store_recover())
  *   store_insert.c   STORE_INSERT: jobs and arrays
  *   store_insert_many.c STORE_INSERT_MANY: a batch of jobs, all or none
@@ -274,6 +275,10 @@ void	store_sqlbuf_add(struct store_sqlbuf *, const char *, ...)
 
 /* store_schema.c */
 int	store_schema_open(struct store *, const char *, int, char *, size_t);
+int	store_schema_exec(struct store *, const char *, char *, size_t);
+
+/* store_migrate.c */
+int	store_migrate(struct store *, int64_t, char *, size_t);
 
 /* store_insert.c */
 int	store_insert(struct store *, struct store_op *);

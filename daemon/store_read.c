@@ -249,7 +249,7 @@ store_read_list_prepare(struct store *s, const struct store_op *op,
 /*
  * How many jobs a LIST matches, its limit aside, into *total.  Filtered by
  * states and queue only, the counts table (kept by triggers in the same
- * transactions as jobs: store_schema.c) answers in O(queues x states);
+ * transactions as jobs: store_migrate.c) answers in O(queues x states);
  * with other filters the rows are counted.
  */
 static int
@@ -506,7 +506,7 @@ store_read_counts_settings(struct store_queue **vp, size_t *np, size_t *capp,
 
 /*
  * STORE_COUNTS: the queues table (by name) merged with the job counts
- * of the counts table (kept by triggers, store_schema.c), by name: its
+ * of the counts table (kept by triggers, store_migrate.c), by name: its
  * size is that of the queues and states, not of the jobs.
  */
 void
