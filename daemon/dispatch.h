@@ -112,12 +112,15 @@ struct dispatch_config {
 	} slurm;
 };
 
-/* Loads the queued jobs of rec into the scheduler, starts the workers and
- * applies retention once.  Returns 0, or JOBQ_ENOMEM / JOBQ_EINTERNAL (the
- * workers could not be started; logged). */
+/* Loads the queued jobs into the scheduler, read one at a time from the
+ * store (store_recover_queued_each: call it after store_recover_stream()
+ * and before store_start(); rec has the rest), starts the workers and
+ * applies retention once.  *nqueued: the jobs loaded.  Returns 0, or
+ * JOBQ_ENOMEM / JOBQ_EINTERNAL (the workers could not be started; logged)
+ * or a store error. */
 int dispatch_start(uv_loop_t *loop, struct store *store,
     struct store_recovery *rec, const struct dispatch_config *conf,
-    struct dispatch **out);
+    struct dispatch **out, size_t *nqueued);
 
 /* s->argv etc. point into req_json, which dispatch keeps until it replies and
  * then frees (cJSON_Delete).  dispatch also calls proto_submit_release(sub). */

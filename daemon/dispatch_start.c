@@ -21,6 +21,12 @@
 #include "util.h"
 #include "dispatch_int.h"
 
+/* What the tables are sized for at start: the queued jobs the counts
+ * table has, which the load then finds (a count that is off only costs
+ * growing them), at most 16M. */
+#define DISPATCH_PRESIZE(rec) ((rec)->nqueued_counted < ((size_t)1 << 24) ? \
+	(rec)->nqueued_counted : ((size_t)1 << 24))
+
 static struct dispatch *
 dispatch_new(uv_loop_t *loop, struct store *store,
     const struct dispatch_config *conf, size_t nqueued)
@@ -131,28 +137,55 @@ dispatch_start_job(struct dispatch *s, const struct store_queued *sq,
 	return 0;
 }
 
-/* Its dependencies, then the scheduler: j, sq's job.  Returns 1 if a
- * dependency dooms it, 0, or JOBQ_ENOMEM. */
+/* Its dependencies (deps[*k ..], in job id order: those of j taken), then
+ * the scheduler: j, a job found queued.  Returns 1 if a dependency dooms
+ * it, 0, or JOBQ_ENOMEM. */
 static int
-dispatch_start_link(struct dispatch *s, const struct store_recovery *rec,
-    const struct store_queued *sq, int64_t now, struct sjob *j)
+dispatch_start_link(struct dispatch *s, const struct store_dep *deps,
+    size_t ndeps, size_t *k, int64_t now, struct sjob *j)
 {
-	size_t k;
 	int rv;
 
-	for (k = sq->dep_first; k < sq->dep_first + sq->ndeps; k++)
-		if ((rv = dispatch_start_dep(s, j, &rec->deps[k])) < 0)
+	while (*k < ndeps && deps[*k].job_id < SJOB_ID(j))
+		(*k)++;
+	for (; *k < ndeps && deps[*k].job_id == SJOB_ID(j); (*k)++)
+		if ((rv = dispatch_start_dep(s, j, &deps[*k])) < 0)
 			return rv;
 	return dispatch_sched_add(s, j, now);
 }
 
-/* The queues' settings and the queued jobs of rec. */
+/* The jobs found queued, as the store reads them (id order). */
+struct dispatch_start_jobs {
+	struct dispatch *s;
+	struct sjob **v;
+	size_t n, cap;
+};
+
 static int
-dispatch_start_load(struct dispatch *s, const struct store_recovery *rec)
+dispatch_start_job_cb(void *arg, const struct store_queued *sq)
 {
+	struct dispatch_start_jobs *l = arg;
+	int rv;
+
+	if (util_grow(&l->v, &l->cap, l->n + 1, sizeof *l->v) < 0)
+		return JOBQ_ENOMEM;
+	if ((rv = dispatch_start_job(l->s, sq, &l->v[l->n])) < 0)
+		return rv;
+	l->n++;
+	return 0;
+}
+
+/* The queues' settings and the queued jobs, read one at a time from the
+ * store (store_recover_queued_each: its thread is not started yet). */
+static int
+dispatch_start_load(struct dispatch *s, const struct store_recovery *rec,
+    size_t *nqueued)
+{
+	struct dispatch_start_jobs l = { s, NULL, 0, 0 };
 	struct sched_queue *q;
-	struct sjob **jobs, **doomed = NULL;
-	size_t i, ndoomed = 0, cap = 0;
+	struct store_dep *deps = NULL;
+	struct sjob **doomed = NULL;
+	size_t i, k = 0, ndeps = 0, ndoomed = 0, cap = 0;
 	int64_t now = util_now_ms();
 	int rv = 0;
 
@@ -166,17 +199,16 @@ dispatch_start_load(struct dispatch *s, const struct store_recovery *rec)
 	/* Every queued job enters the table first: an edit (jobq edit
 	 * --after) may have made a job depend on a later one, so a live
 	 * dependency is not always before its dependent in id order.
-	 * jobs[i] is rec->queued[i]'s, for the second pass. */
-	if ((jobs = calloc(rec->nqueued > 0 ? rec->nqueued : 1,
-	    sizeof *jobs)) == NULL)
-		return JOBQ_ENOMEM;
-	for (i = 0; i < rec->nqueued; i++)
-		if ((rv = dispatch_start_job(s, &rec->queued[i],
-		    &jobs[i])) < 0)
-			goto fail;
-	for (i = 0; i < rec->nqueued; i++) {
-		if ((rv = dispatch_start_link(s, rec, &rec->queued[i], now,
-		    jobs[i])) < 0)
+	 * l.v[i] is the i-th in id order, for the second pass. */
+	/* sized once (the table grows as it must if the count is off) */
+	(void)util_grow(&l.v, &l.cap, DISPATCH_PRESIZE(rec), sizeof *l.v);
+	if ((rv = store_recover_queued_each(s->store, dispatch_start_job_cb,
+	    &l)) < 0 ||
+	    (rv = store_recover_deps_all(s->store, &deps, &ndeps)) < 0)
+		goto fail;
+	for (i = 0; i < l.n; i++) {
+		if ((rv = dispatch_start_link(s, deps, ndeps, &k, now,
+		    l.v[i])) < 0)
 			goto fail;
 		if (rv == 0)
 			continue;
@@ -184,17 +216,19 @@ dispatch_start_load(struct dispatch *s, const struct store_recovery *rec)
 			rv = JOBQ_ENOMEM;
 			goto fail;
 		}
-		doomed[ndoomed++] = jobs[i];
+		doomed[ndoomed++] = l.v[i];
 	}
-	free(jobs);
-	jobs = NULL;
+	*nqueued = l.n;
+	free(l.v);
+	free(deps);
 	for (i = 0; i < ndoomed; i++)
 		dispatch_end(s, doomed[i], JOB_EV_DEP_CANCEL, -1, 0,
 		    "a dependency can never be satisfied");
 	free(doomed);
 	return 0;
 fail:
-	free(jobs);
+	free(l.v);
+	free(deps);
 	free(doomed);
 	return rv;
 }
@@ -202,14 +236,15 @@ fail:
 int
 dispatch_start(uv_loop_t *loop, struct store *store,
     struct store_recovery *rec, const struct dispatch_config *conf,
-    struct dispatch **out)
+    struct dispatch **out, size_t *nqueued)
 {
 	struct pool_config pc;
 	struct hook_config hc;
 	struct dispatch *s;
 	int rv;
 
-	if ((s = dispatch_new(loop, store, conf, rec->nqueued)) == NULL)
+	*nqueued = 0;
+	if ((s = dispatch_new(loop, store, conf, DISPATCH_PRESIZE(rec))) == NULL)
 		return JOBQ_ENOMEM;
 	hc.exe = s->conf.exe;
 	hc.timeout_ms = conf->hook_timeout_ms;
@@ -219,7 +254,7 @@ dispatch_start(uv_loop_t *loop, struct store *store,
 	if ((rv = dispatch_res_start(s, conf)) < 0 ||
 	    (rv = dispatch_exec_start(s, rec)) < 0 ||
 	    (rv = dispatch_slurm_start(s, rec)) < 0 ||
-	    (rv = dispatch_start_load(s, rec)) < 0 ||
+	    (rv = dispatch_start_load(s, rec, nqueued)) < 0 ||
 	    (rv = dispatch_schedule_start(s, rec)) < 0)
 		return rv;
 	memset(&pc, 0, sizeof pc);

@@ -10,8 +10,9 @@
  * run's job cgroups killed and removed) -> store_open (validate/migrate)
  * -> logs/ (trusted, opened once) -> reserve -> output files of the old
  * layout moved into logs/UID/ -> id floor (the highest id among the output
- * files) -> store_recover (running -> interrupted) -> store thread
- * -> dispatch + worker pool -> socket -> READY=1 (notify.c: then STATUS=
+ * files) -> store_recover_stream (running -> interrupted) -> dispatch
+ * (the queued jobs read one at a time from the store: before its thread)
+ * + worker pool -> store thread -> socket -> READY=1 (notify.c: then STATUS=
  * and the watchdog).  The socket systemd passes (LISTEN_FDS) and the
  * notify variables are checked before the state dir is touched.
  * Stop (SIGTERM/SIGINT): stop accepting -> interrupt running jobs (TERM,
@@ -820,7 +821,7 @@ main(int argc, char **argv)
 	jobqd_recover_unstarted(store, un, nun);
 	free(un);
 	memset(&rec, 0, sizeof rec);
-	if ((rv = store_recover(store, &rec, util_now_ms())) < 0)
+	if ((rv = store_recover_stream(store, &rec, util_now_ms())) < 0)
 		fatalx("%s: recovery failed: %s", cfg.db_path, jobq_strerror(rv));
 	if (rec.n_interrupted > 0)
 		log_warnx("%zu job(s) were running when the last jobqd died; "
@@ -828,8 +829,6 @@ main(int argc, char **argv)
 
 	if (uv_loop_init(&jobqd_loop) < 0)
 		fatalx("uv_loop_init failed");
-	if ((rv = store_start(store, &jobqd_loop)) < 0)
-		fatalx("cannot start the store thread: %s", jobq_strerror(rv));
 	memset(&dconf, 0, sizeof dconf);
 	dconf.exe = cfg.exe;
 	dconf.logs_dir = cfg.logs_dir;
@@ -858,11 +857,14 @@ main(int argc, char **argv)
 	dconf.slurm.timeout_ms = jobqd_opts.slurm_timeout_ms;
 	dconf.resources = jobqd_opts.resources.v;
 	dconf.nresources = jobqd_opts.resources.n;
+	/* dispatch reads the queued jobs from the store while this thread
+	 * still owns it: before store_start() */
 	if ((rv = dispatch_start(&jobqd_loop, store, &rec, &dconf,
-	    &jobqd_disp)) < 0)
+	    &jobqd_disp, &nqueued)) < 0)
 		fatalx("cannot start dispatch: %s", jobq_strerror(rv));
-	nqueued = rec.nqueued;
 	store_recovery_release(&rec);
+	if ((rv = store_start(store, &jobqd_loop)) < 0)
+		fatalx("cannot start the store thread: %s", jobq_strerror(rv));
 	memset(&srv_cfg, 0, sizeof srv_cfg);
 	srv_cfg.socket_path = cfg.socket_path;
 	srv_cfg.listen_fd = cfg.listen_fd;

@@ -1,8 +1,10 @@
 /*
  * store.h - the job store: SQLite in WAL mode, owned by one store thread.
  *
- * Thread model: store_open() and store_recover() run on the main thread
- * before store_start().  After store_start() only the store thread touches
+ * Thread model: store_open() and store_recover() (or store_recover_stream()
+ * and store_recover_queued_each(), which dispatch_start() calls) run on the
+ * main thread before store_start(); ops submitted meanwhile wait for the
+ * thread.  After store_start() only the store thread touches
  * the sqlite3 handle.  The loop thread hands work over with store_submit():
  * the op is appended to a queue guarded by a mutex, and a condition variable
  * wakes the store thread right before the loop next waits for I/O (a
@@ -505,6 +507,7 @@ struct store_queued {
 
 /* A dependency of a recovered queued job. */
 struct store_dep {
+	int64_t job_id;           /* the job that depends */
 	int64_t dep_id;
 	jobq_dep_mode mode;
 	int dep_state;            /* the dependency's state, -1 if purged */
@@ -515,8 +518,11 @@ struct store_dep {
 struct store_recovery {
 	struct store_queued *queued;   /* id order */
 	size_t nqueued;
+	size_t nqueued_counted;        /* the queued jobs the counts table
+	                                  has (store_recover_stream(): for
+	                                  sizing what will hold them) */
 	char **names;                  /* the queue names queued[] point to */
-	size_t nnames;
+	size_t nnames, names_cap;
 	struct store_dep *deps;
 	size_t ndeps;
 	struct store_queue *queues;    /* rows of the queues table (counts 0),
@@ -558,6 +564,24 @@ int store_open(const char *path, int sync_full, struct store **out,
  */
 #define STORE_RETRY_CAP_MS (3600 * 1000)
 int store_recover(struct store *s, struct store_recovery *r, int64_t now_ms);
+
+/*
+ * The same without a copy of every queued job (a million of them are 150
+ * MB): store_recover_stream() does all store_recover() does but read the
+ * queued jobs and their dependencies (r->queued and r->deps stay empty);
+ * then, still before store_start(), store_recover_queued_each() hands
+ * each queued job, in id order, to cb (its strings valid during the call
+ * only; dep_first and ndeps 0), stopping at cb's first nonzero return,
+ * which it returns; and store_recover_deps_all() gives every dependency
+ * of a queued job, in job id order (job_id set; free *out).  0 or a
+ * JOBQ_E* code.
+ */
+int store_recover_stream(struct store *s, struct store_recovery *r,
+    int64_t now_ms);
+int store_recover_queued_each(struct store *s,
+    int (*cb)(void *arg, const struct store_queued *q), void *arg);
+int store_recover_deps_all(struct store *s, struct store_dep **out,
+    size_t *n);
 
 /*
  * Before store_recover(), on the main thread: the jobs the previous daemon

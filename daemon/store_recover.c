@@ -5,7 +5,9 @@
  * reason daemon_crash, or queued again while retries are left), in one
  * transaction; then what dispatch needs to rebuild its tables is read:
  * every queued job in id order, their dependencies with the dependencies'
- * states, and the queues table.  A run on Slurm (jobs.executor 'slurm')
+ * states, and the queues table.  jobqd reads the queued jobs one at a
+ * time into dispatch (store_recover_stream, store_recover_queued_each),
+ * never as one array of them all (store_recover: the tests).  A run on Slurm (jobs.executor 'slurm')
  * does not depend on jobqd: it is left running and read into r->adopted
  * for dispatch_slurm.c to reconcile with what Slurm says.
  *
@@ -28,9 +30,6 @@
 #include "sched.h"
 #include "store_int.h"
 #include "util.h"
-
-static int	store_recover_adopted(struct store *, struct store_recovery *,
-		    size_t *);
 
 /* The database's instance (meta 'instance'), made once at random: the
  * names of its runs on Slurm carry it (slurm_text.h), so a new database
@@ -120,20 +119,17 @@ store_recover_intern(struct store_recovery *r, size_t *cap, const char *name)
 	return (r->names[r->nnames++]);
 }
 
-/* Reads one row of ST_QUEUED into q; JOBQ_ENOMEM if the name cannot be
- * kept. */
-static int
-store_recover_queued_row(sqlite3_stmt *st, struct store_recovery *r,
-    size_t *namecap, struct store_queued *q)
+/* Reads one row of ST_QUEUED (or ST_ADOPT) into q: its strings are the
+ * statement's, valid until the next step. */
+static void
+store_recover_queued_row(sqlite3_stmt *st, struct store_queued *q)
 {
 	const char *qname;
 
 	memset(q, 0, sizeof(*q));
 	q->id = sqlite3_column_int64(st, 0);
 	qname = (const char *)sqlite3_column_text(st, 1);
-	if ((q->queue = store_recover_intern(r, namecap, qname != NULL ?
-	    qname : "default")) == NULL)
-		return (JOBQ_ENOMEM);
+	q->queue = qname != NULL ? qname : "default";
 	q->attempts = sqlite3_column_int(st, 2);
 	q->max_retries = sqlite3_column_int(st, 3);
 	q->submitted_at = sqlite3_column_int64(st, 4);
@@ -149,62 +145,89 @@ store_recover_queued_row(sqlite3_stmt *st, struct store_recovery *r,
 	q->on_end = sqlite3_column_int(st, 14) != 0;
 	q->held = sqlite3_column_int(st, 15) != 0;
 	q->slots = sqlite3_column_int(st, 16);
-	if (sqlite3_column_type(st, 17) != SQLITE_NULL &&
-	    (q->res = store_recover_intern(r, namecap,
-	    (const char *)sqlite3_column_text(st, 17))) == NULL)
+	if (sqlite3_column_type(st, 17) != SQLITE_NULL)
+		q->res = (const char *)sqlite3_column_text(st, 17);
+}
+
+/* Appends a copy of q to *v (*n entries, room for *cap), its strings
+ * interned in r->names.  0 or JOBQ_ENOMEM. */
+static int
+store_recover_keep(struct store_recovery *r, struct store_queued **v,
+    size_t *n, size_t *cap, const struct store_queued *q)
+{
+	struct store_queued *k;
+
+	if (util_grow(v, cap, *n + 1, sizeof(**v)) != 0)
 		return (JOBQ_ENOMEM);
+	k = &(*v)[*n];
+	*k = *q;
+	if ((k->queue = store_recover_intern(r, &r->names_cap,
+	    q->queue)) == NULL || (q->res != NULL &&
+	    (k->res = store_recover_intern(r, &r->names_cap,
+	    q->res)) == NULL))
+		return (JOBQ_ENOMEM);
+	(*n)++;
 	return (0);
 }
 
-/* Every queued job, in id order, into r. */
-static int
-store_recover_queued(struct store *s, struct store_recovery *r)
+int
+store_recover_queued_each(struct store *s,
+    int (*cb)(void *, const struct store_queued *), void *arg)
 {
 	sqlite3_stmt *st = s->st[ST_QUEUED];
-	size_t cap = 0, namecap = 0;
+	struct store_queued q;
 	int rc, ret = 0;
 
-	if ((ret = store_recover_adopted(s, r, &namecap)) != 0)
-		return (ret);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (util_grow(&r->queued, &cap, r->nqueued + 1,
-		    sizeof(*r->queued)) != 0) {
-			ret = JOBQ_ENOMEM;
+		store_recover_queued_row(st, &q);
+		if ((ret = cb(arg, &q)) != 0)
 			break;
-		}
-		if ((ret = store_recover_queued_row(st, r, &namecap,
-		    &r->queued[r->nqueued])) != 0)
-			break;
-		r->nqueued++;
 	}
 	store_reset(st);
 	if (ret == 0 && rc != SQLITE_DONE)
 		ret = store_err(s, rc, "recovery");
 	return (ret);
+}
+
+/* Every queued job, in id order, into r->queued. */
+struct store_recover_fill {
+	struct store_recovery *r;
+	size_t cap;
+};
+
+static int
+store_recover_fill_cb(void *arg, const struct store_queued *q)
+{
+	struct store_recover_fill *f = arg;
+
+	return (store_recover_keep(f->r, &f->r->queued, &f->r->nqueued,
+	    &f->cap, q));
+}
+
+static int
+store_recover_queued(struct store *s, struct store_recovery *r)
+{
+	struct store_recover_fill f = { r, 0 };
+
+	return (store_recover_queued_each(s, store_recover_fill_cb, &f));
 }
 
 /* Every run on Slurm, in id order, into r->adopted. */
 static int
-store_recover_adopted(struct store *s, struct store_recovery *r,
-    size_t *namecap)
+store_recover_adopted(struct store *s, struct store_recovery *r)
 {
 	sqlite3_stmt *st = s->st[ST_ADOPT];
-	struct store_queued *q;
+	struct store_queued q;
 	size_t cap = 0;
 	int rc, ret = 0;
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (util_grow(&r->adopted, &cap, r->nadopted + 1,
-		    sizeof(*r->adopted)) != 0) {
-			ret = JOBQ_ENOMEM;
+		store_recover_queued_row(st, &q);
+		q.slurm_id = sqlite3_column_int64(st, 18);
+		q.started_at = sqlite3_column_int64(st, 19);
+		if ((ret = store_recover_keep(r, &r->adopted, &r->nadopted,
+		    &cap, &q)) != 0)
 			break;
-		}
-		q = &r->adopted[r->nadopted];
-		if ((ret = store_recover_queued_row(st, r, namecap, q)) != 0)
-			break;
-		q->slurm_id = sqlite3_column_int64(st, 18);
-		q->started_at = sqlite3_column_int64(st, 19);
-		r->nadopted++;
 	}
 	store_reset(st);
 	if (ret == 0 && rc != SQLITE_DONE)
@@ -212,64 +235,88 @@ store_recover_adopted(struct store *s, struct store_recovery *r,
 	return (ret);
 }
 
-/* Appends the dependency in the current row of ST_QUEUED_DEPS to job q. */
-static int
-store_recover_dep_row(sqlite3_stmt *st, struct store_recovery *r,
-    size_t *cap, struct store_queued *q)
+int
+store_recover_deps_all(struct store *s, struct store_dep **out, size_t *np)
 {
-	struct store_dep *d;
-	int mode;
+	sqlite3_stmt *st = s->st[ST_QUEUED_DEPS];
+	struct store_dep *d, *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc, ret = 0, mode;
 
-	if (util_grow(&r->deps, cap, r->ndeps + 1, sizeof(*r->deps)) != 0)
-		return (JOBQ_ENOMEM);
-	d = &r->deps[r->ndeps];
-	if (q->ndeps == 0)
-		q->dep_first = r->ndeps;
-	q->ndeps++;
-	d->dep_id = sqlite3_column_int64(st, 1);
-	mode = sqlite3_column_int(st, 2);
-	if (mode < JOBQ_DEP_OK || mode > JOBQ_DEP_ANY) {
-		log_warnx("job %" PRId64 ": unknown dependency mode %d in the "
-		    "database, taken as \"ok\"", q->id, mode);
-		mode = JOBQ_DEP_OK;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (util_grow(&v, &cap, n + 1, sizeof(*v)) != 0) {
+			ret = JOBQ_ENOMEM;
+			break;
+		}
+		d = &v[n++];
+		d->job_id = sqlite3_column_int64(st, 0);
+		d->dep_id = sqlite3_column_int64(st, 1);
+		mode = sqlite3_column_int(st, 2);
+		if (mode < JOBQ_DEP_OK || mode > JOBQ_DEP_ANY) {
+			log_warnx("job %" PRId64 ": unknown dependency mode %d "
+			    "in the database, taken as \"ok\"", d->job_id,
+			    mode);
+			mode = JOBQ_DEP_OK;
+		}
+		d->mode = (jobq_dep_mode)mode;
+		d->dep_state = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 :
+		    store_row_state(st, 3);
+		if (d->dep_state < 0)
+			d->dep_state = -1;
 	}
-	d->mode = (jobq_dep_mode)mode;
-	d->dep_state = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 :
-	    store_row_state(st, 3);
-	if (d->dep_state < 0)
-		d->dep_state = -1;
-	r->ndeps++;
+	store_reset(st);
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = store_err(s, rc, "recovery");
+	if (ret != 0) {
+		free(v);
+		return (ret);
+	}
+	*out = v;
+	*np = n;
 	return (0);
 }
 
 /*
- * The dependencies of the queued jobs in r, in one joined pass ordered by
- * job id: walks r->queued alongside and sets each one's range.
+ * The dependencies of the queued jobs in r, in job id order: walks
+ * r->queued alongside and sets each one's range.
  */
 static int
 store_recover_deps(struct store *s, struct store_recovery *r)
 {
-	sqlite3_stmt *st = s->st[ST_QUEUED_DEPS];
-	size_t cap = 0, qi = 0;
-	int64_t job;
-	int rc, ret = 0;
+	size_t qi = 0, k;
+	int ret;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		job = sqlite3_column_int64(st, 0);
-		/* Both are in id order; a job whose row changed since the
-		 * queued pass is skipped. */
-		while (qi < r->nqueued && r->queued[qi].id < job)
+	if ((ret = store_recover_deps_all(s, &r->deps, &r->ndeps)) != 0)
+		return (ret);
+	for (k = 0; k < r->ndeps; k++) {
+		/* Both are in id order. */
+		while (qi < r->nqueued && r->queued[qi].id < r->deps[k].job_id)
 			qi++;
-		if (qi == r->nqueued || r->queued[qi].id != job)
+		if (qi == r->nqueued || r->queued[qi].id != r->deps[k].job_id)
 			continue;
-		if ((ret = store_recover_dep_row(st, r, &cap,
-		    &r->queued[qi])) != 0)
-			break;
+		if (r->queued[qi].ndeps == 0)
+			r->queued[qi].dep_first = k;
+		r->queued[qi].ndeps++;
 	}
-	store_reset(st);
-	if (ret == 0 && rc != SQLITE_DONE)
-		ret = store_err(s, rc, "recovery");
-	return (ret);
+	return (0);
+}
+
+/* How many jobs are queued, as the counts table says (its triggers keep
+ * it exact in every transaction). */
+static int
+store_recover_count_queued(struct store *s, size_t *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(s->db, "SELECT coalesce(sum(n), 0) FROM "
+	    "counts WHERE state = 'queued'", -1, &st, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = (size_t)sqlite3_column_int64(st, 0);
+		rc = SQLITE_OK;
+	}
+	(void)sqlite3_finalize(st);
+	return (rc == SQLITE_OK ? 0 : store_err(s, rc, "recovery"));
 }
 
 /* The jobs found running, in id order. */
@@ -418,7 +465,8 @@ store_recover_unstarted(struct store *s, const struct store_unstarted *u,
 }
 
 int
-store_recover(struct store *s, struct store_recovery *r, int64_t now_ms)
+store_recover_stream(struct store *s, struct store_recovery *r,
+    int64_t now_ms)
 {
 	struct store_recover_run *run = NULL;
 	size_t nrun = 0;
@@ -437,8 +485,8 @@ store_recover(struct store *s, struct store_recovery *r, int64_t now_ms)
 	if (ret != 0)
 		return (ret);
 	if ((ret = store_recover_instance(s, &r->instance)) != 0 ||
-	    (ret = store_recover_queued(s, r)) != 0 ||
-	    (ret = store_recover_deps(s, r)) != 0 ||
+	    (ret = store_recover_adopted(s, r)) != 0 ||
+	    (ret = store_recover_count_queued(s, &r->nqueued_counted)) != 0 ||
 	    (ret = store_read_queues(s, &r->queues, &r->nqueues)) != 0 ||
 	    (ret = store_schedule_load(s, &r->schedules,
 	    &r->nschedules)) != 0) {
@@ -447,4 +495,17 @@ store_recover(struct store *s, struct store_recovery *r, int64_t now_ms)
 	}
 	r->n_interrupted = nrun;
 	return (0);
+}
+
+int
+store_recover(struct store *s, struct store_recovery *r, int64_t now_ms)
+{
+	int ret;
+
+	if ((ret = store_recover_stream(s, r, now_ms)) != 0)
+		return (ret);
+	if ((ret = store_recover_queued(s, r)) != 0 ||
+	    (ret = store_recover_deps(s, r)) != 0)
+		store_recovery_release(r);
+	return (ret);
 }

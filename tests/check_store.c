@@ -947,6 +947,92 @@ START_TEST(test_recover_deps)
 }
 END_TEST
 
+/* store_recover_stream + store_recover_queued_each + store_recover_deps_all
+ * (jobqd's way): the same jobs and dependencies as store_recover, one at
+ * a time, without r->queued; a nonzero return of the callback stops. */
+struct stream_seen {
+	int64_t ids[8];
+	char queues[8][16];
+	size_t n;
+	size_t stop_after;	/* 0: never */
+};
+
+static int
+stream_cb(void *arg, const struct store_queued *q)
+{
+	struct stream_seen *v = arg;
+
+	ck_assert_uint_lt(v->n, 8);
+	ck_assert_uint_eq(q->ndeps, 0);
+	v->ids[v->n] = q->id;
+	snprintf(v->queues[v->n], sizeof v->queues[0], "%s", q->queue);
+	v->n++;
+	return v->stop_after != 0 && v->n == v->stop_after ? -77 : 0;
+}
+
+START_TEST(test_recover_stream)
+{
+	struct store *s;
+	struct store_recovery r;
+	struct store_dep *deps;
+	struct stream_seen v;
+	jobq_dep dep[2];
+	int64_t a, b, c, d;
+	size_t n;
+
+	s = open_store(1);
+	a = do_insert(s, "default", 0);
+	b = do_insert(s, "other", 0);
+	memset(dep, 0, sizeof(dep));
+	dep[0].id = a;
+	dep[0].mode = JOBQ_DEP_OK;
+	dep[1].id = b;
+	dep[1].mode = JOBQ_DEP_ANY;
+	c = do_insert_deps(s, dep, 2);
+	d = do_insert_deps(s, &dep[1], 1);
+	ck_assert_int_eq(do_claim(s, a, 1, 100), 0);	/* running: recovered */
+	close_store(s);
+
+	s = open_store(0);
+	ck_assert_int_eq(store_recover_stream(s, &r, 1000), 0);
+	ck_assert_uint_eq(r.n_interrupted, 1);
+	ck_assert_uint_eq(r.nqueued, 0);
+	ck_assert_ptr_null(r.queued);
+	ck_assert_uint_eq(r.nqueued_counted, 3);
+	memset(&v, 0, sizeof(v));
+	ck_assert_int_eq(store_recover_queued_each(s, stream_cb, &v), 0);
+	ck_assert_uint_eq(v.n, 3);	/* a is interrupted (no retries) */
+	ck_assert_int_eq(v.ids[0], b);
+	ck_assert_int_eq(v.ids[1], c);
+	ck_assert_int_eq(v.ids[2], d);
+	ck_assert_str_eq(v.queues[0], "other");
+	ck_assert_str_eq(v.queues[1], "default");
+	/* stopped by the callback: its code back, the statement reset */
+	memset(&v, 0, sizeof(v));
+	v.stop_after = 2;
+	ck_assert_int_eq(store_recover_queued_each(s, stream_cb, &v), -77);
+	ck_assert_uint_eq(v.n, 2);
+	memset(&v, 0, sizeof(v));
+	ck_assert_int_eq(store_recover_queued_each(s, stream_cb, &v), 0);
+	ck_assert_uint_eq(v.n, 3);
+	ck_assert_int_eq(store_recover_deps_all(s, &deps, &n), 0);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_int_eq(deps[0].job_id, c);
+	ck_assert_int_eq(deps[1].job_id, c);
+	ck_assert_int_eq(deps[2].job_id, d);
+	ck_assert_int_eq(deps[2].dep_id, b);
+	ck_assert_int_eq(deps[2].mode, JOBQ_DEP_ANY);
+	ck_assert_int_eq(deps[2].dep_state, JOBQ_STATE_QUEUED);
+	ck_assert(deps[0].dep_id == a || deps[1].dep_id == a);
+	ck_assert_int_eq(deps[deps[0].dep_id == a ? 0 : 1].dep_state,
+	    JOBQ_STATE_INTERRUPTED);
+	free(deps);
+	store_recovery_release(&r);
+	ck_assert_int_eq(store_start(s, &loop), 0);
+	close_store(s);
+}
+END_TEST
+
 /* --- disk full --- */
 
 START_TEST(test_disk_full)
@@ -4387,6 +4473,7 @@ store_suite(void)
 	tcase_add_test(tc, test_checkpoint);
 	tcase_add_test(tc, test_recover);
 	tcase_add_test(tc, test_recover_deps);
+	tcase_add_test(tc, test_recover_stream);
 	tcase_add_test(tc, test_recover_slurm);
 	tcase_add_test(tc, test_recover_unstarted);
 	tcase_add_test(tc, test_job_executor);
