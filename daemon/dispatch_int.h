@@ -309,6 +309,10 @@ void dispatch_submit_fill(struct store_op *, const struct proto_submit *,
 struct sjob *dispatch_find(const struct dispatch *, int64_t id);
 /* A job's bookkeeping, zeroed: NULL when out of memory (FAULT_ALLOC). */
 struct sjob *dispatch_job_alloc(void);
+/* Start-up: room for n jobs found queued in one slab (if n is large), then
+ * one of them (from it while it lasts; NULL: out of memory). */
+void dispatch_job_slab_new(size_t n);
+struct sjob *dispatch_job_alloc_recovered(void);
 /* Enters j (from dispatch_job_alloc) in the table, state queued, not yet in
  * the scheduler. */
 void dispatch_add(struct dispatch *, struct sjob *j, int64_t id, int attempts,

@@ -107,7 +107,7 @@ dispatch_start_row(struct dispatch *s, const struct store_queued *sq)
 {
 	struct sjob *j;
 
-	if ((j = dispatch_job_alloc()) == NULL)
+	if ((j = dispatch_job_alloc_recovered()) == NULL)
 		return NULL;
 	dispatch_add(s, j, sq->id, sq->attempts, sq->max_retries,
 	    (uid_t)sq->owner_uid);
@@ -202,6 +202,7 @@ dispatch_start_load(struct dispatch *s, const struct store_recovery *rec,
 	 * l.v[i] is the i-th in id order, for the second pass. */
 	/* sized once (the table grows as it must if the count is off) */
 	(void)util_grow(&l.v, &l.cap, DISPATCH_PRESIZE(rec), sizeof *l.v);
+	dispatch_job_slab_new(DISPATCH_PRESIZE(rec));
 	if ((rv = store_recover_queued_each(s->store, dispatch_start_job_cb,
 	    &l)) < 0 ||
 	    (rv = store_recover_deps_all(s->store, &deps, &ndeps)) < 0)
