@@ -145,8 +145,10 @@ dispatch_job_alloc(void)
 
 /*
  * The jobs found queued at start-up, when there are many, are allocated
- * from one slab (slab.h: no malloc each, huge pages), which goes once the
- * last of them is freed; jobs made later are calloc'd.  One per process,
+ * from one slab (slab.h: no malloc each, huge pages), sealed once they are
+ * all in (dispatch_start.c): from then on the memory of each page whose
+ * jobs are all gone goes back to the system, and the mapping goes once
+ * the last of them is freed.  Jobs made later are calloc'd.  One per process,
  * as dispatch is; under AddressSanitizer never, so that it sees every job.
  */
 #define DISPATCH_SLAB_MIN 4096
@@ -165,12 +167,29 @@ dispatch_job_slab_new(size_t n)
 	if (n < DISPATCH_SLAB_MIN || dispatch_job_slab != NULL)
 		return;
 #ifndef DISPATCH_NO_SLAB
-	if ((dispatch_job_slab = slab_new(sizeof(struct sjob), n)) != NULL)
+	size_t len;
+	void *at;
+
+	if ((dispatch_job_slab = slab_new(sizeof(struct sjob), n)) != NULL) {
+		at = slab_span(dispatch_job_slab, &len);
 		log_debug("%zu jobs found queued: their bookkeeping in one "
-		    "slab", n);
+		    "slab (%zu KiB at %p)", n, len / 1024, at);
+	}
 #else
 	log_debug("%zu jobs found queued: no slab under AddressSanitizer", n);
 #endif
+}
+
+void
+dispatch_job_slab_seal(void)
+{
+	size_t pages;
+
+	if (dispatch_job_slab == NULL)
+		return;
+	pages = slab_seal(dispatch_job_slab);
+	log_debug("%zu jobs found queued are in their slab: sealed (%zu "
+	    "pages given back now)", slab_used(dispatch_job_slab), pages);
 }
 
 struct sjob *
@@ -232,7 +251,8 @@ dispatch_add(struct dispatch *s, struct sjob *j, int64_t id, int attempts,
 	h = dispatch_hash(s, id);
 	j->hnext = s->buckets[h];
 	s->buckets[h] = j;
-	s->njobs++;
+	if (++s->njobs > s->trim_peak)
+		s->trim_peak = s->njobs;
 }
 
 void
@@ -255,6 +275,7 @@ dispatch_remove(struct dispatch *s, struct sjob *j)
 		if (*pp == j) {
 			*pp = j->hnext;
 			s->njobs--;
+			dispatch_mem_kick(s);
 			if (j->array_id != 0)
 				dispatch_array_task_gone(s, j);
 			if (j->pins > 0)
@@ -895,7 +916,7 @@ dispatch_pool_stopped(void *arg)
 	log_debug("workers stopped; closing the store");
 	store_close(s->store);
 	s->store = NULL;
-	s->nclosing = 6 + (s->hook != NULL);
+	s->nclosing = 7 + (s->hook != NULL);
 	if (s->hook != NULL) {
 		hook_close(s->hook, dispatch_hook_closed, s);
 		s->hook = NULL;
@@ -906,6 +927,7 @@ dispatch_pool_stopped(void *arg)
 	uv_close((uv_handle_t *)&s->retention_timer, dispatch_timer_closed);
 	uv_close((uv_handle_t *)&s->metrics_timer, dispatch_timer_closed);
 	uv_close((uv_handle_t *)&s->schedule_timer, dispatch_timer_closed);
+	uv_close((uv_handle_t *)&s->trim_timer, dispatch_timer_closed);
 }
 
 /* Shutdown proceeds once no job is running and every store op is done. */
@@ -936,6 +958,7 @@ dispatch_shutdown(struct dispatch *s, void (*done)(void *), void *arg)
 	uv_timer_stop(&s->due_timer);
 	uv_timer_stop(&s->ahead_timer);
 	uv_timer_stop(&s->retention_timer);
+	uv_timer_stop(&s->trim_timer);
 	uv_timer_stop(&s->metrics_timer);
 	dispatch_schedule_stop(s);
 	dispatch_slurm_shutdown(s);

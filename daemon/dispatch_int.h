@@ -215,6 +215,11 @@ struct dispatch {
 	/* retention (dispatch_purge.c) */
 	uv_timer_t retention_timer;
 	int retention_armed;
+	/* giving memory back (dispatch_mem.c) */
+	uv_timer_t trim_timer;
+	int trim_armed;
+	size_t trim_peak;            /* most jobs in the table since the last
+	                                trim */
 	/* requests held until something happens */
 	struct awaiter_list awaiters; /* dispatch_array.c */
 	struct watcher_list watchers; /* dispatch_watch.c */
@@ -313,6 +318,9 @@ struct sjob *dispatch_job_alloc(void);
  * one of them (from it while it lasts; NULL: out of memory). */
 void dispatch_job_slab_new(size_t n);
 struct sjob *dispatch_job_alloc_recovered(void);
+/* ... and once they are all in: no more from the slab, and its pages are
+ * given back as their jobs go (slab_seal). */
+void dispatch_job_slab_seal(void);
 /* Enters j (from dispatch_job_alloc) in the table, state queued, not yet in
  * the scheduler. */
 void dispatch_add(struct dispatch *, struct sjob *j, int64_t id, int attempts,
@@ -595,6 +603,12 @@ void dispatch_logs_ended(struct dispatch *, struct dispatch_req *,
  * 0. */
 int dispatch_logs_spawn_message(const struct sjob *j, int stage, int err,
     char *msg, size_t len);
+
+/* ---- dispatch_mem.c ---- */
+/* A job left the table (njobs is down by one): if the table has shrunk by
+ * many jobs since its peak, free memory goes back to the system within a
+ * second. */
+void dispatch_mem_kick(struct dispatch *);
 
 /* ---- dispatch_purge.c ---- */
 /* Retention now (start-up) / within a second (a job ended). */

@@ -77,6 +77,8 @@ dispatch_new(uv_loop_t *loop, struct store *store,
 	s->metrics_timer.data = s;
 	uv_timer_init(loop, &s->schedule_timer);
 	s->schedule_timer.data = s;
+	uv_timer_init(loop, &s->trim_timer);
+	s->trim_timer.data = s;
 	return s;
 }
 
@@ -226,6 +228,7 @@ dispatch_start_load(struct dispatch *s, const struct store_recovery *rec,
 		dispatch_end(s, doomed[i], JOB_EV_DEP_CANCEL, -1, 0,
 		    "a dependency can never be satisfied");
 	free(doomed);
+	dispatch_job_slab_seal();
 	return 0;
 fail:
 	free(l.v);

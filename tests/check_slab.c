@@ -3,7 +3,10 @@
  * distinct and within the slab; NULL when all are out; a released one
  * handed out again (zeroed); slab_owns() for its own objects only; and a
  * randomized run against a model (each live object filled with its own
- * pattern, checked when it is released: no two ever overlap).
+ * pattern, checked when it is released: no two ever overlap); sealing: no
+ * object after it, every page with no object out is no longer resident
+ * (mincore) at the seal and as its last object is released, and objects
+ * still out keep their contents.
  */
 #include "config.h"
 
@@ -11,6 +14,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "slab.h"
 
@@ -139,6 +144,96 @@ START_TEST(test_random)
 }
 END_TEST
 
+/* Whether the page at p is resident. */
+static int
+resident(const void *p)
+{
+	unsigned char v = 0;
+
+	ck_assert_int_eq(mincore((void *)p, 1, &v), 0);
+	return v & 1;
+}
+
+/* Checks every page of the slab whose objects start at base (n objects of
+ * sz bytes, sz a multiple of 16): one with no object out (out[i] == 0) is
+ * not resident; an object out still holds its pattern (its index's low
+ * byte). */
+static void
+check_pages(const unsigned char *base, size_t n, size_t sz,
+    const unsigned char *out)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE), npages, p, i;
+	unsigned char want[OBJ];
+
+	npages = (n * sz + pg - 1) / pg;
+	for (p = 0; p < npages; p++) {
+		int busy = 0;
+
+		for (i = p * pg / sz; i < n && i * sz < (p + 1) * pg; i++)
+			busy |= out[i];
+		if (!busy && resident(base + p * pg))
+			ck_abort_msg("page %zu: nothing out, still resident", p);
+	}
+	for (i = 0; i < n; i++) {
+		if (!out[i])
+			continue;
+		memset(want, (int)(i & 0xff), OBJ);
+		if (memcmp(base + i * sz, want, OBJ) != 0)
+			ck_abort_msg("object %zu lost its contents", i);
+	}
+}
+
+/* Sealing: fixed cases, then random releases, every page checked. */
+#define NSEAL 20000
+START_TEST(test_seal)
+{
+	static unsigned char *obj[NSEAL];
+	static unsigned char out[NSEAL];
+	struct slab *sl = slab_new(OBJ, NSEAL);
+	size_t sz = (OBJ + 15) & ~(size_t)15, i, left, pg;
+	uint32_t seed = 777;
+
+	pg = (size_t)sysconf(_SC_PAGESIZE);
+	ck_assert_ptr_nonnull(sl);
+	for (i = 0; i < NSEAL - 100; i++) {	/* the last 100: never out */
+		obj[i] = slab_alloc(sl);
+		ck_assert_ptr_nonnull(obj[i]);
+		ck_assert_ptr_eq(obj[i], obj[0] + i * sz);
+		memset(obj[i], (int)(i & 0xff), OBJ);
+		out[i] = 1;
+	}
+	ck_assert(resident(obj[0]));
+	/* before the seal, released objects keep their pages (free list) */
+	for (i = 0; i < 3 * pg / sz + 2; i++) {
+		slab_release(sl, obj[i]);
+		out[i] = 0;
+	}
+	ck_assert(resident(obj[0]));
+	/* the seal: the first pages (all released) and the tail go */
+	ck_assert_uint_ge(slab_seal(sl), 3);
+	ck_assert_uint_eq(slab_seal(sl), 0);	/* once */
+	ck_assert_ptr_null(slab_alloc(sl));
+	ck_assert_uint_eq(slab_used(sl), NSEAL - 100 - (3 * pg / sz + 2));
+	check_pages(obj[0], NSEAL, sz, out);
+	/* released one by one, at random: each emptied page goes at once */
+	left = slab_used(sl);
+	while (left > 0) {
+		seed = seed * 1103515245u + 12345u;
+		i = (seed >> 8) % (NSEAL - 100);
+		if (!out[i])
+			continue;
+		slab_release(sl, obj[i]);
+		out[i] = 0;
+		left--;
+		ck_assert_uint_eq(slab_used(sl), left);
+		if (left % 997 == 0 || left < 50)
+			check_pages(obj[0], NSEAL, sz, out);
+	}
+	check_pages(obj[0], NSEAL, sz, out);
+	slab_free(sl);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -151,6 +246,7 @@ main(void)
 	tcase_add_test(tc, test_owns_unhanded);
 	tcase_add_test(tc, test_bad_sizes);
 	tcase_add_test(tc, test_random);
+	tcase_add_test(tc, test_seal);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
