@@ -55,6 +55,7 @@
 #include "pool.h"
 #include "pool_int.h"
 #include "proctree.h"
+#include "rlimits.h"
 #include "scoreboard.h"
 #include "util.h"
 #include "wire.h"
@@ -537,6 +538,7 @@ pool_spawn(struct pool_slot *s)
 	/* The previous worker of the slot is reaped: the slot is ours. */
 	scoreboard_slot_reset(p->sb, (unsigned)s->index, util_mono_ms());
 	s->proc.data = s;
+	rlimits_base_refresh();	/* the limits it takes: what its jobs undo */
 	r = uv_spawn(p->loop, &s->proc, &opt);
 	s->proc_open = 1;	/* initialised even when uv_spawn fails */
 	s->proc.data = s;

@@ -7,7 +7,8 @@
  *     the effective limits, stored with the job (jobs.lim_*), refused with
  *     JOBQ_ETOOBIG above a maximum, JOBQ_EPERM for a nice below the minimum
  *   claim --rlimits_base_changed--> the start-up limits that jobqd (or its
- *     workers) raised since, restored in the job's process before its own
+ *     workers) raised since (as of the last worker started:
+ *     rlimits_base_refresh), restored in the job's process before its own
  *     limits are set (wire.h, worker_spawn.c)
  *
  * rlimits.c is pure (no I/O); rlimits_base.c calls getrlimit.
@@ -44,9 +45,13 @@ const char *rlimits_conf_key(int i);
  * in jobqd's main, before anything raises one. */
 void rlimits_base_record(void);
 
-/* The recorded limits that differ from the process's current ones (at most
- * max of them, into out): what a job's process restores.  Nothing before
+/* The recorded limits that differ from the process's current ones as of
+ * the last rlimits_base_refresh() (the first call refreshes), at most max
+ * of them, into out: what a job's process restores.  Nothing before
  * rlimits_base_record(). */
 size_t rlimits_base_changed(struct wire_rlimit *out, size_t max);
+/* Reads the process's current limits again: called as a worker is started
+ * (pool.c), as that is when a worker takes them. */
+void rlimits_base_refresh(void);
 
 #endif
