@@ -303,8 +303,9 @@ int proto_b64_decode(const char *s, void **out, size_t *outlen);   /* malloc'd *
 #define PROTO_MAX_REPLY (256u << 20)
 int proto_frame_encode_max(const cJSON *obj, size_t max, char **out,
     size_t *outlen);
-/* Appended: adds an integer member exactly (cJSON alone prints only 15
- * significant digits).  Returns 0 or a JOBQ_E* code. */
+/* Appended: adds an integer member exactly, as raw decimal text (cJSON
+ * alone prints only 15 significant digits, slowly: see proto.c).  Returns
+ * 0 or a JOBQ_E* code. */
 int proto_add_int(cJSON *obj, const char *key, int64_t v);
 
 /*

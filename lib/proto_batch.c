@@ -153,7 +153,7 @@ proto_batch_reply_to_json(const int64_t *ids, size_t n)
 		proto_out_fail(&o);
 	for (i = 0; i < n && !o.failed; i++) {
 		/* Written as decimal text: exact for any id. */
-		snprintf(buf, sizeof(buf), "%lld", (long long)ids[i]);
+		proto_fmt_int(buf, ids[i]);
 		if ((id = cJSON_CreateRaw(buf)) == NULL ||
 		    !cJSON_AddItemToArray(a, id)) {
 			cJSON_Delete(id);

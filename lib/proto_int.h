@@ -20,9 +20,13 @@
 /* Formats a message into err (nothing when err is NULL or errlen 0). */
 void proto_seterr(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* A JSON number -> int64 when integral and in [min,max]; 0 or -1. */
+/* A JSON number (or the raw text proto_add_int writes) -> int64 when
+ * integral and in [min,max]; 0 or -1. */
 int proto_num_to_int(const cJSON *item, int64_t min, int64_t max,
     int64_t *v);
+/* v in decimal into buf, NUL-terminated; its length. */
+#define PROTO_INT_LEN 21
+size_t proto_fmt_int(char buf[PROTO_INT_LEN], int64_t v);
 /* {"op":op}, or NULL on allocation failure. */
 cJSON *proto_op_object(const char *op);
 /* Member writers; 0 or -1.  add_str writes null for NULL; add_int_nz

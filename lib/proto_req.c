@@ -719,7 +719,7 @@ proto_watch_to_json(const struct proto_watch *w)
 		proto_out_fail(&o);
 	for (i = 0; !o.failed && i < w->nids; i++) {
 		/* Written as decimal text: exact for any id. */
-		snprintf(buf, sizeof(buf), "%lld", (long long)w->ids[i]);
+		proto_fmt_int(buf, w->ids[i]);
 		if ((id = cJSON_CreateRaw(buf)) == NULL)
 			proto_out_fail(&o);
 		else
@@ -906,7 +906,9 @@ proto_req_from_json(const cJSON *req, struct proto_req *out, char *err,
 	const char	*name;
 	int		 op;
 
-	memset(out, 0, sizeof(*out));
+	/* proto_req_decode clears it (9.7 KB: once is enough); until then
+	 * an op with nothing to release */
+	out->op = PROTO_OP_HELLO;
 	name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(req,
 	    "op"));
 	if (!cJSON_IsObject(req) || name == NULL) {

@@ -23,6 +23,7 @@
 #include "paths.h"
 #include "proto.h"
 #include "proto_cmp.h"
+#include "proto_int.h"
 #include "check_proto.h"
 
 /* --- helpers shared by the files of this program --- */
@@ -723,6 +724,79 @@ START_TEST(test_paths_config)
 }
 END_TEST
 
+long long
+cp_int(const cJSON *obj, const char *key)
+{
+	int64_t	v = 0;
+
+	if (proto_num_to_int(cJSON_GetObjectItem(obj, key), INT64_MIN,
+	    INT64_MAX, &v) != 0)
+		ck_abort_msg("\"%s\" is not an integer member", key);
+	return (long long)v;
+}
+
+/* Integers are raw decimal text, read back exactly in this process and
+ * through the printed text. */
+START_TEST(test_int_members)
+{
+	static const int64_t vals[] = { 0, 1, -1, INT32_MAX, INT32_MIN,
+	    (int64_t)INT32_MAX + 1, (int64_t)INT32_MIN - 1, 1796664701017LL,
+	    999999999999999LL, 1000000000000000LL, 9007199254740993LL,
+	    INT64_MAX, INT64_MIN, -1234567890123LL };
+	static const char *const bad[] = { "", "-", "12a", " 1", "1 ",
+	    "+1", "9223372036854775808", "-9223372036854775809",
+	    "99999999999999999999" };
+	char	 buf[PROTO_INT_LEN], want[32], *txt;
+	cJSON	*o, *back, *raw;
+	int64_t	 v;
+	size_t	 i;
+
+	for (i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		snprintf(want, sizeof(want), "%lld", (long long)vals[i]);
+		ck_assert_uint_eq(proto_fmt_int(buf, vals[i]), strlen(want));
+		ck_assert_str_eq(buf, want);
+		o = cJSON_CreateObject();
+		ck_assert_int_eq(proto_add_int(o, "n", vals[i]), 0);
+		ck_assert(cJSON_IsRaw(cJSON_GetObjectItem(o, "n")));
+		v = 42;
+		ck_assert_int_eq(proto_num_to_int(cJSON_GetObjectItem(o, "n"),
+		    INT64_MIN, INT64_MAX, &v), 0);
+		ck_assert_int_eq(v, vals[i]);
+		if (vals[i] != INT64_MAX)	/* out of [v + 1, max] */
+			ck_assert_int_eq(proto_num_to_int(
+			    cJSON_GetObjectItem(o, "n"), vals[i] + 1, INT64_MAX,
+			    &v), -1);
+		else				/* out of [min, v - 1] */
+			ck_assert_int_eq(proto_num_to_int(
+			    cJSON_GetObjectItem(o, "n"), INT64_MIN, vals[i] - 1,
+			    &v), -1);
+		txt = cJSON_PrintUnformatted(o);
+		ck_assert_ptr_nonnull(txt);
+		ck_assert_ptr_nonnull(strstr(txt, want));
+		back = cJSON_Parse(txt);
+		ck_assert_ptr_nonnull(back);
+		/* through text: exact where a double is (|v| <= 2^53) */
+		if (vals[i] >= -9007199254740992LL &&
+		    vals[i] <= 9007199254740992LL) {
+			ck_assert_int_eq(proto_num_to_int(cJSON_GetObjectItem(
+			    back, "n"), INT64_MIN, INT64_MAX, &v), 0);
+			ck_assert_int_eq(v, vals[i]);
+		}
+		cJSON_Delete(back);
+		cJSON_free(txt);
+		cJSON_Delete(o);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		raw = cJSON_CreateRaw(bad[i]);
+		ck_assert_ptr_nonnull(raw);
+		if (proto_num_to_int(raw, INT64_MIN, INT64_MAX, &v) != -1)
+			ck_abort_msg("raw \"%s\" read as %lld", bad[i],
+			    (long long)v);
+		cJSON_Delete(raw);
+	}
+}
+END_TEST
+
 static Suite *
 proto_suite(void)
 {
@@ -733,6 +807,7 @@ proto_suite(void)
 
 	tc = tcase_create("frame");
 	tcase_add_test(tc, test_frame_header);
+	tcase_add_test(tc, test_int_members);
 	tcase_add_test(tc, test_frame_roundtrip_partial);
 	tcase_add_test(tc, test_frame_bad_lengths);
 	tcase_add_test(tc, test_frame_encode_too_big);

@@ -31,4 +31,8 @@ void check_proto_edit_add(Suite *s);     /* check_proto_edit.c */
 void check_proto_schedule_add(Suite *s); /* check_proto_schedule.c */
 void check_proto_exec_add(Suite *s);     /* check_proto_exec.c */
 
+/* The integer member key of a tree built in this process (a number, or
+ * the raw text proto_add_int writes); the test fails if it is neither. */
+long long cp_int(const cJSON *obj, const char *key);
+
 #endif

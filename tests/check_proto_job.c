@@ -183,7 +183,7 @@ START_TEST(test_job_roundtrip)
 	ck_assert_str_eq(cJSON_GetObjectItem(obj, "state")->valuestring,
 	    "running");
 	/* No usage recorded: no usage members; one slot, no resources. */
-	ck_assert_int_eq(cJSON_GetObjectItem(obj, "slots")->valueint, 1);
+	ck_assert_int_eq(cp_int(obj, "slots"), 1);
 	ck_assert_ptr_null(cJSON_GetObjectItem(obj, "res"));
 	ck_assert_ptr_null(cJSON_GetObjectItem(obj, "res_given"));
 	ck_assert_ptr_null(cJSON_GetObjectItem(obj, "usage_from"));
@@ -312,8 +312,7 @@ START_TEST(test_job_executor)
 	job.slurm_id = 123456;
 	obj = proto_job_to_json(&job);
 	ck_assert_ptr_nonnull(obj);
-	ck_assert_int_eq(cJSON_GetObjectItem(obj, "slurm_id")->valuedouble,
-	    123456);
+	ck_assert_int_eq(cp_int(obj, "slurm_id"), 123456);
 	cJSON_Delete(obj);
 	job_roundtrip(&job);
 	/* the longest name the member carries */
@@ -549,8 +548,10 @@ START_TEST(test_job_sched_roundtrip)
 	ck_assert_ptr_nonnull(obj);
 	ck_assert_str_eq(cJSON_GetObjectItem(obj, "state")->valuestring,
 	    "timed_out");
-	ck_assert_double_eq(cJSON_GetObjectItem(obj, "timeout_ms")->valuedouble,
-	    315360000000.0);
+	/* raw decimal text (proto_add_int), exact */
+	ck_assert(cJSON_IsRaw(cJSON_GetObjectItem(obj, "timeout_ms")));
+	ck_assert_str_eq(cJSON_GetObjectItem(obj, "timeout_ms")->valuestring,
+	    "315360000000");
 	l = cJSON_GetObjectItem(obj, "labels");
 	ck_assert_int_eq(cJSON_GetArraySize(l), 3);
 	ck_assert_str_eq(cJSON_GetArrayItem(l, 1)->valuestring, "k==v=");
@@ -574,9 +575,7 @@ START_TEST(test_job_sched_roundtrip)
 	job.labels = nolabels;
 	obj = proto_job_to_json(&job);
 	ck_assert_ptr_nonnull(obj);
-	ck_assert(cJSON_IsNumber(cJSON_GetObjectItem(obj, "priority")));
-	ck_assert_double_eq(cJSON_GetObjectItem(obj, "priority")->valuedouble,
-	    0);
+	ck_assert_int_eq(cp_int(obj, "priority"), 0);
 	ck_assert(cJSON_IsArray(cJSON_GetObjectItem(obj, "labels")));
 	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(obj,
 	    "labels")), 0);
@@ -703,7 +702,7 @@ START_TEST(test_job_limits)
 	obj = proto_job_to_json(&job);
 	l = cJSON_GetObjectItem(obj, "limits");
 	ck_assert_int_eq(cJSON_GetArraySize(l), 1);
-	ck_assert_int_eq(cJSON_GetObjectItem(l, "cpus")->valueint, 1500);
+	ck_assert_int_eq(cp_int(l, "cpus"), 1500);
 	cJSON_ReplaceItemInObject(l, "cpus", cJSON_CreateNumber(0));
 	ck_assert_int_eq(proto_job_from_json(obj, &out, err, sizeof(err)),
 	    JOBQ_EPROTO);
@@ -726,8 +725,8 @@ START_TEST(test_job_limits)
 	obj = proto_job_to_json(&job);
 	l = cJSON_GetObjectItem(obj, "limits");
 	ck_assert_int_eq(cJSON_GetArraySize(l), 2);
-	ck_assert_int_eq(cJSON_GetObjectItem(l, "core")->valueint, 0);
-	ck_assert_int_eq(cJSON_GetObjectItem(l, "nice")->valueint, 19);
+	ck_assert_int_eq(cp_int(l, "core"), 0);
+	ck_assert_int_eq(cp_int(l, "nice"), 19);
 	cJSON_ReplaceItemInObject(l, "nice", cJSON_CreateNumber(20));
 	ck_assert_int_eq(proto_job_from_json(obj, &out, err, sizeof(err)),
 	    JOBQ_EPROTO);

@@ -468,8 +468,7 @@ START_TEST(test_list)
 	l.nlabels = 2;
 	obj = proto_list_to_json(&l);
 	ck_assert_ptr_nonnull(obj);
-	ck_assert_double_eq(cJSON_GetObjectItem(obj, "limit")->valuedouble,
-	    2147483647.0);
+	ck_assert_int_eq(cp_int(obj, "limit"), 2147483647);
 	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(obj,
 	    "labels")), 2);
 	cJSON_Delete(obj);

@@ -30,11 +30,9 @@ START_TEST(test_counts)
 	c = cJSON_GetObjectItem(obj, "counts");
 	ck_assert_int_eq(cJSON_GetArraySize(c), JOBQ_STATE_COUNT);
 	for (st = 0; st < JOBQ_STATE_COUNT; st++)
-		ck_assert_double_eq(cJSON_GetObjectItem(c,
-		    jobq_state_name((jobq_state)st))->valuedouble,
+		ck_assert_int_eq(cp_int(c, jobq_state_name((jobq_state)st)),
 		    st * 1000 + 1);
-	ck_assert_double_eq(cJSON_GetObjectItem(c, "timed_out")->valuedouble,
-	    6001);
+	ck_assert_int_eq(cp_int(c, "timed_out"), 6001);
 	cJSON_Delete(obj);
 }
 END_TEST

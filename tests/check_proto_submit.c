@@ -621,7 +621,7 @@ START_TEST(test_submit_sched_roundtrip)
 	ck_assert_ptr_nonnull(req);
 	a = cJSON_GetObjectItem(req, "array");
 	ck_assert(cJSON_IsObject(a));
-	ck_assert_double_eq(cJSON_GetObjectItem(a, "step")->valuedouble, 1);
+	ck_assert_int_eq(cp_int(a, "step"), 1);
 	ck_assert_ptr_null(cJSON_GetObjectItem(a, "throttle"));
 	ck_assert_ptr_null(cJSON_GetObjectItem(req, "labels"));
 	ck_assert_ptr_null(cJSON_GetObjectItem(req, "deps"));
