@@ -963,6 +963,7 @@ dispatch_shutdown(struct dispatch *s, void (*done)(void *), void *arg)
 {
 	size_t i;
 	struct sjob *j;
+	int slot;
 
 	if (s->shutting_down)
 		return;
@@ -980,9 +981,20 @@ dispatch_shutdown(struct dispatch *s, void (*done)(void *), void *arg)
 		dispatch_unreserve(s, j);
 		dispatch_unclaim(s, j, 1);
 	}
+	/* Jobs ahead first, so that a worker reads "give it back" before its
+	 * job is stopped: else it may begin the job ahead as its job ends
+	 * (then interrupted, not queued again). */
+	for (slot = 0; slot < s->nslots; slot++)
+		if (s->slot_next[slot] != 0 &&
+		    (j = dispatch_find(s, s->slot_next[slot])) != NULL &&
+		    j->phase == PH_RUNNING && dispatch_run_slot(j) == slot)
+			(void)dispatch_slot_stop(s, j, s->conf.kill_grace_ms,
+			    1);
 	for (i = 0; i < s->nbuckets; i++)
 		for (j = s->buckets[i]; j != NULL; j = j->hnext)
-			if (j->phase == PH_RUNNING && dispatch_run_slot(j) >= 0)
+			if (j->phase == PH_RUNNING &&
+			    (slot = dispatch_run_slot(j)) >= 0 &&
+			    s->slot_next[slot] != SJOB_ID(j))
 				(void)dispatch_slot_stop(s, j,
 				    s->conf.kill_grace_ms, 1);
 	dispatch_maybe_finish_shutdown(s);
