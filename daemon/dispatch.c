@@ -707,13 +707,13 @@ void
 dispatch_end(struct dispatch *s, struct sjob *j, enum job_event ev,
     int exit_code, int sig, const char *message)
 {
-	dispatch_end_usage(s, j, ev, exit_code, sig, message, NULL);
+	dispatch_end_usage(s, j, ev, exit_code, sig, message, NULL, NULL);
 }
 
 void
 dispatch_end_usage(struct dispatch *s, struct sjob *j, enum job_event ev,
     int exit_code, int sig, const char *message,
-    const struct store_usage *usage)
+    const struct store_usage *usage, const struct store_note *note)
 {
 	struct job_outcome oc;
 	struct store_op *op;
@@ -735,6 +735,8 @@ dispatch_end_usage(struct dispatch *s, struct sjob *j, enum job_event ev,
 	op->in.update.message = c->msg;
 	if (usage != NULL)
 		op->in.update.usage = *usage;
+	if (note != NULL)
+		op->in.update.note = *note;
 	if (j->run != NULL) {
 		j->run->slot = -1;
 		j->run->pid = 0;

@@ -85,10 +85,8 @@ dispatch_array_cancel(struct dispatch *s, struct dispatch_req *r,
 	for (i = 0; i < op->out.array.ntasks; i++) {
 		if ((j = dispatch_find(s, op->out.array.task_ids[i])) == NULL)
 			continue;
-		if (!j->cancel_req)	/* who canceled it: each task's history */
-			dispatch_edit_note(s, SJOB_ID(j), r->uid, "cancel",
-			    "the whole array");
-		dispatch_cancel_job(s, j);
+		/* who canceled it: each task's history */
+		dispatch_cancel_job_by(s, j, r->uid, "the whole array");
 	}
 	return 0;
 }

@@ -348,11 +348,19 @@ void dispatch_reserve(struct dispatch *, struct sjob *, int at_head);
 void dispatch_unreserve(struct dispatch *, struct sjob *);
 void dispatch_end(struct dispatch *, struct sjob *, enum job_event,
     int exit_code, int sig, const char *message);
-/* dispatch_end() recording what the run used (usage: NULL, none). */
+/* dispatch_end() recording what the run used (usage: NULL, none) and a
+ * history row written with the end (note: NULL, none; its strings must
+ * live until the end's op is done). */
 void dispatch_end_usage(struct dispatch *, struct sjob *, enum job_event,
     int exit_code, int sig, const char *message,
-    const struct store_usage *usage);
+    const struct store_usage *usage, const struct store_note *note);
 void dispatch_cancel_job(struct dispatch *, struct sjob *);
+/* dispatch_cancel_job() by uid, noted in the job's history ("cancel",
+ * detail: NULL or a string that outlives the op, such as a literal).  A job
+ * still queued ends with its note in one write: a cancel of a large array
+ * is one op per task. */
+void dispatch_cancel_job_by(struct dispatch *, struct sjob *, uid_t,
+    const char *detail);
 unsigned dispatch_kill_grace(const struct dispatch *, const struct sjob *);
 void dispatch_maybe_finish_shutdown(struct dispatch *);
 /* The scheduler's callback: n can never start (a dependency failed). */

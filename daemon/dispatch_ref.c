@@ -269,9 +269,31 @@ dispatch_ref_cancel_id(struct dispatch *s, struct dispatch_req *r, int64_t id)
 		dispatch_reply_error(r, rv, jobq_strerror(rv));
 		return;
 	}
-	if (!j->cancel_req)	/* who canceled it: its history */
-		dispatch_edit_note(s, id, r->uid, "cancel", NULL);
-	dispatch_cancel_job(s, j);
+	dispatch_cancel_job_by(s, j, r->uid, NULL);
+}
+
+void
+dispatch_cancel_job_by(struct dispatch *s, struct sjob *j, uid_t uid,
+    const char *detail)
+{
+	struct store_note note;
+
+	if (j->cancel_req || j->phase == PH_FINISHING)
+		return;
+	if (j->phase != PH_QUEUED) {
+		/* who canceled it: a row of its own now; the end comes later
+		 * (or, claimed, as dispatch_claim_done() decides) */
+		dispatch_edit_note(s, SJOB_ID(j), uid, "cancel", detail);
+		dispatch_cancel_job(s, j);
+		return;
+	}
+	note.what = "cancel";
+	note.detail = detail;
+	note.uid = (uint32_t)uid;
+	note.at = util_now_ms();
+	j->cancel_req = 1;
+	dispatch_end_usage(s, j, JOB_EV_CANCEL, -1, 0,
+	    "canceled before it started", NULL, &note);
 }
 
 void

@@ -586,7 +586,7 @@ dispatch_slot_finished(void *arg, int slot, const struct wire_report *rep)
 	if (rep->type == WIRE_REP_FINISHED)
 		dispatch_slot_usage(rep, &usage);
 	dispatch_end_usage(s, j, ev, code, sig, msg[0] != '\0' ? msg : NULL,
-	    usage.from != NULL ? &usage : NULL);
+	    usage.from != NULL ? &usage : NULL, NULL);
 	dispatch_maybe_finish_shutdown(s);
 }
 

@@ -138,6 +138,16 @@ struct store_update {
 	 * "": not one */
 	char requeued[192];
 	int64_t requeued_at;
+	/* a history row of its own written with the change, in the same
+	 * transaction: who canceled a job still queued (what "cancel"), so
+	 * that a cancel is one op per job; what NULL: none.  The strings
+	 * must live until the op is done. */
+	struct store_note {
+		const char *what;
+		const char *detail;    /* NULL: none */
+		uint32_t uid;
+		int64_t at;
+	} note;
 	struct store_usage {
 		const char *from;      /* "cgroup", "cgroup-cpu", "rusage";
 		                          NULL: nothing recorded */

@@ -1,7 +1,9 @@
 /*
  * store_edit.c - STORE_EDIT: a hold, a release or an edit of a queued job,
  * in the batch's transaction together with its history rows
- * (store_history.c); or a history row alone (a cancel, a retry).
+ * (store_history.c); or a history row alone (a retry by hand, a cancel of
+ * a job past queued: a queued job's cancel is noted by its end's UPDATE,
+ * store_update.note).
  *
  * The job's row is read first (ST_GET): the edit is refused unless the job
  * is queued (JOBQ_ESTATE; dispatch has checked already, this is the

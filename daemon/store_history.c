@@ -34,19 +34,9 @@ int
 store_history_add(struct store *s, int64_t id, int64_t at, uint32_t uid,
     const char *what, const char *detail)
 {
-	sqlite3_stmt *st;
-	int rc;
-
-	rc = sqlite3_prepare_v2(s->db, "INSERT INTO history (job_id, at, uid, "
-	    "what, detail) VALUES (?1, ?2, ?3, ?4, ?5)", -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return (rc);
-	if ((rc = store_bind(st, STORE_ARGS(STORE_INT(id), STORE_INT(at),
-	    STORE_INT(uid), STORE_TEXT(what), STORE_TEXT(detail)))) ==
-	    SQLITE_OK)
-		rc = store_step_done(st);
-	(void)sqlite3_finalize(st);
-	return (rc);
+	return (store_run(s, ST_HISTORY_ADD, STORE_ARGS(STORE_INT(id),
+	    STORE_INT(at), STORE_INT(uid), STORE_TEXT(what),
+	    STORE_TEXT(detail))));
 }
 
 int

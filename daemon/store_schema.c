@@ -103,6 +103,8 @@ static const char *const store_schema_sql[ST_COUNT] = {
 	    "VALUES (?1, ?2)",
 	[ST_INSERT_DEP] = "INSERT INTO deps (job_id, dep_id, mode) "
 	    "VALUES (?1, ?2, ?3)",
+	[ST_HISTORY_ADD] = "INSERT INTO history (job_id, at, uid, what, "
+	    "detail) VALUES (?1, ?2, ?3, ?4, ?5)",
 	[ST_TASK_LABELS] = "INSERT INTO labels (job_id, label) "
 	    STORE_SERIES("?3") "SELECT ?1 + 1 + i, ?2 FROM t",
 	[ST_TASK_DEPS] = "INSERT INTO deps (job_id, dep_id, mode) "

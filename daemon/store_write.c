@@ -325,6 +325,10 @@ store_write_update(struct store *s, struct store_op *op)
 	    (rc = store_history_add(s, u->id, u->requeued_at,
 	    (uint32_t)geteuid(), "requeued", u->requeued)) != SQLITE_OK)
 		return (store_fail(s, rc, "update (history)"));
+	if (!u->set_priority && !u->set_started && u->note.what != NULL &&
+	    (rc = store_history_add(s, u->id, u->note.at, u->note.uid,
+	    u->note.what, u->note.detail)) != SQLITE_OK)
+		return (store_fail(s, rc, "update (history)"));
 	return (0);
 }
 

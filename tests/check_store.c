@@ -4455,6 +4455,52 @@ START_TEST(test_claim_states)
 }
 END_TEST
 
+/* An UPDATE with a note (a cancel of a queued job: dispatch's one op per
+ * job) writes the history row with the change; none when no row changed,
+ * none with a priority change. */
+START_TEST(test_update_note)
+{
+	struct store *s;
+	struct store_update u;
+	char sql[256];
+	int64_t a, b;
+
+	s = open_store(1);
+	a = do_insert(s, "default", 0);
+	b = do_insert(s, "default", 0);
+	memset(&u, 0, sizeof(u));
+	u.id = a;
+	u.state = JOBQ_STATE_CANCELED;
+	u.attempts = -1;
+	u.exit_code = -1;
+	u.finished_at = 900;
+	u.not_before = -1;
+	u.reason = "canceled";
+	u.note.what = "cancel";
+	u.note.detail = "the whole array";
+	u.note.uid = 1234;
+	u.note.at = 777;
+	ck_assert_int_eq(do_update(s, &u), 0);
+	u.id = b + 1000;	/* no such job: refused, no row */
+	ck_assert_int_eq(do_update(s, &u), JOBQ_ENOTFOUND);
+	memset(&u, 0, sizeof(u));
+	u.id = b;
+	u.set_priority = 1;
+	u.priority = 5;
+	u.note.what = "cancel";
+	ck_assert_int_eq(do_update(s, &u), 0);
+	close_store(s);
+	(void)snprintf(sql, sizeof(sql), "SELECT count(*) FROM history WHERE "
+	    "job_id = %" PRId64 " AND what = 'cancel' AND detail = 'the whole "
+	    "array' AND uid = 1234 AND at = 777", a);
+	ck_assert_int_eq(sql_int(sql), 1);
+	(void)snprintf(sql, sizeof(sql), "SELECT count(*) FROM jobs WHERE "
+	    "id = %" PRId64 " AND state = 'canceled' AND finished_at = 900", a);
+	ck_assert_int_eq(sql_int(sql), 1);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM history"), 1);
+}
+END_TEST
+
 static Suite *
 store_suite(void)
 {
@@ -4513,6 +4559,7 @@ store_suite(void)
 	tcase_add_test(tc, test_fault_commit);
 	tcase_add_test(tc, test_fault_commit_recover);
 	tcase_add_test(tc, test_claim_states);
+	tcase_add_test(tc, test_update_note);
 	suite_add_tcase(s, tc);
 	return (s);
 }
