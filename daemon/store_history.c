@@ -16,8 +16,10 @@
  * run's start and end the row forgets when the job is queued again).  A
  * purge deletes the rows with the job (ST_PURGE_HISTORY).
  *
- * A read gives the derived and the stored rows merged in time order (a
- * derived row first at equal times).
+ * A read gives the derived and the stored rows merged in time order: at
+ * equal times (the same millisecond) "submitted" and "started" come before
+ * the stored rows and the end after them, so that a cancel's own row ("who
+ * canceled it", written with the end) reads before the end it caused.
  */
 #include "config.h"
 
@@ -108,10 +110,11 @@ store_history_push(struct store_history **v, size_t *n, size_t *cap,
 	return (0);
 }
 
-/* The rows derived from the job's own row (see the top of this file). */
+/* The rows derived from the job's own row (see the top of this file); *end
+ * is set if the last of them is the job's end. */
 static int
 store_history_derived(const jobq_job *j, struct store_history **v,
-    size_t *n, size_t *cap)
+    size_t *n, size_t *cap, int *end)
 {
 	char detail[512];
 	uint32_t self = (uint32_t)geteuid();
@@ -143,14 +146,16 @@ store_history_derived(const jobq_job *j, struct store_history **v,
 		    jobq_state_name(j->state), detail[0] != '\0' ? detail :
 		    NULL)) != 0)
 			return (ret);
+		*end = 1;
 	}
 	return (0);
 }
 
 /* Stable merge by time: derived rows d[0..nd) before stored ones at equal
- * times; both are in time order already. */
+ * times, but for the end (d[nd - 1] if end), after them; both are in time
+ * order already. */
 static struct store_history *
-store_history_merge(struct store_history *d, size_t nd,
+store_history_merge(struct store_history *d, size_t nd, int end,
     struct store_history *r, size_t nr)
 {
 	struct store_history *v;
@@ -159,7 +164,8 @@ store_history_merge(struct store_history *d, size_t nd,
 	if ((v = malloc((nd + nr + 1) * sizeof(*v))) == NULL)
 		return (NULL);
 	while (i < nd || k < nr) {
-		if (k == nr || (i < nd && d[i].at <= r[k].at))
+		if (k == nr || (i < nd && (d[i].at < r[k].at ||
+		    (d[i].at == r[k].at && !(end && i == nd - 1)))))
 			v[o++] = d[i++];
 		else
 			v[o++] = r[k++];
@@ -175,7 +181,7 @@ store_history_read(struct store *s, struct store_op *op)
 	sqlite3_stmt *st = s->st[ST_GET];
 	jobq_job *j = NULL;
 	const char *what, *detail;
-	int rc, ret;
+	int rc, ret, end = 0;
 
 	if ((rc = store_bind(st, STORE_ARGS(STORE_INT(op->in.history.id)))) !=
 	    SQLITE_OK) {
@@ -195,7 +201,7 @@ store_history_read(struct store *s, struct store_op *op)
 		op->status = ret;
 		return;
 	}
-	ret = store_history_derived(j, &d, &nd, &capd);
+	ret = store_history_derived(j, &d, &nd, &capd, &end);
 	op->out.history.owner_uid = (uid_t)j->owner_uid;
 	jobq_job_free(j);
 	if (ret != 0)
@@ -221,7 +227,7 @@ store_history_read(struct store *s, struct store_op *op)
 		ret = store_err(s, rc, "history");
 	if (ret != 0)
 		goto fail;
-	if ((v = store_history_merge(d, nd, r, nr)) == NULL) {
+	if ((v = store_history_merge(d, nd, end, r, nr)) == NULL) {
 		ret = JOBQ_ENOMEM;
 		goto fail;
 	}
