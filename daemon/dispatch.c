@@ -6,9 +6,10 @@
  * table once its terminal state has committed), the scheduler (sched.c: which
  * queued job runs next), the worker slots, the requests waiting for a job or
  * an array to end, the watchers, the statistics, retention and the shutdown
- * sequence; dispatch_int.h lists the files that share the work.  It never
- * touches SQLite itself: every change goes through a store op and takes
- * effect for clients only once it has committed.
+ * sequence; dispatch_int.h lists the files that share the work (a job's
+ * end and the cancels: dispatch_end.c).  It never touches SQLite itself:
+ * every change goes through a store op and takes effect for clients only
+ * once it has committed.
  *
  * Life of a job here (see job.h for the state machine, sched.h for the
  * scheduling states of a queued job).  j->state is the job's state as
@@ -86,9 +87,6 @@
 #include "util.h"
 #include "wire.h"
 #include "dispatch_int.h"
-
-static void dispatch_end_done(struct store_op *);
-static void dispatch_requeue_done(struct store_op *);
 
 /* ---- the active-job table ---- */
 
@@ -354,16 +352,6 @@ dispatch_transition(struct sjob *j, enum job_event ev, int exit_code,
 	j->attempts = oc->attempts;
 }
 
-/* 1 if ev would end j's run in a retry. */
-static int
-dispatch_would_retry(const struct sjob *j, enum job_event ev, int exit_code)
-{
-	struct job_outcome oc;
-
-	return job_transition(j->state, ev, j->attempts, j->max_retries,
-	    exit_code, 0, &oc) == 0 && oc.retry;
-}
-
 unsigned
 dispatch_kill_grace(const struct dispatch *s, const struct sjob *j)
 {
@@ -592,218 +580,6 @@ dispatch_dispatch(struct dispatch *s)
 		    (uint64_t)(due > now ? due - now : 0) + 1, 0);
 	else
 		uv_timer_stop(&s->due_timer);
-}
-
-/* ---- the end of a job ---- */
-
-static void
-dispatch_end_done(struct store_op *op)
-{
-	struct op_ctx *c = op->data;
-	struct dispatch *s = c->s;
-	struct sjob *j = c->job;
-
-	if (dispatch_op_park(s, op))
-		return;
-	if (op->status != 0)
-		log_warnx("job %" PRId64 ": cannot record its end: %s",
-		    SJOB_ID(j), jobq_strerror(op->status));
-	else {
-		dispatch_watch_event(s, j, op->in.update.state,
-		    op->in.update.exit_code, op->in.update.signal,
-		    op->in.update.reason, 0);
-		dispatch_hook_drained(s, j);
-	}
-	dispatch_wait_ended(s, j, op->status == 0 &&
-	    dispatch_hook_wants(s, j));
-	dispatch_op_finish(op);
-}
-
-/* A retry was recorded: the job waits in the queue for its next start. */
-static void
-dispatch_requeue_done(struct store_op *op)
-{
-	struct op_ctx *c = op->data;
-
-	if (dispatch_op_park(c->s, op))
-		return;
-	if (op->status != 0)
-		log_warnx("job %" PRId64 ": cannot record its retry: %s",
-		    op->in.update.id, jobq_strerror(op->status));
-	else if (c->job != NULL && c->job->phase == PH_QUEUED)
-		dispatch_watch_event(c->s, c->job, JOBQ_STATE_QUEUED, -1, 0,
-		    op->in.update.reason, op->in.update.not_before);
-	dispatch_op_finish(op);
-}
-
-/* The end is a retry: queued again once its backoff has passed. */
-static void
-dispatch_end_requeue(struct dispatch *s, struct sjob *j, struct store_op *op)
-{
-	int64_t now = util_now_ms(), nb;
-
-	nb = now + sched_backoff_ms(j->retry_delay_ms > 0 ?
-	    j->retry_delay_ms : DISPATCH_RETRY_DELAY_MS, j->attempts,
-	    STORE_RETRY_CAP_MS, drand48());
-	log_info("job %" PRId64 " attempt %d ended (%s); retrying in "
-	    "%" PRId64 " ms", SJOB_ID(j), j->attempts, op->in.update.reason,
-	    nb - now);
-	op->in.update.finished_at = -1;
-	op->in.update.not_before = nb;
-	op->in.update.requeued_at = now;
-	snprintf(op->in.update.requeued, sizeof op->in.update.requeued,
-	    "attempt %d (started %" PRId64 ") ended: %s; next start not "
-	    "before %" PRId64, j->attempts, dispatch_run_started(j),
-	    op->in.update.reason != NULL ? op->in.update.reason : "?", nb);
-	op->done = dispatch_requeue_done;
-	j->timed_out = 0;
-	if (j->run != NULL)
-		j->run->started_at = 0;
-	j->phase = PH_QUEUED;
-	dispatch_op_submit(s, op);
-	sched_requeue(s->sched, &j->node, nb, now);
-}
-
-/* The end is final: statistics, dependents, retention. */
-static void
-dispatch_end_final(struct dispatch *s, struct sjob *j, struct store_op *op)
-{
-	int64_t now = util_now_ms(), start, started = dispatch_run_started(j);
-
-	log_debug("job %" PRId64 " ended %s", SJOB_ID(j),
-	    jobq_state_name(j->state));
-	op->in.update.finished_at = now;
-	op->done = dispatch_end_done;
-	j->phase = PH_FINISHING;
-	dispatch_op_submit(s, op);
-	start = j->submitted_at > j->node.not_before ? j->submitted_at :
-	    j->node.not_before;
-	if (started > 0) {
-		stats_job_ended(s->stats, now, started > start ?
-		    started - start : 0, now - started);
-		metrics_observe(&s->metrics.wait, started > start ?
-		    (double)(started - start) / 1000.0 : 0);
-		metrics_observe(&s->metrics.run, (double)(now -
-		    started) / 1000.0);
-	} else
-		stats_job_ended(s->stats, now, -1, -1);
-	if ((int)j->state >= 0 && j->state < JOBQ_STATE_COUNT)
-		s->metrics.finished[j->state]++;
-	/* a dep_cancel'ed job is DONE in the scheduler already */
-	if (j->node.state != SCHED_DONE)
-		sched_finish(s->sched, &j->node,
-		    j->state == JOBQ_STATE_SUCCEEDED, now);
-	dispatch_purge_kick(s);
-}
-
-/*
- * j ended with event ev: from queued, a cancel or a dep_cancel; from
- * running, the end of its run.  job_transition() decides the next state and
- * dispatch records it; a pending cancel wins over a retry.  The scheduler
- * learns of a final end at once (see the top of this file for why that is
- * safe).  exit_code < 0 / sig 0: none.
- */
-void
-dispatch_end(struct dispatch *s, struct sjob *j, enum job_event ev,
-    int exit_code, int sig, const char *message)
-{
-	dispatch_end_usage(s, j, ev, exit_code, sig, message, NULL, NULL);
-}
-
-void
-dispatch_end_usage(struct dispatch *s, struct sjob *j, enum job_event ev,
-    int exit_code, int sig, const char *message,
-    const struct store_usage *usage, const struct store_note *note)
-{
-	struct job_outcome oc;
-	struct store_op *op;
-	struct op_ctx *c;
-
-	if (j->cancel_req && dispatch_would_retry(j, ev, exit_code))
-		ev = JOB_EV_CANCEL;
-	dispatch_slot_timeout_stop(j);
-	dispatch_transition(j, ev, exit_code, &oc);
-	c = dispatch_op_ctx(s, j, NULL);
-	if (message != NULL && (c->msg = strdup(message)) == NULL)
-		fatalx("out of memory");
-	op = dispatch_op_update(s, SJOB_ID(j), NULL, c);
-	op->in.update.state = oc.state;
-	op->in.update.attempts = oc.attempts;
-	op->in.update.exit_code = exit_code;
-	op->in.update.signal = sig;
-	op->in.update.reason = oc.reason;
-	op->in.update.message = c->msg;
-	if (usage != NULL)
-		op->in.update.usage = *usage;
-	if (note != NULL)
-		op->in.update.note = *note;
-	if (j->run != NULL) {
-		j->run->slot = -1;
-		j->run->pid = 0;
-		/* a job sent ahead keeps its packed spec until it starts:
-		 * one that ends before (spawn failed, worker lost) has it */
-		free(j->run->spec);
-		j->run->spec = NULL;
-		j->run->ahead_at = 0;
-		JQ_ASSERT(j->run->sl == NULL);
-	}
-	j->slurm = 0;
-	if (oc.retry)
-		dispatch_end_requeue(s, j, op);
-	else
-		dispatch_end_final(s, j, op);
-}
-
-/* The scheduler canceled n: one of its dependencies can never hold. */
-void
-dispatch_sched_canceled(void *arg, struct sched_node *n)
-{
-	struct sjob *j = SJOB(n);
-
-	log_debug("job %" PRId64 " canceled: a dependency can never hold",
-	    SJOB_ID(j));
-	dispatch_end(arg, j, JOB_EV_DEP_CANCEL, -1, 0,
-	    "a dependency can never be satisfied");
-}
-
-/* Starts cancelling an active job (no reply: callers wait for its end). */
-void
-dispatch_cancel_job(struct dispatch *s, struct sjob *j)
-{
-	int rv;
-
-	if (j->cancel_req || j->phase == PH_FINISHING)
-		return;
-	j->cancel_req = 1;
-	switch (j->phase) {
-	case PH_QUEUED:
-		dispatch_end(s, j, JOB_EV_CANCEL, -1, 0,
-		    "canceled before it started");
-		break;
-	case PH_CLAIMING:
-		break;		/* dispatch_claim_done() sees cancel_req */
-	case PH_RESERVED:
-		dispatch_unreserve(s, j);
-		dispatch_cancel_unstarted(s, j);
-		break;
-	case PH_RUNNING:
-		log_info("job %" PRId64 " canceled while running; stopping it",
-		    SJOB_ID(j));
-		if (j->slurm) {
-			dispatch_slurm_cancel(s, j);
-			break;
-		}
-		rv = dispatch_slot_stop(s, j, dispatch_kill_grace(s, j), 0);
-		if (rv < 0)
-			log_warnx("job %" PRId64 ": cancel: %s", SJOB_ID(j),
-			    jobq_strerror(rv));
-		/* a job claimed to go ahead of j waits for it no more
-		 * (dispatch_slot_unstrand) */
-		dispatch_dispatch(s);
-		break;
-	case PH_FINISHING:
-		break;
-	}
 }
 
 /* ---- who may do what: dispatch_access.c ---- */

@@ -82,12 +82,9 @@ dispatch_array_cancel(struct dispatch *s, struct dispatch_req *r,
 		if ((j = dispatch_find(s, op->out.array.task_ids[i])) != NULL &&
 		    !dispatch_may_touch(r, j->node.uid))
 			return JOBQ_EPERM;
-	for (i = 0; i < op->out.array.ntasks; i++) {
-		if ((j = dispatch_find(s, op->out.array.task_ids[i])) == NULL)
-			continue;
-		/* who canceled it: each task's history */
-		dispatch_cancel_job_by(s, j, r->uid, "the whole array");
-	}
+	/* who canceled it: each task's history */
+	dispatch_cancel_ids(s, op->out.array.task_ids, op->out.array.ntasks,
+	    r->uid, "the whole array");
 	return 0;
 }
 

@@ -8,8 +8,11 @@
  * prefix; the entry points of dispatch.h keep the names server.c calls):
  *
  *   dispatch.c          the table of active jobs and their lifecycle: every
- *                       state change (job_transition), claim, end, unclaim,
- *                       the start of a cancel; shutdown, ping
+ *                       state change (job_transition), claim, unclaim;
+ *                       shutdown, ping
+ *   dispatch_end.c      a job's end (a retry or final), its write and what
+ *                       follows it; cancels: of one job, and of many
+ *                       queued jobs in one write per chunk
  *   dispatch_start.c    start-up: the handle, the queued jobs found by
  *                       recovery into the table and the scheduler
  *   dispatch_op.c       store ops and their contexts, a request held by an
@@ -357,10 +360,13 @@ void dispatch_end_usage(struct dispatch *, struct sjob *, enum job_event,
 void dispatch_cancel_job(struct dispatch *, struct sjob *);
 /* dispatch_cancel_job() by uid, noted in the job's history ("cancel",
  * detail: NULL or a string that outlives the op, such as a literal).  A job
- * still queued ends with its note in one write: a cancel of a large array
- * is one op per task. */
+ * still queued ends with its note in the same write. */
 void dispatch_cancel_job_by(struct dispatch *, struct sjob *, uid_t,
     const char *detail);
+/* dispatch_cancel_job_by() for each job of ids[0..n-1] still in the
+ * table, the queued ones in one write per chunk of them (dispatch_end.c). */
+void dispatch_cancel_ids(struct dispatch *, const int64_t *ids, size_t n,
+    uid_t, const char *detail);
 unsigned dispatch_kill_grace(const struct dispatch *, const struct sjob *);
 void dispatch_maybe_finish_shutdown(struct dispatch *);
 /* The scheduler's callback: n can never start (a dependency failed). */

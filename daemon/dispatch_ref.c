@@ -273,30 +273,6 @@ dispatch_ref_cancel_id(struct dispatch *s, struct dispatch_req *r, int64_t id)
 }
 
 void
-dispatch_cancel_job_by(struct dispatch *s, struct sjob *j, uid_t uid,
-    const char *detail)
-{
-	struct store_note note;
-
-	if (j->cancel_req || j->phase == PH_FINISHING)
-		return;
-	if (j->phase != PH_QUEUED) {
-		/* who canceled it: a row of its own now; the end comes later
-		 * (or, claimed, as dispatch_claim_done() decides) */
-		dispatch_edit_note(s, SJOB_ID(j), uid, "cancel", detail);
-		dispatch_cancel_job(s, j);
-		return;
-	}
-	note.what = "cancel";
-	note.detail = detail;
-	note.uid = (uint32_t)uid;
-	note.at = util_now_ms();
-	j->cancel_req = 1;
-	dispatch_end_usage(s, j, JOB_EV_CANCEL, -1, 0,
-	    "canceled before it started", NULL, &note);
-}
-
-void
 dispatch_cancel(struct dispatch *s, struct dispatch_req *r,
     const struct dispatch_ref *ref)
 {

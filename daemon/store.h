@@ -148,6 +148,12 @@ struct store_update {
 		uint32_t uid;
 		int64_t at;
 	} note;
+	/* several jobs (a cancel of many queued jobs, dispatch_end.c): when
+	 * nids > 0, id is ignored and the change (with its note) is made to
+	 * each of ids[0..nids-1], in the same transaction; a job not found
+	 * is skipped (and logged).  State changes only. */
+	const int64_t *ids;
+	size_t nids;
 	struct store_usage {
 		const char *from;      /* "cgroup", "cgroup-cpu", "rusage";
 		                          NULL: nothing recorded */

@@ -290,11 +290,41 @@ store_write_slurm_id(struct store *s, struct store_op *op)
 	return (0);
 }
 
+/* The state change u to job id, with its history rows: SQLite's code;
+ * *found 0 if there is no such job. */
+static int
+store_write_update_row(struct store *s, const struct store_update *u,
+    int64_t id, int *found)
+{
+	int rc;
+
+	rc = store_run(s, ST_UPDATE, STORE_ARGS(STORE_INT(id),
+	    STORE_TEXT(jobq_state_name(u->state)),
+	    STORE_INT(u->attempts), STORE_INT(u->started_at),
+	    STORE_INT(u->finished_at), STORE_NULLIF(u->exit_code, -1),
+	    STORE_NULLIF(u->signal, 0), STORE_NULLIF(u->pid, 0),
+	    STORE_TEXT(u->reason), STORE_TEXT(u->message),
+	    STORE_INT(u->not_before), STORE_INT(u->usage.mem_peak),
+	    STORE_INT(u->usage.cpu_user_us),
+	    STORE_INT(u->usage.cpu_sys_us), STORE_TEXT(u->usage.from)));
+	if (rc != SQLITE_OK || !(*found = sqlite3_changes(s->db) != 0))
+		return (rc);
+	if (u->requeued[0] != '\0' && (rc = store_history_add(s, id,
+	    u->requeued_at, (uint32_t)geteuid(), "requeued", u->requeued)) !=
+	    SQLITE_OK)
+		return (rc);
+	if (u->note.what != NULL)
+		rc = store_history_add(s, id, u->note.at, u->note.uid,
+		    u->note.what, u->note.detail);
+	return (rc);
+}
+
 int
 store_write_update(struct store *s, struct store_op *op)
 {
 	const struct store_update *u = &op->in.update;
-	int rc;
+	size_t i;
+	int rc, found = 1;
 
 	if (u->set_priority)
 		rc = store_run(s, ST_SET_PRIORITY, STORE_ARGS(STORE_INT(u->id),
@@ -305,30 +335,24 @@ store_write_update(struct store *s, struct store_op *op)
 	else if (jobq_state_name(u->state) == NULL) {
 		op->status = JOBQ_EINVAL;
 		return (0);
+	} else if (u->nids > 0) {
+		for (i = 0, rc = SQLITE_OK; i < u->nids && rc == SQLITE_OK;
+		    i++) {
+			rc = store_write_update_row(s, u, u->ids[i], &found);
+			if (rc == SQLITE_OK && !found)
+				log_warnx("job %" PRId64 ": not in the database "
+				    "for its update", u->ids[i]);
+		}
+		found = 1;
 	} else
-		rc = store_run(s, ST_UPDATE, STORE_ARGS(STORE_INT(u->id),
-		    STORE_TEXT(jobq_state_name(u->state)),
-		    STORE_INT(u->attempts), STORE_INT(u->started_at),
-		    STORE_INT(u->finished_at), STORE_NULLIF(u->exit_code, -1),
-		    STORE_NULLIF(u->signal, 0), STORE_NULLIF(u->pid, 0),
-		    STORE_TEXT(u->reason), STORE_TEXT(u->message),
-		    STORE_INT(u->not_before), STORE_INT(u->usage.mem_peak),
-		    STORE_INT(u->usage.cpu_user_us),
-		    STORE_INT(u->usage.cpu_sys_us), STORE_TEXT(u->usage.from)));
+		rc = store_write_update_row(s, u, u->id, &found);
 	if (rc != SQLITE_OK)
 		return (store_fail(s, rc, "update"));
-	if (sqlite3_changes(s->db) == 0) {
+	if ((u->set_priority || u->set_started) &&
+	    sqlite3_changes(s->db) == 0)
+		found = 0;
+	if (!found)
 		op->status = JOBQ_ENOTFOUND;
-		return (0);
-	}
-	if (!u->set_priority && !u->set_started && u->requeued[0] != '\0' &&
-	    (rc = store_history_add(s, u->id, u->requeued_at,
-	    (uint32_t)geteuid(), "requeued", u->requeued)) != SQLITE_OK)
-		return (store_fail(s, rc, "update (history)"));
-	if (!u->set_priority && !u->set_started && u->note.what != NULL &&
-	    (rc = store_history_add(s, u->id, u->note.at, u->note.uid,
-	    u->note.what, u->note.detail)) != SQLITE_OK)
-		return (store_fail(s, rc, "update (history)"));
 	return (0);
 }
 
