@@ -21,8 +21,10 @@
  * parks the op (dispatch_op_park) until it commits, as for a priority.
  *
  * A whole array: every task of it queued now is held (or released), one
- * STORE_EDIT each in the same batch; a task queued again later (a retry) is
- * not held.  The reply is the array read after those writes.
+ * STORE_EDIT per DISPATCH_EDIT_CHUNK tasks (store_edit.ids: the rows are
+ * not read, an UPDATE guarded by state and held changes each, with its
+ * history row); a task queued again later (a retry) is not held.  The reply
+ * is the array read after those writes.
  *
  * Edits (jobq edit) change the queued job's fields, each checked as at
  * submit: a new queue obeys that queue's caps on queued jobs for the owner
@@ -51,6 +53,8 @@
 #include "proto.h"
 #include "util.h"
 #include "dispatch_int.h"
+
+#define DISPATCH_EDIT_CHUNK 1024	/* an array's tasks per hold write */
 
 /* The protocol's edit bits are the store's: passed on as they are. */
 _Static_assert(JOBQ_EDIT_QUEUE == STORE_EDIT_QUEUE &&
@@ -154,14 +158,11 @@ dispatch_edit_note(struct dispatch *s, int64_t id, uid_t uid,
 
 /* ---- hold and release ---- */
 
-/* j held or released (0: changed, 1: nothing to change); r's uid for the
- * history (r NULL: a task of an array request, nobody waits on it). */
+/* j held or released in the scheduler (0: changed, 1: nothing to change);
+ * its write is the caller's. */
 static int
-dispatch_edit_hold_job(struct dispatch *s, struct sjob *j,
-    struct dispatch_req *r, uid_t uid, int hold)
+dispatch_edit_hold_sched(struct dispatch *s, struct sjob *j, int hold)
 {
-	struct store_op *op;
-
 	/* res_held: HELD in the scheduler, but not held by its row */
 	if ((j->node.state == SCHED_HELD && !j->res_held) == (hold != 0))
 		return 1;
@@ -172,14 +173,60 @@ dispatch_edit_hold_job(struct dispatch *s, struct sjob *j,
 		(void)sched_edit_release(s->sched, &j->node, util_now_ms());
 	else
 		j->res_held = 1;	/* stays HELD until an edit fixes it */
-	op = dispatch_edit_op(s, j, SJOB_ID(j), r, uid);
+	return 0;
+}
+
+/* j held or released for r (0: changed, 1: nothing to change). */
+static int
+dispatch_edit_hold_job(struct dispatch *s, struct sjob *j,
+    struct dispatch_req *r, int hold)
+{
+	struct store_op *op;
+
+	if (dispatch_edit_hold_sched(s, j, hold) == 1)
+		return 1;
+	op = dispatch_edit_op(s, j, SJOB_ID(j), r, r->uid);
 	op->in.edit.held = hold != 0;
-	if (r != NULL)
-		dispatch_op_hold(r, op->data);
+	dispatch_op_hold(r, op->data);
 	dispatch_op_submit(s, op);
 	log_info("job %" PRId64 " %s by uid %ld", SJOB_ID(j), hold ? "held" :
-	    "released", (long)uid);
+	    "released", (long)r->uid);
 	return 0;
+}
+
+/* The write of a chunk of an array's holds or releases is done. */
+static void
+dispatch_edit_many_done(struct store_op *op)
+{
+	struct op_ctx *c = op->data;
+
+	if (dispatch_op_park(c->s, op))
+		return;
+	if (op->status != 0)
+		log_warnx("jobs %" PRId64 " and %zu more: cannot record their "
+		    "%s: %s", op->in.edit.ids[0], op->in.edit.nids - 1,
+		    op->in.edit.held ? "hold" : "release",
+		    jobq_strerror(op->status));
+	dispatch_op_finish(op);
+}
+
+/* Writes the hold (or release) by uid of the n jobs of ids (taken), one
+ * STORE_EDIT for them all. */
+static void
+dispatch_edit_hold_many(struct dispatch *s, int64_t *ids, size_t n,
+    uid_t uid, int hold)
+{
+	struct op_ctx *c = dispatch_op_ctx(s, NULL, NULL);
+	struct store_op *op = dispatch_op_new(s, STORE_EDIT,
+	    dispatch_edit_many_done, c);
+
+	c->ids = ids;
+	op->in.edit.uid = (uint32_t)uid;
+	op->in.edit.at = util_now_ms();
+	op->in.edit.held = hold != 0;
+	op->in.edit.ids = ids;
+	op->in.edit.nids = n;
+	dispatch_op_submit(s, op);
 }
 
 static void
@@ -203,7 +250,7 @@ dispatch_edit_hold_id(struct dispatch *s, struct dispatch_req *r, int64_t id,
 		    "the job has ended" : "the job has started");
 		return;
 	}
-	if (dispatch_edit_hold_job(s, j, r, r->uid, hold) == 1)
+	if (dispatch_edit_hold_job(s, j, r, hold) == 1)
 		dispatch_get_id(s, r, id);	/* nothing changed */
 	if (!hold)
 		dispatch_dispatch(s);
@@ -215,7 +262,8 @@ dispatch_edit_hold_array(struct dispatch *s, struct dispatch_req *r,
     int64_t id, int hold)
 {
 	struct sjob *j;
-	size_t b, n = 0;
+	int64_t *ids = NULL;
+	size_t b, k = 0, n = 0;
 
 	/* all tasks have one owner: the first one active decides */
 	for (b = 0; b < s->nbuckets; b++)
@@ -227,14 +275,27 @@ dispatch_edit_hold_array(struct dispatch *s, struct dispatch_req *r,
 				return;
 			}
 	for (b = 0; b < s->nbuckets; b++)
-		for (j = s->buckets[b]; j != NULL; j = j->hnext)
-			if (j->array_id == id && !j->gone &&
-			    dispatch_edit_queued(j) &&
-			    dispatch_edit_hold_job(s, j, NULL, r->uid,
-			    hold) == 0)
-				n++;
-	log_debug("array %" PRId64 ": %zu task(s) %s", id, n, hold ? "held" :
-	    "released");
+		for (j = s->buckets[b]; j != NULL; j = j->hnext) {
+			if (j->array_id != id || j->gone ||
+			    !dispatch_edit_queued(j) ||
+			    dispatch_edit_hold_sched(s, j, hold) == 1)
+				continue;
+			if (ids == NULL && (ids = calloc(DISPATCH_EDIT_CHUNK,
+			    sizeof(*ids))) == NULL)
+				fatalx("out of memory");
+			ids[k++] = SJOB_ID(j);
+			n++;
+			if (k == DISPATCH_EDIT_CHUNK) {
+				dispatch_edit_hold_many(s, ids, k, r->uid,
+				    hold);
+				ids = NULL;
+				k = 0;
+			}
+		}
+	if (k > 0)
+		dispatch_edit_hold_many(s, ids, k, r->uid, hold);
+	log_info("array %" PRId64 ": %zu task(s) %s by uid %ld", id, n,
+	    hold ? "held" : "released", (long)r->uid);
 	/* read after the writes: the array as they left it */
 	dispatch_array_op(s, r, RK_GET, id, -1);
 	if (!hold)

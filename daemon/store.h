@@ -206,6 +206,11 @@ struct store_edit {
 	/* non-NULL: only a history row (what = note, detail note_detail) for
 	 * a job in any state: a cancel, a retry */
 	const char *note, *note_detail;
+	/* several jobs (an array's hold or release): when nids > 0, id is
+	 * ignored and only held (0 or 1) is applied, to each of ids that is
+	 * queued and not so already, each change with its history row */
+	const int64_t *ids;
+	size_t nids;
 };
 
 /* A recurring schedule's row (schema v11; schedule.h for the timing,

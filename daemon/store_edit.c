@@ -3,7 +3,8 @@
  * in the batch's transaction together with its history rows
  * (store_history.c); or a history row alone (a retry by hand, a cancel of
  * a job past queued: a queued job's cancel is noted by its end's UPDATE,
- * store_update.note).
+ * store_update.note); or the hold or release of many jobs (an array's),
+ * through one prepared UPDATE, without reading their rows.
  *
  * The job's row is read first (ST_GET): the edit is refused unless the job
  * is queued (JOBQ_ESTATE; dispatch has checked already, this is the
@@ -313,6 +314,28 @@ store_edit_fields(struct store *s, const struct store_edit *e,
 	return (rc);
 }
 
+/* An array's hold or release (e->nids > 0): each job of e->ids queued and
+ * not so already changes, with its history row. */
+static int
+store_edit_held_many(struct store *s, const struct store_edit *e)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < e->nids; i++) {
+		if ((rc = store_run(s, ST_SET_HELD, STORE_ARGS(
+		    STORE_INT(e->ids[i]), STORE_INT(e->held != 0)))) !=
+		    SQLITE_OK)
+			return (store_fail(s, rc, "edit"));
+		if (sqlite3_changes(s->db) == 0)
+			continue;	/* ended, started, or so already */
+		if ((rc = store_history_add(s, e->ids[i], e->at, e->uid,
+		    e->held ? "hold" : "release", NULL)) != SQLITE_OK)
+			return (store_fail(s, rc, "edit (history)"));
+	}
+	return (0);
+}
+
 int
 store_edit(struct store *s, struct store_op *op)
 {
@@ -320,6 +343,13 @@ store_edit(struct store *s, struct store_op *op)
 	jobq_job *old = NULL;
 	int rc, ret;
 
+	if (e->nids > 0) {
+		if (e->held < 0) {
+			op->status = JOBQ_EINVAL;
+			return (0);
+		}
+		return (store_edit_held_many(s, e));
+	}
 	if (e->note != NULL) {
 		if ((rc = store_history_add(s, e->id, e->at, e->uid, e->note,
 		    e->note_detail)) != SQLITE_OK)

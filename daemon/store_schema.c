@@ -141,6 +141,8 @@ static const char *const store_schema_sql[ST_COUNT] = {
 	    "usage_from = coalesce(?15, usage_from) "
 	    "WHERE id = ?1",
 	[ST_SET_PRIORITY] = "UPDATE jobs SET priority = ?2 WHERE id = ?1",
+	[ST_SET_HELD] = "UPDATE jobs SET held = ?2 WHERE id = ?1 AND "
+	    "state = 'queued' AND held != ?2",
 	/* A run's start: no indexed column, no trigger. */
 	[ST_SET_STARTED] = "UPDATE jobs SET started_at = ?2, "
 	    "pid = coalesce(?3, pid) WHERE id = ?1",

@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
-# cancel-many.sh - the cancel of a large array ends its queued tasks in a
-# few writes (daemon/dispatch_end.c: one UPDATE op per 1,024 of them, not
-# one per task), each task as a cancel of its own would end it.
-# (a) 2,500 tasks across three such writes: one running (throttle 1), one
-# held, one that a job depends on (it goes alone, its dependent canceled
-# after it).  Every task ends canceled once, with one "cancel" history row,
-# the queued ones never started (attempts 0), the running one's processes
-# gone; the counts table equals the rows; all of it holds after a restart.
-# (b) The commits of the cancel fail (FAULT_COMMIT, as on a full disk): the
-# writes are parked and retried until they are recorded, once each.
+# array-many.sh - a whole large array held, released and canceled: its
+# queued tasks change in a few writes (daemon/dispatch_end.c and
+# dispatch_edit.c: one op per 1,024 of them, not one per task), each task
+# as a change of its own would leave it.
+# (a) Hold and release of 2,500 queued tasks and of the same array again:
+# each task held, then released, once, each change one history row; a
+# hold of a held array records nothing.
+# (b) Cancel of 2,500 tasks across three writes: one running (throttle 1),
+# one held, one that a job depends on (it goes alone, its dependent
+# canceled after it).  Every task ends canceled once, with one "cancel"
+# history row, the queued ones never started (attempts 0), the running
+# one's processes gone; the counts table equals the rows; all of it holds
+# after a restart.
+# (c) The commits of the cancel fail (FAULT_COMMIT, as on a full disk):
+# the writes are parked and retried until they are recorded, once each.
 # shellcheck source=lib.sh
 . "${TESTLIB:-$(dirname "$0")/lib.sh}"
 
@@ -30,8 +35,27 @@ canceled_once() {
 		"$2|$2" "cancel history rows of the tasks of $1 $3"
 }
 
-# --- (a) a mix of tasks, three writes' worth ---------------------------------
+# hist_rows A WHAT: "rows|tasks" of the WHAT history rows of array A's tasks.
+hist_rows() {
+	sql "SELECT count(*) || '|' || count(DISTINCT job_id) FROM history WHERE what = '$2' AND uid = $(id -u) AND job_id IN (SELECT id FROM jobs WHERE array_id = $1)"
+}
+
+# --- (a) hold and release ---------------------------------------------------
 start_daemon
+q queue pause p >/dev/null || fail "pause of queue p"
+H=$(submit --queue p --array "1-$N" -- true)
+assert_rc 0 "hold of array $H ($N tasks)" q hold "$H"
+assert_eq "$(sql "SELECT count(*) FROM jobs WHERE array_id = $H AND held = 1 AND state = 'queued'")" "$N" "held tasks of $H"
+assert_eq "$(hist_rows "$H" hold)" "$N|$N" "hold history rows of $H"
+assert_rc 0 "hold of held array $H" q hold "$H"
+assert_eq "$(hist_rows "$H" hold)" "$N|$N" "hold history rows of $H after a second hold"
+assert_rc 0 "release of array $H" q release "$H"
+assert_eq "$(sql "SELECT count(*) FROM jobs WHERE array_id = $H AND held = 0 AND state = 'queued'")" "$N" "released tasks of $H"
+assert_eq "$(hist_rows "$H" release)" "$N|$N" "release history rows of $H"
+counts_match "after the hold and release of $H"
+assert_rc 0 "cancel of array $H" q cancel "$H"
+
+# --- (b) a cancel: a mix of tasks, three writes' worth ---------------------------------
 A=$(submit --array "1-$N%1" -- "$BIN/sleep" 300)
 running1() { [ "$(ids_of --array "$A" --state running | wc -w)" = 1 ]; }
 wait_for 10 "one task of $A running" running1
@@ -67,7 +91,7 @@ assert_eq "$(ids_of --array "$A" --state queued)" "" "queued tasks of $A after a
 counts_match "after a restart"
 stop_daemon
 
-# --- (b) the cancel's commits fail: parked, retried, recorded once ----------
+# --- (c) the cancel's commits fail: parked, retried, recorded once ----------
 # With retention off and no running job, jobqd commits nothing on its own
 # (fault-commit.sh): commit 1 is the held array's insert, and the cancel's
 # writes meet the three failures that follow (whatever the batching: each
