@@ -87,6 +87,15 @@ kill_markers() {
 	for p in $(marker_pids); do kill -KILL "$p" 2>/dev/null; done
 }
 
+# sanitizer_reports: the first line of each sanitizer report in jobqd's
+# stderr, its workers' included.  cleanup fails a test that passed with one:
+# ThreadSanitizer carries on after a report, and a daemon that the test
+# kills never reaches the exit status that would tell of it.
+sanitizer_reports() {
+	grep -aE '^WARNING: ThreadSanitizer|^==[0-9]+==ERROR: (Address|Leak|Thread)Sanitizer|^SUMMARY: (Address|Thread|UndefinedBehavior)Sanitizer|: runtime error: ' \
+		"$LOG" 2>/dev/null | head -n 20
+}
+
 cleanup() {
 	local rc=$?
 	if [ "$ITEST_FAILURES" -gt 0 ] && [ "$rc" = 0 ]; then
@@ -105,6 +114,15 @@ cleanup() {
 	local p
 	for p in ${EXTRA_PIDS:-}; do kill -KILL "$p" 2>/dev/null; done
 	kill_markers
+	if [ "$rc" = 0 ] || [ "$rc" = 77 ]; then
+		local rep
+		rep=$(sanitizer_reports)
+		if [ -n "$rep" ]; then
+			printf 'FAIL [%s]: sanitizer reports in jobqd stderr (%s):\n%s\n' \
+				"$TEST_NAME" "$LOG" "$rep" >&2
+			rc=1
+		fi
+	fi
 	if [ -z "${ITEST_KEEP:-}" ] && { [ "$rc" = 0 ] || [ "$rc" = 77 ]; }; then
 		rm -rf "$T"
 	else
