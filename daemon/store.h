@@ -60,7 +60,7 @@
 #include <uv.h>
 #include "jobq.h"
 
-#define STORE_SCHEMA_VERSION 14
+#define STORE_SCHEMA_VERSION 15
 #define STORE_APP_ID 0x4a4f4251 /* "JOBQ" */
 
 struct store;

@@ -172,7 +172,7 @@ store_edit_fields(struct store *s, const struct store_edit *e,
 		return (rc);						\
 } while (0)
 #define SET(sql, v) do {						\
-	if ((rc = store_edit_exec(s, "UPDATE jobs SET " sql		\
+	if ((rc = store_edit_exec(s, "UPDATE OR FAIL jobs SET " sql		\
 	    " WHERE id = ?1", STORE_ARGS(STORE_INT(e->id), v))) !=	\
 	    SQLITE_OK)							\
 		return (rc);						\
@@ -242,7 +242,7 @@ store_edit_fields(struct store *s, const struct store_edit *e,
 				env_id = 0;
 				if ((e->envc != 0 && (rc = store_env_id(s,
 				    e->env, e->envc, &env_id)) != SQLITE_OK) ||
-				    (rc = store_edit_exec(s, "UPDATE jobs SET "
+				    (rc = store_edit_exec(s, "UPDATE OR FAIL jobs SET "
 				    "env = ?3, env_id = ?2 WHERE id = ?1",
 				    STORE_ARGS(STORE_INT(e->id),
 				    STORE_NULLIF(env_id, 0),
@@ -254,7 +254,7 @@ store_edit_fields(struct store *s, const struct store_edit *e,
 				if ((json = store_row_strv_json(e->argv,
 				    e->argc)) == NULL)
 					return (SQLITE_NOMEM);
-				rc = store_edit_exec(s, "UPDATE jobs SET "
+				rc = store_edit_exec(s, "UPDATE OR FAIL jobs SET "
 				    "argv = ?2 WHERE id = ?1", STORE_ARGS(
 				    STORE_INT(e->id), STORE_TEXT(json)));
 				cJSON_free(json);
@@ -367,7 +367,7 @@ store_edit(struct store *s, struct store_op *op)
 	}
 	rc = SQLITE_OK;
 	if (e->held >= 0 && (e->held != 0) != (old->held != 0)) {
-		if ((rc = store_edit_exec(s, "UPDATE jobs SET held = ?2 WHERE "
+		if ((rc = store_edit_exec(s, "UPDATE OR FAIL jobs SET held = ?2 WHERE "
 		    "id = ?1", STORE_ARGS(STORE_INT(e->id),
 		    STORE_INT(e->held != 0)))) == SQLITE_OK)
 			rc = store_history_add(s, e->id, e->at, e->uid,

@@ -48,7 +48,7 @@ store_history_held(struct store *s, int64_t first, int64_t last, int64_t at,
 	sqlite3_stmt *st;
 	int rc, i;
 	static const char *const sql[2] = {
-		"UPDATE jobs SET held = 1 WHERE id BETWEEN ?1 AND ?2",
+		"UPDATE OR FAIL jobs SET held = 1 WHERE id BETWEEN ?1 AND ?2",
 		"INSERT INTO history (job_id, at, uid, what, detail) SELECT "
 		"id, ?3, ?4, 'hold', 'at submit' FROM jobs WHERE id BETWEEN ?1 "
 		"AND ?2 ORDER BY id",

@@ -46,9 +46,13 @@
  *   counts  (queue, state, n): how many rows of jobs have that queue and
  *           state, kept by the triggers counts_insert, counts_update and
  *           counts_delete in the transaction that changes jobs, so it is
- *           exact at every commit and after any crash; rows whose n fell
- *           to 0 stay (STORE_COUNTS skips them).  stats, queue list and
- *           retention read it instead of scanning jobs.
+ *           exact at every commit and after any crash; a (queue, state)
+ *           gets its row (n 0) from counts_insert_key or counts_update_key
+ *           (BEFORE triggers: v15) when a job first has it, and rows whose
+ *           n fell to 0 stay (STORE_COUNTS skips them).  stats, queue list
+ *           and retention read it instead of scanning jobs.  Any writer
+ *           keeps it (a plain INSERT from the sqlite3 shell too); jobqd's
+ *           writes say OR FAIL (store_schema.c).
  * Indexes of jobs (v8): jobs_state (state, id: recovery, lists by state),
  * jobs_queue (queue, id), jobs_unique, jobs_array, jobs_name (partial: only
  * named jobs), jobs_ended (finished_at, id) WHERE STORE_ENDED (partial:
@@ -92,7 +96,10 @@
  * Slurm, NULL: none) and jobs.executor ('slurm' when the claim of its run
  * sent it to Slurm, NULL: local), all NULL for the rows already there;
  * 13 -> 14 adds envs with its index and triggers, jobs.env_id and the
- * index jobs_env (the rows already there keep their env, env_id NULL).
+ * index jobs_env (the rows already there keep their env, env_id NULL);
+ * 14 -> 15 makes the counts triggers anew, each step OR FAIL and no
+ * INSERT OR IGNORE (see the statements' OR FAIL in store_schema.c: no
+ * statement journal), the same counts.
  *
  */
 #include "config.h"
@@ -310,6 +317,45 @@ static const char *const store_migrate_sql[STORE_SCHEMA_VERSION] = {
 	" WHEN old.env_id IS NOT NULL AND old.env_id IS NOT new.env_id BEGIN"
 	" DELETE FROM envs WHERE id = old.env_id AND NOT EXISTS"
 	" (SELECT 1 FROM jobs WHERE env_id = old.env_id); END;",
+	/* 14 -> 15: the counts triggers without a statement journal: each
+	 * step OR FAIL (a conflict clause that cannot fire); the row of a new
+	 * (queue, state) made by a BEFORE trigger when it is missing, instead
+	 * of by an INSERT OR IGNORE, which a writer's OR FAIL would override
+	 * (an INSERT ... SELECT that reads counts would go through a
+	 * temporary table) */
+	"DROP TRIGGER counts_insert;"
+	"DROP TRIGGER counts_update;"
+	"DROP TRIGGER counts_delete;"
+	"DROP TRIGGER IF EXISTS counts_insert_key;"
+	"DROP TRIGGER IF EXISTS counts_update_key;"
+	"CREATE TRIGGER counts_insert_key BEFORE INSERT ON jobs"
+	" WHEN NOT EXISTS (SELECT 1 FROM counts"
+	"  WHERE queue = new.queue AND state = new.state) BEGIN"
+	" INSERT OR FAIL INTO counts (queue, state, n)"
+	"  VALUES (new.queue, new.state, 0);"
+	" END;"
+	"CREATE TRIGGER counts_insert AFTER INSERT ON jobs BEGIN"
+	" UPDATE OR FAIL counts SET n = n + 1"
+	"  WHERE queue = new.queue AND state = new.state;"
+	" END;"
+	"CREATE TRIGGER counts_update_key BEFORE UPDATE OF state, queue"
+	" ON jobs WHEN (old.state IS NOT new.state OR"
+	"  old.queue IS NOT new.queue) AND NOT EXISTS (SELECT 1 FROM counts"
+	"  WHERE queue = new.queue AND state = new.state) BEGIN"
+	" INSERT OR FAIL INTO counts (queue, state, n)"
+	"  VALUES (new.queue, new.state, 0);"
+	" END;"
+	"CREATE TRIGGER counts_update AFTER UPDATE OF state, queue ON jobs"
+	" WHEN old.state IS NOT new.state OR old.queue IS NOT new.queue BEGIN"
+	" UPDATE OR FAIL counts SET n = n - 1"
+	"  WHERE queue = old.queue AND state = old.state;"
+	" UPDATE OR FAIL counts SET n = n + 1"
+	"  WHERE queue = new.queue AND state = new.state;"
+	" END;"
+	"CREATE TRIGGER counts_delete AFTER DELETE ON jobs BEGIN"
+	" UPDATE OR FAIL counts SET n = n - 1"
+	"  WHERE queue = old.queue AND state = old.state;"
+	" END;",
 };
 
 int

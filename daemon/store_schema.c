@@ -71,6 +71,18 @@
 	"WITH RECURSIVE t(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM t " \
 	"WHERE i + 1 < " n ") "
 
+/*
+ * Every statement that writes jobs says OR FAIL.  A statement that fires
+ * a trigger (counts_*, envs_gc*), or writes several rows, and may abort on
+ * a constraint (OR ABORT, the default: every NOT NULL column) runs in a
+ * statement transaction of its own: SQLite copies each page it touches to
+ * a statement journal first, to undo that one statement.  That was a third
+ * of the cost of an insert.  The store never needs it: a write that fails
+ * rolls back the whole batch (SQLITE_FULL) or is fatal (store.c's failure
+ * policy), so no transaction carries on after a failed statement.  The
+ * triggers' own steps say OR FAIL too (schema v15, store_migrate.c), for
+ * the DELETE of a purge, which cannot.
+ */
 static const char *const store_schema_sql[ST_COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
@@ -86,12 +98,12 @@ static const char *const store_schema_sql[ST_COUNT] = {
 	[ST_UNIQUE] = "SELECT id FROM jobs WHERE owner_uid = ?1 AND "
 	    "unique_key = ?2 AND unique_key IS NOT NULL AND "
 	    "state IN ('queued', 'running') ORDER BY id LIMIT 1",
-	[ST_INSERT] = "INSERT INTO jobs (" STORE_INSERT_COLUMNS ") VALUES "
+	[ST_INSERT] = "INSERT OR FAIL INTO jobs (" STORE_INSERT_COLUMNS ") VALUES "
 	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
 	    "?15, ?16, ?17, ?18, ?19, 0, 0, ?23, ?24, ?25, ?26"
 	    STORE_INSERT_TAIL_PARAMS ")",
 	/* Task i: id ?1 + 1 + i, index ?21 + i * ?22, of ?20 tasks. */
-	[ST_INSERT_TASKS] = "INSERT INTO jobs (" STORE_INSERT_COLUMNS ") "
+	[ST_INSERT_TASKS] = "INSERT OR FAIL INTO jobs (" STORE_INSERT_COLUMNS ") "
 	    STORE_SERIES("?20")
 	    "SELECT ?1 + 1 + i, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
 	    "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?1, ?21 + i * ?22, ?23, "
@@ -117,14 +129,14 @@ static const char *const store_schema_sql[ST_COUNT] = {
 	    ", j.merge_output FROM " STORE_JOB_FROM
 	    " WHERE j.id = ?1",
 	/* The state (?4) is JOB_EV_CLAIM's. */
-	[ST_CLAIM_UPDATE] = "UPDATE jobs SET state = ?4, attempts = ?2, "
+	[ST_CLAIM_UPDATE] = "UPDATE OR FAIL jobs SET state = ?4, attempts = ?2, "
 	    "started_at = ?3, finished_at = NULL, claimed = 1, "
 	    "res_given = ?5, executor = ?6, slurm_id = NULL WHERE id = ?1",
-	[ST_SLURM_ID] = "UPDATE jobs SET slurm_id = ?2 WHERE id = ?1 AND "
+	[ST_SLURM_ID] = "UPDATE OR FAIL jobs SET slurm_id = ?2 WHERE id = ?1 AND "
 	    "state = 'running' AND executor = 'slurm' AND attempts = ?3",
-	[ST_INSERT_RES] = "UPDATE jobs SET slots = ?3, res = ?4 "
+	[ST_INSERT_RES] = "UPDATE OR FAIL jobs SET slots = ?3, res = ?4 "
 	    "WHERE id BETWEEN ?1 AND ?2",
-	[ST_UPDATE] = "UPDATE jobs SET state = ?2, "
+	[ST_UPDATE] = "UPDATE OR FAIL jobs SET state = ?2, "
 	    "attempts = CASE WHEN ?3 < 0 THEN attempts ELSE ?3 END, "
 	    "started_at = CASE WHEN ?4 = 0 THEN started_at ELSE ?4 END, "
 	    "finished_at = CASE ?5 WHEN 0 THEN finished_at WHEN -1 THEN NULL "
@@ -140,11 +152,11 @@ static const char *const store_schema_sql[ST_COUNT] = {
 	    "cpu_sys_us = CASE WHEN ?15 IS NULL THEN cpu_sys_us ELSE ?14 END, "
 	    "usage_from = coalesce(?15, usage_from) "
 	    "WHERE id = ?1",
-	[ST_SET_PRIORITY] = "UPDATE jobs SET priority = ?2 WHERE id = ?1",
-	[ST_SET_HELD] = "UPDATE jobs SET held = ?2 WHERE id = ?1 AND "
+	[ST_SET_PRIORITY] = "UPDATE OR FAIL jobs SET priority = ?2 WHERE id = ?1",
+	[ST_SET_HELD] = "UPDATE OR FAIL jobs SET held = ?2 WHERE id = ?1 AND "
 	    "state = 'queued' AND held != ?2",
 	/* A run's start: no indexed column, no trigger. */
-	[ST_SET_STARTED] = "UPDATE jobs SET started_at = ?2, "
+	[ST_SET_STARTED] = "UPDATE OR FAIL jobs SET started_at = ?2, "
 	    "pid = coalesce(?3, pid) WHERE id = ?1",
 	[ST_GET] = "SELECT " STORE_JOB_COLUMNS " FROM " STORE_JOB_FROM
 	    " WHERE j.id = ?1",
@@ -172,7 +184,7 @@ static const char *const store_schema_sql[ST_COUNT] = {
 	[ST_ENDED_COUNT] = "SELECT coalesce(sum(n), 0) FROM counts WHERE "
 	    STORE_ENDED,
 	/* State and attempts (?2, ?3) are JOB_EV_RETRY's. */
-	[ST_RETRY_UPDATE] = "UPDATE jobs SET state = ?2, attempts = ?3, "
+	[ST_RETRY_UPDATE] = "UPDATE OR FAIL jobs SET state = ?2, attempts = ?3, "
 	    "started_at = NULL, finished_at = NULL, exit_code = NULL, "
 	    "signal = NULL, pid = NULL, reason = NULL, message = NULL, "
 	    "not_before = 0, held = 0, res_given = NULL WHERE id = ?1",
@@ -196,12 +208,12 @@ static const char *const store_schema_sql[ST_COUNT] = {
 	[ST_RUNNING] = "SELECT id, attempts, max_retries, retry_delay_ms "
 	    "FROM jobs WHERE state = 'running' AND executor IS NULL "
 	    "ORDER BY id",
-	[ST_RECOVER] = "UPDATE jobs SET state = ?2, finished_at = ?3, "
+	[ST_RECOVER] = "UPDATE OR FAIL jobs SET state = ?2, finished_at = ?3, "
 	    "pid = NULL, reason = ?4, "
 	    "not_before = CASE WHEN ?5 < 0 THEN not_before ELSE ?5 END, "
 	    "res_given = CASE WHEN ?2 = 'queued' THEN NULL ELSE res_given END "
 	    "WHERE id = ?1",
-	[ST_RECOVER_UNCLAIM] = "UPDATE jobs SET state = 'queued', "
+	[ST_RECOVER_UNCLAIM] = "UPDATE OR FAIL jobs SET state = 'queued', "
 	    "attempts = ?3, pid = NULL, res_given = NULL "
 	    "WHERE id = ?1 AND state = 'running' AND attempts = ?2 AND "
 	    "executor IS NULL",
@@ -251,7 +263,7 @@ static const char *const store_schema_sql[ST_COUNT] = {
 	    "next_fire = CASE WHEN ?3 < 0 THEN next_fire ELSE ?3 END, "
 	    "runs = runs + 1, misses = misses + ?4, last_job = ?5 "
 	    "WHERE id = ?1",
-	[ST_SCHED_JOB] = "UPDATE jobs SET schedule = ?2 WHERE id = ?1",
+	[ST_SCHED_JOB] = "UPDATE OR FAIL jobs SET schedule = ?2 WHERE id = ?1",
 	[ST_ENV_FIND] = "SELECT id FROM envs WHERE hash = ?1 AND env = ?2 "
 	    "LIMIT 1",
 	[ST_ENV_ADD] = "INSERT INTO envs (hash, env) VALUES (?1, ?2)",

@@ -1711,7 +1711,7 @@ START_TEST(test_fresh)
 	s = open_store(1);
 	close_store(s);
 	ck_assert_int_eq(sql_int("PRAGMA user_version"), STORE_SCHEMA_VERSION);
-	ck_assert_int_eq(STORE_SCHEMA_VERSION, 14);
+	ck_assert_int_eq(STORE_SCHEMA_VERSION, 15);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM pragma_table_info("
 	    "'jobs') WHERE name = 'env_id'"), 1);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE "
@@ -1755,7 +1755,7 @@ START_TEST(test_fresh)
 	    "type = 'index' AND name IN ('jobs_queue_state', "
 	    "'jobs_finished')"), 0);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE "
-	    "type = 'trigger' AND name LIKE 'counts_%'"), 3);
+	    "type = 'trigger' AND name LIKE 'counts_%'"), 5);
 	ck_assert_int_eq(db_next_id(), 1);
 	/* The purge scratch table lives in memory, not in the file. */
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE "
@@ -2352,6 +2352,85 @@ START_TEST(test_counts_table)
 	op_free(op);
 	close_store(s);
 	check_counts_table();
+}
+END_TEST
+
+/* The counts triggers as schemas 8 to 14 made them. */
+#define COUNTS_TRIGGERS_V14 \
+	"DROP TRIGGER counts_insert; DROP TRIGGER counts_update;" \
+	"DROP TRIGGER counts_delete; DROP TRIGGER counts_insert_key;" \
+	"DROP TRIGGER counts_update_key;" \
+	"CREATE TRIGGER counts_insert AFTER INSERT ON jobs BEGIN" \
+	" INSERT OR IGNORE INTO counts (queue, state, n)" \
+	"  VALUES (new.queue, new.state, 0);" \
+	" UPDATE counts SET n = n + 1" \
+	"  WHERE queue = new.queue AND state = new.state;" \
+	" END;" \
+	"CREATE TRIGGER counts_update AFTER UPDATE OF state, queue ON jobs" \
+	" WHEN old.state IS NOT new.state OR old.queue IS NOT new.queue BEGIN" \
+	" UPDATE counts SET n = n - 1" \
+	"  WHERE queue = old.queue AND state = old.state;" \
+	" INSERT OR IGNORE INTO counts (queue, state, n)" \
+	"  VALUES (new.queue, new.state, 0);" \
+	" UPDATE counts SET n = n + 1" \
+	"  WHERE queue = new.queue AND state = new.state;" \
+	" END;" \
+	"CREATE TRIGGER counts_delete AFTER DELETE ON jobs BEGIN" \
+	" UPDATE counts SET n = n - 1" \
+	"  WHERE queue = old.queue AND state = old.state;" \
+	" END;"
+
+/* A schema 14 database migrates to 15: its counts triggers are made anew
+ * (each step OR FAIL, no INSERT OR IGNORE, which the writes' OR FAIL would
+ * turn into a failure; a BEFORE trigger makes a missing row), and the counts stay exact through every kind of
+ * write after it: a first job of a (queue, state), claims, ends, a purge,
+ * and another program's plain INSERT and DELETE (bench/backlog.sh's). */
+START_TEST(test_migrate_v14)
+{
+	struct store *s;
+	int64_t a, b, c;
+	char q[160];
+
+	s = open_store(1);
+	a = do_insert(s, "default", 0);
+	b = do_insert(s, "q2", 0);
+	close_store(s);
+	sql_file(dbpath, COUNTS_TRIGGERS_V14 "PRAGMA user_version = 14;");
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE "
+	    "type = 'trigger' AND sql LIKE '%OR IGNORE%'"), 2);
+
+	s = open_store(1);
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), 15);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE "
+	    "type = 'trigger' AND sql LIKE '%OR IGNORE%'"), 0);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE "
+	    "type = 'trigger' AND name LIKE 'counts_%' AND "
+	    "sql LIKE '%OR FAIL%'"), 5);
+	check_counts_table();
+	c = do_insert(s, "new", 0);	/* no counts row yet */
+	ck_assert_int_eq(do_claim(s, a, 1, 5), 0);
+	do_end(s, a, JOBQ_STATE_SUCCEEDED, 10);
+	do_end(s, b, JOBQ_STATE_CANCELED, 11);
+	close_store(s);
+	check_counts_table();
+	ck_assert_int_eq(sql_int("SELECT n FROM counts WHERE queue = 'new' "
+	    "AND state = 'queued'"), 1);
+	ck_assert_int_eq(sql_int("SELECT n FROM counts WHERE queue = "
+	    "'default' AND state = 'succeeded'"), 1);
+
+	(void)snprintf(q, sizeof(q), "INSERT INTO jobs (state, queue, "
+	    "owner_uid, argv, env, cwd, submitted_at) VALUES ('queued', "
+	    "'new', 0, '[\"true\"]', '[]', '/', 1); DELETE FROM jobs WHERE "
+	    "id = %lld;", (long long)c);
+	sql_file(dbpath, q);
+	check_counts_table();
+	ck_assert_int_eq(sql_int("SELECT n FROM counts WHERE queue = 'new' "
+	    "AND state = 'queued'"), 1);
+	s = open_store(1);
+	ck_assert_uint_eq(do_purge(s, 0, -1, -1, 0, NULL), 2);
+	close_store(s);
+	check_counts_table();
+	ck_assert_int_eq(sql_int("SELECT coalesce(sum(n), 0) FROM counts"), 1);
 }
 END_TEST
 
@@ -3218,7 +3297,7 @@ START_TEST(test_migrate_v12)
 	do_queue_exec(s, "old", -1, EXEC_S);
 	close_store(s);
 
-	ck_assert_int_eq(sql_int("PRAGMA user_version"), 14);
+	ck_assert_int_eq(sql_int("PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	ck_assert_int_eq(sql_int("SELECT count(*) FROM queues WHERE "
 	    "name = 'old' AND parallel = 3 AND paused = 1 AND executor = '"
 	    EXEC_S "'"), 1);
@@ -4551,6 +4630,7 @@ store_suite(void)
 	tcase_add_test(tc, test_no_meta_write);
 	tcase_add_test(tc, test_lazy_and_batching);
 	tcase_add_test(tc, test_counts_table);
+	tcase_add_test(tc, test_migrate_v14);
 	tcase_add_test(tc, test_retention_index);
 	tcase_add_test(tc, test_job_owners);
 	tcase_add_test(tc, test_recover_v2);
