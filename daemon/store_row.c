@@ -1,7 +1,8 @@
 /*
  * store_row.c - rows <-> jobq_job, and the text encodings of the columns
  * that hold more than one value:
- *   argv, env   a JSON array of strings (cJSON), in jobs or arrays
+ *   argv, env   a JSON array of strings, in jobs or arrays (written by
+ *               cJSON, read by store_row_strv_parse())
  *   labels      read as group_concat(hex(label), ','): any byte may be in
  *               a label, so each comes hex-encoded, commas between
  *   deps        read as group_concat(dep_id || ':' || mode, ',')
@@ -74,47 +75,13 @@ store_row_strv_json(const char *const *v, size_t n)
 	return (str);
 }
 
-/* Parses a JSON array of strings into a NULL-terminated malloc'd vector
- * (count: its length, may be NULL). */
-int
-store_row_strv_parse(const char *json, char ***out, size_t *count)
+/* Whitespace between JSON tokens. */
+static const char *
+store_row_json_ws(const char *p)
 {
-	cJSON *a, *item;
-	char **v;
-	size_t n, i = 0;
-	int sz, ret = 0;
-
-	*out = NULL;
-	if (json == NULL || (a = cJSON_Parse(json)) == NULL)
-		return (JOBQ_EINTERNAL);
-	if (!cJSON_IsArray(a) || (sz = cJSON_GetArraySize(a)) < 0) {
-		cJSON_Delete(a);
-		return (JOBQ_EINTERNAL);
-	}
-	n = (size_t)sz;
-	if ((v = calloc(n + 1, sizeof(*v))) == NULL) {
-		cJSON_Delete(a);
-		return (JOBQ_ENOMEM);
-	}
-	cJSON_ArrayForEach(item, a) {
-		if (!cJSON_IsString(item) || i >= n) {
-			ret = JOBQ_EINTERNAL;
-			break;
-		}
-		if ((v[i++] = strdup(item->valuestring)) == NULL) {
-			ret = JOBQ_ENOMEM;
-			break;
-		}
-	}
-	cJSON_Delete(a);
-	if (ret != 0) {
-		util_strv_free(v);
-		return (ret);
-	}
-	*out = v;
-	if (count != NULL)
-		*count = i;
-	return (0);
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	return (p);
 }
 
 static int
@@ -127,6 +94,185 @@ store_row_hexval(int c)
 	if (c >= 'a' && c <= 'f')
 		return (c - 'a' + 10);
 	return (-1);
+}
+
+/* The 4 hex digits at p as a UTF-16 code unit; -1 if they are not. */
+static long
+store_row_json_u16(const char *p)
+{
+	long v = 0;
+	int i, h;
+
+	for (i = 0; i < 4; i++) {
+		if ((h = store_row_hexval((unsigned char)p[i])) < 0)
+			return (-1);
+		v = v << 4 | h;
+	}
+	return (v);
+}
+
+/* Writes code point cp (1 .. 0x10FFFF) at d as UTF-8; past it. */
+static char *
+store_row_utf8(char *d, long cp)
+{
+	if (cp < 0x80)
+		*d++ = (char)cp;
+	else if (cp < 0x800) {
+		*d++ = (char)(0xC0 | cp >> 6);
+		*d++ = (char)(0x80 | (cp & 0x3F));
+	} else if (cp < 0x10000) {
+		*d++ = (char)(0xE0 | cp >> 12);
+		*d++ = (char)(0x80 | (cp >> 6 & 0x3F));
+		*d++ = (char)(0x80 | (cp & 0x3F));
+	} else {
+		*d++ = (char)(0xF0 | cp >> 18);
+		*d++ = (char)(0x80 | (cp >> 12 & 0x3F));
+		*d++ = (char)(0x80 | (cp >> 6 & 0x3F));
+		*d++ = (char)(0x80 | (cp & 0x3F));
+	}
+	return (d);
+}
+
+/*
+ * The escape at p (just past its backslash) decoded at d: 0 with *pp past
+ * the escape and *dp past what it wrote, or -1 if it is malformed (an
+ * unknown escape, \u0000, a surrogate that is not half of a pair).  The
+ * bytes written are never more than the escape's: \uXXXX is 6 bytes for
+ * at most 3, a pair 12 for 4.
+ */
+static int
+store_row_json_esc(const char **pp, char **dp)
+{
+	static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+	const char *p = *pp, *c;
+	long cp, lo;
+
+	if (*p != 'u') {
+		if (*p == '\0' || (c = strchr(from, *p)) == NULL)
+			return (-1);
+		*(*dp)++ = to[c - from];
+		*pp = p + 1;
+		return (0);
+	}
+	if ((cp = store_row_json_u16(p + 1)) <= 0 ||
+	    (cp >= 0xDC00 && cp <= 0xDFFF))
+		return (-1);
+	p += 5;
+	if (cp >= 0xD800 && cp <= 0xDBFF) {
+		if (p[0] != '\\' || p[1] != 'u' ||
+		    (lo = store_row_json_u16(p + 2)) < 0xDC00 || lo > 0xDFFF)
+			return (-1);
+		cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+		p += 6;
+	}
+	*dp = store_row_utf8(*dp, cp);
+	*pp = p;
+	return (0);
+}
+
+/* The JSON string at *pp (just past its opening quote) as a malloc'd C
+ * string, *pp then past its closing quote: 0, JOBQ_EINTERNAL if it is
+ * malformed (unterminated, a raw control character, a bad escape) or
+ * JOBQ_ENOMEM. */
+static int
+store_row_json_str(const char **pp, char **out)
+{
+	const char *p = *pp, *e;
+	char *str, *d;
+	int esc = 0;
+
+	for (e = p; *e != '"'; e++) {
+		if ((unsigned char)*e < 0x20)	/* NUL included */
+			return (JOBQ_EINTERNAL);
+		if (*e == '\\') {
+			esc = 1;
+			if (*++e == '\0')
+				return (JOBQ_EINTERNAL);
+		}
+	}
+	if ((str = malloc((size_t)(e - p) + 1)) == NULL)
+		return (JOBQ_ENOMEM);
+	if (!esc) {
+		memcpy(str, p, (size_t)(e - p));
+		d = str + (e - p);
+	} else {
+		for (d = str; p < e;) {
+			if (*p != '\\')
+				*d++ = *p++;
+			else if (p++, store_row_json_esc(&p, &d) != 0 ||
+			    p > e) {
+				free(str);
+				return (JOBQ_EINTERNAL);
+			}
+		}
+	}
+	*d = '\0';
+	*pp = e + 1;
+	*out = str;
+	return (0);
+}
+
+/*
+ * Parses a JSON array of strings into a NULL-terminated malloc'd vector
+ * (count: its length, may be NULL).  Written for the claim's path, where
+ * cJSON's tree of a whole environment (each job's, 2 KB from a shell) cost
+ * more than the rest of the claim: one pass over each string, no tree.
+ * Strict JSON (whitespace between tokens allowed, nothing after the
+ * array); a string cannot hold NUL (\u0000 is malformed), and one that
+ * JSON allows but a C string cannot be is refused, as is any other
+ * malformed text: JOBQ_EINTERNAL.
+ */
+int
+store_row_strv_parse(const char *json, char ***out, size_t *count)
+{
+	const char *p;
+	char **v = NULL;
+	size_t n = 0, cap = 0;
+	int ret = JOBQ_EINTERNAL;
+
+	*out = NULL;
+	if (json == NULL)
+		return (JOBQ_EINTERNAL);
+	p = store_row_json_ws(json);
+	if (*p++ != '[')
+		return (JOBQ_EINTERNAL);
+	p = store_row_json_ws(p);
+	if (util_grow(&v, &cap, 1, sizeof(*v)) != 0)
+		return (JOBQ_ENOMEM);
+	if (*p == ']')
+		p++;
+	else
+		for (;;) {
+			if (*p++ != '"')
+				goto fail;
+			if (util_grow(&v, &cap, n + 2, sizeof(*v)) != 0) {
+				ret = JOBQ_ENOMEM;
+				goto fail;
+			}
+			if ((ret = store_row_json_str(&p, &v[n])) != 0)
+				goto fail;
+			v[++n] = NULL;
+			ret = JOBQ_EINTERNAL;
+			p = store_row_json_ws(p);
+			if (*p == ']') {
+				p++;
+				break;
+			}
+			if (*p++ != ',')
+				goto fail;
+			p = store_row_json_ws(p);
+		}
+	if (*store_row_json_ws(p) != '\0')
+		goto fail;
+	v[n] = NULL;
+	*out = v;
+	if (count != NULL)
+		*count = n;
+	return (0);
+fail:
+	v[n] = NULL;
+	util_strv_free(v);
+	return (ret);
 }
 
 /* One label: the len hex digits at p, decoded into a malloc'd string. */

@@ -22,12 +22,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <sqlite3.h>
 #include <uv.h>
 
 #include "fault.h"
 #include "store.h"
 #include "store_int.h"
+#include "util.h"
 
 static char tdir[64];
 static char dbpath[128];
@@ -2355,6 +2357,100 @@ START_TEST(test_counts_table)
 }
 END_TEST
 
+/* ---- argv / env columns: store_row_strv_parse ---- */
+
+static const struct {
+	const char *json;
+	const char *v[4];	/* NULL-terminated */
+} strv_ok[] = {
+	{ "[]", { NULL } },
+	{ " [ ]\n", { NULL } },
+	{ "[\"a\"]", { "a", NULL } },
+	{ "[\"a\",\"\",\"b c\"]", { "a", "", "b c", NULL } },
+	{ "\t[ \"a\" ,\r\n \"b\" ] ", { "a", "b", NULL } },
+	{ "[\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"]", { "\"\\/\b\f\n\r\t", NULL } },
+	{ "[\"A=\\u00e9\\u20AC\"]", { "A=\xc3\xa9\xe2\x82\xac", NULL } },
+	{ "[\"\\ud83d\\ude00x\"]", { "\xf0\x9f\x98\x80x", NULL } },
+	{ "[\"\\u0001\\u001f\\u0041\"]", { "\x01\x1f" "A", NULL } },
+	{ "[\"\xc3\xa9\xff\"]", { "\xc3\xa9\xff", NULL } },	/* bytes as is */
+};
+
+static const char *const strv_bad[] = {
+	"", "[", "]", "[\"a\"", "[\"a\",]", "[,\"a\"]", "[\"a\" \"b\"]", "[1]",
+	"[\"a\"]x", "[\"a\"],", "[\"\\x\"]", "[\"\\u0000\"]", "[\"\\ud800\"]",
+	"[\"\\udc00\"]", "[\"\\ud800\\u0041\"]", "[\"\\ud800\\\"]", "[\"\\u12\"]",
+	"[\"\\u12g4\"]", "[\"a\nb\"]", "[\"\t\"]", "{\"a\":1}", "[\"abc",
+	"[\"abc\\", "[null]", "[[\"a\"]]", "\"a\"",
+};
+
+START_TEST(test_strv_parse)
+{
+	char **v;
+	size_t i, k, n;
+
+	for (i = 0; i < sizeof(strv_ok) / sizeof(strv_ok[0]); i++) {
+		ck_assert_msg(store_row_strv_parse(strv_ok[i].json, &v, &n) == 0,
+		    "refused %s", strv_ok[i].json);
+		for (k = 0; strv_ok[i].v[k] != NULL; k++) {
+			ck_assert_ptr_nonnull(v[k]);
+			ck_assert_str_eq(v[k], strv_ok[i].v[k]);
+		}
+		ck_assert_ptr_null(v[k]);
+		ck_assert_uint_eq(n, k);
+		util_strv_free(v);
+	}
+	for (i = 0; i < sizeof(strv_bad) / sizeof(strv_bad[0]); i++) {
+		v = (char **)1;
+		ck_assert_msg(store_row_strv_parse(strv_bad[i], &v, &n) ==
+		    JOBQ_EINTERNAL, "accepted %s", strv_bad[i]);
+		ck_assert_ptr_null(v);
+	}
+	ck_assert_int_eq(store_row_strv_parse(NULL, &v, NULL), JOBQ_EINTERNAL);
+}
+END_TEST
+
+/* Random vectors of random strings (any byte but NUL), written as the
+ * store writes them (cJSON): read back the same, as cJSON reads them. */
+START_TEST(test_strv_parse_random)
+{
+	char *in[9], **v, *json, buf[9][40];
+	cJSON *a;
+	size_t n, k, len;
+	int it;
+
+	srandom(1234);
+	for (it = 0; it < 20000; it++) {
+		n = (size_t)(random() % 9);
+		for (k = 0; k < n; k++) {
+			len = (size_t)(random() % 39);
+			for (size_t c = 0; c < len; c++)
+				/* mostly what needs escaping */
+				buf[k][c] = (char)(random() % 2 ?
+				    1 + random() % 0x7f : 1 + random() % 255);
+			buf[k][len] = '\0';
+			in[k] = buf[k];
+		}
+		in[n] = NULL;
+		json = store_row_strv_json((const char *const *)in, n);
+		ck_assert_ptr_nonnull(json);
+		ck_assert_msg(store_row_strv_parse(json, &v, &len) == 0,
+		    "refused %s", json);
+		ck_assert_uint_eq(len, n);
+		ck_assert_ptr_nonnull(a = cJSON_Parse(json));
+		ck_assert_int_eq(cJSON_GetArraySize(a), (int)n);
+		for (k = 0; k < n; k++) {
+			ck_assert_str_eq(v[k], in[k]);
+			ck_assert_str_eq(v[k],
+			    cJSON_GetArrayItem(a, (int)k)->valuestring);
+		}
+		ck_assert_ptr_null(v[n]);
+		cJSON_Delete(a);
+		util_strv_free(v);
+		cJSON_free(json);
+	}
+}
+END_TEST
+
 /* The counts triggers as schemas 8 to 14 made them. */
 #define COUNTS_TRIGGERS_V14 \
 	"DROP TRIGGER counts_insert; DROP TRIGGER counts_update;" \
@@ -4631,6 +4727,8 @@ store_suite(void)
 	tcase_add_test(tc, test_lazy_and_batching);
 	tcase_add_test(tc, test_counts_table);
 	tcase_add_test(tc, test_migrate_v14);
+	tcase_add_test(tc, test_strv_parse);
+	tcase_add_test(tc, test_strv_parse_random);
 	tcase_add_test(tc, test_retention_index);
 	tcase_add_test(tc, test_job_owners);
 	tcase_add_test(tc, test_recover_v2);
