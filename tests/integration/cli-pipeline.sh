@@ -27,8 +27,9 @@ start_daemon
 
 # One write carries hello and submit; the replies of both are read.
 # Under AddressSanitizer LeakSanitizer cannot run traced (it stops the
-# process with ptrace itself), and the runtime opens files of its own.
-if [[ $deps == *libasan* ]]; then
+# process with ptrace itself), and the runtime opens files of its own;
+# ThreadSanitizer's runtime writes to descriptors of its own.
+if [[ $deps == *libasan* || $deps == *libtsan* ]]; then
 	log "sanitizer build: the one-write check under strace is skipped"
 elif command -v strace >/dev/null; then
 	# -s and --queue given: jobq.conf (jobq(1), FILES) is not even looked

@@ -33,12 +33,12 @@ NJOBS=3000
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$JOBQD_PID/status"; }
 rss_below() { [ "$(rss_kb)" -le "$1" ]; }
 
-# AddressSanitizer's allocator keeps freed memory in quarantine and ignores
-# malloc_trim: the RSS bounds hold for the C library's malloc only.
+# The sanitizers' allocators (AddressSanitizer's quarantine, ThreadSanitizer's
+# own) ignore malloc_trim: the RSS bounds hold for the C library's malloc only.
 CHECK_RSS=1
-if grep -qa __asan_init "$JOBQD" 2>/dev/null; then
+if grep -qaE "__(asan|tsan)_init" "$JOBQD" 2>/dev/null; then
 	CHECK_RSS=
-	log "jobqd is built with AddressSanitizer: RSS measured, not checked"
+	log "jobqd is built with a sanitizer: RSS measured, not checked"
 fi
 
 start_daemon --frame-timeout 1s --handshake-timeout 2s

@@ -39,9 +39,9 @@ ln -s "$(command -v sleep)" "$BIN/sleep"
 
 JOBQD_PID=
 DAEMON_RC=
-# Scaling for slow builds (ASan): multiply long bounded waits.
+# Scaling for slow builds (ASan, TSan): multiply long bounded waits.
 SLOW=${ITEST_SLOW:-1}
-if grep -qa __asan_init "$JOBQD" 2>/dev/null; then
+if grep -qaE "__(asan|tsan)_init" "$JOBQD" 2>/dev/null; then
 	SLOW=3
 fi
 
