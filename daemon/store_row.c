@@ -218,9 +218,8 @@ store_row_json_str(const char **pp, char **out)
  * cJSON's tree of a whole environment (each job's, 2 KB from a shell) cost
  * more than the rest of the claim: one pass over each string, no tree.
  * Strict JSON (whitespace between tokens allowed, nothing after the
- * array); a string cannot hold NUL (\u0000 is malformed), and one that
- * JSON allows but a C string cannot be is refused, as is any other
- * malformed text: JOBQ_EINTERNAL.
+ * array), but \u0000, which a C string cannot hold, is malformed too:
+ * JOBQ_EINTERNAL, as for any other malformed text.
  */
 int
 store_row_strv_parse(const char *json, char ***out, size_t *count)
