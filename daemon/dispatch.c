@@ -218,10 +218,14 @@ dispatch_job_alloc_recovered(void)
 void
 dispatch_job_free(struct sjob *j)
 {
-	free(j->node.res);
+	free(sched_node_res(&j->node));
+	sched_node_release(&j->node);
 	if (j->run != NULL)
 		free(j->run->spec);
 	free(j->run);
+	if (j->opt != NULL)
+		JQ_ASSERT(TAILQ_EMPTY(&j->opt->waiters));
+	free(j->opt);
 	if (dispatch_job_slab != NULL && slab_owns(dispatch_job_slab, j)) {
 		slab_release(dispatch_job_slab, j);
 		if (slab_used(dispatch_job_slab) == 0) {
@@ -245,6 +249,33 @@ dispatch_run(struct sjob *j)
 	return j->run;
 }
 
+struct sjob_opt *
+dispatch_opt(struct sjob *j)
+{
+	if (j->opt == NULL) {
+		if ((j->opt = calloc(1, sizeof *j->opt)) == NULL)
+			fatalx("out of memory");
+		TAILQ_INIT(&j->opt->waiters);
+	}
+	return j->opt;
+}
+
+void
+dispatch_opt_set(struct sjob *j, int64_t timeout_ms, int64_t kill_grace_ms,
+    int64_t retry_delay_ms, int64_t array_index)
+{
+	struct sjob_opt *o;
+
+	if (j->opt == NULL && timeout_ms == 0 && kill_grace_ms == 0 &&
+	    retry_delay_ms == 0 && array_index == 0)
+		return;
+	o = dispatch_opt(j);
+	o->timeout_ms = timeout_ms;
+	o->kill_grace_ms = dispatch_ms32(kill_grace_ms);
+	o->retry_delay_ms = dispatch_ms32(retry_delay_ms);
+	o->array_index = array_index;
+}
+
 void
 dispatch_add(struct dispatch *s, struct sjob *j, int64_t id, int attempts,
     int max_retries, uid_t owner)
@@ -255,9 +286,9 @@ dispatch_add(struct dispatch *s, struct sjob *j, int64_t id, int attempts,
 	j->state = JOBQ_STATE_QUEUED;
 	j->phase = PH_QUEUED;
 	j->attempts = attempts;
-	j->max_retries = max_retries;
+	if (max_retries != 0)
+		dispatch_opt(j)->max_retries = max_retries;
 	j->node.uid = owner;	/* kept by dispatch_node_init */
-	TAILQ_INIT(&j->waiters);
 	if (s->njobs >= s->nbuckets)
 		dispatch_grow(s);
 	h = dispatch_hash(s, id);
@@ -270,8 +301,8 @@ dispatch_add(struct dispatch *s, struct sjob *j, int64_t id, int attempts,
 void
 dispatch_unpin(struct sjob *j)
 {
-	JQ_ASSERT(j->pins > 0);
-	if (--j->pins == 0 && j->gone)
+	JQ_ASSERT(dispatch_opt_pins(j) > 0);
+	if (--j->opt->pins == 0 && j->gone)
 		dispatch_job_free(j);
 }
 
@@ -280,7 +311,7 @@ dispatch_remove(struct dispatch *s, struct sjob *j)
 {
 	struct sjob **pp;
 
-	JQ_ASSERT(TAILQ_EMPTY(&j->waiters));
+	JQ_ASSERT(!dispatch_opt_waited(j));
 	JQ_ASSERT(j->node.state == SCHED_DONE || j->node.state == SCHED_NEW);
 	for (pp = &s->buckets[dispatch_hash(s, SJOB_ID(j))]; *pp != NULL;
 	    pp = &(*pp)->hnext) {
@@ -288,9 +319,9 @@ dispatch_remove(struct dispatch *s, struct sjob *j)
 			*pp = j->hnext;
 			s->njobs--;
 			dispatch_mem_kick(s);
-			if (j->array_id != 0)
+			if (dispatch_opt_array_id(j) != 0)
 				dispatch_array_task_gone(s, j);
-			if (j->pins > 0)
+			if (dispatch_opt_pins(j) > 0)
 				j->gone = 1;
 			else
 				dispatch_job_free(j);
@@ -313,7 +344,8 @@ dispatch_node_init(struct dispatch *s, struct sjob *j, const char *queue,
 	if (array_id != 0 &&
 	    (a = sched_array_get(s->sched, array_id, throttle, 1)) == NULL)
 		fatalx("out of memory");
-	j->array_id = array_id;
+	if (array_id != 0)
+		dispatch_opt(j)->array_id = array_id;
 	sched_node_init(&j->node, SJOB_ID(j), priority, not_before, q, a);
 	j->node.uid = owner;	/* fair share and caps: sched_fair.c */
 }
@@ -344,7 +376,7 @@ void
 dispatch_transition(struct sjob *j, enum job_event ev, int exit_code,
     struct job_outcome *oc)
 {
-	if (job_transition(j->state, ev, j->attempts, j->max_retries,
+	if (job_transition(j->state, ev, j->attempts, dispatch_opt_max_retries(j),
 	    exit_code, 0, oc) != 0)
 		fatalx("job %" PRId64 ": event %s in state %s", SJOB_ID(j),
 		    job_event_name(ev), jobq_state_name(j->state));
@@ -355,7 +387,8 @@ dispatch_transition(struct sjob *j, enum job_event ev, int exit_code,
 unsigned
 dispatch_kill_grace(const struct dispatch *s, const struct sjob *j)
 {
-	return j->kill_grace_ms > 0 ? (unsigned)j->kill_grace_ms :
+	return dispatch_opt_kill_grace(j) > 0 ?
+	    (unsigned)dispatch_opt_kill_grace(j) :
 	    s->conf.kill_grace_ms;
 }
 
@@ -663,7 +696,7 @@ dispatch_closed_one(struct dispatch *s)
 		while ((j = s->buckets[i]) != NULL) {
 			s->buckets[i] = j->hnext;
 			dispatch_wait_shutdown(j);
-			JQ_ASSERT(j->pins == 0);
+			JQ_ASSERT(dispatch_opt_pins(j) == 0);
 			dispatch_job_free(j);
 		}
 	}

@@ -186,14 +186,14 @@ dispatch_array_task_gone(struct dispatch *s, struct sjob *j)
 
 	for (aw = TAILQ_FIRST(&s->awaiters); aw != NULL; aw = next) {
 		next = TAILQ_NEXT(aw, link);
-		if (aw->array_id != j->array_id || aw->remaining == 0)
+		if (aw->array_id != dispatch_opt_array_id(j) || aw->remaining == 0)
 			continue;
 		if (--aw->remaining > 0)
 			continue;
 		r = aw->r;
 		dispatch_array_free(s, aw);
 		/* the last end has committed: read the array back */
-		dispatch_array_read(s, r, RK_GET, j->array_id, -1, 1);
+		dispatch_array_read(s, r, RK_GET, dispatch_opt_array_id(j), -1, 1);
 	}
 }
 

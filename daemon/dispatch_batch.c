@@ -118,9 +118,8 @@ dispatch_batch_track(struct dispatch *s, struct op_ctx *c)
 		    (uid_t)o->in.insert.owner_uid);
 		s->metrics.submitted++;
 		j->submitted_at = o->in.insert.submitted_at;
-		j->timeout_ms = sub->timeout_ms;
-		j->kill_grace_ms = dispatch_ms32(sub->kill_grace_ms);
-		j->retry_delay_ms = dispatch_ms32(sub->retry_delay_ms);
+		dispatch_opt_set(j, sub->timeout_ms, sub->kill_grace_ms,
+		    sub->retry_delay_ms, 0);
 		j->on_end = sub->on_end != NULL;
 		dispatch_node_init(s, j, sub->queue, sub->priority,
 		    sub->not_before, 0, 0);

@@ -268,7 +268,7 @@ dispatch_edit_hold_array(struct dispatch *s, struct dispatch_req *r,
 	/* all tasks have one owner: the first one active decides */
 	for (b = 0; b < s->nbuckets; b++)
 		for (j = s->buckets[b]; j != NULL; j = j->hnext)
-			if (j->array_id == id && !j->gone &&
+			if (dispatch_opt_array_id(j) == id && !j->gone &&
 			    !dispatch_may_touch(r, j->node.uid)) {
 				dispatch_refuse(s, r, "array", id, j->node.uid,
 				    hold ? "hold" : "release");
@@ -276,7 +276,7 @@ dispatch_edit_hold_array(struct dispatch *s, struct dispatch_req *r,
 			}
 	for (b = 0; b < s->nbuckets; b++)
 		for (j = s->buckets[b]; j != NULL; j = j->hnext) {
-			if (j->array_id != id || j->gone ||
+			if (dispatch_opt_array_id(j) != id || j->gone ||
 			    !dispatch_edit_queued(j) ||
 			    dispatch_edit_hold_sched(s, j, hold) == 1)
 				continue;
@@ -418,7 +418,7 @@ dispatch_edit_check(struct dispatch *s, struct dispatch_req *r,
 
 	*q = NULL;
 	if ((e->set & (JOBQ_EDIT_ARGV | JOBQ_EDIT_ENV | JOBQ_EDIT_CWD)) &&
-	    j->array_id != 0) {
+	    dispatch_opt_array_id(j) != 0) {
 		snprintf(msg, msglen, "a task shares its array's argv, env "
 		    "and cwd: they cannot be changed for one task");
 		return JOBQ_EINVAL;
@@ -496,9 +496,9 @@ dispatch_edit_sched(struct dispatch *s, struct sjob *j,
 	if (e->set & JOBQ_EDIT_NOT_BEFORE)
 		sched_edit_not_before(s->sched, &j->node, e->not_before, now);
 	if (e->set & JOBQ_EDIT_TIMEOUT)
-		j->timeout_ms = e->timeout_ms;
+		dispatch_opt(j)->timeout_ms = e->timeout_ms;
 	if (e->set & JOBQ_EDIT_RETRIES)
-		j->max_retries = e->max_retries;
+		dispatch_opt(j)->max_retries = e->max_retries;
 	return 0;
 undo:
 	while (i-- > 0) {

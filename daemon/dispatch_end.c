@@ -36,7 +36,8 @@ dispatch_would_retry(const struct sjob *j, enum job_event ev, int exit_code)
 {
 	struct job_outcome oc;
 
-	return job_transition(j->state, ev, j->attempts, j->max_retries,
+	return job_transition(j->state, ev, j->attempts,
+	    dispatch_opt_max_retries(j),
 	    exit_code, 0, &oc) == 0 && oc.retry;
 }
 
@@ -94,8 +95,8 @@ dispatch_end_requeue(struct dispatch *s, struct sjob *j, struct store_op *op)
 {
 	int64_t now = util_now_ms(), nb;
 
-	nb = now + sched_backoff_ms(j->retry_delay_ms > 0 ?
-	    j->retry_delay_ms : DISPATCH_RETRY_DELAY_MS, j->attempts,
+	nb = now + sched_backoff_ms(dispatch_opt_retry_delay(j) > 0 ?
+	    dispatch_opt_retry_delay(j) : DISPATCH_RETRY_DELAY_MS, j->attempts,
 	    STORE_RETRY_CAP_MS, drand48());
 	log_info("job %" PRId64 " attempt %d ended (%s); retrying in "
 	    "%" PRId64 " ms", SJOB_ID(j), j->attempts, op->in.update.reason,
@@ -326,8 +327,8 @@ dispatch_cancel_ids_done(struct store_op *op)
 static int
 dispatch_cancel_chunkable(const struct sjob *j)
 {
-	return j->phase == PH_QUEUED && !j->cancel_req && j->pins == 0 &&
-	    j->node.out == NULL;
+	return j->phase == PH_QUEUED && !j->cancel_req &&
+	    dispatch_opt_pins(j) == 0 && sched_node_out(&j->node) == NULL;
 }
 
 /* The jobs of ids[*next..n-1] still in the table, canceled: those that can

@@ -123,26 +123,37 @@ struct sjob_run {
 #define DISPATCH_BACK_HAND	1
 #define DISPATCH_BACK_QUEUE	2
 
-/* A job in the table of active jobs.  Packed (184 bytes, a 192-byte malloc
- * chunk): a million queued jobs are a million of these; widest fields
- * first, the small ones in bit-fields at the end, what only a claimed job
- * needs in run.  Its owner is node.uid (set by dispatch_add), its slots
- * and resources node.res (NULL: one slot, none; dispatch_res.c, freed
- * with the job). */
-struct sjob {
-	struct sched_node node;   /* node.id is the job's id */
-	int64_t submitted_at;
+/* What a job carries beyond the common case, allocated by dispatch_opt()
+ * only when one of it is not 0 (or not empty): a --timeout, --kill-grace,
+ * --retry-delay or --retries, a place in an array, someone waiting for it,
+ * a submit depending on it.  Most queued jobs have none.  Freed with the
+ * job. */
+struct sjob_opt {
 	int64_t timeout_ms;
 	int64_t array_id, array_index;
-	struct sjob_run *run;  /* NULL until claimed (dispatch_run) */
 	struct waiter_list waiters;
-	struct sjob *hnext;        /* hash chain */
 	int32_t kill_grace_ms, retry_delay_ms; /* at most a day
 	                          (PROTO_MAX_GRACE_MS, _RETRY_DELAY_MS):
 	                          set through dispatch_ms32() */
-	int attempts;          /* as dispatch decided it (with state) */
 	int max_retries;
 	int pins;              /* pending submits that depend on it */
+};
+
+/* A job in the table of active jobs.  Compact (104 bytes): a million
+ * queued jobs are a million of these.  What only a claimed job needs is in
+ * run, what few jobs have in opt; the small fields in bit-fields at the
+ * end.  Its owner is node.uid (set by dispatch_add), its slots and
+ * resources sched_node_res(&node) (NULL: one slot, none; dispatch_res.c,
+ * freed with the job).  Reads of opt's members go through the
+ * dispatch_opt_*() accessors below, which give the defaults when there is
+ * no opt. */
+struct sjob {
+	struct sched_node node;   /* node.id is the job's id */
+	int64_t submitted_at;
+	struct sjob_run *run;  /* NULL until claimed (dispatch_run) */
+	struct sjob_opt *opt;  /* NULL: every option at its default */
+	struct sjob *hnext;        /* hash chain */
+	int attempts;          /* as dispatch decided it (with state) */
 	unsigned state:4;      /* jobq_state, as dispatch decided it;
 	                          changed only by dispatch_transition() */
 	unsigned phase:4;      /* enum sjob_phase */
@@ -155,6 +166,10 @@ struct sjob {
 	                          more than the pool has (its row is not held;
 	                          dispatch_res_job), until an edit fixes it */
 };
+#if defined(__x86_64__) || defined(__aarch64__)
+_Static_assert(sizeof(struct sjob) <= 104, "struct sjob grew: a queued job's "
+    "memory is counted (README, Benchmark)");
+#endif
 TAILQ_HEAD(sjob_list, sjob);
 
 /* A duration of at most a day (kill_grace_ms, retry_delay_ms: the protocol
@@ -177,6 +192,55 @@ static inline int64_t
 dispatch_run_started(const struct sjob *j)
 {
 	return j->run != NULL ? j->run->started_at : 0;
+}
+
+/* j's options (struct sjob_opt), their defaults while it has none. */
+static inline int64_t
+dispatch_opt_timeout(const struct sjob *j)
+{
+	return j->opt != NULL ? j->opt->timeout_ms : 0;
+}
+
+static inline int32_t
+dispatch_opt_kill_grace(const struct sjob *j)
+{
+	return j->opt != NULL ? j->opt->kill_grace_ms : 0;
+}
+
+static inline int32_t
+dispatch_opt_retry_delay(const struct sjob *j)
+{
+	return j->opt != NULL ? j->opt->retry_delay_ms : 0;
+}
+
+static inline int
+dispatch_opt_max_retries(const struct sjob *j)
+{
+	return j->opt != NULL ? j->opt->max_retries : 0;
+}
+
+static inline int64_t
+dispatch_opt_array_id(const struct sjob *j)
+{
+	return j->opt != NULL ? j->opt->array_id : 0;
+}
+
+static inline int64_t
+dispatch_opt_array_index(const struct sjob *j)
+{
+	return j->opt != NULL ? j->opt->array_index : 0;
+}
+
+static inline int
+dispatch_opt_pins(const struct sjob *j)
+{
+	return j->opt != NULL ? j->opt->pins : 0;
+}
+
+static inline int
+dispatch_opt_waited(const struct sjob *j)
+{
+	return j->opt != NULL && !TAILQ_EMPTY(&j->opt->waiters);
 }
 
 #define SJOB(n) ((struct sjob *)((char *)(n) - offsetof(struct sjob, node)))
@@ -331,6 +395,12 @@ void dispatch_add(struct dispatch *, struct sjob *j, int64_t id, int attempts,
 void dispatch_unpin(struct sjob *);
 /* j's run, made (slot -1) if it has none: out of memory is fatal. */
 struct sjob_run *dispatch_run(struct sjob *j);
+/* j's opt, allocated (every member 0, no waiter) if it has none; out of
+ * memory is fatal, as for dispatch_run(). */
+struct sjob_opt *dispatch_opt(struct sjob *j);
+/* Sets j's options; an opt is allocated only if one of them is not 0. */
+void dispatch_opt_set(struct sjob *j, int64_t timeout_ms,
+    int64_t kill_grace_ms, int64_t retry_delay_ms, int64_t array_index);
 /* j, just taken from the scheduler by sched_next(), is claimed. */
 void dispatch_claim(struct dispatch *, struct sjob *j, int64_t now);
 /* j, just taken from the scheduler by sched_next(), was claimed by op (a

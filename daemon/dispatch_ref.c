@@ -364,10 +364,8 @@ dispatch_ref_retry_track(struct dispatch *s, struct op_ctx *c,
 	dispatch_add(s, j, job->id, oc.attempts, job->max_retries,
 	    (uid_t)job->owner_uid);
 	j->submitted_at = util_now_ms();
-	j->timeout_ms = job->timeout_ms;
-	j->kill_grace_ms = dispatch_ms32(job->kill_grace_ms);
-	j->retry_delay_ms = dispatch_ms32(job->retry_delay_ms);
-	j->array_index = job->array_index;
+	dispatch_opt_set(j, job->timeout_ms, job->kill_grace_ms,
+	    job->retry_delay_ms, job->array_index);
 	dispatch_node_init(s, j, job->queue, job->priority, 0, job->array_id,
 	    0);
 	dispatch_res_job(s, j, job->slots, job->res);

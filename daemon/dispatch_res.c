@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,7 +57,7 @@ void
 dispatch_res_job(struct dispatch *s, struct sjob *j, int slots,
     const char *res)
 {
-	struct sched_res_req r;
+	struct sched_res_req r, *req;
 	char err[256];
 
 	if (slots <= 1 && res == NULL)
@@ -75,9 +76,12 @@ dispatch_res_job(struct dispatch *s, struct sjob *j, int slots,
 			j->res_held = 1;
 		j->node.held = 1;
 	}
-	if ((j->node.res = malloc(sizeof(*j->node.res))) == NULL)
+	if ((req = malloc(sizeof(*req))) == NULL)
 		fatalx("out of memory");
-	*j->node.res = r;
+	*req = r;
+	/* the node's side record, if it has none yet */
+	if (sched_node_set_res(&j->node, req) != 0)
+		fatalx("out of memory");
 }
 
 int
@@ -85,6 +89,7 @@ dispatch_res_edit_check(const struct dispatch *s, const struct sjob *j,
     const struct proto_edit *e, struct sched_res_req **out, char *msg,
     size_t msglen)
 {
+	const struct sched_res_req *cur = sched_node_res(&j->node);
 	struct sched_res_req r;
 	int set_slots = (e->set & JOBQ_EDIT_SLOTS) != 0;
 	int set_res = (e->set & JOBQ_EDIT_RES) != 0;
@@ -92,7 +97,7 @@ dispatch_res_edit_check(const struct dispatch *s, const struct sjob *j,
 	*out = NULL;
 	if (!set_slots && !set_res)
 		return 0;
-	if (j->node.res != NULL && !sched_res_possible(s->res, j->node.res) &&
+	if (cur != NULL && !sched_res_possible(s->res, cur) &&
 	    !(set_slots && set_res)) {
 		/* what it asks now was not read against this pool */
 		snprintf(msg, msglen, "the job asks more than jobqd has "
@@ -100,7 +105,7 @@ dispatch_res_edit_check(const struct dispatch *s, const struct sjob *j,
 		    "together");
 		return JOBQ_EINVAL;
 	}
-	if (sched_res_req_edit(s->res, j->node.res, set_slots ? e->slots : 0,
+	if (sched_res_req_edit(s->res, cur, set_slots ? e->slots : 0,
 	    set_res, e->res, &r, msg, msglen) != 0)
 		return JOBQ_EINVAL;
 	if (r.slots <= 1 && memcmp(r.n, (unsigned[SCHED_RES_MAX]){ 0 },
@@ -118,15 +123,20 @@ void
 dispatch_res_edit_apply(struct dispatch *s, struct sjob *j,
     struct sched_res_req *r)
 {
-	struct sched_res_req *old = j->node.res;
+	struct sched_res_req *old = sched_node_res(&j->node);
+	int rv;
 
-	if (sched_edit_res(s->sched, &j->node, r) != 0) {
+	if ((rv = sched_edit_res(s->sched, &j->node, r)) != 0) {
+		/* no side record for r: the edit is half made
+		 * (dispatch_edit_sched), so as dispatch_res_job */
+		if (rv == -ENOMEM)
+			fatalx("out of memory");
 		/* checked by dispatch_res_edit_check and dispatch_edit */
 		JQ_ASSERT(0);
 		free(r);
 		return;
 	}
-	free(old);		/* j->node.res is r now */
+	free(old);		/* sched_node_res(&j->node) is r now */
 	if (j->res_held) {
 		j->res_held = 0;
 		(void)sched_edit_release(s->sched, &j->node, util_now_ms());
@@ -136,24 +146,27 @@ dispatch_res_edit_apply(struct dispatch *s, struct sjob *j,
 int
 dispatch_res_impossible(const struct dispatch *s, const struct sjob *j)
 {
-	return j->node.res != NULL && !sched_res_possible(s->res, j->node.res);
+	const struct sched_res_req *r = sched_node_res(&j->node);
+
+	return r != NULL && !sched_res_possible(s->res, r);
 }
 
 void
 dispatch_res_claim(struct dispatch *s, struct sjob *j, struct store_op *op,
     struct op_ctx *c)
 {
+	const struct sched_res_req *r = sched_node_res(&j->node);
 	size_t n;
 
-	if (j->node.res == NULL)
+	if (r == NULL)
 		return;
-	n = sched_res_given_str(s->res, j->node.res, NULL, 0);
+	n = sched_res_given_str(s->res, r, NULL, 0);
 	if (n == 0)
 		return;		/* slots only */
 	if ((c->msg = malloc(n + 1)) == NULL ||
-	    (c->strv = sched_res_env(s->res, j->node.res)) == NULL)
+	    (c->strv = sched_res_env(s->res, r)) == NULL)
 		fatalx("out of memory");
-	(void)sched_res_given_str(s->res, j->node.res, c->msg, n + 1);
+	(void)sched_res_given_str(s->res, r, c->msg, n + 1);
 	op->in.claim.res_given = c->msg;
 	op->in.claim.res_env = (const char *const *)c->strv;
 }

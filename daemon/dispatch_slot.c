@@ -56,7 +56,7 @@ struct dispatch_tmo {
 static int
 dispatch_slot_asks(const struct sjob *j)
 {
-	return j->node.res != NULL ? j->node.res->slots : 1;
+	return sched_node_slots(&j->node);
 }
 
 /* 1 if j, claimed, may start now beside the jobs the workers run: what it
@@ -366,7 +366,7 @@ dispatch_slot_tmo_cb(uv_timer_t *t)
 		return;
 	j->timed_out = 1;
 	log_info("job %" PRId64 " ran past its timeout of %" PRId64 " ms; "
-	    "stopping it", SJOB_ID(j), j->timeout_ms);
+	    "stopping it", SJOB_ID(j), dispatch_opt_timeout(j));
 	if ((rv = pool_cancel(s->pool, j->run->slot, SJOB_ID(j),
 	    dispatch_kill_grace(s, j), 0)) < 0)
 		log_warnx("job %" PRId64 ": timeout: %s", SJOB_ID(j),
@@ -377,7 +377,7 @@ void
 dispatch_slot_timeout_start(struct dispatch *s, struct sjob *j)
 {
 	struct sjob_run *run = dispatch_run(j);
-	int64_t left = run->started_at + j->timeout_ms - util_now_ms();
+	int64_t left = run->started_at + dispatch_opt_timeout(j) - util_now_ms();
 	struct dispatch_tmo *tmo;
 
 	if ((run->tmo = tmo = malloc(sizeof *tmo)) == NULL)
@@ -433,7 +433,7 @@ dispatch_slot_started(void *arg, int slot, const struct wire_report *rep)
 	op->in.update.pid = rep->pid;
 	/* informational (jobq show): rides with the next commit */
 	dispatch_op_submit_lazy(s, op);
-	if (j->timeout_ms > 0 && j->run->tmo == NULL)
+	if (dispatch_opt_timeout(j) > 0 && j->run->tmo == NULL)
 		dispatch_slot_timeout_start(s, j);
 	/* Asked back while ahead (for a cancel or the stop), but its
 	 * worker had begun it: stopped as a running job now. */
@@ -510,7 +510,7 @@ dispatch_slot_end_event(const struct sjob *j, const struct wire_report *rep,
 		return JOB_EV_CANCEL;
 	if (j->timed_out) {
 		snprintf(msg, msglen, "stopped after its timeout of %" PRId64
-		    " ms", j->timeout_ms);
+		    " ms", dispatch_opt_timeout(j));
 		return JOB_EV_TIMEOUT;
 	}
 	if (rep->flags & WIRE_END_OUTPUT) {

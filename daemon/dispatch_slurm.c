@@ -274,7 +274,7 @@ dispatch_slurm_end(struct dslurm *sl, struct dsl_job *dj,
 		sig = 0;
 	} else if (j->timed_out) {
 		snprintf(buf, sizeof buf, "stopped after its timeout of %" PRId64
-		    " ms", j->timeout_ms);
+		    " ms", dispatch_opt_timeout(j));
 		msg = buf;
 		ev = JOB_EV_TIMEOUT;
 		code = -1;
@@ -342,7 +342,7 @@ dispatch_slurm_timeout(struct dispatch *s, struct sjob *j)
 {
 	j->timed_out = 1;
 	log_info("job %" PRId64 " ran past its timeout of %" PRId64 " ms; "
-	    "cancelling it in Slurm", SJOB_ID(j), j->timeout_ms);
+	    "cancelling it in Slurm", SJOB_ID(j), dispatch_opt_timeout(j));
 	dispatch_slurm_cancel(s, j);
 }
 
@@ -483,8 +483,8 @@ dispatch_slurm_submit(struct dslurm *sl, struct dsl_job *dj,
 	sub.out_path = out;
 	sub.err_path = err;
 	sub.exec = &ex;
-	sub.timeout_ms = j->timeout_ms;
-	sub.slots = j->node.res != NULL ? j->node.res->slots : 1;
+	sub.timeout_ms = dispatch_opt_timeout(j);
+	sub.slots = sched_node_slots(&j->node);
 	if ((cmd = slurm_cmd_new()) == NULL)
 		fatalx("out of memory");
 	if (sl->sbatch == NULL) {
@@ -609,7 +609,7 @@ dispatch_slurm_started(struct dslurm *sl, struct dsl_job *dj)
 	op->in.update.set_started = 1;
 	op->in.update.started_at = j->run->started_at;
 	dispatch_op_submit_lazy(s, op);
-	if (j->timeout_ms > 0 && j->run->tmo == NULL)
+	if (dispatch_opt_timeout(j) > 0 && j->run->tmo == NULL)
 		dispatch_slot_timeout_start(s, j);
 }
 

@@ -114,10 +114,8 @@ dispatch_start_row(struct dispatch *s, const struct store_queued *sq)
 	dispatch_add(s, j, sq->id, sq->attempts, sq->max_retries,
 	    (uid_t)sq->owner_uid);
 	j->submitted_at = sq->submitted_at;
-	j->timeout_ms = sq->timeout_ms;
-	j->kill_grace_ms = dispatch_ms32(sq->kill_grace_ms);
-	j->retry_delay_ms = dispatch_ms32(sq->retry_delay_ms);
-	j->array_index = sq->array_index;
+	dispatch_opt_set(j, sq->timeout_ms, sq->kill_grace_ms,
+	    sq->retry_delay_ms, sq->array_index);
 	j->on_end = sq->on_end != 0;
 	dispatch_node_init(s, j, sq->queue, sq->priority, sq->not_before,
 	    sq->array_id, sq->array_throttle);

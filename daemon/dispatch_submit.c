@@ -187,12 +187,10 @@ dispatch_submit_track(struct dispatch *s, struct op_ctx *c,
 		    (uid_t)op->in.insert.owner_uid);
 		s->metrics.submitted++;
 		j->submitted_at = op->in.insert.submitted_at;
-		j->timeout_ms = sub->timeout_ms;
-		j->kill_grace_ms = dispatch_ms32(sub->kill_grace_ms);
-		j->retry_delay_ms = dispatch_ms32(sub->retry_delay_ms);
+		dispatch_opt_set(j, sub->timeout_ms, sub->kill_grace_ms,
+		    sub->retry_delay_ms, sub->array_count > 0 ?
+		    sub->array_first + i * sub->array_step : 0);
 		j->on_end = sub->on_end != NULL;
-		if (sub->array_count > 0)
-			j->array_index = sub->array_first + i * sub->array_step;
 		dispatch_node_init(s, j, sub->queue, sub->priority,
 		    sub->not_before, sub->array_count > 0 ?
 		    op->out.insert.id : 0, sub->array_throttle);
@@ -637,7 +635,7 @@ dispatch_submit_pdep(struct dispatch *s, struct op_ctx *c, int64_t id,
 	pd->id = id;
 	pd->mode = mode;
 	if ((j = dispatch_find(s, id)) != NULL) {
-		j->pins++;
+		dispatch_opt(j)->pins++;
 		pd->pin = j;
 		if (j->node.state != SCHED_DONE)
 			return 0;
@@ -890,7 +888,7 @@ dispatch_submit_internal(struct dispatch *s, cJSON *json,
 		c->pdeps[0].id = after_id;
 		c->pdeps[0].mode = JOBQ_DEP_ANY;
 		c->pdeps[0].pin = j;
-		j->pins++;
+		dispatch_opt(j)->pins++;
 		c->npdeps = 1;
 	}
 	dispatch_submit_insert(s, c, 0);

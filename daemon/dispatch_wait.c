@@ -43,7 +43,7 @@ dispatch_wait_free(struct waiter *w)
 static void
 dispatch_wait_unlink(struct waiter *w)
 {
-	DISPATCH_TAILQ_REMOVE(&w->job->waiters, w, link);
+	DISPATCH_TAILQ_REMOVE(&w->job->opt->waiters, w, link);
 	dispatch_reply_detach(w->r);
 }
 
@@ -85,7 +85,7 @@ dispatch_wait_add(struct dispatch *s, struct sjob *j, struct dispatch_req *r,
 		uv_timer_start(&w->timer, dispatch_wait_timeout,
 		    (uint64_t)timeout_ms, 0);
 	}
-	TAILQ_INSERT_TAIL(&j->waiters, w, link);
+	TAILQ_INSERT_TAIL(&dispatch_opt(j)->waiters, w, link);
 	r->priv = w;
 	r->abandon = dispatch_wait_abandon;
 	return 0;
@@ -99,9 +99,11 @@ dispatch_wait_answer(struct sjob *j, int err, const jobq_job *job,
 	struct waiter *w;
 	struct dispatch_req *r;
 
-	while ((w = TAILQ_FIRST(&j->waiters)) != NULL) {
+	if (j->opt == NULL)
+		return;
+	while ((w = TAILQ_FIRST(&j->opt->waiters)) != NULL) {
 		r = w->r;
-		DISPATCH_TAILQ_REMOVE(&j->waiters, w, link);	/* w->job is j */
+		DISPATCH_TAILQ_REMOVE(&j->opt->waiters, w, link); /* w->job is j */
 		dispatch_reply_detach(r);
 		dispatch_wait_free(w);
 		if (err == 0)
@@ -136,7 +138,7 @@ dispatch_wait_ended(struct dispatch *s, struct sjob *j, int hooks)
 	struct store_op *rd;
 	struct op_ctx *c;
 
-	if (TAILQ_EMPTY(&j->waiters) && !hooks) {
+	if (!dispatch_opt_waited(j) && !hooks) {
 		dispatch_remove(s, j);
 		return;
 	}

@@ -36,7 +36,8 @@ dispatch_watch_wants(const struct watcher *w, const struct sjob *j)
 		return 1;
 	for (i = 0; i < w->n; i++)
 		if (w->ids[i] == SJOB_ID(j) ||
-		    (j->array_id != 0 && w->ids[i] == j->array_id))
+		    (dispatch_opt_array_id(j) != 0 &&
+		    w->ids[i] == dispatch_opt_array_id(j)))
 			return 1;
 	return 0;
 }
@@ -76,9 +77,9 @@ dispatch_watch_fill(jobq_event *ev, const struct sjob *j, jobq_state st,
 		snprintf(ev->reason, sizeof ev->reason, "%s", reason);
 	if (st == JOBQ_STATE_QUEUED && not_before > now)
 		ev->not_before = not_before;
-	if (j->array_id != 0) {
-		ev->array_id = j->array_id;
-		ev->array_index = j->array_index;
+	if (dispatch_opt_array_id(j) != 0) {
+		ev->array_id = j->opt->array_id;
+		ev->array_index = j->opt->array_index;
 	}
 }
 

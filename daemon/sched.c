@@ -40,9 +40,10 @@
  * sched_free().
  *
  * Dependencies.  An edge (dependent -> dependency, mode) is on two doubly
- * linked lists: the dependency's `out` and the dependent's `in`, so it is
- * unlinked in O(1) from either end; every edge is also on s->edges so that
- * sched_free() can reclaim edges of nodes the caller has already freed.
+ * linked lists: the dependency's `out` and the dependent's `in`, both in
+ * the nodes' side records (below), so it is unlinked in O(1) from either
+ * end; every edge is also on s->edges so that sched_free() can reclaim
+ * edges of nodes the caller has already freed.
  * When a node ends, its out-edges are moved, tagged with its outcome, to the
  * tail of a FIFO work list (linked through the same `out` links).  The
  * cascade loop takes edges from the head: a holding edge decrements the
@@ -61,7 +62,18 @@
  * plus array entries; an array heap: the array's live nodes).  Therefore
  * sched_add() is the only operation that can fail; sched_due, sched_next,
  * sched_requeue, sched_set_priority and sched_finish (with its cascades)
- * never allocate.  The only per-node allocation is an edge per dependency.
+ * never allocate.  The only per-node allocations are an edge per
+ * dependency and the side record (struct sched_link: edges, pending count,
+ * cycle mark, request), made by sched_dep_add for both ends of a first
+ * edge and by sched_node_set_res for a first request, before sched_add.
+ * A node has one exactly while it has an edge or a request: wherever an
+ * edge goes (an end, a dependency met or removed) or a request is unset,
+ * sched_link_trim() frees a side record left holding nothing.  Edges on
+ * the work list have no dependency (NULL: it ended, and its side record
+ * may be gone), so an edge unlinked from there trims only its dependent.
+ * One that keeps a request stays until sched_node_release, DONE or not.
+ * Nodes without one (most of a backlog) cost sizeof(struct sched_node)
+ * alone.
  *
  * Cost: sched_add, sched_requeue, sched_set_priority, sched_finish and each
  * node made due are O(log n) (plus O(1) per edge); sched_next is
@@ -578,15 +590,85 @@ sched_node_init(struct sched_node *n, int64_t id, int priority,
 	n->queue = q;
 	n->array = a;
 	n->state = SCHED_NEW;
-	n->npending = 0;
 	n->doomed = 0;
 	n->heap_idx = SCHED_NOIDX;
-	n->out = NULL;
-	n->in = NULL;
+	n->link = NULL;
 	n->uid = 0;
 	n->uq = NULL;
 	n->held = 0;
-	n->res = NULL;
+	n->res_skip = 0;
+}
+
+/* ---- side records ---- */
+
+/* Frees n's side record if it holds nothing (no edge, no request). */
+void
+sched_link_trim(struct sched_node *n)
+{
+	struct sched_link	*l = n->link;
+
+	if (l == NULL || l->out != NULL || l->in != NULL || l->res != NULL)
+		return;
+	SCHED_ASSERT(l->npending == 0);	/* one per edge on `in` */
+	free(l);
+	n->link = NULL;
+}
+
+int
+sched_node_set_res(struct sched_node *n, struct sched_res_req *r)
+{
+	struct sched_res_req	*old = sched_node_res(n);
+
+	/* what a RUNNING node took is given back from its request */
+	SCHED_ASSERT(old == NULL || !old->holding);
+	if (n->link == NULL) {
+		if (r == NULL)
+			return (0);
+		if ((n->link = calloc(1, sizeof(*n->link))) == NULL)
+			return (-ENOMEM);
+	}
+	n->link->res = r;
+	sched_link_trim(n);
+	return (0);
+}
+
+struct sched_res_req *
+sched_node_res(const struct sched_node *n)
+{
+	return (sched_link_res(n));
+}
+
+int
+sched_node_slots(const struct sched_node *n)
+{
+	const struct sched_res_req	*r = sched_node_res(n);
+
+	return (r != NULL ? r->slots : 1);
+}
+
+void
+sched_node_release(struct sched_node *n)
+{
+	free(n->link);
+	n->link = NULL;
+}
+
+unsigned
+sched_node_npending(const struct sched_node *n)
+{
+	return (n->link != NULL ? n->link->npending : 0);
+}
+
+const struct sched_edge *
+sched_node_in(const struct sched_node *n)
+{
+	return (n->link != NULL ? n->link->in : NULL);
+}
+
+const struct sched_edge *
+sched_node_out(const struct sched_node *n)
+{
+	return (n->link != NULL ? n->link->out : NULL);
 }
 
 void
@@ -648,30 +730,47 @@ static void
 sched_unlink_in(struct sched *s, struct sched_node *n)
 {
 	struct sched_edge	*e, *next;
+	struct sched_node	*dep;
 
-	for (e = n->in; e != NULL; e = next) {
+	if (n->link == NULL)
+		return;
+	for (e = n->link->in; e != NULL; e = next) {
 		next = e->in_next;
+		dep = e->dependency;	/* NULL: on the work list */
 		sched_edge_unlink_free(s, e);
+		if (dep != NULL)
+			sched_link_trim(dep);	/* its last dependent? */
 	}
-	n->npending = 0;
+	n->link->npending = 0;
 }
 
-/* Moves n's out-edges, tagged with its outcome, to the work list's tail. */
+/*
+ * n has just become DONE: its out-edges, tagged with its outcome and with
+ * no dependency any more (n may be freed by the caller from now on), move
+ * to the work list's tail, so that no pointer into its side record is
+ * left, and its side record goes unless it keeps a request.
+ */
 static void
 sched_queue_out(struct sched *s, struct sched_node *n, int succeeded)
 {
-	struct sched_edge	*e, *last = NULL;
+	struct sched_edge	*e, *last = NULL, *out;
 
-	if (n->out == NULL)
+	SCHED_ASSERT(n->state == SCHED_DONE);
+	if (n->link == NULL)
 		return;
-	for (e = n->out; e != NULL; e = e->out_next) {
-		e->succeeded = succeeded;
-		last = e;
+	SCHED_ASSERT(n->link->in == NULL);	/* sched_unlink_in */
+	if ((out = n->link->out) != NULL) {
+		for (e = out; e != NULL; e = e->out_next) {
+			e->succeeded = succeeded;
+			e->dependency = NULL;
+			last = e;
+		}
+		*s->work_tail = out;
+		out->out_pprev = s->work_tail;
+		s->work_tail = &last->out_next;
+		n->link->out = NULL;
 	}
-	*s->work_tail = n->out;
-	n->out->out_pprev = s->work_tail;
-	s->work_tail = &last->out_next;
-	n->out = NULL;
+	sched_link_trim(n);
 }
 
 static int
@@ -694,34 +793,45 @@ sched_dep_add(struct sched *s, struct sched_node *n, struct sched_node *dep,
     enum sched_dep_mode mode)
 {
 	struct sched_edge	*e;
+	struct sched_link	*nl = n->link, *dl = dep->link;
 
 	SCHED_ASSERT(n->state == SCHED_NEW && dep->state != SCHED_DONE &&
 	    n != dep);
 	SCHED_ASSERT(mode == SCHED_DEP_OK || mode == SCHED_DEP_NOTOK ||
 	    mode == SCHED_DEP_ANY);
-	e = malloc(sizeof(*e));
-	if (e == NULL)
+	/* all the memory first (side records for ends without one, then the
+	 * edge), so that a failure changes nothing */
+	if ((nl == NULL && (nl = calloc(1, sizeof(*nl))) == NULL) ||
+	    (dl == NULL && (dl = calloc(1, sizeof(*dl))) == NULL) ||
+	    (e = malloc(sizeof(*e))) == NULL) {
+		if (nl != n->link)
+			free(nl);
+		if (dl != dep->link)
+			free(dl);
 		return (-ENOMEM);
+	}
+	n->link = nl;
+	dep->link = dl;
 	e->dependent = n;
 	e->dependency = dep;
 	e->mode = mode;
 	e->succeeded = 0;
-	e->out_next = dep->out;
-	if (dep->out != NULL)
-		dep->out->out_pprev = &e->out_next;
-	dep->out = e;
-	e->out_pprev = &dep->out;
-	e->in_next = n->in;
-	if (n->in != NULL)
-		n->in->in_pprev = &e->in_next;
-	n->in = e;
-	e->in_pprev = &n->in;
+	e->out_next = dl->out;
+	if (dl->out != NULL)
+		dl->out->out_pprev = &e->out_next;
+	dl->out = e;
+	e->out_pprev = &dl->out;
+	e->in_next = nl->in;
+	if (nl->in != NULL)
+		nl->in->in_pprev = &e->in_next;
+	nl->in = e;
+	e->in_pprev = &nl->in;
 	e->all_next = s->edges;
 	if (s->edges != NULL)
 		s->edges->all_pprev = &e->all_next;
 	s->edges = e;
 	e->all_pprev = &s->edges;
-	n->npending++;
+	nl->npending++;
 	return (0);
 }
 
@@ -816,18 +926,22 @@ sched_cascade(struct sched *s, int64_t now)
 		 * which does not see that alias. */
 		s->work = e->out_next;
 		sched_edge_unlink_free(s, e);
-		SCHED_ASSERT(d->npending > 0);
+		SCHED_ASSERT(d->link != NULL && d->link->npending > 0);
 		SCHED_ASSERT(d->state == SCHED_NEW ||
 		    d->state == SCHED_BLOCKED || d->state == SCHED_HELD);
-		d->npending--;
+		d->link->npending--;
 		if (holds) {
-			if (d->npending == 0 && d->state == SCHED_BLOCKED)
+			if (d->link->npending == 0 &&
+			    d->state == SCHED_BLOCKED)
 				sched_place(s, d, now);
+			sched_link_trim(d);	/* its last one met? */
 			continue;
 		}
 		d->doomed = 1;
-		if (d->state == SCHED_NEW)
+		if (d->state == SCHED_NEW) {
+			sched_link_trim(d);
 			continue;	/* sched_add will refuse it */
+		}
 		dead = sched_leave(s, d);
 		sched_queue_out(s, d, 0);
 		if (s->canceled != NULL)
@@ -892,7 +1006,7 @@ sched_add(struct sched *s, struct sched_node *n, int64_t now)
 	sched_fair_count(n, 1, 0);
 	if (n->held)
 		n->state = SCHED_HELD;
-	else if (n->npending > 0)
+	else if (sched_node_npending(n) > 0)
 		n->state = SCHED_BLOCKED;
 	else
 		sched_place(s, n, now);

@@ -75,28 +75,34 @@ struct sched_array;
 struct sched_edge;
 struct sched_uq;
 struct sched_res_req;
+struct sched_link;
 struct conf;
 
 /* Embedded in the caller's job; the caller owns the memory.  Fields marked
- * (ro) are the scheduler's; the caller reads them only.  Packed (88 bytes):
- * a million queued jobs carry a million of these (bench/backlog.sh). */
+ * (ro) are the scheduler's; the caller reads them only.  64 bytes on LP64
+ * (asserted below): a million queued jobs carry a million of these
+ * (bench/backlog.sh).  What few nodes need (dependency edges, the pending
+ * count, sched_edit_cycle's mark, a slots/resources request) is in a side
+ * record, `link`, allocated only when the node first needs it: an edge to
+ * or from it (sched_dep_add, sched_edit_dep_add) or a request
+ * (sched_node_set_res, sched_edit_res).  What it holds is read through
+ * the accessors below (sched_node_res, sched_node_in, ...); its layout is
+ * the scheduler's. */
 struct sched_node {
 	int64_t id;                 /* FIFO order among equal priorities */
 	int64_t not_before;         /* ms; 0 = none */
 	struct sched_queue *queue;  /* required */
 	struct sched_array *array;  /* NULL unless an array task */
-	struct sched_edge *out;     /* (ro) edges to nodes that depend on this */
-	struct sched_edge *in;      /* (ro) edges to nodes this depends on */
 	struct sched_uq *uq;        /* (ro) its user's place in its queue */
-	struct sched_res_req *res;  /* slots and resources it asks for
-	                               (sched_res.c); NULL (sched_node_init):
-	                               one slot, no resource */
-	uint64_t visit;             /* (ro) sched_edit_cycle's mark */
+	struct sched_link *link;    /* (ro) the side record (sched_int.h):
+	                               its edges, its pending count, its
+	                               request; NULL (sched_node_init): none,
+	                               so no edge, nothing pending, one slot
+	                               and no resource */
 	int priority;
 	uid_t uid;                  /* owner: set before sched_add (0 by
 	                               sched_node_init); one per array */
 	uint32_t heap_idx;          /* (ro) SCHED_NOIDX: in no heap */
-	unsigned npending;          /* (ro) dependencies not yet met */
 	uint8_t state;              /* (ro) enum sched_state */
 	uint8_t doomed;             /* (ro) a dependency can never hold */
 	uint8_t held;               /* set before sched_add to add it HELD;
@@ -104,6 +110,8 @@ struct sched_node {
 	uint8_t res_skip;           /* (ro) RUNNING in an external queue:
 	                               took no slot or resource */
 };
+_Static_assert(sizeof(struct sched_node) <= 64,
+    "struct sched_node: one per queued job, keep it within 64 bytes");
 
 /* Called for every node the scheduler finishes on its own (a dependency
  * that can never hold): the node is DONE when this is called and the
@@ -167,12 +175,53 @@ size_t sched_array_nlive(const struct sched_array *a); /* added, not DONE */
 size_t sched_narrays(const struct sched *s);
 
 /* ---- nodes ---- */
-/* Sets the node up (state NEW); queue/array must come from this scheduler. */
+/* Sets the node up (state NEW, no side record); queue/array must come
+ * from this scheduler.  n must be zeroed, or released (sched_node_release)
+ * if it was used before: a side record still attached would be lost. */
 void sched_node_init(struct sched_node *n, int64_t id, int priority,
     int64_t not_before, struct sched_queue *q, struct sched_array *a);
 
+/*
+ * The side record.  A node's request (slots and resources, sched_res.c) is
+ * the caller's storage: the node points at it and never frees it.
+ * sched_node_set_res() sets it (NULL: one slot, no resource) on a node that
+ * holds nothing by it (not RUNNING with its request taken; a queued node
+ * is edited with sched_edit_res, which checks): 0, or -ENOMEM when a side
+ * record is needed (r != NULL and none yet) and cannot be allocated
+ * (nothing changed).  sched_node_res() reads it (NULL: one slot, none);
+ * sched_node_slots() is the slots it asks (1 without a request).
+ *
+ * Lifetime: a node has a side record exactly while it has an edge (to a
+ * dependency or from a dependent) or a request: the scheduler frees it as
+ * soon as it holds neither (its last edge gone as a node ended, or a
+ * dependency was met or removed; its request set to NULL).  Edges are all
+ * gone when a node is DONE, so a DONE node keeps one only for its request,
+ * which the caller may still read (sched_node_res) until it frees it.
+ * sched_node_release() frees the side record, not the request (free that
+ * first, through sched_node_res): the owner calls it before it frees a
+ * node, or before sched_node_init() again, when the node is NEW (no edges:
+ * a NEW node with edges is sched_finish()ed first) or DONE; it does
+ * nothing on a node without one.  (On a node in another state only when
+ * the scheduler goes too, just before or after sched_free(), which frees
+ * the edges without reading the nodes: at shutdown.)  Afterwards the node
+ * may be freed or sched_node_init()ed again.
+ */
+int sched_node_set_res(struct sched_node *n, struct sched_res_req *r);
+struct sched_res_req *sched_node_res(const struct sched_node *n);
+int sched_node_slots(const struct sched_node *n);
+void sched_node_release(struct sched_node *n);
+/* Reads: dependencies not yet met (0 without a side record); the first of
+ * the edges to the nodes it depends on (in) and of those from the nodes
+ * that depend on it (out), NULL if none: sched_node_out(n) == NULL means
+ * "no live node depends on n". */
+unsigned sched_node_npending(const struct sched_node *n);
+const struct sched_edge *sched_node_in(const struct sched_node *n);
+const struct sched_edge *sched_node_out(const struct sched_node *n);
+
 /* Before sched_add(): n depends on the live node dep (not DONE) with mode.
- * Returns 0 or -ENOMEM.  dep may itself still be NEW (not yet added). */
+ * Returns 0 or -ENOMEM (the edge, or a side record for n or dep, could not
+ * be allocated: nothing changed).  dep may itself still be NEW (not yet
+ * added). */
 int sched_dep_add(struct sched *s, struct sched_node *n, struct sched_node *dep,
     enum sched_dep_mode mode);
 /* Before sched_add(): a dependency of n that has already ended, successfully
@@ -274,11 +323,13 @@ int sched_edit_dep_add(struct sched *s, struct sched_node *n,
 int sched_edit_dep_remove(struct sched *s, struct sched_node *n,
     struct sched_node *dep, int64_t now);
 /* A queued node's slots and resources become r (the caller's storage, as
- * n->res; NULL: one slot, none; the old request is the caller's to free):
- * 0, or -EINVAL (nothing changed) if n is not queued or r asks more than
- * the attached pool has in all.  A queued node holds nothing and the
- * reservations are made afresh at each sched_next(), so its place (rank)
- * stays and nothing is leaked or counted twice. */
+ * with sched_node_set_res; NULL: one slot, none; the old request is the
+ * caller's to free): 0, -EINVAL (nothing changed) if n is not queued or r
+ * asks more than the attached pool has in all, or -ENOMEM (nothing
+ * changed) if n needs a side record for r and none can be allocated.  A
+ * queued node holds nothing and the reservations are made afresh at each
+ * sched_next(), so its place (rank) stays and nothing is leaked or counted
+ * twice. */
 int sched_edit_res(struct sched *s, struct sched_node *n,
     struct sched_res_req *r);
 
@@ -322,13 +373,13 @@ int64_t sched_backoff_ms(int64_t base, int attempt, int64_t cap, double rand01);
 /*
  * A pool: the daemon's worker slots (slots_total) and up to SCHED_RES_MAX
  * named countable resources, each with 1..SCHED_RES_MAX_INST named
- * instances.  A node asks (n->res) for `slots` slots (1..slots_total) and
- * n[k] instances of resource k; NULL asks one slot.  Once attached
- * (sched_res_attach), sched_next() starts a node only when what it asks
- * is free, assigns it the lowest free instances of each resource (in the
- * order they were configured) as it becomes RUNNING, and gives them back
- * when it leaves RUNNING (sched_requeue: a retry or an unclaim; sched_finish:
- * any end).
+ * instances.  A node asks (sched_node_res) for `slots` slots
+ * (1..slots_total) and n[k] instances of resource k; NULL asks one slot.
+ * Once attached (sched_res_attach), sched_next() starts a node only when
+ * what it asks is free, assigns it the lowest free instances of each
+ * resource (in the order they were configured) as it becomes RUNNING, and
+ * gives them back when it leaves RUNNING (sched_requeue: a retry or an
+ * unclaim; sched_finish: any end).
  *
  * No starvation, by reservation: at each decision sched_next() takes the
  * queue heads (each queue's best node that may start by the other limits:

@@ -12,14 +12,19 @@
  *
  * Memory: sched_add() reserved room in every heap the node can enter in
  * its queue, so hold, release and a new start time never allocate; a move
- * to another queue reserves in the new queue first (sched_fair_attach) and
- * an added dependency allocates its edge first, so that a failure changes
- * nothing.
+ * to another queue reserves in the new queue first (sched_fair_attach), an
+ * added dependency allocates its edge (and the side records it needs,
+ * sched_dep_add) first and a new request its node's side record
+ * (sched_node_set_res), so that a failure changes nothing.
  *
  * The cycle check walks the live in-edges from the new dependency, marking
- * nodes with an epoch (n->visit), so each node and edge is seen once: a
- * node is a cycle's only if the walk reaches the node being edited.  Ended
- * nodes have no edges, so the walk stays within the live graph.
+ * nodes with an epoch (the visit of their side records), so each node and
+ * edge is seen once: a node is a cycle's only if the walk reaches the node
+ * being edited.  Ended nodes have no edges, so the walk stays within the
+ * live graph.  Every node it reaches has a side record: the new dependency
+ * is looked at only if it has in-edges, and any other is an edge's
+ * dependency; a node without one has no edge, so no walk can reach it and
+ * it needs no mark.
  */
 #include "config.h"
 
@@ -65,7 +70,7 @@ sched_edit_release(struct sched *s, struct sched_node *n, int64_t now)
 	if (n->state != SCHED_HELD)
 		return (-EINVAL);
 	n->held = 0;
-	if (n->npending > 0)
+	if (sched_node_npending(n) > 0)
 		n->state = SCHED_BLOCKED;
 	else
 		sched_place(s, n, now);
@@ -129,28 +134,35 @@ int
 sched_edit_cycle(struct sched *s, struct sched_node *n,
     struct sched_node *dep)
 {
-	struct sched_node	**stack, **v, *x;
+	struct sched_node	**stack, **v, *x, *y;
 	struct sched_edge	 *e;
 	size_t			  sn = 0, cap = 64;
 	int			  found = 0;
 
 	if (dep == n)
 		return (1);
+	if (sched_node_in(dep) == NULL)
+		return (0);	/* depends on nothing: reaches nothing */
 	if ((stack = malloc(cap * sizeof(*stack))) == NULL)
 		return (-ENOMEM);
 	s->visit_epoch++;
-	dep->visit = s->visit_epoch;
+	dep->link->visit = s->visit_epoch;
 	stack[sn++] = dep;
 	while (sn > 0 && !found) {
 		x = stack[--sn];
-		for (e = x->in; e != NULL; e = e->in_next) {
-			if (e->dependency == n) {
+		SCHED_ASSERT(x->link != NULL);
+		for (e = x->link->in; e != NULL; e = e->in_next) {
+			y = e->dependency;
+			if (y == n) {
 				found = 1;
 				break;
 			}
-			if (e->dependency->visit == s->visit_epoch)
+			if (y == NULL)	/* on a cascade's work list: ended */
 				continue;
-			e->dependency->visit = s->visit_epoch;
+			/* y has an out-edge (e): it has a side record */
+			if (y->link->visit == s->visit_epoch)
+				continue;
+			y->link->visit = s->visit_epoch;
 			if (sn == cap) {
 				v = realloc(stack, 2 * cap * sizeof(*stack));
 				if (v == NULL) {
@@ -160,7 +172,7 @@ sched_edit_cycle(struct sched *s, struct sched_node *n,
 				stack = v;
 				cap *= 2;
 			}
-			stack[sn++] = e->dependency;
+			stack[sn++] = y;
 		}
 	}
 	free(stack);
@@ -197,31 +209,42 @@ sched_edit_dep_remove(struct sched *s, struct sched_node *n,
 	struct sched_edge	*e, *next;
 	int			 k = 0;
 
-	for (e = n->in; e != NULL; e = next) {
+	if (n->link == NULL)
+		return (0);	/* depends on nothing */
+	for (e = n->link->in; e != NULL; e = next) {
 		next = e->in_next;
 		if (e->dependency != dep)
 			continue;
 		sched_edge_unlink_free(s, e);
-		SCHED_ASSERT(n->npending > 0);
-		n->npending--;
+		SCHED_ASSERT(n->link->npending > 0);
+		n->link->npending--;
 		k++;
 	}
-	if (k > 0 && n->npending == 0 && n->state == SCHED_BLOCKED)
+	if (k == 0)
+		return (0);
+	if (n->link->npending == 0 && n->state == SCHED_BLOCKED)
 		sched_place(s, n, now);
+	/* the last edge of either end gone? */
+	sched_link_trim(n);
+	sched_link_trim(dep);
 	return (k);
 }
 
 int
 sched_edit_res(struct sched *s, struct sched_node *n, struct sched_res_req *r)
 {
-	if (!sched_edit_queued(n) || (n->res != NULL && n->res->holding) ||
+	struct sched_res_req	*old = sched_node_res(n);
+	int			 rv;
+
+	if (!sched_edit_queued(n) || (old != NULL && old->holding) ||
 	    (r != NULL && s->res != NULL && !sched_res_possible(s->res, r)))
 		return (-EINVAL);
+	if ((rv = sched_node_set_res(n, r)) < 0)
+		return (rv);	/* -ENOMEM: no side record, r untouched */
 	/* nothing held while queued; reservations are per decision */
 	if (r != NULL) {
 		memset(r->given, 0, sizeof(r->given));
 		r->holding = 0;
 	}
-	n->res = r;
 	return (0);
 }

@@ -36,7 +36,8 @@ sched_adopt(struct sched *s, struct sched_node *n)
 	struct sched_queue	*q = n->queue;
 	struct sched_array	*a = n->array;
 
-	SCHED_ASSERT(n->state == SCHED_NEW && q != NULL && n->in == NULL);
+	SCHED_ASSERT(n->state == SCHED_NEW && q != NULL &&
+	    sched_node_in(n) == NULL);
 	if (sched_heap_reserve(&s->delayed, s->nqueued + s->nrunning + 1) ||
 	    sched_heap_reserve(&q->ready, q->nqueued + q->nrunning + 1) ||
 	    (a != NULL && a->throttle > 0 &&

@@ -1,8 +1,8 @@
 /*
  * sched_int.h - the scheduler's structures, shared by sched.c (queues,
- * arrays, heaps, the time heap, dependencies) and sched_fair.c (users:
- * fair share and per-user caps).  Nothing outside these two files includes
- * it.
+ * arrays, heaps, the time heap, dependencies, nodes' side records),
+ * sched_fair.c (users: fair share and per-user caps) and the other
+ * sched_*.c files.  Nothing outside the scheduler includes it.
  */
 #ifndef JOBQD_SCHED_INT_H
 #define JOBQD_SCHED_INT_H
@@ -86,14 +86,36 @@ struct sched_uq {
 	struct sched_uq		*skip;		/* sched_fair_next()'s list */
 };
 
+/*
+ * A node's side record (node.link): what few nodes need, kept out of
+ * struct sched_node.  A node has one exactly while it has an edge (either
+ * way) or a request (sched.c: sched_link_trim frees it when it holds
+ * neither).  No side record means no edge, nothing pending,
+ * sched_edit_cycle's mark unneeded (no edge leads to the node) and a
+ * request of one slot, no resource.  Allocated zeroed, so a new one is
+ * unmarked (visit 0 < s->visit_epoch during a search).
+ */
+struct sched_link {
+	struct sched_edge	*out;		/* edges to nodes that depend
+						   on this one */
+	struct sched_edge	*in;		/* edges to nodes this one
+						   depends on */
+	struct sched_res_req	*res;		/* the caller's; NULL: one slot,
+						   no resource */
+	uint64_t		 visit;		/* sched_edit_cycle's mark */
+	unsigned		 npending;	/* dependencies not yet met:
+						   the edges on `in` */
+};
+
 struct sched_edge {
 	struct sched_node	 *dependent;
-	struct sched_node	 *dependency;	/* stale once on the work list */
+	struct sched_node	 *dependency;	/* NULL once on the work list */
 	enum sched_dep_mode	  mode;
 	int			  succeeded;	/* the dependency's outcome */
-	struct sched_edge	 *out_next;	/* dependency->out or work list */
+	struct sched_edge	 *out_next;	/* dependency->link->out or the
+						   work list */
 	struct sched_edge	**out_pprev;
-	struct sched_edge	 *in_next;	/* dependent->in */
+	struct sched_edge	 *in_next;	/* dependent->link->in */
 	struct sched_edge	**in_pprev;
 	struct sched_edge	 *all_next;	/* s->edges */
 	struct sched_edge	**all_pprev;
@@ -145,6 +167,15 @@ void	sched_ready_insert(struct sched *, struct sched_node *);
 void	sched_ready_remove(struct sched *, struct sched_node *);
 void	sched_place(struct sched *, struct sched_node *, int64_t now);
 void	sched_edge_unlink_free(struct sched *, struct sched_edge *);
+void	sched_link_trim(struct sched_node *);
+
+/* n's request, as sched_node_res(): here, because sched_res.c is also
+ * linked without sched.c (tests/check_conf*). */
+static inline struct sched_res_req *
+sched_link_res(const struct sched_node *n)
+{
+	return (n->link != NULL ? n->link->res : NULL);
+}
 
 /* sched_res.c: a node's slots and instances (no pool: always fits) */
 int	sched_res_node_fits(struct sched *, const struct sched_node *);

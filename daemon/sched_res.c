@@ -441,12 +441,12 @@ sched_res_attach(struct sched *s, struct sched_res_pool *p)
 int
 sched_res_node_fits(struct sched *s, const struct sched_node *n)
 {
-	struct sched_res_req one;
+	struct sched_res_req one, *r = sched_link_res(n);
 
 	if (s->res == NULL)
 		return (1);
-	if (n->res != NULL)
-		return (sched_res_fits(s->res, n->res));
+	if (r != NULL)
+		return (sched_res_fits(s->res, r));
 	memset(&one, 0, sizeof(one));
 	one.slots = 1;
 	return (sched_res_fits(s->res, &one));
@@ -455,12 +455,12 @@ sched_res_node_fits(struct sched *s, const struct sched_node *n)
 void
 sched_res_node_wait(struct sched *s, const struct sched_node *n)
 {
-	struct sched_res_req one;
+	struct sched_res_req one, *r = sched_link_res(n);
 
 	if (s->res == NULL)
 		return;
-	if (n->res != NULL) {
-		sched_res_resv_add(s->res, n->res);
+	if (r != NULL) {
+		sched_res_resv_add(s->res, r);
 		return;
 	}
 	memset(&one, 0, sizeof(one));
@@ -471,11 +471,13 @@ sched_res_node_wait(struct sched *s, const struct sched_node *n)
 void
 sched_res_node_take(struct sched *s, struct sched_node *n)
 {
+	struct sched_res_req *r = sched_link_res(n);
+
 	n->res_skip = n->queue->external;
 	if (s->res == NULL || n->res_skip)
 		return;
-	if (n->res != NULL)
-		sched_res_assign(s->res, n->res);
+	if (r != NULL)
+		sched_res_assign(s->res, r);
 	else
 		s->res->slots_used++;
 }
@@ -483,14 +485,16 @@ sched_res_node_take(struct sched *s, struct sched_node *n)
 void
 sched_res_node_give(struct sched *s, struct sched_node *n)
 {
+	struct sched_res_req *r = sched_link_res(n);
+
 	if (n->res_skip) {
 		n->res_skip = 0;
 		return;
 	}
 	if (s->res == NULL)
 		return;
-	if (n->res != NULL)
-		sched_res_release(s->res, n->res);
+	if (r != NULL)
+		sched_res_release(s->res, r);
 	else {
 		SCHED_ASSERT(s->res->slots_used > 0);
 		s->res->slots_used--;

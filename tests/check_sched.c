@@ -1,9 +1,11 @@
 /*
  * check_sched.c - unit tests of the scheduler's policy (daemon/sched.c):
  * ordering (priority, FIFO, across queues), queue limits and pausing, the
- * time heap, requeue, dependencies and cancellation cascades, throttled
- * arrays and their lifetime, retry backoff, and a randomized comparison
- * against a brute-force reference model.
+ * time heap, requeue, dependencies and cancellation cascades, nodes' side
+ * records (made for a first edge or request, freed when they hold
+ * nothing, released by the owner: nothing leaks, under ASan with
+ * CK_FORK=no), throttled arrays and their lifetime, retry backoff, and a
+ * randomized comparison against a brute-force reference model.
  */
 #include "config.h"
 
@@ -488,7 +490,7 @@ START_TEST(test_dep_modes)
 	add(s, &a, 1, 0, 0, q, NULL, 0);
 	sched_node_init(&b, 2, 100, 0, q, NULL);
 	ck_assert_int_eq(sched_dep_add(s, &b, &a, dep_table[_i].mode), 0);
-	ck_assert_uint_eq(b.npending, 1);
+	ck_assert_uint_eq(sched_node_npending(&b), 1);
 	ck_assert_int_eq(sched_add(s, &b, 0), 0);
 	ck_assert_int_eq(b.state, SCHED_BLOCKED);
 	ck_assert_uint_eq(sched_nqueued(s), 2);
@@ -496,11 +498,11 @@ START_TEST(test_dep_modes)
 	ck_assert_ptr_eq(sched_next(s, 0), &a);
 	ck_assert_ptr_null(sched_next(s, 0));
 	sched_finish(s, &a, dep_table[_i].succeeded, 0);
-	ck_assert_ptr_null(a.out);
-	ck_assert_ptr_null(b.in);
+	ck_assert_ptr_null(sched_node_out(&a));
+	ck_assert_ptr_null(sched_node_in(&b));
 	if (holds) {
 		ck_assert_int_eq(b.state, SCHED_READY);
-		ck_assert_uint_eq(b.npending, 0);
+		ck_assert_uint_eq(sched_node_npending(&b), 0);
 		ck_assert_uint_eq(rec.n, 0);
 		ck_assert_uint_eq(sched_nqueued(s), 1);
 		ck_assert_ptr_eq(sched_next(s, 0), &b);
@@ -534,7 +536,8 @@ START_TEST(test_dep_ended)
 	if (holds) {
 		ck_assert_int_eq(sched_add(s, &n, 0), 0);
 		ck_assert_int_eq(n.state, SCHED_BLOCKED);
-		ck_assert_uint_eq(n.npending, 1);	/* only the live one */
+		/* only the live one */
+		ck_assert_uint_eq(sched_node_npending(&n), 1);
 		sched_finish(s, &live, 0, 0);
 		ck_assert_int_eq(n.state, SCHED_READY);
 		ck_assert_uint_eq(sched_nqueued(s), 1);
@@ -542,8 +545,8 @@ START_TEST(test_dep_ended)
 		/* Not added; its live edge is gone; no callback. */
 		ck_assert_int_eq(sched_add(s, &n, 0), 1);
 		ck_assert_int_eq(n.state, SCHED_DONE);
-		ck_assert_ptr_null(n.in);
-		ck_assert_ptr_null(live.out);
+		ck_assert_ptr_null(sched_node_in(&n));
+		ck_assert_ptr_null(sched_node_out(&live));
 		ck_assert_uint_eq(sched_nqueued(s), 1);
 		ck_assert_uint_eq(sched_queue_nqueued(q), 1);
 		sched_finish(s, &live, 0, 0);
@@ -596,9 +599,9 @@ START_TEST(test_multiple_deps)
 	ck_assert_int_eq(sched_dep_add(s, &e, &b, SCHED_DEP_NOTOK), 0);
 	ck_assert_int_eq(sched_dep_add(s, &e, &a, SCHED_DEP_ANY), 0);
 	ck_assert_int_eq(sched_add(s, &e, 0), 0);
-	ck_assert_uint_eq(c.npending, 2);
-	ck_assert_uint_eq(d.npending, 2);
-	ck_assert_uint_eq(e.npending, 3);
+	ck_assert_uint_eq(sched_node_npending(&c), 2);
+	ck_assert_uint_eq(sched_node_npending(&d), 2);
+	ck_assert_uint_eq(sched_node_npending(&e), 3);
 
 	ck_assert_int_eq(next_id(s, 0), 1);
 	ck_assert_int_eq(next_id(s, 0), 2);
@@ -607,9 +610,9 @@ START_TEST(test_multiple_deps)
 	ck_assert_int_eq(c.state, SCHED_BLOCKED);
 	ck_assert_int_eq(d.state, SCHED_BLOCKED);
 	ck_assert_int_eq(e.state, SCHED_BLOCKED);
-	ck_assert_uint_eq(c.npending, 1);
-	ck_assert_uint_eq(d.npending, 1);
-	ck_assert_uint_eq(e.npending, 2);
+	ck_assert_uint_eq(sched_node_npending(&c), 1);
+	ck_assert_uint_eq(sched_node_npending(&d), 1);
+	ck_assert_uint_eq(sched_node_npending(&e), 2);
 	sched_finish(s, &b, 0, 20);
 	ck_assert_int_eq(c.state, SCHED_READY);
 	ck_assert_int_eq(d.state, SCHED_DONE);
@@ -730,11 +733,11 @@ START_TEST(test_diamond)
 		ck_assert_int_eq(rec_pos(&b), 0);
 		ck_assert_int_eq(rec_pos(&d), 1);
 		ck_assert_int_eq(c.state, SCHED_READY);
-		ck_assert_ptr_null(c.out);
+		ck_assert_ptr_null(sched_node_out(&c));
 		ck_assert_uint_eq(sched_nqueued(s), 1);
 	}
 	ck_assert_int_eq(d.state, SCHED_DONE);
-	ck_assert_ptr_null(d.in);
+	ck_assert_ptr_null(sched_node_in(&d));
 	ck_assert_int_eq(rec.bad_state, 0);
 	free_sched(s);
 }
@@ -823,6 +826,197 @@ START_TEST(test_doomed_with_dependents)
 }
 END_TEST
 
+/*
+ * The side record (sched.h): none without an edge or a request; made for
+ * both ends of a first edge and for a request; gone as soon as it holds
+ * neither; a DONE node keeps it for its request only, until
+ * sched_node_release.  Run under ASan (CK_FORK=no) nothing leaks.
+ */
+START_TEST(test_link_lifetime)
+{
+	struct sched_node	 a, b, c, d, e, f;
+	struct sched_res_req	 rc, re, rf;
+	struct sched		*s = new_sched();
+	struct sched_queue	*q = queue(s, "q");
+
+	memset(&rc, 0, sizeof(rc));
+	rc.slots = 2;
+	re = rf = rc;
+	add(s, &a, 1, 0, 0, q, NULL, 0);
+	add(s, &b, 2, 0, 0, q, NULL, 0);
+	ck_assert_ptr_null(a.link);
+	ck_assert_ptr_null(sched_node_res(&a));
+	ck_assert_int_eq(sched_node_slots(&a), 1);
+	ck_assert_uint_eq(sched_node_npending(&a), 0);
+	ck_assert_ptr_null(sched_node_in(&a));
+	ck_assert_ptr_null(sched_node_out(&a));
+	/* c asks 2 slots and depends on a and b */
+	sched_node_init(&c, 3, 0, 0, q, NULL);
+	ck_assert_int_eq(sched_node_set_res(&c, &rc), 0);
+	ck_assert_ptr_nonnull(c.link);
+	ck_assert_ptr_eq(sched_node_res(&c), &rc);
+	ck_assert_int_eq(sched_node_slots(&c), 2);
+	ck_assert_int_eq(sched_dep_add(s, &c, &a, SCHED_DEP_OK), 0);
+	ck_assert_int_eq(sched_dep_add(s, &c, &b, SCHED_DEP_ANY), 0);
+	ck_assert_ptr_nonnull(a.link);
+	ck_assert_ptr_nonnull(sched_node_out(&a));
+	ck_assert_ptr_nonnull(sched_node_in(&c));
+	ck_assert_uint_eq(sched_node_npending(&c), 2);
+	ck_assert_int_eq(sched_add(s, &c, 0), 0);
+	/* d (none yet) comes to depend on c by an edit; e, with a request,
+	 * on d */
+	add(s, &d, 4, 0, 0, q, NULL, 0);
+	ck_assert_ptr_null(d.link);
+	/* d has no side record: it reaches nothing */
+	ck_assert_int_eq(sched_edit_cycle(s, &c, &d), 0);
+	ck_assert_int_eq(sched_edit_cycle(s, &d, &c), 0);
+	ck_assert_int_eq(sched_edit_dep_add(s, &d, &c, SCHED_DEP_OK), 0);
+	ck_assert_int_eq(d.state, SCHED_BLOCKED);
+	ck_assert_ptr_nonnull(d.link);
+	ck_assert_int_eq(sched_edit_cycle(s, &c, &d), 1);
+	ck_assert_int_eq(sched_edit_cycle(s, &a, &d), 1);	/* d, c, a */
+	ck_assert_int_eq(sched_edit_cycle(s, &b, &a), 0);
+	sched_node_init(&e, 5, 0, 0, q, NULL);
+	ck_assert_int_eq(sched_node_set_res(&e, &re), 0);
+	ck_assert_int_eq(sched_dep_add(s, &e, &d, SCHED_DEP_OK), 0);
+	ck_assert_int_eq(sched_add(s, &e, 0), 0);
+	/* a request set and unset: a side record made for it goes with it,
+	 * one that has edges stays */
+	add(s, &f, 6, 0, 0, q, NULL, 0);
+	ck_assert_int_eq(sched_edit_res(s, &f, &rf), 0);
+	ck_assert_ptr_nonnull(f.link);
+	ck_assert_int_eq(sched_edit_res(s, &f, NULL), 0);
+	ck_assert_ptr_null(f.link);
+	ck_assert_int_eq(sched_node_set_res(&b, &rf), 0);
+	ck_assert_int_eq(sched_node_set_res(&b, NULL), 0);
+	ck_assert_ptr_nonnull(b.link);
+	ck_assert_ptr_nonnull(sched_node_out(&b));
+	/* a ends well: c waits for b; a's side record is gone */
+	ck_assert_ptr_eq(sched_next(s, 0), &a);
+	sched_finish(s, &a, 1, 0);
+	ck_assert_ptr_null(a.link);
+	ck_assert_uint_eq(sched_node_npending(&c), 1);
+	/* d's edge to c removed (d placed; it keeps its record for e) and
+	 * added again */
+	ck_assert_int_eq(sched_edit_dep_remove(s, &d, &c, 0), 1);
+	ck_assert_int_eq(d.state, SCHED_READY);
+	ck_assert_ptr_null(sched_node_in(&d));
+	ck_assert_ptr_nonnull(sched_node_out(&d));
+	ck_assert_ptr_null(sched_node_out(&c));
+	ck_assert_ptr_nonnull(c.link);		/* its request, its in-edge */
+	ck_assert_int_eq(sched_edit_dep_add(s, &d, &c, SCHED_DEP_OK), 0);
+	ck_assert_int_eq(d.state, SCHED_BLOCKED);
+	/* b ends (any holds): c READY, and runs */
+	ck_assert_ptr_eq(sched_next(s, 0), &b);
+	sched_finish(s, &b, 0, 0);
+	ck_assert_ptr_null(b.link);
+	ck_assert_int_eq(c.state, SCHED_READY);
+	ck_assert_ptr_null(sched_node_in(&c));
+	ck_assert_uint_eq(sched_node_npending(&c), 0);
+	ck_assert_ptr_eq(sched_next(s, 0), &c);
+	/* c fails: d is canceled, then e */
+	sched_finish(s, &c, 0, 0);
+	ck_assert_uint_eq(rec.n, 2);
+	ck_assert_ptr_eq(rec.v[0], &d);
+	ck_assert_ptr_eq(rec.v[1], &e);
+	ck_assert_int_eq(rec.bad_state, 0);
+	ck_assert_ptr_null(d.link);		/* DONE, no request */
+	/* DONE with a request: the record stays for it until released */
+	ck_assert_ptr_eq(sched_node_res(&c), &rc);
+	ck_assert_ptr_eq(sched_node_res(&e), &re);
+	ck_assert_ptr_null(sched_node_in(&e));
+	ck_assert_ptr_null(sched_node_out(&c));
+	sched_node_release(&c);
+	sched_node_release(&e);
+	sched_node_release(&a);			/* none: nothing to do */
+	ck_assert_ptr_null(c.link);
+	ck_assert_ptr_null(sched_node_res(&c));
+	ck_assert_int_eq(sched_node_slots(&c), 1);
+	/* released, set up again: doomed at sched_add with a request and a
+	 * live dependency (edge dropped; the request kept) */
+	sched_node_init(&c, 7, 0, 0, q, NULL);
+	ck_assert_int_eq(sched_node_set_res(&c, &rc), 0);
+	ck_assert_int_eq(sched_dep_add(s, &c, &f, SCHED_DEP_OK), 0);
+	ck_assert_int_eq(sched_dep_ended(s, &c, SCHED_DEP_OK, 0), 0);
+	ck_assert_int_eq(sched_add(s, &c, 0), 1);
+	ck_assert_ptr_null(f.link);
+	ck_assert_ptr_eq(sched_node_res(&c), &rc);
+	sched_node_release(&c);
+	/* NEW, with edges both ways and a request, dropped by its owner (its
+	 * INSERT failed): finished, then released */
+	sched_node_init(&c, 8, 0, 0, q, NULL);
+	sched_node_init(&d, 9, 0, 0, q, NULL);
+	ck_assert_int_eq(sched_node_set_res(&c, &rc), 0);
+	ck_assert_int_eq(sched_dep_add(s, &c, &f, SCHED_DEP_ANY), 0);
+	ck_assert_int_eq(sched_dep_add(s, &d, &c, SCHED_DEP_OK), 0);
+	sched_finish(s, &c, 0, 0);
+	ck_assert_ptr_null(f.link);
+	ck_assert_ptr_null(d.link);		/* NEW, doomed */
+	ck_assert_int_eq(d.doomed, 1);
+	ck_assert_int_eq(sched_add(s, &d, 0), 1);
+	sched_node_release(&c);
+	ck_assert_uint_eq(sched_nqueued(s), 1);	/* f */
+	free_sched(s);
+}
+END_TEST
+
+/* What dispatch does: each node and its request on the heap, both freed
+ * by the owner in the cancel callback, in the middle of a cascade. */
+struct lnode {
+	struct sched_node	 n;	/* first */
+	int			*freed;
+};
+
+static void
+lnode_free_cb(void *arg, struct sched_node *n)
+{
+	struct lnode	*l = (struct lnode *)n;
+
+	(void)arg;
+	(*l->freed)++;
+	free(sched_node_res(n));
+	sched_node_release(n);
+	free(l);
+}
+
+START_TEST(test_link_free_in_callback)
+{
+	enum { N = 50 };
+	struct lnode		*l[N];
+	struct sched_res_req	*r;
+	struct sched		*s = sched_new(lnode_free_cb, NULL);
+	struct sched_queue	*q = queue(s, "q");
+	int			 i, freed = 0;
+
+	/* a diamond-ish net: i depends on i-1 and on i/2 (ok), each with
+	 * a request of i % 3 + 1 slots */
+	for (i = 0; i < N; i++) {
+		l[i] = calloc(1, sizeof(*l[i]));
+		r = calloc(1, sizeof(*r));
+		ck_assert(l[i] != NULL && r != NULL);
+		r->slots = i % 3 + 1;
+		l[i]->freed = &freed;
+		sched_node_init(&l[i]->n, i + 1, 0, 0, q, NULL);
+		ck_assert_int_eq(sched_node_set_res(&l[i]->n, r), 0);
+		if (i > 0)
+			ck_assert_int_eq(sched_dep_add(s, &l[i]->n,
+			    &l[i - 1]->n, SCHED_DEP_OK), 0);
+		if (i > 1)
+			ck_assert_int_eq(sched_dep_add(s, &l[i]->n,
+			    &l[i / 2]->n, SCHED_DEP_OK), 0);
+		ck_assert_int_eq(sched_add(s, &l[i]->n, 0), 0);
+	}
+	ck_assert_ptr_eq(sched_next(s, 0), &l[0]->n);
+	sched_finish(s, &l[0]->n, 0, 0);
+	ck_assert_int_eq(freed, N - 1);
+	ck_assert_uint_eq(sched_nqueued(s), 0);
+	free(sched_node_res(&l[0]->n));
+	sched_node_release(&l[0]->n);
+	free(l[0]);
+	sched_free(s);
+}
+END_TEST
+
 /* ---- cancel (finish while waiting) ---- */
 
 START_TEST(test_finish_waiting)
@@ -847,8 +1041,8 @@ START_TEST(test_finish_waiting)
 	ck_assert_int_eq(r1.state, SCHED_DONE);
 	ck_assert_int_eq(dl1.state, SCHED_DONE);
 	ck_assert_int_eq(bl.state, SCHED_DONE);
-	ck_assert_ptr_null(bl.in);
-	ck_assert_ptr_null(dep.out);
+	ck_assert_ptr_null(sched_node_in(&bl));
+	ck_assert_ptr_null(sched_node_out(&dep));
 	ck_assert_uint_eq(sched_nqueued(s), 3);
 	ck_assert_uint_eq(sched_queue_nqueued(q), 3);
 	ck_assert_int_eq(sched_next_due(s), 200);
@@ -877,7 +1071,7 @@ START_TEST(test_finish_new)
 	ck_assert_int_eq(sched_add(s, &c, 0), 0);
 	sched_finish(s, &b, 0, 0);
 	ck_assert_int_eq(b.state, SCHED_DONE);
-	ck_assert_ptr_null(a.out);
+	ck_assert_ptr_null(sched_node_out(&a));
 	ck_assert_int_eq(c.state, SCHED_DONE);
 	ck_assert_uint_eq(rec.n, 1);
 	ck_assert_uint_eq(sched_nqueued(s), 1);
@@ -1398,6 +1592,17 @@ r_pick(int st)
 	return (-1);
 }
 
+/* The model's dependencies of i not yet ended. */
+static int
+r_pending(int i)
+{
+	int	k, c = 0;
+
+	for (k = 0; k < rn[i].ndeps; k++)
+		c += rn[rn[i].dep[k]].st != R_DONE;
+	return (c);
+}
+
 static void
 r_check(struct sched *s, struct sched_queue **qs)
 {
@@ -1435,6 +1640,20 @@ r_check(struct sched *s, struct sched_queue **qs)
 		ck_assert_uint_eq(sched_queue_nrunning(qs[i]), qr[i]);
 	}
 	ck_assert_int_eq(sched_next_due(s), due);
+	/* a side record exactly while there are edges (no requests here);
+	 * pending: the edges to live dependencies */
+	for (i = 0; i < rcount; i++) {
+		CHECK((rn[i].n.link != NULL) ==
+		    (sched_node_in(&rn[i].n) != NULL ||
+		    sched_node_out(&rn[i].n) != NULL),
+		    "node %d (id %lld): side record %s its edges", i,
+		    (long long)rn[i].n.id, rn[i].n.link != NULL ?
+		    "without" : "missing for");
+		CHECK(rn[i].st == R_DONE || sched_node_npending(&rn[i].n) ==
+		    (unsigned)r_pending(i), "node %d (id %lld): pending %u, "
+		    "model %d", i, (long long)rn[i].n.id,
+		    sched_node_npending(&rn[i].n), r_pending(i));
+	}
 	for (i = 0; i < RA; i++) {
 		a = sched_array_get(s, 1000000 + i, 0, 0);
 		live = r_live_in_array(i, 0);
@@ -1847,7 +2066,11 @@ START_TEST(test_free_busy)
 		ck_assert_int_eq(sched_add(s, &n[i], 0), 0);
 	}
 	ck_assert_ptr_nonnull(sched_next(s, 0));
-	free(n);		/* the caller may free nodes first */
+	/* the caller may free nodes first, side records and all (at
+	 * shutdown: live nodes too, with edges) */
+	for (i = 0; i < 100; i++)
+		sched_node_release(&n[i]);
+	free(n);
 	free_sched(s);
 }
 END_TEST
@@ -1896,6 +2119,8 @@ sched_suite(void)
 	tcase_add_test(tc, test_doomed_with_dependents);
 	tcase_add_test(tc, test_finish_waiting);
 	tcase_add_test(tc, test_finish_new);
+	tcase_add_test(tc, test_link_lifetime);
+	tcase_add_test(tc, test_link_free_in_callback);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("arrays");

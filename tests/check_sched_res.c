@@ -197,6 +197,24 @@ struct tjob {
 	int running, done;
 };
 
+/* j asks its req (the node points at it: sched_node_set_res). */
+static void
+tjob_res(struct tjob *j)
+{
+	ck_assert_int_eq(sched_node_set_res(&j->node, &j->req), 0);
+}
+
+/* The side records of n jobs freed (their requests are theirs): before
+ * the jobs go, or are initialised again. */
+static void
+tjob_release(struct tjob *j, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		sched_node_release(&j[i].node);
+}
+
 static void
 no_cancel(void *arg, struct sched_node *n)
 {
@@ -231,7 +249,7 @@ START_TEST(test_no_starvation)
 	ck_assert_int_eq(sched_res_req_parse(&p, 4, NULL, &j[big].req, err,
 	    sizeof err), 0);
 	sched_node_init(&j[big].node, big + 1, 0, 0, q, NULL);
-	j[big].node.res = &j[big].req;
+	tjob_res(&j[big]);
 	ck_assert_int_eq(sched_add(s, &j[big].node, 0), 0);
 	next++;
 	for (t = 0; t < 8 && !j[big].running; t++) {
@@ -257,6 +275,7 @@ START_TEST(test_no_starvation)
 	ck_assert_int_eq(p.slots_used, 4);
 	ck_assert_uint_eq(sched_nrunning(s), 1);
 	sched_free(s);
+	tjob_release(j, 200);
 	free(j);
 }
 END_TEST
@@ -359,34 +378,38 @@ START_TEST(test_reservation_across_queues)
 	ck_assert_int_eq(sched_res_req_parse(&p, 1, "gpu=1", &j[0].req, err,
 	    sizeof err), 0);
 	sched_node_init(&j[0].node, 1, 0, 0, qa, NULL);
-	j[0].node.res = &j[0].req;
+	tjob_res(&j[0]);
 	ck_assert_int_eq(sched_add(s, &j[0].node, 0), 0);
 	ck_assert_ptr_eq(sched_next(s, 0), &j[0].node);
 	/* j1 (queue a, best rank) waits for the gpu */
 	ck_assert_int_eq(sched_res_req_parse(&p, 1, "gpu=1", &j[1].req, err,
 	    sizeof err), 0);
 	sched_node_init(&j[1].node, 2, 5, 0, qa, NULL);
-	j[1].node.res = &j[1].req;
+	tjob_res(&j[1]);
 	ck_assert_int_eq(sched_add(s, &j[1].node, 0), 0);
 	/* j2 in queue b wants the gpu too: held back */
 	ck_assert_int_eq(sched_res_req_parse(&p, 1, "gpu=1", &j[2].req, err,
 	    sizeof err), 0);
 	sched_node_init(&j[2].node, 3, 0, 0, qb, NULL);
-	j[2].node.res = &j[2].req;
+	tjob_res(&j[2]);
 	ck_assert_int_eq(sched_add(s, &j[2].node, 0), 0);
 	/* j3 in queue c: 3 slots free, j1 and j2 reserve one each; 2 slots
 	 * do not fit, 1 does */
 	ck_assert_int_eq(sched_res_req_parse(&p, 2, NULL, &j[3].req, err,
 	    sizeof err), 0);
 	sched_node_init(&j[3].node, 4, 0, 0, qc, NULL);
-	j[3].node.res = &j[3].req;
+	tjob_res(&j[3]);
 	ck_assert_int_eq(sched_add(s, &j[3].node, 0), 0);
 	ck_assert_ptr_null(sched_next(s, 0));
 	sched_finish(s, &j[3].node, 0, 0);
+	/* DONE, its side record kept for its request: released before the
+	 * node is set up again */
+	ck_assert_ptr_eq(sched_node_res(&j[3].node), &j[3].req);
+	sched_node_release(&j[3].node);
 	ck_assert_int_eq(sched_res_req_parse(&p, 1, NULL, &j[3].req, err,
 	    sizeof err), 0);
 	sched_node_init(&j[3].node, 4, 0, 0, qc, NULL);
-	j[3].node.res = &j[3].req;
+	tjob_res(&j[3]);
 	ck_assert_int_eq(sched_add(s, &j[3].node, 0), 0);
 	ck_assert_ptr_eq(sched_next(s, 0), &j[3].node);
 	ck_assert_ptr_null(sched_next(s, 0));
@@ -407,6 +430,7 @@ START_TEST(test_reservation_across_queues)
 	ck_assert_int_eq(p.slots_used, 0);
 	ck_assert_uint_eq(p.res[0].busy, 0);
 	sched_free(s);
+	tjob_release(j, 4);
 }
 END_TEST
 
@@ -430,7 +454,7 @@ START_TEST(test_array_throttle)
 		ck_assert_int_eq(sched_res_req_parse(&p, 1, "gpu=2", &j[i].req,
 		    err, sizeof err), 0);
 		sched_node_init(&j[i].node, 101 + i, 0, 0, q, a);
-		j[i].node.res = &j[i].req;
+		tjob_res(&j[i]);
 		ck_assert_int_eq(sched_add(s, &j[i].node, 0), 0);
 	}
 	/* throttle 2, but 3 gpus: one task at a time */
@@ -450,7 +474,7 @@ START_TEST(test_array_throttle)
 	    sizeof err), 0);
 	sched_node_init(&other.node, 200, 0, 0, sched_queue_get(s, "o", 1),
 	    NULL);
-	other.node.res = &other.req;
+	tjob_res(&other);
 	ck_assert_int_eq(sched_add(s, &other.node, 0), 0);
 	ck_assert_ptr_eq(sched_next(s, 0), &other.node);
 	sched_finish(s, &other.node, 1, 0);
@@ -461,6 +485,8 @@ START_TEST(test_array_throttle)
 	sched_finish(s, &j[2].node, 0, 0);
 	ck_assert_int_eq(p.slots_used, 0);
 	sched_free(s);
+	tjob_release(j, 4);
+	tjob_release(&other, 1);
 }
 END_TEST
 
@@ -533,7 +559,7 @@ START_TEST(test_edit_waiting_head)
 	for (i = 0; i < 3; i++) {
 		sched_node_init(&j[i].node, i + 1, 0, 0, q, NULL);
 		if (i == 1)
-			j[i].node.res = &j[i].req;
+			tjob_res(&j[i]);
 		ck_assert_int_eq(sched_add(s, &j[i].node, 0), 0);
 	}
 	ck_assert_ptr_eq(sched_next(s, 0), &j[0].node);
@@ -544,11 +570,11 @@ START_TEST(test_edit_waiting_head)
 	memset(&over, 0, sizeof over);
 	over.slots = 3;
 	ck_assert_int_eq(sched_edit_res(s, &j[1].node, &over), -EINVAL);
-	ck_assert_ptr_eq(j[1].node.res, &j[1].req);
+	ck_assert_ptr_eq(sched_node_res(&j[1].node), &j[1].req);
 	ck_assert_ptr_null(sched_next(s, 0));
 	/* 1 slot: it starts, and holds exactly 1 */
-	ck_assert_int_eq(sched_res_req_edit(&p, j[1].node.res, 1, 0, NULL,
-	    &one, err, sizeof err), 0);
+	ck_assert_int_eq(sched_res_req_edit(&p, sched_node_res(&j[1].node), 1,
+	    0, NULL, &one, err, sizeof err), 0);
 	ck_assert_int_eq(sched_edit_res(s, &j[1].node, &one), 0);
 	ck_assert_ptr_eq(sched_next(s, 0), &j[1].node);
 	ck_assert_int_eq(p.slots_used, 2);
@@ -558,7 +584,7 @@ START_TEST(test_edit_waiting_head)
 	ck_assert_int_eq(sched_res_req_parse(&p, 2, NULL, &big, err,
 	    sizeof err), 0);
 	ck_assert_int_eq(sched_edit_res(s, &j[1].node, &big), -EINVAL);
-	ck_assert_ptr_eq(j[1].node.res, &one);
+	ck_assert_ptr_eq(sched_node_res(&j[1].node), &one);
 	sched_finish(s, &j[0].node, 1, 0);
 	ck_assert_ptr_eq(sched_next(s, 0), &j[2].node);
 	sched_finish(s, &j[1].node, 1, 0);
@@ -566,6 +592,7 @@ START_TEST(test_edit_waiting_head)
 	ck_assert_int_eq(p.slots_used, 0);
 	ck_assert_int_eq(one.holding, 0);
 	sched_free(s);
+	tjob_release(j, 3);
 }
 END_TEST
 
@@ -590,12 +617,12 @@ START_TEST(test_edit_held_and_reserve)
 	ck_assert_int_eq(sched_res_req_parse(&p, 1, "gpu=1", &j[0].req, err,
 	    sizeof err), 0);
 	sched_node_init(&j[0].node, 1, 0, 0, q0, NULL);
-	j[0].node.res = &j[0].req;
+	tjob_res(&j[0]);
 	j[0].node.held = 1;
 	ck_assert_int_eq(sched_add(s, &j[0].node, 0), 0);
 	ck_assert_ptr_null(sched_next(s, 0));
-	ck_assert_int_eq(sched_res_req_edit(&p, j[0].node.res, 0, 1, "gpu=2",
-	    &two, err, sizeof err), 0);
+	ck_assert_int_eq(sched_res_req_edit(&p, sched_node_res(&j[0].node), 0,
+	    1, "gpu=2", &two, err, sizeof err), 0);
 	ck_assert_int_eq(sched_edit_res(s, &j[0].node, &two), 0);
 	ck_assert_int_eq(sched_edit_release(s, &j[0].node, 0), 0);
 	ck_assert_ptr_eq(sched_next(s, 0), &j[0].node);
@@ -609,17 +636,18 @@ START_TEST(test_edit_held_and_reserve)
 	ck_assert_int_eq(sched_res_req_parse(&p, 1, "gpu=1", &j[2].req, err,
 	    sizeof err), 0);
 	sched_node_init(&j[1].node, 2, 5, 0, q0, NULL);
-	j[1].node.res = &j[1].req;
+	tjob_res(&j[1]);
 	sched_node_init(&j[2].node, 3, 0, 0, q1, NULL);
-	j[2].node.res = &j[2].req;
+	tjob_res(&j[2]);
 	ck_assert_int_eq(sched_add(s, &j[1].node, 0), 0);
 	ck_assert_int_eq(sched_add(s, &j[2].node, 0), 0);
 	ck_assert_ptr_null(sched_next(s, 0));
 	/* job 2 edited to no resources (one slot: NULL): it starts */
-	ck_assert_int_eq(sched_res_req_edit(&p, j[1].node.res, 0, 1, NULL,
-	    &none, err, sizeof err), 0);
+	ck_assert_int_eq(sched_res_req_edit(&p, sched_node_res(&j[1].node), 0,
+	    1, NULL, &none, err, sizeof err), 0);
 	ck_assert_int_eq(none.slots, 1);
 	ck_assert_int_eq(sched_edit_res(s, &j[1].node, NULL), 0);
+	ck_assert_ptr_null(j[1].node.link);	/* no edge, no request */
 	ck_assert_ptr_eq(sched_next(s, 0), &j[1].node);
 	ck_assert_int_eq(p.slots_used, 2);
 	ck_assert_ptr_null(sched_next(s, 0));	/* the gpus are job 1's */
@@ -632,6 +660,7 @@ START_TEST(test_edit_held_and_reserve)
 	ck_assert_int_eq(p.slots_used, 0);
 	ck_assert_uint_eq(p.res[0].busy, 0);
 	sched_free(s);
+	tjob_release(j, 4);
 }
 END_TEST
 
@@ -825,7 +854,7 @@ model_edit(struct model *m, const struct sched_res_pool *p, struct sched *s,
 	for (x = 0; x < RJOBS; x++)
 		if (m->j[x].state == 2) {
 			CHECK(sched_edit_res(s, &t[x].node, &t[x].alt) ==
-			    -EINVAL && t[x].node.res == &t[x].req,
+			    -EINVAL && sched_node_res(&t[x].node) == &t[x].req,
 			    "edit of running job %d", x + 1);
 			break;
 		}
@@ -889,7 +918,7 @@ START_TEST(test_random_vs_model)
 			i = added++;
 			sched_node_init(&t[i].node, i + 1, m.j[i].prio, 0,
 			    q[m.j[i].queue], NULL);
-			t[i].node.res = &t[i].req;
+			tjob_res(&t[i]);
 			ck_assert_int_eq(sched_add(s, &t[i].node, 0), 0);
 			m.j[i].state = 1;
 		} else if (want == 1) {
@@ -936,6 +965,7 @@ START_TEST(test_random_vs_model)
 		    "starved", i + 1, m.j[i].state);
 	ck_assert_int_eq(p.slots_used, 0);
 	sched_free(s);
+	tjob_release(t, RJOBS);
 	free(t);
 }
 END_TEST
@@ -1057,7 +1087,7 @@ START_TEST(test_slots_ahead_sched)
 	ck_assert_int_eq(sched_res_req_parse(&p, 2, NULL, &j[4].req, err,
 	    sizeof err), 0);
 	sched_node_init(&j[4].node, 5, 10, 0, qb, NULL);
-	j[4].node.res = &j[4].req;
+	tjob_res(&j[4]);
 	ck_assert_int_eq(sched_add(s, &j[4].node, 0), 0);
 	p.slots_ahead = 1;
 	ck_assert_ptr_null(sched_next(s, 0));
@@ -1077,6 +1107,7 @@ START_TEST(test_slots_ahead_sched)
 	sched_finish(s, &j[4].node, 1, 0);
 	ck_assert_int_eq(p.slots_used, 0);
 	sched_free(s);
+	tjob_release(j, 6);
 }
 END_TEST
 

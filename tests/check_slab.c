@@ -19,7 +19,7 @@
 
 #include "slab.h"
 
-#define OBJ 184		/* struct sjob's size today: not a multiple of 16 */
+#define OBJ 104		/* struct sjob's size today: not a multiple of 16 */
 
 static int
 all_zero(const unsigned char *p, size_t n)
