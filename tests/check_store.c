@@ -1035,6 +1035,82 @@ START_TEST(test_recover_stream)
 }
 END_TEST
 
+/* store_recover_queued_each over thousands of rows written straight into
+ * the table (as bench/backlog.sh does): every row once, in id order, each
+ * with its own queue, priority and request; stopped by the callback at
+ * two points, then a full read again from the start. */
+#define LOAD_N 2600
+struct load_seen {
+	int64_t last;
+	size_t n, stop_after, bad;
+};
+
+static int
+load_cb(void *arg, const struct store_queued *q)
+{
+	struct load_seen *v = arg;
+	char want[16];
+	int64_t x = q->id;	/* the rows below: id x is row x */
+
+	snprintf(want, sizeof(want), "q%d", (int)(x % 3 == 0 ? 0 : x % 7));
+	if (q->id <= v->last || strcmp(q->queue, want) != 0 ||
+	    q->priority != (int)(x % 5) ||
+	    (x % 11 == 0) != (q->res != NULL) ||
+	    (q->res != NULL && strcmp(q->res, "gpu:1") != 0))
+		v->bad++;
+	v->last = q->id;
+	v->n++;
+	return v->stop_after != 0 && v->n == v->stop_after ? -78 : 0;
+}
+
+START_TEST(test_recover_load_chunks)
+{
+	struct store *s;
+	struct store_recovery r;
+	struct load_seen v;
+	sqlite3 *db;
+	char sql[1024];
+
+	s = open_store(1);
+	close_store(s);
+	ck_assert_int_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
+	snprintf(sql, sizeof(sql), "BEGIN; WITH RECURSIVE c(x) AS (SELECT 1 "
+	    "UNION ALL SELECT x + 1 FROM c WHERE x < %d) INSERT INTO jobs "
+	    "(id, state, queue, owner_uid, argv, env, cwd, submitted_at, "
+	    "priority, res) SELECT x, 'queued', 'q' || (CASE WHEN x %% 3 = 0 "
+	    "THEN 0 ELSE x %% 7 END), 0, '[\"/bin/true\"]', '[]', '/', 1000, "
+	    "x %% 5, CASE WHEN x %% 11 = 0 THEN 'gpu:1' END FROM c; COMMIT",
+	    LOAD_N);
+	ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_close(db), SQLITE_OK);
+
+	s = open_store(0);
+	ck_assert_int_eq(store_recover_stream(s, &r, 2000), 0);
+	ck_assert_uint_eq(r.nqueued_counted, LOAD_N);
+	memset(&v, 0, sizeof(v));
+	ck_assert_int_eq(store_recover_queued_each(s, load_cb, &v), 0);
+	ck_assert_uint_eq(v.n, LOAD_N);
+	ck_assert_uint_eq(v.bad, 0);
+	ck_assert_int_eq(v.last, LOAD_N);
+	memset(&v, 0, sizeof(v));
+	v.stop_after = 1100;
+	ck_assert_int_eq(store_recover_queued_each(s, load_cb, &v), -78);
+	ck_assert_uint_eq(v.n, 1100);
+	memset(&v, 0, sizeof(v));
+	v.stop_after = 513;
+	ck_assert_int_eq(store_recover_queued_each(s, load_cb, &v), -78);
+	ck_assert_uint_eq(v.n, 513);
+	ck_assert_uint_eq(v.bad, 0);
+	memset(&v, 0, sizeof(v));
+	ck_assert_int_eq(store_recover_queued_each(s, load_cb, &v), 0);
+	ck_assert_uint_eq(v.n, LOAD_N);
+	ck_assert_uint_eq(v.bad, 0);
+	store_recovery_release(&r);
+	ck_assert_int_eq(store_start(s, &loop), 0);
+	close_store(s);
+}
+END_TEST
+
 /* --- disk full --- */
 
 START_TEST(test_disk_full)
@@ -4695,6 +4771,7 @@ store_suite(void)
 	tcase_add_test(tc, test_recover);
 	tcase_add_test(tc, test_recover_deps);
 	tcase_add_test(tc, test_recover_stream);
+	tcase_add_test(tc, test_recover_load_chunks);
 	tcase_add_test(tc, test_recover_slurm);
 	tcase_add_test(tc, test_recover_unstarted);
 	tcase_add_test(tc, test_job_executor);
