@@ -260,7 +260,7 @@ fuzz() {
 		echo "check.sh: clang with libFuzzer not available (apt-get install clang libclang-rt-14-dev): fuzzing SKIPPED" >&2
 		return
 	fi
-	for t in proto wire cron slurm; do
+	for t in proto wire cron slurm strv; do
 		echo "=== fuzz_$t: ${FUZZ_SECONDS:-30}s" >&2
 		FUZZ_SECONDS=${FUZZ_SECONDS:-30} FUZZ_DIR=$ROOT/_build-fuzz CC=clang \
 		ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=$leaks} \

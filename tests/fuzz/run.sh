@@ -4,10 +4,11 @@
 # (frames, requests and replies from a peer), daemon/wire.c (job specs a
 # worker reads), daemon/cron.c (cron expressions a client sends, and the
 # next-fire algorithm on what parses) with daemon/cron_zone.c (TZif files)
-# and daemon/slurm_text.c (what squeue, sacct and sbatch answer; the batch
-# script's quoting).  Not part of `make check`.
+# daemon/slurm_text.c (what squeue, sacct and sbatch answer; the batch
+# script's quoting) and store_row_strv_parse in daemon/store_row.c (the
+# argv and env columns as a claim reads them).  Not part of `make check`.
 #
-#   tests/fuzz/run.sh [proto] [wire] [cron] [slurm]   (default: all four)
+#   tests/fuzz/run.sh [proto] [wire] [cron] [slurm] [strv]   (default: all five)
 #
 # FUZZ_SECONDS   seconds per target (default 60)
 # FUZZ_DIR       build dir, corpus and crash artifacts
@@ -29,9 +30,9 @@ out=${FUZZ_DIR:-${TMPDIR:-/tmp}/jobq-fuzz}
 secs=${FUZZ_SECONDS:-60}
 cc=${CC:-clang}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(proto wire cron slurm)
+[ ${#targets[@]} -gt 0 ] || targets=(proto wire cron slurm strv)
 for t in "${targets[@]}"; do
-	case $t in proto|wire|cron|slurm) ;; *) echo "run.sh: unknown target $t" >&2; exit 2;; esac
+	case $t in proto|wire|cron|slurm|strv) ;; *) echo "run.sh: unknown target $t" >&2; exit 2;; esac
 done
 
 if ! command -v "$cc" >/dev/null ||
@@ -62,7 +63,8 @@ cat > "$out/config.h" <<H
 H
 sed "s/@PACKAGE_VERSION@/$version/" "$src/lib/jobq_version.h.in" > "$out/jobq_version.h"
 cflags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-	-I"$out" -I"$src/lib" -I"$src/daemon" -I"$src/tests")
+	-I"$out" -I"$src/lib" -iquote "$src/daemon" -I"$src/tests")
+# (daemon/ by -iquote: its sched.h would hide the system's from pthread.h)
 
 build() {
 	case $1 in
@@ -86,6 +88,12 @@ build() {
 		"$cc" "${cflags[@]}" $(pkg-config --cflags libcjson) \
 		    -o "$out/fuzz_slurm" "$src/tests/fuzz/fuzz_slurm.c" \
 		    "$src/daemon/slurm_text.c" ;;
+	strv)
+		"$cc" "${cflags[@]}" $(pkg-config --cflags libcjson sqlite3) \
+		    -o "$out/fuzz_strv" "$src/tests/fuzz/fuzz_strv.c" \
+		    "$src/daemon/store_row.c" "$src/daemon/log.c" \
+		    "$src/lib/util.c" "$src"/lib/proto*.c "$src/lib/errors.c" \
+		    "$src/lib/paths.c" $(pkg-config --libs libcjson sqlite3) ;;
 	esac
 }
 
@@ -238,6 +246,14 @@ seed_slurm() {
 	printf '123;cluster\n' > "$d/sbatch"
 	printf 'gpu=2,license=1' > "$d/gres"
 	printf -- "-x\0it's\0a\r\nb\0" > "$d/argv"
+}
+
+seed_strv() {
+	local d=$1
+	printf '%s' '["/bin/sh","-c","echo \"$HOME\" \\ done"]' > "$d/argv"
+	printf '%s' '["LANG=C.UTF-8","PATH=/usr/bin:/bin","X=\u00e9\ud83d\ude00\t"]' > "$d/env"
+	printf '%s' ' [ ] ' > "$d/empty"
+	printf '%s' '["a\/b","\b\f\n\r"]' > "$d/escapes"
 }
 
 status=0
