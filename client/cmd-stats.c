@@ -309,13 +309,8 @@ cmd_stats(struct cmd_ctx *ctx, int argc, char **argv)
 		return cmd_stats_prometheus(ctx, cmd);
 	if ((rc = cmd_connect(ctx, cmd, &cl)) != 0)
 		return rc;
-	memset(&st, 0, sizeof(st));
-	memset(&si, 0, sizeof(si));
-	err = jobq_get_stats(cl, &st);
-	if (err == 0)
-		err = jobq_get_usage(cl, &u);
-	if (err == 0)
-		err = jobq_get_slurm(cl, &si);
+	/* counts, usage and Slurm from one request: one moment */
+	err = jobq_get_stats_ex(cl, &st, &u, &si);
 	if ((rc = cmd_finish(cl, cmd, err)) != 0) {
 		jobq_stats_release(&st);
 		return rc;

@@ -216,8 +216,9 @@ jobq_executor_release(jobq_executor *e)
 	e->n_opts = 0;
 }
 
-/* The stats request, its reply decoded into the one of st, usage and slurm
- * that is not NULL (cleared by the caller). */
+/* The stats request, its reply decoded into each of st, usage and slurm
+ * that is not NULL (cleared by the caller); on an error none is left
+ * allocated. */
 static int
 client_stats_call(jobq_client *c, jobq_stats *st, jobq_usage **usage,
     jobq_slurm_info *slurm)
@@ -231,10 +232,18 @@ client_stats_call(jobq_client *c, jobq_stats *st, jobq_usage **usage,
 		return rc;
 	if (st != NULL)
 		rc = proto_stats_reply_from_json(reply, st, NULL, 0);
-	else if (usage != NULL)
+	if (rc == 0 && usage != NULL)
 		rc = proto_usage_from_reply(reply, usage, NULL, 0);
-	else
+	if (rc == 0 && slurm != NULL)
 		rc = proto_slurm_from_reply(reply, slurm, NULL, 0);
+	if (rc != 0) {
+		if (st != NULL)
+			jobq_stats_release(st);
+		if (usage != NULL) {
+			jobq_usage_free(*usage);
+			*usage = NULL;
+		}
+	}
 	return client_decoded(c, reply, rc);
 }
 
@@ -263,6 +272,21 @@ jobq_get_slurm(jobq_client *c, jobq_slurm_info *out)
 		return JOBQ_EINVAL;
 	memset(out, 0, sizeof(*out));
 	return client_stats_call(c, NULL, NULL, out);
+}
+
+int
+jobq_get_stats_ex(jobq_client *c, jobq_stats *st, jobq_usage **usage,
+    jobq_slurm_info *slurm)
+{
+	if (st == NULL && usage == NULL && slurm == NULL)
+		return JOBQ_EINVAL;
+	if (st != NULL)
+		memset(st, 0, sizeof(*st));
+	if (usage != NULL)
+		*usage = NULL;
+	if (slurm != NULL)
+		memset(slurm, 0, sizeof(*slurm));
+	return client_stats_call(c, st, usage, slurm);
 }
 
 int

@@ -664,6 +664,12 @@ typedef struct jobq_slurm_info {
  * not in use, or older) gives configured 0. */
 int jobq_get_slurm(jobq_client *c, jobq_slurm_info *out);
 void jobq_usage_free(jobq_usage *u);
+/* jobq_get_stats, jobq_get_usage and jobq_get_slurm from ONE stats request
+ * (one round trip, one moment): each of st, usage and slurm that is not
+ * NULL is filled as those would (at least one; JOBQ_EINVAL otherwise).
+ * On an error nothing is left allocated: *usage NULL, st released. */
+int jobq_get_stats_ex(jobq_client *c, jobq_stats *st, jobq_usage **usage,
+    jobq_slurm_info *slurm);
 
 /* jobqd's metrics since it started, as Prometheus text (exposition format
  * 0.0.4): jobs by queue and state, submitted and finished counters, wait,

@@ -1446,6 +1446,17 @@ static void fake_case(int k, int fd)
 		    "\"per_second\":0.001,\"wait_mean_ms\":1.5,\"wait_p95_ms\":3,\"run_mean_ms\":10,"
 		    "\"run_p95_ms\":20,\"utilisation\":0.01},\"queues\":[{\"name\":\"default\","
 		    "\"parallel\":0,\"paused\":false,\"counts\":{\"succeeded\":5}}]}}");
+		/* jobq_get_stats_ex: ONE request for the three parts */
+		EXPECT(fd, "{\"op\":\"stats\"}");
+		fake_send(fd, "{\"ok\":true,\"stats\":{\"counts\":{\"queued\":2},\"workers\":3,"
+		    "\"busy\":2,\"minute\":{\"window_ms\":60000,\"finished\":0,\"per_second\":0,"
+		    "\"wait_mean_ms\":0,\"wait_p95_ms\":0,\"run_mean_ms\":0,\"run_p95_ms\":0,"
+		    "\"utilisation\":0},\"hour\":{\"window_ms\":3600000,\"finished\":0,"
+		    "\"per_second\":0,\"wait_mean_ms\":0,\"wait_p95_ms\":0,\"run_mean_ms\":0,"
+		    "\"run_p95_ms\":0,\"utilisation\":0},\"queues\":[]},\"usage\":{\"slots_total\":3,\"slots_used\":2,\"resources\":"
+		    "[{\"name\":\"gpu\",\"total\":4,\"used\":1}]},\"slurm\":{\"reachable\":true,"
+		    "\"error\":\"\",\"since\":1700000000000,\"pending\":1,\"running\":2,"
+		    "\"submitting\":0}}");
 		EXPECT(fd, "\"op\":\"list\"", "\"name\":\"nm\"", "\"labels\":[\"k=v\"]", "\"array_id\":9");
 		fake_send(fd, "{\"ok\":true,\"jobs\":[]}");
 		/* a reply for another array breaks the handle */
@@ -1614,6 +1625,23 @@ static int fake(const char *dir)
 		    st.minute.finished == 5 && st.minute.utilisation == 0.25 && st.hour.window_ms == 3600000 &&
 		    st.nqueues == 1 && strcmp(st.queues[0].name, "default") == 0, "fake stats");
 		jobq_stats_release(&st);
+		{
+			jobq_usage *u = NULL;
+			jobq_slurm_info si;
+
+			CHECK_RC(jobq_get_stats_ex(c, NULL, NULL, NULL), JOBQ_EINVAL);
+			CHECK_RC(jobq_get_stats_ex(c, &st, &u, &si), 0);
+			CHECK(st.workers == 3 && st.busy == 2 &&
+			    st.counts[JOBQ_STATE_QUEUED] == 2 && u != NULL &&
+			    u->slots_total == 3 && u->slots_used == 2 && u->nres == 1 &&
+			    strcmp(u->res[0].name, "gpu") == 0 && u->res[0].used == 1 &&
+			    si.configured == 1 && si.reachable == 1 && si.pending == 1 &&
+			    si.running == 2 && si.since_ms == 1700000000000LL,
+			    "fake stats_ex: workers %d busy %d, usage %p, slurm %d/%d",
+			    st.workers, st.busy, (void *)u, si.configured, si.reachable);
+			jobq_stats_release(&st);
+			jobq_usage_free(u);
+		}
 		const char *ll[] = { "k=v", NULL };
 		jobq_filter fl = { .state = -1, .name = "nm", .labels = ll, .array_id = 9 };
 		CHECK_RC(jobq_list(c, &fl, &jobs, &n), 0);
