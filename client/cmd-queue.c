@@ -166,9 +166,9 @@ cmd_queue_print(jobq_client *cl, const char *cmd, const char *name, int json)
 	size_t n = 0, i;
 	int err, rc;
 
-	err = client_queue_list_exec(cl, &qs, &ex, &si, &n);
-	if (err == 0 && name == NULL && !json)
-		err = jobq_get_usage(cl, &u);
+	/* the usage line comes with the list: one request */
+	err = client_queue_list_exec(cl, &qs, &ex, &si,
+	    name == NULL && !json ? &u : NULL, &n);
 	if (err != 0) {
 		jobq_queue_list_free(qs);
 		free(ex);

@@ -81,10 +81,13 @@ int client_jobs_environ(const char ***out);
 int client_jobs_umask(const jobq_client *c);
 
 /* client_queue.c, for jobq queue list: jobq_queue_list, and each queue's
- * executor in *exec (malloc'd, never NULL on success; free()) and the
- * reply's "slurm" in *slurm (as jobq_get_slurm; NULL: not wanted). */
+ * executor in *exec (malloc'd, never NULL on success; free()), the
+ * reply's "slurm" in *slurm (as jobq_get_slurm) and its "usage" in *usage
+ * (as jobq_get_usage; jobq_usage_free), from the one request; NULL: not
+ * wanted.  On an error nothing is left allocated. */
 struct proto_exec;
 int client_queue_list_exec(jobq_client *c, jobq_queue_info **out,
-    struct proto_exec **exec, jobq_slurm_info *slurm, size_t *n_out);
+    struct proto_exec **exec, jobq_slurm_info *slurm, jobq_usage **usage,
+    size_t *n_out);
 
 #endif

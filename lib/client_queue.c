@@ -41,7 +41,8 @@ jobq_queue_set(jobq_client *c, const char *queue, int parallel, int paused)
 
 int
 client_queue_list_exec(jobq_client *c, jobq_queue_info **out,
-    struct proto_exec **exec, jobq_slurm_info *slurm, size_t *n_out)
+    struct proto_exec **exec, jobq_slurm_info *slurm, jobq_usage **usage,
+    size_t *n_out)
 {
 	cJSON	*reply;
 	int	 rc;
@@ -54,6 +55,8 @@ client_queue_list_exec(jobq_client *c, jobq_queue_info **out,
 		*exec = NULL;
 	if (slurm != NULL)
 		memset(slurm, 0, sizeof(*slurm));
+	if (usage != NULL)
+		*usage = NULL;
 	if ((rc = client_check(c)) != 0)
 		return rc;
 	if ((rc = client_request(c, proto_queue_list_to_json(), &reply)) != 0)
@@ -63,10 +66,16 @@ client_queue_list_exec(jobq_client *c, jobq_queue_info **out,
 		rc = proto_slurm_from_reply(reply, slurm, NULL, 0);
 	if (rc == 0 && exec != NULL)
 		rc = proto_queue_list_reply_exec(reply, exec, *n_out, NULL, 0);
+	if (rc == 0 && usage != NULL)
+		rc = proto_usage_from_reply(reply, usage, NULL, 0);
 	if (rc != 0 && *out != NULL) {
 		jobq_queue_list_free(*out);
 		*out = NULL;
 		*n_out = 0;
+	}
+	if (rc != 0 && exec != NULL) {
+		free(*exec);
+		*exec = NULL;
 	}
 	return client_decoded(c, reply, rc);
 }
@@ -74,7 +83,7 @@ client_queue_list_exec(jobq_client *c, jobq_queue_info **out,
 int
 jobq_queue_list(jobq_client *c, jobq_queue_info **out, size_t *n_out)
 {
-	return client_queue_list_exec(c, out, NULL, NULL, n_out);
+	return client_queue_list_exec(c, out, NULL, NULL, NULL, n_out);
 }
 
 /* e as the codec's struct, checked with the codec's rules (the message in
@@ -173,7 +182,7 @@ jobq_queue_get_executor(jobq_client *c, const char *queue,
 	if (queue == NULL || queue[0] == '\0' ||
 	    strlen(queue) > JOBQ_MAX_NAME)
 		return JOBQ_EINVAL;
-	if ((rc = client_queue_list_exec(c, &qs, &ex, NULL, &n)) != 0)
+	if ((rc = client_queue_list_exec(c, &qs, &ex, NULL, NULL, &n)) != 0)
 		return rc;
 	for (i = 0; qs != NULL && i < n && strcmp(qs[i].name, queue) != 0;
 	    i++)

@@ -4,8 +4,9 @@
 # along an rpath), does not link ncursesw or libtinfo (jobq top loads them
 # with dlopen: no DT_NEEDED for them), sends hello and its request in ONE write and reads both
 # replies; a daemon that refuses the hello gets the hello's error reported,
-# not the request's; a submit still carries the caller's umask (read with
-# umask() by the one-threaded jobq).
+# not the request's; jobq stats and jobq queue list send one request each;
+# a submit still carries the caller's umask (read with umask() by the
+# one-threaded jobq).
 # shellcheck source=lib.sh
 . "${TESTLIB:-$(dirname "$0")/lib.sh}"
 
@@ -57,6 +58,17 @@ elif command -v strace >/dev/null; then
 	[ ! -s "$T/other" ] || fail "a plain submit probed for other files: $(cat "$T/other")"
 	assert_eq "$(wc -l <"$T/probes")" 2 "files a plain submit looks for ($(cat "$T/probes"))"
 	wait_ended "$(cat "$T/id")"
+	# stats (counts, usage and Slurm) and queue list (with its usage line)
+	# are one request each, in the one write with hello
+	for cmd in stats "queue list"; do
+		# shellcheck disable=SC2086 # "queue list" is two words
+		strace -f -o "$T/strace3" -e trace=write,writev,sendto,sendmsg \
+			"$JOBQ" -s "$SOCK" $cmd >"$T/out" 2>"$T/err" ||
+			fail "jobq $cmd under strace failed: $(cat "$T/err")"
+		grep -q "used of" "$T/out" || fail "jobq $cmd printed no usage line: $(cat "$T/out")"
+		socket_writes=$(grep -cE '^[0-9]+ +(sendto|sendmsg|writev)\(3,|^[0-9]+ +write\(3,' "$T/strace3")
+		assert_eq "$socket_writes" 1 "writes to the socket for jobq $cmd ($(grep -E 'sendto|sendmsg|write\(3' "$T/strace3"))"
+	done
 else
 	log "strace not installed: the one-write check is skipped"
 fi
