@@ -36,14 +36,7 @@
 #include <time.h>
 
 #include "cron.h"
-
-#define FUZZ_CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond,	\
-		    __FILE__, __LINE__);					\
-		abort();						\
-	}								\
-} while (0)
+#include "fuzz.h"
 
 static int
 utc_to_local(void *ctx, int64_t t, struct tm *out)

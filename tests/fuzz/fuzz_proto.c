@@ -32,17 +32,10 @@
 
 #include "proto.h"
 #include "proto_cmp.h"
+#include "fuzz.h"
 
 #define FUZZ_SMALL_MAX 64
 #define FUZZ_MAX_FRAMES 8
-
-#define FUZZ_CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "fuzz_proto: invariant failed: %s (%s:%d)\n", \
-		    #cond, __FILE__, __LINE__);				\
-		abort();						\
-	}								\
-} while (0)
 
 /* Frames obj and parses it back; aborts if that fails. */
 static cJSON *

@@ -25,14 +25,7 @@
 #include <string.h>
 
 #include "slurm_text.h"
-
-#define FUZZ_CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond,	\
-		    __FILE__, __LINE__);					\
-		abort();						\
-	}								\
-} while (0)
+#include "fuzz.h"
 
 #define INST "0123abcd"
 

@@ -25,14 +25,7 @@
 #include "jobq.h"
 #include "store_int.h"
 #include "util.h"
-
-#define FUZZ_CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond,	\
-		    __FILE__, __LINE__);					\
-		abort();						\
-	}								\
-} while (0)
+#include "fuzz.h"
 
 /* v (n strings) equals the array a, string by string. */
 static int

@@ -17,14 +17,7 @@
 
 #include "jobq.h"
 #include "wire.h"
-
-#define FUZZ_CHECK(cond) do {						\
-	if (!(cond)) {							\
-		fprintf(stderr, "fuzz_wire: invariant failed: %s (%s:%d)\n", \
-		    #cond, __FILE__, __LINE__);				\
-		abort();						\
-	}								\
-} while (0)
+#include "fuzz.h"
 
 static size_t
 fuzz_vlen(char *const *v)
