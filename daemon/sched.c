@@ -68,7 +68,7 @@
  * edge and by sched_node_set_res for a first request, before sched_add.
  * A node has one exactly while it has an edge or a request: wherever an
  * edge goes (an end, a dependency met or removed) or a request is unset,
- * sched_link_trim() frees a side record left holding nothing.  Edges on
+ * sched_node_trim() frees a side record left holding nothing.  Edges on
  * the work list have no dependency (NULL: it ended, and its side record
  * may be gone), so an edge unlinked from there trims only its dependent.
  * One that keeps a request stays until sched_node_release, DONE or not.
@@ -599,78 +599,6 @@ sched_node_init(struct sched_node *n, int64_t id, int priority,
 	n->res_skip = 0;
 }
 
-/* ---- side records ---- */
-
-/* Frees n's side record if it holds nothing (no edge, no request). */
-void
-sched_link_trim(struct sched_node *n)
-{
-	struct sched_link	*l = n->link;
-
-	if (l == NULL || l->out != NULL || l->in != NULL || l->res != NULL)
-		return;
-	SCHED_ASSERT(l->npending == 0);	/* one per edge on `in` */
-	free(l);
-	n->link = NULL;
-}
-
-int
-sched_node_set_res(struct sched_node *n, struct sched_res_req *r)
-{
-	struct sched_res_req	*old = sched_node_res(n);
-
-	/* what a RUNNING node took is given back from its request */
-	SCHED_ASSERT(old == NULL || !old->holding);
-	if (n->link == NULL) {
-		if (r == NULL)
-			return (0);
-		if ((n->link = calloc(1, sizeof(*n->link))) == NULL)
-			return (-ENOMEM);
-	}
-	n->link->res = r;
-	sched_link_trim(n);
-	return (0);
-}
-
-struct sched_res_req *
-sched_node_res(const struct sched_node *n)
-{
-	return (sched_link_res(n));
-}
-
-int
-sched_node_slots(const struct sched_node *n)
-{
-	const struct sched_res_req	*r = sched_node_res(n);
-
-	return (r != NULL ? r->slots : 1);
-}
-
-void
-sched_node_release(struct sched_node *n)
-{
-	free(n->link);
-	n->link = NULL;
-}
-
-unsigned
-sched_node_npending(const struct sched_node *n)
-{
-	return (n->link != NULL ? n->link->npending : 0);
-}
-
-const struct sched_edge *
-sched_node_in(const struct sched_node *n)
-{
-	return (n->link != NULL ? n->link->in : NULL);
-}
-
-const struct sched_edge *
-sched_node_out(const struct sched_node *n)
-{
-	return (n->link != NULL ? n->link->out : NULL);
-}
-
 void
 sched_ready_insert(struct sched *s, struct sched_node *n)
 {
@@ -739,7 +667,7 @@ sched_unlink_in(struct sched *s, struct sched_node *n)
 		dep = e->dependency;	/* NULL: on the work list */
 		sched_edge_unlink_free(s, e);
 		if (dep != NULL)
-			sched_link_trim(dep);	/* its last dependent? */
+			sched_node_trim(dep);	/* its last dependent? */
 	}
 	n->link->npending = 0;
 }
@@ -770,7 +698,7 @@ sched_queue_out(struct sched *s, struct sched_node *n, int succeeded)
 		s->work_tail = &last->out_next;
 		n->link->out = NULL;
 	}
-	sched_link_trim(n);
+	sched_node_trim(n);
 }
 
 static int
@@ -934,12 +862,12 @@ sched_cascade(struct sched *s, int64_t now)
 			if (d->link->npending == 0 &&
 			    d->state == SCHED_BLOCKED)
 				sched_place(s, d, now);
-			sched_link_trim(d);	/* its last one met? */
+			sched_node_trim(d);	/* its last one met? */
 			continue;
 		}
 		d->doomed = 1;
 		if (d->state == SCHED_NEW) {
-			sched_link_trim(d);
+			sched_node_trim(d);
 			continue;	/* sched_add will refuse it */
 		}
 		dead = sched_leave(s, d);

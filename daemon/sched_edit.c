@@ -225,8 +225,8 @@ sched_edit_dep_remove(struct sched *s, struct sched_node *n,
 	if (n->link->npending == 0 && n->state == SCHED_BLOCKED)
 		sched_place(s, n, now);
 	/* the last edge of either end gone? */
-	sched_link_trim(n);
-	sched_link_trim(dep);
+	sched_node_trim(n);
+	sched_node_trim(dep);
 	return (k);
 }
 

@@ -1,8 +1,8 @@
 /*
  * sched_int.h - the scheduler's structures, shared by sched.c (queues,
- * arrays, heaps, the time heap, dependencies, nodes' side records),
- * sched_fair.c (users: fair share and per-user caps) and the other
- * sched_*.c files.  Nothing outside the scheduler includes it.
+ * arrays, heaps, the time heap, dependencies), sched_node.c (nodes' side
+ * records), sched_fair.c (users: fair share and per-user caps) and the
+ * other sched_*.c files.  Nothing outside the scheduler includes it.
  */
 #ifndef JOBQD_SCHED_INT_H
 #define JOBQD_SCHED_INT_H
@@ -89,7 +89,7 @@ struct sched_uq {
 /*
  * A node's side record (node.link): what few nodes need, kept out of
  * struct sched_node.  A node has one exactly while it has an edge (either
- * way) or a request (sched.c: sched_link_trim frees it when it holds
+ * way) or a request (sched_node.c: sched_node_trim frees it when it holds
  * neither).  No side record means no edge, nothing pending,
  * sched_edit_cycle's mark unneeded (no edge leads to the node) and a
  * request of one slot, no resource.  Allocated zeroed, so a new one is
@@ -167,10 +167,12 @@ void	sched_ready_insert(struct sched *, struct sched_node *);
 void	sched_ready_remove(struct sched *, struct sched_node *);
 void	sched_place(struct sched *, struct sched_node *, int64_t now);
 void	sched_edge_unlink_free(struct sched *, struct sched_edge *);
-void	sched_link_trim(struct sched_node *);
+
+/* sched_node.c */
+void	sched_node_trim(struct sched_node *);
 
 /* n's request, as sched_node_res(): here, because sched_res.c is also
- * linked without sched.c (tests/check_conf*). */
+ * linked without sched.c and sched_node.c (tests/check_conf*). */
 static inline struct sched_res_req *
 sched_link_res(const struct sched_node *n)
 {
